@@ -1,0 +1,337 @@
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::Value;
+
+use super::{Allowed, CancelInfo, Event, EventFilter, EventStorage, ExtraTarget, Kind, Owner, Target, Visibility};
+use crate::clock::{Clock, IdGenerator};
+use crate::permission::ContextType;
+use crate::{Error, Identity, Origin, Result};
+
+/// A running event whose holder sent no heartbeat for this long is expired.
+pub const LOCK_EXPIRY: Duration = Duration::minutes(5);
+
+/// What a use case records before doing its work.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// Primary target (locked).
+    pub target: Target,
+    /// Secondary targets.
+    pub extra_targets: Vec<ExtraTarget>,
+    /// Kind (usually the permission checked).
+    pub kind: Kind,
+    /// Owner.
+    pub owner: Owner,
+    /// Who may read it.
+    pub allowed: Allowed,
+    /// Who may cancel it (empty: nobody but holders of the root permission).
+    pub allowed_cancel: Allowed,
+    /// Whether it can be cancelled.
+    pub cancelable: bool,
+    /// Request origin.
+    pub source_ip: String,
+    /// Start custom data.
+    pub data: Option<Value>,
+}
+
+impl NewEvent {
+    /// An event of kind `permission:<kind>` on `target`, owned by `identity`, readable with
+    /// `allowed`, carrying the request's origin.
+    pub fn new(target: Target, kind: &str, identity: &Identity, origin: &Origin, allowed: Allowed) -> Self {
+        NewEvent::with_owner(target, kind, identity.owner(), origin, allowed)
+    }
+
+    /// Like [`NewEvent::new`] with an explicit owner.
+    pub fn with_owner(target: Target, kind: &str, owner: Owner, origin: &Origin, allowed: Allowed) -> Self {
+        NewEvent {
+            target,
+            extra_targets: Vec::new(),
+            kind: Kind::permission(kind),
+            owner,
+            allowed,
+            allowed_cancel: Allowed::default(),
+            cancelable: false,
+            source_ip: origin.source_ip.clone(),
+            data: (!origin.data.is_null()).then(|| origin.data.clone()),
+        }
+    }
+}
+
+/// Records events and enforces target locks.
+pub struct EventService {
+    storage: Arc<dyn EventStorage>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+    /// Events this process runs, whose heartbeat it refreshes.
+    mine: Mutex<HashSet<String>>,
+}
+
+/// tsuru's cap for one page of events.
+pub const MAX_EVENT_LIMIT: usize = 100;
+
+impl EventService {
+    /// Builds the service.
+    pub fn new(storage: Arc<dyn EventStorage>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGenerator>) -> Self {
+        EventService { storage, clock, ids, mine: Mutex::new(HashSet::new()) }
+    }
+
+    /// Starts an event, locking its target.
+    ///
+    /// # Errors
+    /// 409 `event locked: ...` when another running event holds the target.
+    pub async fn start(&self, new: NewEvent) -> Result<Event> {
+        let now = self.clock.now();
+        let event = Event {
+            id: self.ids.object_id(),
+            target: new.target,
+            extra_targets: new.extra_targets,
+            kind: new.kind,
+            owner: new.owner,
+            start_time: now,
+            end_time: None,
+            lock_update_time: now,
+            locked: true,
+            running: true,
+            cancelable: new.cancelable,
+            error: String::new(),
+            source_ip: new.source_ip,
+            log: Vec::new(),
+            cancel_info: CancelInfo::default(),
+            allowed: new.allowed,
+            allowed_cancel: new.allowed_cancel,
+            start_custom_data: new.data,
+            end_custom_data: None,
+            other_custom_data: None,
+        };
+        for attempt in 0..2 {
+            match self.storage.insert_locked(&event).await? {
+                None => {
+                    self.remember(&event.id, true);
+                    return Ok(event);
+                }
+                Some(holder) => {
+                    let idle = now - holder.lock_update_time;
+                    if attempt == 0 && idle > LOCK_EXPIRY {
+                        self.expire(holder, now).await?;
+                        continue;
+                    }
+                    return Err(Error::conflict(locked_message(&holder)));
+                }
+            }
+        }
+        Err(Error::unexpected("event lock retry exhausted"))
+    }
+
+    /// Finishes an event with the outcome of its operation. Storage failures are logged: the
+    /// operation already happened and its result must reach the caller.
+    pub async fn done<T>(&self, mut event: Event, outcome: &Result<T>, end_data: Option<Value>) {
+        event.end_time = Some(self.clock.now());
+        event.running = false;
+        event.locked = false;
+        event.end_custom_data = end_data;
+        if let Err(e) = outcome {
+            event.error = e.to_string();
+        }
+        self.remember(&event.id, false);
+        if let Err(e) = self.storage.update(&event).await {
+            tracing::error!(event = %event.id, error = %e, "could not finish event");
+        }
+    }
+
+    /// Runs `work` inside an event: start (lock), work, finish with its outcome.
+    ///
+    /// # Errors
+    /// The lock conflict, or whatever `work` returns.
+    pub async fn run<T, F>(&self, new: NewEvent, work: F) -> Result<T>
+    where
+        F: Future<Output = Result<T>>,
+    {
+        let event = self.start(new).await?;
+        let outcome = work.await;
+        self.done(event, &outcome, None).await;
+        outcome
+    }
+
+    /// Events visible to `identity` that match `filter`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn list(&self, identity: &Identity, mut filter: EventFilter) -> Result<Vec<Event>> {
+        if filter.limit == 0 || filter.limit > MAX_EVENT_LIMIT {
+            filter.limit = MAX_EVENT_LIMIT;
+        }
+        filter.visibility = Some(
+            identity
+                .permissions
+                .iter()
+                .map(|p| Visibility {
+                    scheme: p.scheme.clone(),
+                    context: (p.context.ctype != ContextType::Global).then(|| p.context.clone()),
+                })
+                .collect(),
+        );
+        self.storage.list(&filter).await
+    }
+
+    /// Distinct kinds of all stored events.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn kinds(&self) -> Result<Vec<Kind>> {
+        self.storage.kinds().await
+    }
+
+    /// One event, if `identity` may read it.
+    ///
+    /// # Errors
+    /// 400 for a malformed id, 404 `event not found`, 403 without the event's read permission.
+    pub async fn info(&self, identity: &Identity, id: &str) -> Result<Event> {
+        let event = self.find(id).await?;
+        identity.require(&event.allowed.scheme, &event.allowed.contexts)?;
+        Ok(event)
+    }
+
+    /// Asks a running cancelable event to stop.
+    ///
+    /// # Errors
+    /// 400 for a bad id, no reason or a non-cancelable event; 404; 403; 409 when cancellation
+    /// was already requested.
+    pub async fn cancel(&self, identity: &Identity, id: &str, reason: &str) -> Result<()> {
+        let mut event = self.find(id).await?;
+        if reason.is_empty() {
+            return Err(Error::bad_request("reason is mandatory"));
+        }
+        identity.require(&event.allowed_cancel.scheme, &event.allowed_cancel.contexts)?;
+        if !event.cancelable || !event.running {
+            return Err(Error::bad_request("event is not cancelable"));
+        }
+        if event.cancel_info.asked {
+            return Err(Error::conflict("event cancel already requested"));
+        }
+        event.cancel_info = CancelInfo {
+            owner: identity.owner().name,
+            start_time: Some(self.clock.now()),
+            reason: reason.to_string(),
+            asked: true,
+            ..CancelInfo::default()
+        };
+        self.storage.update(&event).await
+    }
+
+    /// Refreshes the heartbeat of every event this process runs; call it periodically.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn heartbeat(&self) -> Result<()> {
+        let ids: Vec<String> = self.lock_mine().iter().cloned().collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.storage.touch(&ids, self.clock.now()).await
+    }
+
+    /// Finishes running events whose holder stopped sending heartbeats (a crashed process).
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn expire_stale(&self) -> Result<usize> {
+        let now = self.clock.now();
+        let stale = self.storage.list_stale(now - LOCK_EXPIRY).await?;
+        let n = stale.len();
+        for e in stale {
+            self.expire(e, now).await?;
+        }
+        Ok(n)
+    }
+
+    async fn expire(&self, mut holder: Event, now: DateTime<Utc>) -> Result<()> {
+        let idle = now - holder.lock_update_time;
+        holder.running = false;
+        holder.locked = false;
+        holder.end_time = Some(now);
+        holder.error = format!("event expired, no update for {}", go_duration(idle));
+        tracing::warn!(event = %holder.id, "expiring event without heartbeat");
+        self.storage.update(&holder).await
+    }
+
+    async fn find(&self, id: &str) -> Result<Event> {
+        if !is_object_id(id) {
+            return Err(Error::bad_request(format!("uuid parameter is not ObjectId: {id}")));
+        }
+        self.storage.find(id).await?.ok_or_else(|| Error::not_found("event not found"))
+    }
+
+    fn lock_mine(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.mine.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn remember(&self, id: &str, running: bool) {
+        let mut mine = self.lock_mine();
+        if running {
+            mine.insert(id.to_string());
+        } else {
+            mine.remove(id);
+        }
+    }
+}
+
+/// Whether `id` is 24 hex digits.
+pub fn is_object_id(id: &str) -> bool {
+    id.len() == 24 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// tsuru's text for a lock conflict.
+pub fn locked_message(holder: &Event) -> String {
+    format!(
+        "event locked: {}({}) running {:?} start by {} {} at {}",
+        holder.target.ttype,
+        holder.target.value,
+        holder.kind.name,
+        holder.owner.otype,
+        holder.owner.name,
+        holder.start_time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    )
+}
+
+/// A duration the way Go prints it (`1m0s`, `5m3.25s`, `300ms`).
+pub fn go_duration(d: Duration) -> String {
+    let total_ms = d.num_milliseconds().max(0);
+    if total_ms < 1000 {
+        return format!("{total_ms}ms");
+    }
+    let h = total_ms / 3_600_000;
+    let m = (total_ms % 3_600_000) / 60_000;
+    let ms = total_ms % 60_000;
+    let secs = if ms % 1000 == 0 {
+        format!("{}s", ms / 1000)
+    } else {
+        let s = format!("{}.{:03}", ms / 1000, ms % 1000);
+        format!("{}s", s.trim_end_matches('0'))
+    };
+    match (h, m) {
+        (0, 0) => secs,
+        (0, m) => format!("{m}m{secs}"),
+        (h, m) => format!("{h}h{m}m{secs}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(go_duration(Duration::seconds(60)), "1m0s");
+        assert_eq!(go_duration(Duration::milliseconds(303_250)), "5m3.25s");
+        assert_eq!(go_duration(Duration::milliseconds(300)), "300ms");
+        assert_eq!(go_duration(Duration::seconds(3661)), "1h1m1s");
+    }
+
+    #[test]
+    fn object_ids() {
+        assert!(is_object_id("5f1c2a3b4c5d6e7f80910a1b"));
+        assert!(!is_object_id("webhooks"));
+    }
+}

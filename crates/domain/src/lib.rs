@@ -1,0 +1,22 @@
+//! tsuru's domain: entities, validation, the permission model, the use cases and the ports
+//! (async traits) that adapters implement.
+//!
+//! Nothing here depends on a web framework, a database driver or an HTTP client, so other Rust
+//! tools can embed the use cases with their own adapters.
+#![warn(missing_docs)]
+
+pub mod clock;
+pub mod error;
+pub mod event;
+pub mod identity;
+pub mod mail;
+pub mod permission;
+pub mod quota;
+pub mod team;
+pub mod user;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use error::{Error, Result};
+pub use identity::{Identity, Origin};

@@ -1,0 +1,10 @@
+//! The permission model: context types, the permission tree, roles and the check algorithm
+//! (tsuru `permission/`, `types/permission/`).
+mod model;
+mod ports;
+mod service;
+pub mod tree;
+
+pub use model::*;
+pub use ports::RoleStorage;
+pub use service::{can_use_role, ContextLookup, RoleService, RoleUpdate, StorageContextLookup};

@@ -1,0 +1,457 @@
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::{describe, tree, ContextType, Role, RoleInstance, RoleStorage, ROLE_EVENTS};
+use crate::event::{Allowed, EventService, NewEvent, Target};
+use crate::team::TeamStorage;
+use crate::user::{validate_email, UserStorage};
+use crate::{Error, Identity, Origin, Result};
+
+/// Checks that the object a context value names exists (tsuru's context-value validation on
+/// role assignment).
+#[async_trait]
+pub trait ContextLookup: Send + Sync {
+    /// Validates `value` for a role of context type `ctype`.
+    ///
+    /// # Errors
+    /// 400 with the lookup error text (`team not found`, `App not found`, `invalid email`, ...).
+    async fn validate(&self, ctype: ContextType, value: &str) -> Result<()>;
+}
+
+/// The lookup over the objects that exist so far: teams and users. Other context types are
+/// answered by the lookups their aggregates provide.
+pub struct StorageContextLookup {
+    /// Teams.
+    pub teams: Arc<dyn TeamStorage>,
+    /// Users.
+    pub users: Arc<dyn UserStorage>,
+    /// Lookups for the other context types.
+    pub others: Vec<(ContextType, Arc<dyn ContextLookup>)>,
+}
+
+#[async_trait]
+impl ContextLookup for StorageContextLookup {
+    async fn validate(&self, ctype: ContextType, value: &str) -> Result<()> {
+        if value.is_empty() {
+            if ctype == ContextType::Global {
+                return Ok(());
+            }
+            return Err(Error::bad_request(format!(
+                "Global context value is not valid for role with context type {ctype}"
+            )));
+        }
+        match ctype {
+            ContextType::Global => Ok(()),
+            ContextType::Team => match self.teams.find(value).await? {
+                Some(_) => Ok(()),
+                None => Err(Error::bad_request("team not found")),
+            },
+            ContextType::User => {
+                validate_email(value)?;
+                match self.users.find(value).await? {
+                    Some(_) => Ok(()),
+                    None => Err(Error::bad_request("user not found")),
+                }
+            }
+            other => match self.others.iter().find(|(t, _)| *t == other) {
+                Some((_, lookup)) => lookup.validate(other, value).await,
+                None => Err(Error::bad_request(not_found_text(other, value))),
+            },
+        }
+    }
+}
+
+fn not_found_text(ctype: ContextType, value: &str) -> String {
+    match ctype {
+        ContextType::App => "App not found".into(),
+        ContextType::ServiceInstance => format!("service instance {value}, not found"),
+        other => format!("{other} {value} not found"),
+    }
+}
+
+/// Fields of `PUT /1.4/roles`; empty strings mean "unchanged".
+#[derive(Debug, Clone, Default)]
+pub struct RoleUpdate {
+    /// Current name.
+    pub name: String,
+    /// New name.
+    pub new_name: String,
+    /// New context type.
+    pub context_type: String,
+    /// New description.
+    pub description: String,
+}
+
+/// Role use cases.
+pub struct RoleService {
+    roles: Arc<dyn RoleStorage>,
+    users: Arc<dyn UserStorage>,
+    events: Arc<EventService>,
+    lookup: Arc<dyn ContextLookup>,
+}
+
+const LIST_PERMS: [&str; 5] =
+    ["role.update", "role.update.assign", "role.update.dissociate", "role.create", "role.delete"];
+
+fn role_event(name: &str, kind: &str, identity: &Identity, origin: &Origin) -> NewEvent {
+    NewEvent::new(Target::new("role", name), kind, identity, origin, Allowed::new("role.read.events", vec![]))
+}
+
+impl RoleService {
+    /// Builds the service.
+    pub fn new(
+        roles: Arc<dyn RoleStorage>,
+        users: Arc<dyn UserStorage>,
+        events: Arc<EventService>,
+        lookup: Arc<dyn ContextLookup>,
+    ) -> Self {
+        RoleService { roles, users, events, lookup }
+    }
+
+    /// All roles.
+    ///
+    /// # Errors
+    /// 403 without a global grant of one of the role-management permissions.
+    pub async fn list(&self, identity: &Identity) -> Result<Vec<Role>> {
+        require_any(identity, &LIST_PERMS)?;
+        self.roles.list().await
+    }
+
+    /// One role.
+    ///
+    /// # Errors
+    /// 403 as [`RoleService::list`]; 404 `role not found`.
+    pub async fn info(&self, identity: &Identity, name: &str) -> Result<Role> {
+        require_any(identity, &LIST_PERMS)?;
+        self.find(name).await
+    }
+
+    /// Creates a role without permissions.
+    ///
+    /// # Errors
+    /// 403; 400 `invalid role name` or `invalid context type "<x>"`; 409 `role already exists`.
+    pub async fn create(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        name: &str,
+        context: &str,
+        description: &str,
+    ) -> Result<Role> {
+        identity.require("role.create", &[])?;
+        let ctype = ContextType::parse(context)?;
+        let role = Role::new(name, ctype, description)?;
+        let ev = role_event(&role.name, "role.create", identity, origin);
+        self.events.run(ev, async { self.roles.insert(&role).await.map(|()| role.clone()) }).await
+    }
+
+    /// Deletes a role nobody holds.
+    ///
+    /// # Errors
+    /// 403; 404 `role not found`; 412 while users hold it.
+    pub async fn remove(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
+        identity.require("role.delete", &[])?;
+        let ev = role_event(name, "role.delete", identity, origin);
+        self.events
+            .run(ev, async {
+                self.find(name).await?;
+                if !self.users.list_by_role(name).await?.is_empty() {
+                    return Err(Error::PreconditionFailed(
+                        "role has users assigned. you must dissociate them before remove the role.".into(),
+                    ));
+                }
+                self.roles.delete(name).await
+            })
+            .await
+    }
+
+    /// Renames a role or changes its context type or description.
+    ///
+    /// # Errors
+    /// 400 when nothing is set, for an unknown role or context type; 403 without the permission
+    /// of each field set; 409 when the new name is taken.
+    pub async fn update(&self, identity: &Identity, origin: &Origin, upd: RoleUpdate) -> Result<()> {
+        if upd.new_name.is_empty() && upd.context_type.is_empty() && upd.description.is_empty() {
+            return Err(Error::bad_request(
+                "Neither the description, context or new name were set. You must define at least one.",
+            ));
+        }
+        for (field, perm) in [
+            (&upd.new_name, "role.update.name"),
+            (&upd.context_type, "role.update.context.type"),
+            (&upd.description, "role.update.description"),
+        ] {
+            if !field.is_empty() {
+                identity.require(perm, &[])?;
+            }
+        }
+        let ev = NewEvent::new(
+            Target::new("role", &upd.name),
+            "role.update",
+            identity,
+            origin,
+            Allowed::new("role.update", vec![]),
+        );
+        self.events.run(ev, self.apply_update(upd)).await
+    }
+
+    async fn apply_update(&self, upd: RoleUpdate) -> Result<()> {
+        let mut role = match self.roles.find(&upd.name).await? {
+            Some(r) => r,
+            None => return Err(Error::bad_request("role not found")),
+        };
+        if !upd.context_type.is_empty() {
+            role.context_type = ContextType::parse(&upd.context_type)?;
+        }
+        if !upd.description.is_empty() {
+            role.description = upd.description.clone();
+        }
+        let new_name = upd.new_name.trim();
+        if new_name.is_empty() || new_name == role.name {
+            return self.roles.update(&role).await;
+        }
+        // Rename: copy under the new name, move every holder keeping its context value
+        // (tsuru replaced the value with the context type string), then drop the old role.
+        let old = role.name.clone();
+        role.name = new_name.to_string();
+        self.roles.insert(&role).await?;
+        for user in self.users.list_by_role(&old).await? {
+            for inst in user.roles.iter().filter(|r| r.name == old) {
+                self.users.add_role(&user.email, &RoleInstance::new(new_name, inst.context_value.clone())).await?;
+            }
+        }
+        self.users.remove_role_from_all(&old).await?;
+        self.roles.delete(&old).await
+    }
+
+    /// Adds permissions to a role (set semantics); all names are validated before writing.
+    ///
+    /// # Errors
+    /// 403; 404 `role not found`; 400 `invalid permission name` / `permission named "<p>" not
+    /// found`; 409 `permission "<p>" not allowed with context of type "<ctx>"`.
+    pub async fn add_permissions(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        name: &str,
+        permissions: &[String],
+    ) -> Result<()> {
+        identity.require("role.update.permission.add", &[])?;
+        let ev = role_event(name, "role.update.permission.add", identity, origin);
+        self.events
+            .run(ev, async {
+                let mut role = self.find(name).await?;
+                for p in permissions {
+                    if p.is_empty() {
+                        return Err(Error::bad_request("invalid permission name"));
+                    }
+                    let node = tree::find(p)
+                        .ok_or_else(|| Error::bad_request(format!("permission named {p:?} not found")))?;
+                    if !node.contexts.contains(&role.context_type) {
+                        return Err(Error::conflict(format!(
+                            "permission {:?} not allowed with context of type {:?}",
+                            node.name,
+                            role.context_type.as_str()
+                        )));
+                    }
+                }
+                for p in permissions {
+                    if !role.scheme_names.contains(p) {
+                        role.scheme_names.push(p.clone());
+                    }
+                }
+                self.roles.update(&role).await
+            })
+            .await
+    }
+
+    /// Removes one permission name from a role.
+    ///
+    /// # Errors
+    /// 403; 404 `role not found`.
+    pub async fn remove_permission(&self, identity: &Identity, origin: &Origin, name: &str, permission: &str) -> Result<()> {
+        identity.require("role.update.permission.remove", &[])?;
+        let ev = role_event(name, "role.update.permission.remove", identity, origin);
+        self.events
+            .run(ev, async {
+                let mut role = self.find(name).await?;
+                role.scheme_names.retain(|p| p != permission);
+                self.roles.update(&role).await
+            })
+            .await
+    }
+
+    /// Gives a user a role instance.
+    ///
+    /// # Errors
+    /// 403 without `role.update.assign` or when the caller may not use the role's permissions
+    /// in that context; 400 for a bad e-mail or context value; 404 for an unknown user or role.
+    pub async fn assign_user(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        name: &str,
+        email: &str,
+        context_value: &str,
+    ) -> Result<()> {
+        identity.require("role.update.assign", &[])?;
+        let ev = role_event(name, "role.update.assign", identity, origin);
+        self.events
+            .run(ev, async {
+                self.find_user(email).await?;
+                let role = self.find(name).await?;
+                self.lookup.validate(role.context_type, context_value).await?;
+                can_use_role(identity, &role, context_value)?;
+                self.users.add_role(email, &RoleInstance::new(name, context_value)).await
+            })
+            .await
+    }
+
+    /// Removes a role instance from a user.
+    ///
+    /// # Errors
+    /// 403 as [`RoleService::assign_user`]; 400 bad e-mail; 404 unknown user or role.
+    pub async fn dissociate_user(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        name: &str,
+        email: &str,
+        context_value: &str,
+    ) -> Result<()> {
+        identity.require("role.update.dissociate", &[])?;
+        let ev = role_event(name, "role.update.dissociate", identity, origin);
+        self.events
+            .run(ev, async {
+                self.find_user(email).await?;
+                let role = self.find(name).await?;
+                can_use_role(identity, &role, context_value)?;
+                self.users.remove_role(email, &RoleInstance::new(name, context_value)).await
+            })
+            .await
+    }
+
+    /// Roles that joined a role event.
+    ///
+    /// # Errors
+    /// 403 without `role.default.create` or `role.default.delete`.
+    pub async fn list_defaults(&self, identity: &Identity) -> Result<Vec<Role>> {
+        require_any(identity, &["role.default.create", "role.default.delete"])?;
+        Ok(self.roles.list().await?.into_iter().filter(|r| !r.events.is_empty()).collect())
+    }
+
+    /// Binds (`add`) or unbinds roles to role events; `changes` pairs an event name with role
+    /// names. One event is recorded per role.
+    ///
+    /// # Errors
+    /// 403; 400 `role not found`, for an unknown role event, or a role whose context type does
+    /// not fit the event.
+    pub async fn change_defaults(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        add: bool,
+        changes: &[(String, Vec<String>)],
+    ) -> Result<()> {
+        let kind = if add { "role.default.create" } else { "role.default.delete" };
+        identity.require(kind, &[])?;
+        for (event_name, role_names) in changes {
+            let expected = ROLE_EVENTS
+                .iter()
+                .find(|(n, _)| n == event_name)
+                .map(|(_, c)| *c)
+                .ok_or_else(|| Error::bad_request(format!("invalid role event {event_name:?}")))?;
+            for role_name in role_names.iter().filter(|r| !r.is_empty()) {
+                let ev = role_event(role_name, kind, identity, origin);
+                self.events
+                    .run(ev, async {
+                        let mut role = self
+                            .roles
+                            .find(role_name)
+                            .await?
+                            .ok_or_else(|| Error::bad_request("role not found"))?;
+                        if add {
+                            if role.context_type != expected {
+                                return Err(Error::bad_request(format!(
+                                    "wrong context type for role event, expected {:?} role has {:?}",
+                                    expected.as_str(),
+                                    role.context_type.as_str()
+                                )));
+                            }
+                            if !role.events.contains(event_name) {
+                                role.events.push(event_name.clone());
+                            }
+                        } else {
+                            role.events.retain(|e| e != event_name);
+                        }
+                        self.roles.update(&role).await
+                    })
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Gives `email` the roles bound to role event `event` with `context_value`; failures are
+    /// logged, as tsuru does, so that the creation that triggered it still succeeds.
+    pub async fn apply_role_event(&self, event: &str, email: &str, context_value: &str) {
+        let roles = match self.roles.list_by_event(event).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, event, "could not list default roles");
+                return;
+            }
+        };
+        for role in roles {
+            if let Err(e) = self.users.add_role(email, &RoleInstance::new(&role.name, context_value)).await {
+                tracing::error!(error = %e, role = %role.name, email, "could not assign default role");
+            }
+        }
+    }
+
+    /// Every permission of the tree.
+    ///
+    /// # Errors
+    /// 403 without a global `role.update`.
+    pub fn permissions(&self, identity: &Identity) -> Result<Vec<tree::PermissionNode>> {
+        identity.require("role.update", &[])?;
+        let mut all = tree::all().to_vec();
+        all.sort_by(|a, b| a.name.cmp(b.name));
+        Ok(all)
+    }
+
+    async fn find(&self, name: &str) -> Result<Role> {
+        self.roles.find(name).await?.ok_or_else(|| Error::not_found("role not found"))
+    }
+
+    async fn find_user(&self, email: &str) -> Result<()> {
+        validate_email(email)?;
+        match self.users.find(email).await? {
+            Some(_) => Ok(()),
+            None => Err(Error::not_found("user not found")),
+        }
+    }
+}
+
+fn require_any(identity: &Identity, perms: &[&str]) -> Result<()> {
+    if perms.iter().any(|p| identity.can(p, &[])) {
+        Ok(())
+    } else {
+        Err(Error::forbidden())
+    }
+}
+
+/// The "may grant" rule: the caller must itself hold every permission the role would grant
+/// with `context_value`.
+///
+/// # Errors
+/// 403 `User not authorized to use permission <perm>(<ctx>)`.
+pub fn can_use_role(identity: &Identity, role: &Role, context_value: &str) -> Result<()> {
+    for p in role.expand(context_value) {
+        if !identity.can(&p.scheme, std::slice::from_ref(&p.context)) {
+            return Err(Error::Forbidden(format!("User not authorized to use permission {}", describe(&p))));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! App quotas of users and teams (tsuru `types/quota`).
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// `{limit, inuse}`; `limit == -1` means unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quota {
+    /// Maximum number of apps, -1 for unlimited.
+    pub limit: i64,
+    /// Apps in use.
+    pub inuse: i64,
+}
+
+impl Default for Quota {
+    fn default() -> Self {
+        Quota::unlimited()
+    }
+}
+
+impl Quota {
+    /// No limit.
+    pub fn unlimited() -> Self {
+        Quota { limit: -1, inuse: 0 }
+    }
+
+    /// A quota whose limit comes from configuration (`None` or negative: unlimited).
+    pub fn from_config(limit: Option<i64>) -> Self {
+        match limit {
+            Some(n) if n >= 0 => Quota { limit: n, inuse: 0 },
+            _ => Quota::unlimited(),
+        }
+    }
+
+    /// Sets a new limit (negative: unlimited).
+    ///
+    /// # Errors
+    /// 403 `New limit is less than the current allocated value` when `limit` is below `inuse`.
+    pub fn with_limit(self, limit: i64) -> Result<Self> {
+        if limit < 0 {
+            return Ok(Quota { limit: -1, ..self });
+        }
+        if limit < self.inuse {
+            return Err(Error::Forbidden(
+                "New limit is less than the current allocated value".into(),
+            ));
+        }
+        Ok(Quota { limit, ..self })
+    }
+
+    /// Checks that `n` more can be allocated.
+    ///
+    /// # Errors
+    /// 403 `Quota exceeded. Available: <n>, Requested: <m>.`
+    pub fn check_inc(&self, n: i64) -> Result<()> {
+        if self.limit >= 0 && self.inuse + n > self.limit {
+            return Err(Error::Forbidden(format!(
+                "Quota exceeded. Available: {}, Requested: {}.",
+                (self.limit - self.inuse).max(0),
+                n
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negative_limit_means_unlimited() {
+        let q = Quota { limit: 3, inuse: 2 }.with_limit(-7).unwrap();
+        assert_eq!(q, Quota { limit: -1, inuse: 2 });
+    }
+
+    #[test]
+    fn limit_below_inuse_is_refused() {
+        let err = Quota { limit: 3, inuse: 2 }.with_limit(1).unwrap_err();
+        assert_eq!(err.to_string(), "New limit is less than the current allocated value");
+    }
+
+    #[test]
+    fn exceeding_reports_available_and_requested() {
+        let err = Quota { limit: 1, inuse: 1 }.check_inc(1).unwrap_err();
+        assert_eq!(err.to_string(), "Quota exceeded. Available: 0, Requested: 1.");
+        assert!(Quota::unlimited().check_inc(1000).is_ok());
+    }
+}

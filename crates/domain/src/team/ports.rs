@@ -1,0 +1,34 @@
+use async_trait::async_trait;
+
+use super::Team;
+use crate::quota::Quota;
+use crate::Result;
+
+/// Storage of teams (tsuru collection `teams`).
+#[async_trait]
+pub trait TeamStorage: Send + Sync {
+    /// Stores a new team.
+    ///
+    /// # Errors
+    /// MUST return [`crate::Error::Conflict`] `team already exists` when the name is taken.
+    async fn insert(&self, team: &Team) -> Result<()>;
+    /// Replaces tags and quota of an existing team.
+    ///
+    /// # Errors
+    /// MUST return [`crate::Error::NotFound`] `team not found` when it does not exist.
+    async fn update(&self, team: &Team) -> Result<()>;
+    /// The team named `name`.
+    async fn find(&self, name: &str) -> Result<Option<Team>>;
+    /// Every team, in insertion order.
+    async fn list(&self) -> Result<Vec<Team>>;
+    /// Replaces the quota.
+    ///
+    /// # Errors
+    /// MUST return [`crate::Error::NotFound`] `team not found` when it does not exist.
+    async fn set_quota(&self, name: &str, quota: Quota) -> Result<()>;
+    /// Deletes a team.
+    ///
+    /// # Errors
+    /// MUST return [`crate::Error::NotFound`] `team not found` when it does not exist.
+    async fn delete(&self, name: &str) -> Result<()>;
+}

@@ -1,0 +1,203 @@
+use std::sync::Arc;
+
+use super::{clean_tags, parse_team_name, Team, TeamStorage};
+use crate::event::{Allowed, EventService, NewEvent, Target};
+use crate::permission::{tree, Context, ContextType, RoleService};
+use crate::quota::Quota;
+use crate::user::{UserService, UserView};
+use crate::{Error, Identity, Origin, Result};
+
+/// One entry of the team list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamListEntry {
+    /// Team name.
+    pub name: String,
+    /// Top-most team-capable permissions the caller holds on it.
+    pub permissions: Vec<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+}
+
+/// Team info.
+#[derive(Debug, Clone)]
+pub struct TeamInfo {
+    /// The team.
+    pub team: Team,
+    /// Members (filled for callers with a global `team` grant).
+    pub users: Vec<UserView>,
+}
+
+/// Team use cases.
+pub struct TeamService {
+    teams: Arc<dyn TeamStorage>,
+    users: Arc<UserService>,
+    roles: Arc<RoleService>,
+    events: Arc<EventService>,
+    apps_per_team: Option<i64>,
+}
+
+fn team_event(name: &str, kind: &str, identity: &Identity, origin: &Origin) -> NewEvent {
+    NewEvent::new(
+        Target::new("team", name),
+        kind,
+        identity,
+        origin,
+        Allowed::new("team.read.events", vec![Context::team(name)]),
+    )
+}
+
+impl TeamService {
+    /// Builds the service; `apps_per_team` is the default app quota of new teams.
+    pub fn new(
+        teams: Arc<dyn TeamStorage>,
+        users: Arc<UserService>,
+        roles: Arc<RoleService>,
+        events: Arc<EventService>,
+        apps_per_team: Option<i64>,
+    ) -> Self {
+        TeamService { teams, users, roles, events, apps_per_team }
+    }
+
+    /// Teams on which the caller holds at least one team-capable permission.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn list(&self, identity: &Identity) -> Result<Vec<TeamListEntry>> {
+        let capable: Vec<&str> = tree::all()
+            .iter()
+            .filter(|n| n.contexts.contains(&ContextType::Team))
+            .map(|n| n.name)
+            .collect();
+        let mut out = Vec::new();
+        for team in self.teams.list().await? {
+            let ctx = [Context::team(&team.name)];
+            let mut accepted: Vec<String> = Vec::new();
+            for name in &capable {
+                if accepted.last().is_some_and(|last| tree::is_ancestor_or_self(last, name)) {
+                    continue;
+                }
+                if identity.can(name, &ctx) {
+                    accepted.push((*name).to_string());
+                }
+            }
+            if !accepted.is_empty() {
+                out.push(TeamListEntry { name: team.name, permissions: accepted, tags: team.tags });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Creates a team; the caller gets the roles bound to `team-create` on it.
+    ///
+    /// # Errors
+    /// 403 without a global `team.create`; 400 for an invalid name; 409 `team already exists`.
+    pub async fn create(&self, identity: &Identity, origin: &Origin, name: &str, tags: Vec<String>) -> Result<Team> {
+        identity.require("team.create", &[])?;
+        let ev = team_event(name, "team.create", identity, origin);
+        self.events.run(ev, self.insert(identity, name, tags)).await
+    }
+
+    async fn insert(&self, identity: &Identity, name: &str, tags: Vec<String>) -> Result<Team> {
+        let team = Team {
+            name: parse_team_name(name)?,
+            creating_user: identity.email.clone(),
+            tags: clean_tags(tags),
+            quota: Quota::from_config(self.apps_per_team),
+        };
+        self.teams.insert(&team).await?;
+        if !identity.is_team_token() {
+            self.roles.apply_role_event("team-create", &identity.email, &team.name).await;
+        }
+        Ok(team)
+    }
+
+    /// Removes a team. Without permission the team is reported missing, so its existence stays
+    /// hidden.
+    ///
+    /// # Errors
+    /// 404 `Team "<name>" not found.`
+    pub async fn remove(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
+        let not_found = || Error::not_found(format!("Team {name:?} not found."));
+        if !identity.can("team.delete", &[Context::team(name)]) {
+            return Err(not_found());
+        }
+        let ev = team_event(name, "team.delete", identity, origin);
+        self.events
+            .run(ev, async {
+                self.teams.find(name).await?.ok_or_else(not_found)?;
+                self.teams.delete(name).await.map_err(|e| if e.is_not_found() { not_found() } else { e })
+            })
+            .await
+    }
+
+    /// A team with its members.
+    ///
+    /// # Errors
+    /// 404 `team not found`; 403 without a global `team.read`.
+    pub async fn info(&self, identity: &Identity, name: &str) -> Result<TeamInfo> {
+        let team = self.find(name).await?;
+        identity.require("team.read", &[])?;
+        let users = if identity.can("team", &[]) { self.users.team_members(identity, name).await? } else { Vec::new() };
+        Ok(TeamInfo { team, users })
+    }
+
+    /// Replaces the tags (an empty list clears them) and, with `new_name`, renames the team.
+    ///
+    /// # Errors
+    /// 403 without `team.update` on the team; 404 `team not found`; 400/409 for the new name.
+    pub async fn update(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        name: &str,
+        new_name: Option<&str>,
+        tags: Vec<String>,
+    ) -> Result<()> {
+        identity.require("team.update", &[Context::team(name)])?;
+        let mut team = self.find(name).await?;
+        let ev = team_event(name, "team.update", identity, origin);
+        self.events
+            .run(ev, async {
+                match new_name.map(str::trim).filter(|n| !n.is_empty() && *n != name) {
+                    None => {
+                        team.tags = clean_tags(tags);
+                        self.teams.update(&team).await
+                    }
+                    Some(new_name) => {
+                        self.insert(identity, new_name, tags).await?;
+                        self.teams.delete(name).await
+                    }
+                }
+            })
+            .await
+    }
+
+    /// A team's app quota.
+    ///
+    /// # Errors
+    /// 403 without `team.read.quota` on the team; 404 `team not found`.
+    pub async fn quota(&self, identity: &Identity, name: &str) -> Result<Quota> {
+        identity.require("team.read.quota", &[Context::team(name)])?;
+        Ok(self.find(name).await?.quota)
+    }
+
+    /// Sets a team's app quota limit.
+    ///
+    /// # Errors
+    /// 403 without `team.update.quota` on the team; 404; 400 `Invalid limit`; 403 when below use.
+    pub async fn set_quota(&self, identity: &Identity, origin: &Origin, name: &str, limit: &str) -> Result<()> {
+        identity.require("team.update.quota", &[Context::team(name)])?;
+        let team = self.find(name).await?;
+        let ev = team_event(name, "team.update.quota", identity, origin);
+        self.events
+            .run(ev, async {
+                let n: i64 = limit.trim().parse().map_err(|_| Error::bad_request("Invalid limit"))?;
+                self.teams.set_quota(name, team.quota.with_limit(n)?).await
+            })
+            .await
+    }
+
+    async fn find(&self, name: &str) -> Result<Team> {
+        self.teams.find(name).await?.ok_or_else(|| Error::not_found("team not found"))
+    }
+}

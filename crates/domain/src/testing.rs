@@ -1,0 +1,1 @@
+//! Port contract suites, run by every storage adapter.

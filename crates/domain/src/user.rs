@@ -1,0 +1,10 @@
+//! Users, sessions, API keys, SSH keys and the native auth scheme (tsuru `auth/`, `auth/native/`).
+mod auth;
+mod model;
+mod ports;
+mod service;
+
+pub use auth::{AuthConfig, AuthService, SchemeInfo};
+pub use model::*;
+pub use ports::*;
+pub use service::{UserService, UserView, UserRoleView};
