@@ -1,1 +1,13 @@
+//! Implementations of tsuru-domain's ports.
+//!
+//! - [`memory`]: the in-memory store, a first-class adapter serving `make run`, the test kit and
+//!   every API test;
+//! - [`password`], [`jwt`]: bcrypt hashing and JWT sessions;
+//! - [`mail`]: SMTP delivery (lettre) or logging when no relay is configured;
+//! - [`system`]: the real clock and id generator.
 
+pub mod jwt;
+pub mod mail;
+pub mod memory;
+pub mod password;
+pub mod system;

@@ -1,1 +1,16 @@
+//! tsurud: the tsuru API server on actix-web.
+//!
+//! Thin layer: extractors turn requests into domain input, one handler per endpoint calls one
+//! use case, and [`error::ApiError`] turns domain errors into tsuru's plain-text responses.
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod json;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod version;
 
+pub use config::Settings;
+pub use startup::Application;

@@ -1,1 +1,132 @@
-fn main(){}
+//! `tsurud`: the tsuru API server.
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use tsuru_api::{telemetry, Application, Settings};
+
+#[derive(Parser)]
+#[command(name = "tsurud", version, about = "The tsuru API server")]
+struct Cli {
+    /// YAML config file (tsuru.conf keys); also TSURU_CONFIG.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API.
+    Api {
+        /// Development mode: in-memory store, throw-away JWT secret, admin credentials printed.
+        #[arg(long)]
+        dev: bool,
+    },
+    /// Create a user holding every permission; the password is read from stdin (twice).
+    RootUserCreate {
+        /// E-mail of the user.
+        email: String,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Api { dev } => serve(cli.config, dev),
+        Command::RootUserCreate { email } => root_user_create(cli.config, &email),
+    }
+}
+
+fn load(config: Option<PathBuf>, dev: bool) -> anyhow::Result<Settings> {
+    if dev {
+        // SAFETY of intent: set before any thread starts; TSURU_DEV feeds the loader.
+        // (std::env::set_var is safe in edition 2021.)
+        std::env::set_var("TSURU_DEV", "true");
+    }
+    Settings::load(config.as_deref())
+}
+
+#[actix_web::main]
+async fn serve(config: Option<PathBuf>, dev: bool) -> anyhow::Result<()> {
+    let settings = load(config, dev)?;
+    telemetry::init(&settings.log);
+    let admin = settings.admin_email.clone();
+    let dev = settings.dev;
+    let app = Application::build(settings.clone()).await?;
+    let url = format!("http://{}:{}", host_of(&settings.listen), app.port());
+    tracing::info!(%url, "tsurud listening");
+    if dev {
+        print_dev_banner(
+            &app,
+            &url,
+            admin.as_deref(),
+            settings.admin_password.as_deref(),
+        )
+        .await;
+    }
+    app.run_until_stopped().await?;
+    tracing::info!("tsurud stopped");
+    Ok(())
+}
+
+fn host_of(listen: &str) -> String {
+    let host = listen.rsplit_once(':').map_or(listen, |(h, _)| h);
+    if host.is_empty() || host == "0.0.0.0" {
+        "127.0.0.1".into()
+    } else {
+        host.into()
+    }
+}
+
+async fn print_dev_banner(
+    app: &Application,
+    url: &str,
+    email: Option<&str>,
+    password: Option<&str>,
+) {
+    println!("tsurud (dev mode, in-memory store) is listening on {url}");
+    let (Some(email), Some(password)) = (email, password) else {
+        println!(
+            "No admin configured: set TSURU_ADMIN_EMAIL and TSURU_ADMIN_PASSWORD to create one."
+        );
+        return;
+    };
+    println!("Admin: {email} / {password}");
+    match app.state().auth.new_session(email).await {
+        Ok(token) => {
+            println!("\nUse it with the tsuru client:\n  export TSURU_TARGET={url} TSURU_TOKEN={token}\n  tsuru team-list");
+            println!("\nor with curl:\n  curl -H 'Authorization: bearer {token}' {url}/1.0/teams");
+            println!(
+                "\nor log in:\n  curl -d email={email} -d password={password} {url}/1.0/auth/login"
+            );
+        }
+        Err(e) => println!("could not issue an admin token: {e}"),
+    }
+}
+
+#[actix_web::main]
+async fn root_user_create(config: Option<PathBuf>, email: &str) -> anyhow::Result<()> {
+    let settings = load(config, false).or_else(|_| load(None, true))?;
+    telemetry::init(&settings.log);
+    let state = tsuru_api::state::AppState::build(&settings)?;
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    eprint!("Password: ");
+    let password = lines.next().transpose()?.unwrap_or_default();
+    eprint!("\nConfirm: ");
+    let confirm = lines.next().transpose()?.unwrap_or_default();
+    eprintln!();
+    if password != confirm {
+        anyhow::bail!("Passwords didn't match.");
+    }
+    let created = state.ensure_root_user(email, &password).await?;
+    println!(
+        "Root user successfully {}.",
+        if created { "created" } else { "updated" }
+    );
+    if settings.storage == "memory" {
+        eprintln!("note: the in-memory store is not kept after this command; use a database to keep the user");
+    }
+    Ok(())
+}

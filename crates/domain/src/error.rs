@@ -30,6 +30,9 @@ pub enum Error {
     /// Too many attempts (429).
     #[error("{0}")]
     TooManyRequests(String),
+    /// The request body is larger than the configured limit in bytes (413).
+    #[error("request body too large: the limit is {0} bytes")]
+    PayloadTooLarge(usize),
     /// A dependency (the database) is unavailable (503).
     #[error("{0}")]
     Unavailable(String),

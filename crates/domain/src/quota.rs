@@ -21,7 +21,10 @@ impl Default for Quota {
 impl Quota {
     /// No limit.
     pub fn unlimited() -> Self {
-        Quota { limit: -1, inuse: 0 }
+        Quota {
+            limit: -1,
+            inuse: 0,
+        }
     }
 
     /// A quota whose limit comes from configuration (`None` or negative: unlimited).
@@ -71,19 +74,31 @@ mod tests {
     #[test]
     fn negative_limit_means_unlimited() {
         let q = Quota { limit: 3, inuse: 2 }.with_limit(-7).unwrap();
-        assert_eq!(q, Quota { limit: -1, inuse: 2 });
+        assert_eq!(
+            q,
+            Quota {
+                limit: -1,
+                inuse: 2
+            }
+        );
     }
 
     #[test]
     fn limit_below_inuse_is_refused() {
         let err = Quota { limit: 3, inuse: 2 }.with_limit(1).unwrap_err();
-        assert_eq!(err.to_string(), "New limit is less than the current allocated value");
+        assert_eq!(
+            err.to_string(),
+            "New limit is less than the current allocated value"
+        );
     }
 
     #[test]
     fn exceeding_reports_available_and_requested() {
         let err = Quota { limit: 1, inuse: 1 }.check_inc(1).unwrap_err();
-        assert_eq!(err.to_string(), "Quota exceeded. Available: 0, Requested: 1.");
+        assert_eq!(
+            err.to_string(),
+            "Quota exceeded. Available: 0, Requested: 1."
+        );
         assert!(Quota::unlimited().check_inc(1000).is_ok());
     }
 }

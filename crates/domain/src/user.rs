@@ -7,4 +7,4 @@ mod service;
 pub use auth::{AuthConfig, AuthService, SchemeInfo};
 pub use model::*;
 pub use ports::*;
-pub use service::{UserService, UserView, UserRoleView};
+pub use service::{UserRoleView, UserService, UserView};

@@ -18,7 +18,10 @@ pub struct Target {
 impl Target {
     /// Builds a target.
     pub fn new(ttype: &str, value: impl Into<String>) -> Self {
-        Target { ttype: ttype.to_string(), value: value.into() }
+        Target {
+            ttype: ttype.to_string(),
+            value: value.into(),
+        }
     }
 }
 
@@ -47,11 +50,17 @@ pub struct Kind {
 impl Kind {
     /// A permission kind.
     pub fn permission(name: &str) -> Self {
-        Kind { ktype: "permission".into(), name: name.into() }
+        Kind {
+            ktype: "permission".into(),
+            name: name.into(),
+        }
     }
     /// An internal kind.
     pub fn internal(name: &str) -> Self {
-        Kind { ktype: "internal".into(), name: name.into() }
+        Kind {
+            ktype: "internal".into(),
+            name: name.into(),
+        }
     }
 }
 
@@ -69,15 +78,24 @@ pub struct Owner {
 impl Owner {
     /// A user owner.
     pub fn user(email: &str) -> Self {
-        Owner { otype: "user".into(), name: email.into() }
+        Owner {
+            otype: "user".into(),
+            name: email.into(),
+        }
     }
     /// A team-token owner.
     pub fn token(id: &str) -> Self {
-        Owner { otype: "token".into(), name: id.into() }
+        Owner {
+            otype: "token".into(),
+            name: id.into(),
+        }
     }
     /// The server itself.
     pub fn internal() -> Self {
-        Owner { otype: "internal".into(), name: String::new() }
+        Owner {
+            otype: "internal".into(),
+            name: String::new(),
+        }
     }
 }
 
@@ -93,7 +111,10 @@ pub struct Allowed {
 impl Allowed {
     /// Builds an allowed permission.
     pub fn new(scheme: &str, contexts: Vec<Context>) -> Self {
-        Allowed { scheme: scheme.to_string(), contexts }
+        Allowed {
+            scheme: scheme.to_string(),
+            contexts,
+        }
     }
 }
 
@@ -172,7 +193,12 @@ impl Event {
     /// Targets this event locks while running: the primary and locked extra targets.
     pub fn locked_targets(&self) -> Vec<&Target> {
         std::iter::once(&self.target)
-            .chain(self.extra_targets.iter().filter(|t| t.lock).map(|t| &t.target))
+            .chain(
+                self.extra_targets
+                    .iter()
+                    .filter(|t| t.lock)
+                    .map(|t| &t.target),
+            )
             .collect()
     }
 }
@@ -224,14 +250,18 @@ impl Visibility {
     /// Whether an event with `allowed` is visible through this grant (tree semantics).
     pub fn allows(&self, allowed: &Allowed) -> bool {
         crate::permission::tree::is_ancestor_or_self(&self.scheme, &allowed.scheme)
-            && self.context.as_ref().is_none_or(|c| allowed.contexts.contains(c))
+            && self
+                .context
+                .as_ref()
+                .is_none_or(|c| allowed.contexts.contains(c))
     }
 }
 
 impl EventFilter {
     /// Whether `e` passes every filter but paging (what storage adapters implement).
     pub fn matches(&self, e: &Event) -> bool {
-        let targets = || std::iter::once(&e.target).chain(e.extra_targets.iter().map(|t| &t.target));
+        let targets =
+            || std::iter::once(&e.target).chain(e.extra_targets.iter().map(|t| &t.target));
         if let Some(t) = &self.target_type {
             if !targets().any(|x| &x.ttype == t) {
                 return false;

@@ -5,7 +5,10 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
-use super::{Allowed, CancelInfo, Event, EventFilter, EventStorage, ExtraTarget, Kind, Owner, Target, Visibility};
+use super::{
+    Allowed, CancelInfo, Event, EventFilter, EventStorage, ExtraTarget, Kind, Owner, Target,
+    Visibility,
+};
 use crate::clock::{Clock, IdGenerator};
 use crate::permission::ContextType;
 use crate::{Error, Identity, Origin, Result};
@@ -39,12 +42,24 @@ pub struct NewEvent {
 impl NewEvent {
     /// An event of kind `permission:<kind>` on `target`, owned by `identity`, readable with
     /// `allowed`, carrying the request's origin.
-    pub fn new(target: Target, kind: &str, identity: &Identity, origin: &Origin, allowed: Allowed) -> Self {
+    pub fn new(
+        target: Target,
+        kind: &str,
+        identity: &Identity,
+        origin: &Origin,
+        allowed: Allowed,
+    ) -> Self {
         NewEvent::with_owner(target, kind, identity.owner(), origin, allowed)
     }
 
     /// Like [`NewEvent::new`] with an explicit owner.
-    pub fn with_owner(target: Target, kind: &str, owner: Owner, origin: &Origin, allowed: Allowed) -> Self {
+    pub fn with_owner(
+        target: Target,
+        kind: &str,
+        owner: Owner,
+        origin: &Origin,
+        allowed: Allowed,
+    ) -> Self {
         NewEvent {
             target,
             extra_targets: Vec::new(),
@@ -73,8 +88,17 @@ pub const MAX_EVENT_LIMIT: usize = 100;
 
 impl EventService {
     /// Builds the service.
-    pub fn new(storage: Arc<dyn EventStorage>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGenerator>) -> Self {
-        EventService { storage, clock, ids, mine: Mutex::new(HashSet::new()) }
+    pub fn new(
+        storage: Arc<dyn EventStorage>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+    ) -> Self {
+        EventService {
+            storage,
+            clock,
+            ids,
+            mine: Mutex::new(HashSet::new()),
+        }
     }
 
     /// Starts an event, locking its target.
@@ -258,13 +282,20 @@ impl EventService {
 
     async fn find(&self, id: &str) -> Result<Event> {
         if !is_object_id(id) {
-            return Err(Error::bad_request(format!("uuid parameter is not ObjectId: {id}")));
+            return Err(Error::bad_request(format!(
+                "uuid parameter is not ObjectId: {id}"
+            )));
         }
-        self.storage.find(id).await?.ok_or_else(|| Error::not_found("event not found"))
+        self.storage
+            .find(id)
+            .await?
+            .ok_or_else(|| Error::not_found("event not found"))
     }
 
     fn lock_mine(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
-        self.mine.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.mine
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn remember(&self, id: &str, running: bool) {
@@ -291,7 +322,9 @@ pub fn locked_message(holder: &Event) -> String {
         holder.kind.name,
         holder.owner.otype,
         holder.owner.name,
-        holder.start_time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        holder
+            .start_time
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     )
 }
 

@@ -92,7 +92,10 @@ pub struct Context {
 impl Context {
     /// Builds a context.
     pub fn new(ctype: ContextType, value: impl Into<String>) -> Self {
-        Context { ctype, value: value.into() }
+        Context {
+            ctype,
+            value: value.into(),
+        }
     }
     /// The global context.
     pub fn global() -> Self {
@@ -154,13 +157,18 @@ pub struct RoleInstance {
 impl RoleInstance {
     /// Builds an instance.
     pub fn new(name: impl Into<String>, context_value: impl Into<String>) -> Self {
-        RoleInstance { name: name.into(), context_value: context_value.into() }
+        RoleInstance {
+            name: name.into(),
+            context_value: context_value.into(),
+        }
     }
 }
 
 /// Role events: roles bound to one are given on user or team creation.
-pub const ROLE_EVENTS: [(&str, ContextType); 2] =
-    [("user-create", ContextType::Global), ("team-create", ContextType::Team)];
+pub const ROLE_EVENTS: [(&str, ContextType); 2] = [
+    ("user-create", ContextType::Global),
+    ("team-create", ContextType::Team),
+];
 
 /// A named set of permissions bound to one context type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,7 +190,11 @@ impl Role {
     ///
     /// # Errors
     /// 400 `invalid role name` for a blank name.
-    pub fn new(name: &str, context_type: ContextType, description: impl Into<String>) -> Result<Self> {
+    pub fn new(
+        name: &str,
+        context_type: ContextType,
+        description: impl Into<String>,
+    ) -> Result<Self> {
         let name = name.trim();
         if name.is_empty() {
             return Err(Error::bad_request("invalid role name"));
@@ -198,8 +210,12 @@ impl Role {
 
     /// The stored permission names that still exist in the tree, sorted (`*` kept as `*`).
     pub fn valid_scheme_names(&self) -> Vec<String> {
-        let mut names: Vec<String> =
-            self.scheme_names.iter().filter(|n| tree::find(n).is_some()).cloned().collect();
+        let mut names: Vec<String> = self
+            .scheme_names
+            .iter()
+            .filter(|n| tree::find(n).is_some())
+            .cloned()
+            .collect();
         names.sort();
         names.dedup();
         names
@@ -231,7 +247,10 @@ mod tests {
     use super::*;
 
     fn perm(scheme: &str, ctx: Context) -> Permission {
-        Permission { scheme: scheme.into(), context: ctx }
+        Permission {
+            scheme: scheme.into(),
+            context: ctx,
+        }
     }
 
     #[test]
@@ -263,12 +282,21 @@ mod tests {
         let perms = role.expand("x");
         assert_eq!(perms.len(), 2);
         assert!(perms.iter().any(|p| p.scheme.is_empty()));
-        assert_eq!(role.valid_scheme_names(), vec!["*".to_string(), "team.read".to_string()]);
+        assert_eq!(
+            role.valid_scheme_names(),
+            vec!["*".to_string(), "team.read".to_string()]
+        );
     }
 
     #[test]
     fn context_type_parse_error_text() {
-        assert_eq!(ContextType::parse("iaas").unwrap_err().to_string(), "invalid context type \"iaas\"");
-        assert_eq!(ContextType::parse("service-instance").unwrap(), ContextType::ServiceInstance);
+        assert_eq!(
+            ContextType::parse("iaas").unwrap_err().to_string(),
+            "invalid context type \"iaas\""
+        );
+        assert_eq!(
+            ContextType::parse("service-instance").unwrap(),
+            ContextType::ServiceInstance
+        );
     }
 }

@@ -91,11 +91,22 @@ pub struct RoleService {
     lookup: Arc<dyn ContextLookup>,
 }
 
-const LIST_PERMS: [&str; 5] =
-    ["role.update", "role.update.assign", "role.update.dissociate", "role.create", "role.delete"];
+const LIST_PERMS: [&str; 5] = [
+    "role.update",
+    "role.update.assign",
+    "role.update.dissociate",
+    "role.create",
+    "role.delete",
+];
 
 fn role_event(name: &str, kind: &str, identity: &Identity, origin: &Origin) -> NewEvent {
-    NewEvent::new(Target::new("role", name), kind, identity, origin, Allowed::new("role.read.events", vec![]))
+    NewEvent::new(
+        Target::new("role", name),
+        kind,
+        identity,
+        origin,
+        Allowed::new("role.read.events", vec![]),
+    )
 }
 
 impl RoleService {
@@ -106,7 +117,12 @@ impl RoleService {
         events: Arc<EventService>,
         lookup: Arc<dyn ContextLookup>,
     ) -> Self {
-        RoleService { roles, users, events, lookup }
+        RoleService {
+            roles,
+            users,
+            events,
+            lookup,
+        }
     }
 
     /// All roles.
@@ -143,7 +159,11 @@ impl RoleService {
         let ctype = ContextType::parse(context)?;
         let role = Role::new(name, ctype, description)?;
         let ev = role_event(&role.name, "role.create", identity, origin);
-        self.events.run(ev, async { self.roles.insert(&role).await.map(|()| role.clone()) }).await
+        self.events
+            .run(ev, async {
+                self.roles.insert(&role).await.map(|()| role.clone())
+            })
+            .await
     }
 
     /// Deletes a role nobody holds.
@@ -158,7 +178,8 @@ impl RoleService {
                 self.find(name).await?;
                 if !self.users.list_by_role(name).await?.is_empty() {
                     return Err(Error::PreconditionFailed(
-                        "role has users assigned. you must dissociate them before remove the role.".into(),
+                        "role has users assigned. you must dissociate them before remove the role."
+                            .into(),
                     ));
                 }
                 self.roles.delete(name).await
@@ -171,7 +192,12 @@ impl RoleService {
     /// # Errors
     /// 400 when nothing is set, for an unknown role or context type; 403 without the permission
     /// of each field set; 409 when the new name is taken.
-    pub async fn update(&self, identity: &Identity, origin: &Origin, upd: RoleUpdate) -> Result<()> {
+    pub async fn update(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        upd: RoleUpdate,
+    ) -> Result<()> {
         if upd.new_name.is_empty() && upd.context_type.is_empty() && upd.description.is_empty() {
             return Err(Error::bad_request(
                 "Neither the description, context or new name were set. You must define at least one.",
@@ -218,7 +244,12 @@ impl RoleService {
         self.roles.insert(&role).await?;
         for user in self.users.list_by_role(&old).await? {
             for inst in user.roles.iter().filter(|r| r.name == old) {
-                self.users.add_role(&user.email, &RoleInstance::new(new_name, inst.context_value.clone())).await?;
+                self.users
+                    .add_role(
+                        &user.email,
+                        &RoleInstance::new(new_name, inst.context_value.clone()),
+                    )
+                    .await?;
             }
         }
         self.users.remove_role_from_all(&old).await?;
@@ -246,8 +277,9 @@ impl RoleService {
                     if p.is_empty() {
                         return Err(Error::bad_request("invalid permission name"));
                     }
-                    let node = tree::find(p)
-                        .ok_or_else(|| Error::bad_request(format!("permission named {p:?} not found")))?;
+                    let node = tree::find(p).ok_or_else(|| {
+                        Error::bad_request(format!("permission named {p:?} not found"))
+                    })?;
                     if !node.contexts.contains(&role.context_type) {
                         return Err(Error::conflict(format!(
                             "permission {:?} not allowed with context of type {:?}",
@@ -270,7 +302,13 @@ impl RoleService {
     ///
     /// # Errors
     /// 403; 404 `role not found`.
-    pub async fn remove_permission(&self, identity: &Identity, origin: &Origin, name: &str, permission: &str) -> Result<()> {
+    pub async fn remove_permission(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        name: &str,
+        permission: &str,
+    ) -> Result<()> {
         identity.require("role.update.permission.remove", &[])?;
         let ev = role_event(name, "role.update.permission.remove", identity, origin);
         self.events
@@ -301,9 +339,13 @@ impl RoleService {
             .run(ev, async {
                 self.find_user(email).await?;
                 let role = self.find(name).await?;
-                self.lookup.validate(role.context_type, context_value).await?;
+                self.lookup
+                    .validate(role.context_type, context_value)
+                    .await?;
                 can_use_role(identity, &role, context_value)?;
-                self.users.add_role(email, &RoleInstance::new(name, context_value)).await
+                self.users
+                    .add_role(email, &RoleInstance::new(name, context_value))
+                    .await
             })
             .await
     }
@@ -327,7 +369,9 @@ impl RoleService {
                 self.find_user(email).await?;
                 let role = self.find(name).await?;
                 can_use_role(identity, &role, context_value)?;
-                self.users.remove_role(email, &RoleInstance::new(name, context_value)).await
+                self.users
+                    .remove_role(email, &RoleInstance::new(name, context_value))
+                    .await
             })
             .await
     }
@@ -338,7 +382,13 @@ impl RoleService {
     /// 403 without `role.default.create` or `role.default.delete`.
     pub async fn list_defaults(&self, identity: &Identity) -> Result<Vec<Role>> {
         require_any(identity, &["role.default.create", "role.default.delete"])?;
-        Ok(self.roles.list().await?.into_iter().filter(|r| !r.events.is_empty()).collect())
+        Ok(self
+            .roles
+            .list()
+            .await?
+            .into_iter()
+            .filter(|r| !r.events.is_empty())
+            .collect())
     }
 
     /// Binds (`add`) or unbinds roles to role events; `changes` pairs an event name with role
@@ -354,7 +404,11 @@ impl RoleService {
         add: bool,
         changes: &[(String, Vec<String>)],
     ) -> Result<()> {
-        let kind = if add { "role.default.create" } else { "role.default.delete" };
+        let kind = if add {
+            "role.default.create"
+        } else {
+            "role.default.delete"
+        };
         identity.require(kind, &[])?;
         for (event_name, role_names) in changes {
             let expected = ROLE_EVENTS
@@ -404,7 +458,11 @@ impl RoleService {
             }
         };
         for role in roles {
-            if let Err(e) = self.users.add_role(email, &RoleInstance::new(&role.name, context_value)).await {
+            if let Err(e) = self
+                .users
+                .add_role(email, &RoleInstance::new(&role.name, context_value))
+                .await
+            {
                 tracing::error!(error = %e, role = %role.name, email, "could not assign default role");
             }
         }
@@ -422,7 +480,10 @@ impl RoleService {
     }
 
     async fn find(&self, name: &str) -> Result<Role> {
-        self.roles.find(name).await?.ok_or_else(|| Error::not_found("role not found"))
+        self.roles
+            .find(name)
+            .await?
+            .ok_or_else(|| Error::not_found("role not found"))
     }
 
     async fn find_user(&self, email: &str) -> Result<()> {
@@ -450,7 +511,10 @@ fn require_any(identity: &Identity, perms: &[&str]) -> Result<()> {
 pub fn can_use_role(identity: &Identity, role: &Role, context_value: &str) -> Result<()> {
     for p in role.expand(context_value) {
         if !identity.can(&p.scheme, std::slice::from_ref(&p.context)) {
-            return Err(Error::Forbidden(format!("User not authorized to use permission {}", describe(&p))));
+            return Err(Error::Forbidden(format!(
+                "User not authorized to use permission {}",
+                describe(&p)
+            )));
         }
     }
     Ok(())

@@ -2,7 +2,9 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use super::ContextType::{self, App, Global, Job, Pool, Router, Service, ServiceInstance, Team, User, Volume};
+use super::ContextType::{
+    self, App, Global, Job, Pool, Router, Service, ServiceInstance, Team, User, Volume,
+};
 
 const APP: &[ContextType] = &[Global, App, Team, Pool];
 const GLOBAL: &[ContextType] = &[Global];
@@ -252,9 +254,16 @@ pub struct PermissionNode {
 }
 
 static ALL: LazyLock<Vec<PermissionNode>> = LazyLock::new(|| {
-    std::iter::once(PermissionNode { name: "", contexts: GLOBAL })
-        .chain(NODES.iter().map(|(name, contexts)| PermissionNode { name, contexts }))
-        .collect()
+    std::iter::once(PermissionNode {
+        name: "",
+        contexts: GLOBAL,
+    })
+    .chain(
+        NODES
+            .iter()
+            .map(|(name, contexts)| PermissionNode { name, contexts }),
+    )
+    .collect()
 });
 
 static BY_NAME: LazyLock<HashMap<&'static str, PermissionNode>> =

@@ -55,7 +55,13 @@ impl TeamService {
         events: Arc<EventService>,
         apps_per_team: Option<i64>,
     ) -> Self {
-        TeamService { teams, users, roles, events, apps_per_team }
+        TeamService {
+            teams,
+            users,
+            roles,
+            events,
+            apps_per_team,
+        }
     }
 
     /// Teams on which the caller holds at least one team-capable permission.
@@ -73,7 +79,10 @@ impl TeamService {
             let ctx = [Context::team(&team.name)];
             let mut accepted: Vec<String> = Vec::new();
             for name in &capable {
-                if accepted.last().is_some_and(|last| tree::is_ancestor_or_self(last, name)) {
+                if accepted
+                    .last()
+                    .is_some_and(|last| tree::is_ancestor_or_self(last, name))
+                {
                     continue;
                 }
                 if identity.can(name, &ctx) {
@@ -81,7 +90,11 @@ impl TeamService {
                 }
             }
             if !accepted.is_empty() {
-                out.push(TeamListEntry { name: team.name, permissions: accepted, tags: team.tags });
+                out.push(TeamListEntry {
+                    name: team.name,
+                    permissions: accepted,
+                    tags: team.tags,
+                });
             }
         }
         Ok(out)
@@ -91,7 +104,13 @@ impl TeamService {
     ///
     /// # Errors
     /// 403 without a global `team.create`; 400 for an invalid name; 409 `team already exists`.
-    pub async fn create(&self, identity: &Identity, origin: &Origin, name: &str, tags: Vec<String>) -> Result<Team> {
+    pub async fn create(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        name: &str,
+        tags: Vec<String>,
+    ) -> Result<Team> {
         identity.require("team.create", &[])?;
         let ev = team_event(name, "team.create", identity, origin);
         self.events.run(ev, self.insert(identity, name, tags)).await
@@ -106,7 +125,9 @@ impl TeamService {
         };
         self.teams.insert(&team).await?;
         if !identity.is_team_token() {
-            self.roles.apply_role_event("team-create", &identity.email, &team.name).await;
+            self.roles
+                .apply_role_event("team-create", &identity.email, &team.name)
+                .await;
         }
         Ok(team)
     }
@@ -125,7 +146,13 @@ impl TeamService {
         self.events
             .run(ev, async {
                 self.teams.find(name).await?.ok_or_else(not_found)?;
-                self.teams.delete(name).await.map_err(|e| if e.is_not_found() { not_found() } else { e })
+                self.teams.delete(name).await.map_err(|e| {
+                    if e.is_not_found() {
+                        not_found()
+                    } else {
+                        e
+                    }
+                })
             })
             .await
     }
@@ -137,7 +164,11 @@ impl TeamService {
     pub async fn info(&self, identity: &Identity, name: &str) -> Result<TeamInfo> {
         let team = self.find(name).await?;
         identity.require("team.read", &[])?;
-        let users = if identity.can("team", &[]) { self.users.team_members(identity, name).await? } else { Vec::new() };
+        let users = if identity.can("team", &[]) {
+            self.users.team_members(identity, name).await?
+        } else {
+            Vec::new()
+        };
         Ok(TeamInfo { team, users })
     }
 
@@ -158,7 +189,10 @@ impl TeamService {
         let ev = team_event(name, "team.update", identity, origin);
         self.events
             .run(ev, async {
-                match new_name.map(str::trim).filter(|n| !n.is_empty() && *n != name) {
+                match new_name
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty() && *n != name)
+                {
                     None => {
                         team.tags = clean_tags(tags);
                         self.teams.update(&team).await
@@ -185,19 +219,31 @@ impl TeamService {
     ///
     /// # Errors
     /// 403 without `team.update.quota` on the team; 404; 400 `Invalid limit`; 403 when below use.
-    pub async fn set_quota(&self, identity: &Identity, origin: &Origin, name: &str, limit: &str) -> Result<()> {
+    pub async fn set_quota(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        name: &str,
+        limit: &str,
+    ) -> Result<()> {
         identity.require("team.update.quota", &[Context::team(name)])?;
         let team = self.find(name).await?;
         let ev = team_event(name, "team.update.quota", identity, origin);
         self.events
             .run(ev, async {
-                let n: i64 = limit.trim().parse().map_err(|_| Error::bad_request("Invalid limit"))?;
+                let n: i64 = limit
+                    .trim()
+                    .parse()
+                    .map_err(|_| Error::bad_request("Invalid limit"))?;
                 self.teams.set_quota(name, team.quota.with_limit(n)?).await
             })
             .await
     }
 
     async fn find(&self, name: &str) -> Result<Team> {
-        self.teams.find(name).await?.ok_or_else(|| Error::not_found("team not found"))
+        self.teams
+            .find(name)
+            .await?
+            .ok_or_else(|| Error::not_found("team not found"))
     }
 }

@@ -3,8 +3,8 @@ use std::sync::Arc;
 use chrono::Duration;
 
 use super::{
-    validate_email, validate_password, LoginThrottle, PasswordHasher, PasswordToken, PasswordTokenStorage, Session,
-    SessionClaims, SessionStorage, TokenIssuer, User, UserStorage,
+    validate_email, validate_password, LoginThrottle, PasswordHasher, PasswordToken,
+    PasswordTokenStorage, Session, SessionClaims, SessionStorage, TokenIssuer, User, UserStorage,
 };
 use crate::clock::{sha256_hex, Clock, IdGenerator};
 use crate::event::{Allowed, EventService, NewEvent, Owner, Target};
@@ -87,7 +87,10 @@ const PASSWORD_ALPHABET: &[u8] =
 impl AuthService {
     /// The schemes this server offers.
     pub fn schemes(&self) -> Vec<SchemeInfo> {
-        vec![SchemeInfo { name: "native".into(), default: true }]
+        vec![SchemeInfo {
+            name: "native".into(),
+            default: true,
+        }]
     }
 
     /// Logs in with e-mail and password and returns a session token.
@@ -97,8 +100,13 @@ impl AuthService {
     /// 404 `user not found`; 429 after too many failures; 401 `Authentication failed, wrong password.`
     pub async fn login(&self, email: &str, password: Option<&str>) -> Result<String> {
         validate_email(email)?;
-        let password = password.ok_or_else(|| Error::bad_request("you must provide a password to login"))?;
-        let user = self.users.find(email).await?.ok_or_else(|| Error::not_found("user not found"))?;
+        let password =
+            password.ok_or_else(|| Error::bad_request("you must provide a password to login"))?;
+        let user = self
+            .users
+            .find(email)
+            .await?
+            .ok_or_else(|| Error::not_found("user not found"))?;
         if validate_password(password).is_err() {
             return Err(Error::bad_request(
                 "Password length should be least 6 characters and at most 50 characters.",
@@ -114,7 +122,9 @@ impl AuthService {
         }
         if !self.hasher.verify(password, &user.password).await {
             self.throttle.record_failure(&key, now, window).await?;
-            return Err(Error::Unauthorized("Authentication failed, wrong password.".into()));
+            return Err(Error::Unauthorized(
+                "Authentication failed, wrong password.".into(),
+            ));
         }
         self.throttle.reset(&key).await?;
         self.new_session(&user.email).await
@@ -157,13 +167,18 @@ impl AuthService {
                 return Ok(None);
             }
             return match self.users.find(&claims.sub).await? {
-                Some(user) => Ok(Some(self.identity_for(&user, Credential::Session { jti: claims.jti }).await?)),
+                Some(user) => Ok(Some(
+                    self.identity_for(&user, Credential::Session { jti: claims.jti })
+                        .await?,
+                )),
                 None => Ok(None),
             };
         }
         if token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()) {
             if let Some(user) = self.users.find_by_api_key(token).await? {
-                self.users.record_api_key_use(&user.email, self.clock.now()).await?;
+                self.users
+                    .record_api_key_use(&user.email, self.clock.now())
+                    .await?;
                 return Ok(Some(self.identity_for(&user, Credential::ApiKey).await?));
             }
         }
@@ -175,16 +190,27 @@ impl AuthService {
     /// # Errors
     /// Storage failures.
     pub async fn identity_for(&self, user: &User, credential: Credential) -> Result<Identity> {
-        let mut permissions = vec![Permission { scheme: "user".into(), context: Context::user(&user.email) }];
+        let mut permissions = vec![Permission {
+            scheme: "user".into(),
+            context: Context::user(&user.email),
+        }];
         permissions.extend(self.expand_roles(&user.roles).await?);
-        Ok(Identity { email: user.email.clone(), credential, roles: user.roles.clone(), permissions })
+        Ok(Identity {
+            email: user.email.clone(),
+            credential,
+            roles: user.roles.clone(),
+            permissions,
+        })
     }
 
     /// The permissions granted by role instances (instances of deleted roles grant nothing).
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn expand_roles(&self, instances: &[crate::permission::RoleInstance]) -> Result<Vec<Permission>> {
+    pub async fn expand_roles(
+        &self,
+        instances: &[crate::permission::RoleInstance],
+    ) -> Result<Vec<Permission>> {
         let names: Vec<String> = instances.iter().map(|r| r.name.clone()).collect();
         let roles = self.roles.find_many(&names).await?;
         let mut out = Vec::new();
@@ -225,7 +251,9 @@ impl AuthService {
                 matches!(c.credential, Credential::Session { .. }) && c.can("user.create", &[])
             });
             if !allowed {
-                return Err(Error::Unauthorized("User registration is disabled for non-admin users.".into()));
+                return Err(Error::Unauthorized(
+                    "User registration is disabled for non-admin users.".into(),
+                ));
             }
         }
         let ev = NewEvent::with_owner(
@@ -235,8 +263,12 @@ impl AuthService {
             origin,
             Allowed::new("user.read.events", vec![Context::user(email)]),
         );
-        self.events.run(ev, self.insert_user(email, password)).await?;
-        self.role_service.apply_role_event("user-create", email, "").await;
+        self.events
+            .run(ev, self.insert_user(email, password))
+            .await?;
+        self.role_service
+            .apply_role_event("user-create", email, "")
+            .await;
         Ok(())
     }
 
@@ -251,7 +283,13 @@ impl AuthService {
             return Err(Error::conflict("this email is already registered"));
         }
         let hash = self.hasher.hash(password).await?;
-        self.users.insert(&User::new(email, hash, Quota::from_config(self.config.apps_per_user))).await
+        self.users
+            .insert(&User::new(
+                email,
+                hash,
+                Quota::from_config(self.config.apps_per_user),
+            ))
+            .await
     }
 
     /// Changes the caller's password; the caller's other sessions are revoked.
@@ -268,7 +306,10 @@ impl AuthService {
         confirm: &str,
     ) -> Result<()> {
         let email = identity.email.clone();
-        let origin = Origin { source_ip: origin.source_ip.clone(), data: serde_json::Value::Null };
+        let origin = Origin {
+            source_ip: origin.source_ip.clone(),
+            data: serde_json::Value::Null,
+        };
         let ev = NewEvent::new(
             Target::new("user", &email),
             "user.update.password",
@@ -279,14 +320,25 @@ impl AuthService {
         self.events
             .run(ev, async {
                 if old.is_empty() || new.is_empty() {
-                    return Err(Error::bad_request("Both the old and the new passwords are required."));
+                    return Err(Error::bad_request(
+                        "Both the old and the new passwords are required.",
+                    ));
                 }
                 if new != confirm {
-                    return Err(Error::bad_request("New password and password confirmation didn't match."));
+                    return Err(Error::bad_request(
+                        "New password and password confirmation didn't match.",
+                    ));
                 }
-                let user = self.users.find(&email).await?.ok_or_else(|| Error::not_found("user not found"))?;
-                if validate_password(old).is_err() || !self.hasher.verify(old, &user.password).await {
-                    return Err(Error::Forbidden("the given password didn't match the user's current password".into()));
+                let user = self
+                    .users
+                    .find(&email)
+                    .await?
+                    .ok_or_else(|| Error::not_found("user not found"))?;
+                if validate_password(old).is_err() || !self.hasher.verify(old, &user.password).await
+                {
+                    return Err(Error::Forbidden(
+                        "the given password didn't match the user's current password".into(),
+                    ));
                 }
                 validate_password(new)?;
                 let hash = self.hasher.hash(new).await?;
@@ -301,7 +353,12 @@ impl AuthService {
     ///
     /// # Errors
     /// 400 `invalid email` or `Invalid token`; 404 `user not found`.
-    pub async fn reset_password(&self, origin: &Origin, email: &str, token: Option<&str>) -> Result<()> {
+    pub async fn reset_password(
+        &self,
+        origin: &Origin,
+        email: &str,
+        token: Option<&str>,
+    ) -> Result<()> {
         let ev = NewEvent::with_owner(
             Target::new("user", email),
             "user.update.reset",
@@ -312,7 +369,11 @@ impl AuthService {
         self.events
             .run(ev, async {
                 validate_email(email)?;
-                let user = self.users.find(email).await?.ok_or_else(|| Error::not_found("user not found"))?;
+                let user = self
+                    .users
+                    .find(email)
+                    .await?
+                    .ok_or_else(|| Error::not_found("user not found"))?;
                 match token.filter(|t| !t.is_empty()) {
                     None => self.start_reset(&user).await,
                     Some(t) => self.finish_reset(&user, t).await,
@@ -329,7 +390,12 @@ impl AuthService {
             now.to_rfc3339().as_bytes(),
         ]);
         self.password_tokens
-            .insert(&PasswordToken { token: token.clone(), user_email: user.email.clone(), creation: now, used: false })
+            .insert(&PasswordToken {
+                token: token.clone(),
+                user_email: user.email.clone(),
+                creation: now,
+                used: false,
+            })
             .await?;
         let body = format!(
             "Someone asked to reset the password of {email} on tsuru.\n\n\
@@ -337,15 +403,23 @@ impl AuthService {
              If you did not ask for it, ignore this message: your password stays as it is.\n",
             email = user.email
         );
-        self.mail(&user.email, "[tsuru] Password reset process", body).await;
+        self.mail(&user.email, "[tsuru] Password reset process", body)
+            .await;
         Ok(())
     }
 
     async fn finish_reset(&self, user: &User, token: &str) -> Result<()> {
         let invalid = || Error::bad_request("Invalid token");
-        let stored = self.password_tokens.find(token).await?.ok_or_else(invalid)?;
+        let stored = self
+            .password_tokens
+            .find(token)
+            .await?
+            .ok_or_else(invalid)?;
         let age = self.clock.now() - stored.creation;
-        if stored.used || stored.user_email != user.email || age > RESET_TOKEN_LIFETIME - Duration::minutes(1) {
+        if stored.used
+            || stored.user_email != user.email
+            || age > RESET_TOKEN_LIFETIME - Duration::minutes(1)
+        {
             return Err(invalid());
         }
         if !self.password_tokens.consume(token).await? {
@@ -365,12 +439,17 @@ impl AuthService {
              Log in with it and change it with `tsuru change-password`.\n",
             user.email
         );
-        self.mail(&user.email, "[tsuru] Password successfully reset", body).await;
+        self.mail(&user.email, "[tsuru] Password successfully reset", body)
+            .await;
         Ok(())
     }
 
     async fn mail(&self, to: &str, subject: &str, body: String) {
-        let mail = Mail { to: to.to_string(), subject: subject.to_string(), body };
+        let mail = Mail {
+            to: to.to_string(),
+            subject: subject.to_string(),
+            body,
+        };
         if let Err(e) = self.mailer.send(mail).await {
             tracing::error!(error = %e, to, "could not send mail");
         }

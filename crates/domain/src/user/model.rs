@@ -71,7 +71,9 @@ impl SshKey {
         let name = name.trim();
         if name.is_empty()
             || name.len() > 100
-            || name.chars().any(|c| c.is_whitespace() || c == '/' || c.is_control())
+            || name
+                .chars()
+                .any(|c| c.is_whitespace() || c == '/' || c.is_control())
         {
             return Err(Error::bad_request(
                 "invalid key name: it must be 1 to 100 characters with no spaces or slashes",
@@ -81,13 +83,18 @@ impl SshKey {
         let kind = parts.next().unwrap_or_default();
         let body = parts.next().unwrap_or_default();
         let body_ok = body.len() >= 16
-            && body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=');
+            && body
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=');
         if !KEY_TYPES.contains(&kind) || !body_ok {
             return Err(Error::bad_request(
                 "invalid key: expected \"<type> <base64> [comment]\" with a known key type",
             ));
         }
-        Ok(SshKey { name: name.to_string(), content: content.to_string() })
+        Ok(SshKey {
+            name: name.to_string(),
+            content: content.to_string(),
+        })
     }
 }
 
@@ -194,7 +201,10 @@ mod tests {
     fn ssh_keys_are_checked() {
         let k = SshKey::parse("laptop", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB me@host").unwrap();
         assert_eq!(k.name, "laptop");
-        assert!(SshKey::parse("laptop", "").unwrap_err().to_string().contains("Missing key content"));
+        assert!(SshKey::parse("laptop", "")
+            .unwrap_err()
+            .to_string()
+            .contains("Missing key content"));
         assert!(SshKey::parse("", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB").is_err());
         assert!(SshKey::parse("a", "not-a-key AAAAC3NzaC1lZDI1NTE5AAAAIB").is_err());
         assert!(SshKey::parse("a", "ssh-rsa short").is_err());

@@ -57,7 +57,14 @@ impl UserService {
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> Self {
-        UserService { users, sessions, roles, events, clock, ids }
+        UserService {
+            users,
+            sessions,
+            roles,
+            events,
+            clock,
+            ids,
+        }
     }
 
     /// Builds the view of `user` as seen by a caller holding `perms` (tsuru `auth.User` to
@@ -66,7 +73,12 @@ impl UserService {
     ///
     /// # Errors
     /// Storage failures; 500 when a held role no longer exists.
-    pub async fn view(&self, user: &User, perms: &[Permission], include_all: bool) -> Result<Option<UserView>> {
+    pub async fn view(
+        &self,
+        user: &User,
+        perms: &[Permission],
+        include_all: bool,
+    ) -> Result<Option<UserView>> {
         let mut view = UserView {
             email: user.email.clone(),
             roles: Vec::new(),
@@ -83,7 +95,9 @@ impl UserService {
                 .ok_or_else(|| Error::unexpected(format!("role not found: {}", inst.name)))?;
             let granted = role.expand(&inst.context_value);
             let hidden = (granted.is_empty() && !include_all)
-                || granted.iter().any(|p| !permission::check(perms, &p.scheme, std::slice::from_ref(&p.context)));
+                || granted.iter().any(|p| {
+                    !permission::check(perms, &p.scheme, std::slice::from_ref(&p.context))
+                });
             if hidden {
                 continue;
             }
@@ -96,12 +110,13 @@ impl UserService {
                 context_value: inst.context_value.clone(),
                 group: None,
             });
-            view.permissions.extend(granted.into_iter().map(|p| UserRoleView {
-                name: p.scheme,
-                context_type: p.context.ctype.as_str().into(),
-                context_value: p.context.value,
-                group: None,
-            }));
+            view.permissions
+                .extend(granted.into_iter().map(|p| UserRoleView {
+                    name: p.scheme,
+                    context_type: p.context.ctype.as_str().into(),
+                    context_value: p.context.value,
+                    group: None,
+                }));
         }
         if !include_all && all_global {
             return Ok(None);
@@ -136,7 +151,9 @@ impl UserService {
                     out.push(v.clone());
                 }
                 if !role.is_empty()
-                    && v.roles.iter().any(|r| r.name == role && (context.is_empty() || r.context_value == context))
+                    && v.roles.iter().any(|r| {
+                        r.name == role && (context.is_empty() || r.context_value == context)
+                    })
                 {
                     out.push(v);
                 }
@@ -173,14 +190,31 @@ impl UserService {
     ///
     /// # Errors
     /// 403 without `user.delete` on the user; 404 `user not found` / `invalid email`.
-    pub async fn remove(&self, identity: &Identity, origin: &Origin, email: Option<&str>) -> Result<()> {
-        let email = email.filter(|e| !e.is_empty()).unwrap_or(&identity.email).to_string();
+    pub async fn remove(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        email: Option<&str>,
+    ) -> Result<()> {
+        let email = email
+            .filter(|e| !e.is_empty())
+            .unwrap_or(&identity.email)
+            .to_string();
         identity.require("user.delete", &[Context::user(&email)])?;
-        let ev = NewEvent::new(Target::new("user", &email), "user.delete", identity, origin, user_allowed(&email));
+        let ev = NewEvent::new(
+            Target::new("user", &email),
+            "user.delete",
+            identity,
+            origin,
+            user_allowed(&email),
+        );
         self.events
             .run(ev, async {
                 validate_email(&email).map_err(|e| Error::not_found(e.to_string()))?;
-                self.users.find(&email).await?.ok_or_else(|| Error::not_found("user not found"))?;
+                self.users
+                    .find(&email)
+                    .await?
+                    .ok_or_else(|| Error::not_found("user not found"))?;
                 self.sessions.delete_by_user(&email).await?;
                 self.users.delete(&email).await
             })
@@ -192,7 +226,10 @@ impl UserService {
     /// # Errors
     /// 403 without `apikey.read` on the user; 404 for an unknown user.
     pub async fn api_key(&self, identity: &Identity, email: Option<&str>) -> Result<String> {
-        let email = email.filter(|e| !e.is_empty()).unwrap_or(&identity.email).to_string();
+        let email = email
+            .filter(|e| !e.is_empty())
+            .unwrap_or(&identity.email)
+            .to_string();
         identity.require("apikey.read", &[Context::user(&email)])?;
         let user = self.find(&email).await?;
         if !user.api_key.is_empty() {
@@ -205,10 +242,24 @@ impl UserService {
     ///
     /// # Errors
     /// 403 without `apikey.update` on the user; 404 for an unknown user.
-    pub async fn regenerate_api_key(&self, identity: &Identity, origin: &Origin, email: Option<&str>) -> Result<String> {
-        let email = email.filter(|e| !e.is_empty()).unwrap_or(&identity.email).to_string();
+    pub async fn regenerate_api_key(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        email: Option<&str>,
+    ) -> Result<String> {
+        let email = email
+            .filter(|e| !e.is_empty())
+            .unwrap_or(&identity.email)
+            .to_string();
         identity.require("apikey.update", &[Context::user(&email)])?;
-        let ev = NewEvent::new(Target::new("user", &email), "apikey.update", identity, origin, user_allowed(&email));
+        let ev = NewEvent::new(
+            Target::new("user", &email),
+            "apikey.update",
+            identity,
+            origin,
+            user_allowed(&email),
+        );
         self.events
             .run(ev, async {
                 self.find(&email).await?;
@@ -238,13 +289,28 @@ impl UserService {
     /// # Errors
     /// 403 without a global `user.update.quota`; 400/404 for the user; 400 `Invalid limit`; 403
     /// when the limit is below the apps in use.
-    pub async fn set_quota(&self, identity: &Identity, origin: &Origin, email: &str, limit: &str) -> Result<()> {
+    pub async fn set_quota(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        email: &str,
+        limit: &str,
+    ) -> Result<()> {
         identity.require("user.update.quota", &[])?;
         let user = self.find(email).await?;
-        let ev = NewEvent::new(Target::new("user", email), "user.update.quota", identity, origin, user_allowed(email));
+        let ev = NewEvent::new(
+            Target::new("user", email),
+            "user.update.quota",
+            identity,
+            origin,
+            user_allowed(email),
+        );
         self.events
             .run(ev, async {
-                let n: i64 = limit.trim().parse().map_err(|_| Error::bad_request("Invalid limit"))?;
+                let n: i64 = limit
+                    .trim()
+                    .parse()
+                    .map_err(|_| Error::bad_request("Invalid limit"))?;
                 let quota = user.quota.with_limit(n)?;
                 self.users.set_quota(email, quota).await
             })
@@ -256,19 +322,39 @@ impl UserService {
     /// # Errors
     /// Storage failures.
     pub async fn keys(&self, identity: &Identity) -> Result<Vec<SshKey>> {
-        Ok(self.users.find(&identity.email).await?.map(|u| u.keys).unwrap_or_default())
+        Ok(self
+            .users
+            .find(&identity.email)
+            .await?
+            .map(|u| u.keys)
+            .unwrap_or_default())
     }
 
     /// Registers an SSH key for the caller.
     ///
     /// # Errors
     /// 400 for a bad name or key; 409 `user already have this key`.
-    pub async fn add_key(&self, identity: &Identity, origin: &Origin, name: &str, content: &str, force: bool) -> Result<()> {
+    pub async fn add_key(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        name: &str,
+        content: &str,
+        force: bool,
+    ) -> Result<()> {
         let email = identity.email.clone();
         identity.require("user.update.key.add", &[Context::user(&email)])?;
         let key = SshKey::parse(name, content)?;
-        let ev = NewEvent::new(Target::new("user", &email), "user.update.key.add", identity, origin, user_allowed(&email));
-        self.events.run(ev, async { self.users.add_key(&email, &key, force).await }).await
+        let ev = NewEvent::new(
+            Target::new("user", &email),
+            "user.update.key.add",
+            identity,
+            origin,
+            user_allowed(&email),
+        );
+        self.events
+            .run(ev, async { self.users.add_key(&email, &key, force).await })
+            .await
     }
 
     /// Removes one of the caller's SSH keys by name.
@@ -278,9 +364,16 @@ impl UserService {
     pub async fn remove_key(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
         let email = identity.email.clone();
         identity.require("user.update.key.remove", &[Context::user(&email)])?;
-        let ev =
-            NewEvent::new(Target::new("user", &email), "user.update.key.remove", identity, origin, user_allowed(&email));
-        self.events.run(ev, async { self.users.remove_key(&email, name).await }).await
+        let ev = NewEvent::new(
+            Target::new("user", &email),
+            "user.update.key.remove",
+            identity,
+            origin,
+            user_allowed(&email),
+        );
+        self.events
+            .run(ev, async { self.users.remove_key(&email, name).await })
+            .await
     }
 
     /// Users holding a role instance with `context_value` whose role is team-typed or grants a
@@ -295,14 +388,18 @@ impl UserService {
             .filter(|r| {
                 r.context_type == ContextType::Team
                     || r.valid_scheme_names().iter().any(|n| {
-                        permission::tree::find(n).is_some_and(|node| node.contexts.contains(&ContextType::Team))
+                        permission::tree::find(n)
+                            .is_some_and(|node| node.contexts.contains(&ContextType::Team))
                     })
             })
             .map(|r| r.name.as_str())
             .collect();
         let mut out = Vec::new();
         for user in self.users.list().await? {
-            let held = user.roles.iter().filter(|i| i.context_value == team && team_roles.contains(&i.name.as_str()));
+            let held = user
+                .roles
+                .iter()
+                .filter(|i| i.context_value == team && team_roles.contains(&i.name.as_str()));
             for _ in held {
                 if let Some(v) = self.view(&user, &identity.permissions, true).await? {
                     out.push(v);
@@ -314,6 +411,9 @@ impl UserService {
 
     async fn find(&self, email: &str) -> Result<User> {
         validate_email(email)?;
-        self.users.find(email).await?.ok_or_else(|| Error::not_found("user not found"))
+        self.users
+            .find(email)
+            .await?
+            .ok_or_else(|| Error::not_found("user not found"))
     }
 }

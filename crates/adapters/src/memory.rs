@@ -1,0 +1,64 @@
+//! The in-memory store: every storage port on maps behind locks.
+//!
+//! Each operation takes one lock for its whole read-check-write, so concurrent callers see the
+//! same atomicity the MongoDB adapter gets from single-document updates and unique indexes.
+mod auth;
+mod event;
+
+use std::collections::HashMap;
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use chrono::{DateTime, Utc};
+use indexmap::IndexMap;
+use tsuru_domain::event::Event;
+use tsuru_domain::permission::Role;
+use tsuru_domain::team::Team;
+use tsuru_domain::user::{PasswordToken, Session, User};
+
+/// A table: a map behind a lock that never stays poisoned.
+#[derive(Debug)]
+pub(crate) struct Table<K, V>(RwLock<IndexMap<K, V>>);
+
+impl<K, V> Default for Table<K, V> {
+    fn default() -> Self {
+        Table(RwLock::new(IndexMap::new()))
+    }
+}
+
+impl<K, V> Table<K, V> {
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, IndexMap<K, V>> {
+        self.0.read().unwrap_or_else(PoisonError::into_inner)
+    }
+    pub(crate) fn write(&self) -> RwLockWriteGuard<'_, IndexMap<K, V>> {
+        self.0.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Failed-login window: first failure time and count.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Window {
+    pub(crate) start: DateTime<Utc>,
+    pub(crate) count: u32,
+}
+
+/// Every collection, in memory.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    pub(crate) users: Table<String, User>,
+    pub(crate) api_keys: Table<String, String>,
+    pub(crate) sessions: Table<String, Session>,
+    pub(crate) password_tokens: Table<String, PasswordToken>,
+    pub(crate) throttle: Table<String, Window>,
+    pub(crate) teams: Table<String, Team>,
+    pub(crate) roles: Table<String, Role>,
+    pub(crate) events: Table<String, Event>,
+    /// Index of running locked events by locked target, for O(1) lock checks.
+    pub(crate) locks: RwLock<HashMap<(String, String), String>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}

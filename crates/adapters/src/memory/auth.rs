@@ -1,0 +1,348 @@
+//! Users, sessions, reset tokens, throttling, teams and roles.
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use tsuru_domain::permission::{Role, RoleInstance, RoleStorage};
+use tsuru_domain::quota::Quota;
+use tsuru_domain::team::{Team, TeamStorage};
+use tsuru_domain::user::{
+    LoginThrottle, PasswordToken, PasswordTokenStorage, Session, SessionStorage, SshKey, User,
+    UserStorage,
+};
+use tsuru_domain::{Error, Result};
+
+use super::{MemoryStore, Window};
+
+fn user_not_found() -> Error {
+    Error::not_found("user not found")
+}
+
+impl MemoryStore {
+    fn with_user<T>(&self, email: &str, f: impl FnOnce(&mut User) -> Result<T>) -> Result<T> {
+        let mut users = self.users.write();
+        f(users.get_mut(email).ok_or_else(user_not_found)?)
+    }
+}
+
+#[async_trait]
+impl UserStorage for MemoryStore {
+    async fn insert(&self, user: &User) -> Result<()> {
+        let mut users = self.users.write();
+        if users.contains_key(&user.email) {
+            return Err(Error::conflict("this email is already registered"));
+        }
+        if !user.api_key.is_empty() {
+            self.api_keys
+                .write()
+                .insert(user.api_key.clone(), user.email.clone());
+        }
+        users.insert(user.email.clone(), user.clone());
+        Ok(())
+    }
+
+    async fn find(&self, email: &str) -> Result<Option<User>> {
+        Ok(self.users.read().get(email).cloned())
+    }
+
+    async fn find_by_api_key(&self, key: &str) -> Result<Option<User>> {
+        let email = self.api_keys.read().get(key).cloned();
+        Ok(email.and_then(|e| self.users.read().get(&e).cloned()))
+    }
+
+    async fn list(&self) -> Result<Vec<User>> {
+        Ok(self.users.read().values().cloned().collect())
+    }
+
+    async fn list_by_role(&self, role: &str) -> Result<Vec<User>> {
+        Ok(self
+            .users
+            .read()
+            .values()
+            .filter(|u| u.roles.iter().any(|r| r.name == role))
+            .cloned()
+            .collect())
+    }
+
+    async fn delete(&self, email: &str) -> Result<()> {
+        let user = self
+            .users
+            .write()
+            .shift_remove(email)
+            .ok_or_else(user_not_found)?;
+        self.api_keys.write().shift_remove(&user.api_key);
+        Ok(())
+    }
+
+    async fn set_password(&self, email: &str, hash: &str) -> Result<()> {
+        self.with_user(email, |u| {
+            u.password = hash.to_string();
+            Ok(())
+        })
+    }
+
+    async fn set_api_key(&self, email: &str, key: &str) -> Result<()> {
+        self.with_user(email, |u| {
+            let mut keys = self.api_keys.write();
+            keys.shift_remove(&u.api_key);
+            keys.insert(key.to_string(), email.to_string());
+            u.api_key = key.to_string();
+            Ok(())
+        })
+    }
+
+    async fn record_api_key_use(&self, email: &str, now: DateTime<Utc>) -> Result<()> {
+        self.with_user(email, |u| {
+            u.api_key_last_access = Some(now);
+            u.api_key_usage_counter += 1;
+            Ok(())
+        })
+    }
+
+    async fn set_quota(&self, email: &str, quota: Quota) -> Result<()> {
+        self.with_user(email, |u| {
+            u.quota = quota;
+            Ok(())
+        })
+    }
+
+    async fn add_role(&self, email: &str, role: &RoleInstance) -> Result<()> {
+        self.with_user(email, |u| {
+            if !u.roles.contains(role) {
+                u.roles.push(role.clone());
+            }
+            Ok(())
+        })
+    }
+
+    async fn remove_role(&self, email: &str, role: &RoleInstance) -> Result<()> {
+        self.with_user(email, |u| {
+            u.roles.retain(|r| r != role);
+            Ok(())
+        })
+    }
+
+    async fn remove_role_from_all(&self, name: &str) -> Result<()> {
+        for u in self.users.write().values_mut() {
+            u.roles.retain(|r| r.name != name);
+        }
+        Ok(())
+    }
+
+    async fn add_key(&self, email: &str, key: &SshKey, replace: bool) -> Result<()> {
+        self.with_user(email, |u| {
+            let dup = || Error::conflict("user already have this key");
+            if u.keys
+                .iter()
+                .any(|k| k.content == key.content && k.name != key.name)
+            {
+                return Err(dup());
+            }
+            match u.keys.iter_mut().find(|k| k.name == key.name) {
+                Some(existing) if replace => *existing = key.clone(),
+                Some(_) => return Err(dup()),
+                None => u.keys.push(key.clone()),
+            }
+            Ok(())
+        })
+    }
+
+    async fn remove_key(&self, email: &str, name: &str) -> Result<()> {
+        self.with_user(email, |u| {
+            let before = u.keys.len();
+            u.keys.retain(|k| k.name != name);
+            if u.keys.len() == before {
+                return Err(Error::not_found("User does not have this key"));
+            }
+            Ok(())
+        })
+    }
+}
+
+#[async_trait]
+impl SessionStorage for MemoryStore {
+    async fn insert(&self, session: &Session) -> Result<()> {
+        self.sessions
+            .write()
+            .insert(session.jti.clone(), session.clone());
+        Ok(())
+    }
+
+    async fn find(&self, jti: &str) -> Result<Option<Session>> {
+        Ok(self.sessions.read().get(jti).cloned())
+    }
+
+    async fn delete(&self, jti: &str) -> Result<()> {
+        self.sessions.write().shift_remove(jti);
+        Ok(())
+    }
+
+    async fn delete_by_user(&self, email: &str) -> Result<u64> {
+        let mut sessions = self.sessions.write();
+        let before = sessions.len();
+        sessions.retain(|_, s| s.user_email != email);
+        Ok((before - sessions.len()) as u64)
+    }
+}
+
+#[async_trait]
+impl PasswordTokenStorage for MemoryStore {
+    async fn insert(&self, token: &PasswordToken) -> Result<()> {
+        self.password_tokens
+            .write()
+            .insert(token.token.clone(), token.clone());
+        Ok(())
+    }
+
+    async fn find(&self, token: &str) -> Result<Option<PasswordToken>> {
+        Ok(self.password_tokens.read().get(token).cloned())
+    }
+
+    async fn consume(&self, token: &str) -> Result<bool> {
+        match self.password_tokens.write().get_mut(token) {
+            Some(t) if !t.used => {
+                t.used = true;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+}
+
+#[async_trait]
+impl LoginThrottle for MemoryStore {
+    async fn record_failure(&self, key: &str, now: DateTime<Utc>, window_secs: i64) -> Result<u32> {
+        let mut t = self.throttle.write();
+        let w = t.entry(key.to_string()).or_insert(Window {
+            start: now,
+            count: 0,
+        });
+        if (now - w.start).num_seconds() >= window_secs {
+            *w = Window {
+                start: now,
+                count: 0,
+            };
+        }
+        w.count += 1;
+        Ok(w.count)
+    }
+
+    async fn failures(&self, key: &str, now: DateTime<Utc>, window_secs: i64) -> Result<u32> {
+        Ok(match self.throttle.read().get(key) {
+            Some(w) if (now - w.start).num_seconds() < window_secs => w.count,
+            _ => 0,
+        })
+    }
+
+    async fn reset(&self, key: &str) -> Result<()> {
+        self.throttle.write().shift_remove(key);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl TeamStorage for MemoryStore {
+    async fn insert(&self, team: &Team) -> Result<()> {
+        let mut teams = self.teams.write();
+        if teams.contains_key(&team.name) {
+            return Err(Error::conflict("team already exists"));
+        }
+        teams.insert(team.name.clone(), team.clone());
+        Ok(())
+    }
+
+    async fn update(&self, team: &Team) -> Result<()> {
+        match self.teams.write().get_mut(&team.name) {
+            Some(t) => {
+                *t = team.clone();
+                Ok(())
+            }
+            None => Err(Error::not_found("team not found")),
+        }
+    }
+
+    async fn find(&self, name: &str) -> Result<Option<Team>> {
+        Ok(self.teams.read().get(name).cloned())
+    }
+
+    async fn list(&self) -> Result<Vec<Team>> {
+        Ok(self.teams.read().values().cloned().collect())
+    }
+
+    async fn set_quota(&self, name: &str, quota: Quota) -> Result<()> {
+        match self.teams.write().get_mut(name) {
+            Some(t) => {
+                t.quota = quota;
+                Ok(())
+            }
+            None => Err(Error::not_found("team not found")),
+        }
+    }
+
+    async fn delete(&self, name: &str) -> Result<()> {
+        self.teams
+            .write()
+            .shift_remove(name)
+            .map(|_| ())
+            .ok_or_else(|| Error::not_found("team not found"))
+    }
+}
+
+#[async_trait]
+impl RoleStorage for MemoryStore {
+    async fn insert(&self, role: &Role) -> Result<()> {
+        let mut roles = self.roles.write();
+        if roles.contains_key(&role.name) {
+            return Err(Error::conflict("role already exists"));
+        }
+        roles.insert(role.name.clone(), role.clone());
+        Ok(())
+    }
+
+    async fn update(&self, role: &Role) -> Result<()> {
+        match self.roles.write().get_mut(&role.name) {
+            Some(r) => {
+                *r = role.clone();
+                Ok(())
+            }
+            None => Err(Error::not_found("role not found")),
+        }
+    }
+
+    async fn find(&self, name: &str) -> Result<Option<Role>> {
+        Ok(self.roles.read().get(name).cloned())
+    }
+
+    async fn find_many(&self, names: &[String]) -> Result<Vec<Role>> {
+        let roles = self.roles.read();
+        let mut out: Vec<Role> = Vec::new();
+        for n in names {
+            if let Some(r) = roles.get(n) {
+                if !out.iter().any(|o| &o.name == n) {
+                    out.push(r.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn list(&self) -> Result<Vec<Role>> {
+        Ok(self.roles.read().values().cloned().collect())
+    }
+
+    async fn list_by_event(&self, event: &str) -> Result<Vec<Role>> {
+        Ok(self
+            .roles
+            .read()
+            .values()
+            .filter(|r| r.events.iter().any(|e| e == event))
+            .cloned()
+            .collect())
+    }
+
+    async fn delete(&self, name: &str) -> Result<()> {
+        self.roles
+            .write()
+            .shift_remove(name)
+            .map(|_| ())
+            .ok_or_else(|| Error::not_found("role not found"))
+    }
+}

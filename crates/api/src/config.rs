@@ -1,0 +1,291 @@
+//! Settings: compiled-in defaults, then a YAML file (`--config` or `TSURU_CONFIG`), then
+//! environment variables. tsuru's kebab-case keys are accepted as they are.
+//!
+//! Environment variables map onto keys: `TSURU_` is dropped, `__` separates sections and `_`
+//! becomes `-`, all lowercased: `TSURU_AUTH__HASH_COST=12` sets `auth.hash-cost`,
+//! `TSURU_LISTEN` sets `listen`, `TSURU_ADMIN_EMAIL` sets `admin-email`.
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Variables that belong to the `tsuru` client or to the loader itself, never config keys.
+const NOT_CONFIG: [&str; 4] = [
+    "TSURU_CONFIG",
+    "TSURU_TARGET",
+    "TSURU_TOKEN",
+    "TSURU_VERBOSITY",
+];
+
+/// The settings tree.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct Settings {
+    /// Address to listen on.
+    pub listen: String,
+    /// Development mode: a random JWT secret is allowed.
+    pub dev: bool,
+    /// Storage adapter: `memory` (default).
+    pub storage: String,
+    /// Logging.
+    pub log: LogSettings,
+    /// Authentication.
+    pub auth: AuthSettings,
+    /// Default quotas.
+    pub quota: QuotaSettings,
+    /// Outgoing mail; password-reset mail is logged when absent.
+    pub smtp: Option<SmtpSettings>,
+    /// HTTP server limits.
+    pub server: ServerSettings,
+    /// E-mail of the admin created at start-up when no user exists.
+    pub admin_email: Option<String>,
+    /// Password of that admin.
+    pub admin_password: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: "127.0.0.1:8080".into(),
+            dev: false,
+            storage: "memory".into(),
+            log: LogSettings::default(),
+            auth: AuthSettings::default(),
+            quota: QuotaSettings::default(),
+            smtp: None,
+            server: ServerSettings::default(),
+            admin_email: None,
+            admin_password: None,
+        }
+    }
+}
+
+/// Logging settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct LogSettings {
+    /// `pretty` or `json`.
+    pub format: String,
+    /// An `EnvFilter` directive (`RUST_LOG` wins when set).
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            format: "pretty".into(),
+            level: "info".into(),
+        }
+    }
+}
+
+/// Authentication settings (tsuru's `auth:` section).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct AuthSettings {
+    /// Only `native` is served.
+    pub scheme: String,
+    /// HS256 secret for session tokens; required unless `dev`.
+    pub jwt_secret: Option<String>,
+    /// Session lifetime in days.
+    pub token_expire_days: i64,
+    /// bcrypt cost, 4 to 31.
+    pub hash_cost: u32,
+    /// Whether anyone may create a user.
+    pub user_registration: bool,
+    /// Failed logins per e-mail allowed within the window before 429.
+    pub max_failed_logins: u32,
+    /// Window for failed logins, seconds.
+    pub failed_login_window: i64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            scheme: "native".into(),
+            jwt_secret: None,
+            token_expire_days: 7,
+            hash_cost: 10,
+            user_registration: false,
+            max_failed_logins: 5,
+            failed_login_window: 300,
+        }
+    }
+}
+
+/// Default app quotas (tsuru's `quota:` section); unset or negative means unlimited.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct QuotaSettings {
+    /// Apps per new user.
+    pub apps_per_user: Option<i64>,
+    /// Apps per new team.
+    pub apps_per_team: Option<i64>,
+}
+
+/// SMTP relay (tsuru's `smtp:` section).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct SmtpSettings {
+    /// `host[:port]`, port 25 by default.
+    pub server: String,
+    /// Sender address, also the login user.
+    pub user: String,
+    /// Password for PLAIN auth.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// Upgrade with STARTTLS.
+    #[serde(default)]
+    pub starttls: bool,
+}
+
+/// HTTP server limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct ServerSettings {
+    /// Largest accepted request body in bytes (413 beyond).
+    pub max_body_size: usize,
+    /// Seconds to drain in-flight requests on SIGTERM/SIGINT.
+    pub shutdown_timeout: u64,
+    /// Worker threads (0: one per core).
+    pub workers: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            max_body_size: 10 * 1024 * 1024,
+            shutdown_timeout: 30,
+            workers: 0,
+        }
+    }
+}
+
+impl Settings {
+    /// Loads defaults, then `file` (or `TSURU_CONFIG`) when given, then the environment.
+    ///
+    /// # Errors
+    /// An unreadable file, a value of the wrong type (with its key), or invalid settings.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let env_file = std::env::var_os("TSURU_CONFIG").map(PathBuf::from);
+        let file = file.map(Path::to_path_buf).or(env_file);
+        let mut builder = config::Config::builder();
+        if let Some(f) = &file {
+            if !f.exists() {
+                anyhow::bail!("config file {} does not exist", f.display());
+            }
+            builder = builder
+                .add_source(config::File::from(f.as_path()).format(config::FileFormat::Yaml));
+        }
+        for (key, value) in std::env::vars() {
+            if let Some(path) = env_key(&key) {
+                builder = builder.set_override(path, value)?;
+            }
+        }
+        let cfg = builder.build()?;
+        let settings: Settings = cfg
+            .try_deserialize()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks values that serde cannot.
+    ///
+    /// # Errors
+    /// The first invalid setting, named by its key.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.storage != "memory" {
+            anyhow::bail!(
+                "storage: unknown adapter {:?} (this build serves \"memory\")",
+                self.storage
+            );
+        }
+        if self.auth.scheme != "native" {
+            anyhow::bail!(
+                "auth.scheme: only \"native\" is supported, got {:?}",
+                self.auth.scheme
+            );
+        }
+        if !(4..=31).contains(&self.auth.hash_cost) {
+            anyhow::bail!(
+                "Invalid value for setting \"auth:hash-cost\": it must be between 4 and 31."
+            );
+        }
+        match &self.auth.jwt_secret {
+            Some(s) if s.len() < 16 => anyhow::bail!("auth.jwt-secret must be at least 16 bytes long"),
+            None if !self.dev => anyhow::bail!(
+                "auth.jwt-secret is required (set TSURU_AUTH__JWT_SECRET, or run with --dev for a throw-away secret)"
+            ),
+            _ => {}
+        }
+        if !["pretty", "json"].contains(&self.log.format.as_str()) {
+            anyhow::bail!(
+                "log.format must be \"pretty\" or \"json\", got {:?}",
+                self.log.format
+            );
+        }
+        if self.admin_email.is_some() != self.admin_password.is_some() {
+            anyhow::bail!("admin-email and admin-password go together");
+        }
+        Ok(())
+    }
+}
+
+/// The config key an environment variable sets, if it is one of ours.
+fn env_key(var: &str) -> Option<String> {
+    let rest = var.strip_prefix("TSURU_")?;
+    if rest.is_empty() || NOT_CONFIG.contains(&var) {
+        return None;
+    }
+    Some(
+        rest.split("__")
+            .map(|part| part.to_lowercase().replace('_', "-"))
+            .collect::<Vec<_>>()
+            .join("."),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_names_map_to_kebab_keys() {
+        assert_eq!(
+            env_key("TSURU_AUTH__HASH_COST").as_deref(),
+            Some("auth.hash-cost")
+        );
+        assert_eq!(env_key("TSURU_LISTEN").as_deref(), Some("listen"));
+        assert_eq!(env_key("TSURU_ADMIN_EMAIL").as_deref(), Some("admin-email"));
+        assert_eq!(env_key("TSURU_TOKEN"), None);
+        assert_eq!(env_key("HOME"), None);
+    }
+
+    #[test]
+    fn a_secret_is_required_outside_dev_mode() {
+        let s = Settings::default();
+        assert!(s.validate().unwrap_err().to_string().contains("jwt-secret"));
+        let dev = Settings {
+            dev: true,
+            ..Settings::default()
+        };
+        assert!(dev.validate().is_ok());
+    }
+
+    #[test]
+    fn tsuru_conf_keys_are_read() {
+        let dir = std::env::temp_dir().join(format!("tsurud-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("tsuru.conf");
+        std::fs::write(
+            &f,
+            "listen: 0.0.0.0:9999\nauth:\n  hash-cost: 5\n  token-expire-days: 2\n  jwt-secret: 0123456789abcdef\nquota:\n  apps-per-user: 3\n",
+        )
+        .unwrap();
+        let s = Settings::load(Some(&f)).unwrap();
+        assert_eq!(s.listen, "0.0.0.0:9999");
+        assert_eq!(s.auth.hash_cost, 5);
+        assert_eq!(s.auth.token_expire_days, 2);
+        assert_eq!(s.quota.apps_per_user, Some(3));
+    }
+}

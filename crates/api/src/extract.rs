@@ -1,0 +1,483 @@
+//! Extractors: the caller (`Authorization`) and the request input (form or JSON, tsuru's rules).
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::{header, Method};
+use actix_web::{web, FromRequest, HttpRequest};
+use futures::StreamExt;
+use serde_json::{Map, Value};
+use tsuru_domain::{Error, Identity, Origin};
+
+use crate::error::{ApiError, INVALID_AUTH};
+use crate::state::AppState;
+
+type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
+
+/// The token of an `Authorization` header: `X` alone, or the second of two space-separated
+/// words (the scheme word is ignored). Three or more words, or an empty token, is no token.
+pub fn bearer_token(value: &str) -> Option<&str> {
+    let parts: Vec<&str> = value.split(' ').collect();
+    let token = match parts.as_slice() {
+        [t] => *t,
+        [_, t] => *t,
+        _ => return None,
+    };
+    (!token.is_empty()).then_some(token)
+}
+
+fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError(Error::unexpected("application state not registered")))
+}
+
+async fn identify(req: HttpRequest) -> Result<Option<Identity>, ApiError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let Some(token) = value.to_str().ok().and_then(bearer_token) else {
+        return Ok(None);
+    };
+    Ok(state(&req)?.auth.authenticate(token).await?)
+}
+
+/// An authenticated caller; 401 otherwise.
+#[derive(Debug, Clone)]
+pub struct Auth(pub Identity);
+
+impl FromRequest for Auth {
+    type Error = ApiError;
+    type Future = LocalFuture<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match identify(req).await? {
+                Some(identity) => Ok(Auth(identity)),
+                None => Err(ApiError(Error::Unauthorized(INVALID_AUTH.into()))),
+            }
+        })
+    }
+}
+
+/// A caller if the request carries a valid token; an invalid one is ignored.
+#[derive(Debug, Clone)]
+pub struct MaybeAuth(pub Option<Identity>);
+
+impl FromRequest for MaybeAuth {
+    type Error = ApiError;
+    type Future = LocalFuture<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { Ok(MaybeAuth(identify(req).await?)) })
+    }
+}
+
+/// Request input: query string, form body and JSON body, read with tsuru's rules (keys match
+/// case-insensitively; lists as `key`, `key.N` or `key._`, or JSON arrays).
+#[derive(Debug, Clone, Default)]
+pub struct Input {
+    pairs: Vec<(String, String)>,
+    json: Option<Map<String, Value>>,
+    path: Vec<(String, String)>,
+    source_ip: String,
+}
+
+/// Go's `strconv.ParseBool`.
+pub fn parse_go_bool(s: &str) -> Option<bool> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// A JSON scalar the way Go's `fmt` prints it (for keys read as plain strings).
+fn go_string(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        other => other.to_string(),
+    }
+}
+
+const SECRET_KEYS: [&str; 6] = ["password", "old", "new", "confirm", "token", "secret"];
+
+impl Input {
+    /// Builds an input from parts (tests, and the extractor).
+    pub fn from_parts(pairs: Vec<(String, String)>, json: Option<Map<String, Value>>) -> Self {
+        Input {
+            pairs,
+            json,
+            ..Input::default()
+        }
+    }
+
+    fn json_get(&self, key: &str) -> Option<&Value> {
+        let map = self.json.as_ref()?;
+        map.get(key).or_else(|| {
+            map.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v)
+        })
+    }
+
+    fn form_values<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a String> + 'a {
+        self.pairs
+            .iter()
+            .filter(move |(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    }
+
+    /// Whether the key was sent at all.
+    pub fn has(&self, key: &str) -> bool {
+        self.form_values(key).next().is_some() || self.json_get(key).is_some()
+    }
+
+    /// The first value of `key` as text (JSON scalars printed Go-style), if sent.
+    pub fn get(&self, key: &str) -> Option<String> {
+        self.form_values(key)
+            .next()
+            .cloned()
+            .or_else(|| self.json_get(key).map(go_string))
+    }
+
+    /// The first value of `key`, or `""`.
+    pub fn value(&self, key: &str) -> String {
+        self.get(key).unwrap_or_default()
+    }
+
+    /// A string field: a JSON value of another type is a 400.
+    ///
+    /// # Errors
+    /// 400 naming the field.
+    pub fn string(&self, key: &str) -> Result<String, ApiError> {
+        if let Some(v) = self.form_values(key).next() {
+            return Ok(v.clone());
+        }
+        match self.json_get(key) {
+            None | Some(Value::Null) => Ok(String::new()),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(other) => Err(ApiError::bad_request(format!(
+                "invalid value for {key:?}: expected a string, got {}",
+                json_type(other)
+            ))),
+        }
+    }
+
+    /// A list field: `key` (repeated), `key.N`, `key._`, or a JSON array of strings.
+    ///
+    /// # Errors
+    /// 400 when the JSON value is not a string or a list of strings.
+    pub fn list(&self, key: &str) -> Result<Vec<String>, ApiError> {
+        let mut out: Vec<String> = self.form_values(key).cloned().collect();
+        let prefix = format!("{}.", key.to_ascii_lowercase());
+        let mut indexed: Vec<(usize, String)> = Vec::new();
+        for (k, v) in &self.pairs {
+            let lower = k.to_ascii_lowercase();
+            if let Some(idx) = lower.strip_prefix(&prefix) {
+                if idx == "_" {
+                    indexed.push((usize::MAX, v.clone()));
+                } else if let Ok(i) = idx.parse::<usize>() {
+                    indexed.push((i, v.clone()));
+                }
+            }
+        }
+        indexed.sort_by_key(|(i, _)| *i);
+        out.extend(indexed.into_iter().map(|(_, v)| v));
+        match self.json_get(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(s)) => out.push(s.clone()),
+            Some(Value::Array(items)) => {
+                for item in items {
+                    match item {
+                        Value::String(s) => out.push(s.clone()),
+                        other => {
+                            return Err(ApiError::bad_request(format!(
+                                "invalid value for {key:?}: expected a list of strings, got an element of type {}",
+                                json_type(other)
+                            )))
+                        }
+                    }
+                }
+            }
+            Some(other) => {
+                return Err(ApiError::bad_request(format!(
+                    "invalid value for {key:?}: expected a list of strings, got {}",
+                    json_type(other)
+                )))
+            }
+        }
+        Ok(out)
+    }
+
+    /// A boolean field (Go spellings, or a JSON bool); absent or empty is `None`.
+    ///
+    /// # Errors
+    /// 400 for anything else.
+    pub fn bool(&self, key: &str) -> Result<Option<bool>, ApiError> {
+        if let Some(Value::Bool(b)) = self.json_get(key) {
+            if self.form_values(key).next().is_none() {
+                return Ok(Some(*b));
+            }
+        }
+        match self.get(key) {
+            None => Ok(None),
+            Some(s) if s.is_empty() => Ok(None),
+            Some(s) => parse_go_bool(&s).map(Some).ok_or_else(|| {
+                ApiError::bad_request(format!("invalid value for {key:?}: {s:?} is not a boolean"))
+            }),
+        }
+    }
+
+    /// An integer field; absent or empty is `None`.
+    ///
+    /// # Errors
+    /// 400 for anything that is not an integer.
+    pub fn int(&self, key: &str) -> Result<Option<i64>, ApiError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(s) if s.is_empty() => Ok(None),
+            Some(s) => s.parse().map(Some).map_err(|_| {
+                ApiError::bad_request(format!(
+                    "invalid value for {key:?}: {s:?} is not an integer"
+                ))
+            }),
+        }
+    }
+
+    /// Every key sent, in order, lowercased duplicates merged.
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        let json_keys = self.json.iter().flat_map(|m| m.keys());
+        for k in self.pairs.iter().map(|(k, _)| k).chain(json_keys) {
+            if !keys.iter().any(|x| x.eq_ignore_ascii_case(k)) {
+                keys.push(k.clone());
+            }
+        }
+        keys
+    }
+
+    /// What an event records of this request: `[{"name","value"}]` over path variables
+    /// (`:name`), form keys and JSON keys; secrets masked.
+    pub fn event_data(&self) -> Value {
+        let mut items: Vec<Value> = Vec::new();
+        let mut push = |name: &str, values: Vec<Value>| {
+            let masked = SECRET_KEYS
+                .iter()
+                .any(|s| name.to_ascii_lowercase().contains(s));
+            let value = if masked {
+                Value::String("*****".into())
+            } else if values.len() == 1 {
+                values.into_iter().next().unwrap_or(Value::Null)
+            } else {
+                Value::Array(values)
+            };
+            items.push(serde_json::json!({ "name": name, "value": value }));
+        };
+        for (k, v) in &self.path {
+            push(&format!(":{k}"), vec![Value::String(v.clone())]);
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for (k, _) in &self.pairs {
+            if seen.contains(&k.as_str()) {
+                continue;
+            }
+            seen.push(k);
+            let vals = self
+                .pairs
+                .iter()
+                .filter(|(x, _)| x == k)
+                .map(|(_, v)| Value::String(v.clone()))
+                .collect();
+            push(k, vals);
+        }
+        if let Some(map) = &self.json {
+            for (k, v) in map {
+                push(k, vec![v.clone()]);
+            }
+        }
+        Value::Array(items)
+    }
+
+    /// The origin the events of this request record.
+    pub fn origin(&self) -> Origin {
+        Origin {
+            source_ip: self.source_ip.clone(),
+            data: self.event_data(),
+        }
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The client's address without the port.
+pub fn source_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
+}
+
+fn content_type(req: &HttpRequest) -> String {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default()
+}
+
+async fn read_body(payload: &mut Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk
+            .map_err(|e| ApiError::bad_request(format!("unable to read the request body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError(Error::PayloadTooLarge(limit)));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+impl FromRequest for Input {
+    type Error = ApiError;
+    type Future = LocalFuture<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let limit = state(&req)?.max_body_size;
+            let body = read_body(&mut payload, limit).await?;
+            let mut input = Input {
+                source_ip: source_ip(&req),
+                path: req
+                    .match_info()
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                ..Input::default()
+            };
+            let ctype = content_type(&req);
+            let body_method = [Method::POST, Method::PUT, Method::PATCH].contains(req.method());
+            if ctype == "application/json" {
+                if !body.iter().all(u8::is_ascii_whitespace) {
+                    let text = String::from_utf8_lossy(&body);
+                    match serde_json::from_slice::<Value>(&body) {
+                        Ok(Value::Object(map)) => input.json = Some(map),
+                        Ok(_) => {
+                            return Err(ApiError::bad_request(format!(
+                                "unable to parse as json: {text:?} - expected a JSON object"
+                            )))
+                        }
+                        Err(e) => {
+                            return Err(ApiError::bad_request(format!(
+                                "unable to parse as json: {text:?} - {e}"
+                            )))
+                        }
+                    }
+                }
+            } else if ctype == "application/x-www-form-urlencoded" && body_method {
+                let text = std::str::from_utf8(&body)
+                    .map_err(|e| ApiError::bad_request(format!("unable to parse form: {e}")))?;
+                input
+                    .pairs
+                    .extend(url::form_urlencoded::parse(text.as_bytes()).into_owned());
+            }
+            input
+                .pairs
+                .extend(url::form_urlencoded::parse(req.query_string().as_bytes()).into_owned());
+            Ok(input)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> Input {
+        Input::from_parts(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            None,
+        )
+    }
+
+    #[test]
+    fn authorization_header_forms() {
+        assert_eq!(bearer_token("bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("abc"), Some("abc"));
+        assert_eq!(bearer_token("a b c"), None);
+        assert_eq!(bearer_token("bearer "), None);
+    }
+
+    #[test]
+    fn lists_come_from_every_form_spelling() {
+        let i = form(&[
+            ("tags.1", "b"),
+            ("Tags.0", "a"),
+            ("tags._", "c"),
+            ("tag", "legacy"),
+        ]);
+        assert_eq!(i.list("tags").unwrap(), vec!["a", "b", "c"]);
+        assert_eq!(i.list("tag").unwrap(), vec!["legacy"]);
+    }
+
+    #[test]
+    fn json_lists_and_type_errors() {
+        let json = serde_json::json!({"Name": "x", "tags": ["a", "b"], "n": 5});
+        let i = Input::from_parts(vec![], json.as_object().cloned());
+        assert_eq!(i.string("name").unwrap(), "x");
+        assert_eq!(i.list("tags").unwrap(), vec!["a", "b"]);
+        assert_eq!(i.value("n"), "5");
+        assert!(i.string("n").is_err());
+        assert!(i.list("n").is_err());
+    }
+
+    #[test]
+    fn go_bools() {
+        let i = form(&[("a", "t"), ("b", "FALSE"), ("c", "maybe"), ("d", "")]);
+        assert_eq!(i.bool("a").unwrap(), Some(true));
+        assert_eq!(i.bool("b").unwrap(), Some(false));
+        assert!(i.bool("c").is_err());
+        assert_eq!(i.bool("d").unwrap(), None);
+        assert_eq!(i.bool("e").unwrap(), None);
+    }
+
+    #[test]
+    fn secrets_are_masked_in_event_data() {
+        let i = form(&[("email", "a@b.com"), ("password", "secret123")]);
+        let data = i.event_data();
+        assert_eq!(
+            data[0],
+            serde_json::json!({"name": "email", "value": "a@b.com"})
+        );
+        assert_eq!(
+            data[1],
+            serde_json::json!({"name": "password", "value": "*****"})
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! Builds the HTTP server, one way for production and tests.
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{web, App, HttpServer};
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::routes;
+use crate::state::AppState;
+use crate::version::strip_version;
+
+/// A bound, not yet running, server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+    background: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Application {
+    /// Binds `settings.listen`, builds the state, creates the admin from `admin-email` /
+    /// `admin-password` when no user exists, and starts the event heartbeat.
+    ///
+    /// # Errors
+    /// Bind failures or invalid settings.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let state = web::Data::new(AppState::build(&settings)?);
+        if let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password) {
+            if state.has_no_users().await? {
+                state.ensure_root_user(email, password).await?;
+                tracing::info!(email = %email, "admin user created");
+            }
+        }
+        let listener = TcpListener::bind(&settings.listen)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let data = state.clone();
+        let mut server = HttpServer::new(move || app(data.clone()))
+            .shutdown_timeout(settings.server.shutdown_timeout)
+            .listen(listener)?;
+        if settings.server.workers > 0 {
+            server = server.workers(settings.server.workers);
+        }
+        let background = vec![spawn_event_keeper(state.clone())];
+        Ok(Application {
+            port,
+            server: server.run(),
+            state,
+            background,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state (to issue a token for the admin, in dev mode and tests).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until SIGTERM/SIGINT, draining in-flight requests first.
+    ///
+    /// # Errors
+    /// Server I/O failures.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        for task in self.background {
+            task.abort();
+        }
+        result
+    }
+}
+
+/// Refreshes the heartbeat of this process's running events every 30 s, and every 5 min
+/// finishes events whose process died.
+fn spawn_event_keeper(state: web::Data<AppState>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        let mut n: u64 = 0;
+        loop {
+            tick.tick().await;
+            if let Err(e) = state.events.heartbeat().await {
+                tracing::warn!(error = %e, "event heartbeat failed");
+            }
+            if n % 10 == 0 {
+                if let Err(e) = state.events.expire_stale().await {
+                    tracing::warn!(error = %e, "expiring stale events failed");
+                }
+            }
+            n += 1;
+        }
+    })
+}
+
+/// The actix application: middleware and the route table.
+pub fn app(
+    state: web::Data<AppState>,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .configure(routes::configure)
+        .default_service(web::to(routes::not_found))
+        .wrap_fn(strip_version)
+        .wrap(DefaultHeaders::new().add(("Supported-Tsuru", "1.0.1")))
+        .wrap(TracingLogger::default())
+}

@@ -1,0 +1,161 @@
+//! The application state: every use case, built once from settings and adapters.
+use std::sync::Arc;
+
+use tsuru_adapters::jwt::JwtIssuer;
+use tsuru_adapters::mail::{LogMailer, SmtpMailer};
+use tsuru_adapters::memory::MemoryStore;
+use tsuru_adapters::password::BcryptHasher;
+use tsuru_adapters::system::{RandomIds, SystemClock};
+use tsuru_domain::clock::{Clock, IdGenerator};
+use tsuru_domain::event::EventService;
+use tsuru_domain::mail::Mailer;
+use tsuru_domain::permission::{
+    ContextType, Role, RoleInstance, RoleService, StorageContextLookup,
+};
+use tsuru_domain::team::TeamService;
+use tsuru_domain::user::{AuthConfig, AuthService, UserService};
+use tsuru_domain::Error;
+
+use crate::config::Settings;
+
+/// Name of the role given to bootstrap admins (tsuru's).
+pub const ADMIN_ROLE: &str = "AllowAll";
+
+/// Use cases shared by every handler.
+pub struct AppState {
+    /// Login, sessions, user creation, passwords.
+    pub auth: Arc<AuthService>,
+    /// Users.
+    pub users: Arc<UserService>,
+    /// Teams.
+    pub teams: Arc<TeamService>,
+    /// Roles and permissions.
+    pub roles: Arc<RoleService>,
+    /// Events.
+    pub events: Arc<EventService>,
+    /// Request body limit.
+    pub max_body_size: usize,
+    /// Version reported by `/info`.
+    pub version: String,
+}
+
+impl AppState {
+    /// Builds every use case on the in-memory store.
+    ///
+    /// # Errors
+    /// Invalid settings (JWT secret, hash cost, SMTP address).
+    pub fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let store = Arc::new(MemoryStore::new());
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let ids: Arc<dyn IdGenerator> = Arc::new(RandomIds::default());
+        let secret = match &settings.auth.jwt_secret {
+            Some(s) => s.as_bytes().to_vec(),
+            None => ids.random_bytes(32),
+        };
+        let mailer: Arc<dyn Mailer> = match &settings.smtp {
+            Some(s) => Arc::new(SmtpMailer::new(
+                &s.server,
+                &s.user,
+                s.password.as_deref(),
+                s.starttls,
+            )?),
+            None => Arc::new(LogMailer),
+        };
+        let events = Arc::new(EventService::new(store.clone(), clock.clone(), ids.clone()));
+        let lookup = Arc::new(StorageContextLookup {
+            teams: store.clone(),
+            users: store.clone(),
+            others: Vec::new(),
+        });
+        let roles = Arc::new(RoleService::new(
+            store.clone(),
+            store.clone(),
+            events.clone(),
+            lookup,
+        ));
+        let users = Arc::new(UserService::new(
+            store.clone(),
+            store.clone(),
+            store.clone(),
+            events.clone(),
+            clock.clone(),
+            ids.clone(),
+        ));
+        let auth = Arc::new(AuthService {
+            users: store.clone(),
+            sessions: store.clone(),
+            password_tokens: store.clone(),
+            throttle: store.clone(),
+            hasher: Arc::new(BcryptHasher::new(settings.auth.hash_cost)?),
+            issuer: Arc::new(JwtIssuer::new(&secret)?),
+            roles: store.clone(),
+            role_service: roles.clone(),
+            events: events.clone(),
+            clock,
+            ids,
+            mailer,
+            config: AuthConfig {
+                token_expire_days: settings.auth.token_expire_days,
+                user_registration: settings.auth.user_registration,
+                max_failed_logins: settings.auth.max_failed_logins,
+                failed_login_window_secs: settings.auth.failed_login_window,
+                apps_per_user: settings.quota.apps_per_user,
+            },
+        });
+        let teams = Arc::new(TeamService::new(
+            store.clone(),
+            users.clone(),
+            roles.clone(),
+            events.clone(),
+            settings.quota.apps_per_team,
+        ));
+        Ok(AppState {
+            auth,
+            users,
+            teams,
+            roles,
+            events,
+            max_body_size: settings.server.max_body_size,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        })
+    }
+
+    /// Creates (or completes) a root user: the user if missing, then the global `AllowAll`
+    /// role with every permission, assigned to them. Returns whether the user was created.
+    ///
+    /// # Errors
+    /// Invalid e-mail or password, storage failures.
+    pub async fn ensure_root_user(&self, email: &str, password: &str) -> Result<bool, Error> {
+        let created = match self.auth.insert_user(email, password).await {
+            Ok(()) => true,
+            Err(Error::Conflict(_)) => false,
+            Err(e) => return Err(e),
+        };
+        let roles = &self.auth.roles;
+        match roles.find(ADMIN_ROLE).await? {
+            Some(role) if role.scheme_names.iter().any(|s| s == "*") => {}
+            Some(mut role) => {
+                role.scheme_names.push("*".into());
+                roles.update(&role).await?;
+            }
+            None => {
+                let mut role = Role::new(ADMIN_ROLE, ContextType::Global, "")?;
+                role.scheme_names.push("*".into());
+                roles.insert(&role).await?;
+            }
+        }
+        self.auth
+            .users
+            .add_role(email, &RoleInstance::new(ADMIN_ROLE, ""))
+            .await?;
+        Ok(created)
+    }
+
+    /// Whether no user exists yet.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn has_no_users(&self) -> Result<bool, Error> {
+        Ok(self.auth.users.list().await?.is_empty())
+    }
+}
