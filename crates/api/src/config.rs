@@ -289,3 +289,27 @@ mod tests {
         assert_eq!(s.quota.apps_per_user, Some(3));
     }
 }
+
+#[cfg(test)]
+mod shipped_file {
+    use super::*;
+
+    #[test]
+    fn the_documented_config_file_loads_and_matches_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/tsurud.yaml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let file: Settings = config::Config::builder()
+            .add_source(config::File::from_str(&text, config::FileFormat::Yaml))
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap();
+        let d = Settings::default();
+        assert_eq!(file.listen, d.listen);
+        assert_eq!(file.auth.hash_cost, d.auth.hash_cost);
+        assert_eq!(file.auth.token_expire_days, d.auth.token_expire_days);
+        assert_eq!(file.auth.max_failed_logins, d.auth.max_failed_logins);
+        assert_eq!(file.server.max_body_size, d.server.max_body_size);
+        assert_eq!(file.log.format, d.log.format);
+    }
+}

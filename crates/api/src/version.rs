@@ -28,13 +28,12 @@ impl ApiVersion {
 /// Splits a `/<version>/rest` path into the version and `/rest`.
 pub fn split_version(path: &str) -> Option<(ApiVersion, &str)> {
     let rest = path.strip_prefix('/')?;
-    let (first, tail) = rest.split_once('/').unwrap_or((rest, ""));
+    let end = rest.find('/').unwrap_or(rest.len());
+    let first = &rest[..end];
     if first.is_empty() || !first.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         return None;
     }
-    let v = ApiVersion::parse(first)?;
-    let tail_start = path.len() - tail.len() - 1;
-    Some((v, &path[tail_start..]))
+    Some((ApiVersion::parse(first)?, &rest[end..]))
 }
 
 /// Strips the version prefix before routing and records it in the request extensions.

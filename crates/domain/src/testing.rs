@@ -1,1 +1,149 @@
-//! Port contract suites, run by every storage adapter.
+//! Test support for storage adapters: fixture builders and the port contract suites.
+//!
+//! Every storage adapter (the in-memory store, MongoDB) runs the same suites from [`contract`],
+//! usually through [`crate::contract_tests!`]. The builders below make valid entities with fixed
+//! timestamps, so a stored-then-loaded value compares equal with `==`. Times are whole seconds,
+//! which survive MongoDB's millisecond precision.
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+use crate::event::{Allowed, CancelInfo, Event, ExtraTarget, Kind, Owner, Target};
+use crate::permission::{ContextType, Role};
+use crate::quota::Quota;
+use crate::team::Team;
+use crate::user::{PasswordToken, Session, SshKey, User};
+
+pub mod contract;
+
+/// The fixed instant every fixture starts from: 2024-01-02T03:04:05Z.
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 1, 2, 3, 4, 5)
+        .single()
+        .unwrap_or_default()
+}
+
+/// [`t0`] plus `secs` seconds (negative: before it).
+pub fn at(secs: i64) -> DateTime<Utc> {
+    t0() + Duration::seconds(secs)
+}
+
+/// A new ObjectID-shaped id (24 hex digits), unique within the process: [`t0`]'s seconds, then
+/// a counter.
+pub fn object_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("{:08x}{:016x}", t0().timestamp(), n)
+}
+
+/// A user with a fixed bcrypt-shaped hash, no API key, no roles and an unlimited quota.
+pub fn user(email: &str) -> User {
+    User::new(
+        email,
+        "$2a$10$aaaaaaaaaaaaaaaaaaaaaOaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        Quota::unlimited(),
+    )
+}
+
+/// A user holding `api_key`.
+pub fn user_with_api_key(email: &str, api_key: &str) -> User {
+    User {
+        api_key: api_key.to_string(),
+        ..user(email)
+    }
+}
+
+/// A valid ed25519 SSH key named `name`; `seed` makes its content distinct.
+pub fn ssh_key(name: &str, seed: u8) -> SshKey {
+    SshKey {
+        name: name.to_string(),
+        content: format!(
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI{} {name}@host",
+            hex::encode([seed; 16])
+        ),
+    }
+}
+
+/// A session `jti` of `email`, issued at [`t0`] and expiring a week later.
+pub fn session(jti: &str, email: &str) -> Session {
+    Session {
+        jti: jti.to_string(),
+        user_email: email.to_string(),
+        created_at: t0(),
+        expires_at: at(7 * 24 * 3600),
+    }
+}
+
+/// An unused password-reset token `token` for `email`, issued at [`t0`].
+pub fn password_token(token: &str, email: &str) -> PasswordToken {
+    PasswordToken {
+        token: token.to_string(),
+        user_email: email.to_string(),
+        creation: t0(),
+        used: false,
+    }
+}
+
+/// A team created by `owner@example.com`, without tags, with an unlimited quota.
+pub fn team(name: &str) -> Team {
+    Team {
+        name: name.to_string(),
+        creating_user: "owner@example.com".to_string(),
+        tags: Vec::new(),
+        quota: Quota::unlimited(),
+    }
+}
+
+/// A role on context type `ctx` with one permission (`app.read`) and no role events.
+pub fn role(name: &str, ctx: ContextType) -> Role {
+    Role {
+        name: name.to_string(),
+        context_type: ctx,
+        description: format!("{name} role"),
+        scheme_names: vec!["app.read".to_string()],
+        events: Vec::new(),
+    }
+}
+
+/// A running, locked event of kind `permission:<kind>` on `target_type(value)`, owned by
+/// `owner@example.com`, started at [`t0`], readable by the root permission, with a fresh id.
+pub fn event(target_type: &str, value: &str, kind: &str) -> Event {
+    Event {
+        id: object_id(),
+        target: Target::new(target_type, value),
+        extra_targets: Vec::new(),
+        kind: Kind::permission(kind),
+        owner: Owner::user("owner@example.com"),
+        start_time: t0(),
+        end_time: None,
+        lock_update_time: t0(),
+        locked: true,
+        running: true,
+        cancelable: false,
+        error: String::new(),
+        source_ip: "127.0.0.1".to_string(),
+        log: Vec::new(),
+        cancel_info: CancelInfo::default(),
+        allowed: Allowed::default(),
+        allowed_cancel: Allowed::default(),
+        start_custom_data: None,
+        end_custom_data: None,
+        other_custom_data: None,
+    }
+}
+
+/// `event` finished at `end` (no longer running nor locked), as `EventService::done` leaves it.
+pub fn finished(mut event: Event, end: DateTime<Utc>) -> Event {
+    event.running = false;
+    event.locked = false;
+    event.end_time = Some(end);
+    event
+}
+
+/// An extra target, locked or not.
+pub fn extra_target(target_type: &str, value: &str, lock: bool) -> ExtraTarget {
+    ExtraTarget {
+        target: Target::new(target_type, value),
+        lock,
+    }
+}

@@ -1,1 +1,257 @@
+//! A real `tsurud` for tests: [`TestServer::spawn`] starts one on `127.0.0.1:0` with the
+//! in-memory store and an admin, and returns its base URL, an admin token and typed helpers.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! let server = tsuru_testkit::TestServer::spawn().await;
+//! let admin = server.admin();
+//! assert_eq!(admin.post_json("/1.0/teams", &serde_json::json!({"name": "infra"})).await.status(), 201);
+//! # }
+//! ```
+use reqwest::{Method, Response};
+use serde_json::Value;
+use tsuru_api::{Application, Settings};
 
+/// E-mail of the admin every test server starts with.
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+/// Its password.
+pub const ADMIN_PASSWORD: &str = "admin-password";
+
+/// A running server.
+pub struct TestServer {
+    /// `http://127.0.0.1:<port>`.
+    pub base_url: String,
+    /// A session token of the admin (global `AllowAll` role).
+    pub admin_token: String,
+    client: reqwest::Client,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Settings for a test server: in-memory, port 0, fast bcrypt, one worker, an admin.
+pub fn test_settings() -> Settings {
+    let mut s = Settings::default();
+    s.listen = "127.0.0.1:0".into();
+    s.auth.hash_cost = 4;
+    s.auth.jwt_secret = Some("test-secret-0123456789abcdef".into());
+    s.server.workers = 1;
+    s.server.shutdown_timeout = 1;
+    s.admin_email = Some(ADMIN_EMAIL.into());
+    s.admin_password = Some(ADMIN_PASSWORD.into());
+    s
+}
+
+impl TestServer {
+    /// Starts a server with [`test_settings`].
+    ///
+    /// # Panics
+    /// When the server cannot start (a test setup failure).
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Starts a server with [`test_settings`] changed by `f`.
+    ///
+    /// # Panics
+    /// When the server cannot start.
+    pub async fn spawn_with(f: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = test_settings();
+        f(&mut settings);
+        let app = Application::build(settings).await.expect("test server builds");
+        let base_url = format!("http://127.0.0.1:{}", app.port());
+        let admin_token = app.state().auth.new_session(ADMIN_EMAIL).await.expect("admin session");
+        let task = tokio::spawn(async move {
+            let _ = app.run_until_stopped().await;
+        });
+        TestServer { base_url, admin_token, client: reqwest::Client::new(), task }
+    }
+
+    /// A client authenticated as the admin.
+    pub fn admin(&self) -> Caller {
+        self.with_token(&self.admin_token)
+    }
+
+    /// A client sending `token` (`bearer <token>`).
+    pub fn with_token(&self, token: &str) -> Caller {
+        Caller { base_url: self.base_url.clone(), token: Some(token.to_string()), client: self.client.clone() }
+    }
+
+    /// A client without credentials.
+    pub fn anonymous(&self) -> Caller {
+        Caller { base_url: self.base_url.clone(), token: None, client: self.client.clone() }
+    }
+
+    /// Creates a user (as the admin) and returns a client logged in as them.
+    ///
+    /// # Panics
+    /// When creation or login fails.
+    pub async fn user(&self, email: &str) -> Caller {
+        let password = "user-password";
+        let resp = self.admin().post_form("/1.0/users", &[("email", email), ("password", password)]).await;
+        assert_eq!(resp.status(), 201, "creating {email}: {}", resp.text().await.unwrap_or_default());
+        let token = self.login(email, password).await;
+        self.with_token(&token)
+    }
+
+    /// Logs in and returns the token.
+    ///
+    /// # Panics
+    /// When login fails.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let resp = self.anonymous().post_form("/1.0/auth/login", &[("email", email), ("password", password)]).await;
+        assert_eq!(resp.status(), 200, "login of {email}");
+        let body: Value = resp.json().await.expect("login JSON");
+        body["token"].as_str().expect("token string").to_string()
+    }
+
+    /// Creates a role with permissions (as the admin).
+    ///
+    /// # Panics
+    /// On any failure.
+    pub async fn role(&self, name: &str, context: &str, permissions: &[&str]) {
+        let admin = self.admin();
+        let resp = admin.post_form("/1.0/roles", &[("name", name), ("context", context)]).await;
+        assert_eq!(resp.status(), 201, "role {name}: {}", resp.text().await.unwrap_or_default());
+        if !permissions.is_empty() {
+            let form: Vec<(&str, &str)> = permissions.iter().map(|p| ("permission", *p)).collect();
+            let resp = admin.post_form(&format!("/1.0/roles/{name}/permissions"), &form).await;
+            assert_eq!(resp.status(), 200, "permissions of {name}: {}", resp.text().await.unwrap_or_default());
+        }
+    }
+
+    /// Assigns a role to a user (as the admin).
+    ///
+    /// # Panics
+    /// On any failure.
+    pub async fn assign(&self, role: &str, email: &str, context: &str) {
+        let resp = self
+            .admin()
+            .post_form(&format!("/1.0/roles/{role}/user"), &[("email", email), ("context", context)])
+            .await;
+        assert_eq!(resp.status(), 200, "assign {role} to {email}: {}", resp.text().await.unwrap_or_default());
+    }
+
+    /// Creates a team (as the admin).
+    ///
+    /// # Panics
+    /// On any failure.
+    pub async fn team(&self, name: &str) {
+        let resp = self.admin().post_json("/1.0/teams", &serde_json::json!({ "name": name })).await;
+        assert_eq!(resp.status(), 201, "team {name}: {}", resp.text().await.unwrap_or_default());
+    }
+
+    /// Events (as the admin) matching a query string such as `target.type=team&target.value=a`.
+    ///
+    /// # Panics
+    /// On any failure.
+    pub async fn events(&self, query: &str) -> Vec<Value> {
+        let resp = self.admin().get(&format!("/1.1/events?{query}")).await;
+        match resp.status().as_u16() {
+            204 => Vec::new(),
+            200 => resp.json().await.expect("events JSON"),
+            s => panic!("events: status {s}"),
+        }
+    }
+}
+
+/// Sends requests with (or without) a token.
+#[derive(Clone)]
+pub struct Caller {
+    base_url: String,
+    token: Option<String>,
+    client: reqwest::Client,
+}
+
+impl Caller {
+    /// The token this caller sends.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// A request builder for `path` with the caller's `Authorization`.
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let mut rb = self.client.request(method, format!("{}{}", self.base_url, path));
+        if let Some(t) = &self.token {
+            rb = rb.header("Authorization", format!("bearer {t}"));
+        }
+        rb
+    }
+
+    /// `GET`.
+    ///
+    /// # Panics
+    /// When the server cannot be reached.
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(Method::GET, path).send().await.expect("request")
+    }
+
+    /// `DELETE`.
+    ///
+    /// # Panics
+    /// When the server cannot be reached.
+    pub async fn delete(&self, path: &str) -> Response {
+        self.request(Method::DELETE, path).send().await.expect("request")
+    }
+
+    /// A form-encoded request.
+    ///
+    /// # Panics
+    /// When the server cannot be reached.
+    pub async fn form(&self, method: Method, path: &str, form: &[(&str, &str)]) -> Response {
+        self.request(method, path).form(form).send().await.expect("request")
+    }
+
+    /// A JSON request.
+    ///
+    /// # Panics
+    /// When the server cannot be reached.
+    pub async fn json(&self, method: Method, path: &str, body: &Value) -> Response {
+        self.request(method, path).json(body).send().await.expect("request")
+    }
+
+    /// `POST` form.
+    ///
+    /// # Panics
+    /// When the server cannot be reached.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        self.form(Method::POST, path, form).await
+    }
+
+    /// `POST` JSON.
+    ///
+    /// # Panics
+    /// When the server cannot be reached.
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.json(Method::POST, path, body).await
+    }
+
+    /// `PUT` form.
+    ///
+    /// # Panics
+    /// When the server cannot be reached.
+    pub async fn put_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        self.form(Method::PUT, path, form).await
+    }
+
+    /// `PUT` JSON.
+    ///
+    /// # Panics
+    /// When the server cannot be reached.
+    pub async fn put_json(&self, path: &str, body: &Value) -> Response {
+        self.json(Method::PUT, path, body).await
+    }
+}
+
+/// Status and body of a response, for one-line assertions.
+///
+/// # Panics
+/// When the body cannot be read.
+pub async fn status_text(resp: Response) -> (u16, String) {
+    let status = resp.status().as_u16();
+    (status, resp.text().await.expect("body"))
+}

@@ -1,0 +1,27 @@
+# tsurud-rs: `make run` serves the API on the in-memory store, `make test` runs every test.
+CARGO ?= cargo
+ADMIN_EMAIL ?= admin@example.com
+ADMIN_PASSWORD ?= admin123
+LISTEN ?= 127.0.0.1:8080
+
+.PHONY: run test setup lint fmt ci
+
+run:
+	TSURU_ADMIN_EMAIL=$(ADMIN_EMAIL) TSURU_ADMIN_PASSWORD=$(ADMIN_PASSWORD) TSURU_LISTEN=$(LISTEN) \
+		$(CARGO) run --quiet -p tsuru-api --bin tsurud -- api --dev
+
+setup:
+	bash scripts/setup.sh
+
+test: setup
+	$(CARGO) test --workspace --all-features
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+	bash scripts/check-domain-deps.sh
+
+fmt:
+	$(CARGO) fmt --all
+
+ci: lint test

@@ -1,0 +1,345 @@
+//! Port contract suites: one `pub async fn` per clause of a port's doc comment.
+//!
+//! Each module covers one port and each function one clause, named as the sentence it checks.
+//! A clause takes a fresh, empty storage, as `&dyn Port`, or as `Arc<dyn Port>` when it spawns
+//! concurrent callers, and panics when the storage breaks the contract. Clauses that spawn tasks
+//! need a multi-threaded tokio runtime to exercise real parallelism.
+//!
+//! # Running the suites against an adapter
+//!
+//! [`crate::contract_tests!`] expands into one `#[tokio::test]` per clause, grouped in one
+//! module per port. Add `tsuru-domain` with the `testing` feature and `tokio` as
+//! dev-dependencies, then write a test file such as `tests/memory_contract.rs`:
+//!
+//! ```ignore
+//! use std::sync::Arc;
+//! use tsuru_adapters::memory::MemoryStore;
+//!
+//! // Every port, against a store implementing all of them:
+//! tsuru_domain::contract_tests!(async { Arc::new(MemoryStore::new()) });
+//! ```
+//!
+//! The factory is any expression whose `.await` yields an `Arc<S>` (or an `Arc<dyn Port>`); it
+//! is pasted into every test, so each test gets a fresh storage. It is evaluated inside a
+//! module generated next to the macro call that glob-imports its parent (`use super::*`), so
+//! it may name anything in scope at the call site, such as a helper `async fn`. Adapters
+//! with one type per port list the ports they implement:
+//!
+//! ```ignore
+//! mod mongo {
+//!     use super::*;
+//!     // `fresh_db()` connects to a uuid-named database.
+//!     tsuru_domain::contract_tests!(
+//!         team_storage => async { Arc::new(MongoTeamStorage::new(fresh_db().await)) },
+//!         event_storage => async { Arc::new(MongoEventStorage::new(fresh_db().await)) },
+//!     );
+//! }
+//! ```
+//!
+//! The port names are the module names below: `user_storage`, `session_storage`,
+//! `password_token_storage`, `login_throttle`, `team_storage`, `role_storage`,
+//! `event_storage`. Tests are then named `<port>::<clause>`, so
+//! `cargo test team_storage::insert_duplicate_returns_conflict` runs one clause.
+use std::fmt::Debug;
+use std::future::Future;
+use std::sync::Arc;
+
+use crate::{Error, Result};
+
+pub mod event_storage;
+pub mod login_throttle;
+pub mod password_token_storage;
+pub mod role_storage;
+pub mod session_storage;
+pub mod team_storage;
+pub mod user_storage;
+
+/// How many concurrent callers the concurrency clauses start.
+pub const CONCURRENCY: usize = 50;
+
+/// Runs `n` futures built by `task(i)` on separate tokio tasks, released together by a
+/// barrier, and returns their outputs in index order.
+///
+/// # Panics
+/// When a task panics.
+pub async fn concurrently<T, F, Fut>(n: usize, task: F) -> Vec<T>
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let barrier = Arc::new(tokio::sync::Barrier::new(n));
+    let handles: Vec<_> = (0..n)
+        .map(|i| {
+            let barrier = Arc::clone(&barrier);
+            let fut = task(i);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                fut.await
+            })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    for h in handles {
+        out.push(h.await.expect("a concurrent task panicked"));
+    }
+    out
+}
+
+/// Asserts that `res` is an [`Error::Conflict`] with message `msg`.
+#[track_caller]
+pub(crate) fn assert_conflict<T: Debug>(res: Result<T>, msg: &str) {
+    match res {
+        Err(Error::Conflict(m)) if m == msg => {}
+        other => panic!("expected Conflict({msg:?}), got {other:?}"),
+    }
+}
+
+/// Asserts that `res` is an [`Error::NotFound`] with message `msg`.
+#[track_caller]
+pub(crate) fn assert_not_found<T: Debug>(res: Result<T>, msg: &str) {
+    match res {
+        Err(Error::NotFound(m)) if m == msg => {}
+        other => panic!("expected NotFound({msg:?}), got {other:?}"),
+    }
+}
+
+/// Sorted copies of `items`' keys, for comparing results whose order the contract leaves open.
+pub(crate) fn sorted<T, K: Ord>(items: &[T], key: impl Fn(&T) -> K) -> Vec<K> {
+    let mut keys: Vec<K> = items.iter().map(key).collect();
+    keys.sort();
+    keys
+}
+
+/// Expands into one `#[tokio::test]` per contract clause, for every port or for the ports
+/// named, against storages built by a factory expression.
+///
+/// - `contract_tests!(factory)`: every port; the factory's storage implements all of them.
+/// - `contract_tests!(port => factory, ...)`: only the ports named (see [`crate::testing::contract`]
+///   for the names and a full example).
+///
+/// `factory` is an expression whose `.await` yields an `Arc` of the storage (an `async` block,
+/// or a call to an `async fn`). It is evaluated afresh in every test. The calling crate needs
+/// `tokio` (with `macros` and `rt-multi-thread`) as a dependency: the tests run on a
+/// multi-threaded runtime so the concurrency clauses race for real.
+#[macro_export]
+macro_rules! contract_tests {
+    ($($port:ident => $factory:expr),+ $(,)?) => {
+        $( $crate::__contract_port!($port, $factory); )+
+    };
+    ($factory:expr $(,)?) => {
+        $crate::contract_tests!(
+            user_storage => $factory,
+            session_storage => $factory,
+            password_token_storage => $factory,
+            login_throttle => $factory,
+            team_storage => $factory,
+            role_storage => $factory,
+            event_storage => $factory,
+        );
+    };
+}
+
+/// The clause list of each port, for [`contract_tests!`]. `ref` clauses take `&dyn Port`,
+/// `arc` clauses take `Arc<dyn Port>`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __contract_port {
+    (user_storage, $factory:expr) => {
+        $crate::__contract_suite!(user_storage, $factory;
+            ref insert_then_find_returns_it,
+            ref find_unknown_returns_none,
+            ref insert_duplicate_returns_conflict,
+            arc concurrent_inserts_of_one_email_admit_exactly_one,
+            ref list_returns_users_in_insertion_order,
+            ref list_by_role_returns_holders_of_any_instance,
+            ref delete_removes_the_user_and_its_api_key,
+            ref delete_unknown_returns_not_found,
+            ref set_password_replaces_the_hash,
+            ref set_password_of_unknown_returns_not_found,
+            ref api_key_given_at_insert_finds_the_user,
+            ref api_key_lookup_follows_regeneration,
+            ref unknown_or_empty_api_key_finds_nobody,
+            ref set_api_key_of_unknown_returns_not_found,
+            ref record_api_key_use_sets_last_access_and_counts,
+            arc concurrent_api_key_uses_are_all_counted,
+            ref set_quota_replaces_the_quota,
+            ref set_quota_of_unknown_returns_not_found,
+            ref add_role_has_set_semantics,
+            ref add_role_to_unknown_returns_not_found,
+            arc concurrent_add_role_of_distinct_roles_keeps_them_all,
+            ref remove_role_removes_only_the_equal_instance,
+            ref remove_role_from_unknown_returns_not_found,
+            ref remove_role_from_all_removes_every_instance,
+            ref add_key_appends_keys,
+            ref add_key_with_a_taken_name_returns_conflict,
+            ref add_key_with_taken_content_returns_conflict_even_when_replacing,
+            ref add_key_with_replace_overwrites_the_named_key,
+            ref add_key_to_unknown_returns_not_found,
+            ref remove_key_removes_only_that_key,
+            ref remove_missing_key_returns_not_found,
+        );
+    };
+    (session_storage, $factory:expr) => {
+        $crate::__contract_suite!(session_storage, $factory;
+            ref insert_then_find_returns_it,
+            ref find_unknown_returns_none,
+            ref delete_removes_only_that_session,
+            ref delete_absent_session_is_not_an_error,
+            ref delete_by_user_removes_every_session_of_the_user_and_counts_them,
+        );
+    };
+    (password_token_storage, $factory:expr) => {
+        $crate::__contract_suite!(password_token_storage, $factory;
+            ref insert_then_find_returns_it,
+            ref find_unknown_returns_none,
+            ref consume_succeeds_once,
+            ref consume_unknown_returns_false,
+            ref consume_of_a_used_token_returns_false,
+            arc concurrent_consumes_of_one_token_succeed_exactly_once,
+        );
+    };
+    (login_throttle, $factory:expr) => {
+        $crate::__contract_suite!(login_throttle, $factory;
+            ref unknown_key_has_no_failures,
+            ref failures_count_up_within_the_window,
+            ref failures_reset_after_the_window,
+            ref window_is_fixed_from_the_first_failure,
+            ref reset_forgets_failures,
+            ref keys_are_counted_separately,
+            arc concurrent_failures_are_all_counted,
+        );
+    };
+    (team_storage, $factory:expr) => {
+        $crate::__contract_suite!(team_storage, $factory;
+            ref insert_then_find_returns_it,
+            ref find_unknown_returns_none,
+            ref insert_duplicate_returns_conflict,
+            arc concurrent_inserts_of_one_name_admit_exactly_one,
+            ref list_returns_teams_in_insertion_order,
+            ref update_replaces_tags_and_quota_only,
+            ref update_unknown_returns_not_found,
+            ref set_quota_replaces_the_quota,
+            ref set_quota_of_unknown_returns_not_found,
+            ref delete_removes_the_team,
+            ref delete_unknown_returns_not_found,
+        );
+    };
+    (role_storage, $factory:expr) => {
+        $crate::__contract_suite!(role_storage, $factory;
+            ref insert_then_find_returns_it,
+            ref find_unknown_returns_none,
+            ref insert_duplicate_returns_conflict,
+            arc concurrent_inserts_of_one_name_admit_exactly_one,
+            ref update_replaces_the_role,
+            ref update_unknown_returns_not_found,
+            ref find_many_skips_unknown_names,
+            ref list_returns_roles_in_insertion_order,
+            ref list_by_event_returns_roles_that_joined_it,
+            ref delete_removes_the_role,
+            ref delete_unknown_returns_not_found,
+        );
+    };
+    (event_storage, $factory:expr) => {
+        $crate::__contract_suite!(event_storage, $factory;
+            ref insert_then_find_returns_it,
+            ref find_unknown_returns_none,
+            ref locked_insert_on_a_free_target_is_stored,
+            ref second_locked_insert_on_same_target_returns_the_holder,
+            ref locked_extra_targets_are_held_too,
+            ref unlocked_extra_targets_are_not_held,
+            ref locks_are_per_target_type_and_value,
+            ref events_inserted_without_lock_hold_nothing,
+            ref finishing_an_event_releases_its_lock,
+            ref updating_a_running_event_keeps_its_lock,
+            arc concurrent_locked_inserts_on_one_target_admit_exactly_one,
+            arc lock_excludes_concurrent_holders,
+            ref update_replaces_the_stored_event,
+            ref update_unknown_returns_not_found,
+            ref touch_refreshes_the_heartbeat_of_running_events_only,
+            ref list_stale_returns_running_events_with_an_old_heartbeat,
+            ref kinds_are_distinct,
+            ref list_filters_by_kind_name_and_target,
+            ref list_target_filters_match_extra_targets,
+            ref list_filters_by_owner_time_running_and_error,
+            ref list_applies_visibility_grants,
+            ref list_sorts_newest_first_and_pages,
+            ref list_sorts_by_the_requested_key,
+        );
+    };
+}
+
+/// One module of tests for one port.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __contract_suite {
+    ($port:ident, $factory:expr; $($how:ident $clause:ident),+ $(,)?) => {
+        mod $port {
+            #[allow(unused_imports)]
+            use super::*;
+            $( $crate::__contract_test!($how, $port, $clause, $factory); )+
+        }
+    };
+}
+
+/// One test: build a storage, run one clause on it.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __contract_test {
+    (ref, $port:ident, $clause:ident, $factory:expr) => {
+        #[::tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $clause() {
+            let storage = $factory.await;
+            $crate::testing::contract::$port::$clause(&*storage).await;
+        }
+    };
+    (arc, $port:ident, $clause:ident, $factory:expr) => {
+        #[::tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $clause() {
+            let storage = $factory.await;
+            $crate::testing::contract::$port::$clause(storage).await;
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every `pub async fn` of a suite is listed in [`__contract_port!`] with the right
+    /// argument kind, so no clause is silently left out of the generated tests.
+    #[test]
+    fn every_clause_is_in_the_macro() {
+        let macro_src = include_str!("contract.rs");
+        let suites = [
+            ("user_storage", include_str!("contract/user_storage.rs")),
+            ("session_storage", include_str!("contract/session_storage.rs")),
+            (
+                "password_token_storage",
+                include_str!("contract/password_token_storage.rs"),
+            ),
+            ("login_throttle", include_str!("contract/login_throttle.rs")),
+            ("team_storage", include_str!("contract/team_storage.rs")),
+            ("role_storage", include_str!("contract/role_storage.rs")),
+            ("event_storage", include_str!("contract/event_storage.rs")),
+        ];
+        let fn_re = regex::Regex::new(r"pub async fn (\w+)\(storage: (&dyn|Arc<dyn)").unwrap();
+        for (port, src) in suites {
+            let start = macro_src
+                .find(&format!("({port}, $factory:expr) => {{"))
+                .unwrap_or_else(|| panic!("no arm for {port}"));
+            let arm = &macro_src[start..];
+            let arm = &arm[..arm.find("};").unwrap()];
+            let mut clauses = 0;
+            for cap in fn_re.captures_iter(src) {
+                let how = if &cap[2] == "&dyn" { "ref" } else { "arc" };
+                let line = format!("{how} {},", &cap[1]);
+                assert!(arm.contains(&line), "{port}: `{line}` missing from the macro");
+                clauses += 1;
+            }
+            assert_eq!(
+                arm.matches("ref ").count() + arm.matches("arc ").count(),
+                clauses,
+                "{port}: the macro lists a clause the suite does not have"
+            );
+        }
+    }
+}
