@@ -87,7 +87,7 @@ fn spawn_event_keeper(state: web::Data<AppState>) -> tokio::task::JoinHandle<()>
             if let Err(e) = state.events.heartbeat().await {
                 tracing::warn!(error = %e, "event heartbeat failed");
             }
-            if n % 10 == 0 {
+            if n.is_multiple_of(10) {
                 if let Err(e) = state.events.expire_stale().await {
                     tracing::warn!(error = %e, "expiring stale events failed");
                 }

@@ -35,8 +35,10 @@ impl Drop for TestServer {
 
 /// Settings for a test server: in-memory, port 0, fast bcrypt, one worker, an admin.
 pub fn test_settings() -> Settings {
-    let mut s = Settings::default();
-    s.listen = "127.0.0.1:0".into();
+    let mut s = Settings {
+        listen: "127.0.0.1:0".into(),
+        ..Settings::default()
+    };
     s.auth.hash_cost = 4;
     s.auth.jwt_secret = Some("test-secret-0123456789abcdef".into());
     s.server.workers = 1;
@@ -62,13 +64,25 @@ impl TestServer {
     pub async fn spawn_with(f: impl FnOnce(&mut Settings)) -> Self {
         let mut settings = test_settings();
         f(&mut settings);
-        let app = Application::build(settings).await.expect("test server builds");
+        let app = Application::build(settings)
+            .await
+            .expect("test server builds");
         let base_url = format!("http://127.0.0.1:{}", app.port());
-        let admin_token = app.state().auth.new_session(ADMIN_EMAIL).await.expect("admin session");
+        let admin_token = app
+            .state()
+            .auth
+            .new_session(ADMIN_EMAIL)
+            .await
+            .expect("admin session");
         let task = tokio::spawn(async move {
             let _ = app.run_until_stopped().await;
         });
-        TestServer { base_url, admin_token, client: reqwest::Client::new(), task }
+        TestServer {
+            base_url,
+            admin_token,
+            client: reqwest::Client::new(),
+            task,
+        }
     }
 
     /// A client authenticated as the admin.
@@ -78,12 +92,20 @@ impl TestServer {
 
     /// A client sending `token` (`bearer <token>`).
     pub fn with_token(&self, token: &str) -> Caller {
-        Caller { base_url: self.base_url.clone(), token: Some(token.to_string()), client: self.client.clone() }
+        Caller {
+            base_url: self.base_url.clone(),
+            token: Some(token.to_string()),
+            client: self.client.clone(),
+        }
     }
 
     /// A client without credentials.
     pub fn anonymous(&self) -> Caller {
-        Caller { base_url: self.base_url.clone(), token: None, client: self.client.clone() }
+        Caller {
+            base_url: self.base_url.clone(),
+            token: None,
+            client: self.client.clone(),
+        }
     }
 
     /// Creates a user (as the admin) and returns a client logged in as them.
@@ -92,8 +114,16 @@ impl TestServer {
     /// When creation or login fails.
     pub async fn user(&self, email: &str) -> Caller {
         let password = "user-password";
-        let resp = self.admin().post_form("/1.0/users", &[("email", email), ("password", password)]).await;
-        assert_eq!(resp.status(), 201, "creating {email}: {}", resp.text().await.unwrap_or_default());
+        let resp = self
+            .admin()
+            .post_form("/1.0/users", &[("email", email), ("password", password)])
+            .await;
+        assert_eq!(
+            resp.status(),
+            201,
+            "creating {email}: {}",
+            resp.text().await.unwrap_or_default()
+        );
         let token = self.login(email, password).await;
         self.with_token(&token)
     }
@@ -103,7 +133,13 @@ impl TestServer {
     /// # Panics
     /// When login fails.
     pub async fn login(&self, email: &str, password: &str) -> String {
-        let resp = self.anonymous().post_form("/1.0/auth/login", &[("email", email), ("password", password)]).await;
+        let resp = self
+            .anonymous()
+            .post_form(
+                "/1.0/auth/login",
+                &[("email", email), ("password", password)],
+            )
+            .await;
         assert_eq!(resp.status(), 200, "login of {email}");
         let body: Value = resp.json().await.expect("login JSON");
         body["token"].as_str().expect("token string").to_string()
@@ -115,12 +151,26 @@ impl TestServer {
     /// On any failure.
     pub async fn role(&self, name: &str, context: &str, permissions: &[&str]) {
         let admin = self.admin();
-        let resp = admin.post_form("/1.0/roles", &[("name", name), ("context", context)]).await;
-        assert_eq!(resp.status(), 201, "role {name}: {}", resp.text().await.unwrap_or_default());
+        let resp = admin
+            .post_form("/1.0/roles", &[("name", name), ("context", context)])
+            .await;
+        assert_eq!(
+            resp.status(),
+            201,
+            "role {name}: {}",
+            resp.text().await.unwrap_or_default()
+        );
         if !permissions.is_empty() {
             let form: Vec<(&str, &str)> = permissions.iter().map(|p| ("permission", *p)).collect();
-            let resp = admin.post_form(&format!("/1.0/roles/{name}/permissions"), &form).await;
-            assert_eq!(resp.status(), 200, "permissions of {name}: {}", resp.text().await.unwrap_or_default());
+            let resp = admin
+                .post_form(&format!("/1.0/roles/{name}/permissions"), &form)
+                .await;
+            assert_eq!(
+                resp.status(),
+                200,
+                "permissions of {name}: {}",
+                resp.text().await.unwrap_or_default()
+            );
         }
     }
 
@@ -131,9 +181,17 @@ impl TestServer {
     pub async fn assign(&self, role: &str, email: &str, context: &str) {
         let resp = self
             .admin()
-            .post_form(&format!("/1.0/roles/{role}/user"), &[("email", email), ("context", context)])
+            .post_form(
+                &format!("/1.0/roles/{role}/user"),
+                &[("email", email), ("context", context)],
+            )
             .await;
-        assert_eq!(resp.status(), 200, "assign {role} to {email}: {}", resp.text().await.unwrap_or_default());
+        assert_eq!(
+            resp.status(),
+            200,
+            "assign {role} to {email}: {}",
+            resp.text().await.unwrap_or_default()
+        );
     }
 
     /// Creates a team (as the admin).
@@ -141,8 +199,16 @@ impl TestServer {
     /// # Panics
     /// On any failure.
     pub async fn team(&self, name: &str) {
-        let resp = self.admin().post_json("/1.0/teams", &serde_json::json!({ "name": name })).await;
-        assert_eq!(resp.status(), 201, "team {name}: {}", resp.text().await.unwrap_or_default());
+        let resp = self
+            .admin()
+            .post_json("/1.0/teams", &serde_json::json!({ "name": name }))
+            .await;
+        assert_eq!(
+            resp.status(),
+            201,
+            "team {name}: {}",
+            resp.text().await.unwrap_or_default()
+        );
     }
 
     /// Events (as the admin) matching a query string such as `target.type=team&target.value=a`.
@@ -175,7 +241,9 @@ impl Caller {
 
     /// A request builder for `path` with the caller's `Authorization`.
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        let mut rb = self.client.request(method, format!("{}{}", self.base_url, path));
+        let mut rb = self
+            .client
+            .request(method, format!("{}{}", self.base_url, path));
         if let Some(t) = &self.token {
             rb = rb.header("Authorization", format!("bearer {t}"));
         }
@@ -187,7 +255,10 @@ impl Caller {
     /// # Panics
     /// When the server cannot be reached.
     pub async fn get(&self, path: &str) -> Response {
-        self.request(Method::GET, path).send().await.expect("request")
+        self.request(Method::GET, path)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// `DELETE`.
@@ -195,7 +266,10 @@ impl Caller {
     /// # Panics
     /// When the server cannot be reached.
     pub async fn delete(&self, path: &str) -> Response {
-        self.request(Method::DELETE, path).send().await.expect("request")
+        self.request(Method::DELETE, path)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// A form-encoded request.
@@ -203,7 +277,11 @@ impl Caller {
     /// # Panics
     /// When the server cannot be reached.
     pub async fn form(&self, method: Method, path: &str, form: &[(&str, &str)]) -> Response {
-        self.request(method, path).form(form).send().await.expect("request")
+        self.request(method, path)
+            .form(form)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// A JSON request.
@@ -211,7 +289,11 @@ impl Caller {
     /// # Panics
     /// When the server cannot be reached.
     pub async fn json(&self, method: Method, path: &str, body: &Value) -> Response {
-        self.request(method, path).json(body).send().await.expect("request")
+        self.request(method, path)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// `POST` form.

@@ -252,7 +252,8 @@ impl TeamStorage for MemoryStore {
     async fn update(&self, team: &Team) -> Result<()> {
         match self.teams.write().get_mut(&team.name) {
             Some(t) => {
-                *t = team.clone();
+                t.tags.clone_from(&team.tags);
+                t.quota = team.quota;
                 Ok(())
             }
             None => Err(Error::not_found("team not found")),

@@ -5,25 +5,52 @@ use serde_json::{json, Value};
 
 use crate::{status_text, TestServer, ADMIN_EMAIL, ADMIN_PASSWORD, UNAUTHORIZED};
 
+/// A form, the status it gets and the body.
+type Case = (&'static [(&'static str, &'static str)], u16, &'static str);
+
 #[tokio::test]
 async fn login_returns_a_token_that_authenticates() {
     let s = TestServer::spawn().await;
-    let resp = s.anonymous().post_form("/1.0/auth/login", &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)]).await;
+    let resp = s
+        .anonymous()
+        .post_form(
+            "/1.0/auth/login",
+            &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)],
+        )
+        .await;
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.unwrap();
     let token = body["token"].as_str().unwrap();
-    let me: Value = s.with_token(token).get("/1.0/users/info").await.json().await.unwrap();
+    let me: Value = s
+        .with_token(token)
+        .get("/1.0/users/info")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["Email"], ADMIN_EMAIL);
 }
 
 #[tokio::test]
 async fn login_through_the_user_tokens_path_takes_the_email_from_the_path() {
     let s = TestServer::spawn().await;
-    let resp = s.anonymous().post_form(&format!("/1.0/users/{ADMIN_EMAIL}/tokens"), &[("password", ADMIN_PASSWORD)]).await;
+    let resp = s
+        .anonymous()
+        .post_form(
+            &format!("/1.0/users/{ADMIN_EMAIL}/tokens"),
+            &[("password", ADMIN_PASSWORD)],
+        )
+        .await;
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.unwrap();
     assert!(body["token"].as_str().is_some_and(|t| !t.is_empty()));
-    let json_login = s.anonymous().post_json("/1.0/auth/login", &json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})).await;
+    let json_login = s
+        .anonymous()
+        .post_json(
+            "/1.0/auth/login",
+            &json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
+        )
+        .await;
     assert_eq!(json_login.status(), 200);
 }
 
@@ -31,15 +58,39 @@ async fn login_through_the_user_tokens_path_takes_the_email_from_the_path() {
 async fn login_errors_use_tsurus_texts() {
     let s = TestServer::spawn().await;
     let a = s.anonymous();
-    let cases: [(&[(&str, &str)], u16, &str); 5] = [
-        (&[("email", "bad"), ("password", "123456")], 400, "invalid email\n"),
-        (&[("email", ADMIN_EMAIL)], 400, "you must provide a password to login\n"),
-        (&[("email", "nobody@example.com"), ("password", "123456")], 404, "user not found\n"),
-        (&[("email", ADMIN_EMAIL), ("password", "123")], 400, "Password length should be least 6 characters and at most 50 characters.\n"),
-        (&[("email", ADMIN_EMAIL), ("password", "wrong-password")], 401, "Authentication failed, wrong password.\n"),
+    let cases: [Case; 5] = [
+        (
+            &[("email", "bad"), ("password", "123456")],
+            400,
+            "invalid email\n",
+        ),
+        (
+            &[("email", ADMIN_EMAIL)],
+            400,
+            "you must provide a password to login\n",
+        ),
+        (
+            &[("email", "nobody@example.com"), ("password", "123456")],
+            404,
+            "user not found\n",
+        ),
+        (
+            &[("email", ADMIN_EMAIL), ("password", "123")],
+            400,
+            "Password length should be least 6 characters and at most 50 characters.\n",
+        ),
+        (
+            &[("email", ADMIN_EMAIL), ("password", "wrong-password")],
+            401,
+            "Authentication failed, wrong password.\n",
+        ),
     ];
     for (form, status, text) in cases {
-        assert_eq!(status_text(a.post_form("/1.0/auth/login", form).await).await, (status, text.to_string()), "{form:?}");
+        assert_eq!(
+            status_text(a.post_form("/1.0/auth/login", form).await).await,
+            (status, text.to_string()),
+            "{form:?}"
+        );
     }
 }
 
@@ -48,11 +99,29 @@ async fn repeated_failed_logins_are_throttled_even_for_the_right_password() {
     let s = TestServer::spawn_with(|c| c.auth.max_failed_logins = 3).await;
     let a = s.anonymous();
     for _ in 0..3 {
-        assert_eq!(a.post_form("/1.0/auth/login", &[("email", ADMIN_EMAIL), ("password", "wrong-pass")]).await.status(), 401);
+        assert_eq!(
+            a.post_form(
+                "/1.0/auth/login",
+                &[("email", ADMIN_EMAIL), ("password", "wrong-pass")]
+            )
+            .await
+            .status(),
+            401
+        );
     }
-    let (status, body) = status_text(a.post_form("/1.0/auth/login", &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)]).await).await;
+    let (status, body) = status_text(
+        a.post_form(
+            "/1.0/auth/login",
+            &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)],
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 429);
-    assert!(body.starts_with("too many failed login attempts for admin@example.com"), "{body}");
+    assert!(
+        body.starts_with("too many failed login attempts for admin@example.com"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -60,19 +129,37 @@ async fn logout_revokes_only_that_session() {
     let s = TestServer::spawn().await;
     let first = s.with_token(&s.login(ADMIN_EMAIL, ADMIN_PASSWORD).await);
     let second = s.with_token(&s.login(ADMIN_EMAIL, ADMIN_PASSWORD).await);
-    assert_eq!(status_text(first.delete("/1.0/users/tokens").await).await, (200, String::new()));
-    assert_eq!(status_text(first.get("/1.0/users/info").await).await, (401, UNAUTHORIZED.to_string()));
+    assert_eq!(
+        status_text(first.delete("/1.0/users/tokens").await).await,
+        (200, String::new())
+    );
+    assert_eq!(
+        status_text(first.get("/1.0/users/info").await).await,
+        (401, UNAUTHORIZED.to_string())
+    );
     assert_eq!(second.get("/1.0/users/info").await.status(), 200);
-    assert_eq!(s.anonymous().delete("/1.0/users/tokens").await.status(), 401);
+    assert_eq!(
+        s.anonymous().delete("/1.0/users/tokens").await.status(),
+        401
+    );
 }
 
 #[tokio::test]
 async fn auth_scheme_discovery_matches_tsuru() {
     let s = TestServer::spawn().await;
     let (status, body) = status_text(s.anonymous().get("/1.0/auth/scheme").await).await;
-    assert_eq!((status, body.as_str()), (200, "{\"name\":\"native\",\"data\":{}}\n"));
+    assert_eq!(
+        (status, body.as_str()),
+        (200, "{\"name\":\"native\",\"data\":{}}\n")
+    );
     let (status, body) = status_text(s.anonymous().get("/1.18/auth/schemes").await).await;
-    assert_eq!((status, body.as_str()), (200, "[{\"name\":\"native\",\"default\":true,\"data\":{}}]\n"));
+    assert_eq!(
+        (status, body.as_str()),
+        (
+            200,
+            "[{\"name\":\"native\",\"default\":true,\"data\":{}}]\n"
+        )
+    );
 }
 
 #[tokio::test]
@@ -80,20 +167,70 @@ async fn changing_the_password_checks_every_field_and_revokes_other_sessions() {
     let s = TestServer::spawn().await;
     let user = s.user("bob@example.com").await;
     let other_session = s.with_token(&s.login("bob@example.com", "user-password").await);
-    let cases: [(&[(&str, &str)], u16, &str); 4] = [
-        (&[("old", ""), ("new", "abcdefg"), ("confirm", "abcdefg")], 400, "Both the old and the new passwords are required.\n"),
-        (&[("old", "user-password"), ("new", "abcdefg"), ("confirm", "abcdefX")], 400, "New password and password confirmation didn't match.\n"),
-        (&[("old", "not-my-password"), ("new", "abcdefg"), ("confirm", "abcdefg")], 403, "the given password didn't match the user's current password\n"),
-        (&[("old", "user-password"), ("new", "abc"), ("confirm", "abc")], 400, "password length should be least 6 characters and at most 50 characters\n"),
+    let cases: [Case; 4] = [
+        (
+            &[("old", ""), ("new", "abcdefg"), ("confirm", "abcdefg")],
+            400,
+            "Both the old and the new passwords are required.\n",
+        ),
+        (
+            &[
+                ("old", "user-password"),
+                ("new", "abcdefg"),
+                ("confirm", "abcdefX"),
+            ],
+            400,
+            "New password and password confirmation didn't match.\n",
+        ),
+        (
+            &[
+                ("old", "not-my-password"),
+                ("new", "abcdefg"),
+                ("confirm", "abcdefg"),
+            ],
+            403,
+            "the given password didn't match the user's current password\n",
+        ),
+        (
+            &[("old", "user-password"), ("new", "abc"), ("confirm", "abc")],
+            400,
+            "password length should be least 6 characters and at most 50 characters\n",
+        ),
     ];
     for (form, status, text) in cases {
-        assert_eq!(status_text(user.put_form("/1.0/users/password", form).await).await, (status, text.to_string()));
+        assert_eq!(
+            status_text(user.put_form("/1.0/users/password", form).await).await,
+            (status, text.to_string())
+        );
     }
-    let ok = user.put_form("/1.0/users/password", &[("old", "user-password"), ("new", "brand-new"), ("confirm", "brand-new")]).await;
+    let ok = user
+        .put_form(
+            "/1.0/users/password",
+            &[
+                ("old", "user-password"),
+                ("new", "brand-new"),
+                ("confirm", "brand-new"),
+            ],
+        )
+        .await;
     assert_eq!(ok.status(), 200);
-    assert_eq!(user.get("/1.0/users/info").await.status(), 200, "the session that changed it stays valid");
-    assert_eq!(other_session.get("/1.0/users/info").await.status(), 401, "other sessions are revoked");
-    let old = s.anonymous().post_form("/1.0/auth/login", &[("email", "bob@example.com"), ("password", "user-password")]).await;
+    assert_eq!(
+        user.get("/1.0/users/info").await.status(),
+        200,
+        "the session that changed it stays valid"
+    );
+    assert_eq!(
+        other_session.get("/1.0/users/info").await.status(),
+        401,
+        "other sessions are revoked"
+    );
+    let old = s
+        .anonymous()
+        .post_form(
+            "/1.0/auth/login",
+            &[("email", "bob@example.com"), ("password", "user-password")],
+        )
+        .await;
     assert_eq!(old.status(), 401);
     s.login("bob@example.com", "brand-new").await;
     let events = s.events("kindname=user.update.password").await;
@@ -105,15 +242,31 @@ async fn changing_the_password_checks_every_field_and_revokes_other_sessions() {
 async fn password_reset_errors() {
     let s = TestServer::spawn().await;
     let a = s.anonymous();
-    assert_eq!(status_text(a.post_form("/1.0/users/bad/password", &[]).await).await, (400, "invalid email\n".into()));
-    assert_eq!(status_text(a.post_form("/1.0/users/no@example.com/password", &[]).await).await, (404, "user not found\n".into()));
-    assert_eq!(a.post_form(&format!("/1.0/users/{ADMIN_EMAIL}/password"), &[]).await.status(), 200);
-    let bogus = a.post_form(&format!("/1.0/users/{ADMIN_EMAIL}/password?token=abc"), &[]).await;
+    assert_eq!(
+        status_text(a.post_form("/1.0/users/bad/password", &[]).await).await,
+        (400, "invalid email\n".into())
+    );
+    assert_eq!(
+        status_text(a.post_form("/1.0/users/no@example.com/password", &[]).await).await,
+        (404, "user not found\n".into())
+    );
+    assert_eq!(
+        a.post_form(&format!("/1.0/users/{ADMIN_EMAIL}/password"), &[])
+            .await
+            .status(),
+        200
+    );
+    let bogus = a
+        .post_form(&format!("/1.0/users/{ADMIN_EMAIL}/password?token=abc"), &[])
+        .await;
     assert_eq!(status_text(bogus).await, (400, "Invalid token\n".into()));
     s.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let events = s.events("kindname=user.update.reset").await;
     assert_eq!(events.len(), 4);
-    assert_eq!(events[0]["Owner"], json!({"Type": "user", "Name": ADMIN_EMAIL}));
+    assert_eq!(
+        events[0]["Owner"],
+        json!({"Type": "user", "Name": ADMIN_EMAIL})
+    );
 }
 
 /// An SMTP server (aiosmtpd) on loopback writing every message to a maildir.
@@ -131,23 +284,47 @@ impl Drop for SmtpServer {
 }
 
 async fn start_smtp() -> Option<SmtpServer> {
-    let probe = std::process::Command::new("python3").args(["-c", "import aiosmtpd"]).output();
+    let probe = std::process::Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .output();
     if !probe.is_ok_and(|o| o.status.success()) {
-        assert!(std::env::var_os("CI").is_none(), "aiosmtpd is required in CI (scripts/setup.sh installs it)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "aiosmtpd is required in CI (scripts/setup.sh installs it)"
+        );
         eprintln!("skipping: python3 -m aiosmtpd is not installed (run scripts/setup.sh)");
         return None;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let maildir = std::env::temp_dir().join(format!("tsurud-mail-{port}"));
     let child = tokio::process::Command::new("python3")
-        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+        .args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+        ])
         .arg(&maildir)
         .kill_on_drop(true)
         .spawn()
         .unwrap();
     for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            return Some(SmtpServer { child, port, maildir });
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Some(SmtpServer {
+                child,
+                port,
+                maildir,
+            });
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -178,7 +355,12 @@ fn mails(maildir: &Path) -> Vec<String> {
     let mut out: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(maildir.join("new"))
         .map(|d| {
             d.flatten()
-                .map(|e| (e.metadata().unwrap().modified().unwrap(), std::fs::read_to_string(e.path()).unwrap()))
+                .map(|e| {
+                    (
+                        e.metadata().unwrap().modified().unwrap(),
+                        std::fs::read_to_string(e.path()).unwrap(),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -188,7 +370,9 @@ fn mails(maildir: &Path) -> Vec<String> {
 
 #[tokio::test]
 async fn password_reset_goes_through_a_real_smtp_server() {
-    let Some(smtp) = start_smtp().await else { return };
+    let Some(smtp) = start_smtp().await else {
+        return;
+    };
     let port = smtp.port;
     let s = TestServer::spawn_with(|c| {
         c.smtp = Some(tsuru_api::config::SmtpSettings {
@@ -201,7 +385,12 @@ async fn password_reset_goes_through_a_real_smtp_server() {
     .await;
     let old_session = s.with_token(&s.login(ADMIN_EMAIL, ADMIN_PASSWORD).await);
     let a = s.anonymous();
-    assert_eq!(a.post_form(&format!("/1.0/users/{ADMIN_EMAIL}/password"), &[]).await.status(), 200);
+    assert_eq!(
+        a.post_form(&format!("/1.0/users/{ADMIN_EMAIL}/password"), &[])
+            .await
+            .status(),
+        200
+    );
     let first = mails(&smtp.maildir);
     assert_eq!(first.len(), 1);
     assert!(first[0].contains("Subject: [tsuru] Password reset process"));
@@ -213,16 +402,49 @@ async fn password_reset_goes_through_a_real_smtp_server() {
         .expect("token in the mail")
         .to_string();
     assert_eq!(token.len(), 64, "{}", first[0]);
-    let done = a.post_form(&format!("/1.0/users/{ADMIN_EMAIL}/password?token={token}"), &[]).await;
+    let done = a
+        .post_form(
+            &format!("/1.0/users/{ADMIN_EMAIL}/password?token={token}"),
+            &[],
+        )
+        .await;
     assert_eq!(done.status(), 200);
     let second = mails(&smtp.maildir);
     assert_eq!(second.len(), 2);
-    let mail = second.iter().find(|m| m.contains("Password successfully reset")).expect("second mail");
-    let password = mail.lines().find_map(|l| l.strip_prefix("Your new password is: ")).expect("password line").trim();
+    let mail = second
+        .iter()
+        .find(|m| m.contains("Password successfully reset"))
+        .expect("second mail");
+    let password = mail
+        .lines()
+        .find_map(|l| l.strip_prefix("Your new password is: "))
+        .expect("password line")
+        .trim();
     assert_eq!(password.len(), 12);
     s.login(ADMIN_EMAIL, password).await;
-    assert_eq!(a.post_form("/1.0/auth/login", &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)]).await.status(), 401);
-    assert_eq!(old_session.get("/1.0/users/info").await.status(), 401, "a reset revokes every session");
-    let again = a.post_form(&format!("/1.0/users/{ADMIN_EMAIL}/password?token={token}"), &[]).await;
-    assert_eq!(status_text(again).await, (400, "Invalid token\n".into()), "a token works once");
+    assert_eq!(
+        a.post_form(
+            "/1.0/auth/login",
+            &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)]
+        )
+        .await
+        .status(),
+        401
+    );
+    assert_eq!(
+        old_session.get("/1.0/users/info").await.status(),
+        401,
+        "a reset revokes every session"
+    );
+    let again = a
+        .post_form(
+            &format!("/1.0/users/{ADMIN_EMAIL}/password?token={token}"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        status_text(again).await,
+        (400, "Invalid token\n".into()),
+        "a token works once"
+    );
 }

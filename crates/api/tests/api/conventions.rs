@@ -20,7 +20,12 @@ async fn unknown_paths_and_methods_are_404_page_not_found() {
     let s = TestServer::spawn().await;
     let (status, body) = status_text(s.admin().get("/1.0/nothing-here").await).await;
     assert_eq!((status, body.as_str()), (404, "404 page not found\n"));
-    let resp = s.admin().request(Method::PATCH, "/1.0/teams").send().await.unwrap();
+    let resp = s
+        .admin()
+        .request(Method::PATCH, "/1.0/teams")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 404);
     assert_eq!(resp.headers()["content-type"], "text/plain; charset=utf-8");
 }
@@ -28,7 +33,11 @@ async fn unknown_paths_and_methods_are_404_page_not_found() {
 #[tokio::test]
 async fn every_response_carries_supported_tsuru() {
     let s = TestServer::spawn().await;
-    for resp in [s.anonymous().get("/healthcheck").await, s.anonymous().get("/1.0/teams").await, s.anonymous().get("/x").await] {
+    for resp in [
+        s.anonymous().get("/healthcheck").await,
+        s.anonymous().get("/1.0/teams").await,
+        s.anonymous().get("/x").await,
+    ] {
         assert_eq!(resp.headers()["supported-tsuru"], "1.0.1");
     }
 }
@@ -37,9 +46,15 @@ async fn every_response_carries_supported_tsuru() {
 async fn missing_or_invalid_credentials_get_401_with_www_authenticate() {
     let s = TestServer::spawn().await;
     let no_token = s.anonymous().get("/1.0/teams").await;
-    assert_eq!(no_token.headers()["www-authenticate"], r#"Bearer realm="tsuru" scope="tsuru""#);
+    assert_eq!(
+        no_token.headers()["www-authenticate"],
+        r#"Bearer realm="tsuru" scope="tsuru""#
+    );
     assert_eq!(status_text(no_token).await, (401, UNAUTHORIZED.to_string()));
-    assert_eq!(s.with_token("not-a-token").get("/1.0/teams").await.status(), 401);
+    assert_eq!(
+        s.with_token("not-a-token").get("/1.0/teams").await.status(),
+        401
+    );
     let three_words = s
         .anonymous()
         .request(Method::GET, "/1.0/teams")
@@ -53,8 +68,18 @@ async fn missing_or_invalid_credentials_get_401_with_www_authenticate() {
 #[tokio::test]
 async fn the_scheme_word_of_the_authorization_header_is_ignored() {
     let s = TestServer::spawn().await;
-    for header in [format!("Bearer {}", s.admin_token), format!("token {}", s.admin_token), s.admin_token.clone()] {
-        let resp = s.anonymous().request(Method::GET, "/1.0/users/info").header("Authorization", header).send().await.unwrap();
+    for header in [
+        format!("Bearer {}", s.admin_token),
+        format!("token {}", s.admin_token),
+        s.admin_token.clone(),
+    ] {
+        let resp = s
+            .anonymous()
+            .request(Method::GET, "/1.0/users/info")
+            .header("Authorization", header)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status(), 200);
     }
 }
@@ -72,28 +97,44 @@ async fn malformed_json_is_a_400_naming_the_body() {
         .unwrap();
     let (status, body) = status_text(resp).await;
     assert_eq!(status, 400);
-    assert!(body.starts_with(r#"unable to parse as json: "{\"name\":" - "#), "{body}");
+    assert!(
+        body.starts_with(r#"unable to parse as json: "{\"name\":" - "#),
+        "{body}"
+    );
     assert!(body.ends_with('\n'));
 }
 
 #[tokio::test]
 async fn a_json_value_of_the_wrong_type_is_a_400() {
     let s = TestServer::spawn().await;
-    let (status, body) = status_text(s.admin().post_json("/1.0/teams", &json!({"name": 5})).await).await;
+    let (status, body) =
+        status_text(s.admin().post_json("/1.0/teams", &json!({"name": 5})).await).await;
     assert_eq!(status, 400);
-    assert_eq!(body, "invalid value for \"name\": expected a string, got a number\n");
+    assert_eq!(
+        body,
+        "invalid value for \"name\": expected a string, got a number\n"
+    );
     let (status, _) = status_text(s.admin().post_json("/1.0/teams", &json!(["x"])).await).await;
     assert_eq!(status, 400);
-    let (status, body) = status_text(s.admin().post_json("/1.0/teams", &json!({"name": "t1", "tags": [1]})).await).await;
+    let (status, body) = status_text(
+        s.admin()
+            .post_json("/1.0/teams", &json!({"name": "t1", "tags": [1]}))
+            .await,
+    )
+    .await;
     assert_eq!(status, 400, "{body}");
-    assert!(s.admin().get("/1.4/teams/t1").await.status() == 404, "nothing stored on a bad request");
+    assert!(
+        s.admin().get("/1.4/teams/t1").await.status() == 404,
+        "nothing stored on a bad request"
+    );
 }
 
 #[tokio::test]
 async fn bodies_over_the_configured_limit_get_413() {
     let s = TestServer::spawn_with(|c| c.server.max_body_size = 1024).await;
     let big = "x".repeat(4096);
-    let (status, body) = status_text(s.admin().post_form("/1.0/teams", &[("name", &big)]).await).await;
+    let (status, body) =
+        status_text(s.admin().post_form("/1.0/teams", &[("name", &big)]).await).await;
     assert_eq!(status, 413);
     assert_eq!(body, "request body too large: the limit is 1024 bytes\n");
 }
@@ -102,10 +143,38 @@ async fn bodies_over_the_configured_limit_get_413() {
 async fn form_and_json_bodies_are_read_alike_with_case_insensitive_keys() {
     let s = TestServer::spawn().await;
     let admin = s.admin();
-    assert_eq!(admin.post_form("/1.0/teams", &[("Name", "formteam"), ("tags.1", "b"), ("tags.0", "a"), ("tag", "c")]).await.status(), 201);
-    assert_eq!(admin.post_json("/1.0/teams", &json!({"NAME": "jsonteam", "tags": ["a", "b", "c"]})).await.status(), 201);
+    assert_eq!(
+        admin
+            .post_form(
+                "/1.0/teams",
+                &[
+                    ("Name", "formteam"),
+                    ("tags.1", "b"),
+                    ("tags.0", "a"),
+                    ("tag", "c")
+                ]
+            )
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(
+        admin
+            .post_json(
+                "/1.0/teams",
+                &json!({"NAME": "jsonteam", "tags": ["a", "b", "c"]})
+            )
+            .await
+            .status(),
+        201
+    );
     for team in ["formteam", "jsonteam"] {
-        let info: serde_json::Value = admin.get(&format!("/1.4/teams/{team}")).await.json().await.unwrap();
+        let info: serde_json::Value = admin
+            .get(&format!("/1.4/teams/{team}"))
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(info["tags"], json!(["a", "b", "c"]), "{team}");
     }
 }
@@ -113,7 +182,9 @@ async fn form_and_json_bodies_are_read_alike_with_case_insensitive_keys() {
 #[tokio::test]
 async fn json_bodies_escape_html_characters_as_go_does() {
     let s = TestServer::spawn().await;
-    s.admin().post_json("/1.0/teams", &json!({"name": "esc", "tags": ["<b>&"]})).await;
+    s.admin()
+        .post_json("/1.0/teams", &json!({"name": "esc", "tags": ["<b>&"]}))
+        .await;
     let body = s.admin().get("/1.4/teams/esc").await.text().await.unwrap();
     assert!(body.contains(r#""tags":["\u003cb\u003e\u0026"]"#), "{body}");
     assert!(body.ends_with('\n'));
@@ -122,9 +193,15 @@ async fn json_bodies_escape_html_characters_as_go_does() {
 #[tokio::test]
 async fn healthcheck_and_info() {
     let s = TestServer::spawn().await;
-    assert_eq!(status_text(s.anonymous().get("/healthcheck").await).await, (200, "WORKING".to_string()));
+    assert_eq!(
+        status_text(s.anonymous().get("/healthcheck").await).await,
+        (200, "WORKING".to_string())
+    );
     let (status, body) = status_text(s.admin().get("/1.0/info").await).await;
     assert_eq!(status, 200);
-    assert_eq!(body, format!("{{\"version\":\"{}\"}}\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        body,
+        format!("{{\"version\":\"{}\"}}\n", env!("CARGO_PKG_VERSION"))
+    );
     assert_eq!(s.anonymous().get("/1.0/info").await.status(), 401);
 }

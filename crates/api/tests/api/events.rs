@@ -13,11 +13,25 @@ async fn event_list_filters_and_pages() {
     assert_eq!(all.len(), 4);
     assert_eq!(all[0]["Kind"]["Name"], "team.delete", "newest first");
     let client_query = "allowedtargets=&erroronly=&kindtype=&limit=&ownername=&ownertype=&permissions=&raw=&since=&skip=&sort=&target.type=&target.value=&until=";
-    assert_eq!(s.events(client_query).await.len(), 4, "the client's empty keys do not filter");
-    assert_eq!(s.events("kindname=team.create&kindname=team.delete").await.len(), 4);
+    assert_eq!(
+        s.events(client_query).await.len(),
+        4,
+        "the client's empty keys do not filter"
+    );
+    assert_eq!(
+        s.events("kindname=team.create&kindname=team.delete")
+            .await
+            .len(),
+        4
+    );
     assert_eq!(s.events("kindname=team.delete").await.len(), 1);
     assert_eq!(s.events("target.value=a2").await.len(), 1);
-    assert_eq!(s.events(&format!("ownername={ADMIN_EMAIL}&ownertype=user")).await.len(), 4);
+    assert_eq!(
+        s.events(&format!("ownername={ADMIN_EMAIL}&ownertype=user"))
+            .await
+            .len(),
+        4
+    );
     assert_eq!(s.events("ownername=other@example.com").await.len(), 0);
     assert_eq!(s.events("running=true").await.len(), 0);
     assert_eq!(s.events("running=false&kindtype=permission").await.len(), 4);
@@ -27,14 +41,31 @@ async fn event_list_filters_and_pages() {
     assert_eq!(page[0]["Target"]["Value"], "a1");
     let oldest_first = s.events("sort=starttime").await;
     assert_eq!(oldest_first[0]["Target"]["Value"], "a1");
-    assert_eq!(s.events("since=2000-01-01&until=2999-01-01T00:00:00Z").await.len(), 4);
+    assert_eq!(
+        s.events("since=2000-01-01&until=2999-01-01T00:00:00Z")
+            .await
+            .len(),
+        4
+    );
     assert_eq!(s.events("until=2000-01-01").await.len(), 0);
     for bad in ["running=maybe", "limit=x", "since=yesterday"] {
         let (status, _) = status_text(s.admin().get(&format!("/1.1/events?{bad}")).await).await;
         assert_eq!(status, 400, "{bad}");
     }
     let e = &all[0];
-    for field in ["UniqueID", "StartTime", "EndTime", "Target", "Kind", "Owner", "Error", "Running", "Cancelable", "CancelInfo", "Allowed"] {
+    for field in [
+        "UniqueID",
+        "StartTime",
+        "EndTime",
+        "Target",
+        "Kind",
+        "Owner",
+        "Error",
+        "Running",
+        "Cancelable",
+        "CancelInfo",
+        "Allowed",
+    ] {
         assert!(e.get(field).is_some(), "{field}");
     }
     assert!(e.get("CustomData").is_none(), "custom data only in info");
@@ -59,25 +90,54 @@ async fn users_see_only_events_their_permissions_allow() {
     s.team("other").await;
     s.role("reader", "team", &["team.read.events"]).await;
     let bob = s.user("bob@example.com").await;
-    assert_eq!(status_text(bob.get("/1.1/events?kindname=team.create").await).await, (204, String::new()));
+    assert_eq!(
+        status_text(bob.get("/1.1/events?kindname=team.create").await).await,
+        (204, String::new())
+    );
     s.assign("reader", "bob@example.com", "mine").await;
-    let seen: Vec<Value> = bob.get("/1.1/events?kindname=team.create").await.json().await.unwrap();
+    let seen: Vec<Value> = bob
+        .get("/1.1/events?kindname=team.create")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0]["Target"], json!({"Type": "team", "Value": "mine"}));
-    let own: Vec<Value> = bob.get("/1.1/events?target.type=user").await.json().await.unwrap();
-    assert_eq!(own.len(), 1, "the implicit user permission shows events about themself");
+    let own: Vec<Value> = bob
+        .get("/1.1/events?target.type=user")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        own.len(),
+        1,
+        "the implicit user permission shows events about themself"
+    );
     assert_eq!(own[0]["Target"]["Value"], "bob@example.com");
-    let other_id = s.events("target.value=other").await[0]["UniqueID"].as_str().unwrap().to_string();
+    let other_id = s.events("target.value=other").await[0]["UniqueID"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let mine_id = seen[0]["UniqueID"].as_str().unwrap().to_string();
-    assert_eq!(status_text(bob.get(&format!("/1.1/events/{other_id}")).await).await, (403, FORBIDDEN.into()));
-    assert_eq!(bob.get(&format!("/1.1/events/{mine_id}")).await.status(), 200);
+    assert_eq!(
+        status_text(bob.get(&format!("/1.1/events/{other_id}")).await).await,
+        (403, FORBIDDEN.into())
+    );
+    assert_eq!(
+        bob.get(&format!("/1.1/events/{mine_id}")).await.status(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn event_info_has_custom_data_and_validates_the_id() {
     let s = TestServer::spawn().await;
-    s.admin().post_json("/1.0/teams", &json!({"name": "t1", "tags": ["x"]})).await;
-    let id = s.events("")
+    s.admin()
+        .post_json("/1.0/teams", &json!({"name": "t1", "tags": ["x"]}))
+        .await;
+    let id = s
+        .events("")
         .await
         .into_iter()
         .find(|e| e["Kind"]["Name"] == "team.create")
@@ -89,7 +149,10 @@ async fn event_info_has_custom_data_and_validates_the_id() {
     assert_eq!(status, 200);
     let info: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(info["UniqueID"], id.as_str());
-    assert_eq!(info["CustomData"]["Start"], json!([{"name": "name", "value": "t1"}, {"name": "tags", "value": ["x"]}]));
+    assert_eq!(
+        info["CustomData"]["Start"],
+        json!([{"name": "name", "value": "t1"}, {"name": "tags", "value": ["x"]}])
+    );
     assert_eq!(info["CustomData"]["End"], Value::Null);
     let keys: Vec<&String> = info.as_object().unwrap().keys().collect();
     assert_eq!(keys.last().unwrap().as_str(), "CustomData");
@@ -97,8 +160,17 @@ async fn event_info_has_custom_data_and_validates_the_id() {
         status_text(s.admin().get("/1.1/events/not-an-id").await).await,
         (400, "uuid parameter is not ObjectId: not-an-id\n".into())
     );
-    assert_eq!(status_text(s.admin().get("/1.1/events/000000000000000000000000").await).await, (404, "event not found\n".into()));
-    assert_eq!(s.anonymous().get(&format!("/1.1/events/{id}")).await.status(), 401);
+    assert_eq!(
+        status_text(s.admin().get("/1.1/events/000000000000000000000000").await).await,
+        (404, "event not found\n".into())
+    );
+    assert_eq!(
+        s.anonymous()
+            .get(&format!("/1.1/events/{id}"))
+            .await
+            .status(),
+        401
+    );
 }
 
 #[tokio::test]
@@ -106,23 +178,66 @@ async fn event_kinds() {
     let s = TestServer::spawn().await;
     s.team("t1").await;
     s.team("t2").await;
-    let kinds: Vec<Value> = s.admin().get("/1.1/events/kinds").await.json().await.unwrap();
-    assert_eq!(kinds, vec![json!({"Type": "permission", "Name": "team.create"})]);
+    let kinds: Vec<Value> = s
+        .admin()
+        .get("/1.1/events/kinds")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        kinds,
+        vec![json!({"Type": "permission", "Name": "team.create"})]
+    );
     let empty = TestServer::spawn().await;
-    assert_eq!(status_text(empty.admin().get("/1.1/events/kinds").await).await, (204, String::new()));
+    assert_eq!(
+        status_text(empty.admin().get("/1.1/events/kinds").await).await,
+        (204, String::new())
+    );
 }
 
 #[tokio::test]
 async fn cancelling_events() {
     let s = TestServer::spawn().await;
     s.team("t1").await;
-    let id = s.events("").await[0]["UniqueID"].as_str().unwrap().to_string();
+    let id = s.events("").await[0]["UniqueID"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let admin = s.admin();
     let path = format!("/1.1/events/{id}/cancel");
-    assert_eq!(status_text(admin.post_form(&path, &[]).await).await, (400, "reason is mandatory\n".into()));
-    assert_eq!(status_text(admin.post_form(&path, &[("reason", "stop")]).await).await, (400, "event is not cancelable\n".into()));
+    assert_eq!(
+        status_text(admin.post_form(&path, &[]).await).await,
+        (400, "reason is mandatory\n".into())
+    );
+    assert_eq!(
+        status_text(admin.post_form(&path, &[("reason", "stop")]).await).await,
+        (400, "event is not cancelable\n".into())
+    );
     let bob = s.user("bob@example.com").await;
-    assert_eq!(status_text(bob.post_form(&path, &[("reason", "stop")]).await).await, (403, FORBIDDEN.into()));
-    assert_eq!(status_text(admin.post_form("/1.1/events/xyz/cancel", &[("reason", "r")]).await).await, (400, "uuid parameter is not ObjectId: xyz\n".into()));
-    assert_eq!(status_text(admin.post_form("/1.1/events/000000000000000000000000/cancel", &[("reason", "r")]).await).await, (404, "event not found\n".into()));
+    assert_eq!(
+        status_text(bob.post_form(&path, &[("reason", "stop")]).await).await,
+        (403, FORBIDDEN.into())
+    );
+    assert_eq!(
+        status_text(
+            admin
+                .post_form("/1.1/events/xyz/cancel", &[("reason", "r")])
+                .await
+        )
+        .await,
+        (400, "uuid parameter is not ObjectId: xyz\n".into())
+    );
+    assert_eq!(
+        status_text(
+            admin
+                .post_form(
+                    "/1.1/events/000000000000000000000000/cancel",
+                    &[("reason", "r")]
+                )
+                .await
+        )
+        .await,
+        (404, "event not found\n".into())
+    );
 }

@@ -10,18 +10,46 @@ async fn creating_a_user_needs_user_create_when_registration_is_closed() {
     let s = TestServer::spawn().await;
     let form = [("email", "new@example.com"), ("password", "123456")];
     let closed = "User registration is disabled for non-admin users.\n";
-    assert_eq!(status_text(s.anonymous().post_form("/1.0/users", &form).await).await, (401, closed.into()));
+    assert_eq!(
+        status_text(s.anonymous().post_form("/1.0/users", &form).await).await,
+        (401, closed.into())
+    );
     let bob = s.user("bob@example.com").await;
-    assert_eq!(status_text(bob.post_form("/1.0/users", &form).await).await, (401, closed.into()));
-    let key: String = s.admin().get("/1.0/users/api-key").await.json().await.unwrap();
-    assert_eq!(s.with_token(&key).post_form("/1.0/users", &form).await.status(), 401, "API keys cannot create users");
-    assert_eq!(status_text(s.admin().post_form("/1.0/users", &form).await).await, (201, String::new()));
+    assert_eq!(
+        status_text(bob.post_form("/1.0/users", &form).await).await,
+        (401, closed.into())
+    );
+    let key: String = s
+        .admin()
+        .get("/1.0/users/api-key")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        s.with_token(&key)
+            .post_form("/1.0/users", &form)
+            .await
+            .status(),
+        401,
+        "API keys cannot create users"
+    );
+    assert_eq!(
+        status_text(s.admin().post_form("/1.0/users", &form).await).await,
+        (201, String::new())
+    );
 }
 
 #[tokio::test]
 async fn open_registration_lets_anyone_create_a_user() {
     let s = TestServer::spawn_with(|c| c.auth.user_registration = true).await;
-    let resp = s.anonymous().post_json("/1.0/users", &json!({"email": "new@example.com", "password": "123456"})).await;
+    let resp = s
+        .anonymous()
+        .post_json(
+            "/1.0/users",
+            &json!({"email": "new@example.com", "password": "123456"}),
+        )
+        .await;
     assert_eq!(resp.status(), 201);
     s.login("new@example.com", "123456").await;
 }
@@ -32,22 +60,61 @@ async fn user_creation_validates_and_records_an_event_with_the_password_masked()
     let admin = s.admin();
     let cases: [(&str, &str, u16, &str); 3] = [
         ("bad-email", "123456", 400, "invalid email\n"),
-        ("a@example.com", "123", 400, "password length should be least 6 characters and at most 50 characters\n"),
-        (ADMIN_EMAIL, "123456", 409, "this email is already registered\n"),
+        (
+            "a@example.com",
+            "123",
+            400,
+            "password length should be least 6 characters and at most 50 characters\n",
+        ),
+        (
+            ADMIN_EMAIL,
+            "123456",
+            409,
+            "this email is already registered\n",
+        ),
     ];
     for (email, pw, status, text) in cases {
-        assert_eq!(status_text(admin.post_form("/1.0/users", &[("email", email), ("password", pw)]).await).await, (status, text.into()));
+        assert_eq!(
+            status_text(
+                admin
+                    .post_form("/1.0/users", &[("email", email), ("password", pw)])
+                    .await
+            )
+            .await,
+            (status, text.into())
+        );
     }
-    admin.post_form("/1.0/users", &[("email", "ok@example.com"), ("password", "secret123")]).await;
-    let events = s.events("target.type=user&target.value=ok@example.com").await;
+    admin
+        .post_form(
+            "/1.0/users",
+            &[("email", "ok@example.com"), ("password", "secret123")],
+        )
+        .await;
+    let events = s
+        .events("target.type=user&target.value=ok@example.com")
+        .await;
     assert_eq!(events.len(), 1);
     let e = &events[0];
-    assert_eq!(e["Kind"], json!({"Type": "permission", "Name": "user.create"}));
-    assert_eq!(e["Owner"], json!({"Type": "user", "Name": "ok@example.com"}));
+    assert_eq!(
+        e["Kind"],
+        json!({"Type": "permission", "Name": "user.create"})
+    );
+    assert_eq!(
+        e["Owner"],
+        json!({"Type": "user", "Name": "ok@example.com"})
+    );
     assert_eq!(e["Error"], "");
-    let info: Value = admin.get(&format!("/1.1/events/{}", e["UniqueID"].as_str().unwrap())).await.json().await.unwrap();
+    let info: Value = admin
+        .get(&format!("/1.1/events/{}", e["UniqueID"].as_str().unwrap()))
+        .await
+        .json()
+        .await
+        .unwrap();
     let data = info["CustomData"]["Start"].as_array().unwrap();
-    assert!(data.contains(&json!({"name": "password", "value": "*****"})), "{data:?}");
+    assert!(
+        data.contains(&json!({"name": "password", "value": "*****"})),
+        "{data:?}"
+    );
     assert!(!info.to_string().contains("secret123"));
     let failed = s.events("kindname=user.create&erroronly=true").await;
     assert_eq!(failed.len(), 3);
@@ -57,9 +124,20 @@ async fn user_creation_validates_and_records_an_event_with_the_password_masked()
 async fn default_roles_of_user_create_are_given_to_new_users() {
     let s = TestServer::spawn().await;
     s.role("team-creator", "global", &["team.create"]).await;
-    assert_eq!(s.admin().post_form("/1.0/role/default", &[("user-create", "team-creator")]).await.status(), 200);
+    assert_eq!(
+        s.admin()
+            .post_form("/1.0/role/default", &[("user-create", "team-creator")])
+            .await
+            .status(),
+        200
+    );
     let bob = s.user("bob@example.com").await;
-    assert_eq!(bob.post_json("/1.0/teams", &json!({"name": "bobs"})).await.status(), 201);
+    assert_eq!(
+        bob.post_json("/1.0/teams", &json!({"name": "bobs"}))
+            .await
+            .status(),
+        201
+    );
 }
 
 #[tokio::test]
@@ -70,21 +148,56 @@ async fn the_user_list_shows_what_the_caller_may_see() {
     let bob = s.user("bob@example.com").await;
     s.user("carol@example.com").await;
     s.assign("member", "carol@example.com", "t1").await;
-    let all: Vec<Value> = s.admin().get("/1.0/users?userEmail=&role=&context=").await.json().await.unwrap();
+    let all: Vec<Value> = s
+        .admin()
+        .get("/1.0/users?userEmail=&role=&context=")
+        .await
+        .json()
+        .await
+        .unwrap();
     let emails: Vec<&str> = all.iter().map(|u| u["Email"].as_str().unwrap()).collect();
-    assert_eq!(emails, vec![ADMIN_EMAIL, "bob@example.com", "carol@example.com"]);
-    let by_email: Vec<Value> = s.admin().get("/1.0/users?userEmail=bob@example.com").await.json().await.unwrap();
+    assert_eq!(
+        emails,
+        vec![ADMIN_EMAIL, "bob@example.com", "carol@example.com"]
+    );
+    let by_email: Vec<Value> = s
+        .admin()
+        .get("/1.0/users?userEmail=bob@example.com")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(by_email.len(), 1);
     assert_eq!(by_email[0]["Roles"], json!([]));
     assert_eq!(by_email[0]["Permissions"], Value::Null);
-    let by_role: Vec<Value> = s.admin().get("/1.0/users?role=member&context=t1").await.json().await.unwrap();
+    let by_role: Vec<Value> = s
+        .admin()
+        .get("/1.0/users?role=member&context=t1")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(by_role.len(), 1);
-    assert_eq!(by_role[0]["Roles"], json!([{"Name": "member", "ContextType": "team", "ContextValue": "t1"}]));
-    assert_eq!(by_role[0]["Permissions"], json!([{"Name": "team.read", "ContextType": "team", "ContextValue": "t1"}]));
-    let (status, body) = status_text(s.admin().get("/1.0/users?role=member&context=nope").await).await;
-    assert_eq!((status, body.as_str()), (404, "Wrong context being passed.\n"));
+    assert_eq!(
+        by_role[0]["Roles"],
+        json!([{"Name": "member", "ContextType": "team", "ContextValue": "t1"}])
+    );
+    assert_eq!(
+        by_role[0]["Permissions"],
+        json!([{"Name": "team.read", "ContextType": "team", "ContextValue": "t1"}])
+    );
+    let (status, body) =
+        status_text(s.admin().get("/1.0/users?role=member&context=nope").await).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (404, "Wrong context being passed.\n")
+    );
     let own: Vec<Value> = bob.get("/1.0/users").await.json().await.unwrap();
-    assert_eq!(own.len(), 1, "a user without permissions sees only themself");
+    assert_eq!(
+        own.len(),
+        1,
+        "a user without permissions sees only themself"
+    );
     assert_eq!(own[0]["Email"], "bob@example.com");
     assert_eq!(s.anonymous().get("/1.0/users").await.status(), 401);
 }
@@ -98,7 +211,10 @@ async fn user_info_lists_roles_and_permissions() {
         body,
         "{\"Email\":\"admin@example.com\",\"Roles\":[{\"Name\":\"AllowAll\",\"ContextType\":\"global\",\"ContextValue\":\"\"}],\"Permissions\":[{\"Name\":\"\",\"ContextType\":\"global\",\"ContextValue\":\"\"}],\"Groups\":null}\n"
     );
-    assert_eq!(status_text(s.anonymous().get("/1.0/users/info").await).await, (401, UNAUTHORIZED.into()));
+    assert_eq!(
+        status_text(s.anonymous().get("/1.0/users/info").await).await,
+        (401, UNAUTHORIZED.into())
+    );
 }
 
 #[tokio::test]
@@ -106,11 +222,31 @@ async fn removing_users() {
     let s = TestServer::spawn().await;
     let bob = s.user("bob@example.com").await;
     s.user("carol@example.com").await;
-    assert_eq!(status_text(bob.delete("/1.0/users?user=carol@example.com").await).await, (403, FORBIDDEN.into()));
-    assert_eq!(status_text(s.admin().delete("/1.0/users?user=nobody@example.com").await).await, (404, "user not found\n".into()));
-    assert_eq!(s.admin().delete("/1.0/users?user=carol@example.com").await.status(), 200);
-    assert_eq!(bob.delete("/1.0/users").await.status(), 200, "anyone may remove themself");
-    assert_eq!(bob.get("/1.0/users/info").await.status(), 401, "sessions die with the user");
+    assert_eq!(
+        status_text(bob.delete("/1.0/users?user=carol@example.com").await).await,
+        (403, FORBIDDEN.into())
+    );
+    assert_eq!(
+        status_text(s.admin().delete("/1.0/users?user=nobody@example.com").await).await,
+        (404, "user not found\n".into())
+    );
+    assert_eq!(
+        s.admin()
+            .delete("/1.0/users?user=carol@example.com")
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        bob.delete("/1.0/users").await.status(),
+        200,
+        "anyone may remove themself"
+    );
+    assert_eq!(
+        bob.get("/1.0/users/info").await.status(),
+        401,
+        "sessions die with the user"
+    );
     let users: Vec<Value> = s.admin().get("/1.0/users").await.json().await.unwrap();
     assert_eq!(users.len(), 1);
     assert_eq!(s.events("kindname=user.delete").await.len(), 3);
@@ -121,23 +257,84 @@ async fn removing_users() {
 async fn api_keys_need_apikey_permissions_authenticate_and_regenerate() {
     let s = TestServer::spawn().await;
     let bob = s.user("bob@example.com").await;
-    assert_eq!(status_text(bob.get("/1.0/users/api-key").await).await, (403, FORBIDDEN.into()));
-    assert_eq!(bob.request(reqwest::Method::POST, "/1.0/users/api-key").send().await.unwrap().status(), 403);
-    let key: String = s.admin().get("/1.0/users/api-key").await.json().await.unwrap();
+    assert_eq!(
+        status_text(bob.get("/1.0/users/api-key").await).await,
+        (403, FORBIDDEN.into())
+    );
+    assert_eq!(
+        bob.request(reqwest::Method::POST, "/1.0/users/api-key")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let key: String = s
+        .admin()
+        .get("/1.0/users/api-key")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(key.len(), 64);
-    let again: String = s.admin().get("/1.0/users/api-key").await.json().await.unwrap();
+    let again: String = s
+        .admin()
+        .get("/1.0/users/api-key")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(key, again);
-    let me: Value = s.with_token(&key).get("/1.0/users/info").await.json().await.unwrap();
+    let me: Value = s
+        .with_token(&key)
+        .get("/1.0/users/info")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["Email"], ADMIN_EMAIL);
-    let resp = s.admin().request(reqwest::Method::POST, "/1.0/users/api-key").send().await.unwrap();
+    let resp = s
+        .admin()
+        .request(reqwest::Method::POST, "/1.0/users/api-key")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     let new_key: String = resp.json().await.unwrap();
     assert_ne!(new_key, key);
-    assert_eq!(s.with_token(&key).get("/1.0/users/info").await.status(), 401);
-    assert_eq!(s.with_token(&new_key).get("/1.0/users/info").await.status(), 200);
-    let bobs: String = s.admin().get("/1.0/users/api-key?user=bob@example.com").await.json().await.unwrap();
-    assert_eq!(s.with_token(&bobs).get("/1.0/users/info").await.json::<Value>().await.unwrap()["Email"], "bob@example.com");
-    assert_eq!(status_text(s.admin().get("/1.0/users/api-key?user=no@example.com").await).await, (404, "user not found\n".into()));
+    assert_eq!(
+        s.with_token(&key).get("/1.0/users/info").await.status(),
+        401
+    );
+    assert_eq!(
+        s.with_token(&new_key).get("/1.0/users/info").await.status(),
+        200
+    );
+    let bobs: String = s
+        .admin()
+        .get("/1.0/users/api-key?user=bob@example.com")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        s.with_token(&bobs)
+            .get("/1.0/users/info")
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()["Email"],
+        "bob@example.com"
+    );
+    assert_eq!(
+        status_text(
+            s.admin()
+                .get("/1.0/users/api-key?user=no@example.com")
+                .await
+        )
+        .await,
+        (404, "user not found\n".into())
+    );
     assert_eq!(s.events("kindname=apikey.update").await.len(), 1);
 }
 
@@ -146,19 +343,68 @@ async fn user_quota_is_read_by_its_owner_and_set_by_admins() {
     let s = TestServer::spawn().await;
     let bob = s.user("bob@example.com").await;
     let (status, body) = status_text(bob.get("/1.0/users/bob@example.com/quota").await).await;
-    assert_eq!((status, body.as_str()), (200, "{\"limit\":-1,\"inuse\":0}\n"));
-    assert_eq!(status_text(bob.get(&format!("/1.0/users/{ADMIN_EMAIL}/quota")).await).await, (403, FORBIDDEN.into()));
-    assert_eq!(status_text(bob.put_form("/1.0/users/bob@example.com/quota", &[("limit", "3")]).await).await, (403, FORBIDDEN.into()));
+    assert_eq!(
+        (status, body.as_str()),
+        (200, "{\"limit\":-1,\"inuse\":0}\n")
+    );
+    assert_eq!(
+        status_text(bob.get(&format!("/1.0/users/{ADMIN_EMAIL}/quota")).await).await,
+        (403, FORBIDDEN.into())
+    );
+    assert_eq!(
+        status_text(
+            bob.put_form("/1.0/users/bob@example.com/quota", &[("limit", "3")])
+                .await
+        )
+        .await,
+        (403, FORBIDDEN.into())
+    );
     let admin = s.admin();
-    assert_eq!(admin.put_form("/1.0/users/bob@example.com/quota", &[("limit", "3")]).await.status(), 200);
-    let q: Value = bob.get("/1.0/users/bob@example.com/quota").await.json().await.unwrap();
+    assert_eq!(
+        admin
+            .put_form("/1.0/users/bob@example.com/quota", &[("limit", "3")])
+            .await
+            .status(),
+        200
+    );
+    let q: Value = bob
+        .get("/1.0/users/bob@example.com/quota")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(q, json!({"limit": 3, "inuse": 0}));
-    assert_eq!(admin.put_form("/1.0/users/bob@example.com/quota", &[("limit", "-5")]).await.status(), 200);
-    let q: Value = bob.get("/1.0/users/bob@example.com/quota").await.json().await.unwrap();
+    assert_eq!(
+        admin
+            .put_form("/1.0/users/bob@example.com/quota", &[("limit", "-5")])
+            .await
+            .status(),
+        200
+    );
+    let q: Value = bob
+        .get("/1.0/users/bob@example.com/quota")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(q["limit"], -1);
-    assert_eq!(status_text(admin.put_form("/1.0/users/bob@example.com/quota", &[("limit", "x")]).await).await, (400, "Invalid limit\n".into()));
-    assert_eq!(status_text(admin.get("/1.0/users/bad/quota").await).await, (400, "invalid email\n".into()));
-    assert_eq!(status_text(admin.get("/1.0/users/no@example.com/quota").await).await, (404, "user not found\n".into()));
+    assert_eq!(
+        status_text(
+            admin
+                .put_form("/1.0/users/bob@example.com/quota", &[("limit", "x")])
+                .await
+        )
+        .await,
+        (400, "Invalid limit\n".into())
+    );
+    assert_eq!(
+        status_text(admin.get("/1.0/users/bad/quota").await).await,
+        (400, "invalid email\n".into())
+    );
+    assert_eq!(
+        status_text(admin.get("/1.0/users/no@example.com/quota").await).await,
+        (404, "user not found\n".into())
+    );
     assert_eq!(s.events("kindname=user.update.quota").await.len(), 3);
 }
 
@@ -168,25 +414,78 @@ async fn ssh_keys_are_stored_validated_and_removed() {
     let bob = s.user("bob@example.com").await;
     let (status, body) = status_text(bob.get("/1.0/users/keys").await).await;
     assert_eq!((status, body.as_str()), (200, "{}\n"));
-    assert_eq!(bob.post_form("/1.0/users/keys", &[("name", "laptop"), ("key", KEY)]).await.status(), 200);
+    assert_eq!(
+        bob.post_form("/1.0/users/keys", &[("name", "laptop"), ("key", KEY)])
+            .await
+            .status(),
+        200
+    );
     let keys: Value = bob.get("/1.0/users/keys").await.json().await.unwrap();
     assert_eq!(keys, json!({"laptop": KEY}));
     let dup = "user already have this key\n";
-    assert_eq!(status_text(bob.post_form("/1.0/users/keys", &[("name", "laptop"), ("key", KEY2)]).await).await, (409, dup.into()));
-    assert_eq!(status_text(bob.post_form("/1.0/users/keys", &[("name", "other"), ("key", KEY)]).await).await, (409, dup.into()));
-    assert_eq!(bob.post_form("/1.0/users/keys", &[("name", "laptop"), ("key", KEY2), ("force", "true")]).await.status(), 200);
-    assert_eq!(status_text(bob.post_form("/1.0/users/keys", &[("name", "x"), ("key", "")]).await).await, (400, "Missing key content\n".into()));
-    let (status, _) = status_text(bob.post_form("/1.0/users/keys", &[("name", "x"), ("key", "not a key")]).await).await;
+    assert_eq!(
+        status_text(
+            bob.post_form("/1.0/users/keys", &[("name", "laptop"), ("key", KEY2)])
+                .await
+        )
+        .await,
+        (409, dup.into())
+    );
+    assert_eq!(
+        status_text(
+            bob.post_form("/1.0/users/keys", &[("name", "other"), ("key", KEY)])
+                .await
+        )
+        .await,
+        (409, dup.into())
+    );
+    assert_eq!(
+        bob.post_form(
+            "/1.0/users/keys",
+            &[("name", "laptop"), ("key", KEY2), ("force", "true")]
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        status_text(
+            bob.post_form("/1.0/users/keys", &[("name", "x"), ("key", "")])
+                .await
+        )
+        .await,
+        (400, "Missing key content\n".into())
+    );
+    let (status, _) = status_text(
+        bob.post_form("/1.0/users/keys", &[("name", "x"), ("key", "not a key")])
+            .await,
+    )
+    .await;
     assert_eq!(status, 400);
-    let (status, _) = status_text(bob.post_form("/1.0/users/keys", &[("name", ""), ("key", KEY)]).await).await;
+    let (status, _) = status_text(
+        bob.post_form("/1.0/users/keys", &[("name", ""), ("key", KEY)])
+            .await,
+    )
+    .await;
     assert_eq!(status, 400);
     let keys: Value = bob.get("/1.0/users/keys").await.json().await.unwrap();
     assert_eq!(keys, json!({"laptop": KEY2}));
-    assert_eq!(status_text(bob.delete("/1.0/users/keys/nope").await).await, (404, "User does not have this key\n".into()));
+    assert_eq!(
+        status_text(bob.delete("/1.0/users/keys/nope").await).await,
+        (404, "User does not have this key\n".into())
+    );
     assert_eq!(bob.delete("/1.0/users/keys/laptop").await.status(), 200);
-    assert_eq!(bob.get("/1.0/users/keys").await.text().await.unwrap(), "{}\n");
+    assert_eq!(
+        bob.get("/1.0/users/keys").await.text().await.unwrap(),
+        "{}\n"
+    );
     let admin_keys: Value = s.admin().get("/1.0/users/keys").await.json().await.unwrap();
     assert_eq!(admin_keys, json!({}), "keys are per user");
-    assert_eq!(s.events("kindname=user.update.key.add&target.value=bob@example.com").await.len(), 4);
+    assert_eq!(
+        s.events("kindname=user.update.key.add&target.value=bob@example.com")
+            .await
+            .len(),
+        4
+    );
     assert_eq!(s.anonymous().get("/1.0/users/keys").await.status(), 401);
 }

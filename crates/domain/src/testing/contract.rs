@@ -311,7 +311,10 @@ mod tests {
         let macro_src = include_str!("contract.rs");
         let suites = [
             ("user_storage", include_str!("contract/user_storage.rs")),
-            ("session_storage", include_str!("contract/session_storage.rs")),
+            (
+                "session_storage",
+                include_str!("contract/session_storage.rs"),
+            ),
             (
                 "password_token_storage",
                 include_str!("contract/password_token_storage.rs"),
@@ -321,7 +324,7 @@ mod tests {
             ("role_storage", include_str!("contract/role_storage.rs")),
             ("event_storage", include_str!("contract/event_storage.rs")),
         ];
-        let fn_re = regex::Regex::new(r"pub async fn (\w+)\(storage: (&dyn|Arc<dyn)").unwrap();
+        let fn_re = regex::Regex::new(r"pub async fn (\w+)\(\s*storage: (&dyn|Arc<dyn)").unwrap();
         for (port, src) in suites {
             let start = macro_src
                 .find(&format!("({port}, $factory:expr) => {{"))
@@ -332,7 +335,10 @@ mod tests {
             for cap in fn_re.captures_iter(src) {
                 let how = if &cap[2] == "&dyn" { "ref" } else { "arc" };
                 let line = format!("{how} {},", &cap[1]);
-                assert!(arm.contains(&line), "{port}: `{line}` missing from the macro");
+                assert!(
+                    arm.contains(&line),
+                    "{port}: `{line}` missing from the macro"
+                );
                 clauses += 1;
             }
             assert_eq!(

@@ -53,13 +53,13 @@ pub async fn delete_by_user_removes_every_session_of_the_user_and_counts_them(
         ("jti-3", "me@example.com"),
         ("jti-4", "me@example.com"),
     ] {
-        storage
-            .insert(&session(jti, email))
-            .await
-            .expect("insert");
+        storage.insert(&session(jti, email)).await.expect("insert");
     }
     assert_eq!(
-        storage.delete_by_user("me@example.com").await.expect("delete"),
+        storage
+            .delete_by_user("me@example.com")
+            .await
+            .expect("delete"),
         3
     );
     for jti in ["jti-1", "jti-3", "jti-4"] {
@@ -71,7 +71,10 @@ pub async fn delete_by_user_removes_every_session_of_the_user_and_counts_them(
         Some("other@example.com".to_string())
     );
     assert_eq!(
-        storage.delete_by_user("me@example.com").await.expect("delete"),
+        storage
+            .delete_by_user("me@example.com")
+            .await
+            .expect("delete"),
         0
     );
 }

@@ -37,7 +37,10 @@ pub async fn insert_then_find_returns_it(storage: &dyn UserStorage) {
 
 /// An unknown e-mail finds nothing.
 pub async fn find_unknown_returns_none(storage: &dyn UserStorage) {
-    storage.insert(&user("me@example.com")).await.expect("insert");
+    storage
+        .insert(&user("me@example.com"))
+        .await
+        .expect("insert");
     assert_eq!(storage.find("other@example.com").await.expect("find"), None);
 }
 
@@ -192,7 +195,10 @@ pub async fn api_key_lookup_follows_regeneration(storage: &dyn UserStorage) {
         .await
         .expect("set_api_key");
     let found = storage.find_by_api_key(KEY_A).await.expect("find");
-    assert_eq!(found.map(|u| u.email), Some("other@example.com".to_string()));
+    assert_eq!(
+        found.map(|u| u.email),
+        Some("other@example.com".to_string())
+    );
 }
 
 /// An unknown key, or the empty key of users that have none, finds nobody.
@@ -255,7 +261,10 @@ pub async fn concurrent_api_key_uses_are_all_counted(storage: Arc<dyn UserStorag
 
 /// `set_quota` replaces the quota.
 pub async fn set_quota_replaces_the_quota(storage: &dyn UserStorage) {
-    storage.insert(&user("me@example.com")).await.expect("insert");
+    storage
+        .insert(&user("me@example.com"))
+        .await
+        .expect("insert");
     let q = Quota { limit: 5, inuse: 2 };
     storage
         .set_quota("me@example.com", q)
@@ -276,7 +285,10 @@ pub async fn set_quota_of_unknown_returns_not_found(storage: &dyn UserStorage) {
 
 /// Adding a role instance twice stores it once; other context values are other instances.
 pub async fn add_role_has_set_semantics(storage: &dyn UserStorage) {
-    storage.insert(&user("me@example.com")).await.expect("insert");
+    storage
+        .insert(&user("me@example.com"))
+        .await
+        .expect("insert");
     let a = RoleInstance::new("team-member", "infra");
     let b = RoleInstance::new("team-member", "web");
     for r in [&a, &a, &b, &a] {
@@ -297,12 +309,18 @@ pub async fn add_role_to_unknown_returns_not_found(storage: &dyn UserStorage) {
 
 /// Concurrent additions of distinct roles to one user are all kept.
 pub async fn concurrent_add_role_of_distinct_roles_keeps_them_all(storage: Arc<dyn UserStorage>) {
-    storage.insert(&user("me@example.com")).await.expect("insert");
+    storage
+        .insert(&user("me@example.com"))
+        .await
+        .expect("insert");
     let results = concurrently(CONCURRENCY, |i| {
         let s = Arc::clone(&storage);
         async move {
-            s.add_role("me@example.com", &RoleInstance::new(format!("role-{i:02}"), ""))
-                .await
+            s.add_role(
+                "me@example.com",
+                &RoleInstance::new(format!("role-{i:02}"), ""),
+            )
+            .await
         }
     })
     .await;
@@ -323,7 +341,10 @@ pub async fn remove_role_removes_only_the_equal_instance(storage: &dyn UserStora
         .remove_role("me@example.com", &a)
         .await
         .expect("remove");
-    assert_eq!(stored(storage, "me@example.com").await.roles, [b.clone()]);
+    assert_eq!(
+        stored(storage, "me@example.com").await.roles,
+        std::slice::from_ref(&b)
+    );
     // Removing an instance the user does not hold changes nothing.
     storage
         .remove_role("me@example.com", &a)
@@ -363,7 +384,10 @@ pub async fn remove_role_from_all_removes_every_instance(storage: &dyn UserStora
 
 /// Keys with distinct names and contents are appended.
 pub async fn add_key_appends_keys(storage: &dyn UserStorage) {
-    storage.insert(&user("me@example.com")).await.expect("insert");
+    storage
+        .insert(&user("me@example.com"))
+        .await
+        .expect("insert");
     let (k1, k2) = (ssh_key("laptop", 1), ssh_key("desktop", 2));
     storage
         .add_key("me@example.com", &k1, false)
@@ -378,7 +402,10 @@ pub async fn add_key_appends_keys(storage: &dyn UserStorage) {
 
 /// A key whose name is taken is a conflict unless `replace` is set.
 pub async fn add_key_with_a_taken_name_returns_conflict(storage: &dyn UserStorage) {
-    storage.insert(&user("me@example.com")).await.expect("insert");
+    storage
+        .insert(&user("me@example.com"))
+        .await
+        .expect("insert");
     let k1 = ssh_key("laptop", 1);
     storage
         .add_key("me@example.com", &k1, false)
@@ -397,7 +424,10 @@ pub async fn add_key_with_a_taken_name_returns_conflict(storage: &dyn UserStorag
 pub async fn add_key_with_taken_content_returns_conflict_even_when_replacing(
     storage: &dyn UserStorage,
 ) {
-    storage.insert(&user("me@example.com")).await.expect("insert");
+    storage
+        .insert(&user("me@example.com"))
+        .await
+        .expect("insert");
     let (k1, k2) = (ssh_key("laptop", 1), ssh_key("desktop", 2));
     storage
         .add_key("me@example.com", &k1, false)
@@ -430,7 +460,10 @@ pub async fn add_key_with_taken_content_returns_conflict_even_when_replacing(
 
 /// With `replace`, a key of the same name is overwritten in place.
 pub async fn add_key_with_replace_overwrites_the_named_key(storage: &dyn UserStorage) {
-    storage.insert(&user("me@example.com")).await.expect("insert");
+    storage
+        .insert(&user("me@example.com"))
+        .await
+        .expect("insert");
     let (k1, k2) = (ssh_key("laptop", 1), ssh_key("desktop", 2));
     for k in [&k1, &k2] {
         storage
@@ -467,7 +500,10 @@ pub async fn add_key_to_unknown_returns_not_found(storage: &dyn UserStorage) {
 
 /// `remove_key` removes the named key and keeps the others.
 pub async fn remove_key_removes_only_that_key(storage: &dyn UserStorage) {
-    storage.insert(&user("me@example.com")).await.expect("insert");
+    storage
+        .insert(&user("me@example.com"))
+        .await
+        .expect("insert");
     let (k1, k2) = (ssh_key("laptop", 1), ssh_key("desktop", 2));
     for k in [&k1, &k2] {
         storage
@@ -484,7 +520,10 @@ pub async fn remove_key_removes_only_that_key(storage: &dyn UserStorage) {
 
 /// Removing a key the user does not have is `NotFound` `User does not have this key`.
 pub async fn remove_missing_key_returns_not_found(storage: &dyn UserStorage) {
-    storage.insert(&user("me@example.com")).await.expect("insert");
+    storage
+        .insert(&user("me@example.com"))
+        .await
+        .expect("insert");
     storage
         .add_key("me@example.com", &ssh_key("laptop", 1), false)
         .await
