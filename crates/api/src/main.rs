@@ -107,7 +107,8 @@ async fn print_dev_banner(
 
 #[actix_web::main]
 async fn root_user_create(config: Option<PathBuf>, email: &str) -> anyhow::Result<()> {
-    let settings = load(config, false).or_else(|_| load(None, true))?;
+    // No session is signed here, so the JWT secret is not needed: load as in dev mode.
+    let settings = load(config, true)?;
     telemetry::init(&settings.log);
     let state = tsuru_api::state::AppState::build(&settings)?;
     let stdin = std::io::stdin();

@@ -1,0 +1,155 @@
+//! The `tsurud` binary: start-up checks, dev mode, graceful stop, root-user-create.
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_tsurud");
+
+fn tsurud(args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("TSURU_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("RUST_LOG", "warn");
+    cmd
+}
+
+/// Starts `tsurud api --dev` on a free port and returns it with its base URL.
+fn start_dev() -> (Child, String) {
+    let mut child = tsurud(&["api", "--dev"])
+        .env("TSURU_LISTEN", "127.0.0.1:0")
+        .env("TSURU_ADMIN_EMAIL", "root@example.com")
+        .env("TSURU_ADMIN_PASSWORD", "root-password")
+        .env("TSURU_AUTH__HASH_COST", "4")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.split_whitespace().last().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    let banner: Vec<String> = lines.by_ref().take(3).map(Result::unwrap).collect();
+    assert!(
+        banner
+            .iter()
+            .any(|l| l == "Admin: root@example.com / root-password"),
+        "{banner:?}"
+    );
+    std::thread::spawn(move || for _ in lines {});
+    (child, url)
+}
+
+#[tokio::test]
+async fn dev_mode_serves_prints_how_to_log_in_and_stops_cleanly_on_sigterm() {
+    let (mut child, url) = start_dev();
+    let client = reqwest::Client::new();
+    let login = client
+        .post(format!("{url}/1.0/auth/login"))
+        .form(&[("email", "root@example.com"), ("password", "root-password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut exit = None;
+    for _ in 0..100 {
+        if let Some(s) = child.try_wait().unwrap() {
+            exit = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let exit = exit.expect("tsurud stops after SIGTERM");
+    assert!(exit.success(), "exit status {exit}");
+}
+
+#[tokio::test]
+async fn an_in_flight_request_finishes_before_the_server_stops() {
+    let (mut child, url) = start_dev();
+    // A slow upload keeps a request in flight while SIGTERM arrives.
+    let host = url.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&host).unwrap();
+    let body = "email=root@example.com&password=root-password";
+    write!(stream, "POST /1.0/auth/login HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n", body.len()).unwrap();
+    stream.write_all(&body.as_bytes()[..10]).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    stream.write_all(&body.as_bytes()[10..]).unwrap();
+    let mut reply = String::new();
+    BufReader::new(&stream).read_line(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    let exit = child.wait().unwrap();
+    assert!(exit.success());
+}
+
+#[test]
+fn outside_dev_mode_a_jwt_secret_is_required() {
+    let out = tsurud(&["api"])
+        .env("TSURU_LISTEN", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("auth.jwt-secret is required"), "{err}");
+}
+
+#[test]
+fn a_bad_config_value_fails_naming_its_key() {
+    let out = tsurud(&["api"])
+        .env("TSURU_AUTH__HASH_COST", "nope")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("hash-cost"), "{err}");
+}
+
+#[test]
+fn root_user_create_reads_the_password_twice_from_stdin() {
+    let run = |input: &str| {
+        let mut child = tsurud(&["root-user-create", "root@example.com"])
+            .env("TSURU_DEV", "true")
+            .env("TSURU_AUTH__HASH_COST", "4")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let ok = run("secret123\nsecret123\n");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&ok.stdout),
+        "Root user successfully created.\n"
+    );
+    let mismatch = run("secret123\nother123\n");
+    assert!(!mismatch.status.success());
+    assert!(String::from_utf8_lossy(&mismatch.stderr).contains("Passwords didn't match."));
+    let short = run("123\n123\n");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("password length should be least 6"));
+}
