@@ -4,10 +4,12 @@
 //!   every API test;
 //! - [`password`], [`jwt`]: bcrypt hashing and JWT sessions;
 //! - [`mail`]: SMTP delivery (lettre) or logging when no relay is configured;
+//! - [`simulated`]: the simulated provisioner;
 //! - [`system`]: the real clock and id generator.
 
 pub mod jwt;
 pub mod mail;
 pub mod memory;
 pub mod password;
+pub mod simulated;
 pub mod system;

@@ -2,6 +2,7 @@
 //!
 //! Each operation takes one lock for its whole read-check-write, so concurrent callers see the
 //! same atomicity the MongoDB adapter gets from single-document updates and unique indexes.
+mod app;
 mod auth;
 mod event;
 
@@ -10,8 +11,12 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
 use indexmap::IndexMap;
+use tsuru_domain::app::App;
 use tsuru_domain::event::Event;
 use tsuru_domain::permission::Role;
+use tsuru_domain::plan::Plan;
+use tsuru_domain::platform::{Platform, PlatformVersion};
+use tsuru_domain::pool::{Constraint, Pool};
 use tsuru_domain::team::Team;
 use tsuru_domain::user::{PasswordToken, Session, User};
 
@@ -52,6 +57,12 @@ pub struct MemoryStore {
     pub(crate) teams: Table<String, Team>,
     pub(crate) roles: Table<String, Role>,
     pub(crate) events: Table<String, Event>,
+    pub(crate) apps: Table<String, App>,
+    pub(crate) pools: Table<String, Pool>,
+    pub(crate) constraints: Table<(String, String), Constraint>,
+    pub(crate) plans: Table<String, Plan>,
+    pub(crate) platforms: Table<String, Platform>,
+    pub(crate) platform_versions: Table<String, Vec<PlatformVersion>>,
     /// Index of running locked events by locked target, for O(1) lock checks.
     pub(crate) locks: RwLock<HashMap<(String, String), String>>,
 }

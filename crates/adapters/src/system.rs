@@ -13,6 +13,10 @@ impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
     }
+
+    fn sleep(&self, d: std::time::Duration) -> futures::future::BoxFuture<'static, ()> {
+        Box::pin(tokio::time::sleep(d))
+    }
 }
 
 /// ObjectID-shaped ids (4 bytes of seconds, 5 random bytes fixed per process, a 3-byte

@@ -36,6 +36,12 @@ pub struct Settings {
     pub smtp: Option<SmtpSettings>,
     /// HTTP server limits.
     pub server: ServerSettings,
+    /// Routers apps can use.
+    pub routers: Vec<RouterSettings>,
+    /// The simulated provisioner.
+    pub provisioner: ProvisionerSettings,
+    /// Events.
+    pub event: EventSettings,
     /// E-mail of the admin created at start-up when no user exists.
     pub admin_email: Option<String>,
     /// Password of that admin.
@@ -53,6 +59,13 @@ impl Default for Settings {
             quota: QuotaSettings::default(),
             smtp: None,
             server: ServerSettings::default(),
+            routers: vec![RouterSettings {
+                name: "default".into(),
+                r#type: "simulated".into(),
+                default: true,
+            }],
+            provisioner: ProvisionerSettings::default(),
+            event: EventSettings::default(),
             admin_email: None,
             admin_password: None,
         }
@@ -112,7 +125,7 @@ impl Default for AuthSettings {
     }
 }
 
-/// Default app quotas (tsuru's `quota:` section); unset or negative means unlimited.
+/// Default quotas (tsuru's `quota:` section); unset or negative means unlimited.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "kebab-case", default)]
 pub struct QuotaSettings {
@@ -120,6 +133,55 @@ pub struct QuotaSettings {
     pub apps_per_user: Option<i64>,
     /// Apps per new team.
     pub apps_per_team: Option<i64>,
+    /// Units per new app.
+    pub units_per_app: Option<i64>,
+}
+
+/// A router apps can be exposed through.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct RouterSettings {
+    /// Unique name.
+    pub name: String,
+    /// Router type.
+    #[serde(default)]
+    pub r#type: String,
+    /// Whether apps use it when none is chosen.
+    #[serde(default)]
+    pub default: bool,
+}
+
+/// The simulated provisioner: units per new app and the domain routers serve apps on.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct ProvisionerSettings {
+    /// `web` units each new app gets.
+    pub units_per_app: usize,
+    /// Apps are served at `<app>.<domain>`.
+    pub domain: String,
+}
+
+impl Default for ProvisionerSettings {
+    fn default() -> Self {
+        ProvisionerSettings {
+            units_per_app: 1,
+            domain: "tsuru.localhost".into(),
+        }
+    }
+}
+
+/// Event settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct EventSettings {
+    /// Seconds an operation on an app waits for the app's lock before failing with 409.
+    pub app_lock_wait: u64,
+}
+
+impl Default for EventSettings {
+    fn default() -> Self {
+        EventSettings { app_lock_wait: 10 }
+    }
 }
 
 /// SMTP relay (tsuru's `smtp:` section).

@@ -83,6 +83,8 @@ pub struct Input {
     json: Option<Map<String, Value>>,
     path: Vec<(String, String)>,
     source_ip: String,
+    files: Vec<(String, Vec<u8>)>,
+    multipart: bool,
 }
 
 /// Go's `strconv.ParseBool`.
@@ -250,6 +252,134 @@ impl Input {
         }
     }
 
+    /// The nested input under `key`: form keys `key.<rest>` and the JSON object at `key`.
+    pub fn sub(&self, key: &str) -> Input {
+        let prefix = format!("{}.", key.to_ascii_lowercase());
+        let pairs = self
+            .pairs
+            .iter()
+            .filter_map(|(k, v)| {
+                let lower = k.to_ascii_lowercase();
+                lower
+                    .starts_with(&prefix)
+                    .then(|| (k[prefix.len()..].to_string(), v.clone()))
+            })
+            .collect();
+        let json = match self.json_get(key) {
+            Some(Value::Object(m)) => Some(m.clone()),
+            _ => None,
+        };
+        Input {
+            pairs,
+            json,
+            ..Input::default()
+        }
+    }
+
+    /// A string map: form keys `key.<k>=<v>` or a JSON object of strings.
+    ///
+    /// # Errors
+    /// 400 when the JSON value is not an object.
+    pub fn map(&self, key: &str) -> Result<std::collections::BTreeMap<String, String>, ApiError> {
+        let mut out = std::collections::BTreeMap::new();
+        let prefix = format!("{}.", key.to_ascii_lowercase());
+        for (k, v) in &self.pairs {
+            if k.to_ascii_lowercase().starts_with(&prefix) {
+                out.insert(k[prefix.len()..].to_string(), v.clone());
+            }
+        }
+        match self.json_get(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(m)) => {
+                for (k, v) in m {
+                    out.insert(k.clone(), go_string(v));
+                }
+            }
+            Some(other) => {
+                return Err(ApiError::bad_request(format!(
+                    "invalid value for {key:?}: expected an object, got {}",
+                    json_type(other)
+                )))
+            }
+        }
+        Ok(out)
+    }
+
+    /// A list of records: form keys `key.N.<field>` or a JSON array of objects. Field names are
+    /// lowercased; values are text (JSON scalars printed Go-style).
+    ///
+    /// # Errors
+    /// 400 when the JSON value is not a list of objects.
+    pub fn records(
+        &self,
+        key: &str,
+    ) -> Result<Vec<std::collections::BTreeMap<String, String>>, ApiError> {
+        let mut by_index: std::collections::BTreeMap<
+            usize,
+            std::collections::BTreeMap<String, String>,
+        > = std::collections::BTreeMap::new();
+        let prefix = format!("{}.", key.to_ascii_lowercase());
+        for (k, v) in &self.pairs {
+            let lower = k.to_ascii_lowercase();
+            if let Some((idx, field)) = lower.strip_prefix(&prefix).and_then(|r| r.split_once('.'))
+            {
+                if let Ok(i) = idx.parse::<usize>() {
+                    by_index
+                        .entry(i)
+                        .or_default()
+                        .insert(field.to_string(), v.clone());
+                }
+            }
+        }
+        let mut out: Vec<_> = by_index.into_values().collect();
+        match self.json_get(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(items)) => {
+                for item in items {
+                    let Value::Object(m) = item else {
+                        return Err(ApiError::bad_request(format!(
+                            "invalid value for {key:?}: expected a list of objects"
+                        )));
+                    };
+                    out.push(
+                        m.iter()
+                            .map(|(k, v)| (k.to_ascii_lowercase(), go_string(v)))
+                            .collect(),
+                    );
+                }
+            }
+            Some(other) => {
+                return Err(ApiError::bad_request(format!(
+                    "invalid value for {key:?}: expected a list of objects, got {}",
+                    json_type(other)
+                )))
+            }
+        }
+        Ok(out)
+    }
+
+    /// An uploaded file of a multipart body.
+    pub fn file(&self, name: &str) -> Option<&[u8]> {
+        self.files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.as_slice())
+    }
+
+    /// Whether the body was `multipart/form-data`.
+    pub fn is_multipart(&self) -> bool {
+        self.multipart
+    }
+
+    /// Replaces the event data of this request (to mask values only the handler knows are
+    /// secret).
+    pub fn with_event_data(&self, data: Value) -> Origin {
+        Origin {
+            source_ip: self.source_ip.clone(),
+            data,
+        }
+    }
+
     /// Every key sent, in order, lowercased duplicates merged.
     pub fn keys(&self) -> Vec<String> {
         let mut keys: Vec<String> = Vec::new();
@@ -358,6 +488,40 @@ async fn read_body(payload: &mut Payload, limit: usize) -> Result<Vec<u8>, ApiEr
     Ok(body)
 }
 
+async fn read_multipart(
+    req: &HttpRequest,
+    body: Vec<u8>,
+    input: &mut Input,
+) -> Result<(), ApiError> {
+    let stream = futures::stream::once(async move {
+        Ok::<_, actix_web::error::PayloadError>(bytes::Bytes::from(body))
+    });
+    let mut mp = actix_multipart::Multipart::new(req.headers(), stream);
+    while let Some(field) = mp.next().await {
+        let mut field = field
+            .map_err(|e| ApiError::bad_request(format!("unable to parse multipart form: {e}")))?;
+        let name = field.name().unwrap_or_default().to_string();
+        let is_file = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .is_some();
+        let mut data = Vec::new();
+        while let Some(chunk) = field.next().await {
+            data.extend_from_slice(&chunk.map_err(|e| {
+                ApiError::bad_request(format!("unable to parse multipart form: {e}"))
+            })?);
+        }
+        if is_file {
+            input.files.push((name, data));
+        } else {
+            input
+                .pairs
+                .push((name, String::from_utf8_lossy(&data).into_owned()));
+        }
+    }
+    Ok(())
+}
+
 impl FromRequest for Input {
     type Error = ApiError;
     type Future = LocalFuture<Result<Self, ApiError>>;
@@ -396,6 +560,9 @@ impl FromRequest for Input {
                         }
                     }
                 }
+            } else if ctype == "multipart/form-data" && body_method {
+                input.multipart = true;
+                read_multipart(&req, body, &mut input).await?;
             } else if ctype == "application/x-www-form-urlencoded" && body_method {
                 let text = std::str::from_utf8(&body)
                     .map_err(|e| ApiError::bad_request(format!("unable to parse form: {e}")))?;

@@ -9,6 +9,7 @@ pub mod json;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod stream;
 pub mod telemetry;
 pub mod version;
 

@@ -28,6 +28,10 @@ impl Application {
     /// Bind failures or invalid settings.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let state = web::Data::new(AppState::build(&settings)?);
+        state.plans.seed().await?;
+        if settings.dev {
+            state.ensure_dev_pool().await?;
+        }
         if let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password) {
             if state.has_no_users().await? {
                 state.ensure_root_user(email, password).await?;

@@ -5,13 +5,20 @@ use tsuru_adapters::jwt::JwtIssuer;
 use tsuru_adapters::mail::{LogMailer, SmtpMailer};
 use tsuru_adapters::memory::MemoryStore;
 use tsuru_adapters::password::BcryptHasher;
+use tsuru_adapters::simulated::SimulatedProvisioner;
 use tsuru_adapters::system::{RandomIds, SystemClock};
+use tsuru_domain::app::AppService;
 use tsuru_domain::clock::{Clock, IdGenerator};
 use tsuru_domain::event::EventService;
 use tsuru_domain::mail::Mailer;
 use tsuru_domain::permission::{
     ContextType, Role, RoleInstance, RoleService, StorageContextLookup,
 };
+use tsuru_domain::plan::PlanService;
+use tsuru_domain::platform::PlatformService;
+use tsuru_domain::pool::PoolService;
+use tsuru_domain::provision::Provisioner;
+use tsuru_domain::router::{RouterDef, Routers};
 use tsuru_domain::team::TeamService;
 use tsuru_domain::user::{AuthConfig, AuthService, UserService};
 use tsuru_domain::Error;
@@ -33,6 +40,16 @@ pub struct AppState {
     pub roles: Arc<RoleService>,
     /// Events.
     pub events: Arc<EventService>,
+    /// Apps.
+    pub apps: Arc<AppService>,
+    /// Pools.
+    pub pools: Arc<PoolService>,
+    /// Plans.
+    pub plans: Arc<PlanService>,
+    /// Platforms.
+    pub platforms: Arc<PlatformService>,
+    /// Configured routers.
+    pub routers: Routers,
     /// Request body limit.
     pub max_body_size: usize,
     /// Version reported by `/info`.
@@ -61,7 +78,26 @@ impl AppState {
             )?),
             None => Arc::new(LogMailer),
         };
-        let events = Arc::new(EventService::new(store.clone(), clock.clone(), ids.clone()));
+        let events = Arc::new(
+            EventService::new(store.clone(), clock.clone(), ids.clone())
+                .with_app_lock_wait(std::time::Duration::from_secs(settings.event.app_lock_wait)),
+        );
+        let routers = Routers(
+            settings
+                .routers
+                .iter()
+                .map(|r| RouterDef {
+                    name: r.name.clone(),
+                    rtype: r.r#type.clone(),
+                    default: r.default,
+                })
+                .collect(),
+        );
+        let provisioner: Arc<dyn Provisioner> = Arc::new(SimulatedProvisioner::new(
+            clock.clone(),
+            settings.provisioner.domain.clone(),
+            settings.provisioner.units_per_app,
+        ));
         let lookup = Arc::new(StorageContextLookup {
             teams: store.clone(),
             users: store.clone(),
@@ -91,7 +127,7 @@ impl AppState {
             roles: store.clone(),
             role_service: roles.clone(),
             events: events.clone(),
-            clock,
+            clock: clock.clone(),
             ids,
             mailer,
             config: AuthConfig {
@@ -104,12 +140,48 @@ impl AppState {
         });
         let teams = Arc::new(TeamService::new(
             store.clone(),
+            store.clone(),
             users.clone(),
             roles.clone(),
             events.clone(),
             settings.quota.apps_per_team,
         ));
+        let plans = Arc::new(PlanService::new(store.clone(), events.clone()));
+        let pools = Arc::new(PoolService::new(
+            store.clone(),
+            store.clone(),
+            store.clone(),
+            store.clone(),
+            routers.clone(),
+            vec![provisioner.name().to_string()],
+            events.clone(),
+        ));
+        let platforms = Arc::new(PlatformService::new(
+            store.clone(),
+            store.clone(),
+            provisioner.clone(),
+            events.clone(),
+            clock.clone(),
+        ));
+        let apps = Arc::new(AppService::new(
+            store.clone(),
+            pools.clone(),
+            plans.clone(),
+            platforms.clone(),
+            store.clone(),
+            store.clone(),
+            provisioner,
+            routers.clone(),
+            events.clone(),
+            clock,
+            settings.quota.units_per_app,
+        ));
         Ok(AppState {
+            apps,
+            pools,
+            plans,
+            platforms,
+            routers,
             auth,
             users,
             teams,
@@ -149,6 +221,15 @@ impl AppState {
             .add_role(email, &RoleInstance::new(ADMIN_ROLE, ""))
             .await?;
         Ok(created)
+    }
+
+    /// In dev mode: a default public pool named `default` when there is no pool, so apps can be
+    /// created right away.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn ensure_dev_pool(&self) -> Result<(), Error> {
+        self.pools.ensure_default_pool("default").await
     }
 
     /// Whether no user exists yet.

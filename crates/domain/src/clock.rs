@@ -1,10 +1,12 @@
 //! Time and randomness as ports, so use cases are deterministic in tests.
 use chrono::{DateTime, Utc};
 
-/// The current time.
+/// The current time, and waiting.
 pub trait Clock: Send + Sync {
     /// Now, in UTC.
     fn now(&self) -> DateTime<Utc>;
+    /// Resolves after `d`.
+    fn sleep(&self, d: std::time::Duration) -> futures::future::BoxFuture<'static, ()>;
 }
 
 /// Identifiers and secrets.

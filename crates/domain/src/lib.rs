@@ -5,13 +5,20 @@
 //! tools can embed the use cases with their own adapters.
 #![warn(missing_docs)]
 
+pub mod app;
 pub mod clock;
 pub mod error;
 pub mod event;
 pub mod identity;
 pub mod mail;
+pub mod output;
 pub mod permission;
+pub mod plan;
+pub mod platform;
+pub mod pool;
+pub mod provision;
 pub mod quota;
+pub mod router;
 pub mod team;
 pub mod user;
 

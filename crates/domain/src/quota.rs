@@ -67,6 +67,22 @@ impl Quota {
     }
 }
 
+impl Quota {
+    /// The quota after using `delta` more (negative: releasing), never below 0.
+    ///
+    /// # Errors
+    /// 403 `Quota exceeded...` when a positive `delta` goes over the limit.
+    pub fn add(self, delta: i64) -> Result<Self> {
+        if delta > 0 {
+            self.check_inc(delta)?;
+        }
+        Ok(Quota {
+            inuse: (self.inuse + delta).max(0),
+            ..self
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -104,6 +104,13 @@ impl UserStorage for MemoryStore {
         })
     }
 
+    async fn inc_quota(&self, email: &str, delta: i64) -> Result<()> {
+        self.with_user(email, |u| {
+            u.quota = u.quota.add(delta)?;
+            Ok(())
+        })
+    }
+
     async fn add_role(&self, email: &str, role: &RoleInstance) -> Result<()> {
         self.with_user(email, |u| {
             if !u.roles.contains(role) {
@@ -272,6 +279,16 @@ impl TeamStorage for MemoryStore {
         match self.teams.write().get_mut(name) {
             Some(t) => {
                 t.quota = quota;
+                Ok(())
+            }
+            None => Err(Error::not_found("team not found")),
+        }
+    }
+
+    async fn inc_quota(&self, name: &str, delta: i64) -> Result<()> {
+        match self.teams.write().get_mut(name) {
+            Some(t) => {
+                t.quota = t.quota.add(delta)?;
                 Ok(())
             }
             None => Err(Error::not_found("team not found")),

@@ -81,6 +81,8 @@ pub struct EventService {
     ids: Arc<dyn IdGenerator>,
     /// Events this process runs, whose heartbeat it refreshes.
     mine: Mutex<HashSet<String>>,
+    /// How long an event on an app waits for the app's lock before failing.
+    app_lock_wait: std::time::Duration,
 }
 
 /// tsuru's cap for one page of events.
@@ -98,7 +100,15 @@ impl EventService {
             clock,
             ids,
             mine: Mutex::new(HashSet::new()),
+            app_lock_wait: std::time::Duration::from_secs(10),
         }
+    }
+
+    /// Sets how long events on apps wait for a locked app (tsuru: 10 s, retrying every 100 ms).
+    #[must_use]
+    pub fn with_app_lock_wait(mut self, wait: std::time::Duration) -> Self {
+        self.app_lock_wait = wait;
+        self
     }
 
     /// Starts an event, locking its target.
@@ -129,28 +139,50 @@ impl EventService {
             end_custom_data: None,
             other_custom_data: None,
         };
-        for attempt in 0..2 {
+        let waits = event.target.ttype == "app";
+        let started = std::time::Instant::now();
+        let mut expired_one = false;
+        loop {
             match self.storage.insert_locked(&event).await? {
                 None => {
                     self.remember(&event.id, true);
                     return Ok(event);
                 }
                 Some(holder) => {
-                    let idle = now - holder.lock_update_time;
-                    if attempt == 0 && idle > LOCK_EXPIRY {
+                    let now = self.clock.now();
+                    if !expired_one && now - holder.lock_update_time > LOCK_EXPIRY {
+                        expired_one = true;
                         self.expire(holder, now).await?;
+                        continue;
+                    }
+                    if waits && started.elapsed() < self.app_lock_wait {
+                        self.clock
+                            .sleep(std::time::Duration::from_millis(100))
+                            .await;
                         continue;
                     }
                     return Err(Error::conflict(locked_message(&holder)));
                 }
             }
         }
-        Err(Error::unexpected("event lock retry exhausted"))
     }
 
     /// Finishes an event with the outcome of its operation. Storage failures are logged: the
     /// operation already happened and its result must reach the caller.
-    pub async fn done<T>(&self, mut event: Event, outcome: &Result<T>, end_data: Option<Value>) {
+    pub async fn done<T>(&self, event: Event, outcome: &Result<T>, end_data: Option<Value>) {
+        self.done_with_log(event, outcome, end_data, Vec::new())
+            .await;
+    }
+
+    /// Like [`EventService::done`], also storing the operation's progress log.
+    pub async fn done_with_log<T>(
+        &self,
+        mut event: Event,
+        outcome: &Result<T>,
+        end_data: Option<Value>,
+        log: Vec<super::LogEntry>,
+    ) {
+        event.log.extend(log);
         event.end_time = Some(self.clock.now());
         event.running = false;
         event.locked = false;

@@ -26,6 +26,13 @@ pub trait TeamStorage: Send + Sync {
     /// # Errors
     /// MUST return [`crate::Error::NotFound`] `team not found` when it does not exist.
     async fn set_quota(&self, name: &str, quota: Quota) -> Result<()>;
+    /// Adds `delta` apps to the team's quota use, atomically.
+    ///
+    /// # Errors
+    /// MUST return [`crate::Error::Forbidden`] `Quota exceeded. Available: <n>, Requested: <m>.`
+    /// (and change nothing) when a positive `delta` goes over the limit; `NotFound` `team not
+    /// found`. Use never goes below 0.
+    async fn inc_quota(&self, name: &str, delta: i64) -> Result<()>;
     /// Deletes a team.
     ///
     /// # Errors

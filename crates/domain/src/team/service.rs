@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use super::{clean_tags, parse_team_name, Team, TeamStorage};
+use crate::app::AppStorage;
 use crate::event::{Allowed, EventService, NewEvent, Target};
 use crate::permission::{tree, Context, ContextType, RoleService};
 use crate::quota::Quota;
@@ -30,6 +31,7 @@ pub struct TeamInfo {
 /// Team use cases.
 pub struct TeamService {
     teams: Arc<dyn TeamStorage>,
+    apps: Arc<dyn AppStorage>,
     users: Arc<UserService>,
     roles: Arc<RoleService>,
     events: Arc<EventService>,
@@ -50,6 +52,7 @@ impl TeamService {
     /// Builds the service; `apps_per_team` is the default app quota of new teams.
     pub fn new(
         teams: Arc<dyn TeamStorage>,
+        apps: Arc<dyn AppStorage>,
         users: Arc<UserService>,
         roles: Arc<RoleService>,
         events: Arc<EventService>,
@@ -57,6 +60,7 @@ impl TeamService {
     ) -> Self {
         TeamService {
             teams,
+            apps,
             users,
             roles,
             events,
@@ -146,6 +150,13 @@ impl TeamService {
         self.events
             .run(ev, async {
                 self.teams.find(name).await?.ok_or_else(not_found)?;
+                let apps = self.apps.names_by_team(name).await?;
+                if !apps.is_empty() {
+                    return Err(Error::Forbidden(format!(
+                        "This team cannot be removed because there are still references to it:\nApps: {}",
+                        apps.join(", ")
+                    )));
+                }
                 self.teams.delete(name).await.map_err(|e| {
                     if e.is_not_found() {
                         not_found()
@@ -199,6 +210,10 @@ impl TeamService {
                     }
                     Some(new_name) => {
                         self.insert(identity, new_name, tags).await?;
+                        if let Err(e) = self.apps.rename_team(name, new_name).await {
+                            let _ = self.teams.delete(new_name).await;
+                            return Err(e);
+                        }
                         self.teams.delete(name).await
                     }
                 }

@@ -44,6 +44,13 @@ pub trait UserStorage: Send + Sync {
     /// # Errors
     /// MUST return [`crate::Error::NotFound`] `user not found` when it does not exist.
     async fn set_quota(&self, email: &str, quota: Quota) -> Result<()>;
+    /// Adds `delta` apps to the user's quota use, atomically.
+    ///
+    /// # Errors
+    /// MUST return [`crate::Error::Forbidden`] `Quota exceeded. Available: <n>, Requested: <m>.`
+    /// (and change nothing) when a positive `delta` goes over the limit; `NotFound` `user not
+    /// found`. Use never goes below 0.
+    async fn inc_quota(&self, email: &str, delta: i64) -> Result<()>;
     /// Adds a role instance unless the user already has it (set semantics).
     ///
     /// # Errors

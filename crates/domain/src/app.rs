@@ -1,0 +1,8 @@
+//! Apps, their environment, quotas and units (tsuru `app/`).
+mod model;
+mod ports;
+mod service;
+
+pub use model::*;
+pub use ports::{AppFilter, AppStorage, AppVisibility};
+pub use service::{AppInfo, AppService, AppUpdate, EnvSet, NewApp};

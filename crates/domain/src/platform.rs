@@ -1,0 +1,387 @@
+//! Platforms: base images apps are built on (tsuru `app/platform.go`).
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::app::{valid_name, AppStorage};
+use crate::clock::Clock;
+use crate::event::{Allowed, EventService, NewEvent, Target};
+use crate::output::{Output, Progress};
+use crate::provision::Provisioner;
+use crate::{Error, Identity, Origin, Result};
+
+/// A platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Platform {
+    /// Unique name.
+    pub name: String,
+    /// Disabled platforms are hidden from, and refused to, non-admins.
+    pub disabled: bool,
+}
+
+/// One built version of a platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformVersion {
+    /// Version number, from 1.
+    pub version: i64,
+    /// Image names of that version.
+    pub images: Vec<String>,
+}
+
+/// tsuru's text for an unknown platform.
+pub const INVALID_PLATFORM: &str = "Invalid platform";
+
+/// Storage of platforms and their image history (tsuru `platforms`, `platform_images`).
+#[async_trait]
+pub trait PlatformStorage: Send + Sync {
+    /// Stores a platform.
+    ///
+    /// # Errors
+    /// MUST return [`Error::Conflict`] `Duplicate platform` when the name is taken.
+    async fn insert(&self, platform: &Platform) -> Result<()>;
+    /// One platform.
+    async fn find(&self, name: &str) -> Result<Option<Platform>>;
+    /// Every platform.
+    async fn list(&self) -> Result<Vec<Platform>>;
+    /// Replaces a platform.
+    ///
+    /// # Errors
+    /// MUST return [`Error::NotFound`] `Platform doesn't exist.` when it does not exist.
+    async fn update(&self, platform: &Platform) -> Result<()>;
+    /// Deletes a platform and its image history.
+    ///
+    /// # Errors
+    /// MUST return [`Error::NotFound`] `Platform doesn't exist.` when it does not exist.
+    async fn delete(&self, name: &str) -> Result<()>;
+    /// The image history, oldest first.
+    async fn versions(&self, name: &str) -> Result<Vec<PlatformVersion>>;
+    /// Appends a version to the history.
+    async fn add_version(&self, name: &str, version: &PlatformVersion) -> Result<()>;
+}
+
+/// Platform use cases.
+pub struct PlatformService {
+    storage: Arc<dyn PlatformStorage>,
+    apps: Arc<dyn AppStorage>,
+    builder: Arc<dyn Provisioner>,
+    events: Arc<EventService>,
+    clock: Arc<dyn Clock>,
+}
+
+fn platform_event(name: &str, kind: &str, identity: &Identity, origin: &Origin) -> NewEvent {
+    let mut ev = NewEvent::new(
+        Target::new("platform", name),
+        kind,
+        identity,
+        origin,
+        Allowed::new("platform.read.events", vec![]),
+    );
+    if kind != "platform.delete" {
+        ev.cancelable = true;
+        ev.allowed_cancel = Allowed::new("platform.update.events", vec![]);
+    }
+    ev
+}
+
+/// Parses a rollback target: `3`, `v3`, or an image name tagged `v3`/`3`.
+///
+/// # Errors
+/// 400 `invalid image version "<x>"`.
+pub fn parse_image_version(image: &str) -> Result<i64> {
+    let tag = match image.rsplit_once(':') {
+        Some((_, tag)) => tag,
+        None => image,
+    };
+    tag.strip_prefix('v')
+        .unwrap_or(tag)
+        .parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| Error::bad_request(format!("invalid image version {image:?}")))
+}
+
+impl PlatformService {
+    /// Builds the service; `builder` builds platform images.
+    pub fn new(
+        storage: Arc<dyn PlatformStorage>,
+        apps: Arc<dyn AppStorage>,
+        builder: Arc<dyn Provisioner>,
+        events: Arc<EventService>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        PlatformService {
+            storage,
+            apps,
+            builder,
+            events,
+            clock,
+        }
+    }
+
+    fn is_admin(identity: &Identity) -> bool {
+        identity.can("platform.update", &[]) || identity.can("platform.create", &[])
+    }
+
+    /// Platforms: all for admins, enabled ones for everyone else.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn list(&self, identity: &Identity) -> Result<Vec<Platform>> {
+        let admin = Self::is_admin(identity);
+        Ok(self
+            .storage
+            .list()
+            .await?
+            .into_iter()
+            .filter(|p| admin || !p.disabled)
+            .collect())
+    }
+
+    /// A platform an app may use: it exists, and is enabled unless the caller administers
+    /// platforms.
+    ///
+    /// # Errors
+    /// 400 `Invalid platform`.
+    pub async fn usable(&self, identity: &Identity, name: &str) -> Result<Platform> {
+        match self.storage.find(name).await? {
+            Some(p) if !p.disabled || Self::is_admin(identity) => Ok(p),
+            _ => Err(Error::bad_request(INVALID_PLATFORM)),
+        }
+    }
+
+    /// Whether version `v` of the platform exists.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn has_version(&self, name: &str, v: i64) -> Result<bool> {
+        Ok(self
+            .storage
+            .versions(name)
+            .await?
+            .iter()
+            .any(|x| x.version == v))
+    }
+
+    /// A platform and every image of every version.
+    ///
+    /// # Errors
+    /// 403 without `platform.update` or `platform.read`; 404 `Invalid platform`.
+    pub async fn info(&self, identity: &Identity, name: &str) -> Result<(Platform, Vec<String>)> {
+        if !identity.can("platform.update", &[]) && !identity.can("platform.read", &[]) {
+            return Err(Error::forbidden());
+        }
+        let platform = self
+            .storage
+            .find(name)
+            .await?
+            .ok_or_else(|| Error::not_found(INVALID_PLATFORM))?;
+        let versions = self.storage.versions(name).await?;
+        let images = if versions.is_empty() {
+            vec![format!("tsuru/{name}:latest")]
+        } else {
+            versions.into_iter().flat_map(|v| v.images).collect()
+        };
+        Ok((platform, images))
+    }
+
+    async fn build(&self, name: &str, dockerfile: &str, out: &dyn Output) -> Result<()> {
+        let next = self
+            .storage
+            .versions(name)
+            .await?
+            .iter()
+            .map(|v| v.version)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let images = self
+            .builder
+            .build_platform(name, next, dockerfile, out)
+            .await?;
+        self.storage
+            .add_version(
+                name,
+                &crate::platform::PlatformVersion {
+                    version: next,
+                    images,
+                },
+            )
+            .await
+    }
+
+    /// Adds a platform built from `dockerfile`, streaming the build.
+    ///
+    /// # Errors
+    /// 400 for an empty file or a bad name; 403 without a global `platform.create`; 409
+    /// `Duplicate platform`; build failures.
+    pub async fn add(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        name: &str,
+        dockerfile: &str,
+        out: Arc<dyn Output>,
+    ) -> Result<()> {
+        if dockerfile.trim().is_empty() {
+            return Err(Error::bad_request("Missing file content."));
+        }
+        identity.require("platform.create", &[])?;
+        let event = self
+            .events
+            .start(platform_event(name, "platform.create", identity, origin))
+            .await?;
+        let progress = Progress::new(out, self.clock.clone());
+        let outcome = async {
+            if name.is_empty() {
+                return Err(Error::bad_request("Platform name is required."));
+            }
+            if !valid_name(name) {
+                return Err(Error::bad_request("Invalid platform name, should have at most 40 characters, containing only lower case letters, numbers or dashes, starting with a letter."));
+            }
+            self.storage.insert(&Platform { name: name.to_string(), disabled: false }).await?;
+            if let Err(e) = self.build(name, dockerfile, &progress).await {
+                let _ = self.storage.delete(name).await;
+                return Err(e);
+            }
+            progress.write("Platform successfully added!\n");
+            Ok(())
+        }
+        .await;
+        self.events
+            .done_with_log(event, &outcome, None, progress.take_log())
+            .await;
+        outcome
+    }
+
+    /// Rebuilds from a new Dockerfile and/or enables or disables a platform.
+    ///
+    /// # Errors
+    /// 403 without a global `platform.update`; 404 `Invalid platform`; 400 when neither is given.
+    pub async fn update(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        name: &str,
+        disabled: Option<bool>,
+        dockerfile: Option<&str>,
+        out: Arc<dyn Output>,
+    ) -> Result<()> {
+        identity.require("platform.update", &[])?;
+        let event = self
+            .events
+            .start(platform_event(name, "platform.update", identity, origin))
+            .await?;
+        let progress = Progress::new(out, self.clock.clone());
+        let outcome = async {
+            let mut platform = self
+                .storage
+                .find(name)
+                .await?
+                .ok_or_else(|| Error::not_found(INVALID_PLATFORM))?;
+            let dockerfile = dockerfile.filter(|d| !d.trim().is_empty());
+            if disabled.is_none() && dockerfile.is_none() {
+                return Err(Error::bad_request(
+                    "either disabled or dockerfile must be provided",
+                ));
+            }
+            if let Some(d) = dockerfile {
+                self.build(name, d, &progress).await?;
+                self.apps.mark_platform_updated(name).await?;
+            }
+            if let Some(d) = disabled {
+                platform.disabled = d;
+                self.storage.update(&platform).await?;
+            }
+            progress.write("Platform successfully updated!\n");
+            Ok(())
+        }
+        .await;
+        self.events
+            .done_with_log(event, &outcome, None, progress.take_log())
+            .await;
+        outcome
+    }
+
+    /// Rebuilds a platform from one of its earlier images, as a new version.
+    ///
+    /// # Errors
+    /// 400 without an image or for a bad version; 403; 404 for an unknown platform or version.
+    pub async fn rollback(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        name: &str,
+        image: &str,
+        out: Arc<dyn Output>,
+    ) -> Result<()> {
+        if image.is_empty() {
+            return Err(Error::bad_request(
+                "you cannot rollback without an image name",
+            ));
+        }
+        let version = parse_image_version(image)?;
+        identity.require("platform.update", &[])?;
+        let event = self
+            .events
+            .start(platform_event(name, "platform.update", identity, origin))
+            .await?;
+        let progress = Progress::new(out, self.clock.clone());
+        let outcome = async {
+            self.storage
+                .find(name)
+                .await?
+                .ok_or_else(|| Error::not_found(INVALID_PLATFORM))?;
+            let versions = self.storage.versions(name).await?;
+            let source = versions
+                .iter()
+                .find(|v| v.version == version)
+                .and_then(|v| v.images.first().cloned())
+                .ok_or_else(|| {
+                    Error::not_found(format!("platform {name} has no image version {version}"))
+                })?;
+            self.build(name, &format!("FROM {source}\n"), &progress)
+                .await?;
+            self.apps.mark_platform_updated(name).await?;
+            progress.write("Platform successfully updated!\n");
+            Ok(())
+        }
+        .await;
+        self.events
+            .done_with_log(event, &outcome, None, progress.take_log())
+            .await;
+        outcome
+    }
+
+    /// Removes a platform no app uses.
+    ///
+    /// # Errors
+    /// 403 without a global `platform.delete`; 400 while apps use it; 404 `Platform doesn't exist.`
+    pub async fn remove(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
+        identity.require("platform.delete", &[])?;
+        let ev = platform_event(name, "platform.delete", identity, origin);
+        self.events
+            .run(ev, async {
+                if self.apps.count_by_platform(name).await? > 0 {
+                    return Err(Error::bad_request(
+                        "Platform has apps. You must remove them before remove the platform.",
+                    ));
+                }
+                self.storage.delete(name).await
+            })
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_versions() {
+        assert_eq!(parse_image_version("3").unwrap(), 3);
+        assert_eq!(parse_image_version("v3").unwrap(), 3);
+        assert_eq!(parse_image_version("tsuru/python:v12").unwrap(), 12);
+        assert!(parse_image_version("tsuru/python:latest").is_err());
+        assert!(parse_image_version("v0").is_err());
+    }
+}

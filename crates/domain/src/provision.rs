@@ -1,0 +1,141 @@
+//! What runs apps: the provisioner port and the units it reports.
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::app::App;
+use crate::output::Output;
+use crate::Result;
+
+/// tsuru's unit states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnitStatus {
+    /// Initial.
+    Created,
+    /// Deploy in progress.
+    Building,
+    /// Failed.
+    Error,
+    /// Coming up.
+    Starting,
+    /// Running.
+    Started,
+    /// Stopped.
+    Stopped,
+    /// Asleep.
+    Asleep,
+}
+
+impl UnitStatus {
+    /// Wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitStatus::Created => "created",
+            UnitStatus::Building => "building",
+            UnitStatus::Error => "error",
+            UnitStatus::Starting => "starting",
+            UnitStatus::Started => "started",
+            UnitStatus::Stopped => "stopped",
+            UnitStatus::Asleep => "asleep",
+        }
+    }
+
+    /// Whether a unit in this state counts against the app's unit quota.
+    pub fn counts_for_quota(self) -> bool {
+        matches!(
+            self,
+            UnitStatus::Starting | UnitStatus::Started | UnitStatus::Stopped | UnitStatus::Asleep
+        )
+    }
+}
+
+/// One running instance of an app's process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    /// Unique id.
+    pub id: String,
+    /// Name (same as the id here).
+    pub name: String,
+    /// App.
+    pub app_name: String,
+    /// Process (`web`, `worker`, ...).
+    pub process_name: String,
+    /// Platform of the app.
+    pub unit_type: String,
+    /// Host address.
+    pub ip: String,
+    /// Internal address.
+    pub internal_ip: String,
+    /// State.
+    pub status: UnitStatus,
+    /// Why it is in that state.
+    pub status_reason: String,
+    /// `host:port` it serves on, if any.
+    pub address: Option<String>,
+    /// App version it runs.
+    pub version: i64,
+    /// Whether routers send traffic to it.
+    pub routable: bool,
+    /// Restart count.
+    pub restarts: i64,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Whether it is ready.
+    pub ready: bool,
+}
+
+/// Runs apps.
+#[async_trait]
+pub trait Provisioner: Send + Sync {
+    /// Provisioner name (pools refer to it).
+    fn name(&self) -> &str;
+    /// Prepares a new app.
+    ///
+    /// # Errors
+    /// When the app cannot be provisioned.
+    async fn provision(&self, app: &App, out: &dyn Output) -> Result<()>;
+    /// Removes everything the app runs.
+    ///
+    /// # Errors
+    /// When removal fails.
+    async fn destroy(&self, app: &App, out: &dyn Output) -> Result<()>;
+    /// The app's units.
+    ///
+    /// # Errors
+    /// When they cannot be listed.
+    async fn units(&self, app: &App) -> Result<Vec<Unit>>;
+    /// Restarts the app's units (of `process`, or all when empty), moving each through tsuru's
+    /// unit states; `version` empty or `0` means the current one.
+    ///
+    /// # Errors
+    /// An unknown version or process, or a failed restart.
+    async fn restart(
+        &self,
+        app: &App,
+        process: &str,
+        version: &str,
+        out: &dyn Output,
+    ) -> Result<()>;
+    /// Applies changes of pool, plan or platform.
+    ///
+    /// # Errors
+    /// When the change cannot be applied.
+    async fn update(&self, old: &App, new: &App, out: &dyn Output) -> Result<()>;
+    /// The address `router` serves the app on (empty when not ready).
+    ///
+    /// # Errors
+    /// When the router cannot be asked.
+    async fn router_address(&self, app: &App, router: &str) -> Result<String>;
+    /// Builds platform `name` at `version` from a Dockerfile and returns the image names.
+    ///
+    /// # Errors
+    /// 400 for an unusable Dockerfile; build failures.
+    async fn build_platform(
+        &self,
+        name: &str,
+        version: i64,
+        dockerfile: &str,
+        out: &dyn Output,
+    ) -> Result<Vec<String>>;
+}
