@@ -628,6 +628,21 @@ impl PoolService {
             .await
     }
 
+    /// Pools whose constraints allow `team`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn for_team(&self, team: &str) -> Result<Vec<Pool>> {
+        let constraints = self.pools.constraints().await?;
+        let mut out = Vec::new();
+        for pool in self.pools.list().await? {
+            if constraint_for(&constraints, &pool.name, "team").is_none_or(|c| c.allows(team)) {
+                out.push(pool);
+            }
+        }
+        Ok(out)
+    }
+
     /// Creates a public default pool named `name` when no pool exists (bootstrap, no event).
     ///
     /// # Errors

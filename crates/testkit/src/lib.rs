@@ -337,3 +337,72 @@ pub async fn status_text(resp: Response) -> (u16, String) {
     let status = resp.status().as_u16();
     (status, resp.text().await.expect("body"))
 }
+
+/// The JSON objects of an `application/x-json-stream` body (blank keep-alive lines skipped).
+///
+/// # Panics
+/// When a line is not JSON (the stream format forbids it).
+pub async fn stream_lines(resp: Response) -> (u16, Vec<Value>) {
+    let status = resp.status().as_u16();
+    let body = resp.text().await.expect("body");
+    let lines = body
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line {l:?}: {e}")))
+        .collect();
+    (status, lines)
+}
+
+/// The concatenated `Message` texts of stream lines.
+pub fn messages(lines: &[Value]) -> String {
+    lines.iter().filter_map(|l| l["Message"].as_str()).collect()
+}
+
+/// The `Error` of the last stream line, if any.
+pub fn stream_error(lines: &[Value]) -> Option<String> {
+    lines.iter().rev().find_map(|l| {
+        l["Error"]
+            .as_str()
+            .filter(|e| !e.is_empty())
+            .map(String::from)
+    })
+}
+
+impl TestServer {
+    /// Creates a public default pool (as the admin).
+    ///
+    /// # Panics
+    /// On any failure.
+    pub async fn default_pool(&self, name: &str) {
+        let resp = self
+            .admin()
+            .post_json(
+                "/1.0/pools",
+                &serde_json::json!({"name": name, "default": true, "public": true}),
+            )
+            .await;
+        assert_eq!(
+            resp.status(),
+            201,
+            "pool {name}: {}",
+            resp.text().await.unwrap_or_default()
+        );
+    }
+
+    /// Creates an app of `team` (as the admin) in the default pool.
+    ///
+    /// # Panics
+    /// On any failure.
+    pub async fn app(&self, name: &str, team: &str) {
+        let resp = self
+            .admin()
+            .post_form("/1.0/apps", &[("name", name), ("teamOwner", team)])
+            .await;
+        assert_eq!(
+            resp.status(),
+            201,
+            "app {name}: {}",
+            resp.text().await.unwrap_or_default()
+        );
+    }
+}

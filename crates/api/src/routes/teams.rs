@@ -2,6 +2,7 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use serde_json::json;
 
+use super::app_views::app_list_json;
 use super::views::{QuotaJson, UserJson};
 use crate::error::ApiResult;
 use crate::extract::{Auth, Input};
@@ -64,11 +65,25 @@ pub async fn info(
 ) -> ApiResult {
     let info = state.teams.info(&id, &path).await?;
     let users: Vec<UserJson> = info.users.into_iter().map(UserJson::from).collect();
-    // Apps and pools arrive with their own aggregates; keys are in Go's sorted map order.
+    let apps: Vec<serde_json::Value> = state
+        .apps
+        .of_team(&path)
+        .await?
+        .iter()
+        .map(|a| app_list_json(a, &state.routers, true))
+        .collect();
+    let pools: Vec<serde_json::Value> = state
+        .pools
+        .for_team(&path)
+        .await?
+        .into_iter()
+        .map(|p| json!({"Name": p.name, "Default": p.default, "Provisioner": p.provisioner, "Labels": p.labels}))
+        .collect();
+    // Keys in Go's sorted map order.
     json::ok(&json!({
-        "apps": [],
+        "apps": apps,
         "name": info.team.name,
-        "pools": [],
+        "pools": pools,
         "tags": info.team.tags,
         "users": users,
     }))

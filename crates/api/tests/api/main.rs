@@ -1,4 +1,5 @@
 //! Black-box tests of every endpoint against a real server on 127.0.0.1:0.
+mod apps;
 mod auth;
 mod conventions;
 mod events;

@@ -1,0 +1,821 @@
+use serde_json::{json, Value};
+use tsuru_testkit::{messages, stream_error, stream_lines};
+
+use crate::{status_text, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED};
+
+/// A server with team `t1`, a public default pool `p1` and app `app1`.
+async fn with_app() -> TestServer {
+    let s = TestServer::spawn().await;
+    s.team("t1").await;
+    s.default_pool("p1").await;
+    s.app("app1", "t1").await;
+    s
+}
+
+/// A logged-in user holding `perms` on team `t1`.
+async fn member(s: &TestServer, email: &str, perms: &[&str]) -> tsuru_testkit::Caller {
+    let role = format!("r-{}", email.split('@').next().unwrap());
+    s.role(&role, "team", perms).await;
+    s.user(email).await;
+    s.assign(&role, email, "t1").await;
+    s.with_token(&s.login(email, "user-password").await)
+}
+
+#[tokio::test]
+async fn creating_an_app_picks_pool_plan_and_router_and_provisions_units() {
+    let s = TestServer::spawn().await;
+    s.team("t1").await;
+    s.default_pool("p1").await;
+    let form = [
+        ("name", "app1"),
+        ("platform", ""),
+        ("plan", ""),
+        ("teamOwner", ""),
+        ("pool", ""),
+        ("router", ""),
+        ("routeropts", ""),
+        ("description", "d"),
+        ("tag", "b"),
+        ("tag", "a"),
+    ];
+    let (status, body) = status_text(s.admin().post_form("/1.0/apps", &form).await).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (
+            201,
+            "{\"ip\":\"app1.tsuru.localhost\",\"status\":\"success\"}\n"
+        )
+    );
+    let info: Value = s.admin().get("/1.0/apps/app1").await.json().await.unwrap();
+    assert_eq!(info["teamowner"], "t1", "the only team is picked");
+    assert_eq!(info["teams"], json!(["t1"]));
+    assert_eq!(info["owner"], ADMIN_EMAIL);
+    assert_eq!(info["pool"], "p1");
+    assert_eq!(info["plan"]["name"], "c0.1m0.2");
+    assert_eq!(info["router"], "default");
+    assert_eq!(info["tags"], json!(["b", "a"]));
+    assert_eq!(info["description"], "d");
+    assert_eq!(info["quota"], json!({"limit": -1, "inuse": 1}));
+    let units = info["units"].as_array().unwrap();
+    assert_eq!(units.len(), 1);
+    assert_eq!(units[0]["Status"], "started");
+    assert_eq!(units[0]["ProcessName"], "web");
+    assert_eq!(
+        units[0]["Address"]["Host"]
+            .as_str()
+            .unwrap()
+            .split(':')
+            .nth(1),
+        Some("8888")
+    );
+    let keys: Vec<&String> = info.as_object().unwrap().keys().collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "app info keys are sorted like Go's map");
+    let team: Value = s
+        .admin()
+        .get("/1.12/teams/t1/quota")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(team["inuse"], 1);
+    let user: Value = s
+        .admin()
+        .get(&format!("/1.0/users/{ADMIN_EMAIL}/quota"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(user["inuse"], 1);
+    let events = s.events("target.type=app&target.value=app1").await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["Kind"]["Name"], "app.create");
+    assert_eq!(events[0]["Cancelable"], false);
+}
+
+#[tokio::test]
+async fn app_creation_errors() {
+    let s = TestServer::spawn().await;
+    s.team("t1").await;
+    s.team("t2").await;
+    let admin = s.admin();
+    let create = |form: Vec<(&'static str, &'static str)>| {
+        let admin = admin.clone();
+        async move { status_text(admin.post_form("/1.0/apps", &form).await).await }
+    };
+    assert_eq!(
+        create(vec![("name", "a1")]).await,
+        (
+            400,
+            "You must provide a team to execute this action.\n".into()
+        )
+    );
+    assert_eq!(
+        create(vec![("name", "a1"), ("teamOwner", "t1")]).await,
+        (400, "Pool does not exist.\n".into()),
+        "no default pool"
+    );
+    s.default_pool("p1").await;
+    assert_eq!(
+        create(vec![("name", "a1"), ("teamOwner", "t1"), ("pool", "nope")]).await,
+        (400, "Pool does not exist.\n".into())
+    );
+    assert_eq!(
+        create(vec![("name", "a1"), ("teamOwner", "t1"), ("plan", "nope")]).await,
+        (400, "plan not found\n".into())
+    );
+    assert_eq!(
+        create(vec![
+            ("name", "a1"),
+            ("teamOwner", "t1"),
+            ("router", "nope")
+        ])
+        .await,
+        (400, "router \"nope\" not found\n".into())
+    );
+    assert_eq!(
+        create(vec![
+            ("name", "a1"),
+            ("teamOwner", "t1"),
+            ("platform", "nope")
+        ])
+        .await,
+        (400, "Invalid platform\n".into())
+    );
+    assert_eq!(
+        create(vec![("name", "Bad_Name"), ("teamOwner", "t1")]).await,
+        (400, "Invalid app name, your app should have at most 40 characters, containing only lower case letters, numbers or dashes, starting with a letter.\n".into())
+    );
+    assert_eq!(
+        create(vec![("name", "a1"), ("teamOwner", "t1")]).await.0,
+        201
+    );
+    assert_eq!(
+        create(vec![("name", "a1"), ("teamOwner", "t1")]).await,
+        (
+            409,
+            "tsuru failed to create the app \"a1\": there is already an app with this name\n"
+                .into()
+        )
+    );
+    admin
+        .post_json("/1.0/pools", &json!({"name": "private"}))
+        .await;
+    admin
+        .post_form("/1.0/pools/private/team", &[("team", "t2")])
+        .await;
+    assert_eq!(
+        create(vec![
+            ("name", "a2"),
+            ("teamOwner", "t1"),
+            ("pool", "private")
+        ])
+        .await,
+        (
+            400,
+            "App team owner \"t1\" has no access to pool \"private\"\n".into()
+        )
+    );
+    assert_eq!(
+        create(vec![("name", "a2"), ("teamOwner", "t2")]).await.0,
+        201,
+        "t2's own pool is picked"
+    );
+    let a2: Value = admin.get("/1.0/apps/a2").await.json().await.unwrap();
+    assert_eq!(a2["pool"], "private");
+    let bob = s.user("bob@example.com").await;
+    assert_eq!(
+        status_text(
+            bob.post_form("/1.0/apps", &[("name", "b1"), ("teamOwner", "t1")])
+                .await
+        )
+        .await,
+        (403, FORBIDDEN.into())
+    );
+    assert_eq!(
+        status_text(bob.post_form("/1.0/apps", &[("name", "b1")]).await).await,
+        (403, FORBIDDEN.into())
+    );
+    assert_eq!(
+        status_text(
+            s.anonymous()
+                .post_form("/1.0/apps", &[("name", "b1")])
+                .await
+        )
+        .await,
+        (401, UNAUTHORIZED.into())
+    );
+    let failed = s.events("kindname=app.create&erroronly=true").await;
+    assert_eq!(
+        failed.len(),
+        7,
+        "checks before the event (team, platform, permission) record none"
+    );
+}
+
+#[tokio::test]
+async fn quotas_limit_app_creation_and_are_released_on_removal() {
+    let s = TestServer::spawn().await;
+    s.team("t1").await;
+    s.default_pool("p1").await;
+    s.admin()
+        .put_form("/1.12/teams/t1/quota", &[("limit", "1")])
+        .await;
+    s.app("a1", "t1").await;
+    let (status, body) = status_text(
+        s.admin()
+            .post_form("/1.0/apps", &[("name", "a2"), ("teamOwner", "t1")])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body.as_str()),
+        (403, "Quota exceeded. Available: 0, Requested: 1.\n")
+    );
+    assert_eq!(
+        s.admin().get("/1.0/apps/a2").await.status(),
+        404,
+        "nothing stored"
+    );
+    let user: Value = s
+        .admin()
+        .get(&format!("/1.0/users/{ADMIN_EMAIL}/quota"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        user["inuse"], 1,
+        "the user's quota is not charged for the refused app"
+    );
+    let (status, _) = stream_lines(s.admin().delete("/1.0/apps/a1").await).await;
+    assert_eq!(status, 200);
+    let team: Value = s
+        .admin()
+        .get("/1.12/teams/t1/quota")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(team, json!({"limit": 1, "inuse": 0}));
+    s.app("a2", "t1").await;
+    s.admin()
+        .put_form(
+            &format!("/1.0/users/{ADMIN_EMAIL}/quota"),
+            &[("limit", "1")],
+        )
+        .await;
+    s.admin()
+        .put_form("/1.12/teams/t1/quota", &[("limit", "-1")])
+        .await;
+    let (status, body) = status_text(
+        s.admin()
+            .post_form("/1.0/apps", &[("name", "a3"), ("teamOwner", "t1")])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body.as_str()),
+        (403, "Quota exceeded. Available: 0, Requested: 1.\n"),
+        "the user's quota"
+    );
+    let team: Value = s
+        .admin()
+        .get("/1.12/teams/t1/quota")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        team["inuse"], 1,
+        "the team's charge is undone when the user's quota refuses"
+    );
+}
+
+#[tokio::test]
+async fn the_app_list_filters_and_shows_only_what_the_caller_may_read() {
+    let s = with_app().await;
+    s.team("t2").await;
+    s.admin()
+        .post_form(
+            "/1.0/apps",
+            &[("name", "app2"), ("teamOwner", "t2"), ("tag", "x")],
+        )
+        .await;
+    let names = |apps: &Vec<Value>| {
+        apps.iter()
+            .map(|a| a["name"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let all: Vec<Value> = s.admin().get("/1.0/apps?").await.json().await.unwrap();
+    assert_eq!(names(&all), vec!["app1", "app2"]);
+    assert_eq!(all[0]["teamowner"], "t1");
+    assert_eq!(all[0]["ip"], "app1.tsuru.localhost");
+    assert_eq!(all[0]["units"].as_array().unwrap().len(), 1);
+    for (q, expected) in [
+        ("name=pp2", vec!["app2"]),
+        ("teamOwner=t1", vec!["app1"]),
+        ("tag=x", vec!["app2"]),
+        ("pool=p1", vec!["app1", "app2"]),
+        (&format!("owner={ADMIN_EMAIL}"), vec!["app1", "app2"]),
+        ("status=started", vec!["app1", "app2"]),
+    ] {
+        let apps: Vec<Value> = s
+            .admin()
+            .get(&format!("/1.0/apps?{q}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(names(&apps), expected, "{q}");
+    }
+    assert_eq!(s.admin().get("/1.0/apps?name=zzz").await.status(), 204);
+    assert_eq!(s.admin().get("/1.0/apps?name=(").await.status(), 400);
+    let simple: Vec<Value> = s
+        .admin()
+        .get("/1.0/apps?simplified=true")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(simple[0]["units"], json!([]));
+    let bob = member(&s, "bob@example.com", &["app.read"]).await;
+    let seen: Vec<Value> = bob.get("/1.0/apps").await.json().await.unwrap();
+    assert_eq!(names(&seen), vec!["app1"]);
+    let carol = s.user("carol@example.com").await;
+    assert_eq!(carol.get("/1.0/apps").await.status(), 204);
+}
+
+#[tokio::test]
+async fn app_info_says_not_found_before_checking_permissions() {
+    let s = with_app().await;
+    let bob = s.user("bob@example.com").await;
+    assert_eq!(
+        status_text(bob.get("/1.0/apps/nope").await).await,
+        (404, "App nope not found.\n".into())
+    );
+    assert_eq!(
+        status_text(bob.get("/1.0/apps/app1").await).await,
+        (403, FORBIDDEN.into())
+    );
+    assert_eq!(s.anonymous().get("/1.0/apps/app1").await.status(), 401);
+}
+
+#[tokio::test]
+async fn updating_an_app() {
+    let s = with_app().await;
+    let admin = s.admin();
+    let (status, body) = status_text(
+        admin
+            .put_json(
+                "/1.0/apps/app1",
+                &json!({"planoverride": {}, "metadata": {}}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(body, "Neither the description, tags, plan, pool, team owner or platform were set. You must define at least one.\n");
+    let (status, _) = status_text(
+        admin
+            .put_json("/1.0/apps/app1", &json!({"router": "x"}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, body) = status_text(
+        admin
+            .put_json("/1.0/apps/app1", &json!({"pool": "p1", "noRestart": true}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body.as_str()),
+        (400, "You must restart the app when changing the pool.\n")
+    );
+    let resp = admin.put_json("/1.0/apps/app1", &json!({"description": "new", "tags": ["t"], "planoverride": {}, "metadata": {"labels": [{"name": "k", "value": "v"}]}})).await;
+    assert_eq!(resp.headers()["content-type"], "application/x-json-stream");
+    let (status, lines) = stream_lines(resp).await;
+    assert_eq!(status, 200);
+    assert_eq!(stream_error(&lines), None);
+    let info: Value = admin.get("/1.0/apps/app1").await.json().await.unwrap();
+    assert_eq!(info["description"], "new");
+    assert_eq!(info["tags"], json!(["t"]));
+    assert_eq!(
+        info["metadata"]["labels"],
+        json!([{"name": "k", "value": "v"}])
+    );
+    let (status, lines) = stream_lines(
+        admin
+            .put_json("/1.0/apps/app1", &json!({"plan": "c1m2"}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        messages(&lines).contains("---- Updating units [web] ----"),
+        "a plan change restarts"
+    );
+    let info: Value = admin.get("/1.0/apps/app1").await.json().await.unwrap();
+    assert_eq!(info["plan"]["name"], "c1m2");
+    assert_eq!(info["units"][0]["Restarts"], 1);
+    let (status, body) = status_text(
+        admin
+            .put_json("/1.0/apps/app1", &json!({"plan": "nope"}))
+            .await,
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (400, "plan not found\n"));
+    let (status, body) = status_text(
+        admin
+            .put_json("/1.0/apps/app1", &json!({"platform": "nope"}))
+            .await,
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (400, "Invalid platform\n"));
+    let (status, body) = status_text(
+        admin
+            .put_json(
+                "/1.0/apps/app1",
+                &json!({"metadata": {"labels": [{"name": "tsuru.io/x", "value": "v"}]}}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body.as_str()),
+        (400, "prefix tsuru.io/ is private\n")
+    );
+    let bob = member(&s, "bob@example.com", &["app.read"]).await;
+    assert_eq!(
+        status_text(
+            bob.put_json("/1.0/apps/app1", &json!({"description": "x"}))
+                .await
+        )
+        .await,
+        (403, FORBIDDEN.into())
+    );
+    let events = s.events("kindname=app.update").await;
+    assert_eq!(events.len(), 4);
+    assert_eq!(events[0]["Cancelable"], true);
+}
+
+#[tokio::test]
+async fn removing_an_app_streams_its_steps() {
+    let s = with_app().await;
+    let bob = member(&s, "bob@example.com", &["app.read"]).await;
+    assert_eq!(
+        status_text(bob.delete("/1.0/apps/app1").await).await,
+        (403, FORBIDDEN.into())
+    );
+    let (status, lines) = stream_lines(s.admin().delete("/1.0/apps/app1").await).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        messages(&lines),
+        "---- Removing application \"app1\"...\n---- Done removing application.\n"
+    );
+    assert_eq!(s.admin().get("/1.0/apps/app1").await.status(), 404);
+    assert_eq!(
+        status_text(s.admin().delete("/1.0/apps/app1").await).await,
+        (404, "App app1 not found.\n".into())
+    );
+    assert_eq!(s.events("kindname=app.delete").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_team_with_apps_cannot_be_removed() {
+    let s = with_app().await;
+    let (status, body) = status_text(s.admin().delete("/1.0/teams/t1").await).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (
+            403,
+            "This team cannot be removed because there are still references to it:\nApps: app1\n"
+        )
+    );
+    let info: Value = s.admin().get("/1.4/teams/t1").await.json().await.unwrap();
+    assert_eq!(info["apps"][0]["name"], "app1");
+    assert_eq!(info["pools"][0]["Name"], "p1");
+    s.admin()
+        .put_json("/1.6/teams/t1", &json!({"newname": "t9"}))
+        .await;
+    let app: Value = s.admin().get("/1.0/apps/app1").await.json().await.unwrap();
+    assert_eq!(
+        (app["teamowner"].clone(), app["teams"].clone()),
+        (json!("t9"), json!(["t9"])),
+        "renaming a team follows into apps"
+    );
+}
+
+#[tokio::test]
+async fn setting_and_reading_env_vars() {
+    let s = with_app().await;
+    let admin = s.admin();
+    // What `tsuru env-set FOO=bar SECRET=s -a app1 -p`-style clients send.
+    let form = "Envs.0.Alias=&Envs.0.ManagedBy=&Envs.0.Name=FOO&Envs.0.Private=&Envs.0.Value=bar&Envs.1.Alias=&Envs.1.Name=SECRET&Envs.1.Private=true&Envs.1.Value=s3cr3t&Envs.2.Name=LINK&Envs.2.Alias=FOO&Envs.2.Value=&ManagedBy=&NoRestart=&Private=&PruneUnused=";
+    let resp = admin
+        .request(reqwest::Method::POST, "/1.0/apps/app1/env")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    let (status, lines) = stream_lines(resp).await;
+    assert_eq!(status, 200);
+    let text = messages(&lines);
+    assert!(
+        text.starts_with("---- Setting 3 new environment variables ----\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("---- Updating units [web] ----"),
+        "the app restarts"
+    );
+    let envs: Vec<Value> = admin.get("/1.0/apps/app1/env").await.json().await.unwrap();
+    let get = |n: &str| envs.iter().find(|e| e["name"] == n).cloned().unwrap();
+    assert_eq!(
+        get("FOO"),
+        json!({"name": "FOO", "value": "bar", "alias": "", "public": true})
+    );
+    assert_eq!(
+        get("SECRET"),
+        json!({"name": "SECRET", "value": "*** (private variable)", "alias": "", "public": false})
+    );
+    assert_eq!(
+        get("LINK")["value"],
+        "bar",
+        "aliases resolve in the full listing"
+    );
+    assert_eq!(get("TSURU_APPNAME")["value"], "*** (private variable)");
+    assert_eq!(get("TSURU_SERVICES")["public"], false);
+    let some: Vec<Value> = admin
+        .get("/1.0/apps/app1/env?env=LINK&env=FOO")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        some.iter()
+            .map(|e| e["name"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        vec!["LINK", "FOO"]
+    );
+    assert_eq!(
+        some[0]["value"], "",
+        "no alias resolution for named variables"
+    );
+    assert_eq!(
+        status_text(admin.get("/1.0/apps/app1/env?env=NONE").await).await,
+        (200, "null\n".into())
+    );
+    let event = &s.events("kindname=app.update.env.set").await[0];
+    let info: Value = admin
+        .get(&format!(
+            "/1.1/events/{}",
+            event["UniqueID"].as_str().unwrap()
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let data = info["CustomData"]["Start"].to_string();
+    assert!(
+        data.contains("\"Envs.1.Value\",\"value\":\"*****\""),
+        "{data}"
+    );
+    assert!(!data.contains("s3cr3t"));
+    assert!(data.contains("\"Envs.0.Value\",\"value\":\"bar\""));
+}
+
+#[tokio::test]
+async fn env_set_validation_json_prune_and_no_restart() {
+    let s = with_app().await;
+    let admin = s.admin();
+    let post = |body: Value| {
+        let admin = admin.clone();
+        async move { status_text(admin.post_json("/1.0/apps/app1/env", &body).await).await }
+    };
+    assert_eq!(
+        post(json!({"envs": []})).await,
+        (
+            400,
+            "You must provide the list of environment variables\n".into()
+        )
+    );
+    assert_eq!(
+        post(json!({"envs": [{"name": "A", "value": "1"}], "pruneUnused": true})).await,
+        (400, "Prune unused requires a managed-by value\n".into())
+    );
+    assert_eq!(
+        post(json!({"envs": [{"name": "TSURU_APPNAME", "value": "x"}]})).await,
+        (400, "There were errors validating environment variables: cannot change an internal environment variable (TSURU_APPNAME): write-protected environment variable\n".into())
+    );
+    let (status, body) =
+        post(json!({"envs": [{"name": "1A", "value": "x"}, {"name": "B-C", "value": "y"}]})).await;
+    assert_eq!(status, 400);
+    assert!(body.starts_with("There were errors validating environment variables: multiple errors reported (2): error 0: \"1A\" is not valid"), "{body}");
+    assert_eq!(
+        post(json!({"envs": [{"name": "_X", "value": "1"}]})).await,
+        (400, "Invalid environment variable name: '_X'\n".into())
+    );
+    let (status, lines) = stream_lines(admin.post_json("/1.0/apps/app1/env", &json!({"envs": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}], "managedBy": "tf", "norestart": true})).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        messages(&lines),
+        "---- Setting 2 new environment variables ----\n",
+        "no restart"
+    );
+    let (_, lines) = stream_lines(admin.post_json("/1.0/apps/app1/env", &json!({"envs": [{"name": "A", "value": "9"}], "managedBy": "tf", "pruneUnused": true, "noRestart": true, "private": true})).await).await;
+    assert!(messages(&lines).contains("---- Pruning B from environment variables ----\n"));
+    let envs: Vec<Value> = admin
+        .get("/1.0/apps/app1/env?env=A&env=B")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        envs,
+        vec![
+            json!({"name": "A", "value": "*** (private variable)", "alias": "", "public": false, "managedBy": "tf"})
+        ]
+    );
+    let bob = member(&s, "bob@example.com", &["app.read.info"]).await;
+    assert_eq!(
+        status_text(
+            bob.post_json(
+                "/1.0/apps/app1/env",
+                &json!({"envs": [{"name": "A", "value": "1"}]})
+            )
+            .await
+        )
+        .await,
+        (403, FORBIDDEN.into())
+    );
+    assert_eq!(
+        status_text(bob.get("/1.0/apps/app1/env").await).await,
+        (403, FORBIDDEN.into())
+    );
+}
+
+#[tokio::test]
+async fn unsetting_env_vars() {
+    let s = with_app().await;
+    let admin = s.admin();
+    admin.post_json("/1.0/apps/app1/env", &json!({"envs": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}], "noRestart": true})).await;
+    assert_eq!(
+        status_text(admin.delete("/1.0/apps/app1/env?noRestart=true").await).await,
+        (
+            400,
+            "You must provide the list of environment variables.\n".into()
+        )
+    );
+    let (status, lines) = stream_lines(
+        admin
+            .delete("/1.0/apps/app1/env?env=A&env=ZZZ&noRestart=true")
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        messages(&lines),
+        "---- Unsetting 2 environment variables ----\n"
+    );
+    let envs: Vec<Value> = admin
+        .get("/1.0/apps/app1/env?env=A&env=B")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(envs.len(), 1);
+    let (_, lines) = stream_lines(
+        admin
+            .delete("/1.0/apps/app1/env?env=B&noRestart=false")
+            .await,
+    )
+    .await;
+    assert!(
+        messages(&lines).contains("Done updating units"),
+        "restarts unless told not to"
+    );
+    assert_eq!(s.events("kindname=app.update.env.unset").await.len(), 2);
+}
+
+#[tokio::test]
+async fn app_quota() {
+    let s = with_app().await;
+    let admin = s.admin();
+    assert_eq!(
+        status_text(admin.get("/1.0/apps/app1/quota").await).await,
+        (200, "{\"limit\":-1,\"inuse\":1}\n".into())
+    );
+    assert_eq!(
+        status_text(
+            admin
+                .put_form("/1.0/apps/app1/quota", &[("limit", "0")])
+                .await
+        )
+        .await,
+        (
+            403,
+            "New limit is less than the current allocated value\n".into()
+        )
+    );
+    assert_eq!(
+        status_text(
+            admin
+                .put_form("/1.0/apps/app1/quota", &[("limit", "x")])
+                .await
+        )
+        .await,
+        (400, "Invalid limit\n".into())
+    );
+    assert_eq!(
+        admin
+            .put_form("/1.0/apps/app1/quota", &[("limit", "5")])
+            .await
+            .status(),
+        200
+    );
+    let q: Value = admin
+        .get("/1.0/apps/app1/quota")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(q, json!({"limit": 5, "inuse": 1}));
+    let bob = member(&s, "bob@example.com", &["app.read"]).await;
+    assert_eq!(bob.get("/1.0/apps/app1/quota").await.status(), 200);
+    assert_eq!(
+        status_text(
+            bob.put_form("/1.0/apps/app1/quota", &[("limit", "9")])
+                .await
+        )
+        .await,
+        (403, FORBIDDEN.into())
+    );
+    assert_eq!(s.events("kindname=app.admin.quota").await.len(), 3);
+}
+
+#[tokio::test]
+async fn restarting_an_app() {
+    let s = with_app().await;
+    let admin = s.admin();
+    let (status, lines) = stream_lines(
+        admin
+            .post_form(
+                "/1.0/apps/app1/restart",
+                &[("process", ""), ("version", "")],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let text = messages(&lines);
+    assert!(
+        text.starts_with("---- Restarting the app \"app1\" ----\n"),
+        "{text}"
+    );
+    assert!(text.contains("app1-web-") && text.contains(" started\n"));
+    assert!(lines
+        .iter()
+        .all(|l| l["Timestamp"].as_str().is_some_and(|t| t.ends_with('Z'))));
+    let (_, lines) = stream_lines(
+        admin
+            .post_json("/1.0/apps/app1/restart", &json!({"process": "web"}))
+            .await,
+    )
+    .await;
+    assert!(messages(&lines).starts_with("---- Restarting process \"web\" ----\n"));
+    let (status, lines) = stream_lines(
+        admin
+            .post_form("/1.0/apps/app1/restart", &[("process", "worker")])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        status, 200,
+        "the error comes after the header line, in-band"
+    );
+    assert_eq!(
+        stream_error(&lines).as_deref(),
+        Some("process \"worker\" not found")
+    );
+    let info: Value = admin.get("/1.0/apps/app1").await.json().await.unwrap();
+    assert_eq!(info["units"][0]["Restarts"], 2);
+    let events = s.events("kindname=app.update.restart").await;
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[0]["Error"], "process \"worker\" not found");
+    assert!(
+        events[1]["Log"]
+            .as_str()
+            .unwrap()
+            .contains("Restarting process"),
+        "progress is kept in the event log"
+    );
+    let bob = member(&s, "bob@example.com", &["app.read"]).await;
+    assert_eq!(
+        status_text(bob.post_form("/1.0/apps/app1/restart", &[]).await).await,
+        (403, FORBIDDEN.into())
+    );
+}
