@@ -140,6 +140,15 @@ impl Input {
         self.form_values(key).next().is_some() || self.json_get(key).is_some()
     }
 
+    /// Whether `key` was sent with a value: a form key `key` or `key.<...>`, or a non-null
+    /// JSON value.
+    pub fn present(&self, key: &str) -> bool {
+        let prefix = format!("{}.", key.to_ascii_lowercase());
+        self.pairs.iter().any(|(k, _)| {
+            k.eq_ignore_ascii_case(key) || k.to_ascii_lowercase().starts_with(&prefix)
+        }) || self.json_get(key).is_some_and(|v| !v.is_null())
+    }
+
     /// The first value of `key` as text (JSON scalars printed Go-style), if sent.
     pub fn get(&self, key: &str) -> Option<String> {
         self.form_values(key)

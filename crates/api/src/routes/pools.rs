@@ -46,9 +46,8 @@ pub async fn update(
     path: web::Path<String>,
     input: Input,
 ) -> ApiResult {
-    let labels = if input.has("labels") || !input.map("labels")?.is_empty() {
+    let labels = if input.present("labels") {
         Some(input.map("labels")?)
-            .filter(|l| !l.is_empty() || input.get("labels").is_some_and(|v| v != "null"))
     } else {
         None
     };

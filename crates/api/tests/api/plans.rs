@@ -1,0 +1,78 @@
+use serde_json::{json, Value};
+
+use crate::{status_text, TestServer, FORBIDDEN};
+
+#[tokio::test]
+async fn plans_are_seeded_listed_created_and_removed() {
+    let s = TestServer::spawn().await;
+    let admin = s.admin();
+    let plans: Vec<Value> = admin.get("/1.0/plans").await.json().await.unwrap();
+    assert_eq!(
+        plans[0],
+        json!({"name": "c0.1m0.2", "memory": 268435456, "cpumilli": 100, "default": true, "override": {"memory": null, "cpumilli": null}})
+    );
+    assert!(plans[1].get("default").is_none(), "default only when true");
+    let (status, body) = status_text(
+        admin
+            .post_form(
+                "/1.0/plans",
+                &[
+                    ("name", "big"),
+                    ("memory", "8G"),
+                    ("cpumilli", "4000"),
+                    ("default", "true"),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 201);
+    let big: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(big["memory"], 8i64 * 1024 * 1024 * 1024);
+    let plans: Vec<Value> = admin.get("/1.0/plans").await.json().await.unwrap();
+    assert_eq!(plans.iter().filter(|p| p["default"] == true).count(), 1);
+    assert_eq!(
+        plans.iter().find(|p| p["default"] == true).unwrap()["name"],
+        "big"
+    );
+    assert_eq!(
+        status_text(admin.post_form("/1.0/plans", &[("name", "big")]).await).await,
+        (409, "plan already exists\n".into())
+    );
+    assert_eq!(
+        status_text(
+            admin
+                .post_form("/1.0/plans", &[("name", "tiny"), ("memory", "1M")])
+                .await
+        )
+        .await,
+        (400, "The minimum allowed memory is 4MB\n".into())
+    );
+    assert_eq!(
+        status_text(
+            admin
+                .post_form("/1.0/plans", &[("name", "x"), ("memory", "lots")])
+                .await
+        )
+        .await
+        .0,
+        400
+    );
+    assert_eq!(admin.delete("/1.0/plans/big").await.status(), 200);
+    assert_eq!(
+        status_text(admin.delete("/1.0/plans/big").await).await,
+        (404, "plan not found\n".into())
+    );
+    let bob = s.user("bob@example.com").await;
+    assert_eq!(
+        bob.get("/1.0/plans").await.status(),
+        200,
+        "any user may list plans"
+    );
+    assert_eq!(
+        status_text(bob.post_form("/1.0/plans", &[("name", "b")]).await).await,
+        (403, FORBIDDEN.into())
+    );
+    assert_eq!(bob.delete("/1.0/plans/c1m2").await.status(), 403);
+    assert_eq!(s.events("target.type=plan").await.len(), 5);
+}

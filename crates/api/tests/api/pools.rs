@@ -1,0 +1,376 @@
+use serde_json::{json, Value};
+
+use crate::{status_text, TestServer, FORBIDDEN};
+
+#[tokio::test]
+async fn creating_pools() {
+    let s = TestServer::spawn().await;
+    let admin = s.admin();
+    let post = |body: Value| {
+        let admin = admin.clone();
+        async move { status_text(admin.post_json("/1.0/pools", &body).await).await }
+    };
+    assert_eq!(
+        post(json!({"name": "p1", "default": true, "public": true, "labels": {"k": "v"}})).await,
+        (201, String::new())
+    );
+    assert_eq!(
+        post(json!({"name": "p1"})).await,
+        (409, "Pool already exists.\n".into())
+    );
+    assert_eq!(
+        post(json!({"name": ""})).await,
+        (400, "Pool name is required.\n".into())
+    );
+    assert_eq!(post(json!({"name": "Bad"})).await.0, 400);
+    assert_eq!(
+        post(json!({"name": "p2", "provisioner": "nope"})).await,
+        (400, "provisioner \"nope\" not found\n".into())
+    );
+    assert_eq!(
+        post(json!({"name": "p2", "default": true})).await,
+        (409, "Default pool already exists.\n".into())
+    );
+    assert_eq!(
+        post(json!({"name": "p2", "default": true, "force": true}))
+            .await
+            .0,
+        201
+    );
+    let p1: Value = admin.get("/pools/p1").await.json().await.unwrap();
+    assert_eq!(p1["Default"], false, "force moved the default");
+    assert_eq!(p1["Labels"], json!({"k": "v"}));
+    assert_eq!(p1["public"], true);
+    let bob = s.user("bob@example.com").await;
+    assert_eq!(
+        status_text(bob.post_json("/1.0/pools", &json!({"name": "p3"})).await).await,
+        (403, FORBIDDEN.into())
+    );
+    assert_eq!(
+        s.events("kindname=pool.create").await.len(),
+        4,
+        "name and provisioner are checked before the event"
+    );
+}
+
+#[tokio::test]
+async fn pool_info_answers_bare_and_from_1_8() {
+    let s = TestServer::spawn().await;
+    s.team("t1").await;
+    s.default_pool("p1").await;
+    let (status, body) = status_text(s.admin().get("/pools/p1").await).await;
+    assert_eq!(status, 200);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        v,
+        json!({"Name": "p1", "Default": true, "Provisioner": "", "Labels": null, "public": true, "teams": ["t1"],
+               "allowed": {"plan": ["c0.1m0.2", "c0.3m0.5", "c0.5m1", "c1m2", "c2m4"], "router": ["default"], "team": ["t1"]}})
+    );
+    assert_eq!(s.admin().get("/1.8/pools/p1").await.status(), 200);
+    assert_eq!(
+        s.admin().get("/1.0/pools/p1").await.status(),
+        404,
+        "GET one pool starts at 1.8"
+    );
+    assert_eq!(
+        status_text(s.admin().get("/pools/nope").await).await,
+        (404, "Pool does not exist.\n".into())
+    );
+    let bob = s.user("bob@example.com").await;
+    assert_eq!(
+        status_text(bob.get("/pools/p1").await).await,
+        (403, FORBIDDEN.into())
+    );
+}
+
+#[tokio::test]
+async fn the_pool_list_shows_pools_the_callers_teams_may_use() {
+    let s = TestServer::spawn().await;
+    s.team("t1").await;
+    s.team("t2").await;
+    s.default_pool("public").await;
+    let admin = s.admin();
+    admin
+        .post_json("/1.0/pools", &json!({"name": "only-t2"}))
+        .await;
+    admin
+        .post_form("/1.0/pools/only-t2/team", &[("team", "t2")])
+        .await;
+    let all: Vec<Value> = admin.get("/1.0/pools").await.json().await.unwrap();
+    assert_eq!(all.len(), 2);
+    s.role("creator", "team", &["app.create"]).await;
+    s.user("bob@example.com").await;
+    s.assign("creator", "bob@example.com", "t1").await;
+    let bob = s.with_token(&s.login("bob@example.com", "user-password").await);
+    let seen: Vec<Value> = bob.get("/1.0/pools").await.json().await.unwrap();
+    assert_eq!(
+        seen.iter().map(|p| p["Name"].clone()).collect::<Vec<_>>(),
+        vec![json!("public")]
+    );
+    let carol = s.user("carol@example.com").await;
+    assert_eq!(carol.get("/1.0/pools").await.status(), 204);
+}
+
+#[tokio::test]
+async fn updating_pools_changes_only_what_is_sent() {
+    let s = TestServer::spawn().await;
+    s.default_pool("p1").await;
+    let admin = s.admin();
+    admin
+        .post_json("/1.0/pools", &json!({"name": "p2", "labels": {"a": "1"}}))
+        .await;
+    assert_eq!(
+        admin
+            .put_json("/1.0/pools/p2", &json!({"public": true, "labels": null}))
+            .await
+            .status(),
+        200
+    );
+    let p2: Value = admin.get("/pools/p2").await.json().await.unwrap();
+    assert_eq!(
+        (p2["public"].clone(), p2["Labels"].clone()),
+        (json!(true), json!({"a": "1"}))
+    );
+    assert_eq!(
+        admin
+            .put_json(
+                "/1.0/pools/p2",
+                &json!({"public": false, "labels": {"b": "2"}})
+            )
+            .await
+            .status(),
+        200
+    );
+    let p2: Value = admin.get("/pools/p2").await.json().await.unwrap();
+    assert_eq!(
+        (p2["public"].clone(), p2["Labels"].clone()),
+        (json!(false), json!({"b": "2"}))
+    );
+    assert_eq!(
+        status_text(
+            admin
+                .put_json("/1.0/pools/p2", &json!({"default": true}))
+                .await
+        )
+        .await,
+        (409, "Default pool already exists.\n".into())
+    );
+    assert_eq!(
+        admin
+            .put_json("/1.0/pools/p2", &json!({"default": true, "force": true}))
+            .await
+            .status(),
+        200
+    );
+    let p1: Value = admin.get("/pools/p1").await.json().await.unwrap();
+    assert_eq!(p1["Default"], false);
+    assert_eq!(
+        status_text(
+            admin
+                .put_json("/1.0/pools/nope", &json!({"public": true}))
+                .await
+        )
+        .await,
+        (404, "Pool does not exist.\n".into())
+    );
+    let bob = s.user("bob@example.com").await;
+    assert_eq!(
+        bob.put_json("/1.0/pools/p2", &json!({"public": true}))
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(s.events("kindname=pool.update").await.len(), 5);
+}
+
+#[tokio::test]
+async fn removing_pools() {
+    let s = TestServer::spawn().await;
+    s.team("t1").await;
+    s.default_pool("p1").await;
+    s.admin()
+        .post_json("/1.0/pools", &json!({"name": "empty"}))
+        .await;
+    s.app("a1", "t1").await;
+    let (status, body) = status_text(s.admin().delete("/1.0/pools/p1").await).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (
+            403,
+            "This pool has apps, you need to migrate or remove them before removing the pool\n"
+        )
+    );
+    assert_eq!(s.admin().delete("/1.0/pools/empty").await.status(), 200);
+    assert_eq!(
+        status_text(s.admin().delete("/1.0/pools/empty").await).await,
+        (404, "Pool does not exist.\n".into())
+    );
+    let bob = s.user("bob@example.com").await;
+    assert_eq!(bob.delete("/1.0/pools/p1").await.status(), 403);
+}
+
+#[tokio::test]
+async fn pool_teams() {
+    let s = TestServer::spawn().await;
+    s.team("t1").await;
+    s.team("t2").await;
+    s.default_pool("public").await;
+    let admin = s.admin();
+    admin.post_json("/1.0/pools", &json!({"name": "p"})).await;
+    assert_eq!(
+        status_text(admin.post_form("/1.0/pools/p/team", &[]).await).await,
+        (400, "You must provide the team.\n".into())
+    );
+    assert_eq!(
+        status_text(
+            admin
+                .post_form("/1.0/pools/nope/team", &[("team", "t1")])
+                .await
+        )
+        .await,
+        (404, "Pool does not exist.\n".into())
+    );
+    assert_eq!(
+        status_text(
+            admin
+                .post_form("/1.0/pools/public/team", &[("team", "t1")])
+                .await
+        )
+        .await,
+        (400, "Public/Default pool can't have teams.\n".into())
+    );
+    assert_eq!(
+        admin
+            .post_form("/1.0/pools/p/team", &[("team", "t1"), ("team", "t2")])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        status_text(
+            admin
+                .post_form("/1.0/pools/p/team", &[("team", "t1")])
+                .await
+        )
+        .await,
+        (409, "Team already exists in pool.\n".into())
+    );
+    let p: Value = admin.get("/pools/p").await.json().await.unwrap();
+    assert_eq!(p["teams"], json!(["t1", "t2"]));
+    assert_eq!(
+        status_text(admin.delete("/1.0/pools/p/team").await).await,
+        (400, "You must provide the team\n".into())
+    );
+    assert_eq!(
+        admin.delete("/1.0/pools/p/team?team=t1").await.status(),
+        200
+    );
+    let p: Value = admin.get("/pools/p").await.json().await.unwrap();
+    assert_eq!(p["teams"], json!(["t2"]));
+    assert_eq!(s.events("kindname=pool.update.team.add").await.len(), 5);
+    assert_eq!(s.events("kindname=pool.update.team.remove").await.len(), 2);
+}
+
+#[tokio::test]
+async fn constraints() {
+    let s = TestServer::spawn().await;
+    s.team("t1").await;
+    let admin = s.admin();
+    assert_eq!(admin.get("/1.3/constraints").await.status(), 204);
+    let put = |body: Value, q: &'static str| {
+        let admin = admin.clone();
+        async move { status_text(admin.put_json(&format!("/1.3/constraints{q}"), &body).await).await }
+    };
+    assert_eq!(
+        put(
+            json!({"PoolExpr": "", "Field": "team", "Values": ["a"]}),
+            ""
+        )
+        .await,
+        (400, "You must provide a Pool Expression\n".into())
+    );
+    assert_eq!(
+        put(
+            json!({"PoolExpr": "p*", "Field": "color", "Values": ["a"]}),
+            ""
+        )
+        .await,
+        (
+            400,
+            "invalid constraint type. Valid types are: [team service router plan volume-plan]\n"
+                .into()
+        )
+    );
+    assert_eq!(
+        put(
+            json!({"PoolExpr": "p*", "Field": "plan", "Values": ["c1m2"]}),
+            ""
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        put(
+            json!({"PoolExpr": "p*", "Field": "plan", "Values": ["c2m4"]}),
+            "?append=true"
+        )
+        .await
+        .0,
+        200
+    );
+    let list: Vec<Value> = admin.get("/1.3/constraints").await.json().await.unwrap();
+    assert_eq!(
+        list,
+        vec![
+            json!({"PoolExpr": "p*", "Field": "plan", "Values": ["c1m2", "c2m4"], "Blacklist": false})
+        ]
+    );
+    admin
+        .post_json("/1.0/pools", &json!({"name": "p1", "default": true}))
+        .await;
+    let p1: Value = admin.get("/pools/p1").await.json().await.unwrap();
+    assert_eq!(p1["allowed"]["plan"], json!(["c1m2", "c2m4"]));
+    let (status, body) = status_text(
+        admin
+            .post_form(
+                "/1.0/apps",
+                &[("name", "a1"), ("teamOwner", "t1"), ("plan", "c0.1m0.2")],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body.as_str()),
+        (400, "App plan \"c0.1m0.2\" is not allowed on pool \"p1\"\n")
+    );
+    assert_eq!(
+        admin
+            .post_form("/1.0/apps", &[("name", "a1"), ("teamOwner", "t1")])
+            .await
+            .status(),
+        201
+    );
+    let a1: Value = admin.get("/1.0/apps/a1").await.json().await.unwrap();
+    assert_eq!(
+        a1["plan"]["name"], "c1m2",
+        "the pool's first allowed plan replaces a forbidden default"
+    );
+    assert_eq!(
+        put(json!({"PoolExpr": "p*", "Field": "plan", "Values": []}), "")
+            .await
+            .0,
+        200
+    );
+    let list: Vec<Value> = admin.get("/1.3/constraints").await.json().await.unwrap();
+    assert!(
+        list.iter().all(|c| c["Field"] != "plan"),
+        "empty values remove the constraint: {list:?}"
+    );
+    let bob = s.user("bob@example.com").await;
+    assert_eq!(bob.get("/1.3/constraints").await.status(), 403);
+    assert_eq!(
+        s.events("kindname=pool.update.constraints.set").await.len(),
+        3
+    );
+}
