@@ -161,7 +161,6 @@ impl AppState {
             store.clone(),
             provisioner.clone(),
             events.clone(),
-            clock.clone(),
         ));
         let apps = Arc::new(AppService::new(
             store.clone(),
@@ -173,7 +172,6 @@ impl AppState {
             provisioner,
             routers.clone(),
             events.clone(),
-            clock,
             settings.quota.units_per_app,
         ));
         Ok(AppState {

@@ -4,9 +4,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::app::{valid_name, AppStorage};
-use crate::clock::Clock;
 use crate::event::{Allowed, EventService, NewEvent, Target};
-use crate::output::{Output, Progress};
+use crate::output::Output;
 use crate::provision::Provisioner;
 use crate::{Error, Identity, Origin, Result};
 
@@ -65,7 +64,6 @@ pub struct PlatformService {
     apps: Arc<dyn AppStorage>,
     builder: Arc<dyn Provisioner>,
     events: Arc<EventService>,
-    clock: Arc<dyn Clock>,
 }
 
 fn platform_event(name: &str, kind: &str, identity: &Identity, origin: &Origin) -> NewEvent {
@@ -107,14 +105,12 @@ impl PlatformService {
         apps: Arc<dyn AppStorage>,
         builder: Arc<dyn Provisioner>,
         events: Arc<EventService>,
-        clock: Arc<dyn Clock>,
     ) -> Self {
         PlatformService {
             storage,
             apps,
             builder,
             events,
-            clock,
         }
     }
 
@@ -226,12 +222,9 @@ impl PlatformService {
             return Err(Error::bad_request("Missing file content."));
         }
         identity.require("platform.create", &[])?;
-        let event = self
-            .events
-            .start(platform_event(name, "platform.create", identity, origin))
-            .await?;
-        let progress = Progress::new(out, self.clock.clone());
-        let outcome = async {
+        self.events
+            .run_logged(platform_event(name, "platform.create", identity, origin), out, |progress| async move {
+        async {
             if name.is_empty() {
                 return Err(Error::bad_request("Platform name is required."));
             }
@@ -239,18 +232,16 @@ impl PlatformService {
                 return Err(Error::bad_request("Invalid platform name, should have at most 40 characters, containing only lower case letters, numbers or dashes, starting with a letter."));
             }
             self.storage.insert(&Platform { name: name.to_string(), disabled: false }).await?;
-            if let Err(e) = self.build(name, dockerfile, &progress).await {
+            if let Err(e) = self.build(name, dockerfile, progress.as_ref()).await {
                 let _ = self.storage.delete(name).await;
                 return Err(e);
             }
             progress.write("Platform successfully added!\n");
             Ok(())
         }
-        .await;
-        self.events
-            .done_with_log(event, &outcome, None, progress.take_log())
-            .await;
-        outcome
+        .await
+        })
+            .await
     }
 
     /// Rebuilds from a new Dockerfile and/or enables or disables a platform.
@@ -267,39 +258,38 @@ impl PlatformService {
         out: Arc<dyn Output>,
     ) -> Result<()> {
         identity.require("platform.update", &[])?;
-        let event = self
-            .events
-            .start(platform_event(name, "platform.update", identity, origin))
-            .await?;
-        let progress = Progress::new(out, self.clock.clone());
-        let outcome = async {
-            let mut platform = self
-                .storage
-                .find(name)
-                .await?
-                .ok_or_else(|| Error::not_found(INVALID_PLATFORM))?;
-            let dockerfile = dockerfile.filter(|d| !d.trim().is_empty());
-            if disabled.is_none() && dockerfile.is_none() {
-                return Err(Error::bad_request(
-                    "either disabled or dockerfile must be provided",
-                ));
-            }
-            if let Some(d) = dockerfile {
-                self.build(name, d, &progress).await?;
-                self.apps.mark_platform_updated(name).await?;
-            }
-            if let Some(d) = disabled {
-                platform.disabled = d;
-                self.storage.update(&platform).await?;
-            }
-            progress.write("Platform successfully updated!\n");
-            Ok(())
-        }
-        .await;
         self.events
-            .done_with_log(event, &outcome, None, progress.take_log())
-            .await;
-        outcome
+            .run_logged(
+                platform_event(name, "platform.update", identity, origin),
+                out,
+                |progress| async move {
+                    async {
+                        let mut platform = self
+                            .storage
+                            .find(name)
+                            .await?
+                            .ok_or_else(|| Error::not_found(INVALID_PLATFORM))?;
+                        let dockerfile = dockerfile.filter(|d| !d.trim().is_empty());
+                        if disabled.is_none() && dockerfile.is_none() {
+                            return Err(Error::bad_request(
+                                "either disabled or dockerfile must be provided",
+                            ));
+                        }
+                        if let Some(d) = dockerfile {
+                            self.build(name, d, progress.as_ref()).await?;
+                            self.apps.mark_platform_updated(name).await?;
+                        }
+                        if let Some(d) = disabled {
+                            platform.disabled = d;
+                            self.storage.update(&platform).await?;
+                        }
+                        progress.write("Platform successfully updated!\n");
+                        Ok(())
+                    }
+                    .await
+                },
+            )
+            .await
     }
 
     /// Rebuilds a platform from one of its earlier images, as a new version.
@@ -321,35 +311,36 @@ impl PlatformService {
         }
         let version = parse_image_version(image)?;
         identity.require("platform.update", &[])?;
-        let event = self
-            .events
-            .start(platform_event(name, "platform.update", identity, origin))
-            .await?;
-        let progress = Progress::new(out, self.clock.clone());
-        let outcome = async {
-            self.storage
-                .find(name)
-                .await?
-                .ok_or_else(|| Error::not_found(INVALID_PLATFORM))?;
-            let versions = self.storage.versions(name).await?;
-            let source = versions
-                .iter()
-                .find(|v| v.version == version)
-                .and_then(|v| v.images.first().cloned())
-                .ok_or_else(|| {
-                    Error::not_found(format!("platform {name} has no image version {version}"))
-                })?;
-            self.build(name, &format!("FROM {source}\n"), &progress)
-                .await?;
-            self.apps.mark_platform_updated(name).await?;
-            progress.write("Platform successfully updated!\n");
-            Ok(())
-        }
-        .await;
         self.events
-            .done_with_log(event, &outcome, None, progress.take_log())
-            .await;
-        outcome
+            .run_logged(
+                platform_event(name, "platform.update", identity, origin),
+                out,
+                |progress| async move {
+                    async {
+                        self.storage
+                            .find(name)
+                            .await?
+                            .ok_or_else(|| Error::not_found(INVALID_PLATFORM))?;
+                        let versions = self.storage.versions(name).await?;
+                        let source = versions
+                            .iter()
+                            .find(|v| v.version == version)
+                            .and_then(|v| v.images.first().cloned())
+                            .ok_or_else(|| {
+                                Error::not_found(format!(
+                                    "platform {name} has no image version {version}"
+                                ))
+                            })?;
+                        self.build(name, &format!("FROM {source}\n"), progress.as_ref())
+                            .await?;
+                        self.apps.mark_platform_updated(name).await?;
+                        progress.write("Platform successfully updated!\n");
+                        Ok(())
+                    }
+                    .await
+                },
+            )
+            .await
     }
 
     /// Removes a platform no app uses.

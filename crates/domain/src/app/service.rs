@@ -5,8 +5,7 @@ use super::{
     env_name_error, env_name_storable, validate_app_name, App, AppFilter, AppRouter, AppStorage,
     AppVisibility, EnvVar, Metadata, MetadataItem,
 };
-use crate::clock::Clock;
-use crate::event::{Allowed, Event, EventService, NewEvent, Target};
+use crate::event::{Allowed, EventService, NewEvent, Target};
 use crate::output::{Discard, Output, Progress};
 use crate::permission::{contexts_for, Context, ContextType};
 use crate::plan::{Plan, PlanOverride, PlanService};
@@ -116,7 +115,6 @@ pub struct AppService {
     provisioner: Arc<dyn Provisioner>,
     routers: Routers,
     events: Arc<EventService>,
-    clock: Arc<dyn Clock>,
     units_per_app: Option<i64>,
 }
 
@@ -157,7 +155,6 @@ impl AppService {
         provisioner: Arc<dyn Provisioner>,
         routers: Routers,
         events: Arc<EventService>,
-        clock: Arc<dyn Clock>,
         units_per_app: Option<i64>,
     ) -> Self {
         AppService {
@@ -170,7 +167,6 @@ impl AppService {
             provisioner,
             routers,
             events,
-            clock,
             units_per_app,
         }
     }
@@ -184,12 +180,6 @@ impl AppService {
             .find(name)
             .await?
             .ok_or_else(|| app_not_found(name))
-    }
-
-    async fn finish(&self, event: Event, outcome: &Result<()>, progress: &Progress) {
-        self.events
-            .done_with_log(event, outcome, None, progress.take_log())
-            .await;
     }
 
     fn team_owner_for(
@@ -622,14 +612,13 @@ impl AppService {
         for perm in &needed {
             identity.require(perm, &ctxs)?;
         }
-        let event = self
-            .events
-            .start(app_event(&app, "app.update", identity, origin, true))
-            .await?;
-        let progress = Progress::new(out, self.clock.clone());
-        let outcome = self.apply_update(app, upd, &progress).await;
-        self.finish(event, &outcome, &progress).await;
-        outcome
+        self.events
+            .run_logged(
+                app_event(&app, "app.update", identity, origin, true),
+                out,
+                |progress| async move { self.apply_update(app, upd, &progress).await },
+            )
+            .await
     }
 
     async fn apply_update(&self, old: App, upd: AppUpdate, out: &Progress) -> Result<()> {
@@ -718,42 +707,44 @@ impl AppService {
     ) -> Result<()> {
         let app = self.find(name).await?;
         identity.require("app.delete", &app.contexts())?;
-        let event = self
-            .events
-            .start(app_event(&app, "app.delete", identity, origin, false))
-            .await?;
-        let progress = Progress::new(out, self.clock.clone());
-        progress.write(&format!("---- Removing application {:?}...\n", app.name));
-        let mut failed = false;
-        let mut step = |what: &str, r: Result<()>| {
-            if let Err(e) = r {
-                failed = true;
-                progress.write(&format!("{what}: {e}\n"));
-            }
-        };
-        step(
-            "Unable to destroy app in provisioner",
-            self.provisioner.destroy(&app, &Discard).await,
-        );
-        step(
-            "Unable to release app quota",
-            self.users.inc_quota(&app.owner, -1).await.map(|_| ()),
-        );
-        step(
-            "Unable to release team quota",
-            self.teams.inc_quota(&app.team_owner, -1).await.map(|_| ()),
-        );
-        step(
-            "Unable to remove app from db",
-            self.apps.delete(&app.name).await,
-        );
-        progress.write(if failed {
-            "---- Done removing application. Some errors occurred during removal.\n"
-        } else {
-            "---- Done removing application.\n"
-        });
-        self.finish(event, &Ok(()), &progress).await;
-        Ok(())
+        self.events
+            .run_logged(
+                app_event(&app, "app.delete", identity, origin, false),
+                out,
+                |progress| async move {
+                    progress.write(&format!("---- Removing application {:?}...\n", app.name));
+                    let mut failed = false;
+                    let mut step = |what: &str, r: Result<()>| {
+                        if let Err(e) = r {
+                            failed = true;
+                            progress.write(&format!("{what}: {e}\n"));
+                        }
+                    };
+                    step(
+                        "Unable to destroy app in provisioner",
+                        self.provisioner.destroy(&app, &Discard).await,
+                    );
+                    step(
+                        "Unable to release app quota",
+                        self.users.inc_quota(&app.owner, -1).await.map(|_| ()),
+                    );
+                    step(
+                        "Unable to release team quota",
+                        self.teams.inc_quota(&app.team_owner, -1).await.map(|_| ()),
+                    );
+                    step(
+                        "Unable to remove app from db",
+                        self.apps.delete(&app.name).await,
+                    );
+                    progress.write(if failed {
+                        "---- Done removing application. Some errors occurred during removal.\n"
+                    } else {
+                        "---- Done removing application.\n"
+                    });
+                    Ok(())
+                },
+            )
+            .await
     }
 
     /// Environment variables: all (aliases resolved, plus `TSURU_SERVICES`) or the named
@@ -851,57 +842,54 @@ impl AppService {
                 "Invalid environment variable name: '{n}'"
             )));
         }
-        let event = self
-            .events
-            .start(app_event(
-                &app,
-                "app.update.env.set",
-                identity,
-                origin,
-                false,
-            ))
-            .await?;
-        let progress = Progress::new(out, self.clock.clone());
-        let outcome = async {
-            let mut app = app;
-            if !set.envs.is_empty() {
-                progress.write(&format!(
-                    "---- Setting {} new environment variables ----\n",
-                    set.envs.len()
-                ));
-            }
-            if set.prune_unused {
-                let keep: Vec<&String> = set.envs.iter().map(|(n, ..)| n).collect();
-                let pruned: Vec<String> = app
-                    .env
-                    .values()
-                    .filter(|e| e.managed_by == set.managed_by && !keep.contains(&&e.name))
-                    .map(|e| e.name.clone())
-                    .collect();
-                for n in pruned {
-                    progress.write(&format!(
-                        "---- Pruning {n} from environment variables ----\n"
-                    ));
-                    app.env.remove(&n);
-                }
-            }
-            for (n, value, alias, private) in &set.envs {
-                let env = EnvVar {
-                    name: n.clone(),
-                    value: value.clone(),
-                    alias: alias.clone(),
-                    public: !(*private || set.private),
-                    managed_by: set.managed_by.clone(),
-                };
-                app.env.insert(n.clone(), env);
-            }
-            self.apps.update(&app).await?;
-            self.restart_if_running(&app, set.no_restart, &progress)
-                .await
-        }
-        .await;
-        self.finish(event, &outcome, &progress).await;
-        outcome
+        self.events
+            .run_logged(
+                app_event(&app, "app.update.env.set", identity, origin, false),
+                out,
+                |progress| async move {
+                    async {
+                        let mut app = app;
+                        if !set.envs.is_empty() {
+                            progress.write(&format!(
+                                "---- Setting {} new environment variables ----\n",
+                                set.envs.len()
+                            ));
+                        }
+                        if set.prune_unused {
+                            let keep: Vec<&String> = set.envs.iter().map(|(n, ..)| n).collect();
+                            let pruned: Vec<String> = app
+                                .env
+                                .values()
+                                .filter(|e| {
+                                    e.managed_by == set.managed_by && !keep.contains(&&e.name)
+                                })
+                                .map(|e| e.name.clone())
+                                .collect();
+                            for n in pruned {
+                                progress.write(&format!(
+                                    "---- Pruning {n} from environment variables ----\n"
+                                ));
+                                app.env.remove(&n);
+                            }
+                        }
+                        for (n, value, alias, private) in &set.envs {
+                            let env = EnvVar {
+                                name: n.clone(),
+                                value: value.clone(),
+                                alias: alias.clone(),
+                                public: !(*private || set.private),
+                                managed_by: set.managed_by.clone(),
+                            };
+                            app.env.insert(n.clone(), env);
+                        }
+                        self.apps.update(&app).await?;
+                        self.restart_if_running(&app, set.no_restart, &progress)
+                            .await
+                    }
+                    .await
+                },
+            )
+            .await
     }
 
     /// Unsets variables, then restarts as [`AppService::set_env`].
@@ -924,32 +912,27 @@ impl AppService {
             ));
         }
         identity.require("app.update.env.unset", &app.contexts())?;
-        let event = self
-            .events
-            .start(app_event(
-                &app,
-                "app.update.env.unset",
-                identity,
-                origin,
-                false,
-            ))
-            .await?;
-        let progress = Progress::new(out, self.clock.clone());
-        let outcome = async {
-            let mut app = app;
-            progress.write(&format!(
-                "---- Unsetting {} environment variables ----\n",
-                names.len()
-            ));
-            for n in names {
-                app.env.remove(n);
-            }
-            self.apps.update(&app).await?;
-            self.restart_if_running(&app, no_restart, &progress).await
-        }
-        .await;
-        self.finish(event, &outcome, &progress).await;
-        outcome
+        self.events
+            .run_logged(
+                app_event(&app, "app.update.env.unset", identity, origin, false),
+                out,
+                |progress| async move {
+                    async {
+                        let mut app = app;
+                        progress.write(&format!(
+                            "---- Unsetting {} environment variables ----\n",
+                            names.len()
+                        ));
+                        for n in names {
+                            app.env.remove(n);
+                        }
+                        self.apps.update(&app).await?;
+                        self.restart_if_running(&app, no_restart, &progress).await
+                    }
+                    .await
+                },
+            )
+            .await
     }
 
     async fn restart_if_running(&self, app: &App, no_restart: bool, out: &Progress) -> Result<()> {
@@ -1013,28 +996,22 @@ impl AppService {
     ) -> Result<()> {
         let app = self.find(name).await?;
         identity.require("app.update.restart", &app.contexts())?;
-        let event = self
-            .events
-            .start(app_event(
-                &app,
-                "app.update.restart",
-                identity,
-                origin,
-                true,
-            ))
-            .await?;
-        let progress = Progress::new(out, self.clock.clone());
-        if process.is_empty() {
-            progress.write(&format!("---- Restarting the app {:?} ----\n", app.name));
-        } else {
-            progress.write(&format!("---- Restarting process {process:?} ----\n"));
-        }
-        let outcome = self
-            .provisioner
-            .restart(&app, process, version, &progress)
-            .await;
-        self.finish(event, &outcome, &progress).await;
-        outcome
+        self.events
+            .run_logged(
+                app_event(&app, "app.update.restart", identity, origin, true),
+                out,
+                |progress| async move {
+                    if process.is_empty() {
+                        progress.write(&format!("---- Restarting the app {:?} ----\n", app.name));
+                    } else {
+                        progress.write(&format!("---- Restarting process {process:?} ----\n"));
+                    }
+                    self.provisioner
+                        .restart(&app, process, version, progress.as_ref())
+                        .await
+                },
+            )
+            .await
     }
 }
 

@@ -10,6 +10,7 @@ use super::{
     Visibility,
 };
 use crate::clock::{Clock, IdGenerator};
+use crate::output::{Output, Progress};
 use crate::permission::ContextType;
 use crate::{Error, Identity, Origin, Result};
 
@@ -207,6 +208,29 @@ impl EventService {
         let event = self.start(new).await?;
         let outcome = work.await;
         self.done(event, &outcome, None).await;
+        outcome
+    }
+
+    /// Like [`EventService::run`] for operations that stream progress: `work` gets a
+    /// [`Progress`] that forwards to `out` and whose text is kept in the event's log.
+    ///
+    /// # Errors
+    /// The lock conflict, or whatever `work` returns.
+    pub async fn run_logged<T, F, Fut>(
+        &self,
+        new: NewEvent,
+        out: Arc<dyn Output>,
+        work: F,
+    ) -> Result<T>
+    where
+        F: FnOnce(Arc<Progress>) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let event = self.start(new).await?;
+        let progress = Arc::new(Progress::new(out, self.clock.clone()));
+        let outcome = work(progress.clone()).await;
+        self.done_with_log(event, &outcome, None, progress.take_log())
+            .await;
         outcome
     }
 
