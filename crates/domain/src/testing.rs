@@ -4,12 +4,17 @@
 //! usually through [`crate::contract_tests!`]. The builders below make valid entities with fixed
 //! timestamps, so a stored-then-loaded value compares equal with `==`. Times are whole seconds,
 //! which survive MongoDB's millisecond precision.
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
+use crate::app::{App, Metadata};
 use crate::event::{Allowed, CancelInfo, Event, ExtraTarget, Kind, Owner, Target};
 use crate::permission::{ContextType, Role};
+use crate::plan::{Plan, PlanOverride};
+use crate::platform::{Platform, PlatformVersion};
+use crate::pool::{Constraint, Pool};
 use crate::quota::Quota;
 use crate::team::Team;
 use crate::user::{PasswordToken, Session, SshKey, User};
@@ -145,5 +150,78 @@ pub fn extra_target(target_type: &str, value: &str, lock: bool) -> ExtraTarget {
     ExtraTarget {
         target: Target::new(target_type, value),
         lock,
+    }
+}
+
+/// A plan of 256 MiB and 100 millicpu, not the default, without overrides.
+pub fn plan(name: &str) -> Plan {
+    Plan {
+        name: name.to_string(),
+        memory: 256 * 1024 * 1024,
+        cpumilli: 100,
+        default: false,
+        r#override: PlanOverride::default(),
+    }
+}
+
+/// A non-default pool on the default provisioner, without labels.
+pub fn pool(name: &str) -> Pool {
+    Pool {
+        name: name.to_string(),
+        default: false,
+        provisioner: String::new(),
+        labels: BTreeMap::new(),
+    }
+}
+
+/// A constraint on `field` in the pools matching `pool_expr`, allowing (or, with `blacklist`,
+/// forbidding) `values`.
+pub fn constraint(pool_expr: &str, field: &str, values: &[&str], blacklist: bool) -> Constraint {
+    Constraint {
+        pool_expr: pool_expr.to_string(),
+        field: field.to_string(),
+        values: values.iter().map(|v| (*v).to_string()).collect(),
+        blacklist,
+    }
+}
+
+/// An enabled platform.
+pub fn platform(name: &str) -> Platform {
+    Platform {
+        name: name.to_string(),
+        disabled: false,
+    }
+}
+
+/// Version `version` of platform `name`, with one image `tsuru/<name>:v<version>`.
+pub fn platform_version(name: &str, version: i64) -> PlatformVersion {
+    PlatformVersion {
+        version,
+        images: vec![format!("tsuru/{name}:v{version}")],
+    }
+}
+
+/// An app on the latest `python`, owned by team `infra` (its only team) and created by
+/// `owner@example.com`, in pool `pool1` with [`plan`] `c0.1m0.2`; no tags, routers, cnames,
+/// env or deploys, and an unlimited unit quota.
+pub fn app(name: &str) -> App {
+    App {
+        name: name.to_string(),
+        platform: "python".to_string(),
+        platform_version: String::new(),
+        teams: vec!["infra".to_string()],
+        team_owner: "infra".to_string(),
+        owner: "owner@example.com".to_string(),
+        plan: plan("c0.1m0.2"),
+        pool: "pool1".to_string(),
+        description: String::new(),
+        tags: Vec::new(),
+        metadata: Metadata::default(),
+        routers: Vec::new(),
+        cname: Vec::new(),
+        env: BTreeMap::new(),
+        deploys: 0,
+        update_platform: false,
+        quota: Quota::unlimited(),
     }
 }

@@ -38,7 +38,7 @@
 //!
 //! The port names are the module names below: `user_storage`, `session_storage`,
 //! `password_token_storage`, `login_throttle`, `team_storage`, `role_storage`,
-//! `event_storage`. Tests are then named `<port>::<clause>`, so
+//! `event_storage`, `app_storage`, `pool_storage`, `plan_storage`, `platform_storage`. Tests are then named `<port>::<clause>`, so
 //! `cargo test team_storage::insert_duplicate_returns_conflict` runs one clause.
 use std::fmt::Debug;
 use std::future::Future;
@@ -46,9 +46,13 @@ use std::sync::Arc;
 
 use crate::{Error, Result};
 
+pub mod app_storage;
 pub mod event_storage;
 pub mod login_throttle;
 pub mod password_token_storage;
+pub mod plan_storage;
+pub mod platform_storage;
+pub mod pool_storage;
 pub mod role_storage;
 pub mod session_storage;
 pub mod team_storage;
@@ -104,6 +108,15 @@ pub(crate) fn assert_not_found<T: Debug>(res: Result<T>, msg: &str) {
     }
 }
 
+/// Asserts that `res` is an [`Error::Forbidden`] with message `msg`.
+#[track_caller]
+pub(crate) fn assert_forbidden<T: Debug>(res: Result<T>, msg: &str) {
+    match res {
+        Err(Error::Forbidden(m)) if m == msg => {}
+        other => panic!("expected Forbidden({msg:?}), got {other:?}"),
+    }
+}
+
 /// Sorted copies of `items`' keys, for comparing results whose order the contract leaves open.
 pub(crate) fn sorted<T, K: Ord>(items: &[T], key: impl Fn(&T) -> K) -> Vec<K> {
     let mut keys: Vec<K> = items.iter().map(key).collect();
@@ -136,6 +149,10 @@ macro_rules! contract_tests {
             team_storage => $factory,
             role_storage => $factory,
             event_storage => $factory,
+            app_storage => $factory,
+            pool_storage => $factory,
+            plan_storage => $factory,
+            platform_storage => $factory,
         );
     };
 }
@@ -165,6 +182,12 @@ macro_rules! __contract_port {
             arc concurrent_api_key_uses_are_all_counted,
             ref set_quota_replaces_the_quota,
             ref set_quota_of_unknown_returns_not_found,
+            ref inc_quota_adds_within_the_limit,
+            ref inc_quota_over_the_limit_is_forbidden_and_changes_nothing,
+            ref inc_quota_of_an_unlimited_quota_always_passes,
+            ref inc_quota_releases_but_never_below_zero,
+            ref inc_quota_of_unknown_returns_not_found,
+            arc concurrent_inc_quota_admits_exactly_the_limit,
             ref add_role_has_set_semantics,
             ref add_role_to_unknown_returns_not_found,
             arc concurrent_add_role_of_distinct_roles_keeps_them_all,
@@ -221,6 +244,12 @@ macro_rules! __contract_port {
             ref update_unknown_returns_not_found,
             ref set_quota_replaces_the_quota,
             ref set_quota_of_unknown_returns_not_found,
+            ref inc_quota_adds_within_the_limit,
+            ref inc_quota_over_the_limit_is_forbidden_and_changes_nothing,
+            ref inc_quota_of_an_unlimited_quota_always_passes,
+            ref inc_quota_releases_but_never_below_zero,
+            ref inc_quota_of_unknown_returns_not_found,
+            arc concurrent_inc_quota_admits_exactly_the_limit,
             ref delete_removes_the_team,
             ref delete_unknown_returns_not_found,
         );
@@ -265,6 +294,79 @@ macro_rules! __contract_port {
             ref list_applies_visibility_grants,
             ref list_sorts_newest_first_and_pages,
             ref list_sorts_by_the_requested_key,
+        );
+    };
+    (app_storage, $factory:expr) => {
+        $crate::__contract_suite!(app_storage, $factory;
+            ref insert_then_find_returns_it,
+            ref find_unknown_returns_none,
+            ref insert_duplicate_returns_conflict,
+            arc concurrent_inserts_of_one_name_admit_exactly_one,
+            ref list_without_filters_returns_every_app_in_insertion_order,
+            ref list_filters_by_name_regex,
+            ref list_filters_by_platform_name_and_version,
+            ref list_filters_by_team_owner,
+            ref list_filters_by_owner,
+            ref list_filters_by_pool,
+            ref list_requires_every_tag,
+            ref list_applies_visibility_by_teams_names_and_pools,
+            ref list_combines_filters,
+            ref update_replaces_the_app,
+            ref update_unknown_returns_not_found,
+            ref delete_removes_the_app,
+            ref delete_unknown_returns_not_found,
+            ref count_in_pool_counts_the_apps_of_that_pool,
+            ref names_by_team_returns_apps_whose_teams_include_it,
+            ref count_by_platform_counts_every_version,
+            ref mark_platform_updated_flags_only_that_platforms_apps,
+            ref rename_team_renames_owner_and_team_lists,
+        );
+    };
+    (pool_storage, $factory:expr) => {
+        $crate::__contract_suite!(pool_storage, $factory;
+            ref insert_then_find_returns_it,
+            ref find_unknown_returns_none,
+            ref insert_duplicate_returns_conflict,
+            arc concurrent_inserts_of_one_name_admit_exactly_one,
+            ref list_returns_pools_in_insertion_order,
+            ref update_replaces_the_pool,
+            ref update_unknown_returns_not_found,
+            ref delete_removes_the_pool,
+            ref delete_unknown_returns_not_found,
+            ref set_constraint_stores_one_per_pool_expr_and_field,
+            ref set_constraint_replaces_the_same_pool_expr_and_field,
+            arc concurrent_sets_of_one_constraint_leave_exactly_one,
+            ref delete_constraint_removes_only_that_constraint,
+            ref delete_absent_constraint_is_not_an_error,
+        );
+    };
+    (plan_storage, $factory:expr) => {
+        $crate::__contract_suite!(plan_storage, $factory;
+            ref insert_then_find_returns_it,
+            ref find_unknown_returns_none,
+            ref insert_duplicate_returns_conflict,
+            arc concurrent_inserts_of_one_name_admit_exactly_one,
+            ref list_returns_plans_in_insertion_order,
+            ref clear_default_clears_every_default_flag_only,
+            ref delete_removes_the_plan,
+            ref delete_unknown_returns_not_found,
+        );
+    };
+    (platform_storage, $factory:expr) => {
+        $crate::__contract_suite!(platform_storage, $factory;
+            ref insert_then_find_returns_it,
+            ref find_unknown_returns_none,
+            ref insert_duplicate_returns_conflict,
+            arc concurrent_inserts_of_one_name_admit_exactly_one,
+            ref list_returns_every_platform,
+            ref update_replaces_the_platform,
+            ref update_unknown_returns_not_found,
+            ref delete_removes_the_platform,
+            ref delete_unknown_returns_not_found,
+            ref versions_of_a_platform_without_history_are_empty,
+            ref add_version_appends_to_the_history_oldest_first,
+            arc concurrent_add_versions_are_all_kept,
+            ref delete_removes_the_image_history,
         );
     };
 }
@@ -323,6 +425,13 @@ mod tests {
             ("team_storage", include_str!("contract/team_storage.rs")),
             ("role_storage", include_str!("contract/role_storage.rs")),
             ("event_storage", include_str!("contract/event_storage.rs")),
+            ("app_storage", include_str!("contract/app_storage.rs")),
+            ("pool_storage", include_str!("contract/pool_storage.rs")),
+            ("plan_storage", include_str!("contract/plan_storage.rs")),
+            (
+                "platform_storage",
+                include_str!("contract/platform_storage.rs"),
+            ),
         ];
         let fn_re = regex::Regex::new(r"pub async fn (\w+)\(\s*storage: (&dyn|Arc<dyn)").unwrap();
         for (port, src) in suites {

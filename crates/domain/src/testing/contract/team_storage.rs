@@ -1,7 +1,7 @@
 //! Contract of [`TeamStorage`].
 use std::sync::Arc;
 
-use super::{assert_conflict, assert_not_found, concurrently, CONCURRENCY};
+use super::{assert_conflict, assert_forbidden, assert_not_found, concurrently, CONCURRENCY};
 use crate::quota::Quota;
 use crate::team::{Team, TeamStorage};
 use crate::testing::team;
@@ -130,4 +130,136 @@ pub async fn delete_removes_the_team(storage: &dyn TeamStorage) {
 /// Deleting an unknown team is `NotFound`.
 pub async fn delete_unknown_returns_not_found(storage: &dyn TeamStorage) {
     assert_not_found(storage.delete("infra").await, "team not found");
+}
+
+/// A team whose quota is `limit` with `inuse` used.
+async fn with_quota(storage: &dyn TeamStorage, name: &str, limit: i64, inuse: i64) -> Team {
+    let t = Team {
+        quota: Quota { limit, inuse },
+        ..team(name)
+    };
+    storage.insert(&t).await.expect("insert");
+    t
+}
+
+/// `inc_quota` within the limit adds to the use, up to the limit itself, and changes nothing
+/// else.
+pub async fn inc_quota_adds_within_the_limit(storage: &dyn TeamStorage) {
+    let t = Team {
+        tags: vec!["ops".into()],
+        quota: Quota { limit: 3, inuse: 0 },
+        ..team("infra")
+    };
+    storage.insert(&t).await.expect("insert");
+    let other = with_quota(storage, "web", 3, 0).await;
+    storage.inc_quota("infra", 2).await.expect("inc");
+    storage.inc_quota("infra", 1).await.expect("inc");
+    assert_eq!(
+        stored(storage, "infra").await,
+        Team {
+            quota: Quota { limit: 3, inuse: 3 },
+            ..t
+        }
+    );
+    assert_eq!(stored(storage, "web").await, other);
+}
+
+/// A positive `delta` over the limit is `Forbidden` `Quota exceeded. Available: <n>,
+/// Requested: <m>.` and changes nothing.
+pub async fn inc_quota_over_the_limit_is_forbidden_and_changes_nothing(storage: &dyn TeamStorage) {
+    with_quota(storage, "infra", 3, 2).await;
+    assert_forbidden(
+        storage.inc_quota("infra", 2).await,
+        "Quota exceeded. Available: 1, Requested: 2.",
+    );
+    assert_eq!(
+        stored(storage, "infra").await.quota,
+        Quota { limit: 3, inuse: 2 }
+    );
+    storage.inc_quota("infra", 1).await.expect("inc");
+    assert_forbidden(
+        storage.inc_quota("infra", 1).await,
+        "Quota exceeded. Available: 0, Requested: 1.",
+    );
+    assert_eq!(
+        stored(storage, "infra").await.quota,
+        Quota { limit: 3, inuse: 3 }
+    );
+    with_quota(storage, "none", 0, 0).await;
+    assert_forbidden(
+        storage.inc_quota("none", 1).await,
+        "Quota exceeded. Available: 0, Requested: 1.",
+    );
+    assert_eq!(
+        stored(storage, "none").await.quota,
+        Quota { limit: 0, inuse: 0 }
+    );
+}
+
+/// An unlimited quota (-1) admits any `delta`.
+pub async fn inc_quota_of_an_unlimited_quota_always_passes(storage: &dyn TeamStorage) {
+    with_quota(storage, "infra", -1, 5).await;
+    storage.inc_quota("infra", 1000).await.expect("inc");
+    storage.inc_quota("infra", 1).await.expect("inc");
+    assert_eq!(
+        stored(storage, "infra").await.quota,
+        Quota {
+            limit: -1,
+            inuse: 1006
+        }
+    );
+}
+
+/// A negative `delta` releases use, is never refused, and never takes the use below 0.
+pub async fn inc_quota_releases_but_never_below_zero(storage: &dyn TeamStorage) {
+    with_quota(storage, "infra", 3, 2).await;
+    storage.inc_quota("infra", -1).await.expect("release");
+    assert_eq!(stored(storage, "infra").await.quota.inuse, 1);
+    storage.inc_quota("infra", -5).await.expect("release");
+    assert_eq!(
+        stored(storage, "infra").await.quota,
+        Quota { limit: 3, inuse: 0 }
+    );
+    storage.inc_quota("infra", -1).await.expect("release");
+    assert_eq!(stored(storage, "infra").await.quota.inuse, 0);
+    // Releasing is allowed even while the use is over a lowered limit.
+    with_quota(storage, "over", 1, 3).await;
+    storage.inc_quota("over", -1).await.expect("release");
+    assert_eq!(
+        stored(storage, "over").await.quota,
+        Quota { limit: 1, inuse: 2 }
+    );
+}
+
+/// `inc_quota` of an unknown team is `NotFound`.
+pub async fn inc_quota_of_unknown_returns_not_found(storage: &dyn TeamStorage) {
+    assert_not_found(storage.inc_quota("infra", 1).await, "team not found");
+    assert_not_found(storage.inc_quota("infra", -1).await, "team not found");
+    assert_eq!(storage.find("infra").await.expect("find"), None);
+}
+
+/// Concurrent `inc_quota(+1)` calls against a limit of 10: exactly 10 succeed, the others are
+/// refused, and the use ends at the limit.
+pub async fn concurrent_inc_quota_admits_exactly_the_limit(storage: Arc<dyn TeamStorage>) {
+    with_quota(&*storage, "infra", 10, 0).await;
+    let results = concurrently(CONCURRENCY, |_| {
+        let s = Arc::clone(&storage);
+        async move { s.inc_quota("infra", 1).await }
+    })
+    .await;
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        10,
+        "{results:?}"
+    );
+    for r in results.into_iter().filter(Result::is_err) {
+        assert_forbidden(r, "Quota exceeded. Available: 0, Requested: 1.");
+    }
+    assert_eq!(
+        stored(&*storage, "infra").await.quota,
+        Quota {
+            limit: 10,
+            inuse: 10
+        }
+    );
 }

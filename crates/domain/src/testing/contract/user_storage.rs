@@ -1,7 +1,9 @@
 //! Contract of [`UserStorage`].
 use std::sync::Arc;
 
-use super::{assert_conflict, assert_not_found, concurrently, sorted, CONCURRENCY};
+use super::{
+    assert_conflict, assert_forbidden, assert_not_found, concurrently, sorted, CONCURRENCY,
+};
 use crate::permission::RoleInstance;
 use crate::quota::Quota;
 use crate::testing::{at, ssh_key, user, user_with_api_key};
@@ -533,4 +535,148 @@ pub async fn remove_missing_key_returns_not_found(storage: &dyn UserStorage) {
         "User does not have this key",
     );
     assert_eq!(stored(storage, "me@example.com").await.keys.len(), 1);
+}
+
+/// A user whose quota is `limit` with `inuse` used.
+async fn with_quota(storage: &dyn UserStorage, email: &str, limit: i64, inuse: i64) -> User {
+    let mut u = user(email);
+    u.quota = Quota { limit, inuse };
+    storage.insert(&u).await.expect("insert");
+    u
+}
+
+/// `inc_quota` within the limit adds to the use, up to the limit itself, and changes nothing
+/// else.
+pub async fn inc_quota_adds_within_the_limit(storage: &dyn UserStorage) {
+    let mut u = user_with_api_key("me@example.com", KEY_A);
+    u.quota = Quota { limit: 3, inuse: 0 };
+    u.roles = vec![RoleInstance::new("admin", "")];
+    storage.insert(&u).await.expect("insert");
+    let other = with_quota(storage, "other@example.com", 3, 0).await;
+    storage.inc_quota("me@example.com", 2).await.expect("inc");
+    storage.inc_quota("me@example.com", 1).await.expect("inc");
+    u.quota = Quota { limit: 3, inuse: 3 };
+    assert_eq!(stored(storage, "me@example.com").await, u);
+    assert_eq!(stored(storage, "other@example.com").await, other);
+}
+
+/// A positive `delta` over the limit is `Forbidden` `Quota exceeded. Available: <n>,
+/// Requested: <m>.` and changes nothing.
+pub async fn inc_quota_over_the_limit_is_forbidden_and_changes_nothing(storage: &dyn UserStorage) {
+    with_quota(storage, "me@example.com", 3, 2).await;
+    assert_forbidden(
+        storage.inc_quota("me@example.com", 2).await,
+        "Quota exceeded. Available: 1, Requested: 2.",
+    );
+    assert_eq!(
+        stored(storage, "me@example.com").await.quota,
+        Quota { limit: 3, inuse: 2 }
+    );
+    storage.inc_quota("me@example.com", 1).await.expect("inc");
+    assert_forbidden(
+        storage.inc_quota("me@example.com", 1).await,
+        "Quota exceeded. Available: 0, Requested: 1.",
+    );
+    assert_eq!(
+        stored(storage, "me@example.com").await.quota,
+        Quota { limit: 3, inuse: 3 }
+    );
+    with_quota(storage, "none@example.com", 0, 0).await;
+    assert_forbidden(
+        storage.inc_quota("none@example.com", 1).await,
+        "Quota exceeded. Available: 0, Requested: 1.",
+    );
+    assert_eq!(
+        stored(storage, "none@example.com").await.quota,
+        Quota { limit: 0, inuse: 0 }
+    );
+}
+
+/// An unlimited quota (-1) admits any `delta`.
+pub async fn inc_quota_of_an_unlimited_quota_always_passes(storage: &dyn UserStorage) {
+    with_quota(storage, "me@example.com", -1, 5).await;
+    storage
+        .inc_quota("me@example.com", 1000)
+        .await
+        .expect("inc");
+    storage.inc_quota("me@example.com", 1).await.expect("inc");
+    assert_eq!(
+        stored(storage, "me@example.com").await.quota,
+        Quota {
+            limit: -1,
+            inuse: 1006
+        }
+    );
+}
+
+/// A negative `delta` releases use, is never refused, and never takes the use below 0.
+pub async fn inc_quota_releases_but_never_below_zero(storage: &dyn UserStorage) {
+    with_quota(storage, "me@example.com", 3, 2).await;
+    storage
+        .inc_quota("me@example.com", -1)
+        .await
+        .expect("release");
+    assert_eq!(stored(storage, "me@example.com").await.quota.inuse, 1);
+    storage
+        .inc_quota("me@example.com", -5)
+        .await
+        .expect("release");
+    assert_eq!(
+        stored(storage, "me@example.com").await.quota,
+        Quota { limit: 3, inuse: 0 }
+    );
+    storage
+        .inc_quota("me@example.com", -1)
+        .await
+        .expect("release");
+    assert_eq!(stored(storage, "me@example.com").await.quota.inuse, 0);
+    // Releasing is allowed even while the use is over a lowered limit.
+    with_quota(storage, "over@example.com", 1, 3).await;
+    storage
+        .inc_quota("over@example.com", -1)
+        .await
+        .expect("release");
+    assert_eq!(
+        stored(storage, "over@example.com").await.quota,
+        Quota { limit: 1, inuse: 2 }
+    );
+}
+
+/// `inc_quota` of an unknown user is `NotFound`.
+pub async fn inc_quota_of_unknown_returns_not_found(storage: &dyn UserStorage) {
+    assert_not_found(
+        storage.inc_quota("me@example.com", 1).await,
+        "user not found",
+    );
+    assert_not_found(
+        storage.inc_quota("me@example.com", -1).await,
+        "user not found",
+    );
+    assert_eq!(storage.find("me@example.com").await.expect("find"), None);
+}
+
+/// Concurrent `inc_quota(+1)` calls against a limit of 10: exactly 10 succeed, the others are
+/// refused, and the use ends at the limit.
+pub async fn concurrent_inc_quota_admits_exactly_the_limit(storage: Arc<dyn UserStorage>) {
+    with_quota(&*storage, "me@example.com", 10, 0).await;
+    let results = concurrently(CONCURRENCY, |_| {
+        let s = Arc::clone(&storage);
+        async move { s.inc_quota("me@example.com", 1).await }
+    })
+    .await;
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        10,
+        "{results:?}"
+    );
+    for r in results.into_iter().filter(Result::is_err) {
+        assert_forbidden(r, "Quota exceeded. Available: 0, Requested: 1.");
+    }
+    assert_eq!(
+        stored(&*storage, "me@example.com").await.quota,
+        Quota {
+            limit: 10,
+            inuse: 10
+        }
+    );
 }
