@@ -231,12 +231,14 @@ impl PlatformStorage for MemoryStore {
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
-        self.platform_versions.write().shift_remove(name);
-        self.platforms
-            .write()
+        // Platforms before versions, as in `add_version`, so a concurrent build cannot leave
+        // history behind a deleted platform.
+        let mut platforms = self.platforms.write();
+        platforms
             .shift_remove(name)
-            .map(|_| ())
-            .ok_or_else(platform_not_found)
+            .ok_or_else(platform_not_found)?;
+        self.platform_versions.write().shift_remove(name);
+        Ok(())
     }
 
     async fn versions(&self, name: &str) -> Result<Vec<PlatformVersion>> {
@@ -249,6 +251,7 @@ impl PlatformStorage for MemoryStore {
     }
 
     async fn add_version(&self, name: &str, version: &PlatformVersion) -> Result<()> {
+        let _platforms = self.platforms.read();
         self.platform_versions
             .write()
             .entry(name.to_string())
