@@ -487,7 +487,7 @@ fn list_filter(f: &EventFilter) -> Option<Document> {
 }
 
 /// The sort of a list: tsuru's lowercase field names, `-` for descending, newest first by
-/// default; ties in insertion order.
+/// default; ties by id (insertion order within a process) in the same direction.
 fn list_sort(sort: Option<&str>) -> Document {
     let sort = sort.unwrap_or("-starttime");
     let (dir, key) = match sort.strip_prefix('-') {
@@ -507,7 +507,7 @@ fn list_sort(sort: Option<&str>) -> Document {
     if field == "_id" {
         doc! {"_id": dir}
     } else {
-        doc! {field: dir, "_id": 1}
+        doc! {field: dir, "_id": dir}
     }
 }
 

@@ -72,14 +72,14 @@ impl TeamStorage for super::MongoStore {
     }
 
     async fn update(&self, team: &Team) -> Result<()> {
-        let quota = QuotaDocument::from(team.quota);
+        let quota = team.quota;
         let r = self
             .teams()
             .update_one(
                 doc! {"_id": &team.name},
                 doc! {"$set": {
                     "tags": &team.tags,
-                    "quota": mongodb::bson::to_bson(&quota).map_err(|e| Error::unexpected(e))?,
+                    "quota": {"limit": quota.limit, "inuse": quota.inuse},
                 }},
             )
             .await

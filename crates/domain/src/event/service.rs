@@ -13,7 +13,7 @@ use crate::clock::{Clock, IdGenerator};
 use crate::permission::ContextType;
 use crate::{Error, Identity, Origin, Result};
 
-/// A running event whose holder sent no heartbeat for this long is expired.
+/// By default, a running event whose holder sent no heartbeat for this long is expired.
 pub const LOCK_EXPIRY: Duration = Duration::minutes(5);
 
 /// What a use case records before doing its work.
@@ -79,6 +79,7 @@ pub struct EventService {
     storage: Arc<dyn EventStorage>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    lock_expiry: Duration,
     /// Events this process runs, whose heartbeat it refreshes.
     mine: Mutex<HashSet<String>>,
 }
@@ -97,8 +98,21 @@ impl EventService {
             storage,
             clock,
             ids,
+            lock_expiry: LOCK_EXPIRY,
             mine: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// Expires locks after `expiry` without a heartbeat instead of [`LOCK_EXPIRY`].
+    #[must_use]
+    pub fn with_lock_expiry(mut self, expiry: Duration) -> Self {
+        self.lock_expiry = expiry;
+        self
+    }
+
+    /// How long a running event may go without a heartbeat before its lock is expired.
+    pub fn lock_expiry(&self) -> Duration {
+        self.lock_expiry
     }
 
     /// Starts an event, locking its target.
@@ -137,7 +151,7 @@ impl EventService {
                 }
                 Some(holder) => {
                     let idle = now - holder.lock_update_time;
-                    if attempt == 0 && idle > LOCK_EXPIRY {
+                    if attempt == 0 && idle > self.lock_expiry {
                         self.expire(holder, now).await?;
                         continue;
                     }
@@ -262,7 +276,7 @@ impl EventService {
     /// Storage failures.
     pub async fn expire_stale(&self) -> Result<usize> {
         let now = self.clock.now();
-        let stale = self.storage.list_stale(now - LOCK_EXPIRY).await?;
+        let stale = self.storage.list_stale(now - self.lock_expiry).await?;
         let n = stale.len();
         for e in stale {
             self.expire(e, now).await?;
