@@ -164,11 +164,16 @@ impl MongoStore {
             (WRITE_LOCKS, vec![unique(doc! {"key": 1})]),
         ];
         for (name, indexes) in plan {
-            self.db
-                .collection::<Document>(name)
-                .create_indexes(indexes)
-                .await
-                .map_err(db_error)?;
+            // One index per command: FerretDB 1.24 drops the connection when one
+            // `createIndexes` names several indexes that already exist (every start but the
+            // first).
+            for model in indexes {
+                self.db
+                    .collection::<Document>(name)
+                    .create_index(model)
+                    .await
+                    .map_err(db_error)?;
+            }
         }
         Ok(())
     }
