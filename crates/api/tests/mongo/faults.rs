@@ -1,7 +1,9 @@
 //! The database stops under a running `tsurud`, then comes back.
 use std::time::{Duration, Instant};
 
-use crate::support::{client, ferretdb_binary, fresh_database_name, FerretDb, Tsurud};
+use crate::support::{
+    client, ferretdb_binary, fresh_database_name, FerretDb, Tsurud, ONE_AT_A_TIME,
+};
 
 /// Longest acceptable answer while the database is down.
 const DEADLINE: Duration = Duration::from_secs(2);
@@ -11,6 +13,7 @@ async fn a_database_outage_gets_503_in_time_and_tsurud_recovers_without_losing_d
     let Some(binary) = ferretdb_binary() else {
         return;
     };
+    let _alone = ONE_AT_A_TIME.lock().await;
     let mut db = FerretDb::start(binary);
     let server = Tsurud::start(&db.url(), &fresh_database_name(), &[]);
     let http = client();

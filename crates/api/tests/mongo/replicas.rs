@@ -13,7 +13,7 @@ use tsuru_domain::event::{Allowed, EventService, NewEvent, Owner, Target};
 use tsuru_domain::permission::tree;
 use tsuru_domain::Origin;
 
-use crate::support::{client, fresh_database_name, mongo_url, Tsurud};
+use crate::support::{client, fresh_database_name, mongo_url, Tsurud, ONE_AT_A_TIME};
 
 const ROLES: [&str; 4] = ["r0", "r1", "r2", "r3"];
 const REQUESTS: usize = 200;
@@ -55,6 +55,7 @@ async fn get_json(http: &reqwest::Client, base: &str, token: &str, path: &str) -
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_servers_honour_each_others_locks_and_lose_no_write() {
     let Some(url) = mongo_url() else { return };
+    let _alone = ONE_AT_A_TIME.lock().await;
     let db = fresh_database_name();
     let expiry = EXPIRY.to_string();
     let env = [("TSURU_EVENT__LOCK_EXPIRY", expiry.as_str())];
@@ -162,6 +163,7 @@ async fn three_servers_honour_each_others_locks_and_lose_no_write() {
 #[tokio::test]
 async fn a_lock_held_by_a_killed_process_is_released_by_expiry() {
     let Some(url) = mongo_url() else { return };
+    let _alone = ONE_AT_A_TIME.lock().await;
     let db = fresh_database_name();
     let expiry = EXPIRY.to_string();
     let server = Tsurud::start(&url, &db, &[("TSURU_EVENT__LOCK_EXPIRY", expiry.as_str())]);

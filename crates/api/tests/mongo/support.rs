@@ -7,6 +7,11 @@ use std::time::{Duration, Instant};
 
 pub use tsuru_testkit::{fresh_database_name, mongo_url};
 
+/// Held by the tests that start processes and measure time, so they do not run at the same
+/// time on a small machine (a 2-second deadline means little while another test drives three
+/// servers with 200 requests).
+pub static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// The JWT secret every `tsurud` of a test shares, so a token works on all of them.
 pub const SECRET: &str = "replicas-share-this-secret-0123456789";
 
