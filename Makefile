@@ -1,4 +1,5 @@
-# tsurud-rs: `make run` serves the API on the in-memory store, `make test` runs every test.
+# tsurud-rs: `make run` serves the API on the in-memory store, `make test` runs every test
+# (starting FerretDB for the MongoDB ones).
 CARGO ?= cargo
 ADMIN_EMAIL ?= admin@example.com
 ADMIN_PASSWORD ?= admin123
@@ -13,8 +14,11 @@ run:
 setup:
 	bash scripts/setup.sh
 
+# Every test, with FerretDB (scripts/ferretdb.sh) serving the MongoDB ones: the unit and
+# contract tests, the binary tests, then the API tests a second time with MongoDB as the store.
 test: setup
-	$(CARGO) test --workspace --all-features
+	bash scripts/ferretdb.sh exec sh -c '$(CARGO) test --workspace --all-features && \
+		TSURU_TEST_STORAGE=mongodb $(CARGO) test -p tsuru-api --all-features --test api'
 
 lint:
 	$(CARGO) fmt --all -- --check

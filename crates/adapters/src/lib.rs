@@ -2,6 +2,7 @@
 //!
 //! - [`memory`]: the in-memory store, a first-class adapter serving `make run`, the test kit and
 //!   every API test;
+//! - [`mongo`]: MongoDB, on tsuru's collections, for production and several replicas;
 //! - [`password`], [`jwt`]: bcrypt hashing and JWT sessions;
 //! - [`mail`]: SMTP delivery (lettre) or logging when no relay is configured;
 //! - [`simulated`]: the simulated provisioner;
@@ -10,6 +11,7 @@
 pub mod jwt;
 pub mod mail;
 pub mod memory;
+pub mod mongo;
 pub mod password;
 pub mod simulated;
 pub mod system;

@@ -5,13 +5,15 @@ use chrono::{DateTime, Utc};
 use rand::RngCore;
 use tsuru_domain::clock::{Clock, IdGenerator};
 
-/// Wall-clock time.
+/// Wall-clock time, to the millisecond: what MongoDB keeps, so a time read back from either
+/// store equals the time written.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        let now = Utc::now();
+        DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
     }
 
     fn sleep(&self, d: std::time::Duration) -> futures::future::BoxFuture<'static, ()> {

@@ -3,7 +3,8 @@
 //!
 //! Environment variables map onto keys: `TSURU_` is dropped, `__` separates sections and `_`
 //! becomes `-`, all lowercased: `TSURU_AUTH__HASH_COST=12` sets `auth.hash-cost`,
-//! `TSURU_LISTEN` sets `listen`, `TSURU_ADMIN_EMAIL` sets `admin-email`.
+//! `TSURU_LISTEN` sets `listen`, `TSURU_ADMIN_EMAIL` sets `admin-email`. One alias:
+//! `TSURU_MONGODB_URL` sets `database.url`.
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -24,8 +25,13 @@ pub struct Settings {
     pub listen: String,
     /// Development mode: a random JWT secret is allowed.
     pub dev: bool,
-    /// Storage adapter: `memory` (default).
+    /// Storage adapter: `memory`, `mongodb`, or `auto` (default): memory in dev mode, MongoDB
+    /// otherwise.
     pub storage: String,
+    /// The MongoDB database (tsuru's `database:` section).
+    pub database: DatabaseSettings,
+    /// Events.
+    pub event: EventSettings,
     /// Logging.
     pub log: LogSettings,
     /// Authentication.
@@ -40,8 +46,6 @@ pub struct Settings {
     pub routers: Vec<RouterSettings>,
     /// The simulated provisioner.
     pub provisioner: ProvisionerSettings,
-    /// Events.
-    pub event: EventSettings,
     /// E-mail of the admin created at start-up when no user exists.
     pub admin_email: Option<String>,
     /// Password of that admin.
@@ -53,7 +57,9 @@ impl Default for Settings {
         Settings {
             listen: "127.0.0.1:8080".into(),
             dev: false,
-            storage: "memory".into(),
+            storage: "auto".into(),
+            database: DatabaseSettings::default(),
+            event: EventSettings::default(),
             log: LogSettings::default(),
             auth: AuthSettings::default(),
             quota: QuotaSettings::default(),
@@ -65,9 +71,49 @@ impl Default for Settings {
                 default: true,
             }],
             provisioner: ProvisionerSettings::default(),
-            event: EventSettings::default(),
             admin_email: None,
             admin_password: None,
+        }
+    }
+}
+
+/// The MongoDB database (tsuru's `database:url` and `database:name`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct DatabaseSettings {
+    /// Connection string; a bare `host:port` is accepted, as tsuru does. Connect and
+    /// server-selection timeouts default to 1 s and 1.5 s unless it sets `connectTimeoutMS` /
+    /// `serverSelectionTimeoutMS`.
+    pub url: String,
+    /// Database name.
+    pub name: String,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings {
+            url: "mongodb://127.0.0.1:27017".into(),
+            name: "tsuru".into(),
+        }
+    }
+}
+
+/// Event settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct EventSettings {
+    /// Seconds without a heartbeat after which a running event's lock is expired (its
+    /// process is taken as dead). Heartbeats are sent every third of this, at most every 30 s.
+    pub lock_expiry: u64,
+    /// Seconds an operation on an app waits for the app's lock before failing with 409.
+    pub app_lock_wait: u64,
+}
+
+impl Default for EventSettings {
+    fn default() -> Self {
+        EventSettings {
+            lock_expiry: 300,
+            app_lock_wait: 10,
         }
     }
 }
@@ -170,20 +216,6 @@ impl Default for ProvisionerSettings {
     }
 }
 
-/// Event settings.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "kebab-case", default)]
-pub struct EventSettings {
-    /// Seconds an operation on an app waits for the app's lock before failing with 409.
-    pub app_lock_wait: u64,
-}
-
-impl Default for EventSettings {
-    fn default() -> Self {
-        EventSettings { app_lock_wait: 10 }
-    }
-}
-
 /// SMTP relay (tsuru's `smtp:` section).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -256,11 +288,22 @@ impl Settings {
     /// # Errors
     /// The first invalid setting, named by its key.
     pub fn validate(&self) -> anyhow::Result<()> {
-        if self.storage != "memory" {
+        if !["auto", "memory", "mongodb"].contains(&self.storage.as_str()) {
             anyhow::bail!(
-                "storage: unknown adapter {:?} (this build serves \"memory\")",
+                "storage: unknown adapter {:?} (\"auto\", \"memory\" or \"mongodb\")",
                 self.storage
             );
+        }
+        if self.storage_kind() == "mongodb" {
+            if self.database.url.trim().is_empty() {
+                anyhow::bail!("database.url is required with the mongodb storage");
+            }
+            if self.database.name.trim().is_empty() {
+                anyhow::bail!("database.name is required with the mongodb storage");
+            }
+        }
+        if self.event.lock_expiry == 0 {
+            anyhow::bail!("event.lock-expiry must be at least 1 second");
         }
         if self.auth.scheme != "native" {
             anyhow::bail!(
@@ -293,8 +336,23 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// The storage adapter in effect: `storage`, with `auto` resolved (memory in dev mode,
+    /// MongoDB otherwise).
+    pub fn storage_kind(&self) -> &str {
+        match self.storage.as_str() {
+            "auto" if self.dev => "memory",
+            "auto" => "mongodb",
+            other => other,
+        }
+    }
+}
+
 /// The config key an environment variable sets, if it is one of ours.
 fn env_key(var: &str) -> Option<String> {
+    if var == "TSURU_MONGODB_URL" {
+        return Some("database.url".into());
+    }
     let rest = var.strip_prefix("TSURU_")?;
     if rest.is_empty() || NOT_CONFIG.contains(&var) {
         return None;
@@ -320,6 +378,18 @@ mod tests {
         assert_eq!(env_key("TSURU_LISTEN").as_deref(), Some("listen"));
         assert_eq!(env_key("TSURU_ADMIN_EMAIL").as_deref(), Some("admin-email"));
         assert_eq!(env_key("TSURU_TOKEN"), None);
+        assert_eq!(
+            env_key("TSURU_MONGODB_URL").as_deref(),
+            Some("database.url")
+        );
+        assert_eq!(
+            env_key("TSURU_DATABASE__NAME").as_deref(),
+            Some("database.name")
+        );
+        assert_eq!(
+            env_key("TSURU_EVENT__LOCK_EXPIRY").as_deref(),
+            Some("event.lock-expiry")
+        );
         assert_eq!(env_key("HOME"), None);
     }
 
@@ -341,7 +411,7 @@ mod tests {
         let f = dir.join("tsuru.conf");
         std::fs::write(
             &f,
-            "listen: 0.0.0.0:9999\nauth:\n  hash-cost: 5\n  token-expire-days: 2\n  jwt-secret: 0123456789abcdef\nquota:\n  apps-per-user: 3\n",
+            "listen: 0.0.0.0:9999\nauth:\n  hash-cost: 5\n  token-expire-days: 2\n  jwt-secret: 0123456789abcdef\nquota:\n  apps-per-user: 3\ndatabase:\n  url: 10.0.0.5:27017\n  name: tsuru-prod\n",
         )
         .unwrap();
         let s = Settings::load(Some(&f)).unwrap();
@@ -349,6 +419,44 @@ mod tests {
         assert_eq!(s.auth.hash_cost, 5);
         assert_eq!(s.auth.token_expire_days, 2);
         assert_eq!(s.quota.apps_per_user, Some(3));
+        assert_eq!(s.database.url, "10.0.0.5:27017");
+        assert_eq!(s.database.name, "tsuru-prod");
+        assert_eq!(s.storage_kind(), "mongodb");
+    }
+
+    #[test]
+    fn auto_storage_is_memory_in_dev_mode_and_mongodb_otherwise() {
+        let dev = Settings {
+            dev: true,
+            ..Settings::default()
+        };
+        assert_eq!(dev.storage_kind(), "memory");
+        assert_eq!(Settings::default().storage_kind(), "mongodb");
+        let forced = Settings {
+            dev: true,
+            storage: "mongodb".into(),
+            ..Settings::default()
+        };
+        assert_eq!(forced.storage_kind(), "mongodb");
+        let bad = Settings {
+            dev: true,
+            storage: "postgres".into(),
+            ..Settings::default()
+        };
+        assert!(bad.validate().unwrap_err().to_string().contains("storage"));
+        let no_expiry = Settings {
+            dev: true,
+            event: EventSettings {
+                lock_expiry: 0,
+                ..EventSettings::default()
+            },
+            ..Settings::default()
+        };
+        assert!(no_expiry
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("event.lock-expiry"));
     }
 }
 
@@ -373,5 +481,9 @@ mod shipped_file {
         assert_eq!(file.auth.max_failed_logins, d.auth.max_failed_logins);
         assert_eq!(file.server.max_body_size, d.server.max_body_size);
         assert_eq!(file.log.format, d.log.format);
+        assert_eq!(file.storage, d.storage);
+        assert_eq!(file.database.url, d.database.url);
+        assert_eq!(file.database.name, d.database.name);
+        assert_eq!(file.event.lock_expiry, d.event.lock_expiry);
     }
 }

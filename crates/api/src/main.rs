@@ -19,7 +19,8 @@ struct Cli {
 enum Command {
     /// Serve the API.
     Api {
-        /// Development mode: in-memory store, throw-away JWT secret, admin credentials printed.
+        /// Development mode: in-memory store (unless `storage` says otherwise), throw-away JWT
+        /// secret, admin credentials printed.
         #[arg(long)]
         dev: bool,
     },
@@ -53,6 +54,10 @@ async fn serve(config: Option<PathBuf>, dev: bool) -> anyhow::Result<()> {
     telemetry::init(&settings.log);
     let admin = settings.admin_email.clone();
     let dev = settings.dev;
+    let store = match settings.storage_kind() {
+        "mongodb" => format!("MongoDB database {:?}", settings.database.name),
+        _ => "in-memory store".to_string(),
+    };
     let app = Application::build(settings.clone()).await?;
     let url = format!("http://{}:{}", host_of(&settings.listen), app.port());
     tracing::info!(%url, "tsurud listening");
@@ -60,6 +65,7 @@ async fn serve(config: Option<PathBuf>, dev: bool) -> anyhow::Result<()> {
         print_dev_banner(
             &app,
             &url,
+            &store,
             admin.as_deref(),
             settings.admin_password.as_deref(),
         )
@@ -82,10 +88,11 @@ fn host_of(listen: &str) -> String {
 async fn print_dev_banner(
     app: &Application,
     url: &str,
+    store: &str,
     email: Option<&str>,
     password: Option<&str>,
 ) {
-    println!("tsurud (dev mode, in-memory store) is listening on {url}");
+    println!("tsurud (dev mode, {store}) is listening on {url}");
     let (Some(email), Some(password)) = (email, password) else {
         println!(
             "No admin configured: set TSURU_ADMIN_EMAIL and TSURU_ADMIN_PASSWORD to create one."
@@ -107,10 +114,14 @@ async fn print_dev_banner(
 
 #[actix_web::main]
 async fn root_user_create(config: Option<PathBuf>, email: &str) -> anyhow::Result<()> {
-    // No session is signed here, so the JWT secret is not needed: load as in dev mode.
-    let settings = load(config, true)?;
+    // No session is signed here, so the JWT secret is not needed: a throw-away one lets the
+    // settings load outside dev mode, where the storage is the database.
+    if std::env::var_os("TSURU_AUTH__JWT_SECRET").is_none() {
+        std::env::set_var("TSURU_AUTH__JWT_SECRET", "unused-by-root-user-create");
+    }
+    let settings = load(config, false)?;
     telemetry::init(&settings.log);
-    let state = tsuru_api::state::AppState::build(&settings)?;
+    let state = tsuru_api::state::AppState::build(&settings).await?;
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     eprint!("Password: ");
@@ -126,7 +137,7 @@ async fn root_user_create(config: Option<PathBuf>, email: &str) -> anyhow::Resul
         "Root user successfully {}.",
         if created { "created" } else { "updated" }
     );
-    if settings.storage == "memory" {
+    if settings.storage_kind() == "memory" {
         eprintln!("note: the in-memory store is not kept after this command; use a database to keep the user");
     }
     Ok(())

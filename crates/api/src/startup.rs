@@ -27,7 +27,7 @@ impl Application {
     /// # Errors
     /// Bind failures or invalid settings.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let state = web::Data::new(AppState::build(&settings)?);
+        let state = web::Data::new(AppState::build(&settings).await?);
         state.plans.seed().await?;
         if settings.dev {
             state.ensure_dev_pool().await?;
@@ -80,11 +80,17 @@ impl Application {
     }
 }
 
-/// Refreshes the heartbeat of this process's running events every 30 s, and every 5 min
-/// finishes events whose process died.
+/// Refreshes the heartbeat of this process's running events every third of the lock expiry
+/// (at most every 30 s), and every tenth tick finishes events whose process died.
 fn spawn_event_keeper(state: web::Data<AppState>) -> tokio::task::JoinHandle<()> {
+    let expiry = state
+        .events
+        .lock_expiry()
+        .to_std()
+        .unwrap_or(Duration::from_secs(300));
+    let period = (expiry / 3).clamp(Duration::from_millis(100), Duration::from_secs(30));
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        let mut tick = tokio::time::interval(period);
         let mut n: u64 = 0;
         loop {
             tick.tick().await;

@@ -4,29 +4,68 @@ use std::sync::Arc;
 use tsuru_adapters::jwt::JwtIssuer;
 use tsuru_adapters::mail::{LogMailer, SmtpMailer};
 use tsuru_adapters::memory::MemoryStore;
+use tsuru_adapters::mongo::MongoStore;
 use tsuru_adapters::password::BcryptHasher;
 use tsuru_adapters::simulated::SimulatedProvisioner;
 use tsuru_adapters::system::{RandomIds, SystemClock};
 use tsuru_domain::app::AppService;
+use tsuru_domain::app::AppStorage;
 use tsuru_domain::clock::{Clock, IdGenerator};
-use tsuru_domain::event::EventService;
+use tsuru_domain::event::{EventService, EventStorage};
 use tsuru_domain::mail::Mailer;
 use tsuru_domain::permission::{
-    ContextType, Role, RoleInstance, RoleService, StorageContextLookup,
+    ContextType, Role, RoleInstance, RoleService, RoleStorage, StorageContextLookup,
 };
-use tsuru_domain::plan::PlanService;
-use tsuru_domain::platform::PlatformService;
-use tsuru_domain::pool::PoolService;
+use tsuru_domain::plan::{PlanService, PlanStorage};
+use tsuru_domain::platform::{PlatformService, PlatformStorage};
+use tsuru_domain::pool::{PoolService, PoolStorage};
 use tsuru_domain::provision::Provisioner;
 use tsuru_domain::router::{RouterDef, Routers};
-use tsuru_domain::team::TeamService;
-use tsuru_domain::user::{AuthConfig, AuthService, UserService};
+use tsuru_domain::team::{TeamService, TeamStorage};
+use tsuru_domain::user::{
+    AuthConfig, AuthService, LoginThrottle, PasswordTokenStorage, SessionStorage, UserService,
+    UserStorage,
+};
 use tsuru_domain::Error;
 
 use crate::config::Settings;
 
 /// Name of the role given to bootstrap admins (tsuru's).
 pub const ADMIN_ROLE: &str = "AllowAll";
+
+/// Every storage port: what a store must implement to serve the API (the in-memory store and
+/// the MongoDB store do).
+pub trait Store:
+    UserStorage
+    + SessionStorage
+    + PasswordTokenStorage
+    + LoginThrottle
+    + TeamStorage
+    + RoleStorage
+    + EventStorage
+    + AppStorage
+    + PoolStorage
+    + PlanStorage
+    + PlatformStorage
+    + 'static
+{
+}
+
+impl<T> Store for T where
+    T: UserStorage
+        + SessionStorage
+        + PasswordTokenStorage
+        + LoginThrottle
+        + TeamStorage
+        + RoleStorage
+        + EventStorage
+        + AppStorage
+        + PoolStorage
+        + PlanStorage
+        + PlatformStorage
+        + 'static
+{
+}
 
 /// Use cases shared by every handler.
 pub struct AppState {
@@ -54,15 +93,35 @@ pub struct AppState {
     pub max_body_size: usize,
     /// Version reported by `/info`.
     pub version: String,
+    /// The MongoDB store when it is the storage, for `/healthcheck`.
+    pub database: Option<Arc<MongoStore>>,
 }
 
 impl AppState {
-    /// Builds every use case on the in-memory store.
+    /// Builds every use case on the store `settings` name: in memory, or on MongoDB (connected,
+    /// its indexes created).
+    ///
+    /// # Errors
+    /// Invalid settings (JWT secret, hash cost, SMTP address), or a MongoDB that cannot be
+    /// reached.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        match settings.storage_kind() {
+            "mongodb" => {
+                let db = &settings.database;
+                let store = Arc::new(MongoStore::connect(&db.url, &db.name).await?);
+                let mut state = Self::with_store(settings, store.clone())?;
+                state.database = Some(store);
+                Ok(state)
+            }
+            _ => Self::with_store(settings, Arc::new(MemoryStore::new())),
+        }
+    }
+
+    /// Builds every use case on `store`.
     ///
     /// # Errors
     /// Invalid settings (JWT secret, hash cost, SMTP address).
-    pub fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let store = Arc::new(MemoryStore::new());
+    pub fn with_store<S: Store>(settings: &Settings, store: Arc<S>) -> anyhow::Result<Self> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let ids: Arc<dyn IdGenerator> = Arc::new(RandomIds::default());
         let secret = match &settings.auth.jwt_secret {
@@ -80,7 +139,10 @@ impl AppState {
         };
         let events = Arc::new(
             EventService::new(store.clone(), clock.clone(), ids.clone())
-                .with_app_lock_wait(std::time::Duration::from_secs(settings.event.app_lock_wait)),
+                .with_app_lock_wait(std::time::Duration::from_secs(settings.event.app_lock_wait))
+                .with_lock_expiry(chrono::Duration::seconds(
+                    i64::try_from(settings.event.lock_expiry).unwrap_or(i64::MAX / 1000),
+                )),
         );
         let routers = Routers(
             settings
@@ -187,6 +249,7 @@ impl AppState {
             events,
             max_body_size: settings.server.max_body_size,
             version: env!("CARGO_PKG_VERSION").to_string(),
+            database: None,
         })
     }
 

@@ -1,5 +1,9 @@
-//! A real `tsurud` for tests: [`TestServer::spawn`] starts one on `127.0.0.1:0` with the
-//! in-memory store and an admin, and returns its base URL, an admin token and typed helpers.
+//! A real `tsurud` for tests: [`TestServer::spawn`] starts one on `127.0.0.1:0` with an admin,
+//! and returns its base URL, an admin token and typed helpers.
+//!
+//! The store is the in-memory one, or MongoDB when `TSURU_TEST_STORAGE=mongodb`: then each
+//! server gets a fresh database named `tsurud_test_<uuid>` on the server at
+//! `TSURU_TEST_MONGODB_URL` (`make test` runs the API tests both ways, on FerretDB).
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -33,12 +37,58 @@ impl Drop for TestServer {
     }
 }
 
-/// Settings for a test server: in-memory, port 0, fast bcrypt, one worker, an admin.
+/// The MongoDB server the tests use: `TSURU_TEST_MONGODB_URL`. `None` when it is unset.
+///
+/// # Panics
+/// When it is unset and `CI` is set: there a missing server is a failure, never a skip.
+pub fn mongo_url() -> Option<String> {
+    match std::env::var("TSURU_TEST_MONGODB_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set but TSURU_TEST_MONGODB_URL is not: the MongoDB tests need a server (`make test` starts FerretDB)"
+            );
+            None
+        }
+    }
+}
+
+/// A fresh database name for one test.
+pub fn fresh_database_name() -> String {
+    format!("tsurud_test_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Whether test servers use MongoDB (`TSURU_TEST_STORAGE=mongodb`).
+pub fn mongo_selected() -> bool {
+    std::env::var("TSURU_TEST_STORAGE").is_ok_and(|s| s == "mongodb")
+}
+
+/// Points `settings` at a fresh database on the test MongoDB server.
+///
+/// # Panics
+/// When `TSURU_TEST_MONGODB_URL` is unset.
+pub fn use_fresh_mongo(settings: &mut Settings) {
+    let url = mongo_url().expect("TSURU_TEST_MONGODB_URL must be set to run tests on MongoDB");
+    settings.storage = "mongodb".into();
+    settings.database.url = url;
+    settings.database.name = fresh_database_name();
+}
+
+/// Settings for a test server: port 0, fast bcrypt, one worker, an admin; in memory, or on a
+/// fresh MongoDB database when [`mongo_selected`].
+///
+/// # Panics
+/// When MongoDB is selected and `TSURU_TEST_MONGODB_URL` is unset.
 pub fn test_settings() -> Settings {
     let mut s = Settings {
         listen: "127.0.0.1:0".into(),
+        storage: "memory".into(),
         ..Settings::default()
     };
+    if mongo_selected() {
+        use_fresh_mongo(&mut s);
+    }
     s.auth.hash_cost = 4;
     s.auth.jwt_secret = Some("test-secret-0123456789abcdef".into());
     s.server.workers = 1;

@@ -93,14 +93,19 @@ impl EventStorage for MemoryStore {
 
     async fn list(&self, filter: &EventFilter) -> Result<Vec<Event>> {
         let events = self.events.read();
-        let mut found: Vec<&Event> = events.values().filter(|e| filter.matches(e)).collect();
+        // Ties go by insertion order, reversed with the sort: newest first by default.
+        let mut found: Vec<(usize, &Event)> = events
+            .values()
+            .enumerate()
+            .filter(|(_, e)| filter.matches(e))
+            .collect();
         let sort = filter.sort.as_deref().unwrap_or("-starttime");
         let (desc, key) = match sort.strip_prefix('-') {
             Some(k) => (true, k),
             None => (false, sort),
         };
-        found.sort_by(|a, b| {
-            let o = compare(a, b, &key.to_lowercase());
+        found.sort_by(|(ia, a), (ib, b)| {
+            let o = compare(a, b, &key.to_lowercase()).then(ia.cmp(ib));
             if desc {
                 o.reverse()
             } else {
@@ -111,7 +116,7 @@ impl EventStorage for MemoryStore {
             .into_iter()
             .skip(filter.skip)
             .take(filter.limit)
-            .cloned()
+            .map(|(_, e)| e.clone())
             .collect())
     }
 

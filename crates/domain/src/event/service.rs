@@ -14,7 +14,7 @@ use crate::output::{Output, Progress};
 use crate::permission::ContextType;
 use crate::{Error, Identity, Origin, Result};
 
-/// A running event whose holder sent no heartbeat for this long is expired.
+/// By default, a running event whose holder sent no heartbeat for this long is expired.
 pub const LOCK_EXPIRY: Duration = Duration::minutes(5);
 
 /// What a use case records before doing its work.
@@ -80,6 +80,7 @@ pub struct EventService {
     storage: Arc<dyn EventStorage>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    lock_expiry: Duration,
     /// Events this process runs, whose heartbeat it refreshes.
     mine: Mutex<HashSet<String>>,
     /// How long an event on an app waits for the app's lock before failing.
@@ -100,6 +101,7 @@ impl EventService {
             storage,
             clock,
             ids,
+            lock_expiry: LOCK_EXPIRY,
             mine: Mutex::new(HashSet::new()),
             app_lock_wait: std::time::Duration::from_secs(10),
         }
@@ -110,6 +112,18 @@ impl EventService {
     pub fn with_app_lock_wait(mut self, wait: std::time::Duration) -> Self {
         self.app_lock_wait = wait;
         self
+    }
+
+    /// Expires locks after `expiry` without a heartbeat instead of [`LOCK_EXPIRY`].
+    #[must_use]
+    pub fn with_lock_expiry(mut self, expiry: Duration) -> Self {
+        self.lock_expiry = expiry;
+        self
+    }
+
+    /// How long a running event may go without a heartbeat before its lock is expired.
+    pub fn lock_expiry(&self) -> Duration {
+        self.lock_expiry
     }
 
     /// Starts an event, locking its target.
@@ -151,7 +165,7 @@ impl EventService {
                 }
                 Some(holder) => {
                     let now = self.clock.now();
-                    if !expired_one && now - holder.lock_update_time > LOCK_EXPIRY {
+                    if !expired_one && now - holder.lock_update_time > self.lock_expiry {
                         expired_one = true;
                         self.expire(holder, now).await?;
                         continue;
@@ -318,7 +332,7 @@ impl EventService {
     /// Storage failures.
     pub async fn expire_stale(&self) -> Result<usize> {
         let now = self.clock.now();
-        let stale = self.storage.list_stale(now - LOCK_EXPIRY).await?;
+        let stale = self.storage.list_stale(now - self.lock_expiry).await?;
         let n = stale.len();
         for e in stale {
             self.expire(e, now).await?;

@@ -130,6 +130,10 @@ pub(crate) fn sorted<T, K: Ord>(items: &[T], key: impl Fn(&T) -> K) -> Vec<K> {
 /// - `contract_tests!(factory)`: every port; the factory's storage implements all of them.
 /// - `contract_tests!(port => factory, ...)`: only the ports named (see [`crate::testing::contract`]
 ///   for the names and a full example).
+/// - `contract_tests!(optional: factory)`: every port, with a factory yielding
+///   `Option<Arc<S>>`; a test whose factory yields `None` returns without checking anything
+///   (for servers that may be absent, such as MongoDB outside `make test`: the factory decides,
+///   and should panic rather than yield `None` where the server is required).
 ///
 /// `factory` is an expression whose `.await` yields an `Arc` of the storage (an `async` block,
 /// or a call to an `async fn`). It is evaluated afresh in every test. The calling crate needs
@@ -137,23 +141,33 @@ pub(crate) fn sorted<T, K: Ord>(items: &[T], key: impl Fn(&T) -> K) -> Vec<K> {
 /// multi-threaded runtime so the concurrency clauses race for real.
 #[macro_export]
 macro_rules! contract_tests {
+    (optional: $factory:expr $(,)?) => {
+        $crate::__contract_all!(optional, $factory);
+    };
     ($($port:ident => $factory:expr),+ $(,)?) => {
-        $( $crate::__contract_port!($port, $factory); )+
+        $( $crate::__contract_port!($port, required, $factory); )+
     };
     ($factory:expr $(,)?) => {
-        $crate::contract_tests!(
-            user_storage => $factory,
-            session_storage => $factory,
-            password_token_storage => $factory,
-            login_throttle => $factory,
-            team_storage => $factory,
-            role_storage => $factory,
-            event_storage => $factory,
-            app_storage => $factory,
-            pool_storage => $factory,
-            plan_storage => $factory,
-            platform_storage => $factory,
-        );
+        $crate::__contract_all!(required, $factory);
+    };
+}
+
+/// Every port, for [`contract_tests!`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __contract_all {
+    ($mode:ident, $factory:expr) => {
+        $crate::__contract_port!(user_storage, $mode, $factory);
+        $crate::__contract_port!(session_storage, $mode, $factory);
+        $crate::__contract_port!(password_token_storage, $mode, $factory);
+        $crate::__contract_port!(login_throttle, $mode, $factory);
+        $crate::__contract_port!(team_storage, $mode, $factory);
+        $crate::__contract_port!(role_storage, $mode, $factory);
+        $crate::__contract_port!(event_storage, $mode, $factory);
+        $crate::__contract_port!(app_storage, $mode, $factory);
+        $crate::__contract_port!(pool_storage, $mode, $factory);
+        $crate::__contract_port!(plan_storage, $mode, $factory);
+        $crate::__contract_port!(platform_storage, $mode, $factory);
     };
 }
 
@@ -162,8 +176,8 @@ macro_rules! contract_tests {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __contract_port {
-    (user_storage, $factory:expr) => {
-        $crate::__contract_suite!(user_storage, $factory;
+    (user_storage, $mode:ident, $factory:expr) => {
+        $crate::__contract_suite!(user_storage, $mode, $factory;
             ref insert_then_find_returns_it,
             ref find_unknown_returns_none,
             ref insert_duplicate_returns_conflict,
@@ -203,8 +217,8 @@ macro_rules! __contract_port {
             ref remove_missing_key_returns_not_found,
         );
     };
-    (session_storage, $factory:expr) => {
-        $crate::__contract_suite!(session_storage, $factory;
+    (session_storage, $mode:ident, $factory:expr) => {
+        $crate::__contract_suite!(session_storage, $mode, $factory;
             ref insert_then_find_returns_it,
             ref find_unknown_returns_none,
             ref delete_removes_only_that_session,
@@ -212,8 +226,8 @@ macro_rules! __contract_port {
             ref delete_by_user_removes_every_session_of_the_user_and_counts_them,
         );
     };
-    (password_token_storage, $factory:expr) => {
-        $crate::__contract_suite!(password_token_storage, $factory;
+    (password_token_storage, $mode:ident, $factory:expr) => {
+        $crate::__contract_suite!(password_token_storage, $mode, $factory;
             ref insert_then_find_returns_it,
             ref find_unknown_returns_none,
             ref consume_succeeds_once,
@@ -222,8 +236,8 @@ macro_rules! __contract_port {
             arc concurrent_consumes_of_one_token_succeed_exactly_once,
         );
     };
-    (login_throttle, $factory:expr) => {
-        $crate::__contract_suite!(login_throttle, $factory;
+    (login_throttle, $mode:ident, $factory:expr) => {
+        $crate::__contract_suite!(login_throttle, $mode, $factory;
             ref unknown_key_has_no_failures,
             ref failures_count_up_within_the_window,
             ref failures_reset_after_the_window,
@@ -233,8 +247,8 @@ macro_rules! __contract_port {
             arc concurrent_failures_are_all_counted,
         );
     };
-    (team_storage, $factory:expr) => {
-        $crate::__contract_suite!(team_storage, $factory;
+    (team_storage, $mode:ident, $factory:expr) => {
+        $crate::__contract_suite!(team_storage, $mode, $factory;
             ref insert_then_find_returns_it,
             ref find_unknown_returns_none,
             ref insert_duplicate_returns_conflict,
@@ -254,8 +268,8 @@ macro_rules! __contract_port {
             ref delete_unknown_returns_not_found,
         );
     };
-    (role_storage, $factory:expr) => {
-        $crate::__contract_suite!(role_storage, $factory;
+    (role_storage, $mode:ident, $factory:expr) => {
+        $crate::__contract_suite!(role_storage, $mode, $factory;
             ref insert_then_find_returns_it,
             ref find_unknown_returns_none,
             ref insert_duplicate_returns_conflict,
@@ -269,8 +283,8 @@ macro_rules! __contract_port {
             ref delete_unknown_returns_not_found,
         );
     };
-    (event_storage, $factory:expr) => {
-        $crate::__contract_suite!(event_storage, $factory;
+    (event_storage, $mode:ident, $factory:expr) => {
+        $crate::__contract_suite!(event_storage, $mode, $factory;
             ref insert_then_find_returns_it,
             ref find_unknown_returns_none,
             ref locked_insert_on_a_free_target_is_stored,
@@ -296,8 +310,8 @@ macro_rules! __contract_port {
             ref list_sorts_by_the_requested_key,
         );
     };
-    (app_storage, $factory:expr) => {
-        $crate::__contract_suite!(app_storage, $factory;
+    (app_storage, $mode:ident, $factory:expr) => {
+        $crate::__contract_suite!(app_storage, $mode, $factory;
             ref insert_then_find_returns_it,
             ref find_unknown_returns_none,
             ref insert_duplicate_returns_conflict,
@@ -322,8 +336,8 @@ macro_rules! __contract_port {
             ref rename_team_renames_owner_and_team_lists,
         );
     };
-    (pool_storage, $factory:expr) => {
-        $crate::__contract_suite!(pool_storage, $factory;
+    (pool_storage, $mode:ident, $factory:expr) => {
+        $crate::__contract_suite!(pool_storage, $mode, $factory;
             ref insert_then_find_returns_it,
             ref find_unknown_returns_none,
             ref insert_duplicate_returns_conflict,
@@ -340,8 +354,8 @@ macro_rules! __contract_port {
             ref delete_absent_constraint_is_not_an_error,
         );
     };
-    (plan_storage, $factory:expr) => {
-        $crate::__contract_suite!(plan_storage, $factory;
+    (plan_storage, $mode:ident, $factory:expr) => {
+        $crate::__contract_suite!(plan_storage, $mode, $factory;
             ref insert_then_find_returns_it,
             ref find_unknown_returns_none,
             ref insert_duplicate_returns_conflict,
@@ -352,8 +366,8 @@ macro_rules! __contract_port {
             ref delete_unknown_returns_not_found,
         );
     };
-    (platform_storage, $factory:expr) => {
-        $crate::__contract_suite!(platform_storage, $factory;
+    (platform_storage, $mode:ident, $factory:expr) => {
+        $crate::__contract_suite!(platform_storage, $mode, $factory;
             ref insert_then_find_returns_it,
             ref find_unknown_returns_none,
             ref insert_duplicate_returns_conflict,
@@ -375,11 +389,11 @@ macro_rules! __contract_port {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __contract_suite {
-    ($port:ident, $factory:expr; $($how:ident $clause:ident),+ $(,)?) => {
+    ($port:ident, $mode:ident, $factory:expr; $($how:ident $clause:ident),+ $(,)?) => {
         mod $port {
             #[allow(unused_imports)]
             use super::*;
-            $( $crate::__contract_test!($how, $port, $clause, $factory); )+
+            $( $crate::__contract_test!($how, $mode, $port, $clause, $factory); )+
         }
     };
 }
@@ -388,18 +402,33 @@ macro_rules! __contract_suite {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __contract_test {
-    (ref, $port:ident, $clause:ident, $factory:expr) => {
+    (ref, $mode:ident, $port:ident, $clause:ident, $factory:expr) => {
         #[::tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn $clause() {
-            let storage = $factory.await;
+            let storage = $crate::__contract_storage!($mode, $factory);
             $crate::testing::contract::$port::$clause(&*storage).await;
         }
     };
-    (arc, $port:ident, $clause:ident, $factory:expr) => {
+    (arc, $mode:ident, $port:ident, $clause:ident, $factory:expr) => {
         #[::tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn $clause() {
-            let storage = $factory.await;
+            let storage = $crate::__contract_storage!($mode, $factory);
             $crate::testing::contract::$port::$clause(storage).await;
+        }
+    };
+}
+
+/// The storage of one test: the factory's, or a return when an optional factory yields none.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __contract_storage {
+    (required, $factory:expr) => {
+        $factory.await
+    };
+    (optional, $factory:expr) => {
+        match $factory.await {
+            Some(storage) => storage,
+            None => return,
         }
     };
 }
@@ -436,7 +465,7 @@ mod tests {
         let fn_re = regex::Regex::new(r"pub async fn (\w+)\(\s*storage: (&dyn|Arc<dyn)").unwrap();
         for (port, src) in suites {
             let start = macro_src
-                .find(&format!("({port}, $factory:expr) => {{"))
+                .find(&format!("({port}, $mode:ident, $factory:expr) => {{"))
                 .unwrap_or_else(|| panic!("no arm for {port}"));
             let arm = &macro_src[start..];
             let arm = &arm[..arm.find("};").unwrap()];

@@ -1,0 +1,237 @@
+//! The MongoDB store: every storage port on tsuru's collections and document shapes, so that
+//! `tsurud` can serve an existing tsuru database. `docs/mongodb.md` has the mapping.
+//!
+//! Atomicity comes only from what FerretDB 1.x keeps atomic as well as MongoDB: an insert
+//! against a unique index, and a delete by `_id`. There are no multi-document transactions
+//! (FerretDB has none, and tsuru used none), and FerretDB's updates are not atomic
+//! read-modify-writes, so documents that several writers change are changed under a short
+//! write lock ([`write_lock`]). Event locks are documents of their own in `event_locks`, one
+//! per locked target, so acquiring one is a unique insert that every `tsurud` sharing the
+//! database sees.
+mod app;
+mod auth;
+mod error;
+mod event;
+mod role;
+mod team;
+mod user;
+mod write_lock;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use mongodb::bson::{self, doc, Document};
+use mongodb::options::{ClientOptions, IndexOptions};
+use mongodb::{Client, Collection, Database, IndexModel};
+use tsuru_domain::Result;
+
+pub(crate) use error::{bad_document, db_error, is_duplicate_key};
+
+/// How long opening a connection may take, unless the URL sets `connectTimeoutMS`.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
+/// How long an operation waits for a reachable server, unless the URL sets
+/// `serverSelectionTimeoutMS`. Together with [`CONNECT_TIMEOUT`] it bounds how long a request
+/// waits for a database that is down before it is answered 503.
+pub const SERVER_SELECTION_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// Collection names: tsuru's, plus three of ours (`event_locks`, `login_failures`,
+/// `write_locks`).
+pub mod collections {
+    /// Users (tsuru).
+    pub const USERS: &str = "users";
+    /// Login sessions (tsuru's session tokens).
+    pub const TOKENS: &str = "tokens";
+    /// Password-reset tokens (tsuru).
+    pub const PASSWORD_TOKENS: &str = "password_tokens";
+    /// Failed-login counters (ours).
+    pub const LOGIN_FAILURES: &str = "login_failures";
+    /// Teams (tsuru).
+    pub const TEAMS: &str = "teams";
+    /// Roles (tsuru).
+    pub const ROLES: &str = "roles";
+    /// Events (tsuru).
+    pub const EVENTS: &str = "events";
+    /// One document per locked event target (ours; tsuru kept the lock in the event).
+    pub const EVENT_LOCKS: &str = "event_locks";
+    /// Short locks serializing read-modify-write of one document (ours).
+    pub const WRITE_LOCKS: &str = "write_locks";
+}
+
+/// Every storage port on one MongoDB database.
+#[derive(Debug, Clone)]
+pub struct MongoStore {
+    db: Database,
+}
+
+/// Adds `mongodb://` to a bare `host:port` URL, as tsuru's `database:url` allows.
+pub fn normalize_url(url: &str) -> String {
+    if url.contains("://") {
+        url.to_string()
+    } else {
+        format!("mongodb://{url}")
+    }
+}
+
+impl MongoStore {
+    /// Connects to `url` (tsuru's `database:url`; `host:port` is accepted), selects `database`
+    /// and creates the indexes. Connect and server-selection timeouts default to
+    /// [`CONNECT_TIMEOUT`] and [`SERVER_SELECTION_TIMEOUT`].
+    ///
+    /// # Errors
+    /// An invalid URL, or a server that cannot be reached to create the indexes.
+    pub async fn connect(url: &str, database: &str) -> anyhow::Result<Self> {
+        let mut opts = ClientOptions::parse(normalize_url(url))
+            .await
+            .map_err(|e| anyhow::anyhow!("database.url: {e}"))?;
+        opts.app_name.get_or_insert_with(|| "tsurud".to_string());
+        opts.connect_timeout.get_or_insert(CONNECT_TIMEOUT);
+        opts.server_selection_timeout
+            .get_or_insert(SERVER_SELECTION_TIMEOUT);
+        let client = Client::with_options(opts)?;
+        let store = MongoStore::new(client.database(database));
+        store
+            .ensure_indexes()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot prepare database {database:?}: {e}"))?;
+        Ok(store)
+    }
+
+    /// A store on an already opened database; call [`MongoStore::ensure_indexes`] before use.
+    pub fn new(db: Database) -> Self {
+        MongoStore { db }
+    }
+
+    /// The database.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// Asks the server to answer (`ping`).
+    ///
+    /// # Errors
+    /// `Unavailable` when it does not.
+    pub async fn ping(&self) -> Result<()> {
+        self.db
+            .run_command(doc! { "ping": 1 })
+            .await
+            .map(|_| ())
+            .map_err(db_error)
+    }
+
+    /// Creates the indexes every port relies on (idempotent): unique natural keys and the
+    /// indexes event listing uses.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn ensure_indexes(&self) -> Result<()> {
+        use collections::*;
+        let unique = |keys: Document| index(keys, true);
+        let plain = |keys: Document| index(keys, false);
+        let plan: [(&str, Vec<IndexModel>); 12] = [
+            (
+                USERS,
+                vec![
+                    unique(doc! {"email": 1}),
+                    plain(doc! {"apikey": 1}),
+                    plain(doc! {"roles.name": 1}),
+                ],
+            ),
+            (
+                TOKENS,
+                vec![unique(doc! {"token": 1}), plain(doc! {"useremail": 1})],
+            ),
+            (PASSWORD_TOKENS, vec![plain(doc! {"useremail": 1})]),
+            (TEAMS, vec![plain(doc! {"tsurud_order": 1})]),
+            (
+                ROLES,
+                vec![plain(doc! {"events": 1}), plain(doc! {"tsurud_order": 1})],
+            ),
+            (
+                EVENTS,
+                vec![
+                    unique(doc! {"uniqueid": 1}),
+                    plain(doc! {"starttime": -1}),
+                    plain(doc! {"target.type": 1, "target.value": 1, "starttime": -1}),
+                    plain(doc! {"extratargets.target.type": 1, "extratargets.target.value": 1}),
+                    plain(doc! {"kind.name": 1, "starttime": -1}),
+                    plain(doc! {"owner.name": 1, "starttime": -1}),
+                    plain(doc! {"running": 1, "lockupdatetime": 1}),
+                ],
+            ),
+            (
+                EVENT_LOCKS,
+                vec![unique(doc! {"key": 1}), plain(doc! {"event": 1})],
+            ),
+            (WRITE_LOCKS, vec![unique(doc! {"key": 1})]),
+            (
+                app::names::APPS,
+                vec![
+                    unique(doc! {"name": 1}),
+                    plain(doc! {"teams": 1}),
+                    plain(doc! {"pool": 1}),
+                    plain(doc! {"framework": 1}),
+                    plain(doc! {"tsurud_order": 1}),
+                ],
+            ),
+            (app::names::POOLS, vec![plain(doc! {"tsurud_order": 1})]),
+            (
+                app::names::POOL_CONSTRAINTS,
+                vec![unique(doc! {"poolexpr": 1, "field": 1})],
+            ),
+            (app::names::PLANS, vec![plain(doc! {"tsurud_order": 1})]),
+        ];
+        for (name, indexes) in plan {
+            // One index per command: FerretDB 1.24 drops the connection when one
+            // `createIndexes` names several indexes that already exist (every start but the
+            // first).
+            for model in indexes {
+                self.db
+                    .collection::<Document>(name)
+                    .create_index(model)
+                    .await
+                    .map_err(db_error)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn coll<T: Send + Sync>(&self, name: &str) -> Collection<T> {
+        self.db.collection(name)
+    }
+}
+
+fn index(keys: Document, unique: bool) -> IndexModel {
+    IndexModel::builder()
+        .keys(keys)
+        .options(unique.then(|| IndexOptions::builder().unique(true).build()))
+        .build()
+}
+
+/// Milliseconds of Go's zero `time.Time` (0001-01-01T00:00:00Z), what tsuru stores for "never".
+const GO_ZERO_MILLIS: i64 = -62_135_596_800_000;
+
+/// A time as BSON (millisecond precision, as MongoDB keeps it).
+pub(crate) fn to_bson_time(t: DateTime<Utc>) -> bson::DateTime {
+    bson::DateTime::from_millis(t.timestamp_millis())
+}
+
+/// A BSON time.
+pub(crate) fn from_bson_time(t: bson::DateTime) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or_default()
+}
+
+/// An optional time the way tsuru stores it: Go's zero time for "none".
+pub(crate) fn to_go_time(t: Option<DateTime<Utc>>) -> bson::DateTime {
+    t.map_or(bson::DateTime::from_millis(GO_ZERO_MILLIS), to_bson_time)
+}
+
+/// Reads a tsuru time: missing, null or Go's zero time is "none".
+pub(crate) fn from_go_time(t: Option<bson::DateTime>) -> Option<DateTime<Utc>> {
+    t.filter(|t| t.timestamp_millis() > GO_ZERO_MILLIS)
+        .map(from_bson_time)
+}
+
+/// A fresh ObjectId, increasing within this process: the insertion order of lists.
+pub(crate) fn insertion_stamp() -> bson::oid::ObjectId {
+    bson::oid::ObjectId::new()
+}

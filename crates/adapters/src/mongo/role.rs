@@ -1,0 +1,173 @@
+//! Roles: tsuru's `roles` collection.
+use async_trait::async_trait;
+use futures::TryStreamExt;
+use mongodb::bson::{doc, oid::ObjectId, Document};
+use mongodb::Collection;
+use serde::{Deserialize, Serialize};
+use tsuru_domain::permission::{ContextType, Role, RoleStorage};
+use tsuru_domain::{Error, Result};
+
+use super::collections::ROLES;
+use super::user::null_as_default;
+use super::{bad_document, db_error, insertion_stamp, is_duplicate_key};
+
+/// tsuru's role document, plus `tsurud_order` as in teams.
+#[derive(Debug, Serialize, Deserialize)]
+struct RoleDocument {
+    #[serde(rename = "_id")]
+    name: String,
+    contexttype: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    schemenames: Vec<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    events: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tsurud_order: Option<ObjectId>,
+}
+
+impl From<&Role> for RoleDocument {
+    fn from(r: &Role) -> Self {
+        RoleDocument {
+            name: r.name.clone(),
+            contexttype: r.context_type.as_str().to_string(),
+            description: r.description.clone(),
+            schemenames: r.scheme_names.clone(),
+            events: r.events.clone(),
+            tsurud_order: Some(insertion_stamp()),
+        }
+    }
+}
+
+impl TryFrom<RoleDocument> for Role {
+    type Error = Error;
+
+    fn try_from(d: RoleDocument) -> Result<Self> {
+        let context_type = ContextType::parse(&d.contexttype).map_err(|_| {
+            bad_document(
+                ROLES,
+                format!("role {:?}: context type {:?}", d.name, d.contexttype),
+            )
+        })?;
+        Ok(Role {
+            name: d.name,
+            context_type,
+            description: d.description,
+            scheme_names: d.schemenames,
+            events: d.events,
+        })
+    }
+}
+
+fn role_not_found() -> Error {
+    Error::not_found("role not found")
+}
+
+impl super::MongoStore {
+    fn roles(&self) -> Collection<RoleDocument> {
+        self.coll(ROLES)
+    }
+
+    async fn find_roles(&self, filter: Document) -> Result<Vec<Role>> {
+        let docs: Vec<RoleDocument> = self
+            .roles()
+            .find(filter)
+            .sort(doc! {"tsurud_order": 1, "_id": 1})
+            .await
+            .map_err(db_error)?
+            .try_collect()
+            .await
+            .map_err(db_error)?;
+        // A role this build cannot represent (a context type it does not know) grants nothing;
+        // leaving it out keeps every permission computation working.
+        Ok(docs
+            .into_iter()
+            .filter_map(|d| match Role::try_from(d) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    tracing::warn!(error = %e, "skipping a role");
+                    None
+                }
+            })
+            .collect())
+    }
+}
+
+#[async_trait]
+impl RoleStorage for super::MongoStore {
+    async fn insert(&self, role: &Role) -> Result<()> {
+        match self.roles().insert_one(RoleDocument::from(role)).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_duplicate_key(&e) => Err(Error::conflict("role already exists")),
+            Err(e) => Err(db_error(e)),
+        }
+    }
+
+    async fn update(&self, role: &Role) -> Result<()> {
+        // Everything but the insertion stamp.
+        let r = self
+            .roles()
+            .update_one(
+                doc! {"_id": &role.name},
+                doc! {"$set": {
+                    "contexttype": role.context_type.as_str(),
+                    "description": &role.description,
+                    "schemenames": &role.scheme_names,
+                    "events": &role.events,
+                }},
+            )
+            .await
+            .map_err(db_error)?;
+        if r.matched_count == 0 {
+            return Err(role_not_found());
+        }
+        Ok(())
+    }
+
+    async fn find(&self, name: &str) -> Result<Option<Role>> {
+        self.roles()
+            .find_one(doc! {"_id": name})
+            .await
+            .map_err(db_error)?
+            .map(Role::try_from)
+            .transpose()
+    }
+
+    async fn find_many(&self, names: &[String]) -> Result<Vec<Role>> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found = self.find_roles(doc! {"_id": {"$in": names}}).await?;
+        // In the order asked, once each.
+        let mut out: Vec<Role> = Vec::with_capacity(found.len());
+        for n in names {
+            if let Some(r) = found.iter().find(|r| &r.name == n) {
+                if !out.iter().any(|o| &o.name == n) {
+                    out.push(r.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn list(&self) -> Result<Vec<Role>> {
+        self.find_roles(doc! {}).await
+    }
+
+    async fn list_by_event(&self, event: &str) -> Result<Vec<Role>> {
+        self.find_roles(doc! {"events": event}).await
+    }
+
+    async fn delete(&self, name: &str) -> Result<()> {
+        let r = self
+            .roles()
+            .delete_one(doc! {"_id": name})
+            .await
+            .map_err(db_error)?;
+        if r.deleted_count == 0 {
+            return Err(role_not_found());
+        }
+        Ok(())
+    }
+}

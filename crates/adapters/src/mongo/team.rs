@@ -1,0 +1,164 @@
+//! Teams: tsuru's `teams` collection.
+use async_trait::async_trait;
+use futures::TryStreamExt;
+use mongodb::bson::{doc, oid::ObjectId};
+use mongodb::Collection;
+use serde::{Deserialize, Serialize};
+use tsuru_domain::quota::Quota;
+use tsuru_domain::team::{Team, TeamStorage};
+use tsuru_domain::{Error, Result};
+
+use super::collections::TEAMS;
+use super::user::{null_as_default, QuotaDocument};
+use super::{db_error, insertion_stamp, is_duplicate_key};
+
+/// tsuru's team document, plus `tsurud_order` (set at insert, absent in teams tsuru created)
+/// so that lists keep insertion order.
+#[derive(Debug, Serialize, Deserialize)]
+struct TeamDocument {
+    #[serde(rename = "_id")]
+    name: String,
+    #[serde(default)]
+    creatinguser: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    tags: Vec<String>,
+    #[serde(default)]
+    quota: QuotaDocument,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tsurud_order: Option<ObjectId>,
+}
+
+impl From<&Team> for TeamDocument {
+    fn from(t: &Team) -> Self {
+        TeamDocument {
+            name: t.name.clone(),
+            creatinguser: t.creating_user.clone(),
+            tags: t.tags.clone(),
+            quota: t.quota.into(),
+            tsurud_order: Some(insertion_stamp()),
+        }
+    }
+}
+
+impl From<TeamDocument> for Team {
+    fn from(d: TeamDocument) -> Self {
+        Team {
+            name: d.name,
+            creating_user: d.creatinguser,
+            tags: d.tags,
+            quota: d.quota.into(),
+        }
+    }
+}
+
+fn team_not_found() -> Error {
+    Error::not_found("team not found")
+}
+
+impl super::MongoStore {
+    fn teams(&self) -> Collection<TeamDocument> {
+        self.coll(TEAMS)
+    }
+
+    /// Sets fields of a team under its write lock (so quota increments are never lost).
+    async fn set_team_fields(&self, name: &str, fields: mongodb::bson::Document) -> Result<()> {
+        self.exclusive(format!("{TEAMS}/{name}"), || async {
+            let r = self
+                .teams()
+                .update_one(doc! {"_id": name}, doc! {"$set": fields})
+                .await
+                .map_err(db_error)?;
+            if r.matched_count == 0 {
+                return Err(team_not_found());
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl TeamStorage for super::MongoStore {
+    async fn insert(&self, team: &Team) -> Result<()> {
+        match self.teams().insert_one(TeamDocument::from(team)).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_duplicate_key(&e) => Err(Error::conflict("team already exists")),
+            Err(e) => Err(db_error(e)),
+        }
+    }
+
+    async fn update(&self, team: &Team) -> Result<()> {
+        let quota = team.quota;
+        self.set_team_fields(
+            &team.name,
+            doc! {
+                "tags": &team.tags,
+                "quota": {"limit": quota.limit, "inuse": quota.inuse},
+            },
+        )
+        .await
+    }
+
+    async fn find(&self, name: &str) -> Result<Option<Team>> {
+        let doc = self
+            .teams()
+            .find_one(doc! {"_id": name})
+            .await
+            .map_err(db_error)?;
+        Ok(doc.map(Team::from))
+    }
+
+    async fn list(&self) -> Result<Vec<Team>> {
+        let docs: Vec<TeamDocument> = self
+            .teams()
+            .find(doc! {})
+            .sort(doc! {"tsurud_order": 1, "_id": 1})
+            .await
+            .map_err(db_error)?
+            .try_collect()
+            .await
+            .map_err(db_error)?;
+        Ok(docs.into_iter().map(Team::from).collect())
+    }
+
+    async fn set_quota(&self, name: &str, quota: Quota) -> Result<()> {
+        self.set_team_fields(
+            name,
+            doc! {"quota": {"limit": quota.limit, "inuse": quota.inuse}},
+        )
+        .await
+    }
+
+    async fn inc_quota(&self, name: &str, delta: i64) -> Result<()> {
+        self.exclusive(format!("{TEAMS}/{name}"), || async {
+            let team = self
+                .teams()
+                .find_one(doc! {"_id": name})
+                .await
+                .map_err(db_error)?
+                .ok_or_else(team_not_found)?;
+            let quota = Quota::from(team.quota).adjusted(delta)?;
+            self.teams()
+                .update_one(
+                    doc! {"_id": name},
+                    doc! {"$set": {"quota": {"limit": quota.limit, "inuse": quota.inuse}}},
+                )
+                .await
+                .map_err(db_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete(&self, name: &str) -> Result<()> {
+        let r = self
+            .teams()
+            .delete_one(doc! {"_id": name})
+            .await
+            .map_err(db_error)?;
+        if r.deleted_count == 0 {
+            return Err(team_not_found());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,416 @@
+//! Users: tsuru's `users` collection.
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
+use mongodb::bson::{self, doc, oid::ObjectId, Document};
+use mongodb::options::FindOptions;
+use mongodb::Collection;
+use serde::{Deserialize, Serialize};
+use tsuru_domain::permission::RoleInstance;
+use tsuru_domain::quota::Quota;
+use tsuru_domain::user::{SshKey, User, UserStorage};
+use tsuru_domain::{Error, Result};
+
+use super::collections::USERS;
+use super::{db_error, from_go_time, insertion_stamp, is_duplicate_key, to_bson_time, to_go_time};
+
+/// tsuru's user document (Go field names in lower case; `keys` from tsuru's SSH-key era).
+#[derive(Debug, Serialize, Deserialize)]
+struct UserDocument {
+    #[serde(rename = "_id", default = "insertion_stamp")]
+    id: ObjectId,
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    apikey: String,
+    #[serde(default)]
+    apikey_last_access: Option<bson::DateTime>,
+    #[serde(default)]
+    apikey_usage_counter: i64,
+    #[serde(default, deserialize_with = "null_as_default")]
+    roles: Vec<RoleInstanceDocument>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    groups: Vec<String>,
+    #[serde(default)]
+    quota: QuotaDocument,
+    #[serde(default, deserialize_with = "null_as_default")]
+    keys: Vec<KeyDocument>,
+}
+
+/// `{name, contextvalue}`, in this field order (array filters compare whole documents).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RoleInstanceDocument {
+    name: String,
+    #[serde(default)]
+    contextvalue: String,
+}
+
+/// `{limit, inuse}`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub(crate) struct QuotaDocument {
+    #[serde(default = "unlimited")]
+    limit: i64,
+    #[serde(default)]
+    inuse: i64,
+}
+
+fn unlimited() -> i64 {
+    -1
+}
+
+impl Default for QuotaDocument {
+    fn default() -> Self {
+        Quota::unlimited().into()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct KeyDocument {
+    name: String,
+    content: String,
+}
+
+/// Go writes nil slices as BSON null.
+pub(crate) fn null_as_default<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+impl From<&RoleInstance> for RoleInstanceDocument {
+    fn from(r: &RoleInstance) -> Self {
+        RoleInstanceDocument {
+            name: r.name.clone(),
+            contextvalue: r.context_value.clone(),
+        }
+    }
+}
+
+impl From<RoleInstanceDocument> for RoleInstance {
+    fn from(r: RoleInstanceDocument) -> Self {
+        RoleInstance::new(r.name, r.contextvalue)
+    }
+}
+
+impl From<Quota> for QuotaDocument {
+    fn from(q: Quota) -> Self {
+        QuotaDocument {
+            limit: q.limit,
+            inuse: q.inuse,
+        }
+    }
+}
+
+impl From<QuotaDocument> for Quota {
+    fn from(q: QuotaDocument) -> Self {
+        Quota {
+            limit: q.limit,
+            inuse: q.inuse,
+        }
+    }
+}
+
+impl From<&SshKey> for KeyDocument {
+    fn from(k: &SshKey) -> Self {
+        KeyDocument {
+            name: k.name.clone(),
+            content: k.content.clone(),
+        }
+    }
+}
+
+impl From<&User> for UserDocument {
+    fn from(u: &User) -> Self {
+        UserDocument {
+            id: insertion_stamp(),
+            email: u.email.clone(),
+            password: u.password.clone(),
+            apikey: u.api_key.clone(),
+            apikey_last_access: Some(to_go_time(u.api_key_last_access)),
+            apikey_usage_counter: u.api_key_usage_counter,
+            roles: u.roles.iter().map(Into::into).collect(),
+            groups: u.groups.clone(),
+            quota: u.quota.into(),
+            keys: u.keys.iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl From<UserDocument> for User {
+    fn from(d: UserDocument) -> Self {
+        User {
+            email: d.email,
+            password: d.password,
+            api_key: d.apikey,
+            api_key_last_access: from_go_time(d.apikey_last_access),
+            api_key_usage_counter: d.apikey_usage_counter,
+            roles: d.roles.into_iter().map(Into::into).collect(),
+            groups: d.groups,
+            quota: d.quota.into(),
+            keys: d
+                .keys
+                .into_iter()
+                .map(|k| SshKey {
+                    name: k.name,
+                    content: k.content,
+                })
+                .collect(),
+        }
+    }
+}
+
+fn user_not_found() -> Error {
+    Error::not_found("user not found")
+}
+
+impl super::MongoStore {
+    fn users(&self) -> Collection<UserDocument> {
+        self.coll(USERS)
+    }
+
+    async fn find_users(&self, filter: Document) -> Result<Vec<User>> {
+        let opts = FindOptions::builder().sort(doc! {"_id": 1}).build();
+        let docs: Vec<UserDocument> = self
+            .users()
+            .find(filter)
+            .with_options(opts)
+            .await
+            .map_err(db_error)?
+            .try_collect()
+            .await
+            .map_err(db_error)?;
+        Ok(docs.into_iter().map(User::from).collect())
+    }
+
+    /// Applies `update` to the user under its write lock; `NotFound` when there is no such
+    /// user.
+    async fn update_user(&self, email: &str, update: Document) -> Result<()> {
+        self.exclusive(format!("{USERS}/{email}"), || async {
+            let r = self
+                .users()
+                .update_one(doc! {"email": email}, update)
+                .await
+                .map_err(db_error)?;
+            if r.matched_count == 0 {
+                return Err(user_not_found());
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Rewrites the user's `field` array with `change`, under the user's write lock (FerretDB
+    /// has neither `$elemMatch` nor positional updates, so edits of array elements are made
+    /// here).
+    async fn edit_array<T, F>(&self, email: &str, field: &str, change: F) -> Result<()>
+    where
+        T: Serialize + for<'de> Deserialize<'de>,
+        F: FnOnce(&mut Vec<T>) -> Result<()>,
+    {
+        self.exclusive(format!("{USERS}/{email}"), || async {
+            let raw: Collection<Document> = self.coll(USERS);
+            let current = raw
+                .find_one(doc! {"email": email})
+                .projection(doc! {field: 1})
+                .await
+                .map_err(db_error)?
+                .ok_or_else(user_not_found)?;
+            let mut items: Vec<T> = match current.get(field) {
+                Some(b @ bson::Bson::Array(_)) => {
+                    bson::from_bson(b.clone()).map_err(|e| super::bad_document(USERS, e))?
+                }
+                _ => Vec::new(),
+            };
+            change(&mut items)?;
+            let after = bson::to_bson(&items).map_err(|e| super::bad_document(USERS, e))?;
+            let r = raw
+                .update_one(doc! {"email": email}, doc! {"$set": {field: after}})
+                .await
+                .map_err(db_error)?;
+            if r.matched_count == 0 {
+                return Err(user_not_found());
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl UserStorage for super::MongoStore {
+    async fn insert(&self, user: &User) -> Result<()> {
+        match self.users().insert_one(UserDocument::from(user)).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_duplicate_key(&e) => {
+                Err(Error::conflict("this email is already registered"))
+            }
+            Err(e) => Err(db_error(e)),
+        }
+    }
+
+    async fn find(&self, email: &str) -> Result<Option<User>> {
+        let doc = self
+            .users()
+            .find_one(doc! {"email": email})
+            .await
+            .map_err(db_error)?;
+        Ok(doc.map(User::from))
+    }
+
+    async fn find_by_api_key(&self, key: &str) -> Result<Option<User>> {
+        if key.is_empty() {
+            return Ok(None);
+        }
+        let doc = self
+            .users()
+            .find_one(doc! {"apikey": key})
+            .await
+            .map_err(db_error)?;
+        Ok(doc.map(User::from))
+    }
+
+    async fn list(&self) -> Result<Vec<User>> {
+        self.find_users(doc! {}).await
+    }
+
+    async fn list_by_role(&self, role: &str) -> Result<Vec<User>> {
+        self.find_users(doc! {"roles.name": role}).await
+    }
+
+    async fn delete(&self, email: &str) -> Result<()> {
+        let r = self
+            .users()
+            .delete_one(doc! {"email": email})
+            .await
+            .map_err(db_error)?;
+        if r.deleted_count == 0 {
+            return Err(user_not_found());
+        }
+        Ok(())
+    }
+
+    async fn set_password(&self, email: &str, hash: &str) -> Result<()> {
+        self.update_user(email, doc! {"$set": {"password": hash}})
+            .await
+    }
+
+    async fn set_api_key(&self, email: &str, key: &str) -> Result<()> {
+        self.update_user(email, doc! {"$set": {"apikey": key}})
+            .await
+    }
+
+    async fn record_api_key_use(&self, email: &str, now: DateTime<Utc>) -> Result<()> {
+        self.update_user(
+            email,
+            doc! {
+                "$set": {"apikey_last_access": to_bson_time(now)},
+                "$inc": {"apikey_usage_counter": 1_i64},
+            },
+        )
+        .await
+    }
+
+    async fn set_quota(&self, email: &str, quota: Quota) -> Result<()> {
+        self.update_user(
+            email,
+            doc! {"$set": {"quota": {"limit": quota.limit, "inuse": quota.inuse}}},
+        )
+        .await
+    }
+
+    async fn inc_quota(&self, email: &str, delta: i64) -> Result<()> {
+        self.exclusive(format!("{USERS}/{email}"), || async {
+            let user = self
+                .users()
+                .find_one(doc! {"email": email})
+                .await
+                .map_err(db_error)?
+                .ok_or_else(user_not_found)?;
+            let quota = Quota::from(user.quota).adjusted(delta)?;
+            self.users()
+                .update_one(
+                    doc! {"email": email},
+                    doc! {"$set": {"quota": {"limit": quota.limit, "inuse": quota.inuse}}},
+                )
+                .await
+                .map_err(db_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn add_role(&self, email: &str, role: &RoleInstance) -> Result<()> {
+        let r = RoleInstanceDocument::from(role);
+        self.update_user(
+            email,
+            doc! {"$addToSet": {"roles": {"name": r.name, "contextvalue": r.contextvalue}}},
+        )
+        .await
+    }
+
+    async fn remove_role(&self, email: &str, role: &RoleInstance) -> Result<()> {
+        let r = RoleInstanceDocument::from(role);
+        self.update_user(
+            email,
+            doc! {"$pull": {"roles": {"name": r.name, "contextvalue": r.contextvalue}}},
+        )
+        .await
+    }
+
+    async fn remove_role_from_all(&self, name: &str) -> Result<()> {
+        let holders = self.find_users(doc! {"roles.name": name}).await?;
+        for u in holders {
+            let removed = self
+                .edit_array(
+                    &u.email,
+                    "roles",
+                    |roles: &mut Vec<RoleInstanceDocument>| {
+                        roles.retain(|r| r.name != name);
+                        Ok(())
+                    },
+                )
+                .await;
+            match removed {
+                // Deleted meanwhile: nothing left to remove.
+                Err(Error::NotFound(_)) => {}
+                other => other?,
+            }
+        }
+        Ok(())
+    }
+
+    async fn add_key(&self, email: &str, key: &SshKey, replace: bool) -> Result<()> {
+        let new = KeyDocument::from(key);
+        self.edit_array(email, "keys", |keys: &mut Vec<KeyDocument>| {
+            let dup = || Error::conflict("user already have this key");
+            if keys
+                .iter()
+                .any(|k| k.content == new.content && k.name != new.name)
+            {
+                return Err(dup());
+            }
+            match keys.iter_mut().find(|k| k.name == new.name) {
+                Some(existing) if replace => *existing = new.clone(),
+                Some(_) => return Err(dup()),
+                None => keys.push(new.clone()),
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn remove_key(&self, email: &str, name: &str) -> Result<()> {
+        self.edit_array(email, "keys", |keys: &mut Vec<KeyDocument>| {
+            let before = keys.len();
+            keys.retain(|k| k.name != name);
+            if keys.len() == before {
+                return Err(Error::not_found("User does not have this key"));
+            }
+            Ok(())
+        })
+        .await
+    }
+}
