@@ -6,8 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
 use super::{
-    Allowed, CancelInfo, Event, EventFilter, EventStorage, ExtraTarget, Kind, Owner, Target,
-    Visibility,
+    Allowed, CancelInfo, Event, EventFilter, EventListener, EventStorage, ExtraTarget, Kind, Owner,
+    Target, Visibility,
 };
 use crate::clock::{Clock, IdGenerator};
 use crate::permission::ContextType;
@@ -83,6 +83,8 @@ pub struct EventService {
     mine: Mutex<HashSet<String>>,
     /// How long an event on an app waits for the app's lock before failing.
     app_lock_wait: std::time::Duration,
+    /// Told about every finished event (webhooks).
+    listener: Option<Arc<dyn EventListener>>,
 }
 
 /// tsuru's cap for one page of events.
@@ -101,7 +103,15 @@ impl EventService {
             ids,
             mine: Mutex::new(HashSet::new()),
             app_lock_wait: std::time::Duration::from_secs(10),
+            listener: None,
         }
+    }
+
+    /// Tells `listener` about every event finished through [`EventService::done`].
+    #[must_use]
+    pub fn with_listener(mut self, listener: Arc<dyn EventListener>) -> Self {
+        self.listener = Some(listener);
+        self
     }
 
     /// Sets how long events on apps wait for a locked app (tsuru: 10 s, retrying every 100 ms).
@@ -193,6 +203,10 @@ impl EventService {
         self.remember(&event.id, false);
         if let Err(e) = self.storage.update(&event).await {
             tracing::error!(event = %event.id, error = %e, "could not finish event");
+            return;
+        }
+        if let Some(listener) = &self.listener {
+            listener.event_finished(&event).await;
         }
     }
 
