@@ -740,15 +740,18 @@ mod tests {
     }
 
     #[test]
-    fn the_most_specific_expression_wins() {
+    fn the_longest_expression_wins_then_the_one_with_fewer_stars() {
+        // tsuru sorts matching expressions by length, then by fewer `*`: for pool "prod" the
+        // longer "prod*" beats the exact "prod".
         let all = [
             c("*", "team", &["*"], false),
             c("prod*", "team", &["ops"], false),
             c("prod", "team", &["a"], false),
+            c("pr*d", "team", &["b"], false),
         ];
         assert_eq!(
             constraint_for(&all, "prod", "team").unwrap().values,
-            vec!["a"]
+            vec!["ops"]
         );
         assert_eq!(
             constraint_for(&all, "prod2", "team").unwrap().values,
@@ -759,6 +762,14 @@ mod tests {
             vec!["*"]
         );
         assert!(constraint_for(&all, "dev", "router").is_none());
+        let same_length = [
+            c("pr*d", "team", &["b"], false),
+            c("prod", "team", &["a"], false),
+        ];
+        assert_eq!(
+            constraint_for(&same_length, "prod", "team").unwrap().values,
+            vec!["a"]
+        );
     }
 
     #[test]

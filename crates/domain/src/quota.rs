@@ -72,7 +72,7 @@ impl Quota {
     ///
     /// # Errors
     /// 403 `Quota exceeded...` when a positive `delta` goes over the limit.
-    pub fn add(self, delta: i64) -> Result<Self> {
+    pub fn adjusted(self, delta: i64) -> Result<Self> {
         if delta > 0 {
             self.check_inc(delta)?;
         }

@@ -106,7 +106,7 @@ impl UserStorage for MemoryStore {
 
     async fn inc_quota(&self, email: &str, delta: i64) -> Result<()> {
         self.with_user(email, |u| {
-            u.quota = u.quota.add(delta)?;
+            u.quota = u.quota.adjusted(delta)?;
             Ok(())
         })
     }
@@ -288,7 +288,7 @@ impl TeamStorage for MemoryStore {
     async fn inc_quota(&self, name: &str, delta: i64) -> Result<()> {
         match self.teams.write().get_mut(name) {
             Some(t) => {
-                t.quota = t.quota.add(delta)?;
+                t.quota = t.quota.adjusted(delta)?;
                 Ok(())
             }
             None => Err(Error::not_found("team not found")),

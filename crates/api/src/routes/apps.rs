@@ -237,9 +237,7 @@ pub async fn set_env(
         private,
         prune_unused: input.bool("pruneUnused")?.unwrap_or(false),
     };
-    for (k, v) in [("ManagedBy", &set.managed_by)] {
-        data.push(json!({"name": k, "value": v}));
-    }
+    data.push(json!({"name": "ManagedBy", "value": set.managed_by}));
     data.push(json!({"name": "NoRestart", "value": set.no_restart.to_string()}));
     data.push(json!({"name": "Private", "value": private.to_string()}));
     let origin = input.with_event_data(Value::Array(data));

@@ -151,7 +151,7 @@ pub struct App {
 impl App {
     /// The contexts app permissions are checked against: its teams, itself and its pool.
     pub fn contexts(&self) -> Vec<Context> {
-        let mut out: Vec<Context> = self.teams.iter().map(|t| Context::team(t)).collect();
+        let mut out: Vec<Context> = self.teams.iter().map(Context::team).collect();
         out.push(Context::new(ContextType::App, &self.name));
         out.push(Context::new(ContextType::Pool, &self.pool));
         out
