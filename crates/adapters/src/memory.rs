@@ -5,6 +5,7 @@
 mod app;
 mod auth;
 mod event;
+mod token;
 
 use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -18,6 +19,7 @@ use tsuru_domain::plan::Plan;
 use tsuru_domain::platform::{Platform, PlatformVersion};
 use tsuru_domain::pool::{Constraint, Pool};
 use tsuru_domain::team::Team;
+use tsuru_domain::token::TeamToken;
 use tsuru_domain::user::{PasswordToken, Session, User};
 
 /// A table: a map behind a lock that never stays poisoned.
@@ -63,6 +65,8 @@ pub struct MemoryStore {
     pub(crate) plans: Table<String, Plan>,
     pub(crate) platforms: Table<String, Platform>,
     pub(crate) platform_versions: Table<String, Vec<PlatformVersion>>,
+    pub(crate) team_tokens: Table<String, TeamToken>,
+    pub(crate) team_token_values: Table<String, String>,
     /// Index of running locked events by locked target, for O(1) lock checks.
     pub(crate) locks: RwLock<HashMap<(String, String), String>>,
 }

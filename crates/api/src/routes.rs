@@ -9,6 +9,7 @@ mod platforms;
 mod pools;
 mod roles;
 mod teams;
+mod tokens;
 mod users;
 mod views;
 
@@ -83,6 +84,8 @@ route_table! {
     Delete "1.0" "/roles/{name}/permissions/{permission}" => roles::remove_permission;
     Post "1.0" "/roles/{name}/user" => roles::assign_user;
     Delete "1.0" "/roles/{name}/user/{email}" => roles::dissociate_user;
+    Post "1.6" "/roles/{name}/token" => tokens::assign_role;
+    Delete "1.6" "/roles/{name}/token/{token_id}" => tokens::dissociate_role;
     Get "1.0" "/role/default" => roles::list_defaults;
     Post "1.0" "/role/default" => roles::add_default;
     Delete "1.0" "/role/default" => roles::remove_default;
@@ -120,4 +123,9 @@ route_table! {
     Get "1.1" "/events/kinds" => events::kinds;
     Get "1.1" "/events/{id}" => events::info;
     Post "1.1" "/events/{id}/cancel" => events::cancel;
+    Get "1.6" "/tokens" => tokens::list;
+    Post "1.6" "/tokens" => tokens::create;
+    Put "1.6" "/tokens/{token_id}" => tokens::update;
+    Delete "1.6" "/tokens/{token_id}" => tokens::remove;
+    Get "1.7" "/tokens/{token_id}" => tokens::info;
 }

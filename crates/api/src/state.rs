@@ -20,6 +20,7 @@ use tsuru_domain::pool::PoolService;
 use tsuru_domain::provision::Provisioner;
 use tsuru_domain::router::{RouterDef, Routers};
 use tsuru_domain::team::TeamService;
+use tsuru_domain::token::TokenService;
 use tsuru_domain::user::{AuthConfig, AuthService, UserService};
 use tsuru_domain::Error;
 
@@ -48,6 +49,8 @@ pub struct AppState {
     pub plans: Arc<PlanService>,
     /// Platforms.
     pub platforms: Arc<PlatformService>,
+    /// Team tokens.
+    pub tokens: Arc<TokenService>,
     /// Configured routers.
     pub routers: Routers,
     /// Request body limit.
@@ -103,11 +106,19 @@ impl AppState {
             users: store.clone(),
             others: Vec::new(),
         });
-        let roles = Arc::new(RoleService::new(
+        let roles = Arc::new(
+            RoleService::new(store.clone(), store.clone(), events.clone(), lookup.clone())
+                .with_team_tokens(store.clone()),
+        );
+        let tokens = Arc::new(TokenService::new(
             store.clone(),
             store.clone(),
-            events.clone(),
+            store.clone(),
+            store.clone(),
             lookup,
+            events.clone(),
+            clock.clone(),
+            ids.clone(),
         ));
         let users = Arc::new(UserService::new(
             store.clone(),
@@ -125,6 +136,7 @@ impl AppState {
             hasher: Arc::new(BcryptHasher::new(settings.auth.hash_cost)?),
             issuer: Arc::new(JwtIssuer::new(&secret)?),
             roles: store.clone(),
+            team_tokens: store.clone(),
             role_service: roles.clone(),
             events: events.clone(),
             clock: clock.clone(),
@@ -181,6 +193,7 @@ impl AppState {
             pools,
             plans,
             platforms,
+            tokens,
             routers,
             auth,
             users,

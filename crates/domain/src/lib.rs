@@ -20,6 +20,7 @@ pub mod provision;
 pub mod quota;
 pub mod router;
 pub mod team;
+pub mod token;
 pub mod user;
 
 #[cfg(feature = "testing")]

@@ -105,6 +105,22 @@ pub fn role(name: &str, ctx: ContextType) -> Role {
     }
 }
 
+/// A team token `token_id` of `team` without roles, expiry or access, created at [`t0`] by
+/// `owner@example.com`; its value is 64 hex digits derived from the id.
+pub fn team_token(token_id: &str, team: &str) -> crate::token::TeamToken {
+    crate::token::TeamToken {
+        token: crate::clock::sha256_hex(&[token_id.as_bytes()]),
+        token_id: token_id.to_string(),
+        description: format!("{token_id} token"),
+        created_at: t0(),
+        expires_at: None,
+        last_access: None,
+        creator_email: "owner@example.com".to_string(),
+        team: team.to_string(),
+        roles: Vec::new(),
+    }
+}
+
 /// A running, locked event of kind `permission:<kind>` on `target_type(value)`, owned by
 /// `owner@example.com`, started at [`t0`], readable by the root permission, with a fresh id.
 pub fn event(target_type: &str, value: &str, kind: &str) -> Event {

@@ -8,6 +8,7 @@ mod platforms;
 mod pools;
 mod roles;
 mod teams;
+mod tokens;
 mod users;
 
 pub use tsuru_testkit::{status_text, TestServer, ADMIN_EMAIL, ADMIN_PASSWORD};

@@ -52,6 +52,7 @@ pub mod password_token_storage;
 pub mod role_storage;
 pub mod session_storage;
 pub mod team_storage;
+pub mod team_token_storage;
 pub mod user_storage;
 
 /// How many concurrent callers the concurrency clauses start.
@@ -129,6 +130,7 @@ macro_rules! contract_tests {
     };
     ($factory:expr $(,)?) => {
         $crate::contract_tests!(
+            team_token_storage => $factory,
             user_storage => $factory,
             session_storage => $factory,
             password_token_storage => $factory,
@@ -145,6 +147,28 @@ macro_rules! contract_tests {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __contract_port {
+    (team_token_storage, $factory:expr) => {
+        $crate::__contract_suite!(team_token_storage, $factory;
+            ref insert_then_find_returns_it,
+            ref find_unknown_returns_none,
+            ref insert_duplicate_id_returns_conflict,
+            ref insert_duplicate_value_returns_conflict,
+            arc concurrent_inserts_of_one_id_admit_exactly_one,
+            ref list_returns_all_or_the_tokens_of_the_teams_given,
+            ref update_replaces_value_description_and_expiry_only,
+            ref update_unknown_returns_not_found,
+            ref update_to_a_taken_value_returns_conflict,
+            ref record_access_sets_last_access,
+            ref add_role_has_set_semantics,
+            ref add_role_to_unknown_returns_not_found,
+            arc concurrent_add_role_of_distinct_roles_keeps_them_all,
+            ref remove_role_removes_only_the_equal_instance,
+            ref remove_role_from_unknown_returns_not_found,
+            ref rename_role_renames_every_instance_keeping_values,
+            ref delete_removes_the_token_and_its_value,
+            ref delete_unknown_returns_not_found,
+        );
+    };
     (user_storage, $factory:expr) => {
         $crate::__contract_suite!(user_storage, $factory;
             ref insert_then_find_returns_it,
@@ -310,6 +334,10 @@ mod tests {
     fn every_clause_is_in_the_macro() {
         let macro_src = include_str!("contract.rs");
         let suites = [
+            (
+                "team_token_storage",
+                include_str!("contract/team_token_storage.rs"),
+            ),
             ("user_storage", include_str!("contract/user_storage.rs")),
             (
                 "session_storage",
