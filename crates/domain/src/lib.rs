@@ -22,6 +22,7 @@ pub mod router;
 pub mod team;
 pub mod token;
 pub mod user;
+pub mod webhook;
 
 #[cfg(feature = "testing")]
 pub mod testing;

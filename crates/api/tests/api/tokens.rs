@@ -308,7 +308,11 @@ async fn a_token_authenticates_with_exactly_its_roles_and_owns_its_events() {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["Owner"], json!({"Type": "token", "Name": "ci"}));
     let events = s.events("ownertype=token&ownername=ci").await;
-    assert_eq!(events.len(), 1, "refused calls are checked before any event");
+    assert_eq!(
+        events.len(),
+        1,
+        "refused calls are checked before any event"
+    );
 }
 
 #[tokio::test]

@@ -55,6 +55,10 @@ pub mod team_storage;
 pub mod team_token_storage;
 pub mod user_storage;
 
+// Webhooks and their delivery queue.
+pub mod delivery_storage;
+pub mod webhook_storage;
+
 /// How many concurrent callers the concurrency clauses start.
 pub const CONCURRENCY: usize = 50;
 
@@ -131,6 +135,8 @@ macro_rules! contract_tests {
     ($factory:expr $(,)?) => {
         $crate::contract_tests!(
             team_token_storage => $factory,
+            webhook_storage => $factory,
+            delivery_storage => $factory,
             user_storage => $factory,
             session_storage => $factory,
             password_token_storage => $factory,
@@ -147,6 +153,33 @@ macro_rules! contract_tests {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __contract_port {
+    (webhook_storage, $factory:expr) => {
+        $crate::__contract_suite!(webhook_storage, $factory;
+            ref insert_then_find_returns_it,
+            ref find_unknown_returns_none,
+            ref insert_duplicate_returns_conflict,
+            arc concurrent_inserts_of_one_name_admit_exactly_one,
+            ref list_returns_all_or_the_webhooks_of_the_teams_given,
+            ref update_replaces_the_webhook,
+            ref update_unknown_returns_not_found,
+            ref delete_removes_the_webhook,
+            ref delete_unknown_returns_not_found,
+        );
+    };
+    (delivery_storage, $factory:expr) => {
+        $crate::__contract_suite!(delivery_storage, $factory;
+            ref insert_then_find_returns_it,
+            ref claim_due_takes_pending_due_unheld_deliveries_earliest_first,
+            ref claim_due_respects_the_limit,
+            ref a_held_delivery_is_claimable_again_only_after_its_lease,
+            arc concurrent_claims_never_share_a_delivery,
+            ref release_by_the_holder_stores_the_outcome,
+            ref release_by_another_worker_changes_nothing,
+            ref list_by_webhook_returns_newest_first_limited,
+            ref delete_by_webhook_removes_only_its_deliveries,
+            ref delete_finished_before_keeps_pending_and_recent,
+        );
+    };
     (team_token_storage, $factory:expr) => {
         $crate::__contract_suite!(team_token_storage, $factory;
             ref insert_then_find_returns_it,
@@ -334,6 +367,14 @@ mod tests {
     fn every_clause_is_in_the_macro() {
         let macro_src = include_str!("contract.rs");
         let suites = [
+            (
+                "webhook_storage",
+                include_str!("contract/webhook_storage.rs"),
+            ),
+            (
+                "delivery_storage",
+                include_str!("contract/delivery_storage.rs"),
+            ),
             (
                 "team_token_storage",
                 include_str!("contract/team_token_storage.rs"),
