@@ -12,6 +12,7 @@ mod teams;
 mod tokens;
 mod users;
 mod views;
+mod webhooks;
 
 use actix_web::http::StatusCode;
 use actix_web::{guard, web, HttpResponse};
@@ -121,6 +122,12 @@ route_table! {
     Post "1.6" "/platforms/{platform}/rollback" => platforms::rollback;
     Get "1.1" "/events" => events::list;
     Get "1.1" "/events/kinds" => events::kinds;
+    Get "1.6" "/events/webhooks" => webhooks::list;
+    Post "1.6" "/events/webhooks" => webhooks::create;
+    Get "1.6" "/events/webhooks/{name}" => webhooks::info;
+    Put "1.6" "/events/webhooks/{name}" => webhooks::update;
+    Delete "1.6" "/events/webhooks/{name}" => webhooks::remove;
+    Get "1.6" "/events/webhooks/{name}/deliveries" => webhooks::deliveries;
     Get "1.1" "/events/{id}" => events::info;
     Post "1.1" "/events/{id}/cancel" => events::cancel;
     Get "1.6" "/tokens" => tokens::list;

@@ -7,6 +7,8 @@ use tsuru_adapters::memory::MemoryStore;
 use tsuru_adapters::password::BcryptHasher;
 use tsuru_adapters::simulated::SimulatedProvisioner;
 use tsuru_adapters::system::{RandomIds, SystemClock};
+use tsuru_adapters::template::GoTemplates;
+use tsuru_adapters::webhook_http::HttpWebhookSender;
 use tsuru_domain::app::AppService;
 use tsuru_domain::clock::{Clock, IdGenerator};
 use tsuru_domain::event::EventService;
@@ -22,9 +24,11 @@ use tsuru_domain::router::{RouterDef, Routers};
 use tsuru_domain::team::TeamService;
 use tsuru_domain::token::TokenService;
 use tsuru_domain::user::{AuthConfig, AuthService, UserService};
+use tsuru_domain::webhook::{DeliveryConfig, DeliveryWorker, WebhookDispatcher, WebhookService};
 use tsuru_domain::Error;
 
 use crate::config::Settings;
+use crate::delivery::DeliveryLoop;
 
 /// Name of the role given to bootstrap admins (tsuru's).
 pub const ADMIN_ROLE: &str = "AllowAll";
@@ -51,6 +55,10 @@ pub struct AppState {
     pub platforms: Arc<PlatformService>,
     /// Team tokens.
     pub tokens: Arc<TokenService>,
+    /// Webhooks.
+    pub webhooks: Arc<WebhookService>,
+    /// This process's webhook delivery worker.
+    pub deliveries: Arc<DeliveryLoop>,
     /// Configured routers.
     pub routers: Routers,
     /// Request body limit.
@@ -65,7 +73,16 @@ impl AppState {
     /// # Errors
     /// Invalid settings (JWT secret, hash cost, SMTP address).
     pub fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let store = Arc::new(MemoryStore::new());
+        Self::build_on(settings, Arc::new(MemoryStore::new()))
+    }
+
+    /// Builds every use case on `store`, which other states may share: several of them on one
+    /// store behave as several `tsurud` processes on one database (and a new one after the
+    /// last stopped, as a restart).
+    ///
+    /// # Errors
+    /// As [`AppState::build`].
+    pub fn build_on(settings: &Settings, store: Arc<MemoryStore>) -> anyhow::Result<Self> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let ids: Arc<dyn IdGenerator> = Arc::new(RandomIds::default());
         let secret = match &settings.auth.jwt_secret {
@@ -81,10 +98,18 @@ impl AppState {
             )?),
             None => Arc::new(LogMailer),
         };
+        let (webhook_dispatcher, deliveries) = delivery_parts(settings, &store, &clock, &ids)?;
         let events = Arc::new(
             EventService::new(store.clone(), clock.clone(), ids.clone())
-                .with_app_lock_wait(std::time::Duration::from_secs(settings.event.app_lock_wait)),
+                .with_app_lock_wait(std::time::Duration::from_secs(settings.event.app_lock_wait))
+                .with_listener(webhook_dispatcher),
         );
+        let webhooks = Arc::new(WebhookService::new(
+            store.clone(),
+            store.clone(),
+            store.clone(),
+            events.clone(),
+        ));
         let routers = Routers(
             settings
                 .routers
@@ -194,6 +219,8 @@ impl AppState {
             plans,
             platforms,
             tokens,
+            webhooks,
+            deliveries,
             routers,
             auth,
             users,
@@ -252,4 +279,47 @@ impl AppState {
     pub async fn has_no_users(&self) -> Result<bool, Error> {
         Ok(self.auth.users.list().await?.is_empty())
     }
+}
+
+/// The webhook dispatcher (an event listener) and this process's delivery worker, which the
+/// dispatcher wakes when it queues deliveries.
+fn delivery_parts(
+    settings: &Settings,
+    store: &Arc<MemoryStore>,
+    clock: &Arc<dyn Clock>,
+    ids: &Arc<dyn IdGenerator>,
+) -> anyhow::Result<(Arc<WebhookDispatcher>, Arc<DeliveryLoop>)> {
+    let cfg = &settings.webhook;
+    let secs = std::time::Duration::from_secs_f64;
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let notify = wake.clone();
+    let dispatcher = WebhookDispatcher::new(
+        store.clone(),
+        store.clone(),
+        Arc::new(GoTemplates),
+        clock.clone(),
+        ids.clone(),
+    )
+    .with_wake(Arc::new(move || notify.notify_one()));
+    let sender = HttpWebhookSender::new(secs(cfg.connect_timeout), secs(cfg.timeout))?;
+    let worker = DeliveryWorker::new(
+        store.clone(),
+        Arc::new(sender),
+        clock.clone(),
+        format!("tsurud-{}", hex::encode(ids.random_bytes(6))),
+        DeliveryConfig {
+            max_attempts: cfg.max_attempts,
+            backoff: secs(cfg.retry_backoff),
+            // Longer than any call, so a live worker never loses a claim mid-call.
+            lease: secs(cfg.timeout) + std::time::Duration::from_secs(30),
+        },
+    );
+    let deliveries = DeliveryLoop {
+        worker: Arc::new(worker),
+        wake,
+        poll_interval: secs(cfg.poll_interval),
+        concurrency: cfg.concurrency,
+        retention: std::time::Duration::from_secs(cfg.retention_days.saturating_mul(86_400)),
+    };
+    Ok((Arc::new(dispatcher), Arc::new(deliveries)))
 }
