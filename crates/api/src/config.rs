@@ -401,6 +401,36 @@ mod tests {
     }
 
     #[test]
+    fn webhook_settings_are_validated() {
+        let mut s = Settings {
+            dev: true,
+            ..Settings::default()
+        };
+        s.webhook.max_attempts = 0;
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("max-attempts"));
+        s.webhook.max_attempts = 1;
+        s.webhook.poll_interval = 0.0;
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("poll-interval"));
+        s.webhook.poll_interval = 0.1;
+        s.webhook.retry_backoff = -1.0;
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("retry-backoff"));
+        s.webhook.retry_backoff = 0.0;
+        assert!(s.validate().is_ok());
+    }
+
+    #[test]
     fn tsuru_conf_keys_are_read() {
         let dir = std::env::temp_dir().join(format!("tsurud-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -439,5 +469,12 @@ mod shipped_file {
         assert_eq!(file.auth.max_failed_logins, d.auth.max_failed_logins);
         assert_eq!(file.server.max_body_size, d.server.max_body_size);
         assert_eq!(file.log.format, d.log.format);
+        assert_eq!(file.webhook.max_attempts, d.webhook.max_attempts);
+        assert_eq!(file.webhook.retry_backoff, d.webhook.retry_backoff);
+        assert_eq!(file.webhook.poll_interval, d.webhook.poll_interval);
+        assert_eq!(file.webhook.timeout, d.webhook.timeout);
+        assert_eq!(file.webhook.connect_timeout, d.webhook.connect_timeout);
+        assert_eq!(file.webhook.concurrency, d.webhook.concurrency);
+        assert_eq!(file.webhook.retention_days, d.webhook.retention_days);
     }
 }
