@@ -697,6 +697,18 @@ async fn binding_and_unbinding_roles() {
         .await,
         (401, UNAUTHORIZED.into())
     );
+    assert_eq!(
+        status_text(
+            s.anonymous()
+                .post_form(
+                    "/1.6/roles/deployer/token",
+                    &[("token_id", "ci"), ("context", "infra")]
+                )
+                .await
+        )
+        .await,
+        (401, UNAUTHORIZED.into())
+    );
 
     assert_eq!(
         status_text(
