@@ -1,4 +1,8 @@
 //! The route table, in one place, and the handlers by URL family.
+// Machine access and notifications.
+mod tokens;
+mod webhooks;
+
 mod app_views;
 mod apps;
 mod auth;
@@ -9,10 +13,8 @@ mod platforms;
 mod pools;
 mod roles;
 mod teams;
-mod tokens;
 mod users;
 mod views;
-mod webhooks;
 
 use actix_web::http::StatusCode;
 use actix_web::{guard, web, HttpResponse};
