@@ -431,6 +431,26 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_webhook_section_matches_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/tsurud.yaml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let file: Settings = config::Config::builder()
+            .add_source(config::File::from_str(&text, config::FileFormat::Yaml))
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap();
+        let (file, d) = (file.webhook, WebhookSettings::default());
+        assert_eq!(file.max_attempts, d.max_attempts);
+        assert_eq!(file.retry_backoff, d.retry_backoff);
+        assert_eq!(file.poll_interval, d.poll_interval);
+        assert_eq!(file.timeout, d.timeout);
+        assert_eq!(file.connect_timeout, d.connect_timeout);
+        assert_eq!(file.concurrency, d.concurrency);
+        assert_eq!(file.retention_days, d.retention_days);
+    }
+
+    #[test]
     fn tsuru_conf_keys_are_read() {
         let dir = std::env::temp_dir().join(format!("tsurud-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -469,12 +489,5 @@ mod shipped_file {
         assert_eq!(file.auth.max_failed_logins, d.auth.max_failed_logins);
         assert_eq!(file.server.max_body_size, d.server.max_body_size);
         assert_eq!(file.log.format, d.log.format);
-        assert_eq!(file.webhook.max_attempts, d.webhook.max_attempts);
-        assert_eq!(file.webhook.retry_backoff, d.webhook.retry_backoff);
-        assert_eq!(file.webhook.poll_interval, d.webhook.poll_interval);
-        assert_eq!(file.webhook.timeout, d.webhook.timeout);
-        assert_eq!(file.webhook.connect_timeout, d.webhook.connect_timeout);
-        assert_eq!(file.webhook.concurrency, d.webhook.concurrency);
-        assert_eq!(file.webhook.retention_days, d.webhook.retention_days);
     }
 }

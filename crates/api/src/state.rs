@@ -24,7 +24,10 @@ use tsuru_domain::router::{RouterDef, Routers};
 use tsuru_domain::team::TeamService;
 use tsuru_domain::token::TokenService;
 use tsuru_domain::user::{AuthConfig, AuthService, UserService};
-use tsuru_domain::webhook::{DeliveryConfig, DeliveryWorker, WebhookDispatcher, WebhookService};
+use tsuru_domain::webhook::{
+    DeliveryConfig, DeliveryStorage, DeliveryWorker, WebhookDispatcher, WebhookService,
+    WebhookStorage,
+};
 use tsuru_domain::Error;
 
 use crate::config::Settings;
@@ -283,12 +286,15 @@ impl AppState {
 
 /// The webhook dispatcher (an event listener) and this process's delivery worker, which the
 /// dispatcher wakes when it queues deliveries.
-fn delivery_parts(
+fn delivery_parts<S>(
     settings: &Settings,
-    store: &Arc<MemoryStore>,
+    store: &Arc<S>,
     clock: &Arc<dyn Clock>,
     ids: &Arc<dyn IdGenerator>,
-) -> anyhow::Result<(Arc<WebhookDispatcher>, Arc<DeliveryLoop>)> {
+) -> anyhow::Result<(Arc<WebhookDispatcher>, Arc<DeliveryLoop>)>
+where
+    S: WebhookStorage + DeliveryStorage + 'static,
+{
     let cfg = &settings.webhook;
     let secs = std::time::Duration::from_secs_f64;
     let wake = Arc::new(tokio::sync::Notify::new());

@@ -107,13 +107,6 @@ impl EventService {
         }
     }
 
-    /// Tells `listener` about every event finished through [`EventService::done`].
-    #[must_use]
-    pub fn with_listener(mut self, listener: Arc<dyn EventListener>) -> Self {
-        self.listener = Some(listener);
-        self
-    }
-
     /// Sets how long events on apps wait for a locked app (tsuru: 10 s, retrying every 100 ms).
     #[must_use]
     pub fn with_app_lock_wait(mut self, wait: std::time::Duration) -> Self {
@@ -288,6 +281,13 @@ impl EventService {
             ..CancelInfo::default()
         };
         self.storage.update(&event).await
+    }
+
+    /// Tells `listener` about every event finished through [`EventService::done`].
+    #[must_use]
+    pub fn with_listener(mut self, listener: Arc<dyn EventListener>) -> Self {
+        self.listener = Some(listener);
+        self
     }
 
     /// Refreshes the heartbeat of every event this process runs; call it periodically.

@@ -134,9 +134,6 @@ macro_rules! contract_tests {
     };
     ($factory:expr $(,)?) => {
         $crate::contract_tests!(
-            team_token_storage => $factory,
-            webhook_storage => $factory,
-            delivery_storage => $factory,
             user_storage => $factory,
             session_storage => $factory,
             password_token_storage => $factory,
