@@ -103,6 +103,9 @@ impl Drop for Receiver {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(dir) = self.out.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -115,8 +118,23 @@ pub fn header<'a>(req: &'a Value, name: &str) -> Option<&'a str> {
     })
 }
 
-/// A self-signed certificate for 127.0.0.1 (ECDSA P-256): (cert, key) paths.
-pub fn self_signed() -> (String, String) {
+/// A self-signed certificate for 127.0.0.1 (ECDSA P-256), deleted on drop.
+pub struct Cert {
+    /// PEM certificate path.
+    pub cert: String,
+    /// PEM key path.
+    pub key: String,
+    dir: PathBuf,
+}
+
+impl Drop for Cert {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Makes a [`Cert`] with `openssl`.
+pub fn self_signed() -> Cert {
     let dir = scratch();
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     let status = Command::new("openssl")
@@ -133,10 +151,11 @@ pub fn self_signed() -> (String, String) {
         .status()
         .expect("openssl runs");
     assert!(status.success(), "openssl failed");
-    (
-        cert.to_string_lossy().into_owned(),
-        key.to_string_lossy().into_owned(),
-    )
+    Cert {
+        cert: cert.to_string_lossy().into_owned(),
+        key: key.to_string_lossy().into_owned(),
+        dir,
+    }
 }
 
 /// A loopback port that was free a moment ago (for a receiver started later).

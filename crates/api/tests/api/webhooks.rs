@@ -891,8 +891,8 @@ async fn processes_sharing_a_store_send_each_delivery_once() {
 
 #[tokio::test]
 async fn tls_receivers_with_a_self_signed_certificate_need_insecure() {
-    let (cert, key) = self_signed();
-    let r = Receiver::start(&["--tls-cert", &cert, "--tls-key", &key]);
+    let c = self_signed();
+    let r = Receiver::start(&["--tls-cert", &c.cert, "--tls-key", &c.key]);
     let s = TestServer::spawn_with(|s| {
         fast(s);
         s.webhook.max_attempts = 2;
@@ -932,8 +932,8 @@ async fn tls_receivers_with_a_self_signed_certificate_need_insecure() {
 
 #[tokio::test]
 async fn a_proxy_is_used_together_with_insecure() {
-    let (cert, key) = self_signed();
-    let tls = Receiver::start(&["--tls-cert", &cert, "--tls-key", &key]);
+    let c = self_signed();
+    let tls = Receiver::start(&["--tls-cert", &c.cert, "--tls-key", &c.key]);
     let plain = Receiver::start(&[]);
     let proxy = Receiver::start(&["--proxy"]);
     let s = server().await;
