@@ -6,7 +6,8 @@
 //! - [`password`], [`jwt`]: bcrypt hashing and JWT sessions;
 //! - [`mail`]: SMTP delivery (lettre) or logging when no relay is configured;
 //! - [`simulated`]: the simulated provisioner;
-//! - [`system`]: the real clock and id generator.
+//! - [`system`]: the real clock and id generator;
+//! - [`template`], [`webhook_http`]: webhook bodies (Go templates) and calls (reqwest).
 
 pub mod jwt;
 pub mod mail;
@@ -15,3 +16,5 @@ pub mod mongo;
 pub mod password;
 pub mod simulated;
 pub mod system;
+pub mod template;
+pub mod webhook_http;

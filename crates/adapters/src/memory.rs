@@ -5,6 +5,8 @@
 mod app;
 mod auth;
 mod event;
+mod token;
+mod webhook;
 
 use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -18,7 +20,9 @@ use tsuru_domain::plan::Plan;
 use tsuru_domain::platform::{Platform, PlatformVersion};
 use tsuru_domain::pool::{Constraint, Pool};
 use tsuru_domain::team::Team;
+use tsuru_domain::token::TeamToken;
 use tsuru_domain::user::{PasswordToken, Session, User};
+use tsuru_domain::webhook::{Delivery, Webhook};
 
 /// A table: a map behind a lock that never stays poisoned.
 #[derive(Debug)]
@@ -63,6 +67,11 @@ pub struct MemoryStore {
     pub(crate) plans: Table<String, Plan>,
     pub(crate) platforms: Table<String, Platform>,
     pub(crate) platform_versions: Table<String, Vec<PlatformVersion>>,
+    pub(crate) team_tokens: Table<String, TeamToken>,
+    pub(crate) team_token_values: Table<String, String>,
+    pub(crate) webhooks: Table<String, Webhook>,
+    pub(crate) deliveries: Table<String, Delivery>,
+    pub(crate) pending_deliveries: Table<String, ()>,
     /// Index of running locked events by locked target, for O(1) lock checks.
     pub(crate) locks: RwLock<HashMap<(String, String), String>>,
 }

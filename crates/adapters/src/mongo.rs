@@ -14,7 +14,9 @@ mod error;
 mod event;
 mod role;
 mod team;
+mod token;
 mod user;
+mod webhook;
 mod write_lock;
 
 use std::time::Duration;
@@ -127,7 +129,7 @@ impl MongoStore {
         use collections::*;
         let unique = |keys: Document| index(keys, true);
         let plain = |keys: Document| index(keys, false);
-        let plan: [(&str, Vec<IndexModel>); 12] = [
+        let plan: [(&str, Vec<IndexModel>); 15] = [
             (
                 USERS,
                 vec![
@@ -179,6 +181,25 @@ impl MongoStore {
                 vec![unique(doc! {"poolexpr": 1, "field": 1})],
             ),
             (app::names::PLANS, vec![plain(doc! {"tsurud_order": 1})]),
+            (
+                token::TEAM_TOKENS,
+                vec![
+                    unique(doc! {"token": 1}),
+                    unique(doc! {"token_id": 1}),
+                    plain(doc! {"team": 1}),
+                ],
+            ),
+            (
+                webhook::WEBHOOKS,
+                vec![unique(doc! {"name": 1}), plain(doc! {"teamowner": 1})],
+            ),
+            (
+                webhook::DELIVERIES,
+                vec![
+                    plain(doc! {"state": 1, "nextattemptat": 1}),
+                    plain(doc! {"webhook": 1, "createdat": -1}),
+                ],
+            ),
         ];
         for (name, indexes) in plan {
             // One index per command: FerretDB 1.24 drops the connection when one

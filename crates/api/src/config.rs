@@ -46,6 +46,8 @@ pub struct Settings {
     pub routers: Vec<RouterSettings>,
     /// The simulated provisioner.
     pub provisioner: ProvisionerSettings,
+    /// Webhook delivery.
+    pub webhook: WebhookSettings,
     /// E-mail of the admin created at start-up when no user exists.
     pub admin_email: Option<String>,
     /// Password of that admin.
@@ -71,6 +73,7 @@ impl Default for Settings {
                 default: true,
             }],
             provisioner: ProvisionerSettings::default(),
+            webhook: WebhookSettings::default(),
             admin_email: None,
             admin_password: None,
         }
@@ -216,6 +219,68 @@ impl Default for ProvisionerSettings {
     }
 }
 
+/// Webhook delivery: retries, timeouts and the delivery worker (durations in seconds).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct WebhookSettings {
+    /// Calls per delivery before giving up (5xx, timeouts and connection errors are retried;
+    /// 4xx are not).
+    pub max_attempts: u32,
+    /// Wait before the first retry; it doubles for each next one (capped at an hour).
+    pub retry_backoff: f64,
+    /// How often the worker looks for due deliveries (it is also woken by new events).
+    pub poll_interval: f64,
+    /// Longest a call may take, from connecting to reading the response.
+    pub timeout: f64,
+    /// Longest connecting (and the TLS handshake) may take.
+    pub connect_timeout: f64,
+    /// Calls in flight at once in this process.
+    pub concurrency: usize,
+    /// Days finished deliveries stay readable.
+    pub retention_days: u64,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            max_attempts: 5,
+            retry_backoff: 2.0,
+            poll_interval: 0.25,
+            timeout: 60.0,
+            connect_timeout: 15.0,
+            concurrency: 16,
+            retention_days: 7,
+        }
+    }
+}
+
+impl WebhookSettings {
+    fn validate(&self) -> anyhow::Result<()> {
+        let positive = |key: &str, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!(
+                    "webhook.{key} must be a positive number of seconds"
+                ))
+            }
+        };
+        if self.max_attempts == 0 {
+            anyhow::bail!("webhook.max-attempts must be at least 1");
+        }
+        if !(self.retry_backoff.is_finite() && self.retry_backoff >= 0.0) {
+            anyhow::bail!("webhook.retry-backoff must be zero or a positive number of seconds");
+        }
+        positive("poll-interval", self.poll_interval)?;
+        positive("timeout", self.timeout)?;
+        positive("connect-timeout", self.connect_timeout)?;
+        if self.concurrency == 0 {
+            anyhow::bail!("webhook.concurrency must be at least 1");
+        }
+        Ok(())
+    }
+}
+
 /// SMTP relay (tsuru's `smtp:` section).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -332,6 +397,7 @@ impl Settings {
         if self.admin_email.is_some() != self.admin_password.is_some() {
             anyhow::bail!("admin-email and admin-password go together");
         }
+        self.webhook.validate()?;
         Ok(())
     }
 }
@@ -402,6 +468,56 @@ mod tests {
             ..Settings::default()
         };
         assert!(dev.validate().is_ok());
+    }
+
+    #[test]
+    fn webhook_settings_are_validated() {
+        let mut s = Settings {
+            dev: true,
+            ..Settings::default()
+        };
+        s.webhook.max_attempts = 0;
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("max-attempts"));
+        s.webhook.max_attempts = 1;
+        s.webhook.poll_interval = 0.0;
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("poll-interval"));
+        s.webhook.poll_interval = 0.1;
+        s.webhook.retry_backoff = -1.0;
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("retry-backoff"));
+        s.webhook.retry_backoff = 0.0;
+        assert!(s.validate().is_ok());
+    }
+
+    #[test]
+    fn the_documented_webhook_section_matches_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/tsurud.yaml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let file: Settings = config::Config::builder()
+            .add_source(config::File::from_str(&text, config::FileFormat::Yaml))
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap();
+        let (file, d) = (file.webhook, WebhookSettings::default());
+        assert_eq!(file.max_attempts, d.max_attempts);
+        assert_eq!(file.retry_backoff, d.retry_backoff);
+        assert_eq!(file.poll_interval, d.poll_interval);
+        assert_eq!(file.timeout, d.timeout);
+        assert_eq!(file.connect_timeout, d.connect_timeout);
+        assert_eq!(file.concurrency, d.concurrency);
+        assert_eq!(file.retention_days, d.retention_days);
     }
 
     #[test]

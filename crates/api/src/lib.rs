@@ -3,6 +3,7 @@
 //! Thin layer: extractors turn requests into domain input, one handler per endpoint calls one
 //! use case, and [`error::ApiError`] turns domain errors into tsuru's plain-text responses.
 pub mod config;
+pub mod delivery;
 pub mod error;
 pub mod extract;
 pub mod json;

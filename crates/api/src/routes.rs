@@ -1,4 +1,8 @@
 //! The route table, in one place, and the handlers by URL family.
+// Machine access and notifications.
+mod tokens;
+mod webhooks;
+
 mod app_views;
 mod apps;
 mod auth;
@@ -83,6 +87,8 @@ route_table! {
     Delete "1.0" "/roles/{name}/permissions/{permission}" => roles::remove_permission;
     Post "1.0" "/roles/{name}/user" => roles::assign_user;
     Delete "1.0" "/roles/{name}/user/{email}" => roles::dissociate_user;
+    Post "1.6" "/roles/{name}/token" => tokens::assign_role;
+    Delete "1.6" "/roles/{name}/token/{token_id}" => tokens::dissociate_role;
     Get "1.0" "/role/default" => roles::list_defaults;
     Post "1.0" "/role/default" => roles::add_default;
     Delete "1.0" "/role/default" => roles::remove_default;
@@ -118,6 +124,17 @@ route_table! {
     Post "1.6" "/platforms/{platform}/rollback" => platforms::rollback;
     Get "1.1" "/events" => events::list;
     Get "1.1" "/events/kinds" => events::kinds;
+    Get "1.6" "/events/webhooks" => webhooks::list;
+    Post "1.6" "/events/webhooks" => webhooks::create;
+    Get "1.6" "/events/webhooks/{name}" => webhooks::info;
+    Put "1.6" "/events/webhooks/{name}" => webhooks::update;
+    Delete "1.6" "/events/webhooks/{name}" => webhooks::remove;
+    Get "1.6" "/events/webhooks/{name}/deliveries" => webhooks::deliveries;
     Get "1.1" "/events/{id}" => events::info;
     Post "1.1" "/events/{id}/cancel" => events::cancel;
+    Get "1.6" "/tokens" => tokens::list;
+    Post "1.6" "/tokens" => tokens::create;
+    Put "1.6" "/tokens/{token_id}" => tokens::update;
+    Delete "1.6" "/tokens/{token_id}" => tokens::remove;
+    Get "1.7" "/tokens/{token_id}" => tokens::info;
 }

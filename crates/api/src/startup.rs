@@ -17,7 +17,19 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
-    background: Vec<tokio::task::JoinHandle<()>>,
+    background: Background,
+}
+
+/// Background tasks, aborted when dropped (so a server dropped without a signal, as in tests,
+/// leaves no worker behind).
+struct Background(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
 }
 
 impl Application {
@@ -27,7 +39,25 @@ impl Application {
     /// # Errors
     /// Bind failures or invalid settings.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let state = web::Data::new(AppState::build(&settings).await?);
+        let state = AppState::build(&settings).await?;
+        Self::serve(settings, state).await
+    }
+
+    /// Like [`Application::build`] on an existing in-memory store, shared with other
+    /// applications (several processes on one database, or a restart).
+    ///
+    /// # Errors
+    /// As [`Application::build`].
+    pub async fn build_on(
+        settings: Settings,
+        store: std::sync::Arc<tsuru_adapters::memory::MemoryStore>,
+    ) -> anyhow::Result<Self> {
+        let state = AppState::with_store(&settings, store)?;
+        Self::serve(settings, state).await
+    }
+
+    async fn serve(settings: Settings, state: AppState) -> anyhow::Result<Self> {
+        let state = web::Data::new(state);
         state.plans.seed().await?;
         if settings.dev {
             state.ensure_dev_pool().await?;
@@ -48,7 +78,10 @@ impl Application {
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
         }
-        let background = vec![spawn_event_keeper(state.clone())];
+        let background = Background(vec![
+            spawn_event_keeper(state.clone()),
+            crate::delivery::spawn(state.deliveries.clone()),
+        ]);
         Ok(Application {
             port,
             server: server.run(),
@@ -72,10 +105,9 @@ impl Application {
     /// # Errors
     /// Server I/O failures.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let background = self.background;
         let result = self.server.await;
-        for task in self.background {
-            task.abort();
-        }
+        drop(background);
         result
     }
 }

@@ -8,6 +8,8 @@ use tsuru_adapters::mongo::MongoStore;
 use tsuru_adapters::password::BcryptHasher;
 use tsuru_adapters::simulated::SimulatedProvisioner;
 use tsuru_adapters::system::{RandomIds, SystemClock};
+use tsuru_adapters::template::GoTemplates;
+use tsuru_adapters::webhook_http::HttpWebhookSender;
 use tsuru_domain::app::AppService;
 use tsuru_domain::app::AppStorage;
 use tsuru_domain::clock::{Clock, IdGenerator};
@@ -22,13 +24,19 @@ use tsuru_domain::pool::{PoolService, PoolStorage};
 use tsuru_domain::provision::Provisioner;
 use tsuru_domain::router::{RouterDef, Routers};
 use tsuru_domain::team::{TeamService, TeamStorage};
+use tsuru_domain::token::{TeamTokenStorage, TokenService};
 use tsuru_domain::user::{
     AuthConfig, AuthService, LoginThrottle, PasswordTokenStorage, SessionStorage, UserService,
     UserStorage,
 };
+use tsuru_domain::webhook::{
+    DeliveryConfig, DeliveryStorage, DeliveryWorker, WebhookDispatcher, WebhookService,
+    WebhookStorage,
+};
 use tsuru_domain::Error;
 
 use crate::config::Settings;
+use crate::delivery::DeliveryLoop;
 
 /// Name of the role given to bootstrap admins (tsuru's).
 pub const ADMIN_ROLE: &str = "AllowAll";
@@ -47,6 +55,9 @@ pub trait Store:
     + PoolStorage
     + PlanStorage
     + PlatformStorage
+    + TeamTokenStorage
+    + WebhookStorage
+    + DeliveryStorage
     + 'static
 {
 }
@@ -63,6 +74,9 @@ impl<T> Store for T where
         + PoolStorage
         + PlanStorage
         + PlatformStorage
+        + TeamTokenStorage
+        + WebhookStorage
+        + DeliveryStorage
         + 'static
 {
 }
@@ -87,6 +101,12 @@ pub struct AppState {
     pub plans: Arc<PlanService>,
     /// Platforms.
     pub platforms: Arc<PlatformService>,
+    /// Team tokens.
+    pub tokens: Arc<TokenService>,
+    /// Webhooks.
+    pub webhooks: Arc<WebhookService>,
+    /// This process's webhook delivery worker.
+    pub deliveries: Arc<DeliveryLoop>,
     /// Configured routers.
     pub routers: Routers,
     /// Request body limit.
@@ -137,13 +157,21 @@ impl AppState {
             )?),
             None => Arc::new(LogMailer),
         };
+        let (webhook_dispatcher, deliveries) = delivery_parts(settings, &store, &clock, &ids)?;
         let events = Arc::new(
             EventService::new(store.clone(), clock.clone(), ids.clone())
                 .with_app_lock_wait(std::time::Duration::from_secs(settings.event.app_lock_wait))
                 .with_lock_expiry(chrono::Duration::seconds(
                     i64::try_from(settings.event.lock_expiry).unwrap_or(i64::MAX / 1000),
-                )),
+                ))
+                .with_listener(webhook_dispatcher),
         );
+        let webhooks = Arc::new(WebhookService::new(
+            store.clone(),
+            store.clone(),
+            store.clone(),
+            events.clone(),
+        ));
         let routers = Routers(
             settings
                 .routers
@@ -165,11 +193,19 @@ impl AppState {
             users: store.clone(),
             others: Vec::new(),
         });
-        let roles = Arc::new(RoleService::new(
+        let roles = Arc::new(
+            RoleService::new(store.clone(), store.clone(), events.clone(), lookup.clone())
+                .with_team_tokens(store.clone()),
+        );
+        let tokens = Arc::new(TokenService::new(
             store.clone(),
             store.clone(),
-            events.clone(),
+            store.clone(),
+            store.clone(),
             lookup,
+            events.clone(),
+            clock.clone(),
+            ids.clone(),
         ));
         let users = Arc::new(UserService::new(
             store.clone(),
@@ -187,6 +223,7 @@ impl AppState {
             hasher: Arc::new(BcryptHasher::new(settings.auth.hash_cost)?),
             issuer: Arc::new(JwtIssuer::new(&secret)?),
             roles: store.clone(),
+            team_tokens: store.clone(),
             role_service: roles.clone(),
             events: events.clone(),
             clock: clock.clone(),
@@ -241,6 +278,9 @@ impl AppState {
             pools,
             plans,
             platforms,
+            tokens,
+            webhooks,
+            deliveries,
             routers,
             auth,
             users,
@@ -300,4 +340,50 @@ impl AppState {
     pub async fn has_no_users(&self) -> Result<bool, Error> {
         Ok(self.auth.users.list().await?.is_empty())
     }
+}
+
+/// The webhook dispatcher (an event listener) and this process's delivery worker, which the
+/// dispatcher wakes when it queues deliveries.
+fn delivery_parts<S>(
+    settings: &Settings,
+    store: &Arc<S>,
+    clock: &Arc<dyn Clock>,
+    ids: &Arc<dyn IdGenerator>,
+) -> anyhow::Result<(Arc<WebhookDispatcher>, Arc<DeliveryLoop>)>
+where
+    S: WebhookStorage + DeliveryStorage + 'static,
+{
+    let cfg = &settings.webhook;
+    let secs = std::time::Duration::from_secs_f64;
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let notify = wake.clone();
+    let dispatcher = WebhookDispatcher::new(
+        store.clone(),
+        store.clone(),
+        Arc::new(GoTemplates),
+        clock.clone(),
+        ids.clone(),
+    )
+    .with_wake(Arc::new(move || notify.notify_one()));
+    let sender = HttpWebhookSender::new(secs(cfg.connect_timeout), secs(cfg.timeout))?;
+    let worker = DeliveryWorker::new(
+        store.clone(),
+        Arc::new(sender),
+        clock.clone(),
+        format!("tsurud-{}", hex::encode(ids.random_bytes(6))),
+        DeliveryConfig {
+            max_attempts: cfg.max_attempts,
+            backoff: secs(cfg.retry_backoff),
+            // Longer than any call, so a live worker never loses a claim mid-call.
+            lease: secs(cfg.timeout) + std::time::Duration::from_secs(30),
+        },
+    );
+    let deliveries = DeliveryLoop {
+        worker: Arc::new(worker),
+        wake,
+        poll_interval: secs(cfg.poll_interval),
+        concurrency: cfg.concurrency,
+        retention: std::time::Duration::from_secs(cfg.retention_days.saturating_mul(86_400)),
+    };
+    Ok((Arc::new(dispatcher), Arc::new(deliveries)))
 }

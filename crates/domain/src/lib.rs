@@ -20,7 +20,9 @@ pub mod provision;
 pub mod quota;
 pub mod router;
 pub mod team;
+pub mod token;
 pub mod user;
+pub mod webhook;
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -110,6 +110,59 @@ pub fn role(name: &str, ctx: ContextType) -> Role {
     }
 }
 
+/// A team token `token_id` of `team` without roles, expiry or access, created at [`t0`] by
+/// `owner@example.com`; its value is 64 hex digits derived from the id.
+pub fn team_token(token_id: &str, team: &str) -> crate::token::TeamToken {
+    crate::token::TeamToken {
+        token: crate::clock::sha256_hex(&[token_id.as_bytes()]),
+        token_id: token_id.to_string(),
+        description: format!("{token_id} token"),
+        created_at: t0(),
+        expires_at: None,
+        last_access: None,
+        creator_email: "owner@example.com".to_string(),
+        team: team.to_string(),
+        roles: Vec::new(),
+    }
+}
+
+/// A webhook `name` of `team` calling `https://hooks.example.com/<name>` for every event.
+pub fn webhook(name: &str, team: &str) -> crate::webhook::Webhook {
+    crate::webhook::Webhook {
+        name: name.to_string(),
+        team_owner: team.to_string(),
+        url: format!("https://hooks.example.com/{name}"),
+        ..crate::webhook::Webhook::default()
+    }
+}
+
+/// A pending delivery of event `event_id` to webhook `hook`, created and due at [`at`]`(secs)`,
+/// unclaimed, with a fresh id.
+pub fn delivery(hook: &str, event_id: &str, secs: i64) -> crate::webhook::Delivery {
+    crate::webhook::Delivery {
+        id: object_id(),
+        webhook: hook.to_string(),
+        event_id: event_id.to_string(),
+        event_kind: "app.deploy".to_string(),
+        request: crate::webhook::HookRequest {
+            method: "POST".to_string(),
+            url: format!("https://hooks.example.com/{hook}"),
+            headers: vec![("Content-Type".to_string(), "application/json".to_string())],
+            body: Some("{}".to_string()),
+            proxy_url: None,
+            insecure: false,
+        },
+        secret: String::new(),
+        state: crate::webhook::DeliveryState::Pending,
+        attempts: Vec::new(),
+        last_error: String::new(),
+        created_at: at(secs),
+        next_attempt_at: at(secs),
+        claimed_by: None,
+        lease_until: None,
+    }
+}
+
 /// A running, locked event of kind `permission:<kind>` on `target_type(value)`, owned by
 /// `owner@example.com`, started at [`t0`], readable by the root permission, with a fresh id.
 pub fn event(target_type: &str, value: &str, kind: &str) -> Event {

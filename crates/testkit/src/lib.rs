@@ -135,6 +135,40 @@ impl TestServer {
         }
     }
 
+    /// Starts a server with [`test_settings`] changed by `f`, on `store`: servers sharing a
+    /// store behave as `tsurud` processes sharing a database, and a server started on the
+    /// store of a stopped one as that process restarted. The admin is created only when the
+    /// store has no user yet.
+    ///
+    /// # Panics
+    /// When the server cannot start.
+    pub async fn spawn_on(
+        store: std::sync::Arc<tsuru_adapters::memory::MemoryStore>,
+        f: impl FnOnce(&mut Settings),
+    ) -> Self {
+        let mut settings = test_settings();
+        f(&mut settings);
+        let app = Application::build_on(settings, store)
+            .await
+            .expect("test server builds");
+        let base_url = format!("http://127.0.0.1:{}", app.port());
+        let admin_token = app
+            .state()
+            .auth
+            .new_session(ADMIN_EMAIL)
+            .await
+            .expect("admin session");
+        let task = tokio::spawn(async move {
+            let _ = app.run_until_stopped().await;
+        });
+        TestServer {
+            base_url,
+            admin_token,
+            client: reqwest::Client::new(),
+            task,
+        }
+    }
+
     /// A client authenticated as the admin.
     pub fn admin(&self) -> Caller {
         self.with_token(&self.admin_token)

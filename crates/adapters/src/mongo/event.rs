@@ -318,7 +318,7 @@ impl From<EventDocument> for Event {
 
 /// Field names MongoDB servers refuse (FerretDB refuses any `$` prefix or `.`) are stored with
 /// the full-width look-alikes MongoDB's documentation recommends, and restored on reading.
-fn escape_key(k: &str) -> String {
+pub(crate) fn escape_key(k: &str) -> String {
     let k = match k.strip_prefix('$') {
         Some(rest) => format!("\u{FF04}{rest}"),
         None => k.to_string(),
@@ -326,7 +326,7 @@ fn escape_key(k: &str) -> String {
     k.replace('.', "\u{FF0E}")
 }
 
-fn unescape_key(k: &str) -> String {
+pub(crate) fn unescape_key(k: &str) -> String {
     let k = match k.strip_prefix('\u{FF04}') {
         Some(rest) => format!("${rest}"),
         None => k.to_string(),

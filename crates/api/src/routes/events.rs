@@ -1,101 +1,16 @@
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use serde_json::{json, Map, Value};
-use tsuru_domain::event::{Allowed, Event, EventFilter};
+use serde_json::Value;
+use tsuru_domain::event::{Event, EventFilter};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Input};
-use crate::json::{self as j, go_time, go_time_opt};
+use crate::json as j;
 use crate::state::AppState;
-
-fn allowed_json(a: &Allowed) -> Value {
-    let contexts: Option<Vec<Value>> = (!a.contexts.is_empty()).then(|| {
-        a.contexts
-            .iter()
-            .map(|c| json!({"CtxType": c.ctype.as_str(), "Value": c.value}))
-            .collect()
-    });
-    json!({"Scheme": a.scheme, "Contexts": contexts})
-}
 
 /// tsuru's event JSON (Go field names, declaration order); `info` adds the custom data.
 pub fn event_json(e: &Event, info: bool) -> Value {
-    let mut m = Map::new();
-    m.insert("UniqueID".into(), json!(e.id));
-    m.insert(
-        "Lock".into(),
-        if e.running && e.locked {
-            json!(e.target)
-        } else {
-            Value::Null
-        },
-    );
-    m.insert("StartTime".into(), json!(go_time(&e.start_time)));
-    m.insert("EndTime".into(), json!(go_time_opt(e.end_time.as_ref())));
-    m.insert("ExpireAt".into(), json!(j::ZERO_TIME));
-    m.insert("Target".into(), json!(e.target));
-    m.insert(
-        "ExtraTargets".into(),
-        if e.extra_targets.is_empty() {
-            Value::Null
-        } else {
-            json!(e.extra_targets)
-        },
-    );
-    m.insert("Kind".into(), json!(e.kind));
-    m.insert("Owner".into(), json!(e.owner));
-    m.insert("SourceIP".into(), json!(e.source_ip));
-    m.insert("LockUpdateTime".into(), json!(go_time(&e.lock_update_time)));
-    m.insert("Error".into(), json!(e.error));
-    let log: String = e
-        .log
-        .iter()
-        .map(|l| format!("{}: {}", l.date.format("%Y-%m-%d %H:%M:%S %z"), l.message))
-        .collect();
-    m.insert("Log".into(), json!(log));
-    m.insert(
-        "StructuredLog".into(),
-        if e.log.is_empty() {
-            Value::Null
-        } else {
-            e.log
-                .iter()
-                .map(|l| json!({"Date": go_time(&l.date), "Message": l.message}))
-                .collect()
-        },
-    );
-    let c = &e.cancel_info;
-    m.insert(
-        "CancelInfo".into(),
-        json!({
-            "Owner": c.owner,
-            "StartTime": go_time_opt(c.start_time.as_ref()),
-            "AckTime": go_time_opt(c.ack_time.as_ref()),
-            "Reason": c.reason,
-            "Asked": c.asked,
-            "Canceled": c.canceled,
-        }),
-    );
-    m.insert("Cancelable".into(), json!(e.cancelable));
-    m.insert("Running".into(), json!(e.running));
-    m.insert("Allowed".into(), allowed_json(&e.allowed));
-    m.insert("AllowedCancel".into(), allowed_json(&e.allowed_cancel));
-    m.insert(
-        "Instance".into(),
-        json!({"Name": "", "Port": 0, "TLSPort": 0, "Addresses": null, "LastUpdate": j::ZERO_TIME}),
-    );
-    if info {
-        let raw =
-            |d: &Option<Value>| json!({"Kind": if d.is_some() { 4 } else { 0 }, "Data": null});
-        m.insert("StartCustomData".into(), raw(&e.start_custom_data));
-        m.insert("EndCustomData".into(), raw(&e.end_custom_data));
-        m.insert("OtherCustomData".into(), raw(&e.other_custom_data));
-        m.insert(
-            "CustomData".into(),
-            json!({"Start": e.start_custom_data, "End": e.end_custom_data, "Other": e.other_custom_data}),
-        );
-    }
-    Value::Object(m)
+    tsuru_domain::event::json::to_json(e, info)
 }
 
 /// Go's time layouts accepted by tsuru's form decoder.

@@ -6,9 +6,12 @@ mod events;
 mod plans;
 mod platforms;
 mod pools;
+mod receiver;
 mod roles;
 mod teams;
+mod tokens;
 mod users;
+mod webhooks;
 
 pub use tsuru_testkit::{status_text, TestServer, ADMIN_EMAIL, ADMIN_PASSWORD};
 

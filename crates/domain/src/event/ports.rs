@@ -32,3 +32,12 @@ pub trait EventStorage: Send + Sync {
     /// Running events whose heartbeat is older than `before`.
     async fn list_stale(&self, before: DateTime<Utc>) -> Result<Vec<Event>>;
 }
+
+/// Told about every event that finishes through [`super::EventService::done`] (tsuru notifies
+/// webhooks there). It runs on the finishing request's path, so it must be quick: storage
+/// writes only, never outgoing calls.
+#[async_trait]
+pub trait EventListener: Send + Sync {
+    /// `event` has finished and been stored. Failures are the listener's to log.
+    async fn event_finished(&self, event: &Event);
+}

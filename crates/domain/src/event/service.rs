@@ -6,8 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
 use super::{
-    Allowed, CancelInfo, Event, EventFilter, EventStorage, ExtraTarget, Kind, Owner, Target,
-    Visibility,
+    Allowed, CancelInfo, Event, EventFilter, EventListener, EventStorage, ExtraTarget, Kind, Owner,
+    Target, Visibility,
 };
 use crate::clock::{Clock, IdGenerator};
 use crate::output::{Output, Progress};
@@ -85,6 +85,8 @@ pub struct EventService {
     mine: Mutex<HashSet<String>>,
     /// How long an event on an app waits for the app's lock before failing.
     app_lock_wait: std::time::Duration,
+    /// Told about every finished event (webhooks).
+    listener: Option<Arc<dyn EventListener>>,
 }
 
 /// tsuru's cap for one page of events.
@@ -104,6 +106,7 @@ impl EventService {
             lock_expiry: LOCK_EXPIRY,
             mine: Mutex::new(HashSet::new()),
             app_lock_wait: std::time::Duration::from_secs(10),
+            listener: None,
         }
     }
 
@@ -208,6 +211,10 @@ impl EventService {
         self.remember(&event.id, false);
         if let Err(e) = self.storage.update(&event).await {
             tracing::error!(event = %event.id, error = %e, "could not finish event");
+            return;
+        }
+        if let Some(listener) = &self.listener {
+            listener.event_finished(&event).await;
         }
     }
 
@@ -312,6 +319,13 @@ impl EventService {
             ..CancelInfo::default()
         };
         self.storage.update(&event).await
+    }
+
+    /// Tells `listener` about every event finished through [`EventService::done`].
+    #[must_use]
+    pub fn with_listener(mut self, listener: Arc<dyn EventListener>) -> Self {
+        self.listener = Some(listener);
+        self
     }
 
     /// Refreshes the heartbeat of every event this process runs; call it periodically.

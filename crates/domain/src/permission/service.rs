@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use super::{describe, tree, ContextType, Role, RoleInstance, RoleStorage, ROLE_EVENTS};
 use crate::event::{Allowed, EventService, NewEvent, Target};
 use crate::team::TeamStorage;
+use crate::token::TeamTokenStorage;
 use crate::user::{validate_email, UserStorage};
 use crate::{Error, Identity, Origin, Result};
 
@@ -89,6 +90,7 @@ pub struct RoleService {
     users: Arc<dyn UserStorage>,
     events: Arc<EventService>,
     lookup: Arc<dyn ContextLookup>,
+    tokens: Option<Arc<dyn TeamTokenStorage>>,
 }
 
 const LIST_PERMS: [&str; 5] = [
@@ -122,7 +124,15 @@ impl RoleService {
             users,
             events,
             lookup,
+            tokens: None,
         }
+    }
+
+    /// Also moves team tokens' instances when a role is renamed.
+    #[must_use]
+    pub fn with_team_tokens(mut self, tokens: Arc<dyn TeamTokenStorage>) -> Self {
+        self.tokens = Some(tokens);
+        self
     }
 
     /// All roles.
@@ -253,6 +263,9 @@ impl RoleService {
             }
         }
         self.users.remove_role_from_all(&old).await?;
+        if let Some(tokens) = &self.tokens {
+            tokens.rename_role(&old, new_name).await?;
+        }
         self.roles.delete(&old).await
     }
 

@@ -56,7 +56,12 @@ pub mod pool_storage;
 pub mod role_storage;
 pub mod session_storage;
 pub mod team_storage;
+pub mod team_token_storage;
 pub mod user_storage;
+
+// Webhooks and their delivery queue.
+pub mod delivery_storage;
+pub mod webhook_storage;
 
 /// How many concurrent callers the concurrency clauses start.
 pub const CONCURRENCY: usize = 50;
@@ -168,6 +173,9 @@ macro_rules! __contract_all {
         $crate::__contract_port!(pool_storage, $mode, $factory);
         $crate::__contract_port!(plan_storage, $mode, $factory);
         $crate::__contract_port!(platform_storage, $mode, $factory);
+        $crate::__contract_port!(team_token_storage, $mode, $factory);
+        $crate::__contract_port!(webhook_storage, $mode, $factory);
+        $crate::__contract_port!(delivery_storage, $mode, $factory);
     };
 }
 
@@ -176,6 +184,55 @@ macro_rules! __contract_all {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __contract_port {
+    (webhook_storage, $mode:ident, $factory:expr) => {
+        $crate::__contract_suite!(webhook_storage, $mode, $factory;
+            ref insert_then_find_returns_it,
+            ref find_unknown_returns_none,
+            ref insert_duplicate_returns_conflict,
+            arc concurrent_inserts_of_one_name_admit_exactly_one,
+            ref list_returns_all_or_the_webhooks_of_the_teams_given,
+            ref update_replaces_the_webhook,
+            ref update_unknown_returns_not_found,
+            ref delete_removes_the_webhook,
+            ref delete_unknown_returns_not_found,
+        );
+    };
+    (delivery_storage, $mode:ident, $factory:expr) => {
+        $crate::__contract_suite!(delivery_storage, $mode, $factory;
+            ref insert_then_find_returns_it,
+            ref claim_due_takes_pending_due_unheld_deliveries_earliest_first,
+            ref claim_due_respects_the_limit,
+            ref a_held_delivery_is_claimable_again_only_after_its_lease,
+            arc concurrent_claims_never_share_a_delivery,
+            ref release_by_the_holder_stores_the_outcome,
+            ref release_by_another_worker_changes_nothing,
+            ref list_by_webhook_returns_newest_first_limited,
+            ref delete_by_webhook_removes_only_its_deliveries,
+            ref delete_finished_before_keeps_pending_and_recent,
+        );
+    };
+    (team_token_storage, $mode:ident, $factory:expr) => {
+        $crate::__contract_suite!(team_token_storage, $mode, $factory;
+            ref insert_then_find_returns_it,
+            ref find_unknown_returns_none,
+            ref insert_duplicate_id_returns_conflict,
+            ref insert_duplicate_value_returns_conflict,
+            arc concurrent_inserts_of_one_id_admit_exactly_one,
+            ref list_returns_all_or_the_tokens_of_the_teams_given,
+            ref update_replaces_value_description_and_expiry_only,
+            ref update_unknown_returns_not_found,
+            ref update_to_a_taken_value_returns_conflict,
+            ref record_access_sets_last_access,
+            ref add_role_has_set_semantics,
+            ref add_role_to_unknown_returns_not_found,
+            arc concurrent_add_role_of_distinct_roles_keeps_them_all,
+            ref remove_role_removes_only_the_equal_instance,
+            ref remove_role_from_unknown_returns_not_found,
+            ref rename_role_renames_every_instance_keeping_values,
+            ref delete_removes_the_token_and_its_value,
+            ref delete_unknown_returns_not_found,
+        );
+    };
     (user_storage, $mode:ident, $factory:expr) => {
         $crate::__contract_suite!(user_storage, $mode, $factory;
             ref insert_then_find_returns_it,
@@ -441,6 +498,18 @@ mod tests {
     fn every_clause_is_in_the_macro() {
         let macro_src = include_str!("contract.rs");
         let suites = [
+            (
+                "webhook_storage",
+                include_str!("contract/webhook_storage.rs"),
+            ),
+            (
+                "delivery_storage",
+                include_str!("contract/delivery_storage.rs"),
+            ),
+            (
+                "team_token_storage",
+                include_str!("contract/team_token_storage.rs"),
+            ),
             ("user_storage", include_str!("contract/user_storage.rs")),
             (
                 "session_storage",

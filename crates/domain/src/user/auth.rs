@@ -12,6 +12,7 @@ use crate::identity::Credential;
 use crate::mail::{Mail, Mailer};
 use crate::permission::{Context, Permission, RoleService, RoleStorage};
 use crate::quota::Quota;
+use crate::token::{TeamToken, TeamTokenStorage};
 use crate::{Error, Identity, Origin, Result};
 
 /// Settings of the native auth scheme.
@@ -66,6 +67,8 @@ pub struct AuthService {
     pub issuer: Arc<dyn TokenIssuer>,
     /// Roles (for permissions).
     pub roles: Arc<dyn RoleStorage>,
+    /// Team tokens, the third token engine.
+    pub team_tokens: Arc<dyn TeamTokenStorage>,
     /// Role use cases (default roles on user creation).
     pub role_service: Arc<RoleService>,
     /// Events.
@@ -153,8 +156,8 @@ impl AuthService {
         Ok(self.issuer.issue(&claims)?)
     }
 
-    /// Resolves a bearer token: a session JWT, then a user API key. `Ok(None)` when neither
-    /// accepts it.
+    /// Resolves a bearer token: a session JWT, then a user API key, then a team token (tsuru's
+    /// engine order). `Ok(None)` when none accepts it; an expired team token is not accepted.
     ///
     /// # Errors
     /// Storage failures only.
@@ -181,8 +184,37 @@ impl AuthService {
                     .await?;
                 return Ok(Some(self.identity_for(&user, Credential::ApiKey).await?));
             }
+            if let Some(token) = self.team_tokens.find_by_value(token).await? {
+                let now = self.clock.now();
+                if token.is_expired(now) {
+                    return Ok(None);
+                }
+                match self.team_tokens.record_access(&token.token_id, now).await {
+                    Ok(()) => {}
+                    // Deleted since it was read: no longer a credential.
+                    Err(Error::NotFound(_)) => return Ok(None),
+                    Err(e) => return Err(e),
+                }
+                return Ok(Some(self.token_identity(&token).await?));
+            }
         }
         Ok(None)
+    }
+
+    /// The identity of a team token: only the permissions of the roles bound to it (no
+    /// implicit `user` permission), acting as `<token_id>@tsuru-team-token`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn token_identity(&self, token: &TeamToken) -> Result<Identity> {
+        Ok(Identity {
+            email: token.email(),
+            credential: Credential::TeamToken {
+                token_id: token.token_id.clone(),
+            },
+            roles: token.roles.clone(),
+            permissions: self.expand_roles(&token.roles).await?,
+        })
     }
 
     /// The identity of a user: the implicit `user` permission on themselves plus their roles.

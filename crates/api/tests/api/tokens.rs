@@ -1,0 +1,776 @@
+use serde_json::{json, Value};
+use tsuru_testkit::Caller;
+
+use crate::{status_text, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED};
+
+/// Creates a token as the admin and returns its JSON.
+async fn create(s: &TestServer, body: Value) -> Value {
+    let resp = s.admin().post_json("/1.6/tokens", &body).await;
+    let (status, text) = status_text(resp).await;
+    assert_eq!(status, 201, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Creates token `id` of `team` as the admin and returns a caller using it.
+async fn token(s: &TestServer, id: &str, team: &str) -> Caller {
+    let t = create(s, json!({"token_id": id, "team": team})).await;
+    s.with_token(t["token"].as_str().unwrap())
+}
+
+/// Binds role `role` with `ctx` to token `id` as the admin.
+async fn bind(s: &TestServer, role: &str, id: &str, ctx: &str) {
+    let resp = s
+        .admin()
+        .post_form(
+            &format!("/1.6/roles/{role}/token"),
+            &[("token_id", id), ("context", ctx)],
+        )
+        .await;
+    assert_eq!(status_text(resp).await, (200, String::new()));
+}
+
+/// A logged-in user holding `perms` on team `team` (through a role of their own).
+async fn member(s: &TestServer, email: &str, team: &str, perms: &[&str]) -> Caller {
+    let role = format!("r-{}", email.split('@').next().unwrap());
+    s.role(&role, "team", perms).await;
+    let user = s.user(email).await;
+    s.assign(&role, email, team).await;
+    user
+}
+
+async fn info(s: &TestServer, id: &str) -> Value {
+    let resp = s.admin().get(&format!("/1.7/tokens/{id}")).await;
+    assert_eq!(resp.status(), 200);
+    resp.json().await.unwrap()
+}
+
+fn is_hex64(v: &Value) -> bool {
+    v.as_str()
+        .is_some_and(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[tokio::test]
+async fn creating_a_token_returns_it_with_its_value_and_records_an_event() {
+    let s = TestServer::spawn().await;
+    s.team("infra").await;
+    let resp = s
+        .admin()
+        .post_json(
+            "/1.6/tokens",
+            &json!({"token_id": "ci", "team": "infra", "description": "for CI"}),
+        )
+        .await;
+    assert_eq!(resp.status(), 201);
+    assert_eq!(resp.headers()["content-type"], "application/json");
+    let body = resp.text().await.unwrap();
+    assert!(body.ends_with("}\n"), "{body}");
+    let t: Value = serde_json::from_str(&body).unwrap();
+    assert!(is_hex64(&t["token"]), "{t}");
+    let keys: Vec<&str> = t.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "token",
+            "token_id",
+            "description",
+            "created_at",
+            "expires_at",
+            "last_access",
+            "creator_email",
+            "team"
+        ],
+        "no roles key while it has none"
+    );
+    assert_eq!(t["token_id"], "ci");
+    assert_eq!(t["description"], "for CI");
+    assert_eq!(t["team"], "infra");
+    assert_eq!(t["creator_email"], ADMIN_EMAIL);
+    assert_eq!(t["expires_at"], "0001-01-01T00:00:00Z");
+    assert_eq!(t["last_access"], "0001-01-01T00:00:00Z");
+    assert!(chrono::DateTime::parse_from_rfc3339(t["created_at"].as_str().unwrap()).is_ok());
+    assert_eq!(info(&s, "ci").await, t, "stored as returned");
+
+    let events = s.events("target.type=team&target.value=infra").await;
+    let ev = &events[0];
+    assert_eq!(ev["Kind"]["Name"], "team.token.create");
+    assert_eq!(ev["Owner"], json!({"Type": "user", "Name": ADMIN_EMAIL}));
+    assert_eq!(ev["Error"], "");
+    assert_eq!(
+        ev["Allowed"],
+        json!({"Scheme": "team.read.events", "Contexts": [{"CtxType": "team", "Value": "infra"}]})
+    );
+    let full: Value = s
+        .admin()
+        .get(&format!("/1.1/events/{}", ev["UniqueID"].as_str().unwrap()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let data = full["CustomData"]["Start"].as_array().unwrap();
+    assert!(
+        data.contains(&json!({"name": "token_id", "value": "ci"})),
+        "the id is not masked: {data:?}"
+    );
+}
+
+#[tokio::test]
+async fn default_ids_expiry_and_form_input() {
+    let s = TestServer::spawn().await;
+    s.team("my_team").await;
+    let t = create(&s, json!({"team": "my_team", "expires_in": 3600})).await;
+    let value = t["token"].as_str().unwrap();
+    assert_eq!(
+        t["token_id"],
+        format!("my-team-{}", &value[..5]),
+        "`_` becomes `-` so the default id is valid"
+    );
+    let created = chrono::DateTime::parse_from_rfc3339(t["created_at"].as_str().unwrap()).unwrap();
+    let expires = chrono::DateTime::parse_from_rfc3339(t["expires_at"].as_str().unwrap()).unwrap();
+    assert_eq!((expires - created).num_seconds(), 3600);
+
+    let resp = s
+        .admin()
+        .post_form(
+            "/1.6/tokens",
+            &[
+                ("token_id", "formed"),
+                ("team", "my_team"),
+                ("expires_in", "60"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 201);
+    let t: Value = resp.json().await.unwrap();
+    assert_eq!(t["token_id"], "formed");
+    assert_ne!(t["expires_at"], "0001-01-01T00:00:00Z");
+}
+
+#[tokio::test]
+async fn token_creation_errors_are_4xx() {
+    let s = TestServer::spawn().await;
+    s.team("infra").await;
+    s.team("web").await;
+    let admin = s.admin();
+    let post = |body: Value| {
+        let admin = admin.clone();
+        async move { status_text(admin.post_json("/1.6/tokens", &body).await).await }
+    };
+    create(&s, json!({"token_id": "ci", "team": "infra"})).await;
+    assert_eq!(
+        post(json!({"token_id": "ci", "team": "web"})).await,
+        (409, "team token already exists\n".into())
+    );
+    for bad in ["Ci", "1ci", "c_i", "c i", &"c".repeat(41)] {
+        assert_eq!(
+            post(json!({"token_id": bad, "team": "infra"})).await,
+            (400, "invalid token_id\n".into()),
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        post(json!({"token_id": "x", "team": "nope"})).await,
+        (404, "team not found\n".into())
+    );
+    assert_eq!(
+        post(json!({"token_id": "x"})).await,
+        (
+            400,
+            "You must provide a team to execute this action.\n".into()
+        ),
+        "a global grant with two teams is ambiguous"
+    );
+    let (status, body) = post(json!({"team": "infra", "expires_in": "soon"})).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        post(json!({"team": "infra", "expires_in": 9_000_000_000_000_000_i64})).await,
+        (400, "invalid expires_in: out of range\n".into())
+    );
+    let (status, body) = post(json!({"team": "infra", "token_id": 5})).await;
+    assert_eq!(status, 400, "{body}");
+
+    let bob = s.user("bob@example.com").await;
+    assert_eq!(
+        status_text(
+            bob.post_json("/1.6/tokens", &json!({"team": "infra"}))
+                .await
+        )
+        .await,
+        (403, FORBIDDEN.into())
+    );
+    assert_eq!(
+        status_text(bob.post_json("/1.6/tokens", &json!({})).await).await,
+        (403, FORBIDDEN.into()),
+        "no grant at all: nothing to pick"
+    );
+    assert_eq!(
+        status_text(
+            s.anonymous()
+                .post_json("/1.6/tokens", &json!({"team": "infra"}))
+                .await
+        )
+        .await,
+        (401, UNAUTHORIZED.into())
+    );
+    assert_eq!(
+        s.admin()
+            .get("/1.6/tokens")
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "only the first token was stored"
+    );
+    // Failures inside the event are recorded.
+    let events = s.events("target.type=team&target.value=infra").await;
+    assert!(events
+        .iter()
+        .any(|e| e["Kind"]["Name"] == "team.token.create" && e["Error"] == "invalid token_id"));
+}
+
+#[tokio::test]
+async fn the_team_is_picked_when_the_caller_holds_the_permission_on_one_team() {
+    let s = TestServer::spawn().await;
+    s.team("infra").await;
+    s.team("web").await;
+    let carol = member(&s, "carol@example.com", "web", &["team.token"]).await;
+    let resp = carol.post_json("/1.6/tokens", &json!({})).await;
+    assert_eq!(resp.status(), 201);
+    let t: Value = resp.json().await.unwrap();
+    assert_eq!(t["team"], "web");
+    assert_eq!(t["creator_email"], "carol@example.com");
+    assert_eq!(
+        status_text(
+            carol
+                .post_json("/1.6/tokens", &json!({"team": "infra"}))
+                .await
+        )
+        .await,
+        (403, FORBIDDEN.into())
+    );
+}
+
+#[tokio::test]
+async fn a_token_authenticates_with_exactly_its_roles_and_owns_its_events() {
+    let s = TestServer::spawn().await;
+    s.team("infra").await;
+    s.team("web").await;
+    let tok = token(&s, "ci", "infra").await;
+    // Without roles it is authenticated but may do nothing.
+    assert_eq!(
+        status_text(
+            tok.put_json("/1.6/teams/infra", &json!({"tags": ["x"]}))
+                .await
+        )
+        .await,
+        (403, FORBIDDEN.into())
+    );
+    assert_eq!(tok.get("/1.0/teams").await.status(), 204);
+    assert_ne!(
+        info(&s, "ci").await["last_access"],
+        "0001-01-01T00:00:00Z",
+        "use is recorded"
+    );
+
+    s.role("team-editor", "team", &["team.update", "team.read"])
+        .await;
+    bind(&s, "team-editor", "ci", "infra").await;
+    assert_eq!(
+        status_text(
+            tok.put_json("/1.6/teams/infra", &json!({"tags": ["x"]}))
+                .await
+        )
+        .await,
+        (200, String::new())
+    );
+    assert_eq!(
+        status_text(
+            tok.put_json("/1.6/teams/web", &json!({"tags": ["x"]}))
+                .await
+        )
+        .await,
+        (403, FORBIDDEN.into()),
+        "the role is bound to infra only"
+    );
+    assert_eq!(
+        status_text(tok.post_json("/1.0/teams", &json!({"name": "new"})).await).await,
+        (403, FORBIDDEN.into())
+    );
+    let teams: Value = tok.get("/1.0/teams").await.json().await.unwrap();
+    assert_eq!(teams.as_array().unwrap().len(), 1);
+    assert_eq!(teams[0]["name"], "infra");
+    let events = s
+        .events("target.type=team&target.value=infra&kindname=team.update")
+        .await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["Owner"], json!({"Type": "token", "Name": "ci"}));
+    let events = s.events("ownertype=token&ownername=ci").await;
+    assert_eq!(
+        events.len(),
+        1,
+        "refused calls are checked before any event"
+    );
+}
+
+#[tokio::test]
+async fn expired_tokens_get_401_until_their_expiry_is_lifted() {
+    let s = TestServer::spawn().await;
+    s.team("infra").await;
+    let t = create(
+        &s,
+        json!({"token_id": "old", "team": "infra", "expires_in": -10}),
+    )
+    .await;
+    let tok = s.with_token(t["token"].as_str().unwrap());
+    assert_eq!(
+        status_text(tok.get("/1.0/teams").await).await,
+        (401, UNAUTHORIZED.into())
+    );
+    assert_eq!(info(&s, "old").await["last_access"], "0001-01-01T00:00:00Z");
+    let resp = s
+        .admin()
+        .put_json("/1.6/tokens/old", &json!({"expires_in": -1}))
+        .await;
+    assert_eq!(resp.status(), 200);
+    let t: Value = resp.json().await.unwrap();
+    assert_eq!(
+        t["expires_at"], "0001-01-01T00:00:00Z",
+        "negative: never expires"
+    );
+    assert_eq!(tok.get("/1.0/teams").await.status(), 204);
+}
+
+#[tokio::test]
+async fn updating_a_token() {
+    let s = TestServer::spawn().await;
+    s.team("infra").await;
+    let first = create(
+        &s,
+        json!({"token_id": "ci", "team": "infra", "description": "d1"}),
+    )
+    .await;
+    let old = s.with_token(first["token"].as_str().unwrap());
+    let resp = s
+        .admin()
+        .put_json(
+            "/1.6/tokens/ci",
+            &json!({"regenerate": true, "description": "d2", "expires_in": 120}),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let t: Value = resp.json().await.unwrap();
+    assert!(is_hex64(&t["token"]));
+    assert_ne!(t["token"], first["token"]);
+    assert_eq!(t["description"], "d2");
+    assert_ne!(t["expires_at"], "0001-01-01T00:00:00Z");
+    assert_eq!(t["created_at"], first["created_at"]);
+    assert_eq!(info(&s, "ci").await["token"], t["token"]);
+    assert_eq!(
+        old.get("/1.0/teams").await.status(),
+        401,
+        "the old value is dead"
+    );
+    let new = s.with_token(t["token"].as_str().unwrap());
+    assert_eq!(new.get("/1.0/teams").await.status(), 204);
+
+    // Empty description and zero expiry keep them; form input works too.
+    let resp = s
+        .admin()
+        .put_form(
+            "/1.6/tokens/ci",
+            &[("description", ""), ("expires_in", "0")],
+        )
+        .await;
+    let same: Value = resp.json().await.unwrap();
+    assert_eq!(same["description"], "d2");
+    assert_eq!(same["expires_at"], t["expires_at"]);
+    assert_eq!(same["token"], t["token"]);
+
+    assert_eq!(
+        status_text(s.admin().put_json("/1.6/tokens/nope", &json!({})).await).await,
+        (404, "team token not found\n".into())
+    );
+    let (status, _) = status_text(
+        s.admin()
+            .put_json("/1.6/tokens/ci", &json!({"regenerate": "maybe"}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 400);
+    let bob = s.user("bob@example.com").await;
+    assert_eq!(
+        status_text(
+            bob.put_json("/1.6/tokens/ci", &json!({"regenerate": true}))
+                .await
+        )
+        .await,
+        (403, FORBIDDEN.into())
+    );
+    assert_eq!(
+        info(&s, "ci").await["token"],
+        t["token"],
+        "unchanged by the refused call"
+    );
+    assert_eq!(
+        status_text(s.anonymous().put_json("/1.6/tokens/ci", &json!({})).await).await,
+        (401, UNAUTHORIZED.into())
+    );
+    let events = s
+        .events("target.type=team&target.value=infra&kindname=team.token.update")
+        .await;
+    assert_eq!(events.len(), 2);
+}
+
+#[tokio::test]
+async fn deleting_a_token() {
+    let s = TestServer::spawn().await;
+    s.team("infra").await;
+    let tok = token(&s, "ci", "infra").await;
+    let bob = s.user("bob@example.com").await;
+    assert_eq!(
+        status_text(bob.delete("/1.6/tokens/ci").await).await,
+        (403, FORBIDDEN.into())
+    );
+    assert_eq!(
+        status_text(s.anonymous().delete("/1.6/tokens/ci").await).await,
+        (401, UNAUTHORIZED.into())
+    );
+    assert_eq!(
+        status_text(s.admin().delete("/1.6/tokens/ci").await).await,
+        (200, String::new())
+    );
+    assert_eq!(
+        tok.get("/1.0/teams").await.status(),
+        401,
+        "no longer a credential"
+    );
+    assert_eq!(
+        status_text(s.admin().get("/1.7/tokens/ci").await).await,
+        (404, "team token not found\n".into())
+    );
+    assert_eq!(
+        status_text(s.admin().delete("/1.6/tokens/ci").await).await,
+        (404, "team token not found\n".into())
+    );
+    let events = s
+        .events("target.type=team&target.value=infra&kindname=team.token.delete")
+        .await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["Error"], "");
+}
+
+#[tokio::test]
+async fn a_token_that_owns_apps_cannot_be_deleted() {
+    let s = TestServer::spawn().await;
+    s.team("infra").await;
+    s.default_pool("p1").await;
+    let tok = token(&s, "deployer", "infra").await;
+    s.role("app-creator", "team", &["app.create", "app.read"])
+        .await;
+    bind(&s, "app-creator", "deployer", "infra").await;
+    let resp = tok
+        .post_form("/1.0/apps", &[("name", "tokapp"), ("teamOwner", "infra")])
+        .await;
+    assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+    let app: Value = s
+        .admin()
+        .get("/1.0/apps/tokapp")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(app["owner"], "deployer@tsuru-team-token");
+    assert_eq!(
+        status_text(s.admin().delete("/1.6/tokens/deployer").await).await,
+        (409, "cannot remove team token who owns apps\n".into())
+    );
+    assert_eq!(info(&s, "deployer").await["token_id"], "deployer");
+}
+
+#[tokio::test]
+async fn lists_show_only_tokens_of_teams_the_caller_may_read() {
+    let s = TestServer::spawn().await;
+    s.team("infra").await;
+    s.team("web").await;
+    create(&s, json!({"token_id": "infra-ci", "team": "infra"})).await;
+    create(&s, json!({"token_id": "web-ci", "team": "web"})).await;
+    let all: Value = s.admin().get("/1.6/tokens").await.json().await.unwrap();
+    let ids: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["token_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["infra-ci", "web-ci"]);
+    assert!(all
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| is_hex64(&t["token"])));
+
+    let reader = member(&s, "reader@example.com", "web", &["team.token.read"]).await;
+    let seen: Value = reader.get("/1.6/tokens").await.json().await.unwrap();
+    assert_eq!(seen.as_array().unwrap().len(), 1);
+    assert_eq!(seen[0]["token_id"], "web-ci");
+    assert!(is_hex64(&seen[0]["token"]), "no roles: shown in clear");
+    assert_eq!(
+        status_text(reader.get("/1.7/tokens/infra-ci").await).await,
+        (403, FORBIDDEN.into())
+    );
+    assert_eq!(reader.get("/1.7/tokens/web-ci").await.status(), 200);
+
+    let nobody = s.user("nobody@example.com").await;
+    assert_eq!(
+        status_text(nobody.get("/1.6/tokens").await).await,
+        (204, String::new()),
+        "tsuru listed every token here"
+    );
+    assert_eq!(
+        status_text(nobody.get("/1.7/tokens/nope").await).await,
+        (404, "team token not found\n".into()),
+        "not found comes before the permission check"
+    );
+    assert_eq!(
+        status_text(s.anonymous().get("/1.6/tokens").await).await,
+        (401, UNAUTHORIZED.into())
+    );
+    assert_eq!(
+        status_text(s.anonymous().get("/1.7/tokens/web-ci").await).await,
+        (401, UNAUTHORIZED.into())
+    );
+}
+
+#[tokio::test]
+async fn values_are_blanked_for_callers_who_could_not_grant_the_tokens_roles() {
+    let s = TestServer::spawn().await;
+    s.team("web").await;
+    create(&s, json!({"token_id": "web-ci", "team": "web"})).await;
+    s.role("deployer", "team", &["app.deploy"]).await;
+    bind(&s, "deployer", "web-ci", "web").await;
+    let reader = member(&s, "reader@example.com", "web", &["team.token.read"]).await;
+    let seen: Value = reader.get("/1.6/tokens").await.json().await.unwrap();
+    assert_eq!(seen[0]["token"], "");
+    assert_eq!(
+        seen[0]["roles"],
+        json!([{"Name": "deployer", "ContextValue": "web"}])
+    );
+    let one: Value = reader.get("/1.7/tokens/web-ci").await.json().await.unwrap();
+    assert_eq!(one["token"], "");
+    let deployer = member(
+        &s,
+        "dep@example.com",
+        "web",
+        &["team.token.read", "app.deploy"],
+    )
+    .await;
+    let one: Value = deployer
+        .get("/1.7/tokens/web-ci")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(is_hex64(&one["token"]), "may use every role: shown");
+    assert!(is_hex64(&info(&s, "web-ci").await["token"]));
+}
+
+#[tokio::test]
+async fn binding_and_unbinding_roles() {
+    let s = TestServer::spawn().await;
+    s.team("infra").await;
+    create(&s, json!({"token_id": "ci", "team": "infra"})).await;
+    s.role("deployer", "team", &["app.deploy"]).await;
+    s.role("globalrole", "global", &["app.read"]).await;
+    let admin = s.admin();
+    let assign = |role: &str, form: Vec<(&'static str, &'static str)>| {
+        let admin = admin.clone();
+        let path = format!("/1.6/roles/{role}/token");
+        async move { status_text(admin.post_form(&path, &form).await).await }
+    };
+    assert_eq!(
+        assign("deployer", vec![("token_id", "ci"), ("context", "infra")]).await,
+        (200, String::new())
+    );
+    assert_eq!(
+        assign("deployer", vec![("token_id", "ci"), ("context", "infra")]).await,
+        (200, String::new()),
+        "idempotent"
+    );
+    assert_eq!(
+        info(&s, "ci").await["roles"],
+        json!([{"Name": "deployer", "ContextValue": "infra"}])
+    );
+    assert_eq!(
+        assign("deployer", vec![("token_id", "nope"), ("context", "infra")]).await,
+        (404, "team token not found\n".into())
+    );
+    assert_eq!(
+        assign("nope", vec![("token_id", "ci"), ("context", "infra")]).await,
+        (404, "role not found\n".into())
+    );
+    assert_eq!(
+        assign("deployer", vec![("token_id", "ci"), ("context", "ghost")]).await,
+        (400, "team not found\n".into())
+    );
+    assert_eq!(
+        assign("deployer", vec![("token_id", "ci")]).await,
+        (
+            400,
+            "Global context value is not valid for role with context type team\n".into()
+        )
+    );
+    // JSON works too.
+    assert_eq!(
+        status_text(
+            admin
+                .post_json("/1.6/roles/globalrole/token", &json!({"token_id": "ci"}))
+                .await
+        )
+        .await,
+        (200, String::new())
+    );
+
+    // role.update.assign alone does not let one grant permissions one lacks.
+    let assigner = s.user("assigner@example.com").await;
+    s.role(
+        "assigners",
+        "global",
+        &["role.update.assign", "role.update.dissociate"],
+    )
+    .await;
+    s.assign("assigners", "assigner@example.com", "").await;
+    assert_eq!(
+        status_text(
+            assigner
+                .post_form(
+                    "/1.6/roles/deployer/token",
+                    &[("token_id", "ci"), ("context", "infra")]
+                )
+                .await
+        )
+        .await,
+        (
+            403,
+            "User not authorized to use permission app.deploy(team infra)\n".into()
+        )
+    );
+    assert_eq!(
+        status_text(
+            assigner
+                .delete("/1.6/roles/deployer/token/ci?context=infra")
+                .await
+        )
+        .await,
+        (
+            403,
+            "User not authorized to use permission app.deploy(team infra)\n".into()
+        )
+    );
+    let bob = s.user("bob@example.com").await;
+    assert_eq!(
+        status_text(
+            bob.post_form(
+                "/1.6/roles/deployer/token",
+                &[("token_id", "ci"), ("context", "infra")]
+            )
+            .await
+        )
+        .await,
+        (403, FORBIDDEN.into())
+    );
+    assert_eq!(
+        status_text(
+            bob.delete("/1.6/roles/deployer/token/ci?context=infra")
+                .await
+        )
+        .await,
+        (403, FORBIDDEN.into())
+    );
+    assert_eq!(
+        status_text(
+            s.anonymous()
+                .delete("/1.6/roles/deployer/token/ci?context=infra")
+                .await
+        )
+        .await,
+        (401, UNAUTHORIZED.into())
+    );
+    assert_eq!(
+        status_text(
+            s.anonymous()
+                .post_form(
+                    "/1.6/roles/deployer/token",
+                    &[("token_id", "ci"), ("context", "infra")]
+                )
+                .await
+        )
+        .await,
+        (401, UNAUTHORIZED.into())
+    );
+
+    assert_eq!(
+        status_text(
+            admin
+                .delete("/1.6/roles/deployer/token/ci?context=infra")
+                .await
+        )
+        .await,
+        (200, String::new())
+    );
+    assert_eq!(
+        info(&s, "ci").await["roles"],
+        json!([{"Name": "globalrole", "ContextValue": ""}])
+    );
+    assert_eq!(
+        status_text(
+            admin
+                .delete("/1.6/roles/deployer/token/nope?context=infra")
+                .await
+        )
+        .await,
+        (404, "team token not found\n".into())
+    );
+    assert_eq!(
+        status_text(admin.delete("/1.6/roles/nope/token/ci?context=infra").await).await,
+        (404, "role not found\n".into())
+    );
+    let events = s.events("target.type=role&target.value=deployer").await;
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["Kind"]["Name"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"role.update.assign"), "{kinds:?}");
+    assert!(kinds.contains(&"role.update.dissociate"), "{kinds:?}");
+    let ok_assign = events
+        .iter()
+        .find(|e| e["Kind"]["Name"] == "role.update.assign" && e["Error"] == "")
+        .unwrap();
+    assert_eq!(ok_assign["Owner"]["Name"], ADMIN_EMAIL);
+}
+
+#[tokio::test]
+async fn renaming_a_role_moves_it_on_tokens() {
+    let s = TestServer::spawn().await;
+    s.team("infra").await;
+    let tok = token(&s, "ci", "infra").await;
+    s.role("editor", "team", &["team.update"]).await;
+    bind(&s, "editor", "ci", "infra").await;
+    let resp = s
+        .admin()
+        .put_form("/1.4/roles", &[("name", "editor"), ("newName", "writer")])
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        info(&s, "ci").await["roles"],
+        json!([{"Name": "writer", "ContextValue": "infra"}])
+    );
+    assert_eq!(
+        tok.put_json("/1.6/teams/infra", &json!({"tags": ["a"]}))
+            .await
+            .status(),
+        200,
+        "the token keeps its permissions"
+    );
+}

@@ -1,0 +1,364 @@
+use std::sync::Arc;
+
+use chrono::Duration;
+
+use super::{default_token_id, token_email, validate_token_id, TeamToken, TeamTokenStorage};
+use crate::app::{AppFilter, AppStorage};
+use crate::clock::{sha256_hex, Clock, IdGenerator};
+use crate::event::{Allowed, EventService, NewEvent, Target};
+use crate::permission::{
+    can_use_role, contexts_for, Context, ContextLookup, ContextType, RoleInstance, RoleStorage,
+};
+use crate::team::{auto_team_owner, TeamStorage};
+use crate::{Error, Identity, Origin, Result};
+
+/// Text of a missing token.
+pub const TOKEN_NOT_FOUND: &str = "team token not found";
+
+/// The create command of `POST /1.6/tokens`.
+#[derive(Debug, Clone, Default)]
+pub struct NewTeamToken {
+    /// Id; empty for `<team>-<5 hex digits>`.
+    pub token_id: String,
+    /// Free text.
+    pub description: String,
+    /// Seconds until expiry; 0 never expires (negative values give a past expiry, as tsuru).
+    pub expires_in: i64,
+    /// Owning team; empty picks the caller's only team.
+    pub team: String,
+}
+
+/// The patch of `PUT /1.6/tokens/{token_id}`.
+#[derive(Debug, Clone, Default)]
+pub struct TeamTokenUpdate {
+    /// Issue a new value.
+    pub regenerate: bool,
+    /// New description; empty keeps it.
+    pub description: String,
+    /// `> 0`: expire that many seconds from now; `< 0`: never expire; 0: unchanged.
+    pub expires_in: i64,
+}
+
+/// Team-token use cases.
+pub struct TokenService {
+    tokens: Arc<dyn TeamTokenStorage>,
+    teams: Arc<dyn TeamStorage>,
+    apps: Arc<dyn AppStorage>,
+    roles: Arc<dyn RoleStorage>,
+    lookup: Arc<dyn ContextLookup>,
+    events: Arc<EventService>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+}
+
+fn team_event(team: &str, kind: &str, identity: &Identity, origin: &Origin) -> NewEvent {
+    NewEvent::new(
+        Target::new("team", team),
+        kind,
+        identity,
+        origin,
+        Allowed::new("team.read.events", vec![Context::team(team)]),
+    )
+}
+
+fn role_event(role: &str, kind: &str, identity: &Identity, origin: &Origin) -> NewEvent {
+    NewEvent::new(
+        Target::new("role", role),
+        kind,
+        identity,
+        origin,
+        Allowed::new("role.read.events", vec![]),
+    )
+}
+
+impl TokenService {
+    /// Builds the service. `lookup` validates context values on role assignment.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        tokens: Arc<dyn TeamTokenStorage>,
+        teams: Arc<dyn TeamStorage>,
+        apps: Arc<dyn AppStorage>,
+        roles: Arc<dyn RoleStorage>,
+        lookup: Arc<dyn ContextLookup>,
+        events: Arc<EventService>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+    ) -> Self {
+        TokenService {
+            tokens,
+            teams,
+            apps,
+            roles,
+            lookup,
+            events,
+            clock,
+            ids,
+        }
+    }
+
+    /// Tokens of the teams on which the caller holds `team.token.read` (a global grant: all;
+    /// no grant: none), values blanked as [`TokenService::info`] does.
+    ///
+    /// tsuru listed every token to callers without any grant; tokens are credentials, so we
+    /// show them only to their team's readers.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn list(&self, identity: &Identity) -> Result<Vec<TeamToken>> {
+        let ctxs = contexts_for(
+            &identity.permissions,
+            "team.token.read",
+            &[ContextType::Team, ContextType::Global],
+        );
+        if ctxs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tokens = if ctxs.iter().any(|c| c.ctype == ContextType::Global) {
+            self.tokens.list(None).await?
+        } else {
+            let teams: Vec<String> = ctxs.into_iter().map(|c| c.value).collect();
+            self.tokens.list(Some(&teams)).await?
+        };
+        self.reveal(identity, tokens).await
+    }
+
+    /// One token.
+    ///
+    /// # Errors
+    /// 404 `team token not found` (before the permission check, as tsuru); 403 without
+    /// `team.token.read` on its team.
+    pub async fn info(&self, identity: &Identity, token_id: &str) -> Result<TeamToken> {
+        let token = self.find(token_id).await?;
+        identity.require("team.token.read", &[Context::team(&token.team)])?;
+        Ok(self.reveal(identity, vec![token]).await?.remove(0))
+    }
+
+    /// Creates a token without roles; the response carries its value.
+    ///
+    /// # Errors
+    /// 403 without `team.token.create` on the team; 400 when no team is given and several fit,
+    /// for an invalid id or expiry; 404 `team not found`; 409 `team token already exists`.
+    pub async fn create(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        new: NewTeamToken,
+    ) -> Result<TeamToken> {
+        let team = if new.team.is_empty() {
+            auto_team_owner(identity, "team.token.create", &*self.teams).await?
+        } else {
+            new.team.clone()
+        };
+        identity.require("team.token.create", &[Context::team(&team)])?;
+        let ev = team_event(&team, "team.token.create", identity, origin);
+        self.events
+            .run(ev, async {
+                if self.teams.find(&team).await?.is_none() {
+                    return Err(Error::not_found("team not found"));
+                }
+                let now = self.clock.now();
+                let value = self.new_value(&team);
+                let token_id = if new.token_id.is_empty() {
+                    default_token_id(&team, &value)
+                } else {
+                    new.token_id.clone()
+                };
+                validate_token_id(&token_id)?;
+                let expires_at = match new.expires_in {
+                    0 => None,
+                    secs => Some(expiry(now, secs)?),
+                };
+                let token = TeamToken {
+                    token: value,
+                    token_id,
+                    description: new.description.clone(),
+                    created_at: now,
+                    expires_at,
+                    last_access: None,
+                    creator_email: identity.email.clone(),
+                    team: team.clone(),
+                    roles: Vec::new(),
+                };
+                self.tokens.insert(&token).await?;
+                Ok(token)
+            })
+            .await
+    }
+
+    /// Changes the description or expiry, or issues a new value.
+    ///
+    /// # Errors
+    /// 404 `team token not found`; 403 without `team.token.update` on its team; 400 for an
+    /// expiry out of range.
+    pub async fn update(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        token_id: &str,
+        upd: TeamTokenUpdate,
+    ) -> Result<TeamToken> {
+        let mut token = self.find(token_id).await?;
+        identity.require("team.token.update", &[Context::team(&token.team)])?;
+        let ev = team_event(&token.team, "team.token.update", identity, origin);
+        let token = self
+            .events
+            .run(ev, async {
+                let now = self.clock.now();
+                if !upd.description.is_empty() {
+                    token.description = upd.description.clone();
+                }
+                match upd.expires_in {
+                    0 => {}
+                    n if n < 0 => token.expires_at = None,
+                    n => token.expires_at = Some(expiry(now, n)?),
+                }
+                if upd.regenerate {
+                    token.token = self.new_value(&token.team);
+                }
+                self.tokens.update(&token).await?;
+                Ok(token)
+            })
+            .await?;
+        Ok(self.reveal(identity, vec![token]).await?.remove(0))
+    }
+
+    /// Deletes a token that owns no app.
+    ///
+    /// # Errors
+    /// 404 `team token not found`; 403 without `team.token.delete` on its team; 409
+    /// `cannot remove team token who owns apps`.
+    pub async fn remove(&self, identity: &Identity, origin: &Origin, token_id: &str) -> Result<()> {
+        let token = self.find(token_id).await?;
+        identity.require("team.token.delete", &[Context::team(&token.team)])?;
+        let ev = team_event(&token.team, "team.token.delete", identity, origin);
+        self.events
+            .run(ev, async {
+                let owned = self
+                    .apps
+                    .list(&AppFilter {
+                        owner: Some(token_email(token_id)),
+                        ..AppFilter::default()
+                    })
+                    .await?;
+                if !owned.is_empty() {
+                    return Err(Error::conflict("cannot remove team token who owns apps"));
+                }
+                self.tokens.delete(token_id).await
+            })
+            .await
+    }
+
+    /// Binds a role instance to a token (set semantics).
+    ///
+    /// # Errors
+    /// 403 without a global `role.update.assign` or when the caller may not use the role's
+    /// permissions in that context; 404 `role not found` / `team token not found`; 400 for a
+    /// bad context value.
+    pub async fn assign_role(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        role: &str,
+        token_id: &str,
+        context_value: &str,
+    ) -> Result<()> {
+        identity.require("role.update.assign", &[])?;
+        let ev = role_event(role, "role.update.assign", identity, origin);
+        self.events
+            .run(ev, async {
+                let found = self.find_role(role).await?;
+                self.lookup
+                    .validate(found.context_type, context_value)
+                    .await?;
+                can_use_role(identity, &found, context_value)?;
+                self.tokens
+                    .add_role(token_id, &RoleInstance::new(role, context_value))
+                    .await
+            })
+            .await
+    }
+
+    /// Removes a role instance from a token.
+    ///
+    /// # Errors
+    /// 403 as [`TokenService::assign_role`] with `role.update.dissociate`; 404 `role not
+    /// found` / `team token not found`.
+    pub async fn dissociate_role(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        role: &str,
+        token_id: &str,
+        context_value: &str,
+    ) -> Result<()> {
+        identity.require("role.update.dissociate", &[])?;
+        let ev = role_event(role, "role.update.dissociate", identity, origin);
+        self.events
+            .run(ev, async {
+                let found = self.find_role(role).await?;
+                can_use_role(identity, &found, context_value)?;
+                self.tokens
+                    .remove_role(token_id, &RoleInstance::new(role, context_value))
+                    .await
+            })
+            .await
+    }
+
+    async fn find(&self, token_id: &str) -> Result<TeamToken> {
+        self.tokens
+            .find(token_id)
+            .await?
+            .ok_or_else(|| Error::not_found(TOKEN_NOT_FOUND))
+    }
+
+    async fn find_role(&self, name: &str) -> Result<crate::permission::Role> {
+        self.roles
+            .find(name)
+            .await?
+            .ok_or_else(|| Error::not_found("role not found"))
+    }
+
+    fn new_value(&self, team: &str) -> String {
+        let now = self.clock.now().to_rfc3339();
+        sha256_hex(&[team.as_bytes(), &self.ids.random_bytes(32), now.as_bytes()])
+    }
+
+    /// Blanks the value of every token having a role the caller could not grant itself
+    /// (tsuru's canUseRole rule); tokens without roles keep their value.
+    async fn reveal(
+        &self,
+        identity: &Identity,
+        mut tokens: Vec<TeamToken>,
+    ) -> Result<Vec<TeamToken>> {
+        let mut names: Vec<String> = tokens
+            .iter()
+            .flat_map(|t| t.roles.iter().map(|r| r.name.clone()))
+            .collect();
+        names.sort();
+        names.dedup();
+        let roles = if names.is_empty() {
+            Vec::new()
+        } else {
+            self.roles.find_many(&names).await?
+        };
+        for token in &mut tokens {
+            let usable = token.roles.iter().all(|inst| {
+                roles
+                    .iter()
+                    .find(|r| r.name == inst.name)
+                    .is_none_or(|r| can_use_role(identity, r, &inst.context_value).is_ok())
+            });
+            if !usable {
+                token.token.clear();
+            }
+        }
+        Ok(tokens)
+    }
+}
+
+/// `now + secs`, or a 400 when out of range.
+fn expiry(now: chrono::DateTime<chrono::Utc>, secs: i64) -> Result<chrono::DateTime<chrono::Utc>> {
+    Duration::try_seconds(secs)
+        .and_then(|d| now.checked_add_signed(d))
+        .ok_or_else(|| Error::bad_request("invalid expires_in: out of range"))
+}

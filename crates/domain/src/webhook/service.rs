@@ -1,0 +1,212 @@
+use std::sync::Arc;
+
+use super::{Delivery, DeliveryStorage, Webhook, WebhookStorage};
+use crate::event::{Allowed, EventService, NewEvent, Target};
+use crate::permission::{contexts_for, Context, ContextType};
+use crate::team::{auto_team_owner, TeamStorage};
+use crate::{Error, Identity, Origin, Result};
+
+/// Text of a missing webhook.
+pub const WEBHOOK_NOT_FOUND: &str = "webhook not found";
+
+/// What a set secret reads back as; sending it back on update keeps the secret.
+pub const SECRET_MASK: &str = "*****";
+
+/// Most deliveries one read returns.
+const MAX_DELIVERIES: usize = 100;
+
+/// Webhook use cases.
+pub struct WebhookService {
+    webhooks: Arc<dyn WebhookStorage>,
+    deliveries: Arc<dyn DeliveryStorage>,
+    teams: Arc<dyn TeamStorage>,
+    events: Arc<EventService>,
+}
+
+fn hook_event(
+    name: &str,
+    team: &str,
+    kind: &str,
+    identity: &Identity,
+    origin: &Origin,
+) -> NewEvent {
+    NewEvent::new(
+        Target::new("webhook", name),
+        kind,
+        identity,
+        origin,
+        Allowed::new("webhook.read.events", vec![Context::team(team)]),
+    )
+}
+
+impl WebhookService {
+    /// Builds the service.
+    pub fn new(
+        webhooks: Arc<dyn WebhookStorage>,
+        deliveries: Arc<dyn DeliveryStorage>,
+        teams: Arc<dyn TeamStorage>,
+        events: Arc<EventService>,
+    ) -> Self {
+        WebhookService {
+            webhooks,
+            deliveries,
+            teams,
+            events,
+        }
+    }
+
+    /// Webhooks of the teams on which the caller holds `webhook.read` (a global grant: all;
+    /// no grant: none).
+    ///
+    /// tsuru listed every webhook, headers included, to callers without a team-scoped grant.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn list(&self, identity: &Identity) -> Result<Vec<Webhook>> {
+        let ctxs = contexts_for(
+            &identity.permissions,
+            "webhook.read",
+            &[ContextType::Team, ContextType::Global],
+        );
+        if ctxs.is_empty() {
+            return Ok(Vec::new());
+        }
+        if ctxs.iter().any(|c| c.ctype == ContextType::Global) {
+            return self.webhooks.list(None).await;
+        }
+        let teams: Vec<String> = ctxs.into_iter().map(|c| c.value).collect();
+        self.webhooks.list(Some(&teams)).await
+    }
+
+    /// One webhook.
+    ///
+    /// # Errors
+    /// 404 `webhook not found` (before the permission check, as tsuru); 403 without
+    /// `webhook.read` on its team.
+    pub async fn find(&self, identity: &Identity, name: &str) -> Result<Webhook> {
+        let hook = self.get(name).await?;
+        identity.require("webhook.read", &[Context::team(&hook.team_owner)])?;
+        Ok(hook)
+    }
+
+    /// Creates a webhook.
+    ///
+    /// # Errors
+    /// 403 without `webhook.create` on the team; 400 when no team is given and several fit,
+    /// or for invalid fields; 404 `team not found`; 409 `webhook already exists with the same
+    /// name`.
+    pub async fn create(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        mut hook: Webhook,
+    ) -> Result<()> {
+        if hook.team_owner.is_empty() {
+            hook.team_owner = auto_team_owner(identity, "webhook.create", &*self.teams).await?;
+        }
+        identity.require("webhook.create", &[Context::team(&hook.team_owner)])?;
+        let ev = hook_event(
+            &hook.name,
+            &hook.team_owner,
+            "webhook.create",
+            identity,
+            origin,
+        );
+        self.events
+            .run(ev, async {
+                hook.validate(true)?;
+                self.team_exists(&hook.team_owner).await?;
+                self.webhooks.insert(&hook).await
+            })
+            .await
+    }
+
+    /// Replaces a webhook with `hook` (named by the path, as tsuru). An empty `team_owner`
+    /// keeps the owner; a new owner needs `webhook.update` on both teams (tsuru checked only
+    /// the new one, so anyone could take over another team's hook). `secret`: `None` or
+    /// [`SECRET_MASK`] keeps it, `Some("")` removes it, anything else replaces it.
+    ///
+    /// # Errors
+    /// 404 `webhook not found`; 403; 400 for invalid fields; 404 `team not found`.
+    pub async fn update(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        name: &str,
+        mut hook: Webhook,
+        secret: Option<String>,
+    ) -> Result<()> {
+        let stored = self.get(name).await?;
+        identity.require("webhook.update", &[Context::team(&stored.team_owner)])?;
+        if hook.team_owner.is_empty() {
+            hook.team_owner = stored.team_owner.clone();
+        }
+        if hook.team_owner != stored.team_owner {
+            identity.require("webhook.update", &[Context::team(&hook.team_owner)])?;
+        }
+        hook.name = name.to_string();
+        hook.secret = match secret {
+            None => stored.secret.clone(),
+            Some(s) if s == SECRET_MASK => stored.secret.clone(),
+            Some(s) => s,
+        };
+        let ev = hook_event(name, &hook.team_owner, "webhook.update", identity, origin);
+        self.events
+            .run(ev, async {
+                hook.validate(false)?;
+                self.team_exists(&hook.team_owner).await?;
+                self.webhooks.update(&hook).await
+            })
+            .await
+    }
+
+    /// Deletes a webhook and its deliveries (pending ones are not sent).
+    ///
+    /// # Errors
+    /// 404 `webhook not found`; 403 without `webhook.delete` on its team.
+    pub async fn remove(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
+        let stored = self.get(name).await?;
+        identity.require("webhook.delete", &[Context::team(&stored.team_owner)])?;
+        let ev = hook_event(name, &stored.team_owner, "webhook.delete", identity, origin);
+        self.events
+            .run(ev, async {
+                self.webhooks.delete(name).await?;
+                self.deliveries.delete_by_webhook(name).await?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// The latest deliveries of a webhook (at most `limit`, capped at 100), newest first.
+    ///
+    /// # Errors
+    /// 404 `webhook not found`; 403 without `webhook.read` on its team.
+    pub async fn deliveries(
+        &self,
+        identity: &Identity,
+        name: &str,
+        limit: usize,
+    ) -> Result<Vec<Delivery>> {
+        self.find(identity, name).await?;
+        let limit = if limit == 0 {
+            MAX_DELIVERIES
+        } else {
+            limit.min(MAX_DELIVERIES)
+        };
+        self.deliveries.list_by_webhook(name, limit).await
+    }
+
+    async fn get(&self, name: &str) -> Result<Webhook> {
+        self.webhooks
+            .find(name)
+            .await?
+            .ok_or_else(|| Error::not_found(WEBHOOK_NOT_FOUND))
+    }
+
+    async fn team_exists(&self, team: &str) -> Result<()> {
+        match self.teams.find(team).await? {
+            Some(_) => Ok(()),
+            None => Err(Error::not_found("team not found")),
+        }
+    }
+}
