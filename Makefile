@@ -4,7 +4,7 @@ ADMIN_EMAIL ?= admin@example.com
 ADMIN_PASSWORD ?= admin123
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run test setup lint fmt ci
+.PHONY: run test setup lint fmt ci fuzz
 
 run:
 	TSURU_ADMIN_EMAIL=$(ADMIN_EMAIL) TSURU_ADMIN_PASSWORD=$(ADMIN_PASSWORD) TSURU_LISTEN=$(LISTEN) \
@@ -15,6 +15,11 @@ setup:
 
 test: setup
 	$(CARGO) test --workspace --all-features
+	$(MAKE) fuzz
+
+# Schemathesis against a running tsurud (our /openapi.json and tsuru's own Swagger file), seeded.
+fuzz:
+	bash scripts/fuzz.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -5,7 +5,7 @@ mod info;
 mod roles;
 mod teams;
 mod users;
-mod views;
+pub(crate) mod views;
 
 use actix_web::http::StatusCode;
 use actix_web::{guard, web, HttpResponse};
@@ -27,6 +27,7 @@ macro_rules! route_table {
 
         /// Registers every route. Order matters where templates overlap: the first match wins.
         pub fn configure(cfg: &mut web::ServiceConfig) {
+            cfg.route("/openapi.json", web::get().to(crate::openapi::serve));
             $(
                 cfg.service(
                     web::resource($path)

@@ -1,5 +1,6 @@
 use actix_web::{web, HttpResponse};
 
+use super::views::VersionJson;
 use crate::error::ApiResult;
 use crate::extract::Auth;
 use crate::json;
@@ -14,5 +15,7 @@ pub async fn healthcheck() -> HttpResponse {
 
 /// `GET /1.0/info`: the server version.
 pub async fn info(_: Auth, state: web::Data<AppState>) -> ApiResult {
-    json::ok(&serde_json::json!({ "version": state.version }))
+    json::ok(&VersionJson {
+        version: state.version.clone(),
+    })
 }

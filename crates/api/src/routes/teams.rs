@@ -1,19 +1,10 @@
 use actix_web::{web, HttpResponse};
-use serde::Serialize;
-use serde_json::json;
 
-use super::views::{QuotaJson, UserJson};
+use super::views::{QuotaJson, TeamEntry, TeamInfoJson, UserJson};
 use crate::error::ApiResult;
 use crate::extract::{Auth, Input};
 use crate::json;
 use crate::state::AppState;
-
-#[derive(Serialize)]
-struct TeamEntry {
-    name: String,
-    permissions: Vec<String>,
-    tags: Vec<String>,
-}
 
 fn tags(input: &Input) -> Result<Vec<String>, crate::error::ApiError> {
     Ok([input.list("tags")?, input.list("tag")?].concat())
@@ -64,14 +55,14 @@ pub async fn info(
 ) -> ApiResult {
     let info = state.teams.info(&id, &path).await?;
     let users: Vec<UserJson> = info.users.into_iter().map(UserJson::from).collect();
-    // Apps and pools arrive with their own aggregates; keys are in Go's sorted map order.
-    json::ok(&json!({
-        "apps": [],
-        "name": info.team.name,
-        "pools": [],
-        "tags": info.team.tags,
-        "users": users,
-    }))
+    // Apps and pools arrive with their own aggregates.
+    json::ok(&TeamInfoJson {
+        apps: Vec::new(),
+        name: info.team.name,
+        pools: Vec::new(),
+        tags: info.team.tags,
+        users,
+    })
 }
 
 /// `PUT /1.6/teams/{name}` (and legacy `POST /1.4/teams/{name}`) with `newname` and `tags`.

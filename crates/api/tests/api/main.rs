@@ -2,6 +2,7 @@
 mod auth;
 mod conventions;
 mod events;
+mod openapi;
 mod roles;
 mod teams;
 mod users;
