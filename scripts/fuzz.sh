@@ -22,28 +22,37 @@ REFERENCE_CHECKS=not_a_server_error,response_schema_conformance
 
 command -v st >/dev/null || { echo "fuzz: schemathesis (st) is missing; run scripts/setup.sh" >&2; exit 1; }
 
-TARGET_DIR=${CARGO_TARGET_DIR:-target}
-${CARGO:-cargo} build --quiet -p tsuru-api --bin tsurud
-TSURUD="$TARGET_DIR/debug/tsurud"
-
 WORK=$(mktemp -d)
+# A copy of the binary just built: a shared CARGO_TARGET_DIR may be rebuilt by another
+# checkout while this runs.
+${CARGO:-cargo} build --quiet -p tsuru-api --bin tsurud
+cp "${CARGO_TARGET_DIR:-target}/debug/tsurud" "$WORK/tsurud"
+TSURUD="$WORK/tsurud"
 SERVER_PID=
-cleanup() {
+stop_server() {
     if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+    SERVER_PID=
+}
+cleanup() {
+    stop_server
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-# A dev server on a free port; its banner gives the URL and an admin token.
-env $(env | grep -o '^TSURU_[A-Z_]*' | sed 's/^/-u /') \
-    TSURU_LISTEN=127.0.0.1:0 TSURU_ADMIN_EMAIL=admin@example.com TSURU_ADMIN_PASSWORD=admin-password \
-    TSURU_AUTH__HASH_COST=4 TSURU_AUTH__MAX_FAILED_LOGINS=1000000 RUST_LOG=warn \
-    "$TSURUD" api --dev >"$WORK/banner" 2>"$WORK/server.log" &
-SERVER_PID=$!
-for _ in $(seq 100); do grep -q 'TSURU_TOKEN=' "$WORK/banner" 2>/dev/null && break; sleep 0.1; done
-URL=$(head -1 "$WORK/banner" | awk '{print $NF}')
-TOKEN=$(grep -o 'TSURU_TOKEN=[^ ]*' "$WORK/banner" | head -1 | cut -d= -f2)
-[ -n "$URL" ] && [ -n "$TOKEN" ] || { echo "fuzz: tsurud did not start" >&2; cat "$WORK/server.log" >&2; exit 1; }
+# start_server NAME: a fresh dev server on a free port (each run starts from a clean store, as
+# a run may take the admin's role away); its banner gives URL and an admin TOKEN.
+start_server() {
+    stop_server
+    env $(env | grep -o '^TSURU_[A-Z_]*' | sed 's/^/-u /') \
+        TSURU_LISTEN=127.0.0.1:0 TSURU_ADMIN_EMAIL=admin@example.com TSURU_ADMIN_PASSWORD=admin-password \
+        TSURU_AUTH__HASH_COST=4 TSURU_AUTH__MAX_FAILED_LOGINS=1000000 TSURU_LOG__FORMAT=json RUST_LOG=warn \
+        "$TSURUD" api --dev >"$WORK/$1.banner" 2>"$WORK/$1.server.log" &
+    SERVER_PID=$!
+    for _ in $(seq 100); do grep -q 'TSURU_TOKEN=' "$WORK/$1.banner" 2>/dev/null && break; sleep 0.1; done
+    URL=$(head -1 "$WORK/$1.banner" | awk '{print $NF}')
+    TOKEN=$(grep -o 'TSURU_TOKEN=[^ ]*' "$WORK/$1.banner" | head -1 | cut -d= -f2)
+    [ -n "$URL" ] && [ -n "$TOKEN" ] || { echo "fuzz: tsurud did not start" >&2; cat "$WORK/$1.server.log" >&2; exit 1; }
+}
 
 TOTAL=0
 FAILED=0
@@ -60,9 +69,9 @@ run() {
         --report ndjson --report-ndjson-path "$WORK/$name.ndjson" "$@" >"$WORK/$name.log" 2>&1 || rc=$?
     local n
     n=$(python3 - "$WORK/$name.ndjson" <<'EOF'
-import json, sys
+import json, os, sys
 n = 0
-for line in open(sys.argv[1]):
+for line in open(sys.argv[1]) if os.path.exists(sys.argv[1]) else []:
     event = json.loads(line)
     if "ScenarioFinished" in event:
         n += len(event["ScenarioFinished"]["recorder"].get("interactions", {}))
@@ -70,7 +79,7 @@ print(n)
 EOF
 )
     TOTAL=$((TOTAL + n))
-    sed -n '/^=* SUMMARY/,$p' "$WORK/$name.log" | grep -v '^\s*$' | sed 's/^/    /'
+    sed -n '/^=* SUMMARY/,$p' "$WORK/$name.log" | grep -v '^\s*$' | sed 's/^/    /' || true
     echo "    requests: $n"
     if [ "$rc" -ne 0 ]; then
         FAILED=1
@@ -79,10 +88,12 @@ EOF
     fi
 }
 
+start_server ours
 run ours "$URL/openapi.json" "$TOKEN" "$CHECKS" \
     --exclude-operation-id delete_1_0_users_tokens --exclude-operation-id delete_1_0_users
 
 # A throw-away user for the operations that end the caller's session or account.
+start_server ours-session-enders
 curl -sf -o /dev/null -H "Authorization: bearer $TOKEN" -d email=fuzz@example.com -d password=fuzz-password "$URL/1.0/users"
 USER_TOKEN=$(curl -sf -d email=fuzz@example.com -d password=fuzz-password "$URL/1.0/auth/login" |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
@@ -90,6 +101,7 @@ run ours-session-enders "$URL/openapi.json" "$USER_TOKEN" "$CHECKS" \
     --include-operation-id delete_1_0_users_tokens --include-operation-id delete_1_0_users
 
 if [ -f "$REFERENCE" ]; then
+    start_server reference
     # tsuru's Swagger file, cut down to what we serve (matched by method and path shape).
     curl -sf "$URL/openapi.json" >"$WORK/ours.json"
     python3 - "$REFERENCE" "$WORK/ours.json" "$WORK/reference.yaml" <<'EOF'
@@ -127,9 +139,10 @@ if [ "$TOTAL" -lt "$MIN_REQUESTS" ]; then
     echo "fuzz: expected at least $MIN_REQUESTS requests" >&2
     FAILED=1
 fi
-if grep -q ' ERROR \|panicked' "$WORK/server.log"; then
+stop_server
+if cat "$WORK"/*.server.log | grep -q '"level":"ERROR"\|panicked'; then
     echo "fuzz: tsurud logged errors:" >&2
-    grep ' ERROR \|panicked' "$WORK/server.log" | head -20 >&2
+    cat "$WORK"/*.server.log | grep '"level":"ERROR"\|panicked' | head -20 >&2
     FAILED=1
 fi
 exit "$FAILED"
