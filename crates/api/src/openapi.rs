@@ -7,7 +7,8 @@
 //! described by the `*Body` types below. Every body is accepted as a form or as JSON.
 //!
 //! Adding a route: add its row to `ROUTES` and its entry to [`operations`]; the test
-//! `every_route_is_documented` names any route left out (and any entry without a route).
+//! `openapi::every_route_is_documented_and_every_documented_operation_is_served` (API tests)
+//! names any route left out, and any entry without a route.
 use std::sync::OnceLock;
 
 use actix_web::http::header;
@@ -600,14 +601,6 @@ pub async fn serve() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, JSON))
         .body(document())
-}
-
-/// Every (method, path) the document describes (`("GET", "/1.0/teams")`).
-pub fn documented_operations() -> Vec<(&'static str, String)> {
-    operations()
-        .into_iter()
-        .map(|op| (op.method_name, op.path))
-        .collect()
 }
 
 // Request bodies (read key by key by the handlers; keys are case-insensitive).

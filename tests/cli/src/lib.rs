@@ -100,6 +100,7 @@ pub struct Cli {
     bin: PathBuf,
     home: TempDir,
     target: String,
+    /// `None`: no `TSURU_TOKEN` and no `TSURU_TARGET`; the client reads `~/.tsuru`.
     token: Option<String>,
 }
 
@@ -119,7 +120,8 @@ impl Cli {
         Cli::new(&self.bin, &self.target, token)
     }
 
-    /// The same client without `TSURU_TOKEN`, as after `unset TSURU_TOKEN` (a new `HOME`).
+    /// The same client with neither `TSURU_TOKEN` nor `TSURU_TARGET` (a new `HOME`): set the
+    /// target with `tsuru target-add`, the token with `tsuru login`.
     pub fn without_token(&self) -> Self {
         Cli {
             token: None,
@@ -130,11 +132,6 @@ impl Cli {
     /// The throw-away `HOME`.
     pub fn home(&self) -> &Path {
         &self.home.0
-    }
-
-    /// The server URL.
-    pub fn target(&self) -> &str {
-        &self.target
     }
 
     /// Runs `tsuru args` with stdin from `/dev/null`.
@@ -155,7 +152,6 @@ impl Cli {
             .env("HOME", self.home())
             .env("TZ", "UTC")
             .env("TSURU_DISABLE_COLORS", "true")
-            .env("TSURU_TARGET", &self.target)
             .stdin(if input.is_some() {
                 Stdio::piped()
             } else {
@@ -164,7 +160,8 @@ impl Cli {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         if let Some(token) = &self.token {
-            cmd.env("TSURU_TOKEN", token);
+            cmd.env("TSURU_TARGET", &self.target)
+                .env("TSURU_TOKEN", token);
         }
         let shown = format!("tsuru {}", args.join(" "));
         let mut child = cmd
@@ -385,7 +382,28 @@ impl Smtp {
                 })
                 .unwrap_or_default();
         out.sort();
-        out.into_iter().map(|(_, m)| decode_qp(&m)).collect()
+        out.into_iter().map(|(_, m)| decode_mail(&m)).collect()
+    }
+}
+
+/// A mail with its body decoded when it is quoted-printable: lettre picks the transfer encoding
+/// per message, and a 7-bit body must stay as it is (a password may end in `=`).
+pub fn decode_mail(raw: &str) -> String {
+    let Some(at) = raw
+        .find("\r\n\r\n")
+        .map(|i| i + 4)
+        .or_else(|| raw.find("\n\n").map(|i| i + 2))
+    else {
+        return raw.to_string();
+    };
+    let (head, body) = raw.split_at(at);
+    if head
+        .to_ascii_lowercase()
+        .contains("content-transfer-encoding: quoted-printable")
+    {
+        format!("{head}{}", decode_qp(body))
+    } else {
+        raw.to_string()
     }
 }
 
@@ -452,5 +470,12 @@ mod tests {
             Some("abc123")
         );
         assert_eq!(decode_qp("a=3Db=\nc"), "a=bc");
+        let qp = "Content-Transfer-Encoding: quoted-printable\r\n\r\npw: a=3Db=\r\n";
+        assert!(decode_mail(qp).ends_with("pw: a=b"));
+        let plain = "Content-Transfer-Encoding: 7bit\r\n\r\npw: a=3Db=\r\n";
+        assert!(
+            decode_mail(plain).ends_with("pw: a=3Db=\r\n"),
+            "7-bit stays as is"
+        );
     }
 }
