@@ -65,7 +65,7 @@ run() {
     echo "fuzz: $name"
     local rc=0
     st run "$schema" -H "Authorization: bearer $token" --seed "$SEED" --max-examples "$EXAMPLES" \
-        --checks "$checks" --generation-database none --no-color --workers 2 \
+        --checks "$checks" --generation-database none --no-color --workers 1 \
         --report ndjson --report-ndjson-path "$WORK/$name.ndjson" "$@" >"$WORK/$name.log" 2>&1 || rc=$?
     local n
     n=$(python3 - "$WORK/$name.ndjson" <<'EOF'
