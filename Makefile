@@ -5,7 +5,7 @@ ADMIN_EMAIL ?= admin@example.com
 ADMIN_PASSWORD ?= admin123
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run test setup lint fmt ci
+.PHONY: run test setup lint fmt ci fuzz
 
 run:
 	TSURU_ADMIN_EMAIL=$(ADMIN_EMAIL) TSURU_ADMIN_PASSWORD=$(ADMIN_PASSWORD) TSURU_LISTEN=$(LISTEN) \
@@ -19,6 +19,11 @@ setup:
 test: setup
 	bash scripts/ferretdb.sh exec sh -c '$(CARGO) test --workspace --all-features && \
 		TSURU_TEST_STORAGE=mongodb $(CARGO) test -p tsuru-api --all-features --test api'
+	$(MAKE) fuzz
+
+# Schemathesis against a running tsurud (our /openapi.json and tsuru's own Swagger file), seeded.
+fuzz:
+	bash scripts/fuzz.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

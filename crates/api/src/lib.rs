@@ -7,6 +7,7 @@ pub mod delivery;
 pub mod error;
 pub mod extract;
 pub mod json;
+pub mod openapi;
 pub mod routes;
 pub mod startup;
 pub mod state;

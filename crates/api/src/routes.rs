@@ -14,7 +14,7 @@ mod pools;
 mod roles;
 mod teams;
 mod users;
-mod views;
+pub(crate) mod views;
 
 use actix_web::http::StatusCode;
 use actix_web::{guard, web, HttpResponse};
@@ -36,6 +36,7 @@ macro_rules! route_table {
 
         /// Registers every route. Order matters where templates overlap: the first match wins.
         pub fn configure(cfg: &mut web::ServiceConfig) {
+            cfg.route("/openapi.json", web::get().to(crate::openapi::serve));
             $(
                 cfg.service(
                     web::resource($path)

@@ -1,6 +1,6 @@
 use actix_web::{web, HttpResponse};
-use serde_json::json;
 
+use super::views::{SchemeData, SchemeJson, TokenJson};
 use crate::error::ApiResult;
 use crate::extract::{Auth, Input};
 use crate::json;
@@ -9,21 +9,23 @@ use crate::state::AppState;
 /// `GET /1.0/auth/scheme`.
 pub async fn scheme(state: web::Data<AppState>) -> ApiResult {
     let default = state.auth.schemes().into_iter().find(|s| s.default);
-    json::ok(&json!({ "name": default.map(|s| s.name).unwrap_or_default(), "data": {} }))
+    json::ok(&SchemeJson {
+        name: default.map(|s| s.name).unwrap_or_default(),
+        default: false,
+        data: SchemeData {},
+    })
 }
 
 /// `GET /1.18/auth/schemes`.
 pub async fn schemes(state: web::Data<AppState>) -> ApiResult {
-    let list: Vec<_> = state
+    let list: Vec<SchemeJson> = state
         .auth
         .schemes()
         .into_iter()
-        .map(|s| {
-            if s.default {
-                json!({"name": s.name, "default": true, "data": {}})
-            } else {
-                json!({"name": s.name, "data": {}})
-            }
+        .map(|s| SchemeJson {
+            name: s.name,
+            default: s.default,
+            data: SchemeData {},
         })
         .collect();
     json::ok(&list)
@@ -35,7 +37,7 @@ async fn do_login(state: &AppState, email: String, input: &Input) -> ApiResult {
         .auth
         .login(&email, input.get("password").as_deref())
         .await?;
-    json::ok(&json!({ "token": token }))
+    json::ok(&TokenJson { token })
 }
 
 /// `POST /1.0/auth/login`.

@@ -2,6 +2,7 @@ use std::time::Instant;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use super::views::VersionJson;
 use crate::error::ApiResult;
 use crate::extract::Auth;
 use crate::json;
@@ -46,5 +47,7 @@ pub async fn healthcheck(req: HttpRequest, state: web::Data<AppState>) -> HttpRe
 
 /// `GET /1.0/info`: the server version.
 pub async fn info(_: Auth, state: web::Data<AppState>) -> ApiResult {
-    json::ok(&serde_json::json!({ "version": state.version }))
+    json::ok(&VersionJson {
+        version: state.version.clone(),
+    })
 }

@@ -1,8 +1,7 @@
 use actix_web::{web, HttpResponse};
-use serde::Serialize;
 use tsuru_domain::permission::{RoleUpdate, ROLE_EVENTS};
 
-use super::views::RoleJson;
+use super::views::{PermissionJson, RoleJson};
 use crate::error::ApiResult;
 use crate::extract::{Auth, Input};
 use crate::json;
@@ -164,14 +163,6 @@ pub async fn remove_default(Auth(id): Auth, state: web::Data<AppState>, input: I
         .change_defaults(&id, &input.origin(), false, &default_changes(&input)?)
         .await?;
     Ok(HttpResponse::Ok().finish())
-}
-
-#[derive(Serialize)]
-struct PermissionJson {
-    #[serde(rename = "Name")]
-    name: &'static str,
-    #[serde(rename = "Contexts")]
-    contexts: Vec<&'static str>,
 }
 
 /// `GET /1.0/permissions`: the whole tree sorted by name, root first.

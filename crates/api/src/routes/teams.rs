@@ -1,20 +1,13 @@
 use actix_web::{web, HttpResponse};
-use serde::Serialize;
+
 use serde_json::json;
 
 use super::app_views::app_list_json;
-use super::views::{QuotaJson, UserJson};
+use super::views::{QuotaJson, TeamEntry, TeamInfoJson, UserJson};
 use crate::error::ApiResult;
 use crate::extract::{Auth, Input};
 use crate::json;
 use crate::state::AppState;
-
-#[derive(Serialize)]
-struct TeamEntry {
-    name: String,
-    permissions: Vec<String>,
-    tags: Vec<String>,
-}
 
 fn tags(input: &Input) -> Result<Vec<String>, crate::error::ApiError> {
     Ok([input.list("tags")?, input.list("tag")?].concat())
@@ -79,14 +72,13 @@ pub async fn info(
         .into_iter()
         .map(|p| json!({"Name": p.name, "Default": p.default, "Provisioner": p.provisioner, "Labels": p.labels}))
         .collect();
-    // Keys in Go's sorted map order.
-    json::ok(&json!({
-        "apps": apps,
-        "name": info.team.name,
-        "pools": pools,
-        "tags": info.team.tags,
-        "users": users,
-    }))
+    json::ok(&TeamInfoJson {
+        apps,
+        name: info.team.name,
+        pools,
+        tags: info.team.tags,
+        users,
+    })
 }
 
 /// `PUT /1.6/teams/{name}` (and legacy `POST /1.4/teams/{name}`) with `newname` and `tags`.

@@ -1,11 +1,13 @@
-//! Wire shapes shared by several handlers.
+//! Wire shapes: what handlers serialise, and (through `ToSchema`) what `/openapi.json` documents.
 use serde::Serialize;
+use serde_json::Value;
 use tsuru_domain::permission::Role;
 use tsuru_domain::quota::Quota;
 use tsuru_domain::user::{UserRoleView, UserView};
+use utoipa::ToSchema;
 
 /// `{"Name","ContextType","ContextValue"[,"Group"]}`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct RoleLine {
     #[serde(rename = "Name")]
     name: String,
@@ -29,7 +31,7 @@ impl From<UserRoleView> for RoleLine {
 }
 
 /// tsuru's user object: `Roles` always a list, `Permissions` and `Groups` null when empty.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct UserJson {
     #[serde(rename = "Email")]
     email: String,
@@ -54,7 +56,7 @@ impl From<UserView> for UserJson {
 }
 
 /// `{"limit","inuse"}`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct QuotaJson {
     limit: i64,
     inuse: i64,
@@ -70,7 +72,7 @@ impl From<Quota> for QuotaJson {
 }
 
 /// A role: `{"name","context","Description"[,"scheme_names"][,"events"]}`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct RoleJson {
     name: String,
     context: String,
@@ -92,4 +94,60 @@ impl From<Role> for RoleJson {
             events: r.events,
         }
     }
+}
+
+/// A team in `GET /1.0/teams`.
+#[derive(Serialize, ToSchema)]
+pub struct TeamEntry {
+    pub name: String,
+    pub permissions: Vec<String>,
+    pub tags: Vec<String>,
+}
+
+/// `GET /1.4/teams/{name}`; keys in Go's sorted map order.
+#[derive(Serialize, ToSchema)]
+pub struct TeamInfoJson {
+    /// The team's apps (owned by and open to it).
+    #[schema(value_type = Vec<Object>)]
+    pub apps: Vec<Value>,
+    pub name: String,
+    /// The pools the team may use.
+    #[schema(value_type = Vec<Object>)]
+    pub pools: Vec<Value>,
+    pub tags: Vec<String>,
+    pub users: Vec<UserJson>,
+}
+
+/// A node of the permission tree: `{"Name","Contexts"}`.
+#[derive(Serialize, ToSchema)]
+pub struct PermissionJson {
+    #[serde(rename = "Name")]
+    pub name: &'static str,
+    #[serde(rename = "Contexts")]
+    pub contexts: Vec<&'static str>,
+}
+
+/// `{"token"}`: a new session.
+#[derive(Serialize, ToSchema)]
+pub struct TokenJson {
+    pub token: String,
+}
+
+/// `{"version"}`: the server version.
+#[derive(Serialize, ToSchema)]
+pub struct VersionJson {
+    pub version: String,
+}
+
+/// Scheme settings; empty for the native scheme.
+#[derive(Serialize, ToSchema)]
+pub struct SchemeData {}
+
+/// An auth scheme: `{"name"[,"default":true],"data":{}}`.
+#[derive(Serialize, ToSchema)]
+pub struct SchemeJson {
+    pub name: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub default: bool,
+    pub data: SchemeData,
 }

@@ -365,7 +365,28 @@ fn mails(maildir: &Path) -> Vec<String> {
         })
         .unwrap_or_default();
     out.sort();
-    out.into_iter().map(|(_, m)| decode_qp(&m)).collect()
+    out.into_iter().map(|(_, m)| decode_mail(&m)).collect()
+}
+
+/// A mail with its body decoded when it is quoted-printable: lettre picks the transfer encoding
+/// per message, and a 7-bit body must stay as it is (a password may end in `=`).
+fn decode_mail(raw: &str) -> String {
+    let Some(at) = raw
+        .find("\r\n\r\n")
+        .map(|i| i + 4)
+        .or_else(|| raw.find("\n\n").map(|i| i + 2))
+    else {
+        return raw.to_string();
+    };
+    let (head, body) = raw.split_at(at);
+    if head
+        .to_ascii_lowercase()
+        .contains("content-transfer-encoding: quoted-printable")
+    {
+        format!("{head}{}", decode_qp(body))
+    } else {
+        raw.to_string()
+    }
 }
 
 #[tokio::test]

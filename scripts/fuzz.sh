@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Fuzzes a running tsurud with schemathesis, seeded so failures reproduce:
+#   1. our /openapi.json, as the admin, every operation except the two that end the admin's
+#      session (logout, remove the caller), with FUZZ_EXAMPLES examples per operation;
+#   2. those two, with a throw-away user's token;
+#   3. tsuru's own Swagger file (../shared/reference/tsuru-api-v1.15.yaml), cut down to the
+#      operations we serve, with its known path typos corrected (docs/openapi.md).
+# Checks: no 5xx, responses match their documented status, content type, headers and schema.
+# Fails when any check fails or when fewer than FUZZ_MIN_REQUESTS requests were sent in total.
+#
+#   FUZZ_SEED=7 FUZZ_EXAMPLES=50 bash scripts/fuzz.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SEED=${FUZZ_SEED:-20251128}
+EXAMPLES=${FUZZ_EXAMPLES:-40}
+MIN_REQUESTS=${FUZZ_MIN_REQUESTS:-2000}
+REFERENCE=${FUZZ_REFERENCE:-../shared/reference/tsuru-api-v1.15.yaml}
+CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance
+# tsuru's file documents JSON errors and few status codes; see docs/openapi.md.
+REFERENCE_CHECKS=not_a_server_error,response_schema_conformance
+
+command -v st >/dev/null || { echo "fuzz: schemathesis (st) is missing; run scripts/setup.sh" >&2; exit 1; }
+
+WORK=$(mktemp -d)
+# A copy of the binary just built: a shared CARGO_TARGET_DIR may be rebuilt by another
+# checkout while this runs.
+${CARGO:-cargo} build --quiet -p tsuru-api --bin tsurud
+cp "${CARGO_TARGET_DIR:-target}/debug/tsurud" "$WORK/tsurud"
+TSURUD="$WORK/tsurud"
+SERVER_PID=
+stop_server() {
+    if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+    SERVER_PID=
+}
+cleanup() {
+    stop_server
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# start_server NAME: a fresh dev server on a free port (each run starts from a clean store, as
+# a run may take the admin's role away); its banner gives URL and an admin TOKEN.
+start_server() {
+    stop_server
+    env $(env | grep -o '^TSURU_[A-Z_]*' | sed 's/^/-u /') \
+        TSURU_LISTEN=127.0.0.1:0 TSURU_ADMIN_EMAIL=admin@example.com TSURU_ADMIN_PASSWORD=admin-password \
+        TSURU_AUTH__HASH_COST=4 TSURU_AUTH__MAX_FAILED_LOGINS=1000000 TSURU_LOG__FORMAT=json RUST_LOG=warn \
+        "$TSURUD" api --dev >"$WORK/$1.banner" 2>"$WORK/$1.server.log" &
+    SERVER_PID=$!
+    for _ in $(seq 100); do grep -q 'TSURU_TOKEN=' "$WORK/$1.banner" 2>/dev/null && break; sleep 0.1; done
+    URL=$(head -1 "$WORK/$1.banner" | awk '{print $NF}')
+    TOKEN=$(grep -o 'TSURU_TOKEN=[^ ]*' "$WORK/$1.banner" | head -1 | cut -d= -f2)
+    [ -n "$URL" ] && [ -n "$TOKEN" ] || { echo "fuzz: tsurud did not start" >&2; cat "$WORK/$1.server.log" >&2; exit 1; }
+}
+
+TOTAL=0
+FAILED=0
+start=$(date +%s)
+
+# run NAME SCHEMA TOKEN CHECKS ARGS...: one schemathesis run, counting the requests it sent.
+run() {
+    local name=$1 schema=$2 token=$3 checks=$4
+    shift 4
+    echo "fuzz: $name"
+    local rc=0
+    st run "$schema" -H "Authorization: bearer $token" --seed "$SEED" --max-examples "$EXAMPLES" \
+        --checks "$checks" --generation-database none --no-color --workers 1 \
+        --report ndjson --report-ndjson-path "$WORK/$name.ndjson" "$@" >"$WORK/$name.log" 2>&1 || rc=$?
+    local n
+    n=$(python3 - "$WORK/$name.ndjson" <<'EOF'
+import json, os, sys
+n = 0
+for line in open(sys.argv[1]) if os.path.exists(sys.argv[1]) else []:
+    event = json.loads(line)
+    if "ScenarioFinished" in event:
+        n += len(event["ScenarioFinished"]["recorder"].get("interactions", {}))
+print(n)
+EOF
+)
+    TOTAL=$((TOTAL + n))
+    sed -n '/^=* SUMMARY/,$p' "$WORK/$name.log" | grep -v '^\s*$' | sed 's/^/    /' || true
+    echo "    requests: $n"
+    if [ "$rc" -ne 0 ]; then
+        FAILED=1
+        echo "fuzz: $name FAILED (exit $rc); the full report:" >&2
+        cat "$WORK/$name.log" >&2
+    fi
+}
+
+start_server ours
+run ours "$URL/openapi.json" "$TOKEN" "$CHECKS" \
+    --exclude-operation-id delete_1_0_users_tokens --exclude-operation-id delete_1_0_users
+
+# A throw-away user for the operations that end the caller's session or account.
+start_server ours-session-enders
+curl -sf -o /dev/null -H "Authorization: bearer $TOKEN" -d email=fuzz@example.com -d password=fuzz-password "$URL/1.0/users"
+USER_TOKEN=$(curl -sf -d email=fuzz@example.com -d password=fuzz-password "$URL/1.0/auth/login" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+run ours-session-enders "$URL/openapi.json" "$USER_TOKEN" "$CHECKS" \
+    --include-operation-id delete_1_0_users_tokens --include-operation-id delete_1_0_users
+
+if [ -f "$REFERENCE" ]; then
+    start_server reference
+    # tsuru's Swagger file, cut down to what we serve (matched by method and path shape).
+    curl -sf "$URL/openapi.json" >"$WORK/ours.json"
+    python3 - "$REFERENCE" "$WORK/ours.json" "$WORK/reference.yaml" <<'EOF'
+import json, re, sys
+import yaml
+
+reference = yaml.safe_load(open(sys.argv[1]))
+ours = json.load(open(sys.argv[2]))
+shape = lambda p: re.sub(r"\{[^}]*\}", "{}", p)
+served = {(m, shape(p)) for p, item in ours["paths"].items() for m in item}
+# Typos in tsuru's file (docs/openapi.md): the paths tsuru really serves.
+typos = {"/1,0/roles/": "/1.0/roles/", "/1.0/roles{role_name}": "/1.0/roles/{role_name}"}
+paths = {}
+for path, item in reference["paths"].items():
+    for bad, good in typos.items():
+        path = path.replace(bad, good)
+    ops = {m: op for m, op in item.items() if (m, shape(path)) in served}
+    if ops:
+        if "parameters" in item:
+            ops["parameters"] = item["parameters"]
+        paths.setdefault(path, {}).update(ops)
+reference["paths"] = paths
+yaml.safe_dump(reference, open(sys.argv[3], "w"))
+print(f"    {sum(len([m for m in i if m != 'parameters']) for i in paths.values())} operations of tsuru's file are ours")
+EOF
+    run reference "$WORK/reference.yaml" "$TOKEN" "$REFERENCE_CHECKS" --url "$URL" \
+        --exclude-path /1.0/users/tokens --exclude-operation-id UserDelete
+else
+    echo "fuzz: $REFERENCE not found; the run against tsuru's own file was skipped" >&2
+    [ -z "${CI:-}" ] || FAILED=1
+fi
+
+echo "fuzz: $TOTAL requests in $(( $(date +%s) - start ))s, seed $SEED"
+if [ "$TOTAL" -lt "$MIN_REQUESTS" ]; then
+    echo "fuzz: expected at least $MIN_REQUESTS requests" >&2
+    FAILED=1
+fi
+stop_server
+if cat "$WORK"/*.server.log | grep -q '"level":"ERROR"\|panicked'; then
+    echo "fuzz: tsurud logged errors:" >&2
+    cat "$WORK"/*.server.log | grep '"level":"ERROR"\|panicked' | head -20 >&2
+    FAILED=1
+fi
+exit "$FAILED"
