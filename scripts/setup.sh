@@ -47,6 +47,8 @@ if [ -z "$found" ]; then
     mkdir -p "$bin"
     (cd "$work" && GOFLAGS=-buildvcs=false go build -o "$bin/ferretdb" ./cmd/ferretdb)
     ferretdb_works "$bin/ferretdb" || { echo "setup: the FerretDB build does not run" >&2; exit 1; }
+fi
+
 # schemathesis, which fuzzes the API from its OpenAPI document (scripts/fuzz.sh).
 SCHEMATHESIS_VERSION=4.32.5
 if ! command -v st >/dev/null || [ "$(st --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
