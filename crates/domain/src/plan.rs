@@ -168,7 +168,8 @@ impl PlanService {
     /// Creates a plan; a new default replaces the old one.
     ///
     /// # Errors
-    /// 403 without a global `plan.create`; 400 for an empty name or less than 4 MiB; 409.
+    /// 403 without a global `plan.create`; 400 for an empty name, a negative CPU or less than
+    /// 4 MiB; 409.
     pub async fn create(&self, identity: &Identity, origin: &Origin, plan: Plan) -> Result<Plan> {
         identity.require("plan.create", &[])?;
         let ev = NewEvent::new(
@@ -182,6 +183,9 @@ impl PlanService {
             .run(ev, async {
                 if plan.name.trim().is_empty() {
                     return Err(Error::bad_request("invalid value for name"));
+                }
+                if plan.cpumilli < 0 {
+                    return Err(Error::bad_request("invalid value for cpumilli"));
                 }
                 if plan.memory > 0 && plan.memory < 4 * MIB {
                     return Err(Error::bad_request("The minimum allowed memory is 4MB"));

@@ -76,3 +76,27 @@ async fn plans_are_seeded_listed_created_and_removed() {
     assert_eq!(bob.delete("/1.0/plans/c1m2").await.status(), 403);
     assert_eq!(s.events("target.type=plan").await.len(), 5);
 }
+
+#[tokio::test]
+async fn a_plan_with_negative_cpu_is_refused() {
+    let s = TestServer::spawn().await;
+    let admin = s.admin();
+    assert_eq!(
+        status_text(
+            admin
+                .post_form("/1.0/plans", &[("name", "neg"), ("cpumilli", "-1")])
+                .await
+        )
+        .await,
+        (400, "invalid value for cpumilli\n".into())
+    );
+    let plans: Vec<Value> = admin.get("/1.0/plans").await.json().await.unwrap();
+    assert!(plans.iter().all(|p| p["name"] != "neg"), "nothing stored");
+    let (status, body) = status_text(
+        admin
+            .post_json("/1.0/plans", &json!({"name": "zero", "cpumilli": 0}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+}
