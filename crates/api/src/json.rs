@@ -12,19 +12,40 @@ use crate::error::ApiError;
 /// # Errors
 /// Serialisation failures (a bug).
 pub fn to_go_json<T: Serialize + ?Sized>(value: &T) -> Result<String, ApiError> {
-    let raw = serde_json::to_string(value).map_err(|e| ApiError(anyhow::Error::from(e).into()))?;
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
+    let mut buf = Vec::with_capacity(256);
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, GoFormatter);
+    value
+        .serialize(&mut ser)
+        .map_err(|e| ApiError(anyhow::Error::from(e).into()))?;
+    // serde_json writes UTF-8 only.
+    String::from_utf8(buf).map_err(|e| ApiError(anyhow::Error::from(e).into()))
+}
+
+/// serde_json's compact output with Go's extra escapes in strings, applied while writing.
+struct GoFormatter;
+
+impl serde_json::ser::Formatter for GoFormatter {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            let escaped = match c {
+                '<' => "\\u003c",
+                '>' => "\\u003e",
+                '&' => "\\u0026",
+                '\u{2028}' => "\\u2028",
+                '\u{2029}' => "\\u2029",
+                _ => continue,
+            };
+            writer.write_all(&fragment.as_bytes()[start..i])?;
+            writer.write_all(escaped.as_bytes())?;
+            start = i + c.len_utf8();
         }
+        writer.write_all(&fragment.as_bytes()[start..])
     }
-    Ok(out)
 }
 
 /// A JSON response with a trailing newline (Go's `json.NewEncoder(w).Encode`).

@@ -1,6 +1,7 @@
 //! Wire shapes of apps, units, plans, pools and platforms.
 use std::collections::BTreeMap;
 
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use tsuru_domain::app::{AppInfo, EnvVar, Metadata};
 use tsuru_domain::plan::Plan;
@@ -114,48 +115,153 @@ fn opt_list(v: &[String]) -> Value {
     }
 }
 
-/// An app of the list (struct order of tsuru's mini app).
-pub fn app_list_json(info: &AppInfo, routers: &Routers, extended: bool) -> Value {
+/// A plan as the list writes it (typed, so long lists serialise without building maps).
+#[derive(Serialize)]
+struct PlanItem<'a> {
+    name: &'a str,
+    memory: i64,
+    cpumilli: i64,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    default: bool,
+    r#override: OverrideItem,
+}
+
+#[derive(Serialize)]
+struct OverrideItem {
+    memory: Option<i64>,
+    cpumilli: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct LockItem {
+    #[serde(rename = "Locked")]
+    locked: bool,
+    #[serde(rename = "Reason")]
+    reason: &'static str,
+    #[serde(rename = "Owner")]
+    owner: &'static str,
+    #[serde(rename = "AcquireDate")]
+    acquire_date: &'static str,
+}
+
+const NO_LOCK: LockItem = LockItem {
+    locked: false,
+    reason: "",
+    owner: "",
+    acquire_date: ZERO_TIME,
+};
+
+#[derive(Serialize)]
+struct RouterItem<'a> {
+    name: &'a str,
+    opts: &'a BTreeMap<String, String>,
+    address: &'a str,
+    addresses: Option<[&'a str; 1]>,
+    r#type: &'a str,
+    status: &'static str,
+}
+
+#[derive(Serialize)]
+struct NamedValue<'a> {
+    name: &'a str,
+    value: &'a str,
+}
+
+#[derive(Serialize)]
+struct MetadataItems<'a> {
+    labels: Option<Vec<NamedValue<'a>>>,
+    annotations: Option<Vec<NamedValue<'a>>>,
+}
+
+/// An app of the list, in the struct order of tsuru's mini app.
+#[derive(Serialize)]
+pub struct AppListItem<'a> {
+    name: &'a str,
+    pool: &'a str,
+    teamowner: &'a str,
+    plan: PlanItem<'a>,
+    units: Vec<Value>,
+    cname: Option<&'a [String]>,
+    ip: &'a str,
+    routers: Vec<RouterItem<'a>>,
+    lock: LockItem,
+    tags: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    platform: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    metadata: MetadataItems<'a>,
+}
+
+fn non_empty(v: &[String]) -> Option<&[String]> {
+    (!v.is_empty()).then_some(v)
+}
+
+/// An app of the list; `extended` adds platform, description and metadata.
+pub fn app_list_json<'a>(
+    info: &'a AppInfo,
+    routers: &'a Routers,
+    extended: bool,
+) -> AppListItem<'a> {
     let app = &info.app;
-    let mut m = Map::new();
-    m.insert("name".into(), json!(app.name));
-    m.insert("pool".into(), json!(app.pool));
-    m.insert("teamowner".into(), json!(app.team_owner));
-    m.insert("plan".into(), plan_json(&app.plan));
-    m.insert(
-        "units".into(),
-        Value::Array(info.units.iter().map(unit_json).collect()),
-    );
-    m.insert("cname".into(), opt_list(&app.cname));
-    m.insert(
-        "ip".into(),
-        json!(info
-            .addresses
-            .first()
-            .map(|(_, a)| a.clone())
-            .unwrap_or_default()),
-    );
-    m.insert("routers".into(), routers_json(info, routers));
-    m.insert("lock".into(), lock_json());
-    m.insert("tags".into(), opt_list(&app.tags));
-    if !info.errors.is_empty() {
-        m.insert("error".into(), json!(info.errors.join("\n")));
+    let items = |list: &'a [tsuru_domain::app::MetadataItem]| {
+        (extended && !list.is_empty()).then(|| {
+            list.iter()
+                .map(|i| NamedValue {
+                    name: &i.name,
+                    value: &i.value,
+                })
+                .collect()
+        })
+    };
+    AppListItem {
+        name: &app.name,
+        pool: &app.pool,
+        teamowner: &app.team_owner,
+        plan: PlanItem {
+            name: &app.plan.name,
+            memory: app.plan.memory,
+            cpumilli: app.plan.cpumilli,
+            default: app.plan.default,
+            r#override: OverrideItem {
+                memory: app.plan.r#override.memory,
+                cpumilli: app.plan.r#override.cpumilli,
+            },
+        },
+        units: info.units.iter().map(unit_json).collect(),
+        cname: non_empty(&app.cname),
+        ip: info.addresses.first().map_or("", |(_, a)| a.as_str()),
+        routers: app
+            .routers
+            .iter()
+            .map(|r| {
+                let address = info
+                    .addresses
+                    .iter()
+                    .find(|(n, _)| n == &r.name)
+                    .map_or("", |(_, a)| a.as_str());
+                RouterItem {
+                    name: &r.name,
+                    opts: &r.opts,
+                    address,
+                    addresses: (!address.is_empty()).then_some([address]),
+                    r#type: routers.find(&r.name).map_or("", |d| d.rtype.as_str()),
+                    status: "ready",
+                }
+            })
+            .collect(),
+        lock: NO_LOCK,
+        tags: non_empty(&app.tags),
+        error: (!info.errors.is_empty()).then(|| info.errors.join("\n")),
+        platform: (extended && !app.platform.is_empty()).then(|| app.platform_label()),
+        description: (extended && !app.description.is_empty()).then_some(app.description.as_str()),
+        metadata: MetadataItems {
+            labels: items(&app.metadata.labels),
+            annotations: items(&app.metadata.annotations),
+        },
     }
-    if extended {
-        if !app.platform.is_empty() {
-            m.insert("platform".into(), json!(app.platform_label()));
-        }
-        if !app.description.is_empty() {
-            m.insert("description".into(), json!(app.description));
-        }
-        m.insert("metadata".into(), metadata_json(&app.metadata));
-    } else {
-        m.insert(
-            "metadata".into(),
-            json!({"labels": null, "annotations": null}),
-        );
-    }
-    Value::Object(m)
 }
 
 /// App info: a map with sorted keys, as tsuru's `App.MarshalJSON`.

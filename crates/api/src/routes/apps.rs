@@ -100,7 +100,7 @@ pub async fn list(Auth(id): Auth, state: web::Data<AppState>, input: Input) -> A
     if apps.is_empty() {
         return Ok(HttpResponse::NoContent().finish());
     }
-    let out: Vec<Value> = apps
+    let out: Vec<_> = apps
         .iter()
         .map(|a| app_list_json(a, &state.routers, extended))
         .collect();

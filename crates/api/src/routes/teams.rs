@@ -63,7 +63,7 @@ pub async fn info(
         .of_team(&path)
         .await?
         .iter()
-        .map(|a| app_list_json(a, &state.routers, true))
+        .map(|a| serde_json::to_value(app_list_json(a, &state.routers, true)).unwrap_or_default())
         .collect();
     let pools: Vec<serde_json::Value> = state
         .pools
