@@ -15,6 +15,8 @@ use actix_web::http::header;
 use actix_web::HttpResponse;
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::openapi::extensions::Extensions;
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{ComponentsBuilder, ObjectBuilder, Schema, Type};
@@ -25,14 +27,21 @@ use utoipa::openapi::{
 };
 use utoipa::{PartialSchema, ToSchema};
 
+use crate::routes::tokens::TokenJson as TeamTokenJson;
 use crate::routes::views::{
     PermissionJson, QuotaJson, RoleJson, SchemeJson, TeamEntry, TeamInfoJson, TokenJson, UserJson,
     VersionJson,
 };
+use crate::routes::webhooks::{DeliveryJson, WebhookJson};
 
 const FORM: &str = "application/x-www-form-urlencoded";
 const JSON: &str = "application/json";
+const MULTIPART: &str = "multipart/form-data";
 const TEXT: &str = "text/plain; charset=utf-8";
+/// Content type of streamed responses ([`crate::stream`]).
+const STREAM: &str = crate::stream::STREAM_TYPE;
+/// Request bodies read through [`crate::extract::Input`]: a form or JSON.
+const FORM_OR_JSON: &[&str] = &[FORM, JSON];
 /// Name of the security scheme (`Authorization: bearer <token>`).
 pub const BEARER: &str = "bearer";
 /// tsuru's e-mail rule.
@@ -79,6 +88,24 @@ enum Param {
 /// A documented response: status, description, body and its content type.
 struct Resp(u16, &'static str, Option<(Body, &'static str)>);
 
+/// Links of a response: its status, the target parameters (name, runtime expression) and the
+/// target operations (`"GET /1.0/apps/{app}"`).
+type Links = (
+    u16,
+    &'static [(&'static str, &'static str)],
+    &'static [&'static str],
+);
+
+/// The `operationId` of `"GET /1.0/apps/{app}"`: `get_1_0_apps__app_`.
+fn operation_id(route: &str) -> String {
+    let (method, path) = route.split_once(' ').unwrap_or(("GET", route));
+    format!(
+        "{}{}",
+        method.to_ascii_lowercase(),
+        path.replace(['/', '.', '{', '}', '-'], "_")
+    )
+}
+
 /// One operation under construction.
 pub struct Op {
     method: HttpMethod,
@@ -89,8 +116,10 @@ pub struct Op {
     public: bool,
     plain: bool,
     params: Vec<Param>,
-    body: Option<(Body, bool)>,
+    /// Schema, whether required, and the media types it is accepted as.
+    body: Option<(Body, bool, &'static [&'static str])>,
     responses: Vec<Resp>,
+    links: Vec<Links>,
 }
 
 /// An operation: `"GET /1.0/teams"` (method, then the documented path), tag and summary.
@@ -127,6 +156,7 @@ fn op(route: &'static str, tag: &'static str, summary: &'static str) -> Op {
         params,
         body: None,
         responses: Vec::new(),
+        links: Vec::new(),
     }
 }
 
@@ -165,13 +195,29 @@ impl Op {
 
     /// A request body, form or JSON, with the fields of `T`.
     fn body<T: ToSchema>(mut self) -> Self {
-        self.body = Some((json::<T>(), true));
+        self.body = Some((json::<T>(), true, FORM_OR_JSON));
         self
     }
 
     /// A request body that may be left out.
     fn optional_body<T: ToSchema>(mut self) -> Self {
-        self.body = Some((json::<T>(), false));
+        self.body = Some((json::<T>(), false, FORM_OR_JSON));
+        self
+    }
+
+    /// A `multipart/form-data` body (a file upload) with the fields of `T`.
+    fn multipart<T: ToSchema>(mut self) -> Self {
+        self.body = Some((json::<T>(), true, &[MULTIPART]));
+        self
+    }
+
+    /// A 200 `application/x-json-stream` response: one [`StreamLineDoc`] per line.
+    fn stream(mut self, description: &'static str) -> Self {
+        self.responses.push(Resp(
+            200,
+            description,
+            Some((json::<StreamLineDoc>(), STREAM)),
+        ));
         self
     }
 
@@ -189,6 +235,19 @@ impl Op {
 
     fn empty(mut self, status: u16, description: &'static str) -> Self {
         self.responses.push(Resp(status, description, None));
+        self
+    }
+
+    /// OpenAPI links from the `status` response to `targets`, their parameters taken from
+    /// this request or response (`$request.body#/name`), so stateful fuzzing reaches what a
+    /// create made.
+    fn links(
+        mut self,
+        status: u16,
+        params: &'static [(&'static str, &'static str)],
+        targets: &'static [&'static str],
+    ) -> Self {
+        self.links.push((status, params, targets));
         self
     }
 }
@@ -277,7 +336,15 @@ pub fn operations() -> Vec<Op> {
         op("POST /1.0/users", "users", "Create a user")
             .public()
             .body::<UserCreateBody>()
-            .empty(201, "Created"),
+            .empty(201, "Created")
+            .links(
+                201,
+                &[("email", "$request.body#/email")],
+                &[
+                    "GET /1.0/users/{email}/quota",
+                    "PUT /1.0/users/{email}/quota",
+                ],
+            ),
         op("GET /1.0/users", "users", "List users")
             .query("userEmail")
             .query("role")
@@ -301,7 +368,12 @@ pub fn operations() -> Vec<Op> {
             .ok::<std::collections::BTreeMap<String, String>>(200, "Key contents by name"),
         op("POST /1.0/users/keys", "users", "Add an SSH key")
             .body::<KeyBody>()
-            .empty(200, "Added"),
+            .empty(200, "Added")
+            .links(
+                200,
+                &[("key", "$request.body#/name")],
+                &["DELETE /1.0/users/keys/{key}"],
+            ),
         op(
             "DELETE /1.0/users/keys/{key}",
             "users",
@@ -331,7 +403,19 @@ pub fn operations() -> Vec<Op> {
         .empty(204, "No teams"),
         op("POST /1.0/teams", "teams", "Create a team")
             .body::<TeamCreateBody>()
-            .empty(201, "Created"),
+            .empty(201, "Created")
+            .links(
+                201,
+                &[("name", "$request.body#/name")],
+                &[
+                    "GET /1.4/teams/{name}",
+                    "PUT /1.6/teams/{name}",
+                    "POST /1.4/teams/{name}",
+                    "GET /1.12/teams/{name}/quota",
+                    "PUT /1.12/teams/{name}/quota",
+                    "DELETE /1.0/teams/{name}",
+                ],
+            ),
         op("DELETE /1.0/teams/{name}", "teams", "Remove a team").empty(200, "Removed"),
         op(
             "GET /1.4/teams/{name}",
@@ -370,7 +454,18 @@ pub fn operations() -> Vec<Op> {
         op("GET /1.0/roles", "roles", "List roles").ok::<Vec<RoleJson>>(200, "The roles"),
         op("POST /1.0/roles", "roles", "Create a role")
             .body::<RoleCreateBody>()
-            .empty(201, "Created"),
+            .empty(201, "Created")
+            .links(
+                201,
+                &[("name", "$request.body#/name")],
+                &[
+                    "GET /1.0/roles/{name}",
+                    "DELETE /1.0/roles/{name}",
+                    "POST /1.0/roles/{name}/permissions",
+                    "POST /1.0/roles/{name}/user",
+                    "POST /1.6/roles/{name}/token",
+                ],
+            ),
         op("PUT /1.4/roles", "roles", "Update a role")
             .body::<RoleUpdateBody>()
             .empty(200, "Updated"),
@@ -462,6 +557,296 @@ pub fn operations() -> Vec<Op> {
         )
         .body::<CancelBody>()
         .empty(204, "Cancellation requested"),
+        // apps
+        op("GET /1.0/apps", "apps", "Apps the caller may read")
+            .query("name")
+            .query("platform")
+            .query("teamOwner")
+            .query("owner")
+            .query("pool")
+            .query_list("tag")
+            .query_list("status")
+            .query_bool("simplified")
+            .query_bool("extended")
+            .query_bool("locked")
+            .ok::<Vec<AppListDoc>>(200, "The apps")
+            .empty(204, "No apps"),
+        op("POST /1.0/apps", "apps", "Create an app")
+            .body::<AppCreateBody>()
+            .ok::<AppCreatedDoc>(201, "Created")
+            .links(
+                201,
+                &[("app", "$request.body#/name")],
+                &[
+                    "GET /1.0/apps/{app}",
+                    "PUT /1.0/apps/{app}",
+                    "DELETE /1.0/apps/{app}",
+                    "GET /1.0/apps/{app}/env",
+                    "POST /1.0/apps/{app}/env",
+                    "DELETE /1.0/apps/{app}/env",
+                    "GET /1.0/apps/{app}/quota",
+                    "PUT /1.0/apps/{app}/quota",
+                    "POST /1.0/apps/{app}/restart",
+                ],
+            ),
+        op("GET /1.0/apps/{app}", "apps", "An app").ok::<AppInfoDoc>(200, "The app"),
+        op("PUT /1.0/apps/{app}", "apps", "Update an app")
+            .optional_body::<AppUpdateBody>()
+            .stream("The progress (errors after the first line come in-band)"),
+        op("DELETE /1.0/apps/{app}", "apps", "Remove an app")
+            .stream("The progress (errors after the first line come in-band)"),
+        op(
+            "GET /1.0/apps/{app}/env",
+            "apps",
+            "An app's environment variables (private values masked)",
+        )
+        .query_list("env")
+        .ok::<Option<Vec<EnvDoc>>>(200, "The variables (`null` when none of `env` is set)"),
+        op(
+            "POST /1.0/apps/{app}/env",
+            "apps",
+            "Set environment variables",
+        )
+        .body::<EnvSetBody>()
+        .stream("The progress (errors after the first line come in-band)"),
+        op(
+            "DELETE /1.0/apps/{app}/env",
+            "apps",
+            "Unset environment variables",
+        )
+        .query_list("env")
+        .query_bool("noRestart")
+        .stream("The progress (errors after the first line come in-band)"),
+        op("GET /1.0/apps/{app}/quota", "apps", "An app's unit quota")
+            .ok::<QuotaJson>(200, "The quota"),
+        op(
+            "PUT /1.0/apps/{app}/quota",
+            "apps",
+            "Change an app's unit quota",
+        )
+        .body::<QuotaBody>()
+        .empty(200, "Changed"),
+        op(
+            "POST /1.0/apps/{app}/restart",
+            "apps",
+            "Restart an app, a process or a version",
+        )
+        .optional_body::<RestartBody>()
+        .stream("The progress (errors after the first line come in-band)"),
+        // plans
+        op("GET /1.0/plans", "plans", "List plans")
+            .plain()
+            .ok::<Vec<PlanDoc>>(200, "The plans")
+            .empty(204, "No plans"),
+        op("POST /1.0/plans", "plans", "Create a plan")
+            .body::<PlanCreateBody>()
+            .ok::<PlanDoc>(201, "The plan")
+            .links(
+                201,
+                &[("plan", "$response.body#/name")],
+                &["DELETE /1.0/plans/{plan}"],
+            ),
+        op("DELETE /1.0/plans/{plan}", "plans", "Remove a plan").empty(200, "Removed"),
+        // pools
+        op(
+            "GET /1.0/pools",
+            "pools",
+            "Pools the caller may use or read",
+        )
+        .plain()
+        .ok::<Vec<PoolDoc>>(200, "The pools")
+        .empty(204, "No pools"),
+        op("POST /1.0/pools", "pools", "Create a pool")
+            .body::<PoolCreateBody>()
+            .empty(201, "Created")
+            .links(
+                201,
+                &[("pool", "$request.body#/name")],
+                &[
+                    "GET /1.8/pools/{pool}",
+                    "PUT /1.0/pools/{pool}",
+                    "DELETE /1.0/pools/{pool}",
+                    "POST /1.0/pools/{pool}/team",
+                    "DELETE /1.0/pools/{pool}/team",
+                ],
+            ),
+        op("GET /1.8/pools/{pool}", "pools", "A pool").ok::<PoolDoc>(200, "The pool"),
+        op(
+            "PUT /1.0/pools/{pool}",
+            "pools",
+            "Update a pool (only the fields sent)",
+        )
+        .optional_body::<PoolUpdateBody>()
+        .empty(200, "Updated"),
+        op("DELETE /1.0/pools/{pool}", "pools", "Remove a pool").empty(200, "Removed"),
+        op(
+            "POST /1.0/pools/{pool}/team",
+            "pools",
+            "Allow teams to use a pool",
+        )
+        .body::<PoolTeamsBody>()
+        .empty(200, "Added"),
+        op(
+            "DELETE /1.0/pools/{pool}/team",
+            "pools",
+            "Remove teams from a pool",
+        )
+        .query_list("team")
+        .empty(200, "Removed"),
+        op("GET /1.3/constraints", "pools", "Pool constraints")
+            .ok::<Vec<ConstraintDoc>>(200, "The constraints")
+            .empty(204, "No constraints"),
+        op(
+            "PUT /1.3/constraints",
+            "pools",
+            "Set (or, with `append`, extend) a pool constraint",
+        )
+        .query_bool("append")
+        .body::<ConstraintBody>()
+        .empty(200, "Set"),
+        // platforms
+        op("GET /1.0/platforms", "platforms", "List platforms")
+            .plain()
+            .ok::<Vec<PlatformDoc>>(200, "The platforms")
+            .empty(204, "No platforms"),
+        op(
+            "POST /1.0/platforms",
+            "platforms",
+            "Add a platform from a Dockerfile",
+        )
+        .multipart::<PlatformCreateBody>()
+        .stream("The build output (errors after the first line come in-band)")
+        .links(
+            200,
+            &[("platform", "$request.body#/name")],
+            &[
+                "GET /1.6/platforms/{platform}",
+                "PUT /1.0/platforms/{platform}",
+                "DELETE /1.0/platforms/{platform}",
+                "POST /1.6/platforms/{platform}/rollback",
+            ],
+        ),
+        op(
+            "PUT /1.0/platforms/{platform}",
+            "platforms",
+            "Enable or disable a platform, or rebuild it from a new Dockerfile",
+        )
+        .multipart::<PlatformUpdateBody>()
+        .stream("The build output (errors after the first line come in-band)"),
+        op(
+            "DELETE /1.0/platforms/{platform}",
+            "platforms",
+            "Remove a platform",
+        )
+        .empty(200, "Removed"),
+        op(
+            "GET /1.6/platforms/{platform}",
+            "platforms",
+            "A platform and its images",
+        )
+        .ok::<PlatformInfoDoc>(200, "The platform"),
+        op(
+            "POST /1.6/platforms/{platform}/rollback",
+            "platforms",
+            "Roll a platform back to an earlier image",
+        )
+        .body::<RollbackBody>()
+        .stream("The build output (errors after the first line come in-band)"),
+        // webhooks
+        op(
+            "GET /1.6/events/webhooks",
+            "webhooks",
+            "Webhooks the caller may read",
+        )
+        .plain()
+        .ok::<Vec<WebhookJson>>(200, "The webhooks (secrets masked)")
+        .empty(204, "No webhooks"),
+        op("POST /1.6/events/webhooks", "webhooks", "Create a webhook")
+            .body::<WebhookCreateBody>()
+            .empty(200, "Created")
+            .links(
+                200,
+                &[("name", "$request.body#/name")],
+                &[
+                    "GET /1.6/events/webhooks/{name}",
+                    "PUT /1.6/events/webhooks/{name}",
+                    "DELETE /1.6/events/webhooks/{name}",
+                    "GET /1.6/events/webhooks/{name}/deliveries",
+                ],
+            ),
+        op("GET /1.6/events/webhooks/{name}", "webhooks", "A webhook")
+            .ok::<WebhookJson>(200, "The webhook (secret masked)"),
+        op(
+            "PUT /1.6/events/webhooks/{name}",
+            "webhooks",
+            "Replace a webhook (the secret stays unless sent)",
+        )
+        .body::<WebhookBody>()
+        .empty(200, "Updated"),
+        op(
+            "DELETE /1.6/events/webhooks/{name}",
+            "webhooks",
+            "Remove a webhook and its deliveries",
+        )
+        .empty(200, "Removed"),
+        op(
+            "GET /1.6/events/webhooks/{name}/deliveries",
+            "webhooks",
+            "A webhook's latest deliveries, newest first",
+        )
+        .query_int("limit")
+        .ok::<Vec<DeliveryJson>>(200, "The deliveries (at most 100)")
+        .empty(204, "No deliveries"),
+        // team tokens
+        op(
+            "GET /1.6/tokens",
+            "tokens",
+            "Team tokens the caller may read",
+        )
+        .plain()
+        .ok::<Vec<TeamTokenJson>>(200, "The tokens")
+        .empty(204, "No tokens"),
+        op("POST /1.6/tokens", "tokens", "Create a team token")
+            .optional_body::<TokenCreateBody>()
+            .ok::<TeamTokenJson>(201, "The token, with its value")
+            .links(
+                201,
+                &[("token_id", "$response.body#/token_id")],
+                &[
+                    "GET /1.7/tokens/{token_id}",
+                    "PUT /1.6/tokens/{token_id}",
+                    "DELETE /1.6/tokens/{token_id}",
+                ],
+            ),
+        op("GET /1.7/tokens/{token_id}", "tokens", "A team token")
+            .ok::<TeamTokenJson>(200, "The token"),
+        op(
+            "PUT /1.6/tokens/{token_id}",
+            "tokens",
+            "Update or regenerate a team token",
+        )
+        .optional_body::<TokenUpdateBody>()
+        .ok::<TeamTokenJson>(200, "The token"),
+        op(
+            "DELETE /1.6/tokens/{token_id}",
+            "tokens",
+            "Remove a team token",
+        )
+        .empty(200, "Removed"),
+        op(
+            "POST /1.6/roles/{name}/token",
+            "tokens",
+            "Assign a role to a team token",
+        )
+        .body::<TokenRoleBody>()
+        .empty(200, "Assigned"),
+        op(
+            "DELETE /1.6/roles/{name}/token/{token_id}",
+            "tokens",
+            "Dissociate a role from a team token",
+        )
+        .query("context")
+        .empty(200, "Dissociated"),
     ]
 }
 
@@ -477,11 +862,10 @@ pub fn openapi() -> OpenApi {
     let mut refs: Vec<(String, RefOr<Schema>)> = Vec::new();
     for op in operations() {
         let mut b = OperationBuilder::new()
-            .operation_id(Some(format!(
-                "{}{}",
-                op.method_name.to_ascii_lowercase(),
-                op.path.replace(['/', '.', '{', '}', '-'], "_")
-            )))
+            .operation_id(Some(operation_id(&format!(
+                "{} {}",
+                op.method_name, op.path
+            ))))
             .tag(op.tag)
             .summary(Some(op.summary));
         for p in &op.params {
@@ -506,16 +890,17 @@ pub fn openapi() -> OpenApi {
             };
             b = b.parameter(param.build());
         }
-        if let Some((body, required)) = &op.body {
+        if let Some((body, required, media_types)) = &op.body {
             refs.extend(body.refs.iter().cloned());
-            let rb = RequestBodyBuilder::new()
-                .content(FORM, content(body))
-                .content(JSON, content(body))
-                .required(Some(if *required {
-                    Required::True
-                } else {
-                    Required::False
-                }));
+            let mut rb = RequestBodyBuilder::new();
+            for media_type in *media_types {
+                rb = rb.content(*media_type, content(body));
+            }
+            let rb = rb.required(Some(if *required {
+                Required::True
+            } else {
+                Required::False
+            }));
             b = b.request_body(Some(rb.build()));
         }
         for Resp(status, description, body) in &op.responses {
@@ -523,6 +908,21 @@ pub fn openapi() -> OpenApi {
             if let Some((body, ctype)) = body {
                 refs.extend(body.refs.iter().cloned());
                 r = r.content(*ctype, content(body));
+            }
+            for (_, params, targets) in op.links.iter().filter(|l| l.0 == *status) {
+                for target in *targets {
+                    let id = operation_id(target);
+                    // utoipa 5 writes `Link::operation_id` as `operation_id`; OpenAPI's key
+                    // is `operationId`, set here as a raw field.
+                    let mut link = LinkBuilder::new().extensions(Some(Extensions::from_iter([(
+                        "operationId",
+                        Value::String(id.clone()),
+                    )])));
+                    for (name, expr) in *params {
+                        link = link.parameter(*name, *expr);
+                    }
+                    r = r.link(id, link.build());
+                }
             }
             b = b.response(status.to_string(), r.build());
         }
@@ -907,4 +1307,611 @@ pub struct EventInfoDoc {
     other_custom_data: RawDataDoc,
     #[serde(rename = "CustomData")]
     custom_data: CustomDataDoc,
+}
+
+// Apps, plans, pools and platforms (built as JSON values in `routes::app_views`).
+
+/// One line of an `application/x-json-stream` response. The body is one such object per line
+/// (and a bare newline after 30 s of silence); a failure after the first line comes as a last
+/// line with `Error`, the status staying 200.
+#[derive(Serialize, ToSchema)]
+pub struct StreamLineDoc {
+    #[serde(rename = "Message")]
+    message: String,
+    /// RFC 3339.
+    #[serde(rename = "Timestamp")]
+    timestamp: String,
+    #[serde(rename = "Error")]
+    #[schema(required = false)]
+    error: String,
+}
+
+/// A plan's overrides (on an app's copy); `null` when not overridden.
+#[derive(Serialize, ToSchema)]
+pub struct PlanOverrideDoc {
+    #[schema(required = true)]
+    memory: Option<i64>,
+    #[schema(required = true)]
+    cpumilli: Option<i64>,
+}
+
+/// A plan: `default` only when true.
+#[derive(Serialize, ToSchema)]
+pub struct PlanDoc {
+    name: String,
+    /// Bytes (0: no limit).
+    #[schema(minimum = 0)]
+    memory: i64,
+    #[schema(minimum = 0)]
+    cpumilli: i64,
+    #[schema(required = false)]
+    default: bool,
+    #[serde(rename = "override")]
+    plan_override: PlanOverrideDoc,
+}
+
+/// An app's plan, with the app's first router when it has one.
+#[derive(Serialize, ToSchema)]
+pub struct AppPlanDoc {
+    #[serde(flatten)]
+    plan: PlanDoc,
+    #[schema(required = false)]
+    router: String,
+}
+
+/// A Go `net/url.URL`.
+#[derive(Serialize, ToSchema)]
+pub struct UrlDoc {
+    #[serde(rename = "Scheme")]
+    scheme: String,
+    #[serde(rename = "Opaque")]
+    opaque: String,
+    #[serde(rename = "User")]
+    #[schema(required = true)]
+    user: Option<Value>,
+    #[serde(rename = "Host")]
+    host: String,
+    #[serde(rename = "Path")]
+    path: String,
+    #[serde(rename = "RawPath")]
+    raw_path: String,
+    #[serde(rename = "OmitHost")]
+    omit_host: bool,
+    #[serde(rename = "ForceQuery")]
+    force_query: bool,
+    #[serde(rename = "RawQuery")]
+    raw_query: String,
+    #[serde(rename = "Fragment")]
+    fragment: String,
+    #[serde(rename = "RawFragment")]
+    raw_fragment: String,
+}
+
+/// A unit (tsuru's capitalised keys).
+#[derive(Serialize, ToSchema)]
+pub struct UnitDoc {
+    #[serde(rename = "ID")]
+    id: String,
+    #[serde(rename = "Name")]
+    name: String,
+    #[serde(rename = "AppName")]
+    app_name: String,
+    #[serde(rename = "ProcessName")]
+    process_name: String,
+    #[serde(rename = "Type")]
+    unit_type: String,
+    #[serde(rename = "IP")]
+    ip: String,
+    #[serde(rename = "InternalIP")]
+    internal_ip: String,
+    #[serde(rename = "Status")]
+    status: String,
+    #[serde(rename = "StatusReason")]
+    status_reason: String,
+    #[serde(rename = "Address")]
+    #[schema(required = true)]
+    address: Option<UrlDoc>,
+    #[serde(rename = "Addresses")]
+    #[schema(required = true)]
+    addresses: Option<Vec<UrlDoc>>,
+    #[serde(rename = "Version")]
+    version: i64,
+    #[serde(rename = "Routable")]
+    routable: bool,
+    #[serde(rename = "Restarts")]
+    restarts: i64,
+    #[serde(rename = "CreatedAt")]
+    created_at: String,
+    #[serde(rename = "Ready")]
+    ready: bool,
+    #[serde(rename = "HostAddr")]
+    host_addr: String,
+    #[serde(rename = "HostPort")]
+    host_port: String,
+}
+
+/// An app's lock (never held here).
+#[derive(Serialize, ToSchema)]
+pub struct LockDoc {
+    #[serde(rename = "Locked")]
+    locked: bool,
+    #[serde(rename = "Reason")]
+    reason: String,
+    #[serde(rename = "Owner")]
+    owner: String,
+    #[serde(rename = "AcquireDate")]
+    acquire_date: String,
+}
+
+/// `{"name","value"}`.
+#[derive(Serialize, ToSchema)]
+pub struct MetadataItemDoc {
+    name: String,
+    value: String,
+}
+
+/// Labels and annotations, `null` when none.
+#[derive(Serialize, ToSchema)]
+pub struct MetadataDoc {
+    #[schema(required = true)]
+    labels: Option<Vec<MetadataItemDoc>>,
+    #[schema(required = true)]
+    annotations: Option<Vec<MetadataItemDoc>>,
+}
+
+/// A router of an app.
+#[derive(Serialize, ToSchema)]
+pub struct AppRouterDoc {
+    name: String,
+    opts: std::collections::BTreeMap<String, String>,
+    address: String,
+    #[schema(required = true)]
+    addresses: Option<Vec<String>>,
+    #[serde(rename = "type")]
+    router_type: String,
+    status: String,
+}
+
+/// An app in `GET /1.0/apps`; `platform`, `description` and real `metadata` only with
+/// `extended`.
+#[derive(Serialize, ToSchema)]
+pub struct AppListDoc {
+    name: String,
+    pool: String,
+    teamowner: String,
+    plan: PlanDoc,
+    units: Vec<UnitDoc>,
+    #[schema(required = true)]
+    cname: Option<Vec<String>>,
+    ip: String,
+    routers: Vec<AppRouterDoc>,
+    lock: LockDoc,
+    #[schema(required = true)]
+    tags: Option<Vec<String>>,
+    #[schema(required = false)]
+    error: String,
+    #[schema(required = false)]
+    platform: String,
+    #[schema(required = false)]
+    description: String,
+    metadata: MetadataDoc,
+}
+
+/// `GET /1.0/apps/{app}` (keys sorted, as tsuru's map); `ip`, `router` and `routeropts` when
+/// the app has a router.
+#[derive(Serialize, ToSchema)]
+pub struct AppInfoDoc {
+    #[schema(required = true)]
+    cname: Option<Vec<String>>,
+    deploys: i64,
+    description: String,
+    #[schema(required = false)]
+    error: String,
+    #[schema(required = false)]
+    ip: String,
+    lock: LockDoc,
+    metadata: MetadataDoc,
+    name: String,
+    owner: String,
+    plan: AppPlanDoc,
+    platform: String,
+    pool: String,
+    provisioner: String,
+    quota: QuotaJson,
+    #[schema(required = false)]
+    router: String,
+    #[schema(required = false)]
+    routeropts: std::collections::BTreeMap<String, String>,
+    routers: Vec<AppRouterDoc>,
+    #[serde(rename = "serviceInstanceBinds")]
+    service_instance_binds: Vec<Value>,
+    #[schema(required = true)]
+    tags: Option<Vec<String>>,
+    teamowner: String,
+    teams: Vec<String>,
+    units: Vec<UnitDoc>,
+}
+
+/// `POST /1.0/apps`: `{"ip","status":"success"}` (`ip` when a router gave one).
+#[derive(Serialize, ToSchema)]
+pub struct AppCreatedDoc {
+    #[schema(required = false)]
+    ip: String,
+    status: String,
+}
+
+/// An environment variable; `managedBy` only when set.
+#[derive(Serialize, ToSchema)]
+pub struct EnvDoc {
+    name: String,
+    value: String,
+    alias: String,
+    public: bool,
+    #[serde(rename = "managedBy")]
+    #[schema(required = false)]
+    managed_by: String,
+}
+
+/// A pool: `allowed` lists the names each constrained field allows.
+#[derive(Serialize, ToSchema)]
+pub struct PoolDoc {
+    #[serde(rename = "Name")]
+    name: String,
+    #[serde(rename = "Default")]
+    default: bool,
+    #[serde(rename = "Provisioner")]
+    provisioner: String,
+    #[serde(rename = "Labels")]
+    #[schema(required = true)]
+    labels: Option<std::collections::BTreeMap<String, String>>,
+    public: bool,
+    #[schema(required = true)]
+    teams: Option<Vec<String>>,
+    allowed: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// A pool constraint.
+#[derive(Serialize, ToSchema)]
+pub struct ConstraintDoc {
+    #[serde(rename = "PoolExpr")]
+    pool_expr: String,
+    #[serde(rename = "Field")]
+    field: String,
+    #[serde(rename = "Values")]
+    values: Vec<String>,
+    #[serde(rename = "Blacklist")]
+    blacklist: bool,
+}
+
+/// A platform.
+#[derive(Serialize, ToSchema)]
+pub struct PlatformDoc {
+    #[serde(rename = "Name")]
+    name: String,
+    #[serde(rename = "Disabled")]
+    disabled: bool,
+}
+
+/// `GET /1.6/platforms/{platform}`: the platform and its image versions, oldest first.
+#[derive(Serialize, ToSchema)]
+pub struct PlatformInfoDoc {
+    images: Vec<String>,
+    platform: PlatformDoc,
+}
+
+// Request bodies of apps, plans, pools, platforms, webhooks and team tokens.
+
+/// A label or annotation; `delete` (on update) removes it.
+#[derive(Serialize, ToSchema)]
+pub struct MetadataItemBody {
+    name: String,
+    #[schema(required = false)]
+    value: String,
+    #[schema(required = false)]
+    delete: bool,
+}
+
+/// `labels` and `annotations`.
+#[derive(Serialize, ToSchema)]
+pub struct MetadataBody {
+    #[schema(required = false)]
+    labels: Vec<MetadataItemBody>,
+    #[schema(required = false)]
+    annotations: Vec<MetadataItemBody>,
+}
+
+/// A new app: empty fields get defaults (the caller's only team, the default pool and plan).
+#[derive(Serialize, ToSchema)]
+pub struct AppCreateBody {
+    #[schema(pattern = r"^[a-z][a-z0-9-]{0,39}$")]
+    name: String,
+    #[schema(required = false)]
+    platform: String,
+    #[schema(required = false)]
+    plan: String,
+    #[serde(rename = "teamOwner")]
+    #[schema(required = false)]
+    team_owner: String,
+    #[schema(required = false)]
+    description: String,
+    #[schema(required = false)]
+    pool: String,
+    #[schema(required = false)]
+    router: String,
+    #[schema(required = false)]
+    routeropts: std::collections::BTreeMap<String, String>,
+    #[schema(required = false)]
+    tags: Vec<String>,
+    #[schema(required = false)]
+    metadata: MetadataBody,
+}
+
+/// Memory and CPU overrides of the app's plan.
+#[derive(Serialize, ToSchema)]
+pub struct PlanOverrideBody {
+    #[schema(required = false)]
+    memory: i64,
+    #[schema(required = false)]
+    cpumilli: i64,
+}
+
+/// App changes: at least one of description, tags, plan, pool, team owner or platform.
+#[derive(Serialize, ToSchema)]
+pub struct AppUpdateBody {
+    #[schema(required = false)]
+    description: String,
+    #[schema(required = false)]
+    tags: Vec<String>,
+    #[schema(required = false)]
+    plan: String,
+    #[schema(required = false)]
+    planoverride: PlanOverrideBody,
+    #[schema(required = false)]
+    pool: String,
+    #[serde(rename = "teamOwner")]
+    #[schema(required = false)]
+    team_owner: String,
+    #[schema(required = false)]
+    platform: String,
+    #[serde(rename = "imageReset")]
+    #[schema(required = false)]
+    image_reset: bool,
+    #[serde(rename = "noRestart")]
+    #[schema(required = false)]
+    no_restart: bool,
+    #[schema(required = false)]
+    metadata: MetadataBody,
+    #[schema(required = false)]
+    router: String,
+    #[schema(required = false)]
+    routeropts: std::collections::BTreeMap<String, String>,
+}
+
+/// A variable to set; `alias` names another variable.
+#[derive(Serialize, ToSchema)]
+pub struct EnvBody {
+    name: String,
+    #[schema(required = false)]
+    value: String,
+    #[schema(required = false)]
+    alias: String,
+    #[schema(required = false)]
+    private: bool,
+}
+
+/// `envs` (as a form: `Envs.0.Name`, `Envs.0.Value`, ...), `managedBy`, `noRestart`,
+/// `private`, `pruneUnused`.
+#[derive(Serialize, ToSchema)]
+pub struct EnvSetBody {
+    envs: Vec<EnvBody>,
+    #[serde(rename = "managedBy")]
+    #[schema(required = false)]
+    managed_by: String,
+    #[serde(rename = "noRestart")]
+    #[schema(required = false)]
+    no_restart: bool,
+    #[schema(required = false)]
+    private: bool,
+    #[serde(rename = "pruneUnused")]
+    #[schema(required = false)]
+    prune_unused: bool,
+}
+
+/// `process` and `version` (empty: every process, the current version).
+#[derive(Serialize, ToSchema)]
+pub struct RestartBody {
+    #[schema(required = false)]
+    process: String,
+    #[schema(required = false)]
+    version: String,
+}
+
+/// A new plan: `memory` in bytes or with a `K`, `M` or `G` suffix (at least 4M), `cpumilli`.
+#[derive(Serialize, ToSchema)]
+pub struct PlanCreateBody {
+    #[schema(min_length = 1)]
+    name: String,
+    #[schema(required = false, pattern = r"^([0-9]+[KMGkmg]?)?$")]
+    memory: String,
+    #[schema(required = false, minimum = 0)]
+    cpumilli: i64,
+    #[schema(required = false)]
+    default: bool,
+}
+
+/// A new pool.
+#[derive(Serialize, ToSchema)]
+pub struct PoolCreateBody {
+    #[schema(min_length = 1)]
+    name: String,
+    #[schema(required = false)]
+    public: bool,
+    #[schema(required = false)]
+    default: bool,
+    /// Replace the current default pool.
+    #[schema(required = false)]
+    force: bool,
+    #[schema(required = false)]
+    provisioner: String,
+    #[schema(required = false)]
+    labels: std::collections::BTreeMap<String, String>,
+}
+
+/// Pool changes: only the fields sent change (`labels` replaces every label).
+#[derive(Serialize, ToSchema)]
+pub struct PoolUpdateBody {
+    #[schema(required = false)]
+    public: bool,
+    #[schema(required = false)]
+    default: bool,
+    #[schema(required = false)]
+    force: bool,
+    #[schema(required = false)]
+    labels: std::collections::BTreeMap<String, String>,
+}
+
+/// Repeated `team`.
+#[derive(Serialize, ToSchema)]
+pub struct PoolTeamsBody {
+    team: Vec<String>,
+}
+
+/// What a constraint restricts.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConstraintField {
+    Team,
+    Service,
+    Router,
+    Plan,
+    VolumePlan,
+}
+
+/// A constraint: the pools it applies to (a glob), the field, the allowed (or, with
+/// `Blacklist`, forbidden) value globs.
+#[derive(Serialize, ToSchema)]
+pub struct ConstraintBody {
+    #[serde(rename = "PoolExpr")]
+    #[schema(min_length = 1)]
+    pool_expr: String,
+    #[serde(rename = "Field")]
+    field: ConstraintField,
+    #[serde(rename = "Values")]
+    values: Vec<String>,
+    #[serde(rename = "Blacklist")]
+    #[schema(required = false)]
+    blacklist: bool,
+}
+
+/// `name` and the Dockerfile, a file part named `dockerfile_content`.
+#[derive(Serialize, ToSchema)]
+pub struct PlatformCreateBody {
+    name: String,
+    #[schema(value_type = String, format = Binary)]
+    dockerfile_content: Vec<u8>,
+}
+
+/// `disabled` and/or a new Dockerfile (a file part named `dockerfile_content`).
+#[derive(Serialize, ToSchema)]
+pub struct PlatformUpdateBody {
+    #[schema(required = false)]
+    disabled: bool,
+    #[schema(value_type = String, format = Binary, required = false)]
+    dockerfile_content: Vec<u8>,
+}
+
+/// `image`: a version (`v2`, `2`) or `<platform image>:v2`.
+#[derive(Serialize, ToSchema)]
+pub struct RollbackBody {
+    #[schema(min_length = 1)]
+    image: String,
+}
+
+/// Which events a webhook receives (empty lists match everything).
+#[derive(Serialize, ToSchema)]
+pub struct WebhookFilterBody {
+    #[schema(required = false)]
+    target_types: Vec<String>,
+    #[schema(required = false)]
+    target_values: Vec<String>,
+    #[schema(required = false)]
+    kind_types: Vec<String>,
+    #[schema(required = false)]
+    kind_names: Vec<String>,
+    #[schema(required = false)]
+    error_only: bool,
+    #[schema(required = false)]
+    success_only: bool,
+}
+
+/// A webhook (the name comes from the path on update). `body` is a Go template; `secret`
+/// signs the calls (`*****` keeps the current one, `""` removes it).
+#[derive(Serialize, ToSchema)]
+pub struct WebhookBody {
+    #[schema(required = false)]
+    description: String,
+    /// Empty: the caller's only team (create) or the current owner (update).
+    #[schema(required = false)]
+    team_owner: String,
+    #[schema(required = false)]
+    event_filter: WebhookFilterBody,
+    /// An absolute `http` or `https` URL.
+    url: String,
+    #[schema(required = false)]
+    proxy_url: String,
+    /// Header name to values.
+    #[schema(required = false)]
+    headers: std::collections::BTreeMap<String, Vec<String>>,
+    /// Default `POST`.
+    #[schema(required = false)]
+    method: String,
+    #[schema(required = false)]
+    body: String,
+    #[schema(required = false)]
+    insecure: bool,
+    #[schema(required = false)]
+    secret: String,
+}
+
+/// A new webhook: `name` and the fields of `WebhookBody`.
+#[derive(Serialize, ToSchema)]
+pub struct WebhookCreateBody {
+    #[schema(pattern = r"^[a-z][a-z0-9-]{0,39}$")]
+    name: String,
+    #[serde(flatten)]
+    hook: WebhookBody,
+}
+
+/// A new team token: `token_id` (default `<team>-<5 hex digits>`), `description`,
+/// `expires_in` (seconds, 0 never), `team` (default: the caller's only team).
+#[derive(Serialize, ToSchema)]
+pub struct TokenCreateBody {
+    #[schema(required = false, pattern = r"^[a-z][a-z0-9-]{0,39}$")]
+    token_id: String,
+    #[schema(required = false)]
+    description: String,
+    #[schema(required = false)]
+    expires_in: i64,
+    #[schema(required = false)]
+    team: String,
+}
+
+/// Token changes: `regenerate` the value, `description`, `expires_in` (seconds from now; 0
+/// keeps, negative removes the expiry).
+#[derive(Serialize, ToSchema)]
+pub struct TokenUpdateBody {
+    #[schema(required = false)]
+    regenerate: bool,
+    #[schema(required = false)]
+    description: String,
+    #[schema(required = false)]
+    expires_in: i64,
+}
+
+/// `token_id` and `context` (the context value).
+#[derive(Serialize, ToSchema)]
+pub struct TokenRoleBody {
+    token_id: String,
+    #[schema(required = false)]
+    context: String,
 }

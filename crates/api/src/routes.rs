@@ -1,7 +1,7 @@
 //! The route table, in one place, and the handlers by URL family.
 // Machine access and notifications.
-mod tokens;
-mod webhooks;
+pub(crate) mod tokens;
+pub(crate) mod webhooks;
 
 mod app_views;
 mod apps;

@@ -5,14 +5,17 @@ use serde::Serialize;
 use serde_json::Value;
 use tsuru_domain::token::{NewTeamToken, TeamToken, TeamTokenUpdate};
 use tsuru_domain::Origin;
+use utoipa::ToSchema;
 
 use crate::error::ApiResult;
 use crate::extract::{Auth, Input};
 use crate::json::{self, go_time, go_time_opt};
 use crate::state::AppState;
 
-#[derive(Serialize)]
-struct RoleInstanceJson {
+/// A role the token holds: `{"Name","ContextValue"}`.
+#[derive(Serialize, ToSchema)]
+#[schema(as = TeamTokenRoleJson)]
+pub(crate) struct RoleInstanceJson {
     #[serde(rename = "Name")]
     name: String,
     #[serde(rename = "ContextValue")]
@@ -21,8 +24,9 @@ struct RoleInstanceJson {
 
 /// tsuru's `TeamToken` JSON: zero times for unset expiry and access, `roles` omitted when
 /// empty.
-#[derive(Serialize)]
-struct TokenJson {
+#[derive(Serialize, ToSchema)]
+#[schema(as = TeamTokenJson)]
+pub(crate) struct TokenJson {
     token: String,
     token_id: String,
     description: String,

@@ -6,14 +6,17 @@ use serde::Serialize;
 use serde_json::Value;
 use tsuru_domain::webhook::{Delivery, DeliveryState, Webhook, WebhookFilter, SECRET_MASK};
 use tsuru_domain::Origin;
+use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Input};
 use crate::json::{self, go_time, ZERO_TIME};
 use crate::state::AppState;
 
-#[derive(Serialize)]
-struct FilterJson {
+/// Which events a webhook receives (empty lists match everything).
+#[derive(Serialize, ToSchema)]
+#[schema(as = WebhookFilterJson)]
+pub(crate) struct FilterJson {
     target_types: Vec<String>,
     target_values: Vec<String>,
     kind_types: Vec<String>,
@@ -23,8 +26,8 @@ struct FilterJson {
 }
 
 /// tsuru's webhook JSON; `secret` reads back as `*****` when set and is absent otherwise.
-#[derive(Serialize)]
-struct WebhookJson {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct WebhookJson {
     name: String,
     description: String,
     team_owner: String,
@@ -65,8 +68,10 @@ impl From<Webhook> for WebhookJson {
     }
 }
 
-#[derive(Serialize)]
-struct AttemptJson {
+/// One call of a delivery: `status` is `null` when no response came.
+#[derive(Serialize, ToSchema)]
+#[schema(as = DeliveryAttemptJson)]
+pub(crate) struct AttemptJson {
     number: u32,
     time: String,
     status: Option<u16>,
@@ -74,8 +79,9 @@ struct AttemptJson {
     duration_ms: u64,
 }
 
-#[derive(Serialize)]
-struct DeliveryJson {
+/// A webhook delivery; `next_attempt_at` is Go's zero time unless it is pending.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DeliveryJson {
     id: String,
     webhook: String,
     event_id: String,

@@ -92,3 +92,45 @@ async fn the_document_answers_without_a_token_even_with_a_bad_one() {
     let resp = s.with_token("not-a-token").get("/openapi.json").await;
     assert_eq!(resp.status(), 200);
 }
+
+#[tokio::test]
+async fn every_link_targets_a_documented_operation_and_its_path_parameters() {
+    let s = TestServer::spawn().await;
+    let doc = served_document(&s).await;
+    let mut ops = std::collections::BTreeMap::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            ops.insert(op["operationId"].as_str().unwrap().to_string(), op.clone());
+        }
+    }
+    let mut links = 0;
+    for op in ops.values() {
+        for resp in op["responses"].as_object().unwrap().values() {
+            for link in resp["links"]
+                .as_object()
+                .into_iter()
+                .flat_map(|l| l.values())
+            {
+                let target = link["operationId"].as_str().unwrap();
+                let target = ops
+                    .get(target)
+                    .unwrap_or_else(|| panic!("link to unknown {target}"));
+                let names: Vec<&str> = target["parameters"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|p| p["in"] == "path")
+                    .map(|p| p["name"].as_str().unwrap())
+                    .collect();
+                for name in link["parameters"].as_object().unwrap().keys() {
+                    assert!(
+                        names.contains(&name.as_str()),
+                        "{link}: no path parameter {name}"
+                    );
+                }
+                links += 1;
+            }
+        }
+    }
+    assert!(links > 0);
+}
