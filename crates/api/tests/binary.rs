@@ -153,3 +153,46 @@ fn root_user_create_reads_the_password_twice_from_stdin() {
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("password length should be least 6"));
 }
+
+/// A request actix-http cannot parse (here a NUL byte in a header value, as schemathesis
+/// probes) is answered 400 and is not logged as a server error.
+#[test]
+fn a_malformed_request_is_a_400_and_no_error_in_the_log() {
+    use std::io::Read;
+    let mut child = tsurud(&["api", "--dev"])
+        .env("TSURU_LISTEN", "127.0.0.1:0")
+        .env("TSURU_ADMIN_EMAIL", "root@example.com")
+        .env("TSURU_ADMIN_PASSWORD", "root-password")
+        .env("TSURU_AUTH__HASH_COST", "4")
+        .env("TSURU_LOG__FORMAT", "json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    std::thread::spawn(move || for _ in lines {});
+    let host = first
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .trim_start_matches("http://")
+        .to_string();
+    let mut stream = std::net::TcpStream::connect(&host).unwrap();
+    stream
+        .write_all(b"GET /1.0/info HTTP/1.1\r\nHost: x\r\nX-Probe: a\0b\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+    child.kill().unwrap();
+    let mut log = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    child.wait().unwrap();
+    assert!(!log.contains("\"level\":\"ERROR\""), "{log}");
+}
