@@ -1806,6 +1806,7 @@ pub struct ConstraintBody {
 /// `name` and the Dockerfile, a file part named `dockerfile_content`.
 #[derive(Serialize, ToSchema)]
 pub struct PlatformCreateBody {
+    #[schema(pattern = r"^[a-z][a-z0-9-]{0,39}$")]
     name: String,
     #[schema(value_type = String, format = Binary)]
     dockerfile_content: Vec<u8>,
