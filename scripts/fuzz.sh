@@ -3,7 +3,10 @@
 #   1. our /openapi.json, as the admin, every operation except the two that end the admin's
 #      session (logout, remove the caller), with FUZZ_EXAMPLES examples per operation;
 #   2. those two, with a throw-away user's token;
-#   3. tsuru's own Swagger file (../shared/reference/tsuru-api-v1.15.yaml), cut down to the
+#   3. our document again on a server holding one of everything (team, pool, plan, platform,
+#      app, role, webhook, team token), path parameters and key body fields mostly drawn from
+#      their names (scripts/fuzz-data.toml), so operations get past 404 to their real work;
+#   4. tsuru's own Swagger file (../shared/reference/tsuru-api-v1.15.yaml), cut down to the
 #      operations we serve, with its known path typos and wrongly non-nullable fields corrected
 #      (docs/openapi.md).
 # Checks: no 5xx, responses match their documented status, content type, headers and schema.
@@ -59,13 +62,15 @@ TOTAL=0
 FAILED=0
 start=$(date +%s)
 
-# run NAME SCHEMA TOKEN CHECKS ARGS...: one schemathesis run, counting the requests it sent.
+# run NAME SCHEMA TOKEN CHECKS ARGS...: one schemathesis run, counting the requests it sent
+# (ST_CONFIG: a schemathesis.toml for it).
+ST_CONFIG=
 run() {
     local name=$1 schema=$2 token=$3 checks=$4
     shift 4
     echo "fuzz: $name"
     local rc=0
-    st run "$schema" -H "Authorization: bearer $token" --seed "$SEED" --max-examples "$EXAMPLES" \
+    st ${ST_CONFIG:+--config-file "$ST_CONFIG"} run "$schema" -H "Authorization: bearer $token" --seed "$SEED" --max-examples "$EXAMPLES" \
         --checks "$checks" --generation-database none --no-color --workers 1 \
         --report ndjson --report-ndjson-path "$WORK/$name.ndjson" "$@" >"$WORK/$name.log" 2>&1 || rc=$?
     local n
@@ -103,6 +108,40 @@ run ours-session-enders "$URL/openapi.json" "$USER_TOKEN" "$CHECKS" \
     --include-operation-id delete_1_0_users_tokens --include-operation-id delete_1_0_users \
     --phases examples,coverage,fuzzing
 
+# seed_data: one of everything, named as scripts/fuzz-data.toml expects.
+seed_data() {
+    local auth="Authorization: bearer $TOKEN" status
+    printf 'FROM tsuru/base\nRUN true\n' >"$WORK/Dockerfile"
+    while read -r path args; do
+        # shellcheck disable=SC2086 # curl options, split on purpose
+        status=$(curl -s -o "$WORK/seed.out" -w '%{http_code}' -H "$auth" $args "$URL$path")
+        case "$status" in
+        2??) ;;
+        *)
+            echo "fuzz: seeding $path failed ($status): $(cat "$WORK/seed.out")" >&2
+            exit 1
+            ;;
+        esac
+    done <<SEED
+/1.0/teams -d name=fuzz
+/1.0/pools -d name=fuzz-pool
+/1.0/plans -d name=fuzz-plan -d memory=64M -d cpumilli=100
+/1.0/platforms -F name=fuzz-platform -F dockerfile_content=@$WORK/Dockerfile
+/1.0/apps -d name=fuzz-app -d teamOwner=fuzz -d platform=fuzz-platform
+/1.0/apps/fuzz-app/env -d Envs.0.Name=FOO -d Envs.0.Value=1 -d NoRestart=true
+/1.0/roles -d name=fuzz-role -d context=team
+/1.6/events/webhooks -d name=fuzz-hook -d team_owner=fuzz -d url=http://127.0.0.1:9/
+/1.6/tokens -d token_id=fuzz-token -d team=fuzz
+SEED
+}
+
+start_server ours-with-data
+seed_data
+ST_CONFIG=scripts/fuzz-data.toml
+run ours-with-data "$URL/openapi.json" "$TOKEN" "$CHECKS" \
+    --exclude-operation-id delete_1_0_users_tokens --exclude-operation-id delete_1_0_users
+ST_CONFIG=
+
 if [ -f "$REFERENCE" ]; then
     start_server reference
     # tsuru's Swagger file, cut down to what we serve (matched by method and path shape).
@@ -115,6 +154,9 @@ reference = yaml.safe_load(open(sys.argv[1]))
 ours = json.load(open(sys.argv[2]))
 shape = lambda p: re.sub(r"\{[^}]*\}", "{}", p)
 served = {(m, shape(p)) for p, item in ours["paths"].items() for m in item}
+# Every route also answers bare: tsuru's file has `/pools/{pool}`.
+bare = lambda p: re.sub(r"^/[0-9.]+/", "/", p)
+served |= {(m, shape(bare(p))) for p, item in ours["paths"].items() for m in item}
 # Typos in tsuru's file (docs/openapi.md): the paths tsuru really serves.
 typos = {"/1,0/roles/": "/1.0/roles/", "/1.0/roles{role_name}": "/1.0/roles/{role_name}"}
 paths = {}
