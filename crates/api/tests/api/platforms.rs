@@ -109,7 +109,12 @@ async fn disabled_platforms_are_hidden_from_and_refused_to_users() {
     s.team("t1").await;
     s.default_pool("p1").await;
     let admin = s.admin();
-    add(&admin, "python", "FROM tsuru/python").await;
+    assert_eq!(
+        stream_lines(add(&admin, "python", "FROM tsuru/python").await)
+            .await
+            .0,
+        200
+    );
     let resp = admin
         .request(Method::PUT, "/1.0/platforms/python")
         .multipart(Form::new().text("disabled", "true"))
@@ -166,7 +171,12 @@ async fn updating_with_a_dockerfile_and_rolling_back_build_new_versions() {
     s.team("t1").await;
     s.default_pool("p1").await;
     let admin = s.admin();
-    add(&admin, "python", "FROM tsuru/python:3.11").await;
+    assert_eq!(
+        stream_lines(add(&admin, "python", "FROM tsuru/python:3.11").await)
+            .await
+            .0,
+        200
+    );
     s.app("a1", "t1").await;
     admin
         .put_json("/1.0/apps/a1", &json!({"platform": "python"}))
@@ -241,8 +251,18 @@ async fn removing_platforms() {
     s.team("t1").await;
     s.default_pool("p1").await;
     let admin = s.admin();
-    add(&admin, "python", "FROM tsuru/python").await;
-    add(&admin, "go", "FROM tsuru/go").await;
+    assert_eq!(
+        stream_lines(add(&admin, "python", "FROM tsuru/python").await)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        stream_lines(add(&admin, "go", "FROM tsuru/go").await)
+            .await
+            .0,
+        200
+    );
     admin
         .post_form(
             "/1.0/apps",
