@@ -6,15 +6,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpResponse, Responder, ResponseError};
 use bytes::Bytes;
 use chrono::Utc;
+use serde::Serialize;
 use tokio::sync::mpsc;
 use tsuru_domain::output::Output;
 use tsuru_domain::Error;
+use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::json::{go_time, to_go_json};
+use crate::openapi::{Body, DescribeReply, Op};
 
 /// Content type of streamed responses.
 pub const STREAM_TYPE: &str = "application/x-json-stream";
@@ -33,12 +36,29 @@ impl Output for ChannelOutput {
     }
 }
 
+/// One line of an `application/x-json-stream` response. The body is one such object per line
+/// (and a bare newline after 30 s of silence); a failure after the first line comes as a last
+/// line with `Error`, the status staying 200.
+#[derive(Serialize, ToSchema)]
+pub struct StreamLine<'a> {
+    /// The progress text.
+    #[serde(rename = "Message")]
+    message: &'a str,
+    /// RFC 3339.
+    #[serde(rename = "Timestamp")]
+    timestamp: String,
+    /// Why the operation failed, on the last line.
+    #[serde(rename = "Error", skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+}
+
 /// One stream line: `{"Message":..,"Timestamp":..[,"Error":..]}\n`.
 pub fn line(message: &str, error: Option<&str>) -> String {
-    let mut v = serde_json::json!({ "Message": message, "Timestamp": go_time(&Utc::now()) });
-    if let Some(e) = error {
-        v["Error"] = serde_json::Value::String(e.to_string());
-    }
+    let v = StreamLine {
+        message,
+        timestamp: go_time(&Utc::now()),
+        error,
+    };
     let mut s = to_go_json(&v).unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s
@@ -60,8 +80,29 @@ fn render(chunk: Chunk) -> String {
     }
 }
 
+/// A streamed reply (see the module docs).
+pub struct Streamed(pub HttpResponse);
+
+impl Responder for Streamed {
+    type Body = actix_web::body::BoxBody;
+
+    fn respond_to(self, _req: &actix_web::HttpRequest) -> HttpResponse {
+        self.0
+    }
+}
+
+impl DescribeReply for Streamed {
+    fn describe_reply(op: &mut Op) {
+        op.respond(
+            200,
+            "The progress (errors after the first line come in-band)",
+            Some((Body::of::<StreamLine>(), STREAM_TYPE)),
+        );
+    }
+}
+
 /// Runs `op` with an output that streams to the client.
-pub async fn stream<F, Fut>(op: F) -> HttpResponse
+pub async fn stream<F, Fut>(op: F) -> Streamed
 where
     F: FnOnce(Arc<dyn Output>) -> Fut,
     Fut: Future<Output = Result<(), Error>> + 'static,
@@ -74,7 +115,7 @@ where
         }
     });
     let first = match rx.recv().await {
-        Some(Chunk::Fail(e)) => return ApiError(e).error_response(),
+        Some(Chunk::Fail(e)) => return Streamed(ApiError(e).error_response()),
         other => other,
     };
     let body = futures::stream::unfold((first, rx), |(pending, mut rx)| async move {
@@ -90,7 +131,9 @@ where
             Err(_) => Some((Ok(Bytes::from_static(b"\n")), (None, rx))),
         }
     });
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, STREAM_TYPE))
-        .streaming(body)
+    Streamed(
+        HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, STREAM_TYPE))
+            .streaming(body),
+    )
 }

@@ -1,17 +1,36 @@
 use std::time::Instant;
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest};
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use super::views::VersionJson;
-use crate::error::ApiResult;
+use super::{family, Route};
 use crate::extract::Auth;
-use crate::json;
+use crate::reply::{Json, Reply, Text};
 use crate::state::AppState;
+
+pub(crate) fn routes() -> Vec<Route> {
+    family(
+        "misc",
+        vec![
+            Route::get("1.0", "/healthcheck", healthcheck, "Health check").plain(),
+            Route::get("1.0", "/healthcheck/", healthcheck, "Health check").plain(),
+            Route::get("1.0", "/info", info, "Server version").plain(),
+        ],
+    )
+}
+
+/// `{"version"}`: the server version.
+#[derive(Serialize, ToSchema)]
+pub struct VersionResponse {
+    pub version: String,
+}
 
 /// `GET /healthcheck[?check=<name>...]`: one line `<name>: <status> (<duration>)` per check
 /// (tsuru's format), 503 when one fails; `WORKING` when there is no check (the in-memory
 /// store). Without `check`, or with `check=all`, every check runs.
-pub async fn healthcheck(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+async fn healthcheck(req: HttpRequest, state: web::Data<AppState>) -> Text {
     let asked: Vec<String> = url::form_urlencoded::parse(req.query_string().as_bytes())
         .filter(|(k, _)| k == "check")
         .map(|(_, v)| v.into_owned())
@@ -37,17 +56,17 @@ pub async fn healthcheck(req: HttpRequest, state: web::Data<AppState>) -> HttpRe
     } else {
         lines.concat()
     };
-    let mut resp = if healthy {
-        HttpResponse::Ok()
+    let status = if healthy {
+        StatusCode::OK
     } else {
-        HttpResponse::ServiceUnavailable()
+        StatusCode::SERVICE_UNAVAILABLE
     };
-    resp.content_type("text/plain; charset=utf-8").body(body)
+    Text(status, body)
 }
 
 /// `GET /1.0/info`: the server version.
-pub async fn info(_: Auth, state: web::Data<AppState>) -> ApiResult {
-    json::ok(&VersionJson {
+async fn info(_: Auth, state: web::Data<AppState>) -> Reply<Json<VersionResponse>> {
+    Ok(Json(VersionResponse {
         version: state.version.clone(),
-    })
+    }))
 }

@@ -1,4 +1,7 @@
 //! Extractors: the caller (`Authorization`) and the request input (form or JSON, tsuru's rules).
+mod de;
+mod typed;
+
 use std::future::Future;
 use std::pin::Pin;
 
@@ -87,14 +90,13 @@ pub struct Input {
     multipart: bool,
 }
 
-/// Go's `strconv.ParseBool`.
-pub fn parse_go_bool(s: &str) -> Option<bool> {
-    match s {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
-        _ => None,
-    }
-}
+pub use typed::{Form, OptionalForm, Query, Upload};
+
+pub use de::{excerpt, lenient_string, parse_go_bool, text_if_sent, WireError};
+
+/// Most form fields (or JSON values, counted through nesting) one request may carry; more is a
+/// 400 before any other work, so that no request costs more than a linear pass over this many.
+pub const MAX_FIELDS: usize = 10_000;
 
 /// A JSON scalar the way Go's `fmt` prints it (for keys read as plain strings).
 fn go_string(v: &Value) -> String {
@@ -117,6 +119,23 @@ impl Input {
             json,
             ..Input::default()
         }
+    }
+
+    /// Reads the whole input into `T` with tsuru's key rules (see [`de`]).
+    ///
+    /// # Errors
+    /// 400 naming the field that does not fit.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
+        let pairs: Vec<(&str, &str)> = self
+            .pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        T::deserialize(de::FieldsDeserializer(de::Fields::new(
+            &pairs,
+            self.json.as_ref(),
+        )))
+        .map_err(|e| ApiError::bad_request(e.to_string()))
     }
 
     fn json_get(&self, key: &str) -> Option<&Value> {
@@ -421,19 +440,21 @@ impl Input {
         for (k, v) in &self.path {
             push(&format!(":{k}"), vec![Value::String(v.clone())]);
         }
-        let mut seen: Vec<&str> = Vec::new();
-        for (k, _) in &self.pairs {
-            if seen.contains(&k.as_str()) {
-                continue;
-            }
-            seen.push(k);
-            let vals = self
-                .pairs
-                .iter()
-                .filter(|(x, _)| x == k)
-                .map(|(_, v)| Value::String(v.clone()))
-                .collect();
-            push(k, vals);
+        // Values grouped by key in one pass, keys in first-seen order.
+        let mut order: Vec<&str> = Vec::new();
+        let mut grouped: std::collections::HashMap<&str, Vec<Value>> =
+            std::collections::HashMap::new();
+        for (k, v) in &self.pairs {
+            grouped
+                .entry(k.as_str())
+                .or_insert_with(|| {
+                    order.push(k);
+                    Vec::new()
+                })
+                .push(Value::String(v.clone()));
+        }
+        for k in order {
+            push(k, grouped.remove(k).unwrap_or_default());
         }
         if let Some(map) = &self.json {
             for (k, v) in map {
@@ -450,6 +471,30 @@ impl Input {
             data: self.event_data(),
         }
     }
+}
+
+fn too_many_fields() -> ApiError {
+    ApiError::bad_request(format!(
+        "too many fields in the request: at most {MAX_FIELDS} are read"
+    ))
+}
+
+/// How many values `v` holds, counting through arrays and objects; stops counting past `cap`.
+fn json_size(v: &Value, cap: usize) -> usize {
+    let mut count = 0;
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        count += 1;
+        if count > cap {
+            break;
+        }
+        match v {
+            Value::Array(items) => stack.extend(items),
+            Value::Object(m) => stack.extend(m.values()),
+            _ => {}
+        }
+    }
+    count
 }
 
 fn json_type(v: &Value) -> &'static str {
@@ -554,17 +599,27 @@ impl FromRequest for Input {
             let body_method = [Method::POST, Method::PUT, Method::PATCH].contains(req.method());
             if ctype == "application/json" {
                 if !body.iter().all(u8::is_ascii_whitespace) {
-                    let text = String::from_utf8_lossy(&body);
+                    // Only a short excerpt of the body goes back (and into the log).
+                    let text = || excerpt(&String::from_utf8_lossy(&body), 64);
                     match serde_json::from_slice::<Value>(&body) {
-                        Ok(Value::Object(map)) => input.json = Some(map),
+                        Ok(v @ Value::Object(_)) => {
+                            if json_size(&v, MAX_FIELDS) > MAX_FIELDS {
+                                return Err(too_many_fields());
+                            }
+                            if let Value::Object(map) = v {
+                                input.json = Some(map);
+                            }
+                        }
                         Ok(_) => {
                             return Err(ApiError::bad_request(format!(
-                                "unable to parse as json: {text:?} - expected a JSON object"
+                                "unable to parse as json: {} - expected a JSON object",
+                                text()
                             )))
                         }
                         Err(e) => {
                             return Err(ApiError::bad_request(format!(
-                                "unable to parse as json: {text:?} - {e}"
+                                "unable to parse as json: {} - {e}",
+                                text()
                             )))
                         }
                     }
@@ -575,13 +630,20 @@ impl FromRequest for Input {
             } else if ctype == "application/x-www-form-urlencoded" && body_method {
                 let text = std::str::from_utf8(&body)
                     .map_err(|e| ApiError::bad_request(format!("unable to parse form: {e}")))?;
-                input
-                    .pairs
-                    .extend(url::form_urlencoded::parse(text.as_bytes()).into_owned());
+                input.pairs.extend(
+                    url::form_urlencoded::parse(text.as_bytes())
+                        .take(MAX_FIELDS + 1)
+                        .map(|(k, v)| (k.into_owned(), v.into_owned())),
+                );
             }
-            input
-                .pairs
-                .extend(url::form_urlencoded::parse(req.query_string().as_bytes()).into_owned());
+            input.pairs.extend(
+                url::form_urlencoded::parse(req.query_string().as_bytes())
+                    .take(MAX_FIELDS + 1)
+                    .map(|(k, v)| (k.into_owned(), v.into_owned())),
+            );
+            if input.pairs.len() + input.files.len() > MAX_FIELDS {
+                return Err(too_many_fields());
+            }
             Ok(input)
         })
     }

@@ -1,0 +1,357 @@
+//! `/apps`: apps, their env vars, quota and restarts.
+pub(crate) mod wire;
+
+use actix_web::web;
+use regex::Regex;
+use serde_json::{json, Value};
+use tsuru_domain::app::{AppFilter, AppUpdate, EnvSet, Metadata, MetadataItem, NewApp};
+use tsuru_domain::plan::PlanOverride;
+
+use self::wire::{
+    AppCreatedResponse, AppItemResponse, AppListQuery, AppResponse, CreateAppRequest, EnvQuery,
+    EnvVarResponse, MetadataItemRequest, MetadataRequest, RestartRequest, SetEnvRequest,
+    UnsetEnvQuery, UpdateAppRequest,
+};
+use super::teams::wire::{QuotaRequest, QuotaResponse};
+use super::{family, Route};
+use crate::error::ApiError;
+use crate::extract::{Auth, Form, Input, OptionalForm, Query};
+use crate::reply::{Created, Done, Json, List, Reply, DONE};
+use crate::state::AppState;
+use crate::stream::{stream, Streamed};
+
+pub(crate) fn routes() -> Vec<Route> {
+    family(
+        "apps",
+        vec![
+            Route::get("1.0", "/apps", list, "Apps the caller may read"),
+            Route::post("1.0", "/apps", create, "Create an app").links(
+                201,
+                &[("app", "$request.body#/name")],
+                &[
+                    "GET /1.0/apps/{app}",
+                    "PUT /1.0/apps/{app}",
+                    "DELETE /1.0/apps/{app}",
+                    "GET /1.0/apps/{app}/env",
+                    "POST /1.0/apps/{app}/env",
+                    "DELETE /1.0/apps/{app}/env",
+                    "GET /1.0/apps/{app}/quota",
+                    "PUT /1.0/apps/{app}/quota",
+                    "POST /1.0/apps/{app}/restart",
+                ],
+            ),
+            Route::get("1.0", "/apps/{app}", info, "An app"),
+            Route::put("1.0", "/apps/{app}", update, "Update an app"),
+            Route::delete("1.0", "/apps/{app}", remove, "Remove an app"),
+            Route::get(
+                "1.0",
+                "/apps/{app}/env",
+                get_env,
+                "An app's environment variables (private values masked)",
+            ),
+            Route::post(
+                "1.0",
+                "/apps/{app}/env",
+                set_env,
+                "Set environment variables",
+            ),
+            Route::delete(
+                "1.0",
+                "/apps/{app}/env",
+                unset_env,
+                "Unset environment variables",
+            ),
+            Route::get("1.0", "/apps/{app}/quota", quota, "An app's unit quota"),
+            Route::put(
+                "1.0",
+                "/apps/{app}/quota",
+                set_quota,
+                "Change an app's unit quota",
+            ),
+            Route::post(
+                "1.0",
+                "/apps/{app}/restart",
+                restart,
+                "Restart an app, a process or a version",
+            ),
+        ],
+    )
+}
+
+/// Labels and annotations, plus the names marked `delete`.
+fn metadata(m: MetadataRequest) -> (Metadata, Vec<String>) {
+    let mut deleted = Vec::new();
+    let mut items = |list: Vec<MetadataItemRequest>| -> Vec<MetadataItem> {
+        let mut out = Vec::new();
+        for i in list {
+            if i.delete {
+                deleted.push(i.name);
+            } else if !i.name.is_empty() {
+                out.push(MetadataItem {
+                    name: i.name,
+                    value: i.value,
+                });
+            }
+        }
+        out
+    };
+    let labels = items(m.labels);
+    let annotations = items(m.annotations);
+    (
+        Metadata {
+            labels,
+            annotations,
+        },
+        deleted,
+    )
+}
+
+fn non_empty(v: Option<String>) -> Option<String> {
+    v.filter(|s| !s.is_empty())
+}
+
+/// Apps the caller may read, filtered.
+async fn list(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    q: Query<AppListQuery>,
+) -> Reply<List<AppItemResponse>> {
+    let q = q.query;
+    let name = match non_empty(q.name) {
+        Some(n) => Some(
+            Regex::new(&n)
+                .map_err(|e| ApiError::bad_request(format!("invalid name filter: {e}")))?,
+        ),
+        None => None,
+    };
+    let platform = non_empty(q.platform).map(|p| match p.split_once(':') {
+        Some((n, v)) => (n.to_string(), Some(v.to_string())),
+        None => (p, None),
+    });
+    let filter = AppFilter {
+        name,
+        platform,
+        team_owner: non_empty(q.team_owner),
+        owner: non_empty(q.owner),
+        pool: non_empty(q.pool),
+        tags: tsuru_domain::team::clean_tags(q.tag),
+        visibility: None,
+    };
+    let statuses: Vec<String> = q
+        .status
+        .iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect();
+    let mut apps = state.apps.list(&id, filter, q.simplified).await?;
+    if q.locked {
+        apps.clear();
+    }
+    if !statuses.is_empty() && !q.simplified {
+        apps.retain(|a| {
+            a.units
+                .iter()
+                .any(|u| statuses.iter().any(|s| s == u.status.as_str()))
+        });
+    }
+    Ok(List(
+        apps.iter()
+            .map(|a| AppItemResponse::new(a, &state.routers, q.extended))
+            .collect(),
+    ))
+}
+
+/// 201 `{"ip","status":"success"}`.
+async fn create(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    form: Form<CreateAppRequest>,
+) -> Reply<Created<AppCreatedResponse>> {
+    let origin = form.origin();
+    let b = form.body;
+    let (metadata, _) = metadata(b.metadata);
+    let new = NewApp {
+        name: b.name,
+        platform: b.platform,
+        plan: b.plan,
+        team_owner: b.team_owner,
+        description: b.description,
+        pool: b.pool,
+        router: b.router,
+        router_opts: b.routeropts,
+        tags: [b.tags, b.tag].concat(),
+        metadata,
+    };
+    let (_, ip) = state.apps.create(&id, &origin, new).await?;
+    Ok(Created(AppCreatedResponse {
+        ip,
+        status: "success",
+    }))
+}
+
+async fn info(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Reply<Json<AppResponse>> {
+    let info = state.apps.info(&id, &path).await?;
+    Ok(Json(AppResponse::new(&info, &state.routers)))
+}
+
+async fn update(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: OptionalForm<UpdateAppRequest>,
+) -> Reply<Streamed> {
+    let origin = form.origin();
+    let b = form.body;
+    let (metadata, metadata_delete) = metadata(b.metadata);
+    let upd = AppUpdate {
+        description: b.description,
+        tags: [b.tags, b.tag].concat(),
+        plan: b.plan,
+        plan_override: PlanOverride {
+            memory: b.planoverride.memory,
+            cpumilli: b.planoverride.cpumilli,
+        },
+        pool: b.pool,
+        team_owner: b.team_owner,
+        platform: b.platform,
+        image_reset: b.image_reset,
+        no_restart: b.no_restart,
+        metadata,
+        metadata_delete,
+        router_given: !b.router.is_empty() || !b.routeropts.is_empty(),
+    };
+    let name = path.into_inner();
+    Ok(
+        stream(move |out| async move { state.apps.update(&id, &origin, &name, upd, out).await })
+            .await,
+    )
+}
+
+async fn remove(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    input: Input,
+) -> Reply<Streamed> {
+    let origin = input.origin();
+    let name = path.into_inner();
+    Ok(stream(move |out| async move { state.apps.remove(&id, &origin, &name, out).await }).await)
+}
+
+/// `null` when none of `env` is set.
+async fn get_env(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: Query<EnvQuery>,
+) -> Reply<Json<Option<Vec<EnvVarResponse>>>> {
+    let names: Vec<String> = q.query.env.into_iter().filter(|n| !n.is_empty()).collect();
+    let envs = state.apps.env(&id, &path, &names).await?;
+    Ok(Json(envs.map(|list| {
+        list.into_iter().map(EnvVarResponse::from).collect()
+    })))
+}
+
+/// Private values are masked in the event.
+async fn set_env(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: Form<SetEnvRequest>,
+) -> Reply<Streamed> {
+    let b = form.body;
+    let mut envs = Vec::new();
+    let mut data = vec![json!({"name": ":app", "value": path.as_str()})];
+    for (i, e) in b.envs.into_iter().enumerate() {
+        let is_private = b.private || e.private;
+        for (k, v) in [("Name", &e.name), ("Alias", &e.alias)] {
+            data.push(json!({"name": format!("Envs.{i}.{k}"), "value": v}));
+        }
+        let shown = if is_private {
+            "*****"
+        } else {
+            e.value.as_str()
+        };
+        data.push(json!({"name": format!("Envs.{i}.Value"), "value": shown}));
+        envs.push((e.name, e.value, e.alias, is_private));
+    }
+    let set = EnvSet {
+        envs,
+        managed_by: b.managed_by,
+        no_restart: b.no_restart,
+        private: b.private,
+        prune_unused: b.prune_unused,
+    };
+    data.push(json!({"name": "ManagedBy", "value": set.managed_by}));
+    data.push(json!({"name": "NoRestart", "value": set.no_restart.to_string()}));
+    data.push(json!({"name": "Private", "value": set.private.to_string()}));
+    let origin = form.input.with_event_data(Value::Array(data));
+    let name = path.into_inner();
+    Ok(
+        stream(move |out| async move { state.apps.set_env(&id, &origin, &name, set, out).await })
+            .await,
+    )
+}
+
+async fn unset_env(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: Query<UnsetEnvQuery>,
+) -> Reply<Streamed> {
+    let origin = q.origin();
+    let UnsetEnvQuery { env, no_restart } = q.query;
+    let name = path.into_inner();
+    Ok(stream(move |out| async move {
+        state
+            .apps
+            .unset_env(&id, &origin, &name, &env, no_restart, out)
+            .await
+    })
+    .await)
+}
+
+async fn quota(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Reply<Json<QuotaResponse>> {
+    Ok(Json(state.apps.quota(&id, &path).await?.into()))
+}
+
+async fn set_quota(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: Form<QuotaRequest>,
+) -> Reply<Done> {
+    state
+        .apps
+        .set_quota(&id, &form.origin(), &path, &form.body.limit)
+        .await?;
+    Ok(DONE)
+}
+
+async fn restart(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: OptionalForm<RestartRequest>,
+) -> Reply<Streamed> {
+    let origin = form.origin();
+    let RestartRequest { process, version } = form.body;
+    let name = path.into_inner();
+    Ok(stream(move |out| async move {
+        state
+            .apps
+            .restart(&id, &origin, &name, &process, &version, out)
+            .await
+    })
+    .await)
+}

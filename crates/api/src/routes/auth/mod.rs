@@ -1,0 +1,129 @@
+//! `/auth` and the session routes under `/users`: login, logout, password change and reset.
+pub(crate) mod wire;
+
+use actix_web::web;
+
+use self::wire::{
+    ChangePasswordRequest, LoginRequest, ResetQuery, SchemeDataResponse, SchemeResponse,
+    SessionResponse,
+};
+use super::{family, Route};
+use crate::extract::{Auth, Form, Query};
+use crate::reply::{Done, Json, Reply, DONE};
+use crate::state::AppState;
+
+pub(crate) fn routes() -> Vec<Route> {
+    family(
+        "auth",
+        vec![
+            Route::get("1.0", "/auth/scheme", scheme, "The default auth scheme").plain(),
+            Route::get("1.18", "/auth/schemes", schemes, "Every auth scheme").plain(),
+            Route::post("1.0", "/auth/login", login, "Log in"),
+            Route::delete(
+                "1.0",
+                "/users/tokens",
+                logout,
+                "Log out: revoke this session",
+            ),
+            Route::put(
+                "1.0",
+                "/users/password",
+                change_password,
+                "Change the caller's password",
+            ),
+            Route::post(
+                "1.0",
+                "/users/{email}/tokens",
+                login_path,
+                "Log in (e-mail in the path)",
+            ),
+            Route::post(
+                "1.0",
+                "/users/{email}/password",
+                reset_password,
+                "Start (no token) or finish a password reset",
+            ),
+        ],
+    )
+}
+
+async fn scheme(state: web::Data<AppState>) -> Reply<Json<SchemeResponse>> {
+    let default = state.auth.schemes().into_iter().find(|s| s.default);
+    Ok(Json(SchemeResponse {
+        name: default.map(|s| s.name).unwrap_or_default(),
+        default: false,
+        data: SchemeDataResponse {},
+    }))
+}
+
+async fn schemes(state: web::Data<AppState>) -> Reply<Json<Vec<SchemeResponse>>> {
+    Ok(Json(
+        state
+            .auth
+            .schemes()
+            .into_iter()
+            .map(|s| SchemeResponse {
+                name: s.name,
+                default: s.default,
+                data: SchemeDataResponse {},
+            })
+            .collect(),
+    ))
+}
+
+async fn do_login(
+    state: &AppState,
+    email: String,
+    form: LoginRequest,
+) -> Reply<Json<SessionResponse>> {
+    let email = form.email.unwrap_or(email);
+    let token = state.auth.login(&email, form.password.as_deref()).await?;
+    Ok(Json(SessionResponse { token }))
+}
+
+async fn login(
+    state: web::Data<AppState>,
+    form: Form<LoginRequest>,
+) -> Reply<Json<SessionResponse>> {
+    do_login(&state, String::new(), form.body).await
+}
+
+/// A body `email` wins over the path's.
+async fn login_path(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: Form<LoginRequest>,
+) -> Reply<Json<SessionResponse>> {
+    do_login(&state, path.into_inner(), form.body).await
+}
+
+async fn logout(Auth(id): Auth, state: web::Data<AppState>) -> Reply<Done> {
+    state.auth.logout(&id).await?;
+    Ok(DONE)
+}
+
+async fn change_password(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    form: Form<ChangePasswordRequest>,
+) -> Reply<Done> {
+    let origin = form.origin();
+    let ChangePasswordRequest { old, new, confirm } = form.body;
+    state
+        .auth
+        .change_password(&id, &origin, &old, &new, &confirm)
+        .await?;
+    Ok(DONE)
+}
+
+async fn reset_password(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: Query<ResetQuery>,
+) -> Reply<Done> {
+    state
+        .auth
+        .reset_password(&q.origin(), &path, q.query.token.as_deref())
+        .await?;
+    Ok(DONE)
+}

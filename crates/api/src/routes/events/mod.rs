@@ -1,0 +1,135 @@
+//! `/events`: the audit trail.
+pub(crate) mod wire;
+
+use actix_web::web;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use tsuru_domain::event::{Event, EventFilter};
+
+use self::wire::{CancelRequest, EventInfoResponse, EventListQuery, EventResponse, KindResponse};
+use super::{family, Route};
+use crate::error::ApiError;
+use crate::extract::{Auth, Form, Query};
+use crate::reply::{NoContent, Reply, Shaped, ShapedList, NO_CONTENT};
+use crate::state::AppState;
+
+pub(crate) fn routes() -> Vec<Route> {
+    family(
+        "events",
+        vec![
+            Route::get(
+                "1.1",
+                "/events",
+                list,
+                "Events the caller may see, newest first",
+            ),
+            Route::get("1.1", "/events/kinds", kinds, "Distinct event kinds"),
+        ],
+    )
+}
+
+/// Registered after the webhook routes, whose paths `/events/{id}` would match.
+pub(crate) fn id_routes() -> Vec<Route> {
+    family(
+        "events",
+        vec![
+            Route::get("1.1", "/events/{id}", info, "An event with its custom data"),
+            Route::post(
+                "1.1",
+                "/events/{id}/cancel",
+                cancel,
+                "Ask a running event to cancel",
+            ),
+        ],
+    )
+}
+
+/// tsuru's event JSON (Go field names, declaration order); `info` adds the custom data.
+pub fn event_json(e: &Event, info: bool) -> serde_json::Value {
+    tsuru_domain::event::json::to_json(e, info)
+}
+
+/// Go's time layouts accepted by tsuru's form decoder.
+fn parse_time(key: &str, s: &str) -> Result<DateTime<Utc>, ApiError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    for layout in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, layout) {
+            return Ok(t.and_utc());
+        }
+    }
+    let date = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d"))
+        .or_else(|_| NaiveDate::parse_from_str(&format!("{s}-01-01"), "%Y-%m-%d"));
+    date.ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "invalid value for {key:?}: {} is not a time (use RFC 3339)",
+                crate::extract::excerpt(s, 40)
+            ))
+        })
+}
+
+fn filter(q: EventListQuery) -> Result<EventFilter, ApiError> {
+    let time = |key: &str, v: Option<String>| v.map(|s| parse_time(key, &s)).transpose();
+    let count = |n: Option<i64>| n.map_or(0, |n| usize::try_from(n.max(0)).unwrap_or(0));
+    Ok(EventFilter {
+        target_type: q.target_type,
+        target_value: q.target_value,
+        kind_type: q.kindtype,
+        kind_names: q.kindname.into_iter().filter(|k| !k.is_empty()).collect(),
+        owner_type: q.ownertype,
+        owner_name: q.ownername,
+        since: time("since", q.since)?,
+        until: time("until", q.until)?,
+        running: q.running,
+        error_only: q.erroronly,
+        sort: q.sort,
+        skip: count(q.skip),
+        limit: count(q.limit),
+        visibility: None,
+    })
+}
+
+/// Events visible to the caller.
+async fn list(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    q: Query<EventListQuery>,
+) -> Reply<ShapedList<EventResponse>> {
+    let events = state.events.list(&id, filter(q.query)?).await?;
+    Ok(ShapedList::new(
+        events.iter().map(|e| event_json(e, false)).collect(),
+    ))
+}
+
+async fn kinds(_: Auth, state: web::Data<AppState>) -> Reply<ShapedList<KindResponse>> {
+    let kinds = state.events.kinds().await?;
+    Ok(ShapedList::new(
+        kinds
+            .iter()
+            .map(|k| serde_json::to_value(k).unwrap_or_default())
+            .collect(),
+    ))
+}
+
+async fn info(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Reply<Shaped<EventInfoResponse>> {
+    let event = state.events.info(&id, &path).await?;
+    Ok(Shaped::new(event_json(&event, true)))
+}
+
+async fn cancel(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: Form<CancelRequest>,
+) -> Reply<NoContent> {
+    state.events.cancel(&id, &path, &form.body.reason).await?;
+    Ok(NO_CONTENT)
+}

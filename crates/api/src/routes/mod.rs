@@ -1,0 +1,263 @@
+//! The route table, assembled from one folder per URL family. Each family's `routes()` lists
+//! its routes: method, tsuru version, path, handler and a one-line summary. The handler's
+//! signature documents the rest (see [`crate::openapi`]).
+pub(crate) mod apps;
+mod auth;
+mod events;
+mod info;
+mod plans;
+mod platforms;
+mod pools;
+mod roles;
+pub(crate) mod teams;
+mod tokens;
+pub(crate) mod users;
+mod webhooks;
+
+use std::sync::LazyLock;
+
+use actix_web::http::{Method, StatusCode};
+use actix_web::{guard, web, FromRequest, Handler, HttpResponse, Responder};
+
+use crate::error::text;
+use crate::openapi::{DescribeArgs, DescribeReply, Op};
+use crate::version::{ApiVersion, MinVersion};
+
+/// `404 page not found`, for unknown paths, methods and versions below a route's.
+pub async fn not_found() -> HttpResponse {
+    text(StatusCode::NOT_FOUND, "404 page not found")
+}
+
+type Register = Box<dyn FnOnce(&mut web::ServiceConfig)>;
+
+/// One route: where it answers, its handler, and its documented operation.
+pub struct Route {
+    method: &'static str,
+    version: &'static str,
+    path: &'static str,
+    op: Op,
+    register: Register,
+}
+
+impl Route {
+    fn new<F, Args>(
+        method: &'static str,
+        version: &'static str,
+        path: &'static str,
+        handler: F,
+        summary: &'static str,
+    ) -> Route
+    where
+        F: Handler<Args>,
+        Args: FromRequest + DescribeArgs + 'static,
+        F::Output: Responder + DescribeReply + 'static,
+    {
+        let mut op = Op::new(method, version, path, summary);
+        Args::describe_args(&mut op);
+        F::Output::describe_reply(&mut op);
+        let min = MinVersion(ApiVersion::parse(version).unwrap_or(ApiVersion(1, 0)));
+        let register: Register = Box::new(move |cfg: &mut web::ServiceConfig| {
+            let method_guard = guard::Method(match method {
+                "POST" => Method::POST,
+                "PUT" => Method::PUT,
+                "DELETE" => Method::DELETE,
+                _ => Method::GET,
+            });
+            cfg.service(
+                web::resource(path)
+                    .guard(method_guard)
+                    .guard(min)
+                    .to(handler),
+            );
+        });
+        Route {
+            method,
+            version,
+            path,
+            op,
+            register,
+        }
+    }
+
+    /// A `GET` route.
+    pub fn get<F, Args>(
+        version: &'static str,
+        path: &'static str,
+        handler: F,
+        summary: &'static str,
+    ) -> Route
+    where
+        F: Handler<Args>,
+        Args: FromRequest + DescribeArgs + 'static,
+        F::Output: Responder + DescribeReply + 'static,
+    {
+        Route::new("GET", version, path, handler, summary)
+    }
+
+    /// A `POST` route.
+    pub fn post<F, Args>(
+        version: &'static str,
+        path: &'static str,
+        handler: F,
+        summary: &'static str,
+    ) -> Route
+    where
+        F: Handler<Args>,
+        Args: FromRequest + DescribeArgs + 'static,
+        F::Output: Responder + DescribeReply + 'static,
+    {
+        Route::new("POST", version, path, handler, summary)
+    }
+
+    /// A `PUT` route.
+    pub fn put<F, Args>(
+        version: &'static str,
+        path: &'static str,
+        handler: F,
+        summary: &'static str,
+    ) -> Route
+    where
+        F: Handler<Args>,
+        Args: FromRequest + DescribeArgs + 'static,
+        F::Output: Responder + DescribeReply + 'static,
+    {
+        Route::new("PUT", version, path, handler, summary)
+    }
+
+    /// A `DELETE` route.
+    pub fn delete<F, Args>(
+        version: &'static str,
+        path: &'static str,
+        handler: F,
+        summary: &'static str,
+    ) -> Route
+    where
+        F: Handler<Args>,
+        Args: FromRequest + DescribeArgs + 'static,
+        F::Output: Responder + DescribeReply + 'static,
+    {
+        Route::new("DELETE", version, path, handler, summary)
+    }
+
+    /// Answers no client errors (besides 401 when it needs a token).
+    pub fn plain(mut self) -> Self {
+        self.op.plain = true;
+        self
+    }
+
+    /// A further documented response with a plain-text body (a 4xx the handler can send).
+    pub fn text(mut self, status: u16, description: &'static str) -> Self {
+        self.op.respond(
+            status,
+            description,
+            Some((crate::openapi::Body::text(), crate::openapi::TEXT)),
+        );
+        self
+    }
+
+    /// OpenAPI links from the `status` response to `targets` (`"GET /1.0/apps/{app}"`), their
+    /// parameters taken from this request or response (`$request.body#/name`).
+    pub fn links(
+        mut self,
+        status: u16,
+        params: &'static [(&'static str, &'static str)],
+        targets: &'static [&'static str],
+    ) -> Self {
+        self.op.link(status, params, targets);
+        self
+    }
+}
+
+/// Tags a family's routes with its name.
+fn family(tag: &'static str, mut routes: Vec<Route>) -> Vec<Route> {
+    for r in &mut routes {
+        r.op.set_tag(tag);
+    }
+    routes
+}
+
+/// Every route, in registration order (where templates overlap, the first match wins).
+fn all() -> Vec<Route> {
+    [
+        info::routes(),
+        auth::routes(),
+        users::routes(),
+        teams::routes(),
+        roles::routes(),
+        tokens::role_routes(),
+        roles::default_routes(),
+        apps::routes(),
+        plans::routes(),
+        pools::routes(),
+        platforms::routes(),
+        events::routes(),
+        webhooks::routes(),
+        events::id_routes(),
+        tokens::routes(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Every route's documented operation.
+pub fn operations() -> Vec<Op> {
+    all().into_iter().map(|r| r.op).collect()
+}
+
+/// Registers every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/openapi.json", web::get().to(crate::openapi::serve));
+    for route in all() {
+        (route.register)(cfg);
+    }
+}
+
+/// Every route as (method as in `Get`, minimum version, path): iterate [`ROUTES`].
+#[derive(Clone, Copy)]
+pub struct RouteTable;
+
+/// The route table.
+pub const ROUTES: RouteTable = RouteTable;
+
+type Row = (&'static str, &'static str, &'static str);
+
+static TABLE: LazyLock<Vec<Row>> = LazyLock::new(|| {
+    all()
+        .into_iter()
+        .map(|r| {
+            let method = match r.method {
+                "POST" => "Post",
+                "PUT" => "Put",
+                "DELETE" => "Delete",
+                _ => "Get",
+            };
+            (method, r.version, r.path)
+        })
+        .collect()
+});
+
+impl RouteTable {
+    /// The rows.
+    pub fn iter(self) -> std::slice::Iter<'static, Row> {
+        TABLE.iter()
+    }
+
+    /// How many routes.
+    pub fn len(self) -> usize {
+        TABLE.len()
+    }
+
+    /// Never: there are routes.
+    pub fn is_empty(self) -> bool {
+        TABLE.is_empty()
+    }
+}
+
+impl IntoIterator for RouteTable {
+    type Item = &'static Row;
+    type IntoIter = std::slice::Iter<'static, Row>;
+    fn into_iter(self) -> Self::IntoIter {
+        TABLE.iter()
+    }
+}

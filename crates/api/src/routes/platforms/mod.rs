@@ -1,0 +1,209 @@
+//! `/platforms`: build images from Dockerfiles, enable, disable, roll back.
+use actix_web::web;
+use serde::{Deserialize, Serialize};
+use tsuru_domain::platform::Platform;
+use utoipa::ToSchema;
+
+use super::{family, Route};
+use crate::error::ApiError;
+use crate::extract::{Auth, Form, Input, Upload};
+use crate::reply::{Done, Json, List, Reply, DONE};
+use crate::state::AppState;
+use crate::stream::{stream, Streamed};
+
+const FILE: &str = "dockerfile_content";
+
+pub(crate) fn routes() -> Vec<Route> {
+    family(
+        "platforms",
+        vec![
+            Route::get("1.0", "/platforms", list, "List platforms").plain(),
+            Route::post(
+                "1.0",
+                "/platforms",
+                create,
+                "Add a platform from a Dockerfile",
+            )
+            .links(
+                200,
+                &[("platform", "$request.body#/name")],
+                &[
+                    "GET /1.6/platforms/{platform}",
+                    "PUT /1.0/platforms/{platform}",
+                    "DELETE /1.0/platforms/{platform}",
+                    "POST /1.6/platforms/{platform}/rollback",
+                ],
+            ),
+            Route::put(
+                "1.0",
+                "/platforms/{platform}",
+                update,
+                "Enable or disable a platform, or rebuild it from a new Dockerfile",
+            ),
+            Route::delete("1.0", "/platforms/{platform}", remove, "Remove a platform"),
+            Route::get(
+                "1.6",
+                "/platforms/{platform}",
+                info,
+                "A platform and its images",
+            ),
+            Route::post(
+                "1.6",
+                "/platforms/{platform}/rollback",
+                rollback,
+                "Roll a platform back to an earlier image",
+            ),
+        ],
+    )
+}
+
+/// `name` and the Dockerfile, a file part named `dockerfile_content`.
+#[derive(Deserialize, ToSchema)]
+pub struct CreatePlatformRequest {
+    #[serde(default, deserialize_with = "crate::extract::lenient_string")]
+    #[schema(pattern = r"^[a-z][a-z0-9-]{0,39}$", required = true)]
+    pub name: String,
+    #[serde(default)]
+    #[schema(value_type = String, format = Binary, required = true)]
+    #[expect(dead_code, reason = "documented here, read from the raw input")]
+    pub dockerfile_content: serde::de::IgnoredAny,
+}
+
+/// `disabled` and/or a new Dockerfile (a file part named `dockerfile_content`).
+#[derive(Deserialize, ToSchema)]
+pub struct UpdatePlatformRequest {
+    #[serde(default)]
+    pub disabled: Option<bool>,
+    #[serde(default)]
+    #[schema(value_type = String, format = Binary)]
+    #[expect(dead_code, reason = "documented here, read from the raw input")]
+    pub dockerfile_content: serde::de::IgnoredAny,
+}
+
+/// `image`: a version (`v2`, `2`) or `<platform image>:v2`.
+#[derive(Deserialize, ToSchema)]
+pub struct RollbackRequest {
+    #[serde(default, deserialize_with = "crate::extract::lenient_string")]
+    #[schema(min_length = 1, required = true)]
+    pub image: String,
+}
+
+/// A platform.
+#[derive(Serialize, ToSchema)]
+pub struct PlatformResponse {
+    #[serde(rename = "Name")]
+    name: String,
+    #[serde(rename = "Disabled")]
+    disabled: bool,
+}
+
+impl From<Platform> for PlatformResponse {
+    fn from(p: Platform) -> Self {
+        PlatformResponse {
+            name: p.name,
+            disabled: p.disabled,
+        }
+    }
+}
+
+/// The platform and its image versions, oldest first.
+#[derive(Serialize, ToSchema)]
+pub struct PlatformInfoResponse {
+    images: Vec<String>,
+    platform: PlatformResponse,
+}
+
+fn dockerfile(input: &Input) -> Option<String> {
+    input
+        .file(FILE)
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+}
+
+/// Enabled ones, or all for platform admins.
+async fn list(Auth(id): Auth, state: web::Data<AppState>) -> Reply<List<PlatformResponse>> {
+    let list = state.platforms.list(&id).await?;
+    Ok(List(list.into_iter().map(PlatformResponse::from).collect()))
+}
+
+async fn info(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Reply<Json<PlatformInfoResponse>> {
+    let (platform, images) = state.platforms.info(&id, &path).await?;
+    Ok(Json(PlatformInfoResponse {
+        images,
+        platform: platform.into(),
+    }))
+}
+
+/// Multipart `name` and file `dockerfile_content`, streamed.
+async fn create(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    form: Upload<CreatePlatformRequest>,
+) -> Reply<Streamed> {
+    if !form.input.is_multipart() {
+        return Err(ApiError::bad_request(
+            "request Content-Type isn't multipart/form-data",
+        ));
+    }
+    let file =
+        dockerfile(&form.input).ok_or_else(|| ApiError::bad_request("http: no such file"))?;
+    let origin = form.input.origin();
+    let name = form.body.name;
+    Ok(
+        stream(
+            move |out| async move { state.platforms.add(&id, &origin, &name, &file, out).await },
+        )
+        .await,
+    )
+}
+
+/// Multipart `disabled` and optional `dockerfile_content`.
+async fn update(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: Upload<UpdatePlatformRequest>,
+) -> Reply<Streamed> {
+    let disabled = form.body.disabled;
+    let file = dockerfile(&form.input);
+    let origin = form.input.origin();
+    let name = path.into_inner();
+    Ok(stream(move |out| async move {
+        state
+            .platforms
+            .update(&id, &origin, &name, disabled, file.as_deref(), out)
+            .await
+    })
+    .await)
+}
+
+async fn remove(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    input: Input,
+) -> Reply<Done> {
+    state.platforms.remove(&id, &input.origin(), &path).await?;
+    Ok(DONE)
+}
+
+async fn rollback(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: Form<RollbackRequest>,
+) -> Reply<Streamed> {
+    let origin = form.origin();
+    let image = form.body.image;
+    let name = path.into_inner();
+    Ok(stream(move |out| async move {
+        state
+            .platforms
+            .rollback(&id, &origin, &name, &image, out)
+            .await
+    })
+    .await)
+}

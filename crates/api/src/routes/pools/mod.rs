@@ -1,0 +1,181 @@
+//! `/pools` and `/constraints`.
+pub(crate) mod wire;
+
+use actix_web::web;
+use tsuru_domain::pool::{Constraint, NewPool, PoolUpdate};
+
+use self::wire::{
+    ConstraintRequest, ConstraintResponse, CreatePoolRequest, PoolResponse, PoolTeamsRequest,
+    UpdatePoolRequest,
+};
+use super::{family, Route};
+use crate::extract::{Auth, Form, Input, OptionalForm, Query};
+use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
+use crate::state::AppState;
+
+pub(crate) fn routes() -> Vec<Route> {
+    family(
+        "pools",
+        vec![
+            Route::get("1.0", "/pools", list, "Pools the caller may use or read").plain(),
+            Route::post("1.0", "/pools", create, "Create a pool").links(
+                201,
+                &[("pool", "$request.body#/name")],
+                &[
+                    "GET /1.8/pools/{pool}",
+                    "PUT /1.0/pools/{pool}",
+                    "DELETE /1.0/pools/{pool}",
+                    "POST /1.0/pools/{pool}/team",
+                    "DELETE /1.0/pools/{pool}/team",
+                ],
+            ),
+            Route::get("1.8", "/pools/{pool}", info, "A pool"),
+            Route::put(
+                "1.0",
+                "/pools/{pool}",
+                update,
+                "Update a pool (only the fields sent)",
+            ),
+            Route::delete("1.0", "/pools/{pool}", remove, "Remove a pool"),
+            Route::post(
+                "1.0",
+                "/pools/{pool}/team",
+                add_teams,
+                "Allow teams to use a pool",
+            ),
+            Route::delete(
+                "1.0",
+                "/pools/{pool}/team",
+                remove_teams,
+                "Remove teams from a pool",
+            ),
+            Route::get("1.3", "/constraints", constraints, "Pool constraints"),
+            Route::put(
+                "1.3",
+                "/constraints",
+                set_constraint,
+                "Set (or, with `append`, extend) a pool constraint",
+            ),
+        ],
+    )
+}
+
+/// Pools the caller may use or read.
+async fn list(Auth(id): Auth, state: web::Data<AppState>) -> Reply<List<PoolResponse>> {
+    let pools = state.pools.list(&id).await?;
+    Ok(List(pools.into_iter().map(PoolResponse::from).collect()))
+}
+
+/// The client calls it bare.
+async fn info(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Reply<Json<PoolResponse>> {
+    Ok(Json(state.pools.info(&id, &path).await?.into()))
+}
+
+async fn create(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    form: Form<CreatePoolRequest>,
+) -> Reply<Made> {
+    let origin = form.origin();
+    let b = form.body;
+    let new = NewPool {
+        name: b.name,
+        public: b.public,
+        default: b.default,
+        force: b.force,
+        provisioner: b.provisioner,
+        labels: b.labels,
+    };
+    state.pools.create(&id, &origin, new).await?;
+    Ok(MADE)
+}
+
+/// Only the fields sent change.
+async fn update(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: OptionalForm<UpdatePoolRequest>,
+) -> Reply<Done> {
+    let origin = form.origin();
+    let b = form.body;
+    let upd = PoolUpdate {
+        default: b.default,
+        public: b.public,
+        force: b.force,
+        labels: b.labels,
+    };
+    state.pools.update(&id, &origin, &path, upd).await?;
+    Ok(DONE)
+}
+
+async fn remove(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    input: Input,
+) -> Reply<Done> {
+    state.pools.remove(&id, &input.origin(), &path).await?;
+    Ok(DONE)
+}
+
+async fn add_teams(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: Form<PoolTeamsRequest>,
+) -> Reply<Done> {
+    let origin = form.origin();
+    state
+        .pools
+        .add_teams(&id, &origin, &path, form.body.team)
+        .await?;
+    Ok(DONE)
+}
+
+/// `?team=a&team=b`.
+async fn remove_teams(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: Query<PoolTeamsRequest>,
+) -> Reply<Done> {
+    let origin = q.origin();
+    state
+        .pools
+        .remove_teams(&id, &origin, &path, q.query.team)
+        .await?;
+    Ok(DONE)
+}
+
+async fn constraints(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+) -> Reply<List<ConstraintResponse>> {
+    let list = state.pools.constraints(&id).await?;
+    Ok(List(
+        list.into_iter().map(ConstraintResponse::from).collect(),
+    ))
+}
+
+async fn set_constraint(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    form: Form<ConstraintRequest>,
+) -> Reply<Done> {
+    let origin = form.origin();
+    let b = form.body;
+    let append = b.append;
+    let c = Constraint {
+        pool_expr: b.pool_expr,
+        field: b.field,
+        values: b.values,
+        blacklist: b.blacklist,
+    };
+    state.pools.set_constraint(&id, &origin, c, append).await?;
+    Ok(DONE)
+}

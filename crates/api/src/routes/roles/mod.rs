@@ -1,0 +1,261 @@
+//! `/roles`, `/role/default` and `/permissions`.
+pub(crate) mod wire;
+
+use actix_web::web;
+use tsuru_domain::permission::RoleUpdate;
+
+use self::wire::{
+    AssignRoleRequest, ContextQuery, CreateRoleRequest, DefaultRolesRequest, PermissionResponse,
+    PermissionsRequest, RoleResponse, UpdateRoleRequest,
+};
+use super::{family, Route};
+use crate::extract::{Auth, Form, Input, OptionalForm, Query};
+use crate::reply::{Compact, Done, Json, Made, Reply, DONE, MADE};
+use crate::state::AppState;
+
+pub(crate) fn routes() -> Vec<Route> {
+    family(
+        "roles",
+        vec![
+            Route::get("1.0", "/roles", list, "List roles"),
+            Route::post("1.0", "/roles", create, "Create a role").links(
+                201,
+                &[("name", "$request.body#/name")],
+                &[
+                    "GET /1.0/roles/{name}",
+                    "DELETE /1.0/roles/{name}",
+                    "POST /1.0/roles/{name}/permissions",
+                    "POST /1.0/roles/{name}/user",
+                    "POST /1.6/roles/{name}/token",
+                ],
+            ),
+            Route::put("1.4", "/roles", update, "Update a role"),
+            Route::get("1.0", "/roles/{name}", info, "A role"),
+            Route::delete("1.0", "/roles/{name}", remove, "Remove a role")
+                .text(412, "The role is still assigned to users"),
+            Route::post(
+                "1.0",
+                "/roles/{name}/permissions",
+                add_permissions,
+                "Add permissions to a role",
+            ),
+            Route::delete(
+                "1.0",
+                "/roles/{name}/permissions/{permission}",
+                remove_permission,
+                "Remove a permission from a role",
+            ),
+            Route::post(
+                "1.0",
+                "/roles/{name}/user",
+                assign_user,
+                "Assign a role to a user",
+            ),
+            Route::delete(
+                "1.0",
+                "/roles/{name}/user/{email}",
+                dissociate_user,
+                "Dissociate a role from a user",
+            ),
+        ],
+    )
+}
+
+/// Routes registered after the team-token role routes (tsuru's order).
+pub(crate) fn default_routes() -> Vec<Route> {
+    family(
+        "roles",
+        vec![
+            Route::get(
+                "1.0",
+                "/role/default",
+                list_defaults,
+                "Roles given on user or team creation",
+            ),
+            Route::post("1.0", "/role/default", add_default, "Add default roles"),
+            Route::delete(
+                "1.0",
+                "/role/default",
+                remove_default,
+                "Remove default roles",
+            ),
+            Route::get(
+                "1.0",
+                "/permissions",
+                permissions,
+                "The permission tree, root first",
+            ),
+        ],
+    )
+}
+
+/// No trailing newline, as tsuru.
+async fn list(Auth(id): Auth, state: web::Data<AppState>) -> Reply<Compact<Vec<RoleResponse>>> {
+    let roles = state.roles.list(&id).await?;
+    Ok(Compact(roles.into_iter().map(RoleResponse::from).collect()))
+}
+
+async fn create(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    form: Form<CreateRoleRequest>,
+) -> Reply<Made> {
+    let origin = form.origin();
+    let b = form.body;
+    state
+        .roles
+        .create(&id, &origin, &b.name, &b.context, &b.description)
+        .await?;
+    Ok(MADE)
+}
+
+async fn update(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    form: Form<UpdateRoleRequest>,
+) -> Reply<Done> {
+    let origin = form.origin();
+    let b = form.body;
+    let upd = RoleUpdate {
+        name: b.name,
+        new_name: b.new_name,
+        context_type: b.context_type,
+        description: b.description,
+    };
+    state.roles.update(&id, &origin, upd).await?;
+    Ok(DONE)
+}
+
+async fn info(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Reply<Compact<RoleResponse>> {
+    Ok(Compact(state.roles.info(&id, &path).await?.into()))
+}
+
+async fn remove(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    input: Input,
+) -> Reply<Done> {
+    state.roles.remove(&id, &input.origin(), &path).await?;
+    Ok(DONE)
+}
+
+async fn add_permissions(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: Form<PermissionsRequest>,
+) -> Reply<Done> {
+    state
+        .roles
+        .add_permissions(&id, &form.origin(), &path, &form.body.permission)
+        .await?;
+    Ok(DONE)
+}
+
+async fn remove_permission(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    input: Input,
+) -> Reply<Done> {
+    let (name, perm) = path.into_inner();
+    state
+        .roles
+        .remove_permission(&id, &input.origin(), &name, &perm)
+        .await?;
+    Ok(DONE)
+}
+
+async fn assign_user(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: Form<AssignRoleRequest>,
+) -> Reply<Done> {
+    let origin = form.origin();
+    let b = form.body;
+    state
+        .roles
+        .assign_user(&id, &origin, &path, &b.email, &b.context)
+        .await?;
+    Ok(DONE)
+}
+
+async fn dissociate_user(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    q: Query<ContextQuery>,
+) -> Reply<Done> {
+    let (name, email) = path.into_inner();
+    state
+        .roles
+        .dissociate_user(&id, &q.origin(), &name, &email, &q.query.context)
+        .await?;
+    Ok(DONE)
+}
+
+/// Roles bound to role events; `null` when none, as tsuru.
+async fn list_defaults(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+) -> Reply<Json<Option<Vec<RoleResponse>>>> {
+    let roles: Vec<RoleResponse> = state
+        .roles
+        .list_defaults(&id)
+        .await?
+        .into_iter()
+        .map(RoleResponse::from)
+        .collect();
+    Ok(Json((!roles.is_empty()).then_some(roles)))
+}
+
+async fn add_default(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    form: Form<DefaultRolesRequest>,
+) -> Reply<Done> {
+    let origin = form.origin();
+    state
+        .roles
+        .change_defaults(&id, &origin, true, &form.body.changes())
+        .await?;
+    Ok(DONE)
+}
+
+/// The same keys in the query string (or a JSON body).
+async fn remove_default(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    form: OptionalForm<DefaultRolesRequest>,
+) -> Reply<Done> {
+    let origin = form.origin();
+    state
+        .roles
+        .change_defaults(&id, &origin, false, &form.body.changes())
+        .await?;
+    Ok(DONE)
+}
+
+/// The whole tree sorted by name, root first.
+async fn permissions(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+) -> Reply<Json<Vec<PermissionResponse>>> {
+    Ok(Json(
+        state
+            .roles
+            .permissions(&id)?
+            .into_iter()
+            .map(|n| PermissionResponse {
+                name: n.name,
+                contexts: n.contexts.iter().map(|c| c.as_str()).collect(),
+            })
+            .collect(),
+    ))
+}

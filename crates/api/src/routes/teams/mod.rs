@@ -1,0 +1,176 @@
+//! `/teams`: teams, their info and quota.
+pub(crate) mod wire;
+
+use actix_web::web;
+
+use self::wire::{
+    CreateTeamRequest, QuotaRequest, QuotaResponse, TeamItemResponse, TeamPoolResponse,
+    TeamResponse, UpdateTeamRequest,
+};
+use super::apps::wire::AppItemResponse;
+use super::users::wire::UserResponse;
+use super::{family, Route};
+use crate::extract::{Auth, Form, Input};
+use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
+use crate::state::AppState;
+
+pub(crate) fn routes() -> Vec<Route> {
+    family(
+        "teams",
+        vec![
+            Route::get(
+                "1.0",
+                "/teams",
+                list,
+                "Teams the caller holds permissions on",
+            ),
+            Route::post("1.0", "/teams", create, "Create a team").links(
+                201,
+                &[("name", "$request.body#/name")],
+                &[
+                    "GET /1.4/teams/{name}",
+                    "PUT /1.6/teams/{name}",
+                    "POST /1.4/teams/{name}",
+                    "GET /1.12/teams/{name}/quota",
+                    "PUT /1.12/teams/{name}/quota",
+                    "DELETE /1.0/teams/{name}",
+                ],
+            ),
+            Route::delete("1.0", "/teams/{name}", remove, "Remove a team"),
+            Route::get(
+                "1.4",
+                "/teams/{name}",
+                info,
+                "A team, its users, pools and apps",
+            ),
+            Route::put(
+                "1.6",
+                "/teams/{name}",
+                update,
+                "Rename a team or change its tags",
+            ),
+            Route::post(
+                "1.4",
+                "/teams/{name}",
+                update,
+                "Rename a team or change its tags (legacy)",
+            ),
+            Route::get("1.12", "/teams/{name}/quota", quota, "A team's app quota"),
+            Route::put(
+                "1.12",
+                "/teams/{name}/quota",
+                set_quota,
+                "Change a team's app quota",
+            ),
+        ],
+    )
+}
+
+async fn list(Auth(id): Auth, state: web::Data<AppState>) -> Reply<List<TeamItemResponse>> {
+    let teams = state.teams.list(&id).await?;
+    Ok(List(
+        teams
+            .into_iter()
+            .map(|t| TeamItemResponse {
+                name: t.name,
+                permissions: t.permissions,
+                tags: t.tags,
+            })
+            .collect(),
+    ))
+}
+
+async fn create(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    form: Form<CreateTeamRequest>,
+) -> Reply<Made> {
+    let origin = form.origin();
+    let CreateTeamRequest { name, tags, tag } = form.body;
+    state
+        .teams
+        .create(&id, &origin, &name, [tags, tag].concat())
+        .await?;
+    Ok(MADE)
+}
+
+async fn remove(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    input: Input,
+) -> Reply<Done> {
+    state.teams.remove(&id, &input.origin(), &path).await?;
+    Ok(DONE)
+}
+
+async fn info(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Reply<Json<TeamResponse>> {
+    let info = state.teams.info(&id, &path).await?;
+    let apps = state
+        .apps
+        .of_team(&path)
+        .await?
+        .iter()
+        .map(|a| AppItemResponse::new(a, &state.routers, true))
+        .collect();
+    let pools = state
+        .pools
+        .for_team(&path)
+        .await?
+        .into_iter()
+        .map(|p| TeamPoolResponse {
+            name: p.name,
+            default: p.default,
+            provisioner: p.provisioner,
+            labels: p.labels,
+        })
+        .collect();
+    Ok(Json(TeamResponse {
+        apps,
+        name: info.team.name,
+        pools,
+        tags: info.team.tags,
+        users: info.users.into_iter().map(UserResponse::from).collect(),
+    }))
+}
+
+async fn update(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: Form<UpdateTeamRequest>,
+) -> Reply<Done> {
+    let origin = form.origin();
+    let UpdateTeamRequest { newname, tags, tag } = form.body;
+    let new_name = (!newname.is_empty()).then_some(newname.as_str());
+    state
+        .teams
+        .update(&id, &origin, &path, new_name, [tags, tag].concat())
+        .await?;
+    Ok(DONE)
+}
+
+async fn quota(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Reply<Json<QuotaResponse>> {
+    Ok(Json(state.teams.quota(&id, &path).await?.into()))
+}
+
+async fn set_quota(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: Form<QuotaRequest>,
+) -> Reply<Done> {
+    state
+        .teams
+        .set_quota(&id, &form.origin(), &path, &form.body.limit)
+        .await?;
+    Ok(DONE)
+}

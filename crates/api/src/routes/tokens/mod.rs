@@ -1,0 +1,174 @@
+//! Team tokens (`/1.6/tokens`) and their roles (`/1.6/roles/{role}/token`).
+pub(crate) mod wire;
+
+use actix_web::web;
+use serde_json::Value;
+use tsuru_domain::token::{NewTeamToken, TeamTokenUpdate};
+use tsuru_domain::Origin;
+
+use self::wire::{CreateTokenRequest, TokenResponse, TokenRoleRequest, UpdateTokenRequest};
+use super::roles::wire::ContextQuery;
+use super::{family, Route};
+use crate::extract::{Auth, Form, Input, OptionalForm, Query};
+use crate::reply::{Created, Done, Json, List, Reply, DONE};
+use crate::state::AppState;
+
+pub(crate) fn routes() -> Vec<Route> {
+    family(
+        "tokens",
+        vec![
+            Route::get("1.6", "/tokens", list, "Team tokens the caller may read").plain(),
+            Route::post("1.6", "/tokens", create, "Create a team token").links(
+                201,
+                &[("token_id", "$response.body#/token_id")],
+                &[
+                    "GET /1.7/tokens/{token_id}",
+                    "PUT /1.6/tokens/{token_id}",
+                    "DELETE /1.6/tokens/{token_id}",
+                ],
+            ),
+            Route::put(
+                "1.6",
+                "/tokens/{token_id}",
+                update,
+                "Update or regenerate a team token",
+            ),
+            Route::delete("1.6", "/tokens/{token_id}", remove, "Remove a team token"),
+            Route::get("1.7", "/tokens/{token_id}", info, "A team token"),
+        ],
+    )
+}
+
+pub(crate) fn role_routes() -> Vec<Route> {
+    family(
+        "tokens",
+        vec![
+            Route::post(
+                "1.6",
+                "/roles/{name}/token",
+                assign_role,
+                "Assign a role to a team token",
+            ),
+            Route::delete(
+                "1.6",
+                "/roles/{name}/token/{token_id}",
+                dissociate_role,
+                "Dissociate a role from a team token",
+            ),
+        ],
+    )
+}
+
+/// The request's event data, with the token id shown: the generic masking hides every key
+/// containing `token`, and the id is not a secret (the value never travels in a request).
+fn origin(input: &Input, token_id: &str) -> Origin {
+    let mut data = input.event_data();
+    if let Value::Array(items) = &mut data {
+        for item in items {
+            let is_id = item["name"]
+                .as_str()
+                .is_some_and(|n| n.trim_start_matches(':').eq_ignore_ascii_case("token_id"));
+            if is_id {
+                item["value"] = Value::String(token_id.to_string());
+            }
+        }
+    }
+    input.with_event_data(data)
+}
+
+/// The tokens of the teams the caller may read.
+async fn list(Auth(id): Auth, state: web::Data<AppState>) -> Reply<List<TokenResponse>> {
+    let tokens = state.tokens.list(&id).await?;
+    Ok(List(tokens.into_iter().map(TokenResponse::from).collect()))
+}
+
+/// 201 and the token with its value.
+async fn create(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    form: OptionalForm<CreateTokenRequest>,
+) -> Reply<Created<TokenResponse>> {
+    let b = form.body;
+    let new = NewTeamToken {
+        token_id: b.token_id,
+        description: b.description,
+        expires_in: b.expires_in.unwrap_or(0),
+        team: b.team,
+    };
+    let origin = origin(&form.input, &new.token_id);
+    let token = state.tokens.create(&id, &origin, new).await?;
+    Ok(Created(token.into()))
+}
+
+async fn update(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: OptionalForm<UpdateTokenRequest>,
+) -> Reply<Json<TokenResponse>> {
+    let origin = origin(&form.input, &path);
+    let b = form.body;
+    let upd = TeamTokenUpdate {
+        regenerate: b.regenerate,
+        description: b.description,
+        expires_in: b.expires_in.unwrap_or(0),
+    };
+    let token = state.tokens.update(&id, &origin, &path, upd).await?;
+    Ok(Json(token.into()))
+}
+
+async fn remove(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    input: Input,
+) -> Reply<Done> {
+    state
+        .tokens
+        .remove(&id, &origin(&input, &path), &path)
+        .await?;
+    Ok(DONE)
+}
+
+async fn info(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Reply<Json<TokenResponse>> {
+    Ok(Json(state.tokens.info(&id, &path).await?.into()))
+}
+
+async fn assign_role(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: Form<TokenRoleRequest>,
+) -> Reply<Done> {
+    let origin = origin(&form.input, &form.body.token_id);
+    let b = form.body;
+    state
+        .tokens
+        .assign_role(&id, &origin, &path, &b.token_id, &b.context)
+        .await?;
+    Ok(DONE)
+}
+
+async fn dissociate_role(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    q: Query<ContextQuery>,
+) -> Reply<Done> {
+    let (role, token_id) = path.into_inner();
+    state
+        .tokens
+        .dissociate_role(
+            &id,
+            &origin(&q.input, &token_id),
+            &role,
+            &token_id,
+            &q.query.context,
+        )
+        .await?;
+    Ok(DONE)
+}

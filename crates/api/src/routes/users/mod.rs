@@ -1,0 +1,186 @@
+//! `/users`: accounts, API keys, SSH keys and quotas.
+pub(crate) mod wire;
+
+use std::collections::BTreeMap;
+
+use actix_web::web;
+
+use self::wire::{AddKeyRequest, CreateUserRequest, UserListQuery, UserQuery, UserResponse};
+use super::teams::wire::{QuotaRequest, QuotaResponse};
+use super::{family, Route};
+use crate::extract::{Auth, Form, Input, MaybeAuth, Query};
+use crate::reply::{Done, Json, Made, Reply, DONE, MADE};
+use crate::state::AppState;
+
+pub(crate) fn routes() -> Vec<Route> {
+    family(
+        "users",
+        vec![
+            Route::post("1.0", "/users", create, "Create a user").links(
+                201,
+                &[("email", "$request.body#/email")],
+                &[
+                    "GET /1.0/users/{email}/quota",
+                    "PUT /1.0/users/{email}/quota",
+                ],
+            ),
+            Route::get("1.0", "/users", list, "List users"),
+            Route::delete(
+                "1.0",
+                "/users",
+                remove,
+                "Remove a user (the caller without `user`)",
+            ),
+            Route::get("1.0", "/users/info", info, "The caller"),
+            Route::get("1.0", "/users/api-key", api_key, "Show an API key"),
+            Route::post(
+                "1.0",
+                "/users/api-key",
+                regenerate_api_key,
+                "Regenerate an API key",
+            ),
+            Route::get("1.0", "/users/keys", list_keys, "The caller's SSH keys"),
+            Route::post("1.0", "/users/keys", add_key, "Add an SSH key").links(
+                200,
+                &[("key", "$request.body#/name")],
+                &["DELETE /1.0/users/keys/{key}"],
+            ),
+            Route::delete(
+                "1.0",
+                "/users/keys/{key}",
+                remove_key,
+                "Remove an SSH key by name",
+            ),
+            Route::get("1.0", "/users/{email}/quota", quota, "A user's app quota"),
+            Route::put(
+                "1.0",
+                "/users/{email}/quota",
+                set_quota,
+                "Change a user's app quota",
+            ),
+        ],
+    )
+}
+
+async fn create(
+    MaybeAuth(caller): MaybeAuth,
+    state: web::Data<AppState>,
+    form: Form<CreateUserRequest>,
+) -> Reply<Made> {
+    let origin = form.origin();
+    let CreateUserRequest { email, password } = form.body;
+    state
+        .auth
+        .create_user(caller.as_ref(), &origin, &email, &password)
+        .await?;
+    Ok(MADE)
+}
+
+async fn list(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    q: Query<UserListQuery>,
+) -> Reply<Json<Vec<UserResponse>>> {
+    let q = q.query;
+    let users = state
+        .users
+        .list(&id, &q.user_email, &q.role, &q.context)
+        .await?;
+    Ok(Json(users.into_iter().map(UserResponse::from).collect()))
+}
+
+async fn info(Auth(id): Auth, state: web::Data<AppState>) -> Reply<Json<UserResponse>> {
+    Ok(Json(state.users.info(&id).await?.into()))
+}
+
+async fn remove(Auth(id): Auth, state: web::Data<AppState>, q: Query<UserQuery>) -> Reply<Done> {
+    state
+        .users
+        .remove(&id, &q.origin(), q.query.user.as_deref())
+        .await?;
+    Ok(DONE)
+}
+
+async fn api_key(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    q: Query<UserQuery>,
+) -> Reply<Json<String>> {
+    Ok(Json(
+        state.users.api_key(&id, q.query.user.as_deref()).await?,
+    ))
+}
+
+async fn regenerate_api_key(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    q: Query<UserQuery>,
+) -> Reply<Json<String>> {
+    Ok(Json(
+        state
+            .users
+            .regenerate_api_key(&id, &q.origin(), q.query.user.as_deref())
+            .await?,
+    ))
+}
+
+async fn quota(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Reply<Json<QuotaResponse>> {
+    Ok(Json(state.users.quota(&id, &path).await?.into()))
+}
+
+async fn set_quota(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: Form<QuotaRequest>,
+) -> Reply<Done> {
+    state
+        .users
+        .set_quota(&id, &form.origin(), &path, &form.body.limit)
+        .await?;
+    Ok(DONE)
+}
+
+/// `{"<name>":"<key>"}`.
+async fn list_keys(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+) -> Reply<Json<BTreeMap<String, String>>> {
+    Ok(Json(
+        state
+            .users
+            .keys(&id)
+            .await?
+            .into_iter()
+            .map(|k| (k.name, k.content))
+            .collect(),
+    ))
+}
+
+async fn add_key(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    form: Form<AddKeyRequest>,
+) -> Reply<Done> {
+    let origin = form.origin();
+    let AddKeyRequest { name, key, force } = form.body;
+    state
+        .users
+        .add_key(&id, &origin, &name, &key, force)
+        .await?;
+    Ok(DONE)
+}
+
+async fn remove_key(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    input: Input,
+) -> Reply<Done> {
+    state.users.remove_key(&id, &input.origin(), &path).await?;
+    Ok(DONE)
+}

@@ -1,0 +1,208 @@
+//! Event webhooks (`/1.6/events/webhooks`) and their deliveries.
+pub(crate) mod wire;
+
+use std::collections::BTreeMap;
+
+use actix_web::web;
+use serde_json::Value;
+use tsuru_domain::webhook::{Webhook, WebhookFilter, SECRET_MASK};
+use tsuru_domain::Origin;
+
+use self::wire::{DeliveriesQuery, DeliveryResponse, WebhookRequest, WebhookResponse};
+use super::{family, Route};
+use crate::error::ApiError;
+use crate::extract::{Auth, Form, Input, Query};
+use crate::reply::{Done, Json, List, Reply, DONE};
+use crate::state::AppState;
+
+pub(crate) fn routes() -> Vec<Route> {
+    family(
+        "webhooks",
+        vec![
+            Route::get(
+                "1.6",
+                "/events/webhooks",
+                list,
+                "Webhooks the caller may read",
+            )
+            .plain(),
+            Route::post("1.6", "/events/webhooks", create, "Create a webhook").links(
+                200,
+                &[("name", "$request.body#/name")],
+                &[
+                    "GET /1.6/events/webhooks/{name}",
+                    "PUT /1.6/events/webhooks/{name}",
+                    "DELETE /1.6/events/webhooks/{name}",
+                    "GET /1.6/events/webhooks/{name}/deliveries",
+                ],
+            ),
+            Route::get("1.6", "/events/webhooks/{name}", info, "A webhook"),
+            Route::put(
+                "1.6",
+                "/events/webhooks/{name}",
+                update,
+                "Replace a webhook (the secret stays unless sent)",
+            ),
+            Route::delete(
+                "1.6",
+                "/events/webhooks/{name}",
+                remove,
+                "Remove a webhook and its deliveries",
+            ),
+            Route::get(
+                "1.6",
+                "/events/webhooks/{name}/deliveries",
+                deliveries,
+                "A webhook's latest deliveries, newest first",
+            ),
+        ],
+    )
+}
+
+/// Header names and values: JSON `{"Name": ["v", ...]}` (or `"v"`), form `headers.Name.0=v`,
+/// `headers.Name._=v` or `headers.Name=v`.
+fn headers(input: &Input) -> Result<BTreeMap<String, Vec<String>>, ApiError> {
+    let sub = input.sub("headers");
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for key in sub.keys() {
+        let name = match key.rsplit_once('.') {
+            Some((n, idx)) if idx == "_" || idx.parse::<usize>().is_ok() => n.to_string(),
+            _ => key.clone(),
+        };
+        if out.keys().any(|k| k.eq_ignore_ascii_case(&name)) {
+            continue;
+        }
+        let values = sub.list(&name).map_err(|_| {
+            ApiError::bad_request(format!(
+                "invalid value for \"headers.{name}\": expected a list of strings"
+            ))
+        })?;
+        if !values.is_empty() {
+            out.insert(name, values);
+        }
+    }
+    Ok(out)
+}
+
+/// The webhook of a create or update body, and the secret if one was sent.
+fn parse(form: Form<WebhookRequest>) -> Result<(Webhook, Option<String>, Origin), ApiError> {
+    let headers = headers(&form.input)?;
+    let origin = origin(&form.input);
+    let b = form.body;
+    let f = b.event_filter.unwrap_or(wire::WebhookFilterRequest {
+        target_types: Vec::new(),
+        target_values: Vec::new(),
+        kind_types: Vec::new(),
+        kind_names: Vec::new(),
+        error_only: false,
+        success_only: false,
+    });
+    let hook = Webhook {
+        name: b.name,
+        description: b.description,
+        team_owner: b.team_owner,
+        filter: WebhookFilter {
+            target_types: f.target_types,
+            target_values: f.target_values,
+            kind_types: f.kind_types,
+            kind_names: f.kind_names,
+            error_only: f.error_only,
+            success_only: f.success_only,
+        },
+        url: b.url,
+        proxy_url: b.proxy_url,
+        headers,
+        method: b.method,
+        body: b.body,
+        insecure: b.insecure,
+        secret: b.secret.clone().unwrap_or_default(),
+    };
+    Ok((hook, b.secret, origin))
+}
+
+/// The request's event data with header values masked: they often carry credentials, and
+/// event readers are not necessarily webhook readers. (`secret` is masked by its name.)
+fn origin(input: &Input) -> Origin {
+    let mut data = input.event_data();
+    if let Value::Array(items) = &mut data {
+        for item in items {
+            let name = item["name"].as_str().unwrap_or("").to_ascii_lowercase();
+            if name == "headers" {
+                if let Value::Object(m) = &mut item["value"] {
+                    for v in m.values_mut() {
+                        *v = Value::String(SECRET_MASK.into());
+                    }
+                }
+            } else if name.starts_with("headers.") {
+                item["value"] = Value::String(SECRET_MASK.into());
+            }
+        }
+    }
+    input.with_event_data(data)
+}
+
+/// Webhooks of the teams the caller may read.
+async fn list(Auth(id): Auth, state: web::Data<AppState>) -> Reply<List<WebhookResponse>> {
+    let hooks = state.webhooks.list(&id).await?;
+    Ok(List(hooks.into_iter().map(WebhookResponse::from).collect()))
+}
+
+async fn info(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Reply<Json<WebhookResponse>> {
+    Ok(Json(state.webhooks.find(&id, &path).await?.into()))
+}
+
+/// 200 with an empty body, as tsuru.
+async fn create(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    form: Form<WebhookRequest>,
+) -> Reply<Done> {
+    let (hook, _, origin) = parse(form)?;
+    state.webhooks.create(&id, &origin, hook).await?;
+    Ok(DONE)
+}
+
+/// Replaces the webhook (the secret stays unless sent).
+async fn update(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: Form<WebhookRequest>,
+) -> Reply<Done> {
+    let (hook, secret, origin) = parse(form)?;
+    state
+        .webhooks
+        .update(&id, &origin, &path, hook, secret)
+        .await?;
+    Ok(DONE)
+}
+
+async fn remove(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    input: Input,
+) -> Reply<Done> {
+    state.webhooks.remove(&id, &origin(&input), &path).await?;
+    Ok(DONE)
+}
+
+/// Newest first (at most 100).
+async fn deliveries(
+    Auth(id): Auth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: Query<DeliveriesQuery>,
+) -> Reply<List<DeliveryResponse>> {
+    let limit = match q.query.limit {
+        None => 0,
+        Some(n) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX),
+        Some(_) => return Err(ApiError::bad_request("limit must be a positive integer")),
+    };
+    let list = state.webhooks.deliveries(&id, &path, limit).await?;
+    Ok(List(list.into_iter().map(DeliveryResponse::from).collect()))
+}
