@@ -20,22 +20,31 @@ use serde_json::{Map, Value};
 /// A parse failure, already worded for the client.
 #[derive(Debug)]
 pub struct WireError {
-    key: Option<String>,
+    /// Where the bad value sits, outermost first (`Envs`, `0`, `private`).
+    path: Vec<String>,
+    /// Whether `path` is complete up to the field that failed.
+    placed: bool,
     msg: String,
 }
 
 impl WireError {
     fn at(key: &str, msg: impl Into<String>) -> Self {
         WireError {
-            key: Some(key.to_string()),
+            path: vec![key.to_string()],
+            placed: true,
             msg: msg.into(),
         }
     }
 
-    /// Names `key` as the field, unless a nested field was named already.
+    /// Puts the error inside `key` (a struct field or a list index).
     fn in_field(mut self, key: &str) -> Self {
-        if self.key.is_none() {
-            self.key = Some(key.to_string());
+        if self.placed {
+            if self.path.first().map(String::as_str) != Some(key) {
+                self.path.insert(0, key.to_string());
+            }
+        } else {
+            self.path = vec![key.to_string()];
+            self.placed = true;
         }
         self
     }
@@ -43,10 +52,15 @@ impl WireError {
 
 impl fmt::Display for WireError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.key {
-            Some(key) => write!(f, "invalid value for {key:?}: {}", self.msg),
-            None => f.write_str(&self.msg),
+        if self.path.is_empty() {
+            return f.write_str(&self.msg);
         }
+        write!(
+            f,
+            "invalid value for {:?}: {}",
+            self.path.join("."),
+            self.msg
+        )
     }
 }
 
@@ -55,7 +69,8 @@ impl std::error::Error for WireError {}
 impl de::Error for WireError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
         WireError {
-            key: None,
+            path: Vec::new(),
+            placed: false,
             msg: msg.to_string(),
         }
     }
@@ -366,6 +381,10 @@ impl<'a> Field<'a> {
                 ))
             }
         }
+        // Each element is named by its position in errors.
+        for (i, f) in out.iter_mut().enumerate() {
+            f.key = i.to_string();
+        }
         Ok(out)
     }
 }
@@ -482,6 +501,7 @@ impl<'de, 'a> de::Deserializer<'de> for Field<'a> {
         visitor
             .visit_seq(Elements {
                 items: elements.into_iter(),
+                index: 0,
             })
             .map_err(|e| e.in_field(&key))
     }
@@ -491,13 +511,13 @@ impl<'de, 'a> de::Deserializer<'de> for Field<'a> {
         let mut entries: Vec<(String, Field<'a>)> = self
             .below
             .iter()
-            .map(|(rest, v)| (rest.to_string(), Field::scalar(self.key.clone(), v)))
+            .map(|(rest, v)| (rest.to_string(), Field::scalar(rest.to_string(), v)))
             .collect();
         match self.json {
             None | Some(Value::Null) => {}
             Some(Value::Object(m)) => {
                 for (k, v) in m {
-                    entries.push((k.clone(), Field::json_value(self.key.clone(), v)));
+                    entries.push((k.clone(), Field::json_value(k.clone(), v)));
                 }
             }
             Some(other) => return Err(self.type_error("an object", other)),
@@ -547,6 +567,7 @@ impl<'de, 'a> de::Deserializer<'de> for Field<'a> {
 
 struct Elements<'a> {
     items: std::vec::IntoIter<Field<'a>>,
+    index: usize,
 }
 
 impl<'de, 'a> SeqAccess<'de> for Elements<'a> {
@@ -557,7 +578,13 @@ impl<'de, 'a> SeqAccess<'de> for Elements<'a> {
         seed: T,
     ) -> Result<Option<T::Value>, WireError> {
         match self.items.next() {
-            Some(item) => seed.deserialize(item).map(Some),
+            Some(item) => {
+                let index = self.index;
+                self.index += 1;
+                seed.deserialize(item)
+                    .map(Some)
+                    .map_err(|e| e.in_field(&index.to_string()))
+            }
             None => Ok(None),
         }
     }
@@ -669,4 +696,187 @@ pub fn text_if_sent<'de, D: de::Deserializer<'de>>(d: D) -> Result<Option<String
         }
     }
     d.deserialize_any(Sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde::Deserialize;
+    use serde_json::json;
+
+    use super::super::Input;
+
+    fn form(pairs: &[(&str, &str)]) -> Input {
+        Input::from_parts(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            None,
+        )
+    }
+
+    fn body(v: serde_json::Value) -> Input {
+        Input::from_parts(Vec::new(), v.as_object().cloned())
+    }
+
+    #[derive(Deserialize, Debug, PartialEq, Default)]
+    struct Env {
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        value: String,
+        #[serde(default)]
+        private: bool,
+    }
+
+    #[derive(Deserialize, Debug, PartialEq, Default)]
+    struct Limits {
+        #[serde(default)]
+        memory: Option<i64>,
+        #[serde(default)]
+        cpumilli: Option<i64>,
+    }
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Sample {
+        #[serde(default)]
+        name: String,
+        #[serde(rename = "teamOwner", default)]
+        team_owner: String,
+        #[serde(default)]
+        tags: Vec<String>,
+        #[serde(rename = "Envs", default)]
+        envs: Vec<Env>,
+        #[serde(default)]
+        routeropts: BTreeMap<String, String>,
+        #[serde(default)]
+        planoverride: Limits,
+        #[serde(default)]
+        force: bool,
+        #[serde(default)]
+        limit: Option<i64>,
+        #[serde(default, deserialize_with = "super::text_if_sent")]
+        token: Option<String>,
+    }
+
+    #[test]
+    fn form_keys_follow_tsurus_rules() {
+        let s: Sample = form(&[
+            ("NAME", "app1"),
+            ("teamowner", "t1"),
+            ("tags.1", "b"),
+            ("Tags.0", "a"),
+            ("tags._", "c"),
+            ("Envs.1.Name", "B"),
+            ("envs.0.name", "A"),
+            ("Envs.0.Value", "1"),
+            ("Envs.0.Private", "TRUE"),
+            ("routeropts.Domain.x", "example.com"),
+            ("planoverride.memory", "1024"),
+            ("force", "t"),
+            ("limit", ""),
+            ("token", ""),
+        ])
+        .parse()
+        .unwrap();
+        assert_eq!(s.name, "app1");
+        assert_eq!(s.team_owner, "t1");
+        assert_eq!(s.tags, ["a", "b", "c"]);
+        assert_eq!(
+            s.envs,
+            [
+                Env {
+                    name: "A".into(),
+                    value: "1".into(),
+                    private: true
+                },
+                Env {
+                    name: "B".into(),
+                    ..Env::default()
+                }
+            ]
+        );
+        assert_eq!(s.routeropts["Domain.x"], "example.com");
+        assert_eq!(s.planoverride.memory, Some(1024));
+        assert_eq!(s.planoverride.cpumilli, None);
+        assert!(s.force);
+        assert_eq!(s.limit, None, "an empty form value is not sent");
+        assert_eq!(s.token.as_deref(), Some(""), "sent empty is not absent");
+    }
+
+    #[test]
+    fn json_bodies_fill_the_same_type() {
+        let s: Sample = body(json!({
+            "name": "app1",
+            "tags": ["a"],
+            "Envs": [{"Name": "A", "value": "1", "private": "f"}],
+            "routeropts": {"k": "v"},
+            "planoverride": {"cpumilli": 500},
+            "force": true,
+            "limit": "7",
+        }))
+        .parse()
+        .unwrap();
+        assert_eq!(s.tags, ["a"]);
+        assert_eq!(s.envs[0].name, "A");
+        assert!(!s.envs[0].private);
+        assert_eq!(s.routeropts["k"], "v");
+        assert_eq!(s.planoverride.cpumilli, Some(500));
+        assert!(s.force);
+        assert_eq!(s.limit, Some(7));
+        assert_eq!(s.token, None);
+        let bare: Sample = body(json!({"tags": "one"})).parse().unwrap();
+        assert_eq!(bare.tags, ["one"], "a JSON string is a one-element list");
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let err = |i: Input| i.parse::<Sample>().unwrap_err().to_string();
+        assert_eq!(
+            err(body(json!({"name": 5}))),
+            "invalid value for \"name\": expected a string, got a number"
+        );
+        assert_eq!(
+            err(form(&[("force", "yes")])),
+            "invalid value for \"force\": \"yes\" is not a boolean"
+        );
+        assert_eq!(
+            err(body(json!({"force": "on"}))),
+            "invalid value for \"force\": \"on\" is not a boolean"
+        );
+        assert_eq!(
+            err(form(&[("limit", "ten")])),
+            "invalid value for \"limit\": \"ten\" is not an integer"
+        );
+        assert_eq!(
+            err(form(&[("Envs.0.Private", "2")])),
+            "invalid value for \"Envs.0.private\": \"2\" is not a boolean"
+        );
+        assert_eq!(
+            err(body(json!({"tags": ["a", 1]}))),
+            "invalid value for \"tags.1\": expected a string, got a number"
+        );
+        assert!(err(body(json!({"routeropts": "x"}))).contains("expected an object"));
+    }
+
+    #[test]
+    fn go_booleans_in_any_case_and_nothing_else() {
+        for (text, want) in [("1", true), ("t", true), ("T", true), ("TrUe", true)] {
+            assert_eq!(super::parse_go_bool(text), Some(want), "{text}");
+        }
+        for (text, want) in [("0", false), ("f", false), ("FALSE", false)] {
+            assert_eq!(super::parse_go_bool(text), Some(want), "{text}");
+        }
+        for text in ["yes", "on", "2", "", "truee"] {
+            assert_eq!(super::parse_go_bool(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn excerpts_are_short() {
+        assert_eq!(super::excerpt("abc", 5), "\"abc\"");
+        assert_eq!(super::excerpt(&"x".repeat(100), 4), "\"xxxx\"...");
+    }
 }

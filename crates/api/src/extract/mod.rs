@@ -473,6 +473,17 @@ impl Input {
     }
 }
 
+/// What an error about an unparsable body may repeat of it: a short excerpt, and nothing when
+/// the body names a secret field (a password must not come back in an error or a log line).
+fn body_excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let lower = text.to_ascii_lowercase();
+    if SECRET_KEYS.iter().any(|k| lower.contains(k)) {
+        return "(the body is not shown: it names a secret field)".to_string();
+    }
+    excerpt(&text, 64)
+}
+
 fn too_many_fields() -> ApiError {
     ApiError::bad_request(format!(
         "too many fields in the request: at most {MAX_FIELDS} are read"
@@ -599,8 +610,7 @@ impl FromRequest for Input {
             let body_method = [Method::POST, Method::PUT, Method::PATCH].contains(req.method());
             if ctype == "application/json" {
                 if !body.iter().all(u8::is_ascii_whitespace) {
-                    // Only a short excerpt of the body goes back (and into the log).
-                    let text = || excerpt(&String::from_utf8_lossy(&body), 64);
+                    let text = || body_excerpt(&body);
                     match serde_json::from_slice::<Value>(&body) {
                         Ok(v @ Value::Object(_)) => {
                             if json_size(&v, MAX_FIELDS) > MAX_FIELDS {
