@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod json;
 pub mod openapi;
+pub mod operation;
 pub mod reply;
 pub mod routes;
 pub mod startup;
