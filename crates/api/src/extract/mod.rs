@@ -1,5 +1,6 @@
 //! Extractors: the caller (`Authorization`) and the request input (form or JSON, tsuru's rules).
 mod de;
+pub mod mask;
 mod typed;
 
 use std::future::Future;
@@ -108,8 +109,6 @@ fn go_string(v: &Value) -> String {
         other => other.to_string(),
     }
 }
-
-const SECRET_KEYS: [&str; 6] = ["password", "old", "new", "confirm", "token", "secret"];
 
 impl Input {
     /// Builds an input from parts (tests, and the extractor).
@@ -399,8 +398,14 @@ impl Input {
         self.multipart
     }
 
-    /// Replaces the event data of this request (to mask values only the handler knows are
-    /// secret).
+    /// The origin with `rules` applied to its event data (see [`mask`]).
+    pub fn origin_masked(&self, rules: &[mask::Mask<'_>]) -> Origin {
+        let mut data = self.event_data();
+        mask::apply(&mut data, rules);
+        self.with_event_data(data)
+    }
+
+    /// Replaces the event data of this request (built by a rule of [`mask`]).
     pub fn with_event_data(&self, data: Value) -> Origin {
         Origin {
             source_ip: self.source_ip.clone(),
@@ -425,11 +430,8 @@ impl Input {
     pub fn event_data(&self) -> Value {
         let mut items: Vec<Value> = Vec::new();
         let mut push = |name: &str, values: Vec<Value>| {
-            let masked = SECRET_KEYS
-                .iter()
-                .any(|s| name.to_ascii_lowercase().contains(s));
-            let value = if masked {
-                Value::String("*****".into())
+            let value = if mask::is_secret_key(name) {
+                Value::String(mask::MASKED.into())
             } else if values.len() == 1 {
                 values.into_iter().next().unwrap_or(Value::Null)
             } else {
@@ -477,8 +479,7 @@ impl Input {
 /// the body names a secret field (a password must not come back in an error or a log line).
 fn body_excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
-    let lower = text.to_ascii_lowercase();
-    if SECRET_KEYS.iter().any(|k| lower.contains(k)) {
+    if mask::is_secret_key(&text) {
         return "(the body is not shown: it names a secret field)".to_string();
     }
     excerpt(&text, 64)

@@ -3,7 +3,6 @@ pub(crate) mod wire;
 
 use actix_web::web;
 use regex::Regex;
-use serde_json::{json, Value};
 use tsuru_domain::app::{AppFilter, AppUpdate, EnvSet, Metadata, MetadataItem, NewApp};
 use tsuru_domain::plan::PlanOverride;
 
@@ -15,6 +14,7 @@ use self::wire::{
 use super::teams::wire::{QuotaRequest, QuotaResponse};
 use super::{family, Route};
 use crate::error::ApiError;
+use crate::extract::mask::{self, EnvRecord};
 use crate::extract::{Auth, Form, Input, OptionalForm, Query};
 use crate::reply::{Created, Done, Json, List, Reply, DONE};
 use crate::state::AppState;
@@ -266,32 +266,36 @@ async fn set_env(
     form: Form<SetEnvRequest>,
 ) -> Reply<Streamed> {
     let b = form.body;
-    let mut envs = Vec::new();
-    let mut data = vec![json!({"name": ":app", "value": path.as_str()})];
-    for (i, e) in b.envs.into_iter().enumerate() {
-        let is_private = b.private || e.private;
-        for (k, v) in [("Name", &e.name), ("Alias", &e.alias)] {
-            data.push(json!({"name": format!("Envs.{i}.{k}"), "value": v}));
-        }
-        let shown = if is_private {
-            "*****"
-        } else {
-            e.value.as_str()
-        };
-        data.push(json!({"name": format!("Envs.{i}.Value"), "value": shown}));
-        envs.push((e.name, e.value, e.alias, is_private));
-    }
+    let records: Vec<EnvRecord<'_>> = b
+        .envs
+        .iter()
+        .map(|e| EnvRecord {
+            name: &e.name,
+            value: &e.value,
+            alias: &e.alias,
+            private: b.private || e.private,
+        })
+        .collect();
+    let data = mask::env_set(&path, &records, &b.managed_by, b.no_restart, b.private);
+    let envs = records
+        .iter()
+        .map(|r| {
+            (
+                r.name.to_string(),
+                r.value.to_string(),
+                r.alias.to_string(),
+                r.private,
+            )
+        })
+        .collect();
     let set = EnvSet {
         envs,
-        managed_by: b.managed_by,
+        managed_by: b.managed_by.clone(),
         no_restart: b.no_restart,
         private: b.private,
         prune_unused: b.prune_unused,
     };
-    data.push(json!({"name": "ManagedBy", "value": set.managed_by}));
-    data.push(json!({"name": "NoRestart", "value": set.no_restart.to_string()}));
-    data.push(json!({"name": "Private", "value": set.private.to_string()}));
-    let origin = form.input.with_event_data(Value::Array(data));
+    let origin = form.input.with_event_data(data);
     let name = path.into_inner();
     Ok(
         stream(move |out| async move { state.apps.set_env(&id, &origin, &name, set, out).await })

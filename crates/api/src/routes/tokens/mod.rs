@@ -2,13 +2,13 @@
 pub(crate) mod wire;
 
 use actix_web::web;
-use serde_json::Value;
 use tsuru_domain::token::{NewTeamToken, TeamTokenUpdate};
 use tsuru_domain::Origin;
 
 use self::wire::{CreateTokenRequest, TokenResponse, TokenRoleRequest, UpdateTokenRequest};
 use super::roles::wire::ContextQuery;
 use super::{family, Route};
+use crate::extract::mask::Mask;
 use crate::extract::{Auth, Form, Input, OptionalForm, Query};
 use crate::reply::{Created, Done, Json, List, Reply, DONE};
 use crate::state::AppState;
@@ -59,21 +59,8 @@ pub(crate) fn role_routes() -> Vec<Route> {
     )
 }
 
-/// The request's event data, with the token id shown: the generic masking hides every key
-/// containing `token`, and the id is not a secret (the value never travels in a request).
 fn origin(input: &Input, token_id: &str) -> Origin {
-    let mut data = input.event_data();
-    if let Value::Array(items) = &mut data {
-        for item in items {
-            let is_id = item["name"]
-                .as_str()
-                .is_some_and(|n| n.trim_start_matches(':').eq_ignore_ascii_case("token_id"));
-            if is_id {
-                item["value"] = Value::String(token_id.to_string());
-            }
-        }
-    }
-    input.with_event_data(data)
+    input.origin_masked(&[Mask::TokenId(token_id)])
 }
 
 /// The tokens of the teams the caller may read.

@@ -4,13 +4,13 @@ pub(crate) mod wire;
 use std::collections::BTreeMap;
 
 use actix_web::web;
-use serde_json::Value;
-use tsuru_domain::webhook::{Webhook, WebhookFilter, SECRET_MASK};
+use tsuru_domain::webhook::{Webhook, WebhookFilter};
 use tsuru_domain::Origin;
 
 use self::wire::{DeliveriesQuery, DeliveryResponse, WebhookRequest, WebhookResponse};
 use super::{family, Route};
 use crate::error::ApiError;
+use crate::extract::mask::Mask;
 use crate::extract::{Auth, Form, Input, Query};
 use crate::reply::{Done, Json, List, Reply, DONE};
 use crate::state::AppState;
@@ -120,25 +120,8 @@ fn parse(form: Form<WebhookRequest>) -> Result<(Webhook, Option<String>, Origin)
     Ok((hook, b.secret, origin))
 }
 
-/// The request's event data with header values masked: they often carry credentials, and
-/// event readers are not necessarily webhook readers. (`secret` is masked by its name.)
 fn origin(input: &Input) -> Origin {
-    let mut data = input.event_data();
-    if let Value::Array(items) = &mut data {
-        for item in items {
-            let name = item["name"].as_str().unwrap_or("").to_ascii_lowercase();
-            if name == "headers" {
-                if let Value::Object(m) = &mut item["value"] {
-                    for v in m.values_mut() {
-                        *v = Value::String(SECRET_MASK.into());
-                    }
-                }
-            } else if name.starts_with("headers.") {
-                item["value"] = Value::String(SECRET_MASK.into());
-            }
-        }
-    }
-    input.with_event_data(data)
+    input.origin_masked(&[Mask::Headers])
 }
 
 /// Webhooks of the teams the caller may read.
