@@ -241,3 +241,14 @@ async fn cancelling_events() {
         (404, "event not found\n".into())
     );
 }
+
+#[tokio::test]
+async fn the_api_instance_carries_its_ports_as_strings_as_tsuru_does() {
+    let s = TestServer::spawn().await;
+    s.team("ports").await;
+    let events = s.events("kindname=team.create").await;
+    let instance = &events[0]["Instance"];
+    assert!(instance["Port"].is_string(), "{instance}");
+    assert!(instance["TLSPort"].is_string(), "{instance}");
+    assert_eq!(instance["Addresses"], Value::Null);
+}

@@ -1,9 +1,10 @@
 //! tsuru's event JSON (Go field names, declaration order), shared by the API's event endpoints
 //! and the body webhooks send, plus the Go printing rules both need.
 use chrono::{DateTime, Utc};
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{json, Value};
 
-use super::{Allowed, Event};
+use super::{Allowed, Event, ExtraTarget, Kind, Owner, Target};
 
 /// Go's zero time in JSON, for unset times.
 pub const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
@@ -59,95 +60,245 @@ pub fn go_json(value: &Value) -> String {
     out
 }
 
-fn allowed_json(a: &Allowed) -> Value {
-    let contexts: Option<Vec<Value>> = (!a.contexts.is_empty()).then(|| {
-        a.contexts
-            .iter()
-            .map(|c| json!({"CtxType": c.ctype.as_str(), "Value": c.value}))
-            .collect()
-    });
-    json!({"Scheme": a.scheme, "Contexts": contexts})
+/// Schema attributes apply only with the `openapi` feature (the API documents these types).
+macro_rules! wire {
+    ($($item:item)*) => {
+        $(
+            #[derive(Serialize)]
+            #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+            $item
+        )*
+    };
 }
 
-/// tsuru's event JSON (Go field names, declaration order); `info` adds the custom data of
-/// `GET /1.1/events/{id}`.
-pub fn to_json(e: &Event, info: bool) -> Value {
-    let mut m = Map::new();
-    m.insert("UniqueID".into(), json!(e.id));
-    m.insert(
-        "Lock".into(),
-        if e.running && e.locked {
-            json!(e.target)
-        } else {
-            Value::Null
-        },
-    );
-    m.insert("StartTime".into(), json!(go_time(&e.start_time)));
-    m.insert("EndTime".into(), json!(go_time_opt(e.end_time.as_ref())));
-    m.insert("ExpireAt".into(), json!(ZERO_TIME));
-    m.insert("Target".into(), json!(e.target));
-    m.insert(
-        "ExtraTargets".into(),
-        if e.extra_targets.is_empty() {
-            Value::Null
-        } else {
-            json!(e.extra_targets)
-        },
-    );
-    m.insert("Kind".into(), json!(e.kind));
-    m.insert("Owner".into(), json!(e.owner));
-    m.insert("SourceIP".into(), json!(e.source_ip));
-    m.insert("LockUpdateTime".into(), json!(go_time(&e.lock_update_time)));
-    m.insert("Error".into(), json!(e.error));
-    let log: String = e
-        .log
-        .iter()
-        .map(|l| format!("{}: {}", l.date.format("%Y-%m-%d %H:%M:%S %z"), l.message))
-        .collect();
-    m.insert("Log".into(), json!(log));
-    m.insert(
-        "StructuredLog".into(),
-        if e.log.is_empty() {
-            Value::Null
-        } else {
-            e.log
-                .iter()
-                .map(|l| json!({"Date": go_time(&l.date), "Message": l.message}))
-                .collect()
-        },
-    );
-    let c = &e.cancel_info;
-    m.insert(
-        "CancelInfo".into(),
-        json!({
-            "Owner": c.owner,
-            "StartTime": go_time_opt(c.start_time.as_ref()),
-            "AckTime": go_time_opt(c.ack_time.as_ref()),
-            "Reason": c.reason,
-            "Asked": c.asked,
-            "Canceled": c.canceled,
-        }),
-    );
-    m.insert("Cancelable".into(), json!(e.cancelable));
-    m.insert("Running".into(), json!(e.running));
-    m.insert("Allowed".into(), allowed_json(&e.allowed));
-    m.insert("AllowedCancel".into(), allowed_json(&e.allowed_cancel));
-    m.insert(
-        "Instance".into(),
-        json!({"Name": "", "Port": 0, "TLSPort": 0, "Addresses": null, "LastUpdate": ZERO_TIME}),
-    );
-    if info {
-        let raw =
-            |d: &Option<Value>| json!({"Kind": if d.is_some() { 4 } else { 0 }, "Data": null});
-        m.insert("StartCustomData".into(), raw(&e.start_custom_data));
-        m.insert("EndCustomData".into(), raw(&e.end_custom_data));
-        m.insert("OtherCustomData".into(), raw(&e.other_custom_data));
-        m.insert(
-            "CustomData".into(),
-            json!({"Start": e.start_custom_data, "End": e.end_custom_data, "Other": e.other_custom_data}),
-        );
+wire! {
+    /// `{"CtxType","Value"}`.
+    pub struct ContextJson {
+        #[serde(rename = "CtxType")]
+        ctx_type: &'static str,
+        #[serde(rename = "Value")]
+        value: String,
     }
-    Value::Object(m)
+
+    /// Who may see (or cancel) an event.
+    pub struct AllowedJson {
+        #[serde(rename = "Scheme")]
+        scheme: String,
+        #[serde(rename = "Contexts")]
+        #[cfg_attr(feature = "openapi", schema(required = true))]
+        contexts: Option<Vec<ContextJson>>,
+    }
+
+    /// `{"Date","Message"}`.
+    pub struct LogLineJson {
+        #[serde(rename = "Date")]
+        date: String,
+        #[serde(rename = "Message")]
+        message: String,
+    }
+
+    /// A cancellation request.
+    pub struct CancelInfoJson {
+        #[serde(rename = "Owner")]
+        owner: String,
+        #[serde(rename = "StartTime")]
+        start_time: String,
+        #[serde(rename = "AckTime")]
+        ack_time: String,
+        #[serde(rename = "Reason")]
+        reason: String,
+        #[serde(rename = "Asked")]
+        asked: bool,
+        #[serde(rename = "Canceled")]
+        canceled: bool,
+    }
+
+    /// The API instance that ran the event (always blank here). tsuru writes the ports as
+    /// strings.
+    pub struct InstanceJson {
+        #[serde(rename = "Name")]
+        name: &'static str,
+        #[serde(rename = "Port")]
+        port: &'static str,
+        #[serde(rename = "TLSPort")]
+        tls_port: &'static str,
+        #[serde(rename = "Addresses")]
+        #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<Vec<String>>))]
+        addresses: Option<Vec<String>>,
+        #[serde(rename = "LastUpdate")]
+        last_update: &'static str,
+    }
+
+    /// A BSON custom-data marker: `{"Kind","Data"}`.
+    pub struct RawDataJson {
+        #[serde(rename = "Kind")]
+        kind: u8,
+        #[serde(rename = "Data")]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+        data: Option<()>,
+    }
+
+    /// The request fields recorded at start, end and in between.
+    pub struct CustomDataJson {
+        #[serde(rename = "Start")]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+        start: Option<Value>,
+        #[serde(rename = "End")]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+        end: Option<Value>,
+        #[serde(rename = "Other")]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+        other: Option<Value>,
+    }
+
+    /// tsuru's event JSON (Go field names, declaration order); the custom data only in
+    /// `GET /1.1/events/{id}`. Times are RFC 3339; unset ones are Go's zero.
+    pub struct EventJson {
+        #[serde(rename = "UniqueID")]
+        unique_id: String,
+        #[serde(rename = "Lock")]
+        #[cfg_attr(feature = "openapi", schema(required = true))]
+        lock: Option<Target>,
+        #[serde(rename = "StartTime")]
+        start_time: String,
+        #[serde(rename = "EndTime")]
+        end_time: String,
+        #[serde(rename = "ExpireAt")]
+        expire_at: &'static str,
+        #[serde(rename = "Target")]
+        target: Target,
+        #[serde(rename = "ExtraTargets")]
+        #[cfg_attr(feature = "openapi", schema(required = true))]
+        extra_targets: Option<Vec<ExtraTarget>>,
+        #[serde(rename = "Kind")]
+        kind: Kind,
+        #[serde(rename = "Owner")]
+        owner: Owner,
+        #[serde(rename = "SourceIP")]
+        source_ip: String,
+        #[serde(rename = "LockUpdateTime")]
+        lock_update_time: String,
+        #[serde(rename = "Error")]
+        error: String,
+        #[serde(rename = "Log")]
+        log: String,
+        #[serde(rename = "StructuredLog")]
+        #[cfg_attr(feature = "openapi", schema(required = true))]
+        structured_log: Option<Vec<LogLineJson>>,
+        #[serde(rename = "CancelInfo")]
+        cancel_info: CancelInfoJson,
+        #[serde(rename = "Cancelable")]
+        cancelable: bool,
+        #[serde(rename = "Running")]
+        running: bool,
+        #[serde(rename = "Allowed")]
+        allowed: AllowedJson,
+        #[serde(rename = "AllowedCancel")]
+        allowed_cancel: AllowedJson,
+        #[serde(rename = "Instance")]
+        instance: InstanceJson,
+        #[serde(rename = "StartCustomData", skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(required = false))]
+        start_custom_data: Option<RawDataJson>,
+        #[serde(rename = "EndCustomData", skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(required = false))]
+        end_custom_data: Option<RawDataJson>,
+        #[serde(rename = "OtherCustomData", skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(required = false))]
+        other_custom_data: Option<RawDataJson>,
+        #[serde(rename = "CustomData", skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(required = false))]
+        custom_data: Option<CustomDataJson>,
+    }
+}
+
+fn allowed_json(a: &Allowed) -> AllowedJson {
+    AllowedJson {
+        scheme: a.scheme.clone(),
+        contexts: (!a.contexts.is_empty()).then(|| {
+            a.contexts
+                .iter()
+                .map(|c| ContextJson {
+                    ctx_type: c.ctype.as_str(),
+                    value: c.value.clone(),
+                })
+                .collect()
+        }),
+    }
+}
+
+fn raw(d: &Option<Value>) -> Option<RawDataJson> {
+    Some(RawDataJson {
+        kind: if d.is_some() { 4 } else { 0 },
+        data: None,
+    })
+}
+
+impl EventJson {
+    /// The event as tsuru writes it; `info` adds the custom data of `GET /1.1/events/{id}`.
+    pub fn new(e: &Event, info: bool) -> Self {
+        let c = &e.cancel_info;
+        EventJson {
+            unique_id: e.id.clone(),
+            lock: (e.running && e.locked).then(|| e.target.clone()),
+            start_time: go_time(&e.start_time),
+            end_time: go_time_opt(e.end_time.as_ref()),
+            expire_at: ZERO_TIME,
+            target: e.target.clone(),
+            extra_targets: (!e.extra_targets.is_empty()).then(|| e.extra_targets.clone()),
+            kind: e.kind.clone(),
+            owner: e.owner.clone(),
+            source_ip: e.source_ip.clone(),
+            lock_update_time: go_time(&e.lock_update_time),
+            error: e.error.clone(),
+            log: e
+                .log
+                .iter()
+                .map(|l| format!("{}: {}", l.date.format("%Y-%m-%d %H:%M:%S %z"), l.message))
+                .collect(),
+            structured_log: (!e.log.is_empty()).then(|| {
+                e.log
+                    .iter()
+                    .map(|l| LogLineJson {
+                        date: go_time(&l.date),
+                        message: l.message.clone(),
+                    })
+                    .collect()
+            }),
+            cancel_info: CancelInfoJson {
+                owner: c.owner.clone(),
+                start_time: go_time_opt(c.start_time.as_ref()),
+                ack_time: go_time_opt(c.ack_time.as_ref()),
+                reason: c.reason.clone(),
+                asked: c.asked,
+                canceled: c.canceled,
+            },
+            cancelable: e.cancelable,
+            running: e.running,
+            allowed: allowed_json(&e.allowed),
+            allowed_cancel: allowed_json(&e.allowed_cancel),
+            instance: InstanceJson {
+                name: "",
+                port: "",
+                tls_port: "",
+                addresses: None,
+                last_update: ZERO_TIME,
+            },
+            start_custom_data: info.then(|| raw(&e.start_custom_data)).flatten(),
+            end_custom_data: info.then(|| raw(&e.end_custom_data)).flatten(),
+            other_custom_data: info.then(|| raw(&e.other_custom_data)).flatten(),
+            custom_data: info.then(|| CustomDataJson {
+                start: e.start_custom_data.clone(),
+                end: e.end_custom_data.clone(),
+                other: e.other_custom_data.clone(),
+            }),
+        }
+    }
+}
+
+/// [`EventJson`] as a JSON value.
+pub fn to_json(e: &Event, info: bool) -> Value {
+    serde_json::to_value(EventJson::new(e, info)).unwrap_or(Value::Null)
 }
 
 /// What a webhook body template sees as `.`: the event with tsuru's Go field names, times

@@ -6,6 +6,7 @@ use crate::permission::Context;
 
 /// What an event acts on.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Target {
     /// Target type (`app`, `team`, `user`, `role`, ...).
     #[serde(rename = "Type")]
@@ -27,6 +28,7 @@ impl Target {
 
 /// A secondary target, optionally locked too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExtraTarget {
     /// The target.
     #[serde(rename = "Target")]
@@ -38,6 +40,7 @@ pub struct ExtraTarget {
 
 /// `permission` (a permission name) or `internal`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Kind {
     /// `permission` or `internal`.
     #[serde(rename = "Type")]
@@ -66,6 +69,7 @@ impl Kind {
 
 /// Who started an event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Owner {
     /// `user`, `token`, `app` or `internal`.
     #[serde(rename = "Type")]

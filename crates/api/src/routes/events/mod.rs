@@ -3,13 +3,14 @@ pub(crate) mod wire;
 
 use actix_web::web;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use tsuru_domain::event::{Event, EventFilter};
+use tsuru_domain::event::json::EventJson;
+use tsuru_domain::event::{EventFilter, Kind};
 
-use self::wire::{CancelRequest, EventInfoResponse, EventListQuery, EventResponse, KindResponse};
+use self::wire::{CancelRequest, EventListQuery};
 use super::{family, Route};
 use crate::error::ApiError;
 use crate::extract::{Auth, Form, Query};
-use crate::reply::{NoContent, Reply, Shaped, ShapedList, NO_CONTENT};
+use crate::reply::{Json, List, NoContent, Reply, NO_CONTENT};
 use crate::state::AppState;
 
 pub(crate) fn routes() -> Vec<Route> {
@@ -41,11 +42,6 @@ pub(crate) fn id_routes() -> Vec<Route> {
             ),
         ],
     )
-}
-
-/// tsuru's event JSON (Go field names, declaration order); `info` adds the custom data.
-pub fn event_json(e: &Event, info: bool) -> serde_json::Value {
-    tsuru_domain::event::json::to_json(e, info)
 }
 
 /// Go's time layouts accepted by tsuru's form decoder.
@@ -98,30 +94,24 @@ async fn list(
     Auth(id): Auth,
     state: web::Data<AppState>,
     q: Query<EventListQuery>,
-) -> Reply<ShapedList<EventResponse>> {
+) -> Reply<List<EventJson>> {
     let events = state.events.list(&id, filter(q.query)?).await?;
-    Ok(ShapedList::new(
-        events.iter().map(|e| event_json(e, false)).collect(),
+    Ok(List(
+        events.iter().map(|e| EventJson::new(e, false)).collect(),
     ))
 }
 
-async fn kinds(_: Auth, state: web::Data<AppState>) -> Reply<ShapedList<KindResponse>> {
-    let kinds = state.events.kinds().await?;
-    Ok(ShapedList::new(
-        kinds
-            .iter()
-            .map(|k| serde_json::to_value(k).unwrap_or_default())
-            .collect(),
-    ))
+async fn kinds(_: Auth, state: web::Data<AppState>) -> Reply<List<Kind>> {
+    Ok(List(state.events.kinds().await?))
 }
 
 async fn info(
     Auth(id): Auth,
     state: web::Data<AppState>,
     path: web::Path<String>,
-) -> Reply<Shaped<EventInfoResponse>> {
+) -> Reply<Json<EventJson>> {
     let event = state.events.info(&id, &path).await?;
-    Ok(Shaped::new(event_json(&event, true)))
+    Ok(Json(EventJson::new(&event, true)))
 }
 
 async fn cancel(
