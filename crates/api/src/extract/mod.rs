@@ -65,6 +65,31 @@ impl FromRequest for Auth {
     }
 }
 
+/// An authenticated caller with the application state: what a protected handler needs;
+/// 401 otherwise.
+pub struct Caller {
+    /// Who calls.
+    pub id: Identity,
+    /// The use cases.
+    pub state: web::Data<AppState>,
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = LocalFuture<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = state(&req)?;
+            match identify(req).await? {
+                Some(id) => Ok(Caller { id, state }),
+                None => Err(ApiError(Error::Unauthorized(INVALID_AUTH.into()))),
+            }
+        })
+    }
+}
+
 /// A caller if the request carries a valid token; an invalid one is ignored.
 #[derive(Debug, Clone)]
 pub struct MaybeAuth(pub Option<Identity>);

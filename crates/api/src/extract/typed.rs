@@ -7,7 +7,7 @@ use tsuru_domain::Origin;
 use utoipa::openapi::path::ParameterIn;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Auth, Input, LocalFuture, MaybeAuth};
+use super::{Auth, Caller, Input, LocalFuture, MaybeAuth};
 use crate::error::ApiError;
 use crate::openapi::{Body, Describe, Op, FORM, JSON, MULTIPART};
 
@@ -112,6 +112,12 @@ impl<T: ToSchema> Describe for Upload<T> {
 }
 
 impl Describe for Auth {
+    fn describe(op: &mut Op) {
+        op.public = false;
+    }
+}
+
+impl Describe for Caller {
     fn describe(op: &mut Op) {
         op.public = false;
     }

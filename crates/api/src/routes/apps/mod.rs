@@ -15,9 +15,8 @@ use super::teams::wire::{QuotaRequest, QuotaResponse};
 use super::{family, Route};
 use crate::error::ApiError;
 use crate::extract::mask::{self, EnvRecord};
-use crate::extract::{Auth, Form, Input, OptionalForm, Query};
+use crate::extract::{Caller, Form, Input, OptionalForm, Query};
 use crate::reply::{Created, Done, Json, List, Reply, DONE};
-use crate::state::AppState;
 use crate::stream::{stream, Streamed};
 
 pub(crate) fn routes() -> Vec<Route> {
@@ -112,8 +111,7 @@ fn non_empty(v: Option<String>) -> Option<String> {
 
 /// Apps the caller may read, filtered.
 async fn list(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     q: Query<AppListQuery>,
 ) -> Reply<List<AppItemResponse>> {
     let q = q.query;
@@ -165,8 +163,7 @@ async fn list(
 
 /// 201 `{"ip","status":"success"}`.
 async fn create(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     form: Form<CreateAppRequest>,
 ) -> Reply<Created<AppCreatedResponse>> {
     let origin = form.origin();
@@ -191,18 +188,13 @@ async fn create(
     }))
 }
 
-async fn info(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Reply<Json<AppResponse>> {
+async fn info(Caller { id, state }: Caller, path: web::Path<String>) -> Reply<Json<AppResponse>> {
     let info = state.apps.info(&id, &path).await?;
     Ok(Json(AppResponse::new(&info, &state.routers)))
 }
 
 async fn update(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     form: OptionalForm<UpdateAppRequest>,
 ) -> Reply<Streamed> {
@@ -234,8 +226,7 @@ async fn update(
 }
 
 async fn remove(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     input: Input,
 ) -> Reply<Streamed> {
@@ -246,8 +237,7 @@ async fn remove(
 
 /// `null` when none of `env` is set.
 async fn get_env(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     q: Query<EnvQuery>,
 ) -> Reply<Json<Option<Vec<EnvVarResponse>>>> {
@@ -260,8 +250,7 @@ async fn get_env(
 
 /// Private values are masked in the event.
 async fn set_env(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     form: Form<SetEnvRequest>,
 ) -> Reply<Streamed> {
@@ -304,8 +293,7 @@ async fn set_env(
 }
 
 async fn unset_env(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     q: Query<UnsetEnvQuery>,
 ) -> Reply<Streamed> {
@@ -322,16 +310,14 @@ async fn unset_env(
 }
 
 async fn quota(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
 ) -> Reply<Json<QuotaResponse>> {
     Ok(Json(state.apps.quota(&id, &path).await?.into()))
 }
 
 async fn set_quota(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     form: Form<QuotaRequest>,
 ) -> Reply<Done> {
@@ -343,8 +329,7 @@ async fn set_quota(
 }
 
 async fn restart(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     form: OptionalForm<RestartRequest>,
 ) -> Reply<Streamed> {

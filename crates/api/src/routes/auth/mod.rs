@@ -8,7 +8,7 @@ use self::wire::{
     SessionResponse,
 };
 use super::{family, Route};
-use crate::extract::{Auth, Form, Query};
+use crate::extract::{Caller, Form, Query};
 use crate::reply::{Done, Json, Reply, DONE};
 use crate::state::AppState;
 
@@ -97,14 +97,13 @@ async fn login_path(
     do_login(&state, path.into_inner(), form.body).await
 }
 
-async fn logout(Auth(id): Auth, state: web::Data<AppState>) -> Reply<Done> {
+async fn logout(Caller { id, state }: Caller) -> Reply<Done> {
     state.auth.logout(&id).await?;
     Ok(DONE)
 }
 
 async fn change_password(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     form: Form<ChangePasswordRequest>,
 ) -> Reply<Done> {
     let origin = form.origin();

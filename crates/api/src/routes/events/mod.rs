@@ -9,7 +9,7 @@ use tsuru_domain::event::{EventFilter, Kind};
 use self::wire::{CancelRequest, EventListQuery};
 use super::{family, Route};
 use crate::error::ApiError;
-use crate::extract::{Auth, Form, Query};
+use crate::extract::{Auth, Caller, Form, Query};
 use crate::reply::{Json, List, NoContent, Reply, NO_CONTENT};
 use crate::state::AppState;
 
@@ -90,11 +90,7 @@ fn filter(q: EventListQuery) -> Result<EventFilter, ApiError> {
 }
 
 /// Events visible to the caller.
-async fn list(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
-    q: Query<EventListQuery>,
-) -> Reply<List<EventJson>> {
+async fn list(Caller { id, state }: Caller, q: Query<EventListQuery>) -> Reply<List<EventJson>> {
     let events = state.events.list(&id, filter(q.query)?).await?;
     Ok(List(
         events.iter().map(|e| EventJson::new(e, false)).collect(),
@@ -105,18 +101,13 @@ async fn kinds(_: Auth, state: web::Data<AppState>) -> Reply<List<Kind>> {
     Ok(List(state.events.kinds().await?))
 }
 
-async fn info(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Reply<Json<EventJson>> {
+async fn info(Caller { id, state }: Caller, path: web::Path<String>) -> Reply<Json<EventJson>> {
     let event = state.events.info(&id, &path).await?;
     Ok(Json(EventJson::new(&event, true)))
 }
 
 async fn cancel(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     form: Form<CancelRequest>,
 ) -> Reply<NoContent> {

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::apps::wire::PlanResponse;
 use super::{family, Route};
-use crate::extract::{lenient_string, Auth, Form, Input};
+use crate::extract::{lenient_string, Auth, Caller, Form, Input};
 use crate::reply::{Created, Done, List, Reply, DONE};
 use crate::state::AppState;
 
@@ -48,8 +48,7 @@ async fn list(_: Auth, state: web::Data<AppState>) -> Reply<List<PlanResponse>> 
 
 /// 201 and the plan.
 async fn create(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     form: Form<CreatePlanRequest>,
 ) -> Reply<Created<PlanResponse>> {
     let origin = form.origin();
@@ -66,8 +65,7 @@ async fn create(
 }
 
 async fn remove(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     input: Input,
 ) -> Reply<Done> {

@@ -6,9 +6,8 @@ use utoipa::ToSchema;
 
 use super::{family, Route};
 use crate::error::ApiError;
-use crate::extract::{Auth, Form, Input, Upload};
+use crate::extract::{Caller, Form, Input, Upload};
 use crate::reply::{Done, Json, List, Reply, DONE};
-use crate::state::AppState;
 use crate::stream::{stream, Streamed};
 
 const FILE: &str = "dockerfile_content";
@@ -120,14 +119,13 @@ fn dockerfile(input: &Input) -> Option<String> {
 }
 
 /// Enabled ones, or all for platform admins.
-async fn list(Auth(id): Auth, state: web::Data<AppState>) -> Reply<List<PlatformResponse>> {
+async fn list(Caller { id, state }: Caller) -> Reply<List<PlatformResponse>> {
     let list = state.platforms.list(&id).await?;
     Ok(List(list.into_iter().map(PlatformResponse::from).collect()))
 }
 
 async fn info(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
 ) -> Reply<Json<PlatformInfoResponse>> {
     let (platform, images) = state.platforms.info(&id, &path).await?;
@@ -139,8 +137,7 @@ async fn info(
 
 /// Multipart `name` and file `dockerfile_content`, streamed.
 async fn create(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     form: Upload<CreatePlatformRequest>,
 ) -> Reply<Streamed> {
     if !form.input.is_multipart() {
@@ -162,8 +159,7 @@ async fn create(
 
 /// Multipart `disabled` and optional `dockerfile_content`.
 async fn update(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     form: Upload<UpdatePlatformRequest>,
 ) -> Reply<Streamed> {
@@ -181,8 +177,7 @@ async fn update(
 }
 
 async fn remove(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     input: Input,
 ) -> Reply<Done> {
@@ -191,8 +186,7 @@ async fn remove(
 }
 
 async fn rollback(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     form: Form<RollbackRequest>,
 ) -> Reply<Streamed> {

@@ -9,9 +9,8 @@ use self::wire::{
     UpdatePoolRequest,
 };
 use super::{family, Route};
-use crate::extract::{Auth, Form, Input, OptionalForm, Query};
+use crate::extract::{Caller, Form, Input, OptionalForm, Query};
 use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
-use crate::state::AppState;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -61,25 +60,17 @@ pub(crate) fn routes() -> Vec<Route> {
 }
 
 /// Pools the caller may use or read.
-async fn list(Auth(id): Auth, state: web::Data<AppState>) -> Reply<List<PoolResponse>> {
+async fn list(Caller { id, state }: Caller) -> Reply<List<PoolResponse>> {
     let pools = state.pools.list(&id).await?;
     Ok(List(pools.into_iter().map(PoolResponse::from).collect()))
 }
 
 /// The client calls it bare.
-async fn info(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Reply<Json<PoolResponse>> {
+async fn info(Caller { id, state }: Caller, path: web::Path<String>) -> Reply<Json<PoolResponse>> {
     Ok(Json(state.pools.info(&id, &path).await?.into()))
 }
 
-async fn create(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
-    form: Form<CreatePoolRequest>,
-) -> Reply<Made> {
+async fn create(Caller { id, state }: Caller, form: Form<CreatePoolRequest>) -> Reply<Made> {
     let origin = form.origin();
     let b = form.body;
     let new = NewPool {
@@ -96,8 +87,7 @@ async fn create(
 
 /// Only the fields sent change.
 async fn update(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     form: OptionalForm<UpdatePoolRequest>,
 ) -> Reply<Done> {
@@ -114,8 +104,7 @@ async fn update(
 }
 
 async fn remove(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     input: Input,
 ) -> Reply<Done> {
@@ -124,8 +113,7 @@ async fn remove(
 }
 
 async fn add_teams(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     form: Form<PoolTeamsRequest>,
 ) -> Reply<Done> {
@@ -139,8 +127,7 @@ async fn add_teams(
 
 /// `?team=a&team=b`.
 async fn remove_teams(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     q: Query<PoolTeamsRequest>,
 ) -> Reply<Done> {
@@ -152,10 +139,7 @@ async fn remove_teams(
     Ok(DONE)
 }
 
-async fn constraints(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
-) -> Reply<List<ConstraintResponse>> {
+async fn constraints(Caller { id, state }: Caller) -> Reply<List<ConstraintResponse>> {
     let list = state.pools.constraints(&id).await?;
     Ok(List(
         list.into_iter().map(ConstraintResponse::from).collect(),
@@ -163,8 +147,7 @@ async fn constraints(
 }
 
 async fn set_constraint(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     form: Form<ConstraintRequest>,
 ) -> Reply<Done> {
     let origin = form.origin();

@@ -9,9 +9,8 @@ use self::wire::{
     PermissionsRequest, RoleResponse, UpdateRoleRequest,
 };
 use super::{family, Route};
-use crate::extract::{Auth, Form, Input, OptionalForm, Query};
+use crate::extract::{Caller, Form, Input, OptionalForm, Query};
 use crate::reply::{Compact, Done, Json, Made, Reply, DONE, MADE};
-use crate::state::AppState;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -90,16 +89,12 @@ pub(crate) fn default_routes() -> Vec<Route> {
 }
 
 /// No trailing newline, as tsuru.
-async fn list(Auth(id): Auth, state: web::Data<AppState>) -> Reply<Compact<Vec<RoleResponse>>> {
+async fn list(Caller { id, state }: Caller) -> Reply<Compact<Vec<RoleResponse>>> {
     let roles = state.roles.list(&id).await?;
     Ok(Compact(roles.into_iter().map(RoleResponse::from).collect()))
 }
 
-async fn create(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
-    form: Form<CreateRoleRequest>,
-) -> Reply<Made> {
+async fn create(Caller { id, state }: Caller, form: Form<CreateRoleRequest>) -> Reply<Made> {
     let origin = form.origin();
     let b = form.body;
     state
@@ -109,11 +104,7 @@ async fn create(
     Ok(MADE)
 }
 
-async fn update(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
-    form: Form<UpdateRoleRequest>,
-) -> Reply<Done> {
+async fn update(Caller { id, state }: Caller, form: Form<UpdateRoleRequest>) -> Reply<Done> {
     let origin = form.origin();
     let b = form.body;
     let upd = RoleUpdate {
@@ -127,16 +118,14 @@ async fn update(
 }
 
 async fn info(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
 ) -> Reply<Compact<RoleResponse>> {
     Ok(Compact(state.roles.info(&id, &path).await?.into()))
 }
 
 async fn remove(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     input: Input,
 ) -> Reply<Done> {
@@ -145,8 +134,7 @@ async fn remove(
 }
 
 async fn add_permissions(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     form: Form<PermissionsRequest>,
 ) -> Reply<Done> {
@@ -158,8 +146,7 @@ async fn add_permissions(
 }
 
 async fn remove_permission(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<(String, String)>,
     input: Input,
 ) -> Reply<Done> {
@@ -172,8 +159,7 @@ async fn remove_permission(
 }
 
 async fn assign_user(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     form: Form<AssignRoleRequest>,
 ) -> Reply<Done> {
@@ -187,8 +173,7 @@ async fn assign_user(
 }
 
 async fn dissociate_user(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<(String, String)>,
     q: Query<ContextQuery>,
 ) -> Reply<Done> {
@@ -201,10 +186,7 @@ async fn dissociate_user(
 }
 
 /// Roles bound to role events; `null` when none, as tsuru.
-async fn list_defaults(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
-) -> Reply<Json<Option<Vec<RoleResponse>>>> {
+async fn list_defaults(Caller { id, state }: Caller) -> Reply<Json<Option<Vec<RoleResponse>>>> {
     let roles: Vec<RoleResponse> = state
         .roles
         .list_defaults(&id)
@@ -215,11 +197,7 @@ async fn list_defaults(
     Ok(Json((!roles.is_empty()).then_some(roles)))
 }
 
-async fn add_default(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
-    form: Form<DefaultRolesRequest>,
-) -> Reply<Done> {
+async fn add_default(Caller { id, state }: Caller, form: Form<DefaultRolesRequest>) -> Reply<Done> {
     let origin = form.origin();
     state
         .roles
@@ -230,8 +208,7 @@ async fn add_default(
 
 /// The same keys in the query string (or a JSON body).
 async fn remove_default(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     form: OptionalForm<DefaultRolesRequest>,
 ) -> Reply<Done> {
     let origin = form.origin();
@@ -243,10 +220,7 @@ async fn remove_default(
 }
 
 /// The whole tree sorted by name, root first.
-async fn permissions(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
-) -> Reply<Json<Vec<PermissionResponse>>> {
+async fn permissions(Caller { id, state }: Caller) -> Reply<Json<Vec<PermissionResponse>>> {
     Ok(Json(
         state
             .roles

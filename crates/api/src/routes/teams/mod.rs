@@ -10,9 +10,8 @@ use self::wire::{
 use super::apps::wire::AppItemResponse;
 use super::users::wire::UserResponse;
 use super::{family, Route};
-use crate::extract::{Auth, Form, Input};
+use crate::extract::{Caller, Form, Input};
 use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
-use crate::state::AppState;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -66,7 +65,7 @@ pub(crate) fn routes() -> Vec<Route> {
     )
 }
 
-async fn list(Auth(id): Auth, state: web::Data<AppState>) -> Reply<List<TeamItemResponse>> {
+async fn list(Caller { id, state }: Caller) -> Reply<List<TeamItemResponse>> {
     let teams = state.teams.list(&id).await?;
     Ok(List(
         teams
@@ -80,11 +79,7 @@ async fn list(Auth(id): Auth, state: web::Data<AppState>) -> Reply<List<TeamItem
     ))
 }
 
-async fn create(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
-    form: Form<CreateTeamRequest>,
-) -> Reply<Made> {
+async fn create(Caller { id, state }: Caller, form: Form<CreateTeamRequest>) -> Reply<Made> {
     let origin = form.origin();
     let CreateTeamRequest { name, tags, tag } = form.body;
     state
@@ -95,8 +90,7 @@ async fn create(
 }
 
 async fn remove(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     input: Input,
 ) -> Reply<Done> {
@@ -104,11 +98,7 @@ async fn remove(
     Ok(DONE)
 }
 
-async fn info(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Reply<Json<TeamResponse>> {
+async fn info(Caller { id, state }: Caller, path: web::Path<String>) -> Reply<Json<TeamResponse>> {
     let info = state.teams.info(&id, &path).await?;
     let apps = state
         .apps
@@ -139,8 +129,7 @@ async fn info(
 }
 
 async fn update(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     form: Form<UpdateTeamRequest>,
 ) -> Reply<Done> {
@@ -155,16 +144,14 @@ async fn update(
 }
 
 async fn quota(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
 ) -> Reply<Json<QuotaResponse>> {
     Ok(Json(state.teams.quota(&id, &path).await?.into()))
 }
 
 async fn set_quota(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     form: Form<QuotaRequest>,
 ) -> Reply<Done> {

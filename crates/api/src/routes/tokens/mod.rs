@@ -9,9 +9,8 @@ use self::wire::{CreateTokenRequest, TokenResponse, TokenRoleRequest, UpdateToke
 use super::roles::wire::ContextQuery;
 use super::{family, Route};
 use crate::extract::mask::Mask;
-use crate::extract::{Auth, Form, Input, OptionalForm, Query};
+use crate::extract::{Caller, Form, Input, OptionalForm, Query};
 use crate::reply::{Created, Done, Json, List, Reply, DONE};
-use crate::state::AppState;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -64,15 +63,14 @@ fn origin(input: &Input, token_id: &str) -> Origin {
 }
 
 /// The tokens of the teams the caller may read.
-async fn list(Auth(id): Auth, state: web::Data<AppState>) -> Reply<List<TokenResponse>> {
+async fn list(Caller { id, state }: Caller) -> Reply<List<TokenResponse>> {
     let tokens = state.tokens.list(&id).await?;
     Ok(List(tokens.into_iter().map(TokenResponse::from).collect()))
 }
 
 /// 201 and the token with its value.
 async fn create(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     form: OptionalForm<CreateTokenRequest>,
 ) -> Reply<Created<TokenResponse>> {
     let b = form.body;
@@ -88,8 +86,7 @@ async fn create(
 }
 
 async fn update(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     form: OptionalForm<UpdateTokenRequest>,
 ) -> Reply<Json<TokenResponse>> {
@@ -105,8 +102,7 @@ async fn update(
 }
 
 async fn remove(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     input: Input,
 ) -> Reply<Done> {
@@ -117,17 +113,12 @@ async fn remove(
     Ok(DONE)
 }
 
-async fn info(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Reply<Json<TokenResponse>> {
+async fn info(Caller { id, state }: Caller, path: web::Path<String>) -> Reply<Json<TokenResponse>> {
     Ok(Json(state.tokens.info(&id, &path).await?.into()))
 }
 
 async fn assign_role(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     form: Form<TokenRoleRequest>,
 ) -> Reply<Done> {
@@ -141,8 +132,7 @@ async fn assign_role(
 }
 
 async fn dissociate_role(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<(String, String)>,
     q: Query<ContextQuery>,
 ) -> Reply<Done> {

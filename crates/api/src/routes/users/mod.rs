@@ -8,7 +8,7 @@ use actix_web::web;
 use self::wire::{AddKeyRequest, CreateUserRequest, UserListQuery, UserQuery, UserResponse};
 use super::teams::wire::{QuotaRequest, QuotaResponse};
 use super::{family, Route};
-use crate::extract::{Auth, Form, Input, MaybeAuth, Query};
+use crate::extract::{Caller, Form, Input, MaybeAuth, Query};
 use crate::reply::{Done, Json, Made, Reply, DONE, MADE};
 use crate::state::AppState;
 
@@ -77,8 +77,7 @@ async fn create(
 }
 
 async fn list(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     q: Query<UserListQuery>,
 ) -> Reply<Json<Vec<UserResponse>>> {
     let q = q.query;
@@ -89,11 +88,11 @@ async fn list(
     Ok(Json(users.into_iter().map(UserResponse::from).collect()))
 }
 
-async fn info(Auth(id): Auth, state: web::Data<AppState>) -> Reply<Json<UserResponse>> {
+async fn info(Caller { id, state }: Caller) -> Reply<Json<UserResponse>> {
     Ok(Json(state.users.info(&id).await?.into()))
 }
 
-async fn remove(Auth(id): Auth, state: web::Data<AppState>, q: Query<UserQuery>) -> Reply<Done> {
+async fn remove(Caller { id, state }: Caller, q: Query<UserQuery>) -> Reply<Done> {
     state
         .users
         .remove(&id, &q.origin(), q.query.user.as_deref())
@@ -101,19 +100,14 @@ async fn remove(Auth(id): Auth, state: web::Data<AppState>, q: Query<UserQuery>)
     Ok(DONE)
 }
 
-async fn api_key(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
-    q: Query<UserQuery>,
-) -> Reply<Json<String>> {
+async fn api_key(Caller { id, state }: Caller, q: Query<UserQuery>) -> Reply<Json<String>> {
     Ok(Json(
         state.users.api_key(&id, q.query.user.as_deref()).await?,
     ))
 }
 
 async fn regenerate_api_key(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     q: Query<UserQuery>,
 ) -> Reply<Json<String>> {
     Ok(Json(
@@ -125,16 +119,14 @@ async fn regenerate_api_key(
 }
 
 async fn quota(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
 ) -> Reply<Json<QuotaResponse>> {
     Ok(Json(state.users.quota(&id, &path).await?.into()))
 }
 
 async fn set_quota(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     form: Form<QuotaRequest>,
 ) -> Reply<Done> {
@@ -146,10 +138,7 @@ async fn set_quota(
 }
 
 /// `{"<name>":"<key>"}`.
-async fn list_keys(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
-) -> Reply<Json<BTreeMap<String, String>>> {
+async fn list_keys(Caller { id, state }: Caller) -> Reply<Json<BTreeMap<String, String>>> {
     Ok(Json(
         state
             .users
@@ -161,11 +150,7 @@ async fn list_keys(
     ))
 }
 
-async fn add_key(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
-    form: Form<AddKeyRequest>,
-) -> Reply<Done> {
+async fn add_key(Caller { id, state }: Caller, form: Form<AddKeyRequest>) -> Reply<Done> {
     let origin = form.origin();
     let AddKeyRequest { name, key, force } = form.body;
     state
@@ -176,8 +161,7 @@ async fn add_key(
 }
 
 async fn remove_key(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     input: Input,
 ) -> Reply<Done> {

@@ -11,9 +11,8 @@ use self::wire::{DeliveriesQuery, DeliveryResponse, WebhookRequest, WebhookRespo
 use super::{family, Route};
 use crate::error::ApiError;
 use crate::extract::mask::Mask;
-use crate::extract::{Auth, Form, Input, Query};
+use crate::extract::{Caller, Form, Input, Query};
 use crate::reply::{Done, Json, List, Reply, DONE};
-use crate::state::AppState;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -125,25 +124,20 @@ fn origin(input: &Input) -> Origin {
 }
 
 /// Webhooks of the teams the caller may read.
-async fn list(Auth(id): Auth, state: web::Data<AppState>) -> Reply<List<WebhookResponse>> {
+async fn list(Caller { id, state }: Caller) -> Reply<List<WebhookResponse>> {
     let hooks = state.webhooks.list(&id).await?;
     Ok(List(hooks.into_iter().map(WebhookResponse::from).collect()))
 }
 
 async fn info(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
 ) -> Reply<Json<WebhookResponse>> {
     Ok(Json(state.webhooks.find(&id, &path).await?.into()))
 }
 
 /// 200 with an empty body, as tsuru.
-async fn create(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
-    form: Form<WebhookRequest>,
-) -> Reply<Done> {
+async fn create(Caller { id, state }: Caller, form: Form<WebhookRequest>) -> Reply<Done> {
     let (hook, _, origin) = parse(form)?;
     state.webhooks.create(&id, &origin, hook).await?;
     Ok(DONE)
@@ -151,8 +145,7 @@ async fn create(
 
 /// Replaces the webhook (the secret stays unless sent).
 async fn update(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     form: Form<WebhookRequest>,
 ) -> Reply<Done> {
@@ -165,8 +158,7 @@ async fn update(
 }
 
 async fn remove(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     input: Input,
 ) -> Reply<Done> {
@@ -176,8 +168,7 @@ async fn remove(
 
 /// Newest first (at most 100).
 async fn deliveries(
-    Auth(id): Auth,
-    state: web::Data<AppState>,
+    Caller { id, state }: Caller,
     path: web::Path<String>,
     q: Query<DeliveriesQuery>,
 ) -> Reply<List<DeliveryResponse>> {
