@@ -378,24 +378,24 @@ pub struct MetadataItemResponse {
     value: String,
 }
 
-/// Labels and annotations, `null` when none.
+/// Labels and annotations, `[]` when none.
 #[derive(Serialize, ToSchema)]
 pub struct MetadataResponse {
-    #[schema(required = true)]
-    labels: Option<Vec<MetadataItemResponse>>,
-    #[schema(required = true)]
-    annotations: Option<Vec<MetadataItemResponse>>,
+    labels: Vec<MetadataItemResponse>,
+    annotations: Vec<MetadataItemResponse>,
 }
 
-fn metadata_items(list: &[MetadataItem], shown: bool) -> Option<Vec<MetadataItemResponse>> {
-    (shown && !list.is_empty()).then(|| {
-        list.iter()
-            .map(|i| MetadataItemResponse {
-                name: i.name.clone(),
-                value: i.value.clone(),
-            })
-            .collect()
-    })
+/// The items, or none when they are not `shown` (the list without `extended`).
+fn metadata_items(list: &[MetadataItem], shown: bool) -> Vec<MetadataItemResponse> {
+    if !shown {
+        return Vec::new();
+    }
+    list.iter()
+        .map(|i| MetadataItemResponse {
+            name: i.name.clone(),
+            value: i.value.clone(),
+        })
+        .collect()
 }
 
 /// A router of an app.
@@ -437,12 +437,9 @@ fn app_routers(info: &AppInfo, routers: &Routers) -> Vec<AppRouterResponse> {
         .collect()
 }
 
-fn non_empty(v: &[String]) -> Option<Vec<String>> {
-    (!v.is_empty()).then(|| v.to_vec())
-}
-
 /// An app in `GET /1.0/apps` (the field order of tsuru's mini app); `platform`,
-/// `description` and real `metadata` only with `extended`.
+/// `description` and real `metadata` only with `extended`. Empty lists are `[]`, as tsuru
+/// writes them.
 #[derive(Serialize, ToSchema)]
 pub struct AppItemResponse {
     name: String,
@@ -450,13 +447,11 @@ pub struct AppItemResponse {
     teamowner: String,
     plan: PlanResponse,
     units: Vec<UnitResponse>,
-    #[schema(required = true)]
-    cname: Option<Vec<String>>,
+    cname: Vec<String>,
     ip: String,
     routers: Vec<AppRouterResponse>,
     lock: LockResponse,
-    #[schema(required = true)]
-    tags: Option<Vec<String>>,
+    tags: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(required = false)]
     error: Option<String>,
@@ -479,7 +474,7 @@ impl AppItemResponse {
             teamowner: app.team_owner.clone(),
             plan: PlanResponse::new(&app.plan),
             units: info.units.iter().map(UnitResponse::from).collect(),
-            cname: non_empty(&app.cname),
+            cname: app.cname.clone(),
             ip: info
                 .addresses
                 .first()
@@ -487,7 +482,7 @@ impl AppItemResponse {
                 .unwrap_or_default(),
             routers: app_routers(info, routers),
             lock: NO_LOCK,
-            tags: non_empty(&app.tags),
+            tags: app.tags.clone(),
             error: (!info.errors.is_empty()).then(|| info.errors.join("\n")),
             platform: (extended && !app.platform.is_empty()).then(|| app.platform_label()),
             description: (extended && !app.description.is_empty()).then(|| app.description.clone()),
@@ -503,8 +498,7 @@ impl AppItemResponse {
 /// the app has a router.
 #[derive(Serialize, ToSchema)]
 pub struct AppResponse {
-    #[schema(required = true)]
-    cname: Option<Vec<String>>,
+    cname: Vec<String>,
     deploys: i64,
     description: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -532,8 +526,7 @@ pub struct AppResponse {
     #[serde(rename = "serviceInstanceBinds")]
     #[schema(value_type = Vec<Object>)]
     service_instance_binds: [(); 0],
-    #[schema(required = true)]
-    tags: Option<Vec<String>>,
+    tags: Vec<String>,
     teamowner: String,
     teams: Vec<String>,
     units: Vec<UnitResponse>,
@@ -547,7 +540,7 @@ impl AppResponse {
         let mut plan = PlanResponse::new(&app.plan);
         plan.router = first.map(|r| r.name.clone());
         AppResponse {
-            cname: non_empty(&app.cname),
+            cname: app.cname.clone(),
             deploys: app.deploys,
             description: app.description.clone(),
             error: (!info.errors.is_empty()).then(|| info.errors.join("\n")),
@@ -573,7 +566,7 @@ impl AppResponse {
             routeropts: first.map(|r| r.opts.clone()),
             routers: app_routers(info, routers),
             service_instance_binds: [],
-            tags: non_empty(&app.tags),
+            tags: app.tags.clone(),
             teamowner: app.team_owner.clone(),
             teams: app.teams.clone(),
             units: info.units.iter().map(UnitResponse::from).collect(),
