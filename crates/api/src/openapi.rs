@@ -1219,9 +1219,9 @@ pub struct InstanceDoc {
     #[serde(rename = "Name")]
     name: String,
     #[serde(rename = "Port")]
-    port: i64,
+    port: String,
     #[serde(rename = "TLSPort")]
-    tls_port: i64,
+    tls_port: String,
     #[serde(rename = "Addresses")]
     addresses: Option<Vec<String>>,
     #[serde(rename = "LastUpdate")]

@@ -132,9 +132,10 @@ pub fn to_json(e: &Event, info: bool) -> Value {
     m.insert("Running".into(), json!(e.running));
     m.insert("Allowed".into(), allowed_json(&e.allowed));
     m.insert("AllowedCancel".into(), allowed_json(&e.allowed_cancel));
+    // tsuru's `tracker.TrackedInstance` carries both ports as strings.
     m.insert(
         "Instance".into(),
-        json!({"Name": "", "Port": 0, "TLSPort": 0, "Addresses": null, "LastUpdate": ZERO_TIME}),
+        json!({"Name": "", "Port": "", "TLSPort": "", "Addresses": null, "LastUpdate": ZERO_TIME}),
     );
     if info {
         let raw =
