@@ -1450,13 +1450,11 @@ pub struct MetadataItemDoc {
     value: String,
 }
 
-/// Labels and annotations, `null` when none.
+/// Labels and annotations, `[]` when none.
 #[derive(Serialize, ToSchema)]
 pub struct MetadataDoc {
-    #[schema(required = true)]
-    labels: Option<Vec<MetadataItemDoc>>,
-    #[schema(required = true)]
-    annotations: Option<Vec<MetadataItemDoc>>,
+    labels: Vec<MetadataItemDoc>,
+    annotations: Vec<MetadataItemDoc>,
 }
 
 /// A router of an app.
@@ -1481,13 +1479,11 @@ pub struct AppListDoc {
     teamowner: String,
     plan: PlanDoc,
     units: Vec<UnitDoc>,
-    #[schema(required = true)]
-    cname: Option<Vec<String>>,
+    cname: Vec<String>,
     ip: String,
     routers: Vec<AppRouterDoc>,
     lock: LockDoc,
-    #[schema(required = true)]
-    tags: Option<Vec<String>>,
+    tags: Vec<String>,
     #[schema(required = false)]
     error: String,
     #[schema(required = false)]
@@ -1501,8 +1497,7 @@ pub struct AppListDoc {
 /// the app has a router.
 #[derive(Serialize, ToSchema)]
 pub struct AppInfoDoc {
-    #[schema(required = true)]
-    cname: Option<Vec<String>>,
+    cname: Vec<String>,
     deploys: i64,
     description: String,
     #[schema(required = false)]
@@ -1525,8 +1520,7 @@ pub struct AppInfoDoc {
     routers: Vec<AppRouterDoc>,
     #[serde(rename = "serviceInstanceBinds")]
     service_instance_binds: Vec<Value>,
-    #[schema(required = true)]
-    tags: Option<Vec<String>>,
+    tags: Vec<String>,
     teamowner: String,
     teams: Vec<String>,
     units: Vec<UnitDoc>,

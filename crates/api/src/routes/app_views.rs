@@ -73,13 +73,9 @@ fn lock_json() -> Value {
 
 fn metadata_json(m: &Metadata) -> Value {
     let items = |list: &[tsuru_domain::app::MetadataItem]| -> Value {
-        if list.is_empty() {
-            Value::Null
-        } else {
-            list.iter()
-                .map(|i| json!({"name": i.name, "value": i.value}))
-                .collect()
-        }
+        list.iter()
+            .map(|i| json!({"name": i.name, "value": i.value}))
+            .collect()
     };
     json!({"labels": items(&m.labels), "annotations": items(&m.annotations)})
 }
@@ -169,8 +165,8 @@ struct NamedValue<'a> {
 
 #[derive(Serialize)]
 struct MetadataItems<'a> {
-    labels: Option<Vec<NamedValue<'a>>>,
-    annotations: Option<Vec<NamedValue<'a>>>,
+    labels: Vec<NamedValue<'a>>,
+    annotations: Vec<NamedValue<'a>>,
 }
 
 /// An app of the list, in the struct order of tsuru's mini app.
@@ -181,11 +177,11 @@ pub struct AppListItem<'a> {
     teamowner: &'a str,
     plan: PlanItem<'a>,
     units: Vec<Value>,
-    cname: Option<&'a [String]>,
+    cname: &'a [String],
     ip: &'a str,
     routers: Vec<RouterItem<'a>>,
     lock: LockItem,
-    tags: Option<&'a [String]>,
+    tags: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -195,11 +191,8 @@ pub struct AppListItem<'a> {
     metadata: MetadataItems<'a>,
 }
 
-fn non_empty(v: &[String]) -> Option<&[String]> {
-    (!v.is_empty()).then_some(v)
-}
-
-/// An app of the list; `extended` adds platform, description and metadata.
+/// An app of the list; `extended` adds platform, description and metadata. Empty lists are
+/// `[]`, as tsuru writes them.
 pub fn app_list_json<'a>(
     info: &'a AppInfo,
     routers: &'a Routers,
@@ -207,14 +200,13 @@ pub fn app_list_json<'a>(
 ) -> AppListItem<'a> {
     let app = &info.app;
     let items = |list: &'a [tsuru_domain::app::MetadataItem]| {
-        (extended && !list.is_empty()).then(|| {
-            list.iter()
-                .map(|i| NamedValue {
-                    name: &i.name,
-                    value: &i.value,
-                })
-                .collect()
-        })
+        list.iter()
+            .filter(|_| extended)
+            .map(|i| NamedValue {
+                name: &i.name,
+                value: &i.value,
+            })
+            .collect()
     };
     AppListItem {
         name: &app.name,
@@ -231,7 +223,7 @@ pub fn app_list_json<'a>(
             },
         },
         units: info.units.iter().map(unit_json).collect(),
-        cname: non_empty(&app.cname),
+        cname: &app.cname,
         ip: info.addresses.first().map_or("", |(_, a)| a.as_str()),
         routers: app
             .routers
@@ -253,7 +245,7 @@ pub fn app_list_json<'a>(
             })
             .collect(),
         lock: NO_LOCK,
-        tags: non_empty(&app.tags),
+        tags: &app.tags,
         error: (!info.errors.is_empty()).then(|| info.errors.join("\n")),
         platform: (extended && !app.platform.is_empty()).then(|| app.platform_label()),
         description: (extended && !app.description.is_empty()).then_some(app.description.as_str()),
@@ -264,11 +256,11 @@ pub fn app_list_json<'a>(
     }
 }
 
-/// App info: a map with sorted keys, as tsuru's `App.MarshalJSON`.
+/// App info: a map with sorted keys, as tsuru's `App.MarshalJSON`; empty lists are `[]`.
 pub fn app_info_json(info: &AppInfo, routers: &Routers) -> Value {
     let app = &info.app;
     let mut m: BTreeMap<&str, Value> = BTreeMap::new();
-    m.insert("cname", opt_list(&app.cname));
+    m.insert("cname", json!(app.cname));
     m.insert("deploys", json!(app.deploys));
     m.insert("description", json!(app.description));
     if !info.errors.is_empty() {
@@ -304,7 +296,7 @@ pub fn app_info_json(info: &AppInfo, routers: &Routers) -> Value {
     }
     m.insert("routers", routers_json(info, routers));
     m.insert("serviceInstanceBinds", json!([]));
-    m.insert("tags", opt_list(&app.tags));
+    m.insert("tags", json!(app.tags));
     m.insert("teamowner", json!(app.team_owner));
     m.insert("teams", json!(app.teams));
     m.insert(
