@@ -281,6 +281,38 @@ impl Run {
         self
     }
 
+    /// The lines of a streamed response as the user reads them: the client prefixes each with
+    /// the message's time (`2006-01-02 15:04:05 -0700: `), which is dropped here.
+    pub fn stream(&self) -> Vec<&str> {
+        self.stdout.lines().map(strip_stream_time).collect()
+    }
+
+    /// Asserts that the streamed output has this line.
+    ///
+    /// # Panics
+    /// When it does not.
+    pub fn streams_line(&self, line: &str) -> &Self {
+        assert!(
+            self.stream().iter().any(|l| l.trim_end() == line),
+            "no streamed line {line:?} in: {}",
+            self.context()
+        );
+        self
+    }
+
+    /// Asserts that stdout contains `text` somewhere.
+    ///
+    /// # Panics
+    /// When it does not.
+    pub fn prints_line_containing(&self, text: &str) -> &Self {
+        assert!(
+            self.stdout.lines().any(|l| l.contains(text)),
+            "no line containing {text:?} in: {}",
+            self.context()
+        );
+        self
+    }
+
     /// The cells of the table rows on stdout (`| a | b |`), trimmed.
     pub fn rows(&self) -> Vec<Vec<String>> {
         self.stdout
@@ -402,6 +434,108 @@ impl Smtp {
     }
 }
 
+/// `line` without the client's stream time prefix (`2006-01-02 15:04:05 -0700: `), if any.
+pub fn strip_stream_time(line: &str) -> &str {
+    const PATTERN: &[u8] = b"0000-00-00 00:00:00 +0000: ";
+    let bytes = line.as_bytes();
+    let is_prefix = bytes.len() >= PATTERN.len()
+        && PATTERN.iter().zip(bytes).all(|(p, b)| match p {
+            b'0' => b.is_ascii_digit(),
+            b'+' => *b == b'+' || *b == b'-',
+            p => p == b,
+        });
+    if is_prefix {
+        &line[PATTERN.len()..]
+    } else {
+        line
+    }
+}
+
+/// One HTTP request a [`Receiver`] got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// `POST`, `PUT`, ...
+    pub method: String,
+    /// The request target (path and query).
+    pub path: String,
+    /// Header lines as sent (`Name: value`).
+    pub headers: Vec<String>,
+    /// The body.
+    pub body: String,
+}
+
+/// A loopback HTTP server answering every request `200 OK` and keeping what it got: the
+/// endpoint of a webhook.
+pub struct Receiver {
+    /// `http://127.0.0.1:<port>`.
+    pub url: String,
+    got: std::sync::mpsc::Receiver<Received>,
+}
+
+impl Receiver {
+    /// Starts one on a free port.
+    ///
+    /// # Panics
+    /// When no port can be bound.
+    pub fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a receiver");
+        let url = format!("http://{}", listener.local_addr().expect("receiver address"));
+        let (tx, got) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                if let Some(request) = read_request(stream) {
+                    if tx.send(request).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Receiver { url, got }
+    }
+
+    /// The next request, waiting up to `timeout`.
+    pub fn next(&self, timeout: Duration) -> Option<Received> {
+        self.got.recv_timeout(timeout).ok()
+    }
+}
+
+fn read_request(mut stream: std::net::TcpStream) -> Option<Received> {
+    use std::io::BufRead;
+    stream.set_read_timeout(Some(TIMEOUT)).ok()?;
+    let mut reader = std::io::BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let path = parts.next()?.to_string();
+    let mut headers = Vec::new();
+    let mut length = 0;
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).ok()?;
+        let header = header.trim_end().to_string();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+        headers.push(header);
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    let _ = stream
+        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    Some(Received {
+        method,
+        path,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
 /// A mail with its body decoded when it is quoted-printable: lettre picks the transfer encoding
 /// per message, and a 7-bit body must stay as it is (a password may end in `=`).
 pub fn decode_mail(raw: &str) -> String {
@@ -477,6 +611,14 @@ mod tests {
     #[should_panic(expected = "no table row")]
     fn a_missing_row_fails() {
         run("| t1 | a |\n").prints_row(&["t2"]);
+    }
+
+    #[test]
+    fn stream_lines_lose_their_time_prefix() {
+        let r = run("2026-12-02 06:47:09 +0000: ---- Setting 1 ----\nplain\n");
+        assert_eq!(r.stream(), ["---- Setting 1 ----", "plain"]);
+        r.streams_line("---- Setting 1 ----");
+        assert_eq!(strip_stream_time("2026-12-02 06:47 x"), "2026-12-02 06:47 x");
     }
 
     #[test]
