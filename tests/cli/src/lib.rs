@@ -479,7 +479,10 @@ impl Receiver {
     /// When no port can be bound.
     pub fn start() -> Self {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a receiver");
-        let url = format!("http://{}", listener.local_addr().expect("receiver address"));
+        let url = format!(
+            "http://{}",
+            listener.local_addr().expect("receiver address")
+        );
         let (tx, got) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -526,8 +529,7 @@ fn read_request(mut stream: std::net::TcpStream) -> Option<Received> {
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body).ok()?;
-    let _ = stream
-        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     Some(Received {
         method,
         path,
@@ -618,7 +620,10 @@ mod tests {
         let r = run("2026-12-02 06:47:09 +0000: ---- Setting 1 ----\nplain\n");
         assert_eq!(r.stream(), ["---- Setting 1 ----", "plain"]);
         r.streams_line("---- Setting 1 ----");
-        assert_eq!(strip_stream_time("2026-12-02 06:47 x"), "2026-12-02 06:47 x");
+        assert_eq!(
+            strip_stream_time("2026-12-02 06:47 x"),
+            "2026-12-02 06:47 x"
+        );
     }
 
     #[test]

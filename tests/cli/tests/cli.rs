@@ -332,7 +332,6 @@ async fn a_bad_token_fails_without_prompting() {
     asked_nothing(&run);
 }
 
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn permissions_role_update_and_default_roles() {
     let Some((server, cli)) = start("permissions/role-update/role-default").await else {
@@ -466,7 +465,9 @@ async fn events_list_with_filters_info_kinds_and_cancel() {
     assert_eq!(value_after(&info, "Owner:"), format!("user({ADMIN_EMAIL})"));
     assert_eq!(value_after(&info, "Success:"), "true");
     assert_eq!(value_after(&info, "Cancelable:"), "false");
-    bob.run(&["event-info", &id]).fails().error_contains(FORBIDDEN);
+    bob.run(&["event-info", &id])
+        .fails()
+        .error_contains(FORBIDDEN);
 
     // No command lists the kinds; the API does, from the same events.
     let kinds: Vec<serde_json::Value> = server
@@ -550,7 +551,9 @@ async fn pools_add_update_info_teams_constraints_and_remove() {
     // A second default pool needs --force (tsuru answers 409, so the client's 412 prompt never
     // shows).
     let second = cli.run(&["pool-add", "p2", "-d"]);
-    second.fails().error_contains("Default pool already exists.");
+    second
+        .fails()
+        .error_contains("Default pool already exists.");
     asked_nothing(&second);
     cli.run(&["pool-list"]).succeeds().has_no_row("p2");
     cli.run(&["pool-add", "p2", "-d", "-f"])
@@ -582,15 +585,27 @@ async fn pools_add_update_info_teams_constraints_and_remove() {
     assert_eq!(value_after(&info, "Provisioner:"), "default");
     assert!(!info.stdout.contains("Kind:"), "{}", info.stdout);
 
-    cli.run(&["pool-update", "p1", "--public=true", "--add-labels", "zone=a"])
-        .succeeds()
-        .prints("Pool successfully updated.\n");
+    cli.run(&[
+        "pool-update",
+        "p1",
+        "--public=true",
+        "--add-labels",
+        "zone=a",
+    ])
+    .succeeds()
+    .prints("Pool successfully updated.\n");
     let info = cli.run(&["pool-info", "p1"]);
     assert_eq!(value_after(info.succeeds(), "Kind:"), "public");
     info.prints_row(&["zone", "a"]);
-    cli.run(&["pool-update", "p1", "--public=false", "--remove-labels", "zone"])
-        .succeeds()
-        .prints("Pool successfully updated.\n");
+    cli.run(&[
+        "pool-update",
+        "p1",
+        "--public=false",
+        "--remove-labels",
+        "zone",
+    ])
+    .succeeds()
+    .prints("Pool successfully updated.\n");
     let stored: serde_json::Value = server
         .admin()
         .get("/pools/p1")
@@ -617,8 +632,14 @@ async fn pools_add_update_info_teams_constraints_and_remove() {
     cli.run(&["pool-list"])
         .succeeds()
         .prints_row(&["p1", "", "default", "t1"]);
-    cli.run(&["pool-constraint-set", "p1", "router", "default", "--denylist"])
-        .succeeds();
+    cli.run(&[
+        "pool-constraint-set",
+        "p1",
+        "router",
+        "default",
+        "--denylist",
+    ])
+    .succeeds();
     cli.run(&["pool-constraint-list"])
         .succeeds()
         .prints_row(&["p1", "router", "default", "true"]);
@@ -636,7 +657,9 @@ async fn pools_add_update_info_teams_constraints_and_remove() {
     // An app on the pool, created by the client without --provisioner.
     cli.run(&["app-create", "web", "-t", "t1", "-o", "p1"])
         .succeeds();
-    cli.run(&["app-list", "-o", "p1"]).succeeds().prints_row(&["web"]);
+    cli.run(&["app-list", "-o", "p1"])
+        .succeeds()
+        .prints_row(&["web"]);
     cli.run(&["pool-remove", "p1", "-y"])
         .fails()
         .error_contains("This pool has apps");
@@ -673,7 +696,12 @@ async fn apps_create_list_info_update_and_remove() {
         .prints_row(&["app1", "1 ready", "http://app1.tsuru.localhost"])
         .prints_row(&["app2", "1 ready", "http://app2.tsuru.localhost"]);
     let names = |run: &Run| -> Vec<String> {
-        run.rows().into_iter().skip(1).map(|r| r[0].clone()).filter(|n| !n.is_empty()).collect()
+        run.rows()
+            .into_iter()
+            .skip(1)
+            .map(|r| r[0].clone())
+            .filter(|n| !n.is_empty())
+            .collect()
     };
     for (filter, expected) in [
         (vec!["-n", "app1"], vec!["app1"]),
@@ -688,8 +716,12 @@ async fn apps_create_list_info_update_and_remove() {
         let run = cli.run(&args);
         assert_eq!(names(run.succeeds()), expected, "app-list {filter:?}");
     }
-    cli.run(&["app-list", "-n", "nothing"]).succeeds().prints("");
-    cli.run(&["app-list", "-q"]).succeeds().prints("app1\napp2\n");
+    cli.run(&["app-list", "-n", "nothing"])
+        .succeeds()
+        .prints("");
+    cli.run(&["app-list", "-q"])
+        .succeeds()
+        .prints("app1\napp2\n");
 
     let info = cli.run(&["app-info", "-a", "app1"]);
     info.succeeds();
@@ -700,12 +732,28 @@ async fn apps_create_list_info_update_and_remove() {
     assert_eq!(value_after(&info, "Created by:"), ADMIN_EMAIL);
     assert_eq!(value_after(&info, "Pool:"), "p1");
     assert_eq!(value_after(&info, "Quota:"), "1/unlimited");
-    assert_eq!(value_after(&info, "Addresses:"), "http://app1.tsuru.localhost");
+    assert_eq!(
+        value_after(&info, "Addresses:"),
+        "http://app1.tsuru.localhost"
+    );
 
-    let update = cli.run(&["app-update", "-a", "app1", "-d", "new description", "-g", "red"]);
-    update.succeeds().prints_line("App \"app1\" has been updated!");
+    let update = cli.run(&[
+        "app-update",
+        "-a",
+        "app1",
+        "-d",
+        "new description",
+        "-g",
+        "red",
+    ]);
+    update
+        .succeeds()
+        .prints_line("App \"app1\" has been updated!");
     let info = cli.run(&["app-info", "-a", "app1"]);
-    assert_eq!(value_after(info.succeeds(), "Description:"), "new description");
+    assert_eq!(
+        value_after(info.succeeds(), "Description:"),
+        "new description"
+    );
     assert_eq!(value_after(&info, "Tags:"), "red");
     cli.run(&["app-update", "-a", "app1", "-o", "nowhere"])
         .fails()
@@ -743,8 +791,15 @@ async fn env_set_private_get_and_unset() {
     set.succeeds()
         .streams_line("---- Setting 2 new environment variables ----")
         .streams_line(" ---> Unit app1-web-00001 started");
-    cli.run(&["env-set", "DB_PASSWORD=s3cret", "-a", "app1", "-p", "--no-restart"])
-        .succeeds();
+    cli.run(&[
+        "env-set",
+        "DB_PASSWORD=s3cret",
+        "-a",
+        "app1",
+        "-p",
+        "--no-restart",
+    ])
+    .succeeds();
     let warned = cli.run(&["env-set", "API_KEY=k", "-a", "app1"]);
     warned.succeeds().prints_line("Warning: The environment variable 'API_KEY' looks like a sensitive variable. It is recommended to set it as private using the -p or --private flag.");
 
@@ -765,7 +820,10 @@ async fn env_set_private_get_and_unset() {
         .await
         .expect("env JSON");
     assert_eq!(stored[0]["public"], false, "{stored:?}");
-    assert_ne!(stored[0]["value"], "s3cret", "private values are never read back");
+    assert_ne!(
+        stored[0]["value"], "s3cret",
+        "private values are never read back"
+    );
 
     cli.run(&["env-unset", "FOO", "API_KEY", "-a", "app1"])
         .succeeds()
@@ -892,7 +950,11 @@ async fn platforms_add_update_list_info_and_remove() {
     cli.run(&["platform-list"])
         .succeeds()
         .prints("No platforms available.\n");
-    let v1 = file(&cli, "Dockerfile", "FROM python:3.12\nRUN pip install gunicorn\n");
+    let v1 = file(
+        &cli,
+        "Dockerfile",
+        "FROM python:3.12\nRUN pip install gunicorn\n",
+    );
     let add = cli.run(&["platform-add", "python", "-d", &v1]);
     add.succeeds()
         .streams_line("Step 1/2 : FROM python:3.12")
@@ -924,9 +986,9 @@ async fn platforms_add_update_list_info_and_remove() {
     cli.run(&["platform-list"])
         .succeeds()
         .prints_row(&["python", "disabled"]);
-    cli.run(&["platform-info", "python"])
-        .succeeds()
-        .prints("Name:   python\nStatus: disabled\nImages:\n - tsuru/python:v2\n - tsuru/python:v1\n");
+    cli.run(&["platform-info", "python"]).succeeds().prints(
+        "Name:   python\nStatus: disabled\nImages:\n - tsuru/python:v2\n - tsuru/python:v1\n",
+    );
     let stored: serde_json::Value = server
         .admin()
         .get("/1.6/platforms/python")
@@ -936,10 +998,12 @@ async fn platforms_add_update_list_info_and_remove() {
         .expect("platform JSON");
     assert_eq!(stored["platform"]["Disabled"], true);
 
-    cli.run(&["platform-update", "python", "--enable"]).succeeds();
+    cli.run(&["platform-update", "python", "--enable"])
+        .succeeds();
     cli.run(&["team-create", "t1"]).succeeds();
     cli.run(&["pool-add", "p1", "-p", "-d"]).succeeds();
-    cli.run(&["app-create", "app1", "python", "-t", "t1"]).succeeds();
+    cli.run(&["app-create", "app1", "python", "-t", "t1"])
+        .succeeds();
     let info = cli.run(&["app-info", "-a", "app1"]);
     assert_eq!(value_after(info.succeeds(), "Platform:"), "python");
     cli.run(&["platform-remove", "python", "-y"])
@@ -1038,8 +1102,17 @@ async fn webhooks_create_list_update_deliver_and_delete() {
     let url = format!("{}/hook", receiver.url);
     cli.run(&["team-create", "t1"]).succeeds();
     cli.run(&[
-        "event-webhook-create", "hook1", &url, "-t", "t1", "-d", "notify", "--kind-name",
-        "team.create", "-H", "X-Key=abc",
+        "event-webhook-create",
+        "hook1",
+        &url,
+        "-t",
+        "t1",
+        "-d",
+        "notify",
+        "--kind-name",
+        "team.create",
+        "-H",
+        "X-Key=abc",
     ])
     .succeeds()
     .prints("Webhook successfully created.\n");
@@ -1058,7 +1131,12 @@ async fn webhooks_create_list_update_deliver_and_delete() {
     ]);
 
     cli.run(&[
-        "event-webhook-update", "hook1", "-m", "PUT", "--success-only", "-b",
+        "event-webhook-update",
+        "hook1",
+        "-m",
+        "PUT",
+        "--success-only",
+        "-b",
         "created {{.Target.Value}}",
     ])
     .succeeds()
@@ -1089,7 +1167,13 @@ async fn webhooks_create_list_update_deliver_and_delete() {
         .next(std::time::Duration::from_secs(20))
         .expect("the webhook was called");
     assert_eq!((got.method.as_str(), got.path.as_str()), ("PUT", "/hook"));
-    assert!(got.headers.iter().any(|h| h == "X-Key: abc" || h == "x-key: abc"), "{:?}", got.headers);
+    assert!(
+        got.headers
+            .iter()
+            .any(|h| h == "X-Key: abc" || h == "x-key: abc"),
+        "{:?}",
+        got.headers
+    );
     assert_eq!(got.body, "created t2");
 
     cli.run(&["event-webhook-delete", "hook1"])

@@ -54,7 +54,11 @@ async fn creating_an_app_picks_pool_plan_and_router_and_provisions_units() {
     assert_eq!(info["plan"]["name"], "c0.1m0.2");
     assert_eq!(info["router"], "default");
     assert_eq!(info["tags"], json!(["b", "a"]));
-    assert_eq!(info["cname"], json!([]), "empty lists are [], as tsuru writes them");
+    assert_eq!(
+        info["cname"],
+        json!([]),
+        "empty lists are [], as tsuru writes them"
+    );
     assert_eq!(info["metadata"], json!({"labels": [], "annotations": []}));
     assert_eq!(info["description"], "d");
     assert_eq!(info["quota"], json!({"limit": -1, "inuse": 1}));
