@@ -723,6 +723,15 @@ async fn apps_create_list_info_update_and_remove() {
         .succeeds()
         .prints("app1\napp2\n");
 
+    cli.run(&["team-info", "t1"])
+        .succeeds()
+        .prints_line("Team: t1")
+        .prints_line("Pools: 1")
+        .prints_row(&["p1"])
+        .prints_line("Applications: 1")
+        .prints_row(&["app1", "1 started", "http://app1.tsuru.localhost"])
+        .has_no_row("app2");
+
     let info = cli.run(&["app-info", "-a", "app1"]);
     info.succeeds();
     assert_eq!(value_after(&info, "Application:"), "app1");
