@@ -368,9 +368,14 @@ async fn permissions_role_update_and_default_roles() {
     cli.run(&["role-default-add", "--team-create", "viewer"])
         .succeeds()
         .prints("Roles successfully added as default!\n");
-    cli.run(&["role-default-list"])
+    let defaults = cli.run(&["role-default-list"]);
+    let team_create = defaults
         .succeeds()
-        .prints_row(&["team-create"]);
+        .rows()
+        .into_iter()
+        .find(|r| r[0] == "team-create")
+        .unwrap_or_else(|| panic!("no team-create row: {}", defaults.stdout));
+    assert_eq!(team_create.last().map(String::as_str), Some("viewer"));
     // A team created by a user now gives them the default role on it.
     server.role("creator", "global", &["team.create"]).await;
     let email = "bob@example.com";
@@ -379,13 +384,8 @@ async fn permissions_role_update_and_default_roles() {
     bob.run(&["team-create", "bobs"]).succeeds();
     cli.run(&["user-list", "-u", email])
         .succeeds()
-        .prints_row(&[email, "creator(global)"]);
-    let info = cli.run(&["user-list", "-u", email]);
-    assert!(
-        info.stdout.contains("viewer(team bobs)"),
-        "the default role on the new team: {}",
-        info.stdout
-    );
+        .prints_row(&[email, "creator(global)"])
+        .prints_line_containing("viewer(team bobs)");
     cli.run(&["role-default-remove", "--team-create", "viewer"])
         .succeeds()
         .prints("Roles successfully removed as default!\n");
@@ -532,8 +532,9 @@ async fn pools_add_update_info_teams_constraints_and_remove() {
     let Some((server, cli)) = start("pools").await else {
         return;
     };
-    // The point to flip when the Kubernetes provisioner lands: today there is none, and the
-    // client prints the server's answer.
+    // FLIP when the Kubernetes provisioner lands (it has its own issue): today no provisioner
+    // of that name exists, and the client prints the server's answer. Then this step succeeds
+    // and the rest of this test can run on `kpool`.
     let kube = cli.run(&["pool-add", "kpool", "--provisioner", "kubernetes"]);
     kube.fails()
         .error_contains("provisioner \"kubernetes\" not found");
@@ -910,8 +911,10 @@ async fn plans_list_create_and_remove() {
     let Some((server, cli)) = start("plans").await else {
         return;
     };
-    let before = cli.run(&["plan-list"]);
-    before.succeeds();
+    cli.run(&["plan-list"])
+        .succeeds()
+        .prints_row(&["c0.1m0.2", "10%", "256Mi", "true"])
+        .has_no_row("small");
     cli.run(&["plan-create", "small", "-c", "250m", "-m", "128Mi"])
         .succeeds()
         .prints("Plan successfully created!\n");
