@@ -199,9 +199,12 @@ pub fn app_list_json<'a>(
     extended: bool,
 ) -> AppListItem<'a> {
     let app = &info.app;
-    let items = |list: &'a [tsuru_domain::app::MetadataItem]| {
+    // Without `extended` tsuru leaves the metadata out: both lists are empty.
+    let items = |list: &'a [tsuru_domain::app::MetadataItem]| -> Vec<NamedValue<'a>> {
+        if !extended {
+            return Vec::new();
+        }
         list.iter()
-            .filter(|_| extended)
             .map(|i| NamedValue {
                 name: &i.name,
                 value: &i.value,
