@@ -15,10 +15,13 @@ setup:
 	bash scripts/setup.sh
 
 # Every test, with FerretDB (scripts/ferretdb.sh) serving the MongoDB ones: the unit and
-# contract tests, the binary tests, then the API tests a second time with MongoDB as the store.
+# contract tests, the binary tests and the CLI suite on the in-memory store, then the API tests
+# and the CLI suite a second time with MongoDB as the store. The CLI suite drives the client
+# scripts/setup.sh built; TSURU_CLI_REQUIRED turns a missing client into a failure.
 test: setup
-	bash scripts/ferretdb.sh exec sh -c '$(CARGO) test --workspace --all-features && \
-		TSURU_TEST_STORAGE=mongodb $(CARGO) test -p tsuru-api --all-features --test api --test hostile'
+	TSURU_CLI_REQUIRED=1 bash scripts/ferretdb.sh exec sh -c '$(CARGO) test --workspace --all-features && \
+		TSURU_TEST_STORAGE=mongodb $(CARGO) test -p tsuru-api --all-features --test api --test hostile && \
+		TSURU_TEST_STORAGE=mongodb $(CARGO) test -p tsuru-cli-tests'
 	$(MAKE) fuzz
 
 # Schemathesis against a running tsurud (our /openapi.json and tsuru's own Swagger file), seeded.

@@ -56,29 +56,47 @@ if ! command -v st >/dev/null || [ "$(st --version 2>/dev/null | awk '{print $NF
     python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
-# The official tsuru client, unmodified, for the CLI suite (tests/cli). Its tags carry no `v`,
-# so Go resolves `@1.34.0` as a revision. When the module cannot be fetched, the reason is kept
-# in .tools/tsuru-client.unavailable and the CLI suite reports it.
-TSURU_CLIENT=github.com/tsuru/tsuru-client/tsuru@1.34.0
-mkdir -p .tools
-if command -v go >/dev/null; then
-    GOBIN_DIR=$(go env GOPATH)/bin
-    if command -v tsuru >/dev/null || [ -x "$GOBIN_DIR/tsuru" ]; then
-        rm -f .tools/tsuru-client.unavailable
-    else
-        echo "setup: installing the tsuru client ($TSURU_CLIENT)"
-        if go install "$TSURU_CLIENT" 2>.tools/go-install.log; then
-            rm -f .tools/tsuru-client.unavailable
-        else
-            {
-                echo "go install $TSURU_CLIENT failed:"
-                cat .tools/go-install.log
-            } >.tools/tsuru-client.unavailable
-            echo "setup: WARNING: could not install the tsuru client; the CLI suite cannot run:" >&2
-            sed 's/^/setup:   /' .tools/go-install.log >&2
-        fi
-    fi
+# The official tsuru client, unmodified, for the CLI suite (tests/cli). A `tsuru` on PATH that
+# runs is used as it is; otherwise the client is built from its source in ../shared/tsuru-client
+# (the repository's sibling folder; TSURU_CLIENT_SRC overrides it) into .tools/tsuru, which the
+# suite looks for first. The Go module proxy refuses the client's own module but serves all its
+# dependencies, so the build needs Go and the proxy, nothing else. The source folder may be
+# read-only, so the build runs on a copy. A failed build stops here: the CLI suite must run.
+# `tsuru version` prints the client's version, then fails for want of a target: that is enough.
+client_works() {
+    local home ok=1
+    home=$(mktemp -d)
+    case $(HOME=$home "$1" version </dev/null 2>/dev/null) in "Client version: "*) ok=0 ;; esac
+    rm -rf "$home"
+    return $ok
+}
+TSURU_CLIENT_SRC=${TSURU_CLIENT_SRC:-../shared/tsuru-client}
+rm -f .tools/tsuru-client.unavailable .tools/go-install.log
+if path_client=$(command -v tsuru) && client_works "$path_client"; then
+    echo "setup: using the tsuru client on PATH ($path_client)"
+elif [ -x .tools/tsuru ] && client_works .tools/tsuru &&
+    [ -z "$(find "$TSURU_CLIENT_SRC" -newer .tools/tsuru -print -quit 2>/dev/null)" ]; then
+    : # built before from the same source
 else
-    echo "go is not installed" >.tools/tsuru-client.unavailable
-    echo "setup: WARNING: go is not installed; the CLI suite cannot run" >&2
+    [ -f "$TSURU_CLIENT_SRC/go.mod" ] || {
+        echo "setup: the tsuru client's source is not at $TSURU_CLIENT_SRC (expected a sibling folder shared/tsuru-client)" >&2
+        exit 1
+    }
+    command -v go >/dev/null || { echo "setup: Go is needed to build the tsuru client" >&2; exit 1; }
+    echo "setup: building the tsuru client from $TSURU_CLIENT_SRC (Go module proxy for its dependencies)"
+    mkdir -p .tools
+    client_src=$(mktemp -d)
+    cp -r "$TSURU_CLIENT_SRC/." "$client_src/"
+    chmod -R u+w "$client_src"
+    started=$(date +%s)
+    out="$(pwd)/.tools/tsuru.new"
+    if ! (cd "$client_src" && GOFLAGS=-buildvcs=false go build -o "$out" ./tsuru); then
+        rm -rf "$client_src" .tools/tsuru.new
+        echo "setup: building the tsuru client failed (see above); the CLI suite cannot run" >&2
+        exit 1
+    fi
+    rm -rf "$client_src"
+    mv .tools/tsuru.new .tools/tsuru
+    client_works .tools/tsuru || { echo "setup: the tsuru client built but does not run" >&2; exit 1; }
+    echo "setup: built .tools/tsuru in $(($(date +%s) - started))s"
 fi

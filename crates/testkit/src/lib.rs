@@ -28,6 +28,7 @@ pub struct TestServer {
     /// A session token of the admin (global `AllowAll` role).
     pub admin_token: String,
     client: reqwest::Client,
+    events: std::sync::Arc<tsuru_domain::event::EventService>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -124,6 +125,7 @@ impl TestServer {
             .new_session(ADMIN_EMAIL)
             .await
             .expect("admin session");
+        let events = app.state().events.clone();
         let task = tokio::spawn(async move {
             let _ = app.run_until_stopped().await;
         });
@@ -131,6 +133,7 @@ impl TestServer {
             base_url,
             admin_token,
             client: reqwest::Client::new(),
+            events,
             task,
         }
     }
@@ -158,6 +161,7 @@ impl TestServer {
             .new_session(ADMIN_EMAIL)
             .await
             .expect("admin session");
+        let events = app.state().events.clone();
         let task = tokio::spawn(async move {
             let _ = app.run_until_stopped().await;
         });
@@ -165,6 +169,7 @@ impl TestServer {
             base_url,
             admin_token,
             client: reqwest::Client::new(),
+            events,
             task,
         }
     }
@@ -453,6 +458,36 @@ pub fn stream_error(lines: &[Value]) -> Option<String> {
 }
 
 impl TestServer {
+    /// Starts a running, cancelable event of `kind` on `target_type`/`target_value`, owned by
+    /// the admin, the way an operation in progress holds one (the target stays locked until
+    /// [`TestServer::finish_event`]).
+    ///
+    /// # Panics
+    /// When the target is already locked, or on a storage failure.
+    pub async fn start_event(
+        &self,
+        target_type: &str,
+        target_value: &str,
+        kind: &str,
+    ) -> tsuru_domain::event::Event {
+        use tsuru_domain::event::{Allowed, NewEvent, Owner, Target};
+        let mut new = NewEvent::with_owner(
+            Target::new(target_type, target_value),
+            kind,
+            Owner::user(ADMIN_EMAIL),
+            &tsuru_domain::Origin::default(),
+            Allowed::new(&format!("{target_type}.read.events"), vec![]),
+        );
+        new.cancelable = true;
+        new.allowed_cancel = Allowed::new(&format!("{target_type}.update.events"), vec![]);
+        self.events.start(new).await.expect("start the event")
+    }
+
+    /// Finishes an event from [`TestServer::start_event`] successfully.
+    pub async fn finish_event(&self, event: tsuru_domain::event::Event) {
+        self.events.done(event, &Ok(()), None).await;
+    }
+
     /// Creates a public default pool (as the admin).
     ///
     /// # Panics

@@ -1,6 +1,7 @@
 //! Runs the official `tsuru` client against a real `tsurud` and checks what it prints.
 //!
-//! [`client`] finds the binary (`TSURU_CLI`, then `PATH`, then `$(go env GOPATH)/bin`);
+//! [`client`] finds the binary (`TSURU_CLI`, then the repository's `.tools/tsuru` that
+//! `scripts/setup.sh` builds, then `PATH`, then `$(go env GOPATH)/bin`);
 //! [`Cli`] runs it the way a script would: a throw-away `HOME`, `TZ=UTC`, no colours, stdin
 //! from `/dev/null` unless a test feeds it, and a time limit so that an unexpected prompt
 //! fails the test instead of hanging it.
@@ -37,40 +38,54 @@ pub fn client() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("TSURU_CLI") {
         return Some(PathBuf::from(path));
     }
-    on_path("tsuru").or_else(in_gopath)
+    let built = repo_root().join(".tools/tsuru");
+    built
+        .is_file()
+        .then_some(built)
+        .or_else(|| on_path("tsuru"))
+        .or_else(in_gopath)
+}
+
+/// Whether a missing client fails the test: `TSURU_CLI_REQUIRED` set (not `0`), or `CI` set.
+fn client_required() -> bool {
+    std::env::var("TSURU_CLI_REQUIRED").is_ok_and(|v| !v.is_empty() && v != "0")
+        || std::env::var_os("CI").is_some()
 }
 
 /// The client, or `None` after saying loudly why the test does not run.
 ///
 /// # Panics
-/// When the client is missing and must be there: with `TSURU_CLI_REQUIRED` set, or with `CI`
-/// set while `scripts/setup.sh` has not recorded why it could not install it.
+/// When the client is missing and must be there ([`client_required`]).
 pub fn require_client(test: &str) -> Option<PathBuf> {
     if let Some(bin) = client() {
         return Some(bin);
     }
-    let required = std::env::var("TSURU_CLI_REQUIRED").is_ok_and(|v| !v.is_empty() && v != "0");
-    let reason = std::fs::read_to_string(repo_root().join(".tools/tsuru-client.unavailable")).ok();
     assert!(
-        !required,
-        "{test}: the tsuru client is required (TSURU_CLI_REQUIRED) but was not found"
-    );
-    assert!(
-        std::env::var_os("CI").is_none() || reason.is_some(),
-        "{test}: the tsuru client is missing; `make setup` (scripts/setup.sh) installs it"
+        !client_required(),
+        "{test}: the tsuru client is required (TSURU_CLI_REQUIRED or CI) but was not found; \
+         `make setup` (scripts/setup.sh) builds it into .tools/tsuru"
     );
     // Straight to the process's stderr: the test harness does not capture it, so the gap
     // shows in every run, passing or not.
     let _ = writeln!(
         std::io::stderr(),
-        "\n*** {test}: NOT RUN: the tsuru client is not installed.\n*** {}",
-        reason
-            .as_deref()
-            .unwrap_or("Run scripts/setup.sh to install it.")
-            .trim()
-            .replace('\n', "\n*** ")
+        "\n*** {test}: NOT RUN: the tsuru client is not installed.\n\
+         *** Run scripts/setup.sh: it builds it from ../shared/tsuru-client into .tools/tsuru."
     );
     None
+}
+
+/// Appends `shown` to the file named by `TSURU_CLI_LOG`, when set: the commands a run drove.
+fn log_step(shown: &str) {
+    if let Some(path) = std::env::var_os("TSURU_CLI_LOG") {
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(f, "{shown}");
+        }
+    }
 }
 
 /// A directory removed on drop.
@@ -164,6 +179,7 @@ impl Cli {
                 .env("TSURU_TOKEN", token);
         }
         let shown = format!("tsuru {}", args.join(" "));
+        log_step(&shown);
         let mut child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("{shown}: cannot start {}: {e}", self.bin.display()));
@@ -260,6 +276,38 @@ impl Run {
         assert!(
             self.stdout.lines().any(|l| l.trim_end() == line),
             "no line {line:?} in: {}",
+            self.context()
+        );
+        self
+    }
+
+    /// The lines of a streamed response as the user reads them: the client prefixes each with
+    /// the message's time (`2006-01-02 15:04:05 -0700: `), which is dropped here.
+    pub fn stream(&self) -> Vec<&str> {
+        self.stdout.lines().map(strip_stream_time).collect()
+    }
+
+    /// Asserts that the streamed output has this line.
+    ///
+    /// # Panics
+    /// When it does not.
+    pub fn streams_line(&self, line: &str) -> &Self {
+        assert!(
+            self.stream().iter().any(|l| l.trim_end() == line),
+            "no streamed line {line:?} in: {}",
+            self.context()
+        );
+        self
+    }
+
+    /// Asserts that stdout contains `text` somewhere.
+    ///
+    /// # Panics
+    /// When it does not.
+    pub fn prints_line_containing(&self, text: &str) -> &Self {
+        assert!(
+            self.stdout.lines().any(|l| l.contains(text)),
+            "no line containing {text:?} in: {}",
             self.context()
         );
         self
@@ -386,6 +434,110 @@ impl Smtp {
     }
 }
 
+/// `line` without the client's stream time prefix (`2006-01-02 15:04:05 -0700: `), if any.
+pub fn strip_stream_time(line: &str) -> &str {
+    const PATTERN: &[u8] = b"0000-00-00 00:00:00 +0000: ";
+    let bytes = line.as_bytes();
+    let is_prefix = bytes.len() >= PATTERN.len()
+        && PATTERN.iter().zip(bytes).all(|(p, b)| match p {
+            b'0' => b.is_ascii_digit(),
+            b'+' => *b == b'+' || *b == b'-',
+            p => p == b,
+        });
+    if is_prefix {
+        &line[PATTERN.len()..]
+    } else {
+        line
+    }
+}
+
+/// One HTTP request a [`Receiver`] got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// `POST`, `PUT`, ...
+    pub method: String,
+    /// The request target (path and query).
+    pub path: String,
+    /// Header lines as sent (`Name: value`).
+    pub headers: Vec<String>,
+    /// The body.
+    pub body: String,
+}
+
+/// A loopback HTTP server answering every request `200 OK` and keeping what it got: the
+/// endpoint of a webhook.
+pub struct Receiver {
+    /// `http://127.0.0.1:<port>`.
+    pub url: String,
+    got: std::sync::mpsc::Receiver<Received>,
+}
+
+impl Receiver {
+    /// Starts one on a free port.
+    ///
+    /// # Panics
+    /// When no port can be bound.
+    pub fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a receiver");
+        let url = format!(
+            "http://{}",
+            listener.local_addr().expect("receiver address")
+        );
+        let (tx, got) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                if let Some(request) = read_request(stream) {
+                    if tx.send(request).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Receiver { url, got }
+    }
+
+    /// The next request, waiting up to `timeout`.
+    pub fn next(&self, timeout: Duration) -> Option<Received> {
+        self.got.recv_timeout(timeout).ok()
+    }
+}
+
+fn read_request(mut stream: std::net::TcpStream) -> Option<Received> {
+    use std::io::BufRead;
+    stream.set_read_timeout(Some(TIMEOUT)).ok()?;
+    let mut reader = std::io::BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let path = parts.next()?.to_string();
+    let mut headers = Vec::new();
+    let mut length = 0;
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).ok()?;
+        let header = header.trim_end().to_string();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+        headers.push(header);
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    Some(Received {
+        method,
+        path,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
 /// A mail with its body decoded when it is quoted-printable: lettre picks the transfer encoding
 /// per message, and a 7-bit body must stay as it is (a password may end in `=`).
 pub fn decode_mail(raw: &str) -> String {
@@ -461,6 +613,17 @@ mod tests {
     #[should_panic(expected = "no table row")]
     fn a_missing_row_fails() {
         run("| t1 | a |\n").prints_row(&["t2"]);
+    }
+
+    #[test]
+    fn stream_lines_lose_their_time_prefix() {
+        let r = run("2026-12-02 06:47:09 +0000: ---- Setting 1 ----\nplain\n");
+        assert_eq!(r.stream(), ["---- Setting 1 ----", "plain"]);
+        r.streams_line("---- Setting 1 ----");
+        assert_eq!(
+            strip_stream_time("2026-12-02 06:47 x"),
+            "2026-12-02 06:47 x"
+        );
     }
 
     #[test]

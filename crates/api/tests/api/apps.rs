@@ -54,6 +54,12 @@ async fn creating_an_app_picks_pool_plan_and_router_and_provisions_units() {
     assert_eq!(info["plan"]["name"], "c0.1m0.2");
     assert_eq!(info["router"], "default");
     assert_eq!(info["tags"], json!(["b", "a"]));
+    assert_eq!(
+        info["cname"],
+        json!([]),
+        "empty lists are [], as tsuru writes them"
+    );
+    assert_eq!(info["metadata"], json!({"labels": [], "annotations": []}));
     assert_eq!(info["description"], "d");
     assert_eq!(info["quota"], json!({"limit": -1, "inuse": 1}));
     let units = info["units"].as_array().unwrap();
@@ -313,6 +319,21 @@ async fn the_app_list_filters_and_shows_only_what_the_caller_may_read() {
     assert_eq!(all[0]["teamowner"], "t1");
     assert_eq!(all[0]["ip"], "app1.tsuru.localhost");
     assert_eq!(all[0]["units"].as_array().unwrap().len(), 1);
+    // tsuru writes empty lists as `[]`, never `null`.
+    assert_eq!(all[0]["cname"], json!([]));
+    assert_eq!(all[0]["tags"], json!([]));
+    assert_eq!(all[1]["tags"], json!(["x"]));
+    let extended: Vec<Value> = s
+        .admin()
+        .get("/1.0/apps?extended=true")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        extended[0]["metadata"],
+        json!({"labels": [], "annotations": []})
+    );
     for (q, expected) in [
         ("name=pp2", vec!["app2"]),
         ("teamOwner=t1", vec!["app1"]),

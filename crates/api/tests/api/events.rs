@@ -70,6 +70,9 @@ async fn event_list_filters_and_pages() {
     }
     assert!(e.get("CustomData").is_none(), "custom data only in info");
     assert_eq!(e["UniqueID"].as_str().unwrap().len(), 24);
+    // The client decodes `Instance` into tsuru's `TrackedInstance`, whose ports are strings.
+    assert_eq!(e["Instance"]["Port"], json!(""));
+    assert_eq!(e["Instance"]["TLSPort"], json!(""));
 }
 
 #[tokio::test]
