@@ -1,11 +1,14 @@
 //! What runs apps: the provisioner port and the units it reports.
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::app::App;
 use crate::output::Output;
-use crate::Result;
+use crate::{Error, Result};
 
 /// tsuru's unit states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,4 +141,84 @@ pub trait Provisioner: Send + Sync {
         dockerfile: &str,
         out: &dyn Output,
     ) -> Result<Vec<String>>;
+}
+
+/// The provisioners this server can run apps on, by name, and the one pools without a
+/// provisioner of their own use. Which are registered, and which is the default, is
+/// configuration.
+#[derive(Clone)]
+pub struct ProvisionerRegistry {
+    by_name: BTreeMap<String, Arc<dyn Provisioner>>,
+    default: Arc<dyn Provisioner>,
+}
+
+impl std::fmt::Debug for ProvisionerRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProvisionerRegistry")
+            .field("names", &self.names())
+            .field("default", &self.default.name())
+            .finish()
+    }
+}
+
+impl ProvisionerRegistry {
+    /// A registry holding `default` only, as the default.
+    pub fn new(default: Arc<dyn Provisioner>) -> Self {
+        ProvisionerRegistry {
+            by_name: BTreeMap::from([(default.name().to_string(), default.clone())]),
+            default,
+        }
+    }
+
+    /// Registers `provisioner` under its name (replacing one of the same name).
+    #[must_use]
+    pub fn with(mut self, provisioner: Arc<dyn Provisioner>) -> Self {
+        if provisioner.name() == self.default.name() {
+            self.default = provisioner.clone();
+        }
+        self.by_name
+            .insert(provisioner.name().to_string(), provisioner);
+        self
+    }
+
+    /// Makes the provisioner named `name` the default.
+    ///
+    /// # Errors
+    /// When no provisioner of that name is registered.
+    pub fn with_default(mut self, name: &str) -> Result<Self> {
+        match self.by_name.get(name) {
+            Some(p) => {
+                self.default = p.clone();
+                Ok(self)
+            }
+            None => Err(Error::unexpected(format!(
+                "provisioner {name:?} is not registered (registered: {})",
+                self.names().join(", ")
+            ))),
+        }
+    }
+
+    /// Names of the registered provisioners, sorted.
+    pub fn names(&self) -> Vec<String> {
+        self.by_name.keys().cloned().collect()
+    }
+
+    /// The default provisioner.
+    pub fn default_provisioner(&self) -> Arc<dyn Provisioner> {
+        self.default.clone()
+    }
+
+    /// The provisioner a pool names (`""`: the default one).
+    ///
+    /// # Errors
+    /// 500 when the pool names a provisioner that is not registered (any more).
+    pub fn get(&self, name: &str) -> Result<Arc<dyn Provisioner>> {
+        if name.is_empty() {
+            return Ok(self.default_provisioner());
+        }
+        self.by_name
+            .get(name)
+            .cloned()
+            .ok_or_else(|| Error::unexpected(format!("provisioner {name:?} not found")))
+    }
 }

@@ -35,7 +35,10 @@ pub async fn insert_duplicate_returns_conflict(storage: &dyn TeamStorage) {
     storage.insert(&first).await.expect("insert");
     let mut second = team("infra");
     second.creating_user = "other@example.com".into();
-    assert_conflict(storage.insert(&second).await, "team already exists");
+    assert_conflict(
+        storage.insert(&second).await,
+        crate::team::TEAM_ALREADY_EXISTS,
+    );
     assert_eq!(stored(storage, "infra").await, first);
 }
 
@@ -52,7 +55,7 @@ pub async fn concurrent_inserts_of_one_name_admit_exactly_one(storage: Arc<dyn T
         "{results:?}"
     );
     for r in results.into_iter().filter(Result::is_err) {
-        assert_conflict(r, "team already exists");
+        assert_conflict(r, crate::team::TEAM_ALREADY_EXISTS);
     }
     assert_eq!(storage.list().await.expect("list").len(), 1);
 }
@@ -94,7 +97,10 @@ pub async fn update_replaces_tags_and_quota_only(storage: &dyn TeamStorage) {
 
 /// Updating an unknown team is `NotFound` and stores nothing.
 pub async fn update_unknown_returns_not_found(storage: &dyn TeamStorage) {
-    assert_not_found(storage.update(&team("infra")).await, "team not found");
+    assert_not_found(
+        storage.update(&team("infra")).await,
+        crate::team::TEAM_NOT_FOUND,
+    );
     assert_eq!(storage.find("infra").await.expect("find"), None);
 }
 
@@ -111,7 +117,7 @@ pub async fn set_quota_replaces_the_quota(storage: &dyn TeamStorage) {
 pub async fn set_quota_of_unknown_returns_not_found(storage: &dyn TeamStorage) {
     assert_not_found(
         storage.set_quota("infra", Quota::unlimited()).await,
-        "team not found",
+        crate::team::TEAM_NOT_FOUND,
     );
 }
 
@@ -129,7 +135,7 @@ pub async fn delete_removes_the_team(storage: &dyn TeamStorage) {
 
 /// Deleting an unknown team is `NotFound`.
 pub async fn delete_unknown_returns_not_found(storage: &dyn TeamStorage) {
-    assert_not_found(storage.delete("infra").await, "team not found");
+    assert_not_found(storage.delete("infra").await, crate::team::TEAM_NOT_FOUND);
 }
 
 /// A team whose quota is `limit` with `inuse` used.
@@ -233,8 +239,14 @@ pub async fn inc_quota_releases_but_never_below_zero(storage: &dyn TeamStorage) 
 
 /// `inc_quota` of an unknown team is `NotFound`.
 pub async fn inc_quota_of_unknown_returns_not_found(storage: &dyn TeamStorage) {
-    assert_not_found(storage.inc_quota("infra", 1).await, "team not found");
-    assert_not_found(storage.inc_quota("infra", -1).await, "team not found");
+    assert_not_found(
+        storage.inc_quota("infra", 1).await,
+        crate::team::TEAM_NOT_FOUND,
+    );
+    assert_not_found(
+        storage.inc_quota("infra", -1).await,
+        crate::team::TEAM_NOT_FOUND,
+    );
     assert_eq!(storage.find("infra").await.expect("find"), None);
 }
 
