@@ -50,7 +50,7 @@ impl TeamOverviewService {
             .list(identity, filter, false)
             .await?
             .into_iter()
-            .filter(|a| a.app.teams.iter().any(|t| *t == info.team.name))
+            .filter(|a| a.app.teams.contains(&info.team.name))
             .collect();
         let pools = self.pools.for_team(&info.team.name).await?;
         Ok(TeamOverview {
