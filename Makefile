@@ -15,10 +15,11 @@ setup:
 	bash scripts/setup.sh
 
 # Every test, with FerretDB (scripts/ferretdb.sh) serving the MongoDB ones: the unit and
-# contract tests, the binary tests, then the API tests a second time with MongoDB as the store.
+# contract tests, the binary tests, then the API and hostile-client tests a second time with
+# MongoDB as the store.
 test: setup
 	bash scripts/ferretdb.sh exec sh -c '$(CARGO) test --workspace --all-features && \
-		TSURU_TEST_STORAGE=mongodb $(CARGO) test -p tsuru-api --all-features --test api'
+		TSURU_TEST_STORAGE=mongodb $(CARGO) test -p tsuru-api --all-features --test api --test hostile'
 	$(MAKE) fuzz
 
 # Schemathesis against a running tsurud (our /openapi.json and tsuru's own Swagger file), seeded.

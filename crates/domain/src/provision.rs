@@ -203,6 +203,11 @@ impl ProvisionerRegistry {
         self.by_name.keys().cloned().collect()
     }
 
+    /// The one registered provisioner, when there is exactly one (then every pool uses it).
+    pub fn only(&self) -> Option<Arc<dyn Provisioner>> {
+        (self.by_name.len() == 1).then(|| self.default.clone())
+    }
+
     /// The default provisioner.
     pub fn default_provisioner(&self) -> Arc<dyn Provisioner> {
         self.default.clone()
@@ -220,5 +225,65 @@ impl ProvisionerRegistry {
             .get(name)
             .cloned()
             .ok_or_else(|| Error::unexpected(format!("provisioner {name:?} not found")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Named(&'static str);
+
+    #[async_trait]
+    impl Provisioner for Named {
+        fn name(&self) -> &str {
+            self.0
+        }
+        async fn provision(&self, _: &App, _: &dyn Output) -> Result<()> {
+            Ok(())
+        }
+        async fn destroy(&self, _: &App, _: &dyn Output) -> Result<()> {
+            Ok(())
+        }
+        async fn units(&self, _: &App) -> Result<Vec<Unit>> {
+            Ok(Vec::new())
+        }
+        async fn restart(&self, _: &App, _: &str, _: &str, _: &dyn Output) -> Result<()> {
+            Ok(())
+        }
+        async fn update(&self, _: &App, _: &App, _: &dyn Output) -> Result<()> {
+            Ok(())
+        }
+        async fn router_address(&self, _: &App, _: &str) -> Result<String> {
+            Ok(String::new())
+        }
+        async fn build_platform(
+            &self,
+            _: &str,
+            _: i64,
+            _: &str,
+            _: &dyn Output,
+        ) -> Result<Vec<String>> {
+            Ok(Vec::new())
+        }
+    }
+
+    #[test]
+    fn pools_find_their_provisioner_by_name_and_the_default_by_none() {
+        let one = ProvisionerRegistry::new(Arc::new(Named("simulated")));
+        assert_eq!(
+            one.only().map(|p| p.name().to_string()),
+            Some("simulated".into())
+        );
+        let reg = one
+            .with(Arc::new(Named("kubernetes")))
+            .with_default("kubernetes")
+            .unwrap();
+        assert!(reg.only().is_none());
+        assert_eq!(reg.names(), ["kubernetes", "simulated"]);
+        assert_eq!(reg.get("").unwrap().name(), "kubernetes");
+        assert_eq!(reg.get("simulated").unwrap().name(), "simulated");
+        assert!(matches!(reg.get("swarm"), Err(Error::Unexpected(_))));
+        assert!(reg.with_default("swarm").is_err());
     }
 }

@@ -124,6 +124,11 @@ impl AppService {
     /// # Errors
     /// 500 when the pool names a provisioner that is not registered; storage failures.
     async fn provisioner_of(&self, app: &App) -> Result<Arc<dyn Provisioner>> {
+        // With one provisioner there is nothing to choose: spare the pool lookup (app lists
+        // describe every app).
+        if let Some(only) = self.provisioners.only() {
+            return Ok(only);
+        }
         match self.pools.find(&app.pool).await {
             Ok(pool) => self.provisioners.get(&pool.provisioner),
             Err(e) if e.is_not_found() => Ok(self.provisioners.default_provisioner()),
