@@ -176,7 +176,7 @@ pub async fn inc_quota_over_the_limit_is_forbidden_and_changes_nothing(storage: 
     with_quota(storage, "infra", 3, 2).await;
     assert_forbidden(
         storage.inc_quota("infra", 2).await,
-        "Quota exceeded. Available: 1, Requested: 2.",
+        &crate::quota::quota_exceeded(1, 2).to_string(),
     );
     assert_eq!(
         stored(storage, "infra").await.quota,
@@ -185,7 +185,7 @@ pub async fn inc_quota_over_the_limit_is_forbidden_and_changes_nothing(storage: 
     storage.inc_quota("infra", 1).await.expect("inc");
     assert_forbidden(
         storage.inc_quota("infra", 1).await,
-        "Quota exceeded. Available: 0, Requested: 1.",
+        &crate::quota::quota_exceeded(0, 1).to_string(),
     );
     assert_eq!(
         stored(storage, "infra").await.quota,
@@ -194,7 +194,7 @@ pub async fn inc_quota_over_the_limit_is_forbidden_and_changes_nothing(storage: 
     with_quota(storage, "none", 0, 0).await;
     assert_forbidden(
         storage.inc_quota("none", 1).await,
-        "Quota exceeded. Available: 0, Requested: 1.",
+        &crate::quota::quota_exceeded(0, 1).to_string(),
     );
     assert_eq!(
         stored(storage, "none").await.quota,
@@ -265,7 +265,7 @@ pub async fn concurrent_inc_quota_admits_exactly_the_limit(storage: Arc<dyn Team
         "{results:?}"
     );
     for r in results.into_iter().filter(Result::is_err) {
-        assert_forbidden(r, "Quota exceeded. Available: 0, Requested: 1.");
+        assert_forbidden(r, &crate::quota::quota_exceeded(0, 1).to_string());
     }
     assert_eq!(
         stored(&*storage, "infra").await.quota,

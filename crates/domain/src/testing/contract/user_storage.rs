@@ -569,7 +569,7 @@ pub async fn inc_quota_over_the_limit_is_forbidden_and_changes_nothing(storage: 
     with_quota(storage, "me@example.com", 3, 2).await;
     assert_forbidden(
         storage.inc_quota("me@example.com", 2).await,
-        "Quota exceeded. Available: 1, Requested: 2.",
+        &crate::quota::quota_exceeded(1, 2).to_string(),
     );
     assert_eq!(
         stored(storage, "me@example.com").await.quota,
@@ -578,7 +578,7 @@ pub async fn inc_quota_over_the_limit_is_forbidden_and_changes_nothing(storage: 
     storage.inc_quota("me@example.com", 1).await.expect("inc");
     assert_forbidden(
         storage.inc_quota("me@example.com", 1).await,
-        "Quota exceeded. Available: 0, Requested: 1.",
+        &crate::quota::quota_exceeded(0, 1).to_string(),
     );
     assert_eq!(
         stored(storage, "me@example.com").await.quota,
@@ -587,7 +587,7 @@ pub async fn inc_quota_over_the_limit_is_forbidden_and_changes_nothing(storage: 
     with_quota(storage, "none@example.com", 0, 0).await;
     assert_forbidden(
         storage.inc_quota("none@example.com", 1).await,
-        "Quota exceeded. Available: 0, Requested: 1.",
+        &crate::quota::quota_exceeded(0, 1).to_string(),
     );
     assert_eq!(
         stored(storage, "none@example.com").await.quota,
@@ -673,7 +673,7 @@ pub async fn concurrent_inc_quota_admits_exactly_the_limit(storage: Arc<dyn User
         "{results:?}"
     );
     for r in results.into_iter().filter(Result::is_err) {
-        assert_forbidden(r, "Quota exceeded. Available: 0, Requested: 1.");
+        assert_forbidden(r, &crate::quota::quota_exceeded(0, 1).to_string());
     }
     assert_eq!(
         stored(&*storage, "me@example.com").await.quota,
