@@ -3,9 +3,14 @@
 //! Each operation takes one lock for its whole read-check-write, so concurrent callers see the
 //! same atomicity the MongoDB adapter gets from single-document updates and unique indexes.
 mod app;
-mod auth;
 mod event;
+mod plan;
+mod platform;
+mod pool;
+mod role;
+mod team;
 mod token;
+mod user;
 mod webhook;
 
 use std::collections::HashMap;

@@ -9,9 +9,11 @@
 //! per locked target, so acquiring one is a unique insert that every `tsurud` sharing the
 //! database sees.
 mod app;
-mod auth;
 mod error;
 mod event;
+mod plan;
+mod platform;
+mod pool;
 mod role;
 mod team;
 mod token;
@@ -22,12 +24,14 @@ mod write_lock;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
 use mongodb::bson::{self, doc, Document};
 use mongodb::options::{ClientOptions, IndexOptions};
 use mongodb::{Client, Collection, Database, IndexModel};
 use tsuru_domain::Result;
 
 pub(crate) use error::{bad_document, db_error, is_duplicate_key};
+pub(crate) use user::null_as_default;
 
 /// How long opening a connection may take, unless the URL sets `connectTimeoutMS`.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
@@ -36,8 +40,8 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
 /// waits for a database that is down before it is answered 503.
 pub const SERVER_SELECTION_TIMEOUT: Duration = Duration::from_millis(1500);
 
-/// Collection names: tsuru's, plus three of ours (`event_locks`, `login_failures`,
-/// `write_locks`).
+/// Collection names, all of them: tsuru's, plus four of ours (`event_locks`, `login_failures`,
+/// `write_locks`, `webhook_deliveries`).
 pub mod collections {
     /// Users (tsuru).
     pub const USERS: &str = "users";
@@ -57,6 +61,24 @@ pub mod collections {
     pub const EVENT_LOCKS: &str = "event_locks";
     /// Short locks serializing read-modify-write of one document (ours).
     pub const WRITE_LOCKS: &str = "write_locks";
+    /// Apps (tsuru).
+    pub const APPS: &str = "apps";
+    /// Pools (tsuru).
+    pub const POOLS: &str = "pool";
+    /// Pool constraints (tsuru).
+    pub const POOL_CONSTRAINTS: &str = "pool_constraints";
+    /// Plans (tsuru).
+    pub const PLANS: &str = "plans";
+    /// Platforms (tsuru).
+    pub const PLATFORMS: &str = "platforms";
+    /// Platform image history (tsuru).
+    pub const PLATFORM_IMAGES: &str = "platform_images";
+    /// Team tokens (tsuru).
+    pub const TEAM_TOKENS: &str = "team_tokens";
+    /// Webhooks (tsuru).
+    pub const WEBHOOKS: &str = "webhook";
+    /// The webhook delivery queue and history (ours: tsuru kept deliveries in memory).
+    pub const DELIVERIES: &str = "webhook_deliveries";
 }
 
 /// Every storage port on one MongoDB database.
@@ -166,7 +188,7 @@ impl MongoStore {
             ),
             (WRITE_LOCKS, vec![unique(doc! {"key": 1})]),
             (
-                app::names::APPS,
+                APPS,
                 vec![
                     unique(doc! {"name": 1}),
                     plain(doc! {"teams": 1}),
@@ -175,14 +197,14 @@ impl MongoStore {
                     plain(doc! {"tsurud_order": 1}),
                 ],
             ),
-            (app::names::POOLS, vec![plain(doc! {"tsurud_order": 1})]),
+            (POOLS, vec![plain(doc! {"tsurud_order": 1})]),
             (
-                app::names::POOL_CONSTRAINTS,
+                POOL_CONSTRAINTS,
                 vec![unique(doc! {"poolexpr": 1, "field": 1})],
             ),
-            (app::names::PLANS, vec![plain(doc! {"tsurud_order": 1})]),
+            (PLANS, vec![plain(doc! {"tsurud_order": 1})]),
             (
-                token::TEAM_TOKENS,
+                TEAM_TOKENS,
                 vec![
                     unique(doc! {"token": 1}),
                     unique(doc! {"token_id": 1}),
@@ -190,11 +212,11 @@ impl MongoStore {
                 ],
             ),
             (
-                webhook::WEBHOOKS,
+                WEBHOOKS,
                 vec![unique(doc! {"name": 1}), plain(doc! {"teamowner": 1})],
             ),
             (
-                webhook::DELIVERIES,
+                DELIVERIES,
                 vec![
                     plain(doc! {"state": 1, "nextattemptat": 1}),
                     plain(doc! {"webhook": 1, "createdat": -1}),
@@ -218,6 +240,20 @@ impl MongoStore {
 
     fn coll<T: Send + Sync>(&self, name: &str) -> Collection<T> {
         self.db.collection(name)
+    }
+
+    /// Every document of `coll` matching `filter`, in `sort` order.
+    async fn all<T>(&self, coll: Collection<T>, filter: Document, sort: Document) -> Result<Vec<T>>
+    where
+        T: Send + Sync + for<'de> serde::Deserialize<'de>,
+    {
+        coll.find(filter)
+            .sort(sort)
+            .await
+            .map_err(db_error)?
+            .try_collect()
+            .await
+            .map_err(db_error)
     }
 }
 

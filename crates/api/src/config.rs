@@ -9,6 +9,38 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+/// A configured secret (JWT secret, passwords): read from the configuration like a string,
+/// never printed. `Debug` shows `Secret([redacted])`, so a logged `Settings` leaks nothing;
+/// [`Secret::expose`] is the one way to the value.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret value, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret(s.to_string())
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret(s)
+    }
+}
+
 /// Variables that belong to the `tsuru` client or to the loader itself, never config keys.
 const NOT_CONFIG: [&str; 4] = [
     "TSURU_CONFIG",
@@ -51,7 +83,7 @@ pub struct Settings {
     /// E-mail of the admin created at start-up when no user exists.
     pub admin_email: Option<String>,
     /// Password of that admin.
-    pub admin_password: Option<String>,
+    pub admin_password: Option<Secret>,
 }
 
 impl Default for Settings {
@@ -147,7 +179,7 @@ pub struct AuthSettings {
     /// Only `native` is served.
     pub scheme: String,
     /// HS256 secret for session tokens; required unless `dev`.
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<Secret>,
     /// Session lifetime in days.
     pub token_expire_days: i64,
     /// bcrypt cost, 4 to 31.
@@ -200,10 +232,13 @@ pub struct RouterSettings {
     pub default: bool,
 }
 
-/// The simulated provisioner: units per new app and the domain routers serve apps on.
+/// Provisioners: which registered one pools without a provisioner of their own use, and the
+/// settings of the simulated one (units per new app, the domain routers serve apps on).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "kebab-case", default)]
 pub struct ProvisionerSettings {
+    /// Name of the default provisioner (`simulated`, the one this build registers).
+    pub default: String,
     /// `web` units each new app gets.
     pub units_per_app: usize,
     /// Apps are served at `<app>.<domain>`.
@@ -213,6 +248,7 @@ pub struct ProvisionerSettings {
 impl Default for ProvisionerSettings {
     fn default() -> Self {
         ProvisionerSettings {
+            default: "simulated".into(),
             units_per_app: 1,
             domain: "tsuru.localhost".into(),
         }
@@ -291,7 +327,7 @@ pub struct SmtpSettings {
     pub user: String,
     /// Password for PLAIN auth.
     #[serde(default)]
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     /// Upgrade with STARTTLS.
     #[serde(default)]
     pub starttls: bool,
@@ -382,7 +418,7 @@ impl Settings {
             );
         }
         match &self.auth.jwt_secret {
-            Some(s) if s.len() < 16 => anyhow::bail!("auth.jwt-secret must be at least 16 bytes long"),
+            Some(s) if s.expose().len() < 16 => anyhow::bail!("auth.jwt-secret must be at least 16 bytes long"),
             None if !self.dev => anyhow::bail!(
                 "auth.jwt-secret is required (set TSURU_AUTH__JWT_SECRET, or run with --dev for a throw-away secret)"
             ),
@@ -457,6 +493,31 @@ mod tests {
             Some("event.lock-expiry")
         );
         assert_eq!(env_key("HOME"), None);
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let yaml = "auth:\n  jwt-secret: jwt-0123456789abcdef\nadmin-email: a@example.com\nadmin-password: admin-pass-42\nsmtp:\n  server: mail.example.com\n  user: u@example.com\n  password: smtp-pass-42\n";
+        let s: Settings = config::Config::builder()
+            .add_source(config::File::from_str(yaml, config::FileFormat::Yaml))
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap();
+        assert_eq!(
+            s.auth.jwt_secret.as_ref().map(Secret::expose),
+            Some("jwt-0123456789abcdef"),
+            "the value is read"
+        );
+        let printed = format!("{s:?} {s:#?}");
+        for secret in ["jwt-0123456789abcdef", "admin-pass-42", "smtp-pass-42"] {
+            assert!(!printed.contains(secret), "{secret} printed: {printed}");
+        }
+        assert!(printed.contains("Secret([redacted])"));
+        assert!(
+            printed.contains("mail.example.com"),
+            "the rest still prints"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@ use std::io::BufRead;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use tsuru_api::config::Secret;
 use tsuru_api::{telemetry, Application, Settings};
 
 #[derive(Parser)]
@@ -67,7 +68,7 @@ async fn serve(config: Option<PathBuf>, dev: bool) -> anyhow::Result<()> {
             &url,
             &store,
             admin.as_deref(),
-            settings.admin_password.as_deref(),
+            settings.admin_password.as_ref().map(Secret::expose),
         )
         .await;
     }

@@ -6,6 +6,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, App, HttpServer};
 use tracing_actix_web::TracingLogger;
+use tsuru_domain::bootstrap::RootUserBootstrap;
 
 use crate::config::Settings;
 use crate::routes;
@@ -63,8 +64,11 @@ impl Application {
             state.ensure_dev_pool().await?;
         }
         if let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password) {
-            if state.has_no_users().await? {
-                state.ensure_root_user(email, password).await?;
+            let bootstrap = RootUserBootstrap::new(state.auth.clone());
+            if bootstrap
+                .admin_if_no_users(email, password.expose())
+                .await?
+            {
                 tracing::info!(email = %email, "admin user created");
             }
         }

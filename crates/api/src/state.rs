@@ -12,18 +12,17 @@ use tsuru_adapters::template::GoTemplates;
 use tsuru_adapters::webhook_http::HttpWebhookSender;
 use tsuru_domain::app::AppService;
 use tsuru_domain::app::AppStorage;
+use tsuru_domain::bootstrap::RootUserBootstrap;
 use tsuru_domain::clock::{Clock, IdGenerator};
 use tsuru_domain::event::{EventService, EventStorage};
 use tsuru_domain::mail::Mailer;
-use tsuru_domain::permission::{
-    ContextType, Role, RoleInstance, RoleService, RoleStorage, StorageContextLookup,
-};
+use tsuru_domain::permission::{RoleService, RoleStorage, StorageContextLookup};
 use tsuru_domain::plan::{PlanService, PlanStorage};
 use tsuru_domain::platform::{PlatformService, PlatformStorage};
 use tsuru_domain::pool::{PoolService, PoolStorage};
-use tsuru_domain::provision::Provisioner;
+use tsuru_domain::provision::{Provisioner, ProvisionerRegistry};
 use tsuru_domain::router::{RouterDef, Routers};
-use tsuru_domain::team::{TeamService, TeamStorage};
+use tsuru_domain::team::{TeamOverviewService, TeamService, TeamStorage};
 use tsuru_domain::token::{TeamTokenStorage, TokenService};
 use tsuru_domain::user::{
     AuthConfig, AuthService, LoginThrottle, PasswordTokenStorage, SessionStorage, UserService,
@@ -35,11 +34,11 @@ use tsuru_domain::webhook::{
 };
 use tsuru_domain::Error;
 
-use crate::config::Settings;
+use crate::config::{Secret, Settings};
 use crate::delivery::DeliveryLoop;
 
 /// Name of the role given to bootstrap admins (tsuru's).
-pub const ADMIN_ROLE: &str = "AllowAll";
+pub const ADMIN_ROLE: &str = tsuru_domain::bootstrap::ROOT_ROLE;
 
 /// Every storage port: what a store must implement to serve the API (the in-memory store and
 /// the MongoDB store do).
@@ -89,6 +88,8 @@ pub struct AppState {
     pub users: Arc<UserService>,
     /// Teams.
     pub teams: Arc<TeamService>,
+    /// Team info: the team with its members, apps and pools.
+    pub team_overview: Arc<TeamOverviewService>,
     /// Roles and permissions.
     pub roles: Arc<RoleService>,
     /// Events.
@@ -142,17 +143,30 @@ impl AppState {
     /// # Errors
     /// Invalid settings (JWT secret, hash cost, SMTP address).
     pub fn with_store<S: Store>(settings: &Settings, store: Arc<S>) -> anyhow::Result<Self> {
+        Self::with_provisioners(settings, store, Vec::new())
+    }
+
+    /// Builds every use case on `store`, with `extra` provisioners registered next to the
+    /// simulated one (`provisioner.default` may name any of them).
+    ///
+    /// # Errors
+    /// As [`AppState::with_store`]; a default provisioner that is not registered.
+    pub fn with_provisioners<S: Store>(
+        settings: &Settings,
+        store: Arc<S>,
+        extra: Vec<Arc<dyn Provisioner>>,
+    ) -> anyhow::Result<Self> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let ids: Arc<dyn IdGenerator> = Arc::new(RandomIds::default());
         let secret = match &settings.auth.jwt_secret {
-            Some(s) => s.as_bytes().to_vec(),
+            Some(s) => s.expose().as_bytes().to_vec(),
             None => ids.random_bytes(32),
         };
         let mailer: Arc<dyn Mailer> = match &settings.smtp {
             Some(s) => Arc::new(SmtpMailer::new(
                 &s.server,
                 &s.user,
-                s.password.as_deref(),
+                s.password.as_ref().map(Secret::expose),
                 s.starttls,
             )?),
             None => Arc::new(LogMailer),
@@ -183,11 +197,21 @@ impl AppState {
                 })
                 .collect(),
         );
-        let provisioner: Arc<dyn Provisioner> = Arc::new(SimulatedProvisioner::new(
+        let simulated: Arc<dyn Provisioner> = Arc::new(SimulatedProvisioner::new(
             clock.clone(),
             settings.provisioner.domain.clone(),
             settings.provisioner.units_per_app,
         ));
+        let provisioners = Arc::new(
+            extra
+                .into_iter()
+                .fold(
+                    ProvisionerRegistry::new(simulated),
+                    ProvisionerRegistry::with,
+                )
+                .with_default(&settings.provisioner.default)
+                .map_err(|e| anyhow::anyhow!("provisioner.default: {e}"))?,
+        );
         let lookup = Arc::new(StorageContextLookup {
             teams: store.clone(),
             users: store.clone(),
@@ -252,13 +276,13 @@ impl AppState {
             store.clone(),
             store.clone(),
             routers.clone(),
-            vec![provisioner.name().to_string()],
+            provisioners.names(),
             events.clone(),
         ));
         let platforms = Arc::new(PlatformService::new(
             store.clone(),
             store.clone(),
-            provisioner.clone(),
+            provisioners.default_provisioner(),
             events.clone(),
         ));
         let apps = Arc::new(AppService::new(
@@ -268,12 +292,18 @@ impl AppState {
             platforms.clone(),
             store.clone(),
             store.clone(),
-            provisioner,
+            provisioners,
             routers.clone(),
             events.clone(),
             settings.quota.units_per_app,
         ));
+        let team_overview = Arc::new(TeamOverviewService::new(
+            teams.clone(),
+            apps.clone(),
+            pools.clone(),
+        ));
         Ok(AppState {
+            team_overview,
             apps,
             pools,
             plans,
@@ -299,29 +329,9 @@ impl AppState {
     /// # Errors
     /// Invalid e-mail or password, storage failures.
     pub async fn ensure_root_user(&self, email: &str, password: &str) -> Result<bool, Error> {
-        let created = match self.auth.insert_user(email, password).await {
-            Ok(()) => true,
-            Err(Error::Conflict(_)) => false,
-            Err(e) => return Err(e),
-        };
-        let roles = &self.auth.roles;
-        match roles.find(ADMIN_ROLE).await? {
-            Some(role) if role.scheme_names.iter().any(|s| s == "*") => {}
-            Some(mut role) => {
-                role.scheme_names.push("*".into());
-                roles.update(&role).await?;
-            }
-            None => {
-                let mut role = Role::new(ADMIN_ROLE, ContextType::Global, "")?;
-                role.scheme_names.push("*".into());
-                roles.insert(&role).await?;
-            }
-        }
-        self.auth
-            .users
-            .add_role(email, &RoleInstance::new(ADMIN_ROLE, ""))
-            .await?;
-        Ok(created)
+        RootUserBootstrap::new(self.auth.clone())
+            .ensure_root_user(email, password)
+            .await
     }
 
     /// In dev mode: a default public pool named `default` when there is no pool, so apps can be
@@ -387,3 +397,7 @@ where
     };
     Ok((Arc::new(dispatcher), Arc::new(deliveries)))
 }
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;

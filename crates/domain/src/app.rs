@@ -5,4 +5,4 @@ mod service;
 
 pub use model::*;
 pub use ports::{AppFilter, AppStorage, AppVisibility};
-pub use service::{AppInfo, AppService, AppUpdate, EnvSet, NewApp};
+pub use service::{AppInfo, AppListQuery, AppService, AppUpdate, EnvSet, NewApp};

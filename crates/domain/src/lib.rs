@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod bootstrap;
 pub mod clock;
 pub mod error;
 pub mod event;

@@ -1,11 +1,14 @@
 //! What runs apps: the provisioner port and the units it reports.
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::app::App;
 use crate::output::Output;
-use crate::Result;
+use crate::{Error, Result};
 
 /// tsuru's unit states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,4 +141,149 @@ pub trait Provisioner: Send + Sync {
         dockerfile: &str,
         out: &dyn Output,
     ) -> Result<Vec<String>>;
+}
+
+/// The provisioners this server can run apps on, by name, and the one pools without a
+/// provisioner of their own use. Which are registered, and which is the default, is
+/// configuration.
+#[derive(Clone)]
+pub struct ProvisionerRegistry {
+    by_name: BTreeMap<String, Arc<dyn Provisioner>>,
+    default: Arc<dyn Provisioner>,
+}
+
+impl std::fmt::Debug for ProvisionerRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProvisionerRegistry")
+            .field("names", &self.names())
+            .field("default", &self.default.name())
+            .finish()
+    }
+}
+
+impl ProvisionerRegistry {
+    /// A registry holding `default` only, as the default.
+    pub fn new(default: Arc<dyn Provisioner>) -> Self {
+        ProvisionerRegistry {
+            by_name: BTreeMap::from([(default.name().to_string(), default.clone())]),
+            default,
+        }
+    }
+
+    /// Registers `provisioner` under its name (replacing one of the same name).
+    #[must_use]
+    pub fn with(mut self, provisioner: Arc<dyn Provisioner>) -> Self {
+        if provisioner.name() == self.default.name() {
+            self.default = provisioner.clone();
+        }
+        self.by_name
+            .insert(provisioner.name().to_string(), provisioner);
+        self
+    }
+
+    /// Makes the provisioner named `name` the default.
+    ///
+    /// # Errors
+    /// When no provisioner of that name is registered.
+    pub fn with_default(mut self, name: &str) -> Result<Self> {
+        match self.by_name.get(name) {
+            Some(p) => {
+                self.default = p.clone();
+                Ok(self)
+            }
+            None => Err(Error::unexpected(format!(
+                "provisioner {name:?} is not registered (registered: {})",
+                self.names().join(", ")
+            ))),
+        }
+    }
+
+    /// Names of the registered provisioners, sorted.
+    pub fn names(&self) -> Vec<String> {
+        self.by_name.keys().cloned().collect()
+    }
+
+    /// The one registered provisioner, when there is exactly one (then every pool uses it).
+    pub fn only(&self) -> Option<Arc<dyn Provisioner>> {
+        (self.by_name.len() == 1).then(|| self.default.clone())
+    }
+
+    /// The default provisioner.
+    pub fn default_provisioner(&self) -> Arc<dyn Provisioner> {
+        self.default.clone()
+    }
+
+    /// The provisioner a pool names (`""`: the default one).
+    ///
+    /// # Errors
+    /// 500 when the pool names a provisioner that is not registered (any more).
+    pub fn get(&self, name: &str) -> Result<Arc<dyn Provisioner>> {
+        if name.is_empty() {
+            return Ok(self.default_provisioner());
+        }
+        self.by_name
+            .get(name)
+            .cloned()
+            .ok_or_else(|| Error::unexpected(format!("provisioner {name:?} not found")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Named(&'static str);
+
+    #[async_trait]
+    impl Provisioner for Named {
+        fn name(&self) -> &str {
+            self.0
+        }
+        async fn provision(&self, _: &App, _: &dyn Output) -> Result<()> {
+            Ok(())
+        }
+        async fn destroy(&self, _: &App, _: &dyn Output) -> Result<()> {
+            Ok(())
+        }
+        async fn units(&self, _: &App) -> Result<Vec<Unit>> {
+            Ok(Vec::new())
+        }
+        async fn restart(&self, _: &App, _: &str, _: &str, _: &dyn Output) -> Result<()> {
+            Ok(())
+        }
+        async fn update(&self, _: &App, _: &App, _: &dyn Output) -> Result<()> {
+            Ok(())
+        }
+        async fn router_address(&self, _: &App, _: &str) -> Result<String> {
+            Ok(String::new())
+        }
+        async fn build_platform(
+            &self,
+            _: &str,
+            _: i64,
+            _: &str,
+            _: &dyn Output,
+        ) -> Result<Vec<String>> {
+            Ok(Vec::new())
+        }
+    }
+
+    #[test]
+    fn pools_find_their_provisioner_by_name_and_the_default_by_none() {
+        let one = ProvisionerRegistry::new(Arc::new(Named("simulated")));
+        assert_eq!(
+            one.only().map(|p| p.name().to_string()),
+            Some("simulated".into())
+        );
+        let reg = one
+            .with(Arc::new(Named("kubernetes")))
+            .with_default("kubernetes")
+            .unwrap();
+        assert!(reg.only().is_none());
+        assert_eq!(reg.names(), ["kubernetes", "simulated"]);
+        assert_eq!(reg.get("").unwrap().name(), "kubernetes");
+        assert_eq!(reg.get("simulated").unwrap().name(), "simulated");
+        assert!(matches!(reg.get("swarm"), Err(Error::Unexpected(_))));
+        assert!(reg.with_default("swarm").is_err());
+    }
 }

@@ -3,6 +3,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
+/// tsuru's refusal of an allocation past a quota (403): `Quota exceeded. Available: <n>,
+/// Requested: <m>.`
+pub fn quota_exceeded(available: i64, requested: i64) -> Error {
+    Error::Forbidden(format!(
+        "Quota exceeded. Available: {available}, Requested: {requested}."
+    ))
+}
+
 /// `{limit, inuse}`; `limit == -1` means unlimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quota {
@@ -57,11 +65,7 @@ impl Quota {
     /// 403 `Quota exceeded. Available: <n>, Requested: <m>.`
     pub fn check_inc(&self, n: i64) -> Result<()> {
         if self.limit >= 0 && self.inuse + n > self.limit {
-            return Err(Error::Forbidden(format!(
-                "Quota exceeded. Available: {}, Requested: {}.",
-                (self.limit - self.inuse).max(0),
-                n
-            )));
+            return Err(quota_exceeded((self.limit - self.inuse).max(0), n));
         }
         Ok(())
     }

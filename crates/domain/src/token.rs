@@ -6,4 +6,4 @@ mod service;
 
 pub use model::*;
 pub use ports::TeamTokenStorage;
-pub use service::{NewTeamToken, TeamTokenUpdate, TokenService};
+pub use service::{NewTeamToken, TeamTokenUpdate, TokenService, TOKEN_NOT_FOUND};

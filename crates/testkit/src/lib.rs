@@ -115,27 +115,7 @@ impl TestServer {
     pub async fn spawn_with(f: impl FnOnce(&mut Settings)) -> Self {
         let mut settings = test_settings();
         f(&mut settings);
-        let app = Application::build(settings)
-            .await
-            .expect("test server builds");
-        let base_url = format!("http://127.0.0.1:{}", app.port());
-        let admin_token = app
-            .state()
-            .auth
-            .new_session(ADMIN_EMAIL)
-            .await
-            .expect("admin session");
-        let events = app.state().events.clone();
-        let task = tokio::spawn(async move {
-            let _ = app.run_until_stopped().await;
-        });
-        TestServer {
-            base_url,
-            admin_token,
-            client: reqwest::Client::new(),
-            events,
-            task,
-        }
+        Self::start(Application::build(settings).await).await
     }
 
     /// Starts a server with [`test_settings`] changed by `f`, on `store`: servers sharing a
@@ -151,9 +131,13 @@ impl TestServer {
     ) -> Self {
         let mut settings = test_settings();
         f(&mut settings);
-        let app = Application::build_on(settings, store)
-            .await
-            .expect("test server builds");
+        Self::start(Application::build_on(settings, store).await).await
+    }
+
+    /// The one start path of [`TestServer::spawn_with`] and [`TestServer::spawn_on`]: serves
+    /// the built application in the background and opens an admin session.
+    async fn start(app: anyhow::Result<Application>) -> Self {
+        let app = app.expect("test server builds");
         let base_url = format!("http://127.0.0.1:{}", app.port());
         let admin_token = app
             .state()

@@ -63,7 +63,7 @@ impl EventStorage for MemoryStore {
         let mut events = self.events.write();
         let stored = events
             .get_mut(&event.id)
-            .ok_or_else(|| Error::not_found("event not found"))?;
+            .ok_or_else(|| Error::not_found(tsuru_domain::event::EVENT_NOT_FOUND))?;
         *stored = event.clone();
         if !(event.running && event.locked) {
             for k in lock_keys(event) {

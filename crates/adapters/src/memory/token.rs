@@ -8,11 +8,11 @@ use tsuru_domain::{Error, Result};
 use super::MemoryStore;
 
 fn not_found() -> Error {
-    Error::not_found("team token not found")
+    Error::not_found(tsuru_domain::token::TOKEN_NOT_FOUND)
 }
 
 fn exists() -> Error {
-    Error::conflict("team token already exists")
+    Error::conflict(tsuru_domain::token::TOKEN_ALREADY_EXISTS)
 }
 
 impl MemoryStore {

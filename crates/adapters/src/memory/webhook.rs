@@ -7,7 +7,7 @@ use tsuru_domain::{Error, Result};
 use super::MemoryStore;
 
 fn not_found() -> Error {
-    Error::not_found("webhook not found")
+    Error::not_found(tsuru_domain::webhook::WEBHOOK_NOT_FOUND)
 }
 
 #[async_trait]
@@ -15,7 +15,9 @@ impl WebhookStorage for MemoryStore {
     async fn insert(&self, hook: &Webhook) -> Result<()> {
         let mut hooks = self.webhooks.write();
         if hooks.contains_key(&hook.name) {
-            return Err(Error::conflict("webhook already exists with the same name"));
+            return Err(Error::conflict(
+                tsuru_domain::webhook::WEBHOOK_ALREADY_EXISTS,
+            ));
         }
         hooks.insert(hook.name.clone(), hook.clone());
         Ok(())

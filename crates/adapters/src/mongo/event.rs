@@ -665,17 +665,13 @@ impl EventStorage for super::MongoStore {
         if doc.lock.is_none() {
             update.insert("$unset", doc! {"lock": ""});
         }
-        self.exclusive(format!("{EVENTS}/{id}"), || async {
-            let r = self
-                .events()
-                .update_one(doc! {"_id": id}, update)
-                .await
-                .map_err(db_error)?;
-            if r.matched_count == 0 {
-                return Err(Error::not_found("event not found"));
-            }
-            Ok(())
-        })
+        self.lock_update(
+            &self.events(),
+            &id.to_string(),
+            doc! {"_id": id},
+            update,
+            || Error::not_found(tsuru_domain::event::EVENT_NOT_FOUND),
+        )
         .await?;
         if !(event.running && event.locked) {
             self.release(id).await?;

@@ -9,6 +9,7 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::ROLES;
 use super::user::null_as_default;
+use super::write_lock::delete_or;
 use super::{bad_document, db_error, insertion_stamp, is_duplicate_key};
 
 /// tsuru's role document, plus `tsurud_order` as in teams.
@@ -61,7 +62,7 @@ impl TryFrom<RoleDocument> for Role {
 }
 
 fn role_not_found() -> Error {
-    Error::not_found("role not found")
+    Error::not_found(tsuru_domain::permission::ROLE_NOT_FOUND)
 }
 
 impl super::MongoStore {
@@ -99,7 +100,9 @@ impl RoleStorage for super::MongoStore {
     async fn insert(&self, role: &Role) -> Result<()> {
         match self.roles().insert_one(RoleDocument::from(role)).await {
             Ok(_) => Ok(()),
-            Err(e) if is_duplicate_key(&e) => Err(Error::conflict("role already exists")),
+            Err(e) if is_duplicate_key(&e) => Err(Error::conflict(
+                tsuru_domain::permission::ROLE_ALREADY_EXISTS,
+            )),
             Err(e) => Err(db_error(e)),
         }
     }
@@ -160,14 +163,6 @@ impl RoleStorage for super::MongoStore {
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
-        let r = self
-            .roles()
-            .delete_one(doc! {"_id": name})
-            .await
-            .map_err(db_error)?;
-        if r.deleted_count == 0 {
-            return Err(role_not_found());
-        }
-        Ok(())
+        delete_or(&self.roles(), doc! {"_id": name}, role_not_found).await
     }
 }

@@ -10,6 +10,7 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::TEAMS;
 use super::user::{null_as_default, QuotaDocument};
+use super::write_lock::delete_or;
 use super::{db_error, insertion_stamp, is_duplicate_key};
 
 /// tsuru's team document, plus `tsurud_order` (set at insert, absent in teams tsuru created)
@@ -52,7 +53,7 @@ impl From<TeamDocument> for Team {
 }
 
 fn team_not_found() -> Error {
-    Error::not_found("team not found")
+    Error::not_found(tsuru_domain::team::TEAM_NOT_FOUND)
 }
 
 impl super::MongoStore {
@@ -62,17 +63,13 @@ impl super::MongoStore {
 
     /// Sets fields of a team under its write lock (so quota increments are never lost).
     async fn set_team_fields(&self, name: &str, fields: mongodb::bson::Document) -> Result<()> {
-        self.exclusive(format!("{TEAMS}/{name}"), || async {
-            let r = self
-                .teams()
-                .update_one(doc! {"_id": name}, doc! {"$set": fields})
-                .await
-                .map_err(db_error)?;
-            if r.matched_count == 0 {
-                return Err(team_not_found());
-            }
-            Ok(())
-        })
+        self.lock_update(
+            &self.teams(),
+            name,
+            doc! {"_id": name},
+            doc! {"$set": fields},
+            team_not_found,
+        )
         .await
     }
 }
@@ -82,7 +79,9 @@ impl TeamStorage for super::MongoStore {
     async fn insert(&self, team: &Team) -> Result<()> {
         match self.teams().insert_one(TeamDocument::from(team)).await {
             Ok(_) => Ok(()),
-            Err(e) if is_duplicate_key(&e) => Err(Error::conflict("team already exists")),
+            Err(e) if is_duplicate_key(&e) => {
+                Err(Error::conflict(tsuru_domain::team::TEAM_ALREADY_EXISTS))
+            }
             Err(e) => Err(db_error(e)),
         }
     }
@@ -130,35 +129,20 @@ impl TeamStorage for super::MongoStore {
     }
 
     async fn inc_quota(&self, name: &str, delta: i64) -> Result<()> {
-        self.exclusive(format!("{TEAMS}/{name}"), || async {
-            let team = self
-                .teams()
-                .find_one(doc! {"_id": name})
-                .await
-                .map_err(db_error)?
-                .ok_or_else(team_not_found)?;
-            let quota = Quota::from(team.quota).adjusted(delta)?;
-            self.teams()
-                .update_one(
-                    doc! {"_id": name},
-                    doc! {"$set": {"quota": {"limit": quota.limit, "inuse": quota.inuse}}},
-                )
-                .await
-                .map_err(db_error)?;
-            Ok(())
-        })
+        self.lock_read_update(
+            &self.teams(),
+            name,
+            doc! {"_id": name},
+            team_not_found,
+            |team| {
+                let quota = Quota::from(team.quota).adjusted(delta)?;
+                Ok(doc! {"$set": {"quota": {"limit": quota.limit, "inuse": quota.inuse}}})
+            },
+        )
         .await
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
-        let r = self
-            .teams()
-            .delete_one(doc! {"_id": name})
-            .await
-            .map_err(db_error)?;
-        if r.deleted_count == 0 {
-            return Err(team_not_found());
-        }
-        Ok(())
+        delete_or(&self.teams(), doc! {"_id": name}, team_not_found).await
     }
 }

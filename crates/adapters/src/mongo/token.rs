@@ -9,14 +9,13 @@ use tsuru_domain::permission::RoleInstance;
 use tsuru_domain::token::{TeamToken, TeamTokenStorage};
 use tsuru_domain::{Error, Result};
 
+use super::collections::TEAM_TOKENS;
 use super::user::{null_as_default, RoleInstanceDocument};
+use super::write_lock::delete_or;
 use super::{
     db_error, from_bson_time, from_go_time, insertion_stamp, is_duplicate_key, to_bson_time,
     to_go_time,
 };
-
-/// Collection name (tsuru's).
-pub const TEAM_TOKENS: &str = "team_tokens";
 
 /// tsuru's team token document.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -74,11 +73,11 @@ impl From<TokenDocument> for TeamToken {
 }
 
 fn not_found() -> Error {
-    Error::not_found("team token not found")
+    Error::not_found(tsuru_domain::token::TOKEN_NOT_FOUND)
 }
 
 fn conflict() -> Error {
-    Error::conflict("team token already exists")
+    Error::conflict(tsuru_domain::token::TOKEN_ALREADY_EXISTS)
 }
 
 impl super::MongoStore {
@@ -237,14 +236,6 @@ impl TeamTokenStorage for super::MongoStore {
     }
 
     async fn delete(&self, token_id: &str) -> Result<()> {
-        let r = self
-            .team_tokens()
-            .delete_one(doc! {"token_id": token_id})
-            .await
-            .map_err(db_error)?;
-        if r.deleted_count == 0 {
-            return Err(not_found());
-        }
-        Ok(())
+        delete_or(&self.team_tokens(), doc! {"token_id": token_id}, not_found).await
     }
 }

@@ -14,16 +14,13 @@ use tsuru_domain::webhook::{
 };
 use tsuru_domain::{Error, Result};
 
+use super::collections::{DELIVERIES, WEBHOOKS};
 use super::event::{escape_key, unescape_key};
 use super::user::null_as_default;
+use super::write_lock::delete_or;
 use super::{
     bad_document, db_error, from_bson_time, insertion_stamp, is_duplicate_key, to_bson_time,
 };
-
-/// Webhooks (tsuru's collection name).
-pub const WEBHOOKS: &str = "webhook";
-/// The delivery queue and history (ours).
-pub const DELIVERIES: &str = "webhook_deliveries";
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct FilterDocument {
@@ -131,7 +128,7 @@ impl From<WebhookDocument> for Webhook {
 }
 
 fn webhook_not_found() -> Error {
-    Error::not_found("webhook not found")
+    Error::not_found(tsuru_domain::webhook::WEBHOOK_NOT_FOUND)
 }
 
 /// One request header (FerretDB stores no nested arrays, so not `[name, value]` pairs).
@@ -325,9 +322,9 @@ impl WebhookStorage for super::MongoStore {
             .await
         {
             Ok(_) => Ok(()),
-            Err(e) if is_duplicate_key(&e) => {
-                Err(Error::conflict("webhook already exists with the same name"))
-            }
+            Err(e) if is_duplicate_key(&e) => Err(Error::conflict(
+                tsuru_domain::webhook::WEBHOOK_ALREADY_EXISTS,
+            )),
             Err(e) => Err(db_error(e)),
         }
     }
@@ -359,33 +356,18 @@ impl WebhookStorage for super::MongoStore {
     }
 
     async fn update(&self, hook: &Webhook) -> Result<()> {
-        self.exclusive(format!("{WEBHOOKS}/{}", hook.name), || async {
-            let current = self
-                .webhooks()
-                .find_one(doc! {"name": &hook.name})
-                .await
-                .map_err(db_error)?
-                .ok_or_else(webhook_not_found)?;
-            let replacement = WebhookDocument::new(hook, current.tsurud_order);
-            self.webhooks()
-                .replace_one(doc! {"name": &hook.name}, replacement)
-                .await
-                .map_err(db_error)?;
-            Ok(())
-        })
+        self.lock_read_replace(
+            &self.webhooks(),
+            &hook.name,
+            doc! {"name": &hook.name},
+            webhook_not_found,
+            |current| Ok(WebhookDocument::new(hook, current.tsurud_order)),
+        )
         .await
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
-        let r = self
-            .webhooks()
-            .delete_one(doc! {"name": name})
-            .await
-            .map_err(db_error)?;
-        if r.deleted_count == 0 {
-            return Err(webhook_not_found());
-        }
-        Ok(())
+        delete_or(&self.webhooks(), doc! {"name": name}, webhook_not_found).await
     }
 }
 

@@ -101,3 +101,112 @@ impl super::MongoStore {
         }
     }
 }
+
+/// The two shared write patterns: "lock, read, change, write back" on one document, under its
+/// write lock `<collection>/<key>`.
+impl super::MongoStore {
+    /// Lock, read, replace: reads the document matching `filter` under the write lock
+    /// `<collection>/<key>`, and replaces it with what `change` makes of it. A replacement
+    /// keeps nothing of the stored document that `T` does not model.
+    ///
+    /// # Errors
+    /// `not_found()` when no document matches; what `change` returns; storage failures.
+    pub(crate) async fn lock_read_replace<T, F>(
+        &self,
+        coll: &Collection<T>,
+        key: &str,
+        filter: bson::Document,
+        not_found: impl FnOnce() -> Error + Send,
+        change: F,
+    ) -> Result<()>
+    where
+        T: Serialize + for<'de> Deserialize<'de> + Send + Sync,
+        F: FnOnce(T) -> Result<T> + Send,
+    {
+        self.exclusive(format!("{}/{key}", coll.name()), || async move {
+            let current = coll
+                .find_one(filter.clone())
+                .await
+                .map_err(db_error)?
+                .ok_or_else(not_found)?;
+            let replacement = change(current)?;
+            coll.replace_one(filter, replacement)
+                .await
+                .map_err(db_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Lock, read, update: like [`Self::lock_read_replace`], but `change` returns an update
+    /// document (`{"$set": ..}`), so fields `T` does not model are kept.
+    ///
+    /// # Errors
+    /// `not_found()` when no document matches; what `change` returns; storage failures.
+    pub(crate) async fn lock_read_update<T, F>(
+        &self,
+        coll: &Collection<T>,
+        key: &str,
+        filter: bson::Document,
+        not_found: impl FnOnce() -> Error + Send,
+        change: F,
+    ) -> Result<()>
+    where
+        T: Serialize + for<'de> Deserialize<'de> + Send + Sync,
+        F: FnOnce(T) -> Result<bson::Document> + Send,
+    {
+        self.exclusive(format!("{}/{key}", coll.name()), || async move {
+            let current = coll
+                .find_one(filter.clone())
+                .await
+                .map_err(db_error)?
+                .ok_or_else(not_found)?;
+            let update = change(current)?;
+            coll.update_one(filter, update).await.map_err(db_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Applies `update` to the document matching `filter` under the write lock
+    /// `<collection>/<key>`.
+    ///
+    /// # Errors
+    /// `not_found()` when no document matches; storage failures.
+    pub(crate) async fn lock_update<T>(
+        &self,
+        coll: &Collection<T>,
+        key: &str,
+        filter: bson::Document,
+        update: bson::Document,
+        not_found: impl FnOnce() -> Error + Send,
+    ) -> Result<()>
+    where
+        T: Send + Sync,
+    {
+        self.exclusive(format!("{}/{key}", coll.name()), || async move {
+            let r = coll.update_one(filter, update).await.map_err(db_error)?;
+            if r.matched_count == 0 {
+                return Err(not_found());
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// Delete or 404: deletes the document matching `filter`.
+///
+/// # Errors
+/// `not_found()` when none matched; storage failures.
+pub(crate) async fn delete_or<T: Send + Sync>(
+    coll: &Collection<T>,
+    filter: bson::Document,
+    not_found: impl FnOnce() -> Error,
+) -> Result<()> {
+    let r = coll.delete_one(filter).await.map_err(db_error)?;
+    if r.deleted_count == 0 {
+        return Err(not_found());
+    }
+    Ok(())
+}

@@ -37,6 +37,18 @@ pub fn validate_app_name(name: &str) -> Result<()> {
     }
 }
 
+/// tsuru's text for a missing app: `App <name> not found.` (404).
+pub fn app_not_found(name: &str) -> Error {
+    Error::not_found(format!("App {name} not found."))
+}
+
+/// tsuru's text for an app name already taken (409).
+pub fn app_already_exists(name: &str) -> Error {
+    Error::conflict(format!(
+        "tsuru failed to create the app {name:?}: there is already an app with this name"
+    ))
+}
+
 /// Names the API refuses to set: tsuru writes them itself.
 pub const RESERVED_ENVS: [&str; 5] = [
     "TSURU_APPNAME",
@@ -164,6 +176,28 @@ impl App {
         } else {
             format!("{}:{}", self.platform, self.platform_version)
         }
+    }
+
+    /// Whether the alias chain of variable `name` reaches a private variable: its resolved
+    /// value is then as secret as that one's.
+    pub fn alias_reaches_private(&self, name: &str) -> bool {
+        let mut seen = vec![name.to_string()];
+        let mut target = self
+            .env
+            .get(name)
+            .map(|e| e.alias.clone())
+            .unwrap_or_default();
+        while !target.is_empty() && !seen.contains(&target) {
+            match self.env.get(&target) {
+                Some(t) if !t.public => return true,
+                Some(t) => {
+                    seen.push(target.clone());
+                    target = t.alias.clone();
+                }
+                None => return false,
+            }
+        }
+        false
     }
 
     /// The environment with aliases resolved (in sorted order, chains followed, unknown

@@ -4,6 +4,9 @@ use serde_json::Value;
 
 use crate::permission::Context;
 
+/// Text of an update of an event that does not exist.
+pub const EVENT_NOT_FOUND: &str = "event not found";
+
 /// What an event acts on.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

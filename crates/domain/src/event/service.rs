@@ -373,7 +373,7 @@ impl EventService {
         self.storage
             .find(id)
             .await?
-            .ok_or_else(|| Error::not_found("event not found"))
+            .ok_or_else(|| Error::not_found(super::EVENT_NOT_FOUND))
     }
 
     fn lock_mine(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {

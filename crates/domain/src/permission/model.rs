@@ -5,6 +5,12 @@ use serde::{Deserialize, Serialize};
 use super::tree;
 use crate::{Error, Result};
 
+/// tsuru's text for a missing role.
+pub const ROLE_NOT_FOUND: &str = "role not found";
+
+/// tsuru's text for a role name already taken.
+pub const ROLE_ALREADY_EXISTS: &str = "role already exists";
+
 /// Kind of object a permission is granted on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -46,13 +46,13 @@ impl ContextLookup for StorageContextLookup {
             ContextType::Global => Ok(()),
             ContextType::Team => match self.teams.find(value).await? {
                 Some(_) => Ok(()),
-                None => Err(Error::bad_request("team not found")),
+                None => Err(Error::bad_request(crate::team::TEAM_NOT_FOUND)),
             },
             ContextType::User => {
                 validate_email(value)?;
                 match self.users.find(value).await? {
                     Some(_) => Ok(()),
-                    None => Err(Error::bad_request("user not found")),
+                    None => Err(Error::bad_request(crate::user::USER_NOT_FOUND)),
                 }
             }
             other => match self.others.iter().find(|(t, _)| *t == other) {
@@ -235,7 +235,7 @@ impl RoleService {
     async fn apply_update(&self, upd: RoleUpdate) -> Result<()> {
         let mut role = match self.roles.find(&upd.name).await? {
             Some(r) => r,
-            None => return Err(Error::bad_request("role not found")),
+            None => return Err(Error::bad_request(super::ROLE_NOT_FOUND)),
         };
         if !upd.context_type.is_empty() {
             role.context_type = ContextType::parse(&upd.context_type)?;
@@ -437,7 +437,7 @@ impl RoleService {
                             .roles
                             .find(role_name)
                             .await?
-                            .ok_or_else(|| Error::bad_request("role not found"))?;
+                            .ok_or_else(|| Error::bad_request(super::ROLE_NOT_FOUND))?;
                         if add {
                             if role.context_type != expected {
                                 return Err(Error::bad_request(format!(
@@ -496,14 +496,14 @@ impl RoleService {
         self.roles
             .find(name)
             .await?
-            .ok_or_else(|| Error::not_found("role not found"))
+            .ok_or_else(|| Error::not_found(super::ROLE_NOT_FOUND))
     }
 
     async fn find_user(&self, email: &str) -> Result<()> {
         validate_email(email)?;
         match self.users.find(email).await? {
             Some(_) => Ok(()),
-            None => Err(Error::not_found("user not found")),
+            None => Err(Error::not_found(crate::user::USER_NOT_FOUND)),
         }
     }
 }

@@ -8,6 +8,12 @@ use crate::{Error, Result};
 static TEAM_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-z][a-z0-9_\-]{1,62}$").expect("static regex"));
 
+/// tsuru's text for a missing team.
+pub const TEAM_NOT_FOUND: &str = "team not found";
+
+/// tsuru's text for a team name already taken.
+pub const TEAM_ALREADY_EXISTS: &str = "team already exists";
+
 /// tsuru's text for an invalid team name (the missing space in "andcontain" is tsuru's).
 pub const INVALID_TEAM_NAME: &str = "Invalid team name, team names should start with a letter andcontain only lower case letters, numbers, dashes and underscore";
 

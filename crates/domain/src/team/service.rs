@@ -259,6 +259,6 @@ impl TeamService {
         self.teams
             .find(name)
             .await?
-            .ok_or_else(|| Error::not_found("team not found"))
+            .ok_or_else(|| Error::not_found(super::TEAM_NOT_FOUND))
     }
 }

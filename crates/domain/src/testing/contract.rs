@@ -59,6 +59,9 @@ pub mod team_storage;
 pub mod team_token_storage;
 pub mod user_storage;
 
+// Provisioners (not storage: run with `provisioner_contract_tests!`).
+pub mod provisioner;
+
 // Webhooks and their delivery queue.
 pub mod delivery_storage;
 pub mod webhook_storage;
@@ -438,6 +441,31 @@ macro_rules! __contract_port {
             ref add_version_appends_to_the_history_oldest_first,
             arc concurrent_add_versions_are_all_kept,
             ref delete_removes_the_image_history,
+        );
+    };
+}
+
+/// Expands into one `#[tokio::test]` per clause of [`provisioner`], in a module
+/// `provisioner`, each on a fresh provisioner from `$factory` (an expression whose `.await`
+/// yields an `Arc` of a [`crate::provision::Provisioner`]):
+///
+/// ```ignore
+/// tsuru_domain::provisioner_contract_tests!(async { Arc::new(MyProvisioner::new()) });
+/// ```
+#[macro_export]
+macro_rules! provisioner_contract_tests {
+    ($factory:expr $(,)?) => {
+        $crate::__contract_suite!(provisioner, required, $factory;
+            ref it_has_a_name,
+            ref an_unknown_app_has_no_units,
+            ref provisioned_units_belong_to_the_app,
+            ref destroy_removes_every_unit,
+            ref restart_leaves_every_unit_running,
+            ref restart_of_an_unknown_process_is_a_bad_request,
+            ref update_applies_a_plan_change,
+            ref a_provisioned_app_has_an_address,
+            ref build_platform_tags_the_version,
+            ref build_platform_refuses_a_dockerfile_without_from,
         );
     };
 }

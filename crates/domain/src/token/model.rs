@@ -9,6 +9,9 @@ use crate::{Error, Result};
 static TOKEN_ID_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-z][a-z0-9-]{0,39}$").expect("static regex"));
 
+/// tsuru's text for a team token id already taken.
+pub const TOKEN_ALREADY_EXISTS: &str = "team token already exists";
+
 /// Suffix of the e-mail a team token acts under (`<token_id>@tsuru-team-token`).
 pub const TOKEN_EMAIL_DOMAIN: &str = "tsuru-team-token";
 

@@ -154,7 +154,7 @@ impl TokenService {
         self.events
             .run(ev, async {
                 if self.teams.find(&team).await?.is_none() {
-                    return Err(Error::not_found("team not found"));
+                    return Err(Error::not_found(crate::team::TEAM_NOT_FOUND));
                 }
                 let now = self.clock.now();
                 let value = self.new_value(&team);
@@ -315,7 +315,7 @@ impl TokenService {
         self.roles
             .find(name)
             .await?
-            .ok_or_else(|| Error::not_found("role not found"))
+            .ok_or_else(|| Error::not_found(crate::permission::ROLE_NOT_FOUND))
     }
 
     fn new_value(&self, team: &str) -> String {

@@ -109,7 +109,7 @@ impl AuthService {
             .users
             .find(email)
             .await?
-            .ok_or_else(|| Error::not_found("user not found"))?;
+            .ok_or_else(|| Error::not_found(super::USER_NOT_FOUND))?;
         if validate_password(password).is_err() {
             return Err(Error::bad_request(
                 "Password length should be least 6 characters and at most 50 characters.",
@@ -312,7 +312,7 @@ impl AuthService {
         validate_email(email)?;
         validate_password(password)?;
         if self.users.find(email).await?.is_some() {
-            return Err(Error::conflict("this email is already registered"));
+            return Err(Error::conflict(super::EMAIL_ALREADY_REGISTERED));
         }
         let hash = self.hasher.hash(password).await?;
         self.users
@@ -365,7 +365,7 @@ impl AuthService {
                     .users
                     .find(&email)
                     .await?
-                    .ok_or_else(|| Error::not_found("user not found"))?;
+                    .ok_or_else(|| Error::not_found(super::USER_NOT_FOUND))?;
                 if validate_password(old).is_err() || !self.hasher.verify(old, &user.password).await
                 {
                     return Err(Error::Forbidden(
@@ -405,7 +405,7 @@ impl AuthService {
                     .users
                     .find(email)
                     .await?
-                    .ok_or_else(|| Error::not_found("user not found"))?;
+                    .ok_or_else(|| Error::not_found(super::USER_NOT_FOUND))?;
                 match token.filter(|t| !t.is_empty()) {
                     None => self.start_reset(&user).await,
                     Some(t) => self.finish_reset(&user, t).await,

@@ -12,6 +12,18 @@ static EMAIL_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^([^@\s]+)@((?:[-a-z0-9]+\.)+[a-z]{2,})$").expect("static regex")
 });
 
+/// tsuru's text for a missing user.
+pub const USER_NOT_FOUND: &str = "user not found";
+
+/// tsuru's text for an e-mail already taken.
+pub const EMAIL_ALREADY_REGISTERED: &str = "this email is already registered";
+
+/// tsuru's text for an SSH key the user already has (under another name, or this name).
+pub const KEY_ALREADY_EXISTS: &str = "user already have this key";
+
+/// tsuru's text for removing an SSH key the user does not have.
+pub const KEY_NOT_FOUND: &str = "User does not have this key";
+
 /// Checks tsuru's e-mail rule: a local part, `@`, a lowercase dotted domain.
 ///
 /// # Errors

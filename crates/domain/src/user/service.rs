@@ -214,7 +214,7 @@ impl UserService {
                 self.users
                     .find(&email)
                     .await?
-                    .ok_or_else(|| Error::not_found("user not found"))?;
+                    .ok_or_else(|| Error::not_found(super::USER_NOT_FOUND))?;
                 self.sessions.delete_by_user(&email).await?;
                 self.users.delete(&email).await
             })
@@ -414,6 +414,6 @@ impl UserService {
         self.users
             .find(email)
             .await?
-            .ok_or_else(|| Error::not_found("user not found"))
+            .ok_or_else(|| Error::not_found(super::USER_NOT_FOUND))
     }
 }

@@ -10,6 +10,9 @@ use crate::{Error, Result};
 static NAME_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-z][a-z0-9-]{0,39}$").expect("static regex"));
 
+/// tsuru's text for a webhook name already taken.
+pub const WEBHOOK_ALREADY_EXISTS: &str = "webhook already exists with the same name";
+
 /// Which finished events call a hook. Every list is "any of"; an empty list matches anything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WebhookFilter {

@@ -206,7 +206,7 @@ impl WebhookService {
     async fn team_exists(&self, team: &str) -> Result<()> {
         match self.teams.find(team).await? {
             Some(_) => Ok(()),
-            None => Err(Error::not_found("team not found")),
+            None => Err(Error::not_found(crate::team::TEAM_NOT_FOUND)),
         }
     }
 }

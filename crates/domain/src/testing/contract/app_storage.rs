@@ -31,7 +31,11 @@ fn names(apps: &[App]) -> Vec<&str> {
 }
 
 fn duplicate(name: &str) -> String {
-    format!("tsuru failed to create the app {name:?}: there is already an app with this name")
+    crate::app::app_already_exists(name).to_string()
+}
+
+fn missing(name: &str) -> String {
+    crate::app::app_not_found(name).to_string()
 }
 
 /// Names of `list(filter)`, in the order returned; also checks them against
@@ -467,7 +471,7 @@ pub async fn update_replaces_the_app(storage: &dyn AppStorage) {
 
 /// Updating an unknown app is `NotFound` `App <name> not found.` and stores nothing.
 pub async fn update_unknown_returns_not_found(storage: &dyn AppStorage) {
-    assert_not_found(storage.update(&app("web")).await, "App web not found.");
+    assert_not_found(storage.update(&app("web")).await, &missing("web"));
     assert_eq!(storage.find("web").await.expect("find"), None);
 }
 
@@ -483,7 +487,7 @@ pub async fn delete_removes_the_app(storage: &dyn AppStorage) {
 /// Deleting an unknown app is `NotFound` `App <name> not found.`.
 pub async fn delete_unknown_returns_not_found(storage: &dyn AppStorage) {
     storage.insert(&app("api")).await.expect("insert");
-    assert_not_found(storage.delete("web").await, "App web not found.");
+    assert_not_found(storage.delete("web").await, &missing("web"));
 }
 
 /// `count_in_pool` counts the apps of that pool exactly.

@@ -388,7 +388,7 @@ pub async fn update_replaces_the_stored_event(storage: &dyn EventStorage) {
 /// Updating an unknown event is `NotFound` and stores nothing.
 pub async fn update_unknown_returns_not_found(storage: &dyn EventStorage) {
     let e = event("app", "web", "app.deploy");
-    assert_not_found(storage.update(&e).await, "event not found");
+    assert_not_found(storage.update(&e).await, crate::event::EVENT_NOT_FOUND);
     assert_eq!(storage.find(&e.id).await.expect("find"), None);
 }
 

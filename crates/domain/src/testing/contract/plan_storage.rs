@@ -55,7 +55,7 @@ pub async fn insert_duplicate_returns_conflict(storage: &dyn PlanStorage) {
     storage.insert(&first).await.expect("insert");
     assert_conflict(
         storage.insert(&default_plan("small")).await,
-        "plan already exists",
+        crate::plan::PLAN_ALREADY_EXISTS,
     );
     assert_eq!(stored(storage, "small").await, first);
 }
@@ -73,7 +73,7 @@ pub async fn concurrent_inserts_of_one_name_admit_exactly_one(storage: Arc<dyn P
         "{results:?}"
     );
     for r in results.into_iter().filter(Result::is_err) {
-        assert_conflict(r, "plan already exists");
+        assert_conflict(r, crate::plan::PLAN_ALREADY_EXISTS);
     }
     assert_eq!(storage.list().await.expect("list"), [plan("small")]);
 }
@@ -135,6 +135,6 @@ pub async fn delete_removes_the_plan(storage: &dyn PlanStorage) {
 /// Deleting an unknown plan is `NotFound` `plan not found`.
 pub async fn delete_unknown_returns_not_found(storage: &dyn PlanStorage) {
     storage.insert(&plan("small")).await.expect("insert");
-    assert_not_found(storage.delete("large").await, "plan not found");
+    assert_not_found(storage.delete("large").await, crate::plan::PLAN_NOT_FOUND);
     assert_eq!(storage.list().await.expect("list").len(), 1);
 }

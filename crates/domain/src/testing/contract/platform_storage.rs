@@ -5,7 +5,7 @@ use super::{assert_conflict, assert_not_found, concurrently, sorted, CONCURRENCY
 use crate::platform::{Platform, PlatformStorage, PlatformVersion};
 use crate::testing::{platform, platform_version};
 
-const NOT_FOUND: &str = "Platform doesn't exist.";
+const NOT_FOUND: &str = crate::platform::PLATFORM_NOT_FOUND;
 
 async fn stored(storage: &dyn PlatformStorage, name: &str) -> Platform {
     storage
@@ -45,7 +45,7 @@ pub async fn insert_duplicate_returns_conflict(storage: &dyn PlatformStorage) {
     storage.insert(&platform("python")).await.expect("insert");
     assert_conflict(
         storage.insert(&disabled("python")).await,
-        "Duplicate platform",
+        crate::platform::DUPLICATE_PLATFORM,
     );
     assert_eq!(stored(storage, "python").await, platform("python"));
 }
@@ -63,7 +63,7 @@ pub async fn concurrent_inserts_of_one_name_admit_exactly_one(storage: Arc<dyn P
         "{results:?}"
     );
     for r in results.into_iter().filter(Result::is_err) {
-        assert_conflict(r, "Duplicate platform");
+        assert_conflict(r, crate::platform::DUPLICATE_PLATFORM);
     }
     assert_eq!(storage.list().await.expect("list"), [platform("python")]);
 }

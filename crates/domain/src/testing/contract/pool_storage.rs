@@ -57,7 +57,10 @@ pub async fn find_unknown_returns_none(storage: &dyn PoolStorage) {
 pub async fn insert_duplicate_returns_conflict(storage: &dyn PoolStorage) {
     let first = pool("prod");
     storage.insert(&first).await.expect("insert");
-    assert_conflict(storage.insert(&full("prod")).await, "Pool already exists.");
+    assert_conflict(
+        storage.insert(&full("prod")).await,
+        crate::pool::POOL_ALREADY_EXISTS,
+    );
     assert_eq!(stored(storage, "prod").await, first);
 }
 
@@ -74,7 +77,7 @@ pub async fn concurrent_inserts_of_one_name_admit_exactly_one(storage: Arc<dyn P
         "{results:?}"
     );
     for r in results.into_iter().filter(Result::is_err) {
-        assert_conflict(r, "Pool already exists.");
+        assert_conflict(r, crate::pool::POOL_ALREADY_EXISTS);
     }
     assert_eq!(storage.list().await.expect("list"), [pool("prod")]);
 }

@@ -33,7 +33,7 @@ pub async fn insert_duplicate_returns_conflict(storage: &dyn RoleStorage) {
     storage.insert(&first).await.expect("insert");
     assert_conflict(
         storage.insert(&role("admin", ContextType::Team)).await,
-        "role already exists",
+        crate::permission::ROLE_ALREADY_EXISTS,
     );
     assert_eq!(storage.find("admin").await.expect("find"), Some(first));
 }
@@ -51,7 +51,7 @@ pub async fn concurrent_inserts_of_one_name_admit_exactly_one(storage: Arc<dyn R
         "{results:?}"
     );
     for r in results.into_iter().filter(Result::is_err) {
-        assert_conflict(r, "role already exists");
+        assert_conflict(r, crate::permission::ROLE_ALREADY_EXISTS);
     }
     assert_eq!(storage.list().await.expect("list").len(), 1);
 }
@@ -82,7 +82,7 @@ pub async fn update_replaces_the_role(storage: &dyn RoleStorage) {
 pub async fn update_unknown_returns_not_found(storage: &dyn RoleStorage) {
     assert_not_found(
         storage.update(&role("admin", ContextType::Global)).await,
-        "role not found",
+        crate::permission::ROLE_NOT_FOUND,
     );
     assert_eq!(storage.find("admin").await.expect("find"), None);
 }
@@ -160,5 +160,8 @@ pub async fn delete_removes_the_role(storage: &dyn RoleStorage) {
 
 /// Deleting an unknown role is `NotFound`.
 pub async fn delete_unknown_returns_not_found(storage: &dyn RoleStorage) {
-    assert_not_found(storage.delete("admin").await, "role not found");
+    assert_not_found(
+        storage.delete("admin").await,
+        crate::permission::ROLE_NOT_FOUND,
+    );
 }

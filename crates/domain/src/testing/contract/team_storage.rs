@@ -35,7 +35,10 @@ pub async fn insert_duplicate_returns_conflict(storage: &dyn TeamStorage) {
     storage.insert(&first).await.expect("insert");
     let mut second = team("infra");
     second.creating_user = "other@example.com".into();
-    assert_conflict(storage.insert(&second).await, "team already exists");
+    assert_conflict(
+        storage.insert(&second).await,
+        crate::team::TEAM_ALREADY_EXISTS,
+    );
     assert_eq!(stored(storage, "infra").await, first);
 }
 
@@ -52,7 +55,7 @@ pub async fn concurrent_inserts_of_one_name_admit_exactly_one(storage: Arc<dyn T
         "{results:?}"
     );
     for r in results.into_iter().filter(Result::is_err) {
-        assert_conflict(r, "team already exists");
+        assert_conflict(r, crate::team::TEAM_ALREADY_EXISTS);
     }
     assert_eq!(storage.list().await.expect("list").len(), 1);
 }
@@ -94,7 +97,10 @@ pub async fn update_replaces_tags_and_quota_only(storage: &dyn TeamStorage) {
 
 /// Updating an unknown team is `NotFound` and stores nothing.
 pub async fn update_unknown_returns_not_found(storage: &dyn TeamStorage) {
-    assert_not_found(storage.update(&team("infra")).await, "team not found");
+    assert_not_found(
+        storage.update(&team("infra")).await,
+        crate::team::TEAM_NOT_FOUND,
+    );
     assert_eq!(storage.find("infra").await.expect("find"), None);
 }
 
@@ -111,7 +117,7 @@ pub async fn set_quota_replaces_the_quota(storage: &dyn TeamStorage) {
 pub async fn set_quota_of_unknown_returns_not_found(storage: &dyn TeamStorage) {
     assert_not_found(
         storage.set_quota("infra", Quota::unlimited()).await,
-        "team not found",
+        crate::team::TEAM_NOT_FOUND,
     );
 }
 
@@ -129,7 +135,7 @@ pub async fn delete_removes_the_team(storage: &dyn TeamStorage) {
 
 /// Deleting an unknown team is `NotFound`.
 pub async fn delete_unknown_returns_not_found(storage: &dyn TeamStorage) {
-    assert_not_found(storage.delete("infra").await, "team not found");
+    assert_not_found(storage.delete("infra").await, crate::team::TEAM_NOT_FOUND);
 }
 
 /// A team whose quota is `limit` with `inuse` used.
@@ -170,7 +176,7 @@ pub async fn inc_quota_over_the_limit_is_forbidden_and_changes_nothing(storage: 
     with_quota(storage, "infra", 3, 2).await;
     assert_forbidden(
         storage.inc_quota("infra", 2).await,
-        "Quota exceeded. Available: 1, Requested: 2.",
+        &crate::quota::quota_exceeded(1, 2).to_string(),
     );
     assert_eq!(
         stored(storage, "infra").await.quota,
@@ -179,7 +185,7 @@ pub async fn inc_quota_over_the_limit_is_forbidden_and_changes_nothing(storage: 
     storage.inc_quota("infra", 1).await.expect("inc");
     assert_forbidden(
         storage.inc_quota("infra", 1).await,
-        "Quota exceeded. Available: 0, Requested: 1.",
+        &crate::quota::quota_exceeded(0, 1).to_string(),
     );
     assert_eq!(
         stored(storage, "infra").await.quota,
@@ -188,7 +194,7 @@ pub async fn inc_quota_over_the_limit_is_forbidden_and_changes_nothing(storage: 
     with_quota(storage, "none", 0, 0).await;
     assert_forbidden(
         storage.inc_quota("none", 1).await,
-        "Quota exceeded. Available: 0, Requested: 1.",
+        &crate::quota::quota_exceeded(0, 1).to_string(),
     );
     assert_eq!(
         stored(storage, "none").await.quota,
@@ -233,8 +239,14 @@ pub async fn inc_quota_releases_but_never_below_zero(storage: &dyn TeamStorage) 
 
 /// `inc_quota` of an unknown team is `NotFound`.
 pub async fn inc_quota_of_unknown_returns_not_found(storage: &dyn TeamStorage) {
-    assert_not_found(storage.inc_quota("infra", 1).await, "team not found");
-    assert_not_found(storage.inc_quota("infra", -1).await, "team not found");
+    assert_not_found(
+        storage.inc_quota("infra", 1).await,
+        crate::team::TEAM_NOT_FOUND,
+    );
+    assert_not_found(
+        storage.inc_quota("infra", -1).await,
+        crate::team::TEAM_NOT_FOUND,
+    );
     assert_eq!(storage.find("infra").await.expect("find"), None);
 }
 
@@ -253,7 +265,7 @@ pub async fn concurrent_inc_quota_admits_exactly_the_limit(storage: Arc<dyn Team
         "{results:?}"
     );
     for r in results.into_iter().filter(Result::is_err) {
-        assert_forbidden(r, "Quota exceeded. Available: 0, Requested: 1.");
+        assert_forbidden(r, &crate::quota::quota_exceeded(0, 1).to_string());
     }
     assert_eq!(
         stored(&*storage, "infra").await.quota,

@@ -6,8 +6,8 @@ use crate::permission::RoleInstance;
 use crate::testing::{at, team_token};
 use crate::token::{TeamToken, TeamTokenStorage};
 
-const NOT_FOUND: &str = "team token not found";
-const EXISTS: &str = "team token already exists";
+const NOT_FOUND: &str = crate::token::TOKEN_NOT_FOUND;
+const EXISTS: &str = crate::token::TOKEN_ALREADY_EXISTS;
 
 fn ids(tokens: &[TeamToken]) -> Vec<&str> {
     tokens.iter().map(|t| t.token_id.as_str()).collect()

@@ -54,7 +54,7 @@ pub async fn insert_duplicate_returns_conflict(storage: &dyn UserStorage) {
     second.password = "other".into();
     assert_conflict(
         storage.insert(&second).await,
-        "this email is already registered",
+        crate::user::EMAIL_ALREADY_REGISTERED,
     );
     assert_eq!(stored(storage, "me@example.com").await, first);
 }
@@ -69,7 +69,7 @@ pub async fn concurrent_inserts_of_one_email_admit_exactly_one(storage: Arc<dyn 
     let ok = results.iter().filter(|r| r.is_ok()).count();
     assert_eq!(ok, 1, "{results:?}");
     for r in results.into_iter().filter(Result::is_err) {
-        assert_conflict(r, "this email is already registered");
+        assert_conflict(r, crate::user::EMAIL_ALREADY_REGISTERED);
     }
     assert_eq!(storage.list().await.expect("list").len(), 1);
 }
@@ -137,7 +137,10 @@ pub async fn delete_removes_the_user_and_its_api_key(storage: &dyn UserStorage) 
 
 /// Deleting an unknown user is `NotFound`.
 pub async fn delete_unknown_returns_not_found(storage: &dyn UserStorage) {
-    assert_not_found(storage.delete("me@example.com").await, "user not found");
+    assert_not_found(
+        storage.delete("me@example.com").await,
+        crate::user::USER_NOT_FOUND,
+    );
 }
 
 /// `set_password` replaces the hash and nothing else.
@@ -157,7 +160,7 @@ pub async fn set_password_replaces_the_hash(storage: &dyn UserStorage) {
 pub async fn set_password_of_unknown_returns_not_found(storage: &dyn UserStorage) {
     assert_not_found(
         storage.set_password("me@example.com", "h").await,
-        "user not found",
+        crate::user::USER_NOT_FOUND,
     );
 }
 
@@ -221,7 +224,7 @@ pub async fn unknown_or_empty_api_key_finds_nobody(storage: &dyn UserStorage) {
 pub async fn set_api_key_of_unknown_returns_not_found(storage: &dyn UserStorage) {
     assert_not_found(
         storage.set_api_key("me@example.com", KEY_A).await,
-        "user not found",
+        crate::user::USER_NOT_FOUND,
     );
     assert_eq!(storage.find_by_api_key(KEY_A).await.expect("find"), None);
 }
@@ -281,7 +284,7 @@ pub async fn set_quota_of_unknown_returns_not_found(storage: &dyn UserStorage) {
         storage
             .set_quota("me@example.com", Quota::unlimited())
             .await,
-        "user not found",
+        crate::user::USER_NOT_FOUND,
     );
 }
 
@@ -305,7 +308,7 @@ pub async fn add_role_to_unknown_returns_not_found(storage: &dyn UserStorage) {
         storage
             .add_role("me@example.com", &RoleInstance::new("admin", ""))
             .await,
-        "user not found",
+        crate::user::USER_NOT_FOUND,
     );
 }
 
@@ -361,7 +364,7 @@ pub async fn remove_role_from_unknown_returns_not_found(storage: &dyn UserStorag
         storage
             .remove_role("me@example.com", &RoleInstance::new("admin", ""))
             .await,
-        "user not found",
+        crate::user::USER_NOT_FOUND,
     );
 }
 
@@ -417,7 +420,7 @@ pub async fn add_key_with_a_taken_name_returns_conflict(storage: &dyn UserStorag
         storage
             .add_key("me@example.com", &ssh_key("laptop", 2), false)
             .await,
-        "user already have this key",
+        crate::user::KEY_ALREADY_EXISTS,
     );
     assert_eq!(stored(storage, "me@example.com").await.keys, [k1]);
 }
@@ -448,13 +451,13 @@ pub async fn add_key_with_taken_content_returns_conflict_even_when_replacing(
             storage
                 .add_key("me@example.com", &same_content("other"), replace)
                 .await,
-            "user already have this key",
+            crate::user::KEY_ALREADY_EXISTS,
         );
         assert_conflict(
             storage
                 .add_key("me@example.com", &same_content("desktop"), replace)
                 .await,
-            "user already have this key",
+            crate::user::KEY_ALREADY_EXISTS,
         );
     }
     assert_eq!(stored(storage, "me@example.com").await.keys, [k1, k2]);
@@ -496,7 +499,7 @@ pub async fn add_key_to_unknown_returns_not_found(storage: &dyn UserStorage) {
         storage
             .add_key("me@example.com", &ssh_key("laptop", 1), false)
             .await,
-        "user not found",
+        crate::user::USER_NOT_FOUND,
     );
 }
 
@@ -532,7 +535,7 @@ pub async fn remove_missing_key_returns_not_found(storage: &dyn UserStorage) {
         .expect("add");
     assert_not_found(
         storage.remove_key("me@example.com", "desktop").await,
-        "User does not have this key",
+        crate::user::KEY_NOT_FOUND,
     );
     assert_eq!(stored(storage, "me@example.com").await.keys.len(), 1);
 }
@@ -566,7 +569,7 @@ pub async fn inc_quota_over_the_limit_is_forbidden_and_changes_nothing(storage: 
     with_quota(storage, "me@example.com", 3, 2).await;
     assert_forbidden(
         storage.inc_quota("me@example.com", 2).await,
-        "Quota exceeded. Available: 1, Requested: 2.",
+        &crate::quota::quota_exceeded(1, 2).to_string(),
     );
     assert_eq!(
         stored(storage, "me@example.com").await.quota,
@@ -575,7 +578,7 @@ pub async fn inc_quota_over_the_limit_is_forbidden_and_changes_nothing(storage: 
     storage.inc_quota("me@example.com", 1).await.expect("inc");
     assert_forbidden(
         storage.inc_quota("me@example.com", 1).await,
-        "Quota exceeded. Available: 0, Requested: 1.",
+        &crate::quota::quota_exceeded(0, 1).to_string(),
     );
     assert_eq!(
         stored(storage, "me@example.com").await.quota,
@@ -584,7 +587,7 @@ pub async fn inc_quota_over_the_limit_is_forbidden_and_changes_nothing(storage: 
     with_quota(storage, "none@example.com", 0, 0).await;
     assert_forbidden(
         storage.inc_quota("none@example.com", 1).await,
-        "Quota exceeded. Available: 0, Requested: 1.",
+        &crate::quota::quota_exceeded(0, 1).to_string(),
     );
     assert_eq!(
         stored(storage, "none@example.com").await.quota,
@@ -646,11 +649,11 @@ pub async fn inc_quota_releases_but_never_below_zero(storage: &dyn UserStorage) 
 pub async fn inc_quota_of_unknown_returns_not_found(storage: &dyn UserStorage) {
     assert_not_found(
         storage.inc_quota("me@example.com", 1).await,
-        "user not found",
+        crate::user::USER_NOT_FOUND,
     );
     assert_not_found(
         storage.inc_quota("me@example.com", -1).await,
-        "user not found",
+        crate::user::USER_NOT_FOUND,
     );
     assert_eq!(storage.find("me@example.com").await.expect("find"), None);
 }
@@ -670,7 +673,7 @@ pub async fn concurrent_inc_quota_admits_exactly_the_limit(storage: Arc<dyn User
         "{results:?}"
     );
     for r in results.into_iter().filter(Result::is_err) {
-        assert_forbidden(r, "Quota exceeded. Available: 0, Requested: 1.");
+        assert_forbidden(r, &crate::quota::quota_exceeded(0, 1).to_string());
     }
     assert_eq!(
         stored(&*storage, "me@example.com").await.quota,

@@ -5,8 +5,8 @@ use super::{assert_conflict, assert_not_found, concurrently, CONCURRENCY};
 use crate::testing::webhook;
 use crate::webhook::{Webhook, WebhookFilter, WebhookStorage};
 
-const NOT_FOUND: &str = "webhook not found";
-const EXISTS: &str = "webhook already exists with the same name";
+const NOT_FOUND: &str = crate::webhook::WEBHOOK_NOT_FOUND;
+const EXISTS: &str = crate::webhook::WEBHOOK_ALREADY_EXISTS;
 
 fn names(hooks: &[Webhook]) -> Vec<&str> {
     hooks.iter().map(|h| h.name.as_str()).collect()

@@ -1,9 +1,8 @@
-//! Users, sessions, reset tokens, throttling, teams and roles.
+//! Users, sessions, password-reset tokens and login throttling.
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use tsuru_domain::permission::{Role, RoleInstance, RoleStorage};
+use tsuru_domain::permission::RoleInstance;
 use tsuru_domain::quota::Quota;
-use tsuru_domain::team::{Team, TeamStorage};
 use tsuru_domain::user::{
     LoginThrottle, PasswordToken, PasswordTokenStorage, Session, SessionStorage, SshKey, User,
     UserStorage,
@@ -13,7 +12,7 @@ use tsuru_domain::{Error, Result};
 use super::{MemoryStore, Window};
 
 fn user_not_found() -> Error {
-    Error::not_found("user not found")
+    Error::not_found(tsuru_domain::user::USER_NOT_FOUND)
 }
 
 impl MemoryStore {
@@ -28,7 +27,9 @@ impl UserStorage for MemoryStore {
     async fn insert(&self, user: &User) -> Result<()> {
         let mut users = self.users.write();
         if users.contains_key(&user.email) {
-            return Err(Error::conflict("this email is already registered"));
+            return Err(Error::conflict(
+                tsuru_domain::user::EMAIL_ALREADY_REGISTERED,
+            ));
         }
         if !user.api_key.is_empty() {
             self.api_keys
@@ -136,7 +137,7 @@ impl UserStorage for MemoryStore {
 
     async fn add_key(&self, email: &str, key: &SshKey, replace: bool) -> Result<()> {
         self.with_user(email, |u| {
-            let dup = || Error::conflict("user already have this key");
+            let dup = || Error::conflict(tsuru_domain::user::KEY_ALREADY_EXISTS);
             if u.keys
                 .iter()
                 .any(|k| k.content == key.content && k.name != key.name)
@@ -157,7 +158,7 @@ impl UserStorage for MemoryStore {
             let before = u.keys.len();
             u.keys.retain(|k| k.name != name);
             if u.keys.len() == before {
-                return Err(Error::not_found("User does not have this key"));
+                return Err(Error::not_found(tsuru_domain::user::KEY_NOT_FOUND));
             }
             Ok(())
         })
@@ -242,125 +243,5 @@ impl LoginThrottle for MemoryStore {
     async fn reset(&self, key: &str) -> Result<()> {
         self.throttle.write().shift_remove(key);
         Ok(())
-    }
-}
-
-#[async_trait]
-impl TeamStorage for MemoryStore {
-    async fn insert(&self, team: &Team) -> Result<()> {
-        let mut teams = self.teams.write();
-        if teams.contains_key(&team.name) {
-            return Err(Error::conflict("team already exists"));
-        }
-        teams.insert(team.name.clone(), team.clone());
-        Ok(())
-    }
-
-    async fn update(&self, team: &Team) -> Result<()> {
-        match self.teams.write().get_mut(&team.name) {
-            Some(t) => {
-                t.tags.clone_from(&team.tags);
-                t.quota = team.quota;
-                Ok(())
-            }
-            None => Err(Error::not_found("team not found")),
-        }
-    }
-
-    async fn find(&self, name: &str) -> Result<Option<Team>> {
-        Ok(self.teams.read().get(name).cloned())
-    }
-
-    async fn list(&self) -> Result<Vec<Team>> {
-        Ok(self.teams.read().values().cloned().collect())
-    }
-
-    async fn set_quota(&self, name: &str, quota: Quota) -> Result<()> {
-        match self.teams.write().get_mut(name) {
-            Some(t) => {
-                t.quota = quota;
-                Ok(())
-            }
-            None => Err(Error::not_found("team not found")),
-        }
-    }
-
-    async fn inc_quota(&self, name: &str, delta: i64) -> Result<()> {
-        match self.teams.write().get_mut(name) {
-            Some(t) => {
-                t.quota = t.quota.adjusted(delta)?;
-                Ok(())
-            }
-            None => Err(Error::not_found("team not found")),
-        }
-    }
-
-    async fn delete(&self, name: &str) -> Result<()> {
-        self.teams
-            .write()
-            .shift_remove(name)
-            .map(|_| ())
-            .ok_or_else(|| Error::not_found("team not found"))
-    }
-}
-
-#[async_trait]
-impl RoleStorage for MemoryStore {
-    async fn insert(&self, role: &Role) -> Result<()> {
-        let mut roles = self.roles.write();
-        if roles.contains_key(&role.name) {
-            return Err(Error::conflict("role already exists"));
-        }
-        roles.insert(role.name.clone(), role.clone());
-        Ok(())
-    }
-
-    async fn update(&self, role: &Role) -> Result<()> {
-        match self.roles.write().get_mut(&role.name) {
-            Some(r) => {
-                *r = role.clone();
-                Ok(())
-            }
-            None => Err(Error::not_found("role not found")),
-        }
-    }
-
-    async fn find(&self, name: &str) -> Result<Option<Role>> {
-        Ok(self.roles.read().get(name).cloned())
-    }
-
-    async fn find_many(&self, names: &[String]) -> Result<Vec<Role>> {
-        let roles = self.roles.read();
-        let mut out: Vec<Role> = Vec::new();
-        for n in names {
-            if let Some(r) = roles.get(n) {
-                if !out.iter().any(|o| &o.name == n) {
-                    out.push(r.clone());
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    async fn list(&self) -> Result<Vec<Role>> {
-        Ok(self.roles.read().values().cloned().collect())
-    }
-
-    async fn list_by_event(&self, event: &str) -> Result<Vec<Role>> {
-        Ok(self
-            .roles
-            .read()
-            .values()
-            .filter(|r| r.events.iter().any(|e| e == event))
-            .cloned()
-            .collect())
-    }
-
-    async fn delete(&self, name: &str) -> Result<()> {
-        self.roles
-            .write()
-            .shift_remove(name)
-            .map(|_| ())
-            .ok_or_else(|| Error::not_found("role not found"))
     }
 }

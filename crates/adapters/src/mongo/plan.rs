@@ -1,0 +1,117 @@
+//! Plans: tsuru's `plans` collection (and the plan embedded in each app).
+use async_trait::async_trait;
+use mongodb::bson::{doc, oid::ObjectId};
+use mongodb::Collection;
+use serde::{Deserialize, Serialize};
+use tsuru_domain::plan::{Plan, PlanOverride, PlanStorage, PLAN_ALREADY_EXISTS, PLAN_NOT_FOUND};
+use tsuru_domain::{Error, Result};
+
+use super::collections::PLANS;
+use super::write_lock::delete_or;
+use super::{db_error, insertion_stamp, is_duplicate_key, null_as_default};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(super) struct OverrideDocument {
+    #[serde(default)]
+    pub(super) memory: Option<i64>,
+    #[serde(default)]
+    pub(super) cpumilli: Option<i64>,
+}
+
+/// tsuru's plan (embedded in apps, and the `plans` documents with `_id` = name).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PlanDocument {
+    #[serde(rename = "_id", alias = "name")]
+    name: String,
+    #[serde(default)]
+    memory: i64,
+    #[serde(default)]
+    cpumilli: i64,
+    #[serde(default)]
+    default: bool,
+    #[serde(default, deserialize_with = "null_as_default")]
+    r#override: OverrideDocument,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tsurud_order: Option<ObjectId>,
+}
+
+impl From<&Plan> for PlanDocument {
+    fn from(p: &Plan) -> Self {
+        PlanDocument {
+            name: p.name.clone(),
+            memory: p.memory,
+            cpumilli: p.cpumilli,
+            default: p.default,
+            r#override: OverrideDocument {
+                memory: p.r#override.memory,
+                cpumilli: p.r#override.cpumilli,
+            },
+            tsurud_order: None,
+        }
+    }
+}
+
+impl From<PlanDocument> for Plan {
+    fn from(d: PlanDocument) -> Self {
+        Plan {
+            name: d.name,
+            memory: d.memory,
+            cpumilli: d.cpumilli,
+            default: d.default,
+            r#override: PlanOverride {
+                memory: d.r#override.memory,
+                cpumilli: d.r#override.cpumilli,
+            },
+        }
+    }
+}
+
+impl super::MongoStore {
+    fn plans(&self) -> Collection<PlanDocument> {
+        self.coll(PLANS)
+    }
+}
+
+#[async_trait]
+impl PlanStorage for super::MongoStore {
+    async fn insert(&self, plan: &Plan) -> Result<()> {
+        let mut d = PlanDocument::from(plan);
+        d.tsurud_order = Some(insertion_stamp());
+        match self.plans().insert_one(d).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_duplicate_key(&e) => Err(Error::conflict(PLAN_ALREADY_EXISTS)),
+            Err(e) => Err(db_error(e)),
+        }
+    }
+
+    async fn list(&self) -> Result<Vec<Plan>> {
+        let docs = self
+            .all(self.plans(), doc! {}, doc! {"tsurud_order": 1, "_id": 1})
+            .await?;
+        Ok(docs.into_iter().map(Plan::from).collect())
+    }
+
+    async fn find(&self, name: &str) -> Result<Option<Plan>> {
+        Ok(self
+            .plans()
+            .find_one(doc! {"_id": name})
+            .await
+            .map_err(db_error)?
+            .map(Plan::from))
+    }
+
+    async fn clear_default(&self) -> Result<()> {
+        self.plans()
+            .update_many(doc! {"default": true}, doc! {"$set": {"default": false}})
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn delete(&self, name: &str) -> Result<()> {
+        delete_or(&self.plans(), doc! {"_id": name}, || {
+            Error::not_found(PLAN_NOT_FOUND)
+        })
+        .await
+    }
+}

@@ -1,0 +1,171 @@
+//! Platforms and their image history: tsuru's `platforms` and `platform_images` collections.
+use async_trait::async_trait;
+use mongodb::bson::doc;
+use mongodb::Collection;
+use serde::{Deserialize, Serialize};
+use tsuru_domain::platform::{
+    Platform, PlatformStorage, PlatformVersion, DUPLICATE_PLATFORM, PLATFORM_NOT_FOUND,
+};
+use tsuru_domain::{Error, Result};
+
+use super::collections::{PLATFORMS, PLATFORM_IMAGES};
+use super::{db_error, is_duplicate_key, null_as_default};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PlatformDocument {
+    #[serde(rename = "_id")]
+    name: String,
+    #[serde(default)]
+    disabled: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct VersionDocument {
+    version: i64,
+    #[serde(default, deserialize_with = "null_as_default")]
+    images: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PlatformImagesDocument {
+    #[serde(rename = "_id")]
+    name: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    versions: Vec<VersionDocument>,
+    #[serde(default)]
+    count: i64,
+}
+
+impl super::MongoStore {
+    fn platforms(&self) -> Collection<PlatformDocument> {
+        self.coll(PLATFORMS)
+    }
+
+    fn platform_images(&self) -> Collection<PlatformImagesDocument> {
+        self.coll(PLATFORM_IMAGES)
+    }
+}
+
+fn platform_not_found() -> Error {
+    Error::not_found(PLATFORM_NOT_FOUND)
+}
+
+#[async_trait]
+impl PlatformStorage for super::MongoStore {
+    async fn insert(&self, platform: &Platform) -> Result<()> {
+        let d = PlatformDocument {
+            name: platform.name.clone(),
+            disabled: platform.disabled,
+        };
+        match self.platforms().insert_one(d).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_duplicate_key(&e) => Err(Error::conflict(DUPLICATE_PLATFORM)),
+            Err(e) => Err(db_error(e)),
+        }
+    }
+
+    async fn find(&self, name: &str) -> Result<Option<Platform>> {
+        let d = self
+            .platforms()
+            .find_one(doc! {"_id": name})
+            .await
+            .map_err(db_error)?;
+        Ok(d.map(|d| Platform {
+            name: d.name,
+            disabled: d.disabled,
+        }))
+    }
+
+    async fn list(&self) -> Result<Vec<Platform>> {
+        let docs = self.all(self.platforms(), doc! {}, doc! {"_id": 1}).await?;
+        Ok(docs
+            .into_iter()
+            .map(|d| Platform {
+                name: d.name,
+                disabled: d.disabled,
+            })
+            .collect())
+    }
+
+    async fn update(&self, platform: &Platform) -> Result<()> {
+        let r = self
+            .platforms()
+            .update_one(
+                doc! {"_id": &platform.name},
+                doc! {"$set": {"disabled": platform.disabled}},
+            )
+            .await
+            .map_err(db_error)?;
+        if r.matched_count == 0 {
+            return Err(platform_not_found());
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, name: &str) -> Result<()> {
+        self.exclusive(format!("{PLATFORM_IMAGES}/{name}"), || async {
+            let r = self
+                .platforms()
+                .delete_one(doc! {"_id": name})
+                .await
+                .map_err(db_error)?;
+            if r.deleted_count == 0 {
+                return Err(platform_not_found());
+            }
+            self.platform_images()
+                .delete_one(doc! {"_id": name})
+                .await
+                .map_err(db_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn versions(&self, name: &str) -> Result<Vec<PlatformVersion>> {
+        let d = self
+            .platform_images()
+            .find_one(doc! {"_id": name})
+            .await
+            .map_err(db_error)?;
+        let mut versions: Vec<PlatformVersion> = d
+            .map(|d| {
+                d.versions
+                    .into_iter()
+                    .map(|v| PlatformVersion {
+                        version: v.version,
+                        images: v.images,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        versions.sort_by_key(|v| v.version);
+        Ok(versions)
+    }
+
+    async fn add_version(&self, name: &str, version: &PlatformVersion) -> Result<()> {
+        self.exclusive(format!("{PLATFORM_IMAGES}/{name}"), || async {
+            let mut d = self
+                .platform_images()
+                .find_one(doc! {"_id": name})
+                .await
+                .map_err(db_error)?
+                .unwrap_or(PlatformImagesDocument {
+                    name: name.to_string(),
+                    versions: Vec::new(),
+                    count: 0,
+                });
+            d.versions.push(VersionDocument {
+                version: version.version,
+                images: version.images.clone(),
+            });
+            d.count = d.count.max(version.version);
+            self.platform_images()
+                .replace_one(doc! {"_id": name}, d)
+                .upsert(true)
+                .await
+                .map_err(db_error)?;
+            Ok(())
+        })
+        .await
+    }
+}

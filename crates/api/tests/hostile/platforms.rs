@@ -1,0 +1,42 @@
+use reqwest::multipart::{Form, Part};
+use reqwest::Method;
+
+use crate::{member, status_text, TestServer, FORBIDDEN};
+
+/// Without `platform.create`, an invalid add is refused for the permission, not the input.
+#[tokio::test]
+async fn adding_a_platform_checks_permission_before_the_input() {
+    let s = TestServer::spawn().await;
+    s.team("t1").await;
+    let bob = member(&s, "bob@example.com", "t1", &["app.read"]).await;
+    let form = Form::new().text("name", "Bad Name").part(
+        "dockerfile_content",
+        Part::bytes(b"  ".to_vec()).file_name("Dockerfile"),
+    );
+    let resp = bob
+        .request(Method::POST, "/1.0/platforms")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_text(resp).await, (403, FORBIDDEN.into()));
+}
+
+/// Without `platform.update`, a rollback without an image is refused for the permission.
+#[tokio::test]
+async fn rolling_back_a_platform_checks_permission_before_the_input() {
+    let s = TestServer::spawn().await;
+    s.team("t1").await;
+    let bob = member(&s, "bob@example.com", "t1", &["app.read"]).await;
+    for image in ["", "not-a-version"] {
+        assert_eq!(
+            status_text(
+                bob.post_form("/1.6/platforms/python/rollback", &[("image", image)])
+                    .await
+            )
+            .await,
+            (403, FORBIDDEN.into()),
+            "image {image:?}"
+        );
+    }
+}

@@ -1,0 +1,123 @@
+//! Reading apps: the list, one app, a team's apps.
+use super::{AppInfo, AppService};
+use crate::app::{AppFilter, AppVisibility};
+use crate::permission::{contexts_for, ContextType};
+use crate::{Identity, Result};
+
+/// The app list as clients ask for it: storage filters plus the unit status and lock filters
+/// applied to what the provisioner reports.
+#[derive(Debug, Clone, Default)]
+pub struct AppListQuery {
+    /// What storage filters on (name, platform, team owner, owner, pool, tags).
+    pub filter: AppFilter,
+    /// Leave units out (and do not filter on their status).
+    pub simplified: bool,
+    /// Keep apps with at least one unit in one of these statuses (each entry may hold several,
+    /// comma-separated, as clients send `status=started,stopped`).
+    pub statuses: Vec<String>,
+    /// Only apps under tsuru's legacy app lock. No app here ever holds one (operations lock
+    /// through events), so this answers no app, as tsuru does for apps it never locked.
+    pub locked: bool,
+}
+
+impl AppListQuery {
+    /// The unit statuses asked for, commas split and blanks dropped.
+    pub fn status_names(&self) -> Vec<String> {
+        self.statuses
+            .iter()
+            .flat_map(|s| s.split(','))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()
+    }
+}
+
+impl AppService {
+    /// Apps the caller may see, filtered as `query` asks.
+    ///
+    /// # Errors
+    /// Storage or provisioner failures.
+    #[tracing::instrument(skip_all)]
+    pub async fn search(&self, identity: &Identity, query: AppListQuery) -> Result<Vec<AppInfo>> {
+        let statuses = query.status_names();
+        let mut apps = self.list(identity, query.filter, query.simplified).await?;
+        if query.locked {
+            apps.clear();
+        }
+        if !statuses.is_empty() && !query.simplified {
+            apps.retain(|a| {
+                a.units
+                    .iter()
+                    .any(|u| statuses.iter().any(|s| s == u.status.as_str()))
+            });
+        }
+        Ok(apps)
+    }
+
+    /// Apps the caller may see, filtered; units are left out when `simplified`.
+    ///
+    /// # Errors
+    /// Storage or provisioner failures.
+    #[tracing::instrument(skip_all)]
+    pub async fn list(
+        &self,
+        identity: &Identity,
+        mut filter: AppFilter,
+        simplified: bool,
+    ) -> Result<Vec<AppInfo>> {
+        let ctxs = contexts_for(&identity.permissions, "app.read.info", &[]);
+        if ctxs.is_empty() {
+            return Ok(Vec::new());
+        }
+        if !ctxs.iter().any(|c| c.ctype == ContextType::Global) {
+            let of = |t: ContextType| {
+                ctxs.iter()
+                    .filter(|c| c.ctype == t)
+                    .map(|c| c.value.clone())
+                    .collect()
+            };
+            filter.visibility = Some(AppVisibility {
+                teams: of(ContextType::Team),
+                names: of(ContextType::App),
+                pools: of(ContextType::Pool),
+            });
+        }
+        let apps = self.apps.list(&filter).await?;
+        let mut out = Vec::with_capacity(apps.len());
+        for app in apps {
+            out.push(self.describe(app, !simplified).await);
+        }
+        Ok(out)
+    }
+
+    /// Apps owned by, and accessible to, `team` (for team info).
+    ///
+    /// # Errors
+    /// Storage failures.
+    #[tracing::instrument(skip_all, fields(team = %team))]
+    pub async fn of_team(&self, team: &str) -> Result<Vec<AppInfo>> {
+        let filter = AppFilter {
+            team_owner: Some(team.to_string()),
+            ..AppFilter::default()
+        };
+        let mut out = Vec::new();
+        for app in self.apps.list(&filter).await? {
+            if app.teams.iter().any(|t| t == team) {
+                out.push(self.describe(app, true).await);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One app with units and addresses.
+    ///
+    /// # Errors
+    /// 404; 403 without `app.read.info` on the app.
+    #[tracing::instrument(skip_all, fields(app = %name))]
+    pub async fn info(&self, identity: &Identity, name: &str) -> Result<AppInfo> {
+        let app = self.find(name).await?;
+        identity.require("app.read.info", &app.contexts())?;
+        Ok(self.describe(app, true).await)
+    }
+}

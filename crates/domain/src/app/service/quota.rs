@@ -1,0 +1,47 @@
+//! The app's unit quota.
+use super::{app_event, AppService};
+use crate::quota::Quota;
+use crate::{Error, Identity, Origin, Result};
+
+impl AppService {
+    /// The app's unit quota, `inuse` counted from its units.
+    ///
+    /// # Errors
+    /// 404; 403 without `app.read` on the app.
+    #[tracing::instrument(skip_all, fields(app = %name))]
+    pub async fn quota(&self, identity: &Identity, name: &str) -> Result<Quota> {
+        let app = self.find(name).await?;
+        identity.require("app.read", &app.contexts())?;
+        Ok(self.describe(app, true).await.quota)
+    }
+
+    /// Sets the app's unit quota limit.
+    ///
+    /// # Errors
+    /// 404; 403 without `app.admin.quota` on the app or below the units in use; 400 `Invalid limit`.
+    #[tracing::instrument(skip_all, fields(app = %name))]
+    pub async fn set_quota(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        name: &str,
+        limit: &str,
+    ) -> Result<()> {
+        let app = self.find(name).await?;
+        identity.require("app.admin.quota", &app.contexts())?;
+        let ev = app_event(&app, "app.admin.quota", identity, origin, false);
+        self.events
+            .run(ev, async {
+                let n: i64 = limit
+                    .trim()
+                    .parse()
+                    .map_err(|_| Error::bad_request("Invalid limit"))?;
+                let mut app = self.find(&app.name).await?;
+                let current = self.describe(app.clone(), true).await.quota;
+                app.quota = current.with_limit(n)?;
+                app.quota.inuse = 0;
+                self.apps.update(&app).await
+            })
+            .await
+    }
+}

@@ -1,0 +1,65 @@
+//! App removal.
+use std::sync::Arc;
+
+use super::{app_event, AppService};
+use crate::output::{Discard, Output};
+use crate::{Identity, Origin, Result};
+
+impl AppService {
+    /// Removes an app, streaming each step; failed steps are reported, not fatal.
+    ///
+    /// # Errors
+    /// 404; 403 without `app.delete` on the app; a lock conflict.
+    #[tracing::instrument(skip_all, fields(app = %name))]
+    pub async fn remove(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        name: &str,
+        out: Arc<dyn Output>,
+    ) -> Result<()> {
+        let app = self.find(name).await?;
+        identity.require("app.delete", &app.contexts())?;
+        self.events
+            .run_logged(
+                app_event(&app, "app.delete", identity, origin, false),
+                out,
+                |progress| async move {
+                    progress.write(&format!("---- Removing application {:?}...\n", app.name));
+                    let mut failed = false;
+                    let mut step = |what: &str, r: Result<()>| {
+                        if let Err(e) = r {
+                            failed = true;
+                            progress.write(&format!("{what}: {e}\n"));
+                        }
+                    };
+                    step(
+                        "Unable to destroy app in provisioner",
+                        match self.provisioner_of(&app).await {
+                            Ok(p) => p.destroy(&app, &Discard).await,
+                            Err(e) => Err(e),
+                        },
+                    );
+                    step(
+                        "Unable to release app quota",
+                        self.users.inc_quota(&app.owner, -1).await.map(|_| ()),
+                    );
+                    step(
+                        "Unable to release team quota",
+                        self.teams.inc_quota(&app.team_owner, -1).await.map(|_| ()),
+                    );
+                    step(
+                        "Unable to remove app from db",
+                        self.apps.delete(&app.name).await,
+                    );
+                    progress.write(if failed {
+                        "---- Done removing application. Some errors occurred during removal.\n"
+                    } else {
+                        "---- Done removing application.\n"
+                    });
+                    Ok(())
+                },
+            )
+            .await
+    }
+}

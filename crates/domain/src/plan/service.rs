@@ -1,0 +1,127 @@
+use std::sync::Arc;
+
+use super::model::MIB;
+use super::{default_plans, Plan, PlanStorage};
+use crate::event::{Allowed, EventService, NewEvent, Target};
+use crate::{Error, Identity, Origin, Result};
+
+/// Plan use cases.
+pub struct PlanService {
+    storage: Arc<dyn PlanStorage>,
+    events: Arc<EventService>,
+}
+
+impl PlanService {
+    /// Builds the service.
+    pub fn new(storage: Arc<dyn PlanStorage>, events: Arc<EventService>) -> Self {
+        PlanService { storage, events }
+    }
+
+    /// Stores the default plans when there are none.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn seed(&self) -> Result<()> {
+        if self.storage.list().await?.is_empty() {
+            for p in default_plans() {
+                match self.storage.insert(&p).await {
+                    Ok(()) | Err(Error::Conflict(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every plan (any authenticated caller).
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn list(&self) -> Result<Vec<Plan>> {
+        self.storage.list().await
+    }
+
+    /// A plan by name.
+    ///
+    /// # Errors
+    /// 404 `plan not found`.
+    pub async fn find(&self, name: &str) -> Result<Plan> {
+        self.storage
+            .find(name)
+            .await?
+            .ok_or_else(|| Error::not_found(super::PLAN_NOT_FOUND))
+    }
+
+    /// The global default plan.
+    ///
+    /// # Errors
+    /// 400 when there is none, or several.
+    pub async fn default_plan(&self) -> Result<Plan> {
+        let mut defaults: Vec<Plan> = self
+            .storage
+            .list()
+            .await?
+            .into_iter()
+            .filter(|p| p.default)
+            .collect();
+        if defaults.len() > 1 {
+            return Err(Error::bad_request("more than one default plan found"));
+        }
+        defaults
+            .pop()
+            .ok_or_else(|| Error::bad_request("default plan not found"))
+    }
+
+    /// Creates a plan; a new default replaces the old one.
+    ///
+    /// # Errors
+    /// 403 without a global `plan.create`; 400 for an empty name, a negative CPU or less than
+    /// 4 MiB; 409.
+    pub async fn create(&self, identity: &Identity, origin: &Origin, plan: Plan) -> Result<Plan> {
+        identity.require("plan.create", &[])?;
+        let ev = NewEvent::new(
+            Target::new("plan", &plan.name),
+            "plan.create",
+            identity,
+            origin,
+            Allowed::new("plan.read.events", vec![]),
+        );
+        self.events
+            .run(ev, async {
+                if plan.name.trim().is_empty() {
+                    return Err(Error::bad_request("invalid value for name"));
+                }
+                if plan.cpumilli < 0 {
+                    return Err(Error::bad_request("invalid value for cpumilli"));
+                }
+                if plan.memory > 0 && plan.memory < 4 * MIB {
+                    return Err(Error::bad_request("The minimum allowed memory is 4MB"));
+                }
+                if self.storage.find(&plan.name).await?.is_some() {
+                    return Err(Error::conflict(super::PLAN_ALREADY_EXISTS));
+                }
+                if plan.default {
+                    self.storage.clear_default().await?;
+                }
+                self.storage.insert(&plan).await?;
+                Ok(plan.clone())
+            })
+            .await
+    }
+
+    /// Removes a plan.
+    ///
+    /// # Errors
+    /// 403 without a global `plan.delete`; 404 `plan not found`.
+    pub async fn remove(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
+        identity.require("plan.delete", &[])?;
+        let ev = NewEvent::new(
+            Target::new("plan", name),
+            "plan.delete",
+            identity,
+            origin,
+            Allowed::new("plan.read.events", vec![]),
+        );
+        self.events.run(ev, self.storage.delete(name)).await
+    }
+}
