@@ -3,12 +3,14 @@ pub(crate) mod wire;
 
 use actix_web::web;
 use regex::Regex;
-use tsuru_domain::app::{AppFilter, AppUpdate, EnvSet, Metadata, MetadataItem, NewApp};
+use tsuru_domain::app::{
+    AppFilter, AppListQuery, AppUpdate, EnvSet, Metadata, MetadataItem, NewApp,
+};
 use tsuru_domain::plan::PlanOverride;
 
 use self::wire::{
-    AppCreatedResponse, AppItemResponse, AppListQuery, AppResponse, CreateAppRequest, EnvQuery,
-    EnvVarResponse, MetadataItemRequest, MetadataRequest, RestartRequest, SetEnvRequest,
+    AppCreatedResponse, AppItemResponse, AppListQuery as ListQuery, AppResponse, CreateAppRequest,
+    EnvQuery, EnvVarResponse, MetadataItemRequest, MetadataRequest, RestartRequest, SetEnvRequest,
     UnsetEnvQuery, UpdateAppRequest,
 };
 use super::teams::wire::{QuotaRequest, QuotaResponse};
@@ -110,10 +112,7 @@ fn non_empty(v: Option<String>) -> Option<String> {
 }
 
 /// Apps the caller may read, filtered.
-async fn list(
-    Caller { id, state }: Caller,
-    q: Query<AppListQuery>,
-) -> Reply<List<AppItemResponse>> {
+async fn list(Caller { id, state }: Caller, q: Query<ListQuery>) -> Reply<List<AppItemResponse>> {
     let q = q.query;
     let name = match non_empty(q.name) {
         Some(n) => Some(
@@ -135,25 +134,13 @@ async fn list(
         tags: tsuru_domain::team::clean_tags(q.tag),
         visibility: None,
     };
-    let statuses: Vec<String> = q
-        .status
-        .iter()
-        .flat_map(|s| s.split(','))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(String::from)
-        .collect();
-    let mut apps = state.apps.list(&id, filter, q.simplified).await?;
-    if q.locked {
-        apps.clear();
-    }
-    if !statuses.is_empty() && !q.simplified {
-        apps.retain(|a| {
-            a.units
-                .iter()
-                .any(|u| statuses.iter().any(|s| s == u.status.as_str()))
-        });
-    }
+    let query = AppListQuery {
+        filter,
+        simplified: q.simplified,
+        statuses: q.status,
+        locked: q.locked,
+    };
+    let apps = state.apps.search(&id, query).await?;
     Ok(List(
         apps.iter()
             .map(|a| AppItemResponse::new(a, &state.routers, q.extended))

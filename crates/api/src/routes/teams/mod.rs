@@ -99,30 +99,24 @@ async fn remove(
 }
 
 async fn info(Caller { id, state }: Caller, path: web::Path<String>) -> Reply<Json<TeamResponse>> {
-    let info = state.teams.info(&id, &path).await?;
-    let apps = state
-        .apps
-        .of_team(&path)
-        .await?
-        .iter()
-        .map(|a| AppItemResponse::new(a, &state.routers, true))
-        .collect();
-    let pools = state
-        .pools
-        .for_team(&path)
-        .await?
-        .into_iter()
-        .map(|p| TeamPoolResponse {
-            name: p.name,
-            default: p.default,
-            provisioner: p.provisioner,
-            labels: p.labels,
-        })
-        .collect();
+    let info = state.team_overview.info(&id, &path).await?;
     Ok(Json(TeamResponse {
-        apps,
+        apps: info
+            .apps
+            .iter()
+            .map(|a| AppItemResponse::new(a, &state.routers, true))
+            .collect(),
         name: info.team.name,
-        pools,
+        pools: info
+            .pools
+            .into_iter()
+            .map(|p| TeamPoolResponse {
+                name: p.name,
+                default: p.default,
+                provisioner: p.provisioner,
+                labels: p.labels,
+            })
+            .collect(),
         tags: info.team.tags,
         users: info.users.into_iter().map(UserResponse::from).collect(),
     }))
