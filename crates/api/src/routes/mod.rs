@@ -79,66 +79,6 @@ impl Route {
         }
     }
 
-    /// A `GET` route.
-    pub fn get<F, Args>(
-        version: &'static str,
-        path: &'static str,
-        handler: F,
-        summary: &'static str,
-    ) -> Route
-    where
-        F: Handler<Args>,
-        Args: FromRequest + DescribeArgs + 'static,
-        F::Output: Responder + DescribeReply + 'static,
-    {
-        Route::new("GET", version, path, handler, summary)
-    }
-
-    /// A `POST` route.
-    pub fn post<F, Args>(
-        version: &'static str,
-        path: &'static str,
-        handler: F,
-        summary: &'static str,
-    ) -> Route
-    where
-        F: Handler<Args>,
-        Args: FromRequest + DescribeArgs + 'static,
-        F::Output: Responder + DescribeReply + 'static,
-    {
-        Route::new("POST", version, path, handler, summary)
-    }
-
-    /// A `PUT` route.
-    pub fn put<F, Args>(
-        version: &'static str,
-        path: &'static str,
-        handler: F,
-        summary: &'static str,
-    ) -> Route
-    where
-        F: Handler<Args>,
-        Args: FromRequest + DescribeArgs + 'static,
-        F::Output: Responder + DescribeReply + 'static,
-    {
-        Route::new("PUT", version, path, handler, summary)
-    }
-
-    /// A `DELETE` route.
-    pub fn delete<F, Args>(
-        version: &'static str,
-        path: &'static str,
-        handler: F,
-        summary: &'static str,
-    ) -> Route
-    where
-        F: Handler<Args>,
-        Args: FromRequest + DescribeArgs + 'static,
-        F::Output: Responder + DescribeReply + 'static,
-    {
-        Route::new("DELETE", version, path, handler, summary)
-    }
-
     /// Answers no client errors (besides 401 when it needs a token).
     pub fn plain(mut self) -> Self {
         self.op.plain = true;
@@ -166,6 +106,41 @@ impl Route {
         self.op.link(status, params, targets);
         self
     }
+}
+
+/// `Route::get`, `Route::post`, `Route::put` and `Route::delete`.
+macro_rules! method_constructors {
+    ($($(#[$doc:meta])* $name:ident => $method:literal;)*) => {
+        impl Route {
+            $(
+                $(#[$doc])*
+                pub fn $name<F, Args>(
+                    version: &'static str,
+                    path: &'static str,
+                    handler: F,
+                    summary: &'static str,
+                ) -> Route
+                where
+                    F: Handler<Args>,
+                    Args: FromRequest + DescribeArgs + 'static,
+                    F::Output: Responder + DescribeReply + 'static,
+                {
+                    Route::new($method, version, path, handler, summary)
+                }
+            )*
+        }
+    };
+}
+
+method_constructors! {
+    /// A `GET` route.
+    get => "GET";
+    /// A `POST` route.
+    post => "POST";
+    /// A `PUT` route.
+    put => "PUT";
+    /// A `DELETE` route.
+    delete => "DELETE";
 }
 
 /// Tags a family's routes with its name.

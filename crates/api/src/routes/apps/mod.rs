@@ -113,7 +113,7 @@ fn non_empty(v: Option<String>) -> Option<String> {
 
 /// Apps the caller may read, filtered.
 async fn list(Caller { id, state }: Caller, q: Query<ListQuery>) -> Reply<List<AppItemResponse>> {
-    let q = q.query;
+    let q = q.value;
     let name = match non_empty(q.name) {
         Some(n) => Some(
             Regex::new(&n)
@@ -154,7 +154,7 @@ async fn create(
     form: Form<CreateAppRequest>,
 ) -> Reply<Created<AppCreatedResponse>> {
     let origin = form.origin();
-    let b = form.body;
+    let b = form.value;
     let (metadata, _) = metadata(b.metadata);
     let new = NewApp {
         name: b.name,
@@ -186,7 +186,7 @@ async fn update(
     form: OptionalForm<UpdateAppRequest>,
 ) -> Reply<Streamed> {
     let origin = form.origin();
-    let b = form.body;
+    let b = form.value;
     let (metadata, metadata_delete) = metadata(b.metadata);
     let upd = AppUpdate {
         description: b.description,
@@ -228,7 +228,7 @@ async fn get_env(
     path: web::Path<String>,
     q: Query<EnvQuery>,
 ) -> Reply<Json<Option<Vec<EnvVarResponse>>>> {
-    let names: Vec<String> = q.query.env.into_iter().filter(|n| !n.is_empty()).collect();
+    let names: Vec<String> = q.value.env.into_iter().filter(|n| !n.is_empty()).collect();
     let envs = state.apps.env(&id, &path, &names).await?;
     Ok(Json(envs.map(|list| {
         list.into_iter().map(EnvVarResponse::from).collect()
@@ -241,7 +241,7 @@ async fn set_env(
     path: web::Path<String>,
     form: Form<SetEnvRequest>,
 ) -> Reply<Streamed> {
-    let b = form.body;
+    let b = form.value;
     let records: Vec<EnvRecord<'_>> = b
         .envs
         .iter()
@@ -285,7 +285,7 @@ async fn unset_env(
     q: Query<UnsetEnvQuery>,
 ) -> Reply<Streamed> {
     let origin = q.origin();
-    let UnsetEnvQuery { env, no_restart } = q.query;
+    let UnsetEnvQuery { env, no_restart } = q.value;
     let name = path.into_inner();
     Ok(stream(move |out| async move {
         state
@@ -310,7 +310,7 @@ async fn set_quota(
 ) -> Reply<Done> {
     state
         .apps
-        .set_quota(&id, &form.origin(), &path, &form.body.limit)
+        .set_quota(&id, &form.origin(), &path, &form.value.limit)
         .await?;
     Ok(DONE)
 }
@@ -321,7 +321,7 @@ async fn restart(
     form: OptionalForm<RestartRequest>,
 ) -> Reply<Streamed> {
     let origin = form.origin();
-    let RestartRequest { process, version } = form.body;
+    let RestartRequest { process, version } = form.value;
     let name = path.into_inner();
     Ok(stream(move |out| async move {
         state

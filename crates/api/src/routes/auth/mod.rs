@@ -85,7 +85,7 @@ async fn login(
     state: web::Data<AppState>,
     form: Form<LoginRequest>,
 ) -> Reply<Json<SessionResponse>> {
-    do_login(&state, String::new(), form.body).await
+    do_login(&state, String::new(), form.value).await
 }
 
 /// A body `email` wins over the path's.
@@ -94,7 +94,7 @@ async fn login_path(
     path: web::Path<String>,
     form: Form<LoginRequest>,
 ) -> Reply<Json<SessionResponse>> {
-    do_login(&state, path.into_inner(), form.body).await
+    do_login(&state, path.into_inner(), form.value).await
 }
 
 async fn logout(Caller { id, state }: Caller) -> Reply<Done> {
@@ -107,7 +107,7 @@ async fn change_password(
     form: Form<ChangePasswordRequest>,
 ) -> Reply<Done> {
     let origin = form.origin();
-    let ChangePasswordRequest { old, new, confirm } = form.body;
+    let ChangePasswordRequest { old, new, confirm } = form.value;
     state
         .auth
         .change_password(&id, &origin, &old, &new, &confirm)
@@ -122,7 +122,7 @@ async fn reset_password(
 ) -> Reply<Done> {
     state
         .auth
-        .reset_password(&q.origin(), &path, q.query.token.as_deref())
+        .reset_password(&q.origin(), &path, q.value.token.as_deref())
         .await?;
     Ok(DONE)
 }

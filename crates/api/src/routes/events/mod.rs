@@ -91,7 +91,7 @@ fn filter(q: EventListQuery) -> Result<EventFilter, ApiError> {
 
 /// Events visible to the caller.
 async fn list(Caller { id, state }: Caller, q: Query<EventListQuery>) -> Reply<List<EventJson>> {
-    let events = state.events.list(&id, filter(q.query)?).await?;
+    let events = state.events.list(&id, filter(q.value)?).await?;
     Ok(List(
         events.iter().map(|e| EventJson::new(e, false)).collect(),
     ))
@@ -111,6 +111,6 @@ async fn cancel(
     path: web::Path<String>,
     form: Form<CancelRequest>,
 ) -> Reply<NoContent> {
-    state.events.cancel(&id, &path, &form.body.reason).await?;
+    state.events.cancel(&id, &path, &form.value.reason).await?;
     Ok(NO_CONTENT)
 }

@@ -52,7 +52,7 @@ async fn create(
     form: Form<CreatePlanRequest>,
 ) -> Reply<Created<PlanResponse>> {
     let origin = form.origin();
-    let b = form.body;
+    let b = form.value;
     let plan = Plan {
         name: b.name.trim().to_string(),
         memory: parse_memory(&b.memory)?,

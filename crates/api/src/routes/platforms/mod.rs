@@ -148,7 +148,7 @@ async fn create(
     let file =
         dockerfile(&form.input).ok_or_else(|| ApiError::bad_request("http: no such file"))?;
     let origin = form.input.origin();
-    let name = form.body.name;
+    let name = form.value.name;
     Ok(
         stream(
             move |out| async move { state.platforms.add(&id, &origin, &name, &file, out).await },
@@ -163,7 +163,7 @@ async fn update(
     path: web::Path<String>,
     form: Upload<UpdatePlatformRequest>,
 ) -> Reply<Streamed> {
-    let disabled = form.body.disabled;
+    let disabled = form.value.disabled;
     let file = dockerfile(&form.input);
     let origin = form.input.origin();
     let name = path.into_inner();
@@ -191,7 +191,7 @@ async fn rollback(
     form: Form<RollbackRequest>,
 ) -> Reply<Streamed> {
     let origin = form.origin();
-    let image = form.body.image;
+    let image = form.value.image;
     let name = path.into_inner();
     Ok(stream(move |out| async move {
         state

@@ -72,7 +72,7 @@ async fn info(Caller { id, state }: Caller, path: web::Path<String>) -> Reply<Js
 
 async fn create(Caller { id, state }: Caller, form: Form<CreatePoolRequest>) -> Reply<Made> {
     let origin = form.origin();
-    let b = form.body;
+    let b = form.value;
     let new = NewPool {
         name: b.name,
         public: b.public,
@@ -92,7 +92,7 @@ async fn update(
     form: OptionalForm<UpdatePoolRequest>,
 ) -> Reply<Done> {
     let origin = form.origin();
-    let b = form.body;
+    let b = form.value;
     let upd = PoolUpdate {
         default: b.default,
         public: b.public,
@@ -120,7 +120,7 @@ async fn add_teams(
     let origin = form.origin();
     state
         .pools
-        .add_teams(&id, &origin, &path, form.body.team)
+        .add_teams(&id, &origin, &path, form.value.team)
         .await?;
     Ok(DONE)
 }
@@ -134,7 +134,7 @@ async fn remove_teams(
     let origin = q.origin();
     state
         .pools
-        .remove_teams(&id, &origin, &path, q.query.team)
+        .remove_teams(&id, &origin, &path, q.value.team)
         .await?;
     Ok(DONE)
 }
@@ -151,7 +151,7 @@ async fn set_constraint(
     form: Form<ConstraintRequest>,
 ) -> Reply<Done> {
     let origin = form.origin();
-    let b = form.body;
+    let b = form.value;
     let append = b.append;
     let c = Constraint {
         pool_expr: b.pool_expr,

@@ -96,7 +96,7 @@ async fn list(Caller { id, state }: Caller) -> Reply<Compact<Vec<RoleResponse>>>
 
 async fn create(Caller { id, state }: Caller, form: Form<CreateRoleRequest>) -> Reply<Made> {
     let origin = form.origin();
-    let b = form.body;
+    let b = form.value;
     state
         .roles
         .create(&id, &origin, &b.name, &b.context, &b.description)
@@ -106,7 +106,7 @@ async fn create(Caller { id, state }: Caller, form: Form<CreateRoleRequest>) -> 
 
 async fn update(Caller { id, state }: Caller, form: Form<UpdateRoleRequest>) -> Reply<Done> {
     let origin = form.origin();
-    let b = form.body;
+    let b = form.value;
     let upd = RoleUpdate {
         name: b.name,
         new_name: b.new_name,
@@ -140,7 +140,7 @@ async fn add_permissions(
 ) -> Reply<Done> {
     state
         .roles
-        .add_permissions(&id, &form.origin(), &path, &form.body.permission)
+        .add_permissions(&id, &form.origin(), &path, &form.value.permission)
         .await?;
     Ok(DONE)
 }
@@ -164,7 +164,7 @@ async fn assign_user(
     form: Form<AssignRoleRequest>,
 ) -> Reply<Done> {
     let origin = form.origin();
-    let b = form.body;
+    let b = form.value;
     state
         .roles
         .assign_user(&id, &origin, &path, &b.email, &b.context)
@@ -180,7 +180,7 @@ async fn dissociate_user(
     let (name, email) = path.into_inner();
     state
         .roles
-        .dissociate_user(&id, &q.origin(), &name, &email, &q.query.context)
+        .dissociate_user(&id, &q.origin(), &name, &email, &q.value.context)
         .await?;
     Ok(DONE)
 }
@@ -201,7 +201,7 @@ async fn add_default(Caller { id, state }: Caller, form: Form<DefaultRolesReques
     let origin = form.origin();
     state
         .roles
-        .change_defaults(&id, &origin, true, &form.body.changes())
+        .change_defaults(&id, &origin, true, &form.value.changes())
         .await?;
     Ok(DONE)
 }
@@ -214,7 +214,7 @@ async fn remove_default(
     let origin = form.origin();
     state
         .roles
-        .change_defaults(&id, &origin, false, &form.body.changes())
+        .change_defaults(&id, &origin, false, &form.value.changes())
         .await?;
     Ok(DONE)
 }

@@ -81,7 +81,7 @@ async fn list(Caller { id, state }: Caller) -> Reply<List<TeamItemResponse>> {
 
 async fn create(Caller { id, state }: Caller, form: Form<CreateTeamRequest>) -> Reply<Made> {
     let origin = form.origin();
-    let CreateTeamRequest { name, tags, tag } = form.body;
+    let CreateTeamRequest { name, tags, tag } = form.value;
     state
         .teams
         .create(&id, &origin, &name, [tags, tag].concat())
@@ -128,7 +128,7 @@ async fn update(
     form: Form<UpdateTeamRequest>,
 ) -> Reply<Done> {
     let origin = form.origin();
-    let UpdateTeamRequest { newname, tags, tag } = form.body;
+    let UpdateTeamRequest { newname, tags, tag } = form.value;
     let new_name = (!newname.is_empty()).then_some(newname.as_str());
     state
         .teams
@@ -151,7 +151,7 @@ async fn set_quota(
 ) -> Reply<Done> {
     state
         .teams
-        .set_quota(&id, &form.origin(), &path, &form.body.limit)
+        .set_quota(&id, &form.origin(), &path, &form.value.limit)
         .await?;
     Ok(DONE)
 }

@@ -73,7 +73,7 @@ async fn create(
     Caller { id, state }: Caller,
     form: OptionalForm<CreateTokenRequest>,
 ) -> Reply<Created<TokenResponse>> {
-    let b = form.body;
+    let b = form.value;
     let new = NewTeamToken {
         token_id: b.token_id,
         description: b.description,
@@ -91,7 +91,7 @@ async fn update(
     form: OptionalForm<UpdateTokenRequest>,
 ) -> Reply<Json<TokenResponse>> {
     let origin = origin(&form.input, &path);
-    let b = form.body;
+    let b = form.value;
     let upd = TeamTokenUpdate {
         regenerate: b.regenerate,
         description: b.description,
@@ -122,8 +122,8 @@ async fn assign_role(
     path: web::Path<String>,
     form: Form<TokenRoleRequest>,
 ) -> Reply<Done> {
-    let origin = origin(&form.input, &form.body.token_id);
-    let b = form.body;
+    let origin = origin(&form.input, &form.value.token_id);
+    let b = form.value;
     state
         .tokens
         .assign_role(&id, &origin, &path, &b.token_id, &b.context)
@@ -144,7 +144,7 @@ async fn dissociate_role(
             &origin(&q.input, &token_id),
             &role,
             &token_id,
-            &q.query.context,
+            &q.value.context,
         )
         .await?;
     Ok(DONE)

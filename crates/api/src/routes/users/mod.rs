@@ -68,7 +68,7 @@ async fn create(
     form: Form<CreateUserRequest>,
 ) -> Reply<Made> {
     let origin = form.origin();
-    let CreateUserRequest { email, password } = form.body;
+    let CreateUserRequest { email, password } = form.value;
     state
         .auth
         .create_user(caller.as_ref(), &origin, &email, &password)
@@ -80,7 +80,7 @@ async fn list(
     Caller { id, state }: Caller,
     q: Query<UserListQuery>,
 ) -> Reply<Json<Vec<UserResponse>>> {
-    let q = q.query;
+    let q = q.value;
     let users = state
         .users
         .list(&id, &q.user_email, &q.role, &q.context)
@@ -95,14 +95,14 @@ async fn info(Caller { id, state }: Caller) -> Reply<Json<UserResponse>> {
 async fn remove(Caller { id, state }: Caller, q: Query<UserQuery>) -> Reply<Done> {
     state
         .users
-        .remove(&id, &q.origin(), q.query.user.as_deref())
+        .remove(&id, &q.origin(), q.value.user.as_deref())
         .await?;
     Ok(DONE)
 }
 
 async fn api_key(Caller { id, state }: Caller, q: Query<UserQuery>) -> Reply<Json<String>> {
     Ok(Json(
-        state.users.api_key(&id, q.query.user.as_deref()).await?,
+        state.users.api_key(&id, q.value.user.as_deref()).await?,
     ))
 }
 
@@ -113,7 +113,7 @@ async fn regenerate_api_key(
     Ok(Json(
         state
             .users
-            .regenerate_api_key(&id, &q.origin(), q.query.user.as_deref())
+            .regenerate_api_key(&id, &q.origin(), q.value.user.as_deref())
             .await?,
     ))
 }
@@ -132,7 +132,7 @@ async fn set_quota(
 ) -> Reply<Done> {
     state
         .users
-        .set_quota(&id, &form.origin(), &path, &form.body.limit)
+        .set_quota(&id, &form.origin(), &path, &form.value.limit)
         .await?;
     Ok(DONE)
 }
@@ -152,7 +152,7 @@ async fn list_keys(Caller { id, state }: Caller) -> Reply<Json<BTreeMap<String, 
 
 async fn add_key(Caller { id, state }: Caller, form: Form<AddKeyRequest>) -> Reply<Done> {
     let origin = form.origin();
-    let AddKeyRequest { name, key, force } = form.body;
+    let AddKeyRequest { name, key, force } = form.value;
     state
         .users
         .add_key(&id, &origin, &name, &key, force)

@@ -87,7 +87,7 @@ fn headers(input: &Input) -> Result<BTreeMap<String, Vec<String>>, ApiError> {
 fn parse(form: Form<WebhookRequest>) -> Result<(Webhook, Option<String>, Origin), ApiError> {
     let headers = headers(&form.input)?;
     let origin = origin(&form.input);
-    let b = form.body;
+    let b = form.value;
     let f = b.event_filter.unwrap_or(wire::WebhookFilterRequest {
         target_types: Vec::new(),
         target_values: Vec::new(),
@@ -172,7 +172,7 @@ async fn deliveries(
     path: web::Path<String>,
     q: Query<DeliveriesQuery>,
 ) -> Reply<List<DeliveryResponse>> {
-    let limit = match q.query.limit {
+    let limit = match q.value.limit {
         None => 0,
         Some(n) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX),
         Some(_) => return Err(ApiError::bad_request("limit must be a positive integer")),
