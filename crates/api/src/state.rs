@@ -166,12 +166,10 @@ impl AppState {
                 ))
                 .with_listener(webhook_dispatcher),
         );
-        let webhooks = Arc::new(WebhookService::new(
-            store.clone(),
-            store.clone(),
-            store.clone(),
-            events.clone(),
-        ));
+        let webhooks = Arc::new(
+            WebhookService::new(store.clone(), store.clone(), store.clone(), events.clone())
+                .with_templates(Arc::new(GoTemplates)),
+        );
         let routers = Routers(
             settings
                 .routers

@@ -92,7 +92,7 @@ impl WebhookDispatcher {
                 Ok(text) => Some(text),
                 // tsuru sends an unparsable template as it is.
                 Err(RenderError::Parse(_)) => Some(hook.body.clone()),
-                Err(RenderError::Execute(e)) => {
+                Err(RenderError::Execute(e) | RenderError::Limit(e)) => {
                     failure = format!("unable to render the body template: {e}");
                     None
                 }

@@ -96,14 +96,20 @@ pub enum RenderError {
     Parse(String),
     /// It parsed but failed on the data: tsuru then does not call the hook.
     Execute(String),
+    /// It went past a bound (size, nesting, output, time, stack) or crashed the engine: the
+    /// hook is not called, and create and update refuse it.
+    Limit(String),
 }
 
 /// Renders Go `text/template` bodies.
 pub trait TemplateRenderer: Send + Sync {
     /// Renders `template` (named `name`, as error messages show) with `data` as `.`.
     ///
+    /// Implementations MUST return (never panic, abort or run unbounded) whatever the
+    /// template: a template is any caller's input.
+    ///
     /// # Errors
-    /// [`RenderError`] for parse and execution failures.
+    /// [`RenderError`] for parse and execution failures and exceeded bounds.
     fn render(
         &self,
         name: &str,
