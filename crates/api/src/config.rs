@@ -238,6 +238,30 @@ pub struct WebhookSettings {
     pub concurrency: usize,
     /// Days finished deliveries stay readable.
     pub retention_days: u64,
+    /// CIDR blocks hooks may call although they are not public (loopback, private,
+    /// link-local, ...): by default hooks reach public addresses only. A list, or a
+    /// comma-separated string (`TSURU_WEBHOOK__ALLOWED_NETWORKS=10.0.0.0/8,::1/128`).
+    #[serde(deserialize_with = "list_or_csv")]
+    pub allowed_networks: Vec<String>,
+}
+
+/// A list of strings, or one comma-separated string (as environment variables give).
+fn list_or_csv<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrCsv {
+        List(Vec<String>),
+        Csv(String),
+    }
+    Ok(match ListOrCsv::deserialize(d)? {
+        ListOrCsv::List(l) => l,
+        ListOrCsv::Csv(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(String::from)
+            .collect(),
+    })
 }
 
 impl Default for WebhookSettings {
@@ -250,6 +274,7 @@ impl Default for WebhookSettings {
             connect_timeout: 15.0,
             concurrency: 16,
             retention_days: 7,
+            allowed_networks: Vec::new(),
         }
     }
 }
@@ -277,6 +302,7 @@ impl WebhookSettings {
         if self.concurrency == 0 {
             anyhow::bail!("webhook.concurrency must be at least 1");
         }
+        tsuru_adapters::webhook_http::AllowedNetworks::parse(&self.allowed_networks)?;
         Ok(())
     }
 }
@@ -498,6 +524,12 @@ mod tests {
             .contains("retry-backoff"));
         s.webhook.retry_backoff = 0.0;
         assert!(s.validate().is_ok());
+        s.webhook.allowed_networks = vec!["10.0.0.0/40".into()];
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("allowed-networks"));
     }
 
     #[test]
@@ -518,6 +550,7 @@ mod tests {
         assert_eq!(file.connect_timeout, d.connect_timeout);
         assert_eq!(file.concurrency, d.concurrency);
         assert_eq!(file.retention_days, d.retention_days);
+        assert_eq!(file.allowed_networks, d.allowed_networks);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use tsuru_adapters::password::BcryptHasher;
 use tsuru_adapters::simulated::SimulatedProvisioner;
 use tsuru_adapters::system::{RandomIds, SystemClock};
 use tsuru_adapters::template::GoTemplates;
-use tsuru_adapters::webhook_http::HttpWebhookSender;
+use tsuru_adapters::webhook_http::{AllowedNetworks, HttpWebhookSender};
 use tsuru_domain::app::AppService;
 use tsuru_domain::app::AppStorage;
 use tsuru_domain::clock::{Clock, IdGenerator};
@@ -363,7 +363,11 @@ where
         ids.clone(),
     )
     .with_wake(Arc::new(move || notify.notify_one()));
-    let sender = HttpWebhookSender::new(secs(cfg.connect_timeout), secs(cfg.timeout))?;
+    let sender = HttpWebhookSender::with_allowed(
+        secs(cfg.connect_timeout),
+        secs(cfg.timeout),
+        AllowedNetworks::parse(&cfg.allowed_networks)?,
+    )?;
     let worker = DeliveryWorker::new(
         store.clone(),
         Arc::new(sender),

@@ -3,4 +3,5 @@
 //! on MongoDB (`TSURU_TEST_STORAGE=mongodb`, with `scripts/ferretdb.sh exec`).
 mod hook_probe;
 mod role_escalation;
+mod ssrf;
 mod templates;

@@ -250,10 +250,7 @@ impl DeliveryWorker {
             }
             Ok(resp) => (
                 Some(resp.status),
-                format!(
-                    "invalid status code calling hook: {}: {}",
-                    resp.status, resp.body
-                ),
+                format!("invalid status code calling hook: {}", resp.status),
                 !(400..500).contains(&resp.status),
             ),
             Err(e) => (None, e, true),

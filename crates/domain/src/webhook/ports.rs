@@ -72,10 +72,8 @@ pub trait DeliveryStorage: Send + Sync {
 /// A response to a webhook call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HookResponse {
-    /// HTTP status.
+    /// HTTP status (the body is never kept: a receiver's answer is not ours to store).
     pub status: u16,
-    /// The start of the body, for error messages.
-    pub body: String,
 }
 
 /// Sends one webhook call (an HTTP client in production).
