@@ -5,3 +5,4 @@ mod hook_probe;
 mod role_escalation;
 mod ssrf;
 mod templates;
+mod webhook_visibility;

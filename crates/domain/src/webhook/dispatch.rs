@@ -10,7 +10,8 @@ use super::{
 };
 use crate::clock::{Clock, IdGenerator};
 use crate::event::json::{go_json, template_data, to_json};
-use crate::event::{Event, EventListener};
+use crate::event::{Event, EventListener, Visibility};
+use crate::permission::Context;
 use crate::Result;
 
 /// `User-Agent` of webhook calls unless the hook sets one (tsuru's).
@@ -61,7 +62,10 @@ impl WebhookDispatcher {
     pub async fn dispatch(&self, event: &Event) -> Result<usize> {
         let hooks = self.webhooks.list(None).await?;
         let mut queued = 0;
-        for hook in hooks.iter().filter(|h| h.filter.matches(event)) {
+        let visible = hooks
+            .iter()
+            .filter(|h| h.filter.matches(event) && team_may_see(&h.team_owner, event));
+        for hook in visible {
             let delivery = self.delivery(hook, event);
             self.deliveries.insert(&delivery).await?;
             queued += 1;
@@ -146,6 +150,17 @@ impl EventListener for WebhookDispatcher {
             tracing::error!(event = %event.id, error = %e, "could not queue webhook deliveries");
         }
     }
+}
+
+/// Whether `team` may see `event`: what its members see through the team's context on
+/// `GET /1.1/events` (a team-scoped grant of every permission), so a hook never learns of
+/// other teams', users' or global events.
+pub fn team_may_see(team: &str, event: &Event) -> bool {
+    Visibility {
+        scheme: String::new(),
+        context: Some(Context::team(team)),
+    }
+    .allows(&event.allowed)
 }
 
 /// Retry policy and lease of a [`DeliveryWorker`].
