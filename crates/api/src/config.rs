@@ -158,6 +158,10 @@ pub struct AuthSettings {
     pub max_failed_logins: u32,
     /// Window for failed logins, seconds.
     pub failed_login_window: i64,
+    /// Password-reset mails per e-mail allowed within the window before 429.
+    pub max_password_resets: u32,
+    /// Window for password resets, seconds.
+    pub password_reset_window: i64,
 }
 
 impl Default for AuthSettings {
@@ -170,6 +174,8 @@ impl Default for AuthSettings {
             user_registration: false,
             max_failed_logins: 5,
             failed_login_window: 300,
+            max_password_resets: 3,
+            password_reset_window: 3600,
         }
     }
 }
@@ -628,6 +634,11 @@ mod shipped_file {
         assert_eq!(file.auth.hash_cost, d.auth.hash_cost);
         assert_eq!(file.auth.token_expire_days, d.auth.token_expire_days);
         assert_eq!(file.auth.max_failed_logins, d.auth.max_failed_logins);
+        assert_eq!(file.auth.max_password_resets, d.auth.max_password_resets);
+        assert_eq!(
+            file.auth.password_reset_window,
+            d.auth.password_reset_window
+        );
         assert_eq!(file.server.max_body_size, d.server.max_body_size);
         assert_eq!(file.log.format, d.log.format);
         assert_eq!(file.storage, d.storage);

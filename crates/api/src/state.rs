@@ -232,6 +232,8 @@ impl AppState {
                 user_registration: settings.auth.user_registration,
                 max_failed_logins: settings.auth.max_failed_logins,
                 failed_login_window_secs: settings.auth.failed_login_window,
+                max_password_resets: settings.auth.max_password_resets,
+                password_reset_window_secs: settings.auth.password_reset_window,
                 apps_per_user: settings.quota.apps_per_user,
             },
         });

@@ -2,6 +2,7 @@
 //! failed before its fix. Black-box over HTTP against real servers, on the in-memory store or
 //! on MongoDB (`TSURU_TEST_STORAGE=mongodb`, with `scripts/ferretdb.sh exec`).
 mod hook_probe;
+mod reset_throttle;
 mod role_escalation;
 mod ssrf;
 mod templates;

@@ -26,6 +26,10 @@ pub struct AuthConfig {
     pub max_failed_logins: u32,
     /// Throttling window in seconds.
     pub failed_login_window_secs: i64,
+    /// Password-reset mails one e-mail may be sent per reset window before 429.
+    pub max_password_resets: u32,
+    /// That window in seconds.
+    pub password_reset_window_secs: i64,
     /// Default app quota of new users (`quota:apps-per-user`).
     pub apps_per_user: Option<i64>,
 }
@@ -37,6 +41,8 @@ impl Default for AuthConfig {
             user_registration: false,
             max_failed_logins: 5,
             failed_login_window_secs: 300,
+            max_password_resets: 3,
+            password_reset_window_secs: 3600,
             apps_per_user: None,
         }
     }
@@ -416,6 +422,16 @@ impl AuthService {
 
     async fn start_reset(&self, user: &User) -> Result<()> {
         let now = self.clock.now();
+        // Counted in storage, like failed logins, so replicas share the count.
+        let key = format!("password-reset:{}", user.email);
+        let window = self.config.password_reset_window_secs;
+        if self.throttle.failures(&key, now, window).await? >= self.config.max_password_resets {
+            return Err(Error::TooManyRequests(format!(
+                "too many password reset requests for {}; try again in {window} seconds",
+                user.email
+            )));
+        }
+        self.throttle.record_failure(&key, now, window).await?;
         let token = sha256_hex(&[
             user.email.as_bytes(),
             &self.ids.random_bytes(32),
