@@ -511,6 +511,46 @@ impl RoleService {
         }
     }
 
+    /// Forgets a removed team: every instance of a team-context role held with it (by users
+    /// and team tokens) is dropped and the team's tokens are deleted, so a team created later
+    /// with the same name starts without them.
+    ///
+    /// # Errors
+    /// Storage failures (what was removed before one stays removed).
+    pub async fn forget_team(&self, team: &str) -> Result<()> {
+        let team_roles: Vec<String> = self
+            .roles
+            .list()
+            .await?
+            .into_iter()
+            .filter(|r| r.context_type == ContextType::Team)
+            .map(|r| r.name)
+            .collect();
+        let granted =
+            |inst: &RoleInstance| inst.context_value == team && team_roles.contains(&inst.name);
+        for name in &team_roles {
+            for user in self.users.list_by_role(name).await? {
+                for inst in user.roles.iter().filter(|i| &i.name == name && granted(i)) {
+                    self.users.remove_role(&user.email, inst).await?;
+                }
+            }
+        }
+        if let Some(tokens) = &self.tokens {
+            for token in tokens.list(None).await? {
+                if token.team == team {
+                    match tokens.delete(&token.token_id).await {
+                        Err(e) if !e.is_not_found() => return Err(e),
+                        _ => continue,
+                    }
+                }
+                for inst in token.roles.iter().filter(|i| granted(i)) {
+                    tokens.remove_role(&token.token_id, inst).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Every permission of the tree.
     ///
     /// # Errors
