@@ -560,6 +560,29 @@ mod tests {
     }
 
     #[test]
+    fn allowed_networks_are_a_list_or_comma_separated() {
+        let from_env: Settings = config::Config::builder()
+            .set_override("webhook.allowed-networks", "10.0.0.0/8, ::1/128")
+            .unwrap()
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap();
+        let from_yaml: Settings = config::Config::builder()
+            .add_source(config::File::from_str(
+                "webhook:\n  allowed-networks: [10.0.0.0/8, \"::1/128\"]\n",
+                config::FileFormat::Yaml,
+            ))
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap();
+        let want = vec!["10.0.0.0/8".to_string(), "::1/128".to_string()];
+        assert_eq!(from_env.webhook.allowed_networks, want);
+        assert_eq!(from_yaml.webhook.allowed_networks, want);
+    }
+
+    #[test]
     fn tsuru_conf_keys_are_read() {
         let dir = std::env::temp_dir().join(format!("tsurud-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
