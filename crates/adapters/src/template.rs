@@ -8,6 +8,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use async_trait::async_trait;
 use gtmpl::{funcs, Context, Func, FuncError, Template, Value};
 use serde_json::Value as Json;
 use tsuru_domain::webhook::{RenderError, TemplateRenderer};
@@ -394,46 +395,78 @@ fn render_here(name: &str, template: &str, data: &Json) -> Result<String, Render
     String::from_utf8(out.0).map_err(|e| RenderError::Execute(format!("template: {name}: {e}")))
 }
 
+/// Starts a render on a thread of its own, with a large stack, a deadline, a step budget and
+/// an output bound, and hands its outcome to `done`; a panic in the engine becomes
+/// [`RenderError::Limit`].
+fn spawn_render(
+    name: &str,
+    template: &str,
+    data: &Json,
+    done: impl FnOnce(Result<String, RenderError>) + Send + 'static,
+) -> Result<(), RenderError> {
+    let (name_owned, template, data) = (name.to_string(), template.to_string(), data.clone());
+    std::thread::Builder::new()
+        .name("webhook-template".into())
+        .stack_size(RENDER_STACK)
+        .spawn(move || {
+            BUDGET.with(|b| {
+                *b.borrow_mut() = Some(Budget {
+                    deadline: Instant::now() + RENDER_TIMEOUT,
+                    steps: 0,
+                    stack_base: stack_position(),
+                    stopped: None,
+                });
+            });
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                render_here(&name_owned, &template, &data)
+            }));
+            done(outcome.unwrap_or_else(|_| {
+                Err(RenderError::Limit(format!(
+                    "template: {name_owned}: the template engine failed on this template"
+                )))
+            }));
+        })
+        .map(|_| ())
+        .map_err(|e| {
+            RenderError::Limit(format!("template: {name}: could not start rendering: {e}"))
+        })
+}
+
+fn too_slow(name: &str) -> RenderError {
+    RenderError::Limit(format!(
+        "template: {name}: rendering took longer than {} ms",
+        RENDER_TIMEOUT.as_millis()
+    ))
+}
+
+/// The render stops itself at its deadline; the margin covers one last slow step.
+const WAIT: Duration = Duration::from_secs(3);
+
+#[async_trait]
 impl TemplateRenderer for GoTemplates {
-    /// Renders on a thread of its own, with a large stack, a deadline, a step budget and an
-    /// output bound; a panic in the engine becomes [`RenderError::Limit`].
     fn render(&self, name: &str, template: &str, data: &Json) -> Result<String, RenderError> {
         let (tx, rx) = mpsc::sync_channel(1);
-        let (name_owned, template, data) = (name.to_string(), template.to_string(), data.clone());
-        let spawned = std::thread::Builder::new()
-            .name("webhook-template".into())
-            .stack_size(RENDER_STACK)
-            .spawn(move || {
-                BUDGET.with(|b| {
-                    *b.borrow_mut() = Some(Budget {
-                        deadline: Instant::now() + RENDER_TIMEOUT,
-                        steps: 0,
-                        stack_base: stack_position(),
-                        stopped: None,
-                    });
-                });
-                let outcome = catch_unwind(AssertUnwindSafe(|| {
-                    render_here(&name_owned, &template, &data)
-                }));
-                let result = outcome.unwrap_or_else(|_| {
-                    Err(RenderError::Limit(format!(
-                        "template: {name_owned}: the template engine failed on this template"
-                    )))
-                });
-                let _ = tx.send(result);
-            });
-        if let Err(e) = spawned {
-            return Err(RenderError::Limit(format!(
-                "template: {name}: could not start rendering: {e}"
-            )));
-        }
-        // The render stops itself at its deadline; the margin covers one last slow step.
-        match rx.recv_timeout(RENDER_TIMEOUT * 3) {
-            Ok(result) => result,
-            Err(_) => Err(RenderError::Limit(format!(
-                "template: {name}: rendering took longer than {} ms",
-                RENDER_TIMEOUT.as_millis()
-            ))),
+        spawn_render(name, template, data, move |r| {
+            let _ = tx.send(r);
+        })?;
+        rx.recv_timeout(WAIT)
+            .unwrap_or_else(|_| Err(too_slow(name)))
+    }
+
+    /// Waits for the render thread without blocking the caller's executor thread.
+    async fn render_async(
+        &self,
+        name: &str,
+        template: &str,
+        data: &Json,
+    ) -> Result<String, RenderError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        spawn_render(name, template, data, move |r| {
+            let _ = tx.send(r);
+        })?;
+        match tokio::time::timeout(WAIT, rx).await {
+            Ok(Ok(result)) => result,
+            _ => Err(too_slow(name)),
         }
     }
 }
@@ -562,6 +595,20 @@ mod tests {
             &"x".repeat(MAX_TEMPLATE_BYTES + 1),
         );
         assert!(e.contains("longer than 65536 bytes"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn the_async_render_gives_the_same_outcomes() {
+        let d = data();
+        assert_eq!(
+            GoTemplates.render_async("h", "{{.Kind.Name}}", &d).await,
+            Ok("app.deploy".to_string())
+        );
+        let recursive = r#"{{define "a"}}{{template "a" .}}{{end}}{{template "a" .}}"#;
+        assert!(matches!(
+            GoTemplates.render_async("h", recursive, &d).await,
+            Err(RenderError::Limit(_))
+        ));
     }
 
     #[test]

@@ -66,7 +66,7 @@ impl WebhookDispatcher {
             .iter()
             .filter(|h| h.filter.matches(event) && team_may_see(&h.team_owner, event));
         for hook in visible {
-            let delivery = self.delivery(hook, event);
+            let delivery = self.delivery(hook, event).await;
             self.deliveries.insert(&delivery).await?;
             queued += 1;
         }
@@ -79,7 +79,7 @@ impl WebhookDispatcher {
     }
 
     /// The delivery of `event` to `hook`: the request as tsuru builds it, fixed now.
-    pub fn delivery(&self, hook: &Webhook, event: &Event) -> Delivery {
+    pub async fn delivery(&self, hook: &Webhook, event: &Event) -> Delivery {
         let now = self.clock.now();
         let method = hook.http_method();
         let mut headers: Vec<(String, String)> = hook
@@ -91,7 +91,8 @@ impl WebhookDispatcher {
         let body = if !hook.body.is_empty() {
             match self
                 .renderer
-                .render(&hook.name, &hook.body, &template_data(event))
+                .render_async(&hook.name, &hook.body, &template_data(event))
+                .await
             {
                 Ok(text) => Some(text),
                 // tsuru sends an unparsable template as it is.

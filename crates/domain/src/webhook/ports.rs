@@ -100,9 +100,9 @@ pub enum RenderError {
 }
 
 /// Renders Go `text/template` bodies.
+#[async_trait]
 pub trait TemplateRenderer: Send + Sync {
     /// Renders `template` (named `name`, as error messages show) with `data` as `.`.
-    ///
     /// Implementations MUST return (never panic, abort or run unbounded) whatever the
     /// template: a template is any caller's input.
     ///
@@ -114,4 +114,18 @@ pub trait TemplateRenderer: Send + Sync {
         template: &str,
         data: &Value,
     ) -> std::result::Result<String, RenderError>;
+
+    /// Like [`TemplateRenderer::render`], for async callers: implementations that render
+    /// elsewhere wait without blocking the caller's thread. The default renders in place.
+    ///
+    /// # Errors
+    /// As [`TemplateRenderer::render`].
+    async fn render_async(
+        &self,
+        name: &str,
+        template: &str,
+        data: &Value,
+    ) -> std::result::Result<String, RenderError> {
+        self.render(name, template, data)
+    }
 }

@@ -107,7 +107,7 @@ impl WebhookService {
 
     /// 400 when the hook's body template fails on [`sample_event`] or goes past a bound. A
     /// template that does not parse is accepted: tsuru sends it as it is.
-    fn check_template(&self, hook: &Webhook, identity: &Identity, kind: &str) -> Result<()> {
+    async fn check_template(&self, hook: &Webhook, identity: &Identity, kind: &str) -> Result<()> {
         let Some(templates) = &self.templates else {
             return Ok(());
         };
@@ -115,7 +115,7 @@ impl WebhookService {
             return Ok(());
         }
         let data = template_data(&sample_event(hook, identity, kind));
-        match templates.render(&hook.name, &hook.body, &data) {
+        match templates.render_async(&hook.name, &hook.body, &data).await {
             Ok(_) | Err(RenderError::Parse(_)) => Ok(()),
             Err(RenderError::Execute(e) | RenderError::Limit(e)) => Err(Error::bad_request(
                 format!("webhook body template cannot be rendered: {e}"),
@@ -186,7 +186,8 @@ impl WebhookService {
         self.events
             .run(ev, async {
                 hook.validate(true)?;
-                self.check_template(&hook, identity, "webhook.create")?;
+                self.check_template(&hook, identity, "webhook.create")
+                    .await?;
                 self.team_exists(&hook.team_owner).await?;
                 self.webhooks.insert(&hook).await
             })
@@ -226,7 +227,8 @@ impl WebhookService {
         self.events
             .run(ev, async {
                 hook.validate(false)?;
-                self.check_template(&hook, identity, "webhook.update")?;
+                self.check_template(&hook, identity, "webhook.update")
+                    .await?;
                 self.team_exists(&hook.team_owner).await?;
                 self.webhooks.update(&hook).await
             })
