@@ -190,6 +190,10 @@ pub struct AuthSettings {
     pub max_failed_logins: u32,
     /// Window for failed logins, seconds.
     pub failed_login_window: i64,
+    /// Password-reset mails per e-mail allowed within the window before 429.
+    pub max_password_resets: u32,
+    /// Window for password resets, seconds.
+    pub password_reset_window: i64,
 }
 
 impl Default for AuthSettings {
@@ -202,6 +206,8 @@ impl Default for AuthSettings {
             user_registration: false,
             max_failed_logins: 5,
             failed_login_window: 300,
+            max_password_resets: 3,
+            password_reset_window: 3600,
         }
     }
 }
@@ -274,6 +280,30 @@ pub struct WebhookSettings {
     pub concurrency: usize,
     /// Days finished deliveries stay readable.
     pub retention_days: u64,
+    /// CIDR blocks hooks may call although they are not public (loopback, private,
+    /// link-local, ...): by default hooks reach public addresses only. A list, or a
+    /// comma-separated string (`TSURU_WEBHOOK__ALLOWED_NETWORKS=10.0.0.0/8,::1/128`).
+    #[serde(deserialize_with = "list_or_csv")]
+    pub allowed_networks: Vec<String>,
+}
+
+/// A list of strings, or one comma-separated string (as environment variables give).
+fn list_or_csv<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrCsv {
+        List(Vec<String>),
+        Csv(String),
+    }
+    Ok(match ListOrCsv::deserialize(d)? {
+        ListOrCsv::List(l) => l,
+        ListOrCsv::Csv(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(String::from)
+            .collect(),
+    })
 }
 
 impl Default for WebhookSettings {
@@ -286,6 +316,7 @@ impl Default for WebhookSettings {
             connect_timeout: 15.0,
             concurrency: 16,
             retention_days: 7,
+            allowed_networks: Vec::new(),
         }
     }
 }
@@ -313,6 +344,7 @@ impl WebhookSettings {
         if self.concurrency == 0 {
             anyhow::bail!("webhook.concurrency must be at least 1");
         }
+        tsuru_adapters::webhook_http::AllowedNetworks::parse(&self.allowed_networks)?;
         Ok(())
     }
 }
@@ -559,6 +591,12 @@ mod tests {
             .contains("retry-backoff"));
         s.webhook.retry_backoff = 0.0;
         assert!(s.validate().is_ok());
+        s.webhook.allowed_networks = vec!["10.0.0.0/40".into()];
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("allowed-networks"));
     }
 
     #[test]
@@ -579,6 +617,30 @@ mod tests {
         assert_eq!(file.connect_timeout, d.connect_timeout);
         assert_eq!(file.concurrency, d.concurrency);
         assert_eq!(file.retention_days, d.retention_days);
+        assert_eq!(file.allowed_networks, d.allowed_networks);
+    }
+
+    #[test]
+    fn allowed_networks_are_a_list_or_comma_separated() {
+        let from_env: Settings = config::Config::builder()
+            .set_override("webhook.allowed-networks", "10.0.0.0/8, ::1/128")
+            .unwrap()
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap();
+        let from_yaml: Settings = config::Config::builder()
+            .add_source(config::File::from_str(
+                "webhook:\n  allowed-networks: [10.0.0.0/8, \"::1/128\"]\n",
+                config::FileFormat::Yaml,
+            ))
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap();
+        let want = vec!["10.0.0.0/8".to_string(), "::1/128".to_string()];
+        assert_eq!(from_env.webhook.allowed_networks, want);
+        assert_eq!(from_yaml.webhook.allowed_networks, want);
     }
 
     #[test]
@@ -656,6 +718,11 @@ mod shipped_file {
         assert_eq!(file.auth.hash_cost, d.auth.hash_cost);
         assert_eq!(file.auth.token_expire_days, d.auth.token_expire_days);
         assert_eq!(file.auth.max_failed_logins, d.auth.max_failed_logins);
+        assert_eq!(file.auth.max_password_resets, d.auth.max_password_resets);
+        assert_eq!(
+            file.auth.password_reset_window,
+            d.auth.password_reset_window
+        );
         assert_eq!(file.server.max_body_size, d.server.max_body_size);
         assert_eq!(file.log.format, d.log.format);
         assert_eq!(file.storage, d.storage);

@@ -9,7 +9,7 @@ use tsuru_adapters::password::BcryptHasher;
 use tsuru_adapters::simulated::SimulatedProvisioner;
 use tsuru_adapters::system::{RandomIds, SystemClock};
 use tsuru_adapters::template::GoTemplates;
-use tsuru_adapters::webhook_http::HttpWebhookSender;
+use tsuru_adapters::webhook_http::{AllowedNetworks, HttpWebhookSender};
 use tsuru_domain::app::AppService;
 use tsuru_domain::app::AppStorage;
 use tsuru_domain::bootstrap::RootUserBootstrap;
@@ -180,12 +180,10 @@ impl AppState {
                 ))
                 .with_listener(webhook_dispatcher),
         );
-        let webhooks = Arc::new(WebhookService::new(
-            store.clone(),
-            store.clone(),
-            store.clone(),
-            events.clone(),
-        ));
+        let webhooks = Arc::new(
+            WebhookService::new(store.clone(), store.clone(), store.clone(), events.clone())
+                .with_templates(Arc::new(GoTemplates)),
+        );
         let routers = Routers(
             settings
                 .routers
@@ -258,6 +256,8 @@ impl AppState {
                 user_registration: settings.auth.user_registration,
                 max_failed_logins: settings.auth.max_failed_logins,
                 failed_login_window_secs: settings.auth.failed_login_window,
+                max_password_resets: settings.auth.max_password_resets,
+                password_reset_window_secs: settings.auth.password_reset_window,
                 apps_per_user: settings.quota.apps_per_user,
             },
         });
@@ -375,7 +375,11 @@ where
         ids.clone(),
     )
     .with_wake(Arc::new(move || notify.notify_one()));
-    let sender = HttpWebhookSender::new(secs(cfg.connect_timeout), secs(cfg.timeout))?;
+    let sender = HttpWebhookSender::with_allowed(
+        secs(cfg.connect_timeout),
+        secs(cfg.timeout),
+        AllowedNetworks::parse(&cfg.allowed_networks)?,
+    )?;
     let worker = DeliveryWorker::new(
         store.clone(),
         Arc::new(sender),

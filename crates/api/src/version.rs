@@ -1,5 +1,6 @@
 //! API versions: a route registered at version V answers at `/V/...`, at every higher `1.x`
-//! version and at the bare path; below V it is `404 page not found`, as in tsuru.
+//! version and at the bare path; below V, and at any version that is not `1.x`, it is
+//! `404 page not found`, as in tsuru.
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::guard::{Guard, GuardContext};
 use actix_web::http::Uri;
@@ -42,7 +43,9 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
 {
     let path = req.path().to_string();
-    if let Some((version, rest)) = split_version(&path) {
+    // Only tsuru's `1.x` versions are served: another prefix stays in the path, where no
+    // route matches it.
+    if let Some((version, rest)) = split_version(&path).filter(|(v, _)| v.0 == 1) {
         let rest = if rest.is_empty() { "/" } else { rest };
         let pq = match req.query_string() {
             "" => rest.to_string(),

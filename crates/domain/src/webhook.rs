@@ -11,7 +11,7 @@ mod model;
 mod ports;
 mod service;
 
-pub use dispatch::{DeliveryConfig, DeliveryWorker, WebhookDispatcher};
+pub use dispatch::{team_may_see, DeliveryConfig, DeliveryWorker, WebhookDispatcher};
 pub use model::*;
 pub use ports::{
     DeliveryStorage, HookResponse, RenderError, TemplateRenderer, WebhookSender, WebhookStorage,

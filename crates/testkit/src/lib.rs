@@ -76,8 +76,8 @@ pub fn use_fresh_mongo(settings: &mut Settings) {
     settings.database.name = fresh_database_name();
 }
 
-/// Settings for a test server: port 0, fast bcrypt, one worker, an admin; in memory, or on a
-/// fresh MongoDB database when [`mongo_selected`].
+/// Settings for a test server: port 0, fast bcrypt, one worker, an admin, webhooks allowed to
+/// call loopback; in memory, or on a fresh MongoDB database when [`mongo_selected`].
 ///
 /// # Panics
 /// When MongoDB is selected and `TSURU_TEST_MONGODB_URL` is unset.
@@ -96,6 +96,8 @@ pub fn test_settings() -> Settings {
     s.server.shutdown_timeout = 1;
     s.admin_email = Some(ADMIN_EMAIL.into());
     s.admin_password = Some(ADMIN_PASSWORD.into());
+    // Test receivers listen on loopback, which hooks may not call by default.
+    s.webhook.allowed_networks = vec!["127.0.0.0/8".into(), "::1/128".into()];
     s
 }
 

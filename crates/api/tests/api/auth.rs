@@ -71,8 +71,8 @@ async fn login_errors_use_tsurus_texts() {
         ),
         (
             &[("email", "nobody@example.com"), ("password", "123456")],
-            404,
-            "user not found\n",
+            401,
+            "Authentication failed, wrong password.\n",
         ),
         (
             &[("email", ADMIN_EMAIL), ("password", "123")],

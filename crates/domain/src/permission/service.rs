@@ -229,22 +229,35 @@ impl RoleService {
             origin,
             Allowed::new("role.update", vec![]),
         );
-        self.events.run(ev, self.apply_update(upd)).await
+        self.events.run(ev, self.apply_update(identity, upd)).await
     }
 
-    async fn apply_update(&self, upd: RoleUpdate) -> Result<()> {
+    async fn apply_update(&self, identity: &Identity, upd: RoleUpdate) -> Result<()> {
         let mut role = match self.roles.find(&upd.name).await? {
             Some(r) => r,
             None => return Err(Error::bad_request(super::ROLE_NOT_FOUND)),
         };
+        let new_name = upd.new_name.trim();
+        let renamed = !new_name.is_empty() && new_name != role.name;
         if !upd.context_type.is_empty() {
-            role.context_type = ContextType::parse(&upd.context_type)?;
+            let ctype = ContextType::parse(&upd.context_type)?;
+            if ctype != role.context_type {
+                // Every holder now gets the role's permissions in a context of the new type.
+                role.context_type = ctype;
+                may_grant(identity, &role, &self.in_force(&role).await?)?;
+            }
+        }
+        if renamed {
+            // A name is a handle other code trusts (`AllowAll`, stale instances on tokens):
+            // only who could grant the role wherever it and the new name are held renames it.
+            let mut scopes = self.in_force(&role).await?;
+            scopes.extend(self.holders(new_name).await?.into_iter().map(Scope::Holder));
+            may_grant(identity, &role, &scopes)?;
         }
         if !upd.description.is_empty() {
             role.description = upd.description.clone();
         }
-        let new_name = upd.new_name.trim();
-        if new_name.is_empty() || new_name == role.name {
+        if !renamed {
             return self.roles.update(&role).await;
         }
         // Rename: copy under the new name, move every holder keeping its context value
@@ -301,9 +314,18 @@ impl RoleService {
                         )));
                     }
                 }
-                for p in permissions {
-                    if !role.scheme_names.contains(p) {
-                        role.scheme_names.push(p.clone());
+                let added = Role {
+                    scheme_names: permissions
+                        .iter()
+                        .filter(|p| !role.scheme_names.contains(p))
+                        .cloned()
+                        .collect(),
+                    ..role.clone()
+                };
+                may_grant(identity, &added, &self.in_force(&role).await?)?;
+                for p in added.scheme_names {
+                    if !role.scheme_names.contains(&p) {
+                        role.scheme_names.push(p);
                     }
                 }
                 self.roles.update(&role).await
@@ -327,6 +349,11 @@ impl RoleService {
         self.events
             .run(ev, async {
                 let mut role = self.find(name).await?;
+                let removed = Role {
+                    scheme_names: vec![permission.to_string()],
+                    ..role.clone()
+                };
+                may_grant(identity, &removed, &self.in_force(&role).await?)?;
                 role.scheme_names.retain(|p| p != permission);
                 self.roles.update(&role).await
             })
@@ -438,6 +465,9 @@ impl RoleService {
                             .find(role_name)
                             .await?
                             .ok_or_else(|| Error::bad_request(super::ROLE_NOT_FOUND))?;
+                        // A default role is given to every new user or team: the caller must
+                        // be able to grant it anywhere.
+                        may_grant(identity, &role, &[Scope::Any])?;
                         if add {
                             if role.context_type != expected {
                                 return Err(Error::bad_request(format!(
@@ -481,6 +511,46 @@ impl RoleService {
         }
     }
 
+    /// Forgets a removed team: every instance of a team-context role held with it (by users
+    /// and team tokens) is dropped and the team's tokens are deleted, so a team created later
+    /// with the same name starts without them.
+    ///
+    /// # Errors
+    /// Storage failures (what was removed before one stays removed).
+    pub async fn forget_team(&self, team: &str) -> Result<()> {
+        let team_roles: Vec<String> = self
+            .roles
+            .list()
+            .await?
+            .into_iter()
+            .filter(|r| r.context_type == ContextType::Team)
+            .map(|r| r.name)
+            .collect();
+        let granted =
+            |inst: &RoleInstance| inst.context_value == team && team_roles.contains(&inst.name);
+        for name in &team_roles {
+            for user in self.users.list_by_role(name).await? {
+                for inst in user.roles.iter().filter(|i| &i.name == name && granted(i)) {
+                    self.users.remove_role(&user.email, inst).await?;
+                }
+            }
+        }
+        if let Some(tokens) = &self.tokens {
+            for token in tokens.list(None).await? {
+                if token.team == team {
+                    match tokens.delete(&token.token_id).await {
+                        Err(e) if !e.is_not_found() => return Err(e),
+                        _ => continue,
+                    }
+                }
+                for inst in token.roles.iter().filter(|i| granted(i)) {
+                    tokens.remove_role(&token.token_id, inst).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Every permission of the tree.
     ///
     /// # Errors
@@ -490,6 +560,42 @@ impl RoleService {
         let mut all = tree::all().to_vec();
         all.sort_by(|a, b| a.name.cmp(b.name));
         Ok(all)
+    }
+
+    /// Where `role` is in force: each holder's context value (users and team tokens), and
+    /// anywhere when it is a default role.
+    async fn in_force(&self, role: &Role) -> Result<Vec<Scope>> {
+        let mut scopes: Vec<Scope> = self
+            .holders(&role.name)
+            .await?
+            .into_iter()
+            .map(Scope::Holder)
+            .collect();
+        if !role.events.is_empty() {
+            scopes.push(Scope::Any);
+        }
+        Ok(scopes)
+    }
+
+    /// The context values with which users and team tokens hold role `name`.
+    async fn holders(&self, name: &str) -> Result<Vec<String>> {
+        let mut values: Vec<String> = Vec::new();
+        let mut add = |roles: &[RoleInstance]| {
+            for inst in roles.iter().filter(|r| r.name == name) {
+                if !values.contains(&inst.context_value) {
+                    values.push(inst.context_value.clone());
+                }
+            }
+        };
+        for user in self.users.list_by_role(name).await? {
+            add(&user.roles);
+        }
+        if let Some(tokens) = &self.tokens {
+            for token in tokens.list(None).await? {
+                add(&token.roles);
+            }
+        }
+        Ok(values)
     }
 
     async fn find(&self, name: &str) -> Result<Role> {
@@ -528,6 +634,35 @@ pub fn can_use_role(identity: &Identity, role: &Role, context_value: &str) -> Re
                 "User not authorized to use permission {}",
                 describe(&p)
             )));
+        }
+    }
+    Ok(())
+}
+
+/// Where a role is in force.
+enum Scope {
+    /// Held with this context value.
+    Holder(String),
+    /// Given to any new user or team (a default role).
+    Any,
+}
+
+/// The may-grant rule over every place a role is in force: [`can_use_role`] for each holder,
+/// and global grants of every permission for a default role.
+fn may_grant(identity: &Identity, role: &Role, scopes: &[Scope]) -> Result<()> {
+    for scope in scopes {
+        match scope {
+            Scope::Holder(value) => can_use_role(identity, role, value)?,
+            Scope::Any => {
+                for p in role.expand("") {
+                    if !identity.can(&p.scheme, &[]) {
+                        let name = if p.scheme.is_empty() { "*" } else { &p.scheme };
+                        return Err(Error::Forbidden(format!(
+                            "User not authorized to use permission {name}(global)"
+                        )));
+                    }
+                }
+            }
         }
     }
     Ok(())

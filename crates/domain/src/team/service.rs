@@ -163,7 +163,10 @@ impl TeamService {
                     } else {
                         e
                     }
-                })
+                })?;
+                // Grants and tokens on the team go with it: a team created later under the
+                // same name must not inherit them.
+                self.roles.forget_team(name).await
             })
             .await
     }

@@ -26,6 +26,10 @@ pub struct AuthConfig {
     pub max_failed_logins: u32,
     /// Throttling window in seconds.
     pub failed_login_window_secs: i64,
+    /// Password-reset mails one e-mail may be sent per reset window before 429.
+    pub max_password_resets: u32,
+    /// That window in seconds.
+    pub password_reset_window_secs: i64,
     /// Default app quota of new users (`quota:apps-per-user`).
     pub apps_per_user: Option<i64>,
 }
@@ -37,6 +41,8 @@ impl Default for AuthConfig {
             user_registration: false,
             max_failed_logins: 5,
             failed_login_window_secs: 300,
+            max_password_resets: 3,
+            password_reset_window_secs: 3600,
             apps_per_user: None,
         }
     }
@@ -98,18 +104,17 @@ impl AuthService {
 
     /// Logs in with e-mail and password and returns a session token.
     ///
+    /// An unknown e-mail gets the answer of a wrong password (and costs as much, and counts
+    /// towards the throttle alike), so login does not tell which e-mails have accounts (tsuru
+    /// answered 404 `user not found`).
+    ///
     /// # Errors
     /// 400 `invalid email`, `you must provide a password to login` or a bad password length;
-    /// 404 `user not found`; 429 after too many failures; 401 `Authentication failed, wrong password.`
+    /// 429 after too many failures; 401 `Authentication failed, wrong password.`
     pub async fn login(&self, email: &str, password: Option<&str>) -> Result<String> {
         validate_email(email)?;
         let password =
             password.ok_or_else(|| Error::bad_request("you must provide a password to login"))?;
-        let user = self
-            .users
-            .find(email)
-            .await?
-            .ok_or_else(|| Error::not_found(super::USER_NOT_FOUND))?;
         if validate_password(password).is_err() {
             return Err(Error::bad_request(
                 "Password length should be least 6 characters and at most 50 characters.",
@@ -123,14 +128,40 @@ impl AuthService {
                 "too many failed login attempts for {email}; try again in {window} seconds"
             )));
         }
-        if !self.hasher.verify(password, &user.password).await {
+        let user = self.users.find(email).await?;
+        let verified = match &user {
+            Some(u) => self.hasher.verify(password, &u.password).await,
+            None => {
+                // As slow as a real check.
+                let _ = self
+                    .hasher
+                    .verify(password, &self.decoy_hash().await?)
+                    .await;
+                false
+            }
+        };
+        let Some(user) = user.filter(|_| verified) else {
             self.throttle.record_failure(&key, now, window).await?;
             return Err(Error::Unauthorized(
                 "Authentication failed, wrong password.".into(),
             ));
-        }
+        };
         self.throttle.reset(&key).await?;
         self.new_session(&user.email).await
+    }
+
+    /// A hash no password matches, checked for unknown e-mails so that they take as long as
+    /// known ones.
+    async fn decoy_hash(&self) -> Result<String> {
+        static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        if let Some(h) = DECOY.get() {
+            return Ok(h.clone());
+        }
+        let h = self
+            .hasher
+            .hash(&hex::encode(self.ids.random_bytes(16)))
+            .await?;
+        Ok(DECOY.get_or_init(|| h).clone())
     }
 
     /// Issues a session token for `email` (after a successful login, or for bootstrap).
@@ -416,6 +447,16 @@ impl AuthService {
 
     async fn start_reset(&self, user: &User) -> Result<()> {
         let now = self.clock.now();
+        // Counted in storage, like failed logins, so replicas share the count.
+        let key = format!("password-reset:{}", user.email);
+        let window = self.config.password_reset_window_secs;
+        if self.throttle.failures(&key, now, window).await? >= self.config.max_password_resets {
+            return Err(Error::TooManyRequests(format!(
+                "too many password reset requests for {}; try again in {window} seconds",
+                user.email
+            )));
+        }
+        self.throttle.record_failure(&key, now, window).await?;
         let token = sha256_hex(&[
             user.email.as_bytes(),
             &self.ids.random_bytes(32),

@@ -10,7 +10,8 @@ use super::{
 };
 use crate::clock::{Clock, IdGenerator};
 use crate::event::json::{go_json, template_data, to_json};
-use crate::event::{Event, EventListener};
+use crate::event::{Event, EventListener, Visibility};
+use crate::permission::Context;
 use crate::Result;
 
 /// `User-Agent` of webhook calls unless the hook sets one (tsuru's).
@@ -61,8 +62,11 @@ impl WebhookDispatcher {
     pub async fn dispatch(&self, event: &Event) -> Result<usize> {
         let hooks = self.webhooks.list(None).await?;
         let mut queued = 0;
-        for hook in hooks.iter().filter(|h| h.filter.matches(event)) {
-            let delivery = self.delivery(hook, event);
+        let visible = hooks
+            .iter()
+            .filter(|h| h.filter.matches(event) && team_may_see(&h.team_owner, event));
+        for hook in visible {
+            let delivery = self.delivery(hook, event).await;
             self.deliveries.insert(&delivery).await?;
             queued += 1;
         }
@@ -75,7 +79,7 @@ impl WebhookDispatcher {
     }
 
     /// The delivery of `event` to `hook`: the request as tsuru builds it, fixed now.
-    pub fn delivery(&self, hook: &Webhook, event: &Event) -> Delivery {
+    pub async fn delivery(&self, hook: &Webhook, event: &Event) -> Delivery {
         let now = self.clock.now();
         let method = hook.http_method();
         let mut headers: Vec<(String, String)> = hook
@@ -87,12 +91,13 @@ impl WebhookDispatcher {
         let body = if !hook.body.is_empty() {
             match self
                 .renderer
-                .render(&hook.name, &hook.body, &template_data(event))
+                .render_async(&hook.name, &hook.body, &template_data(event))
+                .await
             {
                 Ok(text) => Some(text),
                 // tsuru sends an unparsable template as it is.
                 Err(RenderError::Parse(_)) => Some(hook.body.clone()),
-                Err(RenderError::Execute(e)) => {
+                Err(RenderError::Execute(e) | RenderError::Limit(e)) => {
                     failure = format!("unable to render the body template: {e}");
                     None
                 }
@@ -146,6 +151,17 @@ impl EventListener for WebhookDispatcher {
             tracing::error!(event = %event.id, error = %e, "could not queue webhook deliveries");
         }
     }
+}
+
+/// Whether `team` may see `event`: what its members see through the team's context on
+/// `GET /1.1/events` (a team-scoped grant of every permission), so a hook never learns of
+/// other teams', users' or global events.
+pub fn team_may_see(team: &str, event: &Event) -> bool {
+    Visibility {
+        scheme: String::new(),
+        context: Some(Context::team(team)),
+    }
+    .allows(&event.allowed)
 }
 
 /// Retry policy and lease of a [`DeliveryWorker`].
@@ -250,10 +266,7 @@ impl DeliveryWorker {
             }
             Ok(resp) => (
                 Some(resp.status),
-                format!(
-                    "invalid status code calling hook: {}: {}",
-                    resp.status, resp.body
-                ),
+                format!("invalid status code calling hook: {}", resp.status),
                 !(400..500).contains(&resp.status),
             ),
             Err(e) => (None, e, true),

@@ -72,10 +72,8 @@ pub trait DeliveryStorage: Send + Sync {
 /// A response to a webhook call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HookResponse {
-    /// HTTP status.
+    /// HTTP status (the body is never kept: a receiver's answer is not ours to store).
     pub status: u16,
-    /// The start of the body, for error messages.
-    pub body: String,
 }
 
 /// Sends one webhook call (an HTTP client in production).
@@ -96,18 +94,38 @@ pub enum RenderError {
     Parse(String),
     /// It parsed but failed on the data: tsuru then does not call the hook.
     Execute(String),
+    /// It went past a bound (size, nesting, output, time, stack) or crashed the engine: the
+    /// hook is not called, and create and update refuse it.
+    Limit(String),
 }
 
 /// Renders Go `text/template` bodies.
+#[async_trait]
 pub trait TemplateRenderer: Send + Sync {
     /// Renders `template` (named `name`, as error messages show) with `data` as `.`.
+    /// Implementations MUST return (never panic, abort or run unbounded) whatever the
+    /// template: a template is any caller's input.
     ///
     /// # Errors
-    /// [`RenderError`] for parse and execution failures.
+    /// [`RenderError`] for parse and execution failures and exceeded bounds.
     fn render(
         &self,
         name: &str,
         template: &str,
         data: &Value,
     ) -> std::result::Result<String, RenderError>;
+
+    /// Like [`TemplateRenderer::render`], for async callers: implementations that render
+    /// elsewhere wait without blocking the caller's thread. The default renders in place.
+    ///
+    /// # Errors
+    /// As [`TemplateRenderer::render`].
+    async fn render_async(
+        &self,
+        name: &str,
+        template: &str,
+        data: &Value,
+    ) -> std::result::Result<String, RenderError> {
+        self.render(name, template, data)
+    }
 }

@@ -1,7 +1,8 @@
 use std::sync::Arc;
 
-use super::{Delivery, DeliveryStorage, Webhook, WebhookStorage};
-use crate::event::{Allowed, EventService, NewEvent, Target};
+use super::{Delivery, DeliveryStorage, RenderError, TemplateRenderer, Webhook, WebhookStorage};
+use crate::event::json::template_data;
+use crate::event::{Allowed, Event, EventService, Kind, NewEvent, Target};
 use crate::permission::{contexts_for, Context, ContextType};
 use crate::team::{auto_team_owner, TeamStorage};
 use crate::{Error, Identity, Origin, Result};
@@ -21,6 +22,46 @@ pub struct WebhookService {
     deliveries: Arc<dyn DeliveryStorage>,
     teams: Arc<dyn TeamStorage>,
     events: Arc<EventService>,
+    templates: Option<Arc<dyn TemplateRenderer>>,
+}
+
+/// `hook` with its header values replaced by [`SECRET_MASK`] unless `identity` may update it.
+fn masked(identity: &Identity, mut hook: Webhook) -> Webhook {
+    if !identity.can("webhook.update", &[Context::team(&hook.team_owner)]) {
+        for values in hook.headers.values_mut() {
+            values.iter_mut().for_each(|v| *v = SECRET_MASK.to_string());
+        }
+    }
+    hook
+}
+
+/// The event a body template is tried on before a hook is stored: the hook's own creation,
+/// with every field set and empty custom data.
+fn sample_event(hook: &Webhook, identity: &Identity, kind: &str) -> Event {
+    let t = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+    let empty = Some(serde_json::json!({}));
+    Event {
+        id: "000000000000000000000000".into(),
+        target: Target::new("webhook", &hook.name),
+        extra_targets: Vec::new(),
+        kind: Kind::permission(kind),
+        owner: identity.owner(),
+        start_time: t,
+        end_time: Some(t),
+        lock_update_time: t,
+        locked: false,
+        running: false,
+        cancelable: false,
+        error: String::new(),
+        source_ip: String::new(),
+        log: Vec::new(),
+        cancel_info: crate::event::CancelInfo::default(),
+        allowed: Allowed::default(),
+        allowed_cancel: Allowed::default(),
+        start_custom_data: empty.clone(),
+        end_custom_data: empty.clone(),
+        other_custom_data: empty,
+    }
 }
 
 fn hook_event(
@@ -52,11 +93,39 @@ impl WebhookService {
             deliveries,
             teams,
             events,
+            templates: None,
+        }
+    }
+
+    /// Tries body templates with `templates` on create and update, refusing those that fail
+    /// or exceed the renderer's bounds.
+    #[must_use]
+    pub fn with_templates(mut self, templates: Arc<dyn TemplateRenderer>) -> Self {
+        self.templates = Some(templates);
+        self
+    }
+
+    /// 400 when the hook's body template fails on [`sample_event`] or goes past a bound. A
+    /// template that does not parse is accepted: tsuru sends it as it is.
+    async fn check_template(&self, hook: &Webhook, identity: &Identity, kind: &str) -> Result<()> {
+        let Some(templates) = &self.templates else {
+            return Ok(());
+        };
+        if hook.body.is_empty() {
+            return Ok(());
+        }
+        let data = template_data(&sample_event(hook, identity, kind));
+        match templates.render_async(&hook.name, &hook.body, &data).await {
+            Ok(_) | Err(RenderError::Parse(_)) => Ok(()),
+            Err(RenderError::Execute(e) | RenderError::Limit(e)) => Err(Error::bad_request(
+                format!("webhook body template cannot be rendered: {e}"),
+            )),
         }
     }
 
     /// Webhooks of the teams on which the caller holds `webhook.read` (a global grant: all;
-    /// no grant: none).
+    /// no grant: none). Header values (often credentials) read back as [`SECRET_MASK`] unless
+    /// the caller may update the hook.
     ///
     /// tsuru listed every webhook, headers included, to callers without a team-scoped grant.
     ///
@@ -71,14 +140,16 @@ impl WebhookService {
         if ctxs.is_empty() {
             return Ok(Vec::new());
         }
-        if ctxs.iter().any(|c| c.ctype == ContextType::Global) {
-            return self.webhooks.list(None).await;
-        }
-        let teams: Vec<String> = ctxs.into_iter().map(|c| c.value).collect();
-        self.webhooks.list(Some(&teams)).await
+        let hooks = if ctxs.iter().any(|c| c.ctype == ContextType::Global) {
+            self.webhooks.list(None).await?
+        } else {
+            let teams: Vec<String> = ctxs.into_iter().map(|c| c.value).collect();
+            self.webhooks.list(Some(&teams)).await?
+        };
+        Ok(hooks.into_iter().map(|h| masked(identity, h)).collect())
     }
 
-    /// One webhook.
+    /// One webhook; header values masked as in [`WebhookService::list`].
     ///
     /// # Errors
     /// 404 `webhook not found` (before the permission check, as tsuru); 403 without
@@ -86,7 +157,7 @@ impl WebhookService {
     pub async fn find(&self, identity: &Identity, name: &str) -> Result<Webhook> {
         let hook = self.get(name).await?;
         identity.require("webhook.read", &[Context::team(&hook.team_owner)])?;
-        Ok(hook)
+        Ok(masked(identity, hook))
     }
 
     /// Creates a webhook.
@@ -115,6 +186,8 @@ impl WebhookService {
         self.events
             .run(ev, async {
                 hook.validate(true)?;
+                self.check_template(&hook, identity, "webhook.create")
+                    .await?;
                 self.team_exists(&hook.team_owner).await?;
                 self.webhooks.insert(&hook).await
             })
@@ -154,6 +227,8 @@ impl WebhookService {
         self.events
             .run(ev, async {
                 hook.validate(false)?;
+                self.check_template(&hook, identity, "webhook.update")
+                    .await?;
                 self.team_exists(&hook.team_owner).await?;
                 self.webhooks.update(&hook).await
             })
