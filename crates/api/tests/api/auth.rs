@@ -3,10 +3,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::{status_text, TestServer, ADMIN_EMAIL, ADMIN_PASSWORD, UNAUTHORIZED};
-
-/// A form, the status it gets and the body.
-type Case = (&'static [(&'static str, &'static str)], u16, &'static str);
+use crate::{get_json, status_text, Case, TestServer, ADMIN_EMAIL, ADMIN_PASSWORD, UNAUTHORIZED};
 
 #[tokio::test]
 async fn login_returns_a_token_that_authenticates() {
@@ -21,13 +18,7 @@ async fn login_returns_a_token_that_authenticates() {
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.unwrap();
     let token = body["token"].as_str().unwrap();
-    let me: Value = s
-        .with_token(token)
-        .get("/1.0/users/info")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me: Value = get_json(&s.with_token(token), "/1.0/users/info").await;
     assert_eq!(me["Email"], ADMIN_EMAIL);
 }
 

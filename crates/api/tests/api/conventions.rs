@@ -1,7 +1,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::{status_text, TestServer, UNAUTHORIZED};
+use crate::{get_json, status_text, TestServer, UNAUTHORIZED};
 
 #[tokio::test]
 async fn a_route_answers_at_its_version_at_higher_versions_and_bare() {
@@ -169,12 +169,7 @@ async fn form_and_json_bodies_are_read_alike_with_case_insensitive_keys() {
         201
     );
     for team in ["formteam", "jsonteam"] {
-        let info: serde_json::Value = admin
-            .get(&format!("/1.4/teams/{team}"))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let info: serde_json::Value = get_json(&admin, &format!("/1.4/teams/{team}")).await;
         assert_eq!(info["tags"], json!(["a", "b", "c"]), "{team}");
     }
 }

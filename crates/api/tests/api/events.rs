@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use crate::{status_text, TestServer, ADMIN_EMAIL, FORBIDDEN};
+use crate::{get_json, status_text, TestServer, ADMIN_EMAIL, FORBIDDEN};
 
 #[tokio::test]
 async fn event_list_filters_and_pages() {
@@ -95,20 +95,10 @@ async fn users_see_only_events_their_permissions_allow() {
         (204, String::new())
     );
     s.assign("reader", "bob@example.com", "mine").await;
-    let seen: Vec<Value> = bob
-        .get("/1.1/events?kindname=team.create")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let seen: Vec<Value> = get_json(&bob, "/1.1/events?kindname=team.create").await;
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0]["Target"], json!({"Type": "team", "Value": "mine"}));
-    let own: Vec<Value> = bob
-        .get("/1.1/events?target.type=user")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let own: Vec<Value> = get_json(&bob, "/1.1/events?target.type=user").await;
     assert_eq!(
         own.len(),
         1,
@@ -178,13 +168,7 @@ async fn event_kinds() {
     let s = TestServer::spawn().await;
     s.team("t1").await;
     s.team("t2").await;
-    let kinds: Vec<Value> = s
-        .admin()
-        .get("/1.1/events/kinds")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let kinds: Vec<Value> = get_json(&s.admin(), "/1.1/events/kinds").await;
     assert_eq!(
         kinds,
         vec![json!({"Type": "permission", "Name": "team.create"})]

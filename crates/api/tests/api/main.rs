@@ -14,9 +14,30 @@ mod tokens;
 mod users;
 mod webhooks;
 
-pub use tsuru_testkit::{status_text, TestServer, ADMIN_EMAIL, ADMIN_PASSWORD};
+use std::fmt::Debug;
+
+use serde::de::DeserializeOwned;
+pub use tsuru_testkit::{status_text, Caller, TestServer, ADMIN_EMAIL, ADMIN_PASSWORD};
 
 /// The plain-text body of tsuru's permission denial.
 pub const FORBIDDEN: &str = "You don't have permission to do this action\n";
 /// The plain-text body of a 401.
 pub const UNAUTHORIZED: &str = "You must provide a valid Authorization header\n";
+
+/// A form, the status it gets and the plain-text body.
+pub type Case = (&'static [(&'static str, &'static str)], u16, &'static str);
+
+/// Asserts that `resp` has `status` and the plain-text body `text`; `case` names the request in
+/// the failure message.
+pub async fn expect(resp: reqwest::Response, status: u16, text: &str, case: impl Debug) {
+    let (got, body) = status_text(resp).await;
+    assert_eq!((got, body.as_str()), (status, text), "{case:?}");
+}
+
+/// The JSON body of `GET path` as `caller`.
+///
+/// # Panics
+/// When the body is not that JSON.
+pub async fn get_json<T: DeserializeOwned>(caller: &Caller, path: &str) -> T {
+    caller.get(path).await.json().await.expect(path)
+}

@@ -1,12 +1,12 @@
 use serde_json::{json, Value};
 
-use crate::{status_text, TestServer, FORBIDDEN};
+use crate::{get_json, status_text, TestServer, FORBIDDEN};
 
 #[tokio::test]
 async fn plans_are_seeded_listed_created_and_removed() {
     let s = TestServer::spawn().await;
     let admin = s.admin();
-    let plans: Vec<Value> = admin.get("/1.0/plans").await.json().await.unwrap();
+    let plans: Vec<Value> = get_json(&admin, "/1.0/plans").await;
     assert_eq!(
         plans[0],
         json!({"name": "c0.1m0.2", "memory": 268435456, "cpumilli": 100, "default": true, "override": {"memory": null, "cpumilli": null}})
@@ -29,7 +29,7 @@ async fn plans_are_seeded_listed_created_and_removed() {
     assert_eq!(status, 201);
     let big: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(big["memory"], 8i64 * 1024 * 1024 * 1024);
-    let plans: Vec<Value> = admin.get("/1.0/plans").await.json().await.unwrap();
+    let plans: Vec<Value> = get_json(&admin, "/1.0/plans").await;
     assert_eq!(plans.iter().filter(|p| p["default"] == true).count(), 1);
     assert_eq!(
         plans.iter().find(|p| p["default"] == true).unwrap()["name"],
@@ -90,7 +90,7 @@ async fn a_plan_with_negative_cpu_is_refused() {
         .await,
         (400, "invalid value for cpumilli\n".into())
     );
-    let plans: Vec<Value> = admin.get("/1.0/plans").await.json().await.unwrap();
+    let plans: Vec<Value> = get_json(&admin, "/1.0/plans").await;
     assert!(plans.iter().all(|p| p["name"] != "neg"), "nothing stored");
     let (status, body) = status_text(
         admin

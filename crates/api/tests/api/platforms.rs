@@ -3,7 +3,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use tsuru_testkit::{messages, stream_lines, Caller};
 
-use crate::{status_text, TestServer, FORBIDDEN};
+use crate::{get_json, status_text, TestServer, FORBIDDEN};
 
 fn dockerfile(name: Option<&str>, content: &str) -> Form {
     let mut form = Form::new().part(
@@ -69,14 +69,9 @@ async fn adding_platforms_streams_the_build() {
             "request Content-Type isn't multipart/form-data\n".into()
         )
     );
-    let list: Vec<Value> = admin.get("/1.0/platforms").await.json().await.unwrap();
+    let list: Vec<Value> = get_json(&admin, "/1.0/platforms").await;
     assert_eq!(list, vec![json!({"Name": "python", "Disabled": false})]);
-    let info: Value = admin
-        .get("/1.6/platforms/python")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let info: Value = get_json(&admin, "/1.6/platforms/python").await;
     assert_eq!(
         info,
         json!({"images": ["tsuru/python:v1"], "platform": {"Name": "python", "Disabled": false}})
@@ -126,7 +121,7 @@ async fn disabled_platforms_are_hidden_from_and_refused_to_users() {
         (status, messages(&lines)),
         (200, "Platform successfully updated!\n".to_string())
     );
-    let all: Vec<Value> = admin.get("/1.0/platforms").await.json().await.unwrap();
+    let all: Vec<Value> = get_json(&admin, "/1.0/platforms").await;
     assert_eq!(all, vec![json!({"Name": "python", "Disabled": true})]);
     s.role("dev", "team", &["app"]).await;
     s.user("bob@example.com").await;
@@ -220,12 +215,7 @@ async fn updating_with_a_dockerfile_and_rolling_back_build_new_versions() {
         "{}",
         messages(&lines)
     );
-    let info: Value = admin
-        .get("/1.6/platforms/python")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let info: Value = get_json(&admin, "/1.6/platforms/python").await;
     assert_eq!(
         info["images"],
         json!(["tsuru/python:v1", "tsuru/python:v2", "tsuru/python:v3"])

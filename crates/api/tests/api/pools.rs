@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use crate::{status_text, TestServer, FORBIDDEN};
+use crate::{get_json, status_text, TestServer, FORBIDDEN};
 
 #[tokio::test]
 async fn creating_pools() {
@@ -37,7 +37,7 @@ async fn creating_pools() {
             .0,
         201
     );
-    let p1: Value = admin.get("/pools/p1").await.json().await.unwrap();
+    let p1: Value = get_json(&admin, "/pools/p1").await;
     assert_eq!(p1["Default"], false, "force moved the default");
     assert_eq!(p1["Labels"], json!({"k": "v"}));
     assert_eq!(p1["public"], true);
@@ -96,13 +96,13 @@ async fn the_pool_list_shows_pools_the_callers_teams_may_use() {
     admin
         .post_form("/1.0/pools/only-t2/team", &[("team", "t2")])
         .await;
-    let all: Vec<Value> = admin.get("/1.0/pools").await.json().await.unwrap();
+    let all: Vec<Value> = get_json(&admin, "/1.0/pools").await;
     assert_eq!(all.len(), 2);
     s.role("creator", "team", &["app.create"]).await;
     s.user("bob@example.com").await;
     s.assign("creator", "bob@example.com", "t1").await;
     let bob = s.with_token(&s.login("bob@example.com", "user-password").await);
-    let seen: Vec<Value> = bob.get("/1.0/pools").await.json().await.unwrap();
+    let seen: Vec<Value> = get_json(&bob, "/1.0/pools").await;
     assert_eq!(
         seen.iter().map(|p| p["Name"].clone()).collect::<Vec<_>>(),
         vec![json!("public")]
@@ -126,7 +126,7 @@ async fn updating_pools_changes_only_what_is_sent() {
             .status(),
         200
     );
-    let p2: Value = admin.get("/pools/p2").await.json().await.unwrap();
+    let p2: Value = get_json(&admin, "/pools/p2").await;
     assert_eq!(
         (p2["public"].clone(), p2["Labels"].clone()),
         (json!(true), json!({"a": "1"}))
@@ -141,7 +141,7 @@ async fn updating_pools_changes_only_what_is_sent() {
             .status(),
         200
     );
-    let p2: Value = admin.get("/pools/p2").await.json().await.unwrap();
+    let p2: Value = get_json(&admin, "/pools/p2").await;
     assert_eq!(
         (p2["public"].clone(), p2["Labels"].clone()),
         (json!(false), json!({"b": "2"}))
@@ -162,7 +162,7 @@ async fn updating_pools_changes_only_what_is_sent() {
             .status(),
         200
     );
-    let p1: Value = admin.get("/pools/p1").await.json().await.unwrap();
+    let p1: Value = get_json(&admin, "/pools/p1").await;
     assert_eq!(p1["Default"], false);
     assert_eq!(
         status_text(
@@ -255,7 +255,7 @@ async fn pool_teams() {
         .await,
         (409, "Team already exists in pool.\n".into())
     );
-    let p: Value = admin.get("/pools/p").await.json().await.unwrap();
+    let p: Value = get_json(&admin, "/pools/p").await;
     assert_eq!(p["teams"], json!(["t1", "t2"]));
     assert_eq!(
         status_text(admin.delete("/1.0/pools/p/team").await).await,
@@ -265,7 +265,7 @@ async fn pool_teams() {
         admin.delete("/1.0/pools/p/team?team=t1").await.status(),
         200
     );
-    let p: Value = admin.get("/pools/p").await.json().await.unwrap();
+    let p: Value = get_json(&admin, "/pools/p").await;
     assert_eq!(p["teams"], json!(["t2"]));
     assert_eq!(s.events("kindname=pool.update.team.add").await.len(), 5);
     assert_eq!(s.events("kindname=pool.update.team.remove").await.len(), 2);
@@ -319,7 +319,7 @@ async fn constraints() {
         .0,
         200
     );
-    let list: Vec<Value> = admin.get("/1.3/constraints").await.json().await.unwrap();
+    let list: Vec<Value> = get_json(&admin, "/1.3/constraints").await;
     assert_eq!(
         list,
         vec![
@@ -329,7 +329,7 @@ async fn constraints() {
     admin
         .post_json("/1.0/pools", &json!({"name": "p1", "default": true}))
         .await;
-    let p1: Value = admin.get("/pools/p1").await.json().await.unwrap();
+    let p1: Value = get_json(&admin, "/pools/p1").await;
     assert_eq!(p1["allowed"]["plan"], json!(["c1m2", "c2m4"]));
     let (status, body) = status_text(
         admin
@@ -351,7 +351,7 @@ async fn constraints() {
             .status(),
         201
     );
-    let a1: Value = admin.get("/1.0/apps/a1").await.json().await.unwrap();
+    let a1: Value = get_json(&admin, "/1.0/apps/a1").await;
     assert_eq!(
         a1["plan"]["name"], "c1m2",
         "the pool's first allowed plan replaces a forbidden default"
@@ -362,7 +362,7 @@ async fn constraints() {
             .0,
         200
     );
-    let list: Vec<Value> = admin.get("/1.3/constraints").await.json().await.unwrap();
+    let list: Vec<Value> = get_json(&admin, "/1.3/constraints").await;
     assert!(
         list.iter().all(|c| c["Field"] != "plan"),
         "empty values remove the constraint: {list:?}"

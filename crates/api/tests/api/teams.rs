@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use crate::{status_text, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED};
+use crate::{get_json, status_text, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED};
 
 const INVALID: &str = "Invalid team name, team names should start with a letter andcontain only lower case letters, numbers, dashes and underscore\n";
 
@@ -50,7 +50,7 @@ async fn creating_teams() {
         .await,
         (401, UNAUTHORIZED.into())
     );
-    let info: Value = admin.get("/1.4/teams/infra").await.json().await.unwrap();
+    let info: Value = get_json(&admin, "/1.4/teams/infra").await;
     assert_eq!(info["tags"], json!(["a", "b"]));
     let events = s.events("target.type=team&target.value=infra").await;
     assert_eq!(events.len(), 2);
@@ -68,7 +68,7 @@ async fn the_team_list_shows_top_permissions_per_team_and_204_when_none() {
     let s = TestServer::spawn().await;
     s.team("t1").await;
     s.team("t2").await;
-    let list: Vec<Value> = s.admin().get("/1.0/teams").await.json().await.unwrap();
+    let list: Vec<Value> = get_json(&s.admin(), "/1.0/teams").await;
     assert_eq!(list.len(), 2);
     assert_eq!(
         list[0],
@@ -79,7 +79,7 @@ async fn the_team_list_shows_top_permissions_per_team_and_204_when_none() {
     assert_eq!(status_text(resp).await, (204, String::new()));
     s.role("reader", "team", &["team.read", "app.read"]).await;
     s.assign("reader", "bob@example.com", "t2").await;
-    let list: Vec<Value> = bob.get("/1.0/teams").await.json().await.unwrap();
+    let list: Vec<Value> = get_json(&bob, "/1.0/teams").await;
     assert_eq!(
         list,
         vec![json!({"name": "t2", "permissions": ["app.read", "team.read"], "tags": []})]
@@ -103,7 +103,7 @@ async fn team_create_default_roles_go_to_the_creator() {
             .status(),
         201
     );
-    let list: Vec<Value> = bob.get("/1.0/teams").await.json().await.unwrap();
+    let list: Vec<Value> = get_json(&bob, "/1.0/teams").await;
     assert_eq!(
         list,
         vec![json!({"name": "bobs", "permissions": ["app", "team"], "tags": []})]
@@ -178,13 +178,13 @@ async fn updating_team_tags_and_renaming() {
             .status(),
         200
     );
-    let info: Value = admin.get("/1.4/teams/t1").await.json().await.unwrap();
+    let info: Value = get_json(&admin, "/1.4/teams/t1").await;
     assert_eq!(info["tags"], json!(["x", "y"]));
     assert_eq!(
         admin.put_json("/1.6/teams/t1", &json!({})).await.status(),
         200
     );
-    let info: Value = admin.get("/1.4/teams/t1").await.json().await.unwrap();
+    let info: Value = get_json(&admin, "/1.4/teams/t1").await;
     assert_eq!(info["tags"], json!([]), "omitting tags clears them");
     assert_eq!(
         status_text(
@@ -212,7 +212,7 @@ async fn updating_team_tags_and_renaming() {
         200
     );
     assert_eq!(admin.get("/1.4/teams/t1").await.status(), 404);
-    let info: Value = admin.get("/1.4/teams/renamed").await.json().await.unwrap();
+    let info: Value = get_json(&admin, "/1.4/teams/renamed").await;
     assert_eq!(info["tags"], json!(["k"]));
     assert_eq!(
         status_text(admin.put_json("/1.6/teams/nope", &json!({})).await).await,
@@ -243,12 +243,7 @@ async fn team_quota() {
             .status(),
         200
     );
-    let q: Value = admin
-        .get("/1.12/teams/t1/quota")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let q: Value = get_json(&admin, "/1.12/teams/t1/quota").await;
     assert_eq!(q, json!({"limit": 10, "inuse": 0}));
     assert_eq!(
         status_text(

@@ -1,7 +1,7 @@
 use serde_json::{json, Value};
 use tsuru_testkit::Caller;
 
-use crate::{status_text, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED};
+use crate::{get_json, status_text, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED};
 
 /// Creates a token as the admin and returns its JSON.
 async fn create(s: &TestServer, body: Value) -> Value {
@@ -99,13 +99,11 @@ async fn creating_a_token_returns_it_with_its_value_and_records_an_event() {
         ev["Allowed"],
         json!({"Scheme": "team.read.events", "Contexts": [{"CtxType": "team", "Value": "infra"}]})
     );
-    let full: Value = s
-        .admin()
-        .get(&format!("/1.1/events/{}", ev["UniqueID"].as_str().unwrap()))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let full: Value = get_json(
+        &s.admin(),
+        &format!("/1.1/events/{}", ev["UniqueID"].as_str().unwrap()),
+    )
+    .await;
     let data = full["CustomData"]["Start"].as_array().unwrap();
     assert!(
         data.contains(&json!({"name": "token_id", "value": "ci"})),
@@ -299,7 +297,7 @@ async fn a_token_authenticates_with_exactly_its_roles_and_owns_its_events() {
         status_text(tok.post_json("/1.0/teams", &json!({"name": "new"})).await).await,
         (403, FORBIDDEN.into())
     );
-    let teams: Value = tok.get("/1.0/teams").await.json().await.unwrap();
+    let teams: Value = get_json(&tok, "/1.0/teams").await;
     assert_eq!(teams.as_array().unwrap().len(), 1);
     assert_eq!(teams[0]["name"], "infra");
     let events = s
@@ -475,13 +473,7 @@ async fn a_token_that_owns_apps_cannot_be_deleted() {
         .post_form("/1.0/apps", &[("name", "tokapp"), ("teamOwner", "infra")])
         .await;
     assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
-    let app: Value = s
-        .admin()
-        .get("/1.0/apps/tokapp")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let app: Value = get_json(&s.admin(), "/1.0/apps/tokapp").await;
     assert_eq!(app["owner"], "deployer@tsuru-team-token");
     assert_eq!(
         status_text(s.admin().delete("/1.6/tokens/deployer").await).await,
@@ -497,7 +489,7 @@ async fn lists_show_only_tokens_of_teams_the_caller_may_read() {
     s.team("web").await;
     create(&s, json!({"token_id": "infra-ci", "team": "infra"})).await;
     create(&s, json!({"token_id": "web-ci", "team": "web"})).await;
-    let all: Value = s.admin().get("/1.6/tokens").await.json().await.unwrap();
+    let all: Value = get_json(&s.admin(), "/1.6/tokens").await;
     let ids: Vec<&str> = all
         .as_array()
         .unwrap()
@@ -512,7 +504,7 @@ async fn lists_show_only_tokens_of_teams_the_caller_may_read() {
         .all(|t| is_hex64(&t["token"])));
 
     let reader = member(&s, "reader@example.com", "web", &["team.token.read"]).await;
-    let seen: Value = reader.get("/1.6/tokens").await.json().await.unwrap();
+    let seen: Value = get_json(&reader, "/1.6/tokens").await;
     assert_eq!(seen.as_array().unwrap().len(), 1);
     assert_eq!(seen[0]["token_id"], "web-ci");
     assert!(is_hex64(&seen[0]["token"]), "no roles: shown in clear");
@@ -551,13 +543,13 @@ async fn values_are_blanked_for_callers_who_could_not_grant_the_tokens_roles() {
     s.role("deployer", "team", &["app.deploy"]).await;
     bind(&s, "deployer", "web-ci", "web").await;
     let reader = member(&s, "reader@example.com", "web", &["team.token.read"]).await;
-    let seen: Value = reader.get("/1.6/tokens").await.json().await.unwrap();
+    let seen: Value = get_json(&reader, "/1.6/tokens").await;
     assert_eq!(seen[0]["token"], "");
     assert_eq!(
         seen[0]["roles"],
         json!([{"Name": "deployer", "ContextValue": "web"}])
     );
-    let one: Value = reader.get("/1.7/tokens/web-ci").await.json().await.unwrap();
+    let one: Value = get_json(&reader, "/1.7/tokens/web-ci").await;
     assert_eq!(one["token"], "");
     let deployer = member(
         &s,
@@ -566,12 +558,7 @@ async fn values_are_blanked_for_callers_who_could_not_grant_the_tokens_roles() {
         &["team.token.read", "app.deploy"],
     )
     .await;
-    let one: Value = deployer
-        .get("/1.7/tokens/web-ci")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let one: Value = get_json(&deployer, "/1.7/tokens/web-ci").await;
     assert!(is_hex64(&one["token"]), "may use every role: shown");
     assert!(is_hex64(&info(&s, "web-ci").await["token"]));
 }

@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use crate::{status_text, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED};
+use crate::{get_json, status_text, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED};
 
 const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq2mKbT8k3x me@laptop";
 const KEY2: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 me@desktop";
@@ -19,13 +19,7 @@ async fn creating_a_user_needs_user_create_when_registration_is_closed() {
         status_text(bob.post_form("/1.0/users", &form).await).await,
         (401, closed.into())
     );
-    let key: String = s
-        .admin()
-        .get("/1.0/users/api-key")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let key: String = get_json(&s.admin(), "/1.0/users/api-key").await;
     assert_eq!(
         s.with_token(&key)
             .post_form("/1.0/users", &form)
@@ -104,12 +98,11 @@ async fn user_creation_validates_and_records_an_event_with_the_password_masked()
         json!({"Type": "user", "Name": "ok@example.com"})
     );
     assert_eq!(e["Error"], "");
-    let info: Value = admin
-        .get(&format!("/1.1/events/{}", e["UniqueID"].as_str().unwrap()))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let info: Value = get_json(
+        &admin,
+        &format!("/1.1/events/{}", e["UniqueID"].as_str().unwrap()),
+    )
+    .await;
     let data = info["CustomData"]["Start"].as_array().unwrap();
     assert!(
         data.contains(&json!({"name": "password", "value": "*****"})),
@@ -148,35 +141,17 @@ async fn the_user_list_shows_what_the_caller_may_see() {
     let bob = s.user("bob@example.com").await;
     s.user("carol@example.com").await;
     s.assign("member", "carol@example.com", "t1").await;
-    let all: Vec<Value> = s
-        .admin()
-        .get("/1.0/users?userEmail=&role=&context=")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let all: Vec<Value> = get_json(&s.admin(), "/1.0/users?userEmail=&role=&context=").await;
     let emails: Vec<&str> = all.iter().map(|u| u["Email"].as_str().unwrap()).collect();
     assert_eq!(
         emails,
         vec![ADMIN_EMAIL, "bob@example.com", "carol@example.com"]
     );
-    let by_email: Vec<Value> = s
-        .admin()
-        .get("/1.0/users?userEmail=bob@example.com")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let by_email: Vec<Value> = get_json(&s.admin(), "/1.0/users?userEmail=bob@example.com").await;
     assert_eq!(by_email.len(), 1);
     assert_eq!(by_email[0]["Roles"], json!([]));
     assert_eq!(by_email[0]["Permissions"], Value::Null);
-    let by_role: Vec<Value> = s
-        .admin()
-        .get("/1.0/users?role=member&context=t1")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let by_role: Vec<Value> = get_json(&s.admin(), "/1.0/users?role=member&context=t1").await;
     assert_eq!(by_role.len(), 1);
     assert_eq!(
         by_role[0]["Roles"],
@@ -192,7 +167,7 @@ async fn the_user_list_shows_what_the_caller_may_see() {
         (status, body.as_str()),
         (404, "Wrong context being passed.\n")
     );
-    let own: Vec<Value> = bob.get("/1.0/users").await.json().await.unwrap();
+    let own: Vec<Value> = get_json(&bob, "/1.0/users").await;
     assert_eq!(
         own.len(),
         1,
@@ -247,7 +222,7 @@ async fn removing_users() {
         401,
         "sessions die with the user"
     );
-    let users: Vec<Value> = s.admin().get("/1.0/users").await.json().await.unwrap();
+    let users: Vec<Value> = get_json(&s.admin(), "/1.0/users").await;
     assert_eq!(users.len(), 1);
     assert_eq!(s.events("kindname=user.delete").await.len(), 3);
     assert_eq!(s.anonymous().delete("/1.0/users").await.status(), 401);
@@ -269,29 +244,11 @@ async fn api_keys_need_apikey_permissions_authenticate_and_regenerate() {
             .status(),
         403
     );
-    let key: String = s
-        .admin()
-        .get("/1.0/users/api-key")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let key: String = get_json(&s.admin(), "/1.0/users/api-key").await;
     assert_eq!(key.len(), 64);
-    let again: String = s
-        .admin()
-        .get("/1.0/users/api-key")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let again: String = get_json(&s.admin(), "/1.0/users/api-key").await;
     assert_eq!(key, again);
-    let me: Value = s
-        .with_token(&key)
-        .get("/1.0/users/info")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me: Value = get_json(&s.with_token(&key), "/1.0/users/info").await;
     assert_eq!(me["Email"], ADMIN_EMAIL);
     let resp = s
         .admin()
@@ -310,13 +267,7 @@ async fn api_keys_need_apikey_permissions_authenticate_and_regenerate() {
         s.with_token(&new_key).get("/1.0/users/info").await.status(),
         200
     );
-    let bobs: String = s
-        .admin()
-        .get("/1.0/users/api-key?user=bob@example.com")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let bobs: String = get_json(&s.admin(), "/1.0/users/api-key?user=bob@example.com").await;
     assert_eq!(
         s.with_token(&bobs)
             .get("/1.0/users/info")
@@ -367,12 +318,7 @@ async fn user_quota_is_read_by_its_owner_and_set_by_admins() {
             .status(),
         200
     );
-    let q: Value = bob
-        .get("/1.0/users/bob@example.com/quota")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let q: Value = get_json(&bob, "/1.0/users/bob@example.com/quota").await;
     assert_eq!(q, json!({"limit": 3, "inuse": 0}));
     assert_eq!(
         admin
@@ -381,12 +327,7 @@ async fn user_quota_is_read_by_its_owner_and_set_by_admins() {
             .status(),
         200
     );
-    let q: Value = bob
-        .get("/1.0/users/bob@example.com/quota")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let q: Value = get_json(&bob, "/1.0/users/bob@example.com/quota").await;
     assert_eq!(q["limit"], -1);
     assert_eq!(
         status_text(
@@ -420,7 +361,7 @@ async fn ssh_keys_are_stored_validated_and_removed() {
             .status(),
         200
     );
-    let keys: Value = bob.get("/1.0/users/keys").await.json().await.unwrap();
+    let keys: Value = get_json(&bob, "/1.0/users/keys").await;
     assert_eq!(keys, json!({"laptop": KEY}));
     let dup = "user already have this key\n";
     assert_eq!(
@@ -468,7 +409,7 @@ async fn ssh_keys_are_stored_validated_and_removed() {
     )
     .await;
     assert_eq!(status, 400);
-    let keys: Value = bob.get("/1.0/users/keys").await.json().await.unwrap();
+    let keys: Value = get_json(&bob, "/1.0/users/keys").await;
     assert_eq!(keys, json!({"laptop": KEY2}));
     assert_eq!(
         status_text(bob.delete("/1.0/users/keys/nope").await).await,
@@ -479,7 +420,7 @@ async fn ssh_keys_are_stored_validated_and_removed() {
         bob.get("/1.0/users/keys").await.text().await.unwrap(),
         "{}\n"
     );
-    let admin_keys: Value = s.admin().get("/1.0/users/keys").await.json().await.unwrap();
+    let admin_keys: Value = get_json(&s.admin(), "/1.0/users/keys").await;
     assert_eq!(admin_keys, json!({}), "keys are per user");
     assert_eq!(
         s.events("kindname=user.update.key.add&target.value=bob@example.com")

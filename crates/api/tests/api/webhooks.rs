@@ -8,7 +8,7 @@ use tsuru_api::Settings;
 use tsuru_testkit::Caller;
 
 use crate::receiver::{free_port, header, self_signed, Receiver};
-use crate::{status_text, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED};
+use crate::{get_json, status_text, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED};
 
 /// Fast delivery for tests: short polls, 200 ms first backoff, 3 attempts.
 fn fast(s: &mut Settings) {
@@ -142,13 +142,7 @@ async fn creating_reading_and_listing_webhooks() {
     assert_eq!(formed["headers"], json!({"X-Foo": ["bar", "baz"]}));
     assert!(formed.get("secret").is_none(), "no secret: no key");
 
-    let list: Value = s
-        .admin()
-        .get("/1.6/events/webhooks")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = get_json(&s.admin(), "/1.6/events/webhooks").await;
     let names: Vec<&str> = list
         .as_array()
         .unwrap()
@@ -422,12 +416,7 @@ async fn deleting_webhooks_and_reading_them_needs_the_teams_permissions() {
         .await;
     }
     let reader = member(&s, "reader@example.com", "web", &["webhook.read"]).await;
-    let list: Value = reader
-        .get("/1.6/events/webhooks")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = get_json(&reader, "/1.6/events/webhooks").await;
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["name"], "w1");
     assert_eq!(reader.get("/1.6/events/webhooks/w1").await.status(), 200);
