@@ -258,14 +258,10 @@ async fn the_app_list_filters_and_shows_only_what_the_caller_may_read() {
 async fn app_info_says_not_found_before_checking_permissions() {
     let s = with_app().await;
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(bob.get("/1.0/apps/nope").await).await,
-        (404, "App nope not found.\n".into())
-    );
-    assert_eq!(
-        status_text(bob.get("/1.0/apps/app1").await).await,
-        (403, FORBIDDEN.into())
-    );
+    let resp = bob.get("/1.0/apps/nope").await;
+    expect(resp, 404, "App nope not found.\n", "bob").await;
+    let resp = bob.get("/1.0/apps/app1").await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
     assert_eq!(s.anonymous().get("/1.0/apps/app1").await.status(), 401);
 }
 
@@ -340,10 +336,8 @@ async fn updating_an_app() {
 async fn removing_an_app_streams_its_steps() {
     let s = with_app().await;
     let bob = member(&s, "bob@example.com", &["app.read"]).await;
-    assert_eq!(
-        status_text(bob.delete("/1.0/apps/app1").await).await,
-        (403, FORBIDDEN.into())
-    );
+    let resp = bob.delete("/1.0/apps/app1").await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
     let (status, lines) = stream_lines(s.admin().delete("/1.0/apps/app1").await).await;
     assert_eq!(status, 200);
     assert_eq!(
@@ -351,10 +345,8 @@ async fn removing_an_app_streams_its_steps() {
         "---- Removing application \"app1\"...\n---- Done removing application.\n"
     );
     assert_eq!(s.admin().get("/1.0/apps/app1").await.status(), 404);
-    assert_eq!(
-        status_text(s.admin().delete("/1.0/apps/app1").await).await,
-        (404, "App app1 not found.\n".into())
-    );
+    let resp = s.admin().delete("/1.0/apps/app1").await;
+    expect(resp, 404, "App app1 not found.\n", "admin").await;
     assert_eq!(s.events("kindname=app.delete").await.len(), 1);
 }
 
@@ -435,10 +427,8 @@ async fn setting_and_reading_env_vars() {
         some[0]["value"], "",
         "no alias resolution for named variables"
     );
-    assert_eq!(
-        status_text(admin.get("/1.0/apps/app1/env?env=NONE").await).await,
-        (200, "null\n".into())
-    );
+    let resp = admin.get("/1.0/apps/app1/env?env=NONE").await;
+    expect(resp, 200, "null\n", "admin").await;
     let event = &s.events("kindname=app.update.env.set").await[0];
     let info: Value = admin
         .get(&format!(
@@ -506,21 +496,15 @@ async fn env_set_validation_json_prune_and_no_restart() {
         ]
     );
     let bob = member(&s, "bob@example.com", &["app.read.info"]).await;
-    assert_eq!(
-        status_text(
-            bob.post_json(
-                "/1.0/apps/app1/env",
-                &json!({"envs": [{"name": "A", "value": "1"}]})
-            )
-            .await
+    let resp = bob
+        .post_json(
+            "/1.0/apps/app1/env",
+            &json!({"envs": [{"name": "A", "value": "1"}]}),
         )
-        .await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        status_text(bob.get("/1.0/apps/app1/env").await).await,
-        (403, FORBIDDEN.into())
-    );
+        .await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
+    let resp = bob.get("/1.0/apps/app1/env").await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
 }
 
 #[tokio::test]
@@ -528,13 +512,14 @@ async fn unsetting_env_vars() {
     let s = with_app().await;
     let admin = s.admin();
     admin.post_json("/1.0/apps/app1/env", &json!({"envs": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}], "noRestart": true})).await;
-    assert_eq!(
-        status_text(admin.delete("/1.0/apps/app1/env?noRestart=true").await).await,
-        (
-            400,
-            "You must provide the list of environment variables.\n".into()
-        )
-    );
+    let resp = admin.delete("/1.0/apps/app1/env?noRestart=true").await;
+    expect(
+        resp,
+        400,
+        "You must provide the list of environment variables.\n",
+        "admin",
+    )
+    .await;
     let (status, lines) = stream_lines(
         admin
             .delete("/1.0/apps/app1/env?env=A&env=ZZZ&noRestart=true")
@@ -653,8 +638,6 @@ async fn restarting_an_app() {
         "progress is kept in the event log"
     );
     let bob = member(&s, "bob@example.com", &["app.read"]).await;
-    assert_eq!(
-        status_text(bob.post_form("/1.0/apps/app1/restart", &[]).await).await,
-        (403, FORBIDDEN.into())
-    );
+    let resp = bob.post_form("/1.0/apps/app1/restart", &[]).await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
 }

@@ -3,7 +3,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::{get_json, status_text, Case, TestServer, ADMIN_EMAIL, ADMIN_PASSWORD, UNAUTHORIZED};
+use crate::{
+    expect, get_json, status_text, Case, TestServer, ADMIN_EMAIL, ADMIN_PASSWORD, UNAUTHORIZED,
+};
 
 #[tokio::test]
 async fn login_returns_a_token_that_authenticates() {
@@ -120,14 +122,10 @@ async fn logout_revokes_only_that_session() {
     let s = TestServer::spawn().await;
     let first = s.with_token(&s.login(ADMIN_EMAIL, ADMIN_PASSWORD).await);
     let second = s.with_token(&s.login(ADMIN_EMAIL, ADMIN_PASSWORD).await);
-    assert_eq!(
-        status_text(first.delete("/1.0/users/tokens").await).await,
-        (200, String::new())
-    );
-    assert_eq!(
-        status_text(first.get("/1.0/users/info").await).await,
-        (401, UNAUTHORIZED.to_string())
-    );
+    let resp = first.delete("/1.0/users/tokens").await;
+    expect(resp, 200, "", "first").await;
+    let resp = first.get("/1.0/users/info").await;
+    expect(resp, 401, UNAUTHORIZED, "first").await;
     assert_eq!(second.get("/1.0/users/info").await.status(), 200);
     assert_eq!(
         s.anonymous().delete("/1.0/users/tokens").await.status(),
@@ -233,14 +231,10 @@ async fn changing_the_password_checks_every_field_and_revokes_other_sessions() {
 async fn password_reset_errors() {
     let s = TestServer::spawn().await;
     let a = s.anonymous();
-    assert_eq!(
-        status_text(a.post_form("/1.0/users/bad/password", &[]).await).await,
-        (400, "invalid email\n".into())
-    );
-    assert_eq!(
-        status_text(a.post_form("/1.0/users/no@example.com/password", &[]).await).await,
-        (404, "user not found\n".into())
-    );
+    let resp = a.post_form("/1.0/users/bad/password", &[]).await;
+    expect(resp, 400, "invalid email\n", "a").await;
+    let resp = a.post_form("/1.0/users/no@example.com/password", &[]).await;
+    expect(resp, 404, "user not found\n", "a").await;
     assert_eq!(
         a.post_form(&format!("/1.0/users/{ADMIN_EMAIL}/password"), &[])
             .await

@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use crate::{get_json, status_text, TestServer, ADMIN_EMAIL, FORBIDDEN};
+use crate::{expect, get_json, status_text, TestServer, ADMIN_EMAIL, FORBIDDEN};
 
 #[tokio::test]
 async fn event_list_filters_and_pages() {
@@ -90,10 +90,8 @@ async fn users_see_only_events_their_permissions_allow() {
     s.team("other").await;
     s.role("reader", "team", &["team.read.events"]).await;
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(bob.get("/1.1/events?kindname=team.create").await).await,
-        (204, String::new())
-    );
+    let resp = bob.get("/1.1/events?kindname=team.create").await;
+    expect(resp, 204, "", "bob").await;
     s.assign("reader", "bob@example.com", "mine").await;
     let seen: Vec<Value> = get_json(&bob, "/1.1/events?kindname=team.create").await;
     assert_eq!(seen.len(), 1);
@@ -110,10 +108,8 @@ async fn users_see_only_events_their_permissions_allow() {
         .unwrap()
         .to_string();
     let mine_id = seen[0]["UniqueID"].as_str().unwrap().to_string();
-    assert_eq!(
-        status_text(bob.get(&format!("/1.1/events/{other_id}")).await).await,
-        (403, FORBIDDEN.into())
-    );
+    let resp = bob.get(&format!("/1.1/events/{other_id}")).await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
     assert_eq!(
         bob.get(&format!("/1.1/events/{mine_id}")).await.status(),
         200
@@ -146,14 +142,16 @@ async fn event_info_has_custom_data_and_validates_the_id() {
     assert_eq!(info["CustomData"]["End"], Value::Null);
     let keys: Vec<&String> = info.as_object().unwrap().keys().collect();
     assert_eq!(keys.last().unwrap().as_str(), "CustomData");
-    assert_eq!(
-        status_text(s.admin().get("/1.1/events/not-an-id").await).await,
-        (400, "uuid parameter is not ObjectId: not-an-id\n".into())
-    );
-    assert_eq!(
-        status_text(s.admin().get("/1.1/events/000000000000000000000000").await).await,
-        (404, "event not found\n".into())
-    );
+    let resp = s.admin().get("/1.1/events/not-an-id").await;
+    expect(
+        resp,
+        400,
+        "uuid parameter is not ObjectId: not-an-id\n",
+        "admin",
+    )
+    .await;
+    let resp = s.admin().get("/1.1/events/000000000000000000000000").await;
+    expect(resp, 404, "event not found\n", "admin").await;
     assert_eq!(
         s.anonymous()
             .get(&format!("/1.1/events/{id}"))
@@ -174,10 +172,8 @@ async fn event_kinds() {
         vec![json!({"Type": "permission", "Name": "team.create"})]
     );
     let empty = TestServer::spawn().await;
-    assert_eq!(
-        status_text(empty.admin().get("/1.1/events/kinds").await).await,
-        (204, String::new())
-    );
+    let resp = empty.admin().get("/1.1/events/kinds").await;
+    expect(resp, 204, "", "empty").await;
 }
 
 #[tokio::test]
@@ -190,40 +186,24 @@ async fn cancelling_events() {
         .to_string();
     let admin = s.admin();
     let path = format!("/1.1/events/{id}/cancel");
-    assert_eq!(
-        status_text(admin.post_form(&path, &[]).await).await,
-        (400, "reason is mandatory\n".into())
-    );
-    assert_eq!(
-        status_text(admin.post_form(&path, &[("reason", "stop")]).await).await,
-        (400, "event is not cancelable\n".into())
-    );
+    let resp = admin.post_form(&path, &[]).await;
+    expect(resp, 400, "reason is mandatory\n", "admin").await;
+    let resp = admin.post_form(&path, &[("reason", "stop")]).await;
+    expect(resp, 400, "event is not cancelable\n", "admin").await;
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(bob.post_form(&path, &[("reason", "stop")]).await).await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        status_text(
-            admin
-                .post_form("/1.1/events/xyz/cancel", &[("reason", "r")])
-                .await
+    let resp = bob.post_form(&path, &[("reason", "stop")]).await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
+    let resp = admin
+        .post_form("/1.1/events/xyz/cancel", &[("reason", "r")])
+        .await;
+    expect(resp, 400, "uuid parameter is not ObjectId: xyz\n", "admin").await;
+    let resp = admin
+        .post_form(
+            "/1.1/events/000000000000000000000000/cancel",
+            &[("reason", "r")],
         )
-        .await,
-        (400, "uuid parameter is not ObjectId: xyz\n".into())
-    );
-    assert_eq!(
-        status_text(
-            admin
-                .post_form(
-                    "/1.1/events/000000000000000000000000/cancel",
-                    &[("reason", "r")]
-                )
-                .await
-        )
-        .await,
-        (404, "event not found\n".into())
-    );
+        .await;
+    expect(resp, 404, "event not found\n", "admin").await;
 }
 
 #[tokio::test]

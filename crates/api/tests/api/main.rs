@@ -27,11 +27,12 @@ pub const UNAUTHORIZED: &str = "You must provide a valid Authorization header\n"
 /// A form, the status it gets and the plain-text body.
 pub type Case = (&'static [(&'static str, &'static str)], u16, &'static str);
 
-/// Asserts that `resp` has `status` and the plain-text body `text`; `case` names the request in
-/// the failure message.
+/// Asserts that `resp` has `status` and the plain-text body `text`; the failure message names
+/// `case` and the URL.
 pub async fn expect(resp: reqwest::Response, status: u16, text: &str, case: impl Debug) {
+    let url = resp.url().clone();
     let (got, body) = status_text(resp).await;
-    assert_eq!((got, body.as_str()), (status, text), "{case:?}");
+    assert_eq!((got, body.as_str()), (status, text), "{case:?} ({url})");
 }
 
 /// The JSON body of `GET path` as `caller`.

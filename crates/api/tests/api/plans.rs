@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use crate::{get_json, status_text, TestServer, FORBIDDEN};
+use crate::{expect, get_json, status_text, TestServer, FORBIDDEN};
 
 #[tokio::test]
 async fn plans_are_seeded_listed_created_and_removed() {
@@ -35,19 +35,12 @@ async fn plans_are_seeded_listed_created_and_removed() {
         plans.iter().find(|p| p["default"] == true).unwrap()["name"],
         "big"
     );
-    assert_eq!(
-        status_text(admin.post_form("/1.0/plans", &[("name", "big")]).await).await,
-        (409, "plan already exists\n".into())
-    );
-    assert_eq!(
-        status_text(
-            admin
-                .post_form("/1.0/plans", &[("name", "tiny"), ("memory", "1M")])
-                .await
-        )
-        .await,
-        (400, "The minimum allowed memory is 4MB\n".into())
-    );
+    let resp = admin.post_form("/1.0/plans", &[("name", "big")]).await;
+    expect(resp, 409, "plan already exists\n", "admin").await;
+    let resp = admin
+        .post_form("/1.0/plans", &[("name", "tiny"), ("memory", "1M")])
+        .await;
+    expect(resp, 400, "The minimum allowed memory is 4MB\n", "admin").await;
     assert_eq!(
         status_text(
             admin
@@ -59,20 +52,16 @@ async fn plans_are_seeded_listed_created_and_removed() {
         400
     );
     assert_eq!(admin.delete("/1.0/plans/big").await.status(), 200);
-    assert_eq!(
-        status_text(admin.delete("/1.0/plans/big").await).await,
-        (404, "plan not found\n".into())
-    );
+    let resp = admin.delete("/1.0/plans/big").await;
+    expect(resp, 404, "plan not found\n", "admin").await;
     let bob = s.user("bob@example.com").await;
     assert_eq!(
         bob.get("/1.0/plans").await.status(),
         200,
         "any user may list plans"
     );
-    assert_eq!(
-        status_text(bob.post_form("/1.0/plans", &[("name", "b")]).await).await,
-        (403, FORBIDDEN.into())
-    );
+    let resp = bob.post_form("/1.0/plans", &[("name", "b")]).await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
     assert_eq!(bob.delete("/1.0/plans/c1m2").await.status(), 403);
     assert_eq!(s.events("target.type=plan").await.len(), 5);
 }
@@ -81,15 +70,10 @@ async fn plans_are_seeded_listed_created_and_removed() {
 async fn a_plan_with_negative_cpu_is_refused() {
     let s = TestServer::spawn().await;
     let admin = s.admin();
-    assert_eq!(
-        status_text(
-            admin
-                .post_form("/1.0/plans", &[("name", "neg"), ("cpumilli", "-1")])
-                .await
-        )
-        .await,
-        (400, "invalid value for cpumilli\n".into())
-    );
+    let resp = admin
+        .post_form("/1.0/plans", &[("name", "neg"), ("cpumilli", "-1")])
+        .await;
+    expect(resp, 400, "invalid value for cpumilli\n", "admin").await;
     let plans: Vec<Value> = get_json(&admin, "/1.0/plans").await;
     assert!(plans.iter().all(|p| p["name"] != "neg"), "nothing stored");
     let (status, body) = status_text(

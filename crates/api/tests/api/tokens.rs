@@ -1,7 +1,7 @@
 use serde_json::{json, Value};
 use tsuru_testkit::Caller;
 
-use crate::{get_json, status_text, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED};
+use crate::{expect, get_json, status_text, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED};
 
 /// Creates a token as the admin and returns its JSON.
 async fn create(s: &TestServer, body: Value) -> Value {
@@ -187,28 +187,17 @@ async fn token_creation_errors_are_4xx() {
     assert_eq!(status, 400, "{body}");
 
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(
-            bob.post_json("/1.6/tokens", &json!({"team": "infra"}))
-                .await
-        )
-        .await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        status_text(bob.post_json("/1.6/tokens", &json!({})).await).await,
-        (403, FORBIDDEN.into()),
-        "no grant at all: nothing to pick"
-    );
-    assert_eq!(
-        status_text(
-            s.anonymous()
-                .post_json("/1.6/tokens", &json!({"team": "infra"}))
-                .await
-        )
-        .await,
-        (401, UNAUTHORIZED.into())
-    );
+    let resp = bob
+        .post_json("/1.6/tokens", &json!({"team": "infra"}))
+        .await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
+    let resp = bob.post_json("/1.6/tokens", &json!({})).await;
+    expect(resp, 403, FORBIDDEN, "no grant at all: nothing to pick").await;
+    let resp = s
+        .anonymous()
+        .post_json("/1.6/tokens", &json!({"team": "infra"}))
+        .await;
+    expect(resp, 401, UNAUTHORIZED, "anonymous").await;
     assert_eq!(
         s.admin()
             .get("/1.6/tokens")
@@ -240,15 +229,10 @@ async fn the_team_is_picked_when_the_caller_holds_the_permission_on_one_team() {
     let t: Value = resp.json().await.unwrap();
     assert_eq!(t["team"], "web");
     assert_eq!(t["creator_email"], "carol@example.com");
-    assert_eq!(
-        status_text(
-            carol
-                .post_json("/1.6/tokens", &json!({"team": "infra"}))
-                .await
-        )
-        .await,
-        (403, FORBIDDEN.into())
-    );
+    let resp = carol
+        .post_json("/1.6/tokens", &json!({"team": "infra"}))
+        .await;
+    expect(resp, 403, FORBIDDEN, "carol").await;
 }
 
 #[tokio::test]
@@ -258,14 +242,10 @@ async fn a_token_authenticates_with_exactly_its_roles_and_owns_its_events() {
     s.team("web").await;
     let tok = token(&s, "ci", "infra").await;
     // Without roles it is authenticated but may do nothing.
-    assert_eq!(
-        status_text(
-            tok.put_json("/1.6/teams/infra", &json!({"tags": ["x"]}))
-                .await
-        )
-        .await,
-        (403, FORBIDDEN.into())
-    );
+    let resp = tok
+        .put_json("/1.6/teams/infra", &json!({"tags": ["x"]}))
+        .await;
+    expect(resp, 403, FORBIDDEN, "tok").await;
     assert_eq!(tok.get("/1.0/teams").await.status(), 204);
     assert_ne!(
         info(&s, "ci").await["last_access"],
@@ -276,27 +256,16 @@ async fn a_token_authenticates_with_exactly_its_roles_and_owns_its_events() {
     s.role("team-editor", "team", &["team.update", "team.read"])
         .await;
     bind(&s, "team-editor", "ci", "infra").await;
-    assert_eq!(
-        status_text(
-            tok.put_json("/1.6/teams/infra", &json!({"tags": ["x"]}))
-                .await
-        )
-        .await,
-        (200, String::new())
-    );
-    assert_eq!(
-        status_text(
-            tok.put_json("/1.6/teams/web", &json!({"tags": ["x"]}))
-                .await
-        )
-        .await,
-        (403, FORBIDDEN.into()),
-        "the role is bound to infra only"
-    );
-    assert_eq!(
-        status_text(tok.post_json("/1.0/teams", &json!({"name": "new"})).await).await,
-        (403, FORBIDDEN.into())
-    );
+    let resp = tok
+        .put_json("/1.6/teams/infra", &json!({"tags": ["x"]}))
+        .await;
+    expect(resp, 200, "", "tok").await;
+    let resp = tok
+        .put_json("/1.6/teams/web", &json!({"tags": ["x"]}))
+        .await;
+    expect(resp, 403, FORBIDDEN, "the role is bound to infra only").await;
+    let resp = tok.post_json("/1.0/teams", &json!({"name": "new"})).await;
+    expect(resp, 403, FORBIDDEN, "tok").await;
     let teams: Value = get_json(&tok, "/1.0/teams").await;
     assert_eq!(teams.as_array().unwrap().len(), 1);
     assert_eq!(teams[0]["name"], "infra");
@@ -323,10 +292,8 @@ async fn expired_tokens_get_401_until_their_expiry_is_lifted() {
     )
     .await;
     let tok = s.with_token(t["token"].as_str().unwrap());
-    assert_eq!(
-        status_text(tok.get("/1.0/teams").await).await,
-        (401, UNAUTHORIZED.into())
-    );
+    let resp = tok.get("/1.0/teams").await;
+    expect(resp, 401, UNAUTHORIZED, "tok").await;
     assert_eq!(info(&s, "old").await["last_access"], "0001-01-01T00:00:00Z");
     let resp = s
         .admin()
@@ -387,10 +354,8 @@ async fn updating_a_token() {
     assert_eq!(same["expires_at"], t["expires_at"]);
     assert_eq!(same["token"], t["token"]);
 
-    assert_eq!(
-        status_text(s.admin().put_json("/1.6/tokens/nope", &json!({})).await).await,
-        (404, "team token not found\n".into())
-    );
+    let resp = s.admin().put_json("/1.6/tokens/nope", &json!({})).await;
+    expect(resp, 404, "team token not found\n", "admin").await;
     let (status, _) = status_text(
         s.admin()
             .put_json("/1.6/tokens/ci", &json!({"regenerate": "maybe"}))
@@ -399,23 +364,17 @@ async fn updating_a_token() {
     .await;
     assert_eq!(status, 400);
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(
-            bob.put_json("/1.6/tokens/ci", &json!({"regenerate": true}))
-                .await
-        )
-        .await,
-        (403, FORBIDDEN.into())
-    );
+    let resp = bob
+        .put_json("/1.6/tokens/ci", &json!({"regenerate": true}))
+        .await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
     assert_eq!(
         info(&s, "ci").await["token"],
         t["token"],
         "unchanged by the refused call"
     );
-    assert_eq!(
-        status_text(s.anonymous().put_json("/1.6/tokens/ci", &json!({})).await).await,
-        (401, UNAUTHORIZED.into())
-    );
+    let resp = s.anonymous().put_json("/1.6/tokens/ci", &json!({})).await;
+    expect(resp, 401, UNAUTHORIZED, "anonymous").await;
     let events = s
         .events("target.type=team&target.value=infra&kindname=team.token.update")
         .await;
@@ -428,31 +387,21 @@ async fn deleting_a_token() {
     s.team("infra").await;
     let tok = token(&s, "ci", "infra").await;
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(bob.delete("/1.6/tokens/ci").await).await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        status_text(s.anonymous().delete("/1.6/tokens/ci").await).await,
-        (401, UNAUTHORIZED.into())
-    );
-    assert_eq!(
-        status_text(s.admin().delete("/1.6/tokens/ci").await).await,
-        (200, String::new())
-    );
+    let resp = bob.delete("/1.6/tokens/ci").await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
+    let resp = s.anonymous().delete("/1.6/tokens/ci").await;
+    expect(resp, 401, UNAUTHORIZED, "anonymous").await;
+    let resp = s.admin().delete("/1.6/tokens/ci").await;
+    expect(resp, 200, "", "admin").await;
     assert_eq!(
         tok.get("/1.0/teams").await.status(),
         401,
         "no longer a credential"
     );
-    assert_eq!(
-        status_text(s.admin().get("/1.7/tokens/ci").await).await,
-        (404, "team token not found\n".into())
-    );
-    assert_eq!(
-        status_text(s.admin().delete("/1.6/tokens/ci").await).await,
-        (404, "team token not found\n".into())
-    );
+    let resp = s.admin().get("/1.7/tokens/ci").await;
+    expect(resp, 404, "team token not found\n", "admin").await;
+    let resp = s.admin().delete("/1.6/tokens/ci").await;
+    expect(resp, 404, "team token not found\n", "admin").await;
     let events = s
         .events("target.type=team&target.value=infra&kindname=team.token.delete")
         .await;
@@ -475,10 +424,14 @@ async fn a_token_that_owns_apps_cannot_be_deleted() {
     assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
     let app: Value = get_json(&s.admin(), "/1.0/apps/tokapp").await;
     assert_eq!(app["owner"], "deployer@tsuru-team-token");
-    assert_eq!(
-        status_text(s.admin().delete("/1.6/tokens/deployer").await).await,
-        (409, "cannot remove team token who owns apps\n".into())
-    );
+    let resp = s.admin().delete("/1.6/tokens/deployer").await;
+    expect(
+        resp,
+        409,
+        "cannot remove team token who owns apps\n",
+        "admin",
+    )
+    .await;
     assert_eq!(info(&s, "deployer").await["token_id"], "deployer");
 }
 
@@ -508,31 +461,26 @@ async fn lists_show_only_tokens_of_teams_the_caller_may_read() {
     assert_eq!(seen.as_array().unwrap().len(), 1);
     assert_eq!(seen[0]["token_id"], "web-ci");
     assert!(is_hex64(&seen[0]["token"]), "no roles: shown in clear");
-    assert_eq!(
-        status_text(reader.get("/1.7/tokens/infra-ci").await).await,
-        (403, FORBIDDEN.into())
-    );
+    let resp = reader.get("/1.7/tokens/infra-ci").await;
+    expect(resp, 403, FORBIDDEN, "reader").await;
     assert_eq!(reader.get("/1.7/tokens/web-ci").await.status(), 200);
 
     let nobody = s.user("nobody@example.com").await;
-    assert_eq!(
-        status_text(nobody.get("/1.6/tokens").await).await,
-        (204, String::new()),
-        "tsuru listed every token here"
-    );
-    assert_eq!(
-        status_text(nobody.get("/1.7/tokens/nope").await).await,
-        (404, "team token not found\n".into()),
-        "not found comes before the permission check"
-    );
-    assert_eq!(
-        status_text(s.anonymous().get("/1.6/tokens").await).await,
-        (401, UNAUTHORIZED.into())
-    );
-    assert_eq!(
-        status_text(s.anonymous().get("/1.7/tokens/web-ci").await).await,
-        (401, UNAUTHORIZED.into())
-    );
+    let resp = nobody.get("/1.6/tokens").await;
+    expect(resp, 204, "", "tsuru listed every token here").await;
+    let resp = nobody.get("/1.7/tokens/nope").await;
+    let text = "team token not found\n";
+    expect(
+        resp,
+        404,
+        text,
+        "not found comes before the permission check",
+    )
+    .await;
+    let resp = s.anonymous().get("/1.6/tokens").await;
+    expect(resp, 401, UNAUTHORIZED, "anonymous").await;
+    let resp = s.anonymous().get("/1.7/tokens/web-ci").await;
+    expect(resp, 401, UNAUTHORIZED, "anonymous").await;
 }
 
 #[tokio::test]
@@ -609,15 +557,10 @@ async fn binding_and_unbinding_roles() {
         )
     );
     // JSON works too.
-    assert_eq!(
-        status_text(
-            admin
-                .post_json("/1.6/roles/globalrole/token", &json!({"token_id": "ci"}))
-                .await
-        )
-        .await,
-        (200, String::new())
-    );
+    let resp = admin
+        .post_json("/1.6/roles/globalrole/token", &json!({"token_id": "ci"}))
+        .await;
+    expect(resp, 200, "", "admin").await;
 
     // role.update.assign alone does not let one grant permissions one lacks.
     let assigner = s.user("assigner@example.com").await;
@@ -628,101 +571,59 @@ async fn binding_and_unbinding_roles() {
     )
     .await;
     s.assign("assigners", "assigner@example.com", "").await;
-    assert_eq!(
-        status_text(
-            assigner
-                .post_form(
-                    "/1.6/roles/deployer/token",
-                    &[("token_id", "ci"), ("context", "infra")]
-                )
-                .await
+    let resp = assigner
+        .post_form(
+            "/1.6/roles/deployer/token",
+            &[("token_id", "ci"), ("context", "infra")],
         )
-        .await,
-        (
-            403,
-            "User not authorized to use permission app.deploy(team infra)\n".into()
-        )
-    );
-    assert_eq!(
-        status_text(
-            assigner
-                .delete("/1.6/roles/deployer/token/ci?context=infra")
-                .await
-        )
-        .await,
-        (
-            403,
-            "User not authorized to use permission app.deploy(team infra)\n".into()
-        )
-    );
+        .await;
+    let text = "User not authorized to use permission app.deploy(team infra)\n";
+    expect(resp, 403, text, "assigner").await;
+    let resp = assigner
+        .delete("/1.6/roles/deployer/token/ci?context=infra")
+        .await;
+    let text = "User not authorized to use permission app.deploy(team infra)\n";
+    expect(resp, 403, text, "assigner").await;
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(
-            bob.post_form(
-                "/1.6/roles/deployer/token",
-                &[("token_id", "ci"), ("context", "infra")]
-            )
-            .await
+    let resp = bob
+        .post_form(
+            "/1.6/roles/deployer/token",
+            &[("token_id", "ci"), ("context", "infra")],
         )
-        .await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        status_text(
-            bob.delete("/1.6/roles/deployer/token/ci?context=infra")
-                .await
+        .await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
+    let resp = bob
+        .delete("/1.6/roles/deployer/token/ci?context=infra")
+        .await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
+    let resp = s
+        .anonymous()
+        .delete("/1.6/roles/deployer/token/ci?context=infra")
+        .await;
+    expect(resp, 401, UNAUTHORIZED, "anonymous").await;
+    let resp = s
+        .anonymous()
+        .post_form(
+            "/1.6/roles/deployer/token",
+            &[("token_id", "ci"), ("context", "infra")],
         )
-        .await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        status_text(
-            s.anonymous()
-                .delete("/1.6/roles/deployer/token/ci?context=infra")
-                .await
-        )
-        .await,
-        (401, UNAUTHORIZED.into())
-    );
-    assert_eq!(
-        status_text(
-            s.anonymous()
-                .post_form(
-                    "/1.6/roles/deployer/token",
-                    &[("token_id", "ci"), ("context", "infra")]
-                )
-                .await
-        )
-        .await,
-        (401, UNAUTHORIZED.into())
-    );
+        .await;
+    expect(resp, 401, UNAUTHORIZED, "anonymous").await;
 
-    assert_eq!(
-        status_text(
-            admin
-                .delete("/1.6/roles/deployer/token/ci?context=infra")
-                .await
-        )
-        .await,
-        (200, String::new())
-    );
+    let resp = admin
+        .delete("/1.6/roles/deployer/token/ci?context=infra")
+        .await;
+    expect(resp, 200, "", "admin").await;
     assert_eq!(
         info(&s, "ci").await["roles"],
         json!([{"Name": "globalrole", "ContextValue": ""}])
     );
-    assert_eq!(
-        status_text(
-            admin
-                .delete("/1.6/roles/deployer/token/nope?context=infra")
-                .await
-        )
-        .await,
-        (404, "team token not found\n".into())
-    );
-    assert_eq!(
-        status_text(admin.delete("/1.6/roles/nope/token/ci?context=infra").await).await,
-        (404, "role not found\n".into())
-    );
+    let resp = admin
+        .delete("/1.6/roles/deployer/token/nope?context=infra")
+        .await;
+    expect(resp, 404, "team token not found\n", "admin").await;
+    let resp = admin.delete("/1.6/roles/nope/token/ci?context=infra").await;
+    expect(resp, 404, "role not found\n", "admin").await;
     let events = s.events("target.type=role&target.value=deployer").await;
     let kinds: Vec<&str> = events
         .iter()

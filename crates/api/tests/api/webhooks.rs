@@ -8,7 +8,7 @@ use tsuru_api::Settings;
 use tsuru_testkit::Caller;
 
 use crate::receiver::{free_port, header, self_signed, Receiver};
-use crate::{get_json, status_text, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED};
+use crate::{expect, get_json, status_text, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED};
 
 /// Fast delivery for tests: short polls, 200 ms first backoff, 3 attempts.
 fn fast(s: &mut Settings) {
@@ -152,10 +152,14 @@ async fn creating_reading_and_listing_webhooks() {
     assert_eq!(names, ["deploys", "formed"]);
     // The bare path reaches the list too; tsuru's 1.1 prefix still means an event id.
     assert_eq!(s.admin().get("/events/webhooks").await.status(), 200);
-    assert_eq!(
-        status_text(s.admin().get("/1.1/events/webhooks").await).await,
-        (400, "uuid parameter is not ObjectId: webhooks\n".into())
-    );
+    let resp = s.admin().get("/1.1/events/webhooks").await;
+    expect(
+        resp,
+        400,
+        "uuid parameter is not ObjectId: webhooks\n",
+        "admin",
+    )
+    .await;
 
     let events = s.events("target.type=webhook&target.value=deploys").await;
     assert_eq!(events.len(), 1);
@@ -252,19 +256,13 @@ async fn webhook_creation_errors_are_4xx() {
         (409, "webhook already exists with the same name\n".into())
     );
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(bob.post_json("/1.6/events/webhooks", &ok("b")).await).await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        status_text(
-            s.anonymous()
-                .post_json("/1.6/events/webhooks", &ok("b"))
-                .await
-        )
-        .await,
-        (401, UNAUTHORIZED.into())
-    );
+    let resp = bob.post_json("/1.6/events/webhooks", &ok("b")).await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
+    let resp = s
+        .anonymous()
+        .post_json("/1.6/events/webhooks", &ok("b"))
+        .await;
+    expect(resp, 401, UNAUTHORIZED, "anonymous").await;
     // A member of one team gets it picked.
     let carol = member(&s, "carol@example.com", "web", &["webhook"]).await;
     let resp = carol
@@ -388,15 +386,11 @@ async fn updating_webhooks() {
         (200, String::new())
     );
     assert_eq!(hook_info(&s, "h").await["team_owner"], "web");
-    assert_eq!(
-        status_text(
-            s.anonymous()
-                .put_json("/1.6/events/webhooks/h", &json!({}))
-                .await
-        )
-        .await,
-        (401, UNAUTHORIZED.into())
-    );
+    let resp = s
+        .anonymous()
+        .put_json("/1.6/events/webhooks/h", &json!({}))
+        .await;
+    expect(resp, 401, UNAUTHORIZED, "anonymous").await;
     let events = s
         .events("target.type=webhook&target.value=h&kindname=webhook.update")
         .await;
@@ -420,29 +414,23 @@ async fn deleting_webhooks_and_reading_them_needs_the_teams_permissions() {
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["name"], "w1");
     assert_eq!(reader.get("/1.6/events/webhooks/w1").await.status(), 200);
-    assert_eq!(
-        status_text(reader.get("/1.6/events/webhooks/i1").await).await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        status_text(reader.get("/1.6/events/webhooks/i1/deliveries").await).await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        status_text(reader.delete("/1.6/events/webhooks/w1").await).await,
-        (403, FORBIDDEN.into()),
-        "read is not delete"
-    );
+    let resp = reader.get("/1.6/events/webhooks/i1").await;
+    expect(resp, 403, FORBIDDEN, "reader").await;
+    let resp = reader.get("/1.6/events/webhooks/i1/deliveries").await;
+    expect(resp, 403, FORBIDDEN, "reader").await;
+    let resp = reader.delete("/1.6/events/webhooks/w1").await;
+    expect(resp, 403, FORBIDDEN, "read is not delete").await;
     let nobody = s.user("nobody@example.com").await;
-    assert_eq!(
-        status_text(nobody.get("/1.6/events/webhooks").await).await,
-        (204, String::new()),
-        "tsuru listed every webhook, headers included, here"
-    );
-    assert_eq!(
-        status_text(nobody.get("/1.6/events/webhooks/nope").await).await,
-        (404, "webhook not found\n".into())
-    );
+    let resp = nobody.get("/1.6/events/webhooks").await;
+    expect(
+        resp,
+        204,
+        "",
+        "tsuru listed every webhook, headers included, here",
+    )
+    .await;
+    let resp = nobody.get("/1.6/events/webhooks/nope").await;
+    expect(resp, 404, "webhook not found\n", "nobody").await;
     for path in [
         "/1.6/events/webhooks",
         "/1.6/events/webhooks/w1",
@@ -454,22 +442,14 @@ async fn deleting_webhooks_and_reading_them_needs_the_teams_permissions() {
             "{path}"
         );
     }
-    assert_eq!(
-        status_text(s.anonymous().delete("/1.6/events/webhooks/w1").await).await,
-        (401, UNAUTHORIZED.into())
-    );
-    assert_eq!(
-        status_text(s.admin().delete("/1.6/events/webhooks/w1").await).await,
-        (200, String::new())
-    );
-    assert_eq!(
-        status_text(s.admin().delete("/1.6/events/webhooks/w1").await).await,
-        (404, "webhook not found\n".into())
-    );
-    assert_eq!(
-        status_text(s.admin().get("/1.6/events/webhooks/w1/deliveries").await).await,
-        (404, "webhook not found\n".into())
-    );
+    let resp = s.anonymous().delete("/1.6/events/webhooks/w1").await;
+    expect(resp, 401, UNAUTHORIZED, "anonymous").await;
+    let resp = s.admin().delete("/1.6/events/webhooks/w1").await;
+    expect(resp, 200, "", "admin").await;
+    let resp = s.admin().delete("/1.6/events/webhooks/w1").await;
+    expect(resp, 404, "webhook not found\n", "admin").await;
+    let resp = s.admin().get("/1.6/events/webhooks/w1/deliveries").await;
+    expect(resp, 404, "webhook not found\n", "admin").await;
     let events = s
         .events("target.type=webhook&target.value=w1&kindname=webhook.delete")
         .await;
@@ -598,10 +578,8 @@ async fn matching_hooks_get_the_event_json_with_tsurus_headers() {
             .status(),
         400
     );
-    assert_eq!(
-        status_text(s.admin().get("/1.6/events/webhooks/apps/deliveries").await).await,
-        (204, String::new())
-    );
+    let resp = s.admin().get("/1.6/events/webhooks/apps/deliveries").await;
+    expect(resp, 204, "", "admin").await;
 }
 
 #[tokio::test]
@@ -1023,10 +1001,8 @@ async fn deleting_a_webhook_drops_its_pending_deliveries() {
         l.len() == 1 && !l[0]["attempts"].as_array().unwrap().is_empty()
     })
     .await;
-    assert_eq!(
-        status_text(s.admin().delete("/1.6/events/webhooks/gone").await).await,
-        (200, String::new())
-    );
+    let resp = s.admin().delete("/1.6/events/webhooks/gone").await;
+    expect(resp, 200, "", "admin").await;
     let r = Receiver::start(&["--port", &port.to_string()]);
     r.settle(0, Duration::from_millis(1000)).await;
 }
