@@ -398,10 +398,11 @@ async fn deleting_a_token() {
         401,
         "no longer a credential"
     );
-    let resp = s.admin().get("/1.7/tokens/ci").await;
-    expect(resp, 404, "team token not found\n", "admin").await;
-    let resp = s.admin().delete("/1.6/tokens/ci").await;
-    expect(resp, 404, "team token not found\n", "admin").await;
+    let info = s.admin().get("/1.7/tokens/ci").await;
+    let again = s.admin().delete("/1.6/tokens/ci").await;
+    for resp in [info, again] {
+        expect(resp, 404, "team token not found\n", "removed").await;
+    }
     let events = s
         .events("target.type=team&target.value=infra&kindname=team.token.delete")
         .await;
@@ -571,49 +572,33 @@ async fn binding_and_unbinding_roles() {
     )
     .await;
     s.assign("assigners", "assigner@example.com", "").await;
-    let resp = assigner
-        .post_form(
-            "/1.6/roles/deployer/token",
-            &[("token_id", "ci"), ("context", "infra")],
-        )
-        .await;
-    let text = "User not authorized to use permission app.deploy(team infra)\n";
-    expect(resp, 403, text, "assigner").await;
-    let resp = assigner
-        .delete("/1.6/roles/deployer/token/ci?context=infra")
-        .await;
-    let text = "User not authorized to use permission app.deploy(team infra)\n";
-    expect(resp, 403, text, "assigner").await;
+    let grant = |caller: Caller| async move {
+        let form = [("token_id", "ci"), ("context", "infra")];
+        caller.post_form("/1.6/roles/deployer/token", &form).await
+    };
+    let revoke = |caller: Caller| async move {
+        caller
+            .delete("/1.6/roles/deployer/token/ci?context=infra")
+            .await
+    };
+    let not_held = "User not authorized to use permission app.deploy(team infra)\n";
+    expect(
+        grant(assigner.clone()).await,
+        403,
+        not_held,
+        "assigner grants",
+    )
+    .await;
+    expect(revoke(assigner).await, 403, not_held, "assigner revokes").await;
     let bob = s.user("bob@example.com").await;
-    let resp = bob
-        .post_form(
-            "/1.6/roles/deployer/token",
-            &[("token_id", "ci"), ("context", "infra")],
-        )
-        .await;
-    expect(resp, 403, FORBIDDEN, "bob").await;
-    let resp = bob
-        .delete("/1.6/roles/deployer/token/ci?context=infra")
-        .await;
-    expect(resp, 403, FORBIDDEN, "bob").await;
-    let resp = s
-        .anonymous()
-        .delete("/1.6/roles/deployer/token/ci?context=infra")
-        .await;
-    expect(resp, 401, UNAUTHORIZED, "anonymous").await;
-    let resp = s
-        .anonymous()
-        .post_form(
-            "/1.6/roles/deployer/token",
-            &[("token_id", "ci"), ("context", "infra")],
-        )
-        .await;
-    expect(resp, 401, UNAUTHORIZED, "anonymous").await;
+    expect(grant(bob.clone()).await, 403, FORBIDDEN, "bob grants").await;
+    expect(revoke(bob).await, 403, FORBIDDEN, "bob revokes").await;
+    let anonymous = revoke(s.anonymous()).await;
+    expect(anonymous, 401, UNAUTHORIZED, "anonymous revokes").await;
+    let anonymous = grant(s.anonymous()).await;
+    expect(anonymous, 401, UNAUTHORIZED, "anonymous grants").await;
 
-    let resp = admin
-        .delete("/1.6/roles/deployer/token/ci?context=infra")
-        .await;
-    expect(resp, 200, "", "admin").await;
+    expect(revoke(admin.clone()).await, 200, "", "admin revokes").await;
     assert_eq!(
         info(&s, "ci").await["roles"],
         json!([{"Name": "globalrole", "ContextValue": ""}])
