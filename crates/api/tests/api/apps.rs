@@ -2,7 +2,7 @@ use serde_json::{json, Value};
 use tsuru_testkit::{messages, stream_error, stream_lines};
 
 use crate::{
-    expect, get_json, status_text, Case, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
+    expect, get_json, status_text, strings, Case, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
 };
 
 /// A server with team `t1`, a public default pool `p1` and app `app1`.
@@ -417,12 +417,7 @@ async fn setting_and_reading_env_vars() {
     assert_eq!(get("TSURU_APPNAME")["value"], "*** (private variable)");
     assert_eq!(get("TSURU_SERVICES")["public"], false);
     let some: Vec<Value> = get_json(&admin, "/1.0/apps/app1/env?env=LINK&env=FOO").await;
-    assert_eq!(
-        some.iter()
-            .map(|e| e["name"].as_str().unwrap())
-            .collect::<Vec<_>>(),
-        vec!["LINK", "FOO"]
-    );
+    assert_eq!(strings(&some, "name"), vec!["LINK", "FOO"]);
     assert_eq!(
         some[0]["value"], "",
         "no alias resolution for named variables"

@@ -35,6 +35,23 @@ pub async fn expect(resp: reqwest::Response, status: u16, text: &str, case: impl
     assert_eq!((got, body.as_str()), (status, text), "{case:?} ({url})");
 }
 
+/// Asserts that a removed thing is gone: removing it again at `remove` and reading `read`
+/// answer 404 with `text`.
+pub async fn assert_gone(caller: &Caller, remove: &str, read: &str, text: &str) {
+    expect(caller.delete(remove).await, 404, text, "removed twice").await;
+    expect(caller.get(read).await, 404, text, "read after removal").await;
+}
+
+/// The string `key` of each object in `list`.
+///
+/// # Panics
+/// When one has no such string.
+pub fn strings<'a>(list: &'a [serde_json::Value], key: &str) -> Vec<&'a str> {
+    list.iter()
+        .map(|v| v[key].as_str().unwrap_or_else(|| panic!("no {key} in {v}")))
+        .collect()
+}
+
 /// The JSON body of `GET path` as `caller`.
 ///
 /// # Panics

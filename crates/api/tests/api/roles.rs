@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use crate::{expect, get_json, status_text, Case, TestServer, FORBIDDEN, UNAUTHORIZED};
+use crate::{expect, get_json, status_text, strings, Case, TestServer, FORBIDDEN, UNAUTHORIZED};
 
 #[tokio::test]
 async fn creating_roles() {
@@ -355,7 +355,7 @@ async fn the_permission_list_is_the_whole_tree_sorted() {
         perms[1],
         json!({"Name": "apikey", "Contexts": ["global", "user"]})
     );
-    let names: Vec<&str> = perms.iter().map(|p| p["Name"].as_str().unwrap()).collect();
+    let names = strings(&perms, "Name");
     let mut sorted = names.clone();
     sorted.sort_unstable();
     assert_eq!(names, sorted);

@@ -1,7 +1,10 @@
 use serde_json::{json, Value};
 use tsuru_testkit::Caller;
 
-use crate::{expect, get_json, status_text, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED};
+use crate::{
+    assert_gone, expect, get_json, status_text, strings, TestServer, ADMIN_EMAIL, FORBIDDEN,
+    UNAUTHORIZED,
+};
 
 /// Creates a token as the admin and returns its JSON.
 async fn create(s: &TestServer, body: Value) -> Value {
@@ -387,22 +390,23 @@ async fn deleting_a_token() {
     s.team("infra").await;
     let tok = token(&s, "ci", "infra").await;
     let bob = s.user("bob@example.com").await;
-    let resp = bob.delete("/1.6/tokens/ci").await;
-    expect(resp, 403, FORBIDDEN, "bob").await;
-    let resp = s.anonymous().delete("/1.6/tokens/ci").await;
-    expect(resp, 401, UNAUTHORIZED, "anonymous").await;
-    let resp = s.admin().delete("/1.6/tokens/ci").await;
-    expect(resp, 200, "", "admin").await;
+    let (anonymous, admin) = (s.anonymous(), s.admin());
+    #[rustfmt::skip]
+    let cases = [
+        ("bob", &bob, 403, FORBIDDEN),
+        ("anonymous", &anonymous, 401, UNAUTHORIZED),
+        ("admin", &admin, 200, ""),
+    ];
+    for (who, caller, status, text) in cases {
+        expect(caller.delete("/1.6/tokens/ci").await, status, text, who).await;
+    }
     assert_eq!(
         tok.get("/1.0/teams").await.status(),
         401,
         "no longer a credential"
     );
-    let info = s.admin().get("/1.7/tokens/ci").await;
-    let again = s.admin().delete("/1.6/tokens/ci").await;
-    for resp in [info, again] {
-        expect(resp, 404, "team token not found\n", "removed").await;
-    }
+    let not_found = "team token not found\n";
+    assert_gone(&admin, "/1.6/tokens/ci", "/1.7/tokens/ci", not_found).await;
     let events = s
         .events("target.type=team&target.value=infra&kindname=team.token.delete")
         .await;
@@ -444,12 +448,7 @@ async fn lists_show_only_tokens_of_teams_the_caller_may_read() {
     create(&s, json!({"token_id": "infra-ci", "team": "infra"})).await;
     create(&s, json!({"token_id": "web-ci", "team": "web"})).await;
     let all: Value = get_json(&s.admin(), "/1.6/tokens").await;
-    let ids: Vec<&str> = all
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["token_id"].as_str().unwrap())
-        .collect();
+    let ids = strings(all.as_array().unwrap(), "token_id");
     assert_eq!(ids, ["infra-ci", "web-ci"]);
     assert!(all
         .as_array()

@@ -1,7 +1,8 @@
 use serde_json::{json, Value};
 
 use crate::{
-    expect, get_json, status_text, Caller, Case, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
+    expect, get_json, status_text, strings, Caller, Case, TestServer, ADMIN_EMAIL, FORBIDDEN,
+    UNAUTHORIZED,
 };
 
 const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq2mKbT8k3x me@laptop";
@@ -124,7 +125,7 @@ async fn the_user_list_shows_what_the_caller_may_see() {
     s.user("carol@example.com").await;
     s.assign("member", "carol@example.com", "t1").await;
     let all: Vec<Value> = get_json(&s.admin(), "/1.0/users?userEmail=&role=&context=").await;
-    let emails: Vec<&str> = all.iter().map(|u| u["Email"].as_str().unwrap()).collect();
+    let emails = strings(&all, "Email");
     assert_eq!(
         emails,
         vec![ADMIN_EMAIL, "bob@example.com", "carol@example.com"]

@@ -8,7 +8,10 @@ use tsuru_api::Settings;
 use tsuru_testkit::Caller;
 
 use crate::receiver::{free_port, header, self_signed, Receiver};
-use crate::{expect, get_json, status_text, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED};
+use crate::{
+    assert_gone, expect, get_json, status_text, strings, TestServer, ADMIN_EMAIL, FORBIDDEN,
+    UNAUTHORIZED,
+};
 
 /// Fast delivery for tests: short polls, 200 ms first backoff, 3 attempts.
 fn fast(s: &mut Settings) {
@@ -167,12 +170,7 @@ async fn creating_reading_and_listing_webhooks() {
     assert!(formed.get("secret").is_none(), "no secret: no key");
 
     let list: Value = get_json(&s.admin(), "/1.6/events/webhooks").await;
-    let names: Vec<&str> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["name"].as_str().unwrap())
-        .collect();
+    let names = strings(list.as_array().unwrap(), "name");
     assert_eq!(names, ["deploys", "formed"]);
     // The bare path reaches the list too; tsuru's 1.1 prefix still means an event id.
     assert_eq!(s.admin().get("/events/webhooks").await.status(), 200);
@@ -460,21 +458,21 @@ async fn deleting_webhooks_and_reading_them_needs_the_teams_permissions() {
         "/1.6/events/webhooks/w1",
         "/1.6/events/webhooks/w1/deliveries",
     ] {
-        assert_eq!(
-            status_text(s.anonymous().get(path).await).await,
-            (401, UNAUTHORIZED.into()),
-            "{path}"
-        );
+        expect(s.anonymous().get(path).await, 401, UNAUTHORIZED, path).await;
     }
-    let resp = s.anonymous().delete("/1.6/events/webhooks/w1").await;
-    expect(resp, 401, UNAUTHORIZED, "anonymous").await;
-    let resp = s.admin().delete("/1.6/events/webhooks/w1").await;
-    expect(resp, 200, "", "admin").await;
-    let again = s.admin().delete("/1.6/events/webhooks/w1").await;
-    let deliveries = s.admin().get("/1.6/events/webhooks/w1/deliveries").await;
-    for resp in [again, deliveries] {
-        expect(resp, 404, "webhook not found\n", "removed").await;
+    let (anonymous, admin) = (s.anonymous(), s.admin());
+    for (who, caller, status, text) in [
+        ("anonymous", &anonymous, 401, UNAUTHORIZED),
+        ("admin", &admin, 200, ""),
+    ] {
+        let resp = caller.delete("/1.6/events/webhooks/w1").await;
+        expect(resp, status, text, who).await;
     }
+    let (w1, deliveries) = (
+        "/1.6/events/webhooks/w1",
+        "/1.6/events/webhooks/w1/deliveries",
+    );
+    assert_gone(&admin, w1, deliveries, "webhook not found\n").await;
     let events = s
         .events("target.type=webhook&target.value=w1&kindname=webhook.delete")
         .await;
@@ -585,10 +583,7 @@ async fn matching_hooks_get_the_event_json_with_tsurus_headers() {
     assert_eq!(d["attempts"][0]["number"], 1);
     assert_eq!(d["attempts"][0]["status"], 200);
     assert_eq!(d["attempts"][0]["error"], "");
-    let newest_first: Vec<&str> = list
-        .iter()
-        .map(|d| d["event_id"].as_str().unwrap())
-        .collect();
+    let newest_first = strings(&list, "event_id");
     assert_eq!(newest_first[1], success["UniqueID"].as_str().unwrap());
     assert!(deliveries(&s, "apps").await.is_empty());
     let resp = s
