@@ -52,6 +52,18 @@ pub fn strings<'a>(list: &'a [serde_json::Value], key: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// A logged-in user holding `perms` on team `team` (through a role of their own).
+///
+/// # Panics
+/// When the role, the user or the assignment cannot be made.
+pub async fn member(s: &TestServer, email: &str, team: &str, perms: &[&str]) -> Caller {
+    let role = format!("r-{}", email.split('@').next().unwrap());
+    s.role(&role, "team", perms).await;
+    let user = s.user(email).await;
+    s.assign(&role, email, team).await;
+    user
+}
+
 /// The JSON body of `GET path` as `caller`.
 ///
 /// # Panics

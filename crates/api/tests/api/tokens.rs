@@ -2,8 +2,8 @@ use serde_json::{json, Value};
 use tsuru_testkit::Caller;
 
 use crate::{
-    assert_gone, expect, get_json, status_text, strings, TestServer, ADMIN_EMAIL, FORBIDDEN,
-    UNAUTHORIZED,
+    assert_gone, expect, get_json, member, status_text, strings, TestServer, ADMIN_EMAIL,
+    FORBIDDEN, UNAUTHORIZED,
 };
 
 /// Creates a token as the admin and returns its JSON.
@@ -30,15 +30,6 @@ async fn bind(s: &TestServer, role: &str, id: &str, ctx: &str) {
         )
         .await;
     assert_eq!(status_text(resp).await, (200, String::new()));
-}
-
-/// A logged-in user holding `perms` on team `team` (through a role of their own).
-async fn member(s: &TestServer, email: &str, team: &str, perms: &[&str]) -> Caller {
-    let role = format!("r-{}", email.split('@').next().unwrap());
-    s.role(&role, "team", perms).await;
-    let user = s.user(email).await;
-    s.assign(&role, email, team).await;
-    user
 }
 
 async fn info(s: &TestServer, id: &str) -> Value {

@@ -9,8 +9,8 @@ use tsuru_testkit::Caller;
 
 use crate::receiver::{free_port, header, self_signed, Receiver};
 use crate::{
-    assert_gone, expect, get_json, status_text, strings, TestServer, ADMIN_EMAIL, FORBIDDEN,
-    UNAUTHORIZED,
+    assert_gone, expect, get_json, member, status_text, strings, TestServer, ADMIN_EMAIL,
+    FORBIDDEN, UNAUTHORIZED,
 };
 
 /// Fast delivery for tests: short polls, 200 ms first backoff, 3 attempts.
@@ -98,15 +98,6 @@ fn finished(list: &[Value], n: usize) -> bool {
 /// A team event: creating `name` (a successful `team.create` on `team:<name>`).
 async fn team_event(s: &TestServer, name: &str) {
     s.team(name).await;
-}
-
-/// A logged-in user holding `perms` on team `team` (through a role of their own).
-async fn member(s: &TestServer, email: &str, team: &str, perms: &[&str]) -> Caller {
-    let role = format!("r-{}", email.split('@').next().unwrap());
-    s.role(&role, "team", perms).await;
-    let user = s.user(email).await;
-    s.assign(&role, email, team).await;
-    user
 }
 
 #[tokio::test]
