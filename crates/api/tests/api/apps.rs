@@ -2,14 +2,13 @@ use serde_json::{json, Value};
 use tsuru_testkit::{messages, stream_error, stream_lines};
 
 use crate::{
-    expect, get_json, status_text, strings, Case, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
+    expect, get_json, status_text, strings, with_pool, Case, TestServer, ADMIN_EMAIL, FORBIDDEN,
+    UNAUTHORIZED,
 };
 
 /// A server with team `t1`, a public default pool `p1` and app `app1`.
 async fn with_app() -> TestServer {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
-    s.default_pool("p1").await;
+    let s = with_pool().await;
     s.app("app1", "t1").await;
     s
 }
@@ -25,9 +24,7 @@ async fn member(s: &TestServer, email: &str, perms: &[&str]) -> tsuru_testkit::C
 
 #[tokio::test]
 async fn creating_an_app_picks_pool_plan_and_router_and_provisions_units() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
-    s.default_pool("p1").await;
+    let s = with_pool().await;
     let form = [
         ("name", "app1"),
         ("platform", ""),
@@ -153,9 +150,7 @@ async fn app_creation_errors() {
 
 #[tokio::test]
 async fn quotas_limit_app_creation_and_are_released_on_removal() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
-    s.default_pool("p1").await;
+    let s = with_pool().await;
     s.admin()
         .put_form("/1.12/teams/t1/quota", &[("limit", "1")])
         .await;

@@ -52,6 +52,14 @@ pub fn strings<'a>(list: &'a [serde_json::Value], key: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// A server with team `t1` and a public default pool `p1`.
+pub async fn with_pool() -> TestServer {
+    let s = TestServer::spawn().await;
+    s.team("t1").await;
+    s.default_pool("p1").await;
+    s
+}
+
 /// A logged-in user holding `perms` on team `team` (through a role of their own).
 ///
 /// # Panics

@@ -3,7 +3,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use tsuru_testkit::{messages, stream_lines, Caller};
 
-use crate::{expect, get_json, TestServer, FORBIDDEN};
+use crate::{expect, get_json, with_pool, TestServer, FORBIDDEN};
 
 fn dockerfile(name: Option<&str>, content: &str) -> Form {
     let mut form = Form::new().part(
@@ -37,14 +37,6 @@ async fn update_python(c: &Caller, form: Form) -> reqwest::Response {
 async fn added(c: &Caller, name: &str, content: &str) {
     let (status, lines) = stream_lines(add(c, name, content).await).await;
     assert_eq!(status, 200, "adding {name}: {lines:?}");
-}
-
-/// A server with team `t1` and a public default pool `p1`.
-async fn with_pool() -> TestServer {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
-    s.default_pool("p1").await;
-    s
 }
 
 #[tokio::test]

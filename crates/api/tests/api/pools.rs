@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use crate::{expect, get_json, status_text, TestServer, FORBIDDEN};
+use crate::{expect, get_json, status_text, with_pool, TestServer, FORBIDDEN};
 
 #[tokio::test]
 async fn creating_pools() {
@@ -51,9 +51,7 @@ async fn creating_pools() {
 
 #[tokio::test]
 async fn pool_info_answers_bare_and_from_1_8() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
-    s.default_pool("p1").await;
+    let s = with_pool().await;
     let (status, body) = status_text(s.admin().get("/pools/p1").await).await;
     assert_eq!(status, 200);
     let v: Value = serde_json::from_str(&body).unwrap();
@@ -146,9 +144,7 @@ async fn updating_pools_changes_only_what_is_sent() {
 
 #[tokio::test]
 async fn removing_pools() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
-    s.default_pool("p1").await;
+    let s = with_pool().await;
     s.admin()
         .post_json("/1.0/pools", &json!({"name": "empty"}))
         .await;

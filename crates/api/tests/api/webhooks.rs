@@ -44,8 +44,11 @@ async fn undeliverable(s: &TestServer, name: &str, url: &str) -> Vec<Value> {
     .await
 }
 
+/// A server with [`fast`] deliveries and team `infra`.
 async fn server() -> TestServer {
-    TestServer::spawn_with(fast).await
+    let s = TestServer::spawn_with(fast).await;
+    s.team("infra").await;
+    s
 }
 
 async fn create_hook(s: &TestServer, body: Value) {
@@ -103,7 +106,6 @@ async fn team_event(s: &TestServer, name: &str) {
 #[tokio::test]
 async fn creating_reading_and_listing_webhooks() {
     let s = server().await;
-    s.team("infra").await;
     let body = json!({
         "name": "deploys",
         "description": "deploy news",
@@ -205,7 +207,6 @@ async fn creating_reading_and_listing_webhooks() {
 #[tokio::test]
 async fn webhook_creation_errors_are_4xx() {
     let s = server().await;
-    s.team("infra").await;
     s.team("web").await;
     let admin = s.admin();
     let post = |body: Value| {
@@ -295,7 +296,6 @@ async fn webhook_creation_errors_are_4xx() {
 #[tokio::test]
 async fn updating_webhooks() {
     let s = server().await;
-    s.team("infra").await;
     s.team("web").await;
     create_hook(
         &s,
@@ -413,7 +413,6 @@ async fn updating_webhooks() {
 #[tokio::test]
 async fn deleting_webhooks_and_reading_them_needs_the_teams_permissions() {
     let s = server().await;
-    s.team("infra").await;
     s.team("web").await;
     for (name, team) in [("i1", "infra"), ("w1", "web")] {
         create_hook(
@@ -475,7 +474,6 @@ async fn deleting_webhooks_and_reading_them_needs_the_teams_permissions() {
 async fn matching_hooks_get_the_event_json_with_tsurus_headers() {
     let r = Receiver::start(&[]);
     let s = server().await;
-    s.team("infra").await;
     let filter = |extra: Value| {
         let mut f = json!({"target_types": ["team"], "kind_names": ["team"]});
         f.as_object_mut()
@@ -597,7 +595,6 @@ async fn matching_hooks_get_the_event_json_with_tsurus_headers() {
 async fn template_bodies_are_rendered_with_tsurus_field_names() {
     let r = Receiver::start(&[]);
     let s = server().await;
-    s.team("infra").await;
     let only_t1 = json!({"target_values": ["t1"], "target_types": ["team"]});
     create_hook(
         &s,
@@ -671,7 +668,6 @@ async fn template_bodies_are_rendered_with_tsurus_field_names() {
 async fn calls_of_hooks_with_a_secret_are_signed() {
     let r = Receiver::start(&["--secret", "s3cret"]);
     let s = server().await;
-    s.team("infra").await;
     create_hook(
         &s,
         json!({"name": "signed", "team_owner": "infra", "url": r.url("/s"), "secret": "s3cret",
@@ -710,7 +706,6 @@ async fn calls_of_hooks_with_a_secret_are_signed() {
 async fn a_503_is_retried_with_backoff_until_it_succeeds() {
     let r = Receiver::start(&["--statuses", "503,200"]);
     let s = server().await;
-    s.team("infra").await;
     create_hook(
         &s,
         json!({"name": "flaky", "team_owner": "infra", "url": r.url("/"),
@@ -750,7 +745,6 @@ async fn a_4xx_is_not_retried_and_5xx_stop_after_the_last_attempt() {
     let bad = Receiver::start(&["--statuses", "400"]);
     let down = Receiver::start(&["--statuses", "503"]);
     let s = server().await;
-    s.team("infra").await;
     for (name, r) in [("bad", &bad), ("down", &down)] {
         create_hook(
             &s,
@@ -898,7 +892,6 @@ async fn a_proxy_is_used_together_with_insecure() {
     let plain = Receiver::start(&[]);
     let proxy = Receiver::start(&["--proxy"]);
     let s = server().await;
-    s.team("infra").await;
     let filter = json!({"target_types": ["team"], "target_values": ["t1"]});
     create_hook(
         &s,
@@ -933,7 +926,6 @@ async fn a_slow_receiver_delays_neither_the_api_nor_other_hooks() {
     let slow = Receiver::start(&["--delay", "3"]);
     let quick = Receiver::start(&[]);
     let s = server().await;
-    s.team("infra").await;
     let filter = json!({"target_types": ["team"], "target_values": ["t1"]});
     for (name, r) in [("slow", &slow), ("quick", &quick)] {
         create_hook(
