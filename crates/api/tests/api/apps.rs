@@ -2,8 +2,8 @@ use serde_json::{json, Value};
 use tsuru_testkit::{messages, stream_error, stream_lines};
 
 use crate::{
-    expect, get_json, status_text, strings, with_pool, Case, TestServer, ADMIN_EMAIL, FORBIDDEN,
-    UNAUTHORIZED,
+    expect, get_json, status_text, strings, with_pool, with_teams, Case, TestServer, ADMIN_EMAIL,
+    FORBIDDEN, UNAUTHORIZED,
 };
 
 /// A server with team `t1`, a public default pool `p1` and app `app1`.
@@ -83,9 +83,7 @@ async fn creating_an_app_picks_pool_plan_and_router_and_provisions_units() {
 
 #[tokio::test]
 async fn app_creation_errors() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
-    s.team("t2").await;
+    let s = with_teams(&["t1", "t2"]).await;
     let admin = s.admin();
     let create = |form: &'static [(&'static str, &'static str)]| {
         let admin = admin.clone();

@@ -1,12 +1,11 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::{get_json, status_text, TestServer, UNAUTHORIZED};
+use crate::{get_json, status_text, with_teams, TestServer, UNAUTHORIZED};
 
 #[tokio::test]
 async fn a_route_answers_at_its_version_at_higher_versions_and_bare() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
+    let s = with_teams(&["infra"]).await;
     let admin = s.admin();
     for path in ["/1.4/teams/infra", "/1.18/teams/infra", "/teams/infra"] {
         assert_eq!(admin.get(path).await.status(), 200, "{path}");

@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use crate::{expect, get_json, status_text, TestServer, ADMIN_EMAIL, FORBIDDEN};
+use crate::{expect, get_json, status_text, with_teams, TestServer, ADMIN_EMAIL, FORBIDDEN};
 
 #[tokio::test]
 async fn event_list_filters_and_pages() {
@@ -85,9 +85,7 @@ async fn the_list_is_capped_at_100() {
 
 #[tokio::test]
 async fn users_see_only_events_their_permissions_allow() {
-    let s = TestServer::spawn().await;
-    s.team("mine").await;
-    s.team("other").await;
+    let s = with_teams(&["mine", "other"]).await;
     s.role("reader", "team", &["team.read.events"]).await;
     let bob = s.user("bob@example.com").await;
     let resp = bob.get("/1.1/events?kindname=team.create").await;
@@ -163,9 +161,7 @@ async fn event_info_has_custom_data_and_validates_the_id() {
 
 #[tokio::test]
 async fn event_kinds() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
-    s.team("t2").await;
+    let s = with_teams(&["t1", "t2"]).await;
     let kinds: Vec<Value> = get_json(&s.admin(), "/1.1/events/kinds").await;
     assert_eq!(
         kinds,
@@ -178,8 +174,7 @@ async fn event_kinds() {
 
 #[tokio::test]
 async fn cancelling_events() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
+    let s = with_teams(&["t1"]).await;
     let id = s.events("").await[0]["UniqueID"]
         .as_str()
         .unwrap()
@@ -208,8 +203,7 @@ async fn cancelling_events() {
 
 #[tokio::test]
 async fn the_api_instance_carries_its_ports_as_strings_as_tsuru_does() {
-    let s = TestServer::spawn().await;
-    s.team("ports").await;
+    let s = with_teams(&["ports"]).await;
     let events = s.events("kindname=team.create").await;
     let instance = &events[0]["Instance"];
     assert!(instance["Port"].is_string(), "{instance}");

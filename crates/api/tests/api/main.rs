@@ -52,10 +52,18 @@ pub fn strings<'a>(list: &'a [serde_json::Value], key: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// A server with `teams`.
+pub async fn with_teams(teams: &[&str]) -> TestServer {
+    let s = TestServer::spawn().await;
+    for team in teams {
+        s.team(team).await;
+    }
+    s
+}
+
 /// A server with team `t1` and a public default pool `p1`.
 pub async fn with_pool() -> TestServer {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
+    let s = with_teams(&["t1"]).await;
     s.default_pool("p1").await;
     s
 }

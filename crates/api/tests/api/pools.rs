@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use crate::{expect, get_json, status_text, with_pool, TestServer, FORBIDDEN};
+use crate::{expect, get_json, status_text, with_pool, with_teams, TestServer, FORBIDDEN};
 
 #[tokio::test]
 async fn creating_pools() {
@@ -74,9 +74,7 @@ async fn pool_info_answers_bare_and_from_1_8() {
 
 #[tokio::test]
 async fn the_pool_list_shows_pools_the_callers_teams_may_use() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
-    s.team("t2").await;
+    let s = with_teams(&["t1", "t2"]).await;
     s.default_pool("public").await;
     let admin = s.admin();
     admin
@@ -161,9 +159,7 @@ async fn removing_pools() {
 
 #[tokio::test]
 async fn pool_teams() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
-    s.team("t2").await;
+    let s = with_teams(&["t1", "t2"]).await;
     s.default_pool("public").await;
     let admin = s.admin();
     admin.post_json("/1.0/pools", &json!({"name": "p"})).await;
@@ -202,8 +198,7 @@ async fn pool_teams() {
 
 #[tokio::test]
 async fn constraints() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
+    let s = with_teams(&["t1"]).await;
     let admin = s.admin();
     assert_eq!(admin.get("/1.3/constraints").await.status(), 204);
     let put = |body: Value, q: &'static str| {

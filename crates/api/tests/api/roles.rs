@@ -1,6 +1,8 @@
 use serde_json::{json, Value};
 
-use crate::{expect, get_json, status_text, strings, Case, TestServer, FORBIDDEN, UNAUTHORIZED};
+use crate::{
+    expect, get_json, status_text, strings, with_teams, Case, TestServer, FORBIDDEN, UNAUTHORIZED,
+};
 
 #[tokio::test]
 async fn creating_roles() {
@@ -131,8 +133,7 @@ async fn adding_and_removing_permissions() {
 
 #[tokio::test]
 async fn assigning_roles_validates_user_role_context_and_the_granters_own_permissions() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
+    let s = with_teams(&["t1"]).await;
     s.role("member", "team", &["app.create"]).await;
     s.user("bob@example.com").await;
     let admin = s.admin();
@@ -203,8 +204,7 @@ async fn assigning_roles_validates_user_role_context_and_the_granters_own_permis
 
 #[tokio::test]
 async fn dissociating_roles() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
+    let s = with_teams(&["t1"]).await;
     s.role("member", "team", &["app.read"]).await;
     s.user("bob@example.com").await;
     s.assign("member", "bob@example.com", "t1").await;
@@ -247,9 +247,7 @@ async fn removing_a_role_is_refused_while_users_hold_it() {
 
 #[tokio::test]
 async fn updating_and_renaming_roles_keeps_each_holders_context() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
-    s.team("t2").await;
+    let s = with_teams(&["t1", "t2"]).await;
     s.role("member", "team", &["app.read"]).await;
     s.user("bob@example.com").await;
     s.user("carol@example.com").await;

@@ -1,7 +1,8 @@
 use serde_json::{json, Value};
 
 use crate::{
-    expect, get_json, status_text, Caller, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
+    expect, get_json, status_text, with_teams, Caller, TestServer, ADMIN_EMAIL, FORBIDDEN,
+    UNAUTHORIZED,
 };
 
 const INVALID: &str = "Invalid team name, team names should start with a letter andcontain only lower case letters, numbers, dashes and underscore\n";
@@ -40,9 +41,7 @@ async fn creating_teams() {
 
 #[tokio::test]
 async fn the_team_list_shows_top_permissions_per_team_and_204_when_none() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
-    s.team("t2").await;
+    let s = with_teams(&["t1", "t2"]).await;
     let list: Vec<Value> = get_json(&s.admin(), "/1.0/teams").await;
     assert_eq!(list.len(), 2);
     assert_eq!(
@@ -83,8 +82,7 @@ async fn team_create_default_roles_go_to_the_creator() {
 
 #[tokio::test]
 async fn removing_teams_hides_existence_from_callers_without_permission() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
+    let s = with_teams(&["t1"]).await;
     let bob = s.user("bob@example.com").await;
     let admin = s.admin();
     #[rustfmt::skip]
@@ -104,8 +102,7 @@ async fn removing_teams_hides_existence_from_callers_without_permission() {
 
 #[tokio::test]
 async fn team_info_needs_a_global_team_read_and_lists_members() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
+    let s = with_teams(&["t1"]).await;
     s.role("member", "team", &["app.read"]).await;
     s.user("carol@example.com").await;
     s.assign("member", "carol@example.com", "t1").await;
@@ -131,9 +128,7 @@ async fn team_info_needs_a_global_team_read_and_lists_members() {
 
 #[tokio::test]
 async fn updating_team_tags_and_renaming() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
-    s.team("t2").await;
+    let s = with_teams(&["t1", "t2"]).await;
     let admin = s.admin();
     let put = |caller: Caller, team: &'static str, body: Value| async move {
         caller.put_json(&format!("/1.6/teams/{team}"), &body).await

@@ -2,8 +2,8 @@ use serde_json::{json, Value};
 use tsuru_testkit::Caller;
 
 use crate::{
-    assert_gone, expect, get_json, member, status_text, strings, TestServer, ADMIN_EMAIL,
-    FORBIDDEN, UNAUTHORIZED,
+    assert_gone, expect, get_json, member, status_text, strings, with_teams, TestServer,
+    ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
 };
 
 /// Creates a token as the admin and returns its JSON.
@@ -45,8 +45,7 @@ fn is_hex64(v: &Value) -> bool {
 
 #[tokio::test]
 async fn creating_a_token_returns_it_with_its_value_and_records_an_event() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
+    let s = with_teams(&["infra"]).await;
     let resp = s
         .admin()
         .post_json(
@@ -107,8 +106,7 @@ async fn creating_a_token_returns_it_with_its_value_and_records_an_event() {
 
 #[tokio::test]
 async fn default_ids_expiry_and_form_input() {
-    let s = TestServer::spawn().await;
-    s.team("my_team").await;
+    let s = with_teams(&["my_team"]).await;
     let t = create(&s, json!({"team": "my_team", "expires_in": 3600})).await;
     let value = t["token"].as_str().unwrap();
     assert_eq!(
@@ -139,9 +137,7 @@ async fn default_ids_expiry_and_form_input() {
 
 #[tokio::test]
 async fn token_creation_errors_are_4xx() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
-    s.team("web").await;
+    let s = with_teams(&["infra", "web"]).await;
     let admin = s.admin();
     let post = |body: Value| {
         let admin = admin.clone();
@@ -214,9 +210,7 @@ async fn token_creation_errors_are_4xx() {
 
 #[tokio::test]
 async fn the_team_is_picked_when_the_caller_holds_the_permission_on_one_team() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
-    s.team("web").await;
+    let s = with_teams(&["infra", "web"]).await;
     let carol = member(&s, "carol@example.com", "web", &["team.token"]).await;
     let resp = carol.post_json("/1.6/tokens", &json!({})).await;
     assert_eq!(resp.status(), 201);
@@ -231,9 +225,7 @@ async fn the_team_is_picked_when_the_caller_holds_the_permission_on_one_team() {
 
 #[tokio::test]
 async fn a_token_authenticates_with_exactly_its_roles_and_owns_its_events() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
-    s.team("web").await;
+    let s = with_teams(&["infra", "web"]).await;
     let tok = token(&s, "ci", "infra").await;
     // Without roles it is authenticated but may do nothing.
     let resp = tok
@@ -278,8 +270,7 @@ async fn a_token_authenticates_with_exactly_its_roles_and_owns_its_events() {
 
 #[tokio::test]
 async fn expired_tokens_get_401_until_their_expiry_is_lifted() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
+    let s = with_teams(&["infra"]).await;
     let t = create(
         &s,
         json!({"token_id": "old", "team": "infra", "expires_in": -10}),
@@ -304,8 +295,7 @@ async fn expired_tokens_get_401_until_their_expiry_is_lifted() {
 
 #[tokio::test]
 async fn updating_a_token() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
+    let s = with_teams(&["infra"]).await;
     let first = create(
         &s,
         json!({"token_id": "ci", "team": "infra", "description": "d1"}),
@@ -377,8 +367,7 @@ async fn updating_a_token() {
 
 #[tokio::test]
 async fn deleting_a_token() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
+    let s = with_teams(&["infra"]).await;
     let tok = token(&s, "ci", "infra").await;
     let bob = s.user("bob@example.com").await;
     let (anonymous, admin) = (s.anonymous(), s.admin());
@@ -407,8 +396,7 @@ async fn deleting_a_token() {
 
 #[tokio::test]
 async fn a_token_that_owns_apps_cannot_be_deleted() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
+    let s = with_teams(&["infra"]).await;
     s.default_pool("p1").await;
     let tok = token(&s, "deployer", "infra").await;
     s.role("app-creator", "team", &["app.create", "app.read"])
@@ -433,9 +421,7 @@ async fn a_token_that_owns_apps_cannot_be_deleted() {
 
 #[tokio::test]
 async fn lists_show_only_tokens_of_teams_the_caller_may_read() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
-    s.team("web").await;
+    let s = with_teams(&["infra", "web"]).await;
     create(&s, json!({"token_id": "infra-ci", "team": "infra"})).await;
     create(&s, json!({"token_id": "web-ci", "team": "web"})).await;
     let all: Value = get_json(&s.admin(), "/1.6/tokens").await;
@@ -476,8 +462,7 @@ async fn lists_show_only_tokens_of_teams_the_caller_may_read() {
 
 #[tokio::test]
 async fn values_are_blanked_for_callers_who_could_not_grant_the_tokens_roles() {
-    let s = TestServer::spawn().await;
-    s.team("web").await;
+    let s = with_teams(&["web"]).await;
     create(&s, json!({"token_id": "web-ci", "team": "web"})).await;
     s.role("deployer", "team", &["app.deploy"]).await;
     bind(&s, "deployer", "web-ci", "web").await;
@@ -504,8 +489,7 @@ async fn values_are_blanked_for_callers_who_could_not_grant_the_tokens_roles() {
 
 #[tokio::test]
 async fn binding_and_unbinding_roles() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
+    let s = with_teams(&["infra"]).await;
     create(&s, json!({"token_id": "ci", "team": "infra"})).await;
     s.role("deployer", "team", &["app.deploy"]).await;
     s.role("globalrole", "global", &["app.read"]).await;
@@ -615,8 +599,7 @@ async fn binding_and_unbinding_roles() {
 
 #[tokio::test]
 async fn renaming_a_role_moves_it_on_tokens() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
+    let s = with_teams(&["infra"]).await;
     let tok = token(&s, "ci", "infra").await;
     s.role("editor", "team", &["team.update"]).await;
     bind(&s, "editor", "ci", "infra").await;

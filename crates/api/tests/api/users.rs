@@ -1,8 +1,8 @@
 use serde_json::{json, Value};
 
 use crate::{
-    expect, get_json, status_text, strings, Caller, Case, TestServer, ADMIN_EMAIL, FORBIDDEN,
-    UNAUTHORIZED,
+    expect, get_json, status_text, strings, with_teams, Caller, Case, TestServer, ADMIN_EMAIL,
+    FORBIDDEN, UNAUTHORIZED,
 };
 
 const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq2mKbT8k3x me@laptop";
@@ -118,8 +118,7 @@ async fn default_roles_of_user_create_are_given_to_new_users() {
 
 #[tokio::test]
 async fn the_user_list_shows_what_the_caller_may_see() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
+    let s = with_teams(&["t1"]).await;
     s.role("member", "team", &["team.read"]).await;
     let bob = s.user("bob@example.com").await;
     s.user("carol@example.com").await;
