@@ -95,26 +95,24 @@ async fn an_in_flight_request_finishes_before_the_server_stops() {
     assert!(exit.success());
 }
 
-#[test]
-fn outside_dev_mode_a_jwt_secret_is_required() {
-    let out = tsurud(&["api"])
-        .env("TSURU_LISTEN", "127.0.0.1:0")
-        .output()
-        .unwrap();
+/// Asserts that `tsurud api` with the environment variable `key` set to `value` fails, saying
+/// `said` on stderr.
+#[track_caller]
+fn api_fails_with(key: &str, value: &str, said: &str) {
+    let out = tsurud(&["api"]).env(key, value).output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("auth.jwt-secret is required"), "{err}");
+    assert!(err.contains(said), "{err}");
+}
+
+#[test]
+fn outside_dev_mode_a_jwt_secret_is_required() {
+    api_fails_with("TSURU_LISTEN", "127.0.0.1:0", "auth.jwt-secret is required");
 }
 
 #[test]
 fn a_bad_config_value_fails_naming_its_key() {
-    let out = tsurud(&["api"])
-        .env("TSURU_AUTH__HASH_COST", "nope")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("hash-cost"), "{err}");
+    api_fails_with("TSURU_AUTH__HASH_COST", "nope", "hash-cost");
 }
 
 #[test]

@@ -149,55 +149,46 @@ async fn app_creation_errors() {
 #[tokio::test]
 async fn quotas_limit_app_creation_and_are_released_on_removal() {
     let s = with_pool().await;
-    s.admin()
+    let admin = s.admin();
+    admin
         .put_form("/1.12/teams/t1/quota", &[("limit", "1")])
         .await;
     s.app("a1", "t1").await;
-    let (status, body) = status_text(
-        s.admin()
-            .post_form("/1.0/apps", &[("name", "a2"), ("teamOwner", "t1")])
-            .await,
-    )
-    .await;
+    let create = |name: &'static str| {
+        let admin = admin.clone();
+        async move {
+            admin
+                .post_form("/1.0/apps", &[("name", name), ("teamOwner", "t1")])
+                .await
+        }
+    };
+    let exceeded = "Quota exceeded. Available: 0, Requested: 1.\n";
+    expect(create("a2").await, 403, exceeded, "the team's quota").await;
     assert_eq!(
-        (status, body.as_str()),
-        (403, "Quota exceeded. Available: 0, Requested: 1.\n")
-    );
-    assert_eq!(
-        s.admin().get("/1.0/apps/a2").await.status(),
+        admin.get("/1.0/apps/a2").await.status(),
         404,
         "nothing stored"
     );
-    let user: Value = get_json(&s.admin(), &format!("/1.0/users/{ADMIN_EMAIL}/quota")).await;
+    let user: Value = get_json(&admin, &format!("/1.0/users/{ADMIN_EMAIL}/quota")).await;
     assert_eq!(
         user["inuse"], 1,
         "the user's quota is not charged for the refused app"
     );
-    let (status, _) = stream_lines(s.admin().delete("/1.0/apps/a1").await).await;
+    let (status, _) = stream_lines(admin.delete("/1.0/apps/a1").await).await;
     assert_eq!(status, 200);
-    let team: Value = get_json(&s.admin(), "/1.12/teams/t1/quota").await;
+    let team: Value = get_json(&admin, "/1.12/teams/t1/quota").await;
     assert_eq!(team, json!({"limit": 1, "inuse": 0}));
     s.app("a2", "t1").await;
-    s.admin()
+    admin
         .put_form(
             &format!("/1.0/users/{ADMIN_EMAIL}/quota"),
             &[("limit", "1")],
         )
         .await;
-    s.admin()
+    admin
         .put_form("/1.12/teams/t1/quota", &[("limit", "-1")])
         .await;
-    let (status, body) = status_text(
-        s.admin()
-            .post_form("/1.0/apps", &[("name", "a3"), ("teamOwner", "t1")])
-            .await,
-    )
-    .await;
-    assert_eq!(
-        (status, body.as_str()),
-        (403, "Quota exceeded. Available: 0, Requested: 1.\n"),
-        "the user's quota"
-    );
+    expect(create("a3").await, 403, exceeded, "the user's quota").await;
     let team: Value = get_json(&s.admin(), "/1.12/teams/t1/quota").await;
     assert_eq!(
         team["inuse"], 1,

@@ -3,6 +3,20 @@ use serde_json::json;
 
 use crate::{get_json, status_text, with_teams, TestServer, UNAUTHORIZED};
 
+/// `GET path` with `authorization` as the whole `Authorization` header.
+async fn get_with_authorization(
+    s: &TestServer,
+    path: &str,
+    authorization: String,
+) -> reqwest::Response {
+    s.anonymous()
+        .request(Method::GET, path)
+        .header("Authorization", authorization)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_route_answers_at_its_version_at_higher_versions_and_bare() {
     let s = with_teams(&["infra"]).await;
@@ -54,14 +68,9 @@ async fn missing_or_invalid_credentials_get_401_with_www_authenticate() {
         s.with_token("not-a-token").get("/1.0/teams").await.status(),
         401
     );
-    let three_words = s
-        .anonymous()
-        .request(Method::GET, "/1.0/teams")
-        .header("Authorization", format!("bearer {} x", s.admin_token))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(three_words.status(), 401);
+    let three_words = format!("bearer {} x", s.admin_token);
+    let resp = get_with_authorization(&s, "/1.0/teams", three_words).await;
+    assert_eq!(resp.status(), 401);
 }
 
 #[tokio::test]
@@ -72,13 +81,7 @@ async fn the_scheme_word_of_the_authorization_header_is_ignored() {
         format!("token {}", s.admin_token),
         s.admin_token.clone(),
     ] {
-        let resp = s
-            .anonymous()
-            .request(Method::GET, "/1.0/users/info")
-            .header("Authorization", header)
-            .send()
-            .await
-            .unwrap();
+        let resp = get_with_authorization(&s, "/1.0/users/info", header).await;
         assert_eq!(resp.status(), 200);
     }
 }
