@@ -2,8 +2,8 @@ use serde_json::{json, Value};
 use tsuru_testkit::{messages, stream_error, stream_lines};
 
 use crate::{
-    expect, get_json, status_text, strings, with_pool, with_teams, Case, TestServer, ADMIN_EMAIL,
-    FORBIDDEN, UNAUTHORIZED,
+    expect, get_json, private_pool, status_text, strings, with_pool, with_teams, Case, TestServer,
+    ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
 };
 
 /// A server with team `t1`, a public default pool `p1` and app `app1`.
@@ -110,12 +110,7 @@ async fn app_creation_errors() {
     assert_eq!(create(a1).await.status(), 201);
     let taken = "tsuru failed to create the app \"a1\": there is already an app with this name\n";
     expect(create(a1).await, 409, taken, "taken").await;
-    admin
-        .post_json("/1.0/pools", &json!({"name": "private"}))
-        .await;
-    admin
-        .post_form("/1.0/pools/private/team", &[("team", "t2")])
-        .await;
+    private_pool(&s, "private", "t2").await;
     let no_access = "App team owner \"t1\" has no access to pool \"private\"\n";
     let private = create(&[("name", "a2"), ("teamOwner", "t1"), ("pool", "private")]).await;
     expect(private, 400, no_access, "private pool").await;

@@ -68,6 +68,17 @@ pub async fn with_pool() -> TestServer {
     s
 }
 
+/// Creates pool `name` open to `team` only (as the admin; the answers are not checked).
+pub async fn private_pool(s: &TestServer, name: &str, team: &str) {
+    let admin = s.admin();
+    admin
+        .post_json("/1.0/pools", &serde_json::json!({ "name": name }))
+        .await;
+    admin
+        .post_form(&format!("/1.0/pools/{name}/team"), &[("team", team)])
+        .await;
+}
+
 /// A logged-in user holding `perms` on team `team` (through a role of their own).
 ///
 /// # Panics

@@ -1,6 +1,8 @@
 use serde_json::{json, Value};
 
-use crate::{expect, get_json, status_text, with_pool, with_teams, TestServer, FORBIDDEN};
+use crate::{
+    expect, get_json, private_pool, status_text, with_pool, with_teams, TestServer, FORBIDDEN,
+};
 
 #[tokio::test]
 async fn creating_pools() {
@@ -76,13 +78,8 @@ async fn pool_info_answers_bare_and_from_1_8() {
 async fn the_pool_list_shows_pools_the_callers_teams_may_use() {
     let s = with_teams(&["t1", "t2"]).await;
     s.default_pool("public").await;
+    private_pool(&s, "only-t2", "t2").await;
     let admin = s.admin();
-    admin
-        .post_json("/1.0/pools", &json!({"name": "only-t2"}))
-        .await;
-    admin
-        .post_form("/1.0/pools/only-t2/team", &[("team", "t2")])
-        .await;
     let all: Vec<Value> = get_json(&admin, "/1.0/pools").await;
     assert_eq!(all.len(), 2);
     s.role("creator", "team", &["app.create"]).await;
