@@ -2,8 +2,8 @@ use serde_json::{json, Value};
 use tsuru_testkit::{messages, stream_error, stream_lines};
 
 use crate::{
-    expect, get_json, private_pool, status_text, strings, with_pool, with_teams, Case, TestServer,
-    ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
+    event_info, expect, get_json, private_pool, status_text, strings, with_pool, with_teams, Case,
+    TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
 };
 
 /// A server with team `t1`, a public default pool `p1` and app `app1`.
@@ -404,15 +404,7 @@ async fn setting_and_reading_env_vars() {
     let resp = admin.get("/1.0/apps/app1/env?env=NONE").await;
     expect(resp, 200, "null\n", "admin").await;
     let event = &s.events("kindname=app.update.env.set").await[0];
-    let info: Value = admin
-        .get(&format!(
-            "/1.1/events/{}",
-            event["UniqueID"].as_str().unwrap()
-        ))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let info = event_info(&s, event).await;
     let data = info["CustomData"]["Start"].to_string();
     assert!(
         data.contains("\"Envs.1.Value\",\"value\":\"*****\""),

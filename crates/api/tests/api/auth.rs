@@ -10,17 +10,8 @@ use crate::{
 #[tokio::test]
 async fn login_returns_a_token_that_authenticates() {
     let s = TestServer::spawn().await;
-    let resp = s
-        .anonymous()
-        .post_form(
-            "/1.0/auth/login",
-            &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)],
-        )
-        .await;
-    assert_eq!(resp.status(), 200);
-    let body: Value = resp.json().await.unwrap();
-    let token = body["token"].as_str().unwrap();
-    let me: Value = get_json(&s.with_token(token), "/1.0/users/info").await;
+    let token = s.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let me: Value = get_json(&s.with_token(&token), "/1.0/users/info").await;
     assert_eq!(me["Email"], ADMIN_EMAIL);
 }
 

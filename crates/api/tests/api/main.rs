@@ -91,6 +91,12 @@ pub async fn member(s: &TestServer, email: &str, team: &str, perms: &[&str]) -> 
     user
 }
 
+/// The full record of `event` (an item of an event list), as the admin.
+pub async fn event_info(s: &TestServer, event: &serde_json::Value) -> serde_json::Value {
+    let id = event["UniqueID"].as_str().expect("UniqueID");
+    get_json(&s.admin(), &format!("/1.1/events/{id}")).await
+}
+
 /// The JSON body of `GET path` as `caller`.
 ///
 /// # Panics

@@ -2,8 +2,8 @@ use serde_json::{json, Value};
 use tsuru_testkit::Caller;
 
 use crate::{
-    assert_gone, expect, get_json, member, status_text, strings, with_teams, TestServer,
-    ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
+    assert_gone, event_info, expect, get_json, member, status_text, strings, with_teams,
+    TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
 };
 
 /// Creates a token as the admin and returns its JSON.
@@ -92,11 +92,7 @@ async fn creating_a_token_returns_it_with_its_value_and_records_an_event() {
         ev["Allowed"],
         json!({"Scheme": "team.read.events", "Contexts": [{"CtxType": "team", "Value": "infra"}]})
     );
-    let full: Value = get_json(
-        &s.admin(),
-        &format!("/1.1/events/{}", ev["UniqueID"].as_str().unwrap()),
-    )
-    .await;
+    let full = event_info(&s, ev).await;
     let data = full["CustomData"]["Start"].as_array().unwrap();
     assert!(
         data.contains(&json!({"name": "token_id", "value": "ci"})),

@@ -1,8 +1,8 @@
 use serde_json::{json, Value};
 
 use crate::{
-    expect, get_json, status_text, strings, with_teams, Caller, Case, TestServer, ADMIN_EMAIL,
-    FORBIDDEN, UNAUTHORIZED,
+    event_info, expect, get_json, status_text, strings, with_teams, Caller, Case, TestServer,
+    ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
 };
 
 const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq2mKbT8k3x me@laptop";
@@ -87,11 +87,7 @@ async fn user_creation_validates_and_records_an_event_with_the_password_masked()
         json!({"Type": "user", "Name": "ok@example.com"})
     );
     assert_eq!(e["Error"], "");
-    let info: Value = get_json(
-        &admin,
-        &format!("/1.1/events/{}", e["UniqueID"].as_str().unwrap()),
-    )
-    .await;
+    let info = event_info(&s, e).await;
     let data = info["CustomData"]["Start"].as_array().unwrap();
     assert!(
         data.contains(&json!({"name": "password", "value": "*****"})),

@@ -9,8 +9,8 @@ use tsuru_testkit::Caller;
 
 use crate::receiver::{free_port, header, self_signed, Receiver};
 use crate::{
-    assert_gone, expect, get_json, member, status_text, strings, TestServer, ADMIN_EMAIL,
-    FORBIDDEN, UNAUTHORIZED,
+    assert_gone, event_info, expect, get_json, member, status_text, strings, TestServer,
+    ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
 };
 
 /// Fast delivery for tests: short polls, 200 ms first backoff, 3 attempts.
@@ -183,16 +183,7 @@ async fn creating_reading_and_listing_webhooks() {
         events[0]["Allowed"],
         json!({"Scheme": "webhook.read.events", "Contexts": [{"CtxType": "team", "Value": "infra"}]})
     );
-    let full: Value = s
-        .admin()
-        .get(&format!(
-            "/1.1/events/{}",
-            events[0]["UniqueID"].as_str().unwrap()
-        ))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let full = event_info(&s, &events[0]).await;
     let data = full["CustomData"]["Start"].as_array().unwrap();
     assert!(
         data.contains(&json!({"name": "secret", "value": "*****"})),
