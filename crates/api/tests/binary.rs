@@ -17,17 +17,20 @@ fn tsurud(args: &[&str]) -> Command {
     cmd
 }
 
-/// Starts `tsurud api --dev` on a free port and returns it with its base URL.
-fn start_dev() -> (Child, String) {
-    let mut child = tsurud(&["api", "--dev"])
-        .env("TSURU_LISTEN", "127.0.0.1:0")
+/// `tsurud api --dev` on a free port with admin `root@example.com`, printing to a pipe.
+fn dev() -> Command {
+    let mut cmd = tsurud(&["api", "--dev"]);
+    cmd.env("TSURU_LISTEN", "127.0.0.1:0")
         .env("TSURU_ADMIN_EMAIL", "root@example.com")
         .env("TSURU_ADMIN_PASSWORD", "root-password")
         .env("TSURU_AUTH__HASH_COST", "4")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        .stdout(Stdio::piped());
+    cmd
+}
+
+/// Starts `tsurud api --dev` on a free port and returns it with its base URL.
+fn start_dev() -> (Child, String) {
+    let mut child = dev().stderr(Stdio::null()).spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let first = lines.next().unwrap().unwrap();
@@ -157,13 +160,8 @@ fn root_user_create_reads_the_password_twice_from_stdin() {
 #[test]
 fn a_malformed_request_is_a_400_and_no_error_in_the_log() {
     use std::io::Read;
-    let mut child = tsurud(&["api", "--dev"])
-        .env("TSURU_LISTEN", "127.0.0.1:0")
-        .env("TSURU_ADMIN_EMAIL", "root@example.com")
-        .env("TSURU_ADMIN_PASSWORD", "root-password")
-        .env("TSURU_AUTH__HASH_COST", "4")
+    let mut child = dev()
         .env("TSURU_LOG__FORMAT", "json")
-        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();

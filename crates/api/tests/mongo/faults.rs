@@ -41,6 +41,12 @@ async fn a_database_outage_gets_503_in_time_and_tsurud_recovers_without_losing_d
         let status = resp.status().as_u16();
         (status, resp.text().await.unwrap())
     };
+    let health = || async {
+        http.get(format!("{}/healthcheck", server.url))
+            .send()
+            .await
+            .unwrap()
+    };
     assert_eq!(create("before").await.unwrap().status(), 201);
 
     db.kill();
@@ -78,13 +84,9 @@ async fn a_database_outage_gets_503_in_time_and_tsurud_recovers_without_losing_d
         in_time(started, round);
 
         let started = Instant::now();
-        let health = http
-            .get(format!("{}/healthcheck", server.url))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(health.status(), 503);
-        let text = health.text().await.unwrap();
+        let checked = health().await;
+        assert_eq!(checked.status(), 503);
+        let text = checked.text().await.unwrap();
         assert!(
             text.starts_with("mongodb: fail - database unavailable: "),
             "{text}"
@@ -116,10 +118,5 @@ async fn a_database_outage_gets_503_in_time_and_tsurud_recovers_without_losing_d
         body.contains("\"before\"") && body.contains("\"after\""),
         "{body}"
     );
-    let health = http
-        .get(format!("{}/healthcheck", server.url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(health.status(), 200);
+    assert_eq!(health().await.status(), 200);
 }
