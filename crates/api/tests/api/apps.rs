@@ -2,8 +2,8 @@ use serde_json::{json, Value};
 use tsuru_testkit::{messages, stream_error, stream_lines};
 
 use crate::{
-    event_info, expect, get_json, private_pool, status_text, strings, with_pool, with_teams, Case,
-    TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
+    event_info, expect, get_json, post_raw, private_pool, status_text, strings, with_pool,
+    with_teams, Case, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
 };
 
 /// A server with team `t1`, a public default pool `p1` and app `app1`.
@@ -360,13 +360,8 @@ async fn setting_and_reading_env_vars() {
     let admin = s.admin();
     // What `tsuru env-set FOO=bar SECRET=s -a app1 -p`-style clients send.
     let form = "Envs.0.Alias=&Envs.0.ManagedBy=&Envs.0.Name=FOO&Envs.0.Private=&Envs.0.Value=bar&Envs.1.Alias=&Envs.1.Name=SECRET&Envs.1.Private=true&Envs.1.Value=s3cr3t&Envs.2.Name=LINK&Envs.2.Alias=FOO&Envs.2.Value=&ManagedBy=&NoRestart=&Private=&PruneUnused=";
-    let resp = admin
-        .request(reqwest::Method::POST, "/1.0/apps/app1/env")
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
-        .await
-        .unwrap();
+    let urlencoded = "application/x-www-form-urlencoded";
+    let resp = post_raw(&admin, "/1.0/apps/app1/env", urlencoded, form).await;
     let (status, lines) = stream_lines(resp).await;
     assert_eq!(status, 200);
     let text = messages(&lines);

@@ -1,7 +1,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::{get_json, status_text, with_teams, TestServer, UNAUTHORIZED};
+use crate::{get_json, post_raw, status_text, with_teams, TestServer, UNAUTHORIZED};
 
 /// `GET path` with `authorization` as the whole `Authorization` header.
 async fn get_with_authorization(
@@ -89,14 +89,7 @@ async fn the_scheme_word_of_the_authorization_header_is_ignored() {
 #[tokio::test]
 async fn malformed_json_is_a_400_naming_the_body() {
     let s = TestServer::spawn().await;
-    let resp = s
-        .admin()
-        .request(Method::POST, "/1.0/teams")
-        .header("Content-Type", "application/json")
-        .body(r#"{"name":"#)
-        .send()
-        .await
-        .unwrap();
+    let resp = post_raw(&s.admin(), "/1.0/teams", "application/json", r#"{"name":"#).await;
     let (status, body) = status_text(resp).await;
     assert_eq!(status, 400);
     assert!(

@@ -97,6 +97,25 @@ pub async fn event_info(s: &TestServer, event: &serde_json::Value) -> serde_json
     get_json(&s.admin(), &format!("/1.1/events/{id}")).await
 }
 
+/// `POST path` as `caller` with `body` sent as it is, as `content_type`.
+///
+/// # Panics
+/// When the server cannot be reached.
+pub async fn post_raw(
+    caller: &Caller,
+    path: &str,
+    content_type: &str,
+    body: &'static str,
+) -> reqwest::Response {
+    caller
+        .request(reqwest::Method::POST, path)
+        .header("Content-Type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("request")
+}
+
 /// The JSON body of `GET path` as `caller`.
 ///
 /// # Panics

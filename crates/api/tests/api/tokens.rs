@@ -114,17 +114,12 @@ async fn default_ids_expiry_and_form_input() {
     let expires = chrono::DateTime::parse_from_rfc3339(t["expires_at"].as_str().unwrap()).unwrap();
     assert_eq!((expires - created).num_seconds(), 3600);
 
-    let resp = s
-        .admin()
-        .post_form(
-            "/1.6/tokens",
-            &[
-                ("token_id", "formed"),
-                ("team", "my_team"),
-                ("expires_in", "60"),
-            ],
-        )
-        .await;
+    let form = [
+        ("token_id", "formed"),
+        ("team", "my_team"),
+        ("expires_in", "60"),
+    ];
+    let resp = s.admin().post_form("/1.6/tokens", &form).await;
     assert_eq!(resp.status(), 201);
     let t: Value = resp.json().await.unwrap();
     assert_eq!(t["token_id"], "formed");
