@@ -155,13 +155,8 @@ async fn changing_the_password_checks_every_field_and_revokes_other_sessions() {
         401,
         "other sessions are revoked"
     );
-    let old = s
-        .anonymous()
-        .post_form(
-            "/1.0/auth/login",
-            &[("email", "bob@example.com"), ("password", "user-password")],
-        )
-        .await;
+    let form = [("email", "bob@example.com"), ("password", "user-password")];
+    let old = s.anonymous().post_form("/1.0/auth/login", &form).await;
     assert_eq!(old.status(), 401);
     s.login("bob@example.com", "brand-new").await;
     let events = s.events("kindname=user.update.password").await;

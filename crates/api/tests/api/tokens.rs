@@ -22,14 +22,9 @@ async fn token(s: &TestServer, id: &str, team: &str) -> Caller {
 
 /// Binds role `role` with `ctx` to token `id` as the admin.
 async fn bind(s: &TestServer, role: &str, id: &str, ctx: &str) {
-    let resp = s
-        .admin()
-        .post_form(
-            &format!("/1.6/roles/{role}/token"),
-            &[("token_id", id), ("context", ctx)],
-        )
-        .await;
-    assert_eq!(status_text(resp).await, (200, String::new()));
+    let form = [("token_id", id), ("context", ctx)];
+    let path = format!("/1.6/roles/{role}/token");
+    expect(s.admin().post_form(&path, &form).await, 200, "", form).await;
 }
 
 async fn info(s: &TestServer, id: &str) -> Value {
