@@ -17,17 +17,20 @@ fn tsurud(args: &[&str]) -> Command {
     cmd
 }
 
-/// Starts `tsurud api --dev` on a free port and returns it with its base URL.
-fn start_dev() -> (Child, String) {
-    let mut child = tsurud(&["api", "--dev"])
-        .env("TSURU_LISTEN", "127.0.0.1:0")
+/// `tsurud api --dev` on a free port with admin `root@example.com`, printing to a pipe.
+fn dev() -> Command {
+    let mut cmd = tsurud(&["api", "--dev"]);
+    cmd.env("TSURU_LISTEN", "127.0.0.1:0")
         .env("TSURU_ADMIN_EMAIL", "root@example.com")
         .env("TSURU_ADMIN_PASSWORD", "root-password")
         .env("TSURU_AUTH__HASH_COST", "4")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        .stdout(Stdio::piped());
+    cmd
+}
+
+/// Starts `tsurud api --dev` on a free port and returns it with its base URL.
+fn start_dev() -> (Child, String) {
+    let mut child = dev().stderr(Stdio::null()).spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let first = lines.next().unwrap().unwrap();
@@ -95,26 +98,24 @@ async fn an_in_flight_request_finishes_before_the_server_stops() {
     assert!(exit.success());
 }
 
-#[test]
-fn outside_dev_mode_a_jwt_secret_is_required() {
-    let out = tsurud(&["api"])
-        .env("TSURU_LISTEN", "127.0.0.1:0")
-        .output()
-        .unwrap();
+/// Asserts that `tsurud api` with the environment variable `key` set to `value` fails, saying
+/// `said` on stderr.
+#[track_caller]
+fn api_fails_with(key: &str, value: &str, said: &str) {
+    let out = tsurud(&["api"]).env(key, value).output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("auth.jwt-secret is required"), "{err}");
+    assert!(err.contains(said), "{err}");
+}
+
+#[test]
+fn outside_dev_mode_a_jwt_secret_is_required() {
+    api_fails_with("TSURU_LISTEN", "127.0.0.1:0", "auth.jwt-secret is required");
 }
 
 #[test]
 fn a_bad_config_value_fails_naming_its_key() {
-    let out = tsurud(&["api"])
-        .env("TSURU_AUTH__HASH_COST", "nope")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("hash-cost"), "{err}");
+    api_fails_with("TSURU_AUTH__HASH_COST", "nope", "hash-cost");
 }
 
 #[test]
@@ -159,13 +160,8 @@ fn root_user_create_reads_the_password_twice_from_stdin() {
 #[test]
 fn a_malformed_request_is_a_400_and_no_error_in_the_log() {
     use std::io::Read;
-    let mut child = tsurud(&["api", "--dev"])
-        .env("TSURU_LISTEN", "127.0.0.1:0")
-        .env("TSURU_ADMIN_EMAIL", "root@example.com")
-        .env("TSURU_ADMIN_PASSWORD", "root-password")
-        .env("TSURU_AUTH__HASH_COST", "4")
+    let mut child = dev()
         .env("TSURU_LOG__FORMAT", "json")
-        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();

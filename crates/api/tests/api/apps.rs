@@ -1,13 +1,14 @@
 use serde_json::{json, Value};
 use tsuru_testkit::{messages, stream_error, stream_lines};
 
-use crate::{status_text, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED};
+use crate::{
+    event_info, expect, get_json, post_raw, private_pool, status_text, strings, with_pool,
+    with_teams, Case, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
+};
 
 /// A server with team `t1`, a public default pool `p1` and app `app1`.
 async fn with_app() -> TestServer {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
-    s.default_pool("p1").await;
+    let s = with_pool().await;
     s.app("app1", "t1").await;
     s
 }
@@ -23,9 +24,7 @@ async fn member(s: &TestServer, email: &str, perms: &[&str]) -> tsuru_testkit::C
 
 #[tokio::test]
 async fn creating_an_app_picks_pool_plan_and_router_and_provisions_units() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
-    s.default_pool("p1").await;
+    let s = with_pool().await;
     let form = [
         ("name", "app1"),
         ("platform", ""),
@@ -46,7 +45,7 @@ async fn creating_an_app_picks_pool_plan_and_router_and_provisions_units() {
             "{\"ip\":\"app1.tsuru.localhost\",\"status\":\"success\"}\n"
         )
     );
-    let info: Value = s.admin().get("/1.0/apps/app1").await.json().await.unwrap();
+    let info: Value = get_json(&s.admin(), "/1.0/apps/app1").await;
     assert_eq!(info["teamowner"], "t1", "the only team is picked");
     assert_eq!(info["teams"], json!(["t1"]));
     assert_eq!(info["owner"], ADMIN_EMAIL);
@@ -78,21 +77,9 @@ async fn creating_an_app_picks_pool_plan_and_router_and_provisions_units() {
     let mut sorted = keys.clone();
     sorted.sort();
     assert_eq!(keys, sorted, "app info keys are sorted like Go's map");
-    let team: Value = s
-        .admin()
-        .get("/1.12/teams/t1/quota")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let team: Value = get_json(&s.admin(), "/1.12/teams/t1/quota").await;
     assert_eq!(team["inuse"], 1);
-    let user: Value = s
-        .admin()
-        .get(&format!("/1.0/users/{ADMIN_EMAIL}/quota"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let user: Value = get_json(&s.admin(), &format!("/1.0/users/{ADMIN_EMAIL}/quota")).await;
     assert_eq!(user["inuse"], 1);
     let events = s.events("target.type=app&target.value=app1").await;
     assert_eq!(events.len(), 1);
@@ -102,116 +89,56 @@ async fn creating_an_app_picks_pool_plan_and_router_and_provisions_units() {
 
 #[tokio::test]
 async fn app_creation_errors() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
-    s.team("t2").await;
+    let s = with_teams(&["t1", "t2"]).await;
     let admin = s.admin();
-    let create = |form: Vec<(&'static str, &'static str)>| {
+    let create = |form: &'static [(&'static str, &'static str)]| {
         let admin = admin.clone();
-        async move { status_text(admin.post_form("/1.0/apps", &form).await).await }
+        async move { admin.post_form("/1.0/apps", form).await }
     };
-    assert_eq!(
-        create(vec![("name", "a1")]).await,
-        (
-            400,
-            "You must provide a team to execute this action.\n".into()
-        )
-    );
-    assert_eq!(
-        create(vec![("name", "a1"), ("teamOwner", "t1")]).await,
-        (400, "Pool does not exist.\n".into()),
-        "no default pool"
-    );
+    let no_team = "You must provide a team to execute this action.\n";
+    expect(create(&[("name", "a1")]).await, 400, no_team, "no team").await;
+    let no_pool = create(&[("name", "a1"), ("teamOwner", "t1")]).await;
+    expect(no_pool, 400, "Pool does not exist.\n", "no default pool").await;
     s.default_pool("p1").await;
+    let bad_name = "Invalid app name, your app should have at most 40 characters, containing only lower case letters, numbers or dashes, starting with a letter.\n";
+    #[rustfmt::skip]
+    let cases: [Case; 5] = [
+        (&[("name", "a1"), ("teamOwner", "t1"), ("pool", "nope")], 400, "Pool does not exist.\n"),
+        (&[("name", "a1"), ("teamOwner", "t1"), ("plan", "nope")], 400, "plan not found\n"),
+        (&[("name", "a1"), ("teamOwner", "t1"), ("router", "nope")], 400, "router \"nope\" not found\n"),
+        (&[("name", "a1"), ("teamOwner", "t1"), ("platform", "nope")], 400, "Invalid platform\n"),
+        (&[("name", "Bad_Name"), ("teamOwner", "t1")], 400, bad_name),
+    ];
+    for (form, status, text) in cases {
+        expect(create(form).await, status, text, form).await;
+    }
+    let a1 = &[("name", "a1"), ("teamOwner", "t1")];
+    assert_eq!(create(a1).await.status(), 201);
+    let taken = "tsuru failed to create the app \"a1\": there is already an app with this name\n";
+    expect(create(a1).await, 409, taken, "taken").await;
+    private_pool(&s, "private", "t2").await;
+    let no_access = "App team owner \"t1\" has no access to pool \"private\"\n";
+    let private = create(&[("name", "a2"), ("teamOwner", "t1"), ("pool", "private")]).await;
+    expect(private, 400, no_access, "private pool").await;
     assert_eq!(
-        create(vec![("name", "a1"), ("teamOwner", "t1"), ("pool", "nope")]).await,
-        (400, "Pool does not exist.\n".into())
-    );
-    assert_eq!(
-        create(vec![("name", "a1"), ("teamOwner", "t1"), ("plan", "nope")]).await,
-        (400, "plan not found\n".into())
-    );
-    assert_eq!(
-        create(vec![
-            ("name", "a1"),
-            ("teamOwner", "t1"),
-            ("router", "nope")
-        ])
-        .await,
-        (400, "router \"nope\" not found\n".into())
-    );
-    assert_eq!(
-        create(vec![
-            ("name", "a1"),
-            ("teamOwner", "t1"),
-            ("platform", "nope")
-        ])
-        .await,
-        (400, "Invalid platform\n".into())
-    );
-    assert_eq!(
-        create(vec![("name", "Bad_Name"), ("teamOwner", "t1")]).await,
-        (400, "Invalid app name, your app should have at most 40 characters, containing only lower case letters, numbers or dashes, starting with a letter.\n".into())
-    );
-    assert_eq!(
-        create(vec![("name", "a1"), ("teamOwner", "t1")]).await.0,
-        201
-    );
-    assert_eq!(
-        create(vec![("name", "a1"), ("teamOwner", "t1")]).await,
-        (
-            409,
-            "tsuru failed to create the app \"a1\": there is already an app with this name\n"
-                .into()
-        )
-    );
-    admin
-        .post_json("/1.0/pools", &json!({"name": "private"}))
-        .await;
-    admin
-        .post_form("/1.0/pools/private/team", &[("team", "t2")])
-        .await;
-    assert_eq!(
-        create(vec![
-            ("name", "a2"),
-            ("teamOwner", "t1"),
-            ("pool", "private")
-        ])
-        .await,
-        (
-            400,
-            "App team owner \"t1\" has no access to pool \"private\"\n".into()
-        )
-    );
-    assert_eq!(
-        create(vec![("name", "a2"), ("teamOwner", "t2")]).await.0,
+        create(&[("name", "a2"), ("teamOwner", "t2")])
+            .await
+            .status(),
         201,
         "t2's own pool is picked"
     );
-    let a2: Value = admin.get("/1.0/apps/a2").await.json().await.unwrap();
+    let a2: Value = get_json(&admin, "/1.0/apps/a2").await;
     assert_eq!(a2["pool"], "private");
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(
-            bob.post_form("/1.0/apps", &[("name", "b1"), ("teamOwner", "t1")])
-                .await
-        )
-        .await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        status_text(bob.post_form("/1.0/apps", &[("name", "b1")]).await).await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        status_text(
-            s.anonymous()
-                .post_form("/1.0/apps", &[("name", "b1")])
-                .await
-        )
-        .await,
-        (401, UNAUTHORIZED.into())
-    );
+    let cases: [&[(&str, &str)]; 2] = [&[("name", "b1"), ("teamOwner", "t1")], &[("name", "b1")]];
+    for form in cases {
+        expect(bob.post_form("/1.0/apps", form).await, 403, FORBIDDEN, form).await;
+    }
+    let anonymous = s
+        .anonymous()
+        .post_form("/1.0/apps", &[("name", "b1")])
+        .await;
+    expect(anonymous, 401, UNAUTHORIZED, "anonymous").await;
     let failed = s.events("kindname=app.create&erroronly=true").await;
     assert_eq!(
         failed.len(),
@@ -222,77 +149,48 @@ async fn app_creation_errors() {
 
 #[tokio::test]
 async fn quotas_limit_app_creation_and_are_released_on_removal() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
-    s.default_pool("p1").await;
-    s.admin()
+    let s = with_pool().await;
+    let admin = s.admin();
+    admin
         .put_form("/1.12/teams/t1/quota", &[("limit", "1")])
         .await;
     s.app("a1", "t1").await;
-    let (status, body) = status_text(
-        s.admin()
-            .post_form("/1.0/apps", &[("name", "a2"), ("teamOwner", "t1")])
-            .await,
-    )
-    .await;
+    let create = |name: &'static str| {
+        let admin = admin.clone();
+        async move {
+            admin
+                .post_form("/1.0/apps", &[("name", name), ("teamOwner", "t1")])
+                .await
+        }
+    };
+    let exceeded = "Quota exceeded. Available: 0, Requested: 1.\n";
+    expect(create("a2").await, 403, exceeded, "the team's quota").await;
     assert_eq!(
-        (status, body.as_str()),
-        (403, "Quota exceeded. Available: 0, Requested: 1.\n")
-    );
-    assert_eq!(
-        s.admin().get("/1.0/apps/a2").await.status(),
+        admin.get("/1.0/apps/a2").await.status(),
         404,
         "nothing stored"
     );
-    let user: Value = s
-        .admin()
-        .get(&format!("/1.0/users/{ADMIN_EMAIL}/quota"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let user: Value = get_json(&admin, &format!("/1.0/users/{ADMIN_EMAIL}/quota")).await;
     assert_eq!(
         user["inuse"], 1,
         "the user's quota is not charged for the refused app"
     );
-    let (status, _) = stream_lines(s.admin().delete("/1.0/apps/a1").await).await;
+    let (status, _) = stream_lines(admin.delete("/1.0/apps/a1").await).await;
     assert_eq!(status, 200);
-    let team: Value = s
-        .admin()
-        .get("/1.12/teams/t1/quota")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let team: Value = get_json(&admin, "/1.12/teams/t1/quota").await;
     assert_eq!(team, json!({"limit": 1, "inuse": 0}));
     s.app("a2", "t1").await;
-    s.admin()
+    admin
         .put_form(
             &format!("/1.0/users/{ADMIN_EMAIL}/quota"),
             &[("limit", "1")],
         )
         .await;
-    s.admin()
+    admin
         .put_form("/1.12/teams/t1/quota", &[("limit", "-1")])
         .await;
-    let (status, body) = status_text(
-        s.admin()
-            .post_form("/1.0/apps", &[("name", "a3"), ("teamOwner", "t1")])
-            .await,
-    )
-    .await;
-    assert_eq!(
-        (status, body.as_str()),
-        (403, "Quota exceeded. Available: 0, Requested: 1.\n"),
-        "the user's quota"
-    );
-    let team: Value = s
-        .admin()
-        .get("/1.12/teams/t1/quota")
-        .await
-        .json()
-        .await
-        .unwrap();
+    expect(create("a3").await, 403, exceeded, "the user's quota").await;
+    let team: Value = get_json(&s.admin(), "/1.12/teams/t1/quota").await;
     assert_eq!(
         team["inuse"], 1,
         "the team's charge is undone when the user's quota refuses"
@@ -314,7 +212,7 @@ async fn the_app_list_filters_and_shows_only_what_the_caller_may_read() {
             .map(|a| a["name"].as_str().unwrap().to_string())
             .collect::<Vec<_>>()
     };
-    let all: Vec<Value> = s.admin().get("/1.0/apps?").await.json().await.unwrap();
+    let all: Vec<Value> = get_json(&s.admin(), "/1.0/apps?").await;
     assert_eq!(names(&all), vec!["app1", "app2"]);
     assert_eq!(all[0]["teamowner"], "t1");
     assert_eq!(all[0]["ip"], "app1.tsuru.localhost");
@@ -342,27 +240,15 @@ async fn the_app_list_filters_and_shows_only_what_the_caller_may_read() {
         (&format!("owner={ADMIN_EMAIL}"), vec!["app1", "app2"]),
         ("status=started", vec!["app1", "app2"]),
     ] {
-        let apps: Vec<Value> = s
-            .admin()
-            .get(&format!("/1.0/apps?{q}"))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let apps: Vec<Value> = get_json(&s.admin(), &format!("/1.0/apps?{q}")).await;
         assert_eq!(names(&apps), expected, "{q}");
     }
     assert_eq!(s.admin().get("/1.0/apps?name=zzz").await.status(), 204);
     assert_eq!(s.admin().get("/1.0/apps?name=(").await.status(), 400);
-    let simple: Vec<Value> = s
-        .admin()
-        .get("/1.0/apps?simplified=true")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let simple: Vec<Value> = get_json(&s.admin(), "/1.0/apps?simplified=true").await;
     assert_eq!(simple[0]["units"], json!([]));
     let bob = member(&s, "bob@example.com", &["app.read"]).await;
-    let seen: Vec<Value> = bob.get("/1.0/apps").await.json().await.unwrap();
+    let seen: Vec<Value> = get_json(&bob, "/1.0/apps").await;
     assert_eq!(names(&seen), vec!["app1"]);
     let carol = s.user("carol@example.com").await;
     assert_eq!(carol.get("/1.0/apps").await.status(), 204);
@@ -372,14 +258,10 @@ async fn the_app_list_filters_and_shows_only_what_the_caller_may_read() {
 async fn app_info_says_not_found_before_checking_permissions() {
     let s = with_app().await;
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(bob.get("/1.0/apps/nope").await).await,
-        (404, "App nope not found.\n".into())
-    );
-    assert_eq!(
-        status_text(bob.get("/1.0/apps/app1").await).await,
-        (403, FORBIDDEN.into())
-    );
+    let resp = bob.get("/1.0/apps/nope").await;
+    expect(resp, 404, "App nope not found.\n", "bob").await;
+    let resp = bob.get("/1.0/apps/app1").await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
     assert_eq!(s.anonymous().get("/1.0/apps/app1").await.status(), 401);
 }
 
@@ -387,40 +269,29 @@ async fn app_info_says_not_found_before_checking_permissions() {
 async fn updating_an_app() {
     let s = with_app().await;
     let admin = s.admin();
-    let (status, body) = status_text(
-        admin
-            .put_json(
-                "/1.0/apps/app1",
-                &json!({"planoverride": {}, "metadata": {}}),
-            )
-            .await,
-    )
-    .await;
-    assert_eq!(status, 400);
-    assert_eq!(body, "Neither the description, tags, plan, pool, team owner or platform were set. You must define at least one.\n");
-    let (status, _) = status_text(
-        admin
-            .put_json("/1.0/apps/app1", &json!({"router": "x"}))
-            .await,
-    )
-    .await;
-    assert_eq!(status, 400);
-    let (status, body) = status_text(
-        admin
-            .put_json("/1.0/apps/app1", &json!({"pool": "p1", "noRestart": true}))
-            .await,
-    )
-    .await;
-    assert_eq!(
-        (status, body.as_str()),
-        (400, "You must restart the app when changing the pool.\n")
-    );
+    let nothing = "Neither the description, tags, plan, pool, team owner or platform were set. You must define at least one.\n";
+    let resp = admin
+        .put_json(
+            "/1.0/apps/app1",
+            &json!({"planoverride": {}, "metadata": {}}),
+        )
+        .await;
+    expect(resp, 400, nothing, "nothing to update").await;
+    let resp = admin
+        .put_json("/1.0/apps/app1", &json!({"router": "x"}))
+        .await;
+    assert_eq!(resp.status(), 400, "router");
+    let resp = admin
+        .put_json("/1.0/apps/app1", &json!({"pool": "p1", "noRestart": true}))
+        .await;
+    let must_restart = "You must restart the app when changing the pool.\n";
+    expect(resp, 400, must_restart, "pool without restart").await;
     let resp = admin.put_json("/1.0/apps/app1", &json!({"description": "new", "tags": ["t"], "planoverride": {}, "metadata": {"labels": [{"name": "k", "value": "v"}]}})).await;
     assert_eq!(resp.headers()["content-type"], "application/x-json-stream");
     let (status, lines) = stream_lines(resp).await;
     assert_eq!(status, 200);
     assert_eq!(stream_error(&lines), None);
-    let info: Value = admin.get("/1.0/apps/app1").await.json().await.unwrap();
+    let info: Value = get_json(&admin, "/1.0/apps/app1").await;
     assert_eq!(info["description"], "new");
     assert_eq!(info["tags"], json!(["t"]));
     assert_eq!(
@@ -438,45 +309,24 @@ async fn updating_an_app() {
         messages(&lines).contains("---- Updating units [web] ----"),
         "a plan change restarts"
     );
-    let info: Value = admin.get("/1.0/apps/app1").await.json().await.unwrap();
+    let info: Value = get_json(&admin, "/1.0/apps/app1").await;
     assert_eq!(info["plan"]["name"], "c1m2");
     assert_eq!(info["units"][0]["Restarts"], 1);
-    let (status, body) = status_text(
-        admin
-            .put_json("/1.0/apps/app1", &json!({"plan": "nope"}))
-            .await,
-    )
-    .await;
-    assert_eq!((status, body.as_str()), (400, "plan not found\n"));
-    let (status, body) = status_text(
-        admin
-            .put_json("/1.0/apps/app1", &json!({"platform": "nope"}))
-            .await,
-    )
-    .await;
-    assert_eq!((status, body.as_str()), (400, "Invalid platform\n"));
-    let (status, body) = status_text(
-        admin
-            .put_json(
-                "/1.0/apps/app1",
-                &json!({"metadata": {"labels": [{"name": "tsuru.io/x", "value": "v"}]}}),
-            )
-            .await,
-    )
-    .await;
-    assert_eq!(
-        (status, body.as_str()),
-        (400, "prefix tsuru.io/ is private\n")
-    );
+    let private = json!({"metadata": {"labels": [{"name": "tsuru.io/x", "value": "v"}]}});
+    let cases = [
+        (json!({"plan": "nope"}), "plan not found\n"),
+        (json!({"platform": "nope"}), "Invalid platform\n"),
+        (private, "prefix tsuru.io/ is private\n"),
+    ];
+    for (body, text) in cases {
+        let resp = admin.put_json("/1.0/apps/app1", &body).await;
+        expect(resp, 400, text, body).await;
+    }
     let bob = member(&s, "bob@example.com", &["app.read"]).await;
-    assert_eq!(
-        status_text(
-            bob.put_json("/1.0/apps/app1", &json!({"description": "x"}))
-                .await
-        )
-        .await,
-        (403, FORBIDDEN.into())
-    );
+    let by_bob = bob
+        .put_json("/1.0/apps/app1", &json!({"description": "x"}))
+        .await;
+    expect(by_bob, 403, FORBIDDEN, "bob").await;
     let events = s.events("kindname=app.update").await;
     assert_eq!(events.len(), 4);
     assert_eq!(events[0]["Cancelable"], true);
@@ -486,10 +336,8 @@ async fn updating_an_app() {
 async fn removing_an_app_streams_its_steps() {
     let s = with_app().await;
     let bob = member(&s, "bob@example.com", &["app.read"]).await;
-    assert_eq!(
-        status_text(bob.delete("/1.0/apps/app1").await).await,
-        (403, FORBIDDEN.into())
-    );
+    let resp = bob.delete("/1.0/apps/app1").await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
     let (status, lines) = stream_lines(s.admin().delete("/1.0/apps/app1").await).await;
     assert_eq!(status, 200);
     assert_eq!(
@@ -497,10 +345,8 @@ async fn removing_an_app_streams_its_steps() {
         "---- Removing application \"app1\"...\n---- Done removing application.\n"
     );
     assert_eq!(s.admin().get("/1.0/apps/app1").await.status(), 404);
-    assert_eq!(
-        status_text(s.admin().delete("/1.0/apps/app1").await).await,
-        (404, "App app1 not found.\n".into())
-    );
+    let resp = s.admin().delete("/1.0/apps/app1").await;
+    expect(resp, 404, "App app1 not found.\n", "admin").await;
     assert_eq!(s.events("kindname=app.delete").await.len(), 1);
 }
 
@@ -515,13 +361,13 @@ async fn a_team_with_apps_cannot_be_removed() {
             "This team cannot be removed because there are still references to it:\nApps: app1\n"
         )
     );
-    let info: Value = s.admin().get("/1.4/teams/t1").await.json().await.unwrap();
+    let info: Value = get_json(&s.admin(), "/1.4/teams/t1").await;
     assert_eq!(info["apps"][0]["name"], "app1");
     assert_eq!(info["pools"][0]["Name"], "p1");
     s.admin()
         .put_json("/1.6/teams/t1", &json!({"newname": "t9"}))
         .await;
-    let app: Value = s.admin().get("/1.0/apps/app1").await.json().await.unwrap();
+    let app: Value = get_json(&s.admin(), "/1.0/apps/app1").await;
     assert_eq!(
         (app["teamowner"].clone(), app["teams"].clone()),
         (json!("t9"), json!(["t9"])),
@@ -535,13 +381,8 @@ async fn setting_and_reading_env_vars() {
     let admin = s.admin();
     // What `tsuru env-set FOO=bar SECRET=s -a app1 -p`-style clients send.
     let form = "Envs.0.Alias=&Envs.0.ManagedBy=&Envs.0.Name=FOO&Envs.0.Private=&Envs.0.Value=bar&Envs.1.Alias=&Envs.1.Name=SECRET&Envs.1.Private=true&Envs.1.Value=s3cr3t&Envs.2.Name=LINK&Envs.2.Alias=FOO&Envs.2.Value=&ManagedBy=&NoRestart=&Private=&PruneUnused=";
-    let resp = admin
-        .request(reqwest::Method::POST, "/1.0/apps/app1/env")
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
-        .await
-        .unwrap();
+    let urlencoded = "application/x-www-form-urlencoded";
+    let resp = post_raw(&admin, "/1.0/apps/app1/env", urlencoded, form).await;
     let (status, lines) = stream_lines(resp).await;
     assert_eq!(status, 200);
     let text = messages(&lines);
@@ -553,7 +394,7 @@ async fn setting_and_reading_env_vars() {
         text.contains("---- Updating units [web] ----"),
         "the app restarts"
     );
-    let envs: Vec<Value> = admin.get("/1.0/apps/app1/env").await.json().await.unwrap();
+    let envs: Vec<Value> = get_json(&admin, "/1.0/apps/app1/env").await;
     let get = |n: &str| envs.iter().find(|e| e["name"] == n).cloned().unwrap();
     assert_eq!(
         get("FOO"),
@@ -570,36 +411,16 @@ async fn setting_and_reading_env_vars() {
     );
     assert_eq!(get("TSURU_APPNAME")["value"], "*** (private variable)");
     assert_eq!(get("TSURU_SERVICES")["public"], false);
-    let some: Vec<Value> = admin
-        .get("/1.0/apps/app1/env?env=LINK&env=FOO")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        some.iter()
-            .map(|e| e["name"].as_str().unwrap())
-            .collect::<Vec<_>>(),
-        vec!["LINK", "FOO"]
-    );
+    let some: Vec<Value> = get_json(&admin, "/1.0/apps/app1/env?env=LINK&env=FOO").await;
+    assert_eq!(strings(&some, "name"), vec!["LINK", "FOO"]);
     assert_eq!(
         some[0]["value"], "",
         "no alias resolution for named variables"
     );
-    assert_eq!(
-        status_text(admin.get("/1.0/apps/app1/env?env=NONE").await).await,
-        (200, "null\n".into())
-    );
+    let resp = admin.get("/1.0/apps/app1/env?env=NONE").await;
+    expect(resp, 200, "null\n", "admin").await;
     let event = &s.events("kindname=app.update.env.set").await[0];
-    let info: Value = admin
-        .get(&format!(
-            "/1.1/events/{}",
-            event["UniqueID"].as_str().unwrap()
-        ))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let info = event_info(&s, event).await;
     let data = info["CustomData"]["Start"].to_string();
     assert!(
         data.contains("\"Envs.1.Value\",\"value\":\"*****\""),
@@ -649,12 +470,7 @@ async fn env_set_validation_json_prune_and_no_restart() {
     );
     let (_, lines) = stream_lines(admin.post_json("/1.0/apps/app1/env", &json!({"envs": [{"name": "A", "value": "9"}], "managedBy": "tf", "pruneUnused": true, "noRestart": true, "private": true})).await).await;
     assert!(messages(&lines).contains("---- Pruning B from environment variables ----\n"));
-    let envs: Vec<Value> = admin
-        .get("/1.0/apps/app1/env?env=A&env=B")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let envs: Vec<Value> = get_json(&admin, "/1.0/apps/app1/env?env=A&env=B").await;
     assert_eq!(
         envs,
         vec![
@@ -662,21 +478,15 @@ async fn env_set_validation_json_prune_and_no_restart() {
         ]
     );
     let bob = member(&s, "bob@example.com", &["app.read.info"]).await;
-    assert_eq!(
-        status_text(
-            bob.post_json(
-                "/1.0/apps/app1/env",
-                &json!({"envs": [{"name": "A", "value": "1"}]})
-            )
-            .await
+    let resp = bob
+        .post_json(
+            "/1.0/apps/app1/env",
+            &json!({"envs": [{"name": "A", "value": "1"}]}),
         )
-        .await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        status_text(bob.get("/1.0/apps/app1/env").await).await,
-        (403, FORBIDDEN.into())
-    );
+        .await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
+    let resp = bob.get("/1.0/apps/app1/env").await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
 }
 
 #[tokio::test]
@@ -684,13 +494,14 @@ async fn unsetting_env_vars() {
     let s = with_app().await;
     let admin = s.admin();
     admin.post_json("/1.0/apps/app1/env", &json!({"envs": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}], "noRestart": true})).await;
-    assert_eq!(
-        status_text(admin.delete("/1.0/apps/app1/env?noRestart=true").await).await,
-        (
-            400,
-            "You must provide the list of environment variables.\n".into()
-        )
-    );
+    let resp = admin.delete("/1.0/apps/app1/env?noRestart=true").await;
+    expect(
+        resp,
+        400,
+        "You must provide the list of environment variables.\n",
+        "admin",
+    )
+    .await;
     let (status, lines) = stream_lines(
         admin
             .delete("/1.0/apps/app1/env?env=A&env=ZZZ&noRestart=true")
@@ -702,12 +513,7 @@ async fn unsetting_env_vars() {
         messages(&lines),
         "---- Unsetting 2 environment variables ----\n"
     );
-    let envs: Vec<Value> = admin
-        .get("/1.0/apps/app1/env?env=A&env=B")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let envs: Vec<Value> = get_json(&admin, "/1.0/apps/app1/env?env=A&env=B").await;
     assert_eq!(envs.len(), 1);
     let (_, lines) = stream_lines(
         admin
@@ -726,55 +532,34 @@ async fn unsetting_env_vars() {
 async fn app_quota() {
     let s = with_app().await;
     let admin = s.admin();
-    assert_eq!(
-        status_text(admin.get("/1.0/apps/app1/quota").await).await,
-        (200, "{\"limit\":-1,\"inuse\":1}\n".into())
-    );
-    assert_eq!(
-        status_text(
-            admin
-                .put_form("/1.0/apps/app1/quota", &[("limit", "0")])
-                .await
-        )
-        .await,
+    let quota = admin.get("/1.0/apps/app1/quota").await;
+    expect(quota, 200, "{\"limit\":-1,\"inuse\":1}\n", "initial").await;
+    let cases = [
         (
+            "0",
             403,
-            "New limit is less than the current allocated value\n".into()
-        )
-    );
-    assert_eq!(
-        status_text(
-            admin
-                .put_form("/1.0/apps/app1/quota", &[("limit", "x")])
-                .await
-        )
-        .await,
-        (400, "Invalid limit\n".into())
-    );
-    assert_eq!(
-        admin
-            .put_form("/1.0/apps/app1/quota", &[("limit", "5")])
-            .await
-            .status(),
-        200
-    );
-    let q: Value = admin
-        .get("/1.0/apps/app1/quota")
-        .await
-        .json()
-        .await
-        .unwrap();
+            "New limit is less than the current allocated value\n",
+        ),
+        ("x", 400, "Invalid limit\n"),
+    ];
+    for (limit, status, text) in cases {
+        let resp = admin
+            .put_form("/1.0/apps/app1/quota", &[("limit", limit)])
+            .await;
+        expect(resp, status, text, limit).await;
+    }
+    let set = admin
+        .put_form("/1.0/apps/app1/quota", &[("limit", "5")])
+        .await;
+    assert_eq!(set.status(), 200);
+    let q: Value = get_json(&admin, "/1.0/apps/app1/quota").await;
     assert_eq!(q, json!({"limit": 5, "inuse": 1}));
     let bob = member(&s, "bob@example.com", &["app.read"]).await;
     assert_eq!(bob.get("/1.0/apps/app1/quota").await.status(), 200);
-    assert_eq!(
-        status_text(
-            bob.put_form("/1.0/apps/app1/quota", &[("limit", "9")])
-                .await
-        )
-        .await,
-        (403, FORBIDDEN.into())
-    );
+    let by_bob = bob
+        .put_form("/1.0/apps/app1/quota", &[("limit", "9")])
+        .await;
+    expect(by_bob, 403, FORBIDDEN, "bob").await;
     assert_eq!(s.events("kindname=app.admin.quota").await.len(), 3);
 }
 
@@ -822,7 +607,7 @@ async fn restarting_an_app() {
         stream_error(&lines).as_deref(),
         Some("process \"worker\" not found")
     );
-    let info: Value = admin.get("/1.0/apps/app1").await.json().await.unwrap();
+    let info: Value = get_json(&admin, "/1.0/apps/app1").await;
     assert_eq!(info["units"][0]["Restarts"], 2);
     let events = s.events("kindname=app.update.restart").await;
     assert_eq!(events.len(), 3);
@@ -835,8 +620,6 @@ async fn restarting_an_app() {
         "progress is kept in the event log"
     );
     let bob = member(&s, "bob@example.com", &["app.read"]).await;
-    assert_eq!(
-        status_text(bob.post_form("/1.0/apps/app1/restart", &[]).await).await,
-        (403, FORBIDDEN.into())
-    );
+    let resp = bob.post_form("/1.0/apps/app1/restart", &[]).await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
 }

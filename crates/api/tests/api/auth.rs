@@ -3,31 +3,15 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::{status_text, TestServer, ADMIN_EMAIL, ADMIN_PASSWORD, UNAUTHORIZED};
-
-/// A form, the status it gets and the body.
-type Case = (&'static [(&'static str, &'static str)], u16, &'static str);
+use crate::{
+    expect, get_json, status_text, Case, TestServer, ADMIN_EMAIL, ADMIN_PASSWORD, UNAUTHORIZED,
+};
 
 #[tokio::test]
 async fn login_returns_a_token_that_authenticates() {
     let s = TestServer::spawn().await;
-    let resp = s
-        .anonymous()
-        .post_form(
-            "/1.0/auth/login",
-            &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)],
-        )
-        .await;
-    assert_eq!(resp.status(), 200);
-    let body: Value = resp.json().await.unwrap();
-    let token = body["token"].as_str().unwrap();
-    let me: Value = s
-        .with_token(token)
-        .get("/1.0/users/info")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let token = s.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let me: Value = get_json(&s.with_token(&token), "/1.0/users/info").await;
     assert_eq!(me["Email"], ADMIN_EMAIL);
 }
 
@@ -58,39 +42,18 @@ async fn login_through_the_user_tokens_path_takes_the_email_from_the_path() {
 async fn login_errors_use_tsurus_texts() {
     let s = TestServer::spawn().await;
     let a = s.anonymous();
+    let too_short = "Password length should be least 6 characters and at most 50 characters.\n";
+    #[rustfmt::skip]
     let cases: [Case; 5] = [
-        (
-            &[("email", "bad"), ("password", "123456")],
-            400,
-            "invalid email\n",
-        ),
-        (
-            &[("email", ADMIN_EMAIL)],
-            400,
-            "you must provide a password to login\n",
-        ),
-        (
-            &[("email", "nobody@example.com"), ("password", "123456")],
-            401,
-            "Authentication failed, wrong password.\n",
-        ),
-        (
-            &[("email", ADMIN_EMAIL), ("password", "123")],
-            400,
-            "Password length should be least 6 characters and at most 50 characters.\n",
-        ),
-        (
-            &[("email", ADMIN_EMAIL), ("password", "wrong-password")],
-            401,
-            "Authentication failed, wrong password.\n",
-        ),
+        (&[("email", "bad"), ("password", "123456")], 400, "invalid email\n"),
+        (&[("email", ADMIN_EMAIL)], 400, "you must provide a password to login\n"),
+        (&[("email", "nobody@example.com"), ("password", "123456")], 401, "Authentication failed, wrong password.\n"),
+        (&[("email", ADMIN_EMAIL), ("password", "123")], 400, too_short),
+        (&[("email", ADMIN_EMAIL), ("password", "wrong-password")], 401, "Authentication failed, wrong password.\n"),
     ];
     for (form, status, text) in cases {
-        assert_eq!(
-            status_text(a.post_form("/1.0/auth/login", form).await).await,
-            (status, text.to_string()),
-            "{form:?}"
-        );
+        let resp = a.post_form("/1.0/auth/login", form).await;
+        expect(resp, status, text, form).await;
     }
 }
 
@@ -129,14 +92,10 @@ async fn logout_revokes_only_that_session() {
     let s = TestServer::spawn().await;
     let first = s.with_token(&s.login(ADMIN_EMAIL, ADMIN_PASSWORD).await);
     let second = s.with_token(&s.login(ADMIN_EMAIL, ADMIN_PASSWORD).await);
-    assert_eq!(
-        status_text(first.delete("/1.0/users/tokens").await).await,
-        (200, String::new())
-    );
-    assert_eq!(
-        status_text(first.get("/1.0/users/info").await).await,
-        (401, UNAUTHORIZED.to_string())
-    );
+    let resp = first.delete("/1.0/users/tokens").await;
+    expect(resp, 200, "", "first").await;
+    let resp = first.get("/1.0/users/info").await;
+    expect(resp, 401, UNAUTHORIZED, "first").await;
     assert_eq!(second.get("/1.0/users/info").await.status(), 200);
     assert_eq!(
         s.anonymous().delete("/1.0/users/tokens").await.status(),
@@ -167,52 +126,24 @@ async fn changing_the_password_checks_every_field_and_revokes_other_sessions() {
     let s = TestServer::spawn().await;
     let user = s.user("bob@example.com").await;
     let other_session = s.with_token(&s.login("bob@example.com", "user-password").await);
+    let too_short = "password length should be least 6 characters and at most 50 characters\n";
+    #[rustfmt::skip]
     let cases: [Case; 4] = [
-        (
-            &[("old", ""), ("new", "abcdefg"), ("confirm", "abcdefg")],
-            400,
-            "Both the old and the new passwords are required.\n",
-        ),
-        (
-            &[
-                ("old", "user-password"),
-                ("new", "abcdefg"),
-                ("confirm", "abcdefX"),
-            ],
-            400,
-            "New password and password confirmation didn't match.\n",
-        ),
-        (
-            &[
-                ("old", "not-my-password"),
-                ("new", "abcdefg"),
-                ("confirm", "abcdefg"),
-            ],
-            403,
-            "the given password didn't match the user's current password\n",
-        ),
-        (
-            &[("old", "user-password"), ("new", "abc"), ("confirm", "abc")],
-            400,
-            "password length should be least 6 characters and at most 50 characters\n",
-        ),
+        (&[("old", ""), ("new", "abcdefg"), ("confirm", "abcdefg")], 400, "Both the old and the new passwords are required.\n"),
+        (&[("old", "user-password"), ("new", "abcdefg"), ("confirm", "abcdefX")], 400, "New password and password confirmation didn't match.\n"),
+        (&[("old", "not-my-password"), ("new", "abcdefg"), ("confirm", "abcdefg")], 403, "the given password didn't match the user's current password\n"),
+        (&[("old", "user-password"), ("new", "abc"), ("confirm", "abc")], 400, too_short),
     ];
     for (form, status, text) in cases {
-        assert_eq!(
-            status_text(user.put_form("/1.0/users/password", form).await).await,
-            (status, text.to_string())
-        );
+        let resp = user.put_form("/1.0/users/password", form).await;
+        expect(resp, status, text, form).await;
     }
-    let ok = user
-        .put_form(
-            "/1.0/users/password",
-            &[
-                ("old", "user-password"),
-                ("new", "brand-new"),
-                ("confirm", "brand-new"),
-            ],
-        )
-        .await;
+    let changed = [
+        ("old", "user-password"),
+        ("new", "brand-new"),
+        ("confirm", "brand-new"),
+    ];
+    let ok = user.put_form("/1.0/users/password", &changed).await;
     assert_eq!(ok.status(), 200);
     assert_eq!(
         user.get("/1.0/users/info").await.status(),
@@ -224,13 +155,8 @@ async fn changing_the_password_checks_every_field_and_revokes_other_sessions() {
         401,
         "other sessions are revoked"
     );
-    let old = s
-        .anonymous()
-        .post_form(
-            "/1.0/auth/login",
-            &[("email", "bob@example.com"), ("password", "user-password")],
-        )
-        .await;
+    let form = [("email", "bob@example.com"), ("password", "user-password")];
+    let old = s.anonymous().post_form("/1.0/auth/login", &form).await;
     assert_eq!(old.status(), 401);
     s.login("bob@example.com", "brand-new").await;
     let events = s.events("kindname=user.update.password").await;
@@ -242,24 +168,24 @@ async fn changing_the_password_checks_every_field_and_revokes_other_sessions() {
 async fn password_reset_errors() {
     let s = TestServer::spawn().await;
     let a = s.anonymous();
-    assert_eq!(
-        status_text(a.post_form("/1.0/users/bad/password", &[]).await).await,
-        (400, "invalid email\n".into())
-    );
-    assert_eq!(
-        status_text(a.post_form("/1.0/users/no@example.com/password", &[]).await).await,
-        (404, "user not found\n".into())
-    );
-    assert_eq!(
-        a.post_form(&format!("/1.0/users/{ADMIN_EMAIL}/password"), &[])
-            .await
-            .status(),
-        200
-    );
+    for (path, status, text) in [
+        ("/1.0/users/bad/password", 400, "invalid email\n"),
+        (
+            "/1.0/users/no@example.com/password",
+            404,
+            "user not found\n",
+        ),
+    ] {
+        expect(a.post_form(path, &[]).await, status, text, path).await;
+    }
+    let requested = a
+        .post_form(&format!("/1.0/users/{ADMIN_EMAIL}/password"), &[])
+        .await;
+    assert_eq!(requested.status(), 200);
     let bogus = a
         .post_form(&format!("/1.0/users/{ADMIN_EMAIL}/password?token=abc"), &[])
         .await;
-    assert_eq!(status_text(bogus).await, (400, "Invalid token\n".into()));
+    expect(bogus, 400, "Invalid token\n", "bogus token").await;
     s.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let events = s.events("kindname=user.update.reset").await;
     assert_eq!(events.len(), 4);

@@ -1,12 +1,25 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::{status_text, TestServer, UNAUTHORIZED};
+use crate::{get_json, post_raw, status_text, with_teams, TestServer, UNAUTHORIZED};
+
+/// `GET path` with `authorization` as the whole `Authorization` header.
+async fn get_with_authorization(
+    s: &TestServer,
+    path: &str,
+    authorization: String,
+) -> reqwest::Response {
+    s.anonymous()
+        .request(Method::GET, path)
+        .header("Authorization", authorization)
+        .send()
+        .await
+        .unwrap()
+}
 
 #[tokio::test]
 async fn a_route_answers_at_its_version_at_higher_versions_and_bare() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
+    let s = with_teams(&["infra"]).await;
     let admin = s.admin();
     for path in ["/1.4/teams/infra", "/1.18/teams/infra", "/teams/infra"] {
         assert_eq!(admin.get(path).await.status(), 200, "{path}");
@@ -55,14 +68,9 @@ async fn missing_or_invalid_credentials_get_401_with_www_authenticate() {
         s.with_token("not-a-token").get("/1.0/teams").await.status(),
         401
     );
-    let three_words = s
-        .anonymous()
-        .request(Method::GET, "/1.0/teams")
-        .header("Authorization", format!("bearer {} x", s.admin_token))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(three_words.status(), 401);
+    let three_words = format!("bearer {} x", s.admin_token);
+    let resp = get_with_authorization(&s, "/1.0/teams", three_words).await;
+    assert_eq!(resp.status(), 401);
 }
 
 #[tokio::test]
@@ -73,13 +81,7 @@ async fn the_scheme_word_of_the_authorization_header_is_ignored() {
         format!("token {}", s.admin_token),
         s.admin_token.clone(),
     ] {
-        let resp = s
-            .anonymous()
-            .request(Method::GET, "/1.0/users/info")
-            .header("Authorization", header)
-            .send()
-            .await
-            .unwrap();
+        let resp = get_with_authorization(&s, "/1.0/users/info", header).await;
         assert_eq!(resp.status(), 200);
     }
 }
@@ -87,14 +89,7 @@ async fn the_scheme_word_of_the_authorization_header_is_ignored() {
 #[tokio::test]
 async fn malformed_json_is_a_400_naming_the_body() {
     let s = TestServer::spawn().await;
-    let resp = s
-        .admin()
-        .request(Method::POST, "/1.0/teams")
-        .header("Content-Type", "application/json")
-        .body(r#"{"name":"#)
-        .send()
-        .await
-        .unwrap();
+    let resp = post_raw(&s.admin(), "/1.0/teams", "application/json", r#"{"name":"#).await;
     let (status, body) = status_text(resp).await;
     assert_eq!(status, 400);
     assert!(
@@ -169,12 +164,7 @@ async fn form_and_json_bodies_are_read_alike_with_case_insensitive_keys() {
         201
     );
     for team in ["formteam", "jsonteam"] {
-        let info: serde_json::Value = admin
-            .get(&format!("/1.4/teams/{team}"))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let info: serde_json::Value = get_json(&admin, &format!("/1.4/teams/{team}")).await;
         assert_eq!(info["tags"], json!(["a", "b", "c"]), "{team}");
     }
 }

@@ -1,6 +1,6 @@
 use serde_json::{json, Value};
 
-use crate::{status_text, TestServer, ADMIN_EMAIL, FORBIDDEN};
+use crate::{expect, get_json, status_text, with_teams, TestServer, ADMIN_EMAIL, FORBIDDEN};
 
 #[tokio::test]
 async fn event_list_filters_and_pages() {
@@ -88,30 +88,16 @@ async fn the_list_is_capped_at_100() {
 
 #[tokio::test]
 async fn users_see_only_events_their_permissions_allow() {
-    let s = TestServer::spawn().await;
-    s.team("mine").await;
-    s.team("other").await;
+    let s = with_teams(&["mine", "other"]).await;
     s.role("reader", "team", &["team.read.events"]).await;
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(bob.get("/1.1/events?kindname=team.create").await).await,
-        (204, String::new())
-    );
+    let resp = bob.get("/1.1/events?kindname=team.create").await;
+    expect(resp, 204, "", "bob").await;
     s.assign("reader", "bob@example.com", "mine").await;
-    let seen: Vec<Value> = bob
-        .get("/1.1/events?kindname=team.create")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let seen: Vec<Value> = get_json(&bob, "/1.1/events?kindname=team.create").await;
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0]["Target"], json!({"Type": "team", "Value": "mine"}));
-    let own: Vec<Value> = bob
-        .get("/1.1/events?target.type=user")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let own: Vec<Value> = get_json(&bob, "/1.1/events?target.type=user").await;
     assert_eq!(
         own.len(),
         1,
@@ -123,10 +109,8 @@ async fn users_see_only_events_their_permissions_allow() {
         .unwrap()
         .to_string();
     let mine_id = seen[0]["UniqueID"].as_str().unwrap().to_string();
-    assert_eq!(
-        status_text(bob.get(&format!("/1.1/events/{other_id}")).await).await,
-        (403, FORBIDDEN.into())
-    );
+    let resp = bob.get(&format!("/1.1/events/{other_id}")).await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
     assert_eq!(
         bob.get(&format!("/1.1/events/{mine_id}")).await.status(),
         200
@@ -159,14 +143,16 @@ async fn event_info_has_custom_data_and_validates_the_id() {
     assert_eq!(info["CustomData"]["End"], Value::Null);
     let keys: Vec<&String> = info.as_object().unwrap().keys().collect();
     assert_eq!(keys.last().unwrap().as_str(), "CustomData");
-    assert_eq!(
-        status_text(s.admin().get("/1.1/events/not-an-id").await).await,
-        (400, "uuid parameter is not ObjectId: not-an-id\n".into())
-    );
-    assert_eq!(
-        status_text(s.admin().get("/1.1/events/000000000000000000000000").await).await,
-        (404, "event not found\n".into())
-    );
+    let resp = s.admin().get("/1.1/events/not-an-id").await;
+    expect(
+        resp,
+        400,
+        "uuid parameter is not ObjectId: not-an-id\n",
+        "admin",
+    )
+    .await;
+    let resp = s.admin().get("/1.1/events/000000000000000000000000").await;
+    expect(resp, 404, "event not found\n", "admin").await;
     assert_eq!(
         s.anonymous()
             .get(&format!("/1.1/events/{id}"))
@@ -178,77 +164,49 @@ async fn event_info_has_custom_data_and_validates_the_id() {
 
 #[tokio::test]
 async fn event_kinds() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
-    s.team("t2").await;
-    let kinds: Vec<Value> = s
-        .admin()
-        .get("/1.1/events/kinds")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let s = with_teams(&["t1", "t2"]).await;
+    let kinds: Vec<Value> = get_json(&s.admin(), "/1.1/events/kinds").await;
     assert_eq!(
         kinds,
         vec![json!({"Type": "permission", "Name": "team.create"})]
     );
     let empty = TestServer::spawn().await;
-    assert_eq!(
-        status_text(empty.admin().get("/1.1/events/kinds").await).await,
-        (204, String::new())
-    );
+    let resp = empty.admin().get("/1.1/events/kinds").await;
+    expect(resp, 204, "", "empty").await;
 }
 
 #[tokio::test]
 async fn cancelling_events() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
+    let s = with_teams(&["t1"]).await;
     let id = s.events("").await[0]["UniqueID"]
         .as_str()
         .unwrap()
         .to_string();
     let admin = s.admin();
     let path = format!("/1.1/events/{id}/cancel");
-    assert_eq!(
-        status_text(admin.post_form(&path, &[]).await).await,
-        (400, "reason is mandatory\n".into())
-    );
-    assert_eq!(
-        status_text(admin.post_form(&path, &[("reason", "stop")]).await).await,
-        (400, "event is not cancelable\n".into())
-    );
+    let resp = admin.post_form(&path, &[]).await;
+    expect(resp, 400, "reason is mandatory\n", "admin").await;
+    let resp = admin.post_form(&path, &[("reason", "stop")]).await;
+    expect(resp, 400, "event is not cancelable\n", "admin").await;
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(bob.post_form(&path, &[("reason", "stop")]).await).await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        status_text(
-            admin
-                .post_form("/1.1/events/xyz/cancel", &[("reason", "r")])
-                .await
+    let resp = bob.post_form(&path, &[("reason", "stop")]).await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
+    let resp = admin
+        .post_form("/1.1/events/xyz/cancel", &[("reason", "r")])
+        .await;
+    expect(resp, 400, "uuid parameter is not ObjectId: xyz\n", "admin").await;
+    let resp = admin
+        .post_form(
+            "/1.1/events/000000000000000000000000/cancel",
+            &[("reason", "r")],
         )
-        .await,
-        (400, "uuid parameter is not ObjectId: xyz\n".into())
-    );
-    assert_eq!(
-        status_text(
-            admin
-                .post_form(
-                    "/1.1/events/000000000000000000000000/cancel",
-                    &[("reason", "r")]
-                )
-                .await
-        )
-        .await,
-        (404, "event not found\n".into())
-    );
+        .await;
+    expect(resp, 404, "event not found\n", "admin").await;
 }
 
 #[tokio::test]
 async fn the_api_instance_carries_its_ports_as_strings_as_tsuru_does() {
-    let s = TestServer::spawn().await;
-    s.team("ports").await;
+    let s = with_teams(&["ports"]).await;
     let events = s.events("kindname=team.create").await;
     let instance = &events[0]["Instance"];
     assert!(instance["Port"].is_string(), "{instance}");

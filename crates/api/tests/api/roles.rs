@@ -1,68 +1,33 @@
 use serde_json::{json, Value};
 
-use crate::{status_text, TestServer, FORBIDDEN, UNAUTHORIZED};
+use crate::{
+    expect, get_json, status_text, strings, with_teams, Caller, Case, TestServer, FORBIDDEN,
+    UNAUTHORIZED,
+};
 
 #[tokio::test]
 async fn creating_roles() {
     let s = TestServer::spawn().await;
     let admin = s.admin();
-    assert_eq!(
-        status_text(
-            admin
-                .post_form(
-                    "/1.0/roles",
-                    &[("name", "r1"), ("context", "team"), ("description", "d")]
-                )
-                .await
-        )
-        .await,
-        (201, String::new())
-    );
-    assert_eq!(
-        status_text(
-            admin
-                .post_form("/1.0/roles", &[("name", "r1"), ("context", "team")])
-                .await
-        )
-        .await,
-        (409, "role already exists\n".into())
-    );
-    assert_eq!(
-        status_text(
-            admin
-                .post_form("/1.0/roles", &[("name", "  "), ("context", "team")])
-                .await
-        )
-        .await,
-        (400, "invalid role name\n".into())
-    );
-    assert_eq!(
-        status_text(
-            admin
-                .post_form("/1.0/roles", &[("name", "r2"), ("context", "iaas")])
-                .await
-        )
-        .await,
-        (400, "invalid context type \"iaas\"\n".into())
-    );
+    #[rustfmt::skip]
+    let cases: [Case; 4] = [
+        (&[("name", "r1"), ("context", "team"), ("description", "d")], 201, ""),
+        (&[("name", "r1"), ("context", "team")], 409, "role already exists\n"),
+        (&[("name", "  "), ("context", "team")], 400, "invalid role name\n"),
+        (&[("name", "r2"), ("context", "iaas")], 400, "invalid context type \"iaas\"\n"),
+    ];
+    for (form, status, text) in cases {
+        let resp = admin.post_form("/1.0/roles", form).await;
+        expect(resp, status, text, form).await;
+    }
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(
-            bob.post_form("/1.0/roles", &[("name", "r3"), ("context", "team")])
-                .await
-        )
-        .await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        status_text(
-            s.anonymous()
-                .post_form("/1.0/roles", &[("name", "r3")])
-                .await
-        )
-        .await,
-        (401, UNAUTHORIZED.into())
-    );
+    let by_bob = bob
+        .post_form("/1.0/roles", &[("name", "r3"), ("context", "team")])
+        .await;
+    expect(by_bob, 403, FORBIDDEN, "bob").await;
+    let anonymous = s.anonymous();
+    let by_anonymous = anonymous.post_form("/1.0/roles", &[("name", "r3")]).await;
+    expect(by_anonymous, 401, UNAUTHORIZED, "anonymous").await;
     let events = s.events("target.type=role&target.value=r1").await;
     assert_eq!(events.len(), 2);
     assert_eq!(
@@ -121,134 +86,88 @@ async fn adding_and_removing_permissions() {
                 &[("permission", "app.read"), ("permission", perm)],
             )
             .await;
-        assert_eq!(status_text(resp).await, (status, text.into()), "{perm}");
+        expect(resp, status, text, perm).await;
     }
     let star = admin
         .post_form("/1.0/roles/t/permissions", &[("permission", "*")])
         .await;
-    assert_eq!(
-        status_text(star).await,
-        (
-            409,
-            "permission \"\" not allowed with context of type \"team\"\n".into()
-        )
-    );
-    let role: Value = admin.get("/1.0/roles/t").await.json().await.unwrap();
+    let not_allowed = "permission \"\" not allowed with context of type \"team\"\n";
+    expect(star, 409, not_allowed, "*").await;
+    let role: Value = get_json(&admin, "/1.0/roles/t").await;
     assert!(
         role.get("scheme_names").is_none(),
         "nothing is written when one name is bad"
     );
-    assert_eq!(
-        admin
-            .post_form(
-                "/1.0/roles/t/permissions",
-                &[
-                    ("permission", "app.read"),
-                    ("permission", "team"),
-                    ("permission", "app.read")
-                ]
-            )
-            .await
-            .status(),
-        200
-    );
-    let role: Value = admin.get("/1.0/roles/t").await.json().await.unwrap();
+    let twice = [
+        ("permission", "app.read"),
+        ("permission", "team"),
+        ("permission", "app.read"),
+    ];
+    let added = admin.post_form("/1.0/roles/t/permissions", &twice).await;
+    assert_eq!(added.status(), 200);
+    let role: Value = get_json(&admin, "/1.0/roles/t").await;
     assert_eq!(role["scheme_names"], json!(["app.read", "team"]));
-    assert_eq!(
-        status_text(
-            admin
-                .post_form("/1.0/roles/none/permissions", &[("permission", "app")])
-                .await
-        )
-        .await,
-        (404, "role not found\n".into())
-    );
-    assert_eq!(
-        admin.delete("/1.0/roles/t/permissions/team").await.status(),
-        200
-    );
-    let role: Value = admin.get("/1.0/roles/t").await.json().await.unwrap();
+    let missing = admin
+        .post_form("/1.0/roles/none/permissions", &[("permission", "app")])
+        .await;
+    expect(missing, 404, "role not found\n", "adding to a missing role").await;
+    let removed = admin.delete("/1.0/roles/t/permissions/team").await;
+    assert_eq!(removed.status(), 200);
+    let role: Value = get_json(&admin, "/1.0/roles/t").await;
     assert_eq!(role["scheme_names"], json!(["app.read"]));
-    assert_eq!(
-        status_text(admin.delete("/1.0/roles/none/permissions/app").await).await,
-        (404, "role not found\n".into())
-    );
+    let missing = admin.delete("/1.0/roles/none/permissions/app").await;
+    expect(
+        missing,
+        404,
+        "role not found\n",
+        "removing from a missing role",
+    )
+    .await;
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        bob.post_form("/1.0/roles/t/permissions", &[("permission", "app")])
-            .await
-            .status(),
-        403
-    );
-    assert_eq!(
-        bob.delete("/1.0/roles/t/permissions/app.read")
-            .await
-            .status(),
-        403
-    );
+    let add = bob
+        .post_form("/1.0/roles/t/permissions", &[("permission", "app")])
+        .await;
+    assert_eq!(add.status(), 403, "bob adds");
+    let remove = bob.delete("/1.0/roles/t/permissions/app.read").await;
+    assert_eq!(remove.status(), 403, "bob removes");
 }
 
 #[tokio::test]
 async fn assigning_roles_validates_user_role_context_and_the_granters_own_permissions() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
+    let s = with_teams(&["t1"]).await;
     s.role("member", "team", &["app.create"]).await;
     s.user("bob@example.com").await;
     let admin = s.admin();
-    let assign = |email: &'static str, ctx: &'static str| {
-        let admin = admin.clone();
+    let assign = |caller: Caller,
+                  role: &'static str,
+                  email: &'static str,
+                  context: &'static str| {
         async move {
-            status_text(
-                admin
-                    .post_form(
-                        "/1.0/roles/member/user",
-                        &[("email", email), ("context", ctx)],
-                    )
-                    .await,
-            )
-            .await
-        }
-    };
-    assert_eq!(assign("bad", "t1").await, (400, "invalid email\n".into()));
-    assert_eq!(
-        assign("no@example.com", "t1").await,
-        (404, "user not found\n".into())
-    );
-    assert_eq!(
-        assign("bob@example.com", "").await,
-        (
-            400,
-            "Global context value is not valid for role with context type team\n".into()
-        )
-    );
-    assert_eq!(
-        assign("bob@example.com", "nope").await,
-        (400, "team not found\n".into())
-    );
-    assert_eq!(
-        status_text(
-            admin
+            caller
                 .post_form(
-                    "/1.0/roles/none/user",
-                    &[("email", "bob@example.com"), ("context", "t1")]
+                    &format!("/1.0/roles/{role}/user"),
+                    &[("email", email), ("context", context)],
                 )
                 .await
-        )
-        .await,
-        (404, "role not found\n".into())
-    );
-    assert_eq!(assign("bob@example.com", "t1").await, (200, String::new()));
-    assert_eq!(
-        assign("bob@example.com", "t1").await,
-        (200, String::new()),
-        "set semantics"
-    );
-    let bob_view: Vec<Value> = admin
-        .get("/1.0/users?userEmail=bob@example.com")
-        .await
-        .json()
-        .await
-        .unwrap();
+        }
+    };
+    let global = "Global context value is not valid for role with context type team\n";
+    let cases = [
+        ("member", "bad", "t1", 400, "invalid email\n"),
+        ("member", "no@example.com", "t1", 404, "user not found\n"),
+        ("member", "bob@example.com", "", 400, global),
+        ("member", "bob@example.com", "nope", 400, "team not found\n"),
+        ("none", "bob@example.com", "t1", 404, "role not found\n"),
+        ("member", "bob@example.com", "t1", 200, ""),
+    ];
+    for (role, email, context, status, text) in cases {
+        let case = (role, email, context);
+        let resp = assign(admin.clone(), role, email, context).await;
+        expect(resp, status, text, case).await;
+    }
+    let again = assign(admin.clone(), "member", "bob@example.com", "t1").await;
+    expect(again, 200, "", "set semantics").await;
+    let bob_view: Vec<Value> = get_json(&admin, "/1.0/users?userEmail=bob@example.com").await;
     assert_eq!(
         bob_view[0]["Roles"],
         json!([{"Name": "member", "ContextType": "team", "ContextValue": "t1"}])
@@ -264,75 +183,39 @@ async fn assigning_roles_validates_user_role_context_and_the_granters_own_permis
     s.user("carol@example.com").await;
     s.assign("assigner", "carol@example.com", "").await;
     let carol = s.with_token(&s.login("carol@example.com", "user-password").await);
-    let resp = carol
-        .post_form(
-            "/1.0/roles/member/user",
-            &[("email", "carol@example.com"), ("context", "t1")],
-        )
-        .await;
-    assert_eq!(
-        status_text(resp).await,
-        (
-            403,
-            "User not authorized to use permission app.create(team t1)\n".into()
-        )
-    );
+    let resp = assign(carol.clone(), "member", "carol@example.com", "t1").await;
+    let not_held = "User not authorized to use permission app.create(team t1)\n";
+    expect(resp, 403, not_held, "carol grants what she does not hold").await;
     let resp = carol
         .delete("/1.0/roles/member/user/bob@example.com?context=t1")
         .await;
     assert_eq!(resp.status(), 403);
     let bob = s.with_token(&s.login("bob@example.com", "user-password").await);
-    assert_eq!(
-        bob.post_form(
-            "/1.0/roles/member/user",
-            &[("email", "bob@example.com"), ("context", "t1")]
-        )
-        .await
-        .status(),
-        403
-    );
+    let by_bob = assign(bob, "member", "bob@example.com", "t1").await;
+    assert_eq!(by_bob.status(), 403);
     assert_eq!(s.events("kindname=role.update.assign").await.len(), 9);
 }
 
 #[tokio::test]
 async fn dissociating_roles() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
+    let s = with_teams(&["t1"]).await;
     s.role("member", "team", &["app.read"]).await;
     s.user("bob@example.com").await;
     s.assign("member", "bob@example.com", "t1").await;
     let admin = s.admin();
-    assert_eq!(
-        status_text(
-            admin
-                .delete("/1.0/roles/member/user/no@example.com?context=t1")
-                .await
-        )
-        .await,
-        (404, "user not found\n".into())
-    );
-    assert_eq!(
-        status_text(
-            admin
-                .delete("/1.0/roles/none/user/bob@example.com?context=t1")
-                .await
-        )
-        .await,
-        (404, "role not found\n".into())
-    );
-    assert_eq!(
-        admin
-            .delete("/1.0/roles/member/user/bob@example.com?context=t1")
-            .await
-            .status(),
-        200
-    );
-    let bob_view: Vec<Value> = admin
-        .get("/1.0/users?userEmail=bob@example.com")
-        .await
-        .json()
-        .await
-        .unwrap();
+    #[rustfmt::skip]
+    let cases = [
+        ("/1.0/roles/member/user/no@example.com?context=t1", 404, "user not found\n"),
+        ("/1.0/roles/none/user/bob@example.com?context=t1", 404, "role not found\n"),
+    ];
+    for (path, status, text) in cases {
+        expect(admin.delete(path).await, status, text, path).await;
+    }
+    let dissociated = admin
+        .delete("/1.0/roles/member/user/bob@example.com?context=t1")
+        .await;
+    assert_eq!(dissociated.status(), 200);
+    let bob_view: Vec<Value> = get_json(&admin, "/1.0/users?userEmail=bob@example.com").await;
     assert_eq!(bob_view[0]["Roles"], json!([]));
     assert_eq!(s.events("kindname=role.update.dissociate").await.len(), 3);
 }
@@ -344,31 +227,21 @@ async fn removing_a_role_is_refused_while_users_hold_it() {
     s.user("bob@example.com").await;
     s.assign("g", "bob@example.com", "").await;
     let admin = s.admin();
-    let (status, body) = status_text(admin.delete("/1.0/roles/g").await).await;
-    assert_eq!(
-        (status, body.as_str()),
-        (
-            412,
-            "role has users assigned. you must dissociate them before remove the role.\n"
-        )
-    );
+    let held = "role has users assigned. you must dissociate them before remove the role.\n";
+    expect(admin.delete("/1.0/roles/g").await, 412, held, "held").await;
     admin
         .delete("/1.0/roles/g/user/bob@example.com?context=")
         .await;
     assert_eq!(admin.delete("/1.0/roles/g").await.status(), 200);
-    assert_eq!(
-        status_text(admin.delete("/1.0/roles/g").await).await,
-        (404, "role not found\n".into())
-    );
+    let again = admin.delete("/1.0/roles/g").await;
+    expect(again, 404, "role not found\n", "removed twice").await;
     let bob = s.with_token(&s.login("bob@example.com", "user-password").await);
     assert_eq!(bob.delete("/1.0/roles/AllowAll").await.status(), 403);
 }
 
 #[tokio::test]
 async fn updating_and_renaming_roles_keeps_each_holders_context() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
-    s.team("t2").await;
+    let s = with_teams(&["t1", "t2"]).await;
     s.role("member", "team", &["app.read"]).await;
     s.user("bob@example.com").await;
     s.user("carol@example.com").await;
@@ -377,55 +250,30 @@ async fn updating_and_renaming_roles_keeps_each_holders_context() {
     let admin = s.admin();
     let nothing =
         "Neither the description, context or new name were set. You must define at least one.\n";
-    assert_eq!(
-        status_text(admin.put_form("/1.4/roles", &[("name", "member")]).await).await,
-        (400, nothing.into())
-    );
-    assert_eq!(
-        status_text(
-            admin
-                .put_form("/1.4/roles", &[("name", "none"), ("description", "x")])
-                .await
-        )
-        .await,
-        (400, "role not found\n".into())
-    );
-    assert_eq!(
-        status_text(
-            admin
-                .put_form(
-                    "/1.4/roles",
-                    &[("name", "member"), ("contextType", "bogus")]
-                )
-                .await
-        )
-        .await,
-        (400, "invalid context type \"bogus\"\n".into())
-    );
-    assert_eq!(
-        admin
-            .put_form(
-                "/1.4/roles",
-                &[("name", "member"), ("description", "team members")]
-            )
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(
-        admin
-            .put_form("/1.4/roles", &[("name", "member"), ("newName", "dev")])
-            .await
-            .status(),
-        200
-    );
+    #[rustfmt::skip]
+    let cases: [Case; 3] = [
+        (&[("name", "member")], 400, nothing),
+        (&[("name", "none"), ("description", "x")], 400, "role not found\n"),
+        (&[("name", "member"), ("contextType", "bogus")], 400, "invalid context type \"bogus\"\n"),
+    ];
+    for (form, status, text) in cases {
+        expect(admin.put_form("/1.4/roles", form).await, status, text, form).await;
+    }
+    let ok: [&[(&str, &str)]; 2] = [
+        &[("name", "member"), ("description", "team members")],
+        &[("name", "member"), ("newName", "dev")],
+    ];
+    for form in ok {
+        let resp = admin.put_form("/1.4/roles", form).await;
+        assert_eq!(resp.status(), 200, "{form:?}");
+    }
     assert_eq!(admin.get("/1.0/roles/member").await.status(), 404);
-    let dev: Value = admin.get("/1.0/roles/dev").await.json().await.unwrap();
+    let dev: Value = get_json(&admin, "/1.0/roles/dev").await;
     assert_eq!(
         dev,
         json!({"name": "dev", "context": "team", "Description": "team members", "scheme_names": ["app.read"]})
     );
-    let users: Vec<Value> = admin.get("/1.0/users?role=dev").await.json().await.unwrap();
+    let users: Vec<Value> = get_json(&admin, "/1.0/users?role=dev").await;
     let contexts: Vec<(&str, &str)> = users
         .iter()
         .map(|u| {
@@ -440,12 +288,10 @@ async fn updating_and_renaming_roles_keeps_each_holders_context() {
         vec![("bob@example.com", "t1"), ("carol@example.com", "t2")]
     );
     let bob = s.with_token(&s.login("bob@example.com", "user-password").await);
-    assert_eq!(
-        bob.put_form("/1.4/roles", &[("name", "dev"), ("description", "x")])
-            .await
-            .status(),
-        403
-    );
+    let by_bob = bob
+        .put_form("/1.4/roles", &[("name", "dev"), ("description", "x")])
+        .await;
+    assert_eq!(by_bob.status(), 403);
     assert_eq!(s.events("kindname=role.update").await.len(), 4);
 }
 
@@ -455,60 +301,38 @@ async fn default_roles() {
     s.role("g", "global", &["team.create"]).await;
     s.role("t", "team", &["app"]).await;
     let admin = s.admin();
-    assert_eq!(
-        status_text(admin.get("/1.0/role/default").await).await,
-        (200, "null\n".into())
-    );
-    let wrong = admin
-        .post_form("/1.0/role/default", &[("user-create", "t")])
+    let none = admin.get("/1.0/role/default").await;
+    expect(none, 200, "null\n", "no default roles yet").await;
+    let wrong = "wrong context type for role event, expected \"global\" role has \"team\"\n";
+    let cases: [Case; 2] = [
+        (&[("user-create", "t")], 400, wrong),
+        (&[("team-create", "none")], 400, "role not found\n"),
+    ];
+    for (form, status, text) in cases {
+        let resp = admin.post_form("/1.0/role/default", form).await;
+        expect(resp, status, text, form).await;
+    }
+    let set = admin
+        .post_form(
+            "/1.0/role/default",
+            &[("user-create", "g"), ("team-create", "t")],
+        )
         .await;
-    assert_eq!(
-        status_text(wrong).await,
-        (
-            400,
-            "wrong context type for role event, expected \"global\" role has \"team\"\n".into()
-        )
-    );
-    assert_eq!(
-        status_text(
-            admin
-                .post_form("/1.0/role/default", &[("team-create", "none")])
-                .await
-        )
-        .await,
-        (400, "role not found\n".into())
-    );
-    assert_eq!(
-        admin
-            .post_form(
-                "/1.0/role/default",
-                &[("user-create", "g"), ("team-create", "t")]
-            )
-            .await
-            .status(),
-        200
-    );
-    let list: Vec<Value> = admin.get("/1.0/role/default").await.json().await.unwrap();
+    assert_eq!(set.status(), 200);
+    let list: Vec<Value> = get_json(&admin, "/1.0/role/default").await;
     assert_eq!(list.len(), 2);
     assert_eq!(list[0]["events"], json!(["user-create"]));
-    assert_eq!(
-        admin
-            .delete("/1.0/role/default?user-create=g")
-            .await
-            .status(),
-        200
-    );
-    let list: Vec<Value> = admin.get("/1.0/role/default").await.json().await.unwrap();
+    let removed = admin.delete("/1.0/role/default?user-create=g").await;
+    assert_eq!(removed.status(), 200);
+    let list: Vec<Value> = get_json(&admin, "/1.0/role/default").await;
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["name"], "t");
     let bob = s.user("bob@example.com").await;
     assert_eq!(bob.get("/1.0/role/default").await.status(), 403);
-    assert_eq!(
-        bob.post_form("/1.0/role/default", &[("user-create", "g")])
-            .await
-            .status(),
-        403
-    );
+    let by_bob = bob
+        .post_form("/1.0/role/default", &[("user-create", "g")])
+        .await;
+    assert_eq!(by_bob.status(), 403);
     assert_eq!(s.events("kindname=role.default.create").await.len(), 4);
     assert_eq!(s.events("kindname=role.default.delete").await.len(), 1);
 }
@@ -516,28 +340,19 @@ async fn default_roles() {
 #[tokio::test]
 async fn the_permission_list_is_the_whole_tree_sorted() {
     let s = TestServer::spawn().await;
-    let perms: Vec<Value> = s
-        .admin()
-        .get("/1.0/permissions")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let perms: Vec<Value> = get_json(&s.admin(), "/1.0/permissions").await;
     assert_eq!(perms.len(), 223);
     assert_eq!(perms[0], json!({"Name": "", "Contexts": ["global"]}));
     assert_eq!(
         perms[1],
         json!({"Name": "apikey", "Contexts": ["global", "user"]})
     );
-    let names: Vec<&str> = perms.iter().map(|p| p["Name"].as_str().unwrap()).collect();
+    let names = strings(&perms, "Name");
     let mut sorted = names.clone();
     sorted.sort_unstable();
     assert_eq!(names, sorted);
     let app = perms.iter().find(|p| p["Name"] == "app.create").unwrap();
     assert_eq!(app["Contexts"], json!(["global", "team"]));
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(bob.get("/1.0/permissions").await).await,
-        (403, FORBIDDEN.into())
-    );
+    expect(bob.get("/1.0/permissions").await, 403, FORBIDDEN, "bob").await;
 }

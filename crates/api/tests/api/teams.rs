@@ -1,6 +1,9 @@
 use serde_json::{json, Value};
 
-use crate::{status_text, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED};
+use crate::{
+    expect, get_json, status_text, with_teams, Caller, TestServer, ADMIN_EMAIL, FORBIDDEN,
+    UNAUTHORIZED,
+};
 
 const INVALID: &str = "Invalid team name, team names should start with a letter andcontain only lower case letters, numbers, dashes and underscore\n";
 
@@ -8,49 +11,22 @@ const INVALID: &str = "Invalid team name, team names should start with a letter 
 async fn creating_teams() {
     let s = TestServer::spawn().await;
     let admin = s.admin();
-    assert_eq!(
-        status_text(
-            admin
-                .post_json(
-                    "/1.0/teams",
-                    &json!({"name": "infra", "tags": [" a", "b", "a", ""]})
-                )
-                .await
-        )
-        .await,
-        (201, String::new())
-    );
-    assert_eq!(
-        status_text(
-            admin
-                .post_json("/1.0/teams", &json!({"name": "infra"}))
-                .await
-        )
-        .await,
-        (409, "team already exists\n".into())
-    );
+    let post =
+        |caller: Caller, body: Value| async move { caller.post_json("/1.0/teams", &body).await };
+    let infra = json!({"name": "infra", "tags": [" a", "b", "a", ""]});
+    expect(post(admin.clone(), infra).await, 201, "", "infra").await;
+    let again = post(admin.clone(), json!({"name": "infra"})).await;
+    expect(again, 409, "team already exists\n", "created twice").await;
     for bad in ["Infra", "1x", "x", "has space"] {
-        assert_eq!(
-            status_text(admin.post_json("/1.0/teams", &json!({"name": bad})).await).await,
-            (400, INVALID.into()),
-            "{bad}"
-        );
+        let resp = post(admin.clone(), json!({"name": bad})).await;
+        expect(resp, 400, INVALID, bad).await;
     }
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(bob.post_json("/1.0/teams", &json!({"name": "bobs"})).await).await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        status_text(
-            s.anonymous()
-                .post_json("/1.0/teams", &json!({"name": "x1"}))
-                .await
-        )
-        .await,
-        (401, UNAUTHORIZED.into())
-    );
-    let info: Value = admin.get("/1.4/teams/infra").await.json().await.unwrap();
+    let by_bob = post(bob, json!({"name": "bobs"})).await;
+    expect(by_bob, 403, FORBIDDEN, "bob").await;
+    let by_anonymous = post(s.anonymous(), json!({"name": "x1"})).await;
+    expect(by_anonymous, 401, UNAUTHORIZED, "anonymous").await;
+    let info: Value = get_json(&admin, "/1.4/teams/infra").await;
     assert_eq!(info["tags"], json!(["a", "b"]));
     let events = s.events("target.type=team&target.value=infra").await;
     assert_eq!(events.len(), 2);
@@ -65,21 +41,18 @@ async fn creating_teams() {
 
 #[tokio::test]
 async fn the_team_list_shows_top_permissions_per_team_and_204_when_none() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
-    s.team("t2").await;
-    let list: Vec<Value> = s.admin().get("/1.0/teams").await.json().await.unwrap();
+    let s = with_teams(&["t1", "t2"]).await;
+    let list: Vec<Value> = get_json(&s.admin(), "/1.0/teams").await;
     assert_eq!(list.len(), 2);
     assert_eq!(
         list[0],
         json!({"name": "t1", "permissions": ["app", "certissuer", "team", "service", "service-instance", "volume", "webhook", "job"], "tags": []})
     );
     let bob = s.user("bob@example.com").await;
-    let resp = bob.get("/1.0/teams").await;
-    assert_eq!(status_text(resp).await, (204, String::new()));
+    expect(bob.get("/1.0/teams").await, 204, "", "bob without roles").await;
     s.role("reader", "team", &["team.read", "app.read"]).await;
     s.assign("reader", "bob@example.com", "t2").await;
-    let list: Vec<Value> = bob.get("/1.0/teams").await.json().await.unwrap();
+    let list: Vec<Value> = get_json(&bob, "/1.0/teams").await;
     assert_eq!(
         list,
         vec![json!({"name": "t2", "permissions": ["app.read", "team.read"], "tags": []})]
@@ -97,13 +70,9 @@ async fn team_create_default_roles_go_to_the_creator() {
     s.user("bob@example.com").await;
     s.assign("creator", "bob@example.com", "").await;
     let bob = s.with_token(&s.login("bob@example.com", "user-password").await);
-    assert_eq!(
-        bob.post_json("/1.0/teams", &json!({"name": "bobs"}))
-            .await
-            .status(),
-        201
-    );
-    let list: Vec<Value> = bob.get("/1.0/teams").await.json().await.unwrap();
+    let created = bob.post_json("/1.0/teams", &json!({"name": "bobs"})).await;
+    assert_eq!(created.status(), 201);
+    let list: Vec<Value> = get_json(&bob, "/1.0/teams").await;
     assert_eq!(
         list,
         vec![json!({"name": "bobs", "permissions": ["app", "team"], "tags": []})]
@@ -113,21 +82,19 @@ async fn team_create_default_roles_go_to_the_creator() {
 
 #[tokio::test]
 async fn removing_teams_hides_existence_from_callers_without_permission() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
+    let s = with_teams(&["t1"]).await;
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(bob.delete("/1.0/teams/t1").await).await,
-        (404, "Team \"t1\" not found.\n".into())
-    );
-    assert_eq!(
-        status_text(s.admin().delete("/1.0/teams/nope").await).await,
-        (404, "Team \"nope\" not found.\n".into())
-    );
-    assert_eq!(
-        status_text(s.admin().delete("/1.0/teams/t1").await).await,
-        (200, String::new())
-    );
+    let admin = s.admin();
+    #[rustfmt::skip]
+    let cases = [
+        ("bob", &bob, "t1", 404, "Team \"t1\" not found.\n"),
+        ("admin", &admin, "nope", 404, "Team \"nope\" not found.\n"),
+        ("admin", &admin, "t1", 200, ""),
+    ];
+    for (who, caller, team, status, text) in cases {
+        let resp = caller.delete(&format!("/1.0/teams/{team}")).await;
+        expect(resp, status, text, (who, team)).await;
+    }
     assert_eq!(s.admin().get("/1.4/teams/t1").await.status(), 404);
     assert_eq!(s.events("kindname=team.delete").await.len(), 2);
     assert_eq!(s.anonymous().delete("/1.0/teams/t1").await.status(), 401);
@@ -135,8 +102,7 @@ async fn removing_teams_hides_existence_from_callers_without_permission() {
 
 #[tokio::test]
 async fn team_info_needs_a_global_team_read_and_lists_members() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
+    let s = with_teams(&["t1"]).await;
     s.role("member", "team", &["app.read"]).await;
     s.user("carol@example.com").await;
     s.assign("member", "carol@example.com", "t1").await;
@@ -154,75 +120,41 @@ async fn team_info_needs_a_global_team_read_and_lists_members() {
         vec!["apps", "name", "pools", "tags", "users"],
         "Go map order"
     );
-    assert_eq!(
-        status_text(s.admin().get("/1.4/teams/nope").await).await,
-        (404, "team not found\n".into())
-    );
+    let missing = s.admin().get("/1.4/teams/nope").await;
+    expect(missing, 404, "team not found\n", "missing").await;
     let carol = s.with_token(&s.login("carol@example.com", "user-password").await);
-    assert_eq!(
-        status_text(carol.get("/1.4/teams/t1").await).await,
-        (403, FORBIDDEN.into())
-    );
+    expect(carol.get("/1.4/teams/t1").await, 403, FORBIDDEN, "carol").await;
 }
 
 #[tokio::test]
 async fn updating_team_tags_and_renaming() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
-    s.team("t2").await;
+    let s = with_teams(&["t1", "t2"]).await;
     let admin = s.admin();
-    assert_eq!(
-        admin
-            .put_json("/1.6/teams/t1", &json!({"tags": ["x", "y"]}))
-            .await
-            .status(),
-        200
-    );
-    let info: Value = admin.get("/1.4/teams/t1").await.json().await.unwrap();
+    let put = |caller: Caller, team: &'static str, body: Value| async move {
+        caller.put_json(&format!("/1.6/teams/{team}"), &body).await
+    };
+    let tagged = put(admin.clone(), "t1", json!({"tags": ["x", "y"]})).await;
+    assert_eq!(tagged.status(), 200);
+    let info: Value = get_json(&admin, "/1.4/teams/t1").await;
     assert_eq!(info["tags"], json!(["x", "y"]));
-    assert_eq!(
-        admin.put_json("/1.6/teams/t1", &json!({})).await.status(),
-        200
-    );
-    let info: Value = admin.get("/1.4/teams/t1").await.json().await.unwrap();
+    assert_eq!(put(admin.clone(), "t1", json!({})).await.status(), 200);
+    let info: Value = get_json(&admin, "/1.4/teams/t1").await;
     assert_eq!(info["tags"], json!([]), "omitting tags clears them");
-    assert_eq!(
-        status_text(
-            admin
-                .put_json("/1.6/teams/t1", &json!({"newname": "t2"}))
-                .await
-        )
-        .await,
-        (409, "team already exists\n".into())
-    );
-    assert_eq!(
-        status_text(
-            admin
-                .put_json("/1.6/teams/t1", &json!({"newname": "Bad"}))
-                .await
-        )
-        .await,
-        (400, INVALID.into())
-    );
-    assert_eq!(
-        admin
-            .post_form("/1.4/teams/t1", &[("newname", "renamed"), ("tags.0", "k")])
-            .await
-            .status(),
-        200
-    );
+    let taken = put(admin.clone(), "t1", json!({"newname": "t2"})).await;
+    expect(taken, 409, "team already exists\n", "taken name").await;
+    let bad = put(admin.clone(), "t1", json!({"newname": "Bad"})).await;
+    expect(bad, 400, INVALID, "bad name").await;
+    let renamed = admin
+        .post_form("/1.4/teams/t1", &[("newname", "renamed"), ("tags.0", "k")])
+        .await;
+    assert_eq!(renamed.status(), 200);
     assert_eq!(admin.get("/1.4/teams/t1").await.status(), 404);
-    let info: Value = admin.get("/1.4/teams/renamed").await.json().await.unwrap();
+    let info: Value = get_json(&admin, "/1.4/teams/renamed").await;
     assert_eq!(info["tags"], json!(["k"]));
-    assert_eq!(
-        status_text(admin.put_json("/1.6/teams/nope", &json!({})).await).await,
-        (404, "team not found\n".into())
-    );
+    let missing = put(admin.clone(), "nope", json!({})).await;
+    expect(missing, 404, "team not found\n", "missing").await;
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(bob.put_json("/1.6/teams/t2", &json!({})).await).await,
-        (403, FORBIDDEN.into())
-    );
+    expect(put(bob, "t2", json!({})).await, 403, FORBIDDEN, "bob").await;
     assert_eq!(s.events("kindname=team.update").await.len(), 5);
 }
 
@@ -231,51 +163,24 @@ async fn team_quota() {
     let s = TestServer::spawn_with(|c| c.quota.apps_per_team = Some(4)).await;
     s.team("t1").await;
     let admin = s.admin();
-    let (status, body) = status_text(admin.get("/1.12/teams/t1/quota").await).await;
-    assert_eq!(
-        (status, body.as_str()),
-        (200, "{\"limit\":4,\"inuse\":0}\n")
-    );
-    assert_eq!(
-        admin
-            .put_form("/1.12/teams/t1/quota", &[("limit", "10")])
+    let quota = admin.get("/1.12/teams/t1/quota").await;
+    expect(quota, 200, "{\"limit\":4,\"inuse\":0}\n", "initial").await;
+    let set = |caller: Caller, limit: &'static str| async move {
+        caller
+            .put_form("/1.12/teams/t1/quota", &[("limit", limit)])
             .await
-            .status(),
-        200
-    );
-    let q: Value = admin
-        .get("/1.12/teams/t1/quota")
-        .await
-        .json()
-        .await
-        .unwrap();
+    };
+    assert_eq!(set(admin.clone(), "10").await.status(), 200);
+    let q: Value = get_json(&admin, "/1.12/teams/t1/quota").await;
     assert_eq!(q, json!({"limit": 10, "inuse": 0}));
-    assert_eq!(
-        status_text(
-            admin
-                .put_form("/1.12/teams/t1/quota", &[("limit", "")])
-                .await
-        )
-        .await,
-        (400, "Invalid limit\n".into())
-    );
-    assert_eq!(
-        status_text(admin.get("/1.12/teams/nope/quota").await).await,
-        (404, "team not found\n".into())
-    );
+    let empty = set(admin.clone(), "").await;
+    expect(empty, 400, "Invalid limit\n", "empty limit").await;
+    let missing = admin.get("/1.12/teams/nope/quota").await;
+    expect(missing, 404, "team not found\n", "missing").await;
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(bob.get("/1.12/teams/t1/quota").await).await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        status_text(
-            bob.put_form("/1.12/teams/t1/quota", &[("limit", "1")])
-                .await
-        )
-        .await,
-        (403, FORBIDDEN.into())
-    );
+    let read = bob.get("/1.12/teams/t1/quota").await;
+    expect(read, 403, FORBIDDEN, "bob reads").await;
+    expect(set(bob, "1").await, 403, FORBIDDEN, "bob sets").await;
     assert_eq!(admin.get("/1.11/teams/t1/quota").await.status(), 404);
     let events = s.events("kindname=team.update.quota").await;
     assert_eq!(events.len(), 2);

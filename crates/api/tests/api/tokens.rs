@@ -1,7 +1,10 @@
 use serde_json::{json, Value};
 use tsuru_testkit::Caller;
 
-use crate::{status_text, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED};
+use crate::{
+    assert_gone, event_info, expect, get_json, member, status_text, strings, with_teams,
+    TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
+};
 
 /// Creates a token as the admin and returns its JSON.
 async fn create(s: &TestServer, body: Value) -> Value {
@@ -19,23 +22,9 @@ async fn token(s: &TestServer, id: &str, team: &str) -> Caller {
 
 /// Binds role `role` with `ctx` to token `id` as the admin.
 async fn bind(s: &TestServer, role: &str, id: &str, ctx: &str) {
-    let resp = s
-        .admin()
-        .post_form(
-            &format!("/1.6/roles/{role}/token"),
-            &[("token_id", id), ("context", ctx)],
-        )
-        .await;
-    assert_eq!(status_text(resp).await, (200, String::new()));
-}
-
-/// A logged-in user holding `perms` on team `team` (through a role of their own).
-async fn member(s: &TestServer, email: &str, team: &str, perms: &[&str]) -> Caller {
-    let role = format!("r-{}", email.split('@').next().unwrap());
-    s.role(&role, "team", perms).await;
-    let user = s.user(email).await;
-    s.assign(&role, email, team).await;
-    user
+    let form = [("token_id", id), ("context", ctx)];
+    let path = format!("/1.6/roles/{role}/token");
+    expect(s.admin().post_form(&path, &form).await, 200, "", form).await;
 }
 
 async fn info(s: &TestServer, id: &str) -> Value {
@@ -51,8 +40,7 @@ fn is_hex64(v: &Value) -> bool {
 
 #[tokio::test]
 async fn creating_a_token_returns_it_with_its_value_and_records_an_event() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
+    let s = with_teams(&["infra"]).await;
     let resp = s
         .admin()
         .post_json(
@@ -99,13 +87,7 @@ async fn creating_a_token_returns_it_with_its_value_and_records_an_event() {
         ev["Allowed"],
         json!({"Scheme": "team.read.events", "Contexts": [{"CtxType": "team", "Value": "infra"}]})
     );
-    let full: Value = s
-        .admin()
-        .get(&format!("/1.1/events/{}", ev["UniqueID"].as_str().unwrap()))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let full = event_info(&s, ev).await;
     let data = full["CustomData"]["Start"].as_array().unwrap();
     assert!(
         data.contains(&json!({"name": "token_id", "value": "ci"})),
@@ -115,8 +97,7 @@ async fn creating_a_token_returns_it_with_its_value_and_records_an_event() {
 
 #[tokio::test]
 async fn default_ids_expiry_and_form_input() {
-    let s = TestServer::spawn().await;
-    s.team("my_team").await;
+    let s = with_teams(&["my_team"]).await;
     let t = create(&s, json!({"team": "my_team", "expires_in": 3600})).await;
     let value = t["token"].as_str().unwrap();
     assert_eq!(
@@ -128,17 +109,12 @@ async fn default_ids_expiry_and_form_input() {
     let expires = chrono::DateTime::parse_from_rfc3339(t["expires_at"].as_str().unwrap()).unwrap();
     assert_eq!((expires - created).num_seconds(), 3600);
 
-    let resp = s
-        .admin()
-        .post_form(
-            "/1.6/tokens",
-            &[
-                ("token_id", "formed"),
-                ("team", "my_team"),
-                ("expires_in", "60"),
-            ],
-        )
-        .await;
+    let form = [
+        ("token_id", "formed"),
+        ("team", "my_team"),
+        ("expires_in", "60"),
+    ];
+    let resp = s.admin().post_form("/1.6/tokens", &form).await;
     assert_eq!(resp.status(), 201);
     let t: Value = resp.json().await.unwrap();
     assert_eq!(t["token_id"], "formed");
@@ -147,9 +123,7 @@ async fn default_ids_expiry_and_form_input() {
 
 #[tokio::test]
 async fn token_creation_errors_are_4xx() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
-    s.team("web").await;
+    let s = with_teams(&["infra", "web"]).await;
     let admin = s.admin();
     let post = |body: Value| {
         let admin = admin.clone();
@@ -189,28 +163,17 @@ async fn token_creation_errors_are_4xx() {
     assert_eq!(status, 400, "{body}");
 
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(
-            bob.post_json("/1.6/tokens", &json!({"team": "infra"}))
-                .await
-        )
-        .await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        status_text(bob.post_json("/1.6/tokens", &json!({})).await).await,
-        (403, FORBIDDEN.into()),
-        "no grant at all: nothing to pick"
-    );
-    assert_eq!(
-        status_text(
-            s.anonymous()
-                .post_json("/1.6/tokens", &json!({"team": "infra"}))
-                .await
-        )
-        .await,
-        (401, UNAUTHORIZED.into())
-    );
+    let resp = bob
+        .post_json("/1.6/tokens", &json!({"team": "infra"}))
+        .await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
+    let resp = bob.post_json("/1.6/tokens", &json!({})).await;
+    expect(resp, 403, FORBIDDEN, "no grant at all: nothing to pick").await;
+    let resp = s
+        .anonymous()
+        .post_json("/1.6/tokens", &json!({"team": "infra"}))
+        .await;
+    expect(resp, 401, UNAUTHORIZED, "anonymous").await;
     assert_eq!(
         s.admin()
             .get("/1.6/tokens")
@@ -233,41 +196,28 @@ async fn token_creation_errors_are_4xx() {
 
 #[tokio::test]
 async fn the_team_is_picked_when_the_caller_holds_the_permission_on_one_team() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
-    s.team("web").await;
+    let s = with_teams(&["infra", "web"]).await;
     let carol = member(&s, "carol@example.com", "web", &["team.token"]).await;
     let resp = carol.post_json("/1.6/tokens", &json!({})).await;
     assert_eq!(resp.status(), 201);
     let t: Value = resp.json().await.unwrap();
     assert_eq!(t["team"], "web");
     assert_eq!(t["creator_email"], "carol@example.com");
-    assert_eq!(
-        status_text(
-            carol
-                .post_json("/1.6/tokens", &json!({"team": "infra"}))
-                .await
-        )
-        .await,
-        (403, FORBIDDEN.into())
-    );
+    let resp = carol
+        .post_json("/1.6/tokens", &json!({"team": "infra"}))
+        .await;
+    expect(resp, 403, FORBIDDEN, "carol").await;
 }
 
 #[tokio::test]
 async fn a_token_authenticates_with_exactly_its_roles_and_owns_its_events() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
-    s.team("web").await;
+    let s = with_teams(&["infra", "web"]).await;
     let tok = token(&s, "ci", "infra").await;
     // Without roles it is authenticated but may do nothing.
-    assert_eq!(
-        status_text(
-            tok.put_json("/1.6/teams/infra", &json!({"tags": ["x"]}))
-                .await
-        )
-        .await,
-        (403, FORBIDDEN.into())
-    );
+    let resp = tok
+        .put_json("/1.6/teams/infra", &json!({"tags": ["x"]}))
+        .await;
+    expect(resp, 403, FORBIDDEN, "tok").await;
     assert_eq!(tok.get("/1.0/teams").await.status(), 204);
     assert_ne!(
         info(&s, "ci").await["last_access"],
@@ -278,28 +228,17 @@ async fn a_token_authenticates_with_exactly_its_roles_and_owns_its_events() {
     s.role("team-editor", "team", &["team.update", "team.read"])
         .await;
     bind(&s, "team-editor", "ci", "infra").await;
-    assert_eq!(
-        status_text(
-            tok.put_json("/1.6/teams/infra", &json!({"tags": ["x"]}))
-                .await
-        )
-        .await,
-        (200, String::new())
-    );
-    assert_eq!(
-        status_text(
-            tok.put_json("/1.6/teams/web", &json!({"tags": ["x"]}))
-                .await
-        )
-        .await,
-        (403, FORBIDDEN.into()),
-        "the role is bound to infra only"
-    );
-    assert_eq!(
-        status_text(tok.post_json("/1.0/teams", &json!({"name": "new"})).await).await,
-        (403, FORBIDDEN.into())
-    );
-    let teams: Value = tok.get("/1.0/teams").await.json().await.unwrap();
+    let resp = tok
+        .put_json("/1.6/teams/infra", &json!({"tags": ["x"]}))
+        .await;
+    expect(resp, 200, "", "tok").await;
+    let resp = tok
+        .put_json("/1.6/teams/web", &json!({"tags": ["x"]}))
+        .await;
+    expect(resp, 403, FORBIDDEN, "the role is bound to infra only").await;
+    let resp = tok.post_json("/1.0/teams", &json!({"name": "new"})).await;
+    expect(resp, 403, FORBIDDEN, "tok").await;
+    let teams: Value = get_json(&tok, "/1.0/teams").await;
     assert_eq!(teams.as_array().unwrap().len(), 1);
     assert_eq!(teams[0]["name"], "infra");
     let events = s
@@ -317,18 +256,15 @@ async fn a_token_authenticates_with_exactly_its_roles_and_owns_its_events() {
 
 #[tokio::test]
 async fn expired_tokens_get_401_until_their_expiry_is_lifted() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
+    let s = with_teams(&["infra"]).await;
     let t = create(
         &s,
         json!({"token_id": "old", "team": "infra", "expires_in": -10}),
     )
     .await;
     let tok = s.with_token(t["token"].as_str().unwrap());
-    assert_eq!(
-        status_text(tok.get("/1.0/teams").await).await,
-        (401, UNAUTHORIZED.into())
-    );
+    let resp = tok.get("/1.0/teams").await;
+    expect(resp, 401, UNAUTHORIZED, "tok").await;
     assert_eq!(info(&s, "old").await["last_access"], "0001-01-01T00:00:00Z");
     let resp = s
         .admin()
@@ -345,8 +281,7 @@ async fn expired_tokens_get_401_until_their_expiry_is_lifted() {
 
 #[tokio::test]
 async fn updating_a_token() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
+    let s = with_teams(&["infra"]).await;
     let first = create(
         &s,
         json!({"token_id": "ci", "team": "infra", "description": "d1"}),
@@ -389,10 +324,8 @@ async fn updating_a_token() {
     assert_eq!(same["expires_at"], t["expires_at"]);
     assert_eq!(same["token"], t["token"]);
 
-    assert_eq!(
-        status_text(s.admin().put_json("/1.6/tokens/nope", &json!({})).await).await,
-        (404, "team token not found\n".into())
-    );
+    let resp = s.admin().put_json("/1.6/tokens/nope", &json!({})).await;
+    expect(resp, 404, "team token not found\n", "admin").await;
     let (status, _) = status_text(
         s.admin()
             .put_json("/1.6/tokens/ci", &json!({"regenerate": "maybe"}))
@@ -401,23 +334,17 @@ async fn updating_a_token() {
     .await;
     assert_eq!(status, 400);
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(
-            bob.put_json("/1.6/tokens/ci", &json!({"regenerate": true}))
-                .await
-        )
-        .await,
-        (403, FORBIDDEN.into())
-    );
+    let resp = bob
+        .put_json("/1.6/tokens/ci", &json!({"regenerate": true}))
+        .await;
+    expect(resp, 403, FORBIDDEN, "bob").await;
     assert_eq!(
         info(&s, "ci").await["token"],
         t["token"],
         "unchanged by the refused call"
     );
-    assert_eq!(
-        status_text(s.anonymous().put_json("/1.6/tokens/ci", &json!({})).await).await,
-        (401, UNAUTHORIZED.into())
-    );
+    let resp = s.anonymous().put_json("/1.6/tokens/ci", &json!({})).await;
+    expect(resp, 401, UNAUTHORIZED, "anonymous").await;
     let events = s
         .events("target.type=team&target.value=infra&kindname=team.token.update")
         .await;
@@ -426,35 +353,26 @@ async fn updating_a_token() {
 
 #[tokio::test]
 async fn deleting_a_token() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
+    let s = with_teams(&["infra"]).await;
     let tok = token(&s, "ci", "infra").await;
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(bob.delete("/1.6/tokens/ci").await).await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        status_text(s.anonymous().delete("/1.6/tokens/ci").await).await,
-        (401, UNAUTHORIZED.into())
-    );
-    assert_eq!(
-        status_text(s.admin().delete("/1.6/tokens/ci").await).await,
-        (200, String::new())
-    );
+    let (anonymous, admin) = (s.anonymous(), s.admin());
+    #[rustfmt::skip]
+    let cases = [
+        ("bob", &bob, 403, FORBIDDEN),
+        ("anonymous", &anonymous, 401, UNAUTHORIZED),
+        ("admin", &admin, 200, ""),
+    ];
+    for (who, caller, status, text) in cases {
+        expect(caller.delete("/1.6/tokens/ci").await, status, text, who).await;
+    }
     assert_eq!(
         tok.get("/1.0/teams").await.status(),
         401,
         "no longer a credential"
     );
-    assert_eq!(
-        status_text(s.admin().get("/1.7/tokens/ci").await).await,
-        (404, "team token not found\n".into())
-    );
-    assert_eq!(
-        status_text(s.admin().delete("/1.6/tokens/ci").await).await,
-        (404, "team token not found\n".into())
-    );
+    let not_found = "team token not found\n";
+    assert_gone(&admin, "/1.6/tokens/ci", "/1.7/tokens/ci", not_found).await;
     let events = s
         .events("target.type=team&target.value=infra&kindname=team.token.delete")
         .await;
@@ -464,8 +382,7 @@ async fn deleting_a_token() {
 
 #[tokio::test]
 async fn a_token_that_owns_apps_cannot_be_deleted() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
+    let s = with_teams(&["infra"]).await;
     s.default_pool("p1").await;
     let tok = token(&s, "deployer", "infra").await;
     s.role("app-creator", "team", &["app.create", "app.read"])
@@ -475,35 +392,26 @@ async fn a_token_that_owns_apps_cannot_be_deleted() {
         .post_form("/1.0/apps", &[("name", "tokapp"), ("teamOwner", "infra")])
         .await;
     assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
-    let app: Value = s
-        .admin()
-        .get("/1.0/apps/tokapp")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let app: Value = get_json(&s.admin(), "/1.0/apps/tokapp").await;
     assert_eq!(app["owner"], "deployer@tsuru-team-token");
-    assert_eq!(
-        status_text(s.admin().delete("/1.6/tokens/deployer").await).await,
-        (409, "cannot remove team token who owns apps\n".into())
-    );
+    let resp = s.admin().delete("/1.6/tokens/deployer").await;
+    expect(
+        resp,
+        409,
+        "cannot remove team token who owns apps\n",
+        "admin",
+    )
+    .await;
     assert_eq!(info(&s, "deployer").await["token_id"], "deployer");
 }
 
 #[tokio::test]
 async fn lists_show_only_tokens_of_teams_the_caller_may_read() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
-    s.team("web").await;
+    let s = with_teams(&["infra", "web"]).await;
     create(&s, json!({"token_id": "infra-ci", "team": "infra"})).await;
     create(&s, json!({"token_id": "web-ci", "team": "web"})).await;
-    let all: Value = s.admin().get("/1.6/tokens").await.json().await.unwrap();
-    let ids: Vec<&str> = all
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["token_id"].as_str().unwrap())
-        .collect();
+    let all: Value = get_json(&s.admin(), "/1.6/tokens").await;
+    let ids = strings(all.as_array().unwrap(), "token_id");
     assert_eq!(ids, ["infra-ci", "web-ci"]);
     assert!(all
         .as_array()
@@ -512,52 +420,46 @@ async fn lists_show_only_tokens_of_teams_the_caller_may_read() {
         .all(|t| is_hex64(&t["token"])));
 
     let reader = member(&s, "reader@example.com", "web", &["team.token.read"]).await;
-    let seen: Value = reader.get("/1.6/tokens").await.json().await.unwrap();
+    let seen: Value = get_json(&reader, "/1.6/tokens").await;
     assert_eq!(seen.as_array().unwrap().len(), 1);
     assert_eq!(seen[0]["token_id"], "web-ci");
     assert!(is_hex64(&seen[0]["token"]), "no roles: shown in clear");
-    assert_eq!(
-        status_text(reader.get("/1.7/tokens/infra-ci").await).await,
-        (403, FORBIDDEN.into())
-    );
+    let resp = reader.get("/1.7/tokens/infra-ci").await;
+    expect(resp, 403, FORBIDDEN, "reader").await;
     assert_eq!(reader.get("/1.7/tokens/web-ci").await.status(), 200);
 
     let nobody = s.user("nobody@example.com").await;
-    assert_eq!(
-        status_text(nobody.get("/1.6/tokens").await).await,
-        (204, String::new()),
-        "tsuru listed every token here"
-    );
-    assert_eq!(
-        status_text(nobody.get("/1.7/tokens/nope").await).await,
-        (404, "team token not found\n".into()),
-        "not found comes before the permission check"
-    );
-    assert_eq!(
-        status_text(s.anonymous().get("/1.6/tokens").await).await,
-        (401, UNAUTHORIZED.into())
-    );
-    assert_eq!(
-        status_text(s.anonymous().get("/1.7/tokens/web-ci").await).await,
-        (401, UNAUTHORIZED.into())
-    );
+    let resp = nobody.get("/1.6/tokens").await;
+    expect(resp, 204, "", "tsuru listed every token here").await;
+    let resp = nobody.get("/1.7/tokens/nope").await;
+    let text = "team token not found\n";
+    expect(
+        resp,
+        404,
+        text,
+        "not found comes before the permission check",
+    )
+    .await;
+    let resp = s.anonymous().get("/1.6/tokens").await;
+    expect(resp, 401, UNAUTHORIZED, "anonymous").await;
+    let resp = s.anonymous().get("/1.7/tokens/web-ci").await;
+    expect(resp, 401, UNAUTHORIZED, "anonymous").await;
 }
 
 #[tokio::test]
 async fn values_are_blanked_for_callers_who_could_not_grant_the_tokens_roles() {
-    let s = TestServer::spawn().await;
-    s.team("web").await;
+    let s = with_teams(&["web"]).await;
     create(&s, json!({"token_id": "web-ci", "team": "web"})).await;
     s.role("deployer", "team", &["app.deploy"]).await;
     bind(&s, "deployer", "web-ci", "web").await;
     let reader = member(&s, "reader@example.com", "web", &["team.token.read"]).await;
-    let seen: Value = reader.get("/1.6/tokens").await.json().await.unwrap();
+    let seen: Value = get_json(&reader, "/1.6/tokens").await;
     assert_eq!(seen[0]["token"], "");
     assert_eq!(
         seen[0]["roles"],
         json!([{"Name": "deployer", "ContextValue": "web"}])
     );
-    let one: Value = reader.get("/1.7/tokens/web-ci").await.json().await.unwrap();
+    let one: Value = get_json(&reader, "/1.7/tokens/web-ci").await;
     assert_eq!(one["token"], "");
     let deployer = member(
         &s,
@@ -566,20 +468,14 @@ async fn values_are_blanked_for_callers_who_could_not_grant_the_tokens_roles() {
         &["team.token.read", "app.deploy"],
     )
     .await;
-    let one: Value = deployer
-        .get("/1.7/tokens/web-ci")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let one: Value = get_json(&deployer, "/1.7/tokens/web-ci").await;
     assert!(is_hex64(&one["token"]), "may use every role: shown");
     assert!(is_hex64(&info(&s, "web-ci").await["token"]));
 }
 
 #[tokio::test]
 async fn binding_and_unbinding_roles() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
+    let s = with_teams(&["infra"]).await;
     create(&s, json!({"token_id": "ci", "team": "infra"})).await;
     s.role("deployer", "team", &["app.deploy"]).await;
     s.role("globalrole", "global", &["app.read"]).await;
@@ -622,15 +518,10 @@ async fn binding_and_unbinding_roles() {
         )
     );
     // JSON works too.
-    assert_eq!(
-        status_text(
-            admin
-                .post_json("/1.6/roles/globalrole/token", &json!({"token_id": "ci"}))
-                .await
-        )
-        .await,
-        (200, String::new())
-    );
+    let resp = admin
+        .post_json("/1.6/roles/globalrole/token", &json!({"token_id": "ci"}))
+        .await;
+    expect(resp, 200, "", "admin").await;
 
     // role.update.assign alone does not let one grant permissions one lacks.
     let assigner = s.user("assigner@example.com").await;
@@ -641,101 +532,43 @@ async fn binding_and_unbinding_roles() {
     )
     .await;
     s.assign("assigners", "assigner@example.com", "").await;
-    assert_eq!(
-        status_text(
-            assigner
-                .post_form(
-                    "/1.6/roles/deployer/token",
-                    &[("token_id", "ci"), ("context", "infra")]
-                )
-                .await
-        )
-        .await,
-        (
-            403,
-            "User not authorized to use permission app.deploy(team infra)\n".into()
-        )
-    );
-    assert_eq!(
-        status_text(
-            assigner
-                .delete("/1.6/roles/deployer/token/ci?context=infra")
-                .await
-        )
-        .await,
-        (
-            403,
-            "User not authorized to use permission app.deploy(team infra)\n".into()
-        )
-    );
-    let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(
-            bob.post_form(
-                "/1.6/roles/deployer/token",
-                &[("token_id", "ci"), ("context", "infra")]
-            )
+    let grant = |caller: Caller| async move {
+        let form = [("token_id", "ci"), ("context", "infra")];
+        caller.post_form("/1.6/roles/deployer/token", &form).await
+    };
+    let revoke = |caller: Caller| async move {
+        caller
+            .delete("/1.6/roles/deployer/token/ci?context=infra")
             .await
-        )
-        .await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        status_text(
-            bob.delete("/1.6/roles/deployer/token/ci?context=infra")
-                .await
-        )
-        .await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        status_text(
-            s.anonymous()
-                .delete("/1.6/roles/deployer/token/ci?context=infra")
-                .await
-        )
-        .await,
-        (401, UNAUTHORIZED.into())
-    );
-    assert_eq!(
-        status_text(
-            s.anonymous()
-                .post_form(
-                    "/1.6/roles/deployer/token",
-                    &[("token_id", "ci"), ("context", "infra")]
-                )
-                .await
-        )
-        .await,
-        (401, UNAUTHORIZED.into())
-    );
+    };
+    let not_held = "User not authorized to use permission app.deploy(team infra)\n";
+    expect(
+        grant(assigner.clone()).await,
+        403,
+        not_held,
+        "assigner grants",
+    )
+    .await;
+    expect(revoke(assigner).await, 403, not_held, "assigner revokes").await;
+    let bob = s.user("bob@example.com").await;
+    expect(grant(bob.clone()).await, 403, FORBIDDEN, "bob grants").await;
+    expect(revoke(bob).await, 403, FORBIDDEN, "bob revokes").await;
+    let anonymous = revoke(s.anonymous()).await;
+    expect(anonymous, 401, UNAUTHORIZED, "anonymous revokes").await;
+    let anonymous = grant(s.anonymous()).await;
+    expect(anonymous, 401, UNAUTHORIZED, "anonymous grants").await;
 
-    assert_eq!(
-        status_text(
-            admin
-                .delete("/1.6/roles/deployer/token/ci?context=infra")
-                .await
-        )
-        .await,
-        (200, String::new())
-    );
+    expect(revoke(admin.clone()).await, 200, "", "admin revokes").await;
     assert_eq!(
         info(&s, "ci").await["roles"],
         json!([{"Name": "globalrole", "ContextValue": ""}])
     );
-    assert_eq!(
-        status_text(
-            admin
-                .delete("/1.6/roles/deployer/token/nope?context=infra")
-                .await
-        )
-        .await,
-        (404, "team token not found\n".into())
-    );
-    assert_eq!(
-        status_text(admin.delete("/1.6/roles/nope/token/ci?context=infra").await).await,
-        (404, "role not found\n".into())
-    );
+    let resp = admin
+        .delete("/1.6/roles/deployer/token/nope?context=infra")
+        .await;
+    expect(resp, 404, "team token not found\n", "admin").await;
+    let resp = admin.delete("/1.6/roles/nope/token/ci?context=infra").await;
+    expect(resp, 404, "role not found\n", "admin").await;
     let events = s.events("target.type=role&target.value=deployer").await;
     let kinds: Vec<&str> = events
         .iter()
@@ -752,8 +585,7 @@ async fn binding_and_unbinding_roles() {
 
 #[tokio::test]
 async fn renaming_a_role_moves_it_on_tokens() {
-    let s = TestServer::spawn().await;
-    s.team("infra").await;
+    let s = with_teams(&["infra"]).await;
     let tok = token(&s, "ci", "infra").await;
     s.role("editor", "team", &["team.update"]).await;
     bind(&s, "editor", "ci", "infra").await;

@@ -1,6 +1,9 @@
 use serde_json::{json, Value};
 
-use crate::{status_text, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED};
+use crate::{
+    event_info, expect, get_json, status_text, strings, with_teams, Caller, Case, TestServer,
+    ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
+};
 
 const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq2mKbT8k3x me@laptop";
 const KEY2: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 me@desktop";
@@ -10,34 +13,15 @@ async fn creating_a_user_needs_user_create_when_registration_is_closed() {
     let s = TestServer::spawn().await;
     let form = [("email", "new@example.com"), ("password", "123456")];
     let closed = "User registration is disabled for non-admin users.\n";
-    assert_eq!(
-        status_text(s.anonymous().post_form("/1.0/users", &form).await).await,
-        (401, closed.into())
-    );
+    let by_anonymous = s.anonymous().post_form("/1.0/users", &form).await;
+    expect(by_anonymous, 401, closed, "anonymous").await;
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(bob.post_form("/1.0/users", &form).await).await,
-        (401, closed.into())
-    );
-    let key: String = s
-        .admin()
-        .get("/1.0/users/api-key")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        s.with_token(&key)
-            .post_form("/1.0/users", &form)
-            .await
-            .status(),
-        401,
-        "API keys cannot create users"
-    );
-    assert_eq!(
-        status_text(s.admin().post_form("/1.0/users", &form).await).await,
-        (201, String::new())
-    );
+    expect(bob.post_form("/1.0/users", &form).await, 401, closed, "bob").await;
+    let key: String = get_json(&s.admin(), "/1.0/users/api-key").await;
+    let by_key = s.with_token(&key).post_form("/1.0/users", &form).await;
+    assert_eq!(by_key.status(), 401, "API keys cannot create users");
+    let by_admin = s.admin().post_form("/1.0/users", &form).await;
+    expect(by_admin, 201, "", "admin").await;
 }
 
 #[tokio::test]
@@ -74,15 +58,14 @@ async fn user_creation_validates_and_records_an_event_with_the_password_masked()
         ),
     ];
     for (email, pw, status, text) in cases {
-        assert_eq!(
-            status_text(
-                admin
-                    .post_form("/1.0/users", &[("email", email), ("password", pw)])
-                    .await
-            )
-            .await,
-            (status, text.into())
-        );
+        let form = [("email", email), ("password", pw)];
+        expect(
+            admin.post_form("/1.0/users", &form).await,
+            status,
+            text,
+            form,
+        )
+        .await;
     }
     admin
         .post_form(
@@ -104,12 +87,7 @@ async fn user_creation_validates_and_records_an_event_with_the_password_masked()
         json!({"Type": "user", "Name": "ok@example.com"})
     );
     assert_eq!(e["Error"], "");
-    let info: Value = admin
-        .get(&format!("/1.1/events/{}", e["UniqueID"].as_str().unwrap()))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let info = event_info(&s, e).await;
     let data = info["CustomData"]["Start"].as_array().unwrap();
     assert!(
         data.contains(&json!({"name": "password", "value": "*****"})),
@@ -124,59 +102,34 @@ async fn user_creation_validates_and_records_an_event_with_the_password_masked()
 async fn default_roles_of_user_create_are_given_to_new_users() {
     let s = TestServer::spawn().await;
     s.role("team-creator", "global", &["team.create"]).await;
-    assert_eq!(
-        s.admin()
-            .post_form("/1.0/role/default", &[("user-create", "team-creator")])
-            .await
-            .status(),
-        200
-    );
+    let set = s
+        .admin()
+        .post_form("/1.0/role/default", &[("user-create", "team-creator")])
+        .await;
+    assert_eq!(set.status(), 200);
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        bob.post_json("/1.0/teams", &json!({"name": "bobs"}))
-            .await
-            .status(),
-        201
-    );
+    let created = bob.post_json("/1.0/teams", &json!({"name": "bobs"})).await;
+    assert_eq!(created.status(), 201);
 }
 
 #[tokio::test]
 async fn the_user_list_shows_what_the_caller_may_see() {
-    let s = TestServer::spawn().await;
-    s.team("t1").await;
+    let s = with_teams(&["t1"]).await;
     s.role("member", "team", &["team.read"]).await;
     let bob = s.user("bob@example.com").await;
     s.user("carol@example.com").await;
     s.assign("member", "carol@example.com", "t1").await;
-    let all: Vec<Value> = s
-        .admin()
-        .get("/1.0/users?userEmail=&role=&context=")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let emails: Vec<&str> = all.iter().map(|u| u["Email"].as_str().unwrap()).collect();
+    let all: Vec<Value> = get_json(&s.admin(), "/1.0/users?userEmail=&role=&context=").await;
+    let emails = strings(&all, "Email");
     assert_eq!(
         emails,
         vec![ADMIN_EMAIL, "bob@example.com", "carol@example.com"]
     );
-    let by_email: Vec<Value> = s
-        .admin()
-        .get("/1.0/users?userEmail=bob@example.com")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let by_email: Vec<Value> = get_json(&s.admin(), "/1.0/users?userEmail=bob@example.com").await;
     assert_eq!(by_email.len(), 1);
     assert_eq!(by_email[0]["Roles"], json!([]));
     assert_eq!(by_email[0]["Permissions"], Value::Null);
-    let by_role: Vec<Value> = s
-        .admin()
-        .get("/1.0/users?role=member&context=t1")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let by_role: Vec<Value> = get_json(&s.admin(), "/1.0/users?role=member&context=t1").await;
     assert_eq!(by_role.len(), 1);
     assert_eq!(
         by_role[0]["Roles"],
@@ -186,13 +139,9 @@ async fn the_user_list_shows_what_the_caller_may_see() {
         by_role[0]["Permissions"],
         json!([{"Name": "team.read", "ContextType": "team", "ContextValue": "t1"}])
     );
-    let (status, body) =
-        status_text(s.admin().get("/1.0/users?role=member&context=nope").await).await;
-    assert_eq!(
-        (status, body.as_str()),
-        (404, "Wrong context being passed.\n")
-    );
-    let own: Vec<Value> = bob.get("/1.0/users").await.json().await.unwrap();
+    let wrong = s.admin().get("/1.0/users?role=member&context=nope").await;
+    expect(wrong, 404, "Wrong context being passed.\n", "wrong context").await;
+    let own: Vec<Value> = get_json(&bob, "/1.0/users").await;
     assert_eq!(
         own.len(),
         1,
@@ -211,10 +160,8 @@ async fn user_info_lists_roles_and_permissions() {
         body,
         "{\"Email\":\"admin@example.com\",\"Roles\":[{\"Name\":\"AllowAll\",\"ContextType\":\"global\",\"ContextValue\":\"\"}],\"Permissions\":[{\"Name\":\"\",\"ContextType\":\"global\",\"ContextValue\":\"\"}],\"Groups\":null}\n"
     );
-    assert_eq!(
-        status_text(s.anonymous().get("/1.0/users/info").await).await,
-        (401, UNAUTHORIZED.into())
-    );
+    let anonymous = s.anonymous().get("/1.0/users/info").await;
+    expect(anonymous, 401, UNAUTHORIZED, "anonymous").await;
 }
 
 #[tokio::test]
@@ -222,21 +169,12 @@ async fn removing_users() {
     let s = TestServer::spawn().await;
     let bob = s.user("bob@example.com").await;
     s.user("carol@example.com").await;
-    assert_eq!(
-        status_text(bob.delete("/1.0/users?user=carol@example.com").await).await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        status_text(s.admin().delete("/1.0/users?user=nobody@example.com").await).await,
-        (404, "user not found\n".into())
-    );
-    assert_eq!(
-        s.admin()
-            .delete("/1.0/users?user=carol@example.com")
-            .await
-            .status(),
-        200
-    );
+    let by_bob = bob.delete("/1.0/users?user=carol@example.com").await;
+    expect(by_bob, 403, FORBIDDEN, "bob").await;
+    let nobody = s.admin().delete("/1.0/users?user=nobody@example.com").await;
+    expect(nobody, 404, "user not found\n", "nobody").await;
+    let carol = s.admin().delete("/1.0/users?user=carol@example.com").await;
+    assert_eq!(carol.status(), 200);
     assert_eq!(
         bob.delete("/1.0/users").await.status(),
         200,
@@ -247,7 +185,7 @@ async fn removing_users() {
         401,
         "sessions die with the user"
     );
-    let users: Vec<Value> = s.admin().get("/1.0/users").await.json().await.unwrap();
+    let users: Vec<Value> = get_json(&s.admin(), "/1.0/users").await;
     assert_eq!(users.len(), 1);
     assert_eq!(s.events("kindname=user.delete").await.len(), 3);
     assert_eq!(s.anonymous().delete("/1.0/users").await.status(), 401);
@@ -257,41 +195,24 @@ async fn removing_users() {
 async fn api_keys_need_apikey_permissions_authenticate_and_regenerate() {
     let s = TestServer::spawn().await;
     let bob = s.user("bob@example.com").await;
-    assert_eq!(
-        status_text(bob.get("/1.0/users/api-key").await).await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        bob.request(reqwest::Method::POST, "/1.0/users/api-key")
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        403
-    );
-    let key: String = s
-        .admin()
-        .get("/1.0/users/api-key")
-        .await
-        .json()
+    expect(
+        bob.get("/1.0/users/api-key").await,
+        403,
+        FORBIDDEN,
+        "bob reads",
+    )
+    .await;
+    let regenerated = bob
+        .request(reqwest::Method::POST, "/1.0/users/api-key")
+        .send()
         .await
         .unwrap();
+    assert_eq!(regenerated.status(), 403, "bob regenerates");
+    let key: String = get_json(&s.admin(), "/1.0/users/api-key").await;
     assert_eq!(key.len(), 64);
-    let again: String = s
-        .admin()
-        .get("/1.0/users/api-key")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let again: String = get_json(&s.admin(), "/1.0/users/api-key").await;
     assert_eq!(key, again);
-    let me: Value = s
-        .with_token(&key)
-        .get("/1.0/users/info")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me: Value = get_json(&s.with_token(&key), "/1.0/users/info").await;
     assert_eq!(me["Email"], ADMIN_EMAIL);
     let resp = s
         .admin()
@@ -310,13 +231,7 @@ async fn api_keys_need_apikey_permissions_authenticate_and_regenerate() {
         s.with_token(&new_key).get("/1.0/users/info").await.status(),
         200
     );
-    let bobs: String = s
-        .admin()
-        .get("/1.0/users/api-key?user=bob@example.com")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let bobs: String = get_json(&s.admin(), "/1.0/users/api-key?user=bob@example.com").await;
     assert_eq!(
         s.with_token(&bobs)
             .get("/1.0/users/info")
@@ -326,15 +241,11 @@ async fn api_keys_need_apikey_permissions_authenticate_and_regenerate() {
             .unwrap()["Email"],
         "bob@example.com"
     );
-    assert_eq!(
-        status_text(
-            s.admin()
-                .get("/1.0/users/api-key?user=no@example.com")
-                .await
-        )
-        .await,
-        (404, "user not found\n".into())
-    );
+    let nobody = s
+        .admin()
+        .get("/1.0/users/api-key?user=no@example.com")
+        .await;
+    expect(nobody, 404, "user not found\n", "nobody").await;
     assert_eq!(s.events("kindname=apikey.update").await.len(), 1);
 }
 
@@ -342,69 +253,31 @@ async fn api_keys_need_apikey_permissions_authenticate_and_regenerate() {
 async fn user_quota_is_read_by_its_owner_and_set_by_admins() {
     let s = TestServer::spawn().await;
     let bob = s.user("bob@example.com").await;
-    let (status, body) = status_text(bob.get("/1.0/users/bob@example.com/quota").await).await;
-    assert_eq!(
-        (status, body.as_str()),
-        (200, "{\"limit\":-1,\"inuse\":0}\n")
-    );
-    assert_eq!(
-        status_text(bob.get(&format!("/1.0/users/{ADMIN_EMAIL}/quota")).await).await,
-        (403, FORBIDDEN.into())
-    );
-    assert_eq!(
-        status_text(
-            bob.put_form("/1.0/users/bob@example.com/quota", &[("limit", "3")])
-                .await
-        )
-        .await,
-        (403, FORBIDDEN.into())
-    );
+    let quota = |caller: Caller, limit: &'static str| async move {
+        caller
+            .put_form("/1.0/users/bob@example.com/quota", &[("limit", limit)])
+            .await
+    };
+    let own = bob.get("/1.0/users/bob@example.com/quota").await;
+    expect(own, 200, "{\"limit\":-1,\"inuse\":0}\n", "own").await;
+    let admins = bob.get(&format!("/1.0/users/{ADMIN_EMAIL}/quota")).await;
+    expect(admins, 403, FORBIDDEN, "the admin's").await;
+    expect(quota(bob.clone(), "3").await, 403, FORBIDDEN, "bob sets").await;
     let admin = s.admin();
-    assert_eq!(
-        admin
-            .put_form("/1.0/users/bob@example.com/quota", &[("limit", "3")])
-            .await
-            .status(),
-        200
-    );
-    let q: Value = bob
-        .get("/1.0/users/bob@example.com/quota")
-        .await
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(quota(admin.clone(), "3").await.status(), 200);
+    let q: Value = get_json(&bob, "/1.0/users/bob@example.com/quota").await;
     assert_eq!(q, json!({"limit": 3, "inuse": 0}));
-    assert_eq!(
-        admin
-            .put_form("/1.0/users/bob@example.com/quota", &[("limit", "-5")])
-            .await
-            .status(),
-        200
-    );
-    let q: Value = bob
-        .get("/1.0/users/bob@example.com/quota")
-        .await
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(quota(admin.clone(), "-5").await.status(), 200);
+    let q: Value = get_json(&bob, "/1.0/users/bob@example.com/quota").await;
     assert_eq!(q["limit"], -1);
-    assert_eq!(
-        status_text(
-            admin
-                .put_form("/1.0/users/bob@example.com/quota", &[("limit", "x")])
-                .await
-        )
-        .await,
-        (400, "Invalid limit\n".into())
-    );
-    assert_eq!(
-        status_text(admin.get("/1.0/users/bad/quota").await).await,
-        (400, "invalid email\n".into())
-    );
-    assert_eq!(
-        status_text(admin.get("/1.0/users/no@example.com/quota").await).await,
-        (404, "user not found\n".into())
-    );
+    let invalid = quota(admin.clone(), "x").await;
+    expect(invalid, 400, "Invalid limit\n", "x").await;
+    for (path, status, text) in [
+        ("/1.0/users/bad/quota", 400, "invalid email\n"),
+        ("/1.0/users/no@example.com/quota", 404, "user not found\n"),
+    ] {
+        expect(admin.get(path).await, status, text, path).await;
+    }
     assert_eq!(s.events("kindname=user.update.quota").await.len(), 3);
 }
 
@@ -412,74 +285,44 @@ async fn user_quota_is_read_by_its_owner_and_set_by_admins() {
 async fn ssh_keys_are_stored_validated_and_removed() {
     let s = TestServer::spawn().await;
     let bob = s.user("bob@example.com").await;
-    let (status, body) = status_text(bob.get("/1.0/users/keys").await).await;
-    assert_eq!((status, body.as_str()), (200, "{}\n"));
-    assert_eq!(
-        bob.post_form("/1.0/users/keys", &[("name", "laptop"), ("key", KEY)])
-            .await
-            .status(),
-        200
-    );
-    let keys: Value = bob.get("/1.0/users/keys").await.json().await.unwrap();
+    let add = |form: &'static [(&'static str, &'static str)]| {
+        let bob = bob.clone();
+        async move { bob.post_form("/1.0/users/keys", form).await }
+    };
+    expect(bob.get("/1.0/users/keys").await, 200, "{}\n", "no keys").await;
+    assert_eq!(add(&[("name", "laptop"), ("key", KEY)]).await.status(), 200);
+    let keys: Value = get_json(&bob, "/1.0/users/keys").await;
     assert_eq!(keys, json!({"laptop": KEY}));
     let dup = "user already have this key\n";
-    assert_eq!(
-        status_text(
-            bob.post_form("/1.0/users/keys", &[("name", "laptop"), ("key", KEY2)])
-                .await
-        )
-        .await,
-        (409, dup.into())
-    );
-    assert_eq!(
-        status_text(
-            bob.post_form("/1.0/users/keys", &[("name", "other"), ("key", KEY)])
-                .await
-        )
-        .await,
-        (409, dup.into())
-    );
-    assert_eq!(
-        bob.post_form(
-            "/1.0/users/keys",
-            &[("name", "laptop"), ("key", KEY2), ("force", "true")]
-        )
-        .await
-        .status(),
-        200
-    );
-    assert_eq!(
-        status_text(
-            bob.post_form("/1.0/users/keys", &[("name", "x"), ("key", "")])
-                .await
-        )
-        .await,
-        (400, "Missing key content\n".into())
-    );
-    let (status, _) = status_text(
-        bob.post_form("/1.0/users/keys", &[("name", "x"), ("key", "not a key")])
-            .await,
-    )
-    .await;
-    assert_eq!(status, 400);
-    let (status, _) = status_text(
-        bob.post_form("/1.0/users/keys", &[("name", ""), ("key", KEY)])
-            .await,
-    )
-    .await;
-    assert_eq!(status, 400);
-    let keys: Value = bob.get("/1.0/users/keys").await.json().await.unwrap();
+    #[rustfmt::skip]
+    let cases: [Case; 2] = [
+        (&[("name", "laptop"), ("key", KEY2)], 409, dup),
+        (&[("name", "other"), ("key", KEY)], 409, dup),
+    ];
+    for (form, status, text) in cases {
+        expect(add(form).await, status, text, form).await;
+    }
+    let forced = add(&[("name", "laptop"), ("key", KEY2), ("force", "true")]).await;
+    assert_eq!(forced.status(), 200);
+    let empty = add(&[("name", "x"), ("key", "")]).await;
+    expect(empty, 400, "Missing key content\n", "empty key").await;
+    let cases: [&[(&str, &str)]; 2] = [
+        &[("name", "x"), ("key", "not a key")],
+        &[("name", ""), ("key", KEY)],
+    ];
+    for form in cases {
+        assert_eq!(add(form).await.status(), 400, "{form:?}");
+    }
+    let keys: Value = get_json(&bob, "/1.0/users/keys").await;
     assert_eq!(keys, json!({"laptop": KEY2}));
-    assert_eq!(
-        status_text(bob.delete("/1.0/users/keys/nope").await).await,
-        (404, "User does not have this key\n".into())
-    );
+    let missing = bob.delete("/1.0/users/keys/nope").await;
+    expect(missing, 404, "User does not have this key\n", "missing").await;
     assert_eq!(bob.delete("/1.0/users/keys/laptop").await.status(), 200);
     assert_eq!(
         bob.get("/1.0/users/keys").await.text().await.unwrap(),
         "{}\n"
     );
-    let admin_keys: Value = s.admin().get("/1.0/users/keys").await.json().await.unwrap();
+    let admin_keys: Value = get_json(&s.admin(), "/1.0/users/keys").await;
     assert_eq!(admin_keys, json!({}), "keys are per user");
     assert_eq!(
         s.events("kindname=user.update.key.add&target.value=bob@example.com")

@@ -8,6 +8,13 @@ use crate::support::{
 /// Longest acceptable answer while the database is down.
 const DEADLINE: Duration = Duration::from_secs(2);
 
+/// Asserts that a request of `round` that began at `started` was answered within [`DEADLINE`].
+#[track_caller]
+fn in_time(started: Instant, round: usize) {
+    let took = started.elapsed();
+    assert!(took < DEADLINE, "round {round}: {took:?}");
+}
+
 #[tokio::test]
 async fn a_database_outage_gets_503_in_time_and_tsurud_recovers_without_losing_data() {
     let Some(binary) = ferretdb_binary() else {
@@ -34,6 +41,12 @@ async fn a_database_outage_gets_503_in_time_and_tsurud_recovers_without_losing_d
         let status = resp.status().as_u16();
         (status, resp.text().await.unwrap())
     };
+    let health = || async {
+        http.get(format!("{}/healthcheck", server.url))
+            .send()
+            .await
+            .unwrap()
+    };
     assert_eq!(create("before").await.unwrap().status(), 201);
 
     db.kill();
@@ -48,11 +61,7 @@ async fn a_database_outage_gets_503_in_time_and_tsurud_recovers_without_losing_d
             body.starts_with("database unavailable: "),
             "round {round}: {body}"
         );
-        assert!(
-            started.elapsed() < DEADLINE,
-            "round {round}: {:?}",
-            started.elapsed()
-        );
+        in_time(started, round);
 
         let started = Instant::now();
         let resp = create(&format!("during{round}")).await.unwrap();
@@ -62,11 +71,7 @@ async fn a_database_outage_gets_503_in_time_and_tsurud_recovers_without_losing_d
             .await
             .unwrap()
             .starts_with("database unavailable: "));
-        assert!(
-            started.elapsed() < DEADLINE,
-            "round {round}: {:?}",
-            started.elapsed()
-        );
+        in_time(started, round);
 
         let started = Instant::now();
         let login = http
@@ -76,29 +81,17 @@ async fn a_database_outage_gets_503_in_time_and_tsurud_recovers_without_losing_d
             .await
             .unwrap();
         assert_eq!(login.status(), 503);
-        assert!(
-            started.elapsed() < DEADLINE,
-            "round {round}: {:?}",
-            started.elapsed()
-        );
+        in_time(started, round);
 
         let started = Instant::now();
-        let health = http
-            .get(format!("{}/healthcheck", server.url))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(health.status(), 503);
-        let text = health.text().await.unwrap();
+        let checked = health().await;
+        assert_eq!(checked.status(), 503);
+        let text = checked.text().await.unwrap();
         assert!(
             text.starts_with("mongodb: fail - database unavailable: "),
             "{text}"
         );
-        assert!(
-            started.elapsed() < DEADLINE,
-            "round {round}: {:?}",
-            started.elapsed()
-        );
+        in_time(started, round);
     }
 
     db.restart();
@@ -125,10 +118,5 @@ async fn a_database_outage_gets_503_in_time_and_tsurud_recovers_without_losing_d
         body.contains("\"before\"") && body.contains("\"after\""),
         "{body}"
     );
-    let health = http
-        .get(format!("{}/healthcheck", server.url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(health.status(), 200);
+    assert_eq!(health().await.status(), 200);
 }

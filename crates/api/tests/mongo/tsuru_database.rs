@@ -3,7 +3,7 @@
 use futures::TryStreamExt;
 use mongodb::bson::{doc, oid::ObjectId, Bson, DateTime, Document};
 use serde_json::{json, Value};
-use tsuru_testkit::{status_text, TestServer};
+use tsuru_testkit::{status_text, Caller, TestServer};
 
 use crate::support::{fresh_database_name, mongo_url};
 
@@ -85,6 +85,11 @@ async fn seed(db: &mongodb::Database) -> ObjectId {
     id
 }
 
+/// The JSON body of `GET path` as `caller`.
+async fn get_json<T: serde::de::DeserializeOwned>(caller: &Caller, path: &str) -> T {
+    caller.get(path).await.json().await.expect(path)
+}
+
 async fn raw(db: &mongodb::Database, coll: &str, filter: Document) -> Document {
     db.collection::<Document>(coll)
         .find_one(filter.clone())
@@ -109,33 +114,18 @@ async fn an_existing_tsuru_database_is_served_and_written_in_tsurus_shapes() {
 
     // tsuru's bcrypt hashes log in; the global AllowAll role grants everything.
     let legacy = s.with_token(&s.login("legacy@example.com", "legacy-password").await);
-    let info: Value = legacy.get("/1.0/users/info").await.json().await.unwrap();
+    let info: Value = get_json(&legacy, "/1.0/users/info").await;
     assert_eq!(info["Email"], "legacy@example.com");
     assert_eq!(info["Roles"][0]["Name"], "AllowAll");
 
-    let team: Value = legacy
-        .get("/1.4/teams/legacy-team")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let team: Value = get_json(&legacy, "/1.4/teams/legacy-team").await;
     assert_eq!(team["tags"], json!(["a", "b"]));
-    let role: Value = legacy
-        .get("/1.0/roles/team-member")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let role: Value = get_json(&legacy, "/1.0/roles/team-member").await;
     assert_eq!(role["context"], "team");
     assert_eq!(role["scheme_names"], json!(["app", "team.read"]));
     assert_eq!(role["events"], json!(["team-create"]));
 
-    let events: Vec<Value> = legacy
-        .get("/1.1/events?target.value=legacy-team")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let events: Vec<Value> = get_json(&legacy, "/1.1/events?target.value=legacy-team").await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["UniqueID"], event_id.to_hex());
     assert_eq!(
@@ -143,12 +133,7 @@ async fn an_existing_tsuru_database_is_served_and_written_in_tsurus_shapes() {
         json!({"Type": "permission", "Name": "team.create"})
     );
     assert_eq!(events[0]["Running"], false);
-    let one: Value = legacy
-        .get(&format!("/1.1/events/{}", event_id.to_hex()))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let one: Value = get_json(&legacy, &format!("/1.1/events/{}", event_id.to_hex())).await;
     assert_eq!(
         one["CustomData"]["Start"],
         json!([{"name": "name", "value": "legacy-team"}])
@@ -159,7 +144,7 @@ async fn an_existing_tsuru_database_is_served_and_written_in_tsurus_shapes() {
     let dev = s.with_token(API_KEY);
     let (status, _) = status_text(dev.get("/1.4/teams/legacy-team").await).await;
     assert_eq!(status, 403, "team.read is global-only");
-    let me: Value = dev.get("/1.0/users/info").await.json().await.unwrap();
+    let me: Value = get_json(&dev, "/1.0/users/info").await;
     assert_eq!(me["Email"], "dev@example.com");
     let stored = raw(&db, "users", doc! {"email": "dev@example.com"}).await;
     assert_eq!(stored.get_i64("apikey_usage_counter").unwrap(), 5);
