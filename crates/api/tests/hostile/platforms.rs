@@ -40,3 +40,41 @@ async fn rolling_back_a_platform_checks_permission_before_the_input() {
         );
     }
 }
+
+/// A body that is not multipart, or that carries no Dockerfile, is refused for the permission
+/// too: the caller learns nothing from the shape of the request.
+#[tokio::test]
+async fn a_platform_add_without_an_upload_is_refused_for_the_permission_first() {
+    let s = TestServer::spawn().await;
+    s.team("t1").await;
+    let bob = member(&s, "bob@example.com", "t1", &["app.read"]).await;
+    let resp = bob.post_form("/1.0/platforms", &[("name", "python")]).await;
+    assert_eq!(
+        status_text(resp).await,
+        (403, FORBIDDEN.into()),
+        "a form body"
+    );
+    let resp = bob
+        .request(Method::POST, "/1.0/platforms")
+        .multipart(Form::new().text("name", "python"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_text(resp).await,
+        (403, FORBIDDEN.into()),
+        "no file part"
+    );
+    let resp = s
+        .admin()
+        .post_form("/1.0/platforms", &[("name", "python")])
+        .await;
+    assert_eq!(
+        status_text(resp).await,
+        (
+            400,
+            "request Content-Type isn't multipart/form-data\n".into()
+        ),
+        "the admin learns what is wrong"
+    );
+}

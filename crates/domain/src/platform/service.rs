@@ -147,10 +147,13 @@ impl PlatformService {
         identity: &Identity,
         origin: &Origin,
         name: &str,
-        dockerfile: &str,
+        dockerfile: Result<&str>,
         out: Arc<dyn Output>,
     ) -> Result<()> {
         identity.require("platform.create", &[])?;
+        // The upload is checked after the permission, so that a caller without it learns
+        // nothing from the shape of their request.
+        let dockerfile = dockerfile?;
         if dockerfile.trim().is_empty() {
             return Err(Error::bad_request("Missing file content."));
         }

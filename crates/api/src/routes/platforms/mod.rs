@@ -2,10 +2,10 @@
 use actix_web::web;
 use serde::{Deserialize, Serialize};
 use tsuru_domain::platform::Platform;
+use tsuru_domain::Error;
 use utoipa::ToSchema;
 
 use super::{family, Route};
-use crate::error::ApiError;
 use crate::extract::{Caller, Form, Input, Upload};
 use crate::reply::{Done, Json, List, Reply, DONE};
 use crate::stream::{stream, Streamed};
@@ -140,21 +140,22 @@ async fn create(
     Caller { id, state }: Caller,
     form: Upload<CreatePlatformRequest>,
 ) -> Reply<Streamed> {
-    if !form.input.is_multipart() {
-        return Err(ApiError::bad_request(
+    let file = if form.input.is_multipart() {
+        dockerfile(&form.input).ok_or_else(|| Error::bad_request("http: no such file"))
+    } else {
+        Err(Error::bad_request(
             "request Content-Type isn't multipart/form-data",
-        ));
-    }
-    let file =
-        dockerfile(&form.input).ok_or_else(|| ApiError::bad_request("http: no such file"))?;
+        ))
+    };
     let origin = form.input.origin();
     let name = form.value.name;
-    Ok(
-        stream(
-            move |out| async move { state.platforms.add(&id, &origin, &name, &file, out).await },
-        )
-        .await,
-    )
+    Ok(stream(move |out| async move {
+        let file = file
+            .as_deref()
+            .map_err(|e| Error::bad_request(e.to_string()));
+        state.platforms.add(&id, &origin, &name, file, out).await
+    })
+    .await)
 }
 
 /// Multipart `disabled` and optional `dockerfile_content`.
