@@ -133,7 +133,9 @@ async fn root_user_create(config: Option<PathBuf>, email: &str) -> anyhow::Resul
     if password != confirm {
         anyhow::bail!("Passwords didn't match.");
     }
-    let created = state.ensure_root_user(email, &password).await?;
+    let created = tsuru_domain::bootstrap::RootUserBootstrap::new(state.auth.clone())
+        .ensure_root_user(email, &password)
+        .await?;
     println!(
         "Root user successfully {}.",
         if created { "created" } else { "updated" }

@@ -12,7 +12,6 @@ use tsuru_adapters::template::GoTemplates;
 use tsuru_adapters::webhook_http::{AllowedNetworks, HttpWebhookSender};
 use tsuru_domain::app::AppService;
 use tsuru_domain::app::AppStorage;
-use tsuru_domain::bootstrap::RootUserBootstrap;
 use tsuru_domain::clock::{Clock, IdGenerator};
 use tsuru_domain::event::{EventService, EventStorage};
 use tsuru_domain::mail::Mailer;
@@ -37,8 +36,6 @@ use tsuru_domain::Error;
 use crate::config::{Secret, Settings};
 use crate::delivery::DeliveryLoop;
 
-/// Name of the role given to bootstrap admins (tsuru's).
-pub const ADMIN_ROLE: &str = tsuru_domain::bootstrap::ROOT_ROLE;
 
 /// Every storage port: what a store must implement to serve the API (the in-memory store and
 /// the MongoDB store do).
@@ -323,17 +320,6 @@ impl AppState {
         })
     }
 
-    /// Creates (or completes) a root user: the user if missing, then the global `AllowAll`
-    /// role with every permission, assigned to them. Returns whether the user was created.
-    ///
-    /// # Errors
-    /// Invalid e-mail or password, storage failures.
-    pub async fn ensure_root_user(&self, email: &str, password: &str) -> Result<bool, Error> {
-        RootUserBootstrap::new(self.auth.clone())
-            .ensure_root_user(email, password)
-            .await
-    }
-
     /// In dev mode: a default public pool named `default` when there is no pool, so apps can be
     /// created right away.
     ///
@@ -341,14 +327,6 @@ impl AppState {
     /// Storage failures.
     pub async fn ensure_dev_pool(&self) -> Result<(), Error> {
         self.pools.ensure_default_pool("default").await
-    }
-
-    /// Whether no user exists yet.
-    ///
-    /// # Errors
-    /// Storage failures.
-    pub async fn has_no_users(&self) -> Result<bool, Error> {
-        Ok(self.auth.users.list().await?.is_empty())
     }
 }
 

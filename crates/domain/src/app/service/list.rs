@@ -91,25 +91,6 @@ impl AppService {
         Ok(out)
     }
 
-    /// Apps owned by, and accessible to, `team` (for team info).
-    ///
-    /// # Errors
-    /// Storage failures.
-    #[tracing::instrument(skip_all, fields(team = %team))]
-    pub async fn of_team(&self, team: &str) -> Result<Vec<AppInfo>> {
-        let filter = AppFilter {
-            team_owner: Some(team.to_string()),
-            ..AppFilter::default()
-        };
-        let mut out = Vec::new();
-        for app in self.apps.list(&filter).await? {
-            if app.teams.iter().any(|t| t == team) {
-                out.push(self.describe(app, true).await);
-            }
-        }
-        Ok(out)
-    }
-
     /// One app with units and addresses.
     ///
     /// # Errors
