@@ -36,7 +36,6 @@ use tsuru_domain::Error;
 use crate::config::{Secret, Settings};
 use crate::delivery::DeliveryLoop;
 
-
 /// Every storage port: what a store must implement to serve the API (the in-memory store and
 /// the MongoDB store do).
 pub trait Store:
