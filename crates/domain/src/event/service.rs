@@ -133,6 +133,7 @@ impl EventService {
     ///
     /// # Errors
     /// 409 `event locked: ...` when another running event holds the target.
+    #[tracing::instrument(skip_all)]
     pub async fn start(&self, new: NewEvent) -> Result<Event> {
         let now = self.clock.now();
         let event = Event {
@@ -187,12 +188,14 @@ impl EventService {
 
     /// Finishes an event with the outcome of its operation. Storage failures are logged: the
     /// operation already happened and its result must reach the caller.
+    #[tracing::instrument(skip_all)]
     pub async fn done<T>(&self, event: Event, outcome: &Result<T>, end_data: Option<Value>) {
         self.done_with_log(event, outcome, end_data, Vec::new())
             .await;
     }
 
     /// Like [`EventService::done`], also storing the operation's progress log.
+    #[tracing::instrument(skip_all)]
     pub async fn done_with_log<T>(
         &self,
         mut event: Event,
@@ -222,6 +225,7 @@ impl EventService {
     ///
     /// # Errors
     /// The lock conflict, or whatever `work` returns.
+    #[tracing::instrument(skip_all)]
     pub async fn run<T, F>(&self, new: NewEvent, work: F) -> Result<T>
     where
         F: Future<Output = Result<T>>,
@@ -237,6 +241,7 @@ impl EventService {
     ///
     /// # Errors
     /// The lock conflict, or whatever `work` returns.
+    #[tracing::instrument(skip_all)]
     pub async fn run_logged<T, F, Fut>(
         &self,
         new: NewEvent,
@@ -259,6 +264,7 @@ impl EventService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn list(&self, identity: &Identity, mut filter: EventFilter) -> Result<Vec<Event>> {
         if filter.limit == 0 || filter.limit > MAX_EVENT_LIMIT {
             filter.limit = MAX_EVENT_LIMIT;
@@ -280,6 +286,7 @@ impl EventService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn kinds(&self) -> Result<Vec<Kind>> {
         self.storage.kinds().await
     }
@@ -288,6 +295,7 @@ impl EventService {
     ///
     /// # Errors
     /// 400 for a malformed id, 404 `event not found`, 403 without the event's read permission.
+    #[tracing::instrument(skip_all)]
     pub async fn info(&self, identity: &Identity, id: &str) -> Result<Event> {
         let event = self.find(id).await?;
         identity.require(&event.allowed.scheme, &event.allowed.contexts)?;
@@ -299,6 +307,7 @@ impl EventService {
     /// # Errors
     /// 400 for a bad id, no reason or a non-cancelable event; 404; 403; 409 when cancellation
     /// was already requested.
+    #[tracing::instrument(skip_all)]
     pub async fn cancel(&self, identity: &Identity, id: &str, reason: &str) -> Result<()> {
         let mut event = self.find(id).await?;
         if reason.is_empty() {
@@ -332,6 +341,7 @@ impl EventService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn heartbeat(&self) -> Result<()> {
         let ids: Vec<String> = self.lock_mine().iter().cloned().collect();
         if ids.is_empty() {
@@ -344,6 +354,7 @@ impl EventService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn expire_stale(&self) -> Result<usize> {
         let now = self.clock.now();
         let stale = self.storage.list_stale(now - self.lock_expiry).await?;

@@ -139,6 +139,7 @@ impl RoleService {
     ///
     /// # Errors
     /// 403 without a global grant of one of the role-management permissions.
+    #[tracing::instrument(skip_all)]
     pub async fn list(&self, identity: &Identity) -> Result<Vec<Role>> {
         require_any(identity, &LIST_PERMS)?;
         self.roles.list().await
@@ -148,6 +149,7 @@ impl RoleService {
     ///
     /// # Errors
     /// 403 as [`RoleService::list`]; 404 `role not found`.
+    #[tracing::instrument(skip_all)]
     pub async fn info(&self, identity: &Identity, name: &str) -> Result<Role> {
         require_any(identity, &LIST_PERMS)?;
         self.find(name).await
@@ -157,6 +159,7 @@ impl RoleService {
     ///
     /// # Errors
     /// 403; 400 `invalid role name` or `invalid context type "<x>"`; 409 `role already exists`.
+    #[tracing::instrument(skip_all)]
     pub async fn create(
         &self,
         identity: &Identity,
@@ -180,6 +183,7 @@ impl RoleService {
     ///
     /// # Errors
     /// 403; 404 `role not found`; 412 while users hold it.
+    #[tracing::instrument(skip_all)]
     pub async fn remove(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
         identity.require("role.delete", &[])?;
         let ev = role_event(name, "role.delete", identity, origin);
@@ -202,6 +206,7 @@ impl RoleService {
     /// # Errors
     /// 400 when nothing is set, for an unknown role or context type; 403 without the permission
     /// of each field set; 409 when the new name is taken.
+    #[tracing::instrument(skip_all)]
     pub async fn update(
         &self,
         identity: &Identity,
@@ -287,6 +292,7 @@ impl RoleService {
     /// # Errors
     /// 403; 404 `role not found`; 400 `invalid permission name` / `permission named "<p>" not
     /// found`; 409 `permission "<p>" not allowed with context of type "<ctx>"`.
+    #[tracing::instrument(skip_all)]
     pub async fn add_permissions(
         &self,
         identity: &Identity,
@@ -337,6 +343,7 @@ impl RoleService {
     ///
     /// # Errors
     /// 403; 404 `role not found`.
+    #[tracing::instrument(skip_all)]
     pub async fn remove_permission(
         &self,
         identity: &Identity,
@@ -365,6 +372,7 @@ impl RoleService {
     /// # Errors
     /// 403 without `role.update.assign` or when the caller may not use the role's permissions
     /// in that context; 400 for a bad e-mail or context value; 404 for an unknown user or role.
+    #[tracing::instrument(skip_all)]
     pub async fn assign_user(
         &self,
         identity: &Identity,
@@ -394,6 +402,7 @@ impl RoleService {
     ///
     /// # Errors
     /// 403 as [`RoleService::assign_user`]; 400 bad e-mail; 404 unknown user or role.
+    #[tracing::instrument(skip_all)]
     pub async fn dissociate_user(
         &self,
         identity: &Identity,
@@ -420,6 +429,7 @@ impl RoleService {
     ///
     /// # Errors
     /// 403 without `role.default.create` or `role.default.delete`.
+    #[tracing::instrument(skip_all)]
     pub async fn list_defaults(&self, identity: &Identity) -> Result<Vec<Role>> {
         require_any(identity, &["role.default.create", "role.default.delete"])?;
         Ok(self
@@ -437,6 +447,7 @@ impl RoleService {
     /// # Errors
     /// 403; 400 `role not found`, for an unknown role event, or a role whose context type does
     /// not fit the event.
+    #[tracing::instrument(skip_all)]
     pub async fn change_defaults(
         &self,
         identity: &Identity,
@@ -492,6 +503,7 @@ impl RoleService {
 
     /// Gives `email` the roles bound to role event `event` with `context_value`; failures are
     /// logged, as tsuru does, so that the creation that triggered it still succeeds.
+    #[tracing::instrument(skip_all)]
     pub async fn apply_role_event(&self, event: &str, email: &str, context_value: &str) {
         let roles = match self.roles.list_by_event(event).await {
             Ok(r) => r,
@@ -517,6 +529,7 @@ impl RoleService {
     ///
     /// # Errors
     /// Storage failures (what was removed before one stays removed).
+    #[tracing::instrument(skip_all)]
     pub async fn forget_team(&self, team: &str) -> Result<()> {
         let team_roles: Vec<String> = self
             .roles

@@ -21,6 +21,7 @@ impl PlanService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn seed(&self) -> Result<()> {
         if self.storage.list().await?.is_empty() {
             for p in default_plans() {
@@ -37,6 +38,7 @@ impl PlanService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn list(&self) -> Result<Vec<Plan>> {
         self.storage.list().await
     }
@@ -45,6 +47,7 @@ impl PlanService {
     ///
     /// # Errors
     /// 404 `plan not found`.
+    #[tracing::instrument(skip_all)]
     pub async fn find(&self, name: &str) -> Result<Plan> {
         self.storage
             .find(name)
@@ -56,6 +59,7 @@ impl PlanService {
     ///
     /// # Errors
     /// 400 when there is none, or several.
+    #[tracing::instrument(skip_all)]
     pub async fn default_plan(&self) -> Result<Plan> {
         let mut defaults: Vec<Plan> = self
             .storage
@@ -77,6 +81,7 @@ impl PlanService {
     /// # Errors
     /// 403 without a global `plan.create`; 400 for an empty name, a negative CPU or less than
     /// 4 MiB; 409.
+    #[tracing::instrument(skip_all)]
     pub async fn create(&self, identity: &Identity, origin: &Origin, plan: Plan) -> Result<Plan> {
         identity.require("plan.create", &[])?;
         let ev = NewEvent::new(
@@ -113,6 +118,7 @@ impl PlanService {
     ///
     /// # Errors
     /// 403 without a global `plan.delete`; 404 `plan not found`.
+    #[tracing::instrument(skip_all)]
     pub async fn remove(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
         identity.require("plan.delete", &[])?;
         let ev = NewEvent::new(

@@ -54,6 +54,7 @@ impl PlatformService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn list(&self, identity: &Identity) -> Result<Vec<Platform>> {
         let admin = Self::is_admin(identity);
         Ok(self
@@ -70,6 +71,7 @@ impl PlatformService {
     ///
     /// # Errors
     /// 400 `Invalid platform`.
+    #[tracing::instrument(skip_all)]
     pub async fn usable(&self, identity: &Identity, name: &str) -> Result<Platform> {
         match self.storage.find(name).await? {
             Some(p) if !p.disabled || Self::is_admin(identity) => Ok(p),
@@ -81,6 +83,7 @@ impl PlatformService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn has_version(&self, name: &str, v: i64) -> Result<bool> {
         Ok(self
             .storage
@@ -94,6 +97,7 @@ impl PlatformService {
     ///
     /// # Errors
     /// 403 without `platform.update` or `platform.read`; 404 `Invalid platform`.
+    #[tracing::instrument(skip_all)]
     pub async fn info(&self, identity: &Identity, name: &str) -> Result<(Platform, Vec<String>)> {
         if !identity.can("platform.update", &[]) && !identity.can("platform.read", &[]) {
             return Err(Error::forbidden());
@@ -142,6 +146,7 @@ impl PlatformService {
     /// # Errors
     /// 400 for an empty file or a bad name; 403 without a global `platform.create`; 409
     /// `Duplicate platform`; build failures.
+    #[tracing::instrument(skip_all)]
     pub async fn add(
         &self,
         identity: &Identity,
@@ -183,6 +188,7 @@ impl PlatformService {
     ///
     /// # Errors
     /// 403 without a global `platform.update`; 404 `Invalid platform`; 400 when neither is given.
+    #[tracing::instrument(skip_all)]
     pub async fn update(
         &self,
         identity: &Identity,
@@ -231,6 +237,7 @@ impl PlatformService {
     ///
     /// # Errors
     /// 400 without an image or for a bad version; 403; 404 for an unknown platform or version.
+    #[tracing::instrument(skip_all)]
     pub async fn rollback(
         &self,
         identity: &Identity,
@@ -282,6 +289,7 @@ impl PlatformService {
     ///
     /// # Errors
     /// 403 without a global `platform.delete`; 400 while apps use it; 404 `Platform doesn't exist.`
+    #[tracing::instrument(skip_all)]
     pub async fn remove(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
         identity.require("platform.delete", &[])?;
         let ev = platform_event(name, "platform.delete", identity, origin);

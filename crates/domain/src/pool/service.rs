@@ -93,6 +93,7 @@ impl PoolService {
     ///
     /// # Errors
     /// 404 `Pool does not exist.`
+    #[tracing::instrument(skip_all)]
     pub async fn find(&self, name: &str) -> Result<Pool> {
         self.pools
             .find(name)
@@ -104,6 +105,7 @@ impl PoolService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn allowed(&self, pool: &str, field: &str) -> Result<Vec<String>> {
         let constraints = self.pools.constraints().await?;
         self.allowed_with(&constraints, pool, field).await
@@ -143,6 +145,7 @@ impl PoolService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn view(&self, pool: Pool) -> Result<PoolView> {
         let constraints = self.pools.constraints().await?;
         let public = is_public(&constraints, &pool.name);
@@ -166,6 +169,7 @@ impl PoolService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn list(&self, identity: &Identity) -> Result<Vec<PoolView>> {
         let mut contexts =
             crate::permission::contexts_for(&identity.permissions, "app.create", &[]);
@@ -203,6 +207,7 @@ impl PoolService {
     ///
     /// # Errors
     /// 403; 404 `Pool does not exist.`
+    #[tracing::instrument(skip_all)]
     pub async fn info(&self, identity: &Identity, name: &str) -> Result<PoolView> {
         identity.require("pool.read", &[Context::new(ContextType::Pool, name)])?;
         let pool = self.find(name).await?;
@@ -214,6 +219,7 @@ impl PoolService {
     /// # Errors
     /// 403 without a global `pool.create`; 400 for the name or provisioner; 409 when it exists
     /// or another default exists (without `force`).
+    #[tracing::instrument(skip_all)]
     pub async fn create(&self, identity: &Identity, origin: &Origin, new: NewPool) -> Result<()> {
         identity.require("pool.create", &[])?;
         validate_pool_name(&new.name)?;
@@ -285,6 +291,7 @@ impl PoolService {
     ///
     /// # Errors
     /// 403 without a global `pool.update`; 404; 409 for a second default without `force`.
+    #[tracing::instrument(skip_all)]
     pub async fn update(
         &self,
         identity: &Identity,
@@ -330,6 +337,7 @@ impl PoolService {
     ///
     /// # Errors
     /// 403 without a global `pool.delete` or while apps use it; 404.
+    #[tracing::instrument(skip_all)]
     pub async fn remove(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
         identity.require("pool.delete", &[])?;
         if self.apps.count_in_pool(name).await? > 0 {
@@ -347,6 +355,7 @@ impl PoolService {
     /// # Errors
     /// 403; 400 without teams or for a public, default or blacklisted pool, or a team already
     /// allowed; 404.
+    #[tracing::instrument(skip_all)]
     pub async fn add_teams(
         &self,
         identity: &Identity,
@@ -397,6 +406,7 @@ impl PoolService {
     ///
     /// # Errors
     /// 403; 400 without teams or for a blacklisted pool; 404.
+    #[tracing::instrument(skip_all)]
     pub async fn remove_teams(
         &self,
         identity: &Identity,
@@ -433,6 +443,7 @@ impl PoolService {
     ///
     /// # Errors
     /// 403 without a global `pool.read.constraints`.
+    #[tracing::instrument(skip_all)]
     pub async fn constraints(&self, identity: &Identity) -> Result<Vec<Constraint>> {
         identity.require("pool.read.constraints", &[])?;
         self.pools.constraints().await
@@ -443,6 +454,7 @@ impl PoolService {
     /// # Errors
     /// 403 without a global `pool.update.constraints.set`; 400 for an empty expression or an
     /// unknown field.
+    #[tracing::instrument(skip_all)]
     pub async fn set_constraint(
         &self,
         identity: &Identity,
@@ -503,6 +515,7 @@ impl PoolService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn for_team(&self, team: &str) -> Result<Vec<Pool>> {
         let constraints = self.pools.constraints().await?;
         let mut out = Vec::new();
@@ -518,6 +531,7 @@ impl PoolService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn ensure_default_pool(&self, name: &str) -> Result<()> {
         if !self.pools.list().await?.is_empty() {
             return Ok(());
@@ -540,6 +554,7 @@ impl PoolService {
     ///
     /// # Errors
     /// 400 when several pools name the team, or there is no default pool.
+    #[tracing::instrument(skip_all)]
     pub async fn pool_for_team(&self, team: &str) -> Result<Pool> {
         let constraints = self.pools.constraints().await?;
         let pools = self.pools.list().await?;

@@ -72,6 +72,7 @@ impl TeamService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn list(&self, identity: &Identity) -> Result<Vec<TeamListEntry>> {
         let capable: Vec<&str> = tree::all()
             .iter()
@@ -108,6 +109,7 @@ impl TeamService {
     ///
     /// # Errors
     /// 403 without a global `team.create`; 400 for an invalid name; 409 `team already exists`.
+    #[tracing::instrument(skip_all)]
     pub async fn create(
         &self,
         identity: &Identity,
@@ -141,6 +143,7 @@ impl TeamService {
     ///
     /// # Errors
     /// 404 `Team "<name>" not found.`
+    #[tracing::instrument(skip_all)]
     pub async fn remove(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
         let not_found = || Error::not_found(format!("Team {name:?} not found."));
         if !identity.can("team.delete", &[Context::team(name)]) {
@@ -175,6 +178,7 @@ impl TeamService {
     ///
     /// # Errors
     /// 404 `team not found`; 403 without a global `team.read`.
+    #[tracing::instrument(skip_all)]
     pub async fn info(&self, identity: &Identity, name: &str) -> Result<TeamInfo> {
         let team = self.find(name).await?;
         identity.require("team.read", &[])?;
@@ -190,6 +194,7 @@ impl TeamService {
     ///
     /// # Errors
     /// 403 without `team.update` on the team; 404 `team not found`; 400/409 for the new name.
+    #[tracing::instrument(skip_all)]
     pub async fn update(
         &self,
         identity: &Identity,
@@ -228,6 +233,7 @@ impl TeamService {
     ///
     /// # Errors
     /// 403 without `team.read.quota` on the team; 404 `team not found`.
+    #[tracing::instrument(skip_all)]
     pub async fn quota(&self, identity: &Identity, name: &str) -> Result<Quota> {
         identity.require("team.read.quota", &[Context::team(name)])?;
         Ok(self.find(name).await?.quota)
@@ -237,6 +243,7 @@ impl TeamService {
     ///
     /// # Errors
     /// 403 without `team.update.quota` on the team; 404; 400 `Invalid limit`; 403 when below use.
+    #[tracing::instrument(skip_all)]
     pub async fn set_quota(
         &self,
         identity: &Identity,

@@ -104,6 +104,7 @@ impl TokenService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn list(&self, identity: &Identity) -> Result<Vec<TeamToken>> {
         let ctxs = contexts_for(
             &identity.permissions,
@@ -127,6 +128,7 @@ impl TokenService {
     /// # Errors
     /// 404 `team token not found` (before the permission check, as tsuru); 403 without
     /// `team.token.read` on its team.
+    #[tracing::instrument(skip_all)]
     pub async fn info(&self, identity: &Identity, token_id: &str) -> Result<TeamToken> {
         let token = self.find(token_id).await?;
         identity.require("team.token.read", &[Context::team(&token.team)])?;
@@ -138,6 +140,7 @@ impl TokenService {
     /// # Errors
     /// 403 without `team.token.create` on the team; 400 when no team is given and several fit,
     /// for an invalid id or expiry; 404 `team not found`; 409 `team token already exists`.
+    #[tracing::instrument(skip_all)]
     pub async fn create(
         &self,
         identity: &Identity,
@@ -190,6 +193,7 @@ impl TokenService {
     /// # Errors
     /// 404 `team token not found`; 403 without `team.token.update` on its team; 400 for an
     /// expiry out of range.
+    #[tracing::instrument(skip_all)]
     pub async fn update(
         &self,
         identity: &Identity,
@@ -227,6 +231,7 @@ impl TokenService {
     /// # Errors
     /// 404 `team token not found`; 403 without `team.token.delete` on its team; 409
     /// `cannot remove team token who owns apps`.
+    #[tracing::instrument(skip_all)]
     pub async fn remove(&self, identity: &Identity, origin: &Origin, token_id: &str) -> Result<()> {
         let token = self.find(token_id).await?;
         identity.require("team.token.delete", &[Context::team(&token.team)])?;
@@ -254,6 +259,7 @@ impl TokenService {
     /// 403 without a global `role.update.assign` or when the caller may not use the role's
     /// permissions in that context; 404 `role not found` / `team token not found`; 400 for a
     /// bad context value.
+    #[tracing::instrument(skip_all)]
     pub async fn assign_role(
         &self,
         identity: &Identity,
@@ -283,6 +289,7 @@ impl TokenService {
     /// # Errors
     /// 403 as [`TokenService::assign_role`] with `role.update.dissociate`; 404 `role not
     /// found` / `team token not found`.
+    #[tracing::instrument(skip_all)]
     pub async fn dissociate_role(
         &self,
         identity: &Identity,

@@ -111,6 +111,7 @@ impl AuthService {
     /// # Errors
     /// 400 `invalid email`, `you must provide a password to login` or a bad password length;
     /// 429 after too many failures; 401 `Authentication failed, wrong password.`
+    #[tracing::instrument(skip_all)]
     pub async fn login(&self, email: &str, password: Option<&str>) -> Result<String> {
         validate_email(email)?;
         let password =
@@ -168,6 +169,7 @@ impl AuthService {
     ///
     /// # Errors
     /// Storage or signing failures.
+    #[tracing::instrument(skip_all)]
     pub async fn new_session(&self, email: &str) -> Result<String> {
         let now = self.clock.now();
         let expires = now + Duration::days(self.config.token_expire_days.max(1));
@@ -192,6 +194,7 @@ impl AuthService {
     ///
     /// # Errors
     /// Storage failures only.
+    #[tracing::instrument(skip_all)]
     pub async fn authenticate(&self, token: &str) -> Result<Option<Identity>> {
         if let Some(claims) = self.issuer.verify(token) {
             let Some(session) = self.sessions.find(&claims.jti).await? else {
@@ -237,6 +240,7 @@ impl AuthService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn token_identity(&self, token: &TeamToken) -> Result<Identity> {
         Ok(Identity {
             email: token.email(),
@@ -252,6 +256,7 @@ impl AuthService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn identity_for(&self, user: &User, credential: Credential) -> Result<Identity> {
         let mut permissions = vec![Permission {
             scheme: "user".into(),
@@ -270,6 +275,7 @@ impl AuthService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn expand_roles(
         &self,
         instances: &[crate::permission::RoleInstance],
@@ -289,6 +295,7 @@ impl AuthService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn logout(&self, identity: &Identity) -> Result<()> {
         if let Credential::Session { jti } = &identity.credential {
             self.sessions.delete(jti).await?;
@@ -302,6 +309,7 @@ impl AuthService {
     /// # Errors
     /// 401 `User registration is disabled for non-admin users.`; 400 `invalid email` or a bad
     /// password length; 409 `this email is already registered`.
+    #[tracing::instrument(skip_all)]
     pub async fn create_user(
         &self,
         caller: Option<&Identity>,
@@ -339,6 +347,7 @@ impl AuthService {
     ///
     /// # Errors
     /// As [`AuthService::create_user`].
+    #[tracing::instrument(skip_all)]
     pub async fn insert_user(&self, email: &str, password: &str) -> Result<()> {
         validate_email(email)?;
         validate_password(password)?;
@@ -360,6 +369,7 @@ impl AuthService {
     /// # Errors
     /// 400 when a field is missing, confirmation differs or the new length is wrong; 403
     /// `the given password didn't match the user's current password`.
+    #[tracing::instrument(skip_all)]
     pub async fn change_password(
         &self,
         identity: &Identity,
@@ -416,6 +426,7 @@ impl AuthService {
     ///
     /// # Errors
     /// 400 `invalid email` or `Invalid token`; 404 `user not found`.
+    #[tracing::instrument(skip_all)]
     pub async fn reset_password(
         &self,
         origin: &Origin,

@@ -73,6 +73,7 @@ impl UserService {
     ///
     /// # Errors
     /// Storage failures; 500 when a held role no longer exists.
+    #[tracing::instrument(skip_all)]
     pub async fn view(
         &self,
         user: &User,
@@ -128,6 +129,7 @@ impl UserService {
     ///
     /// # Errors
     /// 404 `Wrong context being passed.` when a context filter matches nothing.
+    #[tracing::instrument(skip_all)]
     pub async fn list(
         &self,
         identity: &Identity,
@@ -172,6 +174,7 @@ impl UserService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn info(&self, identity: &Identity) -> Result<UserView> {
         let user = match self.users.find(&identity.email).await? {
             Some(u) => u,
@@ -190,6 +193,7 @@ impl UserService {
     ///
     /// # Errors
     /// 403 without `user.delete` on the user; 404 `user not found` / `invalid email`.
+    #[tracing::instrument(skip_all)]
     pub async fn remove(
         &self,
         identity: &Identity,
@@ -225,6 +229,7 @@ impl UserService {
     ///
     /// # Errors
     /// 403 without `apikey.read` on the user; 404 for an unknown user.
+    #[tracing::instrument(skip_all)]
     pub async fn api_key(&self, identity: &Identity, email: Option<&str>) -> Result<String> {
         let email = email
             .filter(|e| !e.is_empty())
@@ -242,6 +247,7 @@ impl UserService {
     ///
     /// # Errors
     /// 403 without `apikey.update` on the user; 404 for an unknown user.
+    #[tracing::instrument(skip_all)]
     pub async fn regenerate_api_key(
         &self,
         identity: &Identity,
@@ -279,6 +285,7 @@ impl UserService {
     ///
     /// # Errors
     /// 403 without `user.read.quota` on the user; 400 `invalid email`; 404 `user not found`.
+    #[tracing::instrument(skip_all)]
     pub async fn quota(&self, identity: &Identity, email: &str) -> Result<Quota> {
         identity.require("user.read.quota", &[Context::user(email)])?;
         Ok(self.find(email).await?.quota)
@@ -289,6 +296,7 @@ impl UserService {
     /// # Errors
     /// 403 without a global `user.update.quota`; 400/404 for the user; 400 `Invalid limit`; 403
     /// when the limit is below the apps in use.
+    #[tracing::instrument(skip_all)]
     pub async fn set_quota(
         &self,
         identity: &Identity,
@@ -321,6 +329,7 @@ impl UserService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn keys(&self, identity: &Identity) -> Result<Vec<SshKey>> {
         Ok(self
             .users
@@ -334,6 +343,7 @@ impl UserService {
     ///
     /// # Errors
     /// 400 for a bad name or key; 409 `user already have this key`.
+    #[tracing::instrument(skip_all)]
     pub async fn add_key(
         &self,
         identity: &Identity,
@@ -361,6 +371,7 @@ impl UserService {
     ///
     /// # Errors
     /// 404 `User does not have this key`.
+    #[tracing::instrument(skip_all)]
     pub async fn remove_key(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
         let email = identity.email.clone();
         identity.require("user.update.key.remove", &[Context::user(&email)])?;
@@ -381,6 +392,7 @@ impl UserService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn team_members(&self, identity: &Identity, team: &str) -> Result<Vec<UserView>> {
         let roles = self.roles.list().await?;
         let team_roles: Vec<&str> = roles

@@ -131,6 +131,7 @@ impl WebhookService {
     ///
     /// # Errors
     /// Storage failures.
+    #[tracing::instrument(skip_all)]
     pub async fn list(&self, identity: &Identity) -> Result<Vec<Webhook>> {
         let ctxs = contexts_for(
             &identity.permissions,
@@ -154,6 +155,7 @@ impl WebhookService {
     /// # Errors
     /// 404 `webhook not found` (before the permission check, as tsuru); 403 without
     /// `webhook.read` on its team.
+    #[tracing::instrument(skip_all)]
     pub async fn find(&self, identity: &Identity, name: &str) -> Result<Webhook> {
         let hook = self.get(name).await?;
         identity.require("webhook.read", &[Context::team(&hook.team_owner)])?;
@@ -166,6 +168,7 @@ impl WebhookService {
     /// 403 without `webhook.create` on the team; 400 when no team is given and several fit,
     /// or for invalid fields; 404 `team not found`; 409 `webhook already exists with the same
     /// name`.
+    #[tracing::instrument(skip_all)]
     pub async fn create(
         &self,
         identity: &Identity,
@@ -201,6 +204,7 @@ impl WebhookService {
     ///
     /// # Errors
     /// 404 `webhook not found`; 403; 400 for invalid fields; 404 `team not found`.
+    #[tracing::instrument(skip_all)]
     pub async fn update(
         &self,
         identity: &Identity,
@@ -239,6 +243,7 @@ impl WebhookService {
     ///
     /// # Errors
     /// 404 `webhook not found`; 403 without `webhook.delete` on its team.
+    #[tracing::instrument(skip_all)]
     pub async fn remove(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
         let stored = self.get(name).await?;
         identity.require("webhook.delete", &[Context::team(&stored.team_owner)])?;
@@ -256,6 +261,7 @@ impl WebhookService {
     ///
     /// # Errors
     /// 404 `webhook not found`; 403 without `webhook.read` on its team.
+    #[tracing::instrument(skip_all)]
     pub async fn deliveries(
         &self,
         identity: &Identity,
