@@ -1122,7 +1122,7 @@ async fn webhooks_create_list_update_deliver_and_delete() {
         "-d",
         "notify",
         "--kind-name",
-        "team.create",
+        "team.update",
         "-H",
         "X-Key=abc",
     ])
@@ -1139,7 +1139,7 @@ async fn webhooks_create_list_update_deliver_and_delete() {
         "X-Key: abc",
         "<event>",
         "false",
-        "kind-name == team.create",
+        "kind-name == team.update",
     ]);
 
     cli.run(&[
@@ -1149,7 +1149,7 @@ async fn webhooks_create_list_update_deliver_and_delete() {
         "PUT",
         "--success-only",
         "-b",
-        "created {{.Target.Value}}",
+        "updated {{.Target.Value}}",
     ])
     .succeeds()
     .prints("Webhook successfully updated.\n");
@@ -1159,9 +1159,9 @@ async fn webhooks_create_list_update_deliver_and_delete() {
         "t1",
         &format!("PUT {url}"),
         "X-Key: abc",
-        "created {{.Target.Value}}",
+        "updated {{.Target.Value}}",
         "false",
-        "kind-name == team.create",
+        "kind-name == team.update",
     ]);
     let stored: serde_json::Value = server
         .admin()
@@ -1173,8 +1173,9 @@ async fn webhooks_create_list_update_deliver_and_delete() {
     assert_eq!(stored["event_filter"]["success_only"], true, "{stored}");
     assert_eq!(stored["method"], "PUT");
 
-    // A matching event reaches the receiver with the hook's method, header and body.
-    cli.run(&["team-create", "t2"]).succeeds();
+    // A matching event of the hook's own team (a hook hears only what its team may see)
+    // reaches the receiver with the hook's method, header and body.
+    cli.run(&["team-update", "t1", "-t", "x"]).succeeds();
     let got = receiver
         .next(std::time::Duration::from_secs(20))
         .expect("the webhook was called");
@@ -1186,7 +1187,7 @@ async fn webhooks_create_list_update_deliver_and_delete() {
         "{:?}",
         got.headers
     );
-    assert_eq!(got.body, "created t2");
+    assert_eq!(got.body, "updated t1");
 
     cli.run(&["event-webhook-delete", "hook1"])
         .succeeds()
