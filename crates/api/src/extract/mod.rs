@@ -118,6 +118,7 @@ pub struct Input {
 
 pub use typed::{Form, OptionalForm, Query, Upload};
 
+use de::json_type;
 pub use de::{excerpt, lenient_string, parse_go_bool, text_if_sent, WireError};
 
 /// Most form fields (or JSON values, counted through nesting) one request may carry; more is a
@@ -532,17 +533,6 @@ fn json_size(v: &Value, cap: usize) -> usize {
         }
     }
     count
-}
-
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// The client's address without the port.

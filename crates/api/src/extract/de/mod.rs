@@ -93,7 +93,8 @@ pub fn parse_go_bool(s: &str) -> Option<bool> {
     }
 }
 
-fn json_type(v: &Value) -> &'static str {
+/// How an error names the JSON type it got.
+pub(super) fn json_type(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
