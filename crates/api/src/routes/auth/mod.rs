@@ -42,7 +42,8 @@ pub(crate) fn routes() -> Vec<Route> {
                 "/users/{email}/password",
                 reset_password,
                 "Start (no token) or finish a password reset",
-            ),
+            )
+            .text(429, "Too many password resets for this e-mail"),
         ],
     )
 }
