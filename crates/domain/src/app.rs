@@ -2,7 +2,9 @@
 mod model;
 mod ports;
 mod service;
+mod version;
 
 pub use model::*;
 pub use ports::{AppFilter, AppStorage, AppVisibility};
 pub use service::{AppInfo, AppListQuery, AppService, AppUpdate, EnvSet, NewApp};
+pub use version::{AppVersion, AppVersionStorage};

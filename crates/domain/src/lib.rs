@@ -8,6 +8,7 @@
 pub mod app;
 pub mod bootstrap;
 pub mod clock;
+pub mod cluster;
 pub mod error;
 pub mod event;
 pub mod identity;

@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::app::App;
+use crate::app::{App, AppVersion};
+use crate::cluster::{Cluster, ClusterHelp};
 use crate::output::Output;
 use crate::{Error, Result};
 
@@ -141,6 +142,111 @@ pub trait Provisioner: Send + Sync {
         dockerfile: &str,
         out: &dyn Output,
     ) -> Result<Vec<String>>;
+
+    /// What clusters of this provisioner take (`None`: it runs without clusters).
+    fn cluster_help(&self) -> Option<ClusterHelp> {
+        None
+    }
+    /// Checks a cluster of this provisioner before it is stored.
+    ///
+    /// # Errors
+    /// 400 with the reason when the cluster cannot be used.
+    async fn validate_cluster(&self, _cluster: &Cluster) -> Result<()> {
+        Ok(())
+    }
+    /// A cluster of this provisioner was stored: connect to it and start watching it.
+    ///
+    /// # Errors
+    /// When the cluster cannot be reached (the error names it).
+    async fn cluster_updated(&self, _cluster: &Cluster) -> Result<()> {
+        Ok(())
+    }
+    /// A cluster of this provisioner was removed: stop watching it (its objects stay).
+    async fn cluster_removed(&self, _name: &str) {}
+    /// Runs `version` of the app: every process of it, replacing what ran before, with the
+    /// current unit count per process (1 on the first deploy).
+    ///
+    /// # Errors
+    /// When the version cannot be run; nothing of it is left running then.
+    async fn deploy(&self, app: &App, version: &AppVersion, out: &dyn Output) -> Result<()> {
+        let _ = (app, version, out);
+        Err(Error::bad_request(format!(
+            "provisioner {:?} cannot deploy images",
+            self.name()
+        )))
+    }
+    /// Versions that have units running or configured, ascending.
+    ///
+    /// # Errors
+    /// When the provisioner cannot be asked.
+    async fn deployed_versions(&self, app: &App) -> Result<Vec<i64>> {
+        let _ = app;
+        Ok(Vec::new())
+    }
+    /// Starts the app's stopped units (of `process`, or all when empty), restoring the unit
+    /// counts recorded at stop (`past_units`); a no-op before the first deploy.
+    ///
+    /// # Errors
+    /// An unknown version or process, or a failed start.
+    async fn start(
+        &self,
+        app: &App,
+        process: &str,
+        version: &AppVersion,
+        out: &dyn Output,
+    ) -> Result<()> {
+        let _ = (app, process, version, out);
+        Err(Error::bad_request(format!(
+            "provisioner {:?} cannot start apps",
+            self.name()
+        )))
+    }
+    /// Stops the app's units (of `process`, or all when empty); a no-op before the first deploy.
+    ///
+    /// # Errors
+    /// An unknown version or process, or a failed stop.
+    async fn stop(
+        &self,
+        app: &App,
+        process: &str,
+        version: &AppVersion,
+        out: &dyn Output,
+    ) -> Result<()> {
+        let _ = (app, process, version, out);
+        Err(Error::bad_request(format!(
+            "provisioner {:?} cannot stop apps",
+            self.name()
+        )))
+    }
+    /// Adds `delta` units (removes when negative) to `process` of `version`.
+    ///
+    /// # Errors
+    /// An unknown process, or a failed change.
+    async fn change_units(
+        &self,
+        app: &App,
+        process: &str,
+        version: &AppVersion,
+        delta: i64,
+        out: &dyn Output,
+    ) -> Result<()> {
+        let _ = (app, process, version, delta, out);
+        Err(Error::bad_request(format!(
+            "provisioner {:?} cannot change units",
+            self.name()
+        )))
+    }
+    /// Units of many apps at once (for lists), by app name; apps without units may be absent.
+    ///
+    /// # Errors
+    /// When they cannot be listed.
+    async fn units_of_apps(&self, apps: &[App]) -> Result<BTreeMap<String, Vec<Unit>>> {
+        let mut out = BTreeMap::new();
+        for app in apps {
+            out.insert(app.name.clone(), self.units(app).await?);
+        }
+        Ok(out)
+    }
 }
 
 /// The provisioners this server can run apps on, by name, and the one pools without a
