@@ -5,11 +5,12 @@
 //! - [`mongo`]: MongoDB, on tsuru's collections, for production and several replicas;
 //! - [`password`], [`jwt`]: bcrypt hashing and JWT sessions;
 //! - [`mail`]: SMTP delivery (lettre) or logging when no relay is configured;
-//! - [`simulated`]: the simulated provisioner;
+//! - [`simulated`], [`kubernetes`]: the simulated provisioner and the Kubernetes one;
 //! - [`system`]: the real clock and id generator;
 //! - [`template`], [`webhook_http`]: webhook bodies (Go templates) and calls (reqwest).
 
 pub mod jwt;
+pub mod kubernetes;
 pub mod mail;
 pub mod memory;
 pub mod mongo;

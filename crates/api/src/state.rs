@@ -2,6 +2,7 @@
 use std::sync::Arc;
 
 use tsuru_adapters::jwt::JwtIssuer;
+use tsuru_adapters::kubernetes::KubernetesProvisioner;
 use tsuru_adapters::mail::{LogMailer, SmtpMailer};
 use tsuru_adapters::memory::MemoryStore;
 use tsuru_adapters::mongo::MongoStore;
@@ -200,7 +201,8 @@ impl AppState {
             extra
                 .into_iter()
                 .fold(
-                    ProvisionerRegistry::new(simulated),
+                    ProvisionerRegistry::new(simulated)
+                        .with(Arc::new(KubernetesProvisioner::new())),
                     ProvisionerRegistry::with,
                 )
                 .with_default(&settings.provisioner.default)

@@ -231,7 +231,7 @@ async fn app_operations_go_to_the_provisioner_of_the_app_pool() {
 #[tokio::test]
 async fn an_unregistered_default_provisioner_is_refused_at_start() {
     let store = Arc::new(MemoryStore::new());
-    let err = AppState::with_provisioners(&settings("kubernetes"), store, Vec::new())
+    let err = AppState::with_provisioners(&settings("docker"), store, Vec::new())
         .err()
         .expect("refused");
     assert!(err.to_string().contains("provisioner.default"), "{err}");

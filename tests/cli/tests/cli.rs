@@ -532,13 +532,12 @@ async fn pools_add_update_info_teams_constraints_and_remove() {
     let Some((server, cli)) = start("pools").await else {
         return;
     };
-    // FLIP when the Kubernetes provisioner lands (it has its own issue): today no provisioner
-    // of that name exists, and the client prints the server's answer. Then this step succeeds
-    // and the rest of this test can run on `kpool`.
-    let kube = cli.run(&["pool-add", "kpool", "--provisioner", "kubernetes"]);
-    kube.fails()
-        .error_contains("provisioner \"kubernetes\" not found");
-    asked_nothing(&kube);
+    cli.run(&["pool-add", "kpool", "--provisioner", "kubernetes"])
+        .succeeds()
+        .prints("Pool successfully registered.\n");
+    cli.run(&["pool-list"])
+        .succeeds()
+        .prints_row(&["kpool", "", "kubernetes"]);
 
     cli.run(&["pool-add", "p1"])
         .succeeds()
