@@ -194,6 +194,10 @@ pub struct AuthSettings {
     pub max_password_resets: u32,
     /// Window for password resets, seconds.
     pub password_reset_window: i64,
+    /// Shortest time between two writes of one credential's last use (API keys, team
+    /// tokens), seconds; uses in between are counted and written together, off the request
+    /// path.
+    pub last_use_interval: u64,
 }
 
 impl Default for AuthSettings {
@@ -208,6 +212,7 @@ impl Default for AuthSettings {
             failed_login_window: 300,
             max_password_resets: 3,
             password_reset_window: 3600,
+            last_use_interval: 60,
         }
     }
 }
@@ -311,7 +316,7 @@ impl Default for WebhookSettings {
         WebhookSettings {
             max_attempts: 5,
             retry_backoff: 2.0,
-            poll_interval: 0.25,
+            poll_interval: 2.0,
             timeout: 60.0,
             connect_timeout: 15.0,
             concurrency: 16,

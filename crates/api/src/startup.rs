@@ -85,6 +85,7 @@ impl Application {
         let background = Background(vec![
             spawn_event_keeper(state.clone()),
             crate::delivery::spawn(state.deliveries.clone()),
+            spawn_use_recorder(state.clone()),
         ]);
         Ok(Application {
             port,
@@ -112,6 +113,9 @@ impl Application {
         let background = self.background;
         let result = self.server.await;
         drop(background);
+        if let Err(e) = self.state.auth.record_uses(true).await {
+            tracing::warn!(error = %e, "could not record the last use of credentials");
+        }
         result
     }
 }
@@ -139,6 +143,26 @@ fn spawn_event_keeper(state: web::Data<AppState>) -> tokio::task::JoinHandle<()>
                 }
             }
             n += 1;
+        }
+    })
+}
+
+/// How often noted credential uses are looked at (only due ones are written; an idle process
+/// sends nothing).
+const USE_RECORDER_TICK: Duration = Duration::from_secs(1);
+
+/// Writes the credential uses requests noted (API keys, team tokens), off the request path.
+fn spawn_use_recorder(state: web::Data<AppState>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(USE_RECORDER_TICK);
+        loop {
+            tick.tick().await;
+            if state.auth.uses.pending() == 0 {
+                continue;
+            }
+            if let Err(e) = state.auth.record_uses(false).await {
+                tracing::warn!(error = %e, "could not record the last use of credentials");
+            }
         }
     })
 }

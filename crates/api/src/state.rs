@@ -25,8 +25,8 @@ use tsuru_domain::router::{RouterDef, Routers};
 use tsuru_domain::team::{TeamOverviewService, TeamService, TeamStorage};
 use tsuru_domain::token::{TeamTokenStorage, TokenService};
 use tsuru_domain::user::{
-    AuthConfig, AuthService, LoginThrottle, PasswordTokenStorage, SessionStorage, UserService,
-    UserStorage,
+    AuthConfig, AuthService, CredentialUses, LoginThrottle, PasswordTokenStorage, SessionStorage,
+    UserService, UserStorage,
 };
 use tsuru_domain::webhook::{
     DeliveryConfig, DeliveryStorage, DeliveryWorker, WebhookDispatcher, WebhookService,
@@ -258,6 +258,9 @@ impl AppState {
                 password_reset_window_secs: settings.auth.password_reset_window,
                 apps_per_user: settings.quota.apps_per_user,
             },
+            uses: Arc::new(CredentialUses::new(chrono::Duration::seconds(
+                i64::try_from(settings.auth.last_use_interval).unwrap_or(i64::MAX / 1000),
+            ))),
         });
         let teams = Arc::new(TeamService::new(
             store.clone(),

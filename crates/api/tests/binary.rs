@@ -192,3 +192,103 @@ fn a_malformed_request_is_a_400_and_no_error_in_the_log() {
     child.wait().unwrap();
     assert!(!log.contains("\"level\":\"ERROR\""), "{log}");
 }
+
+/// With MongoDB as the store (`TSURU_TEST_MONGODB_URL`, as `make test` runs it): the last use
+/// of an API key, noted in memory by the requests, reaches the database when the process is
+/// stopped, before the next background write is due.
+#[tokio::test]
+async fn credential_uses_noted_by_requests_are_written_at_graceful_stop() {
+    let Ok(mongo_url) = std::env::var("TSURU_TEST_MONGODB_URL") else {
+        eprintln!("skipped: TSURU_TEST_MONGODB_URL is not set");
+        return;
+    };
+    let db_name = format!("tsurud_binary_{}", std::process::id());
+    let mut cmd = dev();
+    cmd.env("TSURU_STORAGE", "mongodb")
+        .env("TSURU_MONGODB_URL", &mongo_url)
+        .env("TSURU_DATABASE__NAME", &db_name)
+        .env("TSURU_AUTH__LAST_USE_INTERVAL", "3600");
+    let mut child = cmd.stderr(Stdio::null()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.split_whitespace().last().unwrap().to_string();
+    std::thread::spawn(move || for _ in lines {});
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("{url}/1.0/auth/login"))
+        .form(&[("email", "root@example.com"), ("password", "root-password")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let session = login["token"].as_str().unwrap().to_string();
+    let key: String = client
+        .get(format!("{url}/1.0/users/api-key"))
+        .bearer_auth(&session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let use_key = || async {
+        let resp = client
+            .get(format!("{url}/1.0/users/info"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+    };
+    let db = mongodb::Client::with_uri_str(&mongo_url)
+        .await
+        .unwrap()
+        .database(&db_name);
+    let users = db.collection::<mongodb::bson::Document>("users");
+    let counter = || async {
+        users
+            .find_one(mongodb::bson::doc! {"email": "root@example.com"})
+            .await
+            .unwrap()
+            .unwrap()
+            .get_i64("apikey_usage_counter")
+            .unwrap_or(0)
+    };
+    // The first use of a credential is written in the background within a second or so.
+    use_key().await;
+    let mut written = 0;
+    for _ in 0..100 {
+        written = counter().await;
+        if written > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(written, 1, "the first use is written in the background");
+    // The next ones wait for the interval (an hour here) or the stop.
+    use_key().await;
+    use_key().await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        counter().await,
+        1,
+        "uses within the interval are not written yet"
+    );
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let mut exit = None;
+    for _ in 0..200 {
+        if let Some(s) = child.try_wait().unwrap() {
+            exit = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(exit.expect("tsurud stops after SIGTERM").success());
+    assert_eq!(counter().await, 3, "every use is written at stop");
+    db.drop().await.unwrap();
+}

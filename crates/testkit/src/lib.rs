@@ -29,6 +29,7 @@ pub struct TestServer {
     pub admin_token: String,
     client: reqwest::Client,
     events: std::sync::Arc<tsuru_domain::event::EventService>,
+    auth: std::sync::Arc<tsuru_domain::user::AuthService>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -148,6 +149,7 @@ impl TestServer {
             .await
             .expect("admin session");
         let events = app.state().events.clone();
+        let auth = app.state().auth.clone();
         let task = tokio::spawn(async move {
             let _ = app.run_until_stopped().await;
         });
@@ -156,6 +158,7 @@ impl TestServer {
             admin_token,
             client: reqwest::Client::new(),
             events,
+            auth,
             task,
         }
     }
@@ -284,6 +287,19 @@ impl TestServer {
             "team {name}: {}",
             resp.text().await.unwrap_or_default()
         );
+    }
+
+    /// Writes the credential uses (API keys, team tokens) requests noted, as the server does
+    /// in the background at most once per credential per `auth.last-use-interval` and at
+    /// shutdown; returns how many credentials were written.
+    ///
+    /// # Panics
+    /// On a storage failure.
+    pub async fn record_credential_uses(&self) -> usize {
+        self.auth
+            .record_uses(true)
+            .await
+            .expect("credential uses recorded")
     }
 
     /// Events (as the admin) matching a query string such as `target.type=team&target.value=a`.

@@ -90,10 +90,10 @@ impl UserStorage for MemoryStore {
         })
     }
 
-    async fn record_api_key_use(&self, email: &str, now: DateTime<Utc>) -> Result<()> {
+    async fn record_api_key_use(&self, email: &str, now: DateTime<Utc>, uses: i64) -> Result<()> {
         self.with_user(email, |u| {
             u.api_key_last_access = Some(now);
-            u.api_key_usage_counter += 1;
+            u.api_key_usage_counter += uses;
             Ok(())
         })
     }

@@ -298,12 +298,12 @@ impl UserStorage for super::MongoStore {
             .await
     }
 
-    async fn record_api_key_use(&self, email: &str, now: DateTime<Utc>) -> Result<()> {
+    async fn record_api_key_use(&self, email: &str, now: DateTime<Utc>, uses: i64) -> Result<()> {
         self.update_user(
             email,
             doc! {
                 "$set": {"apikey_last_access": to_bson_time(now)},
-                "$inc": {"apikey_usage_counter": 1_i64},
+                "$inc": {"apikey_usage_counter": uses},
             },
         )
         .await

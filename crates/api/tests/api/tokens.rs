@@ -219,6 +219,12 @@ async fn a_token_authenticates_with_exactly_its_roles_and_owns_its_events() {
         .await;
     expect(resp, 403, FORBIDDEN, "tok").await;
     assert_eq!(tok.get("/1.0/teams").await.status(), 204);
+    assert_eq!(
+        info(&s, "ci").await["last_access"],
+        "0001-01-01T00:00:00Z",
+        "a read does not write: the use is noted, not stored yet"
+    );
+    assert_eq!(s.record_credential_uses().await, 1);
     assert_ne!(
         info(&s, "ci").await["last_access"],
         "0001-01-01T00:00:00Z",

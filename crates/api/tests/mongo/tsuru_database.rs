@@ -147,6 +147,13 @@ async fn an_existing_tsuru_database_is_served_and_written_in_tsurus_shapes() {
     let me: Value = get_json(&dev, "/1.0/users/info").await;
     assert_eq!(me["Email"], "dev@example.com");
     let stored = raw(&db, "users", doc! {"email": "dev@example.com"}).await;
+    assert_eq!(
+        stored.get_i64("apikey_usage_counter").unwrap(),
+        3,
+        "requests only note uses"
+    );
+    assert_eq!(s.record_credential_uses().await, 1);
+    let stored = raw(&db, "users", doc! {"email": "dev@example.com"}).await;
     assert_eq!(stored.get_i64("apikey_usage_counter").unwrap(), 5);
     assert!(stored.get_datetime("apikey_last_access").unwrap() > &go_zero());
     assert_eq!(stored.get_array("groups").unwrap().len(), 1);

@@ -3,8 +3,9 @@ use std::sync::Arc;
 use chrono::Duration;
 
 use super::{
-    validate_email, validate_password, LoginThrottle, PasswordHasher, PasswordToken,
-    PasswordTokenStorage, Session, SessionClaims, SessionStorage, TokenIssuer, User, UserStorage,
+    validate_email, validate_password, CredentialUses, LoginThrottle, PasswordHasher,
+    PasswordToken, PasswordTokenStorage, Session, SessionClaims, SessionStorage, TokenIssuer,
+    UsedCredential, User, UserStorage,
 };
 use crate::clock::{sha256_hex, Clock, IdGenerator};
 use crate::event::{Allowed, EventService, NewEvent, Owner, Target};
@@ -87,6 +88,8 @@ pub struct AuthService {
     pub mailer: Arc<dyn Mailer>,
     /// Settings.
     pub config: AuthConfig,
+    /// Credential uses noted by `authenticate`, written by [`AuthService::record_uses`].
+    pub uses: Arc<CredentialUses>,
 }
 
 const RESET_TOKEN_LIFETIME: Duration = Duration::hours(24);
@@ -213,9 +216,8 @@ impl AuthService {
         }
         if token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()) {
             if let Some(user) = self.users.find_by_api_key(token).await? {
-                self.users
-                    .record_api_key_use(&user.email, self.clock.now())
-                    .await?;
+                self.uses
+                    .note(UsedCredential::ApiKey(user.email.clone()), self.clock.now());
                 return Ok(Some(self.identity_for(&user, Credential::ApiKey).await?));
             }
             if let Some(token) = self.team_tokens.find_by_value(token).await? {
@@ -223,16 +225,28 @@ impl AuthService {
                 if token.is_expired(now) {
                     return Ok(None);
                 }
-                match self.team_tokens.record_access(&token.token_id, now).await {
-                    Ok(()) => {}
-                    // Deleted since it was read: no longer a credential.
-                    Err(Error::NotFound(_)) => return Ok(None),
-                    Err(e) => return Err(e),
-                }
+                self.uses
+                    .note(UsedCredential::TeamToken(token.token_id.clone()), now);
                 return Ok(Some(self.token_identity(&token).await?));
             }
         }
         Ok(None)
+    }
+
+    /// Writes the credential uses noted since the last call that are due (every one when
+    /// `everything`, at shutdown); returns how many credentials were written.
+    ///
+    /// # Errors
+    /// Storage failures (the uses are kept for the next call).
+    pub async fn record_uses(&self, everything: bool) -> Result<usize> {
+        self.uses
+            .flush(
+                &*self.users,
+                &*self.team_tokens,
+                self.clock.now(),
+                everything,
+            )
+            .await
     }
 
     /// The identity of a team token: only the permissions of the roles bound to it (no

@@ -37,8 +37,9 @@ pub trait UserStorage: Send + Sync {
     /// # Errors
     /// MUST return [`crate::Error::NotFound`] `user not found` when it does not exist.
     async fn set_api_key(&self, email: &str, key: &str) -> Result<()>;
-    /// Records one use of the API key: last access = `now`, counter + 1.
-    async fn record_api_key_use(&self, email: &str, now: DateTime<Utc>) -> Result<()>;
+    /// Records `uses` uses of the API key, the last at `now`: last access = `now`, counter +
+    /// `uses`, atomically.
+    async fn record_api_key_use(&self, email: &str, now: DateTime<Utc>, uses: i64) -> Result<()>;
     /// Replaces the quota.
     ///
     /// # Errors

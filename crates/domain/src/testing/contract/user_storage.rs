@@ -229,23 +229,23 @@ pub async fn set_api_key_of_unknown_returns_not_found(storage: &dyn UserStorage)
     assert_eq!(storage.find_by_api_key(KEY_A).await.expect("find"), None);
 }
 
-/// Each recorded use sets the last access time and adds one to the counter.
+/// Recorded uses set the last access time and add to the counter.
 pub async fn record_api_key_use_sets_last_access_and_counts(storage: &dyn UserStorage) {
     storage
         .insert(&user_with_api_key("me@example.com", KEY_A))
         .await
         .expect("insert");
     storage
-        .record_api_key_use("me@example.com", at(10))
+        .record_api_key_use("me@example.com", at(10), 1)
         .await
         .expect("record");
     storage
-        .record_api_key_use("me@example.com", at(20))
+        .record_api_key_use("me@example.com", at(20), 3)
         .await
         .expect("record");
     let u = stored(storage, "me@example.com").await;
     assert_eq!(u.api_key_last_access, Some(at(20)));
-    assert_eq!(u.api_key_usage_counter, 2);
+    assert_eq!(u.api_key_usage_counter, 4);
 }
 
 /// Concurrent uses of one API key are all counted.
@@ -256,7 +256,7 @@ pub async fn concurrent_api_key_uses_are_all_counted(storage: Arc<dyn UserStorag
         .expect("insert");
     let results = concurrently(CONCURRENCY, |_| {
         let s = Arc::clone(&storage);
-        async move { s.record_api_key_use("me@example.com", at(10)).await }
+        async move { s.record_api_key_use("me@example.com", at(10), 1).await }
     })
     .await;
     assert!(results.iter().all(Result::is_ok), "{results:?}");
