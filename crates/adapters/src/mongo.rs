@@ -9,6 +9,7 @@
 //! per locked target, so acquiring one is a unique insert that every `tsurud` sharing the
 //! database sees.
 mod app;
+pub mod commands;
 mod error;
 mod event;
 mod plan;
@@ -21,6 +22,7 @@ mod user;
 mod webhook;
 mod write_lock;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -29,6 +31,8 @@ use mongodb::bson::{self, doc, Document};
 use mongodb::options::{ClientOptions, IndexOptions};
 use mongodb::{Client, Collection, Database, IndexModel};
 use tsuru_domain::Result;
+
+use commands::CommandStats;
 
 pub(crate) use error::{bad_document, db_error, is_duplicate_key};
 pub(crate) use user::null_as_default;
@@ -85,6 +89,7 @@ pub mod collections {
 #[derive(Debug, Clone)]
 pub struct MongoStore {
     db: Database,
+    commands: Option<Arc<CommandStats>>,
 }
 
 /// Adds `mongodb://` to a bare `host:port` URL, as tsuru's `database:url` allows.
@@ -111,8 +116,13 @@ impl MongoStore {
         opts.connect_timeout.get_or_insert(CONNECT_TIMEOUT);
         opts.server_selection_timeout
             .get_or_insert(SERVER_SELECTION_TIMEOUT);
+        let commands = Arc::new(CommandStats::default());
+        opts.command_event_handler = Some(commands.handler());
         let client = Client::with_options(opts)?;
-        let store = MongoStore::new(client.database(database));
+        let store = MongoStore {
+            db: client.database(database),
+            commands: Some(commands),
+        };
         store
             .ensure_indexes()
             .await
@@ -122,7 +132,13 @@ impl MongoStore {
 
     /// A store on an already opened database; call [`MongoStore::ensure_indexes`] before use.
     pub fn new(db: Database) -> Self {
-        MongoStore { db }
+        MongoStore { db, commands: None }
+    }
+
+    /// The commands sent through this store, when it opened its own client
+    /// ([`MongoStore::connect`]).
+    pub fn commands(&self) -> Option<Arc<CommandStats>> {
+        self.commands.clone()
     }
 
     /// The database.

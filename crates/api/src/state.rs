@@ -16,7 +16,9 @@ use tsuru_domain::app::AppStorage;
 use tsuru_domain::clock::{Clock, IdGenerator};
 use tsuru_domain::event::{EventService, EventStorage};
 use tsuru_domain::mail::Mailer;
-use tsuru_domain::permission::{RoleService, RoleStorage, StorageContextLookup};
+use tsuru_domain::permission::{
+    CachedRoles, RoleService, RoleStorage, StorageContextLookup, ROLE_SNAPSHOT_TTL,
+};
 use tsuru_domain::plan::{PlanService, PlanStorage};
 use tsuru_domain::platform::{PlatformService, PlatformStorage};
 use tsuru_domain::pool::{PoolService, PoolStorage};
@@ -213,9 +215,18 @@ impl AppState {
             users: store.clone(),
             others: Vec::new(),
         });
+        // Authentication reads role definitions from a snapshot at most a second old; role
+        // changes made here drop it at once.
+        let role_lookups: Arc<dyn RoleStorage> =
+            Arc::new(CachedRoles::new(store.clone(), ROLE_SNAPSHOT_TTL));
         let roles = Arc::new(
-            RoleService::new(store.clone(), store.clone(), events.clone(), lookup.clone())
-                .with_team_tokens(store.clone()),
+            RoleService::new(
+                role_lookups.clone(),
+                store.clone(),
+                events.clone(),
+                lookup.clone(),
+            )
+            .with_team_tokens(store.clone()),
         );
         let tokens = Arc::new(TokenService::new(
             store.clone(),
@@ -242,7 +253,7 @@ impl AppState {
             throttle: store.clone(),
             hasher: Arc::new(BcryptHasher::new(settings.auth.hash_cost)?),
             issuer: Arc::new(JwtIssuer::new(&secret)?),
-            roles: store.clone(),
+            roles: role_lookups,
             team_tokens: store.clone(),
             role_service: roles.clone(),
             events: events.clone(),

@@ -30,6 +30,7 @@ pub struct TestServer {
     client: reqwest::Client,
     events: std::sync::Arc<tsuru_domain::event::EventService>,
     auth: std::sync::Arc<tsuru_domain::user::AuthService>,
+    commands: Option<std::sync::Arc<tsuru_adapters::mongo::commands::CommandStats>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -150,6 +151,7 @@ impl TestServer {
             .expect("admin session");
         let events = app.state().events.clone();
         let auth = app.state().auth.clone();
+        let commands = app.state().database.as_ref().and_then(|db| db.commands());
         let task = tokio::spawn(async move {
             let _ = app.run_until_stopped().await;
         });
@@ -159,6 +161,7 @@ impl TestServer {
             client: reqwest::Client::new(),
             events,
             auth,
+            commands,
             task,
         }
     }
@@ -300,6 +303,20 @@ impl TestServer {
             .record_uses(true)
             .await
             .expect("credential uses recorded")
+    }
+
+    /// Store commands this server has sent so far (MongoDB only; `None` in memory).
+    pub fn store_commands(&self) -> Option<u64> {
+        self.commands.as_ref().map(|c| c.total())
+    }
+
+    /// Store commands sent so far by `collection.command` (MongoDB only; empty in memory).
+    pub fn store_commands_by_kind(&self) -> std::collections::BTreeMap<String, u64> {
+        self.commands
+            .iter()
+            .flat_map(|c| c.snapshot())
+            .map(|((coll, cmd), series)| (format!("{coll}.{cmd}"), series.count))
+            .collect()
     }
 
     /// Events (as the admin) matching a query string such as `target.type=team&target.value=a`.

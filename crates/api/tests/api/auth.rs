@@ -241,7 +241,7 @@ async fn start_smtp() -> Option<SmtpServer> {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    for _ in 0..100 {
+    for _ in 0..400 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
             .is_ok()

@@ -77,6 +77,10 @@ fn app_event(
     ev
 }
 
+/// The provisioner of each pool (or why it cannot be used), by pool name.
+type ProvisionersByPool =
+    std::collections::HashMap<String, std::result::Result<Arc<dyn Provisioner>, String>>;
+
 impl AppService {
     /// Builds the service; app operations go to the provisioner of the app's pool, found in
     /// `provisioners`; `units_per_app` is the default unit quota of new apps.
@@ -173,9 +177,38 @@ impl AppService {
         Ok(())
     }
 
+    /// The provisioner of every pool, by pool name (one storage call).
+    async fn provisioners_by_pool(&self) -> std::result::Result<ProvisionersByPool, String> {
+        if self.provisioners.only().is_some() {
+            // Every pool uses the default one.
+            return Ok(std::collections::HashMap::new());
+        }
+        let pools = self.pools.all().await.map_err(|e| e.to_string())?;
+        Ok(pools
+            .into_iter()
+            .map(|p| {
+                let provisioner = self
+                    .provisioners
+                    .get(&p.provisioner)
+                    .map_err(|e| e.to_string());
+                (p.name, provisioner)
+            })
+            .collect())
+    }
+
     async fn describe(&self, app: App, with_units: bool) -> AppInfo {
+        let provisioner = self.provisioner_of(&app).await.map_err(|e| e.to_string());
+        self.describe_with(app, with_units, provisioner).await
+    }
+
+    async fn describe_with(
+        &self,
+        app: App,
+        with_units: bool,
+        provisioner: std::result::Result<Arc<dyn Provisioner>, String>,
+    ) -> AppInfo {
         let mut errors = Vec::new();
-        let provisioner = match self.provisioner_of(&app).await {
+        let provisioner = match provisioner {
             Ok(p) => p,
             Err(e) => {
                 errors.push(format!("unable to find the app's provisioner: {e}"));

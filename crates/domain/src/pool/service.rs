@@ -101,6 +101,14 @@ impl PoolService {
             .ok_or_else(|| Error::not_found(POOL_NOT_FOUND))
     }
 
+    /// Every pool, unchecked (for other use cases, such as describing many apps at once).
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn all(&self) -> Result<Vec<Pool>> {
+        self.pools.list().await
+    }
+
     /// Names of `field` allowed in `pool`.
     ///
     /// # Errors

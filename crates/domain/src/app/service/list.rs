@@ -84,9 +84,18 @@ impl AppService {
             });
         }
         let apps = self.apps.list(&filter).await?;
+        // One look at the pools for the whole list (not one per app).
+        let provisioners = self.provisioners_by_pool().await;
         let mut out = Vec::with_capacity(apps.len());
         for app in apps {
-            out.push(self.describe(app, !simplified).await);
+            let provisioner = match &provisioners {
+                Ok(by_pool) => by_pool
+                    .get(&app.pool)
+                    .cloned()
+                    .unwrap_or_else(|| Ok(self.provisioners.default_provisioner())),
+                Err(e) => Err(e.clone()),
+            };
+            out.push(self.describe_with(app, !simplified, provisioner).await);
         }
         Ok(out)
     }

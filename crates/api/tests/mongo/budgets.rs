@@ -1,0 +1,88 @@
+//! Store commands per request, counted with the driver's command monitoring: each route's
+//! budget holds whatever the number of apps, and a GET sends no write.
+use tsuru_testkit::{mongo_url, use_fresh_mongo, Caller, TestServer};
+
+/// Routes and their budgets: store commands per request, authentication included, once the
+/// role snapshot is warm (it is taken again at most once a second per process, one more
+/// command then).
+const BUDGETS: [(&str, u64); 5] = [
+    ("/1.0/apps/app-0", 3),
+    ("/1.0/apps", 4),
+    ("/1.0/apps?simplified=true", 4),
+    ("/1.0/teams", 3),
+    ("/1.1/events?limit=10", 3),
+];
+
+async fn server_with_apps(url: &str, apps: usize) -> (TestServer, Caller) {
+    let _ = url;
+    let s = TestServer::spawn_with(|s| {
+        use_fresh_mongo(s);
+        // No background work during the counts.
+        s.webhook.poll_interval = 3600.0;
+        s.event.lock_expiry = 3600;
+        s.auth.last_use_interval = 3600;
+    })
+    .await;
+    s.team("budget").await;
+    let admin = s.admin();
+    let key: String = admin
+        .get("/1.0/users/api-key")
+        .await
+        .json()
+        .await
+        .expect("API key");
+    s.default_pool("p1").await;
+    for i in 0..apps {
+        s.app(&format!("app-{i}"), "budget").await;
+    }
+    let by_key = s.with_token(&key);
+    // The key's first use is written now, not during the counts.
+    assert_eq!(by_key.get("/1.0/teams").await.status(), 200);
+    s.record_credential_uses().await;
+    (s, by_key)
+}
+
+/// Commands one GET sent: their number and which they were.
+async fn commands_of(s: &TestServer, caller: &Caller, path: &str) -> (u64, Vec<String>) {
+    let before = s.store_commands_by_kind();
+    let resp = caller.get(path).await;
+    assert!(resp.status().is_success(), "{path}: {}", resp.status());
+    let _ = resp.bytes().await;
+    let mut sent = Vec::new();
+    let mut n = 0;
+    for (kind, count) in s.store_commands_by_kind() {
+        let new = count - before.get(&kind).copied().unwrap_or(0);
+        if new > 0 {
+            n += new;
+            sent.push(format!("{kind} x{new}"));
+        }
+    }
+    (n, sent)
+}
+
+#[tokio::test]
+async fn each_read_stays_within_its_store_command_budget_whatever_the_number_of_apps() {
+    let Some(url) = mongo_url() else { return };
+    for apps in [2, 25] {
+        let (s, caller) = server_with_apps(&url, apps).await;
+        for (path, budget) in BUDGETS {
+            let (cold, _) = commands_of(&s, &caller, path).await;
+            let (n, sent) = commands_of(&s, &caller, path).await;
+            println!("{apps} apps: GET {path}: {n} store commands {sent:?} ({cold} cold)");
+            assert!(
+                n <= budget,
+                "GET {path} with {apps} apps: {n} store commands (budget {budget}): {sent:?}"
+            );
+            assert!(
+                cold <= budget + 1,
+                "GET {path} with {apps} apps, cold: {cold}"
+            );
+            assert!(
+                sent.iter().all(|c| c.contains(".find ")
+                    || c.contains(".aggregate ")
+                    || c.contains(".count")),
+                "GET {path} wrote: {sent:?}"
+            );
+        }
+    }
+}
