@@ -14,12 +14,15 @@ use crate::Result;
 /// How old a snapshot may get before the next lookup takes a new one.
 pub const ROLE_SNAPSHOT_TTL: Duration = Duration::from_secs(1);
 
+/// Every role by name, and when that was read.
+type Snapshot = (Instant, Arc<HashMap<String, Role>>);
+
 /// A [`RoleStorage`] whose `find_many` answers from a shared snapshot; every other call, and
 /// every write, goes to the wrapped storage (writes also drop the snapshot).
 pub struct CachedRoles {
     storage: Arc<dyn RoleStorage>,
     ttl: Duration,
-    snapshot: Mutex<Option<(Instant, Arc<HashMap<String, Role>>)>>,
+    snapshot: Mutex<Option<Snapshot>>,
 }
 
 impl std::fmt::Debug for CachedRoles {
