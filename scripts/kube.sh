@@ -202,9 +202,13 @@ status() {
 
 # --- start and stop ----------------------------------------------------------------------------
 
+# Quicker than binaries_work (no --version runs), for every start.
 need_binaries() {
-    binaries_work || {
-        echo "kube: the control plane binaries are not in $BIN; run scripts/kube.sh build (scripts/setup.sh does)" >&2
+    local c missing=""
+    for c in $COMPONENTS; do [ -x "$BIN/$c" ] || missing="$missing $c"; done
+    [ -f "$CACHE/kwok-stages.yaml" ] || missing="$missing kwok-stages.yaml"
+    [ -z "$missing" ] || {
+        echo "kube: missing from $CACHE:$missing; run scripts/kube.sh build (scripts/setup.sh does)" >&2
         return 1
     }
     local tool
@@ -299,6 +303,8 @@ launch() {
     shift
     "$@" </dev/null >"$DIR/logs/$name.log" 2>&1 &
     echo "$name $!" >>"$DIR/pids"
+    # stop reports on them; the shell need not (no "Killed" lines).
+    disown $!
 }
 
 pid_of() { awk -v n="$1" '$1 == n { print $2 }' "$DIR/pids"; }
@@ -332,6 +338,12 @@ wait_for() {
         fi
         sleep 0.1
     done
+    echo "$(elapsed "$T0") $what" >>"$DIR/timings"
+}
+
+# Seconds since the bash $EPOCHREALTIME value $1, to 0.1 s.
+elapsed() {
+    python3 -c 'import sys; print("%.1f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$1" "$EPOCHREALTIME"
 }
 
 # api METHOD PATH [JSON]: a request to the API server as the admin; prints the body, fails on
@@ -379,19 +391,48 @@ node_json() {
 EOF
 }
 
-kill_all() {
-    [ -f "$DIR/pids" ] || return 0
-    local pids pid
-    # Newest first: kwok and the controllers before the API server, etcd last.
-    pids=$(awk '{ print $2 }' "$DIR/pids" | tac)
-    for pid in $pids; do kill "$pid" 2>/dev/null || true; done
-    for _ in $(seq 1 50); do
-        local alive=0
-        for pid in $pids; do kill -0 "$pid" 2>/dev/null && alive=1; done
-        [ $alive = 1 ] || break
+# True while PID runs as the component NAME (not exited, not a zombie, not a reused pid).
+alive() {
+    local pid=$1 name=$2 state
+    state=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+    [ -n "$state" ] && [ "$state" != Z ] || return 1
+    tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | head -n 1 | grep -q "/$name\$"
+}
+
+# term_wait SECONDS NAME PID...: TERM to each, then wait up to SECONDS for all to exit; KILL the
+# rest.
+term_wait() {
+    local secs=$1 pid name left
+    shift
+    left=""
+    while [ $# -ge 2 ]; do
+        if alive "$2" "$1"; then
+            kill "$2" 2>/dev/null || true
+            left="$left $1:$2"
+        fi
+        shift 2
+    done
+    local i
+    for i in $(seq 1 $((secs * 10))); do
+        local still=""
+        for pid in $left; do alive "${pid#*:}" "${pid%%:*}" && still="$still $pid"; done
+        left=$still
+        [ -n "$left" ] || return 0
         sleep 0.1
     done
-    for pid in $pids; do kill -9 "$pid" 2>/dev/null || true; done
+    for pid in $left; do
+        echo "kube: ${pid%%:*} (pid ${pid#*:}) did not stop on TERM within ${secs}s; killing it" >&2
+        kill -9 "${pid#*:}" 2>/dev/null || true
+    done
+}
+
+kill_all() {
+    [ -f "$DIR/pids" ] || return 0
+    # The clients of etcd first: with the API server's watches open, etcd's own shutdown waits.
+    # shellcheck disable=SC2046
+    term_wait 10 $(awk '$1 != "etcd" { print $1, $2 }' "$DIR/pids")
+    # shellcheck disable=SC2046
+    term_wait 5 $(awk '$1 == "etcd" { print $1, $2 }' "$DIR/pids")
     rm -f "$DIR/pids"
 }
 
@@ -402,32 +443,15 @@ start() {
     DIR=$(cd "$DIR" && pwd)
     TIMEOUT=${TSURU_KUBE_TIMEOUT:-60}
     DEADLINE=$((${EPOCHREALTIME%.*} + TIMEOUT))
-    local t0=$EPOCHREALTIME nodes=${TSURU_KUBE_NODES:-2} pool=${TSURU_KUBE_POOL-kubepool}
+    T0=$EPOCHREALTIME
+    local nodes=${TSURU_KUBE_NODES:-2} pool=${TSURU_KUBE_POOL-kubepool}
     local etcd_client etcd_peer apiserver cm scheduler kwok url i
     read -r etcd_client etcd_peer apiserver cm scheduler kwok <<<"$(free_ports 6)"
-    mkdir -p "$DIR/logs" "$DIR/etcd"
+    mkdir -p "$DIR/logs"
+    mkdir -m 700 "$DIR/etcd"
     : >"$DIR/pids"
-    make_pki "$DIR/pki"
-    cp "$DIR/pki/ca.crt" "$DIR/pki/admin.crt" "$DIR/pki/admin.key" "$DIR/"
-    url="https://127.0.0.1:$apiserver"
-    echo "$url" >"$DIR/url"
-    python3 -c 'import secrets; print(secrets.token_hex(24))' >"$DIR/token"
-    chmod 600 "$DIR/token" "$DIR/admin.key"
-    # Static bearer tokens: the admin's, and one per component; all in system:masters.
-    {
-        echo "$(cat "$DIR/token"),admin,admin,system:masters"
-        for i in kube-controller-manager kube-scheduler kwok; do
-            echo "$(python3 -c 'import secrets; print(secrets.token_hex(24))'),system:$i,$i,system:masters" |
-                tee "$DIR/pki/$i.token-line"
-        done
-    } >"$DIR/pki/tokens.csv"
-    for i in kube-controller-manager kube-scheduler kwok; do
-        write_kubeconfig "$DIR/pki/$i.kubeconfig" "$url" token "$(cut -d, -f1 "$DIR/pki/$i.token-line")"
-        rm -f "$DIR/pki/$i.token-line"
-    done
-    write_kubeconfig "$DIR/kubeconfig" "$url" token "$(cat "$DIR/token")"
-    write_kubeconfig "$DIR/kubeconfig-cert" "$url" cert "$DIR/admin.crt" "$DIR/admin.key"
-
+    : >"$DIR/timings"
+    # etcd needs no certificates: it starts while they are made.
     launch etcd "$BIN/etcd" --name tsurud-kube --data-dir "$DIR/etcd" \
         --listen-client-urls "http://127.0.0.1:$etcd_client" \
         --advertise-client-urls "http://127.0.0.1:$etcd_client" \
@@ -435,7 +459,29 @@ start() {
         --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer" \
         --initial-cluster "tsurud-kube=http://127.0.0.1:$etcd_peer" \
         --unsafe-no-fsync --log-level warn
-    wait_for etcd "etcd /health" curl -sf "http://127.0.0.1:$etcd_client/health"
+    make_pki "$DIR/pki"
+    echo "$(elapsed "$T0") certificates" >>"$DIR/timings"
+    cp "$DIR/pki/ca.crt" "$DIR/pki/admin.crt" "$DIR/pki/admin.key" "$DIR/"
+    url="https://127.0.0.1:$apiserver"
+    echo "$url" >"$DIR/url"
+    # Static bearer tokens: the admin's, and one per component; all in system:masters.
+    local tokens
+    tokens=$(python3 -c 'import secrets; print(" ".join(secrets.token_hex(24) for _ in range(4)))')
+    # shellcheck disable=SC2086
+    set -- $tokens
+    echo "$1" >"$DIR/token"
+    chmod 600 "$DIR/token" "$DIR/admin.key"
+    {
+        echo "$1,admin,admin,system:masters"
+        echo "$2,system:kube-controller-manager,kube-controller-manager,system:masters"
+        echo "$3,system:kube-scheduler,kube-scheduler,system:masters"
+        echo "$4,system:kwok,kwok,system:masters"
+    } >"$DIR/pki/tokens.csv"
+    write_kubeconfig "$DIR/pki/kube-controller-manager.kubeconfig" "$url" token "$2"
+    write_kubeconfig "$DIR/pki/kube-scheduler.kubeconfig" "$url" token "$3"
+    write_kubeconfig "$DIR/pki/kwok.kubeconfig" "$url" token "$4"
+    write_kubeconfig "$DIR/kubeconfig" "$url" token "$(cat "$DIR/token")"
+    write_kubeconfig "$DIR/kubeconfig-cert" "$url" cert "$DIR/admin.crt" "$DIR/admin.key"
 
     launch kube-apiserver "$BIN/kube-apiserver" \
         --etcd-servers "http://127.0.0.1:$etcd_client" \
@@ -455,7 +501,17 @@ start() {
         --requestheader-username-headers X-Remote-User \
         --requestheader-group-headers X-Remote-Group \
         --requestheader-extra-headers-prefix X-Remote-Extra-
-    # The others wait for the API server themselves: start them now, check them afterwards.
+    # kwok waits for the API server by itself; the controller-manager and the scheduler exit
+    # when it does not answer yet, so they start once it is ready.
+    launch kwok "$BIN/kwok" \
+        --kubeconfig "$DIR/pki/kwok.kubeconfig" \
+        --config "$CACHE/kwok-stages.yaml" \
+        --manage-all-nodes=true --node-ip 127.0.0.1 --cidr 10.244.0.0/16 \
+        --server-address "127.0.0.1:$kwok"
+
+    wait_for etcd "etcd /health" curl -sf "http://127.0.0.1:$etcd_client/health"
+    wait_for kube-apiserver "kube-apiserver /readyz" \
+        curl -sf --cacert "$DIR/ca.crt" -H "Authorization: Bearer $(cat "$DIR/token")" "$url/readyz"
     launch kube-controller-manager "$BIN/kube-controller-manager" \
         --kubeconfig "$DIR/pki/kube-controller-manager.kubeconfig" \
         --authentication-kubeconfig "$DIR/pki/kube-controller-manager.kubeconfig" \
@@ -471,29 +527,20 @@ start() {
         --authorization-kubeconfig "$DIR/pki/kube-scheduler.kubeconfig" \
         --bind-address 127.0.0.1 --secure-port "$scheduler" \
         --leader-elect=false
-    launch kwok "$BIN/kwok" \
-        --kubeconfig "$DIR/pki/kwok.kubeconfig" \
-        --config "$CACHE/kwok-stages.yaml" \
-        --manage-all-nodes=true --node-ip 127.0.0.1 --cidr 10.244.0.0/16 \
-        --server-address "127.0.0.1:$kwok"
-
-    wait_for kube-apiserver "kube-apiserver /readyz" \
-        curl -sf --cacert "$DIR/ca.crt" -H "Authorization: Bearer $(cat "$DIR/token")" "$url/readyz"
-    wait_for kube-controller-manager "kube-controller-manager /healthz" \
-        curl -sfk "https://127.0.0.1:$cm/healthz"
-    wait_for kube-scheduler "kube-scheduler /healthz" curl -sfk "https://127.0.0.1:$scheduler/healthz"
-    wait_for kwok "kwok /healthz" curl -sf "http://127.0.0.1:$kwok/healthz"
-
     for i in $(seq 1 "$nodes"); do
         api POST /api/v1/nodes "$(node_json "kwok-node-$i" "$pool")" >/dev/null ||
             fail kube-apiserver "could not create node kwok-node-$i"
     done
+    wait_for kube-controller-manager "kube-controller-manager /healthz" \
+        curl -sfk "https://127.0.0.1:$cm/healthz"
+    wait_for kube-scheduler "kube-scheduler /healthz" curl -sfk "https://127.0.0.1:$scheduler/healthz"
+    wait_for kwok "kwok /healthz" curl -sf "http://127.0.0.1:$kwok/healthz"
     # Pods are refused in a namespace until its default ServiceAccount exists.
     wait_for kube-controller-manager "the default ServiceAccount in namespace default" \
         api GET /api/v1/namespaces/default/serviceaccounts/default
     wait_for kwok "$nodes fake nodes Ready" nodes_ready "$nodes"
     echo "$etcd_client $apiserver $cm $scheduler $kwok" >"$DIR/ports"
-    python3 -c 'import sys; print("%.1f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$t0" "$EPOCHREALTIME" >"$DIR/start-seconds"
+    elapsed "$T0" >"$DIR/start-seconds"
     echo "$url"
 }
 
@@ -556,10 +603,22 @@ rss_mib() {
     echo $((total / 1024))
 }
 
+stop_temp() {
+    [ -z "${SLEEP_PID:-}" ] || kill "$SLEEP_PID" 2>/dev/null || true
+    stop "$TEMP_DIR"
+}
+
 # Start in a fresh temporary directory, stopped whatever way the script ends.
 start_temp() {
-    TEMP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tsurud-kube.XXXXXX")
-    trap 'stop "$TEMP_DIR"' EXIT
+    # In memory (/dev/shm) when possible: etcd and the certificates then never wait on a disk
+    # that other builds keep busy. TSURU_KUBE_TMPDIR chooses another place.
+    local base=${TSURU_KUBE_TMPDIR:-}
+    if [ -z "$base" ]; then
+        base=${TMPDIR:-/tmp}
+        [ -d /dev/shm ] && [ -w /dev/shm ] && base=/dev/shm
+    fi
+    TEMP_DIR=$(mktemp -d "$base/tsurud-kube.XXXXXX")
+    trap 'stop_temp' EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
     start "$TEMP_DIR" >/dev/null
@@ -606,7 +665,12 @@ case "${1:-}" in
         echo "kube: Kubernetes $K8S_VERSION ready in $(cat "$DIR/start-seconds")s at $TSURU_TEST_KUBE_URL"
         echo "kube: KUBECONFIG=$TSURU_TEST_KUBECONFIG (token; client certificate: $DIR/kubeconfig-cert)"
         echo "kube: Ctrl-C stops it and removes $DIR"
-        while true; do sleep 3600; done
+        # A waited-for background sleep: the shell acts on Ctrl-C at once, not when it ends.
+        while true; do
+            sleep 3600 &
+            SLEEP_PID=$!
+            wait "$SLEEP_PID" || true
+        done
         ;;
     *)
         sed -n '2,18p' "$0" >&2
