@@ -14,7 +14,12 @@
 #
 # Binaries: ${TSURU_KUBE_CACHE:-~/.cache/tsurud-kube}/<versions>/bin, built from the Go module
 # proxy by `build` (scripts/setup.sh runs it). Nodes: $TSURU_KUBE_NODES fake nodes (default 2),
-# labelled tsuru.io/pool=$TSURU_KUBE_POOL (default kubepool; empty for no pool label).
+# labelled tsuru.io/pool=$TSURU_KUBE_POOL (default kubepool; empty for no pool label). Start-up
+# fails after $TSURU_KUBE_TIMEOUT seconds (default 60). exec, selftest and run keep their state
+# in /dev/shm when writable, else $TMPDIR (TSURU_KUBE_TMPDIR overrides). exec exports
+# TSURU_TEST_KUBE_URL, TSURU_TEST_KUBECONFIG (CA + admin token), TSURU_TEST_KUBE_TOKEN,
+# TSURU_TEST_KUBE_CA, TSURU_TEST_KUBE_CLIENT_CERT, TSURU_TEST_KUBE_CLIENT_KEY (admin, group
+# system:masters) and TSURU_TEST_KUBE_DIR (which also holds kubeconfig-cert, client-cert auth).
 set -euo pipefail
 
 K8S_VERSION=v1.37.2
@@ -673,7 +678,7 @@ case "${1:-}" in
         done
         ;;
     *)
-        sed -n '2,18p' "$0" >&2
+        sed -n '2,22p' "$0" >&2
         exit 2
         ;;
 esac
