@@ -257,11 +257,11 @@ make_pki() {
             rm -f "$1.csr" "$1.ext"
         }
         cert apiserver "/CN=kube-apiserver" "basicConstraints=critical,CA:FALSE
-keyUsage=critical,digitalSignature,keyEncipherment
+keyUsage=critical,digitalSignature
 extendedKeyUsage=serverAuth
 subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:10.96.0.1"
         cert admin "/O=system:masters/CN=admin" "basicConstraints=critical,CA:FALSE
-keyUsage=critical,digitalSignature,keyEncipherment
+keyUsage=critical,digitalSignature
 extendedKeyUsage=clientAuth"
         key sa.key
         openssl pkey -in sa.key -pubout -out sa.pub 2>/dev/null
