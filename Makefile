@@ -1,11 +1,11 @@
 # tsurud-rs: `make run` serves the API on the in-memory store, `make test` runs every test
-# (starting FerretDB for the MongoDB ones).
+# (starting FerretDB for the MongoDB ones and a Kubernetes control plane for the Kubernetes ones).
 CARGO ?= cargo
 ADMIN_EMAIL ?= admin@example.com
 ADMIN_PASSWORD ?= admin123
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run test setup lint fmt ci fuzz
+.PHONY: run test setup lint fmt ci fuzz kube
 
 run:
 	TSURU_ADMIN_EMAIL=$(ADMIN_EMAIL) TSURU_ADMIN_PASSWORD=$(ADMIN_PASSWORD) TSURU_LISTEN=$(LISTEN) \
@@ -14,15 +14,22 @@ run:
 setup:
 	bash scripts/setup.sh
 
-# Every test, with FerretDB (scripts/ferretdb.sh) serving the MongoDB ones: the unit and
+# Every test, with FerretDB (scripts/ferretdb.sh) serving the MongoDB ones and a Kubernetes
+# control plane with fake nodes (scripts/kube.sh) up for the Kubernetes ones: the unit and
 # contract tests, the binary tests and the CLI suite on the in-memory store, then the API tests
 # and the CLI suite a second time with MongoDB as the store. The CLI suite drives the client
-# scripts/setup.sh built; TSURU_CLI_REQUIRED turns a missing client into a failure.
+# scripts/setup.sh built; TSURU_CLI_REQUIRED turns a missing client into a failure, and
+# TSURU_KUBE_REQUIRED a missing cluster.
 test: setup
-	TSURU_CLI_REQUIRED=1 bash scripts/ferretdb.sh exec sh -c '$(CARGO) test --workspace --all-features && \
+	TSURU_CLI_REQUIRED=1 TSURU_KUBE_REQUIRED=1 bash scripts/ferretdb.sh exec bash scripts/kube.sh exec sh -c '$(CARGO) test --workspace --all-features && \
 		TSURU_TEST_STORAGE=mongodb $(CARGO) test -p tsuru-api --all-features --test api --test hostile && \
 		TSURU_TEST_STORAGE=mongodb $(CARGO) test -p tsuru-cli-tests'
 	$(MAKE) fuzz
+
+# A Kubernetes control plane on loopback for manual use, in the foreground until Ctrl-C; it
+# prints the kubeconfig to use (scripts/kube.sh; the binaries come from scripts/setup.sh).
+kube:
+	bash scripts/kube.sh run
 
 # Schemathesis against a running tsurud (our /openapi.json and tsuru's own Swagger file), seeded.
 fuzz:

@@ -100,3 +100,15 @@ else
     client_works .tools/tsuru || { echo "setup: the tsuru client built but does not run" >&2; exit 1; }
     echo "setup: built .tools/tsuru in $(($(date +%s) - started))s"
 fi
+
+# A Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
+# kwok's fake nodes) for the Kubernetes provisioner tests, built from the Go module proxy into a
+# cache outside the checkout by scripts/kube.sh: about 12 minutes the first time, then skipped
+# while the cached binaries run. A failed build stops here: the Kubernetes tests must run.
+if ! bash scripts/kube.sh status >/dev/null 2>&1; then
+    command -v go >/dev/null || { echo "setup: Go is needed to build the Kubernetes control plane" >&2; exit 1; }
+    bash scripts/kube.sh build || {
+        echo "setup: building the Kubernetes control plane failed (see above)" >&2
+        exit 1
+    }
+fi
