@@ -7,6 +7,8 @@ use tokio::sync::{Notify, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 use tsuru_domain::webhook::DeliveryWorker;
 
+use crate::metrics::Metrics;
+
 /// How often finished deliveries past their retention are deleted.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
@@ -26,7 +28,7 @@ pub struct DeliveryLoop {
 
 /// Runs the loop until the task is aborted; aborting it also aborts the calls in flight (their
 /// leases then expire and another worker retries them).
-pub fn spawn(dl: Arc<DeliveryLoop>) -> JoinHandle<()> {
+pub fn spawn(dl: Arc<DeliveryLoop>, metrics: Arc<Metrics>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let slots = Arc::new(Semaphore::new(dl.concurrency.max(1)));
         let mut calls: JoinSet<()> = JoinSet::new();
@@ -42,10 +44,15 @@ pub fn spawn(dl: Arc<DeliveryLoop>) -> JoinHandle<()> {
                                 return;
                             };
                             let worker = dl.worker.clone();
+                            let metrics = metrics.clone();
                             calls.spawn(async move {
                                 let _slot = slot;
-                                if let Err(e) = worker.deliver(d).await {
-                                    tracing::error!(error = %e, "could not record a webhook delivery");
+                                match worker.deliver(d).await {
+                                    Ok(d) => metrics.delivery(d.state.as_str()),
+                                    Err(e) => {
+                                        metrics.delivery("error");
+                                        tracing::error!(error = %e, "could not record a webhook delivery");
+                                    }
                                 }
                             });
                         }

@@ -2,7 +2,7 @@
 use std::net::TcpListener;
 use std::time::Duration;
 
-use actix_web::dev::Server;
+use actix_web::dev::{Server, Service as _};
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, App, HttpServer};
 use tracing_actix_web::TracingLogger;
@@ -84,7 +84,7 @@ impl Application {
         }
         let background = Background(vec![
             spawn_event_keeper(state.clone()),
-            crate::delivery::spawn(state.deliveries.clone()),
+            crate::delivery::spawn(state.deliveries.clone(), state.metrics.clone()),
             spawn_use_recorder(state.clone()),
         ]);
         Ok(Application {
@@ -183,6 +183,25 @@ pub fn app(
         .app_data(state)
         .configure(routes::configure)
         .default_service(web::to(routes::not_found))
+        .wrap_fn(|req, srv| {
+            let started = std::time::Instant::now();
+            let metrics = req
+                .app_data::<web::Data<AppState>>()
+                .map(|s| s.metrics.clone());
+            let method = req.method().to_string();
+            let answer = srv.call(req);
+            async move {
+                let res = answer.await?;
+                if let Some(metrics) = metrics {
+                    let route = res
+                        .request()
+                        .match_pattern()
+                        .unwrap_or_else(|| "unmatched".to_string());
+                    metrics.request(&route, &method, res.status().as_u16(), started.elapsed());
+                }
+                Ok(res)
+            }
+        })
         .wrap_fn(strip_version)
         .wrap(DefaultHeaders::new().add(("Supported-Tsuru", "1.0.1")))
         .wrap(TracingLogger::default())

@@ -115,6 +115,8 @@ pub struct AppState {
     pub version: String,
     /// The MongoDB store when it is the storage, for `/healthcheck`.
     pub database: Option<Arc<MongoStore>>,
+    /// What `/metrics` shows.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -332,6 +334,7 @@ impl AppState {
             max_body_size: settings.server.max_body_size,
             version: env!("CARGO_PKG_VERSION").to_string(),
             database: None,
+            metrics: Arc::default(),
         })
     }
 

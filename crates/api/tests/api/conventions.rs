@@ -208,6 +208,8 @@ async fn every_authenticated_route_answers_401_without_a_token() {
     let public = [
         ("Get", "/healthcheck"),
         ("Get", "/healthcheck/"),
+        // Scraped by Prometheus without credentials, as tsuru serves it.
+        ("Get", "/metrics"),
         ("Get", "/auth/scheme"),
         ("Get", "/auth/schemes"),
         ("Post", "/auth/login"),

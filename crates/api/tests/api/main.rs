@@ -3,6 +3,7 @@ mod apps;
 mod auth;
 mod conventions;
 mod events;
+mod metrics;
 mod openapi;
 mod plans;
 mod platforms;

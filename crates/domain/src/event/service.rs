@@ -350,6 +350,11 @@ impl EventService {
         self.storage.touch(&ids, self.clock.now()).await
     }
 
+    /// How many running events this process holds the lock of.
+    pub fn held_locks(&self) -> usize {
+        self.lock_mine().len()
+    }
+
     /// Finishes running events whose holder stopped sending heartbeats (a crashed process).
     ///
     /// # Errors

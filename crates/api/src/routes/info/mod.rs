@@ -17,6 +17,14 @@ pub(crate) fn routes() -> Vec<Route> {
             Route::get("1.0", "/healthcheck", healthcheck, "Health check").plain(),
             Route::get("1.0", "/healthcheck/", healthcheck, "Health check").plain(),
             Route::get("1.0", "/info", info, "Server version").plain(),
+            Route::get(
+                "1.0",
+                "/metrics",
+                metrics,
+                "Prometheus metrics of this process",
+            )
+            .plain()
+            .text(200, "Prometheus text exposition format"),
         ],
     )
 }
@@ -69,4 +77,15 @@ async fn info(_: Auth, state: web::Data<AppState>) -> Reply<Json<VersionResponse
     Ok(Json(VersionResponse {
         version: state.version.clone(),
     }))
+}
+
+/// `GET /metrics`: what this process counted, in Prometheus text format (no store command).
+async fn metrics(state: web::Data<AppState>) -> Text {
+    let store = state.database.as_ref().and_then(|db| db.commands());
+    Text(
+        StatusCode::OK,
+        state
+            .metrics
+            .render(store.as_deref(), state.events.held_locks()),
+    )
 }
