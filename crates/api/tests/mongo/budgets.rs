@@ -86,3 +86,32 @@ async fn each_read_stays_within_its_store_command_budget_whatever_the_number_of_
         }
     }
 }
+
+/// An idle process (default settings) sends at most one store command every 2 s: the webhook
+/// worker's look for other replicas' work.
+#[tokio::test]
+async fn an_idle_process_is_quiet() {
+    let Some(_) = mongo_url() else { return };
+    let s = TestServer::spawn_with(use_fresh_mongo).await;
+    // Start-up work (indexes, the admin, the first looks at the queues) is over within a
+    // second.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let before = s.store_commands_by_kind();
+    let window = 6;
+    tokio::time::sleep(std::time::Duration::from_secs(window)).await;
+    let mut sent = Vec::new();
+    let mut n = 0;
+    for (kind, count) in s.store_commands_by_kind() {
+        let new = count - before.get(&kind).copied().unwrap_or(0);
+        if new > 0 {
+            n += new;
+            sent.push(format!("{kind} x{new}"));
+        }
+    }
+    println!("idle for {window} s: {n} store commands {sent:?}");
+    // One per 2 s, plus one for where the window falls.
+    assert!(
+        n <= window / 2 + 1,
+        "idle for {window} s: {n} store commands: {sent:?}"
+    );
+}
