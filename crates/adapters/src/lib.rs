@@ -8,6 +8,27 @@
 //! - [`simulated`], [`kubernetes`]: the simulated provisioner and the Kubernetes one;
 //! - [`system`]: the real clock and id generator;
 //! - [`template`], [`webhook_http`]: webhook bodies (Go templates) and calls (reqwest).
+//!
+//! Every store implements the same ports, so code written against them runs on either:
+//!
+//! ```
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use tsuru_adapters::memory::MemoryStore;
+//! use tsuru_domain::quota::Quota;
+//! use tsuru_domain::user::{User, UserStorage};
+//!
+//! async fn register(users: &dyn UserStorage, email: &str) -> tsuru_domain::Result<()> {
+//!     users.insert(&User::new(email, "", Quota::unlimited())).await
+//! }
+//!
+//! let store = MemoryStore::new();
+//! register(&store, "dev@example.com").await.unwrap();
+//! assert!(store.find("dev@example.com").await.unwrap().is_some());
+//! assert!(register(&store, "dev@example.com").await.is_err(), "e-mails are unique");
+//! # });
+//! ```
+
+#![warn(missing_docs)]
 
 pub mod jwt;
 pub mod kubernetes;

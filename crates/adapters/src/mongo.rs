@@ -5,7 +5,7 @@
 //! against a unique index, and a delete by `_id`. There are no multi-document transactions
 //! (FerretDB has none, and tsuru used none), and FerretDB's updates are not atomic
 //! read-modify-writes, so documents that several writers change are changed under a short
-//! write lock ([`write_lock`]). Event locks are documents of their own in `event_locks`, one
+//! write lock (module `write_lock`). Event locks are documents of their own in `event_locks`, one
 //! per locked target, so acquiring one is a unique insert that every `tsurud` sharing the
 //! database sees.
 mod app;

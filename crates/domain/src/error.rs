@@ -70,7 +70,7 @@ impl Error {
         Error::Unexpected(anyhow::anyhow!("{msg}"))
     }
 
-    /// Whether this is a [`Error::NotFound`].
+    /// Whether this is a [`crate::Error::NotFound`].
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::NotFound(_))
     }

@@ -3,6 +3,22 @@
 //!
 //! Nothing here depends on a web framework, a database driver or an HTTP client, so other Rust
 //! tools can embed the use cases with their own adapters.
+//!
+//! The permission model, for example, is plain data and functions:
+//!
+//! ```
+//! use tsuru_domain::permission::{check, Context, ContextType, Role};
+//!
+//! let mut deployer = Role::new("deployer", ContextType::Team, "deploys the team's apps").unwrap();
+//! deployer.scheme_names = vec!["app.deploy".into()];
+//! let granted = deployer.expand("web");
+//! assert!(check(&granted, "app.deploy", &[Context::team("web")]));
+//! assert!(check(&granted, "app.deploy.rollback", &[Context::team("web")]));
+//! assert!(!check(&granted, "app.deploy", &[Context::team("db")]));
+//! ```
+//!
+//! The use cases take their ports as `Arc<dyn Port>`; `tsuru-adapters` has in-memory and
+//! MongoDB implementations, and `examples/permission-audit` embeds both.
 #![warn(missing_docs)]
 
 pub mod app;

@@ -5,13 +5,26 @@
 //! server gets a fresh database named `tsurud_test_<uuid>` on the server at
 //! `TSURU_TEST_MONGODB_URL` (`make test` runs the API tests both ways, on FerretDB).
 //!
-//! ```no_run
-//! # async fn demo() {
-//! let server = tsuru_testkit::TestServer::spawn().await;
-//! let admin = server.admin();
-//! assert_eq!(admin.post_json("/1.0/teams", &serde_json::json!({"name": "infra"})).await.status(), 201);
-//! # }
+//! A complete integration test: start a server, log in as its admin, call routes.
+//!
 //! ```
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use tsuru_testkit::{TestServer, ADMIN_EMAIL, ADMIN_PASSWORD};
+//!
+//! let server = TestServer::spawn().await;
+//! let token = server.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+//! let admin = server.with_token(&token);
+//! let created = admin
+//!     .post_json("/1.0/teams", &serde_json::json!({"name": "infra"}))
+//!     .await;
+//! assert_eq!(created.status(), 201);
+//! let teams: serde_json::Value = admin.get("/1.0/teams").await.json().await.unwrap();
+//! assert_eq!(teams[0]["name"], "infra");
+//! assert_eq!(server.anonymous().get("/1.0/teams").await.status(), 401);
+//! # });
+//! ```
+#![warn(missing_docs)]
+
 use reqwest::{Method, Response};
 use serde_json::Value;
 use tsuru_api::{Application, Settings};

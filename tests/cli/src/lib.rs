@@ -55,7 +55,7 @@ fn client_required() -> bool {
 /// The client, or `None` after saying loudly why the test does not run.
 ///
 /// # Panics
-/// When the client is missing and must be there ([`client_required`]).
+/// When the client is missing and must be there (`client_required`).
 pub fn require_client(test: &str) -> Option<PathBuf> {
     if let Some(bin) = client() {
         return Some(bin);

@@ -146,7 +146,7 @@ impl Input {
         }
     }
 
-    /// Reads the whole input into `T` with tsuru's key rules (see [`de`]).
+    /// Reads the whole input into `T` with tsuru's key rules (see the `de` module).
     ///
     /// # Errors
     /// 400 naming the field that does not fit.

@@ -117,7 +117,7 @@ impl EventService {
         self
     }
 
-    /// Expires locks after `expiry` without a heartbeat instead of [`LOCK_EXPIRY`].
+    /// Expires locks after `expiry` without a heartbeat instead of `LOCK_EXPIRY` (300 s).
     #[must_use]
     pub fn with_lock_expiry(mut self, expiry: Duration) -> Self {
         self.lock_expiry = expiry;

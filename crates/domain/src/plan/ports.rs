@@ -9,7 +9,7 @@ pub trait PlanStorage: Send + Sync {
     /// Stores a plan.
     ///
     /// # Errors
-    /// MUST return [`Error::Conflict`] `plan already exists` when the name is taken.
+    /// MUST return [`crate::Error::Conflict`] `plan already exists` when the name is taken.
     async fn insert(&self, plan: &Plan) -> Result<()>;
     /// Every plan in insertion order.
     async fn list(&self) -> Result<Vec<Plan>>;
@@ -20,6 +20,6 @@ pub trait PlanStorage: Send + Sync {
     /// Deletes a plan.
     ///
     /// # Errors
-    /// MUST return [`Error::NotFound`] `plan not found` when it does not exist.
+    /// MUST return [`crate::Error::NotFound`] `plan not found` when it does not exist.
     async fn delete(&self, name: &str) -> Result<()>;
 }

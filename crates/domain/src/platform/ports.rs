@@ -9,7 +9,7 @@ pub trait PlatformStorage: Send + Sync {
     /// Stores a platform.
     ///
     /// # Errors
-    /// MUST return [`Error::Conflict`] `Duplicate platform` when the name is taken.
+    /// MUST return [`crate::Error::Conflict`] `Duplicate platform` when the name is taken.
     async fn insert(&self, platform: &Platform) -> Result<()>;
     /// One platform.
     async fn find(&self, name: &str) -> Result<Option<Platform>>;
@@ -18,12 +18,12 @@ pub trait PlatformStorage: Send + Sync {
     /// Replaces a platform.
     ///
     /// # Errors
-    /// MUST return [`Error::NotFound`] `Platform doesn't exist.` when it does not exist.
+    /// MUST return [`crate::Error::NotFound`] `Platform doesn't exist.` when it does not exist.
     async fn update(&self, platform: &Platform) -> Result<()>;
     /// Deletes a platform and its image history.
     ///
     /// # Errors
-    /// MUST return [`Error::NotFound`] `Platform doesn't exist.` when it does not exist.
+    /// MUST return [`crate::Error::NotFound`] `Platform doesn't exist.` when it does not exist.
     async fn delete(&self, name: &str) -> Result<()>;
     /// The image history, oldest first.
     async fn versions(&self, name: &str) -> Result<Vec<PlatformVersion>>;

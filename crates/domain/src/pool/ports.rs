@@ -9,7 +9,7 @@ pub trait PoolStorage: Send + Sync {
     /// Stores a pool.
     ///
     /// # Errors
-    /// MUST return [`Error::Conflict`] `Pool already exists.` when the name is taken.
+    /// MUST return [`crate::Error::Conflict`] `Pool already exists.` when the name is taken.
     async fn insert(&self, pool: &Pool) -> Result<()>;
     /// One pool.
     async fn find(&self, name: &str) -> Result<Option<Pool>>;
@@ -18,12 +18,12 @@ pub trait PoolStorage: Send + Sync {
     /// Replaces a pool.
     ///
     /// # Errors
-    /// MUST return [`Error::NotFound`] `Pool does not exist.` when it does not exist.
+    /// MUST return [`crate::Error::NotFound`] `Pool does not exist.` when it does not exist.
     async fn update(&self, pool: &Pool) -> Result<()>;
     /// Deletes a pool.
     ///
     /// # Errors
-    /// MUST return [`Error::NotFound`] `Pool does not exist.` when it does not exist.
+    /// MUST return [`crate::Error::NotFound`] `Pool does not exist.` when it does not exist.
     async fn delete(&self, name: &str) -> Result<()>;
     /// Every constraint.
     async fn constraints(&self) -> Result<Vec<Constraint>>;

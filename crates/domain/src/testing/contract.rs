@@ -98,7 +98,7 @@ where
     out
 }
 
-/// Asserts that `res` is an [`Error::Conflict`] with message `msg`.
+/// Asserts that `res` is an [`crate::Error::Conflict`] with message `msg`.
 #[track_caller]
 pub(crate) fn assert_conflict<T: Debug>(res: Result<T>, msg: &str) {
     match res {
@@ -107,7 +107,7 @@ pub(crate) fn assert_conflict<T: Debug>(res: Result<T>, msg: &str) {
     }
 }
 
-/// Asserts that `res` is an [`Error::NotFound`] with message `msg`.
+/// Asserts that `res` is an [`crate::Error::NotFound`] with message `msg`.
 #[track_caller]
 pub(crate) fn assert_not_found<T: Debug>(res: Result<T>, msg: &str) {
     match res {
@@ -116,7 +116,7 @@ pub(crate) fn assert_not_found<T: Debug>(res: Result<T>, msg: &str) {
     }
 }
 
-/// Asserts that `res` is an [`Error::Forbidden`] with message `msg`.
+/// Asserts that `res` is an [`crate::Error::Forbidden`] with message `msg`.
 #[track_caller]
 pub(crate) fn assert_forbidden<T: Debug>(res: Result<T>, msg: &str) {
     match res {
