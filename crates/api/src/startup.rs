@@ -60,6 +60,11 @@ impl Application {
     async fn serve(settings: Settings, state: AppState) -> anyhow::Result<Self> {
         let state = web::Data::new(state);
         state.plans.seed().await?;
+        match state.clusters.connect_all().await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(failed = n, "some clusters could not be connected"),
+            Err(e) => tracing::warn!(error = %e, "clusters could not be read to connect them"),
+        }
         if settings.dev {
             state.ensure_dev_pool().await?;
         }

@@ -195,22 +195,26 @@ impl ClusterService {
             .await
     }
 
-    /// Hands every stored cluster to its provisioner (at start-up), so provisioners connect
-    /// to the clusters they serve. Failures are logged and counted, never fatal.
+    /// Hands every stored cluster to its provisioner (at start-up, all at once), so
+    /// provisioners connect to the clusters they serve. Failures are logged and counted,
+    /// never fatal.
     ///
     /// # Errors
     /// When the clusters cannot be read.
     #[tracing::instrument(skip_all)]
     pub async fn connect_all(&self) -> Result<usize> {
+        let clusters = self.clusters.list().await?;
+        let results = futures::future::join_all(clusters.iter().map(|c| async move {
+            let p = self
+                .provisioners
+                .get(&c.provisioner)
+                .map_err(|_| unknown_provisioner(&c.provisioner))?;
+            p.cluster_updated(c).await
+        }))
+        .await;
         let mut failed = 0;
-        for c in self.clusters.list().await? {
-            let Ok(p) = self.provisioners.get(&c.provisioner) else {
-                tracing::warn!(cluster = %c.name, provisioner = %c.provisioner,
-                    "the cluster's provisioner is not registered");
-                failed += 1;
-                continue;
-            };
-            if let Err(e) = p.cluster_updated(&c).await {
+        for (c, r) in clusters.iter().zip(results) {
+            if let Err(e) = r {
                 tracing::warn!(cluster = %c.name, error = %e, "could not connect to the cluster");
                 failed += 1;
             }
