@@ -40,7 +40,19 @@ impl Application {
     /// # Errors
     /// Bind failures or invalid settings.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let state = AppState::build(&settings).await?;
+        Self::build_with(settings, Vec::new()).await
+    }
+
+    /// Like [`Application::build`], with `extra` provisioners registered next to the
+    /// built-in ones (tests, embedders).
+    ///
+    /// # Errors
+    /// As [`Application::build`].
+    pub async fn build_with(
+        settings: Settings,
+        extra: Vec<std::sync::Arc<dyn tsuru_domain::provision::Provisioner>>,
+    ) -> anyhow::Result<Self> {
+        let state = AppState::build_with(&settings, extra).await?;
         Self::serve(settings, state).await
     }
 

@@ -132,15 +132,27 @@ impl AppState {
     /// Invalid settings (JWT secret, hash cost, SMTP address), or a MongoDB that cannot be
     /// reached.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        Self::build_with(settings, Vec::new()).await
+    }
+
+    /// Like [`AppState::build`], with `extra` provisioners registered next to the built-in
+    /// ones (see [`AppState::with_provisioners`]).
+    ///
+    /// # Errors
+    /// As [`AppState::build`].
+    pub async fn build_with(
+        settings: &Settings,
+        extra: Vec<Arc<dyn Provisioner>>,
+    ) -> anyhow::Result<Self> {
         match settings.storage_kind() {
             "mongodb" => {
                 let db = &settings.database;
                 let store = Arc::new(MongoStore::connect(&db.url, &db.name).await?);
-                let mut state = Self::with_store(settings, store.clone())?;
+                let mut state = Self::with_provisioners(settings, store.clone(), extra)?;
                 state.database = Some(store);
                 Ok(state)
             }
-            _ => Self::with_store(settings, Arc::new(MemoryStore::new())),
+            _ => Self::with_provisioners(settings, Arc::new(MemoryStore::new()), extra),
         }
     }
 

@@ -230,3 +230,55 @@ impl ClusterStorage for super::MongoStore {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use mongodb::bson::{self, Bson};
+
+    use super::*;
+
+    fn bin(b: &[u8]) -> Bson {
+        Bson::Binary(Binary {
+            subtype: BinarySubtype::Generic,
+            bytes: b.to_vec(),
+        })
+    }
+
+    /// A document as tsuru's Go driver writes it (nil slices as null, every clientcmd field).
+    #[test]
+    fn a_cluster_written_by_tsuru_reads_and_writes_back_in_its_shape() {
+        let written = doc! {
+            "_id": "c1", "addresses": ["https://10.0.0.1:6443"], "provisioner": "kubernetes",
+            "cacert": bin(b"CA"), "clientkey": bin(b"KEY"), "pools": ["p1"],
+            "customdata": {"token": "tok"}, "default": false, "httpproxy": "",
+            "kubeconfig": {
+                "cluster": {"locationoforigin": "", "server": "https://k", "tlsservername": "",
+                            "insecureskiptlsverify": true, "certificateauthority": "",
+                            "certificateauthoritydata": Bson::Null, "proxyurl": "",
+                            "disablecompression": false, "extensions": Bson::Null},
+                "authinfo": {"clientcertificatedata": bin(b"CERT"), "clientkeydata": bin(b"K"),
+                             "token": "t", "username": "", "password": "", "exec": Bson::Null},
+            },
+        };
+        let d: ClusterDocument = bson::from_document(written).expect("reads");
+        let c = Cluster::from(d);
+        assert_eq!(c.ca_cert, b"CA");
+        assert_eq!(c.client_key, b"KEY");
+        assert_eq!(c.custom_data["token"], "tok");
+        let kc = c.kube_config.as_ref().expect("kubeconfig");
+        assert!(kc.cluster.insecure_skip_tls_verify);
+        assert_eq!(kc.user.client_key_data, b"K");
+        let back = bson::to_document(&ClusterDocument::from(&c)).expect("writes");
+        assert_eq!(back.get_str("_id"), Ok("c1"));
+        assert!(matches!(back.get("clientkey"), Some(Bson::Binary(_))));
+        assert_eq!(
+            back.get_document("kubeconfig")
+                .and_then(|k| k.get_document("authinfo"))
+                .and_then(|u| u.get_str("token")),
+            Ok("t")
+        );
+        let none: ClusterDocument =
+            bson::from_document(doc! {"_id": "c2", "addresses": Bson::Null}).expect("reads");
+        assert!(Cluster::from(none).addresses.is_empty());
+    }
+}
