@@ -33,11 +33,23 @@ struct ClusterDocument {
     clientcert: Option<Binary>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     clientkey: Option<Binary>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_default"
+    )]
     pools: Vec<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "null_as_default"
+    )]
     customdata: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "is_false",
+        deserialize_with = "null_as_default"
+    )]
     local: bool,
     #[serde(default, deserialize_with = "null_as_default")]
     default: bool,

@@ -42,7 +42,9 @@ fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
     if ct.is_empty() || ct == "application/json" {
         Ok(())
     } else {
-        Err(ApiError::bad_request(format!("Invalid Content-Type {ct:?}")))
+        Err(ApiError::bad_request(format!(
+            "Invalid Content-Type {ct:?}"
+        )))
     }
 }
 

@@ -87,9 +87,12 @@ async fn clusters_are_added_listed_shown_updated_and_removed() {
     let s = with_pools().await;
     let admin = s.admin();
     assert!(clusters(&s).await.is_empty(), "204 before any cluster");
-    let (status, body) =
-        status_text(admin.post_json("/1.3/provisioner/clusters", &cluster("c1", &["p1"])).await)
-            .await;
+    let (status, body) = status_text(
+        admin
+            .post_json("/1.3/provisioner/clusters", &cluster("c1", &["p1"]))
+            .await,
+    )
+    .await;
     assert_eq!((status, body.as_str()), (200, ""));
     let (status, body) = status_text(admin.get("/1.8/provisioner/clusters/c1").await).await;
     assert_eq!(status, 200);
@@ -103,7 +106,10 @@ async fn clusters_are_added_listed_shown_updated_and_removed() {
                                "username": "*****"},
                "local": false, "default": false})
     );
-    assert_eq!(summary(&clusters(&s).await), [("c1".into(), json!(["p1"]), false)]);
+    assert_eq!(
+        summary(&clusters(&s).await),
+        [("c1".into(), json!(["p1"]), false)]
+    );
 
     // The CLI's update: read, change, send back the whole document.
     let mut changed = c1.clone();
@@ -114,8 +120,12 @@ async fn clusters_are_added_listed_shown_updated_and_removed() {
         .unwrap()
         .remove("password");
     changed["name"] = json!("ignored");
-    let (status, body) =
-        status_text(admin.post_json("/1.4/provisioner/clusters/c1", &changed).await).await;
+    let (status, body) = status_text(
+        admin
+            .post_json("/1.4/provisioner/clusters/c1", &changed)
+            .await,
+    )
+    .await;
     assert_eq!((status, body.as_str()), (200, ""));
     let c1: Value = get_json(&admin, "/1.8/provisioner/clusters/c1").await;
     assert_eq!(c1["addresses"], json!(["https://127.0.0.2:1"]));
@@ -126,7 +136,10 @@ async fn clusters_are_added_listed_shown_updated_and_removed() {
         "a credential left out is removed, one sent back masked is kept"
     );
     assert_eq!(
-        admin.get("/1.8/provisioner/clusters/ignored").await.status(),
+        admin
+            .get("/1.8/provisioner/clusters/ignored")
+            .await
+            .status(),
         404,
         "the URL names the cluster"
     );
@@ -145,7 +158,10 @@ async fn clusters_are_added_listed_shown_updated_and_removed() {
     for kind in ["cluster.create", "cluster.update", "cluster.delete"] {
         let events = s.events(&format!("kindname={kind}")).await;
         assert_eq!(events.len(), 1, "{kind}");
-        assert_eq!(events[0]["Target"], json!({"Type": "cluster", "Value": "c1"}));
+        assert_eq!(
+            events[0]["Target"],
+            json!({"Type": "cluster", "Value": "c1"})
+        );
         let full = event_info(&s, &events[0]).await;
         assert_no_secret(&full.to_string(), kind);
     }
@@ -270,7 +286,10 @@ async fn bad_clusters_get_tsurus_texts() {
     .await;
     let path = "/1.3/provisioner/clusters";
     let body = r#"{"name":"c3","provisioner":"kubernetes","default":true}"#;
-    for ct in ["application/x-www-form-urlencoded", "application/json; charset=utf-8"] {
+    for ct in [
+        "application/x-www-form-urlencoded",
+        "application/json; charset=utf-8",
+    ] {
         let text = format!("Invalid Content-Type {ct:?}\n");
         expect(post_raw(&admin, path, ct, body).await, 400, &text, ct).await;
     }
@@ -299,8 +318,18 @@ async fn bad_clusters_get_tsurus_texts() {
     };
     let cases: Vec<(&str, Value, u16, &str)> = vec![
         ("nope", cluster("nope", &["p1"]), 404, "cluster not found\n"),
-        ("c1", cluster("c1", &["nope"]), 400, "Pool does not exist.\n"),
-        ("c1", cluster("c1", &[]).tap_pools(), 400, "either default or a list of pools must be set\n"),
+        (
+            "c1",
+            cluster("c1", &["nope"]),
+            400,
+            "Pool does not exist.\n",
+        ),
+        (
+            "c1",
+            cluster("c1", &[]).tap_pools(),
+            400,
+            "either default or a list of pools must be set\n",
+        ),
     ];
     for (name, body, status, text) in cases {
         expect(update(name, body.clone()).await, status, text, body).await;
@@ -435,7 +464,13 @@ async fn add_and_remove_stream_when_asked() {
         .send()
         .await
         .unwrap();
-    expect(again, 409, "cluster already exists\n", "a failure before any output").await;
+    expect(
+        again,
+        409,
+        "cluster already exists\n",
+        "a failure before any output",
+    )
+    .await;
     let r = admin
         .request(reqwest::Method::DELETE, "/1.3/provisioner/clusters/c1")
         .header("Accept", "application/x-json-stream")
@@ -500,7 +535,13 @@ impl Provisioner for Flaky {
     async fn router_address(&self, _: &App, _: &str) -> Result<String> {
         Ok(String::new())
     }
-    async fn build_platform(&self, _: &str, _: i64, _: &str, _: &dyn Output) -> Result<Vec<String>> {
+    async fn build_platform(
+        &self,
+        _: &str,
+        _: i64,
+        _: &str,
+        _: &dyn Output,
+    ) -> Result<Vec<String>> {
         Ok(Vec::new())
     }
     fn cluster_help(&self) -> Option<ClusterHelp> {
@@ -541,21 +582,48 @@ async fn a_cluster_the_provisioner_refuses_leaves_the_clusters_as_they_were() {
         async move { admin.post_json(path, &body).await }
     };
     let clusters_path = "/1.3/provisioner/clusters";
-    expect(post(clusters_path, flaky("c1", "https://ok", &["p1", "p2"])).await, 200, "", "c1").await;
-    expect(post(clusters_path, flaky("d1", "https://ok", &[])).await, 200, "", "d1").await;
+    expect(
+        post(clusters_path, flaky("c1", "https://ok", &["p1", "p2"])).await,
+        200,
+        "",
+        "c1",
+    )
+    .await;
+    expect(
+        post(clusters_path, flaky("d1", "https://ok", &[])).await,
+        200,
+        "",
+        "d1",
+    )
+    .await;
     {
         let seen = prov.seen.lock().unwrap();
         let c1 = &seen[0];
-        assert_eq!(c1.client_key, b"SECRET-KEY", "the provisioner gets the credentials");
+        assert_eq!(
+            c1.client_key, b"SECRET-KEY",
+            "the provisioner gets the credentials"
+        );
         assert_eq!(c1.custom_data["token"], "secret-token");
     }
     let before = clusters(&s).await;
 
     // A new cluster taking a pool and the default: refused, nothing of it stays.
     let refused = post(clusters_path, flaky("c2", "https://unreachable", &["p2"])).await;
-    expect(refused, 503, "cluster \"c2\": connection refused\n", "create").await;
+    expect(
+        refused,
+        503,
+        "cluster \"c2\": connection refused\n",
+        "create",
+    )
+    .await;
     let refused = post(clusters_path, flaky("d2", "https://unreachable", &[])).await;
-    expect(refused, 503, "cluster \"d2\": connection refused\n", "create default").await;
+    expect(
+        refused,
+        503,
+        "cluster \"d2\": connection refused\n",
+        "create default",
+    )
+    .await;
     assert_eq!(clusters(&s).await, before);
 
     // An update of c1 that the provisioner refuses: the old c1 stays, credentials included.
@@ -563,13 +631,22 @@ async fn a_cluster_the_provisioner_refuses_leaves_the_clusters_as_they_were() {
     c1["addresses"] = json!(["https://unreachable"]);
     c1["pools"] = json!(["p1"]);
     let refused = post("/1.4/provisioner/clusters/c1", c1.clone()).await;
-    expect(refused, 503, "cluster \"c1\": connection refused\n", "update").await;
+    expect(
+        refused,
+        503,
+        "cluster \"c1\": connection refused\n",
+        "update",
+    )
+    .await;
     assert_eq!(clusters(&s).await, before);
     c1["addresses"] = json!(["https://ok"]);
     let r = post("/1.4/provisioner/clusters/c1", c1).await;
     expect(r, 200, "", "update").await;
     let last = prov.seen.lock().unwrap().last().cloned().unwrap();
-    assert_eq!(last.client_key, b"SECRET-KEY", "an update keeps the key it cannot show");
+    assert_eq!(
+        last.client_key, b"SECRET-KEY",
+        "an update keeps the key it cannot show"
+    );
     assert_eq!(last.custom_data["password"], "secret-password");
 
     let events = s.events("kindname=cluster.create").await;
@@ -577,8 +654,16 @@ async fn a_cluster_the_provisioner_refuses_leaves_the_clusters_as_they_were() {
     assert_eq!(failed.len(), 2, "the refused creations are failed events");
     assert_eq!(failed[0]["Error"], "cluster \"d2\": connection refused");
 
-    expect(admin.delete("/1.3/provisioner/clusters/d1").await, 200, "", "delete").await;
+    expect(
+        admin.delete("/1.3/provisioner/clusters/d1").await,
+        200,
+        "",
+        "delete",
+    )
+    .await;
     assert_eq!(*prov.removed.lock().unwrap(), ["d1"]);
     let list: Vec<Value> = get_json(&admin, "/1.7/provisioner").await;
-    assert!(list.iter().any(|p| p["name"] == "flaky" && p["cluster_help"]["provisioner_help"] == "Flaky clusters."));
+    assert!(list.iter().any(
+        |p| p["name"] == "flaky" && p["cluster_help"]["provisioner_help"] == "Flaky clusters."
+    ));
 }

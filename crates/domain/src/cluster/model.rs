@@ -23,9 +23,7 @@ pub const SECRET_MASK: &str = "*****";
 
 /// The 400 for a provisioner that is not registered (`provisioner error: unknown provisioner: "x"`).
 pub fn unknown_provisioner(name: &str) -> Error {
-    Error::bad_request(format!(
-        "provisioner error: unknown provisioner: {name:?}"
-    ))
+    Error::bad_request(format!("provisioner error: unknown provisioner: {name:?}"))
 }
 
 /// A cluster a provisioner runs apps on, and how to reach it.
@@ -258,12 +256,20 @@ mod tests {
         let ok = cluster("c1", &["p1"], false);
         assert!(ok.validate(true).is_ok());
         let text = |c: Cluster, create| c.validate(create).unwrap_err().to_string();
-        assert_eq!(text(cluster("  ", &["p"], false), false), CLUSTER_NAME_MANDATORY);
+        assert_eq!(
+            text(cluster("  ", &["p"], false), false),
+            CLUSTER_NAME_MANDATORY
+        );
         for bad in ["1c", "C1", "c_1", &"c".repeat(41)] {
-            assert_eq!(text(cluster(bad, &["p"], false), true), CLUSTER_NAME_INVALID);
+            assert_eq!(
+                text(cluster(bad, &["p"], false), true),
+                CLUSTER_NAME_INVALID
+            );
             assert!(cluster(bad, &["p"], false).validate(false).is_ok());
         }
-        assert!(cluster(&"c".repeat(40), &["p"], false).validate(true).is_ok());
+        assert!(cluster(&"c".repeat(40), &["p"], false)
+            .validate(true)
+            .is_ok());
         let no_prov = Cluster {
             provisioner: String::new(),
             ..ok.clone()
@@ -308,7 +314,10 @@ mod tests {
             },
         });
         let mut again = kc.without_secrets();
-        assert_eq!(again.kube_config.as_ref().unwrap().user, KubeConfigUser::default());
+        assert_eq!(
+            again.kube_config.as_ref().unwrap().user,
+            KubeConfigUser::default()
+        );
         again.keep_secrets_of(&kc);
         assert_eq!(again, kc);
     }

@@ -131,7 +131,12 @@ impl ClusterService {
     /// `Pool does not exist.`; 400 for tsuru's checks and the provisioner's; the provisioner's
     /// error (naming the cluster) when it cannot take the cluster, nothing being stored then.
     #[tracing::instrument(skip_all, fields(cluster = %cluster.name))]
-    pub async fn create(&self, identity: &Identity, origin: &Origin, cluster: Cluster) -> Result<()> {
+    pub async fn create(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        cluster: Cluster,
+    ) -> Result<()> {
         identity.require("cluster.create", &[])?;
         let ev = cluster_event(&cluster.name, "cluster.create", identity, origin);
         self.events
@@ -222,7 +227,11 @@ impl ClusterService {
         Ok(failed)
     }
 
-    async fn check_pools(&self, cluster: &Cluster, missing: fn(&'static str) -> Error) -> Result<()> {
+    async fn check_pools(
+        &self,
+        cluster: &Cluster,
+        missing: fn(&'static str) -> Error,
+    ) -> Result<()> {
         for pool in &cluster.pools {
             if self.pools.find(pool).await?.is_none() {
                 return Err(missing(POOL_NOT_FOUND));

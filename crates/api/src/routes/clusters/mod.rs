@@ -16,7 +16,12 @@ pub(crate) fn routes() -> Vec<Route> {
     family(
         "clusters",
         vec![
-            Route::get("1.3", "/provisioner/clusters", list, "Every cluster (no credentials)"),
+            Route::get(
+                "1.3",
+                "/provisioner/clusters",
+                list,
+                "Every cluster (no credentials)",
+            ),
             Route::post(
                 "1.3",
                 "/provisioner/clusters",
@@ -138,5 +143,7 @@ async fn remove(
 
 async fn provisioners(Caller { id, state }: Caller) -> Reply<List<ProvisionerResponse>> {
     let all = state.clusters.provisioners(&id).await?;
-    Ok(List(all.into_iter().map(ProvisionerResponse::from).collect()))
+    Ok(List(
+        all.into_iter().map(ProvisionerResponse::from).collect(),
+    ))
 }

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
+use tsuru_domain::cluster::ProvisionerInfo;
 use tsuru_domain::cluster::{
     Cluster, ClusterHelp, ClusterKubeConfig, KubeConfigCluster, KubeConfigUser,
 };
-use tsuru_domain::cluster::ProvisionerInfo;
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
@@ -87,7 +87,11 @@ pub struct ClusterBody {
     #[serde(default, deserialize_with = "nullable")]
     pub default: bool,
     /// A kubeconfig-style connection, instead of addresses and certificates.
-    #[serde(rename = "kubeConfig", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "kubeConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub kube_config: Option<KubeConfigBody>,
     /// Proxy URL (with `kubeConfig` only).
     #[serde(
@@ -178,13 +182,25 @@ pub struct KubeUserBody {
     #[schema(value_type = Option<String>, format = Byte)]
     pub client_key_data: Vec<u8>,
     /// Bearer token (write-only).
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub token: String,
     /// Basic auth user.
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub username: String,
     /// Basic auth password (write-only).
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub password: String,
     /// Not supported (400 when set).
     #[serde(default, skip_serializing)]
@@ -205,8 +221,10 @@ impl ClusterBody {
         let kube_config = match self.kube_config {
             None => None,
             Some(k) => {
-                for (field, v) in [("exec", &k.user.exec), ("auth-provider", &k.user.auth_provider)]
-                {
+                for (field, v) in [
+                    ("exec", &k.user.exec),
+                    ("auth-provider", &k.user.auth_provider),
+                ] {
                     if v.as_ref().is_some_and(|v| !v.is_null()) {
                         return Err(ApiError::bad_request(format!(
                             "kubeConfig.user.{field} is not supported: use a client certificate, a token or basic auth"

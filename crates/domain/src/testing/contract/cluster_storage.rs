@@ -23,7 +23,10 @@ fn cluster(name: &str, provisioner: &str, pools: &[&str], default: bool) -> Clus
 fn full(name: &str) -> Cluster {
     Cluster {
         name: name.to_string(),
-        addresses: vec!["https://10.0.0.1:6443".into(), "https://10.0.0.2:6443".into()],
+        addresses: vec![
+            "https://10.0.0.1:6443".into(),
+            "https://10.0.0.2:6443".into(),
+        ],
         provisioner: "kubernetes".into(),
         ca_cert: b"-----BEGIN CERTIFICATE-----\nCA\n".to_vec(),
         client_cert: b"-----BEGIN CERTIFICATE-----\nCERT\n".to_vec(),
@@ -156,7 +159,10 @@ pub async fn upsert_of_a_default_clears_the_provisioners_other_defaults(
         .upsert(&cluster("c1", "kubernetes", &["p1"], false))
         .await
         .expect("upsert");
-    assert!(stored(storage, "c2").await.default, "a non-default leaves the default alone");
+    assert!(
+        stored(storage, "c2").await.default,
+        "a non-default leaves the default alone"
+    );
 }
 
 /// Delete removes the cluster and only it.
