@@ -65,7 +65,19 @@ impl Application {
         settings: Settings,
         store: std::sync::Arc<tsuru_adapters::memory::MemoryStore>,
     ) -> anyhow::Result<Self> {
-        let state = AppState::with_store(&settings, store)?;
+        Self::build_on_with(settings, store, Vec::new()).await
+    }
+
+    /// Like [`Application::build_on`], with `extra` provisioners registered.
+    ///
+    /// # Errors
+    /// As [`Application::build`].
+    pub async fn build_on_with(
+        settings: Settings,
+        store: std::sync::Arc<tsuru_adapters::memory::MemoryStore>,
+        extra: Vec<std::sync::Arc<dyn tsuru_domain::provision::Provisioner>>,
+    ) -> anyhow::Result<Self> {
+        let state = AppState::with_provisioners(&settings, store, extra)?;
         Self::serve(settings, state).await
     }
 

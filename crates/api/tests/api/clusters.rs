@@ -667,3 +667,35 @@ async fn a_cluster_the_provisioner_refuses_leaves_the_clusters_as_they_were() {
         |p| p["name"] == "flaky" && p["cluster_help"]["provisioner_help"] == "Flaky clusters."
     ));
 }
+
+#[tokio::test]
+async fn stored_clusters_are_handed_to_their_provisioner_at_start() {
+    // Two servers on one in-memory store: a process and its restart.
+    let store = Arc::new(tsuru_adapters::memory::MemoryStore::new());
+    let first =
+        TestServer::spawn_on_with_provisioners(store.clone(), vec![Arc::new(Flaky::default())])
+            .await;
+    first
+        .admin()
+        .post_json("/1.0/pools", &json!({"name": "p1"}))
+        .await;
+    let r = first
+        .admin()
+        .post_json(
+            "/1.3/provisioner/clusters",
+            &flaky("c1", "https://ok", &["p1"]),
+        )
+        .await;
+    expect(r, 200, "", "c1").await;
+    drop(first);
+    let prov = Arc::new(Flaky::default());
+    let _again = TestServer::spawn_on_with_provisioners(store, vec![prov.clone()]).await;
+    let seen: Vec<String> = prov
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    assert_eq!(seen, ["c1"]);
+}
