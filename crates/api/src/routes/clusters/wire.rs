@@ -8,9 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use tsuru_domain::cluster::ProvisionerInfo;
-use tsuru_domain::cluster::{
-    Cluster, ClusterHelp, ClusterKubeConfig, KubeConfigCluster, KubeConfigUser,
-};
+use tsuru_domain::cluster::{Cluster, ClusterKubeConfig, KubeConfigCluster, KubeConfigUser};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
@@ -320,7 +318,7 @@ pub struct ClusterHelpResponse {
 
 impl From<ProvisionerInfo> for ProvisionerResponse {
     fn from(p: ProvisionerInfo) -> Self {
-        let help = p.cluster_help.unwrap_or_else(ClusterHelp::default);
+        let help = p.cluster_help.unwrap_or_default();
         let has_keys = !help.custom_data_help.is_empty();
         ProvisionerResponse {
             name: p.name,
