@@ -699,3 +699,34 @@ async fn stored_clusters_are_handed_to_their_provisioner_at_start() {
         .collect();
     assert_eq!(seen, ["c1"]);
 }
+
+#[tokio::test]
+async fn the_cluster_routes_are_documented() {
+    let s = TestServer::spawn().await;
+    let doc: Value = get_json(&s.anonymous(), "/openapi.json").await;
+    let paths = &doc["paths"];
+    for (path, methods) in [
+        ("/1.3/provisioner/clusters", &["get", "post"][..]),
+        ("/1.4/provisioner/clusters/{name}", &["post"]),
+        ("/1.8/provisioner/clusters/{name}", &["get"]),
+        ("/1.3/provisioner/clusters/{name}", &["delete"]),
+        ("/1.7/provisioner", &["get"]),
+    ] {
+        for m in methods {
+            assert!(paths[path][m].is_object(), "{m} {path} is not documented");
+        }
+    }
+    let body = &paths["/1.3/provisioner/clusters"]["post"]["requestBody"]["content"];
+    let props = &body["application/json"]["schema"]["properties"];
+    for field in [
+        "name",
+        "provisioner",
+        "cacert",
+        "clientkey",
+        "pools",
+        "custom_data",
+        "kubeConfig",
+    ] {
+        assert!(props[field].is_object(), "{field} in {body}");
+    }
+}

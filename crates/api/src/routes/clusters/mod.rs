@@ -3,14 +3,16 @@ pub(crate) mod wire;
 
 use std::future::Future;
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::body::BoxBody;
+use actix_web::{web, HttpRequest, HttpResponse, Responder};
 
 use self::wire::{ClusterBody, ProvisionerResponse};
 use super::{family, Route};
 use crate::extract::mask::Mask;
 use crate::extract::{Caller, Input, JsonBody};
+use crate::openapi::{DescribeReply, Op};
 use crate::reply::{Json, List, Reply};
-use crate::stream::{stream, Streamed, STREAM_TYPE};
+use crate::stream::{stream, STREAM_TYPE};
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -70,9 +72,31 @@ pub(crate) fn routes() -> Vec<Route> {
     )
 }
 
-/// Streams `op` when the client accepts `application/x-json-stream` (tsuru's client does),
-/// else answers 200 without a body once it is done.
-async fn maybe_streamed<F, Fut>(req: &HttpRequest, op: F) -> Reply<Streamed>
+/// 200 once done, without a body; or, when the client accepts `application/x-json-stream`
+/// (tsuru's client does), the operation's progress streamed (see [`crate::stream`]).
+pub struct MaybeStreamed(HttpResponse);
+
+impl Responder for MaybeStreamed {
+    type Body = BoxBody;
+
+    fn respond_to(self, _req: &HttpRequest) -> HttpResponse {
+        self.0
+    }
+}
+
+impl DescribeReply for MaybeStreamed {
+    fn describe_reply(op: &mut Op) {
+        op.respond(
+            200,
+            "Done, without a body; with `Accept: application/x-json-stream`, the progress as \
+             `application/x-json-stream` lines (errors after the first line in-band)",
+            None,
+        );
+    }
+}
+
+/// Runs `op`, streamed when the client asks for it.
+async fn maybe_streamed<F, Fut>(req: &HttpRequest, op: F) -> Reply<MaybeStreamed>
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<(), tsuru_domain::Error>> + 'static,
@@ -83,10 +107,10 @@ where
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with(STREAM_TYPE));
     if wants_stream {
-        Ok(stream(move |_out| op()).await)
+        Ok(MaybeStreamed(stream(move |_out| op()).await.0))
     } else {
         op().await?;
-        Ok(Streamed(HttpResponse::Ok().finish()))
+        Ok(MaybeStreamed(HttpResponse::Ok().finish()))
     }
 }
 
@@ -103,7 +127,7 @@ async fn create(
     Caller { id, state }: Caller,
     req: HttpRequest,
     body: JsonBody<ClusterBody>,
-) -> Reply<Streamed> {
+) -> Reply<MaybeStreamed> {
     let origin = body.origin_masked(&[Mask::Cluster]);
     let cluster = body.value.into_cluster()?;
     maybe_streamed(&req, move || async move {
@@ -117,7 +141,7 @@ async fn update(
     req: HttpRequest,
     path: web::Path<String>,
     body: JsonBody<ClusterBody>,
-) -> Reply<Streamed> {
+) -> Reply<MaybeStreamed> {
     let origin = body.origin_masked(&[Mask::Cluster]);
     let cluster = body.value.into_cluster()?;
     let name = path.into_inner();
@@ -132,7 +156,7 @@ async fn remove(
     req: HttpRequest,
     path: web::Path<String>,
     input: Input,
-) -> Reply<Streamed> {
+) -> Reply<MaybeStreamed> {
     let origin = input.origin();
     let name = path.into_inner();
     maybe_streamed(&req, move || async move {
