@@ -500,7 +500,7 @@ async fn provisioners_are_listed_with_their_cluster_options() {
     );
     assert_eq!(
         list[1]["cluster_help"],
-        json!({"provisioner_help": "", "custom_data_help": null})
+        json!({"provisioner_help": "", "custom_data_help": {}})
     );
 }
 

@@ -312,19 +312,18 @@ pub struct ProvisionerResponse {
 pub struct ClusterHelpResponse {
     /// What a cluster of this provisioner is.
     pub provisioner_help: String,
-    /// Custom data keys and their meaning (`null` for a provisioner without clusters).
-    pub custom_data_help: Option<BTreeMap<String, String>>,
+    /// Custom data keys and their meaning (empty for a provisioner without clusters).
+    pub custom_data_help: BTreeMap<String, String>,
 }
 
 impl From<ProvisionerInfo> for ProvisionerResponse {
     fn from(p: ProvisionerInfo) -> Self {
         let help = p.cluster_help.unwrap_or_default();
-        let has_keys = !help.custom_data_help.is_empty();
         ProvisionerResponse {
             name: p.name,
             cluster_help: ClusterHelpResponse {
                 provisioner_help: help.provisioner_help,
-                custom_data_help: has_keys.then_some(help.custom_data_help),
+                custom_data_help: help.custom_data_help,
             },
         }
     }
