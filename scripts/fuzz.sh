@@ -132,6 +132,7 @@ seed_data() {
 /1.0/roles -d name=fuzz-role -d context=team
 /1.6/events/webhooks -d name=fuzz-hook -d team_owner=fuzz -d url=http://127.0.0.1:9/
 /1.6/tokens -d token_id=fuzz-token -d team=fuzz
+/1.3/provisioner/clusters -H Content-Type:application/json -d {"name":"fuzz-cluster","provisioner":"kubernetes","pools":["fuzz-pool"],"addresses":["https://127.0.0.1:1"]}
 SEED
 }
 
@@ -170,7 +171,8 @@ for path, item in reference["paths"].items():
         paths.setdefault(path, {}).update(ops)
 reference["paths"] = paths
 # Values tsuru itself sends as null where its file says otherwise (docs/openapi.md).
-nulls = {"PlanOverride": ["memory", "cpumilli"], "Pool": ["teams"]}
+nulls = {"PlanOverride": ["memory", "cpumilli"], "Pool": ["teams"],
+         "Cluster": ["cacert", "clientcert", "clientkey"]}
 for name, props in nulls.items():
     for prop in props:
         reference["definitions"][name]["properties"][prop]["x-nullable"] = True

@@ -9,6 +9,7 @@
 //! per locked target, so acquiring one is a unique insert that every `tsurud` sharing the
 //! database sees.
 mod app;
+mod cluster;
 pub mod commands;
 mod error;
 mod event;
@@ -69,6 +70,8 @@ pub mod collections {
     pub const APPS: &str = "apps";
     /// Pools (tsuru).
     pub const POOLS: &str = "pool";
+    /// Clusters (tsuru).
+    pub const CLUSTERS: &str = "provisioner_clusters";
     /// Pool constraints (tsuru).
     pub const POOL_CONSTRAINTS: &str = "pool_constraints";
     /// Plans (tsuru).

@@ -40,7 +40,19 @@ impl Application {
     /// # Errors
     /// Bind failures or invalid settings.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let state = AppState::build(&settings).await?;
+        Self::build_with(settings, Vec::new()).await
+    }
+
+    /// Like [`Application::build`], with `extra` provisioners registered next to the
+    /// built-in ones (tests, embedders).
+    ///
+    /// # Errors
+    /// As [`Application::build`].
+    pub async fn build_with(
+        settings: Settings,
+        extra: Vec<std::sync::Arc<dyn tsuru_domain::provision::Provisioner>>,
+    ) -> anyhow::Result<Self> {
+        let state = AppState::build_with(&settings, extra).await?;
         Self::serve(settings, state).await
     }
 
@@ -53,13 +65,30 @@ impl Application {
         settings: Settings,
         store: std::sync::Arc<tsuru_adapters::memory::MemoryStore>,
     ) -> anyhow::Result<Self> {
-        let state = AppState::with_store(&settings, store)?;
+        Self::build_on_with(settings, store, Vec::new()).await
+    }
+
+    /// Like [`Application::build_on`], with `extra` provisioners registered.
+    ///
+    /// # Errors
+    /// As [`Application::build`].
+    pub async fn build_on_with(
+        settings: Settings,
+        store: std::sync::Arc<tsuru_adapters::memory::MemoryStore>,
+        extra: Vec<std::sync::Arc<dyn tsuru_domain::provision::Provisioner>>,
+    ) -> anyhow::Result<Self> {
+        let state = AppState::with_provisioners(&settings, store, extra)?;
         Self::serve(settings, state).await
     }
 
     async fn serve(settings: Settings, state: AppState) -> anyhow::Result<Self> {
         let state = web::Data::new(state);
         state.plans.seed().await?;
+        match state.clusters.connect_all().await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(failed = n, "some clusters could not be connected"),
+            Err(e) => tracing::warn!(error = %e, "clusters could not be read to connect them"),
+        }
         if settings.dev {
             state.ensure_dev_pool().await?;
         }

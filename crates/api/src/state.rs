@@ -14,6 +14,7 @@ use tsuru_adapters::webhook_http::{AllowedNetworks, HttpWebhookSender};
 use tsuru_domain::app::AppService;
 use tsuru_domain::app::AppStorage;
 use tsuru_domain::clock::{Clock, IdGenerator};
+use tsuru_domain::cluster::{ClusterService, ClusterStorage};
 use tsuru_domain::event::{EventService, EventStorage};
 use tsuru_domain::mail::Mailer;
 use tsuru_domain::permission::{
@@ -51,6 +52,7 @@ pub trait Store:
     + EventStorage
     + AppStorage
     + PoolStorage
+    + ClusterStorage
     + PlanStorage
     + PlatformStorage
     + TeamTokenStorage
@@ -70,6 +72,7 @@ impl<T> Store for T where
         + EventStorage
         + AppStorage
         + PoolStorage
+        + ClusterStorage
         + PlanStorage
         + PlatformStorage
         + TeamTokenStorage
@@ -97,6 +100,8 @@ pub struct AppState {
     pub apps: Arc<AppService>,
     /// Pools.
     pub pools: Arc<PoolService>,
+    /// Clusters and provisioners.
+    pub clusters: Arc<ClusterService>,
     /// Plans.
     pub plans: Arc<PlanService>,
     /// Platforms.
@@ -127,15 +132,27 @@ impl AppState {
     /// Invalid settings (JWT secret, hash cost, SMTP address), or a MongoDB that cannot be
     /// reached.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        Self::build_with(settings, Vec::new()).await
+    }
+
+    /// Like [`AppState::build`], with `extra` provisioners registered next to the built-in
+    /// ones (see [`AppState::with_provisioners`]).
+    ///
+    /// # Errors
+    /// As [`AppState::build`].
+    pub async fn build_with(
+        settings: &Settings,
+        extra: Vec<Arc<dyn Provisioner>>,
+    ) -> anyhow::Result<Self> {
         match settings.storage_kind() {
             "mongodb" => {
                 let db = &settings.database;
                 let store = Arc::new(MongoStore::connect(&db.url, &db.name).await?);
-                let mut state = Self::with_store(settings, store.clone())?;
+                let mut state = Self::with_provisioners(settings, store.clone(), extra)?;
                 state.database = Some(store);
                 Ok(state)
             }
-            _ => Self::with_store(settings, Arc::new(MemoryStore::new())),
+            _ => Self::with_provisioners(settings, Arc::new(MemoryStore::new()), extra),
         }
     }
 
@@ -299,6 +316,12 @@ impl AppState {
             provisioners.default_provisioner(),
             events.clone(),
         ));
+        let clusters = Arc::new(ClusterService::new(
+            store.clone(),
+            store.clone(),
+            provisioners.clone(),
+            events.clone(),
+        ));
         let apps = Arc::new(AppService::new(
             store.clone(),
             pools.clone(),
@@ -320,6 +343,7 @@ impl AppState {
             team_overview,
             apps,
             pools,
+            clusters,
             plans,
             platforms,
             tokens,

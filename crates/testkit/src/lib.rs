@@ -135,6 +135,28 @@ impl TestServer {
         Self::start(Application::build(settings).await).await
     }
 
+    /// Starts a server with [`test_settings`] and `extra` provisioners registered next to the
+    /// built-in ones.
+    ///
+    /// # Panics
+    /// When the server cannot start.
+    pub async fn spawn_with_provisioners(
+        extra: Vec<std::sync::Arc<dyn tsuru_domain::provision::Provisioner>>,
+    ) -> Self {
+        Self::start(Application::build_with(test_settings(), extra).await).await
+    }
+
+    /// Like [`TestServer::spawn_on`] (with [`test_settings`]), with `extra` provisioners.
+    ///
+    /// # Panics
+    /// When the server cannot start.
+    pub async fn spawn_on_with_provisioners(
+        store: std::sync::Arc<tsuru_adapters::memory::MemoryStore>,
+        extra: Vec<std::sync::Arc<dyn tsuru_domain::provision::Provisioner>>,
+    ) -> Self {
+        Self::start(Application::build_on_with(test_settings(), store, extra).await).await
+    }
+
     /// Starts a server with [`test_settings`] changed by `f`, on `store`: servers sharing a
     /// store behave as `tsurud` processes sharing a database, and a server started on the
     /// store of a stopped one as that process restarted. The admin is created only when the

@@ -4,7 +4,7 @@
 //! One test per command family: each step runs a real `tsuru` command and checks its exit code
 //! and what it prints (the success message, the rows of a table, a value in `info`) and, where
 //! it matters, what the server stored, read back through the API. Families the server does not
-//! serve yet (clusters, provisioners, services and instances, volumes) join as they land.
+//! serve yet (services and instances, volumes) join as they land.
 //! Without the client the tests say so loudly and return, unless `TSURU_CLI_REQUIRED` or `CI` is
 //! set (see `tsuru_cli_tests::require_client`).
 use tsuru_cli_tests::{require_client, word_after, Cli, Run, Smtp};
@@ -1195,4 +1195,168 @@ async fn webhooks_create_list_update_deliver_and_delete() {
     cli.run(&["event-webhook-delete", "hook1"])
         .fails()
         .error_contains("webhook not found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clusters_add_list_info_update_remove_and_provisioners() {
+    let Some((server, cli)) = start("clusters").await else {
+        return;
+    };
+    for pool in ["kpool", "kpool2"] {
+        cli.run(&["pool-add", pool, "--provisioner", "kubernetes"])
+            .succeeds();
+    }
+    cli.run(&["cluster-list"])
+        .succeeds()
+        .prints("No clusters registered.\n");
+    let ca = file(&cli, "ca.pem", "-----BEGIN CERTIFICATE-----\nCA\n");
+    let cert = file(&cli, "cert.pem", "-----BEGIN CERTIFICATE-----\nCERT\n");
+    let key = file(
+        &cli,
+        "key.pem",
+        "-----BEGIN RSA PRIVATE KEY-----\nSECRET-KEY\n",
+    );
+    cli.run(&[
+        "cluster-add",
+        "c1",
+        "kubernetes",
+        "--addr",
+        "https://127.0.0.1:1",
+        "--cacert",
+        &ca,
+        "--clientcert",
+        &cert,
+        "--clientkey",
+        &key,
+        "--pool",
+        "kpool",
+        "--custom",
+        "token=secret-token",
+        "--custom",
+        "namespace=ns1",
+    ])
+    .succeeds()
+    .prints("Cluster successfully added.\n");
+    cli.run(&["cluster-add", "c1", "kubernetes", "--pool", "kpool"])
+        .fails()
+        .error_contains("cluster already exists");
+    cli.run(&[
+        "cluster-add",
+        "c2",
+        "kubernetes",
+        "--addr",
+        "https://127.0.0.1:1",
+    ])
+    .fails()
+    .error_contains("either default or a list of pools must be set");
+    cli.run(&["cluster-add", "c2", "kubernetes", "--pool", "nope"])
+        .fails()
+        .error_contains("Pool does not exist.");
+    cli.run(&[
+        "cluster-add",
+        "d1",
+        "kubernetes",
+        "--addr",
+        "https://127.0.0.2:1",
+        "--default",
+    ])
+    .succeeds()
+    .prints("Cluster successfully added.\n");
+
+    let list = cli.run(&["cluster-list"]);
+    list.succeeds()
+        .prints_row(&["c1", "kubernetes", "https://127.0.0.1:1"])
+        .prints_row(&["d1", "kubernetes", "https://127.0.0.2:1"]);
+    for shown in [&list.stdout, &cli.run(&["cluster-list", "--json"]).stdout] {
+        assert!(
+            !shown.contains("secret-token") && !shown.contains("SECRET-KEY"),
+            "{shown}"
+        );
+    }
+    let info = cli.run(&["cluster-info", "c1"]);
+    info.succeeds()
+        .prints_row(&["namespace", "ns1"])
+        .prints_row(&["token", "*****"]);
+    assert_eq!(value_after(&info, "Provisioner:"), "kubernetes");
+    assert_eq!(value_after(&info, "Pools:"), "kpool");
+    assert_eq!(value_after(&info, "Default:"), "false");
+
+    // Update reads the cluster, changes it and sends it back whole: the credentials it could
+    // not read stay.
+    cli.run(&[
+        "cluster-update",
+        "c1",
+        "kubernetes",
+        "--add-pool",
+        "kpool2",
+        "--addr",
+        "https://127.0.0.3:1",
+        "--add-custom",
+        "max-surge=10%",
+        "--remove-custom",
+        "namespace",
+    ])
+    .succeeds()
+    .prints("Cluster successfully updated.\n");
+    let info = cli.run(&["cluster-info", "c1"]);
+    info.succeeds()
+        .prints_row(&["max-surge", "10%"])
+        .prints_row(&["token", "*****"])
+        .has_no_row("namespace");
+    assert_eq!(value_after(&info, "Addresses:"), "https://127.0.0.3:1");
+    assert!(info.stdout.contains("kpool2"), "{}", info.stdout);
+    cli.run(&[
+        "cluster-update",
+        "c1",
+        "kubernetes",
+        "--remove-custom",
+        "token",
+    ])
+    .succeeds();
+    cli.run(&["cluster-info", "c1"])
+        .succeeds()
+        .has_no_row("token");
+    cli.run(&[
+        "cluster-update",
+        "nope",
+        "kubernetes",
+        "--add-pool",
+        "kpool",
+    ])
+    .fails()
+    .error_contains("cluster not found");
+
+    let provs = cli.run(&["provisioner-list"]);
+    provs
+        .succeeds()
+        .prints_row(&[
+            "kubernetes",
+            "Represents a kubernetes cluster, the address parameter must point to a valid kubernetes apiserver endpoint.",
+        ])
+        .prints_row(&["simulated", ""]);
+    let info = cli.run(&["provisioner-info", "kubernetes"]);
+    info.succeeds()
+        .prints_line("Name: kubernetes")
+        .prints_row(&["namespace"])
+        .prints_row(&["single-pool"]);
+    cli.run(&["provisioner-info", "docker"])
+        .fails()
+        .error_contains("provisioner not found");
+
+    let bob = user(&server, &cli, "bob@example.com").await;
+    bob.run(&["cluster-list"]).fails().error_contains(FORBIDDEN);
+    bob.run(&["cluster-remove", "c1", "-y"])
+        .fails()
+        .error_contains(FORBIDDEN);
+
+    cli.run(&["cluster-remove", "c1", "-y"])
+        .succeeds()
+        .prints("Cluster successfully removed.\n");
+    cli.run(&["cluster-remove", "c1", "-y"])
+        .fails()
+        .error_contains("cluster not found");
+    cli.run(&["cluster-list"])
+        .succeeds()
+        .has_no_row("c1")
+        .prints_row(&["d1"]);
 }

@@ -22,6 +22,36 @@ pub enum Mask<'a> {
     /// Mask webhook header values: they often carry credentials, and event readers are not
     /// necessarily webhook readers.
     Headers,
+    /// Mask a cluster's credentials: `clientkey`, the `custom_data` credentials and the
+    /// kubeconfig user's key, token and password.
+    Cluster,
+}
+
+/// Masks the credentials inside a cluster body's `custom_data` or `kubeConfig` value.
+fn mask_cluster_field(name: &str, value: &mut Value) {
+    let masked = || Value::String(MASKED.into());
+    match name {
+        "clientkey" if !value.is_null() => *value = masked(),
+        "custom_data" => {
+            if let Value::Object(m) = value {
+                for key in tsuru_domain::cluster::Cluster::SECRET_KEYS {
+                    if let Some(v) = m.get_mut(key) {
+                        *v = masked();
+                    }
+                }
+            }
+        }
+        "kubeconfig" => {
+            if let Some(Value::Object(user)) = value.get_mut("user") {
+                for key in ["client-key-data", "token", "password"] {
+                    if let Some(v) = user.get_mut(key) {
+                        *v = masked();
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Applies `rules` to recorded event data (`[{"name","value"}]`).
@@ -44,6 +74,7 @@ pub fn apply(data: &mut Value, rules: &[Mask<'_>]) {
                 Mask::Headers if name.starts_with("headers.") => {
                     item["value"] = Value::String(MASKED.into());
                 }
+                Mask::Cluster => mask_cluster_field(&name, &mut item["value"]),
                 _ => {}
             }
         }

@@ -1,5 +1,6 @@
 //! Extractors: the caller (`Authorization`) and the request input (form or JSON, tsuru's rules).
 mod de;
+mod json_body;
 pub mod mask;
 mod typed;
 
@@ -116,6 +117,7 @@ pub struct Input {
     multipart: bool,
 }
 
+pub use json_body::JsonBody;
 pub use typed::{Form, OptionalForm, Query, Upload};
 
 use de::json_type;

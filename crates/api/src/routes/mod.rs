@@ -3,6 +3,7 @@
 //! signature documents the rest (see [`crate::openapi`]).
 pub(crate) mod apps;
 mod auth;
+mod clusters;
 mod events;
 mod info;
 mod plans;
@@ -164,6 +165,7 @@ fn all() -> Vec<Route> {
         apps::routes(),
         plans::routes(),
         pools::routes(),
+        clusters::routes(),
         platforms::routes(),
         events::routes(),
         webhooks::routes(),

@@ -1,6 +1,7 @@
 //! Black-box tests of every endpoint against a real server on 127.0.0.1:0.
 mod apps;
 mod auth;
+mod clusters;
 mod conventions;
 mod events;
 mod metrics;

@@ -38,7 +38,8 @@
 //!
 //! The port names are the module names below: `user_storage`, `session_storage`,
 //! `password_token_storage`, `login_throttle`, `team_storage`, `role_storage`,
-//! `event_storage`, `app_storage`, `pool_storage`, `plan_storage`, `platform_storage`. Tests are then named `<port>::<clause>`, so
+//! `event_storage`, `app_storage`, `pool_storage`, `plan_storage`, `platform_storage`,
+//! `cluster_storage`. Tests are then named `<port>::<clause>`, so
 //! `cargo test team_storage::insert_duplicate_returns_conflict` runs one clause.
 use std::fmt::Debug;
 use std::future::Future;
@@ -47,6 +48,7 @@ use std::sync::Arc;
 use crate::{Error, Result};
 
 pub mod app_storage;
+pub mod cluster_storage;
 pub mod event_storage;
 pub mod login_throttle;
 pub mod password_token_storage;
@@ -179,6 +181,7 @@ macro_rules! __contract_all {
         $crate::__contract_port!(team_token_storage, $mode, $factory);
         $crate::__contract_port!(webhook_storage, $mode, $factory);
         $crate::__contract_port!(delivery_storage, $mode, $factory);
+        $crate::__contract_port!(cluster_storage, $mode, $factory);
     };
 }
 
@@ -412,6 +415,18 @@ macro_rules! __contract_port {
             arc concurrent_sets_of_one_constraint_leave_exactly_one,
             ref delete_constraint_removes_only_that_constraint,
             ref delete_absent_constraint_is_not_an_error,
+        );
+    };
+    (cluster_storage, $mode:ident, $factory:expr) => {
+        $crate::__contract_suite!(cluster_storage, $mode, $factory;
+            ref upsert_then_find_returns_it,
+            ref find_unknown_returns_none,
+            ref upsert_replaces_the_whole_cluster,
+            ref list_returns_every_cluster_by_name,
+            ref upsert_takes_its_pools_from_the_provisioners_other_clusters,
+            ref upsert_of_a_default_clears_the_provisioners_other_defaults,
+            ref delete_removes_the_cluster,
+            ref delete_unknown_returns_not_found,
         );
     };
     (plan_storage, $mode:ident, $factory:expr) => {

@@ -1,0 +1,732 @@
+//! `/provisioner/clusters` and `/provisioner`.
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use serde_json::{json, Value};
+use tsuru_domain::app::App;
+use tsuru_domain::cluster::{Cluster, ClusterHelp};
+use tsuru_domain::output::Output;
+use tsuru_domain::provision::{Provisioner, Unit};
+use tsuru_domain::{Error, Result};
+
+use crate::{
+    event_info, expect, get_json, post_raw, status_text, with_teams, TestServer, FORBIDDEN,
+    UNAUTHORIZED,
+};
+
+/// base64 of the test credentials, and the credentials themselves.
+const KEY_B64: &str = "U0VDUkVULUtFWQ=="; // SECRET-KEY
+const SECRETS: [&str; 6] = [
+    KEY_B64,
+    "SECRET-KEY",
+    "secret-token",
+    "secret-password",
+    "secret-user",
+    "a3ViZS1rZXk=", // kube-key
+];
+
+fn cluster(name: &str, pools: &[&str]) -> Value {
+    json!({
+        "name": name, "provisioner": "kubernetes",
+        "addresses": ["https://127.0.0.1:1"],
+        "cacert": "Q0E=", "clientcert": "Q0VSVA==", "clientkey": KEY_B64,
+        "pools": pools, "default": pools.is_empty(),
+        "custom_data": {"token": "secret-token", "password": "secret-password",
+                        "username": "secret-user", "namespace": "ns1"},
+    })
+}
+
+fn kube_cluster(name: &str) -> Value {
+    json!({
+        "name": name, "provisioner": "kubernetes", "pools": ["p2"],
+        "kubeConfig": {"cluster": {"server": "https://127.0.0.1:1", "insecure-skip-tls-verify": true},
+                       "user": {"client-key-data": "a3ViZS1rZXk=", "token": "secret-token",
+                                "password": "secret-password", "username": "kube-user"}},
+    })
+}
+
+async fn with_pools() -> TestServer {
+    let s = with_teams(&["t1"]).await;
+    for p in ["p1", "p2", "p3"] {
+        let r = s.admin().post_json("/1.0/pools", &json!({"name": p})).await;
+        assert_eq!(r.status(), 201);
+    }
+    s
+}
+
+fn assert_no_secret(body: &str, what: &str) {
+    for secret in SECRETS {
+        assert!(!body.contains(secret), "{what} shows {secret}: {body}");
+    }
+}
+
+async fn clusters(s: &TestServer) -> Vec<Value> {
+    let (status, body) = status_text(s.admin().get("/1.3/provisioner/clusters").await).await;
+    assert_no_secret(&body, "the cluster list");
+    match status {
+        204 => Vec::new(),
+        200 => serde_json::from_str(&body).expect("clusters JSON"),
+        other => panic!("cluster list: {other} {body}"),
+    }
+}
+
+fn summary(list: &[Value]) -> Vec<(String, Value, bool)> {
+    list.iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["pools"].clone(),
+                c["default"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn clusters_are_added_listed_shown_updated_and_removed() {
+    let s = with_pools().await;
+    let admin = s.admin();
+    assert!(clusters(&s).await.is_empty(), "204 before any cluster");
+    let (status, body) = status_text(
+        admin
+            .post_json("/1.3/provisioner/clusters", &cluster("c1", &["p1"]))
+            .await,
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (200, ""));
+    let (status, body) = status_text(admin.get("/1.8/provisioner/clusters/c1").await).await;
+    assert_eq!(status, 200);
+    assert_no_secret(&body, "cluster info");
+    let c1: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        c1,
+        json!({"name": "c1", "addresses": ["https://127.0.0.1:1"], "provisioner": "kubernetes",
+               "cacert": "Q0E=", "clientcert": "Q0VSVA==", "clientkey": null, "pools": ["p1"],
+               "custom_data": {"namespace": "ns1", "password": "*****", "token": "*****",
+                               "username": "*****"},
+               "local": false, "default": false})
+    );
+    assert_eq!(
+        summary(&clusters(&s).await),
+        [("c1".into(), json!(["p1"]), false)]
+    );
+
+    // The CLI's update: read, change, send back the whole document.
+    let mut changed = c1.clone();
+    changed["addresses"] = json!(["https://127.0.0.2:1"]);
+    changed["pools"] = json!(["p1", "p2"]);
+    changed["custom_data"]
+        .as_object_mut()
+        .unwrap()
+        .remove("password");
+    changed["name"] = json!("ignored");
+    let (status, body) = status_text(
+        admin
+            .post_json("/1.4/provisioner/clusters/c1", &changed)
+            .await,
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (200, ""));
+    let c1: Value = get_json(&admin, "/1.8/provisioner/clusters/c1").await;
+    assert_eq!(c1["addresses"], json!(["https://127.0.0.2:1"]));
+    assert_eq!(c1["pools"], json!(["p1", "p2"]));
+    assert_eq!(
+        c1["custom_data"],
+        json!({"namespace": "ns1", "token": "*****", "username": "*****"}),
+        "a credential left out is removed, one sent back masked is kept"
+    );
+    assert_eq!(
+        admin
+            .get("/1.8/provisioner/clusters/ignored")
+            .await
+            .status(),
+        404,
+        "the URL names the cluster"
+    );
+
+    let (status, body) = status_text(admin.delete("/1.3/provisioner/clusters/c1").await).await;
+    assert_eq!((status, body.as_str()), (200, ""));
+    assert!(clusters(&s).await.is_empty());
+    expect(
+        admin.get("/1.8/provisioner/clusters/c1").await,
+        404,
+        "cluster not found\n",
+        "removed",
+    )
+    .await;
+
+    for kind in ["cluster.create", "cluster.update", "cluster.delete"] {
+        let events = s.events(&format!("kindname={kind}")).await;
+        assert_eq!(events.len(), 1, "{kind}");
+        assert_eq!(
+            events[0]["Target"],
+            json!({"Type": "cluster", "Value": "c1"})
+        );
+        let full = event_info(&s, &events[0]).await;
+        assert_no_secret(&full.to_string(), kind);
+    }
+    let created = event_info(&s, &s.events("kindname=cluster.create").await[0]).await;
+    let data = &created["CustomData"]["Start"];
+    let field = |name: &str| {
+        data.as_array()
+            .and_then(|items| items.iter().find(|i| i["name"] == name))
+            .map(|i| i["value"].clone())
+            .unwrap_or_else(|| panic!("no {name} in {data}"))
+    };
+    assert_eq!(field("clientkey"), "*****");
+    assert_eq!(
+        field("custom_data"),
+        json!({"namespace": "ns1", "password": "*****", "token": "*****", "username": "*****"})
+    );
+    assert_eq!(field("pools"), json!(["p1"]));
+}
+
+#[tokio::test]
+async fn kubeconfig_clusters_keep_their_user_secrets_to_themselves() {
+    let s = with_pools().await;
+    let admin = s.admin();
+    let r = admin
+        .post_json("/1.3/provisioner/clusters", &kube_cluster("k1"))
+        .await;
+    expect(r, 200, "", "kubeconfig cluster").await;
+    let (status, body) = status_text(admin.get("/1.8/provisioner/clusters/k1").await).await;
+    assert_eq!(status, 200);
+    assert_no_secret(&body, "kubeconfig cluster info");
+    let k1: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        k1["kubeConfig"],
+        json!({"cluster": {"server": "https://127.0.0.1:1", "insecure-skip-tls-verify": true},
+               "user": {"username": "kube-user"}})
+    );
+    let r = admin.post_json("/1.4/provisioner/clusters/k1", &k1).await;
+    expect(r, 200, "", "round trip").await;
+    let event = event_info(&s, &s.events("kindname=cluster.create").await[0]).await;
+    assert_no_secret(&event.to_string(), "the kubeconfig event");
+    let mut exec = kube_cluster("k2");
+    exec["kubeConfig"]["user"]["exec"] = json!({"command": "aws"});
+    expect(
+        admin.post_json("/1.3/provisioner/clusters", &exec).await,
+        400,
+        "kubeConfig.user.exec is not supported: use a client certificate, a token or basic auth\n",
+        "exec",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn bad_clusters_get_tsurus_texts() {
+    let s = with_pools().await;
+    let admin = s.admin();
+    let post = |body: Value| {
+        let admin = admin.clone();
+        async move { admin.post_json("/1.3/provisioner/clusters", &body).await }
+    };
+    expect(post(cluster("c1", &["p1"])).await, 200, "", "c1").await;
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut c = cluster("c2", &["p2"]);
+        f(&mut c);
+        c
+    };
+    let cases: Vec<(Value, u16, &str)> = vec![
+        (cluster("c1", &["p3"]), 409, "cluster already exists\n"),
+        (cluster("c2", &["nope"]), 404, "Pool does not exist.\n"),
+        (with(&|c| c["name"] = json!(" ")), 400, "cluster name is mandatory\n"),
+        (
+            with(&|c| c["name"] = json!("Bad_Name")),
+            400,
+            "Invalid cluster name, cluster name should have at most 40 characters, containing only lower case letters, numbers or dashes, starting with a letter.\n",
+        ),
+        (with(&|c| c["provisioner"] = json!("")), 400, "provisioner name is mandatory\n"),
+        (
+            with(&|c| c["default"] = json!(true)),
+            400,
+            "cannot have both pools and default set\n",
+        ),
+        (
+            with(&|c| c["pools"] = json!([])),
+            400,
+            "either default or a list of pools must be set\n",
+        ),
+        (
+            with(&|c| c["provisioner"] = json!("swarm")),
+            400,
+            "provisioner error: unknown provisioner: \"swarm\"\n",
+        ),
+        (
+            with(&|c| {
+                c["custom_data"]["single-pool"] = json!("true");
+                c["pools"] = json!(["p2", "p3"]);
+            }),
+            400,
+            "only one pool is allowed to use entire cluster as single-pool. 2 pools found\n",
+        ),
+        (
+            with(&|c| c["cacert"] = json!("not base64!")),
+            400,
+            "unable to parse as json: illegal base64 data: Invalid symbol 32, offset 3.\n",
+        ),
+        (
+            with(&|c| c["pools"] = json!("p2")),
+            400,
+            "unable to parse as json: invalid type: string \"p2\", expected a sequence\n",
+        ),
+    ];
+    for (body, status, text) in cases {
+        expect(post(body.clone()).await, status, text, body).await;
+    }
+    let mut kube = kube_cluster("k1");
+    kube["addresses"] = json!(["https://a:1", "https://b:1"]);
+    kube["kubeConfig"]["cluster"]["server"] = json!("");
+    expect(
+        post(kube).await,
+        400,
+        "multiple errors reported (2):\nerror #0: when kubeConfig is set the use of addresses is not used\nerror #1: kubeConfig.cluster.server field is required\n",
+        "kubeconfig checks",
+    )
+    .await;
+    let path = "/1.3/provisioner/clusters";
+    let body = r#"{"name":"c3","provisioner":"kubernetes","default":true}"#;
+    for ct in [
+        "application/x-www-form-urlencoded",
+        "application/json; charset=utf-8",
+    ] {
+        let text = format!("Invalid Content-Type {ct:?}\n");
+        expect(post_raw(&admin, path, ct, body).await, 400, &text, ct).await;
+    }
+    let r = admin
+        .request(reqwest::Method::POST, path)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    expect(r, 200, "", "no Content-Type reads JSON").await;
+    expect(
+        post_raw(&admin, path, "application/json", "[1]").await,
+        400,
+        "unable to parse as json: \"[1]\" - expected a JSON object\n",
+        "array",
+    )
+    .await;
+
+    let update = |name: &'static str, body: Value| {
+        let admin = admin.clone();
+        async move {
+            admin
+                .post_json(&format!("/1.4/provisioner/clusters/{name}"), &body)
+                .await
+        }
+    };
+    let cases: Vec<(&str, Value, u16, &str)> = vec![
+        ("nope", cluster("nope", &["p1"]), 404, "cluster not found\n"),
+        (
+            "c1",
+            cluster("c1", &["nope"]),
+            400,
+            "Pool does not exist.\n",
+        ),
+        (
+            "c1",
+            cluster("c1", &[]).tap_pools(),
+            400,
+            "either default or a list of pools must be set\n",
+        ),
+    ];
+    for (name, body, status, text) in cases {
+        expect(update(name, body.clone()).await, status, text, body).await;
+    }
+    expect(
+        admin.delete("/1.3/provisioner/clusters/nope").await,
+        404,
+        "cluster not found\n",
+        "delete unknown",
+    )
+    .await;
+    let c1: Value = get_json(&admin, "/1.8/provisioner/clusters/c1").await;
+    assert_eq!(c1["pools"], json!(["p1"]), "failed updates change nothing");
+}
+
+trait TapPools {
+    fn tap_pools(self) -> Value;
+}
+
+impl TapPools for Value {
+    /// Neither pools nor default.
+    fn tap_pools(mut self) -> Value {
+        self["default"] = json!(false);
+        self
+    }
+}
+
+#[tokio::test]
+async fn cluster_routes_need_a_token_and_cluster_permissions() {
+    let s = with_pools().await;
+    let admin = s.admin();
+    expect(
+        admin
+            .post_json("/1.3/provisioner/clusters", &cluster("c1", &["p1"]))
+            .await,
+        200,
+        "",
+        "c1",
+    )
+    .await;
+    let bob = s.user("bob@example.com").await;
+    for (caller, status, text) in [(s.anonymous(), 401, UNAUTHORIZED), (bob, 403, FORBIDDEN)] {
+        for (method, path) in [
+            ("GET", "/1.3/provisioner/clusters"),
+            ("POST", "/1.3/provisioner/clusters"),
+            ("POST", "/1.4/provisioner/clusters/c1"),
+            ("GET", "/1.8/provisioner/clusters/c1"),
+            ("DELETE", "/1.3/provisioner/clusters/c1"),
+            ("GET", "/1.7/provisioner"),
+        ] {
+            let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            let r = caller
+                .request(m, path)
+                .json(&cluster("c1", &["p2"]))
+                .send()
+                .await
+                .unwrap();
+            expect(r, status, text, (method, path)).await;
+        }
+    }
+    s.role("cluster-reader", "global", &["cluster.read"]).await;
+    let carol = s.user("carol@example.com").await;
+    s.assign("cluster-reader", "carol@example.com", "").await;
+    assert_eq!(carol.get("/1.3/provisioner/clusters").await.status(), 200);
+    assert_eq!(carol.get("/1.7/provisioner").await.status(), 200);
+    let r = carol
+        .post_json("/1.4/provisioner/clusters/c1", &cluster("c1", &["p2"]))
+        .await;
+    expect(r, 403, FORBIDDEN, "read only").await;
+    let c1: Value = get_json(&admin, "/1.8/provisioner/clusters/c1").await;
+    assert_eq!(c1["pools"], json!(["p1"]));
+}
+
+#[tokio::test]
+async fn a_pool_has_one_cluster_and_a_provisioner_one_default() {
+    let s = with_pools().await;
+    let admin = s.admin();
+    for body in [
+        cluster("c1", &["p1", "p2"]),
+        cluster("d1", &[]),
+        cluster("c2", &["p2", "p3"]),
+        cluster("d2", &[]),
+    ] {
+        expect(
+            admin.post_json("/1.3/provisioner/clusters", &body).await,
+            200,
+            "",
+            &body,
+        )
+        .await;
+    }
+    assert_eq!(
+        summary(&clusters(&s).await),
+        [
+            ("c1".into(), json!(["p1"]), false),
+            ("c2".into(), json!(["p2", "p3"]), false),
+            ("d1".into(), json!([]), false),
+            ("d2".into(), json!([]), true),
+        ]
+    );
+    let mut c1: Value = get_json(&admin, "/1.8/provisioner/clusters/c1").await;
+    c1["pools"] = json!(["p1", "p3"]);
+    let r = admin.post_json("/1.4/provisioner/clusters/c1", &c1).await;
+    expect(r, 200, "", "move p3").await;
+    assert_eq!(
+        summary(&clusters(&s).await)[..2],
+        [
+            ("c1".into(), json!(["p1", "p3"]), false),
+            ("c2".into(), json!(["p2"]), false),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn add_and_remove_stream_when_asked() {
+    let s = with_pools().await;
+    let admin = s.admin();
+    let r = admin
+        .request(reqwest::Method::POST, "/1.3/provisioner/clusters")
+        .header("Accept", "application/x-json-stream")
+        .json(&cluster("c1", &["p1"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/x-json-stream");
+    assert_eq!(clusters(&s).await.len(), 1);
+    let again = admin
+        .request(reqwest::Method::POST, "/1.3/provisioner/clusters")
+        .header("Accept", "application/x-json-stream")
+        .json(&cluster("c1", &["p1"]))
+        .send()
+        .await
+        .unwrap();
+    expect(
+        again,
+        409,
+        "cluster already exists\n",
+        "a failure before any output",
+    )
+    .await;
+    let r = admin
+        .request(reqwest::Method::DELETE, "/1.3/provisioner/clusters/c1")
+        .header("Accept", "application/x-json-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/x-json-stream");
+    assert!(clusters(&s).await.is_empty());
+}
+
+#[tokio::test]
+async fn provisioners_are_listed_with_their_cluster_options() {
+    let s = TestServer::spawn().await;
+    let list: Vec<Value> = get_json(&s.admin(), "/1.7/provisioner").await;
+    let names: Vec<&str> = list.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["kubernetes", "simulated"]);
+    let kube = &list[0]["cluster_help"];
+    assert_eq!(
+        kube["provisioner_help"],
+        "Represents a kubernetes cluster, the address parameter must point to a valid kubernetes apiserver endpoint."
+    );
+    assert_eq!(kube["custom_data_help"].as_object().unwrap().len(), 29);
+    assert_eq!(
+        kube["custom_data_help"]["token"],
+        "Token used to connect to the cluster,"
+    );
+    assert_eq!(
+        list[1]["cluster_help"],
+        json!({"provisioner_help": "", "custom_data_help": {}})
+    );
+}
+
+/// A provisioner whose clusters connect unless an address says `unreachable`; it keeps what
+/// it was handed.
+#[derive(Default)]
+struct Flaky {
+    seen: Mutex<Vec<Cluster>>,
+    removed: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl Provisioner for Flaky {
+    fn name(&self) -> &str {
+        "flaky"
+    }
+    async fn provision(&self, _: &App, _: &dyn Output) -> Result<()> {
+        Ok(())
+    }
+    async fn destroy(&self, _: &App, _: &dyn Output) -> Result<()> {
+        Ok(())
+    }
+    async fn units(&self, _: &App) -> Result<Vec<Unit>> {
+        Ok(Vec::new())
+    }
+    async fn restart(&self, _: &App, _: &str, _: &str, _: &dyn Output) -> Result<()> {
+        Ok(())
+    }
+    async fn update(&self, _: &App, _: &App, _: &dyn Output) -> Result<()> {
+        Ok(())
+    }
+    async fn router_address(&self, _: &App, _: &str) -> Result<String> {
+        Ok(String::new())
+    }
+    async fn build_platform(
+        &self,
+        _: &str,
+        _: i64,
+        _: &str,
+        _: &dyn Output,
+    ) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+    fn cluster_help(&self) -> Option<ClusterHelp> {
+        Some(ClusterHelp {
+            provisioner_help: "Flaky clusters.".into(),
+            ..ClusterHelp::default()
+        })
+    }
+    async fn cluster_updated(&self, cluster: &Cluster) -> Result<()> {
+        self.seen.lock().unwrap().push(cluster.clone());
+        if cluster.addresses.iter().any(|a| a.contains("unreachable")) {
+            return Err(Error::Unavailable("connection refused".into()));
+        }
+        Ok(())
+    }
+    async fn cluster_removed(&self, name: &str) {
+        self.removed.lock().unwrap().push(name.to_string());
+    }
+}
+
+fn flaky(name: &str, address: &str, pools: &[&str]) -> Value {
+    let mut c = cluster(name, pools);
+    c["provisioner"] = json!("flaky");
+    c["addresses"] = json!([address]);
+    c
+}
+
+#[tokio::test]
+async fn a_cluster_the_provisioner_refuses_leaves_the_clusters_as_they_were() {
+    let prov = Arc::new(Flaky::default());
+    let s = TestServer::spawn_with_provisioners(vec![prov.clone()]).await;
+    for p in ["p1", "p2"] {
+        s.admin().post_json("/1.0/pools", &json!({"name": p})).await;
+    }
+    let admin = s.admin();
+    let post = |path: &'static str, body: Value| {
+        let admin = admin.clone();
+        async move { admin.post_json(path, &body).await }
+    };
+    let clusters_path = "/1.3/provisioner/clusters";
+    expect(
+        post(clusters_path, flaky("c1", "https://ok", &["p1", "p2"])).await,
+        200,
+        "",
+        "c1",
+    )
+    .await;
+    expect(
+        post(clusters_path, flaky("d1", "https://ok", &[])).await,
+        200,
+        "",
+        "d1",
+    )
+    .await;
+    {
+        let seen = prov.seen.lock().unwrap();
+        let c1 = &seen[0];
+        assert_eq!(
+            c1.client_key, b"SECRET-KEY",
+            "the provisioner gets the credentials"
+        );
+        assert_eq!(c1.custom_data["token"], "secret-token");
+    }
+    let before = clusters(&s).await;
+
+    // A new cluster taking a pool and the default: refused, nothing of it stays.
+    let refused = post(clusters_path, flaky("c2", "https://unreachable", &["p2"])).await;
+    expect(
+        refused,
+        503,
+        "cluster \"c2\": connection refused\n",
+        "create",
+    )
+    .await;
+    let refused = post(clusters_path, flaky("d2", "https://unreachable", &[])).await;
+    expect(
+        refused,
+        503,
+        "cluster \"d2\": connection refused\n",
+        "create default",
+    )
+    .await;
+    assert_eq!(clusters(&s).await, before);
+
+    // An update of c1 that the provisioner refuses: the old c1 stays, credentials included.
+    let mut c1: Value = get_json(&admin, "/1.8/provisioner/clusters/c1").await;
+    c1["addresses"] = json!(["https://unreachable"]);
+    c1["pools"] = json!(["p1"]);
+    let refused = post("/1.4/provisioner/clusters/c1", c1.clone()).await;
+    expect(
+        refused,
+        503,
+        "cluster \"c1\": connection refused\n",
+        "update",
+    )
+    .await;
+    assert_eq!(clusters(&s).await, before);
+    c1["addresses"] = json!(["https://ok"]);
+    let r = post("/1.4/provisioner/clusters/c1", c1).await;
+    expect(r, 200, "", "update").await;
+    let last = prov.seen.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(
+        last.client_key, b"SECRET-KEY",
+        "an update keeps the key it cannot show"
+    );
+    assert_eq!(last.custom_data["password"], "secret-password");
+
+    let events = s.events("kindname=cluster.create").await;
+    let failed: Vec<&Value> = events.iter().filter(|e| e["Error"] != "").collect();
+    assert_eq!(failed.len(), 2, "the refused creations are failed events");
+    assert_eq!(failed[0]["Error"], "cluster \"d2\": connection refused");
+
+    expect(
+        admin.delete("/1.3/provisioner/clusters/d1").await,
+        200,
+        "",
+        "delete",
+    )
+    .await;
+    assert_eq!(*prov.removed.lock().unwrap(), ["d1"]);
+    let list: Vec<Value> = get_json(&admin, "/1.7/provisioner").await;
+    assert!(list.iter().any(
+        |p| p["name"] == "flaky" && p["cluster_help"]["provisioner_help"] == "Flaky clusters."
+    ));
+}
+
+#[tokio::test]
+async fn stored_clusters_are_handed_to_their_provisioner_at_start() {
+    // Two servers on one in-memory store: a process and its restart.
+    let store = Arc::new(tsuru_adapters::memory::MemoryStore::new());
+    let first =
+        TestServer::spawn_on_with_provisioners(store.clone(), vec![Arc::new(Flaky::default())])
+            .await;
+    first
+        .admin()
+        .post_json("/1.0/pools", &json!({"name": "p1"}))
+        .await;
+    let r = first
+        .admin()
+        .post_json(
+            "/1.3/provisioner/clusters",
+            &flaky("c1", "https://ok", &["p1"]),
+        )
+        .await;
+    expect(r, 200, "", "c1").await;
+    drop(first);
+    let prov = Arc::new(Flaky::default());
+    let _again = TestServer::spawn_on_with_provisioners(store, vec![prov.clone()]).await;
+    let seen: Vec<String> = prov
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    assert_eq!(seen, ["c1"]);
+}
+
+#[tokio::test]
+async fn the_cluster_routes_are_documented() {
+    let s = TestServer::spawn().await;
+    let doc: Value = get_json(&s.anonymous(), "/openapi.json").await;
+    let paths = &doc["paths"];
+    for (path, methods) in [
+        ("/1.3/provisioner/clusters", &["get", "post"][..]),
+        ("/1.4/provisioner/clusters/{name}", &["post"]),
+        ("/1.8/provisioner/clusters/{name}", &["get"]),
+        ("/1.3/provisioner/clusters/{name}", &["delete"]),
+        ("/1.7/provisioner", &["get"]),
+    ] {
+        for m in methods {
+            assert!(paths[path][m].is_object(), "{m} {path} is not documented");
+        }
+    }
+    let body = &paths["/1.3/provisioner/clusters"]["post"]["requestBody"]["content"];
+    let props = &body["application/json"]["schema"]["properties"];
+    for field in [
+        "name",
+        "provisioner",
+        "cacert",
+        "clientkey",
+        "pools",
+        "custom_data",
+        "kubeConfig",
+    ] {
+        assert!(props[field].is_object(), "{field} in {body}");
+    }
+}
