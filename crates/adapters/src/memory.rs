@@ -3,6 +3,7 @@
 //! Each operation takes one lock for its whole read-check-write, so concurrent callers see the
 //! same atomicity the MongoDB adapter gets from single-document updates and unique indexes.
 mod app;
+mod app_version;
 mod event;
 mod plan;
 mod platform;
@@ -18,7 +19,7 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
 use indexmap::IndexMap;
-use tsuru_domain::app::App;
+use tsuru_domain::app::{App, AppVersion};
 use tsuru_domain::event::Event;
 use tsuru_domain::permission::Role;
 use tsuru_domain::plan::Plan;
@@ -67,6 +68,7 @@ pub struct MemoryStore {
     pub(crate) roles: Table<String, Role>,
     pub(crate) events: Table<String, Event>,
     pub(crate) apps: Table<String, App>,
+    pub(crate) app_versions: Table<String, Vec<AppVersion>>,
     pub(crate) pools: Table<String, Pool>,
     pub(crate) constraints: Table<(String, String), Constraint>,
     pub(crate) plans: Table<String, Plan>,

@@ -12,7 +12,7 @@ use tsuru_adapters::system::{RandomIds, SystemClock};
 use tsuru_adapters::template::GoTemplates;
 use tsuru_adapters::webhook_http::{AllowedNetworks, HttpWebhookSender};
 use tsuru_domain::app::AppService;
-use tsuru_domain::app::AppStorage;
+use tsuru_domain::app::{AppStorage, AppVersionStorage};
 use tsuru_domain::clock::{Clock, IdGenerator};
 use tsuru_domain::event::{EventService, EventStorage};
 use tsuru_domain::mail::Mailer;
@@ -50,6 +50,7 @@ pub trait Store:
     + RoleStorage
     + EventStorage
     + AppStorage
+    + AppVersionStorage
     + PoolStorage
     + PlanStorage
     + PlatformStorage
@@ -69,6 +70,7 @@ impl<T> Store for T where
         + RoleStorage
         + EventStorage
         + AppStorage
+        + AppVersionStorage
         + PoolStorage
         + PlanStorage
         + PlatformStorage
@@ -199,7 +201,6 @@ impl AppState {
         let simulated: Arc<dyn Provisioner> = Arc::new(SimulatedProvisioner::new(
             clock.clone(),
             settings.provisioner.domain.clone(),
-            settings.provisioner.units_per_app,
         ));
         let provisioners = Arc::new(
             extra
@@ -300,6 +301,7 @@ impl AppState {
             events.clone(),
         ));
         let apps = Arc::new(AppService::new(
+            store.clone(),
             store.clone(),
             pools.clone(),
             plans.clone(),

@@ -3,6 +3,7 @@
 //! signature documents the rest (see [`crate::openapi`]).
 pub(crate) mod apps;
 mod auth;
+mod deploys;
 mod events;
 mod info;
 mod plans;
@@ -162,6 +163,7 @@ fn all() -> Vec<Route> {
         tokens::role_routes(),
         roles::default_routes(),
         apps::routes(),
+        deploys::routes(),
         plans::routes(),
         pools::routes(),
         platforms::routes(),

@@ -2,6 +2,7 @@
 mod apps;
 mod auth;
 mod conventions;
+mod deploys;
 mod events;
 mod metrics;
 mod openapi;
