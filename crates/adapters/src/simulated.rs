@@ -182,7 +182,13 @@ impl Provisioner for SimulatedProvisioner {
         let wanted = parse_version(version)?;
         self.with_app(&app.name, |run| {
             if run.deployments.is_empty() {
-                return Ok(());
+                // Nothing runs yet: restarting the app is a no-op, as in tsuru; a process
+                // named is unknown.
+                return if process.is_empty() {
+                    Ok(())
+                } else {
+                    Err(Error::bad_request(format!("process {process:?} not found")))
+                };
             }
             if let Some(v) = wanted {
                 if !run.deployments.keys().any(|(dv, _)| *dv == v) {
