@@ -4,8 +4,8 @@ use serde_json::Value;
 use tsuru_testkit::{messages, stream_error, stream_lines, Caller};
 
 use crate::{
-    expect, get_json, member, post_raw, status_text, strings, with_pool, TestServer, FORBIDDEN,
-    UNAUTHORIZED,
+    expect, get_json, member, post_raw, status_text, strings, with_pool, Case, TestServer,
+    FORBIDDEN, UNAUTHORIZED,
 };
 
 const IMAGE_V1: &str = "registry.example.com/shop:v1";
@@ -157,7 +157,7 @@ async fn deploys_refuse_builds_and_bad_input() {
     let s = with_app().await;
     let admin = s.admin();
     let builds = "builds are not supported; deploy an image\n";
-    let cases: &[(&[(&str, &str)], u16, &str)] = &[
+    let cases: &[Case] = &[
         (
             &[("archive-url", "https://example.com/a.tar.gz")],
             400,
@@ -312,10 +312,7 @@ async fn the_deploy_list_shows_what_the_client_prints() {
             .collect::<Vec<_>>(),
         [true, false, true]
     );
-    assert_eq!(
-        list[1]["Error"].as_str().unwrap().contains("did not start"),
-        true
-    );
+    assert!(list[1]["Error"].as_str().unwrap().contains("did not start"));
 
     let page: Vec<Value> = get_json(&admin, "/1.0/deploys?app=app1&skip=1&limit=1").await;
     assert_eq!(strings(&page, "Image"), ["registry.example.com/shop:crash"]);
