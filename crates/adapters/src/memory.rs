@@ -3,6 +3,7 @@
 //! Each operation takes one lock for its whole read-check-write, so concurrent callers see the
 //! same atomicity the MongoDB adapter gets from single-document updates and unique indexes.
 mod app;
+mod app_version;
 mod cluster;
 mod event;
 mod plan;
@@ -19,7 +20,7 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
 use indexmap::IndexMap;
-use tsuru_domain::app::App;
+use tsuru_domain::app::{App, AppVersion};
 use tsuru_domain::cluster::Cluster;
 use tsuru_domain::event::Event;
 use tsuru_domain::permission::Role;
@@ -69,6 +70,7 @@ pub struct MemoryStore {
     pub(crate) roles: Table<String, Role>,
     pub(crate) events: Table<String, Event>,
     pub(crate) apps: Table<String, App>,
+    pub(crate) app_versions: Table<String, Vec<AppVersion>>,
     pub(crate) pools: Table<String, Pool>,
     pub(crate) clusters: Table<String, Cluster>,
     pub(crate) constraints: Table<(String, String), Constraint>,

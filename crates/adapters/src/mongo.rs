@@ -9,6 +9,7 @@
 //! per locked target, so acquiring one is a unique insert that every `tsurud` sharing the
 //! database sees.
 mod app;
+mod app_version;
 mod cluster;
 pub mod commands;
 mod error;
@@ -68,6 +69,8 @@ pub mod collections {
     pub const WRITE_LOCKS: &str = "write_locks";
     /// Apps (tsuru).
     pub const APPS: &str = "apps";
+    /// App versions, one document per app (tsuru).
+    pub const APP_VERSIONS: &str = "app_versions";
     /// Pools (tsuru).
     pub const POOLS: &str = "pool";
     /// Clusters (tsuru).
@@ -170,7 +173,7 @@ impl MongoStore {
         use collections::*;
         let unique = |keys: Document| index(keys, true);
         let plain = |keys: Document| index(keys, false);
-        let plan: [(&str, Vec<IndexModel>); 15] = [
+        let plan: [(&str, Vec<IndexModel>); 16] = [
             (
                 USERS,
                 vec![
@@ -216,6 +219,7 @@ impl MongoStore {
                     plain(doc! {"tsurud_order": 1}),
                 ],
             ),
+            (APP_VERSIONS, vec![unique(doc! {"appname": 1})]),
             (POOLS, vec![plain(doc! {"tsurud_order": 1})]),
             (
                 POOL_CONSTRAINTS,

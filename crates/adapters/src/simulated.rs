@@ -1,13 +1,16 @@
-//! A provisioner that simulates a cluster in memory: each app gets units that move through
-//! tsuru's unit states on restart, routers answer with `<app>.<domain>`, and platform builds
-//! check the Dockerfile and name the image. It is the default for `make run` and the tests;
-//! a Kubernetes provisioner plugs into the same port.
-use std::collections::HashMap;
+//! A provisioner that simulates a cluster in memory. As in tsuru, an app has no units until its
+//! first deploy; a deploy runs every process of the version (one unit each the first time, the
+//! same counts on later deploys), stop and start keep the counts, unit changes scale one process,
+//! and restarts move units through tsuru's unit states. Routers answer with `<app>.<domain>`,
+//! and platform builds check the Dockerfile and name the image. Images tagged `crash`
+//! (`repo/img:crash`) never start, so that deploy failures can be tried. It is the default for
+//! `make run` and the tests; a Kubernetes provisioner plugs into the same port.
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use async_trait::async_trait;
-use tsuru_domain::app::App;
+use tsuru_domain::app::{App, AppVersion};
 use tsuru_domain::clock::Clock;
 use tsuru_domain::output::Output;
 use tsuru_domain::provision::{Provisioner, Unit, UnitStatus};
@@ -16,13 +19,26 @@ use tsuru_domain::{Error, Result};
 /// Name pools use for this provisioner.
 pub const NAME: &str = "simulated";
 
+/// What runs one process of one version: tsuru's Deployment.
+#[derive(Debug, Clone, Copy)]
+struct Deployment {
+    replicas: i64,
+    stopped: bool,
+}
+
+/// One app: its deployments by (version, process) and their units.
+#[derive(Debug, Default)]
+struct Running {
+    deployments: BTreeMap<(i64, String), Deployment>,
+    units: Vec<Unit>,
+}
+
 /// The simulated provisioner.
 pub struct SimulatedProvisioner {
-    units: RwLock<HashMap<String, Vec<Unit>>>,
+    apps: RwLock<HashMap<String, Running>>,
     next: AtomicU64,
     clock: Arc<dyn Clock>,
     domain: String,
-    units_per_app: usize,
 }
 
 impl std::fmt::Debug for SimulatedProvisioner {
@@ -33,19 +49,31 @@ impl std::fmt::Debug for SimulatedProvisioner {
     }
 }
 
+/// Reads `""`/`"0"` (every version) or `N`/`vN`.
+fn parse_version(version: &str) -> Result<Option<i64>> {
+    let v = version.trim();
+    if v.is_empty() || v == "0" {
+        return Ok(None);
+    }
+    v.strip_prefix('v')
+        .unwrap_or(v)
+        .parse::<i64>()
+        .map(Some)
+        .map_err(|_| Error::bad_request(format!("Invalid version: {v}")))
+}
+
 impl SimulatedProvisioner {
-    /// Apps get `units_per_app` `web` units; routers serve them at `<app>.<domain>`.
-    pub fn new(clock: Arc<dyn Clock>, domain: impl Into<String>, units_per_app: usize) -> Self {
+    /// Routers serve apps at `<app>.<domain>`.
+    pub fn new(clock: Arc<dyn Clock>, domain: impl Into<String>) -> Self {
         SimulatedProvisioner {
-            units: RwLock::new(HashMap::new()),
+            apps: RwLock::new(HashMap::new()),
             next: AtomicU64::new(1),
             clock,
             domain: domain.into(),
-            units_per_app,
         }
     }
 
-    fn new_unit(&self, app: &App, process: &str) -> Unit {
+    fn new_unit(&self, app: &App, process: &str, version: i64) -> Unit {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let id = format!("{}-{process}-{n:05x}", app.name);
         let ip = format!("10.{}.{}.{}", (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
@@ -60,7 +88,7 @@ impl SimulatedProvisioner {
             status: UnitStatus::Created,
             status_reason: String::new(),
             address: Some(format!("{ip}:8888")),
-            version: 1,
+            version,
             routable: true,
             restarts: 0,
             created_at: self.clock.now(),
@@ -68,8 +96,46 @@ impl SimulatedProvisioner {
         }
     }
 
-    fn with_units<T>(&self, f: impl FnOnce(&mut HashMap<String, Vec<Unit>>) -> T) -> T {
-        f(&mut self.units.write().unwrap_or_else(PoisonError::into_inner))
+    fn with_app<T>(&self, app: &str, f: impl FnOnce(&mut Running) -> T) -> T {
+        let mut all = self.apps.write().unwrap_or_else(PoisonError::into_inner);
+        f(all.entry(app.to_string()).or_default())
+    }
+
+    /// Makes the units match the deployments: running deployments get exactly `replicas`
+    /// started units (new ones are reported to `out`), stopped ones keep theirs stopped, and
+    /// units of deployments that are gone are removed.
+    fn sync(&self, app: &App, run: &mut Running, out: &dyn Output) {
+        let mut units = Vec::new();
+        for ((version, process), dep) in &run.deployments {
+            let mut mine: Vec<Unit> = run
+                .units
+                .iter()
+                .filter(|u| u.version == *version && u.process_name == *process)
+                .cloned()
+                .collect();
+            if dep.stopped {
+                for u in &mut mine {
+                    u.status = UnitStatus::Stopped;
+                    u.ready = false;
+                }
+            } else {
+                let wanted = usize::try_from(dep.replicas).unwrap_or(0);
+                mine.truncate(wanted);
+                for u in &mut mine {
+                    u.status = UnitStatus::Started;
+                    u.ready = true;
+                }
+                while mine.len() < wanted {
+                    let mut u = self.new_unit(app, process, *version);
+                    u.status = UnitStatus::Started;
+                    u.ready = true;
+                    out.write(&format!(" ---> Unit {} started\n", u.id));
+                    mine.push(u);
+                }
+            }
+            units.extend(mine);
+        }
+        run.units = units;
     }
 }
 
@@ -79,34 +145,30 @@ impl Provisioner for SimulatedProvisioner {
         NAME
     }
 
-    async fn provision(&self, app: &App, out: &dyn Output) -> Result<()> {
-        let mut units: Vec<Unit> = (0..self.units_per_app)
-            .map(|_| self.new_unit(app, "web"))
-            .collect();
-        for u in &mut units {
-            u.status = UnitStatus::Started;
-            u.ready = true;
-            out.write(&format!(" ---> Unit {} started\n", u.id));
-        }
-        self.with_units(|all| all.insert(app.name.clone(), units));
+    async fn provision(&self, app: &App, _out: &dyn Output) -> Result<()> {
+        self.with_app(&app.name, |_| ());
         Ok(())
     }
 
     async fn destroy(&self, app: &App, out: &dyn Output) -> Result<()> {
         let removed = self
-            .with_units(|all| all.remove(&app.name))
+            .apps
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&app.name)
+            .map(|r| r.units.len())
             .unwrap_or_default();
-        out.write(&format!(" ---> Removed {} units\n", removed.len()));
+        out.write(&format!(" ---> Removed {removed} units\n"));
         Ok(())
     }
 
     async fn units(&self, app: &App) -> Result<Vec<Unit>> {
         Ok(self
-            .units
+            .apps
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(&app.name)
-            .cloned()
+            .map(|r| r.units.clone())
             .unwrap_or_default())
     }
 
@@ -117,49 +179,208 @@ impl Provisioner for SimulatedProvisioner {
         version: &str,
         out: &dyn Output,
     ) -> Result<()> {
-        if !matches!(version, "" | "0" | "1" | "v1") {
+        let wanted = parse_version(version)?;
+        self.with_app(&app.name, |run| {
+            if run.deployments.is_empty() {
+                // Nothing runs yet: restarting the app is a no-op, as in tsuru; a process
+                // named is unknown.
+                return if process.is_empty() {
+                    Ok(())
+                } else {
+                    Err(Error::bad_request(format!("process {process:?} not found")))
+                };
+            }
+            if let Some(v) = wanted {
+                if !run.deployments.keys().any(|(dv, _)| *dv == v) {
+                    return Err(Error::bad_request(format!(
+                        "Invalid version: {v} is not deployed"
+                    )));
+                }
+            }
+            let chosen = |(v, p): &(i64, String)| {
+                wanted.is_none_or(|w| w == *v) && (process.is_empty() || p == process)
+            };
+            let keys: Vec<(i64, String)> = run
+                .deployments
+                .keys()
+                .filter(|k| chosen(k))
+                .cloned()
+                .collect();
+            if keys.is_empty() {
+                return Err(Error::bad_request(format!("process {process:?} not found")));
+            }
+            let mut names: Vec<&str> = keys.iter().map(|(_, p)| p.as_str()).collect();
+            names.dedup();
+            out.write(&format!(
+                "---- Updating units [{}] ----\n",
+                names.join(", ")
+            ));
+            for k in &keys {
+                if let Some(dep) = run.deployments.get_mut(k) {
+                    dep.stopped = false;
+                    dep.replicas = dep.replicas.max(1);
+                }
+            }
+            self.sync(app, run, out);
+            for phase in [
+                UnitStatus::Stopped,
+                UnitStatus::Starting,
+                UnitStatus::Started,
+            ] {
+                for u in run
+                    .units
+                    .iter_mut()
+                    .filter(|u| chosen(&(u.version, u.process_name.clone())))
+                {
+                    u.status = phase;
+                    u.ready = phase == UnitStatus::Started;
+                    if phase == UnitStatus::Started {
+                        u.restarts += 1;
+                    }
+                    out.write(&format!(" ---> Unit {} {}\n", u.id, phase.as_str()));
+                }
+            }
+            out.write(" ---> Done updating units\n");
+            Ok(())
+        })
+    }
+
+    async fn deploy(&self, app: &App, version: &AppVersion, out: &dyn Output) -> Result<()> {
+        if version
+            .image
+            .rsplit_once(':')
+            .is_some_and(|(_, tag)| tag == "crash")
+        {
+            out.write(&format!(
+                " ---> Unit of image {} exited with status 1\n",
+                version.image
+            ));
             return Err(Error::bad_request(format!(
-                "invalid version {version:?}: the app has version 1 only"
+                "units of version {} (image {}) did not start: the container exited with status 1",
+                version.version, version.image
             )));
         }
-        let units = self.units(app).await?;
-        if !process.is_empty() && !units.iter().any(|u| u.process_name == process) {
+        let processes = version.process_names();
+        self.with_app(&app.name, |run| {
+            let old = run.deployments.keys().map(|(v, _)| *v).max();
+            let mut deployments = BTreeMap::new();
+            for p in &processes {
+                let replicas = old
+                    .and_then(|o| run.deployments.get(&(o, p.clone())))
+                    .map_or(0, |d| d.replicas)
+                    .max(1);
+                deployments.insert(
+                    (version.version, p.clone()),
+                    Deployment {
+                        replicas,
+                        stopped: false,
+                    },
+                );
+            }
+            out.write(&format!(
+                "---- Updating units [{}] ----\n",
+                processes.join(", ")
+            ));
+            let total: i64 = deployments.values().map(|d| d.replicas).sum();
+            run.deployments = deployments;
+            self.sync(app, run, out);
+            out.write(&format!(
+                " ---> {total} of {total} new units created\n ---> Done updating units\n"
+            ));
+        });
+        Ok(())
+    }
+
+    async fn deployed_versions(&self, app: &App) -> Result<Vec<i64>> {
+        let mut versions: Vec<i64> = self
+            .apps
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&app.name)
+            .map(|r| r.deployments.keys().map(|(v, _)| *v).collect())
+            .unwrap_or_default();
+        versions.dedup();
+        Ok(versions)
+    }
+
+    async fn start(
+        &self,
+        app: &App,
+        process: &str,
+        version: &AppVersion,
+        out: &dyn Output,
+    ) -> Result<()> {
+        self.with_app(&app.name, |run| {
+            for ((v, p), dep) in &mut run.deployments {
+                if *v == version.version && (process.is_empty() || p == process) {
+                    let past = version.past_units.get(p).copied().unwrap_or(0);
+                    dep.replicas = if past > 0 { past } else { dep.replicas.max(1) };
+                    dep.stopped = false;
+                }
+            }
+            self.sync(app, run, out);
+        });
+        Ok(())
+    }
+
+    async fn stop(
+        &self,
+        app: &App,
+        process: &str,
+        version: &AppVersion,
+        out: &dyn Output,
+    ) -> Result<()> {
+        self.with_app(&app.name, |run| {
+            for ((v, p), dep) in &mut run.deployments {
+                if *v == version.version && (process.is_empty() || p == process) {
+                    dep.stopped = true;
+                }
+            }
+            self.sync(app, run, out);
+            for u in run.units.iter().filter(|u| {
+                u.version == version.version && (process.is_empty() || u.process_name == process)
+            }) {
+                out.write(&format!(" ---> Unit {} stopped\n", u.id));
+            }
+        });
+        Ok(())
+    }
+
+    async fn change_units(
+        &self,
+        app: &App,
+        process: &str,
+        version: &AppVersion,
+        delta: i64,
+        out: &dyn Output,
+    ) -> Result<()> {
+        if !version.has_process(process) {
             return Err(Error::bad_request(format!("process {process:?} not found")));
         }
-        let mut processes: Vec<&str> = units
-            .iter()
-            .map(|u| u.process_name.as_str())
-            .filter(|p| process.is_empty() || *p == process)
-            .collect();
-        processes.dedup();
-        out.write(&format!(
-            "---- Updating units [{}] ----\n",
-            processes.join(", ")
-        ));
-        for phase in [
-            UnitStatus::Stopped,
-            UnitStatus::Starting,
-            UnitStatus::Started,
-        ] {
-            self.with_units(|all| {
-                for u in all.get_mut(&app.name).into_iter().flatten() {
-                    if process.is_empty() || u.process_name == process {
-                        u.status = phase;
-                        u.ready = phase == UnitStatus::Started;
-                        if phase == UnitStatus::Started {
-                            u.restarts += 1;
-                        }
-                    }
-                }
+        self.with_app(&app.name, |run| {
+            let key = (version.version, process.to_string());
+            let dep = run.deployments.entry(key.clone()).or_insert(Deployment {
+                replicas: 0,
+                stopped: false,
             });
-            for u in units
-                .iter()
-                .filter(|u| process.is_empty() || u.process_name == process)
-            {
-                out.write(&format!(" ---> Unit {} {}\n", u.id, phase.as_str()));
+            let replicas = dep.replicas + delta;
+            if replicas <= 0 {
+                dep.replicas = 0;
+                dep.stopped = true;
+                run.units
+                    .retain(|u| !(u.version == key.0 && u.process_name == key.1));
+                out.write(&format!(
+                    " ---> Process {process:?} stopped: no units left\n"
+                ));
+            } else {
+                dep.replicas = replicas;
+                dep.stopped = false;
+                self.sync(app, run, out);
+                out.write(&format!(
+                    " ---> Process {process:?} runs {replicas} units\n"
+                ));
             }
-        }
-        out.write(" ---> Done updating units\n");
+        });
         Ok(())
     }
 
@@ -206,5 +427,118 @@ impl Provisioner for SimulatedProvisioner {
         let image = format!("tsuru/{name}:v{version}");
         out.write(&format!("Successfully tagged {image}\n"));
         Ok(vec![image])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use tsuru_domain::output::Discard;
+    use tsuru_domain::testing::{app, app_version};
+
+    use super::*;
+    use crate::system::SystemClock;
+
+    fn provisioner() -> SimulatedProvisioner {
+        SimulatedProvisioner::new(Arc::new(SystemClock), "tsuru.localhost")
+    }
+
+    async fn states(p: &SimulatedProvisioner, a: &App) -> Vec<(String, UnitStatus, i64)> {
+        let mut out: Vec<_> = p
+            .units(a)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| (u.process_name, u.status, u.version))
+            .collect();
+        out.sort_by(|x, y| (&x.0, x.2).cmp(&(&y.0, y.2)));
+        out
+    }
+
+    fn running(process: &str, n: usize, version: i64) -> Vec<(String, UnitStatus, i64)> {
+        vec![(process.to_string(), UnitStatus::Started, version); n]
+    }
+
+    #[tokio::test]
+    async fn units_come_with_the_first_deploy_and_redeploys_keep_the_counts() {
+        let p = provisioner();
+        let a = app("web");
+        p.provision(&a, &Discard).await.unwrap();
+        assert!(p.units(&a).await.unwrap().is_empty());
+        assert!(p.deployed_versions(&a).await.unwrap().is_empty());
+        p.restart(&a, "", "", &Discard)
+            .await
+            .expect("a no-op before deploys");
+
+        let mut v1 = app_version("web", 1);
+        v1.processes = BTreeMap::from([
+            ("web".to_string(), vec!["./serve".to_string()]),
+            ("worker".to_string(), vec!["./work".to_string()]),
+        ]);
+        p.deploy(&a, &v1, &Discard).await.unwrap();
+        let mut want = running("web", 1, 1);
+        want.extend(running("worker", 1, 1));
+        assert_eq!(states(&p, &a).await, want);
+        p.change_units(&a, "web", &v1, 2, &Discard).await.unwrap();
+
+        let v2 = app_version("web", 2);
+        p.deploy(&a, &v2, &Discard).await.unwrap();
+        assert_eq!(
+            states(&p, &a).await,
+            running("web", 3, 2),
+            "web keeps 3 units, worker is gone"
+        );
+        assert_eq!(p.deployed_versions(&a).await.unwrap(), [2]);
+    }
+
+    #[tokio::test]
+    async fn stop_start_and_unit_changes() {
+        let p = provisioner();
+        let a = app("web");
+        let v1 = app_version("web", 1);
+        p.deploy(&a, &v1, &Discard).await.unwrap();
+        p.change_units(&a, "web", &v1, 1, &Discard).await.unwrap();
+        p.stop(&a, "", &v1, &Discard).await.unwrap();
+        assert_eq!(
+            states(&p, &a).await,
+            vec![("web".to_string(), UnitStatus::Stopped, 1); 2]
+        );
+        let mut recorded = v1.clone();
+        recorded.past_units = BTreeMap::from([("web".to_string(), 4)]);
+        p.start(&a, "", &recorded, &Discard).await.unwrap();
+        assert_eq!(states(&p, &a).await, running("web", 4, 1), "past units win");
+        p.change_units(&a, "web", &v1, -10, &Discard).await.unwrap();
+        assert!(p.units(&a).await.unwrap().is_empty(), "removing all stops");
+        p.restart(&a, "", "", &Discard).await.unwrap();
+        assert_eq!(
+            states(&p, &a).await,
+            running("web", 1, 1),
+            "restart starts one"
+        );
+        assert!(matches!(
+            p.change_units(&a, "cron", &v1, 1, &Discard).await,
+            Err(Error::BadRequest(_))
+        ));
+        assert!(matches!(
+            p.restart(&a, "", "v7", &Discard).await,
+            Err(Error::BadRequest(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn images_tagged_crash_fail_and_leave_what_ran() {
+        let p = provisioner();
+        let a = app("web");
+        p.deploy(&a, &app_version("web", 1), &Discard)
+            .await
+            .unwrap();
+        let mut bad = app_version("web", 2);
+        bad.image = "registry.example.com/web:crash".into();
+        assert!(matches!(
+            p.deploy(&a, &bad, &Discard).await,
+            Err(Error::BadRequest(_))
+        ));
+        assert_eq!(states(&p, &a).await, running("web", 1, 1));
     }
 }

@@ -9,6 +9,5 @@ tsuru_domain::provisioner_contract_tests!(async {
     Arc::new(SimulatedProvisioner::new(
         Arc::new(SystemClock),
         "tsuru.localhost",
-        1,
     ))
 });

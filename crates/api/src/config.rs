@@ -244,14 +244,12 @@ pub struct RouterSettings {
 }
 
 /// Provisioners: which registered one pools without a provisioner of their own use, and the
-/// settings of the simulated one (units per new app, the domain routers serve apps on).
+/// settings of the simulated one (the domain routers serve apps on).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "kebab-case", default)]
 pub struct ProvisionerSettings {
     /// Name of the default provisioner (`simulated`, the one this build registers).
     pub default: String,
-    /// `web` units each new app gets.
-    pub units_per_app: usize,
     /// Apps are served at `<app>.<domain>`.
     pub domain: String,
 }
@@ -260,7 +258,6 @@ impl Default for ProvisionerSettings {
     fn default() -> Self {
         ProvisionerSettings {
             default: "simulated".into(),
-            units_per_app: 1,
             domain: "tsuru.localhost".into(),
         }
     }

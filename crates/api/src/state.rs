@@ -12,7 +12,7 @@ use tsuru_adapters::system::{RandomIds, SystemClock};
 use tsuru_adapters::template::GoTemplates;
 use tsuru_adapters::webhook_http::{AllowedNetworks, HttpWebhookSender};
 use tsuru_domain::app::AppService;
-use tsuru_domain::app::AppStorage;
+use tsuru_domain::app::{AppStorage, AppVersionStorage};
 use tsuru_domain::clock::{Clock, IdGenerator};
 use tsuru_domain::cluster::{ClusterService, ClusterStorage};
 use tsuru_domain::event::{EventService, EventStorage};
@@ -51,6 +51,7 @@ pub trait Store:
     + RoleStorage
     + EventStorage
     + AppStorage
+    + AppVersionStorage
     + PoolStorage
     + ClusterStorage
     + PlanStorage
@@ -71,6 +72,7 @@ impl<T> Store for T where
         + RoleStorage
         + EventStorage
         + AppStorage
+        + AppVersionStorage
         + PoolStorage
         + ClusterStorage
         + PlanStorage
@@ -216,7 +218,6 @@ impl AppState {
         let simulated: Arc<dyn Provisioner> = Arc::new(SimulatedProvisioner::new(
             clock.clone(),
             settings.provisioner.domain.clone(),
-            settings.provisioner.units_per_app,
         ));
         let provisioners = Arc::new(
             extra
@@ -323,6 +324,7 @@ impl AppState {
             events.clone(),
         ));
         let apps = Arc::new(AppService::new(
+            store.clone(),
             store.clone(),
             pools.clone(),
             plans.clone(),

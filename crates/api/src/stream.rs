@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::json::{go_time, to_go_json};
-use crate::openapi::{Body, DescribeReply, Op};
+use crate::openapi::{Body, DescribeReply, Op, TEXT};
 
 /// Content type of streamed responses.
 pub const STREAM_TYPE: &str = "application/x-json-stream";
@@ -64,19 +64,29 @@ pub fn line(message: &str, error: Option<&str>) -> String {
     s
 }
 
+/// The text of a failure after streaming began (faults are logged, not sent).
+fn failure_text(e: &Error) -> String {
+    if let Error::Unexpected(cause) = e {
+        tracing::error!(error = ?cause, "operation failed after streaming began");
+    }
+    match e {
+        Error::Unexpected(_) => "internal server error: the failure was logged".to_string(),
+        other => other.to_string(),
+    }
+}
+
 fn render(chunk: Chunk) -> String {
     match chunk {
         Chunk::Msg(m) => line(&m, None),
-        Chunk::Fail(e) => {
-            if let Error::Unexpected(cause) = &e {
-                tracing::error!(error = ?cause, "operation failed after streaming began");
-            }
-            let text = match &e {
-                Error::Unexpected(_) => "internal server error: the failure was logged".to_string(),
-                other => other.to_string(),
-            };
-            line("", Some(&text))
-        }
+        Chunk::Fail(e) => line("", Some(&failure_text(&e))),
+    }
+}
+
+/// Plain-text rendering: messages as they are, a failure as its text on a line of its own.
+fn render_text(chunk: Chunk) -> String {
+    match chunk {
+        Chunk::Msg(m) => m,
+        Chunk::Fail(e) => format!("{}\n", failure_text(&e)),
     }
 }
 
@@ -107,6 +117,46 @@ where
     F: FnOnce(Arc<dyn Output>) -> Fut,
     Fut: Future<Output = Result<(), Error>> + 'static,
 {
+    Streamed(stream_as(op, render, STREAM_TYPE).await)
+}
+
+/// A plain-text streamed reply (tsuru's deploy): the progress as it is written, a failure
+/// after the first chunk as its text on a last line (the status staying 200), and a newline
+/// after 30 s of silence.
+pub struct TextStreamed(pub HttpResponse);
+
+impl Responder for TextStreamed {
+    type Body = actix_web::body::BoxBody;
+
+    fn respond_to(self, _req: &actix_web::HttpRequest) -> HttpResponse {
+        self.0
+    }
+}
+
+impl DescribeReply for TextStreamed {
+    fn describe_reply(op: &mut Op) {
+        op.respond(
+            200,
+            "The progress as plain text (errors after the first chunk come in-band)",
+            Some((Body::text(), TEXT)),
+        );
+    }
+}
+
+/// Like [`stream`], in plain text.
+pub async fn stream_text<F, Fut>(op: F) -> TextStreamed
+where
+    F: FnOnce(Arc<dyn Output>) -> Fut,
+    Fut: Future<Output = Result<(), Error>> + 'static,
+{
+    TextStreamed(stream_as(op, render_text, TEXT).await)
+}
+
+async fn stream_as<F, Fut>(op: F, render: fn(Chunk) -> String, content_type: &str) -> HttpResponse
+where
+    F: FnOnce(Arc<dyn Output>) -> Fut,
+    Fut: Future<Output = Result<(), Error>> + 'static,
+{
     let (tx, mut rx) = mpsc::unbounded_channel();
     let fut = op(Arc::new(ChannelOutput(tx.clone())));
     actix_web::rt::spawn(async move {
@@ -115,10 +165,10 @@ where
         }
     });
     let first = match rx.recv().await {
-        Some(Chunk::Fail(e)) => return Streamed(ApiError(e).error_response()),
+        Some(Chunk::Fail(e)) => return ApiError(e).error_response(),
         other => other,
     };
-    let body = futures::stream::unfold((first, rx), |(pending, mut rx)| async move {
+    let body = futures::stream::unfold((first, rx), move |(pending, mut rx)| async move {
         if let Some(chunk) = pending {
             return Some((
                 Ok::<_, std::convert::Infallible>(Bytes::from(render(chunk))),
@@ -131,9 +181,7 @@ where
             Err(_) => Some((Ok(Bytes::from_static(b"\n")), (None, rx))),
         }
     });
-    Streamed(
-        HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, STREAM_TYPE))
-            .streaming(body),
-    )
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type.to_string()))
+        .streaming(body)
 }

@@ -6,5 +6,8 @@ mod version;
 
 pub use model::*;
 pub use ports::{AppFilter, AppStorage, AppVisibility};
-pub use service::{AppInfo, AppListQuery, AppService, AppUpdate, EnvSet, NewApp};
-pub use version::{AppVersion, AppVersionStorage};
+pub use service::{
+    AppInfo, AppListQuery, AppService, AppUpdate, DeployData, DeployQuery, EnvSet, NewApp,
+    NewDeploy,
+};
+pub use version::*;

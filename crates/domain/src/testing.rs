@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use crate::app::{App, Metadata};
+use crate::app::{App, AppVersion, Metadata};
 use crate::event::{Allowed, CancelInfo, Event, ExtraTarget, Kind, Owner, Target};
 use crate::permission::{ContextType, Role};
 use crate::plan::{Plan, PlanOverride};
@@ -276,5 +276,22 @@ pub fn app(name: &str) -> App {
         deploys: 0,
         update_platform: false,
         quota: Quota::unlimited(),
+    }
+}
+
+/// Version `n` of `app`: image `<app>:v<n>`, the image's own `web` process, created at
+/// [`at`]`(n)`, not yet deployed.
+pub fn app_version(app: &str, n: i64) -> AppVersion {
+    AppVersion {
+        app: app.to_string(),
+        version: n,
+        image: format!("registry.example.com/{app}:v{n}"),
+        processes: BTreeMap::new(),
+        exposed_ports: vec!["8888/tcp".to_string()],
+        deploy_successful: false,
+        deploy_failed: false,
+        past_units: BTreeMap::new(),
+        event_id: format!("{:024x}", n),
+        created_at: at(n),
     }
 }

@@ -579,3 +579,26 @@ impl TestServer {
         );
     }
 }
+
+impl TestServer {
+    /// Deploys `image` to app `name` (as the admin) and returns the plain-text output.
+    ///
+    /// # Panics
+    /// When the deploy does not end in `OK`.
+    pub async fn deploy(&self, name: &str, image: &str) -> String {
+        let resp = self
+            .admin()
+            .post_form(
+                &format!("/1.0/apps/{name}/deploy"),
+                &[("image", image), ("origin", "image")],
+            )
+            .await;
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        assert!(
+            status == 200 && text.ends_with("\nOK\n"),
+            "deploy of {image} to {name}: {status} {text}"
+        );
+        text
+    }
+}

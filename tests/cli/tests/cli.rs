@@ -690,6 +690,11 @@ async fn apps_create_list_info_update_and_remove() {
     cli.run(&["app-create", "app1", "-t", "t1"])
         .fails()
         .error_contains("there is already an app with this name");
+    // Units come with the first deploy.
+    for app in ["app1", "app2"] {
+        let image = format!("registry.example.com/{app}:v1");
+        cli.run(&["app-deploy", "-a", app, "-i", &image]).succeeds();
+    }
 
     cli.run(&["app-list"])
         .succeeds()
@@ -795,6 +800,14 @@ async fn env_set_private_get_and_unset() {
     cli.run(&["team-create", "t1"]).succeeds();
     cli.run(&["pool-add", "p1", "-p", "-d"]).succeeds();
     cli.run(&["app-create", "app1", "-t", "t1"]).succeeds();
+    cli.run(&[
+        "app-deploy",
+        "-a",
+        "app1",
+        "-i",
+        "registry.example.com/app1:v1",
+    ])
+    .succeeds();
 
     let set = cli.run(&["env-set", "FOO=bar", "BAZ=two words", "-a", "app1"]);
     set.succeeds()
@@ -860,6 +873,17 @@ async fn app_quota_and_restart() {
     cli.run(&["team-create", "t1"]).succeeds();
     cli.run(&["pool-add", "p1", "-p", "-d"]).succeeds();
     cli.run(&["app-create", "app1", "-t", "t1"]).succeeds();
+    cli.run(&["app-quota-view", "-a", "app1"])
+        .succeeds()
+        .prints("App: app1\nUnits usage: 0/-1\n");
+    cli.run(&[
+        "app-deploy",
+        "-a",
+        "app1",
+        "-i",
+        "registry.example.com/app1:v1",
+    ])
+    .succeeds();
 
     cli.run(&["app-quota-view", "-a", "app1"])
         .succeeds()
@@ -1359,4 +1383,128 @@ async fn clusters_add_list_info_update_remove_and_provisioners() {
         .succeeds()
         .has_no_row("c1")
         .prints_row(&["d1"]);
+}
+
+/// Unit rows of `app-info`: (name, status) of each `app1-` unit.
+fn unit_rows(run: &Run) -> Vec<(String, String)> {
+    run.rows()
+        .into_iter()
+        .filter(|r| r[0].starts_with("app1-"))
+        .map(|r| (r[0].clone(), r[2].clone()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn image_deploys_units_start_stop_and_rollback() {
+    let Some((_server, cli)) = start("deploys").await else {
+        return;
+    };
+    const V1: &str = "registry.example.com/shop:v1";
+    const V2: &str = "registry.example.com/shop:v2";
+    cli.run(&["team-create", "t1"]).succeeds();
+    cli.run(&["pool-add", "p1", "-p", "-d"]).succeeds();
+    cli.run(&["app-create", "app1", "-t", "t1"]).succeeds();
+    cli.run(&["app-deploy-list", "-a", "app1"])
+        .succeeds()
+        .prints("App app1 has no deploy.\n");
+    let info = cli.run(&["app-info", "-a", "app1"]);
+    assert!(unit_rows(info.succeeds()).is_empty(), "{}", info.stdout);
+    cli.run(&["unit-add", "1", "-a", "app1"])
+        .fails()
+        .error_contains("no versions available for app");
+
+    let deploy = cli.run(&["app-deploy", "-a", "app1", "-i", V1, "-m", "first"]);
+    deploy
+        .succeeds()
+        .prints_line("Deploying container image...")
+        .prints_line_containing(&format!("---- Deploying image {V1} as version 1 ----"));
+    assert!(deploy.stdout.ends_with("OK\n"), "{}", deploy.stdout);
+    cli.run(&["app-deploy", "-a", "app1", "-i", V2]).succeeds();
+    let list = cli.run(&["app-deploy-list", "-a", "app1"]);
+    list.succeeds();
+    let rows: Vec<Vec<String>> = list.rows().into_iter().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{}", list.stdout);
+    assert_eq!(
+        rows[0][0],
+        format!("{V2} (*)"),
+        "newest first: {}",
+        list.stdout
+    );
+    assert_eq!(rows[0][1], "image");
+    assert_eq!(rows[0][2], ADMIN_EMAIL);
+    assert_eq!(rows[1][0], format!("{V1} (*)"));
+
+    cli.run(&["unit-add", "2", "-a", "app1"]).succeeds();
+    let info = cli.run(&["app-info", "-a", "app1"]);
+    let units = unit_rows(info.succeeds());
+    assert_eq!(units.len(), 3, "{}", info.stdout);
+    assert!(units.iter().all(|(_, s)| s == "ready"), "{units:?}");
+    assert_eq!(value_after(&info, "Quota:"), "3/unlimited");
+    cli.run(&["unit-add", "0", "-a", "app1"])
+        .fails()
+        .error_contains("Cannot add zero units.");
+    cli.run(&["unit-remove", "1", "-a", "app1"]).succeeds();
+    let info = cli.run(&["app-info", "-a", "app1"]);
+    assert_eq!(unit_rows(info.succeeds()).len(), 2, "{}", info.stdout);
+
+    cli.run(&["app-stop", "-a", "app1"])
+        .succeeds()
+        .streams_line(" ---> Stopping the app \"app1\"");
+    let info = cli.run(&["app-info", "-a", "app1"]);
+    let units = unit_rows(info.succeeds());
+    assert_eq!(units.len(), 2, "{}", info.stdout);
+    assert!(units.iter().all(|(_, s)| s == "stopped"), "{units:?}");
+    cli.run(&["unit-add", "1", "-a", "app1"])
+        .fails()
+        .error_contains("Cannot add units to an app that has stopped units");
+    cli.run(&["app-start", "-a", "app1"])
+        .succeeds()
+        .streams_line(" ---> Starting the app \"app1\"");
+    let info = cli.run(&["app-info", "-a", "app1"]);
+    let units = unit_rows(info.succeeds());
+    assert_eq!(units.len(), 2, "start restores the count: {}", info.stdout);
+    assert!(units.iter().all(|(_, s)| s == "ready"), "{units:?}");
+
+    cli.run(&["app-deploy-rollback", "-a", "app1", "-y", V1])
+        .succeeds()
+        .streams_line(&format!("---- Rolling back to version 1 (image {V1}) ----"));
+    let list = cli.run(&["app-deploy-list", "-a", "app1"]);
+    list.succeeds();
+    let rows: Vec<Vec<String>> = list.rows().into_iter().skip(1).collect();
+    assert_eq!(rows.len(), 3, "{}", list.stdout);
+    assert_eq!(rows[0][0], format!("{V1} (*)"));
+    assert_eq!(rows[0][1], "rollback");
+    cli.run(&["app-deploy-rollback", "-a", "app1", "-y", "nope:v9"])
+        .fails()
+        .error_contains("Invalid version: nope:v9");
+
+    let crash = cli.run(&[
+        "app-deploy",
+        "-a",
+        "app1",
+        "-i",
+        "registry.example.com/shop:crash",
+    ]);
+    crash.fails();
+    assert!(
+        crash.stdout.contains("did not start"),
+        "the failure is shown: {}",
+        crash.stdout
+    );
+    let info = cli.run(&["app-info", "-a", "app1"]);
+    assert_eq!(
+        value_after(info.succeeds(), "Deploys:"),
+        "3",
+        "a failed deploy does not count"
+    );
+    // A source deploy (the client archives the files given, relative to its directory).
+    let upload = cli.run(&["app-deploy", "-a", "app1", "Cargo.toml"]);
+    upload.fails();
+    assert!(
+        format!("{}{}", upload.stdout, upload.stderr)
+            .contains("builds are not supported; deploy an image"),
+        "source deploys are refused clearly: {}{}",
+        upload.stdout,
+        upload.stderr
+    );
 }

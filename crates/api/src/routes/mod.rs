@@ -4,6 +4,7 @@
 pub(crate) mod apps;
 mod auth;
 mod clusters;
+mod deploys;
 mod events;
 mod info;
 mod plans;
@@ -163,6 +164,7 @@ fn all() -> Vec<Route> {
         tokens::role_routes(),
         roles::default_routes(),
         apps::routes(),
+        deploys::routes(),
         plans::routes(),
         pools::routes(),
         clusters::routes(),

@@ -6,10 +6,12 @@ use crate::{
     with_teams, Case, TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
 };
 
-/// A server with team `t1`, a public default pool `p1` and app `app1`.
+/// A server with team `t1`, a public default pool `p1` and app `app1`, deployed once (one
+/// `web` unit).
 async fn with_app() -> TestServer {
     let s = with_pool().await;
     s.app("app1", "t1").await;
+    s.deploy("app1", "registry.example.com/app1:v1").await;
     s
 }
 
@@ -23,7 +25,7 @@ async fn member(s: &TestServer, email: &str, perms: &[&str]) -> tsuru_testkit::C
 }
 
 #[tokio::test]
-async fn creating_an_app_picks_pool_plan_and_router_and_provisions_units() {
+async fn creating_an_app_picks_pool_plan_and_router_and_units_come_with_the_first_deploy() {
     let s = with_pool().await;
     let form = [
         ("name", "app1"),
@@ -60,6 +62,10 @@ async fn creating_an_app_picks_pool_plan_and_router_and_provisions_units() {
     );
     assert_eq!(info["metadata"], json!({"labels": [], "annotations": []}));
     assert_eq!(info["description"], "d");
+    assert_eq!(info["quota"], json!({"limit": -1, "inuse": 0}));
+    assert_eq!(info["units"], json!([]), "no units before the first deploy");
+    s.deploy("app1", "registry.example.com/app1:v1").await;
+    let info: Value = get_json(&s.admin(), "/1.0/apps/app1").await;
     assert_eq!(info["quota"], json!({"limit": -1, "inuse": 1}));
     let units = info["units"].as_array().unwrap();
     assert_eq!(units.len(), 1);
@@ -82,9 +88,10 @@ async fn creating_an_app_picks_pool_plan_and_router_and_provisions_units() {
     let user: Value = get_json(&s.admin(), &format!("/1.0/users/{ADMIN_EMAIL}/quota")).await;
     assert_eq!(user["inuse"], 1);
     let events = s.events("target.type=app&target.value=app1").await;
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0]["Kind"]["Name"], "app.create");
-    assert_eq!(events[0]["Cancelable"], false);
+    assert_eq!(events.len(), 2, "create, then deploy");
+    assert_eq!(events[1]["Kind"]["Name"], "app.create");
+    assert_eq!(events[1]["Cancelable"], false);
+    assert_eq!(events[0]["Kind"]["Name"], "app.deploy");
 }
 
 #[tokio::test]
@@ -238,7 +245,7 @@ async fn the_app_list_filters_and_shows_only_what_the_caller_may_read() {
         ("tag=x", vec!["app2"]),
         ("pool=p1", vec!["app1", "app2"]),
         (&format!("owner={ADMIN_EMAIL}"), vec!["app1", "app2"]),
-        ("status=started", vec!["app1", "app2"]),
+        ("status=started", vec!["app1"]),
     ] {
         let apps: Vec<Value> = get_json(&s.admin(), &format!("/1.0/apps?{q}")).await;
         assert_eq!(names(&apps), expected, "{q}");

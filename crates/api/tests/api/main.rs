@@ -3,6 +3,7 @@ mod apps;
 mod auth;
 mod clusters;
 mod conventions;
+mod deploys;
 mod events;
 mod metrics;
 mod openapi;

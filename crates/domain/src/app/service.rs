@@ -1,7 +1,7 @@
 //! App use cases, one file per use case under `service/`; what they share is here.
 use std::sync::Arc;
 
-use super::{app_not_found, App, AppStorage};
+use super::{app_not_found, App, AppStorage, AppVersionStorage};
 use crate::event::{Allowed, EventService, NewEvent, Target};
 use crate::output::Progress;
 use crate::plan::PlanService;
@@ -15,14 +15,18 @@ use crate::user::UserStorage;
 use crate::{Error, Identity, Origin, Result};
 
 mod create;
+mod deploy;
 mod env;
 mod list;
 mod quota;
 mod remove;
 mod restart;
+mod start_stop;
+mod units;
 mod update;
 
 pub use create::NewApp;
+pub use deploy::{DeployData, DeployQuery, NewDeploy};
 pub use env::EnvSet;
 pub use list::AppListQuery;
 pub use update::AppUpdate;
@@ -47,6 +51,7 @@ pub struct AppInfo {
 /// App use cases.
 pub struct AppService {
     apps: Arc<dyn AppStorage>,
+    versions: Arc<dyn AppVersionStorage>,
     pools: Arc<PoolService>,
     plans: Arc<PlanService>,
     platforms: Arc<PlatformService>,
@@ -87,6 +92,7 @@ impl AppService {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         apps: Arc<dyn AppStorage>,
+        versions: Arc<dyn AppVersionStorage>,
         pools: Arc<PoolService>,
         plans: Arc<PlanService>,
         platforms: Arc<PlatformService>,
@@ -99,6 +105,7 @@ impl AppService {
     ) -> Self {
         AppService {
             apps,
+            versions,
             pools,
             plans,
             platforms,

@@ -38,8 +38,8 @@
 //!
 //! The port names are the module names below: `user_storage`, `session_storage`,
 //! `password_token_storage`, `login_throttle`, `team_storage`, `role_storage`,
-//! `event_storage`, `app_storage`, `pool_storage`, `plan_storage`, `platform_storage`,
-//! `cluster_storage`. Tests are then named `<port>::<clause>`, so
+//! `event_storage`, `app_storage`, `app_version_storage`, `pool_storage`, `plan_storage`,
+//! `platform_storage`, `cluster_storage`. Tests are then named `<port>::<clause>`, so
 //! `cargo test team_storage::insert_duplicate_returns_conflict` runs one clause.
 use std::fmt::Debug;
 use std::future::Future;
@@ -48,6 +48,7 @@ use std::sync::Arc;
 use crate::{Error, Result};
 
 pub mod app_storage;
+pub mod app_version_storage;
 pub mod cluster_storage;
 pub mod event_storage;
 pub mod login_throttle;
@@ -175,6 +176,7 @@ macro_rules! __contract_all {
         $crate::__contract_port!(role_storage, $mode, $factory);
         $crate::__contract_port!(event_storage, $mode, $factory);
         $crate::__contract_port!(app_storage, $mode, $factory);
+        $crate::__contract_port!(app_version_storage, $mode, $factory);
         $crate::__contract_port!(pool_storage, $mode, $factory);
         $crate::__contract_port!(plan_storage, $mode, $factory);
         $crate::__contract_port!(platform_storage, $mode, $factory);
@@ -429,6 +431,18 @@ macro_rules! __contract_port {
             ref delete_unknown_returns_not_found,
         );
     };
+    (app_version_storage, $mode:ident, $factory:expr) => {
+        $crate::__contract_suite!(app_version_storage, $mode, $factory;
+            ref insert_then_list_returns_them_oldest_first,
+            ref list_of_an_app_without_versions_is_empty,
+            ref insert_duplicate_returns_conflict,
+            arc concurrent_inserts_of_one_version_admit_exactly_one,
+            arc concurrent_inserts_of_distinct_versions_keep_them_all,
+            ref update_replaces_the_version,
+            ref update_unknown_returns_not_found,
+            ref delete_all_removes_only_that_apps_versions,
+        );
+    };
     (plan_storage, $mode:ident, $factory:expr) => {
         $crate::__contract_suite!(plan_storage, $mode, $factory;
             ref insert_then_find_returns_it,
@@ -567,6 +581,10 @@ mod tests {
             ("role_storage", include_str!("contract/role_storage.rs")),
             ("event_storage", include_str!("contract/event_storage.rs")),
             ("app_storage", include_str!("contract/app_storage.rs")),
+            (
+                "app_version_storage",
+                include_str!("contract/app_version_storage.rs"),
+            ),
             ("pool_storage", include_str!("contract/pool_storage.rs")),
             ("plan_storage", include_str!("contract/plan_storage.rs")),
             (

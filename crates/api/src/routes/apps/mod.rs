@@ -1,4 +1,7 @@
-//! `/apps`: apps, their env vars, quota and restarts.
+//! `/apps`: apps, their env vars, quota, restarts, deploys, start/stop and units.
+mod deploy;
+mod start_stop;
+mod units;
 pub(crate) mod wire;
 
 use actix_web::web;
@@ -39,6 +42,7 @@ pub(crate) fn routes() -> Vec<Route> {
                     "GET /1.0/apps/{app}/quota",
                     "PUT /1.0/apps/{app}/quota",
                     "POST /1.0/apps/{app}/restart",
+                    "POST /1.0/apps/{app}/deploy",
                 ],
             ),
             Route::get("1.0", "/apps/{app}", info, "An app"),
@@ -75,6 +79,32 @@ pub(crate) fn routes() -> Vec<Route> {
                 restart,
                 "Restart an app, a process or a version",
             ),
+            Route::post(
+                "1.0",
+                "/apps/{app}/deploy",
+                deploy::deploy,
+                "Deploy an image as the app's next version",
+            ),
+            Route::post(
+                "1.0",
+                "/apps/{app}/deploy/rollback",
+                deploy::rollback,
+                "Deploy an earlier image of the app again",
+            ),
+            Route::post(
+                "1.0",
+                "/apps/{app}/start",
+                start_stop::start,
+                "Start an app's stopped units",
+            ),
+            Route::post(
+                "1.0",
+                "/apps/{app}/stop",
+                start_stop::stop,
+                "Stop an app's units",
+            ),
+            Route::put("1.0", "/apps/{app}/units", units::add, "Add units"),
+            Route::delete("1.0", "/apps/{app}/units", units::remove, "Remove units"),
         ],
     )
 }

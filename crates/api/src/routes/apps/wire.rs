@@ -174,9 +174,59 @@ pub struct UnsetEnvQuery {
     pub no_restart: bool,
 }
 
-/// `process` and `version` (empty: all).
+/// `process` and `version` (empty: all), of restart, start and stop.
 #[derive(Deserialize, ToSchema)]
 pub struct RestartRequest {
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub process: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub version: String,
+}
+
+/// A deploy: `image` (builds from `file`, `archive-url` or `dockerfile` are refused), with
+/// `origin`, `message`, `commit` and an optional `procfile` (`name: command` lines).
+#[derive(Deserialize, ToSchema)]
+pub struct DeployRequest {
+    /// Image to run.
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub image: String,
+    /// `image`, `app-deploy`, `git`, `rollback`...
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub origin: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub message: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub commit: String,
+    /// Processes, as a Procfile; empty: `web` runs the image's own command on port 8888.
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub procfile: String,
+    /// Refused (builds are not supported).
+    #[serde(rename = "archive-url", default, deserialize_with = "lenient_string")]
+    pub archive_url: String,
+    /// Refused (builds are not supported).
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub dockerfile: String,
+    /// Refused (one version runs at a time). `override-versions` is accepted and changes
+    /// nothing: a deploy always replaces the versions running.
+    #[serde(rename = "new-version", default)]
+    pub new_version: bool,
+}
+
+/// A rollback: `image` (or `v<N>`) of an earlier successful deploy.
+#[derive(Deserialize, ToSchema)]
+pub struct RollbackRequest {
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub image: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub message: String,
+}
+
+/// Units to add (`PUT` body) or remove (`DELETE` query): how many, of which process
+/// (empty: the only one) and version (empty: the one deployed).
+#[derive(Deserialize, ToSchema, IntoParams)]
+pub struct UnitsRequest {
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub units: String,
     #[serde(default, deserialize_with = "lenient_string")]
     pub process: String,
     #[serde(default, deserialize_with = "lenient_string")]

@@ -49,6 +49,10 @@ impl AppService {
                         self.teams.inc_quota(&app.team_owner, -1).await.map(|_| ()),
                     );
                     step(
+                        "Unable to remove app versions",
+                        self.versions.delete_all(&app.name).await,
+                    );
+                    step(
                         "Unable to remove app from db",
                         self.apps.delete(&app.name).await,
                     );
