@@ -3,12 +3,14 @@
 //! signature documents the rest (see [`crate::openapi`]).
 pub(crate) mod apps;
 mod auth;
+mod brokers;
 mod events;
 mod info;
 mod plans;
 mod platforms;
 mod pools;
 mod roles;
+mod services;
 pub(crate) mod teams;
 mod tokens;
 pub(crate) mod users;
@@ -169,6 +171,8 @@ fn all() -> Vec<Route> {
         webhooks::routes(),
         events::id_routes(),
         tokens::routes(),
+        services::routes(),
+        brokers::routes(),
     ]
     .into_iter()
     .flatten()
