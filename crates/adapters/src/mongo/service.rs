@@ -481,6 +481,18 @@ impl BrokerStorage for super::MongoStore {
             .await
             .map_err(db_error)?
             .ok_or_else(|| Error::not_found(BROKER_NOT_FOUND))?;
+        // FerretDB reports a unique-index violation on replace as an internal error: look
+        // first (the unique index still guards a race).
+        if broker.name != name
+            && self
+                .brokers()
+                .find_one(doc! {"name": &broker.name})
+                .await
+                .map_err(db_error)?
+                .is_some()
+        {
+            return Err(Error::conflict(BROKER_ALREADY_EXISTS));
+        }
         let mut d = BrokerDocument::from(broker);
         d.tsurud_order = old.tsurud_order;
         match self.brokers().replace_one(doc! {"name": name}, d).await {
