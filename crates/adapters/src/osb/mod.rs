@@ -205,10 +205,11 @@ impl OsbClient {
             req = req.json(&b);
         }
         let resp = req.send().await.map_err(|e| {
-            tracing::warn!(error = %e, broker = %broker.name, "broker call failed");
-            let why = if e.is_timeout() {
+            let (timeout, connect) = (e.is_timeout(), e.is_connect());
+            tracing::warn!(error = %e.without_url(), broker = %broker.name, "broker call failed");
+            let why = if timeout {
                 format!("did not answer within {:?}", self.settings.timeout)
-            } else if e.is_connect() {
+            } else if connect {
                 "cannot be reached (connection failed)".to_string()
             } else {
                 "connection failed".to_string()

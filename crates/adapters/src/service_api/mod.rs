@@ -112,13 +112,13 @@ impl NativeServiceClient {
         } else {
             req.form(&fields)
         };
-        let resp = req.send().await.map_err(|e| self.transport(context, &e))?;
+        let resp = req.send().await.map_err(|e| self.transport(context, e))?;
         let status = resp.status();
-        let body = resp.text().await.map_err(|e| self.transport(context, &e))?;
+        let body = resp.text().await.map_err(|e| self.transport(context, e))?;
         Ok(Answer { status, body })
     }
 
-    fn transport(&self, context: &str, e: &reqwest::Error) -> Error {
+    fn transport(&self, context: &str, e: reqwest::Error) -> Error {
         let why = if e.is_timeout() {
             format!("the service API did not answer within {:?}", self.timeout)
         } else if e.is_connect() {
@@ -126,7 +126,8 @@ impl NativeServiceClient {
         } else {
             "the connection to the service API failed".to_string()
         };
-        tracing::warn!(error = %e, "service API call failed");
+        // The URL may carry credentials (`http://user:pass@host`): never log it.
+        tracing::warn!(error = %e.without_url(), "service API call failed");
         Error::upstream(format!("{context}: {why}"))
     }
 

@@ -864,7 +864,7 @@ impl ServiceCatalog {
             if unbind_all {
                 for app in instance.apps.clone() {
                     progress.write(&format!("Unbind app {app:?} ...\n"));
-                    self.unbind_steps(&service, &mut instance, &app, false, true, &call, &progress)
+                    self.unbind_steps(&service, &mut instance, &app, false, ignore_errors, &call, &progress)
                         .await?;
                     progress.write(&format!(
                         "\nInstance {name:?} is not bound to the app {app:?} anymore.\n"
@@ -1017,7 +1017,8 @@ impl ServiceCatalog {
         let app = self.apps.find(app).await?;
         let service = self.find_service(service_name).await?;
         let instance = self.find_instance(&service.name, name).await?;
-        let mut ctxs: Vec<Context> = instance.teams.iter().map(Context::team).collect();
+        // tsuru checks the instance's name alone (not `<service>/<instance>`); both count here.
+        let mut ctxs = instance.contexts();
         ctxs.push(Context::team(&instance.team_owner));
         ctxs.push(Context::new(ContextType::ServiceInstance, &instance.name));
         identity.require(&format!("service-instance.update.{scheme}"), &ctxs)?;

@@ -61,11 +61,6 @@ pub const ENV_MANAGER_PREFIX: &str = "tsuru-service/";
 static INSTANCE_NAME_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z][-a-zA-Z0-9_]+$").expect("static regex"));
 
-/// `404 App <name> not found.`-style text for a team that does not exist.
-pub fn team_not_found() -> Error {
-    Error::not_found("team not found")
-}
-
 /// Validates an instance name (`^[A-Za-z][-a-zA-Z0-9_]+$`).
 ///
 /// # Errors
