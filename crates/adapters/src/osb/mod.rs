@@ -39,8 +39,15 @@ pub struct OsbClient {
     settings: OsbSettings,
     secure: reqwest::Client,
     insecure: reqwest::Client,
-    catalogs: Mutex<HashMap<String, (Instant, Vec<CatalogService>)>>,
+    catalogs: Mutex<HashMap<String, (Instant, CachedCatalog)>>,
 }
+
+/// A catalog, or the failure to read one (kept briefly, so that listing services does not
+/// wait on a broker that is down at every request).
+type CachedCatalog = std::result::Result<Vec<CatalogService>, String>;
+
+/// How long a failure to read a catalog is remembered.
+const FAILED_CATALOG_TTL: Duration = Duration::from_secs(10);
 
 impl std::fmt::Debug for OsbClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -253,6 +260,18 @@ impl OsbClient {
             .find(|(_, p)| p.name == plan)
             .map(|(id, _)| id.clone());
         Ok((svc.id, plan_id))
+    }
+
+    async fn fetch_catalog(&self, broker: &Broker) -> Result<CatalogDoc> {
+        let a = self
+            .call(broker, Method::GET, "v2/catalog", &[], None, None)
+            .await?;
+        if a.status != StatusCode::OK {
+            return Err(a.error());
+        }
+        serde_json::from_value(a.body).map_err(|_| {
+            Error::upstream(format!("service broker {:?}: invalid catalog", broker.name))
+        })
     }
 
     /// Polls `last_operation` until it ends or the poll timeout passes; `Ok(false)` when it
@@ -615,18 +634,22 @@ impl ServiceClient for OsbClient {
             .get(&key)
         {
             if Instant::now() < *until {
-                return Ok(cached.clone());
+                return cached.clone().map_err(Error::upstream);
             }
         }
-        let a = self
-            .call(broker, Method::GET, "v2/catalog", &[], None, None)
-            .await?;
-        if a.status != StatusCode::OK {
-            return Err(a.error());
-        }
-        let doc: CatalogDoc = serde_json::from_value(a.body).map_err(|_| {
-            Error::upstream(format!("service broker {:?}: invalid catalog", broker.name))
-        })?;
+        let doc = match self.fetch_catalog(broker).await {
+            Ok(doc) => doc,
+            Err(e) => {
+                self.catalogs
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(
+                        key,
+                        (Instant::now() + FAILED_CATALOG_TTL, Err(e.to_string())),
+                    );
+                return Err(e);
+            }
+        };
         let catalog: Vec<CatalogService> = doc
             .services
             .into_iter()
@@ -662,7 +685,7 @@ impl ServiceClient for OsbClient {
                 key,
                 (
                     Instant::now() + Duration::from_secs(secs.unsigned_abs()),
-                    catalog.clone(),
+                    Ok(catalog.clone()),
                 ),
             );
         Ok(catalog)

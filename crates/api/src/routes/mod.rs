@@ -81,6 +81,11 @@ impl Route {
         }
     }
 
+    /// The path template.
+    pub fn path(&self) -> &'static str {
+        self.path
+    }
+
     /// Answers no client errors (besides 401 when it needs a token).
     pub fn plain(mut self) -> Self {
         self.op.plain = true;

@@ -1,8 +1,9 @@
 //! `/services`: the service catalog, service instances and app bindings.
 pub(crate) mod wire;
 
+use actix_web::body::BoxBody;
 use actix_web::http::StatusCode;
-use actix_web::web;
+use actix_web::{web, HttpRequest, HttpResponse, Responder};
 use tsuru_domain::service::{InstanceUpdate, NewInstance, ServiceDefinition, PRODUCTION};
 
 use self::wire::{
@@ -12,152 +13,167 @@ use self::wire::{
 };
 use super::{family, Route};
 use crate::extract::{Caller, Form, Input, OptionalForm, Query};
+use crate::openapi::{Body, DescribeReply, Op, TEXT};
 use crate::reply::{Done, Json, List, Made, Reply, Text, DONE, MADE};
 use crate::stream::{stream, Streamed};
 
 pub(crate) fn routes() -> Vec<Route> {
-    family(
-        "services",
-        vec![
-            Route::get(
-                "1.0",
-                "/services/instances",
-                list_instances,
-                "Service instances the caller may read, per service",
-            )
-            .plain(),
-            Route::get(
-                "1.0",
-                "/services",
-                list_services,
-                "Services the caller may read, with their instances",
-            )
-            .plain(),
-            Route::post("1.0", "/services", create_service, "Register a service")
-                .text(400, "Invalid definition")
-                .text(409, "Service already exists."),
-            Route::put(
-                "1.0",
-                "/services/{service}",
-                update_service,
-                "Update a service",
-            )
-            .text(400, "Invalid definition"),
-            Route::delete(
-                "1.0",
-                "/services/{service}",
-                remove_service,
-                "Remove a service without instances",
-            ),
-            Route::get(
-                "1.0",
-                "/services/{service}",
-                service_info,
-                "A service's instances with their custom information",
-            ),
-            Route::get(
-                "1.0",
-                "/services/{service}/plans",
-                plans,
-                "A service's plans",
-            ),
-            Route::get(
-                "1.0",
-                "/services/{service}/doc",
-                doc,
-                "A service's documentation",
-            ),
-            Route::put(
-                "1.0",
-                "/services/{service}/doc",
-                set_doc,
-                "Set a service's documentation",
-            ),
-            Route::put(
-                "1.0",
-                "/services/{service}/team/{team}",
-                grant_service,
-                "Give a team access to a service",
-            ),
-            Route::delete(
-                "1.0",
-                "/services/{service}/team/{team}",
-                revoke_service,
-                "Take a team's access to a service away",
-            ),
-            Route::post(
-                "1.0",
-                "/services/{service}/instances",
-                create_instance,
-                "Create a service instance (at the service API, then stored)",
-            )
-            .text(400, "Invalid instance")
-            .text(409, "instance name already exists.")
-            .text(502, "The service API failed"),
-            Route::get(
-                "1.0",
-                "/services/{service}/instances/{instance}",
-                instance_info,
-                "A service instance",
-            ),
-            Route::put(
-                "1.0",
-                "/services/{service}/instances/{instance}",
-                update_instance,
-                "Update a service instance (a full replacement of its fields)",
-            ),
-            Route::delete(
-                "1.0",
-                "/services/{service}/instances/{instance}",
-                remove_instance,
-                "Remove a service instance",
-            ),
-            Route::get(
-                "1.0",
-                "/services/{service}/instances/{instance}/status",
-                instance_status,
-                "A service instance's status",
-            ),
-            Route::put(
-                "1.0",
-                "/services/{service}/instances/permission/{instance}/{team}",
-                grant_instance,
-                "Give a team access to a service instance",
-            ),
-            Route::delete(
-                "1.0",
-                "/services/{service}/instances/permission/{instance}/{team}",
-                revoke_instance,
-                "Take a team's access to a service instance away",
-            ),
-            Route::put(
-                "1.13",
-                "/services/{service}/instances/{instance}/apps/{app}",
-                bind,
-                "Bind an app: the service's variables become its env vars",
-            )
-            .text(409, "app is already bound to this service instance")
-            .text(502, "The service API failed"),
-            Route::delete(
-                "1.13",
-                "/services/{service}/instances/{instance}/apps/{app}",
-                unbind,
-                "Unbind an app",
-            ),
-            Route::put(
-                "1.0",
-                "/services/{service}/instances/{instance}/{app}",
-                bind,
-                "Bind an app (tsuru's older path)",
-            ),
-            Route::delete(
-                "1.0",
-                "/services/{service}/instances/{instance}/{app}",
-                unbind,
-                "Unbind an app (tsuru's older path)",
-            ),
-        ],
-    )
+    // Every route naming a service may reach its service API or broker (a brokered service's
+    // catalog, at least), whose failure is a 502.
+    let routes: Vec<Route> = service_routes()
+        .into_iter()
+        .map(|r| {
+            if r.path().contains("{service}") {
+                r.text(
+                    502,
+                    "The service API or broker failed or could not be reached",
+                )
+            } else {
+                r
+            }
+        })
+        .collect();
+    family("services", routes)
+}
+
+fn service_routes() -> Vec<Route> {
+    vec![
+        Route::get(
+            "1.0",
+            "/services/instances",
+            list_instances,
+            "Service instances the caller may read, per service",
+        )
+        .plain(),
+        Route::get(
+            "1.0",
+            "/services",
+            list_services,
+            "Services the caller may read, with their instances",
+        )
+        .plain(),
+        Route::post("1.0", "/services", create_service, "Register a service")
+            .text(400, "Invalid definition")
+            .text(409, "Service already exists."),
+        Route::put(
+            "1.0",
+            "/services/{service}",
+            update_service,
+            "Update a service",
+        )
+        .text(400, "Invalid definition"),
+        Route::delete(
+            "1.0",
+            "/services/{service}",
+            remove_service,
+            "Remove a service without instances",
+        ),
+        Route::get(
+            "1.0",
+            "/services/{service}",
+            service_info,
+            "A service's instances with their custom information",
+        ),
+        Route::get(
+            "1.0",
+            "/services/{service}/plans",
+            plans,
+            "A service's plans",
+        ),
+        Route::get(
+            "1.0",
+            "/services/{service}/doc",
+            doc,
+            "A service's documentation",
+        ),
+        Route::put(
+            "1.0",
+            "/services/{service}/doc",
+            set_doc,
+            "Set a service's documentation",
+        ),
+        Route::put(
+            "1.0",
+            "/services/{service}/team/{team}",
+            grant_service,
+            "Give a team access to a service",
+        ),
+        Route::delete(
+            "1.0",
+            "/services/{service}/team/{team}",
+            revoke_service,
+            "Take a team's access to a service away",
+        ),
+        Route::post(
+            "1.0",
+            "/services/{service}/instances",
+            create_instance,
+            "Create a service instance (at the service API, then stored)",
+        )
+        .text(400, "Invalid instance")
+        .text(409, "instance name already exists."),
+        Route::get(
+            "1.0",
+            "/services/{service}/instances/{instance}",
+            instance_info,
+            "A service instance",
+        ),
+        Route::put(
+            "1.0",
+            "/services/{service}/instances/{instance}",
+            update_instance,
+            "Update a service instance (a full replacement of its fields)",
+        ),
+        Route::delete(
+            "1.0",
+            "/services/{service}/instances/{instance}",
+            remove_instance,
+            "Remove a service instance",
+        ),
+        Route::get(
+            "1.0",
+            "/services/{service}/instances/{instance}/status",
+            instance_status,
+            "A service instance's status",
+        ),
+        Route::put(
+            "1.0",
+            "/services/{service}/instances/permission/{instance}/{team}",
+            grant_instance,
+            "Give a team access to a service instance",
+        ),
+        Route::delete(
+            "1.0",
+            "/services/{service}/instances/permission/{instance}/{team}",
+            revoke_instance,
+            "Take a team's access to a service instance away",
+        ),
+        Route::put(
+            "1.13",
+            "/services/{service}/instances/{instance}/apps/{app}",
+            bind,
+            "Bind an app: the service's variables become its env vars",
+        )
+        .text(409, "app is already bound to this service instance"),
+        Route::delete(
+            "1.13",
+            "/services/{service}/instances/{instance}/apps/{app}",
+            unbind,
+            "Unbind an app",
+        ),
+        Route::put(
+            "1.0",
+            "/services/{service}/instances/{instance}/{app}",
+            bind,
+            "Bind an app (tsuru's older path)",
+        ),
+        Route::delete(
+            "1.0",
+            "/services/{service}/instances/{instance}/{app}",
+            unbind,
+            "Unbind an app (tsuru's older path)",
+        ),
+    ]
 }
 
 async fn list_services(
@@ -202,14 +218,34 @@ fn definition(b: ServiceRequest) -> ServiceDefinition {
     }
 }
 
-/// 201 with body `success`, as tsuru.
-async fn create_service(Caller { id, state }: Caller, form: Form<ServiceRequest>) -> Reply<Text> {
+/// 201 with tsuru's plain-text body `success`.
+pub struct Success;
+
+impl Responder for Success {
+    type Body = BoxBody;
+    fn respond_to(self, _: &HttpRequest) -> HttpResponse {
+        HttpResponse::build(StatusCode::CREATED)
+            .content_type(TEXT)
+            .body("success")
+    }
+}
+
+impl DescribeReply for Success {
+    fn describe_reply(op: &mut Op) {
+        op.respond(201, "Created (body `success`)", Some((Body::text(), TEXT)));
+    }
+}
+
+async fn create_service(
+    Caller { id, state }: Caller,
+    form: Form<ServiceRequest>,
+) -> Reply<Success> {
     let origin = form.origin();
     state
         .services
         .create_service(&id, &origin, definition(form.value))
         .await?;
-    Ok(Text(StatusCode::CREATED, "success".into()))
+    Ok(Success)
 }
 
 async fn update_service(
