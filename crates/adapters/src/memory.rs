@@ -10,6 +10,7 @@ mod plan;
 mod platform;
 mod pool;
 mod role;
+mod service;
 mod team;
 mod token;
 mod user;
@@ -27,6 +28,7 @@ use tsuru_domain::permission::Role;
 use tsuru_domain::plan::Plan;
 use tsuru_domain::platform::{Platform, PlatformVersion};
 use tsuru_domain::pool::{Constraint, Pool};
+use tsuru_domain::service::{Broker, Service, ServiceInstance};
 use tsuru_domain::team::Team;
 use tsuru_domain::token::TeamToken;
 use tsuru_domain::user::{PasswordToken, Session, User};
@@ -80,6 +82,9 @@ pub struct MemoryStore {
     pub(crate) team_tokens: Table<String, TeamToken>,
     pub(crate) team_token_values: Table<String, String>,
     pub(crate) webhooks: Table<String, Webhook>,
+    pub(crate) services: Table<String, Service>,
+    pub(crate) service_instances: Table<(String, String), ServiceInstance>,
+    pub(crate) brokers: Table<String, Broker>,
     pub(crate) deliveries: Table<String, Delivery>,
     pub(crate) pending_deliveries: Table<String, ()>,
     /// Index of running locked events by locked target, for O(1) lock checks.

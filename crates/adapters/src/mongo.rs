@@ -18,6 +18,7 @@ mod plan;
 mod platform;
 mod pool;
 mod role;
+mod service;
 mod team;
 mod token;
 mod user;
@@ -246,7 +247,21 @@ impl MongoStore {
                 ],
             ),
         ];
-        for (name, indexes) in plan {
+        let services: [(&str, Vec<IndexModel>); 3] = [
+            (service::SERVICES, vec![plain(doc! {"tsurud_order": 1})]),
+            (
+                service::SERVICE_INSTANCES,
+                vec![
+                    unique(doc! {"service_name": 1, "name": 1}),
+                    plain(doc! {"tsurud_order": 1}),
+                ],
+            ),
+            (
+                service::BROKERS,
+                vec![unique(doc! {"name": 1}), plain(doc! {"tsurud_order": 1})],
+            ),
+        ];
+        for (name, indexes) in plan.into_iter().chain(services) {
             // One index per command: FerretDB 1.24 drops the connection when one
             // `createIndexes` names several indexes that already exist (every start but the
             // first).

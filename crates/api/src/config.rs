@@ -80,6 +80,8 @@ pub struct Settings {
     pub provisioner: ProvisionerSettings,
     /// Webhook delivery.
     pub webhook: WebhookSettings,
+    /// Calls to service APIs and brokers.
+    pub service: ServiceSettings,
     /// E-mail of the admin created at start-up when no user exists.
     pub admin_email: Option<String>,
     /// Password of that admin.
@@ -106,6 +108,7 @@ impl Default for Settings {
             }],
             provisioner: ProvisionerSettings::default(),
             webhook: WebhookSettings::default(),
+            service: ServiceSettings::default(),
             admin_email: None,
             admin_password: None,
         }
@@ -259,6 +262,35 @@ impl Default for ProvisionerSettings {
         ProvisionerSettings {
             default: "simulated".into(),
             domain: "tsuru.localhost".into(),
+        }
+    }
+}
+
+/// Calls to native service APIs and Open Service Brokers (durations in seconds).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct ServiceSettings {
+    /// Longest a service API call may take (tsuru: 5 minutes).
+    pub timeout: f64,
+    /// Longest connecting to a service API or broker may take.
+    pub connect_timeout: f64,
+    /// Longest a broker call may take (tsuru: 60 s).
+    pub broker_timeout: f64,
+    /// How long an asynchronous broker operation is polled before the request returns with
+    /// it still in progress.
+    pub broker_poll_timeout: f64,
+    /// Pause between two polls of a broker's `last_operation`.
+    pub broker_poll_interval: f64,
+}
+
+impl Default for ServiceSettings {
+    fn default() -> Self {
+        ServiceSettings {
+            timeout: 300.0,
+            connect_timeout: 15.0,
+            broker_timeout: 60.0,
+            broker_poll_timeout: 30.0,
+            broker_poll_interval: 1.0,
         }
     }
 }

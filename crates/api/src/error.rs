@@ -53,6 +53,7 @@ impl ResponseError for ApiError {
             Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Upstream(_) => StatusCode::BAD_GATEWAY,
             Error::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             Error::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -6,7 +6,9 @@ use tsuru_adapters::kubernetes::KubernetesProvisioner;
 use tsuru_adapters::mail::{LogMailer, SmtpMailer};
 use tsuru_adapters::memory::MemoryStore;
 use tsuru_adapters::mongo::MongoStore;
+use tsuru_adapters::osb::{OsbClient, OsbSettings};
 use tsuru_adapters::password::BcryptHasher;
+use tsuru_adapters::service_api::NativeServiceClient;
 use tsuru_adapters::simulated::SimulatedProvisioner;
 use tsuru_adapters::system::{RandomIds, SystemClock};
 use tsuru_adapters::template::GoTemplates;
@@ -25,6 +27,9 @@ use tsuru_domain::platform::{PlatformService, PlatformStorage};
 use tsuru_domain::pool::{PoolService, PoolStorage};
 use tsuru_domain::provision::{Provisioner, ProvisionerRegistry};
 use tsuru_domain::router::{RouterDef, Routers};
+use tsuru_domain::service::{
+    BrokerStorage, ServiceCatalog, ServiceInstanceStorage, ServiceStorage,
+};
 use tsuru_domain::team::{TeamOverviewService, TeamService, TeamStorage};
 use tsuru_domain::token::{TeamTokenStorage, TokenService};
 use tsuru_domain::user::{
@@ -59,6 +64,9 @@ pub trait Store:
     + TeamTokenStorage
     + WebhookStorage
     + DeliveryStorage
+    + ServiceStorage
+    + ServiceInstanceStorage
+    + BrokerStorage
     + 'static
 {
 }
@@ -80,6 +88,9 @@ impl<T> Store for T where
         + TeamTokenStorage
         + WebhookStorage
         + DeliveryStorage
+        + ServiceStorage
+        + ServiceInstanceStorage
+        + BrokerStorage
         + 'static
 {
 }
@@ -112,6 +123,8 @@ pub struct AppState {
     pub tokens: Arc<TokenService>,
     /// Webhooks.
     pub webhooks: Arc<WebhookService>,
+    /// Services, service instances, bindings and brokers.
+    pub services: Arc<ServiceCatalog>,
     /// This process's webhook delivery worker.
     pub deliveries: Arc<DeliveryLoop>,
     /// Configured routers.
@@ -341,7 +354,15 @@ impl AppState {
             apps.clone(),
             pools.clone(),
         ));
+        let services = Arc::new(service_catalog(
+            settings,
+            &store,
+            apps.clone(),
+            events.clone(),
+            clock.clone(),
+        )?);
         Ok(AppState {
+            services,
             team_overview,
             apps,
             pools,
@@ -372,6 +393,36 @@ impl AppState {
     pub async fn ensure_dev_pool(&self) -> Result<(), Error> {
         self.pools.ensure_default_pool("default").await
     }
+}
+
+/// The service use cases with their two clients (native service API and OSB).
+fn service_catalog<S: Store>(
+    settings: &Settings,
+    store: &Arc<S>,
+    apps: Arc<AppService>,
+    events: Arc<EventService>,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<ServiceCatalog> {
+    let cfg = &settings.service;
+    let secs = std::time::Duration::from_secs_f64;
+    let native = NativeServiceClient::new(secs(cfg.connect_timeout), secs(cfg.timeout))?;
+    let osb = OsbClient::new(OsbSettings {
+        timeout: secs(cfg.broker_timeout),
+        connect_timeout: secs(cfg.connect_timeout),
+        poll_timeout: secs(cfg.broker_poll_timeout),
+        poll_interval: secs(cfg.broker_poll_interval),
+    })?;
+    Ok(ServiceCatalog::new(
+        store.clone(),
+        store.clone(),
+        store.clone(),
+        store.clone(),
+        apps,
+        events,
+        clock,
+        Arc::new(native),
+        Arc::new(osb),
+    ))
 }
 
 /// The webhook dispatcher (an event listener) and this process's delivery worker, which the

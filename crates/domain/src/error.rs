@@ -33,6 +33,10 @@ pub enum Error {
     /// The request body is larger than the configured limit in bytes (413).
     #[error("request body too large: the limit is {0} bytes")]
     PayloadTooLarge(usize),
+    /// A remote API (a service API or a broker) failed or refused (502, its text sent: the
+    /// fault is not ours and the caller needs the reason).
+    #[error("{0}")]
+    Upstream(String),
     /// A dependency (the database) is unavailable (503).
     #[error("{0}")]
     Unavailable(String),
@@ -63,6 +67,11 @@ impl Error {
     /// A 409 with `msg`.
     pub fn conflict(msg: impl Into<String>) -> Self {
         Error::Conflict(msg.into())
+    }
+
+    /// A 502 for a remote API's failure.
+    pub fn upstream(msg: impl Into<String>) -> Self {
+        Error::Upstream(msg.into())
     }
 
     /// An unexpected failure built from a message.

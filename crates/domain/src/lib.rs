@@ -37,6 +37,7 @@ pub mod pool;
 pub mod provision;
 pub mod quota;
 pub mod router;
+pub mod service;
 pub mod team;
 pub mod token;
 pub mod user;

@@ -4,7 +4,7 @@
 //! One test per command family: each step runs a real `tsuru` command and checks its exit code
 //! and what it prints (the success message, the rows of a table, a value in `info`) and, where
 //! it matters, what the server stored, read back through the API. Families the server does not
-//! serve yet (services and instances, volumes) join as they land.
+//! serve yet (volumes) join as they land.
 //! Without the client the tests say so loudly and return, unless `TSURU_CLI_REQUIRED` or `CI` is
 //! set (see `tsuru_cli_tests::require_client`).
 use tsuru_cli_tests::{require_client, word_after, Cli, Run, Smtp};
@@ -1507,4 +1507,163 @@ async fn image_deploys_units_start_stop_and_rollback() {
         upload.stdout,
         upload.stderr
     );
+}
+
+/// The native service API stand-in (`tests/support/service_api.py`) on loopback, killed on
+/// drop; a stand-in that cannot start fails the test.
+struct ServiceApi(std::process::Child, u16);
+
+impl ServiceApi {
+    fn start() -> Self {
+        use std::io::BufRead;
+        let script =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../support/service_api.py");
+        let mut child = std::process::Command::new("python3")
+            .arg(script)
+            .args([
+                "--plans",
+                r#"[{"name":"small","description":"a small database"}]"#,
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 runs the service API stand-in");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("stand-in banner");
+        let port = line
+            .trim()
+            .strip_prefix("PORT ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("the service API stand-in did not start: {line:?}"));
+        ServiceApi(child, port)
+    }
+}
+
+impl Drop for ServiceApi {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn services_and_instances_create_bind_unbind_and_remove() {
+    let Some((server, cli)) = start("services").await else {
+        return;
+    };
+    let api = ServiceApi::start();
+    cli.run(&["team-create", "t1"]).succeeds();
+    cli.run(&["team-create", "t2"]).succeeds();
+    cli.run(&["pool-add", "p1", "-p", "-d"]).succeeds();
+    cli.run(&["app-create", "app1", "-t", "t1"]).succeeds();
+
+    let manifest = |password: &str| {
+        format!(
+            "id: mysql\nusername: svc\npassword: {password}\nteam: t1\nendpoint:\n  production: http://127.0.0.1:{}\n",
+            api.1
+        )
+    };
+    let path = file(&cli, "manifest.yaml", &manifest("svc-pass"));
+    cli.run(&["service", "create", &path])
+        .succeeds()
+        .prints("Service successfully created\n");
+    cli.run(&["service", "create", &path])
+        .fails()
+        .error_contains("Service already exists.");
+    let path = file(&cli, "manifest.yaml", &manifest("svc-pass"));
+    cli.run(&["service", "update", &path])
+        .succeeds()
+        .prints("Service successfully updated.\n");
+    cli.run(&["service", "plan", "list", "mysql"])
+        .succeeds()
+        .prints_row(&["small", "a small database"]);
+
+    cli.run(&[
+        "service", "instance", "add", "mysql", "db1", "small", "-t", "t1", "--tag", "prod",
+    ])
+    .succeeds()
+    .prints_line("Service instance successfully added.");
+    cli.run(&[
+        "service", "instance", "add", "mysql", "db1", "small", "-t", "t1",
+    ])
+    .fails()
+    .error_contains("instance name already exists.");
+    cli.run(&["service", "list"])
+        .succeeds()
+        .prints_row(&["mysql", "db1"]);
+    cli.run(&["service", "info", "mysql"])
+        .succeeds()
+        .prints_line_containing("db1");
+
+    cli.run(&["service", "instance", "bind", "mysql", "db1", "-a", "app1"])
+        .succeeds()
+        .streams_line("Instance \"db1\" is now bound to the app \"app1\".")
+        .streams_line("- DB_HOST");
+    cli.run(&["env-get", "-a", "app1"])
+        .succeeds()
+        .prints_line("DB_HOST=*** (private variable managed by tsuru-service/mysql/db1)")
+        .prints_line("DB_PASSWORD=*** (private variable managed by tsuru-service/mysql/db1)")
+        .prints_line("TSURU_SERVICES=*** (private variable)");
+    cli.run(&["service", "instance", "info", "mysql", "db1"])
+        .succeeds()
+        .prints_line_containing("app1");
+
+    cli.run(&[
+        "service",
+        "instance",
+        "update",
+        "mysql",
+        "db1",
+        "--description",
+        "orders",
+        "-t",
+        "t1",
+        "--plan",
+        "small",
+    ])
+    .succeeds();
+    cli.run(&["service", "instance", "info", "mysql", "db1"])
+        .succeeds()
+        .prints_line_containing("orders");
+
+    let bob = user(&server, &cli, "bob@example.com").await;
+    server
+        .role("reader", "team", &["service-instance.read"])
+        .await;
+    server.assign("reader", "bob@example.com", "t2").await;
+    bob.run(&["service", "instance", "info", "mysql", "db1"])
+        .fails()
+        .error_contains(FORBIDDEN);
+    cli.run(&["service", "instance", "grant", "mysql", "db1", "t2"])
+        .succeeds();
+    bob.run(&["service", "instance", "info", "mysql", "db1"])
+        .succeeds();
+    cli.run(&["service", "instance", "revoke", "mysql", "db1", "t2"])
+        .succeeds();
+    bob.run(&["service", "instance", "info", "mysql", "db1"])
+        .fails()
+        .error_contains(FORBIDDEN);
+
+    cli.run(&[
+        "service", "instance", "unbind", "mysql", "db1", "-a", "app1",
+    ])
+    .succeeds()
+    .streams_line("Instance \"db1\" is not bound to the app \"app1\" anymore.");
+    let left = cli.run(&["env-get", "-a", "app1"]);
+    left.succeeds();
+    assert!(!left.stdout.contains("DB_HOST"), "{}", left.stdout);
+
+    cli.run(&["service", "destroy", "mysql", "-y"])
+        .fails()
+        .error_contains("This service cannot be removed because it has instances.");
+    cli.run(&["service", "instance", "remove", "mysql", "db1", "-y"])
+        .succeeds();
+    let left = cli.run(&["service", "list"]);
+    left.succeeds();
+    assert!(!left.stdout.contains("db1"), "{}", left.stdout);
+    cli.run(&["service", "destroy", "mysql", "-y"])
+        .succeeds()
+        .prints("Service successfully removed.\n");
 }

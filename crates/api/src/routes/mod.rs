@@ -3,6 +3,7 @@
 //! signature documents the rest (see [`crate::openapi`]).
 pub(crate) mod apps;
 mod auth;
+mod brokers;
 mod clusters;
 mod deploys;
 mod events;
@@ -11,6 +12,7 @@ mod plans;
 mod platforms;
 mod pools;
 mod roles;
+mod services;
 pub(crate) mod teams;
 mod tokens;
 pub(crate) mod users;
@@ -79,6 +81,11 @@ impl Route {
             op,
             register,
         }
+    }
+
+    /// The path template.
+    pub fn path(&self) -> &'static str {
+        self.path
     }
 
     /// Answers no client errors (besides 401 when it needs a token).
@@ -173,6 +180,8 @@ fn all() -> Vec<Route> {
         webhooks::routes(),
         events::id_routes(),
         tokens::routes(),
+        services::routes(),
+        brokers::routes(),
     ]
     .into_iter()
     .flatten()

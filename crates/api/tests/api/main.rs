@@ -1,17 +1,20 @@
 //! Black-box tests of every endpoint against a real server on 127.0.0.1:0.
 mod apps;
 mod auth;
+mod brokers;
 mod clusters;
 mod conventions;
 mod deploys;
 mod events;
 mod metrics;
 mod openapi;
+mod peers;
 mod plans;
 mod platforms;
 mod pools;
 mod receiver;
 mod roles;
+mod services;
 mod teams;
 mod tokens;
 mod users;

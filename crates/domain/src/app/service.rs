@@ -14,6 +14,7 @@ use crate::team::TeamStorage;
 use crate::user::UserStorage;
 use crate::{Error, Identity, Origin, Result};
 
+mod bind;
 mod create;
 mod deploy;
 mod env;

@@ -39,7 +39,8 @@
 //! The port names are the module names below: `user_storage`, `session_storage`,
 //! `password_token_storage`, `login_throttle`, `team_storage`, `role_storage`,
 //! `event_storage`, `app_storage`, `app_version_storage`, `pool_storage`, `plan_storage`,
-//! `platform_storage`, `cluster_storage`. Tests are then named `<port>::<clause>`, so
+//! `platform_storage`, `cluster_storage`, `service_storage`, `service_instance_storage`,
+//! `broker_storage`. Tests are then named `<port>::<clause>`, so
 //! `cargo test team_storage::insert_duplicate_returns_conflict` runs one clause.
 use std::fmt::Debug;
 use std::future::Future;
@@ -60,6 +61,11 @@ pub mod role_storage;
 pub mod session_storage;
 pub mod team_storage;
 pub mod team_token_storage;
+
+// Services, their instances and brokers.
+pub mod broker_storage;
+pub mod service_instance_storage;
+pub mod service_storage;
 pub mod user_storage;
 
 // Provisioners (not storage: run with `provisioner_contract_tests!`).
@@ -184,6 +190,9 @@ macro_rules! __contract_all {
         $crate::__contract_port!(webhook_storage, $mode, $factory);
         $crate::__contract_port!(delivery_storage, $mode, $factory);
         $crate::__contract_port!(cluster_storage, $mode, $factory);
+        $crate::__contract_port!(service_storage, $mode, $factory);
+        $crate::__contract_port!(service_instance_storage, $mode, $factory);
+        $crate::__contract_port!(broker_storage, $mode, $factory);
     };
 }
 
@@ -192,6 +201,41 @@ macro_rules! __contract_all {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __contract_port {
+    (service_storage, $mode:ident, $factory:expr) => {
+        $crate::__contract_suite!(service_storage, $mode, $factory;
+            ref insert_then_find_returns_it,
+            ref find_unknown_returns_none,
+            ref insert_duplicate_returns_conflict,
+            ref list_returns_services_in_insertion_order,
+            ref update_replaces_the_service,
+            ref update_unknown_returns_not_found,
+            ref delete_removes_the_service,
+            ref delete_unknown_returns_not_found,
+        );
+    };
+    (service_instance_storage, $mode:ident, $factory:expr) => {
+        $crate::__contract_suite!(service_instance_storage, $mode, $factory;
+            ref insert_then_find_returns_it,
+            ref find_unknown_returns_none,
+            ref insert_duplicate_returns_conflict,
+            arc concurrent_inserts_of_one_name_admit_exactly_one,
+            ref list_returns_all_or_those_of_a_service,
+            ref update_replaces_the_instance,
+            ref update_unknown_returns_not_found,
+            ref delete_removes_only_that_instance,
+            ref delete_unknown_returns_not_found,
+        );
+    };
+    (broker_storage, $mode:ident, $factory:expr) => {
+        $crate::__contract_suite!(broker_storage, $mode, $factory;
+            ref insert_then_find_returns_it,
+            ref insert_duplicate_returns_conflict,
+            ref list_returns_brokers_in_insertion_order,
+            ref update_replaces_the_broker_and_may_rename_it,
+            ref update_unknown_or_onto_a_taken_name_fails,
+            ref delete_removes_the_broker,
+        );
+    };
     (webhook_storage, $mode:ident, $factory:expr) => {
         $crate::__contract_suite!(webhook_storage, $mode, $factory;
             ref insert_then_find_returns_it,

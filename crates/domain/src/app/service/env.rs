@@ -57,7 +57,7 @@ impl AppService {
             .collect();
         all.push(EnvVar {
             name: "TSURU_SERVICES".into(),
-            value: "{}".into(),
+            value: super::bind::services_json(&app),
             alias: String::new(),
             public: false,
             managed_by: String::new(),

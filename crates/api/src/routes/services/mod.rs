@@ -1,0 +1,520 @@
+//! `/services`: the service catalog, service instances and app bindings.
+pub(crate) mod wire;
+
+use actix_web::body::BoxBody;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, Responder};
+use tsuru_domain::service::{InstanceUpdate, NewInstance, ServiceDefinition, PRODUCTION};
+
+use self::wire::{
+    BindRequest, CreateInstanceRequest, DocRequest, InstanceInfoResponse, InstanceQuery,
+    PlanResponse, PlansQuery, RemoveInstanceQuery, ServiceInfoResponse, ServiceListEntry,
+    ServiceRequest, TagQuery, UnbindQuery, UpdateInstanceRequest,
+};
+use super::{family, Route};
+use crate::extract::{Caller, Form, Input, OptionalForm, Query};
+use crate::openapi::{Body, DescribeReply, Op, TEXT};
+use crate::reply::{Done, Json, List, Made, Reply, Text, DONE, MADE};
+use crate::stream::{stream, Streamed};
+
+pub(crate) fn routes() -> Vec<Route> {
+    // Every route naming a service may reach its service API or broker (a brokered service's
+    // catalog, at least), whose failure is a 502.
+    let routes: Vec<Route> = service_routes()
+        .into_iter()
+        .map(|r| {
+            if r.path().contains("{service}") {
+                r.text(
+                    502,
+                    "The service API or broker failed or could not be reached",
+                )
+            } else {
+                r
+            }
+        })
+        .collect();
+    family("services", routes)
+}
+
+fn service_routes() -> Vec<Route> {
+    vec![
+        Route::get(
+            "1.0",
+            "/services/instances",
+            list_instances,
+            "Service instances the caller may read, per service",
+        )
+        .plain(),
+        Route::get(
+            "1.0",
+            "/services",
+            list_services,
+            "Services the caller may read, with their instances",
+        )
+        .plain(),
+        Route::post("1.0", "/services", create_service, "Register a service")
+            .text(400, "Invalid definition")
+            .text(409, "Service already exists."),
+        Route::put(
+            "1.0",
+            "/services/{service}",
+            update_service,
+            "Update a service",
+        )
+        .text(400, "Invalid definition"),
+        Route::delete(
+            "1.0",
+            "/services/{service}",
+            remove_service,
+            "Remove a service without instances",
+        ),
+        Route::get(
+            "1.0",
+            "/services/{service}",
+            service_info,
+            "A service's instances with their custom information",
+        ),
+        Route::get(
+            "1.0",
+            "/services/{service}/plans",
+            plans,
+            "A service's plans",
+        ),
+        Route::get(
+            "1.0",
+            "/services/{service}/doc",
+            doc,
+            "A service's documentation",
+        ),
+        Route::put(
+            "1.0",
+            "/services/{service}/doc",
+            set_doc,
+            "Set a service's documentation",
+        ),
+        Route::put(
+            "1.0",
+            "/services/{service}/team/{team}",
+            grant_service,
+            "Give a team access to a service",
+        ),
+        Route::delete(
+            "1.0",
+            "/services/{service}/team/{team}",
+            revoke_service,
+            "Take a team's access to a service away",
+        ),
+        Route::post(
+            "1.0",
+            "/services/{service}/instances",
+            create_instance,
+            "Create a service instance (at the service API, then stored)",
+        )
+        .text(400, "Invalid instance")
+        .text(409, "instance name already exists."),
+        Route::get(
+            "1.0",
+            "/services/{service}/instances/{instance}",
+            instance_info,
+            "A service instance",
+        ),
+        Route::put(
+            "1.0",
+            "/services/{service}/instances/{instance}",
+            update_instance,
+            "Update a service instance (a full replacement of its fields)",
+        ),
+        Route::delete(
+            "1.0",
+            "/services/{service}/instances/{instance}",
+            remove_instance,
+            "Remove a service instance",
+        ),
+        Route::get(
+            "1.0",
+            "/services/{service}/instances/{instance}/status",
+            instance_status,
+            "A service instance's status",
+        ),
+        Route::put(
+            "1.0",
+            "/services/{service}/instances/permission/{instance}/{team}",
+            grant_instance,
+            "Give a team access to a service instance",
+        ),
+        Route::delete(
+            "1.0",
+            "/services/{service}/instances/permission/{instance}/{team}",
+            revoke_instance,
+            "Take a team's access to a service instance away",
+        ),
+        Route::put(
+            "1.13",
+            "/services/{service}/instances/{instance}/apps/{app}",
+            bind,
+            "Bind an app: the service's variables become its env vars",
+        )
+        .text(409, "app is already bound to this service instance"),
+        Route::delete(
+            "1.13",
+            "/services/{service}/instances/{instance}/apps/{app}",
+            unbind,
+            "Unbind an app",
+        ),
+        Route::put(
+            "1.0",
+            "/services/{service}/instances/{instance}/{app}",
+            bind,
+            "Bind an app (tsuru's older path)",
+        ),
+        Route::delete(
+            "1.0",
+            "/services/{service}/instances/{instance}/{app}",
+            unbind,
+            "Unbind an app (tsuru's older path)",
+        ),
+    ]
+}
+
+async fn list_services(
+    Caller { id, state }: Caller,
+    q: Query<TagQuery>,
+) -> Reply<List<ServiceListEntry>> {
+    let list = state.services.list_services(&id, &q.value.tag).await?;
+    Ok(List(
+        list.into_iter()
+            .map(ServiceListEntry::of_services)
+            .collect(),
+    ))
+}
+
+async fn list_instances(
+    Caller { id, state }: Caller,
+    q: Query<InstanceQuery>,
+) -> Reply<List<ServiceListEntry>> {
+    let list = state
+        .services
+        .list_instances(&id, &q.value.app, &q.value.tag)
+        .await?;
+    Ok(List(
+        list.into_iter()
+            .map(ServiceListEntry::of_instances)
+            .collect(),
+    ))
+}
+
+fn definition(b: ServiceRequest) -> ServiceDefinition {
+    let mut endpoints = b.endpoints;
+    if !b.endpoint.is_empty() {
+        endpoints.insert(PRODUCTION.to_string(), b.endpoint);
+    }
+    ServiceDefinition {
+        id: b.id,
+        username: b.username,
+        password: b.password,
+        endpoints,
+        team: b.team,
+        multi_cluster: b.multi_cluster,
+    }
+}
+
+/// 201 with tsuru's plain-text body `success`.
+pub struct Success;
+
+impl Responder for Success {
+    type Body = BoxBody;
+    fn respond_to(self, _: &HttpRequest) -> HttpResponse {
+        HttpResponse::build(StatusCode::CREATED)
+            .content_type(TEXT)
+            .body("success")
+    }
+}
+
+impl DescribeReply for Success {
+    fn describe_reply(op: &mut Op) {
+        op.respond(201, "Created (body `success`)", Some((Body::text(), TEXT)));
+    }
+}
+
+async fn create_service(
+    Caller { id, state }: Caller,
+    form: Form<ServiceRequest>,
+) -> Reply<Success> {
+    let origin = form.origin();
+    state
+        .services
+        .create_service(&id, &origin, definition(form.value))
+        .await?;
+    Ok(Success)
+}
+
+async fn update_service(
+    Caller { id, state }: Caller,
+    path: web::Path<String>,
+    form: Form<ServiceRequest>,
+) -> Reply<Done> {
+    let origin = form.origin();
+    state
+        .services
+        .update_service(&id, &origin, &path, definition(form.value))
+        .await?;
+    Ok(DONE)
+}
+
+async fn remove_service(
+    Caller { id, state }: Caller,
+    path: web::Path<String>,
+    input: Input,
+) -> Reply<Done> {
+    state
+        .services
+        .remove_service(&id, &input.origin(), &path)
+        .await?;
+    Ok(DONE)
+}
+
+/// `null` when the caller may read none of its instances.
+async fn service_info(
+    Caller { id, state }: Caller,
+    path: web::Path<String>,
+) -> Reply<Json<Option<Vec<ServiceInfoResponse>>>> {
+    let list = state.services.service_info(&id, &path).await?;
+    Ok(Json((!list.is_empty()).then(|| {
+        list.into_iter().map(ServiceInfoResponse::from).collect()
+    })))
+}
+
+async fn plans(
+    Caller { id, state }: Caller,
+    path: web::Path<String>,
+    q: Query<PlansQuery>,
+) -> Reply<Json<Vec<PlanResponse>>> {
+    let list = state.services.plans(&id, &path, &q.value.pool).await?;
+    Ok(Json(list.into_iter().map(PlanResponse::from).collect()))
+}
+
+async fn doc(Caller { id, state }: Caller, path: web::Path<String>) -> Reply<Text> {
+    let doc = state.services.doc(&id, &path).await?;
+    Ok(Text(StatusCode::OK, doc))
+}
+
+async fn set_doc(
+    Caller { id, state }: Caller,
+    path: web::Path<String>,
+    form: Form<DocRequest>,
+) -> Reply<Done> {
+    let origin = form.origin();
+    state
+        .services
+        .set_doc(&id, &origin, &path, form.value.doc)
+        .await?;
+    Ok(DONE)
+}
+
+async fn grant_service(
+    Caller { id, state }: Caller,
+    path: web::Path<(String, String)>,
+    input: Input,
+) -> Reply<Done> {
+    let (service, team) = path.into_inner();
+    state
+        .services
+        .service_access(&id, &input.origin(), &service, &team, true)
+        .await?;
+    Ok(DONE)
+}
+
+async fn revoke_service(
+    Caller { id, state }: Caller,
+    path: web::Path<(String, String)>,
+    input: Input,
+) -> Reply<Done> {
+    let (service, team) = path.into_inner();
+    state
+        .services
+        .service_access(&id, &input.origin(), &service, &team, false)
+        .await?;
+    Ok(DONE)
+}
+
+fn with_tags(mut tags: Vec<String>, tag: Vec<String>) -> Vec<String> {
+    tags.extend(tag);
+    tags
+}
+
+async fn create_instance(
+    Caller { id, state }: Caller,
+    path: web::Path<String>,
+    form: Form<CreateInstanceRequest>,
+) -> Reply<Made> {
+    let origin = form.origin();
+    let b = form.value;
+    let new = NewInstance {
+        name: b.name,
+        plan: if b.plan.is_empty() {
+            b.planname
+        } else {
+            b.plan
+        },
+        team_owner: if b.owner.is_empty() {
+            b.teamowner
+        } else {
+            b.owner
+        },
+        description: b.description,
+        tags: with_tags(b.tags, b.tag),
+        parameters: b.parameters,
+        pool: b.pool,
+    };
+    state
+        .services
+        .create_instance(&id, &origin, &path, new)
+        .await?;
+    Ok(MADE)
+}
+
+async fn instance_info(
+    Caller { id, state }: Caller,
+    path: web::Path<(String, String)>,
+) -> Reply<Json<InstanceInfoResponse>> {
+    let (service, instance) = path.into_inner();
+    let info = state
+        .services
+        .instance_info(&id, &service, &instance)
+        .await?;
+    Ok(Json(info.into()))
+}
+
+async fn update_instance(
+    Caller { id, state }: Caller,
+    path: web::Path<(String, String)>,
+    form: Form<UpdateInstanceRequest>,
+) -> Reply<Done> {
+    let origin = form.origin();
+    let (service, instance) = path.into_inner();
+    let b = form.value;
+    let upd = InstanceUpdate {
+        description: b.description,
+        plan: b.plan,
+        team_owner: b.teamowner,
+        tags: with_tags(b.tags, b.tag),
+        parameters: b.parameters,
+    };
+    state
+        .services
+        .update_instance(&id, &origin, &service, &instance, upd)
+        .await?;
+    Ok(DONE)
+}
+
+async fn remove_instance(
+    Caller { id, state }: Caller,
+    path: web::Path<(String, String)>,
+    q: Query<RemoveInstanceQuery>,
+) -> Reply<Streamed> {
+    let origin = q.origin();
+    let (service, instance) = path.into_inner();
+    let RemoveInstanceQuery {
+        unbindall,
+        ignoreerrors,
+    } = q.value;
+    Ok(stream(move |out| async move {
+        state
+            .services
+            .remove_instance(
+                &id,
+                &origin,
+                &service,
+                &instance,
+                unbindall,
+                ignoreerrors,
+                out,
+            )
+            .await
+    })
+    .await)
+}
+
+/// `Service instance "<instance>" is <status>`.
+async fn instance_status(
+    Caller { id, state }: Caller,
+    path: web::Path<(String, String)>,
+) -> Reply<Text> {
+    let (service, instance) = path.into_inner();
+    let status = state
+        .services
+        .instance_status(&id, &service, &instance)
+        .await?;
+    Ok(Text(
+        StatusCode::OK,
+        format!("Service instance {instance:?} is {status}"),
+    ))
+}
+
+async fn grant_instance(
+    Caller { id, state }: Caller,
+    path: web::Path<(String, String, String)>,
+    input: Input,
+) -> Reply<Done> {
+    let (service, instance, team) = path.into_inner();
+    state
+        .services
+        .instance_access(&id, &input.origin(), &service, &instance, &team, true)
+        .await?;
+    Ok(DONE)
+}
+
+async fn revoke_instance(
+    Caller { id, state }: Caller,
+    path: web::Path<(String, String, String)>,
+    input: Input,
+) -> Reply<Done> {
+    let (service, instance, team) = path.into_inner();
+    state
+        .services
+        .instance_access(&id, &input.origin(), &service, &instance, &team, false)
+        .await?;
+    Ok(DONE)
+}
+
+async fn bind(
+    Caller { id, state }: Caller,
+    path: web::Path<(String, String, String)>,
+    form: OptionalForm<BindRequest>,
+) -> Reply<Streamed> {
+    let origin = form.origin();
+    let (service, instance, app) = path.into_inner();
+    let BindRequest {
+        no_restart,
+        parameters,
+    } = form.value;
+    Ok(stream(move |out| async move {
+        state
+            .services
+            .bind_app(
+                &id, &origin, &service, &instance, &app, no_restart, parameters, out,
+            )
+            .await
+            .map(|_| ())
+    })
+    .await)
+}
+
+async fn unbind(
+    Caller { id, state }: Caller,
+    path: web::Path<(String, String, String)>,
+    q: Query<UnbindQuery>,
+) -> Reply<Streamed> {
+    let origin = q.origin();
+    let (service, instance, app) = path.into_inner();
+    let UnbindQuery { no_restart, force } = q.value;
+    Ok(stream(move |out| async move {
+        state
+            .services
+            .unbind_app(
+                &id, &origin, &service, &instance, &app, no_restart, force, out,
+            )
+            .await
+    })
+    .await)
+}

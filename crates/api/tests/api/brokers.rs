@@ -1,0 +1,346 @@
+//! Brokers, and brokered services against an Open Service Broker (openbrokerapi) on loopback.
+use std::time::Instant;
+
+use serde_json::{json, Value};
+use tsuru_testkit::{messages, stream_error, stream_lines};
+
+use crate::peers::{closed_port, Peer};
+use crate::{expect, get_json, status_text, Caller, TestServer, FORBIDDEN};
+
+async fn add_broker(admin: &Caller, name: &str, url: &str) -> (u16, String) {
+    status_text(
+        admin
+            .post_json(
+                "/1.7/brokers",
+                &json!({
+                    "name": name,
+                    "url": url,
+                    "config": {
+                        "authConfig": {"basicAuthConfig": {"username": "broker", "password": "broker-pass"}},
+                        "context": {"cluster": "local"},
+                        "cacheExpirationSeconds": 60,
+                    },
+                }),
+            )
+            .await,
+    )
+    .await
+}
+
+async fn add_instance(admin: &Caller, name: &str, plan: &str) -> (u16, String) {
+    status_text(
+        admin
+            .post_form(
+                "/1.0/services/b1::pgsql/instances",
+                &[("name", name), ("plan", plan), ("owner", "t1")],
+            )
+            .await,
+    )
+    .await
+}
+
+/// A server with team `t1`, a default pool, app `web1`, and broker `b1` at `url`.
+async fn server_with(url: &str, poll_timeout: f64) -> TestServer {
+    let s = TestServer::spawn_with(|c| {
+        c.service.broker_poll_interval = 0.05;
+        c.service.broker_poll_timeout = poll_timeout;
+        c.service.broker_timeout = 2.0;
+    })
+    .await;
+    s.team("t1").await;
+    s.default_pool("p1").await;
+    s.app("web1", "t1").await;
+    assert_eq!(add_broker(&s.admin(), "b1", url).await.0, 201);
+    s
+}
+
+#[tokio::test]
+async fn brokers_are_added_listed_renamed_and_removed_without_showing_credentials() {
+    let s = crate::with_teams(&["t1"]).await;
+    let admin = s.admin();
+    assert_eq!(admin.get("/1.7/brokers").await.status(), 204);
+    assert_eq!(
+        add_broker(&admin, "b1", "http://127.0.0.1:1").await,
+        (201, String::new())
+    );
+    assert_eq!(
+        add_broker(&admin, "b1", "http://127.0.0.1:1").await,
+        (409, "Broker already exists.\n".into())
+    );
+    assert_eq!(add_broker(&admin, "b2", "not a url").await.0, 400);
+    let (status, body) = status_text(admin.get("/1.7/brokers").await).await;
+    assert_eq!(status, 200);
+    assert!(!body.contains("broker-pass"), "{body}");
+    let list: Value = serde_json::from_str(&body).unwrap();
+    let b = &list["brokers"][0];
+    assert_eq!(b["Name"], "b1");
+    assert_eq!(b["URL"], "http://127.0.0.1:1");
+    assert_eq!(
+        b["Config"]["AuthConfig"]["BasicAuthConfig"]["Username"],
+        "broker"
+    );
+    assert_eq!(b["Config"]["AuthConfig"]["BasicAuthConfig"]["Password"], "");
+    assert_eq!(b["Config"]["CacheExpirationSeconds"], 60);
+    assert_eq!(b["Config"]["Context"], json!({"cluster": "local"}));
+    let evs = s.events("kindname=service-broker.create").await;
+    assert!(!serde_json::to_string(&evs).unwrap().contains("broker-pass"));
+
+    // Rename by update; a cache expiry of 0 keeps the stored one.
+    let resp = admin
+        .put_form(
+            "/1.7/brokers/b1",
+            &[
+                ("name", "b9"),
+                ("url", "http://127.0.0.1:2"),
+                ("config.authconfig.bearerconfig.token", "tok-secret"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let list: Value = get_json(&admin, "/1.7/brokers").await;
+    assert_eq!(list["brokers"][0]["Name"], "b9");
+    assert_eq!(list["brokers"][0]["Config"]["CacheExpirationSeconds"], 60);
+    assert_eq!(
+        list["brokers"][0]["Config"]["AuthConfig"]["BearerConfig"]["Token"],
+        ""
+    );
+    expect(
+        admin
+            .put_form("/1.7/brokers/b1", &[("name", "b1"), ("url", "http://h")])
+            .await,
+        404,
+        "service broker not found\n",
+        "renamed away",
+    )
+    .await;
+
+    let bob = s.user("bob@example.com").await;
+    expect(bob.get("/1.7/brokers").await, 403, FORBIDDEN, "read").await;
+    expect(
+        bob.delete("/1.7/brokers/b9").await,
+        403,
+        FORBIDDEN,
+        "delete",
+    )
+    .await;
+    assert_eq!(admin.delete("/1.7/brokers/b9").await.status(), 200);
+    expect(
+        admin.delete("/1.7/brokers/b9").await,
+        404,
+        "service broker not found\n",
+        "twice",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_brokered_instance_is_provisioned_bound_unbound_and_removed() {
+    let broker = Peer::broker();
+    let s = server_with(&broker.url(), 5.0).await;
+    let admin = s.admin();
+
+    let services: Vec<Value> = get_json(&admin, "/1.0/services").await;
+    assert!(
+        services.iter().any(|e| e["service"] == "b1::pgsql"),
+        "{services:?}"
+    );
+    let plans: Vec<Value> = get_json(&admin, "/1.0/services/b1::pgsql/plans").await;
+    let names: Vec<&str> = plans.iter().map(|p| p["Name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["small", "async"]);
+    expect(
+        admin.get("/1.0/services/b1::pgsql/doc").await,
+        200,
+        "PostgreSQL databases",
+        "doc",
+    )
+    .await;
+
+    let started = Instant::now();
+    assert_eq!(
+        add_instance(&admin, "pg1", "small").await,
+        (201, String::new())
+    );
+    let (status, lines) = stream_lines(
+        admin
+            .put_form("/1.13/services/b1::pgsql/instances/pg1/apps/web1", &[])
+            .await,
+    )
+    .await;
+    eprintln!(
+        "create+bind against the OSB broker: {:?}",
+        started.elapsed()
+    );
+    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+    let text = messages(&lines);
+    assert!(
+        text.contains("- PG_URL\n") && text.contains("- PG_PASSWORD\n"),
+        "{text}"
+    );
+    assert!(!text.contains("PG_PORT"), "numbers are dropped: {text}");
+    let envs: Vec<Value> = get_json(&admin, "/1.0/apps/web1/env").await;
+    let url = envs.iter().find(|e| e["name"] == "PG_URL").expect("PG_URL");
+    assert_eq!(url["value"], "*** (private variable)");
+
+    let reqs = broker.requests().await;
+    let provision = reqs
+        .iter()
+        .find(|r| r["method"] == "PUT" && r["path"].as_str().unwrap().matches('/').count() == 3)
+        .expect("provision");
+    assert_eq!(provision["query"]["accepts_incomplete"], "true");
+    assert_eq!(provision["headers"]["x-broker-api-version"], "2.13");
+    assert!(provision["headers"]["x-broker-api-originating-identity"]
+        .as_str()
+        .is_some_and(|h| h.starts_with("tsuru ")));
+    assert_eq!(provision["body"]["service_id"], "svc-pg");
+    assert_eq!(provision["body"]["plan_id"], "plan-small");
+    assert_eq!(provision["body"]["context"]["cluster"], "local");
+    let bind = reqs
+        .iter()
+        .find(|r| r["path"].as_str().unwrap().contains("/service_bindings/"))
+        .expect("bind");
+    assert_eq!(bind["body"]["bind_resource"]["app_guid"], "web1");
+
+    let (status, lines) = stream_lines(
+        admin
+            .delete("/1.13/services/b1::pgsql/instances/pg1/apps/web1")
+            .await,
+    )
+    .await;
+    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+    let envs: Vec<Value> = get_json(&admin, "/1.0/apps/web1/env").await;
+    assert!(envs.iter().all(|e| e["name"] != "PG_URL"));
+
+    // The asynchronous plan: polled until it succeeded.
+    assert_eq!(
+        add_instance(&admin, "pg2", "async").await,
+        (201, String::new())
+    );
+    expect(
+        admin
+            .get("/1.0/services/b1::pgsql/instances/pg2/status")
+            .await,
+        200,
+        "Service instance \"pg2\" is succeeded",
+        "async done",
+    )
+    .await;
+    let polls = broker
+        .requests()
+        .await
+        .iter()
+        .filter(|r| r["path"].as_str().unwrap().ends_with("/last_operation"))
+        .count();
+    assert!(polls >= 2, "in progress, then succeeded: {polls}");
+
+    for name in ["pg1", "pg2"] {
+        let (status, lines) = stream_lines(
+            admin
+                .delete(&format!("/1.0/services/b1::pgsql/instances/{name}"))
+                .await,
+        )
+        .await;
+        assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+    }
+    let deprovisions = broker
+        .requests()
+        .await
+        .iter()
+        .filter(|r| r["method"] == "DELETE" && !r["path"].as_str().unwrap().contains("bindings"))
+        .count();
+    assert_eq!(deprovisions, 2);
+}
+
+#[tokio::test]
+async fn broker_failures_keep_nothing() {
+    let broker = Peer::broker();
+    let s = server_with(&broker.url(), 0.5).await;
+    let admin = s.admin();
+    let gone = |name: &'static str| {
+        let admin = admin.clone();
+        async move {
+            expect(
+                admin
+                    .get(&format!("/1.0/services/b1::pgsql/instances/{name}"))
+                    .await,
+                404,
+                "service instance not found\n",
+                name,
+            )
+            .await;
+        }
+    };
+    assert_eq!(
+        add_instance(&admin, "pg0", "huge").await,
+        (400, "invalid plan: huge\n".into())
+    );
+    for (mode, code) in [
+        ("provision-500", 500),
+        ("provision-410", 410),
+        ("provision-422", 422),
+    ] {
+        broker.control(json!({"fail": mode})).await;
+        let (status, body) = add_instance(&admin, "pg1", "small").await;
+        assert_eq!(status, 502, "{mode}: {body}");
+        assert!(
+            body.starts_with(&format!("Status: {code}; ")),
+            "{mode}: {body}"
+        );
+        gone("pg1").await;
+    }
+    broker.control(json!({"fail": "async-failed"})).await;
+    let (status, body) = add_instance(&admin, "pg1", "async").await;
+    assert_eq!(status, 502, "{body}");
+    assert!(body.contains("the disk is full"), "{body}");
+    gone("pg1").await;
+
+    // Never finishing: the request returns after the poll timeout with the instance kept
+    // (the broker has it), and its status says so.
+    broker.control(json!({"fail": "async-never"})).await;
+    assert_eq!(add_instance(&admin, "pg2", "async").await.0, 201);
+    expect(
+        admin
+            .get("/1.0/services/b1::pgsql/instances/pg2/status")
+            .await,
+        200,
+        "Service instance \"pg2\" is in progress - still working",
+        "pending",
+    )
+    .await;
+
+    // A failing bind stores nothing.
+    broker.control(json!({"fail": null})).await;
+    assert_eq!(add_instance(&admin, "pg3", "small").await.0, 201);
+    broker.control(json!({"fail": "bind-500"})).await;
+    let (status, body) = status_text(
+        admin
+            .put_form("/1.13/services/b1::pgsql/instances/pg3/apps/web1", &[])
+            .await,
+    )
+    .await;
+    assert_eq!(status, 502, "{body}");
+    let info: Value = get_json(&admin, "/1.0/services/b1::pgsql/instances/pg3").await;
+    assert_eq!(info["Apps"], json!([]));
+
+    // A broker that is down.
+    assert_eq!(
+        add_broker(&admin, "b2", &format!("http://127.0.0.1:{}", closed_port()))
+            .await
+            .0,
+        201
+    );
+    let (status, body) = status_text(
+        admin
+            .post_form(
+                "/1.0/services/b2::pgsql/instances",
+                &[("name", "x1"), ("plan", "small"), ("owner", "t1")],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 502, "{body}");
+    assert!(body.contains("cannot be reached"), "{body}");
+    // Its services are left out of the catalog, the others stay.
+    let services: Vec<Value> = get_json(&admin, "/1.0/services").await;
+    assert!(services.iter().any(|e| e["service"] == "b1::pgsql"));
+    assert!(services.iter().all(|e| e["service"] != "b2::pgsql"));
+}

@@ -1,0 +1,687 @@
+//! Services, instances and bindings against the native service API stand-in on loopback.
+use std::time::Instant;
+
+use serde_json::{json, Value};
+use tsuru_testkit::{messages, stream_error, stream_lines};
+
+use crate::peers::{closed_port, Peer};
+use crate::{expect, get_json, status_text, Caller, TestServer, FORBIDDEN, UNAUTHORIZED};
+
+/// A server with team `t1`, a default pool and app `web1` of `t1`.
+async fn server() -> TestServer {
+    let s = crate::with_pool().await;
+    s.app("web1", "t1").await;
+    s
+}
+
+/// Registers service `name` whose production endpoint is `url` (as the admin).
+async fn register(admin: &Caller, name: &str, url: &str) {
+    let resp = admin
+        .post_form(
+            "/1.0/services",
+            &[
+                ("id", name),
+                ("username", "svc"),
+                ("password", "svc-pass"),
+                ("endpoint", url),
+                ("team", "t1"),
+            ],
+        )
+        .await;
+    expect(resp, 201, "success", name).await;
+}
+
+async fn add_instance(admin: &Caller, service: &str, name: &str) -> (u16, String) {
+    status_text(
+        admin
+            .post_form(
+                &format!("/1.0/services/{service}/instances"),
+                &[
+                    ("name", name),
+                    ("plan", "small"),
+                    ("owner", "t1"),
+                    ("description", "my db"),
+                    ("tag", "prod"),
+                    ("parameters.size", "10"),
+                ],
+            )
+            .await,
+    )
+    .await
+}
+
+async fn bind(caller: &Caller, service: &str, instance: &str, app: &str) -> (u16, Vec<Value>) {
+    stream_lines(
+        caller
+            .put_form(
+                &format!("/1.13/services/{service}/instances/{instance}/apps/{app}"),
+                &[("noRestart", "false")],
+            )
+            .await,
+    )
+    .await
+}
+
+async fn env(caller: &Caller, app: &str) -> Vec<Value> {
+    get_json(caller, &format!("/1.0/apps/{app}/env")).await
+}
+
+fn env_value<'a>(envs: &'a [Value], name: &str) -> Option<&'a Value> {
+    envs.iter().find(|e| e["name"] == name)
+}
+
+#[tokio::test]
+async fn an_instance_is_created_bound_unbound_and_removed_through_the_service_api() {
+    let api = Peer::service_api(&[]);
+    let s = server().await;
+    let admin = s.admin();
+    register(&admin, "mysql", &api.url()).await;
+
+    let started = Instant::now();
+    assert_eq!(
+        add_instance(&admin, "mysql", "db1").await,
+        (201, String::new())
+    );
+    let (status, lines) = bind(&admin, "mysql", "db1", "web1").await;
+    eprintln!(
+        "create+bind against the native service API: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(status, 200);
+    assert_eq!(stream_error(&lines), None, "{lines:?}");
+    let text = messages(&lines);
+    assert!(
+        text.contains("Instance \"db1\" is now bound to the app \"web1\".")
+            && text.contains("- DB_HOST\n")
+            && text.contains("- TSURU_SERVICES\n"),
+        "{text}"
+    );
+
+    // The service API got the instance and the bind, authenticated, with the event's headers.
+    let reqs = api.requests().await;
+    let create = reqs
+        .iter()
+        .find(|r| r["method"] == "POST" && r["path"] == "/resources")
+        .expect("create call");
+    assert_eq!(create["form"]["name"], json!(["db1"]));
+    assert_eq!(create["form"]["team"], json!(["t1"]));
+    assert_eq!(create["form"]["plan"], json!(["small"]));
+    assert_eq!(create["form"]["tags"], json!(["prod"]));
+    assert_eq!(create["form"]["parameters.size"], json!(["10"]));
+    assert_eq!(create["headers"]["x-tsuru-user"], "admin@example.com");
+    assert_eq!(
+        create["headers"]["x-tsuru-eventid"].as_str().map(str::len),
+        Some(24)
+    );
+    assert!(create["headers"]["authorization"]
+        .as_str()
+        .is_some_and(|a| a.starts_with("Basic ")));
+    let bind_call = reqs
+        .iter()
+        .find(|r| r["path"] == "/resources/db1/bind-app")
+        .expect("bind call");
+    assert_eq!(bind_call["form"]["app-name"], json!(["web1"]));
+
+    // The variables are private env vars of the app, TSURU_SERVICES included.
+    let envs = env(&admin, "web1").await;
+    let host = env_value(&envs, "DB_HOST").expect("DB_HOST");
+    assert_eq!(host["public"], false);
+    assert_eq!(host["value"], "*** (private variable)");
+    assert!(env_value(&envs, "DB_PASSWORD").is_some());
+    assert!(env_value(&envs, "TSURU_SERVICES").is_some());
+
+    // Lists, info and status.
+    let list: Vec<Value> = get_json(&admin, "/1.0/services/instances").await;
+    let mysql = list
+        .iter()
+        .find(|e| e["service"] == "mysql")
+        .expect("mysql");
+    assert_eq!(mysql["instances"], json!(["db1"]));
+    assert_eq!(mysql["plans"], json!(["small"]));
+    assert_eq!(mysql["service_instances"][0]["apps"], json!(["web1"]));
+    assert_eq!(mysql["service_instances"][0]["team_owner"], "t1");
+    let filtered: Vec<Value> = get_json(&admin, "/1.0/services/instances?app=web1").await;
+    assert_eq!(filtered.len(), 1);
+    let info: Value = get_json(&admin, "/1.0/services/mysql/instances/db1").await;
+    assert_eq!(info["Apps"], json!(["web1"]));
+    assert_eq!(info["PlanName"], "small");
+    assert_eq!(info["CustomInfo"], json!({}), "the API answers 405 on info");
+    let status_path = "/1.0/services/mysql/instances/db1/status";
+    expect(
+        admin.get(status_path).await,
+        200,
+        "Service instance \"db1\" is pending",
+        "first",
+    )
+    .await;
+    expect(
+        admin.get(status_path).await,
+        200,
+        "Service instance \"db1\" is up",
+        "second",
+    )
+    .await;
+
+    // A second bind is refused; unbind removes the variables.
+    let (status, body) = status_text(
+        admin
+            .put_form("/1.13/services/mysql/instances/db1/apps/web1", &[])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body.as_str()),
+        (409, "app is already bound to this service instance\n")
+    );
+    let (status, lines) = stream_lines(
+        admin
+            .delete("/1.13/services/mysql/instances/db1/apps/web1?noRestart=true")
+            .await,
+    )
+    .await;
+    assert_eq!((status, stream_error(&lines)), (200, None));
+    assert!(messages(&lines).contains("is not bound to the app \"web1\" anymore"));
+    let envs = env(&admin, "web1").await;
+    assert!(env_value(&envs, "DB_HOST").is_none(), "{envs:?}");
+    assert!(api
+        .requests()
+        .await
+        .iter()
+        .any(|r| r["method"] == "DELETE" && r["path"] == "/resources/db1/bind-app"));
+
+    // Removal.
+    let (status, lines) =
+        stream_lines(admin.delete("/1.0/services/mysql/instances/db1").await).await;
+    assert_eq!((status, stream_error(&lines)), (200, None));
+    assert!(messages(&lines).contains("service instance successfully removed"));
+    expect(
+        admin.get("/1.0/services/mysql/instances/db1").await,
+        404,
+        "service instance not found\n",
+        "gone",
+    )
+    .await;
+    assert_eq!(admin.delete("/1.0/services/mysql").await.status(), 200);
+
+    // Events.
+    // Two bind events: the bind, and the refused second one with its error.
+    let evs = s.events("kindname=app.update.bind").await;
+    assert_eq!(evs.len(), 2);
+    assert!(evs.iter().all(|e| e["Target"]["Value"] == "web1"));
+    assert_eq!(
+        evs.iter()
+            .filter(|e| e["Error"] == "app is already bound to this service instance")
+            .count(),
+        1,
+        "{evs:?}"
+    );
+}
+
+#[tokio::test]
+async fn services_are_validated_and_their_passwords_never_shown() {
+    let api = Peer::service_api(&[]);
+    let s = server().await;
+    let admin = s.admin();
+    let url = api.url();
+    let cases: [crate::Case; 5] = [
+        (&[("team", "t1")], 400, "Service id is required\n"),
+        (
+            &[("id", "Bad_Name"), ("team", "t1"), ("password", "p"), ("endpoint", "x")],
+            400,
+            "Invalid service id, should have at most 40 characters, containing only lower case letters, numbers or dashes, starting with a letter.\n",
+        ),
+        (
+            &[("id", "a::b"), ("team", "t1")],
+            400,
+            "Brokered services are not managed.\n",
+        ),
+        (
+            &[("id", "svc"), ("team", "t1"), ("endpoint", "x")],
+            400,
+            "Service password is required\n",
+        ),
+        (
+            &[("id", "svc"), ("team", "t1"), ("password", "p")],
+            400,
+            "At least one endpoint is required\n",
+        ),
+    ];
+    for (form, status, text) in cases {
+        expect(
+            admin.post_form("/1.0/services", form).await,
+            status,
+            text,
+            form,
+        )
+        .await;
+    }
+    register(&admin, "mysql", &url).await;
+    let resp = admin
+        .post_form(
+            "/1.0/services",
+            &[
+                ("id", "mysql"),
+                ("password", "x"),
+                ("endpoint", &url),
+                ("team", "t1"),
+            ],
+        )
+        .await;
+    expect(resp, 409, "Service already exists.\n", "duplicate").await;
+
+    // No answer carries the password; the event masks it.
+    for path in [
+        "/1.0/services",
+        "/1.0/services/instances",
+        "/1.0/services/mysql",
+    ] {
+        let (_, body) = status_text(admin.get(path).await).await;
+        assert!(!body.contains("svc-pass"), "{path}: {body}");
+    }
+    let evs = s.events("kindname=service.create").await;
+    let data = serde_json::to_string(&evs).unwrap();
+    assert!(!data.contains("svc-pass"), "{data}");
+
+    // Update, doc, plans (the API answers 405: no plans).
+    let resp = admin
+        .put_form(
+            "/1.0/services/mysql",
+            &[
+                ("password", "new-pass"),
+                ("endpoint", &url),
+                ("username", "svc"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let resp = admin
+        .put_form("/1.0/services/mysql/doc", &[("doc", "use it well")])
+        .await;
+    assert_eq!(resp.status(), 200);
+    expect(
+        admin.get("/1.0/services/mysql/doc").await,
+        200,
+        "use it well",
+        "doc",
+    )
+    .await;
+    let plans: Vec<Value> = get_json(&admin, "/1.0/services/mysql/plans").await;
+    assert_eq!(plans, Vec::<Value>::new());
+
+    // The new password is the one sent to the API now: the old one gets 401 there, so an
+    // instance create with the stand-in's password fails.
+    let (status, body) = add_instance(&admin, "mysql", "db1").await;
+    assert_eq!(status, 502, "{body}");
+    assert!(body.contains("(code: 401)"), "{body}");
+    admin
+        .put_form(
+            "/1.0/services/mysql",
+            &[
+                ("password", "svc-pass"),
+                ("endpoint", &url),
+                ("username", "svc"),
+            ],
+        )
+        .await;
+    assert_eq!(add_instance(&admin, "mysql", "db1").await.0, 201);
+    let resp = admin.delete("/1.0/services/mysql").await;
+    expect(
+        resp,
+        403,
+        "This service cannot be removed because it has instances.\nPlease remove these instances before removing the service.\n",
+        "with instances",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_things_are_404_and_callers_need_their_permissions() {
+    let api = Peer::service_api(&[]);
+    let s = server().await;
+    let admin = s.admin();
+    register(&admin, "mysql", &api.url()).await;
+    assert_eq!(add_instance(&admin, "mysql", "db1").await.0, 201);
+    assert_eq!(
+        add_instance(&admin, "mysql", "db1").await,
+        (409, "instance name already exists.\n".into())
+    );
+    assert_eq!(
+        add_instance(&admin, "mysql", "1bad").await,
+        (400, "invalid service instance name\n".into())
+    );
+
+    for (path, text) in [
+        ("/1.0/services/nope/instances/db1", "Service not found\n"),
+        (
+            "/1.0/services/mysql/instances/nope",
+            "service instance not found\n",
+        ),
+        ("/1.0/services/nope", "Service not found\n"),
+    ] {
+        expect(admin.get(path).await, 404, text, path).await;
+    }
+    let (status, body) = status_text(
+        admin
+            .put_form("/1.13/services/mysql/instances/db1/apps/nope", &[])
+            .await,
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (404, "App nope not found.\n"));
+    let (status, body) = status_text(
+        admin
+            .put_form("/1.13/services/mysql/instances/nope/apps/web1", &[])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body.as_str()),
+        (404, "service instance not found\n")
+    );
+
+    let anon = s.anonymous();
+    expect(
+        anon.get("/1.0/services").await,
+        401,
+        UNAUTHORIZED,
+        "anonymous",
+    )
+    .await;
+    expect(
+        anon.get("/1.0/services/instances").await,
+        401,
+        UNAUTHORIZED,
+        "anonymous",
+    )
+    .await;
+
+    // A user without grants sees nothing and may change nothing.
+    let bob = s.user("bob@example.com").await;
+    assert_eq!(bob.get("/1.0/services/instances").await.status(), 200);
+    let list: Vec<Value> = get_json(&bob, "/1.0/services/instances").await;
+    assert!(
+        list.iter().all(|e| e["service_instances"].is_null()),
+        "{list:?}"
+    );
+    expect(
+        bob.get("/1.0/services/mysql/instances/db1").await,
+        403,
+        FORBIDDEN,
+        "info",
+    )
+    .await;
+    let (status, body) = status_text(
+        bob.post_form(
+            "/1.0/services/mysql/instances",
+            &[("name", "db2"), ("owner", "t1")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (403, FORBIDDEN));
+    let (status, _) = status_text(
+        bob.put_form("/1.13/services/mysql/instances/db1/apps/web1", &[])
+            .await,
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = status_text(bob.delete("/1.0/services/mysql/instances/db1").await).await;
+    assert_eq!(status, 403);
+    let (status, _) = status_text(
+        bob.post_form(
+            "/1.0/services",
+            &[
+                ("id", "x"),
+                ("password", "p"),
+                ("endpoint", "h"),
+                ("team", "t1"),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // Granting t2 to the instance lets a member of t2 read it.
+    s.team("t2").await;
+    s.role("reader", "team", &["service-instance.read"]).await;
+    s.assign("reader", "bob@example.com", "t2").await;
+    expect(
+        bob.get("/1.0/services/mysql/instances/db1").await,
+        403,
+        FORBIDDEN,
+        "before grant",
+    )
+    .await;
+    let resp = admin
+        .put_form("/1.0/services/mysql/instances/permission/db1/t2", &[])
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        bob.get("/1.0/services/mysql/instances/db1").await.status(),
+        200
+    );
+    expect(
+        admin
+            .delete("/1.0/services/mysql/instances/permission/db1/t1")
+            .await,
+        400,
+        "cannot revoke the instance's team owner access\n",
+        "owner",
+    )
+    .await;
+    assert_eq!(
+        admin
+            .delete("/1.0/services/mysql/instances/permission/db1/t2")
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        bob.get("/1.0/services/mysql/instances/db1").await.status(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn a_remote_failure_keeps_nothing() {
+    let api = Peer::service_api(&[]);
+    let s = TestServer::spawn_with(|c| {
+        c.service.timeout = 1.0;
+        c.service.connect_timeout = 1.0;
+    })
+    .await;
+    s.team("t1").await;
+    s.default_pool("p1").await;
+    s.app("web1", "t1").await;
+    let admin = s.admin();
+    register(&admin, "mysql", &api.url()).await;
+    register(
+        &admin,
+        "down",
+        &format!("http://127.0.0.1:{}", closed_port()),
+    )
+    .await;
+
+    // The API refuses the create: 502 with its answer, nothing stored.
+    api.control(json!({"fail": {"POST /resources": 500}})).await;
+    let (status, body) = add_instance(&admin, "mysql", "db1").await;
+    assert_eq!(
+        (status, body.as_str()),
+        (
+            502,
+            "Failed to create the instance db1: invalid response: switched to fail (code: 500)\n"
+        )
+    );
+    expect(
+        admin.get("/1.0/services/mysql/instances/db1").await,
+        404,
+        "service instance not found\n",
+        "not kept",
+    )
+    .await;
+
+    // Down: connection refused.
+    let (status, body) = add_instance(&admin, "down", "db1").await;
+    assert_eq!(status, 502);
+    assert!(body.contains("cannot be reached"), "{body}");
+    expect(
+        admin.get("/1.0/services/down/instances/db1").await,
+        404,
+        "service instance not found\n",
+        "not kept",
+    )
+    .await;
+
+    // Slow: the call times out.
+    api.control(json!({"delay": 3})).await;
+    let started = Instant::now();
+    let (status, body) = add_instance(&admin, "mysql", "db2").await;
+    assert_eq!(status, 502);
+    assert!(body.contains("did not answer within"), "{body}");
+    assert!(
+        started.elapsed().as_secs_f64() < 2.9,
+        "{:?}",
+        started.elapsed()
+    );
+    api.control(json!({})).await;
+    // The stand-in went on creating it after our timeout: the duplicate is its 500.
+    assert_eq!(add_instance(&admin, "mysql", "db3").await.0, 201);
+
+    // The bind is refused: nothing is bound, the error tells the instance's status.
+    api.control(json!({"fail": {"POST bind-app": 500}})).await;
+    let (status, body) = status_text(
+        admin
+            .put_form("/1.13/services/mysql/instances/db3/apps/web1", &[])
+            .await,
+    )
+    .await;
+    assert_eq!(status, 502, "{body}");
+    assert!(
+        body.contains("Failed to bind the instance \"mysql/db3\" to the app \"web1\"")
+            && body.contains("(\"db3\" is pending)"),
+        "{body}"
+    );
+    let info: Value = get_json(&admin, "/1.0/services/mysql/instances/db3").await;
+    assert_eq!(info["Apps"], json!([]));
+
+    // The app's env update fails (a variable name the app cannot take): the bind is undone at
+    // the service API and nothing is stored.
+    api.control(json!({"envs": {"BAD NAME": "x", "GOOD": "y"}}))
+        .await;
+    let (status, body) = status_text(
+        admin
+            .put_form("/1.13/services/mysql/instances/db3/apps/web1", &[])
+            .await,
+    )
+    .await;
+    assert_eq!(status, 502, "{body}");
+    assert!(body.contains("invalid environment variable name"), "{body}");
+    let info: Value = get_json(&admin, "/1.0/services/mysql/instances/db3").await;
+    assert_eq!(info["Apps"], json!([]));
+    let envs = env(&admin, "web1").await;
+    assert!(env_value(&envs, "GOOD").is_none());
+    let reqs = api.requests().await;
+    let binds = reqs
+        .iter()
+        .filter(|r| r["method"] == "POST" && r["path"] == "/resources/db3/bind-app")
+        .count();
+    let unbinds = reqs
+        .iter()
+        .filter(|r| r["method"] == "DELETE" && r["path"] == "/resources/db3/bind-app")
+        .count();
+    assert_eq!(
+        (binds, unbinds),
+        (2, 1),
+        "the second bind was undone remotely"
+    );
+}
+
+#[tokio::test]
+async fn the_old_bind_path_and_route_work_and_unbindall_removes_bound_instances() {
+    let api = Peer::service_api(&[
+        "--legacy-bind",
+        "--plans",
+        r#"[{"name":"small","description":"a small one"}]"#,
+    ]);
+    let s = server().await;
+    let admin = s.admin();
+    register(&admin, "mysql", &api.url()).await;
+    assert_eq!(add_instance(&admin, "mysql", "db1").await.0, 201);
+    let (status, lines) = stream_lines(
+        admin
+            .put_form(
+                "/1.0/services/mysql/instances/db1/web1",
+                &[("noRestart", "true")],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+    let reqs = api.requests().await;
+    assert!(reqs.iter().any(|r| r["path"] == "/resources/db1/bind"));
+    let info: Value = get_json(&admin, "/1.0/services/mysql/instances/db1").await;
+    assert_eq!(info["PlanDescription"], "a small one");
+    assert_eq!(info["CustomInfo"], json!({"Address": "127.0.0.1:3306"}));
+    let plans: Vec<Value> = get_json(&admin, "/1.0/services/mysql/plans").await;
+    assert_eq!(
+        plans,
+        vec![json!({"Name": "small", "Description": "a small one"})]
+    );
+
+    let (status, body) = status_text(admin.delete("/1.0/services/mysql/instances/db1").await).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (400, "Applications bound to the service \"db1\": \"web1\"\n: This service instance is bound to at least one app. Unbind them before removing it\n")
+    );
+    let (status, lines) = stream_lines(
+        admin
+            .delete("/1.0/services/mysql/instances/db1?unbindall=true")
+            .await,
+    )
+    .await;
+    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+    let text = messages(&lines);
+    assert!(
+        text.contains("Unbind app \"web1\" ...") && text.contains("successfully removed"),
+        "{text}"
+    );
+    let envs = env(&admin, "web1").await;
+    assert!(env_value(&envs, "DB_HOST").is_none());
+
+    // Update: a full replacement; nothing changed is a 400.
+    assert_eq!(add_instance(&admin, "mysql", "db2").await.0, 201);
+    let resp = admin
+        .put_form(
+            "/1.0/services/mysql/instances/db2",
+            &[
+                ("description", "my db"),
+                ("plan", "small"),
+                ("teamowner", "t1"),
+                ("tag", "prod"),
+                ("parameters.size", "10"),
+            ],
+        )
+        .await;
+    expect(resp, 400, "Neither description, team owner, tags, plan nor plan parameters were set. You must define at least one.\n", "same").await;
+    let resp = admin
+        .put_form(
+            "/1.0/services/mysql/instances/db2",
+            &[
+                ("description", "bigger"),
+                ("plan", "large"),
+                ("teamowner", "t1"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let info: Value = get_json(&admin, "/1.0/services/mysql/instances/db2").await;
+    assert_eq!(
+        (info["Description"].clone(), info["PlanName"].clone()),
+        (json!("bigger"), json!("large"))
+    );
+    assert!(api
+        .requests()
+        .await
+        .iter()
+        .any(|r| r["method"] == "PUT" && r["path"] == "/resources/db2"));
+}
