@@ -280,6 +280,21 @@ async fn the_app_list_query_filters_on_unit_status_and_lock() {
         .create(&root(), &Origin::default(), new_app("a1", ""))
         .await
         .unwrap();
+    // Units run from the first deploy on.
+    state
+        .apps
+        .deploy(
+            &root(),
+            &Origin::default(),
+            "a1",
+            tsuru_domain::app::NewDeploy {
+                image: "registry.example.com/a1:v1".into(),
+                ..Default::default()
+            },
+            Arc::new(tsuru_domain::output::Discard),
+        )
+        .await
+        .unwrap();
     let names = |apps: Vec<tsuru_domain::app::AppInfo>| {
         apps.into_iter().map(|a| a.app.name).collect::<Vec<_>>()
     };
