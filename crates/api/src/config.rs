@@ -78,6 +78,8 @@ pub struct Settings {
     pub routers: Vec<RouterSettings>,
     /// The simulated provisioner.
     pub provisioner: ProvisionerSettings,
+    /// The Kubernetes provisioner (tsuru's `kubernetes:` section).
+    pub kubernetes: KubernetesSettings,
     /// Webhook delivery.
     pub webhook: WebhookSettings,
     /// Calls to service APIs and brokers.
@@ -107,6 +109,7 @@ impl Default for Settings {
                 default: true,
             }],
             provisioner: ProvisionerSettings::default(),
+            kubernetes: KubernetesSettings::default(),
             webhook: WebhookSettings::default(),
             service: ServiceSettings::default(),
             admin_email: None,
@@ -291,6 +294,25 @@ impl Default for ServiceSettings {
             broker_timeout: 60.0,
             broker_poll_timeout: 30.0,
             broker_poll_interval: 1.0,
+        }
+    }
+}
+
+/// The Kubernetes provisioner (durations in seconds, as tsuru's `kubernetes:` keys).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct KubernetesSettings {
+    /// Bound of each request to a cluster's API server.
+    pub api_timeout: f64,
+    /// How long a rollout may go without a new ready unit.
+    pub deployment_progress_timeout: f64,
+}
+
+impl Default for KubernetesSettings {
+    fn default() -> Self {
+        KubernetesSettings {
+            api_timeout: 60.0,
+            deployment_progress_timeout: 600.0,
         }
     }
 }
@@ -500,6 +522,17 @@ impl Settings {
             anyhow::bail!("admin-email and admin-password go together");
         }
         self.webhook.validate()?;
+        for (key, v) in [
+            ("api-timeout", self.kubernetes.api_timeout),
+            (
+                "deployment-progress-timeout",
+                self.kubernetes.deployment_progress_timeout,
+            ),
+        ] {
+            if !(v.is_finite() && v > 0.0 && v < 1e9) {
+                anyhow::bail!("kubernetes.{key} must be a positive number of seconds");
+            }
+        }
         Ok(())
     }
 }

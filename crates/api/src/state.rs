@@ -1,8 +1,11 @@
 //! The application state: every use case, built once from settings and adapters.
 use std::sync::Arc;
+use std::time::Duration;
 
 use tsuru_adapters::jwt::JwtIssuer;
-use tsuru_adapters::kubernetes::KubernetesProvisioner;
+use tsuru_adapters::kubernetes::{
+    ClientSettings, KubernetesProvisioner, KubernetesSettings, NoClusters,
+};
 use tsuru_adapters::mail::{LogMailer, SmtpMailer};
 use tsuru_adapters::memory::MemoryStore;
 use tsuru_adapters::mongo::MongoStore;
@@ -237,7 +240,21 @@ impl AppState {
                 .into_iter()
                 .fold(
                     ProvisionerRegistry::new(simulated)
-                        .with(Arc::new(KubernetesProvisioner::new())),
+                        .with(Arc::new(KubernetesProvisioner::new(
+                            Arc::new(NoClusters),
+                            KubernetesSettings {
+                                client: ClientSettings {
+                                    api_timeout: Duration::from_secs_f64(
+                                        settings.kubernetes.api_timeout,
+                                    ),
+                                    ..ClientSettings::default()
+                                },
+                                rollout_timeout: Duration::from_secs_f64(
+                                    settings.kubernetes.deployment_progress_timeout,
+                                ),
+                                ..KubernetesSettings::default()
+                            },
+                        ))),
                     ProvisionerRegistry::with,
                 )
                 .with_default(&settings.provisioner.default)

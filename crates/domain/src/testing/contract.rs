@@ -525,10 +525,32 @@ macro_rules! __contract_port {
 /// ```ignore
 /// tsuru_domain::provisioner_contract_tests!(async { Arc::new(MyProvisioner::new()) });
 /// ```
+///
+/// A provisioner that needs an outside peer (a cluster) and cannot build platform images uses
+/// `provisioner_contract_tests!(optional, no_builds, $factory)`: the factory yields an
+/// `Option` (`None` skips the test) and the build clauses become
+/// [`provisioner::build_platform_is_refused_with_a_bad_request`].
 #[macro_export]
 macro_rules! provisioner_contract_tests {
+    (optional, no_builds, $factory:expr $(,)?) => {
+        $crate::__provisioner_contract!(optional, $factory;
+            ref build_platform_is_refused_with_a_bad_request,
+        );
+    };
     ($factory:expr $(,)?) => {
-        $crate::__contract_suite!(provisioner, required, $factory;
+        $crate::__provisioner_contract!(required, $factory;
+            ref build_platform_tags_the_version,
+            ref build_platform_refuses_a_dockerfile_without_from,
+        );
+    };
+}
+
+/// The provisioner clauses every provisioner passes, plus the build clauses given.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __provisioner_contract {
+    ($mode:ident, $factory:expr; $($how:ident $clause:ident),* $(,)?) => {
+        $crate::__contract_suite!(provisioner, $mode, $factory;
             ref it_has_a_name,
             ref an_unknown_app_has_no_units,
             ref provisioned_units_belong_to_the_app,
@@ -537,8 +559,7 @@ macro_rules! provisioner_contract_tests {
             ref restart_of_an_unknown_process_is_a_bad_request,
             ref update_applies_a_plan_change,
             ref a_provisioned_app_has_an_address,
-            ref build_platform_tags_the_version,
-            ref build_platform_refuses_a_dockerfile_without_from,
+            $($how $clause),*
         );
     };
 }

@@ -97,3 +97,14 @@ pub async fn build_platform_refuses_a_dockerfile_without_from(p: &dyn Provisione
         other => panic!("expected BadRequest, got {other:?}"),
     }
 }
+
+/// A provisioner that cannot build platform images refuses with a 400.
+pub async fn build_platform_is_refused_with_a_bad_request(p: &dyn Provisioner) {
+    match p
+        .build_platform("python", 3, "FROM tsuru/base\nRUN true\n", &Discard)
+        .await
+    {
+        Err(Error::BadRequest(_)) => {}
+        other => panic!("expected BadRequest, got {other:?}"),
+    }
+}

@@ -1,0 +1,435 @@
+//! The Kubernetes provisioner against a real control plane (`bash scripts/kube.sh exec cargo
+//! test -p tsuru-adapters --test kubernetes`). Without `TSURU_TEST_KUBE_URL` each test is
+//! skipped with a message, unless `TSURU_KUBE_REQUIRED=1`, which makes it fail.
+//!
+//! Each test runs in its own namespace (cluster custom data `namespace`), with apps in pool
+//! `kubepool`, whose fake nodes mark pods Running.
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{Secret, Service, ServiceAccount};
+use kube::api::Api;
+use kube::config::KubeConfigOptions;
+use kube::ResourceExt;
+use tsuru_adapters::kubernetes::crd::App as AppResource;
+use tsuru_adapters::kubernetes::{kubeconfig, KubernetesProvisioner, KubernetesSettings};
+use tsuru_domain::app::{App, AppVersion, EnvVar};
+use tsuru_domain::cluster::{Cluster, ClusterStorage};
+use tsuru_domain::output::{Discard, Output};
+use tsuru_domain::provision::{Provisioner, UnitStatus};
+use tsuru_domain::{Error, Result};
+
+/// Clusters held in memory.
+#[derive(Default)]
+struct Clusters(RwLock<Vec<Cluster>>);
+
+#[async_trait]
+impl ClusterStorage for Clusters {
+    async fn upsert(&self, cluster: &Cluster) -> Result<()> {
+        let mut all = self.0.write().unwrap();
+        all.retain(|c| c.name != cluster.name);
+        all.push(cluster.clone());
+        Ok(())
+    }
+    async fn find(&self, name: &str) -> Result<Option<Cluster>> {
+        Ok(self.0.read().unwrap().iter().find(|c| c.name == name).cloned())
+    }
+    async fn list(&self) -> Result<Vec<Cluster>> {
+        Ok(self.0.read().unwrap().clone())
+    }
+    async fn delete(&self, name: &str) -> Result<()> {
+        self.0.write().unwrap().retain(|c| c.name != name);
+        Ok(())
+    }
+}
+
+/// The test cluster, in namespace `namespace`, or `None` (skip) without one.
+fn test_cluster(namespace: &str) -> Option<Cluster> {
+    let Ok(url) = std::env::var("TSURU_TEST_KUBE_URL") else {
+        assert!(
+            std::env::var("TSURU_KUBE_REQUIRED").as_deref() != Ok("1"),
+            "TSURU_KUBE_REQUIRED=1 but TSURU_TEST_KUBE_URL is unset (run under scripts/kube.sh exec)"
+        );
+        eprintln!("skipped: no Kubernetes (run under `bash scripts/kube.sh exec`)");
+        return None;
+    };
+    let ca = std::env::var("TSURU_TEST_KUBE_CA").expect("TSURU_TEST_KUBE_CA");
+    let token = std::env::var("TSURU_TEST_KUBE_TOKEN").expect("TSURU_TEST_KUBE_TOKEN");
+    Some(Cluster {
+        name: "kube-test".into(),
+        addresses: vec![url],
+        provisioner: "kubernetes".into(),
+        ca_cert: std::fs::read(ca).expect("CA file"),
+        default: true,
+        custom_data: BTreeMap::from([
+            ("token".to_string(), token),
+            ("namespace".to_string(), namespace.to_string()),
+        ]),
+        ..Cluster::default()
+    })
+}
+
+fn unique_namespace() -> String {
+    format!("t-{}", &uuid::Uuid::new_v4().simple().to_string()[..10])
+}
+
+fn settings() -> KubernetesSettings {
+    KubernetesSettings {
+        rollout_timeout: Duration::from_secs(30),
+        ..KubernetesSettings::default()
+    }
+}
+
+struct Env {
+    prov: Arc<KubernetesProvisioner>,
+    client: kube::Client,
+    ns: String,
+}
+
+async fn env() -> Option<Env> {
+    env_with(settings()).await
+}
+
+async fn env_with(settings: KubernetesSettings) -> Option<Env> {
+    let ns = unique_namespace();
+    let cluster = test_cluster(&ns)?;
+    let store = Arc::new(Clusters::default());
+    store.upsert(&cluster).await.unwrap();
+    let prov = Arc::new(KubernetesProvisioner::new(store, settings));
+    prov.cluster_updated(&cluster).await.expect("cluster reachable");
+    let config = kube::Config::from_custom_kubeconfig(
+        kubeconfig(&cluster).unwrap(),
+        &KubeConfigOptions::default(),
+    )
+    .await
+    .unwrap();
+    let client = kube::Client::try_from(config).unwrap();
+    Some(Env { prov, client, ns })
+}
+
+impl Env {
+    fn api<K>(&self) -> Api<K>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+        K::DynamicType: Default,
+    {
+        Api::namespaced(self.client.clone(), &self.ns)
+    }
+}
+
+fn kube_app(name: &str) -> App {
+    let mut app = tsuru_domain::testing::app(name);
+    app.pool = "kubepool".into();
+    app.env.insert(
+        "DATABASE_PASSWORD".into(),
+        EnvVar {
+            name: "DATABASE_PASSWORD".into(),
+            value: "s3cr3t".into(),
+            alias: String::new(),
+            public: false,
+            managed_by: String::new(),
+        },
+    );
+    app.env.insert(
+        "GREETING".into(),
+        EnvVar {
+            name: "GREETING".into(),
+            value: "hello".into(),
+            alias: String::new(),
+            public: true,
+            managed_by: String::new(),
+        },
+    );
+    app
+}
+
+fn version(app: &str, n: i64) -> AppVersion {
+    AppVersion {
+        app: app.into(),
+        version: n,
+        image: format!("registry.example/tsuru/app-{app}:v{n}"),
+        processes: BTreeMap::from([("web".to_string(), vec!["python app.py".to_string()])]),
+        exposed_ports: vec!["8888/tcp".into()],
+        deploy_successful: false,
+        deploy_failed: false,
+        past_units: BTreeMap::new(),
+        event_id: String::new(),
+        created_at: chrono::Utc::now(),
+    }
+}
+
+/// Collects progress lines.
+#[derive(Default)]
+struct Lines(std::sync::Mutex<String>);
+
+impl Output for Lines {
+    fn write(&self, text: &str) {
+        self.0.lock().unwrap().push_str(text);
+    }
+}
+
+async fn started_units(prov: &KubernetesProvisioner, app: &App) -> usize {
+    prov.units(app)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|u| u.status == UnitStatus::Started)
+        .count()
+}
+
+async fn replicas(env: &Env, name: &str) -> i32 {
+    env.api::<Deployment>()
+        .get(name)
+        .await
+        .unwrap()
+        .spec
+        .replicas
+        .unwrap()
+}
+
+tsuru_domain::provisioner_contract_tests!(optional, no_builds, async {
+    let ns = unique_namespace();
+    let cluster = test_cluster(&ns)?;
+    let store = Arc::new(Clusters::default());
+    store.upsert(&cluster).await.unwrap();
+    Some(Arc::new(KubernetesProvisioner::new(store, settings())))
+});
+
+#[tokio::test]
+async fn provision_creates_the_app_resource_and_nothing_else() {
+    let Some(env) = env().await else { return };
+    let app = kube_app("prov");
+    env.prov.provision(&app, &Discard).await.unwrap();
+    let cr = env.api::<AppResource>().get("prov").await.unwrap();
+    assert_eq!(cr.spec.namespace_name, env.ns);
+    assert_eq!(cr.spec.service_account_name, "app-prov");
+    assert!(env.api::<Deployment>().list(&Default::default()).await.unwrap().items.is_empty());
+    assert!(env.prov.units(&app).await.unwrap().is_empty());
+    assert!(env.prov.deployed_versions(&app).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn deploy_runs_the_image_with_tsurus_objects_and_units_start() {
+    let Some(env) = env().await else { return };
+    let app = kube_app("dep");
+    env.prov.provision(&app, &Discard).await.unwrap();
+    let out = Lines::default();
+    let started = Instant::now();
+    env.prov.deploy(&app, &version("dep", 1), &out).await.unwrap();
+    eprintln!("deploy to 1 started unit: {:?}", started.elapsed());
+    let log = out.0.lock().unwrap().clone();
+    assert!(log.contains("1 of 1 new units ready"), "{log}");
+
+    let d = env.api::<Deployment>().get("dep-web").await.unwrap();
+    assert_eq!(d.labels()["tsuru.io/app-name"], "dep");
+    assert_eq!(d.labels()["tsuru.io/app-pool"], "kubepool");
+    let spec = d.spec;
+    assert_eq!(spec.replicas, Some(1));
+    let pod = spec.template.spec.unwrap();
+    assert_eq!(pod.node_selector.unwrap()["tsuru.io/pool"], "kubepool");
+    let c = &pod.containers[0];
+    assert_eq!(c.image.as_deref(), Some("registry.example/tsuru/app-dep:v1"));
+    let env_vars = c.env.clone().unwrap();
+    let greeting = env_vars.iter().find(|e| e.name == "GREETING").unwrap();
+    assert_eq!(greeting.value.as_deref(), Some("hello"));
+    let password = env_vars.iter().find(|e| e.name == "DATABASE_PASSWORD").unwrap();
+    let key_ref = password.value_from.clone().unwrap().secret_key_ref.unwrap();
+    assert_eq!(key_ref.name, "tsuru-app-dep-web");
+    let limits = c.resources.clone().unwrap().limits.unwrap();
+    assert_eq!(limits["memory"].0, "256Mi");
+    assert_eq!(limits["cpu"].0, "100m");
+
+    let secret = env.api::<Secret>().get("tsuru-app-dep-web").await.unwrap();
+    assert_eq!(secret.data.unwrap()["DATABASE_PASSWORD"].0, b"s3cr3t");
+    assert_eq!(
+        secret.metadata.owner_references.unwrap()[0].name,
+        "dep-web"
+    );
+    let svc = env.api::<Service>().get("dep-web").await.unwrap();
+    assert_eq!(svc.spec.unwrap().selector.unwrap()["tsuru.io/is-routable"], "true");
+    env.api::<Service>().get("dep-web-units").await.unwrap();
+    env.api::<ServiceAccount>().get("app-dep").await.unwrap();
+    let cr = env.api::<AppResource>().get("dep").await.unwrap();
+    assert_eq!(cr.spec.deployments["web"], ["dep-web"]);
+    assert_eq!(cr.spec.services["web"], ["dep-web", "dep-web-units"]);
+
+    let units = env.prov.units(&app).await.unwrap();
+    assert_eq!(units.len(), 1);
+    let u = &units[0];
+    assert_eq!((u.status, u.version, u.process_name.as_str()), (UnitStatus::Started, 1, "web"));
+    assert!(u.ready && u.routable);
+    assert_eq!(env.prov.deployed_versions(&app).await.unwrap(), [1]);
+    let many = env.prov.units_of_apps(&[app.clone(), kube_app("other")]).await.unwrap();
+    assert_eq!(many["dep"].len(), 1);
+    assert!(!many.contains_key("other"));
+    assert_eq!(
+        env.prov.router_address(&app, "default").await.unwrap(),
+        format!("dep-web.{}.svc.cluster.local", env.ns)
+    );
+
+    // A redeploy keeps the unit count and runs the new version.
+    env.prov.change_units(&app, "web", &version("dep", 1), 1, &Discard).await.unwrap();
+    env.prov.deploy(&app, &version("dep", 2), &Discard).await.unwrap();
+    assert_eq!(replicas(&env, "dep-web").await, 2);
+    let units = env.prov.units(&app).await.unwrap();
+    assert_eq!(units.len(), 2, "{units:?}");
+    assert!(units.iter().all(|u| u.version == 2 && u.status == UnitStatus::Started));
+    assert_eq!(env.prov.deployed_versions(&app).await.unwrap(), [2]);
+}
+
+#[tokio::test]
+async fn restart_stop_start_and_unit_changes() {
+    let Some(env) = env().await else { return };
+    let app = kube_app("life");
+    env.prov.provision(&app, &Discard).await.unwrap();
+    let mut v = version("life", 1);
+    env.prov.deploy(&app, &v, &Discard).await.unwrap();
+
+    env.prov.restart(&app, "", "", &Discard).await.unwrap();
+    let d = env.api::<Deployment>().get("life-web").await.unwrap();
+    assert_eq!(d.labels()["tsuru.io/restarts"], "1");
+    let tpl = d.spec.template.metadata.unwrap().labels.unwrap();
+    assert_eq!(tpl["tsuru.io/restarts"], "1");
+    env.prov.restart(&app, "web", "1", &Discard).await.unwrap();
+    let d = env.api::<Deployment>().get("life-web").await.unwrap();
+    assert_eq!(d.labels()["tsuru.io/restarts"], "2");
+    assert!(matches!(
+        env.prov.restart(&app, "worker", "", &Discard).await,
+        Err(Error::BadRequest(_))
+    ));
+
+    env.prov.change_units(&app, "web", &v, 2, &Discard).await.unwrap();
+    assert_eq!(replicas(&env, "life-web").await, 3);
+    assert_eq!(started_units(&env.prov, &app).await, 3);
+    env.prov.change_units(&app, "", &v, -1, &Discard).await.unwrap();
+    assert_eq!(replicas(&env, "life-web").await, 2);
+    assert!(matches!(
+        env.prov.change_units(&app, "worker", &v, 1, &Discard).await,
+        Err(Error::BadRequest(_))
+    ));
+
+    env.prov.stop(&app, "", &v, &Discard).await.unwrap();
+    let d = env.api::<Deployment>().get("life-web").await.unwrap();
+    assert_eq!(d.labels()["tsuru.io/is-stopped"], "true");
+    assert_eq!(d.spec.replicas, Some(0));
+    let svc = env.api::<Service>().get("life-web").await.unwrap();
+    assert_eq!(svc.labels()["tsuru.io/is-stopped"], "true");
+    assert!(env.prov.units(&app).await.unwrap().is_empty());
+
+    v.past_units.insert("web".into(), 2);
+    env.prov.start(&app, "", &v, &Discard).await.unwrap();
+    let d = env.api::<Deployment>().get("life-web").await.unwrap();
+    assert_eq!(d.labels()["tsuru.io/is-stopped"], "false");
+    assert_eq!(d.spec.replicas, Some(2));
+    assert_eq!(started_units(&env.prov, &app).await, 2);
+
+    // Removing every unit stops the process.
+    env.prov.change_units(&app, "web", &v, -2, &Discard).await.unwrap();
+    assert_eq!(replicas(&env, "life-web").await, 0);
+    let d = env.api::<Deployment>().get("life-web").await.unwrap();
+    assert_eq!(d.labels()["tsuru.io/is-stopped"], "true");
+}
+
+#[tokio::test]
+async fn a_plan_change_is_applied_by_the_restart() {
+    let Some(env) = env().await else { return };
+    let app = kube_app("plan");
+    env.prov.provision(&app, &Discard).await.unwrap();
+    env.prov.deploy(&app, &version("plan", 1), &Discard).await.unwrap();
+    let mut bigger = app.clone();
+    bigger.plan.memory = 1 << 30;
+    env.prov.update(&app, &bigger, &Discard).await.unwrap();
+    env.prov.restart(&bigger, "", "", &Discard).await.unwrap();
+    let d = env.api::<Deployment>().get("plan-web").await.unwrap();
+    let c = &d.spec.template.spec.unwrap().containers[0];
+    assert_eq!(c.resources.clone().unwrap().limits.unwrap()["memory"].0, "1Gi");
+    assert_eq!(
+        c.command.clone().unwrap()[2],
+        "[ -d /home/application/current ] && cd /home/application/current; exec python app.py"
+    );
+}
+
+#[tokio::test]
+async fn destroy_removes_the_apps_objects() {
+    let Some(env) = env().await else { return };
+    let app = kube_app("gone");
+    env.prov.provision(&app, &Discard).await.unwrap();
+    env.prov.deploy(&app, &version("gone", 1), &Discard).await.unwrap();
+    env.prov.destroy(&app, &Discard).await.unwrap();
+    assert!(env.api::<Deployment>().get_opt("gone-web").await.unwrap().is_none());
+    assert!(env.api::<Service>().get_opt("gone-web").await.unwrap().is_none());
+    assert!(env.api::<Service>().get_opt("gone-web-units").await.unwrap().is_none());
+    assert!(env.api::<ServiceAccount>().get_opt("app-gone").await.unwrap().is_none());
+    assert!(env.api::<AppResource>().get_opt("gone").await.unwrap().is_none());
+    let secret = env.api::<Secret>().get_opt("tsuru-app-gone-web").await.unwrap();
+    assert!(secret.is_none_or(|s| s.metadata.deletion_timestamp.is_some()));
+    assert!(env.prov.units(&app).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_deploy_that_cannot_start_leaves_nothing_running() {
+    let Some(env) = env_with(KubernetesSettings {
+        rollout_timeout: Duration::from_secs(3),
+        ..settings()
+    })
+    .await
+    else {
+        return;
+    };
+    let mut app = kube_app("stuck");
+    app.pool = "pool-without-nodes".into();
+    env.prov.provision(&app, &Discard).await.unwrap();
+    let err = env
+        .prov
+        .deploy(&app, &version("stuck", 1), &Discard)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("did not start"), "{err}");
+    assert!(env.api::<Deployment>().get_opt("stuck-web").await.unwrap().is_none());
+    assert!(env.prov.deployed_versions(&app).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_unreachable_cluster_is_a_quick_clear_error() {
+    let cluster = Cluster {
+        name: "far".into(),
+        addresses: vec!["https://127.0.0.1:1".into()],
+        provisioner: "kubernetes".into(),
+        default: true,
+        ..Cluster::default()
+    };
+    let store = Arc::new(Clusters::default());
+    store.upsert(&cluster).await.unwrap();
+    let prov = KubernetesProvisioner::new(store, settings());
+    let started = Instant::now();
+    let err = prov.cluster_updated(&cluster).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(matches!(err, Error::Unavailable(_)), "{err:?}");
+    assert!(err.to_string().starts_with("cluster \"far\": "), "{err}");
+    let err = prov.provision(&kube_app("x"), &Discard).await.unwrap_err();
+    assert!(matches!(err, Error::Unavailable(_)), "{err:?}");
+    assert!(err.to_string().contains("\"far\""), "{err}");
+}
+
+#[tokio::test]
+async fn an_app_without_a_cluster_is_refused() {
+    let prov = KubernetesProvisioner::new(Arc::new(Clusters::default()), settings());
+    let err = prov.provision(&kube_app("x"), &Discard).await.unwrap_err();
+    assert_eq!(err.to_string(), "no cluster");
+    assert!(prov.units(&kube_app("x")).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_bad_token_is_an_error_naming_the_cluster() {
+    let Some(mut cluster) = test_cluster("default") else { return };
+    cluster.custom_data.insert("token".into(), "not-a-token".into());
+    let prov = KubernetesProvisioner::new(Arc::new(Clusters::default()), settings());
+    let err = prov.cluster_updated(&cluster).await.unwrap_err();
+    assert!(matches!(err, Error::BadRequest(_)), "{err:?}");
+    let text = err.to_string();
+    assert!(text.starts_with("cluster \"kube-test\": "), "{text}");
+    assert!(text.contains("401"), "{text}");
+}
