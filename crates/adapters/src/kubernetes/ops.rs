@@ -193,6 +193,7 @@ impl Conn {
         Ok(list
             .items
             .into_iter()
+            .filter(|d| d.metadata.deletion_timestamp.is_none())
             .filter_map(|d| {
                 let process = d.labels().get(APP_PROCESS)?.clone();
                 (d.name_any() == objects::deployment_name(app, &process)).then(|| {
@@ -226,17 +227,26 @@ impl Conn {
         let ns = obj.namespace().unwrap_or_default();
         let api: Api<K> = self.api(&ns);
         let name = obj.name_any();
-        match self.call(api.get_opt(&name)).await? {
-            None => self.call(api.create(&PostParams::default(), obj)).await,
-            Some(existing) => {
-                let mut new = obj.clone();
-                new.meta_mut().resource_version = existing.resource_version();
-                if new.meta().owner_references.is_none() {
-                    new.meta_mut().owner_references = existing.meta().owner_references.clone();
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let result = match self.call(api.get_opt(&name)).await? {
+                None => self.call(api.create(&PostParams::default(), obj)).await,
+                Some(existing) => {
+                    let mut new = obj.clone();
+                    new.meta_mut().resource_version = existing.resource_version();
+                    if new.meta().owner_references.is_none() {
+                        new.meta_mut().owner_references = existing.meta().owner_references.clone();
+                    }
+                    keep(&existing, &mut new);
+                    self.call(api.replace(&name, &PostParams::default(), &new))
+                        .await
                 }
-                keep(&existing, &mut new);
-                self.call(api.replace(&name, &PostParams::default(), &new))
-                    .await
+            };
+            match result {
+                // Someone (a controller writing status) changed it between read and write.
+                Err(Error::Conflict(_)) if attempts < 5 => continue,
+                other => return other,
             }
         }
     }
@@ -309,6 +319,26 @@ impl Conn {
         }
     }
 
+    /// Waits (within the request timeout) until a foreground deletion has removed the object.
+    pub async fn wait_gone<K>(&self, namespace: &str, name: &str) -> Result<()>
+    where
+        K: Resource<Scope = NamespaceResourceScope> + Clone + Debug + DeserializeOwned,
+        K::DynamicType: Default,
+    {
+        let api: Api<K> = self.api(namespace);
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        while self.call(api.get_opt(name)).await?.is_some() {
+            if tokio::time::Instant::now() >= deadline {
+                return Err(Error::Unavailable(format!(
+                    "cluster {:?}: {name:?} is still being deleted",
+                    self.name()
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(())
+    }
+
     /// Deletes every object matching `selector` in `namespace`.
     pub async fn delete_matching<K>(&self, namespace: &str, selector: &str) -> Result<()>
     where
@@ -333,6 +363,7 @@ impl Conn {
     pub async fn remove_process(&self, app: &str, process: &str, namespace: &str) -> Result<()> {
         let dep = objects::deployment_name(app, process);
         self.delete::<Deployment>(namespace, &dep).await?;
+        self.wait_gone::<Deployment>(namespace, &dep).await?;
         let sel = format!("{APP_NAME}={app},{APP_PROCESS}={process}");
         self.delete_matching::<ReplicaSet>(namespace, &sel).await?;
         self.delete_matching::<Pod>(namespace, &sel).await?;
