@@ -359,13 +359,16 @@ async fn destroy_removes_the_apps_objects() {
     env.prov.provision(&app, &Discard).await.unwrap();
     env.prov.deploy(&app, &version("gone", 1), &Discard).await.unwrap();
     env.prov.destroy(&app, &Discard).await.unwrap();
-    assert!(env.api::<Deployment>().get_opt("gone-web").await.unwrap().is_none());
-    assert!(env.api::<Service>().get_opt("gone-web").await.unwrap().is_none());
-    assert!(env.api::<Service>().get_opt("gone-web-units").await.unwrap().is_none());
-    assert!(env.api::<ServiceAccount>().get_opt("app-gone").await.unwrap().is_none());
+    // Foreground deletion: an object may linger, marked deleted, while its dependents go.
+    fn gone<K: kube::Resource>(obj: Option<K>) -> bool {
+        obj.is_none_or(|o| o.meta().deletion_timestamp.is_some())
+    }
+    assert!(gone(env.api::<Deployment>().get_opt("gone-web").await.unwrap()));
+    assert!(gone(env.api::<Service>().get_opt("gone-web").await.unwrap()));
+    assert!(gone(env.api::<Service>().get_opt("gone-web-units").await.unwrap()));
+    assert!(gone(env.api::<ServiceAccount>().get_opt("app-gone").await.unwrap()));
+    assert!(gone(env.api::<Secret>().get_opt("tsuru-app-gone-web").await.unwrap()));
     assert!(env.api::<AppResource>().get_opt("gone").await.unwrap().is_none());
-    let secret = env.api::<Secret>().get_opt("tsuru-app-gone-web").await.unwrap();
-    assert!(secret.is_none_or(|s| s.metadata.deletion_timestamp.is_some()));
     assert!(env.prov.units(&app).await.unwrap().is_empty());
 }
 
@@ -432,4 +435,24 @@ async fn a_bad_token_is_an_error_naming_the_cluster() {
     let text = err.to_string();
     assert!(text.starts_with("cluster \"kube-test\": "), "{text}");
     assert!(text.contains("401"), "{text}");
+}
+
+#[tokio::test]
+async fn a_client_certificate_connects_without_a_token() {
+    let Some(mut cluster) = test_cluster("default") else { return };
+    cluster.custom_data.remove("token");
+    let read = |v: &str| std::fs::read(std::env::var(v).expect(v)).expect("readable");
+    cluster.client_cert = read("TSURU_TEST_KUBE_CLIENT_CERT");
+    cluster.client_key = read("TSURU_TEST_KUBE_CLIENT_KEY");
+    let prov = KubernetesProvisioner::new(Arc::new(Clusters::default()), settings());
+    prov.cluster_updated(&cluster).await.expect("client certificate accepted");
+}
+
+#[tokio::test]
+async fn a_removed_cluster_is_reconnected_from_storage_when_used_again() {
+    let Some(env) = env().await else { return };
+    let app = kube_app("again");
+    env.prov.cluster_removed("kube-test").await;
+    env.prov.provision(&app, &Discard).await.unwrap();
+    env.api::<AppResource>().get("again").await.unwrap();
 }

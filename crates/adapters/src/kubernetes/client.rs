@@ -208,3 +208,72 @@ pub async fn connect(cluster: &Cluster, settings: &ClientSettings) -> Result<Cli
     let calls = Client::try_from(config).map_err(invalid)?;
     Ok(Clients { calls, watches })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use tsuru_domain::cluster::{ClusterKubeConfig, KubeConfigCluster, KubeConfigUser};
+
+    use super::*;
+
+    fn cluster(custom: &[(&str, &str)]) -> Cluster {
+        Cluster {
+            name: "c1".into(),
+            addresses: vec!["https://10.0.0.1:6443".into()],
+            provisioner: "kubernetes".into(),
+            ca_cert: b"PEM".to_vec(),
+            custom_data: custom
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<BTreeMap<_, _>>(),
+            ..Cluster::default()
+        }
+    }
+
+    fn doc(c: &Cluster) -> Value {
+        serde_json::to_value(kubeconfig(c).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn addresses_connect_with_the_ca_and_a_token_or_basic_auth() {
+        let d = doc(&cluster(&[("token", "abc")]));
+        assert_eq!(d["current-context"], "c1");
+        assert_eq!(d["clusters"][0]["cluster"]["server"], "https://10.0.0.1:6443");
+        assert_eq!(d["clusters"][0]["cluster"]["certificate-authority-data"], "UEVN");
+        assert_eq!(d["users"][0]["user"]["token"], "abc");
+        let d = doc(&cluster(&[("token", "abc"), ("username", "u"), ("password", "p")]));
+        assert_eq!(d["users"][0]["user"]["username"], "u");
+        assert!(d["users"][0]["user"].get("token").is_none());
+    }
+
+    #[test]
+    fn a_kube_config_wins_with_its_own_server_and_proxy() {
+        let mut c = cluster(&[("token", "ignored")]);
+        c.addresses.clear();
+        c.http_proxy = "http://proxy:3128".into();
+        c.kube_config = Some(ClusterKubeConfig {
+            cluster: KubeConfigCluster {
+                server: "https://k.example".into(),
+                insecure_skip_tls_verify: true,
+                ..KubeConfigCluster::default()
+            },
+            user: KubeConfigUser {
+                token: "t".into(),
+                ..KubeConfigUser::default()
+            },
+        });
+        let d = doc(&c);
+        assert_eq!(d["clusters"][0]["cluster"]["server"], "https://k.example");
+        assert_eq!(d["clusters"][0]["cluster"]["insecure-skip-tls-verify"], true);
+        assert_eq!(d["clusters"][0]["cluster"]["proxy-url"], "http://proxy:3128");
+        assert_eq!(d["users"][0]["user"]["token"], "t");
+    }
+
+    #[test]
+    fn a_cluster_without_addresses_or_kube_config_has_nothing_to_connect_to() {
+        let mut c = cluster(&[]);
+        c.addresses.clear();
+        assert!(matches!(kubeconfig(&c), Err(Error::BadRequest(_))));
+    }
+}
