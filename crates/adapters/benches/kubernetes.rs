@@ -13,7 +13,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use k8s_openapi::api::core::v1::{Container, Namespace, Pod, PodSpec};
+use k8s_openapi::api::core::v1::{Container, Namespace, Pod, PodSpec, ServiceAccount};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, DeleteParams, PostParams};
 use kube::config::KubeConfigOptions;
@@ -39,7 +39,13 @@ impl ClusterStorage for Clusters {
         Ok(())
     }
     async fn find(&self, name: &str) -> Result<Option<Cluster>> {
-        Ok(self.0.read().unwrap().iter().find(|c| c.name == name).cloned())
+        Ok(self
+            .0
+            .read()
+            .unwrap()
+            .iter()
+            .find(|c| c.name == name)
+            .cloned())
     }
     async fn list(&self) -> Result<Vec<Cluster>> {
         Ok(self.0.read().unwrap().clone())
@@ -63,7 +69,13 @@ async fn time_lists(p: &dyn Provisioner, apps: &[App]) -> (Duration, usize) {
     let mut units = 0;
     let started = Instant::now();
     for _ in 0..LISTS {
-        units = p.units_of_apps(apps).await.unwrap().values().map(Vec::len).sum();
+        units = p
+            .units_of_apps(apps)
+            .await
+            .unwrap()
+            .values()
+            .map(Vec::len)
+            .sum();
     }
     (started.elapsed() / LISTS, units)
 }
@@ -117,7 +129,10 @@ async fn kubernetes(url: String) {
         ca_cert: std::fs::read(std::env::var("TSURU_TEST_KUBE_CA").unwrap()).unwrap(),
         default: true,
         custom_data: BTreeMap::from([
-            ("token".into(), std::env::var("TSURU_TEST_KUBE_TOKEN").unwrap()),
+            (
+                "token".into(),
+                std::env::var("TSURU_TEST_KUBE_TOKEN").unwrap(),
+            ),
             ("namespace".into(), ns.clone()),
         ]),
         ..Cluster::default()
@@ -145,6 +160,11 @@ async fn kubernetes(url: String) {
         )
         .await
         .unwrap();
+    // Pods are refused until the namespace has its default ServiceAccount.
+    let accounts: Api<ServiceAccount> = Api::namespaced(client.clone(), &ns);
+    while accounts.get_opt("default").await.unwrap().is_none() {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let store = Arc::new(Clusters(RwLock::new(vec![cluster.clone()])));
     let p = KubernetesProvisioner::new(store, KubernetesSettings::default());
     p.cluster_updated(&cluster).await.unwrap();
@@ -157,7 +177,10 @@ async fn kubernetes(url: String) {
         let pod = pod(&ns, &a.name);
         pending.push(async move { pods.create(&PostParams::default(), &pod).await });
         if pending.len() >= 16 {
-            futures::StreamExt::next(&mut pending).await.unwrap().unwrap();
+            futures::StreamExt::next(&mut pending)
+                .await
+                .unwrap()
+                .unwrap();
         }
     }
     while let Some(r) = futures::StreamExt::next(&mut pending).await {
@@ -191,7 +214,10 @@ async fn kubernetes(url: String) {
     for _ in 0..LISTS {
         p.units(&one[0]).await.unwrap();
     }
-    println!("kubernetes  units(1 app) from the cache: {:?} per call", started.elapsed() / LISTS);
+    println!(
+        "kubernetes  units(1 app) from the cache: {:?} per call",
+        started.elapsed() / LISTS
+    );
 
     // Deploys: to 1 unit, then a redeploy of 10 units.
     let mut a = app("bench-deploy");
@@ -211,15 +237,29 @@ async fn kubernetes(url: String) {
     };
     let started = Instant::now();
     p.deploy(&a, &version(1), &Discard).await.unwrap();
-    println!("kubernetes  first deploy, 1 unit started: {:?}", started.elapsed());
+    println!(
+        "kubernetes  first deploy, 1 unit started: {:?}",
+        started.elapsed()
+    );
     let started = Instant::now();
-    p.change_units(&a, "web", &version(1), 9, &Discard).await.unwrap();
-    println!("kubernetes  9 units added and started: {:?}", started.elapsed());
+    p.change_units(&a, "web", &version(1), 9, &Discard)
+        .await
+        .unwrap();
+    println!(
+        "kubernetes  9 units added and started: {:?}",
+        started.elapsed()
+    );
     let started = Instant::now();
     p.deploy(&a, &version(2), &Discard).await.unwrap();
-    println!("kubernetes  redeploy of 10 units, all started: {:?}", started.elapsed());
+    println!(
+        "kubernetes  redeploy of 10 units, all started: {:?}",
+        started.elapsed()
+    );
     let units = p.units(&a).await.unwrap();
-    assert_eq!(units.iter().filter(|u| u.version == 2 && u.ready).count(), 10);
+    assert_eq!(
+        units.iter().filter(|u| u.version == 2 && u.ready).count(),
+        10
+    );
     namespaces
         .delete(&ns, &DeleteParams::default())
         .await
@@ -231,6 +271,8 @@ async fn main() {
     simulated().await;
     match std::env::var("TSURU_TEST_KUBE_URL") {
         Ok(url) => kubernetes(url).await,
-        Err(_) => println!("kubernetes  skipped: no TSURU_TEST_KUBE_URL (run under scripts/kube.sh exec)"),
+        Err(_) => {
+            println!("kubernetes  skipped: no TSURU_TEST_KUBE_URL (run under scripts/kube.sh exec)")
+        }
     }
 }

@@ -35,7 +35,13 @@ impl ClusterStorage for Clusters {
         Ok(())
     }
     async fn find(&self, name: &str) -> Result<Option<Cluster>> {
-        Ok(self.0.read().unwrap().iter().find(|c| c.name == name).cloned())
+        Ok(self
+            .0
+            .read()
+            .unwrap()
+            .iter()
+            .find(|c| c.name == name)
+            .cloned())
     }
     async fn list(&self) -> Result<Vec<Cluster>> {
         Ok(self.0.read().unwrap().clone())
@@ -99,7 +105,9 @@ async fn env_with(settings: KubernetesSettings) -> Option<Env> {
     let store = Arc::new(Clusters::default());
     store.upsert(&cluster).await.unwrap();
     let prov = Arc::new(KubernetesProvisioner::new(store, settings));
-    prov.cluster_updated(&cluster).await.expect("cluster reachable");
+    prov.cluster_updated(&cluster)
+        .await
+        .expect("cluster reachable");
     let config = kube::Config::from_custom_kubeconfig(
         kubeconfig(&cluster).unwrap(),
         &KubeConfigOptions::default(),
@@ -206,7 +214,13 @@ async fn provision_creates_the_app_resource_and_nothing_else() {
     let cr = env.api::<AppResource>().get("prov").await.unwrap();
     assert_eq!(cr.spec.namespace_name, env.ns);
     assert_eq!(cr.spec.service_account_name, "app-prov");
-    assert!(env.api::<Deployment>().list(&Default::default()).await.unwrap().items.is_empty());
+    assert!(env
+        .api::<Deployment>()
+        .list(&Default::default())
+        .await
+        .unwrap()
+        .items
+        .is_empty());
     assert!(env.prov.units(&app).await.unwrap().is_empty());
     assert!(env.prov.deployed_versions(&app).await.unwrap().is_empty());
 }
@@ -218,7 +232,10 @@ async fn deploy_runs_the_image_with_tsurus_objects_and_units_start() {
     env.prov.provision(&app, &Discard).await.unwrap();
     let out = Lines::default();
     let started = Instant::now();
-    env.prov.deploy(&app, &version("dep", 1), &out).await.unwrap();
+    env.prov
+        .deploy(&app, &version("dep", 1), &out)
+        .await
+        .unwrap();
     eprintln!("deploy to 1 started unit: {:?}", started.elapsed());
     let log = out.0.lock().unwrap().clone();
     assert!(log.contains("1 of 1 new units ready"), "{log}");
@@ -231,11 +248,17 @@ async fn deploy_runs_the_image_with_tsurus_objects_and_units_start() {
     let pod = spec.template.spec.unwrap();
     assert_eq!(pod.node_selector.unwrap()["tsuru.io/pool"], "kubepool");
     let c = &pod.containers[0];
-    assert_eq!(c.image.as_deref(), Some("registry.example/tsuru/app-dep:v1"));
+    assert_eq!(
+        c.image.as_deref(),
+        Some("registry.example/tsuru/app-dep:v1")
+    );
     let env_vars = c.env.clone().unwrap();
     let greeting = env_vars.iter().find(|e| e.name == "GREETING").unwrap();
     assert_eq!(greeting.value.as_deref(), Some("hello"));
-    let password = env_vars.iter().find(|e| e.name == "DATABASE_PASSWORD").unwrap();
+    let password = env_vars
+        .iter()
+        .find(|e| e.name == "DATABASE_PASSWORD")
+        .unwrap();
     let key_ref = password.value_from.clone().unwrap().secret_key_ref.unwrap();
     assert_eq!(key_ref.name, "tsuru-app-dep-web");
     let limits = c.resources.clone().unwrap().limits.unwrap();
@@ -244,12 +267,12 @@ async fn deploy_runs_the_image_with_tsurus_objects_and_units_start() {
 
     let secret = env.api::<Secret>().get("tsuru-app-dep-web").await.unwrap();
     assert_eq!(secret.data.unwrap()["DATABASE_PASSWORD"].0, b"s3cr3t");
-    assert_eq!(
-        secret.metadata.owner_references.unwrap()[0].name,
-        "dep-web"
-    );
+    assert_eq!(secret.metadata.owner_references.unwrap()[0].name, "dep-web");
     let svc = env.api::<Service>().get("dep-web").await.unwrap();
-    assert_eq!(svc.spec.unwrap().selector.unwrap()["tsuru.io/is-routable"], "true");
+    assert_eq!(
+        svc.spec.unwrap().selector.unwrap()["tsuru.io/is-routable"],
+        "true"
+    );
     env.api::<Service>().get("dep-web-units").await.unwrap();
     env.api::<ServiceAccount>().get("app-dep").await.unwrap();
     let cr = env.api::<AppResource>().get("dep").await.unwrap();
@@ -259,10 +282,17 @@ async fn deploy_runs_the_image_with_tsurus_objects_and_units_start() {
     let units = env.prov.units(&app).await.unwrap();
     assert_eq!(units.len(), 1);
     let u = &units[0];
-    assert_eq!((u.status, u.version, u.process_name.as_str()), (UnitStatus::Started, 1, "web"));
+    assert_eq!(
+        (u.status, u.version, u.process_name.as_str()),
+        (UnitStatus::Started, 1, "web")
+    );
     assert!(u.ready && u.routable);
     assert_eq!(env.prov.deployed_versions(&app).await.unwrap(), [1]);
-    let many = env.prov.units_of_apps(&[app.clone(), kube_app("other")]).await.unwrap();
+    let many = env
+        .prov
+        .units_of_apps(&[app.clone(), kube_app("other")])
+        .await
+        .unwrap();
     assert_eq!(many["dep"].len(), 1);
     assert!(!many.contains_key("other"));
     assert_eq!(
@@ -271,12 +301,20 @@ async fn deploy_runs_the_image_with_tsurus_objects_and_units_start() {
     );
 
     // A redeploy keeps the unit count and runs the new version.
-    env.prov.change_units(&app, "web", &version("dep", 1), 1, &Discard).await.unwrap();
-    env.prov.deploy(&app, &version("dep", 2), &Discard).await.unwrap();
+    env.prov
+        .change_units(&app, "web", &version("dep", 1), 1, &Discard)
+        .await
+        .unwrap();
+    env.prov
+        .deploy(&app, &version("dep", 2), &Discard)
+        .await
+        .unwrap();
     assert_eq!(replicas(&env, "dep-web").await, 2);
     let units = env.prov.units(&app).await.unwrap();
     assert_eq!(units.len(), 2, "{units:?}");
-    assert!(units.iter().all(|u| u.version == 2 && u.status == UnitStatus::Started));
+    assert!(units
+        .iter()
+        .all(|u| u.version == 2 && u.status == UnitStatus::Started));
     assert_eq!(env.prov.deployed_versions(&app).await.unwrap(), [2]);
 }
 
@@ -301,10 +339,16 @@ async fn restart_stop_start_and_unit_changes() {
         Err(Error::BadRequest(_))
     ));
 
-    env.prov.change_units(&app, "web", &v, 2, &Discard).await.unwrap();
+    env.prov
+        .change_units(&app, "web", &v, 2, &Discard)
+        .await
+        .unwrap();
     assert_eq!(replicas(&env, "life-web").await, 3);
     assert_eq!(started_units(&env.prov, &app).await, 3);
-    env.prov.change_units(&app, "", &v, -1, &Discard).await.unwrap();
+    env.prov
+        .change_units(&app, "", &v, -1, &Discard)
+        .await
+        .unwrap();
     assert_eq!(replicas(&env, "life-web").await, 2);
     assert!(matches!(
         env.prov.change_units(&app, "worker", &v, 1, &Discard).await,
@@ -327,7 +371,10 @@ async fn restart_stop_start_and_unit_changes() {
     assert_eq!(started_units(&env.prov, &app).await, 2);
 
     // Removing every unit stops the process.
-    env.prov.change_units(&app, "web", &v, -2, &Discard).await.unwrap();
+    env.prov
+        .change_units(&app, "web", &v, -2, &Discard)
+        .await
+        .unwrap();
     assert_eq!(replicas(&env, "life-web").await, 0);
     let d = env.api::<Deployment>().get("life-web").await.unwrap();
     assert_eq!(d.labels()["tsuru.io/is-stopped"], "true");
@@ -338,14 +385,20 @@ async fn a_plan_change_is_applied_by_the_restart() {
     let Some(env) = env().await else { return };
     let app = kube_app("plan");
     env.prov.provision(&app, &Discard).await.unwrap();
-    env.prov.deploy(&app, &version("plan", 1), &Discard).await.unwrap();
+    env.prov
+        .deploy(&app, &version("plan", 1), &Discard)
+        .await
+        .unwrap();
     let mut bigger = app.clone();
     bigger.plan.memory = 1 << 30;
     env.prov.update(&app, &bigger, &Discard).await.unwrap();
     env.prov.restart(&bigger, "", "", &Discard).await.unwrap();
     let d = env.api::<Deployment>().get("plan-web").await.unwrap();
     let c = &d.spec.template.spec.unwrap().containers[0];
-    assert_eq!(c.resources.clone().unwrap().limits.unwrap()["memory"].0, "1Gi");
+    assert_eq!(
+        c.resources.clone().unwrap().limits.unwrap()["memory"].0,
+        "1Gi"
+    );
     assert_eq!(
         c.command.clone().unwrap()[2],
         "[ -d /home/application/current ] && cd /home/application/current; exec python app.py"
@@ -357,18 +410,45 @@ async fn destroy_removes_the_apps_objects() {
     let Some(env) = env().await else { return };
     let app = kube_app("gone");
     env.prov.provision(&app, &Discard).await.unwrap();
-    env.prov.deploy(&app, &version("gone", 1), &Discard).await.unwrap();
+    env.prov
+        .deploy(&app, &version("gone", 1), &Discard)
+        .await
+        .unwrap();
     env.prov.destroy(&app, &Discard).await.unwrap();
     // Foreground deletion: an object may linger, marked deleted, while its dependents go.
     fn gone<K: kube::Resource>(obj: Option<K>) -> bool {
         obj.is_none_or(|o| o.meta().deletion_timestamp.is_some())
     }
-    assert!(gone(env.api::<Deployment>().get_opt("gone-web").await.unwrap()));
-    assert!(gone(env.api::<Service>().get_opt("gone-web").await.unwrap()));
-    assert!(gone(env.api::<Service>().get_opt("gone-web-units").await.unwrap()));
-    assert!(gone(env.api::<ServiceAccount>().get_opt("app-gone").await.unwrap()));
-    assert!(gone(env.api::<Secret>().get_opt("tsuru-app-gone-web").await.unwrap()));
-    assert!(env.api::<AppResource>().get_opt("gone").await.unwrap().is_none());
+    assert!(gone(
+        env.api::<Deployment>().get_opt("gone-web").await.unwrap()
+    ));
+    assert!(gone(
+        env.api::<Service>().get_opt("gone-web").await.unwrap()
+    ));
+    assert!(gone(
+        env.api::<Service>()
+            .get_opt("gone-web-units")
+            .await
+            .unwrap()
+    ));
+    assert!(gone(
+        env.api::<ServiceAccount>()
+            .get_opt("app-gone")
+            .await
+            .unwrap()
+    ));
+    assert!(gone(
+        env.api::<Secret>()
+            .get_opt("tsuru-app-gone-web")
+            .await
+            .unwrap()
+    ));
+    assert!(env
+        .api::<AppResource>()
+        .get_opt("gone")
+        .await
+        .unwrap()
+        .is_none());
     assert!(env.prov.units(&app).await.unwrap().is_empty());
 }
 
@@ -391,7 +471,12 @@ async fn a_deploy_that_cannot_start_leaves_nothing_running() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("did not start"), "{err}");
-    assert!(env.api::<Deployment>().get_opt("stuck-web").await.unwrap().is_none());
+    assert!(env
+        .api::<Deployment>()
+        .get_opt("stuck-web")
+        .await
+        .unwrap()
+        .is_none());
     assert!(env.prov.deployed_versions(&app).await.unwrap().is_empty());
 }
 
@@ -427,8 +512,12 @@ async fn an_app_without_a_cluster_is_refused() {
 
 #[tokio::test]
 async fn a_bad_token_is_an_error_naming_the_cluster() {
-    let Some(mut cluster) = test_cluster("default") else { return };
-    cluster.custom_data.insert("token".into(), "not-a-token".into());
+    let Some(mut cluster) = test_cluster("default") else {
+        return;
+    };
+    cluster
+        .custom_data
+        .insert("token".into(), "not-a-token".into());
     let prov = KubernetesProvisioner::new(Arc::new(Clusters::default()), settings());
     let err = prov.cluster_updated(&cluster).await.unwrap_err();
     assert!(matches!(err, Error::BadRequest(_)), "{err:?}");
@@ -439,13 +528,17 @@ async fn a_bad_token_is_an_error_naming_the_cluster() {
 
 #[tokio::test]
 async fn a_client_certificate_connects_without_a_token() {
-    let Some(mut cluster) = test_cluster("default") else { return };
+    let Some(mut cluster) = test_cluster("default") else {
+        return;
+    };
     cluster.custom_data.remove("token");
     let read = |v: &str| std::fs::read(std::env::var(v).expect(v)).expect("readable");
     cluster.client_cert = read("TSURU_TEST_KUBE_CLIENT_CERT");
     cluster.client_key = read("TSURU_TEST_KUBE_CLIENT_KEY");
     let prov = KubernetesProvisioner::new(Arc::new(Clusters::default()), settings());
-    prov.cluster_updated(&cluster).await.expect("client certificate accepted");
+    prov.cluster_updated(&cluster)
+        .await
+        .expect("client certificate accepted");
 }
 
 #[tokio::test]

@@ -239,22 +239,21 @@ impl AppState {
             extra
                 .into_iter()
                 .fold(
-                    ProvisionerRegistry::new(simulated)
-                        .with(Arc::new(KubernetesProvisioner::new(
-                            Arc::new(NoClusters),
-                            KubernetesSettings {
-                                client: ClientSettings {
-                                    api_timeout: Duration::from_secs_f64(
-                                        settings.kubernetes.api_timeout,
-                                    ),
-                                    ..ClientSettings::default()
-                                },
-                                rollout_timeout: Duration::from_secs_f64(
-                                    settings.kubernetes.deployment_progress_timeout,
+                    ProvisionerRegistry::new(simulated).with(Arc::new(KubernetesProvisioner::new(
+                        Arc::new(NoClusters),
+                        KubernetesSettings {
+                            client: ClientSettings {
+                                api_timeout: Duration::from_secs_f64(
+                                    settings.kubernetes.api_timeout,
                                 ),
-                                ..KubernetesSettings::default()
+                                ..ClientSettings::default()
                             },
-                        ))),
+                            rollout_timeout: Duration::from_secs_f64(
+                                settings.kubernetes.deployment_progress_timeout,
+                            ),
+                            ..KubernetesSettings::default()
+                        },
+                    ))),
                     ProvisionerRegistry::with,
                 )
                 .with_default(&settings.provisioner.default)

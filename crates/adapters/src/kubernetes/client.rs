@@ -186,22 +186,30 @@ pub struct Clients {
 /// 400 for an unusable connection (bad PEM, no address).
 pub async fn connect(cluster: &Cluster, settings: &ClientSettings) -> Result<Clients> {
     let name = &cluster.name;
-    let mut config = if cluster.kube_config.is_none() && (cluster.local || cluster.addresses.is_empty()) {
-        Config::incluster().map_err(|e| {
-            Error::bad_request(format!("cluster {name:?}: in-cluster config: {e}"))
-        })?
+    let mut config = if cluster.kube_config.is_none()
+        && (cluster.local || cluster.addresses.is_empty())
+    {
+        Config::incluster()
+            .map_err(|e| Error::bad_request(format!("cluster {name:?}: in-cluster config: {e}")))?
     } else {
         let kc = kubeconfig(cluster)?;
         Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
             .await
             .map_err(|e| {
-                Error::bad_request(format!("cluster {name:?}: invalid connection: {}", chain(&e)))
+                Error::bad_request(format!(
+                    "cluster {name:?}: invalid connection: {}",
+                    chain(&e)
+                ))
             })?
     };
     config.connect_timeout = Some(settings.connect_timeout.min(settings.api_timeout));
     config.write_timeout = Some(settings.api_timeout);
-    let invalid =
-        |e: kube::Error| Error::bad_request(format!("cluster {name:?}: invalid connection: {}", chain(&e)));
+    let invalid = |e: kube::Error| {
+        Error::bad_request(format!(
+            "cluster {name:?}: invalid connection: {}",
+            chain(&e)
+        ))
+    };
     let watches = Client::try_from(config.clone()).map_err(invalid)?;
     config.read_timeout = Some(settings.api_timeout);
     config.reset_reader_on_write = true;
@@ -239,10 +247,20 @@ mod tests {
     fn addresses_connect_with_the_ca_and_a_token_or_basic_auth() {
         let d = doc(&cluster(&[("token", "abc")]));
         assert_eq!(d["current-context"], "c1");
-        assert_eq!(d["clusters"][0]["cluster"]["server"], "https://10.0.0.1:6443");
-        assert_eq!(d["clusters"][0]["cluster"]["certificate-authority-data"], "UEVN");
+        assert_eq!(
+            d["clusters"][0]["cluster"]["server"],
+            "https://10.0.0.1:6443"
+        );
+        assert_eq!(
+            d["clusters"][0]["cluster"]["certificate-authority-data"],
+            "UEVN"
+        );
         assert_eq!(d["users"][0]["user"]["token"], "abc");
-        let d = doc(&cluster(&[("token", "abc"), ("username", "u"), ("password", "p")]));
+        let d = doc(&cluster(&[
+            ("token", "abc"),
+            ("username", "u"),
+            ("password", "p"),
+        ]));
         assert_eq!(d["users"][0]["user"]["username"], "u");
         assert!(d["users"][0]["user"].get("token").is_none());
     }
@@ -265,8 +283,14 @@ mod tests {
         });
         let d = doc(&c);
         assert_eq!(d["clusters"][0]["cluster"]["server"], "https://k.example");
-        assert_eq!(d["clusters"][0]["cluster"]["insecure-skip-tls-verify"], true);
-        assert_eq!(d["clusters"][0]["cluster"]["proxy-url"], "http://proxy:3128");
+        assert_eq!(
+            d["clusters"][0]["cluster"]["insecure-skip-tls-verify"],
+            true
+        );
+        assert_eq!(
+            d["clusters"][0]["cluster"]["proxy-url"],
+            "http://proxy:3128"
+        );
         assert_eq!(d["users"][0]["user"]["token"], "t");
     }
 

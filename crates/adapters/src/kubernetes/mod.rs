@@ -185,9 +185,12 @@ impl KubernetesProvisioner {
         for (app, ns) in &namespaces {
             let api: Api<Pod> = Api::namespaced(conn.client.clone(), ns);
             let pods = conn
-                .call(api.list(
-                    &ListParams::default().labels(&format!("tsuru.io/is-tsuru=true,{APP_NAME}={app}")),
-                ))
+                .call(
+                    api.list(
+                        &ListParams::default()
+                            .labels(&format!("tsuru.io/is-tsuru=true,{APP_NAME}={app}")),
+                    ),
+                )
                 .await?;
             let units = units::units(pods.items.iter());
             if !units.is_empty() {
@@ -269,7 +272,9 @@ impl KubernetesProvisioner {
                 .await;
         }
         if let Err(e) = result {
-            out.write(&format!("\n**** UNITS FAILED TO START: {e} ****\n ---> Rolling back\n"));
+            out.write(&format!(
+                "\n**** UNITS FAILED TO START: {e} ****\n ---> Rolling back\n"
+            ));
             self.roll_back(conn, app, namespace, &written, before).await;
             return Err(e);
         }
@@ -325,7 +330,13 @@ impl KubernetesProvisioner {
             .filter(|(p, _)| p == process)
             .map(Ok)
             .collect::<Result<BTreeMap<_, _>>>()
-            .and_then(|m| if m.is_empty() { Err(process_not_found(process)) } else { Ok(m) })
+            .and_then(|m| {
+                if m.is_empty() {
+                    Err(process_not_found(process))
+                } else {
+                    Ok(m)
+                }
+            })
     }
 
     /// Re-renders running processes from the app as it is now (env, plan, pool, labels) with
@@ -371,10 +382,7 @@ impl KubernetesProvisioner {
             d.spec.replicas = Some(0);
             d.metadata.managed_fields = None;
             conn.upsert(&d, |_, _| {}).await?;
-            for svc in [
-                name.clone(),
-                objects::headless_name(&app.name, &r.process),
-            ] {
+            for svc in [name.clone(), objects::headless_name(&app.name, &r.process)] {
                 let api: Api<Service> = Api::namespaced(conn.client.clone(), namespace);
                 if let Some(mut s) = conn.call(api.get_opt(&svc)).await? {
                     s.labels_mut().insert(IS_STOPPED.into(), "true".into());
@@ -397,7 +405,13 @@ impl KubernetesProvisioner {
 
     /// Deletes everything of the app in `namespace` (tsuru's `removeResources`), reporting
     /// failures and going on; the first failure is returned.
-    async fn remove_all(&self, conn: &Conn, app: &str, namespace: &str, out: &dyn Output) -> Result<()> {
+    async fn remove_all(
+        &self,
+        conn: &Conn,
+        app: &str,
+        namespace: &str,
+        out: &dyn Output,
+    ) -> Result<()> {
         let sel = objects::app_selector(app);
         let mut first: Option<Error> = None;
         let mut note = |r: Result<()>| {
@@ -407,7 +421,10 @@ impl KubernetesProvisioner {
             }
         };
         let deps: Api<Deployment> = Api::namespaced(conn.client.clone(), namespace);
-        match conn.call(deps.list(&ListParams::default().labels(&sel))).await {
+        match conn
+            .call(deps.list(&ListParams::default().labels(&sel)))
+            .await
+        {
             Ok(list) => {
                 for d in list.items {
                     note(conn.delete::<Deployment>(namespace, &d.name_any()).await);
@@ -423,7 +440,10 @@ impl KubernetesProvisioner {
         note(conn.delete_matching::<Pod>(namespace, &sel).await);
         let svcs: Api<Service> = Api::namespaced(conn.client.clone(), namespace);
         let svc_sel = format!("{sel},!tsuru.io/router-lb,!tsuru.io/external-controller");
-        match conn.call(svcs.list(&ListParams::default().labels(&svc_sel))).await {
+        match conn
+            .call(svcs.list(&ListParams::default().labels(&svc_sel)))
+            .await
+        {
             Ok(list) => {
                 for s in list.items {
                     note(conn.delete::<Service>(namespace, &s.name_any()).await);
@@ -431,7 +451,10 @@ impl KubernetesProvisioner {
             }
             Err(e) => note(Err(e)),
         }
-        note(conn.delete_matching::<PodDisruptionBudget>(namespace, &sel).await);
+        note(
+            conn.delete_matching::<PodDisruptionBudget>(namespace, &sel)
+                .await,
+        );
         note(
             conn.delete::<ServiceAccount>(namespace, &objects::service_account_name(app))
                 .await,
@@ -458,7 +481,8 @@ impl Provisioner for KubernetesProvisioner {
 
     async fn provision(&self, app: &App, _out: &dyn Output) -> Result<()> {
         let conn = self.conn_for(app).await?;
-        conn.ensure_app_resource(app, self.settings.crd_wait).await?;
+        conn.ensure_app_resource(app, self.settings.crd_wait)
+            .await?;
         Ok(())
     }
 
@@ -605,7 +629,10 @@ impl Provisioner for KubernetesProvisioner {
         .await?;
         dst.sync_app_resource(&new.name, &dst_ns).await?;
         if let Err(e) = self.destroy(old, out).await {
-            out.write(&format!("**** removing from cluster {:?}: {e} ****\n", from.name));
+            out.write(&format!(
+                "**** removing from cluster {:?}: {e} ****\n",
+                from.name
+            ));
         }
         Ok(())
     }
@@ -647,7 +674,10 @@ impl Provisioner for KubernetesProvisioner {
 
     async fn cluster_updated(&self, cluster: &Cluster) -> Result<()> {
         let conn = self.open(cluster).await?;
-        let check = self.settings.check_timeout.min(self.settings.client.api_timeout);
+        let check = self
+            .settings
+            .check_timeout
+            .min(self.settings.client.api_timeout);
         client::bounded(&cluster.name, check, conn.client.apiserver_version()).await?;
         self.conns
             .write()
@@ -668,7 +698,9 @@ impl Provisioner for KubernetesProvisioner {
             return Err(Error::bad_request("no build image found"));
         }
         let conn = self.conn_for(app).await?;
-        let cr = conn.ensure_app_resource(app, self.settings.crd_wait).await?;
+        let cr = conn
+            .ensure_app_resource(app, self.settings.crd_wait)
+            .await?;
         let ns = cr.spec.namespace_name.clone();
         let before = conn.running(&app.name, &ns).await?;
         let states: BTreeMap<String, ProcessState> = version

@@ -247,7 +247,10 @@ pub fn command(version: &AppVersion, process: &str) -> Result<Option<Vec<String>
 
 /// The container env and the Secret data of a process (tsuru's order: app envs sorted, then
 /// the process variables and ports). Private values go through the Secret.
-pub fn env(ctx: &ProcessContext<'_>, ports: &[PortSpec]) -> (Vec<EnvVar>, BTreeMap<String, String>) {
+pub fn env(
+    ctx: &ProcessContext<'_>,
+    ports: &[PortSpec],
+) -> (Vec<EnvVar>, BTreeMap<String, String>) {
     let app = ctx.app;
     let mut vars: BTreeMap<String, (String, bool)> = app
         .resolved_env()
@@ -327,12 +330,19 @@ fn setting_bool(cluster: &Cluster, pool: &str, key: &str) -> bool {
 }
 
 fn setting_f64(cluster: &Cluster, pool: &str, key: &str) -> Option<f64> {
-    cluster.setting(pool, key).and_then(|v| v.trim().parse().ok())
+    cluster
+        .setting(pool, key)
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// Memory as Kubernetes writes binary quantities (`1Gi`, `256Mi`, or bytes).
 pub fn memory_quantity(bytes: i64) -> String {
-    for (suffix, unit) in [("Ti", 1i64 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)] {
+    for (suffix, unit) in [
+        ("Ti", 1i64 << 40),
+        ("Gi", 1 << 30),
+        ("Mi", 1 << 20),
+        ("Ki", 1 << 10),
+    ] {
         if bytes != 0 && bytes % unit == 0 {
             return format!("{}{suffix}", bytes / unit);
         }
@@ -552,7 +562,12 @@ pub fn service_account(app: &str, namespace: &str) -> ServiceAccount {
 }
 
 /// The env Secret of a process.
-pub fn secret(app: &str, process: &str, namespace: &str, data: &BTreeMap<String, String>) -> Secret {
+pub fn secret(
+    app: &str,
+    process: &str,
+    namespace: &str,
+    data: &BTreeMap<String, String>,
+) -> Secret {
     Secret {
         metadata: meta(
             &secret_name(&deployment_name(app, process)),
@@ -663,9 +678,8 @@ pub fn render(ctx: &ProcessContext<'_>, state: &ProcessState) -> Result<ProcessO
         }),
         termination_grace_period_seconds: Some(30 + pre_stop),
         subdomain: Some(headless_name(&app.name, process)),
-        node_selector: (!no_selector).then(|| {
-            BTreeMap::from([(POOL_NODE_LABEL.to_string(), pool.clone())])
-        }),
+        node_selector: (!no_selector)
+            .then(|| BTreeMap::from([(POOL_NODE_LABEL.to_string(), pool.clone())])),
         containers: vec![container],
         ..PodSpec::default()
     };
@@ -932,10 +946,23 @@ mod tests {
             spec.selector.match_labels.clone().unwrap(),
             base_selector("myapp", "p1")
         );
-        let rolling = spec.strategy.as_ref().unwrap().rolling_update.as_ref().unwrap();
+        let rolling = spec
+            .strategy
+            .as_ref()
+            .unwrap()
+            .rolling_update
+            .as_ref()
+            .unwrap();
         assert_eq!(rolling.max_surge, Some(IntOrString::String("100%".into())));
         assert_eq!(rolling.max_unavailable, Some(IntOrString::Int(0)));
-        let tpl = spec.template.metadata.as_ref().unwrap().labels.clone().unwrap();
+        let tpl = spec
+            .template
+            .metadata
+            .as_ref()
+            .unwrap()
+            .labels
+            .clone()
+            .unwrap();
         assert_eq!(tpl[APP_VERSION], "1");
         assert!(!tpl.contains_key("tsuru.io/is-service"));
         let pod = spec.template.spec.as_ref().unwrap();
@@ -1009,7 +1036,10 @@ mod tests {
         );
         let hspec = headless.spec.unwrap();
         assert_eq!(hspec.cluster_ip.as_deref(), Some("None"));
-        assert_eq!(hspec.ports.unwrap()[0].name.as_deref(), Some("http-headless-1"));
+        assert_eq!(
+            hspec.ports.unwrap()[0].name.as_deref(),
+            Some("http-headless-1")
+        );
         assert_eq!(
             objs.secret.metadata.name.as_deref(),
             Some("tsuru-app-myapp-p1")
@@ -1041,7 +1071,10 @@ mod tests {
         let db = find("DB_PASSWORD").unwrap();
         assert_eq!(db.value, None);
         let r = db.value_from.unwrap().secret_key_ref.unwrap();
-        assert_eq!((r.name.as_str(), r.key.as_str()), ("tsuru-app-myapp-web", "DB_PASSWORD"));
+        assert_eq!(
+            (r.name.as_str(), r.key.as_str()),
+            ("tsuru-app-myapp-web", "DB_PASSWORD")
+        );
         assert!(find("PORT").is_none(), "non-default ports drop PORT");
         assert_eq!(find("PORT_web").unwrap().value.as_deref(), Some("3000,53"));
         let data = objs.secret.data.unwrap();
@@ -1072,7 +1105,8 @@ mod tests {
         c.custom_data
             .insert("test-default:overcommit-factor".into(), "2".into());
         c.custom_data.insert("pre-stop-sleep".into(), "0".into());
-        c.custom_data.insert("disable-headless".into(), "true".into());
+        c.custom_data
+            .insert("disable-headless".into(), "true".into());
         let objs = render_one(&app, &v, &c, "web");
         let pod = objs.deployment.spec.template.spec.unwrap();
         assert_eq!(pod.node_selector, None);
@@ -1094,7 +1128,10 @@ mod tests {
         assert_eq!(req["cpu"].0, "500m");
         assert!(objs.headless.is_none());
         let svc_port = &objs.service.unwrap().spec.unwrap().ports.unwrap()[0];
-        assert_eq!((svc_port.port, svc_port.target_port.clone()), (8888, Some(IntOrString::Int(5000))));
+        assert_eq!(
+            (svc_port.port, svc_port.target_port.clone()),
+            (8888, Some(IntOrString::Int(5000)))
+        );
 
         let mut bad = cluster();
         bad.custom_data
@@ -1112,7 +1149,11 @@ mod tests {
             render(&ctx, &ProcessState::default()),
             Err(Error::BadRequest(_))
         ));
-        let ctx = ProcessContext { process: "worker", cluster: &c, ..ctx };
+        let ctx = ProcessContext {
+            process: "worker",
+            cluster: &c,
+            ..ctx
+        };
         assert!(matches!(
             render(&ctx, &ProcessState::default()),
             Err(Error::BadRequest(_))
@@ -1147,7 +1188,10 @@ mod tests {
         assert_eq!(d.metadata.labels.as_ref().unwrap()[IS_STOPPED], "true");
         let spec = d.spec;
         assert_eq!(spec.replicas, Some(0));
-        assert_eq!(spec.template.metadata.unwrap().labels.unwrap()[RESTARTS], "3");
+        assert_eq!(
+            spec.template.metadata.unwrap().labels.unwrap()[RESTARTS],
+            "3"
+        );
         assert_eq!(d.metadata.namespace.as_deref(), Some("ns"));
     }
 
@@ -1163,8 +1207,14 @@ mod tests {
     #[test]
     fn namespaces_come_from_custom_data() {
         let mut c = cluster();
-        assert_eq!((app_namespace(&c), cr_namespace(&c)), ("default".into(), "tsuru".into()));
+        assert_eq!(
+            (app_namespace(&c), cr_namespace(&c)),
+            ("default".into(), "tsuru".into())
+        );
         c.custom_data.insert("namespace".into(), "apps".into());
-        assert_eq!((app_namespace(&c), cr_namespace(&c)), ("apps".into(), "apps".into()));
+        assert_eq!(
+            (app_namespace(&c), cr_namespace(&c)),
+            ("apps".into(), "apps".into())
+        );
     }
 }

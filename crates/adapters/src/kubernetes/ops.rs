@@ -112,7 +112,10 @@ impl Conn {
             return Ok(());
         }
         match self
-            .call(api.create(&PostParams::default(), &objects::namespace(name, &self.cluster)))
+            .call(api.create(
+                &PostParams::default(),
+                &objects::namespace(name, &self.cluster),
+            ))
             .await
         {
             Ok(_) | Err(Error::Conflict(_)) => Ok(()),
@@ -135,8 +138,11 @@ impl Conn {
     pub async fn ensure_app_resource(&self, app: &App, crd_wait: Duration) -> Result<AppResource> {
         let ns = self.cr_namespace();
         self.ensure_namespace(&ns).await?;
-        match tokio::time::timeout(self.timeout.max(crd_wait), crd::ensure(&self.client, crd_wait))
-            .await
+        match tokio::time::timeout(
+            self.timeout.max(crd_wait),
+            crd::ensure(&self.client, crd_wait),
+        )
+        .await
         {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
@@ -167,9 +173,7 @@ impl Conn {
         let api: Api<AppResource> = self.api(&ns);
         match self.call(api.create(&PostParams::default(), &cr)).await {
             Ok(c) => Ok(c),
-            Err(Error::Conflict(_)) => self
-                .call(api.get(&app.name))
-                .await,
+            Err(Error::Conflict(_)) => self.call(api.get(&app.name)).await,
             Err(e) => Err(e),
         }
     }
@@ -217,11 +221,7 @@ impl Conn {
     /// `keep` copied what must survive from it.
     pub async fn upsert<K>(&self, obj: &K, keep: impl Fn(&K, &mut K)) -> Result<K>
     where
-        K: Resource<Scope = NamespaceResourceScope>
-            + Clone
-            + Debug
-            + Serialize
-            + DeserializeOwned,
+        K: Resource<Scope = NamespaceResourceScope> + Clone + Debug + Serialize + DeserializeOwned,
         K::DynamicType: Default,
     {
         let ns = obj.namespace().unwrap_or_default();
@@ -313,7 +313,10 @@ impl Conn {
         K::DynamicType: Default,
     {
         let api: Api<K> = self.api(namespace);
-        match self.call(api.delete(name, &DeleteParams::foreground())).await {
+        match self
+            .call(api.delete(name, &DeleteParams::foreground()))
+            .await
+        {
             Ok(_) | Err(Error::NotFound(_)) => Ok(()),
             Err(e) => Err(e),
         }
@@ -458,7 +461,8 @@ impl Conn {
                 let d = self.call(api.get(name)).await?;
                 let want = d.spec.replicas.unwrap_or(0);
                 let st = d.status.clone().unwrap_or_default();
-                let observed = st.observed_generation.unwrap_or(0) >= d.metadata.generation.unwrap_or(0);
+                let observed =
+                    st.observed_generation.unwrap_or(0) >= d.metadata.generation.unwrap_or(0);
                 let updated = st.updated_replicas.unwrap_or(0);
                 let ready = st.ready_replicas.unwrap_or(0).min(updated);
                 if observed && (updated, ready) != last {

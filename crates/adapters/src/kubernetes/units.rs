@@ -21,14 +21,12 @@ pub fn skipped(pod: &Pod) -> bool {
     }
     let status = pod.status.as_ref();
     status.and_then(|s| s.phase.as_deref()) == Some("Failed")
-        && status
-            .and_then(|s| s.reason.as_deref())
-            .is_some_and(|r| {
-                matches!(
-                    r.to_ascii_lowercase().as_str(),
-                    "shutdown" | "evicted" | "nodeaffinity" | "terminated"
-                )
-            })
+        && status.and_then(|s| s.reason.as_deref()).is_some_and(|r| {
+            matches!(
+                r.to_ascii_lowercase().as_str(),
+                "shutdown" | "evicted" | "nodeaffinity" | "terminated"
+            )
+        })
 }
 
 fn label<'a>(pod: &'a Pod, key: &str) -> Option<&'a str> {
@@ -106,9 +104,11 @@ pub fn unit(pod: &Pod) -> Unit {
     } else {
         image_version(pod)
     };
-    let routable = label(pod, APP_VERSION).is_none()
-        || label(pod, "tsuru.io/is-routable") == Some("true");
-    let statuses = st.and_then(|s| s.container_statuses.as_deref()).unwrap_or(&[]);
+    let routable =
+        label(pod, APP_VERSION).is_none() || label(pod, "tsuru.io/is-routable") == Some("true");
+    let statuses = st
+        .and_then(|s| s.container_statuses.as_deref())
+        .unwrap_or(&[]);
     let (status, status_reason) = status(pod);
     Unit {
         id: name.clone(),
@@ -152,8 +152,7 @@ pub fn units<'a>(pods: impl IntoIterator<Item = &'a Pod>) -> Vec<Unit> {
 mod tests {
     use super::*;
     use k8s_openapi::api::core::v1::{
-        ContainerState, ContainerStateTerminated, ContainerStateWaiting, ContainerStatus,
-        PodStatus,
+        ContainerState, ContainerStateTerminated, ContainerStateWaiting, ContainerStatus, PodStatus,
     };
 
     fn pod(phase: &str, statuses: Vec<ContainerStatus>) -> Pod {
@@ -197,10 +196,19 @@ mod tests {
     fn a_running_ready_pod_is_a_started_unit() {
         let u = unit(&pod("Running", vec![container(true, 2)]));
         assert_eq!(u.name, "myapp-web-abc");
-        assert_eq!((u.app_name.as_str(), u.process_name.as_str()), ("myapp", "web"));
+        assert_eq!(
+            (u.app_name.as_str(), u.process_name.as_str()),
+            ("myapp", "web")
+        );
         assert_eq!(u.unit_type, "python");
-        assert_eq!((u.ip.as_str(), u.internal_ip.as_str()), ("10.0.0.12", "172.16.3.9"));
-        assert_eq!((u.status, u.version, u.restarts), (UnitStatus::Started, 3, 2));
+        assert_eq!(
+            (u.ip.as_str(), u.internal_ip.as_str()),
+            ("10.0.0.12", "172.16.3.9")
+        );
+        assert_eq!(
+            (u.status, u.version, u.restarts),
+            (UnitStatus::Started, 3, 2)
+        );
         assert!(u.ready && u.routable);
         assert_eq!(u.created_at.to_rfc3339(), "2026-08-21T10:00:00+00:00");
         assert_eq!(u.address, None);
