@@ -187,7 +187,7 @@ async fn kubernetes(url: String) {
         r.unwrap();
     }
     println!("kubernetes  created {APPS} pods in {:?}", started.elapsed());
-    let deadline = Instant::now() + Duration::from_secs(300);
+    let deadline = Instant::now() + Duration::from_secs(240);
     loop {
         let (_, units) = time_lists(&p, &apps[..1]).await;
         let all: usize = p
