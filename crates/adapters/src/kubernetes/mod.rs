@@ -81,6 +81,20 @@ impl std::fmt::Debug for KubernetesProvisioner {
     }
 }
 
+/// What one write of an app's processes puts on the cluster.
+struct Rollout<'a> {
+    /// The version the processes run.
+    version: &'a AppVersion,
+    /// The app namespace.
+    namespace: &'a str,
+    /// The processes written, with their states.
+    states: &'a BTreeMap<String, ProcessState>,
+    /// What ran before (put back on failure).
+    before: &'a BTreeMap<String, Running>,
+    /// Whether containers keep the command they had (a re-render of a running version).
+    keep_commands: bool,
+}
+
 fn no_cluster() -> Error {
     Error::bad_request(NO_CLUSTER)
 }
@@ -202,17 +216,14 @@ impl KubernetesProvisioner {
 
     /// Writes every process of `version` with the states given, waits for the rollout and
     /// puts back what ran before when it fails.
-    async fn apply(
-        &self,
-        conn: &Conn,
-        app: &App,
-        version: &AppVersion,
-        namespace: &str,
-        states: &BTreeMap<String, ProcessState>,
-        before: &BTreeMap<String, Running>,
-        keep_commands: bool,
-        out: &dyn Output,
-    ) -> Result<()> {
+    async fn apply(&self, conn: &Conn, app: &App, r: Rollout<'_>, out: &dyn Output) -> Result<()> {
+        let Rollout {
+            version,
+            namespace,
+            states,
+            before,
+            keep_commands,
+        } = r;
         // Render everything first: a bad input fails before any write.
         let mut rendered = Vec::new();
         for (process, state) in states {
@@ -352,17 +363,14 @@ impl KubernetesProvisioner {
     ) -> Result<()> {
         // Each process keeps its own image, ports and command.
         for (p, r) in selected {
-            self.apply(
-                conn,
-                app,
-                &version_of(r, &app.name),
+            let rollout = Rollout {
+                version: &version_of(r, &app.name),
                 namespace,
-                &BTreeMap::from([(p.clone(), state(r))]),
-                selected,
-                true,
-                out,
-            )
-            .await?;
+                states: &BTreeMap::from([(p.clone(), state(r))]),
+                before: selected,
+                keep_commands: true,
+            };
+            self.apply(conn, app, rollout, out).await?;
         }
         Ok(())
     }
@@ -718,8 +726,14 @@ impl Provisioner for KubernetesProvisioner {
                 )
             })
             .collect();
-        self.apply(&conn, app, version, &ns, &states, &before, false, out)
-            .await?;
+        let rollout = Rollout {
+            version,
+            namespace: &ns,
+            states: &states,
+            before: &before,
+            keep_commands: false,
+        };
+        self.apply(&conn, app, rollout, out).await?;
         for process in before.keys().filter(|p| !states.contains_key(*p)) {
             out.write(&format!(" ---> Removing process {process:?}\n"));
             conn.remove_process(&app.name, process, &ns).await?;
