@@ -3,7 +3,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tsuru_adapters::jwt::JwtIssuer;
-use tsuru_adapters::kubernetes::{ClientSettings, KubernetesProvisioner, KubernetesSettings};
+use tsuru_adapters::kubernetes::{
+    ClientSettings, KubernetesProvisioner, KubernetesSettings, NoClusters,
+};
 use tsuru_adapters::mail::{LogMailer, SmtpMailer};
 use tsuru_adapters::memory::MemoryStore;
 use tsuru_adapters::mongo::MongoStore;
@@ -238,7 +240,7 @@ impl AppState {
                 .into_iter()
                 .fold(
                     ProvisionerRegistry::new(simulated).with(Arc::new(KubernetesProvisioner::new(
-                        store.clone(),
+                        Arc::new(NoClusters),
                         KubernetesSettings {
                             client: ClientSettings {
                                 api_timeout: Duration::from_secs_f64(
