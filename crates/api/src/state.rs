@@ -3,9 +3,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tsuru_adapters::jwt::JwtIssuer;
-use tsuru_adapters::kubernetes::{
-    ClientSettings, KubernetesProvisioner, KubernetesSettings, NoClusters,
-};
+use tsuru_adapters::kubernetes::{ClientSettings, KubernetesProvisioner, KubernetesSettings};
 use tsuru_adapters::mail::{LogMailer, SmtpMailer};
 use tsuru_adapters::memory::MemoryStore;
 use tsuru_adapters::mongo::MongoStore;
@@ -240,7 +238,7 @@ impl AppState {
                 .into_iter()
                 .fold(
                     ProvisionerRegistry::new(simulated).with(Arc::new(KubernetesProvisioner::new(
-                        Arc::new(NoClusters),
+                        store.clone(),
                         KubernetesSettings {
                             client: ClientSettings {
                                 api_timeout: Duration::from_secs_f64(

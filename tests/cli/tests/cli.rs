@@ -1226,6 +1226,9 @@ async fn clusters_add_list_info_update_remove_and_provisioners() {
     let Some((server, cli)) = start("clusters").await else {
         return;
     };
+    let Some(kube) = Kube::from_env() else {
+        return;
+    };
     for pool in ["kpool", "kpool2"] {
         cli.run(&["pool-add", pool, "--provisioner", "kubernetes"])
             .succeeds();
@@ -1233,29 +1236,23 @@ async fn clusters_add_list_info_update_remove_and_provisioners() {
     cli.run(&["cluster-list"])
         .succeeds()
         .prints("No clusters registered.\n");
-    let ca = file(&cli, "ca.pem", "-----BEGIN CERTIFICATE-----\nCA\n");
-    let cert = file(&cli, "cert.pem", "-----BEGIN CERTIFICATE-----\nCERT\n");
-    let key = file(
-        &cli,
-        "key.pem",
-        "-----BEGIN RSA PRIVATE KEY-----\nSECRET-KEY\n",
-    );
+    let token = format!("token={}", kube.token);
     cli.run(&[
         "cluster-add",
         "c1",
         "kubernetes",
         "--addr",
-        "https://127.0.0.1:1",
+        &kube.url,
         "--cacert",
-        &ca,
+        &kube.ca,
         "--clientcert",
-        &cert,
+        &kube.cert,
         "--clientkey",
-        &key,
+        &kube.key,
         "--pool",
         "kpool",
         "--custom",
-        "token=secret-token",
+        &token,
         "--custom",
         "namespace=ns1",
     ])
@@ -1276,12 +1273,31 @@ async fn clusters_add_list_info_update_remove_and_provisioners() {
     cli.run(&["cluster-add", "c2", "kubernetes", "--pool", "nope"])
         .fails()
         .error_contains("Pool does not exist.");
+    // Nothing listens on port 1: the cluster is refused, by name, and not kept.
+    cli.run(&[
+        "cluster-add",
+        "down",
+        "kubernetes",
+        "--addr",
+        "https://127.0.0.1:1",
+        "--cacert",
+        &kube.ca,
+        "--pool",
+        "kpool2",
+    ])
+    .fails()
+    .error_contains("cluster \"down\": ");
+    // The default cluster authenticates with a token instead of a client certificate.
     cli.run(&[
         "cluster-add",
         "d1",
         "kubernetes",
         "--addr",
-        "https://127.0.0.2:1",
+        &kube.url,
+        "--cacert",
+        &kube.ca,
+        "--custom",
+        &token,
         "--default",
     ])
     .succeeds()
@@ -1289,11 +1305,12 @@ async fn clusters_add_list_info_update_remove_and_provisioners() {
 
     let list = cli.run(&["cluster-list"]);
     list.succeeds()
-        .prints_row(&["c1", "kubernetes", "https://127.0.0.1:1"])
-        .prints_row(&["d1", "kubernetes", "https://127.0.0.2:1"]);
+        .prints_row(&["c1", "kubernetes", &kube.url])
+        .prints_row(&["d1", "kubernetes", &kube.url])
+        .has_no_row("down");
     for shown in [&list.stdout, &cli.run(&["cluster-list", "--json"]).stdout] {
         assert!(
-            !shown.contains("secret-token") && !shown.contains("SECRET-KEY"),
+            !shown.contains(&kube.token) && !kube.key_secrets().iter().any(|k| shown.contains(k)),
             "{shown}"
         );
     }
@@ -1313,8 +1330,6 @@ async fn clusters_add_list_info_update_remove_and_provisioners() {
         "kubernetes",
         "--add-pool",
         "kpool2",
-        "--addr",
-        "https://127.0.0.3:1",
         "--add-custom",
         "max-surge=10%",
         "--remove-custom",
@@ -1327,8 +1342,20 @@ async fn clusters_add_list_info_update_remove_and_provisioners() {
         .prints_row(&["max-surge", "10%"])
         .prints_row(&["token", "*****"])
         .has_no_row("namespace");
-    assert_eq!(value_after(&info, "Addresses:"), "https://127.0.0.3:1");
+    assert_eq!(value_after(&info, "Addresses:"), kube.url);
     assert!(info.stdout.contains("kpool2"), "{}", info.stdout);
+    // An address the provisioner cannot reach: refused, and the cluster stays as it was.
+    cli.run(&[
+        "cluster-update",
+        "c1",
+        "kubernetes",
+        "--addr",
+        "https://127.0.0.1:1",
+    ])
+    .fails()
+    .error_contains("cluster \"c1\": ");
+    let info = cli.run(&["cluster-info", "c1"]);
+    assert_eq!(value_after(&info, "Addresses:"), kube.url);
     cli.run(&[
         "cluster-update",
         "c1",
@@ -1383,6 +1410,159 @@ async fn clusters_add_list_info_update_remove_and_provisioners() {
         .succeeds()
         .has_no_row("c1")
         .prints_row(&["d1"]);
+}
+
+/// The Kubernetes control plane `scripts/kube.sh exec` started: its address, admin token and
+/// the files the client reads (`--cacert/--clientcert/--clientkey`). `None` (test skipped)
+/// without one, unless `TSURU_KUBE_REQUIRED=1` or `CI` is set.
+struct Kube {
+    url: String,
+    token: String,
+    ca: String,
+    cert: String,
+    key: String,
+}
+
+impl Kube {
+    fn from_env() -> Option<Kube> {
+        let Ok(url) = std::env::var("TSURU_TEST_KUBE_URL") else {
+            assert!(
+                std::env::var("TSURU_KUBE_REQUIRED").as_deref() != Ok("1")
+                    && std::env::var_os("CI").is_none(),
+                "no Kubernetes control plane (TSURU_TEST_KUBE_URL): run under scripts/kube.sh exec"
+            );
+            eprintln!("skipped: no Kubernetes (run under `bash scripts/kube.sh exec`)");
+            return None;
+        };
+        let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is unset"));
+        Some(Kube {
+            url,
+            token: var("TSURU_TEST_KUBE_TOKEN"),
+            ca: var("TSURU_TEST_KUBE_CA"),
+            cert: var("TSURU_TEST_KUBE_CLIENT_CERT"),
+            key: var("TSURU_TEST_KUBE_CLIENT_KEY"),
+        })
+    }
+
+    /// Lines of the client key's PEM body: none may ever be shown.
+    fn key_secrets(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.key)
+            .expect("client key file")
+            .lines()
+            .filter(|l| !l.starts_with("-----") && l.len() > 16)
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// Unit rows of `app-info`: (name, status) of each unit of `app`.
+fn units_of(run: &Run, app: &str) -> Vec<(String, String)> {
+    let prefix = format!("{app}-");
+    run.rows()
+        .into_iter()
+        .filter(|r| r[0].starts_with(&prefix))
+        .map(|r| (r[0].clone(), r[2].clone()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apps_run_on_a_real_kubernetes_cluster() {
+    let Some((_server, cli)) = start("kubernetes apps").await else {
+        return;
+    };
+    let Some(kube) = Kube::from_env() else {
+        return;
+    };
+    // The fake nodes carry pool `kubepool` (scripts/kube.sh). Both stores' runs share one control plane: names of their own.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .subsec_nanos();
+    let tag = format!("{:08x}", nanos ^ std::process::id());
+    let app = format!("kapp-{tag}");
+    let namespace = format!("namespace=cli-{tag}");
+    cli.run(&["team-create", "t1"]).succeeds();
+    cli.run(&["pool-add", "kubepool", "--provisioner", "kubernetes", "-p"])
+        .succeeds();
+    cli.run(&[
+        "cluster-add",
+        "kc",
+        "kubernetes",
+        "--addr",
+        &kube.url,
+        "--cacert",
+        &kube.ca,
+        "--clientcert",
+        &kube.cert,
+        "--clientkey",
+        &kube.key,
+        "--pool",
+        "kubepool",
+        "--custom",
+        &namespace,
+    ])
+    .succeeds();
+    cli.run(&["app-create", &app, "-t", "t1", "-o", "kubepool"])
+        .succeeds();
+    let info = cli.run(&["app-info", "-a", &app]);
+    assert!(
+        units_of(info.succeeds(), &app).is_empty(),
+        "{}",
+        info.stdout
+    );
+
+    let deploy = cli.run(&[
+        "app-deploy",
+        "-a",
+        &app,
+        "-i",
+        "registry.example.com/hello:v1",
+    ]);
+    deploy.succeeds();
+    assert!(deploy.stdout.ends_with("OK\n"), "{}", deploy.stdout);
+    cli.run(&["unit-add", "2", "-a", &app]).succeeds();
+    let info = cli.run(&["app-info", "-a", &app]);
+    let units = units_of(info.succeeds(), &app);
+    assert_eq!(units.len(), 3, "{}", info.stdout);
+    assert!(units.iter().all(|(_, s)| s == "ready"), "{units:?}");
+
+    // env-set restarts the units (new pods, new names); --no-restart would not.
+    cli.run(&["env-set", "GREETING=hi", "-a", &app]).succeeds();
+    let after = units_of(cli.run(&["app-info", "-a", &app]).succeeds(), &app);
+    assert_eq!(after.len(), 3, "{after:?}");
+    assert!(
+        after.iter().all(|u| !units.contains(u)),
+        "env-set restarted every unit: {units:?} -> {after:?}"
+    );
+    cli.run(&["env-get", "-a", &app])
+        .succeeds()
+        .prints_line_containing("GREETING=hi");
+    cli.run(&["app-restart", "-a", &app]).succeeds();
+    let restarted = units_of(cli.run(&["app-info", "-a", &app]).succeeds(), &app);
+    assert_eq!(restarted.len(), 3, "{restarted:?}");
+    assert!(
+        restarted.iter().all(|u| !after.contains(u)),
+        "app-restart made new units: {after:?} -> {restarted:?}"
+    );
+
+    cli.run(&["app-stop", "-a", &app]).succeeds();
+    let info = cli.run(&["app-info", "-a", &app]);
+    assert!(
+        units_of(info.succeeds(), &app).is_empty(),
+        "a stopped app runs no pod: {}",
+        info.stdout
+    );
+    cli.run(&["app-start", "-a", &app]).succeeds();
+    let info = cli.run(&["app-info", "-a", &app]);
+    let units = units_of(info.succeeds(), &app);
+    assert_eq!(units.len(), 3, "start restores the count: {}", info.stdout);
+    assert!(units.iter().all(|(_, s)| s == "ready"), "{units:?}");
+
+    cli.run(&["app-remove", "-a", &app, "-y"]).succeeds();
+    cli.run(&["app-info", "-a", &app])
+        .fails()
+        .error_contains(&format!("App {app} not found."));
+    cli.run(&["cluster-remove", "kc", "-y"]).succeeds();
 }
 
 /// Unit rows of `app-info`: (name, status) of each `app1-` unit.

@@ -863,24 +863,3 @@ impl Provisioner for KubernetesProvisioner {
         Ok(())
     }
 }
-
-/// A cluster store holding no cluster: apps on this provisioner answer `no cluster` (for a
-/// server built without cluster storage).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct NoClusters;
-
-#[async_trait]
-impl ClusterStorage for NoClusters {
-    async fn upsert(&self, _cluster: &Cluster) -> Result<()> {
-        Err(Error::bad_request("clusters cannot be stored here"))
-    }
-    async fn find(&self, _name: &str) -> Result<Option<Cluster>> {
-        Ok(None)
-    }
-    async fn list(&self) -> Result<Vec<Cluster>> {
-        Ok(Vec::new())
-    }
-    async fn delete(&self, _name: &str) -> Result<()> {
-        Err(Error::not_found("cluster not found"))
-    }
-}

@@ -3,6 +3,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use serde_json::{json, Value};
+use tsuru_adapters::kubernetes;
 use tsuru_domain::app::App;
 use tsuru_domain::cluster::{Cluster, ClusterHelp};
 use tsuru_domain::output::Output;
@@ -10,8 +11,7 @@ use tsuru_domain::provision::{Provisioner, Unit};
 use tsuru_domain::{Error, Result};
 
 use crate::{
-    event_info, expect, get_json, post_raw, status_text, with_teams, TestServer, FORBIDDEN,
-    UNAUTHORIZED,
+    event_info, expect, get_json, post_raw, status_text, TestServer, FORBIDDEN, UNAUTHORIZED,
 };
 
 /// base64 of the test credentials, and the credentials themselves.
@@ -45,8 +45,12 @@ fn kube_cluster(name: &str) -> Value {
     })
 }
 
+/// A server whose `kubernetes` provisioner checks clusters as the real one does but connects
+/// to none (these tests are about the cluster rules; `a_real_cluster_is_connected_to` talks to
+/// a real control plane), with team `t1` and pools `p1`..`p3`.
 async fn with_pools() -> TestServer {
-    let s = with_teams(&["t1"]).await;
+    let s = TestServer::spawn_with_provisioners(vec![Arc::new(Flaky::kubernetes())]).await;
+    s.team("t1").await;
     for p in ["p1", "p2", "p3"] {
         let r = s.admin().post_json("/1.0/pools", &json!({"name": p})).await;
         assert_eq!(r.status(), 201);
@@ -505,17 +509,37 @@ async fn provisioners_are_listed_with_their_cluster_options() {
 }
 
 /// A provisioner whose clusters connect unless an address says `unreachable`; it keeps what
-/// it was handed.
-#[derive(Default)]
+/// it was handed. Named `kubernetes`, it shows and checks clusters as the real Kubernetes
+/// provisioner does.
 struct Flaky {
+    name: &'static str,
     seen: Mutex<Vec<Cluster>>,
     removed: Mutex<Vec<String>>,
+}
+
+impl Default for Flaky {
+    fn default() -> Self {
+        Flaky {
+            name: "flaky",
+            seen: Mutex::default(),
+            removed: Mutex::default(),
+        }
+    }
+}
+
+impl Flaky {
+    fn kubernetes() -> Self {
+        Flaky {
+            name: "kubernetes",
+            ..Flaky::default()
+        }
+    }
 }
 
 #[async_trait]
 impl Provisioner for Flaky {
     fn name(&self) -> &str {
-        "flaky"
+        self.name
     }
     async fn provision(&self, _: &App, _: &dyn Output) -> Result<()> {
         Ok(())
@@ -545,10 +569,19 @@ impl Provisioner for Flaky {
         Ok(Vec::new())
     }
     fn cluster_help(&self) -> Option<ClusterHelp> {
+        if self.name == "kubernetes" {
+            return Some(kubernetes::cluster_help());
+        }
         Some(ClusterHelp {
             provisioner_help: "Flaky clusters.".into(),
             ..ClusterHelp::default()
         })
+    }
+    async fn validate_cluster(&self, cluster: &Cluster) -> Result<()> {
+        if self.name == "kubernetes" {
+            return kubernetes::validate_cluster(cluster);
+        }
+        Ok(())
     }
     async fn cluster_updated(&self, cluster: &Cluster) -> Result<()> {
         self.seen.lock().unwrap().push(cluster.clone());
@@ -729,4 +762,109 @@ async fn the_cluster_routes_are_documented() {
     ] {
         assert!(props[field].is_object(), "{field} in {body}");
     }
+}
+
+/// The real control plane `scripts/kube.sh exec` started, as the client would add it
+/// (`--cacert/--clientcert/--clientkey` files, base64 on the wire); `None` (test skipped) when
+/// there is none, unless `TSURU_KUBE_REQUIRED=1`.
+fn real_cluster(name: &str, pools: &[&str]) -> Option<Value> {
+    use base64::Engine as _;
+    let Ok(url) = std::env::var("TSURU_TEST_KUBE_URL") else {
+        assert!(
+            std::env::var("TSURU_KUBE_REQUIRED").as_deref() != Ok("1"),
+            "TSURU_KUBE_REQUIRED=1 but TSURU_TEST_KUBE_URL is unset (run under scripts/kube.sh exec)"
+        );
+        eprintln!("skipped: no Kubernetes (run under `bash scripts/kube.sh exec`)");
+        return None;
+    };
+    let file = |var: &str| {
+        let path = std::env::var(var).unwrap_or_else(|_| panic!("{var} is unset"));
+        base64::engine::general_purpose::STANDARD
+            .encode(std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
+    };
+    let namespace = format!("api-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    Some(json!({
+        "name": name, "provisioner": "kubernetes", "addresses": [url], "pools": pools,
+        "cacert": file("TSURU_TEST_KUBE_CA"), "clientcert": file("TSURU_TEST_KUBE_CLIENT_CERT"),
+        "clientkey": file("TSURU_TEST_KUBE_CLIENT_KEY"),
+        "custom_data": {"namespace": namespace},
+    }))
+}
+
+#[tokio::test]
+async fn a_real_cluster_is_connected_to_and_runs_apps() {
+    // The fake nodes of the control plane carry pool `kubepool` (scripts/kube.sh).
+    let Some(good) = real_cluster("kube", &["kubepool"]) else {
+        return;
+    };
+    let s = TestServer::spawn_with(|s| s.kubernetes.deployment_progress_timeout = 60.0).await;
+    s.team("t1").await;
+    let admin = s.admin();
+    let r = admin
+        .post_json(
+            "/1.0/pools",
+            &json!({"name": "kubepool", "provisioner": "kubernetes", "public": true}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+
+    // Nothing listens on port 1: refused, naming the cluster, and nothing is stored.
+    let mut down = good.clone();
+    down["name"] = json!("down");
+    down["addresses"] = json!(["https://127.0.0.1:1"]);
+    let (status, body) =
+        status_text(admin.post_json("/1.3/provisioner/clusters", &down).await).await;
+    assert!(
+        status >= 500 && body.starts_with("cluster \"down\": "),
+        "{status} {body}"
+    );
+    assert!(clusters(&s).await.is_empty());
+
+    let r = admin.post_json("/1.3/provisioner/clusters", &good).await;
+    expect(r, 200, "", "the real cluster").await;
+    let app = format!("k{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let r = admin
+        .post_form(
+            "/1.0/apps",
+            &[
+                ("name", app.as_str()),
+                ("teamOwner", "t1"),
+                ("pool", "kubepool"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    s.deploy(&app, "registry.example/hello:v1").await;
+    let r = admin
+        .put_form(
+            &format!("/1.0/apps/{app}/units"),
+            &[("units", "1"), ("process", "web")],
+        )
+        .await;
+    let (status, body) = status_text(r).await;
+    assert!(
+        status == 200 && body.contains("2 of 2 new units ready") && !body.contains("Error"),
+        "{status} {body}"
+    );
+    let info: Value = get_json(&admin, &format!("/1.0/apps/{app}")).await;
+    let units = info["units"].as_array().expect("units");
+    assert_eq!(units.len(), 2, "{info}");
+    assert!(
+        units
+            .iter()
+            .all(|u| u["Status"] == "started" && u["ProcessName"] == "web"),
+        "{info}"
+    );
+
+    // A cluster with apps on its pool's provisioner is removed by the admin as in tsuru; the
+    // app goes first here, taking its objects with it.
+    let r = admin.delete(&format!("/1.0/apps/{app}")).await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    expect(
+        admin.delete("/1.3/provisioner/clusters/kube").await,
+        200,
+        "",
+        "delete",
+    )
+    .await;
 }
