@@ -81,10 +81,23 @@ async fn time_lists(p: &dyn Provisioner, apps: &[App]) -> (Duration, usize) {
 }
 
 async fn simulated() {
-    let p = SimulatedProvisioner::new(Arc::new(SystemClock), "tsuru.localhost", 1);
+    let p = SimulatedProvisioner::new(Arc::new(SystemClock), "tsuru.localhost");
     let apps = apps();
     for a in &apps {
         p.provision(a, &Discard).await.unwrap();
+        let v1 = AppVersion {
+            app: a.name.clone(),
+            version: 1,
+            image: "registry.example/app:v1".into(),
+            processes: BTreeMap::from([("web".to_string(), vec!["./run".to_string()])]),
+            exposed_ports: Vec::new(),
+            deploy_successful: false,
+            deploy_failed: false,
+            past_units: BTreeMap::new(),
+            event_id: String::new(),
+            created_at: chrono::Utc::now(),
+        };
+        p.deploy(a, &v1, &Discard).await.unwrap();
     }
     let (d, units) = time_lists(&p, &apps).await;
     println!("simulated   units_of_apps({APPS} apps, {units} units): {d:?} per call");
