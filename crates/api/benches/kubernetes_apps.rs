@@ -168,7 +168,10 @@ async fn main() {
         kube.create(&format!("/api/v1/namespaces/{ns}/pods"), &pod(&a.name))
             .await;
     }
-    println!("kubernetes: {n} apps and pods created in {:.1?}", started.elapsed());
+    println!(
+        "kubernetes: {n} apps and pods created in {:.1?}",
+        started.elapsed()
+    );
     let started = Instant::now();
     for i in 0..n {
         let name = format!("s-{i:06}");
@@ -181,7 +184,10 @@ async fn main() {
         assert_eq!(r.status(), 201, "app {name}");
         server.deploy(&name, "registry.example/app:v1").await;
     }
-    println!("simulated:  {n} apps created and deployed in {:.1?}", started.elapsed());
+    println!(
+        "simulated:  {n} apps created and deployed in {:.1?}",
+        started.elapsed()
+    );
 
     // Until the watch cache holds every pod.
     let deadline = Instant::now() + Duration::from_secs(60);

@@ -10,7 +10,7 @@ mod watch;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
@@ -71,7 +71,14 @@ pub struct KubernetesProvisioner {
     settings: KubernetesSettings,
     conns: RwLock<HashMap<String, Arc<Conn>>>,
     connecting: tokio::sync::Mutex<()>,
+    /// The stored clusters as last read, and when: lists and infos read the store at most
+    /// once per [`CLUSTER_SNAPSHOT_TTL`] (changes made through this process drop it at once).
+    snapshot: RwLock<Option<(Instant, Arc<Vec<Cluster>>)>>,
 }
+
+/// How old the clusters an app operation is routed by may be. Another `tsurud` process
+/// sharing the database sees a cluster change within this time.
+pub const CLUSTER_SNAPSHOT_TTL: Duration = Duration::from_secs(1);
 
 impl std::fmt::Debug for KubernetesProvisioner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -111,7 +118,30 @@ impl KubernetesProvisioner {
             settings,
             conns: RwLock::new(HashMap::new()),
             connecting: tokio::sync::Mutex::new(()),
+            snapshot: RwLock::new(None),
         }
+    }
+
+    /// Every stored cluster, from a snapshot at most [`CLUSTER_SNAPSHOT_TTL`] old.
+    async fn all_clusters(&self) -> Result<Arc<Vec<Cluster>>> {
+        if let Some((at, all)) = &*self.snapshot.read().unwrap_or_else(PoisonError::into_inner) {
+            if at.elapsed() < CLUSTER_SNAPSHOT_TTL {
+                return Ok(all.clone());
+            }
+        }
+        let all = Arc::new(self.clusters.list().await?);
+        *self
+            .snapshot
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), all.clone()));
+        Ok(all)
+    }
+
+    fn forget_clusters(&self) {
+        *self
+            .snapshot
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = None;
     }
 
     fn cached(&self, name: &str) -> Option<Arc<Conn>> {
@@ -152,7 +182,7 @@ impl KubernetesProvisioner {
     }
 
     async fn cluster_of(&self, pool: &str) -> Result<Option<Cluster>> {
-        let all = self.clusters.list().await?;
+        let all = self.all_clusters().await?;
         Ok(cluster_for_pool(&all, NAME, pool).cloned())
     }
 
@@ -535,7 +565,7 @@ impl Provisioner for KubernetesProvisioner {
     }
 
     async fn units_of_apps(&self, apps: &[App]) -> Result<BTreeMap<String, Vec<Unit>>> {
-        let all = self.clusters.list().await?;
+        let all = self.all_clusters().await?;
         let mut by_cluster: BTreeMap<String, (Cluster, Vec<&App>)> = BTreeMap::new();
         for app in apps {
             if let Some(c) = cluster_for_pool(&all, NAME, &app.pool) {
@@ -681,6 +711,7 @@ impl Provisioner for KubernetesProvisioner {
     }
 
     async fn cluster_updated(&self, cluster: &Cluster) -> Result<()> {
+        self.forget_clusters();
         let conn = self.open(cluster).await?;
         let check = self
             .settings
@@ -695,6 +726,7 @@ impl Provisioner for KubernetesProvisioner {
     }
 
     async fn cluster_removed(&self, name: &str) {
+        self.forget_clusters();
         self.conns
             .write()
             .unwrap_or_else(PoisonError::into_inner)

@@ -204,15 +204,15 @@ impl AppService {
             .collect())
     }
 
-    async fn describe(&self, app: App, with_units: bool) -> AppInfo {
+    async fn describe(&self, app: App, units: UnitsWanted) -> AppInfo {
         let provisioner = self.provisioner_of(&app).await.map_err(|e| e.to_string());
-        self.describe_with(app, with_units, provisioner).await
+        self.describe_with(app, units, provisioner).await
     }
 
     async fn describe_with(
         &self,
         app: App,
-        with_units: bool,
+        units: UnitsWanted,
         provisioner: std::result::Result<Arc<dyn Provisioner>, String>,
     ) -> AppInfo {
         let mut errors = Vec::new();
@@ -223,16 +223,16 @@ impl AppService {
                 self.provisioners.default_provisioner()
             }
         };
-        let units = if with_units {
-            match provisioner.units(&app).await {
+        let units = match units {
+            UnitsWanted::None => Vec::new(),
+            UnitsWanted::Known(units) => units,
+            UnitsWanted::Ask => match provisioner.units(&app).await {
                 Ok(u) => u,
                 Err(e) => {
                     errors.push(format!("unable to list app units: {e}"));
                     Vec::new()
                 }
-            }
-        } else {
-            Vec::new()
+            },
         };
         let mut addresses = Vec::new();
         for r in &app.routers {
@@ -266,4 +266,14 @@ impl AppService {
         }
         provisioner.restart(app, "", "", out).await
     }
+}
+
+/// What an app's description does about units.
+enum UnitsWanted {
+    /// Leaves them out.
+    None,
+    /// Asks the provisioner for this app's units.
+    Ask,
+    /// Already fetched (with other apps').
+    Known(Vec<Unit>),
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use super::AppService;
+use super::{AppService, UnitsWanted};
 use crate::app::{env_name_error, env_name_storable, App, EnvVar};
 use crate::output::Progress;
 use crate::service::ENV_MANAGER_PREFIX;
@@ -45,7 +45,7 @@ pub(super) fn services_json(app: &App) -> String {
 impl AppService {
     /// The external addresses of an app, for the service API.
     pub async fn bind_hosts(&self, app: &App) -> Vec<String> {
-        self.describe(app.clone(), false)
+        self.describe(app.clone(), UnitsWanted::None)
             .await
             .addresses
             .into_iter()

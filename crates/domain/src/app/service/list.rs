@@ -1,7 +1,11 @@
 //! Reading apps: the list, one app, a team's apps.
-use super::{AppInfo, AppService};
-use crate::app::{AppFilter, AppVisibility};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use super::{AppInfo, AppService, UnitsWanted};
+use crate::app::{App, AppFilter, AppVisibility};
 use crate::permission::{contexts_for, ContextType};
+use crate::provision::{Provisioner, Unit};
 use crate::{Identity, Result};
 
 /// The app list as clients ask for it: storage filters plus the unit status and lock filters
@@ -86,16 +90,47 @@ impl AppService {
         let apps = self.apps.list(&filter).await?;
         // One look at the pools for the whole list (not one per app).
         let provisioners = self.provisioners_by_pool().await;
+        let of = |app: &App| match &provisioners {
+            Ok(by_pool) => by_pool
+                .get(&app.pool)
+                .cloned()
+                .unwrap_or_else(|| Ok(self.provisioners.default_provisioner())),
+            Err(e) => Err(e.clone()),
+        };
+        // Units: one call per provisioner for all of its apps (not one per app).
+        let mut known: HashMap<String, Vec<Unit>> = HashMap::new();
+        if !simplified {
+            let mut groups: BTreeMap<String, (Arc<dyn Provisioner>, Vec<App>)> = BTreeMap::new();
+            for app in &apps {
+                if let Ok(p) = of(app) {
+                    groups
+                        .entry(p.name().to_string())
+                        .or_insert_with(|| (p, Vec::new()))
+                        .1
+                        .push(app.clone());
+                }
+            }
+            for (p, group) in groups.into_values() {
+                // On failure each app asks alone, so that the error shows on the apps it is about.
+                if let Ok(mut units) = p.units_of_apps(&group).await {
+                    for app in group {
+                        let u = units.remove(&app.name).unwrap_or_default();
+                        known.insert(app.name, u);
+                    }
+                }
+            }
+        }
         let mut out = Vec::with_capacity(apps.len());
         for app in apps {
-            let provisioner = match &provisioners {
-                Ok(by_pool) => by_pool
-                    .get(&app.pool)
-                    .cloned()
-                    .unwrap_or_else(|| Ok(self.provisioners.default_provisioner())),
-                Err(e) => Err(e.clone()),
+            let provisioner = of(&app);
+            let units = if simplified {
+                UnitsWanted::None
+            } else {
+                known
+                    .remove(&app.name)
+                    .map_or(UnitsWanted::Ask, UnitsWanted::Known)
             };
-            out.push(self.describe_with(app, !simplified, provisioner).await);
+            out.push(self.describe_with(app, units, provisioner).await);
         }
         Ok(out)
     }
@@ -108,6 +143,6 @@ impl AppService {
     pub async fn info(&self, identity: &Identity, name: &str) -> Result<AppInfo> {
         let app = self.find(name).await?;
         identity.require("app.read.info", &app.contexts())?;
-        Ok(self.describe(app, true).await)
+        Ok(self.describe(app, UnitsWanted::Ask).await)
     }
 }

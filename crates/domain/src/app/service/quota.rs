@@ -1,5 +1,5 @@
 //! The app's unit quota.
-use super::{app_event, AppService};
+use super::{app_event, AppService, UnitsWanted};
 use crate::quota::Quota;
 use crate::{Error, Identity, Origin, Result};
 
@@ -12,7 +12,7 @@ impl AppService {
     pub async fn quota(&self, identity: &Identity, name: &str) -> Result<Quota> {
         let app = self.find(name).await?;
         identity.require("app.read", &app.contexts())?;
-        Ok(self.describe(app, true).await.quota)
+        Ok(self.describe(app, UnitsWanted::Ask).await.quota)
     }
 
     /// Sets the app's unit quota limit.
@@ -37,7 +37,7 @@ impl AppService {
                     .parse()
                     .map_err(|_| Error::bad_request("Invalid limit"))?;
                 let mut app = self.find(&app.name).await?;
-                let current = self.describe(app.clone(), true).await.quota;
+                let current = self.describe(app.clone(), UnitsWanted::Ask).await.quota;
                 app.quota = current.with_limit(n)?;
                 app.quota.inuse = 0;
                 self.apps.update(&app).await
