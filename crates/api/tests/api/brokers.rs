@@ -512,3 +512,75 @@ async fn removing_an_app_unbinds_it_at_the_broker_even_when_the_broker_refuses()
     let pg2: Value = get_json(&admin, "/1.0/services/b1::pgsql/instances/pg2").await;
     assert_eq!(pg2["Apps"], json!([]));
 }
+
+#[tokio::test]
+async fn a_slow_or_refusing_broker_leaves_instances_and_bindings_as_they_were() {
+    let broker = Peer::broker();
+    let s = server_with(&broker.url(), 0.5).await;
+    let admin = s.admin();
+    assert_eq!(add_instance(&admin, "pg1", "small").await.0, 201);
+    assert_eq!(
+        add_instance(&admin, "pg1", "small").await,
+        (409, "instance name already exists.\n".into())
+    );
+    let bind_path = "/1.13/services/b1::pgsql/instances/pg1/apps/web1";
+    let (status, lines) = stream_lines(admin.put_form(bind_path, &[]).await).await;
+    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+
+    // Slow: every call gives up after broker-timeout (2 s), nothing is stored.
+    broker.control(json!({"delay": 3})).await;
+    let started = Instant::now();
+    let (status, body) = add_instance(&admin, "pg2", "small").await;
+    assert_eq!(status, 502, "{body}");
+    assert!(
+        body.contains("service broker \"b1\" did not answer within 2s"),
+        "{body}"
+    );
+    assert!(
+        started.elapsed().as_secs_f64() < 2.9,
+        "{:?}",
+        started.elapsed()
+    );
+    expect(
+        admin.get("/1.0/services/b1::pgsql/instances/pg2").await,
+        404,
+        "service instance not found\n",
+        "not kept",
+    )
+    .await;
+    broker.control(json!({"fail": null})).await;
+
+    // An unbind the broker refuses keeps the binding and its variables, unless forced.
+    broker.control(json!({"fail": "unbind-500"})).await;
+    let (status, body) = status_text(admin.delete(bind_path).await).await;
+    assert_eq!(status, 502, "{body}");
+    assert!(body.starts_with("Status: 500; "), "{body}");
+    let info: Value = get_json(&admin, "/1.0/services/b1::pgsql/instances/pg1").await;
+    assert_eq!(info["Apps"], json!(["web1"]));
+    let envs: Vec<Value> = get_json(&admin, "/1.0/apps/web1/env").await;
+    assert!(envs.iter().any(|e| e["name"] == "PG_URL"));
+    let (status, lines) =
+        stream_lines(admin.delete(&format!("{bind_path}?force=true")).await).await;
+    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+    assert!(messages(&lines)
+        .contains("[unbind-app-endpoint] ignored error due to force: Status: 500; "));
+    let envs: Vec<Value> = get_json(&admin, "/1.0/apps/web1/env").await;
+    assert!(envs.iter().all(|e| e["name"] != "PG_URL"));
+
+    // A deprovision the broker refuses keeps the instance.
+    broker.control(json!({"fail": "deprovision-500"})).await;
+    let (status, body) =
+        status_text(admin.delete("/1.0/services/b1::pgsql/instances/pg1").await).await;
+    assert_eq!(status, 502, "{body}");
+    assert!(body.starts_with("Status: 500; "), "{body}");
+    assert_eq!(
+        admin
+            .get("/1.0/services/b1::pgsql/instances/pg1")
+            .await
+            .status(),
+        200
+    );
+    broker.control(json!({"fail": null})).await;
+    let (status, lines) = remove_instance(&admin, "pg1", "").await;
+    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+}

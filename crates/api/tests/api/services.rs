@@ -8,14 +8,14 @@ use crate::peers::{closed_port, Peer};
 use crate::{expect, get_json, status_text, Caller, TestServer, FORBIDDEN, UNAUTHORIZED};
 
 /// A server with team `t1`, a default pool and app `web1` of `t1`.
-async fn server() -> TestServer {
+pub(crate) async fn server() -> TestServer {
     let s = crate::with_pool().await;
     s.app("web1", "t1").await;
     s
 }
 
 /// Registers service `name` whose production endpoint is `url` (as the admin).
-async fn register(admin: &Caller, name: &str, url: &str) {
+pub(crate) async fn register(admin: &Caller, name: &str, url: &str) {
     let resp = admin
         .post_form(
             "/1.0/services",
@@ -31,7 +31,7 @@ async fn register(admin: &Caller, name: &str, url: &str) {
     expect(resp, 201, "success", name).await;
 }
 
-async fn add_instance(admin: &Caller, service: &str, name: &str) -> (u16, String) {
+pub(crate) async fn add_instance(admin: &Caller, service: &str, name: &str) -> (u16, String) {
     status_text(
         admin
             .post_form(
@@ -50,7 +50,12 @@ async fn add_instance(admin: &Caller, service: &str, name: &str) -> (u16, String
     .await
 }
 
-async fn bind(caller: &Caller, service: &str, instance: &str, app: &str) -> (u16, Vec<Value>) {
+pub(crate) async fn bind(
+    caller: &Caller,
+    service: &str,
+    instance: &str,
+    app: &str,
+) -> (u16, Vec<Value>) {
     stream_lines(
         caller
             .put_form(
@@ -62,11 +67,11 @@ async fn bind(caller: &Caller, service: &str, instance: &str, app: &str) -> (u16
     .await
 }
 
-async fn env(caller: &Caller, app: &str) -> Vec<Value> {
+pub(crate) async fn env(caller: &Caller, app: &str) -> Vec<Value> {
     get_json(caller, &format!("/1.0/apps/{app}/env")).await
 }
 
-fn env_value<'a>(envs: &'a [Value], name: &str) -> Option<&'a Value> {
+pub(crate) fn env_value<'a>(envs: &'a [Value], name: &str) -> Option<&'a Value> {
     envs.iter().find(|e| e["name"] == name)
 }
 
@@ -687,7 +692,7 @@ async fn the_old_bind_path_and_route_work_and_unbindall_removes_bound_instances(
 }
 
 /// The instances `service/instance` lists as bound.
-async fn bound_apps(caller: &Caller, service: &str, instance: &str) -> Value {
+pub(crate) async fn bound_apps(caller: &Caller, service: &str, instance: &str) -> Value {
     let info: Value = get_json(
         caller,
         &format!("/1.0/services/{service}/instances/{instance}"),
