@@ -385,6 +385,40 @@ mod tests {
     }
 
     #[test]
+    fn the_endpoint_of_a_cluster_comes_before_production() {
+        let in_c1 = Placement {
+            pool: "p1".into(),
+            cluster: Some(ClusterPlacement {
+                name: "c1".into(),
+                ..ClusterPlacement::default()
+            }),
+            ..Placement::default()
+        };
+        assert_eq!(
+            Placement::endpoint_names(Some(&in_c1)),
+            ["c1", "production"]
+        );
+        let no_cluster = Placement {
+            pool: "p2".into(),
+            ..Placement::default()
+        };
+        assert_eq!(Placement::endpoint_names(Some(&no_cluster)), ["production"]);
+        assert_eq!(Placement::endpoint_names(None), ["production"]);
+    }
+
+    #[test]
+    fn a_pool_refusing_a_service_names_the_ones_it_allows() {
+        assert_eq!(
+            service_not_available_for_pool("mysql", "p2", &["redis".into(), "mc".into()]),
+            "service \"mysql\" is not available for pool \"p2\". Available services are: \"redis, mc\""
+        );
+        assert_eq!(
+            service_not_available_for_pool("mysql", "p2", &[]),
+            "service \"mysql\" is not available for pool \"p2\"."
+        );
+    }
+
+    #[test]
     fn the_api_id_is_the_legacy_id_when_set() {
         let mut i = ServiceInstance {
             name: "db".into(),
