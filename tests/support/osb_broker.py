@@ -3,16 +3,21 @@
 (pinned in scripts/setup.sh).
 
 Catalog: service "pgsql" (id svc-pg) with a synchronous plan "small" and an asynchronous plan
-"async" (last_operation answers "in progress" once, then "succeeded"). Bindings return
-credentials (strings, plus a number that clients drop). Basic auth: --user/--password.
+"async": its provision and its deprovision answer 202, then last_operation answers "in
+progress" once, then "succeeded" (a finished deprovision answers 410 Gone, as OSB allows).
+Bindings return credentials (strings, plus a number that clients drop). Basic auth:
+--user/--password.
 
-Failure switch: POST /_control with a JSON body {"fail": MODE} (no auth; MODE null clears it):
-  "provision-500"  provision answers 500
-  "provision-410"  provision answers 410 Gone
-  "provision-422"  provision answers 422 AsyncRequired
-  "async-never"    asynchronous operations never finish
-  "async-failed"   asynchronous operations end "failed"
-  "bind-500"       bind answers 500
+Failure switch: POST /_control with a JSON body {"fail": MODE, "delay": SECONDS} (no auth; MODE
+null clears it; every answer but /_control's waits SECONDS):
+  "provision-500"   provision answers 500
+  "provision-410"   provision answers 410 Gone
+  "provision-422"   provision answers 422 AsyncRequired
+  "deprovision-500" deprovision answers 500
+  "unbind-500"      unbind answers 500
+  "async-never"     asynchronous operations never finish
+  "async-failed"    asynchronous operations end "failed" (the instance stays)
+  "bind-500"        bind answers 500
 GET /_control returns the recorded requests (method, path, query, headers, JSON body).
 
 Prints "PORT <n>" once it listens on 127.0.0.1.
@@ -22,6 +27,7 @@ import json
 import logging
 import sys
 import threading
+import time
 
 from flask import Flask, jsonify, request
 from openbrokerapi import api, errors
@@ -40,7 +46,7 @@ from openbrokerapi.service_broker import (
 )
 from werkzeug.serving import make_server
 
-STATE = {"fail": None, "instances": {}, "bindings": {}, "polls": {}, "requests": []}
+STATE = {"fail": None, "delay": 0.0, "instances": {}, "bindings": {}, "polls": {}, "requests": []}
 LOCK = threading.Lock()
 
 
@@ -87,7 +93,7 @@ class Broker(ServiceBroker):
         if details.plan_id == "plan-async":
             if not async_allowed:
                 raise errors.ErrAsyncRequired()
-            STATE["polls"][instance_id] = 0
+            STATE["polls"]["op-" + instance_id] = 0
             return ProvisionedServiceSpec(ProvisionState.IS_ASYNC, operation="op-" + instance_id)
         return ProvisionedServiceSpec(ProvisionState.SUCCESSFUL_CREATED)
 
@@ -99,10 +105,20 @@ class Broker(ServiceBroker):
         return UpdateServiceSpec(is_async=False)
 
     def deprovision(self, instance_id, details, async_allowed, **kwargs):
+        fail_with("deprovision-500")
         with LOCK:
-            if STATE["instances"].pop(instance_id, None) is None:
+            instance = STATE["instances"].get(instance_id)
+            if instance is None:
                 raise errors.ErrInstanceDoesNotExist()
-        return DeprovisionServiceSpec(is_async=False)
+            if instance["plan_id"] != "plan-async":
+                del STATE["instances"][instance_id]
+                return DeprovisionServiceSpec(is_async=False)
+        if not async_allowed:
+            raise errors.ErrAsyncRequired()
+        operation = "deprovision-" + instance_id
+        with LOCK:
+            STATE["polls"][operation] = 0
+        return DeprovisionServiceSpec(is_async=True, operation=operation)
 
     def bind(self, instance_id, binding_id, details, async_allowed, **kwargs):
         fail_with("bind-500")
@@ -121,6 +137,7 @@ class Broker(ServiceBroker):
         )
 
     def unbind(self, instance_id, binding_id, details, async_allowed, **kwargs):
+        fail_with("unbind-500")
         with LOCK:
             if STATE["bindings"].pop(binding_id, None) is None:
                 raise errors.ErrBindingDoesNotExist()
@@ -131,11 +148,16 @@ class Broker(ServiceBroker):
             return LastOperation(OperationState.IN_PROGRESS, "still working")
         if STATE["fail"] == "async-failed":
             return LastOperation(OperationState.FAILED, "the disk is full")
+        deprovision = (operation_data or "").startswith("deprovision-")
         with LOCK:
-            n = STATE["polls"].get(instance_id, 1)
-            STATE["polls"][instance_id] = n + 1
+            n = STATE["polls"].get(operation_data, 1)
+            STATE["polls"][operation_data] = n + 1
+            if n > 0 and deprovision:
+                STATE["instances"].pop(instance_id, None)
         if n == 0:
-            return LastOperation(OperationState.IN_PROGRESS, "creating")
+            return LastOperation(OperationState.IN_PROGRESS, "deleting" if deprovision else "creating")
+        if deprovision:
+            raise errors.ErrInstanceDoesNotExist()
         return LastOperation(OperationState.SUCCEEDED)
 
 
@@ -164,6 +186,8 @@ def main():
                         "body": request.get_json(silent=True),
                     }
                 )
+            if STATE["delay"]:
+                time.sleep(STATE["delay"])
             if failure and is_provision:
                 status, body = failure
                 return jsonify(body), status
@@ -171,7 +195,9 @@ def main():
     @app.route("/_control", methods=["GET", "POST"])
     def control():
         if request.method == "POST":
-            STATE["fail"] = (request.get_json(silent=True) or {}).get("fail")
+            cfg = request.get_json(silent=True) or {}
+            STATE["fail"] = cfg.get("fail")
+            STATE["delay"] = float(cfg.get("delay") or 0)
             return jsonify({"fail": STATE["fail"]})
         with LOCK:
             return jsonify(STATE["requests"])

@@ -14,7 +14,8 @@ answers 404 and the old POST /resources/<name>/bind works), --delay SECONDS (eve
 
 Failure switch: POST /_control with a JSON body {"fail": {"<METHOD> <path suffix>": status},
 "delay": seconds} (no auth), e.g. {"fail": {"POST bind-app": 500}}; GET /_control returns the
-recorded requests (method, path, headers, form fields as lists). {"envs": {...}} replaces the
+recorded requests (method, path, headers (a repeated one's values joined with ", "), form
+fields as lists). {"envs": {...}} replaces the
 variables binds answer.
 
 Prints "PORT <n>" once it listens on 127.0.0.1.
@@ -30,6 +31,15 @@ from urllib.parse import parse_qs, urlparse
 STATE = {"instances": {}, "binds": {}, "status_calls": {}, "requests": [], "fail": {}, "delay": 0.0}
 LOCK = threading.Lock()
 ARGS = None
+
+
+def joined_headers(headers):
+    """Headers by lower-case name; a repeated header's values joined with ", "."""
+    out = {}
+    for k, v in headers.items():
+        k = k.lower()
+        out[k] = out[k] + ", " + v if k in out else v
+    return out
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -75,7 +85,7 @@ class Handler(BaseHTTPRequestHandler):
                 {
                     "method": self.command,
                     "path": path,
-                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                    "headers": joined_headers(self.headers),
                     "form": form,
                 }
             )

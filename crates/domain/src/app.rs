@@ -5,7 +5,7 @@ mod service;
 mod version;
 
 pub use model::*;
-pub use ports::{AppFilter, AppStorage, AppVisibility};
+pub use ports::{AppBindings, AppFilter, AppStorage, AppVisibility};
 pub use service::{
     AppInfo, AppListQuery, AppService, AppUpdate, DeployData, DeployQuery, EnvSet, NewApp,
     NewDeploy,

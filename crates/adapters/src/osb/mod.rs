@@ -46,6 +46,12 @@ pub struct OsbClient {
 /// wait on a broker that is down at every request).
 type CachedCatalog = std::result::Result<Vec<CatalogService>, String>;
 
+/// A broker's 410 Gone to `last_operation`: the instance no longer exists there.
+struct Gone;
+
+/// The error of a 410 Gone while polling an operation other than a deprovision.
+const GONE_DURING_OPERATION: &str = "the broker no longer knows the instance (410 Gone)";
+
 /// How long a failure to read a catalog is remembered.
 const FAILED_CATALOG_TTL: Duration = Duration::from_secs(10);
 
@@ -59,8 +65,8 @@ impl std::fmt::Debug for OsbClient {
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/// Standard base64 with padding.
-fn base64(data: &[u8]) -> String {
+/// Standard base64 with padding (also the native service API's kubeconfig header).
+pub(crate) fn base64(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
         let b = [
@@ -274,19 +280,28 @@ impl OsbClient {
         })
     }
 
-    /// Polls `last_operation` until it ends or the poll timeout passes; `Ok(false)` when it
-    /// is still running.
+    /// Polls `last_operation` until it ends or the poll timeout passes: `Ok(None)` when it
+    /// succeeded, `Ok(Some(<state - description>))` when it is still running. For a
+    /// deprovision (`gone_is_done`), a 410 Gone answer is its success, as OSB says.
+    ///
+    /// # Errors
+    /// The operation failed (with the broker's description); the broker failed.
     async fn wait(
         &self,
         broker: &Broker,
         instance: &ServiceInstance,
         data: &BrokerData,
-    ) -> Result<bool> {
+        gone_is_done: bool,
+    ) -> Result<Option<String>> {
         let started = Instant::now();
         loop {
-            let (state, description) = self.last_operation(broker, instance, data).await?;
+            let (state, description) = match self.last_operation(broker, instance, data).await {
+                Err(Gone) if gone_is_done => return Ok(None),
+                Err(Gone) => return Err(Error::upstream(GONE_DURING_OPERATION)),
+                Ok(answer) => answer?,
+            };
             match state.as_str() {
-                "succeeded" => return Ok(true),
+                "succeeded" => return Ok(None),
                 "failed" => {
                     return Err(Error::upstream(format!(
                         "the broker's operation failed: {description}"
@@ -295,18 +310,46 @@ impl OsbClient {
                 _ => {}
             }
             if started.elapsed() >= self.settings.poll_timeout {
-                return Ok(false);
+                return Ok(Some(if description.is_empty() {
+                    state
+                } else {
+                    format!("{state} - {description}")
+                }));
             }
             tokio::time::sleep(self.settings.poll_interval).await;
         }
     }
 
+    /// `last_operation`'s state and description; `Err(Gone)` when the broker answers 410.
     async fn last_operation(
         &self,
         broker: &Broker,
         instance: &ServiceInstance,
         data: &BrokerData,
-    ) -> Result<(String, String)> {
+    ) -> std::result::Result<Result<(String, String)>, Gone> {
+        match self.last_operation_answer(broker, instance, data).await {
+            Ok(a) if a.status == StatusCode::GONE => Err(Gone),
+            Ok(a) if a.status != StatusCode::OK => Ok(Err(a.error())),
+            Ok(a) => {
+                let s = |k: &str| {
+                    a.body
+                        .get(k)
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                Ok(Ok((s("state"), s("description"))))
+            }
+            Err(e) => Ok(Err(e)),
+        }
+    }
+
+    async fn last_operation_answer(
+        &self,
+        broker: &Broker,
+        instance: &ServiceInstance,
+        data: &BrokerData,
+    ) -> Result<Answer> {
         let mut query = vec![
             ("service_id", data.service_id.as_str()),
             ("plan_id", data.plan_id.as_str()),
@@ -314,27 +357,15 @@ impl OsbClient {
         if !data.last_operation_key.is_empty() {
             query.push(("operation", data.last_operation_key.as_str()));
         }
-        let a = self
-            .call(
-                broker,
-                Method::GET,
-                &format!("v2/service_instances/{}/last_operation", data.uuid),
-                &query,
-                None,
-                Some(json!({"team": instance.team_owner})),
-            )
-            .await?;
-        if a.status != StatusCode::OK {
-            return Err(a.error());
-        }
-        let s = |k: &str| {
-            a.body
-                .get(k)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string()
-        };
-        Ok((s("state"), s("description")))
+        self.call(
+            broker,
+            Method::GET,
+            &format!("v2/service_instances/{}/last_operation", data.uuid),
+            &query,
+            None,
+            Some(json!({"team": instance.team_owner})),
+        )
+        .await
     }
 }
 
@@ -384,7 +415,7 @@ impl ServiceClient for OsbClient {
             202 => {
                 data.last_operation_key = a.operation();
                 instance.broker_data = Some(data.clone());
-                if let Err(e) = self.wait(broker, instance, &data).await {
+                if let Err(e) = self.wait(broker, instance, &data, false).await {
                     // The broker gave up on it: ask it to forget the instance.
                     let _ = self.destroy(service, instance, call).await;
                     instance.broker_data = None;
@@ -442,7 +473,7 @@ impl ServiceClient for OsbClient {
             200 | 201 => {}
             202 => {
                 data.last_operation_key = a.operation();
-                self.wait(broker, instance, &data).await?;
+                self.wait(broker, instance, &data, false).await?;
             }
             _ => return Err(a.error()),
         }
@@ -477,9 +508,17 @@ impl ServiceClient for OsbClient {
         match a.status.as_u16() {
             200 | 410 => Ok(()),
             202 => {
+                // Polled until the broker is done (tsuru dropped the instance at once): one
+                // that failed or is still running stays, its status telling why.
                 data.last_operation_key = a.operation();
-                instance.broker_data = Some(data);
-                Ok(())
+                instance.broker_data = Some(data.clone());
+                match self.wait(broker, instance, &data, true).await? {
+                    None => Ok(()),
+                    Some(state) => Err(Error::upstream(format!(
+                        "the broker did not finish removing the instance within {:?} ({state})",
+                        self.settings.poll_timeout
+                    ))),
+                }
             }
             _ => Err(a.error()),
         }
@@ -587,7 +626,11 @@ impl ServiceClient for OsbClient {
         let Some(data) = instance.broker_data.as_ref() else {
             return Err(Error::upstream("Invalid broker data"));
         };
-        let (state, description) = self.last_operation(broker, instance, data).await?;
+        let (state, description) = match self.last_operation(broker, instance, data).await {
+            Ok(answer) => answer?,
+            // Removed at the broker: its deprovision succeeded.
+            Err(Gone) => ("gone".to_string(), String::new()),
+        };
         Ok(if description.is_empty() {
             state
         } else {

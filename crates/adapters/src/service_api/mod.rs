@@ -7,10 +7,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use reqwest::{Method, StatusCode};
 use tsuru_domain::service::{
-    BindApp, Broker, CallInfo, CatalogService, Service, ServiceClient, ServiceInstance,
-    ServicePlan, INSTANCE_EXISTS_IN_API, INSTANCE_NOT_IN_API, INSTANCE_NOT_READY, PRODUCTION,
+    BindApp, Broker, CallInfo, CatalogService, Placement, Service, ServiceClient, ServiceInstance,
+    ServicePlan, INSTANCE_EXISTS_IN_API, INSTANCE_NOT_IN_API, INSTANCE_NOT_READY,
 };
 use tsuru_domain::{Error, Result};
+
+use crate::osb::base64;
 
 /// Longest part of an unexpected answer's body repeated in an error.
 const MAX_BODY_IN_ERROR: usize = 1024;
@@ -70,13 +72,21 @@ impl NativeServiceClient {
         Ok(NativeServiceClient { http, timeout })
     }
 
-    fn endpoint(service: &Service) -> Result<String> {
-        let url = service
-            .endpoints
-            .get(PRODUCTION)
-            .or_else(|| service.endpoints.values().next())
-            .filter(|u| !u.is_empty())
-            .ok_or_else(|| Error::upstream(format!("Unknown endpoint: {PRODUCTION}")))?;
+    /// The service's URL for a call: the endpoint named after the cluster of the call's pool,
+    /// else `production` (tsuru's `getClientForPool`).
+    fn endpoint(service: &Service, call: &CallInfo) -> Result<String> {
+        let mut url = None;
+        let mut missing = "";
+        for name in Placement::endpoint_names(call.pool.as_ref()) {
+            match service.endpoints.get(name).filter(|u| !u.is_empty()) {
+                Some(u) => {
+                    url = Some(u);
+                    break;
+                }
+                None => missing = name,
+            }
+        }
+        let url = url.ok_or_else(|| Error::upstream(format!("Unknown endpoint: {missing}")))?;
         let url = if url.contains("://") {
             url.clone()
         } else {
@@ -95,7 +105,7 @@ impl NativeServiceClient {
         call: &CallInfo,
         context: &str,
     ) -> Result<Answer> {
-        let url = format!("{}/{}", Self::endpoint(service)?, path);
+        let url = format!("{}/{}", Self::endpoint(service, call)?, path);
         let mut req = self
             .http
             .request(method.clone(), &url)
@@ -106,6 +116,22 @@ impl NativeServiceClient {
         }
         if !call.event_id.is_empty() {
             req = req.header("X-Tsuru-Eventid", &call.event_id);
+        }
+        if let Some(p) = &call.pool {
+            req = req
+                .header("X-Tsuru-Pool-Name", &p.pool)
+                .header("X-Tsuru-Pool-Provisioner", &p.provisioner);
+            if let Some(c) = &p.cluster {
+                req = req
+                    .header("X-Tsuru-Cluster-Name", &c.name)
+                    .header("X-Tsuru-Cluster-Provisioner", &c.provisioner);
+                for a in &c.addresses {
+                    req = req.header("X-Tsuru-Cluster-Addresses", a);
+                }
+                if let Some(k) = &c.kube_config {
+                    req = req.header("X-Tsuru-Cluster-Kube-Config", base64(k.as_bytes()));
+                }
+            }
         }
         req = if method == Method::GET {
             req.query(&fields)
@@ -241,7 +267,17 @@ impl ServiceClient for NativeServiceClient {
         if let Some(h) = app.hosts.first() {
             push(&mut f, "app-host", h);
         }
-        push(&mut f, "app-pool-name", &app.pool);
+        if let Some(p) = &app.placement {
+            push(&mut f, "app-pool-name", &p.pool);
+            push(&mut f, "app-pool-provisioner", &p.provisioner);
+            if let Some(c) = &p.cluster {
+                push(&mut f, "app-cluster-name", &c.name);
+                push(&mut f, "app-cluster-provisioner", &c.provisioner);
+                for a in &c.addresses {
+                    push(&mut f, "app-cluster-addresses", a);
+                }
+            }
+        }
         let id = instance.api_id();
         let mut a = self
             .call(
@@ -376,7 +412,7 @@ impl ServiceClient for NativeServiceClient {
             #[serde(default)]
             description: String,
         }
-        if Self::endpoint(service).is_err() {
+        if Self::endpoint(service, call).is_err() {
             return Ok(Vec::new());
         }
         let context = format!("Failed to list the plans of {}", service.name);

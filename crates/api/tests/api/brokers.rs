@@ -344,3 +344,243 @@ async fn broker_failures_keep_nothing() {
     assert!(services.iter().any(|e| e["service"] == "b1::pgsql"));
     assert!(services.iter().all(|e| e["service"] != "b2::pgsql"));
 }
+
+fn deprovisions(reqs: &[Value]) -> usize {
+    reqs.iter()
+        .filter(|r| r["method"] == "DELETE" && !r["path"].as_str().unwrap().contains("bindings"))
+        .count()
+}
+
+async fn remove_instance(admin: &Caller, name: &str, query: &str) -> (u16, Vec<Value>) {
+    stream_lines(
+        admin
+            .delete(&format!("/1.0/services/b1::pgsql/instances/{name}{query}"))
+            .await,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_asynchronous_deprovision_is_polled_before_the_instance_is_forgotten() {
+    let broker = Peer::broker();
+    let s = server_with(&broker.url(), 5.0).await;
+    let admin = s.admin();
+    assert_eq!(add_instance(&admin, "pg1", "async").await.0, 201);
+
+    let (status, lines) = remove_instance(&admin, "pg1", "").await;
+    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+    assert!(messages(&lines).contains("service instance successfully removed"));
+    expect(
+        admin.get("/1.0/services/b1::pgsql/instances/pg1").await,
+        404,
+        "service instance not found\n",
+        "gone",
+    )
+    .await;
+    // The broker answered 202, was polled with its operation ("in progress", then 410 Gone),
+    // and no longer has the instance: a second deprovision is a 410 there.
+    let reqs = broker.requests().await;
+    let polls: Vec<&Value> = reqs
+        .iter()
+        .filter(|r| r["path"].as_str().unwrap().ends_with("/last_operation"))
+        .filter(|r| {
+            r["query"]["operation"]
+                .as_str()
+                .is_some_and(|o| o.starts_with("deprovision-"))
+        })
+        .collect();
+    assert_eq!(polls.len(), 2, "{polls:?}");
+    assert_eq!(deprovisions(&reqs), 1);
+}
+
+#[tokio::test]
+async fn a_failed_or_unfinished_asynchronous_deprovision_keeps_the_instance() {
+    let broker = Peer::broker();
+    let s = server_with(&broker.url(), 0.5).await;
+    let admin = s.admin();
+    assert_eq!(add_instance(&admin, "pg1", "async").await.0, 201);
+    let info = "/1.0/services/b1::pgsql/instances/pg1";
+    let status_path = "/1.0/services/b1::pgsql/instances/pg1/status";
+
+    // Failed: the broker's description is the error, the instance stays and its status
+    // tells the failed removal.
+    broker.control(json!({"fail": "async-failed"})).await;
+    let (status, body) =
+        status_text(admin.delete("/1.0/services/b1::pgsql/instances/pg1").await).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (502, "the broker's operation failed: the disk is full\n")
+    );
+    assert_eq!(admin.get(info).await.status(), 200, "kept");
+    expect(
+        admin.get(status_path).await,
+        200,
+        "Service instance \"pg1\" is failed - the disk is full",
+        "failed",
+    )
+    .await;
+
+    // Never finishing: the request gives up after the poll timeout, the instance stays.
+    broker.control(json!({"fail": "async-never"})).await;
+    let (status, body) =
+        status_text(admin.delete("/1.0/services/b1::pgsql/instances/pg1").await).await;
+    assert_eq!(status, 502, "{body}");
+    assert!(
+        body.starts_with("the broker did not finish removing the instance within 500ms (in progress - still working)"),
+        "{body}"
+    );
+    assert_eq!(admin.get(info).await.status(), 200, "kept");
+    expect(
+        admin.get(status_path).await,
+        200,
+        "Service instance \"pg1\" is in progress - still working",
+        "running",
+    )
+    .await;
+
+    // ignoreerrors removes it anyway, saying what was ignored.
+    let (status, lines) = remove_instance(&admin, "pg1", "?ignoreerrors=true").await;
+    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+    let text = messages(&lines);
+    assert!(
+        text.contains("could not delete the service instance on service api: the broker did not finish removing the instance")
+            && text.contains("ignoring this error due to force removal...")
+            && text.contains("service instance successfully removed"),
+        "{text}"
+    );
+    expect(
+        admin.get(info).await,
+        404,
+        "service instance not found\n",
+        "removed",
+    )
+    .await;
+    assert_eq!(deprovisions(&broker.requests().await), 3);
+}
+
+#[tokio::test]
+async fn removing_an_app_unbinds_it_at_the_broker_even_when_the_broker_refuses() {
+    let broker = Peer::broker();
+    let s = server_with(&broker.url(), 5.0).await;
+    s.app("web2", "t1").await;
+    let admin = s.admin();
+    for name in ["pg1", "pg2"] {
+        assert_eq!(add_instance(&admin, name, "small").await.0, 201);
+    }
+    for (instance, app) in [("pg1", "web1"), ("pg2", "web2")] {
+        let (status, lines) = stream_lines(
+            admin
+                .put_form(
+                    &format!("/1.13/services/b1::pgsql/instances/{instance}/apps/{app}"),
+                    &[],
+                )
+                .await,
+        )
+        .await;
+        assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+    }
+    let bindings = |reqs: &[Value]| {
+        reqs.iter()
+            .filter(|r| {
+                r["method"] == "DELETE"
+                    && r["path"].as_str().unwrap().contains("/service_bindings/")
+            })
+            .count()
+    };
+
+    let (status, lines) = stream_lines(admin.delete("/1.0/apps/web1").await).await;
+    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+    assert!(messages(&lines).ends_with("---- Done removing application.\n"));
+    assert_eq!(bindings(&broker.requests().await), 1);
+    let pg1: Value = get_json(&admin, "/1.0/services/b1::pgsql/instances/pg1").await;
+    assert_eq!(pg1["Apps"], json!([]));
+
+    // The broker refuses the unbind: told, and the instance lets go of the app all the same.
+    broker.control(json!({"fail": "unbind-500"})).await;
+    let (status, lines) = stream_lines(admin.delete("/1.0/apps/web2").await).await;
+    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+    let text = messages(&lines);
+    assert!(
+        text.contains("[unbind-app-endpoint] ignored error due to force: Status: 500; "),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("---- Done removing application.\n"),
+        "{text}"
+    );
+    assert_eq!(bindings(&broker.requests().await), 2);
+    let pg2: Value = get_json(&admin, "/1.0/services/b1::pgsql/instances/pg2").await;
+    assert_eq!(pg2["Apps"], json!([]));
+}
+
+#[tokio::test]
+async fn a_slow_or_refusing_broker_leaves_instances_and_bindings_as_they_were() {
+    let broker = Peer::broker();
+    let s = server_with(&broker.url(), 0.5).await;
+    let admin = s.admin();
+    assert_eq!(add_instance(&admin, "pg1", "small").await.0, 201);
+    assert_eq!(
+        add_instance(&admin, "pg1", "small").await,
+        (409, "instance name already exists.\n".into())
+    );
+    let bind_path = "/1.13/services/b1::pgsql/instances/pg1/apps/web1";
+    let (status, lines) = stream_lines(admin.put_form(bind_path, &[]).await).await;
+    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+
+    // Slow: every call gives up after broker-timeout (2 s), nothing is stored.
+    broker.control(json!({"delay": 3})).await;
+    let started = Instant::now();
+    let (status, body) = add_instance(&admin, "pg2", "small").await;
+    assert_eq!(status, 502, "{body}");
+    assert!(
+        body.contains("service broker \"b1\" did not answer within 2s"),
+        "{body}"
+    );
+    assert!(
+        started.elapsed().as_secs_f64() < 2.9,
+        "{:?}",
+        started.elapsed()
+    );
+    expect(
+        admin.get("/1.0/services/b1::pgsql/instances/pg2").await,
+        404,
+        "service instance not found\n",
+        "not kept",
+    )
+    .await;
+    broker.control(json!({"fail": null})).await;
+
+    // An unbind the broker refuses keeps the binding and its variables, unless forced.
+    broker.control(json!({"fail": "unbind-500"})).await;
+    let (status, body) = status_text(admin.delete(bind_path).await).await;
+    assert_eq!(status, 502, "{body}");
+    assert!(body.starts_with("Status: 500; "), "{body}");
+    let info: Value = get_json(&admin, "/1.0/services/b1::pgsql/instances/pg1").await;
+    assert_eq!(info["Apps"], json!(["web1"]));
+    let envs: Vec<Value> = get_json(&admin, "/1.0/apps/web1/env").await;
+    assert!(envs.iter().any(|e| e["name"] == "PG_URL"));
+    let (status, lines) =
+        stream_lines(admin.delete(&format!("{bind_path}?force=true")).await).await;
+    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+    assert!(messages(&lines)
+        .contains("[unbind-app-endpoint] ignored error due to force: Status: 500; "));
+    let envs: Vec<Value> = get_json(&admin, "/1.0/apps/web1/env").await;
+    assert!(envs.iter().all(|e| e["name"] != "PG_URL"));
+
+    // A deprovision the broker refuses keeps the instance.
+    broker.control(json!({"fail": "deprovision-500"})).await;
+    let (status, body) =
+        status_text(admin.delete("/1.0/services/b1::pgsql/instances/pg1").await).await;
+    assert_eq!(status, 502, "{body}");
+    assert!(body.starts_with("Status: 500; "), "{body}");
+    assert_eq!(
+        admin
+            .get("/1.0/services/b1::pgsql/instances/pg1")
+            .await
+            .status(),
+        200
+    );
+    broker.control(json!({"fail": null})).await;
+    let (status, lines) = remove_instance(&admin, "pg1", "").await;
+    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+}

@@ -15,6 +15,8 @@ mod pools;
 mod receiver;
 mod roles;
 mod services;
+mod services_errors;
+mod services_pools;
 mod teams;
 mod tokens;
 mod users;

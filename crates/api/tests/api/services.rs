@@ -8,14 +8,14 @@ use crate::peers::{closed_port, Peer};
 use crate::{expect, get_json, status_text, Caller, TestServer, FORBIDDEN, UNAUTHORIZED};
 
 /// A server with team `t1`, a default pool and app `web1` of `t1`.
-async fn server() -> TestServer {
+pub(crate) async fn server() -> TestServer {
     let s = crate::with_pool().await;
     s.app("web1", "t1").await;
     s
 }
 
 /// Registers service `name` whose production endpoint is `url` (as the admin).
-async fn register(admin: &Caller, name: &str, url: &str) {
+pub(crate) async fn register(admin: &Caller, name: &str, url: &str) {
     let resp = admin
         .post_form(
             "/1.0/services",
@@ -31,7 +31,7 @@ async fn register(admin: &Caller, name: &str, url: &str) {
     expect(resp, 201, "success", name).await;
 }
 
-async fn add_instance(admin: &Caller, service: &str, name: &str) -> (u16, String) {
+pub(crate) async fn add_instance(admin: &Caller, service: &str, name: &str) -> (u16, String) {
     status_text(
         admin
             .post_form(
@@ -50,7 +50,12 @@ async fn add_instance(admin: &Caller, service: &str, name: &str) -> (u16, String
     .await
 }
 
-async fn bind(caller: &Caller, service: &str, instance: &str, app: &str) -> (u16, Vec<Value>) {
+pub(crate) async fn bind(
+    caller: &Caller,
+    service: &str,
+    instance: &str,
+    app: &str,
+) -> (u16, Vec<Value>) {
     stream_lines(
         caller
             .put_form(
@@ -62,11 +67,11 @@ async fn bind(caller: &Caller, service: &str, instance: &str, app: &str) -> (u16
     .await
 }
 
-async fn env(caller: &Caller, app: &str) -> Vec<Value> {
+pub(crate) async fn env(caller: &Caller, app: &str) -> Vec<Value> {
     get_json(caller, &format!("/1.0/apps/{app}/env")).await
 }
 
-fn env_value<'a>(envs: &'a [Value], name: &str) -> Option<&'a Value> {
+pub(crate) fn env_value<'a>(envs: &'a [Value], name: &str) -> Option<&'a Value> {
     envs.iter().find(|e| e["name"] == name)
 }
 
@@ -684,4 +689,143 @@ async fn the_old_bind_path_and_route_work_and_unbindall_removes_bound_instances(
         .await
         .iter()
         .any(|r| r["method"] == "PUT" && r["path"] == "/resources/db2"));
+}
+
+/// The instances `service/instance` lists as bound.
+pub(crate) async fn bound_apps(caller: &Caller, service: &str, instance: &str) -> Value {
+    let info: Value = get_json(
+        caller,
+        &format!("/1.0/services/{service}/instances/{instance}"),
+    )
+    .await;
+    info["Apps"].clone()
+}
+
+#[tokio::test]
+async fn removing_an_app_unbinds_it_from_its_instances_at_the_service_api() {
+    let api = Peer::service_api(&[]);
+    let s = server().await;
+    s.app("web2", "t1").await;
+    let admin = s.admin();
+    register(&admin, "mysql", &api.url()).await;
+    for instance in ["db1", "db2"] {
+        assert_eq!(add_instance(&admin, "mysql", instance).await.0, 201);
+    }
+    for (instance, app) in [("db1", "web1"), ("db2", "web1"), ("db2", "web2")] {
+        let (status, lines) = bind(&admin, "mysql", instance, app).await;
+        assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+    }
+
+    let (status, lines) = stream_lines(admin.delete("/1.0/apps/web1").await).await;
+    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+    let text = messages(&lines);
+    assert!(
+        text.ends_with("---- Done removing application.\n"),
+        "no step failed: {text}"
+    );
+    // The service API was told, once per instance, and the instances let go of the app.
+    let unbinds: Vec<String> = api
+        .requests()
+        .await
+        .iter()
+        .filter(|r| r["method"] == "DELETE" && r["form"]["app-name"] == json!(["web1"]))
+        .map(|r| r["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        unbinds,
+        ["/resources/db1/bind-app", "/resources/db2/bind-app"]
+    );
+    assert_eq!(bound_apps(&admin, "mysql", "db1").await, json!([]));
+    assert_eq!(bound_apps(&admin, "mysql", "db2").await, json!(["web2"]));
+    let filtered: Vec<Value> = get_json(&admin, "/1.0/services/instances?app=web1").await;
+    assert!(
+        filtered.iter().all(|e| e["service_instances"].is_null()),
+        "{filtered:?}"
+    );
+    // db1 is free to go without unbindall; web2's binding is untouched.
+    let (status, lines) =
+        stream_lines(admin.delete("/1.0/services/mysql/instances/db1").await).await;
+    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+    let envs = env(&admin, "web2").await;
+    assert!(env_value(&envs, "DB_HOST").is_some(), "{envs:?}");
+}
+
+#[tokio::test]
+async fn an_app_is_removed_and_unbound_when_its_service_api_refuses_or_is_down() {
+    let api = Peer::service_api(&[]);
+    let s = TestServer::spawn_with(|c| {
+        c.service.timeout = 1.0;
+        c.service.connect_timeout = 1.0;
+    })
+    .await;
+    s.team("t1").await;
+    s.default_pool("p1").await;
+    s.app("web1", "t1").await;
+    let admin = s.admin();
+    register(&admin, "mysql", &api.url()).await;
+    register(&admin, "pgsql", &api.url()).await;
+    assert_eq!(add_instance(&admin, "mysql", "db1").await.0, 201);
+    assert_eq!(add_instance(&admin, "pgsql", "pg1").await.0, 201);
+    for service in ["mysql", "pgsql"] {
+        let instance = if service == "mysql" { "db1" } else { "pg1" };
+        let (status, lines) = bind(&admin, service, instance, "web1").await;
+        assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+    }
+    // mysql's API now refuses unbinds; pgsql's has moved to an address nobody listens on.
+    api.control(json!({"fail": {"DELETE bind-app": 500}})).await;
+    let down = format!("http://127.0.0.1:{}", closed_port());
+    let resp = admin
+        .put_form(
+            "/1.0/services/pgsql",
+            &[
+                ("password", "svc-pass"),
+                ("endpoint", &down),
+                ("username", "svc"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+
+    // tsuru's forced unbind: the failures are told, the removal goes on and succeeds.
+    let (status, lines) = stream_lines(admin.delete("/1.0/apps/web1").await).await;
+    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+    let text = messages(&lines);
+    assert!(
+        text.contains("[unbind-app-endpoint] ignored error due to force: Failed to unbind (\"/resources/db1/bind-app\"): invalid response: switched to fail (code: 500)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[unbind-app-endpoint] ignored error due to force: Failed to unbind (\"/resources/pg1/bind-app\"): the service API cannot be reached (connection failed)\n"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("---- Done removing application.\n"),
+        "{text}"
+    );
+    expect(
+        admin.get("/1.0/apps/web1").await,
+        404,
+        "App web1 not found.\n",
+        "removed",
+    )
+    .await;
+    // No instance points at the removed app.
+    assert_eq!(bound_apps(&admin, "mysql", "db1").await, json!([]));
+    let (status, body) = status_text(admin.get("/1.0/services/pgsql/instances/pg1").await).await;
+    assert_eq!(status, 502, "info asks the API, which is down: {body}");
+    let list: Vec<Value> = get_json(&admin, "/1.0/services/instances").await;
+    let pgsql = list
+        .iter()
+        .find(|e| e["service"] == "pgsql")
+        .expect("pgsql");
+    assert_eq!(pgsql["service_instances"][0]["apps"], json!([]));
+    // The event of the removal keeps what the stream said.
+    let evs = s.events("kindname=app.delete").await;
+    let ev = crate::event_info(&s, &evs[0]).await;
+    assert!(
+        ev["Log"]
+            .as_str()
+            .is_some_and(|l| l.contains("ignored error due to force")),
+        "{ev}"
+    );
 }

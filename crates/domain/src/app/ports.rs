@@ -98,3 +98,26 @@ pub trait AppStorage: Send + Sync {
     /// Renames a team in every app's owner and team list.
     async fn rename_team(&self, old: &str, new: &str) -> Result<()>;
 }
+
+/// Service instances bound to apps, seen from app removal: the service aggregate implements
+/// it and registers itself with [`super::AppService::set_bindings`] (see
+/// [`crate::service::ServiceCatalog::new`]).
+#[async_trait]
+pub trait AppBindings: Send + Sync {
+    /// Unbinds the app being removed from every service instance bound to it, as tsuru's
+    /// forced unbind without restart: a service API or broker that refuses or cannot be
+    /// reached is reported on `progress` (`[unbind-app-endpoint] ignored error due to force:
+    /// <err>`) and the instance lets go of the app all the same. `hosts` are the app's
+    /// addresses; `call` names the removal's event and its owner.
+    ///
+    /// # Errors
+    /// [`crate::service::UNBIND_FAILED`] followed by a `- <instance> (<error>)` line for each
+    /// instance that could not be updated and still lists the app.
+    async fn unbind_removed_app(
+        &self,
+        app: &App,
+        hosts: Vec<String>,
+        call: &crate::service::CallInfo,
+        progress: &crate::output::Progress,
+    ) -> Result<()>;
+}

@@ -1,7 +1,7 @@
 //! App use cases, one file per use case under `service/`; what they share is here.
 use std::sync::Arc;
 
-use super::{app_not_found, App, AppStorage, AppVersionStorage};
+use super::{app_not_found, App, AppBindings, AppStorage, AppVersionStorage};
 use crate::event::{Allowed, EventService, NewEvent, Target};
 use crate::output::Progress;
 use crate::plan::PlanService;
@@ -62,6 +62,7 @@ pub struct AppService {
     routers: Routers,
     events: Arc<EventService>,
     units_per_app: Option<i64>,
+    bindings: std::sync::OnceLock<Arc<dyn AppBindings>>,
 }
 
 fn app_event(
@@ -116,6 +117,15 @@ impl AppService {
             routers,
             events,
             units_per_app,
+            bindings: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Sets what app removal unbinds the app from (the service instances); the first one set
+    /// stays. Without it, removal has no bindings to undo.
+    pub fn set_bindings(&self, bindings: Arc<dyn AppBindings>) {
+        if self.bindings.set(bindings).is_err() {
+            tracing::warn!("app bindings already set: the first ones stay");
         }
     }
 

@@ -4,19 +4,24 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 
+use async_trait::async_trait;
+
 use super::{
-    env_manager, split_brokered, validate_instance_name, BindApp, Broker, BrokerStorage, CallInfo,
+    env_manager, service_not_available_for_pool, service_not_in_pool, split_brokered,
+    validate_instance_name, BindApp, Broker, BrokerStorage, CallInfo, ClusterPlacement, Placement,
     Service, ServiceClient, ServiceInstance, ServiceInstanceStorage, ServicePlan, ServiceStorage,
     APP_ALREADY_BOUND, APP_NOT_BOUND, BROKERED_NOT_MANAGED, BROKER_NOT_FOUND, CANNOT_REVOKE_OWNER,
     EMPTY_BROKER_NAME, INSTANCE_NOT_FOUND, INVALID_SERVICE_ID, NOTHING_TO_UPDATE,
-    SERVICE_ENDPOINT_REQUIRED, SERVICE_HAS_INSTANCES, SERVICE_ID_REQUIRED, SERVICE_NOT_FOUND,
-    SERVICE_PASSWORD_REQUIRED, TEAM_OWNER_MISSING,
+    NO_SERVICE_FOR_POOL, SERVICE_ENDPOINT_REQUIRED, SERVICE_HAS_INSTANCES, SERVICE_ID_REQUIRED,
+    SERVICE_NOT_FOUND, SERVICE_PASSWORD_REQUIRED, TEAM_OWNER_MISSING, UNBIND_FAILED,
 };
-use crate::app::AppService;
+use crate::app::{App, AppBindings, AppService};
 use crate::clock::Clock;
+use crate::cluster::{cluster_for_pool, ClusterStorage};
 use crate::event::{Allowed, Event, EventService, ExtraTarget, NewEvent, Target};
 use crate::output::{Output, Progress};
 use crate::permission::{contexts_for, Context, ContextType};
+use crate::pool::{constraint_for, PoolStorage, POOL_NOT_FOUND};
 use crate::team::{auto_team_owner, TeamStorage};
 use crate::{Error, Identity, Origin, Result};
 
@@ -123,8 +128,218 @@ pub struct ServiceCatalog {
     apps: Arc<AppService>,
     events: Arc<EventService>,
     clock: Arc<dyn Clock>,
+    backends: Arc<Backends>,
+}
+
+/// What reaching a service's API takes: the stored services, instances and brokers, the pools
+/// and clusters that choose an endpoint, and the two clients. Shared by the use cases and by
+/// app removal (which holds it as its [`AppBindings`], without a cycle back to the apps).
+struct Backends {
+    services: Arc<dyn ServiceStorage>,
+    instances: Arc<dyn ServiceInstanceStorage>,
+    brokers: Arc<dyn BrokerStorage>,
+    pools: Arc<dyn PoolStorage>,
+    clusters: Arc<dyn ClusterStorage>,
     native: Arc<dyn ServiceClient>,
     osb: Arc<dyn ServiceClient>,
+}
+
+impl Backends {
+    fn client(&self, service: &Service) -> &dyn ServiceClient {
+        if service.broker.is_some() {
+            self.osb.as_ref()
+        } else {
+            self.native.as_ref()
+        }
+    }
+
+    async fn find_service(&self, name: &str) -> Result<Service> {
+        if let Some((broker, svc)) = split_brokered(name) {
+            let b = self
+                .brokers
+                .find(broker)
+                .await?
+                .ok_or_else(|| Error::not_found(BROKER_NOT_FOUND))?;
+            let catalog = self.osb.catalog(&b).await?;
+            let found = catalog
+                .into_iter()
+                .find(|c| c.name == svc)
+                .ok_or_else(|| Error::not_found(SERVICE_NOT_FOUND))?;
+            return Ok(brokered(&b, &found.name, &found.description));
+        }
+        self.services
+            .find(name)
+            .await?
+            .ok_or_else(|| Error::not_found(SERVICE_NOT_FOUND))
+    }
+
+    /// Every brokered service (brokers whose catalog fails are skipped and logged).
+    async fn brokered_services(&self) -> Result<Vec<Service>> {
+        let mut out = Vec::new();
+        for b in self.brokers.list().await? {
+            match self.osb.catalog(&b).await {
+                Ok(catalog) => {
+                    out.extend(
+                        catalog
+                            .iter()
+                            .map(|c| brokered(&b, &c.name, &c.description)),
+                    );
+                }
+                Err(e) => tracing::warn!(broker = %b.name, error = %e, "broker catalog failed"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// `pool` with the cluster serving it (tsuru's `FindByPool`: the cluster of the pool's
+    /// provisioner that lists it, else that provisioner's default cluster); `None` for no pool.
+    ///
+    /// # Errors
+    /// 404 [`POOL_NOT_FOUND`]; storage failures.
+    async fn placement(&self, pool: &str) -> Result<Option<Placement>> {
+        if pool.is_empty() {
+            return Ok(None);
+        }
+        let pool = self
+            .pools
+            .find(pool)
+            .await?
+            .ok_or_else(|| Error::not_found(POOL_NOT_FOUND))?;
+        let clusters = self.clusters.list().await?;
+        let cluster =
+            cluster_for_pool(&clusters, &pool.provisioner, &pool.name).map(|c| ClusterPlacement {
+                name: c.name.clone(),
+                provisioner: c.provisioner.clone(),
+                addresses: c.addresses.clone(),
+                kube_config: c
+                    .custom_data
+                    .get("propagate-kubeconfig")
+                    .filter(|v| v.as_str() == "true")
+                    .and(c.kube_config.as_ref())
+                    .and_then(|k| serde_json::to_string(k).ok()),
+            });
+        Ok(Some(Placement {
+            pool: pool.name,
+            provisioner: pool.provisioner,
+            cluster,
+        }))
+    }
+
+    /// `call` for an instance of `service` in `pool` (brokers learn nothing of pools).
+    ///
+    /// # Errors
+    /// As [`Backends::placement`].
+    async fn call_in(&self, service: &Service, pool: &str, mut call: CallInfo) -> Result<CallInfo> {
+        if service.broker.is_none() {
+            call.pool = self.placement(pool).await?;
+        }
+        Ok(call)
+    }
+
+    /// Whether `pool` allows `service` (its `service` constraint); when it does not, the
+    /// services it allows, registered and brokered.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn pool_refuses(&self, pool: &str, service: &str) -> Result<Option<Vec<String>>> {
+        let constraints = self.pools.constraints().await?;
+        let Some(c) = constraint_for(&constraints, pool, "service") else {
+            return Ok(None);
+        };
+        if c.allows(service) {
+            return Ok(None);
+        }
+        let mut names: Vec<String> = self
+            .services
+            .list()
+            .await?
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        names.extend(self.brokered_services().await?.into_iter().map(|s| s.name));
+        Ok(Some(names.into_iter().filter(|n| c.allows(n)).collect()))
+    }
+
+    /// Unbinds one instance from a removed app: the remote unbind is forced (its failure is
+    /// reported on `progress`), then the instance, read again, lets go of the app.
+    async fn unbind_removed(
+        &self,
+        mut instance: ServiceInstance,
+        target: &BindApp,
+        call: &CallInfo,
+        progress: &Progress,
+    ) -> Result<()> {
+        let remote = async {
+            let service = self.find_service(&instance.service_name).await?;
+            let call = self.call_in(&service, &instance.pool, call.clone()).await?;
+            match self
+                .client(&service)
+                .unbind_app(&service, &mut instance, target, &call)
+                .await
+            {
+                Err(e) if e.is_not_found() => Ok(()),
+                other => other,
+            }
+        }
+        .await;
+        if let Err(e) = &remote {
+            tracing::warn!(error = %e, instance = %instance.name, "[unbind-app-endpoint] ignored error due to force");
+            progress.write(&format!(
+                "[unbind-app-endpoint] ignored error due to force: {e}\n"
+            ));
+        }
+        // Read again: a bind of another app may have landed since the list.
+        let Some(mut fresh) = self
+            .instances
+            .find(&instance.service_name, &instance.name)
+            .await?
+        else {
+            return Ok(());
+        };
+        fresh.apps.retain(|a| a != &target.name);
+        if remote.is_ok() {
+            if let Some(data) = fresh.broker_data.as_mut() {
+                data.binds.remove(&target.name);
+            }
+        }
+        self.instances.update(&fresh).await
+    }
+}
+
+#[async_trait]
+impl AppBindings for Backends {
+    async fn unbind_removed_app(
+        &self,
+        app: &App,
+        hosts: Vec<String>,
+        call: &CallInfo,
+        progress: &Progress,
+    ) -> Result<()> {
+        let target = BindApp {
+            name: app.name.clone(),
+            hosts,
+            placement: None,
+            parameters: BTreeMap::new(),
+        };
+        let mut failures = Vec::new();
+        for instance in self.instances.list(None).await? {
+            if !instance.apps.contains(&app.name) {
+                continue;
+            }
+            let name = instance.name.clone();
+            if let Err(e) = self.unbind_removed(instance, &target, call, progress).await {
+                failures.push(format!("- {name} ({e})"));
+            }
+        }
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::unexpected(format!(
+                "{UNBIND_FAILED}\n{}",
+                failures.join("\n")
+            )))
+        }
+    }
 }
 
 fn target(service: &str, instance: &str) -> Target {
@@ -167,38 +382,49 @@ fn clean_tags(tags: Vec<String>) -> Vec<String> {
 }
 
 impl ServiceCatalog {
-    /// Builds the use cases; `native` reaches registered services, `osb` brokers.
+    /// Builds the use cases; `native` reaches registered services, `osb` brokers; `store`
+    /// holds the teams, and the pools and clusters that choose a service endpoint. Registers
+    /// with `apps` the unbinding of a removed app from its instances
+    /// ([`AppService::set_bindings`]).
     #[allow(clippy::too_many_arguments)]
-    pub fn new(
+    pub fn new<S>(
         services: Arc<dyn ServiceStorage>,
         instances: Arc<dyn ServiceInstanceStorage>,
         brokers: Arc<dyn BrokerStorage>,
-        teams: Arc<dyn TeamStorage>,
+        store: Arc<S>,
         apps: Arc<AppService>,
         events: Arc<EventService>,
         clock: Arc<dyn Clock>,
         native: Arc<dyn ServiceClient>,
         osb: Arc<dyn ServiceClient>,
-    ) -> Self {
+    ) -> Self
+    where
+        S: TeamStorage + PoolStorage + ClusterStorage + 'static,
+    {
+        let backends = Arc::new(Backends {
+            services: services.clone(),
+            instances: instances.clone(),
+            brokers: brokers.clone(),
+            pools: store.clone(),
+            clusters: store.clone(),
+            native,
+            osb,
+        });
+        apps.set_bindings(backends.clone());
         ServiceCatalog {
             services,
             instances,
             brokers,
-            teams,
+            teams: store,
             apps,
             events,
             clock,
-            native,
-            osb,
+            backends,
         }
     }
 
     fn client(&self, service: &Service) -> &dyn ServiceClient {
-        if service.broker.is_some() {
-            self.osb.as_ref()
-        } else {
-            self.native.as_ref()
-        }
+        self.backends.client(service)
     }
 
     /// Runs `work` under an event, with the call info the service API gets and a progress
@@ -212,6 +438,7 @@ impl ServiceCatalog {
         let call = CallInfo {
             user: event.owner.name.clone(),
             event_id: event.id.clone(),
+            pool: None,
         };
         let progress = Arc::new(Progress::new(out, self.clock.clone()));
         let outcome = work(call, progress.clone()).await;
@@ -263,23 +490,7 @@ impl ServiceCatalog {
     /// 404 [`SERVICE_NOT_FOUND`]; 404 [`BROKER_NOT_FOUND`] for a brokered name of an unknown
     /// broker (tsuru: 500); 502 when the broker's catalog cannot be read.
     pub async fn find_service(&self, name: &str) -> Result<Service> {
-        if let Some((broker, svc)) = split_brokered(name) {
-            let b = self
-                .brokers
-                .find(broker)
-                .await?
-                .ok_or_else(|| Error::not_found(BROKER_NOT_FOUND))?;
-            let catalog = self.osb.catalog(&b).await?;
-            let found = catalog
-                .into_iter()
-                .find(|c| c.name == svc)
-                .ok_or_else(|| Error::not_found(SERVICE_NOT_FOUND))?;
-            return Ok(brokered(&b, &found.name, &found.description));
-        }
-        self.services
-            .find(name)
-            .await?
-            .ok_or_else(|| Error::not_found(SERVICE_NOT_FOUND))
+        self.backends.find_service(name).await
     }
 
     async fn find_instance(&self, service: &str, name: &str) -> Result<ServiceInstance> {
@@ -291,20 +502,12 @@ impl ServiceCatalog {
 
     /// Every brokered service (brokers whose catalog fails are skipped and logged).
     async fn brokered_services(&self) -> Result<Vec<Service>> {
-        let mut out = Vec::new();
-        for b in self.brokers.list().await? {
-            match self.osb.catalog(&b).await {
-                Ok(catalog) => {
-                    out.extend(
-                        catalog
-                            .iter()
-                            .map(|c| brokered(&b, &c.name, &c.description)),
-                    );
-                }
-                Err(e) => tracing::warn!(broker = %b.name, error = %e, "broker catalog failed"),
-            }
-        }
-        Ok(out)
+        self.backends.brokered_services().await
+    }
+
+    /// `call` with the placement of `pool` for `service`'s API.
+    async fn call_in(&self, service: &Service, pool: &str, call: CallInfo) -> Result<CallInfo> {
+        self.backends.call_in(service, pool, call).await
     }
 
     // ---- services ----
@@ -556,12 +759,18 @@ impl ServiceCatalog {
             if !identity.can("service-instance.read", &instance.contexts()) {
                 continue;
             }
-            let info = self
-                .client(&service)
-                .info(&service, &instance, &CallInfo::default())
+            let info = match self
+                .call_in(&service, &instance.pool, CallInfo::default())
                 .await
-                .ok()
-                .map(|pairs| pairs.into_iter().collect());
+            {
+                Ok(call) => self
+                    .client(&service)
+                    .info(&service, &instance, &call)
+                    .await
+                    .ok()
+                    .map(|pairs| pairs.into_iter().collect()),
+                Err(_) => None,
+            };
             out.push(ServiceInfoEntry { instance, info });
         }
         Ok(out)
@@ -615,9 +824,11 @@ impl ServiceCatalog {
             identity.require("service.read.plans", &service.team_contexts())?;
         }
         let pool = if service.is_multi_cluster { pool } else { "" };
-        self.client(&service)
-            .plans(&service, pool, &CallInfo::default())
-            .await
+        // A pool that cannot be placed gives no plans, as in tsuru.
+        let Ok(call) = self.call_in(&service, pool, CallInfo::default()).await else {
+            return Ok(Vec::new());
+        };
+        self.client(&service).plans(&service, pool, &call).await
     }
 
     /// Gives (or takes away) a team access to a restricted service.
@@ -726,6 +937,17 @@ impl ServiceCatalog {
                     "multi-cluster service instance requires a pool",
                 ));
             }
+            // 404 for an unknown pool; the endpoint named after the pool's cluster.
+            let call = self.call_in(&service, &new.pool, call).await?;
+            if service.is_multi_cluster {
+                if let Some(allowed) = self.backends.pool_refuses(&new.pool, &service.name).await? {
+                    return Err(Error::bad_request(if allowed.is_empty() {
+                        NO_SERVICE_FOR_POOL.to_string()
+                    } else {
+                        service_not_in_pool(&service.name, &new.pool)
+                    }));
+                }
+            }
             let mut instance = ServiceInstance {
                 name: new.name.clone(),
                 service_name: service.name.clone(),
@@ -808,6 +1030,7 @@ impl ServiceCatalog {
             if self.teams.find(&upd.team_owner).await?.is_none() {
                 return Err(Error::bad_request(TEAM_OWNER_MISSING));
             }
+            let call = self.call_in(&service, &instance.pool, call).await?;
             let before = instance.clone();
             instance.description = upd.description;
             instance.plan_name = upd.plan;
@@ -876,12 +1099,24 @@ impl ServiceCatalog {
                 let apps = instance.apps.join(",");
                 return Err(Error::bad_request(format!("Applications bound to the service \"{name}\": \"{apps}\"\n: This service instance is bound to at least one app. Unbind them before removing it")));
             }
-            if let Err(e) = self
-                .client(&service)
-                .destroy(&service, &mut instance, &call)
-                .await
-            {
+            let operation = instance.broker_data.clone();
+            let destroyed = match self.call_in(&service, &instance.pool, call).await {
+                Ok(call) => {
+                    self.client(&service)
+                        .destroy(&service, &mut instance, &call)
+                        .await
+                }
+                Err(e) => Err(e),
+            };
+            if let Err(e) = destroyed {
                 if !ignore_errors {
+                    // A broker's removal that failed or is still running is kept with its
+                    // operation, so the instance's status tells how it went.
+                    if instance.broker_data != operation {
+                        if let Err(store) = self.instances.update(&instance).await {
+                            tracing::error!(error = %store, "could not store the broker's operation");
+                        }
+                    }
                     return Err(e);
                 }
                 progress.write(&format!("could not delete the service instance on service api: {e}. ignoring this error due to force removal...\n"));
@@ -907,7 +1142,9 @@ impl ServiceCatalog {
         let service = self.find_service(service_name).await?;
         let instance = self.find_instance(&service.name, name).await?;
         identity.require("service-instance.read", &instance.contexts())?;
-        let call = CallInfo::default();
+        let call = self
+            .call_in(&service, &instance.pool, CallInfo::default())
+            .await?;
         let client = self.client(&service);
         let custom_info = client
             .info(&service, &instance, &call)
@@ -944,14 +1181,22 @@ impl ServiceCatalog {
         let service = self.find_service(service_name).await?;
         let instance = self.find_instance(&service.name, name).await?;
         identity.require("service-instance.read.status", &instance.contexts())?;
-        self.client(&service)
-            .status(&service, &instance, &CallInfo::default())
+        let status = match self
+            .call_in(&service, &instance.pool, CallInfo::default())
             .await
-            .map_err(|e| {
-                Error::upstream(format!(
-                    "Could not retrieve status of service instance, error: {e}"
-                ))
-            })
+        {
+            Ok(call) => {
+                self.client(&service)
+                    .status(&service, &instance, &call)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        status.map_err(|e| {
+            Error::upstream(format!(
+                "Could not retrieve status of service instance, error: {e}"
+            ))
+        })
     }
 
     /// Gives (or takes away) a team access to an instance.
@@ -1013,7 +1258,7 @@ impl ServiceCatalog {
         name: &str,
         app: &str,
         scheme: &str,
-    ) -> Result<(Service, ServiceInstance, crate::app::App)> {
+    ) -> Result<(Service, ServiceInstance, App)> {
         let app = self.apps.find(app).await?;
         let service = self.find_service(service_name).await?;
         let instance = self.find_instance(&service.name, name).await?;
@@ -1023,7 +1268,31 @@ impl ServiceCatalog {
         ctxs.push(Context::new(ContextType::ServiceInstance, &instance.name));
         identity.require(&format!("service-instance.update.{scheme}"), &ctxs)?;
         identity.require(&format!("app.update.{scheme}"), &app.contexts())?;
+        if scheme == "bind" {
+            self.check_pool_allows(&app, &service).await?;
+        }
         Ok((service, instance, app))
+    }
+
+    /// tsuru's `ValidateService`: the app's pool exists and its `service` constraint allows
+    /// the service.
+    ///
+    /// # Errors
+    /// 404 [`POOL_NOT_FOUND`]; 400 [`NO_SERVICE_FOR_POOL`] or
+    /// [`super::service_not_available_for_pool`].
+    async fn check_pool_allows(&self, app: &App, service: &Service) -> Result<()> {
+        if self.backends.pools.find(&app.pool).await?.is_none() {
+            return Err(Error::not_found(POOL_NOT_FOUND));
+        }
+        match self.backends.pool_refuses(&app.pool, &service.name).await? {
+            None => Ok(()),
+            Some(allowed) if allowed.is_empty() => Err(Error::bad_request(NO_SERVICE_FOR_POOL)),
+            Some(allowed) => Err(Error::bad_request(service_not_available_for_pool(
+                &service.name,
+                &app.pool,
+                &allowed,
+            ))),
+        }
     }
 
     fn bind_event(
@@ -1085,10 +1354,16 @@ impl ServiceCatalog {
             if instance.apps.iter().any(|a| a == app_name) {
                 return Err(Error::conflict(APP_ALREADY_BOUND));
             }
+            let call = self.call_in(&service, &instance.pool, call).await?;
+            // The app's pool and cluster, when the pool is still there.
+            let placement = match self.backends.placement(&app.pool).await {
+                Err(e) if e.is_not_found() => None,
+                other => other?,
+            };
             let target = BindApp {
                 name: app.name.clone(),
                 hosts: self.apps.bind_hosts(&app).await,
-                pool: app.pool.clone(),
+                placement,
                 parameters,
             };
             let client = self.client(&service);
@@ -1098,11 +1373,8 @@ impl ServiceCatalog {
             {
                 Ok(envs) => envs,
                 Err(e) => {
-                    let status = client
-                        .status(&service, &instance, &call)
-                        .await
-                        .unwrap_or_else(|s| s.to_string());
-                    return Err(with_status(e, name, &status));
+                    let status = client.status(&service, &instance, &call).await;
+                    return Err(with_status(e, name, status));
                 }
             };
             instance.apps.push(app.name.clone());
@@ -1218,14 +1490,19 @@ impl ServiceCatalog {
         let target = BindApp {
             name: app.name.clone(),
             hosts: self.apps.bind_hosts(&app).await,
-            pool: app.pool.clone(),
+            placement: None,
             parameters: BTreeMap::new(),
         };
-        match self
-            .client(service)
-            .unbind_app(service, instance, &target, call)
-            .await
-        {
+        // A pool that is gone (not found) skips the remote call, as in tsuru.
+        let remote = match self.call_in(service, &instance.pool, call.clone()).await {
+            Ok(call) => {
+                self.client(service)
+                    .unbind_app(service, instance, &target, &call)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        match remote {
             Ok(()) => {}
             Err(e) if e.is_not_found() => {}
             Err(e) if force => {
@@ -1378,9 +1655,13 @@ fn brokered(broker: &Broker, name: &str, description: &str) -> Service {
     }
 }
 
-/// tsuru's `<err> ("<instance>" is <status>)`, keeping the error's kind.
-fn with_status(e: Error, instance: &str, status: &str) -> Error {
-    let text = format!("{e} ({instance:?} is {status})");
+/// tsuru's `<err> ("<instance>" is <status>)` (or `<err> (failed to retrieve instance
+/// status: <status err>)`), keeping the error's kind.
+fn with_status(e: Error, instance: &str, status: Result<String>) -> Error {
+    let text = match status {
+        Ok(status) => format!("{e} ({instance:?} is {status})"),
+        Err(failed) => format!("{e} (failed to retrieve instance status: {failed})"),
+    };
     match e {
         Error::NotFound(_) => Error::NotFound(text),
         Error::PreconditionFailed(_) => Error::PreconditionFailed(text),

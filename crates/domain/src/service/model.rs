@@ -51,6 +51,29 @@ pub const BROKER_NOT_FOUND: &str = "service broker not found";
 pub const BROKER_ALREADY_EXISTS: &str = "Broker already exists.";
 /// tsuru's text for an empty broker name in the path (400).
 pub const EMPTY_BROKER_NAME: &str = "Empty broker name.";
+/// tsuru's text for binding an app whose pool allows no service at all (400).
+pub const NO_SERVICE_FOR_POOL: &str = "no service found for pool";
+/// tsuru's prefix of an app unbind failure while the app is removed.
+pub const UNBIND_FAILED: &str = "Failed to unbind the following instances:";
+
+/// tsuru's text for a multi-cluster instance in a pool that does not allow its service (400).
+pub fn service_not_in_pool(service: &str, pool: &str) -> String {
+    format!("Service {service:?} is not available in pool {pool:?}")
+}
+
+/// tsuru's text for binding an app whose pool does not allow the service (400), with the
+/// services the pool allows.
+pub fn service_not_available_for_pool(service: &str, pool: &str, available: &[String]) -> String {
+    let mut msg = format!("service {service:?} is not available for pool {pool:?}.");
+    if !available.is_empty() {
+        msg.push_str(&format!(
+            " Available services are: {:?}",
+            available.join(", ")
+        ));
+    }
+    msg
+}
+
 /// Separator of brokered service names (`<broker>::<service>`).
 pub const BROKER_SEPARATOR: &str = "::";
 /// The endpoint used when the instance's cluster has none of its own.
@@ -276,13 +299,55 @@ pub struct Broker {
     pub cache_expiration_seconds: i64,
 }
 
-/// What the service API learns about the caller and the event of a call.
+/// What the service API learns about the caller, the event and the instance's pool on a call.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CallInfo {
     /// Event owner name (`X-Tsuru-User`).
     pub user: String,
     /// Event id (`X-Tsuru-Eventid`).
     pub event_id: String,
+    /// The pool of the instance (multi-cluster services), or the pool a plan list is for:
+    /// the service API endpoint is the one named after its cluster, and the pool and cluster
+    /// travel as `X-Tsuru-Pool-*` / `X-Tsuru-Cluster-*` headers.
+    pub pool: Option<Placement>,
+}
+
+/// A pool and the cluster that serves it, as service APIs learn them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Placement {
+    /// Pool name.
+    pub pool: String,
+    /// The pool's provisioner, as stored (`""`: the default one).
+    pub provisioner: String,
+    /// The cluster serving the pool, if any.
+    pub cluster: Option<ClusterPlacement>,
+}
+
+/// The cluster part of a [`Placement`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClusterPlacement {
+    /// Cluster name (also the name of the service endpoint preferred for it).
+    pub name: String,
+    /// Cluster provisioner.
+    pub provisioner: String,
+    /// API server addresses.
+    pub addresses: Vec<String>,
+    /// The cluster's kubeconfig as JSON, when its custom data says
+    /// `propagate-kubeconfig=true` (sent as `X-Tsuru-Cluster-Kube-Config`).
+    pub kube_config: Option<String>,
+}
+
+impl Placement {
+    /// The service endpoints tried for this placement, in order: the cluster's name, then
+    /// [`PRODUCTION`].
+    pub fn endpoint_names(placement: Option<&Placement>) -> Vec<&str> {
+        let mut names: Vec<&str> = placement
+            .and_then(|p| p.cluster.as_ref())
+            .map(|c| vec![c.name.as_str()])
+            .unwrap_or_default();
+        names.push(PRODUCTION);
+        names
+    }
 }
 
 /// The app side of a bind.
@@ -292,8 +357,8 @@ pub struct BindApp {
     pub name: String,
     /// External addresses.
     pub hosts: Vec<String>,
-    /// Pool.
-    pub pool: String,
+    /// The app's pool and its cluster (`None` when the pool is gone).
+    pub placement: Option<Placement>,
     /// Bind parameters.
     pub parameters: BTreeMap<String, String>,
 }
@@ -317,6 +382,40 @@ mod tests {
         assert_eq!(split_brokered("b::svc"), Some(("b", "svc")));
         assert_eq!(split_brokered("b::s::t"), Some(("b", "s::t")));
         assert_eq!(split_brokered("plain"), None);
+    }
+
+    #[test]
+    fn the_endpoint_of_a_cluster_comes_before_production() {
+        let in_c1 = Placement {
+            pool: "p1".into(),
+            cluster: Some(ClusterPlacement {
+                name: "c1".into(),
+                ..ClusterPlacement::default()
+            }),
+            ..Placement::default()
+        };
+        assert_eq!(
+            Placement::endpoint_names(Some(&in_c1)),
+            ["c1", "production"]
+        );
+        let no_cluster = Placement {
+            pool: "p2".into(),
+            ..Placement::default()
+        };
+        assert_eq!(Placement::endpoint_names(Some(&no_cluster)), ["production"]);
+        assert_eq!(Placement::endpoint_names(None), ["production"]);
+    }
+
+    #[test]
+    fn a_pool_refusing_a_service_names_the_ones_it_allows() {
+        assert_eq!(
+            service_not_available_for_pool("mysql", "p2", &["redis".into(), "mc".into()]),
+            "service \"mysql\" is not available for pool \"p2\". Available services are: \"redis, mc\""
+        );
+        assert_eq!(
+            service_not_available_for_pool("mysql", "p2", &[]),
+            "service \"mysql\" is not available for pool \"p2\"."
+        );
     }
 
     #[test]

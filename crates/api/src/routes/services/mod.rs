@@ -154,7 +154,8 @@ fn service_routes() -> Vec<Route> {
             bind,
             "Bind an app: the service's variables become its env vars",
         )
-        .text(409, "app is already bound to this service instance"),
+        .text(409, "app is already bound to this service instance")
+        .text(412, "instance is not ready yet"),
         Route::delete(
             "1.13",
             "/services/{service}/instances/{instance}/apps/{app}",
@@ -166,7 +167,9 @@ fn service_routes() -> Vec<Route> {
             "/services/{service}/instances/{instance}/{app}",
             bind,
             "Bind an app (tsuru's older path)",
-        ),
+        )
+        .text(409, "app is already bound to this service instance")
+        .text(412, "instance is not ready yet"),
         Route::delete(
             "1.0",
             "/services/{service}/instances/{instance}/{app}",

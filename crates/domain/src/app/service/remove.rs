@@ -2,11 +2,14 @@
 use std::sync::Arc;
 
 use super::{app_event, AppService};
-use crate::output::{Discard, Output};
+use crate::output::{Discard, Output, Progress};
+use crate::service::CallInfo;
 use crate::{Identity, Origin, Result};
 
 impl AppService {
-    /// Removes an app, streaming each step; failed steps are reported, not fatal.
+    /// Removes an app, streaming each step; failed steps are reported, not fatal. The app is
+    /// first unbound from its service instances (forced, without restart, as tsuru does), so
+    /// no instance keeps listing a removed app.
     ///
     /// # Errors
     /// 404; 403 without `app.delete` on the app; a lock conflict.
@@ -20,50 +23,65 @@ impl AppService {
     ) -> Result<()> {
         let app = self.find(name).await?;
         identity.require("app.delete", &app.contexts())?;
+        let event = self
+            .events
+            .start(app_event(&app, "app.delete", identity, origin, false))
+            .await?;
+        let call = CallInfo {
+            user: event.owner.name.clone(),
+            event_id: event.id.clone(),
+            pool: None,
+        };
+        let progress = Arc::new(Progress::new(out, self.events.clock()));
+        progress.write(&format!("---- Removing application {:?}...\n", app.name));
+        let mut failed = false;
+        let mut step = |what: &str, r: Result<()>| {
+            if let Err(e) = r {
+                failed = true;
+                progress.write(&format!("{what}: {e}\n"));
+            }
+        };
+        if let Some(bindings) = self.bindings.get() {
+            let hosts = self.bind_hosts(&app).await;
+            step(
+                "Unable to unbind app",
+                bindings
+                    .unbind_removed_app(&app, hosts, &call, &progress)
+                    .await,
+            );
+        }
+        step(
+            "Unable to destroy app in provisioner",
+            match self.provisioner_of(&app).await {
+                Ok(p) => p.destroy(&app, &Discard).await,
+                Err(e) => Err(e),
+            },
+        );
+        step(
+            "Unable to release app quota",
+            self.users.inc_quota(&app.owner, -1).await.map(|_| ()),
+        );
+        step(
+            "Unable to release team quota",
+            self.teams.inc_quota(&app.team_owner, -1).await.map(|_| ()),
+        );
+        step(
+            "Unable to remove app versions",
+            self.versions.delete_all(&app.name).await,
+        );
+        step(
+            "Unable to remove app from db",
+            self.apps.delete(&app.name).await,
+        );
+        progress.write(if failed {
+            "---- Done removing application. Some errors occurred during removal.\n"
+        } else {
+            "---- Done removing application.\n"
+        });
+        let outcome = Ok(());
         self.events
-            .run_logged(
-                app_event(&app, "app.delete", identity, origin, false),
-                out,
-                |progress| async move {
-                    progress.write(&format!("---- Removing application {:?}...\n", app.name));
-                    let mut failed = false;
-                    let mut step = |what: &str, r: Result<()>| {
-                        if let Err(e) = r {
-                            failed = true;
-                            progress.write(&format!("{what}: {e}\n"));
-                        }
-                    };
-                    step(
-                        "Unable to destroy app in provisioner",
-                        match self.provisioner_of(&app).await {
-                            Ok(p) => p.destroy(&app, &Discard).await,
-                            Err(e) => Err(e),
-                        },
-                    );
-                    step(
-                        "Unable to release app quota",
-                        self.users.inc_quota(&app.owner, -1).await.map(|_| ()),
-                    );
-                    step(
-                        "Unable to release team quota",
-                        self.teams.inc_quota(&app.team_owner, -1).await.map(|_| ()),
-                    );
-                    step(
-                        "Unable to remove app versions",
-                        self.versions.delete_all(&app.name).await,
-                    );
-                    step(
-                        "Unable to remove app from db",
-                        self.apps.delete(&app.name).await,
-                    );
-                    progress.write(if failed {
-                        "---- Done removing application. Some errors occurred during removal.\n"
-                    } else {
-                        "---- Done removing application.\n"
-                    });
-                    Ok(())
-                },
-            )
-            .await
+            .done_with_log(event, &outcome, None, progress.take_log())
+            .await;
+        outcome
     }
 }
