@@ -440,6 +440,18 @@ impl DoctorReport {
         let _ = writeln!(out, "{indexes}");
         let _ = writeln!(
             out,
+            "  beside tsuru: {}",
+            if db.tsuru_lock_index {
+                "tsuru's unique index on events.lock is present: while both serve this \
+                 database, an operation on a target through one is refused while the other \
+                 runs one on it"
+            } else {
+                "tsuru's unique index on events.lock is absent: operations through tsuru and \
+                 through tsurud on the same target would not exclude each other"
+            }
+        );
+        let _ = writeln!(
+            out,
             "  {}",
             if self.status == EXIT_READY {
                 "ready: tsurud reads every document of this database"

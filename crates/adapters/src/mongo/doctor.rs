@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use futures::TryStreamExt;
-use mongodb::bson::{self, Bson, Document, RawDocument, RawDocumentBuf};
+use mongodb::bson::{self, doc, Bson, Document, RawDocument, RawDocumentBuf};
 use mongodb::{Database, IndexModel};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -253,6 +253,10 @@ pub struct Report {
     /// Collections of the database the store never reads (tsuru's own, which `tsurud` has
     /// no use for, or another program's): neither read nor changed.
     pub other_collections: Vec<String>,
+    /// Whether `events` has tsuru's unique index on `lock`: then tsuru and `tsurud` sharing the
+    /// database refuse an operation on a target the other is running one on (each stores its
+    /// running event with `lock` set).
+    pub tsuru_lock_index: bool,
 }
 
 impl Report {
@@ -314,6 +318,7 @@ impl Doctor {
             .collect();
         let plan = super::index_plan();
         let mut collections = Vec::new();
+        let mut tsuru_lock_index = false;
         for reader in readers() {
             let exists = present.contains(reader.collection);
             let mut report = CollectionReport {
@@ -337,6 +342,11 @@ impl Doctor {
                 Vec::new()
             };
             report.indexes = wanted.map(|m| compare(m, &existing)).collect();
+            if reader.collection == super::collections::EVENTS {
+                tsuru_lock_index = existing
+                    .iter()
+                    .any(|(_, keys, unique)| *unique && same_keys(keys, &doc! {"lock": 1}));
+            }
             collections.push(report);
         }
         let read: BTreeSet<&str> = collections.iter().map(|c| c.name.as_str()).collect();
@@ -349,6 +359,7 @@ impl Doctor {
             database: self.db.name().to_string(),
             collections,
             other_collections,
+            tsuru_lock_index,
         })
     }
 
@@ -496,7 +507,6 @@ fn same_keys(a: &Document, b: &Document) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use mongodb::bson::doc;
     use serde::Deserialize;
 
     use super::*;

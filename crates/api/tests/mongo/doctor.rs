@@ -205,6 +205,7 @@ async fn a_database_the_api_wrote_reads_entirely() {
         json!([]),
         "every collection the API writes is one the doctor reads"
     );
+    assert_eq!(report["database"]["tsuru_lock_index"], false);
     for (coll, (docs, _)) in &before {
         let c = collection(&report, coll);
         assert_eq!(c["readable"], docs.len(), "{coll}: {c:#}");
@@ -681,6 +682,20 @@ async fn a_database_tsuru_wrote_reads_and_tsurus_settings_are_named() {
     let name = fresh_database_name();
     let db = prepared(&url, &name).await;
     let counts = seed_tsuru(&db).await;
+    // tsuru's own index on the running event's `lock`.
+    let lock = mongodb::IndexModel::builder()
+        .keys(doc! {"lock": 1})
+        .options(
+            mongodb::options::IndexOptions::builder()
+                .unique(true)
+                .sparse(true)
+                .build(),
+        )
+        .build();
+    db.collection::<Document>("events")
+        .create_index(lock)
+        .await
+        .unwrap();
     let tsuru_conf = "\
 listen: \"0.0.0.0:8080\"
 host: http://tsuru.example.com:8080
@@ -711,6 +726,7 @@ databse:
         report["database"]["other_collections"],
         json!(["docker_containers"])
     );
+    assert_eq!(report["database"]["tsuru_lock_index"], true);
     assert_eq!(report["config"]["refused"], Value::Null);
     assert_eq!(report["config"]["jwt_secret_missing"], true);
     let ignored: BTreeMap<String, bool> = report["config"]["ignored"]
@@ -744,6 +760,7 @@ databse:
         "  tsuru settings tsurud does not use:\n",
         "  settings neither tsurud nor tsuru knows (a typo?): databse\n",
         "Other collections (tsurud neither reads nor changes them): docker_containers\n",
+        "  beside tsuru: tsuru's unique index on events.lock is present: ",
     ] {
         assert!(
             text.stdout.contains(want),
