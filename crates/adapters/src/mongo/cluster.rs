@@ -244,6 +244,13 @@ impl ClusterStorage for super::MongoStore {
     }
 }
 
+/// How `tsurud doctor` reads this module's collections.
+pub(super) const READERS: &[Reader] = &[Reader::of::<ClusterDocument>()];
+
+impl StoredDocument for ClusterDocument {
+    const COLLECTION: &'static str = CLUSTERS;
+}
+
 #[cfg(test)]
 mod tests {
     use mongodb::bson::{self, Bson};
@@ -294,11 +301,4 @@ mod tests {
             bson::from_document(doc! {"_id": "c2", "addresses": Bson::Null}).expect("reads");
         assert!(Cluster::from(none).addresses.is_empty());
     }
-}
-
-/// How `tsurud doctor` reads this module's collections.
-pub(super) const READERS: &[Reader] = &[Reader::of::<ClusterDocument>()];
-
-impl StoredDocument for ClusterDocument {
-    const COLLECTION: &'static str = CLUSTERS;
 }

@@ -1,7 +1,7 @@
 //! The check behind `tsurud doctor`: can this store read a database as it is?
 //!
 //! Every collection the store uses is read document by document with the store's own document
-//! types (each store module lists its [`Reader`]s), so the check and the store cannot disagree:
+//! types (each store module lists its `Reader`s), so the check and the store cannot disagree:
 //! a document the doctor reads is one the store reads. A document that does not decode is
 //! decoded a second time with its path tracked, to name the first field that fails. The
 //! indexes are compared with the ones the store creates at start-up (`index_plan`).

@@ -749,6 +749,19 @@ impl EventStorage for super::MongoStore {
     }
 }
 
+/// How `tsurud doctor` reads this module's collections.
+pub(super) const READERS: &[Reader] =
+    &[Reader::of::<EventDocument>(), Reader::of::<LockDocument>()];
+
+impl StoredDocument for EventDocument {
+    const COLLECTION: &'static str = EVENTS;
+}
+
+impl StoredDocument for LockDocument {
+    const COLLECTION: &'static str = EVENT_LOCKS;
+    const LABEL: Option<&'static str> = Some("key");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -780,17 +793,4 @@ mod tests {
         let re = regex::Regex::new(pattern).unwrap();
         move |s| re.is_match(s)
     }
-}
-
-/// How `tsurud doctor` reads this module's collections.
-pub(super) const READERS: &[Reader] =
-    &[Reader::of::<EventDocument>(), Reader::of::<LockDocument>()];
-
-impl StoredDocument for EventDocument {
-    const COLLECTION: &'static str = EVENTS;
-}
-
-impl StoredDocument for LockDocument {
-    const COLLECTION: &'static str = EVENT_LOCKS;
-    const LABEL: Option<&'static str> = Some("key");
 }
