@@ -12,6 +12,7 @@ mod app;
 mod app_version;
 mod cluster;
 pub mod commands;
+pub mod doctor;
 mod error;
 mod event;
 mod plan;
@@ -116,18 +117,9 @@ impl MongoStore {
     /// # Errors
     /// An invalid URL, or a server that cannot be reached to create the indexes.
     pub async fn connect(url: &str, database: &str) -> anyhow::Result<Self> {
-        let mut opts = ClientOptions::parse(normalize_url(url))
-            .await
-            .map_err(|e| anyhow::anyhow!("database.url: {e}"))?;
-        opts.app_name.get_or_insert_with(|| "tsurud".to_string());
-        opts.connect_timeout.get_or_insert(CONNECT_TIMEOUT);
-        opts.server_selection_timeout
-            .get_or_insert(SERVER_SELECTION_TIMEOUT);
         let commands = Arc::new(CommandStats::default());
-        opts.command_event_handler = Some(commands.handler());
-        let client = Client::with_options(opts)?;
         let store = MongoStore {
-            db: client.database(database),
+            db: open(url, database, Some(&commands)).await?,
             commands: Some(commands),
         };
         store
@@ -166,102 +158,12 @@ impl MongoStore {
     }
 
     /// Creates the indexes every port relies on (idempotent): unique natural keys and the
-    /// indexes event listing uses.
+    /// indexes event listing uses (`index_plan`, which `tsurud doctor` compares with).
     ///
     /// # Errors
     /// Storage failures.
     pub async fn ensure_indexes(&self) -> Result<()> {
-        use collections::*;
-        let unique = |keys: Document| index(keys, true);
-        let plain = |keys: Document| index(keys, false);
-        let plan: [(&str, Vec<IndexModel>); 16] = [
-            (
-                USERS,
-                vec![
-                    unique(doc! {"email": 1}),
-                    plain(doc! {"apikey": 1}),
-                    plain(doc! {"roles.name": 1}),
-                ],
-            ),
-            (
-                TOKENS,
-                vec![unique(doc! {"token": 1}), plain(doc! {"useremail": 1})],
-            ),
-            (PASSWORD_TOKENS, vec![plain(doc! {"useremail": 1})]),
-            (TEAMS, vec![plain(doc! {"tsurud_order": 1})]),
-            (
-                ROLES,
-                vec![plain(doc! {"events": 1}), plain(doc! {"tsurud_order": 1})],
-            ),
-            (
-                EVENTS,
-                vec![
-                    unique(doc! {"uniqueid": 1}),
-                    plain(doc! {"starttime": -1}),
-                    plain(doc! {"target.type": 1, "target.value": 1, "starttime": -1}),
-                    plain(doc! {"extratargets.target.type": 1, "extratargets.target.value": 1}),
-                    plain(doc! {"kind.name": 1, "starttime": -1}),
-                    plain(doc! {"owner.name": 1, "starttime": -1}),
-                    plain(doc! {"running": 1, "lockupdatetime": 1}),
-                ],
-            ),
-            (
-                EVENT_LOCKS,
-                vec![unique(doc! {"key": 1}), plain(doc! {"event": 1})],
-            ),
-            (WRITE_LOCKS, vec![unique(doc! {"key": 1})]),
-            (
-                APPS,
-                vec![
-                    unique(doc! {"name": 1}),
-                    plain(doc! {"teams": 1}),
-                    plain(doc! {"pool": 1}),
-                    plain(doc! {"framework": 1}),
-                    plain(doc! {"tsurud_order": 1}),
-                ],
-            ),
-            (APP_VERSIONS, vec![unique(doc! {"appname": 1})]),
-            (POOLS, vec![plain(doc! {"tsurud_order": 1})]),
-            (
-                POOL_CONSTRAINTS,
-                vec![unique(doc! {"poolexpr": 1, "field": 1})],
-            ),
-            (PLANS, vec![plain(doc! {"tsurud_order": 1})]),
-            (
-                TEAM_TOKENS,
-                vec![
-                    unique(doc! {"token": 1}),
-                    unique(doc! {"token_id": 1}),
-                    plain(doc! {"team": 1}),
-                ],
-            ),
-            (
-                WEBHOOKS,
-                vec![unique(doc! {"name": 1}), plain(doc! {"teamowner": 1})],
-            ),
-            (
-                DELIVERIES,
-                vec![
-                    plain(doc! {"state": 1, "nextattemptat": 1}),
-                    plain(doc! {"webhook": 1, "createdat": -1}),
-                ],
-            ),
-        ];
-        let services: [(&str, Vec<IndexModel>); 3] = [
-            (service::SERVICES, vec![plain(doc! {"tsurud_order": 1})]),
-            (
-                service::SERVICE_INSTANCES,
-                vec![
-                    unique(doc! {"service_name": 1, "name": 1}),
-                    plain(doc! {"tsurud_order": 1}),
-                ],
-            ),
-            (
-                service::BROKERS,
-                vec![unique(doc! {"name": 1}), plain(doc! {"tsurud_order": 1})],
-            ),
-        ];
-        for (name, indexes) in plan.into_iter().chain(services) {
+        for (name, indexes) in index_plan() {
             // One index per command: FerretDB 1.24 drops the connection when one
             // `createIndexes` names several indexes that already exist (every start but the
             // first).
@@ -293,6 +195,121 @@ impl MongoStore {
             .await
             .map_err(db_error)
     }
+}
+
+/// The indexes the store relies on, by collection: what [`MongoStore::ensure_indexes`] creates
+/// and what `tsurud doctor` compares a database with.
+pub(crate) fn index_plan() -> Vec<(&'static str, Vec<IndexModel>)> {
+    use collections::*;
+    let unique = |keys: Document| index(keys, true);
+    let plain = |keys: Document| index(keys, false);
+    let plan: [(&'static str, Vec<IndexModel>); 16] = [
+        (
+            USERS,
+            vec![
+                unique(doc! {"email": 1}),
+                plain(doc! {"apikey": 1}),
+                plain(doc! {"roles.name": 1}),
+            ],
+        ),
+        (
+            TOKENS,
+            vec![unique(doc! {"token": 1}), plain(doc! {"useremail": 1})],
+        ),
+        (PASSWORD_TOKENS, vec![plain(doc! {"useremail": 1})]),
+        (TEAMS, vec![plain(doc! {"tsurud_order": 1})]),
+        (
+            ROLES,
+            vec![plain(doc! {"events": 1}), plain(doc! {"tsurud_order": 1})],
+        ),
+        (
+            EVENTS,
+            vec![
+                unique(doc! {"uniqueid": 1}),
+                plain(doc! {"starttime": -1}),
+                plain(doc! {"target.type": 1, "target.value": 1, "starttime": -1}),
+                plain(doc! {"extratargets.target.type": 1, "extratargets.target.value": 1}),
+                plain(doc! {"kind.name": 1, "starttime": -1}),
+                plain(doc! {"owner.name": 1, "starttime": -1}),
+                plain(doc! {"running": 1, "lockupdatetime": 1}),
+            ],
+        ),
+        (
+            EVENT_LOCKS,
+            vec![unique(doc! {"key": 1}), plain(doc! {"event": 1})],
+        ),
+        (WRITE_LOCKS, vec![unique(doc! {"key": 1})]),
+        (
+            APPS,
+            vec![
+                unique(doc! {"name": 1}),
+                plain(doc! {"teams": 1}),
+                plain(doc! {"pool": 1}),
+                plain(doc! {"framework": 1}),
+                plain(doc! {"tsurud_order": 1}),
+            ],
+        ),
+        (APP_VERSIONS, vec![unique(doc! {"appname": 1})]),
+        (POOLS, vec![plain(doc! {"tsurud_order": 1})]),
+        (
+            POOL_CONSTRAINTS,
+            vec![unique(doc! {"poolexpr": 1, "field": 1})],
+        ),
+        (PLANS, vec![plain(doc! {"tsurud_order": 1})]),
+        (
+            TEAM_TOKENS,
+            vec![
+                unique(doc! {"token": 1}),
+                unique(doc! {"token_id": 1}),
+                plain(doc! {"team": 1}),
+            ],
+        ),
+        (
+            WEBHOOKS,
+            vec![unique(doc! {"name": 1}), plain(doc! {"teamowner": 1})],
+        ),
+        (
+            DELIVERIES,
+            vec![
+                plain(doc! {"state": 1, "nextattemptat": 1}),
+                plain(doc! {"webhook": 1, "createdat": -1}),
+            ],
+        ),
+    ];
+    let services: [(&'static str, Vec<IndexModel>); 3] = [
+        (service::SERVICES, vec![plain(doc! {"tsurud_order": 1})]),
+        (
+            service::SERVICE_INSTANCES,
+            vec![
+                unique(doc! {"service_name": 1, "name": 1}),
+                plain(doc! {"tsurud_order": 1}),
+            ],
+        ),
+        (
+            service::BROKERS,
+            vec![unique(doc! {"name": 1}), plain(doc! {"tsurud_order": 1})],
+        ),
+    ];
+    plan.into_iter().chain(services).collect()
+}
+
+/// Opens a client on `url` and selects `database`, sending nothing yet.
+async fn open(
+    url: &str,
+    database: &str,
+    commands: Option<&Arc<CommandStats>>,
+) -> anyhow::Result<Database> {
+    let mut opts = ClientOptions::parse(normalize_url(url))
+        .await
+        .map_err(|e| anyhow::anyhow!("database.url: {e}"))?;
+    opts.app_name.get_or_insert_with(|| "tsurud".to_string());
+    opts.connect_timeout.get_or_insert(CONNECT_TIMEOUT);
+    opts.server_selection_timeout
+        .get_or_insert(SERVER_SELECTION_TIMEOUT);
+    if let Some(commands) = commands {
+        opts.command_event_handler = Some(commands.handler());
+    }
+    Ok(Client::with_options(opts)?.database(database))
 }
 
 fn index(keys: Document, unique: bool) -> IndexModel {

@@ -449,6 +449,20 @@ impl Settings {
     /// # Errors
     /// An unreadable file, a value of the wrong type (with its key), or invalid settings.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let (cfg, _) = Self::sources(file)?;
+        let settings: Settings = cfg
+            .try_deserialize()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// The layers [`Settings::load`] reads, merged but not yet interpreted, and the file among
+    /// them (`file`, or `TSURU_CONFIG`), if any.
+    ///
+    /// # Errors
+    /// A file that does not exist or does not parse.
+    pub fn sources(file: Option<&Path>) -> anyhow::Result<(config::Config, Option<PathBuf>)> {
         let env_file = std::env::var_os("TSURU_CONFIG").map(PathBuf::from);
         let file = file.map(Path::to_path_buf).or(env_file);
         let mut builder = config::Config::builder();
@@ -464,12 +478,7 @@ impl Settings {
                 builder = builder.set_override(path, value)?;
             }
         }
-        let cfg = builder.build()?;
-        let settings: Settings = cfg
-            .try_deserialize()
-            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
-        settings.validate()?;
-        Ok(settings)
+        Ok((builder.build()?, file))
     }
 
     /// Checks values that serde cannot.

@@ -4,6 +4,7 @@
 //! use case, and [`error::ApiError`] turns domain errors into tsuru's plain-text responses.
 pub mod config;
 pub mod delivery;
+pub mod doctor;
 pub mod error;
 pub mod extract;
 pub mod json;

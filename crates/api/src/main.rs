@@ -30,13 +30,67 @@ enum Command {
         /// E-mail of the user.
         email: String,
     },
+    /// Check a tsuru installation before tsurud takes it over: reads every document of every
+    /// collection tsurud uses, as tsurud reads it, and compares the indexes; reports the
+    /// settings of the configuration file tsurud does not use. Writes nothing unless
+    /// --fix-indexes is given.
+    #[command(after_help = DOCTOR_EXIT_STATUS)]
+    Doctor {
+        /// Create the missing indexes (what `tsurud api` does at start-up); conflicting ones are
+        /// left alone.
+        #[arg(long)]
+        fix_indexes: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
+
+const DOCTOR_EXIT_STATUS: &str = "Exit status:
+  0  tsurud reads every document, and would start on this configuration and database
+  1  a document cannot be read, an index conflicts with one tsurud creates (or
+     --fix-indexes could not create it), or tsurud api would refuse the configuration
+  2  the check could not run: configuration file missing or unparsable, database
+     unreachable
+
+The database is database.url / database.name of the configuration, as for `tsurud api`
+(whatever `storage` says). Missing indexes alone do not fail the check: tsurud api creates
+them at start-up.";
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Api { dev } => serve(cli.config, dev),
         Command::RootUserCreate { email } => root_user_create(cli.config, &email),
+        Command::Doctor { fix_indexes, json } => {
+            let status = doctor(cli.config, fix_indexes, json);
+            std::process::exit(status)
+        }
+    }
+}
+
+#[actix_web::main]
+async fn doctor(config: Option<PathBuf>, fix_indexes: bool, json: bool) -> i32 {
+    use tsuru_api::doctor;
+    match doctor::run(config.as_deref(), fix_indexes).await {
+        Ok(report) => {
+            if json {
+                match serde_json::to_string_pretty(&report) {
+                    Ok(text) => println!("{text}"),
+                    Err(e) => {
+                        eprintln!("tsurud doctor: {e}");
+                        return doctor::EXIT_NOT_CHECKED;
+                    }
+                }
+            } else {
+                print!("{}", report.text());
+            }
+            report.status
+        }
+        Err(e) => {
+            eprintln!("tsurud doctor: the check could not run: {e:#}");
+            doctor::EXIT_NOT_CHECKED
+        }
     }
 }
 

@@ -13,6 +13,7 @@ use tsuru_domain::plan::{Plan, PlanOverride};
 use tsuru_domain::Result;
 
 use super::collections::APPS;
+use super::doctor::{Reader, StoredDocument};
 use super::plan::OverrideDocument;
 use super::user::QuotaDocument;
 use super::write_lock::delete_or;
@@ -406,4 +407,12 @@ impl AppStorage for super::MongoStore {
         }
         Ok(())
     }
+}
+
+/// How `tsurud doctor` reads this module's collections.
+pub(super) const READERS: &[Reader] = &[Reader::of::<AppDocument>()];
+
+impl StoredDocument for AppDocument {
+    const COLLECTION: &'static str = APPS;
+    const LABEL: Option<&'static str> = Some("name");
 }

@@ -12,6 +12,7 @@ use tsuru_domain::app::{version_exists, version_not_found, AppVersion, AppVersio
 use tsuru_domain::Result;
 
 use super::collections::APP_VERSIONS;
+use super::doctor::{Reader, StoredDocument};
 use super::{db_error, from_bson_time, null_as_default, to_bson_time};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -197,4 +198,12 @@ impl AppVersionStorage for super::MongoStore {
             .map_err(db_error)?;
         Ok(())
     }
+}
+
+/// How `tsurud doctor` reads this module's collections.
+pub(super) const READERS: &[Reader] = &[Reader::of::<AppVersionsDocument>()];
+
+impl StoredDocument for AppVersionsDocument {
+    const COLLECTION: &'static str = APP_VERSIONS;
+    const LABEL: Option<&'static str> = Some("appname");
 }

@@ -16,6 +16,7 @@ use tsuru_domain::cluster::{
 use tsuru_domain::{Error, Result};
 
 use super::collections::CLUSTERS;
+use super::doctor::{Reader, StoredDocument};
 use super::write_lock::delete_or;
 use super::{db_error, null_as_default};
 
@@ -241,6 +242,13 @@ impl ClusterStorage for super::MongoStore {
         })
         .await
     }
+}
+
+/// How `tsurud doctor` reads this module's collections.
+pub(super) const READERS: &[Reader] = &[Reader::of::<ClusterDocument>()];
+
+impl StoredDocument for ClusterDocument {
+    const COLLECTION: &'static str = CLUSTERS;
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ use tsuru_domain::permission::{Context, ContextType};
 use tsuru_domain::{Error, Result};
 
 use super::collections::{EVENTS, EVENT_LOCKS};
+use super::doctor::{Reader, StoredDocument};
 use super::user::null_as_default;
 use super::{
     bad_document, db_error, from_bson_time, from_go_time, is_duplicate_key, to_bson_time,
@@ -746,6 +747,19 @@ impl EventStorage for super::MongoStore {
         )
         .await
     }
+}
+
+/// How `tsurud doctor` reads this module's collections.
+pub(super) const READERS: &[Reader] =
+    &[Reader::of::<EventDocument>(), Reader::of::<LockDocument>()];
+
+impl StoredDocument for EventDocument {
+    const COLLECTION: &'static str = EVENTS;
+}
+
+impl StoredDocument for LockDocument {
+    const COLLECTION: &'static str = EVENT_LOCKS;
+    const LABEL: Option<&'static str> = Some("key");
 }
 
 #[cfg(test)]

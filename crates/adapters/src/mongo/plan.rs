@@ -7,6 +7,7 @@ use tsuru_domain::plan::{Plan, PlanOverride, PlanStorage, PLAN_ALREADY_EXISTS, P
 use tsuru_domain::{Error, Result};
 
 use super::collections::PLANS;
+use super::doctor::{Reader, StoredDocument};
 use super::write_lock::delete_or;
 use super::{db_error, insertion_stamp, is_duplicate_key, null_as_default};
 
@@ -114,4 +115,11 @@ impl PlanStorage for super::MongoStore {
         })
         .await
     }
+}
+
+/// How `tsurud doctor` reads this module's collections.
+pub(super) const READERS: &[Reader] = &[Reader::of::<PlanDocument>()];
+
+impl StoredDocument for PlanDocument {
+    const COLLECTION: &'static str = PLANS;
 }

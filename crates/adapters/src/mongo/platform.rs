@@ -9,6 +9,7 @@ use tsuru_domain::platform::{
 use tsuru_domain::{Error, Result};
 
 use super::collections::{PLATFORMS, PLATFORM_IMAGES};
+use super::doctor::{Reader, StoredDocument};
 use super::{db_error, is_duplicate_key, null_as_default};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -168,4 +169,18 @@ impl PlatformStorage for super::MongoStore {
         })
         .await
     }
+}
+
+/// How `tsurud doctor` reads this module's collections.
+pub(super) const READERS: &[Reader] = &[
+    Reader::of::<PlatformDocument>(),
+    Reader::of::<PlatformImagesDocument>(),
+];
+
+impl StoredDocument for PlatformDocument {
+    const COLLECTION: &'static str = PLATFORMS;
+}
+
+impl StoredDocument for PlatformImagesDocument {
+    const COLLECTION: &'static str = PLATFORM_IMAGES;
 }

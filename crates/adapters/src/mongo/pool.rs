@@ -9,6 +9,7 @@ use tsuru_domain::pool::{Constraint, Pool, PoolStorage, POOL_ALREADY_EXISTS, POO
 use tsuru_domain::{Error, Result};
 
 use super::collections::{POOLS, POOL_CONSTRAINTS};
+use super::doctor::{Reader, StoredDocument};
 use super::write_lock::delete_or;
 use super::{db_error, insertion_stamp, is_duplicate_key, null_as_default};
 
@@ -168,4 +169,19 @@ impl PoolStorage for super::MongoStore {
         })
         .await
     }
+}
+
+/// How `tsurud doctor` reads this module's collections.
+pub(super) const READERS: &[Reader] = &[
+    Reader::of::<PoolDocument>(),
+    Reader::of::<ConstraintDocument>(),
+];
+
+impl StoredDocument for PoolDocument {
+    const COLLECTION: &'static str = POOLS;
+}
+
+impl StoredDocument for ConstraintDocument {
+    const COLLECTION: &'static str = POOL_CONSTRAINTS;
+    const LABEL: Option<&'static str> = Some("poolexpr");
 }

@@ -8,6 +8,7 @@ use tsuru_domain::permission::{ContextType, Role, RoleStorage};
 use tsuru_domain::{Error, Result};
 
 use super::collections::ROLES;
+use super::doctor::{InvalidField, Reader, StoredDocument};
 use super::user::null_as_default;
 use super::write_lock::delete_or;
 use super::{bad_document, db_error, insertion_stamp, is_duplicate_key};
@@ -41,16 +42,27 @@ impl From<&Role> for RoleDocument {
     }
 }
 
+impl RoleDocument {
+    /// The context type, if this build knows it.
+    fn context_type(&self) -> std::result::Result<ContextType, InvalidField> {
+        ContextType::parse(&self.contexttype).map_err(|_| InvalidField {
+            field: "contexttype",
+            message: format!(
+                "unknown context type {:?} (known: {})",
+                self.contexttype,
+                ContextType::ALL.map(ContextType::as_str).join(", ")
+            ),
+        })
+    }
+}
+
 impl TryFrom<RoleDocument> for Role {
     type Error = Error;
 
     fn try_from(d: RoleDocument) -> Result<Self> {
-        let context_type = ContextType::parse(&d.contexttype).map_err(|_| {
-            bad_document(
-                ROLES,
-                format!("role {:?}: context type {:?}", d.name, d.contexttype),
-            )
-        })?;
+        let context_type = d
+            .context_type()
+            .map_err(|e| bad_document(ROLES, format!("role {:?}: {e}", d.name)))?;
         Ok(Role {
             name: d.name,
             context_type,
@@ -164,5 +176,16 @@ impl RoleStorage for super::MongoStore {
 
     async fn delete(&self, name: &str) -> Result<()> {
         delete_or(&self.roles(), doc! {"_id": name}, role_not_found).await
+    }
+}
+
+/// How `tsurud doctor` reads this module's collections.
+pub(super) const READERS: &[Reader] = &[Reader::of::<RoleDocument>()];
+
+impl StoredDocument for RoleDocument {
+    const COLLECTION: &'static str = ROLES;
+
+    fn check(&self) -> std::result::Result<(), InvalidField> {
+        self.context_type().map(drop)
     }
 }

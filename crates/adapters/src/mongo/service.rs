@@ -13,6 +13,7 @@ use tsuru_domain::service::{
 };
 use tsuru_domain::{Error, Result};
 
+use super::doctor::{Reader, StoredDocument};
 use super::write_lock::delete_or;
 use super::{db_error, insertion_stamp, is_duplicate_key, null_as_default};
 
@@ -509,4 +510,25 @@ impl BrokerStorage for super::MongoStore {
         })
         .await
     }
+}
+
+/// How `tsurud doctor` reads this module's collections.
+pub(super) const READERS: &[Reader] = &[
+    Reader::of::<ServiceDocument>(),
+    Reader::of::<InstanceDocument>(),
+    Reader::of::<BrokerDocument>(),
+];
+
+impl StoredDocument for ServiceDocument {
+    const COLLECTION: &'static str = SERVICES;
+}
+
+impl StoredDocument for InstanceDocument {
+    const COLLECTION: &'static str = SERVICE_INSTANCES;
+    const LABEL: Option<&'static str> = Some("name");
+}
+
+impl StoredDocument for BrokerDocument {
+    const COLLECTION: &'static str = BROKERS;
+    const LABEL: Option<&'static str> = Some("name");
 }

@@ -9,6 +9,7 @@ use tsuru_domain::team::{Team, TeamStorage};
 use tsuru_domain::{Error, Result};
 
 use super::collections::TEAMS;
+use super::doctor::{Reader, StoredDocument};
 use super::user::{null_as_default, QuotaDocument};
 use super::write_lock::delete_or;
 use super::{db_error, insertion_stamp, is_duplicate_key};
@@ -145,4 +146,11 @@ impl TeamStorage for super::MongoStore {
     async fn delete(&self, name: &str) -> Result<()> {
         delete_or(&self.teams(), doc! {"_id": name}, team_not_found).await
     }
+}
+
+/// How `tsurud doctor` reads this module's collections.
+pub(super) const READERS: &[Reader] = &[Reader::of::<TeamDocument>()];
+
+impl StoredDocument for TeamDocument {
+    const COLLECTION: &'static str = TEAMS;
 }

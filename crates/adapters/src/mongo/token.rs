@@ -10,6 +10,7 @@ use tsuru_domain::token::{TeamToken, TeamTokenStorage};
 use tsuru_domain::{Error, Result};
 
 use super::collections::TEAM_TOKENS;
+use super::doctor::{Reader, StoredDocument};
 use super::user::{null_as_default, RoleInstanceDocument};
 use super::write_lock::delete_or;
 use super::{
@@ -238,4 +239,12 @@ impl TeamTokenStorage for super::MongoStore {
     async fn delete(&self, token_id: &str) -> Result<()> {
         delete_or(&self.team_tokens(), doc! {"token_id": token_id}, not_found).await
     }
+}
+
+/// How `tsurud doctor` reads this module's collections.
+pub(super) const READERS: &[Reader] = &[Reader::of::<TokenDocument>()];
+
+impl StoredDocument for TokenDocument {
+    const COLLECTION: &'static str = TEAM_TOKENS;
+    const LABEL: Option<&'static str> = Some("token_id");
 }

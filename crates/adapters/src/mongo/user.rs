@@ -16,6 +16,7 @@ use tsuru_domain::user::{
 use tsuru_domain::{Error, Result};
 
 use super::collections::{LOGIN_FAILURES, PASSWORD_TOKENS, TOKENS, USERS};
+use super::doctor::{Reader, StoredDocument};
 use super::write_lock::delete_or;
 use super::{
     db_error, from_bson_time, from_go_time, insertion_stamp, is_duplicate_key, to_bson_time,
@@ -626,4 +627,30 @@ impl LoginThrottle for super::MongoStore {
             .map_err(db_error)?;
         Ok(())
     }
+}
+
+/// How `tsurud doctor` reads this module's collections.
+pub(super) const READERS: &[Reader] = &[
+    Reader::of::<UserDocument>(),
+    Reader::of::<TokenDocument>(),
+    Reader::of::<PasswordTokenDocument>(),
+    Reader::of::<FailureWindow>(),
+];
+
+impl StoredDocument for UserDocument {
+    const COLLECTION: &'static str = USERS;
+    const LABEL: Option<&'static str> = Some("email");
+}
+
+impl StoredDocument for TokenDocument {
+    const COLLECTION: &'static str = TOKENS;
+    const LABEL: Option<&'static str> = Some("useremail");
+}
+
+impl StoredDocument for PasswordTokenDocument {
+    const COLLECTION: &'static str = PASSWORD_TOKENS;
+}
+
+impl StoredDocument for FailureWindow {
+    const COLLECTION: &'static str = LOGIN_FAILURES;
 }

@@ -15,6 +15,7 @@ use tsuru_domain::webhook::{
 use tsuru_domain::{Error, Result};
 
 use super::collections::{DELIVERIES, WEBHOOKS};
+use super::doctor::{InvalidField, Reader, StoredDocument};
 use super::event::{escape_key, unescape_key};
 use super::user::null_as_default;
 use super::write_lock::delete_or;
@@ -233,16 +234,27 @@ impl From<&Delivery> for DeliveryDocument {
     }
 }
 
+impl DeliveryDocument {
+    fn state(&self) -> std::result::Result<DeliveryState, InvalidField> {
+        match self.state.as_str() {
+            "pending" => Ok(DeliveryState::Pending),
+            "delivered" => Ok(DeliveryState::Delivered),
+            "failed" => Ok(DeliveryState::Failed),
+            other => Err(InvalidField {
+                field: "state",
+                message: format!("unknown state {other:?} (known: pending, delivered, failed)"),
+            }),
+        }
+    }
+}
+
 impl TryFrom<DeliveryDocument> for Delivery {
     type Error = Error;
 
     fn try_from(d: DeliveryDocument) -> Result<Self> {
-        let state = match d.state.as_str() {
-            "pending" => DeliveryState::Pending,
-            "delivered" => DeliveryState::Delivered,
-            "failed" => DeliveryState::Failed,
-            other => return Err(bad_document(DELIVERIES, format!("unknown state {other:?}"))),
-        };
+        let state = d
+            .state()
+            .map_err(|e| bad_document(DELIVERIES, format!("delivery {:?}: {e}", d.id)))?;
         Ok(Delivery {
             id: d.id,
             webhook: d.webhook,
@@ -511,5 +523,24 @@ impl DeliveryStorage for super::MongoStore {
             .await
             .map_err(db_error)?
             .deleted_count)
+    }
+}
+
+/// How `tsurud doctor` reads this module's collections.
+pub(super) const READERS: &[Reader] = &[
+    Reader::of::<WebhookDocument>(),
+    Reader::of::<DeliveryDocument>(),
+];
+
+impl StoredDocument for WebhookDocument {
+    const COLLECTION: &'static str = WEBHOOKS;
+    const LABEL: Option<&'static str> = Some("name");
+}
+
+impl StoredDocument for DeliveryDocument {
+    const COLLECTION: &'static str = DELIVERIES;
+
+    fn check(&self) -> std::result::Result<(), InvalidField> {
+        self.state().map(drop)
     }
 }

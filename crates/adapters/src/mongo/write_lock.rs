@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use tsuru_domain::{Error, Result};
 
 use super::collections::WRITE_LOCKS;
+use super::doctor::{Reader, StoredDocument};
 use super::{db_error, is_duplicate_key};
 
 /// How long a lock may be held before others take it over.
@@ -209,4 +210,12 @@ pub(crate) async fn delete_or<T: Send + Sync>(
         return Err(not_found());
     }
     Ok(())
+}
+
+/// How `tsurud doctor` reads this module's collections.
+pub(super) const READERS: &[Reader] = &[Reader::of::<WriteLockDocument>()];
+
+impl StoredDocument for WriteLockDocument {
+    const COLLECTION: &'static str = WRITE_LOCKS;
+    const LABEL: Option<&'static str> = Some("key");
 }

@@ -3,6 +3,7 @@
 //! one database. Without a server (`TSURU_TEST_MONGODB_URL`, and the FerretDB binary for the
 //! fault test) the tests return at once, unless `CI` is set: then that is a failure.
 mod budgets;
+mod doctor;
 mod faults;
 mod replicas;
 mod support;
