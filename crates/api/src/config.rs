@@ -74,9 +74,12 @@ pub struct Settings {
     pub smtp: Option<SmtpSettings>,
     /// HTTP server limits.
     pub server: ServerSettings,
-    /// Routers apps can use.
+    /// Routers apps can use: a list, or tsuru's map of router name to settings.
+    #[serde(deserialize_with = "routers_in_either_shape")]
     pub routers: Vec<RouterSettings>,
-    /// The simulated provisioner.
+    /// The default provisioner and the simulated one's settings; tsuru's `provisioner: NAME`
+    /// names the default.
+    #[serde(deserialize_with = "provisioner_in_either_shape")]
     pub provisioner: ProvisionerSettings,
     /// The Kubernetes provisioner (tsuru's `kubernetes:` section).
     pub kubernetes: KubernetesSettings,
@@ -247,6 +250,56 @@ pub struct RouterSettings {
     /// Whether apps use it when none is chosen.
     #[serde(default)]
     pub default: bool,
+}
+
+/// `routers:` as a list of `{name, type, default}`, or as tsuru writes it: a map from router name
+/// to its settings (keys other than `type` and `default` belong to router types not served here).
+fn routers_in_either_shape<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<RouterSettings>, D::Error> {
+    #[derive(Deserialize)]
+    struct Named {
+        #[serde(default)]
+        r#type: String,
+        #[serde(default)]
+        default: bool,
+    }
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Shape {
+        List(Vec<RouterSettings>),
+        Map(std::collections::BTreeMap<String, Named>),
+    }
+    Ok(match Shape::deserialize(d)? {
+        Shape::List(list) => list,
+        Shape::Map(map) => map
+            .into_iter()
+            .map(|(name, r)| RouterSettings {
+                name,
+                r#type: r.r#type,
+                default: r.default,
+            })
+            .collect(),
+    })
+}
+
+/// `provisioner:` as a section, or as tsuru writes it: the default provisioner's name.
+fn provisioner_in_either_shape<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<ProvisionerSettings, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Shape {
+        Name(String),
+        Section(ProvisionerSettings),
+    }
+    Ok(match Shape::deserialize(d)? {
+        Shape::Name(default) => ProvisionerSettings {
+            default,
+            ..ProvisionerSettings::default()
+        },
+        Shape::Section(s) => s,
+    })
 }
 
 /// Provisioners: which registered one pools without a provisioner of their own use, and the
@@ -626,6 +679,48 @@ mod tests {
             printed.contains("mail.example.com"),
             "the rest still prints"
         );
+    }
+
+    fn from_yaml(yaml: &str) -> Settings {
+        config::Config::builder()
+            .add_source(config::File::from_str(yaml, config::FileFormat::Yaml))
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap()
+    }
+
+    #[test]
+    fn tsurus_provisioner_and_routers_shapes_are_read() {
+        let s = from_yaml(
+            "provisioner: kubernetes\nrouters:\n  galeb:\n    type: galeb\n    api-url: http://galeb\n  ingress:\n    type: kubernetes-ingress\n    default: true\n",
+        );
+        assert_eq!(s.provisioner.default, "kubernetes");
+        assert_eq!(s.provisioner.domain, "tsuru.localhost");
+        let routers: Vec<(&str, &str, bool)> = s
+            .routers
+            .iter()
+            .map(|r| (r.name.as_str(), r.r#type.as_str(), r.default))
+            .collect();
+        assert_eq!(
+            routers,
+            [
+                ("galeb", "galeb", false),
+                ("ingress", "kubernetes-ingress", true)
+            ]
+        );
+
+        let s = from_yaml(
+            "provisioner:\n  default: simulated\n  domain: apps.example\nrouters:\n  - name: r1\n    type: simulated\n",
+        );
+        assert_eq!(
+            (
+                s.provisioner.default.as_str(),
+                s.provisioner.domain.as_str()
+            ),
+            ("simulated", "apps.example")
+        );
+        assert_eq!(s.routers[0].name, "r1");
     }
 
     #[test]

@@ -7,9 +7,10 @@ use mongodb::bson::{doc, oid::ObjectId};
 use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 use tsuru_domain::service::{
-    Broker, BrokerAuth, BrokerBind, BrokerData, BrokerStorage, Service, ServiceInstance,
-    ServiceInstanceStorage, ServiceStorage, BROKER_ALREADY_EXISTS, BROKER_NOT_FOUND,
-    INSTANCE_ALREADY_EXISTS, INSTANCE_NOT_FOUND, SERVICE_ALREADY_EXISTS, SERVICE_NOT_FOUND,
+    Broker, BrokerAuth, BrokerBind, BrokerData, BrokerStorage, Parameters, Service,
+    ServiceInstance, ServiceInstanceStorage, ServiceStorage, BROKER_ALREADY_EXISTS,
+    BROKER_NOT_FOUND, INSTANCE_ALREADY_EXISTS, INSTANCE_NOT_FOUND, SERVICE_ALREADY_EXISTS,
+    SERVICE_NOT_FOUND,
 };
 use tsuru_domain::{Error, Result};
 
@@ -89,7 +90,7 @@ struct BindDocument {
     #[serde(default)]
     operationkey: String,
     #[serde(default, deserialize_with = "null_as_default")]
-    parameters: BTreeMap<String, String>,
+    parameters: Parameters,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -131,7 +132,7 @@ struct InstanceDocument {
     #[serde(default, deserialize_with = "null_as_default")]
     tags: Vec<String>,
     #[serde(default, deserialize_with = "null_as_default")]
-    parameters: BTreeMap<String, String>,
+    parameters: Parameters,
     #[serde(default, deserialize_with = "null_as_default")]
     pool: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

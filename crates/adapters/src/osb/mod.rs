@@ -10,8 +10,9 @@ use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use tsuru_domain::service::{
-    split_brokered, BindApp, Broker, BrokerBind, BrokerData, CallInfo, CatalogService, Service,
-    ServiceClient, ServiceInstance, ServicePlan, INSTANCE_EXISTS_IN_API, SERVICE_NOT_FOUND,
+    parameter_text, split_brokered, string_parameters, BindApp, Broker, BrokerBind, BrokerData,
+    CallInfo, CatalogService, Parameters, Service, ServiceClient, ServiceInstance, ServicePlan,
+    INSTANCE_EXISTS_IN_API, SERVICE_NOT_FOUND,
 };
 use tsuru_domain::{Error, Result};
 
@@ -147,12 +148,8 @@ impl Answer {
     }
 }
 
-fn params_json(p: &BTreeMap<String, String>) -> Value {
-    Value::Object(
-        p.iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect(),
-    )
+fn params_json(p: &Parameters) -> Value {
+    Value::Object(p.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
 }
 
 impl OsbClient {
@@ -539,7 +536,7 @@ impl ServiceClient for OsbClient {
         let bind = BrokerBind {
             uuid: uuid::Uuid::new_v4().to_string(),
             operation_key: String::new(),
-            parameters: app.parameters.clone(),
+            parameters: string_parameters(app.parameters.clone()),
         };
         let mut body = json!({
             "service_id": data.service_id,
@@ -547,8 +544,8 @@ impl ServiceClient for OsbClient {
             "bind_resource": {"app_guid": app.name},
             "context": Self::context(broker, call, &data),
         });
-        if !app.parameters.is_empty() {
-            body["parameters"] = params_json(&app.parameters);
+        if !bind.parameters.is_empty() {
+            body["parameters"] = params_json(&bind.parameters);
         }
         let a = self
             .call(
@@ -647,7 +644,7 @@ impl ServiceClient for OsbClient {
         Ok(instance
             .parameters
             .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| (k.clone(), parameter_text(v)))
             .collect())
     }
 

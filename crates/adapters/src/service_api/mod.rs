@@ -7,8 +7,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use reqwest::{Method, StatusCode};
 use tsuru_domain::service::{
-    BindApp, Broker, CallInfo, CatalogService, Placement, Service, ServiceClient, ServiceInstance,
-    ServicePlan, INSTANCE_EXISTS_IN_API, INSTANCE_NOT_IN_API, INSTANCE_NOT_READY,
+    parameter_text, BindApp, Broker, CallInfo, CatalogService, Placement, Service, ServiceClient,
+    ServiceInstance, ServicePlan, INSTANCE_EXISTS_IN_API, INSTANCE_NOT_IN_API, INSTANCE_NOT_READY,
 };
 use tsuru_domain::{Error, Result};
 
@@ -52,9 +52,9 @@ fn push(fields: &mut Fields, k: &str, v: &str) {
     fields.push((k.to_string(), v.to_string()));
 }
 
-fn push_params(fields: &mut Fields, params: &BTreeMap<String, String>) {
+fn push_params<'a>(fields: &mut Fields, params: impl IntoIterator<Item = (&'a String, String)>) {
     for (k, v) in params {
-        fields.push((format!("parameters.{}", k.replace('.', "\\.")), v.clone()));
+        fields.push((format!("parameters.{}", k.replace('.', "\\.")), v));
     }
 }
 
@@ -186,7 +186,13 @@ impl ServiceClient for NativeServiceClient {
         if !instance.description.is_empty() {
             push(&mut f, "description", &instance.description);
         }
-        push_params(&mut f, &instance.parameters);
+        push_params(
+            &mut f,
+            instance
+                .parameters
+                .iter()
+                .map(|(k, v)| (k, parameter_text(v))),
+        );
         let a = self
             .call(service, Method::POST, "resources", f, call, &context)
             .await?;
@@ -211,7 +217,13 @@ impl ServiceClient for NativeServiceClient {
             push(&mut f, "tags", t);
         }
         push(&mut f, "plan", &instance.plan_name);
-        push_params(&mut f, &instance.parameters);
+        push_params(
+            &mut f,
+            instance
+                .parameters
+                .iter()
+                .map(|(k, v)| (k, parameter_text(v))),
+        );
         let path = format!("resources/{}", instance.api_id());
         let a = self
             .call(service, Method::PUT, &path, f, call, &context)
@@ -259,7 +271,7 @@ impl ServiceClient for NativeServiceClient {
             service.name, instance.name, app.name
         );
         let mut f = Self::base_fields(call);
-        push_params(&mut f, &app.parameters);
+        push_params(&mut f, app.parameters.iter().map(|(k, v)| (k, v.clone())));
         push(&mut f, "app-name", &app.name);
         for h in &app.hosts {
             push(&mut f, "app-hosts", h);

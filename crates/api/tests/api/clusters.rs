@@ -868,3 +868,55 @@ async fn a_real_cluster_is_connected_to_and_runs_apps() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn an_unreachable_cluster_fails_app_creation_clearly_and_keeps_nothing() {
+    // Only to be sure the Kubernetes tests run where they should; this cluster is not it.
+    if real_cluster("unused", &[]).is_none() {
+        return;
+    }
+    let store = Arc::new(tsuru_adapters::memory::MemoryStore::new());
+    let s = TestServer::spawn_on(store.clone(), |s| s.kubernetes.api_timeout = 5.0).await;
+    s.team("t1").await;
+    let admin = s.admin();
+    let r = admin
+        .post_json(
+            "/1.0/pools",
+            &json!({"name": "kubepool", "provisioner": "kubernetes", "public": true}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    // Stored as if it had been reachable once (the cluster API would refuse it today).
+    let gone = Cluster {
+        name: "gone".into(),
+        provisioner: "kubernetes".into(),
+        addresses: vec!["https://127.0.0.1:1".into()],
+        pools: vec!["kubepool".into()],
+        ..Cluster::default()
+    };
+    tsuru_domain::cluster::ClusterStorage::upsert(store.as_ref(), &gone)
+        .await
+        .unwrap();
+    let (status, body) = status_text(
+        admin
+            .post_form(
+                "/1.0/apps",
+                &[("name", "lost"), ("teamOwner", "t1"), ("pool", "kubepool")],
+            )
+            .await,
+    )
+    .await;
+    assert!(
+        (400..600).contains(&status) && status != 500 && body.contains("cluster \"gone\""),
+        "{status} {body}"
+    );
+    let r = admin.get("/1.0/apps/lost").await;
+    assert_eq!(r.status(), 404, "a failed create keeps no app");
+    let events = s.events("kindname=app.create").await;
+    assert!(
+        events
+            .iter()
+            .any(|e| e["Error"].as_str().is_some_and(|m| m.contains("gone"))),
+        "the event records the error: {events:?}"
+    );
+}

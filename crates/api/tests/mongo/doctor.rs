@@ -641,13 +641,24 @@ async fn seed_tsuru(db: &Database) -> BTreeMap<&'static str, usize> {
         ),
         (
             "service_instances",
-            vec![doc! {
-                "_id": ObjectId::new(), "name": "db1", "id": 0_i64, "service_name": "mysql",
-                "plan_name": "small", "apps": ["legacy-app"], "jobs": Bson::Null,
-                "teams": ["legacy-team"], "teamowner": "legacy-team", "description": "",
-                "tags": Bson::Null, "parameters": Bson::Null, "pool": "",
-                "broker_data": Bson::Null,
-            }],
+            vec![
+                doc! {
+                    "_id": ObjectId::new(), "name": "db1", "id": 0_i64, "service_name": "mysql",
+                    "plan_name": "small", "apps": ["legacy-app"], "jobs": Bson::Null,
+                    "teams": ["legacy-team"], "teamowner": "legacy-team", "description": "",
+                    "tags": Bson::Null, "parameters": Bson::Null, "pool": "",
+                    "broker_data": Bson::Null,
+                },
+                doc! {
+                    // tsuru keeps parameters of any JSON type.
+                    "_id": ObjectId::new(), "name": "db2", "id": 0_i64, "service_name": "mysql",
+                    "plan_name": "small", "apps": Bson::Null, "jobs": Bson::Null,
+                    "teams": ["legacy-team"], "teamowner": "legacy-team", "description": "",
+                    "tags": Bson::Null, "pool": "",
+                    "parameters": {"size": 10_i64, "ha": true, "zones": ["a", "b"], "engine": "8.0"},
+                    "broker_data": Bson::Null,
+                },
+            ],
         ),
         (
             "service_broker",
@@ -698,6 +709,11 @@ async fn a_database_tsuru_wrote_reads_and_tsurus_settings_are_named() {
         .unwrap();
     let tsuru_conf = "\
 listen: \"0.0.0.0:8080\"
+provisioner: kubernetes
+routers:
+  ingress:
+    type: simulated
+    default: true
 host: http://tsuru.example.com:8080
 debug: true
 auth:

@@ -8,12 +8,13 @@ use async_trait::async_trait;
 
 use super::{
     env_manager, service_not_available_for_pool, service_not_in_pool, split_brokered,
-    validate_instance_name, BindApp, Broker, BrokerStorage, CallInfo, ClusterPlacement, Placement,
-    Service, ServiceClient, ServiceInstance, ServiceInstanceStorage, ServicePlan, ServiceStorage,
-    APP_ALREADY_BOUND, APP_NOT_BOUND, BROKERED_NOT_MANAGED, BROKER_NOT_FOUND, CANNOT_REVOKE_OWNER,
-    EMPTY_BROKER_NAME, INSTANCE_NOT_FOUND, INVALID_SERVICE_ID, NOTHING_TO_UPDATE,
-    NO_SERVICE_FOR_POOL, SERVICE_ENDPOINT_REQUIRED, SERVICE_HAS_INSTANCES, SERVICE_ID_REQUIRED,
-    SERVICE_NOT_FOUND, SERVICE_PASSWORD_REQUIRED, TEAM_OWNER_MISSING, UNBIND_FAILED,
+    string_parameters, validate_instance_name, BindApp, Broker, BrokerStorage, CallInfo,
+    ClusterPlacement, Placement, Service, ServiceClient, ServiceInstance, ServiceInstanceStorage,
+    ServicePlan, ServiceStorage, APP_ALREADY_BOUND, APP_NOT_BOUND, BROKERED_NOT_MANAGED,
+    BROKER_NOT_FOUND, CANNOT_REVOKE_OWNER, EMPTY_BROKER_NAME, INSTANCE_NOT_FOUND,
+    INVALID_SERVICE_ID, NOTHING_TO_UPDATE, NO_SERVICE_FOR_POOL, SERVICE_ENDPOINT_REQUIRED,
+    SERVICE_HAS_INSTANCES, SERVICE_ID_REQUIRED, SERVICE_NOT_FOUND, SERVICE_PASSWORD_REQUIRED,
+    TEAM_OWNER_MISSING, UNBIND_FAILED,
 };
 use crate::app::{App, AppBindings, AppService};
 use crate::clock::Clock;
@@ -956,7 +957,7 @@ impl ServiceCatalog {
                 team_owner: owner,
                 description: new.description,
                 tags: clean_tags(new.tags),
-                parameters: new.parameters,
+                parameters: string_parameters(new.parameters),
                 pool: new.pool,
                 ..ServiceInstance::default()
             };
@@ -997,13 +998,14 @@ impl ServiceCatalog {
         let mut instance = self.find_instance(&service.name, name).await?;
         let ctxs = instance.contexts();
         let tags = clean_tags(upd.tags);
+        let parameters = string_parameters(upd.parameters);
         let mut changed = false;
         for (differs, perm) in [
             (upd.description != instance.description, "description"),
             (upd.team_owner != instance.team_owner, "teamowner"),
             (upd.plan != instance.plan_name, "plan"),
             (tags != instance.tags, "tags"),
-            (upd.parameters != instance.parameters, "parameters"),
+            (parameters != instance.parameters, "parameters"),
         ] {
             if differs {
                 identity.require(&format!("service-instance.update.{perm}"), &ctxs)?;
@@ -1035,7 +1037,7 @@ impl ServiceCatalog {
             instance.description = upd.description;
             instance.plan_name = upd.plan;
             instance.tags = tags;
-            instance.parameters = upd.parameters;
+            instance.parameters = parameters;
             if !instance.teams.contains(&upd.team_owner) {
                 instance.teams.push(upd.team_owner.clone());
             }

@@ -182,6 +182,26 @@ pub struct BrokerData {
     pub binds: BTreeMap<String, BrokerBind>,
 }
 
+/// Parameters of an instance or a binding as stored: tsuru keeps any JSON value (numbers,
+/// booleans, objects from a broker's schema), clients send strings.
+pub type Parameters = BTreeMap<String, serde_json::Value>;
+
+/// Parameters as clients send them (`parameters.<key>=<value>`), as stored.
+pub fn string_parameters(p: BTreeMap<String, String>) -> Parameters {
+    p.into_iter()
+        .map(|(k, v)| (k, serde_json::Value::String(v)))
+        .collect()
+}
+
+/// A parameter as text (for form bodies and custom info): strings as they are, anything else
+/// as JSON.
+pub fn parameter_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// One binding at a broker.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct BrokerBind {
@@ -193,7 +213,7 @@ pub struct BrokerBind {
     pub operation_key: String,
     /// Parameters sent.
     #[serde(rename = "Parameters")]
-    pub parameters: BTreeMap<String, String>,
+    pub parameters: Parameters,
 }
 
 /// A service instance (tsuru collection `service_instances`, key (service, name)).
@@ -220,7 +240,7 @@ pub struct ServiceInstance {
     /// Tags.
     pub tags: Vec<String>,
     /// Plan parameters.
-    pub parameters: BTreeMap<String, String>,
+    pub parameters: Parameters,
     /// Pool (multi-cluster services).
     pub pool: String,
     /// Broker bookkeeping (brokered services).

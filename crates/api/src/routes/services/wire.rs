@@ -149,7 +149,7 @@ pub struct InstanceResponse {
     pub description: String,
     pub tags: Vec<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub parameters: BTreeMap<String, String>,
+    pub parameters: BTreeMap<String, serde_json::Value>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub pool: String,
 }
@@ -321,7 +321,7 @@ pub struct InstanceInfoResponse {
     #[serde(rename = "Tags")]
     pub tags: Vec<String>,
     #[serde(rename = "Parameters")]
-    pub parameters: BTreeMap<String, String>,
+    pub parameters: BTreeMap<String, serde_json::Value>,
 }
 
 impl From<InstanceInfo> for InstanceInfoResponse {

@@ -19,8 +19,8 @@ fn instance(service: &str, name: &str) -> ServiceInstance {
     }
 }
 
-/// A stored instance is found by (service, name) with every field intact, broker data
-/// included.
+/// A stored instance is found by (service, name) with every field intact, broker data and
+/// parameters of every JSON type included.
 pub async fn insert_then_find_returns_it(storage: &dyn ServiceInstanceStorage) {
     let i = ServiceInstance {
         id: 7,
@@ -29,7 +29,13 @@ pub async fn insert_then_find_returns_it(storage: &dyn ServiceInstanceStorage) {
         teams: vec!["ops".into(), "dev".into()],
         description: "a db".into(),
         tags: vec!["prod".into()],
-        parameters: BTreeMap::from([("size".into(), "10".into())]),
+        // Any JSON value, as tsuru stores them.
+        parameters: BTreeMap::from([
+            ("size".into(), serde_json::json!(10)),
+            ("ha".into(), serde_json::json!(true)),
+            ("zones".into(), serde_json::json!(["a", "b"])),
+            ("engine".into(), serde_json::json!("8.0")),
+        ]),
         pool: "p1".into(),
         broker_data: Some(BrokerData {
             uuid: "u1".into(),
@@ -43,7 +49,10 @@ pub async fn insert_then_find_returns_it(storage: &dyn ServiceInstanceStorage) {
                 BrokerBind {
                     uuid: "b1".into(),
                     operation_key: String::new(),
-                    parameters: BTreeMap::from([("k".into(), "v".into())]),
+                    parameters: BTreeMap::from([
+                        ("k".into(), serde_json::json!("v")),
+                        ("n".into(), serde_json::json!(1.5)),
+                    ]),
                 },
             )]),
         }),
