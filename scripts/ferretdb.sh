@@ -36,7 +36,8 @@ start() {
         --listen-addr="127.0.0.1:$port" --debug-addr=- --telemetry=disable \
         --log-level=error >"$dir/ferretdb.log" 2>&1 &
     echo $! >"$dir/pid"
-    echo "mongodb://127.0.0.1:$port/" >"$dir/url"
+    # A loaded test machine can keep FerretDB (SQLite) busy past the driver's default wait.
+    echo "mongodb://127.0.0.1:$port/?serverSelectionTimeoutMS=15000" >"$dir/url"
     # Ready once it accepts connections (it listens after opening the backend).
     for _ in $(seq 1 300); do
         if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then
