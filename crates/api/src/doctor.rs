@@ -69,7 +69,39 @@ pub const TSURU_SETTINGS: &[(&str, &str)] = &[
         "index-page-template",
         "tsuru's HTML index page; none is served here",
     ),
-    ("kubernetes", "tsuru's Kubernetes provisioner tuning"),
+    // tsurud reads kubernetes:api-timeout and kubernetes:deployment-progress-timeout.
+    (
+        "kubernetes:use-pool-namespaces",
+        "one namespace per pool; tsurud uses the cluster's namespace",
+    ),
+    (
+        "kubernetes:register-node",
+        "tsuru's node registration on its Kubernetes provisioner",
+    ),
+    (
+        "kubernetes:deploy-sidecar-image",
+        "the image builds run with; tsurud deploys images only",
+    ),
+    (
+        "kubernetes:deploy-inspect-image",
+        "the image builds run with; tsurud deploys images only",
+    ),
+    (
+        "kubernetes:pod-ready-timeout",
+        "tsurud waits by kubernetes:deployment-progress-timeout",
+    ),
+    (
+        "kubernetes:pod-running-timeout",
+        "tsurud waits by kubernetes:deployment-progress-timeout",
+    ),
+    (
+        "kubernetes:attach-after-finish-timeout",
+        "build containers; tsurud deploys images only",
+    ),
+    (
+        "kubernetes:headless-service-port",
+        "headless services are not created here",
+    ),
     (
         "log:disable-syslog",
         "tsuru's syslog; logs go to stderr here (log:format, log:level)",
