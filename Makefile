@@ -31,9 +31,10 @@ test: setup
 kube:
 	bash scripts/kube.sh run
 
-# Schemathesis against a running tsurud (our /openapi.json and tsuru's own Swagger file), seeded.
+# Schemathesis against a running tsurud (our /openapi.json and tsuru's own Swagger file), seeded
+# (with a cluster: the control plane scripts/kube.sh starts).
 fuzz:
-	bash scripts/fuzz.sh
+	bash scripts/kube.sh exec bash scripts/fuzz.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

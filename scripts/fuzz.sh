@@ -132,8 +132,30 @@ seed_data() {
 /1.0/roles -d name=fuzz-role -d context=team
 /1.6/events/webhooks -d name=fuzz-hook -d team_owner=fuzz -d url=http://127.0.0.1:9/
 /1.6/tokens -d token_id=fuzz-token -d team=fuzz
-/1.3/provisioner/clusters -H Content-Type:application/json -d {"name":"fuzz-cluster","provisioner":"kubernetes","pools":["fuzz-pool"],"addresses":["https://127.0.0.1:1"]}
 SEED
+    # A cluster is connected to when added: the control plane `scripts/kube.sh exec` started.
+    if [ -z "${TSURU_TEST_KUBE_URL:-}" ]; then
+        echo "fuzz: no Kubernetes control plane (run under scripts/kube.sh exec, as make fuzz does)" >&2
+        exit 1
+    fi
+    python3 - >"$WORK/cluster.json" <<'PY'
+import base64, json, os
+ca = base64.b64encode(open(os.environ["TSURU_TEST_KUBE_CA"], "rb").read()).decode()
+print(json.dumps({"name": "fuzz-cluster", "provisioner": "kubernetes", "pools": ["fuzz-pool"],
+                  "addresses": [os.environ["TSURU_TEST_KUBE_URL"]], "cacert": ca,
+                  "custom_data": {"token": os.environ["TSURU_TEST_KUBE_TOKEN"],
+                                  "namespace": "fuzz"}}))
+PY
+    status=$(curl -s -o "$WORK/seed.out" -w '%{http_code}' -H "$auth" \
+        -H Content-Type:application/json --data-binary "@$WORK/cluster.json" \
+        "$URL/1.3/provisioner/clusters")
+    case "$status" in
+    2??) ;;
+    *)
+        echo "fuzz: seeding /1.3/provisioner/clusters failed ($status): $(cat "$WORK/seed.out")" >&2
+        exit 1
+        ;;
+    esac
 }
 
 start_server ours-with-data
