@@ -242,21 +242,24 @@ impl AppState {
             extra
                 .into_iter()
                 .fold(
-                    ProvisionerRegistry::new(simulated).with(Arc::new(KubernetesProvisioner::new(
-                        store.clone(),
-                        KubernetesSettings {
-                            client: ClientSettings {
-                                api_timeout: Duration::from_secs_f64(
-                                    settings.kubernetes.api_timeout,
+                    ProvisionerRegistry::new(simulated).with(Arc::new(
+                        KubernetesProvisioner::new(
+                            store.clone(),
+                            KubernetesSettings {
+                                client: ClientSettings {
+                                    api_timeout: Duration::from_secs_f64(
+                                        settings.kubernetes.api_timeout,
+                                    ),
+                                    ..ClientSettings::default()
+                                },
+                                rollout_timeout: Duration::from_secs_f64(
+                                    settings.kubernetes.deployment_progress_timeout,
                                 ),
-                                ..ClientSettings::default()
+                                ..KubernetesSettings::default()
                             },
-                            rollout_timeout: Duration::from_secs_f64(
-                                settings.kubernetes.deployment_progress_timeout,
-                            ),
-                            ..KubernetesSettings::default()
-                        },
-                    ))),
+                        )
+                        .with_volumes(store.clone()),
+                    )),
                     ProvisionerRegistry::with,
                 )
                 .with_default(&settings.provisioner.default)
