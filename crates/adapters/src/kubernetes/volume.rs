@@ -270,6 +270,69 @@ pub fn pod_volumes(bound: &[BoundVolume]) -> Result<(Vec<PodVolume>, Vec<VolumeM
     Ok((volumes, mounts))
 }
 
+/// Creates the volume's objects when missing (existing ones are never changed, as tsuru).
+///
+/// # Errors
+/// API failures, bad plugin options.
+pub(super) async fn ensure_objects(
+    conn: &super::ops::Conn,
+    v: &Volume,
+    namespace: &str,
+) -> Result<()> {
+    use kube::api::{Api, PostParams};
+    let (pv, pvc) = claim_objects(v, namespace)?;
+    let ignore_exists = |r: Result<()>| match r {
+        Err(Error::Conflict(_)) => Ok(()),
+        other => other,
+    };
+    if let Some(pv) = pv {
+        let api: Api<PersistentVolume> = Api::all(conn.client.clone());
+        ignore_exists(
+            conn.call(api.create(&PostParams::default(), &pv))
+                .await
+                .map(|_| ()),
+        )?;
+    }
+    if let Some(pvc) = pvc {
+        let api: Api<PersistentVolumeClaim> = Api::namespaced(conn.client.clone(), namespace);
+        ignore_exists(
+            conn.call(api.create(&PostParams::default(), &pvc))
+                .await
+                .map(|_| ()),
+        )?;
+    }
+    Ok(())
+}
+
+/// Deletes the volume's PersistentVolume and its claims in every namespace (foreground;
+/// missing ones are fine).
+///
+/// # Errors
+/// API failures.
+pub(super) async fn delete_objects(conn: &super::ops::Conn, name: &str) -> Result<()> {
+    use kube::api::{Api, DeleteParams, ListParams};
+    use kube::ResourceExt;
+    let dp = DeleteParams::foreground();
+    let pvs: Api<PersistentVolume> = Api::all(conn.client.clone());
+    match conn.call(pvs.delete(&volume_name(name), &dp)).await {
+        Ok(_) | Err(Error::NotFound(_)) => {}
+        Err(e) => return Err(e),
+    }
+    let all: Api<PersistentVolumeClaim> = Api::all(conn.client.clone());
+    let claims = conn
+        .call(all.list(&ListParams::default().labels(&format!("{VOLUME_NAME}={name}"))))
+        .await?;
+    for c in claims.items {
+        let ns = c.namespace().unwrap_or_default();
+        let api: Api<PersistentVolumeClaim> = Api::namespaced(conn.client.clone(), &ns);
+        match conn.call(api.delete(&c.name_any(), &dp)).await {
+            Ok(_) | Err(Error::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -395,67 +458,4 @@ mod tests {
             ("/a", Some(true))
         );
     }
-}
-
-/// Creates the volume's objects when missing (existing ones are never changed, as tsuru).
-///
-/// # Errors
-/// API failures, bad plugin options.
-pub(super) async fn ensure_objects(
-    conn: &super::ops::Conn,
-    v: &Volume,
-    namespace: &str,
-) -> Result<()> {
-    use kube::api::{Api, PostParams};
-    let (pv, pvc) = claim_objects(v, namespace)?;
-    let ignore_exists = |r: Result<()>| match r {
-        Err(Error::Conflict(_)) => Ok(()),
-        other => other,
-    };
-    if let Some(pv) = pv {
-        let api: Api<PersistentVolume> = Api::all(conn.client.clone());
-        ignore_exists(
-            conn.call(api.create(&PostParams::default(), &pv))
-                .await
-                .map(|_| ()),
-        )?;
-    }
-    if let Some(pvc) = pvc {
-        let api: Api<PersistentVolumeClaim> = Api::namespaced(conn.client.clone(), namespace);
-        ignore_exists(
-            conn.call(api.create(&PostParams::default(), &pvc))
-                .await
-                .map(|_| ()),
-        )?;
-    }
-    Ok(())
-}
-
-/// Deletes the volume's PersistentVolume and its claims in every namespace (foreground;
-/// missing ones are fine).
-///
-/// # Errors
-/// API failures.
-pub(super) async fn delete_objects(conn: &super::ops::Conn, name: &str) -> Result<()> {
-    use kube::api::{Api, DeleteParams, ListParams};
-    use kube::ResourceExt;
-    let dp = DeleteParams::foreground();
-    let pvs: Api<PersistentVolume> = Api::all(conn.client.clone());
-    match conn.call(pvs.delete(&volume_name(name), &dp)).await {
-        Ok(_) | Err(Error::NotFound(_)) => {}
-        Err(e) => return Err(e),
-    }
-    let all: Api<PersistentVolumeClaim> = Api::all(conn.client.clone());
-    let claims = conn
-        .call(all.list(&ListParams::default().labels(&format!("{VOLUME_NAME}={name}"))))
-        .await?;
-    for c in claims.items {
-        let ns = c.namespace().unwrap_or_default();
-        let api: Api<PersistentVolumeClaim> = Api::namespaced(conn.client.clone(), &ns);
-        match conn.call(api.delete(&c.name_any(), &dp)).await {
-            Ok(_) | Err(Error::NotFound(_)) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
 }
