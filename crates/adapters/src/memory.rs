@@ -14,6 +14,7 @@ mod service;
 mod team;
 mod token;
 mod user;
+mod volume;
 mod webhook;
 
 use std::collections::HashMap;
@@ -32,6 +33,7 @@ use tsuru_domain::service::{Broker, Service, ServiceInstance};
 use tsuru_domain::team::Team;
 use tsuru_domain::token::TeamToken;
 use tsuru_domain::user::{PasswordToken, Session, User};
+use tsuru_domain::volume::{Volume, VolumeBind, VolumeBindId};
 use tsuru_domain::webhook::{Delivery, Webhook};
 
 /// A table: a map behind a lock that never stays poisoned.
@@ -87,6 +89,8 @@ pub struct MemoryStore {
     pub(crate) brokers: Table<String, Broker>,
     pub(crate) deliveries: Table<String, Delivery>,
     pub(crate) pending_deliveries: Table<String, ()>,
+    pub(crate) volumes: Table<String, Volume>,
+    pub(crate) volume_binds: Table<VolumeBindId, VolumeBind>,
     /// Index of running locked events by locked target, for O(1) lock checks.
     pub(crate) locks: RwLock<HashMap<(String, String), String>>,
 }

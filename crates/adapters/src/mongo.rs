@@ -23,6 +23,7 @@ mod service;
 mod team;
 mod token;
 mod user;
+mod volume;
 mod webhook;
 mod write_lock;
 
@@ -91,6 +92,10 @@ pub mod collections {
     pub const WEBHOOKS: &str = "webhook";
     /// The webhook delivery queue and history (ours: tsuru kept deliveries in memory).
     pub const DELIVERIES: &str = "webhook_deliveries";
+    /// Volumes (tsuru).
+    pub const VOLUMES: &str = "volumes";
+    /// Volume binds, keyed by (app, mount point, volume) (tsuru).
+    pub const VOLUME_BINDS: &str = "volume_binds";
 }
 
 /// Every storage port on one MongoDB database.
@@ -203,7 +208,7 @@ pub(crate) fn index_plan() -> Vec<(&'static str, Vec<IndexModel>)> {
     use collections::*;
     let unique = |keys: Document| index(keys, true);
     let plain = |keys: Document| index(keys, false);
-    let plan: [(&'static str, Vec<IndexModel>); 16] = [
+    let plan: [(&'static str, Vec<IndexModel>); 17] = [
         (
             USERS,
             vec![
@@ -273,6 +278,13 @@ pub(crate) fn index_plan() -> Vec<(&'static str, Vec<IndexModel>)> {
             vec![
                 plain(doc! {"state": 1, "nextattemptat": 1}),
                 plain(doc! {"webhook": 1, "createdat": -1}),
+            ],
+        ),
+        (
+            VOLUME_BINDS,
+            vec![
+                plain(doc! {"_id.volume": 1, "_id.app": 1}),
+                plain(doc! {"_id.app": 1}),
             ],
         ),
     ];

@@ -145,6 +145,11 @@ impl Provisioner for SimulatedProvisioner {
         NAME
     }
 
+    /// Any volume: nothing is mounted, the binds only show in the API.
+    async fn validate_volume(&self, _volume: &tsuru_domain::volume::Volume) -> Result<()> {
+        Ok(())
+    }
+
     async fn provision(&self, app: &App, _out: &dyn Output) -> Result<()> {
         self.with_app(&app.name, |_| ());
         Ok(())

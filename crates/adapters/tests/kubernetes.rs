@@ -549,3 +549,176 @@ async fn a_removed_cluster_is_reconnected_from_storage_when_used_again() {
     env.prov.provision(&app, &Discard).await.unwrap();
     env.api::<AppResource>().get("again").await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bound_volumes_become_a_pv_a_pvc_and_mounts_at_the_next_restart() {
+    use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
+    use tsuru_adapters::memory::MemoryStore;
+    use tsuru_domain::volume::{Volume, VolumeBind, VolumeBindId, VolumePlan, VolumeStorage};
+
+    let ns = unique_namespace();
+    let Some(cluster) = test_cluster(&ns) else {
+        return;
+    };
+    let clusters = Arc::new(Clusters::default());
+    clusters.upsert(&cluster).await.unwrap();
+    let store = Arc::new(MemoryStore::new());
+    let prov = KubernetesProvisioner::new(clusters, settings()).with_volumes(store.clone());
+    prov.cluster_updated(&cluster)
+        .await
+        .expect("cluster reachable");
+    let config = kube::Config::from_custom_kubeconfig(
+        kubeconfig(&cluster).unwrap(),
+        &KubeConfigOptions::default(),
+    )
+    .await
+    .unwrap();
+    let client = kube::Client::try_from(config).unwrap();
+
+    let app = kube_app("vol");
+    prov.provision(&app, &Discard).await.unwrap();
+    prov.deploy(&app, &version("vol", 1), &Discard)
+        .await
+        .unwrap();
+    // PersistentVolumes are cluster-wide: the volume is named after the test's namespace.
+    let vname = format!("v{ns}");
+    let volume = Volume {
+        name: vname.clone(),
+        pool: "kubepool".into(),
+        plan: VolumePlan {
+            name: "nfs".into(),
+            opts: serde_json::from_value(serde_json::json!(
+                {"plugin": "nfs", "capacity": "1Gi", "access-modes": "ReadWriteMany"}
+            ))
+            .unwrap(),
+        },
+        team_owner: "t1".into(),
+        status: String::new(),
+        opts: BTreeMap::from([
+            ("server".to_string(), "10.0.0.1".to_string()),
+            ("path".to_string(), "/exports".to_string()),
+        ]),
+    };
+    prov.validate_volume(&volume)
+        .await
+        .expect("a valid nfs volume");
+    store.insert_volume(&volume).await.unwrap();
+    let bind = |mount: &str, read_only: bool| VolumeBind {
+        id: VolumeBindId {
+            app: "vol".into(),
+            mount_point: mount.into(),
+            volume: vname.clone(),
+        },
+        read_only,
+    };
+    // The bind, then the restart the bind endpoint runs: the figure of the report.
+    let started = Instant::now();
+    store.insert_bind(&bind("/mnt/data", true)).await.unwrap();
+    store.insert_bind(&bind("/mnt/logs", false)).await.unwrap();
+    prov.restart(&app, "", "", &Discard).await.unwrap();
+    let d: Deployment = Api::namespaced(client.clone(), &ns)
+        .get("vol-web")
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    eprintln!("bind + restart until the pod template mounts the volume: {elapsed:?}");
+
+    let pv: PersistentVolume = Api::all(client.clone())
+        .get(&format!("{vname}-tsuru"))
+        .await
+        .unwrap();
+    let labels = pv.labels();
+    assert_eq!(labels["tsuru.io/volume-name"], vname);
+    assert_eq!(labels["tsuru.io/volume-pool"], "kubepool");
+    assert_eq!(labels["tsuru.io/volume-plan"], "nfs");
+    assert_eq!(labels["tsuru.io/volume-team"], "t1");
+    assert_eq!(labels["tsuru.io/is-tsuru"], "true");
+    let spec = pv.spec.clone().unwrap();
+    assert_eq!(spec.capacity.unwrap()["storage"].0, "1Gi");
+    assert_eq!(spec.access_modes.unwrap(), ["ReadWriteMany"]);
+    let nfs = spec.nfs.unwrap();
+    assert_eq!(
+        (nfs.server.as_str(), nfs.path.as_str()),
+        ("10.0.0.1", "/exports")
+    );
+    let pvc: PersistentVolumeClaim = Api::namespaced(client.clone(), &ns)
+        .get(&format!("{vname}-tsuru-claim"))
+        .await
+        .unwrap();
+    assert_eq!(pvc.labels()["tsuru.io/volume-name"], vname);
+    let claim = pvc.spec.unwrap();
+    assert_eq!(
+        claim.volume_name.as_deref(),
+        Some(format!("{vname}-tsuru").as_str())
+    );
+    assert_eq!(claim.storage_class_name.as_deref(), Some(""));
+    assert_eq!(claim.access_modes.unwrap(), ["ReadWriteMany"]);
+    assert_eq!(
+        claim.resources.unwrap().requests.unwrap()["storage"].0,
+        "1Gi"
+    );
+
+    let pod = d.spec.template.spec.unwrap();
+    let volumes = pod.volumes.unwrap();
+    assert_eq!(volumes.len(), 1);
+    assert_eq!(volumes[0].name, format!("{vname}-tsuru"));
+    let source = volumes[0].persistent_volume_claim.clone().unwrap();
+    assert_eq!(source.claim_name, format!("{vname}-tsuru-claim"));
+    // `false` is left out by the API server (Go's omitempty).
+    assert!(!source.read_only.unwrap_or(false), "one bind is read-write");
+    let mounts: Vec<(String, bool)> = pod.containers[0]
+        .volume_mounts
+        .clone()
+        .unwrap()
+        .into_iter()
+        .map(|m| {
+            assert_eq!(m.name, format!("{vname}-tsuru"));
+            (m.mount_path, m.read_only.unwrap_or(false))
+        })
+        .collect();
+    assert_eq!(
+        mounts,
+        [
+            ("/mnt/data".to_string(), true),
+            ("/mnt/logs".to_string(), false)
+        ]
+    );
+    assert_eq!(
+        started_units(&prov, &app).await,
+        1,
+        "the unit came up with the mount"
+    );
+
+    // Unbound: the next render drops the mount, the objects stay until the volume is deleted.
+    store
+        .delete_bind(&bind("/mnt/data", true).id)
+        .await
+        .unwrap();
+    store
+        .delete_bind(&bind("/mnt/logs", false).id)
+        .await
+        .unwrap();
+    prov.restart(&app, "", "", &Discard).await.unwrap();
+    let d: Deployment = Api::namespaced(client.clone(), &ns)
+        .get("vol-web")
+        .await
+        .unwrap();
+    let pod = d.spec.template.spec.unwrap();
+    assert!(pod.volumes.is_none() && pod.containers[0].volume_mounts.is_none());
+    let pvs: Api<PersistentVolume> = Api::all(client.clone());
+    assert!(pvs
+        .get_opt(&format!("{vname}-tsuru"))
+        .await
+        .unwrap()
+        .is_some());
+    prov.delete_volume(&volume).await.unwrap();
+    let gone_or_going =
+        |p: Option<PersistentVolume>| p.is_none_or(|p| p.metadata.deletion_timestamp.is_some());
+    assert!(gone_or_going(
+        pvs.get_opt(&format!("{vname}-tsuru")).await.unwrap()
+    ));
+    let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), &ns);
+    let claim = pvcs.get_opt(&format!("{vname}-tsuru-claim")).await.unwrap();
+    assert!(claim.is_none_or(|c| c.metadata.deletion_timestamp.is_some()));
+    prov.destroy(&app, &Discard).await.unwrap();
+}

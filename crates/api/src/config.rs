@@ -5,6 +5,7 @@
 //! becomes `-`, all lowercased: `TSURU_AUTH__HASH_COST=12` sets `auth.hash-cost`,
 //! `TSURU_LISTEN` sets `listen`, `TSURU_ADMIN_EMAIL` sets `admin-email`. One alias:
 //! `TSURU_MONGODB_URL` sets `database.url`.
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -87,6 +88,9 @@ pub struct Settings {
     pub webhook: WebhookSettings,
     /// Calls to service APIs and brokers.
     pub service: ServiceSettings,
+    /// Volume plans (tsuru's `volume-plans`): plan name → provisioner name → options
+    /// (`storage-class`, `plugin`, `capacity`, `access-modes`, ...).
+    pub volume_plans: BTreeMap<String, BTreeMap<String, BTreeMap<String, serde_json::Value>>>,
     /// E-mail of the admin created at start-up when no user exists.
     pub admin_email: Option<String>,
     /// Password of that admin.
@@ -115,6 +119,7 @@ impl Default for Settings {
             kubernetes: KubernetesSettings::default(),
             webhook: WebhookSettings::default(),
             service: ServiceSettings::default(),
+            volume_plans: BTreeMap::new(),
             admin_email: None,
             admin_password: None,
         }

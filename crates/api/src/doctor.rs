@@ -141,7 +141,6 @@ pub const TSURU_SETTINGS: &[(&str, &str)] = &[
         "use-tls",
         "TLS; tsurud serves plain HTTP (terminate TLS in front of it)",
     ),
-    ("volume-plans", "tsuru's volume plans"),
 ];
 
 /// What tsuru's setting `key` (colon notation) was for, if it is one of [`TSURU_SETTINGS`].

@@ -37,6 +37,7 @@ use tsuru_domain::user::{
     AuthConfig, AuthService, CredentialUses, LoginThrottle, PasswordTokenStorage, SessionStorage,
     UserService, UserStorage,
 };
+use tsuru_domain::volume::{VolumePlans, VolumeService, VolumeStorage};
 use tsuru_domain::webhook::{
     DeliveryConfig, DeliveryStorage, DeliveryWorker, WebhookDispatcher, WebhookService,
     WebhookStorage,
@@ -68,6 +69,7 @@ pub trait Store:
     + ServiceStorage
     + ServiceInstanceStorage
     + BrokerStorage
+    + VolumeStorage
     + 'static
 {
 }
@@ -92,6 +94,7 @@ impl<T> Store for T where
         + ServiceStorage
         + ServiceInstanceStorage
         + BrokerStorage
+        + VolumeStorage
         + 'static
 {
 }
@@ -126,6 +129,8 @@ pub struct AppState {
     pub webhooks: Arc<WebhookService>,
     /// Services, service instances, bindings and brokers.
     pub services: Arc<ServiceCatalog>,
+    /// Volumes, their plans and binds.
+    pub volumes: Arc<VolumeService>,
     /// This process's webhook delivery worker.
     pub deliveries: Arc<DeliveryLoop>,
     /// Configured routers.
@@ -237,21 +242,24 @@ impl AppState {
             extra
                 .into_iter()
                 .fold(
-                    ProvisionerRegistry::new(simulated).with(Arc::new(KubernetesProvisioner::new(
-                        store.clone(),
-                        KubernetesSettings {
-                            client: ClientSettings {
-                                api_timeout: Duration::from_secs_f64(
-                                    settings.kubernetes.api_timeout,
+                    ProvisionerRegistry::new(simulated).with(Arc::new(
+                        KubernetesProvisioner::new(
+                            store.clone(),
+                            KubernetesSettings {
+                                client: ClientSettings {
+                                    api_timeout: Duration::from_secs_f64(
+                                        settings.kubernetes.api_timeout,
+                                    ),
+                                    ..ClientSettings::default()
+                                },
+                                rollout_timeout: Duration::from_secs_f64(
+                                    settings.kubernetes.deployment_progress_timeout,
                                 ),
-                                ..ClientSettings::default()
+                                ..KubernetesSettings::default()
                             },
-                            rollout_timeout: Duration::from_secs_f64(
-                                settings.kubernetes.deployment_progress_timeout,
-                            ),
-                            ..KubernetesSettings::default()
-                        },
-                    ))),
+                        )
+                        .with_volumes(store.clone()),
+                    )),
                     ProvisionerRegistry::with,
                 )
                 .with_default(&settings.provisioner.default)
@@ -358,10 +366,19 @@ impl AppState {
             platforms.clone(),
             store.clone(),
             store.clone(),
-            provisioners,
+            provisioners.clone(),
             routers.clone(),
             events.clone(),
             settings.quota.units_per_app,
+        ));
+        let volumes = Arc::new(VolumeService::new(
+            store.clone(),
+            store.clone(),
+            store.clone(),
+            apps.clone(),
+            provisioners,
+            VolumePlans(settings.volume_plans.clone()),
+            events.clone(),
         ));
         let team_overview = Arc::new(TeamOverviewService::new(
             teams.clone(),
@@ -376,6 +393,7 @@ impl AppState {
             clock.clone(),
         )?);
         Ok(AppState {
+            volumes,
             services,
             team_overview,
             apps,

@@ -41,6 +41,7 @@ pub mod service;
 pub mod team;
 pub mod token;
 pub mod user;
+pub mod volume;
 pub mod webhook;
 
 #[cfg(feature = "testing")]

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::{App, AppVersion};
 use crate::cluster::{Cluster, ClusterHelp};
 use crate::output::Output;
+use crate::volume::Volume;
 use crate::{Error, Result};
 
 /// tsuru's unit states.
@@ -142,6 +143,32 @@ pub trait Provisioner: Send + Sync {
         dockerfile: &str,
         out: &dyn Output,
     ) -> Result<Vec<String>>;
+
+    /// Checks a volume before it is stored: its plan's options and its own. Provisioners
+    /// that cannot mount volumes refuse every volume.
+    ///
+    /// # Errors
+    /// 400 with the provisioner's reason, or [`crate::volume::NOT_A_VOLUME_PROVISIONER`].
+    async fn validate_volume(&self, _volume: &Volume) -> Result<()> {
+        Err(Error::bad_request(crate::volume::NOT_A_VOLUME_PROVISIONER))
+    }
+
+    /// Whether the provisioner already made objects for a volume of this name (a volume
+    /// cannot then be created or changed).
+    ///
+    /// # Errors
+    /// The provisioner's failures.
+    async fn volume_provisioned(&self, _volume: &Volume) -> Result<bool> {
+        Ok(false)
+    }
+
+    /// Deletes what the provisioner made for the volume (nothing when it made nothing).
+    ///
+    /// # Errors
+    /// The provisioner's failures.
+    async fn delete_volume(&self, _volume: &Volume) -> Result<()> {
+        Ok(())
+    }
 
     /// What clusters of this provisioner take (`None`: it runs without clusters).
     fn cluster_help(&self) -> Option<ClusterHelp> {

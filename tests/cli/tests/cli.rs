@@ -1847,3 +1847,150 @@ async fn services_and_instances_create_bind_unbind_and_remove() {
         .succeeds()
         .prints("Service successfully removed.\n");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn volumes_plans_create_list_info_update_bind_unbind_and_delete() {
+    let Some(bin) = require_client("volumes") else {
+        return;
+    };
+    let server = TestServer::spawn_with(|c| {
+        let opts = |v: serde_json::Value| serde_json::from_value(v).expect("plan opts");
+        c.volume_plans = std::collections::BTreeMap::from([
+            (
+                "nfs".to_string(),
+                std::collections::BTreeMap::from([(
+                    "simulated".to_string(),
+                    opts(serde_json::json!({"plugin": "nfs", "capacity": "10Gi"})),
+                )]),
+            ),
+            (
+                "ebs".to_string(),
+                std::collections::BTreeMap::from([(
+                    "simulated".to_string(),
+                    opts(serde_json::json!({"storage-class": "gp2"})),
+                )]),
+            ),
+        ]);
+    })
+    .await;
+    let cli = Cli::new(&bin, &server.base_url, &server.admin_token);
+    cli.run(&["volume", "plan", "list"])
+        .succeeds()
+        .prints_row(&["ebs", "simulated", "storage-class: gp2"])
+        .prints_row(&["nfs", "simulated", "capacity: 10Gi"]);
+    cli.run(&["volume-list"])
+        .succeeds()
+        .prints("No volumes available.\n");
+    cli.run(&["team-create", "t1"]).succeeds();
+    cli.run(&["team-create", "t2"]).succeeds();
+    cli.run(&["pool-add", "p1", "-p", "-d"]).succeeds();
+    cli.run(&["app-create", "app1", "-t", "t1"]).succeeds();
+    cli.run(&[
+        "volume-create",
+        "v1",
+        "nfs",
+        "-p",
+        "p1",
+        "-t",
+        "t1",
+        "-o",
+        "path=/exports",
+    ])
+    .succeeds()
+    .prints("Volume successfully created.\n");
+    cli.run(&["volume-create", "v1", "nfs", "-p", "p1", "-t", "t1"])
+        .fails()
+        .error_contains("volume already exists");
+    cli.run(&["volume-create", "v2", "gold", "-p", "p1", "-t", "t1"])
+        .fails()
+        .error_contains("volume-plan not present in pool constraint");
+    cli.run(&["volume-create", "v2", "ebs", "-p", "p1", "-t", "t2"])
+        .succeeds();
+    cli.run(&["volume-list"])
+        .succeeds()
+        .prints_row(&["v1", "nfs", "p1", "t1"])
+        .prints_row(&["v2", "ebs", "p1", "t2"]);
+    cli.run(&["volume-list", "-t", "t2", "-q"])
+        .succeeds()
+        .prints("v2\n");
+    cli.run(&[
+        "volume-update",
+        "v2",
+        "nfs",
+        "-p",
+        "p1",
+        "-t",
+        "t2",
+        "-o",
+        "capacity=1Gi",
+    ])
+    .succeeds()
+    .prints("Volume successfully updated.\n");
+    let info = cli.run(&["volume-info", "v2"]);
+    info.succeeds()
+        .prints_line("Plan: nfs")
+        .prints_row(&["capacity", "1Gi"])
+        .prints_row(&["plugin", "nfs"]);
+
+    cli.run(&["volume-bind", "v1", "/mnt/data", "-a", "app1", "-r"])
+        .succeeds()
+        .streams_line("---- Restarting the app \"app1\" ----")
+        .prints_line("Volume successfully bound.");
+    cli.run(&[
+        "volume-bind",
+        "v1",
+        "/mnt/data",
+        "-a",
+        "app1",
+        "--no-restart",
+    ])
+    .fails()
+    .error_contains("volume already bound in mountpoint");
+    cli.run(&[
+        "volume-bind",
+        "v1",
+        "/mnt/logs",
+        "-a",
+        "app1",
+        "--no-restart",
+    ])
+    .succeeds()
+    .prints("Volume successfully bound.\n");
+    cli.run(&["volume-info", "v1"])
+        .succeeds()
+        .prints_line("Team: t1")
+        .prints_row(&["app1", "/mnt/data", "ro"])
+        .prints_row(&["app1", "/mnt/logs", "rw"])
+        .prints_row(&["path", "/exports"]);
+    cli.run(&["volume-delete", "v1"])
+        .fails()
+        .error_contains("cannot delete volume with existing binds");
+    let bob = user(&server, &cli, "bob@example.com").await;
+    bob.run(&["volume-unbind", "v1", "/mnt/data", "-a", "app1"])
+        .fails()
+        .error_contains(FORBIDDEN);
+    cli.run(&[
+        "volume-unbind",
+        "v1",
+        "/mnt/logs",
+        "-a",
+        "app1",
+        "--no-restart",
+    ])
+    .succeeds()
+    .prints("Volume successfully unbound.\n");
+    cli.run(&["volume-unbind", "v1", "/mnt/data", "-a", "app1"])
+        .succeeds()
+        .streams_line("---- Restarting the app \"app1\" ----")
+        .prints_line("Volume successfully unbound.");
+    cli.run(&["volume-unbind", "v1", "/mnt/data", "-a", "app1"])
+        .fails()
+        .error_contains("volume bind not found");
+    cli.run(&["volume-delete", "v1"])
+        .succeeds()
+        .prints("Volume successfully deleted.\n");
+    cli.run(&["volume-info", "v1"])
+        .fails()
+        .error_contains("volume not found");
+    cli.run(&["volume-list", "-q"]).succeeds().prints("v2\n");
+}

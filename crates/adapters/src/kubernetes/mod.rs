@@ -6,6 +6,7 @@ mod help;
 pub mod objects;
 mod ops;
 pub mod units;
+pub mod volume;
 mod watch;
 
 use std::collections::{BTreeMap, HashMap};
@@ -22,6 +23,7 @@ use tsuru_domain::app::{App, AppVersion};
 use tsuru_domain::cluster::{cluster_for_pool, Cluster, ClusterHelp, ClusterStorage};
 use tsuru_domain::output::Output;
 use tsuru_domain::provision::{Provisioner, Unit};
+use tsuru_domain::volume::{VolumeBind, VolumeStorage};
 use tsuru_domain::{Error, Result};
 
 pub use client::{cluster_error, kubeconfig, ClientSettings};
@@ -68,6 +70,8 @@ impl Default for KubernetesSettings {
 /// Runs apps on Kubernetes clusters.
 pub struct KubernetesProvisioner {
     clusters: Arc<dyn ClusterStorage>,
+    /// Where the binds of an app are read at each render (none: apps mount no volume).
+    volumes: Option<Arc<dyn VolumeStorage>>,
     settings: KubernetesSettings,
     conns: RwLock<HashMap<String, Arc<Conn>>>,
     connecting: tokio::sync::Mutex<()>,
@@ -115,11 +119,37 @@ impl KubernetesProvisioner {
     pub fn new(clusters: Arc<dyn ClusterStorage>, settings: KubernetesSettings) -> Self {
         KubernetesProvisioner {
             clusters,
+            volumes: None,
             settings,
             conns: RwLock::new(HashMap::new()),
             connecting: tokio::sync::Mutex::new(()),
             snapshot: RwLock::new(None),
         }
+    }
+
+    /// Reads apps' volume binds from `volumes`, so that each render mounts them.
+    #[must_use]
+    pub fn with_volumes(mut self, volumes: Arc<dyn VolumeStorage>) -> Self {
+        self.volumes = Some(volumes);
+        self
+    }
+
+    /// The volumes bound to `app`, with its binds of each.
+    async fn bound_volumes(&self, app: &App) -> Result<Vec<volume::BoundVolume>> {
+        let Some(store) = &self.volumes else {
+            return Ok(Vec::new());
+        };
+        let mut by_volume: BTreeMap<String, Vec<VolumeBind>> = BTreeMap::new();
+        for b in store.binds_of_app(&app.name).await? {
+            by_volume.entry(b.id.volume.clone()).or_default().push(b);
+        }
+        let mut out = Vec::new();
+        for (name, binds) in by_volume {
+            if let Some(v) = store.find_volume(&name).await? {
+                out.push(volume::BoundVolume { volume: v, binds });
+            }
+        }
+        Ok(out)
     }
 
     /// Every stored cluster, from a snapshot at most [`CLUSTER_SNAPSHOT_TTL`] old.
@@ -198,6 +228,7 @@ impl KubernetesProvisioner {
         process: &'a str,
         conn: &'a Conn,
         namespace: &'a str,
+        volumes: &'a [volume::BoundVolume],
     ) -> ProcessContext<'a> {
         ProcessContext {
             app,
@@ -206,6 +237,7 @@ impl KubernetesProvisioner {
             cluster: &conn.cluster,
             namespace,
             settings: &self.settings.render,
+            volumes,
         }
     }
 
@@ -255,9 +287,10 @@ impl KubernetesProvisioner {
             keep_commands,
         } = r;
         // Render everything first: a bad input fails before any write.
+        let bound = self.bound_volumes(app).await?;
         let mut rendered = Vec::new();
         for (process, state) in states {
-            let ctx = self.ctx(app, version, process, conn, namespace);
+            let ctx = self.ctx(app, version, process, conn, namespace, &bound);
             let mut objs = objects::render(&ctx, state)?;
             if keep_commands {
                 if let Some(r) = before.get(process) {
@@ -278,6 +311,9 @@ impl KubernetesProvisioner {
         }
         conn.ensure_namespace(namespace).await?;
         conn.ensure_service_account(&app.name, namespace).await?;
+        for b in &bound {
+            volume::ensure_objects(conn, &b.volume, namespace).await?;
+        }
         let names: Vec<String> = rendered
             .iter()
             .map(|(p, _)| objects::deployment_name(&app.name, p))
@@ -700,6 +736,18 @@ impl Provisioner for KubernetesProvisioner {
         Err(Error::bad_request(
             "builds are not supported; deploy an image",
         ))
+    }
+
+    async fn validate_volume(&self, v: &tsuru_domain::volume::Volume) -> Result<()> {
+        volume::validate(v)
+    }
+
+    async fn delete_volume(&self, v: &tsuru_domain::volume::Volume) -> Result<()> {
+        let Some(cluster) = self.cluster_of(&v.pool).await? else {
+            return Ok(());
+        };
+        let conn = self.conn(&cluster).await?;
+        volume::delete_objects(&conn, &v.name).await
     }
 
     fn cluster_help(&self) -> Option<ClusterHelp> {

@@ -148,6 +148,8 @@ pub struct ProcessContext<'a> {
     pub namespace: &'a str,
     /// Server settings.
     pub settings: &'a RenderSettings,
+    /// The volumes bound to the app, with its binds of each.
+    pub volumes: &'a [super::volume::BoundVolume],
 }
 
 /// One service port of a process.
@@ -610,6 +612,7 @@ pub fn render(ctx: &ProcessContext<'_>, state: &ProcessState) -> Result<ProcessO
     let ports = ports(ctx.version)?;
     let command = command(ctx.version, process)?;
     let (env, secret_data) = env(ctx, &ports);
+    let (pod_volumes, volume_mounts) = super::volume::pod_volumes(ctx.volumes)?;
     let hash = secret_hash(&secret_data);
     let mut annotations = metadata_annotations(app);
     annotations.insert(SECRET_HASH.to_string(), hash);
@@ -653,6 +656,7 @@ pub fn render(ctx: &ProcessContext<'_>, state: &ProcessState) -> Result<ProcessO
                 .collect(),
         ),
         resources: Some(resources(app, ctx.cluster)),
+        volume_mounts: (!volume_mounts.is_empty()).then_some(volume_mounts),
         lifecycle: Some(Lifecycle {
             pre_stop: (pre_stop > 0).then(|| LifecycleHandler {
                 exec: Some(ExecAction {
@@ -681,6 +685,7 @@ pub fn render(ctx: &ProcessContext<'_>, state: &ProcessState) -> Result<ProcessO
         node_selector: (!no_selector)
             .then(|| BTreeMap::from([(POOL_NODE_LABEL.to_string(), pool.clone())])),
         containers: vec![container],
+        volumes: (!pod_volumes.is_empty()).then_some(pod_volumes),
         ..PodSpec::default()
     };
     let deployment = Deployment {
@@ -872,6 +877,7 @@ mod tests {
             cluster: c,
             namespace: "default",
             settings: &settings,
+            volumes: &[],
         };
         render(
             &ctx,
@@ -1144,6 +1150,7 @@ mod tests {
             cluster: &bad,
             namespace: "default",
             settings: &settings,
+            volumes: &[],
         };
         assert!(matches!(
             render(&ctx, &ProcessState::default()),
@@ -1173,6 +1180,7 @@ mod tests {
             cluster: &c,
             namespace: "ns",
             settings: &settings,
+            volumes: &[],
         };
         let objs = render(
             &ctx,

@@ -16,6 +16,7 @@ mod services;
 pub(crate) mod teams;
 mod tokens;
 pub(crate) mod users;
+mod volumes;
 mod webhooks;
 
 use std::sync::LazyLock;
@@ -182,6 +183,7 @@ fn all() -> Vec<Route> {
         tokens::routes(),
         services::routes(),
         brokers::routes(),
+        volumes::routes(),
     ]
     .into_iter()
     .flatten()

@@ -20,6 +20,7 @@ mod services_pools;
 mod teams;
 mod tokens;
 mod users;
+mod volumes;
 mod webhooks;
 
 use std::fmt::Debug;

@@ -40,7 +40,7 @@
 //! `password_token_storage`, `login_throttle`, `team_storage`, `role_storage`,
 //! `event_storage`, `app_storage`, `app_version_storage`, `pool_storage`, `plan_storage`,
 //! `platform_storage`, `cluster_storage`, `service_storage`, `service_instance_storage`,
-//! `broker_storage`. Tests are then named `<port>::<clause>`, so
+//! `broker_storage`, `volume_storage`. Tests are then named `<port>::<clause>`, so
 //! `cargo test team_storage::insert_duplicate_returns_conflict` runs one clause.
 use std::fmt::Debug;
 use std::future::Future;
@@ -61,6 +61,7 @@ pub mod role_storage;
 pub mod session_storage;
 pub mod team_storage;
 pub mod team_token_storage;
+pub mod volume_storage;
 
 // Services, their instances and brokers.
 pub mod broker_storage;
@@ -193,6 +194,7 @@ macro_rules! __contract_all {
         $crate::__contract_port!(service_storage, $mode, $factory);
         $crate::__contract_port!(service_instance_storage, $mode, $factory);
         $crate::__contract_port!(broker_storage, $mode, $factory);
+        $crate::__contract_port!(volume_storage, $mode, $factory);
     };
 }
 
@@ -443,6 +445,19 @@ macro_rules! __contract_port {
             ref count_by_platform_counts_every_version,
             ref mark_platform_updated_flags_only_that_platforms_apps,
             ref rename_team_renames_owner_and_team_lists,
+        );
+    };
+    (volume_storage, $mode:ident, $factory:expr) => {
+        $crate::__contract_suite!(volume_storage, $mode, $factory;
+            ref insert_then_find_returns_it,
+            ref insert_duplicate_returns_conflict,
+            arc concurrent_inserts_of_one_name_admit_exactly_one,
+            ref list_returns_volumes_by_name,
+            ref update_replaces_the_volume,
+            ref delete_removes_the_volume,
+            ref binds_are_keyed_by_app_mount_point_and_volume,
+            arc concurrent_binds_of_one_mount_point_admit_exactly_one,
+            ref delete_bind_removes_only_that_bind,
         );
     };
     (pool_storage, $mode:ident, $factory:expr) => {

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::{AppService, UnitsWanted};
 use crate::app::{env_name_error, env_name_storable, App, EnvVar};
-use crate::output::Progress;
+use crate::output::{Output, Progress};
 use crate::service::ENV_MANAGER_PREFIX;
 use crate::{Error, Result};
 
@@ -113,5 +113,15 @@ impl AppService {
         }
         self.apps.update(&app).await?;
         self.restart_if_running(&app, no_restart, progress).await
+    }
+
+    /// Restarts the app after its volume binds changed, when it runs units, under the
+    /// caller's event (which holds the app's lock).
+    ///
+    /// # Errors
+    /// Provisioner failures.
+    pub async fn restart_for_volumes(&self, app: &App, progress: &Progress) -> Result<()> {
+        progress.write(&format!("---- Restarting the app {:?} ----\n", app.name));
+        self.restart_if_running(app, false, progress).await
     }
 }

@@ -1,0 +1,241 @@
+//! Volumes and their binds: tsuru's `volumes` and `volume_binds` collections.
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use mongodb::bson::{doc, Document};
+use mongodb::Collection;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tsuru_domain::volume::{
+    Volume, VolumeBind, VolumeBindId, VolumePlan, VolumeStorage, VOLUME_ALREADY_BOUND,
+    VOLUME_ALREADY_EXISTS, VOLUME_BIND_NOT_FOUND, VOLUME_NOT_FOUND,
+};
+use tsuru_domain::{Error, Result};
+
+use super::collections::{VOLUMES, VOLUME_BINDS};
+use super::doctor::{Reader, StoredDocument};
+use super::write_lock::delete_or;
+use super::{db_error, is_duplicate_key, null_as_default};
+
+/// tsuru's plan embedded in a volume (Go field names lower-cased).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct PlanDocument {
+    #[serde(default)]
+    name: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    opts: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct VolumeDocument {
+    #[serde(rename = "_id")]
+    name: String,
+    #[serde(default)]
+    pool: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    plan: PlanDocument,
+    #[serde(default)]
+    teamowner: String,
+    #[serde(default)]
+    status: String,
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    opts: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct BindIdDocument {
+    app: String,
+    mountpoint: String,
+    volume: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct BindDocument {
+    #[serde(rename = "_id")]
+    id: BindIdDocument,
+    #[serde(default)]
+    readonly: bool,
+}
+
+impl From<&Volume> for VolumeDocument {
+    fn from(v: &Volume) -> Self {
+        VolumeDocument {
+            name: v.name.clone(),
+            pool: v.pool.clone(),
+            plan: PlanDocument {
+                name: v.plan.name.clone(),
+                opts: v.plan.opts.clone(),
+            },
+            teamowner: v.team_owner.clone(),
+            status: v.status.clone(),
+            opts: v.opts.clone(),
+        }
+    }
+}
+
+impl From<VolumeDocument> for Volume {
+    fn from(d: VolumeDocument) -> Self {
+        Volume {
+            name: d.name,
+            pool: d.pool,
+            plan: VolumePlan {
+                name: d.plan.name,
+                opts: d.plan.opts,
+            },
+            team_owner: d.teamowner,
+            status: d.status,
+            opts: d.opts,
+        }
+    }
+}
+
+fn bind_id(id: &VolumeBindId) -> Document {
+    doc! {"_id": {"app": &id.app, "mountpoint": &id.mount_point, "volume": &id.volume}}
+}
+
+impl From<BindDocument> for VolumeBind {
+    fn from(d: BindDocument) -> Self {
+        VolumeBind {
+            id: VolumeBindId {
+                app: d.id.app,
+                mount_point: d.id.mountpoint,
+                volume: d.id.volume,
+            },
+            read_only: d.readonly,
+        }
+    }
+}
+
+impl super::MongoStore {
+    fn volumes(&self) -> Collection<VolumeDocument> {
+        self.coll(VOLUMES)
+    }
+
+    fn volume_binds(&self) -> Collection<BindDocument> {
+        self.coll(VOLUME_BINDS)
+    }
+
+    async fn binds(&self, filter: Document, sort: Document) -> Result<Vec<VolumeBind>> {
+        Ok(self
+            .all(self.volume_binds(), filter, sort)
+            .await?
+            .into_iter()
+            .map(VolumeBind::from)
+            .collect())
+    }
+}
+
+#[async_trait]
+impl VolumeStorage for super::MongoStore {
+    async fn insert_volume(&self, volume: &Volume) -> Result<()> {
+        match self
+            .volumes()
+            .insert_one(VolumeDocument::from(volume))
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_duplicate_key(&e) => Err(Error::conflict(VOLUME_ALREADY_EXISTS)),
+            Err(e) => Err(db_error(e)),
+        }
+    }
+
+    async fn update_volume(&self, volume: &Volume) -> Result<()> {
+        let r = self
+            .volumes()
+            .replace_one(doc! {"_id": &volume.name}, VolumeDocument::from(volume))
+            .await
+            .map_err(db_error)?;
+        if r.matched_count == 0 {
+            return Err(Error::not_found(VOLUME_NOT_FOUND));
+        }
+        Ok(())
+    }
+
+    async fn find_volume(&self, name: &str) -> Result<Option<Volume>> {
+        Ok(self
+            .volumes()
+            .find_one(doc! {"_id": name})
+            .await
+            .map_err(db_error)?
+            .map(Volume::from))
+    }
+
+    async fn list_volumes(&self) -> Result<Vec<Volume>> {
+        Ok(self
+            .all(self.volumes(), doc! {}, doc! {"_id": 1})
+            .await?
+            .into_iter()
+            .map(Volume::from)
+            .collect())
+    }
+
+    async fn delete_volume(&self, name: &str) -> Result<()> {
+        delete_or(&self.volumes(), doc! {"_id": name}, || {
+            Error::not_found(VOLUME_NOT_FOUND)
+        })
+        .await
+    }
+
+    async fn insert_bind(&self, bind: &VolumeBind) -> Result<()> {
+        let d = BindDocument {
+            id: BindIdDocument {
+                app: bind.id.app.clone(),
+                mountpoint: bind.id.mount_point.clone(),
+                volume: bind.id.volume.clone(),
+            },
+            readonly: bind.read_only,
+        };
+        match self.volume_binds().insert_one(d).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_duplicate_key(&e) => Err(Error::conflict(VOLUME_ALREADY_BOUND)),
+            Err(e) => Err(db_error(e)),
+        }
+    }
+
+    async fn delete_bind(&self, id: &VolumeBindId) -> Result<()> {
+        delete_or(&self.volume_binds(), bind_id(id), || {
+            Error::not_found(VOLUME_BIND_NOT_FOUND)
+        })
+        .await
+    }
+
+    async fn binds_of_volume(&self, volume: &str) -> Result<Vec<VolumeBind>> {
+        self.binds(
+            doc! {"_id.volume": volume},
+            doc! {"_id.app": 1, "_id.mountpoint": 1},
+        )
+        .await
+    }
+
+    async fn binds_of_app(&self, app: &str) -> Result<Vec<VolumeBind>> {
+        self.binds(
+            doc! {"_id.app": app},
+            doc! {"_id.volume": 1, "_id.mountpoint": 1},
+        )
+        .await
+    }
+
+    async fn all_binds(&self) -> Result<Vec<VolumeBind>> {
+        self.binds(
+            doc! {},
+            doc! {"_id.volume": 1, "_id.app": 1, "_id.mountpoint": 1},
+        )
+        .await
+    }
+}
+
+/// How `tsurud doctor` reads this module's collections.
+pub(super) const READERS: &[Reader] =
+    &[Reader::of::<VolumeDocument>(), Reader::of::<BindDocument>()];
+
+impl StoredDocument for VolumeDocument {
+    const COLLECTION: &'static str = VOLUMES;
+}
+
+impl StoredDocument for BindDocument {
+    const COLLECTION: &'static str = VOLUME_BINDS;
+}

@@ -1,0 +1,495 @@
+//! `/1.4/volumes` and `/1.4/volumeplans` on the simulated provisioner.
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+use tsuru_testkit::{messages, stream_lines};
+
+use crate::{expect, get_json, member, status_text, Caller, TestServer, FORBIDDEN, UNAUTHORIZED};
+
+/// Plans: `nfs` and `local` for the simulated provisioner, `ebs` for Kubernetes only.
+fn plans() -> BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>> {
+    let opts = |v: Value| -> BTreeMap<String, Value> { serde_json::from_value(v).unwrap() };
+    BTreeMap::from([
+        (
+            "nfs".into(),
+            BTreeMap::from([(
+                "simulated".into(),
+                opts(json!({"plugin": "nfs", "capacity": "10Gi", "access-modes": "ReadWriteMany"})),
+            )]),
+        ),
+        (
+            "local".into(),
+            BTreeMap::from([("simulated".into(), opts(json!({"plugin": "emptyDir"})))]),
+        ),
+        (
+            "ebs".into(),
+            BTreeMap::from([("kubernetes".into(), opts(json!({"storage-class": "gp2"})))]),
+        ),
+    ])
+}
+
+/// Teams `t1` and `t2`, the public default pool `p1`, the plans above.
+async fn server() -> TestServer {
+    let s = TestServer::spawn_with(|c| c.volume_plans = plans()).await;
+    s.team("t1").await;
+    s.team("t2").await;
+    s.default_pool("p1").await;
+    s
+}
+
+/// The client's form for `volume-create` / `volume-update`.
+async fn create(
+    caller: &Caller,
+    path: &str,
+    name: &str,
+    plan: &str,
+    team: &str,
+) -> reqwest::Response {
+    caller
+        .post_form(
+            path,
+            &[
+                ("Binds", ""),
+                ("Name", name),
+                ("Opts", ""),
+                ("Opts.path", "/exports"),
+                ("Plan.Name", plan),
+                ("Plan.Opts", ""),
+                ("Pool", "p1"),
+                ("Status", ""),
+                ("TeamOwner", team),
+            ],
+        )
+        .await
+}
+
+#[tokio::test]
+async fn volume_plans_come_from_the_configuration() {
+    let s = server().await;
+    let got: Value = get_json(&s.admin(), "/1.4/volumeplans").await;
+    assert_eq!(
+        got,
+        json!({
+            "kubernetes": [{"Name": "ebs", "Opts": {"storage-class": "gp2"}}],
+            "simulated": [
+                {"Name": "local", "Opts": {"plugin": "emptyDir"}},
+                {"Name": "nfs", "Opts": {"access-modes": "ReadWriteMany", "capacity": "10Gi", "plugin": "nfs"}},
+            ],
+        })
+    );
+    expect(
+        s.anonymous().get("/1.4/volumeplans").await,
+        401,
+        UNAUTHORIZED,
+        "anonymous",
+    )
+    .await;
+    let bob = s.user("bob@example.com").await;
+    expect(bob.get("/1.4/volumeplans").await, 403, FORBIDDEN, "bob").await;
+    // Any volume.create context will do.
+    let creator = member(&s, "c@example.com", "t1", &["volume.create"]).await;
+    assert_eq!(creator.get("/1.4/volumeplans").await.status(), 200);
+    let bare = TestServer::spawn().await;
+    let (status, body) = status_text(bare.admin().get("/1.4/volumeplans").await).await;
+    assert_eq!((status, body.as_str()), (204, ""), "no plans configured");
+}
+
+#[tokio::test]
+async fn creating_volumes() {
+    let s = server().await;
+    let admin = s.admin();
+    expect(
+        create(&admin, "/1.4/volumes", "v1", "nfs", "t1").await,
+        201,
+        "",
+        "v1",
+    )
+    .await;
+    let v1: Value = get_json(&admin, "/1.4/volumes/v1").await;
+    assert_eq!(
+        v1,
+        json!({
+            "Name": "v1", "Pool": "p1", "TeamOwner": "t1", "Status": "", "Binds": [],
+            "Plan": {"Name": "nfs", "Opts": {"plugin": "nfs", "capacity": "10Gi", "access-modes": "ReadWriteMany"}},
+            "Opts": {"path": "/exports"},
+        })
+    );
+    let cases: &[(&str, &str, &str, u16, &str)] = &[
+        ("v1", "nfs", "t1", 409, "volume already exists\n"),
+        ("", "nfs", "t1", 400, "volume name cannot be empty\n"),
+        ("1bad", "nfs", "t1", 400, "Invalid volume name, volume name should have at most 40 characters, containing only lower case letters, numbers or dashes, starting with a letter.\n"),
+        ("v2", "ebs", "t1", 400, "volume-plan not present in pool constraint\n"),
+        ("v2", "nope", "t1", 400, "volume-plan not present in pool constraint\n"),
+        ("v2", "nfs", "nope", 400, "team not found\n"),
+    ];
+    for (name, plan, team, status, text) in cases {
+        let resp = create(&admin, "/1.4/volumes", name, plan, team).await;
+        expect(resp, *status, text, (name, plan, team)).await;
+    }
+    let no_pool = admin
+        .post_form(
+            "/1.4/volumes",
+            &[
+                ("Name", "v2"),
+                ("Plan.Name", "nfs"),
+                ("Pool", "nope"),
+                ("TeamOwner", "t1"),
+            ],
+        )
+        .await;
+    expect(no_pool, 400, "Pool does not exist.\n", "unknown pool").await;
+    // JSON works too, keys in any case.
+    let by_json = admin
+        .post_json(
+            "/1.4/volumes",
+            &json!({"name": "v3", "plan": {"name": "local"}, "pool": "p1", "teamOwner": "t2"}),
+        )
+        .await;
+    expect(by_json, 201, "", "json").await;
+    // A constraint that leaves the pool no plan.
+    let resp = admin
+        .put_json("/1.3/constraints", &json!({"PoolExpr": "p1", "Field": "volume-plan", "Values": ["nfs", "local"], "Blacklist": true}))
+        .await;
+    assert_eq!(resp.status(), 200);
+    expect(
+        create(&admin, "/1.4/volumes", "v4", "nfs", "t1").await,
+        400,
+        "no volume-plan found for pool\n",
+        "blacklisted",
+    )
+    .await;
+    expect(
+        create(&s.anonymous(), "/1.4/volumes", "v5", "nfs", "t1").await,
+        401,
+        UNAUTHORIZED,
+        "anonymous",
+    )
+    .await;
+    let bob = member(&s, "bob@example.com", "t2", &["volume.create"]).await;
+    expect(
+        create(&bob, "/1.4/volumes", "v5", "nfs", "t1").await,
+        403,
+        FORBIDDEN,
+        "bob for t1",
+    )
+    .await;
+    let events = s.events("kindname=volume.create").await;
+    assert_eq!(
+        events.len(),
+        4,
+        "name, pool and plan are checked before the event (v1 twice, v2, v3)"
+    );
+    assert!(events
+        .iter()
+        .any(|e| e["Target"] == json!({"Type": "volume", "Value": "v1"})));
+}
+
+#[tokio::test]
+async fn listing_and_reading_volumes() {
+    let s = server().await;
+    let admin = s.admin();
+    for (name, team) in [("v1", "t1"), ("v2", "t2"), ("w1", "t1")] {
+        expect(
+            create(&admin, "/1.4/volumes", name, "nfs", team).await,
+            201,
+            "",
+            name,
+        )
+        .await;
+    }
+    let names = |list: &[Value]| -> Vec<String> {
+        list.iter()
+            .map(|v| v["Name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all: Vec<Value> = get_json(&admin, "/1.4/volumes").await;
+    assert_eq!(names(&all), ["v1", "v2", "w1"]);
+    let filtered: Vec<Value> = get_json(&admin, "/1.4/volumes?name=v&teamOwner=t1").await;
+    assert_eq!(names(&filtered), ["v1"]);
+    let reader = member(&s, "r@example.com", "t1", &["volume.read"]).await;
+    let mine: Vec<Value> = get_json(&reader, "/1.4/volumes").await;
+    assert_eq!(names(&mine), ["v1", "w1"], "only team t1's");
+    let bob = s.user("bob@example.com").await;
+    let (status, body) = status_text(bob.get("/1.4/volumes").await).await;
+    assert_eq!((status, body.as_str()), (204, ""));
+    expect(bob.get("/1.4/volumes/v1").await, 403, FORBIDDEN, "bob info").await;
+    expect(
+        reader.get("/1.4/volumes/v2").await,
+        403,
+        FORBIDDEN,
+        "t2's volume",
+    )
+    .await;
+    let v1: Value = get_json(&reader, "/1.4/volumes/v1").await;
+    assert_eq!(v1["TeamOwner"], "t1");
+    expect(
+        admin.get("/1.4/volumes/nope").await,
+        404,
+        "volume not found\n",
+        "unknown",
+    )
+    .await;
+    expect(
+        s.anonymous().get("/1.4/volumes").await,
+        401,
+        UNAUTHORIZED,
+        "anonymous list",
+    )
+    .await;
+    expect(
+        s.anonymous().get("/1.4/volumes/v1").await,
+        401,
+        UNAUTHORIZED,
+        "anonymous info",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn updating_volumes_replaces_the_whole_record() {
+    let s = server().await;
+    let admin = s.admin();
+    expect(
+        create(&admin, "/1.4/volumes", "v1", "nfs", "t1").await,
+        201,
+        "",
+        "v1",
+    )
+    .await;
+    let resp = admin
+        .post_form(
+            "/1.4/volumes/v1",
+            &[
+                ("Name", "v1"),
+                ("Plan.Name", "local"),
+                ("Pool", "p1"),
+                ("TeamOwner", "t2"),
+                ("Opts.medium", "Memory"),
+            ],
+        )
+        .await;
+    expect(resp, 200, "", "update").await;
+    let v1: Value = get_json(&admin, "/1.4/volumes/v1").await;
+    assert_eq!(
+        v1["Plan"],
+        json!({"Name": "local", "Opts": {"plugin": "emptyDir"}})
+    );
+    assert_eq!(v1["TeamOwner"], "t2");
+    assert_eq!(
+        v1["Opts"],
+        json!({"medium": "Memory"}),
+        "the old opts are gone"
+    );
+    let no_pool = admin
+        .post_form(
+            "/1.4/volumes/v1",
+            &[("Plan.Name", "local"), ("TeamOwner", "t2")],
+        )
+        .await;
+    expect(no_pool, 400, "Pool does not exist.\n", "missing pool").await;
+    expect(
+        create(&admin, "/1.4/volumes/nope", "nope", "nfs", "t1").await,
+        404,
+        "volume not found\n",
+        "unknown",
+    )
+    .await;
+    let bob = member(&s, "bob@example.com", "t1", &["volume.read"]).await;
+    expect(
+        create(&bob, "/1.4/volumes/v1", "v1", "nfs", "t1").await,
+        403,
+        FORBIDDEN,
+        "bob",
+    )
+    .await;
+    expect(
+        create(&s.anonymous(), "/1.4/volumes/v1", "v1", "nfs", "t1").await,
+        401,
+        UNAUTHORIZED,
+        "anonymous",
+    )
+    .await;
+    assert_eq!(s.events("kindname=volume.update").await.len(), 2);
+}
+
+#[tokio::test]
+async fn binding_unbinding_and_deleting() {
+    let s = server().await;
+    let admin = s.admin();
+    s.app("app1", "t1").await;
+    expect(
+        create(&admin, "/1.4/volumes", "v1", "nfs", "t1").await,
+        201,
+        "",
+        "v1",
+    )
+    .await;
+    let bind = |caller: Caller,
+                app: &'static str,
+                mount: &'static str,
+                ro: &'static str,
+                no_restart: &'static str| async move {
+        caller
+            .post_form(
+                "/1.4/volumes/v1/bind",
+                &[
+                    ("App", app),
+                    ("MountPoint", mount),
+                    ("NoRestart", no_restart),
+                    ("ReadOnly", ro),
+                ],
+            )
+            .await
+    };
+    let (status, lines) =
+        stream_lines(bind(admin.clone(), "app1", "/mnt/data", "true", "").await).await;
+    assert_eq!(status, 200);
+    assert!(
+        messages(&lines).contains("---- Restarting the app \"app1\" ----"),
+        "{lines:?}"
+    );
+    let (status, _) = status_text(bind(admin.clone(), "app1", "/mnt/logs", "", "true").await).await;
+    assert_eq!(status, 200);
+    let v1: Value = get_json(&admin, "/1.4/volumes/v1").await;
+    assert_eq!(
+        v1["Binds"],
+        json!([
+            {"ID": {"App": "app1", "MountPoint": "/mnt/data", "Volume": "v1"}, "ReadOnly": true},
+            {"ID": {"App": "app1", "MountPoint": "/mnt/logs", "Volume": "v1"}, "ReadOnly": false},
+        ])
+    );
+    let listed: Vec<Value> = get_json(&admin, "/1.4/volumes").await;
+    assert_eq!(listed[0]["Binds"], v1["Binds"], "lists carry the binds");
+    expect(
+        bind(admin.clone(), "app1", "/mnt/data", "", "true").await,
+        409,
+        "volume already bound in mountpoint\n",
+        "same mount point",
+    )
+    .await;
+    expect(
+        bind(admin.clone(), "nope", "/mnt/x", "", "true").await,
+        404,
+        "App nope not found.\n",
+        "unknown app",
+    )
+    .await;
+    expect(
+        bind(admin.clone(), "app1", "", "", "true").await,
+        400,
+        "MountPoint is required\n",
+        "no mount point",
+    )
+    .await;
+    let unknown = admin
+        .post_form(
+            "/1.4/volumes/nope/bind",
+            &[("App", "app1"), ("MountPoint", "/m")],
+        )
+        .await;
+    expect(unknown, 404, "volume not found\n", "unknown volume").await;
+    expect(
+        bind(s.anonymous(), "app1", "/mnt/x", "", "true").await,
+        401,
+        UNAUTHORIZED,
+        "anonymous",
+    )
+    .await;
+    // Binding needs volume.update.bind on the volume and app.update.bind-volume on the app.
+    let half = member(&s, "half@example.com", "t1", &["volume.update.bind"]).await;
+    expect(
+        bind(half, "app1", "/mnt/x", "", "true").await,
+        403,
+        FORBIDDEN,
+        "no app permission",
+    )
+    .await;
+    let both = member(
+        &s,
+        "both@example.com",
+        "t1",
+        &["volume.update.bind", "app.update.bind-volume"],
+    )
+    .await;
+    assert_eq!(bind(both, "app1", "/mnt/x", "", "true").await.status(), 200);
+
+    expect(
+        admin.delete("/1.4/volumes/v1").await,
+        409,
+        "cannot delete volume with existing binds\n",
+        "bound",
+    )
+    .await;
+    for mount in ["/mnt/logs", "/mnt/x"] {
+        let resp = admin
+            .delete(&format!(
+                "/1.4/volumes/v1/bind?App=app1&MountPoint={mount}&NoRestart=true"
+            ))
+            .await;
+        assert_eq!(resp.status(), 200, "{mount}");
+    }
+    let bob = s.user("bob@example.com").await;
+    expect(
+        bob.delete("/1.4/volumes/v1/bind?App=app1&MountPoint=/mnt/data")
+            .await,
+        403,
+        FORBIDDEN,
+        "bob unbind",
+    )
+    .await;
+    let (status, lines) = stream_lines(
+        admin
+            .delete("/1.4/volumes/v1/bind?App=app1&MountPoint=/mnt/data&NoRestart=")
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(messages(&lines).contains("Restarting the app"), "{lines:?}");
+    expect(
+        admin
+            .delete("/1.4/volumes/v1/bind?App=app1&MountPoint=/mnt/data")
+            .await,
+        404,
+        "volume bind not found\n",
+        "unbound twice",
+    )
+    .await;
+    let v1: Value = get_json(&admin, "/1.4/volumes/v1").await;
+    assert_eq!(v1["Binds"], json!([]));
+    expect(
+        bob.delete("/1.4/volumes/v1").await,
+        403,
+        FORBIDDEN,
+        "bob delete",
+    )
+    .await;
+    expect(
+        s.anonymous().delete("/1.4/volumes/v1").await,
+        401,
+        UNAUTHORIZED,
+        "anonymous delete",
+    )
+    .await;
+    expect(admin.delete("/1.4/volumes/v1").await, 200, "", "delete").await;
+    expect(
+        admin.delete("/1.4/volumes/v1").await,
+        404,
+        "volume not found\n",
+        "deleted twice",
+    )
+    .await;
+    expect(
+        admin.get("/1.4/volumes/v1").await,
+        404,
+        "volume not found\n",
+        "read after delete",
+    )
+    .await;
+    assert_eq!(
+        s.events("kindname=volume.update.bind").await.len(),
+        4,
+        "3 binds and the 409"
+    );
+    assert_eq!(s.events("kindname=volume.update.unbind").await.len(), 4);
+    assert_eq!(s.events("kindname=volume.delete").await.len(), 2);
+}
