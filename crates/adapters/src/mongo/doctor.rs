@@ -84,6 +84,7 @@ fn readers() -> Vec<Reader> {
         super::platform::READERS,
         super::webhook::READERS,
         super::service::READERS,
+        super::iaas::READERS,
     ]
     .concat()
 }

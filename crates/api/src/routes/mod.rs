@@ -7,6 +7,7 @@ mod brokers;
 mod clusters;
 mod deploys;
 mod events;
+mod iaas;
 mod info;
 mod plans;
 mod platforms;
@@ -182,6 +183,7 @@ fn all() -> Vec<Route> {
         tokens::routes(),
         services::routes(),
         brokers::routes(),
+        iaas::routes(),
     ]
     .into_iter()
     .flatten()
