@@ -17,8 +17,7 @@ struct Moto {
 
 impl Moto {
     fn start() -> Self {
-        let script =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/moto_ec2.py");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/moto_ec2.py");
         let mut child = Command::new("python3")
             .arg(script)
             .stdout(Stdio::piped())
@@ -29,7 +28,11 @@ impl Moto {
         BufReader::new(child.stdout.take().expect("stdout"))
             .read_line(&mut line)
             .ok();
-        let Some(port) = line.trim().strip_prefix("PORT ").and_then(|p| p.parse().ok()) else {
+        let Some(port) = line
+            .trim()
+            .strip_prefix("PORT ")
+            .and_then(|p| p.parse().ok())
+        else {
             let _ = child.kill();
             let mut err = String::new();
             if let Some(mut e) = child.stderr.take() {
@@ -92,7 +95,11 @@ async fn create_describe_destroy_against_moto() {
     assert!(m.id.starts_with("i-"), "{m:?}");
     assert_eq!(m.status, "running", "create waits for the machine to run");
     assert!(!m.address.is_empty(), "{m:?}");
-    let seen = ec2.describe_machine(&m.id).await.expect("describe").expect("known");
+    let seen = ec2
+        .describe_machine(&m.id)
+        .await
+        .expect("describe")
+        .expect("known");
     assert_eq!(seen.id, m.id);
     assert_eq!(seen.status, "running");
     assert_eq!(seen.address, m.address);
@@ -101,7 +108,9 @@ async fn create_describe_destroy_against_moto() {
     let destroyed = t.elapsed();
     let after = ec2.describe_machine(&m.id).await.expect("describe");
     assert!(
-        after.as_ref().is_none_or(|a| a.status == "terminated" || a.status == "shutting-down"),
+        after
+            .as_ref()
+            .is_none_or(|a| a.status == "terminated" || a.status == "shutting-down"),
         "{after:?}"
     );
     eprintln!("moto: create {created:?}, destroy {destroyed:?}");
@@ -116,7 +125,10 @@ async fn errors_name_the_iaas_and_the_ec2_code() {
         text.starts_with("ec2: InvalidInstanceID.NotFound: "),
         "{text}"
     );
-    assert_eq!(ec2.describe_machine("i-0123456789abcdef0").await.unwrap(), None);
+    assert_eq!(
+        ec2.describe_machine("i-0123456789abcdef0").await.unwrap(),
+        None
+    );
     match ec2.create_machine(&params(&[("type", "t2.micro")])).await {
         Err(Error::BadRequest(m)) => assert_eq!(m, "image param required"),
         other => panic!("{other:?}"),
@@ -130,10 +142,16 @@ async fn peer_down_is_a_clear_upstream_error() {
         .local_addr()
         .unwrap()
         .port();
-    let ec2 =
-        Ec2Iaas::new(settings(format!("http://127.0.0.1:{port}"), Duration::from_secs(2))).unwrap();
+    let ec2 = Ec2Iaas::new(settings(
+        format!("http://127.0.0.1:{port}"),
+        Duration::from_secs(2),
+    ))
+    .unwrap();
     let text = upstream_text(ec2.destroy_machine("i-1").await);
-    assert!(text.starts_with("ec2: TerminateInstances: cannot reach http://127.0.0.1:"), "{text}");
+    assert!(
+        text.starts_with("ec2: TerminateInstances: cannot reach http://127.0.0.1:"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -152,6 +170,9 @@ async fn a_silent_peer_times_out() {
             .await,
     );
     assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
-    assert!(text.starts_with("ec2: RunInstances: no answer from "), "{text}");
+    assert!(
+        text.starts_with("ec2: RunInstances: no answer from "),
+        "{text}"
+    );
     drop(silent);
 }

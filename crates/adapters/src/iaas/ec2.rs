@@ -71,9 +71,19 @@ struct Instance {
 impl Instance {
     fn address(&self, private: bool) -> String {
         let order: [&str; 4] = if private {
-            [&self.private_dns_name, &self.private_ip, &self.dns_name, &self.ip]
+            [
+                &self.private_dns_name,
+                &self.private_ip,
+                &self.dns_name,
+                &self.ip,
+            ]
         } else {
-            [&self.dns_name, &self.ip, &self.private_dns_name, &self.private_ip]
+            [
+                &self.dns_name,
+                &self.ip,
+                &self.private_dns_name,
+                &self.private_ip,
+            ]
         };
         order
             .into_iter()
@@ -264,9 +274,10 @@ impl Ec2Iaas {
             })
         })?;
         let status = resp.status();
-        let text = resp.text().await.map_err(|e| {
-            CallError::Other(format!("{action}: cannot read the answer: {e}"))
-        })?;
+        let text = resp
+            .text()
+            .await
+            .map_err(|e| CallError::Other(format!("{action}: cannot read the answer: {e}")))?;
         if status.is_success() {
             return Ok(text);
         }
@@ -278,7 +289,10 @@ impl Ec2Iaas {
         }
     }
 
-    async fn describe_instance(&self, id: &str) -> std::result::Result<Option<Instance>, CallError> {
+    async fn describe_instance(
+        &self,
+        id: &str,
+    ) -> std::result::Result<Option<Instance>, CallError> {
         let params = [("InstanceId.1".to_string(), id.to_string())];
         match self.call("DescribeInstances", &params).await {
             Ok(xml) => Ok(instances(&xml)
@@ -427,6 +441,9 @@ mod tests {
             poll_interval: Duration::from_millis(10),
         };
         let shown = format!("{:?}", Ec2Iaas::new(s).unwrap());
-        assert!(!shown.contains("AKIDSECRETID") && !shown.contains("topsecretkey"), "{shown}");
+        assert!(
+            !shown.contains("AKIDSECRETID") && !shown.contains("topsecretkey"),
+            "{shown}"
+        );
     }
 }

@@ -171,11 +171,7 @@ impl MachineStorage for super::MongoStore {
 
     async fn list(&self) -> Result<Vec<Machine>> {
         let all = self
-            .all(
-                self.machines(),
-                doc! {},
-                doc! {"tsurud_order": 1, "_id": 1},
-            )
+            .all(self.machines(), doc! {}, doc! {"tsurud_order": 1, "_id": 1})
             .await?;
         Ok(all.into_iter().map(Machine::from).collect())
     }

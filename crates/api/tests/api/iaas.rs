@@ -11,15 +11,17 @@ use crate::{expect, get_json, status_text, FORBIDDEN, UNAUTHORIZED};
 
 async fn with_ec2(endpoint: String) -> TestServer {
     TestServer::spawn_with(|s| {
-        let mut ec2: tsuru_api::config::Ec2Config = Default::default();
-        ec2.endpoint = endpoint;
-        ec2.key_id = "AKIDTEST".into();
-        ec2.secret_key = "never-shown-secret".into();
-        // moto answers its first request after loading its backends: seconds on a busy machine.
-        ec2.timeout = 60.0;
-        ec2.wait_timeout = 20.0;
-        ec2.poll_interval = 0.1;
-        s.iaas.ec2 = Some(ec2);
+        s.iaas.ec2 = Some(tsuru_api::config::Ec2Config {
+            endpoint,
+            key_id: "AKIDTEST".into(),
+            secret_key: "never-shown-secret".into(),
+            // moto answers its first request after loading its backends: seconds on a busy
+            // machine.
+            timeout: 60.0,
+            wait_timeout: 20.0,
+            poll_interval: 0.1,
+            ..Default::default()
+        });
     })
     .await
 }
@@ -50,7 +52,10 @@ async fn machines_are_listed_by_iaas_permission_and_destroyed() {
     let moto = Peer::moto();
     let s = with_ec2(moto.url()).await;
     let admin = s.admin();
-    assert_eq!(body(&admin, "/1.0/iaas/machines").await, (200, "null\n".into()));
+    assert_eq!(
+        body(&admin, "/1.0/iaas/machines").await,
+        (200, "null\n".into())
+    );
     let started = Instant::now();
     let id = make_machine(&s).await;
     let list: Vec<Value> = get_json(&admin, "/1.0/iaas/machines").await;
@@ -69,11 +74,23 @@ async fn machines_are_listed_by_iaas_permission_and_destroyed() {
     assert!(m.get("CustomData").is_none(), "{m}");
     assert!(!m.to_string().contains("never-shown-secret"));
 
-    expect(s.anonymous().get("/1.0/iaas/machines").await, 401, UNAUTHORIZED, "anon").await;
+    expect(
+        s.anonymous().get("/1.0/iaas/machines").await,
+        401,
+        UNAUTHORIZED,
+        "anon",
+    )
+    .await;
     let nobody = s.user("nobody@example.com").await;
-    assert_eq!(body(&nobody, "/1.0/iaas/machines").await, (200, "null\n".into()));
+    assert_eq!(
+        body(&nobody, "/1.0/iaas/machines").await,
+        (200, "null\n".into())
+    );
     let other = iaas_user(&s, "other@example.com", "gce", &["machine"]).await;
-    assert_eq!(body(&other, "/1.0/iaas/machines").await, (200, "null\n".into()));
+    assert_eq!(
+        body(&other, "/1.0/iaas/machines").await,
+        (200, "null\n".into())
+    );
     let reader = iaas_user(&s, "reader@example.com", "ec2", &["machine.read"]).await;
     let seen: Vec<Value> = get_json(&reader, "/1.0/iaas/machines").await;
     assert_eq!(seen.len(), 1);
@@ -83,7 +100,13 @@ async fn machines_are_listed_by_iaas_permission_and_destroyed() {
     expect(reader.delete(&path).await, 403, FORBIDDEN, "reader").await;
     expect(other.delete(&path).await, 403, FORBIDDEN, "other iaas").await;
     let unknown = "/1.0/iaas/machines/i-0000000000000000";
-    expect(admin.delete(unknown).await, 404, "machine not found\n", "unknown").await;
+    expect(
+        admin.delete(unknown).await,
+        404,
+        "machine not found\n",
+        "unknown",
+    )
+    .await;
     let t = Instant::now();
     expect(admin.delete(&path).await, 200, "", "destroy").await;
     eprintln!(
@@ -91,8 +114,17 @@ async fn machines_are_listed_by_iaas_permission_and_destroyed() {
         started.elapsed(),
         t.elapsed()
     );
-    assert_eq!(body(&admin, "/1.0/iaas/machines").await, (200, "null\n".into()));
-    expect(admin.delete(&path).await, 404, "machine not found\n", "twice").await;
+    assert_eq!(
+        body(&admin, "/1.0/iaas/machines").await,
+        (200, "null\n".into())
+    );
+    expect(
+        admin.delete(&path).await,
+        404,
+        "machine not found\n",
+        "twice",
+    )
+    .await;
     let events: Vec<Value> = get_json(&admin, "/1.1/events?kindname=machine.delete").await;
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0]["Target"], json!({"Type": "iaas", "Value": "ec2"}));
@@ -114,15 +146,27 @@ async fn a_machine_the_iaas_cannot_destroy_stays_unless_forced() {
     );
     let list: Vec<Value> = get_json(&admin, "/1.0/iaas/machines").await;
     assert_eq!(list.len(), 1, "the record stays");
-    expect(admin.delete(&format!("{path}?force=true")).await, 200, "", "forced").await;
-    assert_eq!(body(&admin, "/1.0/iaas/machines").await, (200, "null\n".into()));
+    expect(
+        admin.delete(&format!("{path}?force=true")).await,
+        200,
+        "",
+        "forced",
+    )
+    .await;
+    assert_eq!(
+        body(&admin, "/1.0/iaas/machines").await,
+        (200, "null\n".into())
+    );
 }
 
 #[tokio::test]
 async fn templates_create_update_list_delete() {
     let s = with_ec2(format!("http://127.0.0.1:{}", closed_port())).await;
     let admin = s.admin();
-    assert_eq!(body(&admin, "/1.0/iaas/templates").await, (200, "null\n".into()));
+    assert_eq!(
+        body(&admin, "/1.0/iaas/templates").await,
+        (200, "null\n".into())
+    );
     let form = [
         ("Name", "small"),
         ("IaaSName", "ec2"),
@@ -136,13 +180,21 @@ async fn templates_create_update_list_delete() {
     let nobody = s.user("nobody@example.com").await;
     let denied = nobody.post_form("/1.0/iaas/templates", &form).await;
     expect(denied, 403, FORBIDDEN, "no permission").await;
-    expect(admin.post_form("/1.0/iaas/templates", &form).await, 201, "", "create").await;
+    expect(
+        admin.post_form("/1.0/iaas/templates", &form).await,
+        201,
+        "",
+        "create",
+    )
+    .await;
     let again = admin.post_form("/1.0/iaas/templates", &form).await;
     expect(again, 409, "template name \"small\" already used\n", "dup").await;
     let gce = [("Name", "g"), ("IaaSName", "gce")];
     let bad = admin.post_form("/1.0/iaas/templates", &gce).await;
     expect(bad, 400, "IaaS provider \"gce\" not registered\n", "iaas").await;
-    let unnamed = admin.post_form("/1.0/iaas/templates", &[("IaaSName", "ec2")]).await;
+    let unnamed = admin
+        .post_form("/1.0/iaas/templates", &[("IaaSName", "ec2")])
+        .await;
     expect(unnamed, 400, "template name cannot be empty\n", "no name").await;
     let list: Value = get_json(&admin, "/1.0/iaas/templates").await;
     assert_eq!(
@@ -154,7 +206,10 @@ async fn templates_create_update_list_delete() {
     let seen: Value = get_json(&reader, "/1.0/iaas/templates").await;
     assert_eq!(seen, list);
     let other = iaas_user(&s, "other@example.com", "gce", &["machine.template"]).await;
-    assert_eq!(body(&other, "/1.0/iaas/templates").await, (200, "null\n".into()));
+    assert_eq!(
+        body(&other, "/1.0/iaas/templates").await,
+        (200, "null\n".into())
+    );
 
     let change = [
         ("Data.0.Name", "type"),
@@ -164,7 +219,10 @@ async fn templates_create_update_list_delete() {
         ("Data.2.Name", "keyName"),
         ("Data.2.Value", "k1"),
     ];
-    let put = s.anonymous().put_form("/1.0/iaas/templates/small", &change).await;
+    let put = s
+        .anonymous()
+        .put_form("/1.0/iaas/templates/small", &change)
+        .await;
     expect(put, 401, UNAUTHORIZED, "anon").await;
     let put = reader.put_form("/1.0/iaas/templates/small", &change).await;
     expect(put, 403, FORBIDDEN, "reader").await;
@@ -186,8 +244,17 @@ async fn templates_create_update_list_delete() {
     expect(s.anonymous().delete(path).await, 401, UNAUTHORIZED, "anon").await;
     expect(reader.delete(path).await, 403, FORBIDDEN, "reader").await;
     expect(admin.delete(path).await, 200, "", "delete").await;
-    expect(admin.delete(path).await, 404, "template not found\n", "twice").await;
-    assert_eq!(body(&admin, "/1.0/iaas/templates").await, (200, "null\n".into()));
+    expect(
+        admin.delete(path).await,
+        404,
+        "template not found\n",
+        "twice",
+    )
+    .await;
+    assert_eq!(
+        body(&admin, "/1.0/iaas/templates").await,
+        (200, "null\n".into())
+    );
     let kinds: Vec<Value> = get_json(&admin, "/1.1/events?target.type=iaas").await;
     let mut names: Vec<&str> = kinds
         .iter()
@@ -218,13 +285,22 @@ async fn a_template_expands_into_machine_params() {
         ("Data.1.Name", "type"),
         ("Data.1.Value", "t2.nano"),
     ];
-    expect(admin.post_form("/1.0/iaas/templates", &form).await, 201, "", "create").await;
+    expect(
+        admin.post_form("/1.0/iaas/templates", &form).await,
+        201,
+        "",
+        "create",
+    )
+    .await;
     let params = BTreeMap::from([
         ("template".to_string(), "small".to_string()),
         ("type".to_string(), "t2.micro".to_string()),
     ]);
     let m = s.iaas().create_machine(params).await.expect("machine");
-    assert_eq!(m.creation_params["type"], "t2.micro", "the caller's params win");
+    assert_eq!(
+        m.creation_params["type"], "t2.micro",
+        "the caller's params win"
+    );
     assert_eq!(m.creation_params["image"], "ami-12c6146b");
     let found = s
         .iaas()
@@ -234,5 +310,8 @@ async fn a_template_expands_into_machine_params() {
         .expect("found by address");
     assert_eq!(found.id, m.id);
     s.iaas().remove_machine(&m, false).await.expect("destroyed");
-    assert_eq!(body(&admin, "/1.0/iaas/machines").await, (200, "null\n".into()));
+    assert_eq!(
+        body(&admin, "/1.0/iaas/machines").await,
+        (200, "null\n".into())
+    );
 }

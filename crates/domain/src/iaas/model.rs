@@ -126,7 +126,12 @@ mod tests {
             iaas_name: "ec2".into(),
             data: vec![d("image", "ami-1"), d("type", "t2.micro"), d("zone", "a")],
         };
-        t.merge(&[d("type", "m5.large"), d("zone", ""), d("key", "k"), d("gone", "")]);
+        t.merge(&[
+            d("type", "m5.large"),
+            d("zone", ""),
+            d("key", "k"),
+            d("gone", ""),
+        ]);
         assert_eq!(
             t.data,
             vec![d("image", "ami-1"), d("type", "m5.large"), d("key", "k")]

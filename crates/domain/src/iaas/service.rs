@@ -290,10 +290,7 @@ impl IaasService {
         origin: &Origin,
         template: Template,
     ) -> Result<()> {
-        identity.require(
-            "machine.template.create",
-            &iaas_ctx(&template.iaas_name),
-        )?;
+        identity.require("machine.template.create", &iaas_ctx(&template.iaas_name))?;
         if template.name.is_empty() {
             return Err(Error::bad_request(TEMPLATE_NAME_REQUIRED));
         }
@@ -328,10 +325,7 @@ impl IaasService {
         update: TemplateUpdate,
     ) -> Result<()> {
         let mut template = self.find_template(name).await?;
-        identity.require(
-            "machine.template.update",
-            &iaas_ctx(&template.iaas_name),
-        )?;
+        identity.require("machine.template.update", &iaas_ctx(&template.iaas_name))?;
         let new_iaas = update.iaas_name.filter(|n| !n.is_empty());
         if let Some(n) = &new_iaas {
             identity.require("machine.template.update", &iaas_ctx(n))?;
@@ -366,18 +360,13 @@ impl IaasService {
         name: &str,
     ) -> Result<()> {
         let template = self.find_template(name).await?;
-        identity.require(
-            "machine.template.delete",
-            &iaas_ctx(&template.iaas_name),
-        )?;
+        identity.require("machine.template.delete", &iaas_ctx(&template.iaas_name))?;
         let ev = iaas_event(
             &template.iaas_name,
             "machine.template.delete",
             identity,
             origin,
         );
-        self.events
-            .run(ev, self.templates.delete(name))
-            .await
+        self.events.run(ev, self.templates.delete(name)).await
     }
 }

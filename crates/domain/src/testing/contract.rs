@@ -54,7 +54,6 @@ pub mod cluster_storage;
 pub mod event_storage;
 pub mod login_throttle;
 pub mod machine_storage;
-pub mod template_storage;
 pub mod password_token_storage;
 pub mod plan_storage;
 pub mod platform_storage;
@@ -63,6 +62,7 @@ pub mod role_storage;
 pub mod session_storage;
 pub mod team_storage;
 pub mod team_token_storage;
+pub mod template_storage;
 
 // Services, their instances and brokers.
 pub mod broker_storage;

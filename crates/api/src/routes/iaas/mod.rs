@@ -68,9 +68,7 @@ pub(crate) fn routes() -> Vec<Route> {
 }
 
 /// Always 200: an array, or `null` when there is none (tsuru's encoding).
-async fn list_machines(
-    Caller { id, state }: Caller,
-) -> Reply<Json<Option<Vec<MachineResponse>>>> {
+async fn list_machines(Caller { id, state }: Caller) -> Reply<Json<Option<Vec<MachineResponse>>>> {
     let list = state.iaas.list_machines(&id).await?;
     Ok(Json((!list.is_empty()).then(|| {
         list.into_iter().map(MachineResponse::from).collect()

@@ -64,9 +64,11 @@ pub async fn list_and_delete(storage: &dyn MachineStorage) {
         storage.insert(&machine(id, addr)).await.expect("insert");
     }
     let ids = |all: Vec<Machine>| all.into_iter().map(|m| m.id).collect::<Vec<_>>();
-    assert_eq!(ids(storage.list().await.expect("list")), ["i-b", "i-a", "i-c"]);
+    assert_eq!(
+        ids(storage.list().await.expect("list")),
+        ["i-b", "i-a", "i-c"]
+    );
     storage.delete("i-a").await.expect("delete");
     assert_eq!(ids(storage.list().await.expect("list")), ["i-b", "i-c"]);
     assert_not_found(storage.delete("i-a").await, MACHINE_NOT_FOUND);
 }
-

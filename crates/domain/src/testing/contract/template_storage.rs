@@ -37,14 +37,8 @@ pub async fn insert_find_and_conflict(storage: &dyn TemplateStorage) {
 /// `update` replaces a template; unknown names are `template not found` for update and delete;
 /// `list` keeps insertion order.
 pub async fn update_list_delete(storage: &dyn TemplateStorage) {
-    storage
-        .insert(&template("b", "ec2"))
-        .await
-        .expect("insert");
-    storage
-        .insert(&template("a", "ec2"))
-        .await
-        .expect("insert");
+    storage.insert(&template("b", "ec2")).await.expect("insert");
+    storage.insert(&template("a", "ec2")).await.expect("insert");
     let mut changed = template("b", "other");
     changed.data.truncate(1);
     storage.update(&changed).await.expect("update");
