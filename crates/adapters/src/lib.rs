@@ -30,6 +30,7 @@
 
 #![warn(missing_docs)]
 
+pub mod iaas;
 pub mod jwt;
 pub mod kubernetes;
 pub mod mail;

@@ -6,6 +6,7 @@ mod app;
 mod app_version;
 mod cluster;
 mod event;
+mod iaas;
 mod plan;
 mod platform;
 mod pool;
@@ -25,6 +26,7 @@ use indexmap::IndexMap;
 use tsuru_domain::app::{App, AppVersion};
 use tsuru_domain::cluster::Cluster;
 use tsuru_domain::event::Event;
+use tsuru_domain::iaas::{Machine, Template};
 use tsuru_domain::permission::Role;
 use tsuru_domain::plan::Plan;
 use tsuru_domain::platform::{Platform, PlatformVersion};
@@ -91,6 +93,8 @@ pub struct MemoryStore {
     pub(crate) pending_deliveries: Table<String, ()>,
     pub(crate) volumes: Table<String, Volume>,
     pub(crate) volume_binds: Table<VolumeBindId, VolumeBind>,
+    pub(crate) machines: Table<String, Machine>,
+    pub(crate) iaas_templates: Table<String, Template>,
     /// Index of running locked events by locked target, for O(1) lock checks.
     pub(crate) locks: RwLock<HashMap<(String, String), String>>,
 }

@@ -15,6 +15,7 @@ pub mod commands;
 pub mod doctor;
 mod error;
 mod event;
+mod iaas;
 mod plan;
 mod platform;
 mod pool;
@@ -96,6 +97,10 @@ pub mod collections {
     pub const VOLUMES: &str = "volumes";
     /// Volume binds, keyed by (app, mount point, volume) (tsuru).
     pub const VOLUME_BINDS: &str = "volume_binds";
+    /// IaaS machines (tsuru, config `iaas:collection`).
+    pub const IAAS_MACHINES: &str = "iaas_machines";
+    /// IaaS machine templates (tsuru).
+    pub const IAAS_TEMPLATES: &str = "iaas_template";
 }
 
 /// Every storage port on one MongoDB database.
@@ -288,6 +293,13 @@ pub(crate) fn index_plan() -> Vec<(&'static str, Vec<IndexModel>)> {
             ],
         ),
     ];
+    let iaas: [(&'static str, Vec<IndexModel>); 2] = [
+        (
+            IAAS_MACHINES,
+            vec![plain(doc! {"address": 1}), plain(doc! {"tsurud_order": 1})],
+        ),
+        (IAAS_TEMPLATES, vec![plain(doc! {"tsurud_order": 1})]),
+    ];
     let services: [(&'static str, Vec<IndexModel>); 3] = [
         (service::SERVICES, vec![plain(doc! {"tsurud_order": 1})]),
         (
@@ -302,7 +314,7 @@ pub(crate) fn index_plan() -> Vec<(&'static str, Vec<IndexModel>)> {
             vec![unique(doc! {"name": 1}), plain(doc! {"tsurud_order": 1})],
         ),
     ];
-    plan.into_iter().chain(services).collect()
+    plan.into_iter().chain(services).chain(iaas).collect()
 }
 
 /// Opens a client on `url` and selects `database`, sending nothing yet.

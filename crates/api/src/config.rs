@@ -91,6 +91,8 @@ pub struct Settings {
     /// Volume plans (tsuru's `volume-plans`): plan name → provisioner name → options
     /// (`storage-class`, `plugin`, `capacity`, `access-modes`, ...).
     pub volume_plans: BTreeMap<String, BTreeMap<String, BTreeMap<String, serde_json::Value>>>,
+    /// IaaS providers machines are created with (tsuru's `iaas:` section).
+    pub iaas: IaasConfig,
     /// E-mail of the admin created at start-up when no user exists.
     pub admin_email: Option<String>,
     /// Password of that admin.
@@ -120,6 +122,7 @@ impl Default for Settings {
             webhook: WebhookSettings::default(),
             service: ServiceSettings::default(),
             volume_plans: BTreeMap::new(),
+            iaas: IaasConfig::default(),
             admin_email: None,
             admin_password: None,
         }
@@ -352,6 +355,66 @@ impl Default for ServiceSettings {
             broker_timeout: 60.0,
             broker_poll_timeout: 30.0,
             broker_poll_interval: 1.0,
+        }
+    }
+}
+
+/// tsuru's `iaas:` section: the providers and how node addresses are built.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct IaasConfig {
+    /// The IaaS used when a request names none (else the only one configured, else `ec2`).
+    pub default: Option<String>,
+    /// Scheme of node addresses built from machines.
+    pub node_protocol: String,
+    /// Port of node addresses built from machines.
+    pub node_port: i64,
+    /// Amazon EC2, or any server speaking its Query API; absent: no EC2 IaaS.
+    pub ec2: Option<Ec2Config>,
+}
+
+impl Default for IaasConfig {
+    fn default() -> Self {
+        IaasConfig {
+            default: None,
+            node_protocol: "http".into(),
+            node_port: 2375,
+            ec2: None,
+        }
+    }
+}
+
+/// `iaas: ec2:` (durations in seconds). The credentials are write-only: never logged, never
+/// sent back.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct Ec2Config {
+    /// Base URL; empty: `https://ec2.<region>.amazonaws.com`.
+    pub endpoint: String,
+    /// Region requests are signed for.
+    pub region: String,
+    /// Access key id.
+    pub key_id: Secret,
+    /// Secret access key.
+    pub secret_key: Secret,
+    /// Longest one EC2 call may take.
+    pub timeout: f64,
+    /// Longest a new machine may take to run (tsuru's `wait-timeout`: 300).
+    pub wait_timeout: f64,
+    /// Pause between two looks at a booting machine.
+    pub poll_interval: f64,
+}
+
+impl Default for Ec2Config {
+    fn default() -> Self {
+        Ec2Config {
+            endpoint: String::new(),
+            region: "us-east-1".into(),
+            key_id: Secret::from(""),
+            secret_key: Secret::from(""),
+            timeout: 30.0,
+            wait_timeout: 300.0,
+            poll_interval: 2.0,
         }
     }
 }

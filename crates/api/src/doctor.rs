@@ -64,7 +64,20 @@ pub const TSURU_SETTINGS: &[(&str, &str)] = &[
     ),
     ("hipache", "the Hipache router"),
     ("host", "tsuru's public URL"),
-    ("iaas", "tsuru's IaaS machines"),
+    // tsurud reads iaas:default, iaas:node-protocol, iaas:node-port and iaas:ec2.
+    (
+        "iaas:collection",
+        "machines are always in the iaas_machines collection here",
+    ),
+    (
+        "iaas:cloudstack",
+        "the CloudStack IaaS; only EC2 is served here",
+    ),
+    ("iaas:custom", "custom IaaSes; only EC2 is served here"),
+    (
+        "iaas:dockermachine",
+        "the docker-machine IaaS; only EC2 is served here",
+    ),
     (
         "index-page-template",
         "tsuru's HTML index page; none is served here",

@@ -2,6 +2,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tsuru_adapters::iaas::{Ec2Iaas, Ec2Settings};
 use tsuru_adapters::jwt::JwtIssuer;
 use tsuru_adapters::kubernetes::{ClientSettings, KubernetesProvisioner, KubernetesSettings};
 use tsuru_adapters::mail::{LogMailer, SmtpMailer};
@@ -19,6 +20,7 @@ use tsuru_domain::app::{AppStorage, AppVersionStorage};
 use tsuru_domain::clock::{Clock, IdGenerator};
 use tsuru_domain::cluster::{ClusterService, ClusterStorage};
 use tsuru_domain::event::{EventService, EventStorage};
+use tsuru_domain::iaas::{Iaas, IaasService, IaasSettings, MachineStorage, TemplateStorage};
 use tsuru_domain::mail::Mailer;
 use tsuru_domain::permission::{
     CachedRoles, RoleService, RoleStorage, StorageContextLookup, ROLE_SNAPSHOT_TTL,
@@ -70,6 +72,8 @@ pub trait Store:
     + ServiceInstanceStorage
     + BrokerStorage
     + VolumeStorage
+    + MachineStorage
+    + TemplateStorage
     + 'static
 {
 }
@@ -95,6 +99,8 @@ impl<T> Store for T where
         + ServiceInstanceStorage
         + BrokerStorage
         + VolumeStorage
+        + MachineStorage
+        + TemplateStorage
         + 'static
 {
 }
@@ -131,6 +137,8 @@ pub struct AppState {
     pub services: Arc<ServiceCatalog>,
     /// Volumes, their plans and binds.
     pub volumes: Arc<VolumeService>,
+    /// IaaS machines and templates.
+    pub iaas: Arc<IaasService>,
     /// This process's webhook delivery worker.
     pub deliveries: Arc<DeliveryLoop>,
     /// Configured routers.
@@ -392,9 +400,11 @@ impl AppState {
             events.clone(),
             clock.clone(),
         )?);
+        let iaas = Arc::new(iaas_service(settings, &store, events.clone())?);
         Ok(AppState {
             volumes,
             services,
+            iaas,
             team_overview,
             apps,
             pools,
@@ -425,6 +435,42 @@ impl AppState {
     pub async fn ensure_dev_pool(&self) -> Result<(), Error> {
         self.pools.ensure_default_pool("default").await
     }
+}
+
+/// The IaaS use cases with the configured providers (none when `iaas:` configures none).
+fn iaas_service<S: Store>(
+    settings: &Settings,
+    store: &Arc<S>,
+    events: Arc<EventService>,
+) -> anyhow::Result<IaasService> {
+    let cfg = &settings.iaas;
+    let secs = std::time::Duration::from_secs_f64;
+    let mut providers: std::collections::BTreeMap<String, Arc<dyn Iaas>> =
+        std::collections::BTreeMap::new();
+    if let Some(ec2) = &cfg.ec2 {
+        let client = Ec2Iaas::new(Ec2Settings {
+            name: "ec2".into(),
+            endpoint: ec2.endpoint.clone(),
+            region: ec2.region.clone(),
+            key_id: ec2.key_id.expose().to_string(),
+            secret_key: ec2.secret_key.expose().to_string(),
+            timeout: secs(ec2.timeout),
+            wait_timeout: secs(ec2.wait_timeout),
+            poll_interval: secs(ec2.poll_interval),
+        })?;
+        providers.insert("ec2".into(), Arc::new(client));
+    }
+    Ok(IaasService::new(
+        store.clone(),
+        store.clone(),
+        providers,
+        IaasSettings {
+            default: cfg.default.clone(),
+            node_protocol: cfg.node_protocol.clone(),
+            node_port: cfg.node_port,
+        },
+        events,
+    ))
 }
 
 /// The service use cases with their two clients (native service API and OSB).

@@ -27,6 +27,7 @@ pub mod clock;
 pub mod cluster;
 pub mod error;
 pub mod event;
+pub mod iaas;
 pub mod identity;
 pub mod mail;
 pub mod output;

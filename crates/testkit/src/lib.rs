@@ -43,6 +43,7 @@ pub struct TestServer {
     client: reqwest::Client,
     events: std::sync::Arc<tsuru_domain::event::EventService>,
     auth: std::sync::Arc<tsuru_domain::user::AuthService>,
+    iaas: std::sync::Arc<tsuru_domain::iaas::IaasService>,
     commands: Option<std::sync::Arc<tsuru_adapters::mongo::commands::CommandStats>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -186,6 +187,7 @@ impl TestServer {
             .expect("admin session");
         let events = app.state().events.clone();
         let auth = app.state().auth.clone();
+        let iaas = app.state().iaas.clone();
         let commands = app.state().database.as_ref().and_then(|db| db.commands());
         let task = tokio::spawn(async move {
             let _ = app.run_until_stopped().await;
@@ -196,6 +198,7 @@ impl TestServer {
             client: reqwest::Client::new(),
             events,
             auth,
+            iaas,
             commands,
             task,
         }
@@ -213,6 +216,12 @@ impl TestServer {
             token: Some(token.to_string()),
             client: self.client.clone(),
         }
+    }
+
+    /// The IaaS use cases, for making machines the way node use cases do (no route creates
+    /// one).
+    pub fn iaas(&self) -> &tsuru_domain::iaas::IaasService {
+        &self.iaas
     }
 
     /// A client without credentials.

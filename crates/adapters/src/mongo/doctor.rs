@@ -85,6 +85,7 @@ fn readers() -> Vec<Reader> {
         super::webhook::READERS,
         super::service::READERS,
         super::volume::READERS,
+        super::iaas::READERS,
     ]
     .concat()
 }

@@ -7,6 +7,7 @@ mod brokers;
 mod clusters;
 mod deploys;
 mod events;
+mod iaas;
 mod info;
 mod plans;
 mod platforms;
@@ -184,6 +185,7 @@ fn all() -> Vec<Route> {
         services::routes(),
         brokers::routes(),
         volumes::routes(),
+        iaas::routes(),
     ]
     .into_iter()
     .flatten()

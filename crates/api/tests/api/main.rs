@@ -6,6 +6,7 @@ mod clusters;
 mod conventions;
 mod deploys;
 mod events;
+mod iaas;
 mod metrics;
 mod openapi;
 mod peers;

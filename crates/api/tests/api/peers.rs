@@ -57,6 +57,11 @@ impl Peer {
         Peer::start("osb_broker.py", &[])
     }
 
+    /// moto's EC2 emulation (`tests/support/moto_ec2.py`; any credentials).
+    pub fn moto() -> Self {
+        Peer::start("moto_ec2.py", &[])
+    }
+
     /// `http://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)

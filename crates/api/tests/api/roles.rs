@@ -14,7 +14,7 @@ async fn creating_roles() {
         (&[("name", "r1"), ("context", "team"), ("description", "d")], 201, ""),
         (&[("name", "r1"), ("context", "team")], 409, "role already exists\n"),
         (&[("name", "  "), ("context", "team")], 400, "invalid role name\n"),
-        (&[("name", "r2"), ("context", "iaas")], 400, "invalid context type \"iaas\"\n"),
+        (&[("name", "r2"), ("context", "cluster")], 400, "invalid context type \"cluster\"\n"),
     ];
     for (form, status, text) in cases {
         let resp = admin.post_form("/1.0/roles", form).await;
@@ -341,7 +341,7 @@ async fn default_roles() {
 async fn the_permission_list_is_the_whole_tree_sorted() {
     let s = TestServer::spawn().await;
     let perms: Vec<Value> = get_json(&s.admin(), "/1.0/permissions").await;
-    assert_eq!(perms.len(), 223);
+    assert_eq!(perms.len(), 232);
     assert_eq!(perms[0], json!({"Name": "", "Contexts": ["global"]}));
     assert_eq!(
         perms[1],

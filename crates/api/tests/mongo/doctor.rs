@@ -323,7 +323,7 @@ async fn broken_documents_are_named_by_collection_id_and_field() {
             r#"users _id={}: field "email": required, missing"#,
             user_id.to_hex()
         ),
-        r#"roles _id=galaxy-admin: field "contexttype": unknown context type "galaxy" (known: global, app, team, user, pool, service, service-instance, volume, router, job)"#.to_string(),
+        r#"roles _id=galaxy-admin: field "contexttype": unknown context type "galaxy" (known: global, app, team, user, pool, service, service-instance, volume, router, job, iaas)"#.to_string(),
         format!(
             r#"events _id={}: field "running": invalid type: string "yes", expected a boolean"#,
             event_id.to_hex()

@@ -35,11 +35,13 @@ pub enum ContextType {
     Router,
     /// One job.
     Job,
+    /// One IaaS (value: its name; tsuru before 2023, used by `machine.*`).
+    Iaas,
 }
 
 impl ContextType {
     /// Every context type, in tsuru's order.
-    pub const ALL: [ContextType; 10] = [
+    pub const ALL: [ContextType; 11] = [
         ContextType::Global,
         ContextType::App,
         ContextType::Team,
@@ -50,6 +52,7 @@ impl ContextType {
         ContextType::Volume,
         ContextType::Router,
         ContextType::Job,
+        ContextType::Iaas,
     ];
 
     /// Wire name.
@@ -65,6 +68,7 @@ impl ContextType {
             ContextType::Volume => "volume",
             ContextType::Router => "router",
             ContextType::Job => "job",
+            ContextType::Iaas => "iaas",
         }
     }
 
@@ -297,8 +301,8 @@ mod tests {
     #[test]
     fn context_type_parse_error_text() {
         assert_eq!(
-            ContextType::parse("iaas").unwrap_err().to_string(),
-            "invalid context type \"iaas\""
+            ContextType::parse("cluster").unwrap_err().to_string(),
+            "invalid context type \"cluster\""
         );
         assert_eq!(
             ContextType::parse("service-instance").unwrap(),

@@ -43,7 +43,8 @@ impl ContextLookup for StorageContextLookup {
             )));
         }
         match ctype {
-            ContextType::Global => Ok(()),
+            // IaaS names come from the configuration, not from storage: any name is accepted.
+            ContextType::Global | ContextType::Iaas => Ok(()),
             ContextType::Team => match self.teams.find(value).await? {
                 Some(_) => Ok(()),
                 None => Err(Error::bad_request(crate::team::TEAM_NOT_FOUND)),

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use super::ContextType::{
-    self, App, Global, Job, Pool, Router, Service, ServiceInstance, Team, User, Volume,
+    self, App, Global, Iaas, Job, Pool, Router, Service, ServiceInstance, Team, User, Volume,
 };
 
 const APP: &[ContextType] = &[Global, App, Team, Pool];
@@ -17,6 +17,7 @@ const VOLUME: &[ContextType] = &[Global, Volume, Team, Pool];
 const VOLUME_CREATE: &[ContextType] = &[Global, Team, Pool];
 const ROUTER: &[ContextType] = &[Global, Router];
 const JOB: &[ContextType] = &[Global, Team, Pool, Job];
+const IAAS: &[ContextType] = &[Global, Iaas];
 
 /// Every node of the tree but the root, with its allowed context types, depth-first.
 const NODES: &[(&str, &[ContextType])] = &[
@@ -196,6 +197,15 @@ const NODES: &[(&str, &[ContextType])] = &[
     ("pool.update.constraints", POOL),
     ("pool.update.constraints.set", POOL),
     ("pool.delete", POOL),
+    ("machine", IAAS),
+    ("machine.read", IAAS),
+    ("machine.read.events", IAAS),
+    ("machine.delete", IAAS),
+    ("machine.template", IAAS),
+    ("machine.template.create", IAAS),
+    ("machine.template.read", IAAS),
+    ("machine.template.update", IAAS),
+    ("machine.template.delete", IAAS),
     ("debug", GLOBAL),
     ("event-block", GLOBAL),
     ("event-block.read", GLOBAL),
@@ -294,9 +304,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_tree_has_223_nodes_with_unique_names() {
-        assert_eq!(all().len(), 223);
-        assert_eq!(BY_NAME.len(), 223);
+    fn the_tree_has_232_nodes_with_unique_names() {
+        // main's 223 plus the nine `machine.*` nodes of tsuru before 2023.
+        assert_eq!(all().len(), 232);
+        assert_eq!(BY_NAME.len(), 232);
     }
 
     #[test]

@@ -53,6 +53,7 @@ pub mod app_version_storage;
 pub mod cluster_storage;
 pub mod event_storage;
 pub mod login_throttle;
+pub mod machine_storage;
 pub mod password_token_storage;
 pub mod plan_storage;
 pub mod platform_storage;
@@ -62,6 +63,7 @@ pub mod session_storage;
 pub mod team_storage;
 pub mod team_token_storage;
 pub mod volume_storage;
+pub mod template_storage;
 
 // Services, their instances and brokers.
 pub mod broker_storage;
@@ -195,6 +197,8 @@ macro_rules! __contract_all {
         $crate::__contract_port!(service_instance_storage, $mode, $factory);
         $crate::__contract_port!(broker_storage, $mode, $factory);
         $crate::__contract_port!(volume_storage, $mode, $factory);
+        $crate::__contract_port!(machine_storage, $mode, $factory);
+        $crate::__contract_port!(template_storage, $mode, $factory);
     };
 }
 
@@ -203,6 +207,19 @@ macro_rules! __contract_all {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __contract_port {
+    (machine_storage, $mode:ident, $factory:expr) => {
+        $crate::__contract_suite!(machine_storage, $mode, $factory;
+            ref insert_then_find_returns_it,
+            ref insert_duplicate_returns_conflict,
+            ref list_and_delete,
+        );
+    };
+    (template_storage, $mode:ident, $factory:expr) => {
+        $crate::__contract_suite!(template_storage, $mode, $factory;
+            ref insert_find_and_conflict,
+            ref update_list_delete,
+        );
+    };
     (service_storage, $mode:ident, $factory:expr) => {
         $crate::__contract_suite!(service_storage, $mode, $factory;
             ref insert_then_find_returns_it,

@@ -1,0 +1,144 @@
+//! `/iaas/machines` and `/iaas/templates`: machines created through an IaaS, and named
+//! creation parameters.
+pub(crate) mod wire;
+
+use actix_web::web;
+use tsuru_domain::iaas::{Template, TemplateUpdate};
+
+use self::wire::{
+    data, CreateTemplateRequest, DestroyMachineQuery, MachineResponse, TemplateResponse,
+    UpdateTemplateRequest,
+};
+use super::{family, Route};
+use crate::extract::{Caller, Form, Input, OptionalForm, Query};
+use crate::reply::{Done, Json, Made, Reply, DONE, MADE};
+
+pub(crate) fn routes() -> Vec<Route> {
+    family(
+        "iaas",
+        vec![
+            Route::get(
+                "1.0",
+                "/iaas/machines",
+                list_machines,
+                "Machines of the IaaSes the caller may read (`null` when none)",
+            )
+            .plain(),
+            Route::delete(
+                "1.0",
+                "/iaas/machines/{machine_id}",
+                destroy_machine,
+                "Destroy a machine in its IaaS and forget it",
+            ),
+            Route::get(
+                "1.0",
+                "/iaas/templates",
+                list_templates,
+                "Machine templates of the IaaSes the caller may read (`null` when none)",
+            )
+            .plain(),
+            Route::post(
+                "1.0",
+                "/iaas/templates",
+                create_template,
+                "Create a machine template",
+            )
+            .links(
+                201,
+                &[("template_name", "$request.body#/Name")],
+                &[
+                    "PUT /1.0/iaas/templates/{template_name}",
+                    "DELETE /1.0/iaas/templates/{template_name}",
+                ],
+            ),
+            Route::put(
+                "1.0",
+                "/iaas/templates/{template_name}",
+                update_template,
+                "Change a machine template (an empty value removes a parameter)",
+            ),
+            Route::delete(
+                "1.0",
+                "/iaas/templates/{template_name}",
+                remove_template,
+                "Remove a machine template",
+            ),
+        ],
+    )
+}
+
+/// Always 200: an array, or `null` when there is none (tsuru's encoding).
+async fn list_machines(Caller { id, state }: Caller) -> Reply<Json<Option<Vec<MachineResponse>>>> {
+    let list = state.iaas.list_machines(&id).await?;
+    Ok(Json((!list.is_empty()).then(|| {
+        list.into_iter().map(MachineResponse::from).collect()
+    })))
+}
+
+async fn destroy_machine(
+    Caller { id, state }: Caller,
+    path: web::Path<String>,
+    q: Query<DestroyMachineQuery>,
+) -> Reply<Done> {
+    let origin = q.origin();
+    state
+        .iaas
+        .destroy_machine(&id, &origin, &path, q.value.force)
+        .await?;
+    Ok(DONE)
+}
+
+/// Always 200: an array, or `null` when there is none.
+async fn list_templates(
+    Caller { id, state }: Caller,
+) -> Reply<Json<Option<Vec<TemplateResponse>>>> {
+    let list = state.iaas.list_templates(&id).await?;
+    Ok(Json((!list.is_empty()).then(|| {
+        list.into_iter().map(TemplateResponse::from).collect()
+    })))
+}
+
+async fn create_template(
+    Caller { id, state }: Caller,
+    form: Form<CreateTemplateRequest>,
+) -> Reply<Made> {
+    let origin = form.origin();
+    let b = form.value;
+    let template = Template {
+        name: b.name,
+        iaas_name: b.iaas_name,
+        data: data(b.data),
+    };
+    state.iaas.create_template(&id, &origin, template).await?;
+    Ok(MADE)
+}
+
+async fn update_template(
+    Caller { id, state }: Caller,
+    path: web::Path<String>,
+    form: OptionalForm<UpdateTemplateRequest>,
+) -> Reply<Done> {
+    let origin = form.origin();
+    let b = form.value;
+    let update = TemplateUpdate {
+        iaas_name: b.iaas_name,
+        data: data(b.data),
+    };
+    state
+        .iaas
+        .update_template(&id, &origin, &path, update)
+        .await?;
+    Ok(DONE)
+}
+
+async fn remove_template(
+    Caller { id, state }: Caller,
+    path: web::Path<String>,
+    input: Input,
+) -> Reply<Done> {
+    state
+        .iaas
+        .delete_template(&id, &input.origin(), &path)
+        .await?;
+    Ok(DONE)
+}
