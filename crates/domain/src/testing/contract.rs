@@ -62,8 +62,8 @@ pub mod role_storage;
 pub mod session_storage;
 pub mod team_storage;
 pub mod team_token_storage;
-pub mod volume_storage;
 pub mod template_storage;
+pub mod volume_storage;
 
 // Services, their instances and brokers.
 pub mod broker_storage;
