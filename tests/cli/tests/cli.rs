@@ -3,8 +3,8 @@
 //!
 //! One test per command family: each step runs a real `tsuru` command and checks its exit code
 //! and what it prints (the success message, the rows of a table, a value in `info`) and, where
-//! it matters, what the server stored, read back through the API. Families the server does not
-//! serve yet (volumes) join as they land.
+//! it matters, what the server stored, read back through the API. Nodes, brokers and IaaS machines
+//! have no client commands: API tests cover them.
 //! Without the client the tests say so loudly and return, unless `TSURU_CLI_REQUIRED` or `CI` is
 //! set (see `tsuru_cli_tests::require_client`).
 use tsuru_cli_tests::{require_client, word_after, Cli, Run, Smtp};
