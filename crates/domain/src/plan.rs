@@ -5,4 +5,4 @@ mod service;
 
 pub use model::*;
 pub use ports::PlanStorage;
-pub use service::PlanService;
+pub use service::{default_of, PlanService};

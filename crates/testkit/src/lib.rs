@@ -363,6 +363,15 @@ impl TestServer {
             .collect()
     }
 
+    /// Seconds spent in store commands by `<collection>.<command>`, since start-up.
+    pub fn store_command_seconds_by_kind(&self) -> std::collections::BTreeMap<String, f64> {
+        self.commands
+            .iter()
+            .flat_map(|c| c.snapshot())
+            .map(|((coll, cmd), series)| (format!("{coll}.{cmd}"), series.seconds))
+            .collect()
+    }
+
     /// Events (as the admin) matching a query string such as `target.type=team&target.value=a`.
     ///
     /// # Panics

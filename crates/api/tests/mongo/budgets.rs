@@ -130,3 +130,42 @@ async fn an_idle_process_is_quiet() {
         "idle for {window} s: {n} store commands: {sent:?}"
     );
 }
+
+/// Store commands of one app creation, with the event, its lock, both quotas and the write
+/// locks they take: at most [`APP_CREATE_BUDGET`], the same for the 1st and the 20th app. The
+/// role snapshot, taken again at most once a second, is not counted.
+const APP_CREATE_BUDGET: u64 = 24;
+
+#[tokio::test]
+async fn app_creation_stays_within_its_store_command_budget() {
+    let Some(url) = mongo_url() else { return };
+    let (s, _caller) = server_with_apps(&url, 3).await;
+    for i in 0..20 {
+        until_quiet(&s).await;
+        let before = s.store_commands_by_kind();
+        let secs = s.store_command_seconds_by_kind();
+        let started = std::time::Instant::now();
+        s.app(&format!("created-{i}"), "budget").await;
+        let took = started.elapsed();
+        let mut n = 0;
+        let mut sent = Vec::new();
+        let mut store_ms = 0.0;
+        for (kind, count) in s.store_commands_by_kind() {
+            let new = count - before.get(&kind).copied().unwrap_or(0);
+            if new > 0 && kind != "roles.find" {
+                n += new;
+                sent.push(format!("{kind} x{new}"));
+            }
+        }
+        for (kind, total) in s.store_command_seconds_by_kind() {
+            store_ms += (total - secs.get(&kind).copied().unwrap_or(0.0)) * 1000.0;
+        }
+        if i == 0 || i == 19 {
+            println!("app create #{i}: {n} store commands in {took:?} ({store_ms:.1} ms in the store): {sent:?}");
+        }
+        assert!(
+            n <= APP_CREATE_BUDGET,
+            "app create #{i}: {n} store commands (budget {APP_CREATE_BUDGET}): {sent:?}"
+        );
+    }
+}

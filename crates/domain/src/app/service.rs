@@ -4,9 +4,9 @@ use std::sync::Arc;
 use super::{app_not_found, App, AppBindings, AppStorage, AppVersionStorage};
 use crate::event::{Allowed, EventService, NewEvent, Target};
 use crate::output::Progress;
-use crate::plan::PlanService;
+use crate::plan::{Plan, PlanService};
 use crate::platform::PlatformService;
-use crate::pool::PoolService;
+use crate::pool::{PoolRules, PoolService};
 use crate::provision::{Provisioner, ProvisionerRegistry, Unit};
 use crate::quota::Quota;
 use crate::router::Routers;
@@ -171,7 +171,14 @@ impl AppService {
     }
 
     async fn check_pool_allows(&self, app: &App) -> Result<()> {
-        let routers = self.pools.allowed(&app.pool, "router").await?;
+        let (rules, plans): (PoolRules, Vec<Plan>) =
+            futures::try_join!(self.pools.rules(&app.pool), self.plans.list())?;
+        self.check_rules(app, &rules, &plans)
+    }
+
+    /// The pool's router and plan rules hold for `app`.
+    fn check_rules(&self, app: &App, rules: &PoolRules, plans: &[Plan]) -> Result<()> {
+        let routers = rules.filter("router", self.routers.names());
         for r in &app.routers {
             if !routers.contains(&r.name) {
                 let list = routers
@@ -185,8 +192,8 @@ impl AppService {
                 )));
             }
         }
-        let plans = self.pools.allowed(&app.pool, "plan").await?;
-        if !plans.contains(&app.plan.name) {
+        let known = plans.iter().any(|p| p.name == app.plan.name);
+        if !known || !rules.allows("plan", &app.plan.name) {
             return Err(Error::bad_request(format!(
                 "App plan {:?} is not allowed on pool {:?}",
                 app.plan.name, app.pool

@@ -61,19 +61,7 @@ impl PlanService {
     /// 400 when there is none, or several.
     #[tracing::instrument(skip_all)]
     pub async fn default_plan(&self) -> Result<Plan> {
-        let mut defaults: Vec<Plan> = self
-            .storage
-            .list()
-            .await?
-            .into_iter()
-            .filter(|p| p.default)
-            .collect();
-        if defaults.len() > 1 {
-            return Err(Error::bad_request("more than one default plan found"));
-        }
-        defaults
-            .pop()
-            .ok_or_else(|| Error::bad_request("default plan not found"))
+        default_of(&self.storage.list().await?)
     }
 
     /// Creates a plan; a new default replaces the old one.
@@ -129,5 +117,18 @@ impl PlanService {
             Allowed::new("plan.read.events", vec![]),
         );
         self.events.run(ev, self.storage.delete(name)).await
+    }
+}
+
+/// The global default plan among `plans`.
+///
+/// # Errors
+/// 400 when there is none, or several.
+pub fn default_of(plans: &[Plan]) -> Result<Plan> {
+    let mut defaults = plans.iter().filter(|p| p.default);
+    match (defaults.next(), defaults.next()) {
+        (Some(_), Some(_)) => Err(Error::bad_request("more than one default plan found")),
+        (Some(one), None) => Ok(one.clone()),
+        (None, _) => Err(Error::bad_request("default plan not found")),
     }
 }

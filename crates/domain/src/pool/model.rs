@@ -178,3 +178,36 @@ mod tests {
         assert!(!bl.allows("bad1"));
     }
 }
+
+/// The constraints that apply to one pool, read once and asked many times.
+#[derive(Debug, Clone)]
+pub struct PoolRules {
+    pool: String,
+    constraints: Vec<Constraint>,
+}
+
+impl PoolRules {
+    /// The rules of `pool` among `constraints`.
+    #[must_use]
+    pub fn new(pool: &str, constraints: Vec<Constraint>) -> Self {
+        Self {
+            pool: pool.to_string(),
+            constraints,
+        }
+    }
+
+    /// Whether `value` of `field` (`team`, `router`, `plan`, ...) may be used in the pool.
+    #[must_use]
+    pub fn allows(&self, field: &str, value: &str) -> bool {
+        constraint_for(&self.constraints, &self.pool, field).is_none_or(|c| c.allows(value))
+    }
+
+    /// The names among `names` that `field` allows, in their order.
+    #[must_use]
+    pub fn filter(&self, field: &str, names: impl IntoIterator<Item = String>) -> Vec<String> {
+        names
+            .into_iter()
+            .filter(|n| self.allows(field, n))
+            .collect()
+    }
+}

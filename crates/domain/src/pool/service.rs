@@ -2,8 +2,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::{
-    constraint_for, glob_match, is_public, validate_pool_name, Constraint, Pool, PoolStorage,
-    PoolView, CONSTRAINT_FIELDS, POOL_NOT_FOUND,
+    constraint_for, glob_match, is_public, validate_pool_name, Constraint, Pool, PoolRules,
+    PoolStorage, PoolView, CONSTRAINT_FIELDS, POOL_NOT_FOUND,
 };
 use crate::app::AppStorage;
 use crate::event::{Allowed, EventService, NewEvent, Target};
@@ -117,6 +117,14 @@ impl PoolService {
     pub async fn allowed(&self, pool: &str, field: &str) -> Result<Vec<String>> {
         let constraints = self.pools.constraints().await?;
         self.allowed_with(&constraints, pool, field).await
+    }
+
+    /// The constraints of `pool`, read once (one storage call).
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn rules(&self, pool: &str) -> Result<PoolRules> {
+        Ok(PoolRules::new(pool, self.pools.constraints().await?))
     }
 
     async fn allowed_with(

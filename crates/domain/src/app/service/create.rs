@@ -5,8 +5,8 @@ use super::{app_event, AppService};
 use crate::app::{app_already_exists, validate_app_name, App, AppRouter, EnvVar, Metadata};
 use crate::output::Discard;
 use crate::permission::{contexts_for, Context, ContextType};
-use crate::plan::Plan;
-use crate::pool::POOL_NOT_FOUND;
+use crate::plan::{default_of, Plan, PLAN_NOT_FOUND};
+use crate::pool::{PoolRules, POOL_NOT_FOUND};
 use crate::quota::Quota;
 use crate::team::{clean_tags, TEAM_NOT_FOUND};
 use crate::{Error, Identity, Origin, Result};
@@ -121,41 +121,51 @@ impl AppService {
         mut app: App,
         new: NewApp,
     ) -> Result<(App, Option<String>)> {
-        if self.apps.find(&app.name).await?.is_some() {
+        // Everything the checks below need, read at once: one storage call each.
+        let pool = async {
+            if new.pool.is_empty() {
+                self.pools.pool_for_team(&app.team_owner).await
+            } else {
+                self.pools
+                    .find(&new.pool)
+                    .await
+                    .map_err(|_| Error::bad_request(POOL_NOT_FOUND))
+            }
+        };
+        let (existing, pool, team, plans) = futures::join!(
+            self.apps.find(&app.name),
+            pool,
+            self.teams.find(&app.team_owner),
+            self.plans.list(),
+        );
+        // Checked in this order whatever answered first.
+        if existing?.is_some() {
             return Err(app_already_exists(&app.name));
         }
-        let pool = if new.pool.is_empty() {
-            self.pools.pool_for_team(&app.team_owner).await?
-        } else {
-            self.pools
-                .find(&new.pool)
-                .await
-                .map_err(|_| Error::bad_request(POOL_NOT_FOUND))?
-        };
+        let (pool, team, plans) = (pool?, team?, plans?);
         app.pool = pool.name.clone();
         let provisioner = self.provisioners.get(&pool.provisioner)?;
-        if self.teams.find(&app.team_owner).await?.is_none() {
+        if team.is_none() {
             return Err(Error::bad_request(TEAM_NOT_FOUND));
         }
-        let allowed_teams = self.pools.allowed(&pool.name, "team").await?;
-        if !allowed_teams.contains(&app.team_owner) {
+        let rules = self.pools.rules(&pool.name).await?;
+        if !rules.allows("team", &app.team_owner) {
             return Err(Error::bad_request(format!(
                 "App team owner {:?} has no access to pool {:?}",
                 app.team_owner, pool.name
             )));
         }
         app.plan = if new.plan.is_empty() {
-            self.pool_default_plan(&pool.name).await?
+            pool_default_plan(&plans, &rules)?
         } else {
-            self.plans
-                .find(&new.plan)
-                .await
-                .map_err(|e| Error::bad_request(e.to_string()))?
+            plans
+                .iter()
+                .find(|p| p.name == new.plan)
+                .cloned()
+                .ok_or_else(|| Error::bad_request(PLAN_NOT_FOUND))?
         };
         app.plan.default = false;
-        app.routers = self
-            .choose_routers(&pool.name, &new.router, &new.router_opts)
-            .await?;
+        app.routers = self.choose_routers(&rules, &new.router, &new.router_opts)?;
         if !app.platform_version.is_empty() && app.platform_version != "latest" {
             let v = crate::platform::parse_image_version(&app.platform_version).map_err(|_| {
                 Error::bad_request(format!(
@@ -171,7 +181,7 @@ impl AppService {
             }
         }
         validate_app_name(&app.name)?;
-        self.check_pool_allows(&app).await?;
+        self.check_rules(&app, &rules, &plans)?;
         for (name, value) in [
             ("TSURU_APPNAME", app.name.clone()),
             ("TSURU_APPDIR", "/home/application/current".into()),
@@ -187,11 +197,25 @@ impl AppService {
                 },
             );
         }
-        self.teams.inc_quota(&app.team_owner, 1).await?;
-        if !identity.is_team_token() {
-            if let Err(e) = self.users.inc_quota(&identity.email, 1).await {
-                self.release_team_quota(&app.team_owner).await;
-                return Err(e);
+        // Team and user quotas are separate documents: both are taken at once, and one that
+        // was taken is given back when the other fails.
+        let user_quota = async {
+            if identity.is_team_token() {
+                Ok(())
+            } else {
+                self.users.inc_quota(&identity.email, 1).await
+            }
+        };
+        match futures::join!(self.teams.inc_quota(&app.team_owner, 1), user_quota) {
+            (Ok(()), Ok(())) => {}
+            (team, user) => {
+                if team.is_ok() {
+                    self.release_team_quota(&app.team_owner).await;
+                }
+                if user.is_ok() && !identity.is_team_token() {
+                    self.release_user_quota(&identity.email).await;
+                }
+                return Err(team.and(user).unwrap_err());
             }
         }
         let created = async {
@@ -222,21 +246,9 @@ impl AppService {
         Ok((app, ip))
     }
 
-    async fn pool_default_plan(&self, pool: &str) -> Result<Plan> {
-        let default = self.plans.default_plan().await?;
-        let allowed = self.pools.allowed(pool, "plan").await?;
-        if allowed.contains(&default.name) {
-            return Ok(default);
-        }
-        match allowed.first() {
-            Some(first) => self.plans.find(first).await,
-            None => Ok(default),
-        }
-    }
-
-    async fn choose_routers(
+    fn choose_routers(
         &self,
-        pool: &str,
+        rules: &PoolRules,
         router: &str,
         opts: &BTreeMap<String, String>,
     ) -> Result<Vec<AppRouter>> {
@@ -244,7 +256,7 @@ impl AppService {
             return Ok(Vec::new());
         }
         let name = if router.is_empty() {
-            let allowed = self.pools.allowed(pool, "router").await?;
+            let allowed = rules.filter("router", self.routers.names());
             match self.routers.default_router() {
                 Some(d) if allowed.contains(&d.name) => d.name.clone(),
                 _ => allowed
@@ -263,4 +275,18 @@ impl AppService {
             opts: opts.clone(),
         }])
     }
+}
+
+/// The plan an app gets when none is asked for: the default plan when the pool allows it, else
+/// the first plan the pool allows, else the default plan.
+fn pool_default_plan(plans: &[Plan], rules: &PoolRules) -> Result<Plan> {
+    let default = default_of(plans)?;
+    if rules.allows("plan", &default.name) {
+        return Ok(default);
+    }
+    Ok(plans
+        .iter()
+        .find(|p| rules.allows("plan", &p.name))
+        .cloned()
+        .unwrap_or(default))
 }
