@@ -25,7 +25,6 @@ use chrono::{DateTime, Utc};
 use indexmap::IndexMap;
 use tsuru_domain::app::{App, AppVersion};
 use tsuru_domain::cluster::Cluster;
-use tsuru_domain::event::Event;
 use tsuru_domain::iaas::{Machine, Template};
 use tsuru_domain::permission::Role;
 use tsuru_domain::plan::Plan;
@@ -74,7 +73,7 @@ pub struct MemoryStore {
     pub(crate) throttle: Table<String, Window>,
     pub(crate) teams: Table<String, Team>,
     pub(crate) roles: Table<String, Role>,
-    pub(crate) events: Table<String, Event>,
+    pub(crate) events: RwLock<event::EventTable>,
     pub(crate) apps: Table<String, App>,
     pub(crate) app_versions: Table<String, Vec<AppVersion>>,
     pub(crate) pools: Table<String, Pool>,

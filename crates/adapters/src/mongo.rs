@@ -239,6 +239,8 @@ pub(crate) fn index_plan() -> Vec<(&'static str, Vec<IndexModel>)> {
                 plain(doc! {"starttime": -1}),
                 plain(doc! {"target.type": 1, "target.value": 1, "starttime": -1}),
                 plain(doc! {"extratargets.target.type": 1, "extratargets.target.value": 1}),
+                plain(doc! {"target.value": 1, "starttime": -1}),
+                plain(doc! {"extratargets.target.value": 1}),
                 plain(doc! {"kind.name": 1, "starttime": -1}),
                 plain(doc! {"owner.name": 1, "starttime": -1}),
                 plain(doc! {"running": 1, "lockupdatetime": 1}),
@@ -254,6 +256,9 @@ pub(crate) fn index_plan() -> Vec<(&'static str, Vec<IndexModel>)> {
             vec![
                 unique(doc! {"name": 1}),
                 plain(doc! {"teams": 1}),
+                plain(doc! {"teamowner": 1}),
+                plain(doc! {"owner": 1}),
+                plain(doc! {"tags": 1}),
                 plain(doc! {"pool": 1}),
                 plain(doc! {"framework": 1}),
                 plain(doc! {"tsurud_order": 1}),

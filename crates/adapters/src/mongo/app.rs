@@ -239,8 +239,17 @@ impl From<AppDocument> for App {
 /// The part of an [`AppFilter`] the database can answer with indexes-friendly equality; the
 /// rest (regex, tags, platform versions) is checked with [`AppFilter::matches`] afterwards, so
 /// both stores agree exactly.
+/// The store answers every filter from an index (`name`, `teamowner`, `owner`, `pool`,
+/// `framework`, `teams`, `tags`); the platform version and the exact regular-expression
+/// semantics are checked again on what it returns.
 fn app_query(f: &AppFilter) -> Document {
     let mut q = Document::new();
+    if let Some(re) = &f.name {
+        q.insert("name", doc! {"$regex": re.as_str()});
+    }
+    if !f.tags.is_empty() {
+        q.insert("tags", doc! {"$all": &f.tags});
+    }
     if let Some(t) = &f.team_owner {
         q.insert("teamowner", t);
     }

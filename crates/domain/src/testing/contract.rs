@@ -435,6 +435,7 @@ macro_rules! __contract_port {
             ref list_filters_by_owner_time_running_and_error,
             ref list_applies_visibility_grants,
             ref list_sorts_newest_first_and_pages,
+            ref selective_filters_over_many_events_sort_and_page,
             ref list_sorts_by_the_requested_key,
         );
     };

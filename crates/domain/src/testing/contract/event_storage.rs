@@ -724,6 +724,103 @@ pub async fn list_sorts_newest_first_and_pages(storage: &dyn EventStorage) {
     assert_eq!(listed(storage, deploys, &u).await, by_start(&[40, 20]));
 }
 
+/// A filter that matches a few events among many (as an app's events among a busy platform's)
+/// gives the same order and pages as over a small set: newest first, then by `skip`/`limit`,
+/// also by target, kind and owner, and once events finish.
+pub async fn selective_filters_over_many_events_sort_and_page(storage: &dyn EventStorage) {
+    let mut events: Vec<Event> = (0..60)
+        .map(|s| past("app", "busy", "app.update", s * 10))
+        .collect();
+    // The rare events, inserted out of order among the others.
+    for s in [33, 7, 51, 19] {
+        let mut e = past("app", "quiet", "app.deploy", s * 10 + 5);
+        e.owner = Owner {
+            otype: "user".into(),
+            name: "quiet@example.com".into(),
+        };
+        events.push(e);
+    }
+    let u: Vec<&Event> = events.iter().collect();
+    insert_all(storage, &u).await;
+    let quiet = |skip: usize, limit: usize| -> Vec<String> {
+        let mut want: Vec<&Event> = events
+            .iter()
+            .filter(|e| e.target.value == "quiet")
+            .collect();
+        want.sort_by_key(|e| std::cmp::Reverse(e.start_time));
+        want.into_iter()
+            .skip(skip)
+            .take(limit)
+            .map(|e| e.id.clone())
+            .collect()
+    };
+    let by_target = |skip, limit| EventFilter {
+        target_value: Some("quiet".into()),
+        skip,
+        limit,
+        ..all()
+    };
+    assert_eq!(listed(storage, by_target(0, 100), &u).await, quiet(0, 100));
+    assert_eq!(listed(storage, by_target(1, 2), &u).await, quiet(1, 2));
+    let by_kind = EventFilter {
+        kind_names: vec!["app.deploy".into(), "no.such-kind".into()],
+        ..all()
+    };
+    assert_eq!(listed(storage, by_kind, &u).await, quiet(0, 100));
+    let by_owner = EventFilter {
+        owner_name: Some("quiet@example.com".into()),
+        limit: 3,
+        ..all()
+    };
+    assert_eq!(listed(storage, by_owner, &u).await, quiet(0, 3));
+    let oldest_first = EventFilter {
+        target_value: Some("quiet".into()),
+        sort: Some("starttime".into()),
+        ..all()
+    };
+    let mut want = quiet(0, 100);
+    want.reverse();
+    assert_eq!(listed(storage, oldest_first, &u).await, want);
+
+    // A running event is listed as running until it finishes, then as finished.
+    let mut running = event("app", "quiet", "app.restart");
+    running.start_time = at(1000);
+    storage.insert(&running).await.expect("insert");
+    let running_only = EventFilter {
+        running: Some(true),
+        ..all()
+    };
+    assert_eq!(
+        listed(storage, running_only.clone(), &[&running]).await,
+        vec![running.id.clone()]
+    );
+    let done = finished(running.clone(), at(1001));
+    storage.update(&done).await.expect("finish");
+    assert!(listed(storage, running_only, &[]).await.is_empty());
+    assert!(storage
+        .list_stale(at(100_000))
+        .await
+        .expect("stale")
+        .iter()
+        .all(|e| e.id != done.id));
+    let finished_quiet = EventFilter {
+        target_value: Some("quiet".into()),
+        running: Some(false),
+        limit: 1,
+        ..all()
+    };
+    assert_eq!(
+        storage
+            .list(&finished_quiet)
+            .await
+            .expect("list")
+            .into_iter()
+            .map(|e| e.id)
+            .collect::<Vec<_>>(),
+        vec![done.id.clone()]
+    );
+}
+
 /// `sort` names the field to order by, `-` for descending: `starttime`, `-starttime`,
 /// `endtime`, `-endtime`; paging applies after sorting.
 pub async fn list_sorts_by_the_requested_key(storage: &dyn EventStorage) {
