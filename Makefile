@@ -5,7 +5,7 @@ ADMIN_EMAIL ?= admin@example.com
 ADMIN_PASSWORD ?= admin123
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run test setup lint fmt ci fuzz kube
+.PHONY: run test setup lint fmt ci fuzz kube bench
 
 run:
 	TSURU_ADMIN_EMAIL=$(ADMIN_EMAIL) TSURU_ADMIN_PASSWORD=$(ADMIN_PASSWORD) TSURU_LISTEN=$(LISTEN) \
@@ -35,6 +35,12 @@ kube:
 # (with a cluster: the control plane scripts/kube.sh starts).
 fuzz:
 	bash scripts/kube.sh exec bash scripts/fuzz.sh
+
+# Release builds of tsurud and the bench driver, then one table: tsurud on the in-memory store
+# and on FerretDB against a bare actix-web hello-world (docs/benchmarks.md).
+bench:
+	$(CARGO) build --release --quiet -p tsuru-api --bin tsurud -p tsurud-bench
+	bash scripts/ferretdb.sh exec target/release/tsurud-bench --tsurud target/release/tsurud $(BENCH_ARGS)
 
 lint:
 	$(CARGO) fmt --all -- --check
