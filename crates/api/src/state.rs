@@ -280,7 +280,10 @@ impl AppState {
         let lookup = Arc::new(StorageContextLookup {
             teams: store.clone(),
             users: store.clone(),
-            others: Vec::new(),
+            others: vec![(
+                tsuru_domain::permission::ContextType::Pool,
+                Arc::new(tsuru_domain::pool::PoolContextLookup(store.clone())),
+            )],
         });
         // Authentication reads role definitions from a snapshot at most a second old; role
         // changes made here drop it at once.

@@ -349,6 +349,7 @@ async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
     );
 
     // Readers see the nodes of their pools only; they change nothing.
+    pool(&admin, "elsewhere", "kubernetes").await;
     s.role("node-reader", "pool", &["node.read"]).await;
     let reader = s.user("reader@example.com").await;
     s.assign("node-reader", "reader@example.com", "elsewhere").await;
@@ -545,4 +546,27 @@ async fn a_node_added_through_the_iaas_is_registered_and_removed_with_its_machin
         "nodes: add through the IaaS (POST /1.2/node until the stream ends) {took:?}, median {:?}",
         took[took.len() / 2]
     );
+}
+
+#[tokio::test]
+async fn a_provisioner_that_cannot_list_shows_as_an_error_node() {
+    let store = std::sync::Arc::new(tsuru_adapters::memory::MemoryStore::new());
+    let s = TestServer::spawn_on(store.clone(), |s| s.kubernetes.api_timeout = 5.0).await;
+    // Stored as if it had been reachable once (the cluster API would refuse it today).
+    let gone = tsuru_domain::cluster::Cluster {
+        name: "gone".into(),
+        provisioner: "kubernetes".into(),
+        addresses: vec![format!("https://127.0.0.1:{}", crate::peers::closed_port())],
+        pools: vec!["kp".into()],
+        ..Default::default()
+    };
+    tsuru_domain::cluster::ClusterStorage::upsert(store.as_ref(), &gone)
+        .await
+        .unwrap();
+    let list: Value = get_json(&s.admin(), "/1.2/node").await;
+    let nodes = list["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes.len(), 1, "{list}");
+    assert_eq!(nodes[0]["Address"], "kubernetes nodes");
+    let status = nodes[0]["Status"].as_str().unwrap_or_default();
+    assert!(status.starts_with("ERROR: cluster \"gone\": "), "{status}");
 }
