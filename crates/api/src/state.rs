@@ -21,8 +21,8 @@ use tsuru_domain::clock::{Clock, IdGenerator};
 use tsuru_domain::cluster::{ClusterService, ClusterStorage};
 use tsuru_domain::event::{EventService, EventStorage};
 use tsuru_domain::iaas::{Iaas, IaasService, IaasSettings, MachineStorage, TemplateStorage};
-use tsuru_domain::node::NodeService;
 use tsuru_domain::mail::Mailer;
+use tsuru_domain::node::NodeService;
 use tsuru_domain::permission::{
     CachedRoles, RoleService, RoleStorage, StorageContextLookup, ROLE_SNAPSHOT_TTL,
 };

@@ -110,10 +110,7 @@ pub async fn find(conn: &Conn, host: &str) -> Result<Option<KubeNode>> {
         return Ok(Some(n));
     }
     let all = conn.call(api.list(&ListParams::default())).await?;
-    Ok(all
-        .items
-        .into_iter()
-        .find(|n| internal_ip(n) == Some(host)))
+    Ok(all.items.into_iter().find(|n| internal_ip(n) == Some(host)))
 }
 
 /// Every node of one cluster.
@@ -152,14 +149,7 @@ fn metadata_patch(
     let mut labels = Map::new();
     let mut annotations = Map::new();
     let set = |m: &mut Map<String, Value>, k: String, v: &str| {
-        m.insert(
-            k,
-            if v.is_empty() {
-                Value::Null
-            } else {
-                json!(v)
-            },
-        );
+        m.insert(k, if v.is_empty() { Value::Null } else { json!(v) });
     };
     for (k, v) in metadata {
         let key = prefixed(k);
@@ -299,7 +289,10 @@ pub async fn remove(conn: &Conn, node: &Node, rebalance: bool) -> Result<()> {
             let ns = pod.metadata.namespace.clone().unwrap_or_default();
             let api: Api<Pod> = Api::namespaced(conn.client.clone(), &ns);
             let pod_name = pod.metadata.name.clone().unwrap_or_default();
-            match conn.call(api.evict(&pod_name, &EvictParams::default())).await {
+            match conn
+                .call(api.evict(&pod_name, &EvictParams::default()))
+                .await
+            {
                 Ok(_) | Err(Error::NotFound(_)) => {}
                 Err(e) => return Err(e),
             }

@@ -10,7 +10,10 @@ use tsuru_testkit::{stream_error, stream_lines, Caller, TestServer};
 
 use crate::clusters::real_cluster;
 use crate::peers::Peer;
-use crate::{expect, get_json, status_text, FORBIDDEN, UNAUTHORIZED};
+use crate::{expect, get_json, status_text, Case, FORBIDDEN, UNAUTHORIZED};
+
+/// A node add form, the status and the text it gets.
+type AddCase = (Vec<(&'static str, &'static str)>, u16, &'static str);
 
 fn short_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..8].to_string()
@@ -78,7 +81,13 @@ async fn node_requests_are_checked_before_any_provisioner_is_asked() {
         status_text(admin.get("/1.2/node").await).await,
         (204, String::new())
     );
-    expect(s.anonymous().get("/1.2/node").await, 401, UNAUTHORIZED, "anon").await;
+    expect(
+        s.anonymous().get("/1.2/node").await,
+        401,
+        UNAUTHORIZED,
+        "anon",
+    )
+    .await;
     let reg = |pool: &'static str, address: &'static str| {
         vec![
             ("Register", "true"),
@@ -88,14 +97,17 @@ async fn node_requests_are_checked_before_any_provisioner_is_asked() {
     };
     expect(
         admin
-            .post_form("/1.2/node", &[("Register", "true"), ("Metadata.address", "http://n1:2375")])
+            .post_form(
+                "/1.2/node",
+                &[("Register", "true"), ("Metadata.address", "http://n1:2375")],
+            )
             .await,
         400,
         "pool is required\n",
         "no pool",
     )
     .await;
-    let cases: &[(Vec<(&str, &str)>, u16, &str)] = &[
+    let cases: &[AddCase] = &[
         (reg("nope", "http://n1:2375"), 400, "Pool does not exist.\n"),
         (
             reg("sp", "http://n1:2375"),
@@ -109,10 +121,18 @@ async fn node_requests_are_checked_before_any_provisioner_is_asked() {
         ),
     ];
     for (form, status, text) in cases {
-        expect(admin.post_form("/1.2/node", form).await, *status, text, form).await;
+        expect(
+            admin.post_form("/1.2/node", form).await,
+            *status,
+            text,
+            form,
+        )
+        .await;
     }
     expect(
-        s.anonymous().post_form("/1.2/node", &reg("kp", "http://n1:2375")).await,
+        s.anonymous()
+            .post_form("/1.2/node", &reg("kp", "http://n1:2375"))
+            .await,
         401,
         UNAUTHORIZED,
         "anon add",
@@ -120,7 +140,9 @@ async fn node_requests_are_checked_before_any_provisioner_is_asked() {
     .await;
     let outsider = s.user("outsider@example.com").await;
     expect(
-        outsider.post_form("/1.2/node", &reg("kp", "http://n1:2375")).await,
+        outsider
+            .post_form("/1.2/node", &reg("kp", "http://n1:2375"))
+            .await,
         403,
         FORBIDDEN,
         "no node.create",
@@ -142,14 +164,17 @@ async fn node_requests_are_checked_before_any_provisioner_is_asked() {
     );
     assert_eq!(
         add(&admin, &reg("kp", "ftp://node-1")).await,
-        (201, Some("Invalid address url: scheme must be http[s]".into()))
+        (
+            201,
+            Some("Invalid address url: scheme must be http[s]".into())
+        )
     );
     assert_eq!(
         add(&admin, &reg("kp", "http://n1:2375")).await,
         (201, Some("no cluster".into()))
     );
 
-    let update_cases: &[(&[(&str, &str)], u16, &str)] = &[
+    let update_cases: &[Case] = &[
         (
             &[("Address", "n1"), ("Enable", "true"), ("Disable", "true")],
             400,
@@ -161,8 +186,20 @@ async fn node_requests_are_checked_before_any_provisioner_is_asked() {
     for (form, status, text) in update_cases {
         expect(admin.put_form("/1.2/node", form).await, *status, text, form).await;
     }
-    expect(admin.delete("/1.2/node/n1").await, 404, "node not found\n", "rm").await;
-    expect(admin.get("/1.6/node/n1").await, 404, "node not found\n", "info").await;
+    expect(
+        admin.delete("/1.2/node/n1").await,
+        404,
+        "node not found\n",
+        "rm",
+    )
+    .await;
+    expect(
+        admin.get("/1.6/node/n1").await,
+        404,
+        "node not found\n",
+        "info",
+    )
+    .await;
     expect(
         admin.get("/1.2/node/n1/containers").await,
         404,
@@ -175,7 +212,10 @@ async fn node_requests_are_checked_before_any_provisioner_is_asked() {
     let events = s.events("kindname=node.create").await;
     assert_eq!(events.len(), 5, "{events:?}");
     let last = &events[0];
-    assert_eq!(last["Target"], json!({"Type": "node", "Value": "http://n1:2375"}));
+    assert_eq!(
+        last["Target"],
+        json!({"Type": "node", "Value": "http://n1:2375"})
+    );
     assert_eq!(last["Error"], "no cluster");
 }
 
@@ -326,7 +366,10 @@ async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
     let kn = nodes.get(&name).await.expect("the Node is created");
     let labels = kn.metadata.labels.clone().unwrap_or_default();
     assert_eq!(labels.get("tsuru.io/pool"), Some(&pool_name));
-    assert_eq!(annotations(&kn).get("tsuru.io/m1").map(String::as_str), Some("v1"));
+    assert_eq!(
+        annotations(&kn).get("tsuru.io/m1").map(String::as_str),
+        Some("v1")
+    );
     assert!(!annotations(&kn).contains_key("tsuru.io/pool"));
 
     let list: Value = get_json(&admin, &format!("/1.2/node?Metadata.pool={pool_name}")).await;
@@ -352,23 +395,36 @@ async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
     pool(&admin, "elsewhere", "kubernetes").await;
     s.role("node-reader", "pool", &["node.read"]).await;
     let reader = s.user("reader@example.com").await;
-    s.assign("node-reader", "reader@example.com", "elsewhere").await;
+    s.assign("node-reader", "reader@example.com", "elsewhere")
+        .await;
     let filter = format!("/1.2/node?Metadata.pool={pool_name}");
     assert_eq!(
         status_text(reader.get(&filter).await).await,
         (204, String::new())
     );
-    s.assign("node-reader", "reader@example.com", &pool_name).await;
+    s.assign("node-reader", "reader@example.com", &pool_name)
+        .await;
     let seen: Value = get_json(&reader, &filter).await;
     assert_eq!(seen["nodes"].as_array().map(Vec::len), Some(1));
     expect(
-        reader.put_form("/1.2/node", &[("Address", name.as_str()), ("Disable", "true")]).await,
+        reader
+            .put_form(
+                "/1.2/node",
+                &[("Address", name.as_str()), ("Disable", "true")],
+            )
+            .await,
         403,
         FORBIDDEN,
         "update",
     )
     .await;
-    expect(reader.delete(&format!("/1.2/node/{name}")).await, 403, FORBIDDEN, "rm").await;
+    expect(
+        reader.delete(&format!("/1.2/node/{name}")).await,
+        403,
+        FORBIDDEN,
+        "rm",
+    )
+    .await;
 
     // Metadata: an empty value removes; Disable taints, Enable untaints.
     let r = admin
@@ -385,7 +441,10 @@ async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
     expect(r, 200, "", "disable").await;
     let kn = nodes.get(&name).await.expect("node");
     assert!(!annotations(&kn).contains_key("tsuru.io/m1"));
-    assert_eq!(annotations(&kn).get("tsuru.io/m2").map(String::as_str), Some("v2"));
+    assert_eq!(
+        annotations(&kn).get("tsuru.io/m2").map(String::as_str),
+        Some("v2")
+    );
     assert!(disabled(&kn));
     assert_eq!(
         kn.spec.as_ref().and_then(|s| s.unschedulable),
@@ -395,7 +454,10 @@ async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
     let info: Value = get_json(&admin, &format!("/1.6/node/{name}")).await;
     assert_eq!(info["node"]["Status"], "Disabled");
     let r = admin
-        .put_form("/1.2/node", &[("Address", name.as_str()), ("Enable", "true")])
+        .put_form(
+            "/1.2/node",
+            &[("Address", name.as_str()), ("Enable", "true")],
+        )
         .await;
     expect(r, 200, "", "enable").await;
     assert!(!disabled(&nodes.get(&name).await.expect("node")));
@@ -405,7 +467,11 @@ async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
     let r = admin
         .post_form(
             "/1.0/apps",
-            &[("name", app.as_str()), ("teamOwner", "t1"), ("pool", pool_name.as_str())],
+            &[
+                ("name", app.as_str()),
+                ("teamOwner", "t1"),
+                ("pool", pool_name.as_str()),
+            ],
         )
         .await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
@@ -428,9 +494,18 @@ async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
     assert_eq!(listed.len(), 1);
 
     // Removal cordons, evicts the app's pods and deletes the Node.
-    expect(admin.delete(&format!("/1.2/node/{name}")).await, 200, "", "rm").await;
+    expect(
+        admin.delete(&format!("/1.2/node/{name}")).await,
+        200,
+        "",
+        "rm",
+    )
+    .await;
     assert!(nodes.get_opt(&name).await.expect("get").is_none());
-    let pods: Api<Pod> = Api::namespaced(client.clone(), pods[0].metadata.namespace.as_deref().unwrap_or_default());
+    let pods: Api<Pod> = Api::namespaced(
+        client.clone(),
+        pods[0].metadata.namespace.as_deref().unwrap_or_default(),
+    );
     let evicted = pods.get_opt(&pod_name).await.expect("get");
     assert!(
         evicted.is_none_or(|p| p.metadata.deletion_timestamp.is_some()),
@@ -453,14 +528,20 @@ async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
     assert_eq!(moved.len(), 1, "the app's pod is scheduled on the new node");
     let moved_name = moved[0].metadata.name.clone().unwrap_or_default();
     expect(
-        admin.delete(&format!("/1.2/node/{second}?no-rebalance=true")).await,
+        admin
+            .delete(&format!("/1.2/node/{second}?no-rebalance=true"))
+            .await,
         200,
         "",
         "rm without rebalance",
     )
     .await;
     assert!(nodes.get_opt(&second).await.expect("get").is_none());
-    let kept = pods.get_opt(&moved_name).await.expect("get").expect("pod kept");
+    let kept = pods
+        .get_opt(&moved_name)
+        .await
+        .expect("get")
+        .expect("pod kept");
     assert!(kept.metadata.deletion_timestamp.is_none(), "not evicted");
 
     for kind in ["node.create", "node.update", "node.delete"] {
@@ -504,17 +585,22 @@ async fn a_node_added_through_the_iaas_is_registered_and_removed_with_its_machin
         let id = m["Id"].as_str().expect("id").to_string();
         let host = m["Address"].as_str().expect("address").to_string();
         assert_eq!(m["CreationParams"]["pool"], json!(pool_name));
-        let list: Value =
-            get_json(&admin, &format!("/1.2/node?Metadata.pool={pool_name}")).await;
+        let list: Value = get_json(&admin, &format!("/1.2/node?Metadata.pool={pool_name}")).await;
         let listed = list["nodes"].as_array().expect("nodes");
         assert_eq!(listed.len(), 1, "{list}");
         assert_eq!(listed[0]["IaaSID"], json!(id));
         assert_eq!(listed[0]["Metadata"]["tsuru.io/iaas"], "ec2");
         assert_eq!(listed[0]["Metadata"]["tsuru.io/iaas-id"], json!(id));
         assert_eq!(listed[0]["Metadata"]["tsuru.io/m1"], "v1");
-        let kn = nodes.get(&host).await.expect("the Node is named by the machine's host");
+        let kn = nodes
+            .get(&host)
+            .await
+            .expect("the Node is named by the machine's host");
         assert_eq!(
-            kn.metadata.labels.unwrap_or_default().get("tsuru.io/iaas-id"),
+            kn.metadata
+                .labels
+                .unwrap_or_default()
+                .get("tsuru.io/iaas-id"),
             Some(&id)
         );
 

@@ -2,9 +2,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::{
-    no_node_support, node_already_exists, url_to_host, validate_address, NewNode, Node,
-    NodeUpdate, ADDRESS_REQUIRED, ENABLE_AND_DISABLE, META_ADDRESS, META_IAAS, META_IAAS_ID,
-    META_POOL, META_TEMPLATE, NODE_NOT_FOUND, POOL_REQUIRED,
+    no_node_support, node_already_exists, url_to_host, validate_address, NewNode, Node, NodeUpdate,
+    ADDRESS_REQUIRED, ENABLE_AND_DISABLE, META_ADDRESS, META_IAAS, META_IAAS_ID, META_POOL,
+    META_TEMPLATE, NODE_NOT_FOUND, POOL_REQUIRED,
 };
 use crate::event::{Allowed, Event, EventService, NewEvent, Target};
 use crate::iaas::{IaasService, Machine};
@@ -48,7 +48,13 @@ fn pool_ctx(pool: &str) -> [Context; 1] {
     [Context::new(ContextType::Pool, pool)]
 }
 
-fn node_event(address: &str, pool: &str, kind: &str, identity: &Identity, origin: &Origin) -> NewEvent {
+fn node_event(
+    address: &str,
+    pool: &str,
+    kind: &str,
+    identity: &Identity,
+    origin: &Origin,
+) -> NewEvent {
     NewEvent::new(
         Target::new("node", address),
         kind,
@@ -129,9 +135,11 @@ impl NodeService {
         let mut nodes = Vec::new();
         for p in self.node_provisioners() {
             match p.list_nodes().await {
-                Ok(list) => nodes.extend(list.into_iter().filter(|n| {
-                    n.matches(filter) && (global || pools.contains(&n.pool.as_str()))
-                })),
+                Ok(list) => {
+                    nodes.extend(list.into_iter().filter(|n| {
+                        n.matches(filter) && (global || pools.contains(&n.pool.as_str()))
+                    }))
+                }
                 Err(e) => nodes.push(Node {
                     address: format!("{} nodes", p.name()),
                     status: format!("ERROR: {e}"),

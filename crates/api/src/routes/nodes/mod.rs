@@ -126,10 +126,7 @@ async fn update(Caller { id, state }: Caller, form: Form<UpdateNodeRequest>) -> 
         enable: b.enable,
         disable: b.disable,
     };
-    state
-        .nodes
-        .update(&id, &origin, &b.address, change)
-        .await?;
+    state.nodes.update(&id, &origin, &b.address, change).await?;
     Ok(DONE)
 }
 
@@ -141,12 +138,21 @@ async fn remove(
     let origin = q.origin();
     state
         .nodes
-        .remove(&id, &origin, &path, q.value.no_rebalance, q.value.remove_iaas)
+        .remove(
+            &id,
+            &origin,
+            &path,
+            q.value.no_rebalance,
+            q.value.remove_iaas,
+        )
         .await?;
     Ok(DONE)
 }
 
-async fn info(Caller { id, state }: Caller, path: web::Path<String>) -> Reply<Json<NodeInfoResponse>> {
+async fn info(
+    Caller { id, state }: Caller,
+    path: web::Path<String>,
+) -> Reply<Json<NodeInfoResponse>> {
     let (node, units) = state.nodes.info(&id, &path).await?;
     Ok(Json(NodeInfoResponse {
         node: NodeResponse::from(node),
