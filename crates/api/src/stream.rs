@@ -22,6 +22,8 @@ use crate::openapi::{Body, DescribeReply, Op, TEXT};
 /// Content type of streamed responses.
 pub const STREAM_TYPE: &str = "application/x-json-stream";
 const KEEPALIVE: Duration = Duration::from_secs(30);
+/// tsuru's keep-alive of node adds.
+const CREATED_KEEPALIVE: Duration = Duration::from_secs(15);
 
 enum Chunk {
     Msg(String),
@@ -121,7 +123,7 @@ where
 }
 
 /// A streamed reply whose 201 is sent at once (tsuru's node add): every failure of the
-/// operation comes in-band, as the last line's `Error`.
+/// operation comes in-band, as the last line's `Error`; a newline after 15 s of silence.
 pub struct CreatedStream(pub HttpResponse);
 
 impl Responder for CreatedStream {
@@ -156,7 +158,7 @@ where
         }
     });
     let body = futures::stream::unfold(rx, move |mut rx| async move {
-        match tokio::time::timeout(KEEPALIVE, rx.recv()).await {
+        match tokio::time::timeout(CREATED_KEEPALIVE, rx.recv()).await {
             Ok(Some(chunk)) => Some((
                 Ok::<_, std::convert::Infallible>(Bytes::from(render(chunk))),
                 rx,

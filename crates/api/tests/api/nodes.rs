@@ -281,11 +281,12 @@ async fn kube_client() -> kube::Client {
     kube::Client::try_from(config).expect("client")
 }
 
-/// A server whose pool `pool` is served by the real cluster, adding nodes by creating them.
-async fn kube_server(pool_name: &str, moto: Option<String>) -> Option<TestServer> {
+/// A server whose pool `pool` is served by the real cluster; with `register` adding a node
+/// creates its `Node` (`kubernetes.register-node`).
+async fn kube_server(pool_name: &str, register: bool, moto: Option<String>) -> Option<TestServer> {
     let cluster = real_cluster("kube", &[pool_name])?;
     let s = TestServer::spawn_with(|s| {
-        s.kubernetes.register_node = true;
+        s.kubernetes.register_node = register;
         s.kubernetes.deployment_progress_timeout = 60.0;
         if let Some(url) = moto {
             ec2(s, url);
@@ -344,7 +345,7 @@ async fn pods_on(client: &kube::Client, app: &str, name: &str) -> Vec<Pod> {
 #[tokio::test]
 async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
     let pool_name = format!("np{}", short_id());
-    let Some(s) = kube_server(&pool_name, None).await else {
+    let Some(s) = kube_server(&pool_name, true, None).await else {
         return;
     };
     let client = kube_client().await;
@@ -389,6 +390,16 @@ async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
     assert_eq!(
         status_text(admin.get("/1.2/node?Metadata.m1=other").await).await,
         (204, String::new())
+    );
+    let lower: Value = get_json(
+        &admin,
+        &format!("/1.2/node?metadata.m1=v1&metadata.pool={pool_name}"),
+    )
+    .await;
+    assert_eq!(
+        lower["nodes"].as_array().map(Vec::len),
+        Some(1),
+        "keys in any case"
     );
 
     // Readers see the nodes of their pools only; they change nothing.
@@ -461,6 +472,40 @@ async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
         .await;
     expect(r, 200, "", "enable").await;
     assert!(!disabled(&nodes.get(&name).await.expect("node")));
+
+    // Moving to another pool needs node.update on both pools; the label follows.
+    s.role("node-updater", "pool", &["node.update"]).await;
+    let updater = s.user("updater@example.com").await;
+    s.assign("node-updater", "updater@example.com", &pool_name)
+        .await;
+    let moving = [("Address", name.as_str()), ("Metadata.pool", "elsewhere")];
+    expect(
+        updater.put_form("/1.2/node", &moving).await,
+        403,
+        FORBIDDEN,
+        "not on the new pool",
+    )
+    .await;
+    s.assign("node-updater", "updater@example.com", "elsewhere")
+        .await;
+    expect(
+        updater.put_form("/1.2/node", &moving).await,
+        200,
+        "",
+        "move",
+    )
+    .await;
+    let kn = nodes.get(&name).await.expect("node");
+    let labels = kn.metadata.labels.clone().unwrap_or_default();
+    assert_eq!(
+        labels.get("tsuru.io/pool").map(String::as_str),
+        Some("elsewhere")
+    );
+    let back = [
+        ("Address", name.as_str()),
+        ("Metadata.pool", pool_name.as_str()),
+    ];
+    expect(updater.put_form("/1.2/node", &back).await, 200, "", "back").await;
 
     // An app of the pool runs on the node: its info lists the unit.
     let app = format!("n{}", short_id());
@@ -544,9 +589,9 @@ async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
         .expect("pod kept");
     assert!(kept.metadata.deletion_timestamp.is_none(), "not evicted");
 
-    for kind in ["node.create", "node.update", "node.delete"] {
+    for (kind, count) in [("node.create", 2), ("node.update", 4), ("node.delete", 2)] {
         let events = s.events(&format!("kindname={kind}")).await;
-        assert_eq!(events.len(), 2, "{kind}: {events:?}");
+        assert_eq!(events.len(), count, "{kind}: {events:?}");
         assert_eq!(events[0]["Target"]["Type"], "node");
         assert_eq!(events[0]["Error"], "", "{kind}");
     }
@@ -559,7 +604,7 @@ async fn a_node_added_through_the_iaas_is_registered_and_removed_with_its_machin
     let pool_name = format!("ip{}", short_id());
     let moto = Peer::moto();
     let url = moto.url();
-    let Some(s) = kube_server(&pool_name, Some(url.clone())).await else {
+    let Some(s) = kube_server(&pool_name, true, Some(url.clone())).await else {
         return;
     };
     let client = kube_client().await;
@@ -572,7 +617,7 @@ async fn a_node_added_through_the_iaas_is_registered_and_removed_with_its_machin
         ("Metadata.m1", "v1"),
     ];
     let mut took = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..5 {
         let t = Instant::now();
         assert_eq!(
             status_text(admin.post_form("/1.2/node", &form).await).await,
@@ -620,7 +665,7 @@ async fn a_node_added_through_the_iaas_is_registered_and_removed_with_its_machin
         );
     }
     let states = moto_states(&url).await;
-    assert_eq!(states.len(), 3, "{states:?}");
+    assert_eq!(states.len(), 5, "{states:?}");
     assert!(
         states
             .iter()
@@ -655,4 +700,51 @@ async fn a_provisioner_that_cannot_list_shows_as_an_error_node() {
     assert_eq!(nodes[0]["Address"], "kubernetes nodes");
     let status = nodes[0]["Status"].as_str().unwrap_or_default();
     assert!(status.starts_with("ERROR: cluster \"gone\": "), "{status}");
+}
+
+#[tokio::test]
+async fn without_register_node_only_existing_nodes_are_registered() {
+    let pool_name = format!("rp{}", short_id());
+    let Some(s) = kube_server(&pool_name, false, None).await else {
+        return;
+    };
+    let client = kube_client().await;
+    let nodes: Api<KubeNode> = Api::all(client);
+    let admin = s.admin();
+    let name = format!("{pool_name}-a");
+    let address = format!("https://{name}:2375");
+    let form = [
+        ("Register", "true"),
+        ("Metadata.address", address.as_str()),
+        ("Metadata.pool", pool_name.as_str()),
+        ("Metadata.m1", "v1"),
+    ];
+    assert_eq!(
+        add(&admin, &form).await,
+        (201, Some("node not found".into()))
+    );
+    assert!(nodes.get_opt(&name).await.expect("get").is_none());
+
+    // A Node made by whoever runs the cluster (as scripts/kube.sh makes kwok's) is found by
+    // name and takes the pool and the metadata.
+    let made: KubeNode = serde_json::from_value(json!({
+        "metadata": {"name": name, "labels": {"type": "kwok"},
+                     "annotations": {"kwok.x-k8s.io/node": "fake"}},
+    }))
+    .expect("node");
+    nodes
+        .create(&Default::default(), &made)
+        .await
+        .expect("create the node");
+    let added = add(&admin, &form).await;
+    let kn = nodes.get(&name).await.expect("node");
+    let _ = nodes.delete(&name, &Default::default()).await;
+    assert_eq!(added, (201, None));
+    let labels = kn.metadata.labels.clone().unwrap_or_default();
+    assert_eq!(labels.get("tsuru.io/pool"), Some(&pool_name));
+    assert_eq!(labels.get("type").map(String::as_str), Some("kwok"));
+    assert_eq!(
+        annotations(&kn).get("tsuru.io/m1").map(String::as_str),
+        Some("v1")
+    );
 }
