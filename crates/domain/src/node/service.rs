@@ -229,8 +229,7 @@ impl NodeService {
     /// The IaaS failure (after its instructions); an address taken by another provisioner
     /// or not an `http(s)` URL (400); the provisioner's failure.
     #[tracing::instrument(skip_all)]
-    pub async fn finish_add(&self, pending: PendingAdd, out: Arc<dyn Output>) -> Result<()> {
-        let _ = out;
+    pub async fn finish_add(&self, pending: PendingAdd, _out: Arc<dyn Output>) -> Result<()> {
         let PendingAdd {
             mut metadata,
             register,
