@@ -112,3 +112,31 @@ async fn non_app_targets_do_not_wait() {
         .is_err());
     assert!(started.elapsed() < Duration::from_secs(1));
 }
+
+#[tokio::test]
+async fn unlocked_events_neither_hold_nor_wait_for_a_lock() {
+    let events = service(Arc::new(MemoryStore::new()), Duration::ZERO);
+    let a = events
+        .start_unlocked(new_event("node", "", "node.create"))
+        .await
+        .unwrap();
+    let b = events
+        .start_unlocked(new_event("node", "", "node.create"))
+        .await
+        .expect("a second one runs too");
+    assert!(a.running && !a.locked);
+    let locked = events
+        .start(new_event("node", "", "node.update"))
+        .await
+        .expect("the target is not locked");
+    assert!(
+        events
+            .start_unlocked(new_event("node", "", "node.create"))
+            .await
+            .is_ok(),
+        "nor does it wait for a lock"
+    );
+    for e in [a, b, locked] {
+        events.done(e, &Ok::<(), Error>(()), None).await;
+    }
+}

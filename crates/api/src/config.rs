@@ -427,6 +427,8 @@ pub struct KubernetesSettings {
     pub api_timeout: f64,
     /// How long a rollout may go without a new ready unit.
     pub deployment_progress_timeout: f64,
+    /// Whether adding a node creates its `Node` object (otherwise it must exist).
+    pub register_node: bool,
 }
 
 impl Default for KubernetesSettings {
@@ -434,6 +436,7 @@ impl Default for KubernetesSettings {
         KubernetesSettings {
             api_timeout: 60.0,
             deployment_progress_timeout: 600.0,
+            register_node: false,
         }
     }
 }

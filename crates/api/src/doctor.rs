@@ -82,14 +82,11 @@ pub const TSURU_SETTINGS: &[(&str, &str)] = &[
         "index-page-template",
         "tsuru's HTML index page; none is served here",
     ),
-    // tsurud reads kubernetes:api-timeout and kubernetes:deployment-progress-timeout.
+    // tsurud reads kubernetes:api-timeout, kubernetes:deployment-progress-timeout and
+    // kubernetes:register-node.
     (
         "kubernetes:use-pool-namespaces",
         "one namespace per pool; tsurud uses the cluster's namespace",
-    ),
-    (
-        "kubernetes:register-node",
-        "tsuru's node registration on its Kubernetes provisioner",
     ),
     (
         "kubernetes:deploy-sidecar-image",

@@ -22,6 +22,7 @@ use tsuru_domain::cluster::{ClusterService, ClusterStorage};
 use tsuru_domain::event::{EventService, EventStorage};
 use tsuru_domain::iaas::{Iaas, IaasService, IaasSettings, MachineStorage, TemplateStorage};
 use tsuru_domain::mail::Mailer;
+use tsuru_domain::node::NodeService;
 use tsuru_domain::permission::{
     CachedRoles, RoleService, RoleStorage, StorageContextLookup, ROLE_SNAPSHOT_TTL,
 };
@@ -139,6 +140,8 @@ pub struct AppState {
     pub volumes: Arc<VolumeService>,
     /// IaaS machines and templates.
     pub iaas: Arc<IaasService>,
+    /// Nodes of node-capable provisioners.
+    pub nodes: Arc<NodeService>,
     /// This process's webhook delivery worker.
     pub deliveries: Arc<DeliveryLoop>,
     /// Configured routers.
@@ -263,6 +266,7 @@ impl AppState {
                                 rollout_timeout: Duration::from_secs_f64(
                                     settings.kubernetes.deployment_progress_timeout,
                                 ),
+                                register_node: settings.kubernetes.register_node,
                                 ..KubernetesSettings::default()
                             },
                         )
@@ -276,7 +280,10 @@ impl AppState {
         let lookup = Arc::new(StorageContextLookup {
             teams: store.clone(),
             users: store.clone(),
-            others: Vec::new(),
+            others: vec![(
+                tsuru_domain::permission::ContextType::Pool,
+                Arc::new(tsuru_domain::pool::PoolContextLookup(store.clone())),
+            )],
         });
         // Authentication reads role definitions from a snapshot at most a second old; role
         // changes made here drop it at once.
@@ -384,7 +391,7 @@ impl AppState {
             store.clone(),
             store.clone(),
             apps.clone(),
-            provisioners,
+            provisioners.clone(),
             VolumePlans(settings.volume_plans.clone()),
             events.clone(),
         ));
@@ -401,10 +408,17 @@ impl AppState {
             clock.clone(),
         )?);
         let iaas = Arc::new(iaas_service(settings, &store, events.clone())?);
+        let nodes = Arc::new(NodeService::new(
+            provisioners,
+            store.clone(),
+            iaas.clone(),
+            events.clone(),
+        ));
         Ok(AppState {
             volumes,
             services,
             iaas,
+            nodes,
             team_overview,
             apps,
             pools,

@@ -22,6 +22,8 @@ use crate::openapi::{Body, DescribeReply, Op, TEXT};
 /// Content type of streamed responses.
 pub const STREAM_TYPE: &str = "application/x-json-stream";
 const KEEPALIVE: Duration = Duration::from_secs(30);
+/// tsuru's keep-alive of node adds.
+const CREATED_KEEPALIVE: Duration = Duration::from_secs(15);
 
 enum Chunk {
     Msg(String),
@@ -118,6 +120,58 @@ where
     Fut: Future<Output = Result<(), Error>> + 'static,
 {
     Streamed(stream_as(op, render, STREAM_TYPE).await)
+}
+
+/// A streamed reply whose 201 is sent at once (tsuru's node add): every failure of the
+/// operation comes in-band, as the last line's `Error`; a newline after 15 s of silence.
+pub struct CreatedStream(pub HttpResponse);
+
+impl Responder for CreatedStream {
+    type Body = actix_web::body::BoxBody;
+
+    fn respond_to(self, _req: &actix_web::HttpRequest) -> HttpResponse {
+        self.0
+    }
+}
+
+impl DescribeReply for CreatedStream {
+    fn describe_reply(op: &mut Op) {
+        op.respond(
+            201,
+            "Started: the progress follows, and a failure comes as the last line's `Error`",
+            Some((Body::of::<StreamLine>(), STREAM_TYPE)),
+        );
+    }
+}
+
+/// Runs `op` with an output that streams to the client, answering 201 before it starts.
+pub fn stream_created<F, Fut>(op: F) -> CreatedStream
+where
+    F: FnOnce(Arc<dyn Output>) -> Fut,
+    Fut: Future<Output = Result<(), Error>> + 'static,
+{
+    let (tx, rx) = mpsc::unbounded_channel();
+    let fut = op(Arc::new(ChannelOutput(tx.clone())));
+    actix_web::rt::spawn(async move {
+        if let Err(e) = fut.await {
+            let _ = tx.send(Chunk::Fail(e));
+        }
+    });
+    let body = futures::stream::unfold(rx, move |mut rx| async move {
+        match tokio::time::timeout(CREATED_KEEPALIVE, rx.recv()).await {
+            Ok(Some(chunk)) => Some((
+                Ok::<_, std::convert::Infallible>(Bytes::from(render(chunk))),
+                rx,
+            )),
+            Ok(None) => None,
+            Err(_) => Some((Ok(Bytes::from_static(b"\n")), rx)),
+        }
+    });
+    CreatedStream(
+        HttpResponse::Created()
+            .insert_header((header::CONTENT_TYPE, STREAM_TYPE))
+            .streaming(body),
+    )
 }
 
 /// A plain-text streamed reply (tsuru's deploy): the progress as it is written, a failure

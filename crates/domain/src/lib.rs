@@ -30,6 +30,7 @@ pub mod event;
 pub mod iaas;
 pub mod identity;
 pub mod mail;
+pub mod node;
 pub mod output;
 pub mod permission;
 pub mod plan;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::{App, AppVersion};
 use crate::cluster::{Cluster, ClusterHelp};
+use crate::node::{no_node_support, NewNode, Node, NodeUpdate};
 use crate::output::Output;
 use crate::volume::Volume;
 use crate::{Error, Result};
@@ -262,6 +263,58 @@ pub trait Provisioner: Send + Sync {
             "provisioner {:?} cannot change units",
             self.name()
         )))
+    }
+    /// Whether the provisioner has nodes (the node API asks only those that do).
+    fn supports_nodes(&self) -> bool {
+        false
+    }
+    /// Every node of every cluster of this provisioner.
+    ///
+    /// # Errors
+    /// 400 [`no_node_support`]; when a cluster cannot be asked.
+    async fn list_nodes(&self) -> Result<Vec<Node>> {
+        Err(Error::bad_request(no_node_support(self.name())))
+    }
+    /// The node named `address`, or reached at it (a URL is reduced to its host).
+    ///
+    /// # Errors
+    /// 400 [`no_node_support`]; when a cluster cannot be asked.
+    async fn find_node(&self, address: &str) -> Result<Option<Node>> {
+        let _ = address;
+        Err(Error::bad_request(no_node_support(self.name())))
+    }
+    /// Takes `node` on in the pool it names: registers (or creates) it with its metadata.
+    ///
+    /// # Errors
+    /// 400 [`no_node_support`]; 404 `node not found` when there is nothing to register;
+    /// when the pool has no cluster or the cluster refuses.
+    async fn add_node(&self, node: &NewNode) -> Result<()> {
+        let _ = node;
+        Err(Error::bad_request(no_node_support(self.name())))
+    }
+    /// Changes a node's pool, metadata or whether it takes new units.
+    ///
+    /// # Errors
+    /// 400 [`no_node_support`]; when the cluster refuses.
+    async fn update_node(&self, node: &Node, update: &NodeUpdate) -> Result<()> {
+        let _ = (node, update);
+        Err(Error::bad_request(no_node_support(self.name())))
+    }
+    /// Removes a node; with `rebalance`, its units are moved away first.
+    ///
+    /// # Errors
+    /// 400 [`no_node_support`]; when a unit cannot be moved or the cluster refuses.
+    async fn remove_node(&self, node: &Node, rebalance: bool, out: &dyn Output) -> Result<()> {
+        let _ = (node, rebalance, out);
+        Err(Error::bad_request(no_node_support(self.name())))
+    }
+    /// The units of apps running on a node.
+    ///
+    /// # Errors
+    /// 400 [`no_node_support`]; when the cluster cannot be asked.
+    async fn node_units(&self, node: &Node) -> Result<Vec<Unit>> {
+        let _ = node;
+        Err(Error::bad_request(no_node_support(self.name())))
     }
     /// Units of many apps at once (for lists), by app name; apps without units may be absent.
     ///

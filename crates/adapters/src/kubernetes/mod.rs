@@ -3,6 +3,7 @@
 mod client;
 pub mod crd;
 mod help;
+pub mod nodes;
 pub mod objects;
 mod ops;
 pub mod units;
@@ -21,6 +22,7 @@ use kube::api::{Api, ListParams};
 use kube::ResourceExt;
 use tsuru_domain::app::{App, AppVersion};
 use tsuru_domain::cluster::{cluster_for_pool, Cluster, ClusterHelp, ClusterStorage};
+use tsuru_domain::node::{url_to_host, NewNode, Node, NodeUpdate};
 use tsuru_domain::output::Output;
 use tsuru_domain::provision::{Provisioner, Unit};
 use tsuru_domain::volume::{VolumeBind, VolumeStorage};
@@ -53,6 +55,9 @@ pub struct KubernetesSettings {
     pub crd_wait: Duration,
     /// Bound of the reachability check when a cluster is stored.
     pub check_timeout: Duration,
+    /// Whether adding a node creates its `Node` object (tsuru `kubernetes:register-node`);
+    /// otherwise the node must exist.
+    pub register_node: bool,
 }
 
 impl Default for KubernetesSettings {
@@ -63,6 +68,7 @@ impl Default for KubernetesSettings {
             rollout_timeout: Duration::from_secs(600),
             crd_wait: Duration::from_secs(60),
             check_timeout: Duration::from_secs(10),
+            register_node: false,
         }
     }
 }
@@ -214,6 +220,31 @@ impl KubernetesProvisioner {
     async fn cluster_of(&self, pool: &str) -> Result<Option<Cluster>> {
         let all = self.all_clusters().await?;
         Ok(cluster_for_pool(&all, NAME, pool).cloned())
+    }
+
+    /// Connections to every cluster of this provisioner.
+    async fn all_conns(&self) -> Result<Vec<Arc<Conn>>> {
+        let all = self.all_clusters().await?;
+        let mut out = Vec::new();
+        for c in all.iter().filter(|c| c.provisioner == NAME) {
+            out.push(self.conn(c).await?);
+        }
+        Ok(out)
+    }
+
+    /// The connection to the cluster a node was listed from.
+    async fn conn_of_node(&self, node: &Node) -> Result<Arc<Conn>> {
+        let name = node
+            .metadata
+            .get(nodes::CLUSTER_KEY)
+            .cloned()
+            .unwrap_or_default();
+        let all = self.all_clusters().await?;
+        let cluster = all
+            .iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| Error::not_found(tsuru_domain::node::NODE_NOT_FOUND))?;
+        self.conn(cluster).await
     }
 
     async fn conn_for(&self, app: &App) -> Result<Arc<Conn>> {
@@ -748,6 +779,52 @@ impl Provisioner for KubernetesProvisioner {
         };
         let conn = self.conn(&cluster).await?;
         volume::delete_objects(&conn, &v.name).await
+    }
+
+    fn supports_nodes(&self) -> bool {
+        true
+    }
+
+    async fn list_nodes(&self) -> Result<Vec<Node>> {
+        let mut out = Vec::new();
+        for conn in self.all_conns().await? {
+            out.extend(nodes::list(&conn).await?);
+        }
+        Ok(out)
+    }
+
+    async fn find_node(&self, address: &str) -> Result<Option<Node>> {
+        let host = url_to_host(address);
+        if host.is_empty() {
+            return Ok(None);
+        }
+        for conn in self.all_conns().await? {
+            if let Some(n) = nodes::find(&conn, &host).await? {
+                return Ok(Some(nodes::node_spec(&n, &conn.cluster)));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn add_node(&self, node: &NewNode) -> Result<()> {
+        let cluster = self.cluster_of(&node.pool).await?.ok_or_else(no_cluster)?;
+        let conn = self.conn(&cluster).await?;
+        nodes::add(&conn, node, self.settings.register_node).await
+    }
+
+    async fn update_node(&self, node: &Node, update: &NodeUpdate) -> Result<()> {
+        let conn = self.conn_of_node(node).await?;
+        nodes::update(&conn, node, update).await
+    }
+
+    async fn remove_node(&self, node: &Node, rebalance: bool, _out: &dyn Output) -> Result<()> {
+        let conn = self.conn_of_node(node).await?;
+        nodes::remove(&conn, node, rebalance).await
+    }
+
+    async fn node_units(&self, node: &Node) -> Result<Vec<Unit>> {
+        let conn = self.conn_of_node(node).await?;
+        nodes::units_on(&conn, &node.name).await
     }
 
     fn cluster_help(&self) -> Option<ClusterHelp> {

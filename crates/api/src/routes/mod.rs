@@ -9,6 +9,7 @@ mod deploys;
 mod events;
 mod iaas;
 mod info;
+mod nodes;
 mod plans;
 mod platforms;
 mod pools;
@@ -186,6 +187,7 @@ fn all() -> Vec<Route> {
         brokers::routes(),
         volumes::routes(),
         iaas::routes(),
+        nodes::routes(),
     ]
     .into_iter()
     .flatten()

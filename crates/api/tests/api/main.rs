@@ -8,6 +8,7 @@ mod deploys;
 mod events;
 mod iaas;
 mod metrics;
+mod nodes;
 mod openapi;
 mod peers;
 mod plans;

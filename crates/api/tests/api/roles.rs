@@ -341,7 +341,7 @@ async fn default_roles() {
 async fn the_permission_list_is_the_whole_tree_sorted() {
     let s = TestServer::spawn().await;
     let perms: Vec<Value> = get_json(&s.admin(), "/1.0/permissions").await;
-    assert_eq!(perms.len(), 232);
+    assert_eq!(perms.len(), 238);
     assert_eq!(perms[0], json!({"Name": "", "Contexts": ["global"]}));
     assert_eq!(
         perms[1],

@@ -134,14 +134,10 @@ impl EventService {
         self.clock.clone()
     }
 
-    /// Starts an event, locking its target.
-    ///
-    /// # Errors
-    /// 409 `event locked: ...` when another running event holds the target.
-    #[tracing::instrument(skip_all)]
-    pub async fn start(&self, new: NewEvent) -> Result<Event> {
+    /// A running event made of `new`, not yet stored.
+    fn start_value(&self, new: NewEvent) -> Event {
         let now = self.clock.now();
-        let event = Event {
+        Event {
             id: self.ids.object_id(),
             target: new.target,
             extra_targets: new.extra_targets,
@@ -162,7 +158,16 @@ impl EventService {
             start_custom_data: new.data,
             end_custom_data: None,
             other_custom_data: None,
-        };
+        }
+    }
+
+    /// Starts an event, locking its target.
+    ///
+    /// # Errors
+    /// 409 `event locked: ...` when another running event holds the target.
+    #[tracing::instrument(skip_all)]
+    pub async fn start(&self, new: NewEvent) -> Result<Event> {
+        let event = self.start_value(new);
         let waits = event.target.ttype == "app";
         let started = std::time::Instant::now();
         let mut expired_one = false;
@@ -189,6 +194,19 @@ impl EventService {
                 }
             }
         }
+    }
+
+    /// Starts an event that locks nothing (tsuru's `DisableLock`): it runs next to any other.
+    ///
+    /// # Errors
+    /// Storage failures.
+    #[tracing::instrument(skip_all)]
+    pub async fn start_unlocked(&self, new: NewEvent) -> Result<Event> {
+        let mut event = self.start_value(new);
+        event.locked = false;
+        self.storage.insert(&event).await?;
+        self.remember(&event.id, true);
+        Ok(event)
     }
 
     /// Finishes an event with the outcome of its operation. Storage failures are logged: the

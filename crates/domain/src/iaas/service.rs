@@ -110,6 +110,11 @@ impl IaasService {
             .ok_or_else(|| Error::bad_request(iaas_not_registered(name)))
     }
 
+    /// What the IaaS named `name` takes (its parameters), `None` when it is not configured.
+    pub fn describe(&self, name: &str) -> Option<String> {
+        self.providers.get(name).map(|p| p.describe())
+    }
+
     /// The IaaS used when parameters name none: `iaas:default`, else the only configured one,
     /// else `ec2` when configured.
     ///

@@ -197,6 +197,12 @@ const NODES: &[(&str, &[ContextType])] = &[
     ("pool.update.constraints", POOL),
     ("pool.update.constraints.set", POOL),
     ("pool.delete", POOL),
+    ("node", POOL),
+    ("node.create", POOL),
+    ("node.read", POOL),
+    ("node.update", POOL),
+    ("node.update.rebalance", POOL),
+    ("node.delete", POOL),
     ("machine", IAAS),
     ("machine.read", IAAS),
     ("machine.read.events", IAAS),
@@ -304,10 +310,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_tree_has_232_nodes_with_unique_names() {
-        // main's 223 plus the nine `machine.*` nodes of tsuru before 2023.
-        assert_eq!(all().len(), 232);
-        assert_eq!(BY_NAME.len(), 232);
+    fn the_tree_has_238_nodes_with_unique_names() {
+        // main's 223 plus the nine `machine.*` and six `node.*` nodes of tsuru before 2023.
+        assert_eq!(all().len(), 238);
+        assert_eq!(BY_NAME.len(), 238);
     }
 
     #[test]

@@ -608,3 +608,16 @@ impl PoolService {
         }
     }
 }
+
+/// Role assignments in a pool context name a pool that exists.
+pub struct PoolContextLookup(pub Arc<dyn PoolStorage>);
+
+#[async_trait::async_trait]
+impl crate::permission::ContextLookup for PoolContextLookup {
+    async fn validate(&self, ctype: crate::permission::ContextType, value: &str) -> Result<()> {
+        match self.0.find(value).await? {
+            Some(_) => Ok(()),
+            None => Err(Error::bad_request(format!("{ctype} {value} not found"))),
+        }
+    }
+}

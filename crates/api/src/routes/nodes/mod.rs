@@ -1,0 +1,167 @@
+//! `/node`: nodes of node-capable provisioners (Kubernetes `Node` objects) and the IaaS
+//! machines under them.
+pub(crate) mod wire;
+
+use actix_web::{web, HttpRequest, HttpResponse, Responder};
+use tsuru_domain::node::NodeUpdate;
+
+use self::wire::{
+    AddNodeRequest, NodeInfoResponse, NodeListQuery, NodeListResponse, NodeResponse,
+    NodeStatusResponse, RemoveNodeQuery, UpdateNodeRequest,
+};
+use super::apps::wire::UnitResponse;
+use super::iaas::wire::MachineResponse;
+use super::{family, Route};
+use crate::extract::{Caller, Form, Query};
+use crate::openapi::{Body, DescribeReply, Op, JSON};
+use crate::reply::{Done, Json, List, Reply, DONE};
+use crate::stream::{stream_created, CreatedStream};
+
+pub(crate) fn routes() -> Vec<Route> {
+    family(
+        "nodes",
+        vec![
+            Route::get(
+                "1.2",
+                "/node",
+                list,
+                "Nodes of the pools the caller may read, and IaaS machines (204 when both are empty)",
+            )
+            .plain(),
+            Route::post(
+                "1.2",
+                "/node",
+                add,
+                "Add a node: register one that exists, or create a machine through the IaaS",
+            ),
+            Route::put(
+                "1.2",
+                "/node",
+                update,
+                "Change a node's pool, metadata, or whether it takes new units",
+            ),
+            Route::get(
+                "1.2",
+                "/node/{address}/containers",
+                units,
+                "The units on a node",
+            ),
+            Route::delete(
+                "1.2",
+                "/node/{address}",
+                remove,
+                "Remove a node, moving its units away first",
+            ),
+            Route::get(
+                "1.6",
+                "/node/{address}",
+                info,
+                "A node, its health data and its units",
+            ),
+        ],
+    )
+}
+
+/// 200 with the lists, or 204 when both are empty.
+pub struct NodeList(Option<NodeListResponse>);
+
+impl Responder for NodeList {
+    type Body = actix_web::body::BoxBody;
+
+    fn respond_to(self, req: &HttpRequest) -> HttpResponse {
+        match self.0 {
+            Some(body) => Json(body).respond_to(req),
+            None => HttpResponse::NoContent().finish(),
+        }
+    }
+}
+
+impl DescribeReply for NodeList {
+    fn describe_reply(op: &mut Op) {
+        op.respond(
+            200,
+            "The nodes and machines",
+            Some((Body::of::<NodeListResponse>(), JSON)),
+        );
+        op.respond(204, "No node and no machine", None);
+    }
+}
+
+async fn list(Caller { id, state }: Caller, q: Query<NodeListQuery>) -> Reply<NodeList> {
+    let found = state.nodes.list(&id, &q.value.metadata).await?;
+    if found.nodes.is_empty() && found.machines.is_empty() {
+        return Ok(NodeList(None));
+    }
+    let nodes: Vec<NodeResponse> = found.nodes.into_iter().map(NodeResponse::from).collect();
+    let machines: Vec<MachineResponse> = found
+        .machines
+        .into_iter()
+        .map(MachineResponse::from)
+        .collect();
+    Ok(NodeList(Some(NodeListResponse {
+        nodes: (!nodes.is_empty()).then_some(nodes),
+        machines: (!machines.is_empty()).then_some(machines),
+    })))
+}
+
+/// The checks fail with a plain error; once the 201 is sent, failures come in-band.
+async fn add(Caller { id, state }: Caller, form: Form<AddNodeRequest>) -> Reply<CreatedStream> {
+    let origin = form.origin();
+    let b = form.value;
+    let pending = state
+        .nodes
+        .begin_add(&id, &origin, b.metadata, b.register)
+        .await?;
+    Ok(stream_created(move |out| async move {
+        state.nodes.finish_add(pending, out).await
+    }))
+}
+
+async fn update(Caller { id, state }: Caller, form: Form<UpdateNodeRequest>) -> Reply<Done> {
+    let origin = form.origin();
+    let b = form.value;
+    let change = NodeUpdate {
+        pool: String::new(),
+        metadata: b.metadata,
+        enable: b.enable,
+        disable: b.disable,
+    };
+    state.nodes.update(&id, &origin, &b.address, change).await?;
+    Ok(DONE)
+}
+
+async fn remove(
+    Caller { id, state }: Caller,
+    path: web::Path<String>,
+    q: Query<RemoveNodeQuery>,
+) -> Reply<Done> {
+    let origin = q.origin();
+    state
+        .nodes
+        .remove(
+            &id,
+            &origin,
+            &path,
+            q.value.no_rebalance,
+            q.value.remove_iaas,
+        )
+        .await?;
+    Ok(DONE)
+}
+
+async fn info(
+    Caller { id, state }: Caller,
+    path: web::Path<String>,
+) -> Reply<Json<NodeInfoResponse>> {
+    let (node, units) = state.nodes.info(&id, &path).await?;
+    Ok(Json(NodeInfoResponse {
+        node: NodeResponse::from(node),
+        status: NodeStatusResponse::default(),
+        units: units.iter().map(UnitResponse::from).collect(),
+    }))
+}
+
+async fn units(Caller { id, state }: Caller, path: web::Path<String>) -> Reply<List<UnitResponse>> {
+    let units = state.nodes.units(&id, &path).await?;
+    Ok(List(units.iter().map(UnitResponse::from).collect()))
+}
