@@ -366,26 +366,30 @@ impl AppState {
             provisioners.clone(),
             events.clone(),
         ));
-        let apps = Arc::new(AppService::new(
-            store.clone(),
-            store.clone(),
-            pools.clone(),
-            plans.clone(),
-            platforms.clone(),
-            store.clone(),
-            store.clone(),
-            provisioners.clone(),
-            routers.clone(),
-            events.clone(),
-            settings.quota.units_per_app,
-        ));
+        let volume_plans = VolumePlans(settings.volume_plans.clone());
+        let apps = Arc::new(
+            AppService::new(
+                store.clone(),
+                store.clone(),
+                pools.clone(),
+                plans.clone(),
+                platforms.clone(),
+                store.clone(),
+                store.clone(),
+                provisioners.clone(),
+                routers.clone(),
+                events.clone(),
+                settings.quota.units_per_app,
+            )
+            .with_volumes(store.clone(), &volume_plans),
+        );
         let volumes = Arc::new(VolumeService::new(
             store.clone(),
             store.clone(),
             store.clone(),
             apps.clone(),
             provisioners,
-            VolumePlans(settings.volume_plans.clone()),
+            volume_plans,
             events.clone(),
         ));
         let team_overview = Arc::new(TeamOverviewService::new(

@@ -767,7 +767,7 @@ async fn the_cluster_routes_are_documented() {
 /// The real control plane `scripts/kube.sh exec` started, as the client would add it
 /// (`--cacert/--clientcert/--clientkey` files, base64 on the wire); `None` (test skipped) when
 /// there is none, unless `TSURU_KUBE_REQUIRED=1`.
-fn real_cluster(name: &str, pools: &[&str]) -> Option<Value> {
+pub(crate) fn real_cluster(name: &str, pools: &[&str]) -> Option<Value> {
     use base64::Engine as _;
     let Ok(url) = std::env::var("TSURU_TEST_KUBE_URL") else {
         assert!(
