@@ -22,7 +22,6 @@ mod env;
 mod list;
 mod quota;
 mod remove;
-mod restart;
 mod start_stop;
 mod units;
 mod update;
@@ -31,6 +30,7 @@ pub use create::NewApp;
 pub use deploy::{DeployData, DeployQuery, NewDeploy};
 pub use env::EnvSet;
 pub use list::AppListQuery;
+pub use start_stop::StateChange;
 pub use update::AppUpdate;
 
 /// An app with what its provisioner and routers report.
