@@ -404,6 +404,8 @@ impl AppState {
             events.clone(),
             clock.clone(),
         )?);
+        // App removal unbinds the app from its service instances.
+        apps.set_bindings(services.app_bindings());
         let iaas = Arc::new(iaas_service(settings, &store, events.clone())?);
         Ok(AppState {
             volumes,
