@@ -64,6 +64,39 @@ async fn create(
         .await
 }
 
+/// Creates volume `name` through [`create`], which must succeed.
+async fn created(caller: &Caller, name: &str, plan: &str, team: &str) {
+    expect(
+        create(caller, "/1.4/volumes", name, plan, team).await,
+        201,
+        "",
+        name,
+    )
+    .await;
+}
+
+/// The client's form for `volume-bind` (`ReadOnly`, `NoRestart`: `true` or empty).
+async fn bind(
+    caller: &Caller,
+    volume: &str,
+    app: &str,
+    mount: &str,
+    read_only: &str,
+    no_restart: &str,
+) -> reqwest::Response {
+    caller
+        .post_form(
+            &format!("/1.4/volumes/{volume}/bind"),
+            &[
+                ("App", app),
+                ("MountPoint", mount),
+                ("NoRestart", no_restart),
+                ("ReadOnly", read_only),
+            ],
+        )
+        .await
+}
+
 #[tokio::test]
 async fn volume_plans_come_from_the_configuration() {
     let s = server().await;
@@ -99,13 +132,7 @@ async fn volume_plans_come_from_the_configuration() {
 async fn creating_volumes() {
     let s = server().await;
     let admin = s.admin();
-    expect(
-        create(&admin, "/1.4/volumes", "v1", "nfs", "t1").await,
-        201,
-        "",
-        "v1",
-    )
-    .await;
+    created(&admin, "v1", "nfs", "t1").await;
     let v1: Value = get_json(&admin, "/1.4/volumes/v1").await;
     assert_eq!(
         v1,
@@ -190,13 +217,7 @@ async fn listing_and_reading_volumes() {
     let s = server().await;
     let admin = s.admin();
     for (name, team) in [("v1", "t1"), ("v2", "t2"), ("w1", "t1")] {
-        expect(
-            create(&admin, "/1.4/volumes", name, "nfs", team).await,
-            201,
-            "",
-            name,
-        )
-        .await;
+        created(&admin, name, "nfs", team).await;
     }
     let names = |list: &[Value]| -> Vec<String> {
         list.iter()
@@ -250,13 +271,7 @@ async fn listing_and_reading_volumes() {
 async fn updating_volumes_replaces_the_whole_record() {
     let s = server().await;
     let admin = s.admin();
-    expect(
-        create(&admin, "/1.4/volumes", "v1", "nfs", "t1").await,
-        201,
-        "",
-        "v1",
-    )
-    .await;
+    created(&admin, "v1", "nfs", "t1").await;
     let resp = admin
         .post_form(
             "/1.4/volumes/v1",
@@ -318,38 +333,15 @@ async fn binding_unbinding_and_deleting() {
     let s = server().await;
     let admin = s.admin();
     s.app("app1", "t1").await;
-    expect(
-        create(&admin, "/1.4/volumes", "v1", "nfs", "t1").await,
-        201,
-        "",
-        "v1",
-    )
-    .await;
-    let bind = |caller: Caller,
-                app: &'static str,
-                mount: &'static str,
-                ro: &'static str,
-                no_restart: &'static str| async move {
-        caller
-            .post_form(
-                "/1.4/volumes/v1/bind",
-                &[
-                    ("App", app),
-                    ("MountPoint", mount),
-                    ("NoRestart", no_restart),
-                    ("ReadOnly", ro),
-                ],
-            )
-            .await
-    };
+    created(&admin, "v1", "nfs", "t1").await;
     let (status, lines) =
-        stream_lines(bind(admin.clone(), "app1", "/mnt/data", "true", "").await).await;
+        stream_lines(bind(&admin, "v1", "app1", "/mnt/data", "true", "").await).await;
     assert_eq!(status, 200);
     assert!(
         messages(&lines).contains("---- Restarting the app \"app1\" ----"),
         "{lines:?}"
     );
-    let (status, _) = status_text(bind(admin.clone(), "app1", "/mnt/logs", "", "true").await).await;
+    let (status, _) = status_text(bind(&admin, "v1", "app1", "/mnt/logs", "", "true").await).await;
     assert_eq!(status, 200);
     let v1: Value = get_json(&admin, "/1.4/volumes/v1").await;
     assert_eq!(
@@ -364,21 +356,21 @@ async fn binding_unbinding_and_deleting() {
     let info: Value = get_json(&admin, "/1.0/apps/app1").await;
     assert_eq!(info["volumeBinds"], v1["Binds"], "app info shows the binds");
     expect(
-        bind(admin.clone(), "app1", "/mnt/data", "", "true").await,
+        bind(&admin, "v1", "app1", "/mnt/data", "", "true").await,
         409,
         "volume already bound in mountpoint\n",
         "same mount point",
     )
     .await;
     expect(
-        bind(admin.clone(), "nope", "/mnt/x", "", "true").await,
+        bind(&admin, "v1", "nope", "/mnt/x", "", "true").await,
         404,
         "App nope not found.\n",
         "unknown app",
     )
     .await;
     expect(
-        bind(admin.clone(), "app1", "", "", "true").await,
+        bind(&admin, "v1", "app1", "", "", "true").await,
         400,
         "MountPoint is required\n",
         "no mount point",
@@ -392,7 +384,7 @@ async fn binding_unbinding_and_deleting() {
         .await;
     expect(unknown, 404, "volume not found\n", "unknown volume").await;
     expect(
-        bind(s.anonymous(), "app1", "/mnt/x", "", "true").await,
+        bind(&s.anonymous(), "v1", "app1", "/mnt/x", "", "true").await,
         401,
         UNAUTHORIZED,
         "anonymous",
@@ -401,7 +393,7 @@ async fn binding_unbinding_and_deleting() {
     // Binding needs volume.update.bind on the volume and app.update.bind-volume on the app.
     let half = member(&s, "half@example.com", "t1", &["volume.update.bind"]).await;
     expect(
-        bind(half, "app1", "/mnt/x", "", "true").await,
+        bind(&half, "v1", "app1", "/mnt/x", "", "true").await,
         403,
         FORBIDDEN,
         "no app permission",
@@ -414,7 +406,12 @@ async fn binding_unbinding_and_deleting() {
         &["volume.update.bind", "app.update.bind-volume"],
     )
     .await;
-    assert_eq!(bind(both, "app1", "/mnt/x", "", "true").await.status(), 200);
+    assert_eq!(
+        bind(&both, "v1", "app1", "/mnt/x", "", "true")
+            .await
+            .status(),
+        200
+    );
 
     expect(
         admin.delete("/1.4/volumes/v1").await,
@@ -505,20 +502,9 @@ async fn removing_an_app_removes_its_binds_and_frees_the_volume() {
     let admin = s.admin();
     s.app("app1", "t1").await;
     s.app("app2", "t1").await;
-    expect(
-        create(&admin, "/1.4/volumes", "v1", "nfs", "t1").await,
-        201,
-        "",
-        "v1",
-    )
-    .await;
+    created(&admin, "v1", "nfs", "t1").await;
     for (app, mount) in [("app1", "/a"), ("app1", "/b"), ("app2", "/a")] {
-        let resp = admin
-            .post_form(
-                "/1.4/volumes/v1/bind",
-                &[("App", app), ("MountPoint", mount), ("NoRestart", "true")],
-            )
-            .await;
+        let resp = bind(&admin, "v1", app, mount, "", "true").await;
         assert_eq!(resp.status(), 200, "{app} {mount}");
     }
     let (status, lines) = stream_lines(admin.delete("/1.0/apps/app1").await).await;
@@ -576,13 +562,7 @@ async fn a_provisioned_volume_cannot_be_updated_on_a_real_cluster() {
     .await;
     s.team("t1").await;
     let admin = s.admin();
-    let r = admin
-        .post_json(
-            "/1.0/pools",
-            &json!({"name": "kubepool", "provisioner": "kubernetes", "public": true}),
-        )
-        .await;
-    assert_eq!(r.status(), 201);
+    crate::clusters::kube_pool(&admin).await;
     expect(
         admin.post_json("/1.3/provisioner/clusters", &cluster).await,
         200,
@@ -594,17 +574,7 @@ async fn a_provisioned_volume_cannot_be_updated_on_a_real_cluster() {
     let app = format!("va{suffix}");
     // PersistentVolumes are cluster-wide: a name of this test's own.
     let volume = format!("v{suffix}");
-    let r = admin
-        .post_form(
-            "/1.0/apps",
-            &[
-                ("name", app.as_str()),
-                ("teamOwner", "t1"),
-                ("pool", "kubepool"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    crate::clusters::kube_app(&admin, &app).await;
     s.deploy(&app, "registry.example/hello:v1").await;
     let form = |path: String| {
         let admin = admin.clone();
