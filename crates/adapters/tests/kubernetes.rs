@@ -610,6 +610,16 @@ fn kube_volume(
     }
 }
 
+/// App `name` of `kubepool`, provisioned and running version 1.
+async fn deployed(prov: &KubernetesProvisioner, name: &str) -> App {
+    let app = kube_app(name);
+    prov.provision(&app, &Discard).await.unwrap();
+    prov.deploy(&app, &version(name, 1), &Discard)
+        .await
+        .unwrap();
+    app
+}
+
 fn app_bind(app: &str, volume: &str, mount: &str, read_only: bool) -> VolumeBind {
     VolumeBind {
         id: VolumeBindId {
@@ -633,30 +643,15 @@ async fn bound_volumes_become_a_pv_a_pvc_and_mounts_at_the_next_restart() {
         return;
     };
 
-    let app = kube_app("vol");
-    prov.provision(&app, &Discard).await.unwrap();
-    prov.deploy(&app, &version("vol", 1), &Discard)
-        .await
-        .unwrap();
+    let app = deployed(&prov, "vol").await;
     // PersistentVolumes are cluster-wide: the volume is named after the test's namespace.
     let vname = format!("v{ns}");
-    let volume = Volume {
-        name: vname.clone(),
-        pool: "kubepool".into(),
-        plan: VolumePlan {
-            name: "nfs".into(),
-            opts: serde_json::from_value(serde_json::json!(
-                {"plugin": "nfs", "capacity": "1Gi", "access-modes": "ReadWriteMany"}
-            ))
-            .unwrap(),
-        },
-        team_owner: "t1".into(),
-        status: String::new(),
-        opts: BTreeMap::from([
-            ("server".to_string(), "10.0.0.1".to_string()),
-            ("path".to_string(), "/exports".to_string()),
-        ]),
-    };
+    let volume = kube_volume(
+        &vname,
+        "nfs",
+        serde_json::json!({"plugin": "nfs", "capacity": "1Gi", "access-modes": "ReadWriteMany"}),
+        &[("server", "10.0.0.1"), ("path", "/exports")],
+    );
     prov.validate_volume(&volume)
         .await
         .expect("a valid nfs volume");
@@ -665,14 +660,7 @@ async fn bound_volumes_become_a_pv_a_pvc_and_mounts_at_the_next_restart() {
         "nothing made before a bound app is rendered"
     );
     store.insert_volume(&volume).await.unwrap();
-    let bind = |mount: &str, read_only: bool| VolumeBind {
-        id: VolumeBindId {
-            app: "vol".into(),
-            mount_point: mount.into(),
-            volume: vname.clone(),
-        },
-        read_only,
-    };
+    let bind = |mount: &str, read_only: bool| app_bind("vol", &vname, mount, read_only);
     // The bind, then the restart the bind endpoint runs: the figure of the report.
     let started = Instant::now();
     store.insert_bind(&bind("/mnt/data", true)).await.unwrap();
@@ -837,11 +825,7 @@ async fn ephemeral_and_empty_dir_volumes_live_in_the_pod_and_make_no_object_of_t
     else {
         return;
     };
-    let app = kube_app("eph");
-    prov.provision(&app, &Discard).await.unwrap();
-    prov.deploy(&app, &version("eph", 1), &Discard)
-        .await
-        .unwrap();
+    let app = deployed(&prov, "eph").await;
     // The cluster has no dynamic provisioner: volumes of the class for the claims the pods'
     // templates make (one per pod, the old and the new one during the restart).
     let class = format!("eph-{ns}");
