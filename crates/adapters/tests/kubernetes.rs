@@ -550,16 +550,21 @@ async fn a_removed_cluster_is_reconnected_from_storage_when_used_again() {
     env.api::<AppResource>().get("again").await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bound_volumes_become_a_pv_a_pvc_and_mounts_at_the_next_restart() {
-    use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
-    use tsuru_adapters::memory::MemoryStore;
-    use tsuru_domain::volume::{Volume, VolumeBind, VolumeBindId, VolumePlan, VolumeStorage};
+use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
+use tsuru_adapters::memory::MemoryStore;
+use tsuru_domain::volume::{Volume, VolumeBind, VolumeBindId, VolumePlan, VolumeStorage};
 
+/// A provisioner that reads volume binds from a memory store, on the test cluster.
+struct VolumeEnv {
+    prov: KubernetesProvisioner,
+    store: Arc<MemoryStore>,
+    client: kube::Client,
+    ns: String,
+}
+
+async fn volume_env() -> Option<VolumeEnv> {
     let ns = unique_namespace();
-    let Some(cluster) = test_cluster(&ns) else {
-        return;
-    };
+    let cluster = test_cluster(&ns)?;
     let clusters = Arc::new(Clusters::default());
     clusters.upsert(&cluster).await.unwrap();
     let store = Arc::new(MemoryStore::new());
@@ -574,43 +579,88 @@ async fn bound_volumes_become_a_pv_a_pvc_and_mounts_at_the_next_restart() {
     .await
     .unwrap();
     let client = kube::Client::try_from(config).unwrap();
+    Some(VolumeEnv {
+        prov,
+        store,
+        client,
+        ns,
+    })
+}
 
-    let app = kube_app("vol");
-    prov.provision(&app, &Discard).await.unwrap();
-    prov.deploy(&app, &version("vol", 1), &Discard)
-        .await
-        .unwrap();
-    // PersistentVolumes are cluster-wide: the volume is named after the test's namespace.
-    let vname = format!("v{ns}");
-    let volume = Volume {
-        name: vname.clone(),
+/// A volume of `kubepool` and team `t1` with plan `plan` of options `plan_opts`.
+fn kube_volume(
+    name: &str,
+    plan: &str,
+    plan_opts: serde_json::Value,
+    opts: &[(&str, &str)],
+) -> Volume {
+    Volume {
+        name: name.into(),
         pool: "kubepool".into(),
         plan: VolumePlan {
-            name: "nfs".into(),
-            opts: serde_json::from_value(serde_json::json!(
-                {"plugin": "nfs", "capacity": "1Gi", "access-modes": "ReadWriteMany"}
-            ))
-            .unwrap(),
+            name: plan.into(),
+            opts: serde_json::from_value(plan_opts).unwrap(),
         },
         team_owner: "t1".into(),
         status: String::new(),
-        opts: BTreeMap::from([
-            ("server".to_string(), "10.0.0.1".to_string()),
-            ("path".to_string(), "/exports".to_string()),
-        ]),
+        opts: opts
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+/// App `name` of `kubepool`, provisioned and running version 1.
+async fn deployed(prov: &KubernetesProvisioner, name: &str) -> App {
+    let app = kube_app(name);
+    prov.provision(&app, &Discard).await.unwrap();
+    prov.deploy(&app, &version(name, 1), &Discard)
+        .await
+        .unwrap();
+    app
+}
+
+fn app_bind(app: &str, volume: &str, mount: &str, read_only: bool) -> VolumeBind {
+    VolumeBind {
+        id: VolumeBindId {
+            app: app.into(),
+            mount_point: mount.into(),
+            volume: volume.into(),
+        },
+        read_only,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bound_volumes_become_a_pv_a_pvc_and_mounts_at_the_next_restart() {
+    let Some(VolumeEnv {
+        prov,
+        store,
+        client,
+        ns,
+    }) = volume_env().await
+    else {
+        return;
     };
+
+    let app = deployed(&prov, "vol").await;
+    // PersistentVolumes are cluster-wide: the volume is named after the test's namespace.
+    let vname = format!("v{ns}");
+    let volume = kube_volume(
+        &vname,
+        "nfs",
+        serde_json::json!({"plugin": "nfs", "capacity": "1Gi", "access-modes": "ReadWriteMany"}),
+        &[("server", "10.0.0.1"), ("path", "/exports")],
+    );
     prov.validate_volume(&volume)
         .await
         .expect("a valid nfs volume");
+    assert!(
+        !prov.volume_provisioned(&volume).await.unwrap(),
+        "nothing made before a bound app is rendered"
+    );
     store.insert_volume(&volume).await.unwrap();
-    let bind = |mount: &str, read_only: bool| VolumeBind {
-        id: VolumeBindId {
-            app: "vol".into(),
-            mount_point: mount.into(),
-            volume: vname.clone(),
-        },
-        read_only,
-    };
+    let bind = |mount: &str, read_only: bool| app_bind("vol", &vname, mount, read_only);
     // The bind, then the restart the bind endpoint runs: the figure of the report.
     let started = Instant::now();
     store.insert_bind(&bind("/mnt/data", true)).await.unwrap();
@@ -622,6 +672,10 @@ async fn bound_volumes_become_a_pv_a_pvc_and_mounts_at_the_next_restart() {
         .unwrap();
     let elapsed = started.elapsed();
     eprintln!("bind + restart until the pod template mounts the volume: {elapsed:?}");
+    assert!(
+        prov.volume_provisioned(&volume).await.unwrap(),
+        "the PersistentVolume exists"
+    );
 
     let pv: PersistentVolume = Api::all(client.clone())
         .get(&format!("{vname}-tsuru"))
@@ -711,6 +765,7 @@ async fn bound_volumes_become_a_pv_a_pvc_and_mounts_at_the_next_restart() {
         .await
         .unwrap()
         .is_some());
+    assert!(prov.volume_provisioned(&volume).await.unwrap(), "kept");
     prov.delete_volume(&volume).await.unwrap();
     let gone_or_going =
         |p: Option<PersistentVolume>| p.is_none_or(|p| p.metadata.deletion_timestamp.is_some());
@@ -721,4 +776,156 @@ async fn bound_volumes_become_a_pv_a_pvc_and_mounts_at_the_next_restart() {
     let claim = pvcs.get_opt(&format!("{vname}-tsuru-claim")).await.unwrap();
     assert!(claim.is_none_or(|c| c.metadata.deletion_timestamp.is_some()));
     prov.destroy(&app, &Discard).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_claim_labelled_with_the_volume_name_counts_as_provisioned() {
+    let Some(VolumeEnv {
+        prov, client, ns, ..
+    }) = volume_env().await
+    else {
+        return;
+    };
+    let vname = format!("c{ns}");
+    let volume = kube_volume(
+        &vname,
+        "ebs",
+        serde_json::json!({"storage-class": "gp2", "capacity": "1Gi", "access-modes": "ReadWriteOnce"}),
+        &[],
+    );
+    assert!(!prov.volume_provisioned(&volume).await.unwrap());
+    // A claim another tsurud (or tsuru) made for a volume of this name, in any namespace.
+    let (_, claim) = tsuru_adapters::kubernetes::volume::claim_objects(&volume, &ns).unwrap();
+    let claims: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), &ns);
+    let ns_api: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
+    ns_api
+        .create(
+            &Default::default(),
+            &serde_json::from_value(serde_json::json!({"metadata": {"name": ns}})).unwrap(),
+        )
+        .await
+        .unwrap();
+    claims
+        .create(&Default::default(), &claim.unwrap())
+        .await
+        .unwrap();
+    assert!(prov.volume_provisioned(&volume).await.unwrap());
+    prov.delete_volume(&volume).await.unwrap();
+    ns_api.delete(&ns, &Default::default()).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ephemeral_and_empty_dir_volumes_live_in_the_pod_and_make_no_object_of_their_own() {
+    let Some(VolumeEnv {
+        prov,
+        store,
+        client,
+        ns,
+    }) = volume_env().await
+    else {
+        return;
+    };
+    let app = deployed(&prov, "eph").await;
+    // The cluster has no dynamic provisioner: volumes of the class for the claims the pods'
+    // templates make (one per pod, the old and the new one during the restart).
+    let class = format!("eph-{ns}");
+    let pvs: Api<PersistentVolume> = Api::all(client.clone());
+    for i in 0..3 {
+        let pv: PersistentVolume = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": format!("{class}-{i}")},
+            "spec": {"storageClassName": class, "capacity": {"storage": "1Gi"},
+                     "accessModes": ["ReadWriteOnce"], "hostPath": {"path": "/tmp/eph"}},
+        }))
+        .unwrap();
+        pvs.create(&Default::default(), &pv).await.unwrap();
+    }
+    let eph = kube_volume(
+        &format!("e{ns}"),
+        "scratch",
+        serde_json::json!({"plugin": "ephemeral", "storage-class": class, "access-modes": "ReadWriteOnce"}),
+        &[("capacity", "1Gi")],
+    );
+    let mem = kube_volume(
+        &format!("m{ns}"),
+        "memory",
+        serde_json::json!({"plugin": "emptyDir"}),
+        &[("medium", "Memory")],
+    );
+    for v in [&eph, &mem] {
+        prov.validate_volume(v).await.expect("valid");
+        store.insert_volume(v).await.unwrap();
+    }
+    store
+        .insert_bind(&app_bind("eph", &eph.name, "/scratch", false))
+        .await
+        .unwrap();
+    store
+        .insert_bind(&app_bind("eph", &mem.name, "/cache", false))
+        .await
+        .unwrap();
+    prov.restart(&app, "", "", &Discard).await.unwrap();
+    let d: Deployment = Api::namespaced(client.clone(), &ns)
+        .get("eph-web")
+        .await
+        .unwrap();
+    let pod = d.spec.template.spec.unwrap();
+    let volumes = serde_json::to_value(pod.volumes.unwrap()).unwrap();
+    let by_name = |name: String| {
+        volumes
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == name.as_str())
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} in {volumes}"))
+    };
+    let template = &by_name(format!("{}-tsuru", eph.name))["ephemeral"]["volumeClaimTemplate"];
+    assert_eq!(
+        template["metadata"]["labels"]["tsuru.io/volume-name"],
+        eph.name.as_str()
+    );
+    assert_eq!(
+        template["metadata"]["labels"]["tsuru.io/volume-plan"],
+        "scratch"
+    );
+    assert_eq!(template["spec"]["storageClassName"], class.as_str());
+    assert_eq!(
+        template["spec"]["accessModes"],
+        serde_json::json!(["ReadWriteOnce"])
+    );
+    assert_eq!(template["spec"]["resources"]["requests"]["storage"], "1Gi");
+    assert_eq!(
+        by_name(format!("{}-tsuru", mem.name))["emptyDir"],
+        serde_json::json!({"medium": "Memory"})
+    );
+    let mounts: Vec<String> = pod.containers[0]
+        .volume_mounts
+        .clone()
+        .unwrap()
+        .into_iter()
+        .map(|m| m.mount_path)
+        .collect();
+    assert_eq!(mounts, ["/scratch", "/cache"]);
+    assert_eq!(started_units(&prov, &app).await, 1, "the unit came up");
+    // No PersistentVolume or claim of tsuru's names: the pod's claim is the cluster's.
+    for v in [&eph, &mem] {
+        assert!(pvs
+            .get_opt(&format!("{}-tsuru", v.name))
+            .await
+            .unwrap()
+            .is_none());
+        let claims: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), &ns);
+        assert!(claims
+            .get_opt(&format!("{}-tsuru-claim", v.name))
+            .await
+            .unwrap()
+            .is_none());
+    }
+    assert!(!prov.volume_provisioned(&mem).await.unwrap());
+    prov.destroy(&app, &Discard).await.unwrap();
+    for i in 0..3 {
+        let _ = pvs
+            .delete(&format!("{class}-{i}"), &Default::default())
+            .await;
+    }
 }

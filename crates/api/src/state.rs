@@ -373,26 +373,30 @@ impl AppState {
             provisioners.clone(),
             events.clone(),
         ));
-        let apps = Arc::new(AppService::new(
-            store.clone(),
-            store.clone(),
-            pools.clone(),
-            plans.clone(),
-            platforms.clone(),
-            store.clone(),
-            store.clone(),
-            provisioners.clone(),
-            routers.clone(),
-            events.clone(),
-            settings.quota.units_per_app,
-        ));
+        let volume_plans = VolumePlans(settings.volume_plans.clone());
+        let apps = Arc::new(
+            AppService::new(
+                store.clone(),
+                store.clone(),
+                pools.clone(),
+                plans.clone(),
+                platforms.clone(),
+                store.clone(),
+                store.clone(),
+                provisioners.clone(),
+                routers.clone(),
+                events.clone(),
+                settings.quota.units_per_app,
+            )
+            .with_volumes(store.clone(), &volume_plans),
+        );
         let volumes = Arc::new(VolumeService::new(
             store.clone(),
             store.clone(),
             store.clone(),
             apps.clone(),
             provisioners.clone(),
-            VolumePlans(settings.volume_plans.clone()),
+            volume_plans,
             events.clone(),
         ));
         let team_overview = Arc::new(TeamOverviewService::new(
@@ -407,6 +411,8 @@ impl AppState {
             events.clone(),
             clock.clone(),
         )?);
+        // App removal unbinds the app from its service instances.
+        apps.set_bindings(services.app_bindings());
         let iaas = Arc::new(iaas_service(settings, &store, events.clone())?);
         let nodes = Arc::new(NodeService::new(
             provisioners,

@@ -1962,6 +1962,11 @@ async fn volumes_plans_create_list_info_update_bind_unbind_and_delete() {
         .prints_row(&["app1", "/mnt/data", "ro"])
         .prints_row(&["app1", "/mnt/logs", "rw"])
         .prints_row(&["path", "/exports"]);
+    cli.run(&["app-info", "-a", "app1"])
+        .succeeds()
+        .prints_line("Volumes: 2")
+        .prints_row(&["v1", "/mnt/data", "ro"])
+        .prints_row(&["v1", "/mnt/logs", "rw"]);
     cli.run(&["volume-delete", "v1"])
         .fails()
         .error_contains("cannot delete volume with existing binds");

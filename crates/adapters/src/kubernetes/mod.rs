@@ -773,6 +773,15 @@ impl Provisioner for KubernetesProvisioner {
         volume::validate(v)
     }
 
+    async fn volume_provisioned(&self, v: &tsuru_domain::volume::Volume) -> Result<bool> {
+        // No cluster serves the pool: nothing can have been made for the volume yet.
+        let Some(cluster) = self.cluster_of(&v.pool).await? else {
+            return Ok(false);
+        };
+        let conn = self.conn(&cluster).await?;
+        volume::objects_exist(&conn, &v.name).await
+    }
+
     async fn delete_volume(&self, v: &tsuru_domain::volume::Volume) -> Result<()> {
         let Some(cluster) = self.cluster_of(&v.pool).await? else {
             return Ok(());

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimSpec,
-    PersistentVolumeClaimVolumeSource, PersistentVolumeSpec, Volume as PodVolume, VolumeMount,
-    VolumeResourceRequirements,
+    EphemeralVolumeSource, PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimSpec,
+    PersistentVolumeClaimTemplate, PersistentVolumeClaimVolumeSource, PersistentVolumeSpec,
+    Volume as PodVolume, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -221,7 +221,9 @@ pub fn claim_objects(
     }
 }
 
-/// The pod volumes (one per bound volume) and container mounts (one per bind) of an app.
+/// The pod volumes (one per bound volume) and container mounts (one per bind) of an app:
+/// a claim of the volume's PersistentVolumeClaim, an `emptyDir` from the volume options, or
+/// (plugin `ephemeral`) a claim template the pod's lifetime bounds.
 ///
 /// # Errors
 /// 400 when an `emptyDir` volume's options do not fit.
@@ -248,6 +250,26 @@ pub fn pod_volumes(bound: &[BoundVolume]) -> Result<(Vec<PodVolume>, Vec<VolumeM
                     ))
                 })?
             }
+            Some("ephemeral") => PodVolume {
+                ephemeral: Some(EphemeralVolumeSource {
+                    volume_claim_template: Some(PersistentVolumeClaimTemplate {
+                        metadata: Some(ObjectMeta {
+                            labels: Some(labels(v)),
+                            ..ObjectMeta::default()
+                        }),
+                        spec: PersistentVolumeClaimSpec {
+                            access_modes: Some(access_modes(v)),
+                            resources: Some(VolumeResourceRequirements {
+                                requests: Some(storage(v)),
+                                ..VolumeResourceRequirements::default()
+                            }),
+                            storage_class_name: v.plan.opt("storage-class"),
+                            ..PersistentVolumeClaimSpec::default()
+                        },
+                    }),
+                }),
+                ..PodVolume::default()
+            },
             _ => PodVolume {
                 persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
                     claim_name: claim_name(&v.name),
@@ -302,6 +324,30 @@ pub(super) async fn ensure_objects(
         )?;
     }
     Ok(())
+}
+
+/// Whether the volume's PersistentVolume or a claim labelled with its name (in any
+/// namespace) exists: tsuru then refuses to create or change a volume of that name.
+///
+/// # Errors
+/// API failures.
+pub(super) async fn objects_exist(conn: &super::ops::Conn, name: &str) -> Result<bool> {
+    use kube::api::{Api, ListParams};
+    let pvs: Api<PersistentVolume> = Api::all(conn.client.clone());
+    if conn.call(pvs.get_opt(&volume_name(name))).await?.is_some() {
+        return Ok(true);
+    }
+    let claims: Api<PersistentVolumeClaim> = Api::all(conn.client.clone());
+    let found = conn
+        .call(
+            claims.list(
+                &ListParams::default()
+                    .labels(&format!("{VOLUME_NAME}={name}"))
+                    .limit(1),
+            ),
+        )
+        .await?;
+    Ok(!found.items.is_empty())
 }
 
 /// Deletes the volume's PersistentVolume and its claims in every namespace (foreground;
@@ -428,6 +474,59 @@ mod tests {
         let spec = pvc.unwrap().spec.unwrap();
         assert_eq!(spec.storage_class_name.as_deref(), Some("gp2"));
         assert!(spec.volume_name.is_none());
+    }
+
+    #[test]
+    fn non_persistent_plugins_make_no_object_and_live_in_the_pod() {
+        let bind = VolumeBind {
+            id: VolumeBindId {
+                app: "a".into(),
+                mount_point: "/tmp/x".into(),
+                volume: "v1".into(),
+            },
+            read_only: false,
+        };
+        let eph = vol(
+            json!({"plugin": "ephemeral", "storage-class": "fast", "access-modes": "ReadWriteOnce"}),
+            &[("capacity", "2Gi")],
+        );
+        assert!(
+            validate(&eph).is_ok(),
+            "a storage class goes with ephemeral"
+        );
+        assert_eq!(claim_objects(&eph, "ns1").unwrap(), (None, None));
+        let empty = vol(json!({"plugin": "emptyDir"}), &[("medium", "Memory")]);
+        assert_eq!(claim_objects(&empty, "ns1").unwrap(), (None, None));
+        let bound = [
+            BoundVolume {
+                volume: eph,
+                binds: vec![bind.clone()],
+            },
+            BoundVolume {
+                volume: Volume {
+                    name: "v2".into(),
+                    ..empty
+                },
+                binds: vec![bind],
+            },
+        ];
+        let (vols, mounts) = pod_volumes(&bound).unwrap();
+        let vols = serde_json::to_value(vols).unwrap();
+        assert_eq!(
+            vols[0],
+            json!({"name": "v1-tsuru", "ephemeral": {"volumeClaimTemplate": {
+                "metadata": {"labels": {
+                    "tsuru.io/is-tsuru": "true", "tsuru.io/provisioner": "kubernetes",
+                    "tsuru.io/volume-name": "v1", "tsuru.io/volume-plan": "nfs",
+                    "tsuru.io/volume-pool": "p1", "tsuru.io/volume-team": "t1"}},
+                "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "fast",
+                         "resources": {"requests": {"storage": "2Gi"}}}}}})
+        );
+        assert_eq!(
+            vols[1],
+            json!({"name": "v2-tsuru", "emptyDir": {"medium": "Memory"}})
+        );
+        assert_eq!(mounts.len(), 2);
     }
 
     #[test]

@@ -48,13 +48,92 @@ impl Answer {
 
 type Fields = Vec<(String, String)>;
 
-fn push(fields: &mut Fields, k: &str, v: &str) {
-    fields.push((k.to_string(), v.to_string()));
+/// The form of a call, field by field in the order tsuru sends them; every call that sends
+/// one starts with `user` and `eventid`.
+struct Form(Fields);
+
+impl Form {
+    fn new(call: &CallInfo) -> Self {
+        Form(Fields::new())
+            .field("user", &call.user)
+            .field("eventid", &call.event_id)
+    }
+
+    fn field(mut self, k: &str, v: &str) -> Self {
+        self.0.push((k.to_string(), v.to_string()));
+        self
+    }
+
+    /// The field, unless `v` is empty.
+    fn non_empty(self, k: &str, v: &str) -> Self {
+        if v.is_empty() {
+            self
+        } else {
+            self.field(k, v)
+        }
+    }
+
+    /// The field once per value.
+    fn each<'a>(self, k: &str, vs: impl IntoIterator<Item = &'a String>) -> Self {
+        vs.into_iter().fold(self, |f, v| f.field(k, v))
+    }
+
+    /// `parameters.<name>` per parameter, dots in names escaped.
+    fn params<'a>(mut self, params: impl IntoIterator<Item = (&'a String, String)>) -> Self {
+        for (k, v) in params {
+            self.0
+                .push((format!("parameters.{}", k.replace('.', "\\.")), v));
+        }
+        self
+    }
 }
 
-fn push_params<'a>(fields: &mut Fields, params: impl IntoIterator<Item = (&'a String, String)>) {
-    for (k, v) in params {
-        fields.push((format!("parameters.{}", k.replace('.', "\\.")), v));
+/// How a call reads a status code of 300 or more (below is success): as done anyway, or as
+/// an error of the domain's; a code the table does not name is an invalid response.
+#[derive(Clone, Copy)]
+enum Reading {
+    Done,
+    Fails(fn(&'static str) -> Error, &'static str),
+}
+
+/// Create: an instance of the name exists in the service API.
+const CREATE: &[(u16, Reading)] = &[(409, Reading::Fails(conflict, INSTANCE_EXISTS_IN_API))];
+/// Update: an instance the service API does not know is left alone.
+const UPDATE: &[(u16, Reading)] = &[(404, Reading::Done)];
+/// Destroy and unbind: the service API does not know the instance.
+const GONE: &[(u16, Reading)] = &[(404, Reading::Fails(not_found, INSTANCE_NOT_IN_API))];
+/// Bind: the instance is not ready, or unknown to the service API.
+const BIND: &[(u16, Reading)] = &[
+    (412, Reading::Fails(not_ready, INSTANCE_NOT_READY)),
+    (404, Reading::Fails(upstream, INSTANCE_NOT_IN_API)),
+];
+
+fn conflict(text: &'static str) -> Error {
+    Error::conflict(text)
+}
+
+fn not_found(text: &'static str) -> Error {
+    Error::not_found(text)
+}
+
+fn not_ready(text: &'static str) -> Error {
+    Error::PreconditionFailed(text.into())
+}
+
+fn upstream(text: &'static str) -> Error {
+    Error::upstream(text)
+}
+
+/// The answer read by `table`; `context` prefixes an invalid response.
+fn read(a: &Answer, context: &str, table: &[(u16, Reading)]) -> Result<()> {
+    let status = a.status.as_u16();
+    if status < 300 {
+        return Ok(());
+    }
+    match table.iter().find(|(code, _)| *code == status) {
+        Some((_, Reading::Done)) => Ok(()),
+        Some((_, Reading::Fails(error, text))) => Err(error(text)),
+        None => Err(Error::upstream(format!("{context}: {}", a.invalid()))),
     }
 }
 
@@ -156,13 +235,6 @@ impl NativeServiceClient {
         tracing::warn!(error = %e.without_url(), "service API call failed");
         Error::upstream(format!("{context}: {why}"))
     }
-
-    fn base_fields(call: &CallInfo) -> Fields {
-        let mut f = Fields::new();
-        push(&mut f, "user", &call.user);
-        push(&mut f, "eventid", &call.event_id);
-        f
-    }
 }
 
 #[async_trait]
@@ -174,33 +246,22 @@ impl ServiceClient for NativeServiceClient {
         call: &CallInfo,
     ) -> Result<()> {
         let context = format!("Failed to create the instance {}", instance.name);
-        let mut f = Self::base_fields(call);
-        push(&mut f, "name", &instance.name);
-        push(&mut f, "team", &instance.team_owner);
-        for t in &instance.tags {
-            push(&mut f, "tags", t);
-        }
-        if !instance.plan_name.is_empty() {
-            push(&mut f, "plan", &instance.plan_name);
-        }
-        if !instance.description.is_empty() {
-            push(&mut f, "description", &instance.description);
-        }
-        push_params(
-            &mut f,
-            instance
-                .parameters
-                .iter()
-                .map(|(k, v)| (k, parameter_text(v))),
-        );
+        let form = Form::new(call)
+            .field("name", &instance.name)
+            .field("team", &instance.team_owner)
+            .each("tags", &instance.tags)
+            .non_empty("plan", &instance.plan_name)
+            .non_empty("description", &instance.description)
+            .params(
+                instance
+                    .parameters
+                    .iter()
+                    .map(|(k, v)| (k, parameter_text(v))),
+            );
         let a = self
-            .call(service, Method::POST, "resources", f, call, &context)
+            .call(service, Method::POST, "resources", form.0, call, &context)
             .await?;
-        match a.status.as_u16() {
-            s if s < 300 => Ok(()),
-            409 => Err(Error::conflict(INSTANCE_EXISTS_IN_API)),
-            _ => Err(Error::upstream(format!("{context}: {}", a.invalid()))),
-        }
+        read(&a, &context, CREATE)
     }
 
     async fn update(
@@ -210,28 +271,22 @@ impl ServiceClient for NativeServiceClient {
         call: &CallInfo,
     ) -> Result<()> {
         let context = format!("Failed to update the instance {}", instance.name);
-        let mut f = Self::base_fields(call);
-        push(&mut f, "description", &instance.description);
-        push(&mut f, "team", &instance.team_owner);
-        for t in &instance.tags {
-            push(&mut f, "tags", t);
-        }
-        push(&mut f, "plan", &instance.plan_name);
-        push_params(
-            &mut f,
-            instance
-                .parameters
-                .iter()
-                .map(|(k, v)| (k, parameter_text(v))),
-        );
+        let form = Form::new(call)
+            .field("description", &instance.description)
+            .field("team", &instance.team_owner)
+            .each("tags", &instance.tags)
+            .field("plan", &instance.plan_name)
+            .params(
+                instance
+                    .parameters
+                    .iter()
+                    .map(|(k, v)| (k, parameter_text(v))),
+            );
         let path = format!("resources/{}", instance.api_id());
         let a = self
-            .call(service, Method::PUT, &path, f, call, &context)
+            .call(service, Method::PUT, &path, form.0, call, &context)
             .await?;
-        match a.status.as_u16() {
-            s if s < 300 || s == 404 => Ok(()),
-            _ => Err(Error::upstream(format!("{context}: {}", a.invalid()))),
-        }
+        read(&a, &context, UPDATE)
     }
 
     async fn destroy(
@@ -247,16 +302,12 @@ impl ServiceClient for NativeServiceClient {
                 service,
                 Method::DELETE,
                 &path,
-                Self::base_fields(call),
+                Form::new(call).0,
                 call,
                 &context,
             )
             .await?;
-        match a.status.as_u16() {
-            s if s < 300 => Ok(()),
-            404 => Err(Error::not_found(INSTANCE_NOT_IN_API)),
-            _ => Err(Error::upstream(format!("{context}: {}", a.invalid()))),
-        }
+        read(&a, &context, GONE)
     }
 
     async fn bind_app(
@@ -270,26 +321,23 @@ impl ServiceClient for NativeServiceClient {
             "Failed to bind the instance \"{}/{}\" to the app {:?}",
             service.name, instance.name, app.name
         );
-        let mut f = Self::base_fields(call);
-        push_params(&mut f, app.parameters.iter().map(|(k, v)| (k, v.clone())));
-        push(&mut f, "app-name", &app.name);
-        for h in &app.hosts {
-            push(&mut f, "app-hosts", h);
-        }
-        if let Some(h) = app.hosts.first() {
-            push(&mut f, "app-host", h);
-        }
+        let mut form = Form::new(call)
+            .params(app.parameters.iter().map(|(k, v)| (k, v.clone())))
+            .field("app-name", &app.name)
+            .each("app-hosts", &app.hosts)
+            .each("app-host", app.hosts.first());
         if let Some(p) = &app.placement {
-            push(&mut f, "app-pool-name", &p.pool);
-            push(&mut f, "app-pool-provisioner", &p.provisioner);
+            form = form
+                .field("app-pool-name", &p.pool)
+                .field("app-pool-provisioner", &p.provisioner);
             if let Some(c) = &p.cluster {
-                push(&mut f, "app-cluster-name", &c.name);
-                push(&mut f, "app-cluster-provisioner", &c.provisioner);
-                for a in &c.addresses {
-                    push(&mut f, "app-cluster-addresses", a);
-                }
+                form = form
+                    .field("app-cluster-name", &c.name)
+                    .field("app-cluster-provisioner", &c.provisioner)
+                    .each("app-cluster-addresses", &c.addresses);
             }
         }
+        let f = form.0;
         let id = instance.api_id();
         let mut a = self
             .call(
@@ -313,29 +361,23 @@ impl ServiceClient for NativeServiceClient {
                 )
                 .await?;
         }
-        match a.status.as_u16() {
-            s if s < 300 => {
-                if a.body.trim().is_empty() {
-                    return Ok(BTreeMap::new());
-                }
-                let map: BTreeMap<String, serde_json::Value> = serde_json::from_str(&a.body)
-                    .map_err(|_| {
-                        Error::upstream(format!(
-                            "{context}: the service API answered variables that are not a JSON object"
-                        ))
-                    })?;
-                Ok(map
-                    .into_iter()
-                    .map(|(k, v)| match v {
-                        serde_json::Value::String(s) => (k, s),
-                        other => (k, other.to_string()),
-                    })
-                    .collect())
-            }
-            412 => Err(Error::PreconditionFailed(INSTANCE_NOT_READY.into())),
-            404 => Err(Error::upstream(INSTANCE_NOT_IN_API)),
-            _ => Err(Error::upstream(format!("{context}: {}", a.invalid()))),
+        read(&a, &context, BIND)?;
+        if a.body.trim().is_empty() {
+            return Ok(BTreeMap::new());
         }
+        let map: BTreeMap<String, serde_json::Value> =
+            serde_json::from_str(&a.body).map_err(|_| {
+                Error::upstream(format!(
+                    "{context}: the service API answered variables that are not a JSON object"
+                ))
+            })?;
+        Ok(map
+            .into_iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => (k, s),
+                other => (k, other.to_string()),
+            })
+            .collect())
     }
 
     async fn unbind_app(
@@ -347,22 +389,14 @@ impl ServiceClient for NativeServiceClient {
     ) -> Result<()> {
         let path = format!("resources/{}/bind-app", instance.api_id());
         let context = format!("Failed to unbind ({:?})", format!("/{path}"));
-        let mut f = Self::base_fields(call);
-        for h in &app.hosts {
-            push(&mut f, "app-hosts", h);
-        }
-        push(&mut f, "app-name", &app.name);
-        if let Some(h) = app.hosts.first() {
-            push(&mut f, "app-host", h);
-        }
+        let form = Form::new(call)
+            .each("app-hosts", &app.hosts)
+            .field("app-name", &app.name)
+            .each("app-host", app.hosts.first());
         let a = self
-            .call(service, Method::DELETE, &path, f, call, &context)
+            .call(service, Method::DELETE, &path, form.0, call, &context)
             .await?;
-        match a.status.as_u16() {
-            s if s < 300 => Ok(()),
-            404 => Err(Error::not_found(INSTANCE_NOT_IN_API)),
-            _ => Err(Error::upstream(format!("{context}: {}", a.invalid()))),
-        }
+        read(&a, &context, GONE)
     }
 
     async fn status(

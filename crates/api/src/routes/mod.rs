@@ -18,7 +18,7 @@ mod services;
 pub(crate) mod teams;
 mod tokens;
 pub(crate) mod users;
-mod volumes;
+pub(crate) mod volumes;
 mod webhooks;
 
 use std::sync::LazyLock;

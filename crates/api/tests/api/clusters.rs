@@ -791,6 +791,28 @@ pub(crate) fn real_cluster(name: &str, pools: &[&str]) -> Option<Value> {
     }))
 }
 
+/// The public pool `kubepool` on the Kubernetes provisioner.
+pub(crate) async fn kube_pool(admin: &crate::Caller) {
+    let r = admin
+        .post_json(
+            "/1.0/pools",
+            &json!({"name": "kubepool", "provisioner": "kubernetes", "public": true}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+}
+
+/// App `name` of team `t1` in pool `kubepool`.
+pub(crate) async fn kube_app(admin: &crate::Caller, name: &str) {
+    let r = admin
+        .post_form(
+            "/1.0/apps",
+            &[("name", name), ("teamOwner", "t1"), ("pool", "kubepool")],
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+}
+
 #[tokio::test]
 async fn a_real_cluster_is_connected_to_and_runs_apps() {
     // The fake nodes of the control plane carry pool `kubepool` (scripts/kube.sh).
@@ -800,13 +822,7 @@ async fn a_real_cluster_is_connected_to_and_runs_apps() {
     let s = TestServer::spawn_with(|s| s.kubernetes.deployment_progress_timeout = 60.0).await;
     s.team("t1").await;
     let admin = s.admin();
-    let r = admin
-        .post_json(
-            "/1.0/pools",
-            &json!({"name": "kubepool", "provisioner": "kubernetes", "public": true}),
-        )
-        .await;
-    assert_eq!(r.status(), 201);
+    kube_pool(&admin).await;
 
     // Nothing listens on port 1: refused, naming the cluster, and nothing is stored.
     let mut down = good.clone();
@@ -823,17 +839,7 @@ async fn a_real_cluster_is_connected_to_and_runs_apps() {
     let r = admin.post_json("/1.3/provisioner/clusters", &good).await;
     expect(r, 200, "", "the real cluster").await;
     let app = format!("k{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    let r = admin
-        .post_form(
-            "/1.0/apps",
-            &[
-                ("name", app.as_str()),
-                ("teamOwner", "t1"),
-                ("pool", "kubepool"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    kube_app(&admin, &app).await;
     s.deploy(&app, "registry.example/hello:v1").await;
     let r = admin
         .put_form(
@@ -879,13 +885,7 @@ async fn an_unreachable_cluster_fails_app_creation_clearly_and_keeps_nothing() {
     let s = TestServer::spawn_on(store.clone(), |s| s.kubernetes.api_timeout = 5.0).await;
     s.team("t1").await;
     let admin = s.admin();
-    let r = admin
-        .post_json(
-            "/1.0/pools",
-            &json!({"name": "kubepool", "provisioner": "kubernetes", "public": true}),
-        )
-        .await;
-    assert_eq!(r.status(), 201);
+    kube_pool(&admin).await;
     // Stored as if it had been reachable once (the cluster API would refuse it today).
     let gone = Cluster {
         name: "gone".into(),

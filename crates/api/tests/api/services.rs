@@ -67,6 +67,37 @@ pub(crate) async fn bind(
     .await
 }
 
+/// A bind with an empty form, read as status and text (for the refusals).
+pub(crate) async fn try_bind(
+    caller: &Caller,
+    service: &str,
+    instance: &str,
+    app: &str,
+) -> (u16, String) {
+    status_text(
+        caller
+            .put_form(
+                &format!("/1.13/services/{service}/instances/{instance}/apps/{app}"),
+                &[],
+            )
+            .await,
+    )
+    .await
+}
+
+/// A server like [`server`] whose service API calls give up after a second.
+pub(crate) async fn impatient_server() -> TestServer {
+    let s = TestServer::spawn_with(|c| {
+        c.service.timeout = 1.0;
+        c.service.connect_timeout = 1.0;
+    })
+    .await;
+    s.team("t1").await;
+    s.default_pool("p1").await;
+    s.app("web1", "t1").await;
+    s
+}
+
 pub(crate) async fn env(caller: &Caller, app: &str) -> Vec<Value> {
     get_json(caller, &format!("/1.0/apps/{app}/env")).await
 }
@@ -168,12 +199,7 @@ async fn an_instance_is_created_bound_unbound_and_removed_through_the_service_ap
     .await;
 
     // A second bind is refused; unbind removes the variables.
-    let (status, body) = status_text(
-        admin
-            .put_form("/1.13/services/mysql/instances/db1/apps/web1", &[])
-            .await,
-    )
-    .await;
+    let (status, body) = try_bind(&admin, "mysql", "db1", "web1").await;
     assert_eq!(
         (status, body.as_str()),
         (409, "app is already bound to this service instance\n")
@@ -365,19 +391,9 @@ async fn unknown_things_are_404_and_callers_need_their_permissions() {
     ] {
         expect(admin.get(path).await, 404, text, path).await;
     }
-    let (status, body) = status_text(
-        admin
-            .put_form("/1.13/services/mysql/instances/db1/apps/nope", &[])
-            .await,
-    )
-    .await;
+    let (status, body) = try_bind(&admin, "mysql", "db1", "nope").await;
     assert_eq!((status, body.as_str()), (404, "App nope not found.\n"));
-    let (status, body) = status_text(
-        admin
-            .put_form("/1.13/services/mysql/instances/nope/apps/web1", &[])
-            .await,
-    )
-    .await;
+    let (status, body) = try_bind(&admin, "mysql", "nope", "web1").await;
     assert_eq!(
         (status, body.as_str()),
         (404, "service instance not found\n")
@@ -423,11 +439,7 @@ async fn unknown_things_are_404_and_callers_need_their_permissions() {
     )
     .await;
     assert_eq!((status, body.as_str()), (403, FORBIDDEN));
-    let (status, _) = status_text(
-        bob.put_form("/1.13/services/mysql/instances/db1/apps/web1", &[])
-            .await,
-    )
-    .await;
+    let (status, _) = try_bind(&bob, "mysql", "db1", "web1").await;
     assert_eq!(status, 403);
     let (status, _) = status_text(bob.delete("/1.0/services/mysql/instances/db1").await).await;
     assert_eq!(status, 403);
@@ -490,14 +502,7 @@ async fn unknown_things_are_404_and_callers_need_their_permissions() {
 #[tokio::test]
 async fn a_remote_failure_keeps_nothing() {
     let api = Peer::service_api(&[]);
-    let s = TestServer::spawn_with(|c| {
-        c.service.timeout = 1.0;
-        c.service.connect_timeout = 1.0;
-    })
-    .await;
-    s.team("t1").await;
-    s.default_pool("p1").await;
-    s.app("web1", "t1").await;
+    let s = impatient_server().await;
     let admin = s.admin();
     register(&admin, "mysql", &api.url()).await;
     register(
@@ -554,12 +559,7 @@ async fn a_remote_failure_keeps_nothing() {
 
     // The bind is refused: nothing is bound, the error tells the instance's status.
     api.control(json!({"fail": {"POST bind-app": 500}})).await;
-    let (status, body) = status_text(
-        admin
-            .put_form("/1.13/services/mysql/instances/db3/apps/web1", &[])
-            .await,
-    )
-    .await;
+    let (status, body) = try_bind(&admin, "mysql", "db3", "web1").await;
     assert_eq!(status, 502, "{body}");
     assert!(
         body.contains("Failed to bind the instance \"mysql/db3\" to the app \"web1\"")
@@ -573,12 +573,7 @@ async fn a_remote_failure_keeps_nothing() {
     // the service API and nothing is stored.
     api.control(json!({"envs": {"BAD NAME": "x", "GOOD": "y"}}))
         .await;
-    let (status, body) = status_text(
-        admin
-            .put_form("/1.13/services/mysql/instances/db3/apps/web1", &[])
-            .await,
-    )
-    .await;
+    let (status, body) = try_bind(&admin, "mysql", "db3", "web1").await;
     assert_eq!(status, 502, "{body}");
     assert!(body.contains("invalid environment variable name"), "{body}");
     let info: Value = get_json(&admin, "/1.0/services/mysql/instances/db3").await;
@@ -753,14 +748,7 @@ async fn removing_an_app_unbinds_it_from_its_instances_at_the_service_api() {
 #[tokio::test]
 async fn an_app_is_removed_and_unbound_when_its_service_api_refuses_or_is_down() {
     let api = Peer::service_api(&[]);
-    let s = TestServer::spawn_with(|c| {
-        c.service.timeout = 1.0;
-        c.service.connect_timeout = 1.0;
-    })
-    .await;
-    s.team("t1").await;
-    s.default_pool("p1").await;
-    s.app("web1", "t1").await;
+    let s = impatient_server().await;
     let admin = s.admin();
     register(&admin, "mysql", &api.url()).await;
     register(&admin, "pgsql", &api.url()).await;

@@ -8,20 +8,15 @@ use serde_json::{json, Value};
 use tsuru_testkit::{messages, stream_error, stream_lines};
 
 use crate::peers::{closed_port, Peer};
-use crate::services::{add_instance, bind, bound_apps, env, env_value, register};
+use crate::services::{
+    add_instance, bind, bound_apps, env, env_value, impatient_server, register, try_bind,
+};
 use crate::{expect, get_json, status_text, Caller, TestServer, FORBIDDEN, UNAUTHORIZED};
 
 /// A server whose service API calls give up after a second, with team `t1`, a default pool,
 /// apps `web1` and `web2`, service `mysql` at `api` with instance `db1` bound to `web1`.
 async fn bound_server(api: &Peer) -> TestServer {
-    let s = TestServer::spawn_with(|c| {
-        c.service.timeout = 1.0;
-        c.service.connect_timeout = 1.0;
-    })
-    .await;
-    s.team("t1").await;
-    s.default_pool("p1").await;
-    s.app("web1", "t1").await;
+    let s = impatient_server().await;
     s.app("web2", "t1").await;
     let admin = s.admin();
     register(&admin, "mysql", &api.url()).await;
@@ -203,12 +198,7 @@ async fn a_service_api_that_is_down_fails_each_call_and_keeps_everything() {
     move_service(&admin, &format!("http://127.0.0.1:{}", closed_port())).await;
     let down = "cannot be reached (connection failed)";
 
-    let (status, body) = status_text(
-        admin
-            .put_form("/1.13/services/mysql/instances/db1/apps/web2", &[])
-            .await,
-    )
-    .await;
+    let (status, body) = try_bind(&admin, "mysql", "db1", "web2").await;
     assert_eq!(status, 502, "{body}");
     assert!(body.contains(down), "{body}");
     assert!(env_value(&env(&admin, "web2").await, "DB_HOST").is_none());
@@ -287,12 +277,7 @@ async fn a_slow_service_api_times_out_and_nothing_is_bound() {
     let admin = s.admin();
     api.control(json!({"delay": 3})).await;
     let started = Instant::now();
-    let (status, body) = status_text(
-        admin
-            .put_form("/1.13/services/mysql/instances/db1/apps/web2", &[])
-            .await,
-    )
-    .await;
+    let (status, body) = try_bind(&admin, "mysql", "db1", "web2").await;
     assert_eq!(status, 502, "{body}");
     assert!(
         body.contains("did not answer within 1s")
@@ -346,12 +331,7 @@ async fn refusals_of_the_service_api_keep_the_stored_state() {
 
     // Not ready (412): the bind is refused with the instance's status.
     api.control(json!({"fail": {"POST bind-app": 412}})).await;
-    let (status, body) = status_text(
-        admin
-            .put_form("/1.13/services/mysql/instances/db1/apps/web2", &[])
-            .await,
-    )
-    .await;
+    let (status, body) = try_bind(&admin, "mysql", "db1", "web2").await;
     assert_eq!(
         (status, body.as_str()),
         (412, "instance is not ready yet (\"db1\" is pending)\n")

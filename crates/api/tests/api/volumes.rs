@@ -1,4 +1,5 @@
-//! `/1.4/volumes` and `/1.4/volumeplans` on the simulated provisioner.
+//! `/1.4/volumes` and `/1.4/volumeplans` on the simulated provisioner, and on a real control
+//! plane (`scripts/kube.sh exec`) where the provisioner decides.
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
@@ -63,6 +64,39 @@ async fn create(
         .await
 }
 
+/// Creates volume `name` through [`create`], which must succeed.
+async fn created(caller: &Caller, name: &str, plan: &str, team: &str) {
+    expect(
+        create(caller, "/1.4/volumes", name, plan, team).await,
+        201,
+        "",
+        name,
+    )
+    .await;
+}
+
+/// The client's form for `volume-bind` (`ReadOnly`, `NoRestart`: `true` or empty).
+async fn bind(
+    caller: &Caller,
+    volume: &str,
+    app: &str,
+    mount: &str,
+    read_only: &str,
+    no_restart: &str,
+) -> reqwest::Response {
+    caller
+        .post_form(
+            &format!("/1.4/volumes/{volume}/bind"),
+            &[
+                ("App", app),
+                ("MountPoint", mount),
+                ("NoRestart", no_restart),
+                ("ReadOnly", read_only),
+            ],
+        )
+        .await
+}
+
 #[tokio::test]
 async fn volume_plans_come_from_the_configuration() {
     let s = server().await;
@@ -98,13 +132,7 @@ async fn volume_plans_come_from_the_configuration() {
 async fn creating_volumes() {
     let s = server().await;
     let admin = s.admin();
-    expect(
-        create(&admin, "/1.4/volumes", "v1", "nfs", "t1").await,
-        201,
-        "",
-        "v1",
-    )
-    .await;
+    created(&admin, "v1", "nfs", "t1").await;
     let v1: Value = get_json(&admin, "/1.4/volumes/v1").await;
     assert_eq!(
         v1,
@@ -189,13 +217,7 @@ async fn listing_and_reading_volumes() {
     let s = server().await;
     let admin = s.admin();
     for (name, team) in [("v1", "t1"), ("v2", "t2"), ("w1", "t1")] {
-        expect(
-            create(&admin, "/1.4/volumes", name, "nfs", team).await,
-            201,
-            "",
-            name,
-        )
-        .await;
+        created(&admin, name, "nfs", team).await;
     }
     let names = |list: &[Value]| -> Vec<String> {
         list.iter()
@@ -249,13 +271,7 @@ async fn listing_and_reading_volumes() {
 async fn updating_volumes_replaces_the_whole_record() {
     let s = server().await;
     let admin = s.admin();
-    expect(
-        create(&admin, "/1.4/volumes", "v1", "nfs", "t1").await,
-        201,
-        "",
-        "v1",
-    )
-    .await;
+    created(&admin, "v1", "nfs", "t1").await;
     let resp = admin
         .post_form(
             "/1.4/volumes/v1",
@@ -317,38 +333,15 @@ async fn binding_unbinding_and_deleting() {
     let s = server().await;
     let admin = s.admin();
     s.app("app1", "t1").await;
-    expect(
-        create(&admin, "/1.4/volumes", "v1", "nfs", "t1").await,
-        201,
-        "",
-        "v1",
-    )
-    .await;
-    let bind = |caller: Caller,
-                app: &'static str,
-                mount: &'static str,
-                ro: &'static str,
-                no_restart: &'static str| async move {
-        caller
-            .post_form(
-                "/1.4/volumes/v1/bind",
-                &[
-                    ("App", app),
-                    ("MountPoint", mount),
-                    ("NoRestart", no_restart),
-                    ("ReadOnly", ro),
-                ],
-            )
-            .await
-    };
+    created(&admin, "v1", "nfs", "t1").await;
     let (status, lines) =
-        stream_lines(bind(admin.clone(), "app1", "/mnt/data", "true", "").await).await;
+        stream_lines(bind(&admin, "v1", "app1", "/mnt/data", "true", "").await).await;
     assert_eq!(status, 200);
     assert!(
         messages(&lines).contains("---- Restarting the app \"app1\" ----"),
         "{lines:?}"
     );
-    let (status, _) = status_text(bind(admin.clone(), "app1", "/mnt/logs", "", "true").await).await;
+    let (status, _) = status_text(bind(&admin, "v1", "app1", "/mnt/logs", "", "true").await).await;
     assert_eq!(status, 200);
     let v1: Value = get_json(&admin, "/1.4/volumes/v1").await;
     assert_eq!(
@@ -360,22 +353,24 @@ async fn binding_unbinding_and_deleting() {
     );
     let listed: Vec<Value> = get_json(&admin, "/1.4/volumes").await;
     assert_eq!(listed[0]["Binds"], v1["Binds"], "lists carry the binds");
+    let info: Value = get_json(&admin, "/1.0/apps/app1").await;
+    assert_eq!(info["volumeBinds"], v1["Binds"], "app info shows the binds");
     expect(
-        bind(admin.clone(), "app1", "/mnt/data", "", "true").await,
+        bind(&admin, "v1", "app1", "/mnt/data", "", "true").await,
         409,
         "volume already bound in mountpoint\n",
         "same mount point",
     )
     .await;
     expect(
-        bind(admin.clone(), "nope", "/mnt/x", "", "true").await,
+        bind(&admin, "v1", "nope", "/mnt/x", "", "true").await,
         404,
         "App nope not found.\n",
         "unknown app",
     )
     .await;
     expect(
-        bind(admin.clone(), "app1", "", "", "true").await,
+        bind(&admin, "v1", "app1", "", "", "true").await,
         400,
         "MountPoint is required\n",
         "no mount point",
@@ -389,7 +384,7 @@ async fn binding_unbinding_and_deleting() {
         .await;
     expect(unknown, 404, "volume not found\n", "unknown volume").await;
     expect(
-        bind(s.anonymous(), "app1", "/mnt/x", "", "true").await,
+        bind(&s.anonymous(), "v1", "app1", "/mnt/x", "", "true").await,
         401,
         UNAUTHORIZED,
         "anonymous",
@@ -398,7 +393,7 @@ async fn binding_unbinding_and_deleting() {
     // Binding needs volume.update.bind on the volume and app.update.bind-volume on the app.
     let half = member(&s, "half@example.com", "t1", &["volume.update.bind"]).await;
     expect(
-        bind(half, "app1", "/mnt/x", "", "true").await,
+        bind(&half, "v1", "app1", "/mnt/x", "", "true").await,
         403,
         FORBIDDEN,
         "no app permission",
@@ -411,7 +406,12 @@ async fn binding_unbinding_and_deleting() {
         &["volume.update.bind", "app.update.bind-volume"],
     )
     .await;
-    assert_eq!(bind(both, "app1", "/mnt/x", "", "true").await.status(), 200);
+    assert_eq!(
+        bind(&both, "v1", "app1", "/mnt/x", "", "true")
+            .await
+            .status(),
+        200
+    );
 
     expect(
         admin.delete("/1.4/volumes/v1").await,
@@ -456,6 +456,8 @@ async fn binding_unbinding_and_deleting() {
     .await;
     let v1: Value = get_json(&admin, "/1.4/volumes/v1").await;
     assert_eq!(v1["Binds"], json!([]));
+    let info: Value = get_json(&admin, "/1.0/apps/app1").await;
+    assert!(info.get("volumeBinds").is_none(), "none left: {info}");
     expect(
         bob.delete("/1.4/volumes/v1").await,
         403,
@@ -492,4 +494,143 @@ async fn binding_unbinding_and_deleting() {
     );
     assert_eq!(s.events("kindname=volume.update.unbind").await.len(), 4);
     assert_eq!(s.events("kindname=volume.delete").await.len(), 2);
+}
+
+#[tokio::test]
+async fn removing_an_app_removes_its_binds_and_frees_the_volume() {
+    let s = server().await;
+    let admin = s.admin();
+    s.app("app1", "t1").await;
+    s.app("app2", "t1").await;
+    created(&admin, "v1", "nfs", "t1").await;
+    for (app, mount) in [("app1", "/a"), ("app1", "/b"), ("app2", "/a")] {
+        let resp = bind(&admin, "v1", app, mount, "", "true").await;
+        assert_eq!(resp.status(), 200, "{app} {mount}");
+    }
+    let (status, lines) = stream_lines(admin.delete("/1.0/apps/app1").await).await;
+    assert_eq!(status, 200);
+    let log = messages(&lines);
+    assert!(
+        log.contains("---- Done removing application.\n") && !log.contains("Unable"),
+        "{log}"
+    );
+    let v1: Value = get_json(&admin, "/1.4/volumes/v1").await;
+    assert_eq!(
+        v1["Binds"],
+        json!([{"ID": {"App": "app2", "MountPoint": "/a", "Volume": "v1"}, "ReadOnly": false}]),
+        "only the other app's bind is left"
+    );
+    expect(
+        admin.delete("/1.4/volumes/v1").await,
+        409,
+        "cannot delete volume with existing binds\n",
+        "app2 still binds it",
+    )
+    .await;
+    let (status, _) = stream_lines(admin.delete("/1.0/apps/app2").await).await;
+    assert_eq!(status, 200);
+    expect(admin.delete("/1.4/volumes/v1").await, 200, "", "free now").await;
+}
+
+#[tokio::test]
+async fn app_info_has_no_volume_binds_key_without_binds() {
+    let s = server().await;
+    s.app("app1", "t1").await;
+    let info: Value = get_json(&s.admin(), "/1.0/apps/app1").await;
+    assert!(info.get("volumeBinds").is_none(), "{info}");
+    assert!(info.get("error").is_none(), "{info}");
+}
+
+/// A volume on the Kubernetes provisioner of a real control plane: refused once its objects
+/// exist, shown in app info, freed by the app's removal.
+#[tokio::test]
+async fn a_provisioned_volume_cannot_be_updated_on_a_real_cluster() {
+    let Some(cluster) = crate::clusters::real_cluster("kube", &["kubepool"]) else {
+        return;
+    };
+    let opts = |v: Value| -> BTreeMap<String, Value> { serde_json::from_value(v).unwrap() };
+    let s = TestServer::spawn_with(|c| {
+        c.kubernetes.deployment_progress_timeout = 60.0;
+        c.volume_plans = BTreeMap::from([(
+            "nfs".into(),
+            BTreeMap::from([(
+                "kubernetes".into(),
+                opts(json!({"plugin": "nfs", "capacity": "1Gi", "access-modes": "ReadWriteMany"})),
+            )]),
+        )]);
+    })
+    .await;
+    s.team("t1").await;
+    let admin = s.admin();
+    crate::clusters::kube_pool(&admin).await;
+    expect(
+        admin.post_json("/1.3/provisioner/clusters", &cluster).await,
+        200,
+        "",
+        "cluster",
+    )
+    .await;
+    let suffix = &uuid::Uuid::new_v4().simple().to_string()[..8];
+    let app = format!("va{suffix}");
+    // PersistentVolumes are cluster-wide: a name of this test's own.
+    let volume = format!("v{suffix}");
+    crate::clusters::kube_app(&admin, &app).await;
+    s.deploy(&app, "registry.example/hello:v1").await;
+    let form = |path: String| {
+        let admin = admin.clone();
+        let volume = volume.clone();
+        async move {
+            admin
+                .post_form(
+                    &path,
+                    &[
+                        ("Name", volume.as_str()),
+                        ("Plan.Name", "nfs"),
+                        ("Pool", "kubepool"),
+                        ("TeamOwner", "t1"),
+                        ("Opts.server", "10.0.0.1"),
+                        ("Opts.path", "/exports"),
+                    ],
+                )
+                .await
+        }
+    };
+    expect(form("/1.4/volumes".into()).await, 201, "", "create").await;
+    let path = format!("/1.4/volumes/{volume}");
+    expect(form(path.clone()).await, 200, "", "update before any bind").await;
+    let (status, lines) = stream_lines(
+        admin
+            .post_form(
+                &format!("{path}/bind"),
+                &[("App", app.as_str()), ("MountPoint", "/data")],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(!messages(&lines).contains("Error"), "{lines:?}");
+    expect(
+        form(path.clone()).await,
+        409,
+        "updating a volume already provisioned is not supported, a new volume must be created and the old one deleted if necessary\n",
+        "update once the PersistentVolume exists",
+    )
+    .await;
+    let info: Value = get_json(&admin, &format!("/1.0/apps/{app}")).await;
+    assert_eq!(
+        info["volumeBinds"],
+        json!([{"ID": {"App": app, "MountPoint": "/data", "Volume": volume}, "ReadOnly": false}])
+    );
+    let (status, lines) = stream_lines(admin.delete(&format!("/1.0/apps/{app}")).await).await;
+    assert_eq!(status, 200);
+    assert!(!messages(&lines).contains("Unable"), "{lines:?}");
+    let v: Value = get_json(&admin, &path).await;
+    assert_eq!(v["Binds"], json!([]));
+    expect(
+        admin.delete(&path).await,
+        200,
+        "",
+        "delete the freed volume",
+    )
+    .await;
 }

@@ -100,8 +100,8 @@ pub trait AppStorage: Send + Sync {
 }
 
 /// Service instances bound to apps, seen from app removal: the service aggregate implements
-/// it and registers itself with [`super::AppService::set_bindings`] (see
-/// [`crate::service::ServiceCatalog::new`]).
+/// it ([`crate::service::ServiceCatalog::app_bindings`]), and the wiring hands it to
+/// [`super::AppService::set_bindings`].
 #[async_trait]
 pub trait AppBindings: Send + Sync {
     /// Unbinds the app being removed from every service instance bound to it, as tsuru's

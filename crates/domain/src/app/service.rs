@@ -12,6 +12,7 @@ use crate::quota::Quota;
 use crate::router::Routers;
 use crate::team::TeamStorage;
 use crate::user::UserStorage;
+use crate::volume::{VolumeBind, VolumePlans, VolumeStorage};
 use crate::{Error, Identity, Origin, Result};
 
 mod bind;
@@ -21,7 +22,6 @@ mod env;
 mod list;
 mod quota;
 mod remove;
-mod restart;
 mod start_stop;
 mod units;
 mod update;
@@ -30,6 +30,7 @@ pub use create::NewApp;
 pub use deploy::{DeployData, DeployQuery, NewDeploy};
 pub use env::EnvSet;
 pub use list::AppListQuery;
+pub use start_stop::StateChange;
 pub use update::AppUpdate;
 
 /// An app with what its provisioner and routers report.
@@ -45,6 +46,8 @@ pub struct AppInfo {
     pub quota: Quota,
     /// Provisioner name.
     pub provisioner: String,
+    /// Volume binds of the app (filled by app info only).
+    pub volume_binds: Vec<VolumeBind>,
     /// Problems met while gathering the above.
     pub errors: Vec<String>,
 }
@@ -63,6 +66,15 @@ pub struct AppService {
     events: Arc<EventService>,
     units_per_app: Option<i64>,
     bindings: std::sync::OnceLock<Arc<dyn AppBindings>>,
+    volumes: Option<AppVolumes>,
+}
+
+/// Where the apps' volume binds are kept, and whether app info reads them.
+struct AppVolumes {
+    storage: Arc<dyn VolumeStorage>,
+    /// No volume plan configured: no volume can be created, so no app has binds and app info
+    /// spares the store the look.
+    shown: bool,
 }
 
 fn app_event(
@@ -118,7 +130,19 @@ impl AppService {
             events,
             units_per_app,
             bindings: std::sync::OnceLock::new(),
+            volumes: None,
         }
+    }
+
+    /// Reads the apps' volume binds from `storage`: app info shows them (when `plans` has any
+    /// plan: without one no volume exists) and app removal deletes them.
+    #[must_use]
+    pub fn with_volumes(mut self, storage: Arc<dyn VolumeStorage>, plans: &VolumePlans) -> Self {
+        self.volumes = Some(AppVolumes {
+            storage,
+            shown: !plans.0.is_empty(),
+        });
+        self
     }
 
     /// Sets what app removal unbinds the app from (the service instances); the first one set
@@ -269,6 +293,7 @@ impl AppService {
             addresses,
             quota,
             provisioner: provisioner.name().to_string(),
+            volume_binds: Vec::new(),
             errors,
         }
     }

@@ -384,8 +384,8 @@ fn clean_tags(tags: Vec<String>) -> Vec<String> {
 
 impl ServiceCatalog {
     /// Builds the use cases; `native` reaches registered services, `osb` brokers; `store`
-    /// holds the teams, and the pools and clusters that choose a service endpoint. Registers
-    /// with `apps` the unbinding of a removed app from its instances
+    /// holds the teams, and the pools and clusters that choose a service endpoint. App removal
+    /// unbinds the app from its instances once given [`ServiceCatalog::app_bindings`]
     /// ([`AppService::set_bindings`]).
     #[allow(clippy::too_many_arguments)]
     pub fn new<S>(
@@ -411,7 +411,6 @@ impl ServiceCatalog {
             native,
             osb,
         });
-        apps.set_bindings(backends.clone());
         ServiceCatalog {
             services,
             instances,
@@ -422,6 +421,12 @@ impl ServiceCatalog {
             clock,
             backends,
         }
+    }
+
+    /// What app removal needs to unbind a removed app from its service instances (give it to
+    /// [`AppService::set_bindings`]).
+    pub fn app_bindings(&self) -> Arc<dyn AppBindings> {
+        self.backends.clone()
     }
 
     fn client(&self, service: &Service) -> &dyn ServiceClient {

@@ -1,4 +1,4 @@
-//! `/apps`: apps, their env vars, quota, restarts, deploys, start/stop and units.
+//! `/apps`: apps, their env vars, quota, deploys, start/stop/restart and units.
 mod deploy;
 mod start_stop;
 mod units;
@@ -13,8 +13,8 @@ use tsuru_domain::plan::PlanOverride;
 
 use self::wire::{
     AppCreatedResponse, AppItemResponse, AppListQuery as ListQuery, AppResponse, CreateAppRequest,
-    EnvQuery, EnvVarResponse, MetadataItemRequest, MetadataRequest, RestartRequest, SetEnvRequest,
-    UnsetEnvQuery, UpdateAppRequest,
+    EnvQuery, EnvVarResponse, MetadataItemRequest, MetadataRequest, SetEnvRequest, UnsetEnvQuery,
+    UpdateAppRequest,
 };
 use super::teams::wire::{QuotaRequest, QuotaResponse};
 use super::{family, Route};
@@ -76,7 +76,7 @@ pub(crate) fn routes() -> Vec<Route> {
             Route::post(
                 "1.0",
                 "/apps/{app}/restart",
-                restart,
+                start_stop::restart,
                 "Restart an app, a process or a version",
             ),
             Route::post(
@@ -343,21 +343,4 @@ async fn set_quota(
         .set_quota(&id, &form.origin(), &path, &form.value.limit)
         .await?;
     Ok(DONE)
-}
-
-async fn restart(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    form: OptionalForm<RestartRequest>,
-) -> Reply<Streamed> {
-    let origin = form.origin();
-    let RestartRequest { process, version } = form.value;
-    let name = path.into_inner();
-    Ok(stream(move |out| async move {
-        state
-            .apps
-            .restart(&id, &origin, &name, &process, &version, out)
-            .await
-    })
-    .await)
 }

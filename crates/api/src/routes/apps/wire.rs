@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::extract::lenient_string;
 use crate::json::{go_time, ZERO_TIME};
 use crate::routes::teams::wire::QuotaResponse;
+use crate::routes::volumes::wire::BindResponse;
 
 /// A label or annotation; `delete` (on update) removes it.
 #[derive(Deserialize, ToSchema)]
@@ -580,6 +581,10 @@ pub struct AppResponse {
     teamowner: String,
     teams: Vec<String>,
     units: Vec<UnitResponse>,
+    /// The app's volume binds; only when it has some.
+    #[serde(rename = "volumeBinds", skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
+    volume_binds: Vec<BindResponse>,
 }
 
 impl AppResponse {
@@ -620,6 +625,12 @@ impl AppResponse {
             teamowner: app.team_owner.clone(),
             teams: app.teams.clone(),
             units: info.units.iter().map(UnitResponse::from).collect(),
+            volume_binds: info
+                .volume_binds
+                .iter()
+                .cloned()
+                .map(BindResponse::from)
+                .collect(),
         }
     }
 }

@@ -148,34 +148,39 @@ fn service_routes() -> Vec<Route> {
             revoke_instance,
             "Take a team's access to a service instance away",
         ),
-        Route::put(
-            "1.13",
-            "/services/{service}/instances/{instance}/apps/{app}",
-            bind,
+    ]
+    .into_iter()
+    .chain(bind_routes(
+        "1.13",
+        "/services/{service}/instances/{instance}/apps/{app}",
+        [
             "Bind an app: the service's variables become its env vars",
-        )
-        .text(409, "app is already bound to this service instance")
-        .text(412, "instance is not ready yet"),
-        Route::delete(
-            "1.13",
-            "/services/{service}/instances/{instance}/apps/{app}",
-            unbind,
             "Unbind an app",
-        ),
-        Route::put(
-            "1.0",
-            "/services/{service}/instances/{instance}/{app}",
-            bind,
+        ],
+    ))
+    .chain(bind_routes(
+        "1.0",
+        "/services/{service}/instances/{instance}/{app}",
+        [
             "Bind an app (tsuru's older path)",
-        )
-        .text(409, "app is already bound to this service instance")
-        .text(412, "instance is not ready yet"),
-        Route::delete(
-            "1.0",
-            "/services/{service}/instances/{instance}/{app}",
-            unbind,
             "Unbind an app (tsuru's older path)",
-        ),
+        ],
+    ))
+    .collect()
+}
+
+/// Bind and unbind of an app at one path shape (both shapes take the same input and reach
+/// the same use cases); `summaries` of bind, then unbind.
+fn bind_routes(
+    version: &'static str,
+    path: &'static str,
+    [bind_summary, unbind_summary]: [&'static str; 2],
+) -> [Route; 2] {
+    [
+        Route::put(version, path, bind, bind_summary)
+            .text(409, "app is already bound to this service instance")
+            .text(412, "instance is not ready yet"),
+        Route::delete(version, path, unbind, unbind_summary),
     ]
 }
 
@@ -315,27 +320,32 @@ async fn set_doc(
 }
 
 async fn grant_service(
-    Caller { id, state }: Caller,
+    caller: Caller,
     path: web::Path<(String, String)>,
     input: Input,
 ) -> Reply<Done> {
-    let (service, team) = path.into_inner();
-    state
-        .services
-        .service_access(&id, &input.origin(), &service, &team, true)
-        .await?;
-    Ok(DONE)
+    service_access(caller, path, input, true).await
 }
 
 async fn revoke_service(
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    input: Input,
+) -> Reply<Done> {
+    service_access(caller, path, input, false).await
+}
+
+/// Grants (or revokes) a team's access to a service.
+async fn service_access(
     Caller { id, state }: Caller,
     path: web::Path<(String, String)>,
     input: Input,
+    grant: bool,
 ) -> Reply<Done> {
     let (service, team) = path.into_inner();
     state
         .services
-        .service_access(&id, &input.origin(), &service, &team, false)
+        .service_access(&id, &input.origin(), &service, &team, grant)
         .await?;
     Ok(DONE)
 }
@@ -455,27 +465,32 @@ async fn instance_status(
 }
 
 async fn grant_instance(
-    Caller { id, state }: Caller,
+    caller: Caller,
     path: web::Path<(String, String, String)>,
     input: Input,
 ) -> Reply<Done> {
-    let (service, instance, team) = path.into_inner();
-    state
-        .services
-        .instance_access(&id, &input.origin(), &service, &instance, &team, true)
-        .await?;
-    Ok(DONE)
+    instance_access(caller, path, input, true).await
 }
 
 async fn revoke_instance(
+    caller: Caller,
+    path: web::Path<(String, String, String)>,
+    input: Input,
+) -> Reply<Done> {
+    instance_access(caller, path, input, false).await
+}
+
+/// Grants (or revokes) a team's access to a service instance.
+async fn instance_access(
     Caller { id, state }: Caller,
     path: web::Path<(String, String, String)>,
     input: Input,
+    grant: bool,
 ) -> Reply<Done> {
     let (service, instance, team) = path.into_inner();
     state
         .services
-        .instance_access(&id, &input.origin(), &service, &instance, &team, false)
+        .instance_access(&id, &input.origin(), &service, &instance, &team, grant)
         .await?;
     Ok(DONE)
 }

@@ -143,6 +143,13 @@ impl AppService {
     pub async fn info(&self, identity: &Identity, name: &str) -> Result<AppInfo> {
         let app = self.find(name).await?;
         identity.require("app.read.info", &app.contexts())?;
-        Ok(self.describe(app, UnitsWanted::Ask).await)
+        let mut info = self.describe(app, UnitsWanted::Ask).await;
+        if let Some(volumes) = self.volumes.as_ref().filter(|v| v.shown) {
+            match volumes.storage.binds_of_app(&info.app.name).await {
+                Ok(binds) => info.volume_binds = binds,
+                Err(e) => info.errors.push(format!("unable to get volume binds: {e}")),
+            }
+        }
+        Ok(info)
     }
 }

@@ -2,14 +2,16 @@
 use std::sync::Arc;
 
 use super::{app_event, AppService};
+use crate::app::App;
 use crate::output::{Discard, Output, Progress};
 use crate::service::CallInfo;
+use crate::volume::VolumeStorage;
 use crate::{Identity, Origin, Result};
 
 impl AppService {
     /// Removes an app, streaming each step; failed steps are reported, not fatal. The app is
     /// first unbound from its service instances (forced, without restart, as tsuru does), so
-    /// no instance keeps listing a removed app.
+    /// no instance keeps listing a removed app, then from its volumes.
     ///
     /// # Errors
     /// 404; 403 without `app.delete` on the app; a lock conflict.
@@ -50,6 +52,12 @@ impl AppService {
                     .await,
             );
         }
+        if let Some(volumes) = &self.volumes {
+            step(
+                "Unable to unbind volumes",
+                self.unbind_volumes(&app, volumes.storage.as_ref()).await,
+            );
+        }
         step(
             "Unable to destroy app in provisioner",
             match self.provisioner_of(&app).await {
@@ -83,5 +91,18 @@ impl AppService {
             .done_with_log(event, &outcome, None, progress.take_log())
             .await;
         outcome
+    }
+
+    /// Deletes every volume bind of the app (the volumes stay, and can be deleted then).
+    async fn unbind_volumes(&self, app: &App, volumes: &dyn VolumeStorage) -> Result<()> {
+        for bind in volumes.binds_of_app(&app.name).await? {
+            match volumes.delete_bind(&bind.id).await {
+                Ok(()) => {}
+                // Removed meanwhile by an unbind: what this step wants.
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 }

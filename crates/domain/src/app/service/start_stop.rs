@@ -1,13 +1,35 @@
-//! Starting and stopping an app (or one process, or one version). Stop records each version's
-//! unit counts (`past_units`) so that start brings the same counts back. Before the first
-//! deploy both succeed and do nothing, as in tsuru.
+//! Starting, stopping and restarting an app (or one process, or one version). Stop records
+//! each version's unit counts (`past_units`) so that start brings the same counts back. Before
+//! the first deploy start and stop succeed and do nothing, as in tsuru.
 use std::sync::Arc;
 
 use super::{app_event, AppService};
 use crate::app::{unknown_process, App, AppVersion};
-use crate::output::Output;
-use crate::provision::Provisioner;
-use crate::{Error, Identity, Origin, Result};
+use crate::output::{Output, Progress};
+use crate::provision::{Provisioner, UnitStatus};
+use crate::{Identity, Origin, Result};
+
+/// A change of the state of an app's units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateChange {
+    /// Starts the stopped units with the counts recorded at stop.
+    Start,
+    /// Stops the units, recording how many ran.
+    Stop,
+    /// Restarts the units.
+    Restart,
+}
+
+impl StateChange {
+    /// The event kind, which is also the permission needed.
+    fn kind(self) -> &'static str {
+        match self {
+            StateChange::Start => "app.update.start",
+            StateChange::Stop => "app.update.stop",
+            StateChange::Restart => "app.update.restart",
+        }
+    }
+}
 
 impl AppService {
     /// The versions a start or stop applies to: the one named, else every deployed one; each
@@ -39,107 +61,105 @@ impl AppService {
         Ok(chosen)
     }
 
-    /// Stops the app's units (of `process`, or all; of `version`, or every deployed one),
-    /// recording how many ran so that start restores them.
+    /// Starts, stops or restarts the app's units (of `process`, or all; of `version`, or
+    /// every deployed one), streaming the provisioner's output in the change's event.
     ///
     /// # Errors
-    /// 404; 403 without `app.update.stop` on the app; 400 for an unknown version or process;
-    /// provisioner failures.
-    #[tracing::instrument(skip_all, fields(app = %name))]
-    pub async fn stop(
+    /// 404; 403 without `app.update.start`, `app.update.stop` or `app.update.restart` on the
+    /// app; 400 for an unknown version or process; provisioner failures.
+    #[tracing::instrument(skip_all, fields(app = %name, change = ?change))]
+    #[allow(clippy::too_many_arguments)]
+    pub async fn change_state(
         &self,
         identity: &Identity,
         origin: &Origin,
         name: &str,
+        change: StateChange,
         process: &str,
         version: &str,
         out: Arc<dyn Output>,
     ) -> Result<()> {
         let app = self.find(name).await?;
-        identity.require("app.update.stop", &app.contexts())?;
+        identity.require(change.kind(), &app.contexts())?;
+        // Only a restart can be canceled, as in tsuru.
+        let cancelable = change == StateChange::Restart;
         self.events
             .run_logged(
-                app_event(&app, "app.update.stop", identity, origin, false),
+                app_event(&app, change.kind(), identity, origin, cancelable),
                 out,
                 |progress| async move {
+                    if change == StateChange::Restart {
+                        progress.write(&if process.is_empty() {
+                            format!("---- Restarting the app {:?} ----\n", app.name)
+                        } else {
+                            format!("---- Restarting process {process:?} ----\n")
+                        });
+                        return self
+                            .provisioner_of(&app)
+                            .await?
+                            .restart(&app, process, version, progress.as_ref())
+                            .await;
+                    }
                     let provisioner = self.provisioner_of(&app).await?;
                     let versions = self
                         .versions_to_change(&app, provisioner.as_ref(), process, version)
                         .await?;
-                    progress.write(&if process.is_empty() {
-                        format!("\n ---> Stopping the app {:?}\n", app.name)
+                    let verb = if change == StateChange::Stop {
+                        "Stopping"
                     } else {
-                        format!("\n ---> Stopping the process {process:?}\n")
+                        "Starting"
+                    };
+                    progress.write(&if process.is_empty() {
+                        format!("\n ---> {verb} the app {:?}\n", app.name)
+                    } else {
+                        format!("\n ---> {verb} the process {process:?}\n")
                     });
-                    let units = provisioner.units(&app).await?;
-                    for mut v in versions {
-                        for p in v.process_names() {
-                            if !process.is_empty() && p != process {
-                                continue;
-                            }
-                            let running = units
-                                .iter()
-                                .filter(|u| {
-                                    u.version == v.version
-                                        && u.process_name == p
-                                        && u.status != crate::provision::UnitStatus::Stopped
-                                })
-                                .count() as i64;
-                            if running > 0 {
-                                v.past_units.insert(p, running);
-                            }
+                    if change == StateChange::Stop {
+                        self.stop_versions(&app, provisioner.as_ref(), process, versions, &progress)
+                            .await
+                    } else {
+                        for v in versions {
+                            provisioner
+                                .start(&app, process, &v, progress.as_ref())
+                                .await?;
                         }
-                        self.versions.update(&v).await?;
-                        provisioner
-                            .stop(&app, process, &v, progress.as_ref())
-                            .await?;
+                        Ok(())
                     }
-                    Ok(())
                 },
             )
             .await
     }
 
-    /// Starts the app's stopped units (of `process`, or all; of `version`, or every deployed
-    /// one) with the counts recorded at stop.
-    ///
-    /// # Errors
-    /// 404; 403 without `app.update.start` on the app; 400 for an unknown version or process;
-    /// provisioner failures.
-    #[tracing::instrument(skip_all, fields(app = %name))]
-    pub async fn start(
+    /// Stops each version's units, recording first how many of each process ran.
+    async fn stop_versions(
         &self,
-        identity: &Identity,
-        origin: &Origin,
-        name: &str,
+        app: &App,
+        provisioner: &dyn Provisioner,
         process: &str,
-        version: &str,
-        out: Arc<dyn Output>,
+        versions: Vec<AppVersion>,
+        progress: &Progress,
     ) -> Result<()> {
-        let app = self.find(name).await?;
-        identity.require("app.update.start", &app.contexts())?;
-        self.events
-            .run_logged(
-                app_event(&app, "app.update.start", identity, origin, false),
-                out,
-                |progress| async move {
-                    let provisioner = self.provisioner_of(&app).await?;
-                    let versions = self
-                        .versions_to_change(&app, provisioner.as_ref(), process, version)
-                        .await?;
-                    progress.write(&if process.is_empty() {
-                        format!("\n ---> Starting the app {:?}\n", app.name)
-                    } else {
-                        format!("\n ---> Starting the process {process:?}\n")
-                    });
-                    for v in versions {
-                        provisioner
-                            .start(&app, process, &v, progress.as_ref())
-                            .await?;
-                    }
-                    Ok::<(), Error>(())
-                },
-            )
-            .await
+        let units = provisioner.units(app).await?;
+        for mut v in versions {
+            for p in v.process_names() {
+                if !process.is_empty() && p != process {
+                    continue;
+                }
+                let running = units
+                    .iter()
+                    .filter(|u| {
+                        u.version == v.version
+                            && u.process_name == p
+                            && u.status != UnitStatus::Stopped
+                    })
+                    .count() as i64;
+                if running > 0 {
+                    v.past_units.insert(p, running);
+                }
+            }
+            self.versions.update(&v).await?;
+            provisioner.stop(app, process, &v, progress).await?;
+        }
+        Ok(())
     }
 }
