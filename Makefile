@@ -39,7 +39,7 @@ fuzz:
 # Release builds of tsurud and the bench driver, then one table: tsurud on the in-memory store
 # and on FerretDB against a bare actix-web hello-world (docs/benchmarks.md).
 bench:
-	$(CARGO) build --release --quiet -p tsuru-api --bin tsurud -p tsurud-bench
+	$(CARGO) build --release --quiet -p tsuru-api --bin tsurud -p tsurud-bench --bin tsurud-bench
 	bash scripts/ferretdb.sh exec target/release/tsurud-bench --tsurud target/release/tsurud $(BENCH_ARGS)
 
 lint:
