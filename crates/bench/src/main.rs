@@ -319,10 +319,7 @@ fn print_table(hello: &Load, rows: &[Row], notes: &BTreeMap<String, String>) {
 
 async fn hello_server(addr: String) {
     actix_web::HttpServer::new(|| {
-        actix_web::App::new().route(
-            "/",
-            actix_web::web::get().to(|| async { "Hello, world!" }),
-        )
+        actix_web::App::new().route("/", actix_web::web::get().to(|| async { "Hello, world!" }))
     })
     .bind(addr)
     .expect("bind")
@@ -334,7 +331,10 @@ async fn hello_server(addr: String) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("hello") {
-        let addr = args.get(2).cloned().unwrap_or_else(|| "127.0.0.1:8090".into());
+        let addr = args
+            .get(2)
+            .cloned()
+            .unwrap_or_else(|| "127.0.0.1:8090".into());
         actix_web::rt::System::new().block_on(hello_server(addr));
         return;
     }
