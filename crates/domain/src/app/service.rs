@@ -175,10 +175,9 @@ impl AppService {
         if let Some(only) = self.provisioners.only() {
             return Ok(only);
         }
-        match self.pools.find(&app.pool).await {
-            Ok(pool) => self.provisioners.get(&pool.provisioner),
-            Err(e) if e.is_not_found() => Ok(self.provisioners.default_provisioner()),
-            Err(e) => Err(e),
+        match self.pools.provisioner_name(&app.pool).await? {
+            Some(name) => self.provisioners.get(&name),
+            None => Ok(self.provisioners.default_provisioner()),
         }
     }
 

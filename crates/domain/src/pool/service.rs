@@ -1,5 +1,6 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::{
     constraint_for, glob_match, is_public, validate_pool_name, Constraint, Pool, PoolRules,
@@ -52,7 +53,14 @@ pub struct PoolService {
     routers: Routers,
     provisioners: Vec<String>,
     events: Arc<EventService>,
+    /// Provisioner names by pool, each read from the store at most once per
+    /// [`PROVISIONER_MEMO_TTL`] (a pool's provisioner never changes; a pool removed here is
+    /// forgotten at once).
+    provisioner_memo: std::sync::Mutex<HashMap<String, (String, Instant)>>,
 }
+
+/// How long a pool's provisioner name is taken from memory before the store is asked again.
+pub const PROVISIONER_MEMO_TTL: Duration = Duration::from_secs(1);
 
 fn pool_event(name: &str, kind: &str, identity: &Identity, origin: &Origin) -> NewEvent {
     NewEvent::new(
@@ -86,7 +94,40 @@ impl PoolService {
             routers,
             provisioners,
             events,
+            provisioner_memo: std::sync::Mutex::default(),
         }
+    }
+
+    fn memo(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, Instant)>> {
+        self.provisioner_memo
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The provisioner `pool` names (empty: the default one), or `None` for an unknown pool;
+    /// the store is asked at most once per [`PROVISIONER_MEMO_TTL`] per pool.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn provisioner_name(&self, pool: &str) -> Result<Option<String>> {
+        if let Some((name, at)) = self.memo().get(pool) {
+            if at.elapsed() < PROVISIONER_MEMO_TTL {
+                return Ok(Some(name.clone()));
+            }
+        }
+        let Some(found) = self.pools.find(pool).await? else {
+            self.memo().remove(pool);
+            return Ok(None);
+        };
+        let mut memo = self.memo();
+        if memo.len() > 10_000 {
+            memo.clear();
+        }
+        memo.insert(
+            pool.to_string(),
+            (found.provisioner.clone(), Instant::now()),
+        );
+        Ok(Some(found.provisioner))
     }
 
     /// The pool named `name`.
@@ -363,7 +404,9 @@ impl PoolService {
             ));
         }
         let ev = pool_event(name, "pool.delete", identity, origin);
-        self.events.run(ev, self.pools.delete(name)).await
+        self.events.run(ev, self.pools.delete(name)).await?;
+        self.memo().remove(name);
+        Ok(())
     }
 
     /// Allows teams in a pool.
