@@ -35,7 +35,8 @@ pub async fn not_found() -> HttpResponse {
     text(StatusCode::NOT_FOUND, "404 page not found")
 }
 
-type Register = Box<dyn FnOnce(&mut web::ServiceConfig)>;
+/// Registers a route's handler at a path (relative to the scope it is put in).
+type Register = Box<dyn FnOnce(&mut web::ServiceConfig, &str)>;
 
 /// One route: where it answers, its handler, and its documented operation.
 pub struct Route {
@@ -63,19 +64,14 @@ impl Route {
         Args::describe_args(&mut op);
         F::Output::describe_reply(&mut op);
         let min = MinVersion(ApiVersion::parse(version).unwrap_or(ApiVersion(1, 0)));
-        let register: Register = Box::new(move |cfg: &mut web::ServiceConfig| {
+        let register: Register = Box::new(move |cfg: &mut web::ServiceConfig, at: &str| {
             let method_guard = guard::Method(match method {
                 "POST" => Method::POST,
                 "PUT" => Method::PUT,
                 "DELETE" => Method::DELETE,
                 _ => Method::GET,
             });
-            cfg.service(
-                web::resource(path)
-                    .guard(method_guard)
-                    .guard(min)
-                    .to(handler),
-            );
+            cfg.service(web::resource(at).guard(method_guard).guard(min).to(handler));
         });
         Route {
             method,
@@ -200,11 +196,41 @@ pub fn operations() -> Vec<Op> {
 }
 
 /// Registers every route.
+///
+/// Routes are grouped in one scope per first path segment (`/apps`, `/teams`, ...): a request
+/// is matched against the routes of its own family only, instead of trying every route's
+/// pattern in turn.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(crate::openapi::serve));
+    let mut families: Vec<(&'static str, Vec<Route>)> = Vec::new();
+    let mut loose = Vec::new();
     for route in all() {
-        (route.register)(cfg);
+        match family_of(route.path) {
+            Some(prefix) => match families.iter_mut().find(|(p, _)| *p == prefix) {
+                Some((_, routes)) => routes.push(route),
+                None => families.push((prefix, vec![route])),
+            },
+            None => loose.push(route),
+        }
     }
+    for (prefix, routes) in families {
+        cfg.service(web::scope(prefix).configure(|scope| {
+            for route in routes {
+                (route.register)(scope, &route.path[prefix.len()..]);
+            }
+        }));
+    }
+    for route in loose {
+        (route.register)(cfg, route.path);
+    }
+}
+
+/// `/apps` for `/apps/{app}/env`: the static first segment a path's scope is named by.
+fn family_of(path: &'static str) -> Option<&'static str> {
+    let rest = path.strip_prefix('/')?;
+    let end = rest.find('/').map_or(path.len(), |i| i + 1);
+    let prefix = &path[..end];
+    (!prefix.contains('{') && prefix.len() > 1).then_some(prefix)
 }
 
 /// Every route as (method as in `Get`, minimum version, path): iterate [`ROUTES`].
