@@ -199,6 +199,7 @@ impl MongoStore {
     {
         coll.find(filter)
             .sort(sort)
+            .batch_size(LIST_BATCH)
             .await
             .map_err(db_error)?
             .try_collect()
@@ -206,6 +207,11 @@ impl MongoStore {
             .map_err(db_error)
     }
 }
+
+/// Documents per reply of a list: a list of any length comes back in one reply (up to the
+/// server's 16 MiB per reply) instead of a first batch of 101 and one `getMore` per further
+/// batch, so that a list costs one store command whatever its length.
+pub(crate) const LIST_BATCH: u32 = 1_000_000;
 
 /// The indexes the store relies on, by collection: what [`MongoStore::ensure_indexes`] creates
 /// and what `tsurud doctor` compares a database with.

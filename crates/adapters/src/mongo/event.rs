@@ -535,6 +535,7 @@ impl super::MongoStore {
             .events()
             .find(filter)
             .with_options(opts)
+            .batch_size(super::LIST_BATCH)
             .await
             .map_err(db_error)?
             .try_collect()

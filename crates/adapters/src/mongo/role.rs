@@ -86,6 +86,7 @@ impl super::MongoStore {
         let docs: Vec<RoleDocument> = self
             .roles()
             .find(filter)
+            .batch_size(super::LIST_BATCH)
             .sort(doc! {"tsurud_order": 1, "_id": 1})
             .await
             .map_err(db_error)?

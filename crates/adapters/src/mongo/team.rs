@@ -112,6 +112,7 @@ impl TeamStorage for super::MongoStore {
         let docs: Vec<TeamDocument> = self
             .teams()
             .find(doc! {})
+            .batch_size(super::LIST_BATCH)
             .sort(doc! {"tsurud_order": 1, "_id": 1})
             .await
             .map_err(db_error)?

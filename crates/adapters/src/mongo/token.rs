@@ -152,6 +152,7 @@ impl TeamTokenStorage for super::MongoStore {
         let docs: Vec<TokenDocument> = self
             .team_tokens()
             .find(filter)
+            .batch_size(super::LIST_BATCH)
             .sort(doc! {"tsurud_order": 1, "token_id": 1})
             .await
             .map_err(db_error)?
@@ -211,6 +212,7 @@ impl TeamTokenStorage for super::MongoStore {
         let docs: Vec<TokenDocument> = self
             .team_tokens()
             .find(doc! {"roles.name": old})
+            .batch_size(super::LIST_BATCH)
             .await
             .map_err(db_error)?
             .try_collect()

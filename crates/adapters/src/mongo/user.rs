@@ -185,6 +185,7 @@ impl super::MongoStore {
         let docs: Vec<UserDocument> = self
             .users()
             .find(filter)
+            .batch_size(super::LIST_BATCH)
             .with_options(opts)
             .await
             .map_err(db_error)?

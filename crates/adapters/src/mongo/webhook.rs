@@ -311,7 +311,7 @@ impl super::MongoStore {
         limit: Option<i64>,
     ) -> Result<Vec<Delivery>> {
         let coll = self.deliveries();
-        let mut find = coll.find(filter).sort(sort);
+        let mut find = coll.find(filter).sort(sort).batch_size(super::LIST_BATCH);
         if let Some(n) = limit {
             find = find.limit(n);
         }
@@ -358,6 +358,7 @@ impl WebhookStorage for super::MongoStore {
         let docs: Vec<WebhookDocument> = self
             .webhooks()
             .find(filter)
+            .batch_size(super::LIST_BATCH)
             .sort(doc! {"tsurud_order": 1, "name": 1})
             .await
             .map_err(db_error)?

@@ -89,7 +89,9 @@ async fn commands_of(s: &TestServer, caller: &Caller, path: &str) -> (u64, Vec<S
 #[tokio::test]
 async fn each_read_stays_within_its_store_command_budget_whatever_the_number_of_apps() {
     let Some(url) = mongo_url() else { return };
-    for apps in [2, 25] {
+    // 150: more than the 101 documents of a first reply, so that a list in several replies
+    // would show.
+    for apps in [2, 150] {
         let (s, caller) = server_with_apps(&url, apps).await;
         for (path, budget) in BUDGETS {
             until_quiet(&s).await;
