@@ -677,7 +677,14 @@ mod tests {
             ("login_throttle", include_str!("contract/login_throttle.rs")),
             ("team_storage", include_str!("contract/team_storage.rs")),
             ("role_storage", include_str!("contract/role_storage.rs")),
-            ("event_storage", include_str!("contract/event_storage.rs")),
+            (
+                "event_storage",
+                concat!(
+                    include_str!("contract/event_storage/mod.rs"),
+                    include_str!("contract/event_storage/locks.rs"),
+                    include_str!("contract/event_storage/listing.rs"),
+                ),
+            ),
             ("app_storage", include_str!("contract/app_storage.rs")),
             (
                 "app_version_storage",
