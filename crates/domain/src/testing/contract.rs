@@ -74,6 +74,9 @@ pub mod user_storage;
 // Provisioners (not storage: run with `provisioner_contract_tests!`).
 pub mod provisioner;
 
+// Clause bodies shared by several suites (not a port).
+mod quota;
+
 // Webhooks and their delivery queue.
 pub mod delivery_storage;
 pub mod webhook_storage;
