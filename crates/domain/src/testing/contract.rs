@@ -113,6 +113,24 @@ where
     out
 }
 
+/// Asserts that exactly `admitted` of the concurrent `results` are `Ok`, and hands every other
+/// to `refused` (which asserts what the refusal is).
+#[track_caller]
+pub(crate) fn assert_admitted<T: Debug>(
+    results: Vec<Result<T>>,
+    admitted: usize,
+    refused: impl Fn(Result<T>),
+) {
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        admitted,
+        "{results:?}"
+    );
+    for r in results.into_iter().filter(Result::is_err) {
+        refused(r);
+    }
+}
+
 /// Asserts that `res` is an [`crate::Error::Conflict`] with message `msg`.
 #[track_caller]
 pub(crate) fn assert_conflict<T: Debug>(res: Result<T>, msg: &str) {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{assert_forbidden, assert_not_found, concurrently, CONCURRENCY};
+use super::{assert_admitted, assert_forbidden, assert_not_found, concurrently, CONCURRENCY};
 use crate::quota::{quota_exceeded, Quota};
 use crate::team::{Team, TeamStorage};
 use crate::testing::{team, user};
@@ -142,14 +142,9 @@ where
         async move { h.inc(holder, 1).await }
     })
     .await;
-    assert_eq!(
-        results.iter().filter(|r| r.is_ok()).count(),
-        10,
-        "{results:?}"
-    );
-    for r in results.into_iter().filter(Result::is_err) {
-        assert_forbidden(r, &quota_exceeded(0, 1).to_string());
-    }
+    assert_admitted(results, 10, |r| {
+        assert_forbidden(r, &quota_exceeded(0, 1).to_string())
+    });
     assert_eq!(
         h.quota_of(holder).await,
         Quota {

@@ -2,7 +2,7 @@
 use std::sync::Arc;
 
 use super::quota;
-use super::{assert_conflict, assert_not_found, concurrently, CONCURRENCY};
+use super::{assert_admitted, assert_conflict, assert_not_found, concurrently, CONCURRENCY};
 use crate::quota::Quota;
 use crate::team::{Team, TeamStorage};
 use crate::testing::team;
@@ -50,14 +50,9 @@ pub async fn concurrent_inserts_of_one_name_admit_exactly_one(storage: Arc<dyn T
         async move { s.insert(&team("infra")).await }
     })
     .await;
-    assert_eq!(
-        results.iter().filter(|r| r.is_ok()).count(),
-        1,
-        "{results:?}"
-    );
-    for r in results.into_iter().filter(Result::is_err) {
-        assert_conflict(r, crate::team::TEAM_ALREADY_EXISTS);
-    }
+    assert_admitted(results, 1, |r| {
+        assert_conflict(r, crate::team::TEAM_ALREADY_EXISTS)
+    });
     assert_eq!(storage.list().await.expect("list").len(), 1);
 }
 

@@ -2,7 +2,9 @@
 use std::sync::Arc;
 
 use super::quota;
-use super::{assert_conflict, assert_not_found, concurrently, sorted, CONCURRENCY};
+use super::{
+    assert_admitted, assert_conflict, assert_not_found, concurrently, sorted, CONCURRENCY,
+};
 use crate::permission::RoleInstance;
 use crate::quota::Quota;
 use crate::testing::{at, ssh_key, user, user_with_api_key};
@@ -65,11 +67,9 @@ pub async fn concurrent_inserts_of_one_email_admit_exactly_one(storage: Arc<dyn 
         async move { s.insert(&user("me@example.com")).await }
     })
     .await;
-    let ok = results.iter().filter(|r| r.is_ok()).count();
-    assert_eq!(ok, 1, "{results:?}");
-    for r in results.into_iter().filter(Result::is_err) {
+    assert_admitted(results, 1, |r| {
         assert_conflict(r, crate::user::EMAIL_ALREADY_REGISTERED);
-    }
+    });
     assert_eq!(storage.list().await.expect("list").len(), 1);
 }
 
