@@ -58,6 +58,12 @@ fn from_yaml(yaml: &str) -> Settings {
         .unwrap()
 }
 
+/// The settings of the documented file shipped as `config/tsurud.yaml`.
+fn shipped() -> Settings {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/tsurud.yaml");
+    from_yaml(&std::fs::read_to_string(path).unwrap())
+}
+
 #[test]
 fn tsurus_provisioner_and_routers_shapes_are_read() {
     let s = from_yaml(
@@ -140,14 +146,7 @@ fn webhook_settings_are_validated() {
 
 #[test]
 fn the_documented_webhook_section_matches_the_defaults() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/tsurud.yaml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let file: Settings = config::Config::builder()
-        .add_source(config::File::from_str(&text, config::FileFormat::Yaml))
-        .build()
-        .unwrap()
-        .try_deserialize()
-        .unwrap();
+    let file = shipped();
     let (file, d) = (file.webhook, WebhookSettings::default());
     assert_eq!(file.max_attempts, d.max_attempts);
     assert_eq!(file.retry_backoff, d.retry_backoff);
@@ -242,14 +241,7 @@ mod shipped_file {
 
     #[test]
     fn the_documented_config_file_loads_and_matches_the_defaults() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/tsurud.yaml");
-        let text = std::fs::read_to_string(&path).unwrap();
-        let file: Settings = config::Config::builder()
-            .add_source(config::File::from_str(&text, config::FileFormat::Yaml))
-            .build()
-            .unwrap()
-            .try_deserialize()
-            .unwrap();
+        let file = shipped();
         let d = Settings::default();
         assert_eq!(file.listen, d.listen);
         assert_eq!(file.auth.hash_cost, d.auth.hash_cost);
