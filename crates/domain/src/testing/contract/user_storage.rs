@@ -386,35 +386,31 @@ pub async fn remove_role_from_all_removes_every_instance(storage: &dyn UserStora
     assert!(storage.list_by_role("gone").await.expect("list").is_empty());
 }
 
-/// Keys with distinct names and contents are appended.
-pub async fn add_key_appends_keys(storage: &dyn UserStorage) {
+/// Stores `me@example.com` with `keys` added one by one.
+async fn with_keys(storage: &dyn UserStorage, keys: &[&crate::user::SshKey]) {
     storage
         .insert(&user("me@example.com"))
         .await
         .expect("insert");
+    for k in keys {
+        storage
+            .add_key("me@example.com", k, false)
+            .await
+            .expect("add");
+    }
+}
+
+/// Keys with distinct names and contents are appended.
+pub async fn add_key_appends_keys(storage: &dyn UserStorage) {
     let (k1, k2) = (ssh_key("laptop", 1), ssh_key("desktop", 2));
-    storage
-        .add_key("me@example.com", &k1, false)
-        .await
-        .expect("add");
-    storage
-        .add_key("me@example.com", &k2, false)
-        .await
-        .expect("add");
+    with_keys(storage, &[&k1, &k2]).await;
     assert_eq!(stored(storage, "me@example.com").await.keys, [k1, k2]);
 }
 
 /// A key whose name is taken is a conflict unless `replace` is set.
 pub async fn add_key_with_a_taken_name_returns_conflict(storage: &dyn UserStorage) {
-    storage
-        .insert(&user("me@example.com"))
-        .await
-        .expect("insert");
     let k1 = ssh_key("laptop", 1);
-    storage
-        .add_key("me@example.com", &k1, false)
-        .await
-        .expect("add");
+    with_keys(storage, &[&k1]).await;
     assert_conflict(
         storage
             .add_key("me@example.com", &ssh_key("laptop", 2), false)
@@ -428,19 +424,8 @@ pub async fn add_key_with_a_taken_name_returns_conflict(storage: &dyn UserStorag
 pub async fn add_key_with_taken_content_returns_conflict_even_when_replacing(
     storage: &dyn UserStorage,
 ) {
-    storage
-        .insert(&user("me@example.com"))
-        .await
-        .expect("insert");
     let (k1, k2) = (ssh_key("laptop", 1), ssh_key("desktop", 2));
-    storage
-        .add_key("me@example.com", &k1, false)
-        .await
-        .expect("add");
-    storage
-        .add_key("me@example.com", &k2, false)
-        .await
-        .expect("add");
+    with_keys(storage, &[&k1, &k2]).await;
     let same_content = |name: &str| crate::user::SshKey {
         name: name.to_string(),
         content: k1.content.clone(),
@@ -464,17 +449,8 @@ pub async fn add_key_with_taken_content_returns_conflict_even_when_replacing(
 
 /// With `replace`, a key of the same name is overwritten in place.
 pub async fn add_key_with_replace_overwrites_the_named_key(storage: &dyn UserStorage) {
-    storage
-        .insert(&user("me@example.com"))
-        .await
-        .expect("insert");
     let (k1, k2) = (ssh_key("laptop", 1), ssh_key("desktop", 2));
-    for k in [&k1, &k2] {
-        storage
-            .add_key("me@example.com", k, false)
-            .await
-            .expect("add");
-    }
+    with_keys(storage, &[&k1, &k2]).await;
     let new = ssh_key("laptop", 3);
     storage
         .add_key("me@example.com", &new, true)
@@ -504,17 +480,8 @@ pub async fn add_key_to_unknown_returns_not_found(storage: &dyn UserStorage) {
 
 /// `remove_key` removes the named key and keeps the others.
 pub async fn remove_key_removes_only_that_key(storage: &dyn UserStorage) {
-    storage
-        .insert(&user("me@example.com"))
-        .await
-        .expect("insert");
     let (k1, k2) = (ssh_key("laptop", 1), ssh_key("desktop", 2));
-    for k in [&k1, &k2] {
-        storage
-            .add_key("me@example.com", k, false)
-            .await
-            .expect("add");
-    }
+    with_keys(storage, &[&k1, &k2]).await;
     storage
         .remove_key("me@example.com", "laptop")
         .await
@@ -524,14 +491,7 @@ pub async fn remove_key_removes_only_that_key(storage: &dyn UserStorage) {
 
 /// Removing a key the user does not have is `NotFound` `User does not have this key`.
 pub async fn remove_missing_key_returns_not_found(storage: &dyn UserStorage) {
-    storage
-        .insert(&user("me@example.com"))
-        .await
-        .expect("insert");
-    storage
-        .add_key("me@example.com", &ssh_key("laptop", 1), false)
-        .await
-        .expect("add");
+    with_keys(storage, &[&ssh_key("laptop", 1)]).await;
     assert_not_found(
         storage.remove_key("me@example.com", "desktop").await,
         crate::user::KEY_NOT_FOUND,
