@@ -74,6 +74,9 @@ pub mod user_storage;
 // Provisioners (not storage: run with `provisioner_contract_tests!`).
 pub mod provisioner;
 
+// Clause bodies shared by several suites (not a port).
+mod quota;
+
 // Webhooks and their delivery queue.
 pub mod delivery_storage;
 pub mod webhook_storage;
@@ -108,6 +111,24 @@ where
         out.push(h.await.expect("a concurrent task panicked"));
     }
     out
+}
+
+/// Asserts that exactly `admitted` of the concurrent `results` are `Ok`, and hands every other
+/// to `refused` (which asserts what the refusal is).
+#[track_caller]
+pub(crate) fn assert_admitted<T: Debug>(
+    results: Vec<Result<T>>,
+    admitted: usize,
+    refused: impl Fn(Result<T>),
+) {
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        admitted,
+        "{results:?}"
+    );
+    for r in results.into_iter().filter(Result::is_err) {
+        refused(r);
+    }
 }
 
 /// Asserts that `res` is an [`crate::Error::Conflict`] with message `msg`.
@@ -677,7 +698,14 @@ mod tests {
             ("login_throttle", include_str!("contract/login_throttle.rs")),
             ("team_storage", include_str!("contract/team_storage.rs")),
             ("role_storage", include_str!("contract/role_storage.rs")),
-            ("event_storage", include_str!("contract/event_storage.rs")),
+            (
+                "event_storage",
+                concat!(
+                    include_str!("contract/event_storage/mod.rs"),
+                    include_str!("contract/event_storage/locks.rs"),
+                    include_str!("contract/event_storage/listing.rs"),
+                ),
+            ),
             ("app_storage", include_str!("contract/app_storage.rs")),
             (
                 "app_version_storage",

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use regex::Regex;
 
-use super::{assert_conflict, assert_not_found, concurrently, sorted, CONCURRENCY};
+use super::{
+    assert_admitted, assert_conflict, assert_not_found, concurrently, sorted, CONCURRENCY,
+};
 use crate::app::{
     App, AppFilter, AppRouter, AppStorage, AppVisibility, EnvVar, Metadata, MetadataItem,
 };
@@ -182,14 +184,7 @@ pub async fn concurrent_inserts_of_one_name_admit_exactly_one(storage: Arc<dyn A
         async move { s.insert(&app("web")).await }
     })
     .await;
-    assert_eq!(
-        results.iter().filter(|r| r.is_ok()).count(),
-        1,
-        "{results:?}"
-    );
-    for r in results.into_iter().filter(Result::is_err) {
-        assert_conflict(r, &duplicate("web"));
-    }
+    assert_admitted(results, 1, |r| assert_conflict(r, &duplicate("web")));
     assert_eq!(
         storage.list(&AppFilter::default()).await.expect("list"),
         [app("web")]

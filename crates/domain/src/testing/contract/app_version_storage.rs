@@ -2,7 +2,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{assert_conflict, assert_not_found, concurrently, CONCURRENCY};
+use super::{assert_admitted, assert_conflict, assert_not_found, concurrently, CONCURRENCY};
 use crate::app::{version_exists, version_not_found, AppVersion, AppVersionStorage};
 use crate::testing::app_version;
 
@@ -66,14 +66,7 @@ pub async fn concurrent_inserts_of_one_version_admit_exactly_one(
         async move { s.insert(&app_version("web", 1)).await }
     })
     .await;
-    assert_eq!(
-        results.iter().filter(|r| r.is_ok()).count(),
-        1,
-        "{results:?}"
-    );
-    for r in results.into_iter().filter(Result::is_err) {
-        assert_conflict(r, &conflict_text("web", 1));
-    }
+    assert_admitted(results, 1, |r| assert_conflict(r, &conflict_text("web", 1)));
     assert_eq!(numbers(&storage.list("web").await.expect("list")), [1]);
 }
 

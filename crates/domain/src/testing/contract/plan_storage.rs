@@ -1,7 +1,7 @@
 //! Contract of [`PlanStorage`].
 use std::sync::Arc;
 
-use super::{assert_conflict, assert_not_found, concurrently, CONCURRENCY};
+use super::{assert_admitted, assert_conflict, assert_not_found, concurrently, CONCURRENCY};
 use crate::plan::{Plan, PlanOverride, PlanStorage};
 use crate::testing::plan;
 
@@ -67,14 +67,9 @@ pub async fn concurrent_inserts_of_one_name_admit_exactly_one(storage: Arc<dyn P
         async move { s.insert(&plan("small")).await }
     })
     .await;
-    assert_eq!(
-        results.iter().filter(|r| r.is_ok()).count(),
-        1,
-        "{results:?}"
-    );
-    for r in results.into_iter().filter(Result::is_err) {
-        assert_conflict(r, crate::plan::PLAN_ALREADY_EXISTS);
-    }
+    assert_admitted(results, 1, |r| {
+        assert_conflict(r, crate::plan::PLAN_ALREADY_EXISTS)
+    });
     assert_eq!(storage.list().await.expect("list"), [plan("small")]);
 }
 

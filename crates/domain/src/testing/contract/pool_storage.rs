@@ -2,7 +2,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{assert_conflict, assert_not_found, concurrently, CONCURRENCY};
+use super::{assert_admitted, assert_conflict, assert_not_found, concurrently, CONCURRENCY};
 use crate::pool::{Constraint, Pool, PoolStorage, POOL_NOT_FOUND};
 use crate::testing::{constraint, pool};
 
@@ -71,14 +71,9 @@ pub async fn concurrent_inserts_of_one_name_admit_exactly_one(storage: Arc<dyn P
         async move { s.insert(&pool("prod")).await }
     })
     .await;
-    assert_eq!(
-        results.iter().filter(|r| r.is_ok()).count(),
-        1,
-        "{results:?}"
-    );
-    for r in results.into_iter().filter(Result::is_err) {
-        assert_conflict(r, crate::pool::POOL_ALREADY_EXISTS);
-    }
+    assert_admitted(results, 1, |r| {
+        assert_conflict(r, crate::pool::POOL_ALREADY_EXISTS)
+    });
     assert_eq!(storage.list().await.expect("list"), [pool("prod")]);
 }
 

@@ -1,7 +1,9 @@
 //! Contract of [`RoleStorage`].
 use std::sync::Arc;
 
-use super::{assert_conflict, assert_not_found, concurrently, sorted, CONCURRENCY};
+use super::{
+    assert_admitted, assert_conflict, assert_not_found, concurrently, sorted, CONCURRENCY,
+};
 use crate::permission::{ContextType, Role, RoleStorage};
 use crate::testing::role;
 
@@ -45,14 +47,9 @@ pub async fn concurrent_inserts_of_one_name_admit_exactly_one(storage: Arc<dyn R
         async move { s.insert(&role("admin", ContextType::Global)).await }
     })
     .await;
-    assert_eq!(
-        results.iter().filter(|r| r.is_ok()).count(),
-        1,
-        "{results:?}"
-    );
-    for r in results.into_iter().filter(Result::is_err) {
-        assert_conflict(r, crate::permission::ROLE_ALREADY_EXISTS);
-    }
+    assert_admitted(results, 1, |r| {
+        assert_conflict(r, crate::permission::ROLE_ALREADY_EXISTS)
+    });
     assert_eq!(storage.list().await.expect("list").len(), 1);
 }
 

@@ -1,7 +1,8 @@
 //! Contract of [`TeamStorage`].
 use std::sync::Arc;
 
-use super::{assert_conflict, assert_forbidden, assert_not_found, concurrently, CONCURRENCY};
+use super::quota;
+use super::{assert_admitted, assert_conflict, assert_not_found, concurrently, CONCURRENCY};
 use crate::quota::Quota;
 use crate::team::{Team, TeamStorage};
 use crate::testing::team;
@@ -49,14 +50,9 @@ pub async fn concurrent_inserts_of_one_name_admit_exactly_one(storage: Arc<dyn T
         async move { s.insert(&team("infra")).await }
     })
     .await;
-    assert_eq!(
-        results.iter().filter(|r| r.is_ok()).count(),
-        1,
-        "{results:?}"
-    );
-    for r in results.into_iter().filter(Result::is_err) {
-        assert_conflict(r, crate::team::TEAM_ALREADY_EXISTS);
-    }
+    assert_admitted(results, 1, |r| {
+        assert_conflict(r, crate::team::TEAM_ALREADY_EXISTS)
+    });
     assert_eq!(storage.list().await.expect("list").len(), 1);
 }
 
@@ -173,105 +169,26 @@ pub async fn inc_quota_adds_within_the_limit(storage: &dyn TeamStorage) {
 /// A positive `delta` over the limit is `Forbidden` `Quota exceeded. Available: <n>,
 /// Requested: <m>.` and changes nothing.
 pub async fn inc_quota_over_the_limit_is_forbidden_and_changes_nothing(storage: &dyn TeamStorage) {
-    with_quota(storage, "infra", 3, 2).await;
-    assert_forbidden(
-        storage.inc_quota("infra", 2).await,
-        &crate::quota::quota_exceeded(1, 2).to_string(),
-    );
-    assert_eq!(
-        stored(storage, "infra").await.quota,
-        Quota { limit: 3, inuse: 2 }
-    );
-    storage.inc_quota("infra", 1).await.expect("inc");
-    assert_forbidden(
-        storage.inc_quota("infra", 1).await,
-        &crate::quota::quota_exceeded(0, 1).to_string(),
-    );
-    assert_eq!(
-        stored(storage, "infra").await.quota,
-        Quota { limit: 3, inuse: 3 }
-    );
-    with_quota(storage, "none", 0, 0).await;
-    assert_forbidden(
-        storage.inc_quota("none", 1).await,
-        &crate::quota::quota_exceeded(0, 1).to_string(),
-    );
-    assert_eq!(
-        stored(storage, "none").await.quota,
-        Quota { limit: 0, inuse: 0 }
-    );
+    quota::over_the_limit_is_forbidden(storage, "infra", "none").await;
 }
 
 /// An unlimited quota (-1) admits any `delta`.
 pub async fn inc_quota_of_an_unlimited_quota_always_passes(storage: &dyn TeamStorage) {
-    with_quota(storage, "infra", -1, 5).await;
-    storage.inc_quota("infra", 1000).await.expect("inc");
-    storage.inc_quota("infra", 1).await.expect("inc");
-    assert_eq!(
-        stored(storage, "infra").await.quota,
-        Quota {
-            limit: -1,
-            inuse: 1006
-        }
-    );
+    quota::unlimited_always_passes(storage, "infra").await;
 }
 
 /// A negative `delta` releases use, is never refused, and never takes the use below 0.
 pub async fn inc_quota_releases_but_never_below_zero(storage: &dyn TeamStorage) {
-    with_quota(storage, "infra", 3, 2).await;
-    storage.inc_quota("infra", -1).await.expect("release");
-    assert_eq!(stored(storage, "infra").await.quota.inuse, 1);
-    storage.inc_quota("infra", -5).await.expect("release");
-    assert_eq!(
-        stored(storage, "infra").await.quota,
-        Quota { limit: 3, inuse: 0 }
-    );
-    storage.inc_quota("infra", -1).await.expect("release");
-    assert_eq!(stored(storage, "infra").await.quota.inuse, 0);
-    // Releasing is allowed even while the use is over a lowered limit.
-    with_quota(storage, "over", 1, 3).await;
-    storage.inc_quota("over", -1).await.expect("release");
-    assert_eq!(
-        stored(storage, "over").await.quota,
-        Quota { limit: 1, inuse: 2 }
-    );
+    quota::releases_but_never_below_zero(storage, "infra", "over").await;
 }
 
 /// `inc_quota` of an unknown team is `NotFound`.
 pub async fn inc_quota_of_unknown_returns_not_found(storage: &dyn TeamStorage) {
-    assert_not_found(
-        storage.inc_quota("infra", 1).await,
-        crate::team::TEAM_NOT_FOUND,
-    );
-    assert_not_found(
-        storage.inc_quota("infra", -1).await,
-        crate::team::TEAM_NOT_FOUND,
-    );
-    assert_eq!(storage.find("infra").await.expect("find"), None);
+    quota::unknown_returns_not_found(storage, "infra", crate::team::TEAM_NOT_FOUND).await;
 }
 
 /// Concurrent `inc_quota(+1)` calls against a limit of 10: exactly 10 succeed, the others are
 /// refused, and the use ends at the limit.
 pub async fn concurrent_inc_quota_admits_exactly_the_limit(storage: Arc<dyn TeamStorage>) {
-    with_quota(&*storage, "infra", 10, 0).await;
-    let results = concurrently(CONCURRENCY, |_| {
-        let s = Arc::clone(&storage);
-        async move { s.inc_quota("infra", 1).await }
-    })
-    .await;
-    assert_eq!(
-        results.iter().filter(|r| r.is_ok()).count(),
-        10,
-        "{results:?}"
-    );
-    for r in results.into_iter().filter(Result::is_err) {
-        assert_forbidden(r, &crate::quota::quota_exceeded(0, 1).to_string());
-    }
-    assert_eq!(
-        stored(&*storage, "infra").await.quota,
-        Quota {
-            limit: 10,
-            inuse: 10
-        }
-    );
+    quota::concurrent_inc_admits_exactly_the_limit(storage, "infra").await;
 }

@@ -1,8 +1,9 @@
 //! Contract of [`UserStorage`].
 use std::sync::Arc;
 
+use super::quota;
 use super::{
-    assert_conflict, assert_forbidden, assert_not_found, concurrently, sorted, CONCURRENCY,
+    assert_admitted, assert_conflict, assert_not_found, concurrently, sorted, CONCURRENCY,
 };
 use crate::permission::RoleInstance;
 use crate::quota::Quota;
@@ -66,11 +67,9 @@ pub async fn concurrent_inserts_of_one_email_admit_exactly_one(storage: Arc<dyn 
         async move { s.insert(&user("me@example.com")).await }
     })
     .await;
-    let ok = results.iter().filter(|r| r.is_ok()).count();
-    assert_eq!(ok, 1, "{results:?}");
-    for r in results.into_iter().filter(Result::is_err) {
+    assert_admitted(results, 1, |r| {
         assert_conflict(r, crate::user::EMAIL_ALREADY_REGISTERED);
-    }
+    });
     assert_eq!(storage.list().await.expect("list").len(), 1);
 }
 
@@ -387,35 +386,31 @@ pub async fn remove_role_from_all_removes_every_instance(storage: &dyn UserStora
     assert!(storage.list_by_role("gone").await.expect("list").is_empty());
 }
 
-/// Keys with distinct names and contents are appended.
-pub async fn add_key_appends_keys(storage: &dyn UserStorage) {
+/// Stores `me@example.com` with `keys` added one by one.
+async fn with_keys(storage: &dyn UserStorage, keys: &[&crate::user::SshKey]) {
     storage
         .insert(&user("me@example.com"))
         .await
         .expect("insert");
+    for k in keys {
+        storage
+            .add_key("me@example.com", k, false)
+            .await
+            .expect("add");
+    }
+}
+
+/// Keys with distinct names and contents are appended.
+pub async fn add_key_appends_keys(storage: &dyn UserStorage) {
     let (k1, k2) = (ssh_key("laptop", 1), ssh_key("desktop", 2));
-    storage
-        .add_key("me@example.com", &k1, false)
-        .await
-        .expect("add");
-    storage
-        .add_key("me@example.com", &k2, false)
-        .await
-        .expect("add");
+    with_keys(storage, &[&k1, &k2]).await;
     assert_eq!(stored(storage, "me@example.com").await.keys, [k1, k2]);
 }
 
 /// A key whose name is taken is a conflict unless `replace` is set.
 pub async fn add_key_with_a_taken_name_returns_conflict(storage: &dyn UserStorage) {
-    storage
-        .insert(&user("me@example.com"))
-        .await
-        .expect("insert");
     let k1 = ssh_key("laptop", 1);
-    storage
-        .add_key("me@example.com", &k1, false)
-        .await
-        .expect("add");
+    with_keys(storage, &[&k1]).await;
     assert_conflict(
         storage
             .add_key("me@example.com", &ssh_key("laptop", 2), false)
@@ -429,19 +424,8 @@ pub async fn add_key_with_a_taken_name_returns_conflict(storage: &dyn UserStorag
 pub async fn add_key_with_taken_content_returns_conflict_even_when_replacing(
     storage: &dyn UserStorage,
 ) {
-    storage
-        .insert(&user("me@example.com"))
-        .await
-        .expect("insert");
     let (k1, k2) = (ssh_key("laptop", 1), ssh_key("desktop", 2));
-    storage
-        .add_key("me@example.com", &k1, false)
-        .await
-        .expect("add");
-    storage
-        .add_key("me@example.com", &k2, false)
-        .await
-        .expect("add");
+    with_keys(storage, &[&k1, &k2]).await;
     let same_content = |name: &str| crate::user::SshKey {
         name: name.to_string(),
         content: k1.content.clone(),
@@ -465,17 +449,8 @@ pub async fn add_key_with_taken_content_returns_conflict_even_when_replacing(
 
 /// With `replace`, a key of the same name is overwritten in place.
 pub async fn add_key_with_replace_overwrites_the_named_key(storage: &dyn UserStorage) {
-    storage
-        .insert(&user("me@example.com"))
-        .await
-        .expect("insert");
     let (k1, k2) = (ssh_key("laptop", 1), ssh_key("desktop", 2));
-    for k in [&k1, &k2] {
-        storage
-            .add_key("me@example.com", k, false)
-            .await
-            .expect("add");
-    }
+    with_keys(storage, &[&k1, &k2]).await;
     let new = ssh_key("laptop", 3);
     storage
         .add_key("me@example.com", &new, true)
@@ -505,17 +480,8 @@ pub async fn add_key_to_unknown_returns_not_found(storage: &dyn UserStorage) {
 
 /// `remove_key` removes the named key and keeps the others.
 pub async fn remove_key_removes_only_that_key(storage: &dyn UserStorage) {
-    storage
-        .insert(&user("me@example.com"))
-        .await
-        .expect("insert");
     let (k1, k2) = (ssh_key("laptop", 1), ssh_key("desktop", 2));
-    for k in [&k1, &k2] {
-        storage
-            .add_key("me@example.com", k, false)
-            .await
-            .expect("add");
-    }
+    with_keys(storage, &[&k1, &k2]).await;
     storage
         .remove_key("me@example.com", "laptop")
         .await
@@ -525,14 +491,7 @@ pub async fn remove_key_removes_only_that_key(storage: &dyn UserStorage) {
 
 /// Removing a key the user does not have is `NotFound` `User does not have this key`.
 pub async fn remove_missing_key_returns_not_found(storage: &dyn UserStorage) {
-    storage
-        .insert(&user("me@example.com"))
-        .await
-        .expect("insert");
-    storage
-        .add_key("me@example.com", &ssh_key("laptop", 1), false)
-        .await
-        .expect("add");
+    with_keys(storage, &[&ssh_key("laptop", 1)]).await;
     assert_not_found(
         storage.remove_key("me@example.com", "desktop").await,
         crate::user::KEY_NOT_FOUND,
@@ -566,120 +525,26 @@ pub async fn inc_quota_adds_within_the_limit(storage: &dyn UserStorage) {
 /// A positive `delta` over the limit is `Forbidden` `Quota exceeded. Available: <n>,
 /// Requested: <m>.` and changes nothing.
 pub async fn inc_quota_over_the_limit_is_forbidden_and_changes_nothing(storage: &dyn UserStorage) {
-    with_quota(storage, "me@example.com", 3, 2).await;
-    assert_forbidden(
-        storage.inc_quota("me@example.com", 2).await,
-        &crate::quota::quota_exceeded(1, 2).to_string(),
-    );
-    assert_eq!(
-        stored(storage, "me@example.com").await.quota,
-        Quota { limit: 3, inuse: 2 }
-    );
-    storage.inc_quota("me@example.com", 1).await.expect("inc");
-    assert_forbidden(
-        storage.inc_quota("me@example.com", 1).await,
-        &crate::quota::quota_exceeded(0, 1).to_string(),
-    );
-    assert_eq!(
-        stored(storage, "me@example.com").await.quota,
-        Quota { limit: 3, inuse: 3 }
-    );
-    with_quota(storage, "none@example.com", 0, 0).await;
-    assert_forbidden(
-        storage.inc_quota("none@example.com", 1).await,
-        &crate::quota::quota_exceeded(0, 1).to_string(),
-    );
-    assert_eq!(
-        stored(storage, "none@example.com").await.quota,
-        Quota { limit: 0, inuse: 0 }
-    );
+    quota::over_the_limit_is_forbidden(storage, "me@example.com", "none@example.com").await;
 }
 
 /// An unlimited quota (-1) admits any `delta`.
 pub async fn inc_quota_of_an_unlimited_quota_always_passes(storage: &dyn UserStorage) {
-    with_quota(storage, "me@example.com", -1, 5).await;
-    storage
-        .inc_quota("me@example.com", 1000)
-        .await
-        .expect("inc");
-    storage.inc_quota("me@example.com", 1).await.expect("inc");
-    assert_eq!(
-        stored(storage, "me@example.com").await.quota,
-        Quota {
-            limit: -1,
-            inuse: 1006
-        }
-    );
+    quota::unlimited_always_passes(storage, "me@example.com").await;
 }
 
 /// A negative `delta` releases use, is never refused, and never takes the use below 0.
 pub async fn inc_quota_releases_but_never_below_zero(storage: &dyn UserStorage) {
-    with_quota(storage, "me@example.com", 3, 2).await;
-    storage
-        .inc_quota("me@example.com", -1)
-        .await
-        .expect("release");
-    assert_eq!(stored(storage, "me@example.com").await.quota.inuse, 1);
-    storage
-        .inc_quota("me@example.com", -5)
-        .await
-        .expect("release");
-    assert_eq!(
-        stored(storage, "me@example.com").await.quota,
-        Quota { limit: 3, inuse: 0 }
-    );
-    storage
-        .inc_quota("me@example.com", -1)
-        .await
-        .expect("release");
-    assert_eq!(stored(storage, "me@example.com").await.quota.inuse, 0);
-    // Releasing is allowed even while the use is over a lowered limit.
-    with_quota(storage, "over@example.com", 1, 3).await;
-    storage
-        .inc_quota("over@example.com", -1)
-        .await
-        .expect("release");
-    assert_eq!(
-        stored(storage, "over@example.com").await.quota,
-        Quota { limit: 1, inuse: 2 }
-    );
+    quota::releases_but_never_below_zero(storage, "me@example.com", "over@example.com").await;
 }
 
 /// `inc_quota` of an unknown user is `NotFound`.
 pub async fn inc_quota_of_unknown_returns_not_found(storage: &dyn UserStorage) {
-    assert_not_found(
-        storage.inc_quota("me@example.com", 1).await,
-        crate::user::USER_NOT_FOUND,
-    );
-    assert_not_found(
-        storage.inc_quota("me@example.com", -1).await,
-        crate::user::USER_NOT_FOUND,
-    );
-    assert_eq!(storage.find("me@example.com").await.expect("find"), None);
+    quota::unknown_returns_not_found(storage, "me@example.com", crate::user::USER_NOT_FOUND).await;
 }
 
 /// Concurrent `inc_quota(+1)` calls against a limit of 10: exactly 10 succeed, the others are
 /// refused, and the use ends at the limit.
 pub async fn concurrent_inc_quota_admits_exactly_the_limit(storage: Arc<dyn UserStorage>) {
-    with_quota(&*storage, "me@example.com", 10, 0).await;
-    let results = concurrently(CONCURRENCY, |_| {
-        let s = Arc::clone(&storage);
-        async move { s.inc_quota("me@example.com", 1).await }
-    })
-    .await;
-    assert_eq!(
-        results.iter().filter(|r| r.is_ok()).count(),
-        10,
-        "{results:?}"
-    );
-    for r in results.into_iter().filter(Result::is_err) {
-        assert_forbidden(r, &crate::quota::quota_exceeded(0, 1).to_string());
-    }
-    assert_eq!(
-        stored(&*storage, "me@example.com").await.quota,
-        Quota {
-            limit: 10,
-            inuse: 10
-        }
-    );
+    quota::concurrent_inc_admits_exactly_the_limit(storage, "me@example.com").await;
 }

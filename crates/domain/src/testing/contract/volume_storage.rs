@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::{assert_conflict, assert_not_found, concurrently, CONCURRENCY};
+use super::{assert_admitted, assert_conflict, assert_not_found, concurrently, CONCURRENCY};
 use crate::volume::{
     Volume, VolumeBind, VolumeBindId, VolumePlan, VolumeStorage, VOLUME_ALREADY_BOUND,
     VOLUME_ALREADY_EXISTS, VOLUME_BIND_NOT_FOUND, VOLUME_NOT_FOUND,
@@ -65,10 +65,7 @@ pub async fn concurrent_inserts_of_one_name_admit_exactly_one(storage: Arc<dyn V
         async move { s.insert_volume(&volume("v1")).await }
     })
     .await;
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
-    for r in results.into_iter().filter(Result::is_err) {
-        assert_conflict(r, VOLUME_ALREADY_EXISTS);
-    }
+    assert_admitted(results, 1, |r| assert_conflict(r, VOLUME_ALREADY_EXISTS));
     assert_eq!(storage.list_volumes().await.expect("list").len(), 1);
 }
 
@@ -159,10 +156,7 @@ pub async fn concurrent_binds_of_one_mount_point_admit_exactly_one(
         }
     })
     .await;
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
-    for r in results.into_iter().filter(Result::is_err) {
-        assert_conflict(r, VOLUME_ALREADY_BOUND);
-    }
+    assert_admitted(results, 1, |r| assert_conflict(r, VOLUME_ALREADY_BOUND));
     assert_eq!(storage.binds_of_volume("v1").await.expect("binds").len(), 1);
 }
 
