@@ -5,4 +5,4 @@ mod service;
 
 pub use model::*;
 pub use ports::PoolStorage;
-pub use service::{NewPool, PoolContextLookup, PoolService, PoolUpdate};
+pub use service::{NewPool, PoolContextLookup, PoolService, PoolUpdate, PROVISIONER_MEMO_TTL};
