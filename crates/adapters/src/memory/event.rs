@@ -133,27 +133,32 @@ impl EventTable {
         }
     }
 
-    /// The smallest index that holds every match, if the filter names an indexed field.
-    fn candidates(&self, filter: &EventFilter) -> Option<BTreeSet<Pos>> {
-        let empty = BTreeSet::new();
-        let mut lists: Vec<BTreeSet<Pos>> = Vec::new();
+    /// The smallest index that holds every match, if the filter names an indexed field: its
+    /// size first (nothing copied), its positions only when asked for.
+    fn smallest_index(&self, filter: &EventFilter) -> Option<(usize, Vec<&BTreeSet<Pos>>)> {
+        let mut lists: Vec<Vec<&BTreeSet<Pos>>> = Vec::new();
         if let Some(v) = &filter.target_value {
-            lists.push(self.by_target.get(v).unwrap_or(&empty).clone());
+            lists.push(self.by_target.get(v).into_iter().collect());
         }
         if !filter.kind_names.is_empty() {
-            let mut union = BTreeSet::new();
-            for k in &filter.kind_names {
-                union.extend(self.by_kind.get(k).unwrap_or(&empty));
-            }
-            lists.push(union);
+            lists.push(
+                filter
+                    .kind_names
+                    .iter()
+                    .filter_map(|k| self.by_kind.get(k))
+                    .collect(),
+            );
         }
         if let Some(o) = &filter.owner_name {
-            lists.push(self.by_owner.get(o).unwrap_or(&empty).clone());
+            lists.push(self.by_owner.get(o).into_iter().collect());
         }
         if filter.running == Some(true) {
-            lists.push(self.running.clone());
+            lists.push(vec![&self.running]);
         }
-        lists.into_iter().min_by_key(BTreeSet::len)
+        lists
+            .into_iter()
+            .map(|sets| (sets.iter().map(|s| s.len()).sum(), sets))
+            .min_by_key(|(len, _)| *len)
     }
 
     fn list(&self, filter: &EventFilter) -> Vec<Event> {
@@ -186,12 +191,15 @@ impl EventTable {
                 .cloned()
                 .collect()
         };
-        let candidates = self.candidates(filter);
-        if by_start
-            && candidates
-                .as_ref()
-                .is_none_or(|c| c.len() * 8 > self.events.len())
-        {
+        let index = self.smallest_index(filter);
+        // Walking the start-time index reads about (skip + limit) × events / matches entries
+        // before the page is full; going through the smallest index reads all its entries and
+        // sorts them. The cheaper one is taken.
+        let wanted = filter.skip.saturating_add(filter.limit);
+        let walk = index.as_ref().is_none_or(|(len, _)| {
+            wanted.saturating_mul(self.events.len()) / (*len).max(1) < len.saturating_mul(4)
+        });
+        if by_start && walk {
             // Walk the start-time index in order and stop once the page is full. Ties go by
             // insertion order, reversed with the sort.
             let positions: Box<dyn Iterator<Item = &(DateTime<Utc>, Pos)>> = if desc {
@@ -204,6 +212,12 @@ impl EventTable {
                 .filter(|e| filter.matches(e));
             return page(&mut found);
         }
+        let candidates: Option<Vec<Pos>> = index.map(|(_, sets)| {
+            let mut all: Vec<Pos> = sets.into_iter().flatten().copied().collect();
+            all.sort_unstable();
+            all.dedup();
+            all
+        });
         let mut found: Vec<(Pos, &Event)> = match candidates {
             Some(c) => c
                 .into_iter()
