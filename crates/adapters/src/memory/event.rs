@@ -19,16 +19,44 @@ fn lock_keys(e: &Event) -> Vec<(String, String)> {
         .collect()
 }
 
-fn compare(a: &Event, b: &Event, key: &str) -> Ordering {
-    match key {
-        "endtime" => a.end_time.cmp(&b.end_time),
-        "uniqueid" | "_id" => a.id.cmp(&b.id),
-        "kind" | "kind.name" => a.kind.name.cmp(&b.kind.name),
-        "target" | "target.value" => a.target.value.cmp(&b.target.value),
-        "target.type" => a.target.ttype.cmp(&b.target.ttype),
-        "owner" | "owner.name" => a.owner.name.cmp(&b.owner.name),
-        "running" => a.running.cmp(&b.running),
-        _ => a.start_time.cmp(&b.start_time),
+/// The field a list is sorted by, read once from the `sort` key (start time by default).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SortKey {
+    Start,
+    End,
+    Id,
+    Kind,
+    TargetValue,
+    TargetType,
+    Owner,
+    Running,
+}
+
+impl SortKey {
+    fn parse(key: &str) -> Self {
+        match key.to_lowercase().as_str() {
+            "endtime" => Self::End,
+            "uniqueid" | "_id" => Self::Id,
+            "kind" | "kind.name" => Self::Kind,
+            "target" | "target.value" => Self::TargetValue,
+            "target.type" => Self::TargetType,
+            "owner" | "owner.name" => Self::Owner,
+            "running" => Self::Running,
+            _ => Self::Start,
+        }
+    }
+
+    fn compare(self, a: &Event, b: &Event) -> Ordering {
+        match self {
+            Self::End => a.end_time.cmp(&b.end_time),
+            Self::Id => a.id.cmp(&b.id),
+            Self::Kind => a.kind.name.cmp(&b.kind.name),
+            Self::TargetValue => a.target.value.cmp(&b.target.value),
+            Self::TargetType => a.target.ttype.cmp(&b.target.ttype),
+            Self::Owner => a.owner.name.cmp(&b.owner.name),
+            Self::Running => a.running.cmp(&b.running),
+            Self::Start => a.start_time.cmp(&b.start_time),
+        }
     }
 }
 
@@ -167,23 +195,10 @@ impl EventTable {
         }
         let sort = filter.sort.as_deref().unwrap_or("-starttime");
         let (desc, key) = match sort.strip_prefix('-') {
-            Some(k) => (true, k.to_lowercase()),
-            None => (false, sort.to_lowercase()),
+            Some(k) => (true, SortKey::parse(k)),
+            None => (false, SortKey::parse(sort)),
         };
-        let by_start = !matches!(
-            key.as_str(),
-            "endtime"
-                | "uniqueid"
-                | "_id"
-                | "kind"
-                | "kind.name"
-                | "target"
-                | "target.value"
-                | "target.type"
-                | "owner"
-                | "owner.name"
-                | "running"
-        );
+        let by_start = key == SortKey::Start;
         let page = |found: &mut dyn Iterator<Item = &Event>| -> Vec<Event> {
             found
                 .skip(filter.skip)
@@ -232,7 +247,7 @@ impl EventTable {
                 .collect(),
         };
         found.sort_by(|(ia, a), (ib, b)| {
-            let o = compare(a, b, &key).then(ia.cmp(ib));
+            let o = key.compare(a, b).then(ia.cmp(ib));
             if desc {
                 o.reverse()
             } else {
