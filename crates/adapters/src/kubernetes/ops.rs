@@ -477,12 +477,17 @@ impl Conn {
                     }
                     last = (updated, ready);
                 }
-                let done = observed
+                let new_ready = observed
                     && updated == want
-                    && st.replicas.unwrap_or(0) == want
                     && st.unavailable_replicas.unwrap_or(0) == 0
                     && st.available_replicas.unwrap_or(0) >= want;
-                if done {
+                // The old units are gone once the status counts no more than `want`. The
+                // status can lag behind a pod's deletion on a busy cluster, so the live pods
+                // are counted as well: a pod being deleted is no longer a unit.
+                if new_ready
+                    && (st.replicas.unwrap_or(0) == want
+                        || self.live_pods(namespace, &d).await? == want as usize)
+                {
                     break;
                 }
                 if let Some(c) = st.conditions.as_ref().and_then(|cs| {
@@ -509,6 +514,27 @@ impl Conn {
             }
         }
         Ok(())
+    }
+
+    /// How many pods of a Deployment are units: not being deleted and not gone.
+    async fn live_pods(&self, namespace: &str, d: &Deployment) -> Result<usize> {
+        let Some(labels) = d.spec.selector.match_labels.as_ref() else {
+            return Ok(0);
+        };
+        let selector = labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let api: Api<Pod> = self.api(namespace);
+        let pods = self
+            .call(api.list(&ListParams::default().labels(&selector)))
+            .await?;
+        Ok(pods
+            .items
+            .iter()
+            .filter(|p| !super::units::skipped(p))
+            .count())
     }
 
     fn unit_problems(&self, namespace: &str, d: &Deployment) -> String {
