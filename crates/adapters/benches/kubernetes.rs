@@ -9,49 +9,33 @@
 //! figures use a fresh namespace holding one pod per app (created directly, labelled as
 //! tsuru's), on the fake nodes of pool `kubepool`.
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
 use k8s_openapi::api::core::v1::{Container, Namespace, Pod, PodSpec, ServiceAccount};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, DeleteParams, PostParams};
 use kube::config::KubeConfigOptions;
 use tsuru_adapters::kubernetes::{kubeconfig, KubernetesProvisioner, KubernetesSettings};
+use tsuru_adapters::memory::MemoryStore;
 use tsuru_adapters::simulated::SimulatedProvisioner;
 use tsuru_adapters::system::SystemClock;
 use tsuru_domain::app::{App, AppVersion};
 use tsuru_domain::cluster::{Cluster, ClusterStorage};
 use tsuru_domain::output::Discard;
 use tsuru_domain::provision::Provisioner;
-use tsuru_domain::testing::app;
-use tsuru_domain::Result;
+use tsuru_domain::testing::{app, app_version};
 
 const APPS: usize = 1000;
 const LISTS: u32 = 20;
 
-struct Clusters(RwLock<Vec<Cluster>>);
-
-#[async_trait]
-impl ClusterStorage for Clusters {
-    async fn upsert(&self, cluster: &Cluster) -> Result<()> {
-        self.0.write().unwrap().push(cluster.clone());
-        Ok(())
-    }
-    async fn find(&self, name: &str) -> Result<Option<Cluster>> {
-        Ok(self
-            .0
-            .read()
-            .unwrap()
-            .iter()
-            .find(|c| c.name == name)
-            .cloned())
-    }
-    async fn list(&self) -> Result<Vec<Cluster>> {
-        Ok(self.0.read().unwrap().clone())
-    }
-    async fn delete(&self, _name: &str) -> Result<()> {
-        Ok(())
+/// Version `n` of `app`: one `web` process running `./run`.
+fn version(app: &str, n: i64) -> AppVersion {
+    AppVersion {
+        image: format!("registry.example/{app}:v{n}"),
+        processes: BTreeMap::from([("web".to_string(), vec!["./run".to_string()])]),
+        exposed_ports: Vec::new(),
+        ..app_version(app, n)
     }
 }
 
@@ -85,18 +69,7 @@ async fn simulated() {
     let apps = apps();
     for a in &apps {
         p.provision(a, &Discard).await.unwrap();
-        let v1 = AppVersion {
-            app: a.name.clone(),
-            version: 1,
-            image: "registry.example/app:v1".into(),
-            processes: BTreeMap::from([("web".to_string(), vec!["./run".to_string()])]),
-            exposed_ports: Vec::new(),
-            deploy_successful: false,
-            deploy_failed: false,
-            past_units: BTreeMap::new(),
-            event_id: String::new(),
-            created_at: chrono::Utc::now(),
-        };
+        let v1 = version(&a.name, 1);
         p.deploy(a, &v1, &Discard).await.unwrap();
     }
     let (d, units) = time_lists(&p, &apps).await;
@@ -178,7 +151,8 @@ async fn kubernetes(url: String) {
     while accounts.get_opt("default").await.unwrap().is_none() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let store = Arc::new(Clusters(RwLock::new(vec![cluster.clone()])));
+    let store = Arc::new(MemoryStore::new());
+    ClusterStorage::upsert(&*store, &cluster).await.unwrap();
     let p = KubernetesProvisioner::new(store, KubernetesSettings::default());
     p.cluster_updated(&cluster).await.unwrap();
     let apps = apps();
@@ -236,18 +210,7 @@ async fn kubernetes(url: String) {
     let mut a = app("bench-deploy");
     a.pool = "kubepool".into();
     p.provision(&a, &Discard).await.unwrap();
-    let version = |n: i64| AppVersion {
-        app: a.name.clone(),
-        version: n,
-        image: format!("registry.example/app-bench:v{n}"),
-        processes: BTreeMap::from([("web".to_string(), vec!["./run".to_string()])]),
-        exposed_ports: Vec::new(),
-        deploy_successful: false,
-        deploy_failed: false,
-        past_units: BTreeMap::new(),
-        event_id: String::new(),
-        created_at: chrono::Utc::now(),
-    };
+    let version = |n: i64| version(&a.name, n);
     let started = Instant::now();
     p.deploy(&a, &version(1), &Discard).await.unwrap();
     println!(

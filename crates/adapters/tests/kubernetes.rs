@@ -5,10 +5,9 @@
 //! Each test runs in its own namespace (cluster custom data `namespace`), with apps in pool
 //! `kubepool`, whose fake nodes mark pods Running.
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Secret, Service, ServiceAccount};
 use kube::api::Api;
@@ -16,41 +15,13 @@ use kube::config::KubeConfigOptions;
 use kube::ResourceExt;
 use tsuru_adapters::kubernetes::crd::App as AppResource;
 use tsuru_adapters::kubernetes::{kubeconfig, KubernetesProvisioner, KubernetesSettings};
+use tsuru_adapters::memory::MemoryStore;
 use tsuru_domain::app::{App, AppVersion, EnvVar};
 use tsuru_domain::cluster::{Cluster, ClusterStorage};
 use tsuru_domain::output::{Discard, Output};
 use tsuru_domain::provision::{Provisioner, UnitStatus};
-use tsuru_domain::{Error, Result};
-
-/// Clusters held in memory.
-#[derive(Default)]
-struct Clusters(RwLock<Vec<Cluster>>);
-
-#[async_trait]
-impl ClusterStorage for Clusters {
-    async fn upsert(&self, cluster: &Cluster) -> Result<()> {
-        let mut all = self.0.write().unwrap();
-        all.retain(|c| c.name != cluster.name);
-        all.push(cluster.clone());
-        Ok(())
-    }
-    async fn find(&self, name: &str) -> Result<Option<Cluster>> {
-        Ok(self
-            .0
-            .read()
-            .unwrap()
-            .iter()
-            .find(|c| c.name == name)
-            .cloned())
-    }
-    async fn list(&self) -> Result<Vec<Cluster>> {
-        Ok(self.0.read().unwrap().clone())
-    }
-    async fn delete(&self, name: &str) -> Result<()> {
-        self.0.write().unwrap().retain(|c| c.name != name);
-        Ok(())
-    }
-}
+use tsuru_domain::testing::app_version;
+use tsuru_domain::Error;
 
 /// The test cluster, in namespace `namespace`, or `None` (skip) without one.
 fn test_cluster(namespace: &str) -> Option<Cluster> {
@@ -89,10 +60,19 @@ fn settings() -> KubernetesSettings {
     }
 }
 
+/// A provisioner on the test cluster, reading clusters and volume binds from `store`.
 struct Env {
     prov: Arc<KubernetesProvisioner>,
+    store: Arc<MemoryStore>,
     client: kube::Client,
     ns: String,
+}
+
+/// A memory store holding `cluster`.
+async fn store_with(cluster: &Cluster) -> Arc<MemoryStore> {
+    let store = Arc::new(MemoryStore::new());
+    ClusterStorage::upsert(&*store, cluster).await.unwrap();
+    store
 }
 
 async fn env() -> Option<Env> {
@@ -102,9 +82,9 @@ async fn env() -> Option<Env> {
 async fn env_with(settings: KubernetesSettings) -> Option<Env> {
     let ns = unique_namespace();
     let cluster = test_cluster(&ns)?;
-    let store = Arc::new(Clusters::default());
-    store.upsert(&cluster).await.unwrap();
-    let prov = Arc::new(KubernetesProvisioner::new(store, settings));
+    let store = store_with(&cluster).await;
+    let prov =
+        Arc::new(KubernetesProvisioner::new(store.clone(), settings).with_volumes(store.clone()));
     prov.cluster_updated(&cluster)
         .await
         .expect("cluster reachable");
@@ -115,7 +95,12 @@ async fn env_with(settings: KubernetesSettings) -> Option<Env> {
     .await
     .unwrap();
     let client = kube::Client::try_from(config).unwrap();
-    Some(Env { prov, client, ns })
+    Some(Env {
+        prov,
+        store,
+        client,
+        ns,
+    })
 }
 
 impl Env {
@@ -156,16 +141,9 @@ fn kube_app(name: &str) -> App {
 
 fn version(app: &str, n: i64) -> AppVersion {
     AppVersion {
-        app: app.into(),
-        version: n,
         image: format!("registry.example/tsuru/app-{app}:v{n}"),
         processes: BTreeMap::from([("web".to_string(), vec!["python app.py".to_string()])]),
-        exposed_ports: vec!["8888/tcp".into()],
-        deploy_successful: false,
-        deploy_failed: false,
-        past_units: BTreeMap::new(),
-        event_id: String::new(),
-        created_at: chrono::Utc::now(),
+        ..app_version(app, n)
     }
 }
 
@@ -201,9 +179,10 @@ async fn replicas(env: &Env, name: &str) -> i32 {
 tsuru_domain::provisioner_contract_tests!(optional, no_builds, async {
     let ns = unique_namespace();
     let cluster = test_cluster(&ns)?;
-    let store = Arc::new(Clusters::default());
-    store.upsert(&cluster).await.unwrap();
-    Some(Arc::new(KubernetesProvisioner::new(store, settings())))
+    Some(Arc::new(KubernetesProvisioner::new(
+        store_with(&cluster).await,
+        settings(),
+    )))
 });
 
 #[tokio::test]
@@ -489,9 +468,7 @@ async fn an_unreachable_cluster_is_a_quick_clear_error() {
         default: true,
         ..Cluster::default()
     };
-    let store = Arc::new(Clusters::default());
-    store.upsert(&cluster).await.unwrap();
-    let prov = KubernetesProvisioner::new(store, settings());
+    let prov = KubernetesProvisioner::new(store_with(&cluster).await, settings());
     let started = Instant::now();
     let err = prov.cluster_updated(&cluster).await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5));
@@ -504,7 +481,7 @@ async fn an_unreachable_cluster_is_a_quick_clear_error() {
 
 #[tokio::test]
 async fn an_app_without_a_cluster_is_refused() {
-    let prov = KubernetesProvisioner::new(Arc::new(Clusters::default()), settings());
+    let prov = KubernetesProvisioner::new(Arc::new(MemoryStore::new()), settings());
     let err = prov.provision(&kube_app("x"), &Discard).await.unwrap_err();
     assert_eq!(err.to_string(), "no cluster");
     assert!(prov.units(&kube_app("x")).await.unwrap().is_empty());
@@ -518,7 +495,7 @@ async fn a_bad_token_is_an_error_naming_the_cluster() {
     cluster
         .custom_data
         .insert("token".into(), "not-a-token".into());
-    let prov = KubernetesProvisioner::new(Arc::new(Clusters::default()), settings());
+    let prov = KubernetesProvisioner::new(Arc::new(MemoryStore::new()), settings());
     let err = prov.cluster_updated(&cluster).await.unwrap_err();
     assert!(matches!(err, Error::BadRequest(_)), "{err:?}");
     let text = err.to_string();
@@ -535,7 +512,7 @@ async fn a_client_certificate_connects_without_a_token() {
     let read = |v: &str| std::fs::read(std::env::var(v).expect(v)).expect("readable");
     cluster.client_cert = read("TSURU_TEST_KUBE_CLIENT_CERT");
     cluster.client_key = read("TSURU_TEST_KUBE_CLIENT_KEY");
-    let prov = KubernetesProvisioner::new(Arc::new(Clusters::default()), settings());
+    let prov = KubernetesProvisioner::new(Arc::new(MemoryStore::new()), settings());
     prov.cluster_updated(&cluster)
         .await
         .expect("client certificate accepted");
@@ -551,41 +528,7 @@ async fn a_removed_cluster_is_reconnected_from_storage_when_used_again() {
 }
 
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
-use tsuru_adapters::memory::MemoryStore;
 use tsuru_domain::volume::{Volume, VolumeBind, VolumeBindId, VolumePlan, VolumeStorage};
-
-/// A provisioner that reads volume binds from a memory store, on the test cluster.
-struct VolumeEnv {
-    prov: KubernetesProvisioner,
-    store: Arc<MemoryStore>,
-    client: kube::Client,
-    ns: String,
-}
-
-async fn volume_env() -> Option<VolumeEnv> {
-    let ns = unique_namespace();
-    let cluster = test_cluster(&ns)?;
-    let clusters = Arc::new(Clusters::default());
-    clusters.upsert(&cluster).await.unwrap();
-    let store = Arc::new(MemoryStore::new());
-    let prov = KubernetesProvisioner::new(clusters, settings()).with_volumes(store.clone());
-    prov.cluster_updated(&cluster)
-        .await
-        .expect("cluster reachable");
-    let config = kube::Config::from_custom_kubeconfig(
-        kubeconfig(&cluster).unwrap(),
-        &KubeConfigOptions::default(),
-    )
-    .await
-    .unwrap();
-    let client = kube::Client::try_from(config).unwrap();
-    Some(VolumeEnv {
-        prov,
-        store,
-        client,
-        ns,
-    })
-}
 
 /// A volume of `kubepool` and team `t1` with plan `plan` of options `plan_opts`.
 fn kube_volume(
@@ -633,17 +576,10 @@ fn app_bind(app: &str, volume: &str, mount: &str, read_only: bool) -> VolumeBind
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bound_volumes_become_a_pv_a_pvc_and_mounts_at_the_next_restart() {
-    let Some(VolumeEnv {
-        prov,
-        store,
-        client,
-        ns,
-    }) = volume_env().await
-    else {
-        return;
-    };
+    let Some(env) = env().await else { return };
+    let (prov, store, client, ns) = (&env.prov, &env.store, &env.client, &env.ns);
 
-    let app = deployed(&prov, "vol").await;
+    let app = deployed(prov, "vol").await;
     // PersistentVolumes are cluster-wide: the volume is named after the test's namespace.
     let vname = format!("v{ns}");
     let volume = kube_volume(
@@ -666,7 +602,7 @@ async fn bound_volumes_become_a_pv_a_pvc_and_mounts_at_the_next_restart() {
     store.insert_bind(&bind("/mnt/data", true)).await.unwrap();
     store.insert_bind(&bind("/mnt/logs", false)).await.unwrap();
     prov.restart(&app, "", "", &Discard).await.unwrap();
-    let d: Deployment = Api::namespaced(client.clone(), &ns)
+    let d: Deployment = Api::namespaced(client.clone(), ns)
         .get("vol-web")
         .await
         .unwrap();
@@ -695,7 +631,7 @@ async fn bound_volumes_become_a_pv_a_pvc_and_mounts_at_the_next_restart() {
         (nfs.server.as_str(), nfs.path.as_str()),
         ("10.0.0.1", "/exports")
     );
-    let pvc: PersistentVolumeClaim = Api::namespaced(client.clone(), &ns)
+    let pvc: PersistentVolumeClaim = Api::namespaced(client.clone(), ns)
         .get(&format!("{vname}-tsuru-claim"))
         .await
         .unwrap();
@@ -738,7 +674,7 @@ async fn bound_volumes_become_a_pv_a_pvc_and_mounts_at_the_next_restart() {
         ]
     );
     assert_eq!(
-        started_units(&prov, &app).await,
+        started_units(prov, &app).await,
         1,
         "the unit came up with the mount"
     );
@@ -753,7 +689,7 @@ async fn bound_volumes_become_a_pv_a_pvc_and_mounts_at_the_next_restart() {
         .await
         .unwrap();
     prov.restart(&app, "", "", &Discard).await.unwrap();
-    let d: Deployment = Api::namespaced(client.clone(), &ns)
+    let d: Deployment = Api::namespaced(client.clone(), ns)
         .get("vol-web")
         .await
         .unwrap();
@@ -772,7 +708,7 @@ async fn bound_volumes_become_a_pv_a_pvc_and_mounts_at_the_next_restart() {
     assert!(gone_or_going(
         pvs.get_opt(&format!("{vname}-tsuru")).await.unwrap()
     ));
-    let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), &ns);
+    let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), ns);
     let claim = pvcs.get_opt(&format!("{vname}-tsuru-claim")).await.unwrap();
     assert!(claim.is_none_or(|c| c.metadata.deletion_timestamp.is_some()));
     prov.destroy(&app, &Discard).await.unwrap();
@@ -780,12 +716,8 @@ async fn bound_volumes_become_a_pv_a_pvc_and_mounts_at_the_next_restart() {
 
 #[tokio::test]
 async fn a_claim_labelled_with_the_volume_name_counts_as_provisioned() {
-    let Some(VolumeEnv {
-        prov, client, ns, ..
-    }) = volume_env().await
-    else {
-        return;
-    };
+    let Some(env) = env().await else { return };
+    let (prov, client, ns) = (&env.prov, &env.client, &env.ns);
     let vname = format!("c{ns}");
     let volume = kube_volume(
         &vname,
@@ -795,8 +727,8 @@ async fn a_claim_labelled_with_the_volume_name_counts_as_provisioned() {
     );
     assert!(!prov.volume_provisioned(&volume).await.unwrap());
     // A claim another tsurud (or tsuru) made for a volume of this name, in any namespace.
-    let (_, claim) = tsuru_adapters::kubernetes::volume::claim_objects(&volume, &ns).unwrap();
-    let claims: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), &ns);
+    let (_, claim) = tsuru_adapters::kubernetes::volume::claim_objects(&volume, ns).unwrap();
+    let claims: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), ns);
     let ns_api: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
     ns_api
         .create(
@@ -811,21 +743,14 @@ async fn a_claim_labelled_with_the_volume_name_counts_as_provisioned() {
         .unwrap();
     assert!(prov.volume_provisioned(&volume).await.unwrap());
     prov.delete_volume(&volume).await.unwrap();
-    ns_api.delete(&ns, &Default::default()).await.unwrap();
+    ns_api.delete(ns, &Default::default()).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ephemeral_and_empty_dir_volumes_live_in_the_pod_and_make_no_object_of_their_own() {
-    let Some(VolumeEnv {
-        prov,
-        store,
-        client,
-        ns,
-    }) = volume_env().await
-    else {
-        return;
-    };
-    let app = deployed(&prov, "eph").await;
+    let Some(env) = env().await else { return };
+    let (prov, store, client, ns) = (&env.prov, &env.store, &env.client, &env.ns);
+    let app = deployed(prov, "eph").await;
     // The cluster has no dynamic provisioner: volumes of the class for the claims the pods'
     // templates make (one per pod, the old and the new one during the restart).
     let class = format!("eph-{ns}");
@@ -864,7 +789,7 @@ async fn ephemeral_and_empty_dir_volumes_live_in_the_pod_and_make_no_object_of_t
         .await
         .unwrap();
     prov.restart(&app, "", "", &Discard).await.unwrap();
-    let d: Deployment = Api::namespaced(client.clone(), &ns)
+    let d: Deployment = Api::namespaced(client.clone(), ns)
         .get("eph-web")
         .await
         .unwrap();
@@ -906,7 +831,7 @@ async fn ephemeral_and_empty_dir_volumes_live_in_the_pod_and_make_no_object_of_t
         .map(|m| m.mount_path)
         .collect();
     assert_eq!(mounts, ["/scratch", "/cache"]);
-    assert_eq!(started_units(&prov, &app).await, 1, "the unit came up");
+    assert_eq!(started_units(prov, &app).await, 1, "the unit came up");
     // No PersistentVolume or claim of tsuru's names: the pod's claim is the cluster's.
     for v in [&eph, &mem] {
         assert!(pvs
@@ -914,7 +839,7 @@ async fn ephemeral_and_empty_dir_volumes_live_in_the_pod_and_make_no_object_of_t
             .await
             .unwrap()
             .is_none());
-        let claims: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), &ns);
+        let claims: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), ns);
         assert!(claims
             .get_opt(&format!("{}-tsuru-claim", v.name))
             .await

@@ -234,9 +234,7 @@ impl Provisioner for KubernetesProvisioner {
         out: &dyn Output,
     ) -> Result<()> {
         let wanted = parse_version(version)?;
-        let conn = self.conn_for(app).await?;
-        let ns = conn.app_namespace(&app.name).await?;
-        let mut selected = Self::select(conn.running(&app.name, &ns).await?, process)?;
+        let (conn, ns, mut selected) = self.select(app, process).await?;
         if let Some(v) = wanted {
             selected.retain(|_, r| r.version == v);
             if selected.is_empty() {
@@ -506,9 +504,7 @@ impl Provisioner for KubernetesProvisioner {
         version: &AppVersion,
         out: &dyn Output,
     ) -> Result<()> {
-        let conn = self.conn_for(app).await?;
-        let ns = conn.app_namespace(&app.name).await?;
-        let selected = Self::select(conn.running(&app.name, &ns).await?, process)?;
+        let (conn, ns, selected) = self.select(app, process).await?;
         if selected.is_empty() {
             return Ok(());
         }
@@ -543,9 +539,7 @@ impl Provisioner for KubernetesProvisioner {
         _version: &AppVersion,
         out: &dyn Output,
     ) -> Result<()> {
-        let conn = self.conn_for(app).await?;
-        let ns = conn.app_namespace(&app.name).await?;
-        let selected = Self::select(conn.running(&app.name, &ns).await?, process)?;
+        let (conn, ns, selected) = self.select(app, process).await?;
         if selected.is_empty() {
             return Ok(());
         }

@@ -378,59 +378,50 @@ impl Conn {
         self.delete::<PodDisruptionBudget>(namespace, &dep).await
     }
 
+    /// The names of the objects of kind `K` that `sel` finds and `keep` keeps, by process
+    /// label, sorted.
+    async fn names_by_process<K>(
+        &self,
+        namespace: &str,
+        sel: &ListParams,
+        keep: impl Fn(&K) -> bool,
+    ) -> Result<BTreeMap<String, Vec<String>>>
+    where
+        K: Resource<Scope = NamespaceResourceScope> + Clone + DeserializeOwned + Debug,
+        K::DynamicType: Default,
+    {
+        let api: Api<K> = self.api(namespace);
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for item in self.call(api.list(sel)).await?.items {
+            if let Some(p) = item.labels().get(APP_PROCESS).filter(|_| keep(&item)) {
+                out.entry(p.clone()).or_default().push(item.name_any());
+            }
+        }
+        for v in out.values_mut() {
+            v.sort();
+        }
+        Ok(out)
+    }
+
     /// Records the app's objects in its App resource (tsuru's CR sync).
     pub async fn sync_app_resource(&self, app: &str, namespace: &str) -> Result<()> {
         let Some(mut cr) = self.app_resource(app).await? else {
             return Ok(());
         };
         let sel = ListParams::default().labels(&objects::app_selector(app));
-        let by_process = |items: Vec<(Option<String>, String)>| {
-            let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            for (p, n) in items {
-                if let Some(p) = p {
-                    out.entry(p).or_default().push(n);
-                }
-            }
-            for v in out.values_mut() {
-                v.sort();
-            }
-            out
-        };
-        let deps: Api<Deployment> = self.api(namespace);
-        let svcs: Api<Service> = self.api(namespace);
-        let pdbs: Api<PodDisruptionBudget> = self.api(namespace);
-        let name_of = |labels: &BTreeMap<String, String>, name: String| {
-            (labels.get(APP_PROCESS).cloned(), name)
-        };
         let spec = AppSpec {
-            deployments: by_process(
-                self.call(deps.list(&sel))
-                    .await?
-                    .items
-                    .into_iter()
-                    .map(|d| name_of(d.labels(), d.name_any()))
-                    .collect(),
-            ),
-            services: by_process(
-                self.call(svcs.list(&sel))
-                    .await?
-                    .items
-                    .into_iter()
-                    .filter(|s| {
-                        !s.labels().contains_key("tsuru.io/router-lb")
-                            && !s.labels().contains_key("tsuru.io/external-controller")
-                    })
-                    .map(|s| name_of(s.labels(), s.name_any()))
-                    .collect(),
-            ),
-            pod_disruption_budgets: by_process(
-                self.call(pdbs.list(&sel))
-                    .await?
-                    .items
-                    .into_iter()
-                    .map(|p| name_of(p.labels(), p.name_any()))
-                    .collect(),
-            ),
+            deployments: self
+                .names_by_process::<Deployment>(namespace, &sel, |_| true)
+                .await?,
+            services: self
+                .names_by_process::<Service>(namespace, &sel, |s| {
+                    !s.labels().contains_key("tsuru.io/router-lb")
+                        && !s.labels().contains_key("tsuru.io/external-controller")
+                })
+                .await?,
+            pod_disruption_budgets: self
+                .names_by_process::<PodDisruptionBudget>(namespace, &sel, |_| true)
+                .await?,
             ..cr.spec.clone()
         };
         if spec == cr.spec {

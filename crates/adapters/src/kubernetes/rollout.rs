@@ -126,26 +126,23 @@ impl KubernetesProvisioner {
         }
     }
 
-    /// The base Deployments a restart, start, stop or unit change acts on.
-    pub(super) fn select(
-        running: BTreeMap<String, Running>,
+    /// The connection, the namespace and the base Deployments of `app` a restart, start or
+    /// stop acts on: every process, or only `process` when named (which must then run).
+    pub(super) async fn select(
+        &self,
+        app: &App,
         process: &str,
-    ) -> Result<BTreeMap<String, Running>> {
-        if process.is_empty() {
-            return Ok(running);
+    ) -> Result<(Arc<Conn>, String, BTreeMap<String, Running>)> {
+        let conn = self.conn_for(app).await?;
+        let ns = conn.app_namespace(&app.name).await?;
+        let mut running = conn.running(&app.name, &ns).await?;
+        if !process.is_empty() {
+            running.retain(|p, _| p == process);
+            if running.is_empty() {
+                return Err(process_not_found(process));
+            }
         }
-        running
-            .into_iter()
-            .filter(|(p, _)| p == process)
-            .map(Ok)
-            .collect::<Result<BTreeMap<_, _>>>()
-            .and_then(|m| {
-                if m.is_empty() {
-                    Err(process_not_found(process))
-                } else {
-                    Ok(m)
-                }
-            })
+        Ok((conn, ns, running))
     }
 
     /// Re-renders running processes from the app as it is now (env, plan, pool, labels) with

@@ -4,19 +4,13 @@ use tsuru_domain::testing::app as test_app;
 
 fn version(processes: &[(&str, &[&str])], ports: &[&str]) -> AppVersion {
     AppVersion {
-        app: "myapp".into(),
-        version: 1,
         image: "registry.example/myapp:v1".into(),
         processes: processes
             .iter()
             .map(|(p, c)| (p.to_string(), c.iter().map(|s| s.to_string()).collect()))
             .collect(),
         exposed_ports: ports.iter().map(|s| s.to_string()).collect(),
-        deploy_successful: false,
-        deploy_failed: false,
-        past_units: BTreeMap::new(),
-        event_id: String::new(),
-        created_at: chrono::Utc::now(),
+        ..tsuru_domain::testing::app_version("myapp", 1)
     }
 }
 
