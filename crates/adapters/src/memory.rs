@@ -19,10 +19,11 @@ mod volume;
 mod webhook;
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
-use indexmap::IndexMap;
+use indexmap::{Equivalent, IndexMap};
 use tsuru_domain::app::{App, AppVersion};
 use tsuru_domain::cluster::Cluster;
 use tsuru_domain::iaas::{Machine, Template};
@@ -36,6 +37,7 @@ use tsuru_domain::token::TeamToken;
 use tsuru_domain::user::{PasswordToken, Session, User};
 use tsuru_domain::volume::{Volume, VolumeBind, VolumeBindId};
 use tsuru_domain::webhook::{Delivery, Webhook};
+use tsuru_domain::{Error, Result};
 
 /// A table: a map behind a lock that never stays poisoned.
 #[derive(Debug)]
@@ -53,6 +55,98 @@ impl<K, V> Table<K, V> {
     }
     pub(crate) fn write(&self) -> RwLockWriteGuard<'_, IndexMap<K, V>> {
         self.0.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// An aggregate's answer to a taken or a missing key: its text, or its whole error.
+pub(crate) trait Refusal {
+    /// As a conflict.
+    fn conflict(self) -> Error;
+    /// As a not-found error.
+    fn not_found(self) -> Error;
+}
+
+impl Refusal for &str {
+    fn conflict(self) -> Error {
+        Error::conflict(self)
+    }
+    fn not_found(self) -> Error {
+        Error::not_found(self)
+    }
+}
+
+impl Refusal for Error {
+    fn conflict(self) -> Error {
+        self
+    }
+    fn not_found(self) -> Error {
+        self
+    }
+}
+
+/// The record operations every aggregate's table shares; `exists` and `missing` are the
+/// aggregate's own conflict and not-found answers.
+impl<K: Hash + Eq, V: Clone> Table<K, V> {
+    /// Adds `value` under `key`, unless the key is taken.
+    pub(crate) fn add(&self, key: K, value: &V, exists: impl Refusal) -> Result<()> {
+        let mut rows = self.write();
+        if rows.contains_key(&key) {
+            return Err(exists.conflict());
+        }
+        rows.insert(key, value.clone());
+        Ok(())
+    }
+
+    /// The value under `key`.
+    pub(crate) fn get<Q: ?Sized + Hash + Equivalent<K>>(&self, key: &Q) -> Option<V> {
+        self.read().get(key).cloned()
+    }
+
+    /// Every value, in insertion order.
+    pub(crate) fn all(&self) -> Vec<V> {
+        self.read().values().cloned().collect()
+    }
+
+    /// Every value `keep` keeps, in insertion order.
+    pub(crate) fn filtered(&self, keep: impl Fn(&V) -> bool) -> Vec<V> {
+        self.read().values().filter(|v| keep(v)).cloned().collect()
+    }
+
+    /// Changes the value under `key` with `change`, under the table's lock.
+    pub(crate) fn modify<Q: ?Sized + Hash + Equivalent<K>, R>(
+        &self,
+        key: &Q,
+        missing: impl Refusal,
+        change: impl FnOnce(&mut V) -> Result<R>,
+    ) -> Result<R> {
+        match self.write().get_mut(key) {
+            Some(v) => change(v),
+            None => Err(missing.not_found()),
+        }
+    }
+
+    /// Replaces the value under `key` with `value`.
+    pub(crate) fn replace<Q: ?Sized + Hash + Equivalent<K>>(
+        &self,
+        key: &Q,
+        value: &V,
+        missing: impl Refusal,
+    ) -> Result<()> {
+        self.modify(key, missing, |v| {
+            v.clone_from(value);
+            Ok(())
+        })
+    }
+
+    /// Removes the value under `key`, keeping the order of the others.
+    pub(crate) fn remove<Q: ?Sized + Hash + Equivalent<K>>(
+        &self,
+        key: &Q,
+        missing: impl Refusal,
+    ) -> Result<V> {
+        self.write()
+            .shift_remove(key)
+            .ok_or_else(|| missing.not_found())
     }
 }
 

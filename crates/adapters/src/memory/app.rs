@@ -8,44 +8,24 @@ use super::MemoryStore;
 #[async_trait]
 impl AppStorage for MemoryStore {
     async fn insert(&self, app: &App) -> Result<()> {
-        let mut apps = self.apps.write();
-        if apps.contains_key(&app.name) {
-            return Err(app_already_exists(&app.name));
-        }
-        apps.insert(app.name.clone(), app.clone());
-        Ok(())
+        self.apps
+            .add(app.name.clone(), app, app_already_exists(&app.name))
     }
 
     async fn find(&self, name: &str) -> Result<Option<App>> {
-        Ok(self.apps.read().get(name).cloned())
+        Ok(self.apps.get(name))
     }
 
     async fn list(&self, filter: &AppFilter) -> Result<Vec<App>> {
-        Ok(self
-            .apps
-            .read()
-            .values()
-            .filter(|a| filter.matches(a))
-            .cloned()
-            .collect())
+        Ok(self.apps.filtered(|a| filter.matches(a)))
     }
 
     async fn update(&self, app: &App) -> Result<()> {
-        match self.apps.write().get_mut(&app.name) {
-            Some(a) => {
-                *a = app.clone();
-                Ok(())
-            }
-            None => Err(app_not_found(&app.name)),
-        }
+        self.apps.replace(&app.name, app, app_not_found(&app.name))
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
-        self.apps
-            .write()
-            .shift_remove(name)
-            .map(|_| ())
-            .ok_or_else(|| app_not_found(name))
+        self.apps.remove(name, app_not_found(name)).map(drop)
     }
 
     async fn count_in_pool(&self, pool: &str) -> Result<usize> {

@@ -1,7 +1,7 @@
 //! Clusters.
 use async_trait::async_trait;
 use tsuru_domain::cluster::{Cluster, ClusterStorage, CLUSTER_NOT_FOUND};
-use tsuru_domain::{Error, Result};
+use tsuru_domain::Result;
 
 use super::MemoryStore;
 
@@ -23,20 +23,16 @@ impl ClusterStorage for MemoryStore {
     }
 
     async fn find(&self, name: &str) -> Result<Option<Cluster>> {
-        Ok(self.clusters.read().get(name).cloned())
+        Ok(self.clusters.get(name))
     }
 
     async fn list(&self) -> Result<Vec<Cluster>> {
-        let mut all: Vec<Cluster> = self.clusters.read().values().cloned().collect();
+        let mut all = self.clusters.all();
         all.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(all)
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
-        self.clusters
-            .write()
-            .shift_remove(name)
-            .map(|_| ())
-            .ok_or_else(|| Error::not_found(CLUSTER_NOT_FOUND))
+        self.clusters.remove(name, CLUSTER_NOT_FOUND).map(drop)
     }
 }

@@ -1,27 +1,22 @@
 //! Plans.
 use async_trait::async_trait;
-use tsuru_domain::plan::{Plan, PlanStorage};
-use tsuru_domain::{Error, Result};
+use tsuru_domain::plan::{Plan, PlanStorage, PLAN_ALREADY_EXISTS, PLAN_NOT_FOUND};
+use tsuru_domain::Result;
 
 use super::MemoryStore;
 
 #[async_trait]
 impl PlanStorage for MemoryStore {
     async fn insert(&self, plan: &Plan) -> Result<()> {
-        let mut plans = self.plans.write();
-        if plans.contains_key(&plan.name) {
-            return Err(Error::conflict(tsuru_domain::plan::PLAN_ALREADY_EXISTS));
-        }
-        plans.insert(plan.name.clone(), plan.clone());
-        Ok(())
+        self.plans.add(plan.name.clone(), plan, PLAN_ALREADY_EXISTS)
     }
 
     async fn list(&self) -> Result<Vec<Plan>> {
-        Ok(self.plans.read().values().cloned().collect())
+        Ok(self.plans.all())
     }
 
     async fn find(&self, name: &str) -> Result<Option<Plan>> {
-        Ok(self.plans.read().get(name).cloned())
+        Ok(self.plans.get(name))
     }
 
     async fn clear_default(&self) -> Result<()> {
@@ -32,10 +27,6 @@ impl PlanStorage for MemoryStore {
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
-        self.plans
-            .write()
-            .shift_remove(name)
-            .map(|_| ())
-            .ok_or_else(|| Error::not_found(tsuru_domain::plan::PLAN_NOT_FOUND))
+        self.plans.remove(name, PLAN_NOT_FOUND).map(drop)
     }
 }

@@ -1,61 +1,45 @@
 //! Platforms and their image history.
 use async_trait::async_trait;
-use tsuru_domain::platform::{Platform, PlatformStorage, PlatformVersion};
+use tsuru_domain::platform::{
+    Platform, PlatformStorage, PlatformVersion, DUPLICATE_PLATFORM, PLATFORM_NOT_FOUND,
+};
 use tsuru_domain::{Error, Result};
 
 use super::MemoryStore;
 
-fn platform_not_found() -> Error {
-    Error::not_found(tsuru_domain::platform::PLATFORM_NOT_FOUND)
-}
-
 #[async_trait]
 impl PlatformStorage for MemoryStore {
     async fn insert(&self, platform: &Platform) -> Result<()> {
-        let mut all = self.platforms.write();
-        if all.contains_key(&platform.name) {
-            return Err(Error::conflict(tsuru_domain::platform::DUPLICATE_PLATFORM));
-        }
-        all.insert(platform.name.clone(), platform.clone());
-        Ok(())
+        self.platforms
+            .add(platform.name.clone(), platform, DUPLICATE_PLATFORM)
     }
 
     async fn find(&self, name: &str) -> Result<Option<Platform>> {
-        Ok(self.platforms.read().get(name).cloned())
+        Ok(self.platforms.get(name))
     }
 
     async fn list(&self) -> Result<Vec<Platform>> {
-        Ok(self.platforms.read().values().cloned().collect())
+        Ok(self.platforms.all())
     }
 
     async fn update(&self, platform: &Platform) -> Result<()> {
-        match self.platforms.write().get_mut(&platform.name) {
-            Some(p) => {
-                *p = platform.clone();
-                Ok(())
-            }
-            None => Err(platform_not_found()),
-        }
+        self.platforms
+            .replace(&platform.name, platform, PLATFORM_NOT_FOUND)
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
         // Platforms before versions, as in `add_version`, so a concurrent build cannot leave
         // history behind a deleted platform.
         let mut platforms = self.platforms.write();
-        platforms
-            .shift_remove(name)
-            .ok_or_else(platform_not_found)?;
+        if platforms.shift_remove(name).is_none() {
+            return Err(Error::not_found(PLATFORM_NOT_FOUND));
+        }
         self.platform_versions.write().shift_remove(name);
         Ok(())
     }
 
     async fn versions(&self, name: &str) -> Result<Vec<PlatformVersion>> {
-        Ok(self
-            .platform_versions
-            .read()
-            .get(name)
-            .cloned()
-            .unwrap_or_default())
+        Ok(self.platform_versions.get(name).unwrap_or_default())
     }
 
     async fn add_version(&self, name: &str, version: &PlatformVersion) -> Result<()> {

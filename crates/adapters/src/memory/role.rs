@@ -1,35 +1,22 @@
 //! Roles.
 use async_trait::async_trait;
-use tsuru_domain::permission::{Role, RoleStorage};
-use tsuru_domain::{Error, Result};
+use tsuru_domain::permission::{Role, RoleStorage, ROLE_ALREADY_EXISTS, ROLE_NOT_FOUND};
+use tsuru_domain::Result;
 
 use super::MemoryStore;
 
 #[async_trait]
 impl RoleStorage for MemoryStore {
     async fn insert(&self, role: &Role) -> Result<()> {
-        let mut roles = self.roles.write();
-        if roles.contains_key(&role.name) {
-            return Err(Error::conflict(
-                tsuru_domain::permission::ROLE_ALREADY_EXISTS,
-            ));
-        }
-        roles.insert(role.name.clone(), role.clone());
-        Ok(())
+        self.roles.add(role.name.clone(), role, ROLE_ALREADY_EXISTS)
     }
 
     async fn update(&self, role: &Role) -> Result<()> {
-        match self.roles.write().get_mut(&role.name) {
-            Some(r) => {
-                *r = role.clone();
-                Ok(())
-            }
-            None => Err(Error::not_found(tsuru_domain::permission::ROLE_NOT_FOUND)),
-        }
+        self.roles.replace(&role.name, role, ROLE_NOT_FOUND)
     }
 
     async fn find(&self, name: &str) -> Result<Option<Role>> {
-        Ok(self.roles.read().get(name).cloned())
+        Ok(self.roles.get(name))
     }
 
     async fn find_many(&self, names: &[String]) -> Result<Vec<Role>> {
@@ -46,24 +33,14 @@ impl RoleStorage for MemoryStore {
     }
 
     async fn list(&self) -> Result<Vec<Role>> {
-        Ok(self.roles.read().values().cloned().collect())
+        Ok(self.roles.all())
     }
 
     async fn list_by_event(&self, event: &str) -> Result<Vec<Role>> {
-        Ok(self
-            .roles
-            .read()
-            .values()
-            .filter(|r| r.events.iter().any(|e| e == event))
-            .cloned()
-            .collect())
+        Ok(self.roles.filtered(|r| r.events.iter().any(|e| e == event)))
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
-        self.roles
-            .write()
-            .shift_remove(name)
-            .map(|_| ())
-            .ok_or_else(|| Error::not_found(tsuru_domain::permission::ROLE_NOT_FOUND))
+        self.roles.remove(name, ROLE_NOT_FOUND).map(drop)
     }
 }

@@ -12,38 +12,25 @@ use super::MemoryStore;
 #[async_trait]
 impl ServiceStorage for MemoryStore {
     async fn insert(&self, service: &Service) -> Result<()> {
-        let mut all = self.services.write();
-        if all.contains_key(&service.name) {
-            return Err(Error::conflict(SERVICE_ALREADY_EXISTS));
-        }
-        all.insert(service.name.clone(), service.clone());
-        Ok(())
+        self.services
+            .add(service.name.clone(), service, SERVICE_ALREADY_EXISTS)
     }
 
     async fn find(&self, name: &str) -> Result<Option<Service>> {
-        Ok(self.services.read().get(name).cloned())
+        Ok(self.services.get(name))
     }
 
     async fn list(&self) -> Result<Vec<Service>> {
-        Ok(self.services.read().values().cloned().collect())
+        Ok(self.services.all())
     }
 
     async fn update(&self, service: &Service) -> Result<()> {
-        match self.services.write().get_mut(&service.name) {
-            Some(s) => {
-                *s = service.clone();
-                Ok(())
-            }
-            None => Err(Error::not_found(SERVICE_NOT_FOUND)),
-        }
+        self.services
+            .replace(&service.name, service, SERVICE_NOT_FOUND)
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
-        self.services
-            .write()
-            .shift_remove(name)
-            .map(|_| ())
-            .ok_or_else(|| Error::not_found(SERVICE_NOT_FOUND))
+        self.services.remove(name, SERVICE_NOT_FOUND).map(drop)
     }
 }
 
@@ -54,73 +41,51 @@ fn key(service: &str, name: &str) -> (String, String) {
 #[async_trait]
 impl ServiceInstanceStorage for MemoryStore {
     async fn insert(&self, instance: &ServiceInstance) -> Result<()> {
-        let mut all = self.service_instances.write();
-        let k = key(&instance.service_name, &instance.name);
-        if all.contains_key(&k) {
-            return Err(Error::conflict(INSTANCE_ALREADY_EXISTS));
-        }
-        all.insert(k, instance.clone());
-        Ok(())
+        self.service_instances.add(
+            key(&instance.service_name, &instance.name),
+            instance,
+            INSTANCE_ALREADY_EXISTS,
+        )
     }
 
     async fn find(&self, service: &str, name: &str) -> Result<Option<ServiceInstance>> {
-        Ok(self
-            .service_instances
-            .read()
-            .get(&key(service, name))
-            .cloned())
+        Ok(self.service_instances.get(&key(service, name)))
     }
 
     async fn list(&self, service: Option<&str>) -> Result<Vec<ServiceInstance>> {
         Ok(self
             .service_instances
-            .read()
-            .values()
-            .filter(|i| service.is_none_or(|s| i.service_name == s))
-            .cloned()
-            .collect())
+            .filtered(|i| service.is_none_or(|s| i.service_name == s)))
     }
 
     async fn update(&self, instance: &ServiceInstance) -> Result<()> {
-        match self
-            .service_instances
-            .write()
-            .get_mut(&key(&instance.service_name, &instance.name))
-        {
-            Some(i) => {
-                *i = instance.clone();
-                Ok(())
-            }
-            None => Err(Error::not_found(INSTANCE_NOT_FOUND)),
-        }
+        self.service_instances.replace(
+            &key(&instance.service_name, &instance.name),
+            instance,
+            INSTANCE_NOT_FOUND,
+        )
     }
 
     async fn delete(&self, service: &str, name: &str) -> Result<()> {
         self.service_instances
-            .write()
-            .shift_remove(&key(service, name))
-            .map(|_| ())
-            .ok_or_else(|| Error::not_found(INSTANCE_NOT_FOUND))
+            .remove(&key(service, name), INSTANCE_NOT_FOUND)
+            .map(drop)
     }
 }
 
 #[async_trait]
 impl BrokerStorage for MemoryStore {
     async fn insert(&self, broker: &Broker) -> Result<()> {
-        let mut all = self.brokers.write();
-        if all.contains_key(&broker.name) {
-            return Err(Error::conflict(BROKER_ALREADY_EXISTS));
-        }
-        all.insert(broker.name.clone(), broker.clone());
-        Ok(())
+        self.brokers
+            .add(broker.name.clone(), broker, BROKER_ALREADY_EXISTS)
     }
 
     async fn find(&self, name: &str) -> Result<Option<Broker>> {
-        Ok(self.brokers.read().get(name).cloned())
+        Ok(self.brokers.get(name))
     }
 
     async fn list(&self) -> Result<Vec<Broker>> {
-        Ok(self.brokers.read().values().cloned().collect())
+        Ok(self.brokers.all())
     }
 
     async fn update(&self, name: &str, broker: &Broker) -> Result<()> {
@@ -137,10 +102,6 @@ impl BrokerStorage for MemoryStore {
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
-        self.brokers
-            .write()
-            .shift_remove(name)
-            .map(|_| ())
-            .ok_or_else(|| Error::not_found(BROKER_NOT_FOUND))
+        self.brokers.remove(name, BROKER_NOT_FOUND).map(drop)
     }
 }

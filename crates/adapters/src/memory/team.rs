@@ -1,66 +1,48 @@
 //! Teams.
 use async_trait::async_trait;
 use tsuru_domain::quota::Quota;
-use tsuru_domain::team::{Team, TeamStorage};
-use tsuru_domain::{Error, Result};
+use tsuru_domain::team::{Team, TeamStorage, TEAM_ALREADY_EXISTS, TEAM_NOT_FOUND};
+use tsuru_domain::Result;
 
 use super::MemoryStore;
 
 #[async_trait]
 impl TeamStorage for MemoryStore {
     async fn insert(&self, team: &Team) -> Result<()> {
-        let mut teams = self.teams.write();
-        if teams.contains_key(&team.name) {
-            return Err(Error::conflict(tsuru_domain::team::TEAM_ALREADY_EXISTS));
-        }
-        teams.insert(team.name.clone(), team.clone());
-        Ok(())
+        self.teams.add(team.name.clone(), team, TEAM_ALREADY_EXISTS)
     }
 
     async fn update(&self, team: &Team) -> Result<()> {
-        match self.teams.write().get_mut(&team.name) {
-            Some(t) => {
-                t.tags.clone_from(&team.tags);
-                t.quota = team.quota;
-                Ok(())
-            }
-            None => Err(Error::not_found(tsuru_domain::team::TEAM_NOT_FOUND)),
-        }
+        self.teams.modify(&team.name, TEAM_NOT_FOUND, |t| {
+            t.tags.clone_from(&team.tags);
+            t.quota = team.quota;
+            Ok(())
+        })
     }
 
     async fn find(&self, name: &str) -> Result<Option<Team>> {
-        Ok(self.teams.read().get(name).cloned())
+        Ok(self.teams.get(name))
     }
 
     async fn list(&self) -> Result<Vec<Team>> {
-        Ok(self.teams.read().values().cloned().collect())
+        Ok(self.teams.all())
     }
 
     async fn set_quota(&self, name: &str, quota: Quota) -> Result<()> {
-        match self.teams.write().get_mut(name) {
-            Some(t) => {
-                t.quota = quota;
-                Ok(())
-            }
-            None => Err(Error::not_found(tsuru_domain::team::TEAM_NOT_FOUND)),
-        }
+        self.teams.modify(name, TEAM_NOT_FOUND, |t| {
+            t.quota = quota;
+            Ok(())
+        })
     }
 
     async fn inc_quota(&self, name: &str, delta: i64) -> Result<()> {
-        match self.teams.write().get_mut(name) {
-            Some(t) => {
-                t.quota = t.quota.adjusted(delta)?;
-                Ok(())
-            }
-            None => Err(Error::not_found(tsuru_domain::team::TEAM_NOT_FOUND)),
-        }
+        self.teams.modify(name, TEAM_NOT_FOUND, |t| {
+            t.quota = t.quota.adjusted(delta)?;
+            Ok(())
+        })
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
-        self.teams
-            .write()
-            .shift_remove(name)
-            .map(|_| ())
-            .ok_or_else(|| Error::not_found(tsuru_domain::team::TEAM_NOT_FOUND))
+        self.teams.remove(name, TEAM_NOT_FOUND).map(drop)
     }
 }

@@ -2,14 +2,10 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tsuru_domain::permission::RoleInstance;
-use tsuru_domain::token::{TeamToken, TeamTokenStorage};
+use tsuru_domain::token::{TeamToken, TeamTokenStorage, TOKEN_NOT_FOUND};
 use tsuru_domain::{Error, Result};
 
 use super::MemoryStore;
-
-fn not_found() -> Error {
-    Error::not_found(tsuru_domain::token::TOKEN_NOT_FOUND)
-}
 
 fn exists() -> Error {
     Error::conflict(tsuru_domain::token::TOKEN_ALREADY_EXISTS)
@@ -17,8 +13,7 @@ fn exists() -> Error {
 
 impl MemoryStore {
     fn with_token<T>(&self, id: &str, f: impl FnOnce(&mut TeamToken) -> T) -> Result<T> {
-        let mut tokens = self.team_tokens.write();
-        Ok(f(tokens.get_mut(id).ok_or_else(not_found)?))
+        self.team_tokens.modify(id, TOKEN_NOT_FOUND, |t| Ok(f(t)))
     }
 }
 
@@ -37,7 +32,7 @@ impl TeamTokenStorage for MemoryStore {
     }
 
     async fn find(&self, token_id: &str) -> Result<Option<TeamToken>> {
-        Ok(self.team_tokens.read().get(token_id).cloned())
+        Ok(self.team_tokens.get(token_id))
     }
 
     async fn find_by_value(&self, value: &str) -> Result<Option<TeamToken>> {
@@ -49,17 +44,15 @@ impl TeamTokenStorage for MemoryStore {
     async fn list(&self, teams: Option<&[String]>) -> Result<Vec<TeamToken>> {
         Ok(self
             .team_tokens
-            .read()
-            .values()
-            .filter(|t| teams.is_none_or(|teams| teams.contains(&t.team)))
-            .cloned()
-            .collect())
+            .filtered(|t| teams.is_none_or(|teams| teams.contains(&t.team))))
     }
 
     async fn update(&self, token: &TeamToken) -> Result<()> {
         let mut tokens = self.team_tokens.write();
         let mut values = self.team_token_values.write();
-        let stored = tokens.get_mut(&token.token_id).ok_or_else(not_found)?;
+        let Some(stored) = tokens.get_mut(&token.token_id) else {
+            return Err(Error::not_found(TOKEN_NOT_FOUND));
+        };
         if stored.token != token.token {
             if values.contains_key(&token.token) {
                 return Err(exists());
@@ -100,7 +93,9 @@ impl TeamTokenStorage for MemoryStore {
 
     async fn delete(&self, token_id: &str) -> Result<()> {
         let mut tokens = self.team_tokens.write();
-        let token = tokens.shift_remove(token_id).ok_or_else(not_found)?;
+        let Some(token) = tokens.shift_remove(token_id) else {
+            return Err(Error::not_found(TOKEN_NOT_FOUND));
+        };
         self.team_token_values.write().shift_remove(&token.token);
         Ok(())
     }

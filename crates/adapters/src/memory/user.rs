@@ -5,20 +5,15 @@ use tsuru_domain::permission::RoleInstance;
 use tsuru_domain::quota::Quota;
 use tsuru_domain::user::{
     LoginThrottle, PasswordToken, PasswordTokenStorage, Session, SessionStorage, SshKey, User,
-    UserStorage,
+    UserStorage, USER_NOT_FOUND,
 };
 use tsuru_domain::{Error, Result};
 
 use super::{MemoryStore, Window};
 
-fn user_not_found() -> Error {
-    Error::not_found(tsuru_domain::user::USER_NOT_FOUND)
-}
-
 impl MemoryStore {
     fn with_user<T>(&self, email: &str, f: impl FnOnce(&mut User) -> Result<T>) -> Result<T> {
-        let mut users = self.users.write();
-        f(users.get_mut(email).ok_or_else(user_not_found)?)
+        self.users.modify(email, USER_NOT_FOUND, f)
     }
 }
 
@@ -41,34 +36,25 @@ impl UserStorage for MemoryStore {
     }
 
     async fn find(&self, email: &str) -> Result<Option<User>> {
-        Ok(self.users.read().get(email).cloned())
+        Ok(self.users.get(email))
     }
 
     async fn find_by_api_key(&self, key: &str) -> Result<Option<User>> {
-        let email = self.api_keys.read().get(key).cloned();
-        Ok(email.and_then(|e| self.users.read().get(&e).cloned()))
+        Ok(self.api_keys.get(key).and_then(|e| self.users.get(&e)))
     }
 
     async fn list(&self) -> Result<Vec<User>> {
-        Ok(self.users.read().values().cloned().collect())
+        Ok(self.users.all())
     }
 
     async fn list_by_role(&self, role: &str) -> Result<Vec<User>> {
         Ok(self
             .users
-            .read()
-            .values()
-            .filter(|u| u.roles.iter().any(|r| r.name == role))
-            .cloned()
-            .collect())
+            .filtered(|u| u.roles.iter().any(|r| r.name == role)))
     }
 
     async fn delete(&self, email: &str) -> Result<()> {
-        let user = self
-            .users
-            .write()
-            .shift_remove(email)
-            .ok_or_else(user_not_found)?;
+        let user = self.users.remove(email, USER_NOT_FOUND)?;
         self.api_keys.write().shift_remove(&user.api_key);
         Ok(())
     }
@@ -175,7 +161,7 @@ impl SessionStorage for MemoryStore {
     }
 
     async fn find(&self, jti: &str) -> Result<Option<Session>> {
-        Ok(self.sessions.read().get(jti).cloned())
+        Ok(self.sessions.get(jti))
     }
 
     async fn delete(&self, jti: &str) -> Result<()> {
@@ -201,7 +187,7 @@ impl PasswordTokenStorage for MemoryStore {
     }
 
     async fn find(&self, token: &str) -> Result<Option<PasswordToken>> {
-        Ok(self.password_tokens.read().get(token).cloned())
+        Ok(self.password_tokens.get(token))
     }
 
     async fn consume(&self, token: &str) -> Result<bool> {

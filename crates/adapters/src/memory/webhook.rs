@@ -1,58 +1,37 @@
 //! Webhooks and their delivery queue.
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use tsuru_domain::webhook::{Delivery, DeliveryState, DeliveryStorage, Webhook, WebhookStorage};
-use tsuru_domain::{Error, Result};
+use tsuru_domain::webhook::{
+    Delivery, DeliveryState, DeliveryStorage, Webhook, WebhookStorage, WEBHOOK_ALREADY_EXISTS,
+    WEBHOOK_NOT_FOUND,
+};
+use tsuru_domain::Result;
 
 use super::MemoryStore;
-
-fn not_found() -> Error {
-    Error::not_found(tsuru_domain::webhook::WEBHOOK_NOT_FOUND)
-}
 
 #[async_trait]
 impl WebhookStorage for MemoryStore {
     async fn insert(&self, hook: &Webhook) -> Result<()> {
-        let mut hooks = self.webhooks.write();
-        if hooks.contains_key(&hook.name) {
-            return Err(Error::conflict(
-                tsuru_domain::webhook::WEBHOOK_ALREADY_EXISTS,
-            ));
-        }
-        hooks.insert(hook.name.clone(), hook.clone());
-        Ok(())
+        self.webhooks
+            .add(hook.name.clone(), hook, WEBHOOK_ALREADY_EXISTS)
     }
 
     async fn find(&self, name: &str) -> Result<Option<Webhook>> {
-        Ok(self.webhooks.read().get(name).cloned())
+        Ok(self.webhooks.get(name))
     }
 
     async fn list(&self, teams: Option<&[String]>) -> Result<Vec<Webhook>> {
         Ok(self
             .webhooks
-            .read()
-            .values()
-            .filter(|h| teams.is_none_or(|teams| teams.contains(&h.team_owner)))
-            .cloned()
-            .collect())
+            .filtered(|h| teams.is_none_or(|teams| teams.contains(&h.team_owner))))
     }
 
     async fn update(&self, hook: &Webhook) -> Result<()> {
-        match self.webhooks.write().get_mut(&hook.name) {
-            Some(h) => {
-                *h = hook.clone();
-                Ok(())
-            }
-            None => Err(not_found()),
-        }
+        self.webhooks.replace(&hook.name, hook, WEBHOOK_NOT_FOUND)
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
-        self.webhooks
-            .write()
-            .shift_remove(name)
-            .map(|_| ())
-            .ok_or_else(not_found)
+        self.webhooks.remove(name, WEBHOOK_NOT_FOUND).map(drop)
     }
 }
 
@@ -71,7 +50,7 @@ impl DeliveryStorage for MemoryStore {
     }
 
     async fn find(&self, id: &str) -> Result<Option<Delivery>> {
-        Ok(self.deliveries.read().get(id).cloned())
+        Ok(self.deliveries.get(id))
     }
 
     async fn claim_due(
