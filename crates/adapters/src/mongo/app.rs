@@ -15,9 +15,9 @@ use tsuru_domain::Result;
 use super::collections::APPS;
 use super::doctor::{Reader, StoredDocument};
 use super::plan::OverrideDocument;
+use super::records::{delete_or, find_as, insert_or};
 use super::user::QuotaDocument;
-use super::write_lock::delete_or;
-use super::{db_error, insertion_stamp, is_duplicate_key, null_as_default};
+use super::{db_error, insertion_stamp, null_as_default};
 
 /// A plan embedded in an app: tsuru stores it with `name` (no `_id`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -284,24 +284,16 @@ impl super::MongoStore {
 #[async_trait]
 impl AppStorage for super::MongoStore {
     async fn insert(&self, app: &App) -> Result<()> {
-        match self
-            .apps()
-            .insert_one(AppDocument::new(app, insertion_stamp()))
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_duplicate_key(&e) => Err(app_already_exists(&app.name)),
-            Err(e) => Err(db_error(e)),
-        }
+        insert_or(
+            &self.apps(),
+            AppDocument::new(app, insertion_stamp()),
+            || app_already_exists(&app.name),
+        )
+        .await
     }
 
     async fn find(&self, name: &str) -> Result<Option<App>> {
-        Ok(self
-            .apps()
-            .find_one(doc! {"name": name})
-            .await
-            .map_err(db_error)?
-            .map(App::from))
+        find_as(&self.apps(), doc! {"name": name}).await
     }
 
     async fn list(&self, filter: &AppFilter) -> Result<Vec<App>> {

@@ -17,7 +17,7 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::CLUSTERS;
 use super::doctor::{Reader, StoredDocument};
-use super::write_lock::delete_or;
+use super::records::{delete_or, find_as};
 use super::{db_error, null_as_default};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -223,12 +223,7 @@ impl ClusterStorage for super::MongoStore {
     }
 
     async fn find(&self, name: &str) -> Result<Option<Cluster>> {
-        let d = self
-            .clusters()
-            .find_one(doc! {"_id": name})
-            .await
-            .map_err(db_error)?;
-        Ok(d.map(Cluster::from))
+        find_as(&self.clusters(), doc! {"_id": name}).await
     }
 
     async fn list(&self) -> Result<Vec<Cluster>> {

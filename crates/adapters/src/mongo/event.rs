@@ -25,6 +25,7 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::{EVENTS, EVENT_LOCKS};
 use super::doctor::{Reader, StoredDocument};
+use super::records::find_as;
 use super::user::null_as_default;
 use super::{
     bad_document, db_error, from_bson_time, from_go_time, is_duplicate_key, to_bson_time,
@@ -522,12 +523,7 @@ impl super::MongoStore {
     }
 
     async fn find_event(&self, id: ObjectId) -> Result<Option<Event>> {
-        let doc = self
-            .events()
-            .find_one(doc! {"_id": id})
-            .await
-            .map_err(db_error)?;
-        Ok(doc.map(Event::from))
+        find_as(&self.events(), doc! {"_id": id}).await
     }
 
     async fn find_events(&self, filter: Document, opts: FindOptions) -> Result<Vec<Event>> {

@@ -14,7 +14,8 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::{IAAS_MACHINES, IAAS_TEMPLATES};
 use super::doctor::{Reader, StoredDocument};
-use super::{db_error, insertion_stamp, is_duplicate_key, null_as_default};
+use super::records::{find_as, insert_or, update_or};
+use super::{db_error, insertion_stamp, null_as_default};
 
 /// tsuru's `iaas.Machine` as mgo stored it (lower-cased field names).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -142,20 +143,14 @@ impl MachineStorage for super::MongoStore {
             creationparams: machine.creation_params.clone(),
             tsurud_order: insertion_stamp(),
         };
-        match self.machines().insert_one(d).await {
-            Ok(_) => Ok(()),
-            Err(e) if is_duplicate_key(&e) => Err(Error::conflict(MACHINE_ALREADY_EXISTS)),
-            Err(e) => Err(db_error(e)),
-        }
+        insert_or(&self.machines(), d, || {
+            Error::conflict(MACHINE_ALREADY_EXISTS)
+        })
+        .await
     }
 
     async fn find(&self, id: &str) -> Result<Option<Machine>> {
-        let d = self
-            .machines()
-            .find_one(doc! {"_id": id})
-            .await
-            .map_err(db_error)?;
-        Ok(d.map(Machine::from))
+        find_as(&self.machines(), doc! {"_id": id}).await
     }
 
     async fn find_by_address(&self, address: &str) -> Result<Option<Machine>> {
@@ -198,22 +193,14 @@ impl TemplateStorage for super::MongoStore {
             data: template_data(template),
             tsurud_order: insertion_stamp(),
         };
-        match self.iaas_templates().insert_one(d).await {
-            Ok(_) => Ok(()),
-            Err(e) if is_duplicate_key(&e) => {
-                Err(Error::conflict(template_already_exists(&template.name)))
-            }
-            Err(e) => Err(db_error(e)),
-        }
+        insert_or(&self.iaas_templates(), d, || {
+            Error::conflict(template_already_exists(&template.name))
+        })
+        .await
     }
 
     async fn find(&self, name: &str) -> Result<Option<Template>> {
-        let d = self
-            .iaas_templates()
-            .find_one(doc! {"_id": name})
-            .await
-            .map_err(db_error)?;
-        Ok(d.map(Template::from))
+        find_as(&self.iaas_templates(), doc! {"_id": name}).await
     }
 
     async fn list(&self) -> Result<Vec<Template>> {
@@ -230,18 +217,13 @@ impl TemplateStorage for super::MongoStore {
     async fn update(&self, template: &Template) -> Result<()> {
         let data = mongodb::bson::to_bson(&template_data(template))
             .map_err(|e| Error::unexpected(format!("cannot encode template data: {e}")))?;
-        let r = self
-            .iaas_templates()
-            .update_one(
-                doc! {"_id": &template.name},
-                doc! {"$set": {"iaasname": &template.iaas_name, "data": data}},
-            )
-            .await
-            .map_err(db_error)?;
-        if r.matched_count == 0 {
-            return Err(Error::not_found(TEMPLATE_NOT_FOUND));
-        }
-        Ok(())
+        update_or(
+            &self.iaas_templates(),
+            doc! {"_id": &template.name},
+            doc! {"$set": {"iaasname": &template.iaas_name, "data": data}},
+            || Error::not_found(TEMPLATE_NOT_FOUND),
+        )
+        .await
     }
 
     async fn delete(&self, name: &str) -> Result<()> {

@@ -8,8 +8,8 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::PLANS;
 use super::doctor::{Reader, StoredDocument};
-use super::write_lock::delete_or;
-use super::{db_error, insertion_stamp, is_duplicate_key, null_as_default};
+use super::records::{delete_or, find_as, insert_or};
+use super::{db_error, insertion_stamp, null_as_default};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(super) struct OverrideDocument {
@@ -78,11 +78,7 @@ impl PlanStorage for super::MongoStore {
     async fn insert(&self, plan: &Plan) -> Result<()> {
         let mut d = PlanDocument::from(plan);
         d.tsurud_order = Some(insertion_stamp());
-        match self.plans().insert_one(d).await {
-            Ok(_) => Ok(()),
-            Err(e) if is_duplicate_key(&e) => Err(Error::conflict(PLAN_ALREADY_EXISTS)),
-            Err(e) => Err(db_error(e)),
-        }
+        insert_or(&self.plans(), d, || Error::conflict(PLAN_ALREADY_EXISTS)).await
     }
 
     async fn list(&self) -> Result<Vec<Plan>> {
@@ -93,12 +89,7 @@ impl PlanStorage for super::MongoStore {
     }
 
     async fn find(&self, name: &str) -> Result<Option<Plan>> {
-        Ok(self
-            .plans()
-            .find_one(doc! {"_id": name})
-            .await
-            .map_err(db_error)?
-            .map(Plan::from))
+        find_as(&self.plans(), doc! {"_id": name}).await
     }
 
     async fn clear_default(&self) -> Result<()> {

@@ -10,7 +10,8 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::{PLATFORMS, PLATFORM_IMAGES};
 use super::doctor::{Reader, StoredDocument};
-use super::{db_error, is_duplicate_key, null_as_default};
+use super::records::{find_as, insert_or, update_or};
+use super::{db_error, null_as_default};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct PlatformDocument {
@@ -37,6 +38,15 @@ struct PlatformImagesDocument {
     count: i64,
 }
 
+impl From<PlatformDocument> for Platform {
+    fn from(d: PlatformDocument) -> Self {
+        Platform {
+            name: d.name,
+            disabled: d.disabled,
+        }
+    }
+}
+
 impl super::MongoStore {
     fn platforms(&self) -> Collection<PlatformDocument> {
         self.coll(PLATFORMS)
@@ -58,49 +68,26 @@ impl PlatformStorage for super::MongoStore {
             name: platform.name.clone(),
             disabled: platform.disabled,
         };
-        match self.platforms().insert_one(d).await {
-            Ok(_) => Ok(()),
-            Err(e) if is_duplicate_key(&e) => Err(Error::conflict(DUPLICATE_PLATFORM)),
-            Err(e) => Err(db_error(e)),
-        }
+        insert_or(&self.platforms(), d, || Error::conflict(DUPLICATE_PLATFORM)).await
     }
 
     async fn find(&self, name: &str) -> Result<Option<Platform>> {
-        let d = self
-            .platforms()
-            .find_one(doc! {"_id": name})
-            .await
-            .map_err(db_error)?;
-        Ok(d.map(|d| Platform {
-            name: d.name,
-            disabled: d.disabled,
-        }))
+        find_as(&self.platforms(), doc! {"_id": name}).await
     }
 
     async fn list(&self) -> Result<Vec<Platform>> {
         let docs = self.all(self.platforms(), doc! {}, doc! {"_id": 1}).await?;
-        Ok(docs
-            .into_iter()
-            .map(|d| Platform {
-                name: d.name,
-                disabled: d.disabled,
-            })
-            .collect())
+        Ok(docs.into_iter().map(Platform::from).collect())
     }
 
     async fn update(&self, platform: &Platform) -> Result<()> {
-        let r = self
-            .platforms()
-            .update_one(
-                doc! {"_id": &platform.name},
-                doc! {"$set": {"disabled": platform.disabled}},
-            )
-            .await
-            .map_err(db_error)?;
-        if r.matched_count == 0 {
-            return Err(platform_not_found());
-        }
-        Ok(())
+        update_or(
+            &self.platforms(),
+            doc! {"_id": &platform.name},
+            doc! {"$set": {"disabled": platform.disabled}},
+            platform_not_found,
+        )
+        .await
     }
 
     async fn delete(&self, name: &str) -> Result<()> {

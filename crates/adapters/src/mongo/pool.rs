@@ -10,8 +10,8 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::{POOLS, POOL_CONSTRAINTS};
 use super::doctor::{Reader, StoredDocument};
-use super::write_lock::delete_or;
-use super::{db_error, insertion_stamp, is_duplicate_key, null_as_default};
+use super::records::{delete_or, find_as, insert_or, update_or};
+use super::{db_error, insertion_stamp, null_as_default};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct PoolDocument {
@@ -37,6 +37,28 @@ struct ConstraintDocument {
     blacklist: bool,
 }
 
+impl From<PoolDocument> for Pool {
+    fn from(d: PoolDocument) -> Self {
+        Pool {
+            name: d.name,
+            default: d.default,
+            provisioner: d.provisioner,
+            labels: d.labels,
+        }
+    }
+}
+
+impl From<ConstraintDocument> for Constraint {
+    fn from(d: ConstraintDocument) -> Self {
+        Constraint {
+            pool_expr: d.poolexpr,
+            field: d.field,
+            values: d.values,
+            blacklist: d.blacklist,
+        }
+    }
+}
+
 impl super::MongoStore {
     fn pools(&self) -> Collection<PoolDocument> {
         self.coll(POOLS)
@@ -57,40 +79,18 @@ impl PoolStorage for super::MongoStore {
             labels: pool.labels.clone(),
             tsurud_order: insertion_stamp(),
         };
-        match self.pools().insert_one(d).await {
-            Ok(_) => Ok(()),
-            Err(e) if is_duplicate_key(&e) => Err(Error::conflict(POOL_ALREADY_EXISTS)),
-            Err(e) => Err(db_error(e)),
-        }
+        insert_or(&self.pools(), d, || Error::conflict(POOL_ALREADY_EXISTS)).await
     }
 
     async fn find(&self, name: &str) -> Result<Option<Pool>> {
-        let d = self
-            .pools()
-            .find_one(doc! {"_id": name})
-            .await
-            .map_err(db_error)?;
-        Ok(d.map(|d| Pool {
-            name: d.name,
-            default: d.default,
-            provisioner: d.provisioner,
-            labels: d.labels,
-        }))
+        find_as(&self.pools(), doc! {"_id": name}).await
     }
 
     async fn list(&self) -> Result<Vec<Pool>> {
         let docs = self
             .all(self.pools(), doc! {}, doc! {"tsurud_order": 1, "_id": 1})
             .await?;
-        Ok(docs
-            .into_iter()
-            .map(|d| Pool {
-                name: d.name,
-                default: d.default,
-                provisioner: d.provisioner,
-                labels: d.labels,
-            })
-            .collect())
+        Ok(docs.into_iter().map(Pool::from).collect())
     }
 
     async fn update(&self, pool: &Pool) -> Result<()> {
@@ -99,18 +99,7 @@ impl PoolStorage for super::MongoStore {
             .iter()
             .map(|(k, v)| (k.clone(), Bson::String(v.clone())))
             .collect();
-        let r = self
-            .pools()
-            .update_one(
-                doc! {"_id": &pool.name},
-                doc! {"$set": {"default": pool.default, "provisioner": &pool.provisioner, "labels": labels}},
-            )
-            .await
-            .map_err(db_error)?;
-        if r.matched_count == 0 {
-            return Err(Error::not_found(POOL_NOT_FOUND));
-        }
-        Ok(())
+        update_or(&self.pools(), doc! {"_id": &pool.name}, doc! {"$set": {"default": pool.default, "provisioner": &pool.provisioner, "labels": labels}}, || Error::not_found(POOL_NOT_FOUND)).await
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
@@ -128,15 +117,7 @@ impl PoolStorage for super::MongoStore {
                 doc! {"poolexpr": 1, "field": 1},
             )
             .await?;
-        Ok(docs
-            .into_iter()
-            .map(|d| Constraint {
-                pool_expr: d.poolexpr,
-                field: d.field,
-                values: d.values,
-                blacklist: d.blacklist,
-            })
-            .collect())
+        Ok(docs.into_iter().map(Constraint::from).collect())
     }
 
     async fn set_constraint(&self, c: &Constraint) -> Result<()> {

@@ -9,9 +9,9 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::ROLES;
 use super::doctor::{InvalidField, Reader, StoredDocument};
+use super::records::{delete_or, insert_or, update_or};
 use super::user::null_as_default;
-use super::write_lock::delete_or;
-use super::{bad_document, db_error, insertion_stamp, is_duplicate_key};
+use super::{bad_document, db_error, insertion_stamp};
 
 /// tsuru's role document, plus `tsurud_order` as in teams.
 #[derive(Debug, Serialize, Deserialize)]
@@ -111,34 +111,26 @@ impl super::MongoStore {
 #[async_trait]
 impl RoleStorage for super::MongoStore {
     async fn insert(&self, role: &Role) -> Result<()> {
-        match self.roles().insert_one(RoleDocument::from(role)).await {
-            Ok(_) => Ok(()),
-            Err(e) if is_duplicate_key(&e) => Err(Error::conflict(
-                tsuru_domain::permission::ROLE_ALREADY_EXISTS,
-            )),
-            Err(e) => Err(db_error(e)),
-        }
+        insert_or(&self.roles(), RoleDocument::from(role), || {
+            Error::conflict(tsuru_domain::permission::ROLE_ALREADY_EXISTS)
+        })
+        .await
     }
 
     async fn update(&self, role: &Role) -> Result<()> {
         // Everything but the insertion stamp.
-        let r = self
-            .roles()
-            .update_one(
-                doc! {"_id": &role.name},
-                doc! {"$set": {
-                    "contexttype": role.context_type.as_str(),
-                    "description": &role.description,
-                    "schemenames": &role.scheme_names,
-                    "events": &role.events,
-                }},
-            )
-            .await
-            .map_err(db_error)?;
-        if r.matched_count == 0 {
-            return Err(role_not_found());
-        }
-        Ok(())
+        update_or(
+            &self.roles(),
+            doc! {"_id": &role.name},
+            doc! {"$set": {
+                "contexttype": role.context_type.as_str(),
+                "description": &role.description,
+                "schemenames": &role.scheme_names,
+                "events": &role.events,
+            }},
+            role_not_found,
+        )
+        .await
     }
 
     async fn find(&self, name: &str) -> Result<Option<Role>> {

@@ -15,7 +15,7 @@ use tsuru_domain::service::{
 use tsuru_domain::{Error, Result};
 
 use super::doctor::{Reader, StoredDocument};
-use super::write_lock::delete_or;
+use super::records::{delete_or, find_as, insert_or, replace_or};
 use super::{db_error, insertion_stamp, is_duplicate_key, null_as_default};
 
 /// tsuru's services collection.
@@ -330,20 +330,14 @@ impl ServiceStorage for super::MongoStore {
     async fn insert(&self, service: &Service) -> Result<()> {
         let mut d = ServiceDocument::from(service);
         d.tsurud_order = Some(insertion_stamp());
-        match self.services().insert_one(d).await {
-            Ok(_) => Ok(()),
-            Err(e) if is_duplicate_key(&e) => Err(Error::conflict(SERVICE_ALREADY_EXISTS)),
-            Err(e) => Err(db_error(e)),
-        }
+        insert_or(&self.services(), d, || {
+            Error::conflict(SERVICE_ALREADY_EXISTS)
+        })
+        .await
     }
 
     async fn find(&self, name: &str) -> Result<Option<Service>> {
-        let d = self
-            .services()
-            .find_one(doc! {"_id": name})
-            .await
-            .map_err(db_error)?;
-        Ok(d.map(Service::from))
+        find_as(&self.services(), doc! {"_id": name}).await
     }
 
     async fn list(&self) -> Result<Vec<Service>> {
@@ -362,15 +356,10 @@ impl ServiceStorage for super::MongoStore {
             .ok_or_else(|| Error::not_found(SERVICE_NOT_FOUND))?;
         let mut d = ServiceDocument::from(service);
         d.tsurud_order = old.tsurud_order;
-        let r = self
-            .services()
-            .replace_one(doc! {"_id": &service.name}, d)
-            .await
-            .map_err(db_error)?;
-        if r.matched_count == 0 {
-            return Err(Error::not_found(SERVICE_NOT_FOUND));
-        }
-        Ok(())
+        replace_or(&self.services(), doc! {"_id": &service.name}, d, || {
+            Error::not_found(SERVICE_NOT_FOUND)
+        })
+        .await
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
@@ -386,20 +375,18 @@ impl ServiceInstanceStorage for super::MongoStore {
     async fn insert(&self, instance: &ServiceInstance) -> Result<()> {
         let mut d = InstanceDocument::from(instance);
         d.tsurud_order = Some(insertion_stamp());
-        match self.service_instances().insert_one(d).await {
-            Ok(_) => Ok(()),
-            Err(e) if is_duplicate_key(&e) => Err(Error::conflict(INSTANCE_ALREADY_EXISTS)),
-            Err(e) => Err(db_error(e)),
-        }
+        insert_or(&self.service_instances(), d, || {
+            Error::conflict(INSTANCE_ALREADY_EXISTS)
+        })
+        .await
     }
 
     async fn find(&self, service: &str, name: &str) -> Result<Option<ServiceInstance>> {
-        let d = self
-            .service_instances()
-            .find_one(doc! {"service_name": service, "name": name})
-            .await
-            .map_err(db_error)?;
-        Ok(d.map(ServiceInstance::from))
+        find_as(
+            &self.service_instances(),
+            doc! {"service_name": service, "name": name},
+        )
+        .await
     }
 
     async fn list(&self, service: Option<&str>) -> Result<Vec<ServiceInstance>> {
@@ -427,15 +414,10 @@ impl ServiceInstanceStorage for super::MongoStore {
             .ok_or_else(|| Error::not_found(INSTANCE_NOT_FOUND))?;
         let mut d = InstanceDocument::from(instance);
         d.tsurud_order = old.tsurud_order;
-        let r = self
-            .service_instances()
-            .replace_one(filter, d)
-            .await
-            .map_err(db_error)?;
-        if r.matched_count == 0 {
-            return Err(Error::not_found(INSTANCE_NOT_FOUND));
-        }
-        Ok(())
+        replace_or(&self.service_instances(), filter, d, || {
+            Error::not_found(INSTANCE_NOT_FOUND)
+        })
+        .await
     }
 
     async fn delete(&self, service: &str, name: &str) -> Result<()> {
@@ -453,20 +435,14 @@ impl BrokerStorage for super::MongoStore {
     async fn insert(&self, broker: &Broker) -> Result<()> {
         let mut d = BrokerDocument::from(broker);
         d.tsurud_order = Some(insertion_stamp());
-        match self.brokers().insert_one(d).await {
-            Ok(_) => Ok(()),
-            Err(e) if is_duplicate_key(&e) => Err(Error::conflict(BROKER_ALREADY_EXISTS)),
-            Err(e) => Err(db_error(e)),
-        }
+        insert_or(&self.brokers(), d, || {
+            Error::conflict(BROKER_ALREADY_EXISTS)
+        })
+        .await
     }
 
     async fn find(&self, name: &str) -> Result<Option<Broker>> {
-        let d = self
-            .brokers()
-            .find_one(doc! {"name": name})
-            .await
-            .map_err(db_error)?;
-        Ok(d.map(Broker::from))
+        find_as(&self.brokers(), doc! {"name": name}).await
     }
 
     async fn list(&self) -> Result<Vec<Broker>> {

@@ -10,9 +10,9 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::TEAMS;
 use super::doctor::{Reader, StoredDocument};
+use super::records::{delete_or, find_as, insert_or};
 use super::user::{null_as_default, QuotaDocument};
-use super::write_lock::delete_or;
-use super::{db_error, insertion_stamp, is_duplicate_key};
+use super::{db_error, insertion_stamp};
 
 /// tsuru's team document, plus `tsurud_order` (set at insert, absent in teams tsuru created)
 /// so that lists keep insertion order.
@@ -78,13 +78,10 @@ impl super::MongoStore {
 #[async_trait]
 impl TeamStorage for super::MongoStore {
     async fn insert(&self, team: &Team) -> Result<()> {
-        match self.teams().insert_one(TeamDocument::from(team)).await {
-            Ok(_) => Ok(()),
-            Err(e) if is_duplicate_key(&e) => {
-                Err(Error::conflict(tsuru_domain::team::TEAM_ALREADY_EXISTS))
-            }
-            Err(e) => Err(db_error(e)),
-        }
+        insert_or(&self.teams(), TeamDocument::from(team), || {
+            Error::conflict(tsuru_domain::team::TEAM_ALREADY_EXISTS)
+        })
+        .await
     }
 
     async fn update(&self, team: &Team) -> Result<()> {
@@ -100,12 +97,7 @@ impl TeamStorage for super::MongoStore {
     }
 
     async fn find(&self, name: &str) -> Result<Option<Team>> {
-        let doc = self
-            .teams()
-            .find_one(doc! {"_id": name})
-            .await
-            .map_err(db_error)?;
-        Ok(doc.map(Team::from))
+        find_as(&self.teams(), doc! {"_id": name}).await
     }
 
     async fn list(&self) -> Result<Vec<Team>> {

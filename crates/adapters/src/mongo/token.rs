@@ -11,8 +11,8 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::TEAM_TOKENS;
 use super::doctor::{Reader, StoredDocument};
+use super::records::{delete_or, find_as, insert_or};
 use super::user::{null_as_default, RoleInstanceDocument};
-use super::write_lock::delete_or;
 use super::{
     db_error, from_bson_time, from_go_time, insertion_stamp, is_duplicate_key, to_bson_time,
     to_go_time,
@@ -120,15 +120,10 @@ impl super::MongoStore {
 #[async_trait]
 impl TeamTokenStorage for super::MongoStore {
     async fn insert(&self, token: &TeamToken) -> Result<()> {
-        match self
-            .team_tokens()
-            .insert_one(TokenDocument::from(token))
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_duplicate_key(&e) => Err(conflict()),
-            Err(e) => Err(db_error(e)),
-        }
+        insert_or(&self.team_tokens(), TokenDocument::from(token), || {
+            conflict()
+        })
+        .await
     }
 
     async fn find(&self, token_id: &str) -> Result<Option<TeamToken>> {
@@ -136,12 +131,7 @@ impl TeamTokenStorage for super::MongoStore {
     }
 
     async fn find_by_value(&self, value: &str) -> Result<Option<TeamToken>> {
-        let d = self
-            .team_tokens()
-            .find_one(doc! {"token": value})
-            .await
-            .map_err(db_error)?;
-        Ok(d.map(TeamToken::from))
+        find_as(&self.team_tokens(), doc! {"token": value}).await
     }
 
     async fn list(&self, teams: Option<&[String]>) -> Result<Vec<TeamToken>> {

@@ -17,11 +17,8 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::{LOGIN_FAILURES, PASSWORD_TOKENS, TOKENS, USERS};
 use super::doctor::{Reader, StoredDocument};
-use super::write_lock::delete_or;
-use super::{
-    db_error, from_bson_time, from_go_time, insertion_stamp, is_duplicate_key, to_bson_time,
-    to_go_time,
-};
+use super::records::{delete_or, find_as, insert_or};
+use super::{db_error, from_bson_time, from_go_time, insertion_stamp, to_bson_time, to_go_time};
 
 /// tsuru's user document (Go field names in lower case; `keys` from tsuru's SSH-key era).
 #[derive(Debug, Serialize, Deserialize)]
@@ -248,34 +245,21 @@ impl super::MongoStore {
 #[async_trait]
 impl UserStorage for super::MongoStore {
     async fn insert(&self, user: &User) -> Result<()> {
-        match self.users().insert_one(UserDocument::from(user)).await {
-            Ok(_) => Ok(()),
-            Err(e) if is_duplicate_key(&e) => Err(Error::conflict(
-                tsuru_domain::user::EMAIL_ALREADY_REGISTERED,
-            )),
-            Err(e) => Err(db_error(e)),
-        }
+        insert_or(&self.users(), UserDocument::from(user), || {
+            Error::conflict(tsuru_domain::user::EMAIL_ALREADY_REGISTERED)
+        })
+        .await
     }
 
     async fn find(&self, email: &str) -> Result<Option<User>> {
-        let doc = self
-            .users()
-            .find_one(doc! {"email": email})
-            .await
-            .map_err(db_error)?;
-        Ok(doc.map(User::from))
+        find_as(&self.users(), doc! {"email": email}).await
     }
 
     async fn find_by_api_key(&self, key: &str) -> Result<Option<User>> {
         if key.is_empty() {
             return Ok(None);
         }
-        let doc = self
-            .users()
-            .find_one(doc! {"apikey": key})
-            .await
-            .map_err(db_error)?;
-        Ok(doc.map(User::from))
+        find_as(&self.users(), doc! {"apikey": key}).await
     }
 
     async fn list(&self) -> Result<Vec<User>> {
@@ -512,12 +496,7 @@ impl SessionStorage for super::MongoStore {
     }
 
     async fn find(&self, jti: &str) -> Result<Option<Session>> {
-        let doc = self
-            .tokens()
-            .find_one(doc! {"token": jti})
-            .await
-            .map_err(db_error)?;
-        Ok(doc.map(Session::from))
+        find_as(&self.tokens(), doc! {"token": jti}).await
     }
 
     async fn delete(&self, jti: &str) -> Result<()> {
@@ -549,12 +528,7 @@ impl PasswordTokenStorage for super::MongoStore {
     }
 
     async fn find(&self, token: &str) -> Result<Option<PasswordToken>> {
-        let doc = self
-            .password_tokens()
-            .find_one(doc! {"_id": token})
-            .await
-            .map_err(db_error)?;
-        Ok(doc.map(PasswordToken::from))
+        find_as(&self.password_tokens(), doc! {"_id": token}).await
     }
 
     async fn consume(&self, token: &str) -> Result<bool> {

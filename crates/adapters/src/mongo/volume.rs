@@ -14,8 +14,8 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::{VOLUMES, VOLUME_BINDS};
 use super::doctor::{Reader, StoredDocument};
-use super::write_lock::delete_or;
-use super::{db_error, is_duplicate_key, null_as_default};
+use super::null_as_default;
+use super::records::{delete_or, find_as, insert_or, replace_or};
 
 /// tsuru's plan embedded in a volume (Go field names lower-cased).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -132,36 +132,24 @@ impl super::MongoStore {
 #[async_trait]
 impl VolumeStorage for super::MongoStore {
     async fn insert_volume(&self, volume: &Volume) -> Result<()> {
-        match self
-            .volumes()
-            .insert_one(VolumeDocument::from(volume))
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_duplicate_key(&e) => Err(Error::conflict(VOLUME_ALREADY_EXISTS)),
-            Err(e) => Err(db_error(e)),
-        }
+        insert_or(&self.volumes(), VolumeDocument::from(volume), || {
+            Error::conflict(VOLUME_ALREADY_EXISTS)
+        })
+        .await
     }
 
     async fn update_volume(&self, volume: &Volume) -> Result<()> {
-        let r = self
-            .volumes()
-            .replace_one(doc! {"_id": &volume.name}, VolumeDocument::from(volume))
-            .await
-            .map_err(db_error)?;
-        if r.matched_count == 0 {
-            return Err(Error::not_found(VOLUME_NOT_FOUND));
-        }
-        Ok(())
+        replace_or(
+            &self.volumes(),
+            doc! {"_id": &volume.name},
+            VolumeDocument::from(volume),
+            || Error::not_found(VOLUME_NOT_FOUND),
+        )
+        .await
     }
 
     async fn find_volume(&self, name: &str) -> Result<Option<Volume>> {
-        Ok(self
-            .volumes()
-            .find_one(doc! {"_id": name})
-            .await
-            .map_err(db_error)?
-            .map(Volume::from))
+        find_as(&self.volumes(), doc! {"_id": name}).await
     }
 
     async fn list_volumes(&self) -> Result<Vec<Volume>> {
@@ -189,11 +177,10 @@ impl VolumeStorage for super::MongoStore {
             },
             readonly: bind.read_only,
         };
-        match self.volume_binds().insert_one(d).await {
-            Ok(_) => Ok(()),
-            Err(e) if is_duplicate_key(&e) => Err(Error::conflict(VOLUME_ALREADY_BOUND)),
-            Err(e) => Err(db_error(e)),
-        }
+        insert_or(&self.volume_binds(), d, || {
+            Error::conflict(VOLUME_ALREADY_BOUND)
+        })
+        .await
     }
 
     async fn delete_bind(&self, id: &VolumeBindId) -> Result<()> {

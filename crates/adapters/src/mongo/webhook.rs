@@ -17,11 +17,9 @@ use tsuru_domain::{Error, Result};
 use super::collections::{DELIVERIES, WEBHOOKS};
 use super::doctor::{InvalidField, Reader, StoredDocument};
 use super::event::{escape_key, unescape_key};
+use super::records::{delete_or, find_as, insert_or};
 use super::user::null_as_default;
-use super::write_lock::delete_or;
-use super::{
-    bad_document, db_error, from_bson_time, insertion_stamp, is_duplicate_key, to_bson_time,
-};
+use super::{bad_document, db_error, from_bson_time, insertion_stamp, to_bson_time};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct FilterDocument {
@@ -328,26 +326,16 @@ impl super::MongoStore {
 #[async_trait]
 impl WebhookStorage for super::MongoStore {
     async fn insert(&self, hook: &Webhook) -> Result<()> {
-        match self
-            .webhooks()
-            .insert_one(WebhookDocument::new(hook, insertion_stamp()))
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_duplicate_key(&e) => Err(Error::conflict(
-                tsuru_domain::webhook::WEBHOOK_ALREADY_EXISTS,
-            )),
-            Err(e) => Err(db_error(e)),
-        }
+        insert_or(
+            &self.webhooks(),
+            WebhookDocument::new(hook, insertion_stamp()),
+            || Error::conflict(tsuru_domain::webhook::WEBHOOK_ALREADY_EXISTS),
+        )
+        .await
     }
 
     async fn find(&self, name: &str) -> Result<Option<Webhook>> {
-        Ok(self
-            .webhooks()
-            .find_one(doc! {"name": name})
-            .await
-            .map_err(db_error)?
-            .map(Webhook::from))
+        find_as(&self.webhooks(), doc! {"name": name}).await
     }
 
     async fn list(&self, teams: Option<&[String]>) -> Result<Vec<Webhook>> {
@@ -393,18 +381,10 @@ fn claimable(d: &DeliveryDocument, now: DateTime<Utc>) -> bool {
 #[async_trait]
 impl DeliveryStorage for super::MongoStore {
     async fn insert(&self, delivery: &Delivery) -> Result<()> {
-        match self
-            .deliveries()
-            .insert_one(DeliveryDocument::from(delivery))
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_duplicate_key(&e) => Err(Error::conflict(format!(
-                "delivery {} already exists",
-                delivery.id
-            ))),
-            Err(e) => Err(db_error(e)),
-        }
+        insert_or(&self.deliveries(), DeliveryDocument::from(delivery), || {
+            Error::conflict(format!("delivery {} already exists", delivery.id))
+        })
+        .await
     }
 
     async fn find(&self, id: &str) -> Result<Option<Delivery>> {

@@ -19,6 +19,7 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::WRITE_LOCKS;
 use super::doctor::{Reader, StoredDocument};
+use super::records::update_or;
 use super::{db_error, is_duplicate_key};
 
 /// How long a lock may be held before others take it over.
@@ -124,17 +125,8 @@ impl super::MongoStore {
         T: Serialize + for<'de> Deserialize<'de> + Send + Sync,
         F: FnOnce(T) -> Result<T> + Send,
     {
-        self.exclusive(format!("{}/{key}", coll.name()), || async move {
-            let current = coll
-                .find_one(filter.clone())
-                .await
-                .map_err(db_error)?
-                .ok_or_else(not_found)?;
-            let replacement = change(current)?;
-            coll.replace_one(filter, replacement)
-                .await
-                .map_err(db_error)?;
-            Ok(())
+        self.lock_read_write(coll, key, filter, not_found, |t| {
+            change(t).map(Write::Replace)
         })
         .await
     }
@@ -156,15 +148,35 @@ impl super::MongoStore {
         T: Serialize + for<'de> Deserialize<'de> + Send + Sync,
         F: FnOnce(T) -> Result<bson::Document> + Send,
     {
+        self.lock_read_write(coll, key, filter, not_found, |t| {
+            change(t).map(Write::Update)
+        })
+        .await
+    }
+
+    async fn lock_read_write<T, F>(
+        &self,
+        coll: &Collection<T>,
+        key: &str,
+        filter: bson::Document,
+        not_found: impl FnOnce() -> Error + Send,
+        change: F,
+    ) -> Result<()>
+    where
+        T: Serialize + for<'de> Deserialize<'de> + Send + Sync,
+        F: FnOnce(T) -> Result<Write<T>> + Send,
+    {
         self.exclusive(format!("{}/{key}", coll.name()), || async move {
             let current = coll
                 .find_one(filter.clone())
                 .await
                 .map_err(db_error)?
                 .ok_or_else(not_found)?;
-            let update = change(current)?;
-            coll.update_one(filter, update).await.map_err(db_error)?;
-            Ok(())
+            match change(current)? {
+                Write::Replace(t) => coll.replace_one(filter, t).await.map(drop),
+                Write::Update(u) => coll.update_one(filter, u).await.map(drop),
+            }
+            .map_err(db_error)
         })
         .await
     }
@@ -185,31 +197,17 @@ impl super::MongoStore {
     where
         T: Send + Sync,
     {
-        self.exclusive(format!("{}/{key}", coll.name()), || async move {
-            let r = coll.update_one(filter, update).await.map_err(db_error)?;
-            if r.matched_count == 0 {
-                return Err(not_found());
-            }
-            Ok(())
+        self.exclusive(format!("{}/{key}", coll.name()), || {
+            update_or(coll, filter, update, not_found)
         })
         .await
     }
 }
 
-/// Delete or 404: deletes the document matching `filter`.
-///
-/// # Errors
-/// `not_found()` when none matched; storage failures.
-pub(crate) async fn delete_or<T: Send + Sync>(
-    coll: &Collection<T>,
-    filter: bson::Document,
-    not_found: impl FnOnce() -> Error,
-) -> Result<()> {
-    let r = coll.delete_one(filter).await.map_err(db_error)?;
-    if r.deleted_count == 0 {
-        return Err(not_found());
-    }
-    Ok(())
+/// What a locked read turns into: a whole replacement or an update document.
+enum Write<T> {
+    Replace(T),
+    Update(bson::Document),
 }
 
 /// How `tsurud doctor` reads this module's collections.
