@@ -75,6 +75,7 @@ pub mod user_storage;
 pub mod provisioner;
 
 // Clause bodies shared by several suites (not a port).
+pub mod named;
 mod quota;
 
 // Webhooks and their delivery queue.
@@ -719,6 +720,7 @@ mod tests {
             ),
         ];
         let fn_re = regex::Regex::new(r"pub async fn (\w+)\(\s*storage: (&dyn|Arc<dyn)").unwrap();
+        let named_re = regex::Regex::new(r"\n\s*(ref|arc) (\w+) = \w+,").unwrap();
         for (port, src) in suites {
             let start = macro_src
                 .find(&format!("({port}, $mode:ident, $factory:expr) => {{"))
@@ -726,9 +728,20 @@ mod tests {
             let arm = &macro_src[start..];
             let arm = &arm[..arm.find("};").unwrap()];
             let mut clauses = 0;
-            for cap in fn_re.captures_iter(src) {
-                let how = if &cap[2] == "&dyn" { "ref" } else { "arc" };
-                let line = format!("{how} {},", &cap[1]);
+            let written = fn_re.captures_iter(src).map(|cap| {
+                (
+                    if &cap[2] == "&dyn" { "ref" } else { "arc" },
+                    cap[1].to_string(),
+                )
+            });
+            let shared = named_re.captures_iter(src).map(|cap| {
+                (
+                    if &cap[1] == "ref" { "ref" } else { "arc" },
+                    cap[2].to_string(),
+                )
+            });
+            for (how, clause) in written.chain(shared) {
+                let line = format!("{how} {clause},");
                 assert!(
                     arm.contains(&line),
                     "{port}: `{line}` missing from the macro"

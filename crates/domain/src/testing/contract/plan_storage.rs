@@ -1,21 +1,7 @@
 //! Contract of [`PlanStorage`].
-use std::sync::Arc;
-
-use super::{assert_admitted, assert_conflict, assert_not_found, concurrently, CONCURRENCY};
+use super::named::{named_clauses, named_record};
 use crate::plan::{Plan, PlanOverride, PlanStorage};
 use crate::testing::plan;
-
-async fn stored(storage: &dyn PlanStorage, name: &str) -> Plan {
-    storage
-        .find(name)
-        .await
-        .expect("find")
-        .unwrap_or_else(|| panic!("plan {name} is not stored"))
-}
-
-fn names(plans: &[Plan]) -> Vec<&str> {
-    plans.iter().map(|p| p.name.as_str()).collect()
-}
 
 /// The default plan `name`.
 fn default_plan(name: &str) -> Plan {
@@ -25,10 +11,10 @@ fn default_plan(name: &str) -> Plan {
     }
 }
 
-/// A stored plan is found by name with every field intact.
-pub async fn insert_then_find_returns_it(storage: &dyn PlanStorage) {
-    let p = Plan {
-        name: "c2m4".into(),
+/// A plan with every field set.
+fn full_plan(name: &str) -> Plan {
+    Plan {
+        name: name.into(),
         memory: 4096 * 1024 * 1024,
         cpumilli: 2000,
         default: true,
@@ -36,59 +22,27 @@ pub async fn insert_then_find_returns_it(storage: &dyn PlanStorage) {
             memory: Some(1024),
             cpumilli: Some(50),
         },
-    };
-    storage.insert(&p).await.expect("insert");
-    assert_eq!(stored(storage, "c2m4").await, p);
-    storage.insert(&plan("small")).await.expect("insert");
-    assert_eq!(stored(storage, "small").await, plan("small"));
-}
-
-/// An unknown name finds nothing.
-pub async fn find_unknown_returns_none(storage: &dyn PlanStorage) {
-    storage.insert(&plan("small")).await.expect("insert");
-    assert_eq!(storage.find("large").await.expect("find"), None);
-}
-
-/// Inserting a taken name is a conflict `plan already exists` and keeps the first plan.
-pub async fn insert_duplicate_returns_conflict(storage: &dyn PlanStorage) {
-    let first = plan("small");
-    storage.insert(&first).await.expect("insert");
-    assert_conflict(
-        storage.insert(&default_plan("small")).await,
-        crate::plan::PLAN_ALREADY_EXISTS,
-    );
-    assert_eq!(stored(storage, "small").await, first);
-}
-
-/// Concurrent inserts of one name: exactly one succeeds, the others are conflicts.
-pub async fn concurrent_inserts_of_one_name_admit_exactly_one(storage: Arc<dyn PlanStorage>) {
-    let results = concurrently(CONCURRENCY, |_| {
-        let s = Arc::clone(&storage);
-        async move { s.insert(&plan("small")).await }
-    })
-    .await;
-    assert_admitted(results, 1, |r| {
-        assert_conflict(r, crate::plan::PLAN_ALREADY_EXISTS)
-    });
-    assert_eq!(storage.list().await.expect("list"), [plan("small")]);
-}
-
-/// `list` returns every plan in insertion order, also after a deletion.
-pub async fn list_returns_plans_in_insertion_order(storage: &dyn PlanStorage) {
-    assert!(storage.list().await.expect("list").is_empty());
-    for n in ["small", "large", "medium"] {
-        storage.insert(&plan(n)).await.expect("insert");
     }
-    assert_eq!(
-        names(&storage.list().await.expect("list")),
-        ["small", "large", "medium"]
-    );
-    storage.delete("large").await.expect("delete");
-    assert_eq!(
-        names(&storage.list().await.expect("list")),
-        ["small", "medium"]
-    );
 }
+
+named_record!(
+    Plan.name,
+    PlanStorage { insert, find, list(), delete },
+    crate::plan::PLAN_ALREADY_EXISTS,
+    crate::plan::PLAN_NOT_FOUND,
+    plan,
+    full_plan,
+);
+
+named_clauses!(Plan, dyn PlanStorage;
+    ref insert_then_find_returns_it = insert_then_find_returns_it,
+    ref find_unknown_returns_none = find_unknown_returns_none,
+    ref insert_duplicate_returns_conflict = insert_duplicate_returns_conflict,
+    arc concurrent_inserts_of_one_name_admit_exactly_one = concurrent_inserts_of_one_name_admit_exactly_one,
+    ref list_returns_plans_in_insertion_order = list_in_insertion_order,
+    ref delete_removes_the_plan = delete_removes_it,
+    ref delete_unknown_returns_not_found = delete_unknown_returns_not_found,
+);
 
 /// `clear_default` clears the default flag of every plan and changes nothing else.
 pub async fn clear_default_clears_every_default_flag_only(storage: &dyn PlanStorage) {
@@ -114,22 +68,4 @@ pub async fn clear_default_clears_every_default_flag_only(storage: &dyn PlanStor
         storage.list().await.expect("list"),
         [plain(&a), b, plain(&c)]
     );
-}
-
-/// A deleted plan is gone; the others stay, and the name can be taken again.
-pub async fn delete_removes_the_plan(storage: &dyn PlanStorage) {
-    for n in ["small", "large"] {
-        storage.insert(&plan(n)).await.expect("insert");
-    }
-    storage.delete("small").await.expect("delete");
-    assert_eq!(storage.find("small").await.expect("find"), None);
-    assert!(storage.find("large").await.expect("find").is_some());
-    storage.insert(&plan("small")).await.expect("insert again");
-}
-
-/// Deleting an unknown plan is `NotFound` `plan not found`.
-pub async fn delete_unknown_returns_not_found(storage: &dyn PlanStorage) {
-    storage.insert(&plan("small")).await.expect("insert");
-    assert_not_found(storage.delete("large").await, crate::plan::PLAN_NOT_FOUND);
-    assert_eq!(storage.list().await.expect("list").len(), 1);
 }

@@ -1,21 +1,12 @@
 //! Contract of [`PlatformStorage`]: platforms and their image history.
 use std::sync::Arc;
 
-use super::{
-    assert_admitted, assert_conflict, assert_not_found, concurrently, sorted, CONCURRENCY,
-};
+use super::named::{named_clauses, named_record, named_update};
+use super::{concurrently, sorted, CONCURRENCY};
 use crate::platform::{Platform, PlatformStorage, PlatformVersion};
 use crate::testing::{platform, platform_version};
 
 const NOT_FOUND: &str = crate::platform::PLATFORM_NOT_FOUND;
-
-async fn stored(storage: &dyn PlatformStorage, name: &str) -> Platform {
-    storage
-        .find(name)
-        .await
-        .expect("find")
-        .unwrap_or_else(|| panic!("platform {name} is not stored"))
-}
 
 async fn versions(storage: &dyn PlatformStorage, name: &str) -> Vec<PlatformVersion> {
     storage.versions(name).await.expect("versions")
@@ -28,42 +19,26 @@ fn disabled(name: &str) -> Platform {
     }
 }
 
-/// A stored platform is found by name with every field intact.
-pub async fn insert_then_find_returns_it(storage: &dyn PlatformStorage) {
-    storage.insert(&disabled("go")).await.expect("insert");
-    storage.insert(&platform("python")).await.expect("insert");
-    assert_eq!(stored(storage, "go").await, disabled("go"));
-    assert_eq!(stored(storage, "python").await, platform("python"));
-}
+named_record!(
+    Platform.name,
+    PlatformStorage { insert, find, list(), delete },
+    crate::platform::DUPLICATE_PLATFORM,
+    NOT_FOUND,
+    platform,
+    disabled,
+);
+named_update!(Platform, PlatformStorage, update);
 
-/// An unknown name finds nothing.
-pub async fn find_unknown_returns_none(storage: &dyn PlatformStorage) {
-    storage.insert(&platform("python")).await.expect("insert");
-    assert_eq!(storage.find("go").await.expect("find"), None);
-}
-
-/// Inserting a taken name is a conflict `Duplicate platform` and keeps the first platform.
-pub async fn insert_duplicate_returns_conflict(storage: &dyn PlatformStorage) {
-    storage.insert(&platform("python")).await.expect("insert");
-    assert_conflict(
-        storage.insert(&disabled("python")).await,
-        crate::platform::DUPLICATE_PLATFORM,
-    );
-    assert_eq!(stored(storage, "python").await, platform("python"));
-}
-
-/// Concurrent inserts of one name: exactly one succeeds, the others are conflicts.
-pub async fn concurrent_inserts_of_one_name_admit_exactly_one(storage: Arc<dyn PlatformStorage>) {
-    let results = concurrently(CONCURRENCY, |_| {
-        let s = Arc::clone(&storage);
-        async move { s.insert(&platform("python")).await }
-    })
-    .await;
-    assert_admitted(results, 1, |r| {
-        assert_conflict(r, crate::platform::DUPLICATE_PLATFORM)
-    });
-    assert_eq!(storage.list().await.expect("list"), [platform("python")]);
-}
+named_clauses!(Platform, dyn PlatformStorage;
+    ref insert_then_find_returns_it = insert_then_find_returns_it,
+    ref find_unknown_returns_none = find_unknown_returns_none,
+    ref insert_duplicate_returns_conflict = insert_duplicate_returns_conflict,
+    arc concurrent_inserts_of_one_name_admit_exactly_one = concurrent_inserts_of_one_name_admit_exactly_one,
+    ref update_replaces_the_platform = update_replaces_it,
+    ref update_unknown_returns_not_found = update_unknown_returns_not_found,
+    ref delete_removes_the_platform = delete_removes_it,
+    ref delete_unknown_returns_not_found = delete_unknown_returns_not_found,
+);
 
 /// `list` returns every platform, enabled or not.
 pub async fn list_returns_every_platform(storage: &dyn PlatformStorage) {
@@ -79,44 +54,6 @@ pub async fn list_returns_every_platform(storage: &dyn PlatformStorage) {
         sorted(&storage.list().await.expect("list"), |p| p.name.clone()),
         ["go", "ruby"]
     );
-}
-
-/// `update` replaces the platform and leaves the others alone.
-pub async fn update_replaces_the_platform(storage: &dyn PlatformStorage) {
-    for n in ["python", "go"] {
-        storage.insert(&platform(n)).await.expect("insert");
-    }
-    storage.update(&disabled("python")).await.expect("update");
-    assert_eq!(stored(storage, "python").await, disabled("python"));
-    assert_eq!(stored(storage, "go").await, platform("go"));
-    storage.update(&platform("python")).await.expect("update");
-    assert_eq!(stored(storage, "python").await, platform("python"));
-}
-
-/// Updating an unknown platform is `NotFound` `Platform doesn't exist.` and stores nothing.
-pub async fn update_unknown_returns_not_found(storage: &dyn PlatformStorage) {
-    assert_not_found(storage.update(&platform("python")).await, NOT_FOUND);
-    assert_eq!(storage.find("python").await.expect("find"), None);
-}
-
-/// A deleted platform is gone; the others stay, and the name can be taken again.
-pub async fn delete_removes_the_platform(storage: &dyn PlatformStorage) {
-    for n in ["python", "go"] {
-        storage.insert(&platform(n)).await.expect("insert");
-    }
-    storage.delete("python").await.expect("delete");
-    assert_eq!(storage.find("python").await.expect("find"), None);
-    assert!(storage.find("go").await.expect("find").is_some());
-    storage
-        .insert(&platform("python"))
-        .await
-        .expect("insert again");
-}
-
-/// Deleting an unknown platform is `NotFound` `Platform doesn't exist.`.
-pub async fn delete_unknown_returns_not_found(storage: &dyn PlatformStorage) {
-    storage.insert(&platform("go")).await.expect("insert");
-    assert_not_found(storage.delete("python").await, NOT_FOUND);
 }
 
 /// A platform never built has no versions.

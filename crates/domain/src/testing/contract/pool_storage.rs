@@ -2,21 +2,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{assert_admitted, assert_conflict, assert_not_found, concurrently, CONCURRENCY};
+use super::named::{named_clauses, named_record, named_update};
+use super::{concurrently, CONCURRENCY};
 use crate::pool::{Constraint, Pool, PoolStorage, POOL_NOT_FOUND};
 use crate::testing::{constraint, pool};
-
-async fn stored(storage: &dyn PoolStorage, name: &str) -> Pool {
-    storage
-        .find(name)
-        .await
-        .expect("find")
-        .unwrap_or_else(|| panic!("pool {name} is not stored"))
-}
-
-fn names(pools: &[Pool]) -> Vec<&str> {
-    pools.iter().map(|p| p.name.as_str()).collect()
-}
 
 /// The stored constraints, sorted by (`pool_expr`, `field`): their order is left open.
 async fn constraints(storage: &dyn PoolStorage) -> Vec<Constraint> {
@@ -38,97 +27,27 @@ fn full(name: &str) -> Pool {
     }
 }
 
-/// A stored pool is found by name with every field intact.
-pub async fn insert_then_find_returns_it(storage: &dyn PoolStorage) {
-    let p = full("prod");
-    storage.insert(&p).await.expect("insert");
-    assert_eq!(stored(storage, "prod").await, p);
-    storage.insert(&pool("dev")).await.expect("insert");
-    assert_eq!(stored(storage, "dev").await, pool("dev"));
-}
+named_record!(
+    Pool.name,
+    PoolStorage { insert, find, list(), delete },
+    crate::pool::POOL_ALREADY_EXISTS,
+    POOL_NOT_FOUND,
+    pool,
+    full,
+);
+named_update!(Pool, PoolStorage, update);
 
-/// An unknown name finds nothing.
-pub async fn find_unknown_returns_none(storage: &dyn PoolStorage) {
-    storage.insert(&pool("prod")).await.expect("insert");
-    assert_eq!(storage.find("dev").await.expect("find"), None);
-}
-
-/// Inserting a taken name is a conflict `Pool already exists.` and keeps the first pool.
-pub async fn insert_duplicate_returns_conflict(storage: &dyn PoolStorage) {
-    let first = pool("prod");
-    storage.insert(&first).await.expect("insert");
-    assert_conflict(
-        storage.insert(&full("prod")).await,
-        crate::pool::POOL_ALREADY_EXISTS,
-    );
-    assert_eq!(stored(storage, "prod").await, first);
-}
-
-/// Concurrent inserts of one name: exactly one succeeds, the others are conflicts.
-pub async fn concurrent_inserts_of_one_name_admit_exactly_one(storage: Arc<dyn PoolStorage>) {
-    let results = concurrently(CONCURRENCY, |_| {
-        let s = Arc::clone(&storage);
-        async move { s.insert(&pool("prod")).await }
-    })
-    .await;
-    assert_admitted(results, 1, |r| {
-        assert_conflict(r, crate::pool::POOL_ALREADY_EXISTS)
-    });
-    assert_eq!(storage.list().await.expect("list"), [pool("prod")]);
-}
-
-/// `list` returns every pool in insertion order, also after a deletion.
-pub async fn list_returns_pools_in_insertion_order(storage: &dyn PoolStorage) {
-    for n in ["prod", "dev", "staging"] {
-        storage.insert(&pool(n)).await.expect("insert");
-    }
-    assert_eq!(
-        names(&storage.list().await.expect("list")),
-        ["prod", "dev", "staging"]
-    );
-    storage.delete("dev").await.expect("delete");
-    assert_eq!(
-        names(&storage.list().await.expect("list")),
-        ["prod", "staging"]
-    );
-}
-
-/// `update` replaces the pool and leaves the others alone.
-pub async fn update_replaces_the_pool(storage: &dyn PoolStorage) {
-    for n in ["prod", "dev"] {
-        storage.insert(&pool(n)).await.expect("insert");
-    }
-    let changed = full("prod");
-    storage.update(&changed).await.expect("update");
-    assert_eq!(stored(storage, "prod").await, changed);
-    assert_eq!(stored(storage, "dev").await, pool("dev"));
-    // Labels removed by an update are removed in storage.
-    storage.update(&pool("prod")).await.expect("update");
-    assert_eq!(stored(storage, "prod").await, pool("prod"));
-}
-
-/// Updating an unknown pool is `NotFound` `Pool does not exist.` and stores nothing.
-pub async fn update_unknown_returns_not_found(storage: &dyn PoolStorage) {
-    assert_not_found(storage.update(&pool("prod")).await, POOL_NOT_FOUND);
-    assert_eq!(storage.find("prod").await.expect("find"), None);
-}
-
-/// A deleted pool is gone; the others stay, and the name can be taken again.
-pub async fn delete_removes_the_pool(storage: &dyn PoolStorage) {
-    for n in ["prod", "dev"] {
-        storage.insert(&pool(n)).await.expect("insert");
-    }
-    storage.delete("prod").await.expect("delete");
-    assert_eq!(storage.find("prod").await.expect("find"), None);
-    assert!(storage.find("dev").await.expect("find").is_some());
-    storage.insert(&pool("prod")).await.expect("insert again");
-}
-
-/// Deleting an unknown pool is `NotFound` `Pool does not exist.`.
-pub async fn delete_unknown_returns_not_found(storage: &dyn PoolStorage) {
-    storage.insert(&pool("dev")).await.expect("insert");
-    assert_not_found(storage.delete("prod").await, POOL_NOT_FOUND);
-}
+named_clauses!(Pool, dyn PoolStorage;
+    ref insert_then_find_returns_it = insert_then_find_returns_it,
+    ref find_unknown_returns_none = find_unknown_returns_none,
+    ref insert_duplicate_returns_conflict = insert_duplicate_returns_conflict,
+    arc concurrent_inserts_of_one_name_admit_exactly_one = concurrent_inserts_of_one_name_admit_exactly_one,
+    ref list_returns_pools_in_insertion_order = list_in_insertion_order,
+    ref update_replaces_the_pool = update_replaces_it,
+    ref update_unknown_returns_not_found = update_unknown_returns_not_found,
+    ref delete_removes_the_pool = delete_removes_it,
+    ref delete_unknown_returns_not_found = delete_unknown_returns_not_found,
+);
 
 /// A new storage has no constraints; `set_constraint` stores one per (`pool_expr`, `field`)
 /// with every field intact.

@@ -1,7 +1,7 @@
 //! Contract of [`ServiceStorage`].
 use std::collections::BTreeMap;
 
-use super::{assert_conflict, assert_not_found};
+use super::named::{named_clauses, named_record, named_update};
 use crate::service::{Service, ServiceStorage, SERVICE_ALREADY_EXISTS, SERVICE_NOT_FOUND};
 
 fn service(name: &str) -> Service {
@@ -15,9 +15,9 @@ fn service(name: &str) -> Service {
     }
 }
 
-/// A stored service is found by name with every field intact.
-pub async fn insert_then_find_returns_it(storage: &dyn ServiceStorage) {
-    let s = Service {
+/// A restricted, multi-cluster service with documentation and teams.
+fn full(name: &str) -> Service {
+    Service {
         teams: vec!["a".into(), "b".into()],
         doc: "docs".into(),
         is_restricted: true,
@@ -26,44 +26,29 @@ pub async fn insert_then_find_returns_it(storage: &dyn ServiceStorage) {
             ("production".into(), "http://p".into()),
             ("c1".into(), "http://c1".into()),
         ]),
-        ..service("mysql")
-    };
-    storage.insert(&s).await.expect("insert");
-    assert_eq!(storage.find("mysql").await.expect("find"), Some(s));
-}
-
-/// An unknown name finds nothing.
-pub async fn find_unknown_returns_none(storage: &dyn ServiceStorage) {
-    storage.insert(&service("mysql")).await.expect("insert");
-    assert_eq!(storage.find("redis").await.expect("find"), None);
-}
-
-/// Inserting a taken name is a conflict `Service already exists.` and keeps the first one.
-pub async fn insert_duplicate_returns_conflict(storage: &dyn ServiceStorage) {
-    let first = service("mysql");
-    storage.insert(&first).await.expect("insert");
-    let second = Service {
-        password: "other".into(),
-        ..service("mysql")
-    };
-    assert_conflict(storage.insert(&second).await, SERVICE_ALREADY_EXISTS);
-    assert_eq!(storage.find("mysql").await.expect("find"), Some(first));
-}
-
-/// Services are listed in insertion order.
-pub async fn list_returns_services_in_insertion_order(storage: &dyn ServiceStorage) {
-    for n in ["c", "a", "b"] {
-        storage.insert(&service(n)).await.expect("insert");
+        ..service(name)
     }
-    let names: Vec<String> = storage
-        .list()
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|s| s.name)
-        .collect();
-    assert_eq!(names, ["c", "a", "b"]);
 }
+
+named_record!(
+    Service.name,
+    ServiceStorage { insert, find, list(), delete },
+    SERVICE_ALREADY_EXISTS,
+    SERVICE_NOT_FOUND,
+    service,
+    full,
+);
+named_update!(Service, ServiceStorage, update);
+
+named_clauses!(Service, dyn ServiceStorage;
+    ref insert_then_find_returns_it = insert_then_find_returns_it,
+    ref find_unknown_returns_none = find_unknown_returns_none,
+    ref insert_duplicate_returns_conflict = insert_duplicate_returns_conflict,
+    ref list_returns_services_in_insertion_order = list_in_insertion_order,
+    ref update_unknown_returns_not_found = update_unknown_returns_not_found,
+    ref delete_removes_the_service = delete_removes_it,
+    ref delete_unknown_returns_not_found = delete_unknown_returns_not_found,
+);
 
 /// Update replaces every field and keeps the list order.
 pub async fn update_replaces_the_service(storage: &dyn ServiceStorage) {
@@ -86,24 +71,4 @@ pub async fn update_replaces_the_service(storage: &dyn ServiceStorage) {
         .map(|s| s.name)
         .collect();
     assert_eq!(names, ["a", "b"]);
-}
-
-/// Updating an unknown service is `Service not found`.
-pub async fn update_unknown_returns_not_found(storage: &dyn ServiceStorage) {
-    assert_not_found(storage.update(&service("x")).await, SERVICE_NOT_FOUND);
-    assert_eq!(storage.find("x").await.expect("find"), None);
-}
-
-/// Delete removes only that service.
-pub async fn delete_removes_the_service(storage: &dyn ServiceStorage) {
-    storage.insert(&service("a")).await.expect("insert");
-    storage.insert(&service("b")).await.expect("insert");
-    storage.delete("a").await.expect("delete");
-    assert_eq!(storage.find("a").await.expect("find"), None);
-    assert_eq!(storage.list().await.expect("list").len(), 1);
-}
-
-/// Deleting an unknown service is `Service not found`.
-pub async fn delete_unknown_returns_not_found(storage: &dyn ServiceStorage) {
-    assert_not_found(storage.delete("x").await, SERVICE_NOT_FOUND);
 }

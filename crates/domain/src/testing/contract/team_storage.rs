@@ -1,8 +1,9 @@
 //! Contract of [`TeamStorage`].
 use std::sync::Arc;
 
+use super::assert_not_found;
+use super::named::{named_clauses, named_record, named_update};
 use super::quota;
-use super::{assert_admitted, assert_conflict, assert_not_found, concurrently, CONCURRENCY};
 use crate::quota::Quota;
 use crate::team::{Team, TeamStorage};
 use crate::testing::team;
@@ -15,60 +16,35 @@ async fn stored(storage: &dyn TeamStorage, name: &str) -> Team {
         .unwrap_or_else(|| panic!("team {name} is not stored"))
 }
 
-/// A stored team is found by name with every field intact.
-pub async fn insert_then_find_returns_it(storage: &dyn TeamStorage) {
-    let mut t = team("infra");
-    t.tags = vec!["ops".into(), "core".into()];
-    t.quota = Quota { limit: 4, inuse: 1 };
-    storage.insert(&t).await.expect("insert");
-    assert_eq!(stored(storage, "infra").await, t);
-}
-
-/// An unknown name finds nothing.
-pub async fn find_unknown_returns_none(storage: &dyn TeamStorage) {
-    storage.insert(&team("infra")).await.expect("insert");
-    assert_eq!(storage.find("web").await.expect("find"), None);
-}
-
-/// Inserting a taken name is a conflict and keeps the first team.
-pub async fn insert_duplicate_returns_conflict(storage: &dyn TeamStorage) {
-    let first = team("infra");
-    storage.insert(&first).await.expect("insert");
-    let mut second = team("infra");
-    second.creating_user = "other@example.com".into();
-    assert_conflict(
-        storage.insert(&second).await,
-        crate::team::TEAM_ALREADY_EXISTS,
-    );
-    assert_eq!(stored(storage, "infra").await, first);
-}
-
-/// Concurrent inserts of one name: exactly one succeeds, the others are conflicts.
-pub async fn concurrent_inserts_of_one_name_admit_exactly_one(storage: Arc<dyn TeamStorage>) {
-    let results = concurrently(CONCURRENCY, |_| {
-        let s = Arc::clone(&storage);
-        async move { s.insert(&team("infra")).await }
-    })
-    .await;
-    assert_admitted(results, 1, |r| {
-        assert_conflict(r, crate::team::TEAM_ALREADY_EXISTS)
-    });
-    assert_eq!(storage.list().await.expect("list").len(), 1);
-}
-
-/// `list` returns every team in insertion order, also after a deletion.
-pub async fn list_returns_teams_in_insertion_order(storage: &dyn TeamStorage) {
-    for n in ["web", "infra", "data"] {
-        storage.insert(&team(n)).await.expect("insert");
+/// A team with tags and a quota.
+fn full(name: &str) -> Team {
+    Team {
+        tags: vec!["ops".into(), "core".into()],
+        quota: Quota { limit: 4, inuse: 1 },
+        ..team(name)
     }
-    let names = |ts: Vec<Team>| ts.into_iter().map(|t| t.name).collect::<Vec<_>>();
-    assert_eq!(
-        names(storage.list().await.expect("list")),
-        ["web", "infra", "data"]
-    );
-    storage.delete("infra").await.expect("delete");
-    assert_eq!(names(storage.list().await.expect("list")), ["web", "data"]);
 }
+
+named_record!(
+    Team.name,
+    TeamStorage { insert, find, list(), delete },
+    crate::team::TEAM_ALREADY_EXISTS,
+    crate::team::TEAM_NOT_FOUND,
+    team,
+    full,
+);
+named_update!(Team, TeamStorage, update);
+
+named_clauses!(Team, dyn TeamStorage;
+    ref insert_then_find_returns_it = insert_then_find_returns_it,
+    ref find_unknown_returns_none = find_unknown_returns_none,
+    ref insert_duplicate_returns_conflict = insert_duplicate_returns_conflict,
+    arc concurrent_inserts_of_one_name_admit_exactly_one = concurrent_inserts_of_one_name_admit_exactly_one,
+    ref list_returns_teams_in_insertion_order = list_in_insertion_order,
+    ref update_unknown_returns_not_found = update_unknown_returns_not_found,
+    ref delete_removes_the_team = delete_removes_it,
+    ref delete_unknown_returns_not_found = delete_unknown_returns_not_found,
+);
 
 /// `update` replaces the tags and the quota and keeps the other fields.
 pub async fn update_replaces_tags_and_quota_only(storage: &dyn TeamStorage) {
@@ -91,15 +67,6 @@ pub async fn update_replaces_tags_and_quota_only(storage: &dyn TeamStorage) {
     );
 }
 
-/// Updating an unknown team is `NotFound` and stores nothing.
-pub async fn update_unknown_returns_not_found(storage: &dyn TeamStorage) {
-    assert_not_found(
-        storage.update(&team("infra")).await,
-        crate::team::TEAM_NOT_FOUND,
-    );
-    assert_eq!(storage.find("infra").await.expect("find"), None);
-}
-
 /// `set_quota` replaces the quota.
 pub async fn set_quota_replaces_the_quota(storage: &dyn TeamStorage) {
     let t = team("infra");
@@ -115,23 +82,6 @@ pub async fn set_quota_of_unknown_returns_not_found(storage: &dyn TeamStorage) {
         storage.set_quota("infra", Quota::unlimited()).await,
         crate::team::TEAM_NOT_FOUND,
     );
-}
-
-/// A deleted team is gone; the others stay.
-pub async fn delete_removes_the_team(storage: &dyn TeamStorage) {
-    for n in ["infra", "web"] {
-        storage.insert(&team(n)).await.expect("insert");
-    }
-    storage.delete("infra").await.expect("delete");
-    assert_eq!(storage.find("infra").await.expect("find"), None);
-    assert!(storage.find("web").await.expect("find").is_some());
-    // The name can be taken again.
-    storage.insert(&team("infra")).await.expect("insert again");
-}
-
-/// Deleting an unknown team is `NotFound`.
-pub async fn delete_unknown_returns_not_found(storage: &dyn TeamStorage) {
-    assert_not_found(storage.delete("infra").await, crate::team::TEAM_NOT_FOUND);
 }
 
 /// A team whose quota is `limit` with `inuse` used.

@@ -1,7 +1,5 @@
 //! Contract of [`WebhookStorage`].
-use std::sync::Arc;
-
-use super::{assert_admitted, assert_conflict, assert_not_found, concurrently, CONCURRENCY};
+use super::named::{named_clauses, named_record, named_update};
 use crate::testing::webhook;
 use crate::webhook::{Webhook, WebhookFilter, WebhookStorage};
 
@@ -33,40 +31,31 @@ fn full(name: &str) -> Webhook {
     h
 }
 
-/// A stored webhook is found by name with every field intact.
-pub async fn insert_then_find_returns_it(storage: &dyn WebhookStorage) {
-    let h = full("deploys");
-    storage.insert(&h).await.expect("insert");
-    assert_eq!(storage.find("deploys").await.expect("find"), Some(h));
+/// A webhook of team `infra`.
+fn plain(name: &str) -> Webhook {
+    webhook(name, "infra")
 }
 
-/// An unknown name finds nothing.
-pub async fn find_unknown_returns_none(storage: &dyn WebhookStorage) {
-    storage
-        .insert(&webhook("a", "infra"))
-        .await
-        .expect("insert");
-    assert_eq!(storage.find("b").await.expect("find"), None);
-}
+named_record!(
+    Webhook.name,
+    WebhookStorage { insert, find, list(None), delete },
+    EXISTS,
+    NOT_FOUND,
+    plain,
+    full,
+);
+named_update!(Webhook, WebhookStorage, update);
 
-/// A taken name is a conflict and keeps the first webhook.
-pub async fn insert_duplicate_returns_conflict(storage: &dyn WebhookStorage) {
-    let first = webhook("a", "infra");
-    storage.insert(&first).await.expect("insert");
-    assert_conflict(storage.insert(&webhook("a", "web")).await, EXISTS);
-    assert_eq!(storage.find("a").await.expect("find"), Some(first));
-}
-
-/// Concurrent inserts of one name: exactly one succeeds, the others are conflicts.
-pub async fn concurrent_inserts_of_one_name_admit_exactly_one(storage: Arc<dyn WebhookStorage>) {
-    let results = concurrently(CONCURRENCY, |i| {
-        let s = Arc::clone(&storage);
-        async move { s.insert(&webhook("a", &format!("team{i}"))).await }
-    })
-    .await;
-    assert_admitted(results, 1, |r| assert_conflict(r, EXISTS));
-    assert_eq!(storage.list(None).await.expect("list").len(), 1);
-}
+named_clauses!(Webhook, dyn WebhookStorage;
+    ref insert_then_find_returns_it = insert_then_find_returns_it,
+    ref find_unknown_returns_none = find_unknown_returns_none,
+    ref insert_duplicate_returns_conflict = insert_duplicate_returns_conflict,
+    arc concurrent_inserts_of_one_name_admit_exactly_one = concurrent_inserts_of_one_name_admit_exactly_one,
+    ref update_replaces_the_webhook = update_replaces_it,
+    ref update_unknown_returns_not_found = update_unknown_returns_not_found,
+    ref delete_removes_the_webhook = delete_removes_it,
+    ref delete_unknown_returns_not_found = delete_unknown_returns_not_found,
+);
 
 /// `list(None)` returns every webhook in insertion order; `list(Some(teams))` those teams'.
 pub async fn list_returns_all_or_the_webhooks_of_the_teams_given(storage: &dyn WebhookStorage) {
@@ -83,46 +72,4 @@ pub async fn list_returns_all_or_the_webhooks_of_the_teams_given(storage: &dyn W
         ["c", "b"]
     );
     assert!(storage.list(Some(&[])).await.expect("none").is_empty());
-}
-
-/// `update` replaces every field of the webhook of the same name.
-pub async fn update_replaces_the_webhook(storage: &dyn WebhookStorage) {
-    storage.insert(&full("a")).await.expect("insert");
-    storage
-        .insert(&webhook("b", "infra"))
-        .await
-        .expect("insert b");
-    let replaced = webhook("a", "web");
-    storage.update(&replaced).await.expect("update");
-    assert_eq!(storage.find("a").await.expect("find"), Some(replaced));
-    assert_eq!(
-        storage.find("b").await.expect("find b"),
-        Some(webhook("b", "infra"))
-    );
-}
-
-/// Updating an unknown webhook is not found and stores nothing.
-pub async fn update_unknown_returns_not_found(storage: &dyn WebhookStorage) {
-    assert_not_found(storage.update(&webhook("a", "infra")).await, NOT_FOUND);
-    assert_eq!(storage.find("a").await.expect("find"), None);
-}
-
-/// `delete` removes only that webhook.
-pub async fn delete_removes_the_webhook(storage: &dyn WebhookStorage) {
-    storage
-        .insert(&webhook("a", "infra"))
-        .await
-        .expect("insert");
-    storage
-        .insert(&webhook("b", "infra"))
-        .await
-        .expect("insert b");
-    storage.delete("a").await.expect("delete");
-    assert_eq!(storage.find("a").await.expect("find"), None);
-    assert_eq!(names(&storage.list(None).await.expect("list")), ["b"]);
-}
-
-/// Deleting an unknown webhook is not found.
-pub async fn delete_unknown_returns_not_found(storage: &dyn WebhookStorage) {
-    assert_not_found(storage.delete("a").await, NOT_FOUND);
 }
