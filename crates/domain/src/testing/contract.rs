@@ -671,6 +671,8 @@ macro_rules! __contract_storage {
 mod tests {
     /// Every `pub async fn` of a suite is listed in [`__contract_port!`] with the right
     /// argument kind, so no clause is silently left out of the generated tests.
+    use super::named;
+
     #[test]
     fn every_clause_is_in_the_macro() {
         let macro_src = include_str!("contract.rs");
@@ -720,7 +722,8 @@ mod tests {
             ),
         ];
         let fn_re = regex::Regex::new(r"pub async fn (\w+)\(\s*storage: (&dyn|Arc<dyn)").unwrap();
-        let named_re = regex::Regex::new(r"\n\s*(ref|arc) (\w+) = \w+,").unwrap();
+        let named_re = regex::Regex::new(r"(?s)named_suite!\(.*?\[([^\]]*)\](.*?)\);").unwrap();
+        let rename_re = regex::Regex::new(r"(\w+) = \w+").unwrap();
         for (port, src) in suites {
             let start = macro_src
                 .find(&format!("({port}, $mode:ident, $factory:expr) => {{"))
@@ -734,11 +737,21 @@ mod tests {
                     cap[1].to_string(),
                 )
             });
-            let shared = named_re.captures_iter(src).map(|cap| {
-                (
-                    if &cap[1] == "ref" { "ref" } else { "arc" },
-                    cap[2].to_string(),
-                )
+            let shared = named_re.captures_iter(src).flat_map(|cap| {
+                let groups = cap[1].split(',').map(str::trim).flat_map(|g| {
+                    named::GROUPS
+                        .iter()
+                        .find(|(name, _)| *name == g)
+                        .unwrap_or_else(|| panic!("{port}: unknown group {g}"))
+                        .1
+                        .iter()
+                        .map(|(how, clause)| (*how, clause.to_string()))
+                });
+                let renamed = rename_re
+                    .captures_iter(&cap[2])
+                    .map(|c| ("ref", c[1].to_string()))
+                    .collect::<Vec<_>>();
+                groups.chain(renamed).collect::<Vec<_>>()
             });
             for (how, clause) in written.chain(shared) {
                 let line = format!("{how} {clause},");

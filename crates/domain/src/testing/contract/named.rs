@@ -135,35 +135,24 @@ pub async fn update_unknown_returns_not_found<R: Named, S: NamedUpdate<R> + ?Siz
     assert_eq!(storage.get("first").await.expect("find"), None);
 }
 
-/// Instantiates the shared clauses for one suite: `named_clauses!(Record, dyn Port;
-/// ref clause = shared, arc clause = shared, ...)` makes `pub async fn clause(storage: &dyn
-/// Port)` (or `Arc<dyn Port>`) running the shared clause on the suite's record.
-macro_rules! named_clauses {
-    ($record:ty, $store:ty; $($how:ident $clause:ident = $shared:ident),+ $(,)?) => {
-        $( $crate::testing::contract::named::named_clauses!(@one $how, $record, $store, $clause, $shared); )+
-    };
-    (@one ref, $record:ty, $store:ty, $clause:ident, $shared:ident) => {
-        #[doc = concat!("Shared clause [`", stringify!($shared), "`](super::named::", stringify!($shared), ").")]
-        pub async fn $clause(storage: &$store) {
-            super::named::$shared::<$record, $store>(storage).await;
-        }
-    };
-    (@one arc, $record:ty, $store:ty, $clause:ident, $shared:ident) => {
-        #[doc = concat!("Shared clause [`", stringify!($shared), "`](super::named::", stringify!($shared), ").")]
-        pub async fn $clause(storage: ::std::sync::Arc<$store>) {
-            super::named::$shared::<$record, $store>(storage).await;
-        }
-    };
-}
-pub(crate) use named_clauses;
-
-/// Makes a record [`Named`] and every store of its port a [`NamedStore`] of it:
-/// `named_record!(Record.name_field, Port { add, get, list(args), remove },
-/// TAKEN, MISSING, plain_fn, full_fn)`, with the port's own method names.
-macro_rules! named_record {
+/// Makes a suite's record [`Named`], every store of its port a [`NamedStore`] (and, given an
+/// update method, a [`NamedUpdate`]), and instantiates the shared clauses under the suite's
+/// test names:
+///
+/// ```ignore
+/// named_suite!(Plan.name, PlanStorage { insert, find, list(), delete }, TAKEN, MISSING,
+///     plan, full_plan; [standard, concurrent] delete_removes_the_plan = delete_removes_it);
+/// ```
+///
+/// Groups: `standard` (insert then find, unknown name, duplicate, delete of an unknown name),
+/// `concurrent` (concurrent inserts of one name) and `update_unknown`; after them, clauses
+/// named by the suite as `its_name = shared_clause`.
+macro_rules! named_suite {
     (
-        $record:ident . $field:ident, $port:path { $add:ident, $get:ident, $list:ident($($arg:expr),*), $remove:ident },
-        $taken:expr, $missing:expr, $plain:expr, $full:expr $(,)?
+        $record:ident . $field:ident,
+        $port:ident { $add:ident, $get:ident, $list:ident($($arg:expr),*), $remove:ident $(; $update:ident)? },
+        $taken:expr, $missing:expr, $plain:expr, $full:expr;
+        [$($group:ident),*] $($clause:ident = $shared:ident),* $(,)?
     ) => {
         impl $crate::testing::contract::named::Named for $record {
             const TAKEN: &'static str = $taken;
@@ -194,19 +183,63 @@ macro_rules! named_record {
                 <T as $port>::$remove(self, name).await
             }
         }
-    };
-}
-pub(crate) use named_record;
 
-/// Makes every store of a port a [`NamedUpdate`] of its record through the port's `$update`.
-macro_rules! named_update {
-    ($record:ident, $port:path, $update:ident) => {
-        #[::async_trait::async_trait]
-        impl<T: $port + ?Sized> $crate::testing::contract::named::NamedUpdate<$record> for T {
-            async fn replace(&self, record: &$record) -> $crate::Result<()> {
-                <T as $port>::$update(self, record).await
+        $(
+            #[::async_trait::async_trait]
+            impl<T: $port + ?Sized> $crate::testing::contract::named::NamedUpdate<$record> for T {
+                async fn replace(&self, record: &$record) -> $crate::Result<()> {
+                    <T as $port>::$update(self, record).await
+                }
             }
+        )?
+
+        $( $crate::testing::contract::named::named_suite!(@group $group, $record, dyn $port); )*
+        $( $crate::testing::contract::named::named_suite!(@one ref, $record, dyn $port, $clause, $shared); )*
+    };
+    (@group standard, $record:ty, $store:ty) => {
+        $crate::testing::contract::named::named_suite!(@one ref, $record, $store, insert_then_find_returns_it, insert_then_find_returns_it);
+        $crate::testing::contract::named::named_suite!(@one ref, $record, $store, find_unknown_returns_none, find_unknown_returns_none);
+        $crate::testing::contract::named::named_suite!(@one ref, $record, $store, insert_duplicate_returns_conflict, insert_duplicate_returns_conflict);
+        $crate::testing::contract::named::named_suite!(@one ref, $record, $store, delete_unknown_returns_not_found, delete_unknown_returns_not_found);
+    };
+    (@group concurrent, $record:ty, $store:ty) => {
+        $crate::testing::contract::named::named_suite!(@one arc, $record, $store, concurrent_inserts_of_one_name_admit_exactly_one, concurrent_inserts_of_one_name_admit_exactly_one);
+    };
+    (@group update_unknown, $record:ty, $store:ty) => {
+        $crate::testing::contract::named::named_suite!(@one ref, $record, $store, update_unknown_returns_not_found, update_unknown_returns_not_found);
+    };
+    (@one ref, $record:ty, $store:ty, $clause:ident, $shared:ident) => {
+        #[doc = concat!("Shared clause [`", stringify!($shared), "`](super::named::", stringify!($shared), ").")]
+        pub async fn $clause(storage: &$store) {
+            super::named::$shared::<$record, $store>(storage).await;
+        }
+    };
+    (@one arc, $record:ty, $store:ty, $clause:ident, $shared:ident) => {
+        #[doc = concat!("Shared clause [`", stringify!($shared), "`](super::named::", stringify!($shared), ").")]
+        pub async fn $clause(storage: ::std::sync::Arc<$store>) {
+            super::named::$shared::<$record, $store>(storage).await;
         }
     };
 }
-pub(crate) use named_update;
+pub(crate) use named_suite;
+
+/// The clauses each group of [`named_suite!`] makes, with their kind (`ref` or `arc`).
+pub const GROUPS: &[(&str, &[(&str, &str)])] = &[
+    (
+        "standard",
+        &[
+            ("ref", "insert_then_find_returns_it"),
+            ("ref", "find_unknown_returns_none"),
+            ("ref", "insert_duplicate_returns_conflict"),
+            ("ref", "delete_unknown_returns_not_found"),
+        ],
+    ),
+    (
+        "concurrent",
+        &[("arc", "concurrent_inserts_of_one_name_admit_exactly_one")],
+    ),
+    (
+        "update_unknown",
+        &[("ref", "update_unknown_returns_not_found")],
+    ),
+];

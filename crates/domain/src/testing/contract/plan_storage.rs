@@ -1,5 +1,5 @@
 //! Contract of [`PlanStorage`].
-use super::named::{named_clauses, named_record};
+use super::named::named_suite;
 use crate::plan::{Plan, PlanOverride, PlanStorage};
 use crate::testing::plan;
 
@@ -25,24 +25,10 @@ fn full_plan(name: &str) -> Plan {
     }
 }
 
-named_record!(
-    Plan.name,
-    PlanStorage { insert, find, list(), delete },
-    crate::plan::PLAN_ALREADY_EXISTS,
-    crate::plan::PLAN_NOT_FOUND,
-    plan,
-    full_plan,
-);
-
-named_clauses!(Plan, dyn PlanStorage;
-    ref insert_then_find_returns_it = insert_then_find_returns_it,
-    ref find_unknown_returns_none = find_unknown_returns_none,
-    ref insert_duplicate_returns_conflict = insert_duplicate_returns_conflict,
-    arc concurrent_inserts_of_one_name_admit_exactly_one = concurrent_inserts_of_one_name_admit_exactly_one,
-    ref list_returns_plans_in_insertion_order = list_in_insertion_order,
-    ref delete_removes_the_plan = delete_removes_it,
-    ref delete_unknown_returns_not_found = delete_unknown_returns_not_found,
-);
+named_suite!(Plan.name, PlanStorage { insert, find, list(), delete },
+    crate::plan::PLAN_ALREADY_EXISTS, crate::plan::PLAN_NOT_FOUND, plan, full_plan;
+    [standard, concurrent] list_returns_plans_in_insertion_order = list_in_insertion_order,
+    delete_removes_the_plan = delete_removes_it);
 
 /// `clear_default` clears the default flag of every plan and changes nothing else.
 pub async fn clear_default_clears_every_default_flag_only(storage: &dyn PlanStorage) {

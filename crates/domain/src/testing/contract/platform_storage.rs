@@ -1,7 +1,7 @@
 //! Contract of [`PlatformStorage`]: platforms and their image history.
 use std::sync::Arc;
 
-use super::named::{named_clauses, named_record, named_update};
+use super::named::named_suite;
 use super::{concurrently, sorted, CONCURRENCY};
 use crate::platform::{Platform, PlatformStorage, PlatformVersion};
 use crate::testing::{platform, platform_version};
@@ -19,26 +19,10 @@ fn disabled(name: &str) -> Platform {
     }
 }
 
-named_record!(
-    Platform.name,
-    PlatformStorage { insert, find, list(), delete },
-    crate::platform::DUPLICATE_PLATFORM,
-    NOT_FOUND,
-    platform,
-    disabled,
-);
-named_update!(Platform, PlatformStorage, update);
-
-named_clauses!(Platform, dyn PlatformStorage;
-    ref insert_then_find_returns_it = insert_then_find_returns_it,
-    ref find_unknown_returns_none = find_unknown_returns_none,
-    ref insert_duplicate_returns_conflict = insert_duplicate_returns_conflict,
-    arc concurrent_inserts_of_one_name_admit_exactly_one = concurrent_inserts_of_one_name_admit_exactly_one,
-    ref update_replaces_the_platform = update_replaces_it,
-    ref update_unknown_returns_not_found = update_unknown_returns_not_found,
-    ref delete_removes_the_platform = delete_removes_it,
-    ref delete_unknown_returns_not_found = delete_unknown_returns_not_found,
-);
+named_suite!(Platform.name, PlatformStorage { insert, find, list(), delete; update },
+    crate::platform::DUPLICATE_PLATFORM, NOT_FOUND, platform, disabled;
+    [standard, concurrent, update_unknown] update_replaces_the_platform = update_replaces_it,
+    delete_removes_the_platform = delete_removes_it);
 
 /// `list` returns every platform, enabled or not.
 pub async fn list_returns_every_platform(storage: &dyn PlatformStorage) {

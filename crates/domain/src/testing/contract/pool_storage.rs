@@ -2,7 +2,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::named::{named_clauses, named_record, named_update};
+use super::named::named_suite;
 use super::{concurrently, CONCURRENCY};
 use crate::pool::{Constraint, Pool, PoolStorage, POOL_NOT_FOUND};
 use crate::testing::{constraint, pool};
@@ -27,27 +27,10 @@ fn full(name: &str) -> Pool {
     }
 }
 
-named_record!(
-    Pool.name,
-    PoolStorage { insert, find, list(), delete },
-    crate::pool::POOL_ALREADY_EXISTS,
-    POOL_NOT_FOUND,
-    pool,
-    full,
-);
-named_update!(Pool, PoolStorage, update);
-
-named_clauses!(Pool, dyn PoolStorage;
-    ref insert_then_find_returns_it = insert_then_find_returns_it,
-    ref find_unknown_returns_none = find_unknown_returns_none,
-    ref insert_duplicate_returns_conflict = insert_duplicate_returns_conflict,
-    arc concurrent_inserts_of_one_name_admit_exactly_one = concurrent_inserts_of_one_name_admit_exactly_one,
-    ref list_returns_pools_in_insertion_order = list_in_insertion_order,
-    ref update_replaces_the_pool = update_replaces_it,
-    ref update_unknown_returns_not_found = update_unknown_returns_not_found,
-    ref delete_removes_the_pool = delete_removes_it,
-    ref delete_unknown_returns_not_found = delete_unknown_returns_not_found,
-);
+named_suite!(Pool.name, PoolStorage { insert, find, list(), delete; update },
+    crate::pool::POOL_ALREADY_EXISTS, POOL_NOT_FOUND, pool, full;
+    [standard, concurrent, update_unknown] list_returns_pools_in_insertion_order = list_in_insertion_order,
+    update_replaces_the_pool = update_replaces_it, delete_removes_the_pool = delete_removes_it);
 
 /// A new storage has no constraints; `set_constraint` stores one per (`pool_expr`, `field`)
 /// with every field intact.

@@ -1,6 +1,6 @@
 //! Contract of [`RoleStorage`].
 
-use super::named::{named_clauses, named_record, named_update};
+use super::named::named_suite;
 use super::sorted;
 use crate::permission::{ContextType, Role, RoleStorage};
 use crate::testing::role;
@@ -18,26 +18,10 @@ fn full(name: &str) -> Role {
     r
 }
 
-named_record!(
-    Role.name,
-    RoleStorage { insert, find, list(), delete },
-    crate::permission::ROLE_ALREADY_EXISTS,
-    crate::permission::ROLE_NOT_FOUND,
-    global,
-    full,
-);
-named_update!(Role, RoleStorage, update);
-
-named_clauses!(Role, dyn RoleStorage;
-    ref insert_then_find_returns_it = insert_then_find_returns_it,
-    ref find_unknown_returns_none = find_unknown_returns_none,
-    ref insert_duplicate_returns_conflict = insert_duplicate_returns_conflict,
-    arc concurrent_inserts_of_one_name_admit_exactly_one = concurrent_inserts_of_one_name_admit_exactly_one,
-    ref update_unknown_returns_not_found = update_unknown_returns_not_found,
-    ref list_returns_roles_in_insertion_order = list_in_insertion_order,
-    ref delete_removes_the_role = delete_removes_it,
-    ref delete_unknown_returns_not_found = delete_unknown_returns_not_found,
-);
+named_suite!(Role.name, RoleStorage { insert, find, list(), delete; update },
+    crate::permission::ROLE_ALREADY_EXISTS, crate::permission::ROLE_NOT_FOUND, global, full;
+    [standard, concurrent, update_unknown] list_returns_roles_in_insertion_order = list_in_insertion_order,
+    delete_removes_the_role = delete_removes_it);
 
 /// `update` replaces the stored role of the same name.
 pub async fn update_replaces_the_role(storage: &dyn RoleStorage) {

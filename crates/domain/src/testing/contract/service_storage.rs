@@ -1,7 +1,7 @@
 //! Contract of [`ServiceStorage`].
 use std::collections::BTreeMap;
 
-use super::named::{named_clauses, named_record, named_update};
+use super::named::named_suite;
 use crate::service::{Service, ServiceStorage, SERVICE_ALREADY_EXISTS, SERVICE_NOT_FOUND};
 
 fn service(name: &str) -> Service {
@@ -30,25 +30,10 @@ fn full(name: &str) -> Service {
     }
 }
 
-named_record!(
-    Service.name,
-    ServiceStorage { insert, find, list(), delete },
-    SERVICE_ALREADY_EXISTS,
-    SERVICE_NOT_FOUND,
-    service,
-    full,
-);
-named_update!(Service, ServiceStorage, update);
-
-named_clauses!(Service, dyn ServiceStorage;
-    ref insert_then_find_returns_it = insert_then_find_returns_it,
-    ref find_unknown_returns_none = find_unknown_returns_none,
-    ref insert_duplicate_returns_conflict = insert_duplicate_returns_conflict,
-    ref list_returns_services_in_insertion_order = list_in_insertion_order,
-    ref update_unknown_returns_not_found = update_unknown_returns_not_found,
-    ref delete_removes_the_service = delete_removes_it,
-    ref delete_unknown_returns_not_found = delete_unknown_returns_not_found,
-);
+named_suite!(Service.name, ServiceStorage { insert, find, list(), delete; update },
+    SERVICE_ALREADY_EXISTS, SERVICE_NOT_FOUND, service, full;
+    [standard, update_unknown] list_returns_services_in_insertion_order = list_in_insertion_order,
+    delete_removes_the_service = delete_removes_it);
 
 /// Update replaces every field and keeps the list order.
 pub async fn update_replaces_the_service(storage: &dyn ServiceStorage) {

@@ -2,7 +2,7 @@
 use std::sync::Arc;
 
 use super::assert_not_found;
-use super::named::{named_clauses, named_record, named_update};
+use super::named::named_suite;
 use super::quota;
 use crate::quota::Quota;
 use crate::team::{Team, TeamStorage};
@@ -25,26 +25,10 @@ fn full(name: &str) -> Team {
     }
 }
 
-named_record!(
-    Team.name,
-    TeamStorage { insert, find, list(), delete },
-    crate::team::TEAM_ALREADY_EXISTS,
-    crate::team::TEAM_NOT_FOUND,
-    team,
-    full,
-);
-named_update!(Team, TeamStorage, update);
-
-named_clauses!(Team, dyn TeamStorage;
-    ref insert_then_find_returns_it = insert_then_find_returns_it,
-    ref find_unknown_returns_none = find_unknown_returns_none,
-    ref insert_duplicate_returns_conflict = insert_duplicate_returns_conflict,
-    arc concurrent_inserts_of_one_name_admit_exactly_one = concurrent_inserts_of_one_name_admit_exactly_one,
-    ref list_returns_teams_in_insertion_order = list_in_insertion_order,
-    ref update_unknown_returns_not_found = update_unknown_returns_not_found,
-    ref delete_removes_the_team = delete_removes_it,
-    ref delete_unknown_returns_not_found = delete_unknown_returns_not_found,
-);
+named_suite!(Team.name, TeamStorage { insert, find, list(), delete; update },
+    crate::team::TEAM_ALREADY_EXISTS, crate::team::TEAM_NOT_FOUND, team, full;
+    [standard, concurrent, update_unknown] list_returns_teams_in_insertion_order = list_in_insertion_order,
+    delete_removes_the_team = delete_removes_it);
 
 /// `update` replaces the tags and the quota and keeps the other fields.
 pub async fn update_replaces_tags_and_quota_only(storage: &dyn TeamStorage) {

@@ -1,5 +1,5 @@
 //! Contract of [`WebhookStorage`].
-use super::named::{named_clauses, named_record, named_update};
+use super::named::named_suite;
 use crate::testing::webhook;
 use crate::webhook::{Webhook, WebhookFilter, WebhookStorage};
 
@@ -36,26 +36,10 @@ fn plain(name: &str) -> Webhook {
     webhook(name, "infra")
 }
 
-named_record!(
-    Webhook.name,
-    WebhookStorage { insert, find, list(None), delete },
-    EXISTS,
-    NOT_FOUND,
-    plain,
-    full,
-);
-named_update!(Webhook, WebhookStorage, update);
-
-named_clauses!(Webhook, dyn WebhookStorage;
-    ref insert_then_find_returns_it = insert_then_find_returns_it,
-    ref find_unknown_returns_none = find_unknown_returns_none,
-    ref insert_duplicate_returns_conflict = insert_duplicate_returns_conflict,
-    arc concurrent_inserts_of_one_name_admit_exactly_one = concurrent_inserts_of_one_name_admit_exactly_one,
-    ref update_replaces_the_webhook = update_replaces_it,
-    ref update_unknown_returns_not_found = update_unknown_returns_not_found,
-    ref delete_removes_the_webhook = delete_removes_it,
-    ref delete_unknown_returns_not_found = delete_unknown_returns_not_found,
-);
+named_suite!(Webhook.name, WebhookStorage { insert, find, list(None), delete; update },
+    EXISTS, NOT_FOUND, plain, full;
+    [standard, concurrent, update_unknown] update_replaces_the_webhook = update_replaces_it,
+    delete_removes_the_webhook = delete_removes_it);
 
 /// `list(None)` returns every webhook in insertion order; `list(Some(teams))` those teams'.
 pub async fn list_returns_all_or_the_webhooks_of_the_teams_given(storage: &dyn WebhookStorage) {
