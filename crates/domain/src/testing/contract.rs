@@ -159,6 +159,14 @@ pub(crate) fn assert_forbidden<T: Debug>(res: Result<T>, msg: &str) {
     }
 }
 
+/// The record a find found, or a panic naming `what` when it found none.
+#[track_caller]
+pub(crate) fn present<T>(found: Result<Option<T>>, what: &str) -> T {
+    found
+        .expect("find")
+        .unwrap_or_else(|| panic!("{what} is not stored"))
+}
+
 /// Sorted copies of `items`' keys, for comparing results whose order the contract leaves open.
 pub(crate) fn sorted<T, K: Ord>(items: &[T], key: impl Fn(&T) -> K) -> Vec<K> {
     let mut keys: Vec<K> = items.iter().map(key).collect();

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use regex::Regex;
 
+use super::present;
 use super::{
     assert_admitted, assert_conflict, assert_not_found, concurrently, sorted, CONCURRENCY,
 };
@@ -15,11 +16,7 @@ use crate::quota::Quota;
 use crate::testing::{app, plan};
 
 async fn stored(storage: &dyn AppStorage, name: &str) -> App {
-    storage
-        .find(name)
-        .await
-        .expect("find")
-        .unwrap_or_else(|| panic!("app {name} is not stored"))
+    present(storage.find(name).await, &format!("app {name}"))
 }
 
 async fn insert_all(storage: &dyn AppStorage, apps: &[&App]) {

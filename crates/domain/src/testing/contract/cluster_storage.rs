@@ -2,7 +2,7 @@
 //! provisioner.
 use std::collections::BTreeMap;
 
-use super::assert_not_found;
+use super::{assert_not_found, present};
 use crate::cluster::{
     Cluster, ClusterKubeConfig, ClusterStorage, KubeConfigCluster, KubeConfigUser,
     CLUSTER_NOT_FOUND,
@@ -59,11 +59,7 @@ fn full(name: &str) -> Cluster {
 }
 
 async fn stored(storage: &dyn ClusterStorage, name: &str) -> Cluster {
-    storage
-        .find(name)
-        .await
-        .expect("find")
-        .unwrap_or_else(|| panic!("cluster {name} is not stored"))
+    present(storage.find(name).await, &format!("cluster {name}"))
 }
 
 /// A stored cluster is found by name with every field intact.

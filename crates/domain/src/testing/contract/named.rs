@@ -44,11 +44,7 @@ pub trait NamedUpdate<R: Named>: NamedStore<R> {
 }
 
 async fn stored<R: Named, S: NamedStore<R> + ?Sized>(storage: &S, name: &str) -> R {
-    storage
-        .get(name)
-        .await
-        .expect("find")
-        .unwrap_or_else(|| panic!("{name} is not stored"))
+    super::present(storage.get(name).await, name)
 }
 
 /// A stored record is found by name with every field intact.

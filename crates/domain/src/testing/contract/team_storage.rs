@@ -1,19 +1,15 @@
 //! Contract of [`TeamStorage`].
 use std::sync::Arc;
 
-use super::assert_not_found;
 use super::named::named_suite;
 use super::quota;
+use super::{assert_not_found, present};
 use crate::quota::Quota;
 use crate::team::{Team, TeamStorage};
 use crate::testing::team;
 
 async fn stored(storage: &dyn TeamStorage, name: &str) -> Team {
-    storage
-        .find(name)
-        .await
-        .expect("find")
-        .unwrap_or_else(|| panic!("team {name} is not stored"))
+    present(storage.find(name).await, &format!("team {name}"))
 }
 
 /// A team with tags and a quota.

@@ -1,6 +1,8 @@
 //! Contract of [`UserStorage`].
 use std::sync::Arc;
 
+use super::named::named_suite;
+use super::present;
 use super::quota;
 use super::{
     assert_admitted, assert_conflict, assert_not_found, concurrently, sorted, CONCURRENCY,
@@ -14,51 +16,24 @@ const KEY_A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 const KEY_B: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 
 async fn stored(storage: &dyn UserStorage, email: &str) -> User {
-    storage
-        .find(email)
-        .await
-        .expect("find")
-        .unwrap_or_else(|| panic!("user {email} is not stored"))
+    present(storage.find(email).await, &format!("user {email}"))
 }
 
-fn emails(users: &[User]) -> Vec<&str> {
-    users.iter().map(|u| u.email.as_str()).collect()
-}
-
-/// A stored user is found by e-mail with every field intact.
-pub async fn insert_then_find_returns_it(storage: &dyn UserStorage) {
-    let mut u = user_with_api_key("me@example.com", KEY_A);
+/// A user with an API key, roles, groups, a quota, a key and API key use.
+fn full(email: &str) -> User {
+    let mut u = user_with_api_key(email, KEY_A);
     u.roles = vec![RoleInstance::new("admin", "")];
     u.groups = vec!["ops".into()];
     u.quota = Quota { limit: 3, inuse: 1 };
     u.keys = vec![ssh_key("laptop", 1)];
     u.api_key_last_access = Some(at(10));
     u.api_key_usage_counter = 7;
-    storage.insert(&u).await.expect("insert");
-    assert_eq!(stored(storage, "me@example.com").await, u);
+    u
 }
 
-/// An unknown e-mail finds nothing.
-pub async fn find_unknown_returns_none(storage: &dyn UserStorage) {
-    storage
-        .insert(&user("me@example.com"))
-        .await
-        .expect("insert");
-    assert_eq!(storage.find("other@example.com").await.expect("find"), None);
-}
-
-/// Inserting a registered e-mail is a conflict and keeps the first user.
-pub async fn insert_duplicate_returns_conflict(storage: &dyn UserStorage) {
-    let first = user("me@example.com");
-    storage.insert(&first).await.expect("insert");
-    let mut second = user("me@example.com");
-    second.password = "other".into();
-    assert_conflict(
-        storage.insert(&second).await,
-        crate::user::EMAIL_ALREADY_REGISTERED,
-    );
-    assert_eq!(stored(storage, "me@example.com").await, first);
-}
+named_suite!(User.email, UserStorage { insert, find, list(), delete },
+    crate::user::EMAIL_ALREADY_REGISTERED, crate::user::USER_NOT_FOUND, user, full;
+    [standard] list_returns_users_in_insertion_order = list_in_insertion_order);
 
 /// Concurrent inserts of one e-mail: exactly one succeeds, the others are conflicts.
 pub async fn concurrent_inserts_of_one_email_admit_exactly_one(storage: Arc<dyn UserStorage>) {
@@ -71,21 +46,6 @@ pub async fn concurrent_inserts_of_one_email_admit_exactly_one(storage: Arc<dyn 
         assert_conflict(r, crate::user::EMAIL_ALREADY_REGISTERED);
     });
     assert_eq!(storage.list().await.expect("list").len(), 1);
-}
-
-/// `list` returns every user in insertion order, also after a deletion.
-pub async fn list_returns_users_in_insertion_order(storage: &dyn UserStorage) {
-    for e in ["c@example.com", "a@example.com", "b@example.com"] {
-        storage.insert(&user(e)).await.expect("insert");
-    }
-    let all = storage.list().await.expect("list");
-    assert_eq!(
-        emails(&all),
-        ["c@example.com", "a@example.com", "b@example.com"]
-    );
-    storage.delete("a@example.com").await.expect("delete");
-    let all = storage.list().await.expect("list");
-    assert_eq!(emails(&all), ["c@example.com", "b@example.com"]);
 }
 
 /// `list_by_role` returns users holding an instance of the role, whatever its context value.
@@ -132,14 +92,6 @@ pub async fn delete_removes_the_user_and_its_api_key(storage: &dyn UserStorage) 
         .await
         .expect("find")
         .is_some());
-}
-
-/// Deleting an unknown user is `NotFound`.
-pub async fn delete_unknown_returns_not_found(storage: &dyn UserStorage) {
-    assert_not_found(
-        storage.delete("me@example.com").await,
-        crate::user::USER_NOT_FOUND,
-    );
 }
 
 /// `set_password` replaces the hash and nothing else.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{assert_not_found, concurrently, sorted, CONCURRENCY};
+use super::{assert_not_found, concurrently, present, sorted, CONCURRENCY};
 use crate::event::{
     Allowed, CancelInfo, Event, EventFilter, EventStorage, Kind, LogEntry, Owner, Visibility,
 };
@@ -41,11 +41,7 @@ async fn insert_all(storage: &dyn EventStorage, events: &[&Event]) {
 }
 
 async fn stored(storage: &dyn EventStorage, id: &str) -> Event {
-    storage
-        .find(id)
-        .await
-        .expect("find")
-        .unwrap_or_else(|| panic!("event {id} is not stored"))
+    present(storage.find(id).await, &format!("event {id}"))
 }
 
 async fn locks(storage: &dyn EventStorage, e: &Event) -> Option<Event> {
