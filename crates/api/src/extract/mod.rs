@@ -2,6 +2,7 @@
 mod de;
 mod json_body;
 pub mod mask;
+pub mod named;
 mod typed;
 
 use std::future::Future;
@@ -118,6 +119,7 @@ pub struct Input {
 }
 
 pub use json_body::JsonBody;
+pub use named::OnName;
 pub use typed::{Form, OptionalForm, Query, Upload};
 
 use de::json_type;

@@ -7,7 +7,7 @@ use tsuru_domain::service::NewBroker;
 
 use self::wire::{BrokerBody, BrokerList};
 use super::{family, Route};
-use crate::extract::{Caller, Form, Input};
+use crate::extract::{Caller, Form, OnName};
 use crate::openapi::{DescribeReply, Op};
 use crate::reply::{Done, Json, Made, NoContent, Reply, DONE, MADE, NO_CONTENT};
 
@@ -93,14 +93,10 @@ async fn update(
     Ok(DONE)
 }
 
-async fn remove(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    input: Input,
-) -> Reply<Done> {
-    state
+async fn remove(on: OnName) -> Reply<Done> {
+    on.state
         .services
-        .delete_broker(&id, &input.origin(), &path)
+        .delete_broker(&on.id, &on.origin, &on.name)
         .await?;
     Ok(DONE)
 }

@@ -10,7 +10,7 @@ use self::wire::{
     UpdateTemplateRequest,
 };
 use super::{family, Route};
-use crate::extract::{Caller, Form, Input, OptionalForm, Query};
+use crate::extract::{Caller, Form, OnName, OptionalForm, Query};
 use crate::reply::{Done, Json, Made, Reply, DONE, MADE};
 
 pub(crate) fn routes() -> Vec<Route> {
@@ -131,14 +131,10 @@ async fn update_template(
     Ok(DONE)
 }
 
-async fn remove_template(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    input: Input,
-) -> Reply<Done> {
-    state
+async fn remove_template(on: OnName) -> Reply<Done> {
+    on.state
         .iaas
-        .delete_template(&id, &input.origin(), &path)
+        .delete_template(&on.id, &on.origin, &on.name)
         .await?;
     Ok(DONE)
 }

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::apps::wire::PlanResponse;
 use super::{family, Route};
-use crate::extract::{lenient_string, Auth, Caller, Form, Input};
+use crate::extract::{lenient_string, Auth, Caller, Form, OnName};
 use crate::reply::{Created, Done, List, Reply, DONE};
 use crate::state::AppState;
 
@@ -64,11 +64,7 @@ async fn create(
     Ok(Created(PlanResponse::new(&plan)))
 }
 
-async fn remove(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    input: Input,
-) -> Reply<Done> {
-    state.plans.remove(&id, &input.origin(), &path).await?;
+async fn remove(on: OnName) -> Reply<Done> {
+    on.state.plans.remove(&on.id, &on.origin, &on.name).await?;
     Ok(DONE)
 }

@@ -6,7 +6,7 @@ use tsuru_domain::Error;
 use utoipa::ToSchema;
 
 use super::{family, Route};
-use crate::extract::{Caller, Form, Input, Upload};
+use crate::extract::{Caller, Form, Input, OnName, Upload};
 use crate::reply::{Done, Json, List, Reply, DONE};
 use crate::stream::{stream, Streamed};
 
@@ -177,12 +177,11 @@ async fn update(
     .await)
 }
 
-async fn remove(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    input: Input,
-) -> Reply<Done> {
-    state.platforms.remove(&id, &input.origin(), &path).await?;
+async fn remove(on: OnName) -> Reply<Done> {
+    on.state
+        .platforms
+        .remove(&on.id, &on.origin, &on.name)
+        .await?;
     Ok(DONE)
 }
 

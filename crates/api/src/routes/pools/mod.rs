@@ -9,7 +9,7 @@ use self::wire::{
     UpdatePoolRequest,
 };
 use super::{family, Route};
-use crate::extract::{Caller, Form, Input, OptionalForm, Query};
+use crate::extract::{Caller, Form, OnName, OptionalForm, Query};
 use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
 
 pub(crate) fn routes() -> Vec<Route> {
@@ -103,12 +103,8 @@ async fn update(
     Ok(DONE)
 }
 
-async fn remove(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    input: Input,
-) -> Reply<Done> {
-    state.pools.remove(&id, &input.origin(), &path).await?;
+async fn remove(on: OnName) -> Reply<Done> {
+    on.state.pools.remove(&on.id, &on.origin, &on.name).await?;
     Ok(DONE)
 }
 

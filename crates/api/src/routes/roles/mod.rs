@@ -9,7 +9,7 @@ use self::wire::{
     PermissionsRequest, RoleResponse, UpdateRoleRequest,
 };
 use super::{family, Route};
-use crate::extract::{Caller, Form, Input, OptionalForm, Query};
+use crate::extract::{Caller, Form, Input, OnName, OptionalForm, Query};
 use crate::reply::{Compact, Done, Json, Made, Reply, DONE, MADE};
 
 pub(crate) fn routes() -> Vec<Route> {
@@ -124,12 +124,8 @@ async fn info(
     Ok(Compact(state.roles.info(&id, &path).await?.into()))
 }
 
-async fn remove(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    input: Input,
-) -> Reply<Done> {
-    state.roles.remove(&id, &input.origin(), &path).await?;
+async fn remove(on: OnName) -> Reply<Done> {
+    on.state.roles.remove(&on.id, &on.origin, &on.name).await?;
     Ok(DONE)
 }
 

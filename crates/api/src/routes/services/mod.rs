@@ -12,7 +12,7 @@ use self::wire::{
     ServiceRequest, TagQuery, UnbindQuery, UpdateInstanceRequest,
 };
 use super::{family, Route};
-use crate::extract::{Caller, Form, Input, OptionalForm, Query};
+use crate::extract::{Caller, Form, Input, OnName, OptionalForm, Query};
 use crate::openapi::{Body, DescribeReply, Op, TEXT};
 use crate::reply::{Done, Json, List, Made, Reply, Text, DONE, MADE};
 use crate::stream::{stream, Streamed};
@@ -269,14 +269,10 @@ async fn update_service(
     Ok(DONE)
 }
 
-async fn remove_service(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    input: Input,
-) -> Reply<Done> {
-    state
+async fn remove_service(on: OnName) -> Reply<Done> {
+    on.state
         .services
-        .remove_service(&id, &input.origin(), &path)
+        .remove_service(&on.id, &on.origin, &on.name)
         .await?;
     Ok(DONE)
 }

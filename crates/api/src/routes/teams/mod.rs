@@ -10,7 +10,7 @@ use self::wire::{
 use super::apps::wire::AppItemResponse;
 use super::users::wire::UserResponse;
 use super::{family, Route};
-use crate::extract::{Caller, Form, Input};
+use crate::extract::{Caller, Form, OnName};
 use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
 
 pub(crate) fn routes() -> Vec<Route> {
@@ -89,12 +89,8 @@ async fn create(Caller { id, state }: Caller, form: Form<CreateTeamRequest>) -> 
     Ok(MADE)
 }
 
-async fn remove(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    input: Input,
-) -> Reply<Done> {
-    state.teams.remove(&id, &input.origin(), &path).await?;
+async fn remove(on: OnName) -> Reply<Done> {
+    on.state.teams.remove(&on.id, &on.origin, &on.name).await?;
     Ok(DONE)
 }
 

@@ -8,7 +8,7 @@ use actix_web::web;
 use self::wire::{AddKeyRequest, CreateUserRequest, UserListQuery, UserQuery, UserResponse};
 use super::teams::wire::{QuotaRequest, QuotaResponse};
 use super::{family, Route};
-use crate::extract::{Caller, Form, Input, MaybeAuth, Query};
+use crate::extract::{Caller, Form, MaybeAuth, OnName, Query};
 use crate::reply::{Done, Json, Made, Reply, DONE, MADE};
 use crate::state::AppState;
 
@@ -160,11 +160,10 @@ async fn add_key(Caller { id, state }: Caller, form: Form<AddKeyRequest>) -> Rep
     Ok(DONE)
 }
 
-async fn remove_key(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    input: Input,
-) -> Reply<Done> {
-    state.users.remove_key(&id, &input.origin(), &path).await?;
+async fn remove_key(on: OnName) -> Reply<Done> {
+    on.state
+        .users
+        .remove_key(&on.id, &on.origin, &on.name)
+        .await?;
     Ok(DONE)
 }

@@ -11,7 +11,7 @@ use self::wire::{
     VolumeRequest, VolumeResponse,
 };
 use super::{family, Route};
-use crate::extract::{Caller, Form, Input, Query};
+use crate::extract::{Caller, Form, OnName, Query};
 use crate::openapi::{Body, DescribeReply, Op, JSON};
 use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
 use crate::stream::{stream, Streamed};
@@ -129,12 +129,11 @@ async fn update(
     Ok(DONE)
 }
 
-async fn remove(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    input: Input,
-) -> Reply<Done> {
-    state.volumes.remove(&id, &input.origin(), &path).await?;
+async fn remove(on: OnName) -> Reply<Done> {
+    on.state
+        .volumes
+        .remove(&on.id, &on.origin, &on.name)
+        .await?;
     Ok(DONE)
 }
 

@@ -1,0 +1,51 @@
+//! The caller of a request on one named thing (`/pools/{name}`), with the request's origin:
+//! what a handler that only names its target needs, in one extractor.
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+use tsuru_domain::{Error, Identity, Origin};
+
+use super::{Caller, Input, LocalFuture};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Who calls, on what, from where.
+pub struct OnName {
+    /// Who calls.
+    pub id: Identity,
+    /// The use cases.
+    pub state: web::Data<AppState>,
+    /// The one path parameter.
+    pub name: String,
+    /// What the request's events record.
+    pub origin: Origin,
+}
+
+impl FromRequest for OnName {
+    type Error = ApiError;
+    type Future = LocalFuture<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::from_request(req, payload);
+        let name = web::Path::<String>::extract(req).into_inner();
+        let input = Input::from_request(req, payload);
+        Box::pin(async move {
+            let Caller { id, state } = caller.await?;
+            let name = name
+                .map_err(|e| ApiError(Error::bad_request(e.to_string())))?
+                .into_inner();
+            let origin = input.await?.origin();
+            Ok(OnName {
+                id,
+                state,
+                name,
+                origin,
+            })
+        })
+    }
+}
+
+impl crate::operation::Describe for OnName {
+    fn describe(op: &mut crate::operation::Op) {
+        <Caller as crate::operation::Describe>::describe(op);
+    }
+}
