@@ -11,6 +11,7 @@ use tsuru_domain::output::Output;
 use tsuru_domain::permission::{Context, Permission};
 use tsuru_domain::pool::NewPool;
 use tsuru_domain::provision::{Provisioner, Unit};
+use tsuru_domain::quota::QuotaUseCases;
 use tsuru_domain::user::UserStorage;
 use tsuru_domain::{Error, Identity, Origin, Result};
 

@@ -1,7 +1,41 @@
 //! App quotas of users and teams (tsuru `types/quota`).
+use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Result};
+use crate::{Error, Identity, Origin, Result};
+
+/// The quota use cases of teams and users (apps they may own) and apps (units they may run).
+#[async_trait]
+pub trait QuotaUseCases: Send + Sync {
+    /// The quota of the record `name`.
+    ///
+    /// # Errors
+    /// 403 without the read permission on the record; 404 for an unknown one.
+    async fn quota(&self, identity: &Identity, name: &str) -> Result<Quota>;
+
+    /// Sets the limit of the record `name`'s quota; `limit` as sent (negative: unlimited).
+    ///
+    /// # Errors
+    /// 403 without the update permission or below the use; 404; 400 `Invalid limit`.
+    async fn set_quota(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        name: &str,
+        limit: &str,
+    ) -> Result<()>;
+}
+
+/// A quota limit as sent; anything but an integer is 400 `Invalid limit`.
+///
+/// # Errors
+/// 400 `Invalid limit`.
+pub fn parse_limit(limit: &str) -> Result<i64> {
+    limit
+        .trim()
+        .parse()
+        .map_err(|_| Error::bad_request("Invalid limit"))
+}
 
 /// tsuru's refusal of an allocation past a quota (403): `Quota exceeded. Available: <n>,
 /// Requested: <m>.`

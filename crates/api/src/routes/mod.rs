@@ -13,6 +13,7 @@ mod nodes;
 mod plans;
 mod platforms;
 mod pools;
+mod quota;
 mod roles;
 mod services;
 pub(crate) mod teams;

@@ -1,10 +1,12 @@
 use std::sync::Arc;
 
+use async_trait::async_trait;
+
 use super::{clean_tags, parse_team_name, Team, TeamStorage};
 use crate::app::AppStorage;
 use crate::event::{Allowed, EventService, NewEvent, Target};
 use crate::permission::{tree, Context, ContextType, RoleService};
-use crate::quota::Quota;
+use crate::quota::{parse_limit, Quota, QuotaUseCases};
 use crate::user::{UserService, UserView};
 use crate::{Error, Identity, Origin, Result};
 
@@ -229,12 +231,22 @@ impl TeamService {
             .await
     }
 
+    async fn find(&self, name: &str) -> Result<Team> {
+        self.teams
+            .find(name)
+            .await?
+            .ok_or_else(|| Error::not_found(super::TEAM_NOT_FOUND))
+    }
+}
+
+#[async_trait]
+impl QuotaUseCases for TeamService {
     /// A team's app quota.
     ///
     /// # Errors
     /// 403 without `team.read.quota` on the team; 404 `team not found`.
     #[tracing::instrument(skip_all)]
-    pub async fn quota(&self, identity: &Identity, name: &str) -> Result<Quota> {
+    async fn quota(&self, identity: &Identity, name: &str) -> Result<Quota> {
         identity.require("team.read.quota", &[Context::team(name)])?;
         Ok(self.find(name).await?.quota)
     }
@@ -244,7 +256,7 @@ impl TeamService {
     /// # Errors
     /// 403 without `team.update.quota` on the team; 404; 400 `Invalid limit`; 403 when below use.
     #[tracing::instrument(skip_all)]
-    pub async fn set_quota(
+    async fn set_quota(
         &self,
         identity: &Identity,
         origin: &Origin,
@@ -256,19 +268,9 @@ impl TeamService {
         let ev = team_event(name, "team.update.quota", identity, origin);
         self.events
             .run(ev, async {
-                let n: i64 = limit
-                    .trim()
-                    .parse()
-                    .map_err(|_| Error::bad_request("Invalid limit"))?;
+                let n = parse_limit(limit)?;
                 self.teams.set_quota(name, team.quota.with_limit(n)?).await
             })
             .await
-    }
-
-    async fn find(&self, name: &str) -> Result<Team> {
-        self.teams
-            .find(name)
-            .await?
-            .ok_or_else(|| Error::not_found(super::TEAM_NOT_FOUND))
     }
 }

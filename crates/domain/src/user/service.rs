@@ -1,10 +1,12 @@
 use std::sync::Arc;
 
+use async_trait::async_trait;
+
 use super::{validate_email, SessionStorage, SshKey, User, UserStorage};
 use crate::clock::{sha256_hex, Clock, IdGenerator};
 use crate::event::{Allowed, EventService, NewEvent, Target};
 use crate::permission::{self, Context, ContextType, Permission, RoleStorage};
-use crate::quota::Quota;
+use crate::quota::{parse_limit, Quota, QuotaUseCases};
 use crate::{Error, Identity, Origin, Result};
 
 /// A role or permission line of a user object.
@@ -281,50 +283,6 @@ impl UserService {
         Ok(key)
     }
 
-    /// A user's app quota.
-    ///
-    /// # Errors
-    /// 403 without `user.read.quota` on the user; 400 `invalid email`; 404 `user not found`.
-    #[tracing::instrument(skip_all)]
-    pub async fn quota(&self, identity: &Identity, email: &str) -> Result<Quota> {
-        identity.require("user.read.quota", &[Context::user(email)])?;
-        Ok(self.find(email).await?.quota)
-    }
-
-    /// Sets a user's app quota limit (`limit` as sent; negative: unlimited).
-    ///
-    /// # Errors
-    /// 403 without a global `user.update.quota`; 400/404 for the user; 400 `Invalid limit`; 403
-    /// when the limit is below the apps in use.
-    #[tracing::instrument(skip_all)]
-    pub async fn set_quota(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        email: &str,
-        limit: &str,
-    ) -> Result<()> {
-        identity.require("user.update.quota", &[])?;
-        let user = self.find(email).await?;
-        let ev = NewEvent::new(
-            Target::new("user", email),
-            "user.update.quota",
-            identity,
-            origin,
-            user_allowed(email),
-        );
-        self.events
-            .run(ev, async {
-                let n: i64 = limit
-                    .trim()
-                    .parse()
-                    .map_err(|_| Error::bad_request("Invalid limit"))?;
-                let quota = user.quota.with_limit(n)?;
-                self.users.set_quota(email, quota).await
-            })
-            .await
-    }
-
     /// The caller's SSH keys as (name, content).
     ///
     /// # Errors
@@ -427,5 +385,49 @@ impl UserService {
             .find(email)
             .await?
             .ok_or_else(|| Error::not_found(super::USER_NOT_FOUND))
+    }
+}
+
+#[async_trait]
+impl QuotaUseCases for UserService {
+    /// A user's app quota.
+    ///
+    /// # Errors
+    /// 403 without `user.read.quota` on the user; 400 `invalid email`; 404 `user not found`.
+    #[tracing::instrument(skip_all)]
+    async fn quota(&self, identity: &Identity, email: &str) -> Result<Quota> {
+        identity.require("user.read.quota", &[Context::user(email)])?;
+        Ok(self.find(email).await?.quota)
+    }
+
+    /// Sets a user's app quota limit (`limit` as sent; negative: unlimited).
+    ///
+    /// # Errors
+    /// 403 without a global `user.update.quota`; 400/404 for the user; 400 `Invalid limit`; 403
+    /// when the limit is below the apps in use.
+    #[tracing::instrument(skip_all)]
+    async fn set_quota(
+        &self,
+        identity: &Identity,
+        origin: &Origin,
+        email: &str,
+        limit: &str,
+    ) -> Result<()> {
+        identity.require("user.update.quota", &[])?;
+        let user = self.find(email).await?;
+        let ev = NewEvent::new(
+            Target::new("user", email),
+            "user.update.quota",
+            identity,
+            origin,
+            user_allowed(email),
+        );
+        self.events
+            .run(ev, async {
+                let n = parse_limit(limit)?;
+                let quota = user.quota.with_limit(n)?;
+                self.users.set_quota(email, quota).await
+            })
+            .await
     }
 }

@@ -16,13 +16,15 @@ use self::wire::{
     EnvQuery, EnvVarResponse, MetadataItemRequest, MetadataRequest, SetEnvRequest, UnsetEnvQuery,
     UpdateAppRequest,
 };
-use super::teams::wire::{QuotaRequest, QuotaResponse};
+use super::quota::{quota, set_quota, QuotaOf};
 use super::{family, Route};
 use crate::error::ApiError;
 use crate::extract::mask::{self, EnvRecord};
 use crate::extract::{Caller, Form, Input, OptionalForm, Query};
-use crate::reply::{Created, Done, Json, List, Reply, DONE};
+use crate::reply::{Created, Json, List, Reply};
+use crate::state::AppState;
 use crate::stream::{stream, Streamed};
+use tsuru_domain::quota::QuotaUseCases;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -66,11 +68,16 @@ pub(crate) fn routes() -> Vec<Route> {
                 unset_env,
                 "Unset environment variables",
             ),
-            Route::get("1.0", "/apps/{app}/quota", quota, "An app's unit quota"),
+            Route::get(
+                "1.0",
+                "/apps/{app}/quota",
+                quota::<Apps>,
+                "An app's unit quota",
+            ),
             Route::put(
                 "1.0",
                 "/apps/{app}/quota",
-                set_quota,
+                set_quota::<Apps>,
                 "Change an app's unit quota",
             ),
             Route::post(
@@ -326,21 +333,11 @@ async fn unset_env(
     .await)
 }
 
-async fn quota(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-) -> Reply<Json<QuotaResponse>> {
-    Ok(Json(state.apps.quota(&id, &path).await?.into()))
-}
+/// The apps quota routes' use cases.
+struct Apps;
 
-async fn set_quota(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    form: Form<QuotaRequest>,
-) -> Reply<Done> {
-    state
-        .apps
-        .set_quota(&id, &form.origin(), &path, &form.value.limit)
-        .await?;
-    Ok(DONE)
+impl QuotaOf for Apps {
+    fn of(state: &AppState) -> &dyn QuotaUseCases {
+        state.apps.as_ref()
+    }
 }

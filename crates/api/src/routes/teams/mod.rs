@@ -4,14 +4,16 @@ pub(crate) mod wire;
 use actix_web::web;
 
 use self::wire::{
-    CreateTeamRequest, QuotaRequest, QuotaResponse, TeamItemResponse, TeamPoolResponse,
-    TeamResponse, UpdateTeamRequest,
+    CreateTeamRequest, TeamItemResponse, TeamPoolResponse, TeamResponse, UpdateTeamRequest,
 };
 use super::apps::wire::AppItemResponse;
+use super::quota::{quota, set_quota, QuotaOf};
 use super::users::wire::UserResponse;
 use super::{family, Route};
 use crate::extract::{Caller, Form, OnName};
 use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
+use crate::state::AppState;
+use tsuru_domain::quota::QuotaUseCases;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -54,11 +56,16 @@ pub(crate) fn routes() -> Vec<Route> {
                 update,
                 "Rename a team or change its tags (legacy)",
             ),
-            Route::get("1.12", "/teams/{name}/quota", quota, "A team's app quota"),
+            Route::get(
+                "1.12",
+                "/teams/{name}/quota",
+                quota::<Teams>,
+                "A team's app quota",
+            ),
             Route::put(
                 "1.12",
                 "/teams/{name}/quota",
-                set_quota,
+                set_quota::<Teams>,
                 "Change a team's app quota",
             ),
         ],
@@ -133,21 +140,11 @@ async fn update(
     Ok(DONE)
 }
 
-async fn quota(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-) -> Reply<Json<QuotaResponse>> {
-    Ok(Json(state.teams.quota(&id, &path).await?.into()))
-}
+/// The teams quota routes' use cases.
+struct Teams;
 
-async fn set_quota(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    form: Form<QuotaRequest>,
-) -> Reply<Done> {
-    state
-        .teams
-        .set_quota(&id, &form.origin(), &path, &form.value.limit)
-        .await?;
-    Ok(DONE)
+impl QuotaOf for Teams {
+    fn of(state: &AppState) -> &dyn QuotaUseCases {
+        state.teams.as_ref()
+    }
 }

@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 use actix_web::web;
 
 use self::wire::{AddKeyRequest, CreateUserRequest, UserListQuery, UserQuery, UserResponse};
-use super::teams::wire::{QuotaRequest, QuotaResponse};
+use super::quota::{quota, set_quota, QuotaOf};
 use super::{family, Route};
 use crate::extract::{Caller, Form, MaybeAuth, OnName, Query};
 use crate::reply::{Done, Json, Made, Reply, DONE, MADE};
 use crate::state::AppState;
+use tsuru_domain::quota::QuotaUseCases;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -51,11 +52,16 @@ pub(crate) fn routes() -> Vec<Route> {
                 remove_key,
                 "Remove an SSH key by name",
             ),
-            Route::get("1.0", "/users/{email}/quota", quota, "A user's app quota"),
+            Route::get(
+                "1.0",
+                "/users/{email}/quota",
+                quota::<Users>,
+                "A user's app quota",
+            ),
             Route::put(
                 "1.0",
                 "/users/{email}/quota",
-                set_quota,
+                set_quota::<Users>,
                 "Change a user's app quota",
             ),
         ],
@@ -118,25 +124,6 @@ async fn regenerate_api_key(
     ))
 }
 
-async fn quota(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-) -> Reply<Json<QuotaResponse>> {
-    Ok(Json(state.users.quota(&id, &path).await?.into()))
-}
-
-async fn set_quota(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    form: Form<QuotaRequest>,
-) -> Reply<Done> {
-    state
-        .users
-        .set_quota(&id, &form.origin(), &path, &form.value.limit)
-        .await?;
-    Ok(DONE)
-}
-
 /// `{"<name>":"<key>"}`.
 async fn list_keys(Caller { id, state }: Caller) -> Reply<Json<BTreeMap<String, String>>> {
     Ok(Json(
@@ -166,4 +153,13 @@ async fn remove_key(on: OnName) -> Reply<Done> {
         .remove_key(&on.id, &on.origin, &on.name)
         .await?;
     Ok(DONE)
+}
+
+/// The users quota routes' use cases.
+struct Users;
+
+impl QuotaOf for Users {
+    fn of(state: &AppState) -> &dyn QuotaUseCases {
+        state.users.as_ref()
+    }
 }

@@ -1,15 +1,18 @@
 //! The app's unit quota.
-use super::{app_event, AppService, UnitsWanted};
-use crate::quota::Quota;
-use crate::{Error, Identity, Origin, Result};
+use async_trait::async_trait;
 
-impl AppService {
+use super::{app_event, AppService, UnitsWanted};
+use crate::quota::{parse_limit, Quota, QuotaUseCases};
+use crate::{Identity, Origin, Result};
+
+#[async_trait]
+impl QuotaUseCases for AppService {
     /// The app's unit quota, `inuse` counted from its units.
     ///
     /// # Errors
     /// 404; 403 without `app.read` on the app.
     #[tracing::instrument(skip_all, fields(app = %name))]
-    pub async fn quota(&self, identity: &Identity, name: &str) -> Result<Quota> {
+    async fn quota(&self, identity: &Identity, name: &str) -> Result<Quota> {
         let app = self.find(name).await?;
         identity.require("app.read", &app.contexts())?;
         Ok(self.describe(app, UnitsWanted::Ask).await.quota)
@@ -20,7 +23,7 @@ impl AppService {
     /// # Errors
     /// 404; 403 without `app.admin.quota` on the app or below the units in use; 400 `Invalid limit`.
     #[tracing::instrument(skip_all, fields(app = %name))]
-    pub async fn set_quota(
+    async fn set_quota(
         &self,
         identity: &Identity,
         origin: &Origin,
@@ -32,10 +35,7 @@ impl AppService {
         let ev = app_event(&app, "app.admin.quota", identity, origin, false);
         self.events
             .run(ev, async {
-                let n: i64 = limit
-                    .trim()
-                    .parse()
-                    .map_err(|_| Error::bad_request("Invalid limit"))?;
+                let n = parse_limit(limit)?;
                 let mut app = self.find(&app.name).await?;
                 let current = self.describe(app.clone(), UnitsWanted::Ask).await.quota;
                 app.quota = current.with_limit(n)?;
