@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::grant::Grant;
 use super::{describe, tree, ContextType, Role, RoleInstance, RoleStorage, ROLE_EVENTS};
 use crate::event::{Allowed, EventService, NewEvent, Target};
 use crate::team::TeamStorage;
@@ -102,7 +103,7 @@ const LIST_PERMS: [&str; 5] = [
     "role.delete",
 ];
 
-fn role_event(name: &str, kind: &str, identity: &Identity, origin: &Origin) -> NewEvent {
+pub(super) fn role_event(name: &str, kind: &str, identity: &Identity, origin: &Origin) -> NewEvent {
     NewEvent::new(
         Target::new("role", name),
         kind,
@@ -382,20 +383,22 @@ impl RoleService {
         email: &str,
         context_value: &str,
     ) -> Result<()> {
-        identity.require("role.update.assign", &[])?;
-        let ev = role_event(name, "role.update.assign", identity, origin);
-        self.events
-            .run(ev, async {
-                self.find_user(email).await?;
-                let role = self.find(name).await?;
-                self.lookup
-                    .validate(role.context_type, context_value)
-                    .await?;
-                can_use_role(identity, &role, context_value)?;
-                self.users
-                    .add_role(email, &RoleInstance::new(name, context_value))
-                    .await
-            })
+        let grant = Grant {
+            identity,
+            origin,
+            role: name,
+            context_value,
+            assign: true,
+        };
+        let (roles, lookup) = (self.roles.as_ref(), self.lookup.as_ref());
+        grant
+            .run(
+                &self.events,
+                roles,
+                lookup,
+                self.find_user(email),
+                |r| async move { self.users.add_role(email, &r).await },
+            )
             .await
     }
 
@@ -412,17 +415,22 @@ impl RoleService {
         email: &str,
         context_value: &str,
     ) -> Result<()> {
-        identity.require("role.update.dissociate", &[])?;
-        let ev = role_event(name, "role.update.dissociate", identity, origin);
-        self.events
-            .run(ev, async {
-                self.find_user(email).await?;
-                let role = self.find(name).await?;
-                can_use_role(identity, &role, context_value)?;
-                self.users
-                    .remove_role(email, &RoleInstance::new(name, context_value))
-                    .await
-            })
+        let grant = Grant {
+            identity,
+            origin,
+            role: name,
+            context_value,
+            assign: false,
+        };
+        let (roles, lookup) = (self.roles.as_ref(), self.lookup.as_ref());
+        grant
+            .run(
+                &self.events,
+                roles,
+                lookup,
+                self.find_user(email),
+                |r| async move { self.users.remove_role(email, &r).await },
+            )
             .await
     }
 

@@ -7,7 +7,7 @@ use crate::app::{AppFilter, AppStorage};
 use crate::clock::{sha256_hex, Clock, IdGenerator};
 use crate::event::{Allowed, EventService, NewEvent, Target};
 use crate::permission::{
-    can_use_role, contexts_for, Context, ContextLookup, ContextType, RoleInstance, RoleStorage,
+    can_use_role, contexts_for, Context, ContextLookup, ContextType, Grant, RoleStorage,
 };
 use crate::team::{auto_team_owner, TeamStorage};
 use crate::{Error, Identity, Origin, Result};
@@ -58,16 +58,6 @@ fn team_event(team: &str, kind: &str, identity: &Identity, origin: &Origin) -> N
         identity,
         origin,
         Allowed::new("team.read.events", vec![Context::team(team)]),
-    )
-}
-
-fn role_event(role: &str, kind: &str, identity: &Identity, origin: &Origin) -> NewEvent {
-    NewEvent::new(
-        Target::new("role", role),
-        kind,
-        identity,
-        origin,
-        Allowed::new("role.read.events", vec![]),
     )
 }
 
@@ -268,19 +258,22 @@ impl TokenService {
         token_id: &str,
         context_value: &str,
     ) -> Result<()> {
-        identity.require("role.update.assign", &[])?;
-        let ev = role_event(role, "role.update.assign", identity, origin);
-        self.events
-            .run(ev, async {
-                let found = self.find_role(role).await?;
-                self.lookup
-                    .validate(found.context_type, context_value)
-                    .await?;
-                can_use_role(identity, &found, context_value)?;
-                self.tokens
-                    .add_role(token_id, &RoleInstance::new(role, context_value))
-                    .await
-            })
+        let grant = Grant {
+            identity,
+            origin,
+            role,
+            context_value,
+            assign: true,
+        };
+        let (roles, lookup) = (self.roles.as_ref(), self.lookup.as_ref());
+        grant
+            .run(
+                &self.events,
+                roles,
+                lookup,
+                async { Ok(()) },
+                |r| async move { self.tokens.add_role(token_id, &r).await },
+            )
             .await
     }
 
@@ -298,16 +291,22 @@ impl TokenService {
         token_id: &str,
         context_value: &str,
     ) -> Result<()> {
-        identity.require("role.update.dissociate", &[])?;
-        let ev = role_event(role, "role.update.dissociate", identity, origin);
-        self.events
-            .run(ev, async {
-                let found = self.find_role(role).await?;
-                can_use_role(identity, &found, context_value)?;
-                self.tokens
-                    .remove_role(token_id, &RoleInstance::new(role, context_value))
-                    .await
-            })
+        let grant = Grant {
+            identity,
+            origin,
+            role,
+            context_value,
+            assign: false,
+        };
+        let (roles, lookup) = (self.roles.as_ref(), self.lookup.as_ref());
+        grant
+            .run(
+                &self.events,
+                roles,
+                lookup,
+                async { Ok(()) },
+                |r| async move { self.tokens.remove_role(token_id, &r).await },
+            )
             .await
     }
 
@@ -316,13 +315,6 @@ impl TokenService {
             .find(token_id)
             .await?
             .ok_or_else(|| Error::not_found(TOKEN_NOT_FOUND))
-    }
-
-    async fn find_role(&self, name: &str) -> Result<crate::permission::Role> {
-        self.roles
-            .find(name)
-            .await?
-            .ok_or_else(|| Error::not_found(crate::permission::ROLE_NOT_FOUND))
     }
 
     fn new_value(&self, team: &str) -> String {

@@ -1,0 +1,65 @@
+//! Giving a role instance to, or taking one from, a user or a team token: the checks and the
+//! event both holders share.
+use std::future::Future;
+
+use super::service::role_event;
+use super::{can_use_role, ContextLookup, RoleInstance, RoleStorage, ROLE_NOT_FOUND};
+use crate::event::EventService;
+use crate::{Error, Identity, Origin, Result};
+
+/// One role instance given or taken by a caller.
+pub(crate) struct Grant<'a> {
+    /// Who gives or takes.
+    pub identity: &'a Identity,
+    /// Where from.
+    pub origin: &'a Origin,
+    /// The role's name.
+    pub role: &'a str,
+    /// The instance's context value.
+    pub context_value: &'a str,
+    /// Given (`role.update.assign`) or taken (`role.update.dissociate`).
+    pub assign: bool,
+}
+
+impl Grant<'_> {
+    /// Checks the permission, then records a role event around: `holder` (the holder exists),
+    /// the role's existence, the context value's object (when given), whether the caller may
+    /// use the role's permissions in that context, and `apply` with the instance.
+    pub(crate) async fn run<H, F, Fut>(
+        self,
+        events: &EventService,
+        roles: &dyn RoleStorage,
+        lookup: &dyn ContextLookup,
+        holder: H,
+        apply: F,
+    ) -> Result<()>
+    where
+        H: Future<Output = Result<()>>,
+        F: FnOnce(RoleInstance) -> Fut,
+        Fut: Future<Output = Result<()>>,
+    {
+        let kind = if self.assign {
+            "role.update.assign"
+        } else {
+            "role.update.dissociate"
+        };
+        self.identity.require(kind, &[])?;
+        let ev = role_event(self.role, kind, self.identity, self.origin);
+        events
+            .run(ev, async {
+                holder.await?;
+                let role = roles
+                    .find(self.role)
+                    .await?
+                    .ok_or_else(|| Error::not_found(ROLE_NOT_FOUND))?;
+                if self.assign {
+                    lookup
+                        .validate(role.context_type, self.context_value)
+                        .await?;
+                }
+                can_use_role(self.identity, &role, self.context_value)?;
+                apply(RoleInstance::new(self.role, self.context_value)).await
+            })
+            .await
+    }
+}
