@@ -50,61 +50,41 @@ use tsuru_domain::Error;
 use crate::config::{Secret, Settings};
 use crate::delivery::DeliveryLoop;
 
-/// Every storage port: what a store must implement to serve the API (the in-memory store and
-/// the MongoDB store do).
-pub trait Store:
-    UserStorage
-    + SessionStorage
-    + PasswordTokenStorage
-    + LoginThrottle
-    + TeamStorage
-    + RoleStorage
-    + EventStorage
-    + AppStorage
-    + AppVersionStorage
-    + PoolStorage
-    + ClusterStorage
-    + PlanStorage
-    + PlatformStorage
-    + TeamTokenStorage
-    + WebhookStorage
-    + DeliveryStorage
-    + ServiceStorage
-    + ServiceInstanceStorage
-    + BrokerStorage
-    + VolumeStorage
-    + MachineStorage
-    + TemplateStorage
-    + 'static
-{
+/// Declares [`Store`] as the ports listed, implemented by every type that implements them all.
+macro_rules! store_of {
+    ($($port:ident),+ $(,)?) => {
+        /// Every storage port: what a store must implement to serve the API (the in-memory
+        /// store and the MongoDB store do).
+        pub trait Store: $($port +)+ 'static {}
+
+        impl<T> Store for T where T: $($port +)+ 'static {}
+    };
 }
 
-impl<T> Store for T where
-    T: UserStorage
-        + SessionStorage
-        + PasswordTokenStorage
-        + LoginThrottle
-        + TeamStorage
-        + RoleStorage
-        + EventStorage
-        + AppStorage
-        + AppVersionStorage
-        + PoolStorage
-        + ClusterStorage
-        + PlanStorage
-        + PlatformStorage
-        + TeamTokenStorage
-        + WebhookStorage
-        + DeliveryStorage
-        + ServiceStorage
-        + ServiceInstanceStorage
-        + BrokerStorage
-        + VolumeStorage
-        + MachineStorage
-        + TemplateStorage
-        + 'static
-{
-}
+store_of!(
+    UserStorage,
+    SessionStorage,
+    PasswordTokenStorage,
+    LoginThrottle,
+    TeamStorage,
+    RoleStorage,
+    EventStorage,
+    AppStorage,
+    AppVersionStorage,
+    PoolStorage,
+    ClusterStorage,
+    PlanStorage,
+    PlatformStorage,
+    TeamTokenStorage,
+    WebhookStorage,
+    DeliveryStorage,
+    ServiceStorage,
+    ServiceInstanceStorage,
+    BrokerStorage,
+    VolumeStorage,
+    MachineStorage,
+    TemplateStorage,
+);
 
 /// Use cases shared by every handler.
 pub struct AppState {
