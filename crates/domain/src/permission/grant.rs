@@ -21,7 +21,24 @@ pub(crate) struct Grant<'a> {
     pub assign: bool,
 }
 
-impl Grant<'_> {
+impl<'a> Grant<'a> {
+    /// `role` in context `context_value`, given (`assign`) or taken by `identity`.
+    pub(crate) fn new(
+        identity: &'a Identity,
+        origin: &'a Origin,
+        role: &'a str,
+        context_value: &'a str,
+        assign: bool,
+    ) -> Self {
+        Grant {
+            identity,
+            origin,
+            role,
+            context_value,
+            assign,
+        }
+    }
+
     /// Checks the permission, then records a role event around: `holder` (the holder exists),
     /// the role's existence, the context value's object (when given), whether the caller may
     /// use the role's permissions in that context, and `apply` with the instance.

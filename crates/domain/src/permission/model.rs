@@ -140,6 +140,23 @@ pub fn check(perms: &[Permission], scheme: &str, contexts: &[Context]) -> bool {
     })
 }
 
+/// The teams whose records a caller may read with `permission`: `None` when it holds the
+/// permission nowhere, `Some(None)` for every team (a global grant), else `Some(Some(teams))`.
+pub fn team_scope(permissions: &[Permission], permission: &str) -> Option<Option<Vec<String>>> {
+    let ctxs = contexts_for(
+        permissions,
+        permission,
+        &[ContextType::Team, ContextType::Global],
+    );
+    if ctxs.is_empty() {
+        None
+    } else if ctxs.iter().any(|c| c.ctype == ContextType::Global) {
+        Some(None)
+    } else {
+        Some(Some(ctxs.into_iter().map(|c| c.value).collect()))
+    }
+}
+
 /// Contexts of every permission in `perms` that is `scheme` or an ancestor of it, optionally
 /// limited to `types` (tsuru `ContextsForPermission`).
 pub fn contexts_for(perms: &[Permission], scheme: &str, types: &[ContextType]) -> Vec<Context> {

@@ -383,23 +383,8 @@ impl RoleService {
         email: &str,
         context_value: &str,
     ) -> Result<()> {
-        let grant = Grant {
-            identity,
-            origin,
-            role: name,
-            context_value,
-            assign: true,
-        };
-        let (roles, lookup) = (self.roles.as_ref(), self.lookup.as_ref());
-        grant
-            .run(
-                &self.events,
-                roles,
-                lookup,
-                self.find_user(email),
-                |r| async move { self.users.add_role(email, &r).await },
-            )
-            .await
+        let grant = Grant::new(identity, origin, name, context_value, true);
+        self.change_user_role(grant, email).await
     }
 
     /// Removes a role instance from a user.
@@ -415,13 +400,13 @@ impl RoleService {
         email: &str,
         context_value: &str,
     ) -> Result<()> {
-        let grant = Grant {
-            identity,
-            origin,
-            role: name,
-            context_value,
-            assign: false,
-        };
+        let grant = Grant::new(identity, origin, name, context_value, false);
+        self.change_user_role(grant, email).await
+    }
+
+    /// Gives or takes a role instance of a user.
+    async fn change_user_role(&self, grant: Grant<'_>, email: &str) -> Result<()> {
+        let add = grant.assign;
         let (roles, lookup) = (self.roles.as_ref(), self.lookup.as_ref());
         grant
             .run(
@@ -429,7 +414,13 @@ impl RoleService {
                 roles,
                 lookup,
                 self.find_user(email),
-                |r| async move { self.users.remove_role(email, &r).await },
+                |r| async move {
+                    if add {
+                        self.users.add_role(email, &r).await
+                    } else {
+                        self.users.remove_role(email, &r).await
+                    }
+                },
             )
             .await
     }

@@ -6,9 +6,7 @@ use super::{default_token_id, token_email, validate_token_id, TeamToken, TeamTok
 use crate::app::{AppFilter, AppStorage};
 use crate::clock::{sha256_hex, Clock, IdGenerator};
 use crate::event::{Allowed, EventService, NewEvent, Target};
-use crate::permission::{
-    can_use_role, contexts_for, Context, ContextLookup, ContextType, Grant, RoleStorage,
-};
+use crate::permission::{can_use_role, team_scope, Context, ContextLookup, Grant, RoleStorage};
 use crate::team::{auto_team_owner, TeamStorage};
 use crate::{Error, Identity, Origin, Result};
 
@@ -96,20 +94,10 @@ impl TokenService {
     /// Storage failures.
     #[tracing::instrument(skip_all)]
     pub async fn list(&self, identity: &Identity) -> Result<Vec<TeamToken>> {
-        let ctxs = contexts_for(
-            &identity.permissions,
-            "team.token.read",
-            &[ContextType::Team, ContextType::Global],
-        );
-        if ctxs.is_empty() {
+        let Some(teams) = team_scope(&identity.permissions, "team.token.read") else {
             return Ok(Vec::new());
-        }
-        let tokens = if ctxs.iter().any(|c| c.ctype == ContextType::Global) {
-            self.tokens.list(None).await?
-        } else {
-            let teams: Vec<String> = ctxs.into_iter().map(|c| c.value).collect();
-            self.tokens.list(Some(&teams)).await?
         };
+        let tokens = self.tokens.list(teams.as_deref()).await?;
         self.reveal(identity, tokens).await
     }
 
@@ -258,23 +246,8 @@ impl TokenService {
         token_id: &str,
         context_value: &str,
     ) -> Result<()> {
-        let grant = Grant {
-            identity,
-            origin,
-            role,
-            context_value,
-            assign: true,
-        };
-        let (roles, lookup) = (self.roles.as_ref(), self.lookup.as_ref());
-        grant
-            .run(
-                &self.events,
-                roles,
-                lookup,
-                async { Ok(()) },
-                |r| async move { self.tokens.add_role(token_id, &r).await },
-            )
-            .await
+        let grant = Grant::new(identity, origin, role, context_value, true);
+        self.change_role(grant, token_id).await
     }
 
     /// Removes a role instance from a token.
@@ -291,13 +264,13 @@ impl TokenService {
         token_id: &str,
         context_value: &str,
     ) -> Result<()> {
-        let grant = Grant {
-            identity,
-            origin,
-            role,
-            context_value,
-            assign: false,
-        };
+        let grant = Grant::new(identity, origin, role, context_value, false);
+        self.change_role(grant, token_id).await
+    }
+
+    /// Gives or takes a role instance of a team token.
+    async fn change_role(&self, grant: Grant<'_>, token_id: &str) -> Result<()> {
+        let add = grant.assign;
         let (roles, lookup) = (self.roles.as_ref(), self.lookup.as_ref());
         grant
             .run(
@@ -305,7 +278,13 @@ impl TokenService {
                 roles,
                 lookup,
                 async { Ok(()) },
-                |r| async move { self.tokens.remove_role(token_id, &r).await },
+                |r| async move {
+                    if add {
+                        self.tokens.add_role(token_id, &r).await
+                    } else {
+                        self.tokens.remove_role(token_id, &r).await
+                    }
+                },
             )
             .await
     }

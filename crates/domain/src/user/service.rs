@@ -45,6 +45,25 @@ pub struct UserService {
     ids: Arc<dyn IdGenerator>,
 }
 
+/// The user a request names, or the caller when it names none.
+fn named_or_caller(identity: &Identity, email: Option<&str>) -> String {
+    email
+        .filter(|e| !e.is_empty())
+        .unwrap_or(&identity.email)
+        .to_string()
+}
+
+/// An event on user `email`.
+fn user_event(email: &str, kind: &str, identity: &Identity, origin: &Origin) -> NewEvent {
+    NewEvent::new(
+        Target::new("user", email),
+        kind,
+        identity,
+        origin,
+        user_allowed(email),
+    )
+}
+
 fn user_allowed(email: &str) -> Allowed {
     Allowed::new("user.read.events", vec![Context::user(email)])
 }
@@ -202,18 +221,9 @@ impl UserService {
         origin: &Origin,
         email: Option<&str>,
     ) -> Result<()> {
-        let email = email
-            .filter(|e| !e.is_empty())
-            .unwrap_or(&identity.email)
-            .to_string();
+        let email = named_or_caller(identity, email);
         identity.require("user.delete", &[Context::user(&email)])?;
-        let ev = NewEvent::new(
-            Target::new("user", &email),
-            "user.delete",
-            identity,
-            origin,
-            user_allowed(&email),
-        );
+        let ev = user_event(&email, "user.delete", identity, origin);
         self.events
             .run(ev, async {
                 validate_email(&email).map_err(|e| Error::not_found(e.to_string()))?;
@@ -233,10 +243,7 @@ impl UserService {
     /// 403 without `apikey.read` on the user; 404 for an unknown user.
     #[tracing::instrument(skip_all)]
     pub async fn api_key(&self, identity: &Identity, email: Option<&str>) -> Result<String> {
-        let email = email
-            .filter(|e| !e.is_empty())
-            .unwrap_or(&identity.email)
-            .to_string();
+        let email = named_or_caller(identity, email);
         identity.require("apikey.read", &[Context::user(&email)])?;
         let user = self.find(&email).await?;
         if !user.api_key.is_empty() {
@@ -256,18 +263,9 @@ impl UserService {
         origin: &Origin,
         email: Option<&str>,
     ) -> Result<String> {
-        let email = email
-            .filter(|e| !e.is_empty())
-            .unwrap_or(&identity.email)
-            .to_string();
+        let email = named_or_caller(identity, email);
         identity.require("apikey.update", &[Context::user(&email)])?;
-        let ev = NewEvent::new(
-            Target::new("user", &email),
-            "apikey.update",
-            identity,
-            origin,
-            user_allowed(&email),
-        );
+        let ev = user_event(&email, "apikey.update", identity, origin);
         self.events
             .run(ev, async {
                 self.find(&email).await?;
@@ -313,13 +311,7 @@ impl UserService {
         let email = identity.email.clone();
         identity.require("user.update.key.add", &[Context::user(&email)])?;
         let key = SshKey::parse(name, content)?;
-        let ev = NewEvent::new(
-            Target::new("user", &email),
-            "user.update.key.add",
-            identity,
-            origin,
-            user_allowed(&email),
-        );
+        let ev = user_event(&email, "user.update.key.add", identity, origin);
         self.events
             .run(ev, async { self.users.add_key(&email, &key, force).await })
             .await
@@ -333,13 +325,7 @@ impl UserService {
     pub async fn remove_key(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
         let email = identity.email.clone();
         identity.require("user.update.key.remove", &[Context::user(&email)])?;
-        let ev = NewEvent::new(
-            Target::new("user", &email),
-            "user.update.key.remove",
-            identity,
-            origin,
-            user_allowed(&email),
-        );
+        let ev = user_event(&email, "user.update.key.remove", identity, origin);
         self.events
             .run(ev, async { self.users.remove_key(&email, name).await })
             .await
@@ -415,13 +401,7 @@ impl QuotaUseCases for UserService {
     ) -> Result<()> {
         identity.require("user.update.quota", &[])?;
         let user = self.find(email).await?;
-        let ev = NewEvent::new(
-            Target::new("user", email),
-            "user.update.quota",
-            identity,
-            origin,
-            user_allowed(email),
-        );
+        let ev = user_event(email, "user.update.quota", identity, origin);
         self.events
             .run(ev, async {
                 let n = parse_limit(limit)?;

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use super::{Delivery, DeliveryStorage, RenderError, TemplateRenderer, Webhook, WebhookStorage};
 use crate::event::json::template_data;
 use crate::event::{Allowed, Event, EventService, Kind, NewEvent, Target};
-use crate::permission::{contexts_for, Context, ContextType};
+use crate::permission::{team_scope, Context};
 use crate::team::{auto_team_owner, TeamStorage};
 use crate::{Error, Identity, Origin, Result};
 
@@ -133,20 +133,10 @@ impl WebhookService {
     /// Storage failures.
     #[tracing::instrument(skip_all)]
     pub async fn list(&self, identity: &Identity) -> Result<Vec<Webhook>> {
-        let ctxs = contexts_for(
-            &identity.permissions,
-            "webhook.read",
-            &[ContextType::Team, ContextType::Global],
-        );
-        if ctxs.is_empty() {
+        let Some(teams) = team_scope(&identity.permissions, "webhook.read") else {
             return Ok(Vec::new());
-        }
-        let hooks = if ctxs.iter().any(|c| c.ctype == ContextType::Global) {
-            self.webhooks.list(None).await?
-        } else {
-            let teams: Vec<String> = ctxs.into_iter().map(|c| c.value).collect();
-            self.webhooks.list(Some(&teams)).await?
         };
+        let hooks = self.webhooks.list(teams.as_deref()).await?;
         Ok(hooks.into_iter().map(|h| masked(identity, h)).collect())
     }
 
