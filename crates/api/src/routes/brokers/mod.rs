@@ -5,7 +5,7 @@ use actix_web::body::BoxBody;
 use actix_web::{web, HttpRequest, HttpResponse, Responder};
 use tsuru_domain::service::NewBroker;
 
-use self::wire::{BrokerBody, BrokerList};
+use self::wire::{BrokerBody, BrokerListResponse};
 use super::{family, Route};
 use crate::extract::{Caller, Form, OnName};
 use crate::openapi::{DescribeReply, Op};
@@ -42,7 +42,7 @@ pub(crate) fn routes() -> Vec<Route> {
 }
 
 /// `{"brokers": [...]}`, or 204 without a body when there is none.
-pub struct Brokers(Option<BrokerList>);
+pub struct Brokers(Option<BrokerListResponse>);
 
 impl Responder for Brokers {
     type Body = BoxBody;
@@ -56,14 +56,14 @@ impl Responder for Brokers {
 
 impl DescribeReply for Brokers {
     fn describe_reply(op: &mut Op) {
-        Json::<BrokerList>::describe_reply(op);
+        Json::<BrokerListResponse>::describe_reply(op);
         NoContent::describe_reply(op);
     }
 }
 
 async fn list(Caller { id, state }: Caller) -> Reply<Brokers> {
     let brokers = state.services.list_brokers(&id).await?;
-    Ok(Brokers((!brokers.is_empty()).then(|| BrokerList {
+    Ok(Brokers((!brokers.is_empty()).then(|| BrokerListResponse {
         brokers: brokers.into_iter().map(BrokerBody::from).collect(),
     })))
 }

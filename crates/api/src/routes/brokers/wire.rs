@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 /// Basic auth.
 #[derive(Deserialize, Serialize, ToSchema, Default)]
-pub struct BasicAuthConfig {
+pub struct BasicAuthBody {
     #[serde(rename = "Username", default)]
     pub username: String,
     /// Write-only: always empty in answers.
@@ -18,7 +18,7 @@ pub struct BasicAuthConfig {
 
 /// Bearer token.
 #[derive(Deserialize, Serialize, ToSchema, Default)]
-pub struct BearerConfig {
+pub struct BearerBody {
     /// Write-only: always empty in answers.
     #[serde(rename = "Token", default)]
     pub token: String,
@@ -26,18 +26,18 @@ pub struct BearerConfig {
 
 /// Either basic or bearer authentication.
 #[derive(Deserialize, Serialize, ToSchema, Default)]
-pub struct AuthConfig {
+pub struct AuthConfigBody {
     #[serde(rename = "BasicAuthConfig", default)]
-    pub basic_auth_config: Option<BasicAuthConfig>,
+    pub basic_auth_config: Option<BasicAuthBody>,
     #[serde(rename = "BearerConfig", default)]
-    pub bearer_config: Option<BearerConfig>,
+    pub bearer_config: Option<BearerBody>,
 }
 
 /// How to reach the broker.
 #[derive(Deserialize, Serialize, ToSchema, Default)]
-pub struct BrokerConfig {
+pub struct BrokerConfigBody {
     #[serde(rename = "AuthConfig", default)]
-    pub auth_config: Option<AuthConfig>,
+    pub auth_config: Option<AuthConfigBody>,
     #[serde(rename = "Insecure", default)]
     pub insecure: bool,
     /// Entries merged into every OSB `context`.
@@ -57,7 +57,7 @@ pub struct BrokerBody {
     #[serde(rename = "URL", default)]
     pub url: String,
     #[serde(rename = "Config", default)]
-    pub config: BrokerConfig,
+    pub config: BrokerConfigBody,
 }
 
 impl From<BrokerBody> for Broker {
@@ -85,19 +85,19 @@ impl From<BrokerBody> for Broker {
 
 impl From<Broker> for BrokerBody {
     fn from(b: Broker) -> Self {
-        let auth = (b.auth.basic.is_some() || b.auth.bearer.is_some()).then(|| AuthConfig {
-            basic_auth_config: b.auth.basic.map(|(username, _)| BasicAuthConfig {
+        let auth = (b.auth.basic.is_some() || b.auth.bearer.is_some()).then(|| AuthConfigBody {
+            basic_auth_config: b.auth.basic.map(|(username, _)| BasicAuthBody {
                 username,
                 password: String::new(),
             }),
-            bearer_config: b.auth.bearer.map(|_| BearerConfig {
+            bearer_config: b.auth.bearer.map(|_| BearerBody {
                 token: String::new(),
             }),
         });
         BrokerBody {
             name: b.name,
             url: b.url,
-            config: BrokerConfig {
+            config: BrokerConfigBody {
                 auth_config: auth,
                 insecure: b.insecure,
                 context: (!b.context.is_empty()).then_some(b.context),
@@ -109,6 +109,6 @@ impl From<Broker> for BrokerBody {
 
 /// `{"brokers": [...]}`.
 #[derive(Serialize, ToSchema)]
-pub struct BrokerList {
+pub struct BrokerListResponse {
     pub brokers: Vec<BrokerBody>,
 }

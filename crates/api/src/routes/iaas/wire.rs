@@ -47,7 +47,7 @@ pub struct DestroyMachineQuery {
 
 /// One template parameter.
 #[derive(Serialize, Deserialize, ToSchema)]
-pub struct TemplateDataWire {
+pub struct TemplateDataBody {
     #[serde(rename = "Name", default)]
     pub name: String,
     #[serde(rename = "Value", default)]
@@ -62,7 +62,7 @@ pub struct TemplateResponse {
     #[serde(rename = "IaaSName")]
     iaas_name: String,
     #[serde(rename = "Data")]
-    data: Vec<TemplateDataWire>,
+    data: Vec<TemplateDataBody>,
 }
 
 impl From<Template> for TemplateResponse {
@@ -73,7 +73,7 @@ impl From<Template> for TemplateResponse {
             data: t
                 .data
                 .into_iter()
-                .map(|d| TemplateDataWire {
+                .map(|d| TemplateDataBody {
                     name: d.name,
                     value: d.value,
                 })
@@ -92,7 +92,7 @@ pub struct CreateTemplateRequest {
     #[schema(required = true)]
     pub iaas_name: String,
     #[serde(rename = "Data", default)]
-    pub data: Vec<TemplateDataWire>,
+    pub data: Vec<TemplateDataBody>,
 }
 
 /// A template change: a new `IaaSName`, and parameters to set (an empty `Value` removes one).
@@ -101,11 +101,11 @@ pub struct UpdateTemplateRequest {
     #[serde(rename = "IaaSName", default)]
     pub iaas_name: Option<String>,
     #[serde(rename = "Data", default)]
-    pub data: Vec<TemplateDataWire>,
+    pub data: Vec<TemplateDataBody>,
 }
 
 /// The domain's template data.
-pub fn data(list: Vec<TemplateDataWire>) -> Vec<TemplateData> {
+pub fn data(list: Vec<TemplateDataBody>) -> Vec<TemplateData> {
     list.into_iter()
         .map(|d| TemplateData {
             name: d.name,

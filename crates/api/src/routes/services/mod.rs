@@ -8,7 +8,7 @@ use tsuru_domain::service::{InstanceUpdate, NewInstance, ServiceDefinition, PROD
 
 use self::wire::{
     BindRequest, CreateInstanceRequest, DocRequest, InstanceInfoResponse, InstanceQuery,
-    PlanResponse, PlansQuery, RemoveInstanceQuery, ServiceInfoResponse, ServiceListEntry,
+    PlanResponse, PlansQuery, RemoveInstanceQuery, ServiceInfoResponse, ServiceListResponse,
     ServiceRequest, TagQuery, UnbindQuery, UpdateInstanceRequest,
 };
 use super::{family, Route};
@@ -187,11 +187,11 @@ fn bind_routes(
 async fn list_services(
     Caller { id, state }: Caller,
     q: Query<TagQuery>,
-) -> Reply<List<ServiceListEntry>> {
+) -> Reply<List<ServiceListResponse>> {
     let list = state.services.list_services(&id, &q.value.tag).await?;
     Ok(List(
         list.into_iter()
-            .map(ServiceListEntry::of_services)
+            .map(ServiceListResponse::of_services)
             .collect(),
     ))
 }
@@ -199,14 +199,14 @@ async fn list_services(
 async fn list_instances(
     Caller { id, state }: Caller,
     q: Query<InstanceQuery>,
-) -> Reply<List<ServiceListEntry>> {
+) -> Reply<List<ServiceListResponse>> {
     let list = state
         .services
         .list_instances(&id, &q.value.app, &q.value.tag)
         .await?;
     Ok(List(
         list.into_iter()
-            .map(ServiceListEntry::of_instances)
+            .map(ServiceListResponse::of_instances)
             .collect(),
     ))
 }

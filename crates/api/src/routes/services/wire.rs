@@ -175,7 +175,7 @@ impl From<ServiceInstance> for InstanceResponse {
 
 /// One service of a list, with its instances.
 #[derive(Serialize, ToSchema)]
-pub struct ServiceListEntry {
+pub struct ServiceListResponse {
     pub service: String,
     /// Instance names.
     pub instances: Option<Vec<String>>,
@@ -184,7 +184,7 @@ pub struct ServiceListEntry {
     pub service_instances: Option<Vec<InstanceResponse>>,
 }
 
-impl ServiceListEntry {
+impl ServiceListResponse {
     /// An entry of `GET /services`: names and partial instances, no plans.
     pub fn of_services(e: InstanceListEntry) -> Self {
         let names: Vec<String> = e.instances.iter().map(|i| i.name.clone()).collect();
@@ -206,7 +206,7 @@ impl ServiceListEntry {
                 pool: String::new(),
             })
             .collect();
-        ServiceListEntry {
+        ServiceListResponse {
             service: e.service.name,
             instances: (!names.is_empty()).then_some(names),
             plans: None,
@@ -223,7 +223,7 @@ impl ServiceListEntry {
             .into_iter()
             .map(InstanceResponse::from)
             .collect();
-        ServiceListEntry {
+        ServiceListResponse {
             service: e.service.name,
             instances: Some(names),
             plans: (!plans.is_empty()).then_some(plans),
