@@ -119,7 +119,7 @@ pub struct Input {
 }
 
 pub use json_body::JsonBody;
-pub use named::OnName;
+pub use named::{Named, OnName};
 pub use typed::{Form, OptionalForm, Query, Upload};
 
 use de::json_type;

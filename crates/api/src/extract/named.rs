@@ -1,5 +1,5 @@
-//! The caller of a request on one named thing (`/pools/{name}`), with the request's origin:
-//! what a handler that only names its target needs, in one extractor.
+//! The caller of a request on one named thing (`/pools/{name}`): [`Named`], and with the
+//! request's origin, [`OnName`] (for a handler that reads nothing else).
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use tsuru_domain::{Error, Identity, Origin};
@@ -7,6 +7,33 @@ use tsuru_domain::{Error, Identity, Origin};
 use super::{Caller, Input, LocalFuture};
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// Who calls, on what.
+pub struct Named {
+    /// Who calls.
+    pub id: Identity,
+    /// The use cases.
+    pub state: web::Data<AppState>,
+    /// The one path parameter.
+    pub name: String,
+}
+
+impl FromRequest for Named {
+    type Error = ApiError;
+    type Future = LocalFuture<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::from_request(req, payload);
+        let name = web::Path::<String>::extract(req).into_inner();
+        Box::pin(async move {
+            let Caller { id, state } = caller.await?;
+            let name = name
+                .map_err(|e| ApiError(Error::bad_request(e.to_string())))?
+                .into_inner();
+            Ok(Named { id, state, name })
+        })
+    }
+}
 
 /// Who calls, on what, from where.
 pub struct OnName {
@@ -25,14 +52,10 @@ impl FromRequest for OnName {
     type Future = LocalFuture<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let caller = Caller::from_request(req, payload);
-        let name = web::Path::<String>::extract(req).into_inner();
+        let named = Named::from_request(req, payload);
         let input = Input::from_request(req, payload);
         Box::pin(async move {
-            let Caller { id, state } = caller.await?;
-            let name = name
-                .map_err(|e| ApiError(Error::bad_request(e.to_string())))?
-                .into_inner();
+            let Named { id, state, name } = named.await?;
             let origin = input.await?.origin();
             Ok(OnName {
                 id,
@@ -41,6 +64,12 @@ impl FromRequest for OnName {
                 origin,
             })
         })
+    }
+}
+
+impl crate::operation::Describe for Named {
+    fn describe(op: &mut crate::operation::Op) {
+        <Caller as crate::operation::Describe>::describe(op);
     }
 }
 

@@ -1,10 +1,9 @@
 //! The quota routes of teams, users and apps: one pair of handlers, the use cases chosen by
 //! the family.
-use actix_web::web;
 use tsuru_domain::quota::QuotaUseCases;
 
 use super::teams::wire::{QuotaRequest, QuotaResponse};
-use crate::extract::{Caller, Form};
+use crate::extract::{Form, Named};
 use crate::reply::{Done, Json, Reply, DONE};
 use crate::state::AppState;
 
@@ -16,20 +15,18 @@ pub(crate) trait QuotaOf {
 
 /// The quota of the named record.
 pub(crate) async fn quota<Q: QuotaOf>(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
+    Named { id, state, name }: Named,
 ) -> Reply<Json<QuotaResponse>> {
-    Ok(Json(Q::of(&state).quota(&id, &path).await?.into()))
+    Ok(Json(Q::of(&state).quota(&id, &name).await?.into()))
 }
 
 /// Sets the limit of the named record's quota.
 pub(crate) async fn set_quota<Q: QuotaOf>(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
+    Named { id, state, name }: Named,
     form: Form<QuotaRequest>,
 ) -> Reply<Done> {
     Q::of(&state)
-        .set_quota(&id, &form.origin(), &path, &form.value.limit)
+        .set_quota(&id, &form.origin(), &name, &form.value.limit)
         .await?;
     Ok(DONE)
 }

@@ -1,17 +1,15 @@
 //! `/apps/{app}/deploy`: image deploys and rollbacks.
-use actix_web::web;
 use tsuru_domain::app::NewDeploy;
 use tsuru_domain::Error;
 
 use super::wire::{DeployRequest, RollbackRequest};
-use crate::extract::{Caller, Form};
+use crate::extract::{Form, Named};
 use crate::reply::Reply;
 use crate::stream::{stream, stream_text, Streamed, TextStreamed};
 
 /// Plain text ending in `OK` on success, which is how the client tells a deploy worked.
 pub(super) async fn deploy(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
+    Named { id, state, name }: Named,
     form: Form<DeployRequest>,
 ) -> Reply<TextStreamed> {
     let b = form.value;
@@ -34,7 +32,6 @@ pub(super) async fn deploy(
         new_version: b.new_version,
     };
     let origin = form.input.origin();
-    let name = path.into_inner();
     Ok(stream_text(move |out| async move {
         state
             .apps
@@ -47,13 +44,11 @@ pub(super) async fn deploy(
 }
 
 pub(super) async fn rollback(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
+    Named { id, state, name }: Named,
     form: Form<RollbackRequest>,
 ) -> Reply<Streamed> {
     let origin = form.origin();
     let RollbackRequest { image, message, .. } = form.value;
-    let name = path.into_inner();
     Ok(stream(move |out| async move {
         state
             .apps

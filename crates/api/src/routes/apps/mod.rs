@@ -4,7 +4,6 @@ mod start_stop;
 mod units;
 pub(crate) mod wire;
 
-use actix_web::web;
 use regex::Regex;
 use tsuru_domain::app::{
     AppFilter, AppListQuery, AppUpdate, EnvSet, Metadata, MetadataItem, NewApp,
@@ -20,7 +19,7 @@ use super::quota::{quota, set_quota, QuotaOf};
 use super::{family, Route};
 use crate::error::ApiError;
 use crate::extract::mask::{self, EnvRecord};
-use crate::extract::{Caller, Form, Input, OptionalForm, Query};
+use crate::extract::{Caller, Form, Input, Named, OptionalForm, Query};
 use crate::reply::{Created, Json, List, Reply};
 use crate::state::AppState;
 use crate::stream::{stream, Streamed};
@@ -212,14 +211,13 @@ async fn create(
     }))
 }
 
-async fn info(Caller { id, state }: Caller, path: web::Path<String>) -> Reply<Json<AppResponse>> {
-    let info = state.apps.info(&id, &path).await?;
+async fn info(Named { id, state, name }: Named) -> Reply<Json<AppResponse>> {
+    let info = state.apps.info(&id, &name).await?;
     Ok(Json(AppResponse::new(&info, &state.routers)))
 }
 
 async fn update(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
+    Named { id, state, name }: Named,
     form: OptionalForm<UpdateAppRequest>,
 ) -> Reply<Streamed> {
     let origin = form.origin();
@@ -242,42 +240,31 @@ async fn update(
         metadata_delete,
         router_given: !b.router.is_empty() || !b.routeropts.is_empty(),
     };
-    let name = path.into_inner();
     Ok(
         stream(move |out| async move { state.apps.update(&id, &origin, &name, upd, out).await })
             .await,
     )
 }
 
-async fn remove(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    input: Input,
-) -> Reply<Streamed> {
+async fn remove(Named { id, state, name }: Named, input: Input) -> Reply<Streamed> {
     let origin = input.origin();
-    let name = path.into_inner();
     Ok(stream(move |out| async move { state.apps.remove(&id, &origin, &name, out).await }).await)
 }
 
 /// `null` when none of `env` is set.
 async fn get_env(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
+    Named { id, state, name }: Named,
     q: Query<EnvQuery>,
 ) -> Reply<Json<Option<Vec<EnvVarResponse>>>> {
     let names: Vec<String> = q.value.env.into_iter().filter(|n| !n.is_empty()).collect();
-    let envs = state.apps.env(&id, &path, &names).await?;
+    let envs = state.apps.env(&id, &name, &names).await?;
     Ok(Json(envs.map(|list| {
         list.into_iter().map(EnvVarResponse::from).collect()
     })))
 }
 
 /// Private values are masked in the event.
-async fn set_env(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    form: Form<SetEnvRequest>,
-) -> Reply<Streamed> {
+async fn set_env(Named { id, state, name }: Named, form: Form<SetEnvRequest>) -> Reply<Streamed> {
     let b = form.value;
     let records: Vec<EnvRecord<'_>> = b
         .envs
@@ -289,7 +276,7 @@ async fn set_env(
             private: b.private || e.private,
         })
         .collect();
-    let data = mask::env_set(&path, &records, &b.managed_by, b.no_restart, b.private);
+    let data = mask::env_set(&name, &records, &b.managed_by, b.no_restart, b.private);
     let envs = records
         .iter()
         .map(|r| {
@@ -309,21 +296,15 @@ async fn set_env(
         prune_unused: b.prune_unused,
     };
     let origin = form.input.with_event_data(data);
-    let name = path.into_inner();
     Ok(
         stream(move |out| async move { state.apps.set_env(&id, &origin, &name, set, out).await })
             .await,
     )
 }
 
-async fn unset_env(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    q: Query<UnsetEnvQuery>,
-) -> Reply<Streamed> {
+async fn unset_env(Named { id, state, name }: Named, q: Query<UnsetEnvQuery>) -> Reply<Streamed> {
     let origin = q.origin();
     let UnsetEnvQuery { env, no_restart } = q.value;
-    let name = path.into_inner();
     Ok(stream(move |out| async move {
         state
             .apps

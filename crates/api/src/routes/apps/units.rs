@@ -1,14 +1,12 @@
 //! `/apps/{app}/units`: adding and removing units.
-use actix_web::web;
 
 use super::wire::UnitsRequest;
-use crate::extract::{Caller, Form, Query};
+use crate::extract::{Form, Named, Query};
 use crate::reply::Reply;
 use crate::stream::{stream, Streamed};
 
 pub(super) async fn add(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
+    Named { id, state, name }: Named,
     form: Form<UnitsRequest>,
 ) -> Reply<Streamed> {
     let origin = form.origin();
@@ -17,7 +15,6 @@ pub(super) async fn add(
         process,
         version,
     } = form.value;
-    let name = path.into_inner();
     Ok(stream(move |out| async move {
         state
             .apps
@@ -29,8 +26,7 @@ pub(super) async fn add(
 
 /// The count, process and version come from the query, as for every `DELETE`.
 pub(super) async fn remove(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
+    Named { id, state, name }: Named,
     q: Query<UnitsRequest>,
 ) -> Reply<Streamed> {
     let origin = q.origin();
@@ -39,7 +35,6 @@ pub(super) async fn remove(
         process,
         version,
     } = q.value;
-    let name = path.into_inner();
     Ok(stream(move |out| async move {
         state
             .apps

@@ -2,12 +2,12 @@
 pub(crate) mod wire;
 
 use actix_web::body::BoxBody;
-use actix_web::{web, HttpRequest, HttpResponse, Responder};
+use actix_web::{HttpRequest, HttpResponse, Responder};
 use tsuru_domain::service::NewBroker;
 
 use self::wire::{BrokerBody, BrokerListResponse};
 use super::{family, Route};
-use crate::extract::{Caller, Form, OnName};
+use crate::extract::{Caller, Form, Named, OnName};
 use crate::openapi::{DescribeReply, Op};
 use crate::reply::{Done, Json, Made, NoContent, Reply, DONE, MADE, NO_CONTENT};
 
@@ -77,18 +77,14 @@ async fn create(Caller { id, state }: Caller, form: Form<BrokerBody>) -> Reply<M
     Ok(MADE)
 }
 
-async fn update(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    form: Form<BrokerBody>,
-) -> Reply<Done> {
+async fn update(Named { id, state, name }: Named, form: Form<BrokerBody>) -> Reply<Done> {
     let origin = form.origin();
     let new = NewBroker {
         broker: form.value.into(),
     };
     state
         .services
-        .update_broker(&id, &origin, &path, new)
+        .update_broker(&id, &origin, &name, new)
         .await?;
     Ok(DONE)
 }

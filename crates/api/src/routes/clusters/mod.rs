@@ -4,12 +4,12 @@ pub(crate) mod wire;
 use std::future::Future;
 
 use actix_web::body::BoxBody;
-use actix_web::{web, HttpRequest, HttpResponse, Responder};
+use actix_web::{HttpRequest, HttpResponse, Responder};
 
 use self::wire::{ClusterBody, ProvisionerResponse};
 use super::{family, Route};
 use crate::extract::mask::Mask;
-use crate::extract::{Caller, Input, JsonBody};
+use crate::extract::{Caller, JsonBody, Named, OnName};
 use crate::openapi::{DescribeReply, Op};
 use crate::reply::{Json, List, Reply};
 use crate::stream::{stream, STREAM_TYPE};
@@ -119,8 +119,8 @@ async fn list(Caller { id, state }: Caller) -> Reply<List<ClusterBody>> {
     Ok(List(clusters.into_iter().map(ClusterBody::from).collect()))
 }
 
-async fn info(Caller { id, state }: Caller, path: web::Path<String>) -> Reply<Json<ClusterBody>> {
-    Ok(Json(state.clusters.info(&id, &path).await?.into()))
+async fn info(Named { id, state, name }: Named) -> Reply<Json<ClusterBody>> {
+    Ok(Json(state.clusters.info(&id, &name).await?.into()))
 }
 
 async fn create(
@@ -137,28 +137,25 @@ async fn create(
 }
 
 async fn update(
-    Caller { id, state }: Caller,
+    Named { id, state, name }: Named,
     req: HttpRequest,
-    path: web::Path<String>,
     body: JsonBody<ClusterBody>,
 ) -> Reply<MaybeStreamed> {
     let origin = body.origin_masked(&[Mask::Cluster]);
     let cluster = body.value.into_cluster()?;
-    let name = path.into_inner();
     maybe_streamed(&req, move || async move {
         state.clusters.update(&id, &origin, &name, cluster).await
     })
     .await
 }
 
-async fn remove(
-    Caller { id, state }: Caller,
-    req: HttpRequest,
-    path: web::Path<String>,
-    input: Input,
-) -> Reply<MaybeStreamed> {
-    let origin = input.origin();
-    let name = path.into_inner();
+async fn remove(on: OnName, req: HttpRequest) -> Reply<MaybeStreamed> {
+    let OnName {
+        id,
+        state,
+        name,
+        origin,
+    } = on;
     maybe_streamed(&req, move || async move {
         state.clusters.delete(&id, &origin, &name).await
     })

@@ -9,7 +9,7 @@ use tsuru_domain::event::{EventFilter, Kind};
 use self::wire::{CancelRequest, EventListQuery};
 use super::{family, Route};
 use crate::error::ApiError;
-use crate::extract::{Auth, Caller, Form, Query};
+use crate::extract::{Auth, Caller, Form, Named, Query};
 use crate::reply::{Json, List, NoContent, Reply, NO_CONTENT};
 use crate::state::AppState;
 
@@ -101,16 +101,12 @@ async fn kinds(_: Auth, state: web::Data<AppState>) -> Reply<List<Kind>> {
     Ok(List(state.events.kinds().await?))
 }
 
-async fn info(Caller { id, state }: Caller, path: web::Path<String>) -> Reply<Json<EventJson>> {
-    let event = state.events.info(&id, &path).await?;
+async fn info(Named { id, state, name }: Named) -> Reply<Json<EventJson>> {
+    let event = state.events.info(&id, &name).await?;
     Ok(Json(EventJson::new(&event, true)))
 }
 
-async fn cancel(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    form: Form<CancelRequest>,
-) -> Reply<NoContent> {
-    state.events.cancel(&id, &path, &form.value.reason).await?;
+async fn cancel(Named { id, state, name }: Named, form: Form<CancelRequest>) -> Reply<NoContent> {
+    state.events.cancel(&id, &name, &form.value.reason).await?;
     Ok(NO_CONTENT)
 }

@@ -2,7 +2,6 @@
 //! creation parameters.
 pub(crate) mod wire;
 
-use actix_web::web;
 use tsuru_domain::iaas::{Template, TemplateUpdate};
 
 use self::wire::{
@@ -10,7 +9,7 @@ use self::wire::{
     UpdateTemplateRequest,
 };
 use super::{family, Route};
-use crate::extract::{Caller, Form, OnName, OptionalForm, Query};
+use crate::extract::{Caller, Form, Named, OnName, OptionalForm, Query};
 use crate::reply::{Done, Json, Made, Reply, DONE, MADE};
 
 pub(crate) fn routes() -> Vec<Route> {
@@ -76,14 +75,13 @@ async fn list_machines(Caller { id, state }: Caller) -> Reply<Json<Option<Vec<Ma
 }
 
 async fn destroy_machine(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
+    Named { id, state, name }: Named,
     q: Query<DestroyMachineQuery>,
 ) -> Reply<Done> {
     let origin = q.origin();
     state
         .iaas
-        .destroy_machine(&id, &origin, &path, q.value.force)
+        .destroy_machine(&id, &origin, &name, q.value.force)
         .await?;
     Ok(DONE)
 }
@@ -114,8 +112,7 @@ async fn create_template(
 }
 
 async fn update_template(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
+    Named { id, state, name }: Named,
     form: OptionalForm<UpdateTemplateRequest>,
 ) -> Reply<Done> {
     let origin = form.origin();
@@ -126,7 +123,7 @@ async fn update_template(
     };
     state
         .iaas
-        .update_template(&id, &origin, &path, update)
+        .update_template(&id, &origin, &name, update)
         .await?;
     Ok(DONE)
 }

@@ -2,7 +2,7 @@
 //! machines under them.
 pub(crate) mod wire;
 
-use actix_web::{web, HttpRequest, HttpResponse, Responder};
+use actix_web::{HttpRequest, HttpResponse, Responder};
 use tsuru_domain::node::NodeUpdate;
 
 use self::wire::{
@@ -12,7 +12,7 @@ use self::wire::{
 use super::apps::wire::UnitResponse;
 use super::iaas::wire::MachineResponse;
 use super::{family, Route};
-use crate::extract::{Caller, Form, Query};
+use crate::extract::{Caller, Form, Named, Query};
 use crate::openapi::{Body, DescribeReply, Op, JSON};
 use crate::reply::{Done, Json, List, Reply, DONE};
 use crate::stream::{stream_created, CreatedStream};
@@ -130,18 +130,14 @@ async fn update(Caller { id, state }: Caller, form: Form<UpdateNodeRequest>) -> 
     Ok(DONE)
 }
 
-async fn remove(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    q: Query<RemoveNodeQuery>,
-) -> Reply<Done> {
+async fn remove(Named { id, state, name }: Named, q: Query<RemoveNodeQuery>) -> Reply<Done> {
     let origin = q.origin();
     state
         .nodes
         .remove(
             &id,
             &origin,
-            &path,
+            &name,
             q.value.no_rebalance,
             q.value.remove_iaas,
         )
@@ -149,11 +145,8 @@ async fn remove(
     Ok(DONE)
 }
 
-async fn info(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-) -> Reply<Json<NodeInfoResponse>> {
-    let (node, units) = state.nodes.info(&id, &path).await?;
+async fn info(Named { id, state, name }: Named) -> Reply<Json<NodeInfoResponse>> {
+    let (node, units) = state.nodes.info(&id, &name).await?;
     Ok(Json(NodeInfoResponse {
         node: NodeResponse::from(node),
         status: NodeStatusResponse::default(),
@@ -161,7 +154,7 @@ async fn info(
     }))
 }
 
-async fn units(Caller { id, state }: Caller, path: web::Path<String>) -> Reply<List<UnitResponse>> {
-    let units = state.nodes.units(&id, &path).await?;
+async fn units(Named { id, state, name }: Named) -> Reply<List<UnitResponse>> {
+    let units = state.nodes.units(&id, &name).await?;
     Ok(List(units.iter().map(UnitResponse::from).collect()))
 }

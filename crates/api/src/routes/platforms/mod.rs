@@ -1,12 +1,11 @@
 //! `/platforms`: build images from Dockerfiles, enable, disable, roll back.
-use actix_web::web;
 use serde::{Deserialize, Serialize};
 use tsuru_domain::platform::Platform;
 use tsuru_domain::Error;
 use utoipa::ToSchema;
 
 use super::{family, Route};
-use crate::extract::{Caller, Form, Input, OnName, Upload};
+use crate::extract::{Caller, Form, Input, Named, OnName, Upload};
 use crate::reply::{Done, Json, List, Reply, DONE};
 use crate::stream::{stream, Streamed};
 
@@ -124,11 +123,8 @@ async fn list(Caller { id, state }: Caller) -> Reply<List<PlatformResponse>> {
     Ok(List(list.into_iter().map(PlatformResponse::from).collect()))
 }
 
-async fn info(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-) -> Reply<Json<PlatformInfoResponse>> {
-    let (platform, images) = state.platforms.info(&id, &path).await?;
+async fn info(Named { id, state, name }: Named) -> Reply<Json<PlatformInfoResponse>> {
+    let (platform, images) = state.platforms.info(&id, &name).await?;
     Ok(Json(PlatformInfoResponse {
         images,
         platform: platform.into(),
@@ -160,14 +156,12 @@ async fn create(
 
 /// Multipart `disabled` and optional `dockerfile_content`.
 async fn update(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
+    Named { id, state, name }: Named,
     form: Upload<UpdatePlatformRequest>,
 ) -> Reply<Streamed> {
     let disabled = form.value.disabled;
     let file = dockerfile(&form.input);
     let origin = form.input.origin();
-    let name = path.into_inner();
     Ok(stream(move |out| async move {
         state
             .platforms
@@ -186,13 +180,11 @@ async fn remove(on: OnName) -> Reply<Done> {
 }
 
 async fn rollback(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
+    Named { id, state, name }: Named,
     form: Form<RollbackRequest>,
 ) -> Reply<Streamed> {
     let origin = form.origin();
     let image = form.value.image;
-    let name = path.into_inner();
     Ok(stream(move |out| async move {
         state
             .platforms

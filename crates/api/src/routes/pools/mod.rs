@@ -1,7 +1,6 @@
 //! `/pools` and `/constraints`.
 pub(crate) mod wire;
 
-use actix_web::web;
 use tsuru_domain::pool::{Constraint, NewPool, PoolUpdate};
 
 use self::wire::{
@@ -9,7 +8,7 @@ use self::wire::{
     UpdatePoolRequest,
 };
 use super::{family, Route};
-use crate::extract::{Caller, Form, OnName, OptionalForm, Query};
+use crate::extract::{Caller, Form, Named, OnName, OptionalForm, Query};
 use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
 
 pub(crate) fn routes() -> Vec<Route> {
@@ -66,8 +65,8 @@ async fn list(Caller { id, state }: Caller) -> Reply<List<PoolResponse>> {
 }
 
 /// The client calls it bare.
-async fn info(Caller { id, state }: Caller, path: web::Path<String>) -> Reply<Json<PoolResponse>> {
-    Ok(Json(state.pools.info(&id, &path).await?.into()))
+async fn info(Named { id, state, name }: Named) -> Reply<Json<PoolResponse>> {
+    Ok(Json(state.pools.info(&id, &name).await?.into()))
 }
 
 async fn create(Caller { id, state }: Caller, form: Form<CreatePoolRequest>) -> Reply<Made> {
@@ -87,8 +86,7 @@ async fn create(Caller { id, state }: Caller, form: Form<CreatePoolRequest>) -> 
 
 /// Only the fields sent change.
 async fn update(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
+    Named { id, state, name }: Named,
     form: OptionalForm<UpdatePoolRequest>,
 ) -> Reply<Done> {
     let origin = form.origin();
@@ -99,7 +97,7 @@ async fn update(
         force: b.force,
         labels: b.labels,
     };
-    state.pools.update(&id, &origin, &path, upd).await?;
+    state.pools.update(&id, &origin, &name, upd).await?;
     Ok(DONE)
 }
 
@@ -108,29 +106,21 @@ async fn remove(on: OnName) -> Reply<Done> {
     Ok(DONE)
 }
 
-async fn add_teams(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    form: Form<PoolTeamsRequest>,
-) -> Reply<Done> {
+async fn add_teams(Named { id, state, name }: Named, form: Form<PoolTeamsRequest>) -> Reply<Done> {
     let origin = form.origin();
     state
         .pools
-        .add_teams(&id, &origin, &path, form.value.team)
+        .add_teams(&id, &origin, &name, form.value.team)
         .await?;
     Ok(DONE)
 }
 
 /// `?team=a&team=b`.
-async fn remove_teams(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    q: Query<PoolTeamsRequest>,
-) -> Reply<Done> {
+async fn remove_teams(Named { id, state, name }: Named, q: Query<PoolTeamsRequest>) -> Reply<Done> {
     let origin = q.origin();
     state
         .pools
-        .remove_teams(&id, &origin, &path, q.value.team)
+        .remove_teams(&id, &origin, &name, q.value.team)
         .await?;
     Ok(DONE)
 }

@@ -9,7 +9,7 @@ use self::wire::{
     PermissionsRequest, RoleResponse, UpdateRoleRequest,
 };
 use super::{family, Route};
-use crate::extract::{Caller, Form, Input, OnName, OptionalForm, Query};
+use crate::extract::{Caller, Form, Input, Named, OnName, OptionalForm, Query};
 use crate::reply::{Compact, Done, Json, Made, Reply, DONE, MADE};
 
 pub(crate) fn routes() -> Vec<Route> {
@@ -117,11 +117,8 @@ async fn update(Caller { id, state }: Caller, form: Form<UpdateRoleRequest>) -> 
     Ok(DONE)
 }
 
-async fn info(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-) -> Reply<Compact<RoleResponse>> {
-    Ok(Compact(state.roles.info(&id, &path).await?.into()))
+async fn info(Named { id, state, name }: Named) -> Reply<Compact<RoleResponse>> {
+    Ok(Compact(state.roles.info(&id, &name).await?.into()))
 }
 
 async fn remove(on: OnName) -> Reply<Done> {
@@ -130,13 +127,12 @@ async fn remove(on: OnName) -> Reply<Done> {
 }
 
 async fn add_permissions(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
+    Named { id, state, name }: Named,
     form: Form<PermissionsRequest>,
 ) -> Reply<Done> {
     state
         .roles
-        .add_permissions(&id, &form.origin(), &path, &form.value.permission)
+        .add_permissions(&id, &form.origin(), &name, &form.value.permission)
         .await?;
     Ok(DONE)
 }
@@ -155,15 +151,14 @@ async fn remove_permission(
 }
 
 async fn assign_user(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
+    Named { id, state, name }: Named,
     form: Form<AssignRoleRequest>,
 ) -> Reply<Done> {
     let origin = form.origin();
     let b = form.value;
     state
         .roles
-        .assign_user(&id, &origin, &path, &b.email, &b.context)
+        .assign_user(&id, &origin, &name, &b.email, &b.context)
         .await?;
     Ok(DONE)
 }

@@ -12,7 +12,7 @@ use self::wire::{
     ServiceRequest, TagQuery, UnbindQuery, UpdateInstanceRequest,
 };
 use super::{family, Route};
-use crate::extract::{Caller, Form, Input, OnName, OptionalForm, Query};
+use crate::extract::{Caller, Form, Input, Named, OnName, OptionalForm, Query};
 use crate::openapi::{Body, DescribeReply, Op, TEXT};
 use crate::reply::{Done, Json, List, Made, Reply, Text, DONE, MADE};
 use crate::stream::{stream, Streamed};
@@ -257,14 +257,13 @@ async fn create_service(
 }
 
 async fn update_service(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
+    Named { id, state, name }: Named,
     form: Form<ServiceRequest>,
 ) -> Reply<Done> {
     let origin = form.origin();
     state
         .services
-        .update_service(&id, &origin, &path, definition(form.value))
+        .update_service(&id, &origin, &name, definition(form.value))
         .await?;
     Ok(DONE)
 }
@@ -279,38 +278,32 @@ async fn remove_service(on: OnName) -> Reply<Done> {
 
 /// `null` when the caller may read none of its instances.
 async fn service_info(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
+    Named { id, state, name }: Named,
 ) -> Reply<Json<Option<Vec<ServiceInfoResponse>>>> {
-    let list = state.services.service_info(&id, &path).await?;
+    let list = state.services.service_info(&id, &name).await?;
     Ok(Json((!list.is_empty()).then(|| {
         list.into_iter().map(ServiceInfoResponse::from).collect()
     })))
 }
 
 async fn plans(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
+    Named { id, state, name }: Named,
     q: Query<PlansQuery>,
 ) -> Reply<Json<Vec<PlanResponse>>> {
-    let list = state.services.plans(&id, &path, &q.value.pool).await?;
+    let list = state.services.plans(&id, &name, &q.value.pool).await?;
     Ok(Json(list.into_iter().map(PlanResponse::from).collect()))
 }
 
-async fn doc(Caller { id, state }: Caller, path: web::Path<String>) -> Reply<Text> {
-    let doc = state.services.doc(&id, &path).await?;
+async fn doc(Named { id, state, name }: Named) -> Reply<Text> {
+    let doc = state.services.doc(&id, &name).await?;
     Ok(Text(StatusCode::OK, doc))
 }
 
-async fn set_doc(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    form: Form<DocRequest>,
-) -> Reply<Done> {
+async fn set_doc(Named { id, state, name }: Named, form: Form<DocRequest>) -> Reply<Done> {
     let origin = form.origin();
     state
         .services
-        .set_doc(&id, &origin, &path, form.value.doc)
+        .set_doc(&id, &origin, &name, form.value.doc)
         .await?;
     Ok(DONE)
 }
@@ -352,8 +345,7 @@ fn with_tags(mut tags: Vec<String>, tag: Vec<String>) -> Vec<String> {
 }
 
 async fn create_instance(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
+    Named { id, state, name }: Named,
     form: Form<CreateInstanceRequest>,
 ) -> Reply<Made> {
     let origin = form.origin();
@@ -377,7 +369,7 @@ async fn create_instance(
     };
     state
         .services
-        .create_instance(&id, &origin, &path, new)
+        .create_instance(&id, &origin, &name, new)
         .await?;
     Ok(MADE)
 }

@@ -1,8 +1,6 @@
 //! `/teams`: teams, their info and quota.
 pub(crate) mod wire;
 
-use actix_web::web;
-
 use self::wire::{
     CreateTeamRequest, TeamItemResponse, TeamPoolResponse, TeamResponse, UpdateTeamRequest,
 };
@@ -10,7 +8,7 @@ use super::apps::wire::AppItemResponse;
 use super::quota::{quota, set_quota, QuotaOf};
 use super::users::wire::UserResponse;
 use super::{family, Route};
-use crate::extract::{Caller, Form, OnName};
+use crate::extract::{Caller, Form, Named, OnName};
 use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
 use crate::state::AppState;
 use tsuru_domain::quota::QuotaUseCases;
@@ -101,8 +99,8 @@ async fn remove(on: OnName) -> Reply<Done> {
     Ok(DONE)
 }
 
-async fn info(Caller { id, state }: Caller, path: web::Path<String>) -> Reply<Json<TeamResponse>> {
-    let info = state.team_overview.info(&id, &path).await?;
+async fn info(Named { id, state, name }: Named) -> Reply<Json<TeamResponse>> {
+    let info = state.team_overview.info(&id, &name).await?;
     Ok(Json(TeamResponse {
         apps: info
             .apps
@@ -125,17 +123,13 @@ async fn info(Caller { id, state }: Caller, path: web::Path<String>) -> Reply<Js
     }))
 }
 
-async fn update(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    form: Form<UpdateTeamRequest>,
-) -> Reply<Done> {
+async fn update(Named { id, state, name }: Named, form: Form<UpdateTeamRequest>) -> Reply<Done> {
     let origin = form.origin();
     let UpdateTeamRequest { newname, tags, tag } = form.value;
     let new_name = (!newname.is_empty()).then_some(newname.as_str());
     state
         .teams
-        .update(&id, &origin, &path, new_name, [tags, tag].concat())
+        .update(&id, &origin, &name, new_name, [tags, tag].concat())
         .await?;
     Ok(DONE)
 }

@@ -9,7 +9,7 @@ use self::wire::{CreateTokenRequest, TokenResponse, TokenRoleRequest, UpdateToke
 use super::roles::wire::ContextQuery;
 use super::{family, Route};
 use crate::extract::mask::Mask;
-use crate::extract::{Caller, Form, Input, OptionalForm, Query};
+use crate::extract::{Caller, Form, Input, Named, OptionalForm, Query};
 use crate::reply::{Created, Done, Json, List, Reply, DONE};
 
 pub(crate) fn routes() -> Vec<Route> {
@@ -86,47 +86,41 @@ async fn create(
 }
 
 async fn update(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
+    Named { id, state, name }: Named,
     form: OptionalForm<UpdateTokenRequest>,
 ) -> Reply<Json<TokenResponse>> {
-    let origin = origin(&form.input, &path);
+    let origin = origin(&form.input, &name);
     let b = form.value;
     let upd = TeamTokenUpdate {
         regenerate: b.regenerate,
         description: b.description,
         expires_in: b.expires_in.unwrap_or(0),
     };
-    let token = state.tokens.update(&id, &origin, &path, upd).await?;
+    let token = state.tokens.update(&id, &origin, &name, upd).await?;
     Ok(Json(token.into()))
 }
 
-async fn remove(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    input: Input,
-) -> Reply<Done> {
+async fn remove(Named { id, state, name }: Named, input: Input) -> Reply<Done> {
     state
         .tokens
-        .remove(&id, &origin(&input, &path), &path)
+        .remove(&id, &origin(&input, &name), &name)
         .await?;
     Ok(DONE)
 }
 
-async fn info(Caller { id, state }: Caller, path: web::Path<String>) -> Reply<Json<TokenResponse>> {
-    Ok(Json(state.tokens.info(&id, &path).await?.into()))
+async fn info(Named { id, state, name }: Named) -> Reply<Json<TokenResponse>> {
+    Ok(Json(state.tokens.info(&id, &name).await?.into()))
 }
 
 async fn assign_role(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
+    Named { id, state, name }: Named,
     form: Form<TokenRoleRequest>,
 ) -> Reply<Done> {
     let origin = origin(&form.input, &form.value.token_id);
     let b = form.value;
     state
         .tokens
-        .assign_role(&id, &origin, &path, &b.token_id, &b.context)
+        .assign_role(&id, &origin, &name, &b.token_id, &b.context)
         .await?;
     Ok(DONE)
 }

@@ -3,7 +3,7 @@ pub(crate) mod wire;
 
 use actix_web::body::BoxBody;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse, Responder};
+use actix_web::{HttpRequest, HttpResponse, Responder};
 use tsuru_domain::volume::{self, NewVolume, VolumeFilter};
 
 use self::wire::{
@@ -11,7 +11,7 @@ use self::wire::{
     VolumeRequest, VolumeResponse,
 };
 use super::{family, Route};
-use crate::extract::{Caller, Form, OnName, Query};
+use crate::extract::{Caller, Form, Named, OnName, Query};
 use crate::openapi::{Body, DescribeReply, Op, JSON};
 use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
 use crate::stream::{stream, Streamed};
@@ -109,22 +109,15 @@ async fn create(Caller { id, state }: Caller, form: Form<VolumeRequest>) -> Repl
     Ok(MADE)
 }
 
-async fn info(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-) -> Reply<Json<VolumeResponse>> {
-    Ok(Json(state.volumes.info(&id, &path).await?.into()))
+async fn info(Named { id, state, name }: Named) -> Reply<Json<VolumeResponse>> {
+    Ok(Json(state.volumes.info(&id, &name).await?.into()))
 }
 
-async fn update(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    form: Form<VolumeRequest>,
-) -> Reply<Done> {
+async fn update(Named { id, state, name }: Named, form: Form<VolumeRequest>) -> Reply<Done> {
     let origin = form.origin();
     state
         .volumes
-        .update(&id, &origin, &path, new_volume(form.value))
+        .update(&id, &origin, &name, new_volume(form.value))
         .await?;
     Ok(DONE)
 }
@@ -137,11 +130,7 @@ async fn remove(on: OnName) -> Reply<Done> {
     Ok(DONE)
 }
 
-async fn bind(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    form: Form<BindRequest>,
-) -> Reply<Streamed> {
+async fn bind(Named { id, state, name }: Named, form: Form<BindRequest>) -> Reply<Streamed> {
     let origin = form.origin();
     let b = form.value;
     let req = volume::BindRequest {
@@ -150,7 +139,6 @@ async fn bind(
         read_only: b.read_only,
         no_restart: b.no_restart,
     };
-    let name = path.into_inner();
     Ok(
         stream(move |out| async move { state.volumes.bind(&id, &origin, &name, req, out).await })
             .await,
@@ -158,11 +146,7 @@ async fn bind(
 }
 
 /// From the query string, as the client sends it.
-async fn unbind(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    q: Query<UnbindRequest>,
-) -> Reply<Streamed> {
+async fn unbind(Named { id, state, name }: Named, q: Query<UnbindRequest>) -> Reply<Streamed> {
     let origin = q.origin();
     let b = q.value;
     let req = volume::UnbindRequest {
@@ -170,7 +154,6 @@ async fn unbind(
         mount_point: b.mount_point,
         no_restart: b.no_restart,
     };
-    let name = path.into_inner();
     Ok(
         stream(move |out| async move { state.volumes.unbind(&id, &origin, &name, req, out).await })
             .await,

@@ -3,7 +3,6 @@ pub(crate) mod wire;
 
 use std::collections::BTreeMap;
 
-use actix_web::web;
 use tsuru_domain::webhook::{Webhook, WebhookFilter};
 use tsuru_domain::Origin;
 
@@ -11,7 +10,7 @@ use self::wire::{DeliveriesQuery, DeliveryResponse, WebhookRequest, WebhookRespo
 use super::{family, Route};
 use crate::error::ApiError;
 use crate::extract::mask::Mask;
-use crate::extract::{Caller, Form, Input, Query};
+use crate::extract::{Caller, Form, Input, Named, Query};
 use crate::reply::{Done, Json, List, Reply, DONE};
 
 pub(crate) fn routes() -> Vec<Route> {
@@ -129,11 +128,8 @@ async fn list(Caller { id, state }: Caller) -> Reply<List<WebhookResponse>> {
     Ok(List(hooks.into_iter().map(WebhookResponse::from).collect()))
 }
 
-async fn info(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-) -> Reply<Json<WebhookResponse>> {
-    Ok(Json(state.webhooks.find(&id, &path).await?.into()))
+async fn info(Named { id, state, name }: Named) -> Reply<Json<WebhookResponse>> {
+    Ok(Json(state.webhooks.find(&id, &name).await?.into()))
 }
 
 /// 200 with an empty body, as tsuru.
@@ -144,32 +140,23 @@ async fn create(Caller { id, state }: Caller, form: Form<WebhookRequest>) -> Rep
 }
 
 /// Replaces the webhook (the secret stays unless sent).
-async fn update(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    form: Form<WebhookRequest>,
-) -> Reply<Done> {
+async fn update(Named { id, state, name }: Named, form: Form<WebhookRequest>) -> Reply<Done> {
     let (hook, secret, origin) = parse(form)?;
     state
         .webhooks
-        .update(&id, &origin, &path, hook, secret)
+        .update(&id, &origin, &name, hook, secret)
         .await?;
     Ok(DONE)
 }
 
-async fn remove(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
-    input: Input,
-) -> Reply<Done> {
-    state.webhooks.remove(&id, &origin(&input), &path).await?;
+async fn remove(Named { id, state, name }: Named, input: Input) -> Reply<Done> {
+    state.webhooks.remove(&id, &origin(&input), &name).await?;
     Ok(DONE)
 }
 
 /// Newest first (at most 100).
 async fn deliveries(
-    Caller { id, state }: Caller,
-    path: web::Path<String>,
+    Named { id, state, name }: Named,
     q: Query<DeliveriesQuery>,
 ) -> Reply<List<DeliveryResponse>> {
     let limit = match q.value.limit {
@@ -177,6 +164,6 @@ async fn deliveries(
         Some(n) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX),
         Some(_) => return Err(ApiError::bad_request("limit must be a positive integer")),
     };
-    let list = state.webhooks.deliveries(&id, &path, limit).await?;
+    let list = state.webhooks.deliveries(&id, &name, limit).await?;
     Ok(List(list.into_iter().map(DeliveryResponse::from).collect()))
 }
