@@ -4,7 +4,7 @@ use super::{
     unknown_provisioner, Cluster, ClusterHelp, ClusterStorage, CLUSTER_ALREADY_EXISTS,
     CLUSTER_NOT_FOUND,
 };
-use crate::event::{Allowed, EventService, NewEvent, Target};
+use crate::event::{EventService, NewEvent};
 use crate::pool::{PoolStorage, POOL_NOT_FOUND};
 use crate::provision::{Provisioner, ProvisionerRegistry};
 use crate::{Error, Identity, Origin, Result};
@@ -29,16 +29,6 @@ pub struct ClusterService {
     pools: Arc<dyn PoolStorage>,
     provisioners: Arc<ProvisionerRegistry>,
     events: Arc<EventService>,
-}
-
-fn cluster_event(name: &str, kind: &str, identity: &Identity, origin: &Origin) -> NewEvent {
-    NewEvent::new(
-        Target::new("cluster", name),
-        kind,
-        identity,
-        origin,
-        Allowed::new("cluster.read.events", Vec::new()),
-    )
 }
 
 /// `err` naming the cluster it is about.
@@ -138,7 +128,7 @@ impl ClusterService {
         cluster: Cluster,
     ) -> Result<()> {
         identity.require("cluster.create", &[])?;
-        let ev = cluster_event(&cluster.name, "cluster.create", identity, origin);
+        let ev = NewEvent::on("cluster", &cluster.name, "cluster.create", identity, origin);
         self.events
             .run(ev, async {
                 if self.clusters.find(&cluster.name).await?.is_some() {
@@ -168,7 +158,7 @@ impl ClusterService {
     ) -> Result<()> {
         identity.require("cluster.update", &[])?;
         cluster.name = name.to_string();
-        let ev = cluster_event(name, "cluster.update", identity, origin);
+        let ev = NewEvent::on("cluster", name, "cluster.update", identity, origin);
         self.events
             .run(ev, async {
                 let stored = self.find(name).await?;
@@ -187,7 +177,7 @@ impl ClusterService {
     #[tracing::instrument(skip_all, fields(cluster = %name))]
     pub async fn delete(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
         identity.require("cluster.delete", &[])?;
-        let ev = cluster_event(name, "cluster.delete", identity, origin);
+        let ev = NewEvent::on("cluster", name, "cluster.delete", identity, origin);
         self.events
             .run(ev, async {
                 let stored = self.find(name).await?;

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::clock::{Clock, IdGenerator};
 use crate::output::{Output, Progress};
-use crate::permission::ContextType;
+use crate::permission::{Context, ContextType};
 use crate::{Error, Identity, Origin, Result};
 
 /// By default, a running event whose holder sent no heartbeat for this long is expired.
@@ -51,6 +51,23 @@ impl NewEvent {
         allowed: Allowed,
     ) -> Self {
         NewEvent::with_owner(target, kind, identity.owner(), origin, allowed)
+    }
+
+    /// An event of kind `kind` on the record `name` of target type `ttype`, readable with
+    /// `<ttype>.read.events` on that record for `team`, `user` and `pool`, with
+    /// `machine.read.events` on the IaaS for `iaas`, and globally only for any other type
+    /// (`role`, `cluster`, `platform`).
+    pub fn on(ttype: &str, name: &str, kind: &str, identity: &Identity, origin: &Origin) -> Self {
+        let contexts = match ttype {
+            "team" => vec![Context::team(name)],
+            "user" => vec![Context::user(name)],
+            "pool" => vec![Context::new(ContextType::Pool, name)],
+            "iaas" => vec![Context::new(ContextType::Iaas, name)],
+            _ => Vec::new(),
+        };
+        let scheme = if ttype == "iaas" { "machine" } else { ttype };
+        let allowed = Allowed::new(&format!("{scheme}.read.events"), contexts);
+        NewEvent::new(Target::new(ttype, name), kind, identity, origin, allowed)
     }
 
     /// Like [`NewEvent::new`] with an explicit owner.

@@ -6,7 +6,7 @@ use super::{
     TemplateData, TemplateStorage, DESTROY_FAILED, MACHINE_NOT_FOUND, NO_DEFAULT_IAAS,
     TEMPLATE_NAME_REQUIRED, TEMPLATE_NOT_FOUND,
 };
-use crate::event::{Allowed, EventService, NewEvent, Target};
+use crate::event::{EventService, NewEvent};
 use crate::permission::{contexts_for, Context, ContextType};
 use crate::{Error, Identity, Origin, Result};
 
@@ -47,19 +47,6 @@ pub struct IaasService {
     providers: BTreeMap<String, Arc<dyn Iaas>>,
     settings: IaasSettings,
     events: Arc<EventService>,
-}
-
-fn iaas_event(iaas: &str, kind: &str, identity: &Identity, origin: &Origin) -> NewEvent {
-    NewEvent::new(
-        Target::new("iaas", iaas),
-        kind,
-        identity,
-        origin,
-        Allowed::new(
-            "machine.read.events",
-            vec![Context::new(ContextType::Iaas, iaas)],
-        ),
-    )
 }
 
 fn iaas_ctx(name: &str) -> [Context; 1] {
@@ -263,7 +250,7 @@ impl IaasService {
     ) -> Result<()> {
         let machine = self.find_machine(id).await?;
         identity.require("machine.delete", &iaas_ctx(&machine.iaas))?;
-        let ev = iaas_event(&machine.iaas, "machine.delete", identity, origin);
+        let ev = NewEvent::on("iaas", &machine.iaas, "machine.delete", identity, origin);
         self.events
             .run(ev, self.remove_machine(&machine, force))
             .await
@@ -299,7 +286,8 @@ impl IaasService {
         if template.name.is_empty() {
             return Err(Error::bad_request(TEMPLATE_NAME_REQUIRED));
         }
-        let ev = iaas_event(
+        let ev = NewEvent::on(
+            "iaas",
             &template.iaas_name,
             "machine.template.create",
             identity,
@@ -336,7 +324,8 @@ impl IaasService {
             identity.require("machine.template.update", &iaas_ctx(n))?;
             self.provider(n)?;
         }
-        let ev = iaas_event(
+        let ev = NewEvent::on(
+            "iaas",
             &template.iaas_name,
             "machine.template.update",
             identity,
@@ -366,7 +355,8 @@ impl IaasService {
     ) -> Result<()> {
         let template = self.find_template(name).await?;
         identity.require("machine.template.delete", &iaas_ctx(&template.iaas_name))?;
-        let ev = iaas_event(
+        let ev = NewEvent::on(
+            "iaas",
             &template.iaas_name,
             "machine.template.delete",
             identity,

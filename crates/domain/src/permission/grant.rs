@@ -2,9 +2,9 @@
 //! event both holders share.
 use std::future::Future;
 
-use super::service::role_event;
 use super::{can_use_role, ContextLookup, RoleInstance, RoleStorage, ROLE_NOT_FOUND};
 use crate::event::EventService;
+use crate::event::NewEvent;
 use crate::{Error, Identity, Origin, Result};
 
 /// One role instance given or taken by a caller.
@@ -61,7 +61,7 @@ impl<'a> Grant<'a> {
             "role.update.dissociate"
         };
         self.identity.require(kind, &[])?;
-        let ev = role_event(self.role, kind, self.identity, self.origin);
+        let ev = NewEvent::on("role", self.role, kind, self.identity, self.origin);
         events
             .run(ev, async {
                 holder.await?;

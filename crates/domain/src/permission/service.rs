@@ -103,16 +103,6 @@ const LIST_PERMS: [&str; 5] = [
     "role.delete",
 ];
 
-pub(super) fn role_event(name: &str, kind: &str, identity: &Identity, origin: &Origin) -> NewEvent {
-    NewEvent::new(
-        Target::new("role", name),
-        kind,
-        identity,
-        origin,
-        Allowed::new("role.read.events", vec![]),
-    )
-}
-
 impl RoleService {
     /// Builds the service.
     pub fn new(
@@ -173,7 +163,7 @@ impl RoleService {
         identity.require("role.create", &[])?;
         let ctype = ContextType::parse(context)?;
         let role = Role::new(name, ctype, description)?;
-        let ev = role_event(&role.name, "role.create", identity, origin);
+        let ev = NewEvent::on("role", &role.name, "role.create", identity, origin);
         self.events
             .run(ev, async {
                 self.roles.insert(&role).await.map(|()| role.clone())
@@ -188,7 +178,7 @@ impl RoleService {
     #[tracing::instrument(skip_all)]
     pub async fn remove(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
         identity.require("role.delete", &[])?;
-        let ev = role_event(name, "role.delete", identity, origin);
+        let ev = NewEvent::on("role", name, "role.delete", identity, origin);
         self.events
             .run(ev, async {
                 self.find(name).await?;
@@ -303,7 +293,7 @@ impl RoleService {
         permissions: &[String],
     ) -> Result<()> {
         identity.require("role.update.permission.add", &[])?;
-        let ev = role_event(name, "role.update.permission.add", identity, origin);
+        let ev = NewEvent::on("role", name, "role.update.permission.add", identity, origin);
         self.events
             .run(ev, async {
                 let mut role = self.find(name).await?;
@@ -354,7 +344,13 @@ impl RoleService {
         permission: &str,
     ) -> Result<()> {
         identity.require("role.update.permission.remove", &[])?;
-        let ev = role_event(name, "role.update.permission.remove", identity, origin);
+        let ev = NewEvent::on(
+            "role",
+            name,
+            "role.update.permission.remove",
+            identity,
+            origin,
+        );
         self.events
             .run(ev, async {
                 let mut role = self.find(name).await?;
@@ -468,7 +464,7 @@ impl RoleService {
                 .map(|(_, c)| *c)
                 .ok_or_else(|| Error::bad_request(format!("invalid role event {event_name:?}")))?;
             for role_name in role_names.iter().filter(|r| !r.is_empty()) {
-                let ev = role_event(role_name, kind, identity, origin);
+                let ev = NewEvent::on("role", role_name, kind, identity, origin);
                 self.events
                     .run(ev, async {
                         let mut role = self

@@ -7,7 +7,7 @@ use super::{
     PoolStorage, PoolView, CONSTRAINT_FIELDS, POOL_NOT_FOUND,
 };
 use crate::app::AppStorage;
-use crate::event::{Allowed, EventService, NewEvent, Target};
+use crate::event::{EventService, NewEvent};
 use crate::permission::{Context, ContextType};
 use crate::plan::PlanStorage;
 use crate::router::Routers;
@@ -61,19 +61,6 @@ pub struct PoolService {
 
 /// How long a pool's provisioner name is taken from memory before the store is asked again.
 pub const PROVISIONER_MEMO_TTL: Duration = Duration::from_secs(1);
-
-fn pool_event(name: &str, kind: &str, identity: &Identity, origin: &Origin) -> NewEvent {
-    NewEvent::new(
-        Target::new("pool", name),
-        kind,
-        identity,
-        origin,
-        Allowed::new(
-            "pool.read.events",
-            vec![Context::new(ContextType::Pool, name)],
-        ),
-    )
-}
 
 impl PoolService {
     /// Builds the service; `provisioners` are the names a pool may use.
@@ -286,7 +273,7 @@ impl PoolService {
                 new.provisioner
             )));
         }
-        let ev = pool_event(&new.name, "pool.create", identity, origin);
+        let ev = NewEvent::on("pool", &new.name, "pool.create", identity, origin);
         self.events
             .run(ev, async {
                 if new.default {
@@ -357,7 +344,7 @@ impl PoolService {
         upd: PoolUpdate,
     ) -> Result<()> {
         identity.require("pool.update", &[])?;
-        let ev = pool_event(name, "pool.update", identity, origin);
+        let ev = NewEvent::on("pool", name, "pool.update", identity, origin);
         self.events
             .run(ev, async {
                 let mut pool = self.find(name).await?;
@@ -403,7 +390,7 @@ impl PoolService {
                     .into(),
             ));
         }
-        let ev = pool_event(name, "pool.delete", identity, origin);
+        let ev = NewEvent::on("pool", name, "pool.delete", identity, origin);
         self.events.run(ev, self.pools.delete(name)).await?;
         self.memo().remove(name);
         Ok(())
@@ -426,7 +413,7 @@ impl PoolService {
             "pool.update.team.add",
             &[Context::new(ContextType::Pool, name)],
         )?;
-        let ev = pool_event(name, "pool.update.team.add", identity, origin);
+        let ev = NewEvent::on("pool", name, "pool.update.team.add", identity, origin);
         self.events
             .run(ev, async {
                 let teams: Vec<String> = teams.into_iter().filter(|t| !t.is_empty()).collect();
@@ -477,7 +464,7 @@ impl PoolService {
             "pool.update.team.remove",
             &[Context::new(ContextType::Pool, name)],
         )?;
-        let ev = pool_event(name, "pool.update.team.remove", identity, origin);
+        let ev = NewEvent::on("pool", name, "pool.update.team.remove", identity, origin);
         self.events
             .run(ev, async {
                 if teams.iter().all(String::is_empty) {
@@ -530,7 +517,8 @@ impl PoolService {
                 "invalid constraint type. Valid types are: [team service router plan volume-plan]",
             ));
         }
-        let ev = pool_event(
+        let ev = NewEvent::on(
+            "pool",
             &c.pool_expr,
             "pool.update.constraints.set",
             identity,

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use super::{clean_tags, parse_team_name, Team, TeamStorage};
 use crate::app::AppStorage;
-use crate::event::{Allowed, EventService, NewEvent, Target};
+use crate::event::{EventService, NewEvent};
 use crate::permission::{tree, Context, ContextType, RoleService};
 use crate::quota::{parse_limit, Quota, QuotaUseCases};
 use crate::user::{UserService, UserView};
@@ -38,16 +38,6 @@ pub struct TeamService {
     roles: Arc<RoleService>,
     events: Arc<EventService>,
     apps_per_team: Option<i64>,
-}
-
-fn team_event(name: &str, kind: &str, identity: &Identity, origin: &Origin) -> NewEvent {
-    NewEvent::new(
-        Target::new("team", name),
-        kind,
-        identity,
-        origin,
-        Allowed::new("team.read.events", vec![Context::team(name)]),
-    )
 }
 
 impl TeamService {
@@ -120,7 +110,7 @@ impl TeamService {
         tags: Vec<String>,
     ) -> Result<Team> {
         identity.require("team.create", &[])?;
-        let ev = team_event(name, "team.create", identity, origin);
+        let ev = NewEvent::on("team", name, "team.create", identity, origin);
         self.events.run(ev, self.insert(identity, name, tags)).await
     }
 
@@ -151,7 +141,7 @@ impl TeamService {
         if !identity.can("team.delete", &[Context::team(name)]) {
             return Err(not_found());
         }
-        let ev = team_event(name, "team.delete", identity, origin);
+        let ev = NewEvent::on("team", name, "team.delete", identity, origin);
         self.events
             .run(ev, async {
                 self.teams.find(name).await?.ok_or_else(not_found)?;
@@ -207,7 +197,7 @@ impl TeamService {
     ) -> Result<()> {
         identity.require("team.update", &[Context::team(name)])?;
         let mut team = self.find(name).await?;
-        let ev = team_event(name, "team.update", identity, origin);
+        let ev = NewEvent::on("team", name, "team.update", identity, origin);
         self.events
             .run(ev, async {
                 match new_name
@@ -265,7 +255,7 @@ impl QuotaUseCases for TeamService {
     ) -> Result<()> {
         identity.require("team.update.quota", &[Context::team(name)])?;
         let team = self.find(name).await?;
-        let ev = team_event(name, "team.update.quota", identity, origin);
+        let ev = NewEvent::on("team", name, "team.update.quota", identity, origin);
         self.events
             .run(ev, async {
                 let n = parse_limit(limit)?;

@@ -5,7 +5,7 @@ use chrono::Duration;
 use super::{default_token_id, token_email, validate_token_id, TeamToken, TeamTokenStorage};
 use crate::app::{AppFilter, AppStorage};
 use crate::clock::{sha256_hex, Clock, IdGenerator};
-use crate::event::{Allowed, EventService, NewEvent, Target};
+use crate::event::{EventService, NewEvent};
 use crate::permission::{can_use_role, team_scope, Context, ContextLookup, Grant, RoleStorage};
 use crate::team::{auto_team_owner, TeamStorage};
 use crate::{Error, Identity, Origin, Result};
@@ -47,16 +47,6 @@ pub struct TokenService {
     events: Arc<EventService>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
-}
-
-fn team_event(team: &str, kind: &str, identity: &Identity, origin: &Origin) -> NewEvent {
-    NewEvent::new(
-        Target::new("team", team),
-        kind,
-        identity,
-        origin,
-        Allowed::new("team.read.events", vec![Context::team(team)]),
-    )
 }
 
 impl TokenService {
@@ -131,7 +121,7 @@ impl TokenService {
             new.team.clone()
         };
         identity.require("team.token.create", &[Context::team(&team)])?;
-        let ev = team_event(&team, "team.token.create", identity, origin);
+        let ev = NewEvent::on("team", &team, "team.token.create", identity, origin);
         self.events
             .run(ev, async {
                 if self.teams.find(&team).await?.is_none() {
@@ -181,7 +171,7 @@ impl TokenService {
     ) -> Result<TeamToken> {
         let mut token = self.find(token_id).await?;
         identity.require("team.token.update", &[Context::team(&token.team)])?;
-        let ev = team_event(&token.team, "team.token.update", identity, origin);
+        let ev = NewEvent::on("team", &token.team, "team.token.update", identity, origin);
         let token = self
             .events
             .run(ev, async {
@@ -213,7 +203,7 @@ impl TokenService {
     pub async fn remove(&self, identity: &Identity, origin: &Origin, token_id: &str) -> Result<()> {
         let token = self.find(token_id).await?;
         identity.require("team.token.delete", &[Context::team(&token.team)])?;
-        let ev = team_event(&token.team, "team.token.delete", identity, origin);
+        let ev = NewEvent::on("team", &token.team, "team.token.delete", identity, origin);
         self.events
             .run(ev, async {
                 let owned = self

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use super::{validate_email, SessionStorage, SshKey, User, UserStorage};
 use crate::clock::{sha256_hex, Clock, IdGenerator};
-use crate::event::{Allowed, EventService, NewEvent, Target};
+use crate::event::{EventService, NewEvent};
 use crate::permission::{self, Context, ContextType, Permission, RoleStorage};
 use crate::quota::{parse_limit, Quota, QuotaUseCases};
 use crate::{Error, Identity, Origin, Result};
@@ -54,20 +54,6 @@ fn named_or_caller(identity: &Identity, email: Option<&str>) -> String {
 }
 
 /// An event on user `email`.
-fn user_event(email: &str, kind: &str, identity: &Identity, origin: &Origin) -> NewEvent {
-    NewEvent::new(
-        Target::new("user", email),
-        kind,
-        identity,
-        origin,
-        user_allowed(email),
-    )
-}
-
-fn user_allowed(email: &str) -> Allowed {
-    Allowed::new("user.read.events", vec![Context::user(email)])
-}
-
 impl UserService {
     /// Builds the service.
     pub fn new(
@@ -223,7 +209,7 @@ impl UserService {
     ) -> Result<()> {
         let email = named_or_caller(identity, email);
         identity.require("user.delete", &[Context::user(&email)])?;
-        let ev = user_event(&email, "user.delete", identity, origin);
+        let ev = NewEvent::on("user", &email, "user.delete", identity, origin);
         self.events
             .run(ev, async {
                 validate_email(&email).map_err(|e| Error::not_found(e.to_string()))?;
@@ -265,7 +251,7 @@ impl UserService {
     ) -> Result<String> {
         let email = named_or_caller(identity, email);
         identity.require("apikey.update", &[Context::user(&email)])?;
-        let ev = user_event(&email, "apikey.update", identity, origin);
+        let ev = NewEvent::on("user", &email, "apikey.update", identity, origin);
         self.events
             .run(ev, async {
                 self.find(&email).await?;
@@ -311,7 +297,7 @@ impl UserService {
         let email = identity.email.clone();
         identity.require("user.update.key.add", &[Context::user(&email)])?;
         let key = SshKey::parse(name, content)?;
-        let ev = user_event(&email, "user.update.key.add", identity, origin);
+        let ev = NewEvent::on("user", &email, "user.update.key.add", identity, origin);
         self.events
             .run(ev, async { self.users.add_key(&email, &key, force).await })
             .await
@@ -325,7 +311,7 @@ impl UserService {
     pub async fn remove_key(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
         let email = identity.email.clone();
         identity.require("user.update.key.remove", &[Context::user(&email)])?;
-        let ev = user_event(&email, "user.update.key.remove", identity, origin);
+        let ev = NewEvent::on("user", &email, "user.update.key.remove", identity, origin);
         self.events
             .run(ev, async { self.users.remove_key(&email, name).await })
             .await
@@ -401,7 +387,7 @@ impl QuotaUseCases for UserService {
     ) -> Result<()> {
         identity.require("user.update.quota", &[])?;
         let user = self.find(email).await?;
-        let ev = user_event(email, "user.update.quota", identity, origin);
+        let ev = NewEvent::on("user", email, "user.update.quota", identity, origin);
         self.events
             .run(ev, async {
                 let n = parse_limit(limit)?;
