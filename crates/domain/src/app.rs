@@ -8,6 +8,6 @@ pub use model::*;
 pub use ports::{AppBindings, AppFilter, AppStorage, AppVisibility};
 pub use service::{
     AppInfo, AppListQuery, AppService, AppUpdate, DeployData, DeployQuery, EnvSet, NewApp,
-    NewDeploy, StateChange,
+    NewDeploy, StateChange, UnitChange,
 };
 pub use version::*;

@@ -31,6 +31,7 @@ pub use deploy::{DeployData, DeployQuery, NewDeploy};
 pub use env::EnvSet;
 pub use list::AppListQuery;
 pub use start_stop::StateChange;
+pub use units::UnitChange;
 pub use update::AppUpdate;
 
 /// An app with what its provisioner and routers report.

@@ -1,45 +1,35 @@
 //! `/apps/{app}/units`: adding and removing units.
+use tsuru_domain::app::UnitChange;
+use tsuru_domain::Origin;
 
 use super::wire::UnitsRequest;
 use crate::extract::{Form, Named, Query};
 use crate::reply::Reply;
 use crate::stream::{stream, Streamed};
 
-pub(super) async fn add(
-    Named { id, state, name }: Named,
-    form: Form<UnitsRequest>,
-) -> Reply<Streamed> {
-    let origin = form.origin();
-    let UnitsRequest {
-        units,
-        process,
-        version,
-    } = form.value;
+/// Streams the unit change of the app named by the path.
+async fn change(target: Named, origin: Origin, req: UnitsRequest, add: bool) -> Reply<Streamed> {
+    let Named { id, state, name } = target;
+    let change = UnitChange {
+        add,
+        units: req.units,
+        process: req.process,
+        version: req.version,
+    };
     Ok(stream(move |out| async move {
         state
             .apps
-            .add_units(&id, &origin, &name, &units, &process, &version, out)
+            .change_units(&id, &origin, &name, change, out)
             .await
     })
     .await)
 }
 
+pub(super) async fn add(target: Named, form: Form<UnitsRequest>) -> Reply<Streamed> {
+    change(target, form.origin(), form.value, true).await
+}
+
 /// The count, process and version come from the query, as for every `DELETE`.
-pub(super) async fn remove(
-    Named { id, state, name }: Named,
-    q: Query<UnitsRequest>,
-) -> Reply<Streamed> {
-    let origin = q.origin();
-    let UnitsRequest {
-        units,
-        process,
-        version,
-    } = q.value;
-    Ok(stream(move |out| async move {
-        state
-            .apps
-            .remove_units(&id, &origin, &name, &units, &process, &version, out)
-            .await
-    })
-    .await)
+pub(super) async fn remove(target: Named, q: Query<UnitsRequest>) -> Reply<Streamed> {
+    change(target, q.origin(), q.value, false).await
 }

@@ -25,6 +25,19 @@ fn resolve_process(version: &AppVersion, process: &str) -> Result<String> {
     }
 }
 
+/// Units to add to or remove from a process of a version, as sent.
+#[derive(Debug, Clone, Default)]
+pub struct UnitChange {
+    /// Add (`true`) or remove.
+    pub add: bool,
+    /// How many, as sent (a whole number).
+    pub units: String,
+    /// The process (`""`: the version's only one).
+    pub process: String,
+    /// The version (`""`: the one deployed).
+    pub version: String,
+}
+
 impl AppService {
     /// The stored successful version `reference` names (its image, `v<N>` or `<N>`).
     ///
@@ -77,105 +90,80 @@ impl AppService {
         }
     }
 
-    /// Adds units to a process (`""`: the version's only process) of a version (`""`: the one
-    /// deployed), within the app's unit quota.
+    /// Adds or removes units of a process (`""`: the version's only process) of a version
+    /// (`""`: the one deployed). Adding stays within the app's unit quota; removing them all
+    /// stops the process.
     ///
     /// # Errors
     /// 400 for a count that is not a whole number, before anything else; 404; 403 without
-    /// `app.update.unit.add` on the app; 400 [`ZERO_UNITS`], [`STOPPED_UNITS`], the version
-    /// and process errors; 403 `Quota exceeded...`; provisioner failures.
+    /// `app.update.unit.add` (or `.remove`) on the app; when adding, 400 [`ZERO_UNITS`],
+    /// [`STOPPED_UNITS`] and 403 `Quota exceeded...`; 400 for the version and process errors;
+    /// provisioner failures.
     #[tracing::instrument(skip_all, fields(app = %name))]
-    #[allow(clippy::too_many_arguments)]
-    pub async fn add_units(
+    pub async fn change_units(
         &self,
         identity: &Identity,
         origin: &Origin,
         name: &str,
-        units: &str,
-        process: &str,
-        version: &str,
+        change: UnitChange,
         out: Arc<dyn Output>,
     ) -> Result<()> {
-        let n = i64::from(parse_units(units)?);
+        let n = i64::from(parse_units(&change.units)?);
+        let kind = if change.add {
+            "app.update.unit.add"
+        } else {
+            "app.update.unit.remove"
+        };
         let app = self.find(name).await?;
-        identity.require("app.update.unit.add", &app.contexts())?;
+        identity.require(kind, &app.contexts())?;
         self.events
             .run_logged(
-                app_event(&app, "app.update.unit.add", identity, origin, false),
+                app_event(&app, kind, identity, origin, false),
                 out,
                 |progress| async move {
-                    if n == 0 {
+                    if change.add && n == 0 {
                         return Err(Error::bad_request(ZERO_UNITS));
                     }
                     let provisioner = self.provisioner_of(&app).await?;
-                    let current = provisioner.units(&app).await?;
-                    if current.iter().any(|u| u.status == UnitStatus::Stopped) {
-                        return Err(Error::bad_request(STOPPED_UNITS));
-                    }
+                    let current = if change.add {
+                        let current = provisioner.units(&app).await?;
+                        if current.iter().any(|u| u.status == UnitStatus::Stopped) {
+                            return Err(Error::bad_request(STOPPED_UNITS));
+                        }
+                        current
+                    } else {
+                        Vec::new()
+                    };
                     let version = self
-                        .unit_version(&app, provisioner.as_ref(), version)
+                        .unit_version(&app, provisioner.as_ref(), &change.version)
                         .await?;
-                    let process = resolve_process(&version, process)?;
-                    // The app's lock (this event) keeps other unit changes out until the units
-                    // exist, so counting them is the reservation.
-                    let inuse = current
-                        .iter()
-                        .filter(|u| u.status.counts_for_quota())
-                        .count() as i64;
-                    Quota {
-                        limit: app.quota.limit,
-                        inuse,
-                    }
-                    .check_inc(n)?;
-                    progress.write(&format!(
-                        "---- Adding {n} unit(s) to process {process:?} of version {} ----\n",
-                        version.version
-                    ));
+                    let process = resolve_process(&version, &change.process)?;
+                    let delta = if change.add {
+                        // The app's lock (this event) keeps other unit changes out until the
+                        // units exist, so counting them is the reservation.
+                        let inuse = current
+                            .iter()
+                            .filter(|u| u.status.counts_for_quota())
+                            .count() as i64;
+                        Quota {
+                            limit: app.quota.limit,
+                            inuse,
+                        }
+                        .check_inc(n)?;
+                        progress.write(&format!(
+                            "---- Adding {n} unit(s) to process {process:?} of version {} ----\n",
+                            version.version
+                        ));
+                        n
+                    } else {
+                        progress.write(&format!(
+                            "---- Removing {n} unit(s) from process {process:?} of version {} ----\n",
+                            version.version
+                        ));
+                        -n
+                    };
                     provisioner
-                        .change_units(&app, &process, &version, n, progress.as_ref())
-                        .await
-                },
-            )
-            .await
-    }
-
-    /// Removes units from a process of a version (the same defaults as
-    /// [`AppService::add_units`]); removing them all stops the process.
-    ///
-    /// # Errors
-    /// 400 for a count that is not a whole number; 404; 403 without `app.update.unit.remove`
-    /// on the app; the version and process errors; provisioner failures.
-    #[tracing::instrument(skip_all, fields(app = %name))]
-    #[allow(clippy::too_many_arguments)]
-    pub async fn remove_units(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        name: &str,
-        units: &str,
-        process: &str,
-        version: &str,
-        out: Arc<dyn Output>,
-    ) -> Result<()> {
-        let n = i64::from(parse_units(units)?);
-        let app = self.find(name).await?;
-        identity.require("app.update.unit.remove", &app.contexts())?;
-        self.events
-            .run_logged(
-                app_event(&app, "app.update.unit.remove", identity, origin, false),
-                out,
-                |progress| async move {
-                    let provisioner = self.provisioner_of(&app).await?;
-                    let version = self
-                        .unit_version(&app, provisioner.as_ref(), version)
-                        .await?;
-                    let process = resolve_process(&version, process)?;
-                    progress.write(&format!(
-                        "---- Removing {n} unit(s) from process {process:?} of version {} ----\n",
-                        version.version
-                    ));
-                    provisioner
-                        .change_units(&app, &process, &version, -n, progress.as_ref())
+                        .change_units(&app, &process, &version, delta, progress.as_ref())
                         .await
                 },
             )
