@@ -181,6 +181,31 @@ impl OsbClient {
             .ok_or_else(|| Error::unexpected("a registered service given to the broker client"))
     }
 
+    /// Sends `body`, with the instance's parameters, to the instance's endpoint by `method`,
+    /// accepting an asynchronous answer, on behalf of the caller.
+    async fn instance_call(
+        &self,
+        broker: &Broker,
+        method: Method,
+        instance: &ServiceInstance,
+        uuid: &str,
+        mut body: Value,
+        call: &CallInfo,
+    ) -> Result<Answer> {
+        if !instance.parameters.is_empty() {
+            body["parameters"] = params_json(&instance.parameters);
+        }
+        self.call(
+            broker,
+            method,
+            &format!("v2/service_instances/{uuid}"),
+            &[("accepts_incomplete", "true")],
+            Some(body),
+            Some(json!({"user": call.user})),
+        )
+        .await
+    }
+
     async fn call(
         &self,
         broker: &Broker,
@@ -387,25 +412,15 @@ impl ServiceClient for OsbClient {
             space_id: org,
             ..BrokerData::default()
         };
-        let mut body = json!({
+        let body = json!({
             "service_id": data.service_id,
             "plan_id": data.plan_id,
             "organization_guid": data.org_id,
             "space_guid": data.space_id,
             "context": Self::context(broker, call, &data),
         });
-        if !instance.parameters.is_empty() {
-            body["parameters"] = params_json(&instance.parameters);
-        }
         let a = self
-            .call(
-                broker,
-                Method::PUT,
-                &format!("v2/service_instances/{}", data.uuid),
-                &[("accepts_incomplete", "true")],
-                Some(body),
-                Some(json!({"user": call.user})),
-            )
+            .instance_call(broker, Method::PUT, instance, &data.uuid, body, call)
             .await?;
         match a.status.as_u16() {
             200 | 201 => {}
@@ -440,7 +455,7 @@ impl ServiceClient for OsbClient {
         let (service_id, plan_id) = self.find_in_catalog(service, &instance.plan_name).await?;
         let plan_id = plan_id
             .ok_or_else(|| Error::bad_request(format!("invalid plan: {}", instance.plan_name)))?;
-        let mut body = json!({
+        let body = json!({
             "service_id": service_id,
             "plan_id": plan_id,
             "context": Self::context(broker, call, &data),
@@ -451,18 +466,8 @@ impl ServiceClient for OsbClient {
                 "space_id": data.space_id,
             },
         });
-        if !instance.parameters.is_empty() {
-            body["parameters"] = params_json(&instance.parameters);
-        }
         let a = self
-            .call(
-                broker,
-                Method::PATCH,
-                &format!("v2/service_instances/{}", data.uuid),
-                &[("accepts_incomplete", "true")],
-                Some(body),
-                Some(json!({"user": call.user})),
-            )
+            .instance_call(broker, Method::PATCH, instance, &data.uuid, body, call)
             .await?;
         data.service_id = service_id;
         data.plan_id = plan_id;
