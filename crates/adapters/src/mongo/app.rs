@@ -17,6 +17,7 @@ use super::doctor::{Reader, StoredDocument};
 use super::plan::OverrideDocument;
 use super::records::{delete_or, find_as, insert_or};
 use super::user::QuotaDocument;
+use super::write_lock::Write;
 use super::{db_error, insertion_stamp, null_as_default};
 
 /// A plan embedded in an app: tsuru stores it with `name` (no `_id`).
@@ -312,12 +313,12 @@ impl AppStorage for super::MongoStore {
     }
 
     async fn update(&self, app: &App) -> Result<()> {
-        self.lock_read_replace(
+        self.lock_read(
             &self.apps(),
             &app.name,
             doc! {"name": &app.name},
             || app_not_found(&app.name),
-            |current| Ok(AppDocument::new(app, current.tsurud_order)),
+            |current| Ok(Write::Replace(AppDocument::new(app, current.tsurud_order))),
         )
         .await
     }

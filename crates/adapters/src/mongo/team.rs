@@ -11,7 +11,7 @@ use tsuru_domain::{Error, Result};
 use super::collections::TEAMS;
 use super::doctor::{Reader, StoredDocument};
 use super::records::{delete_or, find_as, insert_or};
-use super::user::{null_as_default, QuotaDocument};
+use super::user::{null_as_default, quota_field, QuotaDocument};
 use super::{db_error, insertion_stamp};
 
 /// tsuru's team document, plus `tsurud_order` (set at insert, absent in teams tsuru created)
@@ -115,23 +115,16 @@ impl TeamStorage for super::MongoStore {
     }
 
     async fn set_quota(&self, name: &str, quota: Quota) -> Result<()> {
-        self.set_team_fields(
-            name,
-            doc! {"quota": {"limit": quota.limit, "inuse": quota.inuse}},
-        )
-        .await
+        self.set_team_fields(name, quota_field(quota)).await
     }
 
     async fn inc_quota(&self, name: &str, delta: i64) -> Result<()> {
-        self.lock_read_update(
+        self.lock_read(
             &self.teams(),
             name,
             doc! {"_id": name},
             team_not_found,
-            |team| {
-                let quota = Quota::from(team.quota).adjusted(delta)?;
-                Ok(doc! {"$set": {"quota": {"limit": quota.limit, "inuse": quota.inuse}}})
-            },
+            |team| team.quota.adjusted(delta),
         )
         .await
     }

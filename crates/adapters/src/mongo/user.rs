@@ -18,6 +18,7 @@ use tsuru_domain::{Error, Result};
 use super::collections::{LOGIN_FAILURES, PASSWORD_TOKENS, TOKENS, USERS};
 use super::doctor::{Reader, StoredDocument};
 use super::records::{delete_or, find_as, insert_or};
+use super::write_lock::Write;
 use super::{db_error, from_bson_time, from_go_time, insertion_stamp, to_bson_time, to_go_time};
 
 /// tsuru's user document (Go field names in lower case; `keys` from tsuru's SSH-key era).
@@ -108,6 +109,19 @@ impl From<Quota> for QuotaDocument {
             inuse: q.inuse,
         }
     }
+}
+
+impl QuotaDocument {
+    /// The update that moves `inuse` by `delta` within the limit.
+    pub(crate) fn adjusted<T>(self, delta: i64) -> Result<Write<T>> {
+        let quota = Quota::from(self).adjusted(delta)?;
+        Ok(Write::Update(doc! {"$set": quota_field(quota)}))
+    }
+}
+
+/// A document's `quota` field as stored.
+pub(crate) fn quota_field(quota: Quota) -> bson::Document {
+    doc! {"quota": {"limit": quota.limit, "inuse": quota.inuse}}
 }
 
 impl From<QuotaDocument> for Quota {
@@ -296,23 +310,17 @@ impl UserStorage for super::MongoStore {
     }
 
     async fn set_quota(&self, email: &str, quota: Quota) -> Result<()> {
-        self.update_user(
-            email,
-            doc! {"$set": {"quota": {"limit": quota.limit, "inuse": quota.inuse}}},
-        )
-        .await
+        self.update_user(email, doc! {"$set": quota_field(quota)})
+            .await
     }
 
     async fn inc_quota(&self, email: &str, delta: i64) -> Result<()> {
-        self.lock_read_update(
+        self.lock_read(
             &self.users(),
             email,
             doc! {"email": email},
             user_not_found,
-            |user| {
-                let quota = Quota::from(user.quota).adjusted(delta)?;
-                Ok(doc! {"$set": {"quota": {"limit": quota.limit, "inuse": quota.inuse}}})
-            },
+            |user| user.quota.adjusted(delta),
         )
         .await
     }

@@ -19,6 +19,7 @@ use super::doctor::{InvalidField, Reader, StoredDocument};
 use super::event::{escape_key, unescape_key};
 use super::records::{delete_or, find_as, insert_or};
 use super::user::null_as_default;
+use super::write_lock::Write;
 use super::{bad_document, db_error, from_bson_time, insertion_stamp, to_bson_time};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -357,12 +358,17 @@ impl WebhookStorage for super::MongoStore {
     }
 
     async fn update(&self, hook: &Webhook) -> Result<()> {
-        self.lock_read_replace(
+        self.lock_read(
             &self.webhooks(),
             &hook.name,
             doc! {"name": &hook.name},
             webhook_not_found,
-            |current| Ok(WebhookDocument::new(hook, current.tsurud_order)),
+            |current| {
+                Ok(Write::Replace(WebhookDocument::new(
+                    hook,
+                    current.tsurud_order,
+                )))
+            },
         )
         .await
     }

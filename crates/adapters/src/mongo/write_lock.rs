@@ -107,54 +107,14 @@ impl super::MongoStore {
 /// The two shared write patterns: "lock, read, change, write back" on one document, under its
 /// write lock `<collection>/<key>`.
 impl super::MongoStore {
-    /// Lock, read, replace: reads the document matching `filter` under the write lock
-    /// `<collection>/<key>`, and replaces it with what `change` makes of it. A replacement
-    /// keeps nothing of the stored document that `T` does not model.
+    /// Lock, read, write: reads the document matching `filter` under the write lock
+    /// `<collection>/<key>`, and writes back what `change` makes of it: a whole replacement
+    /// (which keeps nothing of the stored document that `T` does not model) or an update
+    /// document (`{"$set": ..}`, which keeps the fields `T` does not model).
     ///
     /// # Errors
     /// `not_found()` when no document matches; what `change` returns; storage failures.
-    pub(crate) async fn lock_read_replace<T, F>(
-        &self,
-        coll: &Collection<T>,
-        key: &str,
-        filter: bson::Document,
-        not_found: impl FnOnce() -> Error + Send,
-        change: F,
-    ) -> Result<()>
-    where
-        T: Serialize + for<'de> Deserialize<'de> + Send + Sync,
-        F: FnOnce(T) -> Result<T> + Send,
-    {
-        self.lock_read_write(coll, key, filter, not_found, |t| {
-            change(t).map(Write::Replace)
-        })
-        .await
-    }
-
-    /// Lock, read, update: like [`Self::lock_read_replace`], but `change` returns an update
-    /// document (`{"$set": ..}`), so fields `T` does not model are kept.
-    ///
-    /// # Errors
-    /// `not_found()` when no document matches; what `change` returns; storage failures.
-    pub(crate) async fn lock_read_update<T, F>(
-        &self,
-        coll: &Collection<T>,
-        key: &str,
-        filter: bson::Document,
-        not_found: impl FnOnce() -> Error + Send,
-        change: F,
-    ) -> Result<()>
-    where
-        T: Serialize + for<'de> Deserialize<'de> + Send + Sync,
-        F: FnOnce(T) -> Result<bson::Document> + Send,
-    {
-        self.lock_read_write(coll, key, filter, not_found, |t| {
-            change(t).map(Write::Update)
-        })
-        .await
-    }
-
-    async fn lock_read_write<T, F>(
+    pub(crate) async fn lock_read<T, F>(
         &self,
         coll: &Collection<T>,
         key: &str,
@@ -204,9 +164,11 @@ impl super::MongoStore {
     }
 }
 
-/// What a locked read turns into: a whole replacement or an update document.
-enum Write<T> {
+/// What a locked read turns into.
+pub(crate) enum Write<T> {
+    /// A whole replacement.
     Replace(T),
+    /// An update document.
     Update(bson::Document),
 }
 
