@@ -1,89 +1,23 @@
 //! Use cases wired as `tsurud` wires them, on the in-memory store: provisioner choice and
 //! rollback, team info, the app list query and the root-user bootstrap.
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
-use async_trait::async_trait;
 use tsuru_adapters::memory::MemoryStore;
-use tsuru_domain::app::{App, AppFilter, AppListQuery, AppStorage, NewApp};
+use tsuru_domain::app::{AppFilter, AppListQuery, AppStorage, NewApp};
 use tsuru_domain::bootstrap::{RootUserBootstrap, ROOT_ROLE};
 use tsuru_domain::identity::Credential;
-use tsuru_domain::output::Output;
 use tsuru_domain::permission::{Context, Permission};
 use tsuru_domain::pool::NewPool;
-use tsuru_domain::provision::{Provisioner, Unit};
+use tsuru_domain::provision::Provisioner;
 use tsuru_domain::quota::QuotaUseCases;
+use tsuru_domain::testing::{StubProvisioner, StubRules};
 use tsuru_domain::user::UserStorage;
-use tsuru_domain::{Error, Identity, Origin, Result};
+use tsuru_domain::{Error, Identity, Origin};
 
 use super::AppState;
 use crate::config::Settings;
 
 const ADMIN: &str = "root@example.com";
-
-/// A provisioner that records the apps it provisions and, when `fail`, refuses them.
-struct FakeProvisioner {
-    name: &'static str,
-    fail: bool,
-    provisioned: Mutex<Vec<String>>,
-}
-
-impl FakeProvisioner {
-    fn new(name: &'static str, fail: bool) -> Arc<Self> {
-        Arc::new(FakeProvisioner {
-            name,
-            fail,
-            provisioned: Mutex::new(Vec::new()),
-        })
-    }
-
-    fn provisioned(&self) -> Vec<String> {
-        self.provisioned
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-}
-
-#[async_trait]
-impl Provisioner for FakeProvisioner {
-    fn name(&self) -> &str {
-        self.name
-    }
-    async fn provision(&self, app: &App, _out: &dyn Output) -> Result<()> {
-        if self.fail {
-            return Err(Error::unexpected("the cluster is unreachable"));
-        }
-        self.provisioned
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(app.name.clone());
-        Ok(())
-    }
-    async fn destroy(&self, _app: &App, _out: &dyn Output) -> Result<()> {
-        Ok(())
-    }
-    async fn units(&self, _app: &App) -> Result<Vec<Unit>> {
-        Ok(Vec::new())
-    }
-    async fn restart(&self, _: &App, _: &str, _: &str, _: &dyn Output) -> Result<()> {
-        Ok(())
-    }
-    async fn update(&self, _old: &App, _new: &App, _out: &dyn Output) -> Result<()> {
-        Ok(())
-    }
-    async fn router_address(&self, app: &App, _router: &str) -> Result<String> {
-        Ok(format!("{}.fake", app.name))
-    }
-    async fn build_platform(
-        &self,
-        _: &str,
-        _: i64,
-        _: &str,
-        _: &dyn Output,
-    ) -> Result<Vec<String>> {
-        Ok(Vec::new())
-    }
-}
 
 fn settings(default_provisioner: &str) -> Settings {
     let mut s = Settings {
@@ -165,7 +99,13 @@ fn new_app(name: &str, pool: &str) -> NewApp {
 
 #[tokio::test]
 async fn a_failed_create_leaves_nothing_stored_and_releases_the_quotas() {
-    let failing = FakeProvisioner::new("failing", true);
+    let failing = StubProvisioner::with(
+        "failing",
+        StubRules {
+            refuse_apps: true,
+            ..StubRules::default()
+        },
+    );
     let (state, store) = world("failing", vec![failing.clone()]).await;
     let err = state
         .apps
@@ -194,7 +134,7 @@ async fn a_failed_create_leaves_nothing_stored_and_releases_the_quotas() {
 
 #[tokio::test]
 async fn app_operations_go_to_the_provisioner_of_the_app_pool() {
-    let other = FakeProvisioner::new("other", false);
+    let other = StubProvisioner::new("other");
     let (state, _) = world("simulated", vec![other.clone()]).await;
     state
         .pools

@@ -46,7 +46,7 @@ pub mod user;
 pub mod volume;
 pub mod webhook;
 
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use error::{Error, Result};

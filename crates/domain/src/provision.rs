@@ -417,52 +417,17 @@ impl ProvisionerRegistry {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    struct Named(&'static str);
-
-    #[async_trait]
-    impl Provisioner for Named {
-        fn name(&self) -> &str {
-            self.0
-        }
-        async fn provision(&self, _: &App, _: &dyn Output) -> Result<()> {
-            Ok(())
-        }
-        async fn destroy(&self, _: &App, _: &dyn Output) -> Result<()> {
-            Ok(())
-        }
-        async fn units(&self, _: &App) -> Result<Vec<Unit>> {
-            Ok(Vec::new())
-        }
-        async fn restart(&self, _: &App, _: &str, _: &str, _: &dyn Output) -> Result<()> {
-            Ok(())
-        }
-        async fn update(&self, _: &App, _: &App, _: &dyn Output) -> Result<()> {
-            Ok(())
-        }
-        async fn router_address(&self, _: &App, _: &str) -> Result<String> {
-            Ok(String::new())
-        }
-        async fn build_platform(
-            &self,
-            _: &str,
-            _: i64,
-            _: &str,
-            _: &dyn Output,
-        ) -> Result<Vec<String>> {
-            Ok(Vec::new())
-        }
-    }
+    use crate::testing::StubProvisioner;
 
     #[test]
     fn pools_find_their_provisioner_by_name_and_the_default_by_none() {
-        let one = ProvisionerRegistry::new(Arc::new(Named("simulated")));
+        let one = ProvisionerRegistry::new(StubProvisioner::new("simulated"));
         assert_eq!(
             one.only().map(|p| p.name().to_string()),
             Some("simulated".into())
         );
         let reg = one
-            .with(Arc::new(Named("kubernetes")))
+            .with(StubProvisioner::new("kubernetes"))
             .with_default("kubernetes")
             .unwrap();
         assert!(reg.only().is_none());

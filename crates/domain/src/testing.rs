@@ -20,6 +20,9 @@ use crate::team::Team;
 use crate::user::{PasswordToken, Session, SshKey, User};
 
 pub mod contract;
+mod provisioner;
+
+pub use provisioner::{StubProvisioner, StubRules};
 
 /// The fixed instant every fixture starts from: 2024-01-02T03:04:05Z.
 pub fn t0() -> DateTime<Utc> {

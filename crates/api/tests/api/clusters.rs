@@ -1,18 +1,12 @@
-//! `/provisioner/clusters` and `/provisioner`.
-use std::sync::{Arc, Mutex};
-
-use async_trait::async_trait;
-use serde_json::{json, Value};
-use tsuru_adapters::kubernetes;
-use tsuru_domain::app::App;
-use tsuru_domain::cluster::{Cluster, ClusterHelp};
-use tsuru_domain::output::Output;
-use tsuru_domain::provision::{Provisioner, Unit};
-use tsuru_domain::{Error, Result};
+use std::sync::Arc;
 
 use crate::{
     event_info, expect, get_json, post_raw, status_text, TestServer, FORBIDDEN, UNAUTHORIZED,
 };
+use serde_json::{json, Value};
+use tsuru_adapters::kubernetes;
+use tsuru_domain::cluster::{Cluster, ClusterHelp};
+use tsuru_domain::testing::{StubProvisioner, StubRules};
 
 /// base64 of the test credentials, and the credentials themselves.
 const KEY_B64: &str = "U0VDUkVULUtFWQ=="; // SECRET-KEY
@@ -49,7 +43,7 @@ fn kube_cluster(name: &str) -> Value {
 /// to none (these tests are about the cluster rules; `a_real_cluster_is_connected_to` talks to
 /// a real control plane), with team `t1` and pools `p1`..`p3`.
 async fn with_pools() -> TestServer {
-    let s = TestServer::spawn_with_provisioners(vec![Arc::new(Flaky::kubernetes())]).await;
+    let s = TestServer::spawn_with_provisioners(vec![flaky_provisioner("kubernetes")]).await;
     s.team("t1").await;
     for p in ["p1", "p2", "p3"] {
         let r = s.admin().post_json("/1.0/pools", &json!({"name": p})).await;
@@ -508,91 +502,26 @@ async fn provisioners_are_listed_with_their_cluster_options() {
     );
 }
 
-/// A provisioner whose clusters connect unless an address says `unreachable`; it keeps what
-/// it was handed. Named `kubernetes`, it shows and checks clusters as the real Kubernetes
+/// A provisioner whose clusters connect unless an address says `unreachable`, keeping what it
+/// was handed. Named `kubernetes`, it shows and checks clusters as the real Kubernetes
 /// provisioner does.
-struct Flaky {
-    name: &'static str,
-    seen: Mutex<Vec<Cluster>>,
-    removed: Mutex<Vec<String>>,
-}
-
-impl Default for Flaky {
-    fn default() -> Self {
-        Flaky {
-            name: "flaky",
-            seen: Mutex::default(),
-            removed: Mutex::default(),
+fn flaky_provisioner(name: &str) -> Arc<StubProvisioner> {
+    let rules = if name == "kubernetes" {
+        StubRules {
+            cluster_help: Some(kubernetes::cluster_help()),
+            check_cluster: Some(kubernetes::validate_cluster),
+            ..StubRules::default()
         }
-    }
-}
-
-impl Flaky {
-    fn kubernetes() -> Self {
-        Flaky {
-            name: "kubernetes",
-            ..Flaky::default()
+    } else {
+        StubRules {
+            cluster_help: Some(ClusterHelp {
+                provisioner_help: "Flaky clusters.".into(),
+                ..ClusterHelp::default()
+            }),
+            ..StubRules::default()
         }
-    }
-}
-
-#[async_trait]
-impl Provisioner for Flaky {
-    fn name(&self) -> &str {
-        self.name
-    }
-    async fn provision(&self, _: &App, _: &dyn Output) -> Result<()> {
-        Ok(())
-    }
-    async fn destroy(&self, _: &App, _: &dyn Output) -> Result<()> {
-        Ok(())
-    }
-    async fn units(&self, _: &App) -> Result<Vec<Unit>> {
-        Ok(Vec::new())
-    }
-    async fn restart(&self, _: &App, _: &str, _: &str, _: &dyn Output) -> Result<()> {
-        Ok(())
-    }
-    async fn update(&self, _: &App, _: &App, _: &dyn Output) -> Result<()> {
-        Ok(())
-    }
-    async fn router_address(&self, _: &App, _: &str) -> Result<String> {
-        Ok(String::new())
-    }
-    async fn build_platform(
-        &self,
-        _: &str,
-        _: i64,
-        _: &str,
-        _: &dyn Output,
-    ) -> Result<Vec<String>> {
-        Ok(Vec::new())
-    }
-    fn cluster_help(&self) -> Option<ClusterHelp> {
-        if self.name == "kubernetes" {
-            return Some(kubernetes::cluster_help());
-        }
-        Some(ClusterHelp {
-            provisioner_help: "Flaky clusters.".into(),
-            ..ClusterHelp::default()
-        })
-    }
-    async fn validate_cluster(&self, cluster: &Cluster) -> Result<()> {
-        if self.name == "kubernetes" {
-            return kubernetes::validate_cluster(cluster);
-        }
-        Ok(())
-    }
-    async fn cluster_updated(&self, cluster: &Cluster) -> Result<()> {
-        self.seen.lock().unwrap().push(cluster.clone());
-        if cluster.addresses.iter().any(|a| a.contains("unreachable")) {
-            return Err(Error::Unavailable("connection refused".into()));
-        }
-        Ok(())
-    }
-    async fn cluster_removed(&self, name: &str) {
-        self.removed.lock().unwrap().push(name.to_string());
-    }
+    };
+    StubProvisioner::with(name, rules)
 }
 
 fn flaky(name: &str, address: &str, pools: &[&str]) -> Value {
@@ -604,7 +533,7 @@ fn flaky(name: &str, address: &str, pools: &[&str]) -> Value {
 
 #[tokio::test]
 async fn a_cluster_the_provisioner_refuses_leaves_the_clusters_as_they_were() {
-    let prov = Arc::new(Flaky::default());
+    let prov = flaky_provisioner("flaky");
     let s = TestServer::spawn_with_provisioners(vec![prov.clone()]).await;
     for p in ["p1", "p2"] {
         s.admin().post_json("/1.0/pools", &json!({"name": p})).await;
@@ -630,7 +559,7 @@ async fn a_cluster_the_provisioner_refuses_leaves_the_clusters_as_they_were() {
     )
     .await;
     {
-        let seen = prov.seen.lock().unwrap();
+        let seen = prov.clusters();
         let c1 = &seen[0];
         assert_eq!(
             c1.client_key, b"SECRET-KEY",
@@ -675,7 +604,7 @@ async fn a_cluster_the_provisioner_refuses_leaves_the_clusters_as_they_were() {
     c1["addresses"] = json!(["https://ok"]);
     let r = post("/1.4/provisioner/clusters/c1", c1).await;
     expect(r, 200, "", "update").await;
-    let last = prov.seen.lock().unwrap().last().cloned().unwrap();
+    let last = prov.clusters().last().cloned().unwrap();
     assert_eq!(
         last.client_key, b"SECRET-KEY",
         "an update keeps the key it cannot show"
@@ -694,7 +623,7 @@ async fn a_cluster_the_provisioner_refuses_leaves_the_clusters_as_they_were() {
         "delete",
     )
     .await;
-    assert_eq!(*prov.removed.lock().unwrap(), ["d1"]);
+    assert_eq!(prov.removed(), ["d1"]);
     let list: Vec<Value> = get_json(&admin, "/1.7/provisioner").await;
     assert!(list.iter().any(
         |p| p["name"] == "flaky" && p["cluster_help"]["provisioner_help"] == "Flaky clusters."
@@ -706,7 +635,7 @@ async fn stored_clusters_are_handed_to_their_provisioner_at_start() {
     // Two servers on one in-memory store: a process and its restart.
     let store = Arc::new(tsuru_adapters::memory::MemoryStore::new());
     let first =
-        TestServer::spawn_on_with_provisioners(store.clone(), vec![Arc::new(Flaky::default())])
+        TestServer::spawn_on_with_provisioners(store.clone(), vec![flaky_provisioner("flaky")])
             .await;
     first
         .admin()
@@ -721,15 +650,9 @@ async fn stored_clusters_are_handed_to_their_provisioner_at_start() {
         .await;
     expect(r, 200, "", "c1").await;
     drop(first);
-    let prov = Arc::new(Flaky::default());
+    let prov = flaky_provisioner("flaky");
     let _again = TestServer::spawn_on_with_provisioners(store, vec![prov.clone()]).await;
-    let seen: Vec<String> = prov
-        .seen
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|c| c.name.clone())
-        .collect();
+    let seen: Vec<String> = prov.clusters().into_iter().map(|c| c.name).collect();
     assert_eq!(seen, ["c1"]);
 }
 
