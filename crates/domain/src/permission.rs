@@ -8,7 +8,7 @@ mod service;
 pub mod tree;
 
 pub use cache::{CachedRoles, ROLE_SNAPSHOT_TTL};
-pub(crate) use grant::Grant;
+pub use grant::Grant;
 pub use model::*;
 pub use ports::RoleStorage;
 pub use service::{can_use_role, ContextLookup, RoleService, RoleUpdate, StorageContextLookup};

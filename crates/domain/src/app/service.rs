@@ -1,6 +1,8 @@
 //! App use cases, one file per use case under `service/`; what they share is here.
 use std::sync::Arc;
 
+use derive_new::new;
+
 use super::{app_not_found, App, AppBindings, AppStorage, AppVersionStorage};
 use crate::event::{Allowed, EventService, NewEvent, Target};
 use crate::output::Progress;
@@ -54,6 +56,8 @@ pub struct AppInfo {
 }
 
 /// App use cases.
+#[derive(new)]
+#[allow(clippy::too_many_arguments)]
 pub struct AppService {
     apps: Arc<dyn AppStorage>,
     versions: Arc<dyn AppVersionStorage>,
@@ -62,11 +66,15 @@ pub struct AppService {
     platforms: Arc<PlatformService>,
     teams: Arc<dyn TeamStorage>,
     users: Arc<dyn UserStorage>,
+    /// App operations go to the provisioner of the app's pool, found here.
     provisioners: Arc<ProvisionerRegistry>,
     routers: Routers,
     events: Arc<EventService>,
+    /// The default unit quota of new apps.
     units_per_app: Option<i64>,
+    #[new(default)]
     bindings: std::sync::OnceLock<Arc<dyn AppBindings>>,
+    #[new(default)]
     volumes: Option<AppVolumes>,
 }
 
@@ -102,39 +110,6 @@ type ProvisionersByPool =
     std::collections::HashMap<String, std::result::Result<Arc<dyn Provisioner>, String>>;
 
 impl AppService {
-    /// Builds the service; app operations go to the provisioner of the app's pool, found in
-    /// `provisioners`; `units_per_app` is the default unit quota of new apps.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        apps: Arc<dyn AppStorage>,
-        versions: Arc<dyn AppVersionStorage>,
-        pools: Arc<PoolService>,
-        plans: Arc<PlanService>,
-        platforms: Arc<PlatformService>,
-        teams: Arc<dyn TeamStorage>,
-        users: Arc<dyn UserStorage>,
-        provisioners: Arc<ProvisionerRegistry>,
-        routers: Routers,
-        events: Arc<EventService>,
-        units_per_app: Option<i64>,
-    ) -> Self {
-        AppService {
-            apps,
-            versions,
-            pools,
-            plans,
-            platforms,
-            teams,
-            users,
-            provisioners,
-            routers,
-            events,
-            units_per_app,
-            bindings: std::sync::OnceLock::new(),
-            volumes: None,
-        }
-    }
-
     /// Reads the apps' volume binds from `storage`: app info shows them (when `plans` has any
     /// plan: without one no volume exists) and app removal deletes them.
     #[must_use]

@@ -1,5 +1,7 @@
 use std::sync::Arc;
 
+use derive_new::new;
+
 use super::{
     unknown_provisioner, Cluster, ClusterHelp, ClusterStorage, CLUSTER_ALREADY_EXISTS,
     CLUSTER_NOT_FOUND,
@@ -24,6 +26,7 @@ pub struct ProvisionerInfo {
 /// provisioner ([`Provisioner::cluster_updated`]); when the provisioner refuses it, the stored
 /// clusters are put back as they were. Clusters leave this service without their credentials
 /// ([`Cluster::without_secrets`]); only provisioners see them.
+#[derive(new)]
 pub struct ClusterService {
     clusters: Arc<dyn ClusterStorage>,
     pools: Arc<dyn PoolStorage>,
@@ -53,21 +56,6 @@ fn naming(name: &str, err: Error) -> Error {
 }
 
 impl ClusterService {
-    /// Builds the service.
-    pub fn new(
-        clusters: Arc<dyn ClusterStorage>,
-        pools: Arc<dyn PoolStorage>,
-        provisioners: Arc<ProvisionerRegistry>,
-        events: Arc<EventService>,
-    ) -> Self {
-        ClusterService {
-            clusters,
-            pools,
-            provisioners,
-            events,
-        }
-    }
-
     /// Every cluster, without credentials.
     ///
     /// # Errors

@@ -1,6 +1,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use derive_new::new;
+
 use super::{
     iaas_not_registered, template_already_exists, Iaas, Machine, MachineStorage, Template,
     TemplateData, TemplateStorage, DESTROY_FAILED, MACHINE_NOT_FOUND, NO_DEFAULT_IAAS,
@@ -41,9 +43,11 @@ pub struct TemplateUpdate {
 }
 
 /// Machine and template use cases.
+#[derive(new)]
 pub struct IaasService {
     machines: Arc<dyn MachineStorage>,
     templates: Arc<dyn TemplateStorage>,
+    /// The configured providers, by IaaS name.
     providers: BTreeMap<String, Arc<dyn Iaas>>,
     settings: IaasSettings,
     events: Arc<EventService>,
@@ -69,23 +73,6 @@ fn allowed_iaases(identity: &Identity, scheme: &str) -> Option<Vec<String>> {
 }
 
 impl IaasService {
-    /// Builds the service over the configured providers, by IaaS name.
-    pub fn new(
-        machines: Arc<dyn MachineStorage>,
-        templates: Arc<dyn TemplateStorage>,
-        providers: BTreeMap<String, Arc<dyn Iaas>>,
-        settings: IaasSettings,
-        events: Arc<EventService>,
-    ) -> Self {
-        IaasService {
-            machines,
-            templates,
-            providers,
-            settings,
-            events,
-        }
-    }
-
     /// Names of the configured IaaSes.
     pub fn iaas_names(&self) -> Vec<String> {
         self.providers.keys().cloned().collect()

@@ -1,6 +1,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use derive_new::new;
+
 use super::{
     no_node_support, node_already_exists, url_to_host, validate_address, NewNode, Node, NodeUpdate,
     ADDRESS_REQUIRED, ENABLE_AND_DISABLE, META_ADDRESS, META_IAAS, META_IAAS_ID, META_POOL,
@@ -17,6 +19,7 @@ use crate::{Error, Identity, Origin, Result};
 /// Node use cases (tsuru's `api/node.go` of 2023): nodes live in their provisioners; this
 /// service checks permissions, records events and creates (and, on failure, destroys) the
 /// IaaS machines nodes are added on.
+#[derive(new)]
 pub struct NodeService {
     provisioners: Arc<ProvisionerRegistry>,
     pools: Arc<dyn PoolStorage>,
@@ -78,21 +81,6 @@ fn prefixed(prefix: &str, err: Error) -> Error {
 }
 
 impl NodeService {
-    /// Builds the service.
-    pub fn new(
-        provisioners: Arc<ProvisionerRegistry>,
-        pools: Arc<dyn PoolStorage>,
-        iaas: Arc<IaasService>,
-        events: Arc<EventService>,
-    ) -> Self {
-        NodeService {
-            provisioners,
-            pools,
-            iaas,
-            events,
-        }
-    }
-
     fn node_provisioners(&self) -> Vec<Arc<dyn Provisioner>> {
         self.provisioners
             .names()

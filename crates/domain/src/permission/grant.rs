@@ -8,7 +8,7 @@ use crate::event::NewEvent;
 use crate::{Error, Identity, Origin, Result};
 
 /// One role instance given or taken by a caller.
-pub(crate) struct Grant<'a> {
+pub struct Grant<'a> {
     /// Who gives or takes.
     pub identity: &'a Identity,
     /// Where from.
@@ -23,7 +23,7 @@ pub(crate) struct Grant<'a> {
 
 impl<'a> Grant<'a> {
     /// `role` in context `context_value`, given (`assign`) or taken by `identity`.
-    pub(crate) fn new(
+    pub fn new(
         identity: &'a Identity,
         origin: &'a Origin,
         role: &'a str,

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use derive_new::new;
 
 use super::grant::Grant;
 use super::{describe, tree, ContextType, Role, RoleInstance, RoleStorage, ROLE_EVENTS};
@@ -87,11 +88,13 @@ pub struct RoleUpdate {
 }
 
 /// Role use cases.
+#[derive(new)]
 pub struct RoleService {
     roles: Arc<dyn RoleStorage>,
     users: Arc<dyn UserStorage>,
     events: Arc<EventService>,
     lookup: Arc<dyn ContextLookup>,
+    #[new(default)]
     tokens: Option<Arc<dyn TeamTokenStorage>>,
 }
 
@@ -104,22 +107,6 @@ const LIST_PERMS: [&str; 5] = [
 ];
 
 impl RoleService {
-    /// Builds the service.
-    pub fn new(
-        roles: Arc<dyn RoleStorage>,
-        users: Arc<dyn UserStorage>,
-        events: Arc<EventService>,
-        lookup: Arc<dyn ContextLookup>,
-    ) -> Self {
-        RoleService {
-            roles,
-            users,
-            events,
-            lookup,
-            tokens: None,
-        }
-    }
-
     /// Also moves team tokens' instances when a role is renamed.
     #[must_use]
     pub fn with_team_tokens(mut self, tokens: Arc<dyn TeamTokenStorage>) -> Self {
@@ -365,43 +352,14 @@ impl RoleService {
             .await
     }
 
-    /// Gives a user a role instance.
+    /// Gives a user a role instance, or takes one from them.
     ///
     /// # Errors
-    /// 403 without `role.update.assign` or when the caller may not use the role's permissions
-    /// in that context; 400 for a bad e-mail or context value; 404 for an unknown user or role.
+    /// 403 without a global `role.update.assign` (`role.update.dissociate` to take) or when
+    /// the caller may not use the role's permissions in that context; 400 for a bad e-mail or
+    /// context value; 404 for an unknown user or role.
     #[tracing::instrument(skip_all)]
-    pub async fn assign_user(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        name: &str,
-        email: &str,
-        context_value: &str,
-    ) -> Result<()> {
-        let grant = Grant::new(identity, origin, name, context_value, true);
-        self.change_user_role(grant, email).await
-    }
-
-    /// Removes a role instance from a user.
-    ///
-    /// # Errors
-    /// 403 as [`RoleService::assign_user`]; 400 bad e-mail; 404 unknown user or role.
-    #[tracing::instrument(skip_all)]
-    pub async fn dissociate_user(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        name: &str,
-        email: &str,
-        context_value: &str,
-    ) -> Result<()> {
-        let grant = Grant::new(identity, origin, name, context_value, false);
-        self.change_user_role(grant, email).await
-    }
-
-    /// Gives or takes a role instance of a user.
-    async fn change_user_role(&self, grant: Grant<'_>, email: &str) -> Result<()> {
+    pub async fn grant_user(&self, grant: Grant<'_>, email: &str) -> Result<()> {
         let add = grant.assign;
         let (roles, lookup) = (self.roles.as_ref(), self.lookup.as_ref());
         grant

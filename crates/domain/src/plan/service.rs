@@ -1,22 +1,20 @@
 use std::sync::Arc;
 
+use derive_new::new;
+
 use super::model::MIB;
 use super::{default_plans, Plan, PlanStorage};
 use crate::event::{Allowed, EventService, NewEvent, Target};
 use crate::{Error, Identity, Origin, Result};
 
 /// Plan use cases.
+#[derive(new)]
 pub struct PlanService {
     storage: Arc<dyn PlanStorage>,
     events: Arc<EventService>,
 }
 
 impl PlanService {
-    /// Builds the service.
-    pub fn new(storage: Arc<dyn PlanStorage>, events: Arc<EventService>) -> Self {
-        PlanService { storage, events }
-    }
-
     /// Stores the default plans when there are none.
     ///
     /// # Errors

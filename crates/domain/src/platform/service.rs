@@ -1,5 +1,7 @@
 use std::sync::Arc;
 
+use derive_new::new;
+
 use super::{parse_image_version, Platform, PlatformStorage, INVALID_PLATFORM};
 use crate::app::{valid_name, AppStorage};
 use crate::event::{Allowed, EventService, NewEvent, Target};
@@ -8,9 +10,11 @@ use crate::provision::Provisioner;
 use crate::{Error, Identity, Origin, Result};
 
 /// Platform use cases.
+#[derive(new)]
 pub struct PlatformService {
     storage: Arc<dyn PlatformStorage>,
     apps: Arc<dyn AppStorage>,
+    /// Builds platform images.
     builder: Arc<dyn Provisioner>,
     events: Arc<EventService>,
 }
@@ -31,21 +35,6 @@ fn platform_event(name: &str, kind: &str, identity: &Identity, origin: &Origin) 
 }
 
 impl PlatformService {
-    /// Builds the service; `builder` builds platform images.
-    pub fn new(
-        storage: Arc<dyn PlatformStorage>,
-        apps: Arc<dyn AppStorage>,
-        builder: Arc<dyn Provisioner>,
-        events: Arc<EventService>,
-    ) -> Self {
-        PlatformService {
-            storage,
-            apps,
-            builder,
-            events,
-        }
-    }
-
     fn is_admin(identity: &Identity) -> bool {
         identity.can("platform.update", &[]) || identity.can("platform.create", &[])
     }

@@ -2,6 +2,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use derive_new::new;
+
 use super::{
     constraint_for, glob_match, is_public, validate_pool_name, Constraint, Pool, PoolRules,
     PoolStorage, PoolView, CONSTRAINT_FIELDS, POOL_NOT_FOUND,
@@ -45,17 +47,20 @@ pub struct PoolUpdate {
 }
 
 /// Pool use cases.
+#[derive(new)]
 pub struct PoolService {
     pools: Arc<dyn PoolStorage>,
     teams: Arc<dyn TeamStorage>,
     plans: Arc<dyn PlanStorage>,
     apps: Arc<dyn AppStorage>,
     routers: Routers,
+    /// The provisioner names a pool may use.
     provisioners: Vec<String>,
     events: Arc<EventService>,
     /// Provisioner names by pool, each read from the store at most once per
     /// [`PROVISIONER_MEMO_TTL`] (a pool's provisioner never changes; a pool removed here is
     /// forgotten at once).
+    #[new(default)]
     provisioner_memo: std::sync::Mutex<HashMap<String, (String, Instant)>>,
 }
 
@@ -63,28 +68,6 @@ pub struct PoolService {
 pub const PROVISIONER_MEMO_TTL: Duration = Duration::from_secs(1);
 
 impl PoolService {
-    /// Builds the service; `provisioners` are the names a pool may use.
-    pub fn new(
-        pools: Arc<dyn PoolStorage>,
-        teams: Arc<dyn TeamStorage>,
-        plans: Arc<dyn PlanStorage>,
-        apps: Arc<dyn AppStorage>,
-        routers: Routers,
-        provisioners: Vec<String>,
-        events: Arc<EventService>,
-    ) -> Self {
-        PoolService {
-            pools,
-            teams,
-            plans,
-            apps,
-            routers,
-            provisioners,
-            events,
-            provisioner_memo: std::sync::Mutex::default(),
-        }
-    }
-
     fn memo(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, Instant)>> {
         self.provisioner_memo
             .lock()

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use derive_new::new;
 
 use super::{clean_tags, parse_team_name, Team, TeamStorage};
 use crate::app::AppStorage;
@@ -31,35 +32,18 @@ pub struct TeamInfo {
 }
 
 /// Team use cases.
+#[derive(new)]
 pub struct TeamService {
     teams: Arc<dyn TeamStorage>,
     apps: Arc<dyn AppStorage>,
     users: Arc<UserService>,
     roles: Arc<RoleService>,
     events: Arc<EventService>,
+    /// The default app quota of new teams.
     apps_per_team: Option<i64>,
 }
 
 impl TeamService {
-    /// Builds the service; `apps_per_team` is the default app quota of new teams.
-    pub fn new(
-        teams: Arc<dyn TeamStorage>,
-        apps: Arc<dyn AppStorage>,
-        users: Arc<UserService>,
-        roles: Arc<RoleService>,
-        events: Arc<EventService>,
-        apps_per_team: Option<i64>,
-    ) -> Self {
-        TeamService {
-            teams,
-            apps,
-            users,
-            roles,
-            events,
-            apps_per_team,
-        }
-    }
-
     /// Teams on which the caller holds at least one team-capable permission.
     ///
     /// # Errors

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use chrono::Duration;
+use derive_new::new;
 
 use super::{default_token_id, token_email, validate_token_id, TeamToken, TeamTokenStorage};
 use crate::app::{AppFilter, AppStorage};
@@ -38,11 +39,14 @@ pub struct TeamTokenUpdate {
 }
 
 /// Team-token use cases.
+#[derive(new)]
+#[allow(clippy::too_many_arguments)]
 pub struct TokenService {
     tokens: Arc<dyn TeamTokenStorage>,
     teams: Arc<dyn TeamStorage>,
     apps: Arc<dyn AppStorage>,
     roles: Arc<dyn RoleStorage>,
+    /// Validates context values on role assignment.
     lookup: Arc<dyn ContextLookup>,
     events: Arc<EventService>,
     clock: Arc<dyn Clock>,
@@ -50,30 +54,6 @@ pub struct TokenService {
 }
 
 impl TokenService {
-    /// Builds the service. `lookup` validates context values on role assignment.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        tokens: Arc<dyn TeamTokenStorage>,
-        teams: Arc<dyn TeamStorage>,
-        apps: Arc<dyn AppStorage>,
-        roles: Arc<dyn RoleStorage>,
-        lookup: Arc<dyn ContextLookup>,
-        events: Arc<EventService>,
-        clock: Arc<dyn Clock>,
-        ids: Arc<dyn IdGenerator>,
-    ) -> Self {
-        TokenService {
-            tokens,
-            teams,
-            apps,
-            roles,
-            lookup,
-            events,
-            clock,
-            ids,
-        }
-    }
-
     /// Tokens of the teams on which the caller holds `team.token.read` (a global grant: all;
     /// no grant: none), values blanked as [`TokenService::info`] does.
     ///
@@ -221,45 +201,14 @@ impl TokenService {
             .await
     }
 
-    /// Binds a role instance to a token (set semantics).
+    /// Gives a role instance to a team token, or takes one from it (set semantics).
     ///
     /// # Errors
-    /// 403 without a global `role.update.assign` or when the caller may not use the role's
-    /// permissions in that context; 404 `role not found` / `team token not found`; 400 for a
-    /// bad context value.
+    /// 403 without a global `role.update.assign` (`role.update.dissociate` to take) or when
+    /// the caller may not use the role's permissions in that context; 404 `role not found` /
+    /// `team token not found`; 400 for a bad context value.
     #[tracing::instrument(skip_all)]
-    pub async fn assign_role(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        role: &str,
-        token_id: &str,
-        context_value: &str,
-    ) -> Result<()> {
-        let grant = Grant::new(identity, origin, role, context_value, true);
-        self.change_role(grant, token_id).await
-    }
-
-    /// Removes a role instance from a token.
-    ///
-    /// # Errors
-    /// 403 as [`TokenService::assign_role`] with `role.update.dissociate`; 404 `role not
-    /// found` / `team token not found`.
-    #[tracing::instrument(skip_all)]
-    pub async fn dissociate_role(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        role: &str,
-        token_id: &str,
-        context_value: &str,
-    ) -> Result<()> {
-        let grant = Grant::new(identity, origin, role, context_value, false);
-        self.change_role(grant, token_id).await
-    }
-
-    /// Gives or takes a role instance of a team token.
-    async fn change_role(&self, grant: Grant<'_>, token_id: &str) -> Result<()> {
+    pub async fn grant(&self, grant: Grant<'_>, token_id: &str) -> Result<()> {
         let add = grant.assign;
         let (roles, lookup) = (self.roles.as_ref(), self.lookup.as_ref());
         grant

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use derive_new::new;
 
 use super::{validate_email, SessionStorage, SshKey, User, UserStorage};
 use crate::clock::{sha256_hex, Clock, IdGenerator};
@@ -36,6 +37,7 @@ pub struct UserView {
 }
 
 /// User use cases.
+#[derive(new)]
 pub struct UserService {
     users: Arc<dyn UserStorage>,
     sessions: Arc<dyn SessionStorage>,
@@ -55,25 +57,6 @@ fn named_or_caller(identity: &Identity, email: Option<&str>) -> String {
 
 /// An event on user `email`.
 impl UserService {
-    /// Builds the service.
-    pub fn new(
-        users: Arc<dyn UserStorage>,
-        sessions: Arc<dyn SessionStorage>,
-        roles: Arc<dyn RoleStorage>,
-        events: Arc<EventService>,
-        clock: Arc<dyn Clock>,
-        ids: Arc<dyn IdGenerator>,
-    ) -> Self {
-        UserService {
-            users,
-            sessions,
-            roles,
-            events,
-            clock,
-            ids,
-        }
-    }
-
     /// Builds the view of `user` as seen by a caller holding `perms` (tsuru `auth.User` to
     /// `apiUser`): a role is shown only when the caller holds every permission it grants.
     /// Without `include_all`, a user whose roles are all global or hidden is omitted.

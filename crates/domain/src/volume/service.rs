@@ -1,6 +1,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use derive_new::new;
+
 use super::{
     plan_not_configured, validate_volume_name, Volume, VolumeBind, VolumeBindId, VolumeInfo,
     VolumePlan, VolumePlans, VolumeStorage, BIND_APP_REQUIRED, BIND_MOUNT_POINT_REQUIRED,
@@ -70,12 +72,14 @@ pub struct UnbindRequest {
 }
 
 /// Volume use cases.
+#[derive(new)]
 pub struct VolumeService {
     volumes: Arc<dyn VolumeStorage>,
     pools: Arc<dyn PoolStorage>,
     teams: Arc<dyn TeamStorage>,
     apps: Arc<AppService>,
     provisioners: Arc<ProvisionerRegistry>,
+    /// The volume plans, from the configuration.
     plans: VolumePlans,
     events: Arc<EventService>,
 }
@@ -91,27 +95,6 @@ fn volume_event(volume: &Volume, kind: &str, identity: &Identity, origin: &Origi
 }
 
 impl VolumeService {
-    /// Builds the service; `plans` come from the configuration.
-    pub fn new(
-        volumes: Arc<dyn VolumeStorage>,
-        pools: Arc<dyn PoolStorage>,
-        teams: Arc<dyn TeamStorage>,
-        apps: Arc<AppService>,
-        provisioners: Arc<ProvisionerRegistry>,
-        plans: VolumePlans,
-        events: Arc<EventService>,
-    ) -> Self {
-        VolumeService {
-            volumes,
-            pools,
-            teams,
-            apps,
-            provisioners,
-            plans,
-            events,
-        }
-    }
-
     async fn find(&self, name: &str) -> Result<Volume> {
         self.volumes
             .find_volume(name)

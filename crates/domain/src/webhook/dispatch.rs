@@ -3,6 +3,7 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 use chrono::Duration;
+use derive_new::new;
 
 use super::{
     signature, Attempt, Delivery, DeliveryState, DeliveryStorage, HookRequest, RenderError,
@@ -19,34 +20,18 @@ pub const USER_AGENT: &str = "tsuru-webhook-client/1.0";
 
 /// Queues deliveries for finished events: one per webhook whose filter matches. It only
 /// writes to storage; [`DeliveryWorker`]s send.
+#[derive(new)]
 pub struct WebhookDispatcher {
     webhooks: Arc<dyn WebhookStorage>,
     deliveries: Arc<dyn DeliveryStorage>,
     renderer: Arc<dyn TemplateRenderer>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    #[new(default)]
     wake: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 impl WebhookDispatcher {
-    /// Builds the dispatcher.
-    pub fn new(
-        webhooks: Arc<dyn WebhookStorage>,
-        deliveries: Arc<dyn DeliveryStorage>,
-        renderer: Arc<dyn TemplateRenderer>,
-        clock: Arc<dyn Clock>,
-        ids: Arc<dyn IdGenerator>,
-    ) -> Self {
-        WebhookDispatcher {
-            webhooks,
-            deliveries,
-            renderer,
-            clock,
-            ids,
-            wake: None,
-        }
-    }
-
     /// Calls `wake` after queueing deliveries, so a local worker need not wait for its next
     /// poll.
     #[must_use]

@@ -1,5 +1,7 @@
 use std::sync::Arc;
 
+use derive_new::new;
+
 use super::{Delivery, DeliveryStorage, RenderError, TemplateRenderer, Webhook, WebhookStorage};
 use crate::event::json::template_data;
 use crate::event::{Allowed, Event, EventService, Kind, NewEvent, Target};
@@ -17,11 +19,13 @@ pub const SECRET_MASK: &str = "*****";
 const MAX_DELIVERIES: usize = 100;
 
 /// Webhook use cases.
+#[derive(new)]
 pub struct WebhookService {
     webhooks: Arc<dyn WebhookStorage>,
     deliveries: Arc<dyn DeliveryStorage>,
     teams: Arc<dyn TeamStorage>,
     events: Arc<EventService>,
+    #[new(default)]
     templates: Option<Arc<dyn TemplateRenderer>>,
 }
 
@@ -81,22 +85,6 @@ fn hook_event(
 }
 
 impl WebhookService {
-    /// Builds the service.
-    pub fn new(
-        webhooks: Arc<dyn WebhookStorage>,
-        deliveries: Arc<dyn DeliveryStorage>,
-        teams: Arc<dyn TeamStorage>,
-        events: Arc<EventService>,
-    ) -> Self {
-        WebhookService {
-            webhooks,
-            deliveries,
-            teams,
-            events,
-            templates: None,
-        }
-    }
-
     /// Tries body templates with `templates` on create and update, refusing those that fail
     /// or exceed the renderer's bounds.
     #[must_use]

@@ -2,7 +2,7 @@
 pub(crate) mod wire;
 
 use actix_web::web;
-use tsuru_domain::permission::RoleUpdate;
+use tsuru_domain::permission::{Grant, RoleUpdate};
 
 use self::wire::{
     AssignRoleRequest, ContextQuery, CreateRoleRequest, DefaultRolesRequest, PermissionResponse,
@@ -158,7 +158,7 @@ async fn assign_user(
     let b = form.value;
     state
         .roles
-        .assign_user(&id, &origin, &name, &b.email, &b.context)
+        .grant_user(Grant::new(&id, &origin, &name, &b.context, true), &b.email)
         .await?;
     Ok(DONE)
 }
@@ -169,9 +169,13 @@ async fn dissociate_user(
     q: Query<ContextQuery>,
 ) -> Reply<Done> {
     let (name, email) = path.into_inner();
+    let origin = q.origin();
     state
         .roles
-        .dissociate_user(&id, &q.origin(), &name, &email, &q.value.context)
+        .grant_user(
+            Grant::new(&id, &origin, &name, &q.value.context, false),
+            &email,
+        )
         .await?;
     Ok(DONE)
 }

@@ -2,6 +2,7 @@
 pub(crate) mod wire;
 
 use actix_web::web;
+use tsuru_domain::permission::Grant;
 use tsuru_domain::token::{NewTeamToken, TeamTokenUpdate};
 use tsuru_domain::Origin;
 
@@ -120,7 +121,10 @@ async fn assign_role(
     let b = form.value;
     state
         .tokens
-        .assign_role(&id, &origin, &name, &b.token_id, &b.context)
+        .grant(
+            Grant::new(&id, &origin, &name, &b.context, true),
+            &b.token_id,
+        )
         .await?;
     Ok(DONE)
 }
@@ -131,14 +135,12 @@ async fn dissociate_role(
     q: Query<ContextQuery>,
 ) -> Reply<Done> {
     let (role, token_id) = path.into_inner();
+    let origin = origin(&q.input, &token_id);
     state
         .tokens
-        .dissociate_role(
-            &id,
-            &origin(&q.input, &token_id),
-            &role,
+        .grant(
+            Grant::new(&id, &origin, &role, &q.value.context, false),
             &token_id,
-            &q.value.context,
         )
         .await?;
     Ok(DONE)
