@@ -101,6 +101,32 @@ impl SimulatedProvisioner {
         f(all.entry(app.to_string()).or_default())
     }
 
+    /// Applies `change` to the deployments of `process` (every one when empty) of `version`,
+    /// makes the units match, and returns the ids of the units of those deployments.
+    fn set_deployments(
+        &self,
+        app: &App,
+        process: &str,
+        version: i64,
+        out: &dyn Output,
+        mut change: impl FnMut(&str, &mut Deployment),
+    ) -> Vec<String> {
+        let chosen = |v: i64, p: &str| v == version && (process.is_empty() || p == process);
+        self.with_app(&app.name, |run| {
+            for ((v, p), dep) in &mut run.deployments {
+                if chosen(*v, p) {
+                    change(p, dep);
+                }
+            }
+            self.sync(app, run, out);
+            run.units
+                .iter()
+                .filter(|u| chosen(u.version, &u.process_name))
+                .map(|u| u.id.clone())
+                .collect()
+        })
+    }
+
     /// Makes the units match the deployments: running deployments get exactly `replicas`
     /// started units (new ones are reported to `out`), stopped ones keep theirs stopped, and
     /// units of deployments that are gone are removed.
@@ -315,15 +341,10 @@ impl Provisioner for SimulatedProvisioner {
         version: &AppVersion,
         out: &dyn Output,
     ) -> Result<()> {
-        self.with_app(&app.name, |run| {
-            for ((v, p), dep) in &mut run.deployments {
-                if *v == version.version && (process.is_empty() || p == process) {
-                    let past = version.past_units.get(p).copied().unwrap_or(0);
-                    dep.replicas = if past > 0 { past } else { dep.replicas.max(1) };
-                    dep.stopped = false;
-                }
-            }
-            self.sync(app, run, out);
+        self.set_deployments(app, process, version.version, out, |p, dep| {
+            let past = version.past_units.get(p).copied().unwrap_or(0);
+            dep.replicas = if past > 0 { past } else { dep.replicas.max(1) };
+            dep.stopped = false;
         });
         Ok(())
     }
@@ -335,19 +356,12 @@ impl Provisioner for SimulatedProvisioner {
         version: &AppVersion,
         out: &dyn Output,
     ) -> Result<()> {
-        self.with_app(&app.name, |run| {
-            for ((v, p), dep) in &mut run.deployments {
-                if *v == version.version && (process.is_empty() || p == process) {
-                    dep.stopped = true;
-                }
-            }
-            self.sync(app, run, out);
-            for u in run.units.iter().filter(|u| {
-                u.version == version.version && (process.is_empty() || u.process_name == process)
-            }) {
-                out.write(&format!(" ---> Unit {} stopped\n", u.id));
-            }
+        let stopped = self.set_deployments(app, process, version.version, out, |_, dep| {
+            dep.stopped = true;
         });
+        for id in stopped {
+            out.write(&format!(" ---> Unit {id} stopped\n"));
+        }
         Ok(())
     }
 

@@ -47,6 +47,18 @@ struct Book {
     total: u64,
 }
 
+impl Book {
+    /// Counts the answer (or failure) to the command started as `request`.
+    fn finish(&mut self, request: (u32, i32), command: String, took: Duration, failed: bool) {
+        let key = self
+            .started
+            .remove(&request)
+            .unwrap_or_else(|| (String::new(), command));
+        self.total += 1;
+        self.series.entry(key).or_default().observe(took, failed);
+    }
+}
+
 /// Command counters of one client.
 #[derive(Debug, Default)]
 pub struct CommandStats {
@@ -80,28 +92,18 @@ impl CommandStats {
                     (collection, e.command_name),
                 );
             }
-            CommandEvent::Succeeded(e) => {
-                let key = book
-                    .started
-                    .remove(&(e.connection.id, e.request_id))
-                    .unwrap_or_else(|| (String::new(), e.command_name));
-                book.total += 1;
-                book.series
-                    .entry(key)
-                    .or_default()
-                    .observe(e.duration, false);
-            }
-            CommandEvent::Failed(e) => {
-                let key = book
-                    .started
-                    .remove(&(e.connection.id, e.request_id))
-                    .unwrap_or_else(|| (String::new(), e.command_name));
-                book.total += 1;
-                book.series
-                    .entry(key)
-                    .or_default()
-                    .observe(e.duration, true);
-            }
+            CommandEvent::Succeeded(e) => book.finish(
+                (e.connection.id, e.request_id),
+                e.command_name,
+                e.duration,
+                false,
+            ),
+            CommandEvent::Failed(e) => book.finish(
+                (e.connection.id, e.request_id),
+                e.command_name,
+                e.duration,
+                true,
+            ),
             _ => {}
         }
     }

@@ -71,18 +71,13 @@ struct LogDocument {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 struct CancelInfoDocument {
-    #[serde(default)]
     owner: String,
-    #[serde(default)]
     starttime: Option<bson::DateTime>,
-    #[serde(default)]
     acktime: Option<bson::DateTime>,
-    #[serde(default)]
     reason: String,
-    #[serde(default)]
     asked: bool,
-    #[serde(default)]
     canceled: bool,
 }
 

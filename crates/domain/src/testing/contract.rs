@@ -132,31 +132,30 @@ pub(crate) fn assert_admitted<T: Debug>(
     }
 }
 
-/// Asserts that `res` is an [`crate::Error::Conflict`] with message `msg`.
-#[track_caller]
-pub(crate) fn assert_conflict<T: Debug>(res: Result<T>, msg: &str) {
-    match res {
-        Err(Error::Conflict(m)) if m == msg => {}
-        other => panic!("expected Conflict({msg:?}), got {other:?}"),
-    }
+/// One assertion per refusal: `res` is that [`crate::Error`] variant with message `msg`.
+macro_rules! refusal_asserts {
+    ($($(#[$doc:meta])* $name:ident => $variant:ident;)*) => {$(
+        $(#[$doc])*
+        #[track_caller]
+        pub(crate) fn $name<T: Debug>(res: Result<T>, msg: &str) {
+            match res {
+                Err(Error::$variant(m)) if m == msg => {}
+                other => panic!(
+                    concat!("expected ", stringify!($variant), "({:?}), got {:?}"),
+                    msg, other
+                ),
+            }
+        }
+    )*};
 }
 
-/// Asserts that `res` is an [`crate::Error::NotFound`] with message `msg`.
-#[track_caller]
-pub(crate) fn assert_not_found<T: Debug>(res: Result<T>, msg: &str) {
-    match res {
-        Err(Error::NotFound(m)) if m == msg => {}
-        other => panic!("expected NotFound({msg:?}), got {other:?}"),
-    }
-}
-
-/// Asserts that `res` is an [`crate::Error::Forbidden`] with message `msg`.
-#[track_caller]
-pub(crate) fn assert_forbidden<T: Debug>(res: Result<T>, msg: &str) {
-    match res {
-        Err(Error::Forbidden(m)) if m == msg => {}
-        other => panic!("expected Forbidden({msg:?}), got {other:?}"),
-    }
+refusal_asserts! {
+    /// Asserts that `res` is an [`crate::Error::Conflict`] with message `msg`.
+    assert_conflict => Conflict;
+    /// Asserts that `res` is an [`crate::Error::NotFound`] with message `msg`.
+    assert_not_found => NotFound;
+    /// Asserts that `res` is an [`crate::Error::Forbidden`] with message `msg`.
+    assert_forbidden => Forbidden;
 }
 
 /// The record a find found, or a panic naming `what` when it found none.

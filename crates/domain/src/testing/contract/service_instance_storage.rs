@@ -147,14 +147,7 @@ pub async fn list_returns_all_or_those_of_a_service(storage: &dyn ServiceInstanc
 
 /// Update replaces every field of that instance only.
 pub async fn update_replaces_the_instance(storage: &dyn ServiceInstanceStorage) {
-    storage
-        .insert(&instance("mysql", "db1"))
-        .await
-        .expect("insert");
-    storage
-        .insert(&instance("redis", "db1"))
-        .await
-        .expect("insert");
+    insert_db1_of_mysql_and_redis(storage).await;
     let new = ServiceInstance {
         apps: vec!["web".into()],
         teams: vec!["ops".into(), "dev".into()],
@@ -183,14 +176,7 @@ pub async fn update_unknown_returns_not_found(storage: &dyn ServiceInstanceStora
 
 /// Delete removes only that instance.
 pub async fn delete_removes_only_that_instance(storage: &dyn ServiceInstanceStorage) {
-    storage
-        .insert(&instance("mysql", "db1"))
-        .await
-        .expect("insert");
-    storage
-        .insert(&instance("redis", "db1"))
-        .await
-        .expect("insert");
+    insert_db1_of_mysql_and_redis(storage).await;
     storage.delete("mysql", "db1").await.expect("delete");
     assert_eq!(storage.find("mysql", "db1").await.expect("find"), None);
     assert!(storage.find("redis", "db1").await.expect("find").is_some());
@@ -199,4 +185,14 @@ pub async fn delete_removes_only_that_instance(storage: &dyn ServiceInstanceStor
 /// Deleting an unknown instance is `service instance not found`.
 pub async fn delete_unknown_returns_not_found(storage: &dyn ServiceInstanceStorage) {
     assert_not_found(storage.delete("mysql", "db1").await, INSTANCE_NOT_FOUND);
+}
+
+/// Stores an instance `db1` of `mysql` and one of `redis`.
+async fn insert_db1_of_mysql_and_redis(storage: &dyn ServiceInstanceStorage) {
+    for service in ["mysql", "redis"] {
+        storage
+            .insert(&instance(service, "db1"))
+            .await
+            .expect("insert");
+    }
 }
