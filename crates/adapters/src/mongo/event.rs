@@ -81,19 +81,18 @@ struct CancelInfoDocument {
     canceled: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
 struct ContextDocument {
-    #[serde(default)]
     ctxtype: String,
-    #[serde(default)]
     value: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 struct AllowedDocument {
-    #[serde(default)]
     scheme: String,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     contexts: Vec<ContextDocument>,
 }
 

@@ -41,11 +41,10 @@ struct MachineDocument {
     tsurud_order: ObjectId,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
 struct TemplateDataDocument {
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     value: String,
 }
 

@@ -84,30 +84,24 @@ impl From<ServiceDocument> for Service {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 struct BindDocument {
-    #[serde(default)]
     uuid: String,
-    #[serde(default)]
     operationkey: String,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     parameters: Parameters,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 struct BrokerDataDocument {
-    #[serde(default)]
     uuid: String,
-    #[serde(default)]
     serviceid: String,
-    #[serde(default)]
     planid: String,
-    #[serde(default)]
     orgid: String,
-    #[serde(default)]
     spaceid: String,
-    #[serde(default)]
     lastoperationkey: String,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     binds: BTreeMap<String, BindDocument>,
 }
 
@@ -225,10 +219,9 @@ impl From<InstanceDocument> for ServiceInstance {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 struct BasicDocument {
-    #[serde(default)]
     username: String,
-    #[serde(default)]
     password: String,
 }
 
@@ -239,22 +232,19 @@ struct BearerDocument {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 struct AuthDocument {
-    #[serde(default)]
     basicauthconfig: Option<BasicDocument>,
-    #[serde(default)]
     bearerconfig: Option<BearerDocument>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 struct BrokerConfigDocument {
-    #[serde(default)]
     authconfig: Option<AuthDocument>,
-    #[serde(default)]
     insecure: bool,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     context: BTreeMap<String, String>,
-    #[serde(default)]
     cacheexpirationseconds: i64,
 }
 

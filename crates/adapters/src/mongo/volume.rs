@@ -19,10 +19,10 @@ use super::records::{delete_or, find_as, insert_or, replace_or};
 
 /// tsuru's plan embedded in a volume (Go field names lower-cased).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 struct PlanDocument {
-    #[serde(default)]
     name: String,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     opts: BTreeMap<String, Value>,
 }
 

@@ -23,18 +23,17 @@ use super::write_lock::Write;
 use super::{bad_document, db_error, from_bson_time, insertion_stamp, to_bson_time};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 struct FilterDocument {
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     targettypes: Vec<String>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     targetvalues: Vec<String>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     kindtypes: Vec<String>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     kindnames: Vec<String>,
-    #[serde(default)]
     erroronly: bool,
-    #[serde(default)]
     successonly: bool,
 }
 
