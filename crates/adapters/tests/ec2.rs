@@ -1,59 +1,16 @@
 //! The EC2 IaaS against moto's EC2 emulation (`tests/support/moto_ec2.py`, installed by
 //! `scripts/setup.sh`) on loopback. moto that cannot start fails the test: it never skips.
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tsuru_adapters::iaas::{Ec2Iaas, Ec2Settings};
 use tsuru_domain::iaas::Iaas;
 use tsuru_domain::Error;
 
-struct Moto {
-    child: Child,
-    port: u16,
-}
+#[path = "../../../tests/support/peers.rs"]
+mod peers;
 
-impl Moto {
-    fn start() -> Self {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/moto_ec2.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("python3 must run moto_ec2.py: {e}"));
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .ok();
-        let Some(port) = line
-            .trim()
-            .strip_prefix("PORT ")
-            .and_then(|p| p.parse().ok())
-        else {
-            let _ = child.kill();
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                std::io::Read::read_to_string(&mut e, &mut err).ok();
-            }
-            panic!("moto did not start (run scripts/setup.sh): {line:?} {err}");
-        };
-        Moto { child, port }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use peers::Peer;
 
 fn settings(endpoint: String, timeout: Duration) -> Ec2Settings {
     Ec2Settings {
@@ -84,7 +41,7 @@ fn upstream_text(r: Result<impl std::fmt::Debug, Error>) -> String {
 
 #[tokio::test]
 async fn create_describe_destroy_against_moto() {
-    let moto = Moto::start();
+    let moto = Peer::moto();
     let ec2 = Ec2Iaas::new(settings(moto.url(), Duration::from_secs(30))).unwrap();
     let started = Instant::now();
     let m = ec2
@@ -118,7 +75,7 @@ async fn create_describe_destroy_against_moto() {
 
 #[tokio::test]
 async fn errors_name_the_iaas_and_the_ec2_code() {
-    let moto = Moto::start();
+    let moto = Peer::moto();
     let ec2 = Ec2Iaas::new(settings(moto.url(), Duration::from_secs(30))).unwrap();
     let text = upstream_text(ec2.destroy_machine("i-0123456789abcdef0").await);
     assert!(

@@ -10,6 +10,7 @@ mod iaas;
 mod metrics;
 mod nodes;
 mod openapi;
+#[path = "../../../../tests/support/peers.rs"]
 mod peers;
 mod plans;
 mod platforms;
