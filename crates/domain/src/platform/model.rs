@@ -27,6 +27,9 @@ pub const PLATFORM_NOT_FOUND: &str = "Platform doesn't exist.";
 /// tsuru's text for a platform name already taken.
 pub const DUPLICATE_PLATFORM: &str = "Duplicate platform";
 
+/// A platform name that is not a valid one (400).
+pub const INVALID_PLATFORM_NAME: &str = "Invalid platform name, should have at most 40 characters, containing only lower case letters, numbers or dashes, starting with a letter.";
+
 /// Parses a rollback target: `3`, `v3`, or an image name tagged `v3`/`3`.
 ///
 /// # Errors

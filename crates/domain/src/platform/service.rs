@@ -2,7 +2,9 @@ use std::sync::Arc;
 
 use derive_new::new;
 
-use super::{parse_image_version, Platform, PlatformStorage, INVALID_PLATFORM};
+use super::{
+    parse_image_version, Platform, PlatformStorage, INVALID_PLATFORM, INVALID_PLATFORM_NAME,
+};
 use crate::app::{valid_name, AppStorage};
 use crate::event::{Allowed, EventService, NewEvent, Target};
 use crate::output::Output;
@@ -151,25 +153,27 @@ impl PlatformService {
         if dockerfile.trim().is_empty() {
             return Err(Error::bad_request("Missing file content."));
         }
+        let ev = platform_event(name, "platform.create", identity, origin);
         self.events
-            .run_logged(platform_event(name, "platform.create", identity, origin), out, |progress| async move {
-        async {
-            if name.is_empty() {
-                return Err(Error::bad_request("Platform name is required."));
-            }
-            if !valid_name(name) {
-                return Err(Error::bad_request("Invalid platform name, should have at most 40 characters, containing only lower case letters, numbers or dashes, starting with a letter."));
-            }
-            self.storage.insert(&Platform { name: name.to_string(), disabled: false }).await?;
-            if let Err(e) = self.build(name, dockerfile, progress.as_ref()).await {
-                let _ = self.storage.delete(name).await;
-                return Err(e);
-            }
-            progress.write("Platform successfully added!\n");
-            Ok(())
-        }
-        .await
-        })
+            .run_logged(ev, out, |progress| async move {
+                if name.is_empty() {
+                    return Err(Error::bad_request("Platform name is required."));
+                }
+                if !valid_name(name) {
+                    return Err(Error::bad_request(INVALID_PLATFORM_NAME));
+                }
+                let platform = Platform {
+                    name: name.to_string(),
+                    disabled: false,
+                };
+                self.storage.insert(&platform).await?;
+                if let Err(e) = self.build(name, dockerfile, progress.as_ref()).await {
+                    let _ = self.storage.delete(name).await;
+                    return Err(e);
+                }
+                progress.write("Platform successfully added!\n");
+                Ok(())
+            })
             .await
     }
 
@@ -193,30 +197,27 @@ impl PlatformService {
                 platform_event(name, "platform.update", identity, origin),
                 out,
                 |progress| async move {
-                    async {
-                        let mut platform = self
-                            .storage
-                            .find(name)
-                            .await?
-                            .ok_or_else(|| Error::not_found(INVALID_PLATFORM))?;
-                        let dockerfile = dockerfile.filter(|d| !d.trim().is_empty());
-                        if disabled.is_none() && dockerfile.is_none() {
-                            return Err(Error::bad_request(
-                                "either disabled or dockerfile must be provided",
-                            ));
-                        }
-                        if let Some(d) = dockerfile {
-                            self.build(name, d, progress.as_ref()).await?;
-                            self.apps.mark_platform_updated(name).await?;
-                        }
-                        if let Some(d) = disabled {
-                            platform.disabled = d;
-                            self.storage.update(&platform).await?;
-                        }
-                        progress.write("Platform successfully updated!\n");
-                        Ok(())
+                    let mut platform = self
+                        .storage
+                        .find(name)
+                        .await?
+                        .ok_or_else(|| Error::not_found(INVALID_PLATFORM))?;
+                    let dockerfile = dockerfile.filter(|d| !d.trim().is_empty());
+                    if disabled.is_none() && dockerfile.is_none() {
+                        return Err(Error::bad_request(
+                            "either disabled or dockerfile must be provided",
+                        ));
                     }
-                    .await
+                    if let Some(d) = dockerfile {
+                        self.build(name, d, progress.as_ref()).await?;
+                        self.apps.mark_platform_updated(name).await?;
+                    }
+                    if let Some(d) = disabled {
+                        platform.disabled = d;
+                        self.storage.update(&platform).await?;
+                    }
+                    progress.write("Platform successfully updated!\n");
+                    Ok(())
                 },
             )
             .await
