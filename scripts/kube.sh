@@ -629,6 +629,37 @@ start_temp() {
     start "$TEMP_DIR" >/dev/null
 }
 
+# After a failed test command: what the cluster looked like, so that a failure that depends on
+# the cluster (a node gone NotReady, a pod never scheduled, a component that died) says so.
+report() {
+    echo "kube: the tests failed; the cluster as it is now:" >&2
+    local name pid
+    while read -r name pid; do
+        kill -0 "$pid" 2>/dev/null || echo "kube:   $name (pid $pid) is not running" >&2
+    done <"$DIR/pids"
+    api GET /api/v1/nodes | python3 -c '
+import json, sys
+for n in json.load(sys.stdin)["items"]:
+    ready = [c for c in n["status"].get("conditions", []) if c["type"] == "Ready"]
+    state = ready[0]["status"] + " " + ready[0].get("reason", "") if ready else "no Ready condition"
+    print("kube:   node %s: Ready %s, taints %s" % (n["metadata"]["name"], state, n["spec"].get("taints", [])))
+' >&2 || true
+    api GET /api/v1/pods | python3 -c '
+import json, sys
+pods = json.load(sys.stdin)["items"]
+print("kube:   %d pods" % len(pods))
+for p in pods:
+    ready = [c["status"] for c in p["status"].get("conditions", []) if c["type"] == "Ready"]
+    if p["status"].get("phase") != "Running" or ready != ["True"]:
+        print("kube:   pod %s/%s on %r: %s, Ready %s" % (p["metadata"]["namespace"], p["metadata"]["name"],
+              p["spec"].get("nodeName", ""), p["status"].get("phase"), ready))
+' >&2 || true
+    for name in kwok kube-controller-manager kube-scheduler; do
+        echo "kube:   last lines of $name's log:" >&2
+        tail -n 10 "$DIR/logs/$name.log" | sed 's/^/kube:     /' >&2 || true
+    done
+}
+
 export_env() {
     export TSURU_TEST_KUBE_DIR=$DIR
     export TSURU_TEST_KUBECONFIG=$DIR/kubeconfig
@@ -656,6 +687,7 @@ case "${1:-}" in
         "$@"
         status=$?
         set -e
+        [ "$status" = 0 ] || report
         exit $status
         ;;
     selftest)
