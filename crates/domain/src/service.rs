@@ -9,8 +9,8 @@ mod model;
 mod ports;
 
 pub use catalog::{
-    BindOutcome, InstanceInfo, InstanceListEntry, InstanceUpdate, NewBroker, NewInstance,
-    ServiceCatalog, ServiceDefinition, ServiceInfoEntry,
+    AppBinding, BindOutcome, InstanceInfo, InstanceListEntry, InstanceUpdate, NewBroker,
+    NewInstance, ServiceCatalog, ServiceDefinition, ServiceInfoEntry,
 };
 pub use model::*;
 pub use ports::{BrokerStorage, ServiceClient, ServiceInstanceStorage, ServiceStorage};

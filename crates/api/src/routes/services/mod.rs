@@ -4,7 +4,9 @@ pub(crate) mod wire;
 use actix_web::body::BoxBody;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, Responder};
-use tsuru_domain::service::{InstanceUpdate, NewInstance, ServiceDefinition, PRODUCTION};
+use tsuru_domain::service::{
+    AppBinding, InstanceUpdate, NewInstance, ServiceDefinition, PRODUCTION,
+};
 
 use self::wire::{
     BindRequest, CreateInstanceRequest, DocRequest, InstanceInfoResponse, InstanceQuery,
@@ -494,12 +496,16 @@ async fn bind(
         no_restart,
         parameters,
     } = form.value;
+    let binding = AppBinding {
+        service,
+        instance,
+        app,
+        no_restart,
+    };
     Ok(stream(move |out| async move {
         state
             .services
-            .bind_app(
-                &id, &origin, &service, &instance, &app, no_restart, parameters, out,
-            )
+            .bind_app(&id, &origin, binding, parameters, out)
             .await
             .map(|_| ())
     })
@@ -514,12 +520,16 @@ async fn unbind(
     let origin = q.origin();
     let (service, instance, app) = path.into_inner();
     let UnbindQuery { no_restart, force } = q.value;
+    let binding = AppBinding {
+        service,
+        instance,
+        app,
+        no_restart,
+    };
     Ok(stream(move |out| async move {
         state
             .services
-            .unbind_app(
-                &id, &origin, &service, &instance, &app, no_restart, force, out,
-            )
+            .unbind_app(&id, &origin, binding, force, out)
             .await
     })
     .await)

@@ -75,19 +75,16 @@ impl ServiceCatalog {
     ///
     /// # Errors
     /// 404 app, service or instance; 403; 409 already bound; 502 the service API.
-    #[allow(clippy::too_many_arguments)]
     #[tracing::instrument(skip_all)]
     pub async fn bind_app(
         &self,
         identity: &Identity,
         origin: &Origin,
-        service_name: &str,
-        name: &str,
-        app_name: &str,
-        no_restart: bool,
+        binding: AppBinding,
         parameters: BTreeMap<String, String>,
         out: Arc<dyn Output>,
     ) -> Result<BindOutcome> {
+        let (service_name, name, app_name, no_restart) = binding.parts();
         let (service, instance, app) = self
             .bind_checks(identity, service_name, name, app_name, "bind")
             .await?;
@@ -179,19 +176,16 @@ impl ServiceCatalog {
     ///
     /// # Errors
     /// 404 app, service or instance; 403; 400 not bound; 502 the service API.
-    #[allow(clippy::too_many_arguments)]
     #[tracing::instrument(skip_all)]
     pub async fn unbind_app(
         &self,
         identity: &Identity,
         origin: &Origin,
-        service_name: &str,
-        name: &str,
-        app_name: &str,
-        no_restart: bool,
+        binding: AppBinding,
         force: bool,
         out: Arc<dyn Output>,
     ) -> Result<()> {
+        let (service_name, name, app_name, no_restart) = binding.parts();
         let (service, _, app) = self
             .bind_checks(identity, service_name, name, app_name, "unbind")
             .await?;

@@ -102,6 +102,27 @@ pub struct ServiceInfoEntry {
     pub info: Option<BTreeMap<String, String>>,
 }
 
+/// An app's binding to a service instance, as the route names it, and whether the app
+/// restarts after the change.
+#[derive(Debug, Clone, Default)]
+pub struct AppBinding {
+    /// The service.
+    pub service: String,
+    /// The instance of the service.
+    pub instance: String,
+    /// The app.
+    pub app: String,
+    /// Leave the app's units as they are (they get the change at their next restart).
+    pub no_restart: bool,
+}
+
+impl AppBinding {
+    /// The service, instance and app names, and `no_restart`.
+    fn parts(&self) -> (&str, &str, &str, bool) {
+        (&self.service, &self.instance, &self.app, self.no_restart)
+    }
+}
+
 /// The outcome of a bind: the variable names the app got.
 #[derive(Debug, Clone, Default)]
 pub struct BindOutcome {
