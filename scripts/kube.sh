@@ -517,12 +517,17 @@ start() {
     wait_for etcd "etcd /health" curl -sf "http://127.0.0.1:$etcd_client/health"
     wait_for kube-apiserver "kube-apiserver /readyz" \
         curl -sf --cacert "$DIR/ca.crt" -H "Authorization: Bearer $(cat "$DIR/token")" "$url/readyz"
+    # The fake nodes cannot fail, but kwok can be starved of CPU on a busy machine and renew
+    # their leases late. With the default grace period (50 s) the node lifecycle controller then
+    # marks the nodes NotReady and every pod on them not ready, and kwok never makes those pods
+    # ready again, so every later rollout stalls. An hour's grace keeps the nodes Ready.
     launch kube-controller-manager "$BIN/kube-controller-manager" \
         --kubeconfig "$DIR/pki/kube-controller-manager.kubeconfig" \
         --authentication-kubeconfig "$DIR/pki/kube-controller-manager.kubeconfig" \
         --authorization-kubeconfig "$DIR/pki/kube-controller-manager.kubeconfig" \
         --bind-address 127.0.0.1 --secure-port "$cm" \
         --leader-elect=false --controllers '*' \
+        --node-monitor-grace-period 1h \
         --root-ca-file "$DIR/pki/ca.crt" \
         --service-account-private-key-file "$DIR/pki/sa.key" \
         --cluster-signing-cert-file "$DIR/pki/ca.crt" --cluster-signing-key-file "$DIR/pki/ca.key"
