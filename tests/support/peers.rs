@@ -1,8 +1,8 @@
 //! Real service peers on loopback, started by the tests: the native service API stand-in
 //! (`tests/support/service_api.py`) and an Open Service Broker made with openbrokerapi
 //! (`tests/support/osb_broker.py`), and moto's EC2 emulation (`tests/support/moto_ec2.py`). A
-//! peer that cannot start fails the test: it never skips. The API tests and the adapters' EC2
-//! test include this file (`#[path]`), each using part of it.
+//! peer that cannot start fails the test: it never skips. The API tests, the CLI tests and the
+//! adapters' EC2 test include this file (`#[path]`), each using part of it.
 #![allow(dead_code)]
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

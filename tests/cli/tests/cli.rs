@@ -7,15 +7,25 @@
 //! have no client commands: API tests cover them.
 //! Without the client the tests say so loudly and return, unless `TSURU_CLI_REQUIRED` or `CI` is
 //! set (see `tsuru_cli_tests::require_client`).
+use peers::Peer;
+use tsuru_api::Settings;
 use tsuru_cli_tests::{require_client, word_after, Cli, Run, Smtp};
 use tsuru_testkit::{TestServer, ADMIN_EMAIL, ADMIN_PASSWORD};
+
+#[path = "../../support/peers.rs"]
+mod peers;
 
 const FORBIDDEN: &str = "You don't have permission to do this action";
 
 /// A server and the client as its admin (`TSURU_TOKEN`), or `None` without a client.
 async fn start(test: &str) -> Option<(TestServer, Cli)> {
+    start_with(test, |_| {}).await
+}
+
+/// [`start`], with the server's settings changed by `settings`.
+async fn start_with(test: &str, settings: impl FnOnce(&mut Settings)) -> Option<(TestServer, Cli)> {
     let bin = require_client(test)?;
-    let server = TestServer::spawn().await;
+    let server = TestServer::spawn_with(settings).await;
     let cli = Cli::new(&bin, &server.base_url, &server.admin_token);
     Some((server, cli))
 }
@@ -1469,11 +1479,10 @@ fn units_of(run: &Run, app: &str) -> Vec<(String, String)> {
 async fn apps_run_on_a_real_kubernetes_cluster() {
     // A rollout that stalls fails inside tsurud, well before the client's 60 s watchdog, with
     // the units that are not ready and why.
-    let Some(bin) = require_client("kubernetes apps") else {
+    let timeout = |s: &mut Settings| s.kubernetes.deployment_progress_timeout = 30.0;
+    let Some((_server, cli)) = start_with("kubernetes apps", timeout).await else {
         return;
     };
-    let server = TestServer::spawn_with(|s| s.kubernetes.deployment_progress_timeout = 30.0).await;
-    let cli = Cli::new(&bin, &server.base_url, &server.admin_token);
     let Some(kube) = Kube::from_env() else {
         return;
     };
@@ -1693,51 +1702,15 @@ async fn image_deploys_units_start_stop_and_rollback() {
     );
 }
 
-/// The native service API stand-in (`tests/support/service_api.py`) on loopback, killed on
-/// drop; a stand-in that cannot start fails the test.
-struct ServiceApi(std::process::Child, u16);
-
-impl ServiceApi {
-    fn start() -> Self {
-        use std::io::BufRead;
-        let script =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../support/service_api.py");
-        let mut child = std::process::Command::new("python3")
-            .arg(script)
-            .args([
-                "--plans",
-                r#"[{"name":"small","description":"a small database"}]"#,
-            ])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("python3 runs the service API stand-in");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("stand-in banner");
-        let port = line
-            .trim()
-            .strip_prefix("PORT ")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("the service API stand-in did not start: {line:?}"));
-        ServiceApi(child, port)
-    }
-}
-
-impl Drop for ServiceApi {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn services_and_instances_create_bind_unbind_and_remove() {
     let Some((server, cli)) = start("services").await else {
         return;
     };
-    let api = ServiceApi::start();
+    let api = Peer::service_api(&[
+        "--plans",
+        r#"[{"name":"small","description":"a small database"}]"#,
+    ]);
     cli.run(&["team-create", "t1"]).succeeds();
     cli.run(&["team-create", "t2"]).succeeds();
     cli.run(&["pool-add", "p1", "-p", "-d"]).succeeds();
@@ -1746,7 +1719,7 @@ async fn services_and_instances_create_bind_unbind_and_remove() {
     let manifest = |password: &str| {
         format!(
             "id: mysql\nusername: svc\npassword: {password}\nteam: t1\nendpoint:\n  production: http://127.0.0.1:{}\n",
-            api.1
+            api.port
         )
     };
     let path = file(&cli, "manifest.yaml", &manifest("svc-pass"));
