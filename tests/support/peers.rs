@@ -104,3 +104,62 @@ pub fn closed_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     l.local_addr().expect("addr").port()
 }
+
+/// The Kubernetes control plane `scripts/kube.sh exec` started: its address, an admin token and
+/// the paths of its CA, client certificate and client key.
+pub struct TestKube {
+    /// The API server's address.
+    pub url: String,
+    /// A bearer token with every permission.
+    pub token: String,
+    /// The CA file.
+    pub ca: String,
+    /// The client certificate file.
+    pub cert: String,
+    /// The client key file.
+    pub key: String,
+}
+
+impl TestKube {
+    /// The cluster of `TSURU_TEST_KUBE_*`, or `None` (the test skips) without one.
+    ///
+    /// # Panics
+    /// Without one when `TSURU_KUBE_REQUIRED=1` or `CI` is set: there a missing cluster is a
+    /// failure, never a skip.
+    pub fn from_env() -> Option<TestKube> {
+        let Ok(url) = std::env::var("TSURU_TEST_KUBE_URL") else {
+            assert!(
+                std::env::var("TSURU_KUBE_REQUIRED").as_deref() != Ok("1")
+                    && std::env::var_os("CI").is_none(),
+                "no Kubernetes control plane (TSURU_TEST_KUBE_URL): run under scripts/kube.sh exec"
+            );
+            eprintln!("skipped: no Kubernetes (run under `bash scripts/kube.sh exec`)");
+            return None;
+        };
+        let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is unset"));
+        Some(TestKube {
+            url,
+            token: var("TSURU_TEST_KUBE_TOKEN"),
+            ca: var("TSURU_TEST_KUBE_CA"),
+            cert: var("TSURU_TEST_KUBE_CLIENT_CERT"),
+            key: var("TSURU_TEST_KUBE_CLIENT_KEY"),
+        })
+    }
+
+    /// The bytes of `file` (one of the paths above).
+    ///
+    /// # Panics
+    /// When it cannot be read.
+    pub fn read(file: &str) -> Vec<u8> {
+        std::fs::read(file).unwrap_or_else(|e| panic!("{file}: {e}"))
+    }
+
+    /// Lines of the client key's PEM body: none may ever be shown.
+    pub fn key_secrets(&self) -> Vec<String> {
+        String::from_utf8_lossy(&Self::read(&self.key))
+            .lines()
+            .filter(|l| !l.starts_with("-----") && l.len() > 16)
+            .map(str::to_string)
+            .collect()
+    }
+}

@@ -4,6 +4,9 @@
 //!
 //! Each test runs in its own namespace (cluster custom data `namespace`), with apps in pool
 //! `kubepool`, whose fake nodes mark pods Running.
+#[path = "../../../tests/support/peers.rs"]
+mod peers;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,26 +26,19 @@ use tsuru_domain::provision::{Provisioner, UnitStatus};
 use tsuru_domain::testing::app_version;
 use tsuru_domain::Error;
 
+use peers::TestKube;
+
 /// The test cluster, in namespace `namespace`, or `None` (skip) without one.
 fn test_cluster(namespace: &str) -> Option<Cluster> {
-    let Ok(url) = std::env::var("TSURU_TEST_KUBE_URL") else {
-        assert!(
-            std::env::var("TSURU_KUBE_REQUIRED").as_deref() != Ok("1"),
-            "TSURU_KUBE_REQUIRED=1 but TSURU_TEST_KUBE_URL is unset (run under scripts/kube.sh exec)"
-        );
-        eprintln!("skipped: no Kubernetes (run under `bash scripts/kube.sh exec`)");
-        return None;
-    };
-    let ca = std::env::var("TSURU_TEST_KUBE_CA").expect("TSURU_TEST_KUBE_CA");
-    let token = std::env::var("TSURU_TEST_KUBE_TOKEN").expect("TSURU_TEST_KUBE_TOKEN");
+    let kube = TestKube::from_env()?;
     Some(Cluster {
         name: "kube-test".into(),
-        addresses: vec![url],
+        addresses: vec![kube.url],
         provisioner: "kubernetes".into(),
-        ca_cert: std::fs::read(ca).expect("CA file"),
+        ca_cert: TestKube::read(&kube.ca),
         default: true,
         custom_data: BTreeMap::from([
-            ("token".to_string(), token),
+            ("token".to_string(), kube.token),
             ("namespace".to_string(), namespace.to_string()),
         ]),
         ..Cluster::default()

@@ -7,7 +7,7 @@
 //! have no client commands: API tests cover them.
 //! Without the client the tests say so loudly and return, unless `TSURU_CLI_REQUIRED` or `CI` is
 //! set (see `tsuru_cli_tests::require_client`).
-use peers::Peer;
+use peers::{Peer, TestKube};
 use tsuru_api::Settings;
 use tsuru_cli_tests::{require_client, word_after, Cli, Run, Smtp};
 use tsuru_testkit::{TestServer, ADMIN_EMAIL, ADMIN_PASSWORD};
@@ -1236,7 +1236,7 @@ async fn clusters_add_list_info_update_remove_and_provisioners() {
     let Some((server, cli)) = start("clusters").await else {
         return;
     };
-    let Some(kube) = Kube::from_env() else {
+    let Some(kube) = TestKube::from_env() else {
         return;
     };
     for pool in ["kpool", "kpool2"] {
@@ -1422,49 +1422,6 @@ async fn clusters_add_list_info_update_remove_and_provisioners() {
         .prints_row(&["d1"]);
 }
 
-/// The Kubernetes control plane `scripts/kube.sh exec` started: its address, admin token and
-/// the files the client reads (`--cacert/--clientcert/--clientkey`). `None` (test skipped)
-/// without one, unless `TSURU_KUBE_REQUIRED=1` or `CI` is set.
-struct Kube {
-    url: String,
-    token: String,
-    ca: String,
-    cert: String,
-    key: String,
-}
-
-impl Kube {
-    fn from_env() -> Option<Kube> {
-        let Ok(url) = std::env::var("TSURU_TEST_KUBE_URL") else {
-            assert!(
-                std::env::var("TSURU_KUBE_REQUIRED").as_deref() != Ok("1")
-                    && std::env::var_os("CI").is_none(),
-                "no Kubernetes control plane (TSURU_TEST_KUBE_URL): run under scripts/kube.sh exec"
-            );
-            eprintln!("skipped: no Kubernetes (run under `bash scripts/kube.sh exec`)");
-            return None;
-        };
-        let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is unset"));
-        Some(Kube {
-            url,
-            token: var("TSURU_TEST_KUBE_TOKEN"),
-            ca: var("TSURU_TEST_KUBE_CA"),
-            cert: var("TSURU_TEST_KUBE_CLIENT_CERT"),
-            key: var("TSURU_TEST_KUBE_CLIENT_KEY"),
-        })
-    }
-
-    /// Lines of the client key's PEM body: none may ever be shown.
-    fn key_secrets(&self) -> Vec<String> {
-        std::fs::read_to_string(&self.key)
-            .expect("client key file")
-            .lines()
-            .filter(|l| !l.starts_with("-----") && l.len() > 16)
-            .map(str::to_string)
-            .collect()
-    }
-}
-
 /// Unit rows of `app-info`: (name, status) of each unit of `app`.
 fn units_of(run: &Run, app: &str) -> Vec<(String, String)> {
     let prefix = format!("{app}-");
@@ -1483,7 +1440,7 @@ async fn apps_run_on_a_real_kubernetes_cluster() {
     let Some((_server, cli)) = start_with("kubernetes apps", timeout).await else {
         return;
     };
-    let Some(kube) = Kube::from_env() else {
+    let Some(kube) = TestKube::from_env() else {
         return;
     };
     // The fake nodes carry pool `kubepool` (scripts/kube.sh). Both stores' runs share one control plane: names of their own.

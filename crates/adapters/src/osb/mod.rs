@@ -175,6 +175,14 @@ impl OsbClient {
             .ok_or_else(|| Error::unexpected("a registered service given to the broker client"))
     }
 
+    /// What the broker told us of `instance` when it provisioned it.
+    fn data_of(instance: &ServiceInstance) -> Result<BrokerData> {
+        instance
+            .broker_data
+            .clone()
+            .ok_or_else(|| Error::upstream("Invalid broker data"))
+    }
+
     /// Sends `body`, with the instance's parameters, to the instance's endpoint by `method`,
     /// accepting an asynchronous answer, on behalf of the caller.
     async fn instance_call(
@@ -442,10 +450,7 @@ impl ServiceClient for OsbClient {
         call: &CallInfo,
     ) -> Result<()> {
         let broker = Self::broker_of(service)?;
-        let mut data = instance
-            .broker_data
-            .clone()
-            .ok_or_else(|| Error::upstream("Invalid broker data"))?;
+        let mut data = Self::data_of(instance)?;
         let (service_id, plan_id) = self.find_in_catalog(service, &instance.plan_name).await?;
         let plan_id = plan_id
             .ok_or_else(|| Error::bad_request(format!("invalid plan: {}", instance.plan_name)))?;
@@ -528,10 +533,7 @@ impl ServiceClient for OsbClient {
         call: &CallInfo,
     ) -> Result<BTreeMap<String, String>> {
         let broker = Self::broker_of(service)?;
-        let mut data = instance
-            .broker_data
-            .clone()
-            .ok_or_else(|| Error::upstream("Invalid broker data"))?;
+        let mut data = Self::data_of(instance)?;
         let bind = BrokerBind {
             uuid: uuid::Uuid::new_v4().to_string(),
             operation_key: String::new(),

@@ -1,10 +1,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::{
-    expect, get_json, status_text, Case, TestServer, ADMIN_EMAIL, ADMIN_PASSWORD, UNAUTHORIZED,
+    expect, expect_forms, get_json, status_text, Case, TestServer, ADMIN_EMAIL, ADMIN_PASSWORD,
+    UNAUTHORIZED,
 };
 
 #[tokio::test]
@@ -51,10 +53,7 @@ async fn login_errors_use_tsurus_texts() {
         (&[("email", ADMIN_EMAIL), ("password", "123")], 400, too_short),
         (&[("email", ADMIN_EMAIL), ("password", "wrong-password")], 401, "Authentication failed, wrong password.\n"),
     ];
-    for (form, status, text) in cases {
-        let resp = a.post_form("/1.0/auth/login", form).await;
-        expect(resp, status, text, form).await;
-    }
+    expect_forms(&a, Method::POST, "/1.0/auth/login", &cases).await;
 }
 
 #[tokio::test]
@@ -134,10 +133,7 @@ async fn changing_the_password_checks_every_field_and_revokes_other_sessions() {
         (&[("old", "not-my-password"), ("new", "abcdefg"), ("confirm", "abcdefg")], 403, "the given password didn't match the user's current password\n"),
         (&[("old", "user-password"), ("new", "abc"), ("confirm", "abc")], 400, too_short),
     ];
-    for (form, status, text) in cases {
-        let resp = user.put_form("/1.0/users/password", form).await;
-        expect(resp, status, text, form).await;
-    }
+    expect_forms(&user, Method::PUT, "/1.0/users/password", &cases).await;
     let changed = [
         ("old", "user-password"),
         ("new", "brand-new"),

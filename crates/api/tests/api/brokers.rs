@@ -5,7 +5,9 @@ use serde_json::{json, Value};
 use tsuru_testkit::{messages, stream_error, stream_lines};
 
 use crate::peers::{closed_port, Peer};
-use crate::{expect, get_json, status_text, Caller, TestServer, FORBIDDEN};
+use crate::{
+    expect, expect_delete, expect_get, get_json, status_text, Caller, TestServer, FORBIDDEN,
+};
 
 async fn add_broker(admin: &Caller, name: &str, url: &str) -> (u16, String) {
     status_text(
@@ -116,21 +118,9 @@ async fn brokers_are_added_listed_renamed_and_removed_without_showing_credential
 
     let bob = s.user("bob@example.com").await;
     expect(bob.get("/1.7/brokers").await, 403, FORBIDDEN, "read").await;
-    expect(
-        bob.delete("/1.7/brokers/b9").await,
-        403,
-        FORBIDDEN,
-        "delete",
-    )
-    .await;
+    expect_delete(&bob, "/1.7/brokers/b9", 403, FORBIDDEN).await;
     assert_eq!(admin.delete("/1.7/brokers/b9").await.status(), 200);
-    expect(
-        admin.delete("/1.7/brokers/b9").await,
-        404,
-        "service broker not found\n",
-        "twice",
-    )
-    .await;
+    expect_delete(&admin, "/1.7/brokers/b9", 404, "service broker not found\n").await;
 }
 
 #[tokio::test]
@@ -147,11 +137,11 @@ async fn a_brokered_instance_is_provisioned_bound_unbound_and_removed() {
     let plans: Vec<Value> = get_json(&admin, "/1.0/services/b1::pgsql/plans").await;
     let names: Vec<&str> = plans.iter().map(|p| p["Name"].as_str().unwrap()).collect();
     assert_eq!(names, ["small", "async"]);
-    expect(
-        admin.get("/1.0/services/b1::pgsql/doc").await,
+    expect_get(
+        &admin,
+        "/1.0/services/b1::pgsql/doc",
         200,
         "PostgreSQL databases",
-        "doc",
     )
     .await;
 
@@ -370,11 +360,11 @@ async fn an_asynchronous_deprovision_is_polled_before_the_instance_is_forgotten(
     let (status, lines) = remove_instance(&admin, "pg1", "").await;
     assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
     assert!(messages(&lines).contains("service instance successfully removed"));
-    expect(
-        admin.get("/1.0/services/b1::pgsql/instances/pg1").await,
+    expect_get(
+        &admin,
+        "/1.0/services/b1::pgsql/instances/pg1",
         404,
         "service instance not found\n",
-        "gone",
     )
     .await;
     // The broker answered 202, was polled with its operation ("in progress", then 410 Gone),
@@ -412,11 +402,11 @@ async fn a_failed_or_unfinished_asynchronous_deprovision_keeps_the_instance() {
         (502, "the broker's operation failed: the disk is full\n")
     );
     assert_eq!(admin.get(info).await.status(), 200, "kept");
-    expect(
-        admin.get(status_path).await,
+    expect_get(
+        &admin,
+        status_path,
         200,
         "Service instance \"pg1\" is failed - the disk is full",
-        "failed",
     )
     .await;
 
@@ -430,11 +420,11 @@ async fn a_failed_or_unfinished_asynchronous_deprovision_keeps_the_instance() {
         "{body}"
     );
     assert_eq!(admin.get(info).await.status(), 200, "kept");
-    expect(
-        admin.get(status_path).await,
+    expect_get(
+        &admin,
+        status_path,
         200,
         "Service instance \"pg1\" is in progress - still working",
-        "running",
     )
     .await;
 
@@ -448,13 +438,7 @@ async fn a_failed_or_unfinished_asynchronous_deprovision_keeps_the_instance() {
             && text.contains("service instance successfully removed"),
         "{text}"
     );
-    expect(
-        admin.get(info).await,
-        404,
-        "service instance not found\n",
-        "removed",
-    )
-    .await;
+    expect_get(&admin, info, 404, "service instance not found\n").await;
     assert_eq!(deprovisions(&broker.requests().await), 3);
 }
 
@@ -541,11 +525,11 @@ async fn a_slow_or_refusing_broker_leaves_instances_and_bindings_as_they_were() 
         "{:?}",
         started.elapsed()
     );
-    expect(
-        admin.get("/1.0/services/b1::pgsql/instances/pg2").await,
+    expect_get(
+        &admin,
+        "/1.0/services/b1::pgsql/instances/pg2",
         404,
         "service instance not found\n",
-        "not kept",
     )
     .await;
     broker.control(json!({"fail": null})).await;

@@ -1,12 +1,15 @@
 use std::sync::Arc;
 
-use crate::{
-    event_info, expect, get_json, post_raw, status_text, TestServer, FORBIDDEN, UNAUTHORIZED,
-};
 use serde_json::{json, Value};
 use tsuru_adapters::kubernetes;
 use tsuru_domain::cluster::{Cluster, ClusterHelp};
 use tsuru_domain::testing::{StubProvisioner, StubRules};
+
+use crate::peers::TestKube;
+use crate::{
+    event_info, expect, expect_delete, expect_get, get_json, post_raw, status_text, TestServer,
+    FORBIDDEN, UNAUTHORIZED,
+};
 
 /// base64 of the test credentials, and the credentials themselves.
 const KEY_B64: &str = "U0VDUkVULUtFWQ=="; // SECRET-KEY
@@ -145,11 +148,11 @@ async fn clusters_are_added_listed_shown_updated_and_removed() {
     let (status, body) = status_text(admin.delete("/1.3/provisioner/clusters/c1").await).await;
     assert_eq!((status, body.as_str()), (200, ""));
     assert!(clusters(&s).await.is_empty());
-    expect(
-        admin.get("/1.8/provisioner/clusters/c1").await,
+    expect_get(
+        &admin,
+        "/1.8/provisioner/clusters/c1",
         404,
         "cluster not found\n",
-        "removed",
     )
     .await;
 
@@ -332,11 +335,11 @@ async fn bad_clusters_get_tsurus_texts() {
     for (name, body, status, text) in cases {
         expect(update(name, body.clone()).await, status, text, body).await;
     }
-    expect(
-        admin.delete("/1.3/provisioner/clusters/nope").await,
+    expect_delete(
+        &admin,
+        "/1.3/provisioner/clusters/nope",
         404,
         "cluster not found\n",
-        "delete unknown",
     )
     .await;
     let c1: Value = get_json(&admin, "/1.8/provisioner/clusters/c1").await;
@@ -445,23 +448,18 @@ async fn a_pool_has_one_cluster_and_a_provisioner_one_default() {
 async fn add_and_remove_stream_when_asked() {
     let s = with_pools().await;
     let admin = s.admin();
-    let r = admin
-        .request(reqwest::Method::POST, "/1.3/provisioner/clusters")
-        .header("Accept", "application/x-json-stream")
-        .json(&cluster("c1", &["p1"]))
-        .send()
-        .await
-        .unwrap();
+    let add = || {
+        admin
+            .request(reqwest::Method::POST, "/1.3/provisioner/clusters")
+            .header("Accept", "application/x-json-stream")
+            .json(&cluster("c1", &["p1"]))
+            .send()
+    };
+    let r = add().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/x-json-stream");
     assert_eq!(clusters(&s).await.len(), 1);
-    let again = admin
-        .request(reqwest::Method::POST, "/1.3/provisioner/clusters")
-        .header("Accept", "application/x-json-stream")
-        .json(&cluster("c1", &["p1"]))
-        .send()
-        .await
-        .unwrap();
+    let again = add().await.unwrap();
     expect(
         again,
         409,
@@ -616,13 +614,7 @@ async fn a_cluster_the_provisioner_refuses_leaves_the_clusters_as_they_were() {
     assert_eq!(failed.len(), 2, "the refused creations are failed events");
     assert_eq!(failed[0]["Error"], "cluster \"d2\": connection refused");
 
-    expect(
-        admin.delete("/1.3/provisioner/clusters/d1").await,
-        200,
-        "",
-        "delete",
-    )
-    .await;
+    expect_delete(&admin, "/1.3/provisioner/clusters/d1", 200, "").await;
     assert_eq!(prov.removed(), ["d1"]);
     let list: Vec<Value> = get_json(&admin, "/1.7/provisioner").await;
     assert!(list.iter().any(
@@ -689,29 +681,23 @@ async fn the_cluster_routes_are_documented() {
 
 /// The real control plane `scripts/kube.sh exec` started, as the client would add it
 /// (`--cacert/--clientcert/--clientkey` files, base64 on the wire); `None` (test skipped) when
-/// there is none, unless `TSURU_KUBE_REQUIRED=1`.
+/// there is none, unless `TSURU_KUBE_REQUIRED=1` or `CI` is set.
 pub(crate) fn real_cluster(name: &str, pools: &[&str]) -> Option<Value> {
     use base64::Engine as _;
-    let Ok(url) = std::env::var("TSURU_TEST_KUBE_URL") else {
-        assert!(
-            std::env::var("TSURU_KUBE_REQUIRED").as_deref() != Ok("1"),
-            "TSURU_KUBE_REQUIRED=1 but TSURU_TEST_KUBE_URL is unset (run under scripts/kube.sh exec)"
-        );
-        eprintln!("skipped: no Kubernetes (run under `bash scripts/kube.sh exec`)");
-        return None;
-    };
-    let file = |var: &str| {
-        let path = std::env::var(var).unwrap_or_else(|_| panic!("{var} is unset"));
-        base64::engine::general_purpose::STANDARD
-            .encode(std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
-    };
+    let kube = TestKube::from_env()?;
+    let file = |path: &str| base64::engine::general_purpose::STANDARD.encode(TestKube::read(path));
     let namespace = format!("api-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     Some(json!({
-        "name": name, "provisioner": "kubernetes", "addresses": [url], "pools": pools,
-        "cacert": file("TSURU_TEST_KUBE_CA"), "clientcert": file("TSURU_TEST_KUBE_CLIENT_CERT"),
-        "clientkey": file("TSURU_TEST_KUBE_CLIENT_KEY"),
+        "name": name, "provisioner": "kubernetes", "addresses": [kube.url], "pools": pools,
+        "cacert": file(&kube.ca), "clientcert": file(&kube.cert), "clientkey": file(&kube.key),
         "custom_data": {"namespace": namespace},
     }))
+}
+
+/// Connects `cluster` (a body of `POST /1.3/provisioner/clusters`) as `admin`.
+pub(crate) async fn connect(admin: &crate::Caller, cluster: &Value) {
+    let r = admin.post_json("/1.3/provisioner/clusters", cluster).await;
+    expect(r, 200, "", "cluster").await;
 }
 
 /// The public pool `kubepool` on the Kubernetes provisioner.
@@ -789,13 +775,7 @@ async fn a_real_cluster_is_connected_to_and_runs_apps() {
     // app goes first here, taking its objects with it.
     let r = admin.delete(&format!("/1.0/apps/{app}")).await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
-    expect(
-        admin.delete("/1.3/provisioner/clusters/kube").await,
-        200,
-        "",
-        "delete",
-    )
-    .await;
+    expect_delete(&admin, "/1.3/provisioner/clusters/kube", 200, "").await;
 }
 
 #[tokio::test]

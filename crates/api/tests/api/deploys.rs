@@ -4,8 +4,8 @@ use serde_json::Value;
 use tsuru_testkit::{messages, stream_error, stream_lines, Caller};
 
 use crate::{
-    expect, get_json, member, post_raw, status_text, strings, with_pool, Case, TestServer,
-    FORBIDDEN, UNAUTHORIZED,
+    expect, expect_delete, expect_get, get_json, member, post_raw, status_text, strings, with_pool,
+    Case, TestServer, FORBIDDEN, UNAUTHORIZED,
 };
 
 const IMAGE_V1: &str = "registry.example.com/shop:v1";
@@ -331,20 +331,14 @@ async fn the_deploy_list_shows_what_the_client_prints() {
             .0,
         204
     );
-    expect(
-        admin.get("/1.0/deploys?limit=-1").await,
+    expect_get(
+        &admin,
+        "/1.0/deploys?limit=-1",
         400,
         "invalid limit: it must not be negative\n",
-        "negative",
     )
     .await;
-    expect(
-        s.anonymous().get("/1.0/deploys").await,
-        401,
-        UNAUTHORIZED,
-        "anonymous",
-    )
-    .await;
+    expect_get(&s.anonymous(), "/1.0/deploys", 401, UNAUTHORIZED).await;
 }
 
 #[tokio::test]
@@ -511,11 +505,11 @@ async fn units_are_added_and_removed_within_the_quota() {
         "before the first deploy",
     )
     .await;
-    expect(
-        admin.delete("/1.0/apps/app1/units?units=1").await,
+    expect_delete(
+        &admin,
+        "/1.0/apps/app1/units?units=1",
         400,
         "no versions available for app\n",
-        "remove before the first deploy",
     )
     .await;
     s.deploy("app1", IMAGE_V1).await;
@@ -602,11 +596,11 @@ async fn units_are_added_and_removed_within_the_quota() {
         "404",
     )
     .await;
-    expect(
-        s.anonymous().delete("/1.0/apps/app1/units?units=1").await,
+    expect_delete(
+        &s.anonymous(),
+        "/1.0/apps/app1/units?units=1",
         401,
         UNAUTHORIZED,
-        "anon",
     )
     .await;
 }

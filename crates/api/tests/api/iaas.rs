@@ -7,23 +7,10 @@ use serde_json::{json, Value};
 use tsuru_testkit::{Caller, TestServer};
 
 use crate::peers::{closed_port, Peer};
-use crate::{expect, get_json, status_text, FORBIDDEN, UNAUTHORIZED};
+use crate::{expect, expect_delete, expect_get, get_json, status_text, FORBIDDEN, UNAUTHORIZED};
 
 async fn with_ec2(endpoint: String) -> TestServer {
-    TestServer::spawn_with(|s| {
-        s.iaas.ec2 = Some(tsuru_api::config::Ec2Config {
-            endpoint,
-            key_id: "AKIDTEST".into(),
-            secret_key: "never-shown-secret".into(),
-            // moto answers its first request after loading its backends: seconds on a busy
-            // machine.
-            timeout: 60.0,
-            wait_timeout: 20.0,
-            poll_interval: 0.1,
-            ..Default::default()
-        });
-    })
-    .await
+    TestServer::spawn_with(|s| crate::nodes::ec2(s, endpoint)).await
 }
 
 /// A user holding `perms` on IaaS `iaas`.
@@ -74,13 +61,7 @@ async fn machines_are_listed_by_iaas_permission_and_destroyed() {
     assert!(m.get("CustomData").is_none(), "{m}");
     assert!(!m.to_string().contains("never-shown-secret"));
 
-    expect(
-        s.anonymous().get("/1.0/iaas/machines").await,
-        401,
-        UNAUTHORIZED,
-        "anon",
-    )
-    .await;
+    expect_get(&s.anonymous(), "/1.0/iaas/machines", 401, UNAUTHORIZED).await;
     let nobody = s.user("nobody@example.com").await;
     assert_eq!(
         body(&nobody, "/1.0/iaas/machines").await,
@@ -100,13 +81,7 @@ async fn machines_are_listed_by_iaas_permission_and_destroyed() {
     expect(reader.delete(&path).await, 403, FORBIDDEN, "reader").await;
     expect(other.delete(&path).await, 403, FORBIDDEN, "other iaas").await;
     let unknown = "/1.0/iaas/machines/i-0000000000000000";
-    expect(
-        admin.delete(unknown).await,
-        404,
-        "machine not found\n",
-        "unknown",
-    )
-    .await;
+    expect_delete(&admin, unknown, 404, "machine not found\n").await;
     let t = Instant::now();
     expect(admin.delete(&path).await, 200, "", "destroy").await;
     eprintln!(
@@ -118,13 +93,7 @@ async fn machines_are_listed_by_iaas_permission_and_destroyed() {
         body(&admin, "/1.0/iaas/machines").await,
         (200, "null\n".into())
     );
-    expect(
-        admin.delete(&path).await,
-        404,
-        "machine not found\n",
-        "twice",
-    )
-    .await;
+    expect_delete(&admin, &path, 404, "machine not found\n").await;
     let events: Vec<Value> = get_json(&admin, "/1.1/events?kindname=machine.delete").await;
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0]["Target"], json!({"Type": "iaas", "Value": "ec2"}));
@@ -146,13 +115,7 @@ async fn a_machine_the_iaas_cannot_destroy_stays_unless_forced() {
     );
     let list: Vec<Value> = get_json(&admin, "/1.0/iaas/machines").await;
     assert_eq!(list.len(), 1, "the record stays");
-    expect(
-        admin.delete(&format!("{path}?force=true")).await,
-        200,
-        "",
-        "forced",
-    )
-    .await;
+    expect_delete(&admin, &format!("{path}?force=true"), 200, "").await;
     assert_eq!(
         body(&admin, "/1.0/iaas/machines").await,
         (200, "null\n".into())
@@ -244,13 +207,7 @@ async fn templates_create_update_list_delete() {
     expect(s.anonymous().delete(path).await, 401, UNAUTHORIZED, "anon").await;
     expect(reader.delete(path).await, 403, FORBIDDEN, "reader").await;
     expect(admin.delete(path).await, 200, "", "delete").await;
-    expect(
-        admin.delete(path).await,
-        404,
-        "template not found\n",
-        "twice",
-    )
-    .await;
+    expect_delete(&admin, path, 404, "template not found\n").await;
     assert_eq!(
         body(&admin, "/1.0/iaas/templates").await,
         (200, "null\n".into())

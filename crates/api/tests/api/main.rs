@@ -47,6 +47,32 @@ pub async fn expect(resp: reqwest::Response, status: u16, text: &str, case: impl
     assert_eq!((got, body.as_str()), (status, text), "{case:?} ({url})");
 }
 
+/// Asserts that `GET path` as `caller` answers `status` with the plain-text body `text`.
+pub async fn expect_get(caller: &Caller, path: &str, status: u16, text: &str) {
+    expect(caller.get(path).await, status, text, "GET").await;
+}
+
+/// Asserts that `DELETE path` as `caller` answers `status` with the plain-text body `text`.
+pub async fn expect_delete(caller: &Caller, path: &str, status: u16, text: &str) {
+    expect(caller.delete(path).await, status, text, "DELETE").await;
+}
+
+/// Sends each form of `cases` to `path` as `caller` with `method`, and asserts the status and
+/// the plain-text body each gets.
+pub async fn expect_forms<'a, F>(
+    caller: &Caller,
+    method: reqwest::Method,
+    path: &str,
+    cases: &[(F, u16, &str)],
+) where
+    F: AsRef<[(&'a str, &'a str)]> + Debug,
+{
+    for (form, status, text) in cases {
+        let resp = caller.form(method.clone(), path, form.as_ref()).await;
+        expect(resp, *status, text, form).await;
+    }
+}
+
 /// Asserts that a removed thing is gone: removing it again at `remove` and reading `read`
 /// answer 404 with `text`.
 pub async fn assert_gone(caller: &Caller, remove: &str, read: &str, text: &str) {

@@ -5,12 +5,16 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::{Node as KubeNode, Pod};
 use kube::api::{Api, ListParams};
+use reqwest::Method;
 use serde_json::{json, Value};
 use tsuru_testkit::{stream_error, stream_lines, Caller, TestServer};
 
 use crate::clusters::real_cluster;
-use crate::peers::Peer;
-use crate::{expect, get_json, status_text, Case, FORBIDDEN, UNAUTHORIZED};
+use crate::peers::{Peer, TestKube};
+use crate::{
+    expect, expect_delete, expect_forms, expect_get, get_json, status_text, Case, FORBIDDEN,
+    UNAUTHORIZED,
+};
 
 /// A node add form, the status and the text it gets.
 type AddCase = (Vec<(&'static str, &'static str)>, u16, &'static str);
@@ -19,7 +23,9 @@ fn short_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..8].to_string()
 }
 
-fn ec2(s: &mut tsuru_api::config::Settings, endpoint: String) {
+/// Settings for an EC2 IaaS at `endpoint` (moto's).
+pub(crate) fn ec2(s: &mut tsuru_api::config::Settings, endpoint: String) {
+    // moto answers its first request after loading its backends: seconds on a busy machine.
     s.iaas.ec2 = Some(tsuru_api::config::Ec2Config {
         endpoint,
         key_id: "AKIDTEST".into(),
@@ -81,13 +87,7 @@ async fn node_requests_are_checked_before_any_provisioner_is_asked() {
         status_text(admin.get("/1.2/node").await).await,
         (204, String::new())
     );
-    expect(
-        s.anonymous().get("/1.2/node").await,
-        401,
-        UNAUTHORIZED,
-        "anon",
-    )
-    .await;
+    expect_get(&s.anonymous(), "/1.2/node", 401, UNAUTHORIZED).await;
     let reg = |pool: &'static str, address: &'static str| {
         vec![
             ("Register", "true"),
@@ -120,15 +120,7 @@ async fn node_requests_are_checked_before_any_provisioner_is_asked() {
             "template not found\n",
         ),
     ];
-    for (form, status, text) in cases {
-        expect(
-            admin.post_form("/1.2/node", form).await,
-            *status,
-            text,
-            form,
-        )
-        .await;
-    }
+    expect_forms(&admin, Method::POST, "/1.2/node", cases).await;
     expect(
         s.anonymous()
             .post_form("/1.2/node", &reg("kp", "http://n1:2375"))
@@ -183,30 +175,10 @@ async fn node_requests_are_checked_before_any_provisioner_is_asked() {
         (&[("Metadata.m1", "v1")], 400, "address is required\n"),
         (&[("Address", "n1")], 404, "node not found\n"),
     ];
-    for (form, status, text) in update_cases {
-        expect(admin.put_form("/1.2/node", form).await, *status, text, form).await;
-    }
-    expect(
-        admin.delete("/1.2/node/n1").await,
-        404,
-        "node not found\n",
-        "rm",
-    )
-    .await;
-    expect(
-        admin.get("/1.6/node/n1").await,
-        404,
-        "node not found\n",
-        "info",
-    )
-    .await;
-    expect(
-        admin.get("/1.2/node/n1/containers").await,
-        404,
-        "node not found\n",
-        "units",
-    )
-    .await;
+    expect_forms(&admin, Method::PUT, "/1.2/node", update_cases).await;
+    expect_delete(&admin, "/1.2/node/n1", 404, "node not found\n").await;
+    expect_get(&admin, "/1.6/node/n1", 404, "node not found\n").await;
+    expect_get(&admin, "/1.2/node/n1/containers", 404, "node not found\n").await;
 
     // Events start once the permission is checked; their target is the node address.
     let events = s.events("kindname=node.create").await;
@@ -262,14 +234,13 @@ async fn a_machine_whose_node_cannot_be_added_is_destroyed_again() {
 
 /// A client of the control plane `scripts/kube.sh exec` started.
 async fn kube_client() -> kube::Client {
-    let ca = std::env::var("TSURU_TEST_KUBE_CA").expect("TSURU_TEST_KUBE_CA");
-    let token = std::env::var("TSURU_TEST_KUBE_TOKEN").expect("TSURU_TEST_KUBE_TOKEN");
+    let kube = TestKube::from_env().expect("the test cluster");
     let cluster = tsuru_domain::cluster::Cluster {
         name: "test-client".into(),
-        addresses: vec![std::env::var("TSURU_TEST_KUBE_URL").expect("url")],
+        addresses: vec![kube.url],
         provisioner: "kubernetes".into(),
-        ca_cert: std::fs::read(ca).expect("CA file"),
-        custom_data: [("token".to_string(), token)].into(),
+        ca_cert: TestKube::read(&kube.ca),
+        custom_data: [("token".to_string(), kube.token)].into(),
         ..Default::default()
     };
     let config = kube::Config::from_custom_kubeconfig(
@@ -295,14 +266,50 @@ async fn kube_server(pool_name: &str, register: bool, moto: Option<String>) -> O
     .await;
     let admin = s.admin();
     pool(&admin, pool_name, "kubernetes").await;
-    expect(
-        admin.post_json("/1.3/provisioner/clusters", &cluster).await,
-        200,
-        "",
-        "cluster",
-    )
-    .await;
+    crate::clusters::connect(&admin, &cluster).await;
     Some(s)
+}
+
+/// A server on the real cluster with a pool of its own (named `prefix` and a random suffix),
+/// and a client of the cluster's `Node` objects.
+struct KubeNodes {
+    s: TestServer,
+    pool_name: String,
+    client: kube::Client,
+    nodes: Api<KubeNode>,
+}
+
+async fn kube_nodes(prefix: &str, register: bool, moto: Option<String>) -> Option<KubeNodes> {
+    let pool_name = format!("{prefix}{}", short_id());
+    let s = kube_server(&pool_name, register, moto).await?;
+    let client = kube_client().await;
+    let nodes = Api::all(client.clone());
+    Some(KubeNodes {
+        s,
+        pool_name,
+        client,
+        nodes,
+    })
+}
+
+/// The registration form of a node at `address` in `pool` with metadata `m1=v1`.
+fn registration<'a>(address: &'a str, pool: &'a str) -> [(&'static str, &'a str); 4] {
+    [
+        ("Register", "true"),
+        ("Metadata.address", address),
+        ("Metadata.pool", pool),
+        ("Metadata.m1", "v1"),
+    ]
+}
+
+/// Asserts that `kn` carries the pool label and the `m1` annotation of [`registration`].
+fn assert_registered(kn: &KubeNode, pool: &str) {
+    let labels = kn.metadata.labels.clone().unwrap_or_default();
+    assert_eq!(labels.get("tsuru.io/pool").map(String::as_str), Some(pool));
+    assert_eq!(
+        annotations(kn).get("tsuru.io/m1").map(String::as_str),
+        Some("v1")
+    );
 }
 
 fn annotations(n: &KubeNode) -> std::collections::BTreeMap<String, String> {
@@ -344,33 +351,26 @@ async fn pods_on(client: &kube::Client, app: &str, name: &str) -> Vec<Pod> {
 
 #[tokio::test]
 async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
-    let pool_name = format!("np{}", short_id());
-    let Some(s) = kube_server(&pool_name, true, None).await else {
+    let Some(KubeNodes {
+        s,
+        pool_name,
+        client,
+        nodes,
+    }) = kube_nodes("np", true, None).await
+    else {
         return;
     };
-    let client = kube_client().await;
-    let nodes: Api<KubeNode> = Api::all(client.clone());
     let admin = s.admin();
     s.team("t1").await;
     let name = format!("{pool_name}-a");
     let address = format!("http://{name}:2375");
-    let form = [
-        ("Register", "true"),
-        ("Metadata.address", address.as_str()),
-        ("Metadata.pool", pool_name.as_str()),
-        ("Metadata.m1", "v1"),
-    ];
+    let form = registration(&address, &pool_name);
     assert_eq!(
         status_text(admin.post_form("/1.2/node", &form).await).await,
         (201, String::new())
     );
     let kn = nodes.get(&name).await.expect("the Node is created");
-    let labels = kn.metadata.labels.clone().unwrap_or_default();
-    assert_eq!(labels.get("tsuru.io/pool"), Some(&pool_name));
-    assert_eq!(
-        annotations(&kn).get("tsuru.io/m1").map(String::as_str),
-        Some("v1")
-    );
+    assert_registered(&kn, &pool_name);
     assert!(!annotations(&kn).contains_key("tsuru.io/pool"));
 
     let list: Value = get_json(&admin, &format!("/1.2/node?Metadata.pool={pool_name}")).await;
@@ -429,13 +429,7 @@ async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
         "update",
     )
     .await;
-    expect(
-        reader.delete(&format!("/1.2/node/{name}")).await,
-        403,
-        FORBIDDEN,
-        "rm",
-    )
-    .await;
+    expect_delete(&reader, &format!("/1.2/node/{name}"), 403, FORBIDDEN).await;
 
     // Metadata: an empty value removes; Disable taints, Enable untaints.
     let r = admin
@@ -539,13 +533,7 @@ async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
     assert_eq!(listed.len(), 1);
 
     // Removal cordons, evicts the app's pods and deletes the Node.
-    expect(
-        admin.delete(&format!("/1.2/node/{name}")).await,
-        200,
-        "",
-        "rm",
-    )
-    .await;
+    expect_delete(&admin, &format!("/1.2/node/{name}"), 200, "").await;
     assert!(nodes.get_opt(&name).await.expect("get").is_none());
     let pods: Api<Pod> = Api::namespaced(
         client.clone(),
@@ -601,14 +589,17 @@ async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
 
 #[tokio::test]
 async fn a_node_added_through_the_iaas_is_registered_and_removed_with_its_machine() {
-    let pool_name = format!("ip{}", short_id());
     let moto = Peer::moto();
     let url = moto.url();
-    let Some(s) = kube_server(&pool_name, true, Some(url.clone())).await else {
+    let Some(KubeNodes {
+        s,
+        pool_name,
+        nodes,
+        ..
+    }) = kube_nodes("ip", true, Some(url.clone())).await
+    else {
         return;
     };
-    let client = kube_client().await;
-    let nodes: Api<KubeNode> = Api::all(client);
     let admin = s.admin();
     let form = [
         ("Metadata.pool", pool_name.as_str()),
@@ -704,21 +695,19 @@ async fn a_provisioner_that_cannot_list_shows_as_an_error_node() {
 
 #[tokio::test]
 async fn without_register_node_only_existing_nodes_are_registered() {
-    let pool_name = format!("rp{}", short_id());
-    let Some(s) = kube_server(&pool_name, false, None).await else {
+    let Some(KubeNodes {
+        s,
+        pool_name,
+        nodes,
+        ..
+    }) = kube_nodes("rp", false, None).await
+    else {
         return;
     };
-    let client = kube_client().await;
-    let nodes: Api<KubeNode> = Api::all(client);
     let admin = s.admin();
     let name = format!("{pool_name}-a");
     let address = format!("https://{name}:2375");
-    let form = [
-        ("Register", "true"),
-        ("Metadata.address", address.as_str()),
-        ("Metadata.pool", pool_name.as_str()),
-        ("Metadata.m1", "v1"),
-    ];
+    let form = registration(&address, &pool_name);
     assert_eq!(
         add(&admin, &form).await,
         (201, Some("node not found".into()))
@@ -740,11 +729,7 @@ async fn without_register_node_only_existing_nodes_are_registered() {
     let kn = nodes.get(&name).await.expect("node");
     let _ = nodes.delete(&name, &Default::default()).await;
     assert_eq!(added, (201, None));
+    assert_registered(&kn, &pool_name);
     let labels = kn.metadata.labels.clone().unwrap_or_default();
-    assert_eq!(labels.get("tsuru.io/pool"), Some(&pool_name));
     assert_eq!(labels.get("type").map(String::as_str), Some("kwok"));
-    assert_eq!(
-        annotations(&kn).get("tsuru.io/m1").map(String::as_str),
-        Some("v1")
-    );
 }

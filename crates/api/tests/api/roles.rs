@@ -1,8 +1,9 @@
+use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::{
-    expect, get_json, status_text, strings, with_teams, Caller, Case, TestServer, FORBIDDEN,
-    UNAUTHORIZED,
+    expect, expect_forms, get_json, status_text, strings, with_teams, Caller, Case, TestServer,
+    FORBIDDEN, UNAUTHORIZED,
 };
 
 #[tokio::test]
@@ -16,10 +17,7 @@ async fn creating_roles() {
         (&[("name", "  "), ("context", "team")], 400, "invalid role name\n"),
         (&[("name", "r2"), ("context", "cluster")], 400, "invalid context type \"cluster\"\n"),
     ];
-    for (form, status, text) in cases {
-        let resp = admin.post_form("/1.0/roles", form).await;
-        expect(resp, status, text, form).await;
-    }
+    expect_forms(&admin, Method::POST, "/1.0/roles", &cases).await;
     let bob = s.user("bob@example.com").await;
     let by_bob = bob
         .post_form("/1.0/roles", &[("name", "r3"), ("context", "team")])
@@ -256,9 +254,7 @@ async fn updating_and_renaming_roles_keeps_each_holders_context() {
         (&[("name", "none"), ("description", "x")], 400, "role not found\n"),
         (&[("name", "member"), ("contextType", "bogus")], 400, "invalid context type \"bogus\"\n"),
     ];
-    for (form, status, text) in cases {
-        expect(admin.put_form("/1.4/roles", form).await, status, text, form).await;
-    }
+    expect_forms(&admin, Method::PUT, "/1.4/roles", &cases).await;
     let ok: [&[(&str, &str)]; 2] = [
         &[("name", "member"), ("description", "team members")],
         &[("name", "member"), ("newName", "dev")],
@@ -308,10 +304,7 @@ async fn default_roles() {
         (&[("user-create", "t")], 400, wrong),
         (&[("team-create", "none")], 400, "role not found\n"),
     ];
-    for (form, status, text) in cases {
-        let resp = admin.post_form("/1.0/role/default", form).await;
-        expect(resp, status, text, form).await;
-    }
+    expect_forms(&admin, Method::POST, "/1.0/role/default", &cases).await;
     let set = admin
         .post_form(
             "/1.0/role/default",

@@ -1,11 +1,15 @@
 //! Services, instances and bindings against the native service API stand-in on loopback.
 use std::time::Instant;
 
+use reqwest::Method;
 use serde_json::{json, Value};
 use tsuru_testkit::{messages, stream_error, stream_lines};
 
 use crate::peers::{closed_port, Peer};
-use crate::{expect, get_json, status_text, Caller, TestServer, FORBIDDEN, UNAUTHORIZED};
+use crate::{
+    expect, expect_forms, expect_get, get_json, status_text, Caller, TestServer, FORBIDDEN,
+    UNAUTHORIZED,
+};
 
 /// A server with team `t1`, a default pool and app `web1` of `t1`.
 pub(crate) async fn server() -> TestServer {
@@ -183,20 +187,14 @@ async fn an_instance_is_created_bound_unbound_and_removed_through_the_service_ap
     assert_eq!(info["PlanName"], "small");
     assert_eq!(info["CustomInfo"], json!({}), "the API answers 405 on info");
     let status_path = "/1.0/services/mysql/instances/db1/status";
-    expect(
-        admin.get(status_path).await,
+    expect_get(
+        &admin,
+        status_path,
         200,
         "Service instance \"db1\" is pending",
-        "first",
     )
     .await;
-    expect(
-        admin.get(status_path).await,
-        200,
-        "Service instance \"db1\" is up",
-        "second",
-    )
-    .await;
+    expect_get(&admin, status_path, 200, "Service instance \"db1\" is up").await;
 
     // A second bind is refused; unbind removes the variables.
     let (status, body) = try_bind(&admin, "mysql", "db1", "web1").await;
@@ -225,11 +223,11 @@ async fn an_instance_is_created_bound_unbound_and_removed_through_the_service_ap
         stream_lines(admin.delete("/1.0/services/mysql/instances/db1").await).await;
     assert_eq!((status, stream_error(&lines)), (200, None));
     assert!(messages(&lines).contains("service instance successfully removed"));
-    expect(
-        admin.get("/1.0/services/mysql/instances/db1").await,
+    expect_get(
+        &admin,
+        "/1.0/services/mysql/instances/db1",
         404,
         "service instance not found\n",
-        "gone",
     )
     .await;
     assert_eq!(admin.delete("/1.0/services/mysql").await.status(), 200);
@@ -277,15 +275,7 @@ async fn services_are_validated_and_their_passwords_never_shown() {
             "At least one endpoint is required\n",
         ),
     ];
-    for (form, status, text) in cases {
-        expect(
-            admin.post_form("/1.0/services", form).await,
-            status,
-            text,
-            form,
-        )
-        .await;
-    }
+    expect_forms(&admin, Method::POST, "/1.0/services", &cases).await;
     register(&admin, "mysql", &url).await;
     let resp = admin
         .post_form(
@@ -329,13 +319,7 @@ async fn services_are_validated_and_their_passwords_never_shown() {
         .put_form("/1.0/services/mysql/doc", &[("doc", "use it well")])
         .await;
     assert_eq!(resp.status(), 200);
-    expect(
-        admin.get("/1.0/services/mysql/doc").await,
-        200,
-        "use it well",
-        "doc",
-    )
-    .await;
+    expect_get(&admin, "/1.0/services/mysql/doc", 200, "use it well").await;
     let plans: Vec<Value> = get_json(&admin, "/1.0/services/mysql/plans").await;
     assert_eq!(plans, Vec::<Value>::new());
 
@@ -400,20 +384,8 @@ async fn unknown_things_are_404_and_callers_need_their_permissions() {
     );
 
     let anon = s.anonymous();
-    expect(
-        anon.get("/1.0/services").await,
-        401,
-        UNAUTHORIZED,
-        "anonymous",
-    )
-    .await;
-    expect(
-        anon.get("/1.0/services/instances").await,
-        401,
-        UNAUTHORIZED,
-        "anonymous",
-    )
-    .await;
+    expect_get(&anon, "/1.0/services", 401, UNAUTHORIZED).await;
+    expect_get(&anon, "/1.0/services/instances", 401, UNAUTHORIZED).await;
 
     // A user without grants sees nothing and may change nothing.
     let bob = s.user("bob@example.com").await;
@@ -423,13 +395,7 @@ async fn unknown_things_are_404_and_callers_need_their_permissions() {
         list.iter().all(|e| e["service_instances"].is_null()),
         "{list:?}"
     );
-    expect(
-        bob.get("/1.0/services/mysql/instances/db1").await,
-        403,
-        FORBIDDEN,
-        "info",
-    )
-    .await;
+    expect_get(&bob, "/1.0/services/mysql/instances/db1", 403, FORBIDDEN).await;
     let (status, body) = status_text(
         bob.post_form(
             "/1.0/services/mysql/instances",
@@ -462,13 +428,7 @@ async fn unknown_things_are_404_and_callers_need_their_permissions() {
     s.team("t2").await;
     s.role("reader", "team", &["service-instance.read"]).await;
     s.assign("reader", "bob@example.com", "t2").await;
-    expect(
-        bob.get("/1.0/services/mysql/instances/db1").await,
-        403,
-        FORBIDDEN,
-        "before grant",
-    )
-    .await;
+    expect_get(&bob, "/1.0/services/mysql/instances/db1", 403, FORBIDDEN).await;
     let resp = admin
         .put_form("/1.0/services/mysql/instances/permission/db1/t2", &[])
         .await;
@@ -522,11 +482,11 @@ async fn a_remote_failure_keeps_nothing() {
             "Failed to create the instance db1: invalid response: switched to fail (code: 500)\n"
         )
     );
-    expect(
-        admin.get("/1.0/services/mysql/instances/db1").await,
+    expect_get(
+        &admin,
+        "/1.0/services/mysql/instances/db1",
         404,
         "service instance not found\n",
-        "not kept",
     )
     .await;
 
@@ -534,11 +494,11 @@ async fn a_remote_failure_keeps_nothing() {
     let (status, body) = add_instance(&admin, "down", "db1").await;
     assert_eq!(status, 502);
     assert!(body.contains("cannot be reached"), "{body}");
-    expect(
-        admin.get("/1.0/services/down/instances/db1").await,
+    expect_get(
+        &admin,
+        "/1.0/services/down/instances/db1",
         404,
         "service instance not found\n",
-        "not kept",
     )
     .await;
 
@@ -790,13 +750,7 @@ async fn an_app_is_removed_and_unbound_when_its_service_api_refuses_or_is_down()
         text.ends_with("---- Done removing application.\n"),
         "{text}"
     );
-    expect(
-        admin.get("/1.0/apps/web1").await,
-        404,
-        "App web1 not found.\n",
-        "removed",
-    )
-    .await;
+    expect_get(&admin, "/1.0/apps/web1", 404, "App web1 not found.\n").await;
     // No instance points at the removed app.
     assert_eq!(bound_apps(&admin, "mysql", "db1").await, json!([]));
     let (status, body) = status_text(admin.get("/1.0/services/pgsql/instances/pg1").await).await;

@@ -11,7 +11,10 @@ use crate::peers::{closed_port, Peer};
 use crate::services::{
     add_instance, bind, bound_apps, env, env_value, impatient_server, register, try_bind,
 };
-use crate::{expect, get_json, status_text, Caller, TestServer, FORBIDDEN, UNAUTHORIZED};
+use crate::{
+    expect, expect_delete, expect_get, get_json, status_text, Caller, TestServer, FORBIDDEN,
+    UNAUTHORIZED,
+};
 
 /// A server whose service API calls give up after a second, with team `t1`, a default pool,
 /// apps `web1` and `web2`, service `mysql` at `api` with instance `db1` bound to `web1`.
@@ -405,31 +408,19 @@ async fn service_team_access_is_granted_and_revoked_as_tsuru_does() {
         "unknown",
     )
     .await;
-    expect(
-        admin.delete(&path("t2")).await,
+    expect_delete(
+        &admin,
+        &path("t2"),
         409,
         "This team does not have access to this service\n",
-        "not granted",
     )
     .await;
-    expect(
-        admin.delete(&path("t1")).await,
-        403,
-        "You can not revoke the access from this team, because it is the unique team with access to this service, and a service can not be orphaned\n",
-        "last",
-    )
-    .await;
+    expect_delete(&admin, &path("t1"), 403, "You can not revoke the access from this team, because it is the unique team with access to this service, and a service can not be orphaned\n").await;
     assert_eq!(admin.put_form(&path("t2"), &[]).await.status(), 200);
     assert_eq!(admin.delete(&path("t1")).await.status(), 200);
     // Restricted to t2 now: a t1 member without a service grant no longer sees its plans.
     let carol = crate::member(&s, "carol@example.com", "t1", &["service-instance.read"]).await;
-    expect(
-        carol.get("/1.0/services/mysql/plans").await,
-        403,
-        FORBIDDEN,
-        "restricted",
-    )
-    .await;
+    expect_get(&carol, "/1.0/services/mysql/plans", 403, FORBIDDEN).await;
     let evs = s.events("kindname=service.update.grant-access").await;
     assert_eq!(evs.len(), 2, "the two grants that went through");
 }

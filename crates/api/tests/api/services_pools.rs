@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use tsuru_testkit::{stream_error, stream_lines};
 
 use crate::peers::Peer;
-use crate::{expect, get_json, status_text, Caller, TestServer};
+use crate::{expect, expect_get, get_json, status_text, Caller, TestServer};
 
 /// Team `t1`; public pools `p1` (default, no provisioner), `p2` and `p3` (provisioner
 /// `simulated`); cluster `c2` serving `p2` (two addresses) and `c3` serving `p3` (a kubeconfig
@@ -251,11 +251,11 @@ async fn the_endpoint_is_chosen_by_cluster_then_production_and_pools_are_checked
         add_instance(&admin, "edge", "e1", "p1").await,
         (502, "Unknown endpoint: production\n".into())
     );
-    expect(
-        admin.get("/1.0/services/edge/instances/e1").await,
+    expect_get(
+        &admin,
+        "/1.0/services/edge/instances/e1",
         404,
         "service instance not found\n",
-        "not kept",
     )
     .await;
 

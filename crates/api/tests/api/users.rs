@@ -1,8 +1,8 @@
 use serde_json::{json, Value};
 
 use crate::{
-    event_info, expect, get_json, status_text, strings, with_teams, Caller, Case, TestServer,
-    ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
+    event_info, expect, expect_get, get_json, status_text, strings, with_teams, Caller, Case,
+    TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
 };
 
 const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq2mKbT8k3x me@laptop";
@@ -195,13 +195,7 @@ async fn removing_users() {
 async fn api_keys_need_apikey_permissions_authenticate_and_regenerate() {
     let s = TestServer::spawn().await;
     let bob = s.user("bob@example.com").await;
-    expect(
-        bob.get("/1.0/users/api-key").await,
-        403,
-        FORBIDDEN,
-        "bob reads",
-    )
-    .await;
+    expect_get(&bob, "/1.0/users/api-key", 403, FORBIDDEN).await;
     let regenerated = bob
         .request(reqwest::Method::POST, "/1.0/users/api-key")
         .send()

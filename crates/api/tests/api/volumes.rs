@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 use tsuru_testkit::{messages, stream_lines};
 
-use crate::{expect, get_json, member, status_text, Caller, TestServer, FORBIDDEN, UNAUTHORIZED};
+use crate::{
+    expect, expect_delete, expect_get, get_json, member, status_text, Caller, TestServer,
+    FORBIDDEN, UNAUTHORIZED,
+};
 
 /// Plans: `nfs` and `local` for the simulated provisioner, `ebs` for Kubernetes only.
 fn plans() -> BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>> {
@@ -111,13 +114,7 @@ async fn volume_plans_come_from_the_configuration() {
             ],
         })
     );
-    expect(
-        s.anonymous().get("/1.4/volumeplans").await,
-        401,
-        UNAUTHORIZED,
-        "anonymous",
-    )
-    .await;
+    expect_get(&s.anonymous(), "/1.4/volumeplans", 401, UNAUTHORIZED).await;
     let bob = s.user("bob@example.com").await;
     expect(bob.get("/1.4/volumeplans").await, 403, FORBIDDEN, "bob").await;
     // Any volume.create context will do.
@@ -235,36 +232,12 @@ async fn listing_and_reading_volumes() {
     let (status, body) = status_text(bob.get("/1.4/volumes").await).await;
     assert_eq!((status, body.as_str()), (204, ""));
     expect(bob.get("/1.4/volumes/v1").await, 403, FORBIDDEN, "bob info").await;
-    expect(
-        reader.get("/1.4/volumes/v2").await,
-        403,
-        FORBIDDEN,
-        "t2's volume",
-    )
-    .await;
+    expect_get(&reader, "/1.4/volumes/v2", 403, FORBIDDEN).await;
     let v1: Value = get_json(&reader, "/1.4/volumes/v1").await;
     assert_eq!(v1["TeamOwner"], "t1");
-    expect(
-        admin.get("/1.4/volumes/nope").await,
-        404,
-        "volume not found\n",
-        "unknown",
-    )
-    .await;
-    expect(
-        s.anonymous().get("/1.4/volumes").await,
-        401,
-        UNAUTHORIZED,
-        "anonymous list",
-    )
-    .await;
-    expect(
-        s.anonymous().get("/1.4/volumes/v1").await,
-        401,
-        UNAUTHORIZED,
-        "anonymous info",
-    )
-    .await;
+    expect_get(&admin, "/1.4/volumes/nope", 404, "volume not found\n").await;
+    expect_get(&s.anonymous(), "/1.4/volumes", 401, UNAUTHORIZED).await;
+    expect_get(&s.anonymous(), "/1.4/volumes/v1", 401, UNAUTHORIZED).await;
 }
 
 #[tokio::test]
@@ -413,11 +386,11 @@ async fn binding_unbinding_and_deleting() {
         200
     );
 
-    expect(
-        admin.delete("/1.4/volumes/v1").await,
+    expect_delete(
+        &admin,
+        "/1.4/volumes/v1",
         409,
         "cannot delete volume with existing binds\n",
-        "bound",
     )
     .await;
     for mount in ["/mnt/logs", "/mnt/x"] {
@@ -458,35 +431,11 @@ async fn binding_unbinding_and_deleting() {
     assert_eq!(v1["Binds"], json!([]));
     let info: Value = get_json(&admin, "/1.0/apps/app1").await;
     assert!(info.get("volumeBinds").is_none(), "none left: {info}");
-    expect(
-        bob.delete("/1.4/volumes/v1").await,
-        403,
-        FORBIDDEN,
-        "bob delete",
-    )
-    .await;
-    expect(
-        s.anonymous().delete("/1.4/volumes/v1").await,
-        401,
-        UNAUTHORIZED,
-        "anonymous delete",
-    )
-    .await;
+    expect_delete(&bob, "/1.4/volumes/v1", 403, FORBIDDEN).await;
+    expect_delete(&s.anonymous(), "/1.4/volumes/v1", 401, UNAUTHORIZED).await;
     expect(admin.delete("/1.4/volumes/v1").await, 200, "", "delete").await;
-    expect(
-        admin.delete("/1.4/volumes/v1").await,
-        404,
-        "volume not found\n",
-        "deleted twice",
-    )
-    .await;
-    expect(
-        admin.get("/1.4/volumes/v1").await,
-        404,
-        "volume not found\n",
-        "read after delete",
-    )
-    .await;
+    expect_delete(&admin, "/1.4/volumes/v1", 404, "volume not found\n").await;
+    expect_get(&admin, "/1.4/volumes/v1", 404, "volume not found\n").await;
     assert_eq!(
         s.events("kindname=volume.update.bind").await.len(),
         4,
@@ -520,11 +469,11 @@ async fn removing_an_app_removes_its_binds_and_frees_the_volume() {
         json!([{"ID": {"App": "app2", "MountPoint": "/a", "Volume": "v1"}, "ReadOnly": false}]),
         "only the other app's bind is left"
     );
-    expect(
-        admin.delete("/1.4/volumes/v1").await,
+    expect_delete(
+        &admin,
+        "/1.4/volumes/v1",
         409,
         "cannot delete volume with existing binds\n",
-        "app2 still binds it",
     )
     .await;
     let (status, _) = stream_lines(admin.delete("/1.0/apps/app2").await).await;
@@ -563,13 +512,7 @@ async fn a_provisioned_volume_cannot_be_updated_on_a_real_cluster() {
     s.team("t1").await;
     let admin = s.admin();
     crate::clusters::kube_pool(&admin).await;
-    expect(
-        admin.post_json("/1.3/provisioner/clusters", &cluster).await,
-        200,
-        "",
-        "cluster",
-    )
-    .await;
+    crate::clusters::connect(&admin, &cluster).await;
     let suffix = &uuid::Uuid::new_v4().simple().to_string()[..8];
     let app = format!("va{suffix}");
     // PersistentVolumes are cluster-wide: a name of this test's own.
@@ -626,11 +569,5 @@ async fn a_provisioned_volume_cannot_be_updated_on_a_real_cluster() {
     assert!(!messages(&lines).contains("Unable"), "{lines:?}");
     let v: Value = get_json(&admin, &path).await;
     assert_eq!(v["Binds"], json!([]));
-    expect(
-        admin.delete(&path).await,
-        200,
-        "",
-        "delete the freed volume",
-    )
-    .await;
+    expect_delete(&admin, &path, 200, "").await;
 }

@@ -485,23 +485,28 @@ async fn instance_access(
     Ok(DONE)
 }
 
+/// The binding named by `/services/{service}/instances/{instance}/apps/{app}`.
+fn app_binding(path: web::Path<(String, String, String)>, no_restart: bool) -> AppBinding {
+    let (service, instance, app) = path.into_inner();
+    AppBinding {
+        service,
+        instance,
+        app,
+        no_restart,
+    }
+}
+
 async fn bind(
     Caller { id, state }: Caller,
     path: web::Path<(String, String, String)>,
     form: OptionalForm<BindRequest>,
 ) -> Reply<Streamed> {
     let origin = form.origin();
-    let (service, instance, app) = path.into_inner();
     let BindRequest {
         no_restart,
         parameters,
     } = form.value;
-    let binding = AppBinding {
-        service,
-        instance,
-        app,
-        no_restart,
-    };
+    let binding = app_binding(path, no_restart);
     Ok(stream(move |out| async move {
         state
             .services
@@ -518,14 +523,8 @@ async fn unbind(
     q: Query<UnbindQuery>,
 ) -> Reply<Streamed> {
     let origin = q.origin();
-    let (service, instance, app) = path.into_inner();
     let UnbindQuery { no_restart, force } = q.value;
-    let binding = AppBinding {
-        service,
-        instance,
-        app,
-        no_restart,
-    };
+    let binding = app_binding(path, no_restart);
     Ok(stream(move |out| async move {
         state
             .services
