@@ -47,6 +47,34 @@ fn start_dev() -> (Child, String) {
     (child, url)
 }
 
+/// Sends SIGTERM to `child`.
+fn terminate(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Sends SIGTERM to `child` and waits up to `within` for it to exit.
+///
+/// # Panics
+/// When it is still running then.
+async fn stop(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+    terminate(child);
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            return exit;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "tsurud stops after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test]
 async fn dev_mode_serves_prints_how_to_log_in_and_stops_cleanly_on_sigterm() {
     let (mut child, url) = start_dev();
@@ -58,20 +86,7 @@ async fn dev_mode_serves_prints_how_to_log_in_and_stops_cleanly_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(login.status(), 200);
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let mut exit = None;
-    for _ in 0..100 {
-        if let Some(s) = child.try_wait().unwrap() {
-            exit = Some(s);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let exit = exit.expect("tsurud stops after SIGTERM");
+    let exit = stop(&mut child, Duration::from_secs(5)).await;
     assert!(exit.success(), "exit status {exit}");
 }
 
@@ -85,10 +100,7 @@ async fn an_in_flight_request_finishes_before_the_server_stops() {
     write!(stream, "POST /1.0/auth/login HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n", body.len()).unwrap();
     stream.write_all(&body.as_bytes()[..10]).unwrap();
     std::thread::sleep(Duration::from_millis(200));
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    terminate(&child);
     std::thread::sleep(Duration::from_millis(200));
     stream.write_all(&body.as_bytes()[10..]).unwrap();
     let mut reply = String::new();
@@ -276,19 +288,7 @@ async fn credential_uses_noted_by_requests_are_written_at_graceful_stop() {
         1,
         "uses within the interval are not written yet"
     );
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let mut exit = None;
-    for _ in 0..200 {
-        if let Some(s) = child.try_wait().unwrap() {
-            exit = Some(s);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(exit.expect("tsurud stops after SIGTERM").success());
+    assert!(stop(&mut child, Duration::from_secs(10)).await.success());
     assert_eq!(counter().await, 3, "every use is written at stop");
     db.drop().await.unwrap();
 }

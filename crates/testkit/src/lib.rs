@@ -384,6 +384,41 @@ impl TestServer {
             s => panic!("events: status {s}"),
         }
     }
+
+    /// The deliveries (as the admin) of event webhook `name`, newest first.
+    ///
+    /// # Panics
+    /// On any failure.
+    pub async fn deliveries(&self, name: &str) -> Vec<Value> {
+        let resp = self
+            .admin()
+            .get(&format!("/1.6/events/webhooks/{name}/deliveries"))
+            .await;
+        match resp.status().as_u16() {
+            204 => Vec::new(),
+            200 => resp.json().await.expect("deliveries JSON"),
+            other => panic!("deliveries of {name}: {other}"),
+        }
+    }
+
+    /// Polls the deliveries of webhook `name` (up to 10 s) until `done` holds for the list.
+    ///
+    /// # Panics
+    /// When it does not hold by then.
+    pub async fn wait_deliveries(&self, name: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let start = std::time::Instant::now();
+        loop {
+            let list = self.deliveries(name).await;
+            if done(&list) {
+                return list;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(10),
+                "deliveries of {name}: {list:#?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    }
 }
 
 /// Sends requests with (or without) a token.

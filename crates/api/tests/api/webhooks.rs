@@ -32,38 +32,6 @@ async fn hook_info(s: &TestServer, name: &str) -> Value {
     resp.json().await.unwrap()
 }
 
-async fn deliveries(s: &TestServer, name: &str) -> Vec<Value> {
-    let resp = s
-        .admin()
-        .get(&format!("/1.6/events/webhooks/{name}/deliveries"))
-        .await;
-    match resp.status().as_u16() {
-        204 => Vec::new(),
-        200 => resp.json().await.unwrap(),
-        other => panic!("deliveries of {name}: {other}"),
-    }
-}
-
-/// Polls the deliveries of `name` (up to 10 s) until `done` holds for the list.
-async fn wait_deliveries(
-    s: &TestServer,
-    name: &str,
-    done: impl Fn(&[Value]) -> bool,
-) -> Vec<Value> {
-    let start = Instant::now();
-    loop {
-        let list = deliveries(s, name).await;
-        if done(&list) {
-            return list;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "deliveries of {name}: {list:#?}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
 fn finished(list: &[Value], n: usize) -> bool {
     list.len() >= n && list.iter().all(|d| d["state"] != "pending")
 }
@@ -584,7 +552,7 @@ async fn matching_hooks_get_the_event_json_with_tsurus_headers() {
     assert_eq!(get["body"], "", "GET without a template sends no body");
     assert_eq!(header(get, "content-type"), None);
 
-    let list = wait_deliveries(&s, "ok", |l| finished(l, 2)).await;
+    let list = s.wait_deliveries("ok", |l| finished(l, 2)).await;
     assert_eq!(list.len(), 2);
     let d = &list[0];
     assert_eq!(d["state"], "delivered");
@@ -603,7 +571,7 @@ async fn matching_hooks_get_the_event_json_with_tsurus_headers() {
         .map(|d| d["event_id"].as_str().unwrap())
         .collect();
     assert_eq!(newest_first[0], success_id, "the newest success first");
-    assert!(deliveries(&s, "apps").await.is_empty());
+    assert!(s.deliveries("apps").await.is_empty());
     let resp = s
         .admin()
         .get("/1.6/events/webhooks/ok/deliveries?limit=1")
@@ -690,7 +658,7 @@ async fn template_bodies_are_rendered_with_tsurus_field_names() {
         got.iter().all(|q| q["path"] != "/broken"),
         "a failing template calls nothing"
     );
-    let broken = wait_deliveries(&s, "broken", |l| finished(l, 1)).await;
+    let broken = s.wait_deliveries("broken", |l| finished(l, 1)).await;
     assert_eq!(broken[0]["state"], "failed");
     assert_eq!(broken[0]["attempts"], json!([]));
     let err = broken[0]["last_error"].as_str().unwrap();
@@ -759,7 +727,7 @@ async fn a_503_is_retried_with_backoff_until_it_succeeds() {
         "one delivery, two attempts"
     );
     assert_eq!(got[0]["body"], got[1]["body"]);
-    let list = wait_deliveries(&s, "flaky", |l| finished(l, 1)).await;
+    let list = s.wait_deliveries("flaky", |l| finished(l, 1)).await;
     let d = &list[0];
     assert_eq!(d["state"], "delivered");
     assert_eq!(d["last_error"], "");
@@ -793,7 +761,7 @@ async fn a_4xx_is_not_retried_and_5xx_stop_after_the_last_attempt() {
         .await;
     }
     team_event(&s, "infra").await;
-    let failed = wait_deliveries(&s, "down", |l| finished(l, 1)).await;
+    let failed = s.wait_deliveries("down", |l| finished(l, 1)).await;
     // 3 attempts with 0.2 s and 0.4 s waits are over; a retry of the 400 would be too.
     bad.settle(1, Duration::from_millis(300)).await;
     down.settle(3, Duration::ZERO).await;
@@ -801,7 +769,7 @@ async fn a_4xx_is_not_retried_and_5xx_stop_after_the_last_attempt() {
     assert_eq!(d["state"], "failed");
     assert_eq!(d["attempts"].as_array().unwrap().len(), 3);
     assert_eq!(d["last_error"], "invalid status code calling hook: 503");
-    let b = &deliveries(&s, "bad").await[0];
+    let b = &s.deliveries("bad").await[0];
     assert_eq!(b["state"], "failed");
     assert_eq!(b["attempts"].as_array().unwrap().len(), 1);
     assert_eq!(b["attempts"][0]["status"], 400);
@@ -828,10 +796,11 @@ async fn deliveries_left_by_a_stopped_process_are_sent_by_the_next_one() {
     .await;
     team_event(&first, "infra").await;
     // Nobody listens yet: the first attempt fails to connect and a retry is scheduled.
-    let list = wait_deliveries(&first, "later", |l| {
-        l.len() == 1 && !l[0]["attempts"].as_array().unwrap().is_empty()
-    })
-    .await;
+    let list = first
+        .wait_deliveries("later", |l| {
+            l.len() == 1 && !l[0]["attempts"].as_array().unwrap().is_empty()
+        })
+        .await;
     assert_eq!(list[0]["state"], "pending");
     assert_eq!(list[0]["attempts"][0]["status"], Value::Null);
     assert!(!list[0]["attempts"][0]["error"].as_str().unwrap().is_empty());
@@ -847,7 +816,7 @@ async fn deliveries_left_by_a_stopped_process_are_sent_by_the_next_one() {
     let got = r.wait_for(1).await;
     r.settle(1, Duration::from_millis(300)).await;
     assert_eq!(got[0]["path"], "/later");
-    let list = wait_deliveries(&second, "later", |l| finished(l, 1)).await;
+    let list = second.wait_deliveries("later", |l| finished(l, 1)).await;
     let d = &list[0];
     assert_eq!(d["state"], "delivered");
     let attempts = d["attempts"].as_array().unwrap();
@@ -924,11 +893,11 @@ async fn tls_receivers_with_a_self_signed_certificate_need_insecure() {
     )
     .await;
     team_event(&s, "infra").await;
-    let failed = wait_deliveries(&s, "verified", |l| finished(l, 1)).await;
-    wait_deliveries(&s, "insecure", |l| finished(l, 1)).await;
+    let failed = s.wait_deliveries("verified", |l| finished(l, 1)).await;
+    s.wait_deliveries("insecure", |l| finished(l, 1)).await;
     let got = r.settle(1, Duration::from_millis(100)).await;
     assert_eq!(got[0]["path"], "/insecure");
-    assert_eq!(deliveries(&s, "insecure").await[0]["state"], "delivered");
+    assert_eq!(s.deliveries("insecure").await[0]["state"], "delivered");
     let d = &failed[0];
     assert_eq!(d["state"], "failed");
     assert_eq!(
@@ -1013,11 +982,11 @@ async fn a_slow_receiver_delays_neither_the_api_nor_other_hooks() {
         started.elapsed()
     );
     assert_eq!(
-        deliveries(&s, "slow").await[0]["state"],
+        s.deliveries("slow").await[0]["state"],
         "pending",
         "still in its call"
     );
-    let done = wait_deliveries(&s, "slow", |l| finished(l, 1)).await;
+    let done = s.wait_deliveries("slow", |l| finished(l, 1)).await;
     assert_eq!(done[0]["state"], "delivered");
     assert!(done[0]["attempts"][0]["duration_ms"].as_u64().unwrap() >= 2900);
 }
@@ -1040,7 +1009,7 @@ async fn deleting_a_webhook_drops_its_pending_deliveries() {
     )
     .await;
     team_event(&s, "infra").await;
-    wait_deliveries(&s, "gone", |l| {
+    s.wait_deliveries("gone", |l| {
         l.len() == 1 && !l[0]["attempts"].as_array().unwrap().is_empty()
     })
     .await;

@@ -1,7 +1,6 @@
-//! Webhook helpers: a loopback HTTP listener that records what reaches it, and the delivery
-//! list of a hook.
+//! Webhook helpers: a loopback HTTP listener that records what reaches it, and a way to
+//! wait for a hook's deliveries.
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -85,31 +84,10 @@ pub async fn create_hook(s: &TestServer, body: &Value) -> (u16, String) {
     status_text(s.admin().post_json("/1.6/events/webhooks", body).await).await
 }
 
-/// The deliveries of hook `name`, newest first.
-pub async fn deliveries(s: &TestServer, name: &str) -> Vec<Value> {
-    let resp = s
-        .admin()
-        .get(&format!("/1.6/events/webhooks/{name}/deliveries"))
-        .await;
-    match resp.status().as_u16() {
-        204 => Vec::new(),
-        200 => resp.json().await.unwrap(),
-        other => panic!("deliveries of {name}: {other}"),
-    }
-}
-
 /// Waits (up to 10 s) until hook `name` has at least `n` deliveries, none pending.
 pub async fn finished(s: &TestServer, name: &str, n: usize) -> Vec<Value> {
-    let start = Instant::now();
-    loop {
-        let list = deliveries(s, name).await;
-        if list.len() >= n && list.iter().all(|d| d["state"] != "pending") {
-            return list;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "deliveries of {name}: {list:#?}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    s.wait_deliveries(name, |list| {
+        list.len() >= n && list.iter().all(|d| d["state"] != "pending")
+    })
+    .await
 }

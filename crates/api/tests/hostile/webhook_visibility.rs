@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tsuru_testkit::TestServer;
 
-use crate::hook_probe::{create_hook, deliveries, fast, finished, Probe};
+use crate::hook_probe::{create_hook, fast, finished, Probe};
 
 #[tokio::test]
 async fn a_hook_gets_only_its_teams_events() {
@@ -63,7 +63,7 @@ async fn a_hook_gets_only_its_teams_events() {
     let last_id = update_of_a[0]["UniqueID"].as_str().unwrap().to_string();
     let start = std::time::Instant::now();
     loop {
-        let list = deliveries(&s, "everything").await;
+        let list = s.deliveries("everything").await;
         if list.iter().any(|d| d["event_id"] == last_id.as_str()) {
             break;
         }

@@ -1,5 +1,7 @@
 //! Store commands per request, counted with the driver's command monitoring: each route's
 //! budget holds whatever the number of apps, and a GET sends no write.
+use std::collections::BTreeMap;
+
 use tsuru_testkit::{mongo_url, use_fresh_mongo, Caller, TestServer};
 
 /// Routes and their budgets: store commands per request, authentication included, once the
@@ -74,6 +76,12 @@ async fn commands_of(s: &TestServer, caller: &Caller, path: &str) -> (u64, Vec<S
     let resp = caller.get(path).await;
     assert!(resp.status().is_success(), "{path}: {}", resp.status());
     let _ = resp.bytes().await;
+    sent_since(s, &before)
+}
+
+/// The store commands sent since `before` (a [`TestServer::store_commands_by_kind`]): their
+/// number and which they were.
+fn sent_since(s: &TestServer, before: &BTreeMap<String, u64>) -> (u64, Vec<String>) {
     let mut sent = Vec::new();
     let mut n = 0;
     for (kind, count) in s.store_commands_by_kind() {
@@ -128,15 +136,7 @@ async fn an_idle_process_is_quiet() {
     let before = s.store_commands_by_kind();
     let window = 6;
     tokio::time::sleep(std::time::Duration::from_secs(window)).await;
-    let mut sent = Vec::new();
-    let mut n = 0;
-    for (kind, count) in s.store_commands_by_kind() {
-        let new = count - before.get(&kind).copied().unwrap_or(0);
-        if new > 0 {
-            n += new;
-            sent.push(format!("{kind} x{new}"));
-        }
-    }
+    let (n, sent) = sent_since(&s, &before);
     println!("idle for {window} s: {n} store commands {sent:?}");
     // One per 2 s, plus one for where the window falls.
     assert!(

@@ -67,6 +67,12 @@ async fn database(url: &str, name: &str) -> Database {
         .database(name)
 }
 
+/// The indexes of `coll`.
+async fn indexes(coll: &mongodb::Collection<Document>) -> Vec<mongodb::IndexModel> {
+    let cursor = coll.list_indexes().await.unwrap();
+    cursor.try_collect().await.unwrap()
+}
+
 /// Every collection with its documents and its indexes (name, keys, unique): what a run that
 /// writes nothing leaves as it found.
 async fn snapshot(db: &Database) -> BTreeMap<String, (Vec<Document>, Vec<String>)> {
@@ -81,13 +87,8 @@ async fn snapshot(db: &Database) -> BTreeMap<String, (Vec<Document>, Vec<String>
             .try_collect()
             .await
             .unwrap();
-        let mut indexes: Vec<String> = coll
-            .list_indexes()
+        let mut indexes: Vec<String> = indexes(&coll)
             .await
-            .unwrap()
-            .try_collect::<Vec<_>>()
-            .await
-            .unwrap()
             .into_iter()
             .map(|m| format!("{} {:?}", m.keys, m.options.and_then(|o| o.unique)))
             .collect();
@@ -421,14 +422,8 @@ async fn missing_indexes_are_reported_then_created_by_fix_indexes() {
         fixed.stdout
     );
     assert!(fixed.stdout.contains("0 missing"), "{}", fixed.stdout);
-    let unique_email = db
-        .collection::<Document>("users")
-        .list_indexes()
+    let unique_email = indexes(&db.collection("users"))
         .await
-        .unwrap()
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap()
         .into_iter()
         .any(|m| m.keys == doc! {"email": 1} && m.options.and_then(|o| o.unique) == Some(true));
     assert!(unique_email, "the unique e-mail index exists");
