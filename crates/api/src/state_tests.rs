@@ -12,7 +12,7 @@ use tsuru_domain::provision::Provisioner;
 use tsuru_domain::quota::QuotaUseCases;
 use tsuru_domain::testing::{StubProvisioner, StubRules};
 use tsuru_domain::user::UserStorage;
-use tsuru_domain::{Error, Identity, Origin};
+use tsuru_domain::{Call, Error, Identity, Origin};
 
 use super::AppState;
 use crate::config::Settings;
@@ -50,6 +50,11 @@ fn root() -> Identity {
     identity(ADMIN, &[("", Context::global())])
 }
 
+/// A call of the admin.
+fn admin_call() -> Call {
+    Call::new(root(), Origin::default())
+}
+
 /// A state on a fresh store with the admin user, team `t1`, the seeded plans and a public
 /// default pool `p1`.
 async fn world(
@@ -65,17 +70,15 @@ async fn world(
         .insert_user(ADMIN, "admin-password")
         .await
         .expect("admin");
-    let origin = Origin::default();
     state
         .teams
-        .create(&root(), &origin, "t1", Vec::new())
+        .create(&admin_call(), "t1", Vec::new())
         .await
         .expect("team");
     state
         .pools
         .create(
-            &root(),
-            &origin,
+            &admin_call(),
             NewPool {
                 name: "p1".into(),
                 public: true,
@@ -109,7 +112,7 @@ async fn a_failed_create_leaves_nothing_stored_and_releases_the_quotas() {
     let (state, store) = world("failing", vec![failing.clone()]).await;
     let err = state
         .apps
-        .create(&root(), &Origin::default(), new_app("web", ""))
+        .create(&admin_call(), new_app("web", ""))
         .await
         .unwrap_err();
     assert_eq!(err.to_string(), "the cluster is unreachable");
@@ -127,7 +130,7 @@ async fn a_failed_create_leaves_nothing_stored_and_releases_the_quotas() {
     let (state, _) = world("simulated", Vec::new()).await;
     state
         .apps
-        .create(&root(), &Origin::default(), new_app("web", ""))
+        .create(&admin_call(), new_app("web", ""))
         .await
         .expect("create");
 }
@@ -139,8 +142,7 @@ async fn app_operations_go_to_the_provisioner_of_the_app_pool() {
     state
         .pools
         .create(
-            &root(),
-            &Origin::default(),
+            &admin_call(),
             NewPool {
                 name: "p2".into(),
                 public: true,
@@ -150,16 +152,15 @@ async fn app_operations_go_to_the_provisioner_of_the_app_pool() {
         )
         .await
         .expect("pool on the other provisioner");
-    let origin = Origin::default();
     let (_, address) = state
         .apps
-        .create(&root(), &origin, new_app("on-other", "p2"))
+        .create(&admin_call(), new_app("on-other", "p2"))
         .await
         .unwrap();
     assert_eq!(address.as_deref(), Some("on-other.fake"));
     state
         .apps
-        .create(&root(), &origin, new_app("on-default", "p1"))
+        .create(&admin_call(), new_app("on-default", "p1"))
         .await
         .unwrap();
     assert_eq!(other.provisioned(), vec!["on-other".to_string()]);
@@ -181,11 +182,10 @@ async fn an_unregistered_default_provisioner_is_refused_at_start() {
 #[tokio::test]
 async fn team_info_shows_only_the_apps_the_caller_may_read() {
     let (state, _) = world("simulated", Vec::new()).await;
-    let origin = Origin::default();
     for name in ["a1", "a2"] {
         state
             .apps
-            .create(&root(), &origin, new_app(name, ""))
+            .create(&admin_call(), new_app(name, ""))
             .await
             .unwrap();
     }
@@ -218,15 +218,14 @@ async fn the_app_list_query_filters_on_unit_status_and_lock() {
     let (state, _) = world("simulated", Vec::new()).await;
     state
         .apps
-        .create(&root(), &Origin::default(), new_app("a1", ""))
+        .create(&admin_call(), new_app("a1", ""))
         .await
         .unwrap();
     // Units run from the first deploy on.
     state
         .apps
         .deploy(
-            &root(),
-            &Origin::default(),
+            &admin_call(),
             "a1",
             tsuru_domain::app::NewDeploy {
                 image: "registry.example.com/a1:v1".into(),

@@ -75,3 +75,28 @@ pub struct Origin {
     /// The request's input as `[{"name","value"}]`, secrets masked.
     pub data: Value,
 }
+
+/// One request made to a use case: who makes it and where it comes from (what the events it
+/// records keep). It reads as the caller's [`Identity`] wherever one is expected.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// Who calls.
+    pub identity: Identity,
+    /// Where the request came from.
+    pub origin: Origin,
+}
+
+impl Call {
+    /// The call `identity` makes from `origin`.
+    pub fn new(identity: Identity, origin: Origin) -> Self {
+        Call { identity, origin }
+    }
+}
+
+impl std::ops::Deref for Call {
+    type Target = Identity;
+
+    fn deref(&self) -> &Identity {
+        &self.identity
+    }
+}

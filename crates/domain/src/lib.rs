@@ -50,4 +50,4 @@ pub mod webhook;
 pub mod testing;
 
 pub use error::{Error, Result};
-pub use identity::{Identity, Origin};
+pub use identity::{Call, Identity, Origin};

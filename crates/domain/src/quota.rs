@@ -2,7 +2,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Identity, Result};
 
 /// The quota use cases of teams and users (apps they may own) and apps (units they may run).
 #[async_trait]
@@ -17,13 +17,7 @@ pub trait QuotaUseCases: Send + Sync {
     ///
     /// # Errors
     /// 403 without the update permission or below the use; 404; 400 `Invalid limit`.
-    async fn set_quota(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        name: &str,
-        limit: &str,
-    ) -> Result<()>;
+    async fn set_quota(&self, call: &Call, name: &str, limit: &str) -> Result<()>;
 }
 
 /// A quota limit as sent; anything but an integer is 400 `Invalid limit`.

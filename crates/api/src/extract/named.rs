@@ -2,7 +2,7 @@
 //! request's origin, [`OnName`] (for a handler that reads nothing else).
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
-use tsuru_domain::{Error, Identity, Origin};
+use tsuru_domain::{Call, Error, Identity};
 
 use super::{Caller, Input, LocalFuture};
 use crate::error::ApiError;
@@ -37,14 +37,12 @@ impl FromRequest for Named {
 
 /// Who calls, on what, from where.
 pub struct OnName {
-    /// Who calls.
-    pub id: Identity,
+    /// Who calls, and what the request's events record.
+    pub call: Call,
     /// The use cases.
     pub state: web::Data<AppState>,
     /// The one path parameter.
     pub name: String,
-    /// What the request's events record.
-    pub origin: Origin,
 }
 
 impl FromRequest for OnName {
@@ -56,13 +54,8 @@ impl FromRequest for OnName {
         let input = Input::from_request(req, payload);
         Box::pin(async move {
             let Named { id, state, name } = named.await?;
-            let origin = input.await?.origin();
-            Ok(OnName {
-                id,
-                state,
-                name,
-                origin,
-            })
+            let call = Call::new(id, input.await?.origin());
+            Ok(OnName { call, state, name })
         })
     }
 }

@@ -6,6 +6,7 @@ use super::teams::wire::{QuotaRequest, QuotaResponse};
 use crate::extract::{Form, Named};
 use crate::reply::{Done, Json, Reply, DONE};
 use crate::state::AppState;
+use tsuru_domain::Call;
 
 /// Which use cases answer a family's quota routes.
 pub(crate) trait QuotaOf {
@@ -26,7 +27,7 @@ pub(crate) async fn set_quota<Q: QuotaOf>(
     form: Form<QuotaRequest>,
 ) -> Reply<Done> {
     Q::of(&state)
-        .set_quota(&id, &form.origin(), &name, &form.value.limit)
+        .set_quota(&Call::new(id, form.origin()), &name, &form.value.limit)
         .await?;
     Ok(DONE)
 }

@@ -15,7 +15,7 @@ use crate::router::Routers;
 use crate::team::TeamStorage;
 use crate::user::UserStorage;
 use crate::volume::{VolumeBind, VolumePlans, VolumeStorage};
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Result};
 
 mod bind;
 mod create;
@@ -86,18 +86,11 @@ struct AppVolumes {
     shown: bool,
 }
 
-fn app_event(
-    app: &App,
-    kind: &str,
-    identity: &Identity,
-    origin: &Origin,
-    cancelable: bool,
-) -> NewEvent {
+fn app_event(app: &App, kind: &str, call: &Call, cancelable: bool) -> NewEvent {
     let mut ev = NewEvent::new(
         Target::new("app", &app.name),
         kind,
-        identity,
-        origin,
+        call,
         Allowed::new("app.read.events", app.contexts()),
     );
     ev.cancelable = cancelable;

@@ -9,7 +9,7 @@ use super::{
 use crate::event::{EventService, NewEvent};
 use crate::pool::{PoolStorage, POOL_NOT_FOUND};
 use crate::provision::{Provisioner, ProvisionerRegistry};
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Identity, Result};
 
 /// A registered provisioner and what its clusters take (`None`: it runs without clusters).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,14 +109,9 @@ impl ClusterService {
     /// `Pool does not exist.`; 400 for tsuru's checks and the provisioner's; the provisioner's
     /// error (naming the cluster) when it cannot take the cluster, nothing being stored then.
     #[tracing::instrument(skip_all, fields(cluster = %cluster.name))]
-    pub async fn create(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        cluster: Cluster,
-    ) -> Result<()> {
-        identity.require("cluster.create", &[])?;
-        let ev = NewEvent::on("cluster", &cluster.name, "cluster.create", identity, origin);
+    pub async fn create(&self, call: &Call, cluster: Cluster) -> Result<()> {
+        call.require("cluster.create", &[])?;
+        let ev = NewEvent::on("cluster", &cluster.name, "cluster.create", call);
         self.events
             .run(ev, async {
                 if self.clusters.find(&cluster.name).await?.is_some() {
@@ -137,16 +132,10 @@ impl ClusterService {
     /// exist.`, tsuru's checks and the provisioner's; the provisioner's error (naming the
     /// cluster) when it cannot take the change, the old cluster being kept then.
     #[tracing::instrument(skip_all, fields(cluster = %name))]
-    pub async fn update(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        name: &str,
-        mut cluster: Cluster,
-    ) -> Result<()> {
-        identity.require("cluster.update", &[])?;
+    pub async fn update(&self, call: &Call, name: &str, mut cluster: Cluster) -> Result<()> {
+        call.require("cluster.update", &[])?;
         cluster.name = name.to_string();
-        let ev = NewEvent::on("cluster", name, "cluster.update", identity, origin);
+        let ev = NewEvent::on("cluster", name, "cluster.update", call);
         self.events
             .run(ev, async {
                 let stored = self.find(name).await?;
@@ -163,9 +152,9 @@ impl ClusterService {
     /// # Errors
     /// 403 without a global `cluster.delete`; 404 `cluster not found`.
     #[tracing::instrument(skip_all, fields(cluster = %name))]
-    pub async fn delete(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
-        identity.require("cluster.delete", &[])?;
-        let ev = NewEvent::on("cluster", name, "cluster.delete", identity, origin);
+    pub async fn delete(&self, call: &Call, name: &str) -> Result<()> {
+        call.require("cluster.delete", &[])?;
+        let ev = NewEvent::on("cluster", name, "cluster.delete", call);
         self.events
             .run(ev, async {
                 let stored = self.find(name).await?;

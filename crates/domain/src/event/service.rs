@@ -12,7 +12,7 @@ use super::{
 use crate::clock::{Clock, IdGenerator};
 use crate::output::{Output, Progress};
 use crate::permission::{Context, ContextType};
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Identity, Origin, Result};
 
 /// By default, a running event whose holder sent no heartbeat for this long is expired.
 pub const LOCK_EXPIRY: Duration = Duration::minutes(5);
@@ -41,23 +41,17 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
-    /// An event of kind `permission:<kind>` on `target`, owned by `identity`, readable with
-    /// `allowed`, carrying the request's origin.
-    pub fn new(
-        target: Target,
-        kind: &str,
-        identity: &Identity,
-        origin: &Origin,
-        allowed: Allowed,
-    ) -> Self {
-        NewEvent::with_owner(target, kind, identity.owner(), origin, allowed)
+    /// An event of kind `permission:<kind>` on `target`, owned by the caller of `call`,
+    /// readable with `allowed`, carrying the request's origin.
+    pub fn new(target: Target, kind: &str, call: &Call, allowed: Allowed) -> Self {
+        NewEvent::with_owner(target, kind, call.owner(), &call.origin, allowed)
     }
 
     /// An event of kind `kind` on the record `name` of target type `ttype`, readable with
     /// `<ttype>.read.events` on that record for `team`, `user` and `pool`, with
     /// `machine.read.events` on the IaaS for `iaas`, and globally only for any other type
     /// (`role`, `cluster`, `platform`).
-    pub fn on(ttype: &str, name: &str, kind: &str, identity: &Identity, origin: &Origin) -> Self {
+    pub fn on(ttype: &str, name: &str, kind: &str, call: &Call) -> Self {
         let contexts = match ttype {
             "team" => vec![Context::team(name)],
             "user" => vec![Context::user(name)],
@@ -67,7 +61,7 @@ impl NewEvent {
         };
         let scheme = if ttype == "iaas" { "machine" } else { ttype };
         let allowed = Allowed::new(&format!("{scheme}.read.events"), contexts);
-        NewEvent::new(Target::new(ttype, name), kind, identity, origin, allowed)
+        NewEvent::new(Target::new(ttype, name), kind, call, allowed)
     }
 
     /// Like [`NewEvent::new`] with an explicit owner.

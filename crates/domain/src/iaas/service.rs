@@ -10,7 +10,7 @@ use super::{
 };
 use crate::event::{EventService, NewEvent};
 use crate::permission::{contexts_for, Context, ContextType};
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Identity, Result};
 
 /// Configuration of the IaaS use cases (tsuru `iaas:*` keys).
 #[derive(Debug, Clone)]
@@ -228,16 +228,10 @@ impl IaasService {
     /// # Errors
     /// 404 `machine not found`; 403; the IaaS failure (see [`IaasService::remove_machine`]).
     #[tracing::instrument(skip_all, fields(machine = %id))]
-    pub async fn destroy_machine(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        id: &str,
-        force: bool,
-    ) -> Result<()> {
+    pub async fn destroy_machine(&self, call: &Call, id: &str, force: bool) -> Result<()> {
         let machine = self.find_machine(id).await?;
-        identity.require("machine.delete", &iaas_ctx(&machine.iaas))?;
-        let ev = NewEvent::on("iaas", &machine.iaas, "machine.delete", identity, origin);
+        call.require("machine.delete", &iaas_ctx(&machine.iaas))?;
+        let ev = NewEvent::on("iaas", &machine.iaas, "machine.delete", call);
         self.events
             .run(ev, self.remove_machine(&machine, force))
             .await
@@ -263,23 +257,12 @@ impl IaasService {
     /// 403; 400 `template name cannot be empty` or an IaaS that is not configured; 409
     /// `template name "<n>" already used`.
     #[tracing::instrument(skip_all, fields(template = %template.name))]
-    pub async fn create_template(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        template: Template,
-    ) -> Result<()> {
-        identity.require("machine.template.create", &iaas_ctx(&template.iaas_name))?;
+    pub async fn create_template(&self, call: &Call, template: Template) -> Result<()> {
+        call.require("machine.template.create", &iaas_ctx(&template.iaas_name))?;
         if template.name.is_empty() {
             return Err(Error::bad_request(TEMPLATE_NAME_REQUIRED));
         }
-        let ev = NewEvent::on(
-            "iaas",
-            &template.iaas_name,
-            "machine.template.create",
-            identity,
-            origin,
-        );
+        let ev = NewEvent::on("iaas", &template.iaas_name, "machine.template.create", call);
         self.events
             .run(ev, async {
                 if self.templates.find(&template.name).await?.is_some() {
@@ -299,25 +282,18 @@ impl IaasService {
     #[tracing::instrument(skip_all, fields(template = %name))]
     pub async fn update_template(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         name: &str,
         update: TemplateUpdate,
     ) -> Result<()> {
         let mut template = self.find_template(name).await?;
-        identity.require("machine.template.update", &iaas_ctx(&template.iaas_name))?;
+        call.require("machine.template.update", &iaas_ctx(&template.iaas_name))?;
         let new_iaas = update.iaas_name.filter(|n| !n.is_empty());
         if let Some(n) = &new_iaas {
-            identity.require("machine.template.update", &iaas_ctx(n))?;
+            call.require("machine.template.update", &iaas_ctx(n))?;
             self.provider(n)?;
         }
-        let ev = NewEvent::on(
-            "iaas",
-            &template.iaas_name,
-            "machine.template.update",
-            identity,
-            origin,
-        );
+        let ev = NewEvent::on("iaas", &template.iaas_name, "machine.template.update", call);
         self.events
             .run(ev, async {
                 if let Some(n) = new_iaas {
@@ -334,21 +310,10 @@ impl IaasService {
     /// # Errors
     /// 404 `template not found`; 403.
     #[tracing::instrument(skip_all, fields(template = %name))]
-    pub async fn delete_template(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        name: &str,
-    ) -> Result<()> {
+    pub async fn delete_template(&self, call: &Call, name: &str) -> Result<()> {
         let template = self.find_template(name).await?;
-        identity.require("machine.template.delete", &iaas_ctx(&template.iaas_name))?;
-        let ev = NewEvent::on(
-            "iaas",
-            &template.iaas_name,
-            "machine.template.delete",
-            identity,
-            origin,
-        );
+        call.require("machine.template.delete", &iaas_ctx(&template.iaas_name))?;
+        let ev = NewEvent::on("iaas", &template.iaas_name, "machine.template.delete", call);
         self.events.run(ev, self.templates.delete(name)).await
     }
 }

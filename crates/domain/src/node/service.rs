@@ -14,7 +14,7 @@ use crate::output::{Discard, Output};
 use crate::permission::{contexts_for, Context, ContextType};
 use crate::pool::{PoolStorage, POOL_NOT_FOUND};
 use crate::provision::{Provisioner, ProvisionerRegistry, Unit};
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Identity, Result};
 
 /// Node use cases (tsuru's `api/node.go` of 2023): nodes live in their provisioners; this
 /// service checks permissions, records events and creates (and, on failure, destroys) the
@@ -51,18 +51,11 @@ fn pool_ctx(pool: &str) -> [Context; 1] {
     [Context::new(ContextType::Pool, pool)]
 }
 
-fn node_event(
-    address: &str,
-    pool: &str,
-    kind: &str,
-    identity: &Identity,
-    origin: &Origin,
-) -> NewEvent {
+fn node_event(address: &str, pool: &str, kind: &str, call: &Call) -> NewEvent {
     NewEvent::new(
         Target::new("node", address),
         kind,
-        identity,
-        origin,
+        call,
         Allowed::new("pool.read.events", pool_ctx(pool).to_vec()),
     )
 }
@@ -148,8 +141,7 @@ impl NodeService {
     #[tracing::instrument(skip_all)]
     pub async fn begin_add(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         metadata: BTreeMap<String, String>,
         register: bool,
     ) -> Result<PendingAdd> {
@@ -170,13 +162,13 @@ impl NodeService {
             .cloned()
             .ok_or_else(|| Error::bad_request(POOL_REQUIRED))?;
         let iaas_id = metadata.remove(META_IAAS_ID).unwrap_or_default();
-        identity.require("node.create", &pool_ctx(&pool))?;
+        call.require("node.create", &pool_ctx(&pool))?;
         let address = if register {
             metadata.get(META_ADDRESS).cloned().unwrap_or_default()
         } else {
             String::new()
         };
-        let ev = node_event(&address, &pool, "node.create", identity, origin);
+        let ev = node_event(&address, &pool, "node.create", call);
         let event = self.events.start_unlocked(ev).await?;
         let provisioner = async {
             let found = self
@@ -297,13 +289,7 @@ impl NodeService {
     /// 400 for both `enable` and `disable`, or no address; 404 `node not found`; 403 without
     /// `node.update` on the node's pool (and on the new one); the provisioner's failure.
     #[tracing::instrument(skip_all, fields(node = %address))]
-    pub async fn update(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        address: &str,
-        update: NodeUpdate,
-    ) -> Result<()> {
+    pub async fn update(&self, call: &Call, address: &str, update: NodeUpdate) -> Result<()> {
         let mut update = update;
         if update.enable && update.disable {
             return Err(Error::bad_request(ENABLE_AND_DISABLE));
@@ -312,14 +298,14 @@ impl NodeService {
             return Err(Error::bad_request(ADDRESS_REQUIRED));
         }
         let (node, provisioner) = self.find(address).await?;
-        identity.require("node.update", &pool_ctx(&node.pool))?;
+        call.require("node.update", &pool_ctx(&node.pool))?;
         if let Some(new_pool) = update.metadata.remove(META_POOL) {
             if !new_pool.is_empty() {
-                identity.require("node.update", &pool_ctx(&new_pool))?;
+                call.require("node.update", &pool_ctx(&new_pool))?;
             }
             update.pool = new_pool;
         }
-        let ev = node_event(address, &node.pool, "node.update", identity, origin);
+        let ev = node_event(address, &node.pool, "node.update", call);
         self.events
             .run(ev, provisioner.update_node(&node, &update))
             .await
@@ -334,15 +320,14 @@ impl NodeService {
     #[tracing::instrument(skip_all, fields(node = %address))]
     pub async fn remove(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         address: &str,
         no_rebalance: bool,
         remove_iaas: bool,
     ) -> Result<()> {
         let (node, provisioner) = self.find(address).await?;
-        identity.require("node.delete", &pool_ctx(&node.pool))?;
-        let ev = node_event(address, &node.pool, "node.delete", identity, origin);
+        call.require("node.delete", &pool_ctx(&node.pool))?;
+        let ev = node_event(address, &node.pool, "node.delete", call);
         self.events
             .run(ev, async {
                 provisioner

@@ -5,14 +5,12 @@ use std::future::Future;
 use super::{can_use_role, ContextLookup, RoleInstance, RoleStorage, ROLE_NOT_FOUND};
 use crate::event::EventService;
 use crate::event::NewEvent;
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Result};
 
 /// One role instance given or taken by a caller.
 pub struct Grant<'a> {
-    /// Who gives or takes.
-    pub identity: &'a Identity,
-    /// Where from.
-    pub origin: &'a Origin,
+    /// Who gives or takes, and from where.
+    pub call: &'a Call,
     /// The role's name.
     pub role: &'a str,
     /// The instance's context value.
@@ -22,17 +20,10 @@ pub struct Grant<'a> {
 }
 
 impl<'a> Grant<'a> {
-    /// `role` in context `context_value`, given (`assign`) or taken by `identity`.
-    pub fn new(
-        identity: &'a Identity,
-        origin: &'a Origin,
-        role: &'a str,
-        context_value: &'a str,
-        assign: bool,
-    ) -> Self {
+    /// `role` in context `context_value`, given (`assign`) or taken by `call`.
+    pub fn new(call: &'a Call, role: &'a str, context_value: &'a str, assign: bool) -> Self {
         Grant {
-            identity,
-            origin,
+            call,
             role,
             context_value,
             assign,
@@ -60,8 +51,8 @@ impl<'a> Grant<'a> {
         } else {
             "role.update.dissociate"
         };
-        self.identity.require(kind, &[])?;
-        let ev = NewEvent::on("role", self.role, kind, self.identity, self.origin);
+        self.call.require(kind, &[])?;
+        let ev = NewEvent::on("role", self.role, kind, self.call);
         events
             .run(ev, async {
                 holder.await?;
@@ -74,7 +65,7 @@ impl<'a> Grant<'a> {
                         .validate(role.context_type, self.context_value)
                         .await?;
                 }
-                can_use_role(self.identity, &role, self.context_value)?;
+                can_use_role(self.call, &role, self.context_value)?;
                 apply(RoleInstance::new(self.role, self.context_value)).await
             })
             .await

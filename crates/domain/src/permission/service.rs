@@ -9,7 +9,7 @@ use crate::event::{Allowed, EventService, NewEvent, Target};
 use crate::team::TeamStorage;
 use crate::token::TeamTokenStorage;
 use crate::user::{validate_email, UserStorage};
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Identity, Result};
 
 /// Checks that the object a context value names exists (tsuru's context-value validation on
 /// role assignment).
@@ -141,16 +141,15 @@ impl RoleService {
     #[tracing::instrument(skip_all)]
     pub async fn create(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         name: &str,
         context: &str,
         description: &str,
     ) -> Result<Role> {
-        identity.require("role.create", &[])?;
+        call.require("role.create", &[])?;
         let ctype = ContextType::parse(context)?;
         let role = Role::new(name, ctype, description)?;
-        let ev = NewEvent::on("role", &role.name, "role.create", identity, origin);
+        let ev = NewEvent::on("role", &role.name, "role.create", call);
         self.events
             .run(ev, async {
                 self.roles.insert(&role).await.map(|()| role.clone())
@@ -163,9 +162,9 @@ impl RoleService {
     /// # Errors
     /// 403; 404 `role not found`; 412 while users hold it.
     #[tracing::instrument(skip_all)]
-    pub async fn remove(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
-        identity.require("role.delete", &[])?;
-        let ev = NewEvent::on("role", name, "role.delete", identity, origin);
+    pub async fn remove(&self, call: &Call, name: &str) -> Result<()> {
+        call.require("role.delete", &[])?;
+        let ev = NewEvent::on("role", name, "role.delete", call);
         self.events
             .run(ev, async {
                 self.find(name).await?;
@@ -186,12 +185,7 @@ impl RoleService {
     /// 400 when nothing is set, for an unknown role or context type; 403 without the permission
     /// of each field set; 409 when the new name is taken.
     #[tracing::instrument(skip_all)]
-    pub async fn update(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        upd: RoleUpdate,
-    ) -> Result<()> {
+    pub async fn update(&self, call: &Call, upd: RoleUpdate) -> Result<()> {
         if upd.new_name.is_empty() && upd.context_type.is_empty() && upd.description.is_empty() {
             return Err(Error::bad_request(
                 "Neither the description, context or new name were set. You must define at least one.",
@@ -203,17 +197,16 @@ impl RoleService {
             (&upd.description, "role.update.description"),
         ] {
             if !field.is_empty() {
-                identity.require(perm, &[])?;
+                call.require(perm, &[])?;
             }
         }
         let ev = NewEvent::new(
             Target::new("role", &upd.name),
             "role.update",
-            identity,
-            origin,
+            call,
             Allowed::new("role.update", vec![]),
         );
-        self.events.run(ev, self.apply_update(identity, upd)).await
+        self.events.run(ev, self.apply_update(call, upd)).await
     }
 
     async fn apply_update(&self, identity: &Identity, upd: RoleUpdate) -> Result<()> {
@@ -274,13 +267,12 @@ impl RoleService {
     #[tracing::instrument(skip_all)]
     pub async fn add_permissions(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         name: &str,
         permissions: &[String],
     ) -> Result<()> {
-        identity.require("role.update.permission.add", &[])?;
-        let ev = NewEvent::on("role", name, "role.update.permission.add", identity, origin);
+        call.require("role.update.permission.add", &[])?;
+        let ev = NewEvent::on("role", name, "role.update.permission.add", call);
         self.events
             .run(ev, async {
                 let mut role = self.find(name).await?;
@@ -307,7 +299,7 @@ impl RoleService {
                         .collect(),
                     ..role.clone()
                 };
-                may_grant(identity, &added, &self.in_force(&role).await?)?;
+                may_grant(call, &added, &self.in_force(&role).await?)?;
                 for p in added.scheme_names {
                     if !role.scheme_names.contains(&p) {
                         role.scheme_names.push(p);
@@ -323,21 +315,9 @@ impl RoleService {
     /// # Errors
     /// 403; 404 `role not found`.
     #[tracing::instrument(skip_all)]
-    pub async fn remove_permission(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        name: &str,
-        permission: &str,
-    ) -> Result<()> {
-        identity.require("role.update.permission.remove", &[])?;
-        let ev = NewEvent::on(
-            "role",
-            name,
-            "role.update.permission.remove",
-            identity,
-            origin,
-        );
+    pub async fn remove_permission(&self, call: &Call, name: &str, permission: &str) -> Result<()> {
+        call.require("role.update.permission.remove", &[])?;
+        let ev = NewEvent::on("role", name, "role.update.permission.remove", call);
         self.events
             .run(ev, async {
                 let mut role = self.find(name).await?;
@@ -345,7 +325,7 @@ impl RoleService {
                     scheme_names: vec![permission.to_string()],
                     ..role.clone()
                 };
-                may_grant(identity, &removed, &self.in_force(&role).await?)?;
+                may_grant(call, &removed, &self.in_force(&role).await?)?;
                 role.scheme_names.retain(|p| p != permission);
                 self.roles.update(&role).await
             })
@@ -404,8 +384,7 @@ impl RoleService {
     #[tracing::instrument(skip_all)]
     pub async fn change_defaults(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         add: bool,
         changes: &[(String, Vec<String>)],
     ) -> Result<()> {
@@ -414,7 +393,7 @@ impl RoleService {
         } else {
             "role.default.delete"
         };
-        identity.require(kind, &[])?;
+        call.require(kind, &[])?;
         for (event_name, role_names) in changes {
             let expected = ROLE_EVENTS
                 .iter()
@@ -422,7 +401,7 @@ impl RoleService {
                 .map(|(_, c)| *c)
                 .ok_or_else(|| Error::bad_request(format!("invalid role event {event_name:?}")))?;
             for role_name in role_names.iter().filter(|r| !r.is_empty()) {
-                let ev = NewEvent::on("role", role_name, kind, identity, origin);
+                let ev = NewEvent::on("role", role_name, kind, call);
                 self.events
                     .run(ev, async {
                         let mut role = self
@@ -432,7 +411,7 @@ impl RoleService {
                             .ok_or_else(|| Error::bad_request(super::ROLE_NOT_FOUND))?;
                         // A default role is given to every new user or team: the caller must
                         // be able to grant it anywhere.
-                        may_grant(identity, &role, &[Scope::Any])?;
+                        may_grant(call, &role, &[Scope::Any])?;
                         if add {
                             if role.context_type != expected {
                                 return Err(Error::bad_request(format!(

@@ -5,7 +5,7 @@ use derive_new::new;
 use super::model::MIB;
 use super::{default_plans, Plan, PlanStorage};
 use crate::event::{Allowed, EventService, NewEvent, Target};
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Result};
 
 /// Plan use cases.
 #[derive(new)]
@@ -68,13 +68,12 @@ impl PlanService {
     /// 403 without a global `plan.create`; 400 for an empty name, a negative CPU or less than
     /// 4 MiB; 409.
     #[tracing::instrument(skip_all)]
-    pub async fn create(&self, identity: &Identity, origin: &Origin, plan: Plan) -> Result<Plan> {
-        identity.require("plan.create", &[])?;
+    pub async fn create(&self, call: &Call, plan: Plan) -> Result<Plan> {
+        call.require("plan.create", &[])?;
         let ev = NewEvent::new(
             Target::new("plan", &plan.name),
             "plan.create",
-            identity,
-            origin,
+            call,
             Allowed::new("plan.read.events", vec![]),
         );
         self.events
@@ -105,13 +104,12 @@ impl PlanService {
     /// # Errors
     /// 403 without a global `plan.delete`; 404 `plan not found`.
     #[tracing::instrument(skip_all)]
-    pub async fn remove(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
-        identity.require("plan.delete", &[])?;
+    pub async fn remove(&self, call: &Call, name: &str) -> Result<()> {
+        call.require("plan.delete", &[])?;
         let ev = NewEvent::new(
             Target::new("plan", name),
             "plan.delete",
-            identity,
-            origin,
+            call,
             Allowed::new("plan.read.events", vec![]),
         );
         self.events.run(ev, self.storage.delete(name)).await

@@ -9,7 +9,7 @@ use crate::app::{valid_name, AppStorage};
 use crate::event::{Allowed, EventService, NewEvent, Target};
 use crate::output::Output;
 use crate::provision::Provisioner;
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Identity, Result};
 
 /// Platform use cases.
 #[derive(new)]
@@ -21,12 +21,11 @@ pub struct PlatformService {
     events: Arc<EventService>,
 }
 
-fn platform_event(name: &str, kind: &str, identity: &Identity, origin: &Origin) -> NewEvent {
+fn platform_event(name: &str, kind: &str, call: &Call) -> NewEvent {
     let mut ev = NewEvent::new(
         Target::new("platform", name),
         kind,
-        identity,
-        origin,
+        call,
         Allowed::new("platform.read.events", vec![]),
     );
     if kind != "platform.delete" {
@@ -140,20 +139,19 @@ impl PlatformService {
     #[tracing::instrument(skip_all)]
     pub async fn add(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         name: &str,
         dockerfile: Result<&str>,
         out: Arc<dyn Output>,
     ) -> Result<()> {
-        identity.require("platform.create", &[])?;
+        call.require("platform.create", &[])?;
         // The upload is checked after the permission, so that a caller without it learns
         // nothing from the shape of their request.
         let dockerfile = dockerfile?;
         if dockerfile.trim().is_empty() {
             return Err(Error::bad_request("Missing file content."));
         }
-        let ev = platform_event(name, "platform.create", identity, origin);
+        let ev = platform_event(name, "platform.create", call);
         self.events
             .run_logged(ev, out, |progress| async move {
                 if name.is_empty() {
@@ -184,17 +182,16 @@ impl PlatformService {
     #[tracing::instrument(skip_all)]
     pub async fn update(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         name: &str,
         disabled: Option<bool>,
         dockerfile: Option<&str>,
         out: Arc<dyn Output>,
     ) -> Result<()> {
-        identity.require("platform.update", &[])?;
+        call.require("platform.update", &[])?;
         self.events
             .run_logged(
-                platform_event(name, "platform.update", identity, origin),
+                platform_event(name, "platform.update", call),
                 out,
                 |progress| async move {
                     let mut platform = self
@@ -230,13 +227,12 @@ impl PlatformService {
     #[tracing::instrument(skip_all)]
     pub async fn rollback(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         name: &str,
         image: &str,
         out: Arc<dyn Output>,
     ) -> Result<()> {
-        identity.require("platform.update", &[])?;
+        call.require("platform.update", &[])?;
         if image.is_empty() {
             return Err(Error::bad_request(
                 "you cannot rollback without an image name",
@@ -245,7 +241,7 @@ impl PlatformService {
         let version = parse_image_version(image)?;
         self.events
             .run_logged(
-                platform_event(name, "platform.update", identity, origin),
+                platform_event(name, "platform.update", call),
                 out,
                 |progress| async move {
                     async {
@@ -280,9 +276,9 @@ impl PlatformService {
     /// # Errors
     /// 403 without a global `platform.delete`; 400 while apps use it; 404 `Platform doesn't exist.`
     #[tracing::instrument(skip_all)]
-    pub async fn remove(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
-        identity.require("platform.delete", &[])?;
-        let ev = platform_event(name, "platform.delete", identity, origin);
+    pub async fn remove(&self, call: &Call, name: &str) -> Result<()> {
+        call.require("platform.delete", &[])?;
+        let ev = platform_event(name, "platform.delete", call);
         self.events
             .run(ev, async {
                 if self.apps.count_by_platform(name).await? > 0 {

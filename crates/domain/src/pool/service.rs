@@ -14,7 +14,7 @@ use crate::permission::{Context, ContextType};
 use crate::plan::PlanStorage;
 use crate::router::Routers;
 use crate::team::TeamStorage;
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Identity, Result};
 
 /// A new pool.
 #[derive(Debug, Clone, Default)]
@@ -247,8 +247,8 @@ impl PoolService {
     /// 403 without a global `pool.create`; 400 for the name or provisioner; 409 when it exists
     /// or another default exists (without `force`).
     #[tracing::instrument(skip_all)]
-    pub async fn create(&self, identity: &Identity, origin: &Origin, new: NewPool) -> Result<()> {
-        identity.require("pool.create", &[])?;
+    pub async fn create(&self, call: &Call, new: NewPool) -> Result<()> {
+        call.require("pool.create", &[])?;
         validate_pool_name(&new.name)?;
         if !new.provisioner.is_empty() && !self.provisioners.contains(&new.provisioner) {
             return Err(Error::bad_request(format!(
@@ -256,7 +256,7 @@ impl PoolService {
                 new.provisioner
             )));
         }
-        let ev = NewEvent::on("pool", &new.name, "pool.create", identity, origin);
+        let ev = NewEvent::on("pool", &new.name, "pool.create", call);
         self.events
             .run(ev, async {
                 if new.default {
@@ -319,15 +319,9 @@ impl PoolService {
     /// # Errors
     /// 403 without a global `pool.update`; 404; 409 for a second default without `force`.
     #[tracing::instrument(skip_all)]
-    pub async fn update(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        name: &str,
-        upd: PoolUpdate,
-    ) -> Result<()> {
-        identity.require("pool.update", &[])?;
-        let ev = NewEvent::on("pool", name, "pool.update", identity, origin);
+    pub async fn update(&self, call: &Call, name: &str, upd: PoolUpdate) -> Result<()> {
+        call.require("pool.update", &[])?;
+        let ev = NewEvent::on("pool", name, "pool.update", call);
         self.events
             .run(ev, async {
                 let mut pool = self.find(name).await?;
@@ -365,15 +359,15 @@ impl PoolService {
     /// # Errors
     /// 403 without a global `pool.delete` or while apps use it; 404.
     #[tracing::instrument(skip_all)]
-    pub async fn remove(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
-        identity.require("pool.delete", &[])?;
+    pub async fn remove(&self, call: &Call, name: &str) -> Result<()> {
+        call.require("pool.delete", &[])?;
         if self.apps.count_in_pool(name).await? > 0 {
             return Err(Error::Forbidden(
                 "This pool has apps, you need to migrate or remove them before removing the pool"
                     .into(),
             ));
         }
-        let ev = NewEvent::on("pool", name, "pool.delete", identity, origin);
+        let ev = NewEvent::on("pool", name, "pool.delete", call);
         self.events.run(ev, self.pools.delete(name)).await?;
         self.memo().remove(name);
         Ok(())
@@ -385,18 +379,12 @@ impl PoolService {
     /// 403; 400 without teams or for a public, default or blacklisted pool, or a team already
     /// allowed; 404.
     #[tracing::instrument(skip_all)]
-    pub async fn add_teams(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        name: &str,
-        teams: Vec<String>,
-    ) -> Result<()> {
-        identity.require(
+    pub async fn add_teams(&self, call: &Call, name: &str, teams: Vec<String>) -> Result<()> {
+        call.require(
             "pool.update.team.add",
             &[Context::new(ContextType::Pool, name)],
         )?;
-        let ev = NewEvent::on("pool", name, "pool.update.team.add", identity, origin);
+        let ev = NewEvent::on("pool", name, "pool.update.team.add", call);
         self.events
             .run(ev, async {
                 let teams: Vec<String> = teams.into_iter().filter(|t| !t.is_empty()).collect();
@@ -436,18 +424,12 @@ impl PoolService {
     /// # Errors
     /// 403; 400 without teams or for a blacklisted pool; 404.
     #[tracing::instrument(skip_all)]
-    pub async fn remove_teams(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        name: &str,
-        teams: Vec<String>,
-    ) -> Result<()> {
-        identity.require(
+    pub async fn remove_teams(&self, call: &Call, name: &str, teams: Vec<String>) -> Result<()> {
+        call.require(
             "pool.update.team.remove",
             &[Context::new(ContextType::Pool, name)],
         )?;
-        let ev = NewEvent::on("pool", name, "pool.update.team.remove", identity, origin);
+        let ev = NewEvent::on("pool", name, "pool.update.team.remove", call);
         self.events
             .run(ev, async {
                 if teams.iter().all(String::is_empty) {
@@ -484,14 +466,8 @@ impl PoolService {
     /// 403 without a global `pool.update.constraints.set`; 400 for an empty expression or an
     /// unknown field.
     #[tracing::instrument(skip_all)]
-    pub async fn set_constraint(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        c: Constraint,
-        append: bool,
-    ) -> Result<()> {
-        identity.require("pool.update.constraints.set", &[])?;
+    pub async fn set_constraint(&self, call: &Call, c: Constraint, append: bool) -> Result<()> {
+        call.require("pool.update.constraints.set", &[])?;
         if c.pool_expr.is_empty() {
             return Err(Error::bad_request("You must provide a Pool Expression"));
         }
@@ -500,13 +476,7 @@ impl PoolService {
                 "invalid constraint type. Valid types are: [team service router plan volume-plan]",
             ));
         }
-        let ev = NewEvent::on(
-            "pool",
-            &c.pool_expr,
-            "pool.update.constraints.set",
-            identity,
-            origin,
-        );
+        let ev = NewEvent::on("pool", &c.pool_expr, "pool.update.constraints.set", call);
         self.events
             .run(ev, async {
                 let values: Vec<String> =

@@ -9,7 +9,7 @@ use crate::event::{EventService, NewEvent};
 use crate::permission::{tree, Context, ContextType, RoleService};
 use crate::quota::{parse_limit, Quota, QuotaUseCases};
 use crate::user::{UserService, UserView};
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Identity, Result};
 
 /// One entry of the team list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,16 +86,10 @@ impl TeamService {
     /// # Errors
     /// 403 without a global `team.create`; 400 for an invalid name; 409 `team already exists`.
     #[tracing::instrument(skip_all)]
-    pub async fn create(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        name: &str,
-        tags: Vec<String>,
-    ) -> Result<Team> {
-        identity.require("team.create", &[])?;
-        let ev = NewEvent::on("team", name, "team.create", identity, origin);
-        self.events.run(ev, self.insert(identity, name, tags)).await
+    pub async fn create(&self, call: &Call, name: &str, tags: Vec<String>) -> Result<Team> {
+        call.require("team.create", &[])?;
+        let ev = NewEvent::on("team", name, "team.create", call);
+        self.events.run(ev, self.insert(call, name, tags)).await
     }
 
     async fn insert(&self, identity: &Identity, name: &str, tags: Vec<String>) -> Result<Team> {
@@ -120,12 +114,12 @@ impl TeamService {
     /// # Errors
     /// 404 `Team "<name>" not found.`
     #[tracing::instrument(skip_all)]
-    pub async fn remove(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
+    pub async fn remove(&self, call: &Call, name: &str) -> Result<()> {
         let not_found = || Error::not_found(format!("Team {name:?} not found."));
-        if !identity.can("team.delete", &[Context::team(name)]) {
+        if !call.can("team.delete", &[Context::team(name)]) {
             return Err(not_found());
         }
-        let ev = NewEvent::on("team", name, "team.delete", identity, origin);
+        let ev = NewEvent::on("team", name, "team.delete", call);
         self.events
             .run(ev, async {
                 self.teams.find(name).await?.ok_or_else(not_found)?;
@@ -173,15 +167,14 @@ impl TeamService {
     #[tracing::instrument(skip_all)]
     pub async fn update(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         name: &str,
         new_name: Option<&str>,
         tags: Vec<String>,
     ) -> Result<()> {
-        identity.require("team.update", &[Context::team(name)])?;
+        call.require("team.update", &[Context::team(name)])?;
         let mut team = self.find(name).await?;
-        let ev = NewEvent::on("team", name, "team.update", identity, origin);
+        let ev = NewEvent::on("team", name, "team.update", call);
         self.events
             .run(ev, async {
                 match new_name
@@ -193,7 +186,7 @@ impl TeamService {
                         self.teams.update(&team).await
                     }
                     Some(new_name) => {
-                        self.insert(identity, new_name, tags).await?;
+                        self.insert(call, new_name, tags).await?;
                         if let Err(e) = self.apps.rename_team(name, new_name).await {
                             let _ = self.teams.delete(new_name).await;
                             return Err(e);
@@ -230,16 +223,10 @@ impl QuotaUseCases for TeamService {
     /// # Errors
     /// 403 without `team.update.quota` on the team; 404; 400 `Invalid limit`; 403 when below use.
     #[tracing::instrument(skip_all)]
-    async fn set_quota(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        name: &str,
-        limit: &str,
-    ) -> Result<()> {
-        identity.require("team.update.quota", &[Context::team(name)])?;
+    async fn set_quota(&self, call: &Call, name: &str, limit: &str) -> Result<()> {
+        call.require("team.update.quota", &[Context::team(name)])?;
         let team = self.find(name).await?;
-        let ev = NewEvent::on("team", name, "team.update.quota", identity, origin);
+        let ev = NewEvent::on("team", name, "team.update.quota", call);
         self.events
             .run(ev, async {
                 let n = parse_limit(limit)?;

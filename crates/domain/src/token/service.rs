@@ -9,7 +9,7 @@ use crate::clock::{sha256_hex, Clock, IdGenerator};
 use crate::event::{EventService, NewEvent};
 use crate::permission::{can_use_role, team_scope, Context, ContextLookup, Grant, RoleStorage};
 use crate::team::{auto_team_owner, TeamStorage};
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Identity, Result};
 
 /// Text of a missing token.
 pub const TOKEN_NOT_FOUND: &str = "team token not found";
@@ -89,19 +89,14 @@ impl TokenService {
     /// 403 without `team.token.create` on the team; 400 when no team is given and several fit,
     /// for an invalid id or expiry; 404 `team not found`; 409 `team token already exists`.
     #[tracing::instrument(skip_all)]
-    pub async fn create(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        new: NewTeamToken,
-    ) -> Result<TeamToken> {
+    pub async fn create(&self, call: &Call, new: NewTeamToken) -> Result<TeamToken> {
         let team = if new.team.is_empty() {
-            auto_team_owner(identity, "team.token.create", &*self.teams).await?
+            auto_team_owner(call, "team.token.create", &*self.teams).await?
         } else {
             new.team.clone()
         };
-        identity.require("team.token.create", &[Context::team(&team)])?;
-        let ev = NewEvent::on("team", &team, "team.token.create", identity, origin);
+        call.require("team.token.create", &[Context::team(&team)])?;
+        let ev = NewEvent::on("team", &team, "team.token.create", call);
         self.events
             .run(ev, async {
                 if self.teams.find(&team).await?.is_none() {
@@ -126,7 +121,7 @@ impl TokenService {
                     created_at: now,
                     expires_at,
                     last_access: None,
-                    creator_email: identity.email.clone(),
+                    creator_email: call.email.clone(),
                     team: team.clone(),
                     roles: Vec::new(),
                 };
@@ -144,14 +139,13 @@ impl TokenService {
     #[tracing::instrument(skip_all)]
     pub async fn update(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         token_id: &str,
         upd: TeamTokenUpdate,
     ) -> Result<TeamToken> {
         let mut token = self.find(token_id).await?;
-        identity.require("team.token.update", &[Context::team(&token.team)])?;
-        let ev = NewEvent::on("team", &token.team, "team.token.update", identity, origin);
+        call.require("team.token.update", &[Context::team(&token.team)])?;
+        let ev = NewEvent::on("team", &token.team, "team.token.update", call);
         let token = self
             .events
             .run(ev, async {
@@ -171,7 +165,7 @@ impl TokenService {
                 Ok(token)
             })
             .await?;
-        Ok(self.reveal(identity, vec![token]).await?.remove(0))
+        Ok(self.reveal(call, vec![token]).await?.remove(0))
     }
 
     /// Deletes a token that owns no app.
@@ -180,10 +174,10 @@ impl TokenService {
     /// 404 `team token not found`; 403 without `team.token.delete` on its team; 409
     /// `cannot remove team token who owns apps`.
     #[tracing::instrument(skip_all)]
-    pub async fn remove(&self, identity: &Identity, origin: &Origin, token_id: &str) -> Result<()> {
+    pub async fn remove(&self, call: &Call, token_id: &str) -> Result<()> {
         let token = self.find(token_id).await?;
-        identity.require("team.token.delete", &[Context::team(&token.team)])?;
-        let ev = NewEvent::on("team", &token.team, "team.token.delete", identity, origin);
+        call.require("team.token.delete", &[Context::team(&token.team)])?;
+        let ev = NewEvent::on("team", &token.team, "team.token.delete", call);
         self.events
             .run(ev, async {
                 let owned = self

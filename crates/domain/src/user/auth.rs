@@ -14,7 +14,7 @@ use crate::mail::{Mail, Mailer};
 use crate::permission::{Context, Permission, RoleService, RoleStorage};
 use crate::quota::Quota;
 use crate::token::{TeamToken, TeamTokenStorage};
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Identity, Origin, Result};
 
 /// Settings of the native auth scheme.
 #[derive(Debug, Clone)]
@@ -386,22 +386,24 @@ impl AuthService {
     #[tracing::instrument(skip_all)]
     pub async fn change_password(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         old: &str,
         new: &str,
         confirm: &str,
     ) -> Result<()> {
-        let email = identity.email.clone();
-        let origin = Origin {
-            source_ip: origin.source_ip.clone(),
-            data: serde_json::Value::Null,
-        };
+        let email = call.email.clone();
+        // The passwords are not recorded.
+        let call = Call::new(
+            call.identity.clone(),
+            Origin {
+                source_ip: call.origin.source_ip.clone(),
+                data: serde_json::Value::Null,
+            },
+        );
         let ev = NewEvent::new(
             Target::new("user", &email),
             "user.update.password",
-            identity,
-            &origin,
+            &call,
             Allowed::new("user.read.events", vec![Context::user(&email)]),
         );
         self.events
@@ -430,7 +432,7 @@ impl AuthService {
                 validate_password(new)?;
                 let hash = self.hasher.hash(new).await?;
                 self.users.set_password(&email, &hash).await?;
-                self.revoke_sessions(&email, &identity.credential).await
+                self.revoke_sessions(&email, &call.credential).await
             })
             .await
     }

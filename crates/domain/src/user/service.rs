@@ -8,7 +8,7 @@ use crate::clock::{sha256_hex, Clock, IdGenerator};
 use crate::event::{EventService, NewEvent};
 use crate::permission::{self, Context, ContextType, Permission, RoleStorage};
 use crate::quota::{parse_limit, Quota, QuotaUseCases};
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Identity, Result};
 
 /// A role or permission line of a user object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,15 +184,10 @@ impl UserService {
     /// # Errors
     /// 403 without `user.delete` on the user; 404 `user not found` / `invalid email`.
     #[tracing::instrument(skip_all)]
-    pub async fn remove(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        email: Option<&str>,
-    ) -> Result<()> {
-        let email = named_or_caller(identity, email);
-        identity.require("user.delete", &[Context::user(&email)])?;
-        let ev = NewEvent::on("user", &email, "user.delete", identity, origin);
+    pub async fn remove(&self, call: &Call, email: Option<&str>) -> Result<()> {
+        let email = named_or_caller(call, email);
+        call.require("user.delete", &[Context::user(&email)])?;
+        let ev = NewEvent::on("user", &email, "user.delete", call);
         self.events
             .run(ev, async {
                 validate_email(&email).map_err(|e| Error::not_found(e.to_string()))?;
@@ -226,15 +221,10 @@ impl UserService {
     /// # Errors
     /// 403 without `apikey.update` on the user; 404 for an unknown user.
     #[tracing::instrument(skip_all)]
-    pub async fn regenerate_api_key(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        email: Option<&str>,
-    ) -> Result<String> {
-        let email = named_or_caller(identity, email);
-        identity.require("apikey.update", &[Context::user(&email)])?;
-        let ev = NewEvent::on("user", &email, "apikey.update", identity, origin);
+    pub async fn regenerate_api_key(&self, call: &Call, email: Option<&str>) -> Result<String> {
+        let email = named_or_caller(call, email);
+        call.require("apikey.update", &[Context::user(&email)])?;
+        let ev = NewEvent::on("user", &email, "apikey.update", call);
         self.events
             .run(ev, async {
                 self.find(&email).await?;
@@ -269,18 +259,11 @@ impl UserService {
     /// # Errors
     /// 400 for a bad name or key; 409 `user already have this key`.
     #[tracing::instrument(skip_all)]
-    pub async fn add_key(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        name: &str,
-        content: &str,
-        force: bool,
-    ) -> Result<()> {
-        let email = identity.email.clone();
-        identity.require("user.update.key.add", &[Context::user(&email)])?;
+    pub async fn add_key(&self, call: &Call, name: &str, content: &str, force: bool) -> Result<()> {
+        let email = call.email.clone();
+        call.require("user.update.key.add", &[Context::user(&email)])?;
         let key = SshKey::parse(name, content)?;
-        let ev = NewEvent::on("user", &email, "user.update.key.add", identity, origin);
+        let ev = NewEvent::on("user", &email, "user.update.key.add", call);
         self.events
             .run(ev, async { self.users.add_key(&email, &key, force).await })
             .await
@@ -291,10 +274,10 @@ impl UserService {
     /// # Errors
     /// 404 `User does not have this key`.
     #[tracing::instrument(skip_all)]
-    pub async fn remove_key(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
-        let email = identity.email.clone();
-        identity.require("user.update.key.remove", &[Context::user(&email)])?;
-        let ev = NewEvent::on("user", &email, "user.update.key.remove", identity, origin);
+    pub async fn remove_key(&self, call: &Call, name: &str) -> Result<()> {
+        let email = call.email.clone();
+        call.require("user.update.key.remove", &[Context::user(&email)])?;
+        let ev = NewEvent::on("user", &email, "user.update.key.remove", call);
         self.events
             .run(ev, async { self.users.remove_key(&email, name).await })
             .await
@@ -361,16 +344,10 @@ impl QuotaUseCases for UserService {
     /// 403 without a global `user.update.quota`; 400/404 for the user; 400 `Invalid limit`; 403
     /// when the limit is below the apps in use.
     #[tracing::instrument(skip_all)]
-    async fn set_quota(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        email: &str,
-        limit: &str,
-    ) -> Result<()> {
-        identity.require("user.update.quota", &[])?;
+    async fn set_quota(&self, call: &Call, email: &str, limit: &str) -> Result<()> {
+        call.require("user.update.quota", &[])?;
         let user = self.find(email).await?;
-        let ev = NewEvent::on("user", email, "user.update.quota", identity, origin);
+        let ev = NewEvent::on("user", email, "user.update.quota", call);
         self.events
             .run(ev, async {
                 let n = parse_limit(limit)?;

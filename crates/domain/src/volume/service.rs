@@ -16,7 +16,7 @@ use crate::permission::{contexts_for, ContextType};
 use crate::pool::{constraint_for, PoolStorage, POOL_NOT_FOUND};
 use crate::provision::{Provisioner, ProvisionerRegistry};
 use crate::team::{TeamStorage, TEAM_NOT_FOUND};
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Identity, Result};
 
 /// A volume as the client sends it on create and update (the whole record: on update,
 /// missing fields wipe the stored ones, as tsuru does).
@@ -84,12 +84,11 @@ pub struct VolumeService {
     events: Arc<EventService>,
 }
 
-fn volume_event(volume: &Volume, kind: &str, identity: &Identity, origin: &Origin) -> NewEvent {
+fn volume_event(volume: &Volume, kind: &str, call: &Call) -> NewEvent {
     NewEvent::new(
         Target::new("volume", &volume.name),
         kind,
-        identity,
-        origin,
+        call,
         Allowed::new("volume.read.events", volume.contexts()),
     )
 }
@@ -166,8 +165,8 @@ impl VolumeService {
     /// an unknown team or plan, or what the provisioner refuses; 409 name taken or already
     /// provisioned.
     #[tracing::instrument(skip_all, fields(volume = %new.name))]
-    pub async fn create(&self, identity: &Identity, origin: &Origin, new: NewVolume) -> Result<()> {
-        identity.require(
+    pub async fn create(&self, call: &Call, new: NewVolume) -> Result<()> {
+        call.require(
             "volume.create",
             &[
                 crate::permission::Context::team(&new.team_owner),
@@ -182,7 +181,7 @@ impl VolumeService {
             team_owner: new.team_owner.clone(),
             ..Volume::default()
         };
-        let ev = volume_event(&target, "volume.create", identity, origin);
+        let ev = volume_event(&target, "volume.create", call);
         self.events
             .run(ev, async {
                 if self.volumes.find_volume(&new.name).await?.is_some() {
@@ -199,17 +198,11 @@ impl VolumeService {
     /// # Errors
     /// 404; 403 without `volume.update`; as [`VolumeService::create`].
     #[tracing::instrument(skip_all, fields(volume = %name))]
-    pub async fn update(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        name: &str,
-        mut new: NewVolume,
-    ) -> Result<()> {
+    pub async fn update(&self, call: &Call, name: &str, mut new: NewVolume) -> Result<()> {
         let current = self.find(name).await?;
-        identity.require("volume.update", &current.contexts())?;
+        call.require("volume.update", &current.contexts())?;
         new.name = current.name.clone();
-        let ev = volume_event(&current, "volume.update", identity, origin);
+        let ev = volume_event(&current, "volume.update", call);
         self.events
             .run(ev, async {
                 let provisioner = self.check_pool_plan(&new.pool, &new.plan).await?;
@@ -287,10 +280,10 @@ impl VolumeService {
     /// # Errors
     /// 404; 403 without `volume.delete`; 409 while binds exist; provisioner failures.
     #[tracing::instrument(skip_all, fields(volume = %name))]
-    pub async fn remove(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
+    pub async fn remove(&self, call: &Call, name: &str) -> Result<()> {
         let volume = self.find(name).await?;
-        identity.require("volume.delete", &volume.contexts())?;
-        let ev = volume_event(&volume, "volume.delete", identity, origin);
+        call.require("volume.delete", &volume.contexts())?;
+        let ev = volume_event(&volume, "volume.delete", call);
         self.events
             .run(ev, async {
                 if !self.volumes.binds_of_volume(name).await?.is_empty() {
@@ -338,14 +331,8 @@ impl VolumeService {
         Ok((volume, app))
     }
 
-    fn bind_event(
-        volume: &Volume,
-        app: &App,
-        kind: &str,
-        identity: &Identity,
-        origin: &Origin,
-    ) -> NewEvent {
-        let mut ev = volume_event(volume, kind, identity, origin);
+    fn bind_event(volume: &Volume, app: &App, kind: &str, call: &Call) -> NewEvent {
+        let mut ev = volume_event(volume, kind, call);
         ev.extra_targets.push(ExtraTarget {
             target: Target::new("app", &app.name),
             lock: true,
@@ -362,16 +349,15 @@ impl VolumeService {
     #[tracing::instrument(skip_all, fields(volume = %name))]
     pub async fn bind(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         name: &str,
         req: BindRequest,
         out: Arc<dyn Output>,
     ) -> Result<()> {
         let (volume, app) = self
-            .bind_checks(identity, name, &req.app, &req.mount_point, "bind")
+            .bind_checks(call, name, &req.app, &req.mount_point, "bind")
             .await?;
-        let ev = Self::bind_event(&volume, &app, "volume.update.bind", identity, origin);
+        let ev = Self::bind_event(&volume, &app, "volume.update.bind", call);
         self.events
             .run_logged(ev, out, |progress| async move {
                 let bind = VolumeBind {
@@ -402,16 +388,15 @@ impl VolumeService {
     #[tracing::instrument(skip_all, fields(volume = %name))]
     pub async fn unbind(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         name: &str,
         req: UnbindRequest,
         out: Arc<dyn Output>,
     ) -> Result<()> {
         let (volume, app) = self
-            .bind_checks(identity, name, &req.app, &req.mount_point, "unbind")
+            .bind_checks(call, name, &req.app, &req.mount_point, "unbind")
             .await?;
-        let ev = Self::bind_event(&volume, &app, "volume.update.unbind", identity, origin);
+        let ev = Self::bind_event(&volume, &app, "volume.update.unbind", call);
         self.events
             .run_logged(ev, out, |progress| async move {
                 let id = VolumeBindId {

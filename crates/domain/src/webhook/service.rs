@@ -7,7 +7,7 @@ use crate::event::json::template_data;
 use crate::event::{Allowed, Event, EventService, Kind, NewEvent, Target};
 use crate::permission::{team_scope, Context};
 use crate::team::{auto_team_owner, TeamStorage};
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Identity, Result};
 
 /// Text of a missing webhook.
 pub const WEBHOOK_NOT_FOUND: &str = "webhook not found";
@@ -68,18 +68,11 @@ fn sample_event(hook: &Webhook, identity: &Identity, kind: &str) -> Event {
     }
 }
 
-fn hook_event(
-    name: &str,
-    team: &str,
-    kind: &str,
-    identity: &Identity,
-    origin: &Origin,
-) -> NewEvent {
+fn hook_event(name: &str, team: &str, kind: &str, call: &Call) -> NewEvent {
     NewEvent::new(
         Target::new("webhook", name),
         kind,
-        identity,
-        origin,
+        call,
         Allowed::new("webhook.read.events", vec![Context::team(team)]),
     )
 }
@@ -147,28 +140,16 @@ impl WebhookService {
     /// or for invalid fields; 404 `team not found`; 409 `webhook already exists with the same
     /// name`.
     #[tracing::instrument(skip_all)]
-    pub async fn create(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        mut hook: Webhook,
-    ) -> Result<()> {
+    pub async fn create(&self, call: &Call, mut hook: Webhook) -> Result<()> {
         if hook.team_owner.is_empty() {
-            hook.team_owner = auto_team_owner(identity, "webhook.create", &*self.teams).await?;
+            hook.team_owner = auto_team_owner(call, "webhook.create", &*self.teams).await?;
         }
-        identity.require("webhook.create", &[Context::team(&hook.team_owner)])?;
-        let ev = hook_event(
-            &hook.name,
-            &hook.team_owner,
-            "webhook.create",
-            identity,
-            origin,
-        );
+        call.require("webhook.create", &[Context::team(&hook.team_owner)])?;
+        let ev = hook_event(&hook.name, &hook.team_owner, "webhook.create", call);
         self.events
             .run(ev, async {
                 hook.validate(true)?;
-                self.check_template(&hook, identity, "webhook.create")
-                    .await?;
+                self.check_template(&hook, call, "webhook.create").await?;
                 self.team_exists(&hook.team_owner).await?;
                 self.webhooks.insert(&hook).await
             })
@@ -185,19 +166,18 @@ impl WebhookService {
     #[tracing::instrument(skip_all)]
     pub async fn update(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         name: &str,
         mut hook: Webhook,
         secret: Option<String>,
     ) -> Result<()> {
         let stored = self.get(name).await?;
-        identity.require("webhook.update", &[Context::team(&stored.team_owner)])?;
+        call.require("webhook.update", &[Context::team(&stored.team_owner)])?;
         if hook.team_owner.is_empty() {
             hook.team_owner = stored.team_owner.clone();
         }
         if hook.team_owner != stored.team_owner {
-            identity.require("webhook.update", &[Context::team(&hook.team_owner)])?;
+            call.require("webhook.update", &[Context::team(&hook.team_owner)])?;
         }
         hook.name = name.to_string();
         hook.secret = match secret {
@@ -205,12 +185,11 @@ impl WebhookService {
             Some(s) if s == SECRET_MASK => stored.secret.clone(),
             Some(s) => s,
         };
-        let ev = hook_event(name, &hook.team_owner, "webhook.update", identity, origin);
+        let ev = hook_event(name, &hook.team_owner, "webhook.update", call);
         self.events
             .run(ev, async {
                 hook.validate(false)?;
-                self.check_template(&hook, identity, "webhook.update")
-                    .await?;
+                self.check_template(&hook, call, "webhook.update").await?;
                 self.team_exists(&hook.team_owner).await?;
                 self.webhooks.update(&hook).await
             })
@@ -222,10 +201,10 @@ impl WebhookService {
     /// # Errors
     /// 404 `webhook not found`; 403 without `webhook.delete` on its team.
     #[tracing::instrument(skip_all)]
-    pub async fn remove(&self, identity: &Identity, origin: &Origin, name: &str) -> Result<()> {
+    pub async fn remove(&self, call: &Call, name: &str) -> Result<()> {
         let stored = self.get(name).await?;
-        identity.require("webhook.delete", &[Context::team(&stored.team_owner)])?;
-        let ev = hook_event(name, &stored.team_owner, "webhook.delete", identity, origin);
+        call.require("webhook.delete", &[Context::team(&stored.team_owner)])?;
+        let ev = hook_event(name, &stored.team_owner, "webhook.delete", call);
         self.events
             .run(ev, async {
                 self.webhooks.delete(name).await?;

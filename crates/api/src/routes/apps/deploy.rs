@@ -6,6 +6,7 @@ use super::wire::{DeployRequest, RollbackRequest};
 use crate::extract::{Form, Named};
 use crate::reply::Reply;
 use crate::stream::{stream, stream_text, Streamed, TextStreamed};
+use tsuru_domain::Call;
 
 /// Plain text ending in `OK` on success, which is how the client tells a deploy worked.
 pub(super) async fn deploy(
@@ -31,12 +32,9 @@ pub(super) async fn deploy(
         procfile: b.procfile,
         new_version: b.new_version,
     };
-    let origin = form.input.origin();
+    let call = Call::new(id, form.input.origin());
     Ok(stream_text(move |out| async move {
-        state
-            .apps
-            .deploy(&id, &origin, &name, new, out.clone())
-            .await?;
+        state.apps.deploy(&call, &name, new, out.clone()).await?;
         out.write("\nOK\n");
         Ok::<(), Error>(())
     })
@@ -47,12 +45,12 @@ pub(super) async fn rollback(
     Named { id, state, name }: Named,
     form: Form<RollbackRequest>,
 ) -> Reply<Streamed> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let RollbackRequest { image, message, .. } = form.value;
     Ok(stream(move |out| async move {
         state
             .apps
-            .rollback(&id, &origin, &name, &image, &message, out)
+            .rollback(&call, &name, &image, &message, out)
             .await
     })
     .await)

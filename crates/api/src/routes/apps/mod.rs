@@ -24,6 +24,7 @@ use crate::reply::{Created, Json, List, Reply};
 use crate::state::AppState;
 use crate::stream::{stream, Streamed};
 use tsuru_domain::quota::QuotaUseCases;
+use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -189,7 +190,7 @@ async fn create(
     Caller { id, state }: Caller,
     form: Form<CreateAppRequest>,
 ) -> Reply<Created<AppCreatedResponse>> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let b = form.value;
     let (metadata, _) = metadata(b.metadata);
     let new = NewApp {
@@ -204,7 +205,7 @@ async fn create(
         tags: [b.tags, b.tag].concat(),
         metadata,
     };
-    let (_, ip) = state.apps.create(&id, &origin, new).await?;
+    let (_, ip) = state.apps.create(&call, new).await?;
     Ok(Created(AppCreatedResponse {
         ip,
         status: "success",
@@ -220,7 +221,7 @@ async fn update(
     Named { id, state, name }: Named,
     form: OptionalForm<UpdateAppRequest>,
 ) -> Reply<Streamed> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let b = form.value;
     let (metadata, metadata_delete) = metadata(b.metadata);
     let upd = AppUpdate {
@@ -240,15 +241,12 @@ async fn update(
         metadata_delete,
         router_given: !b.router.is_empty() || !b.routeropts.is_empty(),
     };
-    Ok(
-        stream(move |out| async move { state.apps.update(&id, &origin, &name, upd, out).await })
-            .await,
-    )
+    Ok(stream(move |out| async move { state.apps.update(&call, &name, upd, out).await }).await)
 }
 
 async fn remove(Named { id, state, name }: Named, input: Input) -> Reply<Streamed> {
-    let origin = input.origin();
-    Ok(stream(move |out| async move { state.apps.remove(&id, &origin, &name, out).await }).await)
+    let call = Call::new(id, input.origin());
+    Ok(stream(move |out| async move { state.apps.remove(&call, &name, out).await }).await)
 }
 
 /// `null` when none of `env` is set.
@@ -295,20 +293,17 @@ async fn set_env(Named { id, state, name }: Named, form: Form<SetEnvRequest>) ->
         private: b.private,
         prune_unused: b.prune_unused,
     };
-    let origin = form.input.with_event_data(data);
-    Ok(
-        stream(move |out| async move { state.apps.set_env(&id, &origin, &name, set, out).await })
-            .await,
-    )
+    let call = Call::new(id, form.input.with_event_data(data));
+    Ok(stream(move |out| async move { state.apps.set_env(&call, &name, set, out).await }).await)
 }
 
 async fn unset_env(Named { id, state, name }: Named, q: Query<UnsetEnvQuery>) -> Reply<Streamed> {
-    let origin = q.origin();
+    let call = Call::new(id, q.origin());
     let UnsetEnvQuery { env, no_restart } = q.value;
     Ok(stream(move |out| async move {
         state
             .apps
-            .unset_env(&id, &origin, &name, &env, no_restart, out)
+            .unset_env(&call, &name, &env, no_restart, out)
             .await
     })
     .await)

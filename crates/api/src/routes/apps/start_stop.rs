@@ -5,6 +5,7 @@ use super::wire::RestartRequest;
 use crate::extract::{Named, OptionalForm};
 use crate::reply::Reply;
 use crate::stream::{stream, Streamed};
+use tsuru_domain::Call;
 
 /// Streams the state change of the app named by the path, for the process and version of
 /// the form.
@@ -13,12 +14,12 @@ async fn change_state(
     form: OptionalForm<RestartRequest>,
     change: StateChange,
 ) -> Reply<Streamed> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let RestartRequest { process, version } = form.value;
     Ok(stream(move |out| async move {
         state
             .apps
-            .change_state(&id, &origin, &name, change, &process, &version, out)
+            .change_state(&call, &name, change, &process, &version, out)
             .await
     })
     .await)

@@ -1,6 +1,6 @@
 //! `/apps/{app}/units`: adding and removing units.
 use tsuru_domain::app::UnitChange;
-use tsuru_domain::Origin;
+use tsuru_domain::{Call, Origin};
 
 use super::wire::UnitsRequest;
 use crate::extract::{Form, Named, Query};
@@ -10,19 +10,17 @@ use crate::stream::{stream, Streamed};
 /// Streams the unit change of the app named by the path.
 async fn change(target: Named, origin: Origin, req: UnitsRequest, add: bool) -> Reply<Streamed> {
     let Named { id, state, name } = target;
+    let call = Call::new(id, origin);
     let change = UnitChange {
         add,
         units: req.units,
         process: req.process,
         version: req.version,
     };
-    Ok(stream(move |out| async move {
-        state
-            .apps
-            .change_units(&id, &origin, &name, change, out)
-            .await
-    })
-    .await)
+    Ok(
+        stream(move |out| async move { state.apps.change_units(&call, &name, change, out).await })
+            .await,
+    )
 }
 
 pub(super) async fn add(target: Named, form: Form<UnitsRequest>) -> Reply<Streamed> {

@@ -11,6 +11,7 @@ use super::{family, Route};
 use crate::extract::{Caller, Form, Query};
 use crate::reply::{Done, Json, Reply, DONE};
 use crate::state::AppState;
+use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -107,11 +108,11 @@ async fn change_password(
     Caller { id, state }: Caller,
     form: Form<ChangePasswordRequest>,
 ) -> Reply<Done> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let ChangePasswordRequest { old, new, confirm } = form.value;
     state
         .auth
-        .change_password(&id, &origin, &old, &new, &confirm)
+        .change_password(&call, &old, &new, &confirm)
         .await?;
     Ok(DONE)
 }

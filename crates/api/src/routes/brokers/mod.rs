@@ -10,6 +10,7 @@ use super::{family, Route};
 use crate::extract::{Caller, Form, Named, OnName};
 use crate::openapi::{DescribeReply, Op};
 use crate::reply::{Done, Json, Made, NoContent, Reply, DONE, MADE, NO_CONTENT};
+use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -69,30 +70,24 @@ async fn list(Caller { id, state }: Caller) -> Reply<Brokers> {
 }
 
 async fn create(Caller { id, state }: Caller, form: Form<BrokerBody>) -> Reply<Made> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let new = NewBroker {
         broker: form.value.into(),
     };
-    state.services.create_broker(&id, &origin, new).await?;
+    state.services.create_broker(&call, new).await?;
     Ok(MADE)
 }
 
 async fn update(Named { id, state, name }: Named, form: Form<BrokerBody>) -> Reply<Done> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let new = NewBroker {
         broker: form.value.into(),
     };
-    state
-        .services
-        .update_broker(&id, &origin, &name, new)
-        .await?;
+    state.services.update_broker(&call, &name, new).await?;
     Ok(DONE)
 }
 
 async fn remove(on: OnName) -> Reply<Done> {
-    on.state
-        .services
-        .delete_broker(&on.id, &on.origin, &on.name)
-        .await?;
+    on.state.services.delete_broker(&on.call, &on.name).await?;
     Ok(DONE)
 }

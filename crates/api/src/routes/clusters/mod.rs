@@ -13,6 +13,7 @@ use crate::extract::{Caller, JsonBody, Named, OnName};
 use crate::openapi::{DescribeReply, Op};
 use crate::reply::{Json, List, Reply};
 use crate::stream::{stream, STREAM_TYPE};
+use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -128,10 +129,10 @@ async fn create(
     req: HttpRequest,
     body: JsonBody<ClusterBody>,
 ) -> Reply<MaybeStreamed> {
-    let origin = body.origin_masked(&[Mask::Cluster]);
+    let call = Call::new(id, body.origin_masked(&[Mask::Cluster]));
     let cluster = body.value.into_cluster()?;
     maybe_streamed(&req, move || async move {
-        state.clusters.create(&id, &origin, cluster).await
+        state.clusters.create(&call, cluster).await
     })
     .await
 }
@@ -141,23 +142,18 @@ async fn update(
     req: HttpRequest,
     body: JsonBody<ClusterBody>,
 ) -> Reply<MaybeStreamed> {
-    let origin = body.origin_masked(&[Mask::Cluster]);
+    let call = Call::new(id, body.origin_masked(&[Mask::Cluster]));
     let cluster = body.value.into_cluster()?;
     maybe_streamed(&req, move || async move {
-        state.clusters.update(&id, &origin, &name, cluster).await
+        state.clusters.update(&call, &name, cluster).await
     })
     .await
 }
 
 async fn remove(on: OnName, req: HttpRequest) -> Reply<MaybeStreamed> {
-    let OnName {
-        id,
-        state,
-        name,
-        origin,
-    } = on;
+    let OnName { call, state, name } = on;
     maybe_streamed(&req, move || async move {
-        state.clusters.delete(&id, &origin, &name).await
+        state.clusters.delete(&call, &name).await
     })
     .await
 }

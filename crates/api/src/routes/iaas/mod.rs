@@ -11,6 +11,7 @@ use self::wire::{
 use super::{family, Route};
 use crate::extract::{Caller, Form, Named, OnName, OptionalForm, Query};
 use crate::reply::{Done, Json, Made, Reply, DONE, MADE};
+use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -78,10 +79,10 @@ async fn destroy_machine(
     Named { id, state, name }: Named,
     q: Query<DestroyMachineQuery>,
 ) -> Reply<Done> {
-    let origin = q.origin();
+    let call = Call::new(id, q.origin());
     state
         .iaas
-        .destroy_machine(&id, &origin, &name, q.value.force)
+        .destroy_machine(&call, &name, q.value.force)
         .await?;
     Ok(DONE)
 }
@@ -100,14 +101,14 @@ async fn create_template(
     Caller { id, state }: Caller,
     form: Form<CreateTemplateRequest>,
 ) -> Reply<Made> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let b = form.value;
     let template = Template {
         name: b.name,
         iaas_name: b.iaas_name,
         data: data(b.data),
     };
-    state.iaas.create_template(&id, &origin, template).await?;
+    state.iaas.create_template(&call, template).await?;
     Ok(MADE)
 }
 
@@ -115,23 +116,17 @@ async fn update_template(
     Named { id, state, name }: Named,
     form: OptionalForm<UpdateTemplateRequest>,
 ) -> Reply<Done> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let b = form.value;
     let update = TemplateUpdate {
         iaas_name: b.iaas_name,
         data: data(b.data),
     };
-    state
-        .iaas
-        .update_template(&id, &origin, &name, update)
-        .await?;
+    state.iaas.update_template(&call, &name, update).await?;
     Ok(DONE)
 }
 
 async fn remove_template(on: OnName) -> Reply<Done> {
-    on.state
-        .iaas
-        .delete_template(&on.id, &on.origin, &on.name)
-        .await?;
+    on.state.iaas.delete_template(&on.call, &on.name).await?;
     Ok(DONE)
 }

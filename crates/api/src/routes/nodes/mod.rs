@@ -16,6 +16,7 @@ use crate::extract::{Caller, Form, Named, Query};
 use crate::openapi::{Body, DescribeReply, Op, JSON};
 use crate::reply::{Done, Json, List, Reply, DONE};
 use crate::stream::{stream_created, CreatedStream};
+use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -106,19 +107,16 @@ async fn list(Caller { id, state }: Caller, q: Query<NodeListQuery>) -> Reply<No
 
 /// The checks fail with a plain error; once the 201 is sent, failures come in-band.
 async fn add(Caller { id, state }: Caller, form: Form<AddNodeRequest>) -> Reply<CreatedStream> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let b = form.value;
-    let pending = state
-        .nodes
-        .begin_add(&id, &origin, b.metadata, b.register)
-        .await?;
+    let pending = state.nodes.begin_add(&call, b.metadata, b.register).await?;
     Ok(stream_created(move |out| async move {
         state.nodes.finish_add(pending, out).await
     }))
 }
 
 async fn update(Caller { id, state }: Caller, form: Form<UpdateNodeRequest>) -> Reply<Done> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let b = form.value;
     let change = NodeUpdate {
         pool: String::new(),
@@ -126,21 +124,15 @@ async fn update(Caller { id, state }: Caller, form: Form<UpdateNodeRequest>) -> 
         enable: b.enable,
         disable: b.disable,
     };
-    state.nodes.update(&id, &origin, &b.address, change).await?;
+    state.nodes.update(&call, &b.address, change).await?;
     Ok(DONE)
 }
 
 async fn remove(Named { id, state, name }: Named, q: Query<RemoveNodeQuery>) -> Reply<Done> {
-    let origin = q.origin();
+    let call = Call::new(id, q.origin());
     state
         .nodes
-        .remove(
-            &id,
-            &origin,
-            &name,
-            q.value.no_rebalance,
-            q.value.remove_iaas,
-        )
+        .remove(&call, &name, q.value.no_rebalance, q.value.remove_iaas)
         .await?;
     Ok(DONE)
 }

@@ -9,6 +9,7 @@ use super::{family, Route};
 use crate::extract::{lenient_string, Auth, Caller, Form, OnName};
 use crate::reply::{Created, Done, List, Reply, DONE};
 use crate::state::AppState;
+use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -51,7 +52,7 @@ async fn create(
     Caller { id, state }: Caller,
     form: Form<CreatePlanRequest>,
 ) -> Reply<Created<PlanResponse>> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let b = form.value;
     let plan = Plan {
         name: b.name.trim().to_string(),
@@ -60,11 +61,11 @@ async fn create(
         default: b.default,
         r#override: PlanOverride::default(),
     };
-    let plan = state.plans.create(&id, &origin, plan).await?;
+    let plan = state.plans.create(&call, plan).await?;
     Ok(Created(PlanResponse::new(&plan)))
 }
 
 async fn remove(on: OnName) -> Reply<Done> {
-    on.state.plans.remove(&on.id, &on.origin, &on.name).await?;
+    on.state.plans.remove(&on.call, &on.name).await?;
     Ok(DONE)
 }

@@ -8,6 +8,7 @@ use super::{family, Route};
 use crate::extract::{Caller, Form, Input, Named, OnName, Upload};
 use crate::reply::{Done, Json, List, Reply, DONE};
 use crate::stream::{stream, Streamed};
+use tsuru_domain::Call;
 
 const FILE: &str = "dockerfile_content";
 
@@ -143,13 +144,13 @@ async fn create(
             "request Content-Type isn't multipart/form-data",
         ))
     };
-    let origin = form.input.origin();
+    let call = Call::new(id, form.input.origin());
     let name = form.value.name;
     Ok(stream(move |out| async move {
         let file = file
             .as_deref()
             .map_err(|e| Error::bad_request(e.to_string()));
-        state.platforms.add(&id, &origin, &name, file, out).await
+        state.platforms.add(&call, &name, file, out).await
     })
     .await)
 }
@@ -161,21 +162,18 @@ async fn update(
 ) -> Reply<Streamed> {
     let disabled = form.value.disabled;
     let file = dockerfile(&form.input);
-    let origin = form.input.origin();
+    let call = Call::new(id, form.input.origin());
     Ok(stream(move |out| async move {
         state
             .platforms
-            .update(&id, &origin, &name, disabled, file.as_deref(), out)
+            .update(&call, &name, disabled, file.as_deref(), out)
             .await
     })
     .await)
 }
 
 async fn remove(on: OnName) -> Reply<Done> {
-    on.state
-        .platforms
-        .remove(&on.id, &on.origin, &on.name)
-        .await?;
+    on.state.platforms.remove(&on.call, &on.name).await?;
     Ok(DONE)
 }
 
@@ -183,13 +181,10 @@ async fn rollback(
     Named { id, state, name }: Named,
     form: Form<RollbackRequest>,
 ) -> Reply<Streamed> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let image = form.value.image;
-    Ok(stream(move |out| async move {
-        state
-            .platforms
-            .rollback(&id, &origin, &name, &image, out)
-            .await
-    })
-    .await)
+    Ok(
+        stream(move |out| async move { state.platforms.rollback(&call, &name, &image, out).await })
+            .await,
+    )
 }

@@ -10,6 +10,7 @@ use self::wire::{
 use super::{family, Route};
 use crate::extract::{Caller, Form, Named, OnName, OptionalForm, Query};
 use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
+use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -70,7 +71,7 @@ async fn info(Named { id, state, name }: Named) -> Reply<Json<PoolResponse>> {
 }
 
 async fn create(Caller { id, state }: Caller, form: Form<CreatePoolRequest>) -> Reply<Made> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let b = form.value;
     let new = NewPool {
         name: b.name,
@@ -80,7 +81,7 @@ async fn create(Caller { id, state }: Caller, form: Form<CreatePoolRequest>) -> 
         provisioner: b.provisioner,
         labels: b.labels,
     };
-    state.pools.create(&id, &origin, new).await?;
+    state.pools.create(&call, new).await?;
     Ok(MADE)
 }
 
@@ -89,7 +90,7 @@ async fn update(
     Named { id, state, name }: Named,
     form: OptionalForm<UpdatePoolRequest>,
 ) -> Reply<Done> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let b = form.value;
     let upd = PoolUpdate {
         default: b.default,
@@ -97,31 +98,25 @@ async fn update(
         force: b.force,
         labels: b.labels,
     };
-    state.pools.update(&id, &origin, &name, upd).await?;
+    state.pools.update(&call, &name, upd).await?;
     Ok(DONE)
 }
 
 async fn remove(on: OnName) -> Reply<Done> {
-    on.state.pools.remove(&on.id, &on.origin, &on.name).await?;
+    on.state.pools.remove(&on.call, &on.name).await?;
     Ok(DONE)
 }
 
 async fn add_teams(Named { id, state, name }: Named, form: Form<PoolTeamsRequest>) -> Reply<Done> {
-    let origin = form.origin();
-    state
-        .pools
-        .add_teams(&id, &origin, &name, form.value.team)
-        .await?;
+    let call = Call::new(id, form.origin());
+    state.pools.add_teams(&call, &name, form.value.team).await?;
     Ok(DONE)
 }
 
 /// `?team=a&team=b`.
 async fn remove_teams(Named { id, state, name }: Named, q: Query<PoolTeamsRequest>) -> Reply<Done> {
-    let origin = q.origin();
-    state
-        .pools
-        .remove_teams(&id, &origin, &name, q.value.team)
-        .await?;
+    let call = Call::new(id, q.origin());
+    state.pools.remove_teams(&call, &name, q.value.team).await?;
     Ok(DONE)
 }
 
@@ -136,7 +131,7 @@ async fn set_constraint(
     Caller { id, state }: Caller,
     form: Form<ConstraintRequest>,
 ) -> Reply<Done> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let b = form.value;
     let append = b.append;
     let c = Constraint {
@@ -145,6 +140,6 @@ async fn set_constraint(
         values: b.values,
         blacklist: b.blacklist,
     };
-    state.pools.set_constraint(&id, &origin, c, append).await?;
+    state.pools.set_constraint(&call, c, append).await?;
     Ok(DONE)
 }

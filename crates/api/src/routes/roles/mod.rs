@@ -11,6 +11,7 @@ use self::wire::{
 use super::{family, Route};
 use crate::extract::{Caller, Form, Input, Named, OnName, OptionalForm, Query};
 use crate::reply::{Compact, Done, Json, Made, Reply, DONE, MADE};
+use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -95,17 +96,17 @@ async fn list(Caller { id, state }: Caller) -> Reply<Compact<Vec<RoleResponse>>>
 }
 
 async fn create(Caller { id, state }: Caller, form: Form<CreateRoleRequest>) -> Reply<Made> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let b = form.value;
     state
         .roles
-        .create(&id, &origin, &b.name, &b.context, &b.description)
+        .create(&call, &b.name, &b.context, &b.description)
         .await?;
     Ok(MADE)
 }
 
 async fn update(Caller { id, state }: Caller, form: Form<UpdateRoleRequest>) -> Reply<Done> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let b = form.value;
     let upd = RoleUpdate {
         name: b.name,
@@ -113,7 +114,7 @@ async fn update(Caller { id, state }: Caller, form: Form<UpdateRoleRequest>) -> 
         context_type: b.context_type,
         description: b.description,
     };
-    state.roles.update(&id, &origin, upd).await?;
+    state.roles.update(&call, upd).await?;
     Ok(DONE)
 }
 
@@ -122,7 +123,7 @@ async fn info(Named { id, state, name }: Named) -> Reply<Compact<RoleResponse>> 
 }
 
 async fn remove(on: OnName) -> Reply<Done> {
-    on.state.roles.remove(&on.id, &on.origin, &on.name).await?;
+    on.state.roles.remove(&on.call, &on.name).await?;
     Ok(DONE)
 }
 
@@ -132,7 +133,7 @@ async fn add_permissions(
 ) -> Reply<Done> {
     state
         .roles
-        .add_permissions(&id, &form.origin(), &name, &form.value.permission)
+        .add_permissions(&Call::new(id, form.origin()), &name, &form.value.permission)
         .await?;
     Ok(DONE)
 }
@@ -145,7 +146,7 @@ async fn remove_permission(
     let (name, perm) = path.into_inner();
     state
         .roles
-        .remove_permission(&id, &input.origin(), &name, &perm)
+        .remove_permission(&Call::new(id, input.origin()), &name, &perm)
         .await?;
     Ok(DONE)
 }
@@ -154,11 +155,11 @@ async fn assign_user(
     Named { id, state, name }: Named,
     form: Form<AssignRoleRequest>,
 ) -> Reply<Done> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let b = form.value;
     state
         .roles
-        .grant_user(Grant::new(&id, &origin, &name, &b.context, true), &b.email)
+        .grant_user(Grant::new(&call, &name, &b.context, true), &b.email)
         .await?;
     Ok(DONE)
 }
@@ -169,13 +170,10 @@ async fn dissociate_user(
     q: Query<ContextQuery>,
 ) -> Reply<Done> {
     let (name, email) = path.into_inner();
-    let origin = q.origin();
+    let call = Call::new(id, q.origin());
     state
         .roles
-        .grant_user(
-            Grant::new(&id, &origin, &name, &q.value.context, false),
-            &email,
-        )
+        .grant_user(Grant::new(&call, &name, &q.value.context, false), &email)
         .await?;
     Ok(DONE)
 }
@@ -193,10 +191,10 @@ async fn list_defaults(Caller { id, state }: Caller) -> Reply<Json<Option<Vec<Ro
 }
 
 async fn add_default(Caller { id, state }: Caller, form: Form<DefaultRolesRequest>) -> Reply<Done> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     state
         .roles
-        .change_defaults(&id, &origin, true, &form.value.changes())
+        .change_defaults(&call, true, &form.value.changes())
         .await?;
     Ok(DONE)
 }
@@ -206,10 +204,10 @@ async fn remove_default(
     Caller { id, state }: Caller,
     form: OptionalForm<DefaultRolesRequest>,
 ) -> Reply<Done> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     state
         .roles
-        .change_defaults(&id, &origin, false, &form.value.changes())
+        .change_defaults(&call, false, &form.value.changes())
         .await?;
     Ok(DONE)
 }

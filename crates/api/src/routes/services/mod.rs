@@ -18,6 +18,7 @@ use crate::extract::{Caller, Form, Input, Named, OnName, OptionalForm, Query};
 use crate::openapi::{Body, DescribeReply, Op, TEXT};
 use crate::reply::{Done, Json, List, Made, Reply, Text, DONE, MADE};
 use crate::stream::{stream, Streamed};
+use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     // Every route naming a service may reach its service API or broker (a brokered service's
@@ -250,10 +251,10 @@ async fn create_service(
     Caller { id, state }: Caller,
     form: Form<ServiceRequest>,
 ) -> Reply<Success> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     state
         .services
-        .create_service(&id, &origin, definition(form.value))
+        .create_service(&call, definition(form.value))
         .await?;
     Ok(Success)
 }
@@ -262,19 +263,16 @@ async fn update_service(
     Named { id, state, name }: Named,
     form: Form<ServiceRequest>,
 ) -> Reply<Done> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     state
         .services
-        .update_service(&id, &origin, &name, definition(form.value))
+        .update_service(&call, &name, definition(form.value))
         .await?;
     Ok(DONE)
 }
 
 async fn remove_service(on: OnName) -> Reply<Done> {
-    on.state
-        .services
-        .remove_service(&on.id, &on.origin, &on.name)
-        .await?;
+    on.state.services.remove_service(&on.call, &on.name).await?;
     Ok(DONE)
 }
 
@@ -302,11 +300,8 @@ async fn doc(Named { id, state, name }: Named) -> Reply<Text> {
 }
 
 async fn set_doc(Named { id, state, name }: Named, form: Form<DocRequest>) -> Reply<Done> {
-    let origin = form.origin();
-    state
-        .services
-        .set_doc(&id, &origin, &name, form.value.doc)
-        .await?;
+    let call = Call::new(id, form.origin());
+    state.services.set_doc(&call, &name, form.value.doc).await?;
     Ok(DONE)
 }
 
@@ -336,7 +331,7 @@ async fn service_access(
     let (service, team) = path.into_inner();
     state
         .services
-        .service_access(&id, &input.origin(), &service, &team, grant)
+        .service_access(&Call::new(id, input.origin()), &service, &team, grant)
         .await?;
     Ok(DONE)
 }
@@ -350,7 +345,7 @@ async fn create_instance(
     Named { id, state, name }: Named,
     form: Form<CreateInstanceRequest>,
 ) -> Reply<Made> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let b = form.value;
     let new = NewInstance {
         name: b.name,
@@ -369,10 +364,7 @@ async fn create_instance(
         parameters: b.parameters,
         pool: b.pool,
     };
-    state
-        .services
-        .create_instance(&id, &origin, &name, new)
-        .await?;
+    state.services.create_instance(&call, &name, new).await?;
     Ok(MADE)
 }
 
@@ -393,7 +385,7 @@ async fn update_instance(
     path: web::Path<(String, String)>,
     form: Form<UpdateInstanceRequest>,
 ) -> Reply<Done> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let (service, instance) = path.into_inner();
     let b = form.value;
     let upd = InstanceUpdate {
@@ -405,7 +397,7 @@ async fn update_instance(
     };
     state
         .services
-        .update_instance(&id, &origin, &service, &instance, upd)
+        .update_instance(&call, &service, &instance, upd)
         .await?;
     Ok(DONE)
 }
@@ -415,7 +407,7 @@ async fn remove_instance(
     path: web::Path<(String, String)>,
     q: Query<RemoveInstanceQuery>,
 ) -> Reply<Streamed> {
-    let origin = q.origin();
+    let call = Call::new(id, q.origin());
     let (service, instance) = path.into_inner();
     let RemoveInstanceQuery {
         unbindall,
@@ -424,15 +416,7 @@ async fn remove_instance(
     Ok(stream(move |out| async move {
         state
             .services
-            .remove_instance(
-                &id,
-                &origin,
-                &service,
-                &instance,
-                unbindall,
-                ignoreerrors,
-                out,
-            )
+            .remove_instance(&call, &service, &instance, unbindall, ignoreerrors, out)
             .await
     })
     .await)
@@ -480,7 +464,13 @@ async fn instance_access(
     let (service, instance, team) = path.into_inner();
     state
         .services
-        .instance_access(&id, &input.origin(), &service, &instance, &team, grant)
+        .instance_access(
+            &Call::new(id, input.origin()),
+            &service,
+            &instance,
+            &team,
+            grant,
+        )
         .await?;
     Ok(DONE)
 }
@@ -501,7 +491,7 @@ async fn bind(
     path: web::Path<(String, String, String)>,
     form: OptionalForm<BindRequest>,
 ) -> Reply<Streamed> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let BindRequest {
         no_restart,
         parameters,
@@ -510,7 +500,7 @@ async fn bind(
     Ok(stream(move |out| async move {
         state
             .services
-            .bind_app(&id, &origin, binding, parameters, out)
+            .bind_app(&call, binding, parameters, out)
             .await
             .map(|_| ())
     })
@@ -522,14 +512,11 @@ async fn unbind(
     path: web::Path<(String, String, String)>,
     q: Query<UnbindQuery>,
 ) -> Reply<Streamed> {
-    let origin = q.origin();
+    let call = Call::new(id, q.origin());
     let UnbindQuery { no_restart, force } = q.value;
     let binding = app_binding(path, no_restart);
-    Ok(stream(move |out| async move {
-        state
-            .services
-            .unbind_app(&id, &origin, binding, force, out)
-            .await
-    })
+    Ok(stream(
+        move |out| async move { state.services.unbind_app(&call, binding, force, out).await },
+    )
     .await)
 }

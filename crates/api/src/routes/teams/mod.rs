@@ -12,6 +12,7 @@ use crate::extract::{Caller, Form, Named, OnName};
 use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
 use crate::state::AppState;
 use tsuru_domain::quota::QuotaUseCases;
+use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -85,17 +86,17 @@ async fn list(Caller { id, state }: Caller) -> Reply<List<TeamItemResponse>> {
 }
 
 async fn create(Caller { id, state }: Caller, form: Form<CreateTeamRequest>) -> Reply<Made> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let CreateTeamRequest { name, tags, tag } = form.value;
     state
         .teams
-        .create(&id, &origin, &name, [tags, tag].concat())
+        .create(&call, &name, [tags, tag].concat())
         .await?;
     Ok(MADE)
 }
 
 async fn remove(on: OnName) -> Reply<Done> {
-    on.state.teams.remove(&on.id, &on.origin, &on.name).await?;
+    on.state.teams.remove(&on.call, &on.name).await?;
     Ok(DONE)
 }
 
@@ -124,12 +125,12 @@ async fn info(Named { id, state, name }: Named) -> Reply<Json<TeamResponse>> {
 }
 
 async fn update(Named { id, state, name }: Named, form: Form<UpdateTeamRequest>) -> Reply<Done> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let UpdateTeamRequest { newname, tags, tag } = form.value;
     let new_name = (!newname.is_empty()).then_some(newname.as_str());
     state
         .teams
-        .update(&id, &origin, &name, new_name, [tags, tag].concat())
+        .update(&call, &name, new_name, [tags, tag].concat())
         .await?;
     Ok(DONE)
 }

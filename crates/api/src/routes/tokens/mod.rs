@@ -12,6 +12,7 @@ use super::{family, Route};
 use crate::extract::mask::Mask;
 use crate::extract::{Caller, Form, Input, Named, OptionalForm, Query};
 use crate::reply::{Created, Done, Json, List, Reply, DONE};
+use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -81,8 +82,8 @@ async fn create(
         expires_in: b.expires_in.unwrap_or(0),
         team: b.team,
     };
-    let origin = origin(&form.input, &new.token_id);
-    let token = state.tokens.create(&id, &origin, new).await?;
+    let call = Call::new(id, origin(&form.input, &new.token_id));
+    let token = state.tokens.create(&call, new).await?;
     Ok(Created(token.into()))
 }
 
@@ -90,21 +91,21 @@ async fn update(
     Named { id, state, name }: Named,
     form: OptionalForm<UpdateTokenRequest>,
 ) -> Reply<Json<TokenResponse>> {
-    let origin = origin(&form.input, &name);
+    let call = Call::new(id, origin(&form.input, &name));
     let b = form.value;
     let upd = TeamTokenUpdate {
         regenerate: b.regenerate,
         description: b.description,
         expires_in: b.expires_in.unwrap_or(0),
     };
-    let token = state.tokens.update(&id, &origin, &name, upd).await?;
+    let token = state.tokens.update(&call, &name, upd).await?;
     Ok(Json(token.into()))
 }
 
 async fn remove(Named { id, state, name }: Named, input: Input) -> Reply<Done> {
     state
         .tokens
-        .remove(&id, &origin(&input, &name), &name)
+        .remove(&Call::new(id, origin(&input, &name)), &name)
         .await?;
     Ok(DONE)
 }
@@ -117,14 +118,11 @@ async fn assign_role(
     Named { id, state, name }: Named,
     form: Form<TokenRoleRequest>,
 ) -> Reply<Done> {
-    let origin = origin(&form.input, &form.value.token_id);
+    let call = Call::new(id, origin(&form.input, &form.value.token_id));
     let b = form.value;
     state
         .tokens
-        .grant(
-            Grant::new(&id, &origin, &name, &b.context, true),
-            &b.token_id,
-        )
+        .grant(Grant::new(&call, &name, &b.context, true), &b.token_id)
         .await?;
     Ok(DONE)
 }
@@ -135,13 +133,10 @@ async fn dissociate_role(
     q: Query<ContextQuery>,
 ) -> Reply<Done> {
     let (role, token_id) = path.into_inner();
-    let origin = origin(&q.input, &token_id);
+    let call = Call::new(id, origin(&q.input, &token_id));
     state
         .tokens
-        .grant(
-            Grant::new(&id, &origin, &role, &q.value.context, false),
-            &token_id,
-        )
+        .grant(Grant::new(&call, &role, &q.value.context, false), &token_id)
         .await?;
     Ok(DONE)
 }

@@ -12,6 +12,7 @@ use crate::extract::{Caller, Form, MaybeAuth, OnName, Query};
 use crate::reply::{Done, Json, Made, Reply, DONE, MADE};
 use crate::state::AppState;
 use tsuru_domain::quota::QuotaUseCases;
+use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -101,7 +102,7 @@ async fn info(Caller { id, state }: Caller) -> Reply<Json<UserResponse>> {
 async fn remove(Caller { id, state }: Caller, q: Query<UserQuery>) -> Reply<Done> {
     state
         .users
-        .remove(&id, &q.origin(), q.value.user.as_deref())
+        .remove(&Call::new(id, q.origin()), q.value.user.as_deref())
         .await?;
     Ok(DONE)
 }
@@ -119,7 +120,7 @@ async fn regenerate_api_key(
     Ok(Json(
         state
             .users
-            .regenerate_api_key(&id, &q.origin(), q.value.user.as_deref())
+            .regenerate_api_key(&Call::new(id, q.origin()), q.value.user.as_deref())
             .await?,
     ))
 }
@@ -138,20 +139,14 @@ async fn list_keys(Caller { id, state }: Caller) -> Reply<Json<BTreeMap<String, 
 }
 
 async fn add_key(Caller { id, state }: Caller, form: Form<AddKeyRequest>) -> Reply<Done> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let AddKeyRequest { name, key, force } = form.value;
-    state
-        .users
-        .add_key(&id, &origin, &name, &key, force)
-        .await?;
+    state.users.add_key(&call, &name, &key, force).await?;
     Ok(DONE)
 }
 
 async fn remove_key(on: OnName) -> Reply<Done> {
-    on.state
-        .users
-        .remove_key(&on.id, &on.origin, &on.name)
-        .await?;
+    on.state.users.remove_key(&on.call, &on.name).await?;
     Ok(DONE)
 }
 

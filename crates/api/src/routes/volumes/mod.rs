@@ -15,6 +15,7 @@ use crate::extract::{Caller, Form, Named, OnName, Query};
 use crate::openapi::{Body, DescribeReply, Op, JSON};
 use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
 use crate::stream::{stream, Streamed};
+use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -101,11 +102,8 @@ async fn list(
 }
 
 async fn create(Caller { id, state }: Caller, form: Form<VolumeRequest>) -> Reply<Made> {
-    let origin = form.origin();
-    state
-        .volumes
-        .create(&id, &origin, new_volume(form.value))
-        .await?;
+    let call = Call::new(id, form.origin());
+    state.volumes.create(&call, new_volume(form.value)).await?;
     Ok(MADE)
 }
 
@@ -114,24 +112,21 @@ async fn info(Named { id, state, name }: Named) -> Reply<Json<VolumeResponse>> {
 }
 
 async fn update(Named { id, state, name }: Named, form: Form<VolumeRequest>) -> Reply<Done> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     state
         .volumes
-        .update(&id, &origin, &name, new_volume(form.value))
+        .update(&call, &name, new_volume(form.value))
         .await?;
     Ok(DONE)
 }
 
 async fn remove(on: OnName) -> Reply<Done> {
-    on.state
-        .volumes
-        .remove(&on.id, &on.origin, &on.name)
-        .await?;
+    on.state.volumes.remove(&on.call, &on.name).await?;
     Ok(DONE)
 }
 
 async fn bind(Named { id, state, name }: Named, form: Form<BindRequest>) -> Reply<Streamed> {
-    let origin = form.origin();
+    let call = Call::new(id, form.origin());
     let b = form.value;
     let req = volume::BindRequest {
         app: b.app,
@@ -139,25 +134,19 @@ async fn bind(Named { id, state, name }: Named, form: Form<BindRequest>) -> Repl
         read_only: b.read_only,
         no_restart: b.no_restart,
     };
-    Ok(
-        stream(move |out| async move { state.volumes.bind(&id, &origin, &name, req, out).await })
-            .await,
-    )
+    Ok(stream(move |out| async move { state.volumes.bind(&call, &name, req, out).await }).await)
 }
 
 /// From the query string, as the client sends it.
 async fn unbind(Named { id, state, name }: Named, q: Query<UnbindRequest>) -> Reply<Streamed> {
-    let origin = q.origin();
+    let call = Call::new(id, q.origin());
     let b = q.value;
     let req = volume::UnbindRequest {
         app: b.app,
         mount_point: b.mount_point,
         no_restart: b.no_restart,
     };
-    Ok(
-        stream(move |out| async move { state.volumes.unbind(&id, &origin, &name, req, out).await })
-            .await,
-    )
+    Ok(stream(move |out| async move { state.volumes.unbind(&call, &name, req, out).await }).await)
 }
 
 /// The plans by provisioner, or 204 without a body when none is configured.

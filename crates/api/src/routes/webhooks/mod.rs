@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::extract::mask::Mask;
 use crate::extract::{Caller, Form, Input, Named, Query};
 use crate::reply::{Done, Json, List, Reply, DONE};
+use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -135,7 +136,7 @@ async fn info(Named { id, state, name }: Named) -> Reply<Json<WebhookResponse>> 
 /// 200 with an empty body, as tsuru.
 async fn create(Caller { id, state }: Caller, form: Form<WebhookRequest>) -> Reply<Done> {
     let (hook, _, origin) = parse(form)?;
-    state.webhooks.create(&id, &origin, hook).await?;
+    state.webhooks.create(&Call::new(id, origin), hook).await?;
     Ok(DONE)
 }
 
@@ -144,13 +145,16 @@ async fn update(Named { id, state, name }: Named, form: Form<WebhookRequest>) ->
     let (hook, secret, origin) = parse(form)?;
     state
         .webhooks
-        .update(&id, &origin, &name, hook, secret)
+        .update(&Call::new(id, origin), &name, hook, secret)
         .await?;
     Ok(DONE)
 }
 
 async fn remove(Named { id, state, name }: Named, input: Input) -> Reply<Done> {
-    state.webhooks.remove(&id, &origin(&input), &name).await?;
+    state
+        .webhooks
+        .remove(&Call::new(id, origin(&input)), &name)
+        .await?;
     Ok(DONE)
 }
 

@@ -9,7 +9,7 @@ use crate::plan::{default_of, Plan, PLAN_NOT_FOUND};
 use crate::pool::{PoolRules, POOL_NOT_FOUND};
 use crate::quota::Quota;
 use crate::team::{clean_tags, TEAM_NOT_FOUND};
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Identity, Result};
 
 /// Input of app creation.
 #[derive(Debug, Clone, Default)]
@@ -69,26 +69,21 @@ impl AppService {
     /// 403 without `app.create` on the team or over quota; 400 for invalid input (platform,
     /// pool, plan, router, name, team); 409 when the name is taken.
     #[tracing::instrument(skip_all, fields(app = %new.name))]
-    pub async fn create(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        new: NewApp,
-    ) -> Result<(App, Option<String>)> {
+    pub async fn create(&self, call: &Call, new: NewApp) -> Result<(App, Option<String>)> {
         let team_owner = if new.team_owner.is_empty() {
             let teams = self.teams.list().await?;
             let only = (teams.len() == 1).then(|| teams[0].name.clone());
-            self.team_owner_for(identity, teams.len(), only)?
+            self.team_owner_for(call, teams.len(), only)?
         } else {
             new.team_owner.clone()
         };
-        identity.require("app.create", &[Context::team(&team_owner)])?;
+        call.require("app.create", &[Context::team(&team_owner)])?;
         let (platform, platform_version) = match new.platform.split_once(':') {
             Some((p, v)) => (p.to_string(), v.to_string()),
             None => (new.platform.clone(), String::new()),
         };
         if !platform.is_empty() {
-            self.platforms.usable(identity, &platform).await?;
+            self.platforms.usable(call, &platform).await?;
         }
         let draft = App {
             name: new.name.clone(),
@@ -96,7 +91,7 @@ impl AppService {
             platform_version,
             teams: vec![team_owner.clone()],
             team_owner: team_owner.clone(),
-            owner: identity.email.clone(),
+            owner: call.email.clone(),
             plan: crate::plan::default_plans().remove(0),
             pool: new.pool.clone(),
             description: new.description.clone(),
@@ -109,10 +104,8 @@ impl AppService {
             update_platform: false,
             quota: Quota::from_config(self.units_per_app),
         };
-        let ev = app_event(&draft, "app.create", identity, origin, false);
-        self.events
-            .run(ev, self.create_app(identity, draft, new))
-            .await
+        let ev = app_event(&draft, "app.create", call, false);
+        self.events.run(ev, self.create_app(call, draft, new)).await
     }
 
     async fn create_app(

@@ -16,7 +16,7 @@ use crate::app::{
 use crate::event::{Event, EventFilter};
 use crate::output::{Output, Progress};
 use crate::permission::{contexts_for, ContextType};
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Identity, Result};
 
 /// Event kind of deploys and rollbacks.
 pub const DEPLOY_KIND: &str = "app.deploy";
@@ -109,8 +109,7 @@ impl AppService {
     #[tracing::instrument(skip_all, fields(app = %name))]
     pub async fn deploy(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         name: &str,
         new: NewDeploy,
         out: Arc<dyn Output>,
@@ -132,7 +131,7 @@ impl AppService {
             )));
         }
         let processes = parse_procfile(&new.procfile)?;
-        identity.require("app.deploy.image", &app.contexts())?;
+        call.require("app.deploy.image", &app.contexts())?;
         let origin_name = if new.origin.is_empty() {
             "image".to_string()
         } else {
@@ -141,22 +140,15 @@ impl AppService {
         let data = json!({
             "app": app.name,
             "image": image,
-            "origin": origin_name,
+            "&call.origin": origin_name,
             "message": new.message,
             "commit": new.commit,
-            "user": identity.email,
+            "user": call.email,
             "kind": "image",
             "rollback": false,
         });
-        self.run_deploy(
-            identity,
-            origin,
-            app,
-            data,
-            Target::Image { image, processes },
-            out,
-        )
-        .await
+        self.run_deploy(call, app, data, Target::Image { image, processes }, out)
+            .await
     }
 
     /// Deploys an earlier successful version again, named by its image, `v<N>` or `<N>`.
@@ -168,43 +160,40 @@ impl AppService {
     #[tracing::instrument(skip_all, fields(app = %name))]
     pub async fn rollback(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         name: &str,
         image: &str,
         message: &str,
         out: Arc<dyn Output>,
     ) -> Result<()> {
         let app = self.find(name).await?;
-        identity.require("app.deploy.rollback", &app.contexts())?;
+        call.require("app.deploy.rollback", &app.contexts())?;
         if image.trim().is_empty() {
             return Err(Error::bad_request(DEPLOY_NEEDS_IMAGE));
         }
         let data = json!({
             "app": app.name,
             "image": image.trim(),
-            "origin": "rollback",
+            "&call.origin": "rollback",
             "message": message,
             "commit": "",
-            "user": identity.email,
+            "user": call.email,
             "kind": "rollback",
             "rollback": true,
         });
         let target = Target::Rollback(image.trim().to_string());
-        self.run_deploy(identity, origin, app, data, target, out)
-            .await
+        self.run_deploy(call, app, data, target, out).await
     }
 
     async fn run_deploy(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         app: App,
         data: Value,
         target: Target,
         out: Arc<dyn Output>,
     ) -> Result<()> {
-        let mut ev = app_event(&app, DEPLOY_KIND, identity, origin, false);
+        let mut ev = app_event(&app, DEPLOY_KIND, call, false);
         ev.data = Some(data);
         let event = self.events.start(ev).await?;
         let progress = Arc::new(Progress::new(out, self.events.clock()));

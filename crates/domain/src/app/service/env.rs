@@ -4,7 +4,7 @@ use std::sync::Arc;
 use super::{app_event, AppService};
 use crate::app::{env_name_error, env_name_storable, EnvVar, PRIVATE_VALUE};
 use crate::output::Output;
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Identity, Result};
 
 /// Input of env-set.
 #[derive(Debug, Clone, Default)]
@@ -72,8 +72,7 @@ impl AppService {
     #[tracing::instrument(skip_all, fields(app = %name))]
     pub async fn set_env(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         name: &str,
         set: EnvSet,
         out: Arc<dyn Output>,
@@ -113,7 +112,7 @@ impl AppService {
                 "There were errors validating environment variables: {text}"
             )));
         }
-        identity.require("app.update.env.set", &app.contexts())?;
+        call.require("app.update.env.set", &app.contexts())?;
         if let Some((n, ..)) = set.envs.iter().find(|(n, ..)| !env_name_storable(n)) {
             return Err(Error::bad_request(format!(
                 "Invalid environment variable name: '{n}'"
@@ -121,7 +120,7 @@ impl AppService {
         }
         self.events
             .run_logged(
-                app_event(&app, "app.update.env.set", identity, origin, false),
+                app_event(&app, "app.update.env.set", call, false),
                 out,
                 |progress| async move {
                     async {
@@ -178,8 +177,7 @@ impl AppService {
     #[tracing::instrument(skip_all, fields(app = %name))]
     pub async fn unset_env(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         name: &str,
         names: &[String],
         no_restart: bool,
@@ -191,10 +189,10 @@ impl AppService {
                 "You must provide the list of environment variables.",
             ));
         }
-        identity.require("app.update.env.unset", &app.contexts())?;
+        call.require("app.update.env.unset", &app.contexts())?;
         self.events
             .run_logged(
-                app_event(&app, "app.update.env.unset", identity, origin, false),
+                app_event(&app, "app.update.env.unset", call, false),
                 out,
                 |progress| async move {
                     async {

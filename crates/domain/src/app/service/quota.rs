@@ -3,7 +3,7 @@ use async_trait::async_trait;
 
 use super::{app_event, AppService, UnitsWanted};
 use crate::quota::{parse_limit, Quota, QuotaUseCases};
-use crate::{Identity, Origin, Result};
+use crate::{Call, Identity, Result};
 
 #[async_trait]
 impl QuotaUseCases for AppService {
@@ -23,16 +23,10 @@ impl QuotaUseCases for AppService {
     /// # Errors
     /// 404; 403 without `app.admin.quota` on the app or below the units in use; 400 `Invalid limit`.
     #[tracing::instrument(skip_all, fields(app = %name))]
-    async fn set_quota(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        name: &str,
-        limit: &str,
-    ) -> Result<()> {
+    async fn set_quota(&self, call: &Call, name: &str, limit: &str) -> Result<()> {
         let app = self.find(name).await?;
-        identity.require("app.admin.quota", &app.contexts())?;
-        let ev = app_event(&app, "app.admin.quota", identity, origin, false);
+        call.require("app.admin.quota", &app.contexts())?;
+        let ev = app_event(&app, "app.admin.quota", call, false);
         self.events
             .run(ev, async {
                 let n = parse_limit(limit)?;

@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::output::{Discard, Output, Progress};
 use crate::service::CallInfo;
 use crate::volume::VolumeStorage;
-use crate::{Identity, Origin, Result};
+use crate::{Call, Result};
 
 impl AppService {
     /// Removes an app, streaming each step; failed steps are reported, not fatal. The app is
@@ -16,18 +16,12 @@ impl AppService {
     /// # Errors
     /// 404; 403 without `app.delete` on the app; a lock conflict.
     #[tracing::instrument(skip_all, fields(app = %name))]
-    pub async fn remove(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        name: &str,
-        out: Arc<dyn Output>,
-    ) -> Result<()> {
+    pub async fn remove(&self, call: &Call, name: &str, out: Arc<dyn Output>) -> Result<()> {
         let app = self.find(name).await?;
-        identity.require("app.delete", &app.contexts())?;
+        call.require("app.delete", &app.contexts())?;
         let event = self
             .events
-            .start(app_event(&app, "app.delete", identity, origin, false))
+            .start(app_event(&app, "app.delete", call, false))
             .await?;
         let call = CallInfo {
             user: event.owner.name.clone(),

@@ -7,7 +7,7 @@ use super::{app_event, AppService};
 use crate::app::{unknown_process, App, AppVersion};
 use crate::output::{Output, Progress};
 use crate::provision::{Provisioner, UnitStatus};
-use crate::{Identity, Origin, Result};
+use crate::{Call, Result};
 
 /// A change of the state of an app's units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,8 +71,7 @@ impl AppService {
     #[allow(clippy::too_many_arguments)]
     pub async fn change_state(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         name: &str,
         change: StateChange,
         process: &str,
@@ -80,12 +79,12 @@ impl AppService {
         out: Arc<dyn Output>,
     ) -> Result<()> {
         let app = self.find(name).await?;
-        identity.require(change.kind(), &app.contexts())?;
+        call.require(change.kind(), &app.contexts())?;
         // Only a restart can be canceled, as in tsuru.
         let cancelable = change == StateChange::Restart;
         self.events
             .run_logged(
-                app_event(&app, change.kind(), identity, origin, cancelable),
+                app_event(&app, change.kind(), call, cancelable),
                 out,
                 |progress| async move {
                     if change == StateChange::Restart {

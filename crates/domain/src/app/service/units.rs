@@ -9,7 +9,7 @@ use crate::app::{
 use crate::output::Output;
 use crate::provision::{Provisioner, UnitStatus};
 use crate::quota::Quota;
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Result};
 
 /// The process of `version` a unit change applies to: `process`, or the version's only one.
 fn resolve_process(version: &AppVersion, process: &str) -> Result<String> {
@@ -102,8 +102,7 @@ impl AppService {
     #[tracing::instrument(skip_all, fields(app = %name))]
     pub async fn change_units(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         name: &str,
         change: UnitChange,
         out: Arc<dyn Output>,
@@ -115,10 +114,10 @@ impl AppService {
             "app.update.unit.remove"
         };
         let app = self.find(name).await?;
-        identity.require(kind, &app.contexts())?;
+        call.require(kind, &app.contexts())?;
         self.events
             .run_logged(
-                app_event(&app, kind, identity, origin, false),
+                app_event(&app, kind, call, false),
                 out,
                 |progress| async move {
                     if change.add && n == 0 {

@@ -8,7 +8,7 @@ use crate::permission::Context;
 use crate::plan::PlanOverride;
 use crate::pool::POOL_NOT_FOUND;
 use crate::team::{clean_tags, TEAM_NOT_FOUND};
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Identity, Result};
 
 /// Input of app update: empty or absent fields are left alone.
 #[derive(Debug, Clone, Default)]
@@ -47,8 +47,7 @@ impl AppService {
     #[tracing::instrument(skip_all, fields(app = %name))]
     pub async fn update(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         name: &str,
         upd: AppUpdate,
         out: Arc<dyn Output>,
@@ -91,7 +90,7 @@ impl AppService {
         }
         if !upd.platform.is_empty() {
             let platform = upd.platform.split(':').next().unwrap_or_default();
-            self.platforms.usable(identity, platform).await?;
+            self.platforms.usable(call, platform).await?;
             needed.push("app.update.platform");
         }
         if upd.image_reset || !upd.platform.is_empty() {
@@ -106,17 +105,14 @@ impl AppService {
             ));
         }
         for perm in &needed {
-            identity.require(perm, &ctxs)?;
+            call.require(perm, &ctxs)?;
         }
         upd.plan_override.validate()?;
         self.events
             .run_logged(
-                app_event(&app, "app.update", identity, origin, true),
+                app_event(&app, "app.update", call, true),
                 out,
-                |progress| async move {
-                    self.apply_update(identity, &app.name, upd, &progress)
-                        .await
-                },
+                |progress| async move { self.apply_update(call, &app.name, upd, &progress).await },
             )
             .await
     }

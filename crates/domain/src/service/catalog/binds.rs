@@ -52,14 +52,12 @@ impl ServiceCatalog {
         service: &str,
         instance: &str,
         kind: &str,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
     ) -> NewEvent {
         let mut ev = NewEvent::new(
             Target::new("app", &app.name),
             kind,
-            identity,
-            origin,
+            call,
             Allowed::new("app.read.events", app.contexts()),
         );
         ev.extra_targets.push(ExtraTarget {
@@ -78,24 +76,16 @@ impl ServiceCatalog {
     #[tracing::instrument(skip_all)]
     pub async fn bind_app(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         binding: AppBinding,
         parameters: BTreeMap<String, String>,
         out: Arc<dyn Output>,
     ) -> Result<BindOutcome> {
         let (service_name, name, app_name, no_restart) = binding.parts();
         let (service, instance, app) = self
-            .bind_checks(identity, service_name, name, app_name, "bind")
+            .bind_checks(call, service_name, name, app_name, "bind")
             .await?;
-        let ev = self.bind_event(
-            &app,
-            &service.name,
-            name,
-            "app.update.bind",
-            identity,
-            origin,
-        );
+        let ev = self.bind_event(&app, &service.name, name, "app.update.bind", call);
         self.run(ev, out, |call, progress| async move {
             // Read again under the event's locks.
             let mut instance = self.find_instance(&service.name, &instance.name).await?;
@@ -179,24 +169,16 @@ impl ServiceCatalog {
     #[tracing::instrument(skip_all)]
     pub async fn unbind_app(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         binding: AppBinding,
         force: bool,
         out: Arc<dyn Output>,
     ) -> Result<()> {
         let (service_name, name, app_name, no_restart) = binding.parts();
         let (service, _, app) = self
-            .bind_checks(identity, service_name, name, app_name, "unbind")
+            .bind_checks(call, service_name, name, app_name, "unbind")
             .await?;
-        let ev = self.bind_event(
-            &app,
-            &service.name,
-            name,
-            "app.update.unbind",
-            identity,
-            origin,
-        );
+        let ev = self.bind_event(&app, &service.name, name, "app.update.unbind", call);
         self.run(ev, out, |call, progress| async move {
             let mut instance = self.find_instance(&service.name, name).await?;
             self.unbind_steps(

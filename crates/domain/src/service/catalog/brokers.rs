@@ -11,18 +11,11 @@ impl ServiceCatalog {
         self.brokers.list().await
     }
 
-    pub(super) fn broker_event(
-        &self,
-        name: &str,
-        kind: &str,
-        identity: &Identity,
-        origin: &Origin,
-    ) -> NewEvent {
+    pub(super) fn broker_event(&self, name: &str, kind: &str, call: &Call) -> NewEvent {
         NewEvent::new(
             Target::new("service-broker", name),
             kind,
-            identity,
-            origin,
+            call,
             Allowed::new("service-broker.read.events", Vec::new()),
         )
     }
@@ -31,15 +24,10 @@ impl ServiceCatalog {
     ///
     /// # Errors
     /// 403; 400 without name or URL; 409 [`crate::service::BROKER_ALREADY_EXISTS`].
-    pub async fn create_broker(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        new: NewBroker,
-    ) -> Result<()> {
-        identity.require("service-broker.create", &[])?;
+    pub async fn create_broker(&self, call: &Call, new: NewBroker) -> Result<()> {
+        call.require("service-broker.create", &[])?;
         validate_broker(&new.broker)?;
-        let ev = self.broker_event(&new.broker.name, "service-broker.create", identity, origin);
+        let ev = self.broker_event(&new.broker.name, "service-broker.create", call);
         self.events
             .run(ev, async { self.brokers.insert(&new.broker).await })
             .await
@@ -49,20 +37,14 @@ impl ServiceCatalog {
     ///
     /// # Errors
     /// 403; 400; 404 [`BROKER_NOT_FOUND`].
-    pub async fn update_broker(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        name: &str,
-        new: NewBroker,
-    ) -> Result<()> {
-        identity.require("service-broker.update", &[])?;
+    pub async fn update_broker(&self, call: &Call, name: &str, new: NewBroker) -> Result<()> {
+        call.require("service-broker.update", &[])?;
         if name.is_empty() {
             return Err(Error::bad_request(EMPTY_BROKER_NAME));
         }
         let mut broker = new.broker;
         validate_broker(&broker)?;
-        let ev = self.broker_event(&broker.name, "service-broker.update", identity, origin);
+        let ev = self.broker_event(&broker.name, "service-broker.update", call);
         self.events
             .run(ev, async {
                 let stored = self
@@ -84,14 +66,9 @@ impl ServiceCatalog {
     ///
     /// # Errors
     /// 403; 404 [`BROKER_NOT_FOUND`].
-    pub async fn delete_broker(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        name: &str,
-    ) -> Result<()> {
-        identity.require("service-broker.delete", &[])?;
-        let ev = self.broker_event(name, "service-broker.delete", identity, origin);
+    pub async fn delete_broker(&self, call: &Call, name: &str) -> Result<()> {
+        call.require("service-broker.delete", &[])?;
+        let ev = self.broker_event(name, "service-broker.delete", call);
         self.events
             .run(ev, async { self.brokers.delete(name).await })
             .await

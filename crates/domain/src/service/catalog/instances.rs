@@ -10,20 +10,19 @@ impl ServiceCatalog {
     #[tracing::instrument(skip_all, fields(service = %service_name))]
     pub async fn create_instance(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         service_name: &str,
         new: NewInstance,
     ) -> Result<()> {
         let service = self.find_service(service_name).await?;
         let owner = if new.team_owner.is_empty() {
-            auto_team_owner(identity, "service-instance.create", self.teams.as_ref()).await?
+            auto_team_owner(call, "service-instance.create", self.teams.as_ref()).await?
         } else {
             new.team_owner.clone()
         };
-        identity.require("service-instance.create", &[Context::team(&owner)])?;
+        call.require("service-instance.create", &[Context::team(&owner)])?;
         if service.is_restricted {
-            identity.require("service.read", &service.team_contexts())?;
+            call.require("service.read", &service.team_contexts())?;
         }
         let contexts = vec![
             Context::team(&owner),
@@ -36,8 +35,7 @@ impl ServiceCatalog {
             &service.name,
             &new.name,
             "service-instance.create",
-            identity,
-            origin,
+            call,
             contexts,
         );
         self.run(ev, Arc::new(crate::output::Discard), |call, _| async move {
@@ -108,8 +106,7 @@ impl ServiceCatalog {
     #[tracing::instrument(skip_all)]
     pub async fn update_instance(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         service_name: &str,
         name: &str,
         upd: InstanceUpdate,
@@ -128,7 +125,7 @@ impl ServiceCatalog {
             (parameters != instance.parameters, "parameters"),
         ] {
             if differs {
-                identity.require(&format!("service-instance.update.{perm}"), &ctxs)?;
+                call.require(&format!("service-instance.update.{perm}"), &ctxs)?;
                 changed = true;
             }
         }
@@ -140,14 +137,7 @@ impl ServiceCatalog {
                 "please specify the team that owns the service instance",
             ));
         }
-        let ev = self.instance_event(
-            &service.name,
-            name,
-            "service-instance.update",
-            identity,
-            origin,
-            ctxs,
-        );
+        let ev = self.instance_event(&service.name, name, "service-instance.update", call, ctxs);
         self.run(ev, Arc::new(crate::output::Discard), |call, _| async move {
             if self.teams.find(&upd.team_owner).await?.is_none() {
                 return Err(Error::bad_request(TEAM_OWNER_MISSING));
@@ -185,8 +175,7 @@ impl ServiceCatalog {
     #[tracing::instrument(skip_all)]
     pub async fn remove_instance(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         service_name: &str,
         name: &str,
         unbind_all: bool,
@@ -195,13 +184,12 @@ impl ServiceCatalog {
     ) -> Result<()> {
         let service = self.find_service(service_name).await?;
         let instance = self.find_instance(&service.name, name).await?;
-        identity.require("service-instance.delete", &instance.contexts())?;
+        call.require("service-instance.delete", &instance.contexts())?;
         let ev = self.instance_event(
             &service.name,
             name,
             "service-instance.delete",
-            identity,
-            origin,
+            call,
             instance.contexts(),
         );
         self.run(ev, out, |call, progress| async move {
@@ -328,8 +316,7 @@ impl ServiceCatalog {
     #[tracing::instrument(skip_all)]
     pub async fn instance_access(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         service_name: &str,
         name: &str,
         team: &str,
@@ -342,15 +329,8 @@ impl ServiceCatalog {
         } else {
             "service-instance.update.revoke"
         };
-        identity.require(kind, &instance.contexts())?;
-        let ev = self.instance_event(
-            &service.name,
-            name,
-            kind,
-            identity,
-            origin,
-            instance.contexts(),
-        );
+        call.require(kind, &instance.contexts())?;
+        let ev = self.instance_event(&service.name, name, kind, call, instance.contexts());
         self.events
             .run(ev, async {
                 if self.teams.find(team).await?.is_none() {

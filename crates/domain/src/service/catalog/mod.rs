@@ -31,7 +31,7 @@ use crate::output::{Output, Progress};
 use crate::permission::{contexts_for, Context, ContextType};
 use crate::pool::{constraint_for, PoolStorage, POOL_NOT_FOUND};
 use crate::team::{auto_team_owner, TeamStorage};
-use crate::{Error, Identity, Origin, Result};
+use crate::{Call, Error, Identity, Result};
 
 /// A registered service's definition (the manifest `tsuru service create` reads).
 #[derive(Debug, Clone, Default)]
@@ -335,31 +335,22 @@ impl ServiceCatalog {
         service: &str,
         instance: &str,
         kind: &str,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         contexts: Vec<Context>,
     ) -> NewEvent {
         NewEvent::new(
             target(service, instance),
             kind,
-            identity,
-            origin,
+            call,
             Allowed::new("service-instance.read.events", contexts),
         )
     }
 
-    fn service_event(
-        &self,
-        service: &Service,
-        kind: &str,
-        identity: &Identity,
-        origin: &Origin,
-    ) -> NewEvent {
+    fn service_event(&self, service: &Service, kind: &str, call: &Call) -> NewEvent {
         NewEvent::new(
             Target::new("service", &service.name),
             kind,
-            identity,
-            origin,
+            call,
             Allowed::new("service.read.events", service.owner_contexts()),
         )
     }

@@ -126,14 +126,9 @@ impl ServiceCatalog {
     /// 400 for the definition or an unknown team; 403 without `service.create` on the team;
     /// 409 [`crate::service::SERVICE_ALREADY_EXISTS`].
     #[tracing::instrument(skip_all)]
-    pub async fn create_service(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        def: ServiceDefinition,
-    ) -> Result<()> {
+    pub async fn create_service(&self, call: &Call, def: ServiceDefinition) -> Result<()> {
         let team = if def.team.is_empty() {
-            auto_team_owner(identity, "service.create", self.teams.as_ref())
+            auto_team_owner(call, "service.create", self.teams.as_ref())
                 .await
                 .map_err(|e| match e {
                     Error::BadRequest(_) => Error::bad_request(
@@ -144,7 +139,7 @@ impl ServiceCatalog {
         } else {
             def.team.clone()
         };
-        identity.require("service.create", &[Context::team(&team)])?;
+        call.require("service.create", &[Context::team(&team)])?;
         Self::validate_definition(&def)?;
         self.require_team(&team).await?;
         let service = Service {
@@ -160,7 +155,7 @@ impl ServiceCatalog {
             is_multi_cluster: def.multi_cluster,
             ..Service::default()
         };
-        let ev = self.service_event(&service, "service.create", identity, origin);
+        let ev = self.service_event(&service, "service.create", call);
         self.events
             .run(ev, async { self.services.insert(&service).await })
             .await
@@ -173,13 +168,12 @@ impl ServiceCatalog {
     #[tracing::instrument(skip_all)]
     pub async fn update_service(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         name: &str,
         mut def: ServiceDefinition,
     ) -> Result<()> {
         let mut service = self.find_registered(name).await?;
-        identity.require("service.update", &service.owner_contexts())?;
+        call.require("service.update", &service.owner_contexts())?;
         def.id = name.to_string();
         Self::validate_definition(&def)?;
         if !def.team.is_empty() {
@@ -193,7 +187,7 @@ impl ServiceCatalog {
             .into_iter()
             .filter(|(_, v)| !v.is_empty())
             .collect();
-        let ev = self.service_event(&service, "service.update", identity, origin);
+        let ev = self.service_event(&service, "service.update", call);
         self.events
             .run(ev, async { self.services.update(&service).await })
             .await
@@ -214,15 +208,10 @@ impl ServiceCatalog {
     /// # Errors
     /// 404; 403 without `service.delete`, or while it has instances.
     #[tracing::instrument(skip_all)]
-    pub async fn remove_service(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        name: &str,
-    ) -> Result<()> {
+    pub async fn remove_service(&self, call: &Call, name: &str) -> Result<()> {
         let service = self.find_registered(name).await?;
-        identity.require("service.delete", &service.owner_contexts())?;
-        let ev = self.service_event(&service, "service.delete", identity, origin);
+        call.require("service.delete", &service.owner_contexts())?;
+        let ev = self.service_event(&service, "service.delete", call);
         self.events
             .run(ev, async {
                 if !self.instances.list(Some(name)).await?.is_empty() {
@@ -282,17 +271,11 @@ impl ServiceCatalog {
     ///
     /// # Errors
     /// 404; 403 without `service.update.doc`.
-    pub async fn set_doc(
-        &self,
-        identity: &Identity,
-        origin: &Origin,
-        name: &str,
-        doc: String,
-    ) -> Result<()> {
+    pub async fn set_doc(&self, call: &Call, name: &str, doc: String) -> Result<()> {
         let mut service = self.find_registered(name).await?;
-        identity.require("service.update.doc", &service.owner_contexts())?;
+        call.require("service.update.doc", &service.owner_contexts())?;
         service.doc = doc;
-        let ev = self.service_event(&service, "service.update.doc", identity, origin);
+        let ev = self.service_event(&service, "service.update.doc", call);
         self.events
             .run(ev, async { self.services.update(&service).await })
             .await
@@ -327,8 +310,7 @@ impl ServiceCatalog {
     /// 404; 403; 400 unknown team; 409 duplicates and missing grants.
     pub async fn service_access(
         &self,
-        identity: &Identity,
-        origin: &Origin,
+        call: &Call,
         name: &str,
         team: &str,
         grant: bool,
@@ -339,7 +321,7 @@ impl ServiceCatalog {
         } else {
             "service.update.revoke-access"
         };
-        identity.require(kind, &service.owner_contexts())?;
+        call.require(kind, &service.owner_contexts())?;
         if self.teams.find(team).await?.is_none() {
             return Err(Error::bad_request("Team not found"));
         }
@@ -363,7 +345,7 @@ impl ServiceCatalog {
             service.teams.retain(|t| t != team);
         }
         service.is_restricted = true;
-        let ev = self.service_event(&service, kind, identity, origin);
+        let ev = self.service_event(&service, kind, call);
         self.events
             .run(ev, async { self.services.update(&service).await })
             .await
