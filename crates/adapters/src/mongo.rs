@@ -40,6 +40,7 @@ use mongodb::{Client, Collection, Database, IndexModel};
 use tsuru_domain::Result;
 
 use commands::CommandStats;
+use doctor::StoredDocument;
 
 pub(crate) use error::{bad_document, db_error, is_duplicate_key};
 pub(crate) use user::null_as_default;
@@ -193,12 +194,19 @@ impl MongoStore {
         self.db.collection(name)
     }
 
-    /// Every document of `coll` matching `filter`, in `sort` order.
-    async fn all<T>(&self, coll: Collection<T>, filter: Document, sort: Document) -> Result<Vec<T>>
+    /// The collection that keeps documents `D`: its name is written once, as
+    /// [`StoredDocument::COLLECTION`].
+    fn docs<D: StoredDocument + Send + Sync>(&self) -> Collection<D> {
+        self.coll(D::COLLECTION)
+    }
+
+    /// Every document `D` matching `filter`, in `sort` order.
+    async fn all<D>(&self, filter: Document, sort: Document) -> Result<Vec<D>>
     where
-        T: Send + Sync + for<'de> serde::Deserialize<'de>,
+        D: StoredDocument + Send + Sync,
     {
-        coll.find(filter)
+        self.docs::<D>()
+            .find(filter)
             .sort(sort)
             .batch_size(LIST_BATCH)
             .await

@@ -3,7 +3,6 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use mongodb::bson::{doc, oid::ObjectId, Document};
-use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 use tsuru_domain::app::{
     app_already_exists, app_not_found, App, AppFilter, AppRouter, AppStorage, EnvVar, Metadata,
@@ -15,7 +14,6 @@ use tsuru_domain::Result;
 use super::collections::APPS;
 use super::doctor::{Reader, StoredDocument};
 use super::plan::OverrideDocument;
-use super::records::{delete_or, find_as, insert_or};
 use super::user::QuotaDocument;
 use super::write_lock::Write;
 use super::{db_error, insertion_stamp, null_as_default};
@@ -277,34 +275,22 @@ fn app_query(f: &AppFilter) -> Document {
     q
 }
 
-impl super::MongoStore {
-    fn apps(&self) -> Collection<AppDocument> {
-        self.coll(APPS)
-    }
-}
-
 #[async_trait]
 impl AppStorage for super::MongoStore {
     async fn insert(&self, app: &App) -> Result<()> {
-        insert_or(
-            &self.apps(),
-            AppDocument::new(app, insertion_stamp()),
-            || app_already_exists(&app.name),
-        )
+        self.insert_or::<AppDocument>(AppDocument::new(app, insertion_stamp()), || {
+            app_already_exists(&app.name)
+        })
         .await
     }
 
     async fn find(&self, name: &str) -> Result<Option<App>> {
-        find_as(&self.apps(), doc! {"name": name}).await
+        self.find_as::<AppDocument, _>(doc! {"name": name}).await
     }
 
     async fn list(&self, filter: &AppFilter) -> Result<Vec<App>> {
         let docs = self
-            .all(
-                self.apps(),
-                app_query(filter),
-                doc! {"tsurud_order": 1, "name": 1},
-            )
+            .all::<AppDocument>(app_query(filter), doc! {"tsurud_order": 1, "name": 1})
             .await?;
         Ok(docs
             .into_iter()
@@ -314,8 +300,7 @@ impl AppStorage for super::MongoStore {
     }
 
     async fn update(&self, app: &App) -> Result<()> {
-        self.lock_read(
-            &self.apps(),
+        self.lock_read::<AppDocument, _>(
             &app.name,
             doc! {"name": &app.name},
             || app_not_found(&app.name),
@@ -325,12 +310,13 @@ impl AppStorage for super::MongoStore {
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
-        delete_or(&self.apps(), doc! {"name": name}, || app_not_found(name)).await
+        self.delete_or::<AppDocument>(doc! {"name": name}, || app_not_found(name))
+            .await
     }
 
     async fn count_in_pool(&self, pool: &str) -> Result<usize> {
         let n = self
-            .apps()
+            .docs::<AppDocument>()
             .count_documents(doc! {"pool": pool})
             .await
             .map_err(db_error)?;
@@ -339,14 +325,14 @@ impl AppStorage for super::MongoStore {
 
     async fn names_by_team(&self, team: &str) -> Result<Vec<String>> {
         let docs = self
-            .all(self.apps(), doc! {"teams": team}, doc! {"tsurud_order": 1})
+            .all::<AppDocument>(doc! {"teams": team}, doc! {"tsurud_order": 1})
             .await?;
         Ok(docs.into_iter().map(|d| d.name).collect())
     }
 
     async fn count_by_platform(&self, platform: &str) -> Result<usize> {
         let n = self
-            .apps()
+            .docs::<AppDocument>()
             .count_documents(doc! {"framework": platform})
             .await
             .map_err(db_error)?;
@@ -355,15 +341,11 @@ impl AppStorage for super::MongoStore {
 
     async fn mark_platform_updated(&self, platform: &str) -> Result<()> {
         for d in self
-            .all(
-                self.apps(),
-                doc! {"framework": platform},
-                doc! {"tsurud_order": 1},
-            )
+            .all::<AppDocument>(doc! {"framework": platform}, doc! {"tsurud_order": 1})
             .await?
         {
             self.exclusive(format!("{APPS}/{}", d.name), || async {
-                self.apps()
+                self.docs::<AppDocument>()
                     .update_one(
                         doc! {"name": &d.name},
                         doc! {"$set": {"updateplatform": true}},
@@ -379,12 +361,12 @@ impl AppStorage for super::MongoStore {
     async fn rename_team(&self, old: &str, new: &str) -> Result<()> {
         let filter = doc! {"$or": [{"teamowner": old}, {"teams": old}]};
         for d in self
-            .all(self.apps(), filter, doc! {"tsurud_order": 1})
+            .all::<AppDocument>(filter, doc! {"tsurud_order": 1})
             .await?
         {
             self.exclusive(format!("{APPS}/{}", d.name), || async {
                 let Some(mut cur) = self
-                    .apps()
+                    .docs::<AppDocument>()
                     .find_one(doc! {"name": &d.name})
                     .await
                     .map_err(db_error)?
@@ -397,7 +379,7 @@ impl AppStorage for super::MongoStore {
                 for t in cur.teams.iter_mut().filter(|t| *t == old) {
                     *t = new.to_string();
                 }
-                self.apps()
+                self.docs::<AppDocument>()
                     .update_one(
                         doc! {"name": &d.name},
                         doc! {"$set": {"teamowner": &cur.teamowner, "teams": &cur.teams}},

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use mongodb::bson::doc;
-use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 use tsuru_domain::app::{version_exists, version_not_found, AppVersion, AppVersionStorage};
 use tsuru_domain::Result;
@@ -100,10 +99,6 @@ impl VersionDocument {
 }
 
 impl super::MongoStore {
-    fn app_versions(&self) -> Collection<AppVersionsDocument> {
-        self.coll(APP_VERSIONS)
-    }
-
     /// Reads the app's document, lets `change` edit it, and writes it back, all under the
     /// app's write lock.
     async fn change_versions<F>(&self, app: &str, change: F) -> Result<()>
@@ -112,7 +107,7 @@ impl super::MongoStore {
     {
         self.exclusive(format!("{APP_VERSIONS}/{app}"), move || async move {
             let mut d = self
-                .app_versions()
+                .docs::<AppVersionsDocument>()
                 .find_one(doc! {"appname": app})
                 .await
                 .map_err(db_error)?
@@ -136,7 +131,7 @@ impl super::MongoStore {
                 .map(|v| v.version)
                 .max()
                 .unwrap_or(0);
-            self.app_versions()
+            self.docs::<AppVersionsDocument>()
                 .replace_one(doc! {"appname": app}, d)
                 .upsert(true)
                 .await
@@ -175,7 +170,7 @@ impl AppVersionStorage for super::MongoStore {
 
     async fn list(&self, app: &str) -> Result<Vec<AppVersion>> {
         let d = self
-            .app_versions()
+            .docs::<AppVersionsDocument>()
             .find_one(doc! {"appname": app})
             .await
             .map_err(db_error)?;
@@ -192,7 +187,7 @@ impl AppVersionStorage for super::MongoStore {
     }
 
     async fn delete_all(&self, app: &str) -> Result<()> {
-        self.app_versions()
+        self.docs::<AppVersionsDocument>()
             .delete_many(doc! {"appname": app})
             .await
             .map_err(db_error)?;

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use mongodb::bson::{doc, spec::BinarySubtype, Binary};
 use mongodb::options::ReplaceOptions;
-use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 use tsuru_domain::cluster::{
     Cluster, ClusterKubeConfig, ClusterStorage, KubeConfigCluster, KubeConfigUser,
@@ -17,7 +16,6 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::CLUSTERS;
 use super::doctor::{Reader, StoredDocument};
-use super::records::{delete_or, find_as};
 use super::{db_error, null_as_default};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -181,12 +179,6 @@ impl From<ClusterDocument> for Cluster {
     }
 }
 
-impl super::MongoStore {
-    fn clusters(&self) -> Collection<ClusterDocument> {
-        self.coll(CLUSTERS)
-    }
-}
-
 #[async_trait]
 impl ClusterStorage for super::MongoStore {
     /// tsuru's two steps (take pools and the default flag from the provisioner's other
@@ -204,7 +196,7 @@ impl ClusterStorage for super::MongoStore {
                 updates.insert("$set", doc! {"default": false});
             }
             if !updates.is_empty() {
-                self.clusters()
+                self.docs::<ClusterDocument>()
                     .update_many(
                         doc! {"provisioner": &cluster.provisioner, "_id": {"$ne": &cluster.name}},
                         updates,
@@ -212,7 +204,7 @@ impl ClusterStorage for super::MongoStore {
                     .await
                     .map_err(db_error)?;
             }
-            self.clusters()
+            self.docs::<ClusterDocument>()
                 .replace_one(doc! {"_id": &cluster.name}, d)
                 .with_options(ReplaceOptions::builder().upsert(true).build())
                 .await
@@ -223,16 +215,18 @@ impl ClusterStorage for super::MongoStore {
     }
 
     async fn find(&self, name: &str) -> Result<Option<Cluster>> {
-        find_as(&self.clusters(), doc! {"_id": name}).await
+        self.find_as::<ClusterDocument, _>(doc! {"_id": name}).await
     }
 
     async fn list(&self) -> Result<Vec<Cluster>> {
-        let docs = self.all(self.clusters(), doc! {}, doc! {"_id": 1}).await?;
+        let docs = self
+            .all::<ClusterDocument>(doc! {}, doc! {"_id": 1})
+            .await?;
         Ok(docs.into_iter().map(Cluster::from).collect())
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
-        delete_or(&self.clusters(), doc! {"_id": name}, || {
+        self.delete_or::<ClusterDocument>(doc! {"_id": name}, || {
             Error::not_found(CLUSTER_NOT_FOUND)
         })
         .await

@@ -13,7 +13,6 @@ use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use mongodb::bson::{self, doc, oid::ObjectId, Bson, Document};
 use mongodb::options::FindOptions;
-use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tsuru_domain::event::{
@@ -25,7 +24,6 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::{EVENTS, EVENT_LOCKS};
 use super::doctor::{Reader, StoredDocument};
-use super::records::find_as;
 use super::user::null_as_default;
 use super::{
     bad_document, db_error, from_bson_time, from_go_time, is_duplicate_key, to_bson_time,
@@ -508,21 +506,13 @@ fn list_sort(sort: Option<&str>) -> Document {
 }
 
 impl super::MongoStore {
-    fn events(&self) -> Collection<EventDocument> {
-        self.coll(EVENTS)
-    }
-
-    fn locks(&self) -> Collection<LockDocument> {
-        self.coll(EVENT_LOCKS)
-    }
-
     async fn find_event(&self, id: ObjectId) -> Result<Option<Event>> {
-        find_as(&self.events(), doc! {"_id": id}).await
+        self.find_as::<EventDocument, _>(doc! {"_id": id}).await
     }
 
     async fn find_events(&self, filter: Document, opts: FindOptions) -> Result<Vec<Event>> {
         let docs: Vec<EventDocument> = self
-            .events()
+            .docs::<EventDocument>()
             .find(filter)
             .with_options(opts)
             .batch_size(super::LIST_BATCH)
@@ -545,13 +535,13 @@ impl super::MongoStore {
                 target: target.into(),
                 acquired: bson::DateTime::now(),
             };
-            match self.locks().insert_one(lock).await {
+            match self.docs::<LockDocument>().insert_one(lock).await {
                 Ok(_) => return Ok(None),
                 Err(e) if is_duplicate_key(&e) => {}
                 Err(e) => return Err(db_error(e)),
             }
             let Some(held) = self
-                .locks()
+                .docs::<LockDocument>()
                 .find_one(doc! {"key": &key})
                 .await
                 .map_err(db_error)?
@@ -563,7 +553,7 @@ impl super::MongoStore {
                 // Its event finished (or is gone): the lock outlived a process that died
                 // mid-release. Remove exactly that lock and try again.
                 _ => {
-                    self.locks()
+                    self.docs::<LockDocument>()
                         .delete_one(doc! {"_id": held.id})
                         .await
                         .map_err(db_error)?;
@@ -573,7 +563,7 @@ impl super::MongoStore {
     }
 
     async fn release(&self, event: ObjectId) -> Result<()> {
-        self.locks()
+        self.docs::<LockDocument>()
             .delete_many(doc! {"event": event})
             .await
             .map_err(db_error)?;
@@ -583,7 +573,7 @@ impl super::MongoStore {
     /// Undoes a refused `insert_locked`: its locks, then the event.
     async fn abort(&self, event: ObjectId) -> Result<()> {
         self.release(event).await?;
-        self.events()
+        self.docs::<EventDocument>()
             .delete_one(doc! {"_id": event})
             .await
             .map_err(db_error)?;
@@ -596,7 +586,7 @@ impl EventStorage for super::MongoStore {
     async fn insert_locked(&self, event: &Event) -> Result<Option<Event>> {
         let doc = EventDocument::try_from(event)?;
         let id = doc.id;
-        if let Err(e) = self.events().insert_one(&doc).await {
+        if let Err(e) = self.docs::<EventDocument>().insert_one(&doc).await {
             if !is_duplicate_key(&e) {
                 return Err(db_error(e));
             }
@@ -643,7 +633,10 @@ impl EventStorage for super::MongoStore {
 
     async fn insert(&self, event: &Event) -> Result<()> {
         let doc = EventDocument::try_from(event)?;
-        self.events().insert_one(doc).await.map_err(db_error)?;
+        self.docs::<EventDocument>()
+            .insert_one(doc)
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 
@@ -657,13 +650,9 @@ impl EventStorage for super::MongoStore {
         if doc.lock.is_none() {
             update.insert("$unset", doc! {"lock": ""});
         }
-        self.lock_update(
-            &self.events(),
-            &id.to_string(),
-            doc! {"_id": id},
-            update,
-            || Error::not_found(tsuru_domain::event::EVENT_NOT_FOUND),
-        )
+        self.lock_update::<EventDocument>(&id.to_string(), doc! {"_id": id}, update, || {
+            Error::not_found(tsuru_domain::event::EVENT_NOT_FOUND)
+        })
         .await?;
         if !(event.running && event.locked) {
             self.release(id).await?;
@@ -676,7 +665,7 @@ impl EventStorage for super::MongoStore {
             // Under the event's write lock, so that a heartbeat never writes back a running
             // event that was finished meanwhile.
             self.exclusive(format!("{EVENTS}/{id}"), || async {
-                self.events()
+                self.docs::<EventDocument>()
                     .update_one(
                         doc! {"_id": id, "running": true},
                         doc! {"$set": {"lockupdatetime": to_bson_time(now)}},
@@ -713,7 +702,7 @@ impl EventStorage for super::MongoStore {
 
     async fn kinds(&self) -> Result<Vec<Kind>> {
         let values = self
-            .events()
+            .docs::<EventDocument>()
             .distinct("kind", doc! {})
             .await
             .map_err(db_error)?;

@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use mongodb::bson::oid::ObjectId;
 use mongodb::bson::{doc, Bson, Document};
-use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 use tsuru_domain::iaas::{
     template_already_exists, Machine, MachineStorage, Template, TemplateData, TemplateStorage,
@@ -14,7 +13,6 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::{IAAS_MACHINES, IAAS_TEMPLATES};
 use super::doctor::{Reader, StoredDocument};
-use super::records::{find_as, insert_or, update_or};
 use super::{db_error, insertion_stamp, null_as_default};
 
 /// tsuru's `iaas.Machine` as mgo stored it (lower-cased field names).
@@ -114,16 +112,6 @@ fn template_data(t: &Template) -> Vec<TemplateDataDocument> {
         .collect()
 }
 
-impl super::MongoStore {
-    fn machines(&self) -> Collection<MachineDocument> {
-        self.coll(IAAS_MACHINES)
-    }
-
-    fn iaas_templates(&self) -> Collection<TemplateDocument> {
-        self.coll(IAAS_TEMPLATES)
-    }
-}
-
 #[async_trait]
 impl MachineStorage for super::MongoStore {
     async fn insert(&self, machine: &Machine) -> Result<()> {
@@ -142,20 +130,17 @@ impl MachineStorage for super::MongoStore {
             creationparams: machine.creation_params.clone(),
             tsurud_order: insertion_stamp(),
         };
-        insert_or(&self.machines(), d, || {
-            Error::conflict(MACHINE_ALREADY_EXISTS)
-        })
-        .await
+        self.insert_or::<MachineDocument>(d, || Error::conflict(MACHINE_ALREADY_EXISTS))
+            .await
     }
 
     async fn find(&self, id: &str) -> Result<Option<Machine>> {
-        find_as(&self.machines(), doc! {"_id": id}).await
+        self.find_as::<MachineDocument, _>(doc! {"_id": id}).await
     }
 
     async fn find_by_address(&self, address: &str) -> Result<Option<Machine>> {
         let all = self
-            .all(
-                self.machines(),
+            .all::<MachineDocument>(
                 doc! {"address": address},
                 doc! {"tsurud_order": 1, "_id": 1},
             )
@@ -165,14 +150,14 @@ impl MachineStorage for super::MongoStore {
 
     async fn list(&self) -> Result<Vec<Machine>> {
         let all = self
-            .all(self.machines(), doc! {}, doc! {"tsurud_order": 1, "_id": 1})
+            .all::<MachineDocument>(doc! {}, doc! {"tsurud_order": 1, "_id": 1})
             .await?;
         Ok(all.into_iter().map(Machine::from).collect())
     }
 
     async fn delete(&self, id: &str) -> Result<()> {
         let r = self
-            .machines()
+            .docs::<MachineDocument>()
             .delete_one(doc! {"_id": id})
             .await
             .map_err(db_error)?;
@@ -192,23 +177,20 @@ impl TemplateStorage for super::MongoStore {
             data: template_data(template),
             tsurud_order: insertion_stamp(),
         };
-        insert_or(&self.iaas_templates(), d, || {
+        self.insert_or::<TemplateDocument>(d, || {
             Error::conflict(template_already_exists(&template.name))
         })
         .await
     }
 
     async fn find(&self, name: &str) -> Result<Option<Template>> {
-        find_as(&self.iaas_templates(), doc! {"_id": name}).await
+        self.find_as::<TemplateDocument, _>(doc! {"_id": name})
+            .await
     }
 
     async fn list(&self) -> Result<Vec<Template>> {
         let all = self
-            .all(
-                self.iaas_templates(),
-                doc! {},
-                doc! {"tsurud_order": 1, "_id": 1},
-            )
+            .all::<TemplateDocument>(doc! {}, doc! {"tsurud_order": 1, "_id": 1})
             .await?;
         Ok(all.into_iter().map(Template::from).collect())
     }
@@ -216,8 +198,7 @@ impl TemplateStorage for super::MongoStore {
     async fn update(&self, template: &Template) -> Result<()> {
         let data = mongodb::bson::to_bson(&template_data(template))
             .map_err(|e| Error::unexpected(format!("cannot encode template data: {e}")))?;
-        update_or(
-            &self.iaas_templates(),
+        self.update_or::<TemplateDocument>(
             doc! {"_id": &template.name},
             doc! {"$set": {"iaasname": &template.iaas_name, "data": data}},
             || Error::not_found(TEMPLATE_NOT_FOUND),
@@ -227,7 +208,7 @@ impl TemplateStorage for super::MongoStore {
 
     async fn delete(&self, name: &str) -> Result<()> {
         let r = self
-            .iaas_templates()
+            .docs::<TemplateDocument>()
             .delete_one(doc! {"_id": name})
             .await
             .map_err(db_error)?;

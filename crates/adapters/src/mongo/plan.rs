@@ -1,14 +1,12 @@
 //! Plans: tsuru's `plans` collection (and the plan embedded in each app).
 use async_trait::async_trait;
 use mongodb::bson::{doc, oid::ObjectId};
-use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 use tsuru_domain::plan::{Plan, PlanOverride, PlanStorage, PLAN_ALREADY_EXISTS, PLAN_NOT_FOUND};
 use tsuru_domain::{Error, Result};
 
 use super::collections::PLANS;
 use super::doctor::{Reader, StoredDocument};
-use super::records::{delete_or, find_as, insert_or};
 use super::{db_error, insertion_stamp, null_as_default};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -67,33 +65,28 @@ impl From<PlanDocument> for Plan {
     }
 }
 
-impl super::MongoStore {
-    fn plans(&self) -> Collection<PlanDocument> {
-        self.coll(PLANS)
-    }
-}
-
 #[async_trait]
 impl PlanStorage for super::MongoStore {
     async fn insert(&self, plan: &Plan) -> Result<()> {
         let mut d = PlanDocument::from(plan);
         d.tsurud_order = Some(insertion_stamp());
-        insert_or(&self.plans(), d, || Error::conflict(PLAN_ALREADY_EXISTS)).await
+        self.insert_or::<PlanDocument>(d, || Error::conflict(PLAN_ALREADY_EXISTS))
+            .await
     }
 
     async fn list(&self) -> Result<Vec<Plan>> {
         let docs = self
-            .all(self.plans(), doc! {}, doc! {"tsurud_order": 1, "_id": 1})
+            .all::<PlanDocument>(doc! {}, doc! {"tsurud_order": 1, "_id": 1})
             .await?;
         Ok(docs.into_iter().map(Plan::from).collect())
     }
 
     async fn find(&self, name: &str) -> Result<Option<Plan>> {
-        find_as(&self.plans(), doc! {"_id": name}).await
+        self.find_as::<PlanDocument, _>(doc! {"_id": name}).await
     }
 
     async fn clear_default(&self) -> Result<()> {
-        self.plans()
+        self.docs::<PlanDocument>()
             .update_many(doc! {"default": true}, doc! {"$set": {"default": false}})
             .await
             .map_err(db_error)?;
@@ -101,10 +94,8 @@ impl PlanStorage for super::MongoStore {
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
-        delete_or(&self.plans(), doc! {"_id": name}, || {
-            Error::not_found(PLAN_NOT_FOUND)
-        })
-        .await
+        self.delete_or::<PlanDocument>(doc! {"_id": name}, || Error::not_found(PLAN_NOT_FOUND))
+            .await
     }
 }
 

@@ -1,7 +1,6 @@
 //! Platforms and their image history: tsuru's `platforms` and `platform_images` collections.
 use async_trait::async_trait;
 use mongodb::bson::doc;
-use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 use tsuru_domain::platform::{
     Platform, PlatformStorage, PlatformVersion, DUPLICATE_PLATFORM, PLATFORM_NOT_FOUND,
@@ -10,7 +9,6 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::{PLATFORMS, PLATFORM_IMAGES};
 use super::doctor::{Reader, StoredDocument};
-use super::records::{find_as, insert_or, update_or};
 use super::{db_error, null_as_default};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -47,16 +45,6 @@ impl From<PlatformDocument> for Platform {
     }
 }
 
-impl super::MongoStore {
-    fn platforms(&self) -> Collection<PlatformDocument> {
-        self.coll(PLATFORMS)
-    }
-
-    fn platform_images(&self) -> Collection<PlatformImagesDocument> {
-        self.coll(PLATFORM_IMAGES)
-    }
-}
-
 fn platform_not_found() -> Error {
     Error::not_found(PLATFORM_NOT_FOUND)
 }
@@ -68,21 +56,24 @@ impl PlatformStorage for super::MongoStore {
             name: platform.name.clone(),
             disabled: platform.disabled,
         };
-        insert_or(&self.platforms(), d, || Error::conflict(DUPLICATE_PLATFORM)).await
+        self.insert_or::<PlatformDocument>(d, || Error::conflict(DUPLICATE_PLATFORM))
+            .await
     }
 
     async fn find(&self, name: &str) -> Result<Option<Platform>> {
-        find_as(&self.platforms(), doc! {"_id": name}).await
+        self.find_as::<PlatformDocument, _>(doc! {"_id": name})
+            .await
     }
 
     async fn list(&self) -> Result<Vec<Platform>> {
-        let docs = self.all(self.platforms(), doc! {}, doc! {"_id": 1}).await?;
+        let docs = self
+            .all::<PlatformDocument>(doc! {}, doc! {"_id": 1})
+            .await?;
         Ok(docs.into_iter().map(Platform::from).collect())
     }
 
     async fn update(&self, platform: &Platform) -> Result<()> {
-        update_or(
-            &self.platforms(),
+        self.update_or::<PlatformDocument>(
             doc! {"_id": &platform.name},
             doc! {"$set": {"disabled": platform.disabled}},
             platform_not_found,
@@ -93,14 +84,14 @@ impl PlatformStorage for super::MongoStore {
     async fn delete(&self, name: &str) -> Result<()> {
         self.exclusive(format!("{PLATFORM_IMAGES}/{name}"), || async {
             let r = self
-                .platforms()
+                .docs::<PlatformDocument>()
                 .delete_one(doc! {"_id": name})
                 .await
                 .map_err(db_error)?;
             if r.deleted_count == 0 {
                 return Err(platform_not_found());
             }
-            self.platform_images()
+            self.docs::<PlatformImagesDocument>()
                 .delete_one(doc! {"_id": name})
                 .await
                 .map_err(db_error)?;
@@ -111,7 +102,7 @@ impl PlatformStorage for super::MongoStore {
 
     async fn versions(&self, name: &str) -> Result<Vec<PlatformVersion>> {
         let d = self
-            .platform_images()
+            .docs::<PlatformImagesDocument>()
             .find_one(doc! {"_id": name})
             .await
             .map_err(db_error)?;
@@ -133,7 +124,7 @@ impl PlatformStorage for super::MongoStore {
     async fn add_version(&self, name: &str, version: &PlatformVersion) -> Result<()> {
         self.exclusive(format!("{PLATFORM_IMAGES}/{name}"), || async {
             let mut d = self
-                .platform_images()
+                .docs::<PlatformImagesDocument>()
                 .find_one(doc! {"_id": name})
                 .await
                 .map_err(db_error)?
@@ -147,7 +138,7 @@ impl PlatformStorage for super::MongoStore {
                 images: version.images.clone(),
             });
             d.count = d.count.max(version.version);
-            self.platform_images()
+            self.docs::<PlatformImagesDocument>()
                 .replace_one(doc! {"_id": name}, d)
                 .upsert(true)
                 .await

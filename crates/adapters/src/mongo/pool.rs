@@ -3,14 +3,12 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use mongodb::bson::{doc, oid::ObjectId, Bson, Document};
-use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 use tsuru_domain::pool::{Constraint, Pool, PoolStorage, POOL_ALREADY_EXISTS, POOL_NOT_FOUND};
 use tsuru_domain::{Error, Result};
 
 use super::collections::{POOLS, POOL_CONSTRAINTS};
 use super::doctor::{Reader, StoredDocument};
-use super::records::{delete_or, find_as, insert_or, update_or};
 use super::{db_error, insertion_stamp, null_as_default};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -59,16 +57,6 @@ impl From<ConstraintDocument> for Constraint {
     }
 }
 
-impl super::MongoStore {
-    fn pools(&self) -> Collection<PoolDocument> {
-        self.coll(POOLS)
-    }
-
-    fn pool_constraints(&self) -> Collection<ConstraintDocument> {
-        self.coll(POOL_CONSTRAINTS)
-    }
-}
-
 #[async_trait]
 impl PoolStorage for super::MongoStore {
     async fn insert(&self, pool: &Pool) -> Result<()> {
@@ -79,16 +67,17 @@ impl PoolStorage for super::MongoStore {
             labels: pool.labels.clone(),
             tsurud_order: insertion_stamp(),
         };
-        insert_or(&self.pools(), d, || Error::conflict(POOL_ALREADY_EXISTS)).await
+        self.insert_or::<PoolDocument>(d, || Error::conflict(POOL_ALREADY_EXISTS))
+            .await
     }
 
     async fn find(&self, name: &str) -> Result<Option<Pool>> {
-        find_as(&self.pools(), doc! {"_id": name}).await
+        self.find_as::<PoolDocument, _>(doc! {"_id": name}).await
     }
 
     async fn list(&self) -> Result<Vec<Pool>> {
         let docs = self
-            .all(self.pools(), doc! {}, doc! {"tsurud_order": 1, "_id": 1})
+            .all::<PoolDocument>(doc! {}, doc! {"tsurud_order": 1, "_id": 1})
             .await?;
         Ok(docs.into_iter().map(Pool::from).collect())
     }
@@ -99,23 +88,17 @@ impl PoolStorage for super::MongoStore {
             .iter()
             .map(|(k, v)| (k.clone(), Bson::String(v.clone())))
             .collect();
-        update_or(&self.pools(), doc! {"_id": &pool.name}, doc! {"$set": {"default": pool.default, "provisioner": &pool.provisioner, "labels": labels}}, || Error::not_found(POOL_NOT_FOUND)).await
+        self.update_or::<PoolDocument>(doc! {"_id": &pool.name}, doc! {"$set": {"default": pool.default, "provisioner": &pool.provisioner, "labels": labels}}, || Error::not_found(POOL_NOT_FOUND)).await
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
-        delete_or(&self.pools(), doc! {"_id": name}, || {
-            Error::not_found(POOL_NOT_FOUND)
-        })
-        .await
+        self.delete_or::<PoolDocument>(doc! {"_id": name}, || Error::not_found(POOL_NOT_FOUND))
+            .await
     }
 
     async fn constraints(&self) -> Result<Vec<Constraint>> {
         let docs = self
-            .all(
-                self.pool_constraints(),
-                doc! {},
-                doc! {"poolexpr": 1, "field": 1},
-            )
+            .all::<ConstraintDocument>(doc! {}, doc! {"poolexpr": 1, "field": 1})
             .await?;
         Ok(docs.into_iter().map(Constraint::from).collect())
     }
@@ -129,7 +112,7 @@ impl PoolStorage for super::MongoStore {
                 values: c.values.clone(),
                 blacklist: c.blacklist,
             };
-            self.pool_constraints()
+            self.docs::<ConstraintDocument>()
                 .replace_one(doc! {"poolexpr": &c.pool_expr, "field": &c.field}, d)
                 .upsert(true)
                 .await
@@ -142,7 +125,7 @@ impl PoolStorage for super::MongoStore {
     async fn delete_constraint(&self, pool_expr: &str, field: &str) -> Result<()> {
         let key = format!("{POOL_CONSTRAINTS}/{pool_expr}/{field}");
         self.exclusive(key, || async {
-            self.pool_constraints()
+            self.docs::<ConstraintDocument>()
                 .delete_many(doc! {"poolexpr": pool_expr, "field": field})
                 .await
                 .map_err(db_error)?;

@@ -2,14 +2,12 @@
 use async_trait::async_trait;
 use futures::TryStreamExt;
 use mongodb::bson::{doc, oid::ObjectId, Document};
-use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 use tsuru_domain::permission::{ContextType, Role, RoleStorage};
 use tsuru_domain::{Error, Result};
 
 use super::collections::ROLES;
 use super::doctor::{InvalidField, Reader, StoredDocument};
-use super::records::{delete_or, insert_or, update_or};
 use super::user::null_as_default;
 use super::{bad_document, db_error, insertion_stamp};
 
@@ -78,13 +76,9 @@ fn role_not_found() -> Error {
 }
 
 impl super::MongoStore {
-    fn roles(&self) -> Collection<RoleDocument> {
-        self.coll(ROLES)
-    }
-
     async fn find_roles(&self, filter: Document) -> Result<Vec<Role>> {
         let docs: Vec<RoleDocument> = self
-            .roles()
+            .docs::<RoleDocument>()
             .find(filter)
             .batch_size(super::LIST_BATCH)
             .sort(doc! {"tsurud_order": 1, "_id": 1})
@@ -111,7 +105,7 @@ impl super::MongoStore {
 #[async_trait]
 impl RoleStorage for super::MongoStore {
     async fn insert(&self, role: &Role) -> Result<()> {
-        insert_or(&self.roles(), RoleDocument::from(role), || {
+        self.insert_or::<RoleDocument>(RoleDocument::from(role), || {
             Error::conflict(tsuru_domain::permission::ROLE_ALREADY_EXISTS)
         })
         .await
@@ -119,8 +113,7 @@ impl RoleStorage for super::MongoStore {
 
     async fn update(&self, role: &Role) -> Result<()> {
         // Everything but the insertion stamp.
-        update_or(
-            &self.roles(),
+        self.update_or::<RoleDocument>(
             doc! {"_id": &role.name},
             doc! {"$set": {
                 "contexttype": role.context_type.as_str(),
@@ -134,7 +127,7 @@ impl RoleStorage for super::MongoStore {
     }
 
     async fn find(&self, name: &str) -> Result<Option<Role>> {
-        self.roles()
+        self.docs::<RoleDocument>()
             .find_one(doc! {"_id": name})
             .await
             .map_err(db_error)?
@@ -168,7 +161,8 @@ impl RoleStorage for super::MongoStore {
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
-        delete_or(&self.roles(), doc! {"_id": name}, role_not_found).await
+        self.delete_or::<RoleDocument>(doc! {"_id": name}, role_not_found)
+            .await
     }
 }
 

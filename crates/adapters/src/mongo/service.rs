@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use mongodb::bson::{doc, oid::ObjectId};
-use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 use tsuru_domain::service::{
     Broker, BrokerAuth, BrokerBind, BrokerData, BrokerStorage, Parameters, Service,
@@ -15,7 +14,6 @@ use tsuru_domain::service::{
 use tsuru_domain::{Error, Result};
 
 use super::doctor::{Reader, StoredDocument};
-use super::records::{delete_or, find_as, insert_or, replace_or};
 use super::{db_error, insertion_stamp, is_duplicate_key, null_as_default};
 
 /// tsuru's services collection.
@@ -303,57 +301,43 @@ impl From<BrokerDocument> for Broker {
     }
 }
 
-impl super::MongoStore {
-    fn services(&self) -> Collection<ServiceDocument> {
-        self.coll(SERVICES)
-    }
-    fn service_instances(&self) -> Collection<InstanceDocument> {
-        self.coll(SERVICE_INSTANCES)
-    }
-    fn brokers(&self) -> Collection<BrokerDocument> {
-        self.coll(BROKERS)
-    }
-}
-
 #[async_trait]
 impl ServiceStorage for super::MongoStore {
     async fn insert(&self, service: &Service) -> Result<()> {
         let mut d = ServiceDocument::from(service);
         d.tsurud_order = Some(insertion_stamp());
-        insert_or(&self.services(), d, || {
-            Error::conflict(SERVICE_ALREADY_EXISTS)
-        })
-        .await
+        self.insert_or::<ServiceDocument>(d, || Error::conflict(SERVICE_ALREADY_EXISTS))
+            .await
     }
 
     async fn find(&self, name: &str) -> Result<Option<Service>> {
-        find_as(&self.services(), doc! {"_id": name}).await
+        self.find_as::<ServiceDocument, _>(doc! {"_id": name}).await
     }
 
     async fn list(&self) -> Result<Vec<Service>> {
         let docs = self
-            .all(self.services(), doc! {}, doc! {"tsurud_order": 1, "_id": 1})
+            .all::<ServiceDocument>(doc! {}, doc! {"tsurud_order": 1, "_id": 1})
             .await?;
         Ok(docs.into_iter().map(Service::from).collect())
     }
 
     async fn update(&self, service: &Service) -> Result<()> {
         let old = self
-            .services()
+            .docs::<ServiceDocument>()
             .find_one(doc! {"_id": &service.name})
             .await
             .map_err(db_error)?
             .ok_or_else(|| Error::not_found(SERVICE_NOT_FOUND))?;
         let mut d = ServiceDocument::from(service);
         d.tsurud_order = old.tsurud_order;
-        replace_or(&self.services(), doc! {"_id": &service.name}, d, || {
+        self.replace_or::<ServiceDocument>(doc! {"_id": &service.name}, d, || {
             Error::not_found(SERVICE_NOT_FOUND)
         })
         .await
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
-        delete_or(&self.services(), doc! {"_id": name}, || {
+        self.delete_or::<ServiceDocument>(doc! {"_id": name}, || {
             Error::not_found(SERVICE_NOT_FOUND)
         })
         .await
@@ -365,18 +349,13 @@ impl ServiceInstanceStorage for super::MongoStore {
     async fn insert(&self, instance: &ServiceInstance) -> Result<()> {
         let mut d = InstanceDocument::from(instance);
         d.tsurud_order = Some(insertion_stamp());
-        insert_or(&self.service_instances(), d, || {
-            Error::conflict(INSTANCE_ALREADY_EXISTS)
-        })
-        .await
+        self.insert_or::<InstanceDocument>(d, || Error::conflict(INSTANCE_ALREADY_EXISTS))
+            .await
     }
 
     async fn find(&self, service: &str, name: &str) -> Result<Option<ServiceInstance>> {
-        find_as(
-            &self.service_instances(),
-            doc! {"service_name": service, "name": name},
-        )
-        .await
+        self.find_as::<InstanceDocument, _>(doc! {"service_name": service, "name": name})
+            .await
     }
 
     async fn list(&self, service: Option<&str>) -> Result<Vec<ServiceInstance>> {
@@ -385,8 +364,7 @@ impl ServiceInstanceStorage for super::MongoStore {
             None => doc! {},
         };
         let docs = self
-            .all(
-                self.service_instances(),
+            .all::<InstanceDocument>(
                 filter,
                 doc! {"tsurud_order": 1, "service_name": 1, "name": 1},
             )
@@ -397,25 +375,21 @@ impl ServiceInstanceStorage for super::MongoStore {
     async fn update(&self, instance: &ServiceInstance) -> Result<()> {
         let filter = doc! {"service_name": &instance.service_name, "name": &instance.name};
         let old = self
-            .service_instances()
+            .docs::<InstanceDocument>()
             .find_one(filter.clone())
             .await
             .map_err(db_error)?
             .ok_or_else(|| Error::not_found(INSTANCE_NOT_FOUND))?;
         let mut d = InstanceDocument::from(instance);
         d.tsurud_order = old.tsurud_order;
-        replace_or(&self.service_instances(), filter, d, || {
-            Error::not_found(INSTANCE_NOT_FOUND)
-        })
-        .await
+        self.replace_or::<InstanceDocument>(filter, d, || Error::not_found(INSTANCE_NOT_FOUND))
+            .await
     }
 
     async fn delete(&self, service: &str, name: &str) -> Result<()> {
-        delete_or(
-            &self.service_instances(),
-            doc! {"service_name": service, "name": name},
-            || Error::not_found(INSTANCE_NOT_FOUND),
-        )
+        self.delete_or::<InstanceDocument>(doc! {"service_name": service, "name": name}, || {
+            Error::not_found(INSTANCE_NOT_FOUND)
+        })
         .await
     }
 }
@@ -425,26 +399,24 @@ impl BrokerStorage for super::MongoStore {
     async fn insert(&self, broker: &Broker) -> Result<()> {
         let mut d = BrokerDocument::from(broker);
         d.tsurud_order = Some(insertion_stamp());
-        insert_or(&self.brokers(), d, || {
-            Error::conflict(BROKER_ALREADY_EXISTS)
-        })
-        .await
+        self.insert_or::<BrokerDocument>(d, || Error::conflict(BROKER_ALREADY_EXISTS))
+            .await
     }
 
     async fn find(&self, name: &str) -> Result<Option<Broker>> {
-        find_as(&self.brokers(), doc! {"name": name}).await
+        self.find_as::<BrokerDocument, _>(doc! {"name": name}).await
     }
 
     async fn list(&self) -> Result<Vec<Broker>> {
         let docs = self
-            .all(self.brokers(), doc! {}, doc! {"tsurud_order": 1, "name": 1})
+            .all::<BrokerDocument>(doc! {}, doc! {"tsurud_order": 1, "name": 1})
             .await?;
         Ok(docs.into_iter().map(Broker::from).collect())
     }
 
     async fn update(&self, name: &str, broker: &Broker) -> Result<()> {
         let old = self
-            .brokers()
+            .docs::<BrokerDocument>()
             .find_one(doc! {"name": name})
             .await
             .map_err(db_error)?
@@ -453,7 +425,7 @@ impl BrokerStorage for super::MongoStore {
         // first (the unique index still guards a race).
         if broker.name != name
             && self
-                .brokers()
+                .docs::<BrokerDocument>()
                 .find_one(doc! {"name": &broker.name})
                 .await
                 .map_err(db_error)?
@@ -463,7 +435,11 @@ impl BrokerStorage for super::MongoStore {
         }
         let mut d = BrokerDocument::from(broker);
         d.tsurud_order = old.tsurud_order;
-        match self.brokers().replace_one(doc! {"name": name}, d).await {
+        match self
+            .docs::<BrokerDocument>()
+            .replace_one(doc! {"name": name}, d)
+            .await
+        {
             Ok(r) if r.matched_count == 0 => Err(Error::not_found(BROKER_NOT_FOUND)),
             Ok(_) => Ok(()),
             Err(e) if is_duplicate_key(&e) => Err(Error::conflict(BROKER_ALREADY_EXISTS)),
@@ -472,10 +448,8 @@ impl BrokerStorage for super::MongoStore {
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
-        delete_or(&self.brokers(), doc! {"name": name}, || {
-            Error::not_found(BROKER_NOT_FOUND)
-        })
-        .await
+        self.delete_or::<BrokerDocument>(doc! {"name": name}, || Error::not_found(BROKER_NOT_FOUND))
+            .await
     }
 }
 

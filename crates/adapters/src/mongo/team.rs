@@ -2,7 +2,6 @@
 use async_trait::async_trait;
 use futures::TryStreamExt;
 use mongodb::bson::{doc, oid::ObjectId};
-use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 use tsuru_domain::quota::Quota;
 use tsuru_domain::team::{Team, TeamStorage};
@@ -10,7 +9,6 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::TEAMS;
 use super::doctor::{Reader, StoredDocument};
-use super::records::{delete_or, find_as, insert_or};
 use super::user::{null_as_default, quota_field, QuotaDocument};
 use super::{db_error, insertion_stamp};
 
@@ -58,14 +56,9 @@ fn team_not_found() -> Error {
 }
 
 impl super::MongoStore {
-    fn teams(&self) -> Collection<TeamDocument> {
-        self.coll(TEAMS)
-    }
-
     /// Sets fields of a team under its write lock (so quota increments are never lost).
     async fn set_team_fields(&self, name: &str, fields: mongodb::bson::Document) -> Result<()> {
-        self.lock_update(
-            &self.teams(),
+        self.lock_update::<TeamDocument>(
             name,
             doc! {"_id": name},
             doc! {"$set": fields},
@@ -78,7 +71,7 @@ impl super::MongoStore {
 #[async_trait]
 impl TeamStorage for super::MongoStore {
     async fn insert(&self, team: &Team) -> Result<()> {
-        insert_or(&self.teams(), TeamDocument::from(team), || {
+        self.insert_or::<TeamDocument>(TeamDocument::from(team), || {
             Error::conflict(tsuru_domain::team::TEAM_ALREADY_EXISTS)
         })
         .await
@@ -97,12 +90,12 @@ impl TeamStorage for super::MongoStore {
     }
 
     async fn find(&self, name: &str) -> Result<Option<Team>> {
-        find_as(&self.teams(), doc! {"_id": name}).await
+        self.find_as::<TeamDocument, _>(doc! {"_id": name}).await
     }
 
     async fn list(&self) -> Result<Vec<Team>> {
         let docs: Vec<TeamDocument> = self
-            .teams()
+            .docs::<TeamDocument>()
             .find(doc! {})
             .batch_size(super::LIST_BATCH)
             .sort(doc! {"tsurud_order": 1, "_id": 1})
@@ -119,18 +112,15 @@ impl TeamStorage for super::MongoStore {
     }
 
     async fn inc_quota(&self, name: &str, delta: i64) -> Result<()> {
-        self.lock_read(
-            &self.teams(),
-            name,
-            doc! {"_id": name},
-            team_not_found,
-            |team| team.quota.adjusted(delta),
-        )
+        self.lock_read::<TeamDocument, _>(name, doc! {"_id": name}, team_not_found, |team| {
+            team.quota.adjusted(delta)
+        })
         .await
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
-        delete_or(&self.teams(), doc! {"_id": name}, team_not_found).await
+        self.delete_or::<TeamDocument>(doc! {"_id": name}, team_not_found)
+            .await
     }
 }
 

@@ -3,7 +3,6 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use mongodb::bson::{self, doc, oid::ObjectId};
-use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 use tsuru_domain::permission::RoleInstance;
 use tsuru_domain::token::{TeamToken, TeamTokenStorage};
@@ -11,7 +10,6 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::TEAM_TOKENS;
 use super::doctor::{Reader, StoredDocument};
-use super::records::{delete_or, find_as, insert_or};
 use super::user::{null_as_default, RoleInstanceDocument};
 use super::{
     db_error, from_bson_time, from_go_time, insertion_stamp, is_duplicate_key, to_bson_time,
@@ -82,12 +80,8 @@ fn conflict() -> Error {
 }
 
 impl super::MongoStore {
-    fn team_tokens(&self) -> Collection<TokenDocument> {
-        self.coll(TEAM_TOKENS)
-    }
-
     async fn find_token(&self, token_id: &str) -> Result<Option<TokenDocument>> {
-        self.team_tokens()
+        self.docs::<TokenDocument>()
             .find_one(doc! {"token_id": token_id})
             .await
             .map_err(db_error)
@@ -101,7 +95,7 @@ impl super::MongoStore {
         self.exclusive(format!("{TEAM_TOKENS}/{token_id}"), || async {
             let mut d = self.find_token(token_id).await?.ok_or_else(not_found)?;
             change(&mut d)?;
-            self.team_tokens()
+            self.docs::<TokenDocument>()
                 .replace_one(doc! {"token_id": token_id}, &d)
                 .await
                 .map_err(|e| {
@@ -120,10 +114,8 @@ impl super::MongoStore {
 #[async_trait]
 impl TeamTokenStorage for super::MongoStore {
     async fn insert(&self, token: &TeamToken) -> Result<()> {
-        insert_or(&self.team_tokens(), TokenDocument::from(token), || {
-            conflict()
-        })
-        .await
+        self.insert_or::<TokenDocument>(TokenDocument::from(token), conflict)
+            .await
     }
 
     async fn find(&self, token_id: &str) -> Result<Option<TeamToken>> {
@@ -131,7 +123,8 @@ impl TeamTokenStorage for super::MongoStore {
     }
 
     async fn find_by_value(&self, value: &str) -> Result<Option<TeamToken>> {
-        find_as(&self.team_tokens(), doc! {"token": value}).await
+        self.find_as::<TokenDocument, _>(doc! {"token": value})
+            .await
     }
 
     async fn list(&self, teams: Option<&[String]>) -> Result<Vec<TeamToken>> {
@@ -140,7 +133,7 @@ impl TeamTokenStorage for super::MongoStore {
             None => doc! {},
         };
         let docs: Vec<TokenDocument> = self
-            .team_tokens()
+            .docs::<TokenDocument>()
             .find(filter)
             .batch_size(super::LIST_BATCH)
             .sort(doc! {"tsurud_order": 1, "token_id": 1})
@@ -154,7 +147,7 @@ impl TeamTokenStorage for super::MongoStore {
 
     async fn update(&self, token: &TeamToken) -> Result<()> {
         let holder = self
-            .team_tokens()
+            .docs::<TokenDocument>()
             .find_one(doc! {"token": &token.token})
             .await
             .map_err(db_error)?;
@@ -200,7 +193,7 @@ impl TeamTokenStorage for super::MongoStore {
 
     async fn rename_role(&self, old: &str, new: &str) -> Result<()> {
         let docs: Vec<TokenDocument> = self
-            .team_tokens()
+            .docs::<TokenDocument>()
             .find(doc! {"roles.name": old})
             .batch_size(super::LIST_BATCH)
             .await
@@ -229,7 +222,8 @@ impl TeamTokenStorage for super::MongoStore {
     }
 
     async fn delete(&self, token_id: &str) -> Result<()> {
-        delete_or(&self.team_tokens(), doc! {"token_id": token_id}, not_found).await
+        self.delete_or::<TokenDocument>(doc! {"token_id": token_id}, not_found)
+            .await
     }
 }
 

@@ -17,7 +17,6 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::{LOGIN_FAILURES, PASSWORD_TOKENS, TOKENS, USERS};
 use super::doctor::{Reader, StoredDocument};
-use super::records::{delete_or, find_as, insert_or};
 use super::write_lock::Write;
 use super::{db_error, from_bson_time, from_go_time, insertion_stamp, to_bson_time, to_go_time};
 
@@ -187,14 +186,10 @@ fn user_not_found() -> Error {
 }
 
 impl super::MongoStore {
-    fn users(&self) -> Collection<UserDocument> {
-        self.coll(USERS)
-    }
-
     async fn find_users(&self, filter: Document) -> Result<Vec<User>> {
         let opts = FindOptions::builder().sort(doc! {"_id": 1}).build();
         let docs: Vec<UserDocument> = self
-            .users()
+            .docs::<UserDocument>()
             .find(filter)
             .batch_size(super::LIST_BATCH)
             .with_options(opts)
@@ -209,14 +204,8 @@ impl super::MongoStore {
     /// Applies `update` to the user under its write lock; `NotFound` when there is no such
     /// user.
     async fn update_user(&self, email: &str, update: Document) -> Result<()> {
-        self.lock_update(
-            &self.users(),
-            email,
-            doc! {"email": email},
-            update,
-            user_not_found,
-        )
-        .await
+        self.lock_update::<UserDocument>(email, doc! {"email": email}, update, user_not_found)
+            .await
     }
 
     /// Rewrites the user's `field` array with `change`, under the user's write lock (FerretDB
@@ -259,21 +248,21 @@ impl super::MongoStore {
 #[async_trait]
 impl UserStorage for super::MongoStore {
     async fn insert(&self, user: &User) -> Result<()> {
-        insert_or(&self.users(), UserDocument::from(user), || {
+        self.insert_or::<UserDocument>(UserDocument::from(user), || {
             Error::conflict(tsuru_domain::user::EMAIL_ALREADY_REGISTERED)
         })
         .await
     }
 
     async fn find(&self, email: &str) -> Result<Option<User>> {
-        find_as(&self.users(), doc! {"email": email}).await
+        self.find_as::<UserDocument, _>(doc! {"email": email}).await
     }
 
     async fn find_by_api_key(&self, key: &str) -> Result<Option<User>> {
         if key.is_empty() {
             return Ok(None);
         }
-        find_as(&self.users(), doc! {"apikey": key}).await
+        self.find_as::<UserDocument, _>(doc! {"apikey": key}).await
     }
 
     async fn list(&self) -> Result<Vec<User>> {
@@ -285,7 +274,8 @@ impl UserStorage for super::MongoStore {
     }
 
     async fn delete(&self, email: &str) -> Result<()> {
-        delete_or(&self.users(), doc! {"email": email}, user_not_found).await
+        self.delete_or::<UserDocument>(doc! {"email": email}, user_not_found)
+            .await
     }
 
     async fn set_password(&self, email: &str, hash: &str) -> Result<()> {
@@ -315,13 +305,9 @@ impl UserStorage for super::MongoStore {
     }
 
     async fn inc_quota(&self, email: &str, delta: i64) -> Result<()> {
-        self.lock_read(
-            &self.users(),
-            email,
-            doc! {"email": email},
-            user_not_found,
-            |user| user.quota.adjusted(delta),
-        )
+        self.lock_read::<UserDocument, _>(email, doc! {"email": email}, user_not_found, |user| {
+            user.quota.adjusted(delta)
+        })
         .await
     }
 
@@ -481,22 +467,10 @@ struct FailureWindow {
     count: u32,
 }
 
-impl super::MongoStore {
-    fn tokens(&self) -> Collection<TokenDocument> {
-        self.coll(TOKENS)
-    }
-    fn password_tokens(&self) -> Collection<PasswordTokenDocument> {
-        self.coll(PASSWORD_TOKENS)
-    }
-    fn failures(&self) -> Collection<FailureWindow> {
-        self.coll(LOGIN_FAILURES)
-    }
-}
-
 #[async_trait]
 impl SessionStorage for super::MongoStore {
     async fn insert(&self, session: &Session) -> Result<()> {
-        self.tokens()
+        self.docs::<TokenDocument>()
             .insert_one(TokenDocument::from(session))
             .await
             .map_err(db_error)?;
@@ -504,11 +478,11 @@ impl SessionStorage for super::MongoStore {
     }
 
     async fn find(&self, jti: &str) -> Result<Option<Session>> {
-        find_as(&self.tokens(), doc! {"token": jti}).await
+        self.find_as::<TokenDocument, _>(doc! {"token": jti}).await
     }
 
     async fn delete(&self, jti: &str) -> Result<()> {
-        self.tokens()
+        self.docs::<TokenDocument>()
             .delete_many(doc! {"token": jti})
             .await
             .map_err(db_error)?;
@@ -517,7 +491,7 @@ impl SessionStorage for super::MongoStore {
 
     async fn delete_by_user(&self, email: &str) -> Result<u64> {
         let r = self
-            .tokens()
+            .docs::<TokenDocument>()
             .delete_many(doc! {"useremail": email})
             .await
             .map_err(db_error)?;
@@ -528,7 +502,7 @@ impl SessionStorage for super::MongoStore {
 #[async_trait]
 impl PasswordTokenStorage for super::MongoStore {
     async fn insert(&self, token: &PasswordToken) -> Result<()> {
-        self.password_tokens()
+        self.docs::<PasswordTokenDocument>()
             .insert_one(PasswordTokenDocument::from(token))
             .await
             .map_err(db_error)?;
@@ -536,14 +510,15 @@ impl PasswordTokenStorage for super::MongoStore {
     }
 
     async fn find(&self, token: &str) -> Result<Option<PasswordToken>> {
-        find_as(&self.password_tokens(), doc! {"_id": token}).await
+        self.find_as::<PasswordTokenDocument, _>(doc! {"_id": token})
+            .await
     }
 
     async fn consume(&self, token: &str) -> Result<bool> {
         // Read and flip under the token's write lock: a token is consumed once, whoever races.
         self.exclusive(format!("{PASSWORD_TOKENS}/{token}"), || async {
             let unused = self
-                .password_tokens()
+                .docs::<PasswordTokenDocument>()
                 .find_one(doc! {"_id": token, "used": false})
                 .await
                 .map_err(db_error)?;
@@ -551,7 +526,7 @@ impl PasswordTokenStorage for super::MongoStore {
                 return Ok(false);
             }
             let r = self
-                .password_tokens()
+                .docs::<PasswordTokenDocument>()
                 .update_one(doc! {"_id": token}, doc! {"$set": {"used": true}})
                 .await
                 .map_err(db_error)?;
@@ -567,7 +542,7 @@ impl LoginThrottle for super::MongoStore {
         let window_start = to_bson_time(now - Duration::seconds(window_secs));
         self.exclusive(format!("{LOGIN_FAILURES}/{key}"), || async {
             let current = self
-                .failures()
+                .docs::<FailureWindow>()
                 .find_one(doc! {"_id": key, "start": {"$gt": window_start}})
                 .await
                 .map_err(db_error)?;
@@ -583,7 +558,7 @@ impl LoginThrottle for super::MongoStore {
                     count: 1,
                 },
             };
-            self.failures()
+            self.docs::<FailureWindow>()
                 .replace_one(doc! {"_id": key}, &window)
                 .upsert(true)
                 .await
@@ -596,7 +571,7 @@ impl LoginThrottle for super::MongoStore {
     async fn failures(&self, key: &str, now: DateTime<Utc>, window_secs: i64) -> Result<u32> {
         let window_start = to_bson_time(now - Duration::seconds(window_secs));
         let w = self
-            .failures()
+            .docs::<FailureWindow>()
             .find_one(doc! {"_id": key, "start": {"$gt": window_start}})
             .await
             .map_err(db_error)?;
@@ -604,7 +579,7 @@ impl LoginThrottle for super::MongoStore {
     }
 
     async fn reset(&self, key: &str) -> Result<()> {
-        self.failures()
+        self.docs::<FailureWindow>()
             .delete_one(doc! {"_id": key})
             .await
             .map_err(db_error)?;

@@ -3,7 +3,6 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use mongodb::bson::{doc, Document};
-use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tsuru_domain::volume::{
@@ -15,7 +14,6 @@ use tsuru_domain::{Error, Result};
 use super::collections::{VOLUMES, VOLUME_BINDS};
 use super::doctor::{Reader, StoredDocument};
 use super::null_as_default;
-use super::records::{delete_or, find_as, insert_or, replace_or};
 
 /// tsuru's plan embedded in a volume (Go field names lower-cased).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -111,17 +109,9 @@ impl From<BindDocument> for VolumeBind {
 }
 
 impl super::MongoStore {
-    fn volumes(&self) -> Collection<VolumeDocument> {
-        self.coll(VOLUMES)
-    }
-
-    fn volume_binds(&self) -> Collection<BindDocument> {
-        self.coll(VOLUME_BINDS)
-    }
-
     async fn binds(&self, filter: Document, sort: Document) -> Result<Vec<VolumeBind>> {
         Ok(self
-            .all(self.volume_binds(), filter, sort)
+            .all::<BindDocument>(filter, sort)
             .await?
             .into_iter()
             .map(VolumeBind::from)
@@ -132,15 +122,14 @@ impl super::MongoStore {
 #[async_trait]
 impl VolumeStorage for super::MongoStore {
     async fn insert_volume(&self, volume: &Volume) -> Result<()> {
-        insert_or(&self.volumes(), VolumeDocument::from(volume), || {
+        self.insert_or::<VolumeDocument>(VolumeDocument::from(volume), || {
             Error::conflict(VOLUME_ALREADY_EXISTS)
         })
         .await
     }
 
     async fn update_volume(&self, volume: &Volume) -> Result<()> {
-        replace_or(
-            &self.volumes(),
+        self.replace_or::<VolumeDocument>(
             doc! {"_id": &volume.name},
             VolumeDocument::from(volume),
             || Error::not_found(VOLUME_NOT_FOUND),
@@ -149,12 +138,12 @@ impl VolumeStorage for super::MongoStore {
     }
 
     async fn find_volume(&self, name: &str) -> Result<Option<Volume>> {
-        find_as(&self.volumes(), doc! {"_id": name}).await
+        self.find_as::<VolumeDocument, _>(doc! {"_id": name}).await
     }
 
     async fn list_volumes(&self) -> Result<Vec<Volume>> {
         Ok(self
-            .all(self.volumes(), doc! {}, doc! {"_id": 1})
+            .all::<VolumeDocument>(doc! {}, doc! {"_id": 1})
             .await?
             .into_iter()
             .map(Volume::from)
@@ -162,10 +151,8 @@ impl VolumeStorage for super::MongoStore {
     }
 
     async fn delete_volume(&self, name: &str) -> Result<()> {
-        delete_or(&self.volumes(), doc! {"_id": name}, || {
-            Error::not_found(VOLUME_NOT_FOUND)
-        })
-        .await
+        self.delete_or::<VolumeDocument>(doc! {"_id": name}, || Error::not_found(VOLUME_NOT_FOUND))
+            .await
     }
 
     async fn insert_bind(&self, bind: &VolumeBind) -> Result<()> {
@@ -177,17 +164,13 @@ impl VolumeStorage for super::MongoStore {
             },
             readonly: bind.read_only,
         };
-        insert_or(&self.volume_binds(), d, || {
-            Error::conflict(VOLUME_ALREADY_BOUND)
-        })
-        .await
+        self.insert_or::<BindDocument>(d, || Error::conflict(VOLUME_ALREADY_BOUND))
+            .await
     }
 
     async fn delete_bind(&self, id: &VolumeBindId) -> Result<()> {
-        delete_or(&self.volume_binds(), bind_id(id), || {
-            Error::not_found(VOLUME_BIND_NOT_FOUND)
-        })
-        .await
+        self.delete_or::<BindDocument>(bind_id(id), || Error::not_found(VOLUME_BIND_NOT_FOUND))
+            .await
     }
 
     async fn binds_of_volume(&self, volume: &str) -> Result<Vec<VolumeBind>> {

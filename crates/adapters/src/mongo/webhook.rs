@@ -6,7 +6,6 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use mongodb::bson::{self, doc, oid::ObjectId, Document};
-use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 use tsuru_domain::webhook::{
     Attempt, Delivery, DeliveryState, DeliveryStorage, HookRequest, Webhook, WebhookFilter,
@@ -17,7 +16,6 @@ use tsuru_domain::{Error, Result};
 use super::collections::{DELIVERIES, WEBHOOKS};
 use super::doctor::{InvalidField, Reader, StoredDocument};
 use super::event::{escape_key, unescape_key};
-use super::records::{delete_or, find_as, insert_or};
 use super::user::null_as_default;
 use super::write_lock::Write;
 use super::{bad_document, db_error, from_bson_time, insertion_stamp, to_bson_time};
@@ -294,21 +292,13 @@ impl TryFrom<DeliveryDocument> for Delivery {
 }
 
 impl super::MongoStore {
-    fn webhooks(&self) -> Collection<WebhookDocument> {
-        self.coll(WEBHOOKS)
-    }
-
-    fn deliveries(&self) -> Collection<DeliveryDocument> {
-        self.coll(DELIVERIES)
-    }
-
     async fn deliveries_where(
         &self,
         filter: Document,
         sort: Document,
         limit: Option<i64>,
     ) -> Result<Vec<Delivery>> {
-        let coll = self.deliveries();
+        let coll = self.docs::<DeliveryDocument>();
         let mut find = coll.find(filter).sort(sort).batch_size(super::LIST_BATCH);
         if let Some(n) = limit {
             find = find.limit(n);
@@ -326,16 +316,15 @@ impl super::MongoStore {
 #[async_trait]
 impl WebhookStorage for super::MongoStore {
     async fn insert(&self, hook: &Webhook) -> Result<()> {
-        insert_or(
-            &self.webhooks(),
-            WebhookDocument::new(hook, insertion_stamp()),
-            || Error::conflict(tsuru_domain::webhook::WEBHOOK_ALREADY_EXISTS),
-        )
+        self.insert_or::<WebhookDocument>(WebhookDocument::new(hook, insertion_stamp()), || {
+            Error::conflict(tsuru_domain::webhook::WEBHOOK_ALREADY_EXISTS)
+        })
         .await
     }
 
     async fn find(&self, name: &str) -> Result<Option<Webhook>> {
-        find_as(&self.webhooks(), doc! {"name": name}).await
+        self.find_as::<WebhookDocument, _>(doc! {"name": name})
+            .await
     }
 
     async fn list(&self, teams: Option<&[String]>) -> Result<Vec<Webhook>> {
@@ -344,7 +333,7 @@ impl WebhookStorage for super::MongoStore {
             None => doc! {},
         };
         let docs: Vec<WebhookDocument> = self
-            .webhooks()
+            .docs::<WebhookDocument>()
             .find(filter)
             .batch_size(super::LIST_BATCH)
             .sort(doc! {"tsurud_order": 1, "name": 1})
@@ -357,8 +346,7 @@ impl WebhookStorage for super::MongoStore {
     }
 
     async fn update(&self, hook: &Webhook) -> Result<()> {
-        self.lock_read(
-            &self.webhooks(),
+        self.lock_read::<WebhookDocument, _>(
             &hook.name,
             doc! {"name": &hook.name},
             webhook_not_found,
@@ -373,7 +361,8 @@ impl WebhookStorage for super::MongoStore {
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
-        delete_or(&self.webhooks(), doc! {"name": name}, webhook_not_found).await
+        self.delete_or::<WebhookDocument>(doc! {"name": name}, webhook_not_found)
+            .await
     }
 }
 
@@ -386,14 +375,14 @@ fn claimable(d: &DeliveryDocument, now: DateTime<Utc>) -> bool {
 #[async_trait]
 impl DeliveryStorage for super::MongoStore {
     async fn insert(&self, delivery: &Delivery) -> Result<()> {
-        insert_or(&self.deliveries(), DeliveryDocument::from(delivery), || {
+        self.insert_or::<DeliveryDocument>(DeliveryDocument::from(delivery), || {
             Error::conflict(format!("delivery {} already exists", delivery.id))
         })
         .await
     }
 
     async fn find(&self, id: &str) -> Result<Option<Delivery>> {
-        self.deliveries()
+        self.docs::<DeliveryDocument>()
             .find_one(doc! {"_id": id})
             .await
             .map_err(db_error)?
@@ -414,7 +403,7 @@ impl DeliveryStorage for super::MongoStore {
         // Candidates first, then each one claimed under its write lock after checking again
         // that nobody took it meanwhile: FerretDB has no atomic find-and-modify.
         let candidates: Vec<DeliveryDocument> = self
-            .deliveries()
+            .docs::<DeliveryDocument>()
             .find(doc! {"state": DeliveryState::Pending.as_str(), "nextattemptat": {"$lte": to_bson_time(now)}})
             .sort(doc! {"nextattemptat": 1, "_id": 1})
             .await
@@ -429,7 +418,7 @@ impl DeliveryStorage for super::MongoStore {
             }
             let claimed = self
                 .exclusive(format!("{DELIVERIES}/{}", c.id), || async {
-                    let Some(mut d) = self.deliveries().find_one(doc! {"_id": &c.id}).await.map_err(db_error)? else {
+                    let Some(mut d) = self.docs::<DeliveryDocument>().find_one(doc! {"_id": &c.id}).await.map_err(db_error)? else {
                         return Ok(None);
                     };
                     if !claimable(&d, now) {
@@ -437,7 +426,7 @@ impl DeliveryStorage for super::MongoStore {
                     }
                     d.claimedby = Some(worker.to_string());
                     d.leaseuntil = Some(to_bson_time(lease_until));
-                    self.deliveries()
+                    self.docs::<DeliveryDocument>()
                         .update_one(
                             doc! {"_id": &c.id},
                             doc! {"$set": {"claimedby": worker, "leaseuntil": to_bson_time(lease_until)}},
@@ -457,7 +446,7 @@ impl DeliveryStorage for super::MongoStore {
     async fn release(&self, delivery: &Delivery, worker: &str) -> Result<bool> {
         self.exclusive(format!("{DELIVERIES}/{}", delivery.id), || async {
             let Some(current) = self
-                .deliveries()
+                .docs::<DeliveryDocument>()
                 .find_one(doc! {"_id": &delivery.id})
                 .await
                 .map_err(db_error)?
@@ -470,7 +459,7 @@ impl DeliveryStorage for super::MongoStore {
             let mut next = DeliveryDocument::from(delivery);
             next.claimedby = None;
             next.leaseuntil = None;
-            self.deliveries()
+            self.docs::<DeliveryDocument>()
                 .replace_one(doc! {"_id": &delivery.id}, next)
                 .await
                 .map_err(db_error)?;
@@ -491,7 +480,7 @@ impl DeliveryStorage for super::MongoStore {
 
     async fn delete_by_webhook(&self, name: &str) -> Result<u64> {
         Ok(self
-            .deliveries()
+            .docs::<DeliveryDocument>()
             .delete_many(doc! {"webhook": name})
             .await
             .map_err(db_error)?
@@ -504,7 +493,7 @@ impl DeliveryStorage for super::MongoStore {
             "createdat": {"$lt": to_bson_time(before)},
         };
         Ok(self
-            .deliveries()
+            .docs::<DeliveryDocument>()
             .delete_many(filter)
             .await
             .map_err(db_error)?

@@ -13,13 +13,11 @@ use std::future::Future;
 use std::time::Duration;
 
 use mongodb::bson::{self, doc, oid::ObjectId};
-use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 use tsuru_domain::{Error, Result};
 
 use super::collections::WRITE_LOCKS;
 use super::doctor::{Reader, StoredDocument};
-use super::records::update_or;
 use super::{db_error, is_duplicate_key};
 
 /// How long a lock may be held before others take it over.
@@ -36,10 +34,6 @@ struct WriteLockDocument {
 }
 
 impl super::MongoStore {
-    fn write_locks(&self) -> Collection<WriteLockDocument> {
-        self.coll(WRITE_LOCKS)
-    }
-
     /// Runs `f` holding the write lock `key` (`<collection>/<document key>`).
     pub(crate) async fn exclusive<T, F, Fut>(&self, key: String, f: F) -> Result<T>
     where
@@ -49,7 +43,7 @@ impl super::MongoStore {
         let id = self.lock(&key).await?;
         let out = f().await;
         if let Err(e) = self
-            .write_locks()
+            .docs::<WriteLockDocument>()
             .delete_one(doc! {"_id": id})
             .await
             .map_err(db_error)
@@ -70,13 +64,13 @@ impl super::MongoStore {
                 key: key.to_string(),
                 acquired: bson::DateTime::now(),
             };
-            match self.write_locks().insert_one(mine).await {
+            match self.docs::<WriteLockDocument>().insert_one(mine).await {
                 Ok(_) => return Ok(id),
                 Err(e) if is_duplicate_key(&e) => {}
                 Err(e) => return Err(db_error(e)),
             }
             let held = self
-                .write_locks()
+                .docs::<WriteLockDocument>()
                 .find_one(doc! {"key": key})
                 .await
                 .map_err(db_error)?;
@@ -85,7 +79,7 @@ impl super::MongoStore {
                     bson::DateTime::now().timestamp_millis() - held.acquired.timestamp_millis();
                 if age > i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX) {
                     tracing::warn!(key, "taking over an expired write lock");
-                    self.write_locks()
+                    self.docs::<WriteLockDocument>()
                         .delete_one(doc! {"_id": held.id})
                         .await
                         .map_err(db_error)?;
@@ -116,17 +110,17 @@ impl super::MongoStore {
     /// `not_found()` when no document matches; what `change` returns; storage failures.
     pub(crate) async fn lock_read<T, F>(
         &self,
-        coll: &Collection<T>,
         key: &str,
         filter: bson::Document,
         not_found: impl FnOnce() -> Error + Send,
         change: F,
     ) -> Result<()>
     where
-        T: Serialize + for<'de> Deserialize<'de> + Send + Sync,
+        T: StoredDocument + Serialize + Send + Sync,
         F: FnOnce(T) -> Result<Write<T>> + Send,
     {
-        self.exclusive(format!("{}/{key}", coll.name()), || async move {
+        let coll = self.docs::<T>();
+        self.exclusive(format!("{}/{key}", T::COLLECTION), || async move {
             let current = coll
                 .find_one(filter.clone())
                 .await
@@ -148,17 +142,16 @@ impl super::MongoStore {
     /// `not_found()` when no document matches; storage failures.
     pub(crate) async fn lock_update<T>(
         &self,
-        coll: &Collection<T>,
         key: &str,
         filter: bson::Document,
         update: bson::Document,
         not_found: impl FnOnce() -> Error + Send,
     ) -> Result<()>
     where
-        T: Send + Sync,
+        T: StoredDocument + Send + Sync,
     {
-        self.exclusive(format!("{}/{key}", coll.name()), || {
-            update_or(coll, filter, update, not_found)
+        self.exclusive(format!("{}/{key}", T::COLLECTION), || {
+            self.update_or::<T>(filter, update, not_found)
         })
         .await
     }

@@ -140,7 +140,7 @@ impl AppService {
         let data = json!({
             "app": app.name,
             "image": image,
-            "&call.origin": origin_name,
+            "origin": origin_name,
             "message": new.message,
             "commit": new.commit,
             "user": call.email,
@@ -174,7 +174,7 @@ impl AppService {
         let data = json!({
             "app": app.name,
             "image": image.trim(),
-            "&call.origin": "rollback",
+            "origin": "rollback",
             "message": message,
             "commit": "",
             "user": call.email,
