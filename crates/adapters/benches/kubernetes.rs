@@ -23,7 +23,7 @@ use tsuru_adapters::system::SystemClock;
 use tsuru_domain::app::{App, AppVersion};
 use tsuru_domain::cluster::{Cluster, ClusterStorage};
 use tsuru_domain::output::Discard;
-use tsuru_domain::provision::Provisioner;
+use tsuru_domain::provision::{ProcessUnits, Provisioner};
 use tsuru_domain::testing::{app, app_version};
 
 const APPS: usize = 1000;
@@ -218,7 +218,7 @@ async fn kubernetes(url: String) {
         started.elapsed()
     );
     let started = Instant::now();
-    p.change_units(&a, "web", &version(1), 9, &Discard)
+    p.change_units(ProcessUnits::new(&a, "web", &version(1)), 9, &Discard)
         .await
         .unwrap();
     println!(

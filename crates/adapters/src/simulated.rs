@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use tsuru_domain::app::{App, AppVersion};
 use tsuru_domain::clock::Clock;
 use tsuru_domain::output::Output;
-use tsuru_domain::provision::{Provisioner, Unit, UnitStatus};
+use tsuru_domain::provision::{ProcessUnits, Provisioner, Unit, UnitStatus};
 use tsuru_domain::{Error, Result};
 
 /// Name pools use for this provisioner.
@@ -334,13 +334,8 @@ impl Provisioner for SimulatedProvisioner {
         Ok(versions)
     }
 
-    async fn start(
-        &self,
-        app: &App,
-        process: &str,
-        version: &AppVersion,
-        out: &dyn Output,
-    ) -> Result<()> {
+    async fn start(&self, units: ProcessUnits<'_>, out: &dyn Output) -> Result<()> {
+        let (app, process, version) = (units.app, units.process, units.version);
         self.set_deployments(app, process, version.version, out, |p, dep| {
             let past = version.past_units.get(p).copied().unwrap_or(0);
             dep.replicas = if past > 0 { past } else { dep.replicas.max(1) };
@@ -349,13 +344,8 @@ impl Provisioner for SimulatedProvisioner {
         Ok(())
     }
 
-    async fn stop(
-        &self,
-        app: &App,
-        process: &str,
-        version: &AppVersion,
-        out: &dyn Output,
-    ) -> Result<()> {
+    async fn stop(&self, units: ProcessUnits<'_>, out: &dyn Output) -> Result<()> {
+        let (app, process, version) = (units.app, units.process, units.version);
         let stopped = self.set_deployments(app, process, version.version, out, |_, dep| {
             dep.stopped = true;
         });
@@ -367,12 +357,11 @@ impl Provisioner for SimulatedProvisioner {
 
     async fn change_units(
         &self,
-        app: &App,
-        process: &str,
-        version: &AppVersion,
+        units: ProcessUnits<'_>,
         delta: i64,
         out: &dyn Output,
     ) -> Result<()> {
+        let (app, process, version) = (units.app, units.process, units.version);
         if !version.has_process(process) {
             return Err(Error::bad_request(format!("process {process:?} not found")));
         }
@@ -499,7 +488,9 @@ mod tests {
         let mut want = running("web", 1, 1);
         want.extend(running("worker", 1, 1));
         assert_eq!(states(&p, &a).await, want);
-        p.change_units(&a, "web", &v1, 2, &Discard).await.unwrap();
+        p.change_units(ProcessUnits::new(&a, "web", &v1), 2, &Discard)
+            .await
+            .unwrap();
 
         let v2 = app_version("web", 2);
         p.deploy(&a, &v2, &Discard).await.unwrap();
@@ -517,17 +508,25 @@ mod tests {
         let a = app("web");
         let v1 = app_version("web", 1);
         p.deploy(&a, &v1, &Discard).await.unwrap();
-        p.change_units(&a, "web", &v1, 1, &Discard).await.unwrap();
-        p.stop(&a, "", &v1, &Discard).await.unwrap();
+        p.change_units(ProcessUnits::new(&a, "web", &v1), 1, &Discard)
+            .await
+            .unwrap();
+        p.stop(ProcessUnits::new(&a, "", &v1), &Discard)
+            .await
+            .unwrap();
         assert_eq!(
             states(&p, &a).await,
             vec![("web".to_string(), UnitStatus::Stopped, 1); 2]
         );
         let mut recorded = v1.clone();
         recorded.past_units = BTreeMap::from([("web".to_string(), 4)]);
-        p.start(&a, "", &recorded, &Discard).await.unwrap();
+        p.start(ProcessUnits::new(&a, "", &recorded), &Discard)
+            .await
+            .unwrap();
         assert_eq!(states(&p, &a).await, running("web", 4, 1), "past units win");
-        p.change_units(&a, "web", &v1, -10, &Discard).await.unwrap();
+        p.change_units(ProcessUnits::new(&a, "web", &v1), -10, &Discard)
+            .await
+            .unwrap();
         assert!(p.units(&a).await.unwrap().is_empty(), "removing all stops");
         p.restart(&a, "", "", &Discard).await.unwrap();
         assert_eq!(
@@ -536,7 +535,8 @@ mod tests {
             "restart starts one"
         );
         assert!(matches!(
-            p.change_units(&a, "cron", &v1, 1, &Discard).await,
+            p.change_units(ProcessUnits::new(&a, "cron", &v1), 1, &Discard)
+                .await,
             Err(Error::BadRequest(_))
         ));
         assert!(matches!(

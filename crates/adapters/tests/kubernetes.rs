@@ -22,7 +22,7 @@ use tsuru_adapters::memory::MemoryStore;
 use tsuru_domain::app::{App, AppVersion, EnvVar};
 use tsuru_domain::cluster::{Cluster, ClusterStorage};
 use tsuru_domain::output::{Discard, Output};
-use tsuru_domain::provision::{Provisioner, UnitStatus};
+use tsuru_domain::provision::{ProcessUnits, Provisioner, UnitStatus};
 use tsuru_domain::testing::app_version;
 use tsuru_domain::Error;
 
@@ -277,7 +277,11 @@ async fn deploy_runs_the_image_with_tsurus_objects_and_units_start() {
 
     // A redeploy keeps the unit count and runs the new version.
     env.prov
-        .change_units(&app, "web", &version("dep", 1), 1, &Discard)
+        .change_units(
+            ProcessUnits::new(&app, "web", &version("dep", 1)),
+            1,
+            &Discard,
+        )
         .await
         .unwrap();
     env.prov
@@ -315,22 +319,27 @@ async fn restart_stop_start_and_unit_changes() {
     ));
 
     env.prov
-        .change_units(&app, "web", &v, 2, &Discard)
+        .change_units(ProcessUnits::new(&app, "web", &v), 2, &Discard)
         .await
         .unwrap();
     assert_eq!(replicas(&env, "life-web").await, 3);
     assert_eq!(started_units(&env.prov, &app).await, 3);
     env.prov
-        .change_units(&app, "", &v, -1, &Discard)
+        .change_units(ProcessUnits::new(&app, "", &v), -1, &Discard)
         .await
         .unwrap();
     assert_eq!(replicas(&env, "life-web").await, 2);
     assert!(matches!(
-        env.prov.change_units(&app, "worker", &v, 1, &Discard).await,
+        env.prov
+            .change_units(ProcessUnits::new(&app, "worker", &v), 1, &Discard)
+            .await,
         Err(Error::BadRequest(_))
     ));
 
-    env.prov.stop(&app, "", &v, &Discard).await.unwrap();
+    env.prov
+        .stop(ProcessUnits::new(&app, "", &v), &Discard)
+        .await
+        .unwrap();
     let d = env.api::<Deployment>().get("life-web").await.unwrap();
     assert_eq!(d.labels()["tsuru.io/is-stopped"], "true");
     assert_eq!(d.spec.replicas, Some(0));
@@ -339,7 +348,10 @@ async fn restart_stop_start_and_unit_changes() {
     assert!(env.prov.units(&app).await.unwrap().is_empty());
 
     v.past_units.insert("web".into(), 2);
-    env.prov.start(&app, "", &v, &Discard).await.unwrap();
+    env.prov
+        .start(ProcessUnits::new(&app, "", &v), &Discard)
+        .await
+        .unwrap();
     let d = env.api::<Deployment>().get("life-web").await.unwrap();
     assert_eq!(d.labels()["tsuru.io/is-stopped"], "false");
     assert_eq!(d.spec.replicas, Some(2));
@@ -347,7 +359,7 @@ async fn restart_stop_start_and_unit_changes() {
 
     // Removing every unit stops the process.
     env.prov
-        .change_units(&app, "web", &v, -2, &Discard)
+        .change_units(ProcessUnits::new(&app, "web", &v), -2, &Discard)
         .await
         .unwrap();
     assert_eq!(replicas(&env, "life-web").await, 0);

@@ -91,6 +91,34 @@ pub struct Unit {
     pub ready: bool,
 }
 
+/// The units a start, a stop or a unit change acts on: those of `process` (of every process
+/// when empty) of `version` of `app`.
+#[derive(Debug, Clone, Copy)]
+pub struct ProcessUnits<'a> {
+    /// The app.
+    pub app: &'a App,
+    /// The process, or empty for all.
+    pub process: &'a str,
+    /// The version.
+    pub version: &'a AppVersion,
+}
+
+impl<'a> ProcessUnits<'a> {
+    /// The units of `process` of `version` of `app`.
+    pub fn new(app: &'a App, process: &'a str, version: &'a AppVersion) -> Self {
+        ProcessUnits {
+            app,
+            process,
+            version,
+        }
+    }
+}
+
+/// What a provisioner that cannot `what` answers.
+fn cannot(provisioner: &str, what: &str) -> Error {
+    Error::bad_request(format!("provisioner {provisioner:?} cannot {what}"))
+}
+
 /// Runs apps.
 #[async_trait]
 pub trait Provisioner: Send + Sync {
@@ -198,10 +226,7 @@ pub trait Provisioner: Send + Sync {
     /// When the version cannot be run; nothing of it is left running then.
     async fn deploy(&self, app: &App, version: &AppVersion, out: &dyn Output) -> Result<()> {
         let _ = (app, version, out);
-        Err(Error::bad_request(format!(
-            "provisioner {:?} cannot deploy images",
-            self.name()
-        )))
+        Err(cannot(self.name(), "deploy images"))
     }
     /// Versions that have units running or configured, ascending.
     ///
@@ -211,58 +236,35 @@ pub trait Provisioner: Send + Sync {
         let _ = app;
         Ok(Vec::new())
     }
-    /// Starts the app's stopped units (of `process`, or all when empty), restoring the unit
-    /// counts recorded at stop (`past_units`); a no-op before the first deploy.
+    /// Starts the stopped `units`, restoring the unit counts recorded at stop (`past_units`);
+    /// a no-op before the first deploy.
     ///
     /// # Errors
     /// An unknown version or process, or a failed start.
-    async fn start(
-        &self,
-        app: &App,
-        process: &str,
-        version: &AppVersion,
-        out: &dyn Output,
-    ) -> Result<()> {
-        let _ = (app, process, version, out);
-        Err(Error::bad_request(format!(
-            "provisioner {:?} cannot start apps",
-            self.name()
-        )))
+    async fn start(&self, units: ProcessUnits<'_>, out: &dyn Output) -> Result<()> {
+        let _ = (units, out);
+        Err(cannot(self.name(), "start apps"))
     }
-    /// Stops the app's units (of `process`, or all when empty); a no-op before the first deploy.
+    /// Stops `units`; a no-op before the first deploy.
     ///
     /// # Errors
     /// An unknown version or process, or a failed stop.
-    async fn stop(
-        &self,
-        app: &App,
-        process: &str,
-        version: &AppVersion,
-        out: &dyn Output,
-    ) -> Result<()> {
-        let _ = (app, process, version, out);
-        Err(Error::bad_request(format!(
-            "provisioner {:?} cannot stop apps",
-            self.name()
-        )))
+    async fn stop(&self, units: ProcessUnits<'_>, out: &dyn Output) -> Result<()> {
+        let _ = (units, out);
+        Err(cannot(self.name(), "stop apps"))
     }
-    /// Adds `delta` units (removes when negative) to `process` of `version`.
+    /// Adds `delta` units (removes when negative) to the process of `units`.
     ///
     /// # Errors
     /// An unknown process, or a failed change.
     async fn change_units(
         &self,
-        app: &App,
-        process: &str,
-        version: &AppVersion,
+        units: ProcessUnits<'_>,
         delta: i64,
         out: &dyn Output,
     ) -> Result<()> {
-        let _ = (app, process, version, delta, out);
-        Err(Error::bad_request(format!(
-            "provisioner {:?} cannot change units",
-            self.name()
-        )))
+        let _ = (units, delta, out);
+        Err(cannot(self.name(), "change units"))
     }
     /// Whether the provisioner has nodes (the node API asks only those that do).
     fn supports_nodes(&self) -> bool {

@@ -26,7 +26,7 @@ use tsuru_domain::app::{App, AppVersion};
 use tsuru_domain::cluster::{cluster_for_pool, Cluster, ClusterHelp, ClusterStorage};
 use tsuru_domain::node::{url_to_host, NewNode, Node, NodeUpdate};
 use tsuru_domain::output::Output;
-use tsuru_domain::provision::{Provisioner, Unit};
+use tsuru_domain::provision::{ProcessUnits, Provisioner, Unit};
 use tsuru_domain::volume::{VolumeBind, VolumeStorage};
 use tsuru_domain::{Error, Result};
 
@@ -497,13 +497,8 @@ impl Provisioner for KubernetesProvisioner {
         Ok(out)
     }
 
-    async fn start(
-        &self,
-        app: &App,
-        process: &str,
-        version: &AppVersion,
-        out: &dyn Output,
-    ) -> Result<()> {
+    async fn start(&self, units: ProcessUnits<'_>, out: &dyn Output) -> Result<()> {
+        let (app, process, version) = (units.app, units.process, units.version);
         let (conn, ns, selected) = self.select(app, process).await?;
         if selected.is_empty() {
             return Ok(());
@@ -532,13 +527,8 @@ impl Provisioner for KubernetesProvisioner {
         conn.sync_app_resource(&app.name, &ns).await
     }
 
-    async fn stop(
-        &self,
-        app: &App,
-        process: &str,
-        _version: &AppVersion,
-        out: &dyn Output,
-    ) -> Result<()> {
+    async fn stop(&self, units: ProcessUnits<'_>, out: &dyn Output) -> Result<()> {
+        let (app, process) = (units.app, units.process);
         let (conn, ns, selected) = self.select(app, process).await?;
         if selected.is_empty() {
             return Ok(());
@@ -548,12 +538,11 @@ impl Provisioner for KubernetesProvisioner {
 
     async fn change_units(
         &self,
-        app: &App,
-        process: &str,
-        version: &AppVersion,
+        units: ProcessUnits<'_>,
         delta: i64,
         out: &dyn Output,
     ) -> Result<()> {
+        let (app, process, version) = (units.app, units.process, units.version);
         let conn = self.conn_for(app).await?;
         let ns = conn.app_namespace(&app.name).await?;
         let running = conn.running(&app.name, &ns).await?;

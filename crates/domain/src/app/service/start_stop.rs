@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::{app_event, AppService};
 use crate::app::{unknown_process, App, AppVersion};
 use crate::output::{Output, Progress};
-use crate::provision::{Provisioner, UnitStatus};
+use crate::provision::{ProcessUnits, Provisioner, UnitStatus};
 use crate::{Call, Result};
 
 /// A change of the state of an app's units.
@@ -119,7 +119,7 @@ impl AppService {
                     } else {
                         for v in versions {
                             provisioner
-                                .start(&app, process, &v, progress.as_ref())
+                                .start(ProcessUnits::new(&app, process, &v), progress.as_ref())
                                 .await?;
                         }
                         Ok(())
@@ -157,7 +157,9 @@ impl AppService {
                 }
             }
             self.versions.update(&v).await?;
-            provisioner.stop(app, process, &v, progress).await?;
+            provisioner
+                .stop(ProcessUnits::new(app, process, &v), progress)
+                .await?;
         }
         Ok(())
     }

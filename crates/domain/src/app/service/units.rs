@@ -7,7 +7,7 @@ use crate::app::{
     NO_VERSIONS_AVAILABLE, PROCESS_REQUIRED, STOPPED_UNITS, UNITS_BEFORE_FIRST_DEPLOY, ZERO_UNITS,
 };
 use crate::output::Output;
-use crate::provision::{Provisioner, UnitStatus};
+use crate::provision::{ProcessUnits, Provisioner, UnitStatus};
 use crate::quota::Quota;
 use crate::{Call, Error, Result};
 
@@ -162,7 +162,11 @@ impl AppService {
                         -n
                     };
                     provisioner
-                        .change_units(&app, &process, &version, delta, progress.as_ref())
+                        .change_units(
+                            ProcessUnits::new(&app, &process, &version),
+                            delta,
+                            progress.as_ref(),
+                        )
                         .await
                 },
             )
