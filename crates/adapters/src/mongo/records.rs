@@ -42,15 +42,9 @@ impl super::MongoStore {
     where
         D: StoredDocument + Send + Sync,
     {
-        let r = self
-            .docs::<D>()
-            .update_one(filter, update)
-            .await
-            .map_err(db_error)?;
-        if r.matched_count == 0 {
-            return Err(missing());
-        }
-        Ok(())
+        let coll = self.docs::<D>();
+        let r = coll.update_one(filter, update).await.map_err(db_error)?;
+        found(r.matched_count, missing)
     }
 
     /// Replaces the document matching `filter` with `doc`; none matching is `missing()`.
@@ -63,15 +57,9 @@ impl super::MongoStore {
     where
         D: StoredDocument + Serialize + Send + Sync,
     {
-        let r = self
-            .docs::<D>()
-            .replace_one(filter, doc)
-            .await
-            .map_err(db_error)?;
-        if r.matched_count == 0 {
-            return Err(missing());
-        }
-        Ok(())
+        let coll = self.docs::<D>();
+        let r = coll.replace_one(filter, doc).await.map_err(db_error)?;
+        found(r.matched_count, missing)
     }
 
     /// Deletes the document `D` matching `filter`; none matching is `missing()`.
@@ -83,14 +71,16 @@ impl super::MongoStore {
     where
         D: StoredDocument + Send + Sync,
     {
-        let r = self
-            .docs::<D>()
-            .delete_one(filter)
-            .await
-            .map_err(db_error)?;
-        if r.deleted_count == 0 {
-            return Err(missing());
-        }
-        Ok(())
+        let coll = self.docs::<D>();
+        let r = coll.delete_one(filter).await.map_err(db_error)?;
+        found(r.deleted_count, missing)
     }
+}
+
+/// `missing()` when a write matched no document (`count` is 0).
+fn found(count: u64, missing: impl FnOnce() -> Error) -> Result<()> {
+    if count == 0 {
+        return Err(missing());
+    }
+    Ok(())
 }

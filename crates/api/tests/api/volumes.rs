@@ -328,27 +328,20 @@ async fn binding_unbinding_and_deleting() {
     assert_eq!(listed[0]["Binds"], v1["Binds"], "lists carry the binds");
     let info: Value = get_json(&admin, "/1.0/apps/app1").await;
     assert_eq!(info["volumeBinds"], v1["Binds"], "app info shows the binds");
-    expect(
-        bind(&admin, "v1", "app1", "/mnt/data", "", "true").await,
-        409,
-        "volume already bound in mountpoint\n",
-        "same mount point",
-    )
-    .await;
-    expect(
-        bind(&admin, "v1", "nope", "/mnt/x", "", "true").await,
-        404,
-        "App nope not found.\n",
-        "unknown app",
-    )
-    .await;
-    expect(
-        bind(&admin, "v1", "app1", "", "", "true").await,
-        400,
-        "MountPoint is required\n",
-        "no mount point",
-    )
-    .await;
+    let refused = [
+        (
+            "app1",
+            "/mnt/data",
+            409,
+            "volume already bound in mountpoint\n",
+        ),
+        ("nope", "/mnt/x", 404, "App nope not found.\n"),
+        ("app1", "", 400, "MountPoint is required\n"),
+    ];
+    for (app, mount, status, text) in refused {
+        let resp = bind(&admin, "v1", app, mount, "", "true").await;
+        expect(resp, status, text, (app, mount)).await;
+    }
     let unknown = admin
         .post_form(
             "/1.4/volumes/nope/bind",

@@ -14,28 +14,21 @@ impl ServiceCatalog {
         tags: &[String],
     ) -> Result<Vec<InstanceListEntry>> {
         let (global, teams, named) = caller_contexts(identity, "service.read");
-        let mut services: Vec<Service> = self
-            .services
-            .list()
-            .await?
-            .into_iter()
-            .filter(|s| {
+        let services = self
+            .services_where(|s| {
                 global || s.owner_teams.iter().any(|t| teams.contains(t)) || named.contains(&s.name)
             })
-            .collect();
-        services.extend(self.brokered_services().await?);
+            .await?;
         let all = self.instances.list(None).await?;
-        Ok(services
-            .into_iter()
-            .map(|service| {
-                let instances = all
-                    .iter()
-                    .filter(|i| i.service_name == service.name && has_tags(i, tags))
-                    .cloned()
-                    .collect();
-                InstanceListEntry { service, instances }
-            })
-            .collect())
+        Ok(grouped(services, &all, |i| has_tags(i, tags)))
+    }
+
+    /// The registered services `keep` accepts, then every brokered service.
+    async fn services_where(&self, keep: impl Fn(&Service) -> bool) -> Result<Vec<Service>> {
+        let mut services: Vec<Service> = self.services.list().await?;
+        services.retain(keep);
+        services.extend(self.brokered_services().await?);
+        Ok(services)
     }
 
     /// Instances the caller may read (filtered by bound `app` and `tags`), grouped by the
@@ -56,42 +49,21 @@ impl ServiceCatalog {
             .map(|v| v.split_once('/').map_or(v.clone(), |(_, i)| i.to_string()))
             .collect();
         let (sglobal, steams, snamed) = caller_contexts(identity, "service.read");
-        let mut services: Vec<Service> = self
-            .services
-            .list()
-            .await?
-            .into_iter()
-            .filter(|s| {
+        let mut services = self
+            .services_where(|s| {
                 sglobal
                     || !s.is_restricted
                     || s.teams.iter().any(|t| steams.contains(t))
                     || snamed.contains(&s.name)
             })
-            .collect();
-        services.extend(self.brokered_services().await?);
+            .await?;
         services.sort_by(|a, b| a.name.cmp(&b.name));
-        let instances: Vec<ServiceInstance> = self
-            .instances
-            .list(None)
-            .await?
-            .into_iter()
-            .filter(|i| {
-                (iglobal || i.teams.iter().any(|t| iteams.contains(t)) || inamed.contains(&i.name))
-                    && (app.is_empty() || i.apps.iter().any(|a| a == app))
-                    && has_tags(i, tags)
-            })
-            .collect();
-        Ok(services
-            .into_iter()
-            .map(|service| {
-                let instances = instances
-                    .iter()
-                    .filter(|i| i.service_name == service.name)
-                    .cloned()
-                    .collect();
-                InstanceListEntry { service, instances }
-            })
-            .collect())
+        let all = self.instances.list(None).await?;
+        Ok(grouped(services, &all, |i| {
+            (iglobal || i.teams.iter().any(|t| iteams.contains(t)) || inamed.contains(&i.name))
+                && (app.is_empty() || i.apps.iter().any(|a| a == app))
+                && has_tags(i, tags)
+        }))
     }
 
     pub(super) fn validate_definition(def: &ServiceDefinition) -> Result<()> {
@@ -350,4 +322,23 @@ impl ServiceCatalog {
             .run(ev, async { self.services.update(&service).await })
             .await
     }
+}
+
+/// Each of `services` with the instances of `all` that are its own and that `keep` accepts.
+fn grouped(
+    services: Vec<Service>,
+    all: &[ServiceInstance],
+    keep: impl Fn(&ServiceInstance) -> bool,
+) -> Vec<InstanceListEntry> {
+    services
+        .into_iter()
+        .map(|service| {
+            let instances = all
+                .iter()
+                .filter(|i| i.service_name == service.name && keep(i))
+                .cloned()
+                .collect();
+            InstanceListEntry { service, instances }
+        })
+        .collect()
 }
