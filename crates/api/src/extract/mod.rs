@@ -683,7 +683,8 @@ impl FromRequest for Input {
 mod tests {
     use super::*;
 
-    fn form(pairs: &[(&str, &str)]) -> Input {
+    /// A form of `pairs`, as a request would carry it.
+    pub(super) fn form(pairs: &[(&str, &str)]) -> Input {
         Input::from_parts(
             pairs
                 .iter()

@@ -390,6 +390,18 @@ impl<'a> Field<'a> {
     }
 }
 
+/// The integer methods of a deserializer: each parses the field with [`Field::int`] (Go's
+/// integer text, a JSON number or a string) into its own type.
+macro_rules! integers {
+    ($($method:ident => $visit:ident,)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, WireError> {
+                visitor.$visit(self.int()?)
+            }
+        )*
+    };
+}
+
 impl<'de, 'a> de::Deserializer<'de> for Field<'a> {
     type Error = WireError;
 
@@ -422,36 +434,15 @@ impl<'de, 'a> de::Deserializer<'de> for Field<'a> {
         }
     }
 
-    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, WireError> {
-        visitor.visit_i64(self.int()?)
-    }
-
-    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, WireError> {
-        visitor.visit_i32(self.int()?)
-    }
-
-    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, WireError> {
-        visitor.visit_i16(self.int()?)
-    }
-
-    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, WireError> {
-        visitor.visit_i8(self.int()?)
-    }
-
-    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, WireError> {
-        visitor.visit_u64(self.int()?)
-    }
-
-    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, WireError> {
-        visitor.visit_u32(self.int()?)
-    }
-
-    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, WireError> {
-        visitor.visit_u16(self.int()?)
-    }
-
-    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, WireError> {
-        visitor.visit_u8(self.int()?)
+    integers! {
+        deserialize_i64 => visit_i64,
+        deserialize_i32 => visit_i32,
+        deserialize_i16 => visit_i16,
+        deserialize_i8 => visit_i8,
+        deserialize_u64 => visit_u64,
+        deserialize_u32 => visit_u32,
+        deserialize_u16 => visit_u16,
+        deserialize_u8 => visit_u8,
     }
 
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, WireError> {

@@ -4,17 +4,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::super::tests::form;
 use super::super::Input;
-
-fn form(pairs: &[(&str, &str)]) -> Input {
-    Input::from_parts(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        None,
-    )
-}
 
 fn body(v: serde_json::Value) -> Input {
     Input::from_parts(Vec::new(), v.as_object().cloned())
