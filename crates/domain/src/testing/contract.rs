@@ -334,7 +334,7 @@ macro_rules! __contract_port {
         );
     };
     (user_storage, $mode:ident, $factory:expr) => {
-        $crate::__contract_suite!(user_storage, $mode, $factory;
+        $crate::__contract_suite!(user_storage, $mode, $factory; quota;
             ref insert_then_find_returns_it,
             ref find_unknown_returns_none,
             ref insert_duplicate_returns_conflict,
@@ -351,14 +351,6 @@ macro_rules! __contract_port {
             ref set_api_key_of_unknown_returns_not_found,
             ref record_api_key_use_sets_last_access_and_counts,
             arc concurrent_api_key_uses_are_all_counted,
-            ref set_quota_replaces_the_quota,
-            ref set_quota_of_unknown_returns_not_found,
-            ref inc_quota_adds_within_the_limit,
-            ref inc_quota_over_the_limit_is_forbidden_and_changes_nothing,
-            ref inc_quota_of_an_unlimited_quota_always_passes,
-            ref inc_quota_releases_but_never_below_zero,
-            ref inc_quota_of_unknown_returns_not_found,
-            arc concurrent_inc_quota_admits_exactly_the_limit,
             ref add_role_has_set_semantics,
             ref add_role_to_unknown_returns_not_found,
             arc concurrent_add_role_of_distinct_roles_keeps_them_all,
@@ -405,7 +397,7 @@ macro_rules! __contract_port {
         );
     };
     (team_storage, $mode:ident, $factory:expr) => {
-        $crate::__contract_suite!(team_storage, $mode, $factory;
+        $crate::__contract_suite!(team_storage, $mode, $factory; quota;
             ref insert_then_find_returns_it,
             ref find_unknown_returns_none,
             ref insert_duplicate_returns_conflict,
@@ -413,14 +405,6 @@ macro_rules! __contract_port {
             ref list_returns_teams_in_insertion_order,
             ref update_replaces_tags_and_quota_only,
             ref update_unknown_returns_not_found,
-            ref set_quota_replaces_the_quota,
-            ref set_quota_of_unknown_returns_not_found,
-            ref inc_quota_adds_within_the_limit,
-            ref inc_quota_over_the_limit_is_forbidden_and_changes_nothing,
-            ref inc_quota_of_an_unlimited_quota_always_passes,
-            ref inc_quota_releases_but_never_below_zero,
-            ref inc_quota_of_unknown_returns_not_found,
-            arc concurrent_inc_quota_admits_exactly_the_limit,
             ref delete_removes_the_team,
             ref delete_unknown_returns_not_found,
         );
@@ -630,6 +614,19 @@ macro_rules! __provisioner_contract {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __contract_suite {
+    // A store of quotas (users, teams) also gets the shared quota clauses of `contract/quota.rs`.
+    ($port:ident, $mode:ident, $factory:expr; quota; $($how:ident $clause:ident),+ $(,)?) => {
+        $crate::__contract_suite!($port, $mode, $factory; $($how $clause,)+
+            ref set_quota_replaces_the_quota,
+            ref set_quota_of_unknown_returns_not_found,
+            ref inc_quota_adds_within_the_limit,
+            ref inc_quota_over_the_limit_is_forbidden_and_changes_nothing,
+            ref inc_quota_of_an_unlimited_quota_always_passes,
+            ref inc_quota_releases_but_never_below_zero,
+            ref inc_quota_of_unknown_returns_not_found,
+            arc concurrent_inc_quota_admits_exactly_the_limit,
+        );
+    };
     ($port:ident, $mode:ident, $factory:expr; $($how:ident $clause:ident),+ $(,)?) => {
         mod $port {
             #[allow(unused_imports)]
