@@ -728,12 +728,21 @@ mod tests {
         let fn_re = regex::Regex::new(r"pub async fn (\w+)\(\s*storage: (&dyn|Arc<dyn)").unwrap();
         let named_re = regex::Regex::new(r"(?s)named_suite!\(.*?\[([^\]]*)\](.*?)\);").unwrap();
         let rename_re = regex::Regex::new(r"(\w+) = \w+").unwrap();
+        // The clauses `quota;` adds to a suite.
+        let quota_rule = macro_src
+            .split_once("$factory:expr; quota; $(")
+            .and_then(|(_, rule)| rule.split_once(");"))
+            .expect("the quota rule of __contract_suite!")
+            .0;
         for (port, src) in suites {
             let start = macro_src
                 .find(&format!("({port}, $mode:ident, $factory:expr) => {{"))
                 .unwrap_or_else(|| panic!("no arm for {port}"));
             let arm = &macro_src[start..];
-            let arm = &arm[..arm.find("};").unwrap()];
+            let mut arm = arm[..arm.find("};").unwrap()].to_string();
+            if arm.contains("$factory; quota;") {
+                arm.push_str(quota_rule);
+            }
             let mut clauses = 0;
             let written = fn_re.captures_iter(src).map(|cap| {
                 (
