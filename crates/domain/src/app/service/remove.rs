@@ -23,7 +23,7 @@ impl AppService {
             .events
             .start(app_event(&app, "app.delete", call, false))
             .await?;
-        let call = CallInfo {
+        let info = CallInfo {
             user: event.owner.name.clone(),
             event_id: event.id.clone(),
             pool: None,
@@ -42,7 +42,7 @@ impl AppService {
             step(
                 "Unable to unbind app",
                 bindings
-                    .unbind_removed_app(&app, hosts, &call, &progress)
+                    .unbind_removed_app(&app, hosts, &info, &progress)
                     .await,
             );
         }

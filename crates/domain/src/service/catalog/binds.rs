@@ -86,13 +86,13 @@ impl ServiceCatalog {
             .bind_checks(call, service_name, name, app_name, "bind")
             .await?;
         let ev = self.bind_event(&app, &service.name, name, "app.update.bind", call);
-        self.run(ev, out, |call, progress| async move {
+        self.run(ev, out, |info, progress| async move {
             // Read again under the event's locks.
             let mut instance = self.find_instance(&service.name, &instance.name).await?;
             if instance.apps.iter().any(|a| a == app_name) {
                 return Err(Error::conflict(APP_ALREADY_BOUND));
             }
-            let call = self.call_in(&service, &instance.pool, call).await?;
+            let info = self.call_in(&service, &instance.pool, info).await?;
             // The app's pool and cluster, when the pool is still there.
             let placement = match self.backends.placement(&app.pool).await {
                 Err(e) if e.is_not_found() => None,
@@ -106,12 +106,12 @@ impl ServiceCatalog {
             };
             let client = self.client(&service);
             let envs = match client
-                .bind_app(&service, &mut instance, &target, &call)
+                .bind_app(&service, &mut instance, &target, &info)
                 .await
             {
                 Ok(envs) => envs,
                 Err(e) => {
-                    let status = client.status(&service, &instance, &call).await;
+                    let status = client.status(&service, &instance, &info).await;
                     return Err(with_status(e, name, status));
                 }
             };
@@ -135,7 +135,7 @@ impl ServiceCatalog {
             .await;
             if let Err(e) = stored {
                 if let Err(undo) = client
-                    .unbind_app(&service, &mut instance, &target, &call)
+                    .unbind_app(&service, &mut instance, &target, &info)
                     .await
                 {
                     tracing::error!(error = %undo, "could not undo the bind at the service API");
@@ -179,7 +179,7 @@ impl ServiceCatalog {
             .bind_checks(call, service_name, name, app_name, "unbind")
             .await?;
         let ev = self.bind_event(&app, &service.name, name, "app.update.unbind", call);
-        self.run(ev, out, |call, progress| async move {
+        self.run(ev, out, |info, progress| async move {
             let mut instance = self.find_instance(&service.name, name).await?;
             self.unbind_steps(
                 &service,
@@ -187,7 +187,7 @@ impl ServiceCatalog {
                 app_name,
                 no_restart,
                 force,
-                &call,
+                &info,
                 &progress,
             )
             .await?;

@@ -38,7 +38,7 @@ impl ServiceCatalog {
             call,
             contexts,
         );
-        self.run(ev, Arc::new(crate::output::Discard), |call, _| async move {
+        self.run(ev, Arc::new(crate::output::Discard), |info, _| async move {
             validate_instance_name(&new.name)?;
             if self.instances.find(&service.name, &new.name).await?.is_some() {
                 return Err(Error::conflict(crate::service::INSTANCE_ALREADY_EXISTS));
@@ -57,7 +57,7 @@ impl ServiceCatalog {
                 ));
             }
             // 404 for an unknown pool; the endpoint named after the pool's cluster.
-            let call = self.call_in(&service, &new.pool, call).await?;
+            let info = self.call_in(&service, &new.pool, info).await?;
             if service.is_multi_cluster {
                 if let Some(allowed) = self.backends.pool_refuses(&new.pool, &service.name).await? {
                     return Err(Error::bad_request(if allowed.is_empty() {
@@ -80,12 +80,12 @@ impl ServiceCatalog {
                 ..ServiceInstance::default()
             };
             self.client(&service)
-                .create(&service, &mut instance, &call)
+                .create(&service, &mut instance, &info)
                 .await?;
             if let Err(e) = self.instances.insert(&instance).await {
                 if let Err(undo) = self
                     .client(&service)
-                    .destroy(&service, &mut instance, &call)
+                    .destroy(&service, &mut instance, &info)
                     .await
                 {
                     tracing::error!(error = %undo, "could not remove the instance at the service API after a failed store");
@@ -138,11 +138,11 @@ impl ServiceCatalog {
             ));
         }
         let ev = self.instance_event(&service.name, name, "service-instance.update", call, ctxs);
-        self.run(ev, Arc::new(crate::output::Discard), |call, _| async move {
+        self.run(ev, Arc::new(crate::output::Discard), |info, _| async move {
             if self.teams.find(&upd.team_owner).await?.is_none() {
                 return Err(Error::bad_request(TEAM_OWNER_MISSING));
             }
-            let call = self.call_in(&service, &instance.pool, call).await?;
+            let info = self.call_in(&service, &instance.pool, info).await?;
             let before = instance.clone();
             instance.description = upd.description;
             instance.plan_name = upd.plan;
@@ -153,11 +153,11 @@ impl ServiceCatalog {
             }
             instance.team_owner = upd.team_owner;
             self.client(&service)
-                .update(&service, &mut instance, &call)
+                .update(&service, &mut instance, &info)
                 .await?;
             if let Err(e) = self.instances.update(&instance).await {
                 let mut back = before;
-                if let Err(undo) = self.client(&service).update(&service, &mut back, &call).await {
+                if let Err(undo) = self.client(&service).update(&service, &mut back, &info).await {
                     tracing::error!(error = %undo, "could not restore the instance at the service API after a failed store");
                 }
                 return Err(e);
@@ -192,12 +192,12 @@ impl ServiceCatalog {
             call,
             instance.contexts(),
         );
-        self.run(ev, out, |call, progress| async move {
+        self.run(ev, out, |info, progress| async move {
             let mut instance = instance;
             if unbind_all {
                 for app in instance.apps.clone() {
                     progress.write(&format!("Unbind app {app:?} ...\n"));
-                    self.unbind_steps(&service, &mut instance, &app, false, ignore_errors, &call, &progress)
+                    self.unbind_steps(&service, &mut instance, &app, false, ignore_errors, &info, &progress)
                         .await?;
                     progress.write(&format!(
                         "\nInstance {name:?} is not bound to the app {app:?} anymore.\n"
@@ -210,10 +210,10 @@ impl ServiceCatalog {
                 return Err(Error::bad_request(format!("Applications bound to the service \"{name}\": \"{apps}\"\n: This service instance is bound to at least one app. Unbind them before removing it")));
             }
             let operation = instance.broker_data.clone();
-            let destroyed = match self.call_in(&service, &instance.pool, call).await {
-                Ok(call) => {
+            let destroyed = match self.call_in(&service, &instance.pool, info).await {
+                Ok(info) => {
                     self.client(&service)
-                        .destroy(&service, &mut instance, &call)
+                        .destroy(&service, &mut instance, &info)
                         .await
                 }
                 Err(e) => Err(e),
