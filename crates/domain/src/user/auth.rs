@@ -392,18 +392,16 @@ impl AuthService {
         confirm: &str,
     ) -> Result<()> {
         let email = call.email.clone();
-        // The passwords are not recorded.
-        let call = Call::new(
-            call.identity.clone(),
-            Origin {
-                source_ip: call.origin.source_ip.clone(),
-                data: serde_json::Value::Null,
-            },
-        );
-        let ev = NewEvent::new(
+        // The passwords are not recorded: the event keeps only the request's address.
+        let origin = Origin {
+            source_ip: call.origin.source_ip.clone(),
+            data: serde_json::Value::Null,
+        };
+        let ev = NewEvent::with_owner(
             Target::new("user", &email),
             "user.update.password",
-            &call,
+            call.owner(),
+            &origin,
             Allowed::new("user.read.events", vec![Context::user(&email)]),
         );
         self.events
