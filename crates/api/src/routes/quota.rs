@@ -1,12 +1,12 @@
 //! The quota routes of teams, users and apps: one pair of handlers, the use cases chosen by
 //! the family.
 use tsuru_domain::quota::QuotaUseCases;
+use tsuru_domain::Call;
 
 use super::teams::wire::{QuotaRequest, QuotaResponse};
 use crate::extract::{Form, Named};
 use crate::reply::{Done, Json, Reply, DONE};
 use crate::state::AppState;
-use tsuru_domain::Call;
 
 /// Which use cases answer a family's quota routes.
 pub(crate) trait QuotaOf {

@@ -1,12 +1,12 @@
 //! `/apps/{app}/deploy`: image deploys and rollbacks.
 use tsuru_domain::app::NewDeploy;
+use tsuru_domain::Call;
 use tsuru_domain::Error;
 
 use super::wire::{DeployRequest, RollbackRequest};
 use crate::extract::{Form, Named};
 use crate::reply::Reply;
 use crate::stream::{stream, stream_text, Streamed, TextStreamed};
-use tsuru_domain::Call;
 
 /// Plain text ending in `OK` on success, which is how the client tells a deploy worked.
 pub(super) async fn deploy(

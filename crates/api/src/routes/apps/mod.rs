@@ -9,6 +9,8 @@ use tsuru_domain::app::{
     AppFilter, AppListQuery, AppUpdate, EnvSet, Metadata, MetadataItem, NewApp,
 };
 use tsuru_domain::plan::PlanOverride;
+use tsuru_domain::quota::QuotaUseCases;
+use tsuru_domain::Call;
 
 use self::wire::{
     AppCreatedResponse, AppItemResponse, AppListQuery as ListQuery, AppResponse, CreateAppRequest,
@@ -23,8 +25,6 @@ use crate::extract::{Caller, Form, Input, Named, OptionalForm, Query};
 use crate::reply::{Created, Json, List, Reply};
 use crate::state::AppState;
 use crate::stream::{stream, Streamed};
-use tsuru_domain::quota::QuotaUseCases;
-use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(

@@ -1,11 +1,11 @@
 //! `/apps/{app}/start`, `/apps/{app}/stop` and `/apps/{app}/restart`.
 use tsuru_domain::app::StateChange;
+use tsuru_domain::Call;
 
 use super::wire::RestartRequest;
 use crate::extract::{Named, OptionalForm};
 use crate::reply::Reply;
 use crate::stream::{stream, Streamed};
-use tsuru_domain::Call;
 
 /// Streams the state change of the app named by the path, for the process and version of
 /// the form.

@@ -2,6 +2,7 @@
 pub(crate) mod wire;
 
 use actix_web::web;
+use tsuru_domain::Call;
 
 use self::wire::{
     ChangePasswordRequest, LoginRequest, ResetQuery, SchemeDataResponse, SchemeResponse,
@@ -11,7 +12,6 @@ use super::{family, Route};
 use crate::extract::{Caller, Form, Query};
 use crate::reply::{Done, Json, Reply, DONE};
 use crate::state::AppState;
-use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(

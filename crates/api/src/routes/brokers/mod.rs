@@ -4,13 +4,13 @@ pub(crate) mod wire;
 use actix_web::body::BoxBody;
 use actix_web::{HttpRequest, HttpResponse, Responder};
 use tsuru_domain::service::NewBroker;
+use tsuru_domain::Call;
 
 use self::wire::{BrokerBody, BrokerListResponse};
 use super::{family, Route};
 use crate::extract::{Caller, Form, Named, OnName};
 use crate::openapi::{DescribeReply, Op};
 use crate::reply::{Done, Json, Made, NoContent, Reply, DONE, MADE, NO_CONTENT};
-use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(

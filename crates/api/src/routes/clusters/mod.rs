@@ -5,6 +5,7 @@ use std::future::Future;
 
 use actix_web::body::BoxBody;
 use actix_web::{HttpRequest, HttpResponse, Responder};
+use tsuru_domain::Call;
 
 use self::wire::{ClusterBody, ProvisionerResponse};
 use super::{family, Route};
@@ -13,7 +14,6 @@ use crate::extract::{Caller, JsonBody, Named, OnName};
 use crate::openapi::{DescribeReply, Op};
 use crate::reply::{Json, List, Reply};
 use crate::stream::{stream, STREAM_TYPE};
-use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(

@@ -3,6 +3,7 @@
 pub(crate) mod wire;
 
 use tsuru_domain::iaas::{Template, TemplateUpdate};
+use tsuru_domain::Call;
 
 use self::wire::{
     data, CreateTemplateRequest, DestroyMachineQuery, MachineResponse, TemplateResponse,
@@ -11,7 +12,6 @@ use self::wire::{
 use super::{family, Route};
 use crate::extract::{Caller, Form, Named, OnName, OptionalForm, Query};
 use crate::reply::{Done, Json, Made, Reply, DONE, MADE};
-use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(

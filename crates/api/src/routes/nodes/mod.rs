@@ -4,6 +4,7 @@ pub(crate) mod wire;
 
 use actix_web::{HttpRequest, HttpResponse, Responder};
 use tsuru_domain::node::NodeUpdate;
+use tsuru_domain::Call;
 
 use self::wire::{
     AddNodeRequest, NodeInfoResponse, NodeListQuery, NodeListResponse, NodeResponse,
@@ -16,7 +17,6 @@ use crate::extract::{Caller, Form, Named, Query};
 use crate::openapi::{Body, DescribeReply, Op, JSON};
 use crate::reply::{Done, Json, List, Reply, DONE};
 use crate::stream::{stream_created, CreatedStream};
-use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(

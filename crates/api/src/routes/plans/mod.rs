@@ -2,6 +2,7 @@
 use actix_web::web;
 use serde::Deserialize;
 use tsuru_domain::plan::{parse_memory, Plan, PlanOverride};
+use tsuru_domain::Call;
 use utoipa::ToSchema;
 
 use super::apps::wire::PlanResponse;
@@ -9,7 +10,6 @@ use super::{family, Route};
 use crate::extract::{lenient_string, Auth, Caller, Form, OnName};
 use crate::reply::{Created, Done, List, Reply, DONE};
 use crate::state::AppState;
-use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(

@@ -1,6 +1,7 @@
 //! `/platforms`: build images from Dockerfiles, enable, disable, roll back.
 use serde::{Deserialize, Serialize};
 use tsuru_domain::platform::Platform;
+use tsuru_domain::Call;
 use tsuru_domain::Error;
 use utoipa::ToSchema;
 
@@ -8,7 +9,6 @@ use super::{family, Route};
 use crate::extract::{Caller, Form, Input, Named, OnName, Upload};
 use crate::reply::{Done, Json, List, Reply, DONE};
 use crate::stream::{stream, Streamed};
-use tsuru_domain::Call;
 
 const FILE: &str = "dockerfile_content";
 

@@ -2,6 +2,7 @@
 pub(crate) mod wire;
 
 use tsuru_domain::pool::{Constraint, NewPool, PoolUpdate};
+use tsuru_domain::Call;
 
 use self::wire::{
     ConstraintRequest, ConstraintResponse, CreatePoolRequest, PoolResponse, PoolTeamsRequest,
@@ -10,7 +11,6 @@ use self::wire::{
 use super::{family, Route};
 use crate::extract::{Caller, Form, Named, OnName, OptionalForm, Query};
 use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
-use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(

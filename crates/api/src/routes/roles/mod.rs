@@ -3,6 +3,7 @@ pub(crate) mod wire;
 
 use actix_web::web;
 use tsuru_domain::permission::{Grant, RoleUpdate};
+use tsuru_domain::Call;
 
 use self::wire::{
     AssignRoleRequest, ContextQuery, CreateRoleRequest, DefaultRolesRequest, PermissionResponse,
@@ -11,7 +12,6 @@ use self::wire::{
 use super::{family, Route};
 use crate::extract::{Caller, Form, Input, Named, OnName, OptionalForm, Query};
 use crate::reply::{Compact, Done, Json, Made, Reply, DONE, MADE};
-use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(

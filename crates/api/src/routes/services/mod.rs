@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse, Responder};
 use tsuru_domain::service::{
     AppBinding, InstanceUpdate, NewInstance, ServiceDefinition, PRODUCTION,
 };
+use tsuru_domain::Call;
 
 use self::wire::{
     BindRequest, CreateInstanceRequest, DocRequest, InstanceInfoResponse, InstanceQuery,
@@ -18,7 +19,6 @@ use crate::extract::{Caller, Form, Input, Named, OnName, OptionalForm, Query};
 use crate::openapi::{Body, DescribeReply, Op, TEXT};
 use crate::reply::{Done, Json, List, Made, Reply, Text, DONE, MADE};
 use crate::stream::{stream, Streamed};
-use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     // Every route naming a service may reach its service API or broker (a brokered service's

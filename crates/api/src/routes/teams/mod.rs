@@ -1,6 +1,9 @@
 //! `/teams`: teams, their info and quota.
 pub(crate) mod wire;
 
+use tsuru_domain::quota::QuotaUseCases;
+use tsuru_domain::Call;
+
 use self::wire::{
     CreateTeamRequest, TeamItemResponse, TeamPoolResponse, TeamResponse, UpdateTeamRequest,
 };
@@ -11,8 +14,6 @@ use super::{family, Route};
 use crate::extract::{Caller, Form, Named, OnName};
 use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
 use crate::state::AppState;
-use tsuru_domain::quota::QuotaUseCases;
-use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(

@@ -4,7 +4,7 @@ pub(crate) mod wire;
 use actix_web::web;
 use tsuru_domain::permission::Grant;
 use tsuru_domain::token::{NewTeamToken, TeamTokenUpdate};
-use tsuru_domain::Origin;
+use tsuru_domain::{Call, Identity};
 
 use self::wire::{CreateTokenRequest, TokenResponse, TokenRoleRequest, UpdateTokenRequest};
 use super::roles::wire::ContextQuery;
@@ -12,7 +12,6 @@ use super::{family, Route};
 use crate::extract::mask::Mask;
 use crate::extract::{Caller, Form, Input, Named, OptionalForm, Query};
 use crate::reply::{Created, Done, Json, List, Reply, DONE};
-use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -60,8 +59,9 @@ pub(crate) fn role_routes() -> Vec<Route> {
     )
 }
 
-fn origin(input: &Input, token_id: &str) -> Origin {
-    input.origin_masked(&[Mask::TokenId(token_id)])
+/// The call `id` makes with `input`, whose events never record the token's value.
+fn call(id: Identity, input: &Input, token_id: &str) -> Call {
+    Call::new(id, input.origin_masked(&[Mask::TokenId(token_id)]))
 }
 
 /// The tokens of the teams the caller may read.
@@ -82,7 +82,7 @@ async fn create(
         expires_in: b.expires_in.unwrap_or(0),
         team: b.team,
     };
-    let call = Call::new(id, origin(&form.input, &new.token_id));
+    let call = call(id, &form.input, &new.token_id);
     let token = state.tokens.create(&call, new).await?;
     Ok(Created(token.into()))
 }
@@ -91,7 +91,7 @@ async fn update(
     Named { id, state, name }: Named,
     form: OptionalForm<UpdateTokenRequest>,
 ) -> Reply<Json<TokenResponse>> {
-    let call = Call::new(id, origin(&form.input, &name));
+    let call = call(id, &form.input, &name);
     let b = form.value;
     let upd = TeamTokenUpdate {
         regenerate: b.regenerate,
@@ -103,10 +103,7 @@ async fn update(
 }
 
 async fn remove(Named { id, state, name }: Named, input: Input) -> Reply<Done> {
-    state
-        .tokens
-        .remove(&Call::new(id, origin(&input, &name)), &name)
-        .await?;
+    state.tokens.remove(&call(id, &input, &name), &name).await?;
     Ok(DONE)
 }
 
@@ -118,7 +115,7 @@ async fn assign_role(
     Named { id, state, name }: Named,
     form: Form<TokenRoleRequest>,
 ) -> Reply<Done> {
-    let call = Call::new(id, origin(&form.input, &form.value.token_id));
+    let call = call(id, &form.input, &form.value.token_id);
     let b = form.value;
     state
         .tokens
@@ -133,7 +130,7 @@ async fn dissociate_role(
     q: Query<ContextQuery>,
 ) -> Reply<Done> {
     let (role, token_id) = path.into_inner();
-    let call = Call::new(id, origin(&q.input, &token_id));
+    let call = call(id, &q.input, &token_id);
     state
         .tokens
         .grant(Grant::new(&call, &role, &q.value.context, false), &token_id)

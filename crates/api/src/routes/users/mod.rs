@@ -4,6 +4,8 @@ pub(crate) mod wire;
 use std::collections::BTreeMap;
 
 use actix_web::web;
+use tsuru_domain::quota::QuotaUseCases;
+use tsuru_domain::Call;
 
 use self::wire::{AddKeyRequest, CreateUserRequest, UserListQuery, UserQuery, UserResponse};
 use super::quota::{quota, set_quota, QuotaOf};
@@ -11,8 +13,6 @@ use super::{family, Route};
 use crate::extract::{Caller, Form, MaybeAuth, OnName, Query};
 use crate::reply::{Done, Json, Made, Reply, DONE, MADE};
 use crate::state::AppState;
-use tsuru_domain::quota::QuotaUseCases;
-use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(

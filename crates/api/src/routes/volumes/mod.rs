@@ -5,6 +5,7 @@ use actix_web::body::BoxBody;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, Responder};
 use tsuru_domain::volume::{self, NewVolume, VolumeFilter};
+use tsuru_domain::Call;
 
 use self::wire::{
     BindRequest, UnbindRequest, VolumeListQuery, VolumePlanResponse, VolumePlansResponse,
@@ -15,7 +16,6 @@ use crate::extract::{Caller, Form, Named, OnName, Query};
 use crate::openapi::{Body, DescribeReply, Op, JSON};
 use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
 use crate::stream::{stream, Streamed};
-use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(

@@ -4,7 +4,7 @@ pub(crate) mod wire;
 use std::collections::BTreeMap;
 
 use tsuru_domain::webhook::{Webhook, WebhookFilter};
-use tsuru_domain::Origin;
+use tsuru_domain::{Call, Identity};
 
 use self::wire::{DeliveriesQuery, DeliveryResponse, WebhookRequest, WebhookResponse};
 use super::{family, Route};
@@ -12,7 +12,6 @@ use crate::error::ApiError;
 use crate::extract::mask::Mask;
 use crate::extract::{Caller, Form, Input, Named, Query};
 use crate::reply::{Done, Json, List, Reply, DONE};
-use tsuru_domain::Call;
 
 pub(crate) fn routes() -> Vec<Route> {
     family(
@@ -83,10 +82,14 @@ fn headers(input: &Input) -> Result<BTreeMap<String, Vec<String>>, ApiError> {
     Ok(out)
 }
 
-/// The webhook of a create or update body, and the secret if one was sent.
-fn parse(form: Form<WebhookRequest>) -> Result<(Webhook, Option<String>, Origin), ApiError> {
+/// The call `id` makes with a create or update body, its webhook, and the secret if one was
+/// sent.
+fn parse(
+    id: Identity,
+    form: Form<WebhookRequest>,
+) -> Result<(Call, Webhook, Option<String>), ApiError> {
     let headers = headers(&form.input)?;
-    let origin = origin(&form.input);
+    let call = call(id, &form.input);
     let b = form.value;
     let f = b.event_filter.unwrap_or(wire::WebhookFilterRequest {
         target_types: Vec::new(),
@@ -116,11 +119,12 @@ fn parse(form: Form<WebhookRequest>) -> Result<(Webhook, Option<String>, Origin)
         insecure: b.insecure,
         secret: b.secret.clone().unwrap_or_default(),
     };
-    Ok((hook, b.secret, origin))
+    Ok((call, hook, b.secret))
 }
 
-fn origin(input: &Input) -> Origin {
-    input.origin_masked(&[Mask::Headers])
+/// The call `id` makes with `input`, whose events never record the header values.
+fn call(id: Identity, input: &Input) -> Call {
+    Call::new(id, input.origin_masked(&[Mask::Headers]))
 }
 
 /// Webhooks of the teams the caller may read.
@@ -135,26 +139,20 @@ async fn info(Named { id, state, name }: Named) -> Reply<Json<WebhookResponse>> 
 
 /// 200 with an empty body, as tsuru.
 async fn create(Caller { id, state }: Caller, form: Form<WebhookRequest>) -> Reply<Done> {
-    let (hook, _, origin) = parse(form)?;
-    state.webhooks.create(&Call::new(id, origin), hook).await?;
+    let (call, hook, _) = parse(id, form)?;
+    state.webhooks.create(&call, hook).await?;
     Ok(DONE)
 }
 
 /// Replaces the webhook (the secret stays unless sent).
 async fn update(Named { id, state, name }: Named, form: Form<WebhookRequest>) -> Reply<Done> {
-    let (hook, secret, origin) = parse(form)?;
-    state
-        .webhooks
-        .update(&Call::new(id, origin), &name, hook, secret)
-        .await?;
+    let (call, hook, secret) = parse(id, form)?;
+    state.webhooks.update(&call, &name, hook, secret).await?;
     Ok(DONE)
 }
 
 async fn remove(Named { id, state, name }: Named, input: Input) -> Reply<Done> {
-    state
-        .webhooks
-        .remove(&Call::new(id, origin(&input)), &name)
-        .await?;
+    state.webhooks.remove(&call(id, &input), &name).await?;
     Ok(DONE)
 }
 
