@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 use tsuru_adapters::memory::MemoryStore;
 use tsuru_adapters::mongo::MongoStore;
 use tsuru_domain::event::{EventFilter, EventStorage};
-use tsuru_domain::team::TeamStorage;
+use tsuru_domain::records::Records;
+use tsuru_domain::team::{Team, TeamStorage};
 use tsuru_domain::testing::{at, event, finished, team};
 
 const TEAMS: usize = 1000;
@@ -43,7 +44,7 @@ async fn measure(store: Arc<dyn Store>) -> Vec<(&'static str, usize, Duration)> 
     let s = &store;
     let mut out = Vec::new();
     let d = time(TEAMS, |i| async move {
-        TeamStorage::insert(&**s, &team(&format!("team-{i:05}")))
+        Records::<Team>::insert(&**s, &team(&format!("team-{i:05}")))
             .await
             .unwrap();
     })
@@ -51,12 +52,12 @@ async fn measure(store: Arc<dyn Store>) -> Vec<(&'static str, usize, Duration)> 
     out.push(("team insert", TEAMS, d));
     let d = time(TEAMS, |i| async move {
         let name = format!("team-{:05}", (i * 7919) % TEAMS);
-        assert!(TeamStorage::find(&**s, &name).await.unwrap().is_some());
+        assert!(Records::<Team>::find(&**s, &name).await.unwrap().is_some());
     })
     .await;
     out.push(("team find by name", TEAMS, d));
     let d = time(LISTS, |_| async move {
-        assert_eq!(TeamStorage::list(&**s).await.unwrap().len(), TEAMS);
+        assert_eq!(Records::<Team>::list(&**s).await.unwrap().len(), TEAMS);
     })
     .await;
     out.push(("team list (1000 teams)", LISTS, d));

@@ -10,6 +10,7 @@ mod iaas;
 mod plan;
 mod platform;
 mod pool;
+mod records;
 mod role;
 mod service;
 mod team;

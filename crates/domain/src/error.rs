@@ -48,6 +48,13 @@ pub enum Error {
     Unexpected(#[from] anyhow::Error),
 }
 
+/// A conversion that cannot fail converts into any error type, this one too.
+impl From<std::convert::Infallible> for Error {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}
+
 impl Error {
     /// The standard permission denial.
     pub fn forbidden() -> Self {

@@ -38,6 +38,7 @@ pub mod platform;
 pub mod pool;
 pub mod provision;
 pub mod quota;
+pub mod records;
 pub mod router;
 pub mod service;
 pub mod team;

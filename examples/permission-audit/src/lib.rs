@@ -19,6 +19,7 @@
 use chrono::Utc;
 use tsuru_domain::permission::{check, Context, ContextType, Role, RoleInstance, RoleStorage};
 use tsuru_domain::quota::Quota;
+use tsuru_domain::records::Records;
 use tsuru_domain::token::{TeamToken, TeamTokenStorage};
 use tsuru_domain::user::{User, UserStorage};
 use tsuru_domain::Result;
@@ -149,7 +150,7 @@ where
     let mut reader = Role::new("reader", ContextType::Team, "reads the team's apps")?;
     reader.scheme_names = vec!["app.read".into()];
     for r in [&admin, &deployer, &reader] {
-        RoleStorage::insert(store, r).await?;
+        Records::<Role>::insert(store, r).await?;
     }
     let person = |email: &str, roles: &[(&str, &str)]| {
         let mut u = User::new(email, "", Quota::unlimited());

@@ -1,41 +1,15 @@
 //! Platforms and their image history.
 use async_trait::async_trait;
-use tsuru_domain::platform::{
-    Platform, PlatformStorage, PlatformVersion, DUPLICATE_PLATFORM, PLATFORM_NOT_FOUND,
-};
-use tsuru_domain::{Error, Result};
+use tsuru_domain::platform::{Platform, PlatformStorage, PlatformVersion, PLATFORM_NOT_FOUND};
+use tsuru_domain::Result;
 
 use super::MemoryStore;
 
 #[async_trait]
 impl PlatformStorage for MemoryStore {
-    async fn insert(&self, platform: &Platform) -> Result<()> {
-        self.platforms
-            .add(platform.name.clone(), platform, DUPLICATE_PLATFORM)
-    }
-
-    async fn find(&self, name: &str) -> Result<Option<Platform>> {
-        Ok(self.platforms.get(name))
-    }
-
-    async fn list(&self) -> Result<Vec<Platform>> {
-        Ok(self.platforms.all())
-    }
-
     async fn update(&self, platform: &Platform) -> Result<()> {
         self.platforms
             .replace(&platform.name, platform, PLATFORM_NOT_FOUND)
-    }
-
-    async fn delete(&self, name: &str) -> Result<()> {
-        // Platforms before versions, as in `add_version`, so a concurrent build cannot leave
-        // history behind a deleted platform.
-        let mut platforms = self.platforms.write();
-        if platforms.shift_remove(name).is_none() {
-            return Err(Error::not_found(PLATFORM_NOT_FOUND));
-        }
-        self.platform_versions.write().shift_remove(name);
-        Ok(())
     }
 
     async fn versions(&self, name: &str) -> Result<Vec<PlatformVersion>> {

@@ -1,30 +1,14 @@
 //! Pools and their constraints.
 use async_trait::async_trait;
-use tsuru_domain::pool::{Constraint, Pool, PoolStorage, POOL_ALREADY_EXISTS, POOL_NOT_FOUND};
+use tsuru_domain::pool::{Constraint, Pool, PoolStorage, POOL_NOT_FOUND};
 use tsuru_domain::Result;
 
 use super::MemoryStore;
 
 #[async_trait]
 impl PoolStorage for MemoryStore {
-    async fn insert(&self, pool: &Pool) -> Result<()> {
-        self.pools.add(pool.name.clone(), pool, POOL_ALREADY_EXISTS)
-    }
-
-    async fn find(&self, name: &str) -> Result<Option<Pool>> {
-        Ok(self.pools.get(name))
-    }
-
-    async fn list(&self) -> Result<Vec<Pool>> {
-        Ok(self.pools.all())
-    }
-
     async fn update(&self, pool: &Pool) -> Result<()> {
         self.pools.replace(&pool.name, pool, POOL_NOT_FOUND)
-    }
-
-    async fn delete(&self, name: &str) -> Result<()> {
-        self.pools.remove(name, POOL_NOT_FOUND).map(drop)
     }
 
     async fn constraints(&self) -> Result<Vec<Constraint>> {

@@ -1,22 +1,14 @@
 //! Roles.
 use async_trait::async_trait;
-use tsuru_domain::permission::{Role, RoleStorage, ROLE_ALREADY_EXISTS, ROLE_NOT_FOUND};
+use tsuru_domain::permission::{Role, RoleStorage, ROLE_NOT_FOUND};
 use tsuru_domain::Result;
 
 use super::MemoryStore;
 
 #[async_trait]
 impl RoleStorage for MemoryStore {
-    async fn insert(&self, role: &Role) -> Result<()> {
-        self.roles.add(role.name.clone(), role, ROLE_ALREADY_EXISTS)
-    }
-
     async fn update(&self, role: &Role) -> Result<()> {
         self.roles.replace(&role.name, role, ROLE_NOT_FOUND)
-    }
-
-    async fn find(&self, name: &str) -> Result<Option<Role>> {
-        Ok(self.roles.get(name))
     }
 
     async fn find_many(&self, names: &[String]) -> Result<Vec<Role>> {
@@ -32,15 +24,7 @@ impl RoleStorage for MemoryStore {
         Ok(out)
     }
 
-    async fn list(&self) -> Result<Vec<Role>> {
-        Ok(self.roles.all())
-    }
-
     async fn list_by_event(&self, event: &str) -> Result<Vec<Role>> {
         Ok(self.roles.filtered(|r| r.events.iter().any(|e| e == event)))
-    }
-
-    async fn delete(&self, name: &str) -> Result<()> {
-        self.roles.remove(name, ROLE_NOT_FOUND).map(drop)
     }
 }

@@ -3,7 +3,7 @@ use async_trait::async_trait;
 use tsuru_domain::service::{
     Broker, BrokerStorage, Service, ServiceInstance, ServiceInstanceStorage, ServiceStorage,
     BROKER_ALREADY_EXISTS, BROKER_NOT_FOUND, INSTANCE_ALREADY_EXISTS, INSTANCE_NOT_FOUND,
-    SERVICE_ALREADY_EXISTS, SERVICE_NOT_FOUND,
+    SERVICE_NOT_FOUND,
 };
 use tsuru_domain::{Error, Result};
 
@@ -11,26 +11,9 @@ use super::MemoryStore;
 
 #[async_trait]
 impl ServiceStorage for MemoryStore {
-    async fn insert(&self, service: &Service) -> Result<()> {
-        self.services
-            .add(service.name.clone(), service, SERVICE_ALREADY_EXISTS)
-    }
-
-    async fn find(&self, name: &str) -> Result<Option<Service>> {
-        Ok(self.services.get(name))
-    }
-
-    async fn list(&self) -> Result<Vec<Service>> {
-        Ok(self.services.all())
-    }
-
     async fn update(&self, service: &Service) -> Result<()> {
         self.services
             .replace(&service.name, service, SERVICE_NOT_FOUND)
-    }
-
-    async fn delete(&self, name: &str) -> Result<()> {
-        self.services.remove(name, SERVICE_NOT_FOUND).map(drop)
     }
 }
 
@@ -75,19 +58,6 @@ impl ServiceInstanceStorage for MemoryStore {
 
 #[async_trait]
 impl BrokerStorage for MemoryStore {
-    async fn insert(&self, broker: &Broker) -> Result<()> {
-        self.brokers
-            .add(broker.name.clone(), broker, BROKER_ALREADY_EXISTS)
-    }
-
-    async fn find(&self, name: &str) -> Result<Option<Broker>> {
-        Ok(self.brokers.get(name))
-    }
-
-    async fn list(&self) -> Result<Vec<Broker>> {
-        Ok(self.brokers.all())
-    }
-
     async fn update(&self, name: &str, broker: &Broker) -> Result<()> {
         let mut all = self.brokers.write();
         let Some(index) = all.get_index_of(name) else {
@@ -99,9 +69,5 @@ impl BrokerStorage for MemoryStore {
         all.shift_remove_index(index);
         all.shift_insert(index, broker.name.clone(), broker.clone());
         Ok(())
-    }
-
-    async fn delete(&self, name: &str) -> Result<()> {
-        self.brokers.remove(name, BROKER_NOT_FOUND).map(drop)
     }
 }

@@ -1,31 +1,19 @@
 //! Teams.
 use async_trait::async_trait;
 use tsuru_domain::quota::Quota;
-use tsuru_domain::team::{Team, TeamStorage, TEAM_ALREADY_EXISTS, TEAM_NOT_FOUND};
+use tsuru_domain::team::{Team, TeamStorage, TEAM_NOT_FOUND};
 use tsuru_domain::Result;
 
 use super::MemoryStore;
 
 #[async_trait]
 impl TeamStorage for MemoryStore {
-    async fn insert(&self, team: &Team) -> Result<()> {
-        self.teams.add(team.name.clone(), team, TEAM_ALREADY_EXISTS)
-    }
-
     async fn update(&self, team: &Team) -> Result<()> {
         self.teams.modify(&team.name, TEAM_NOT_FOUND, |t| {
             t.tags.clone_from(&team.tags);
             t.quota = team.quota;
             Ok(())
         })
-    }
-
-    async fn find(&self, name: &str) -> Result<Option<Team>> {
-        Ok(self.teams.get(name))
-    }
-
-    async fn list(&self) -> Result<Vec<Team>> {
-        Ok(self.teams.all())
     }
 
     async fn set_quota(&self, name: &str, quota: Quota) -> Result<()> {
@@ -40,9 +28,5 @@ impl TeamStorage for MemoryStore {
             t.quota = t.quota.adjusted(delta)?;
             Ok(())
         })
-    }
-
-    async fn delete(&self, name: &str) -> Result<()> {
-        self.teams.remove(name, TEAM_NOT_FOUND).map(drop)
     }
 }

@@ -6,18 +6,18 @@ use mongodb::bson::oid::ObjectId;
 use mongodb::bson::{doc, Bson, Document};
 use serde::{Deserialize, Serialize};
 use tsuru_domain::iaas::{
-    template_already_exists, Machine, MachineStorage, Template, TemplateData, TemplateStorage,
-    MACHINE_ALREADY_EXISTS, MACHINE_NOT_FOUND, TEMPLATE_NOT_FOUND,
+    Machine, MachineStorage, Template, TemplateData, TemplateStorage, TEMPLATE_NOT_FOUND,
 };
 use tsuru_domain::{Error, Result};
 
 use super::collections::{IAAS_MACHINES, IAAS_TEMPLATES};
 use super::doctor::{Reader, StoredDocument};
-use super::{db_error, insertion_stamp, null_as_default};
+use super::records::Stored;
+use super::{insertion_stamp, null_as_default};
 
 /// tsuru's `iaas.Machine` as mgo stored it (lower-cased field names).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct MachineDocument {
+pub(crate) struct MachineDocument {
     #[serde(rename = "_id")]
     id: String,
     #[serde(default)]
@@ -48,7 +48,7 @@ struct TemplateDataDocument {
 
 /// tsuru's `iaas.Template`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct TemplateDocument {
+pub(crate) struct TemplateDocument {
     #[serde(rename = "_id")]
     name: String,
     #[serde(default)]
@@ -114,8 +114,38 @@ fn template_data(t: &Template) -> Vec<TemplateDataDocument> {
 
 #[async_trait]
 impl MachineStorage for super::MongoStore {
-    async fn insert(&self, machine: &Machine) -> Result<()> {
-        let d = MachineDocument {
+    async fn find_by_address(&self, address: &str) -> Result<Option<Machine>> {
+        let all = self
+            .all::<MachineDocument>(
+                doc! {"address": address},
+                doc! {"tsurud_order": 1, "_id": 1},
+            )
+            .await?;
+        Ok(all.into_iter().next().map(Machine::from))
+    }
+}
+
+#[async_trait]
+impl TemplateStorage for super::MongoStore {
+    async fn update(&self, template: &Template) -> Result<()> {
+        let data = mongodb::bson::to_bson(&template_data(template))
+            .map_err(|e| Error::unexpected(format!("cannot encode template data: {e}")))?;
+        self.update_or::<TemplateDocument>(
+            doc! {"_id": &template.name},
+            doc! {"$set": {"iaasname": &template.iaas_name, "data": data}},
+            || Error::not_found(TEMPLATE_NOT_FOUND),
+        )
+        .await
+    }
+}
+
+impl Stored for Machine {
+    type Doc = MachineDocument;
+}
+
+impl From<&Machine> for MachineDocument {
+    fn from(machine: &Machine) -> Self {
+        MachineDocument {
             id: machine.id.clone(),
             iaas: machine.iaas.clone(),
             status: machine.status.clone(),
@@ -129,93 +159,22 @@ impl MachineStorage for super::MongoStore {
                 .collect(),
             creationparams: machine.creation_params.clone(),
             tsurud_order: insertion_stamp(),
-        };
-        self.insert_or::<MachineDocument>(d, || Error::conflict(MACHINE_ALREADY_EXISTS))
-            .await
-    }
-
-    async fn find(&self, id: &str) -> Result<Option<Machine>> {
-        self.find_as::<MachineDocument, _>(doc! {"_id": id}).await
-    }
-
-    async fn find_by_address(&self, address: &str) -> Result<Option<Machine>> {
-        let all = self
-            .all::<MachineDocument>(
-                doc! {"address": address},
-                doc! {"tsurud_order": 1, "_id": 1},
-            )
-            .await?;
-        Ok(all.into_iter().next().map(Machine::from))
-    }
-
-    async fn list(&self) -> Result<Vec<Machine>> {
-        let all = self
-            .all::<MachineDocument>(doc! {}, doc! {"tsurud_order": 1, "_id": 1})
-            .await?;
-        Ok(all.into_iter().map(Machine::from).collect())
-    }
-
-    async fn delete(&self, id: &str) -> Result<()> {
-        let r = self
-            .docs::<MachineDocument>()
-            .delete_one(doc! {"_id": id})
-            .await
-            .map_err(db_error)?;
-        if r.deleted_count == 0 {
-            return Err(Error::not_found(MACHINE_NOT_FOUND));
         }
-        Ok(())
     }
 }
 
-#[async_trait]
-impl TemplateStorage for super::MongoStore {
-    async fn insert(&self, template: &Template) -> Result<()> {
-        let d = TemplateDocument {
+impl Stored for Template {
+    type Doc = TemplateDocument;
+}
+
+impl From<&Template> for TemplateDocument {
+    fn from(template: &Template) -> Self {
+        TemplateDocument {
             name: template.name.clone(),
             iaasname: template.iaas_name.clone(),
             data: template_data(template),
             tsurud_order: insertion_stamp(),
-        };
-        self.insert_or::<TemplateDocument>(d, || {
-            Error::conflict(template_already_exists(&template.name))
-        })
-        .await
-    }
-
-    async fn find(&self, name: &str) -> Result<Option<Template>> {
-        self.find_as::<TemplateDocument, _>(doc! {"_id": name})
-            .await
-    }
-
-    async fn list(&self) -> Result<Vec<Template>> {
-        let all = self
-            .all::<TemplateDocument>(doc! {}, doc! {"tsurud_order": 1, "_id": 1})
-            .await?;
-        Ok(all.into_iter().map(Template::from).collect())
-    }
-
-    async fn update(&self, template: &Template) -> Result<()> {
-        let data = mongodb::bson::to_bson(&template_data(template))
-            .map_err(|e| Error::unexpected(format!("cannot encode template data: {e}")))?;
-        self.update_or::<TemplateDocument>(
-            doc! {"_id": &template.name},
-            doc! {"$set": {"iaasname": &template.iaas_name, "data": data}},
-            || Error::not_found(TEMPLATE_NOT_FOUND),
-        )
-        .await
-    }
-
-    async fn delete(&self, name: &str) -> Result<()> {
-        let r = self
-            .docs::<TemplateDocument>()
-            .delete_one(doc! {"_id": name})
-            .await
-            .map_err(db_error)?;
-        if r.deleted_count == 0 {
-            return Err(Error::not_found(TEMPLATE_NOT_FOUND));
         }
-        Ok(())
     }
 }
 

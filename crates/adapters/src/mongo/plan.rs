@@ -2,11 +2,12 @@
 use async_trait::async_trait;
 use mongodb::bson::{doc, oid::ObjectId};
 use serde::{Deserialize, Serialize};
-use tsuru_domain::plan::{Plan, PlanOverride, PlanStorage, PLAN_ALREADY_EXISTS, PLAN_NOT_FOUND};
-use tsuru_domain::{Error, Result};
+use tsuru_domain::plan::{Plan, PlanOverride, PlanStorage};
+use tsuru_domain::Result;
 
 use super::collections::PLANS;
 use super::doctor::{Reader, StoredDocument};
+use super::records::Stored;
 use super::{db_error, insertion_stamp, null_as_default};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -19,7 +20,7 @@ pub(super) struct OverrideDocument {
 
 /// tsuru's plan (embedded in apps, and the `plans` documents with `_id` = name).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct PlanDocument {
+pub(crate) struct PlanDocument {
     #[serde(rename = "_id", alias = "name")]
     name: String,
     #[serde(default)]
@@ -45,7 +46,7 @@ impl From<&Plan> for PlanDocument {
                 memory: p.r#override.memory,
                 cpumilli: p.r#override.cpumilli,
             },
-            tsurud_order: None,
+            tsurud_order: Some(insertion_stamp()),
         }
     }
 }
@@ -67,24 +68,6 @@ impl From<PlanDocument> for Plan {
 
 #[async_trait]
 impl PlanStorage for super::MongoStore {
-    async fn insert(&self, plan: &Plan) -> Result<()> {
-        let mut d = PlanDocument::from(plan);
-        d.tsurud_order = Some(insertion_stamp());
-        self.insert_or::<PlanDocument>(d, || Error::conflict(PLAN_ALREADY_EXISTS))
-            .await
-    }
-
-    async fn list(&self) -> Result<Vec<Plan>> {
-        let docs = self
-            .all::<PlanDocument>(doc! {}, doc! {"tsurud_order": 1, "_id": 1})
-            .await?;
-        Ok(docs.into_iter().map(Plan::from).collect())
-    }
-
-    async fn find(&self, name: &str) -> Result<Option<Plan>> {
-        self.find_as::<PlanDocument, _>(doc! {"_id": name}).await
-    }
-
     async fn clear_default(&self) -> Result<()> {
         self.docs::<PlanDocument>()
             .update_many(doc! {"default": true}, doc! {"$set": {"default": false}})
@@ -92,11 +75,10 @@ impl PlanStorage for super::MongoStore {
             .map_err(db_error)?;
         Ok(())
     }
+}
 
-    async fn delete(&self, name: &str) -> Result<()> {
-        self.delete_or::<PlanDocument>(doc! {"_id": name}, || Error::not_found(PLAN_NOT_FOUND))
-            .await
-    }
+impl Stored for Plan {
+    type Doc = PlanDocument;
 }
 
 /// How `tsurud doctor` reads this module's collections.

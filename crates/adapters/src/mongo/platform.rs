@@ -1,18 +1,17 @@
 //! Platforms and their image history: tsuru's `platforms` and `platform_images` collections.
 use async_trait::async_trait;
-use mongodb::bson::doc;
+use mongodb::bson::{doc, Document};
 use serde::{Deserialize, Serialize};
-use tsuru_domain::platform::{
-    Platform, PlatformStorage, PlatformVersion, DUPLICATE_PLATFORM, PLATFORM_NOT_FOUND,
-};
+use tsuru_domain::platform::{Platform, PlatformStorage, PlatformVersion, PLATFORM_NOT_FOUND};
 use tsuru_domain::{Error, Result};
 
 use super::collections::{PLATFORMS, PLATFORM_IMAGES};
 use super::doctor::{Reader, StoredDocument};
+use super::records::Stored;
 use super::{db_error, null_as_default};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct PlatformDocument {
+pub(crate) struct PlatformDocument {
     #[serde(rename = "_id")]
     name: String,
     #[serde(default)]
@@ -51,52 +50,12 @@ fn platform_not_found() -> Error {
 
 #[async_trait]
 impl PlatformStorage for super::MongoStore {
-    async fn insert(&self, platform: &Platform) -> Result<()> {
-        let d = PlatformDocument {
-            name: platform.name.clone(),
-            disabled: platform.disabled,
-        };
-        self.insert_or::<PlatformDocument>(d, || Error::conflict(DUPLICATE_PLATFORM))
-            .await
-    }
-
-    async fn find(&self, name: &str) -> Result<Option<Platform>> {
-        self.find_as::<PlatformDocument, _>(doc! {"_id": name})
-            .await
-    }
-
-    async fn list(&self) -> Result<Vec<Platform>> {
-        let docs = self
-            .all::<PlatformDocument>(doc! {}, doc! {"_id": 1})
-            .await?;
-        Ok(docs.into_iter().map(Platform::from).collect())
-    }
-
     async fn update(&self, platform: &Platform) -> Result<()> {
         self.update_or::<PlatformDocument>(
             doc! {"_id": &platform.name},
             doc! {"$set": {"disabled": platform.disabled}},
             platform_not_found,
         )
-        .await
-    }
-
-    async fn delete(&self, name: &str) -> Result<()> {
-        self.exclusive(format!("{PLATFORM_IMAGES}/{name}"), || async {
-            let r = self
-                .docs::<PlatformDocument>()
-                .delete_one(doc! {"_id": name})
-                .await
-                .map_err(db_error)?;
-            if r.deleted_count == 0 {
-                return Err(platform_not_found());
-            }
-            self.docs::<PlatformImagesDocument>()
-                .delete_one(doc! {"_id": name})
-                .await
-                .map_err(db_error)?;
-            Ok(())
-        })
         .await
     }
 
@@ -146,6 +105,24 @@ impl PlatformStorage for super::MongoStore {
             Ok(())
         })
         .await
+    }
+}
+
+/// A platform's image history goes with it; platforms list by name.
+impl Stored for Platform {
+    type Doc = PlatformDocument;
+    const WITH: Option<&'static str> = Some(PLATFORM_IMAGES);
+    fn order() -> Document {
+        doc! {"_id": 1}
+    }
+}
+
+impl From<&Platform> for PlatformDocument {
+    fn from(platform: &Platform) -> Self {
+        PlatformDocument {
+            name: platform.name.clone(),
+            disabled: platform.disabled,
+        }
     }
 }
 

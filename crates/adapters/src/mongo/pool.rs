@@ -4,15 +4,16 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use mongodb::bson::{doc, oid::ObjectId, Bson, Document};
 use serde::{Deserialize, Serialize};
-use tsuru_domain::pool::{Constraint, Pool, PoolStorage, POOL_ALREADY_EXISTS, POOL_NOT_FOUND};
+use tsuru_domain::pool::{Constraint, Pool, PoolStorage, POOL_NOT_FOUND};
 use tsuru_domain::{Error, Result};
 
 use super::collections::{POOLS, POOL_CONSTRAINTS};
 use super::doctor::{Reader, StoredDocument};
+use super::records::Stored;
 use super::{db_error, insertion_stamp, null_as_default};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct PoolDocument {
+pub(crate) struct PoolDocument {
     #[serde(rename = "_id")]
     name: String,
     #[serde(default)]
@@ -59,29 +60,6 @@ impl From<ConstraintDocument> for Constraint {
 
 #[async_trait]
 impl PoolStorage for super::MongoStore {
-    async fn insert(&self, pool: &Pool) -> Result<()> {
-        let d = PoolDocument {
-            name: pool.name.clone(),
-            default: pool.default,
-            provisioner: pool.provisioner.clone(),
-            labels: pool.labels.clone(),
-            tsurud_order: insertion_stamp(),
-        };
-        self.insert_or::<PoolDocument>(d, || Error::conflict(POOL_ALREADY_EXISTS))
-            .await
-    }
-
-    async fn find(&self, name: &str) -> Result<Option<Pool>> {
-        self.find_as::<PoolDocument, _>(doc! {"_id": name}).await
-    }
-
-    async fn list(&self) -> Result<Vec<Pool>> {
-        let docs = self
-            .all::<PoolDocument>(doc! {}, doc! {"tsurud_order": 1, "_id": 1})
-            .await?;
-        Ok(docs.into_iter().map(Pool::from).collect())
-    }
-
     async fn update(&self, pool: &Pool) -> Result<()> {
         let labels: Document = pool
             .labels
@@ -89,11 +67,6 @@ impl PoolStorage for super::MongoStore {
             .map(|(k, v)| (k.clone(), Bson::String(v.clone())))
             .collect();
         self.update_or::<PoolDocument>(doc! {"_id": &pool.name}, doc! {"$set": {"default": pool.default, "provisioner": &pool.provisioner, "labels": labels}}, || Error::not_found(POOL_NOT_FOUND)).await
-    }
-
-    async fn delete(&self, name: &str) -> Result<()> {
-        self.delete_or::<PoolDocument>(doc! {"_id": name}, || Error::not_found(POOL_NOT_FOUND))
-            .await
     }
 
     async fn constraints(&self) -> Result<Vec<Constraint>> {
@@ -132,6 +105,22 @@ impl PoolStorage for super::MongoStore {
             Ok(())
         })
         .await
+    }
+}
+
+impl Stored for Pool {
+    type Doc = PoolDocument;
+}
+
+impl From<&Pool> for PoolDocument {
+    fn from(pool: &Pool) -> Self {
+        PoolDocument {
+            name: pool.name.clone(),
+            default: pool.default,
+            provisioner: pool.provisioner.clone(),
+            labels: pool.labels.clone(),
+            tsurud_order: insertion_stamp(),
+        }
     }
 }
 

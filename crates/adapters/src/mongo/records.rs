@@ -2,12 +2,85 @@
 //! as a domain value, and update, replace or delete one that must exist. Each works on the
 //! collection of its document type ([`StoredDocument::COLLECTION`]) and takes the aggregate's
 //! own error for a taken or a missing record.
-use mongodb::bson::Document;
+//!
+//! On them, [`Records`] for every named aggregate that is [`Stored`].
+use async_trait::async_trait;
+use mongodb::bson::{doc, Document};
 use serde::Serialize;
+use tsuru_domain::records::{Named, Records};
 use tsuru_domain::{Error, Result};
 
 use super::doctor::StoredDocument;
 use super::{db_error, is_duplicate_key};
+
+/// How a named aggregate is stored: its document (made from a new record, stamped with its
+/// insertion order, and read back with `TryFrom`), the field holding its key and its list order.
+pub(crate) trait Stored: Named {
+    /// Its document.
+    type Doc: StoredDocument + Serialize + for<'a> From<&'a Self> + Send + Sync + Unpin;
+    /// The field holding the record's key.
+    const KEY: &'static str = "_id";
+    /// A collection whose document of the same `_id` goes with the record: deleted with it,
+    /// under that collection's write lock.
+    const WITH: Option<&'static str> = None;
+    /// The list order.
+    fn order() -> Document {
+        doc! {"tsurud_order": 1, Self::KEY: 1}
+    }
+}
+
+#[async_trait]
+impl<T> Records<T> for super::MongoStore
+where
+    T: Stored + TryFrom<T::Doc>,
+    Error: From<T::Error>,
+{
+    async fn insert(&self, record: &T) -> Result<()> {
+        self.insert_or::<T::Doc>(T::Doc::from(record), || record.taken())
+            .await
+    }
+
+    async fn find(&self, key: &str) -> Result<Option<T>> {
+        let filter = doc! {T::KEY: key};
+        let found = self
+            .docs::<T::Doc>()
+            .find_one(filter)
+            .await
+            .map_err(db_error)?;
+        Ok(found.map(T::try_from).transpose()?)
+    }
+
+    async fn list(&self) -> Result<Vec<T>> {
+        let docs = self.all::<T::Doc>(doc! {}, T::order()).await?;
+        // A record this build cannot represent is left out, so the others stay usable.
+        Ok(docs
+            .into_iter()
+            .filter_map(|d| match T::try_from(d).map_err(Error::from) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    tracing::warn!(error = %e, collection = T::Doc::COLLECTION, "skipping a record");
+                    None
+                }
+            })
+            .collect())
+    }
+
+    async fn delete(&self, key: &str) -> Result<()> {
+        let filter = doc! {T::KEY: key};
+        let Some(with) = T::WITH else {
+            return self.delete_or::<T::Doc>(filter, T::missing).await;
+        };
+        self.exclusive(format!("{with}/{key}"), || async {
+            self.delete_or::<T::Doc>(filter, T::missing).await?;
+            self.coll::<Document>(with)
+                .delete_one(doc! {"_id": key})
+                .await
+                .map_err(db_error)?;
+            Ok(())
+        })
+        .await
+    }
+}
 
 impl super::MongoStore {
     /// Inserts `doc`; a taken unique key is `taken()`.

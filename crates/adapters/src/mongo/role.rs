@@ -8,12 +8,13 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::ROLES;
 use super::doctor::{InvalidField, Reader, StoredDocument};
+use super::records::Stored;
 use super::user::null_as_default;
 use super::{bad_document, db_error, insertion_stamp};
 
 /// tsuru's role document, plus `tsurud_order` as in teams.
 #[derive(Debug, Serialize, Deserialize)]
-struct RoleDocument {
+pub(crate) struct RoleDocument {
     #[serde(rename = "_id")]
     name: String,
     contexttype: String,
@@ -104,13 +105,6 @@ impl super::MongoStore {
 
 #[async_trait]
 impl RoleStorage for super::MongoStore {
-    async fn insert(&self, role: &Role) -> Result<()> {
-        self.insert_or::<RoleDocument>(RoleDocument::from(role), || {
-            Error::conflict(tsuru_domain::permission::ROLE_ALREADY_EXISTS)
-        })
-        .await
-    }
-
     async fn update(&self, role: &Role) -> Result<()> {
         // Everything but the insertion stamp.
         self.update_or::<RoleDocument>(
@@ -124,15 +118,6 @@ impl RoleStorage for super::MongoStore {
             role_not_found,
         )
         .await
-    }
-
-    async fn find(&self, name: &str) -> Result<Option<Role>> {
-        self.docs::<RoleDocument>()
-            .find_one(doc! {"_id": name})
-            .await
-            .map_err(db_error)?
-            .map(Role::try_from)
-            .transpose()
     }
 
     async fn find_many(&self, names: &[String]) -> Result<Vec<Role>> {
@@ -152,18 +137,13 @@ impl RoleStorage for super::MongoStore {
         Ok(out)
     }
 
-    async fn list(&self) -> Result<Vec<Role>> {
-        self.find_roles(doc! {}).await
-    }
-
     async fn list_by_event(&self, event: &str) -> Result<Vec<Role>> {
         self.find_roles(doc! {"events": event}).await
     }
+}
 
-    async fn delete(&self, name: &str) -> Result<()> {
-        self.delete_or::<RoleDocument>(doc! {"_id": name}, role_not_found)
-            .await
-    }
+impl Stored for Role {
+    type Doc = RoleDocument;
 }
 
 /// How `tsurud doctor` reads this module's collections.

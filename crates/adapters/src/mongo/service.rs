@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 use tsuru_domain::service::{
     Broker, BrokerAuth, BrokerBind, BrokerData, BrokerStorage, Parameters, Service,
     ServiceInstance, ServiceInstanceStorage, ServiceStorage, BROKER_ALREADY_EXISTS,
-    BROKER_NOT_FOUND, INSTANCE_ALREADY_EXISTS, INSTANCE_NOT_FOUND, SERVICE_ALREADY_EXISTS,
-    SERVICE_NOT_FOUND,
+    BROKER_NOT_FOUND, INSTANCE_ALREADY_EXISTS, INSTANCE_NOT_FOUND, SERVICE_NOT_FOUND,
 };
 use tsuru_domain::{Error, Result};
 
 use super::doctor::{Reader, StoredDocument};
+use super::records::Stored;
 use super::{db_error, insertion_stamp, is_duplicate_key, null_as_default};
 
 /// tsuru's services collection.
@@ -24,7 +24,7 @@ pub const SERVICE_INSTANCES: &str = "service_instances";
 pub const BROKERS: &str = "service_broker";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct ServiceDocument {
+pub(crate) struct ServiceDocument {
     #[serde(rename = "_id")]
     name: String,
     #[serde(default, deserialize_with = "null_as_default")]
@@ -59,7 +59,7 @@ impl From<&Service> for ServiceDocument {
             doc: s.doc.clone(),
             is_restricted: s.is_restricted,
             is_multi_cluster: s.is_multi_cluster,
-            tsurud_order: None,
+            tsurud_order: Some(insertion_stamp()),
         }
     }
 }
@@ -247,7 +247,7 @@ struct BrokerConfigDocument {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct BrokerDocument {
+pub(crate) struct BrokerDocument {
     name: String,
     #[serde(default)]
     url: String,
@@ -279,7 +279,7 @@ impl From<&Broker> for BrokerDocument {
                 context: b.context.clone(),
                 cacheexpirationseconds: b.cache_expiration_seconds,
             },
-            tsurud_order: None,
+            tsurud_order: Some(insertion_stamp()),
         }
     }
 }
@@ -303,24 +303,6 @@ impl From<BrokerDocument> for Broker {
 
 #[async_trait]
 impl ServiceStorage for super::MongoStore {
-    async fn insert(&self, service: &Service) -> Result<()> {
-        let mut d = ServiceDocument::from(service);
-        d.tsurud_order = Some(insertion_stamp());
-        self.insert_or::<ServiceDocument>(d, || Error::conflict(SERVICE_ALREADY_EXISTS))
-            .await
-    }
-
-    async fn find(&self, name: &str) -> Result<Option<Service>> {
-        self.find_as::<ServiceDocument, _>(doc! {"_id": name}).await
-    }
-
-    async fn list(&self) -> Result<Vec<Service>> {
-        let docs = self
-            .all::<ServiceDocument>(doc! {}, doc! {"tsurud_order": 1, "_id": 1})
-            .await?;
-        Ok(docs.into_iter().map(Service::from).collect())
-    }
-
     async fn update(&self, service: &Service) -> Result<()> {
         let old = self
             .docs::<ServiceDocument>()
@@ -331,13 +313,6 @@ impl ServiceStorage for super::MongoStore {
         let mut d = ServiceDocument::from(service);
         d.tsurud_order = old.tsurud_order;
         self.replace_or::<ServiceDocument>(doc! {"_id": &service.name}, d, || {
-            Error::not_found(SERVICE_NOT_FOUND)
-        })
-        .await
-    }
-
-    async fn delete(&self, name: &str) -> Result<()> {
-        self.delete_or::<ServiceDocument>(doc! {"_id": name}, || {
             Error::not_found(SERVICE_NOT_FOUND)
         })
         .await
@@ -396,24 +371,6 @@ impl ServiceInstanceStorage for super::MongoStore {
 
 #[async_trait]
 impl BrokerStorage for super::MongoStore {
-    async fn insert(&self, broker: &Broker) -> Result<()> {
-        let mut d = BrokerDocument::from(broker);
-        d.tsurud_order = Some(insertion_stamp());
-        self.insert_or::<BrokerDocument>(d, || Error::conflict(BROKER_ALREADY_EXISTS))
-            .await
-    }
-
-    async fn find(&self, name: &str) -> Result<Option<Broker>> {
-        self.find_as::<BrokerDocument, _>(doc! {"name": name}).await
-    }
-
-    async fn list(&self) -> Result<Vec<Broker>> {
-        let docs = self
-            .all::<BrokerDocument>(doc! {}, doc! {"tsurud_order": 1, "name": 1})
-            .await?;
-        Ok(docs.into_iter().map(Broker::from).collect())
-    }
-
     async fn update(&self, name: &str, broker: &Broker) -> Result<()> {
         let old = self
             .docs::<BrokerDocument>()
@@ -446,11 +403,16 @@ impl BrokerStorage for super::MongoStore {
             Err(e) => Err(db_error(e)),
         }
     }
+}
 
-    async fn delete(&self, name: &str) -> Result<()> {
-        self.delete_or::<BrokerDocument>(doc! {"name": name}, || Error::not_found(BROKER_NOT_FOUND))
-            .await
-    }
+impl Stored for Service {
+    type Doc = ServiceDocument;
+}
+
+/// Brokers are keyed by their `name` field.
+impl Stored for Broker {
+    type Doc = BrokerDocument;
+    const KEY: &'static str = "name";
 }
 
 /// How `tsurud doctor` reads this module's collections.

@@ -1,6 +1,5 @@
 //! Teams: tsuru's `teams` collection.
 use async_trait::async_trait;
-use futures::TryStreamExt;
 use mongodb::bson::{doc, oid::ObjectId};
 use serde::{Deserialize, Serialize};
 use tsuru_domain::quota::Quota;
@@ -9,13 +8,14 @@ use tsuru_domain::{Error, Result};
 
 use super::collections::TEAMS;
 use super::doctor::{Reader, StoredDocument};
+use super::insertion_stamp;
+use super::records::Stored;
 use super::user::{null_as_default, quota_field, QuotaDocument};
-use super::{db_error, insertion_stamp};
 
 /// tsuru's team document, plus `tsurud_order` (set at insert, absent in teams tsuru created)
 /// so that lists keep insertion order.
 #[derive(Debug, Serialize, Deserialize)]
-struct TeamDocument {
+pub(crate) struct TeamDocument {
     #[serde(rename = "_id")]
     name: String,
     #[serde(default)]
@@ -70,13 +70,6 @@ impl super::MongoStore {
 
 #[async_trait]
 impl TeamStorage for super::MongoStore {
-    async fn insert(&self, team: &Team) -> Result<()> {
-        self.insert_or::<TeamDocument>(TeamDocument::from(team), || {
-            Error::conflict(tsuru_domain::team::TEAM_ALREADY_EXISTS)
-        })
-        .await
-    }
-
     async fn update(&self, team: &Team) -> Result<()> {
         let quota = team.quota;
         self.set_team_fields(
@@ -89,24 +82,6 @@ impl TeamStorage for super::MongoStore {
         .await
     }
 
-    async fn find(&self, name: &str) -> Result<Option<Team>> {
-        self.find_as::<TeamDocument, _>(doc! {"_id": name}).await
-    }
-
-    async fn list(&self) -> Result<Vec<Team>> {
-        let docs: Vec<TeamDocument> = self
-            .docs::<TeamDocument>()
-            .find(doc! {})
-            .batch_size(super::LIST_BATCH)
-            .sort(doc! {"tsurud_order": 1, "_id": 1})
-            .await
-            .map_err(db_error)?
-            .try_collect()
-            .await
-            .map_err(db_error)?;
-        Ok(docs.into_iter().map(Team::from).collect())
-    }
-
     async fn set_quota(&self, name: &str, quota: Quota) -> Result<()> {
         self.set_team_fields(name, quota_field(quota)).await
     }
@@ -117,11 +92,10 @@ impl TeamStorage for super::MongoStore {
         })
         .await
     }
+}
 
-    async fn delete(&self, name: &str) -> Result<()> {
-        self.delete_or::<TeamDocument>(doc! {"_id": name}, team_not_found)
-            .await
-    }
+impl Stored for Team {
+    type Doc = TeamDocument;
 }
 
 /// How `tsurud doctor` reads this module's collections.

@@ -163,3 +163,17 @@ mod tests {
         assert_eq!(m.node_address(), "http://10.0.0.1:2375");
     }
 }
+
+crate::records::named!(Machine, id, MACHINE_ALREADY_EXISTS, MACHINE_NOT_FOUND);
+
+impl crate::records::Named for Template {
+    fn key(&self) -> &str {
+        &self.name
+    }
+    fn taken(&self) -> crate::Error {
+        crate::Error::conflict(template_already_exists(&self.name))
+    }
+    fn missing() -> crate::Error {
+        crate::Error::not_found(TEMPLATE_NOT_FOUND)
+    }
+}

@@ -3,52 +3,24 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::{Machine, Template};
+use crate::records::Records;
 use crate::Result;
 
 /// Recorded machines (tsuru collection `iaas_machines`, keyed by the provider's id).
 #[async_trait]
-pub trait MachineStorage: Send + Sync {
-    /// Records a machine.
-    ///
-    /// # Errors
-    /// MUST return [`crate::Error::Conflict`] `machine already exists` when the id is taken.
-    async fn insert(&self, machine: &Machine) -> Result<()>;
-    /// The machine with this id.
-    async fn find(&self, id: &str) -> Result<Option<Machine>>;
+pub trait MachineStorage: Records<Machine> {
     /// The first machine at this address (host name or IP, without scheme or port).
     async fn find_by_address(&self, address: &str) -> Result<Option<Machine>>;
-    /// Every machine, in insertion order.
-    async fn list(&self) -> Result<Vec<Machine>>;
-    /// Forgets a machine.
-    ///
-    /// # Errors
-    /// MUST return [`crate::Error::NotFound`] `machine not found` when it does not exist.
-    async fn delete(&self, id: &str) -> Result<()>;
 }
 
 /// Machine templates (tsuru collection `iaas_template`, keyed by name).
 #[async_trait]
-pub trait TemplateStorage: Send + Sync {
-    /// Stores a template.
-    ///
-    /// # Errors
-    /// MUST return [`crate::Error::Conflict`] `template name "<n>" already used` when the name
-    /// is taken.
-    async fn insert(&self, template: &Template) -> Result<()>;
-    /// The template with this name.
-    async fn find(&self, name: &str) -> Result<Option<Template>>;
-    /// Every template, in insertion order.
-    async fn list(&self) -> Result<Vec<Template>>;
+pub trait TemplateStorage: Records<Template> {
     /// Replaces a template.
     ///
     /// # Errors
     /// MUST return [`crate::Error::NotFound`] `template not found` when it does not exist.
     async fn update(&self, template: &Template) -> Result<()>;
-    /// Deletes a template.
-    ///
-    /// # Errors
-    /// MUST return [`crate::Error::NotFound`] `template not found` when it does not exist.
-    async fn delete(&self, name: &str) -> Result<()>;
 }
 
 /// A provider of machines (tsuru `iaas.IaaS`): one configured IaaS such as EC2.

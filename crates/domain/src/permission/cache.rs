@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use super::{Role, RoleStorage};
+use crate::records::Records;
 use crate::Result;
 
 /// How old a snapshot may get before the next lookup takes a new one.
@@ -70,15 +71,9 @@ impl CachedRoles {
 }
 
 #[async_trait]
-impl RoleStorage for CachedRoles {
+impl Records<Role> for CachedRoles {
     async fn insert(&self, role: &Role) -> Result<()> {
         let result = self.storage.insert(role).await;
-        self.drop_snapshot();
-        result
-    }
-
-    async fn update(&self, role: &Role) -> Result<()> {
-        let result = self.storage.update(role).await;
         self.drop_snapshot();
         result
     }
@@ -87,22 +82,31 @@ impl RoleStorage for CachedRoles {
         self.storage.find(name).await
     }
 
-    async fn find_many(&self, names: &[String]) -> Result<Vec<Role>> {
-        let roles = self.current().await?;
-        Ok(names.iter().filter_map(|n| roles.get(n).cloned()).collect())
-    }
-
     async fn list(&self) -> Result<Vec<Role>> {
         self.storage.list().await
-    }
-
-    async fn list_by_event(&self, event: &str) -> Result<Vec<Role>> {
-        self.storage.list_by_event(event).await
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
         let result = self.storage.delete(name).await;
         self.drop_snapshot();
         result
+    }
+}
+
+#[async_trait]
+impl RoleStorage for CachedRoles {
+    async fn update(&self, role: &Role) -> Result<()> {
+        let result = self.storage.update(role).await;
+        self.drop_snapshot();
+        result
+    }
+
+    async fn find_many(&self, names: &[String]) -> Result<Vec<Role>> {
+        let roles = self.current().await?;
+        Ok(names.iter().filter_map(|n| roles.get(n).cloned()).collect())
+    }
+
+    async fn list_by_event(&self, event: &str) -> Result<Vec<Role>> {
+        self.storage.list_by_event(event).await
     }
 }

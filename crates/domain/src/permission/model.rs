@@ -327,3 +327,5 @@ mod tests {
         );
     }
 }
+
+crate::records::named!(Role, name, ROLE_ALREADY_EXISTS, ROLE_NOT_FOUND);

@@ -112,3 +112,5 @@ mod tests {
         assert_eq!(default_plans().iter().filter(|p| p.default).count(), 1);
     }
 }
+
+crate::records::named!(Plan, name, PLAN_ALREADY_EXISTS, PLAN_NOT_FOUND);

@@ -60,3 +60,5 @@ mod tests {
         assert!(parse_image_version("v0").is_err());
     }
 }
+
+crate::records::named!(Platform, name, DUPLICATE_PLATFORM, PLATFORM_NOT_FOUND);

@@ -211,3 +211,5 @@ impl PoolRules {
             .collect()
     }
 }
+
+crate::records::named!(Pool, name, POOL_ALREADY_EXISTS, POOL_NOT_FOUND);

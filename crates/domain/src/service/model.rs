@@ -449,3 +449,7 @@ mod tests {
         assert_eq!(i.api_id(), "7");
     }
 }
+
+crate::records::named!(Service, name, SERVICE_ALREADY_EXISTS, SERVICE_NOT_FOUND);
+
+crate::records::named!(Broker, name, BROKER_ALREADY_EXISTS, BROKER_NOT_FOUND);

@@ -3,33 +3,18 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::{BindApp, Broker, CallInfo, CatalogService, Service, ServiceInstance, ServicePlan};
+use crate::records::Records;
 use crate::Result;
 
 /// Storage of registered services (tsuru collection `services`).
 #[async_trait]
-pub trait ServiceStorage: Send + Sync {
-    /// Stores a service.
-    ///
-    /// # Errors
-    /// MUST return [`crate::Error::Conflict`] [`super::SERVICE_ALREADY_EXISTS`] when the name is
-    /// taken (and keep the stored one).
-    async fn insert(&self, service: &Service) -> Result<()>;
-    /// The service named `name`.
-    async fn find(&self, name: &str) -> Result<Option<Service>>;
-    /// Every service, in insertion order.
-    async fn list(&self) -> Result<Vec<Service>>;
+pub trait ServiceStorage: Records<Service> {
     /// Replaces a service.
     ///
     /// # Errors
     /// MUST return [`crate::Error::NotFound`] [`super::SERVICE_NOT_FOUND`] when it does not
     /// exist.
     async fn update(&self, service: &Service) -> Result<()>;
-    /// Deletes a service.
-    ///
-    /// # Errors
-    /// MUST return [`crate::Error::NotFound`] [`super::SERVICE_NOT_FOUND`] when it does not
-    /// exist.
-    async fn delete(&self, name: &str) -> Result<()>;
 }
 
 /// Storage of service instances (tsuru collection `service_instances`), keyed by (service,
@@ -62,17 +47,7 @@ pub trait ServiceInstanceStorage: Send + Sync {
 
 /// Storage of service brokers (tsuru collection `service_broker`).
 #[async_trait]
-pub trait BrokerStorage: Send + Sync {
-    /// Stores a broker.
-    ///
-    /// # Errors
-    /// MUST return [`crate::Error::Conflict`] [`super::BROKER_ALREADY_EXISTS`] when the name is
-    /// taken.
-    async fn insert(&self, broker: &Broker) -> Result<()>;
-    /// The broker named `name`.
-    async fn find(&self, name: &str) -> Result<Option<Broker>>;
-    /// Every broker, in insertion order.
-    async fn list(&self) -> Result<Vec<Broker>>;
+pub trait BrokerStorage: Records<Broker> {
     /// Replaces the broker `name` by `broker` (which may carry another name).
     ///
     /// # Errors
@@ -80,12 +55,6 @@ pub trait BrokerStorage: Send + Sync {
     /// exist, and [`crate::Error::Conflict`] [`super::BROKER_ALREADY_EXISTS`] when the new name
     /// is another broker's.
     async fn update(&self, name: &str, broker: &Broker) -> Result<()>;
-    /// Deletes a broker.
-    ///
-    /// # Errors
-    /// MUST return [`crate::Error::NotFound`] [`super::BROKER_NOT_FOUND`] when it does not
-    /// exist.
-    async fn delete(&self, name: &str) -> Result<()>;
 }
 
 /// A client of the API behind a service: tsuru's native service API for registered services,

@@ -78,3 +78,5 @@ mod tests {
         assert_eq!(tags, vec!["b", "a"]);
     }
 }
+
+crate::records::named!(Team, name, TEAM_ALREADY_EXISTS, TEAM_NOT_FOUND);

@@ -2,25 +2,17 @@ use async_trait::async_trait;
 
 use super::Team;
 use crate::quota::Quota;
+use crate::records::Records;
 use crate::Result;
 
 /// Storage of teams (tsuru collection `teams`).
 #[async_trait]
-pub trait TeamStorage: Send + Sync {
-    /// Stores a new team.
-    ///
-    /// # Errors
-    /// MUST return [`crate::Error::Conflict`] `team already exists` when the name is taken.
-    async fn insert(&self, team: &Team) -> Result<()>;
+pub trait TeamStorage: Records<Team> {
     /// Replaces tags and quota of an existing team.
     ///
     /// # Errors
     /// MUST return [`crate::Error::NotFound`] `team not found` when it does not exist.
     async fn update(&self, team: &Team) -> Result<()>;
-    /// The team named `name`.
-    async fn find(&self, name: &str) -> Result<Option<Team>>;
-    /// Every team, in insertion order.
-    async fn list(&self) -> Result<Vec<Team>>;
     /// Replaces the quota.
     ///
     /// # Errors
@@ -33,9 +25,4 @@ pub trait TeamStorage: Send + Sync {
     /// (and change nothing) when a positive `delta` goes over the limit; `NotFound` `team not
     /// found`. Use never goes below 0.
     async fn inc_quota(&self, name: &str, delta: i64) -> Result<()>;
-    /// Deletes a team.
-    ///
-    /// # Errors
-    /// MUST return [`crate::Error::NotFound`] `team not found` when it does not exist.
-    async fn delete(&self, name: &str) -> Result<()>;
 }

@@ -167,16 +167,16 @@ macro_rules! named_suite {
         #[::async_trait::async_trait]
         impl<T: $port + ?Sized> $crate::testing::contract::named::NamedStore<$record> for T {
             async fn add(&self, record: &$record) -> $crate::Result<()> {
-                <T as $port>::$add(self, record).await
+                self.$add(record).await
             }
             async fn get(&self, name: &str) -> $crate::Result<Option<$record>> {
-                <T as $port>::$get(self, name).await
+                self.$get(name).await
             }
             async fn all(&self) -> $crate::Result<Vec<$record>> {
-                <T as $port>::$list(self $(, $arg)*).await
+                self.$list($($arg),*).await
             }
             async fn remove(&self, name: &str) -> $crate::Result<()> {
-                <T as $port>::$remove(self, name).await
+                self.$remove(name).await
             }
         }
 
@@ -184,7 +184,7 @@ macro_rules! named_suite {
             #[::async_trait::async_trait]
             impl<T: $port + ?Sized> $crate::testing::contract::named::NamedUpdate<$record> for T {
                 async fn replace(&self, record: &$record) -> $crate::Result<()> {
-                    <T as $port>::$update(self, record).await
+                    self.$update(record).await
                 }
             }
         )?

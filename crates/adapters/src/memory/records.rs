@@ -1,0 +1,87 @@
+//! [`Records`] for every named aggregate: one implementation over the aggregate's table.
+use async_trait::async_trait;
+use tsuru_domain::iaas::{Machine, Template};
+use tsuru_domain::permission::Role;
+use tsuru_domain::plan::Plan;
+use tsuru_domain::platform::Platform;
+use tsuru_domain::pool::Pool;
+use tsuru_domain::records::{Named, Records};
+use tsuru_domain::service::{Broker, Service};
+use tsuru_domain::team::Team;
+use tsuru_domain::Result;
+
+use super::{MemoryStore, Table};
+
+/// Where the store keeps the named aggregate `T`.
+pub(crate) trait Kept<T> {
+    /// Its table, by key.
+    fn table(&self) -> &Table<String, T>;
+    /// Forgets what else was kept for `key`, once its record is gone; called while the
+    /// table's write lock is held, so no write to the record's key runs meanwhile.
+    fn forget(&self, _key: &str) {}
+}
+
+#[async_trait]
+impl<T: Named> Records<T> for MemoryStore
+where
+    MemoryStore: Kept<T>,
+{
+    async fn insert(&self, record: &T) -> Result<()> {
+        let mut rows = self.table().write();
+        if rows.contains_key(record.key()) {
+            return Err(record.taken());
+        }
+        rows.insert(record.key().to_string(), record.clone());
+        Ok(())
+    }
+
+    async fn find(&self, key: &str) -> Result<Option<T>> {
+        Ok(self.table().get(key))
+    }
+
+    async fn list(&self) -> Result<Vec<T>> {
+        Ok(self.table().all())
+    }
+
+    async fn delete(&self, key: &str) -> Result<()> {
+        let mut rows = self.table().write();
+        if rows.shift_remove(key).is_none() {
+            return Err(T::missing());
+        }
+        self.forget(key);
+        Ok(())
+    }
+}
+
+/// Names the table of each named aggregate.
+macro_rules! kept {
+    ($($record:ty => $table:ident),* $(,)?) => {
+        $(impl Kept<$record> for MemoryStore {
+            fn table(&self) -> &Table<String, $record> {
+                &self.$table
+            }
+        })*
+    };
+}
+
+kept!(
+    Pool => pools,
+    Service => services,
+    Broker => brokers,
+    Machine => machines,
+    Template => iaas_templates,
+    Role => roles,
+    Plan => plans,
+    Team => teams,
+);
+
+impl Kept<Platform> for MemoryStore {
+    fn table(&self) -> &Table<String, Platform> {
+        &self.platforms
+    }
+    /// The platform's image history goes with it (the platforms' lock is taken first, as in
+    /// `add_version`, so a concurrent build cannot leave history behind a deleted platform).
+    fn forget(&self, key: &str) {
+        self.platform_versions.write().shift_remove(key);
+    }
+}
