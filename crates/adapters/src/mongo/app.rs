@@ -12,7 +12,6 @@ use tsuru_domain::plan::{Plan, PlanOverride};
 use tsuru_domain::Result;
 
 use super::collections::APPS;
-use super::doctor::{Reader, StoredDocument};
 use super::plan::OverrideDocument;
 use super::user::QuotaDocument;
 use super::write_lock::Write;
@@ -394,10 +393,6 @@ impl AppStorage for super::MongoStore {
     }
 }
 
-/// How `tsurud doctor` reads this module's collections.
-pub(super) const READERS: &[Reader] = &[Reader::of::<AppDocument>()];
-
-impl StoredDocument for AppDocument {
-    const COLLECTION: &'static str = APPS;
-    const LABEL: Option<&'static str> = Some("name");
+super::doctor::stored! {
+    AppDocument => APPS, label "name";
 }

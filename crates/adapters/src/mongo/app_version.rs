@@ -11,7 +11,6 @@ use tsuru_domain::app::{version_exists, version_not_found, AppVersion, AppVersio
 use tsuru_domain::Result;
 
 use super::collections::APP_VERSIONS;
-use super::doctor::{Reader, StoredDocument};
 use super::{db_error, from_bson_time, null_as_default, to_bson_time};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -195,10 +194,6 @@ impl AppVersionStorage for super::MongoStore {
     }
 }
 
-/// How `tsurud doctor` reads this module's collections.
-pub(super) const READERS: &[Reader] = &[Reader::of::<AppVersionsDocument>()];
-
-impl StoredDocument for AppVersionsDocument {
-    const COLLECTION: &'static str = APP_VERSIONS;
-    const LABEL: Option<&'static str> = Some("appname");
+super::doctor::stored! {
+    AppVersionsDocument => APP_VERSIONS, label "appname";
 }

@@ -15,7 +15,6 @@ use tsuru_domain::cluster::{
 use tsuru_domain::{Error, Result};
 
 use super::collections::CLUSTERS;
-use super::doctor::{Reader, StoredDocument};
 use super::{db_error, null_as_default};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -233,11 +232,8 @@ impl ClusterStorage for super::MongoStore {
     }
 }
 
-/// How `tsurud doctor` reads this module's collections.
-pub(super) const READERS: &[Reader] = &[Reader::of::<ClusterDocument>()];
-
-impl StoredDocument for ClusterDocument {
-    const COLLECTION: &'static str = CLUSTERS;
+super::doctor::stored! {
+    ClusterDocument => CLUSTERS;
 }
 
 #[cfg(test)]

@@ -67,6 +67,24 @@ impl Reader {
     }
 }
 
+/// Declares the documents a store module keeps: each one's collection (and the field that
+/// labels a document beside its `_id`), and the module's `READERS` for the doctor.
+macro_rules! stored {
+    ($($doc:ty => $collection:expr $(, label $label:literal)?);+ $(;)?) => {
+        $(
+            impl $crate::mongo::doctor::StoredDocument for $doc {
+                const COLLECTION: &'static str = $collection;
+                $(const LABEL: Option<&'static str> = Some($label);)?
+            }
+        )+
+
+        /// How `tsurud doctor` reads this module's collections.
+        pub(super) const READERS: &[$crate::mongo::doctor::Reader] =
+            &[$($crate::mongo::doctor::Reader::of::<$doc>()),+];
+    };
+}
+pub(crate) use stored;
+
 /// Every collection the store reads, with its reader: one list per store module.
 fn readers() -> Vec<Reader> {
     [

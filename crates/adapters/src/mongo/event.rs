@@ -23,7 +23,6 @@ use tsuru_domain::permission::{Context, ContextType};
 use tsuru_domain::{Error, Result};
 
 use super::collections::{EVENTS, EVENT_LOCKS};
-use super::doctor::{Reader, StoredDocument};
 use super::user::null_as_default;
 use super::{
     bad_document, db_error, from_bson_time, from_go_time, is_duplicate_key, to_bson_time,
@@ -729,17 +728,9 @@ impl EventStorage for super::MongoStore {
     }
 }
 
-/// How `tsurud doctor` reads this module's collections.
-pub(super) const READERS: &[Reader] =
-    &[Reader::of::<EventDocument>(), Reader::of::<LockDocument>()];
-
-impl StoredDocument for EventDocument {
-    const COLLECTION: &'static str = EVENTS;
-}
-
-impl StoredDocument for LockDocument {
-    const COLLECTION: &'static str = EVENT_LOCKS;
-    const LABEL: Option<&'static str> = Some("key");
+super::doctor::stored! {
+    EventDocument => EVENTS;
+    LockDocument => EVENT_LOCKS, label "key";
 }
 
 #[cfg(test)]

@@ -11,7 +11,6 @@ use tsuru_domain::iaas::{
 use tsuru_domain::{Error, Result};
 
 use super::collections::{IAAS_MACHINES, IAAS_TEMPLATES};
-use super::doctor::{Reader, StoredDocument};
 use super::records::Stored;
 use super::{insertion_stamp, null_as_default};
 
@@ -178,16 +177,7 @@ impl From<&Template> for TemplateDocument {
     }
 }
 
-/// How `tsurud doctor` reads this module's collections.
-pub(super) const READERS: &[Reader] = &[
-    Reader::of::<MachineDocument>(),
-    Reader::of::<TemplateDocument>(),
-];
-
-impl StoredDocument for MachineDocument {
-    const COLLECTION: &'static str = IAAS_MACHINES;
-}
-
-impl StoredDocument for TemplateDocument {
-    const COLLECTION: &'static str = IAAS_TEMPLATES;
+super::doctor::stored! {
+    MachineDocument => IAAS_MACHINES;
+    TemplateDocument => IAAS_TEMPLATES;
 }

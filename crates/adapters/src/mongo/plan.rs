@@ -6,7 +6,6 @@ use tsuru_domain::plan::{Plan, PlanOverride, PlanStorage};
 use tsuru_domain::Result;
 
 use super::collections::PLANS;
-use super::doctor::{Reader, StoredDocument};
 use super::records::Stored;
 use super::{db_error, insertion_stamp, null_as_default};
 
@@ -81,9 +80,6 @@ impl Stored for Plan {
     type Doc = PlanDocument;
 }
 
-/// How `tsurud doctor` reads this module's collections.
-pub(super) const READERS: &[Reader] = &[Reader::of::<PlanDocument>()];
-
-impl StoredDocument for PlanDocument {
-    const COLLECTION: &'static str = PLANS;
+super::doctor::stored! {
+    PlanDocument => PLANS;
 }

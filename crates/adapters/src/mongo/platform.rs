@@ -6,7 +6,6 @@ use tsuru_domain::platform::{Platform, PlatformStorage, PlatformVersion, PLATFOR
 use tsuru_domain::{Error, Result};
 
 use super::collections::{PLATFORMS, PLATFORM_IMAGES};
-use super::doctor::{Reader, StoredDocument};
 use super::records::Stored;
 use super::{db_error, null_as_default};
 
@@ -126,16 +125,7 @@ impl From<&Platform> for PlatformDocument {
     }
 }
 
-/// How `tsurud doctor` reads this module's collections.
-pub(super) const READERS: &[Reader] = &[
-    Reader::of::<PlatformDocument>(),
-    Reader::of::<PlatformImagesDocument>(),
-];
-
-impl StoredDocument for PlatformDocument {
-    const COLLECTION: &'static str = PLATFORMS;
-}
-
-impl StoredDocument for PlatformImagesDocument {
-    const COLLECTION: &'static str = PLATFORM_IMAGES;
+super::doctor::stored! {
+    PlatformDocument => PLATFORMS;
+    PlatformImagesDocument => PLATFORM_IMAGES;
 }

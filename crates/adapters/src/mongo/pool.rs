@@ -8,7 +8,6 @@ use tsuru_domain::pool::{Constraint, Pool, PoolStorage, POOL_NOT_FOUND};
 use tsuru_domain::{Error, Result};
 
 use super::collections::{POOLS, POOL_CONSTRAINTS};
-use super::doctor::{Reader, StoredDocument};
 use super::records::Stored;
 use super::{db_error, insertion_stamp, null_as_default};
 
@@ -124,17 +123,7 @@ impl From<&Pool> for PoolDocument {
     }
 }
 
-/// How `tsurud doctor` reads this module's collections.
-pub(super) const READERS: &[Reader] = &[
-    Reader::of::<PoolDocument>(),
-    Reader::of::<ConstraintDocument>(),
-];
-
-impl StoredDocument for PoolDocument {
-    const COLLECTION: &'static str = POOLS;
-}
-
-impl StoredDocument for ConstraintDocument {
-    const COLLECTION: &'static str = POOL_CONSTRAINTS;
-    const LABEL: Option<&'static str> = Some("poolexpr");
+super::doctor::stored! {
+    PoolDocument => POOLS;
+    ConstraintDocument => POOL_CONSTRAINTS, label "poolexpr";
 }

@@ -12,7 +12,6 @@ use tsuru_domain::service::{
 };
 use tsuru_domain::{Error, Result};
 
-use super::doctor::{Reader, StoredDocument};
 use super::records::Stored;
 use super::{db_error, insertion_stamp, is_duplicate_key, null_as_default};
 
@@ -415,23 +414,8 @@ impl Stored for Broker {
     const KEY: &'static str = "name";
 }
 
-/// How `tsurud doctor` reads this module's collections.
-pub(super) const READERS: &[Reader] = &[
-    Reader::of::<ServiceDocument>(),
-    Reader::of::<InstanceDocument>(),
-    Reader::of::<BrokerDocument>(),
-];
-
-impl StoredDocument for ServiceDocument {
-    const COLLECTION: &'static str = SERVICES;
-}
-
-impl StoredDocument for InstanceDocument {
-    const COLLECTION: &'static str = SERVICE_INSTANCES;
-    const LABEL: Option<&'static str> = Some("name");
-}
-
-impl StoredDocument for BrokerDocument {
-    const COLLECTION: &'static str = BROKERS;
-    const LABEL: Option<&'static str> = Some("name");
+super::doctor::stored! {
+    ServiceDocument => SERVICES;
+    InstanceDocument => SERVICE_INSTANCES, label "name";
+    BrokerDocument => BROKERS, label "name";
 }

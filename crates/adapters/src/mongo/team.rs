@@ -7,7 +7,6 @@ use tsuru_domain::team::{Team, TeamStorage};
 use tsuru_domain::{Error, Result};
 
 use super::collections::TEAMS;
-use super::doctor::{Reader, StoredDocument};
 use super::insertion_stamp;
 use super::records::Stored;
 use super::user::{null_as_default, quota_field, QuotaDocument};
@@ -98,9 +97,6 @@ impl Stored for Team {
     type Doc = TeamDocument;
 }
 
-/// How `tsurud doctor` reads this module's collections.
-pub(super) const READERS: &[Reader] = &[Reader::of::<TeamDocument>()];
-
-impl StoredDocument for TeamDocument {
-    const COLLECTION: &'static str = TEAMS;
+super::doctor::stored! {
+    TeamDocument => TEAMS;
 }

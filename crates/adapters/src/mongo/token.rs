@@ -9,7 +9,6 @@ use tsuru_domain::token::{TeamToken, TeamTokenStorage};
 use tsuru_domain::{Error, Result};
 
 use super::collections::TEAM_TOKENS;
-use super::doctor::{Reader, StoredDocument};
 use super::user::{null_as_default, RoleInstanceDocument};
 use super::{
     db_error, from_bson_time, from_go_time, insertion_stamp, is_duplicate_key, to_bson_time,
@@ -227,10 +226,6 @@ impl TeamTokenStorage for super::MongoStore {
     }
 }
 
-/// How `tsurud doctor` reads this module's collections.
-pub(super) const READERS: &[Reader] = &[Reader::of::<TokenDocument>()];
-
-impl StoredDocument for TokenDocument {
-    const COLLECTION: &'static str = TEAM_TOKENS;
-    const LABEL: Option<&'static str> = Some("token_id");
+super::doctor::stored! {
+    TokenDocument => TEAM_TOKENS, label "token_id";
 }

@@ -16,7 +16,6 @@ use tsuru_domain::user::{
 use tsuru_domain::{Error, Result};
 
 use super::collections::{LOGIN_FAILURES, PASSWORD_TOKENS, TOKENS, USERS};
-use super::doctor::{Reader, StoredDocument};
 use super::write_lock::Write;
 use super::{db_error, from_bson_time, from_go_time, insertion_stamp, to_bson_time, to_go_time};
 
@@ -587,28 +586,9 @@ impl LoginThrottle for super::MongoStore {
     }
 }
 
-/// How `tsurud doctor` reads this module's collections.
-pub(super) const READERS: &[Reader] = &[
-    Reader::of::<UserDocument>(),
-    Reader::of::<TokenDocument>(),
-    Reader::of::<PasswordTokenDocument>(),
-    Reader::of::<FailureWindow>(),
-];
-
-impl StoredDocument for UserDocument {
-    const COLLECTION: &'static str = USERS;
-    const LABEL: Option<&'static str> = Some("email");
-}
-
-impl StoredDocument for TokenDocument {
-    const COLLECTION: &'static str = TOKENS;
-    const LABEL: Option<&'static str> = Some("useremail");
-}
-
-impl StoredDocument for PasswordTokenDocument {
-    const COLLECTION: &'static str = PASSWORD_TOKENS;
-}
-
-impl StoredDocument for FailureWindow {
-    const COLLECTION: &'static str = LOGIN_FAILURES;
+super::doctor::stored! {
+    UserDocument => USERS, label "email";
+    TokenDocument => TOKENS, label "useremail";
+    PasswordTokenDocument => PASSWORD_TOKENS;
+    FailureWindow => LOGIN_FAILURES;
 }

@@ -12,7 +12,6 @@ use tsuru_domain::volume::{
 use tsuru_domain::{Error, Result};
 
 use super::collections::{VOLUMES, VOLUME_BINDS};
-use super::doctor::{Reader, StoredDocument};
 use super::null_as_default;
 
 /// tsuru's plan embedded in a volume (Go field names lower-cased).
@@ -198,14 +197,7 @@ impl VolumeStorage for super::MongoStore {
     }
 }
 
-/// How `tsurud doctor` reads this module's collections.
-pub(super) const READERS: &[Reader] =
-    &[Reader::of::<VolumeDocument>(), Reader::of::<BindDocument>()];
-
-impl StoredDocument for VolumeDocument {
-    const COLLECTION: &'static str = VOLUMES;
-}
-
-impl StoredDocument for BindDocument {
-    const COLLECTION: &'static str = VOLUME_BINDS;
+super::doctor::stored! {
+    VolumeDocument => VOLUMES;
+    BindDocument => VOLUME_BINDS;
 }

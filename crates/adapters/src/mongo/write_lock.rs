@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use tsuru_domain::{Error, Result};
 
 use super::collections::WRITE_LOCKS;
-use super::doctor::{Reader, StoredDocument};
+use super::doctor::StoredDocument;
 use super::{db_error, is_duplicate_key};
 
 /// How long a lock may be held before others take it over.
@@ -165,10 +165,6 @@ pub(crate) enum Write<T> {
     Update(bson::Document),
 }
 
-/// How `tsurud doctor` reads this module's collections.
-pub(super) const READERS: &[Reader] = &[Reader::of::<WriteLockDocument>()];
-
-impl StoredDocument for WriteLockDocument {
-    const COLLECTION: &'static str = WRITE_LOCKS;
-    const LABEL: Option<&'static str> = Some("key");
+super::doctor::stored! {
+    WriteLockDocument => WRITE_LOCKS, label "key";
 }
