@@ -10,10 +10,11 @@ use tsuru_adapters::template::GoTemplates;
 use tsuru_domain::clock::{Clock, IdGenerator};
 use tsuru_domain::event::{Allowed, Owner};
 use tsuru_domain::permission::Context;
+use tsuru_domain::records::Records;
 use tsuru_domain::testing::{at, delivery, event, finished, object_id, webhook};
 use tsuru_domain::webhook::{
     signature, DeliveryConfig, DeliveryState, DeliveryStorage, DeliveryWorker, HookRequest,
-    HookResponse, WebhookDispatcher, WebhookSender, WebhookStorage,
+    HookResponse, Webhook, WebhookDispatcher, WebhookSender, WebhookStorage,
 };
 
 struct ManualClock(Mutex<DateTime<Utc>>);
@@ -288,7 +289,7 @@ async fn the_dispatcher_queues_one_delivery_per_matching_hook_and_wakes_the_work
     put.proxy_url = "proxy:3128".into();
     put.insecure = true;
     for h in [&all, &apps, &put] {
-        WebhookStorage::insert(&*store, h).await.unwrap();
+        Records::<Webhook>::insert(&*store, h).await.unwrap();
     }
     let mut e = finished(event("team", "t1", "team.create"), at(5));
     e.owner = Owner::token("ci");
@@ -351,7 +352,7 @@ async fn the_dispatcher_queues_one_delivery_per_matching_hook_and_wakes_the_work
     let mut only_put = put.clone();
     only_put.filter.kind_names = vec!["team".into()];
     WebhookStorage::update(&*store, &only_put).await.unwrap();
-    WebhookStorage::delete(&*store, "all").await.unwrap();
+    Records::<Webhook>::delete(&*store, "all").await.unwrap();
     assert_eq!(dispatcher.dispatch(&none).await.unwrap(), 1, "only `apps`");
     assert_eq!(*woken.lock().unwrap(), 2);
 }

@@ -10,8 +10,9 @@ use tsuru_domain::permission::{Context, Permission};
 use tsuru_domain::pool::NewPool;
 use tsuru_domain::provision::Provisioner;
 use tsuru_domain::quota::QuotaUseCases;
+use tsuru_domain::records::Records;
 use tsuru_domain::testing::{StubProvisioner, StubRules};
-use tsuru_domain::user::UserStorage;
+use tsuru_domain::user::User;
 use tsuru_domain::{Call, Error, Identity, Origin};
 
 use super::AppState;
@@ -123,7 +124,10 @@ async fn a_failed_create_leaves_nothing_stored_and_releases_the_quotas() {
         .is_empty());
     let team = state.teams.quota(&root(), "t1").await.unwrap();
     assert_eq!(team.inuse, 0, "the team quota is released");
-    let user = UserStorage::find(&*store, ADMIN).await.unwrap().unwrap();
+    let user = Records::<User>::find(&*store, ADMIN)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(user.quota.inuse, 0, "the user quota is released");
     assert!(failing.provisioned().is_empty());
     // The name is free again: a create on a working provisioner succeeds.
@@ -287,7 +291,7 @@ async fn the_root_user_bootstrap_runs_once_and_is_idempotent() {
             .unwrap(),
         "only when no user exists"
     );
-    assert!(UserStorage::find(&*store, "second@example.com")
+    assert!(Records::<User>::find(&*store, "second@example.com")
         .await
         .unwrap()
         .is_none());
@@ -295,7 +299,10 @@ async fn the_root_user_bootstrap_runs_once_and_is_idempotent() {
         .ensure_root_user(ADMIN, "admin-password")
         .await
         .unwrap());
-    let user = UserStorage::find(&*store, ADMIN).await.unwrap().unwrap();
+    let user = Records::<User>::find(&*store, ADMIN)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         user.roles.iter().filter(|r| r.name == ROOT_ROLE).count(),
         1,

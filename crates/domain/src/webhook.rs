@@ -16,4 +16,4 @@ pub use model::*;
 pub use ports::{
     DeliveryStorage, HookResponse, RenderError, TemplateRenderer, WebhookSender, WebhookStorage,
 };
-pub use service::{WebhookService, SECRET_MASK, WEBHOOK_NOT_FOUND};
+pub use service::{WebhookService, SECRET_MASK};

@@ -165,7 +165,7 @@ where
         person("dev@example.com", &[("deployer", "web"), ("reader", "db")]),
         person("ops@example.com", &[("deployer", "db")]),
     ] {
-        UserStorage::insert(store, &u).await?;
+        Records::<User>::insert(store, &u).await?;
     }
     let token = TeamToken {
         token: "ab".repeat(32),

@@ -8,6 +8,8 @@ use tsuru_domain::pool::Pool;
 use tsuru_domain::records::{Named, Records};
 use tsuru_domain::service::{Broker, Service};
 use tsuru_domain::team::Team;
+use tsuru_domain::user::User;
+use tsuru_domain::webhook::Webhook;
 use tsuru_domain::Result;
 
 use super::{MemoryStore, Table};
@@ -16,9 +18,12 @@ use super::{MemoryStore, Table};
 pub(crate) trait Kept<T> {
     /// Its table, by key.
     fn table(&self) -> &Table<String, T>;
-    /// Forgets what else was kept for `key`, once its record is gone; called while the
-    /// table's write lock is held, so no write to the record's key runs meanwhile.
-    fn forget(&self, _key: &str) {}
+    /// Keeps what else goes with a record about to be inserted; called while the table's
+    /// write lock is held and the key is free.
+    fn keep(&self, _record: &T) {}
+    /// Forgets what else was kept for a deleted record; called while the table's write lock
+    /// is held, so no write to the record's key runs meanwhile.
+    fn forget(&self, _removed: &T) {}
 }
 
 #[async_trait]
@@ -31,6 +36,7 @@ where
         if rows.contains_key(record.key()) {
             return Err(record.taken());
         }
+        self.keep(record);
         rows.insert(record.key().to_string(), record.clone());
         Ok(())
     }
@@ -45,10 +51,8 @@ where
 
     async fn delete(&self, key: &str) -> Result<()> {
         let mut rows = self.table().write();
-        if rows.shift_remove(key).is_none() {
-            return Err(T::missing());
-        }
-        self.forget(key);
+        let removed = rows.shift_remove(key).ok_or_else(T::missing)?;
+        self.forget(&removed);
         Ok(())
     }
 }
@@ -73,6 +77,7 @@ kept!(
     Role => roles,
     Plan => plans,
     Team => teams,
+    Webhook => webhooks,
 );
 
 impl Kept<Platform> for MemoryStore {
@@ -81,7 +86,24 @@ impl Kept<Platform> for MemoryStore {
     }
     /// The platform's image history goes with it (the platforms' lock is taken first, as in
     /// `add_version`, so a concurrent build cannot leave history behind a deleted platform).
-    fn forget(&self, key: &str) {
-        self.platform_versions.write().shift_remove(key);
+    fn forget(&self, removed: &Platform) {
+        self.platform_versions.write().shift_remove(&removed.name);
+    }
+}
+
+/// A user's API key finds it.
+impl Kept<User> for MemoryStore {
+    fn table(&self) -> &Table<String, User> {
+        &self.users
+    }
+    fn keep(&self, user: &User) {
+        if !user.api_key.is_empty() {
+            self.api_keys
+                .write()
+                .insert(user.api_key.clone(), user.email.clone());
+        }
+    }
+    fn forget(&self, removed: &User) {
+        self.api_keys.write().shift_remove(&removed.api_key);
     }
 }

@@ -19,44 +19,14 @@ impl MemoryStore {
 
 #[async_trait]
 impl UserStorage for MemoryStore {
-    async fn insert(&self, user: &User) -> Result<()> {
-        let mut users = self.users.write();
-        if users.contains_key(&user.email) {
-            return Err(Error::conflict(
-                tsuru_domain::user::EMAIL_ALREADY_REGISTERED,
-            ));
-        }
-        if !user.api_key.is_empty() {
-            self.api_keys
-                .write()
-                .insert(user.api_key.clone(), user.email.clone());
-        }
-        users.insert(user.email.clone(), user.clone());
-        Ok(())
-    }
-
-    async fn find(&self, email: &str) -> Result<Option<User>> {
-        Ok(self.users.get(email))
-    }
-
     async fn find_by_api_key(&self, key: &str) -> Result<Option<User>> {
         Ok(self.api_keys.get(key).and_then(|e| self.users.get(&e)))
-    }
-
-    async fn list(&self) -> Result<Vec<User>> {
-        Ok(self.users.all())
     }
 
     async fn list_by_role(&self, role: &str) -> Result<Vec<User>> {
         Ok(self
             .users
             .filtered(|u| u.roles.iter().any(|r| r.name == role)))
-    }
-
-    async fn delete(&self, email: &str) -> Result<()> {
-        let user = self.users.remove(email, USER_NOT_FOUND)?;
-        self.api_keys.write().shift_remove(&user.api_key);
-        Ok(())
     }
 
     async fn set_password(&self, email: &str, hash: &str) -> Result<()> {

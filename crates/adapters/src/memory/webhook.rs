@@ -2,8 +2,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tsuru_domain::webhook::{
-    Delivery, DeliveryState, DeliveryStorage, Webhook, WebhookStorage, WEBHOOK_ALREADY_EXISTS,
-    WEBHOOK_NOT_FOUND,
+    Delivery, DeliveryState, DeliveryStorage, Webhook, WebhookStorage, WEBHOOK_NOT_FOUND,
 };
 use tsuru_domain::Result;
 
@@ -11,27 +10,12 @@ use super::MemoryStore;
 
 #[async_trait]
 impl WebhookStorage for MemoryStore {
-    async fn insert(&self, hook: &Webhook) -> Result<()> {
-        self.webhooks
-            .add(hook.name.clone(), hook, WEBHOOK_ALREADY_EXISTS)
-    }
-
-    async fn find(&self, name: &str) -> Result<Option<Webhook>> {
-        Ok(self.webhooks.get(name))
-    }
-
-    async fn list(&self, teams: Option<&[String]>) -> Result<Vec<Webhook>> {
-        Ok(self
-            .webhooks
-            .filtered(|h| teams.is_none_or(|teams| teams.contains(&h.team_owner))))
+    async fn owned_by(&self, teams: &[String]) -> Result<Vec<Webhook>> {
+        Ok(self.webhooks.filtered(|h| teams.contains(&h.team_owner)))
     }
 
     async fn update(&self, hook: &Webhook) -> Result<()> {
         self.webhooks.replace(&hook.name, hook, WEBHOOK_NOT_FOUND)
-    }
-
-    async fn delete(&self, name: &str) -> Result<()> {
-        self.webhooks.remove(name, WEBHOOK_NOT_FOUND).map(drop)
     }
 }
 

@@ -16,12 +16,13 @@ use tsuru_domain::user::{
 use tsuru_domain::{Error, Result};
 
 use super::collections::{LOGIN_FAILURES, PASSWORD_TOKENS, TOKENS, USERS};
+use super::records::Stored;
 use super::write_lock::Write;
 use super::{db_error, from_bson_time, from_go_time, insertion_stamp, to_bson_time, to_go_time};
 
 /// tsuru's user document (Go field names in lower case; `keys` from tsuru's SSH-key era).
 #[derive(Debug, Serialize, Deserialize)]
-struct UserDocument {
+pub(crate) struct UserDocument {
     #[serde(rename = "_id", default = "insertion_stamp")]
     id: ObjectId,
     email: String,
@@ -140,6 +141,15 @@ impl From<&SshKey> for KeyDocument {
     }
 }
 
+/// Users are keyed by e-mail and listed in the order of their `_id`s.
+impl Stored for User {
+    type Doc = UserDocument;
+    const KEY: &'static str = "email";
+    fn order() -> Document {
+        doc! {"_id": 1}
+    }
+}
+
 impl From<&User> for UserDocument {
     fn from(u: &User) -> Self {
         UserDocument {
@@ -246,17 +256,6 @@ impl super::MongoStore {
 
 #[async_trait]
 impl UserStorage for super::MongoStore {
-    async fn insert(&self, user: &User) -> Result<()> {
-        self.insert_or::<UserDocument>(UserDocument::from(user), || {
-            Error::conflict(tsuru_domain::user::EMAIL_ALREADY_REGISTERED)
-        })
-        .await
-    }
-
-    async fn find(&self, email: &str) -> Result<Option<User>> {
-        self.find_as::<UserDocument, _>(doc! {"email": email}).await
-    }
-
     async fn find_by_api_key(&self, key: &str) -> Result<Option<User>> {
         if key.is_empty() {
             return Ok(None);
@@ -264,17 +263,8 @@ impl UserStorage for super::MongoStore {
         self.find_as::<UserDocument, _>(doc! {"apikey": key}).await
     }
 
-    async fn list(&self) -> Result<Vec<User>> {
-        self.find_users(doc! {}).await
-    }
-
     async fn list_by_role(&self, role: &str) -> Result<Vec<User>> {
         self.find_users(doc! {"roles.name": role}).await
-    }
-
-    async fn delete(&self, email: &str) -> Result<()> {
-        self.delete_or::<UserDocument>(doc! {"email": email}, user_not_found)
-            .await
     }
 
     async fn set_password(&self, email: &str, hash: &str) -> Result<()> {

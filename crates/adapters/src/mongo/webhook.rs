@@ -16,6 +16,7 @@ use tsuru_domain::{Error, Result};
 use super::collections::{DELIVERIES, WEBHOOKS};
 use super::doctor::{InvalidField, Reader, StoredDocument};
 use super::event::{escape_key, unescape_key};
+use super::records::Stored;
 use super::user::null_as_default;
 use super::write_lock::Write;
 use super::{bad_document, db_error, from_bson_time, insertion_stamp, to_bson_time};
@@ -37,7 +38,7 @@ struct FilterDocument {
 
 /// tsuru's webhook document (header names escaped as event data keys are), plus `secret`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct WebhookDocument {
+pub(crate) struct WebhookDocument {
     name: String,
     #[serde(default)]
     description: String,
@@ -91,6 +92,18 @@ impl WebhookDocument {
             secret: h.secret.clone(),
             tsurud_order: order,
         }
+    }
+}
+
+/// Webhooks are keyed by their `name` field.
+impl Stored for Webhook {
+    type Doc = WebhookDocument;
+    const KEY: &'static str = "name";
+}
+
+impl From<&Webhook> for WebhookDocument {
+    fn from(hook: &Webhook) -> Self {
+        WebhookDocument::new(hook, insertion_stamp())
     }
 }
 
@@ -315,33 +328,13 @@ impl super::MongoStore {
 
 #[async_trait]
 impl WebhookStorage for super::MongoStore {
-    async fn insert(&self, hook: &Webhook) -> Result<()> {
-        self.insert_or::<WebhookDocument>(WebhookDocument::new(hook, insertion_stamp()), || {
-            Error::conflict(tsuru_domain::webhook::WEBHOOK_ALREADY_EXISTS)
-        })
-        .await
-    }
-
-    async fn find(&self, name: &str) -> Result<Option<Webhook>> {
-        self.find_as::<WebhookDocument, _>(doc! {"name": name})
-            .await
-    }
-
-    async fn list(&self, teams: Option<&[String]>) -> Result<Vec<Webhook>> {
-        let filter = match teams {
-            Some(t) => doc! {"teamowner": {"$in": t}},
-            None => doc! {},
-        };
-        let docs: Vec<WebhookDocument> = self
-            .docs::<WebhookDocument>()
-            .find(filter)
-            .batch_size(super::LIST_BATCH)
-            .sort(doc! {"tsurud_order": 1, "name": 1})
-            .await
-            .map_err(db_error)?
-            .try_collect()
-            .await
-            .map_err(db_error)?;
+    async fn owned_by(&self, teams: &[String]) -> Result<Vec<Webhook>> {
+        let docs = self
+            .all::<WebhookDocument>(
+                doc! {"teamowner": {"$in": teams}},
+                <Webhook as Stored>::order(),
+            )
+            .await?;
         Ok(docs.into_iter().map(Webhook::from).collect())
     }
 
@@ -358,11 +351,6 @@ impl WebhookStorage for super::MongoStore {
             },
         )
         .await
-    }
-
-    async fn delete(&self, name: &str) -> Result<()> {
-        self.delete_or::<WebhookDocument>(doc! {"name": name}, webhook_not_found)
-            .await
     }
 }
 

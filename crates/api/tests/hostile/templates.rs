@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use tsuru_adapters::memory::MemoryStore;
 use tsuru_adapters::mongo::MongoStore;
-use tsuru_domain::webhook::{Webhook, WebhookStorage};
+use tsuru_domain::records::Records;
+use tsuru_domain::webhook::Webhook;
 use tsuru_testkit::{fresh_database_name, mongo_selected, mongo_url, status_text, TestServer};
 
 use crate::hook_probe::{create_hook, fast, finished};
@@ -95,7 +96,7 @@ async fn a_stored_hostile_hook_fails_its_deliveries_and_the_server_lives() {
         let (url, db) = (mongo_url().unwrap(), fresh_database_name());
         let store = Arc::new(MongoStore::connect(&url, &db).await.unwrap());
         for h in &hooks {
-            WebhookStorage::insert(&*store, h).await.unwrap();
+            Records::<Webhook>::insert(&*store, h).await.unwrap();
         }
         TestServer::spawn_with(|s| {
             fast(s);
@@ -105,7 +106,7 @@ async fn a_stored_hostile_hook_fails_its_deliveries_and_the_server_lives() {
     } else {
         let store = Arc::new(MemoryStore::new());
         for h in &hooks {
-            WebhookStorage::insert(&*store, h).await.unwrap();
+            Records::<Webhook>::insert(&*store, h).await.unwrap();
         }
         TestServer::spawn_on(store, fast).await
     };

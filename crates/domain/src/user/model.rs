@@ -189,6 +189,8 @@ pub struct PasswordToken {
     pub used: bool,
 }
 
+crate::records::named!(User, email, EMAIL_ALREADY_REGISTERED, USER_NOT_FOUND);
+
 #[cfg(test)]
 mod tests {
     use super::*;

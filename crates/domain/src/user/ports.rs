@@ -4,29 +4,16 @@ use chrono::{DateTime, Utc};
 use super::{PasswordToken, Session, SessionClaims, SshKey, User};
 use crate::permission::RoleInstance;
 use crate::quota::Quota;
+use crate::records::Records;
 use crate::Result;
 
-/// Storage of users (tsuru collection `users`).
+/// Storage of users (tsuru collection `users`), by e-mail.
 #[async_trait]
-pub trait UserStorage: Send + Sync {
-    /// Stores a new user.
-    ///
-    /// # Errors
-    /// MUST return [`crate::Error::Conflict`] `this email is already registered` when the e-mail exists.
-    async fn insert(&self, user: &User) -> Result<()>;
-    /// The user with this e-mail.
-    async fn find(&self, email: &str) -> Result<Option<User>>;
+pub trait UserStorage: Records<User> {
     /// The user owning this API key.
     async fn find_by_api_key(&self, key: &str) -> Result<Option<User>>;
-    /// Every user, in insertion order.
-    async fn list(&self) -> Result<Vec<User>>;
     /// Users holding a role instance of role `role`.
     async fn list_by_role(&self, role: &str) -> Result<Vec<User>>;
-    /// Deletes a user.
-    ///
-    /// # Errors
-    /// MUST return [`crate::Error::NotFound`] `user not found` when it does not exist.
-    async fn delete(&self, email: &str) -> Result<()>;
     /// Replaces the password hash.
     ///
     /// # Errors

@@ -45,7 +45,7 @@ impl WebhookDispatcher {
     /// # Errors
     /// Storage failures (deliveries queued before the failure stay queued).
     pub async fn dispatch(&self, event: &Event) -> Result<usize> {
-        let hooks = self.webhooks.list(None).await?;
+        let hooks = self.webhooks.list().await?;
         let mut queued = 0;
         let visible = hooks
             .iter()

@@ -13,6 +13,9 @@ static NAME_RE: LazyLock<Regex> =
 /// tsuru's text for a webhook name already taken.
 pub const WEBHOOK_ALREADY_EXISTS: &str = "webhook already exists with the same name";
 
+/// tsuru's text for a missing webhook.
+pub const WEBHOOK_NOT_FOUND: &str = "webhook not found";
+
 /// Which finished events call a hook. Every list is "any of"; an empty list matches anything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WebhookFilter {
@@ -294,6 +297,8 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
         hex::encode(hmac_sha256(secret.as_bytes(), &msg))
     )
 }
+
+crate::records::named!(Webhook, name, WEBHOOK_ALREADY_EXISTS, WEBHOOK_NOT_FOUND);
 
 #[cfg(test)]
 mod tests {

@@ -3,32 +3,19 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::{Delivery, HookRequest, Webhook};
+use crate::records::Records;
 use crate::Result;
 
 /// Storage of webhooks (tsuru collection `webhook`, unique on `name`).
 #[async_trait]
-pub trait WebhookStorage: Send + Sync {
-    /// Stores a new webhook.
-    ///
-    /// # Errors
-    /// MUST return [`crate::Error::Conflict`] `webhook already exists with the same name` (and
-    /// store nothing) when the name is taken.
-    async fn insert(&self, hook: &Webhook) -> Result<()>;
-    /// The webhook named `name`.
-    async fn find(&self, name: &str) -> Result<Option<Webhook>>;
-    /// Every webhook (`teams` = `None`) or those owned by the teams in `teams`, in insertion
-    /// order.
-    async fn list(&self, teams: Option<&[String]>) -> Result<Vec<Webhook>>;
+pub trait WebhookStorage: Records<Webhook> {
+    /// The webhooks owned by the teams in `teams`, in insertion order.
+    async fn owned_by(&self, teams: &[String]) -> Result<Vec<Webhook>>;
     /// Replaces the stored webhook of the same name, every field.
     ///
     /// # Errors
     /// MUST return [`crate::Error::NotFound`] `webhook not found` when it does not exist.
     async fn update(&self, hook: &Webhook) -> Result<()>;
-    /// Deletes a webhook.
-    ///
-    /// # Errors
-    /// MUST return [`crate::Error::NotFound`] `webhook not found` when it does not exist.
-    async fn delete(&self, name: &str) -> Result<()>;
 }
 
 /// The delivery queue and its history. Several processes share it: claims are atomic and

@@ -2,15 +2,15 @@ use std::sync::Arc;
 
 use derive_new::new;
 
-use super::{Delivery, DeliveryStorage, RenderError, TemplateRenderer, Webhook, WebhookStorage};
+use super::{
+    Delivery, DeliveryStorage, RenderError, TemplateRenderer, Webhook, WebhookStorage,
+    WEBHOOK_NOT_FOUND,
+};
 use crate::event::json::template_data;
 use crate::event::{Allowed, Event, EventService, Kind, NewEvent, Target};
 use crate::permission::{team_scope, Context};
 use crate::team::{auto_team_owner, TeamStorage};
 use crate::{Call, Error, Identity, Result};
-
-/// Text of a missing webhook.
-pub const WEBHOOK_NOT_FOUND: &str = "webhook not found";
 
 /// What a set secret reads back as; sending it back on update keeps the secret.
 pub const SECRET_MASK: &str = "*****";
@@ -117,7 +117,10 @@ impl WebhookService {
         let Some(teams) = team_scope(&identity.permissions, "webhook.read") else {
             return Ok(Vec::new());
         };
-        let hooks = self.webhooks.list(teams.as_deref()).await?;
+        let hooks = match teams {
+            Some(teams) => self.webhooks.owned_by(&teams).await?,
+            None => self.webhooks.list().await?,
+        };
         Ok(hooks.into_iter().map(|h| masked(identity, h)).collect())
     }
 

@@ -25,8 +25,7 @@ fn full_plan(name: &str) -> Plan {
     }
 }
 
-named_suite!(Plan.name, PlanStorage { insert, find, list(), delete },
-    crate::plan::PLAN_ALREADY_EXISTS, crate::plan::PLAN_NOT_FOUND, plan, full_plan;
+named_suite!(Plan, PlanStorage, plan, full_plan;
     [standard, concurrent] list_returns_plans_in_insertion_order = list_in_insertion_order,
     delete_removes_the_plan = delete_removes_it);
 

@@ -6,8 +6,6 @@ use super::{concurrently, sorted, CONCURRENCY};
 use crate::platform::{Platform, PlatformStorage, PlatformVersion};
 use crate::testing::{platform, platform_version};
 
-const NOT_FOUND: &str = crate::platform::PLATFORM_NOT_FOUND;
-
 async fn versions(storage: &dyn PlatformStorage, name: &str) -> Vec<PlatformVersion> {
     storage.versions(name).await.expect("versions")
 }
@@ -19,8 +17,7 @@ fn disabled(name: &str) -> Platform {
     }
 }
 
-named_suite!(Platform.name, PlatformStorage { insert, find, list(), delete; update },
-    crate::platform::DUPLICATE_PLATFORM, NOT_FOUND, platform, disabled;
+named_suite!(Platform, PlatformStorage { update }, platform, disabled;
     [standard, concurrent, update_unknown] update_replaces_the_platform = update_replaces_it,
     delete_removes_the_platform = delete_removes_it);
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::named::named_suite;
 use super::{concurrently, CONCURRENCY};
-use crate::pool::{Constraint, Pool, PoolStorage, POOL_NOT_FOUND};
+use crate::pool::{Constraint, Pool, PoolStorage};
 use crate::testing::{constraint, pool};
 
 /// The stored constraints, sorted by (`pool_expr`, `field`): their order is left open.
@@ -27,8 +27,7 @@ fn full(name: &str) -> Pool {
     }
 }
 
-named_suite!(Pool.name, PoolStorage { insert, find, list(), delete; update },
-    crate::pool::POOL_ALREADY_EXISTS, POOL_NOT_FOUND, pool, full;
+named_suite!(Pool, PoolStorage { update }, pool, full;
     [standard, concurrent, update_unknown] list_returns_pools_in_insertion_order = list_in_insertion_order,
     update_replaces_the_pool = update_replaces_it, delete_removes_the_pool = delete_removes_it);
 

@@ -18,8 +18,7 @@ fn full(name: &str) -> Role {
     r
 }
 
-named_suite!(Role.name, RoleStorage { insert, find, list(), delete; update },
-    crate::permission::ROLE_ALREADY_EXISTS, crate::permission::ROLE_NOT_FOUND, global, full;
+named_suite!(Role, RoleStorage { update }, global, full;
     [standard, concurrent, update_unknown] list_returns_roles_in_insertion_order = list_in_insertion_order,
     delete_removes_the_role = delete_removes_it);
 

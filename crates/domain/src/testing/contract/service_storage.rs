@@ -2,7 +2,7 @@
 use std::collections::BTreeMap;
 
 use super::named::named_suite;
-use crate::service::{Service, ServiceStorage, SERVICE_ALREADY_EXISTS, SERVICE_NOT_FOUND};
+use crate::service::{Service, ServiceStorage};
 
 fn service(name: &str) -> Service {
     Service {
@@ -30,8 +30,7 @@ fn full(name: &str) -> Service {
     }
 }
 
-named_suite!(Service.name, ServiceStorage { insert, find, list(), delete; update },
-    SERVICE_ALREADY_EXISTS, SERVICE_NOT_FOUND, service, full;
+named_suite!(Service, ServiceStorage { update }, service, full;
     [standard, update_unknown] list_returns_services_in_insertion_order = list_in_insertion_order,
     delete_removes_the_service = delete_removes_it);
 

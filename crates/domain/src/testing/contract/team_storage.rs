@@ -21,8 +21,7 @@ fn full(name: &str) -> Team {
     }
 }
 
-named_suite!(Team.name, TeamStorage { insert, find, list(), delete; update },
-    crate::team::TEAM_ALREADY_EXISTS, crate::team::TEAM_NOT_FOUND, team, full;
+named_suite!(Team, TeamStorage { update }, team, full;
     [standard, concurrent, update_unknown] list_returns_teams_in_insertion_order = list_in_insertion_order,
     delete_removes_the_team = delete_removes_it);
 

@@ -31,8 +31,7 @@ fn full(email: &str) -> User {
     u
 }
 
-named_suite!(User.email, UserStorage { insert, find, list(), delete },
-    crate::user::EMAIL_ALREADY_REGISTERED, crate::user::USER_NOT_FOUND, user, full;
+named_suite!(User, UserStorage, user, full;
     [standard] list_returns_users_in_insertion_order = list_in_insertion_order);
 
 /// Concurrent inserts of one e-mail: exactly one succeeds, the others are conflicts.
