@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use tsuru_domain::app::{App, AppVersion};
 use tsuru_domain::clock::Clock;
 use tsuru_domain::output::Output;
-use tsuru_domain::provision::{ProcessUnits, Provisioner, Unit, UnitStatus};
+use tsuru_domain::provision::{ProcessUnits, Provisioner, Restart, Unit, UnitStatus};
 use tsuru_domain::{Error, Result};
 
 /// Name pools use for this provisioner.
@@ -50,18 +50,6 @@ impl std::fmt::Debug for SimulatedProvisioner {
 }
 
 /// Reads `""`/`"0"` (every version) or `N`/`vN`.
-fn parse_version(version: &str) -> Result<Option<i64>> {
-    let v = version.trim();
-    if v.is_empty() || v == "0" {
-        return Ok(None);
-    }
-    v.strip_prefix('v')
-        .unwrap_or(v)
-        .parse::<i64>()
-        .map(Some)
-        .map_err(|_| Error::bad_request(format!("Invalid version: {v}")))
-}
-
 impl SimulatedProvisioner {
     /// Routers serve apps at `<app>.<domain>`.
     pub fn new(clock: Arc<dyn Clock>, domain: impl Into<String>) -> Self {
@@ -203,14 +191,8 @@ impl Provisioner for SimulatedProvisioner {
             .unwrap_or_default())
     }
 
-    async fn restart(
-        &self,
-        app: &App,
-        process: &str,
-        version: &str,
-        out: &dyn Output,
-    ) -> Result<()> {
-        let wanted = parse_version(version)?;
+    async fn restart(&self, units: Restart<'_>, out: &dyn Output) -> Result<()> {
+        let (app, process, wanted) = (units.app, units.process, units.version);
         self.with_app(&app.name, |run| {
             if run.deployments.is_empty() {
                 // Nothing runs yet: restarting the app is a no-op, as in tsuru; a process
@@ -475,7 +457,7 @@ mod tests {
         p.provision(&a, &Discard).await.unwrap();
         assert!(p.units(&a).await.unwrap().is_empty());
         assert!(p.deployed_versions(&a).await.unwrap().is_empty());
-        p.restart(&a, "", "", &Discard)
+        p.restart(Restart::all(&a), &Discard)
             .await
             .expect("a no-op before deploys");
 
@@ -528,7 +510,7 @@ mod tests {
             .await
             .unwrap();
         assert!(p.units(&a).await.unwrap().is_empty(), "removing all stops");
-        p.restart(&a, "", "", &Discard).await.unwrap();
+        p.restart(Restart::all(&a), &Discard).await.unwrap();
         assert_eq!(
             states(&p, &a).await,
             running("web", 1, 1),
@@ -540,7 +522,8 @@ mod tests {
             Err(Error::BadRequest(_))
         ));
         assert!(matches!(
-            p.restart(&a, "", "v7", &Discard).await,
+            p.restart(Restart::parse(&a, "", "v7").unwrap(), &Discard)
+                .await,
             Err(Error::BadRequest(_))
         ));
     }

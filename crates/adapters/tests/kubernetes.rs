@@ -22,7 +22,7 @@ use tsuru_adapters::memory::MemoryStore;
 use tsuru_domain::app::{App, AppVersion, EnvVar};
 use tsuru_domain::cluster::{Cluster, ClusterStorage};
 use tsuru_domain::output::{Discard, Output};
-use tsuru_domain::provision::{ProcessUnits, Provisioner, UnitStatus};
+use tsuru_domain::provision::{ProcessUnits, Provisioner, Restart, UnitStatus};
 use tsuru_domain::testing::app_version;
 use tsuru_domain::Error;
 
@@ -305,16 +305,24 @@ async fn restart_stop_start_and_unit_changes() {
     let mut v = version("life", 1);
     env.prov.deploy(&app, &v, &Discard).await.unwrap();
 
-    env.prov.restart(&app, "", "", &Discard).await.unwrap();
+    env.prov
+        .restart(Restart::all(&app), &Discard)
+        .await
+        .unwrap();
     let d = env.api::<Deployment>().get("life-web").await.unwrap();
     assert_eq!(d.labels()["tsuru.io/restarts"], "1");
     let tpl = d.spec.template.metadata.unwrap().labels.unwrap();
     assert_eq!(tpl["tsuru.io/restarts"], "1");
-    env.prov.restart(&app, "web", "1", &Discard).await.unwrap();
+    env.prov
+        .restart(Restart::parse(&app, "web", "1").unwrap(), &Discard)
+        .await
+        .unwrap();
     let d = env.api::<Deployment>().get("life-web").await.unwrap();
     assert_eq!(d.labels()["tsuru.io/restarts"], "2");
     assert!(matches!(
-        env.prov.restart(&app, "worker", "", &Discard).await,
+        env.prov
+            .restart(Restart::parse(&app, "worker", "").unwrap(), &Discard)
+            .await,
         Err(Error::BadRequest(_))
     ));
 
@@ -379,7 +387,10 @@ async fn a_plan_change_is_applied_by_the_restart() {
     let mut bigger = app.clone();
     bigger.plan.memory = 1 << 30;
     env.prov.update(&app, &bigger, &Discard).await.unwrap();
-    env.prov.restart(&bigger, "", "", &Discard).await.unwrap();
+    env.prov
+        .restart(Restart::all(&bigger), &Discard)
+        .await
+        .unwrap();
     let d = env.api::<Deployment>().get("plan-web").await.unwrap();
     let c = &d.spec.template.spec.unwrap().containers[0];
     assert_eq!(
@@ -609,7 +620,7 @@ async fn bound_volumes_become_a_pv_a_pvc_and_mounts_at_the_next_restart() {
     let started = Instant::now();
     store.insert_bind(&bind("/mnt/data", true)).await.unwrap();
     store.insert_bind(&bind("/mnt/logs", false)).await.unwrap();
-    prov.restart(&app, "", "", &Discard).await.unwrap();
+    prov.restart(Restart::all(&app), &Discard).await.unwrap();
     let d: Deployment = Api::namespaced(client.clone(), ns)
         .get("vol-web")
         .await
@@ -696,7 +707,7 @@ async fn bound_volumes_become_a_pv_a_pvc_and_mounts_at_the_next_restart() {
         .delete_bind(&bind("/mnt/logs", false).id)
         .await
         .unwrap();
-    prov.restart(&app, "", "", &Discard).await.unwrap();
+    prov.restart(Restart::all(&app), &Discard).await.unwrap();
     let d: Deployment = Api::namespaced(client.clone(), ns)
         .get("vol-web")
         .await
@@ -796,7 +807,7 @@ async fn ephemeral_and_empty_dir_volumes_live_in_the_pod_and_make_no_object_of_t
         .insert_bind(&app_bind("eph", &mem.name, "/cache", false))
         .await
         .unwrap();
-    prov.restart(&app, "", "", &Discard).await.unwrap();
+    prov.restart(Restart::all(&app), &Discard).await.unwrap();
     let d: Deployment = Api::namespaced(client.clone(), ns)
         .get("eph-web")
         .await

@@ -114,6 +114,47 @@ impl<'a> ProcessUnits<'a> {
     }
 }
 
+/// The units a restart acts on: those of `process` (of every process when empty) of `app`, of
+/// the deployed version `version` only when one is given.
+#[derive(Debug, Clone, Copy)]
+pub struct Restart<'a> {
+    /// The app.
+    pub app: &'a App,
+    /// The process, or empty for all.
+    pub process: &'a str,
+    /// The version, or `None` for every deployed one.
+    pub version: Option<i64>,
+}
+
+impl<'a> Restart<'a> {
+    /// Every unit of `app`.
+    pub fn all(app: &'a App) -> Self {
+        Restart {
+            app,
+            process: "",
+            version: None,
+        }
+    }
+
+    /// The units of `process` of the version a request names (`3` or `v3`; empty or `0` for
+    /// every version).
+    ///
+    /// # Errors
+    /// 400 `Invalid version: <v>` when it is not a number.
+    pub fn parse(app: &'a App, process: &'a str, version: &str) -> Result<Self> {
+        let v = version.trim();
+        let version = match v.strip_prefix('v').unwrap_or(v) {
+            "" | "0" => None,
+            n => Some(n.parse().map_err(|_| crate::app::invalid_version(v))?),
+        };
+        Ok(Restart {
+            app,
+            process,
+            version,
+        })
+    }
+}
+
 /// What a provisioner that cannot `what` answers.
 fn cannot(provisioner: &str, what: &str) -> Error {
     Error::bad_request(format!("provisioner {provisioner:?} cannot {what}"))
@@ -139,18 +180,12 @@ pub trait Provisioner: Send + Sync {
     /// # Errors
     /// When they cannot be listed.
     async fn units(&self, app: &App) -> Result<Vec<Unit>>;
-    /// Restarts the app's units (of `process`, or all when empty), moving each through tsuru's
-    /// unit states; `version` empty or `0` means the current one.
+    /// Restarts the units of `units` (every deployed version's when it names none), moving each
+    /// through tsuru's unit states.
     ///
     /// # Errors
     /// An unknown version or process, or a failed restart.
-    async fn restart(
-        &self,
-        app: &App,
-        process: &str,
-        version: &str,
-        out: &dyn Output,
-    ) -> Result<()>;
+    async fn restart(&self, units: Restart<'_>, out: &dyn Output) -> Result<()>;
     /// Applies changes of pool, plan or platform.
     ///
     /// # Errors

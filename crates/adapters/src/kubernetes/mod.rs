@@ -26,7 +26,7 @@ use tsuru_domain::app::{App, AppVersion};
 use tsuru_domain::cluster::{cluster_for_pool, Cluster, ClusterHelp, ClusterStorage};
 use tsuru_domain::node::{url_to_host, NewNode, Node, NodeUpdate};
 use tsuru_domain::output::Output;
-use tsuru_domain::provision::{ProcessUnits, Provisioner, Unit};
+use tsuru_domain::provision::{ProcessUnits, Provisioner, Restart, Unit};
 use tsuru_domain::volume::{VolumeBind, VolumeStorage};
 use tsuru_domain::{Error, Result};
 
@@ -143,16 +143,6 @@ impl KubernetesProvisioner {
     }
 }
 
-fn parse_version(version: &str) -> Result<Option<i64>> {
-    let v = version.trim().trim_start_matches('v');
-    if v.is_empty() || v == "0" {
-        return Ok(None);
-    }
-    v.parse()
-        .map(Some)
-        .map_err(|_| Error::bad_request(format!("invalid version {version:?}")))
-}
-
 #[async_trait]
 impl Provisioner for KubernetesProvisioner {
     fn name(&self) -> &str {
@@ -226,16 +216,10 @@ impl Provisioner for KubernetesProvisioner {
         Ok(out)
     }
 
-    async fn restart(
-        &self,
-        app: &App,
-        process: &str,
-        version: &str,
-        out: &dyn Output,
-    ) -> Result<()> {
-        let wanted = parse_version(version)?;
-        let (conn, ns, mut selected) = self.select(app, process).await?;
-        if let Some(v) = wanted {
+    async fn restart(&self, units: Restart<'_>, out: &dyn Output) -> Result<()> {
+        let app = units.app;
+        let (conn, ns, mut selected) = self.select(app, units.process).await?;
+        if let Some(v) = units.version {
             selected.retain(|_, r| r.version == v);
             if selected.is_empty() {
                 return Err(Error::bad_request(format!("version {v} not found")));

@@ -9,7 +9,7 @@ use crate::output::Progress;
 use crate::plan::{Plan, PlanService};
 use crate::platform::PlatformService;
 use crate::pool::{PoolRules, PoolService};
-use crate::provision::{Provisioner, ProvisionerRegistry, Unit};
+use crate::provision::{Provisioner, ProvisionerRegistry, Restart, Unit};
 use crate::quota::Quota;
 use crate::router::Routers;
 use crate::team::TeamStorage;
@@ -274,7 +274,7 @@ impl AppService {
         if provisioner.units(app).await?.is_empty() {
             return Ok(());
         }
-        provisioner.restart(app, "", "", out).await
+        provisioner.restart(Restart::all(app), out).await
     }
 }
 

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use crate::app::App;
 use crate::cluster::{Cluster, ClusterHelp};
 use crate::output::Output;
-use crate::provision::{Provisioner, Unit};
+use crate::provision::{Provisioner, Restart, Unit};
 use crate::{Error, Result};
 
 /// What a [`StubProvisioner`] refuses and what it says about its clusters.
@@ -93,7 +93,7 @@ impl Provisioner for StubProvisioner {
     async fn units(&self, _: &App) -> Result<Vec<Unit>> {
         Ok(Vec::new())
     }
-    async fn restart(&self, _: &App, _: &str, _: &str, _: &dyn Output) -> Result<()> {
+    async fn restart(&self, _: Restart<'_>, _: &dyn Output) -> Result<()> {
         Ok(())
     }
     async fn update(&self, _: &App, _: &App, _: &dyn Output) -> Result<()> {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::{app_event, AppService};
 use crate::app::{unknown_process, App, AppVersion};
 use crate::output::{Output, Progress};
-use crate::provision::{ProcessUnits, Provisioner, UnitStatus};
+use crate::provision::{ProcessUnits, Provisioner, Restart, UnitStatus};
 use crate::{Call, Result};
 
 /// A change of the state of an app's units.
@@ -96,7 +96,7 @@ impl AppService {
                         return self
                             .provisioner_of(&app)
                             .await?
-                            .restart(&app, process, version, progress.as_ref())
+                            .restart(Restart::parse(&app, process, version)?, progress.as_ref())
                             .await;
                     }
                     let provisioner = self.provisioner_of(&app).await?;

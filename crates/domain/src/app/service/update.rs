@@ -7,6 +7,7 @@ use crate::output::{Output, Progress};
 use crate::permission::Context;
 use crate::plan::PlanOverride;
 use crate::pool::POOL_NOT_FOUND;
+use crate::provision::Restart;
 use crate::team::{clean_tags, TEAM_NOT_FOUND};
 use crate::{Call, Error, Identity, Result};
 
@@ -201,7 +202,7 @@ impl AppService {
         let provisioner = self.provisioner_of(&app).await?;
         provisioner.update(&old, &app, out).await?;
         if plan_changed && !upd.no_restart {
-            provisioner.restart(&app, "", "", out).await?;
+            provisioner.restart(Restart::all(&app), out).await?;
         }
         Ok(())
     }

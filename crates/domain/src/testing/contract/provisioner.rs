@@ -3,7 +3,7 @@
 use crate::error::Error;
 use crate::output::Discard;
 use crate::platform::parse_image_version;
-use crate::provision::Provisioner;
+use crate::provision::{Provisioner, Restart};
 use crate::testing::app;
 
 /// A provisioner has a name (pools refer to it by that name).
@@ -40,7 +40,9 @@ pub async fn destroy_removes_every_unit(p: &dyn Provisioner) {
 pub async fn restart_leaves_every_unit_running(p: &dyn Provisioner) {
     let web = app("web");
     p.provision(&web, &Discard).await.expect("provision");
-    p.restart(&web, "", "", &Discard).await.expect("restart");
+    p.restart(Restart::all(&web), &Discard)
+        .await
+        .expect("restart");
     for u in p.units(&web).await.expect("units") {
         assert!(
             u.status.counts_for_quota(),
@@ -55,7 +57,11 @@ pub async fn restart_leaves_every_unit_running(p: &dyn Provisioner) {
 pub async fn restart_of_an_unknown_process_is_a_bad_request(p: &dyn Provisioner) {
     let web = app("web");
     p.provision(&web, &Discard).await.expect("provision");
-    match p.restart(&web, "no-such-process", "", &Discard).await {
+    let units = Restart {
+        process: "no-such-process",
+        ..Restart::all(&web)
+    };
+    match p.restart(units, &Discard).await {
         Err(Error::BadRequest(_)) => {}
         other => panic!("expected BadRequest, got {other:?}"),
     }
