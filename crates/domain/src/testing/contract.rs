@@ -158,6 +158,12 @@ refusal_asserts! {
     assert_forbidden => Forbidden;
 }
 
+/// The names (by `name`) of what a list call found, in its order; a failed list panics.
+#[track_caller]
+pub(crate) fn listed_names<T>(found: Result<Vec<T>>, name: impl Fn(T) -> String) -> Vec<String> {
+    found.expect("list").into_iter().map(name).collect()
+}
+
 /// The record a find found, or a panic naming `what` when it found none.
 #[track_caller]
 pub(crate) fn present<T>(found: Result<Option<T>>, what: &str) -> T {

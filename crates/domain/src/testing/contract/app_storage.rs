@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use regex::Regex;
 
+use super::listed_names;
 use super::present;
 use super::{
     assert_admitted, assert_conflict, assert_not_found, concurrently, sorted, CONCURRENCY,
@@ -40,13 +41,7 @@ fn missing(name: &str) -> String {
 /// Names of `list(filter)`, in the order returned; also checks them against
 /// [`AppFilter::matches`] over `universe`, given in insertion order.
 async fn listed(storage: &dyn AppStorage, filter: AppFilter, universe: &[&App]) -> Vec<String> {
-    let got: Vec<String> = storage
-        .list(&filter)
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|a| a.name)
-        .collect();
+    let got = listed_names(storage.list(&filter).await, |a| a.name);
     let want: Vec<String> = universe
         .iter()
         .filter(|a| filter.matches(a))

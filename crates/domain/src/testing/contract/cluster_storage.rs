@@ -2,6 +2,7 @@
 //! provisioner.
 use std::collections::BTreeMap;
 
+use super::listed_names;
 use super::{assert_not_found, present};
 use crate::cluster::{
     Cluster, ClusterKubeConfig, ClusterStorage, KubeConfigCluster, KubeConfigUser,
@@ -99,13 +100,7 @@ pub async fn list_returns_every_cluster_by_name(storage: &dyn ClusterStorage) {
             .await
             .expect("upsert");
     }
-    let names: Vec<String> = storage
-        .list()
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|c| c.name)
-        .collect();
+    let names = listed_names(storage.list().await, |c| c.name);
     assert_eq!(names, ["c1", "c2", "c3"]);
 }
 

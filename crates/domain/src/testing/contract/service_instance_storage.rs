@@ -2,7 +2,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{assert_admitted, assert_conflict, assert_not_found, concurrently, CONCURRENCY};
+use super::{
+    assert_admitted, assert_conflict, assert_not_found, concurrently, listed_names, CONCURRENCY,
+};
 use crate::service::{
     BrokerBind, BrokerData, ServiceInstance, ServiceInstanceStorage, INSTANCE_ALREADY_EXISTS,
     INSTANCE_NOT_FOUND,
@@ -134,13 +136,7 @@ pub async fn list_returns_all_or_those_of_a_service(storage: &dyn ServiceInstanc
             ("mysql".into(), "b".into())
         ]
     );
-    let mysql: Vec<String> = storage
-        .list(Some("mysql"))
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|i| i.name)
-        .collect();
+    let mysql = listed_names(storage.list(Some("mysql")).await, |i| i.name);
     assert_eq!(mysql, ["c", "b"]);
     assert!(storage.list(Some("none")).await.expect("list").is_empty());
 }

@@ -1,6 +1,7 @@
 //! Contract of [`ServiceStorage`].
 use std::collections::BTreeMap;
 
+use super::listed_names;
 use super::named::named_suite;
 use crate::service::{Service, ServiceStorage};
 
@@ -47,12 +48,6 @@ pub async fn update_replaces_the_service(storage: &dyn ServiceStorage) {
     };
     storage.update(&new).await.expect("update");
     assert_eq!(storage.find("a").await.expect("find"), Some(new));
-    let names: Vec<String> = storage
-        .list()
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|s| s.name)
-        .collect();
+    let names = listed_names(storage.list().await, |s| s.name);
     assert_eq!(names, ["a", "b"]);
 }

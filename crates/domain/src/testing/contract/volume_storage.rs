@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use super::listed_names;
 use super::{assert_admitted, assert_conflict, assert_not_found, concurrently, CONCURRENCY};
 use crate::volume::{
     Volume, VolumeBind, VolumeBindId, VolumePlan, VolumeStorage, VOLUME_ALREADY_BOUND,
@@ -74,13 +75,7 @@ pub async fn list_returns_volumes_by_name(storage: &dyn VolumeStorage) {
     for n in ["vb", "va", "vc"] {
         storage.insert_volume(&volume(n)).await.expect("insert");
     }
-    let names: Vec<String> = storage
-        .list_volumes()
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|v| v.name)
-        .collect();
+    let names = listed_names(storage.list_volumes().await, |v| v.name);
     assert_eq!(names, ["va", "vb", "vc"]);
 }
 

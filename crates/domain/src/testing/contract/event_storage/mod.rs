@@ -11,6 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+use super::listed_names;
 use super::{assert_not_found, concurrently, present, sorted, CONCURRENCY};
 use crate::event::{
     Allowed, CancelInfo, Event, EventFilter, EventStorage, Kind, LogEntry, Owner, Visibility,
@@ -55,13 +56,7 @@ async fn listed(
     filter: EventFilter,
     universe: &[&Event],
 ) -> Vec<String> {
-    let got: Vec<String> = storage
-        .list(&filter)
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|e| e.id)
-        .collect();
+    let got = listed_names(storage.list(&filter).await, |e| e.id);
     if filter.sort.is_none() {
         let mut want: Vec<&&Event> = universe.iter().filter(|e| filter.matches(e)).collect();
         want.sort_by_key(|e| std::cmp::Reverse(e.start_time));
