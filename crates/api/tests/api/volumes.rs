@@ -2,12 +2,13 @@
 //! plane (`scripts/kube.sh exec`) where the provisioner decides.
 use std::collections::BTreeMap;
 
+use reqwest::Method;
 use serde_json::{json, Value};
 use tsuru_testkit::{messages, stream_lines};
 
 use crate::{
-    expect, expect_delete, expect_get, get_json, member, status_text, Caller, TestServer,
-    FORBIDDEN, UNAUTHORIZED,
+    expect, expect_delete, expect_forms, expect_get, get_json, member, status_text, Caller,
+    TestServer, FORBIDDEN, UNAUTHORIZED,
 };
 
 /// Plans: `nfs` and `local` for the simulated provisioner, `ebs` for Kubernetes only.
@@ -67,6 +68,13 @@ async fn create(
         .await
 }
 
+/// Asserts that `caller`'s [`create`] form for `name` (plan `nfs`, team `t1`) at `path` is
+/// refused with `status` and the plain-text `text`.
+async fn refused(caller: &Caller, path: &str, name: &str, status: u16, text: &str) {
+    let resp = create(caller, path, name, "nfs", "t1").await;
+    expect(resp, status, text, (path, name)).await;
+}
+
 /// Creates volume `name` through [`create`], which must succeed.
 async fn created(caller: &Caller, name: &str, plan: &str, team: &str) {
     expect(
@@ -76,6 +84,21 @@ async fn created(caller: &Caller, name: &str, plan: &str, team: &str) {
         name,
     )
     .await;
+}
+
+/// A server with app `app1` and volume `v1` (plan `nfs`) of team `t1`, and its admin.
+async fn with_volume() -> (TestServer, Caller) {
+    let s = server().await;
+    let admin = s.admin();
+    s.app("app1", "t1").await;
+    created(&admin, "v1", "nfs", "t1").await;
+    (s, admin)
+}
+
+/// Asserts that deleting volume `v1` is refused while it has binds.
+async fn refuses_delete_while_bound(admin: &Caller) {
+    let text = "cannot delete volume with existing binds\n";
+    expect_delete(admin, "/1.4/volumes/v1", 409, text).await;
 }
 
 /// The client's form for `volume-bind` (`ReadOnly`, `NoRestart`: `true` or empty).
@@ -151,18 +174,14 @@ async fn creating_volumes() {
         let resp = create(&admin, "/1.4/volumes", name, plan, team).await;
         expect(resp, *status, text, (name, plan, team)).await;
     }
-    let no_pool = admin
-        .post_form(
-            "/1.4/volumes",
-            &[
-                ("Name", "v2"),
-                ("Plan.Name", "nfs"),
-                ("Pool", "nope"),
-                ("TeamOwner", "t1"),
-            ],
-        )
-        .await;
-    expect(no_pool, 400, "Pool does not exist.\n", "unknown pool").await;
+    let no_pool = [
+        ("Name", "v2"),
+        ("Plan.Name", "nfs"),
+        ("Pool", "nope"),
+        ("TeamOwner", "t1"),
+    ];
+    let cases = [(no_pool, 400, "Pool does not exist.\n")];
+    expect_forms(&admin, Method::POST, "/1.4/volumes", &cases).await;
     // JSON works too, keys in any case.
     let by_json = admin
         .post_json(
@@ -176,28 +195,17 @@ async fn creating_volumes() {
         .put_json("/1.3/constraints", &json!({"PoolExpr": "p1", "Field": "volume-plan", "Values": ["nfs", "local"], "Blacklist": true}))
         .await;
     assert_eq!(resp.status(), 200);
-    expect(
-        create(&admin, "/1.4/volumes", "v4", "nfs", "t1").await,
+    refused(
+        &admin,
+        "/1.4/volumes",
+        "v4",
         400,
         "no volume-plan found for pool\n",
-        "blacklisted",
     )
     .await;
-    expect(
-        create(&s.anonymous(), "/1.4/volumes", "v5", "nfs", "t1").await,
-        401,
-        UNAUTHORIZED,
-        "anonymous",
-    )
-    .await;
+    refused(&s.anonymous(), "/1.4/volumes", "v5", 401, UNAUTHORIZED).await;
     let bob = member(&s, "bob@example.com", "t2", &["volume.create"]).await;
-    expect(
-        create(&bob, "/1.4/volumes", "v5", "nfs", "t1").await,
-        403,
-        FORBIDDEN,
-        "bob for t1",
-    )
-    .await;
+    refused(&bob, "/1.4/volumes", "v5", 403, FORBIDDEN).await;
     let events = s.events("kindname=volume.create").await;
     assert_eq!(
         events.len(),
@@ -245,19 +253,20 @@ async fn updating_volumes_replaces_the_whole_record() {
     let s = server().await;
     let admin = s.admin();
     created(&admin, "v1", "nfs", "t1").await;
-    let resp = admin
-        .post_form(
-            "/1.4/volumes/v1",
-            &[
-                ("Name", "v1"),
-                ("Plan.Name", "local"),
-                ("Pool", "p1"),
-                ("TeamOwner", "t2"),
-                ("Opts.medium", "Memory"),
-            ],
-        )
-        .await;
-    expect(resp, 200, "", "update").await;
+    let update = [
+        ("Name", "v1"),
+        ("Plan.Name", "local"),
+        ("Pool", "p1"),
+        ("TeamOwner", "t2"),
+        ("Opts.medium", "Memory"),
+    ];
+    expect_forms(
+        &admin,
+        Method::POST,
+        "/1.4/volumes/v1",
+        &[(update, 200, "")],
+    )
+    .await;
     let v1: Value = get_json(&admin, "/1.4/volumes/v1").await;
     assert_eq!(
         v1["Plan"],
@@ -269,44 +278,26 @@ async fn updating_volumes_replaces_the_whole_record() {
         json!({"medium": "Memory"}),
         "the old opts are gone"
     );
-    let no_pool = admin
-        .post_form(
-            "/1.4/volumes/v1",
-            &[("Plan.Name", "local"), ("TeamOwner", "t2")],
-        )
-        .await;
-    expect(no_pool, 400, "Pool does not exist.\n", "missing pool").await;
-    expect(
-        create(&admin, "/1.4/volumes/nope", "nope", "nfs", "t1").await,
+    let no_pool = [("Plan.Name", "local"), ("TeamOwner", "t2")];
+    let cases = [(no_pool, 400, "Pool does not exist.\n")];
+    expect_forms(&admin, Method::POST, "/1.4/volumes/v1", &cases).await;
+    refused(
+        &admin,
+        "/1.4/volumes/nope",
+        "nope",
         404,
         "volume not found\n",
-        "unknown",
     )
     .await;
     let bob = member(&s, "bob@example.com", "t1", &["volume.read"]).await;
-    expect(
-        create(&bob, "/1.4/volumes/v1", "v1", "nfs", "t1").await,
-        403,
-        FORBIDDEN,
-        "bob",
-    )
-    .await;
-    expect(
-        create(&s.anonymous(), "/1.4/volumes/v1", "v1", "nfs", "t1").await,
-        401,
-        UNAUTHORIZED,
-        "anonymous",
-    )
-    .await;
+    refused(&bob, "/1.4/volumes/v1", "v1", 403, FORBIDDEN).await;
+    refused(&s.anonymous(), "/1.4/volumes/v1", "v1", 401, UNAUTHORIZED).await;
     assert_eq!(s.events("kindname=volume.update").await.len(), 2);
 }
 
 #[tokio::test]
 async fn binding_unbinding_and_deleting() {
-    let s = server().await;
-    let admin = s.admin();
-    s.app("app1", "t1").await;
-    created(&admin, "v1", "nfs", "t1").await;
+    let (s, admin) = with_volume().await;
     let (status, lines) =
         stream_lines(bind(&admin, "v1", "app1", "/mnt/data", "true", "").await).await;
     assert_eq!(status, 200);
@@ -379,13 +370,7 @@ async fn binding_unbinding_and_deleting() {
         200
     );
 
-    expect_delete(
-        &admin,
-        "/1.4/volumes/v1",
-        409,
-        "cannot delete volume with existing binds\n",
-    )
-    .await;
+    refuses_delete_while_bound(&admin).await;
     for mount in ["/mnt/logs", "/mnt/x"] {
         let resp = admin
             .delete(&format!(
@@ -440,11 +425,8 @@ async fn binding_unbinding_and_deleting() {
 
 #[tokio::test]
 async fn removing_an_app_removes_its_binds_and_frees_the_volume() {
-    let s = server().await;
-    let admin = s.admin();
-    s.app("app1", "t1").await;
+    let (s, admin) = with_volume().await;
     s.app("app2", "t1").await;
-    created(&admin, "v1", "nfs", "t1").await;
     for (app, mount) in [("app1", "/a"), ("app1", "/b"), ("app2", "/a")] {
         let resp = bind(&admin, "v1", app, mount, "", "true").await;
         assert_eq!(resp.status(), 200, "{app} {mount}");
@@ -462,13 +444,7 @@ async fn removing_an_app_removes_its_binds_and_frees_the_volume() {
         json!([{"ID": {"App": "app2", "MountPoint": "/a", "Volume": "v1"}, "ReadOnly": false}]),
         "only the other app's bind is left"
     );
-    expect_delete(
-        &admin,
-        "/1.4/volumes/v1",
-        409,
-        "cannot delete volume with existing binds\n",
-    )
-    .await;
+    refuses_delete_while_bound(&admin).await;
     let (status, _) = stream_lines(admin.delete("/1.0/apps/app2").await).await;
     assert_eq!(status, 200);
     expect(admin.delete("/1.4/volumes/v1").await, 200, "", "free now").await;
