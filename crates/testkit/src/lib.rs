@@ -319,6 +319,27 @@ impl TestServer {
         );
     }
 
+    /// A logged-in user `email` holding `permissions` in the context `value` of type
+    /// `context`, through a new role `r-<user>` of that type.
+    pub async fn holder(
+        &self,
+        email: &str,
+        context: &str,
+        value: &str,
+        permissions: &[&str],
+    ) -> Caller {
+        let role = format!("r-{}", email.split('@').next().unwrap_or(email));
+        self.role(&role, context, permissions).await;
+        let user = self.user(email).await;
+        self.assign(&role, email, value).await;
+        user
+    }
+
+    /// A logged-in user `email` holding `permissions` on team `team`.
+    pub async fn member(&self, email: &str, team: &str, permissions: &[&str]) -> Caller {
+        self.holder(email, "team", team, permissions).await
+    }
+
     /// Creates a team (as the admin).
     ///
     /// # Panics

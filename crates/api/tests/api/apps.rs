@@ -15,15 +15,6 @@ async fn with_app() -> TestServer {
     s
 }
 
-/// A logged-in user holding `perms` on team `t1`.
-async fn member(s: &TestServer, email: &str, perms: &[&str]) -> tsuru_testkit::Caller {
-    let role = format!("r-{}", email.split('@').next().unwrap());
-    s.role(&role, "team", perms).await;
-    s.user(email).await;
-    s.assign(&role, email, "t1").await;
-    s.with_token(&s.login(email, "user-password").await)
-}
-
 #[tokio::test]
 async fn creating_an_app_picks_pool_plan_and_router_and_units_come_with_the_first_deploy() {
     let s = with_pool().await;
@@ -254,7 +245,7 @@ async fn the_app_list_filters_and_shows_only_what_the_caller_may_read() {
     assert_eq!(s.admin().get("/1.0/apps?name=(").await.status(), 400);
     let simple: Vec<Value> = get_json(&s.admin(), "/1.0/apps?simplified=true").await;
     assert_eq!(simple[0]["units"], json!([]));
-    let bob = member(&s, "bob@example.com", &["app.read"]).await;
+    let bob = s.member("bob@example.com", "t1", &["app.read"]).await;
     let seen: Vec<Value> = get_json(&bob, "/1.0/apps").await;
     assert_eq!(names(&seen), vec!["app1"]);
     let carol = s.user("carol@example.com").await;
@@ -329,7 +320,7 @@ async fn updating_an_app() {
         let resp = admin.put_json("/1.0/apps/app1", &body).await;
         expect(resp, 400, text, body).await;
     }
-    let bob = member(&s, "bob@example.com", &["app.read"]).await;
+    let bob = s.member("bob@example.com", "t1", &["app.read"]).await;
     let by_bob = bob
         .put_json("/1.0/apps/app1", &json!({"description": "x"}))
         .await;
@@ -342,7 +333,7 @@ async fn updating_an_app() {
 #[tokio::test]
 async fn removing_an_app_streams_its_steps() {
     let s = with_app().await;
-    let bob = member(&s, "bob@example.com", &["app.read"]).await;
+    let bob = s.member("bob@example.com", "t1", &["app.read"]).await;
     let resp = bob.delete("/1.0/apps/app1").await;
     expect(resp, 403, FORBIDDEN, "bob").await;
     let (status, lines) = stream_lines(s.admin().delete("/1.0/apps/app1").await).await;
@@ -484,7 +475,7 @@ async fn env_set_validation_json_prune_and_no_restart() {
             json!({"name": "A", "value": "*** (private variable)", "alias": "", "public": false, "managedBy": "tf"})
         ]
     );
-    let bob = member(&s, "bob@example.com", &["app.read.info"]).await;
+    let bob = s.member("bob@example.com", "t1", &["app.read.info"]).await;
     let resp = bob
         .post_json(
             "/1.0/apps/app1/env",
@@ -561,7 +552,7 @@ async fn app_quota() {
     assert_eq!(set.status(), 200);
     let q: Value = get_json(&admin, "/1.0/apps/app1/quota").await;
     assert_eq!(q, json!({"limit": 5, "inuse": 1}));
-    let bob = member(&s, "bob@example.com", &["app.read"]).await;
+    let bob = s.member("bob@example.com", "t1", &["app.read"]).await;
     assert_eq!(bob.get("/1.0/apps/app1/quota").await.status(), 200);
     let by_bob = bob
         .put_form("/1.0/apps/app1/quota", &[("limit", "9")])
@@ -626,7 +617,7 @@ async fn restarting_an_app() {
             .contains("Restarting process"),
         "progress is kept in the event log"
     );
-    let bob = member(&s, "bob@example.com", &["app.read"]).await;
+    let bob = s.member("bob@example.com", "t1", &["app.read"]).await;
     let resp = bob.post_form("/1.0/apps/app1/restart", &[]).await;
     expect(resp, 403, FORBIDDEN, "bob").await;
 }

@@ -4,8 +4,8 @@ use serde_json::Value;
 use tsuru_testkit::{messages, stream_error, stream_lines, Caller};
 
 use crate::{
-    expect, expect_delete, expect_get, get_json, member, post_raw, status_text, strings, with_pool,
-    Case, TestServer, FORBIDDEN, UNAUTHORIZED,
+    expect, expect_delete, expect_get, get_json, post_raw, status_text, strings, with_pool, Case,
+    TestServer, FORBIDDEN, UNAUTHORIZED,
 };
 
 const IMAGE_V1: &str = "registry.example.com/shop:v1";
@@ -215,7 +215,7 @@ async fn deploys_refuse_builds_and_bad_input() {
         "unknown app",
     )
     .await;
-    let reader = member(&s, "bob@example.com", "t1", &["app.read"]).await;
+    let reader = s.member("bob@example.com", "t1", &["app.read"]).await;
     expect(
         reader
             .post_form("/1.0/apps/app1/deploy", &[("image", IMAGE_V1)])
@@ -225,7 +225,9 @@ async fn deploys_refuse_builds_and_bad_input() {
         "no app.deploy",
     )
     .await;
-    let deployer = member(&s, "ann@example.com", "t1", &["app.deploy.image"]).await;
+    let deployer = s
+        .member("ann@example.com", "t1", &["app.deploy.image"])
+        .await;
     let (status, body) = deploy_form(&deployer, &[("image", IMAGE_V1)]).await;
     assert_eq!(status, 200, "{body}");
     let after = info(&admin).await;
@@ -320,10 +322,12 @@ async fn the_deploy_list_shows_what_the_client_prints() {
     assert_eq!(all.len(), 4, "every app's deploys");
     assert_eq!(all[0]["App"], "app2");
 
-    let reader = member(&s, "bob@example.com", "t1", &["app.read.deploy"]).await;
+    let reader = s
+        .member("bob@example.com", "t1", &["app.read.deploy"])
+        .await;
     let seen: Vec<Value> = get_json(&reader, "/1.0/deploys?app=app1").await;
     assert_eq!(seen.len(), 3);
-    let other = member(&s, "eve@example.com", "t1", &["app.read.info"]).await;
+    let other = s.member("eve@example.com", "t1", &["app.read.info"]).await;
     assert_eq!(status_text(other.get("/1.0/deploys").await).await.0, 204);
     assert_eq!(
         status_text(admin.get("/1.0/deploys?app=ghost").await)
@@ -389,7 +393,9 @@ async fn a_rollback_runs_the_older_image() {
         "unknown image",
     )
     .await;
-    let deployer = member(&s, "ann@example.com", "t1", &["app.deploy.image"]).await;
+    let deployer = s
+        .member("ann@example.com", "t1", &["app.deploy.image"])
+        .await;
     expect(
         deployer
             .post_form("/1.0/apps/app1/deploy/rollback", &[("image", IMAGE_V1)])
@@ -468,7 +474,9 @@ async fn stop_keeps_the_units_stopped_and_start_restores_them() {
     .await;
     assert_eq!(s.events("kindname=app.update.stop").await.len(), 4);
     assert_eq!(s.events("kindname=app.update.start").await.len(), 2);
-    let reader = member(&s, "bob@example.com", "t1", &["app.update.start"]).await;
+    let reader = s
+        .member("bob@example.com", "t1", &["app.update.start"])
+        .await;
     expect(
         reader.post_form("/1.0/apps/app1/stop", &[]).await,
         403,
@@ -577,7 +585,9 @@ async fn units_are_added_and_removed_within_the_quota() {
 
     assert_eq!(s.events("kindname=app.update.unit.add").await.len(), 6);
     assert_eq!(s.events("kindname=app.update.unit.remove").await.len(), 3);
-    let remover = member(&s, "bob@example.com", "t1", &["app.update.unit.remove"]).await;
+    let remover = s
+        .member("bob@example.com", "t1", &["app.update.unit.remove"])
+        .await;
     expect(
         add_units(&remover, &[("units", "1")]).await,
         403,

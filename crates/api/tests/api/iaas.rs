@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use serde_json::{json, Value};
-use tsuru_testkit::{Caller, TestServer};
+use tsuru_testkit::TestServer;
 
 use crate::peers::{closed_port, Peer};
 use crate::{expect, expect_delete, expect_get, get_json, status_text, FORBIDDEN, UNAUTHORIZED};
@@ -13,13 +13,16 @@ async fn with_ec2(endpoint: String) -> TestServer {
     TestServer::spawn_with(|s| crate::nodes::ec2(s, endpoint)).await
 }
 
-/// A user holding `perms` on IaaS `iaas`.
-async fn iaas_user(s: &TestServer, email: &str, iaas: &str, perms: &[&str]) -> Caller {
-    let role = format!("r-{}", email.split('@').next().unwrap());
-    s.role(&role, "iaas", perms).await;
-    let user = s.user(email).await;
-    s.assign(&role, email, iaas).await;
-    user
+/// The form that creates template `small` of IaaS `ec2` with these `image` and `type`.
+fn small_template<'a>(image: &'a str, kind: &'a str) -> [(&'a str, &'a str); 6] {
+    [
+        ("Name", "small"),
+        ("IaaSName", "ec2"),
+        ("Data.0.Name", "image"),
+        ("Data.0.Value", image),
+        ("Data.1.Name", "type"),
+        ("Data.1.Value", kind),
+    ]
 }
 
 async fn make_machine(s: &TestServer) -> String {
@@ -30,19 +33,12 @@ async fn make_machine(s: &TestServer) -> String {
     s.iaas().create_machine(params).await.expect("machine").id
 }
 
-async fn body(c: &Caller, path: &str) -> (u16, String) {
-    status_text(c.get(path).await).await
-}
-
 #[tokio::test]
 async fn machines_are_listed_by_iaas_permission_and_destroyed() {
     let moto = Peer::moto();
     let s = with_ec2(moto.url()).await;
     let admin = s.admin();
-    assert_eq!(
-        body(&admin, "/1.0/iaas/machines").await,
-        (200, "null\n".into())
-    );
+    expect_get(&admin, "/1.0/iaas/machines", 200, "null\n").await;
     let started = Instant::now();
     let id = make_machine(&s).await;
     let list: Vec<Value> = get_json(&admin, "/1.0/iaas/machines").await;
@@ -63,16 +59,14 @@ async fn machines_are_listed_by_iaas_permission_and_destroyed() {
 
     expect_get(&s.anonymous(), "/1.0/iaas/machines", 401, UNAUTHORIZED).await;
     let nobody = s.user("nobody@example.com").await;
-    assert_eq!(
-        body(&nobody, "/1.0/iaas/machines").await,
-        (200, "null\n".into())
-    );
-    let other = iaas_user(&s, "other@example.com", "gce", &["machine"]).await;
-    assert_eq!(
-        body(&other, "/1.0/iaas/machines").await,
-        (200, "null\n".into())
-    );
-    let reader = iaas_user(&s, "reader@example.com", "ec2", &["machine.read"]).await;
+    expect_get(&nobody, "/1.0/iaas/machines", 200, "null\n").await;
+    let other = s
+        .holder("other@example.com", "iaas", "gce", &["machine"])
+        .await;
+    expect_get(&other, "/1.0/iaas/machines", 200, "null\n").await;
+    let reader = s
+        .holder("reader@example.com", "iaas", "ec2", &["machine.read"])
+        .await;
     let seen: Vec<Value> = get_json(&reader, "/1.0/iaas/machines").await;
     assert_eq!(seen.len(), 1);
 
@@ -89,10 +83,7 @@ async fn machines_are_listed_by_iaas_permission_and_destroyed() {
         started.elapsed(),
         t.elapsed()
     );
-    assert_eq!(
-        body(&admin, "/1.0/iaas/machines").await,
-        (200, "null\n".into())
-    );
+    expect_get(&admin, "/1.0/iaas/machines", 200, "null\n").await;
     expect_delete(&admin, &path, 404, "machine not found\n").await;
     let events: Vec<Value> = get_json(&admin, "/1.1/events?kindname=machine.delete").await;
     assert_eq!(events.len(), 1, "{events:?}");
@@ -116,40 +107,22 @@ async fn a_machine_the_iaas_cannot_destroy_stays_unless_forced() {
     let list: Vec<Value> = get_json(&admin, "/1.0/iaas/machines").await;
     assert_eq!(list.len(), 1, "the record stays");
     expect_delete(&admin, &format!("{path}?force=true"), 200, "").await;
-    assert_eq!(
-        body(&admin, "/1.0/iaas/machines").await,
-        (200, "null\n".into())
-    );
+    expect_get(&admin, "/1.0/iaas/machines", 200, "null\n").await;
 }
 
 #[tokio::test]
 async fn templates_create_update_list_delete() {
     let s = with_ec2(format!("http://127.0.0.1:{}", closed_port())).await;
     let admin = s.admin();
-    assert_eq!(
-        body(&admin, "/1.0/iaas/templates").await,
-        (200, "null\n".into())
-    );
-    let form = [
-        ("Name", "small"),
-        ("IaaSName", "ec2"),
-        ("Data.0.Name", "image"),
-        ("Data.0.Value", "ami-1"),
-        ("Data.1.Name", "type"),
-        ("Data.1.Value", "t2.micro"),
-    ];
+    expect_get(&admin, "/1.0/iaas/templates", 200, "null\n").await;
+    let form = small_template("ami-1", "t2.micro");
     let anon = s.anonymous().post_form("/1.0/iaas/templates", &form).await;
     expect(anon, 401, UNAUTHORIZED, "anon").await;
     let nobody = s.user("nobody@example.com").await;
     let denied = nobody.post_form("/1.0/iaas/templates", &form).await;
     expect(denied, 403, FORBIDDEN, "no permission").await;
-    expect(
-        admin.post_form("/1.0/iaas/templates", &form).await,
-        201,
-        "",
-        "create",
-    )
-    .await;
+    let created = admin.post_form("/1.0/iaas/templates", &form).await;
+    expect(created, 201, "", "create").await;
     let again = admin.post_form("/1.0/iaas/templates", &form).await;
     expect(again, 409, "template name \"small\" already used\n", "dup").await;
     let gce = [("Name", "g"), ("IaaSName", "gce")];
@@ -165,14 +138,20 @@ async fn templates_create_update_list_delete() {
         json!([{"Name": "small", "IaaSName": "ec2", "Data": [
             {"Name": "image", "Value": "ami-1"}, {"Name": "type", "Value": "t2.micro"}]}])
     );
-    let reader = iaas_user(&s, "reader@example.com", "ec2", &["machine.template.read"]).await;
+    let reader = s
+        .holder(
+            "reader@example.com",
+            "iaas",
+            "ec2",
+            &["machine.template.read"],
+        )
+        .await;
     let seen: Value = get_json(&reader, "/1.0/iaas/templates").await;
     assert_eq!(seen, list);
-    let other = iaas_user(&s, "other@example.com", "gce", &["machine.template"]).await;
-    assert_eq!(
-        body(&other, "/1.0/iaas/templates").await,
-        (200, "null\n".into())
-    );
+    let other = s
+        .holder("other@example.com", "iaas", "gce", &["machine.template"])
+        .await;
+    expect_get(&other, "/1.0/iaas/templates", 200, "null\n").await;
 
     let change = [
         ("Data.0.Name", "type"),
@@ -208,10 +187,7 @@ async fn templates_create_update_list_delete() {
     expect(reader.delete(path).await, 403, FORBIDDEN, "reader").await;
     expect(admin.delete(path).await, 200, "", "delete").await;
     expect_delete(&admin, path, 404, "template not found\n").await;
-    assert_eq!(
-        body(&admin, "/1.0/iaas/templates").await,
-        (200, "null\n".into())
-    );
+    expect_get(&admin, "/1.0/iaas/templates", 200, "null\n").await;
     let kinds: Vec<Value> = get_json(&admin, "/1.1/events?target.type=iaas").await;
     let mut names: Vec<&str> = kinds
         .iter()
@@ -234,21 +210,9 @@ async fn a_template_expands_into_machine_params() {
     let moto = Peer::moto();
     let s = with_ec2(moto.url()).await;
     let admin = s.admin();
-    let form = [
-        ("Name", "small"),
-        ("IaaSName", "ec2"),
-        ("Data.0.Name", "image"),
-        ("Data.0.Value", "ami-12c6146b"),
-        ("Data.1.Name", "type"),
-        ("Data.1.Value", "t2.nano"),
-    ];
-    expect(
-        admin.post_form("/1.0/iaas/templates", &form).await,
-        201,
-        "",
-        "create",
-    )
-    .await;
+    let form = small_template("ami-12c6146b", "t2.nano");
+    let created = admin.post_form("/1.0/iaas/templates", &form).await;
+    expect(created, 201, "", "create").await;
     let params = BTreeMap::from([
         ("template".to_string(), "small".to_string()),
         ("type".to_string(), "t2.micro".to_string()),
@@ -267,8 +231,5 @@ async fn a_template_expands_into_machine_params() {
         .expect("found by address");
     assert_eq!(found.id, m.id);
     s.iaas().remove_machine(&m, false).await.expect("destroyed");
-    assert_eq!(
-        body(&admin, "/1.0/iaas/machines").await,
-        (200, "null\n".into())
-    );
+    expect_get(&admin, "/1.0/iaas/machines", 200, "null\n").await;
 }

@@ -117,18 +117,6 @@ pub async fn private_pool(s: &TestServer, name: &str, team: &str) {
         .await;
 }
 
-/// A logged-in user holding `perms` on team `team` (through a role of their own).
-///
-/// # Panics
-/// When the role, the user or the assignment cannot be made.
-pub async fn member(s: &TestServer, email: &str, team: &str, perms: &[&str]) -> Caller {
-    let role = format!("r-{}", email.split('@').next().unwrap());
-    s.role(&role, "team", perms).await;
-    let user = s.user(email).await;
-    s.assign(&role, email, team).await;
-    user
-}
-
 /// The full record of `event` (an item of an event list), as the admin.
 pub async fn event_info(s: &TestServer, event: &serde_json::Value) -> serde_json::Value {
     let id = event["UniqueID"].as_str().expect("UniqueID");

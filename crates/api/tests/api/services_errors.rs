@@ -419,7 +419,9 @@ async fn service_team_access_is_granted_and_revoked_as_tsuru_does() {
     assert_eq!(admin.put_form(&path("t2"), &[]).await.status(), 200);
     assert_eq!(admin.delete(&path("t1")).await.status(), 200);
     // Restricted to t2 now: a t1 member without a service grant no longer sees its plans.
-    let carol = crate::member(&s, "carol@example.com", "t1", &["service-instance.read"]).await;
+    let carol = s
+        .member("carol@example.com", "t1", &["service-instance.read"])
+        .await;
     expect_get(&carol, "/1.0/services/mysql/plans", 403, FORBIDDEN).await;
     let evs = s.events("kindname=service.update.grant-access").await;
     assert_eq!(evs.len(), 2, "the two grants that went through");

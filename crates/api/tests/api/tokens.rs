@@ -2,8 +2,8 @@ use serde_json::{json, Value};
 use tsuru_testkit::Caller;
 
 use crate::{
-    assert_gone, event_info, expect, get_json, member, status_text, strings, with_teams,
-    TestServer, ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
+    assert_gone, event_info, expect, get_json, status_text, strings, with_teams, TestServer,
+    ADMIN_EMAIL, FORBIDDEN, UNAUTHORIZED,
 };
 
 /// Creates a token as the admin and returns its JSON.
@@ -197,7 +197,7 @@ async fn token_creation_errors_are_4xx() {
 #[tokio::test]
 async fn the_team_is_picked_when_the_caller_holds_the_permission_on_one_team() {
     let s = with_teams(&["infra", "web"]).await;
-    let carol = member(&s, "carol@example.com", "web", &["team.token"]).await;
+    let carol = s.member("carol@example.com", "web", &["team.token"]).await;
     let resp = carol.post_json("/1.6/tokens", &json!({})).await;
     assert_eq!(resp.status(), 201);
     let t: Value = resp.json().await.unwrap();
@@ -425,7 +425,9 @@ async fn lists_show_only_tokens_of_teams_the_caller_may_read() {
         .iter()
         .all(|t| is_hex64(&t["token"])));
 
-    let reader = member(&s, "reader@example.com", "web", &["team.token.read"]).await;
+    let reader = s
+        .member("reader@example.com", "web", &["team.token.read"])
+        .await;
     let seen: Value = get_json(&reader, "/1.6/tokens").await;
     assert_eq!(seen.as_array().unwrap().len(), 1);
     assert_eq!(seen[0]["token_id"], "web-ci");
@@ -458,7 +460,9 @@ async fn values_are_blanked_for_callers_who_could_not_grant_the_tokens_roles() {
     create(&s, json!({"token_id": "web-ci", "team": "web"})).await;
     s.role("deployer", "team", &["app.deploy"]).await;
     bind(&s, "deployer", "web-ci", "web").await;
-    let reader = member(&s, "reader@example.com", "web", &["team.token.read"]).await;
+    let reader = s
+        .member("reader@example.com", "web", &["team.token.read"])
+        .await;
     let seen: Value = get_json(&reader, "/1.6/tokens").await;
     assert_eq!(seen[0]["token"], "");
     assert_eq!(
@@ -467,13 +471,9 @@ async fn values_are_blanked_for_callers_who_could_not_grant_the_tokens_roles() {
     );
     let one: Value = get_json(&reader, "/1.7/tokens/web-ci").await;
     assert_eq!(one["token"], "");
-    let deployer = member(
-        &s,
-        "dep@example.com",
-        "web",
-        &["team.token.read", "app.deploy"],
-    )
-    .await;
+    let deployer = s
+        .member("dep@example.com", "web", &["team.token.read", "app.deploy"])
+        .await;
     let one: Value = get_json(&deployer, "/1.7/tokens/web-ci").await;
     assert!(is_hex64(&one["token"]), "may use every role: shown");
     assert!(is_hex64(&info(&s, "web-ci").await["token"]));

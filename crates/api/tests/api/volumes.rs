@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 use tsuru_testkit::{messages, stream_lines};
 
 use crate::{
-    expect, expect_delete, expect_forms, expect_get, get_json, member, status_text, Caller,
-    TestServer, FORBIDDEN, UNAUTHORIZED,
+    expect, expect_delete, expect_forms, expect_get, get_json, status_text, Caller, TestServer,
+    FORBIDDEN, UNAUTHORIZED,
 };
 
 /// Plans: `nfs` and `local` for the simulated provisioner, `ebs` for Kubernetes only.
@@ -141,7 +141,7 @@ async fn volume_plans_come_from_the_configuration() {
     let bob = s.user("bob@example.com").await;
     expect(bob.get("/1.4/volumeplans").await, 403, FORBIDDEN, "bob").await;
     // Any volume.create context will do.
-    let creator = member(&s, "c@example.com", "t1", &["volume.create"]).await;
+    let creator = s.member("c@example.com", "t1", &["volume.create"]).await;
     assert_eq!(creator.get("/1.4/volumeplans").await.status(), 200);
     let bare = TestServer::spawn().await;
     let (status, body) = status_text(bare.admin().get("/1.4/volumeplans").await).await;
@@ -204,7 +204,7 @@ async fn creating_volumes() {
     )
     .await;
     refused(&s.anonymous(), "/1.4/volumes", "v5", 401, UNAUTHORIZED).await;
-    let bob = member(&s, "bob@example.com", "t2", &["volume.create"]).await;
+    let bob = s.member("bob@example.com", "t2", &["volume.create"]).await;
     refused(&bob, "/1.4/volumes", "v5", 403, FORBIDDEN).await;
     let events = s.events("kindname=volume.create").await;
     assert_eq!(
@@ -233,7 +233,7 @@ async fn listing_and_reading_volumes() {
     assert_eq!(names(&all), ["v1", "v2", "w1"]);
     let filtered: Vec<Value> = get_json(&admin, "/1.4/volumes?name=v&teamOwner=t1").await;
     assert_eq!(names(&filtered), ["v1"]);
-    let reader = member(&s, "r@example.com", "t1", &["volume.read"]).await;
+    let reader = s.member("r@example.com", "t1", &["volume.read"]).await;
     let mine: Vec<Value> = get_json(&reader, "/1.4/volumes").await;
     assert_eq!(names(&mine), ["v1", "w1"], "only team t1's");
     let bob = s.user("bob@example.com").await;
@@ -289,7 +289,7 @@ async fn updating_volumes_replaces_the_whole_record() {
         "volume not found\n",
     )
     .await;
-    let bob = member(&s, "bob@example.com", "t1", &["volume.read"]).await;
+    let bob = s.member("bob@example.com", "t1", &["volume.read"]).await;
     refused(&bob, "/1.4/volumes/v1", "v1", 403, FORBIDDEN).await;
     refused(&s.anonymous(), "/1.4/volumes/v1", "v1", 401, UNAUTHORIZED).await;
     assert_eq!(s.events("kindname=volume.update").await.len(), 2);
@@ -348,7 +348,9 @@ async fn binding_unbinding_and_deleting() {
     )
     .await;
     // Binding needs volume.update.bind on the volume and app.update.bind-volume on the app.
-    let half = member(&s, "half@example.com", "t1", &["volume.update.bind"]).await;
+    let half = s
+        .member("half@example.com", "t1", &["volume.update.bind"])
+        .await;
     expect(
         bind(&half, "v1", "app1", "/mnt/x", "", "true").await,
         403,
@@ -356,13 +358,13 @@ async fn binding_unbinding_and_deleting() {
         "no app permission",
     )
     .await;
-    let both = member(
-        &s,
-        "both@example.com",
-        "t1",
-        &["volume.update.bind", "app.update.bind-volume"],
-    )
-    .await;
+    let both = s
+        .member(
+            "both@example.com",
+            "t1",
+            &["volume.update.bind", "app.update.bind-volume"],
+        )
+        .await;
     assert_eq!(
         bind(&both, "v1", "app1", "/mnt/x", "", "true")
             .await

@@ -46,15 +46,6 @@ async fn team_event(s: &TestServer, name: &str) {
     assert_eq!(resp.status(), 200, "update of team {name}");
 }
 
-/// A logged-in user holding `perms` on team `team` (through a role of their own).
-async fn member(s: &TestServer, email: &str, team: &str, perms: &[&str]) -> Caller {
-    let role = format!("r-{}", email.split('@').next().unwrap());
-    s.role(&role, "team", perms).await;
-    let user = s.user(email).await;
-    s.assign(&role, email, team).await;
-    user
-}
-
 #[tokio::test]
 async fn creating_reading_and_listing_webhooks() {
     let s = server().await;
@@ -245,7 +236,7 @@ async fn webhook_creation_errors_are_4xx() {
         (401, UNAUTHORIZED.into())
     );
     // A member of one team gets it picked.
-    let carol = member(&s, "carol@example.com", "web", &["webhook"]).await;
+    let carol = s.member("carol@example.com", "web", &["webhook"]).await;
     let resp = carol
         .post_json(
             "/1.6/events/webhooks",
@@ -338,7 +329,7 @@ async fn updating_webhooks() {
 
     // Moving a hook needs the update permission on both teams (tsuru checked only the new
     // one, so anyone could take another team's hook).
-    let web = member(&s, "web@example.com", "web", &["webhook"]).await;
+    let web = s.member("web@example.com", "web", &["webhook"]).await;
     assert_eq!(
         put(
             web.clone(),
@@ -347,7 +338,7 @@ async fn updating_webhooks() {
         .await,
         (403, FORBIDDEN.into())
     );
-    let infra = member(&s, "infra@example.com", "infra", &["webhook"]).await;
+    let infra = s.member("infra@example.com", "infra", &["webhook"]).await;
     assert_eq!(
         put(
             infra.clone(),
@@ -394,7 +385,9 @@ async fn deleting_webhooks_and_reading_them_needs_the_teams_permissions() {
         )
         .await;
     }
-    let reader = member(&s, "reader@example.com", "web", &["webhook.read"]).await;
+    let reader = s
+        .member("reader@example.com", "web", &["webhook.read"])
+        .await;
     let list: Value = reader
         .get("/1.6/events/webhooks")
         .await

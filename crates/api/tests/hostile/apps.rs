@@ -2,7 +2,7 @@ use futures::future::join_all;
 use serde_json::{json, Value};
 use tsuru_testkit::stream_error;
 
-use crate::{member, status_text, TestServer, FORBIDDEN};
+use crate::{status_text, TestServer, FORBIDDEN};
 
 const WRITERS: usize = 50;
 
@@ -166,7 +166,7 @@ async fn moving_an_app_needs_rights_on_the_new_team() {
     let s = with_app().await;
     s.team("t3").await;
     // Bob may do anything to t1's apps, nothing on t3.
-    let bob = member(&s, "bob@example.com", "t1", &["app"]).await;
+    let bob = s.member("bob@example.com", "t1", &["app"]).await;
     let (status, body) = status_text(
         bob.put_json("/1.0/apps/app1", &json!({"teamOwner": "t3"}))
             .await,

@@ -20,17 +20,3 @@ pub use tsuru_testkit::{status_text, TestServer};
 
 /// The plain-text body of tsuru's permission denial.
 pub const FORBIDDEN: &str = "You don't have permission to do this action\n";
-
-/// A logged-in user holding `perms` on team `team` (through a new team role `r-<user>`).
-pub async fn member(
-    s: &TestServer,
-    email: &str,
-    team: &str,
-    perms: &[&str],
-) -> tsuru_testkit::Caller {
-    let role = format!("r-{}", email.split('@').next().unwrap_or(email));
-    s.role(&role, "team", perms).await;
-    s.user(email).await;
-    s.assign(&role, email, team).await;
-    s.with_token(&s.login(email, "user-password").await)
-}

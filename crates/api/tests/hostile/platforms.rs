@@ -1,14 +1,14 @@
 use reqwest::multipart::{Form, Part};
 use reqwest::Method;
 
-use crate::{member, status_text, TestServer, FORBIDDEN};
+use crate::{status_text, TestServer, FORBIDDEN};
 
 /// Without `platform.create`, an invalid add is refused for the permission, not the input.
 #[tokio::test]
 async fn adding_a_platform_checks_permission_before_the_input() {
     let s = TestServer::spawn().await;
     s.team("t1").await;
-    let bob = member(&s, "bob@example.com", "t1", &["app.read"]).await;
+    let bob = s.member("bob@example.com", "t1", &["app.read"]).await;
     let form = Form::new().text("name", "Bad Name").part(
         "dockerfile_content",
         Part::bytes(b"  ".to_vec()).file_name("Dockerfile"),
@@ -27,7 +27,7 @@ async fn adding_a_platform_checks_permission_before_the_input() {
 async fn rolling_back_a_platform_checks_permission_before_the_input() {
     let s = TestServer::spawn().await;
     s.team("t1").await;
-    let bob = member(&s, "bob@example.com", "t1", &["app.read"]).await;
+    let bob = s.member("bob@example.com", "t1", &["app.read"]).await;
     for image in ["", "not-a-version"] {
         assert_eq!(
             status_text(
@@ -47,7 +47,7 @@ async fn rolling_back_a_platform_checks_permission_before_the_input() {
 async fn a_platform_add_without_an_upload_is_refused_for_the_permission_first() {
     let s = TestServer::spawn().await;
     s.team("t1").await;
-    let bob = member(&s, "bob@example.com", "t1", &["app.read"]).await;
+    let bob = s.member("bob@example.com", "t1", &["app.read"]).await;
     let resp = bob.post_form("/1.0/platforms", &[("name", "python")]).await;
     assert_eq!(
         status_text(resp).await,

@@ -5,14 +5,6 @@ use tsuru_testkit::{Caller, TestServer};
 
 use crate::hook_probe::create_hook;
 
-async fn member(s: &TestServer, email: &str, perms: &[&str]) -> Caller {
-    let role = format!("r-{}", email.split('@').next().unwrap());
-    s.role(&role, "team", perms).await;
-    let user = s.user(email).await;
-    s.assign(&role, email, "infra").await;
-    user
-}
-
 async fn headers_seen(caller: &Caller) -> (Value, Value) {
     let one: Value = caller
         .get("/1.6/events/webhooks/h")
@@ -39,14 +31,17 @@ async fn header_values_are_shown_only_to_who_may_update_the_hook() {
     let clear = json!({"Authorization": ["Bearer s3cret"], "X-Env": ["prod", "eu"]});
     let masked = json!({"Authorization": ["*****"], "X-Env": ["*****", "*****"]});
 
-    let reader = member(&s, "reader@example.com", &["webhook.read"]).await;
+    let reader = s
+        .member("reader@example.com", "infra", &["webhook.read"])
+        .await;
     assert_eq!(headers_seen(&reader).await, (masked.clone(), masked));
-    let editor = member(
-        &s,
-        "editor@example.com",
-        &["webhook.read", "webhook.update"],
-    )
-    .await;
+    let editor = s
+        .member(
+            "editor@example.com",
+            "infra",
+            &["webhook.read", "webhook.update"],
+        )
+        .await;
     assert_eq!(headers_seen(&editor).await, (clear.clone(), clear.clone()));
     assert_eq!(headers_seen(&s.admin()).await, (clear.clone(), clear));
 }
