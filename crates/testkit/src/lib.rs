@@ -575,6 +575,16 @@ pub fn messages(lines: &[Value]) -> String {
     lines.iter().filter_map(|l| l["Message"].as_str()).collect()
 }
 
+/// The messages of a stream that must succeed: status 200 and no error line.
+///
+/// # Panics
+/// When the stream failed.
+pub async fn streamed_ok(resp: Response) -> String {
+    let (status, lines) = stream_lines(resp).await;
+    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+    messages(&lines)
+}
+
 /// The `Error` of the last stream line, if any.
 pub fn stream_error(lines: &[Value]) -> Option<String> {
     lines.iter().rev().find_map(|l| {

@@ -2,7 +2,7 @@
 use std::time::Instant;
 
 use serde_json::{json, Value};
-use tsuru_testkit::{messages, stream_error, stream_lines};
+use tsuru_testkit::{messages, stream_error, stream_lines, streamed_ok};
 
 use crate::peers::{closed_port, Peer};
 use crate::{
@@ -190,13 +190,12 @@ async fn a_brokered_instance_is_provisioned_bound_unbound_and_removed() {
         .expect("bind");
     assert_eq!(bind["body"]["bind_resource"]["app_guid"], "web1");
 
-    let (status, lines) = stream_lines(
+    streamed_ok(
         admin
             .delete("/1.13/services/b1::pgsql/instances/pg1/apps/web1")
             .await,
     )
     .await;
-    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
     let envs: Vec<Value> = get_json(&admin, "/1.0/apps/web1/env").await;
     assert!(envs.iter().all(|e| e["name"] != "PG_URL"));
 
@@ -223,13 +222,12 @@ async fn a_brokered_instance_is_provisioned_bound_unbound_and_removed() {
     assert!(polls >= 2, "in progress, then succeeded: {polls}");
 
     for name in ["pg1", "pg2"] {
-        let (status, lines) = stream_lines(
+        streamed_ok(
             admin
                 .delete(&format!("/1.0/services/b1::pgsql/instances/{name}"))
                 .await,
         )
         .await;
-        assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
     }
     let deprovisions = broker
         .requests()
@@ -452,7 +450,7 @@ async fn removing_an_app_unbinds_it_at_the_broker_even_when_the_broker_refuses()
         assert_eq!(add_instance(&admin, name, "small").await.0, 201);
     }
     for (instance, app) in [("pg1", "web1"), ("pg2", "web2")] {
-        let (status, lines) = stream_lines(
+        streamed_ok(
             admin
                 .put_form(
                     &format!("/1.13/services/b1::pgsql/instances/{instance}/apps/{app}"),
@@ -461,7 +459,6 @@ async fn removing_an_app_unbinds_it_at_the_broker_even_when_the_broker_refuses()
                 .await,
         )
         .await;
-        assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
     }
     let bindings = |reqs: &[Value]| {
         reqs.iter()
@@ -472,18 +469,15 @@ async fn removing_an_app_unbinds_it_at_the_broker_even_when_the_broker_refuses()
             .count()
     };
 
-    let (status, lines) = stream_lines(admin.delete("/1.0/apps/web1").await).await;
-    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
-    assert!(messages(&lines).ends_with("---- Done removing application.\n"));
+    let msgs = streamed_ok(admin.delete("/1.0/apps/web1").await).await;
+    assert!(msgs.ends_with("---- Done removing application.\n"));
     assert_eq!(bindings(&broker.requests().await), 1);
     let pg1: Value = get_json(&admin, "/1.0/services/b1::pgsql/instances/pg1").await;
     assert_eq!(pg1["Apps"], json!([]));
 
     // The broker refuses the unbind: told, and the instance lets go of the app all the same.
     broker.control(json!({"fail": "unbind-500"})).await;
-    let (status, lines) = stream_lines(admin.delete("/1.0/apps/web2").await).await;
-    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
-    let text = messages(&lines);
+    let text = streamed_ok(admin.delete("/1.0/apps/web2").await).await;
     assert!(
         text.contains("[unbind-app-endpoint] ignored error due to force: Status: 500; "),
         "{text}"
@@ -508,8 +502,7 @@ async fn a_slow_or_refusing_broker_leaves_instances_and_bindings_as_they_were() 
         (409, "instance name already exists.\n".into())
     );
     let bind_path = "/1.13/services/b1::pgsql/instances/pg1/apps/web1";
-    let (status, lines) = stream_lines(admin.put_form(bind_path, &[]).await).await;
-    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
+    streamed_ok(admin.put_form(bind_path, &[]).await).await;
 
     // Slow: every call gives up after broker-timeout (2 s), nothing is stored.
     broker.control(json!({"delay": 3})).await;

@@ -3,7 +3,7 @@ use std::time::Instant;
 
 use reqwest::Method;
 use serde_json::{json, Value};
-use tsuru_testkit::{messages, stream_error, stream_lines};
+use tsuru_testkit::{messages, stream_error, stream_lines, streamed_ok};
 
 use crate::peers::{closed_port, Peer};
 use crate::{
@@ -202,14 +202,13 @@ async fn an_instance_is_created_bound_unbound_and_removed_through_the_service_ap
         (status, body.as_str()),
         (409, "app is already bound to this service instance\n")
     );
-    let (status, lines) = stream_lines(
+    let msgs = streamed_ok(
         admin
             .delete("/1.13/services/mysql/instances/db1/apps/web1?noRestart=true")
             .await,
     )
     .await;
-    assert_eq!((status, stream_error(&lines)), (200, None));
-    assert!(messages(&lines).contains("is not bound to the app \"web1\" anymore"));
+    assert!(msgs.contains("is not bound to the app \"web1\" anymore"));
     let envs = env(&admin, "web1").await;
     assert!(env_value(&envs, "DB_HOST").is_none(), "{envs:?}");
     assert!(api
@@ -567,7 +566,7 @@ async fn the_old_bind_path_and_route_work_and_unbindall_removes_bound_instances(
     let admin = s.admin();
     register(&admin, "mysql", &api.url()).await;
     assert_eq!(add_instance(&admin, "mysql", "db1").await.0, 201);
-    let (status, lines) = stream_lines(
+    streamed_ok(
         admin
             .put_form(
                 "/1.0/services/mysql/instances/db1/web1",
@@ -576,7 +575,6 @@ async fn the_old_bind_path_and_route_work_and_unbindall_removes_bound_instances(
             .await,
     )
     .await;
-    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
     let reqs = api.requests().await;
     assert!(reqs.iter().any(|r| r["path"] == "/resources/db1/bind"));
     let info: Value = get_json(&admin, "/1.0/services/mysql/instances/db1").await;
@@ -593,14 +591,12 @@ async fn the_old_bind_path_and_route_work_and_unbindall_removes_bound_instances(
         (status, body.as_str()),
         (400, "Applications bound to the service \"db1\": \"web1\"\n: This service instance is bound to at least one app. Unbind them before removing it\n")
     );
-    let (status, lines) = stream_lines(
+    let text = streamed_ok(
         admin
             .delete("/1.0/services/mysql/instances/db1?unbindall=true")
             .await,
     )
     .await;
-    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
-    let text = messages(&lines);
     assert!(
         text.contains("Unbind app \"web1\" ...") && text.contains("successfully removed"),
         "{text}"
@@ -671,9 +667,7 @@ async fn removing_an_app_unbinds_it_from_its_instances_at_the_service_api() {
         assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
     }
 
-    let (status, lines) = stream_lines(admin.delete("/1.0/apps/web1").await).await;
-    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
-    let text = messages(&lines);
+    let text = streamed_ok(admin.delete("/1.0/apps/web1").await).await;
     assert!(
         text.ends_with("---- Done removing application.\n"),
         "no step failed: {text}"
@@ -735,9 +729,7 @@ async fn an_app_is_removed_and_unbound_when_its_service_api_refuses_or_is_down()
     assert_eq!(resp.status(), 200);
 
     // tsuru's forced unbind: the failures are told, the removal goes on and succeeds.
-    let (status, lines) = stream_lines(admin.delete("/1.0/apps/web1").await).await;
-    assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
-    let text = messages(&lines);
+    let text = streamed_ok(admin.delete("/1.0/apps/web1").await).await;
     assert!(
         text.contains("[unbind-app-endpoint] ignored error due to force: Failed to unbind (\"/resources/db1/bind-app\"): invalid response: switched to fail (code: 500)\n"),
         "{text}"
