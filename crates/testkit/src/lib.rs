@@ -243,12 +243,7 @@ impl TestServer {
             .admin()
             .post_form("/1.0/users", &[("email", email), ("password", password)])
             .await;
-        assert_eq!(
-            resp.status(),
-            201,
-            "creating {email}: {}",
-            resp.text().await.unwrap_or_default()
-        );
+        answered(resp, 201, format!("creating {email}")).await;
         let token = self.login(email, password).await;
         self.with_token(&token)
     }
@@ -279,23 +274,13 @@ impl TestServer {
         let resp = admin
             .post_form("/1.0/roles", &[("name", name), ("context", context)])
             .await;
-        assert_eq!(
-            resp.status(),
-            201,
-            "role {name}: {}",
-            resp.text().await.unwrap_or_default()
-        );
+        answered(resp, 201, format!("role {name}")).await;
         if !permissions.is_empty() {
             let form: Vec<(&str, &str)> = permissions.iter().map(|p| ("permission", *p)).collect();
             let resp = admin
                 .post_form(&format!("/1.0/roles/{name}/permissions"), &form)
                 .await;
-            assert_eq!(
-                resp.status(),
-                200,
-                "permissions of {name}: {}",
-                resp.text().await.unwrap_or_default()
-            );
+            answered(resp, 200, format!("permissions of {name}")).await;
         }
     }
 
@@ -311,12 +296,7 @@ impl TestServer {
                 &[("email", email), ("context", context)],
             )
             .await;
-        assert_eq!(
-            resp.status(),
-            200,
-            "assign {role} to {email}: {}",
-            resp.text().await.unwrap_or_default()
-        );
+        answered(resp, 200, format!("assign {role} to {email}")).await;
     }
 
     /// A logged-in user `email` holding `permissions` in the context `value` of type
@@ -349,12 +329,7 @@ impl TestServer {
             .admin()
             .post_json("/1.0/teams", &serde_json::json!({ "name": name }))
             .await;
-        assert_eq!(
-            resp.status(),
-            201,
-            "team {name}: {}",
-            resp.text().await.unwrap_or_default()
-        );
+        answered(resp, 201, format!("team {name}")).await;
     }
 
     /// Writes the credential uses (API keys, team tokens) requests noted, as the server does
@@ -377,19 +352,23 @@ impl TestServer {
 
     /// Store commands sent so far by `collection.command` (MongoDB only; empty in memory).
     pub fn store_commands_by_kind(&self) -> std::collections::BTreeMap<String, u64> {
-        self.commands
-            .iter()
-            .flat_map(|c| c.snapshot())
-            .map(|((coll, cmd), series)| (format!("{coll}.{cmd}"), series.count))
-            .collect()
+        self.by_command_kind(|series| series.count)
     }
 
     /// Seconds spent in store commands by `<collection>.<command>`, since start-up.
     pub fn store_command_seconds_by_kind(&self) -> std::collections::BTreeMap<String, f64> {
+        self.by_command_kind(|series| series.seconds)
+    }
+
+    /// `figure` of each `<collection>.<command>` series so far (MongoDB only; empty in memory).
+    fn by_command_kind<T>(
+        &self,
+        figure: impl Fn(&tsuru_adapters::mongo::commands::CommandSeries) -> T,
+    ) -> std::collections::BTreeMap<String, T> {
         self.commands
             .iter()
             .flat_map(|c| c.snapshot())
-            .map(|((coll, cmd), series)| (format!("{coll}.{cmd}"), series.seconds))
+            .map(|((coll, cmd), series)| (format!("{coll}.{cmd}"), figure(&series)))
             .collect()
     }
 
@@ -555,6 +534,18 @@ pub async fn status_text(resp: Response) -> (u16, String) {
     (status, resp.text().await.expect("body"))
 }
 
+/// Asserts that `resp` answered `status`; when not, the panic names `what` and shows the body.
+///
+/// # Panics
+/// When the status differs.
+pub async fn answered(resp: Response, status: u16, what: impl std::fmt::Display) {
+    let got = resp.status().as_u16();
+    if got != status {
+        let body = resp.text().await.unwrap_or_default();
+        panic!("{what}: expected {status}, got {got}: {body}");
+    }
+}
+
 /// The JSON objects of an `application/x-json-stream` body (blank keep-alive lines skipped).
 ///
 /// # Panics
@@ -638,12 +629,7 @@ impl TestServer {
                 &serde_json::json!({"name": name, "default": true, "public": true}),
             )
             .await;
-        assert_eq!(
-            resp.status(),
-            201,
-            "pool {name}: {}",
-            resp.text().await.unwrap_or_default()
-        );
+        answered(resp, 201, format!("pool {name}")).await;
     }
 
     /// Creates an app of `team` (as the admin) in the default pool.
@@ -655,12 +641,7 @@ impl TestServer {
             .admin()
             .post_form("/1.0/apps", &[("name", name), ("teamOwner", team)])
             .await;
-        assert_eq!(
-            resp.status(),
-            201,
-            "app {name}: {}",
-            resp.text().await.unwrap_or_default()
-        );
+        answered(resp, 201, format!("app {name}")).await;
     }
 }
 
