@@ -46,6 +46,13 @@ async fn deploy_form(caller: &Caller, form: &[(&str, &str)]) -> (u16, String) {
     status_text(caller.post_form("/1.0/apps/app1/deploy", form).await).await
 }
 
+/// Asserts that `caller` posting the form `image=<image>` to `path` gets `status` and the
+/// plain-text `text`.
+async fn posts_image(caller: &Caller, path: &str, image: &str, status: u16, text: &str) {
+    let resp = caller.post_form(path, &[("image", image)]).await;
+    expect(resp, status, text, (path, image)).await;
+}
+
 async fn add_units(caller: &Caller, form: &[(&str, &str)]) -> reqwest::Response {
     caller.put_form("/1.0/apps/app1/units", form).await
 }
@@ -197,34 +204,24 @@ async fn deploys_refuse_builds_and_bad_input() {
     )
     .await;
     expect(upload, 400, builds, "an uploaded archive").await;
-    expect(
-        s.anonymous()
-            .post_form("/1.0/apps/app1/deploy", &[("image", IMAGE_V1)])
-            .await,
+    posts_image(
+        &s.anonymous(),
+        "/1.0/apps/app1/deploy",
+        IMAGE_V1,
         401,
         UNAUTHORIZED,
-        "anonymous",
     )
     .await;
-    expect(
-        admin
-            .post_form("/1.0/apps/nope/deploy", &[("image", IMAGE_V1)])
-            .await,
+    posts_image(
+        &admin,
+        "/1.0/apps/nope/deploy",
+        IMAGE_V1,
         404,
         "App nope not found.\n",
-        "unknown app",
     )
     .await;
     let reader = s.member("bob@example.com", "t1", &["app.read"]).await;
-    expect(
-        reader
-            .post_form("/1.0/apps/app1/deploy", &[("image", IMAGE_V1)])
-            .await,
-        403,
-        FORBIDDEN,
-        "no app.deploy",
-    )
-    .await;
+    posts_image(&reader, "/1.0/apps/app1/deploy", IMAGE_V1, 403, FORBIDDEN).await;
     let deployer = s
         .member("ann@example.com", "t1", &["app.deploy.image"])
         .await;
@@ -383,25 +380,23 @@ async fn a_rollback_runs_the_older_image() {
     )
     .await;
     assert_eq!(units(&info(&admin).await), web(1, "started", 2));
-    expect(
-        admin
-            .post_form("/1.0/apps/app1/deploy/rollback", &[("image", "nope:v9")])
-            .await,
+    posts_image(
+        &admin,
+        "/1.0/apps/app1/deploy/rollback",
+        "nope:v9",
         400,
         "Invalid version: nope:v9\n",
-        "unknown image",
     )
     .await;
     let deployer = s
         .member("ann@example.com", "t1", &["app.deploy.image"])
         .await;
-    expect(
-        deployer
-            .post_form("/1.0/apps/app1/deploy/rollback", &[("image", IMAGE_V1)])
-            .await,
+    posts_image(
+        &deployer,
+        "/1.0/apps/app1/deploy/rollback",
+        IMAGE_V1,
         403,
         FORBIDDEN,
-        "no app.deploy.rollback",
     )
     .await;
 }
