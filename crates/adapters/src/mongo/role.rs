@@ -1,6 +1,5 @@
 //! Roles: tsuru's `roles` collection.
 use async_trait::async_trait;
-use futures::TryStreamExt;
 use mongodb::bson::{doc, oid::ObjectId, Document};
 use serde::{Deserialize, Serialize};
 use tsuru_domain::permission::{ContextType, Role, RoleStorage};
@@ -10,7 +9,7 @@ use super::collections::ROLES;
 use super::doctor::{InvalidField, Reader, StoredDocument};
 use super::records::Stored;
 use super::user::null_as_default;
-use super::{bad_document, db_error, insertion_stamp};
+use super::{bad_document, insertion_stamp};
 
 /// tsuru's role document, plus `tsurud_order` as in teams.
 #[derive(Debug, Serialize, Deserialize)]
@@ -78,16 +77,9 @@ fn role_not_found() -> Error {
 
 impl super::MongoStore {
     async fn find_roles(&self, filter: Document) -> Result<Vec<Role>> {
-        let docs: Vec<RoleDocument> = self
-            .docs::<RoleDocument>()
-            .find(filter)
-            .batch_size(super::LIST_BATCH)
-            .sort(doc! {"tsurud_order": 1, "_id": 1})
-            .await
-            .map_err(db_error)?
-            .try_collect()
-            .await
-            .map_err(db_error)?;
+        let docs = self
+            .all::<RoleDocument>(filter, doc! {"tsurud_order": 1, "_id": 1})
+            .await?;
         // A role this build cannot represent (a context type it does not know) grants nothing;
         // leaving it out keeps every permission computation working.
         Ok(docs

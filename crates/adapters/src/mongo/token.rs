@@ -1,7 +1,6 @@
 //! Team tokens: tsuru's `team_tokens` collection.
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use futures::TryStreamExt;
 use mongodb::bson::{self, doc, oid::ObjectId};
 use serde::{Deserialize, Serialize};
 use tsuru_domain::permission::RoleInstance;
@@ -131,16 +130,9 @@ impl TeamTokenStorage for super::MongoStore {
             Some(t) => doc! {"team": {"$in": t}},
             None => doc! {},
         };
-        let docs: Vec<TokenDocument> = self
-            .docs::<TokenDocument>()
-            .find(filter)
-            .batch_size(super::LIST_BATCH)
-            .sort(doc! {"tsurud_order": 1, "token_id": 1})
-            .await
-            .map_err(db_error)?
-            .try_collect()
-            .await
-            .map_err(db_error)?;
+        let docs = self
+            .all::<TokenDocument>(filter, doc! {"tsurud_order": 1, "token_id": 1})
+            .await?;
         Ok(docs.into_iter().map(TeamToken::from).collect())
     }
 
@@ -191,15 +183,9 @@ impl TeamTokenStorage for super::MongoStore {
     }
 
     async fn rename_role(&self, old: &str, new: &str) -> Result<()> {
-        let docs: Vec<TokenDocument> = self
-            .docs::<TokenDocument>()
-            .find(doc! {"roles.name": old})
-            .batch_size(super::LIST_BATCH)
-            .await
-            .map_err(db_error)?
-            .try_collect()
-            .await
-            .map_err(db_error)?;
+        let docs = self
+            .all::<TokenDocument>(doc! {"roles.name": old}, doc! {})
+            .await?;
         for d in docs {
             self.edit_token(&d.token_id, |d| {
                 d.roles = d

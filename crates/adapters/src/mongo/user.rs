@@ -2,9 +2,7 @@
 //! (`password_tokens`) and failed-login counters (`login_failures`).
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
-use futures::TryStreamExt;
 use mongodb::bson::{self, doc, oid::ObjectId, Document};
-use mongodb::options::FindOptions;
 use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 use tsuru_domain::permission::RoleInstance;
@@ -196,17 +194,7 @@ fn user_not_found() -> Error {
 
 impl super::MongoStore {
     async fn find_users(&self, filter: Document) -> Result<Vec<User>> {
-        let opts = FindOptions::builder().sort(doc! {"_id": 1}).build();
-        let docs: Vec<UserDocument> = self
-            .docs::<UserDocument>()
-            .find(filter)
-            .batch_size(super::LIST_BATCH)
-            .with_options(opts)
-            .await
-            .map_err(db_error)?
-            .try_collect()
-            .await
-            .map_err(db_error)?;
+        let docs = self.all::<UserDocument>(filter, doc! {"_id": 1}).await?;
         Ok(docs.into_iter().map(User::from).collect())
     }
 

@@ -390,15 +390,10 @@ impl DeliveryStorage for super::MongoStore {
         }
         // Candidates first, then each one claimed under its write lock after checking again
         // that nobody took it meanwhile: FerretDB has no atomic find-and-modify.
-        let candidates: Vec<DeliveryDocument> = self
-            .docs::<DeliveryDocument>()
-            .find(doc! {"state": DeliveryState::Pending.as_str(), "nextattemptat": {"$lte": to_bson_time(now)}})
-            .sort(doc! {"nextattemptat": 1, "_id": 1})
-            .await
-            .map_err(db_error)?
-            .try_collect()
-            .await
-            .map_err(db_error)?;
+        let due = doc! {"state": DeliveryState::Pending.as_str(), "nextattemptat": {"$lte": to_bson_time(now)}};
+        let candidates = self
+            .all::<DeliveryDocument>(due, doc! {"nextattemptat": 1, "_id": 1})
+            .await?;
         let mut out = Vec::new();
         for c in candidates.into_iter().filter(|c| claimable(c, now)) {
             if out.len() >= limit {
