@@ -15,6 +15,7 @@
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! use tsuru_adapters::memory::MemoryStore;
 //! use tsuru_domain::quota::Quota;
+//! use tsuru_domain::records::Records;
 //! use tsuru_domain::user::{User, UserStorage};
 //!
 //! async fn register(users: &dyn UserStorage, email: &str) -> tsuru_domain::Result<()> {
@@ -23,7 +24,8 @@
 //!
 //! let store = MemoryStore::new();
 //! register(&store, "dev@example.com").await.unwrap();
-//! assert!(store.find("dev@example.com").await.unwrap().is_some());
+//! let found = Records::<User>::find(&store, "dev@example.com").await.unwrap();
+//! assert!(found.is_some());
 //! assert!(register(&store, "dev@example.com").await.is_err(), "e-mails are unique");
 //! # });
 //! ```
