@@ -60,15 +60,8 @@ pub(crate) async fn bind(
     instance: &str,
     app: &str,
 ) -> (u16, Vec<Value>) {
-    stream_lines(
-        caller
-            .put_form(
-                &format!("/1.13/services/{service}/instances/{instance}/apps/{app}"),
-                &[("noRestart", "false")],
-            )
-            .await,
-    )
-    .await
+    let form = [("noRestart", "false")];
+    stream_lines(bind_form(caller, [service, instance, app], &form).await).await
 }
 
 /// A bind with an empty form, read as status and text (for the refusals).
@@ -78,15 +71,17 @@ pub(crate) async fn try_bind(
     instance: &str,
     app: &str,
 ) -> (u16, String) {
-    status_text(
-        caller
-            .put_form(
-                &format!("/1.13/services/{service}/instances/{instance}/apps/{app}"),
-                &[],
-            )
-            .await,
-    )
-    .await
+    status_text(bind_form(caller, [service, instance, app], &[]).await).await
+}
+
+/// `form` put to the bind path of app `app` and instance `instance` of `service`.
+async fn bind_form(
+    caller: &Caller,
+    [service, instance, app]: [&str; 3],
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    let path = format!("/1.13/services/{service}/instances/{instance}/apps/{app}");
+    caller.put_form(&path, form).await
 }
 
 /// A server like [`server`] whose service API calls give up after a second.
