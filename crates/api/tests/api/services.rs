@@ -35,6 +35,19 @@ pub(crate) async fn register(admin: &Caller, name: &str, url: &str) {
     expect(resp, 201, "success", name).await;
 }
 
+/// Updates service `name` with the `service-update` form (user `svc`), which must succeed.
+async fn update_service(admin: &Caller, name: &str, password: &str, endpoint: &str) {
+    let form = [
+        ("password", password),
+        ("endpoint", endpoint),
+        ("username", "svc"),
+    ];
+    let resp = admin
+        .put_form(&format!("/1.0/services/{name}"), &form)
+        .await;
+    expect(resp, 200, "", name).await;
+}
+
 pub(crate) async fn add_instance(admin: &Caller, service: &str, name: &str) -> (u16, String) {
     status_text(
         admin
@@ -298,17 +311,7 @@ async fn services_are_validated_and_their_passwords_never_shown() {
     assert!(!data.contains("svc-pass"), "{data}");
 
     // Update, doc, plans (the API answers 405: no plans).
-    let resp = admin
-        .put_form(
-            "/1.0/services/mysql",
-            &[
-                ("password", "new-pass"),
-                ("endpoint", &url),
-                ("username", "svc"),
-            ],
-        )
-        .await;
-    assert_eq!(resp.status(), 200);
+    update_service(&admin, "mysql", "new-pass", &url).await;
     let resp = admin
         .put_form("/1.0/services/mysql/doc", &[("doc", "use it well")])
         .await;
@@ -711,17 +714,7 @@ async fn an_app_is_removed_and_unbound_when_its_service_api_refuses_or_is_down()
     // mysql's API now refuses unbinds; pgsql's has moved to an address nobody listens on.
     api.control(json!({"fail": {"DELETE bind-app": 500}})).await;
     let down = format!("http://127.0.0.1:{}", closed_port());
-    let resp = admin
-        .put_form(
-            "/1.0/services/pgsql",
-            &[
-                ("password", "svc-pass"),
-                ("endpoint", &down),
-                ("username", "svc"),
-            ],
-        )
-        .await;
-    assert_eq!(resp.status(), 200);
+    update_service(&admin, "pgsql", "svc-pass", &down).await;
 
     // tsuru's forced unbind: the failures are told, the removal goes on and succeeds.
     let text = streamed_ok(admin.delete("/1.0/apps/web1").await).await;
