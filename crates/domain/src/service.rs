@@ -13,4 +13,6 @@ pub use catalog::{
     NewInstance, ServiceCatalog, ServiceDefinition, ServiceInfoEntry,
 };
 pub use model::*;
-pub use ports::{BrokerStorage, ServiceClient, ServiceInstanceStorage, ServiceStorage};
+pub use ports::{
+    BrokerStorage, InstanceCall, ServiceClient, ServiceInstanceStorage, ServiceStorage, Variables,
+};

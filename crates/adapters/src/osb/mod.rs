@@ -1,7 +1,7 @@
 //! Open Service Broker API 2.13 client: the catalog (cached per broker for its expiry),
 //! provision / update / deprovision with `accepts_incomplete=true` and `last_operation`
 //! polling, bind / unbind with credentials, and the originating identity of each call.
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -11,8 +11,8 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use tsuru_domain::service::{
     parameter_text, split_brokered, string_parameters, BindApp, Broker, BrokerBind, BrokerData,
-    CallInfo, CatalogService, Parameters, Service, ServiceClient, ServiceInstance, ServicePlan,
-    INSTANCE_EXISTS_IN_API, SERVICE_NOT_FOUND,
+    CallInfo, CatalogService, InstanceCall, Parameters, Service, ServiceClient, ServiceInstance,
+    ServicePlan, Variables, INSTANCE_EXISTS_IN_API, SERVICE_NOT_FOUND,
 };
 use tsuru_domain::{Error, Result};
 
@@ -395,12 +395,8 @@ impl OsbClient {
 
 #[async_trait]
 impl ServiceClient for OsbClient {
-    async fn create(
-        &self,
-        service: &Service,
-        instance: &mut ServiceInstance,
-        call: &CallInfo,
-    ) -> Result<()> {
+    async fn create(&self, at: InstanceCall<'_>) -> Result<()> {
+        let (service, instance, call) = (at.service, at.instance, at.call);
         let broker = Self::broker_of(service)?;
         let (service_id, plan_id) = self.find_in_catalog(service, &instance.plan_name).await?;
         let plan_id = plan_id
@@ -431,7 +427,9 @@ impl ServiceClient for OsbClient {
                 instance.broker_data = Some(data.clone());
                 if let Err(e) = self.wait(broker, instance, &data, false).await {
                     // The broker gave up on it: ask it to forget the instance.
-                    let _ = self.destroy(service, instance, call).await;
+                    let _ = self
+                        .destroy(InstanceCall::new(service, &mut *instance, call))
+                        .await;
                     instance.broker_data = None;
                     return Err(e);
                 }
@@ -443,12 +441,8 @@ impl ServiceClient for OsbClient {
         Ok(())
     }
 
-    async fn update(
-        &self,
-        service: &Service,
-        instance: &mut ServiceInstance,
-        call: &CallInfo,
-    ) -> Result<()> {
+    async fn update(&self, at: InstanceCall<'_>) -> Result<()> {
+        let (service, instance, call) = (at.service, at.instance, at.call);
         let broker = Self::broker_of(service)?;
         let mut data = Self::data_of(instance)?;
         let (service_id, plan_id) = self.find_in_catalog(service, &instance.plan_name).await?;
@@ -482,12 +476,8 @@ impl ServiceClient for OsbClient {
         Ok(())
     }
 
-    async fn destroy(
-        &self,
-        service: &Service,
-        instance: &mut ServiceInstance,
-        call: &CallInfo,
-    ) -> Result<()> {
+    async fn destroy(&self, at: InstanceCall<'_>) -> Result<()> {
+        let (service, instance, call) = (at.service, at.instance, at.call);
         let broker = Self::broker_of(service)?;
         let Some(mut data) = instance.broker_data.clone() else {
             return Ok(());
@@ -525,13 +515,8 @@ impl ServiceClient for OsbClient {
         }
     }
 
-    async fn bind_app(
-        &self,
-        service: &Service,
-        instance: &mut ServiceInstance,
-        app: &BindApp,
-        call: &CallInfo,
-    ) -> Result<BTreeMap<String, String>> {
+    async fn bind_app(&self, at: InstanceCall<'_>, app: &BindApp) -> Result<Variables> {
+        let (service, instance, call) = (at.service, at.instance, at.call);
         let broker = Self::broker_of(service)?;
         let mut data = Self::data_of(instance)?;
         let bind = BrokerBind {
@@ -579,13 +564,8 @@ impl ServiceClient for OsbClient {
         Ok(envs)
     }
 
-    async fn unbind_app(
-        &self,
-        service: &Service,
-        instance: &mut ServiceInstance,
-        app: &BindApp,
-        call: &CallInfo,
-    ) -> Result<()> {
+    async fn unbind_app(&self, at: InstanceCall<'_>, app: &BindApp) -> Result<()> {
+        let (service, instance, call) = (at.service, at.instance, at.call);
         let broker = Self::broker_of(service)?;
         let Some(mut data) = instance.broker_data.clone() else {
             return Ok(());

@@ -7,8 +7,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use reqwest::{Method, StatusCode};
 use tsuru_domain::service::{
-    parameter_text, BindApp, Broker, CallInfo, CatalogService, Placement, Service, ServiceClient,
-    ServiceInstance, ServicePlan, INSTANCE_EXISTS_IN_API, INSTANCE_NOT_IN_API, INSTANCE_NOT_READY,
+    parameter_text, BindApp, Broker, CallInfo, CatalogService, InstanceCall, Placement, Service,
+    ServiceClient, ServiceInstance, ServicePlan, Variables, INSTANCE_EXISTS_IN_API,
+    INSTANCE_NOT_IN_API, INSTANCE_NOT_READY,
 };
 use tsuru_domain::{Error, Result};
 
@@ -239,12 +240,8 @@ impl NativeServiceClient {
 
 #[async_trait]
 impl ServiceClient for NativeServiceClient {
-    async fn create(
-        &self,
-        service: &Service,
-        instance: &mut ServiceInstance,
-        call: &CallInfo,
-    ) -> Result<()> {
+    async fn create(&self, at: InstanceCall<'_>) -> Result<()> {
+        let (service, instance, call) = (at.service, at.instance, at.call);
         let context = format!("Failed to create the instance {}", instance.name);
         let form = Form::new(call)
             .field("name", &instance.name)
@@ -264,12 +261,8 @@ impl ServiceClient for NativeServiceClient {
         read(&a, &context, CREATE)
     }
 
-    async fn update(
-        &self,
-        service: &Service,
-        instance: &mut ServiceInstance,
-        call: &CallInfo,
-    ) -> Result<()> {
+    async fn update(&self, at: InstanceCall<'_>) -> Result<()> {
+        let (service, instance, call) = (at.service, at.instance, at.call);
         let context = format!("Failed to update the instance {}", instance.name);
         let form = Form::new(call)
             .field("description", &instance.description)
@@ -289,12 +282,8 @@ impl ServiceClient for NativeServiceClient {
         read(&a, &context, UPDATE)
     }
 
-    async fn destroy(
-        &self,
-        service: &Service,
-        instance: &mut ServiceInstance,
-        call: &CallInfo,
-    ) -> Result<()> {
+    async fn destroy(&self, at: InstanceCall<'_>) -> Result<()> {
+        let (service, instance, call) = (at.service, at.instance, at.call);
         let context = format!("Failed to destroy the instance {}", instance.name);
         let path = format!("resources/{}", instance.api_id());
         let a = self
@@ -310,13 +299,8 @@ impl ServiceClient for NativeServiceClient {
         read(&a, &context, GONE)
     }
 
-    async fn bind_app(
-        &self,
-        service: &Service,
-        instance: &mut ServiceInstance,
-        app: &BindApp,
-        call: &CallInfo,
-    ) -> Result<BTreeMap<String, String>> {
+    async fn bind_app(&self, at: InstanceCall<'_>, app: &BindApp) -> Result<Variables> {
+        let (service, instance, call) = (at.service, at.instance, at.call);
         let context = format!(
             "Failed to bind the instance \"{}/{}\" to the app {:?}",
             service.name, instance.name, app.name
@@ -380,13 +364,8 @@ impl ServiceClient for NativeServiceClient {
             .collect())
     }
 
-    async fn unbind_app(
-        &self,
-        service: &Service,
-        instance: &mut ServiceInstance,
-        app: &BindApp,
-        call: &CallInfo,
-    ) -> Result<()> {
+    async fn unbind_app(&self, at: InstanceCall<'_>, app: &BindApp) -> Result<()> {
+        let (service, instance, call) = (at.service, at.instance, at.call);
         let path = format!("resources/{}/bind-app", instance.api_id());
         let context = format!("Failed to unbind ({:?})", format!("/{path}"));
         let form = Form::new(call)

@@ -57,6 +57,37 @@ pub trait BrokerStorage: Records<Broker> {
     async fn update(&self, name: &str, broker: &Broker) -> Result<()>;
 }
 
+/// The variables a bind gives the app, by name.
+pub type Variables = BTreeMap<String, String>;
+
+/// What a call that changes an instance at its service API acts on: the service, the
+/// instance (whose broker data the call may fill in) and what tsuru tells the API about the
+/// request.
+#[derive(Debug)]
+pub struct InstanceCall<'a> {
+    /// The service.
+    pub service: &'a Service,
+    /// The instance.
+    pub instance: &'a mut ServiceInstance,
+    /// The request, as the API is told of it.
+    pub call: &'a CallInfo,
+}
+
+impl<'a> InstanceCall<'a> {
+    /// A call on `instance` of `service` for the request `call`.
+    pub fn new(
+        service: &'a Service,
+        instance: &'a mut ServiceInstance,
+        call: &'a CallInfo,
+    ) -> Self {
+        InstanceCall {
+            service,
+            instance,
+            call,
+        }
+    }
+}
+
 /// A client of the API behind a service: tsuru's native service API for registered services,
 /// an Open Service Broker for brokered ones ([`Service::broker`] set). Every call is bounded
 /// by a timeout; transport failures and unexpected answers are errors whose text names the
@@ -67,54 +98,27 @@ pub trait ServiceClient: Send + Sync {
     ///
     /// # Errors
     /// [`super::INSTANCE_EXISTS_IN_API`] when the API says so; any other refusal.
-    async fn create(
-        &self,
-        service: &Service,
-        instance: &mut ServiceInstance,
-        call: &CallInfo,
-    ) -> Result<()>;
+    async fn create(&self, at: InstanceCall<'_>) -> Result<()>;
     /// Sends the instance's new description, plan, tags and parameters.
     ///
     /// # Errors
     /// A refusal (an instance the API does not know is not one for the native API).
-    async fn update(
-        &self,
-        service: &Service,
-        instance: &mut ServiceInstance,
-        call: &CallInfo,
-    ) -> Result<()>;
+    async fn update(&self, at: InstanceCall<'_>) -> Result<()>;
     /// Removes the instance at the service API.
     ///
     /// # Errors
     /// [`crate::Error::NotFound`] [`super::INSTANCE_NOT_IN_API`]; any other refusal.
-    async fn destroy(
-        &self,
-        service: &Service,
-        instance: &mut ServiceInstance,
-        call: &CallInfo,
-    ) -> Result<()>;
+    async fn destroy(&self, at: InstanceCall<'_>) -> Result<()>;
     /// Binds an app; returns the variables the app gets.
     ///
     /// # Errors
     /// [`super::INSTANCE_NOT_READY`], [`super::INSTANCE_NOT_IN_API`]; any other refusal.
-    async fn bind_app(
-        &self,
-        service: &Service,
-        instance: &mut ServiceInstance,
-        app: &BindApp,
-        call: &CallInfo,
-    ) -> Result<BTreeMap<String, String>>;
+    async fn bind_app(&self, at: InstanceCall<'_>, app: &BindApp) -> Result<Variables>;
     /// Unbinds an app.
     ///
     /// # Errors
     /// [`crate::Error::NotFound`] when the API does not know the binding; any other refusal.
-    async fn unbind_app(
-        &self,
-        service: &Service,
-        instance: &mut ServiceInstance,
-        app: &BindApp,
-        call: &CallInfo,
-    ) -> Result<()>;
+    async fn unbind_app(&self, at: InstanceCall<'_>, app: &BindApp) -> Result<()>;
     /// The instance's status as a word or sentence (`up`, `pending`, `down`, ...).
     ///
     /// # Errors

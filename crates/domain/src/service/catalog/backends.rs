@@ -140,7 +140,7 @@ impl Backends {
             let call = self.call_in(&service, &instance.pool, call.clone()).await?;
             match self
                 .client(&service)
-                .unbind_app(&service, &mut instance, target, &call)
+                .unbind_app(InstanceCall::new(&service, &mut instance, &call), target)
                 .await
             {
                 Err(e) if e.is_not_found() => Ok(()),

@@ -106,7 +106,7 @@ impl ServiceCatalog {
             };
             let client = self.client(&service);
             let envs = match client
-                .bind_app(&service, &mut instance, &target, &info)
+                .bind_app(InstanceCall::new(&service, &mut instance, &info), &target)
                 .await
             {
                 Ok(envs) => envs,
@@ -135,7 +135,7 @@ impl ServiceCatalog {
             .await;
             if let Err(e) = stored {
                 if let Err(undo) = client
-                    .unbind_app(&service, &mut instance, &target, &info)
+                    .unbind_app(InstanceCall::new(&service, &mut instance, &info), &target)
                     .await
                 {
                     tracing::error!(error = %undo, "could not undo the bind at the service API");
@@ -224,7 +224,7 @@ impl ServiceCatalog {
         let remote = match self.call_in(service, &instance.pool, call.clone()).await {
             Ok(call) => {
                 self.client(service)
-                    .unbind_app(service, instance, &target, &call)
+                    .unbind_app(InstanceCall::new(service, instance, &call), &target)
                     .await
             }
             Err(e) => Err(e),

@@ -80,12 +80,12 @@ impl ServiceCatalog {
                 ..ServiceInstance::default()
             };
             self.client(&service)
-                .create(&service, &mut instance, &info)
+                .create(InstanceCall::new(&service, &mut instance, &info))
                 .await?;
             if let Err(e) = self.instances.insert(&instance).await {
                 if let Err(undo) = self
                     .client(&service)
-                    .destroy(&service, &mut instance, &info)
+                    .destroy(InstanceCall::new(&service, &mut instance, &info))
                     .await
                 {
                     tracing::error!(error = %undo, "could not remove the instance at the service API after a failed store");
@@ -153,11 +153,11 @@ impl ServiceCatalog {
             }
             instance.team_owner = upd.team_owner;
             self.client(&service)
-                .update(&service, &mut instance, &info)
+                .update(InstanceCall::new(&service, &mut instance, &info))
                 .await?;
             if let Err(e) = self.instances.update(&instance).await {
                 let mut back = before;
-                if let Err(undo) = self.client(&service).update(&service, &mut back, &info).await {
+                if let Err(undo) = self.client(&service).update(InstanceCall::new(&service, &mut back, &info)).await {
                     tracing::error!(error = %undo, "could not restore the instance at the service API after a failed store");
                 }
                 return Err(e);
@@ -213,7 +213,7 @@ impl ServiceCatalog {
             let destroyed = match self.call_in(&service, &instance.pool, info).await {
                 Ok(info) => {
                     self.client(&service)
-                        .destroy(&service, &mut instance, &info)
+                        .destroy(InstanceCall::new(&service, &mut instance, &info))
                         .await
                 }
                 Err(e) => Err(e),

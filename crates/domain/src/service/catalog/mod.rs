@@ -16,12 +16,12 @@ use async_trait::async_trait;
 use super::{
     env_manager, service_not_available_for_pool, service_not_in_pool, split_brokered,
     string_parameters, validate_instance_name, BindApp, Broker, BrokerStorage, CallInfo,
-    ClusterPlacement, Placement, Service, ServiceClient, ServiceInstance, ServiceInstanceStorage,
-    ServicePlan, ServiceStorage, APP_ALREADY_BOUND, APP_NOT_BOUND, BROKERED_NOT_MANAGED,
-    BROKER_NOT_FOUND, CANNOT_REVOKE_OWNER, EMPTY_BROKER_NAME, INSTANCE_NOT_FOUND,
-    INVALID_SERVICE_ID, NOTHING_TO_UPDATE, NO_SERVICE_FOR_POOL, SERVICE_ENDPOINT_REQUIRED,
-    SERVICE_HAS_INSTANCES, SERVICE_ID_REQUIRED, SERVICE_NOT_FOUND, SERVICE_PASSWORD_REQUIRED,
-    TEAM_OWNER_MISSING, UNBIND_FAILED,
+    ClusterPlacement, InstanceCall, Placement, Service, ServiceClient, ServiceInstance,
+    ServiceInstanceStorage, ServicePlan, ServiceStorage, APP_ALREADY_BOUND, APP_NOT_BOUND,
+    BROKERED_NOT_MANAGED, BROKER_NOT_FOUND, CANNOT_REVOKE_OWNER, EMPTY_BROKER_NAME,
+    INSTANCE_NOT_FOUND, INVALID_SERVICE_ID, NOTHING_TO_UPDATE, NO_SERVICE_FOR_POOL,
+    SERVICE_ENDPOINT_REQUIRED, SERVICE_HAS_INSTANCES, SERVICE_ID_REQUIRED, SERVICE_NOT_FOUND,
+    SERVICE_PASSWORD_REQUIRED, TEAM_OWNER_MISSING, UNBIND_FAILED,
 };
 use crate::app::{App, AppBindings, AppService};
 use crate::clock::Clock;
