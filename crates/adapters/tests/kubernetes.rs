@@ -547,7 +547,7 @@ async fn a_removed_cluster_is_reconnected_from_storage_when_used_again() {
 }
 
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
-use tsuru_domain::volume::{Volume, VolumeBind, VolumeBindId, VolumePlan, VolumeStorage};
+use tsuru_domain::volume::{Volume, VolumeBind, VolumeBindId, VolumeStorage};
 
 /// A volume of `kubepool` and team `t1` with plan `plan` of options `plan_opts`.
 fn kube_volume(
@@ -556,20 +556,7 @@ fn kube_volume(
     plan_opts: serde_json::Value,
     opts: &[(&str, &str)],
 ) -> Volume {
-    Volume {
-        name: name.into(),
-        pool: "kubepool".into(),
-        plan: VolumePlan {
-            name: plan.into(),
-            opts: serde_json::from_value(plan_opts).unwrap(),
-        },
-        team_owner: "t1".into(),
-        status: String::new(),
-        opts: opts
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
+    tsuru_domain::testing::volume(name, "kubepool", plan, plan_opts, opts)
 }
 
 /// App `name` of `kubepool`, provisioned and running version 1.

@@ -298,3 +298,31 @@ pub fn app_version(app: &str, n: i64) -> AppVersion {
         created_at: at(n),
     }
 }
+
+/// Volume `name` of `pool` and team `t1`, with plan `plan` of options `plan_opts` (a JSON
+/// object) and its own `opts`.
+///
+/// # Panics
+/// When `plan_opts` is not a JSON object.
+pub fn volume(
+    name: &str,
+    pool: &str,
+    plan: &str,
+    plan_opts: serde_json::Value,
+    opts: &[(&str, &str)],
+) -> crate::volume::Volume {
+    crate::volume::Volume {
+        name: name.into(),
+        pool: pool.into(),
+        plan: crate::volume::VolumePlan {
+            name: plan.into(),
+            opts: serde_json::from_value(plan_opts).expect("plan options object"),
+        },
+        team_owner: "t1".into(),
+        status: String::new(),
+        opts: opts
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}

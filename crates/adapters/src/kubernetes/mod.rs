@@ -225,23 +225,12 @@ impl Provisioner for KubernetesProvisioner {
                 return Err(Error::bad_request(format!("version {v} not found")));
             }
         }
-        if selected.is_empty() {
-            return Ok(());
-        }
-        self.rerender(
-            &conn,
-            app,
-            &ns,
-            &selected,
-            |r| ProcessState {
-                replicas: r.replicas().max(1),
-                restarts: Some(r.restarts().unwrap_or(0) + 1),
-                stopped: false,
-            },
-            out,
-        )
-        .await?;
-        conn.sync_app_resource(&app.name, &ns).await
+        let bumped = |r: &Running| ProcessState {
+            replicas: r.replicas().max(1),
+            restarts: Some(r.restarts().unwrap_or(0) + 1),
+            stopped: false,
+        };
+        self.restate(app, &(conn, ns, selected), bumped, out).await
     }
 
     async fn update(&self, old: &App, new: &App, out: &dyn Output) -> Result<()> {
@@ -483,32 +472,22 @@ impl Provisioner for KubernetesProvisioner {
 
     async fn start(&self, units: ProcessUnits<'_>, out: &dyn Output) -> Result<()> {
         let (app, process, version) = (units.app, units.process, units.version);
-        let (conn, ns, selected) = self.select(app, process).await?;
-        if selected.is_empty() {
-            return Ok(());
-        }
-        self.rerender(
-            &conn,
-            app,
-            &ns,
-            &selected,
-            |r| {
-                let past = version
-                    .past_units
-                    .get(&r.process)
-                    .copied()
-                    .filter(|n| *n > 0)
-                    .and_then(|n| i32::try_from(n).ok());
-                ProcessState {
-                    replicas: past.unwrap_or_else(|| r.replicas()).max(1),
-                    restarts: r.restarts(),
-                    stopped: false,
-                }
-            },
-            out,
-        )
-        .await?;
-        conn.sync_app_resource(&app.name, &ns).await
+        let selection = self.select(app, process).await?;
+        // Each process comes back with the units it had when it stopped.
+        let started = |r: &Running| {
+            let past = version
+                .past_units
+                .get(&r.process)
+                .copied()
+                .filter(|n| *n > 0)
+                .and_then(|n| i32::try_from(n).ok());
+            ProcessState {
+                replicas: past.unwrap_or_else(|| r.replicas()).max(1),
+                restarts: r.restarts(),
+                stopped: false,
+            }
+        };
+        self.restate(app, &selection, started, out).await
     }
 
     async fn stop(&self, units: ProcessUnits<'_>, out: &dyn Output) -> Result<()> {

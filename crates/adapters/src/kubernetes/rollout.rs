@@ -126,6 +126,23 @@ impl KubernetesProvisioner {
         }
     }
 
+    /// Re-renders the `selected` processes with the states `state` gives them and syncs the
+    /// app's resource (tsuru's restart and start); nothing selected is nothing to do.
+    pub(super) async fn restate(
+        &self,
+        app: &App,
+        (conn, namespace, selected): &(Arc<Conn>, String, BTreeMap<String, Running>),
+        state: impl Fn(&Running) -> ProcessState,
+        out: &dyn Output,
+    ) -> Result<()> {
+        if selected.is_empty() {
+            return Ok(());
+        }
+        self.rerender(conn, app, namespace, selected, state, out)
+            .await?;
+        conn.sync_app_resource(&app.name, namespace).await
+    }
+
     /// The connection, the namespace and the base Deployments of `app` a restart, start or
     /// stop acts on: every process, or only `process` when named (which must then run).
     pub(super) async fn select(

@@ -383,23 +383,10 @@ pub(super) async fn delete_objects(conn: &super::ops::Conn, name: &str) -> Resul
 mod tests {
     use super::*;
     use serde_json::json;
-    use tsuru_domain::volume::{VolumeBindId, VolumePlan};
+    use tsuru_domain::volume::VolumeBindId;
 
     fn vol(plan: Value, opts: &[(&str, &str)]) -> Volume {
-        Volume {
-            name: "v1".into(),
-            pool: "p1".into(),
-            plan: VolumePlan {
-                name: "nfs".into(),
-                opts: serde_json::from_value(plan).unwrap(),
-            },
-            team_owner: "t1".into(),
-            status: String::new(),
-            opts: opts
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        }
+        tsuru_domain::testing::volume("v1", "p1", "nfs", plan, opts)
     }
 
     #[test]
