@@ -117,18 +117,17 @@ pub fn openapi() -> OpenApi {
                 refs.extend(body.refs.iter().cloned());
                 r = r.content(*ctype, content(body));
             }
-            for (_, params, targets) in op.links.iter().filter(|l| l.0 == *status) {
-                for target in *targets {
+            for (_, (name, expr), targets) in op.links.iter().filter(|l| l.0 == *status) {
+                for target in targets {
                     let id = operation_id(target);
                     // utoipa 5 writes `Link::operation_id` as `operation_id`; OpenAPI's key
                     // is `operationId`, set here as a raw field.
-                    let mut link = LinkBuilder::new().extensions(Some(Extensions::from_iter([(
-                        "operationId",
-                        Value::String(id.clone()),
-                    )])));
-                    for (name, expr) in *params {
-                        link = link.parameter(*name, *expr);
-                    }
+                    let link = LinkBuilder::new()
+                        .extensions(Some(Extensions::from_iter([(
+                            "operationId",
+                            Value::String(id.clone()),
+                        )])))
+                        .parameter(*name, *expr);
                     r = r.link(id, link.build());
                 }
             }

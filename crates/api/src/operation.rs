@@ -58,13 +58,9 @@ impl Body {
 /// One documented response: status, description, body and its content type.
 pub struct Resp(pub u16, pub &'static str, pub Option<(Body, &'static str)>);
 
-/// Links of a response: its status, target parameters (name, runtime expression) and target
-/// operations (`"GET /1.0/apps/{app}"`).
-type Link = (
-    u16,
-    &'static [(&'static str, &'static str)],
-    &'static [&'static str],
-);
+/// Links of a response: its status, the target parameter (name, runtime expression) and the
+/// target operations (`"GET /1.0/apps/{app}"`).
+type Link = (u16, (&'static str, &'static str), Vec<String>);
 
 /// One operation: what the route table, the handler's extractors and its reply type say.
 pub struct Op {
@@ -80,8 +76,8 @@ pub struct Op {
     /// Schema, whether required, and the media types it is accepted as.
     pub(crate) body: Option<(Body, bool, &'static [&'static str])>,
     pub(crate) responses: Vec<Resp>,
-    /// Links of a response: its status, target parameters (name, runtime expression) and
-    /// target operations (`"GET /1.0/apps/{app}"`).
+    /// Links of a response: its status, the target parameter (name, runtime expression) and
+    /// the target operations (`"GET /1.0/apps/{app}"`).
     pub(crate) links: Vec<Link>,
 }
 
@@ -157,13 +153,8 @@ impl Op {
 
     /// Adds OpenAPI links from the `status` response to `targets`, so stateful fuzzing
     /// reaches what a create made.
-    pub fn link(
-        &mut self,
-        status: u16,
-        params: &'static [(&'static str, &'static str)],
-        targets: &'static [&'static str],
-    ) {
-        self.links.push((status, params, targets));
+    pub fn link(&mut self, status: u16, param: (&'static str, &'static str), targets: Vec<String>) {
+        self.links.push((status, param, targets));
     }
 }
 

@@ -45,6 +45,7 @@ pub struct Route {
     version: &'static str,
     path: &'static str,
     op: Op,
+    linked: bool,
     register: Register,
 }
 
@@ -79,6 +80,7 @@ impl Route {
             version,
             path,
             op,
+            linked: false,
             register,
         }
     }
@@ -104,15 +106,17 @@ impl Route {
         self
     }
 
-    /// OpenAPI links from the `status` response to `targets` (`"GET /1.0/apps/{app}"`), their
-    /// parameters taken from this request or response (`$request.body#/name`).
-    pub fn links(
-        mut self,
-        status: u16,
-        params: &'static [(&'static str, &'static str)],
-        targets: &'static [&'static str],
-    ) -> Self {
-        self.op.link(status, params, targets);
+    /// OpenAPI links from the `status` response to every route marked [`Route::linked`] below
+    /// `{path}/{param}`, the parameter taken from this request or response (`expr`, as in
+    /// `$request.body#/name`).
+    pub fn links(mut self, status: u16, param: &'static str, expr: &'static str) -> Self {
+        self.op.link(status, (param, expr), Vec::new());
+        self
+    }
+
+    /// A target of the links of the create route above it (see [`Route::links`]).
+    pub fn linked(mut self) -> Self {
+        self.linked = true;
         self
     }
 }
@@ -162,7 +166,7 @@ fn family(tag: &'static str, mut routes: Vec<Route>) -> Vec<Route> {
 
 /// Every route, in registration order (where templates overlap, the first match wins).
 fn all() -> Vec<Route> {
-    [
+    let mut routes = [
         info::routes(),
         auth::routes(),
         users::routes(),
@@ -188,7 +192,22 @@ fn all() -> Vec<Route> {
     ]
     .into_iter()
     .flatten()
-    .collect()
+    .collect::<Vec<_>>();
+    let targets: Vec<(&'static str, String)> = routes
+        .iter()
+        .filter(|r| r.linked)
+        .map(|r| (r.path, r.op.route()))
+        .collect();
+    for source in &mut routes {
+        for (_, (param, _), to) in &mut source.op.links {
+            let below = format!("{}/{{{param}}}", source.path);
+            to.extend(targets.iter().filter_map(|(path, route)| {
+                let rest = path.strip_prefix(below.as_str())?;
+                (rest.is_empty() || rest.starts_with('/')).then(|| route.clone())
+            }));
+        }
+    }
+    routes
 }
 
 /// Every route's documented operation.

@@ -33,65 +33,61 @@ pub(crate) fn routes() -> Vec<Route> {
             Route::get("1.0", "/apps", list, "Apps the caller may read"),
             Route::post("1.0", "/apps", create, "Create an app").links(
                 201,
-                &[("app", "$request.body#/name")],
-                &[
-                    "GET /1.0/apps/{app}",
-                    "PUT /1.0/apps/{app}",
-                    "DELETE /1.0/apps/{app}",
-                    "GET /1.0/apps/{app}/env",
-                    "POST /1.0/apps/{app}/env",
-                    "DELETE /1.0/apps/{app}/env",
-                    "GET /1.0/apps/{app}/quota",
-                    "PUT /1.0/apps/{app}/quota",
-                    "POST /1.0/apps/{app}/restart",
-                    "POST /1.0/apps/{app}/deploy",
-                ],
+                "app",
+                "$request.body#/name",
             ),
-            Route::get("1.0", "/apps/{app}", info, "An app"),
-            Route::put("1.0", "/apps/{app}", update, "Update an app"),
-            Route::delete("1.0", "/apps/{app}", remove, "Remove an app"),
+            Route::get("1.0", "/apps/{app}", info, "An app").linked(),
+            Route::put("1.0", "/apps/{app}", update, "Update an app").linked(),
+            Route::delete("1.0", "/apps/{app}", remove, "Remove an app").linked(),
             Route::get(
                 "1.0",
                 "/apps/{app}/env",
                 get_env,
                 "An app's environment variables (private values masked)",
-            ),
+            )
+            .linked(),
             Route::post(
                 "1.0",
                 "/apps/{app}/env",
                 set_env,
                 "Set environment variables",
-            ),
+            )
+            .linked(),
             Route::delete(
                 "1.0",
                 "/apps/{app}/env",
                 unset_env,
                 "Unset environment variables",
-            ),
+            )
+            .linked(),
             Route::get(
                 "1.0",
                 "/apps/{app}/quota",
                 quota::<Apps>,
                 "An app's unit quota",
-            ),
+            )
+            .linked(),
             Route::put(
                 "1.0",
                 "/apps/{app}/quota",
                 set_quota::<Apps>,
                 "Change an app's unit quota",
-            ),
+            )
+            .linked(),
             Route::post(
                 "1.0",
                 "/apps/{app}/restart",
                 start_stop::restart,
                 "Restart an app, a process or a version",
-            ),
+            )
+            .linked(),
             Route::post(
                 "1.0",
                 "/apps/{app}/deploy",
                 deploy::deploy,
                 "Deploy an image as the app's next version",
-            ),
+            )
+            .linked(),
             Route::post(
                 "1.0",
                 "/apps/{app}/deploy/rollback",

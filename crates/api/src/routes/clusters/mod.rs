@@ -33,21 +33,14 @@ pub(crate) fn routes() -> Vec<Route> {
             )
             .text(404, "A pool in `pools` does not exist")
             .text(409, "The cluster exists")
-            .links(
-                200,
-                &[("name", "$request.body#/name")],
-                &[
-                    "GET /1.8/provisioner/clusters/{name}",
-                    "POST /1.4/provisioner/clusters/{name}",
-                    "DELETE /1.3/provisioner/clusters/{name}",
-                ],
-            ),
+            .links(200, "name", "$request.body#/name"),
             Route::post(
                 "1.4",
                 "/provisioner/clusters/{name}",
                 update,
                 "Replace a cluster (the whole document; credentials left out are kept)",
             )
+            .linked()
             .text(404, "The cluster does not exist"),
             Route::get(
                 "1.8",
@@ -55,6 +48,7 @@ pub(crate) fn routes() -> Vec<Route> {
                 info,
                 "A cluster (no credentials)",
             )
+            .linked()
             .text(404, "The cluster does not exist"),
             Route::delete(
                 "1.3",
@@ -62,6 +56,7 @@ pub(crate) fn routes() -> Vec<Route> {
                 remove,
                 "Remove a cluster (its objects stay on it)",
             )
+            .linked()
             .text(404, "The cluster does not exist"),
             Route::get(
                 "1.7",

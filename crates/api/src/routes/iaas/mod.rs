@@ -43,26 +43,21 @@ pub(crate) fn routes() -> Vec<Route> {
                 create_template,
                 "Create a machine template",
             )
-            .links(
-                201,
-                &[("template_name", "$request.body#/Name")],
-                &[
-                    "PUT /1.0/iaas/templates/{template_name}",
-                    "DELETE /1.0/iaas/templates/{template_name}",
-                ],
-            ),
+            .links(201, "template_name", "$request.body#/Name"),
             Route::put(
                 "1.0",
                 "/iaas/templates/{template_name}",
                 update_template,
                 "Change a machine template (an empty value removes a parameter)",
-            ),
+            )
+            .linked(),
             Route::delete(
                 "1.0",
                 "/iaas/templates/{template_name}",
                 remove_template,
                 "Remove a machine template",
-            ),
+            )
+            .linked(),
         ],
     )
 }

@@ -18,10 +18,10 @@ pub(crate) fn routes() -> Vec<Route> {
             Route::get("1.0", "/plans", list, "List plans").plain(),
             Route::post("1.0", "/plans", create, "Create a plan").links(
                 201,
-                &[("plan", "$response.body#/name")],
-                &["DELETE /1.0/plans/{plan}"],
+                "plan",
+                "$response.body#/name",
             ),
-            Route::delete("1.0", "/plans/{plan}", remove, "Remove a plan"),
+            Route::delete("1.0", "/plans/{plan}", remove, "Remove a plan").linked(),
         ],
     )
 }

@@ -23,35 +23,29 @@ pub(crate) fn routes() -> Vec<Route> {
                 create,
                 "Add a platform from a Dockerfile",
             )
-            .links(
-                200,
-                &[("platform", "$request.body#/name")],
-                &[
-                    "GET /1.6/platforms/{platform}",
-                    "PUT /1.0/platforms/{platform}",
-                    "DELETE /1.0/platforms/{platform}",
-                    "POST /1.6/platforms/{platform}/rollback",
-                ],
-            ),
+            .links(200, "platform", "$request.body#/name"),
             Route::put(
                 "1.0",
                 "/platforms/{platform}",
                 update,
                 "Enable or disable a platform, or rebuild it from a new Dockerfile",
-            ),
-            Route::delete("1.0", "/platforms/{platform}", remove, "Remove a platform"),
+            )
+            .linked(),
+            Route::delete("1.0", "/platforms/{platform}", remove, "Remove a platform").linked(),
             Route::get(
                 "1.6",
                 "/platforms/{platform}",
                 info,
                 "A platform and its images",
-            ),
+            )
+            .linked(),
             Route::post(
                 "1.6",
                 "/platforms/{platform}/rollback",
                 rollback,
                 "Roll a platform back to an earlier image",
-            ),
+            )
+            .linked(),
         ],
     )
 }

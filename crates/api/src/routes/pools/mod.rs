@@ -19,35 +19,32 @@ pub(crate) fn routes() -> Vec<Route> {
             Route::get("1.0", "/pools", list, "Pools the caller may use or read").plain(),
             Route::post("1.0", "/pools", create, "Create a pool").links(
                 201,
-                &[("pool", "$request.body#/name")],
-                &[
-                    "GET /1.8/pools/{pool}",
-                    "PUT /1.0/pools/{pool}",
-                    "DELETE /1.0/pools/{pool}",
-                    "POST /1.0/pools/{pool}/team",
-                    "DELETE /1.0/pools/{pool}/team",
-                ],
+                "pool",
+                "$request.body#/name",
             ),
-            Route::get("1.8", "/pools/{pool}", info, "A pool"),
+            Route::get("1.8", "/pools/{pool}", info, "A pool").linked(),
             Route::put(
                 "1.0",
                 "/pools/{pool}",
                 update,
                 "Update a pool (only the fields sent)",
-            ),
-            Route::delete("1.0", "/pools/{pool}", remove, "Remove a pool"),
+            )
+            .linked(),
+            Route::delete("1.0", "/pools/{pool}", remove, "Remove a pool").linked(),
             Route::post(
                 "1.0",
                 "/pools/{pool}/team",
                 add_teams,
                 "Allow teams to use a pool",
-            ),
+            )
+            .linked(),
             Route::delete(
                 "1.0",
                 "/pools/{pool}/team",
                 remove_teams,
                 "Remove teams from a pool",
-            ),
+            )
+            .linked(),
             Route::get("1.3", "/constraints", constraints, "Pool constraints"),
             Route::put(
                 "1.3",

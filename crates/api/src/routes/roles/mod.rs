@@ -20,25 +20,21 @@ pub(crate) fn routes() -> Vec<Route> {
             Route::get("1.0", "/roles", list, "List roles"),
             Route::post("1.0", "/roles", create, "Create a role").links(
                 201,
-                &[("name", "$request.body#/name")],
-                &[
-                    "GET /1.0/roles/{name}",
-                    "DELETE /1.0/roles/{name}",
-                    "POST /1.0/roles/{name}/permissions",
-                    "POST /1.0/roles/{name}/user",
-                    "POST /1.6/roles/{name}/token",
-                ],
+                "name",
+                "$request.body#/name",
             ),
             Route::put("1.4", "/roles", update, "Update a role"),
-            Route::get("1.0", "/roles/{name}", info, "A role"),
+            Route::get("1.0", "/roles/{name}", info, "A role").linked(),
             Route::delete("1.0", "/roles/{name}", remove, "Remove a role")
+                .linked()
                 .text(412, "The role is still assigned to users"),
             Route::post(
                 "1.0",
                 "/roles/{name}/permissions",
                 add_permissions,
                 "Add permissions to a role",
-            ),
+            )
+            .linked(),
             Route::delete(
                 "1.0",
                 "/roles/{name}/permissions/{permission}",
@@ -50,7 +46,8 @@ pub(crate) fn routes() -> Vec<Route> {
                 "/roles/{name}/user",
                 assign_user,
                 "Assign a role to a user",
-            ),
+            )
+            .linked(),
             Route::delete(
                 "1.0",
                 "/roles/{name}/user/{email}",

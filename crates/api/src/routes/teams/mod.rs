@@ -27,47 +27,45 @@ pub(crate) fn routes() -> Vec<Route> {
             ),
             Route::post("1.0", "/teams", create, "Create a team").links(
                 201,
-                &[("name", "$request.body#/name")],
-                &[
-                    "GET /1.4/teams/{name}",
-                    "PUT /1.6/teams/{name}",
-                    "POST /1.4/teams/{name}",
-                    "GET /1.12/teams/{name}/quota",
-                    "PUT /1.12/teams/{name}/quota",
-                    "DELETE /1.0/teams/{name}",
-                ],
+                "name",
+                "$request.body#/name",
             ),
-            Route::delete("1.0", "/teams/{name}", remove, "Remove a team"),
+            Route::delete("1.0", "/teams/{name}", remove, "Remove a team").linked(),
             Route::get(
                 "1.4",
                 "/teams/{name}",
                 info,
                 "A team, its users, pools and apps",
-            ),
+            )
+            .linked(),
             Route::put(
                 "1.6",
                 "/teams/{name}",
                 update,
                 "Rename a team or change its tags",
-            ),
+            )
+            .linked(),
             Route::post(
                 "1.4",
                 "/teams/{name}",
                 update,
                 "Rename a team or change its tags (legacy)",
-            ),
+            )
+            .linked(),
             Route::get(
                 "1.12",
                 "/teams/{name}/quota",
                 quota::<Teams>,
                 "A team's app quota",
-            ),
+            )
+            .linked(),
             Route::put(
                 "1.12",
                 "/teams/{name}/quota",
                 set_quota::<Teams>,
                 "Change a team's app quota",
-            ),
+            )
+            .linked(),
         ],
     )
 }

@@ -20,21 +20,18 @@ pub(crate) fn routes() -> Vec<Route> {
             Route::get("1.6", "/tokens", list, "Team tokens the caller may read").plain(),
             Route::post("1.6", "/tokens", create, "Create a team token").links(
                 201,
-                &[("token_id", "$response.body#/token_id")],
-                &[
-                    "GET /1.7/tokens/{token_id}",
-                    "PUT /1.6/tokens/{token_id}",
-                    "DELETE /1.6/tokens/{token_id}",
-                ],
+                "token_id",
+                "$response.body#/token_id",
             ),
             Route::put(
                 "1.6",
                 "/tokens/{token_id}",
                 update,
                 "Update or regenerate a team token",
-            ),
-            Route::delete("1.6", "/tokens/{token_id}", remove, "Remove a team token"),
-            Route::get("1.7", "/tokens/{token_id}", info, "A team token"),
+            )
+            .linked(),
+            Route::delete("1.6", "/tokens/{token_id}", remove, "Remove a team token").linked(),
+            Route::get("1.7", "/tokens/{token_id}", info, "A team token").linked(),
         ],
     )
 }
@@ -48,7 +45,8 @@ pub(crate) fn role_routes() -> Vec<Route> {
                 "/roles/{name}/token",
                 assign_role,
                 "Assign a role to a team token",
-            ),
+            )
+            .linked(),
             Route::delete(
                 "1.6",
                 "/roles/{name}/token/{token_id}",

@@ -20,11 +20,8 @@ pub(crate) fn routes() -> Vec<Route> {
         vec![
             Route::post("1.0", "/users", create, "Create a user").links(
                 201,
-                &[("email", "$request.body#/email")],
-                &[
-                    "GET /1.0/users/{email}/quota",
-                    "PUT /1.0/users/{email}/quota",
-                ],
+                "email",
+                "$request.body#/email",
             ),
             Route::get("1.0", "/users", list, "List users"),
             Route::delete(
@@ -44,27 +41,30 @@ pub(crate) fn routes() -> Vec<Route> {
             Route::get("1.0", "/users/keys", list_keys, "The caller's SSH keys"),
             Route::post("1.0", "/users/keys", add_key, "Add an SSH key").links(
                 200,
-                &[("key", "$request.body#/name")],
-                &["DELETE /1.0/users/keys/{key}"],
+                "key",
+                "$request.body#/name",
             ),
             Route::delete(
                 "1.0",
                 "/users/keys/{key}",
                 remove_key,
                 "Remove an SSH key by name",
-            ),
+            )
+            .linked(),
             Route::get(
                 "1.0",
                 "/users/{email}/quota",
                 quota::<Users>,
                 "A user's app quota",
-            ),
+            )
+            .linked(),
             Route::put(
                 "1.0",
                 "/users/{email}/quota",
                 set_quota::<Users>,
                 "Change a user's app quota",
-            ),
+            )
+            .linked(),
         ],
     )
 }

@@ -31,17 +31,9 @@ pub(crate) fn routes() -> Vec<Route> {
             Route::post("1.4", "/volumes", create, "Create a volume")
                 .text(400, volume::INVALID_VOLUME_NAME)
                 .text(409, volume::VOLUME_ALREADY_EXISTS)
-                .links(
-                    201,
-                    &[("volume", "$request.body#/Name")],
-                    &[
-                        "GET /1.4/volumes/{volume}",
-                        "POST /1.4/volumes/{volume}",
-                        "DELETE /1.4/volumes/{volume}",
-                        "POST /1.4/volumes/{volume}/bind",
-                    ],
-                ),
+                .links(201, "volume", "$request.body#/Name"),
             Route::get("1.4", "/volumes/{volume}", info, "A volume with its binds")
+                .linked()
                 .text(404, volume::VOLUME_NOT_FOUND),
             Route::post(
                 "1.4",
@@ -49,10 +41,12 @@ pub(crate) fn routes() -> Vec<Route> {
                 update,
                 "Replace a volume (missing fields are wiped; refused once provisioned)",
             )
+            .linked()
             .text(400, volume::VOLUME_PLAN_NOT_IN_POOL)
             .text(404, volume::VOLUME_NOT_FOUND)
             .text(409, volume::VOLUME_ALREADY_PROVISIONED),
             Route::delete("1.4", "/volumes/{volume}", remove, "Delete a volume")
+                .linked()
                 .text(404, volume::VOLUME_NOT_FOUND)
                 .text(409, volume::VOLUME_HAS_BINDS),
             Route::post(
@@ -61,6 +55,7 @@ pub(crate) fn routes() -> Vec<Route> {
                 bind,
                 "Bind a volume to an app at a mount point (restarts the app unless NoRestart)",
             )
+            .linked()
             .text(400, volume::BIND_MOUNT_POINT_REQUIRED)
             .text(404, volume::VOLUME_NOT_FOUND)
             .text(409, volume::VOLUME_ALREADY_BOUND),

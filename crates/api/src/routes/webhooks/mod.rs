@@ -26,33 +26,31 @@ pub(crate) fn routes() -> Vec<Route> {
             .plain(),
             Route::post("1.6", "/events/webhooks", create, "Create a webhook").links(
                 200,
-                &[("name", "$request.body#/name")],
-                &[
-                    "GET /1.6/events/webhooks/{name}",
-                    "PUT /1.6/events/webhooks/{name}",
-                    "DELETE /1.6/events/webhooks/{name}",
-                    "GET /1.6/events/webhooks/{name}/deliveries",
-                ],
+                "name",
+                "$request.body#/name",
             ),
-            Route::get("1.6", "/events/webhooks/{name}", info, "A webhook"),
+            Route::get("1.6", "/events/webhooks/{name}", info, "A webhook").linked(),
             Route::put(
                 "1.6",
                 "/events/webhooks/{name}",
                 update,
                 "Replace a webhook (the secret stays unless sent)",
-            ),
+            )
+            .linked(),
             Route::delete(
                 "1.6",
                 "/events/webhooks/{name}",
                 remove,
                 "Remove a webhook and its deliveries",
-            ),
+            )
+            .linked(),
             Route::get(
                 "1.6",
                 "/events/webhooks/{name}/deliveries",
                 deliveries,
                 "A webhook's latest deliveries, newest first",
-            ),
+            )
+            .linked(),
         ],
     )
 }
