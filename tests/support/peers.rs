@@ -33,11 +33,7 @@ impl Peer {
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line).ok();
-        let Some(port) = line
-            .trim()
-            .strip_prefix("PORT ")
-            .and_then(|p| p.parse().ok())
-        else {
+        let Some(port) = line.trim().strip_prefix("PORT ").and_then(|p| p.parse().ok()) else {
             let _ = child.kill();
             let mut err = String::new();
             if let Some(mut e) = child.stderr.take() {

@@ -53,13 +53,7 @@ async fn time_lists(p: &dyn Provisioner, apps: &[App]) -> (Duration, usize) {
     let mut units = 0;
     let started = Instant::now();
     for _ in 0..LISTS {
-        units = p
-            .units_of_apps(apps)
-            .await
-            .unwrap()
-            .values()
-            .map(Vec::len)
-            .sum();
+        units = p.units_of_apps(apps).await.unwrap().values().map(Vec::len).sum();
     }
     (started.elapsed() / LISTS, units)
 }
@@ -115,10 +109,7 @@ async fn kubernetes(url: String) {
         ca_cert: std::fs::read(std::env::var("TSURU_TEST_KUBE_CA").unwrap()).unwrap(),
         default: true,
         custom_data: BTreeMap::from([
-            (
-                "token".into(),
-                std::env::var("TSURU_TEST_KUBE_TOKEN").unwrap(),
-            ),
+            ("token".into(), std::env::var("TSURU_TEST_KUBE_TOKEN").unwrap()),
             ("namespace".into(), ns.clone()),
         ]),
         ..Cluster::default()
@@ -137,10 +128,7 @@ async fn kubernetes(url: String) {
         .create(
             &PostParams::default(),
             &Namespace {
-                metadata: ObjectMeta {
-                    name: Some(ns.clone()),
-                    ..ObjectMeta::default()
-                },
+                metadata: ObjectMeta { name: Some(ns.clone()), ..ObjectMeta::default() },
                 ..Namespace::default()
             },
         )
@@ -164,10 +152,7 @@ async fn kubernetes(url: String) {
         let pod = pod(&ns, &a.name);
         pending.push(async move { pods.create(&PostParams::default(), &pod).await });
         if pending.len() >= 16 {
-            futures::StreamExt::next(&mut pending)
-                .await
-                .unwrap()
-                .unwrap();
+            futures::StreamExt::next(&mut pending).await.unwrap().unwrap();
         }
     }
     while let Some(r) = futures::StreamExt::next(&mut pending).await {
@@ -177,14 +162,8 @@ async fn kubernetes(url: String) {
     let deadline = Instant::now() + Duration::from_secs(240);
     loop {
         let (_, units) = time_lists(&p, &apps[..1]).await;
-        let all: usize = p
-            .units_of_apps(&apps)
-            .await
-            .unwrap()
-            .values()
-            .flatten()
-            .filter(|u| u.ready)
-            .count();
+        let all: usize =
+            p.units_of_apps(&apps).await.unwrap().values().flatten().filter(|u| u.ready).count();
         if all == APPS || Instant::now() > deadline {
             println!(
                 "kubernetes  {all} of {APPS} pods ready in the cache after {:?} ({units} unit in the first app)",
@@ -201,10 +180,7 @@ async fn kubernetes(url: String) {
     for _ in 0..LISTS {
         p.units(&one[0]).await.unwrap();
     }
-    println!(
-        "kubernetes  units(1 app) from the cache: {:?} per call",
-        started.elapsed() / LISTS
-    );
+    println!("kubernetes  units(1 app) from the cache: {:?} per call", started.elapsed() / LISTS);
 
     // Deploys: to 1 unit, then a redeploy of 10 units.
     let mut a = app("bench-deploy");
@@ -213,33 +189,16 @@ async fn kubernetes(url: String) {
     let version = |n: i64| version(&a.name, n);
     let started = Instant::now();
     p.deploy(&a, &version(1), &Discard).await.unwrap();
-    println!(
-        "kubernetes  first deploy, 1 unit started: {:?}",
-        started.elapsed()
-    );
+    println!("kubernetes  first deploy, 1 unit started: {:?}", started.elapsed());
     let started = Instant::now();
-    p.change_units(ProcessUnits::new(&a, "web", &version(1)), 9, &Discard)
-        .await
-        .unwrap();
-    println!(
-        "kubernetes  9 units added and started: {:?}",
-        started.elapsed()
-    );
+    p.change_units(ProcessUnits::new(&a, "web", &version(1)), 9, &Discard).await.unwrap();
+    println!("kubernetes  9 units added and started: {:?}", started.elapsed());
     let started = Instant::now();
     p.deploy(&a, &version(2), &Discard).await.unwrap();
-    println!(
-        "kubernetes  redeploy of 10 units, all started: {:?}",
-        started.elapsed()
-    );
+    println!("kubernetes  redeploy of 10 units, all started: {:?}", started.elapsed());
     let units = p.units(&a).await.unwrap();
-    assert_eq!(
-        units.iter().filter(|u| u.version == 2 && u.ready).count(),
-        10
-    );
-    namespaces
-        .delete(&ns, &DeleteParams::default())
-        .await
-        .unwrap();
+    assert_eq!(units.iter().filter(|u| u.version == 2 && u.ready).count(), 10);
+    namespaces.delete(&ns, &DeleteParams::default()).await.unwrap();
 }
 
 #[tokio::main]

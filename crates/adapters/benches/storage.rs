@@ -44,9 +44,7 @@ async fn measure(store: Arc<dyn Store>) -> Vec<(&'static str, usize, Duration)> 
     let s = &store;
     let mut out = Vec::new();
     let d = time(TEAMS, |i| async move {
-        Records::<Team>::insert(&**s, &team(&format!("team-{i:05}")))
-            .await
-            .unwrap();
+        Records::<Team>::insert(&**s, &team(&format!("team-{i:05}"))).await.unwrap();
     })
     .await;
     out.push(("team insert", TEAMS, d));
@@ -63,17 +61,11 @@ async fn measure(store: Arc<dyn Store>) -> Vec<(&'static str, usize, Duration)> 
     out.push(("team list (1000 teams)", LISTS, d));
 
     let d = time(EVENTS, |i| async move {
-        let kind = if i % 2 == 0 {
-            "app.deploy"
-        } else {
-            "app.update"
-        };
+        let kind = if i % 2 == 0 { "app.deploy" } else { "app.update" };
         let secs = i64::try_from(i).unwrap_or_default();
         let mut e = event("app", &format!("app-{}", i % 50), kind);
         e.start_time = at(secs);
-        EventStorage::insert(&**s, &finished(e, at(secs + 1)))
-            .await
-            .unwrap();
+        EventStorage::insert(&**s, &finished(e, at(secs + 1))).await.unwrap();
     })
     .await;
     out.push(("event insert", EVENTS, d));
@@ -101,9 +93,7 @@ async fn measure(store: Arc<dyn Store>) -> Vec<(&'static str, usize, Duration)> 
     let d = time(LOCK_CYCLES, |_| async move {
         let e = event("app", "contended", "app.deploy");
         assert!(s.insert_locked(&e).await.unwrap().is_none());
-        EventStorage::update(&**s, &finished(e, at(1)))
-            .await
-            .unwrap();
+        EventStorage::update(&**s, &finished(e, at(1))).await.unwrap();
     })
     .await;
     out.push(("event lock + finish", LOCK_CYCLES, d));
@@ -125,14 +115,9 @@ fn main() {
                 None
             }
         };
-        println!(
-            "{:<36} {:>6} {:>14} {:>14}",
-            "operation", "calls", "memory/call", "mongodb/call"
-        );
+        println!("{:<36} {:>6} {:>14} {:>14}", "operation", "calls", "memory/call", "mongodb/call");
         for (i, (name, n, mem)) in memory.iter().enumerate() {
-            let m = mongo
-                .as_ref()
-                .map_or_else(|| "-".to_string(), |m| format!("{:.1?}", m[i].2));
+            let m = mongo.as_ref().map_or_else(|| "-".to_string(), |m| format!("{:.1?}", m[i].2));
             println!("{name:<36} {n:>6} {:>14} {m:>14}", format!("{mem:.1?}"));
         }
     });

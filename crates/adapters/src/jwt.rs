@@ -37,11 +37,7 @@ impl JwtIssuer {
 
 impl TokenIssuer for JwtIssuer {
     fn issue(&self, claims: &SessionClaims) -> anyhow::Result<String> {
-        Ok(jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            claims,
-            &self.encoding,
-        )?)
+        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)?)
     }
 
     fn verify(&self, token: &str) -> Option<SessionClaims> {
@@ -56,12 +52,7 @@ mod tests {
     use super::*;
 
     fn claims(exp: i64) -> SessionClaims {
-        SessionClaims {
-            jti: "abc".into(),
-            sub: "a@b.com".into(),
-            iat: 0,
-            exp,
-        }
+        SessionClaims { jti: "abc".into(), sub: "a@b.com".into(), iat: 0, exp }
     }
 
     #[test]

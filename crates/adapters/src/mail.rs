@@ -13,9 +13,7 @@ pub struct SmtpMailer {
 
 impl std::fmt::Debug for SmtpMailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SmtpMailer")
-            .field("from", &self.from.to_string())
-            .finish_non_exhaustive()
+        f.debug_struct("SmtpMailer").field("from", &self.from.to_string()).finish_non_exhaustive()
     }
 }
 
@@ -46,10 +44,7 @@ impl SmtpMailer {
         if let Some(pw) = password.filter(|p| !p.is_empty()) {
             builder = builder.credentials(Credentials::new(user.to_string(), pw.to_string()));
         }
-        Ok(SmtpMailer {
-            transport: builder.build(),
-            from: user.parse()?,
-        })
+        Ok(SmtpMailer { transport: builder.build(), from: user.parse()? })
     }
 }
 

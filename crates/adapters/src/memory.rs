@@ -145,9 +145,7 @@ impl<K: Hash + Eq, V: Clone> Table<K, V> {
         key: &Q,
         missing: impl Refusal,
     ) -> Result<V> {
-        self.write()
-            .shift_remove(key)
-            .ok_or_else(|| missing.not_found())
+        self.write().shift_remove(key).ok_or_else(|| missing.not_found())
     }
 }
 

@@ -162,11 +162,7 @@ impl MongoStore {
     /// # Errors
     /// `Unavailable` when it does not.
     pub async fn ping(&self) -> Result<()> {
-        self.db
-            .run_command(doc! { "ping": 1 })
-            .await
-            .map(|_| ())
-            .map_err(db_error)
+        self.db.run_command(doc! { "ping": 1 }).await.map(|_| ()).map_err(db_error)
     }
 
     /// Creates the indexes every port relies on (idempotent): unique natural keys and the
@@ -180,11 +176,7 @@ impl MongoStore {
             // `createIndexes` names several indexes that already exist (every start but the
             // first).
             for model in indexes {
-                self.db
-                    .collection::<Document>(name)
-                    .create_index(model)
-                    .await
-                    .map_err(db_error)?;
+                self.db.collection::<Document>(name).create_index(model).await.map_err(db_error)?;
             }
         }
         Ok(())
@@ -237,16 +229,10 @@ pub(crate) fn index_plan() -> Vec<(&'static str, Vec<IndexModel>)> {
                 plain(doc! {"roles.name": 1}),
             ],
         ),
-        (
-            TOKENS,
-            vec![unique(doc! {"token": 1}), plain(doc! {"useremail": 1})],
-        ),
+        (TOKENS, vec![unique(doc! {"token": 1}), plain(doc! {"useremail": 1})]),
         (PASSWORD_TOKENS, vec![plain(doc! {"useremail": 1})]),
         (TEAMS, vec![plain(doc! {"tsurud_order": 1})]),
-        (
-            ROLES,
-            vec![plain(doc! {"events": 1}), plain(doc! {"tsurud_order": 1})],
-        ),
+        (ROLES, vec![plain(doc! {"events": 1}), plain(doc! {"tsurud_order": 1})]),
         (
             EVENTS,
             vec![
@@ -261,10 +247,7 @@ pub(crate) fn index_plan() -> Vec<(&'static str, Vec<IndexModel>)> {
                 plain(doc! {"running": 1, "lockupdatetime": 1}),
             ],
         ),
-        (
-            EVENT_LOCKS,
-            vec![unique(doc! {"key": 1}), plain(doc! {"event": 1})],
-        ),
+        (EVENT_LOCKS, vec![unique(doc! {"key": 1}), plain(doc! {"event": 1})]),
         (WRITE_LOCKS, vec![unique(doc! {"key": 1})]),
         (
             APPS,
@@ -281,23 +264,13 @@ pub(crate) fn index_plan() -> Vec<(&'static str, Vec<IndexModel>)> {
         ),
         (APP_VERSIONS, vec![unique(doc! {"appname": 1})]),
         (POOLS, vec![plain(doc! {"tsurud_order": 1})]),
-        (
-            POOL_CONSTRAINTS,
-            vec![unique(doc! {"poolexpr": 1, "field": 1})],
-        ),
+        (POOL_CONSTRAINTS, vec![unique(doc! {"poolexpr": 1, "field": 1})]),
         (PLANS, vec![plain(doc! {"tsurud_order": 1})]),
         (
             TEAM_TOKENS,
-            vec![
-                unique(doc! {"token": 1}),
-                unique(doc! {"token_id": 1}),
-                plain(doc! {"team": 1}),
-            ],
+            vec![unique(doc! {"token": 1}), unique(doc! {"token_id": 1}), plain(doc! {"team": 1})],
         ),
-        (
-            WEBHOOKS,
-            vec![unique(doc! {"name": 1}), plain(doc! {"teamowner": 1})],
-        ),
+        (WEBHOOKS, vec![unique(doc! {"name": 1}), plain(doc! {"teamowner": 1})]),
         (
             DELIVERIES,
             vec![
@@ -307,32 +280,20 @@ pub(crate) fn index_plan() -> Vec<(&'static str, Vec<IndexModel>)> {
         ),
         (
             VOLUME_BINDS,
-            vec![
-                plain(doc! {"_id.volume": 1, "_id.app": 1}),
-                plain(doc! {"_id.app": 1}),
-            ],
+            vec![plain(doc! {"_id.volume": 1, "_id.app": 1}), plain(doc! {"_id.app": 1})],
         ),
     ];
     let iaas: [(&'static str, Vec<IndexModel>); 2] = [
-        (
-            IAAS_MACHINES,
-            vec![plain(doc! {"address": 1}), plain(doc! {"tsurud_order": 1})],
-        ),
+        (IAAS_MACHINES, vec![plain(doc! {"address": 1}), plain(doc! {"tsurud_order": 1})]),
         (IAAS_TEMPLATES, vec![plain(doc! {"tsurud_order": 1})]),
     ];
     let services: [(&'static str, Vec<IndexModel>); 3] = [
         (service::SERVICES, vec![plain(doc! {"tsurud_order": 1})]),
         (
             service::SERVICE_INSTANCES,
-            vec![
-                unique(doc! {"service_name": 1, "name": 1}),
-                plain(doc! {"tsurud_order": 1}),
-            ],
+            vec![unique(doc! {"service_name": 1, "name": 1}), plain(doc! {"tsurud_order": 1})],
         ),
-        (
-            service::BROKERS,
-            vec![unique(doc! {"name": 1}), plain(doc! {"tsurud_order": 1})],
-        ),
+        (service::BROKERS, vec![unique(doc! {"name": 1}), plain(doc! {"tsurud_order": 1})]),
     ];
     plan.into_iter().chain(services).chain(iaas).collect()
 }
@@ -348,8 +309,7 @@ async fn open(
         .map_err(|e| anyhow::anyhow!("database.url: {e}"))?;
     opts.app_name.get_or_insert_with(|| "tsurud".to_string());
     opts.connect_timeout.get_or_insert(CONNECT_TIMEOUT);
-    opts.server_selection_timeout
-        .get_or_insert(SERVER_SELECTION_TIMEOUT);
+    opts.server_selection_timeout.get_or_insert(SERVER_SELECTION_TIMEOUT);
     if let Some(commands) = commands {
         opts.command_event_handler = Some(commands.handler());
     }
@@ -383,8 +343,7 @@ pub(crate) fn to_go_time(t: Option<DateTime<Utc>>) -> bson::DateTime {
 
 /// Reads a tsuru time: missing, null or Go's zero time is "none".
 pub(crate) fn from_go_time(t: Option<bson::DateTime>) -> Option<DateTime<Utc>> {
-    t.filter(|t| t.timestamp_millis() > GO_ZERO_MILLIS)
-        .map(from_bson_time)
+    t.filter(|t| t.timestamp_millis() > GO_ZERO_MILLIS).map(from_bson_time)
 }
 
 /// A fresh ObjectId, increasing within this process: the insertion order of lists.

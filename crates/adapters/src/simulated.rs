@@ -43,9 +43,7 @@ pub struct SimulatedProvisioner {
 
 impl std::fmt::Debug for SimulatedProvisioner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SimulatedProvisioner")
-            .field("domain", &self.domain)
-            .finish_non_exhaustive()
+        f.debug_struct("SimulatedProvisioner").field("domain", &self.domain).finish_non_exhaustive()
     }
 }
 
@@ -213,21 +211,14 @@ impl Provisioner for SimulatedProvisioner {
             let chosen = |(v, p): &(i64, String)| {
                 wanted.is_none_or(|w| w == *v) && (process.is_empty() || p == process)
             };
-            let keys: Vec<(i64, String)> = run
-                .deployments
-                .keys()
-                .filter(|k| chosen(k))
-                .cloned()
-                .collect();
+            let keys: Vec<(i64, String)> =
+                run.deployments.keys().filter(|k| chosen(k)).cloned().collect();
             if keys.is_empty() {
                 return Err(Error::bad_request(format!("process {process:?} not found")));
             }
             let mut names: Vec<&str> = keys.iter().map(|(_, p)| p.as_str()).collect();
             names.dedup();
-            out.write(&format!(
-                "---- Updating units [{}] ----\n",
-                names.join(", ")
-            ));
+            out.write(&format!("---- Updating units [{}] ----\n", names.join(", ")));
             for k in &keys {
                 if let Some(dep) = run.deployments.get_mut(k) {
                     dep.stopped = false;
@@ -235,15 +226,9 @@ impl Provisioner for SimulatedProvisioner {
                 }
             }
             self.sync(app, run, out);
-            for phase in [
-                UnitStatus::Stopped,
-                UnitStatus::Starting,
-                UnitStatus::Started,
-            ] {
-                for u in run
-                    .units
-                    .iter_mut()
-                    .filter(|u| chosen(&(u.version, u.process_name.clone())))
+            for phase in [UnitStatus::Stopped, UnitStatus::Starting, UnitStatus::Started] {
+                for u in
+                    run.units.iter_mut().filter(|u| chosen(&(u.version, u.process_name.clone())))
                 {
                     u.status = phase;
                     u.ready = phase == UnitStatus::Started;
@@ -259,15 +244,8 @@ impl Provisioner for SimulatedProvisioner {
     }
 
     async fn deploy(&self, app: &App, version: &AppVersion, out: &dyn Output) -> Result<()> {
-        if version
-            .image
-            .rsplit_once(':')
-            .is_some_and(|(_, tag)| tag == "crash")
-        {
-            out.write(&format!(
-                " ---> Unit of image {} exited with status 1\n",
-                version.image
-            ));
+        if version.image.rsplit_once(':').is_some_and(|(_, tag)| tag == "crash") {
+            out.write(&format!(" ---> Unit of image {} exited with status 1\n", version.image));
             return Err(Error::bad_request(format!(
                 "units of version {} (image {}) did not start: the container exited with status 1",
                 version.version, version.image
@@ -282,18 +260,10 @@ impl Provisioner for SimulatedProvisioner {
                     .and_then(|o| run.deployments.get(&(o, p.clone())))
                     .map_or(0, |d| d.replicas)
                     .max(1);
-                deployments.insert(
-                    (version.version, p.clone()),
-                    Deployment {
-                        replicas,
-                        stopped: false,
-                    },
-                );
+                deployments
+                    .insert((version.version, p.clone()), Deployment { replicas, stopped: false });
             }
-            out.write(&format!(
-                "---- Updating units [{}] ----\n",
-                processes.join(", ")
-            ));
+            out.write(&format!("---- Updating units [{}] ----\n", processes.join(", ")));
             let total: i64 = deployments.values().map(|d| d.replicas).sum();
             run.deployments = deployments;
             self.sync(app, run, out);
@@ -349,26 +319,21 @@ impl Provisioner for SimulatedProvisioner {
         }
         self.with_app(&app.name, |run| {
             let key = (version.version, process.to_string());
-            let dep = run.deployments.entry(key.clone()).or_insert(Deployment {
-                replicas: 0,
-                stopped: false,
-            });
+            let dep = run
+                .deployments
+                .entry(key.clone())
+                .or_insert(Deployment { replicas: 0, stopped: false });
             let replicas = dep.replicas + delta;
             if replicas <= 0 {
                 dep.replicas = 0;
                 dep.stopped = true;
-                run.units
-                    .retain(|u| !(u.version == key.0 && u.process_name == key.1));
-                out.write(&format!(
-                    " ---> Process {process:?} stopped: no units left\n"
-                ));
+                run.units.retain(|u| !(u.version == key.0 && u.process_name == key.1));
+                out.write(&format!(" ---> Process {process:?} stopped: no units left\n"));
             } else {
                 dep.replicas = replicas;
                 dep.stopped = false;
                 self.sync(app, run, out);
-                out.write(&format!(
-                    " ---> Process {process:?} runs {replicas} units\n"
-                ));
+                out.write(&format!(" ---> Process {process:?} runs {replicas} units\n"));
             }
         });
         Ok(())
@@ -403,10 +368,7 @@ impl Provisioner for SimulatedProvisioner {
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
             .collect();
-        if !steps
-            .first()
-            .is_some_and(|l| l.to_ascii_uppercase().starts_with("FROM "))
-        {
+        if !steps.first().is_some_and(|l| l.to_ascii_uppercase().starts_with("FROM ")) {
             return Err(Error::bad_request(
                 "invalid Dockerfile: the first instruction must be FROM",
             ));
@@ -457,9 +419,7 @@ mod tests {
         p.provision(&a, &Discard).await.unwrap();
         assert!(p.units(&a).await.unwrap().is_empty());
         assert!(p.deployed_versions(&a).await.unwrap().is_empty());
-        p.restart(Restart::all(&a), &Discard)
-            .await
-            .expect("a no-op before deploys");
+        p.restart(Restart::all(&a), &Discard).await.expect("a no-op before deploys");
 
         let mut v1 = app_version("web", 1);
         v1.processes = BTreeMap::from([
@@ -470,17 +430,11 @@ mod tests {
         let mut want = running("web", 1, 1);
         want.extend(running("worker", 1, 1));
         assert_eq!(states(&p, &a).await, want);
-        p.change_units(ProcessUnits::new(&a, "web", &v1), 2, &Discard)
-            .await
-            .unwrap();
+        p.change_units(ProcessUnits::new(&a, "web", &v1), 2, &Discard).await.unwrap();
 
         let v2 = app_version("web", 2);
         p.deploy(&a, &v2, &Discard).await.unwrap();
-        assert_eq!(
-            states(&p, &a).await,
-            running("web", 3, 2),
-            "web keeps 3 units, worker is gone"
-        );
+        assert_eq!(states(&p, &a).await, running("web", 3, 2), "web keeps 3 units, worker is gone");
         assert_eq!(p.deployed_versions(&a).await.unwrap(), [2]);
     }
 
@@ -490,40 +444,23 @@ mod tests {
         let a = app("web");
         let v1 = app_version("web", 1);
         p.deploy(&a, &v1, &Discard).await.unwrap();
-        p.change_units(ProcessUnits::new(&a, "web", &v1), 1, &Discard)
-            .await
-            .unwrap();
-        p.stop(ProcessUnits::new(&a, "", &v1), &Discard)
-            .await
-            .unwrap();
-        assert_eq!(
-            states(&p, &a).await,
-            vec![("web".to_string(), UnitStatus::Stopped, 1); 2]
-        );
+        p.change_units(ProcessUnits::new(&a, "web", &v1), 1, &Discard).await.unwrap();
+        p.stop(ProcessUnits::new(&a, "", &v1), &Discard).await.unwrap();
+        assert_eq!(states(&p, &a).await, vec![("web".to_string(), UnitStatus::Stopped, 1); 2]);
         let mut recorded = v1.clone();
         recorded.past_units = BTreeMap::from([("web".to_string(), 4)]);
-        p.start(ProcessUnits::new(&a, "", &recorded), &Discard)
-            .await
-            .unwrap();
+        p.start(ProcessUnits::new(&a, "", &recorded), &Discard).await.unwrap();
         assert_eq!(states(&p, &a).await, running("web", 4, 1), "past units win");
-        p.change_units(ProcessUnits::new(&a, "web", &v1), -10, &Discard)
-            .await
-            .unwrap();
+        p.change_units(ProcessUnits::new(&a, "web", &v1), -10, &Discard).await.unwrap();
         assert!(p.units(&a).await.unwrap().is_empty(), "removing all stops");
         p.restart(Restart::all(&a), &Discard).await.unwrap();
-        assert_eq!(
-            states(&p, &a).await,
-            running("web", 1, 1),
-            "restart starts one"
-        );
+        assert_eq!(states(&p, &a).await, running("web", 1, 1), "restart starts one");
         assert!(matches!(
-            p.change_units(ProcessUnits::new(&a, "cron", &v1), 1, &Discard)
-                .await,
+            p.change_units(ProcessUnits::new(&a, "cron", &v1), 1, &Discard).await,
             Err(Error::BadRequest(_))
         ));
         assert!(matches!(
-            p.restart(Restart::parse(&a, "", "v7").unwrap(), &Discard)
-                .await,
+            p.restart(Restart::parse(&a, "", "v7").unwrap(), &Discard).await,
             Err(Error::BadRequest(_))
         ));
     }
@@ -532,15 +469,10 @@ mod tests {
     async fn images_tagged_crash_fail_and_leave_what_ran() {
         let p = provisioner();
         let a = app("web");
-        p.deploy(&a, &app_version("web", 1), &Discard)
-            .await
-            .unwrap();
+        p.deploy(&a, &app_version("web", 1), &Discard).await.unwrap();
         let mut bad = app_version("web", 2);
         bad.image = "registry.example.com/web:crash".into();
-        assert!(matches!(
-            p.deploy(&a, &bad, &Discard).await,
-            Err(Error::BadRequest(_))
-        ));
+        assert!(matches!(p.deploy(&a, &bad, &Discard).await, Err(Error::BadRequest(_))));
         assert_eq!(states(&p, &a).await, running("web", 1, 1));
     }
 }

@@ -33,10 +33,7 @@ impl Default for RandomIds {
     fn default() -> Self {
         let mut process = [0u8; 5];
         rand::rngs::OsRng.fill_bytes(&mut process);
-        RandomIds {
-            process,
-            counter: AtomicU32::new(rand::random::<u32>() & 0x00ff_ffff),
-        }
+        RandomIds { process, counter: AtomicU32::new(rand::random::<u32>() & 0x00ff_ffff) }
     }
 }
 

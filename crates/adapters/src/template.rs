@@ -38,12 +38,7 @@ fn to_value(v: &Json, as_struct: bool) -> Value {
         Json::Object(m) => {
             let fields: HashMap<String, Value> = m
                 .iter()
-                .map(|(k, x)| {
-                    (
-                        k.clone(),
-                        to_value(x, as_struct && !k.ends_with("CustomData")),
-                    )
-                })
+                .map(|(k, x)| (k.clone(), to_value(x, as_struct && !k.ends_with("CustomData"))))
                 .collect();
             if as_struct {
                 Value::Object(fields)
@@ -119,19 +114,14 @@ fn check_budget(step: bool) -> Result<(), String> {
         if step {
             b.steps = b.steps.saturating_add(1);
             if b.steps > MAX_STEPS {
-                return Err(format!(
-                    "more than {MAX_STEPS} loop iterations and template calls"
-                ));
+                return Err(format!("more than {MAX_STEPS} loop iterations and template calls"));
             }
         }
         if b.stack_base.abs_diff(here) > STACK_GUARD {
             return Err("template calls nested too deeply".into());
         }
         if Instant::now() > b.deadline {
-            return Err(format!(
-                "rendering took longer than {} ms",
-                RENDER_TIMEOUT.as_millis()
-            ));
+            return Err(format!("rendering took longer than {} ms", RENDER_TIMEOUT.as_millis()));
         }
         Ok(())
     });
@@ -155,10 +145,7 @@ fn printed_len(v: &Value) -> usize {
 
 /// Refuses string-building calls whose result could exceed the output bound.
 fn check_size(name: &str, args: &[Value], extra: usize) -> Result<(), FuncError> {
-    let total = args
-        .iter()
-        .map(printed_len)
-        .fold(extra, usize::saturating_add);
+    let total = args.iter().map(printed_len).fold(extra, usize::saturating_add);
     if total > MAX_OUTPUT_BYTES {
         return Err(FuncError::Generic(stop(format!(
             "{name} would build more than {MAX_OUTPUT_BYTES} bytes"
@@ -185,9 +172,7 @@ fn printf_padding(format: &str) -> Result<usize, String> {
             let mut n = 0usize;
             while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'[' || b[i] == b']') {
                 if b[i].is_ascii_digit() {
-                    n = n
-                        .saturating_mul(10)
-                        .saturating_add(usize::from(b[i] - b'0'));
+                    n = n.saturating_mul(10).saturating_add(usize::from(b[i] - b'0'));
                 }
                 i += 1;
             }
@@ -218,11 +203,7 @@ fn bounded_printf(args: &[Value]) -> Result<Value, FuncError> {
     };
     let padding = printf_padding(&format).map_err(|e| FuncError::Generic(stop(e)))?;
     let verbs = format.matches('%').count();
-    check_size(
-        "printf",
-        args,
-        padding.saturating_add(verbs.saturating_mul(32)),
-    )?;
+    check_size("printf", args, padding.saturating_add(verbs.saturating_mul(32)))?;
     funcs::printf(args)
 }
 
@@ -238,10 +219,7 @@ fn bounded_println(args: &[Value]) -> Result<Value, FuncError> {
 
 fn bounded_urlquery(args: &[Value]) -> Result<Value, FuncError> {
     // Escaping at most triples the text.
-    let total = args
-        .iter()
-        .map(printed_len)
-        .fold(0usize, usize::saturating_add);
+    let total = args.iter().map(printed_len).fold(0usize, usize::saturating_add);
     check_size("urlquery", &[], total.saturating_mul(3))?;
     funcs::urlquery(args)
 }
@@ -254,9 +232,7 @@ fn bounded_urlquery(args: &[Value]) -> Result<Value, FuncError> {
 /// from there on: the parser then refuses it.
 fn prepare(text: &str) -> Result<String, String> {
     if text.len() > MAX_TEMPLATE_BYTES {
-        return Err(format!(
-            "the template is longer than {MAX_TEMPLATE_BYTES} bytes"
-        ));
+        return Err(format!("the template is longer than {MAX_TEMPLATE_BYTES} bytes"));
     }
     let b = text.as_bytes();
     let mut out = String::with_capacity(text.len() + 64);
@@ -275,10 +251,7 @@ fn prepare(text: &str) -> Result<String, String> {
             j += 1;
         }
         if text[j..].starts_with("/*") {
-            match text[j..]
-                .find("*/")
-                .and_then(|c| text[j + c..].find("}}").map(|e| j + c + e))
-            {
+            match text[j..].find("*/").and_then(|c| text[j + c..].find("}}").map(|e| j + c + e)) {
                 Some(close) => {
                     i = close + 2;
                     continue;
@@ -355,9 +328,7 @@ struct BoundedWriter(Vec<u8>);
 impl Write for BoundedWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if self.0.len().saturating_add(buf.len()) > MAX_OUTPUT_BYTES {
-            let why = stop(format!(
-                "the rendered body is larger than {MAX_OUTPUT_BYTES} bytes"
-            ));
+            let why = stop(format!("the rendered body is larger than {MAX_OUTPUT_BYTES} bytes"));
             return Err(std::io::Error::other(why));
         }
         check_budget(false).map_err(std::io::Error::other)?;
@@ -383,8 +354,7 @@ fn render_here(name: &str, template: &str, data: &Json) -> Result<String, Render
         ("urlquery", bounded_urlquery),
     ];
     tmpl.add_funcs(&bounded);
-    tmpl.parse(text)
-        .map_err(|e| RenderError::Parse(format!("template: {name}: {e}")))?;
+    tmpl.parse(text).map_err(|e| RenderError::Parse(format!("template: {name}: {e}")))?;
     let mut out = BoundedWriter(Vec::new());
     let result = tmpl.execute(&mut out, &Context::from(to_value(data, true)));
     let stopped = BUDGET.with(|b| b.borrow().as_ref().and_then(|b| b.stopped.clone()));
@@ -417,9 +387,8 @@ fn spawn_render(
                     stopped: None,
                 });
             });
-            let outcome = catch_unwind(AssertUnwindSafe(|| {
-                render_here(&name_owned, &template, &data)
-            }));
+            let outcome =
+                catch_unwind(AssertUnwindSafe(|| render_here(&name_owned, &template, &data)));
             done(outcome.unwrap_or_else(|_| {
                 Err(RenderError::Limit(format!(
                     "template: {name_owned}: the template engine failed on this template"
@@ -449,8 +418,7 @@ impl TemplateRenderer for GoTemplates {
         spawn_render(name, template, data, move |r| {
             let _ = tx.send(r);
         })?;
-        rx.recv_timeout(WAIT)
-            .unwrap_or_else(|_| Err(too_slow(name)))
+        rx.recv_timeout(WAIT).unwrap_or_else(|_| Err(too_slow(name)))
     }
 
     /// Waits for the render thread without blocking the caller's executor thread.
@@ -516,11 +484,7 @@ mod tests {
         }
         assert_eq!(
             GoTemplates
-                .render(
-                    "h",
-                    "{{.StartCustomData.k}}{{.StartCustomData.missing}}",
-                    &data()
-                )
+                .render("h", "{{.StartCustomData.k}}{{.StartCustomData.missing}}", &data())
                 .unwrap(),
             "v<no value>",
             "custom data are maps"
@@ -546,18 +510,12 @@ mod tests {
             "self-recursive define",
             r#"{{define "a"}}{{template "a" .}}{{end}}{{template "a" .}}"#,
         );
-        assert!(
-            e.contains("nested too deeply") || e.contains("loop iterations"),
-            "{e}"
-        );
+        assert!(e.contains("nested too deeply") || e.contains("loop iterations"), "{e}");
         hostile("the root calling itself", r#"x{{template "h" .}}"#);
         let e = hostile("20,000 nested ifs", &"{{if 1}}".repeat(20_000));
         assert!(e.contains("longer than 65536 bytes"), "{e}");
         let e = hostile("5,000 nested ifs", &"{{if 1}}".repeat(5_000));
-        assert!(
-            e.contains("nests blocks or parentheses more than 100 deep"),
-            "{e}"
-        );
+        assert!(e.contains("nests blocks or parentheses more than 100 deep"), "{e}");
         let closed = format!("{}x{}", "{{if 1}}".repeat(3_000), "{{end}}".repeat(3_000));
         hostile("3,000 nested ifs, closed", &closed);
         let parens = format!("{{{{{}1{}}}}}", "(".repeat(20_000), ")".repeat(20_000));
@@ -576,10 +534,7 @@ mod tests {
             .collect::<String>()
             + r#"{{define "t10"}}{{end}}{{template "t0" .}}"#;
         let e = hostile("10^10 silent template calls", &fan_out);
-        assert!(
-            e.contains("loop iterations") || e.contains("longer than"),
-            "{e}"
-        );
+        assert!(e.contains("loop iterations") || e.contains("longer than"), "{e}");
         let doubling = String::from(r#"{{$a0 := .Kind.Name}}"#)
             + &(1..=40)
                 .map(|i| format!(r#"{{{{$a{i} := printf "%s%s" $a{} $a{}}}}}"#, i - 1, i - 1))
@@ -590,10 +545,7 @@ mod tests {
             + &r#"{{template "b" .}}"#.repeat(1000);
         let e = hostile("8 MB of output", &output);
         assert!(e.contains("larger than 1048576 bytes"), "{e}");
-        let e = hostile(
-            "a template over 64 KiB",
-            &"x".repeat(MAX_TEMPLATE_BYTES + 1),
-        );
+        let e = hostile("a template over 64 KiB", &"x".repeat(MAX_TEMPLATE_BYTES + 1));
         assert!(e.contains("longer than 65536 bytes"), "{e}");
     }
 
@@ -622,10 +574,7 @@ mod tests {
                 .unwrap(),
             "[a(b]<app.deploy>"
         );
-        assert_eq!(
-            r(r#"{{/* a comment {{if */}}{{printf "%.2f|%d" 1.5 7}}"#).unwrap(),
-            "1.50|7"
-        );
+        assert_eq!(r(r#"{{/* a comment {{if */}}{{printf "%.2f|%d" 1.5 7}}"#).unwrap(), "1.50|7");
         let parens = format!("{{{{{}1{}}}}}", "(".repeat(99), ")".repeat(99));
         assert_eq!(r(&parens).unwrap(), "1", "99 parentheses are fine");
         assert_eq!(r(r#"{{printf "(%s" "(("}}"#).unwrap(), "(((");

@@ -151,11 +151,8 @@ impl Resolve for CheckedResolver {
             let host = name.as_str().to_string();
             let found: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let ok: Vec<SocketAddr> = found
-                .iter()
-                .copied()
-                .filter(|a| allowed.permits(a.ip()))
-                .collect();
+            let ok: Vec<SocketAddr> =
+                found.iter().copied().filter(|a| allowed.permits(a.ip())).collect();
             if ok.is_empty() {
                 let why = match found.first() {
                     Some(a) => refused(a.ip(), &host),
@@ -212,15 +209,10 @@ impl HttpWebhookSender {
             None => Ok(self.verified.clone()),
             Some(p) => {
                 let proxy = Proxy::all(p).map_err(|e| format!("invalid proxy url {p:?}: {e}"))?;
-                builder(
-                    self.connect_timeout,
-                    self.timeout,
-                    req.insecure,
-                    &self.allowed,
-                )
-                .proxy(proxy)
-                .build()
-                .map_err(|e| chain(&e))
+                builder(self.connect_timeout, self.timeout, req.insecure, &self.allowed)
+                    .proxy(proxy)
+                    .build()
+                    .map_err(|e| chain(&e))
             }
         }
     }
@@ -254,9 +246,7 @@ fn builder(
         .pool_max_idle_per_host(0)
         .danger_accept_invalid_certs(insecure)
         .redirect(redirect::Policy::none())
-        .dns_resolver(Arc::new(CheckedResolver {
-            allowed: allowed.clone(),
-        }))
+        .dns_resolver(Arc::new(CheckedResolver { allowed: allowed.clone() }))
         // Only the hook's own proxy, never one from the environment.
         .no_proxy()
 }
@@ -294,9 +284,7 @@ impl WebhookSender for HttpWebhookSender {
         }
         let resp = rb.send().await.map_err(|e| chain(&e))?;
         // Only the status is kept: the body is dropped unread (the connection is not reused).
-        Ok(HookResponse {
-            status: resp.status().as_u16(),
-        })
+        Ok(HookResponse { status: resp.status().as_u16() })
     }
 }
 
@@ -337,13 +325,7 @@ mod tests {
         ] {
             assert!(!none.permits(ip(bad)), "{bad}");
         }
-        for good in [
-            "8.8.8.8",
-            "1.1.1.1",
-            "172.32.0.1",
-            "2606:4700::1111",
-            "::ffff:8.8.8.8",
-        ] {
+        for good in ["8.8.8.8", "1.1.1.1", "172.32.0.1", "2606:4700::1111", "::ffff:8.8.8.8"] {
             assert!(none.permits(ip(good)), "{good}");
         }
     }

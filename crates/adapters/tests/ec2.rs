@@ -26,10 +26,7 @@ fn settings(endpoint: String, timeout: Duration) -> Ec2Settings {
 }
 
 fn params(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 fn upstream_text(r: Result<impl std::fmt::Debug, Error>) -> String {
@@ -52,11 +49,7 @@ async fn create_describe_destroy_against_moto() {
     assert!(m.id.starts_with("i-"), "{m:?}");
     assert_eq!(m.status, "running", "create waits for the machine to run");
     assert!(!m.address.is_empty(), "{m:?}");
-    let seen = ec2
-        .describe_machine(&m.id)
-        .await
-        .expect("describe")
-        .expect("known");
+    let seen = ec2.describe_machine(&m.id).await.expect("describe").expect("known");
     assert_eq!(seen.id, m.id);
     assert_eq!(seen.status, "running");
     assert_eq!(seen.address, m.address);
@@ -65,9 +58,7 @@ async fn create_describe_destroy_against_moto() {
     let destroyed = t.elapsed();
     let after = ec2.describe_machine(&m.id).await.expect("describe");
     assert!(
-        after
-            .as_ref()
-            .is_none_or(|a| a.status == "terminated" || a.status == "shutting-down"),
+        after.as_ref().is_none_or(|a| a.status == "terminated" || a.status == "shutting-down"),
         "{after:?}"
     );
     eprintln!("moto: create {created:?}, destroy {destroyed:?}");
@@ -78,14 +69,8 @@ async fn errors_name_the_iaas_and_the_ec2_code() {
     let moto = Peer::moto();
     let ec2 = Ec2Iaas::new(settings(moto.url(), Duration::from_secs(30))).unwrap();
     let text = upstream_text(ec2.destroy_machine("i-0123456789abcdef0").await);
-    assert!(
-        text.starts_with("ec2: InvalidInstanceID.NotFound: "),
-        "{text}"
-    );
-    assert_eq!(
-        ec2.describe_machine("i-0123456789abcdef0").await.unwrap(),
-        None
-    );
+    assert!(text.starts_with("ec2: InvalidInstanceID.NotFound: "), "{text}");
+    assert_eq!(ec2.describe_machine("i-0123456789abcdef0").await.unwrap(), None);
     match ec2.create_machine(&params(&[("type", "t2.micro")])).await {
         Err(Error::BadRequest(m)) => assert_eq!(m, "image param required"),
         other => panic!("{other:?}"),
@@ -94,21 +79,11 @@ async fn errors_name_the_iaas_and_the_ec2_code() {
 
 #[tokio::test]
 async fn peer_down_is_a_clear_upstream_error() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let ec2 = Ec2Iaas::new(settings(
-        format!("http://127.0.0.1:{port}"),
-        Duration::from_secs(2),
-    ))
-    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let ec2 =
+        Ec2Iaas::new(settings(format!("http://127.0.0.1:{port}"), Duration::from_secs(2))).unwrap();
     let text = upstream_text(ec2.destroy_machine("i-1").await);
-    assert!(
-        text.starts_with("ec2: TerminateInstances: cannot reach http://127.0.0.1:"),
-        "{text}"
-    );
+    assert!(text.starts_with("ec2: TerminateInstances: cannot reach http://127.0.0.1:"), "{text}");
 }
 
 #[tokio::test]
@@ -116,20 +91,14 @@ async fn a_silent_peer_times_out() {
     // Accepts connections (the backlog) but never answers.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = silent.local_addr().unwrap().port();
-    let ec2 = Ec2Iaas::new(settings(
-        format!("http://127.0.0.1:{port}"),
-        Duration::from_millis(500),
-    ))
-    .unwrap();
+    let ec2 =
+        Ec2Iaas::new(settings(format!("http://127.0.0.1:{port}"), Duration::from_millis(500)))
+            .unwrap();
     let t = Instant::now();
     let text = upstream_text(
-        ec2.create_machine(&params(&[("image", "ami-1"), ("type", "t2.micro")]))
-            .await,
+        ec2.create_machine(&params(&[("image", "ami-1"), ("type", "t2.micro")])).await,
     );
     assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
-    assert!(
-        text.starts_with("ec2: RunInstances: no answer from "),
-        "{text}"
-    );
+    assert!(text.starts_with("ec2: RunInstances: no answer from "), "{text}");
     drop(silent);
 }

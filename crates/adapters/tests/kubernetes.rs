@@ -50,10 +50,7 @@ fn unique_namespace() -> String {
 }
 
 fn settings() -> KubernetesSettings {
-    KubernetesSettings {
-        rollout_timeout: Duration::from_secs(30),
-        ..KubernetesSettings::default()
-    }
+    KubernetesSettings { rollout_timeout: Duration::from_secs(30), ..KubernetesSettings::default() }
 }
 
 /// A provisioner on the test cluster, reading clusters and volume binds from `store`.
@@ -81,9 +78,7 @@ async fn env_with(settings: KubernetesSettings) -> Option<Env> {
     let store = store_with(&cluster).await;
     let prov =
         Arc::new(KubernetesProvisioner::new(store.clone(), settings).with_volumes(store.clone()));
-    prov.cluster_updated(&cluster)
-        .await
-        .expect("cluster reachable");
+    prov.cluster_updated(&cluster).await.expect("cluster reachable");
     let config = kube::Config::from_custom_kubeconfig(
         kubeconfig(&cluster).unwrap(),
         &KubeConfigOptions::default(),
@@ -91,12 +86,7 @@ async fn env_with(settings: KubernetesSettings) -> Option<Env> {
     .await
     .unwrap();
     let client = kube::Client::try_from(config).unwrap();
-    Some(Env {
-        prov,
-        store,
-        client,
-        ns,
-    })
+    Some(Env { prov, store, client, ns })
 }
 
 impl Env {
@@ -154,31 +144,17 @@ impl Output for Lines {
 }
 
 async fn started_units(prov: &KubernetesProvisioner, app: &App) -> usize {
-    prov.units(app)
-        .await
-        .unwrap()
-        .iter()
-        .filter(|u| u.status == UnitStatus::Started)
-        .count()
+    prov.units(app).await.unwrap().iter().filter(|u| u.status == UnitStatus::Started).count()
 }
 
 async fn replicas(env: &Env, name: &str) -> i32 {
-    env.api::<Deployment>()
-        .get(name)
-        .await
-        .unwrap()
-        .spec
-        .replicas
-        .unwrap()
+    env.api::<Deployment>().get(name).await.unwrap().spec.replicas.unwrap()
 }
 
 tsuru_domain::provisioner_contract_tests!(optional, no_builds, async {
     let ns = unique_namespace();
     let cluster = test_cluster(&ns)?;
-    Some(Arc::new(KubernetesProvisioner::new(
-        store_with(&cluster).await,
-        settings(),
-    )))
+    Some(Arc::new(KubernetesProvisioner::new(store_with(&cluster).await, settings())))
 });
 
 #[tokio::test]
@@ -189,13 +165,7 @@ async fn provision_creates_the_app_resource_and_nothing_else() {
     let cr = env.api::<AppResource>().get("prov").await.unwrap();
     assert_eq!(cr.spec.namespace_name, env.ns);
     assert_eq!(cr.spec.service_account_name, "app-prov");
-    assert!(env
-        .api::<Deployment>()
-        .list(&Default::default())
-        .await
-        .unwrap()
-        .items
-        .is_empty());
+    assert!(env.api::<Deployment>().list(&Default::default()).await.unwrap().items.is_empty());
     assert!(env.prov.units(&app).await.unwrap().is_empty());
     assert!(env.prov.deployed_versions(&app).await.unwrap().is_empty());
 }
@@ -207,10 +177,7 @@ async fn deploy_runs_the_image_with_tsurus_objects_and_units_start() {
     env.prov.provision(&app, &Discard).await.unwrap();
     let out = Lines::default();
     let started = Instant::now();
-    env.prov
-        .deploy(&app, &version("dep", 1), &out)
-        .await
-        .unwrap();
+    env.prov.deploy(&app, &version("dep", 1), &out).await.unwrap();
     eprintln!("deploy to 1 started unit: {:?}", started.elapsed());
     let log = out.0.lock().unwrap().clone();
     assert!(log.contains("1 of 1 new units ready"), "{log}");
@@ -223,17 +190,11 @@ async fn deploy_runs_the_image_with_tsurus_objects_and_units_start() {
     let pod = spec.template.spec.unwrap();
     assert_eq!(pod.node_selector.unwrap()["tsuru.io/pool"], "kubepool");
     let c = &pod.containers[0];
-    assert_eq!(
-        c.image.as_deref(),
-        Some("registry.example/tsuru/app-dep:v1")
-    );
+    assert_eq!(c.image.as_deref(), Some("registry.example/tsuru/app-dep:v1"));
     let env_vars = c.env.clone().unwrap();
     let greeting = env_vars.iter().find(|e| e.name == "GREETING").unwrap();
     assert_eq!(greeting.value.as_deref(), Some("hello"));
-    let password = env_vars
-        .iter()
-        .find(|e| e.name == "DATABASE_PASSWORD")
-        .unwrap();
+    let password = env_vars.iter().find(|e| e.name == "DATABASE_PASSWORD").unwrap();
     let key_ref = password.value_from.clone().unwrap().secret_key_ref.unwrap();
     assert_eq!(key_ref.name, "tsuru-app-dep-web");
     let limits = c.resources.clone().unwrap().limits.unwrap();
@@ -244,10 +205,7 @@ async fn deploy_runs_the_image_with_tsurus_objects_and_units_start() {
     assert_eq!(secret.data.unwrap()["DATABASE_PASSWORD"].0, b"s3cr3t");
     assert_eq!(secret.metadata.owner_references.unwrap()[0].name, "dep-web");
     let svc = env.api::<Service>().get("dep-web").await.unwrap();
-    assert_eq!(
-        svc.spec.unwrap().selector.unwrap()["tsuru.io/is-routable"],
-        "true"
-    );
+    assert_eq!(svc.spec.unwrap().selector.unwrap()["tsuru.io/is-routable"], "true");
     env.api::<Service>().get("dep-web-units").await.unwrap();
     env.api::<ServiceAccount>().get("app-dep").await.unwrap();
     let cr = env.api::<AppResource>().get("dep").await.unwrap();
@@ -257,17 +215,10 @@ async fn deploy_runs_the_image_with_tsurus_objects_and_units_start() {
     let units = env.prov.units(&app).await.unwrap();
     assert_eq!(units.len(), 1);
     let u = &units[0];
-    assert_eq!(
-        (u.status, u.version, u.process_name.as_str()),
-        (UnitStatus::Started, 1, "web")
-    );
+    assert_eq!((u.status, u.version, u.process_name.as_str()), (UnitStatus::Started, 1, "web"));
     assert!(u.ready && u.routable);
     assert_eq!(env.prov.deployed_versions(&app).await.unwrap(), [1]);
-    let many = env
-        .prov
-        .units_of_apps(&[app.clone(), kube_app("other")])
-        .await
-        .unwrap();
+    let many = env.prov.units_of_apps(&[app.clone(), kube_app("other")]).await.unwrap();
     assert_eq!(many["dep"].len(), 1);
     assert!(!many.contains_key("other"));
     assert_eq!(
@@ -277,23 +228,14 @@ async fn deploy_runs_the_image_with_tsurus_objects_and_units_start() {
 
     // A redeploy keeps the unit count and runs the new version.
     env.prov
-        .change_units(
-            ProcessUnits::new(&app, "web", &version("dep", 1)),
-            1,
-            &Discard,
-        )
+        .change_units(ProcessUnits::new(&app, "web", &version("dep", 1)), 1, &Discard)
         .await
         .unwrap();
-    env.prov
-        .deploy(&app, &version("dep", 2), &Discard)
-        .await
-        .unwrap();
+    env.prov.deploy(&app, &version("dep", 2), &Discard).await.unwrap();
     assert_eq!(replicas(&env, "dep-web").await, 2);
     let units = env.prov.units(&app).await.unwrap();
     assert_eq!(units.len(), 2, "{units:?}");
-    assert!(units
-        .iter()
-        .all(|u| u.version == 2 && u.status == UnitStatus::Started));
+    assert!(units.iter().all(|u| u.version == 2 && u.status == UnitStatus::Started));
     assert_eq!(env.prov.deployed_versions(&app).await.unwrap(), [2]);
 }
 
@@ -305,49 +247,30 @@ async fn restart_stop_start_and_unit_changes() {
     let mut v = version("life", 1);
     env.prov.deploy(&app, &v, &Discard).await.unwrap();
 
-    env.prov
-        .restart(Restart::all(&app), &Discard)
-        .await
-        .unwrap();
+    env.prov.restart(Restart::all(&app), &Discard).await.unwrap();
     let d = env.api::<Deployment>().get("life-web").await.unwrap();
     assert_eq!(d.labels()["tsuru.io/restarts"], "1");
     let tpl = d.spec.template.metadata.unwrap().labels.unwrap();
     assert_eq!(tpl["tsuru.io/restarts"], "1");
-    env.prov
-        .restart(Restart::parse(&app, "web", "1").unwrap(), &Discard)
-        .await
-        .unwrap();
+    env.prov.restart(Restart::parse(&app, "web", "1").unwrap(), &Discard).await.unwrap();
     let d = env.api::<Deployment>().get("life-web").await.unwrap();
     assert_eq!(d.labels()["tsuru.io/restarts"], "2");
     assert!(matches!(
-        env.prov
-            .restart(Restart::parse(&app, "worker", "").unwrap(), &Discard)
-            .await,
+        env.prov.restart(Restart::parse(&app, "worker", "").unwrap(), &Discard).await,
         Err(Error::BadRequest(_))
     ));
 
-    env.prov
-        .change_units(ProcessUnits::new(&app, "web", &v), 2, &Discard)
-        .await
-        .unwrap();
+    env.prov.change_units(ProcessUnits::new(&app, "web", &v), 2, &Discard).await.unwrap();
     assert_eq!(replicas(&env, "life-web").await, 3);
     assert_eq!(started_units(&env.prov, &app).await, 3);
-    env.prov
-        .change_units(ProcessUnits::new(&app, "", &v), -1, &Discard)
-        .await
-        .unwrap();
+    env.prov.change_units(ProcessUnits::new(&app, "", &v), -1, &Discard).await.unwrap();
     assert_eq!(replicas(&env, "life-web").await, 2);
     assert!(matches!(
-        env.prov
-            .change_units(ProcessUnits::new(&app, "worker", &v), 1, &Discard)
-            .await,
+        env.prov.change_units(ProcessUnits::new(&app, "worker", &v), 1, &Discard).await,
         Err(Error::BadRequest(_))
     ));
 
-    env.prov
-        .stop(ProcessUnits::new(&app, "", &v), &Discard)
-        .await
-        .unwrap();
+    env.prov.stop(ProcessUnits::new(&app, "", &v), &Discard).await.unwrap();
     let d = env.api::<Deployment>().get("life-web").await.unwrap();
     assert_eq!(d.labels()["tsuru.io/is-stopped"], "true");
     assert_eq!(d.spec.replicas, Some(0));
@@ -356,20 +279,14 @@ async fn restart_stop_start_and_unit_changes() {
     assert!(env.prov.units(&app).await.unwrap().is_empty());
 
     v.past_units.insert("web".into(), 2);
-    env.prov
-        .start(ProcessUnits::new(&app, "", &v), &Discard)
-        .await
-        .unwrap();
+    env.prov.start(ProcessUnits::new(&app, "", &v), &Discard).await.unwrap();
     let d = env.api::<Deployment>().get("life-web").await.unwrap();
     assert_eq!(d.labels()["tsuru.io/is-stopped"], "false");
     assert_eq!(d.spec.replicas, Some(2));
     assert_eq!(started_units(&env.prov, &app).await, 2);
 
     // Removing every unit stops the process.
-    env.prov
-        .change_units(ProcessUnits::new(&app, "web", &v), -2, &Discard)
-        .await
-        .unwrap();
+    env.prov.change_units(ProcessUnits::new(&app, "web", &v), -2, &Discard).await.unwrap();
     assert_eq!(replicas(&env, "life-web").await, 0);
     let d = env.api::<Deployment>().get("life-web").await.unwrap();
     assert_eq!(d.labels()["tsuru.io/is-stopped"], "true");
@@ -380,23 +297,14 @@ async fn a_plan_change_is_applied_by_the_restart() {
     let Some(env) = env().await else { return };
     let app = kube_app("plan");
     env.prov.provision(&app, &Discard).await.unwrap();
-    env.prov
-        .deploy(&app, &version("plan", 1), &Discard)
-        .await
-        .unwrap();
+    env.prov.deploy(&app, &version("plan", 1), &Discard).await.unwrap();
     let mut bigger = app.clone();
     bigger.plan.memory = 1 << 30;
     env.prov.update(&app, &bigger, &Discard).await.unwrap();
-    env.prov
-        .restart(Restart::all(&bigger), &Discard)
-        .await
-        .unwrap();
+    env.prov.restart(Restart::all(&bigger), &Discard).await.unwrap();
     let d = env.api::<Deployment>().get("plan-web").await.unwrap();
     let c = &d.spec.template.spec.unwrap().containers[0];
-    assert_eq!(
-        c.resources.clone().unwrap().limits.unwrap()["memory"].0,
-        "1Gi"
-    );
+    assert_eq!(c.resources.clone().unwrap().limits.unwrap()["memory"].0, "1Gi");
     assert_eq!(
         c.command.clone().unwrap()[2],
         "[ -d /home/application/current ] && cd /home/application/current; exec python app.py"
@@ -408,73 +316,35 @@ async fn destroy_removes_the_apps_objects() {
     let Some(env) = env().await else { return };
     let app = kube_app("gone");
     env.prov.provision(&app, &Discard).await.unwrap();
-    env.prov
-        .deploy(&app, &version("gone", 1), &Discard)
-        .await
-        .unwrap();
+    env.prov.deploy(&app, &version("gone", 1), &Discard).await.unwrap();
     env.prov.destroy(&app, &Discard).await.unwrap();
     // Foreground deletion: an object may linger, marked deleted, while its dependents go.
     fn gone<K: kube::Resource>(obj: Option<K>) -> bool {
         obj.is_none_or(|o| o.meta().deletion_timestamp.is_some())
     }
-    assert!(gone(
-        env.api::<Deployment>().get_opt("gone-web").await.unwrap()
-    ));
-    assert!(gone(
-        env.api::<Service>().get_opt("gone-web").await.unwrap()
-    ));
-    assert!(gone(
-        env.api::<Service>()
-            .get_opt("gone-web-units")
-            .await
-            .unwrap()
-    ));
-    assert!(gone(
-        env.api::<ServiceAccount>()
-            .get_opt("app-gone")
-            .await
-            .unwrap()
-    ));
-    assert!(gone(
-        env.api::<Secret>()
-            .get_opt("tsuru-app-gone-web")
-            .await
-            .unwrap()
-    ));
-    assert!(env
-        .api::<AppResource>()
-        .get_opt("gone")
-        .await
-        .unwrap()
-        .is_none());
+    assert!(gone(env.api::<Deployment>().get_opt("gone-web").await.unwrap()));
+    assert!(gone(env.api::<Service>().get_opt("gone-web").await.unwrap()));
+    assert!(gone(env.api::<Service>().get_opt("gone-web-units").await.unwrap()));
+    assert!(gone(env.api::<ServiceAccount>().get_opt("app-gone").await.unwrap()));
+    assert!(gone(env.api::<Secret>().get_opt("tsuru-app-gone-web").await.unwrap()));
+    assert!(env.api::<AppResource>().get_opt("gone").await.unwrap().is_none());
     assert!(env.prov.units(&app).await.unwrap().is_empty());
 }
 
 #[tokio::test]
 async fn a_deploy_that_cannot_start_leaves_nothing_running() {
-    let Some(env) = env_with(KubernetesSettings {
-        rollout_timeout: Duration::from_secs(3),
-        ..settings()
-    })
-    .await
+    let Some(env) =
+        env_with(KubernetesSettings { rollout_timeout: Duration::from_secs(3), ..settings() })
+            .await
     else {
         return;
     };
     let mut app = kube_app("stuck");
     app.pool = "pool-without-nodes".into();
     env.prov.provision(&app, &Discard).await.unwrap();
-    let err = env
-        .prov
-        .deploy(&app, &version("stuck", 1), &Discard)
-        .await
-        .unwrap_err();
+    let err = env.prov.deploy(&app, &version("stuck", 1), &Discard).await.unwrap_err();
     assert!(err.to_string().contains("did not start"), "{err}");
-    assert!(env
-        .api::<Deployment>()
-        .get_opt("stuck-web")
-        .await
-        .unwrap()
-        .is_none());
+    assert!(env.api::<Deployment>().get_opt("stuck-web").await.unwrap().is_none());
     assert!(env.prov.deployed_versions(&app).await.unwrap().is_empty());
 }
 
@@ -511,9 +381,7 @@ async fn a_bad_token_is_an_error_naming_the_cluster() {
     let Some(mut cluster) = test_cluster("default") else {
         return;
     };
-    cluster
-        .custom_data
-        .insert("token".into(), "not-a-token".into());
+    cluster.custom_data.insert("token".into(), "not-a-token".into());
     let prov = KubernetesProvisioner::new(Arc::new(MemoryStore::new()), settings());
     let err = prov.cluster_updated(&cluster).await.unwrap_err();
     assert!(matches!(err, Error::BadRequest(_)), "{err:?}");
@@ -532,9 +400,7 @@ async fn a_client_certificate_connects_without_a_token() {
     cluster.client_cert = read("TSURU_TEST_KUBE_CLIENT_CERT");
     cluster.client_key = read("TSURU_TEST_KUBE_CLIENT_KEY");
     let prov = KubernetesProvisioner::new(Arc::new(MemoryStore::new()), settings());
-    prov.cluster_updated(&cluster)
-        .await
-        .expect("client certificate accepted");
+    prov.cluster_updated(&cluster).await.expect("client certificate accepted");
 }
 
 #[tokio::test]
@@ -563,19 +429,13 @@ fn kube_volume(
 async fn deployed(prov: &KubernetesProvisioner, name: &str) -> App {
     let app = kube_app(name);
     prov.provision(&app, &Discard).await.unwrap();
-    prov.deploy(&app, &version(name, 1), &Discard)
-        .await
-        .unwrap();
+    prov.deploy(&app, &version(name, 1), &Discard).await.unwrap();
     app
 }
 
 fn app_bind(app: &str, volume: &str, mount: &str, read_only: bool) -> VolumeBind {
     VolumeBind {
-        id: VolumeBindId {
-            app: app.into(),
-            mount_point: mount.into(),
-            volume: volume.into(),
-        },
+        id: VolumeBindId { app: app.into(), mount_point: mount.into(), volume: volume.into() },
         read_only,
     }
 }
@@ -594,9 +454,7 @@ async fn bound_volumes_become_a_pv_a_pvc_and_mounts_at_the_next_restart() {
         serde_json::json!({"plugin": "nfs", "capacity": "1Gi", "access-modes": "ReadWriteMany"}),
         &[("server", "10.0.0.1"), ("path", "/exports")],
     );
-    prov.validate_volume(&volume)
-        .await
-        .expect("a valid nfs volume");
+    prov.validate_volume(&volume).await.expect("a valid nfs volume");
     assert!(
         !prov.volume_provisioned(&volume).await.unwrap(),
         "nothing made before a bound app is rendered"
@@ -608,21 +466,13 @@ async fn bound_volumes_become_a_pv_a_pvc_and_mounts_at_the_next_restart() {
     store.insert_bind(&bind("/mnt/data", true)).await.unwrap();
     store.insert_bind(&bind("/mnt/logs", false)).await.unwrap();
     prov.restart(Restart::all(&app), &Discard).await.unwrap();
-    let d: Deployment = Api::namespaced(client.clone(), ns)
-        .get("vol-web")
-        .await
-        .unwrap();
+    let d: Deployment = Api::namespaced(client.clone(), ns).get("vol-web").await.unwrap();
     let elapsed = started.elapsed();
     eprintln!("bind + restart until the pod template mounts the volume: {elapsed:?}");
-    assert!(
-        prov.volume_provisioned(&volume).await.unwrap(),
-        "the PersistentVolume exists"
-    );
+    assert!(prov.volume_provisioned(&volume).await.unwrap(), "the PersistentVolume exists");
 
-    let pv: PersistentVolume = Api::all(client.clone())
-        .get(&format!("{vname}-tsuru"))
-        .await
-        .unwrap();
+    let pv: PersistentVolume =
+        Api::all(client.clone()).get(&format!("{vname}-tsuru")).await.unwrap();
     let labels = pv.labels();
     assert_eq!(labels["tsuru.io/volume-name"], vname);
     assert_eq!(labels["tsuru.io/volume-pool"], "kubepool");
@@ -633,26 +483,15 @@ async fn bound_volumes_become_a_pv_a_pvc_and_mounts_at_the_next_restart() {
     assert_eq!(spec.capacity.unwrap()["storage"].0, "1Gi");
     assert_eq!(spec.access_modes.unwrap(), ["ReadWriteMany"]);
     let nfs = spec.nfs.unwrap();
-    assert_eq!(
-        (nfs.server.as_str(), nfs.path.as_str()),
-        ("10.0.0.1", "/exports")
-    );
-    let pvc: PersistentVolumeClaim = Api::namespaced(client.clone(), ns)
-        .get(&format!("{vname}-tsuru-claim"))
-        .await
-        .unwrap();
+    assert_eq!((nfs.server.as_str(), nfs.path.as_str()), ("10.0.0.1", "/exports"));
+    let pvc: PersistentVolumeClaim =
+        Api::namespaced(client.clone(), ns).get(&format!("{vname}-tsuru-claim")).await.unwrap();
     assert_eq!(pvc.labels()["tsuru.io/volume-name"], vname);
     let claim = pvc.spec.unwrap();
-    assert_eq!(
-        claim.volume_name.as_deref(),
-        Some(format!("{vname}-tsuru").as_str())
-    );
+    assert_eq!(claim.volume_name.as_deref(), Some(format!("{vname}-tsuru").as_str()));
     assert_eq!(claim.storage_class_name.as_deref(), Some(""));
     assert_eq!(claim.access_modes.unwrap(), ["ReadWriteMany"]);
-    assert_eq!(
-        claim.resources.unwrap().requests.unwrap()["storage"].0,
-        "1Gi"
-    );
+    assert_eq!(claim.resources.unwrap().requests.unwrap()["storage"].0, "1Gi");
 
     let pod = d.spec.template.spec.unwrap();
     let volumes = pod.volumes.unwrap();
@@ -672,48 +511,23 @@ async fn bound_volumes_become_a_pv_a_pvc_and_mounts_at_the_next_restart() {
             (m.mount_path, m.read_only.unwrap_or(false))
         })
         .collect();
-    assert_eq!(
-        mounts,
-        [
-            ("/mnt/data".to_string(), true),
-            ("/mnt/logs".to_string(), false)
-        ]
-    );
-    assert_eq!(
-        started_units(prov, &app).await,
-        1,
-        "the unit came up with the mount"
-    );
+    assert_eq!(mounts, [("/mnt/data".to_string(), true), ("/mnt/logs".to_string(), false)]);
+    assert_eq!(started_units(prov, &app).await, 1, "the unit came up with the mount");
 
     // Unbound: the next render drops the mount, the objects stay until the volume is deleted.
-    store
-        .delete_bind(&bind("/mnt/data", true).id)
-        .await
-        .unwrap();
-    store
-        .delete_bind(&bind("/mnt/logs", false).id)
-        .await
-        .unwrap();
+    store.delete_bind(&bind("/mnt/data", true).id).await.unwrap();
+    store.delete_bind(&bind("/mnt/logs", false).id).await.unwrap();
     prov.restart(Restart::all(&app), &Discard).await.unwrap();
-    let d: Deployment = Api::namespaced(client.clone(), ns)
-        .get("vol-web")
-        .await
-        .unwrap();
+    let d: Deployment = Api::namespaced(client.clone(), ns).get("vol-web").await.unwrap();
     let pod = d.spec.template.spec.unwrap();
     assert!(pod.volumes.is_none() && pod.containers[0].volume_mounts.is_none());
     let pvs: Api<PersistentVolume> = Api::all(client.clone());
-    assert!(pvs
-        .get_opt(&format!("{vname}-tsuru"))
-        .await
-        .unwrap()
-        .is_some());
+    assert!(pvs.get_opt(&format!("{vname}-tsuru")).await.unwrap().is_some());
     assert!(prov.volume_provisioned(&volume).await.unwrap(), "kept");
     prov.delete_volume(&volume).await.unwrap();
     let gone_or_going =
         |p: Option<PersistentVolume>| p.is_none_or(|p| p.metadata.deletion_timestamp.is_some());
-    assert!(gone_or_going(
-        pvs.get_opt(&format!("{vname}-tsuru")).await.unwrap()
-    ));
+    assert!(gone_or_going(pvs.get_opt(&format!("{vname}-tsuru")).await.unwrap()));
     let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), ns);
     let claim = pvcs.get_opt(&format!("{vname}-tsuru-claim")).await.unwrap();
     assert!(claim.is_none_or(|c| c.metadata.deletion_timestamp.is_some()));
@@ -743,10 +557,7 @@ async fn a_claim_labelled_with_the_volume_name_counts_as_provisioned() {
         )
         .await
         .unwrap();
-    claims
-        .create(&Default::default(), &claim.unwrap())
-        .await
-        .unwrap();
+    claims.create(&Default::default(), &claim.unwrap()).await.unwrap();
     assert!(prov.volume_provisioned(&volume).await.unwrap());
     prov.delete_volume(&volume).await.unwrap();
     ns_api.delete(ns, &Default::default()).await.unwrap();
@@ -786,19 +597,10 @@ async fn ephemeral_and_empty_dir_volumes_live_in_the_pod_and_make_no_object_of_t
         prov.validate_volume(v).await.expect("valid");
         store.insert_volume(v).await.unwrap();
     }
-    store
-        .insert_bind(&app_bind("eph", &eph.name, "/scratch", false))
-        .await
-        .unwrap();
-    store
-        .insert_bind(&app_bind("eph", &mem.name, "/cache", false))
-        .await
-        .unwrap();
+    store.insert_bind(&app_bind("eph", &eph.name, "/scratch", false)).await.unwrap();
+    store.insert_bind(&app_bind("eph", &mem.name, "/cache", false)).await.unwrap();
     prov.restart(Restart::all(&app), &Discard).await.unwrap();
-    let d: Deployment = Api::namespaced(client.clone(), ns)
-        .get("eph-web")
-        .await
-        .unwrap();
+    let d: Deployment = Api::namespaced(client.clone(), ns).get("eph-web").await.unwrap();
     let pod = d.spec.template.spec.unwrap();
     let volumes = serde_json::to_value(pod.volumes.unwrap()).unwrap();
     let by_name = |name: String| {
@@ -811,19 +613,10 @@ async fn ephemeral_and_empty_dir_volumes_live_in_the_pod_and_make_no_object_of_t
             .unwrap_or_else(|| panic!("{name} in {volumes}"))
     };
     let template = &by_name(format!("{}-tsuru", eph.name))["ephemeral"]["volumeClaimTemplate"];
-    assert_eq!(
-        template["metadata"]["labels"]["tsuru.io/volume-name"],
-        eph.name.as_str()
-    );
-    assert_eq!(
-        template["metadata"]["labels"]["tsuru.io/volume-plan"],
-        "scratch"
-    );
+    assert_eq!(template["metadata"]["labels"]["tsuru.io/volume-name"], eph.name.as_str());
+    assert_eq!(template["metadata"]["labels"]["tsuru.io/volume-plan"], "scratch");
     assert_eq!(template["spec"]["storageClassName"], class.as_str());
-    assert_eq!(
-        template["spec"]["accessModes"],
-        serde_json::json!(["ReadWriteOnce"])
-    );
+    assert_eq!(template["spec"]["accessModes"], serde_json::json!(["ReadWriteOnce"]));
     assert_eq!(template["spec"]["resources"]["requests"]["storage"], "1Gi");
     assert_eq!(
         by_name(format!("{}-tsuru", mem.name))["emptyDir"],
@@ -840,23 +633,13 @@ async fn ephemeral_and_empty_dir_volumes_live_in_the_pod_and_make_no_object_of_t
     assert_eq!(started_units(prov, &app).await, 1, "the unit came up");
     // No PersistentVolume or claim of tsuru's names: the pod's claim is the cluster's.
     for v in [&eph, &mem] {
-        assert!(pvs
-            .get_opt(&format!("{}-tsuru", v.name))
-            .await
-            .unwrap()
-            .is_none());
+        assert!(pvs.get_opt(&format!("{}-tsuru", v.name)).await.unwrap().is_none());
         let claims: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), ns);
-        assert!(claims
-            .get_opt(&format!("{}-tsuru-claim", v.name))
-            .await
-            .unwrap()
-            .is_none());
+        assert!(claims.get_opt(&format!("{}-tsuru-claim", v.name)).await.unwrap().is_none());
     }
     assert!(!prov.volume_provisioned(&mem).await.unwrap());
     prov.destroy(&app, &Discard).await.unwrap();
     for i in 0..3 {
-        let _ = pvs
-            .delete(&format!("{class}-{i}"), &Default::default())
-            .await;
+        let _ = pvs.delete(&format!("{class}-{i}"), &Default::default()).await;
     }
 }

@@ -16,9 +16,8 @@ async fn fresh_store() -> Option<Arc<MongoStore>> {
         return None;
     };
     let name = format!("tsurud_test_{}", uuid::Uuid::new_v4().simple());
-    let store = MongoStore::connect(&url, &name)
-        .await
-        .unwrap_or_else(|e| panic!("MongoDB at {url}: {e}"));
+    let store =
+        MongoStore::connect(&url, &name).await.unwrap_or_else(|e| panic!("MongoDB at {url}: {e}"));
     Some(Arc::new(store))
 }
 

@@ -6,8 +6,5 @@ use tsuru_adapters::simulated::SimulatedProvisioner;
 use tsuru_adapters::system::SystemClock;
 
 tsuru_domain::provisioner_contract_tests!(async {
-    Arc::new(SimulatedProvisioner::new(
-        Arc::new(SystemClock),
-        "tsuru.localhost",
-    ))
+    Arc::new(SimulatedProvisioner::new(Arc::new(SystemClock), "tsuru.localhost"))
 });

@@ -57,10 +57,7 @@ struct Scripted {
 
 impl Scripted {
     fn new(statuses: &[u16]) -> Arc<Self> {
-        Arc::new(Scripted {
-            statuses: statuses.to_vec(),
-            sent: Mutex::new(Vec::new()),
-        })
+        Arc::new(Scripted { statuses: statuses.to_vec(), sent: Mutex::new(Vec::new()) })
     }
     fn sent(&self) -> Vec<HookRequest> {
         self.sent.lock().unwrap().clone()
@@ -85,10 +82,7 @@ impl WebhookSender for Scripted {
 }
 
 fn header<'a>(req: &'a HookRequest, name: &str) -> Option<&'a str> {
-    req.headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+    req.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
 fn worker(
@@ -117,14 +111,10 @@ async fn two_workers_on_one_store_send_each_delivery_exactly_once() {
     let clock = ManualClock::at(10);
     let sender = Scripted::new(&[200]);
     for i in 0..200 {
-        DeliveryStorage::insert(&*store, &delivery("h", &format!("e{i}"), 0))
-            .await
-            .unwrap();
+        DeliveryStorage::insert(&*store, &delivery("h", &format!("e{i}"), 0)).await.unwrap();
     }
-    let workers: Vec<Arc<DeliveryWorker>> = ["w1", "w2"]
-        .iter()
-        .map(|id| Arc::new(worker(&store, &sender, &clock, id, 3)))
-        .collect();
+    let workers: Vec<Arc<DeliveryWorker>> =
+        ["w1", "w2"].iter().map(|id| Arc::new(worker(&store, &sender, &clock, id, 3))).collect();
     let tasks: Vec<_> = workers
         .iter()
         .map(|w| {
@@ -148,15 +138,10 @@ async fn two_workers_on_one_store_send_each_delivery_exactly_once() {
     assert_eq!(per_worker.iter().sum::<usize>(), 200, "{per_worker:?}");
     let mut counts: HashMap<String, usize> = HashMap::new();
     for req in sender.sent() {
-        *counts
-            .entry(header(&req, "X-Tsuru-Delivery").unwrap().to_string())
-            .or_default() += 1;
+        *counts.entry(header(&req, "X-Tsuru-Delivery").unwrap().to_string()).or_default() += 1;
     }
     assert_eq!(counts.len(), 200);
-    assert!(
-        counts.values().all(|&n| n == 1),
-        "a delivery was sent twice"
-    );
+    assert!(counts.values().all(|&n| n == 1), "a delivery was sent twice");
     for d in store.list_by_webhook("h", 1000).await.unwrap() {
         assert_eq!(d.state, DeliveryState::Delivered);
         assert_eq!(d.claimed_by, None);
@@ -175,10 +160,7 @@ async fn retries_back_off_exponentially_and_give_up_after_the_last_attempt() {
     let mut now = 0;
     for (attempt, wait) in [(1, 10), (2, 20), (3, 40)] {
         assert_eq!(w.run_once(10).await.unwrap(), 1, "attempt {attempt}");
-        let stored = DeliveryStorage::find(&*store, &d.id)
-            .await
-            .unwrap()
-            .unwrap();
+        let stored = DeliveryStorage::find(&*store, &d.id).await.unwrap().unwrap();
         assert_eq!(stored.state, DeliveryState::Pending);
         assert_eq!(stored.attempts.len(), attempt);
         assert_eq!(stored.next_attempt_at, at(now + wait));
@@ -188,10 +170,7 @@ async fn retries_back_off_exponentially_and_give_up_after_the_last_attempt() {
         clock.set(now);
     }
     assert_eq!(w.run_once(10).await.unwrap(), 1);
-    let stored = DeliveryStorage::find(&*store, &d.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = DeliveryStorage::find(&*store, &d.id).await.unwrap().unwrap();
     assert_eq!(stored.state, DeliveryState::Failed);
     let statuses: Vec<Option<u16>> = stored.attempts.iter().map(|a| a.status).collect();
     assert_eq!(statuses, [Some(503), None, Some(502), Some(500)]);
@@ -219,21 +198,11 @@ async fn a_worker_that_lost_its_lease_does_not_overwrite_the_new_holder() {
     assert_eq!(theirs.len(), 1);
     let stale = slow.deliver(mine[0].clone()).await.unwrap();
     assert_eq!(stale.state, DeliveryState::Delivered);
-    let stored = DeliveryStorage::find(&*store, &d.id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        stored.claimed_by.as_deref(),
-        Some("other"),
-        "not overwritten"
-    );
+    let stored = DeliveryStorage::find(&*store, &d.id).await.unwrap().unwrap();
+    assert_eq!(stored.claimed_by.as_deref(), Some("other"), "not overwritten");
     assert!(stored.attempts.is_empty());
     other.deliver(theirs[0].clone()).await.unwrap();
-    let stored = DeliveryStorage::find(&*store, &d.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = DeliveryStorage::find(&*store, &d.id).await.unwrap().unwrap();
     assert_eq!(stored.state, DeliveryState::Delivered);
     assert_eq!(stored.attempts.len(), 1);
 }
@@ -246,20 +215,11 @@ async fn signed_calls_carry_a_timestamp_and_an_hmac_of_it_and_the_body() {
     let mut d = delivery("h", "e1", 0);
     d.secret = "s3cret".into();
     DeliveryStorage::insert(&*store, &d).await.unwrap();
-    worker(&store, &sender, &clock, "w", 3)
-        .run_once(1)
-        .await
-        .unwrap();
+    worker(&store, &sender, &clock, "w", 3).run_once(1).await.unwrap();
     let req = &sender.sent()[0];
     let ts = at(0).timestamp();
-    assert_eq!(
-        header(req, "X-Tsuru-Timestamp"),
-        Some(ts.to_string().as_str())
-    );
-    assert_eq!(
-        header(req, "X-Tsuru-Signature"),
-        Some(signature("s3cret", ts, b"{}").as_str())
-    );
+    assert_eq!(header(req, "X-Tsuru-Timestamp"), Some(ts.to_string().as_str()));
+    assert_eq!(header(req, "X-Tsuru-Signature"), Some(signature("s3cret", ts, b"{}").as_str()));
     assert_eq!(header(req, "X-Tsuru-Delivery"), Some(d.id.as_str()));
 }
 
@@ -278,8 +238,7 @@ async fn the_dispatcher_queues_one_delivery_per_matching_hook_and_wakes_the_work
     )
     .with_wake(Arc::new(move || *count.lock().unwrap() += 1));
     let mut all = webhook("all", "infra");
-    all.headers
-        .insert("User-Agent".into(), vec!["mine/2".into()]);
+    all.headers.insert("User-Agent".into(), vec!["mine/2".into()]);
     all.secret = "k".into();
     let mut apps = webhook("apps", "infra");
     apps.filter.target_types = vec!["app".into()];
@@ -310,34 +269,18 @@ async fn the_dispatcher_queues_one_delivery_per_matching_hook_and_wakes_the_work
     assert_eq!(to_all.next_attempt_at, at(5));
     assert_eq!(to_all.secret, "k");
     assert_eq!(to_all.request.method, "POST");
-    assert_eq!(
-        header(&to_all.request, "User-Agent"),
-        Some("mine/2"),
-        "kept"
-    );
-    assert_eq!(
-        header(&to_all.request, "Content-Type"),
-        Some("application/json")
-    );
+    assert_eq!(header(&to_all.request, "User-Agent"), Some("mine/2"), "kept");
+    assert_eq!(header(&to_all.request, "Content-Type"), Some("application/json"));
     let body: serde_json::Value =
         serde_json::from_str(to_all.request.body.as_deref().unwrap()).unwrap();
     assert_eq!(body["UniqueID"], e.id.as_str());
-    assert_eq!(
-        body["Owner"],
-        serde_json::json!({"Type": "token", "Name": "ci"})
-    );
+    assert_eq!(body["Owner"], serde_json::json!({"Type": "token", "Name": "ci"}));
     let to_put = &store.list_by_webhook("put", 10).await.unwrap()[0];
     assert_eq!(to_put.request.method, "PUT");
     assert_eq!(to_put.request.body.as_deref(), Some("ci team.create"));
     assert_eq!(header(&to_put.request, "Content-Type"), None);
-    assert_eq!(
-        header(&to_put.request, "User-Agent"),
-        Some("tsuru-webhook-client/1.0")
-    );
-    assert_eq!(
-        to_put.request.proxy_url.as_deref(),
-        Some("http://proxy:3128")
-    );
+    assert_eq!(header(&to_put.request, "User-Agent"), Some("tsuru-webhook-client/1.0"));
+    assert_eq!(to_put.request.proxy_url.as_deref(), Some("http://proxy:3128"));
     assert!(to_put.request.insecure);
     assert!(store.list_by_webhook("apps", 10).await.unwrap().is_empty());
 

@@ -24,10 +24,7 @@ use tsuru_testkit::TestServer;
 const ROUNDS: usize = 30;
 
 fn apps() -> usize {
-    std::env::var("BENCH_APPS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(1_000)
+    std::env::var("BENCH_APPS").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000)
 }
 
 fn var(name: &str) -> String {
@@ -48,11 +45,7 @@ impl Cluster {
             .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("CA PEM"))
             .build()
             .expect("HTTP client");
-        Cluster {
-            url,
-            token: var("TSURU_TEST_KUBE_TOKEN"),
-            http,
-        }
+        Cluster { url, token: var("TSURU_TEST_KUBE_TOKEN"), http }
     }
 
     async fn create(&self, path: &str, body: &Value) {
@@ -73,12 +66,8 @@ impl Cluster {
     }
 
     async fn delete(&self, path: &str) {
-        let _ = self
-            .http
-            .delete(format!("{}{path}", self.url))
-            .bearer_auth(&self.token)
-            .send()
-            .await;
+        let _ =
+            self.http.delete(format!("{}{path}", self.url)).bearer_auth(&self.token).send().await;
     }
 }
 
@@ -113,10 +102,7 @@ async fn time(server: &TestServer, path: &str) -> (Duration, Duration, usize) {
         assert_eq!(resp.status(), 200, "{path}");
         let list: Vec<Value> = resp.json().await.expect("app list");
         times.push(started.elapsed());
-        units = list
-            .iter()
-            .map(|a| a["units"].as_array().map_or(0, Vec::len))
-            .sum();
+        units = list.iter().map(|a| a["units"].as_array().map_or(0, Vec::len)).sum();
     }
     times.sort();
     let mean = times.iter().sum::<Duration>() / u32::try_from(ROUNDS).unwrap_or(1);
@@ -157,37 +143,26 @@ async fn main() {
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
 
     let started = Instant::now();
-    kube.create("/api/v1/namespaces", &json!({"metadata": {"name": ns}}))
-        .await;
+    kube.create("/api/v1/namespaces", &json!({"metadata": {"name": ns}})).await;
     for i in 0..n {
         let mut a = app(&format!("k-{i:06}"));
         a.pool = "kubepool".into();
         a.teams = vec!["bench".into()];
         a.team_owner = "bench".into();
         store.insert(&a).await.expect("seed app");
-        kube.create(&format!("/api/v1/namespaces/{ns}/pods"), &pod(&a.name))
-            .await;
+        kube.create(&format!("/api/v1/namespaces/{ns}/pods"), &pod(&a.name)).await;
     }
-    println!(
-        "kubernetes: {n} apps and pods created in {:.1?}",
-        started.elapsed()
-    );
+    println!("kubernetes: {n} apps and pods created in {:.1?}", started.elapsed());
     let started = Instant::now();
     for i in 0..n {
         let name = format!("s-{i:06}");
         let r = admin
-            .post_form(
-                "/1.0/apps",
-                &[("name", &name), ("teamOwner", "bench"), ("pool", "simpool")],
-            )
+            .post_form("/1.0/apps", &[("name", &name), ("teamOwner", "bench"), ("pool", "simpool")])
             .await;
         assert_eq!(r.status(), 201, "app {name}");
         server.deploy(&name, "registry.example/app:v1").await;
     }
-    println!(
-        "simulated:  {n} apps created and deployed in {:.1?}",
-        started.elapsed()
-    );
+    println!("simulated:  {n} apps created and deployed in {:.1?}", started.elapsed());
 
     // Until the watch cache holds every pod.
     let deadline = Instant::now() + Duration::from_secs(60);

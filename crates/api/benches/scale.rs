@@ -34,10 +34,7 @@ const KINDS: [&str; 10] = [
 const ROUNDS: usize = 200;
 
 fn size(var: &str, default: usize) -> usize {
-    std::env::var(var)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    std::env::var(var).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 async fn seed(store: &MemoryStore, apps: usize, events: usize) {
@@ -86,10 +83,7 @@ async fn main() {
     let store = Arc::new(MemoryStore::new());
     let started = Instant::now();
     seed(&store, apps, events).await;
-    println!(
-        "seeded {apps} apps and {events} events in {:.1?}",
-        started.elapsed()
-    );
+    println!("seeded {apps} apps and {events} events in {:.1?}", started.elapsed());
     let server = TestServer::spawn_on(store, |s| s.storage = "memory".into()).await;
     let routes = [
         "/1.0/apps?teamOwner=team-0042",
@@ -103,10 +97,7 @@ async fn main() {
         "/1.1/events?ownername=user-0042@example.com&limit=20",
         "/1.1/events?kindname=app.deploy&ownername=user-0042@example.com&limit=20&skip=20",
     ];
-    println!(
-        "{:<80} {:>10} {:>10} {:>10} {:>10}",
-        "GET", "p50", "p99", "max", "bytes"
-    );
+    println!("{:<80} {:>10} {:>10} {:>10} {:>10}", "GET", "p50", "p99", "max", "bytes");
     for path in routes {
         let (p50, p99, max, bytes) = measure(&server, path).await;
         println!("{path:<80} {p50:>10.2?} {p99:>10.2?} {max:>10.2?} {bytes:>10}");

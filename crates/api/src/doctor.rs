@@ -24,133 +24,55 @@ pub const TSURU_SETTINGS: &[(&str, &str)] = &[
         "tsuru's old admin team; admins hold a global role here (tsurud root-user-create)",
     ),
     ("apps", "tsuru's app defaults (bootstrap image, shell, ...)"),
-    (
-        "auth:max-simultaneous-sessions",
-        "a cap on sessions per user; not enforced here",
-    ),
-    (
-        "auth:oauth",
-        "the OAuth scheme; only the native scheme is served here",
-    ),
-    (
-        "auth:peer",
-        "tsuru's peer token between API servers; replicas here share the database",
-    ),
+    ("auth:max-simultaneous-sessions", "a cap on sessions per user; not enforced here"),
+    ("auth:oauth", "the OAuth scheme; only the native scheme is served here"),
+    ("auth:peer", "tsuru's peer token between API servers; replicas here share the database"),
     ("clusters", "defaults of tsuru's clusters"),
     ("cors", "CORS headers"),
-    (
-        "database:driver",
-        "tsuru's storage driver; MongoDB is the only store here",
-    ),
+    ("database:driver", "tsuru's storage driver; MongoDB is the only store here"),
     ("database:logdb-name", "where tsuru kept app logs"),
     ("database:logdb-url", "where tsuru kept app logs"),
-    (
-        "debug",
-        "tsuru's debug logging; here log:level (or RUST_LOG)",
-    ),
-    (
-        "disable-index-page",
-        "tsuru's HTML index page; none is served here",
-    ),
+    ("debug", "tsuru's debug logging; here log:level (or RUST_LOG)"),
+    ("disable-index-page", "tsuru's HTML index page; none is served here"),
     ("docker", "tsuru's Docker provisioner and image registry"),
     ("event:throttling", "tsuru's event throttling"),
-    (
-        "events",
-        "tsuru's event options (suppress-sensitive-envs, ...)",
-    ),
-    (
-        "git",
-        "tsuru's git repositories; deploys here are image deploys",
-    ),
+    ("events", "tsuru's event options (suppress-sensitive-envs, ...)"),
+    ("git", "tsuru's git repositories; deploys here are image deploys"),
     ("hipache", "the Hipache router"),
     ("host", "tsuru's public URL"),
     // tsurud reads iaas:default, iaas:node-protocol, iaas:node-port and iaas:ec2.
-    (
-        "iaas:collection",
-        "machines are always in the iaas_machines collection here",
-    ),
-    (
-        "iaas:cloudstack",
-        "the CloudStack IaaS; only EC2 is served here",
-    ),
+    ("iaas:collection", "machines are always in the iaas_machines collection here"),
+    ("iaas:cloudstack", "the CloudStack IaaS; only EC2 is served here"),
     ("iaas:custom", "custom IaaSes; only EC2 is served here"),
-    (
-        "iaas:dockermachine",
-        "the docker-machine IaaS; only EC2 is served here",
-    ),
-    (
-        "index-page-template",
-        "tsuru's HTML index page; none is served here",
-    ),
+    ("iaas:dockermachine", "the docker-machine IaaS; only EC2 is served here"),
+    ("index-page-template", "tsuru's HTML index page; none is served here"),
     // tsurud reads kubernetes:api-timeout, kubernetes:deployment-progress-timeout and
     // kubernetes:register-node.
     (
         "kubernetes:use-pool-namespaces",
         "one namespace per pool; tsurud uses the cluster's namespace",
     ),
-    (
-        "kubernetes:deploy-sidecar-image",
-        "the image builds run with; tsurud deploys images only",
-    ),
-    (
-        "kubernetes:deploy-inspect-image",
-        "the image builds run with; tsurud deploys images only",
-    ),
-    (
-        "kubernetes:pod-ready-timeout",
-        "tsurud waits by kubernetes:deployment-progress-timeout",
-    ),
-    (
-        "kubernetes:pod-running-timeout",
-        "tsurud waits by kubernetes:deployment-progress-timeout",
-    ),
-    (
-        "kubernetes:attach-after-finish-timeout",
-        "build containers; tsurud deploys images only",
-    ),
-    (
-        "kubernetes:headless-service-port",
-        "headless services are not created here",
-    ),
-    (
-        "log:disable-syslog",
-        "tsuru's syslog; logs go to stderr here (log:format, log:level)",
-    ),
-    (
-        "log:file",
-        "tsuru's log file; logs go to stderr here (log:format, log:level)",
-    ),
-    (
-        "log:queue-size",
-        "tsuru's log queue; logs go to stderr here",
-    ),
+    ("kubernetes:deploy-sidecar-image", "the image builds run with; tsurud deploys images only"),
+    ("kubernetes:deploy-inspect-image", "the image builds run with; tsurud deploys images only"),
+    ("kubernetes:pod-ready-timeout", "tsurud waits by kubernetes:deployment-progress-timeout"),
+    ("kubernetes:pod-running-timeout", "tsurud waits by kubernetes:deployment-progress-timeout"),
+    ("kubernetes:attach-after-finish-timeout", "build containers; tsurud deploys images only"),
+    ("kubernetes:headless-service-port", "headless services are not created here"),
+    ("log:disable-syslog", "tsuru's syslog; logs go to stderr here (log:format, log:level)"),
+    ("log:file", "tsuru's log file; logs go to stderr here (log:format, log:level)"),
+    ("log:queue-size", "tsuru's log queue; logs go to stderr here"),
     ("log:syslog-tag", "tsuru's syslog; logs go to stderr here"),
     ("log:use-stderr", "logs always go to stderr here"),
     ("pubsub", "Redis for following app logs"),
     ("queue", "tsuru's work queue (IaaS machines)"),
-    (
-        "redis-queue",
-        "Redis for following app logs (old name of pubsub)",
-    ),
-    (
-        "repo-manager",
-        "tsuru's git repository manager; deploys here are image deploys",
-    ),
+    ("redis-queue", "Redis for following app logs (old name of pubsub)"),
+    ("repo-manager", "tsuru's git repository manager; deploys here are image deploys"),
     ("request-id-header", "a request id header copied into logs"),
     ("server:read-timeout", "tsuru's request read timeout"),
     ("server:write-timeout", "tsuru's response write timeout"),
-    (
-        "shutdown-timeout",
-        "tsuru's drain time; here server:shutdown-timeout",
-    ),
-    (
-        "tls",
-        "TLS; tsurud serves plain HTTP (terminate TLS in front of it)",
-    ),
-    (
-        "use-tls",
-        "TLS; tsurud serves plain HTTP (terminate TLS in front of it)",
-    ),
+    ("shutdown-timeout", "tsuru's drain time; here server:shutdown-timeout"),
+    ("tls", "TLS; tsurud serves plain HTTP (terminate TLS in front of it)"),
+    ("use-tls", "TLS; tsurud serves plain HTTP (terminate TLS in front of it)"),
 ];
 
 /// What tsuru's setting `key` (colon notation) was for, if it is one of [`TSURU_SETTINGS`].
@@ -216,10 +138,7 @@ pub fn inspect_config(file: Option<&Path>) -> anyhow::Result<ConfigReport> {
         .filter(|p| in_file(&file_keys, p))
         .map(|p| {
             let key = p.join(":");
-            IgnoredSetting {
-                tsuru: tsuru_setting(&key),
-                key,
-            }
+            IgnoredSetting { tsuru: tsuru_setting(&key), key }
         })
         .collect();
     let (refused, jwt_secret_missing, storage, database) = match parsed {
@@ -248,14 +167,7 @@ pub fn inspect_config(file: Option<&Path>) -> anyhow::Result<ConfigReport> {
             )
         }
     };
-    Ok(ConfigReport {
-        file,
-        refused,
-        jwt_secret_missing,
-        storage,
-        ignored,
-        database,
-    })
+    Ok(ConfigReport { file, refused, jwt_secret_missing, storage, ignored, database })
 }
 
 /// The keys of an ignored path (sequence indexes as numbers).
@@ -326,11 +238,7 @@ impl DoctorReport {
             || conflicts(&database) > 0
             || not_created(&database) > 0
             || config.refused.is_some();
-        DoctorReport {
-            config,
-            database,
-            status: if blocking { EXIT_PROBLEMS } else { EXIT_READY },
-        }
+        DoctorReport { config, database, status: if blocking { EXIT_PROBLEMS } else { EXIT_READY } }
     }
 
     /// The report for a person.
@@ -382,20 +290,11 @@ impl DoctorReport {
             let _ = writeln!(
                 out,
                 "  settings neither tsurud nor tsuru knows (a typo?): {}",
-                unknown
-                    .iter()
-                    .map(|i| i.key.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                unknown.iter().map(|i| i.key.as_str()).collect::<Vec<_>>().join(", ")
             );
         }
         let _ = writeln!(out, "\nCollections");
-        let width = db
-            .collections
-            .iter()
-            .map(|c| c.name.len())
-            .max()
-            .unwrap_or(0);
+        let width = db.collections.iter().map(|c| c.name.len()).max().unwrap_or(0);
         for coll in &db.collections {
             let absent = !coll.exists;
             let summary = if absent && coll.indexes.is_empty() {
@@ -418,11 +317,7 @@ impl DoctorReport {
             if unlisted > 0 {
                 let _ = writeln!(out, "    ... and {unlisted} more");
             }
-            for i in coll
-                .indexes
-                .iter()
-                .filter(|i| !absent && i.status != IndexStatus::Present)
-            {
+            for i in coll.indexes.iter().filter(|i| !absent && i.status != IndexStatus::Present) {
                 let unique = if i.unique { " unique" } else { "" };
                 let what = match &i.status {
                     IndexStatus::Present => continue,
@@ -470,11 +365,7 @@ impl DoctorReport {
                 " (tsurud api creates them at start-up; tsurud doctor --fix-indexes creates them now)",
             );
         }
-        let _ = write!(
-            indexes,
-            ", {} conflicting, {created} created",
-            conflicts(db)
-        );
+        let _ = write!(indexes, ", {} conflicting, {created} created", conflicts(db));
         if not_created(db) > 0 {
             let _ = write!(indexes, ", {} could not be created", not_created(db));
         }
@@ -544,10 +435,7 @@ mod tests {
     fn tsuru_settings_are_found_by_their_sections() {
         assert!(tsuru_setting("docker:registry").is_some());
         assert!(tsuru_setting("docker").is_some());
-        assert_eq!(
-            tsuru_setting("auth:oauth:client-id"),
-            tsuru_setting("auth:oauth")
-        );
+        assert_eq!(tsuru_setting("auth:oauth:client-id"), tsuru_setting("auth:oauth"));
         assert_eq!(tsuru_setting("databse:url"), None);
         assert_eq!(tsuru_setting("auth:nonsense"), None);
     }
@@ -566,9 +454,7 @@ mod tests {
             let _: Result<Settings, _> =
                 serde_ignored::deserialize(cfg, |p| ignored.push(segments(&p)));
             assert!(
-                ignored
-                    .iter()
-                    .any(|p| parts.starts_with(p) || p.starts_with(&parts)),
+                ignored.iter().any(|p| parts.starts_with(p) || p.starts_with(&parts)),
                 "{k} is read by tsurud"
             );
         }
@@ -580,11 +466,7 @@ mod tests {
             s.push_str(&"  ".repeat(depth));
             s.push_str(p);
             s.push(':');
-            s.push_str(if depth + 1 == parts.len() {
-                " x\n"
-            } else {
-                "\n"
-            });
+            s.push_str(if depth + 1 == parts.len() { " x\n" } else { "\n" });
         }
         s
     }

@@ -14,9 +14,7 @@ use crate::error::ApiError;
 pub fn to_go_json<T: Serialize + ?Sized>(value: &T) -> Result<String, ApiError> {
     let mut buf = Vec::with_capacity(256);
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, GoFormatter);
-    value
-        .serialize(&mut ser)
-        .map_err(|e| ApiError(anyhow::Error::from(e).into()))?;
+    value.serialize(&mut ser).map_err(|e| ApiError(anyhow::Error::from(e).into()))?;
     // serde_json writes UTF-8 only.
     String::from_utf8(buf).map_err(|e| ApiError(anyhow::Error::from(e).into()))
 }
@@ -77,9 +75,7 @@ pub fn ok<T: Serialize + ?Sized>(value: &T) -> Result<HttpResponse, ApiError> {
 /// Serialisation failures.
 pub fn ok_compact<T: Serialize + ?Sized>(value: &T) -> Result<HttpResponse, ApiError> {
     let body = to_go_json(value)?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "application/json"))
-        .body(body))
+    Ok(HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "application/json")).body(body))
 }
 
 /// Go's `time.Time` JSON form: RFC 3339 with nanoseconds, trailing zeros trimmed.

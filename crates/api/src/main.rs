@@ -190,10 +190,7 @@ async fn root_user_create(config: Option<PathBuf>, email: &str) -> anyhow::Resul
     let created = tsuru_domain::bootstrap::RootUserBootstrap::new(state.auth.clone())
         .ensure_root_user(email, &password)
         .await?;
-    println!(
-        "Root user successfully {}.",
-        if created { "created" } else { "updated" }
-    );
+    println!("Root user successfully {}.", if created { "created" } else { "updated" });
     if settings.storage_kind() == "memory" {
         eprintln!("note: the in-memory store is not kept after this command; use a database to keep the user");
     }

@@ -10,9 +10,8 @@ use std::time::Duration;
 use tsuru_adapters::mongo::commands::{CommandStats, LATENCY_BUCKETS as STORE_BUCKETS};
 
 /// Upper bounds (seconds) of the request latency histogram's buckets.
-const REQUEST_BUCKETS: [f64; 11] = [
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
-];
+const REQUEST_BUCKETS: [f64; 11] =
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
 
 #[derive(Debug, Default, Clone)]
 struct Histogram {
@@ -42,9 +41,7 @@ pub fn resident_bytes() -> u64 {
 
 /// A Prometheus label value.
 fn label(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
 impl Metrics {
@@ -52,15 +49,10 @@ impl Metrics {
     pub fn request(&self, route: &str, method: &str, status: u16, took: Duration) {
         let secs = took.as_secs_f64();
         let mut requests = locked(&self.requests);
-        let h = requests
-            .entry((route.to_string(), method.to_string(), status))
-            .or_default();
+        let h = requests.entry((route.to_string(), method.to_string(), status)).or_default();
         h.count += 1;
         h.seconds += secs;
-        let slot = REQUEST_BUCKETS
-            .iter()
-            .position(|b| secs <= *b)
-            .unwrap_or(REQUEST_BUCKETS.len());
+        let slot = REQUEST_BUCKETS.iter().position(|b| secs <= *b).unwrap_or(REQUEST_BUCKETS.len());
         h.buckets[slot] += 1;
     }
 
@@ -85,10 +77,8 @@ impl Metrics {
         }
         out.push_str("# HELP tsurud_http_request_duration_seconds Time to answer requests.\n# TYPE tsurud_http_request_duration_seconds histogram\n");
         for ((route, method, status), h) in &requests {
-            let labels = format!(
-                "route=\"{}\",method=\"{method}\",status=\"{status}\"",
-                label(route)
-            );
+            let labels =
+                format!("route=\"{}\",method=\"{method}\",status=\"{status}\"", label(route));
             histogram(
                 &mut out,
                 "tsurud_http_request_duration_seconds",
@@ -134,10 +124,7 @@ impl Metrics {
         }
         out.push_str("# HELP tsurud_webhook_deliveries_total Webhook delivery attempts, by outcome.\n# TYPE tsurud_webhook_deliveries_total counter\n");
         for (outcome, n) in locked(&self.deliveries).iter() {
-            let _ = writeln!(
-                out,
-                "tsurud_webhook_deliveries_total{{outcome=\"{outcome}\"}} {n}"
-            );
+            let _ = writeln!(out, "tsurud_webhook_deliveries_total{{outcome=\"{outcome}\"}} {n}");
         }
         let _ = write!(
             out,

@@ -41,39 +41,21 @@ pub const BEARER: &str = "bearer";
 const ERRORS: [(u16, &str, &str); 7] = [
     (400, "BadRequest", "Invalid input"),
     (401, "Unauthorized", "Missing or invalid credentials"),
-    (
-        403,
-        "Forbidden",
-        "You don't have permission to do this action",
-    ),
+    (403, "Forbidden", "You don't have permission to do this action"),
     (404, "NotFound", "Not found"),
-    (
-        409,
-        "Conflict",
-        "Already exists, or the target is locked by a running event",
-    ),
+    (409, "Conflict", "Already exists, or the target is locked by a running event"),
     (413, "PayloadTooLarge", "The request body is too large"),
-    (
-        429,
-        "TooManyRequests",
-        "Too many failed logins for this e-mail",
-    ),
+    (429, "TooManyRequests", "Too many failed logins for this e-mail"),
 ];
 
 /// The `operationId` of `"GET /1.0/apps/{app}"`: `get_1_0_apps__app_`.
 fn operation_id(route: &str) -> String {
     let (method, path) = route.split_once(' ').unwrap_or(("GET", route));
-    format!(
-        "{}{}",
-        method.to_ascii_lowercase(),
-        path.replace(['/', '.', '{', '}', '-'], "_")
-    )
+    format!("{}{}", method.to_ascii_lowercase(), path.replace(['/', '.', '{', '}', '-'], "_"))
 }
 
 fn content(body: &Body) -> utoipa::openapi::Content {
-    ContentBuilder::new()
-        .schema(Some(body.schema.clone()))
-        .build()
+    ContentBuilder::new().schema(Some(body.schema.clone())).build()
 }
 
 fn http_method(name: &str) -> HttpMethod {
@@ -104,11 +86,7 @@ pub fn openapi() -> OpenApi {
             for media_type in *media_types {
                 rb = rb.content(*media_type, content(body));
             }
-            let required = if *required {
-                Required::True
-            } else {
-                Required::False
-            };
+            let required = if *required { Required::True } else { Required::False };
             b = b.request_body(Some(rb.required(Some(required)).build()));
         }
         for Resp(status, description, body) in &op.responses {
@@ -196,16 +174,10 @@ pub fn openapi() -> OpenApi {
 /// The document as JSON, built once.
 pub fn document() -> &'static str {
     static DOC: OnceLock<String> = OnceLock::new();
-    DOC.get_or_init(|| {
-        openapi()
-            .to_json()
-            .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
-    })
+    DOC.get_or_init(|| openapi().to_json().unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")))
 }
 
 /// `GET /openapi.json` (no auth).
 pub async fn serve() -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, JSON))
-        .body(document())
+    HttpResponse::Ok().insert_header((header::CONTENT_TYPE, JSON)).body(document())
 }

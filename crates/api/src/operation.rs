@@ -30,28 +30,19 @@ impl Body {
     pub fn of<T: ToSchema>() -> Body {
         let mut refs = Vec::new();
         T::schemas(&mut refs);
-        Body {
-            schema: T::schema(),
-            refs,
-        }
+        Body { schema: T::schema(), refs }
     }
 
     /// The schema of a list of `T`.
     pub fn list_of<T: ToSchema>() -> Body {
         let mut refs = Vec::new();
         T::schemas(&mut refs);
-        Body {
-            schema: ArrayBuilder::new().items(T::schema()).into(),
-            refs,
-        }
+        Body { schema: ArrayBuilder::new().items(T::schema()).into(), refs }
     }
 
     /// A plain-text body.
     pub fn text() -> Body {
-        Body {
-            schema: String::schema(),
-            refs: Vec::new(),
-        }
+        Body { schema: String::schema(), refs: Vec::new() }
     }
 }
 
@@ -99,11 +90,7 @@ impl Op {
                     .name(name)
                     .parameter_in(ParameterIn::Path)
                     .required(Required::True)
-                    .schema(Some(
-                        ObjectBuilder::new()
-                            .schema_type(Type::String)
-                            .pattern(pattern),
-                    ))
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String).pattern(pattern)))
                     .build()
             })
             .collect();

@@ -94,10 +94,7 @@ impl Application {
         }
         if let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password) {
             let bootstrap = RootUserBootstrap::new(state.auth.clone());
-            if bootstrap
-                .admin_if_no_users(email, password.expose())
-                .await?
-            {
+            if bootstrap.admin_if_no_users(email, password.expose()).await? {
                 tracing::info!(email = %email, "admin user created");
             }
         }
@@ -116,12 +113,7 @@ impl Application {
             crate::delivery::spawn(state.deliveries.clone(), state.metrics.clone()),
             spawn_use_recorder(state.clone()),
         ]);
-        Ok(Application {
-            port,
-            server: server.run(),
-            state,
-            background,
-        })
+        Ok(Application { port, server: server.run(), state, background })
     }
 
     /// The bound port.
@@ -152,11 +144,7 @@ impl Application {
 /// Refreshes the heartbeat of this process's running events every third of the lock expiry
 /// (at most every 30 s), and every tenth tick finishes events whose process died.
 fn spawn_event_keeper(state: web::Data<AppState>) -> tokio::task::JoinHandle<()> {
-    let expiry = state
-        .events
-        .lock_expiry()
-        .to_std()
-        .unwrap_or(Duration::from_secs(300));
+    let expiry = state.events.lock_expiry().to_std().unwrap_or(Duration::from_secs(300));
     let period = (expiry / 3).clamp(Duration::from_millis(100), Duration::from_secs(30));
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(period);
@@ -214,18 +202,14 @@ pub fn app(
         .default_service(web::to(routes::not_found))
         .wrap_fn(|req, srv| {
             let started = std::time::Instant::now();
-            let metrics = req
-                .app_data::<web::Data<AppState>>()
-                .map(|s| s.metrics.clone());
+            let metrics = req.app_data::<web::Data<AppState>>().map(|s| s.metrics.clone());
             let method = req.method().to_string();
             let answer = srv.call(req);
             async move {
                 let res = answer.await?;
                 if let Some(metrics) = metrics {
-                    let route = res
-                        .request()
-                        .match_pattern()
-                        .unwrap_or_else(|| "unmatched".to_string());
+                    let route =
+                        res.request().match_pattern().unwrap_or_else(|| "unmatched".to_string());
                     metrics.request(&route, &method, res.status().as_u16(), started.elapsed());
                 }
                 Ok(res)

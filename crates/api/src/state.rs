@@ -225,10 +225,8 @@ impl AppState {
                 })
                 .collect(),
         );
-        let simulated: Arc<dyn Provisioner> = Arc::new(SimulatedProvisioner::new(
-            clock.clone(),
-            settings.provisioner.domain.clone(),
-        ));
+        let simulated: Arc<dyn Provisioner> =
+            Arc::new(SimulatedProvisioner::new(clock.clone(), settings.provisioner.domain.clone()));
         let provisioners = Arc::new(
             extra
                 .into_iter()
@@ -270,13 +268,8 @@ impl AppState {
         let role_lookups: Arc<dyn RoleStorage> =
             Arc::new(CachedRoles::new(store.clone(), ROLE_SNAPSHOT_TTL));
         let roles = Arc::new(
-            RoleService::new(
-                role_lookups.clone(),
-                store.clone(),
-                events.clone(),
-                lookup.clone(),
-            )
-            .with_team_tokens(store.clone()),
+            RoleService::new(role_lookups.clone(), store.clone(), events.clone(), lookup.clone())
+                .with_team_tokens(store.clone()),
         );
         let tokens = Arc::new(TokenService::new(
             store.clone(),
@@ -379,11 +372,8 @@ impl AppState {
             volume_plans,
             events.clone(),
         ));
-        let team_overview = Arc::new(TeamOverviewService::new(
-            teams.clone(),
-            apps.clone(),
-            pools.clone(),
-        ));
+        let team_overview =
+            Arc::new(TeamOverviewService::new(teams.clone(), apps.clone(), pools.clone()));
         let services = Arc::new(service_catalog(
             settings,
             &store,
@@ -394,12 +384,8 @@ impl AppState {
         // App removal unbinds the app from its service instances.
         apps.set_bindings(services.app_bindings());
         let iaas = Arc::new(iaas_service(settings, &store, events.clone())?);
-        let nodes = Arc::new(NodeService::new(
-            provisioners,
-            store.clone(),
-            iaas.clone(),
-            events.clone(),
-        ));
+        let nodes =
+            Arc::new(NodeService::new(provisioners, store.clone(), iaas.clone(), events.clone()));
         Ok(AppState {
             volumes,
             services,

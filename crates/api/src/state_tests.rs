@@ -21,10 +21,7 @@ use crate::config::Settings;
 const ADMIN: &str = "root@example.com";
 
 fn settings(default_provisioner: &str) -> Settings {
-    let mut s = Settings {
-        storage: "memory".into(),
-        ..Settings::default()
-    };
+    let mut s = Settings { storage: "memory".into(), ..Settings::default() };
     s.auth.hash_cost = 4;
     s.auth.jwt_secret = Some("test-secret-0123456789abcdef".into());
     s.provisioner.default = default_provisioner.into();
@@ -66,26 +63,13 @@ async fn world(
     let state = AppState::with_provisioners(&settings(default_provisioner), store.clone(), extra)
         .expect("state");
     state.plans.seed().await.expect("plans");
-    state
-        .auth
-        .insert_user(ADMIN, "admin-password")
-        .await
-        .expect("admin");
-    state
-        .teams
-        .create(&admin_call(), "t1", Vec::new())
-        .await
-        .expect("team");
+    state.auth.insert_user(ADMIN, "admin-password").await.expect("admin");
+    state.teams.create(&admin_call(), "t1", Vec::new()).await.expect("team");
     state
         .pools
         .create(
             &admin_call(),
-            NewPool {
-                name: "p1".into(),
-                public: true,
-                default: true,
-                ..NewPool::default()
-            },
+            NewPool { name: "p1".into(), public: true, default: true, ..NewPool::default() },
         )
         .await
         .expect("pool");
@@ -93,50 +77,26 @@ async fn world(
 }
 
 fn new_app(name: &str, pool: &str) -> NewApp {
-    NewApp {
-        name: name.into(),
-        team_owner: "t1".into(),
-        pool: pool.into(),
-        ..NewApp::default()
-    }
+    NewApp { name: name.into(), team_owner: "t1".into(), pool: pool.into(), ..NewApp::default() }
 }
 
 #[tokio::test]
 async fn a_failed_create_leaves_nothing_stored_and_releases_the_quotas() {
-    let failing = StubProvisioner::with(
-        "failing",
-        StubRules {
-            refuse_apps: true,
-            ..StubRules::default()
-        },
-    );
+    let failing =
+        StubProvisioner::with("failing", StubRules { refuse_apps: true, ..StubRules::default() });
     let (state, store) = world("failing", vec![failing.clone()]).await;
-    let err = state
-        .apps
-        .create(&admin_call(), new_app("web", ""))
-        .await
-        .unwrap_err();
+    let err = state.apps.create(&admin_call(), new_app("web", "")).await.unwrap_err();
     assert_eq!(err.to_string(), "the cluster is unreachable");
     assert!(AppStorage::find(&*store, "web").await.unwrap().is_none());
-    assert!(AppStorage::list(&*store, &AppFilter::default())
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(AppStorage::list(&*store, &AppFilter::default()).await.unwrap().is_empty());
     let team = state.teams.quota(&root(), "t1").await.unwrap();
     assert_eq!(team.inuse, 0, "the team quota is released");
-    let user = Records::<User>::find(&*store, ADMIN)
-        .await
-        .unwrap()
-        .unwrap();
+    let user = Records::<User>::find(&*store, ADMIN).await.unwrap().unwrap();
     assert_eq!(user.quota.inuse, 0, "the user quota is released");
     assert!(failing.provisioned().is_empty());
     // The name is free again: a create on a working provisioner succeeds.
     let (state, _) = world("simulated", Vec::new()).await;
-    state
-        .apps
-        .create(&admin_call(), new_app("web", ""))
-        .await
-        .expect("create");
+    state.apps.create(&admin_call(), new_app("web", "")).await.expect("create");
 }
 
 #[tokio::test]
@@ -156,17 +116,9 @@ async fn app_operations_go_to_the_provisioner_of_the_app_pool() {
         )
         .await
         .expect("pool on the other provisioner");
-    let (_, address) = state
-        .apps
-        .create(&admin_call(), new_app("on-other", "p2"))
-        .await
-        .unwrap();
+    let (_, address) = state.apps.create(&admin_call(), new_app("on-other", "p2")).await.unwrap();
     assert_eq!(address.as_deref(), Some("on-other.fake"));
-    state
-        .apps
-        .create(&admin_call(), new_app("on-default", "p1"))
-        .await
-        .unwrap();
+    state.apps.create(&admin_call(), new_app("on-default", "p1")).await.unwrap();
     assert_eq!(other.provisioned(), vec!["on-other".to_string()]);
     let info = state.apps.info(&root(), "on-other").await.unwrap();
     assert_eq!(info.provisioner, "other");
@@ -177,9 +129,8 @@ async fn app_operations_go_to_the_provisioner_of_the_app_pool() {
 #[tokio::test]
 async fn an_unregistered_default_provisioner_is_refused_at_start() {
     let store = Arc::new(MemoryStore::new());
-    let err = AppState::with_provisioners(&settings("docker"), store, Vec::new())
-        .err()
-        .expect("refused");
+    let err =
+        AppState::with_provisioners(&settings("docker"), store, Vec::new()).err().expect("refused");
     assert!(err.to_string().contains("provisioner.default"), "{err}");
 }
 
@@ -187,11 +138,7 @@ async fn an_unregistered_default_provisioner_is_refused_at_start() {
 async fn team_info_shows_only_the_apps_the_caller_may_read() {
     let (state, _) = world("simulated", Vec::new()).await;
     for name in ["a1", "a2"] {
-        state
-            .apps
-            .create(&admin_call(), new_app(name, ""))
-            .await
-            .unwrap();
+        state.apps.create(&admin_call(), new_app(name, "")).await.unwrap();
     }
     let full = state.team_overview.info(&root(), "t1").await.unwrap();
     let names: Vec<&str> = full.apps.iter().map(|a| a.app.name.as_str()).collect();
@@ -201,30 +148,20 @@ async fn team_info_shows_only_the_apps_the_caller_may_read() {
         "reader@example.com",
         &[
             ("team.read", Context::global()),
-            (
-                "app.read",
-                Context::new(tsuru_domain::permission::ContextType::App, "a2"),
-            ),
+            ("app.read", Context::new(tsuru_domain::permission::ContextType::App, "a2")),
         ],
     );
     let partial = state.team_overview.info(&reader, "t1").await.unwrap();
     let names: Vec<&str> = partial.apps.iter().map(|a| a.app.name.as_str()).collect();
     assert_eq!(names, ["a2"]);
     let nobody = identity("nobody@example.com", &[]);
-    assert!(matches!(
-        state.team_overview.info(&nobody, "t1").await,
-        Err(Error::Forbidden(_))
-    ));
+    assert!(matches!(state.team_overview.info(&nobody, "t1").await, Err(Error::Forbidden(_))));
 }
 
 #[tokio::test]
 async fn the_app_list_query_filters_on_unit_status_and_lock() {
     let (state, _) = world("simulated", Vec::new()).await;
-    state
-        .apps
-        .create(&admin_call(), new_app("a1", ""))
-        .await
-        .unwrap();
+    state.apps.create(&admin_call(), new_app("a1", "")).await.unwrap();
     // Units run from the first deploy on.
     state
         .apps
@@ -250,23 +187,13 @@ async fn the_app_list_query_filters_on_unit_status_and_lock() {
     };
     let admin = root();
     let search = |q| state.apps.search(&admin, q);
+    assert_eq!(names(search(query(&[], false, false)).await.unwrap()), ["a1"]);
     assert_eq!(
-        names(search(query(&[], false, false)).await.unwrap()),
-        ["a1"]
-    );
-    assert_eq!(
-        names(
-            search(query(&["stopped, started"], false, false))
-                .await
-                .unwrap()
-        ),
+        names(search(query(&["stopped, started"], false, false)).await.unwrap()),
         ["a1"],
         "comma-separated statuses"
     );
-    assert!(search(query(&["stopped"], false, false))
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(search(query(&["stopped"], false, false)).await.unwrap().is_empty());
     assert_eq!(
         names(search(query(&["stopped"], false, true)).await.unwrap()),
         ["a1"],
@@ -280,44 +207,19 @@ async fn the_root_user_bootstrap_runs_once_and_is_idempotent() {
     let store = Arc::new(MemoryStore::new());
     let state = AppState::with_store(&settings("simulated"), store.clone()).unwrap();
     let bootstrap = RootUserBootstrap::new(state.auth.clone());
-    assert!(bootstrap
-        .admin_if_no_users(ADMIN, "admin-password")
-        .await
-        .unwrap());
+    assert!(bootstrap.admin_if_no_users(ADMIN, "admin-password").await.unwrap());
     assert!(
-        !bootstrap
-            .admin_if_no_users("second@example.com", "admin-password")
-            .await
-            .unwrap(),
+        !bootstrap.admin_if_no_users("second@example.com", "admin-password").await.unwrap(),
         "only when no user exists"
     );
-    assert!(Records::<User>::find(&*store, "second@example.com")
-        .await
-        .unwrap()
-        .is_none());
-    assert!(!bootstrap
-        .ensure_root_user(ADMIN, "admin-password")
-        .await
-        .unwrap());
-    let user = Records::<User>::find(&*store, ADMIN)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        user.roles.iter().filter(|r| r.name == ROOT_ROLE).count(),
-        1,
-        "granted once"
-    );
-    let identity = state
-        .auth
-        .identity_for(&user, Credential::ApiKey)
-        .await
-        .unwrap();
+    assert!(Records::<User>::find(&*store, "second@example.com").await.unwrap().is_none());
+    assert!(!bootstrap.ensure_root_user(ADMIN, "admin-password").await.unwrap());
+    let user = Records::<User>::find(&*store, ADMIN).await.unwrap().unwrap();
+    assert_eq!(user.roles.iter().filter(|r| r.name == ROOT_ROLE).count(), 1, "granted once");
+    let identity = state.auth.identity_for(&user, Credential::ApiKey).await.unwrap();
     assert!(identity.can("app.create", &[]), "root may do anything");
     assert!(matches!(
-        bootstrap
-            .ensure_root_user("not-an-email", "admin-password")
-            .await,
+        bootstrap.ensure_root_user("not-an-email", "admin-password").await,
         Err(Error::BadRequest(_))
     ));
 }

@@ -56,11 +56,7 @@ pub struct StreamLine<'a> {
 
 /// One stream line: `{"Message":..,"Timestamp":..[,"Error":..]}\n`.
 pub fn line(message: &str, error: Option<&str>) -> String {
-    let v = StreamLine {
-        message,
-        timestamp: go_time(&Utc::now()),
-        error,
-    };
+    let v = StreamLine { message, timestamp: go_time(&Utc::now()), error };
     let mut s = to_go_json(&v).unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s
@@ -159,18 +155,15 @@ where
     });
     let body = futures::stream::unfold(rx, move |mut rx| async move {
         match tokio::time::timeout(CREATED_KEEPALIVE, rx.recv()).await {
-            Ok(Some(chunk)) => Some((
-                Ok::<_, std::convert::Infallible>(Bytes::from(render(chunk))),
-                rx,
-            )),
+            Ok(Some(chunk)) => {
+                Some((Ok::<_, std::convert::Infallible>(Bytes::from(render(chunk))), rx))
+            }
             Ok(None) => None,
             Err(_) => Some((Ok(Bytes::from_static(b"\n")), rx)),
         }
     });
     CreatedStream(
-        HttpResponse::Created()
-            .insert_header((header::CONTENT_TYPE, STREAM_TYPE))
-            .streaming(body),
+        HttpResponse::Created().insert_header((header::CONTENT_TYPE, STREAM_TYPE)).streaming(body),
     )
 }
 

@@ -11,17 +11,11 @@ use crate::config::LogSettings;
 pub fn init(settings: &LogSettings) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.level));
-    let registry = tracing_subscriber::registry()
-        .with(filter)
-        .with(ClientParseErrors);
+    let registry = tracing_subscriber::registry().with(filter).with(ClientParseErrors);
     let _ = if settings.format == "json" {
-        registry
-            .with(fmt::layer().json().with_writer(std::io::stderr))
-            .try_init()
+        registry.with(fmt::layer().json().with_writer(std::io::stderr)).try_init()
     } else {
-        registry
-            .with(fmt::layer().with_writer(std::io::stderr))
-            .try_init()
+        registry.with(fmt::layer().with_writer(std::io::stderr)).try_init()
     };
 }
 

@@ -70,9 +70,7 @@ pub struct MinVersion(pub ApiVersion);
 
 impl Guard for MinVersion {
     fn check(&self, ctx: &GuardContext<'_>) -> bool {
-        ctx.req_data()
-            .get::<ApiVersion>()
-            .is_none_or(|v| *v >= self.0)
+        ctx.req_data().get::<ApiVersion>().is_none_or(|v| *v >= self.0)
     }
 }
 
@@ -82,14 +80,8 @@ mod tests {
 
     #[test]
     fn versions_split() {
-        assert_eq!(
-            split_version("/1.6/tokens"),
-            Some((ApiVersion(1, 6), "/tokens"))
-        );
-        assert_eq!(
-            split_version("/1.18/auth/schemes"),
-            Some((ApiVersion(1, 18), "/auth/schemes"))
-        );
+        assert_eq!(split_version("/1.6/tokens"), Some((ApiVersion(1, 6), "/tokens")));
+        assert_eq!(split_version("/1.18/auth/schemes"), Some((ApiVersion(1, 18), "/auth/schemes")));
         assert_eq!(split_version("/tokens"), None);
         assert_eq!(split_version("/1.0"), Some((ApiVersion(1, 0), "")));
         assert!(ApiVersion(1, 18) > ApiVersion(1, 6));

@@ -37,22 +37,14 @@ fn start_dev() -> (Child, String) {
     let url = first.split_whitespace().last().unwrap().to_string();
     assert!(url.starts_with("http://127.0.0.1:"), "{first}");
     let banner: Vec<String> = lines.by_ref().take(3).map(Result::unwrap).collect();
-    assert!(
-        banner
-            .iter()
-            .any(|l| l == "Admin: root@example.com / root-password"),
-        "{banner:?}"
-    );
+    assert!(banner.iter().any(|l| l == "Admin: root@example.com / root-password"), "{banner:?}");
     std::thread::spawn(move || for _ in lines {});
     (child, url)
 }
 
 /// Sends SIGTERM to `child`.
 fn terminate(child: &Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
 }
 
@@ -67,10 +59,7 @@ async fn stop(child: &mut Child, within: Duration) -> std::process::ExitStatus {
         if let Some(exit) = child.try_wait().unwrap() {
             return exit;
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "tsurud stops after SIGTERM"
-        );
+        assert!(std::time::Instant::now() < deadline, "tsurud stops after SIGTERM");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -141,24 +130,12 @@ fn root_user_create_reads_the_password_twice_from_stdin() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
         child.wait_with_output().unwrap()
     };
     let ok = run("secret123\nsecret123\n");
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&ok.stdout),
-        "Root user successfully created.\n"
-    );
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert_eq!(String::from_utf8_lossy(&ok.stdout), "Root user successfully created.\n");
     let mismatch = run("secret123\nother123\n");
     assert!(!mismatch.status.success());
     assert!(String::from_utf8_lossy(&mismatch.stderr).contains("Passwords didn't match."));
@@ -172,35 +149,19 @@ fn root_user_create_reads_the_password_twice_from_stdin() {
 #[test]
 fn a_malformed_request_is_a_400_and_no_error_in_the_log() {
     use std::io::Read;
-    let mut child = dev()
-        .env("TSURU_LOG__FORMAT", "json")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = dev().env("TSURU_LOG__FORMAT", "json").stderr(Stdio::piped()).spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     std::thread::spawn(move || for _ in lines {});
-    let host = first
-        .split_whitespace()
-        .last()
-        .unwrap()
-        .trim_start_matches("http://")
-        .to_string();
+    let host = first.split_whitespace().last().unwrap().trim_start_matches("http://").to_string();
     let mut stream = std::net::TcpStream::connect(&host).unwrap();
-    stream
-        .write_all(b"GET /1.0/info HTTP/1.1\r\nHost: x\r\nX-Probe: a\0b\r\n\r\n")
-        .unwrap();
+    stream.write_all(b"GET /1.0/info HTTP/1.1\r\nHost: x\r\nX-Probe: a\0b\r\n\r\n").unwrap();
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
     assert!(response.starts_with("HTTP/1.1 400"), "{response}");
     child.kill().unwrap();
     let mut log = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut log)
-        .unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
     child.wait().unwrap();
     assert!(!log.contains("\"level\":\"ERROR\""), "{log}");
 }
@@ -246,18 +207,11 @@ async fn credential_uses_noted_by_requests_are_written_at_graceful_stop() {
         .await
         .unwrap();
     let use_key = || async {
-        let resp = client
-            .get(format!("{url}/1.0/users/info"))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap();
+        let resp =
+            client.get(format!("{url}/1.0/users/info")).bearer_auth(&key).send().await.unwrap();
         assert_eq!(resp.status(), 200);
     };
-    let db = mongodb::Client::with_uri_str(&mongo_url)
-        .await
-        .unwrap()
-        .database(&db_name);
+    let db = mongodb::Client::with_uri_str(&mongo_url).await.unwrap().database(&db_name);
     let users = db.collection::<mongodb::bson::Document>("users");
     let counter = || async {
         users
@@ -283,11 +237,7 @@ async fn credential_uses_noted_by_requests_are_written_at_graceful_stop() {
     use_key().await;
     use_key().await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(
-        counter().await,
-        1,
-        "uses within the interval are not written yet"
-    );
+    assert_eq!(counter().await, 1, "uses within the interval are not written yet");
     assert!(stop(&mut child, Duration::from_secs(10)).await.success());
     assert_eq!(counter().await, 3, "every use is written at stop");
     db.drop().await.unwrap();

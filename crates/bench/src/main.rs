@@ -48,9 +48,7 @@ fn options() -> Result<Options, String> {
             "--apps" => o.apps = value()?.parse().map_err(|e| format!("--apps: {e}"))?,
             "--seconds" => o.seconds = value()?.parse().map_err(|e| format!("--seconds: {e}"))?,
             "--connections" => {
-                o.connections = value()?
-                    .parse()
-                    .map_err(|e| format!("--connections: {e}"))?;
+                o.connections = value()?.parse().map_err(|e| format!("--connections: {e}"))?;
             }
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -92,10 +90,7 @@ async fn load(url: &str, token: Option<&str>, connections: usize, seconds: u64, 
     let stop = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::new();
     for _ in 0..connections {
-        let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(1)
-            .build()
-            .expect("client");
+        let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().expect("client");
         let url = url.to_string();
         let auth = token.map(|t| format!("bearer {t}"));
         let stop = stop.clone();
@@ -190,11 +185,7 @@ async fn start(mut cmd: Command, port: u16, probe: &str) -> Server {
         );
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
-    Server {
-        child,
-        base,
-        started_in: started.elapsed(),
-    }
+    Server { child, base, started_in: started.elapsed() }
 }
 
 /// Store commands sent so far, from `/metrics` (scraping costs none).
@@ -305,8 +296,7 @@ fn print_table(hello: &Load, rows: &[Row], notes: &BTreeMap<String, String>) {
             r.load.p50,
             r.load.p99,
             100.0 * r.load.per_second / hello.per_second.max(1.0),
-            r.commands_per_request
-                .map_or_else(|| "-".to_string(), |c| format!("{c:.2}")),
+            r.commands_per_request.map_or_else(|| "-".to_string(), |c| format!("{c:.2}")),
             r.load.peak_rss,
             r.load.errors,
         );
@@ -331,10 +321,7 @@ async fn hello_server(addr: String) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("hello") {
-        let addr = args
-            .get(2)
-            .cloned()
-            .unwrap_or_else(|| "127.0.0.1:8090".into());
+        let addr = args.get(2).cloned().unwrap_or_else(|| "127.0.0.1:8090".into());
         actix_web::rt::System::new().block_on(hello_server(addr));
         return;
     }
@@ -346,10 +333,7 @@ fn main() {
         }
     };
     // The load generator takes one core; the servers have the rest.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(run(o));
 }
 
@@ -365,14 +349,8 @@ async fn run(o: Options) {
     let mut cmd = Command::new(me);
     cmd.arg("hello").arg(format!("127.0.0.1:{port}"));
     let hello = start(cmd, port, "/").await;
-    let hello_load = load(
-        &format!("{}/", hello.base),
-        None,
-        o.connections,
-        o.seconds,
-        hello.pid(),
-    )
-    .await;
+    let hello_load =
+        load(&format!("{}/", hello.base), None, o.connections, o.seconds, hello.pid()).await;
     drop(hello);
     notes.insert(
         "load".into(),
@@ -386,10 +364,7 @@ async fn run(o: Options) {
     if let Ok(url) = std::env::var("TSURU_TEST_MONGODB_URL") {
         stores.push(("mongodb".to_string(), Some(url)));
     } else {
-        notes.insert(
-            "mongodb".into(),
-            "skipped (run under scripts/ferretdb.sh exec)".into(),
-        );
+        notes.insert("mongodb".into(), "skipped (run under scripts/ferretdb.sh exec)".into());
     }
     for (store, url) in stores {
         let port = free_port();
@@ -403,16 +378,11 @@ async fn run(o: Options) {
             .env("TSURU_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("TSURU_LOG__LEVEL", "error");
         if let Some(url) = &url {
-            cmd.env("TSURU_DATABASE__URL", url).env(
-                "TSURU_DATABASE__NAME",
-                format!("bench_{}", std::process::id()),
-            );
+            cmd.env("TSURU_DATABASE__URL", url)
+                .env("TSURU_DATABASE__NAME", format!("bench_{}", std::process::id()));
         }
         let server = start(cmd, port, "/1.0/healthcheck").await;
-        notes.insert(
-            format!("{store}: start to first 200"),
-            format!("{:.1?}", server.started_in),
-        );
+        notes.insert(format!("{store}: start to first 200"), format!("{:.1?}", server.started_in));
         let (token, key) = login(&server.base).await;
         let seeding = Instant::now();
         seed(&server.base, &token, o.apps).await;
@@ -432,10 +402,7 @@ async fn run(o: Options) {
         let idle = (store_commands(&server.base).await - before) / 10.0;
         notes.insert(
             format!("{store}: idle"),
-            format!(
-                "{idle:.2} store commands/s, RSS {:.1} MiB",
-                rss_mib(server.pid())
-            ),
+            format!("{idle:.2} store commands/s, RSS {:.1} MiB", rss_mib(server.pid())),
         );
         let one_app = format!("/1.0/apps/app-{:04}", o.apps / 2);
         for route in [

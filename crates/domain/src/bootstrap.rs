@@ -46,10 +46,7 @@ impl RootUserBootstrap {
                 roles.insert(&role).await?;
             }
         }
-        self.auth
-            .users
-            .add_role(email, &RoleInstance::new(ROOT_ROLE, ""))
-            .await?;
+        self.auth.users.add_role(email, &RoleInstance::new(ROOT_ROLE, "")).await?;
         Ok(created)
     }
 

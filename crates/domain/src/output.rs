@@ -28,11 +28,7 @@ pub struct Progress {
 impl Progress {
     /// Wraps `out`.
     pub fn new(out: Arc<dyn Output>, clock: Arc<dyn Clock>) -> Self {
-        Progress {
-            out,
-            clock,
-            log: Mutex::new(Vec::new()),
-        }
+        Progress { out, clock, log: Mutex::new(Vec::new()) }
     }
 
     /// The log collected so far, emptied.
@@ -46,10 +42,7 @@ impl Output for Progress {
         self.log
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(LogEntry {
-                date: self.clock.now(),
-                message: text.to_string(),
-            });
+            .push(LogEntry { date: self.clock.now(), message: text.to_string() });
         self.out.write(text);
     }
 }

@@ -106,11 +106,7 @@ pub struct ProcessUnits<'a> {
 impl<'a> ProcessUnits<'a> {
     /// The units of `process` of `version` of `app`.
     pub fn new(app: &'a App, process: &'a str, version: &'a AppVersion) -> Self {
-        ProcessUnits {
-            app,
-            process,
-            version,
-        }
+        ProcessUnits { app, process, version }
     }
 }
 
@@ -129,11 +125,7 @@ pub struct Restart<'a> {
 impl<'a> Restart<'a> {
     /// Every unit of `app`.
     pub fn all(app: &'a App) -> Self {
-        Restart {
-            app,
-            process: "",
-            version: None,
-        }
+        Restart { app, process: "", version: None }
     }
 
     /// The units of `process` of the version a request names (`3` or `v3`; empty or `0` for
@@ -147,11 +139,7 @@ impl<'a> Restart<'a> {
             "" | "0" => None,
             n => Some(n.parse().map_err(|_| crate::app::invalid_version(v))?),
         };
-        Ok(Restart {
-            app,
-            process,
-            version,
-        })
+        Ok(Restart { app, process, version })
     }
 }
 
@@ -399,8 +387,7 @@ impl ProvisionerRegistry {
         if provisioner.name() == self.default.name() {
             self.default = provisioner.clone();
         }
-        self.by_name
-            .insert(provisioner.name().to_string(), provisioner);
+        self.by_name.insert(provisioner.name().to_string(), provisioner);
         self
     }
 
@@ -459,14 +446,8 @@ mod tests {
     #[test]
     fn pools_find_their_provisioner_by_name_and_the_default_by_none() {
         let one = ProvisionerRegistry::new(StubProvisioner::new("simulated"));
-        assert_eq!(
-            one.only().map(|p| p.name().to_string()),
-            Some("simulated".into())
-        );
-        let reg = one
-            .with(StubProvisioner::new("kubernetes"))
-            .with_default("kubernetes")
-            .unwrap();
+        assert_eq!(one.only().map(|p| p.name().to_string()), Some("simulated".into()));
+        let reg = one.with(StubProvisioner::new("kubernetes")).with_default("kubernetes").unwrap();
         assert!(reg.only().is_none());
         assert_eq!(reg.names(), ["kubernetes", "simulated"]);
         assert_eq!(reg.get("").unwrap().name(), "kubernetes");

@@ -25,18 +25,13 @@ pub trait QuotaUseCases: Send + Sync {
 /// # Errors
 /// 400 `Invalid limit`.
 pub fn parse_limit(limit: &str) -> Result<i64> {
-    limit
-        .trim()
-        .parse()
-        .map_err(|_| Error::bad_request("Invalid limit"))
+    limit.trim().parse().map_err(|_| Error::bad_request("Invalid limit"))
 }
 
 /// tsuru's refusal of an allocation past a quota (403): `Quota exceeded. Available: <n>,
 /// Requested: <m>.`
 pub fn quota_exceeded(available: i64, requested: i64) -> Error {
-    Error::Forbidden(format!(
-        "Quota exceeded. Available: {available}, Requested: {requested}."
-    ))
+    Error::Forbidden(format!("Quota exceeded. Available: {available}, Requested: {requested}."))
 }
 
 /// `{limit, inuse}`; `limit == -1` means unlimited.
@@ -57,10 +52,7 @@ impl Default for Quota {
 impl Quota {
     /// No limit.
     pub fn unlimited() -> Self {
-        Quota {
-            limit: -1,
-            inuse: 0,
-        }
+        Quota { limit: -1, inuse: 0 }
     }
 
     /// A quota whose limit comes from configuration (`None` or negative: unlimited).
@@ -108,10 +100,7 @@ impl Quota {
         if delta > 0 {
             self.check_inc(delta)?;
         }
-        Ok(Quota {
-            inuse: (self.inuse + delta).max(0),
-            ..self
-        })
+        Ok(Quota { inuse: (self.inuse + delta).max(0), ..self })
     }
 }
 
@@ -122,31 +111,19 @@ mod tests {
     #[test]
     fn negative_limit_means_unlimited() {
         let q = Quota { limit: 3, inuse: 2 }.with_limit(-7).unwrap();
-        assert_eq!(
-            q,
-            Quota {
-                limit: -1,
-                inuse: 2
-            }
-        );
+        assert_eq!(q, Quota { limit: -1, inuse: 2 });
     }
 
     #[test]
     fn limit_below_inuse_is_refused() {
         let err = Quota { limit: 3, inuse: 2 }.with_limit(1).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "New limit is less than the current allocated value"
-        );
+        assert_eq!(err.to_string(), "New limit is less than the current allocated value");
     }
 
     #[test]
     fn exceeding_reports_available_and_requested() {
         let err = Quota { limit: 1, inuse: 1 }.check_inc(1).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "Quota exceeded. Available: 0, Requested: 1."
-        );
+        assert_eq!(err.to_string(), "Quota exceeded. Available: 0, Requested: 1.");
         assert!(Quota::unlimited().check_inc(1000).is_ok());
     }
 }

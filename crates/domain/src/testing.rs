@@ -26,9 +26,7 @@ pub use provisioner::{StubProvisioner, StubRules};
 
 /// The fixed instant every fixture starts from: 2024-01-02T03:04:05Z.
 pub fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2024, 1, 2, 3, 4, 5)
-        .single()
-        .unwrap_or_default()
+    Utc.with_ymd_and_hms(2024, 1, 2, 3, 4, 5).single().unwrap_or_default()
 }
 
 /// [`t0`] plus `secs` seconds (negative: before it).
@@ -55,10 +53,7 @@ pub fn user(email: &str) -> User {
 
 /// A user holding `api_key`.
 pub fn user_with_api_key(email: &str, api_key: &str) -> User {
-    User {
-        api_key: api_key.to_string(),
-        ..user(email)
-    }
+    User { api_key: api_key.to_string(), ..user(email) }
 }
 
 /// A valid ed25519 SSH key named `name`; `seed` makes its content distinct.
@@ -203,10 +198,7 @@ pub fn finished(mut event: Event, end: DateTime<Utc>) -> Event {
 
 /// An extra target, locked or not.
 pub fn extra_target(target_type: &str, value: &str, lock: bool) -> ExtraTarget {
-    ExtraTarget {
-        target: Target::new(target_type, value),
-        lock,
-    }
+    ExtraTarget { target: Target::new(target_type, value), lock }
 }
 
 /// A plan of 256 MiB and 100 millicpu, not the default, without overrides.
@@ -243,18 +235,12 @@ pub fn constraint(pool_expr: &str, field: &str, values: &[&str], blacklist: bool
 
 /// An enabled platform.
 pub fn platform(name: &str) -> Platform {
-    Platform {
-        name: name.to_string(),
-        disabled: false,
-    }
+    Platform { name: name.to_string(), disabled: false }
 }
 
 /// Version `version` of platform `name`, with one image `tsuru/<name>:v<version>`.
 pub fn platform_version(name: &str, version: i64) -> PlatformVersion {
-    PlatformVersion {
-        version,
-        images: vec![format!("tsuru/{name}:v{version}")],
-    }
+    PlatformVersion { version, images: vec![format!("tsuru/{name}:v{version}")] }
 }
 
 /// An app on the latest `python`, owned by team `infra` (its only team) and created by
@@ -320,9 +306,6 @@ pub fn volume(
         },
         team_owner: "t1".into(),
         status: String::new(),
-        opts: opts
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
+        opts: opts.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
     }
 }

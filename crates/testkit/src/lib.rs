@@ -98,11 +98,8 @@ pub fn use_fresh_mongo(settings: &mut Settings) {
 /// # Panics
 /// When MongoDB is selected and `TSURU_TEST_MONGODB_URL` is unset.
 pub fn test_settings() -> Settings {
-    let mut s = Settings {
-        listen: "127.0.0.1:0".into(),
-        storage: "memory".into(),
-        ..Settings::default()
-    };
+    let mut s =
+        Settings { listen: "127.0.0.1:0".into(), storage: "memory".into(), ..Settings::default() };
     if mongo_selected() {
         use_fresh_mongo(&mut s);
     }
@@ -179,12 +176,7 @@ impl TestServer {
     async fn start(app: anyhow::Result<Application>) -> Self {
         let app = app.expect("test server builds");
         let base_url = format!("http://127.0.0.1:{}", app.port());
-        let admin_token = app
-            .state()
-            .auth
-            .new_session(ADMIN_EMAIL)
-            .await
-            .expect("admin session");
+        let admin_token = app.state().auth.new_session(ADMIN_EMAIL).await.expect("admin session");
         let events = app.state().events.clone();
         let auth = app.state().auth.clone();
         let iaas = app.state().iaas.clone();
@@ -226,11 +218,7 @@ impl TestServer {
 
     /// A client without credentials.
     pub fn anonymous(&self) -> Caller {
-        Caller {
-            base_url: self.base_url.clone(),
-            token: None,
-            client: self.client.clone(),
-        }
+        Caller { base_url: self.base_url.clone(), token: None, client: self.client.clone() }
     }
 
     /// Creates a user (as the admin) and returns a client logged in as them.
@@ -239,10 +227,8 @@ impl TestServer {
     /// When creation or login fails.
     pub async fn user(&self, email: &str) -> Caller {
         let password = "user-password";
-        let resp = self
-            .admin()
-            .post_form("/1.0/users", &[("email", email), ("password", password)])
-            .await;
+        let resp =
+            self.admin().post_form("/1.0/users", &[("email", email), ("password", password)]).await;
         answered(resp, 201, format!("creating {email}")).await;
         let token = self.login(email, password).await;
         self.with_token(&token)
@@ -255,10 +241,7 @@ impl TestServer {
     pub async fn login(&self, email: &str, password: &str) -> String {
         let resp = self
             .anonymous()
-            .post_form(
-                "/1.0/auth/login",
-                &[("email", email), ("password", password)],
-            )
+            .post_form("/1.0/auth/login", &[("email", email), ("password", password)])
             .await;
         assert_eq!(resp.status(), 200, "login of {email}");
         let body: Value = resp.json().await.expect("login JSON");
@@ -271,15 +254,11 @@ impl TestServer {
     /// On any failure.
     pub async fn role(&self, name: &str, context: &str, permissions: &[&str]) {
         let admin = self.admin();
-        let resp = admin
-            .post_form("/1.0/roles", &[("name", name), ("context", context)])
-            .await;
+        let resp = admin.post_form("/1.0/roles", &[("name", name), ("context", context)]).await;
         answered(resp, 201, format!("role {name}")).await;
         if !permissions.is_empty() {
             let form: Vec<(&str, &str)> = permissions.iter().map(|p| ("permission", *p)).collect();
-            let resp = admin
-                .post_form(&format!("/1.0/roles/{name}/permissions"), &form)
-                .await;
+            let resp = admin.post_form(&format!("/1.0/roles/{name}/permissions"), &form).await;
             answered(resp, 200, format!("permissions of {name}")).await;
         }
     }
@@ -325,10 +304,7 @@ impl TestServer {
     /// # Panics
     /// On any failure.
     pub async fn team(&self, name: &str) {
-        let resp = self
-            .admin()
-            .post_json("/1.0/teams", &serde_json::json!({ "name": name }))
-            .await;
+        let resp = self.admin().post_json("/1.0/teams", &serde_json::json!({ "name": name })).await;
         answered(resp, 201, format!("team {name}")).await;
     }
 
@@ -339,10 +315,7 @@ impl TestServer {
     /// # Panics
     /// On a storage failure.
     pub async fn record_credential_uses(&self) -> usize {
-        self.auth
-            .record_uses(true)
-            .await
-            .expect("credential uses recorded")
+        self.auth.record_uses(true).await.expect("credential uses recorded")
     }
 
     /// Store commands this server has sent so far (MongoDB only; `None` in memory).
@@ -390,10 +363,7 @@ impl TestServer {
     /// # Panics
     /// On any failure.
     pub async fn deliveries(&self, name: &str) -> Vec<Value> {
-        let resp = self
-            .admin()
-            .get(&format!("/1.6/events/webhooks/{name}/deliveries"))
-            .await;
+        let resp = self.admin().get(&format!("/1.6/events/webhooks/{name}/deliveries")).await;
         match resp.status().as_u16() {
             204 => Vec::new(),
             200 => resp.json().await.expect("deliveries JSON"),
@@ -437,9 +407,7 @@ impl Caller {
 
     /// A request builder for `path` with the caller's `Authorization`.
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        let mut rb = self
-            .client
-            .request(method, format!("{}{}", self.base_url, path));
+        let mut rb = self.client.request(method, format!("{}{}", self.base_url, path));
         if let Some(t) = &self.token {
             rb = rb.header("Authorization", format!("bearer {t}"));
         }
@@ -451,10 +419,7 @@ impl Caller {
     /// # Panics
     /// When the server cannot be reached.
     pub async fn get(&self, path: &str) -> Response {
-        self.request(Method::GET, path)
-            .send()
-            .await
-            .expect("request")
+        self.request(Method::GET, path).send().await.expect("request")
     }
 
     /// `DELETE`.
@@ -462,10 +427,7 @@ impl Caller {
     /// # Panics
     /// When the server cannot be reached.
     pub async fn delete(&self, path: &str) -> Response {
-        self.request(Method::DELETE, path)
-            .send()
-            .await
-            .expect("request")
+        self.request(Method::DELETE, path).send().await.expect("request")
     }
 
     /// A form-encoded request.
@@ -473,11 +435,7 @@ impl Caller {
     /// # Panics
     /// When the server cannot be reached.
     pub async fn form(&self, method: Method, path: &str, form: &[(&str, &str)]) -> Response {
-        self.request(method, path)
-            .form(form)
-            .send()
-            .await
-            .expect("request")
+        self.request(method, path).form(form).send().await.expect("request")
     }
 
     /// A JSON request.
@@ -485,11 +443,7 @@ impl Caller {
     /// # Panics
     /// When the server cannot be reached.
     pub async fn json(&self, method: Method, path: &str, body: &Value) -> Response {
-        self.request(method, path)
-            .json(body)
-            .send()
-            .await
-            .expect("request")
+        self.request(method, path).json(body).send().await.expect("request")
     }
 
     /// `POST` form.
@@ -578,12 +532,7 @@ pub async fn streamed_ok(resp: Response) -> String {
 
 /// The `Error` of the last stream line, if any.
 pub fn stream_error(lines: &[Value]) -> Option<String> {
-    lines.iter().rev().find_map(|l| {
-        l["Error"]
-            .as_str()
-            .filter(|e| !e.is_empty())
-            .map(String::from)
-    })
+    lines.iter().rev().find_map(|l| l["Error"].as_str().filter(|e| !e.is_empty()).map(String::from))
 }
 
 impl TestServer {
@@ -637,10 +586,8 @@ impl TestServer {
     /// # Panics
     /// On any failure.
     pub async fn app(&self, name: &str, team: &str) {
-        let resp = self
-            .admin()
-            .post_form("/1.0/apps", &[("name", name), ("teamOwner", team)])
-            .await;
+        let resp =
+            self.admin().post_form("/1.0/apps", &[("name", name), ("teamOwner", team)]).await;
         answered(resp, 201, format!("app {name}")).await;
     }
 }

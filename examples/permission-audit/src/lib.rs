@@ -78,11 +78,7 @@ pub async fn audit(
     let mut out = Vec::new();
     for user in users.list().await? {
         for role in granting(&roles, &user.roles, scheme, contexts) {
-            out.push(Grant {
-                kind: "user",
-                holder: user.email.clone(),
-                role,
-            });
+            out.push(Grant { kind: "user", holder: user.email.clone(), role });
         }
     }
     for token in tokens.list(None).await? {
@@ -90,11 +86,7 @@ pub async fn audit(
             continue;
         }
         for role in granting(&roles, &token.roles, scheme, contexts) {
-            out.push(Grant {
-                kind: "team token",
-                holder: token.token_id.clone(),
-                role,
-            });
+            out.push(Grant { kind: "team token", holder: token.token_id.clone(), role });
         }
     }
     out.sort_by(|a, b| (a.kind, &a.holder, &a.role).cmp(&(b.kind, &b.holder, &b.role)));
@@ -113,18 +105,8 @@ pub fn parse_context(s: &str) -> Result<Context> {
 /// The audit as a table.
 pub fn table(rows: &[Grant]) -> String {
     let header = ("KIND", "HOLDER", "THROUGH ROLE");
-    let w0 = rows
-        .iter()
-        .map(|r| r.kind.len())
-        .chain([header.0.len()])
-        .max()
-        .unwrap_or(0);
-    let w1 = rows
-        .iter()
-        .map(|r| r.holder.len())
-        .chain([header.1.len()])
-        .max()
-        .unwrap_or(0);
+    let w0 = rows.iter().map(|r| r.kind.len()).chain([header.0.len()]).max().unwrap_or(0);
+    let w1 = rows.iter().map(|r| r.holder.len()).chain([header.1.len()]).max().unwrap_or(0);
     let mut out = format!("{:<w0$}  {:<w1$}  {}\n", header.0, header.1, header.2);
     for r in rows {
         out.push_str(&format!("{:<w0$}  {:<w1$}  {}\n", r.kind, r.holder, r.role));
@@ -154,10 +136,7 @@ where
     }
     let person = |email: &str, roles: &[(&str, &str)]| {
         let mut u = User::new(email, "", Quota::unlimited());
-        u.roles = roles
-            .iter()
-            .map(|(n, c)| RoleInstance::new(*n, *c))
-            .collect();
+        u.roles = roles.iter().map(|(n, c)| RoleInstance::new(*n, *c)).collect();
         u
     };
     for u in [

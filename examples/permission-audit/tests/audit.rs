@@ -51,24 +51,14 @@ fn bad_arguments_are_explained() {
 #[tokio::test]
 async fn a_mongodb_database_is_audited_read_only() {
     let Ok(url) = std::env::var("TSURU_TEST_MONGODB_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs TSURU_TEST_MONGODB_URL"
-        );
+        assert!(std::env::var_os("CI").is_none(), "CI needs TSURU_TEST_MONGODB_URL");
         eprintln!("skipped: TSURU_TEST_MONGODB_URL is not set");
         return;
     };
     let name = format!("audit_{}", std::process::id());
     let store = MongoStore::connect(&url, &name).await.expect("connect");
     permission_audit::seed_demo(&store).await.expect("seed");
-    let (ok, out, err) = run(&[
-        "--mongodb",
-        &url,
-        "--database",
-        &name,
-        "app.deploy",
-        "team:web",
-    ]);
+    let (ok, out, err) = run(&["--mongodb", &url, "--database", &name, "app.deploy", "team:web"]);
     assert!(ok, "{err}");
     assert_eq!(out, WEB_DEPLOYERS);
     store.database().drop().await.expect("drop");

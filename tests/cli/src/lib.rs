@@ -20,9 +20,7 @@ fn repo_root() -> PathBuf {
 
 fn on_path(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(name))
-            .find(|p| p.is_file())
+        std::env::split_paths(&paths).map(|dir| dir.join(name)).find(|p| p.is_file())
     })
 }
 
@@ -39,11 +37,7 @@ pub fn client() -> Option<PathBuf> {
         return Some(PathBuf::from(path));
     }
     let built = repo_root().join(".tools/tsuru");
-    built
-        .is_file()
-        .then_some(built)
-        .or_else(|| on_path("tsuru"))
-        .or_else(in_gopath)
+    built.is_file().then_some(built).or_else(|| on_path("tsuru")).or_else(in_gopath)
 }
 
 /// Whether a missing client fails the test: `TSURU_CLI_REQUIRED` set (not `0`), or `CI` set.
@@ -78,11 +72,7 @@ pub fn require_client(test: &str) -> Option<PathBuf> {
 /// Appends `shown` to the file named by `TSURU_CLI_LOG`, when set: the commands a run drove.
 fn log_step(shown: &str) {
     if let Some(path) = std::env::var_os("TSURU_CLI_LOG") {
-        if let Ok(mut f) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-        {
+        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
             let _ = writeln!(f, "{shown}");
         }
     }
@@ -138,10 +128,7 @@ impl Cli {
     /// The same client with neither `TSURU_TOKEN` nor `TSURU_TARGET` (a new `HOME`): set the
     /// target with `tsuru target-add`, the token with `tsuru login`.
     pub fn without_token(&self) -> Self {
-        Cli {
-            token: None,
-            ..Cli::new(&self.bin, &self.target, "")
-        }
+        Cli { token: None, ..Cli::new(&self.bin, &self.target, "") }
     }
 
     /// The throw-away `HOME`.
@@ -167,16 +154,11 @@ impl Cli {
             .env("HOME", self.home())
             .env("TZ", "UTC")
             .env("TSURU_DISABLE_COLORS", "true")
-            .stdin(if input.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
+            .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         if let Some(token) = &self.token {
-            cmd.env("TSURU_TARGET", &self.target)
-                .env("TSURU_TOKEN", token);
+            cmd.env("TSURU_TARGET", &self.target).env("TSURU_TOKEN", token);
         }
         let shown = format!("tsuru {}", args.join(" "));
         log_step(&shown);
@@ -318,12 +300,7 @@ impl Run {
         self.stdout
             .lines()
             .filter(|l| l.starts_with('|'))
-            .map(|l| {
-                l.trim_matches('|')
-                    .split('|')
-                    .map(|c| c.trim().to_string())
-                    .collect()
-            })
+            .map(|l| l.trim_matches('|').split('|').map(|c| c.trim().to_string()).collect())
             .collect()
     }
 
@@ -348,10 +325,7 @@ impl Run {
     /// When one does.
     pub fn has_no_row(&self, cell: &str) -> &Self {
         assert!(
-            !self
-                .rows()
-                .iter()
-                .any(|row| row.first().is_some_and(|c| c == cell)),
+            !self.rows().iter().any(|row| row.first().is_some_and(|c| c == cell)),
             "unexpected row {cell:?} in: {}",
             self.context()
         );
@@ -363,11 +337,7 @@ impl Run {
     /// # Panics
     /// When it does not.
     pub fn error_contains(&self, text: &str) -> &Self {
-        assert!(
-            self.stderr.contains(text),
-            "stderr lacks {text:?}: {}",
-            self.context()
-        );
+        assert!(self.stderr.contains(text), "stderr lacks {text:?}: {}", self.context());
         self
     }
 }
@@ -479,10 +449,7 @@ impl Receiver {
     /// When no port can be bound.
     pub fn start() -> Self {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a receiver");
-        let url = format!(
-            "http://{}",
-            listener.local_addr().expect("receiver address")
-        );
+        let url = format!("http://{}", listener.local_addr().expect("receiver address"));
         let (tx, got) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -530,29 +497,18 @@ fn read_request(mut stream: std::net::TcpStream) -> Option<Received> {
     let mut body = vec![0; length];
     reader.read_exact(&mut body).ok()?;
     let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-    Some(Received {
-        method,
-        path,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    })
+    Some(Received { method, path, headers, body: String::from_utf8_lossy(&body).into_owned() })
 }
 
 /// A mail with its body decoded when it is quoted-printable: lettre picks the transfer encoding
 /// per message, and a 7-bit body must stay as it is (a password may end in `=`).
 pub fn decode_mail(raw: &str) -> String {
-    let Some(at) = raw
-        .find("\r\n\r\n")
-        .map(|i| i + 4)
-        .or_else(|| raw.find("\n\n").map(|i| i + 2))
+    let Some(at) = raw.find("\r\n\r\n").map(|i| i + 4).or_else(|| raw.find("\n\n").map(|i| i + 2))
     else {
         return raw.to_string();
     };
     let (head, body) = raw.split_at(at);
-    if head
-        .to_ascii_lowercase()
-        .contains("content-transfer-encoding: quoted-printable")
-    {
+    if head.to_ascii_lowercase().contains("content-transfer-encoding: quoted-printable") {
         format!("{head}{}", decode_qp(body))
     } else {
         raw.to_string()
@@ -591,12 +547,7 @@ mod tests {
     use super::*;
 
     fn run(stdout: &str) -> Run {
-        Run {
-            shown: "tsuru x".into(),
-            code: Some(0),
-            stdout: stdout.into(),
-            stderr: String::new(),
-        }
+        Run { shown: "tsuru x".into(), code: Some(0), stdout: stdout.into(), stderr: String::new() }
     }
 
     #[test]
@@ -604,9 +555,7 @@ mod tests {
         let r =
             run("+----+----+\n| Team | Tags |\n+----+----+\n| t1   | a    |\n|      | b    |\n");
         assert_eq!(r.rows()[1], vec!["t1", "a"]);
-        r.prints_row(&["t1", "a"])
-            .prints_row(&["", "b"])
-            .has_no_row("t2");
+        r.prints_row(&["t1", "a"]).prints_row(&["", "b"]).has_no_row("t2");
     }
 
     #[test]
@@ -620,10 +569,7 @@ mod tests {
         let r = run("2026-12-02 06:47:09 +0000: ---- Setting 1 ----\nplain\n");
         assert_eq!(r.stream(), ["---- Setting 1 ----", "plain"]);
         r.streams_line("---- Setting 1 ----");
-        assert_eq!(
-            strip_stream_time("2026-12-02 06:47 x"),
-            "2026-12-02 06:47 x"
-        );
+        assert_eq!(strip_stream_time("2026-12-02 06:47 x"), "2026-12-02 06:47 x");
     }
 
     #[test]
@@ -636,9 +582,6 @@ mod tests {
         let qp = "Content-Transfer-Encoding: quoted-printable\r\n\r\npw: a=3Db=\r\n";
         assert!(decode_mail(qp).ends_with("pw: a=b"));
         let plain = "Content-Transfer-Encoding: 7bit\r\n\r\npw: a=3Db=\r\n";
-        assert!(
-            decode_mail(plain).ends_with("pw: a=3Db=\r\n"),
-            "7-bit stays as is"
-        );
+        assert!(decode_mail(plain).ends_with("pw: a=3Db=\r\n"), "7-bit stays as is");
     }
 }

@@ -71,25 +71,11 @@ struct Instance {
 impl Instance {
     fn address(&self, private: bool) -> String {
         let order: [&str; 4] = if private {
-            [
-                &self.private_dns_name,
-                &self.private_ip,
-                &self.dns_name,
-                &self.ip,
-            ]
+            [&self.private_dns_name, &self.private_ip, &self.dns_name, &self.ip]
         } else {
-            [
-                &self.dns_name,
-                &self.ip,
-                &self.private_dns_name,
-                &self.private_ip,
-            ]
+            [&self.dns_name, &self.ip, &self.private_dns_name, &self.private_ip]
         };
-        order
-            .into_iter()
-            .find(|a| !a.is_empty())
-            .unwrap_or_default()
-            .to_string()
+        order.into_iter().find(|a| !a.is_empty()).unwrap_or_default().to_string()
     }
 
     fn into_machine(self, private: bool) -> Machine {
@@ -98,13 +84,7 @@ impl Instance {
         if !self.zone.is_empty() {
             custom_data.insert("availability-zone".to_string(), self.zone);
         }
-        Machine {
-            id: self.id,
-            status: self.state,
-            address,
-            custom_data,
-            ..Machine::default()
-        }
+        Machine { id: self.id, status: self.state, address, custom_data, ..Machine::default() }
     }
 }
 
@@ -189,11 +169,7 @@ impl Ec2Iaas {
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
             .build()?;
-        Ok(Ec2Iaas {
-            settings,
-            endpoint,
-            http,
-        })
+        Ok(Ec2Iaas { settings, endpoint, http })
     }
 
     fn fail(&self, msg: impl std::fmt::Display) -> Error {
@@ -225,10 +201,7 @@ impl Ec2Iaas {
             .build()
             .map_err(|e| format!("cannot sign the request: {e}"))?
             .into();
-        let content_type = (
-            "content-type",
-            "application/x-www-form-urlencoded; charset=utf-8",
-        );
+        let content_type = ("content-type", "application/x-www-form-urlencoded; charset=utf-8");
         let signable = SignableRequest::new(
             "POST",
             &self.endpoint,
@@ -239,10 +212,8 @@ impl Ec2Iaas {
         let (instructions, _) = sign(signable, &params)
             .map_err(|e| format!("cannot sign the request: {e}"))?
             .into_parts();
-        let mut headers: Vec<(String, String)> = instructions
-            .headers()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let mut headers: Vec<(String, String)> =
+            instructions.headers().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         headers.push((content_type.0.into(), content_type.1.into()));
         Ok(headers)
     }
@@ -255,9 +226,7 @@ impl Ec2Iaas {
     ) -> std::result::Result<String, CallError> {
         let mut form: Vec<(&str, &str)> = vec![("Action", action), ("Version", API_VERSION)];
         form.extend(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
         let headers = self.signed_headers(&body).map_err(CallError::Other)?;
         let mut req = self.http.post(&self.endpoint).body(body);
         for (k, v) in &headers {
@@ -283,9 +252,7 @@ impl Ec2Iaas {
         }
         match api_error(&text) {
             Some((code, message)) => Err(CallError::Api { code, message }),
-            None => Err(CallError::Other(format!(
-                "{action}: HTTP {status} without an EC2 error"
-            ))),
+            None => Err(CallError::Other(format!("{action}: HTTP {status} without an EC2 error"))),
         }
     }
 
@@ -295,10 +262,9 @@ impl Ec2Iaas {
     ) -> std::result::Result<Option<Instance>, CallError> {
         let params = [("InstanceId.1".to_string(), id.to_string())];
         match self.call("DescribeInstances", &params).await {
-            Ok(xml) => Ok(instances(&xml)
-                .map_err(CallError::Other)?
-                .into_iter()
-                .find(|i| i.id == id)),
+            Ok(xml) => {
+                Ok(instances(&xml).map_err(CallError::Other)?.into_iter().find(|i| i.id == id))
+            }
             Err(CallError::Api { code, .. }) if code == "InvalidInstanceID.NotFound" => Ok(None),
             Err(e) => Err(e),
         }
@@ -325,10 +291,8 @@ impl Ec2Iaas {
                 )));
             }
             tokio::time::sleep(self.settings.poll_interval).await;
-            if let Some(i) = self
-                .describe_instance(&current.id)
-                .await
-                .map_err(|e| self.call_error(e))?
+            if let Some(i) =
+                self.describe_instance(&current.id).await.map_err(|e| self.call_error(e))?
             {
                 current = i;
             }
@@ -344,20 +308,15 @@ impl Iaas for Ec2Iaas {
                 return Err(Error::bad_request(format!("{required} param required")));
             }
         }
-        let mut query: Vec<(String, String)> = vec![
-            ("MinCount".into(), "1".into()),
-            ("MaxCount".into(), "1".into()),
-        ];
+        let mut query: Vec<(String, String)> =
+            vec![("MinCount".into(), "1".into()), ("MaxCount".into(), "1".into())];
         for (ours, theirs) in PARAMS {
             if let Some(v) = params.get(ours).filter(|v| !v.is_empty()) {
                 query.push((theirs.into(), v.clone()));
             }
         }
         let private = params.get("private-address").is_some_and(|v| v == "true");
-        let xml = self
-            .call("RunInstances", &query)
-            .await
-            .map_err(|e| self.call_error(e))?;
+        let xml = self.call("RunInstances", &query).await.map_err(|e| self.call_error(e))?;
         let first = instances(&xml)
             .map_err(|e| self.fail(e))?
             .into_iter()
@@ -386,9 +345,7 @@ impl Iaas for Ec2Iaas {
 
     async fn destroy_machine(&self, id: &str) -> Result<()> {
         let params = [("InstanceId.1".to_string(), id.to_string())];
-        self.call("TerminateInstances", &params)
-            .await
-            .map_err(|e| self.call_error(e))?;
+        self.call("TerminateInstances", &params).await.map_err(|e| self.call_error(e))?;
         Ok(())
     }
 
@@ -441,9 +398,6 @@ mod tests {
             poll_interval: Duration::from_millis(10),
         };
         let shown = format!("{:?}", Ec2Iaas::new(s).unwrap());
-        assert!(
-            !shown.contains("AKIDSECRETID") && !shown.contains("topsecretkey"),
-            "{shown}"
-        );
+        assert!(!shown.contains("AKIDSECRETID") && !shown.contains("topsecretkey"), "{shown}");
     }
 }

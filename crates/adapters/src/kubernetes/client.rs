@@ -105,11 +105,8 @@ pub fn kubeconfig(cluster: &Cluster) -> Result<Kubeconfig> {
         if !kc.cluster.certificate_authority_data.is_empty() {
             c["certificate-authority-data"] = b64(&kc.cluster.certificate_authority_data);
         }
-        let proxy = if cluster.http_proxy.is_empty() {
-            &kc.cluster.proxy_url
-        } else {
-            &cluster.http_proxy
-        };
+        let proxy =
+            if cluster.http_proxy.is_empty() { &kc.cluster.proxy_url } else { &cluster.http_proxy };
         if !proxy.is_empty() {
             c["proxy-url"] = json!(proxy);
         }
@@ -130,12 +127,9 @@ pub fn kubeconfig(cluster: &Cluster) -> Result<Kubeconfig> {
         }
         (c, user)
     } else {
-        let server = cluster
-            .addresses
-            .choose(&mut rand::thread_rng())
-            .ok_or_else(|| {
-                Error::bad_request(format!("cluster {name:?}: no address to connect to"))
-            })?;
+        let server = cluster.addresses.choose(&mut rand::thread_rng()).ok_or_else(|| {
+            Error::bad_request(format!("cluster {name:?}: no address to connect to"))
+        })?;
         let mut c = json!({ "server": server });
         if !cluster.ca_cert.is_empty() {
             c["certificate-authority-data"] = b64(&cluster.ca_cert);
@@ -193,22 +187,14 @@ pub async fn connect(cluster: &Cluster, settings: &ClientSettings) -> Result<Cli
             .map_err(|e| Error::bad_request(format!("cluster {name:?}: in-cluster config: {e}")))?
     } else {
         let kc = kubeconfig(cluster)?;
-        Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
-            .await
-            .map_err(|e| {
-                Error::bad_request(format!(
-                    "cluster {name:?}: invalid connection: {}",
-                    chain(&e)
-                ))
-            })?
+        Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default()).await.map_err(|e| {
+            Error::bad_request(format!("cluster {name:?}: invalid connection: {}", chain(&e)))
+        })?
     };
     config.connect_timeout = Some(settings.connect_timeout.min(settings.api_timeout));
     config.write_timeout = Some(settings.api_timeout);
     let invalid = |e: kube::Error| {
-        Error::bad_request(format!(
-            "cluster {name:?}: invalid connection: {}",
-            chain(&e)
-        ))
+        Error::bad_request(format!("cluster {name:?}: invalid connection: {}", chain(&e)))
     };
     let watches = Client::try_from(config.clone()).map_err(invalid)?;
     config.read_timeout = Some(settings.api_timeout);
@@ -247,20 +233,10 @@ mod tests {
     fn addresses_connect_with_the_ca_and_a_token_or_basic_auth() {
         let d = doc(&cluster(&[("token", "abc")]));
         assert_eq!(d["current-context"], "c1");
-        assert_eq!(
-            d["clusters"][0]["cluster"]["server"],
-            "https://10.0.0.1:6443"
-        );
-        assert_eq!(
-            d["clusters"][0]["cluster"]["certificate-authority-data"],
-            "UEVN"
-        );
+        assert_eq!(d["clusters"][0]["cluster"]["server"], "https://10.0.0.1:6443");
+        assert_eq!(d["clusters"][0]["cluster"]["certificate-authority-data"], "UEVN");
         assert_eq!(d["users"][0]["user"]["token"], "abc");
-        let d = doc(&cluster(&[
-            ("token", "abc"),
-            ("username", "u"),
-            ("password", "p"),
-        ]));
+        let d = doc(&cluster(&[("token", "abc"), ("username", "u"), ("password", "p")]));
         assert_eq!(d["users"][0]["user"]["username"], "u");
         assert!(d["users"][0]["user"].get("token").is_none());
     }
@@ -276,21 +252,12 @@ mod tests {
                 insecure_skip_tls_verify: true,
                 ..KubeConfigCluster::default()
             },
-            user: KubeConfigUser {
-                token: "t".into(),
-                ..KubeConfigUser::default()
-            },
+            user: KubeConfigUser { token: "t".into(), ..KubeConfigUser::default() },
         });
         let d = doc(&c);
         assert_eq!(d["clusters"][0]["cluster"]["server"], "https://k.example");
-        assert_eq!(
-            d["clusters"][0]["cluster"]["insecure-skip-tls-verify"],
-            true
-        );
-        assert_eq!(
-            d["clusters"][0]["cluster"]["proxy-url"],
-            "http://proxy:3128"
-        );
+        assert_eq!(d["clusters"][0]["cluster"]["insecure-skip-tls-verify"], true);
+        assert_eq!(d["clusters"][0]["cluster"]["proxy-url"], "http://proxy:3128");
         assert_eq!(d["users"][0]["user"]["token"], "t");
     }
 

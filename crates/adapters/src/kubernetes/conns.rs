@@ -29,26 +29,17 @@ impl KubernetesProvisioner {
             }
         }
         let all = Arc::new(self.clusters.list().await?);
-        *self
-            .snapshot
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), all.clone()));
+        *self.snapshot.write().unwrap_or_else(PoisonError::into_inner) =
+            Some((Instant::now(), all.clone()));
         Ok(all)
     }
 
     pub(super) fn forget_clusters(&self) {
-        *self
-            .snapshot
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = None;
+        *self.snapshot.write().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
     pub(super) fn cached(&self, name: &str) -> Option<Arc<Conn>> {
-        self.conns
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(name)
-            .cloned()
+        self.conns.read().unwrap_or_else(PoisonError::into_inner).get(name).cloned()
     }
 
     pub(super) async fn open(&self, cluster: &Cluster) -> Result<Arc<Conn>> {
@@ -97,11 +88,7 @@ impl KubernetesProvisioner {
 
     /// The connection to the cluster a node was listed from.
     pub(super) async fn conn_of_node(&self, node: &Node) -> Result<Arc<Conn>> {
-        let name = node
-            .metadata
-            .get(nodes::CLUSTER_KEY)
-            .cloned()
-            .unwrap_or_default();
+        let name = node.metadata.get(nodes::CLUSTER_KEY).cloned().unwrap_or_default();
         let all = self.all_clusters().await?;
         let cluster = all
             .iter()
@@ -145,10 +132,7 @@ impl KubernetesProvisioner {
         let namespaces: BTreeMap<String, String> = apps
             .iter()
             .map(|a| {
-                let ns = conn
-                    .watch
-                    .app_namespace(&a.name)
-                    .unwrap_or_else(|| default_ns.clone());
+                let ns = conn.watch.app_namespace(&a.name).unwrap_or_else(|| default_ns.clone());
                 (a.name.clone(), ns)
             })
             .collect();

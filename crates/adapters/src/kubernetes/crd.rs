@@ -51,10 +51,7 @@ pub struct AppSpec {
 /// The CRD as tsuru installs it.
 pub fn definition() -> CustomResourceDefinition {
     CustomResourceDefinition {
-        metadata: ObjectMeta {
-            name: Some(CRD_NAME.into()),
-            ..ObjectMeta::default()
-        },
+        metadata: ObjectMeta { name: Some(CRD_NAME.into()), ..ObjectMeta::default() },
         spec: CustomResourceDefinitionSpec {
             group: "tsuru.io".into(),
             scope: "Namespaced".into(),
@@ -88,10 +85,7 @@ fn established(crd: &CustomResourceDefinition) -> bool {
     crd.status
         .as_ref()
         .and_then(|s| s.conditions.as_ref())
-        .is_some_and(|cs| {
-            cs.iter()
-                .any(|c| c.type_ == "Established" && c.status == "True")
-        })
+        .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Established" && c.status == "True"))
 }
 
 /// Creates the CRD unless present, then waits (polling every 250 ms, up to `wait`) until it is

@@ -79,9 +79,7 @@ pub fn validate_cluster(cluster: &Cluster) -> Result<()> {
             ("clientkey", !cluster.client_key.is_empty()),
         ] {
             if set {
-                problems.push(format!(
-                    "when kubeConfig is set the use of {field} is not used"
-                ));
+                problems.push(format!("when kubeConfig is set the use of {field} is not used"));
             }
         }
         if kc.cluster.server.trim().is_empty() {
@@ -92,11 +90,8 @@ pub fn validate_cluster(cluster: &Cluster) -> Result<()> {
         0 => Ok(()),
         1 => Err(Error::bad_request(problems.remove(0))),
         n => {
-            let listed: Vec<String> = problems
-                .iter()
-                .enumerate()
-                .map(|(i, p)| format!("error #{i}: {p}"))
-                .collect();
+            let listed: Vec<String> =
+                problems.iter().enumerate().map(|(i, p)| format!("error #{i}: {p}")).collect();
             Err(Error::bad_request(format!(
                 "multiple errors reported ({n}):\n{}",
                 listed.join("\n")
@@ -114,9 +109,7 @@ mod tests {
     #[test]
     fn help_lists_the_keys_a_cluster_reads() {
         let help = cluster_help();
-        assert!(help
-            .provisioner_help
-            .starts_with("Represents a kubernetes cluster"));
+        assert!(help.provisioner_help.starts_with("Represents a kubernetes cluster"));
         assert_eq!(help.custom_data_help.len(), 29);
         assert!(help.custom_data_help["max-surge"].ends_with("Defaults to 100%."));
     }
@@ -132,10 +125,7 @@ mod tests {
         assert!(validate_cluster(&c).is_ok());
         c.kube_config = Some(ClusterKubeConfig::default());
         let err = validate_cluster(&c).expect_err("no server").to_string();
-        assert!(
-            err.contains("kubeConfig.cluster.server field is required"),
-            "{err}"
-        );
+        assert!(err.contains("kubeConfig.cluster.server field is required"), "{err}");
         c.kube_config = Some(ClusterKubeConfig {
             cluster: KubeConfigCluster {
                 server: "https://127.0.0.1:6443".into(),

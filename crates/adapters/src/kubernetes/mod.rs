@@ -151,8 +151,7 @@ impl Provisioner for KubernetesProvisioner {
 
     async fn provision(&self, app: &App, _out: &dyn Output) -> Result<()> {
         let conn = self.conn_for(app).await?;
-        conn.ensure_app_resource(app, self.settings.crd_wait)
-            .await?;
+        conn.ensure_app_resource(app, self.settings.crd_wait).await?;
         Ok(())
     }
 
@@ -168,10 +167,7 @@ impl Provisioner for KubernetesProvisioner {
         };
         let removed = self.remove_all(&conn, &app.name, &ns, out).await;
         let api: Api<crd::App> = Api::namespaced(conn.client.clone(), &conn.cr_namespace());
-        match conn
-            .call(api.delete(&app.name, &kube::api::DeleteParams::default()))
-            .await
-        {
+        match conn.call(api.delete(&app.name, &kube::api::DeleteParams::default())).await {
             Ok(_) | Err(Error::NotFound(_)) => {}
             Err(e) => return Err(e),
         }
@@ -189,11 +185,7 @@ impl Provisioner for KubernetesProvisioner {
             return Ok(Vec::new());
         };
         let conn = self.conn(&cluster).await?;
-        Ok(self
-            .units_on(&conn, &[app])
-            .await?
-            .remove(&app.name)
-            .unwrap_or_default())
+        Ok(self.units_on(&conn, &[app]).await?.remove(&app.name).unwrap_or_default())
     }
 
     async fn units_of_apps(&self, apps: &[App]) -> Result<BTreeMap<String, Vec<Unit>>> {
@@ -269,21 +261,14 @@ impl Provisioner for KubernetesProvisioner {
             &running,
             |r| {
                 let (replicas, restarts, stopped) = state_of(&r.deployment);
-                ProcessState {
-                    replicas,
-                    restarts,
-                    stopped,
-                }
+                ProcessState { replicas, restarts, stopped }
             },
             out,
         )
         .await?;
         dst.sync_app_resource(&new.name, &dst_ns).await?;
         if let Err(e) = self.destroy(old, out).await {
-            out.write(&format!(
-                "**** removing from cluster {:?}: {e} ****\n",
-                from.name
-            ));
+            out.write(&format!("**** removing from cluster {:?}: {e} ****\n", from.name));
         }
         Ok(())
     }
@@ -293,14 +278,9 @@ impl Provisioner for KubernetesProvisioner {
             return Ok(String::new());
         };
         let conn = self.conn(&cluster).await?;
-        let ns = conn
-            .watch
-            .app_namespace(&app.name)
-            .unwrap_or_else(|| objects::app_namespace(&cluster));
-        Ok(format!(
-            "{}.{ns}.svc.cluster.local",
-            objects::deployment_name(&app.name, "web")
-        ))
+        let ns =
+            conn.watch.app_namespace(&app.name).unwrap_or_else(|| objects::app_namespace(&cluster));
+        Ok(format!("{}.{ns}.svc.cluster.local", objects::deployment_name(&app.name, "web")))
     }
 
     async fn build_platform(
@@ -310,9 +290,7 @@ impl Provisioner for KubernetesProvisioner {
         _dockerfile: &str,
         _out: &dyn Output,
     ) -> Result<Vec<String>> {
-        Err(Error::bad_request(
-            "builds are not supported; deploy an image",
-        ))
+        Err(Error::bad_request("builds are not supported; deploy an image"))
     }
 
     async fn validate_volume(&self, v: &tsuru_domain::volume::Volume) -> Result<()> {
@@ -393,10 +371,7 @@ impl Provisioner for KubernetesProvisioner {
     async fn cluster_updated(&self, cluster: &Cluster) -> Result<()> {
         self.forget_clusters();
         let conn = self.open(cluster).await?;
-        let check = self
-            .settings
-            .check_timeout
-            .min(self.settings.client.api_timeout);
+        let check = self.settings.check_timeout.min(self.settings.client.api_timeout);
         client::bounded(&cluster.name, check, conn.client.apiserver_version()).await?;
         self.conns
             .write()
@@ -407,10 +382,7 @@ impl Provisioner for KubernetesProvisioner {
 
     async fn cluster_removed(&self, name: &str) {
         self.forget_clusters();
-        self.conns
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(name);
+        self.conns.write().unwrap_or_else(PoisonError::into_inner).remove(name);
     }
 
     async fn deploy(&self, app: &App, version: &AppVersion, out: &dyn Output) -> Result<()> {
@@ -418,9 +390,7 @@ impl Provisioner for KubernetesProvisioner {
             return Err(Error::bad_request("no build image found"));
         }
         let conn = self.conn_for(app).await?;
-        let cr = conn
-            .ensure_app_resource(app, self.settings.crd_wait)
-            .await?;
+        let cr = conn.ensure_app_resource(app, self.settings.crd_wait).await?;
         let ns = cr.spec.namespace_name.clone();
         let before = conn.running(&app.name, &ns).await?;
         let states: BTreeMap<String, ProcessState> = version
@@ -428,14 +398,7 @@ impl Provisioner for KubernetesProvisioner {
             .into_iter()
             .map(|p| {
                 let replicas = before.get(&p).map_or(0, Running::replicas);
-                (
-                    p,
-                    ProcessState {
-                        replicas: replicas.max(1),
-                        restarts: None,
-                        stopped: false,
-                    },
-                )
+                (p, ProcessState { replicas: replicas.max(1), restarts: None, stopped: false })
             })
             .collect();
         let rollout = Rollout {
@@ -459,12 +422,8 @@ impl Provisioner for KubernetesProvisioner {
         };
         let conn = self.conn(&cluster).await?;
         let ns = conn.app_namespace(&app.name).await?;
-        let mut out: Vec<i64> = conn
-            .running(&app.name, &ns)
-            .await?
-            .values()
-            .map(|r| r.version)
-            .collect();
+        let mut out: Vec<i64> =
+            conn.running(&app.name, &ns).await?.values().map(|r| r.version).collect();
         out.sort_unstable();
         out.dedup();
         Ok(out)
@@ -542,11 +501,9 @@ impl Provisioner for KubernetesProvisioner {
             "\n---- {} units of process {process:?}: {replicas} ----\n",
             if delta > 0 { "Adding" } else { "Removing" }
         ));
-        conn.wait_rollout(&ns, &[name], self.settings.rollout_timeout, out)
-            .await?;
+        conn.wait_rollout(&ns, &[name], self.settings.rollout_timeout, out).await?;
         let want = BTreeMap::from([(process, (r.version, usize::try_from(replicas).unwrap_or(0)))]);
-        conn.wait_cache(&app.name, &ns, &want, Duration::from_secs(5))
-            .await;
+        conn.wait_cache(&app.name, &ns, &want, Duration::from_secs(5)).await;
         Ok(())
     }
 }

@@ -47,10 +47,7 @@ fn is_disabled(node: &KubeNode) -> bool {
     node.spec
         .as_ref()
         .and_then(|s| s.taints.as_ref())
-        .is_some_and(|t| {
-            t.iter()
-                .any(|t| t.key == DISABLED_TAINT && t.effect == "NoSchedule")
-        })
+        .is_some_and(|t| t.iter().any(|t| t.key == DISABLED_TAINT && t.effect == "NoSchedule"))
 }
 
 fn status(node: &KubeNode) -> String {
@@ -83,10 +80,7 @@ pub fn node_spec(node: &KubeNode, cluster: &Cluster) -> Node {
         metadata.insert(k.clone(), v.clone());
     }
     metadata.insert(CLUSTER_KEY.into(), cluster.name.clone());
-    let single_pool = cluster
-        .custom_data
-        .get("single-pool")
-        .is_some_and(|v| v == "true");
+    let single_pool = cluster.custom_data.get("single-pool").is_some_and(|v| v == "true");
     let pool = match cluster.pools.first() {
         Some(p) if single_pool => p.clone(),
         _ => labels.get(POOL_LABEL).cloned().unwrap_or_default(),
@@ -117,11 +111,7 @@ pub async fn find(conn: &Conn, host: &str) -> Result<Option<KubeNode>> {
 pub async fn list(conn: &Conn) -> Result<Vec<Node>> {
     let api: Api<KubeNode> = Api::all(conn.client.clone());
     let all = conn.call(api.list(&ListParams::default())).await?;
-    Ok(all
-        .items
-        .iter()
-        .map(|n| node_spec(n, &conn.cluster))
-        .collect())
+    Ok(all.items.iter().map(|n| node_spec(n, &conn.cluster)).collect())
 }
 
 fn prefixed(key: &str) -> String {
@@ -179,11 +169,7 @@ fn metadata_patch(
 
 /// The node's taints after an update: no `inprogress`, and `disabled` as asked.
 fn taints(node: &KubeNode, enable: bool, disable: bool) -> Option<Vec<Taint>> {
-    let before = node
-        .spec
-        .as_ref()
-        .and_then(|s| s.taints.clone())
-        .unwrap_or_default();
+    let before = node.spec.as_ref().and_then(|s| s.taints.clone()).unwrap_or_default();
     let mut after: Vec<Taint> = before
         .iter()
         .filter(|t| t.key != IN_PROGRESS_TAINT && !(enable && t.key == DISABLED_TAINT))
@@ -201,8 +187,7 @@ fn taints(node: &KubeNode, enable: bool, disable: bool) -> Option<Vec<Taint>> {
 
 async fn patch(conn: &Conn, name: &str, body: Value) -> Result<KubeNode> {
     let api: Api<KubeNode> = Api::all(conn.client.clone());
-    conn.call(api.patch(name, &PatchParams::default(), &Patch::Merge(&body)))
-        .await
+    conn.call(api.patch(name, &PatchParams::default(), &Patch::Merge(&body))).await
 }
 
 /// Registers a node on the cluster of its pool: creates it when `create` (tsuru's
@@ -216,9 +201,7 @@ pub async fn add(conn: &Conn, node: &NewNode, create: bool) -> Result<()> {
     if create {
         let (labels, annotations) = metadata_patch(None, &node.metadata, &node.pool, &node.iaas_id);
         let strip = |m: Map<String, Value>| -> BTreeMap<String, String> {
-            m.into_iter()
-                .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
-                .collect()
+            m.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string()))).collect()
         };
         let obj = KubeNode {
             metadata: kube::api::ObjectMeta {
@@ -236,18 +219,11 @@ pub async fn add(conn: &Conn, node: &NewNode, create: bool) -> Result<()> {
             Err(e) => return Err(e),
         }
     }
-    let found = find(conn, &host)
-        .await?
-        .ok_or_else(|| Error::not_found(NODE_NOT_FOUND))?;
+    let found = find(conn, &host).await?.ok_or_else(|| Error::not_found(NODE_NOT_FOUND))?;
     let (labels, annotations) =
         metadata_patch(Some(&found), &node.metadata, &node.pool, &node.iaas_id);
     let name = found.metadata.name.clone().unwrap_or_default();
-    patch(
-        conn,
-        &name,
-        json!({"metadata": {"labels": labels, "annotations": annotations}}),
-    )
-    .await?;
+    patch(conn, &name, json!({"metadata": {"labels": labels, "annotations": annotations}})).await?;
     Ok(())
 }
 
@@ -256,9 +232,7 @@ pub async fn add(conn: &Conn, node: &NewNode, create: bool) -> Result<()> {
 /// # Errors
 /// 404 `node not found`; the cluster's failures.
 pub async fn update(conn: &Conn, node: &Node, update: &NodeUpdate) -> Result<()> {
-    let found = find(conn, &node.name)
-        .await?
-        .ok_or_else(|| Error::not_found(NODE_NOT_FOUND))?;
+    let found = find(conn, &node.name).await?.ok_or_else(|| Error::not_found(NODE_NOT_FOUND))?;
     let (labels, annotations) = metadata_patch(Some(&found), &update.metadata, &update.pool, "");
     let mut body = json!({"metadata": {"labels": labels, "annotations": annotations}});
     if let Some(t) = taints(&found, update.enable, update.disable) {
@@ -271,9 +245,7 @@ pub async fn update(conn: &Conn, node: &Node, update: &NodeUpdate) -> Result<()>
 /// Pods of apps on the node named `name`, in every namespace.
 async fn app_pods(conn: &Conn, name: &str, labels: &str) -> Result<Vec<Pod>> {
     let api: Api<Pod> = Api::all(conn.client.clone());
-    let lp = ListParams::default()
-        .fields(&format!("spec.nodeName={name}"))
-        .labels(labels);
+    let lp = ListParams::default().fields(&format!("spec.nodeName={name}")).labels(labels);
     Ok(conn.call(api.list(&lp)).await?.items)
 }
 
@@ -289,20 +261,14 @@ pub async fn remove(conn: &Conn, node: &Node, rebalance: bool) -> Result<()> {
             let ns = pod.metadata.namespace.clone().unwrap_or_default();
             let api: Api<Pod> = Api::namespaced(conn.client.clone(), &ns);
             let pod_name = pod.metadata.name.clone().unwrap_or_default();
-            match conn
-                .call(api.evict(&pod_name, &EvictParams::default()))
-                .await
-            {
+            match conn.call(api.evict(&pod_name, &EvictParams::default())).await {
                 Ok(_) | Err(Error::NotFound(_)) => {}
                 Err(e) => return Err(e),
             }
         }
     }
     let api: Api<KubeNode> = Api::all(conn.client.clone());
-    match conn
-        .call(api.delete(&node.name, &kube::api::DeleteParams::default()))
-        .await
-    {
+    match conn.call(api.delete(&node.name, &kube::api::DeleteParams::default())).await {
         Ok(_) | Err(Error::NotFound(_)) => Ok(()),
         Err(e) => Err(e),
     }
@@ -357,10 +323,7 @@ mod tests {
 
     #[test]
     fn a_node_shows_its_ip_pool_iaas_id_metadata_and_status() {
-        let cluster = Cluster {
-            name: "c1".into(),
-            ..Cluster::default()
-        };
+        let cluster = Cluster { name: "c1".into(), ..Cluster::default() };
         let n = node_spec(&kube_node(), &cluster);
         assert_eq!(n.address, "10.0.0.1");
         assert_eq!(n.name, "n1");
@@ -387,10 +350,7 @@ mod tests {
         assert_eq!(status(&n), "kubelet down");
         let t = taints(&n, false, true).expect("changed");
         assert_eq!(t.len(), 1);
-        n.spec = Some(NodeSpec {
-            taints: Some(t),
-            ..NodeSpec::default()
-        });
+        n.spec = Some(NodeSpec { taints: Some(t), ..NodeSpec::default() });
         assert_eq!(status(&n), STATUS_DISABLED);
         assert!(taints(&n, false, true).is_none());
         assert_eq!(taints(&n, true, false), Some(Vec::new()));

@@ -37,9 +37,7 @@ pub struct Conn {
 
 impl Debug for Conn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Conn")
-            .field("cluster", &self.cluster.name)
-            .finish_non_exhaustive()
+        f.debug_struct("Conn").field("cluster", &self.cluster.name).finish_non_exhaustive()
     }
 }
 
@@ -62,10 +60,7 @@ impl Running {
 
     /// Restarts recorded.
     pub fn restarts(&self) -> Option<i64> {
-        self.deployment
-            .labels()
-            .get(RESTARTS)
-            .and_then(|r| r.parse().ok())
+        self.deployment.labels().get(RESTARTS).and_then(|r| r.parse().ok())
     }
 }
 
@@ -112,10 +107,7 @@ impl Conn {
             return Ok(());
         }
         match self
-            .call(api.create(
-                &PostParams::default(),
-                &objects::namespace(name, &self.cluster),
-            ))
+            .call(api.create(&PostParams::default(), &objects::namespace(name, &self.cluster)))
             .await
         {
             Ok(_) | Err(Error::Conflict(_)) => Ok(()),
@@ -138,11 +130,8 @@ impl Conn {
     pub async fn ensure_app_resource(&self, app: &App, crd_wait: Duration) -> Result<AppResource> {
         let ns = self.cr_namespace();
         self.ensure_namespace(&ns).await?;
-        match tokio::time::timeout(
-            self.timeout.max(crd_wait),
-            crd::ensure(&self.client, crd_wait),
-        )
-        .await
+        match tokio::time::timeout(self.timeout.max(crd_wait), crd::ensure(&self.client, crd_wait))
+            .await
         {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
@@ -191,9 +180,8 @@ impl Conn {
     /// The base Deployments of `app` (one per process), by process.
     pub async fn running(&self, app: &str, namespace: &str) -> Result<BTreeMap<String, Running>> {
         let api: Api<Deployment> = self.api(namespace);
-        let list = self
-            .call(api.list(&ListParams::default().labels(&objects::app_selector(app))))
-            .await?;
+        let list =
+            self.call(api.list(&ListParams::default().labels(&objects::app_selector(app)))).await?;
         Ok(list
             .items
             .into_iter()
@@ -201,17 +189,9 @@ impl Conn {
             .filter_map(|d| {
                 let process = d.labels().get(APP_PROCESS)?.clone();
                 (d.name_any() == objects::deployment_name(app, &process)).then(|| {
-                    let version = template_label(&d, APP_VERSION)
-                        .and_then(|v| v.parse().ok())
-                        .unwrap_or(0);
-                    (
-                        process.clone(),
-                        Running {
-                            deployment: d,
-                            process,
-                            version,
-                        },
-                    )
+                    let version =
+                        template_label(&d, APP_VERSION).and_then(|v| v.parse().ok()).unwrap_or(0);
+                    (process.clone(), Running { deployment: d, process, version })
                 })
             })
             .collect())
@@ -239,8 +219,7 @@ impl Conn {
                         new.meta_mut().owner_references = existing.meta().owner_references.clone();
                     }
                     keep(&existing, &mut new);
-                    self.call(api.replace(&name, &PostParams::default(), &new))
-                        .await
+                    self.call(api.replace(&name, &PostParams::default(), &new)).await
                 }
             };
             match result {
@@ -301,9 +280,7 @@ impl Conn {
             ]))
             .map_err(|e| Error::unexpected(format!("replicas patch: {e}")))?,
         );
-        self.call(api.patch(name, &PatchParams::default(), &patch))
-            .await
-            .map(|_| ())
+        self.call(api.patch(name, &PatchParams::default(), &patch)).await.map(|_| ())
     }
 
     /// Deletes one object, a missing one being fine.
@@ -313,10 +290,7 @@ impl Conn {
         K::DynamicType: Default,
     {
         let api: Api<K> = self.api(namespace);
-        match self
-            .call(api.delete(name, &DeleteParams::foreground()))
-            .await
-        {
+        match self.call(api.delete(name, &DeleteParams::foreground())).await {
             Ok(_) | Err(Error::NotFound(_)) => Ok(()),
             Err(e) => Err(e),
         }
@@ -370,11 +344,9 @@ impl Conn {
         let sel = format!("{APP_NAME}={app},{APP_PROCESS}={process}");
         self.delete_matching::<ReplicaSet>(namespace, &sel).await?;
         self.delete_matching::<Pod>(namespace, &sel).await?;
-        self.delete::<Secret>(namespace, &objects::secret_name(&dep))
-            .await?;
+        self.delete::<Secret>(namespace, &objects::secret_name(&dep)).await?;
         self.delete::<Service>(namespace, &dep).await?;
-        self.delete::<Service>(namespace, &objects::headless_name(app, process))
-            .await?;
+        self.delete::<Service>(namespace, &objects::headless_name(app, process)).await?;
         self.delete::<PodDisruptionBudget>(namespace, &dep).await
     }
 
@@ -410,9 +382,7 @@ impl Conn {
         };
         let sel = ListParams::default().labels(&objects::app_selector(app));
         let spec = AppSpec {
-            deployments: self
-                .names_by_process::<Deployment>(namespace, &sel, |_| true)
-                .await?,
+            deployments: self.names_by_process::<Deployment>(namespace, &sel, |_| true).await?,
             services: self
                 .names_by_process::<Service>(namespace, &sel, |s| {
                     !s.labels().contains_key("tsuru.io/router-lb")
@@ -429,9 +399,7 @@ impl Conn {
         }
         cr.spec = spec;
         let api: Api<AppResource> = self.api(&self.cr_namespace());
-        self.call(api.replace(app, &PostParams::default(), &cr))
-            .await
-            .map(|_| ())
+        self.call(api.replace(app, &PostParams::default(), &cr)).await.map(|_| ())
     }
 
     /// Waits until every Deployment named has rolled out (all replicas updated and available),
@@ -512,40 +480,23 @@ impl Conn {
         let Some(labels) = d.spec.selector.match_labels.as_ref() else {
             return Ok(0);
         };
-        let selector = labels
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(",");
+        let selector = labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
         let api: Api<Pod> = self.api(namespace);
-        let pods = self
-            .call(api.list(&ListParams::default().labels(&selector)))
-            .await?;
-        Ok(pods
-            .items
-            .iter()
-            .filter(|p| !super::units::skipped(p))
-            .count())
+        let pods = self.call(api.list(&ListParams::default().labels(&selector))).await?;
+        Ok(pods.items.iter().filter(|p| !super::units::skipped(p)).count())
     }
 
     fn unit_problems(&self, namespace: &str, d: &Deployment) -> String {
         let app = d.labels().get(APP_NAME).cloned().unwrap_or_default();
         let process = d.labels().get(APP_PROCESS).cloned().unwrap_or_default();
-        let units = self
-            .watch
-            .units(&BTreeMap::from([(app.clone(), namespace.to_string())]));
+        let units = self.watch.units(&BTreeMap::from([(app.clone(), namespace.to_string())]));
         let problems: Vec<String> = units
             .get(&app)
             .into_iter()
             .flatten()
             .filter(|u| u.process_name == process && !u.ready)
             .map(|u| {
-                format!(
-                    "Pod {:?} not ready: {} {}",
-                    u.name,
-                    u.status.as_str(),
-                    u.status_reason
-                )
+                format!("Pod {:?} not ready: {} {}", u.name, u.status.as_str(), u.status_reason)
             })
             .collect();
         if problems.is_empty() {
@@ -570,10 +521,8 @@ impl Conn {
                 let units = w.units(&apps).remove(app).unwrap_or_default();
                 want.iter().all(|(process, (version, n))| {
                     let of_process = units.iter().filter(|u| &u.process_name == process);
-                    let matching = of_process
-                        .clone()
-                        .filter(|u| u.version == *version && u.ready)
-                        .count();
+                    let matching =
+                        of_process.clone().filter(|u| u.version == *version && u.ready).count();
                     matching == *n && of_process.count() == *n
                 })
             })
@@ -592,13 +541,7 @@ pub fn state_of(d: &Deployment) -> (i32, Option<i64>, bool) {
 /// What a running Deployment says about the version it runs, for a re-render after a restart
 /// or a move: its image, ports and process (the command is copied back as it was).
 pub fn version_of(r: &Running, app: &str) -> AppVersion {
-    let container = r
-        .deployment
-        .spec
-        .template
-        .spec
-        .as_ref()
-        .and_then(|s| s.containers.first());
+    let container = r.deployment.spec.template.spec.as_ref().and_then(|s| s.containers.first());
     let ports: Vec<i32> = container
         .and_then(|c| c.ports.as_ref())
         .map(|ps| ps.iter().map(|p| p.container_port).collect())
@@ -628,10 +571,5 @@ pub fn version_of(r: &Running, app: &str) -> AppVersion {
 
 /// The command of a Deployment's container.
 pub fn command_of(d: &Deployment) -> Option<Vec<String>> {
-    d.spec
-        .template
-        .spec
-        .as_ref()
-        .and_then(|s| s.containers.first())
-        .and_then(|c| c.command.clone())
+    d.spec.template.spec.as_ref().and_then(|s| s.containers.first()).and_then(|c| c.command.clone())
 }

@@ -11,13 +11,7 @@ impl KubernetesProvisioner {
         r: Rollout<'_>,
         out: &dyn Output,
     ) -> Result<()> {
-        let Rollout {
-            version,
-            namespace,
-            states,
-            before,
-            keep_commands,
-        } = r;
+        let Rollout { version, namespace, states, before, keep_commands } = r;
         // Render everything first: a bad input fails before any write.
         let bound = self.bound_volumes(app).await?;
         let mut rendered = Vec::new();
@@ -46,10 +40,8 @@ impl KubernetesProvisioner {
         for b in &bound {
             volume::ensure_objects(conn, &b.volume, namespace).await?;
         }
-        let names: Vec<String> = rendered
-            .iter()
-            .map(|(p, _)| objects::deployment_name(&app.name, p))
-            .collect();
+        let names: Vec<String> =
+            rendered.iter().map(|(p, _)| objects::deployment_name(&app.name, p)).collect();
         out.write(&format!(
             "\n---- Updating units [{}] ----\n",
             states.keys().cloned().collect::<Vec<_>>().join(", ")
@@ -76,28 +68,18 @@ impl KubernetesProvisioner {
             }
         }
         if result.is_ok() {
-            result = conn
-                .wait_rollout(namespace, &names, self.settings.rollout_timeout, out)
-                .await;
+            result = conn.wait_rollout(namespace, &names, self.settings.rollout_timeout, out).await;
         }
         if let Err(e) = result {
-            out.write(&format!(
-                "\n**** UNITS FAILED TO START: {e} ****\n ---> Rolling back\n"
-            ));
+            out.write(&format!("\n**** UNITS FAILED TO START: {e} ****\n ---> Rolling back\n"));
             self.roll_back(conn, app, namespace, &written, before).await;
             return Err(e);
         }
         let want: BTreeMap<String, (i64, usize)> = states
             .iter()
-            .map(|(p, s)| {
-                (
-                    p.clone(),
-                    (version.version, usize::try_from(s.replicas).unwrap_or(0)),
-                )
-            })
+            .map(|(p, s)| (p.clone(), (version.version, usize::try_from(s.replicas).unwrap_or(0))))
             .collect();
-        conn.wait_cache(&app.name, namespace, &want, Duration::from_secs(5))
-            .await;
+        conn.wait_cache(&app.name, namespace, &want, Duration::from_secs(5)).await;
         out.write(" ---> Done updating units\n");
         Ok(())
     }
@@ -138,8 +120,7 @@ impl KubernetesProvisioner {
         if selected.is_empty() {
             return Ok(());
         }
-        self.rerender(conn, app, namespace, selected, state, out)
-            .await?;
+        self.rerender(conn, app, namespace, selected, state, out).await?;
         conn.sync_app_resource(&app.name, namespace).await
     }
 
@@ -212,14 +193,9 @@ impl KubernetesProvisioner {
             }
         }
         let names: Vec<String> = selected.values().map(|r| r.deployment.name_any()).collect();
-        conn.wait_rollout(namespace, &names, self.settings.rollout_timeout, out)
-            .await?;
-        let want = selected
-            .keys()
-            .map(|p| (p.clone(), (0, 0)))
-            .collect::<BTreeMap<_, _>>();
-        conn.wait_cache(&app.name, namespace, &want, Duration::from_secs(5))
-            .await;
+        conn.wait_rollout(namespace, &names, self.settings.rollout_timeout, out).await?;
+        let want = selected.keys().map(|p| (p.clone(), (0, 0))).collect::<BTreeMap<_, _>>();
+        conn.wait_cache(&app.name, namespace, &want, Duration::from_secs(5)).await;
         Ok(())
     }
 
@@ -241,10 +217,7 @@ impl KubernetesProvisioner {
             }
         };
         let deps: Api<Deployment> = Api::namespaced(conn.client.clone(), namespace);
-        match conn
-            .call(deps.list(&ListParams::default().labels(&sel)))
-            .await
-        {
+        match conn.call(deps.list(&ListParams::default().labels(&sel))).await {
             Ok(list) => {
                 for d in list.items {
                     note(conn.delete::<Deployment>(namespace, &d.name_any()).await);
@@ -260,10 +233,7 @@ impl KubernetesProvisioner {
         note(conn.delete_matching::<Pod>(namespace, &sel).await);
         let svcs: Api<Service> = Api::namespaced(conn.client.clone(), namespace);
         let svc_sel = format!("{sel},!tsuru.io/router-lb,!tsuru.io/external-controller");
-        match conn
-            .call(svcs.list(&ListParams::default().labels(&svc_sel)))
-            .await
-        {
+        match conn.call(svcs.list(&ListParams::default().labels(&svc_sel))).await {
             Ok(list) => {
                 for s in list.items {
                     note(conn.delete::<Service>(namespace, &s.name_any()).await);
@@ -271,14 +241,8 @@ impl KubernetesProvisioner {
             }
             Err(e) => note(Err(e)),
         }
-        note(
-            conn.delete_matching::<PodDisruptionBudget>(namespace, &sel)
-                .await,
-        );
-        note(
-            conn.delete::<ServiceAccount>(namespace, &objects::service_account_name(app))
-                .await,
-        );
+        note(conn.delete_matching::<PodDisruptionBudget>(namespace, &sel).await);
+        note(conn.delete::<ServiceAccount>(namespace, &objects::service_account_name(app)).await);
         first.map_or(Ok(()), Err)
     }
 }

@@ -11,12 +11,7 @@ pub fn skipped(pod: &Pod) -> bool {
     if pod.metadata.deletion_timestamp.is_some() {
         return true;
     }
-    if pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.active_deadline_seconds)
-        .is_some_and(|s| s >= 0)
-    {
+    if pod.spec.as_ref().and_then(|s| s.active_deadline_seconds).is_some_and(|s| s >= 0) {
         return true;
     }
     let status = pod.status.as_ref();
@@ -30,11 +25,7 @@ pub fn skipped(pod: &Pod) -> bool {
 }
 
 fn label<'a>(pod: &'a Pod, key: &str) -> Option<&'a str> {
-    pod.metadata
-        .labels
-        .as_ref()
-        .and_then(|l| l.get(key))
-        .map(String::as_str)
+    pod.metadata.labels.as_ref().and_then(|l| l.get(key)).map(String::as_str)
 }
 
 /// The app a pod belongs to.
@@ -96,28 +87,18 @@ pub fn status(pod: &Pod) -> (UnitStatus, String) {
 pub fn unit(pod: &Pod) -> Unit {
     let name = pod.metadata.name.clone().unwrap_or_default();
     let st = pod.status.as_ref();
-    let labelled_version: i64 = label(pod, APP_VERSION)
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let version = if labelled_version > 0 {
-        labelled_version
-    } else {
-        image_version(pod)
-    };
+    let labelled_version: i64 = label(pod, APP_VERSION).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let version = if labelled_version > 0 { labelled_version } else { image_version(pod) };
     let routable =
         label(pod, APP_VERSION).is_none() || label(pod, "tsuru.io/is-routable") == Some("true");
-    let statuses = st
-        .and_then(|s| s.container_statuses.as_deref())
-        .unwrap_or(&[]);
+    let statuses = st.and_then(|s| s.container_statuses.as_deref()).unwrap_or(&[]);
     let (status, status_reason) = status(pod);
     Unit {
         id: name.clone(),
         name,
         app_name: label(pod, APP_NAME).unwrap_or_default().to_string(),
         process_name: label(pod, APP_PROCESS).unwrap_or_default().to_string(),
-        unit_type: label(pod, "tsuru.io/app-platform")
-            .unwrap_or_default()
-            .to_string(),
+        unit_type: label(pod, "tsuru.io/app-platform").unwrap_or_default().to_string(),
         ip: st.and_then(|s| s.host_ip.clone()).unwrap_or_default(),
         internal_ip: st.and_then(|s| s.pod_ip.clone()).unwrap_or_default(),
         status,
@@ -196,19 +177,10 @@ mod tests {
     fn a_running_ready_pod_is_a_started_unit() {
         let u = unit(&pod("Running", vec![container(true, 2)]));
         assert_eq!(u.name, "myapp-web-abc");
-        assert_eq!(
-            (u.app_name.as_str(), u.process_name.as_str()),
-            ("myapp", "web")
-        );
+        assert_eq!((u.app_name.as_str(), u.process_name.as_str()), ("myapp", "web"));
         assert_eq!(u.unit_type, "python");
-        assert_eq!(
-            (u.ip.as_str(), u.internal_ip.as_str()),
-            ("10.0.0.12", "172.16.3.9")
-        );
-        assert_eq!(
-            (u.status, u.version, u.restarts),
-            (UnitStatus::Started, 3, 2)
-        );
+        assert_eq!((u.ip.as_str(), u.internal_ip.as_str()), ("10.0.0.12", "172.16.3.9"));
+        assert_eq!((u.status, u.version, u.restarts), (UnitStatus::Started, 3, 2));
         assert!(u.ready && u.routable);
         assert_eq!(u.created_at.to_rfc3339(), "2026-08-21T10:00:00+00:00");
         assert_eq!(u.address, None);
@@ -253,12 +225,7 @@ mod tests {
         deleting.metadata.deletion_timestamp = deleting.metadata.creation_timestamp.clone();
         assert!(units([&evicted, &deleting]).is_empty());
         let mut unlabelled = pod("Running", vec![container(true, 0)]);
-        unlabelled
-            .metadata
-            .labels
-            .as_mut()
-            .unwrap()
-            .remove("tsuru.io/app-version");
+        unlabelled.metadata.labels.as_mut().unwrap().remove("tsuru.io/app-version");
         let u = unit(&unlabelled);
         assert_eq!(u.version, 3);
         assert!(u.routable);

@@ -52,11 +52,7 @@ pub fn labels(v: &Volume) -> BTreeMap<String, String> {
 
 /// An option of the volume, else of its plan; empty counts as unset.
 fn opt(v: &Volume, key: &str) -> Option<String> {
-    v.opts
-        .get(key)
-        .cloned()
-        .or_else(|| v.plan.opt(key))
-        .filter(|s| !s.is_empty())
+    v.opts.get(key).cloned().or_else(|| v.plan.opt(key)).filter(|s| !s.is_empty())
 }
 
 fn plugin(v: &Volume) -> Option<String> {
@@ -70,16 +66,12 @@ fn is_ephemeral(plugin: &str) -> bool {
 
 /// Whether `s` reads as a Kubernetes quantity (`10Gi`, `500M`, `1.5`).
 fn is_quantity(s: &str) -> bool {
-    let digits_end = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
+    let digits_end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
     let (number, suffix) = s.split_at(digits_end);
     !number.is_empty()
         && number.parse::<f64>().is_ok()
-        && [
-            "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "m", "k", "M", "G", "T", "P", "E",
-        ]
-        .contains(&suffix)
+        && ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "m", "k", "M", "G", "T", "P", "E"]
+            .contains(&suffix)
 }
 
 /// tsuru's `ValidateVolume`.
@@ -96,9 +88,7 @@ pub fn validate(v: &Volume) -> Result<()> {
             ))
         }
         (None, None) => {
-            return Err(Error::bad_request(
-                "both volume plan plugin and storage-class are empty",
-            ))
+            return Err(Error::bad_request("both volume plan plugin and storage-class are empty"))
         }
         _ => {}
     }
@@ -125,9 +115,7 @@ pub fn validate(v: &Volume) -> Result<()> {
 }
 
 fn access_modes(v: &Volume) -> Vec<String> {
-    opt(v, "access-modes")
-        .map(|m| m.split(',').map(String::from).collect())
-        .unwrap_or_default()
+    opt(v, "access-modes").map(|m| m.split(',').map(String::from).collect()).unwrap_or_default()
 }
 
 fn storage(v: &Volume) -> BTreeMap<String, Quantity> {
@@ -235,11 +223,8 @@ pub fn pod_volumes(bound: &[BoundVolume]) -> Result<(Vec<PodVolume>, Vec<VolumeM
         let name = volume_name(&v.name);
         let mut pod_volume = match plugin(v).as_deref() {
             Some("emptyDir") => {
-                let opts: Map<String, Value> = v
-                    .opts
-                    .iter()
-                    .map(|(k, s)| (k.clone(), Value::String(s.clone())))
-                    .collect();
+                let opts: Map<String, Value> =
+                    v.opts.iter().map(|(k, s)| (k.clone(), Value::String(s.clone()))).collect();
                 let mut obj = Map::new();
                 obj.insert("name".into(), Value::String(name.clone()));
                 obj.insert("emptyDir".into(), Value::Object(opts));
@@ -309,19 +294,11 @@ pub(super) async fn ensure_objects(
     };
     if let Some(pv) = pv {
         let api: Api<PersistentVolume> = Api::all(conn.client.clone());
-        ignore_exists(
-            conn.call(api.create(&PostParams::default(), &pv))
-                .await
-                .map(|_| ()),
-        )?;
+        ignore_exists(conn.call(api.create(&PostParams::default(), &pv)).await.map(|_| ()))?;
     }
     if let Some(pvc) = pvc {
         let api: Api<PersistentVolumeClaim> = Api::namespaced(conn.client.clone(), namespace);
-        ignore_exists(
-            conn.call(api.create(&PostParams::default(), &pvc))
-                .await
-                .map(|_| ()),
-        )?;
+        ignore_exists(conn.call(api.create(&PostParams::default(), &pvc)).await.map(|_| ()))?;
     }
     Ok(())
 }
@@ -339,13 +316,7 @@ pub(super) async fn objects_exist(conn: &super::ops::Conn, name: &str) -> Result
     }
     let claims: Api<PersistentVolumeClaim> = Api::all(conn.client.clone());
     let found = conn
-        .call(
-            claims.list(
-                &ListParams::default()
-                    .labels(&format!("{VOLUME_NAME}={name}"))
-                    .limit(1),
-            ),
-        )
+        .call(claims.list(&ListParams::default().labels(&format!("{VOLUME_NAME}={name}")).limit(1)))
         .await?;
     Ok(!found.items.is_empty())
 }
@@ -396,29 +367,16 @@ mod tests {
                 json!({"plugin": "nfs", "storage-class": "x"}),
                 "both volume plan plugin and storage-class cannot be set",
             ),
-            (
-                json!({}),
-                "both volume plan plugin and storage-class are empty",
-            ),
-            (
-                json!({"plugin": "nfs"}),
-                "capacity is mandatory either in plan or as volume opts",
-            ),
-            (
-                json!({"plugin": "nfs", "capacity": "lots"}),
-                "unable to parse `capacity` opt",
-            ),
+            (json!({}), "both volume plan plugin and storage-class are empty"),
+            (json!({"plugin": "nfs"}), "capacity is mandatory either in plan or as volume opts"),
+            (json!({"plugin": "nfs", "capacity": "lots"}), "unable to parse `capacity` opt"),
             (
                 json!({"storage-class": "gp2", "capacity": "1Gi"}),
                 "access-modes is mandatory either in plan or as volume opts",
             ),
         ];
         for (plan, text) in cases {
-            assert_eq!(
-                validate(&vol(plan.clone(), &[])).unwrap_err().to_string(),
-                text,
-                "{plan}"
-            );
+            assert_eq!(validate(&vol(plan.clone(), &[])).unwrap_err().to_string(), text, "{plan}");
         }
         assert!(validate(&vol(json!({"plugin": "emptyDir"}), &[])).is_ok());
         assert!(validate(&vol(
@@ -437,15 +395,9 @@ mod tests {
         let (pv, pvc) = claim_objects(&v, "ns1").unwrap();
         let pv = serde_json::to_value(pv.unwrap()).unwrap();
         assert_eq!(pv["metadata"]["name"], "v1-tsuru");
-        assert_eq!(
-            pv["spec"]["nfs"],
-            json!({"server": "10.0.0.1", "path": "/exports"})
-        );
+        assert_eq!(pv["spec"]["nfs"], json!({"server": "10.0.0.1", "path": "/exports"}));
         assert_eq!(pv["spec"]["capacity"], json!({"storage": "10Gi"}));
-        assert_eq!(
-            pv["spec"]["accessModes"],
-            json!(["ReadWriteMany", "ReadOnlyMany"])
-        );
+        assert_eq!(pv["spec"]["accessModes"], json!(["ReadWriteMany", "ReadOnlyMany"]));
         let pvc = serde_json::to_value(pvc.unwrap()).unwrap();
         assert_eq!(pvc["metadata"]["name"], "v1-tsuru-claim");
         assert_eq!(pvc["metadata"]["namespace"], "ns1");
@@ -466,36 +418,20 @@ mod tests {
     #[test]
     fn non_persistent_plugins_make_no_object_and_live_in_the_pod() {
         let bind = VolumeBind {
-            id: VolumeBindId {
-                app: "a".into(),
-                mount_point: "/tmp/x".into(),
-                volume: "v1".into(),
-            },
+            id: VolumeBindId { app: "a".into(), mount_point: "/tmp/x".into(), volume: "v1".into() },
             read_only: false,
         };
         let eph = vol(
             json!({"plugin": "ephemeral", "storage-class": "fast", "access-modes": "ReadWriteOnce"}),
             &[("capacity", "2Gi")],
         );
-        assert!(
-            validate(&eph).is_ok(),
-            "a storage class goes with ephemeral"
-        );
+        assert!(validate(&eph).is_ok(), "a storage class goes with ephemeral");
         assert_eq!(claim_objects(&eph, "ns1").unwrap(), (None, None));
         let empty = vol(json!({"plugin": "emptyDir"}), &[("medium", "Memory")]);
         assert_eq!(claim_objects(&empty, "ns1").unwrap(), (None, None));
         let bound = [
-            BoundVolume {
-                volume: eph,
-                binds: vec![bind.clone()],
-            },
-            BoundVolume {
-                volume: Volume {
-                    name: "v2".into(),
-                    ..empty
-                },
-                binds: vec![bind],
-            },
+            BoundVolume { volume: eph, binds: vec![bind.clone()] },
+            BoundVolume { volume: Volume { name: "v2".into(), ..empty }, binds: vec![bind] },
         ];
         let (vols, mounts) = pod_volumes(&bound).unwrap();
         let vols = serde_json::to_value(vols).unwrap();
@@ -509,10 +445,7 @@ mod tests {
                 "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "fast",
                          "resources": {"requests": {"storage": "2Gi"}}}}}})
         );
-        assert_eq!(
-            vols[1],
-            json!({"name": "v2-tsuru", "emptyDir": {"medium": "Memory"}})
-        );
+        assert_eq!(vols[1], json!({"name": "v2-tsuru", "emptyDir": {"medium": "Memory"}}));
         assert_eq!(mounts.len(), 2);
     }
 
@@ -520,28 +453,15 @@ mod tests {
     fn mounts_are_per_bind_and_the_claim_is_read_only_when_every_bind_is() {
         let v = vol(json!({"plugin": "nfs"}), &[]);
         let bind = |mp: &str, ro: bool| VolumeBind {
-            id: VolumeBindId {
-                app: "a".into(),
-                mount_point: mp.into(),
-                volume: "v1".into(),
-            },
+            id: VolumeBindId { app: "a".into(), mount_point: mp.into(), volume: "v1".into() },
             read_only: ro,
         };
-        let bound = [BoundVolume {
-            volume: v,
-            binds: vec![bind("/a", true), bind("/b", false)],
-        }];
+        let bound = [BoundVolume { volume: v, binds: vec![bind("/a", true), bind("/b", false)] }];
         let (vols, mounts) = pod_volumes(&bound).unwrap();
         assert_eq!(vols.len(), 1);
         assert_eq!(vols[0].name, "v1-tsuru");
-        assert_eq!(
-            vols[0].persistent_volume_claim.as_ref().unwrap().read_only,
-            Some(false)
-        );
+        assert_eq!(vols[0].persistent_volume_claim.as_ref().unwrap().read_only, Some(false));
         assert_eq!(mounts.len(), 2);
-        assert_eq!(
-            (mounts[0].mount_path.as_str(), mounts[0].read_only),
-            ("/a", Some(true))
-        );
+        assert_eq!((mounts[0].mount_path.as_str(), mounts[0].read_only), ("/a", Some(true)));
     }
 }

@@ -56,10 +56,7 @@ impl ClusterWatch {
         let pod_api: Api<Pod> = Api::all(client.clone());
         let pod_stream = reflector::reflector(
             pod_writer,
-            watcher(
-                pod_api,
-                watcher::Config::default().labels("tsuru.io/is-tsuru=true"),
-            ),
+            watcher(pod_api, watcher::Config::default().labels("tsuru.io/is-tsuru=true")),
         )
         .default_backoff();
         let ready = pods_ready.clone();
@@ -88,13 +85,7 @@ impl ClusterWatch {
                 tx.send_modify(|n| *n += 1);
             }
         });
-        ClusterWatch {
-            pods,
-            apps,
-            pods_ready,
-            changes,
-            tasks: vec![pod_task, app_task],
-        }
+        ClusterWatch { pods, apps, pods_ready, changes, tasks: vec![pod_task, app_task] }
     }
 
     /// Whether the pod cache has its first full list.

@@ -8,8 +8,7 @@ use super::MemoryStore;
 #[async_trait]
 impl AppStorage for MemoryStore {
     async fn insert(&self, app: &App) -> Result<()> {
-        self.apps
-            .add(app.name.clone(), app, app_already_exists(&app.name))
+        self.apps.add(app.name.clone(), app, app_already_exists(&app.name))
     }
 
     async fn find(&self, name: &str) -> Result<Option<App>> {
@@ -43,21 +42,11 @@ impl AppStorage for MemoryStore {
     }
 
     async fn count_by_platform(&self, platform: &str) -> Result<usize> {
-        Ok(self
-            .apps
-            .read()
-            .values()
-            .filter(|a| a.platform == platform)
-            .count())
+        Ok(self.apps.read().values().filter(|a| a.platform == platform).count())
     }
 
     async fn mark_platform_updated(&self, platform: &str) -> Result<()> {
-        for a in self
-            .apps
-            .write()
-            .values_mut()
-            .filter(|a| a.platform == platform)
-        {
+        for a in self.apps.write().values_mut().filter(|a| a.platform == platform) {
             a.update_platform = true;
         }
         Ok(())

@@ -29,12 +29,7 @@ impl AppVersionStorage for MemoryStore {
     }
 
     async fn list(&self, app: &str) -> Result<Vec<AppVersion>> {
-        Ok(self
-            .app_versions
-            .read()
-            .get(app)
-            .cloned()
-            .unwrap_or_default())
+        Ok(self.app_versions.read().get(app).cloned().unwrap_or_default())
     }
 
     async fn delete_all(&self, app: &str) -> Result<()> {

@@ -13,10 +13,7 @@ use tsuru_domain::{Error, Result};
 use super::MemoryStore;
 
 fn lock_keys(e: &Event) -> Vec<(String, String)> {
-    e.locked_targets()
-        .into_iter()
-        .map(|t| (t.ttype.clone(), t.value.clone()))
-        .collect()
+    e.locked_targets().into_iter().map(|t| (t.ttype.clone(), t.value.clone())).collect()
 }
 
 /// The field a list is sorted by, read once from the `sort` key (start time by default).
@@ -114,10 +111,7 @@ impl EventTable {
             self.by_target.entry(t.clone()).or_default().insert(pos);
         }
         self.by_kind.entry(k.kind.clone()).or_default().insert(pos);
-        self.by_owner
-            .entry(k.owner.clone())
-            .or_default()
-            .insert(pos);
+        self.by_owner.entry(k.owner.clone()).or_default().insert(pos);
         if k.running {
             self.running.insert(pos);
         }
@@ -169,13 +163,7 @@ impl EventTable {
             lists.push(self.by_target.get(v).into_iter().collect());
         }
         if !filter.kind_names.is_empty() {
-            lists.push(
-                filter
-                    .kind_names
-                    .iter()
-                    .filter_map(|k| self.by_kind.get(k))
-                    .collect(),
-            );
+            lists.push(filter.kind_names.iter().filter_map(|k| self.by_kind.get(k)).collect());
         }
         if let Some(o) = &filter.owner_name {
             lists.push(self.by_owner.get(o).into_iter().collect());
@@ -200,11 +188,7 @@ impl EventTable {
         };
         let by_start = key == SortKey::Start;
         let page = |found: &mut dyn Iterator<Item = &Event>| -> Vec<Event> {
-            found
-                .skip(filter.skip)
-                .take(filter.limit)
-                .cloned()
-                .collect()
+            found.skip(filter.skip).take(filter.limit).cloned().collect()
         };
         let index = self.smallest_index(filter);
         // Walking the start-time index reads about (skip + limit) × events / matches entries
@@ -222,9 +206,8 @@ impl EventTable {
             } else {
                 Box::new(self.by_start.iter())
             };
-            let mut found = positions
-                .map(|(_, pos)| &self.events[*pos])
-                .filter(|e| filter.matches(e));
+            let mut found =
+                positions.map(|(_, pos)| &self.events[*pos]).filter(|e| filter.matches(e));
             return page(&mut found);
         }
         let candidates: Option<Vec<Pos>> = index.map(|(_, sets)| {
@@ -239,12 +222,7 @@ impl EventTable {
                 .map(|pos| (pos, &self.events[pos]))
                 .filter(|(_, e)| filter.matches(e))
                 .collect(),
-            None => self
-                .events
-                .values()
-                .enumerate()
-                .filter(|(_, e)| filter.matches(e))
-                .collect(),
+            None => self.events.values().enumerate().filter(|(_, e)| filter.matches(e)).collect(),
         };
         found.sort_by(|(ia, a), (ib, b)| {
             let o = key.compare(a, b).then(ia.cmp(ib));
@@ -260,15 +238,11 @@ impl EventTable {
 
 impl MemoryStore {
     fn event_table(&self) -> std::sync::RwLockReadGuard<'_, EventTable> {
-        self.events
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.events.read().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn event_table_mut(&self) -> std::sync::RwLockWriteGuard<'_, EventTable> {
-        self.events
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.events.write().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -276,10 +250,7 @@ impl MemoryStore {
 impl EventStorage for MemoryStore {
     async fn insert_locked(&self, event: &Event) -> Result<Option<Event>> {
         // Lock order: locks, then events (as in `update`).
-        let mut locks = self
-            .locks
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut locks = self.locks.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut events = self.event_table_mut();
         let keys = lock_keys(event);
         for k in &keys {
@@ -300,10 +271,7 @@ impl EventStorage for MemoryStore {
     }
 
     async fn update(&self, event: &Event) -> Result<()> {
-        let mut locks = self
-            .locks
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut locks = self.locks.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut events = self.event_table_mut();
         if events.get(&event.id).is_none() {
             return Err(Error::not_found(tsuru_domain::event::EVENT_NOT_FOUND));

@@ -8,19 +8,13 @@ use super::MemoryStore;
 #[async_trait]
 impl MachineStorage for MemoryStore {
     async fn find_by_address(&self, address: &str) -> Result<Option<Machine>> {
-        Ok(self
-            .machines
-            .read()
-            .values()
-            .find(|m| m.address == address)
-            .cloned())
+        Ok(self.machines.read().values().find(|m| m.address == address).cloned())
     }
 }
 
 #[async_trait]
 impl TemplateStorage for MemoryStore {
     async fn update(&self, template: &Template) -> Result<()> {
-        self.iaas_templates
-            .replace(&template.name, template, TEMPLATE_NOT_FOUND)
+        self.iaas_templates.replace(&template.name, template, TEMPLATE_NOT_FOUND)
     }
 }

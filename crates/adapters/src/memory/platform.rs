@@ -8,8 +8,7 @@ use super::MemoryStore;
 #[async_trait]
 impl PlatformStorage for MemoryStore {
     async fn update(&self, platform: &Platform) -> Result<()> {
-        self.platforms
-            .replace(&platform.name, platform, PLATFORM_NOT_FOUND)
+        self.platforms.replace(&platform.name, platform, PLATFORM_NOT_FOUND)
     }
 
     async fn versions(&self, name: &str) -> Result<Vec<PlatformVersion>> {
@@ -18,11 +17,7 @@ impl PlatformStorage for MemoryStore {
 
     async fn add_version(&self, name: &str, version: &PlatformVersion) -> Result<()> {
         let _platforms = self.platforms.read();
-        self.platform_versions
-            .write()
-            .entry(name.to_string())
-            .or_default()
-            .push(version.clone());
+        self.platform_versions.write().entry(name.to_string()).or_default().push(version.clone());
         Ok(())
     }
 }

@@ -16,16 +16,12 @@ impl PoolStorage for MemoryStore {
     }
 
     async fn set_constraint(&self, c: &Constraint) -> Result<()> {
-        self.constraints
-            .write()
-            .insert((c.pool_expr.clone(), c.field.clone()), c.clone());
+        self.constraints.write().insert((c.pool_expr.clone(), c.field.clone()), c.clone());
         Ok(())
     }
 
     async fn delete_constraint(&self, pool_expr: &str, field: &str) -> Result<()> {
-        self.constraints
-            .write()
-            .shift_remove(&(pool_expr.to_string(), field.to_string()));
+        self.constraints.write().shift_remove(&(pool_expr.to_string(), field.to_string()));
         Ok(())
     }
 }

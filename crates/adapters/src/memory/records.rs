@@ -98,9 +98,7 @@ impl Kept<User> for MemoryStore {
     }
     fn keep(&self, user: &User) {
         if !user.api_key.is_empty() {
-            self.api_keys
-                .write()
-                .insert(user.api_key.clone(), user.email.clone());
+            self.api_keys.write().insert(user.api_key.clone(), user.email.clone());
         }
     }
     fn forget(&self, removed: &User) {

@@ -12,8 +12,7 @@ use super::MemoryStore;
 #[async_trait]
 impl ServiceStorage for MemoryStore {
     async fn update(&self, service: &Service) -> Result<()> {
-        self.services
-            .replace(&service.name, service, SERVICE_NOT_FOUND)
+        self.services.replace(&service.name, service, SERVICE_NOT_FOUND)
     }
 }
 
@@ -36,9 +35,7 @@ impl ServiceInstanceStorage for MemoryStore {
     }
 
     async fn list(&self, service: Option<&str>) -> Result<Vec<ServiceInstance>> {
-        Ok(self
-            .service_instances
-            .filtered(|i| service.is_none_or(|s| i.service_name == s)))
+        Ok(self.service_instances.filtered(|i| service.is_none_or(|s| i.service_name == s)))
     }
 
     async fn update(&self, instance: &ServiceInstance) -> Result<()> {
@@ -50,9 +47,7 @@ impl ServiceInstanceStorage for MemoryStore {
     }
 
     async fn delete(&self, service: &str, name: &str) -> Result<()> {
-        self.service_instances
-            .remove(&key(service, name), INSTANCE_NOT_FOUND)
-            .map(drop)
+        self.service_instances.remove(&key(service, name), INSTANCE_NOT_FOUND).map(drop)
     }
 }
 

@@ -42,9 +42,7 @@ impl TeamTokenStorage for MemoryStore {
     }
 
     async fn list(&self, teams: Option<&[String]>) -> Result<Vec<TeamToken>> {
-        Ok(self
-            .team_tokens
-            .filtered(|t| teams.is_none_or(|teams| teams.contains(&t.team))))
+        Ok(self.team_tokens.filtered(|t| teams.is_none_or(|teams| teams.contains(&t.team))))
     }
 
     async fn update(&self, token: &TeamToken) -> Result<()> {

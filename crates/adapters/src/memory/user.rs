@@ -24,9 +24,7 @@ impl UserStorage for MemoryStore {
     }
 
     async fn list_by_role(&self, role: &str) -> Result<Vec<User>> {
-        Ok(self
-            .users
-            .filtered(|u| u.roles.iter().any(|r| r.name == role)))
+        Ok(self.users.filtered(|u| u.roles.iter().any(|r| r.name == role)))
     }
 
     async fn set_password(&self, email: &str, hash: &str) -> Result<()> {
@@ -94,10 +92,7 @@ impl UserStorage for MemoryStore {
     async fn add_key(&self, email: &str, key: &SshKey, replace: bool) -> Result<()> {
         self.with_user(email, |u| {
             let dup = || Error::conflict(tsuru_domain::user::KEY_ALREADY_EXISTS);
-            if u.keys
-                .iter()
-                .any(|k| k.content == key.content && k.name != key.name)
-            {
+            if u.keys.iter().any(|k| k.content == key.content && k.name != key.name) {
                 return Err(dup());
             }
             match u.keys.iter_mut().find(|k| k.name == key.name) {
@@ -124,9 +119,7 @@ impl UserStorage for MemoryStore {
 #[async_trait]
 impl SessionStorage for MemoryStore {
     async fn insert(&self, session: &Session) -> Result<()> {
-        self.sessions
-            .write()
-            .insert(session.jti.clone(), session.clone());
+        self.sessions.write().insert(session.jti.clone(), session.clone());
         Ok(())
     }
 
@@ -150,9 +143,7 @@ impl SessionStorage for MemoryStore {
 #[async_trait]
 impl PasswordTokenStorage for MemoryStore {
     async fn insert(&self, token: &PasswordToken) -> Result<()> {
-        self.password_tokens
-            .write()
-            .insert(token.token.clone(), token.clone());
+        self.password_tokens.write().insert(token.token.clone(), token.clone());
         Ok(())
     }
 
@@ -175,15 +166,9 @@ impl PasswordTokenStorage for MemoryStore {
 impl LoginThrottle for MemoryStore {
     async fn record_failure(&self, key: &str, now: DateTime<Utc>, window_secs: i64) -> Result<u32> {
         let mut t = self.throttle.write();
-        let w = t.entry(key.to_string()).or_insert(Window {
-            start: now,
-            count: 0,
-        });
+        let w = t.entry(key.to_string()).or_insert(Window { start: now, count: 0 });
         if (now - w.start).num_seconds() >= window_secs {
-            *w = Window {
-                start: now,
-                count: 0,
-            };
+            *w = Window { start: now, count: 0 };
         }
         w.count += 1;
         Ok(w.count)

@@ -19,8 +19,7 @@ fn sorted_by<K: Ord>(
 #[async_trait]
 impl VolumeStorage for MemoryStore {
     async fn insert_volume(&self, volume: &Volume) -> Result<()> {
-        self.volumes
-            .add(volume.name.clone(), volume, VOLUME_ALREADY_EXISTS)
+        self.volumes.add(volume.name.clone(), volume, VOLUME_ALREADY_EXISTS)
     }
 
     async fn update_volume(&self, volume: &Volume) -> Result<()> {
@@ -42,38 +41,25 @@ impl VolumeStorage for MemoryStore {
     }
 
     async fn insert_bind(&self, bind: &VolumeBind) -> Result<()> {
-        self.volume_binds
-            .add(bind.id.clone(), bind, VOLUME_ALREADY_BOUND)
+        self.volume_binds.add(bind.id.clone(), bind, VOLUME_ALREADY_BOUND)
     }
 
     async fn delete_bind(&self, id: &VolumeBindId) -> Result<()> {
-        self.volume_binds
-            .remove(id, VOLUME_BIND_NOT_FOUND)
-            .map(drop)
+        self.volume_binds.remove(id, VOLUME_BIND_NOT_FOUND).map(drop)
     }
 
     async fn binds_of_volume(&self, volume: &str) -> Result<Vec<VolumeBind>> {
         let binds = self.volume_binds.filtered(|b| b.id.volume == volume);
-        Ok(sorted_by(binds, |b| {
-            (b.id.app.clone(), b.id.mount_point.clone())
-        }))
+        Ok(sorted_by(binds, |b| (b.id.app.clone(), b.id.mount_point.clone())))
     }
 
     async fn binds_of_app(&self, app: &str) -> Result<Vec<VolumeBind>> {
         let binds = self.volume_binds.filtered(|b| b.id.app == app);
-        Ok(sorted_by(binds, |b| {
-            (b.id.volume.clone(), b.id.mount_point.clone())
-        }))
+        Ok(sorted_by(binds, |b| (b.id.volume.clone(), b.id.mount_point.clone())))
     }
 
     async fn all_binds(&self) -> Result<Vec<VolumeBind>> {
         let binds = self.volume_binds.all();
-        Ok(sorted_by(binds, |b| {
-            (
-                b.id.volume.clone(),
-                b.id.app.clone(),
-                b.id.mount_point.clone(),
-            )
-        }))
+        Ok(sorted_by(binds, |b| (b.id.volume.clone(), b.id.app.clone(), b.id.mount_point.clone())))
     }
 }

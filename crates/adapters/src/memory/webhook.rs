@@ -75,11 +75,7 @@ impl DeliveryStorage for MemoryStore {
         if stored.claimed_by.as_deref() != Some(worker) {
             return Ok(false);
         }
-        *stored = Delivery {
-            claimed_by: None,
-            lease_until: None,
-            ..delivery.clone()
-        };
+        *stored = Delivery { claimed_by: None, lease_until: None, ..delivery.clone() };
         if delivery.state == DeliveryState::Pending {
             pending.insert(delivery.id.clone(), ());
         } else {
@@ -89,13 +85,8 @@ impl DeliveryStorage for MemoryStore {
     }
 
     async fn list_by_webhook(&self, name: &str, limit: usize) -> Result<Vec<Delivery>> {
-        let mut out: Vec<Delivery> = self
-            .deliveries
-            .read()
-            .values()
-            .filter(|d| d.webhook == name)
-            .cloned()
-            .collect();
+        let mut out: Vec<Delivery> =
+            self.deliveries.read().values().filter(|d| d.webhook == name).cloned().collect();
         out.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
         out.truncate(limit);
         Ok(out)

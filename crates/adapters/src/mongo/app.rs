@@ -106,21 +106,11 @@ struct AppDocument {
 }
 
 fn items(list: &[MetadataItem]) -> Vec<ItemDocument> {
-    list.iter()
-        .map(|i| ItemDocument {
-            name: i.name.clone(),
-            value: i.value.clone(),
-        })
-        .collect()
+    list.iter().map(|i| ItemDocument { name: i.name.clone(), value: i.value.clone() }).collect()
 }
 
 fn from_items(list: Vec<ItemDocument>) -> Vec<MetadataItem> {
-    list.into_iter()
-        .map(|i| MetadataItem {
-            name: i.name,
-            value: i.value,
-        })
-        .collect()
+    list.into_iter().map(|i| MetadataItem { name: i.name, value: i.value }).collect()
 }
 
 impl AppDocument {
@@ -151,10 +141,7 @@ impl AppDocument {
             routers: a
                 .routers
                 .iter()
-                .map(|r| RouterDocument {
-                    name: r.name.clone(),
-                    opts: r.opts.clone(),
-                })
+                .map(|r| RouterDocument { name: r.name.clone(), opts: r.opts.clone() })
                 .collect(),
             cname: a.cname.clone(),
             env: a
@@ -208,10 +195,7 @@ impl From<AppDocument> for App {
             routers: d
                 .routers
                 .into_iter()
-                .map(|r| AppRouter {
-                    name: r.name,
-                    opts: r.opts,
-                })
+                .map(|r| AppRouter { name: r.name, opts: r.opts })
                 .collect(),
             cname: d.cname,
             env: d
@@ -288,14 +272,9 @@ impl AppStorage for super::MongoStore {
     }
 
     async fn list(&self, filter: &AppFilter) -> Result<Vec<App>> {
-        let docs = self
-            .all::<AppDocument>(app_query(filter), doc! {"tsurud_order": 1, "name": 1})
-            .await?;
-        Ok(docs
-            .into_iter()
-            .map(App::from)
-            .filter(|a| filter.matches(a))
-            .collect())
+        let docs =
+            self.all::<AppDocument>(app_query(filter), doc! {"tsurud_order": 1, "name": 1}).await?;
+        Ok(docs.into_iter().map(App::from).filter(|a| filter.matches(a)).collect())
     }
 
     async fn update(&self, app: &App) -> Result<()> {
@@ -309,8 +288,7 @@ impl AppStorage for super::MongoStore {
     }
 
     async fn delete(&self, name: &str) -> Result<()> {
-        self.delete_or::<AppDocument>(doc! {"name": name}, || app_not_found(name))
-            .await
+        self.delete_or::<AppDocument>(doc! {"name": name}, || app_not_found(name)).await
     }
 
     async fn count_in_pool(&self, pool: &str) -> Result<usize> {
@@ -323,9 +301,7 @@ impl AppStorage for super::MongoStore {
     }
 
     async fn names_by_team(&self, team: &str) -> Result<Vec<String>> {
-        let docs = self
-            .all::<AppDocument>(doc! {"teams": team}, doc! {"tsurud_order": 1})
-            .await?;
+        let docs = self.all::<AppDocument>(doc! {"teams": team}, doc! {"tsurud_order": 1}).await?;
         Ok(docs.into_iter().map(|d| d.name).collect())
     }
 
@@ -339,16 +315,12 @@ impl AppStorage for super::MongoStore {
     }
 
     async fn mark_platform_updated(&self, platform: &str) -> Result<()> {
-        for d in self
-            .all::<AppDocument>(doc! {"framework": platform}, doc! {"tsurud_order": 1})
-            .await?
+        for d in
+            self.all::<AppDocument>(doc! {"framework": platform}, doc! {"tsurud_order": 1}).await?
         {
             self.exclusive(format!("{APPS}/{}", d.name), || async {
                 self.docs::<AppDocument>()
-                    .update_one(
-                        doc! {"name": &d.name},
-                        doc! {"$set": {"updateplatform": true}},
-                    )
+                    .update_one(doc! {"name": &d.name}, doc! {"$set": {"updateplatform": true}})
                     .await
                     .map_err(db_error)
             })
@@ -359,10 +331,7 @@ impl AppStorage for super::MongoStore {
 
     async fn rename_team(&self, old: &str, new: &str) -> Result<()> {
         let filter = doc! {"$or": [{"teamowner": old}, {"teams": old}]};
-        for d in self
-            .all::<AppDocument>(filter, doc! {"tsurud_order": 1})
-            .await?
-        {
+        for d in self.all::<AppDocument>(filter, doc! {"tsurud_order": 1}).await? {
             self.exclusive(format!("{APPS}/{}", d.name), || async {
                 let Some(mut cur) = self
                     .docs::<AppDocument>()

@@ -81,11 +81,7 @@ impl VersionDocument {
         AppVersion {
             app: app.to_string(),
             version: self.version,
-            image: if self.deployimage.is_empty() {
-                self.buildimage
-            } else {
-                self.deployimage
-            },
+            image: if self.deployimage.is_empty() { self.buildimage } else { self.deployimage },
             processes: self.processes,
             exposed_ports: self.exposedports,
             deploy_successful: self.deploysuccessful,
@@ -118,11 +114,7 @@ impl super::MongoStore {
                     markedtoremoval: false,
                 });
             change(&mut d)?;
-            d.count = d
-                .versions
-                .values()
-                .map(|v| v.version)
-                .fold(d.count, i64::max);
+            d.count = d.versions.values().map(|v| v.version).fold(d.count, i64::max);
             d.lastsuccessfulversion = d
                 .versions
                 .values()
@@ -174,12 +166,7 @@ impl AppVersionStorage for super::MongoStore {
             .await
             .map_err(db_error)?;
         let mut out: Vec<AppVersion> = d
-            .map(|d| {
-                d.versions
-                    .into_values()
-                    .map(|v| v.into_version(app))
-                    .collect()
-            })
+            .map(|d| d.versions.into_values().map(|v| v.into_version(app)).collect())
             .unwrap_or_default();
         out.sort_by_key(|v| v.version);
         Ok(out)

@@ -31,11 +31,7 @@ struct ClusterDocument {
     clientcert: Option<Binary>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     clientkey: Option<Binary>,
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "null_as_default"
-    )]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
     pools: Vec<String>,
     #[serde(
         default,
@@ -43,11 +39,7 @@ struct ClusterDocument {
         deserialize_with = "null_as_default"
     )]
     customdata: BTreeMap<String, String>,
-    #[serde(
-        default,
-        skip_serializing_if = "is_false",
-        deserialize_with = "null_as_default"
-    )]
+    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "null_as_default")]
     local: bool,
     #[serde(default, deserialize_with = "null_as_default")]
     default: bool,
@@ -100,10 +92,7 @@ struct KubeUserDocument {
 }
 
 fn binary(bytes: &[u8]) -> Option<Binary> {
-    (!bytes.is_empty()).then(|| Binary {
-        subtype: BinarySubtype::Generic,
-        bytes: bytes.to_vec(),
-    })
+    (!bytes.is_empty()).then(|| Binary { subtype: BinarySubtype::Generic, bytes: bytes.to_vec() })
 }
 
 fn bytes(b: Option<Binary>) -> Vec<u8> {
@@ -218,9 +207,7 @@ impl ClusterStorage for super::MongoStore {
     }
 
     async fn list(&self) -> Result<Vec<Cluster>> {
-        let docs = self
-            .all::<ClusterDocument>(doc! {}, doc! {"_id": 1})
-            .await?;
+        let docs = self.all::<ClusterDocument>(doc! {}, doc! {"_id": 1}).await?;
         Ok(docs.into_iter().map(Cluster::from).collect())
     }
 
@@ -243,10 +230,7 @@ mod tests {
     use super::*;
 
     fn bin(b: &[u8]) -> Bson {
-        Bson::Binary(Binary {
-            subtype: BinarySubtype::Generic,
-            bytes: b.to_vec(),
-        })
+        Bson::Binary(Binary { subtype: BinarySubtype::Generic, bytes: b.to_vec() })
     }
 
     /// A document as tsuru's Go driver writes it (nil slices as null, every clientcmd field).

@@ -9,9 +9,8 @@ use mongodb::event::command::CommandEvent;
 use mongodb::event::EventHandler;
 
 /// Upper bounds (seconds) of the latency histogram's buckets.
-pub const LATENCY_BUCKETS: [f64; 10] = [
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0,
-];
+pub const LATENCY_BUCKETS: [f64; 10] =
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0];
 
 /// Counts and latencies of one (collection, command).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -32,10 +31,7 @@ impl CommandSeries {
         self.count += 1;
         self.failed += u64::from(failed);
         self.seconds += secs;
-        let slot = LATENCY_BUCKETS
-            .iter()
-            .position(|b| secs <= *b)
-            .unwrap_or(LATENCY_BUCKETS.len());
+        let slot = LATENCY_BUCKETS.iter().position(|b| secs <= *b).unwrap_or(LATENCY_BUCKETS.len());
         self.buckets[slot] += 1;
     }
 }
@@ -50,10 +46,7 @@ struct Book {
 impl Book {
     /// Counts the answer (or failure) to the command started as `request`.
     fn finish(&mut self, request: (u32, i32), command: String, took: Duration, failed: bool) {
-        let key = self
-            .started
-            .remove(&request)
-            .unwrap_or_else(|| (String::new(), command));
+        let key = self.started.remove(&request).unwrap_or_else(|| (String::new(), command));
         self.total += 1;
         self.series.entry(key).or_default().observe(took, failed);
     }
@@ -80,30 +73,16 @@ impl CommandStats {
         let mut book = self.book();
         match event {
             CommandEvent::Started(e) => {
-                let collection = e
-                    .command
-                    .iter()
-                    .next()
-                    .and_then(|(_, v)| v.as_str())
-                    .unwrap_or("")
-                    .to_string();
-                book.started.insert(
-                    (e.connection.id, e.request_id),
-                    (collection, e.command_name),
-                );
+                let collection =
+                    e.command.iter().next().and_then(|(_, v)| v.as_str()).unwrap_or("").to_string();
+                book.started.insert((e.connection.id, e.request_id), (collection, e.command_name));
             }
-            CommandEvent::Succeeded(e) => book.finish(
-                (e.connection.id, e.request_id),
-                e.command_name,
-                e.duration,
-                false,
-            ),
-            CommandEvent::Failed(e) => book.finish(
-                (e.connection.id, e.request_id),
-                e.command_name,
-                e.duration,
-                true,
-            ),
+            CommandEvent::Succeeded(e) => {
+                book.finish((e.connection.id, e.request_id), e.command_name, e.duration, false)
+            }
+            CommandEvent::Failed(e) => {
+                book.finish((e.connection.id, e.request_id), e.command_name, e.duration, true)
+            }
             _ => {}
         }
     }
@@ -115,10 +94,6 @@ impl CommandStats {
 
     /// Every series, by (collection, command).
     pub fn snapshot(&self) -> Vec<((String, String), CommandSeries)> {
-        self.book()
-            .series
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
+        self.book().series.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
     }
 }

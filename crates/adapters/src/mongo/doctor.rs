@@ -59,11 +59,7 @@ pub(crate) struct Reader {
 impl Reader {
     /// The reader of `T`'s collection.
     pub(crate) const fn of<T: StoredDocument>() -> Self {
-        Reader {
-            collection: T::COLLECTION,
-            label: T::LABEL,
-            decode: decode::<T>,
-        }
+        Reader { collection: T::COLLECTION, label: T::LABEL, decode: decode::<T> }
     }
 }
 
@@ -119,10 +115,9 @@ struct Failure {
 /// store makes when it converts the document.
 fn decode<T: StoredDocument>(raw: &RawDocument) -> Result<(), Failure> {
     match bson::from_slice::<T>(raw.as_bytes()) {
-        Ok(doc) => doc.check().map_err(|e| Failure {
-            field: Some(e.field.to_string()),
-            error: e.message,
-        }),
+        Ok(doc) => {
+            doc.check().map_err(|e| Failure { field: Some(e.field.to_string()), error: e.message })
+        }
         Err(e) => Err(locate::<T>(raw, e.to_string())),
     }
 }
@@ -130,18 +125,13 @@ fn decode<T: StoredDocument>(raw: &RawDocument) -> Result<(), Failure> {
 /// Decodes again with the path tracked, to name the first field that fails. Falls back to the
 /// driver's error alone if this decoding disagrees.
 fn locate<T: DeserializeOwned>(raw: &RawDocument, error: String) -> Failure {
-    let unplaced = Failure {
-        field: None,
-        error: error.clone(),
-    };
+    let unplaced = Failure { field: None, error: error.clone() };
     let Ok(doc) = Document::try_from(raw) else {
         return unplaced;
     };
     // As the driver's decoder, which does not present itself as human readable.
     #[allow(deprecated)]
-    let options = bson::DeserializerOptions::builder()
-        .human_readable(false)
-        .build();
+    let options = bson::DeserializerOptions::builder().human_readable(false).build();
     let de = bson::Deserializer::new_with_options(Bson::Document(doc), options);
     match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(_) => unplaced,
@@ -157,10 +147,7 @@ fn locate<T: DeserializeOwned>(raw: &RawDocument, error: String) -> Failure {
                     }),
                     error: "required, missing".to_string(),
                 },
-                None => Failure {
-                    field: parent,
-                    error: message,
-                },
+                None => Failure { field: parent, error: message },
             }
         }
     }
@@ -168,11 +155,7 @@ fn locate<T: DeserializeOwned>(raw: &RawDocument, error: String) -> Failure {
 
 /// `name` of serde's "missing field `name`".
 fn missing_field(message: &str) -> Option<&str> {
-    message
-        .strip_prefix("missing field `")?
-        .split('`')
-        .next()
-        .filter(|n| !n.is_empty())
+    message.strip_prefix("missing field `")?.split('`').next().filter(|n| !n.is_empty())
 }
 
 /// A document the store cannot read.
@@ -292,11 +275,7 @@ impl Report {
 
     /// Indexes missing, conflicting or not created.
     pub fn index_problems(&self) -> usize {
-        self.collections
-            .iter()
-            .flat_map(|c| &c.indexes)
-            .filter(|i| i.is_problem())
-            .count()
+        self.collections.iter().flat_map(|c| &c.indexes).filter(|i| i.is_problem()).count()
     }
 }
 
@@ -313,9 +292,7 @@ impl Doctor {
     /// # Errors
     /// An invalid URL.
     pub async fn connect(url: &str, database: &str) -> anyhow::Result<Self> {
-        Ok(Doctor {
-            db: super::open(url, database, None).await?,
-        })
+        Ok(Doctor { db: super::open(url, database, None).await? })
     }
 
     /// A doctor on an already opened database.
@@ -356,11 +333,8 @@ impl Doctor {
                 .iter()
                 .filter(|(name, _)| *name == reader.collection)
                 .flat_map(|(_, models)| models);
-            let existing = if exists {
-                self.indexes_of(reader.collection).await?
-            } else {
-                Vec::new()
-            };
+            let existing =
+                if exists { self.indexes_of(reader.collection).await? } else { Vec::new() };
             report.indexes = wanted.map(|m| compare(m, &existing)).collect();
             if reader.collection == super::collections::EVENTS {
                 tsuru_lock_index = existing
@@ -388,25 +362,18 @@ impl Doctor {
     pub async fn fix_indexes(&self, report: &mut Report) {
         let plan = super::index_plan();
         for c in &mut report.collections {
-            let models = plan
-                .iter()
-                .filter(|(name, _)| *name == c.name)
-                .flat_map(|(_, models)| models);
+            let models =
+                plan.iter().filter(|(name, _)| *name == c.name).flat_map(|(_, models)| models);
             for (finding, model) in c.indexes.iter_mut().zip(models) {
                 if finding.status != IndexStatus::Missing {
                     continue;
                 }
-                finding.status = match self
-                    .db
-                    .collection::<Document>(&c.name)
-                    .create_index(model.clone())
-                    .await
-                {
-                    Ok(_) => IndexStatus::Created,
-                    Err(e) => IndexStatus::NotCreated {
-                        error: e.to_string(),
-                    },
-                };
+                finding.status =
+                    match self.db.collection::<Document>(&c.name).create_index(model.clone()).await
+                    {
+                        Ok(_) => IndexStatus::Created,
+                        Err(e) => IndexStatus::NotCreated { error: e.to_string() },
+                    };
             }
             c.exists = c.exists || c.indexes.iter().any(|i| i.status == IndexStatus::Created);
         }
@@ -464,11 +431,7 @@ impl Doctor {
             .into_iter()
             .map(|m| {
                 let opts = m.options.unwrap_or_default();
-                (
-                    opts.name.unwrap_or_default(),
-                    m.keys,
-                    opts.unique.unwrap_or(false),
-                )
+                (opts.name.unwrap_or_default(), m.keys, opts.unique.unwrap_or(false))
             })
             .collect())
     }
@@ -485,26 +448,13 @@ fn show(b: &Bson) -> String {
 
 /// How the database's indexes (`existing`) stand against one the store wants.
 fn compare(wanted: &IndexModel, existing: &[(String, Document, bool)]) -> IndexFinding {
-    let unique = wanted
-        .options
-        .as_ref()
-        .and_then(|o| o.unique)
-        .unwrap_or(false);
-    let status = match existing
-        .iter()
-        .find(|(_, keys, _)| same_keys(keys, &wanted.keys))
-    {
+    let unique = wanted.options.as_ref().and_then(|o| o.unique).unwrap_or(false);
+    let status = match existing.iter().find(|(_, keys, _)| same_keys(keys, &wanted.keys)) {
         None => IndexStatus::Missing,
         Some((_, _, u)) if *u == unique => IndexStatus::Present,
-        Some((name, _, _)) => IndexStatus::Conflict {
-            existing: name.clone(),
-        },
+        Some((name, _, _)) => IndexStatus::Conflict { existing: name.clone() },
     };
-    IndexFinding {
-        keys: wanted.keys.to_string(),
-        unique,
-        status,
-    }
+    IndexFinding { keys: wanted.keys.to_string(), unique, status }
 }
 
 /// Same fields in the same order and directions (1, 1.0 and Int64 1 alike).
@@ -591,10 +541,7 @@ mod tests {
 
     #[test]
     fn index_keys_compare_by_field_order_and_direction() {
-        assert!(same_keys(
-            &doc! {"a": 1, "b": -1},
-            &doc! {"a": 1_i64, "b": -1.0}
-        ));
+        assert!(same_keys(&doc! {"a": 1, "b": -1}, &doc! {"a": 1_i64, "b": -1.0}));
         assert!(!same_keys(&doc! {"a": 1, "b": -1}, &doc! {"b": -1, "a": 1}));
         assert!(!same_keys(&doc! {"a": 1}, &doc! {"a": -1}));
         assert!(!same_keys(&doc! {"a": 1}, &doc! {"a": 1, "b": 1}));

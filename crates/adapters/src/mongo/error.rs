@@ -10,11 +10,9 @@ pub(crate) fn is_duplicate_key(e: &MongoError) -> bool {
     match e.kind.as_ref() {
         ErrorKind::Write(WriteFailure::WriteError(w)) => w.code == DUPLICATE_KEY,
         ErrorKind::Command(c) => c.code == DUPLICATE_KEY,
-        ErrorKind::InsertMany(m) => m
-            .write_errors
-            .iter()
-            .flatten()
-            .any(|w| w.code == DUPLICATE_KEY),
+        ErrorKind::InsertMany(m) => {
+            m.write_errors.iter().flatten().any(|w| w.code == DUPLICATE_KEY)
+        }
         _ => false,
     }
 }

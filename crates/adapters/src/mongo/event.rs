@@ -145,19 +145,13 @@ fn object_id(id: &str) -> Result<ObjectId> {
 
 impl From<&Target> for TargetDocument {
     fn from(t: &Target) -> Self {
-        TargetDocument {
-            ttype: t.ttype.clone(),
-            value: t.value.clone(),
-        }
+        TargetDocument { ttype: t.ttype.clone(), value: t.value.clone() }
     }
 }
 
 impl From<TargetDocument> for Target {
     fn from(t: TargetDocument) -> Self {
-        Target {
-            ttype: t.ttype,
-            value: t.value,
-        }
+        Target { ttype: t.ttype, value: t.value }
     }
 }
 
@@ -187,9 +181,7 @@ impl From<AllowedDocument> for Allowed {
                 .contexts
                 .into_iter()
                 .filter_map(|c| {
-                    ContextType::parse(&c.ctxtype)
-                        .ok()
-                        .map(|t| Context::new(t, c.value))
+                    ContextType::parse(&c.ctxtype).ok().map(|t| Context::new(t, c.value))
                 })
                 .collect(),
         }
@@ -210,19 +202,10 @@ impl TryFrom<&Event> for EventDocument {
             extratargets: e
                 .extra_targets
                 .iter()
-                .map(|t| ExtraTargetDocument {
-                    target: (&t.target).into(),
-                    lock: t.lock,
-                })
+                .map(|t| ExtraTargetDocument { target: (&t.target).into(), lock: t.lock })
                 .collect(),
-            kind: KindDocument {
-                ktype: e.kind.ktype.clone(),
-                name: e.kind.name.clone(),
-            },
-            owner: OwnerDocument {
-                otype: e.owner.otype.clone(),
-                name: e.owner.name.clone(),
-            },
+            kind: KindDocument { ktype: e.kind.ktype.clone(), name: e.kind.name.clone() },
+            owner: OwnerDocument { otype: e.owner.otype.clone(), name: e.owner.name.clone() },
             sourceip: e.source_ip.clone(),
             lockupdatetime: Some(to_bson_time(e.lock_update_time)),
             error: e.error.clone(),
@@ -264,19 +247,10 @@ impl From<EventDocument> for Event {
             extra_targets: d
                 .extratargets
                 .into_iter()
-                .map(|t| ExtraTarget {
-                    target: t.target.into(),
-                    lock: t.lock,
-                })
+                .map(|t| ExtraTarget { target: t.target.into(), lock: t.lock })
                 .collect(),
-            kind: Kind {
-                ktype: d.kind.ktype,
-                name: d.kind.name,
-            },
-            owner: Owner {
-                otype: d.owner.otype,
-                name: d.owner.name,
-            },
+            kind: Kind { ktype: d.kind.ktype, name: d.kind.name },
+            owner: Owner { otype: d.owner.otype, name: d.owner.name },
             start_time,
             end_time: from_go_time(d.endtime),
             lock_update_time: from_go_time(d.lockupdatetime).unwrap_or(start_time),
@@ -339,11 +313,9 @@ fn json_to_bson(v: &Value) -> Bson {
         },
         Value::String(s) => Bson::String(s.clone()),
         Value::Array(items) => Bson::Array(items.iter().map(json_to_bson).collect()),
-        Value::Object(map) => Bson::Document(
-            map.iter()
-                .map(|(k, v)| (escape_key(k), json_to_bson(v)))
-                .collect(),
-        ),
+        Value::Object(map) => {
+            Bson::Document(map.iter().map(|(k, v)| (escape_key(k), json_to_bson(v))).collect())
+        }
     }
 }
 
@@ -359,11 +331,9 @@ fn bson_to_json(b: Bson) -> Option<Value> {
             Bson::Double(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
             Bson::String(s) => Value::String(s),
             Bson::Array(items) => Value::Array(items.into_iter().map(convert).collect()),
-            Bson::Document(d) => Value::Object(
-                d.into_iter()
-                    .map(|(k, v)| (unescape_key(&k), convert(v)))
-                    .collect(),
-            ),
+            Bson::Document(d) => {
+                Value::Object(d.into_iter().map(|(k, v)| (unescape_key(&k), convert(v))).collect())
+            }
             Bson::DateTime(t) => Value::String(
                 from_bson_time(t).to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             ),
@@ -444,19 +414,13 @@ fn list_filter(f: &EventFilter) -> Option<Document> {
         if grants.is_empty() {
             return None;
         }
-        if !grants
-            .iter()
-            .any(|g| g.scheme.is_empty() && g.context.is_none())
-        {
+        if !grants.iter().any(|g| g.scheme.is_empty() && g.context.is_none()) {
             let any: Vec<Document> = grants
                 .iter()
                 .map(|g| {
                     let mut d = Document::new();
                     if !g.scheme.is_empty() {
-                        d.insert(
-                            "allowed.scheme",
-                            doc! {"$regex": scheme_and_below(&g.scheme)},
-                        );
+                        d.insert("allowed.scheme", doc! {"$regex": scheme_and_below(&g.scheme)});
                     }
                     if let Some(c) = &g.context {
                         // `$all` of one document: the array holds that exact element
@@ -539,11 +503,8 @@ impl super::MongoStore {
                 Err(e) if is_duplicate_key(&e) => {}
                 Err(e) => return Err(db_error(e)),
             }
-            let Some(held) = self
-                .docs::<LockDocument>()
-                .find_one(doc! {"key": &key})
-                .await
-                .map_err(db_error)?
+            let Some(held) =
+                self.docs::<LockDocument>().find_one(doc! {"key": &key}).await.map_err(db_error)?
             else {
                 continue; // released meanwhile
             };
@@ -562,20 +523,14 @@ impl super::MongoStore {
     }
 
     async fn release(&self, event: ObjectId) -> Result<()> {
-        self.docs::<LockDocument>()
-            .delete_many(doc! {"event": event})
-            .await
-            .map_err(db_error)?;
+        self.docs::<LockDocument>().delete_many(doc! {"event": event}).await.map_err(db_error)?;
         Ok(())
     }
 
     /// Undoes a refused `insert_locked`: its locks, then the event.
     async fn abort(&self, event: ObjectId) -> Result<()> {
         self.release(event).await?;
-        self.docs::<EventDocument>()
-            .delete_one(doc! {"_id": event})
-            .await
-            .map_err(db_error)?;
+        self.docs::<EventDocument>().delete_one(doc! {"_id": event}).await.map_err(db_error)?;
         Ok(())
     }
 }
@@ -597,10 +552,7 @@ impl EventStorage for super::MongoStore {
                 .map(|t| bson::to_bson(&TargetDocument::from(t)).unwrap_or(Bson::Null))
                 .collect();
             let holder = self
-                .find_events(
-                    doc! {"lock": {"$in": locks}, "running": true},
-                    FindOptions::default(),
-                )
+                .find_events(doc! {"lock": {"$in": locks}, "running": true}, FindOptions::default())
                 .await?;
             return match holder.into_iter().next() {
                 Some(h) => Ok(Some(h)),
@@ -632,10 +584,7 @@ impl EventStorage for super::MongoStore {
 
     async fn insert(&self, event: &Event) -> Result<()> {
         let doc = EventDocument::try_from(event)?;
-        self.docs::<EventDocument>()
-            .insert_one(doc)
-            .await
-            .map_err(db_error)?;
+        self.docs::<EventDocument>().insert_one(doc).await.map_err(db_error)?;
         Ok(())
     }
 
@@ -700,18 +649,12 @@ impl EventStorage for super::MongoStore {
     }
 
     async fn kinds(&self) -> Result<Vec<Kind>> {
-        let values = self
-            .docs::<EventDocument>()
-            .distinct("kind", doc! {})
-            .await
-            .map_err(db_error)?;
+        let values =
+            self.docs::<EventDocument>().distinct("kind", doc! {}).await.map_err(db_error)?;
         let mut out: Vec<Kind> = Vec::with_capacity(values.len());
         for v in values {
             let k: KindDocument = bson::from_bson(v).map_err(|e| bad_document(EVENTS, e))?;
-            let k = Kind {
-                ktype: k.ktype,
-                name: k.name,
-            };
+            let k = Kind { ktype: k.ktype, name: k.name };
             if !out.contains(&k) {
                 out.push(k);
             }
@@ -743,10 +686,7 @@ mod tests {
         let data = json!([{"name": "meta", "value": {"$set": {"a.b": 1, "c": [1.5, null, true]}}}]);
         let stored = json_to_bson(&data);
         let text = stored.to_string();
-        assert!(
-            !text.contains("\"$set\"") && !text.contains("\"a.b\""),
-            "{text}"
-        );
+        assert!(!text.contains("\"$set\"") && !text.contains("\"a.b\""), "{text}");
         assert_eq!(bson_to_json(stored), Some(data));
     }
 

@@ -75,11 +75,7 @@ impl From<MachineDocument> for Machine {
             port: d.port,
             protocol: d.protocol,
             creation_params: d.creationparams,
-            custom_data: d
-                .customdata
-                .iter()
-                .map(|(k, v)| (k.clone(), bson_text(v)))
-                .collect(),
+            custom_data: d.customdata.iter().map(|(k, v)| (k.clone(), bson_text(v))).collect(),
         }
     }
 }
@@ -92,10 +88,7 @@ impl From<TemplateDocument> for Template {
             data: d
                 .data
                 .into_iter()
-                .map(|x| TemplateData {
-                    name: x.name,
-                    value: x.value,
-                })
+                .map(|x| TemplateData { name: x.name, value: x.value })
                 .collect(),
         }
     }
@@ -104,10 +97,7 @@ impl From<TemplateDocument> for Template {
 fn template_data(t: &Template) -> Vec<TemplateDataDocument> {
     t.data
         .iter()
-        .map(|d| TemplateDataDocument {
-            name: d.name.clone(),
-            value: d.value.clone(),
-        })
+        .map(|d| TemplateDataDocument { name: d.name.clone(), value: d.value.clone() })
         .collect()
 }
 
@@ -115,10 +105,7 @@ fn template_data(t: &Template) -> Vec<TemplateDataDocument> {
 impl MachineStorage for super::MongoStore {
     async fn find_by_address(&self, address: &str) -> Result<Option<Machine>> {
         let all = self
-            .all::<MachineDocument>(
-                doc! {"address": address},
-                doc! {"tsurud_order": 1, "_id": 1},
-            )
+            .all::<MachineDocument>(doc! {"address": address}, doc! {"tsurud_order": 1, "_id": 1})
             .await?;
         Ok(all.into_iter().next().map(Machine::from))
     }

@@ -36,10 +36,7 @@ struct PlatformImagesDocument {
 
 impl From<PlatformDocument> for Platform {
     fn from(d: PlatformDocument) -> Self {
-        Platform {
-            name: d.name,
-            disabled: d.disabled,
-        }
+        Platform { name: d.name, disabled: d.disabled }
     }
 }
 
@@ -68,10 +65,7 @@ impl PlatformStorage for super::MongoStore {
             .map(|d| {
                 d.versions
                     .into_iter()
-                    .map(|v| PlatformVersion {
-                        version: v.version,
-                        images: v.images,
-                    })
+                    .map(|v| PlatformVersion { version: v.version, images: v.images })
                     .collect()
             })
             .unwrap_or_default();
@@ -91,10 +85,8 @@ impl PlatformStorage for super::MongoStore {
                     versions: Vec::new(),
                     count: 0,
                 });
-            d.versions.push(VersionDocument {
-                version: version.version,
-                images: version.images.clone(),
-            });
+            d.versions
+                .push(VersionDocument { version: version.version, images: version.images.clone() });
             d.count = d.count.max(version.version);
             self.docs::<PlatformImagesDocument>()
                 .replace_one(doc! {"_id": name}, d)
@@ -118,10 +110,7 @@ impl Stored for Platform {
 
 impl From<&Platform> for PlatformDocument {
     fn from(platform: &Platform) -> Self {
-        PlatformDocument {
-            name: platform.name.clone(),
-            disabled: platform.disabled,
-        }
+        PlatformDocument { name: platform.name.clone(), disabled: platform.disabled }
     }
 }
 

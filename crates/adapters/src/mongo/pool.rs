@@ -37,12 +37,7 @@ struct ConstraintDocument {
 
 impl From<PoolDocument> for Pool {
     fn from(d: PoolDocument) -> Self {
-        Pool {
-            name: d.name,
-            default: d.default,
-            provisioner: d.provisioner,
-            labels: d.labels,
-        }
+        Pool { name: d.name, default: d.default, provisioner: d.provisioner, labels: d.labels }
     }
 }
 
@@ -60,18 +55,14 @@ impl From<ConstraintDocument> for Constraint {
 #[async_trait]
 impl PoolStorage for super::MongoStore {
     async fn update(&self, pool: &Pool) -> Result<()> {
-        let labels: Document = pool
-            .labels
-            .iter()
-            .map(|(k, v)| (k.clone(), Bson::String(v.clone())))
-            .collect();
+        let labels: Document =
+            pool.labels.iter().map(|(k, v)| (k.clone(), Bson::String(v.clone()))).collect();
         self.update_or::<PoolDocument>(doc! {"_id": &pool.name}, doc! {"$set": {"default": pool.default, "provisioner": &pool.provisioner, "labels": labels}}, || Error::not_found(POOL_NOT_FOUND)).await
     }
 
     async fn constraints(&self) -> Result<Vec<Constraint>> {
-        let docs = self
-            .all::<ConstraintDocument>(doc! {}, doc! {"poolexpr": 1, "field": 1})
-            .await?;
+        let docs =
+            self.all::<ConstraintDocument>(doc! {}, doc! {"poolexpr": 1, "field": 1}).await?;
         Ok(docs.into_iter().map(Constraint::from).collect())
     }
 

@@ -36,17 +36,12 @@ where
     Error: From<T::Error>,
 {
     async fn insert(&self, record: &T) -> Result<()> {
-        self.insert_or::<T::Doc>(T::Doc::from(record), || record.taken())
-            .await
+        self.insert_or::<T::Doc>(T::Doc::from(record), || record.taken()).await
     }
 
     async fn find(&self, key: &str) -> Result<Option<T>> {
         let filter = doc! {T::KEY: key};
-        let found = self
-            .docs::<T::Doc>()
-            .find_one(filter)
-            .await
-            .map_err(db_error)?;
+        let found = self.docs::<T::Doc>().find_one(filter).await.map_err(db_error)?;
         Ok(found.map(T::try_from).transpose()?)
     }
 
@@ -72,10 +67,7 @@ where
         };
         self.exclusive(format!("{with}/{key}"), || async {
             self.delete_or::<T::Doc>(filter, T::missing).await?;
-            self.coll::<Document>(with)
-                .delete_one(doc! {"_id": key})
-                .await
-                .map_err(db_error)?;
+            self.coll::<Document>(with).delete_one(doc! {"_id": key}).await.map_err(db_error)?;
             Ok(())
         })
         .await

@@ -58,9 +58,8 @@ impl TryFrom<RoleDocument> for Role {
     type Error = Error;
 
     fn try_from(d: RoleDocument) -> Result<Self> {
-        let context_type = d
-            .context_type()
-            .map_err(|e| bad_document(ROLES, format!("role {:?}: {e}", d.name)))?;
+        let context_type =
+            d.context_type().map_err(|e| bad_document(ROLES, format!("role {:?}: {e}", d.name)))?;
         Ok(Role {
             name: d.name,
             context_type,
@@ -77,9 +76,7 @@ fn role_not_found() -> Error {
 
 impl super::MongoStore {
     async fn find_roles(&self, filter: Document) -> Result<Vec<Role>> {
-        let docs = self
-            .all::<RoleDocument>(filter, doc! {"tsurud_order": 1, "_id": 1})
-            .await?;
+        let docs = self.all::<RoleDocument>(filter, doc! {"tsurud_order": 1, "_id": 1}).await?;
         // A role this build cannot represent (a context type it does not know) grants nothing;
         // leaving it out keeps every permission computation working.
         Ok(docs

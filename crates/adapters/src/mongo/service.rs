@@ -259,15 +259,12 @@ pub(crate) struct BrokerDocument {
 impl From<&Broker> for BrokerDocument {
     fn from(b: &Broker) -> Self {
         let auth = (b.auth.basic.is_some() || b.auth.bearer.is_some()).then(|| AuthDocument {
-            basicauthconfig: b.auth.basic.as_ref().map(|(u, p)| BasicDocument {
-                username: u.clone(),
-                password: p.clone(),
-            }),
-            bearerconfig: b
+            basicauthconfig: b
                 .auth
-                .bearer
+                .basic
                 .as_ref()
-                .map(|t| BearerDocument { token: t.clone() }),
+                .map(|(u, p)| BasicDocument { username: u.clone(), password: p.clone() }),
+            bearerconfig: b.auth.bearer.as_ref().map(|t| BearerDocument { token: t.clone() }),
         });
         BrokerDocument {
             name: b.name.clone(),
@@ -323,13 +320,11 @@ impl ServiceInstanceStorage for super::MongoStore {
     async fn insert(&self, instance: &ServiceInstance) -> Result<()> {
         let mut d = InstanceDocument::from(instance);
         d.tsurud_order = Some(insertion_stamp());
-        self.insert_or::<InstanceDocument>(d, || Error::conflict(INSTANCE_ALREADY_EXISTS))
-            .await
+        self.insert_or::<InstanceDocument>(d, || Error::conflict(INSTANCE_ALREADY_EXISTS)).await
     }
 
     async fn find(&self, service: &str, name: &str) -> Result<Option<ServiceInstance>> {
-        self.find_as::<InstanceDocument, _>(doc! {"service_name": service, "name": name})
-            .await
+        self.find_as::<InstanceDocument, _>(doc! {"service_name": service, "name": name}).await
     }
 
     async fn list(&self, service: Option<&str>) -> Result<Vec<ServiceInstance>> {
@@ -338,10 +333,7 @@ impl ServiceInstanceStorage for super::MongoStore {
             None => doc! {},
         };
         let docs = self
-            .all::<InstanceDocument>(
-                filter,
-                doc! {"tsurud_order": 1, "service_name": 1, "name": 1},
-            )
+            .all::<InstanceDocument>(filter, doc! {"tsurud_order": 1, "service_name": 1, "name": 1})
             .await?;
         Ok(docs.into_iter().map(ServiceInstance::from).collect())
     }
@@ -391,11 +383,7 @@ impl BrokerStorage for super::MongoStore {
         }
         let mut d = BrokerDocument::from(broker);
         d.tsurud_order = old.tsurud_order;
-        match self
-            .docs::<BrokerDocument>()
-            .replace_one(doc! {"name": name}, d)
-            .await
-        {
+        match self.docs::<BrokerDocument>().replace_one(doc! {"name": name}, d).await {
             Ok(r) if r.matched_count == 0 => Err(Error::not_found(BROKER_NOT_FOUND)),
             Ok(_) => Ok(()),
             Err(e) if is_duplicate_key(&e) => Err(Error::conflict(BROKER_ALREADY_EXISTS)),

@@ -41,12 +41,7 @@ impl From<&Team> for TeamDocument {
 
 impl From<TeamDocument> for Team {
     fn from(d: TeamDocument) -> Self {
-        Team {
-            name: d.name,
-            creating_user: d.creatinguser,
-            tags: d.tags,
-            quota: d.quota.into(),
-        }
+        Team { name: d.name, creating_user: d.creatinguser, tags: d.tags, quota: d.quota.into() }
     }
 }
 

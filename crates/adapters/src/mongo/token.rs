@@ -79,10 +79,7 @@ fn conflict() -> Error {
 
 impl super::MongoStore {
     async fn find_token(&self, token_id: &str) -> Result<Option<TokenDocument>> {
-        self.docs::<TokenDocument>()
-            .find_one(doc! {"token_id": token_id})
-            .await
-            .map_err(db_error)
+        self.docs::<TokenDocument>().find_one(doc! {"token_id": token_id}).await.map_err(db_error)
     }
 
     /// Read-modify-write of one token under its write lock.
@@ -96,13 +93,7 @@ impl super::MongoStore {
             self.docs::<TokenDocument>()
                 .replace_one(doc! {"token_id": token_id}, &d)
                 .await
-                .map_err(|e| {
-                    if is_duplicate_key(&e) {
-                        conflict()
-                    } else {
-                        db_error(e)
-                    }
-                })?;
+                .map_err(|e| if is_duplicate_key(&e) { conflict() } else { db_error(e) })?;
             Ok(())
         })
         .await
@@ -112,8 +103,7 @@ impl super::MongoStore {
 #[async_trait]
 impl TeamTokenStorage for super::MongoStore {
     async fn insert(&self, token: &TeamToken) -> Result<()> {
-        self.insert_or::<TokenDocument>(TokenDocument::from(token), conflict)
-            .await
+        self.insert_or::<TokenDocument>(TokenDocument::from(token), conflict).await
     }
 
     async fn find(&self, token_id: &str) -> Result<Option<TeamToken>> {
@@ -121,8 +111,7 @@ impl TeamTokenStorage for super::MongoStore {
     }
 
     async fn find_by_value(&self, value: &str) -> Result<Option<TeamToken>> {
-        self.find_as::<TokenDocument, _>(doc! {"token": value})
-            .await
+        self.find_as::<TokenDocument, _>(doc! {"token": value}).await
     }
 
     async fn list(&self, teams: Option<&[String]>) -> Result<Vec<TeamToken>> {
@@ -130,9 +119,8 @@ impl TeamTokenStorage for super::MongoStore {
             Some(t) => doc! {"team": {"$in": t}},
             None => doc! {},
         };
-        let docs = self
-            .all::<TokenDocument>(filter, doc! {"tsurud_order": 1, "token_id": 1})
-            .await?;
+        let docs =
+            self.all::<TokenDocument>(filter, doc! {"tsurud_order": 1, "token_id": 1}).await?;
         Ok(docs.into_iter().map(TeamToken::from).collect())
     }
 
@@ -183,9 +171,7 @@ impl TeamTokenStorage for super::MongoStore {
     }
 
     async fn rename_role(&self, old: &str, new: &str) -> Result<()> {
-        let docs = self
-            .all::<TokenDocument>(doc! {"roles.name": old}, doc! {})
-            .await?;
+        let docs = self.all::<TokenDocument>(doc! {"roles.name": old}, doc! {}).await?;
         for d in docs {
             self.edit_token(&d.token_id, |d| {
                 d.roles = d
@@ -207,8 +193,7 @@ impl TeamTokenStorage for super::MongoStore {
     }
 
     async fn delete(&self, token_id: &str) -> Result<()> {
-        self.delete_or::<TokenDocument>(doc! {"token_id": token_id}, not_found)
-            .await
+        self.delete_or::<TokenDocument>(doc! {"token_id": token_id}, not_found).await
     }
 }
 

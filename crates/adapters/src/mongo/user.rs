@@ -86,10 +86,7 @@ where
 
 impl From<&RoleInstance> for RoleInstanceDocument {
     fn from(r: &RoleInstance) -> Self {
-        RoleInstanceDocument {
-            name: r.name.clone(),
-            contextvalue: r.context_value.clone(),
-        }
+        RoleInstanceDocument { name: r.name.clone(), contextvalue: r.context_value.clone() }
     }
 }
 
@@ -101,10 +98,7 @@ impl From<RoleInstanceDocument> for RoleInstance {
 
 impl From<Quota> for QuotaDocument {
     fn from(q: Quota) -> Self {
-        QuotaDocument {
-            limit: q.limit,
-            inuse: q.inuse,
-        }
+        QuotaDocument { limit: q.limit, inuse: q.inuse }
     }
 }
 
@@ -123,19 +117,13 @@ pub(crate) fn quota_field(quota: Quota) -> bson::Document {
 
 impl From<QuotaDocument> for Quota {
     fn from(q: QuotaDocument) -> Self {
-        Quota {
-            limit: q.limit,
-            inuse: q.inuse,
-        }
+        Quota { limit: q.limit, inuse: q.inuse }
     }
 }
 
 impl From<&SshKey> for KeyDocument {
     fn from(k: &SshKey) -> Self {
-        KeyDocument {
-            name: k.name.clone(),
-            content: k.content.clone(),
-        }
+        KeyDocument { name: k.name.clone(), content: k.content.clone() }
     }
 }
 
@@ -176,14 +164,7 @@ impl From<UserDocument> for User {
             roles: d.roles.into_iter().map(Into::into).collect(),
             groups: d.groups,
             quota: d.quota.into(),
-            keys: d
-                .keys
-                .into_iter()
-                .map(|k| SshKey {
-                    name: k.name,
-                    content: k.content,
-                })
-                .collect(),
+            keys: d.keys.into_iter().map(|k| SshKey { name: k.name, content: k.content }).collect(),
         }
     }
 }
@@ -201,8 +182,7 @@ impl super::MongoStore {
     /// Applies `update` to the user under its write lock; `NotFound` when there is no such
     /// user.
     async fn update_user(&self, email: &str, update: Document) -> Result<()> {
-        self.lock_update::<UserDocument>(email, doc! {"email": email}, update, user_not_found)
-            .await
+        self.lock_update::<UserDocument>(email, doc! {"email": email}, update, user_not_found).await
     }
 
     /// Rewrites the user's `field` array with `change`, under the user's write lock (FerretDB
@@ -256,13 +236,11 @@ impl UserStorage for super::MongoStore {
     }
 
     async fn set_password(&self, email: &str, hash: &str) -> Result<()> {
-        self.update_user(email, doc! {"$set": {"password": hash}})
-            .await
+        self.update_user(email, doc! {"$set": {"password": hash}}).await
     }
 
     async fn set_api_key(&self, email: &str, key: &str) -> Result<()> {
-        self.update_user(email, doc! {"$set": {"apikey": key}})
-            .await
+        self.update_user(email, doc! {"$set": {"apikey": key}}).await
     }
 
     async fn record_api_key_use(&self, email: &str, now: DateTime<Utc>, uses: i64) -> Result<()> {
@@ -277,8 +255,7 @@ impl UserStorage for super::MongoStore {
     }
 
     async fn set_quota(&self, email: &str, quota: Quota) -> Result<()> {
-        self.update_user(email, doc! {"$set": quota_field(quota)})
-            .await
+        self.update_user(email, doc! {"$set": quota_field(quota)}).await
     }
 
     async fn inc_quota(&self, email: &str, delta: i64) -> Result<()> {
@@ -310,14 +287,10 @@ impl UserStorage for super::MongoStore {
         let holders = self.find_users(doc! {"roles.name": name}).await?;
         for u in holders {
             let removed = self
-                .edit_array(
-                    &u.email,
-                    "roles",
-                    |roles: &mut Vec<RoleInstanceDocument>| {
-                        roles.retain(|r| r.name != name);
-                        Ok(())
-                    },
-                )
+                .edit_array(&u.email, "roles", |roles: &mut Vec<RoleInstanceDocument>| {
+                    roles.retain(|r| r.name != name);
+                    Ok(())
+                })
                 .await;
             match removed {
                 // Deleted meanwhile: nothing left to remove.
@@ -332,10 +305,7 @@ impl UserStorage for super::MongoStore {
         let new = KeyDocument::from(key);
         self.edit_array(email, "keys", |keys: &mut Vec<KeyDocument>| {
             let dup = || Error::conflict(tsuru_domain::user::KEY_ALREADY_EXISTS);
-            if keys
-                .iter()
-                .any(|k| k.content == new.content && k.name != new.name)
-            {
+            if keys.iter().any(|k| k.content == new.content && k.name != new.name) {
                 return Err(dup());
             }
             match keys.iter_mut().find(|k| k.name == new.name) {
@@ -393,12 +363,7 @@ impl From<TokenDocument> for Session {
         } else {
             created_at + Duration::nanoseconds(d.expires)
         };
-        Session {
-            jti: d.token,
-            user_email: d.useremail,
-            created_at,
-            expires_at,
-        }
+        Session { jti: d.token, user_email: d.useremail, created_at, expires_at }
     }
 }
 
@@ -459,10 +424,7 @@ impl SessionStorage for super::MongoStore {
     }
 
     async fn delete(&self, jti: &str) -> Result<()> {
-        self.docs::<TokenDocument>()
-            .delete_many(doc! {"token": jti})
-            .await
-            .map_err(db_error)?;
+        self.docs::<TokenDocument>().delete_many(doc! {"token": jti}).await.map_err(db_error)?;
         Ok(())
     }
 
@@ -487,8 +449,7 @@ impl PasswordTokenStorage for super::MongoStore {
     }
 
     async fn find(&self, token: &str) -> Result<Option<PasswordToken>> {
-        self.find_as::<PasswordTokenDocument, _>(doc! {"_id": token})
-            .await
+        self.find_as::<PasswordTokenDocument, _>(doc! {"_id": token}).await
     }
 
     async fn consume(&self, token: &str) -> Result<bool> {
@@ -525,15 +486,8 @@ impl LoginThrottle for super::MongoStore {
                 .map_err(db_error)?;
             // One more in the current window, or a new window starting with this failure.
             let window = match current {
-                Some(w) => FailureWindow {
-                    count: w.count + 1,
-                    ..w
-                },
-                None => FailureWindow {
-                    key: key.to_string(),
-                    start: to_bson_time(now),
-                    count: 1,
-                },
+                Some(w) => FailureWindow { count: w.count + 1, ..w },
+                None => FailureWindow { key: key.to_string(), start: to_bson_time(now), count: 1 },
             };
             self.docs::<FailureWindow>()
                 .replace_one(doc! {"_id": key}, &window)
@@ -556,10 +510,7 @@ impl LoginThrottle for super::MongoStore {
     }
 
     async fn reset(&self, key: &str) -> Result<()> {
-        self.docs::<FailureWindow>()
-            .delete_one(doc! {"_id": key})
-            .await
-            .map_err(db_error)?;
+        self.docs::<FailureWindow>().delete_one(doc! {"_id": key}).await.map_err(db_error)?;
         Ok(())
     }
 }

@@ -63,10 +63,7 @@ impl From<&Volume> for VolumeDocument {
         VolumeDocument {
             name: v.name.clone(),
             pool: v.pool.clone(),
-            plan: PlanDocument {
-                name: v.plan.name.clone(),
-                opts: v.plan.opts.clone(),
-            },
+            plan: PlanDocument { name: v.plan.name.clone(), opts: v.plan.opts.clone() },
             teamowner: v.team_owner.clone(),
             status: v.status.clone(),
             opts: v.opts.clone(),
@@ -79,10 +76,7 @@ impl From<VolumeDocument> for Volume {
         Volume {
             name: d.name,
             pool: d.pool,
-            plan: VolumePlan {
-                name: d.plan.name,
-                opts: d.plan.opts,
-            },
+            plan: VolumePlan { name: d.plan.name, opts: d.plan.opts },
             team_owner: d.teamowner,
             status: d.status,
             opts: d.opts,
@@ -97,11 +91,7 @@ fn bind_id(id: &VolumeBindId) -> Document {
 impl From<BindDocument> for VolumeBind {
     fn from(d: BindDocument) -> Self {
         VolumeBind {
-            id: VolumeBindId {
-                app: d.id.app,
-                mount_point: d.id.mountpoint,
-                volume: d.id.volume,
-            },
+            id: VolumeBindId { app: d.id.app, mount_point: d.id.mountpoint, volume: d.id.volume },
             read_only: d.readonly,
         }
     }
@@ -163,8 +153,7 @@ impl VolumeStorage for super::MongoStore {
             },
             readonly: bind.read_only,
         };
-        self.insert_or::<BindDocument>(d, || Error::conflict(VOLUME_ALREADY_BOUND))
-            .await
+        self.insert_or::<BindDocument>(d, || Error::conflict(VOLUME_ALREADY_BOUND)).await
     }
 
     async fn delete_bind(&self, id: &VolumeBindId) -> Result<()> {
@@ -173,27 +162,15 @@ impl VolumeStorage for super::MongoStore {
     }
 
     async fn binds_of_volume(&self, volume: &str) -> Result<Vec<VolumeBind>> {
-        self.binds(
-            doc! {"_id.volume": volume},
-            doc! {"_id.app": 1, "_id.mountpoint": 1},
-        )
-        .await
+        self.binds(doc! {"_id.volume": volume}, doc! {"_id.app": 1, "_id.mountpoint": 1}).await
     }
 
     async fn binds_of_app(&self, app: &str) -> Result<Vec<VolumeBind>> {
-        self.binds(
-            doc! {"_id.app": app},
-            doc! {"_id.volume": 1, "_id.mountpoint": 1},
-        )
-        .await
+        self.binds(doc! {"_id.app": app}, doc! {"_id.volume": 1, "_id.mountpoint": 1}).await
     }
 
     async fn all_binds(&self) -> Result<Vec<VolumeBind>> {
-        self.binds(
-            doc! {},
-            doc! {"_id.volume": 1, "_id.app": 1, "_id.mountpoint": 1},
-        )
-        .await
+        self.binds(doc! {}, doc! {"_id.volume": 1, "_id.app": 1, "_id.mountpoint": 1}).await
     }
 }
 

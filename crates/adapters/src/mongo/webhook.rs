@@ -81,11 +81,7 @@ impl WebhookDocument {
             },
             url: h.url.clone(),
             proxyurl: h.proxy_url.clone(),
-            headers: h
-                .headers
-                .iter()
-                .map(|(k, v)| (escape_key(k), v.clone()))
-                .collect(),
+            headers: h.headers.iter().map(|(k, v)| (escape_key(k), v.clone())).collect(),
             method: h.method.clone(),
             body: h.body.clone(),
             insecure: h.insecure,
@@ -124,11 +120,7 @@ impl From<WebhookDocument> for Webhook {
             },
             url: d.url,
             proxy_url: d.proxyurl,
-            headers: d
-                .headers
-                .into_iter()
-                .map(|(k, v)| (unescape_key(&k), v))
-                .collect(),
+            headers: d.headers.into_iter().map(|(k, v)| (unescape_key(&k), v)).collect(),
             method: d.method,
             body: d.body,
             insecure: d.insecure,
@@ -261,9 +253,8 @@ impl TryFrom<DeliveryDocument> for Delivery {
     type Error = Error;
 
     fn try_from(d: DeliveryDocument) -> Result<Self> {
-        let state = d
-            .state()
-            .map_err(|e| bad_document(DELIVERIES, format!("delivery {:?}: {e}", d.id)))?;
+        let state =
+            d.state().map_err(|e| bad_document(DELIVERIES, format!("delivery {:?}: {e}", d.id)))?;
         Ok(Delivery {
             id: d.id,
             webhook: d.webhook,
@@ -272,12 +263,7 @@ impl TryFrom<DeliveryDocument> for Delivery {
             request: HookRequest {
                 method: d.request.method,
                 url: d.request.url,
-                headers: d
-                    .request
-                    .headers
-                    .into_iter()
-                    .map(|h| (h.name, h.value))
-                    .collect(),
+                headers: d.request.headers.into_iter().map(|h| (h.name, h.value)).collect(),
                 body: d.request.body,
                 proxy_url: d.request.proxyurl,
                 insecure: d.request.insecure,
@@ -316,12 +302,8 @@ impl super::MongoStore {
         if let Some(n) = limit {
             find = find.limit(n);
         }
-        let docs: Vec<DeliveryDocument> = find
-            .await
-            .map_err(db_error)?
-            .try_collect()
-            .await
-            .map_err(db_error)?;
+        let docs: Vec<DeliveryDocument> =
+            find.await.map_err(db_error)?.try_collect().await.map_err(db_error)?;
         docs.into_iter().map(Delivery::try_from).collect()
     }
 }
@@ -343,12 +325,7 @@ impl WebhookStorage for super::MongoStore {
             &hook.name,
             doc! {"name": &hook.name},
             webhook_not_found,
-            |current| {
-                Ok(Write::Replace(WebhookDocument::new(
-                    hook,
-                    current.tsurud_order,
-                )))
-            },
+            |current| Ok(Write::Replace(WebhookDocument::new(hook, current.tsurud_order))),
         )
         .await
     }
@@ -391,9 +368,8 @@ impl DeliveryStorage for super::MongoStore {
         // Candidates first, then each one claimed under its write lock after checking again
         // that nobody took it meanwhile: FerretDB has no atomic find-and-modify.
         let due = doc! {"state": DeliveryState::Pending.as_str(), "nextattemptat": {"$lte": to_bson_time(now)}};
-        let candidates = self
-            .all::<DeliveryDocument>(due, doc! {"nextattemptat": 1, "_id": 1})
-            .await?;
+        let candidates =
+            self.all::<DeliveryDocument>(due, doc! {"nextattemptat": 1, "_id": 1}).await?;
         let mut out = Vec::new();
         for c in candidates.into_iter().filter(|c| claimable(c, now)) {
             if out.len() >= limit {
@@ -485,10 +461,8 @@ impl DeliveryStorage for super::MongoStore {
 }
 
 /// How `tsurud doctor` reads this module's collections.
-pub(super) const READERS: &[Reader] = &[
-    Reader::of::<WebhookDocument>(),
-    Reader::of::<DeliveryDocument>(),
-];
+pub(super) const READERS: &[Reader] =
+    &[Reader::of::<WebhookDocument>(), Reader::of::<DeliveryDocument>()];
 
 impl StoredDocument for WebhookDocument {
     const COLLECTION: &'static str = WEBHOOKS;

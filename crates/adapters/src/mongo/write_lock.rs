@@ -42,11 +42,8 @@ impl super::MongoStore {
     {
         let id = self.lock(&key).await?;
         let out = f().await;
-        if let Err(e) = self
-            .docs::<WriteLockDocument>()
-            .delete_one(doc! {"_id": id})
-            .await
-            .map_err(db_error)
+        if let Err(e) =
+            self.docs::<WriteLockDocument>().delete_one(doc! {"_id": id}).await.map_err(db_error)
         {
             // It expires after LEASE.
             tracing::warn!(key, error = %e, "could not release a write lock");
@@ -59,11 +56,8 @@ impl super::MongoStore {
         let mut pause = Duration::from_millis(1);
         loop {
             let id = ObjectId::new();
-            let mine = WriteLockDocument {
-                id,
-                key: key.to_string(),
-                acquired: bson::DateTime::now(),
-            };
+            let mine =
+                WriteLockDocument { id, key: key.to_string(), acquired: bson::DateTime::now() };
             match self.docs::<WriteLockDocument>().insert_one(mine).await {
                 Ok(_) => return Ok(id),
                 Err(e) if is_duplicate_key(&e) => {}
@@ -121,11 +115,8 @@ impl super::MongoStore {
     {
         let coll = self.docs::<T>();
         self.exclusive(format!("{}/{key}", T::COLLECTION), || async move {
-            let current = coll
-                .find_one(filter.clone())
-                .await
-                .map_err(db_error)?
-                .ok_or_else(not_found)?;
+            let current =
+                coll.find_one(filter.clone()).await.map_err(db_error)?.ok_or_else(not_found)?;
             match change(current)? {
                 Write::Replace(t) => coll.replace_one(filter, t).await.map(drop),
                 Write::Update(u) => coll.update_one(filter, u).await.map(drop),

@@ -58,9 +58,7 @@ const FAILED_CATALOG_TTL: Duration = Duration::from_secs(10);
 
 impl std::fmt::Debug for OsbClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OsbClient")
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
+        f.debug_struct("OsbClient").field("settings", &self.settings).finish_non_exhaustive()
     }
 }
 
@@ -70,11 +68,7 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 pub(crate) fn base64(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
+        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -134,11 +128,7 @@ impl Answer {
     }
 
     fn operation(&self) -> String {
-        self.body
-            .get("operation")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
+        self.body.get("operation").and_then(Value::as_str).unwrap_or_default().to_string()
     }
 }
 
@@ -177,10 +167,7 @@ impl OsbClient {
 
     /// What the broker told us of `instance` when it provisioned it.
     fn data_of(instance: &ServiceInstance) -> Result<BrokerData> {
-        instance
-            .broker_data
-            .clone()
-            .ok_or_else(|| Error::upstream("Invalid broker data"))
+        instance.broker_data.clone().ok_or_else(|| Error::upstream("Invalid broker data"))
     }
 
     /// Sends `body`, with the instance's parameters, to the instance's endpoint by `method`,
@@ -217,16 +204,10 @@ impl OsbClient {
         body: Option<Value>,
         identity: Option<Value>,
     ) -> Result<Answer> {
-        let http = if broker.insecure {
-            &self.insecure
-        } else {
-            &self.secure
-        };
+        let http = if broker.insecure { &self.insecure } else { &self.secure };
         let url = format!("{}/{}", broker.url.trim_end_matches('/'), path);
-        let mut req = http
-            .request(method, &url)
-            .header("X-Broker-API-Version", API_VERSION)
-            .query(query);
+        let mut req =
+            http.request(method, &url).header("X-Broker-API-Version", API_VERSION).query(query);
         if let Some((user, pass)) = &broker.auth.basic {
             req = req.basic_auth(user, Some(pass));
         } else if let Some(token) = &broker.auth.bearer {
@@ -284,18 +265,12 @@ impl OsbClient {
             .into_iter()
             .find(|c| c.name == name)
             .ok_or_else(|| Error::not_found(SERVICE_NOT_FOUND))?;
-        let plan_id = svc
-            .plans
-            .iter()
-            .find(|(_, p)| p.name == plan)
-            .map(|(id, _)| id.clone());
+        let plan_id = svc.plans.iter().find(|(_, p)| p.name == plan).map(|(id, _)| id.clone());
         Ok((svc.id, plan_id))
     }
 
     async fn fetch_catalog(&self, broker: &Broker) -> Result<CatalogDoc> {
-        let a = self
-            .call(broker, Method::GET, "v2/catalog", &[], None, None)
-            .await?;
+        let a = self.call(broker, Method::GET, "v2/catalog", &[], None, None).await?;
         if a.status != StatusCode::OK {
             return Err(a.error());
         }
@@ -355,13 +330,8 @@ impl OsbClient {
             Ok(a) if a.status == StatusCode::GONE => Err(Gone),
             Ok(a) if a.status != StatusCode::OK => Ok(Err(a.error())),
             Ok(a) => {
-                let s = |k: &str| {
-                    a.body
-                        .get(k)
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string()
-                };
+                let s =
+                    |k: &str| a.body.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
                 Ok(Ok((s("state"), s("description"))))
             }
             Err(e) => Ok(Err(e)),
@@ -374,10 +344,8 @@ impl OsbClient {
         instance: &ServiceInstance,
         data: &BrokerData,
     ) -> Result<Answer> {
-        let mut query = vec![
-            ("service_id", data.service_id.as_str()),
-            ("plan_id", data.plan_id.as_str()),
-        ];
+        let mut query =
+            vec![("service_id", data.service_id.as_str()), ("plan_id", data.plan_id.as_str())];
         if !data.last_operation_key.is_empty() {
             query.push(("operation", data.last_operation_key.as_str()));
         }
@@ -417,9 +385,7 @@ impl ServiceClient for OsbClient {
             "space_guid": data.space_id,
             "context": Self::context(broker, call, &data),
         });
-        let a = self
-            .instance_call(broker, Method::PUT, instance, &data.uuid, body, call)
-            .await?;
+        let a = self.instance_call(broker, Method::PUT, instance, &data.uuid, body, call).await?;
         match a.status.as_u16() {
             200 | 201 => {}
             202 => {
@@ -427,9 +393,7 @@ impl ServiceClient for OsbClient {
                 instance.broker_data = Some(data.clone());
                 if let Err(e) = self.wait(broker, instance, &data, false).await {
                     // The broker gave up on it: ask it to forget the instance.
-                    let _ = self
-                        .destroy(InstanceCall::new(service, &mut *instance, call))
-                        .await;
+                    let _ = self.destroy(InstanceCall::new(service, &mut *instance, call)).await;
                     instance.broker_data = None;
                     return Err(e);
                 }
@@ -459,9 +423,7 @@ impl ServiceClient for OsbClient {
                 "space_id": data.space_id,
             },
         });
-        let a = self
-            .instance_call(broker, Method::PATCH, instance, &data.uuid, body, call)
-            .await?;
+        let a = self.instance_call(broker, Method::PATCH, instance, &data.uuid, body, call).await?;
         data.service_id = service_id;
         data.plan_id = plan_id;
         match a.status.as_u16() {
@@ -537,10 +499,7 @@ impl ServiceClient for OsbClient {
             .call(
                 broker,
                 Method::PUT,
-                &format!(
-                    "v2/service_instances/{}/service_bindings/{}",
-                    data.uuid, bind.uuid
-                ),
+                &format!("v2/service_instances/{}/service_bindings/{}", data.uuid, bind.uuid),
                 &[],
                 Some(body),
                 Some(json!({"user": call.user})),
@@ -577,10 +536,7 @@ impl ServiceClient for OsbClient {
             .call(
                 broker,
                 Method::DELETE,
-                &format!(
-                    "v2/service_instances/{}/service_bindings/{}",
-                    data.uuid, bind.uuid
-                ),
+                &format!("v2/service_instances/{}/service_bindings/{}", data.uuid, bind.uuid),
                 &[("service_id", &data.service_id), ("plan_id", &data.plan_id)],
                 None,
                 Some(json!({"user": call.user})),
@@ -609,11 +565,7 @@ impl ServiceClient for OsbClient {
             // Removed at the broker: its deprovision succeeded.
             Err(Gone) => ("gone".to_string(), String::new()),
         };
-        Ok(if description.is_empty() {
-            state
-        } else {
-            format!("{state} - {description}")
-        })
+        Ok(if description.is_empty() { state } else { format!("{state} - {description}") })
     }
 
     async fn info(
@@ -622,11 +574,7 @@ impl ServiceClient for OsbClient {
         instance: &ServiceInstance,
         _call: &CallInfo,
     ) -> Result<Vec<(String, String)>> {
-        Ok(instance
-            .parameters
-            .iter()
-            .map(|(k, v)| (k.clone(), parameter_text(v)))
-            .collect())
+        Ok(instance.parameters.iter().map(|(k, v)| (k.clone(), parameter_text(v))).collect())
     }
 
     async fn plans(
@@ -648,11 +596,8 @@ impl ServiceClient for OsbClient {
 
     async fn catalog(&self, broker: &Broker) -> Result<Vec<CatalogService>> {
         let key = format!("{}\n{}", broker.name, broker.url);
-        if let Some((until, cached)) = self
-            .catalogs
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
+        if let Some((until, cached)) =
+            self.catalogs.lock().unwrap_or_else(PoisonError::into_inner).get(&key)
         {
             if Instant::now() < *until {
                 return cached.clone().map_err(Error::upstream);
@@ -664,10 +609,7 @@ impl ServiceClient for OsbClient {
                 self.catalogs
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
-                    .insert(
-                        key,
-                        (Instant::now() + FAILED_CATALOG_TTL, Err(e.to_string())),
-                    );
+                    .insert(key, (Instant::now() + FAILED_CATALOG_TTL, Err(e.to_string())));
                 return Err(e);
             }
         };
@@ -699,16 +641,10 @@ impl ServiceClient for OsbClient {
         } else {
             DEFAULT_CACHE_SECONDS
         };
-        self.catalogs
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(
-                key,
-                (
-                    Instant::now() + Duration::from_secs(secs.unsigned_abs()),
-                    Ok(catalog.clone()),
-                ),
-            );
+        self.catalogs.lock().unwrap_or_else(PoisonError::into_inner).insert(
+            key,
+            (Instant::now() + Duration::from_secs(secs.unsigned_abs()), Ok(catalog.clone())),
+        );
         Ok(catalog)
     }
 }

@@ -55,9 +55,7 @@ struct Form(Fields);
 
 impl Form {
     fn new(call: &CallInfo) -> Self {
-        Form(Fields::new())
-            .field("user", &call.user)
-            .field("eventid", &call.event_id)
+        Form(Fields::new()).field("user", &call.user).field("eventid", &call.event_id)
     }
 
     fn field(mut self, k: &str, v: &str) -> Self {
@@ -82,8 +80,7 @@ impl Form {
     /// `parameters.<name>` per parameter, dots in names escaped.
     fn params<'a>(mut self, params: impl IntoIterator<Item = (&'a String, String)>) -> Self {
         for (k, v) in params {
-            self.0
-                .push((format!("parameters.{}", k.replace('.', "\\.")), v));
+            self.0.push((format!("parameters.{}", k.replace('.', "\\.")), v));
         }
         self
     }
@@ -167,11 +164,7 @@ impl NativeServiceClient {
             }
         }
         let url = url.ok_or_else(|| Error::upstream(format!("Unknown endpoint: {missing}")))?;
-        let url = if url.contains("://") {
-            url.clone()
-        } else {
-            format!("http://{url}")
-        };
+        let url = if url.contains("://") { url.clone() } else { format!("http://{url}") };
         Ok(url.trim_end_matches('/').to_string())
     }
 
@@ -213,11 +206,7 @@ impl NativeServiceClient {
                 }
             }
         }
-        req = if method == Method::GET {
-            req.query(&fields)
-        } else {
-            req.form(&fields)
-        };
+        req = if method == Method::GET { req.query(&fields) } else { req.form(&fields) };
         let resp = req.send().await.map_err(|e| self.transport(context, e))?;
         let status = resp.status();
         let body = resp.text().await.map_err(|e| self.transport(context, e))?;
@@ -249,15 +238,8 @@ impl ServiceClient for NativeServiceClient {
             .each("tags", &instance.tags)
             .non_empty("plan", &instance.plan_name)
             .non_empty("description", &instance.description)
-            .params(
-                instance
-                    .parameters
-                    .iter()
-                    .map(|(k, v)| (k, parameter_text(v))),
-            );
-        let a = self
-            .call(service, Method::POST, "resources", form.0, call, &context)
-            .await?;
+            .params(instance.parameters.iter().map(|(k, v)| (k, parameter_text(v))));
+        let a = self.call(service, Method::POST, "resources", form.0, call, &context).await?;
         read(&a, &context, CREATE)
     }
 
@@ -269,16 +251,9 @@ impl ServiceClient for NativeServiceClient {
             .field("team", &instance.team_owner)
             .each("tags", &instance.tags)
             .field("plan", &instance.plan_name)
-            .params(
-                instance
-                    .parameters
-                    .iter()
-                    .map(|(k, v)| (k, parameter_text(v))),
-            );
+            .params(instance.parameters.iter().map(|(k, v)| (k, parameter_text(v))));
         let path = format!("resources/{}", instance.api_id());
-        let a = self
-            .call(service, Method::PUT, &path, form.0, call, &context)
-            .await?;
+        let a = self.call(service, Method::PUT, &path, form.0, call, &context).await?;
         read(&a, &context, UPDATE)
     }
 
@@ -286,16 +261,8 @@ impl ServiceClient for NativeServiceClient {
         let (service, instance, call) = (at.service, at.instance, at.call);
         let context = format!("Failed to destroy the instance {}", instance.name);
         let path = format!("resources/{}", instance.api_id());
-        let a = self
-            .call(
-                service,
-                Method::DELETE,
-                &path,
-                Form::new(call).0,
-                call,
-                &context,
-            )
-            .await?;
+        let a =
+            self.call(service, Method::DELETE, &path, Form::new(call).0, call, &context).await?;
         read(&a, &context, GONE)
     }
 
@@ -311,9 +278,8 @@ impl ServiceClient for NativeServiceClient {
             .each("app-hosts", &app.hosts)
             .each("app-host", app.hosts.first());
         if let Some(p) = &app.placement {
-            form = form
-                .field("app-pool-name", &p.pool)
-                .field("app-pool-provisioner", &p.provisioner);
+            form =
+                form.field("app-pool-name", &p.pool).field("app-pool-provisioner", &p.provisioner);
             if let Some(c) = &p.cluster {
                 form = form
                     .field("app-cluster-name", &c.name)
@@ -335,14 +301,7 @@ impl ServiceClient for NativeServiceClient {
             .await?;
         if a.status == StatusCode::NOT_FOUND {
             a = self
-                .call(
-                    service,
-                    Method::POST,
-                    &format!("resources/{id}/bind"),
-                    f,
-                    call,
-                    &context,
-                )
+                .call(service, Method::POST, &format!("resources/{id}/bind"), f, call, &context)
                 .await?;
         }
         read(&a, &context, BIND)?;
@@ -372,9 +331,7 @@ impl ServiceClient for NativeServiceClient {
             .each("app-hosts", &app.hosts)
             .field("app-name", &app.name)
             .each("app-host", app.hosts.first());
-        let a = self
-            .call(service, Method::DELETE, &path, form.0, call, &context)
-            .await?;
+        let a = self.call(service, Method::DELETE, &path, form.0, call, &context).await?;
         read(&a, &context, GONE)
     }
 
@@ -386,9 +343,7 @@ impl ServiceClient for NativeServiceClient {
     ) -> Result<String> {
         let context = format!("Failed to get status of instance {}", instance.name);
         let path = format!("resources/{}/status", instance.api_id());
-        let a = self
-            .call(service, Method::GET, &path, Fields::new(), call, &context)
-            .await?;
+        let a = self.call(service, Method::GET, &path, Fields::new(), call, &context).await?;
         match a.status.as_u16() {
             200 => Ok(a.body),
             202 => Ok("pending".into()),
@@ -414,9 +369,7 @@ impl ServiceClient for NativeServiceClient {
         }
         let context = format!("Failed to get info of instance {}", instance.name);
         let path = format!("resources/{}", instance.api_id());
-        let a = self
-            .call(service, Method::GET, &path, Fields::new(), call, &context)
-            .await?;
+        let a = self.call(service, Method::GET, &path, Fields::new(), call, &context).await?;
         if a.status != StatusCode::OK {
             return Ok(Vec::new());
         }
@@ -442,14 +395,7 @@ impl ServiceClient for NativeServiceClient {
         }
         let context = format!("Failed to list the plans of {}", service.name);
         let a = self
-            .call(
-                service,
-                Method::GET,
-                "resources/plans",
-                Fields::new(),
-                call,
-                &context,
-            )
+            .call(service, Method::GET, "resources/plans", Fields::new(), call, &context)
             .await?;
         if a.status != StatusCode::OK {
             return Ok(Vec::new());
@@ -457,11 +403,7 @@ impl ServiceClient for NativeServiceClient {
         let plans: Vec<Plan> = serde_json::from_str(&a.body).unwrap_or_default();
         Ok(plans
             .into_iter()
-            .map(|p| ServicePlan {
-                name: p.name,
-                description: p.description,
-                schemas: None,
-            })
+            .map(|p| ServicePlan { name: p.name, description: p.description, schemas: None })
             .collect())
     }
 

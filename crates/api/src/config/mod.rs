@@ -49,12 +49,7 @@ impl From<String> for Secret {
 }
 
 /// Variables that belong to the `tsuru` client or to the loader itself, never config keys.
-const NOT_CONFIG: [&str; 4] = [
-    "TSURU_CONFIG",
-    "TSURU_TARGET",
-    "TSURU_TOKEN",
-    "TSURU_VERBOSITY",
-];
+const NOT_CONFIG: [&str; 4] = ["TSURU_CONFIG", "TSURU_TARGET", "TSURU_TOKEN", "TSURU_VERBOSITY"];
 
 /// The settings tree.
 #[derive(Debug, Clone, Deserialize)]
@@ -142,9 +137,8 @@ impl Settings {
     /// An unreadable file, a value of the wrong type (with its key), or invalid settings.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
         let (cfg, _) = Self::sources(file)?;
-        let settings: Settings = cfg
-            .try_deserialize()
-            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        let settings: Settings =
+            cfg.try_deserialize().map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
         settings.validate()?;
         Ok(settings)
     }
@@ -196,10 +190,7 @@ impl Settings {
             anyhow::bail!("event.lock-expiry must be at least 1 second");
         }
         if self.auth.scheme != "native" {
-            anyhow::bail!(
-                "auth.scheme: only \"native\" is supported, got {:?}",
-                self.auth.scheme
-            );
+            anyhow::bail!("auth.scheme: only \"native\" is supported, got {:?}", self.auth.scheme);
         }
         if !(4..=31).contains(&self.auth.hash_cost) {
             anyhow::bail!(
@@ -214,10 +205,7 @@ impl Settings {
             _ => {}
         }
         if !["pretty", "json"].contains(&self.log.format.as_str()) {
-            anyhow::bail!(
-                "log.format must be \"pretty\" or \"json\", got {:?}",
-                self.log.format
-            );
+            anyhow::bail!("log.format must be \"pretty\" or \"json\", got {:?}", self.log.format);
         }
         if self.admin_email.is_some() != self.admin_password.is_some() {
             anyhow::bail!("admin-email and admin-password go together");
@@ -225,10 +213,7 @@ impl Settings {
         self.webhook.validate()?;
         for (key, v) in [
             ("api-timeout", self.kubernetes.api_timeout),
-            (
-                "deployment-progress-timeout",
-                self.kubernetes.deployment_progress_timeout,
-            ),
+            ("deployment-progress-timeout", self.kubernetes.deployment_progress_timeout),
         ] {
             if !(v.is_finite() && v > 0.0 && v < 1e9) {
                 anyhow::bail!("kubernetes.{key} must be a positive number of seconds");

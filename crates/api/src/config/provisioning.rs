@@ -37,11 +37,7 @@ pub(super) fn routers_in_either_shape<'de, D: serde::Deserializer<'de>>(
         Shape::List(list) => list,
         Shape::Map(map) => map
             .into_iter()
-            .map(|(name, r)| RouterSettings {
-                name,
-                r#type: r.r#type,
-                default: r.default,
-            })
+            .map(|(name, r)| RouterSettings { name, r#type: r.r#type, default: r.default })
             .collect(),
     })
 }
@@ -57,10 +53,7 @@ pub(super) fn provisioner_in_either_shape<'de, D: serde::Deserializer<'de>>(
         Section(ProvisionerSettings),
     }
     Ok(match Shape::deserialize(d)? {
-        Shape::Name(default) => ProvisionerSettings {
-            default,
-            ..ProvisionerSettings::default()
-        },
+        Shape::Name(default) => ProvisionerSettings { default, ..ProvisionerSettings::default() },
         Shape::Section(s) => s,
     })
 }
@@ -78,10 +71,7 @@ pub struct ProvisionerSettings {
 
 impl Default for ProvisionerSettings {
     fn default() -> Self {
-        ProvisionerSettings {
-            default: "simulated".into(),
-            domain: "tsuru.localhost".into(),
-        }
+        ProvisionerSettings { default: "simulated".into(), domain: "tsuru.localhost".into() }
     }
 }
 
@@ -130,12 +120,7 @@ pub struct IaasConfig {
 
 impl Default for IaasConfig {
     fn default() -> Self {
-        IaasConfig {
-            default: None,
-            node_protocol: "http".into(),
-            node_port: 2375,
-            ec2: None,
-        }
+        IaasConfig { default: None, node_protocol: "http".into(), node_port: 2375, ec2: None }
     }
 }
 

@@ -15,10 +15,7 @@ pub struct DatabaseSettings {
 
 impl Default for DatabaseSettings {
     fn default() -> Self {
-        DatabaseSettings {
-            url: "mongodb://127.0.0.1:27017".into(),
-            name: "tsuru".into(),
-        }
+        DatabaseSettings { url: "mongodb://127.0.0.1:27017".into(), name: "tsuru".into() }
     }
 }
 
@@ -35,10 +32,7 @@ pub struct EventSettings {
 
 impl Default for EventSettings {
     fn default() -> Self {
-        EventSettings {
-            lock_expiry: 300,
-            app_lock_wait: 10,
-        }
+        EventSettings { lock_expiry: 300, app_lock_wait: 10 }
     }
 }
 
@@ -54,10 +48,7 @@ pub struct LogSettings {
 
 impl Default for LogSettings {
     fn default() -> Self {
-        LogSettings {
-            format: "pretty".into(),
-            level: "info".into(),
-        }
+        LogSettings { format: "pretty".into(), level: "info".into() }
     }
 }
 
@@ -154,12 +145,9 @@ pub(super) fn list_or_csv<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<
     }
     Ok(match ListOrCsv::deserialize(d)? {
         ListOrCsv::List(l) => l,
-        ListOrCsv::Csv(s) => s
-            .split(',')
-            .map(str::trim)
-            .filter(|x| !x.is_empty())
-            .map(String::from)
-            .collect(),
+        ListOrCsv::Csv(s) => {
+            s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect()
+        }
     })
 }
 
@@ -184,9 +172,7 @@ impl WebhookSettings {
             if v.is_finite() && v > 0.0 {
                 Ok(())
             } else {
-                Err(anyhow::anyhow!(
-                    "webhook.{key} must be a positive number of seconds"
-                ))
+                Err(anyhow::anyhow!("webhook.{key} must be a positive number of seconds"))
             }
         };
         if self.max_attempts == 0 {
@@ -236,10 +222,6 @@ pub struct ServerSettings {
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        ServerSettings {
-            max_body_size: 10 * 1024 * 1024,
-            shutdown_timeout: 30,
-            workers: 0,
-        }
+        ServerSettings { max_body_size: 10 * 1024 * 1024, shutdown_timeout: 30, workers: 0 }
     }
 }

@@ -2,25 +2,13 @@ use super::*;
 
 #[test]
 fn env_names_map_to_kebab_keys() {
-    assert_eq!(
-        env_key("TSURU_AUTH__HASH_COST").as_deref(),
-        Some("auth.hash-cost")
-    );
+    assert_eq!(env_key("TSURU_AUTH__HASH_COST").as_deref(), Some("auth.hash-cost"));
     assert_eq!(env_key("TSURU_LISTEN").as_deref(), Some("listen"));
     assert_eq!(env_key("TSURU_ADMIN_EMAIL").as_deref(), Some("admin-email"));
     assert_eq!(env_key("TSURU_TOKEN"), None);
-    assert_eq!(
-        env_key("TSURU_MONGODB_URL").as_deref(),
-        Some("database.url")
-    );
-    assert_eq!(
-        env_key("TSURU_DATABASE__NAME").as_deref(),
-        Some("database.name")
-    );
-    assert_eq!(
-        env_key("TSURU_EVENT__LOCK_EXPIRY").as_deref(),
-        Some("event.lock-expiry")
-    );
+    assert_eq!(env_key("TSURU_MONGODB_URL").as_deref(), Some("database.url"));
+    assert_eq!(env_key("TSURU_DATABASE__NAME").as_deref(), Some("database.name"));
+    assert_eq!(env_key("TSURU_EVENT__LOCK_EXPIRY").as_deref(), Some("event.lock-expiry"));
     assert_eq!(env_key("HOME"), None);
 }
 
@@ -43,10 +31,7 @@ fn secrets_never_print() {
         assert!(!printed.contains(secret), "{secret} printed: {printed}");
     }
     assert!(printed.contains("Secret([redacted])"));
-    assert!(
-        printed.contains("mail.example.com"),
-        "the rest still prints"
-    );
+    assert!(printed.contains("mail.example.com"), "the rest still prints");
 }
 
 fn from_yaml(yaml: &str) -> Settings {
@@ -71,27 +56,15 @@ fn tsurus_provisioner_and_routers_shapes_are_read() {
     );
     assert_eq!(s.provisioner.default, "kubernetes");
     assert_eq!(s.provisioner.domain, "tsuru.localhost");
-    let routers: Vec<(&str, &str, bool)> = s
-        .routers
-        .iter()
-        .map(|r| (r.name.as_str(), r.r#type.as_str(), r.default))
-        .collect();
-    assert_eq!(
-        routers,
-        [
-            ("galeb", "galeb", false),
-            ("ingress", "kubernetes-ingress", true)
-        ]
-    );
+    let routers: Vec<(&str, &str, bool)> =
+        s.routers.iter().map(|r| (r.name.as_str(), r.r#type.as_str(), r.default)).collect();
+    assert_eq!(routers, [("galeb", "galeb", false), ("ingress", "kubernetes-ingress", true)]);
 
     let s = from_yaml(
         "provisioner:\n  default: simulated\n  domain: apps.example\nrouters:\n  - name: r1\n    type: simulated\n",
     );
     assert_eq!(
-        (
-            s.provisioner.default.as_str(),
-            s.provisioner.domain.as_str()
-        ),
+        (s.provisioner.default.as_str(), s.provisioner.domain.as_str()),
         ("simulated", "apps.example")
     );
     assert_eq!(s.routers[0].name, "r1");
@@ -101,47 +74,25 @@ fn tsurus_provisioner_and_routers_shapes_are_read() {
 fn a_secret_is_required_outside_dev_mode() {
     let s = Settings::default();
     assert!(s.validate().unwrap_err().to_string().contains("jwt-secret"));
-    let dev = Settings {
-        dev: true,
-        ..Settings::default()
-    };
+    let dev = Settings { dev: true, ..Settings::default() };
     assert!(dev.validate().is_ok());
 }
 
 #[test]
 fn webhook_settings_are_validated() {
-    let mut s = Settings {
-        dev: true,
-        ..Settings::default()
-    };
+    let mut s = Settings { dev: true, ..Settings::default() };
     s.webhook.max_attempts = 0;
-    assert!(s
-        .validate()
-        .unwrap_err()
-        .to_string()
-        .contains("max-attempts"));
+    assert!(s.validate().unwrap_err().to_string().contains("max-attempts"));
     s.webhook.max_attempts = 1;
     s.webhook.poll_interval = 0.0;
-    assert!(s
-        .validate()
-        .unwrap_err()
-        .to_string()
-        .contains("poll-interval"));
+    assert!(s.validate().unwrap_err().to_string().contains("poll-interval"));
     s.webhook.poll_interval = 0.1;
     s.webhook.retry_backoff = -1.0;
-    assert!(s
-        .validate()
-        .unwrap_err()
-        .to_string()
-        .contains("retry-backoff"));
+    assert!(s.validate().unwrap_err().to_string().contains("retry-backoff"));
     s.webhook.retry_backoff = 0.0;
     assert!(s.validate().is_ok());
     s.webhook.allowed_networks = vec!["10.0.0.0/40".into()];
-    assert!(s
-        .validate()
-        .unwrap_err()
-        .to_string()
-        .contains("allowed-networks"));
+    assert!(s.validate().unwrap_err().to_string().contains("allowed-networks"));
 }
 
 #[test]
@@ -203,37 +154,19 @@ fn tsuru_conf_keys_are_read() {
 
 #[test]
 fn auto_storage_is_memory_in_dev_mode_and_mongodb_otherwise() {
-    let dev = Settings {
-        dev: true,
-        ..Settings::default()
-    };
+    let dev = Settings { dev: true, ..Settings::default() };
     assert_eq!(dev.storage_kind(), "memory");
     assert_eq!(Settings::default().storage_kind(), "mongodb");
-    let forced = Settings {
-        dev: true,
-        storage: "mongodb".into(),
-        ..Settings::default()
-    };
+    let forced = Settings { dev: true, storage: "mongodb".into(), ..Settings::default() };
     assert_eq!(forced.storage_kind(), "mongodb");
-    let bad = Settings {
-        dev: true,
-        storage: "postgres".into(),
-        ..Settings::default()
-    };
+    let bad = Settings { dev: true, storage: "postgres".into(), ..Settings::default() };
     assert!(bad.validate().unwrap_err().to_string().contains("storage"));
     let no_expiry = Settings {
         dev: true,
-        event: EventSettings {
-            lock_expiry: 0,
-            ..EventSettings::default()
-        },
+        event: EventSettings { lock_expiry: 0, ..EventSettings::default() },
         ..Settings::default()
     };
-    assert!(no_expiry
-        .validate()
-        .unwrap_err()
-        .to_string()
-        .contains("event.lock-expiry"));
+    assert!(no_expiry.validate().unwrap_err().to_string().contains("event.lock-expiry"));
 }
 
 mod shipped_file {
@@ -248,10 +181,7 @@ mod shipped_file {
         assert_eq!(file.auth.token_expire_days, d.auth.token_expire_days);
         assert_eq!(file.auth.max_failed_logins, d.auth.max_failed_logins);
         assert_eq!(file.auth.max_password_resets, d.auth.max_password_resets);
-        assert_eq!(
-            file.auth.password_reset_window,
-            d.auth.password_reset_window
-        );
+        assert_eq!(file.auth.password_reset_window, d.auth.password_reset_window);
         assert_eq!(file.server.max_body_size, d.server.max_body_size);
         assert_eq!(file.log.format, d.log.format);
         assert_eq!(file.storage, d.storage);

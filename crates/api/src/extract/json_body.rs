@@ -42,9 +42,7 @@ fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
     if ct.is_empty() || ct == "application/json" {
         Ok(())
     } else {
-        Err(ApiError::bad_request(format!(
-            "Invalid Content-Type {ct:?}"
-        )))
+        Err(ApiError::bad_request(format!("Invalid Content-Type {ct:?}")))
     }
 }
 
@@ -90,11 +88,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                     .collect(),
                 ..Input::default()
             };
-            Ok(JsonBody {
-                value,
-                input,
-                kind: PhantomData,
-            })
+            Ok(JsonBody { value, input, kind: PhantomData })
         })
     }
 }

@@ -143,11 +143,7 @@ fn go_string(v: &Value) -> String {
 impl Input {
     /// Builds an input from parts (tests, and the extractor).
     pub fn from_parts(pairs: Vec<(String, String)>, json: Option<Map<String, Value>>) -> Self {
-        Input {
-            pairs,
-            json,
-            ..Input::default()
-        }
+        Input { pairs, json, ..Input::default() }
     }
 
     /// Reads the whole input into `T` with tsuru's key rules (see the `de` module).
@@ -155,32 +151,20 @@ impl Input {
     /// # Errors
     /// 400 naming the field that does not fit.
     pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
-        let pairs: Vec<(&str, &str)> = self
-            .pairs
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        T::deserialize(de::FieldsDeserializer(de::Fields::new(
-            &pairs,
-            self.json.as_ref(),
-        )))
-        .map_err(|e| ApiError::bad_request(e.to_string()))
+        let pairs: Vec<(&str, &str)> =
+            self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        T::deserialize(de::FieldsDeserializer(de::Fields::new(&pairs, self.json.as_ref())))
+            .map_err(|e| ApiError::bad_request(e.to_string()))
     }
 
     fn json_get(&self, key: &str) -> Option<&Value> {
         let map = self.json.as_ref()?;
-        map.get(key).or_else(|| {
-            map.iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(key))
-                .map(|(_, v)| v)
-        })
+        map.get(key)
+            .or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
     }
 
     fn form_values<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a String> + 'a {
-        self.pairs
-            .iter()
-            .filter(move |(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
+        self.pairs.iter().filter(move |(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
     }
 
     /// Whether the key was sent at all.
@@ -199,10 +183,7 @@ impl Input {
 
     /// The first value of `key` as text (JSON scalars printed Go-style), if sent.
     pub fn get(&self, key: &str) -> Option<String> {
-        self.form_values(key)
-            .next()
-            .cloned()
-            .or_else(|| self.json_get(key).map(go_string))
+        self.form_values(key).next().cloned().or_else(|| self.json_get(key).map(go_string))
     }
 
     /// The first value of `key`, or `""`.
@@ -302,9 +283,7 @@ impl Input {
             None => Ok(None),
             Some(s) if s.is_empty() => Ok(None),
             Some(s) => s.parse().map(Some).map_err(|_| {
-                ApiError::bad_request(format!(
-                    "invalid value for {key:?}: {s:?} is not an integer"
-                ))
+                ApiError::bad_request(format!("invalid value for {key:?}: {s:?} is not an integer"))
             }),
         }
     }
@@ -317,20 +296,14 @@ impl Input {
             .iter()
             .filter_map(|(k, v)| {
                 let lower = k.to_ascii_lowercase();
-                lower
-                    .starts_with(&prefix)
-                    .then(|| (k[prefix.len()..].to_string(), v.clone()))
+                lower.starts_with(&prefix).then(|| (k[prefix.len()..].to_string(), v.clone()))
             })
             .collect();
         let json = match self.json_get(key) {
             Some(Value::Object(m)) => Some(m.clone()),
             _ => None,
         };
-        Input {
-            pairs,
-            json,
-            ..Input::default()
-        }
+        Input { pairs, json, ..Input::default() }
     }
 
     /// A string map: form keys `key.<k>=<v>` or a JSON object of strings.
@@ -381,10 +354,7 @@ impl Input {
             if let Some((idx, field)) = lower.strip_prefix(&prefix).and_then(|r| r.split_once('.'))
             {
                 if let Ok(i) = idx.parse::<usize>() {
-                    by_index
-                        .entry(i)
-                        .or_default()
-                        .insert(field.to_string(), v.clone());
+                    by_index.entry(i).or_default().insert(field.to_string(), v.clone());
                 }
             }
         }
@@ -399,9 +369,7 @@ impl Input {
                         )));
                     };
                     out.push(
-                        m.iter()
-                            .map(|(k, v)| (k.to_ascii_lowercase(), go_string(v)))
-                            .collect(),
+                        m.iter().map(|(k, v)| (k.to_ascii_lowercase(), go_string(v))).collect(),
                     );
                 }
             }
@@ -417,10 +385,7 @@ impl Input {
 
     /// An uploaded file of a multipart body.
     pub fn file(&self, name: &str) -> Option<&[u8]> {
-        self.files
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, b)| b.as_slice())
+        self.files.iter().find(|(n, _)| n == name).map(|(_, b)| b.as_slice())
     }
 
     /// Whether the body was `multipart/form-data`.
@@ -437,10 +402,7 @@ impl Input {
 
     /// Replaces the event data of this request (built by a rule of [`mask`]).
     pub fn with_event_data(&self, data: Value) -> Origin {
-        Origin {
-            source_ip: self.source_ip.clone(),
-            data,
-        }
+        Origin { source_ip: self.source_ip.clone(), data }
     }
 
     /// Every key sent, in order, lowercased duplicates merged.
@@ -498,10 +460,7 @@ impl Input {
 
     /// The origin the events of this request record.
     pub fn origin(&self) -> Origin {
-        Origin {
-            source_ip: self.source_ip.clone(),
-            data: self.event_data(),
-        }
+        Origin { source_ip: self.source_ip.clone(), data: self.event_data() }
     }
 }
 
@@ -516,9 +475,7 @@ fn body_excerpt(body: &[u8]) -> String {
 }
 
 fn too_many_fields() -> ApiError {
-    ApiError::bad_request(format!(
-        "too many fields in the request: at most {MAX_FIELDS} are read"
-    ))
+    ApiError::bad_request(format!("too many fields in the request: at most {MAX_FIELDS} are read"))
 }
 
 /// How many values `v` holds, counting through arrays and objects; stops counting past `cap`.
@@ -541,22 +498,14 @@ fn json_size(v: &Value, cap: usize) -> usize {
 
 /// The client's address without the port.
 pub fn source_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default()
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
 }
 
 fn content_type(req: &HttpRequest) -> String {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
         .unwrap_or_default()
 }
 
@@ -586,10 +535,7 @@ async fn read_multipart(
         let mut field = field
             .map_err(|e| ApiError::bad_request(format!("unable to parse multipart form: {e}")))?;
         let name = field.name().unwrap_or_default().to_string();
-        let is_file = field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename())
-            .is_some();
+        let is_file = field.content_disposition().and_then(|cd| cd.get_filename()).is_some();
         let mut data = Vec::new();
         while let Some(chunk) = field.next().await {
             data.extend_from_slice(&chunk.map_err(|e| {
@@ -599,9 +545,7 @@ async fn read_multipart(
         if is_file {
             input.files.push((name, data));
         } else {
-            input
-                .pairs
-                .push((name, String::from_utf8_lossy(&data).into_owned()));
+            input.pairs.push((name, String::from_utf8_lossy(&data).into_owned()));
         }
     }
     Ok(())
@@ -685,13 +629,7 @@ mod tests {
 
     /// A form of `pairs`, as a request would carry it.
     pub(super) fn form(pairs: &[(&str, &str)]) -> Input {
-        Input::from_parts(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            None,
-        )
+        Input::from_parts(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), None)
     }
 
     #[test]
@@ -705,12 +643,7 @@ mod tests {
 
     #[test]
     fn lists_come_from_every_form_spelling() {
-        let i = form(&[
-            ("tags.1", "b"),
-            ("Tags.0", "a"),
-            ("tags._", "c"),
-            ("tag", "legacy"),
-        ]);
+        let i = form(&[("tags.1", "b"), ("Tags.0", "a"), ("tags._", "c"), ("tag", "legacy")]);
         assert_eq!(i.list("tags").unwrap(), vec!["a", "b", "c"]);
         assert_eq!(i.list("tag").unwrap(), vec!["legacy"]);
     }
@@ -740,13 +673,7 @@ mod tests {
     fn secrets_are_masked_in_event_data() {
         let i = form(&[("email", "a@b.com"), ("password", "secret123")]);
         let data = i.event_data();
-        assert_eq!(
-            data[0],
-            serde_json::json!({"name": "email", "value": "a@b.com"})
-        );
-        assert_eq!(
-            data[1],
-            serde_json::json!({"name": "password", "value": "*****"})
-        );
+        assert_eq!(data[0], serde_json::json!({"name": "email", "value": "a@b.com"}));
+        assert_eq!(data[1], serde_json::json!({"name": "password", "value": "*****"}));
     }
 }

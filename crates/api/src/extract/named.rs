@@ -27,9 +27,7 @@ impl FromRequest for Named {
         let name = web::Path::<String>::extract(req).into_inner();
         Box::pin(async move {
             let Caller { id, state } = caller.await?;
-            let name = name
-                .map_err(|e| ApiError(Error::bad_request(e.to_string())))?
-                .into_inner();
+            let name = name.map_err(|e| ApiError(Error::bad_request(e.to_string())))?.into_inner();
             Ok(Named { id, state, name })
         })
     }

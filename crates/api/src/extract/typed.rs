@@ -55,11 +55,7 @@ impl<T: DeserializeOwned + 'static, K: 'static> FromRequest for Parsed<T, K> {
         Box::pin(async move {
             let input = input.await?;
             let value = input.parse::<T>()?;
-            Ok(Parsed {
-                value,
-                input,
-                kind: PhantomData,
-            })
+            Ok(Parsed { value, input, kind: PhantomData })
         })
     }
 }

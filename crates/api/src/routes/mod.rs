@@ -75,14 +75,7 @@ impl Route {
             });
             cfg.service(web::resource(at).guard(method_guard).guard(min).to(handler));
         });
-        Route {
-            method,
-            version,
-            path,
-            op,
-            linked: false,
-            register,
-        }
+        Route { method, version, path, op, linked: false, register }
     }
 
     /// The path template.
@@ -193,11 +186,8 @@ fn all() -> Vec<Route> {
     .into_iter()
     .flatten()
     .collect::<Vec<_>>();
-    let targets: Vec<(&'static str, String)> = routes
-        .iter()
-        .filter(|r| r.linked)
-        .map(|r| (r.path, r.op.route()))
-        .collect();
+    let targets: Vec<(&'static str, String)> =
+        routes.iter().filter(|r| r.linked).map(|r| (r.path, r.op.route())).collect();
     for source in &mut routes {
         for (_, (param, _), to) in &mut source.op.links {
             let below = format!("{}/{{{param}}}", source.path);

@@ -26,8 +26,6 @@ pub(crate) async fn set_quota<Q: QuotaOf>(
     Named { id, state, name }: Named,
     form: Form<QuotaRequest>,
 ) -> Reply<Done> {
-    Q::of(&state)
-        .set_quota(&Call::new(id, form.origin()), &name, &form.value.limit)
-        .await?;
+    Q::of(&state).set_quota(&Call::new(id, form.origin()), &name, &form.value.limit).await?;
     Ok(DONE)
 }

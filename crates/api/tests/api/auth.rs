@@ -22,20 +22,14 @@ async fn login_through_the_user_tokens_path_takes_the_email_from_the_path() {
     let s = TestServer::spawn().await;
     let resp = s
         .anonymous()
-        .post_form(
-            &format!("/1.0/users/{ADMIN_EMAIL}/tokens"),
-            &[("password", ADMIN_PASSWORD)],
-        )
+        .post_form(&format!("/1.0/users/{ADMIN_EMAIL}/tokens"), &[("password", ADMIN_PASSWORD)])
         .await;
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.unwrap();
     assert!(body["token"].as_str().is_some_and(|t| !t.is_empty()));
     let json_login = s
         .anonymous()
-        .post_json(
-            "/1.0/auth/login",
-            &json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}),
-        )
+        .post_json("/1.0/auth/login", &json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
         .await;
     assert_eq!(json_login.status(), 200);
 }
@@ -62,28 +56,19 @@ async fn repeated_failed_logins_are_throttled_even_for_the_right_password() {
     let a = s.anonymous();
     for _ in 0..3 {
         assert_eq!(
-            a.post_form(
-                "/1.0/auth/login",
-                &[("email", ADMIN_EMAIL), ("password", "wrong-pass")]
-            )
-            .await
-            .status(),
+            a.post_form("/1.0/auth/login", &[("email", ADMIN_EMAIL), ("password", "wrong-pass")])
+                .await
+                .status(),
             401
         );
     }
     let (status, body) = status_text(
-        a.post_form(
-            "/1.0/auth/login",
-            &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)],
-        )
-        .await,
+        a.post_form("/1.0/auth/login", &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)])
+            .await,
     )
     .await;
     assert_eq!(status, 429);
-    assert!(
-        body.starts_with("too many failed login attempts for admin@example.com"),
-        "{body}"
-    );
+    assert!(body.starts_with("too many failed login attempts for admin@example.com"), "{body}");
 }
 
 #[tokio::test]
@@ -96,27 +81,18 @@ async fn logout_revokes_only_that_session() {
     let resp = first.get("/1.0/users/info").await;
     expect(resp, 401, UNAUTHORIZED, "first").await;
     assert_eq!(second.get("/1.0/users/info").await.status(), 200);
-    assert_eq!(
-        s.anonymous().delete("/1.0/users/tokens").await.status(),
-        401
-    );
+    assert_eq!(s.anonymous().delete("/1.0/users/tokens").await.status(), 401);
 }
 
 #[tokio::test]
 async fn auth_scheme_discovery_matches_tsuru() {
     let s = TestServer::spawn().await;
     let (status, body) = status_text(s.anonymous().get("/1.0/auth/scheme").await).await;
-    assert_eq!(
-        (status, body.as_str()),
-        (200, "{\"name\":\"native\",\"data\":{}}\n")
-    );
+    assert_eq!((status, body.as_str()), (200, "{\"name\":\"native\",\"data\":{}}\n"));
     let (status, body) = status_text(s.anonymous().get("/1.18/auth/schemes").await).await;
     assert_eq!(
         (status, body.as_str()),
-        (
-            200,
-            "[{\"name\":\"native\",\"default\":true,\"data\":{}}]\n"
-        )
+        (200, "[{\"name\":\"native\",\"default\":true,\"data\":{}}]\n")
     );
 }
 
@@ -134,11 +110,7 @@ async fn changing_the_password_checks_every_field_and_revokes_other_sessions() {
         (&[("old", "user-password"), ("new", "abc"), ("confirm", "abc")], 400, too_short),
     ];
     expect_forms(&user, Method::PUT, "/1.0/users/password", &cases).await;
-    let changed = [
-        ("old", "user-password"),
-        ("new", "brand-new"),
-        ("confirm", "brand-new"),
-    ];
+    let changed = [("old", "user-password"), ("new", "brand-new"), ("confirm", "brand-new")];
     let ok = user.put_form("/1.0/users/password", &changed).await;
     assert_eq!(ok.status(), 200);
     assert_eq!(
@@ -166,29 +138,18 @@ async fn password_reset_errors() {
     let a = s.anonymous();
     for (path, status, text) in [
         ("/1.0/users/bad/password", 400, "invalid email\n"),
-        (
-            "/1.0/users/no@example.com/password",
-            404,
-            "user not found\n",
-        ),
+        ("/1.0/users/no@example.com/password", 404, "user not found\n"),
     ] {
         expect(a.post_form(path, &[]).await, status, text, path).await;
     }
-    let requested = a
-        .post_form(&format!("/1.0/users/{ADMIN_EMAIL}/password"), &[])
-        .await;
+    let requested = a.post_form(&format!("/1.0/users/{ADMIN_EMAIL}/password"), &[]).await;
     assert_eq!(requested.status(), 200);
-    let bogus = a
-        .post_form(&format!("/1.0/users/{ADMIN_EMAIL}/password?token=abc"), &[])
-        .await;
+    let bogus = a.post_form(&format!("/1.0/users/{ADMIN_EMAIL}/password?token=abc"), &[]).await;
     expect(bogus, 400, "Invalid token\n", "bogus token").await;
     s.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let events = s.events("kindname=user.update.reset").await;
     assert_eq!(events.len(), 4);
-    assert_eq!(
-        events[0]["Owner"],
-        json!({"Type": "user", "Name": ADMIN_EMAIL})
-    );
+    assert_eq!(events[0]["Owner"], json!({"Type": "user", "Name": ADMIN_EMAIL}));
 }
 
 /// An SMTP server (aiosmtpd) on loopback writing every message to a maildir.
@@ -206,9 +167,7 @@ impl Drop for SmtpServer {
 }
 
 async fn start_smtp() -> Option<SmtpServer> {
-    let probe = std::process::Command::new("python3")
-        .args(["-c", "import aiosmtpd"])
-        .output();
+    let probe = std::process::Command::new("python3").args(["-c", "import aiosmtpd"]).output();
     if !probe.is_ok_and(|o| o.status.success()) {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -217,11 +176,7 @@ async fn start_smtp() -> Option<SmtpServer> {
         eprintln!("skipping: python3 -m aiosmtpd is not installed (run scripts/setup.sh)");
         return None;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let maildir = std::env::temp_dir().join(format!("tsurud-mail-{port}"));
     let child = tokio::process::Command::new("python3")
         .args([
@@ -238,15 +193,8 @@ async fn start_smtp() -> Option<SmtpServer> {
         .spawn()
         .unwrap();
     for _ in 0..400 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return Some(SmtpServer {
-                child,
-                port,
-                maildir,
-            });
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return Some(SmtpServer { child, port, maildir });
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -293,18 +241,12 @@ fn mails(maildir: &Path) -> Vec<String> {
 /// A mail with its body decoded when it is quoted-printable: lettre picks the transfer encoding
 /// per message, and a 7-bit body must stay as it is (a password may end in `=`).
 fn decode_mail(raw: &str) -> String {
-    let Some(at) = raw
-        .find("\r\n\r\n")
-        .map(|i| i + 4)
-        .or_else(|| raw.find("\n\n").map(|i| i + 2))
+    let Some(at) = raw.find("\r\n\r\n").map(|i| i + 4).or_else(|| raw.find("\n\n").map(|i| i + 2))
     else {
         return raw.to_string();
     };
     let (head, body) = raw.split_at(at);
-    if head
-        .to_ascii_lowercase()
-        .contains("content-transfer-encoding: quoted-printable")
-    {
+    if head.to_ascii_lowercase().contains("content-transfer-encoding: quoted-printable") {
         format!("{head}{}", decode_qp(body))
     } else {
         raw.to_string()
@@ -328,12 +270,7 @@ async fn password_reset_goes_through_a_real_smtp_server() {
     .await;
     let old_session = s.with_token(&s.login(ADMIN_EMAIL, ADMIN_PASSWORD).await);
     let a = s.anonymous();
-    assert_eq!(
-        a.post_form(&format!("/1.0/users/{ADMIN_EMAIL}/password"), &[])
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(a.post_form(&format!("/1.0/users/{ADMIN_EMAIL}/password"), &[]).await.status(), 200);
     let first = mails(&smtp.maildir);
     assert_eq!(first.len(), 1);
     assert!(first[0].contains("Subject: [tsuru] Password reset process"));
@@ -345,19 +282,12 @@ async fn password_reset_goes_through_a_real_smtp_server() {
         .expect("token in the mail")
         .to_string();
     assert_eq!(token.len(), 64, "{}", first[0]);
-    let done = a
-        .post_form(
-            &format!("/1.0/users/{ADMIN_EMAIL}/password?token={token}"),
-            &[],
-        )
-        .await;
+    let done = a.post_form(&format!("/1.0/users/{ADMIN_EMAIL}/password?token={token}"), &[]).await;
     assert_eq!(done.status(), 200);
     let second = mails(&smtp.maildir);
     assert_eq!(second.len(), 2);
-    let mail = second
-        .iter()
-        .find(|m| m.contains("Password successfully reset"))
-        .expect("second mail");
+    let mail =
+        second.iter().find(|m| m.contains("Password successfully reset")).expect("second mail");
     let password = mail
         .lines()
         .find_map(|l| l.strip_prefix("Your new password is: "))
@@ -366,12 +296,9 @@ async fn password_reset_goes_through_a_real_smtp_server() {
     assert_eq!(password.len(), 12);
     s.login(ADMIN_EMAIL, password).await;
     assert_eq!(
-        a.post_form(
-            "/1.0/auth/login",
-            &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)]
-        )
-        .await
-        .status(),
+        a.post_form("/1.0/auth/login", &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)])
+            .await
+            .status(),
         401
     );
     assert_eq!(
@@ -379,15 +306,6 @@ async fn password_reset_goes_through_a_real_smtp_server() {
         401,
         "a reset revokes every session"
     );
-    let again = a
-        .post_form(
-            &format!("/1.0/users/{ADMIN_EMAIL}/password?token={token}"),
-            &[],
-        )
-        .await;
-    assert_eq!(
-        status_text(again).await,
-        (400, "Invalid token\n".into()),
-        "a token works once"
-    );
+    let again = a.post_form(&format!("/1.0/users/{ADMIN_EMAIL}/password?token={token}"), &[]).await;
+    assert_eq!(status_text(again).await, (400, "Invalid token\n".into()), "a token works once");
 }

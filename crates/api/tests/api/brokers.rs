@@ -61,10 +61,7 @@ async fn brokers_are_added_listed_renamed_and_removed_without_showing_credential
     let s = crate::with_teams(&["t1"]).await;
     let admin = s.admin();
     assert_eq!(admin.get("/1.7/brokers").await.status(), 204);
-    assert_eq!(
-        add_broker(&admin, "b1", "http://127.0.0.1:1").await,
-        (201, String::new())
-    );
+    assert_eq!(add_broker(&admin, "b1", "http://127.0.0.1:1").await, (201, String::new()));
     assert_eq!(
         add_broker(&admin, "b1", "http://127.0.0.1:1").await,
         (409, "Broker already exists.\n".into())
@@ -77,10 +74,7 @@ async fn brokers_are_added_listed_renamed_and_removed_without_showing_credential
     let b = &list["brokers"][0];
     assert_eq!(b["Name"], "b1");
     assert_eq!(b["URL"], "http://127.0.0.1:1");
-    assert_eq!(
-        b["Config"]["AuthConfig"]["BasicAuthConfig"]["Username"],
-        "broker"
-    );
+    assert_eq!(b["Config"]["AuthConfig"]["BasicAuthConfig"]["Username"], "broker");
     assert_eq!(b["Config"]["AuthConfig"]["BasicAuthConfig"]["Password"], "");
     assert_eq!(b["Config"]["CacheExpirationSeconds"], 60);
     assert_eq!(b["Config"]["Context"], json!({"cluster": "local"}));
@@ -102,14 +96,9 @@ async fn brokers_are_added_listed_renamed_and_removed_without_showing_credential
     let list: Value = get_json(&admin, "/1.7/brokers").await;
     assert_eq!(list["brokers"][0]["Name"], "b9");
     assert_eq!(list["brokers"][0]["Config"]["CacheExpirationSeconds"], 60);
-    assert_eq!(
-        list["brokers"][0]["Config"]["AuthConfig"]["BearerConfig"]["Token"],
-        ""
-    );
+    assert_eq!(list["brokers"][0]["Config"]["AuthConfig"]["BearerConfig"]["Token"], "");
     expect(
-        admin
-            .put_form("/1.7/brokers/b1", &[("name", "b1"), ("url", "http://h")])
-            .await,
+        admin.put_form("/1.7/brokers/b1", &[("name", "b1"), ("url", "http://h")]).await,
         404,
         "service broker not found\n",
         "renamed away",
@@ -130,42 +119,21 @@ async fn a_brokered_instance_is_provisioned_bound_unbound_and_removed() {
     let admin = s.admin();
 
     let services: Vec<Value> = get_json(&admin, "/1.0/services").await;
-    assert!(
-        services.iter().any(|e| e["service"] == "b1::pgsql"),
-        "{services:?}"
-    );
+    assert!(services.iter().any(|e| e["service"] == "b1::pgsql"), "{services:?}");
     let plans: Vec<Value> = get_json(&admin, "/1.0/services/b1::pgsql/plans").await;
     let names: Vec<&str> = plans.iter().map(|p| p["Name"].as_str().unwrap()).collect();
     assert_eq!(names, ["small", "async"]);
-    expect_get(
-        &admin,
-        "/1.0/services/b1::pgsql/doc",
-        200,
-        "PostgreSQL databases",
-    )
-    .await;
+    expect_get(&admin, "/1.0/services/b1::pgsql/doc", 200, "PostgreSQL databases").await;
 
     let started = Instant::now();
-    assert_eq!(
-        add_instance(&admin, "pg1", "small").await,
-        (201, String::new())
-    );
-    let (status, lines) = stream_lines(
-        admin
-            .put_form("/1.13/services/b1::pgsql/instances/pg1/apps/web1", &[])
-            .await,
-    )
-    .await;
-    eprintln!(
-        "create+bind against the OSB broker: {:?}",
-        started.elapsed()
-    );
+    assert_eq!(add_instance(&admin, "pg1", "small").await, (201, String::new()));
+    let (status, lines) =
+        stream_lines(admin.put_form("/1.13/services/b1::pgsql/instances/pg1/apps/web1", &[]).await)
+            .await;
+    eprintln!("create+bind against the OSB broker: {:?}", started.elapsed());
     assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");
     let text = messages(&lines);
-    assert!(
-        text.contains("- PG_URL\n") && text.contains("- PG_PASSWORD\n"),
-        "{text}"
-    );
+    assert!(text.contains("- PG_URL\n") && text.contains("- PG_PASSWORD\n"), "{text}");
     assert!(!text.contains("PG_PORT"), "numbers are dropped: {text}");
     let envs: Vec<Value> = get_json(&admin, "/1.0/apps/web1/env").await;
     let url = envs.iter().find(|e| e["name"] == "PG_URL").expect("PG_URL");
@@ -190,24 +158,14 @@ async fn a_brokered_instance_is_provisioned_bound_unbound_and_removed() {
         .expect("bind");
     assert_eq!(bind["body"]["bind_resource"]["app_guid"], "web1");
 
-    streamed_ok(
-        admin
-            .delete("/1.13/services/b1::pgsql/instances/pg1/apps/web1")
-            .await,
-    )
-    .await;
+    streamed_ok(admin.delete("/1.13/services/b1::pgsql/instances/pg1/apps/web1").await).await;
     let envs: Vec<Value> = get_json(&admin, "/1.0/apps/web1/env").await;
     assert!(envs.iter().all(|e| e["name"] != "PG_URL"));
 
     // The asynchronous plan: polled until it succeeded.
-    assert_eq!(
-        add_instance(&admin, "pg2", "async").await,
-        (201, String::new())
-    );
+    assert_eq!(add_instance(&admin, "pg2", "async").await, (201, String::new()));
     expect(
-        admin
-            .get("/1.0/services/b1::pgsql/instances/pg2/status")
-            .await,
+        admin.get("/1.0/services/b1::pgsql/instances/pg2/status").await,
         200,
         "Service instance \"pg2\" is succeeded",
         "async done",
@@ -222,12 +180,7 @@ async fn a_brokered_instance_is_provisioned_bound_unbound_and_removed() {
     assert!(polls >= 2, "in progress, then succeeded: {polls}");
 
     for name in ["pg1", "pg2"] {
-        streamed_ok(
-            admin
-                .delete(&format!("/1.0/services/b1::pgsql/instances/{name}"))
-                .await,
-        )
-        .await;
+        streamed_ok(admin.delete(&format!("/1.0/services/b1::pgsql/instances/{name}")).await).await;
     }
     let deprovisions = broker
         .requests()
@@ -247,9 +200,7 @@ async fn broker_failures_keep_nothing() {
         let admin = admin.clone();
         async move {
             expect(
-                admin
-                    .get(&format!("/1.0/services/b1::pgsql/instances/{name}"))
-                    .await,
+                admin.get(&format!("/1.0/services/b1::pgsql/instances/{name}")).await,
                 404,
                 "service instance not found\n",
                 name,
@@ -257,22 +208,12 @@ async fn broker_failures_keep_nothing() {
             .await;
         }
     };
-    assert_eq!(
-        add_instance(&admin, "pg0", "huge").await,
-        (400, "invalid plan: huge\n".into())
-    );
-    for (mode, code) in [
-        ("provision-500", 500),
-        ("provision-410", 410),
-        ("provision-422", 422),
-    ] {
+    assert_eq!(add_instance(&admin, "pg0", "huge").await, (400, "invalid plan: huge\n".into()));
+    for (mode, code) in [("provision-500", 500), ("provision-410", 410), ("provision-422", 422)] {
         broker.control(json!({"fail": mode})).await;
         let (status, body) = add_instance(&admin, "pg1", "small").await;
         assert_eq!(status, 502, "{mode}: {body}");
-        assert!(
-            body.starts_with(&format!("Status: {code}; ")),
-            "{mode}: {body}"
-        );
+        assert!(body.starts_with(&format!("Status: {code}; ")), "{mode}: {body}");
         gone("pg1").await;
     }
     broker.control(json!({"fail": "async-failed"})).await;
@@ -286,9 +227,7 @@ async fn broker_failures_keep_nothing() {
     broker.control(json!({"fail": "async-never"})).await;
     assert_eq!(add_instance(&admin, "pg2", "async").await.0, 201);
     expect(
-        admin
-            .get("/1.0/services/b1::pgsql/instances/pg2/status")
-            .await,
+        admin.get("/1.0/services/b1::pgsql/instances/pg2/status").await,
         200,
         "Service instance \"pg2\" is in progress - still working",
         "pending",
@@ -299,21 +238,16 @@ async fn broker_failures_keep_nothing() {
     broker.control(json!({"fail": null})).await;
     assert_eq!(add_instance(&admin, "pg3", "small").await.0, 201);
     broker.control(json!({"fail": "bind-500"})).await;
-    let (status, body) = status_text(
-        admin
-            .put_form("/1.13/services/b1::pgsql/instances/pg3/apps/web1", &[])
-            .await,
-    )
-    .await;
+    let (status, body) =
+        status_text(admin.put_form("/1.13/services/b1::pgsql/instances/pg3/apps/web1", &[]).await)
+            .await;
     assert_eq!(status, 502, "{body}");
     let info: Value = get_json(&admin, "/1.0/services/b1::pgsql/instances/pg3").await;
     assert_eq!(info["Apps"], json!([]));
 
     // A broker that is down.
     assert_eq!(
-        add_broker(&admin, "b2", &format!("http://127.0.0.1:{}", closed_port()))
-            .await
-            .0,
+        add_broker(&admin, "b2", &format!("http://127.0.0.1:{}", closed_port())).await.0,
         201
     );
     let (status, body) = status_text(
@@ -340,12 +274,8 @@ fn deprovisions(reqs: &[Value]) -> usize {
 }
 
 async fn remove_instance(admin: &Caller, name: &str, query: &str) -> (u16, Vec<Value>) {
-    stream_lines(
-        admin
-            .delete(&format!("/1.0/services/b1::pgsql/instances/{name}{query}"))
-            .await,
-    )
-    .await
+    stream_lines(admin.delete(&format!("/1.0/services/b1::pgsql/instances/{name}{query}")).await)
+        .await
 }
 
 #[tokio::test]
@@ -371,11 +301,7 @@ async fn an_asynchronous_deprovision_is_polled_before_the_instance_is_forgotten(
     let polls: Vec<&Value> = reqs
         .iter()
         .filter(|r| r["path"].as_str().unwrap().ends_with("/last_operation"))
-        .filter(|r| {
-            r["query"]["operation"]
-                .as_str()
-                .is_some_and(|o| o.starts_with("deprovision-"))
-        })
+        .filter(|r| r["query"]["operation"].as_str().is_some_and(|o| o.starts_with("deprovision-")))
         .collect();
     assert_eq!(polls.len(), 2, "{polls:?}");
     assert_eq!(deprovisions(&reqs), 1);
@@ -395,18 +321,10 @@ async fn a_failed_or_unfinished_asynchronous_deprovision_keeps_the_instance() {
     broker.control(json!({"fail": "async-failed"})).await;
     let (status, body) =
         status_text(admin.delete("/1.0/services/b1::pgsql/instances/pg1").await).await;
-    assert_eq!(
-        (status, body.as_str()),
-        (502, "the broker's operation failed: the disk is full\n")
-    );
+    assert_eq!((status, body.as_str()), (502, "the broker's operation failed: the disk is full\n"));
     assert_eq!(admin.get(info).await.status(), 200, "kept");
-    expect_get(
-        &admin,
-        status_path,
-        200,
-        "Service instance \"pg1\" is failed - the disk is full",
-    )
-    .await;
+    expect_get(&admin, status_path, 200, "Service instance \"pg1\" is failed - the disk is full")
+        .await;
 
     // Never finishing: the request gives up after the poll timeout, the instance stays.
     broker.control(json!({"fail": "async-never"})).await;
@@ -418,13 +336,8 @@ async fn a_failed_or_unfinished_asynchronous_deprovision_keeps_the_instance() {
         "{body}"
     );
     assert_eq!(admin.get(info).await.status(), 200, "kept");
-    expect_get(
-        &admin,
-        status_path,
-        200,
-        "Service instance \"pg1\" is in progress - still working",
-    )
-    .await;
+    expect_get(&admin, status_path, 200, "Service instance \"pg1\" is in progress - still working")
+        .await;
 
     // ignoreerrors removes it anyway, saying what was ignored.
     let (status, lines) = remove_instance(&admin, "pg1", "?ignoreerrors=true").await;
@@ -452,10 +365,7 @@ async fn removing_an_app_unbinds_it_at_the_broker_even_when_the_broker_refuses()
     for (instance, app) in [("pg1", "web1"), ("pg2", "web2")] {
         streamed_ok(
             admin
-                .put_form(
-                    &format!("/1.13/services/b1::pgsql/instances/{instance}/apps/{app}"),
-                    &[],
-                )
+                .put_form(&format!("/1.13/services/b1::pgsql/instances/{instance}/apps/{app}"), &[])
                 .await,
         )
         .await;
@@ -482,10 +392,7 @@ async fn removing_an_app_unbinds_it_at_the_broker_even_when_the_broker_refuses()
         text.contains("[unbind-app-endpoint] ignored error due to force: Status: 500; "),
         "{text}"
     );
-    assert!(
-        text.ends_with("---- Done removing application.\n"),
-        "{text}"
-    );
+    assert!(text.ends_with("---- Done removing application.\n"), "{text}");
     assert_eq!(bindings(&broker.requests().await), 2);
     let pg2: Value = get_json(&admin, "/1.0/services/b1::pgsql/instances/pg2").await;
     assert_eq!(pg2["Apps"], json!([]));
@@ -509,15 +416,8 @@ async fn a_slow_or_refusing_broker_leaves_instances_and_bindings_as_they_were() 
     let started = Instant::now();
     let (status, body) = add_instance(&admin, "pg2", "small").await;
     assert_eq!(status, 502, "{body}");
-    assert!(
-        body.contains("service broker \"b1\" did not answer within 2s"),
-        "{body}"
-    );
-    assert!(
-        started.elapsed().as_secs_f64() < 2.9,
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(body.contains("service broker \"b1\" did not answer within 2s"), "{body}");
+    assert!(started.elapsed().as_secs_f64() < 2.9, "{:?}", started.elapsed());
     expect_get(
         &admin,
         "/1.0/services/b1::pgsql/instances/pg2",
@@ -550,13 +450,7 @@ async fn a_slow_or_refusing_broker_leaves_instances_and_bindings_as_they_were() 
         status_text(admin.delete("/1.0/services/b1::pgsql/instances/pg1").await).await;
     assert_eq!(status, 502, "{body}");
     assert!(body.starts_with("Status: 500; "), "{body}");
-    assert_eq!(
-        admin
-            .get("/1.0/services/b1::pgsql/instances/pg1")
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(admin.get("/1.0/services/b1::pgsql/instances/pg1").await.status(), 200);
     broker.control(json!({"fail": null})).await;
     let (status, lines) = remove_instance(&admin, "pg1", "").await;
     assert_eq!((status, stream_error(&lines)), (200, None), "{lines:?}");

@@ -88,12 +88,9 @@ async fn clusters_are_added_listed_shown_updated_and_removed() {
     let s = with_pools().await;
     let admin = s.admin();
     assert!(clusters(&s).await.is_empty(), "204 before any cluster");
-    let (status, body) = status_text(
-        admin
-            .post_json("/1.3/provisioner/clusters", &cluster("c1", &["p1"]))
-            .await,
-    )
-    .await;
+    let (status, body) =
+        status_text(admin.post_json("/1.3/provisioner/clusters", &cluster("c1", &["p1"])).await)
+            .await;
     assert_eq!((status, body.as_str()), (200, ""));
     let (status, body) = status_text(admin.get("/1.8/provisioner/clusters/c1").await).await;
     assert_eq!(status, 200);
@@ -107,26 +104,16 @@ async fn clusters_are_added_listed_shown_updated_and_removed() {
                                "username": "*****"},
                "local": false, "default": false})
     );
-    assert_eq!(
-        summary(&clusters(&s).await),
-        [("c1".into(), json!(["p1"]), false)]
-    );
+    assert_eq!(summary(&clusters(&s).await), [("c1".into(), json!(["p1"]), false)]);
 
     // The CLI's update: read, change, send back the whole document.
     let mut changed = c1.clone();
     changed["addresses"] = json!(["https://127.0.0.2:1"]);
     changed["pools"] = json!(["p1", "p2"]);
-    changed["custom_data"]
-        .as_object_mut()
-        .unwrap()
-        .remove("password");
+    changed["custom_data"].as_object_mut().unwrap().remove("password");
     changed["name"] = json!("ignored");
-    let (status, body) = status_text(
-        admin
-            .post_json("/1.4/provisioner/clusters/c1", &changed)
-            .await,
-    )
-    .await;
+    let (status, body) =
+        status_text(admin.post_json("/1.4/provisioner/clusters/c1", &changed).await).await;
     assert_eq!((status, body.as_str()), (200, ""));
     let c1: Value = get_json(&admin, "/1.8/provisioner/clusters/c1").await;
     assert_eq!(c1["addresses"], json!(["https://127.0.0.2:1"]));
@@ -137,10 +124,7 @@ async fn clusters_are_added_listed_shown_updated_and_removed() {
         "a credential left out is removed, one sent back masked is kept"
     );
     assert_eq!(
-        admin
-            .get("/1.8/provisioner/clusters/ignored")
-            .await
-            .status(),
+        admin.get("/1.8/provisioner/clusters/ignored").await.status(),
         404,
         "the URL names the cluster"
     );
@@ -148,21 +132,12 @@ async fn clusters_are_added_listed_shown_updated_and_removed() {
     let (status, body) = status_text(admin.delete("/1.3/provisioner/clusters/c1").await).await;
     assert_eq!((status, body.as_str()), (200, ""));
     assert!(clusters(&s).await.is_empty());
-    expect_get(
-        &admin,
-        "/1.8/provisioner/clusters/c1",
-        404,
-        "cluster not found\n",
-    )
-    .await;
+    expect_get(&admin, "/1.8/provisioner/clusters/c1", 404, "cluster not found\n").await;
 
     for kind in ["cluster.create", "cluster.update", "cluster.delete"] {
         let events = s.events(&format!("kindname={kind}")).await;
         assert_eq!(events.len(), 1, "{kind}");
-        assert_eq!(
-            events[0]["Target"],
-            json!({"Type": "cluster", "Value": "c1"})
-        );
+        assert_eq!(events[0]["Target"], json!({"Type": "cluster", "Value": "c1"}));
         let full = event_info(&s, &events[0]).await;
         assert_no_secret(&full.to_string(), kind);
     }
@@ -186,9 +161,7 @@ async fn clusters_are_added_listed_shown_updated_and_removed() {
 async fn kubeconfig_clusters_keep_their_user_secrets_to_themselves() {
     let s = with_pools().await;
     let admin = s.admin();
-    let r = admin
-        .post_json("/1.3/provisioner/clusters", &kube_cluster("k1"))
-        .await;
+    let r = admin.post_json("/1.3/provisioner/clusters", &kube_cluster("k1")).await;
     expect(r, 200, "", "kubeconfig cluster").await;
     let (status, body) = status_text(admin.get("/1.8/provisioner/clusters/k1").await).await;
     assert_eq!(status, 200);
@@ -287,19 +260,11 @@ async fn bad_clusters_get_tsurus_texts() {
     .await;
     let path = "/1.3/provisioner/clusters";
     let body = r#"{"name":"c3","provisioner":"kubernetes","default":true}"#;
-    for ct in [
-        "application/x-www-form-urlencoded",
-        "application/json; charset=utf-8",
-    ] {
+    for ct in ["application/x-www-form-urlencoded", "application/json; charset=utf-8"] {
         let text = format!("Invalid Content-Type {ct:?}\n");
         expect(post_raw(&admin, path, ct, body).await, 400, &text, ct).await;
     }
-    let r = admin
-        .request(reqwest::Method::POST, path)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let r = admin.request(reqwest::Method::POST, path).body(body).send().await.unwrap();
     expect(r, 200, "", "no Content-Type reads JSON").await;
     expect(
         post_raw(&admin, path, "application/json", "[1]").await,
@@ -311,20 +276,11 @@ async fn bad_clusters_get_tsurus_texts() {
 
     let update = |name: &'static str, body: Value| {
         let admin = admin.clone();
-        async move {
-            admin
-                .post_json(&format!("/1.4/provisioner/clusters/{name}"), &body)
-                .await
-        }
+        async move { admin.post_json(&format!("/1.4/provisioner/clusters/{name}"), &body).await }
     };
     let cases: Vec<(&str, Value, u16, &str)> = vec![
         ("nope", cluster("nope", &["p1"]), 404, "cluster not found\n"),
-        (
-            "c1",
-            cluster("c1", &["nope"]),
-            400,
-            "Pool does not exist.\n",
-        ),
+        ("c1", cluster("c1", &["nope"]), 400, "Pool does not exist.\n"),
         (
             "c1",
             cluster("c1", &[]).tap_pools(),
@@ -335,13 +291,7 @@ async fn bad_clusters_get_tsurus_texts() {
     for (name, body, status, text) in cases {
         expect(update(name, body.clone()).await, status, text, body).await;
     }
-    expect_delete(
-        &admin,
-        "/1.3/provisioner/clusters/nope",
-        404,
-        "cluster not found\n",
-    )
-    .await;
+    expect_delete(&admin, "/1.3/provisioner/clusters/nope", 404, "cluster not found\n").await;
     let c1: Value = get_json(&admin, "/1.8/provisioner/clusters/c1").await;
     assert_eq!(c1["pools"], json!(["p1"]), "failed updates change nothing");
 }
@@ -363,9 +313,7 @@ async fn cluster_routes_need_a_token_and_cluster_permissions() {
     let s = with_pools().await;
     let admin = s.admin();
     expect(
-        admin
-            .post_json("/1.3/provisioner/clusters", &cluster("c1", &["p1"]))
-            .await,
+        admin.post_json("/1.3/provisioner/clusters", &cluster("c1", &["p1"])).await,
         200,
         "",
         "c1",
@@ -382,12 +330,7 @@ async fn cluster_routes_need_a_token_and_cluster_permissions() {
             ("GET", "/1.7/provisioner"),
         ] {
             let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-            let r = caller
-                .request(m, path)
-                .json(&cluster("c1", &["p2"]))
-                .send()
-                .await
-                .unwrap();
+            let r = caller.request(m, path).json(&cluster("c1", &["p2"])).send().await.unwrap();
             expect(r, status, text, (method, path)).await;
         }
     }
@@ -396,9 +339,7 @@ async fn cluster_routes_need_a_token_and_cluster_permissions() {
     s.assign("cluster-reader", "carol@example.com", "").await;
     assert_eq!(carol.get("/1.3/provisioner/clusters").await.status(), 200);
     assert_eq!(carol.get("/1.7/provisioner").await.status(), 200);
-    let r = carol
-        .post_json("/1.4/provisioner/clusters/c1", &cluster("c1", &["p2"]))
-        .await;
+    let r = carol.post_json("/1.4/provisioner/clusters/c1", &cluster("c1", &["p2"])).await;
     expect(r, 403, FORBIDDEN, "read only").await;
     let c1: Value = get_json(&admin, "/1.8/provisioner/clusters/c1").await;
     assert_eq!(c1["pools"], json!(["p1"]));
@@ -414,13 +355,7 @@ async fn a_pool_has_one_cluster_and_a_provisioner_one_default() {
         cluster("c2", &["p2", "p3"]),
         cluster("d2", &[]),
     ] {
-        expect(
-            admin.post_json("/1.3/provisioner/clusters", &body).await,
-            200,
-            "",
-            &body,
-        )
-        .await;
+        expect(admin.post_json("/1.3/provisioner/clusters", &body).await, 200, "", &body).await;
     }
     assert_eq!(
         summary(&clusters(&s).await),
@@ -437,10 +372,7 @@ async fn a_pool_has_one_cluster_and_a_provisioner_one_default() {
     expect(r, 200, "", "move p3").await;
     assert_eq!(
         summary(&clusters(&s).await)[..2],
-        [
-            ("c1".into(), json!(["p1", "p3"]), false),
-            ("c2".into(), json!(["p2"]), false),
-        ]
+        [("c1".into(), json!(["p1", "p3"]), false), ("c2".into(), json!(["p2"]), false),]
     );
 }
 
@@ -460,13 +392,7 @@ async fn add_and_remove_stream_when_asked() {
     assert_eq!(r.headers()["content-type"], "application/x-json-stream");
     assert_eq!(clusters(&s).await.len(), 1);
     let again = add().await.unwrap();
-    expect(
-        again,
-        409,
-        "cluster already exists\n",
-        "a failure before any output",
-    )
-    .await;
+    expect(again, 409, "cluster already exists\n", "a failure before any output").await;
     let r = admin
         .request(reqwest::Method::DELETE, "/1.3/provisioner/clusters/c1")
         .header("Accept", "application/x-json-stream")
@@ -490,14 +416,8 @@ async fn provisioners_are_listed_with_their_cluster_options() {
         "Represents a kubernetes cluster, the address parameter must point to a valid kubernetes apiserver endpoint."
     );
     assert_eq!(kube["custom_data_help"].as_object().unwrap().len(), 29);
-    assert_eq!(
-        kube["custom_data_help"]["token"],
-        "Token used to connect to the cluster,"
-    );
-    assert_eq!(
-        list[1]["cluster_help"],
-        json!({"provisioner_help": "", "custom_data_help": {}})
-    );
+    assert_eq!(kube["custom_data_help"]["token"], "Token used to connect to the cluster,");
+    assert_eq!(list[1]["cluster_help"], json!({"provisioner_help": "", "custom_data_help": {}}));
 }
 
 /// A provisioner whose clusters connect unless an address says `unreachable`, keeping what it
@@ -542,48 +462,22 @@ async fn a_cluster_the_provisioner_refuses_leaves_the_clusters_as_they_were() {
         async move { admin.post_json(path, &body).await }
     };
     let clusters_path = "/1.3/provisioner/clusters";
-    expect(
-        post(clusters_path, flaky("c1", "https://ok", &["p1", "p2"])).await,
-        200,
-        "",
-        "c1",
-    )
-    .await;
-    expect(
-        post(clusters_path, flaky("d1", "https://ok", &[])).await,
-        200,
-        "",
-        "d1",
-    )
-    .await;
+    expect(post(clusters_path, flaky("c1", "https://ok", &["p1", "p2"])).await, 200, "", "c1")
+        .await;
+    expect(post(clusters_path, flaky("d1", "https://ok", &[])).await, 200, "", "d1").await;
     {
         let seen = prov.clusters();
         let c1 = &seen[0];
-        assert_eq!(
-            c1.client_key, b"SECRET-KEY",
-            "the provisioner gets the credentials"
-        );
+        assert_eq!(c1.client_key, b"SECRET-KEY", "the provisioner gets the credentials");
         assert_eq!(c1.custom_data["token"], "secret-token");
     }
     let before = clusters(&s).await;
 
     // A new cluster taking a pool and the default: refused, nothing of it stays.
     let refused = post(clusters_path, flaky("c2", "https://unreachable", &["p2"])).await;
-    expect(
-        refused,
-        503,
-        "cluster \"c2\": connection refused\n",
-        "create",
-    )
-    .await;
+    expect(refused, 503, "cluster \"c2\": connection refused\n", "create").await;
     let refused = post(clusters_path, flaky("d2", "https://unreachable", &[])).await;
-    expect(
-        refused,
-        503,
-        "cluster \"d2\": connection refused\n",
-        "create default",
-    )
-    .await;
+    expect(refused, 503, "cluster \"d2\": connection refused\n", "create default").await;
     assert_eq!(clusters(&s).await, before);
 
     // An update of c1 that the provisioner refuses: the old c1 stays, credentials included.
@@ -591,22 +485,13 @@ async fn a_cluster_the_provisioner_refuses_leaves_the_clusters_as_they_were() {
     c1["addresses"] = json!(["https://unreachable"]);
     c1["pools"] = json!(["p1"]);
     let refused = post("/1.4/provisioner/clusters/c1", c1.clone()).await;
-    expect(
-        refused,
-        503,
-        "cluster \"c1\": connection refused\n",
-        "update",
-    )
-    .await;
+    expect(refused, 503, "cluster \"c1\": connection refused\n", "update").await;
     assert_eq!(clusters(&s).await, before);
     c1["addresses"] = json!(["https://ok"]);
     let r = post("/1.4/provisioner/clusters/c1", c1).await;
     expect(r, 200, "", "update").await;
     let last = prov.clusters().last().cloned().unwrap();
-    assert_eq!(
-        last.client_key, b"SECRET-KEY",
-        "an update keeps the key it cannot show"
-    );
+    assert_eq!(last.client_key, b"SECRET-KEY", "an update keeps the key it cannot show");
     assert_eq!(last.custom_data["password"], "secret-password");
 
     let events = s.events("kindname=cluster.create").await;
@@ -629,16 +514,10 @@ async fn stored_clusters_are_handed_to_their_provisioner_at_start() {
     let first =
         TestServer::spawn_on_with_provisioners(store.clone(), vec![flaky_provisioner("flaky")])
             .await;
-    first
-        .admin()
-        .post_json("/1.0/pools", &json!({"name": "p1"}))
-        .await;
+    first.admin().post_json("/1.0/pools", &json!({"name": "p1"})).await;
     let r = first
         .admin()
-        .post_json(
-            "/1.3/provisioner/clusters",
-            &flaky("c1", "https://ok", &["p1"]),
-        )
+        .post_json("/1.3/provisioner/clusters", &flaky("c1", "https://ok", &["p1"]))
         .await;
     expect(r, 200, "", "c1").await;
     drop(first);
@@ -666,15 +545,9 @@ async fn the_cluster_routes_are_documented() {
     }
     let body = &paths["/1.3/provisioner/clusters"]["post"]["requestBody"]["content"];
     let props = &body["application/json"]["schema"]["properties"];
-    for field in [
-        "name",
-        "provisioner",
-        "cacert",
-        "clientkey",
-        "pools",
-        "custom_data",
-        "kubeConfig",
-    ] {
+    for field in
+        ["name", "provisioner", "cacert", "clientkey", "pools", "custom_data", "kubeConfig"]
+    {
         assert!(props[field].is_object(), "{field} in {body}");
     }
 }
@@ -714,10 +587,7 @@ pub(crate) async fn kube_pool(admin: &crate::Caller) {
 /// App `name` of team `t1` in pool `kubepool`.
 pub(crate) async fn kube_app(admin: &crate::Caller, name: &str) {
     let r = admin
-        .post_form(
-            "/1.0/apps",
-            &[("name", name), ("teamOwner", "t1"), ("pool", "kubepool")],
-        )
+        .post_form("/1.0/apps", &[("name", name), ("teamOwner", "t1"), ("pool", "kubepool")])
         .await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
 }
@@ -739,10 +609,7 @@ async fn a_real_cluster_is_connected_to_and_runs_apps() {
     down["addresses"] = json!(["https://127.0.0.1:1"]);
     let (status, body) =
         status_text(admin.post_json("/1.3/provisioner/clusters", &down).await).await;
-    assert!(
-        status >= 500 && body.starts_with("cluster \"down\": "),
-        "{status} {body}"
-    );
+    assert!(status >= 500 && body.starts_with("cluster \"down\": "), "{status} {body}");
     assert!(clusters(&s).await.is_empty());
 
     let r = admin.post_json("/1.3/provisioner/clusters", &good).await;
@@ -751,10 +618,7 @@ async fn a_real_cluster_is_connected_to_and_runs_apps() {
     kube_app(&admin, &app).await;
     s.deploy(&app, "registry.example/hello:v1").await;
     let r = admin
-        .put_form(
-            &format!("/1.0/apps/{app}/units"),
-            &[("units", "1"), ("process", "web")],
-        )
+        .put_form(&format!("/1.0/apps/{app}/units"), &[("units", "1"), ("process", "web")])
         .await;
     let (status, body) = status_text(r).await;
     assert!(
@@ -764,12 +628,7 @@ async fn a_real_cluster_is_connected_to_and_runs_apps() {
     let info: Value = get_json(&admin, &format!("/1.0/apps/{app}")).await;
     let units = info["units"].as_array().expect("units");
     assert_eq!(units.len(), 2, "{info}");
-    assert!(
-        units
-            .iter()
-            .all(|u| u["Status"] == "started" && u["ProcessName"] == "web"),
-        "{info}"
-    );
+    assert!(units.iter().all(|u| u["Status"] == "started" && u["ProcessName"] == "web"), "{info}");
 
     // A cluster with apps on its pool's provisioner is removed by the admin as in tsuru; the
     // app goes first here, taking its objects with it.
@@ -797,15 +656,10 @@ async fn an_unreachable_cluster_fails_app_creation_clearly_and_keeps_nothing() {
         pools: vec!["kubepool".into()],
         ..Cluster::default()
     };
-    tsuru_domain::cluster::ClusterStorage::upsert(store.as_ref(), &gone)
-        .await
-        .unwrap();
+    tsuru_domain::cluster::ClusterStorage::upsert(store.as_ref(), &gone).await.unwrap();
     let (status, body) = status_text(
         admin
-            .post_form(
-                "/1.0/apps",
-                &[("name", "lost"), ("teamOwner", "t1"), ("pool", "kubepool")],
-            )
+            .post_form("/1.0/apps", &[("name", "lost"), ("teamOwner", "t1"), ("pool", "kubepool")])
             .await,
     )
     .await;
@@ -817,9 +671,7 @@ async fn an_unreachable_cluster_fails_app_creation_clearly_and_keeps_nothing() {
     assert_eq!(r.status(), 404, "a failed create keeps no app");
     let events = s.events("kindname=app.create").await;
     assert!(
-        events
-            .iter()
-            .any(|e| e["Error"].as_str().is_some_and(|m| m.contains("gone"))),
+        events.iter().any(|e| e["Error"].as_str().is_some_and(|m| m.contains("gone"))),
         "the event records the error: {events:?}"
     );
 }

@@ -33,12 +33,7 @@ async fn unknown_paths_and_methods_are_404_page_not_found() {
     let s = TestServer::spawn().await;
     let (status, body) = status_text(s.admin().get("/1.0/nothing-here").await).await;
     assert_eq!((status, body.as_str()), (404, "404 page not found\n"));
-    let resp = s
-        .admin()
-        .request(Method::PATCH, "/1.0/teams")
-        .send()
-        .await
-        .unwrap();
+    let resp = s.admin().request(Method::PATCH, "/1.0/teams").send().await.unwrap();
     assert_eq!(resp.status(), 404);
     assert_eq!(resp.headers()["content-type"], "text/plain; charset=utf-8");
 }
@@ -59,15 +54,9 @@ async fn every_response_carries_supported_tsuru() {
 async fn missing_or_invalid_credentials_get_401_with_www_authenticate() {
     let s = TestServer::spawn().await;
     let no_token = s.anonymous().get("/1.0/teams").await;
-    assert_eq!(
-        no_token.headers()["www-authenticate"],
-        r#"Bearer realm="tsuru" scope="tsuru""#
-    );
+    assert_eq!(no_token.headers()["www-authenticate"], r#"Bearer realm="tsuru" scope="tsuru""#);
     assert_eq!(status_text(no_token).await, (401, UNAUTHORIZED.to_string()));
-    assert_eq!(
-        s.with_token("not-a-token").get("/1.0/teams").await.status(),
-        401
-    );
+    assert_eq!(s.with_token("not-a-token").get("/1.0/teams").await.status(), 401);
     let three_words = format!("bearer {} x", s.admin_token);
     let resp = get_with_authorization(&s, "/1.0/teams", three_words).await;
     assert_eq!(resp.status(), 401);
@@ -92,10 +81,7 @@ async fn malformed_json_is_a_400_naming_the_body() {
     let resp = post_raw(&s.admin(), "/1.0/teams", "application/json", r#"{"name":"#).await;
     let (status, body) = status_text(resp).await;
     assert_eq!(status, 400);
-    assert!(
-        body.starts_with(r#"unable to parse as json: "{\"name\":" - "#),
-        "{body}"
-    );
+    assert!(body.starts_with(r#"unable to parse as json: "{\"name\":" - "#), "{body}");
     assert!(body.ends_with('\n'));
 }
 
@@ -105,18 +91,12 @@ async fn a_json_value_of_the_wrong_type_is_a_400() {
     let (status, body) =
         status_text(s.admin().post_json("/1.0/teams", &json!({"name": 5})).await).await;
     assert_eq!(status, 400);
-    assert_eq!(
-        body,
-        "invalid value for \"name\": expected a string, got a number\n"
-    );
+    assert_eq!(body, "invalid value for \"name\": expected a string, got a number\n");
     let (status, _) = status_text(s.admin().post_json("/1.0/teams", &json!(["x"])).await).await;
     assert_eq!(status, 400);
-    let (status, body) = status_text(
-        s.admin()
-            .post_json("/1.0/teams", &json!({"name": "t1", "tags": [1]}))
-            .await,
-    )
-    .await;
+    let (status, body) =
+        status_text(s.admin().post_json("/1.0/teams", &json!({"name": "t1", "tags": [1]})).await)
+            .await;
     assert_eq!(status, 400, "{body}");
     assert!(
         s.admin().get("/1.4/teams/t1").await.status() == 404,
@@ -142,12 +122,7 @@ async fn form_and_json_bodies_are_read_alike_with_case_insensitive_keys() {
         admin
             .post_form(
                 "/1.0/teams",
-                &[
-                    ("Name", "formteam"),
-                    ("tags.1", "b"),
-                    ("tags.0", "a"),
-                    ("tag", "c")
-                ]
+                &[("Name", "formteam"), ("tags.1", "b"), ("tags.0", "a"), ("tag", "c")]
             )
             .await
             .status(),
@@ -155,10 +130,7 @@ async fn form_and_json_bodies_are_read_alike_with_case_insensitive_keys() {
     );
     assert_eq!(
         admin
-            .post_json(
-                "/1.0/teams",
-                &json!({"NAME": "jsonteam", "tags": ["a", "b", "c"]})
-            )
+            .post_json("/1.0/teams", &json!({"NAME": "jsonteam", "tags": ["a", "b", "c"]}))
             .await
             .status(),
         201
@@ -172,9 +144,7 @@ async fn form_and_json_bodies_are_read_alike_with_case_insensitive_keys() {
 #[tokio::test]
 async fn json_bodies_escape_html_characters_as_go_does() {
     let s = TestServer::spawn().await;
-    s.admin()
-        .post_json("/1.0/teams", &json!({"name": "esc", "tags": ["<b>&"]}))
-        .await;
+    s.admin().post_json("/1.0/teams", &json!({"name": "esc", "tags": ["<b>&"]})).await;
     let body = s.admin().get("/1.4/teams/esc").await.text().await.unwrap();
     assert!(body.contains(r#""tags":["\u003cb\u003e\u0026"]"#), "{body}");
     assert!(body.ends_with('\n'));
@@ -186,19 +156,13 @@ async fn healthcheck_and_info() {
     let (status, body) = status_text(s.anonymous().get("/healthcheck").await).await;
     assert_eq!(status, 200);
     if tsuru_testkit::mongo_selected() {
-        assert!(
-            body.starts_with("mongodb: WORKING (") && body.ends_with(")\n"),
-            "{body:?}"
-        );
+        assert!(body.starts_with("mongodb: WORKING (") && body.ends_with(")\n"), "{body:?}");
     } else {
         assert_eq!(body, "WORKING");
     }
     let (status, body) = status_text(s.admin().get("/1.0/info").await).await;
     assert_eq!(status, 200);
-    assert_eq!(
-        body,
-        format!("{{\"version\":\"{}\"}}\n", env!("CARGO_PKG_VERSION"))
-    );
+    assert_eq!(body, format!("{{\"version\":\"{}\"}}\n", env!("CARGO_PKG_VERSION")));
     assert_eq!(s.anonymous().get("/1.0/info").await.status(), 401);
 }
 
@@ -227,11 +191,7 @@ async fn every_authenticated_route_answers_401_without_a_token() {
         let url = format!("/{version}{concrete}");
         let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let resp = s.anonymous().request(m, &url).send().await.unwrap();
-        assert_eq!(
-            status_text(resp).await,
-            (401, UNAUTHORIZED.to_string()),
-            "{method} {url}"
-        );
+        assert_eq!(status_text(resp).await, (401, UNAUTHORIZED.to_string()), "{method} {url}");
         checked += 1;
     }
     assert!(checked > 60, "{checked} routes checked");

@@ -62,28 +62,16 @@ async fn an_image_deploy_creates_a_version_and_its_units() {
     let s = with_app().await;
     let admin = s.admin();
     let before = info(&admin).await;
-    assert_eq!(
-        before["units"],
-        Value::Array(vec![]),
-        "no units before a deploy"
-    );
+    assert_eq!(before["units"], Value::Array(vec![]), "no units before a deploy");
     assert_eq!(before["quota"]["inuse"], 0);
     assert_eq!(before["deploys"], 0);
 
-    let (status, body) = deploy_form(
-        &admin,
-        &[
-            ("image", IMAGE_V1),
-            ("origin", "image"),
-            ("message", "first"),
-        ],
-    )
-    .await;
+    let (status, body) =
+        deploy_form(&admin, &[("image", IMAGE_V1), ("origin", "image"), ("message", "first")])
+            .await;
     assert_eq!(status, 200, "{body}");
     assert!(
-        body.starts_with(&format!(
-            "---- Deploying image {IMAGE_V1} as version 1 ----\n"
-        )),
+        body.starts_with(&format!("---- Deploying image {IMAGE_V1} as version 1 ----\n")),
         "{body}"
     );
     assert!(body.contains(" ---> Unit app1-web-"), "{body}");
@@ -120,10 +108,7 @@ async fn a_procfile_declares_the_processes() {
     let admin = s.admin();
     let (status, body) = deploy_form(
         &admin,
-        &[
-            ("image", IMAGE_V1),
-            ("procfile", "web: ./serve --port 8888\nworker: ./work\n"),
-        ],
+        &[("image", IMAGE_V1), ("procfile", "web: ./serve --port 8888\nworker: ./work\n")],
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -145,10 +130,7 @@ async fn a_procfile_declares_the_processes() {
     .await;
     let resp = add_units(&admin, &[("units", "1"), ("process", "worker")]).await;
     assert_eq!(stream_lines(resp).await.0, 200);
-    let workers = units(&info(&admin).await)
-        .into_iter()
-        .filter(|u| u.0 == "worker")
-        .count();
+    let workers = units(&info(&admin).await).into_iter().filter(|u| u.0 == "worker").count();
     assert_eq!(workers, 2);
     expect(
         add_units(&admin, &[("units", "1"), ("process", "cron")]).await,
@@ -165,17 +147,9 @@ async fn deploys_refuse_builds_and_bad_input() {
     let admin = s.admin();
     let builds = "builds are not supported; deploy an image\n";
     let cases: &[Case] = &[
-        (
-            &[("archive-url", "https://example.com/a.tar.gz")],
-            400,
-            builds,
-        ),
+        (&[("archive-url", "https://example.com/a.tar.gz")], 400, builds),
         (&[("dockerfile", "FROM alpine\n")], 400, builds),
-        (
-            &[("origin", "app-deploy")],
-            400,
-            "you must specify the image to deploy\n",
-        ),
+        (&[("origin", "app-deploy")], 400, "you must specify the image to deploy\n"),
         (
             &[("image", IMAGE_V1), ("new-version", "true")],
             400,
@@ -204,27 +178,11 @@ async fn deploys_refuse_builds_and_bad_input() {
     )
     .await;
     expect(upload, 400, builds, "an uploaded archive").await;
-    posts_image(
-        &s.anonymous(),
-        "/1.0/apps/app1/deploy",
-        IMAGE_V1,
-        401,
-        UNAUTHORIZED,
-    )
-    .await;
-    posts_image(
-        &admin,
-        "/1.0/apps/nope/deploy",
-        IMAGE_V1,
-        404,
-        "App nope not found.\n",
-    )
-    .await;
+    posts_image(&s.anonymous(), "/1.0/apps/app1/deploy", IMAGE_V1, 401, UNAUTHORIZED).await;
+    posts_image(&admin, "/1.0/apps/nope/deploy", IMAGE_V1, 404, "App nope not found.\n").await;
     let reader = s.member("bob@example.com", "t1", &["app.read"]).await;
     posts_image(&reader, "/1.0/apps/app1/deploy", IMAGE_V1, 403, FORBIDDEN).await;
-    let deployer = s
-        .member("ann@example.com", "t1", &["app.deploy.image"])
-        .await;
+    let deployer = s.member("ann@example.com", "t1", &["app.deploy.image"]).await;
     let (status, body) = deploy_form(&deployer, &[("image", IMAGE_V1)]).await;
     assert_eq!(status, 200, "{body}");
     let after = info(&admin).await;
@@ -306,9 +264,7 @@ async fn the_deploy_list_shows_what_the_client_prints() {
     assert_eq!(first["User"], crate::ADMIN_EMAIL);
     assert!(first["Duration"].as_i64().unwrap() >= 0);
     assert_eq!(
-        list.iter()
-            .map(|d| d["CanRollback"].as_bool().unwrap())
-            .collect::<Vec<_>>(),
+        list.iter().map(|d| d["CanRollback"].as_bool().unwrap()).collect::<Vec<_>>(),
         [true, false, true]
     );
     assert!(list[1]["Error"].as_str().unwrap().contains("did not start"));
@@ -319,26 +275,14 @@ async fn the_deploy_list_shows_what_the_client_prints() {
     assert_eq!(all.len(), 4, "every app's deploys");
     assert_eq!(all[0]["App"], "app2");
 
-    let reader = s
-        .member("bob@example.com", "t1", &["app.read.deploy"])
-        .await;
+    let reader = s.member("bob@example.com", "t1", &["app.read.deploy"]).await;
     let seen: Vec<Value> = get_json(&reader, "/1.0/deploys?app=app1").await;
     assert_eq!(seen.len(), 3);
     let other = s.member("eve@example.com", "t1", &["app.read.info"]).await;
     assert_eq!(status_text(other.get("/1.0/deploys").await).await.0, 204);
-    assert_eq!(
-        status_text(admin.get("/1.0/deploys?app=ghost").await)
-            .await
-            .0,
-        204
-    );
-    expect_get(
-        &admin,
-        "/1.0/deploys?limit=-1",
-        400,
-        "invalid limit: it must not be negative\n",
-    )
-    .await;
+    assert_eq!(status_text(admin.get("/1.0/deploys?app=ghost").await).await.0, 204);
+    expect_get(&admin, "/1.0/deploys?limit=-1", 400, "invalid limit: it must not be negative\n")
+        .await;
     expect_get(&s.anonymous(), "/1.0/deploys", 401, UNAUTHORIZED).await;
 }
 
@@ -360,9 +304,8 @@ async fn a_rollback_runs_the_older_image() {
     assert_eq!(status, 200);
     assert_eq!(stream_error(&lines), None);
     assert!(
-        messages(&lines).starts_with(&format!(
-            "---- Rolling back to version 1 (image {IMAGE_V1}) ----\n"
-        )),
+        messages(&lines)
+            .starts_with(&format!("---- Rolling back to version 1 (image {IMAGE_V1}) ----\n")),
         "{}",
         messages(&lines)
     );
@@ -373,12 +316,7 @@ async fn a_rollback_runs_the_older_image() {
     assert_eq!(list[0]["Origin"], "rollback");
     assert_eq!(list[0]["Image"], IMAGE_V1);
     // By version number too.
-    streamed_ok(
-        admin
-            .post_form("/1.0/apps/app1/deploy/rollback", &[("image", "v2")])
-            .await,
-    )
-    .await;
+    streamed_ok(admin.post_form("/1.0/apps/app1/deploy/rollback", &[("image", "v2")]).await).await;
     assert_eq!(units(&info(&admin).await), web(1, "started", 2));
     posts_image(
         &admin,
@@ -388,17 +326,8 @@ async fn a_rollback_runs_the_older_image() {
         "Invalid version: nope:v9\n",
     )
     .await;
-    let deployer = s
-        .member("ann@example.com", "t1", &["app.deploy.image"])
-        .await;
-    posts_image(
-        &deployer,
-        "/1.0/apps/app1/deploy/rollback",
-        IMAGE_V1,
-        403,
-        FORBIDDEN,
-    )
-    .await;
+    let deployer = s.member("ann@example.com", "t1", &["app.deploy.image"]).await;
+    posts_image(&deployer, "/1.0/apps/app1/deploy/rollback", IMAGE_V1, 403, FORBIDDEN).await;
 }
 
 #[tokio::test]
@@ -417,9 +346,7 @@ async fn stop_keeps_the_units_stopped_and_start_restores_them() {
     assert_eq!(stream_lines(resp).await.0, 200);
 
     let (status, lines) = stream_lines(
-        admin
-            .post_form("/1.0/apps/app1/stop", &[("process", ""), ("version", "")])
-            .await,
+        admin.post_form("/1.0/apps/app1/stop", &[("process", ""), ("version", "")]).await,
     )
     .await;
     assert_eq!(status, 200);
@@ -436,12 +363,7 @@ async fn stop_keeps_the_units_stopped_and_start_restores_them() {
     .await;
 
     let (status, lines) = stream_lines(
-        admin
-            .post_json(
-                "/1.0/apps/app1/start",
-                &serde_json::json!({"process": "web"}),
-            )
-            .await,
+        admin.post_json("/1.0/apps/app1/start", &serde_json::json!({"process": "web"})).await,
     )
     .await;
     assert_eq!(status, 200);
@@ -449,18 +371,14 @@ async fn stop_keeps_the_units_stopped_and_start_restores_them() {
     assert_eq!(units(&info(&admin).await), web(3, "started", 1));
 
     expect(
-        admin
-            .post_form("/1.0/apps/app1/stop", &[("process", "worker")])
-            .await,
+        admin.post_form("/1.0/apps/app1/stop", &[("process", "worker")]).await,
         400,
         "process \"worker\" is not declared in version 1 (processes: web)\n",
         "unknown process",
     )
     .await;
     expect(
-        admin
-            .post_form("/1.0/apps/app1/stop", &[("version", "7")])
-            .await,
+        admin.post_form("/1.0/apps/app1/stop", &[("version", "7")]).await,
         400,
         "Invalid version: 7\n",
         "unknown version",
@@ -468,32 +386,14 @@ async fn stop_keeps_the_units_stopped_and_start_restores_them() {
     .await;
     assert_eq!(s.events("kindname=app.update.stop").await.len(), 4);
     assert_eq!(s.events("kindname=app.update.start").await.len(), 2);
-    let reader = s
-        .member("bob@example.com", "t1", &["app.update.start"])
-        .await;
-    expect(
-        reader.post_form("/1.0/apps/app1/stop", &[]).await,
-        403,
-        FORBIDDEN,
-        "no stop",
-    )
-    .await;
+    let reader = s.member("bob@example.com", "t1", &["app.update.start"]).await;
+    expect(reader.post_form("/1.0/apps/app1/stop", &[]).await, 403, FORBIDDEN, "no stop").await;
     let (status, _) = stream_lines(reader.post_form("/1.0/apps/app1/start", &[]).await).await;
     assert_eq!(status, 200, "start is allowed");
-    expect(
-        s.anonymous().post_form("/1.0/apps/app1/start", &[]).await,
-        401,
-        UNAUTHORIZED,
-        "anon",
-    )
-    .await;
-    expect(
-        admin.post_form("/1.0/apps/nope/stop", &[]).await,
-        404,
-        "App nope not found.\n",
-        "404",
-    )
-    .await;
+    expect(s.anonymous().post_form("/1.0/apps/app1/start", &[]).await, 401, UNAUTHORIZED, "anon")
+        .await;
+    expect(admin.post_form("/1.0/apps/nope/stop", &[]).await, 404, "App nope not found.\n", "404")
+        .await;
 }
 
 #[tokio::test]
@@ -507,31 +407,15 @@ async fn units_are_added_and_removed_within_the_quota() {
         "before the first deploy",
     )
     .await;
-    expect_delete(
-        &admin,
-        "/1.0/apps/app1/units?units=1",
-        400,
-        "no versions available for app\n",
-    )
-    .await;
+    expect_delete(&admin, "/1.0/apps/app1/units?units=1", 400, "no versions available for app\n")
+        .await;
     s.deploy("app1", IMAGE_V1).await;
     let invalid = "Invalid number of units: the number must be an integer greater than 0.\n";
     for bad in ["", "x", "-1"] {
-        expect(
-            add_units(&admin, &[("units", bad)]).await,
-            400,
-            invalid,
-            bad,
-        )
-        .await;
+        expect(add_units(&admin, &[("units", bad)]).await, 400, invalid, bad).await;
     }
-    expect(
-        add_units(&admin, &[("units", "0")]).await,
-        400,
-        "Cannot add zero units.\n",
-        "zero",
-    )
-    .await;
+    expect(add_units(&admin, &[("units", "0")]).await, 400, "Cannot add zero units.\n", "zero")
+        .await;
     let (status, lines) =
         stream_lines(add_units(&admin, &[("units", "2"), ("process", ""), ("version", "")]).await)
             .await;
@@ -540,9 +424,7 @@ async fn units_are_added_and_removed_within_the_quota() {
         .starts_with("---- Adding 2 unit(s) to process \"web\" of version 1 ----\n"));
     assert_eq!(units(&info(&admin).await), web(3, "started", 1));
 
-    let resp = admin
-        .put_form("/1.0/apps/app1/quota", &[("limit", "4")])
-        .await;
+    let resp = admin.put_form("/1.0/apps/app1/quota", &[("limit", "4")]).await;
     assert_eq!(resp.status(), 200);
     expect(
         add_units(&admin, &[("units", "2")]).await,
@@ -556,56 +438,31 @@ async fn units_are_added_and_removed_within_the_quota() {
         stream_lines(add_units(&admin, &[("units", "1"), ("version", "v1")]).await).await;
     assert_eq!(status, 200, "up to the limit");
 
-    streamed_ok(
-        admin
-            .delete("/1.0/apps/app1/units?units=1&process=web")
-            .await,
-    )
-    .await;
+    streamed_ok(admin.delete("/1.0/apps/app1/units?units=1&process=web").await).await;
     let after = info(&admin).await;
     assert_eq!(units(&after), web(3, "started", 1));
     assert_eq!(after["quota"], serde_json::json!({"limit": 4, "inuse": 3}));
     let (status, _) = stream_lines(admin.delete("/1.0/apps/app1/units?units=9").await).await;
     assert_eq!(status, 200);
-    assert_eq!(
-        units(&info(&admin).await),
-        [],
-        "removing them all stops the process"
-    );
+    assert_eq!(units(&info(&admin).await), [], "removing them all stops the process");
     let (status, _) = stream_lines(add_units(&admin, &[("units", "2")]).await).await;
     assert_eq!(status, 200, "a stopped process scales up again");
     assert_eq!(units(&info(&admin).await), web(2, "started", 1));
 
     assert_eq!(s.events("kindname=app.update.unit.add").await.len(), 6);
     assert_eq!(s.events("kindname=app.update.unit.remove").await.len(), 3);
-    let remover = s
-        .member("bob@example.com", "t1", &["app.update.unit.remove"])
-        .await;
-    expect(
-        add_units(&remover, &[("units", "1")]).await,
-        403,
-        FORBIDDEN,
-        "no add",
-    )
-    .await;
+    let remover = s.member("bob@example.com", "t1", &["app.update.unit.remove"]).await;
+    expect(add_units(&remover, &[("units", "1")]).await, 403, FORBIDDEN, "no add").await;
     let (status, _) = stream_lines(remover.delete("/1.0/apps/app1/units?units=1").await).await;
     assert_eq!(status, 200);
     expect(
-        admin
-            .put_form("/1.0/apps/nope/units", &[("units", "1")])
-            .await,
+        admin.put_form("/1.0/apps/nope/units", &[("units", "1")]).await,
         404,
         "App nope not found.\n",
         "404",
     )
     .await;
-    expect_delete(
-        &s.anonymous(),
-        "/1.0/apps/app1/units?units=1",
-        401,
-        UNAUTHORIZED,
-    )
-    .await;
+    expect_delete(&s.anonymous(), "/1.0/apps/app1/units?units=1", 401, UNAUTHORIZED).await;
 }
 
 #[tokio::test]
@@ -616,8 +473,5 @@ async fn removing_an_app_removes_its_versions() {
     assert_eq!(status, 200);
     s.app("app1", "t1").await;
     let body = s.deploy("app1", IMAGE_V2).await;
-    assert!(
-        body.contains("as version 1"),
-        "a new app starts over: {body}"
-    );
+    assert!(body.contains("as version 1"), "a new app starts over: {body}");
 }

@@ -13,25 +13,11 @@ async fn event_list_filters_and_pages() {
     assert_eq!(all.len(), 4);
     assert_eq!(all[0]["Kind"]["Name"], "team.delete", "newest first");
     let client_query = "allowedtargets=&erroronly=&kindtype=&limit=&ownername=&ownertype=&permissions=&raw=&since=&skip=&sort=&target.type=&target.value=&until=";
-    assert_eq!(
-        s.events(client_query).await.len(),
-        4,
-        "the client's empty keys do not filter"
-    );
-    assert_eq!(
-        s.events("kindname=team.create&kindname=team.delete")
-            .await
-            .len(),
-        4
-    );
+    assert_eq!(s.events(client_query).await.len(), 4, "the client's empty keys do not filter");
+    assert_eq!(s.events("kindname=team.create&kindname=team.delete").await.len(), 4);
     assert_eq!(s.events("kindname=team.delete").await.len(), 1);
     assert_eq!(s.events("target.value=a2").await.len(), 1);
-    assert_eq!(
-        s.events(&format!("ownername={ADMIN_EMAIL}&ownertype=user"))
-            .await
-            .len(),
-        4
-    );
+    assert_eq!(s.events(&format!("ownername={ADMIN_EMAIL}&ownertype=user")).await.len(), 4);
     assert_eq!(s.events("ownername=other@example.com").await.len(), 0);
     assert_eq!(s.events("running=true").await.len(), 0);
     assert_eq!(s.events("running=false&kindtype=permission").await.len(), 4);
@@ -41,12 +27,7 @@ async fn event_list_filters_and_pages() {
     assert_eq!(page[0]["Target"]["Value"], "a1");
     let oldest_first = s.events("sort=starttime").await;
     assert_eq!(oldest_first[0]["Target"]["Value"], "a1");
-    assert_eq!(
-        s.events("since=2000-01-01&until=2999-01-01T00:00:00Z")
-            .await
-            .len(),
-        4
-    );
+    assert_eq!(s.events("since=2000-01-01&until=2999-01-01T00:00:00Z").await.len(), 4);
     assert_eq!(s.events("until=2000-01-01").await.len(), 0);
     for bad in ["running=maybe", "limit=x", "since=yesterday"] {
         let (status, _) = status_text(s.admin().get(&format!("/1.1/events?{bad}")).await).await;
@@ -98,37 +79,22 @@ async fn users_see_only_events_their_permissions_allow() {
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0]["Target"], json!({"Type": "team", "Value": "mine"}));
     let own: Vec<Value> = get_json(&bob, "/1.1/events?target.type=user").await;
-    assert_eq!(
-        own.len(),
-        1,
-        "the implicit user permission shows events about themself"
-    );
+    assert_eq!(own.len(), 1, "the implicit user permission shows events about themself");
     assert_eq!(own[0]["Target"]["Value"], "bob@example.com");
-    let other_id = s.events("target.value=other").await[0]["UniqueID"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let other_id =
+        s.events("target.value=other").await[0]["UniqueID"].as_str().unwrap().to_string();
     let mine_id = seen[0]["UniqueID"].as_str().unwrap().to_string();
     let resp = bob.get(&format!("/1.1/events/{other_id}")).await;
     expect(resp, 403, FORBIDDEN, "bob").await;
-    assert_eq!(
-        bob.get(&format!("/1.1/events/{mine_id}")).await.status(),
-        200
-    );
+    assert_eq!(bob.get(&format!("/1.1/events/{mine_id}")).await.status(), 200);
 }
 
 #[tokio::test]
 async fn event_info_has_custom_data_and_validates_the_id() {
     let s = TestServer::spawn().await;
-    s.admin()
-        .post_json("/1.0/teams", &json!({"name": "t1", "tags": ["x"]}))
-        .await;
-    let id = s
-        .events("")
-        .await
-        .into_iter()
-        .find(|e| e["Kind"]["Name"] == "team.create")
-        .unwrap()["UniqueID"]
+    s.admin().post_json("/1.0/teams", &json!({"name": "t1", "tags": ["x"]})).await;
+    let id = s.events("").await.into_iter().find(|e| e["Kind"]["Name"] == "team.create").unwrap()
+        ["UniqueID"]
         .as_str()
         .unwrap()
         .to_string();
@@ -144,32 +110,17 @@ async fn event_info_has_custom_data_and_validates_the_id() {
     let keys: Vec<&String> = info.as_object().unwrap().keys().collect();
     assert_eq!(keys.last().unwrap().as_str(), "CustomData");
     let resp = s.admin().get("/1.1/events/not-an-id").await;
-    expect(
-        resp,
-        400,
-        "uuid parameter is not ObjectId: not-an-id\n",
-        "admin",
-    )
-    .await;
+    expect(resp, 400, "uuid parameter is not ObjectId: not-an-id\n", "admin").await;
     let resp = s.admin().get("/1.1/events/000000000000000000000000").await;
     expect(resp, 404, "event not found\n", "admin").await;
-    assert_eq!(
-        s.anonymous()
-            .get(&format!("/1.1/events/{id}"))
-            .await
-            .status(),
-        401
-    );
+    assert_eq!(s.anonymous().get(&format!("/1.1/events/{id}")).await.status(), 401);
 }
 
 #[tokio::test]
 async fn event_kinds() {
     let s = with_teams(&["t1", "t2"]).await;
     let kinds: Vec<Value> = get_json(&s.admin(), "/1.1/events/kinds").await;
-    assert_eq!(
-        kinds,
-        vec![json!({"Type": "permission", "Name": "team.create"})]
-    );
+    assert_eq!(kinds, vec![json!({"Type": "permission", "Name": "team.create"})]);
     let empty = TestServer::spawn().await;
     let resp = empty.admin().get("/1.1/events/kinds").await;
     expect(resp, 204, "", "empty").await;
@@ -178,10 +129,7 @@ async fn event_kinds() {
 #[tokio::test]
 async fn cancelling_events() {
     let s = with_teams(&["t1"]).await;
-    let id = s.events("").await[0]["UniqueID"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = s.events("").await[0]["UniqueID"].as_str().unwrap().to_string();
     let admin = s.admin();
     let path = format!("/1.1/events/{id}/cancel");
     let resp = admin.post_form(&path, &[]).await;
@@ -191,16 +139,10 @@ async fn cancelling_events() {
     let bob = s.user("bob@example.com").await;
     let resp = bob.post_form(&path, &[("reason", "stop")]).await;
     expect(resp, 403, FORBIDDEN, "bob").await;
-    let resp = admin
-        .post_form("/1.1/events/xyz/cancel", &[("reason", "r")])
-        .await;
+    let resp = admin.post_form("/1.1/events/xyz/cancel", &[("reason", "r")]).await;
     expect(resp, 400, "uuid parameter is not ObjectId: xyz\n", "admin").await;
-    let resp = admin
-        .post_form(
-            "/1.1/events/000000000000000000000000/cancel",
-            &[("reason", "r")],
-        )
-        .await;
+    let resp =
+        admin.post_form("/1.1/events/000000000000000000000000/cancel", &[("reason", "r")]).await;
     expect(resp, 404, "event not found\n", "admin").await;
 }
 

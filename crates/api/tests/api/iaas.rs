@@ -60,13 +60,9 @@ async fn machines_are_listed_by_iaas_permission_and_destroyed() {
     expect_get(&s.anonymous(), "/1.0/iaas/machines", 401, UNAUTHORIZED).await;
     let nobody = s.user("nobody@example.com").await;
     expect_get(&nobody, "/1.0/iaas/machines", 200, "null\n").await;
-    let other = s
-        .holder("other@example.com", "iaas", "gce", &["machine"])
-        .await;
+    let other = s.holder("other@example.com", "iaas", "gce", &["machine"]).await;
     expect_get(&other, "/1.0/iaas/machines", 200, "null\n").await;
-    let reader = s
-        .holder("reader@example.com", "iaas", "ec2", &["machine.read"])
-        .await;
+    let reader = s.holder("reader@example.com", "iaas", "ec2", &["machine.read"]).await;
     let seen: Vec<Value> = get_json(&reader, "/1.0/iaas/machines").await;
     assert_eq!(seen.len(), 1);
 
@@ -128,9 +124,7 @@ async fn templates_create_update_list_delete() {
     let gce = [("Name", "g"), ("IaaSName", "gce")];
     let bad = admin.post_form("/1.0/iaas/templates", &gce).await;
     expect(bad, 400, "IaaS provider \"gce\" not registered\n", "iaas").await;
-    let unnamed = admin
-        .post_form("/1.0/iaas/templates", &[("IaaSName", "ec2")])
-        .await;
+    let unnamed = admin.post_form("/1.0/iaas/templates", &[("IaaSName", "ec2")]).await;
     expect(unnamed, 400, "template name cannot be empty\n", "no name").await;
     let list: Value = get_json(&admin, "/1.0/iaas/templates").await;
     assert_eq!(
@@ -138,19 +132,10 @@ async fn templates_create_update_list_delete() {
         json!([{"Name": "small", "IaaSName": "ec2", "Data": [
             {"Name": "image", "Value": "ami-1"}, {"Name": "type", "Value": "t2.micro"}]}])
     );
-    let reader = s
-        .holder(
-            "reader@example.com",
-            "iaas",
-            "ec2",
-            &["machine.template.read"],
-        )
-        .await;
+    let reader = s.holder("reader@example.com", "iaas", "ec2", &["machine.template.read"]).await;
     let seen: Value = get_json(&reader, "/1.0/iaas/templates").await;
     assert_eq!(seen, list);
-    let other = s
-        .holder("other@example.com", "iaas", "gce", &["machine.template"])
-        .await;
+    let other = s.holder("other@example.com", "iaas", "gce", &["machine.template"]).await;
     expect_get(&other, "/1.0/iaas/templates", 200, "null\n").await;
 
     let change = [
@@ -161,18 +146,13 @@ async fn templates_create_update_list_delete() {
         ("Data.2.Name", "keyName"),
         ("Data.2.Value", "k1"),
     ];
-    let put = s
-        .anonymous()
-        .put_form("/1.0/iaas/templates/small", &change)
-        .await;
+    let put = s.anonymous().put_form("/1.0/iaas/templates/small", &change).await;
     expect(put, 401, UNAUTHORIZED, "anon").await;
     let put = reader.put_form("/1.0/iaas/templates/small", &change).await;
     expect(put, 403, FORBIDDEN, "reader").await;
     let put = admin.put_form("/1.0/iaas/templates/nope", &change).await;
     expect(put, 404, "template not found\n", "unknown").await;
-    let put = admin
-        .put_form("/1.0/iaas/templates/small", &[("IaaSName", "gce")])
-        .await;
+    let put = admin.put_form("/1.0/iaas/templates/small", &[("IaaSName", "gce")]).await;
     expect(put, 400, "IaaS provider \"gce\" not registered\n", "iaas").await;
     let put = admin.put_form("/1.0/iaas/templates/small", &change).await;
     expect(put, 200, "", "update").await;
@@ -189,19 +169,12 @@ async fn templates_create_update_list_delete() {
     expect_delete(&admin, path, 404, "template not found\n").await;
     expect_get(&admin, "/1.0/iaas/templates", 200, "null\n").await;
     let kinds: Vec<Value> = get_json(&admin, "/1.1/events?target.type=iaas").await;
-    let mut names: Vec<&str> = kinds
-        .iter()
-        .map(|e| e["Kind"]["Name"].as_str().unwrap())
-        .collect();
+    let mut names: Vec<&str> = kinds.iter().map(|e| e["Kind"]["Name"].as_str().unwrap()).collect();
     names.sort_unstable();
     names.dedup();
     assert_eq!(
         names,
-        [
-            "machine.template.create",
-            "machine.template.delete",
-            "machine.template.update"
-        ]
+        ["machine.template.create", "machine.template.delete", "machine.template.update"]
     );
 }
 
@@ -218,17 +191,10 @@ async fn a_template_expands_into_machine_params() {
         ("type".to_string(), "t2.micro".to_string()),
     ]);
     let m = s.iaas().create_machine(params).await.expect("machine");
-    assert_eq!(
-        m.creation_params["type"], "t2.micro",
-        "the caller's params win"
-    );
+    assert_eq!(m.creation_params["type"], "t2.micro", "the caller's params win");
     assert_eq!(m.creation_params["image"], "ami-12c6146b");
-    let found = s
-        .iaas()
-        .find_machine_by_address(&m.address)
-        .await
-        .unwrap()
-        .expect("found by address");
+    let found =
+        s.iaas().find_machine_by_address(&m.address).await.unwrap().expect("found by address");
     assert_eq!(found.id, m.id);
     s.iaas().remove_machine(&m, false).await.expect("destroyed");
     expect_get(&admin, "/1.0/iaas/machines", 200, "null\n").await;

@@ -85,9 +85,7 @@ pub async fn assert_gone(caller: &Caller, remove: &str, read: &str, text: &str) 
 /// # Panics
 /// When one has no such string.
 pub fn strings<'a>(list: &'a [serde_json::Value], key: &str) -> Vec<&'a str> {
-    list.iter()
-        .map(|v| v[key].as_str().unwrap_or_else(|| panic!("no {key} in {v}")))
-        .collect()
+    list.iter().map(|v| v[key].as_str().unwrap_or_else(|| panic!("no {key} in {v}"))).collect()
 }
 
 /// A server with `teams`.
@@ -109,12 +107,8 @@ pub async fn with_pool() -> TestServer {
 /// Creates pool `name` open to `team` only (as the admin; the answers are not checked).
 pub async fn private_pool(s: &TestServer, name: &str, team: &str) {
     let admin = s.admin();
-    admin
-        .post_json("/1.0/pools", &serde_json::json!({ "name": name }))
-        .await;
-    admin
-        .post_form(&format!("/1.0/pools/{name}/team"), &[("team", team)])
-        .await;
+    admin.post_json("/1.0/pools", &serde_json::json!({ "name": name })).await;
+    admin.post_form(&format!("/1.0/pools/{name}/team"), &[("team", team)]).await;
 }
 
 /// The full record of `event` (an item of an event list), as the admin.

@@ -39,10 +39,7 @@ pub(crate) fn ec2(s: &mut tsuru_api::config::Settings, endpoint: String) {
 
 async fn pool(admin: &Caller, name: &str, provisioner: &str) {
     let r = admin
-        .post_json(
-            "/1.0/pools",
-            &json!({"name": name, "provisioner": provisioner, "public": true}),
-        )
+        .post_json("/1.0/pools", &json!({"name": name, "provisioner": provisioner, "public": true}))
         .await;
     assert_eq!(r.status(), 201, "pool {name}");
 }
@@ -83,24 +80,14 @@ async fn node_requests_are_checked_before_any_provisioner_is_asked() {
     let admin = s.admin();
     pool(&admin, "kp", "kubernetes").await;
     pool(&admin, "sp", "simulated").await;
-    assert_eq!(
-        status_text(admin.get("/1.2/node").await).await,
-        (204, String::new())
-    );
+    assert_eq!(status_text(admin.get("/1.2/node").await).await, (204, String::new()));
     expect_get(&s.anonymous(), "/1.2/node", 401, UNAUTHORIZED).await;
     let reg = |pool: &'static str, address: &'static str| {
-        vec![
-            ("Register", "true"),
-            ("Metadata.pool", pool),
-            ("Metadata.address", address),
-        ]
+        vec![("Register", "true"), ("Metadata.pool", pool), ("Metadata.address", address)]
     };
     expect(
         admin
-            .post_form(
-                "/1.2/node",
-                &[("Register", "true"), ("Metadata.address", "http://n1:2375")],
-            )
+            .post_form("/1.2/node", &[("Register", "true"), ("Metadata.address", "http://n1:2375")])
             .await,
         400,
         "pool is required\n",
@@ -114,17 +101,11 @@ async fn node_requests_are_checked_before_any_provisioner_is_asked() {
             400,
             "provisioner \"simulated\" does not support node operations\n",
         ),
-        (
-            vec![("Metadata.pool", "kp"), ("Metadata.template", "nope")],
-            400,
-            "template not found\n",
-        ),
+        (vec![("Metadata.pool", "kp"), ("Metadata.template", "nope")], 400, "template not found\n"),
     ];
     expect_forms(&admin, Method::POST, "/1.2/node", cases).await;
     expect(
-        s.anonymous()
-            .post_form("/1.2/node", &reg("kp", "http://n1:2375"))
-            .await,
+        s.anonymous().post_form("/1.2/node", &reg("kp", "http://n1:2375")).await,
         401,
         UNAUTHORIZED,
         "anon add",
@@ -132,9 +113,7 @@ async fn node_requests_are_checked_before_any_provisioner_is_asked() {
     .await;
     let outsider = s.user("outsider@example.com").await;
     expect(
-        outsider
-            .post_form("/1.2/node", &reg("kp", "http://n1:2375"))
-            .await,
+        outsider.post_form("/1.2/node", &reg("kp", "http://n1:2375")).await,
         403,
         FORBIDDEN,
         "no node.create",
@@ -149,22 +128,13 @@ async fn node_requests_are_checked_before_any_provisioner_is_asked() {
     // Past the checks the 201 is sent at once: later failures come in-band.
     assert_eq!(
         add(&admin, &reg("kp", "node-1")).await,
-        (
-            201,
-            Some("Invalid address url: parse \"node-1\": invalid URI for request".into())
-        )
+        (201, Some("Invalid address url: parse \"node-1\": invalid URI for request".into()))
     );
     assert_eq!(
         add(&admin, &reg("kp", "ftp://node-1")).await,
-        (
-            201,
-            Some("Invalid address url: scheme must be http[s]".into())
-        )
+        (201, Some("Invalid address url: scheme must be http[s]".into()))
     );
-    assert_eq!(
-        add(&admin, &reg("kp", "http://n1:2375")).await,
-        (201, Some("no cluster".into()))
-    );
+    assert_eq!(add(&admin, &reg("kp", "http://n1:2375")).await, (201, Some("no cluster".into())));
 
     let update_cases: &[Case] = &[
         (
@@ -184,10 +154,7 @@ async fn node_requests_are_checked_before_any_provisioner_is_asked() {
     let events = s.events("kindname=node.create").await;
     assert_eq!(events.len(), 5, "{events:?}");
     let last = &events[0];
-    assert_eq!(
-        last["Target"],
-        json!({"Type": "node", "Value": "http://n1:2375"})
-    );
+    assert_eq!(last["Target"], json!({"Type": "node", "Value": "http://n1:2375"}));
     assert_eq!(last["Error"], "no cluster");
 }
 
@@ -212,10 +179,7 @@ async fn a_machine_whose_node_cannot_be_added_is_destroyed_again() {
     );
     let states = moto_states(&url).await;
     assert_eq!(states.len(), 1, "{states:?}");
-    assert!(
-        states[0] == "terminated" || states[0] == "shutting-down",
-        "{states:?}"
-    );
+    assert!(states[0] == "terminated" || states[0] == "shutting-down", "{states:?}");
     let events = s.events("kindname=node.create").await;
     assert_eq!(events.len(), 1);
     assert!(
@@ -284,12 +248,7 @@ async fn kube_nodes(prefix: &str, register: bool, moto: Option<String>) -> Optio
     let s = kube_server(&pool_name, register, moto).await?;
     let client = kube_client().await;
     let nodes = Api::all(client.clone());
-    Some(KubeNodes {
-        s,
-        pool_name,
-        client,
-        nodes,
-    })
+    Some(KubeNodes { s, pool_name, client, nodes })
 }
 
 /// The registration form of a node at `address` in `pool` with metadata `m1=v1`.
@@ -306,10 +265,7 @@ fn registration<'a>(address: &'a str, pool: &'a str) -> [(&'static str, &'a str)
 fn assert_registered(kn: &KubeNode, pool: &str) {
     let labels = kn.metadata.labels.clone().unwrap_or_default();
     assert_eq!(labels.get("tsuru.io/pool").map(String::as_str), Some(pool));
-    assert_eq!(
-        annotations(kn).get("tsuru.io/m1").map(String::as_str),
-        Some("v1")
-    );
+    assert_eq!(annotations(kn).get("tsuru.io/m1").map(String::as_str), Some("v1"));
 }
 
 fn annotations(n: &KubeNode) -> std::collections::BTreeMap<String, String> {
@@ -320,10 +276,7 @@ fn disabled(n: &KubeNode) -> bool {
     n.spec
         .as_ref()
         .and_then(|s| s.taints.as_ref())
-        .is_some_and(|t| {
-            t.iter()
-                .any(|t| t.key == "tsuru.io/disabled" && t.effect == "NoSchedule")
-        })
+        .is_some_and(|t| t.iter().any(|t| t.key == "tsuru.io/disabled" && t.effect == "NoSchedule"))
 }
 
 /// The app's pods on node `name`, waiting up to 30 s for at least one.
@@ -351,13 +304,7 @@ async fn pods_on(client: &kube::Client, app: &str, name: &str) -> Vec<Pod> {
 
 #[tokio::test]
 async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
-    let Some(KubeNodes {
-        s,
-        pool_name,
-        client,
-        nodes,
-    }) = kube_nodes("np", true, None).await
-    else {
+    let Some(KubeNodes { s, pool_name, client, nodes }) = kube_nodes("np", true, None).await else {
         return;
     };
     let admin = s.admin();
@@ -365,10 +312,7 @@ async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
     let name = format!("{pool_name}-a");
     let address = format!("http://{name}:2375");
     let form = registration(&address, &pool_name);
-    assert_eq!(
-        status_text(admin.post_form("/1.2/node", &form).await).await,
-        (201, String::new())
-    );
+    assert_eq!(status_text(admin.post_form("/1.2/node", &form).await).await, (201, String::new()));
     let kn = nodes.get(&name).await.expect("the Node is created");
     assert_registered(&kn, &pool_name);
     assert!(!annotations(&kn).contains_key("tsuru.io/pool"));
@@ -383,47 +327,27 @@ async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
     assert_eq!(n["Metadata"]["tsuru.io/cluster"], "kube");
     assert_eq!(list["machines"], Value::Null);
     let all: Value = get_json(&admin, "/1.2/node").await;
-    assert!(
-        all["nodes"].as_array().expect("nodes").len() > 1,
-        "every node of the cluster: {all}"
-    );
+    assert!(all["nodes"].as_array().expect("nodes").len() > 1, "every node of the cluster: {all}");
     assert_eq!(
         status_text(admin.get("/1.2/node?Metadata.m1=other").await).await,
         (204, String::new())
     );
-    let lower: Value = get_json(
-        &admin,
-        &format!("/1.2/node?metadata.m1=v1&metadata.pool={pool_name}"),
-    )
-    .await;
-    assert_eq!(
-        lower["nodes"].as_array().map(Vec::len),
-        Some(1),
-        "keys in any case"
-    );
+    let lower: Value =
+        get_json(&admin, &format!("/1.2/node?metadata.m1=v1&metadata.pool={pool_name}")).await;
+    assert_eq!(lower["nodes"].as_array().map(Vec::len), Some(1), "keys in any case");
 
     // Readers see the nodes of their pools only; they change nothing.
     pool(&admin, "elsewhere", "kubernetes").await;
     s.role("node-reader", "pool", &["node.read"]).await;
     let reader = s.user("reader@example.com").await;
-    s.assign("node-reader", "reader@example.com", "elsewhere")
-        .await;
+    s.assign("node-reader", "reader@example.com", "elsewhere").await;
     let filter = format!("/1.2/node?Metadata.pool={pool_name}");
-    assert_eq!(
-        status_text(reader.get(&filter).await).await,
-        (204, String::new())
-    );
-    s.assign("node-reader", "reader@example.com", &pool_name)
-        .await;
+    assert_eq!(status_text(reader.get(&filter).await).await, (204, String::new()));
+    s.assign("node-reader", "reader@example.com", &pool_name).await;
     let seen: Value = get_json(&reader, &filter).await;
     assert_eq!(seen["nodes"].as_array().map(Vec::len), Some(1));
     expect(
-        reader
-            .put_form(
-                "/1.2/node",
-                &[("Address", name.as_str()), ("Disable", "true")],
-            )
-            .await,
+        reader.put_form("/1.2/node", &[("Address", name.as_str()), ("Disable", "true")]).await,
         403,
         FORBIDDEN,
         "update",
@@ -446,59 +370,28 @@ async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
     expect(r, 200, "", "disable").await;
     let kn = nodes.get(&name).await.expect("node");
     assert!(!annotations(&kn).contains_key("tsuru.io/m1"));
-    assert_eq!(
-        annotations(&kn).get("tsuru.io/m2").map(String::as_str),
-        Some("v2")
-    );
+    assert_eq!(annotations(&kn).get("tsuru.io/m2").map(String::as_str), Some("v2"));
     assert!(disabled(&kn));
-    assert_eq!(
-        kn.spec.as_ref().and_then(|s| s.unschedulable),
-        None,
-        "a taint, not a cordon"
-    );
+    assert_eq!(kn.spec.as_ref().and_then(|s| s.unschedulable), None, "a taint, not a cordon");
     let info: Value = get_json(&admin, &format!("/1.6/node/{name}")).await;
     assert_eq!(info["node"]["Status"], "Disabled");
-    let r = admin
-        .put_form(
-            "/1.2/node",
-            &[("Address", name.as_str()), ("Enable", "true")],
-        )
-        .await;
+    let r = admin.put_form("/1.2/node", &[("Address", name.as_str()), ("Enable", "true")]).await;
     expect(r, 200, "", "enable").await;
     assert!(!disabled(&nodes.get(&name).await.expect("node")));
 
     // Moving to another pool needs node.update on both pools; the label follows.
     s.role("node-updater", "pool", &["node.update"]).await;
     let updater = s.user("updater@example.com").await;
-    s.assign("node-updater", "updater@example.com", &pool_name)
-        .await;
+    s.assign("node-updater", "updater@example.com", &pool_name).await;
     let moving = [("Address", name.as_str()), ("Metadata.pool", "elsewhere")];
-    expect(
-        updater.put_form("/1.2/node", &moving).await,
-        403,
-        FORBIDDEN,
-        "not on the new pool",
-    )
-    .await;
-    s.assign("node-updater", "updater@example.com", "elsewhere")
+    expect(updater.put_form("/1.2/node", &moving).await, 403, FORBIDDEN, "not on the new pool")
         .await;
-    expect(
-        updater.put_form("/1.2/node", &moving).await,
-        200,
-        "",
-        "move",
-    )
-    .await;
+    s.assign("node-updater", "updater@example.com", "elsewhere").await;
+    expect(updater.put_form("/1.2/node", &moving).await, 200, "", "move").await;
     let kn = nodes.get(&name).await.expect("node");
     let labels = kn.metadata.labels.clone().unwrap_or_default();
-    assert_eq!(
-        labels.get("tsuru.io/pool").map(String::as_str),
-        Some("elsewhere")
-    );
-    let back = [
-        ("Address", name.as_str()),
-        ("Metadata.pool", pool_name.as_str()),
-    ];
+    assert_eq!(labels.get("tsuru.io/pool").map(String::as_str), Some("elsewhere"));
+    let back = [("Address", name.as_str()), ("Metadata.pool", pool_name.as_str())];
     expect(updater.put_form("/1.2/node", &back).await, 200, "", "back").await;
 
     // An app of the pool runs on the node: its info lists the unit.
@@ -506,11 +399,7 @@ async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
     let r = admin
         .post_form(
             "/1.0/apps",
-            &[
-                ("name", app.as_str()),
-                ("teamOwner", "t1"),
-                ("pool", pool_name.as_str()),
-            ],
+            &[("name", app.as_str()), ("teamOwner", "t1"), ("pool", pool_name.as_str())],
         )
         .await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
@@ -535,15 +424,10 @@ async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
     // Removal cordons, evicts the app's pods and deletes the Node.
     expect_delete(&admin, &format!("/1.2/node/{name}"), 200, "").await;
     assert!(nodes.get_opt(&name).await.expect("get").is_none());
-    let pods: Api<Pod> = Api::namespaced(
-        client.clone(),
-        pods[0].metadata.namespace.as_deref().unwrap_or_default(),
-    );
+    let pods: Api<Pod> =
+        Api::namespaced(client.clone(), pods[0].metadata.namespace.as_deref().unwrap_or_default());
     let evicted = pods.get_opt(&pod_name).await.expect("get");
-    assert!(
-        evicted.is_none_or(|p| p.metadata.deletion_timestamp.is_some()),
-        "the pod is evicted"
-    );
+    assert!(evicted.is_none_or(|p| p.metadata.deletion_timestamp.is_some()), "the pod is evicted");
 
     // With no-rebalance the pods stay where they are (the app's new pod moved to this node).
     let second = format!("{pool_name}-b");
@@ -553,28 +437,19 @@ async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
         ("Metadata.address", address.as_str()),
         ("Metadata.pool", pool_name.as_str()),
     ];
-    assert_eq!(
-        status_text(admin.post_form("/1.2/node", &form).await).await,
-        (201, String::new())
-    );
+    assert_eq!(status_text(admin.post_form("/1.2/node", &form).await).await, (201, String::new()));
     let moved = pods_on(&client, &app, &second).await;
     assert_eq!(moved.len(), 1, "the app's pod is scheduled on the new node");
     let moved_name = moved[0].metadata.name.clone().unwrap_or_default();
     expect(
-        admin
-            .delete(&format!("/1.2/node/{second}?no-rebalance=true"))
-            .await,
+        admin.delete(&format!("/1.2/node/{second}?no-rebalance=true")).await,
         200,
         "",
         "rm without rebalance",
     )
     .await;
     assert!(nodes.get_opt(&second).await.expect("get").is_none());
-    let kept = pods
-        .get_opt(&moved_name)
-        .await
-        .expect("get")
-        .expect("pod kept");
+    let kept = pods.get_opt(&moved_name).await.expect("get").expect("pod kept");
     assert!(kept.metadata.deletion_timestamp.is_none(), "not evicted");
 
     for (kind, count) in [("node.create", 2), ("node.update", 4), ("node.delete", 2)] {
@@ -591,12 +466,8 @@ async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
 async fn a_node_added_through_the_iaas_is_registered_and_removed_with_its_machine() {
     let moto = Peer::moto();
     let url = moto.url();
-    let Some(KubeNodes {
-        s,
-        pool_name,
-        nodes,
-        ..
-    }) = kube_nodes("ip", true, Some(url.clone())).await
+    let Some(KubeNodes { s, pool_name, nodes, .. }) =
+        kube_nodes("ip", true, Some(url.clone())).await
     else {
         return;
     };
@@ -628,22 +499,11 @@ async fn a_node_added_through_the_iaas_is_registered_and_removed_with_its_machin
         assert_eq!(listed[0]["Metadata"]["tsuru.io/iaas"], "ec2");
         assert_eq!(listed[0]["Metadata"]["tsuru.io/iaas-id"], json!(id));
         assert_eq!(listed[0]["Metadata"]["tsuru.io/m1"], "v1");
-        let kn = nodes
-            .get(&host)
-            .await
-            .expect("the Node is named by the machine's host");
-        assert_eq!(
-            kn.metadata
-                .labels
-                .unwrap_or_default()
-                .get("tsuru.io/iaas-id"),
-            Some(&id)
-        );
+        let kn = nodes.get(&host).await.expect("the Node is named by the machine's host");
+        assert_eq!(kn.metadata.labels.unwrap_or_default().get("tsuru.io/iaas-id"), Some(&id));
 
         expect(
-            admin
-                .delete(&format!("/1.2/node/{host}?remove-iaas=true"))
-                .await,
+            admin.delete(&format!("/1.2/node/{host}?remove-iaas=true")).await,
             200,
             "",
             "rm with the machine",
@@ -657,12 +517,7 @@ async fn a_node_added_through_the_iaas_is_registered_and_removed_with_its_machin
     }
     let states = moto_states(&url).await;
     assert_eq!(states.len(), 5, "{states:?}");
-    assert!(
-        states
-            .iter()
-            .all(|s| s == "terminated" || s == "shutting-down"),
-        "{states:?}"
-    );
+    assert!(states.iter().all(|s| s == "terminated" || s == "shutting-down"), "{states:?}");
     took.sort();
     eprintln!(
         "nodes: add through the IaaS (POST /1.2/node until the stream ends) {took:?}, median {:?}",
@@ -682,9 +537,7 @@ async fn a_provisioner_that_cannot_list_shows_as_an_error_node() {
         pools: vec!["kp".into()],
         ..Default::default()
     };
-    tsuru_domain::cluster::ClusterStorage::upsert(store.as_ref(), &gone)
-        .await
-        .unwrap();
+    tsuru_domain::cluster::ClusterStorage::upsert(store.as_ref(), &gone).await.unwrap();
     let list: Value = get_json(&s.admin(), "/1.2/node").await;
     let nodes = list["nodes"].as_array().expect("nodes");
     assert_eq!(nodes.len(), 1, "{list}");
@@ -695,23 +548,14 @@ async fn a_provisioner_that_cannot_list_shows_as_an_error_node() {
 
 #[tokio::test]
 async fn without_register_node_only_existing_nodes_are_registered() {
-    let Some(KubeNodes {
-        s,
-        pool_name,
-        nodes,
-        ..
-    }) = kube_nodes("rp", false, None).await
-    else {
+    let Some(KubeNodes { s, pool_name, nodes, .. }) = kube_nodes("rp", false, None).await else {
         return;
     };
     let admin = s.admin();
     let name = format!("{pool_name}-a");
     let address = format!("https://{name}:2375");
     let form = registration(&address, &pool_name);
-    assert_eq!(
-        add(&admin, &form).await,
-        (201, Some("node not found".into()))
-    );
+    assert_eq!(add(&admin, &form).await, (201, Some("node not found".into())));
     assert!(nodes.get_opt(&name).await.expect("get").is_none());
 
     // A Node made by whoever runs the cluster (as scripts/kube.sh makes kwok's) is found by
@@ -721,10 +565,7 @@ async fn without_register_node_only_existing_nodes_are_registered() {
                      "annotations": {"kwok.x-k8s.io/node": "fake"}},
     }))
     .expect("node");
-    nodes
-        .create(&Default::default(), &made)
-        .await
-        .expect("create the node");
+    nodes.create(&Default::default(), &made).await.expect("create the node");
     let added = add(&admin, &form).await;
     let kn = nodes.get(&name).await.expect("node");
     let _ = nodes.delete(&name, &Default::default()).await;

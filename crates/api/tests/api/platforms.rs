@@ -26,11 +26,7 @@ async fn add(c: &Caller, name: &str, content: &str) -> reqwest::Response {
 
 /// `PUT /1.0/platforms/python` as `c` with a multipart `form`.
 async fn update_python(c: &Caller, form: Form) -> reqwest::Response {
-    c.request(Method::PUT, "/1.0/platforms/python")
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
+    c.request(Method::PUT, "/1.0/platforms/python").multipart(form).send().await.unwrap()
 }
 
 /// Adds a platform as `c` and asserts that its build succeeds.
@@ -56,10 +52,7 @@ async fn adding_platforms_streams_the_build() {
     assert_eq!(add(&admin, "Py", "FROM x").await.status(), 400, "bad name");
     for (content, text) in [
         ("   ", "Missing file content.\n"),
-        (
-            "RUN x",
-            "invalid Dockerfile: the first instruction must be FROM\n",
-        ),
+        ("RUN x", "invalid Dockerfile: the first instruction must be FROM\n"),
     ] {
         expect(add(&admin, "go", content).await, 400, text, content).await;
     }
@@ -81,23 +74,13 @@ async fn adding_platforms_streams_the_build() {
         json!({"images": ["tsuru/python:v1"], "platform": {"Name": "python", "Disabled": false}})
     );
     let bob = s.user("bob@example.com").await;
-    expect(
-        add(&bob, "ruby", "FROM x").await,
-        403,
-        FORBIDDEN,
-        "bob adds",
-    )
-    .await;
+    expect(add(&bob, "ruby", "FROM x").await, 403, FORBIDDEN, "bob adds").await;
     let info = bob.get("/1.6/platforms/python").await;
     expect(info, 403, FORBIDDEN, "bob reads").await;
     let missing = admin.get("/1.6/platforms/nope").await;
     expect(missing, 404, "Invalid platform\n", "missing").await;
     let events = s.events("target.type=platform").await;
-    assert_eq!(
-        events.len(),
-        4,
-        "name and Dockerfile errors happen inside the event"
-    );
+    assert_eq!(events.len(), 4, "name and Dockerfile errors happen inside the event");
     assert_eq!(events.last().unwrap()["Cancelable"], true);
 }
 
@@ -108,10 +91,7 @@ async fn disabled_platforms_are_hidden_from_and_refused_to_users() {
     added(&admin, "python", "FROM tsuru/python").await;
     let resp = update_python(&admin, Form::new().text("disabled", "true")).await;
     let (status, lines) = stream_lines(resp).await;
-    assert_eq!(
-        (status, messages(&lines)),
-        (200, "Platform successfully updated!\n".to_string())
-    );
+    assert_eq!((status, messages(&lines)), (200, "Platform successfully updated!\n".to_string()));
     let all: Vec<Value> = get_json(&admin, "/1.0/platforms").await;
     assert_eq!(all, vec![json!({"Name": "python", "Disabled": true})]);
     s.role("dev", "team", &["app"]).await;
@@ -119,15 +99,10 @@ async fn disabled_platforms_are_hidden_from_and_refused_to_users() {
     s.assign("dev", "bob@example.com", "t1").await;
     let bob = s.with_token(&s.login("bob@example.com", "user-password").await);
     assert_eq!(bob.get("/1.0/platforms").await.status(), 204);
-    let by_bob = bob
-        .post_form("/1.0/apps", &[("name", "a1"), ("platform", "python")])
-        .await;
+    let by_bob = bob.post_form("/1.0/apps", &[("name", "a1"), ("platform", "python")]).await;
     expect(by_bob, 400, "Invalid platform\n", "bob").await;
     let by_admin = admin
-        .post_form(
-            "/1.0/apps",
-            &[("name", "a1"), ("teamOwner", "t1"), ("platform", "python")],
-        )
+        .post_form("/1.0/apps", &[("name", "a1"), ("teamOwner", "t1"), ("platform", "python")])
         .await;
     assert_eq!(by_admin.status(), 201, "admins may still use it");
     let empty = update_python(&admin, Form::new().text("disabled", "")).await;
@@ -141,20 +116,14 @@ async fn updating_with_a_dockerfile_and_rolling_back_build_new_versions() {
     let admin = s.admin();
     added(&admin, "python", "FROM tsuru/python:3.11").await;
     s.app("a1", "t1").await;
-    admin
-        .put_json("/1.0/apps/a1", &json!({"platform": "python"}))
-        .await;
+    admin.put_json("/1.0/apps/a1", &json!({"platform": "python"})).await;
     let resp = update_python(&admin, dockerfile(None, "FROM tsuru/python:3.12")).await;
     let (status, lines) = stream_lines(resp).await;
     assert_eq!(status, 200);
     assert!(messages(&lines).contains("Successfully tagged tsuru/python:v2"));
     let rb = |image: &'static str| {
         let admin = admin.clone();
-        async move {
-            admin
-                .post_form("/1.6/platforms/python/rollback", &[("image", image)])
-                .await
-        }
+        async move { admin.post_form("/1.6/platforms/python/rollback", &[("image", image)]).await }
     };
     #[rustfmt::skip]
     let cases = [
@@ -167,19 +136,10 @@ async fn updating_with_a_dockerfile_and_rolling_back_build_new_versions() {
     }
     let (status, lines) = stream_lines(rb("tsuru/python:v1").await).await;
     assert_eq!(status, 200);
-    assert!(
-        messages(&lines).contains("Step 1/1 : FROM tsuru/python:v1\n"),
-        "{}",
-        messages(&lines)
-    );
+    assert!(messages(&lines).contains("Step 1/1 : FROM tsuru/python:v1\n"), "{}", messages(&lines));
     let info: Value = get_json(&admin, "/1.6/platforms/python").await;
-    assert_eq!(
-        info["images"],
-        json!(["tsuru/python:v1", "tsuru/python:v2", "tsuru/python:v3"])
-    );
-    let unknown = admin
-        .post_form("/1.6/platforms/nope/rollback", &[("image", "v1")])
-        .await;
+    assert_eq!(info["images"], json!(["tsuru/python:v1", "tsuru/python:v2", "tsuru/python:v3"]));
+    let unknown = admin.post_form("/1.6/platforms/nope/rollback", &[("image", "v1")]).await;
     let plain = "a plain error when nothing was streamed";
     expect(unknown, 404, "Invalid platform\n", plain).await;
     assert_eq!(
@@ -196,10 +156,7 @@ async fn removing_platforms() {
     added(&admin, "python", "FROM tsuru/python").await;
     added(&admin, "go", "FROM tsuru/go").await;
     admin
-        .post_form(
-            "/1.0/apps",
-            &[("name", "a1"), ("teamOwner", "t1"), ("platform", "python")],
-        )
+        .post_form("/1.0/apps", &[("name", "a1"), ("teamOwner", "t1"), ("platform", "python")])
         .await;
     let has_apps = "Platform has apps. You must remove them before remove the platform.\n";
     let python = admin.delete("/1.0/platforms/python").await;

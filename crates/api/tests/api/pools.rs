@@ -22,16 +22,8 @@ async fn creating_pools() {
     }
     assert_eq!(post(json!({"name": "Bad"})).await.status(), 400);
     for (body, status, text) in [
-        (
-            json!({"name": "p2", "provisioner": "nope"}),
-            400,
-            "provisioner \"nope\" not found\n",
-        ),
-        (
-            json!({"name": "p2", "default": true}),
-            409,
-            "Default pool already exists.\n",
-        ),
+        (json!({"name": "p2", "provisioner": "nope"}), 400, "provisioner \"nope\" not found\n"),
+        (json!({"name": "p2", "default": true}), 409, "Default pool already exists.\n"),
     ] {
         expect(post(body.clone()).await, status, text, body).await;
     }
@@ -63,11 +55,7 @@ async fn pool_info_answers_bare_and_from_1_8() {
                "allowed": {"plan": ["c0.1m0.2", "c0.3m0.5", "c0.5m1", "c1m2", "c2m4"], "router": ["default"], "team": ["t1"]}})
     );
     assert_eq!(s.admin().get("/1.8/pools/p1").await.status(), 200);
-    assert_eq!(
-        s.admin().get("/1.0/pools/p1").await.status(),
-        404,
-        "GET one pool starts at 1.8"
-    );
+    assert_eq!(s.admin().get("/1.0/pools/p1").await.status(), 404, "GET one pool starts at 1.8");
     let missing = s.admin().get("/pools/nope").await;
     expect(missing, 404, "Pool does not exist.\n", "missing").await;
     let bob = s.user("bob@example.com").await;
@@ -87,10 +75,7 @@ async fn the_pool_list_shows_pools_the_callers_teams_may_use() {
     s.assign("creator", "bob@example.com", "t1").await;
     let bob = s.with_token(&s.login("bob@example.com", "user-password").await);
     let seen: Vec<Value> = get_json(&bob, "/1.0/pools").await;
-    assert_eq!(
-        seen.iter().map(|p| p["Name"].clone()).collect::<Vec<_>>(),
-        vec![json!("public")]
-    );
+    assert_eq!(seen.iter().map(|p| p["Name"].clone()).collect::<Vec<_>>(), vec![json!("public")]);
     let carol = s.user("carol@example.com").await;
     assert_eq!(carol.get("/1.0/pools").await.status(), 204);
 }
@@ -100,9 +85,7 @@ async fn updating_pools_changes_only_what_is_sent() {
     let s = TestServer::spawn().await;
     s.default_pool("p1").await;
     let admin = s.admin();
-    admin
-        .post_json("/1.0/pools", &json!({"name": "p2", "labels": {"a": "1"}}))
-        .await;
+    admin.post_json("/1.0/pools", &json!({"name": "p2", "labels": {"a": "1"}})).await;
     let put = |pool: &'static str, body: Value| {
         let admin = admin.clone();
         async move { admin.put_json(&format!("/1.0/pools/{pool}"), &body).await }
@@ -110,17 +93,11 @@ async fn updating_pools_changes_only_what_is_sent() {
     let made_public = put("p2", json!({"public": true, "labels": null})).await;
     assert_eq!(made_public.status(), 200);
     let p2: Value = get_json(&admin, "/pools/p2").await;
-    assert_eq!(
-        (p2["public"].clone(), p2["Labels"].clone()),
-        (json!(true), json!({"a": "1"}))
-    );
+    assert_eq!((p2["public"].clone(), p2["Labels"].clone()), (json!(true), json!({"a": "1"})));
     let relabelled = put("p2", json!({"public": false, "labels": {"b": "2"}})).await;
     assert_eq!(relabelled.status(), 200);
     let p2: Value = get_json(&admin, "/pools/p2").await;
-    assert_eq!(
-        (p2["public"].clone(), p2["Labels"].clone()),
-        (json!(false), json!({"b": "2"}))
-    );
+    assert_eq!((p2["public"].clone(), p2["Labels"].clone()), (json!(false), json!({"b": "2"})));
     let default = put("p2", json!({"default": true})).await;
     expect(default, 409, "Default pool already exists.\n", "default").await;
     let forced = put("p2", json!({"default": true, "force": true})).await;
@@ -130,9 +107,7 @@ async fn updating_pools_changes_only_what_is_sent() {
     let missing = put("nope", json!({"public": true})).await;
     expect(missing, 404, "Pool does not exist.\n", "missing").await;
     let bob = s.user("bob@example.com").await;
-    let by_bob = bob
-        .put_json("/1.0/pools/p2", &json!({"public": true}))
-        .await;
+    let by_bob = bob.put_json("/1.0/pools/p2", &json!({"public": true})).await;
     assert_eq!(by_bob.status(), 403);
     assert_eq!(s.events("kindname=pool.update").await.len(), 5);
 }
@@ -140,9 +115,7 @@ async fn updating_pools_changes_only_what_is_sent() {
 #[tokio::test]
 async fn removing_pools() {
     let s = with_pool().await;
-    s.admin()
-        .post_json("/1.0/pools", &json!({"name": "empty"}))
-        .await;
+    s.admin().post_json("/1.0/pools", &json!({"name": "empty"})).await;
     s.app("a1", "t1").await;
     let has_apps =
         "This pool has apps, you need to migrate or remove them before removing the pool\n";
@@ -162,11 +135,7 @@ async fn pool_teams() {
     admin.post_json("/1.0/pools", &json!({"name": "p"})).await;
     let add = |pool: &'static str, form: &'static [(&'static str, &'static str)]| {
         let admin = admin.clone();
-        async move {
-            admin
-                .post_form(&format!("/1.0/pools/{pool}/team"), form)
-                .await
-        }
+        async move { admin.post_form(&format!("/1.0/pools/{pool}/team"), form).await }
     };
     #[rustfmt::skip]
     let cases = [
@@ -212,11 +181,7 @@ async fn constraints() {
     for (body, text) in cases {
         expect(put(body.clone(), "").await, 400, text, body).await;
     }
-    let set = put(
-        json!({"PoolExpr": "p*", "Field": "plan", "Values": ["c1m2"]}),
-        "",
-    )
-    .await;
+    let set = put(json!({"PoolExpr": "p*", "Field": "plan", "Values": ["c1m2"]}), "").await;
     assert_eq!(set.status(), 200);
     let appended = json!({"PoolExpr": "p*", "Field": "plan", "Values": ["c2m4"]});
     assert_eq!(put(appended, "?append=true").await.status(), 200);
@@ -227,22 +192,15 @@ async fn constraints() {
             json!({"PoolExpr": "p*", "Field": "plan", "Values": ["c1m2", "c2m4"], "Blacklist": false})
         ]
     );
-    admin
-        .post_json("/1.0/pools", &json!({"name": "p1", "default": true}))
-        .await;
+    admin.post_json("/1.0/pools", &json!({"name": "p1", "default": true})).await;
     let p1: Value = get_json(&admin, "/pools/p1").await;
     assert_eq!(p1["allowed"]["plan"], json!(["c1m2", "c2m4"]));
     let forbidden_plan = admin
-        .post_form(
-            "/1.0/apps",
-            &[("name", "a1"), ("teamOwner", "t1"), ("plan", "c0.1m0.2")],
-        )
+        .post_form("/1.0/apps", &[("name", "a1"), ("teamOwner", "t1"), ("plan", "c0.1m0.2")])
         .await;
     let not_allowed = "App plan \"c0.1m0.2\" is not allowed on pool \"p1\"\n";
     expect(forbidden_plan, 400, not_allowed, "forbidden plan").await;
-    let created = admin
-        .post_form("/1.0/apps", &[("name", "a1"), ("teamOwner", "t1")])
-        .await;
+    let created = admin.post_form("/1.0/apps", &[("name", "a1"), ("teamOwner", "t1")]).await;
     assert_eq!(created.status(), 201);
     let a1: Value = get_json(&admin, "/1.0/apps/a1").await;
     assert_eq!(
@@ -258,8 +216,5 @@ async fn constraints() {
     );
     let bob = s.user("bob@example.com").await;
     assert_eq!(bob.get("/1.3/constraints").await.status(), 403);
-    assert_eq!(
-        s.events("kindname=pool.update.constraints.set").await.len(),
-        3
-    );
+    assert_eq!(s.events("kindname=pool.update.constraints.set").await.len(), 3);
 }

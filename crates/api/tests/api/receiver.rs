@@ -41,21 +41,14 @@ impl Receiver {
             .expect("python3 runs the receiver");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("receiver banner");
+        BufReader::new(stdout).read_line(&mut line).expect("receiver banner");
         let port = line
             .trim()
             .strip_prefix("PORT ")
             .and_then(|p| p.parse().ok())
             .unwrap_or_else(|| panic!("unexpected banner {line:?}"));
         let tls = args.contains(&"--tls-cert");
-        Receiver {
-            child,
-            port,
-            out,
-            tls,
-        }
+        Receiver { child, port, out, tls }
     }
 
     /// Its URL for `path` (`/x`).
@@ -111,11 +104,10 @@ impl Drop for Receiver {
 
 /// The value of header `name` (case-insensitive) of a recorded request.
 pub fn header<'a>(req: &'a Value, name: &str) -> Option<&'a str> {
-    req["headers"].as_array()?.iter().find_map(|h| {
-        (h[0].as_str()?.eq_ignore_ascii_case(name))
-            .then(|| h[1].as_str())
-            .flatten()
-    })
+    req["headers"]
+        .as_array()?
+        .iter()
+        .find_map(|h| (h[0].as_str()?.eq_ignore_ascii_case(name)).then(|| h[1].as_str()).flatten())
 }
 
 /// A self-signed certificate for 127.0.0.1 (ECDSA P-256), deleted on drop.
@@ -151,11 +143,7 @@ pub fn self_signed() -> Cert {
         .status()
         .expect("openssl runs");
     assert!(status.success(), "openssl failed");
-    Cert {
-        cert: cert.to_string_lossy().into_owned(),
-        key: key.to_string_lossy().into_owned(),
-        dir,
-    }
+    Cert { cert: cert.to_string_lossy().into_owned(), key: key.to_string_lossy().into_owned(), dir }
 }
 
 /// A loopback port that was free a moment ago (for a receiver started later).

@@ -19,19 +19,14 @@ async fn creating_roles() {
     ];
     expect_forms(&admin, Method::POST, "/1.0/roles", &cases).await;
     let bob = s.user("bob@example.com").await;
-    let by_bob = bob
-        .post_form("/1.0/roles", &[("name", "r3"), ("context", "team")])
-        .await;
+    let by_bob = bob.post_form("/1.0/roles", &[("name", "r3"), ("context", "team")]).await;
     expect(by_bob, 403, FORBIDDEN, "bob").await;
     let anonymous = s.anonymous();
     let by_anonymous = anonymous.post_form("/1.0/roles", &[("name", "r3")]).await;
     expect(by_anonymous, 401, UNAUTHORIZED, "anonymous").await;
     let events = s.events("target.type=role&target.value=r1").await;
     assert_eq!(events.len(), 2);
-    assert_eq!(
-        events[0]["Allowed"],
-        json!({"Scheme": "role.read.events", "Contexts": null})
-    );
+    assert_eq!(events[0]["Allowed"], json!({"Scheme": "role.read.events", "Contexts": null}));
 }
 
 #[tokio::test]
@@ -86,45 +81,26 @@ async fn adding_and_removing_permissions() {
             .await;
         expect(resp, status, text, perm).await;
     }
-    let star = admin
-        .post_form("/1.0/roles/t/permissions", &[("permission", "*")])
-        .await;
+    let star = admin.post_form("/1.0/roles/t/permissions", &[("permission", "*")]).await;
     let not_allowed = "permission \"\" not allowed with context of type \"team\"\n";
     expect(star, 409, not_allowed, "*").await;
     let role: Value = get_json(&admin, "/1.0/roles/t").await;
-    assert!(
-        role.get("scheme_names").is_none(),
-        "nothing is written when one name is bad"
-    );
-    let twice = [
-        ("permission", "app.read"),
-        ("permission", "team"),
-        ("permission", "app.read"),
-    ];
+    assert!(role.get("scheme_names").is_none(), "nothing is written when one name is bad");
+    let twice = [("permission", "app.read"), ("permission", "team"), ("permission", "app.read")];
     let added = admin.post_form("/1.0/roles/t/permissions", &twice).await;
     assert_eq!(added.status(), 200);
     let role: Value = get_json(&admin, "/1.0/roles/t").await;
     assert_eq!(role["scheme_names"], json!(["app.read", "team"]));
-    let missing = admin
-        .post_form("/1.0/roles/none/permissions", &[("permission", "app")])
-        .await;
+    let missing = admin.post_form("/1.0/roles/none/permissions", &[("permission", "app")]).await;
     expect(missing, 404, "role not found\n", "adding to a missing role").await;
     let removed = admin.delete("/1.0/roles/t/permissions/team").await;
     assert_eq!(removed.status(), 200);
     let role: Value = get_json(&admin, "/1.0/roles/t").await;
     assert_eq!(role["scheme_names"], json!(["app.read"]));
     let missing = admin.delete("/1.0/roles/none/permissions/app").await;
-    expect(
-        missing,
-        404,
-        "role not found\n",
-        "removing from a missing role",
-    )
-    .await;
+    expect(missing, 404, "role not found\n", "removing from a missing role").await;
     let bob = s.user("bob@example.com").await;
-    let add = bob
-        .post_form("/1.0/roles/t/permissions", &[("permission", "app")])
-        .await;
+    let add = bob.post_form("/1.0/roles/t/permissions", &[("permission", "app")]).await;
     assert_eq!(add.status(), 403, "bob adds");
     let remove = bob.delete("/1.0/roles/t/permissions/app.read").await;
     assert_eq!(remove.status(), 403, "bob removes");
@@ -172,21 +148,14 @@ async fn assigning_roles_validates_user_role_context_and_the_granters_own_permis
     );
 
     // A user allowed to assign roles may only grant what they hold themselves.
-    s.role(
-        "assigner",
-        "global",
-        &["role.update.assign", "role.update.dissociate"],
-    )
-    .await;
+    s.role("assigner", "global", &["role.update.assign", "role.update.dissociate"]).await;
     s.user("carol@example.com").await;
     s.assign("assigner", "carol@example.com", "").await;
     let carol = s.with_token(&s.login("carol@example.com", "user-password").await);
     let resp = assign(carol.clone(), "member", "carol@example.com", "t1").await;
     let not_held = "User not authorized to use permission app.create(team t1)\n";
     expect(resp, 403, not_held, "carol grants what she does not hold").await;
-    let resp = carol
-        .delete("/1.0/roles/member/user/bob@example.com?context=t1")
-        .await;
+    let resp = carol.delete("/1.0/roles/member/user/bob@example.com?context=t1").await;
     assert_eq!(resp.status(), 403);
     let bob = s.with_token(&s.login("bob@example.com", "user-password").await);
     let by_bob = assign(bob, "member", "bob@example.com", "t1").await;
@@ -209,9 +178,7 @@ async fn dissociating_roles() {
     for (path, status, text) in cases {
         expect(admin.delete(path).await, status, text, path).await;
     }
-    let dissociated = admin
-        .delete("/1.0/roles/member/user/bob@example.com?context=t1")
-        .await;
+    let dissociated = admin.delete("/1.0/roles/member/user/bob@example.com?context=t1").await;
     assert_eq!(dissociated.status(), 200);
     let bob_view: Vec<Value> = get_json(&admin, "/1.0/users?userEmail=bob@example.com").await;
     assert_eq!(bob_view[0]["Roles"], json!([]));
@@ -227,9 +194,7 @@ async fn removing_a_role_is_refused_while_users_hold_it() {
     let admin = s.admin();
     let held = "role has users assigned. you must dissociate them before remove the role.\n";
     expect(admin.delete("/1.0/roles/g").await, 412, held, "held").await;
-    admin
-        .delete("/1.0/roles/g/user/bob@example.com?context=")
-        .await;
+    admin.delete("/1.0/roles/g/user/bob@example.com?context=").await;
     assert_eq!(admin.delete("/1.0/roles/g").await.status(), 200);
     let again = admin.delete("/1.0/roles/g").await;
     expect(again, 404, "role not found\n", "removed twice").await;
@@ -272,21 +237,11 @@ async fn updating_and_renaming_roles_keeps_each_holders_context() {
     let users: Vec<Value> = get_json(&admin, "/1.0/users?role=dev").await;
     let contexts: Vec<(&str, &str)> = users
         .iter()
-        .map(|u| {
-            (
-                u["Email"].as_str().unwrap(),
-                u["Roles"][0]["ContextValue"].as_str().unwrap(),
-            )
-        })
+        .map(|u| (u["Email"].as_str().unwrap(), u["Roles"][0]["ContextValue"].as_str().unwrap()))
         .collect();
-    assert_eq!(
-        contexts,
-        vec![("bob@example.com", "t1"), ("carol@example.com", "t2")]
-    );
+    assert_eq!(contexts, vec![("bob@example.com", "t1"), ("carol@example.com", "t2")]);
     let bob = s.with_token(&s.login("bob@example.com", "user-password").await);
-    let by_bob = bob
-        .put_form("/1.4/roles", &[("name", "dev"), ("description", "x")])
-        .await;
+    let by_bob = bob.put_form("/1.4/roles", &[("name", "dev"), ("description", "x")]).await;
     assert_eq!(by_bob.status(), 403);
     assert_eq!(s.events("kindname=role.update").await.len(), 4);
 }
@@ -305,12 +260,8 @@ async fn default_roles() {
         (&[("team-create", "none")], 400, "role not found\n"),
     ];
     expect_forms(&admin, Method::POST, "/1.0/role/default", &cases).await;
-    let set = admin
-        .post_form(
-            "/1.0/role/default",
-            &[("user-create", "g"), ("team-create", "t")],
-        )
-        .await;
+    let set =
+        admin.post_form("/1.0/role/default", &[("user-create", "g"), ("team-create", "t")]).await;
     assert_eq!(set.status(), 200);
     let list: Vec<Value> = get_json(&admin, "/1.0/role/default").await;
     assert_eq!(list.len(), 2);
@@ -322,9 +273,7 @@ async fn default_roles() {
     assert_eq!(list[0]["name"], "t");
     let bob = s.user("bob@example.com").await;
     assert_eq!(bob.get("/1.0/role/default").await.status(), 403);
-    let by_bob = bob
-        .post_form("/1.0/role/default", &[("user-create", "g")])
-        .await;
+    let by_bob = bob.post_form("/1.0/role/default", &[("user-create", "g")]).await;
     assert_eq!(by_bob.status(), 403);
     assert_eq!(s.events("kindname=role.default.create").await.len(), 4);
     assert_eq!(s.events("kindname=role.default.delete").await.len(), 1);
@@ -336,10 +285,7 @@ async fn the_permission_list_is_the_whole_tree_sorted() {
     let perms: Vec<Value> = get_json(&s.admin(), "/1.0/permissions").await;
     assert_eq!(perms.len(), 238);
     assert_eq!(perms[0], json!({"Name": "", "Contexts": ["global"]}));
-    assert_eq!(
-        perms[1],
-        json!({"Name": "apikey", "Contexts": ["global", "user"]})
-    );
+    assert_eq!(perms[1], json!({"Name": "apikey", "Contexts": ["global", "user"]}));
     let names = strings(&perms, "Name");
     let mut sorted = names.clone();
     sorted.sort_unstable();

@@ -37,14 +37,8 @@ pub(crate) async fn register(admin: &Caller, name: &str, url: &str) {
 
 /// Updates service `name` with the `service-update` form (user `svc`), which must succeed.
 async fn update_service(admin: &Caller, name: &str, password: &str, endpoint: &str) {
-    let form = [
-        ("password", password),
-        ("endpoint", endpoint),
-        ("username", "svc"),
-    ];
-    let resp = admin
-        .put_form(&format!("/1.0/services/{name}"), &form)
-        .await;
+    let form = [("password", password), ("endpoint", endpoint), ("username", "svc")];
+    let resp = admin.put_form(&format!("/1.0/services/{name}"), &form).await;
     expect(resp, 200, "", name).await;
 }
 
@@ -126,15 +120,9 @@ async fn an_instance_is_created_bound_unbound_and_removed_through_the_service_ap
     register(&admin, "mysql", &api.url()).await;
 
     let started = Instant::now();
-    assert_eq!(
-        add_instance(&admin, "mysql", "db1").await,
-        (201, String::new())
-    );
+    assert_eq!(add_instance(&admin, "mysql", "db1").await, (201, String::new()));
     let (status, lines) = bind(&admin, "mysql", "db1", "web1").await;
-    eprintln!(
-        "create+bind against the native service API: {:?}",
-        started.elapsed()
-    );
+    eprintln!("create+bind against the native service API: {:?}", started.elapsed());
     assert_eq!(status, 200);
     assert_eq!(stream_error(&lines), None, "{lines:?}");
     let text = messages(&lines);
@@ -157,17 +145,10 @@ async fn an_instance_is_created_bound_unbound_and_removed_through_the_service_ap
     assert_eq!(create["form"]["tags"], json!(["prod"]));
     assert_eq!(create["form"]["parameters.size"], json!(["10"]));
     assert_eq!(create["headers"]["x-tsuru-user"], "admin@example.com");
-    assert_eq!(
-        create["headers"]["x-tsuru-eventid"].as_str().map(str::len),
-        Some(24)
-    );
-    assert!(create["headers"]["authorization"]
-        .as_str()
-        .is_some_and(|a| a.starts_with("Basic ")));
-    let bind_call = reqs
-        .iter()
-        .find(|r| r["path"] == "/resources/db1/bind-app")
-        .expect("bind call");
+    assert_eq!(create["headers"]["x-tsuru-eventid"].as_str().map(str::len), Some(24));
+    assert!(create["headers"]["authorization"].as_str().is_some_and(|a| a.starts_with("Basic ")));
+    let bind_call =
+        reqs.iter().find(|r| r["path"] == "/resources/db1/bind-app").expect("bind call");
     assert_eq!(bind_call["form"]["app-name"], json!(["web1"]));
 
     // The variables are private env vars of the app, TSURU_SERVICES included.
@@ -180,10 +161,7 @@ async fn an_instance_is_created_bound_unbound_and_removed_through_the_service_ap
 
     // Lists, info and status.
     let list: Vec<Value> = get_json(&admin, "/1.0/services/instances").await;
-    let mysql = list
-        .iter()
-        .find(|e| e["service"] == "mysql")
-        .expect("mysql");
+    let mysql = list.iter().find(|e| e["service"] == "mysql").expect("mysql");
     assert_eq!(mysql["instances"], json!(["db1"]));
     assert_eq!(mysql["plans"], json!(["small"]));
     assert_eq!(mysql["service_instances"][0]["apps"], json!(["web1"]));
@@ -195,25 +173,14 @@ async fn an_instance_is_created_bound_unbound_and_removed_through_the_service_ap
     assert_eq!(info["PlanName"], "small");
     assert_eq!(info["CustomInfo"], json!({}), "the API answers 405 on info");
     let status_path = "/1.0/services/mysql/instances/db1/status";
-    expect_get(
-        &admin,
-        status_path,
-        200,
-        "Service instance \"db1\" is pending",
-    )
-    .await;
+    expect_get(&admin, status_path, 200, "Service instance \"db1\" is pending").await;
     expect_get(&admin, status_path, 200, "Service instance \"db1\" is up").await;
 
     // A second bind is refused; unbind removes the variables.
     let (status, body) = try_bind(&admin, "mysql", "db1", "web1").await;
-    assert_eq!(
-        (status, body.as_str()),
-        (409, "app is already bound to this service instance\n")
-    );
+    assert_eq!((status, body.as_str()), (409, "app is already bound to this service instance\n"));
     let msgs = streamed_ok(
-        admin
-            .delete("/1.13/services/mysql/instances/db1/apps/web1?noRestart=true")
-            .await,
+        admin.delete("/1.13/services/mysql/instances/db1/apps/web1?noRestart=true").await,
     )
     .await;
     assert!(msgs.contains("is not bound to the app \"web1\" anymore"));
@@ -230,13 +197,8 @@ async fn an_instance_is_created_bound_unbound_and_removed_through_the_service_ap
         stream_lines(admin.delete("/1.0/services/mysql/instances/db1").await).await;
     assert_eq!((status, stream_error(&lines)), (200, None));
     assert!(messages(&lines).contains("service instance successfully removed"));
-    expect_get(
-        &admin,
-        "/1.0/services/mysql/instances/db1",
-        404,
-        "service instance not found\n",
-    )
-    .await;
+    expect_get(&admin, "/1.0/services/mysql/instances/db1", 404, "service instance not found\n")
+        .await;
     assert_eq!(admin.delete("/1.0/services/mysql").await.status(), 200);
 
     // Events.
@@ -287,22 +249,13 @@ async fn services_are_validated_and_their_passwords_never_shown() {
     let resp = admin
         .post_form(
             "/1.0/services",
-            &[
-                ("id", "mysql"),
-                ("password", "x"),
-                ("endpoint", &url),
-                ("team", "t1"),
-            ],
+            &[("id", "mysql"), ("password", "x"), ("endpoint", &url), ("team", "t1")],
         )
         .await;
     expect(resp, 409, "Service already exists.\n", "duplicate").await;
 
     // No answer carries the password; the event masks it.
-    for path in [
-        "/1.0/services",
-        "/1.0/services/instances",
-        "/1.0/services/mysql",
-    ] {
+    for path in ["/1.0/services", "/1.0/services/instances", "/1.0/services/mysql"] {
         let (_, body) = status_text(admin.get(path).await).await;
         assert!(!body.contains("svc-pass"), "{path}: {body}");
     }
@@ -312,9 +265,7 @@ async fn services_are_validated_and_their_passwords_never_shown() {
 
     // Update, doc, plans (the API answers 405: no plans).
     update_service(&admin, "mysql", "new-pass", &url).await;
-    let resp = admin
-        .put_form("/1.0/services/mysql/doc", &[("doc", "use it well")])
-        .await;
+    let resp = admin.put_form("/1.0/services/mysql/doc", &[("doc", "use it well")]).await;
     assert_eq!(resp.status(), 200);
     expect_get(&admin, "/1.0/services/mysql/doc", 200, "use it well").await;
     let plans: Vec<Value> = get_json(&admin, "/1.0/services/mysql/plans").await;
@@ -328,11 +279,7 @@ async fn services_are_validated_and_their_passwords_never_shown() {
     admin
         .put_form(
             "/1.0/services/mysql",
-            &[
-                ("password", "svc-pass"),
-                ("endpoint", &url),
-                ("username", "svc"),
-            ],
+            &[("password", "svc-pass"), ("endpoint", &url), ("username", "svc")],
         )
         .await;
     assert_eq!(add_instance(&admin, "mysql", "db1").await.0, 201);
@@ -364,10 +311,7 @@ async fn unknown_things_are_404_and_callers_need_their_permissions() {
 
     for (path, text) in [
         ("/1.0/services/nope/instances/db1", "Service not found\n"),
-        (
-            "/1.0/services/mysql/instances/nope",
-            "service instance not found\n",
-        ),
+        ("/1.0/services/mysql/instances/nope", "service instance not found\n"),
         ("/1.0/services/nope", "Service not found\n"),
     ] {
         expect(admin.get(path).await, 404, text, path).await;
@@ -375,10 +319,7 @@ async fn unknown_things_are_404_and_callers_need_their_permissions() {
     let (status, body) = try_bind(&admin, "mysql", "db1", "nope").await;
     assert_eq!((status, body.as_str()), (404, "App nope not found.\n"));
     let (status, body) = try_bind(&admin, "mysql", "nope", "web1").await;
-    assert_eq!(
-        (status, body.as_str()),
-        (404, "service instance not found\n")
-    );
+    assert_eq!((status, body.as_str()), (404, "service instance not found\n"));
 
     let anon = s.anonymous();
     expect_get(&anon, "/1.0/services", 401, UNAUTHORIZED).await;
@@ -388,17 +329,10 @@ async fn unknown_things_are_404_and_callers_need_their_permissions() {
     let bob = s.user("bob@example.com").await;
     assert_eq!(bob.get("/1.0/services/instances").await.status(), 200);
     let list: Vec<Value> = get_json(&bob, "/1.0/services/instances").await;
-    assert!(
-        list.iter().all(|e| e["service_instances"].is_null()),
-        "{list:?}"
-    );
+    assert!(list.iter().all(|e| e["service_instances"].is_null()), "{list:?}");
     expect_get(&bob, "/1.0/services/mysql/instances/db1", 403, FORBIDDEN).await;
     let (status, body) = status_text(
-        bob.post_form(
-            "/1.0/services/mysql/instances",
-            &[("name", "db2"), ("owner", "t1")],
-        )
-        .await,
+        bob.post_form("/1.0/services/mysql/instances", &[("name", "db2"), ("owner", "t1")]).await,
     )
     .await;
     assert_eq!((status, body.as_str()), (403, FORBIDDEN));
@@ -409,12 +343,7 @@ async fn unknown_things_are_404_and_callers_need_their_permissions() {
     let (status, _) = status_text(
         bob.post_form(
             "/1.0/services",
-            &[
-                ("id", "x"),
-                ("password", "p"),
-                ("endpoint", "h"),
-                ("team", "t1"),
-            ],
+            &[("id", "x"), ("password", "p"), ("endpoint", "h"), ("team", "t1")],
         )
         .await,
     )
@@ -426,34 +355,18 @@ async fn unknown_things_are_404_and_callers_need_their_permissions() {
     s.role("reader", "team", &["service-instance.read"]).await;
     s.assign("reader", "bob@example.com", "t2").await;
     expect_get(&bob, "/1.0/services/mysql/instances/db1", 403, FORBIDDEN).await;
-    let resp = admin
-        .put_form("/1.0/services/mysql/instances/permission/db1/t2", &[])
-        .await;
+    let resp = admin.put_form("/1.0/services/mysql/instances/permission/db1/t2", &[]).await;
     assert_eq!(resp.status(), 200);
-    assert_eq!(
-        bob.get("/1.0/services/mysql/instances/db1").await.status(),
-        200
-    );
+    assert_eq!(bob.get("/1.0/services/mysql/instances/db1").await.status(), 200);
     expect(
-        admin
-            .delete("/1.0/services/mysql/instances/permission/db1/t1")
-            .await,
+        admin.delete("/1.0/services/mysql/instances/permission/db1/t1").await,
         400,
         "cannot revoke the instance's team owner access\n",
         "owner",
     )
     .await;
-    assert_eq!(
-        admin
-            .delete("/1.0/services/mysql/instances/permission/db1/t2")
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(
-        bob.get("/1.0/services/mysql/instances/db1").await.status(),
-        403
-    );
+    assert_eq!(admin.delete("/1.0/services/mysql/instances/permission/db1/t2").await.status(), 200);
+    assert_eq!(bob.get("/1.0/services/mysql/instances/db1").await.status(), 403);
 }
 
 #[tokio::test]
@@ -462,12 +375,7 @@ async fn a_remote_failure_keeps_nothing() {
     let s = impatient_server().await;
     let admin = s.admin();
     register(&admin, "mysql", &api.url()).await;
-    register(
-        &admin,
-        "down",
-        &format!("http://127.0.0.1:{}", closed_port()),
-    )
-    .await;
+    register(&admin, "down", &format!("http://127.0.0.1:{}", closed_port())).await;
 
     // The API refuses the create: 502 with its answer, nothing stored.
     api.control(json!({"fail": {"POST /resources": 500}})).await;
@@ -479,25 +387,15 @@ async fn a_remote_failure_keeps_nothing() {
             "Failed to create the instance db1: invalid response: switched to fail (code: 500)\n"
         )
     );
-    expect_get(
-        &admin,
-        "/1.0/services/mysql/instances/db1",
-        404,
-        "service instance not found\n",
-    )
-    .await;
+    expect_get(&admin, "/1.0/services/mysql/instances/db1", 404, "service instance not found\n")
+        .await;
 
     // Down: connection refused.
     let (status, body) = add_instance(&admin, "down", "db1").await;
     assert_eq!(status, 502);
     assert!(body.contains("cannot be reached"), "{body}");
-    expect_get(
-        &admin,
-        "/1.0/services/down/instances/db1",
-        404,
-        "service instance not found\n",
-    )
-    .await;
+    expect_get(&admin, "/1.0/services/down/instances/db1", 404, "service instance not found\n")
+        .await;
 
     // Slow: the call times out.
     api.control(json!({"delay": 3})).await;
@@ -505,11 +403,7 @@ async fn a_remote_failure_keeps_nothing() {
     let (status, body) = add_instance(&admin, "mysql", "db2").await;
     assert_eq!(status, 502);
     assert!(body.contains("did not answer within"), "{body}");
-    assert!(
-        started.elapsed().as_secs_f64() < 2.9,
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed().as_secs_f64() < 2.9, "{:?}", started.elapsed());
     api.control(json!({})).await;
     // The stand-in went on creating it after our timeout: the duplicate is its 500.
     assert_eq!(add_instance(&admin, "mysql", "db3").await.0, 201);
@@ -528,8 +422,7 @@ async fn a_remote_failure_keeps_nothing() {
 
     // The app's env update fails (a variable name the app cannot take): the bind is undone at
     // the service API and nothing is stored.
-    api.control(json!({"envs": {"BAD NAME": "x", "GOOD": "y"}}))
-        .await;
+    api.control(json!({"envs": {"BAD NAME": "x", "GOOD": "y"}})).await;
     let (status, body) = try_bind(&admin, "mysql", "db3", "web1").await;
     assert_eq!(status, 502, "{body}");
     assert!(body.contains("invalid environment variable name"), "{body}");
@@ -546,11 +439,7 @@ async fn a_remote_failure_keeps_nothing() {
         .iter()
         .filter(|r| r["method"] == "DELETE" && r["path"] == "/resources/db3/bind-app")
         .count();
-    assert_eq!(
-        (binds, unbinds),
-        (2, 1),
-        "the second bind was undone remotely"
-    );
+    assert_eq!((binds, unbinds), (2, 1), "the second bind was undone remotely");
 }
 
 #[tokio::test]
@@ -565,12 +454,7 @@ async fn the_old_bind_path_and_route_work_and_unbindall_removes_bound_instances(
     register(&admin, "mysql", &api.url()).await;
     assert_eq!(add_instance(&admin, "mysql", "db1").await.0, 201);
     streamed_ok(
-        admin
-            .put_form(
-                "/1.0/services/mysql/instances/db1/web1",
-                &[("noRestart", "true")],
-            )
-            .await,
+        admin.put_form("/1.0/services/mysql/instances/db1/web1", &[("noRestart", "true")]).await,
     )
     .await;
     let reqs = api.requests().await;
@@ -579,22 +463,15 @@ async fn the_old_bind_path_and_route_work_and_unbindall_removes_bound_instances(
     assert_eq!(info["PlanDescription"], "a small one");
     assert_eq!(info["CustomInfo"], json!({"Address": "127.0.0.1:3306"}));
     let plans: Vec<Value> = get_json(&admin, "/1.0/services/mysql/plans").await;
-    assert_eq!(
-        plans,
-        vec![json!({"Name": "small", "Description": "a small one"})]
-    );
+    assert_eq!(plans, vec![json!({"Name": "small", "Description": "a small one"})]);
 
     let (status, body) = status_text(admin.delete("/1.0/services/mysql/instances/db1").await).await;
     assert_eq!(
         (status, body.as_str()),
         (400, "Applications bound to the service \"db1\": \"web1\"\n: This service instance is bound to at least one app. Unbind them before removing it\n")
     );
-    let text = streamed_ok(
-        admin
-            .delete("/1.0/services/mysql/instances/db1?unbindall=true")
-            .await,
-    )
-    .await;
+    let text =
+        streamed_ok(admin.delete("/1.0/services/mysql/instances/db1?unbindall=true").await).await;
     assert!(
         text.contains("Unbind app \"web1\" ...") && text.contains("successfully removed"),
         "{text}"
@@ -620,11 +497,7 @@ async fn the_old_bind_path_and_route_work_and_unbindall_removes_bound_instances(
     let resp = admin
         .put_form(
             "/1.0/services/mysql/instances/db2",
-            &[
-                ("description", "bigger"),
-                ("plan", "large"),
-                ("teamowner", "t1"),
-            ],
+            &[("description", "bigger"), ("plan", "large"), ("teamowner", "t1")],
         )
         .await;
     assert_eq!(resp.status(), 200);
@@ -642,11 +515,8 @@ async fn the_old_bind_path_and_route_work_and_unbindall_removes_bound_instances(
 
 /// The instances `service/instance` lists as bound.
 pub(crate) async fn bound_apps(caller: &Caller, service: &str, instance: &str) -> Value {
-    let info: Value = get_json(
-        caller,
-        &format!("/1.0/services/{service}/instances/{instance}"),
-    )
-    .await;
+    let info: Value =
+        get_json(caller, &format!("/1.0/services/{service}/instances/{instance}")).await;
     info["Apps"].clone()
 }
 
@@ -666,10 +536,7 @@ async fn removing_an_app_unbinds_it_from_its_instances_at_the_service_api() {
     }
 
     let text = streamed_ok(admin.delete("/1.0/apps/web1").await).await;
-    assert!(
-        text.ends_with("---- Done removing application.\n"),
-        "no step failed: {text}"
-    );
+    assert!(text.ends_with("---- Done removing application.\n"), "no step failed: {text}");
     // The service API was told, once per instance, and the instances let go of the app.
     let unbinds: Vec<String> = api
         .requests()
@@ -678,17 +545,11 @@ async fn removing_an_app_unbinds_it_from_its_instances_at_the_service_api() {
         .filter(|r| r["method"] == "DELETE" && r["form"]["app-name"] == json!(["web1"]))
         .map(|r| r["path"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(
-        unbinds,
-        ["/resources/db1/bind-app", "/resources/db2/bind-app"]
-    );
+    assert_eq!(unbinds, ["/resources/db1/bind-app", "/resources/db2/bind-app"]);
     assert_eq!(bound_apps(&admin, "mysql", "db1").await, json!([]));
     assert_eq!(bound_apps(&admin, "mysql", "db2").await, json!(["web2"]));
     let filtered: Vec<Value> = get_json(&admin, "/1.0/services/instances?app=web1").await;
-    assert!(
-        filtered.iter().all(|e| e["service_instances"].is_null()),
-        "{filtered:?}"
-    );
+    assert!(filtered.iter().all(|e| e["service_instances"].is_null()), "{filtered:?}");
     // db1 is free to go without unbindall; web2's binding is untouched.
     let (status, lines) =
         stream_lines(admin.delete("/1.0/services/mysql/instances/db1").await).await;
@@ -726,28 +587,17 @@ async fn an_app_is_removed_and_unbound_when_its_service_api_refuses_or_is_down()
         text.contains("[unbind-app-endpoint] ignored error due to force: Failed to unbind (\"/resources/pg1/bind-app\"): the service API cannot be reached (connection failed)\n"),
         "{text}"
     );
-    assert!(
-        text.ends_with("---- Done removing application.\n"),
-        "{text}"
-    );
+    assert!(text.ends_with("---- Done removing application.\n"), "{text}");
     expect_get(&admin, "/1.0/apps/web1", 404, "App web1 not found.\n").await;
     // No instance points at the removed app.
     assert_eq!(bound_apps(&admin, "mysql", "db1").await, json!([]));
     let (status, body) = status_text(admin.get("/1.0/services/pgsql/instances/pg1").await).await;
     assert_eq!(status, 502, "info asks the API, which is down: {body}");
     let list: Vec<Value> = get_json(&admin, "/1.0/services/instances").await;
-    let pgsql = list
-        .iter()
-        .find(|e| e["service"] == "pgsql")
-        .expect("pgsql");
+    let pgsql = list.iter().find(|e| e["service"] == "pgsql").expect("pgsql");
     assert_eq!(pgsql["service_instances"][0]["apps"], json!([]));
     // The event of the removal keeps what the stream said.
     let evs = s.events("kindname=app.delete").await;
     let ev = crate::event_info(&s, &evs[0]).await;
-    assert!(
-        ev["Log"]
-            .as_str()
-            .is_some_and(|l| l.contains("ignored error due to force")),
-        "{ev}"
-    );
+    assert!(ev["Log"].as_str().is_some_and(|l| l.contains("ignored error due to force")), "{ev}");
 }

@@ -34,11 +34,7 @@ async fn move_service(admin: &Caller, url: &str) {
     let resp = admin
         .put_form(
             "/1.0/services/mysql",
-            &[
-                ("password", "svc-pass"),
-                ("endpoint", url),
-                ("username", "svc"),
-            ],
+            &[("password", "svc-pass"), ("endpoint", url), ("username", "svc")],
         )
         .await;
     assert_eq!(resp.status(), 200);
@@ -46,11 +42,7 @@ async fn move_service(admin: &Caller, url: &str) {
 
 async fn unbind(admin: &Caller, app: &str, query: &str) -> (u16, String) {
     status_text(
-        admin
-            .delete(&format!(
-                "/1.13/services/mysql/instances/db1/apps/{app}{query}"
-            ))
-            .await,
+        admin.delete(&format!("/1.13/services/mysql/instances/db1/apps/{app}{query}")).await,
     )
     .await
 }
@@ -91,11 +83,9 @@ async fn every_route_wants_a_token() {
         let resp = anon.form(method.clone(), path, &[("name", "x")]).await;
         expect(resp, 401, UNAUTHORIZED, (&method, path)).await;
     }
-    for (method, path) in [
-        ("POST", "/1.7/brokers"),
-        ("PUT", "/1.7/brokers/b1"),
-        ("DELETE", "/1.7/brokers/b1"),
-    ] {
+    for (method, path) in
+        [("POST", "/1.7/brokers"), ("PUT", "/1.7/brokers/b1"), ("DELETE", "/1.7/brokers/b1")]
+    {
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         let resp = anon.form(method.clone(), path, &[("name", "b1")]).await;
         expect(resp, 401, UNAUTHORIZED, (&method, path)).await;
@@ -125,9 +115,7 @@ async fn a_caller_without_the_permission_changes_nothing() {
             continue; // readable by anyone (filtered, or a service that is not restricted)
         }
         let method = Method::from_bytes(method.as_bytes()).unwrap();
-        let resp = bob
-            .form(method.clone(), path, &[("name", "x"), ("owner", "t1")])
-            .await;
+        let resp = bob.form(method.clone(), path, &[("name", "x"), ("owner", "t1")]).await;
         expect(resp, 403, FORBIDDEN, (&method, path)).await;
     }
     assert_eq!(api.requests().await.len(), before, "the API was not called");
@@ -213,11 +201,7 @@ async fn a_service_api_that_is_down_fails_each_call_and_keeps_everything() {
         admin
             .put_form(
                 "/1.0/services/mysql/instances/db1",
-                &[
-                    ("description", "new"),
-                    ("plan", "small"),
-                    ("teamowner", "t1"),
-                ],
+                &[("description", "new"), ("plan", "small"), ("teamowner", "t1")],
             )
             .await,
     )
@@ -232,12 +216,8 @@ async fn a_service_api_that_is_down_fails_each_call_and_keeps_everything() {
             && body.contains(down),
         "{body}"
     );
-    let (status, body) = status_text(
-        admin
-            .delete("/1.0/services/mysql/instances/db1?unbindall=true")
-            .await,
-    )
-    .await;
+    let (status, body) =
+        status_text(admin.delete("/1.0/services/mysql/instances/db1?unbindall=true").await).await;
     assert_eq!(status, 200, "a stream once the unbinds started: {body}");
     assert!(body.contains(down), "{body}");
 
@@ -249,20 +229,14 @@ async fn a_service_api_that_is_down_fails_each_call_and_keeps_everything() {
     assert!(env_value(&env(&admin, "web1").await, "DB_HOST").is_some());
 
     // Forced, the unbind and the removal go through, saying what they ignored.
-    let msgs = streamed_ok(
-        admin
-            .delete("/1.13/services/mysql/instances/db1/apps/web1?force=true")
-            .await,
-    )
-    .await;
+    let msgs =
+        streamed_ok(admin.delete("/1.13/services/mysql/instances/db1/apps/web1?force=true").await)
+            .await;
     assert!(msgs.contains("[unbind-app-endpoint] ignored error due to force: "));
     assert!(env_value(&env(&admin, "web1").await, "DB_HOST").is_none());
-    let text = streamed_ok(
-        admin
-            .delete("/1.0/services/mysql/instances/db1?ignoreerrors=true")
-            .await,
-    )
-    .await;
+    let text =
+        streamed_ok(admin.delete("/1.0/services/mysql/instances/db1?ignoreerrors=true").await)
+            .await;
     assert!(
         text.contains("could not delete the service instance on service api: Failed to destroy the instance db1: the service API cannot be reached (connection failed). ignoring this error due to force removal...\n")
             && text.contains("service instance successfully removed\n"),
@@ -284,11 +258,7 @@ async fn a_slow_service_api_times_out_and_nothing_is_bound() {
             && body.contains("(failed to retrieve instance status: "),
         "{body}"
     );
-    assert!(
-        started.elapsed().as_secs_f64() < 2.9,
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed().as_secs_f64() < 2.9, "{:?}", started.elapsed());
     api.control(json!({})).await;
     assert_eq!(bound_apps(&admin, "mysql", "db1").await, json!(["web1"]));
     assert!(env_value(&env(&admin, "web2").await, "DB_HOST").is_none());
@@ -301,17 +271,12 @@ async fn refusals_of_the_service_api_keep_the_stored_state() {
     let admin = s.admin();
 
     // Update refused: the stored instance is as it was.
-    api.control(json!({"fail": {"PUT /resources/db1": 500}}))
-        .await;
+    api.control(json!({"fail": {"PUT /resources/db1": 500}})).await;
     let (status, body) = status_text(
         admin
             .put_form(
                 "/1.0/services/mysql/instances/db1",
-                &[
-                    ("description", "new"),
-                    ("plan", "large"),
-                    ("teamowner", "t1"),
-                ],
+                &[("description", "new"), ("plan", "large"), ("teamowner", "t1")],
             )
             .await,
     )
@@ -332,10 +297,7 @@ async fn refusals_of_the_service_api_keep_the_stored_state() {
     // Not ready (412): the bind is refused with the instance's status.
     api.control(json!({"fail": {"POST bind-app": 412}})).await;
     let (status, body) = try_bind(&admin, "mysql", "db1", "web2").await;
-    assert_eq!(
-        (status, body.as_str()),
-        (412, "instance is not ready yet (\"db1\" is pending)\n")
-    );
+    assert_eq!((status, body.as_str()), (412, "instance is not ready yet (\"db1\" is pending)\n"));
 
     // Unbind refused: still bound unless forced.
     api.control(json!({"fail": {"DELETE bind-app": 500}})).await;
@@ -347,17 +309,11 @@ async fn refusals_of_the_service_api_keep_the_stored_state() {
     assert!(env_value(&env(&admin, "web1").await, "DB_HOST").is_some());
     // A binding the API does not know (404) is gone already: the unbind goes through.
     api.control(json!({"fail": {"DELETE bind-app": 404}})).await;
-    streamed_ok(
-        admin
-            .delete("/1.13/services/mysql/instances/db1/apps/web1")
-            .await,
-    )
-    .await;
+    streamed_ok(admin.delete("/1.13/services/mysql/instances/db1/apps/web1").await).await;
     assert_eq!(bound_apps(&admin, "mysql", "db1").await, json!([]));
 
     // Removal refused: kept; a 404 (the API lost it) is an error too, as tsuru says.
-    api.control(json!({"fail": {"DELETE /resources/db1": 500}}))
-        .await;
+    api.control(json!({"fail": {"DELETE /resources/db1": 500}})).await;
     let (status, body) = status_text(admin.delete("/1.0/services/mysql/instances/db1").await).await;
     assert_eq!(
         (status, body.as_str()),
@@ -366,20 +322,10 @@ async fn refusals_of_the_service_api_keep_the_stored_state() {
             "Failed to destroy the instance db1: invalid response: switched to fail (code: 500)\n"
         )
     );
-    api.control(json!({"fail": {"DELETE /resources/db1": 404}}))
-        .await;
+    api.control(json!({"fail": {"DELETE /resources/db1": 404}})).await;
     let (status, body) = status_text(admin.delete("/1.0/services/mysql/instances/db1").await).await;
-    assert_eq!(
-        (status, body.as_str()),
-        (404, "instance does not exist in the service API\n")
-    );
-    assert_eq!(
-        admin
-            .get("/1.0/services/mysql/instances/db1")
-            .await
-            .status(),
-        200
-    );
+    assert_eq!((status, body.as_str()), (404, "instance does not exist in the service API\n"));
+    assert_eq!(admin.get("/1.0/services/mysql/instances/db1").await.status(), 200);
 }
 
 #[tokio::test]
@@ -397,27 +343,14 @@ async fn service_team_access_is_granted_and_revoked_as_tsuru_does() {
         "twice",
     )
     .await;
-    expect(
-        admin.put_form(&path("nope"), &[]).await,
-        400,
-        "Team not found\n",
-        "unknown",
-    )
-    .await;
-    expect_delete(
-        &admin,
-        &path("t2"),
-        409,
-        "This team does not have access to this service\n",
-    )
-    .await;
+    expect(admin.put_form(&path("nope"), &[]).await, 400, "Team not found\n", "unknown").await;
+    expect_delete(&admin, &path("t2"), 409, "This team does not have access to this service\n")
+        .await;
     expect_delete(&admin, &path("t1"), 403, "You can not revoke the access from this team, because it is the unique team with access to this service, and a service can not be orphaned\n").await;
     assert_eq!(admin.put_form(&path("t2"), &[]).await.status(), 200);
     assert_eq!(admin.delete(&path("t1")).await.status(), 200);
     // Restricted to t2 now: a t1 member without a service grant no longer sees its plans.
-    let carol = s
-        .member("carol@example.com", "t1", &["service-instance.read"])
-        .await;
+    let carol = s.member("carol@example.com", "t1", &["service-instance.read"]).await;
     expect_get(&carol, "/1.0/services/mysql/plans", 403, FORBIDDEN).await;
     let evs = s.events("kindname=service.update.grant-access").await;
     assert_eq!(evs.len(), 2, "the two grants that went through");

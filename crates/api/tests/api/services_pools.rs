@@ -36,10 +36,7 @@ async fn server() -> TestServer {
     }
     s.app("web1", "t1").await;
     let resp = admin
-        .post_form(
-            "/1.0/apps",
-            &[("name", "web2"), ("teamOwner", "t1"), ("pool", "p2")],
-        )
+        .post_form("/1.0/apps", &[("name", "web2"), ("teamOwner", "t1"), ("pool", "p2")])
         .await;
     assert_eq!(resp.status(), 201);
     s
@@ -47,32 +44,16 @@ async fn server() -> TestServer {
 
 /// Registers `name` with these endpoints (`(cluster or "production", url)`).
 async fn register(admin: &Caller, name: &str, endpoints: &[(&str, &str)], multi_cluster: bool) {
-    let keys: Vec<String> = endpoints
-        .iter()
-        .map(|(k, _)| format!("endpoints.{k}"))
-        .collect();
+    let keys: Vec<String> = endpoints.iter().map(|(k, _)| format!("endpoints.{k}")).collect();
     let mut form: Vec<(&str, &str)> = vec![
         ("id", name),
         ("username", "svc"),
         ("password", "svc-pass"),
         ("team", "t1"),
-        (
-            "multi-cluster",
-            if multi_cluster { "true" } else { "false" },
-        ),
+        ("multi-cluster", if multi_cluster { "true" } else { "false" }),
     ];
-    form.extend(
-        keys.iter()
-            .map(String::as_str)
-            .zip(endpoints.iter().map(|e| e.1)),
-    );
-    expect(
-        admin.post_form("/1.0/services", &form).await,
-        201,
-        "success",
-        name,
-    )
-    .await;
+    form.extend(keys.iter().map(String::as_str).zip(endpoints.iter().map(|e| e.1)));
+    expect(admin.post_form("/1.0/services", &form).await, 201, "success", name).await;
 }
 
 async fn add_instance(admin: &Caller, service: &str, name: &str, pool: &str) -> (u16, String) {
@@ -80,12 +61,7 @@ async fn add_instance(admin: &Caller, service: &str, name: &str, pool: &str) -> 
     if !pool.is_empty() {
         form.push(("pool", pool));
     }
-    status_text(
-        admin
-            .post_form(&format!("/1.0/services/{service}/instances"), &form)
-            .await,
-    )
-    .await
+    status_text(admin.post_form(&format!("/1.0/services/{service}/instances"), &form).await).await
 }
 
 async fn bind(admin: &Caller, service: &str, instance: &str, app: &str) -> (u16, String) {
@@ -119,31 +95,16 @@ async fn a_multi_cluster_instance_reaches_the_endpoint_named_after_its_pools_clu
     let on_c2 = Peer::service_api(&[]);
     let s = server().await;
     let admin = s.admin();
-    register(
-        &admin,
-        "mc",
-        &[("production", &production.url()), ("c2", &on_c2.url())],
-        true,
-    )
-    .await;
+    register(&admin, "mc", &[("production", &production.url()), ("c2", &on_c2.url())], true).await;
 
     // In p2 (cluster c2): c2's endpoint, told the pool and the cluster.
-    assert_eq!(
-        add_instance(&admin, "mc", "i2", "p2").await,
-        (201, String::new())
-    );
+    assert_eq!(add_instance(&admin, "mc", "i2", "p2").await, (201, String::new()));
     let create = calls(&on_c2, "POST", "/resources").await;
     assert_eq!(create.len(), 1);
     assert_eq!(header(&create[0], "x-tsuru-pool-name"), Some("p2"));
-    assert_eq!(
-        header(&create[0], "x-tsuru-pool-provisioner"),
-        Some("simulated")
-    );
+    assert_eq!(header(&create[0], "x-tsuru-pool-provisioner"), Some("simulated"));
     assert_eq!(header(&create[0], "x-tsuru-cluster-name"), Some("c2"));
-    assert_eq!(
-        header(&create[0], "x-tsuru-cluster-provisioner"),
-        Some("simulated")
-    );
+    assert_eq!(header(&create[0], "x-tsuru-cluster-provisioner"), Some("simulated"));
     assert_eq!(
         header(&create[0], "x-tsuru-cluster-addresses"),
         Some("https://10.0.0.2:6443, https://10.0.0.3:6443"),
@@ -163,10 +124,7 @@ async fn a_multi_cluster_instance_reaches_the_endpoint_named_after_its_pools_clu
     // says to propagate it.
     assert_eq!(add_instance(&admin, "mc", "i3", "p3").await.0, 201);
     let create = calls(&production, "POST", "/resources").await;
-    let i3 = create
-        .iter()
-        .find(|r| r["form"]["name"] == json!(["i3"]))
-        .expect("i3 at production");
+    let i3 = create.iter().find(|r| r["form"]["name"] == json!(["i3"])).expect("i3 at production");
     assert_eq!(header(i3, "x-tsuru-cluster-name"), Some("c3"));
     let kube = header(i3, "x-tsuru-cluster-kube-config").expect("kubeconfig header");
     let kube: Value = serde_json::from_slice(
@@ -176,13 +134,7 @@ async fn a_multi_cluster_instance_reaches_the_endpoint_named_after_its_pools_clu
     assert_eq!(kube["cluster"]["server"], "https://10.0.0.4:6443");
 
     // Every later call of i2 goes to c2's endpoint: status, bind, unbind, removal.
-    assert_eq!(
-        admin
-            .get("/1.0/services/mc/instances/i2/status")
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(admin.get("/1.0/services/mc/instances/i2/status").await.status(), 200);
     assert_eq!(calls(&on_c2, "GET", "/resources/i2/status").await.len(), 1);
     assert_eq!(bind(&admin, "mc", "i2", "web1").await.0, 200);
     let bound = calls(&on_c2, "POST", "/resources/i2/bind-app").await;
@@ -191,18 +143,9 @@ async fn a_multi_cluster_instance_reaches_the_endpoint_named_after_its_pools_clu
     assert_eq!(bound[0]["form"]["app-pool-name"], json!(["p1"]));
     assert_eq!(bound[0]["form"]["app-cluster-name"], Value::Null);
     assert_eq!(header(&bound[0], "x-tsuru-cluster-name"), Some("c2"));
-    streamed_ok(
-        admin
-            .delete("/1.13/services/mc/instances/i2/apps/web1?noRestart=true")
-            .await,
-    )
-    .await;
-    assert_eq!(
-        calls(&on_c2, "DELETE", "/resources/i2/bind-app")
-            .await
-            .len(),
-        1
-    );
+    streamed_ok(admin.delete("/1.13/services/mc/instances/i2/apps/web1?noRestart=true").await)
+        .await;
+    assert_eq!(calls(&on_c2, "DELETE", "/resources/i2/bind-app").await.len(), 1);
     // web2 is in p2, served by c2: its pool's provisioner and its cluster are told too.
     assert_eq!(bind(&admin, "mc", "i2", "web2").await.0, 200);
     let bound = calls(&on_c2, "POST", "/resources/i2/bind-app").await;
@@ -216,12 +159,7 @@ async fn a_multi_cluster_instance_reaches_the_endpoint_named_after_its_pools_clu
         form["app-cluster-addresses"],
         json!(["https://10.0.0.2:6443", "https://10.0.0.3:6443"])
     );
-    streamed_ok(
-        admin
-            .delete("/1.0/services/mc/instances/i2?unbindall=true")
-            .await,
-    )
-    .await;
+    streamed_ok(admin.delete("/1.0/services/mc/instances/i2?unbindall=true").await).await;
     assert_eq!(calls(&on_c2, "DELETE", "/resources/i2").await.len(), 1);
     assert!(production
         .requests()
@@ -249,21 +187,13 @@ async fn the_endpoint_is_chosen_by_cluster_then_production_and_pools_are_checked
         add_instance(&admin, "edge", "e1", "p1").await,
         (502, "Unknown endpoint: production\n".into())
     );
-    expect_get(
-        &admin,
-        "/1.0/services/edge/instances/e1",
-        404,
-        "service instance not found\n",
-    )
-    .await;
+    expect_get(&admin, "/1.0/services/edge/instances/e1", 404, "service instance not found\n")
+        .await;
 
     // tsuru's pool rules for instances.
     assert_eq!(
         add_instance(&admin, "edge", "e3", "").await,
-        (
-            400,
-            "multi-cluster service instance requires a pool\n".into()
-        )
+        (400, "multi-cluster service instance requires a pool\n".into())
     );
     assert_eq!(
         add_instance(&admin, "edge", "e3", "nope").await,
@@ -272,10 +202,7 @@ async fn the_endpoint_is_chosen_by_cluster_then_production_and_pools_are_checked
     register(&admin, "plain", &[("production", &on_c2.url())], false).await;
     assert_eq!(
         add_instance(&admin, "plain", "x1", "p2").await,
-        (
-            400,
-            "regular (non-multi-cluster) service instance cannot belong to a pool\n".into()
-        )
+        (400, "regular (non-multi-cluster) service instance cannot belong to a pool\n".into())
     );
     assert_eq!(add_instance(&admin, "plain", "x1", "").await.0, 201);
 }
@@ -314,15 +241,9 @@ async fn a_pools_service_constraint_limits_what_its_apps_bind_and_its_instances_
     );
     let info: Value = get_json(&admin, "/1.0/services/mysql/instances/db1").await;
     assert_eq!(info["Apps"], json!([]));
-    assert!(calls(&api, "POST", "/resources/db1/bind-app")
-        .await
-        .is_empty());
+    assert!(calls(&api, "POST", "/resources/db1/bind-app").await.is_empty());
     assert_eq!(bind(&admin, "mysql", "db1", "web1").await.0, 200);
-    assert_eq!(
-        s.events("kindname=app.update.bind").await.len(),
-        1,
-        "no event for the refusal"
-    );
+    assert_eq!(s.events("kindname=app.update.bind").await.len(), 1, "no event for the refusal");
 
     // A pool that allows no service at all.
     constrain(json!(["nothing-*"])).await;
@@ -338,10 +259,7 @@ async fn a_pools_service_constraint_limits_what_its_apps_bind_and_its_instances_
     constrain(json!(["redis"])).await;
     assert_eq!(
         add_instance(&admin, "mc", "i2", "p2").await,
-        (
-            400,
-            "Service \"mc\" is not available in pool \"p2\"\n".into()
-        )
+        (400, "Service \"mc\" is not available in pool \"p2\"\n".into())
     );
     assert_eq!(add_instance(&admin, "mc", "i1", "p1").await.0, 201);
     assert!(calls(&api, "POST", "/resources")

@@ -64,19 +64,14 @@ async fn team_create_default_roles_go_to_the_creator() {
     let s = TestServer::spawn().await;
     s.role("creator", "global", &["team.create"]).await;
     s.role("member", "team", &["team", "app"]).await;
-    s.admin()
-        .post_form("/1.0/role/default", &[("team-create", "member")])
-        .await;
+    s.admin().post_form("/1.0/role/default", &[("team-create", "member")]).await;
     s.user("bob@example.com").await;
     s.assign("creator", "bob@example.com", "").await;
     let bob = s.with_token(&s.login("bob@example.com", "user-password").await);
     let created = bob.post_json("/1.0/teams", &json!({"name": "bobs"})).await;
     assert_eq!(created.status(), 201);
     let list: Vec<Value> = get_json(&bob, "/1.0/teams").await;
-    assert_eq!(
-        list,
-        vec![json!({"name": "bobs", "permissions": ["app", "team"], "tags": []})]
-    );
+    assert_eq!(list, vec![json!({"name": "bobs", "permissions": ["app", "team"], "tags": []})]);
     assert_eq!(bob.delete("/1.0/teams/bobs").await.status(), 200);
 }
 
@@ -115,11 +110,7 @@ async fn team_info_needs_a_global_team_read_and_lists_members() {
     assert_eq!(users.len(), 1);
     assert_eq!(users[0]["Email"], "carol@example.com");
     let keys: Vec<&String> = info.as_object().unwrap().keys().collect();
-    assert_eq!(
-        keys,
-        vec!["apps", "name", "pools", "tags", "users"],
-        "Go map order"
-    );
+    assert_eq!(keys, vec!["apps", "name", "pools", "tags", "users"], "Go map order");
     let missing = s.admin().get("/1.4/teams/nope").await;
     expect(missing, 404, "team not found\n", "missing").await;
     let carol = s.with_token(&s.login("carol@example.com", "user-password").await);
@@ -144,9 +135,8 @@ async fn updating_team_tags_and_renaming() {
     expect(taken, 409, "team already exists\n", "taken name").await;
     let bad = put(admin.clone(), "t1", json!({"newname": "Bad"})).await;
     expect(bad, 400, INVALID, "bad name").await;
-    let renamed = admin
-        .post_form("/1.4/teams/t1", &[("newname", "renamed"), ("tags.0", "k")])
-        .await;
+    let renamed =
+        admin.post_form("/1.4/teams/t1", &[("newname", "renamed"), ("tags.0", "k")]).await;
     assert_eq!(renamed.status(), 200);
     assert_eq!(admin.get("/1.4/teams/t1").await.status(), 404);
     let info: Value = get_json(&admin, "/1.4/teams/renamed").await;
@@ -166,9 +156,7 @@ async fn team_quota() {
     let quota = admin.get("/1.12/teams/t1/quota").await;
     expect(quota, 200, "{\"limit\":4,\"inuse\":0}\n", "initial").await;
     let set = |caller: Caller, limit: &'static str| async move {
-        caller
-            .put_form("/1.12/teams/t1/quota", &[("limit", limit)])
-            .await
+        caller.put_form("/1.12/teams/t1/quota", &[("limit", limit)]).await
     };
     assert_eq!(set(admin.clone(), "10").await.status(), 200);
     let q: Value = get_json(&admin, "/1.12/teams/t1/quota").await;

@@ -29,10 +29,7 @@ async fn open_registration_lets_anyone_create_a_user() {
     let s = TestServer::spawn_with(|c| c.auth.user_registration = true).await;
     let resp = s
         .anonymous()
-        .post_json(
-            "/1.0/users",
-            &json!({"email": "new@example.com", "password": "123456"}),
-        )
+        .post_json("/1.0/users", &json!({"email": "new@example.com", "password": "123456"}))
         .await;
     assert_eq!(resp.status(), 201);
     s.login("new@example.com", "123456").await;
@@ -50,49 +47,22 @@ async fn user_creation_validates_and_records_an_event_with_the_password_masked()
             400,
             "password length should be least 6 characters and at most 50 characters\n",
         ),
-        (
-            ADMIN_EMAIL,
-            "123456",
-            409,
-            "this email is already registered\n",
-        ),
+        (ADMIN_EMAIL, "123456", 409, "this email is already registered\n"),
     ];
     for (email, pw, status, text) in cases {
         let form = [("email", email), ("password", pw)];
-        expect(
-            admin.post_form("/1.0/users", &form).await,
-            status,
-            text,
-            form,
-        )
-        .await;
+        expect(admin.post_form("/1.0/users", &form).await, status, text, form).await;
     }
-    admin
-        .post_form(
-            "/1.0/users",
-            &[("email", "ok@example.com"), ("password", "secret123")],
-        )
-        .await;
-    let events = s
-        .events("target.type=user&target.value=ok@example.com")
-        .await;
+    admin.post_form("/1.0/users", &[("email", "ok@example.com"), ("password", "secret123")]).await;
+    let events = s.events("target.type=user&target.value=ok@example.com").await;
     assert_eq!(events.len(), 1);
     let e = &events[0];
-    assert_eq!(
-        e["Kind"],
-        json!({"Type": "permission", "Name": "user.create"})
-    );
-    assert_eq!(
-        e["Owner"],
-        json!({"Type": "user", "Name": "ok@example.com"})
-    );
+    assert_eq!(e["Kind"], json!({"Type": "permission", "Name": "user.create"}));
+    assert_eq!(e["Owner"], json!({"Type": "user", "Name": "ok@example.com"}));
     assert_eq!(e["Error"], "");
     let info = event_info(&s, e).await;
     let data = info["CustomData"]["Start"].as_array().unwrap();
-    assert!(
-        data.contains(&json!({"name": "password", "value": "*****"})),
-        "{data:?}"
-    );
+    assert!(data.contains(&json!({"name": "password", "value": "*****"})), "{data:?}");
     assert!(!info.to_string().contains("secret123"));
     let failed = s.events("kindname=user.create&erroronly=true").await;
     assert_eq!(failed.len(), 3);
@@ -102,10 +72,7 @@ async fn user_creation_validates_and_records_an_event_with_the_password_masked()
 async fn default_roles_of_user_create_are_given_to_new_users() {
     let s = TestServer::spawn().await;
     s.role("team-creator", "global", &["team.create"]).await;
-    let set = s
-        .admin()
-        .post_form("/1.0/role/default", &[("user-create", "team-creator")])
-        .await;
+    let set = s.admin().post_form("/1.0/role/default", &[("user-create", "team-creator")]).await;
     assert_eq!(set.status(), 200);
     let bob = s.user("bob@example.com").await;
     let created = bob.post_json("/1.0/teams", &json!({"name": "bobs"})).await;
@@ -121,10 +88,7 @@ async fn the_user_list_shows_what_the_caller_may_see() {
     s.assign("member", "carol@example.com", "t1").await;
     let all: Vec<Value> = get_json(&s.admin(), "/1.0/users?userEmail=&role=&context=").await;
     let emails = strings(&all, "Email");
-    assert_eq!(
-        emails,
-        vec![ADMIN_EMAIL, "bob@example.com", "carol@example.com"]
-    );
+    assert_eq!(emails, vec![ADMIN_EMAIL, "bob@example.com", "carol@example.com"]);
     let by_email: Vec<Value> = get_json(&s.admin(), "/1.0/users?userEmail=bob@example.com").await;
     assert_eq!(by_email.len(), 1);
     assert_eq!(by_email[0]["Roles"], json!([]));
@@ -142,11 +106,7 @@ async fn the_user_list_shows_what_the_caller_may_see() {
     let wrong = s.admin().get("/1.0/users?role=member&context=nope").await;
     expect(wrong, 404, "Wrong context being passed.\n", "wrong context").await;
     let own: Vec<Value> = get_json(&bob, "/1.0/users").await;
-    assert_eq!(
-        own.len(),
-        1,
-        "a user without permissions sees only themself"
-    );
+    assert_eq!(own.len(), 1, "a user without permissions sees only themself");
     assert_eq!(own[0]["Email"], "bob@example.com");
     assert_eq!(s.anonymous().get("/1.0/users").await.status(), 401);
 }
@@ -175,16 +135,8 @@ async fn removing_users() {
     expect(nobody, 404, "user not found\n", "nobody").await;
     let carol = s.admin().delete("/1.0/users?user=carol@example.com").await;
     assert_eq!(carol.status(), 200);
-    assert_eq!(
-        bob.delete("/1.0/users").await.status(),
-        200,
-        "anyone may remove themself"
-    );
-    assert_eq!(
-        bob.get("/1.0/users/info").await.status(),
-        401,
-        "sessions die with the user"
-    );
+    assert_eq!(bob.delete("/1.0/users").await.status(), 200, "anyone may remove themself");
+    assert_eq!(bob.get("/1.0/users/info").await.status(), 401, "sessions die with the user");
     let users: Vec<Value> = get_json(&s.admin(), "/1.0/users").await;
     assert_eq!(users.len(), 1);
     assert_eq!(s.events("kindname=user.delete").await.len(), 3);
@@ -196,11 +148,8 @@ async fn api_keys_need_apikey_permissions_authenticate_and_regenerate() {
     let s = TestServer::spawn().await;
     let bob = s.user("bob@example.com").await;
     expect_get(&bob, "/1.0/users/api-key", 403, FORBIDDEN).await;
-    let regenerated = bob
-        .request(reqwest::Method::POST, "/1.0/users/api-key")
-        .send()
-        .await
-        .unwrap();
+    let regenerated =
+        bob.request(reqwest::Method::POST, "/1.0/users/api-key").send().await.unwrap();
     assert_eq!(regenerated.status(), 403, "bob regenerates");
     let key: String = get_json(&s.admin(), "/1.0/users/api-key").await;
     assert_eq!(key.len(), 64);
@@ -208,37 +157,18 @@ async fn api_keys_need_apikey_permissions_authenticate_and_regenerate() {
     assert_eq!(key, again);
     let me: Value = get_json(&s.with_token(&key), "/1.0/users/info").await;
     assert_eq!(me["Email"], ADMIN_EMAIL);
-    let resp = s
-        .admin()
-        .request(reqwest::Method::POST, "/1.0/users/api-key")
-        .send()
-        .await
-        .unwrap();
+    let resp = s.admin().request(reqwest::Method::POST, "/1.0/users/api-key").send().await.unwrap();
     assert_eq!(resp.status(), 200);
     let new_key: String = resp.json().await.unwrap();
     assert_ne!(new_key, key);
-    assert_eq!(
-        s.with_token(&key).get("/1.0/users/info").await.status(),
-        401
-    );
-    assert_eq!(
-        s.with_token(&new_key).get("/1.0/users/info").await.status(),
-        200
-    );
+    assert_eq!(s.with_token(&key).get("/1.0/users/info").await.status(), 401);
+    assert_eq!(s.with_token(&new_key).get("/1.0/users/info").await.status(), 200);
     let bobs: String = get_json(&s.admin(), "/1.0/users/api-key?user=bob@example.com").await;
     assert_eq!(
-        s.with_token(&bobs)
-            .get("/1.0/users/info")
-            .await
-            .json::<Value>()
-            .await
-            .unwrap()["Email"],
+        s.with_token(&bobs).get("/1.0/users/info").await.json::<Value>().await.unwrap()["Email"],
         "bob@example.com"
     );
-    let nobody = s
-        .admin()
-        .get("/1.0/users/api-key?user=no@example.com")
-        .await;
+    let nobody = s.admin().get("/1.0/users/api-key?user=no@example.com").await;
     expect(nobody, 404, "user not found\n", "nobody").await;
     assert_eq!(s.events("kindname=apikey.update").await.len(), 1);
 }
@@ -248,9 +178,7 @@ async fn user_quota_is_read_by_its_owner_and_set_by_admins() {
     let s = TestServer::spawn().await;
     let bob = s.user("bob@example.com").await;
     let quota = |caller: Caller, limit: &'static str| async move {
-        caller
-            .put_form("/1.0/users/bob@example.com/quota", &[("limit", limit)])
-            .await
+        caller.put_form("/1.0/users/bob@example.com/quota", &[("limit", limit)]).await
     };
     let own = bob.get("/1.0/users/bob@example.com/quota").await;
     expect(own, 200, "{\"limit\":-1,\"inuse\":0}\n", "own").await;
@@ -300,10 +228,8 @@ async fn ssh_keys_are_stored_validated_and_removed() {
     assert_eq!(forced.status(), 200);
     let empty = add(&[("name", "x"), ("key", "")]).await;
     expect(empty, 400, "Missing key content\n", "empty key").await;
-    let cases: [&[(&str, &str)]; 2] = [
-        &[("name", "x"), ("key", "not a key")],
-        &[("name", ""), ("key", KEY)],
-    ];
+    let cases: [&[(&str, &str)]; 2] =
+        [&[("name", "x"), ("key", "not a key")], &[("name", ""), ("key", KEY)]];
     for form in cases {
         assert_eq!(add(form).await.status(), 400, "{form:?}");
     }
@@ -312,16 +238,11 @@ async fn ssh_keys_are_stored_validated_and_removed() {
     let missing = bob.delete("/1.0/users/keys/nope").await;
     expect(missing, 404, "User does not have this key\n", "missing").await;
     assert_eq!(bob.delete("/1.0/users/keys/laptop").await.status(), 200);
-    assert_eq!(
-        bob.get("/1.0/users/keys").await.text().await.unwrap(),
-        "{}\n"
-    );
+    assert_eq!(bob.get("/1.0/users/keys").await.text().await.unwrap(), "{}\n");
     let admin_keys: Value = get_json(&s.admin(), "/1.0/users/keys").await;
     assert_eq!(admin_keys, json!({}), "keys are per user");
     assert_eq!(
-        s.events("kindname=user.update.key.add&target.value=bob@example.com")
-            .await
-            .len(),
+        s.events("kindname=user.update.key.add&target.value=bob@example.com").await.len(),
         4
     );
     assert_eq!(s.anonymous().get("/1.0/users/keys").await.status(), 401);

@@ -77,13 +77,7 @@ async fn refused(caller: &Caller, path: &str, name: &str, status: u16, text: &st
 
 /// Creates volume `name` through [`create`], which must succeed.
 async fn created(caller: &Caller, name: &str, plan: &str, team: &str) {
-    expect(
-        create(caller, "/1.4/volumes", name, plan, team).await,
-        201,
-        "",
-        name,
-    )
-    .await;
+    expect(create(caller, "/1.4/volumes", name, plan, team).await, 201, "", name).await;
 }
 
 /// A server with app `app1` and volume `v1` (plan `nfs`) of team `t1`, and its admin.
@@ -174,12 +168,7 @@ async fn creating_volumes() {
         let resp = create(&admin, "/1.4/volumes", name, plan, team).await;
         expect(resp, *status, text, (name, plan, team)).await;
     }
-    let no_pool = [
-        ("Name", "v2"),
-        ("Plan.Name", "nfs"),
-        ("Pool", "nope"),
-        ("TeamOwner", "t1"),
-    ];
+    let no_pool = [("Name", "v2"), ("Plan.Name", "nfs"), ("Pool", "nope"), ("TeamOwner", "t1")];
     let cases = [(no_pool, 400, "Pool does not exist.\n")];
     expect_forms(&admin, Method::POST, "/1.4/volumes", &cases).await;
     // JSON works too, keys in any case.
@@ -195,14 +184,7 @@ async fn creating_volumes() {
         .put_json("/1.3/constraints", &json!({"PoolExpr": "p1", "Field": "volume-plan", "Values": ["nfs", "local"], "Blacklist": true}))
         .await;
     assert_eq!(resp.status(), 200);
-    refused(
-        &admin,
-        "/1.4/volumes",
-        "v4",
-        400,
-        "no volume-plan found for pool\n",
-    )
-    .await;
+    refused(&admin, "/1.4/volumes", "v4", 400, "no volume-plan found for pool\n").await;
     refused(&s.anonymous(), "/1.4/volumes", "v5", 401, UNAUTHORIZED).await;
     let bob = s.member("bob@example.com", "t2", &["volume.create"]).await;
     refused(&bob, "/1.4/volumes", "v5", 403, FORBIDDEN).await;
@@ -212,9 +194,7 @@ async fn creating_volumes() {
         4,
         "name, pool and plan are checked before the event (v1 twice, v2, v3)"
     );
-    assert!(events
-        .iter()
-        .any(|e| e["Target"] == json!({"Type": "volume", "Value": "v1"})));
+    assert!(events.iter().any(|e| e["Target"] == json!({"Type": "volume", "Value": "v1"})));
 }
 
 #[tokio::test]
@@ -225,9 +205,7 @@ async fn listing_and_reading_volumes() {
         created(&admin, name, "nfs", team).await;
     }
     let names = |list: &[Value]| -> Vec<String> {
-        list.iter()
-            .map(|v| v["Name"].as_str().unwrap().to_string())
-            .collect()
+        list.iter().map(|v| v["Name"].as_str().unwrap().to_string()).collect()
     };
     let all: Vec<Value> = get_json(&admin, "/1.4/volumes").await;
     assert_eq!(names(&all), ["v1", "v2", "w1"]);
@@ -260,35 +238,15 @@ async fn updating_volumes_replaces_the_whole_record() {
         ("TeamOwner", "t2"),
         ("Opts.medium", "Memory"),
     ];
-    expect_forms(
-        &admin,
-        Method::POST,
-        "/1.4/volumes/v1",
-        &[(update, 200, "")],
-    )
-    .await;
+    expect_forms(&admin, Method::POST, "/1.4/volumes/v1", &[(update, 200, "")]).await;
     let v1: Value = get_json(&admin, "/1.4/volumes/v1").await;
-    assert_eq!(
-        v1["Plan"],
-        json!({"Name": "local", "Opts": {"plugin": "emptyDir"}})
-    );
+    assert_eq!(v1["Plan"], json!({"Name": "local", "Opts": {"plugin": "emptyDir"}}));
     assert_eq!(v1["TeamOwner"], "t2");
-    assert_eq!(
-        v1["Opts"],
-        json!({"medium": "Memory"}),
-        "the old opts are gone"
-    );
+    assert_eq!(v1["Opts"], json!({"medium": "Memory"}), "the old opts are gone");
     let no_pool = [("Plan.Name", "local"), ("TeamOwner", "t2")];
     let cases = [(no_pool, 400, "Pool does not exist.\n")];
     expect_forms(&admin, Method::POST, "/1.4/volumes/v1", &cases).await;
-    refused(
-        &admin,
-        "/1.4/volumes/nope",
-        "nope",
-        404,
-        "volume not found\n",
-    )
-    .await;
+    refused(&admin, "/1.4/volumes/nope", "nope", 404, "volume not found\n").await;
     let bob = s.member("bob@example.com", "t1", &["volume.read"]).await;
     refused(&bob, "/1.4/volumes/v1", "v1", 403, FORBIDDEN).await;
     refused(&s.anonymous(), "/1.4/volumes/v1", "v1", 401, UNAUTHORIZED).await;
@@ -301,10 +259,7 @@ async fn binding_unbinding_and_deleting() {
     let (status, lines) =
         stream_lines(bind(&admin, "v1", "app1", "/mnt/data", "true", "").await).await;
     assert_eq!(status, 200);
-    assert!(
-        messages(&lines).contains("---- Restarting the app \"app1\" ----"),
-        "{lines:?}"
-    );
+    assert!(messages(&lines).contains("---- Restarting the app \"app1\" ----"), "{lines:?}");
     let (status, _) = status_text(bind(&admin, "v1", "app1", "/mnt/logs", "", "true").await).await;
     assert_eq!(status, 200);
     let v1: Value = get_json(&admin, "/1.4/volumes/v1").await;
@@ -320,12 +275,7 @@ async fn binding_unbinding_and_deleting() {
     let info: Value = get_json(&admin, "/1.0/apps/app1").await;
     assert_eq!(info["volumeBinds"], v1["Binds"], "app info shows the binds");
     let refused = [
-        (
-            "app1",
-            "/mnt/data",
-            409,
-            "volume already bound in mountpoint\n",
-        ),
+        ("app1", "/mnt/data", 409, "volume already bound in mountpoint\n"),
         ("nope", "/mnt/x", 404, "App nope not found.\n"),
         ("app1", "", 400, "MountPoint is required\n"),
     ];
@@ -333,12 +283,8 @@ async fn binding_unbinding_and_deleting() {
         let resp = bind(&admin, "v1", app, mount, "", "true").await;
         expect(resp, status, text, (app, mount)).await;
     }
-    let unknown = admin
-        .post_form(
-            "/1.4/volumes/nope/bind",
-            &[("App", "app1"), ("MountPoint", "/m")],
-        )
-        .await;
+    let unknown =
+        admin.post_form("/1.4/volumes/nope/bind", &[("App", "app1"), ("MountPoint", "/m")]).await;
     expect(unknown, 404, "volume not found\n", "unknown volume").await;
     expect(
         bind(&s.anonymous(), "v1", "app1", "/mnt/x", "", "true").await,
@@ -348,9 +294,7 @@ async fn binding_unbinding_and_deleting() {
     )
     .await;
     // Binding needs volume.update.bind on the volume and app.update.bind-volume on the app.
-    let half = s
-        .member("half@example.com", "t1", &["volume.update.bind"])
-        .await;
+    let half = s.member("half@example.com", "t1", &["volume.update.bind"]).await;
     expect(
         bind(&half, "v1", "app1", "/mnt/x", "", "true").await,
         403,
@@ -358,50 +302,33 @@ async fn binding_unbinding_and_deleting() {
         "no app permission",
     )
     .await;
-    let both = s
-        .member(
-            "both@example.com",
-            "t1",
-            &["volume.update.bind", "app.update.bind-volume"],
-        )
-        .await;
-    assert_eq!(
-        bind(&both, "v1", "app1", "/mnt/x", "", "true")
-            .await
-            .status(),
-        200
-    );
+    let both =
+        s.member("both@example.com", "t1", &["volume.update.bind", "app.update.bind-volume"]).await;
+    assert_eq!(bind(&both, "v1", "app1", "/mnt/x", "", "true").await.status(), 200);
 
     refuses_delete_while_bound(&admin).await;
     for mount in ["/mnt/logs", "/mnt/x"] {
         let resp = admin
-            .delete(&format!(
-                "/1.4/volumes/v1/bind?App=app1&MountPoint={mount}&NoRestart=true"
-            ))
+            .delete(&format!("/1.4/volumes/v1/bind?App=app1&MountPoint={mount}&NoRestart=true"))
             .await;
         assert_eq!(resp.status(), 200, "{mount}");
     }
     let bob = s.user("bob@example.com").await;
     expect(
-        bob.delete("/1.4/volumes/v1/bind?App=app1&MountPoint=/mnt/data")
-            .await,
+        bob.delete("/1.4/volumes/v1/bind?App=app1&MountPoint=/mnt/data").await,
         403,
         FORBIDDEN,
         "bob unbind",
     )
     .await;
     let (status, lines) = stream_lines(
-        admin
-            .delete("/1.4/volumes/v1/bind?App=app1&MountPoint=/mnt/data&NoRestart=")
-            .await,
+        admin.delete("/1.4/volumes/v1/bind?App=app1&MountPoint=/mnt/data&NoRestart=").await,
     )
     .await;
     assert_eq!(status, 200);
     assert!(messages(&lines).contains("Restarting the app"), "{lines:?}");
     expect(
-        admin
-            .delete("/1.4/volumes/v1/bind?App=app1&MountPoint=/mnt/data")
-            .await,
+        admin.delete("/1.4/volumes/v1/bind?App=app1&MountPoint=/mnt/data").await,
         404,
         "volume bind not found\n",
         "unbound twice",
@@ -416,11 +343,7 @@ async fn binding_unbinding_and_deleting() {
     expect(admin.delete("/1.4/volumes/v1").await, 200, "", "delete").await;
     expect_delete(&admin, "/1.4/volumes/v1", 404, "volume not found\n").await;
     expect_get(&admin, "/1.4/volumes/v1", 404, "volume not found\n").await;
-    assert_eq!(
-        s.events("kindname=volume.update.bind").await.len(),
-        4,
-        "3 binds and the 409"
-    );
+    assert_eq!(s.events("kindname=volume.update.bind").await.len(), 4, "3 binds and the 409");
     assert_eq!(s.events("kindname=volume.update.unbind").await.len(), 4);
     assert_eq!(s.events("kindname=volume.delete").await.len(), 2);
 }
@@ -436,10 +359,7 @@ async fn removing_an_app_removes_its_binds_and_frees_the_volume() {
     let (status, lines) = stream_lines(admin.delete("/1.0/apps/app1").await).await;
     assert_eq!(status, 200);
     let log = messages(&lines);
-    assert!(
-        log.contains("---- Done removing application.\n") && !log.contains("Unable"),
-        "{log}"
-    );
+    assert!(log.contains("---- Done removing application.\n") && !log.contains("Unable"), "{log}");
     let v1: Value = get_json(&admin, "/1.4/volumes/v1").await;
     assert_eq!(
         v1["Binds"],
@@ -514,10 +434,7 @@ async fn a_provisioned_volume_cannot_be_updated_on_a_real_cluster() {
     expect(form(path.clone()).await, 200, "", "update before any bind").await;
     let (status, lines) = stream_lines(
         admin
-            .post_form(
-                &format!("{path}/bind"),
-                &[("App", app.as_str()), ("MountPoint", "/data")],
-            )
+            .post_form(&format!("{path}/bind"), &[("App", app.as_str()), ("MountPoint", "/data")])
             .await,
     )
     .await;

@@ -39,10 +39,7 @@ fn finished(list: &[Value], n: usize) -> bool {
 /// An event the hooks of team `name` see (a hook sees only its owner team's events): a
 /// successful `team.update` on `team:<name>`.
 async fn team_event(s: &TestServer, name: &str) {
-    let resp = s
-        .admin()
-        .put_json(&format!("/1.6/teams/{name}"), &json!({"tags": ["x"]}))
-        .await;
+    let resp = s.admin().put_json(&format!("/1.6/teams/{name}"), &json!({"tags": ["x"]})).await;
     assert_eq!(resp.status(), 200, "update of team {name}");
 }
 
@@ -106,19 +103,9 @@ async fn creating_reading_and_listing_webhooks() {
     assert_eq!(formed["headers"], json!({"X-Foo": ["bar", "baz"]}));
     assert!(formed.get("secret").is_none(), "no secret: no key");
 
-    let list: Value = s
-        .admin()
-        .get("/1.6/events/webhooks")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let names: Vec<&str> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["name"].as_str().unwrap())
-        .collect();
+    let list: Value = s.admin().get("/1.6/events/webhooks").await.json().await.unwrap();
+    let names: Vec<&str> =
+        list.as_array().unwrap().iter().map(|h| h["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["deploys", "formed"]);
     // The bare path reaches the list too; tsuru's 1.1 prefix still means an event id.
     assert_eq!(s.admin().get("/events/webhooks").await.status(), 200);
@@ -136,19 +123,13 @@ async fn creating_reading_and_listing_webhooks() {
     );
     let full: Value = s
         .admin()
-        .get(&format!(
-            "/1.1/events/{}",
-            events[0]["UniqueID"].as_str().unwrap()
-        ))
+        .get(&format!("/1.1/events/{}", events[0]["UniqueID"].as_str().unwrap()))
         .await
         .json()
         .await
         .unwrap();
     let data = full["CustomData"]["Start"].as_array().unwrap();
-    assert!(
-        data.contains(&json!({"name": "secret", "value": "*****"})),
-        "{data:?}"
-    );
+    assert!(data.contains(&json!({"name": "secret", "value": "*****"})), "{data:?}");
     assert!(
         data.contains(&json!({"name": "headers", "value": {"X-Token": "*****", "X-One": "*****"}})),
         "{data:?}"
@@ -180,19 +161,13 @@ async fn webhook_creation_errors_are_4xx() {
         post(with("name", json!("Bad_Name"))).await,
         (400, "Invalid webhook name, webhook name should have at most 40 characters, containing only lower case letters, numbers or dashes, starting with a letter.\n".into())
     );
-    assert_eq!(
-        post(with("url", json!(""))).await,
-        (400, "webhook url must not be empty\n".into())
-    );
+    assert_eq!(post(with("url", json!(""))).await, (400, "webhook url must not be empty\n".into()));
     let (status, body) = post(with("url", json!("no scheme"))).await;
     assert_eq!(status, 400);
     assert!(body.starts_with("webhook url is not valid: "), "{body}");
     let (status, body) = post(with("proxy_url", json!("http://[::1"))).await;
     assert_eq!(status, 400);
-    assert!(
-        body.starts_with("webhook proxy url is not valid: "),
-        "{body}"
-    );
+    assert!(body.starts_with("webhook proxy url is not valid: "), "{body}");
     assert_eq!(
         post(with("method", json!("GE T"))).await,
         (400, "webhook method is not valid: \"GE T\"\n".into())
@@ -205,34 +180,20 @@ async fn webhook_creation_errors_are_4xx() {
     assert_eq!(status, 400, "{body}");
     let (status, body) = post(with("insecure", json!("maybe"))).await;
     assert_eq!(status, 400, "{body}");
-    assert_eq!(
-        post(with("team_owner", json!("ghost"))).await,
-        (404, "team not found\n".into())
-    );
+    assert_eq!(post(with("team_owner", json!("ghost"))).await, (404, "team not found\n".into()));
     assert_eq!(
         post(json!({"name": "h", "url": "http://x.example.com/"})).await,
-        (
-            400,
-            "You must provide a team to execute this action.\n".into()
-        )
+        (400, "You must provide a team to execute this action.\n".into())
     );
     assert_eq!(post(ok("h")).await, (200, String::new()));
-    assert_eq!(
-        post(ok("h")).await,
-        (409, "webhook already exists with the same name\n".into())
-    );
+    assert_eq!(post(ok("h")).await, (409, "webhook already exists with the same name\n".into()));
     let bob = s.user("bob@example.com").await;
     assert_eq!(
         status_text(bob.post_json("/1.6/events/webhooks", &ok("b")).await).await,
         (403, FORBIDDEN.into())
     );
     assert_eq!(
-        status_text(
-            s.anonymous()
-                .post_json("/1.6/events/webhooks", &ok("b"))
-                .await
-        )
-        .await,
+        status_text(s.anonymous().post_json("/1.6/events/webhooks", &ok("b")).await).await,
         (401, UNAUTHORIZED.into())
     );
     // A member of one team gets it picked.
@@ -246,9 +207,7 @@ async fn webhook_creation_errors_are_4xx() {
     assert_eq!(resp.status(), 200);
     assert_eq!(hook_info(&s, "carols").await["team_owner"], "web");
     let events = s.events("target.type=webhook&target.value=h").await;
-    assert!(events
-        .iter()
-        .any(|e| e["Error"] == "webhook url must not be empty"));
+    assert!(events.iter().any(|e| e["Error"] == "webhook url must not be empty"));
 }
 
 #[tokio::test]
@@ -267,11 +226,7 @@ async fn updating_webhooks() {
     };
     // A full replacement: omitted fields become empty; the secret stays unless sent.
     assert_eq!(
-        put(
-            s.admin(),
-            json!({"team_owner": "infra", "url": "http://b.example.com/"})
-        )
-        .await,
+        put(s.admin(), json!({"team_owner": "infra", "url": "http://b.example.com/"})).await,
         (200, String::new())
     );
     let h = hook_info(&s, "h").await;
@@ -281,25 +236,13 @@ async fn updating_webhooks() {
     assert_eq!(h["secret"], "*****");
     // Sending back what GET shows keeps it too; an empty one removes it.
     assert_eq!(
-        put(
-            s.admin(),
-            json!({"url": "http://b.example.com/", "secret": "*****"})
-        )
-        .await,
+        put(s.admin(), json!({"url": "http://b.example.com/", "secret": "*****"})).await,
         (200, String::new())
     );
     assert_eq!(hook_info(&s, "h").await["secret"], "*****");
+    assert_eq!(hook_info(&s, "h").await["team_owner"], "infra", "empty keeps the owner");
     assert_eq!(
-        hook_info(&s, "h").await["team_owner"],
-        "infra",
-        "empty keeps the owner"
-    );
-    assert_eq!(
-        put(
-            s.admin(),
-            json!({"url": "http://b.example.com/", "secret": ""})
-        )
-        .await,
+        put(s.admin(), json!({"url": "http://b.example.com/", "secret": ""})).await,
         (200, String::new())
     );
     assert!(hook_info(&s, "h").await.get("secret").is_none());
@@ -308,68 +251,39 @@ async fn updating_webhooks() {
         (400, "webhook url must not be empty\n".into())
     );
     assert_eq!(
-        put(
-            s.admin(),
-            json!({"url": "http://b.example.com/", "team_owner": "ghost"})
-        )
-        .await,
+        put(s.admin(), json!({"url": "http://b.example.com/", "team_owner": "ghost"})).await,
         (404, "team not found\n".into())
     );
     let missing = s
         .admin()
-        .put_json(
-            "/1.6/events/webhooks/nope",
-            &json!({"url": "http://b.example.com/"}),
-        )
+        .put_json("/1.6/events/webhooks/nope", &json!({"url": "http://b.example.com/"}))
         .await;
-    assert_eq!(
-        status_text(missing).await,
-        (404, "webhook not found\n".into())
-    );
+    assert_eq!(status_text(missing).await, (404, "webhook not found\n".into()));
 
     // Moving a hook needs the update permission on both teams (tsuru checked only the new
     // one, so anyone could take another team's hook).
     let web = s.member("web@example.com", "web", &["webhook"]).await;
     assert_eq!(
-        put(
-            web.clone(),
-            json!({"url": "http://evil.example.com/", "team_owner": "web"})
-        )
-        .await,
+        put(web.clone(), json!({"url": "http://evil.example.com/", "team_owner": "web"})).await,
         (403, FORBIDDEN.into())
     );
     let infra = s.member("infra@example.com", "infra", &["webhook"]).await;
     assert_eq!(
-        put(
-            infra.clone(),
-            json!({"url": "http://b.example.com/", "team_owner": "web"})
-        )
-        .await,
+        put(infra.clone(), json!({"url": "http://b.example.com/", "team_owner": "web"})).await,
         (403, FORBIDDEN.into())
     );
     assert_eq!(hook_info(&s, "h").await["url"], "http://b.example.com/");
     s.assign("r-infra", "infra@example.com", "web").await;
     assert_eq!(
-        put(
-            infra,
-            json!({"url": "http://c.example.com/", "team_owner": "web"})
-        )
-        .await,
+        put(infra, json!({"url": "http://c.example.com/", "team_owner": "web"})).await,
         (200, String::new())
     );
     assert_eq!(hook_info(&s, "h").await["team_owner"], "web");
     assert_eq!(
-        status_text(
-            s.anonymous()
-                .put_json("/1.6/events/webhooks/h", &json!({}))
-                .await
-        )
-        .await,
+        status_text(s.anonymous().put_json("/1.6/events/webhooks/h", &json!({})).await).await,
         (401, UNAUTHORIZED.into())
     );
-    let events = s
-        .events("target.type=webhook&target.value=h&kindname=webhook.update")
-        .await;
+    let events = s.events("target.type=webhook&target.value=h&kindname=webhook.update").await;
     assert_eq!(events.len(), 6, "every update that passed the checks");
 }
 
@@ -379,21 +293,11 @@ async fn deleting_webhooks_and_reading_them_needs_the_teams_permissions() {
     s.team("infra").await;
     s.team("web").await;
     for (name, team) in [("i1", "infra"), ("w1", "web")] {
-        create_hook(
-            &s,
-            json!({"name": name, "team_owner": team, "url": "http://x.example.com/"}),
-        )
-        .await;
+        create_hook(&s, json!({"name": name, "team_owner": team, "url": "http://x.example.com/"}))
+            .await;
     }
-    let reader = s
-        .member("reader@example.com", "web", &["webhook.read"])
-        .await;
-    let list: Value = reader
-        .get("/1.6/events/webhooks")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let reader = s.member("reader@example.com", "web", &["webhook.read"]).await;
+    let list: Value = reader.get("/1.6/events/webhooks").await.json().await.unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["name"], "w1");
     assert_eq!(reader.get("/1.6/events/webhooks/w1").await.status(), 200);
@@ -420,11 +324,9 @@ async fn deleting_webhooks_and_reading_them_needs_the_teams_permissions() {
         status_text(nobody.get("/1.6/events/webhooks/nope").await).await,
         (404, "webhook not found\n".into())
     );
-    for path in [
-        "/1.6/events/webhooks",
-        "/1.6/events/webhooks/w1",
-        "/1.6/events/webhooks/w1/deliveries",
-    ] {
+    for path in
+        ["/1.6/events/webhooks", "/1.6/events/webhooks/w1", "/1.6/events/webhooks/w1/deliveries"]
+    {
         assert_eq!(
             status_text(s.anonymous().get(path).await).await,
             (401, UNAUTHORIZED.into()),
@@ -447,9 +349,7 @@ async fn deleting_webhooks_and_reading_them_needs_the_teams_permissions() {
         status_text(s.admin().get("/1.6/events/webhooks/w1/deliveries").await).await,
         (404, "webhook not found\n".into())
     );
-    let events = s
-        .events("target.type=webhook&target.value=w1&kindname=webhook.delete")
-        .await;
+    let events = s.events("target.type=webhook&target.value=w1&kindname=webhook.delete").await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["Owner"]["Name"], ADMIN_EMAIL);
 }
@@ -461,9 +361,7 @@ async fn matching_hooks_get_the_event_json_with_tsurus_headers() {
     s.team("infra").await;
     let filter = |extra: Value| {
         let mut f = json!({"target_types": ["team"], "kind_names": ["team"]});
-        f.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
+        f.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         f
     };
     create_hook(
@@ -487,10 +385,7 @@ async fn matching_hooks_get_the_event_json_with_tsurus_headers() {
     .await;
     s.team("other").await;
     team_event(&s, "infra").await; // team.update on infra: "ok"
-    let dup = s
-        .admin()
-        .put_json("/1.6/teams/infra", &json!({"newname": "other"}))
-        .await;
+    let dup = s.admin().put_json("/1.6/teams/infra", &json!({"newname": "other"})).await;
     assert_eq!(dup.status(), 409); // a failed team.update: "err"
     create_hook(
         &s,
@@ -507,9 +402,7 @@ async fn matching_hooks_get_the_event_json_with_tsurus_headers() {
     assert_eq!(by_path("/get").len(), 1);
     assert!(by_path("/apps").is_empty(), "no app event happened");
 
-    let ev = s
-        .events("target.type=team&target.value=infra&kindname=team.update")
-        .await;
+    let ev = s.events("target.type=team&target.value=infra&kindname=team.update").await;
     let success = ev.iter().find(|e| e["Error"] == "").unwrap();
     let failure = ev.iter().find(|e| e["Error"] != "").unwrap();
     let success_id = success["UniqueID"].as_str().unwrap();
@@ -518,24 +411,13 @@ async fn matching_hooks_get_the_event_json_with_tsurus_headers() {
         .find(|q| q["body"].as_str().unwrap().contains(success_id))
         .unwrap();
     assert_eq!(req["method"], "POST");
-    assert_eq!(
-        header(req, "content-type"),
-        Some("application/json"),
-        "the stored one is replaced"
-    );
+    assert_eq!(header(req, "content-type"), Some("application/json"), "the stored one is replaced");
     assert_eq!(header(req, "user-agent"), Some("tsuru-webhook-client/1.0"));
     assert_eq!(header(req, "x-custom"), Some("yes"));
-    assert_eq!(
-        header(req, "x-tsuru-signature"),
-        None,
-        "no secret, no signature"
-    );
+    assert_eq!(header(req, "x-tsuru-signature"), None, "no secret, no signature");
     assert_eq!(header(req, "x-tsuru-delivery").map(str::len), Some(24));
     let body: Value = serde_json::from_str(req["body"].as_str().unwrap()).unwrap();
-    assert_eq!(
-        &body, success,
-        "the body is the event as the event list shows it"
-    );
+    assert_eq!(&body, success, "the body is the event as the event list shows it");
     assert!(!req["body"].as_str().unwrap().ends_with('\n'));
     let err: Value = serde_json::from_str(by_path("/err")[0]["body"].as_str().unwrap()).unwrap();
     assert_eq!(err["UniqueID"], failure["UniqueID"]);
@@ -559,24 +441,12 @@ async fn matching_hooks_get_the_event_json_with_tsurus_headers() {
     assert_eq!(d["attempts"][0]["number"], 1);
     assert_eq!(d["attempts"][0]["status"], 200);
     assert_eq!(d["attempts"][0]["error"], "");
-    let newest_first: Vec<&str> = list
-        .iter()
-        .map(|d| d["event_id"].as_str().unwrap())
-        .collect();
+    let newest_first: Vec<&str> = list.iter().map(|d| d["event_id"].as_str().unwrap()).collect();
     assert_eq!(newest_first[0], success_id, "the newest success first");
     assert!(s.deliveries("apps").await.is_empty());
-    let resp = s
-        .admin()
-        .get("/1.6/events/webhooks/ok/deliveries?limit=1")
-        .await;
+    let resp = s.admin().get("/1.6/events/webhooks/ok/deliveries?limit=1").await;
     assert_eq!(resp.json::<Vec<Value>>().await.unwrap().len(), 1);
-    assert_eq!(
-        s.admin()
-            .get("/1.6/events/webhooks/ok/deliveries?limit=-1")
-            .await
-            .status(),
-        400
-    );
+    assert_eq!(s.admin().get("/1.6/events/webhooks/ok/deliveries?limit=-1").await.status(), 400);
     assert_eq!(
         status_text(s.admin().get("/1.6/events/webhooks/apps/deliveries").await).await,
         (204, String::new())
@@ -613,9 +483,7 @@ async fn template_bodies_are_rendered_with_tsurus_field_names() {
     team_event(&s, "infra").await;
     r.wait_for(2).await;
     let got = r.settle(2, Duration::from_millis(300)).await;
-    let ev = &s
-        .events("target.type=team&target.value=infra&kindname=team.update")
-        .await[0];
+    let ev = &s.events("target.type=team&target.value=infra&kindname=team.update").await[0];
     let id = ev["UniqueID"].as_str().unwrap();
     let start = chrono::DateTime::parse_from_rfc3339(ev["StartTime"].as_str().unwrap()).unwrap();
     let go_time = start.format("%Y-%m-%d %H:%M:%S%.f +0000 UTC").to_string();
@@ -637,28 +505,15 @@ async fn template_bodies_are_rendered_with_tsurus_field_names() {
         tmpl["body"],
         format!("{{\"text\":\"team.update on team infra by {ADMIN_EMAIL} id={id} at {go_time}\"}}")
     );
-    assert_eq!(
-        header(tmpl, "content-type"),
-        None,
-        "no Content-Type is added to templates"
-    );
+    assert_eq!(header(tmpl, "content-type"), None, "no Content-Type is added to templates");
     let raw = got.iter().find(|q| q["path"] == "/raw").unwrap();
-    assert_eq!(
-        raw["body"], "raw {{.Kind.Name",
-        "an unparsable template is sent as it is"
-    );
-    assert!(
-        got.iter().all(|q| q["path"] != "/broken"),
-        "a failing template calls nothing"
-    );
+    assert_eq!(raw["body"], "raw {{.Kind.Name", "an unparsable template is sent as it is");
+    assert!(got.iter().all(|q| q["path"] != "/broken"), "a failing template calls nothing");
     let broken = s.wait_deliveries("broken", |l| finished(l, 1)).await;
     assert_eq!(broken[0]["state"], "failed");
     assert_eq!(broken[0]["attempts"], json!([]));
     let err = broken[0]["last_error"].as_str().unwrap();
-    assert!(
-        err.starts_with("unable to render the body template: template: broken: "),
-        "{err}"
-    );
+    assert!(err.starts_with("unable to render the body template: template: broken: "), "{err}");
 }
 
 #[tokio::test]
@@ -681,23 +536,12 @@ async fn calls_of_hooks_with_a_secret_are_signed() {
     team_event(&s, "infra").await;
     let got = r.wait_for(2).await;
     let signed = got.iter().find(|q| q["path"] == "/s").unwrap();
-    let ts: i64 = header(signed, "x-tsuru-timestamp")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let ts: i64 = header(signed, "x-tsuru-timestamp").unwrap().parse().unwrap();
     assert!((chrono::Utc::now().timestamp() - ts).abs() < 60);
-    assert!(header(signed, "x-tsuru-signature")
-        .unwrap()
-        .starts_with("sha256="));
-    assert_eq!(
-        signed["signature_ok"], true,
-        "the receiver's own HMAC agrees"
-    );
+    assert!(header(signed, "x-tsuru-signature").unwrap().starts_with("sha256="));
+    assert_eq!(signed["signature_ok"], true, "the receiver's own HMAC agrees");
     let wrong = got.iter().find(|q| q["path"] == "/w").unwrap();
-    assert_eq!(
-        wrong["signature_ok"], false,
-        "a different secret does not verify"
-    );
+    assert_eq!(wrong["signature_ok"], false, "a different secret does not verify");
 }
 
 #[tokio::test]
@@ -727,10 +571,7 @@ async fn a_503_is_retried_with_backoff_until_it_succeeds() {
     let attempts = d["attempts"].as_array().unwrap();
     assert_eq!(attempts.len(), 2);
     assert_eq!(attempts[0]["status"], 503);
-    assert_eq!(
-        attempts[0]["error"],
-        "invalid status code calling hook: 503"
-    );
+    assert_eq!(attempts[0]["error"], "invalid status code calling hook: 503");
     assert_eq!(attempts[1]["status"], 200);
     let t = |a: &Value| chrono::DateTime::parse_from_rfc3339(a["time"].as_str().unwrap()).unwrap();
     assert!(
@@ -836,10 +677,7 @@ async fn processes_sharing_a_store_send_each_delivery_once() {
     }
     r.wait_for(10).await;
     let got = r.settle(10, Duration::from_millis(500)).await;
-    let mut ids: Vec<&str> = got
-        .iter()
-        .map(|q| header(q, "x-tsuru-delivery").unwrap())
-        .collect();
+    let mut ids: Vec<&str> = got.iter().map(|q| header(q, "x-tsuru-delivery").unwrap()).collect();
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), 10, "no delivery was sent twice");
@@ -893,11 +731,7 @@ async fn tls_receivers_with_a_self_signed_certificate_need_insecure() {
     assert_eq!(s.deliveries("insecure").await[0]["state"], "delivered");
     let d = &failed[0];
     assert_eq!(d["state"], "failed");
-    assert_eq!(
-        d["attempts"].as_array().unwrap().len(),
-        2,
-        "TLS failures are retried"
-    );
+    assert_eq!(d["attempts"].as_array().unwrap().len(), 2, "TLS failures are retried");
     let err = d["last_error"].as_str().unwrap();
     assert!(err.to_lowercase().contains("certificate"), "{err}");
 }
@@ -933,10 +767,7 @@ async fn a_proxy_is_used_together_with_insecure() {
         via.contains(&json!({"method": "CONNECT", "target": format!("127.0.0.1:{}", tls.port)})),
         "{via:?}"
     );
-    assert!(
-        via.contains(&json!({"method": "POST", "target": plain.url("/forwarded")})),
-        "{via:?}"
-    );
+    assert!(via.contains(&json!({"method": "POST", "target": plain.url("/forwarded")})), "{via:?}");
 }
 
 #[tokio::test]
@@ -962,11 +793,7 @@ async fn a_slow_receiver_delays_neither_the_api_nor_other_hooks() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
     slow.wait_for(1).await;
     quick.wait_for(1).await;
     assert!(
@@ -974,11 +801,7 @@ async fn a_slow_receiver_delays_neither_the_api_nor_other_hooks() {
         "the quick hook did not wait for the slow one: {:?}",
         started.elapsed()
     );
-    assert_eq!(
-        s.deliveries("slow").await[0]["state"],
-        "pending",
-        "still in its call"
-    );
+    assert_eq!(s.deliveries("slow").await[0]["state"], "pending", "still in its call");
     let done = s.wait_deliveries("slow", |l| finished(l, 1)).await;
     assert_eq!(done[0]["state"], "delivered");
     assert!(done[0]["attempts"][0]["duration_ms"].as_u64().unwrap() >= 2900);
@@ -1002,10 +825,8 @@ async fn deleting_a_webhook_drops_its_pending_deliveries() {
     )
     .await;
     team_event(&s, "infra").await;
-    s.wait_deliveries("gone", |l| {
-        l.len() == 1 && !l[0]["attempts"].as_array().unwrap().is_empty()
-    })
-    .await;
+    s.wait_deliveries("gone", |l| l.len() == 1 && !l[0]["attempts"].as_array().unwrap().is_empty())
+        .await;
     assert_eq!(
         status_text(s.admin().delete("/1.6/events/webhooks/gone").await).await,
         (200, String::new())

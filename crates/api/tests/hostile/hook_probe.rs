@@ -55,9 +55,8 @@ impl Probe {
                     let mut parts = line.split(' ');
                     let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
                     seen.lock().unwrap().push(format!("{method} {path}"));
-                    let location = location
-                        .map(|l| format!("Location: {l}\r\n"))
-                        .unwrap_or_default();
+                    let location =
+                        location.map(|l| format!("Location: {l}\r\n")).unwrap_or_default();
                     let reply = format!(
                         "HTTP/1.1 {status} Probe\r\nContent-Length: {}\r\nConnection: close\r\n{location}\r\n{body}",
                         body.len()
@@ -86,8 +85,6 @@ pub async fn create_hook(s: &TestServer, body: &Value) -> (u16, String) {
 
 /// Waits (up to 10 s) until hook `name` has at least `n` deliveries, none pending.
 pub async fn finished(s: &TestServer, name: &str, n: usize) -> Vec<Value> {
-    s.wait_deliveries(name, |list| {
-        list.len() >= n && list.iter().all(|d| d["state"] != "pending")
-    })
-    .await
+    s.wait_deliveries(name, |list| list.len() >= n && list.iter().all(|d| d["state"] != "pending"))
+        .await
 }

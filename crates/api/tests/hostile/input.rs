@@ -26,20 +26,14 @@ async fn a_hundred_thousand_form_fields_are_refused_before_any_work() {
         .unwrap();
     let (status, text) = status_text(resp).await;
     assert_eq!(status, 400);
-    assert_eq!(
-        text,
-        "too many fields in the request: at most 10000 are read\n"
-    );
+    assert_eq!(text, "too many fields in the request: at most 10000 are read\n");
     assert_eq!(s.admin().get("/1.4/teams/bigteam").await.status(), 404);
 
     // Unauthenticated, on a public route, and as JSON: the same answer.
     let items: Vec<_> = (0..20_000).map(|i| json!(i)).collect();
     let resp = s
         .anonymous()
-        .post_json(
-            "/1.0/users",
-            &json!({"email": "a@b.com", "password": "123456", "x": items}),
-        )
+        .post_json("/1.0/users", &json!({"email": "a@b.com", "password": "123456", "x": items}))
         .await;
     let (status, text) = status_text(resp).await;
     assert_eq!(status, 400, "{text}");
@@ -81,11 +75,7 @@ async fn a_malformed_body_is_not_echoed_in_full_nor_its_secrets() {
         .unwrap();
     let (status, text) = status_text(resp).await;
     assert_eq!(status, 400);
-    assert!(
-        text.len() < 300,
-        "a short error, not the body: {} bytes",
-        text.len()
-    );
+    assert!(text.len() < 300, "a short error, not the body: {} bytes", text.len());
 
     let resp = s
         .anonymous()
@@ -126,31 +116,16 @@ async fn booleans_take_gos_spellings_and_refuse_anything_else() {
     for bad in ["yes", "on", "2"] {
         let (status, text) = status_text(set(bad).await).await;
         assert_eq!(status, 400, "Private={bad}: {text}");
-        assert_eq!(
-            text,
-            format!("invalid value for \"Private\": \"{bad}\" is not a boolean\n")
-        );
+        assert_eq!(text, format!("invalid value for \"Private\": \"{bad}\" is not a boolean\n"));
     }
     let env = s.admin().get("/1.0/apps/app1/env?env=SECRET_KEY").await;
-    assert_eq!(
-        env.text().await.unwrap().trim(),
-        "null",
-        "nothing was stored"
-    );
+    assert_eq!(env.text().await.unwrap().trim(), "null", "nothing was stored");
 
     let (status, _) = status_text(set("TRUE").await).await;
     assert_eq!(status, 200);
-    let env: serde_json::Value = s
-        .admin()
-        .get("/1.0/apps/app1/env?env=SECRET_KEY")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        env[0]["public"], false,
-        "TRUE is true: the variable is private"
-    );
+    let env: serde_json::Value =
+        s.admin().get("/1.0/apps/app1/env?env=SECRET_KEY").await.json().await.unwrap();
+    assert_eq!(env[0]["public"], false, "TRUE is true: the variable is private");
     assert_eq!(env[0]["value"], "*** (private variable)");
 
     let json = s

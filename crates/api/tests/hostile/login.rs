@@ -10,21 +10,15 @@ async fn unknown_users_and_wrong_passwords_get_the_same_answer() {
         let a = a.clone();
         async move {
             status_text(
-                a.post_form(
-                    "/1.0/auth/login",
-                    &[("email", email), ("password", "wrong-password")],
-                )
-                .await,
+                a.post_form("/1.0/auth/login", &[("email", email), ("password", "wrong-password")])
+                    .await,
             )
             .await
         }
     };
     let wrong = login(ADMIN_EMAIL).await;
     let unknown = login("nobody@example.com").await;
-    assert_eq!(
-        wrong,
-        (401, "Authentication failed, wrong password.\n".into())
-    );
+    assert_eq!(wrong, (401, "Authentication failed, wrong password.\n".into()));
     assert_eq!(unknown, wrong);
     // Unknown e-mails are throttled alike (5 failures by default).
     for _ in 0..5 {

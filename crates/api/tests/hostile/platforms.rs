@@ -9,16 +9,10 @@ async fn adding_a_platform_checks_permission_before_the_input() {
     let s = TestServer::spawn().await;
     s.team("t1").await;
     let bob = s.member("bob@example.com", "t1", &["app.read"]).await;
-    let form = Form::new().text("name", "Bad Name").part(
-        "dockerfile_content",
-        Part::bytes(b"  ".to_vec()).file_name("Dockerfile"),
-    );
-    let resp = bob
-        .request(Method::POST, "/1.0/platforms")
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let form = Form::new()
+        .text("name", "Bad Name")
+        .part("dockerfile_content", Part::bytes(b"  ".to_vec()).file_name("Dockerfile"));
+    let resp = bob.request(Method::POST, "/1.0/platforms").multipart(form).send().await.unwrap();
     assert_eq!(status_text(resp).await, (403, FORBIDDEN.into()));
 }
 
@@ -30,11 +24,8 @@ async fn rolling_back_a_platform_checks_permission_before_the_input() {
     let bob = s.member("bob@example.com", "t1", &["app.read"]).await;
     for image in ["", "not-a-version"] {
         assert_eq!(
-            status_text(
-                bob.post_form("/1.6/platforms/python/rollback", &[("image", image)])
-                    .await
-            )
-            .await,
+            status_text(bob.post_form("/1.6/platforms/python/rollback", &[("image", image)]).await)
+                .await,
             (403, FORBIDDEN.into()),
             "image {image:?}"
         );
@@ -49,32 +40,18 @@ async fn a_platform_add_without_an_upload_is_refused_for_the_permission_first() 
     s.team("t1").await;
     let bob = s.member("bob@example.com", "t1", &["app.read"]).await;
     let resp = bob.post_form("/1.0/platforms", &[("name", "python")]).await;
-    assert_eq!(
-        status_text(resp).await,
-        (403, FORBIDDEN.into()),
-        "a form body"
-    );
+    assert_eq!(status_text(resp).await, (403, FORBIDDEN.into()), "a form body");
     let resp = bob
         .request(Method::POST, "/1.0/platforms")
         .multipart(Form::new().text("name", "python"))
         .send()
         .await
         .unwrap();
+    assert_eq!(status_text(resp).await, (403, FORBIDDEN.into()), "no file part");
+    let resp = s.admin().post_form("/1.0/platforms", &[("name", "python")]).await;
     assert_eq!(
         status_text(resp).await,
-        (403, FORBIDDEN.into()),
-        "no file part"
-    );
-    let resp = s
-        .admin()
-        .post_form("/1.0/platforms", &[("name", "python")])
-        .await;
-    assert_eq!(
-        status_text(resp).await,
-        (
-            400,
-            "request Content-Type isn't multipart/form-data\n".into()
-        ),
+        (400, "request Content-Type isn't multipart/form-data\n".into()),
         "the admin learns what is wrong"
     );
 }

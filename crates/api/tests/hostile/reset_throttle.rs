@@ -28,10 +28,7 @@ async fn thirty_reset_requests_send_three_mails() {
     for i in 0..30 {
         let server = if i % 2 == 0 { &a } else { &b };
         let (status, text) = status_text(
-            server
-                .anonymous()
-                .post_form("/1.0/users/bob@example.com/password", &[])
-                .await,
+            server.anonymous().post_form("/1.0/users/bob@example.com/password", &[]).await,
         )
         .await;
         match status {
@@ -46,9 +43,6 @@ async fn thirty_reset_requests_send_three_mails() {
     assert_eq!(sent, 3, "mails sent");
     // Another e-mail has a count of its own.
     a.user("carol@example.com").await;
-    let resp = b
-        .anonymous()
-        .post_form("/1.0/users/carol@example.com/password", &[])
-        .await;
+    let resp = b.anonymous().post_form("/1.0/users/carol@example.com/password", &[]).await;
     assert_eq!(resp.status(), 200);
 }

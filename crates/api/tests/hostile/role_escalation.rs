@@ -34,11 +34,8 @@ async fn adding_permissions_needs_them_wherever_the_role_is_held() {
         let eve = eve.clone();
         async move {
             status_text(
-                eve.post_form(
-                    &format!("/1.0/roles/{role}/permissions"),
-                    &[("permission", perm)],
-                )
-                .await,
+                eve.post_form(&format!("/1.0/roles/{role}/permissions"), &[("permission", perm)])
+                    .await,
             )
             .await
         }
@@ -64,10 +61,7 @@ async fn adding_permissions_needs_them_wherever_the_role_is_held() {
     s.role("tok-role", "team", &[]).await;
     let token: Value = s
         .admin()
-        .post_json(
-            "/1.6/tokens",
-            &serde_json::json!({"team": "t1", "token_id": "t1-bot"}),
-        )
+        .post_json("/1.6/tokens", &serde_json::json!({"team": "t1", "token_id": "t1-bot"}))
         .await
         .json()
         .await
@@ -75,10 +69,7 @@ async fn adding_permissions_needs_them_wherever_the_role_is_held() {
     assert_eq!(token["token_id"], "t1-bot");
     let resp = s
         .admin()
-        .post_form(
-            "/1.6/roles/tok-role/token",
-            &[("token_id", "t1-bot"), ("context", "t1")],
-        )
+        .post_form("/1.6/roles/tok-role/token", &[("token_id", "t1-bot"), ("context", "t1")])
         .await;
     assert_eq!(resp.status(), 200);
     forbidden(add("tok-role", "app").await);
@@ -89,10 +80,7 @@ async fn removing_permissions_needs_them_too() {
     let s = TestServer::spawn().await;
     let eve = narrow(&s, "eve@example.com", &["role.update.permission.remove"]).await;
     forbidden(status_text(eve.delete("/1.0/roles/AllowAll/permissions/*").await).await);
-    assert_eq!(
-        role_info(&s, "AllowAll").await["scheme_names"],
-        serde_json::json!(["*"])
-    );
+    assert_eq!(role_info(&s, "AllowAll").await["scheme_names"], serde_json::json!(["*"]));
 }
 
 #[tokio::test]
@@ -106,8 +94,7 @@ async fn a_context_type_change_needs_the_permissions_in_the_new_contexts() {
         let eve = eve.clone();
         async move {
             status_text(
-                eve.put_form("/1.4/roles", &[("name", "t1-admin"), ("contextType", ctx)])
-                    .await,
+                eve.put_form("/1.4/roles", &[("name", "t1-admin"), ("contextType", ctx)]).await,
             )
             .await
         }
@@ -115,30 +102,17 @@ async fn a_context_type_change_needs_the_permissions_in_the_new_contexts() {
     forbidden(change("global").await);
     assert_eq!(role_info(&s, "t1-admin").await["context"], "team");
     // Her own global role may become a team role: she keeps what she had, scoped down.
-    let resp = eve
-        .put_form(
-            "/1.4/roles",
-            &[("name", "only-eve"), ("contextType", "team")],
-        )
-        .await;
+    let resp = eve.put_form("/1.4/roles", &[("name", "only-eve"), ("contextType", "team")]).await;
     assert_eq!(resp.status(), 200);
 }
 
 #[tokio::test]
 async fn default_roles_need_every_permission_globally() {
     let s = TestServer::spawn().await;
-    let eve = narrow(
-        &s,
-        "eve@example.com",
-        &["role.default.create", "role.default.delete"],
-    )
-    .await;
+    let eve = narrow(&s, "eve@example.com", &["role.default.create", "role.default.delete"]).await;
     for event in ["user-create", "team-create"] {
-        let (status, text) = status_text(
-            eve.post_form("/1.0/role/default", &[(event, "AllowAll")])
-                .await,
-        )
-        .await;
+        let (status, text) =
+            status_text(eve.post_form("/1.0/role/default", &[(event, "AllowAll")]).await).await;
         if event == "user-create" {
             assert_eq!(status, 403, "{text}");
             assert_eq!(text, format!("{NOT_AUTHORIZED}*(global)\n"));
@@ -151,18 +125,11 @@ async fn default_roles_need_every_permission_globally() {
     assert_eq!(defaults, (200, "null\n".into()), "no default role");
     // A role made only of what she holds can be made a default role.
     s.role("newcomer", "global", &["role.default.create"]).await;
-    let resp = eve
-        .post_form("/1.0/role/default", &[("user-create", "newcomer")])
-        .await;
+    let resp = eve.post_form("/1.0/role/default", &[("user-create", "newcomer")]).await;
     assert_eq!(resp.status(), 200);
-    s.admin()
-        .post_form("/1.0/role/default", &[("user-create", "AllowAll")])
-        .await;
-    let resp = eve
-        .request(Method::DELETE, "/1.0/role/default?user-create=AllowAll")
-        .send()
-        .await
-        .unwrap();
+    s.admin().post_form("/1.0/role/default", &[("user-create", "AllowAll")]).await;
+    let resp =
+        eve.request(Method::DELETE, "/1.0/role/default?user-create=AllowAll").send().await.unwrap();
     forbidden(status_text(resp).await);
 }
 
@@ -172,21 +139,12 @@ async fn renaming_needs_the_role_s_permissions() {
     let eve = narrow(&s, "eve@example.com", &["role.update.name"]).await;
     forbidden(
         status_text(
-            eve.put_form(
-                "/1.4/roles",
-                &[("name", "AllowAll"), ("newName", "old-admin")],
-            )
-            .await,
+            eve.put_form("/1.4/roles", &[("name", "AllowAll"), ("newName", "old-admin")]).await,
         )
         .await,
     );
     assert_eq!(role_info(&s, "AllowAll").await["name"], "AllowAll");
     // Her own role she may rename (holders keep it).
-    let resp = eve
-        .put_form(
-            "/1.4/roles",
-            &[("name", "only-eve"), ("newName", "eve-role")],
-        )
-        .await;
+    let resp = eve.put_form("/1.4/roles", &[("name", "only-eve"), ("newName", "eve-role")]).await;
     assert_eq!(resp.status(), 200);
 }

@@ -40,36 +40,20 @@ async fn grants_and_tokens_go_with_their_team() {
     s.assign("member", "bob@example.com", "t1").await;
     s.assign("member", "bob@example.com", "t2").await;
     for (team, id) in [("t1", "t1-bot"), ("t2", "t2-bot")] {
-        let resp = s
-            .admin()
-            .post_json("/1.6/tokens", &json!({"team": team, "token_id": id}))
-            .await;
+        let resp = s.admin().post_json("/1.6/tokens", &json!({"team": team, "token_id": id})).await;
         assert_eq!(resp.status(), 201, "token {id}");
     }
     for ctx in ["t1", "t2"] {
         let resp = s
             .admin()
-            .post_form(
-                "/1.6/roles/member/token",
-                &[("token_id", "t2-bot"), ("context", ctx)],
-            )
+            .post_form("/1.6/roles/member/token", &[("token_id", "t2-bot"), ("context", ctx)])
             .await;
         assert_eq!(resp.status(), 200);
     }
 
-    assert_eq!(
-        status_text(s.admin().delete("/1.0/teams/t1").await).await.0,
-        200
-    );
-    assert_eq!(
-        roles_of(&bob).await,
-        vec![("member".to_string(), "t2".to_string())]
-    );
-    assert_eq!(
-        token_roles(&s, "t1-bot").await,
-        None,
-        "the team's token is gone"
-    );
+    assert_eq!(status_text(s.admin().delete("/1.0/teams/t1").await).await.0, 200);
+    assert_eq!(roles_of(&bob).await, vec![("member".to_string(), "t2".to_string())]);
+    assert_eq!(token_roles(&s, "t1-bot").await, None, "the team's token is gone");
     assert_eq!(
         token_roles(&s, "t2-bot").await.unwrap(),
         vec![json!({"Name": "member", "ContextValue": "t2"})],
@@ -77,14 +61,7 @@ async fn grants_and_tokens_go_with_their_team() {
     );
 
     s.team("t1").await;
-    assert_eq!(
-        roles_of(&bob).await,
-        vec![("member".to_string(), "t2".to_string())]
-    );
+    assert_eq!(roles_of(&bob).await, vec![("member".to_string(), "t2".to_string())]);
     assert_eq!(token_roles(&s, "t1-bot").await, None);
-    assert_eq!(
-        bob.get("/1.4/teams/t1").await.status(),
-        403,
-        "no grant on the new t1"
-    );
+    assert_eq!(bob.get("/1.4/teams/t1").await.status(), 403, "no grant on the new t1");
 }

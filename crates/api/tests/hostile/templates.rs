@@ -25,10 +25,7 @@ fn hostile() -> Vec<(&'static str, String)> {
             "20,000 nested parentheses",
             format!("{{{{{}1{}}}}}", "(".repeat(20_000), ")".repeat(20_000)),
         ),
-        (
-            "a 999,999-wide printf",
-            r#"{{printf "%0999999d" 1}}"#.to_string(),
-        ),
+        ("a 999,999-wide printf", r#"{{printf "%0999999d" 1}}"#.to_string()),
     ]
 }
 
@@ -48,10 +45,7 @@ async fn hostile_templates_are_refused_at_create_and_update() {
         let started = Instant::now();
         let (status, text) = create_hook(&s, &hook("h", &body)).await;
         let took = started.elapsed();
-        eprintln!(
-            "create with {label}: {status} in {took:?}: {}",
-            text.trim_end()
-        );
+        eprintln!("create with {label}: {status} in {took:?}: {}", text.trim_end());
         assert_eq!(status, 400, "{label}: {text}");
         assert!(
             text.starts_with("webhook body template cannot be rendered: template: h: "),
@@ -62,20 +56,14 @@ async fn hostile_templates_are_refused_at_create_and_update() {
     }
     assert_eq!(create_hook(&s, &hook("h", "{{.Kind.Name}}")).await.0, 200);
     for (label, body) in hostile() {
-        let resp = s
-            .admin()
-            .put_json("/1.6/events/webhooks/h", &hook("h", &body))
-            .await;
+        let resp = s.admin().put_json("/1.6/events/webhooks/h", &hook("h", &body)).await;
         let (status, text) = status_text(resp).await;
         assert_eq!(status, 400, "update with {label}: {text}");
     }
     alive(&s).await;
     let stored = s.admin().get("/1.6/events/webhooks/h").await;
     let stored: serde_json::Value = stored.json().await.unwrap();
-    assert_eq!(
-        stored["body"], "{{.Kind.Name}}",
-        "refused updates change nothing"
-    );
+    assert_eq!(stored["body"], "{{.Kind.Name}}", "refused updates change nothing");
 }
 
 #[tokio::test]
@@ -118,16 +106,10 @@ async fn a_stored_hostile_hook_fails_its_deliveries_and_the_server_lives() {
         assert_eq!(list[0]["attempts"], json!([]), "nothing was called");
         let err = list[0]["last_error"].as_str().unwrap();
         assert!(
-            err.starts_with(&format!(
-                "unable to render the body template: template: {}: ",
-                h.name
-            )),
+            err.starts_with(&format!("unable to render the body template: template: {}: ", h.name)),
             "{err}"
         );
     }
-    eprintln!(
-        "5 stored hostile hooks rendered and failed in {:?}",
-        started.elapsed()
-    );
+    eprintln!("5 stored hostile hooks rendered and failed in {:?}", started.elapsed());
     alive(&s).await;
 }

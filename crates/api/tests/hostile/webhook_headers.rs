@@ -6,18 +6,8 @@ use tsuru_testkit::{Caller, TestServer};
 use crate::hook_probe::create_hook;
 
 async fn headers_seen(caller: &Caller) -> (Value, Value) {
-    let one: Value = caller
-        .get("/1.6/events/webhooks/h")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let all: Value = caller
-        .get("/1.6/events/webhooks")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let one: Value = caller.get("/1.6/events/webhooks/h").await.json().await.unwrap();
+    let all: Value = caller.get("/1.6/events/webhooks").await.json().await.unwrap();
     (one["headers"].clone(), all[0]["headers"].clone())
 }
 
@@ -31,17 +21,9 @@ async fn header_values_are_shown_only_to_who_may_update_the_hook() {
     let clear = json!({"Authorization": ["Bearer s3cret"], "X-Env": ["prod", "eu"]});
     let masked = json!({"Authorization": ["*****"], "X-Env": ["*****", "*****"]});
 
-    let reader = s
-        .member("reader@example.com", "infra", &["webhook.read"])
-        .await;
+    let reader = s.member("reader@example.com", "infra", &["webhook.read"]).await;
     assert_eq!(headers_seen(&reader).await, (masked.clone(), masked));
-    let editor = s
-        .member(
-            "editor@example.com",
-            "infra",
-            &["webhook.read", "webhook.update"],
-        )
-        .await;
+    let editor = s.member("editor@example.com", "infra", &["webhook.read", "webhook.update"]).await;
     assert_eq!(headers_seen(&editor).await, (clear.clone(), clear.clone()));
     assert_eq!(headers_seen(&s.admin()).await, (clear.clone(), clear));
 }

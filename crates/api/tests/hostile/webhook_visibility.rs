@@ -21,45 +21,22 @@ async fn a_hook_gets_only_its_teams_events() {
 
     // Other teams', users' and global events.
     let admin = s.admin();
-    assert_eq!(
-        admin
-            .put_json("/1.6/teams/beta", &json!({"tags": ["x"]}))
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(admin.put_json("/1.6/teams/beta", &json!({"tags": ["x"]})).await.status(), 200);
     let zed = s.user("zed@example.com").await;
     assert_eq!(
         admin
-            .post_json(
-                "/1.6/tokens",
-                &json!({"team": "beta", "token_id": "beta-bot"})
-            )
+            .post_json("/1.6/tokens", &json!({"team": "beta", "token_id": "beta-bot"}))
             .await
             .status(),
         201
     );
     s.role("spare", "global", &[]).await;
-    let change = [
-        ("old", "user-password"),
-        ("new", "another-password"),
-        ("confirm", "another-password"),
-    ];
-    assert_eq!(
-        zed.put_form("/1.0/users/password", &change).await.status(),
-        200
-    );
+    let change =
+        [("old", "user-password"), ("new", "another-password"), ("confirm", "another-password")];
+    assert_eq!(zed.put_form("/1.0/users/password", &change).await.status(), 200);
     // And one of team alpha, last.
-    assert_eq!(
-        admin
-            .put_json("/1.6/teams/alpha", &json!({"tags": ["y"]}))
-            .await
-            .status(),
-        200
-    );
-    let update_of_a = s
-        .events("target.type=team&target.value=alpha&kindname=team.update")
-        .await;
+    assert_eq!(admin.put_json("/1.6/teams/alpha", &json!({"tags": ["y"]})).await.status(), 200);
+    let update_of_a = s.events("target.type=team&target.value=alpha&kindname=team.update").await;
     let last_id = update_of_a[0]["UniqueID"].as_str().unwrap().to_string();
     let start = std::time::Instant::now();
     loop {
@@ -74,16 +51,9 @@ async fn a_hook_gets_only_its_teams_events() {
     let list = finished(&s, "everything", 1).await;
 
     let seen: Value = amy.get("/1.1/events?limit=100").await.json().await.unwrap();
-    let visible: Vec<&str> = seen
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["UniqueID"].as_str().unwrap())
-        .collect();
-    let kinds: Vec<&str> = list
-        .iter()
-        .map(|d| d["event_kind"].as_str().unwrap())
-        .collect();
+    let visible: Vec<&str> =
+        seen.as_array().unwrap().iter().map(|e| e["UniqueID"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = list.iter().map(|d| d["event_kind"].as_str().unwrap()).collect();
     for d in &list {
         assert!(
             visible.contains(&d["event_id"].as_str().unwrap()),

@@ -39,12 +39,7 @@ async fn server_with_apps(url: &str, apps: usize) -> (TestServer, Caller) {
     .await;
     s.team("budget").await;
     let admin = s.admin();
-    let key: String = admin
-        .get("/1.0/users/api-key")
-        .await
-        .json()
-        .await
-        .expect("API key");
+    let key: String = admin.get("/1.0/users/api-key").await.json().await.expect("API key");
     s.default_pool("p1").await;
     for i in 0..apps {
         s.app(&format!("app-{i}"), "budget").await;
@@ -139,10 +134,7 @@ async fn an_idle_process_is_quiet() {
     let (n, sent) = sent_since(&s, &before);
     println!("idle for {window} s: {n} store commands {sent:?}");
     // One per 2 s, plus one for where the window falls.
-    assert!(
-        n <= window / 2 + 1,
-        "idle for {window} s: {n} store commands: {sent:?}"
-    );
+    assert!(n <= window / 2 + 1, "idle for {window} s: {n} store commands: {sent:?}");
 }
 
 /// Store commands of one app creation, with the event, its lock, both quotas and the write

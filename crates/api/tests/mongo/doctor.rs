@@ -32,11 +32,7 @@ async fn doctor_with(url: &str, db: &str, extra: &str, args: &[&str]) -> Run {
     let dir = std::env::temp_dir().join(format!("tsurud-doctor-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("tsuru.conf");
-    std::fs::write(
-        &file,
-        format!("{extra}database:\n  url: \"{url}\"\n  name: {db}\n"),
-    )
-    .unwrap();
+    std::fs::write(&file, format!("{extra}database:\n  url: \"{url}\"\n  name: {db}\n")).unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tsurud"));
     cmd.arg("doctor").arg("--config").arg(&file).args(args);
     for (k, _) in std::env::vars() {
@@ -61,10 +57,7 @@ async fn doctor(url: &str, db: &str, args: &[&str]) -> Run {
 }
 
 async fn database(url: &str, name: &str) -> Database {
-    mongodb::Client::with_uri_str(url)
-        .await
-        .unwrap()
-        .database(name)
+    mongodb::Client::with_uri_str(url).await.unwrap().database(name)
 }
 
 /// The indexes of `coll`.
@@ -79,14 +72,8 @@ async fn snapshot(db: &Database) -> BTreeMap<String, (Vec<Document>, Vec<String>
     let mut all = BTreeMap::new();
     for name in db.list_collection_names().await.unwrap() {
         let coll = db.collection::<Document>(&name);
-        let docs: Vec<Document> = coll
-            .find(doc! {})
-            .sort(doc! {"_id": 1})
-            .await
-            .unwrap()
-            .try_collect()
-            .await
-            .unwrap();
+        let docs: Vec<Document> =
+            coll.find(doc! {}).sort(doc! {"_id": 1}).await.unwrap().try_collect().await.unwrap();
         let mut indexes: Vec<String> = indexes(&coll)
             .await
             .into_iter()
@@ -131,9 +118,7 @@ async fn a_database_the_api_wrote_reads_entirely() {
         )
         .await;
     assert_eq!(put.status(), 200);
-    let plan = admin
-        .post_form("/1.0/plans", &[("name", "small"), ("memory", "128M")])
-        .await;
+    let plan = admin.post_form("/1.0/plans", &[("name", "small"), ("memory", "128M")]).await;
     assert_eq!(plan.status(), 201);
     s.app("site", "web").await;
     let env = admin
@@ -144,9 +129,7 @@ async fn a_database_the_api_wrote_reads_entirely() {
         .await;
     assert_eq!(status_text(env).await.0, 200);
     s.deploy("site", "nginx:1").await;
-    let token = admin
-        .post_json("/1.6/tokens", &json!({"team": "web", "token_id": "ci"}))
-        .await;
+    let token = admin.post_json("/1.6/tokens", &json!({"team": "web", "token_id": "ci"})).await;
     assert_eq!(token.status(), 201);
     let hook = admin
         .post_json(
@@ -182,17 +165,11 @@ async fn a_database_the_api_wrote_reads_entirely() {
         .anonymous()
         .post_form(
             "/1.0/auth/login",
-            &[
-                ("email", "dev@example.com"),
-                ("password", "not-the-password"),
-            ],
+            &[("email", "dev@example.com"), ("password", "not-the-password")],
         )
         .await;
     assert_eq!(wrong.status(), 401);
-    let reset = s
-        .anonymous()
-        .post_form("/1.0/users/dev@example.com/password", &[])
-        .await;
+    let reset = s.anonymous().post_form("/1.0/users/dev@example.com/password", &[]).await;
     assert!(reset.status().is_success(), "{}", reset.status());
 
     let db = database(&url, &name).await;
@@ -253,8 +230,7 @@ async fn a_database_the_api_wrote_reads_entirely() {
     assert!(text.stdout.contains("  documents: "), "{}", text.stdout);
     assert!(text.stdout.contains(", 0 unreadable\n"), "{}", text.stdout);
     assert!(
-        text.stdout
-            .contains("ready: tsurud reads every document of this database"),
+        text.stdout.contains("ready: tsurud reads every document of this database"),
         "{}",
         text.stdout
     );
@@ -263,9 +239,7 @@ async fn a_database_the_api_wrote_reads_entirely() {
 
 /// A database prepared as `tsurud api` prepares it (the indexes), then `docs` written raw.
 async fn prepared(url: &str, name: &str) -> Database {
-    tsuru_adapters::mongo::MongoStore::connect(url, name)
-        .await
-        .unwrap();
+    tsuru_adapters::mongo::MongoStore::connect(url, name).await.unwrap();
     database(url, name).await
 }
 
@@ -362,16 +336,10 @@ async fn broken_documents_are_named_by_collection_id_and_field() {
         .await
         .unwrap();
     db.collection::<Document>("users")
-        .update_one(
-            doc! {"_id": user_id},
-            doc! {"$set": {"email": "u@example.com"}},
-        )
+        .update_one(doc! {"_id": user_id}, doc! {"$set": {"email": "u@example.com"}})
         .await
         .unwrap();
-    db.collection::<Document>("roles")
-        .delete_one(doc! {"_id": "galaxy-admin"})
-        .await
-        .unwrap();
+    db.collection::<Document>("roles").delete_one(doc! {"_id": "galaxy-admin"}).await.unwrap();
     db.collection::<Document>("events")
         .update_one(doc! {"_id": event_id}, doc! {"$set": {"running": false}})
         .await
@@ -392,17 +360,8 @@ async fn missing_indexes_are_reported_then_created_by_fix_indexes() {
         .unwrap();
     let before = snapshot(&db).await;
     let run = doctor(&url, &name, &[]).await;
-    assert_eq!(
-        run.status, 0,
-        "missing indexes alone do not fail: {}",
-        run.stdout
-    );
-    assert!(
-        run.stdout
-            .contains("    index { \"email\": 1 } unique: missing\n"),
-        "{}",
-        run.stdout
-    );
+    assert_eq!(run.status, 0, "missing indexes alone do not fail: {}", run.stdout);
+    assert!(run.stdout.contains("    index { \"email\": 1 } unique: missing\n"), "{}", run.stdout);
     assert!(
         run.stdout.contains(
             " missing (tsurud api creates them at start-up; tsurud doctor --fix-indexes creates them now)"
@@ -415,9 +374,7 @@ async fn missing_indexes_are_reported_then_created_by_fix_indexes() {
     let fixed = doctor(&url, &name, &["--fix-indexes"]).await;
     assert_eq!(fixed.status, 0, "{}", fixed.stdout);
     assert!(
-        fixed
-            .stdout
-            .contains("    index { \"email\": 1 } unique: created\n"),
+        fixed.stdout.contains("    index { \"email\": 1 } unique: created\n"),
         "{}",
         fixed.stdout
     );
@@ -440,13 +397,8 @@ async fn an_index_that_differs_in_uniqueness_is_a_conflict_left_alone() {
     let Some(url) = mongo_url() else { return };
     let name = fresh_database_name();
     let db = database(&url, &name).await;
-    let plain = mongodb::IndexModel::builder()
-        .keys(doc! {"name": 1})
-        .build();
-    db.collection::<Document>("webhook")
-        .create_index(plain)
-        .await
-        .unwrap();
+    let plain = mongodb::IndexModel::builder().keys(doc! {"name": 1}).build();
+    db.collection::<Document>("webhook").create_index(plain).await.unwrap();
     let run = doctor(&url, &name, &["--fix-indexes"]).await;
     assert_eq!(run.status, 1, "{}", run.stdout);
     let line = run
@@ -465,10 +417,7 @@ fn go_zero() -> DateTime {
 }
 
 fn binary(bytes: &[u8]) -> Binary {
-    Binary {
-        subtype: BinarySubtype::Generic,
-        bytes: bytes.to_vec(),
-    }
+    Binary { subtype: BinarySubtype::Generic, bytes: bytes.to_vec() }
 }
 
 /// One document per collection, in the shapes tsuru writes them (`docs/mongodb.md`), with the
@@ -666,10 +615,7 @@ async fn seed_tsuru(db: &Database) -> BTreeMap<&'static str, usize> {
             }],
         ),
         // tsuru's own, which tsurud has no use for.
-        (
-            "docker_containers",
-            vec![doc! {"_id": "c0ffee", "appname": "legacy-app"}],
-        ),
+        ("docker_containers", vec![doc! {"_id": "c0ffee", "appname": "legacy-app"}]),
     ];
     let mut counts = BTreeMap::new();
     for (coll, list) in docs {
@@ -691,17 +637,9 @@ async fn a_database_tsuru_wrote_reads_and_tsurus_settings_are_named() {
     // tsuru's own index on the running event's `lock`.
     let lock = mongodb::IndexModel::builder()
         .keys(doc! {"lock": 1})
-        .options(
-            mongodb::options::IndexOptions::builder()
-                .unique(true)
-                .sparse(true)
-                .build(),
-        )
+        .options(mongodb::options::IndexOptions::builder().unique(true).sparse(true).build())
         .build();
-    db.collection::<Document>("events")
-        .create_index(lock)
-        .await
-        .unwrap();
+    db.collection::<Document>("events").create_index(lock).await.unwrap();
     let tsuru_conf = "\
 listen: \"0.0.0.0:8080\"
 provisioner: kubernetes
@@ -733,10 +671,7 @@ databse:
         assert_eq!(c["readable"], *n, "{coll}: {c:#}");
         assert_eq!(c["unreadable"], 0, "{coll}: {c:#}");
     }
-    assert_eq!(
-        report["database"]["other_collections"],
-        json!(["docker_containers"])
-    );
+    assert_eq!(report["database"]["other_collections"], json!(["docker_containers"]));
     assert_eq!(report["database"]["tsuru_lock_index"], true);
     assert_eq!(report["config"]["refused"], Value::Null);
     assert_eq!(report["config"]["jwt_secret_missing"], true);
@@ -744,12 +679,7 @@ databse:
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| {
-            (
-                i["key"].as_str().unwrap().to_string(),
-                !i["tsuru"].is_null(),
-            )
-        })
+        .map(|i| (i["key"].as_str().unwrap().to_string(), !i["tsuru"].is_null()))
         .collect();
     let want: BTreeMap<String, bool> = [
         ("host", true),
@@ -773,11 +703,7 @@ databse:
         "Other collections (tsurud neither reads nor changes them): docker_containers\n",
         "  beside tsuru: tsuru's unique index on events.lock is present: ",
     ] {
-        assert!(
-            text.stdout.contains(want),
-            "no {want:?} in\n{}",
-            text.stdout
-        );
+        assert!(text.stdout.contains(want), "no {want:?} in\n{}", text.stdout);
     }
     assert!(
         text.stdout
@@ -793,10 +719,7 @@ async fn a_configuration_tsurud_api_refuses_fails_the_check_but_the_database_is_
     let Some(url) = mongo_url() else { return };
     let name = fresh_database_name();
     let db = prepared(&url, &name).await;
-    db.collection::<Document>("teams")
-        .insert_one(doc! {"_id": "t1"})
-        .await
-        .unwrap();
+    db.collection::<Document>("teams").insert_one(doc! {"_id": "t1"}).await.unwrap();
     let run = doctor_with(&url, &name, "auth:\n  hash-cost: 99\n", &[]).await;
     assert_eq!(run.status, 1, "{}", run.stdout);
     assert!(
@@ -815,19 +738,10 @@ async fn a_configuration_tsurud_api_refuses_fails_the_check_but_the_database_is_
 
 #[tokio::test]
 async fn an_unreachable_database_or_a_missing_file_is_status_2() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let run = doctor(&format!("mongodb://127.0.0.1:{port}/"), "x", &[]).await;
     assert_eq!(run.status, 2, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stderr
-            .starts_with("tsurud doctor: the check could not run: "),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.starts_with("tsurud doctor: the check could not run: "), "{}", run.stderr);
     let out = Command::new(env!("CARGO_BIN_EXE_tsurud"))
         .args(["doctor", "--config", "/nonexistent/tsuru.conf"])
         .env_remove("TSURU_CONFIG")

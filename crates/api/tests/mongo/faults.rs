@@ -41,12 +41,7 @@ async fn a_database_outage_gets_503_in_time_and_tsurud_recovers_without_losing_d
         let status = resp.status().as_u16();
         (status, resp.text().await.unwrap())
     };
-    let health = || async {
-        http.get(format!("{}/healthcheck", server.url))
-            .send()
-            .await
-            .unwrap()
-    };
+    let health = || async { http.get(format!("{}/healthcheck", server.url)).send().await.unwrap() };
     assert_eq!(create("before").await.unwrap().status(), 201);
 
     db.kill();
@@ -57,20 +52,13 @@ async fn a_database_outage_gets_503_in_time_and_tsurud_recovers_without_losing_d
         let started = Instant::now();
         let (status, body) = teams().await;
         assert_eq!(status, 503, "round {round}: {body}");
-        assert!(
-            body.starts_with("database unavailable: "),
-            "round {round}: {body}"
-        );
+        assert!(body.starts_with("database unavailable: "), "round {round}: {body}");
         in_time(started, round);
 
         let started = Instant::now();
         let resp = create(&format!("during{round}")).await.unwrap();
         assert_eq!(resp.status(), 503);
-        assert!(resp
-            .text()
-            .await
-            .unwrap()
-            .starts_with("database unavailable: "));
+        assert!(resp.text().await.unwrap().starts_with("database unavailable: "));
         in_time(started, round);
 
         let started = Instant::now();
@@ -87,10 +75,7 @@ async fn a_database_outage_gets_503_in_time_and_tsurud_recovers_without_losing_d
         let checked = health().await;
         assert_eq!(checked.status(), 503);
         let text = checked.text().await.unwrap();
-        assert!(
-            text.starts_with("mongodb: fail - database unavailable: "),
-            "{text}"
-        );
+        assert!(text.starts_with("mongodb: fail - database unavailable: "), "{text}");
         in_time(started, round);
     }
 
@@ -107,16 +92,10 @@ async fn a_database_outage_gets_503_in_time_and_tsurud_recovers_without_losing_d
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert!(listed.contains("\"before\""), "{listed}");
-    assert!(
-        !listed.contains("during"),
-        "refused writes must not appear: {listed}"
-    );
+    assert!(!listed.contains("during"), "refused writes must not appear: {listed}");
     assert_eq!(create("after").await.unwrap().status(), 201);
     let (status, body) = teams().await;
     assert_eq!(status, 200);
-    assert!(
-        body.contains("\"before\"") && body.contains("\"after\""),
-        "{body}"
-    );
+    assert!(body.contains("\"before\"") && body.contains("\"after\""), "{body}");
     assert_eq!(health().await.status(), 200);
 }

@@ -81,17 +81,9 @@ async fn three_servers_honour_each_others_locks_and_lose_no_write() {
 
     // 200 permission additions at once, 50 per role, spread over the three servers: each
     // reads the role, adds one permission and writes it back under the role's event lock.
-    let permissions: Vec<&'static str> = tree::all()
-        .iter()
-        .skip(1)
-        .map(|n| n.name)
-        .take(REQUESTS)
-        .collect();
-    assert_eq!(
-        permissions.len(),
-        REQUESTS,
-        "the tree has enough permissions"
-    );
+    let permissions: Vec<&'static str> =
+        tree::all().iter().skip(1).map(|n| n.name).take(REQUESTS).collect();
+    assert_eq!(permissions.len(), REQUESTS, "the tree has enough permissions");
     let barrier = Arc::new(tokio::sync::Barrier::new(REQUESTS));
     let tasks: Vec<_> = (0..REQUESTS)
         .map(|i| {
@@ -124,21 +116,14 @@ async fn three_servers_honour_each_others_locks_and_lose_no_write() {
             other => panic!("{role} + {permission}: {other} {body}"),
         }
     }
-    assert!(
-        refused > 0,
-        "200 simultaneous writes on 4 targets never collided"
-    );
+    assert!(refused > 0, "200 simultaneous writes on 4 targets never collided");
     for r in ROLES {
         let want = granted.get(r).cloned().unwrap_or_default();
         assert!(!want.is_empty(), "no write on {r} got through");
         // The stored role holds exactly the acknowledged additions, each once.
         let role = get_json(&http, &servers[1].url, &token, &format!("/1.0/roles/{r}")).await;
-        let stored: Vec<&str> = role["scheme_names"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap())
-            .collect();
+        let stored: Vec<&str> =
+            role["scheme_names"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
         let mut want_sorted: Vec<&str> = want.iter().copied().collect();
         want_sorted.sort_unstable();
         assert_eq!(stored, want_sorted, "{r}");
@@ -152,12 +137,7 @@ async fn three_servers_honour_each_others_locks_and_lose_no_write() {
         .await;
         let events = events.as_array().unwrap();
         assert_eq!(events.len(), want.len(), "{r}");
-        assert!(
-            events
-                .iter()
-                .all(|e| e["Running"] == false && e["Error"] == ""),
-            "{events:?}"
-        );
+        assert!(events.iter().all(|e| e["Running"] == false && e["Error"] == ""), "{events:?}");
     }
     let total: usize = granted.values().map(BTreeSet::len).sum();
     assert_eq!(total + refused, REQUESTS);
@@ -184,12 +164,7 @@ async fn a_lock_held_by_a_killed_process_is_released_by_expiry() {
 
     // Another process takes the role's lock and keeps its heartbeat going.
     let mut holder = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            "--nocapture",
-            "replicas::lock_holder_process",
-        ])
+        .args(["--ignored", "--exact", "--nocapture", "replicas::lock_holder_process"])
         .env("HOLDER_MONGODB_URL", &url)
         .env("HOLDER_DATABASE", &db)
         .stdout(Stdio::piped())
@@ -231,30 +206,16 @@ async fn a_lock_held_by_a_killed_process_is_released_by_expiry() {
             break;
         }
         assert_eq!(status, 409, "{body}");
-        assert!(
-            Instant::now() < deadline,
-            "the dead holder's lock never expired"
-        );
+        assert!(Instant::now() < deadline, "the dead holder's lock never expired");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let waited = killed.elapsed();
-    assert!(
-        waited >= Duration::from_secs(EXPIRY - 1),
-        "released after {waited:?}, before expiry"
-    );
-    let expired = get_json(
-        &http,
-        &server.url,
-        &server.token,
-        &format!("/1.1/events/{event_id}"),
-    )
-    .await;
+    assert!(waited >= Duration::from_secs(EXPIRY - 1), "released after {waited:?}, before expiry");
+    let expired =
+        get_json(&http, &server.url, &server.token, &format!("/1.1/events/{event_id}")).await;
     assert_eq!(expired["Running"], false);
     assert!(
-        expired["Error"]
-            .as_str()
-            .unwrap()
-            .starts_with("event expired, no update for "),
+        expired["Error"].as_str().unwrap().starts_with("event expired, no update for "),
         "{expired}"
     );
     let role = get_json(&http, &server.url, &server.token, "/1.0/roles/contended").await;

@@ -53,17 +53,8 @@ impl FerretDb {
     pub fn start(binary: PathBuf) -> Self {
         let dir = std::env::temp_dir().join(format!("tsurud-ferretdb-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(dir.join("data")).unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut db = FerretDb {
-            binary,
-            dir,
-            port,
-            child: None,
-        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut db = FerretDb { binary, dir, port, child: None };
         db.restart();
         db
     }
@@ -87,10 +78,7 @@ impl FerretDb {
         self.kill();
         let child = Command::new(&self.binary)
             .arg("--handler=sqlite")
-            .arg(format!(
-                "--sqlite-url=file:{}/",
-                self.dir.join("data").display()
-            ))
+            .arg(format!("--sqlite-url=file:{}/", self.dir.join("data").display()))
             .arg(format!("--state-dir={}", self.dir.display()))
             .arg(format!("--listen-addr=127.0.0.1:{}", self.port))
             .args(["--debug-addr=-", "--telemetry=disable", "--log-level=error"])
@@ -189,8 +177,5 @@ impl Drop for Tsurud {
 
 /// A reqwest client with a timeout far above what any answer here may take.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
+    reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap()
 }

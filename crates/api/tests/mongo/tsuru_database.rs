@@ -14,9 +14,7 @@ fn go_zero() -> DateTime {
 
 fn go_bcrypt(password: &str) -> String {
     // Go's bcrypt writes the `$2a$` prefix.
-    bcrypt::hash_with_result(password, 4)
-        .unwrap()
-        .format_for_version(bcrypt::Version::TwoA)
+    bcrypt::hash_with_result(password, 4).unwrap().format_for_version(bcrypt::Version::TwoA)
 }
 
 const API_KEY: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
@@ -128,16 +126,10 @@ async fn an_existing_tsuru_database_is_served_and_written_in_tsurus_shapes() {
     let events: Vec<Value> = get_json(&legacy, "/1.1/events?target.value=legacy-team").await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["UniqueID"], event_id.to_hex());
-    assert_eq!(
-        events[0]["Kind"],
-        json!({"Type": "permission", "Name": "team.create"})
-    );
+    assert_eq!(events[0]["Kind"], json!({"Type": "permission", "Name": "team.create"}));
     assert_eq!(events[0]["Running"], false);
     let one: Value = get_json(&legacy, &format!("/1.1/events/{}", event_id.to_hex())).await;
-    assert_eq!(
-        one["CustomData"]["Start"],
-        json!([{"name": "name", "value": "legacy-team"}])
-    );
+    assert_eq!(one["CustomData"]["Start"], json!([{"name": "name", "value": "legacy-team"}]));
 
     // The team member reaches the team through its role instance, and its API key works and
     // is counted on tsuru's fields.
@@ -147,11 +139,7 @@ async fn an_existing_tsuru_database_is_served_and_written_in_tsurus_shapes() {
     let me: Value = get_json(&dev, "/1.0/users/info").await;
     assert_eq!(me["Email"], "dev@example.com");
     let stored = raw(&db, "users", doc! {"email": "dev@example.com"}).await;
-    assert_eq!(
-        stored.get_i64("apikey_usage_counter").unwrap(),
-        3,
-        "requests only note uses"
-    );
+    assert_eq!(stored.get_i64("apikey_usage_counter").unwrap(), 3, "requests only note uses");
     assert_eq!(s.record_credential_uses().await, 1);
     let stored = raw(&db, "users", doc! {"email": "dev@example.com"}).await;
     assert_eq!(stored.get_i64("apikey_usage_counter").unwrap(), 5);
@@ -159,46 +147,26 @@ async fn an_existing_tsuru_database_is_served_and_written_in_tsurus_shapes() {
     assert_eq!(stored.get_array("groups").unwrap().len(), 1);
 
     // What tsurud writes is in tsuru's shapes.
-    let resp = legacy
-        .post_json("/1.0/teams", &json!({"name": "new-team", "tags": ["x"]}))
-        .await;
+    let resp = legacy.post_json("/1.0/teams", &json!({"name": "new-team", "tags": ["x"]})).await;
     assert_eq!(resp.status(), 201);
     let t = raw(&db, "teams", doc! {"_id": "new-team"}).await;
     assert_eq!(t.get_str("creatinguser").unwrap(), "legacy@example.com");
     assert_eq!(t.get_array("tags").unwrap(), &vec![Bson::from("x")]);
-    assert_eq!(
-        t.get_document("quota").unwrap(),
-        &doc! {"limit": -1_i64, "inuse": 0_i64}
-    );
-    let e = raw(
-        &db,
-        "events",
-        doc! {"target.value": "new-team", "kind.name": "team.create"},
-    )
-    .await;
-    assert_eq!(
-        e.get_object_id("uniqueid").unwrap(),
-        e.get_object_id("_id").unwrap()
-    );
+    assert_eq!(t.get_document("quota").unwrap(), &doc! {"limit": -1_i64, "inuse": 0_i64});
+    let e = raw(&db, "events", doc! {"target.value": "new-team", "kind.name": "team.create"}).await;
+    assert_eq!(e.get_object_id("uniqueid").unwrap(), e.get_object_id("_id").unwrap());
     assert_eq!(
         e.get_document("owner").unwrap(),
         &doc! {"type": "user", "name": "legacy@example.com"}
     );
     assert!(!e.get_bool("running").unwrap());
-    assert!(
-        e.get("lock").is_none(),
-        "a finished event holds no lock: {e}"
-    );
+    assert!(e.get("lock").is_none(), "a finished event holds no lock: {e}");
     assert_eq!(
         e.get_document("allowed").unwrap(),
         &doc! {"scheme": "team.read.events", "contexts": [{"ctxtype": "team", "value": "new-team"}]}
     );
     assert!(e.get_datetime("endtime").unwrap() >= e.get_datetime("starttime").unwrap());
-    let locks = db
-        .collection::<Document>("event_locks")
-        .count_documents(doc! {})
-        .await
-        .unwrap();
+    let locks = db.collection::<Document>("event_locks").count_documents(doc! {}).await.unwrap();
     assert_eq!(locks, 0, "finished events leave no lock");
 
     let resp = legacy
@@ -213,17 +181,10 @@ async fn an_existing_tsuru_database_is_served_and_written_in_tsurus_shapes() {
         .await;
     assert_eq!(resp.status(), 200);
     let u = raw(&db, "users", doc! {"email": "legacy@example.com"}).await;
-    assert!(
-        u.get_str("password").unwrap().starts_with("$2"),
-        "bcrypt: {u}"
-    );
+    assert!(u.get_str("password").unwrap().starts_with("$2"), "bcrypt: {u}");
     s.login("legacy@example.com", "brand-new-password").await;
     let token = raw(&db, "tokens", doc! {"useremail": "legacy@example.com"}).await;
-    assert_eq!(
-        token.get_str("token").unwrap().len(),
-        32,
-        "the session id: {token}"
-    );
+    assert_eq!(token.get_str("token").unwrap().len(), 32, "the session id: {token}");
     assert_eq!(
         token.get_i64("expires").unwrap(),
         7 * 24 * 3600 * 1_000_000_000,
@@ -243,10 +204,7 @@ async fn start_up_creates_the_indexes_and_a_restart_finds_them() {
     let first = TestServer::spawn_with(on_this_database).await;
     drop(first);
     let _second = TestServer::spawn_with(on_this_database).await;
-    let db = mongodb::Client::with_uri_str(&url)
-        .await
-        .unwrap()
-        .database(&name);
+    let db = mongodb::Client::with_uri_str(&url).await.unwrap().database(&name);
     let indexes = |coll: &'static str| {
         let db = db.clone();
         async move {
@@ -272,11 +230,7 @@ async fn start_up_creates_the_indexes_and_a_restart_finds_them() {
         ("tokens", "token", true),
         ("events", "uniqueid", true),
         ("events", "target.type,target.value,starttime", false),
-        (
-            "events",
-            "extratargets.target.type,extratargets.target.value",
-            false,
-        ),
+        ("events", "extratargets.target.type,extratargets.target.value", false),
         ("events", "kind.name,starttime", false),
         ("events", "owner.name,starttime", false),
         ("events", "starttime", false),

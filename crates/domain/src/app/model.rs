@@ -50,13 +50,8 @@ pub fn app_already_exists(name: &str) -> Error {
 }
 
 /// Names the API refuses to set: tsuru writes them itself.
-pub const RESERVED_ENVS: [&str; 5] = [
-    "TSURU_APPNAME",
-    "TSURU_APPDIR",
-    "TSURU_SERVICES",
-    "TSURU_APP_TOKEN",
-    "TSURU_SERVICE",
-];
+pub const RESERVED_ENVS: [&str; 5] =
+    ["TSURU_APPNAME", "TSURU_APPDIR", "TSURU_SERVICES", "TSURU_APP_TOKEN", "TSURU_SERVICE"];
 
 /// What private variables read back as.
 pub const PRIVATE_VALUE: &str = "*** (private variable)";
@@ -182,11 +177,7 @@ impl App {
     /// value is then as secret as that one's.
     pub fn alias_reaches_private(&self, name: &str) -> bool {
         let mut seen = vec![name.to_string()];
-        let mut target = self
-            .env
-            .get(name)
-            .map(|e| e.alias.clone())
-            .unwrap_or_default();
+        let mut target = self.env.get(name).map(|e| e.alias.clone()).unwrap_or_default();
         while !target.is_empty() && !seen.contains(&target) {
             match self.env.get(&target) {
                 Some(t) if !t.public => return true,
@@ -237,11 +228,7 @@ mod tests {
     fn app_names() {
         assert!(validate_app_name("my-app1").is_ok());
         for bad in ["tsr", "My", "1a", "", "a_b", &"a".repeat(41)] {
-            assert_eq!(
-                validate_app_name(bad).unwrap_err().to_string(),
-                INVALID_APP_NAME,
-                "{bad}"
-            );
+            assert_eq!(validate_app_name(bad).unwrap_err().to_string(), INVALID_APP_NAME, "{bad}");
         }
     }
 
@@ -250,11 +237,7 @@ mod tests {
         assert!(env_name_error("FOO_1").is_none());
         assert!(env_name_error("_X").is_none());
         assert!(!env_name_storable("_X"));
-        assert!(env_name_error("TSURU_APPNAME")
-            .unwrap()
-            .contains("write-protected"));
-        assert!(env_name_error("1X")
-            .unwrap()
-            .contains("is not valid environment variable name"));
+        assert!(env_name_error("TSURU_APPNAME").unwrap().contains("write-protected"));
+        assert!(env_name_error("1X").unwrap().contains("is not valid environment variable name"));
     }
 }

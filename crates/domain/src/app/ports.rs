@@ -49,10 +49,7 @@ impl AppFilter {
         });
         platform_ok
             && self.name.as_ref().is_none_or(|re| re.is_match(&app.name))
-            && self
-                .team_owner
-                .as_ref()
-                .is_none_or(|t| &app.team_owner == t)
+            && self.team_owner.as_ref().is_none_or(|t| &app.team_owner == t)
             && self.owner.as_ref().is_none_or(|o| &app.owner == o)
             && self.pool.as_ref().is_none_or(|p| &app.pool == p)
             && self.tags.iter().all(|t| app.tags.contains(t))

@@ -107,10 +107,7 @@ impl AppService {
     /// plan: without one no volume exists) and app removal deletes them.
     #[must_use]
     pub fn with_volumes(mut self, storage: Arc<dyn VolumeStorage>, plans: &VolumePlans) -> Self {
-        self.volumes = Some(AppVolumes {
-            storage,
-            shown: !plans.0.is_empty(),
-        });
+        self.volumes = Some(AppVolumes { storage, shown: !plans.0.is_empty() });
         self
     }
 
@@ -127,10 +124,7 @@ impl AppService {
     /// # Errors
     /// 404 `App <name> not found.`
     pub async fn find(&self, name: &str) -> Result<App> {
-        self.apps
-            .find(name)
-            .await?
-            .ok_or_else(|| app_not_found(name))
+        self.apps.find(name).await?.ok_or_else(|| app_not_found(name))
     }
 
     /// The provisioner of the app's pool (the default one when the pool names none or is
@@ -173,11 +167,7 @@ impl AppService {
         let routers = rules.filter("router", self.routers.names());
         for r in &app.routers {
             if !routers.contains(&r.name) {
-                let list = routers
-                    .iter()
-                    .map(|x| format!("{x:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let list = routers.iter().map(|x| format!("{x:?}")).collect::<Vec<_>>().join(", ");
                 return Err(Error::bad_request(format!(
                     "router {:?} is not available for pool {:?}. Available routers are: {list}",
                     r.name, app.pool
@@ -204,10 +194,7 @@ impl AppService {
         Ok(pools
             .into_iter()
             .map(|p| {
-                let provisioner = self
-                    .provisioners
-                    .get(&p.provisioner)
-                    .map_err(|e| e.to_string());
+                let provisioner = self.provisioners.get(&p.provisioner).map_err(|e| e.to_string());
                 (p.name, provisioner)
             })
             .collect())
@@ -251,10 +238,7 @@ impl AppService {
             }
         }
         let inuse = units.iter().filter(|u| u.status.counts_for_quota()).count() as i64;
-        let quota = Quota {
-            limit: app.quota.limit,
-            inuse,
-        };
+        let quota = Quota { limit: app.quota.limit, inuse };
         AppInfo {
             app,
             units,

@@ -61,10 +61,7 @@ pub fn unknown_process(process: &str, version: &AppVersion) -> Error {
 /// # Errors
 /// 400 [`INVALID_UNITS`].
 pub fn parse_units(units: &str) -> Result<u32> {
-    units
-        .trim()
-        .parse::<u32>()
-        .map_err(|_| Error::bad_request(INVALID_UNITS))
+    units.trim().parse::<u32>().map_err(|_| Error::bad_request(INVALID_UNITS))
 }
 
 /// Reads a Procfile (`name: command` per line, `#` comments) into commands by process.
@@ -80,9 +77,7 @@ pub fn parse_procfile(text: &str) -> Result<BTreeMap<String, Vec<String>>> {
         let parsed = line.split_once(':').and_then(|(name, cmd)| {
             let (name, cmd) = (name.trim(), cmd.trim());
             let name_ok = !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
             (name_ok && !cmd.is_empty()).then(|| (name.to_string(), cmd.to_string()))
         });
         match parsed {

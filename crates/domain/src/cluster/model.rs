@@ -239,10 +239,7 @@ mod tests {
         let all = [
             cluster("c1", &[], true),
             cluster("c2", &["p2"], false),
-            Cluster {
-                provisioner: "other".into(),
-                ..cluster("c3", &["p3"], false)
-            },
+            Cluster { provisioner: "other".into(), ..cluster("c3", &["p3"], false) },
         ];
         let of = |pool| cluster_for_pool(&all, "kubernetes", pool).map(|c| c.name.as_str());
         assert_eq!(of("p2"), Some("c2"));
@@ -256,24 +253,13 @@ mod tests {
         let ok = cluster("c1", &["p1"], false);
         assert!(ok.validate(true).is_ok());
         let text = |c: Cluster, create| c.validate(create).unwrap_err().to_string();
-        assert_eq!(
-            text(cluster("  ", &["p"], false), false),
-            CLUSTER_NAME_MANDATORY
-        );
+        assert_eq!(text(cluster("  ", &["p"], false), false), CLUSTER_NAME_MANDATORY);
         for bad in ["1c", "C1", "c_1", &"c".repeat(41)] {
-            assert_eq!(
-                text(cluster(bad, &["p"], false), true),
-                CLUSTER_NAME_INVALID
-            );
+            assert_eq!(text(cluster(bad, &["p"], false), true), CLUSTER_NAME_INVALID);
             assert!(cluster(bad, &["p"], false).validate(false).is_ok());
         }
-        assert!(cluster(&"c".repeat(40), &["p"], false)
-            .validate(true)
-            .is_ok());
-        let no_prov = Cluster {
-            provisioner: String::new(),
-            ..ok.clone()
-        };
+        assert!(cluster(&"c".repeat(40), &["p"], false).validate(true).is_ok());
+        let no_prov = Cluster { provisioner: String::new(), ..ok.clone() };
         assert_eq!(text(no_prov, true), PROVISIONER_MANDATORY);
         assert_eq!(text(cluster("c1", &["p"], true), true), POOLS_AND_DEFAULT);
         assert_eq!(text(cluster("c1", &[], false), true), POOLS_OR_DEFAULT);
@@ -314,10 +300,7 @@ mod tests {
             },
         });
         let mut again = kc.without_secrets();
-        assert_eq!(
-            again.kube_config.as_ref().unwrap().user,
-            KubeConfigUser::default()
-        );
+        assert_eq!(again.kube_config.as_ref().unwrap().user, KubeConfigUser::default());
         again.keep_secrets_of(&kc);
         assert_eq!(again, kc);
     }

@@ -78,10 +78,7 @@ impl ClusterService {
     }
 
     async fn find(&self, name: &str) -> Result<Cluster> {
-        self.clusters
-            .find(name)
-            .await?
-            .ok_or_else(|| Error::not_found(CLUSTER_NOT_FOUND))
+        self.clusters.find(name).await?.ok_or_else(|| Error::not_found(CLUSTER_NOT_FOUND))
     }
 
     /// Every registered provisioner with its cluster help, by name.
@@ -94,10 +91,7 @@ impl ClusterService {
         let mut out = Vec::new();
         for name in self.provisioners.names() {
             let p = self.provisioners.get(&name)?;
-            out.push(ProvisionerInfo {
-                cluster_help: p.cluster_help(),
-                name,
-            });
+            out.push(ProvisionerInfo { cluster_help: p.cluster_help(), name });
         }
         Ok(out)
     }

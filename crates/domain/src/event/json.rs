@@ -26,11 +26,7 @@ pub fn go_time_opt(t: Option<&DateTime<Utc>>) -> String {
 /// A time the way Go's `fmt` prints a `time.Time` (layout
 /// `2006-01-02 15:04:05.999999999 -0700 MST`), as webhook templates see it.
 pub fn go_print_time(t: &DateTime<Utc>) -> String {
-    format!(
-        "{}{} +0000 UTC",
-        t.format("%Y-%m-%d %H:%M:%S"),
-        go_fraction(t)
-    )
+    format!("{}{} +0000 UTC", t.format("%Y-%m-%d %H:%M:%S"), go_fraction(t))
 }
 
 /// `.nnn` with trailing zeros trimmed, or nothing for whole seconds.
@@ -218,20 +214,14 @@ fn allowed_json(a: &Allowed) -> AllowedJson {
         contexts: (!a.contexts.is_empty()).then(|| {
             a.contexts
                 .iter()
-                .map(|c| ContextJson {
-                    ctx_type: c.ctype.as_str(),
-                    value: c.value.clone(),
-                })
+                .map(|c| ContextJson { ctx_type: c.ctype.as_str(), value: c.value.clone() })
                 .collect()
         }),
     }
 }
 
 fn raw(d: &Option<Value>) -> Option<RawDataJson> {
-    Some(RawDataJson {
-        kind: if d.is_some() { 4 } else { 0 },
-        data: None,
-    })
+    Some(RawDataJson { kind: if d.is_some() { 4 } else { 0 }, data: None })
 }
 
 impl EventJson {
@@ -259,10 +249,7 @@ impl EventJson {
             structured_log: (!e.log.is_empty()).then(|| {
                 e.log
                     .iter()
-                    .map(|l| LogLineJson {
-                        date: go_time(&l.date),
-                        message: l.message.clone(),
-                    })
+                    .map(|l| LogLineJson { date: go_time(&l.date), message: l.message.clone() })
                     .collect()
             }),
             cancel_info: CancelInfoJson {
@@ -310,15 +297,9 @@ pub fn template_data(e: &Event) -> Value {
         m.insert("StartTime".into(), json!(go_print_time(&e.start_time)));
         m.insert(
             "EndTime".into(),
-            json!(e
-                .end_time
-                .as_ref()
-                .map_or_else(|| GO_ZERO_PRINT.to_string(), go_print_time)),
+            json!(e.end_time.as_ref().map_or_else(|| GO_ZERO_PRINT.to_string(), go_print_time)),
         );
-        m.insert(
-            "LockUpdateTime".into(),
-            json!(go_print_time(&e.lock_update_time)),
-        );
+        m.insert("LockUpdateTime".into(), json!(go_print_time(&e.lock_update_time)));
         m.insert("ExpireAt".into(), json!(GO_ZERO_PRINT));
         m.insert("StartCustomData".into(), json!(e.start_custom_data));
         m.insert("EndCustomData".into(), json!(e.end_custom_data));

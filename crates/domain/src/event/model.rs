@@ -22,10 +22,7 @@ pub struct Target {
 impl Target {
     /// Builds a target.
     pub fn new(ttype: &str, value: impl Into<String>) -> Self {
-        Target {
-            ttype: ttype.to_string(),
-            value: value.into(),
-        }
+        Target { ttype: ttype.to_string(), value: value.into() }
     }
 }
 
@@ -56,17 +53,11 @@ pub struct Kind {
 impl Kind {
     /// A permission kind.
     pub fn permission(name: &str) -> Self {
-        Kind {
-            ktype: "permission".into(),
-            name: name.into(),
-        }
+        Kind { ktype: "permission".into(), name: name.into() }
     }
     /// An internal kind.
     pub fn internal(name: &str) -> Self {
-        Kind {
-            ktype: "internal".into(),
-            name: name.into(),
-        }
+        Kind { ktype: "internal".into(), name: name.into() }
     }
 }
 
@@ -85,24 +76,15 @@ pub struct Owner {
 impl Owner {
     /// A user owner.
     pub fn user(email: &str) -> Self {
-        Owner {
-            otype: "user".into(),
-            name: email.into(),
-        }
+        Owner { otype: "user".into(), name: email.into() }
     }
     /// A team-token owner.
     pub fn token(id: &str) -> Self {
-        Owner {
-            otype: "token".into(),
-            name: id.into(),
-        }
+        Owner { otype: "token".into(), name: id.into() }
     }
     /// The server itself.
     pub fn internal() -> Self {
-        Owner {
-            otype: "internal".into(),
-            name: String::new(),
-        }
+        Owner { otype: "internal".into(), name: String::new() }
     }
 }
 
@@ -118,10 +100,7 @@ pub struct Allowed {
 impl Allowed {
     /// Builds an allowed permission.
     pub fn new(scheme: &str, contexts: Vec<Context>) -> Self {
-        Allowed {
-            scheme: scheme.to_string(),
-            contexts,
-        }
+        Allowed { scheme: scheme.to_string(), contexts }
     }
 }
 
@@ -200,12 +179,7 @@ impl Event {
     /// Targets this event locks while running: the primary and locked extra targets.
     pub fn locked_targets(&self) -> Vec<&Target> {
         std::iter::once(&self.target)
-            .chain(
-                self.extra_targets
-                    .iter()
-                    .filter(|t| t.lock)
-                    .map(|t| &t.target),
-            )
+            .chain(self.extra_targets.iter().filter(|t| t.lock).map(|t| &t.target))
             .collect()
     }
 }
@@ -257,10 +231,7 @@ impl Visibility {
     /// Whether an event with `allowed` is visible through this grant (tree semantics).
     pub fn allows(&self, allowed: &Allowed) -> bool {
         crate::permission::tree::is_ancestor_or_self(&self.scheme, &allowed.scheme)
-            && self
-                .context
-                .as_ref()
-                .is_none_or(|c| allowed.contexts.contains(c))
+            && self.context.as_ref().is_none_or(|c| allowed.contexts.contains(c))
     }
 }
 
@@ -287,9 +258,6 @@ impl EventFilter {
             && self.until.is_none_or(|u| e.start_time <= u)
             && self.running.is_none_or(|r| e.running == r)
             && (!self.error_only || !e.error.is_empty())
-            && self
-                .visibility
-                .as_ref()
-                .is_none_or(|vs| vs.iter().any(|v| v.allows(&e.allowed)))
+            && self.visibility.as_ref().is_none_or(|vs| vs.iter().any(|v| v.allows(&e.allowed)))
     }
 }

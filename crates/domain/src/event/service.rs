@@ -196,9 +196,7 @@ impl EventService {
                         continue;
                     }
                     if waits && started.elapsed() < self.app_lock_wait {
-                        self.clock
-                            .sleep(std::time::Duration::from_millis(100))
-                            .await;
+                        self.clock.sleep(std::time::Duration::from_millis(100)).await;
                         continue;
                     }
                     return Err(Error::conflict(locked_message(&holder)));
@@ -224,8 +222,7 @@ impl EventService {
     /// operation already happened and its result must reach the caller.
     #[tracing::instrument(skip_all)]
     pub async fn done<T>(&self, event: Event, outcome: &Result<T>, end_data: Option<Value>) {
-        self.done_with_log(event, outcome, end_data, Vec::new())
-            .await;
+        self.done_with_log(event, outcome, end_data, Vec::new()).await;
     }
 
     /// Like [`EventService::done`], also storing the operation's progress log.
@@ -289,8 +286,7 @@ impl EventService {
         let event = self.start(new).await?;
         let progress = Arc::new(Progress::new(out, self.clock.clone()));
         let outcome = work(progress.clone()).await;
-        self.done_with_log(event, &outcome, None, progress.take_log())
-            .await;
+        self.done_with_log(event, &outcome, None, progress.take_log()).await;
         outcome
     }
 
@@ -426,20 +422,13 @@ impl EventService {
 
     async fn find(&self, id: &str) -> Result<Event> {
         if !is_object_id(id) {
-            return Err(Error::bad_request(format!(
-                "uuid parameter is not ObjectId: {id}"
-            )));
+            return Err(Error::bad_request(format!("uuid parameter is not ObjectId: {id}")));
         }
-        self.storage
-            .find(id)
-            .await?
-            .ok_or_else(|| Error::not_found(super::EVENT_NOT_FOUND))
+        self.storage.find(id).await?.ok_or_else(|| Error::not_found(super::EVENT_NOT_FOUND))
     }
 
     fn lock_mine(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
-        self.mine
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.mine.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn remember(&self, id: &str, running: bool) {
@@ -466,9 +455,7 @@ pub fn locked_message(holder: &Event) -> String {
         holder.kind.name,
         holder.owner.otype,
         holder.owner.name,
-        holder
-            .start_time
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        holder.start_time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     )
 }
 

@@ -95,11 +95,8 @@ impl Template {
 
     /// The creation parameters this template gives, with `iaas` set; `params` win.
     pub fn expand(&self, params: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-        let mut out: BTreeMap<String, String> = self
-            .data
-            .iter()
-            .map(|d| (d.name.clone(), d.value.clone()))
-            .collect();
+        let mut out: BTreeMap<String, String> =
+            self.data.iter().map(|d| (d.name.clone(), d.value.clone())).collect();
         out.insert("iaas".into(), self.iaas_name.clone());
         for (k, v) in params {
             out.insert(k.clone(), v.clone());
@@ -113,10 +110,7 @@ mod tests {
     use super::*;
 
     fn d(n: &str, v: &str) -> TemplateData {
-        TemplateData {
-            name: n.into(),
-            value: v.into(),
-        }
+        TemplateData { name: n.into(), value: v.into() }
     }
 
     #[test]
@@ -126,16 +120,8 @@ mod tests {
             iaas_name: "ec2".into(),
             data: vec![d("image", "ami-1"), d("type", "t2.micro"), d("zone", "a")],
         };
-        t.merge(&[
-            d("type", "m5.large"),
-            d("zone", ""),
-            d("key", "k"),
-            d("gone", ""),
-        ]);
-        assert_eq!(
-            t.data,
-            vec![d("image", "ami-1"), d("type", "m5.large"), d("key", "k")]
-        );
+        t.merge(&[d("type", "m5.large"), d("zone", ""), d("key", "k"), d("gone", "")]);
+        assert_eq!(t.data, vec![d("image", "ami-1"), d("type", "m5.large"), d("key", "k")]);
     }
 
     #[test]

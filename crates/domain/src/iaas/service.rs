@@ -25,11 +25,7 @@ pub struct IaasSettings {
 
 impl Default for IaasSettings {
     fn default() -> Self {
-        IaasSettings {
-            default: None,
-            node_protocol: "http".into(),
-            node_port: 2375,
-        }
+        IaasSettings { default: None, node_protocol: "http".into(), node_port: 2375 }
     }
 }
 
@@ -63,13 +59,7 @@ fn allowed_iaases(identity: &Identity, scheme: &str) -> Option<Vec<String>> {
     if contexts.iter().any(|c| c.ctype == ContextType::Global) {
         return None;
     }
-    Some(
-        contexts
-            .into_iter()
-            .filter(|c| c.ctype == ContextType::Iaas)
-            .map(|c| c.value)
-            .collect(),
-    )
+    Some(contexts.into_iter().filter(|c| c.ctype == ContextType::Iaas).map(|c| c.value).collect())
 }
 
 impl IaasService {
@@ -79,9 +69,7 @@ impl IaasService {
     }
 
     fn provider(&self, name: &str) -> Result<&Arc<dyn Iaas>> {
-        self.providers
-            .get(name)
-            .ok_or_else(|| Error::bad_request(iaas_not_registered(name)))
+        self.providers.get(name).ok_or_else(|| Error::bad_request(iaas_not_registered(name)))
     }
 
     /// What the IaaS named `name` takes (its parameters), `None` when it is not configured.
@@ -126,10 +114,7 @@ impl IaasService {
     /// # Errors
     /// 404 `machine not found`.
     pub async fn find_machine(&self, id: &str) -> Result<Machine> {
-        self.machines
-            .find(id)
-            .await?
-            .ok_or_else(|| Error::not_found(MACHINE_NOT_FOUND))
+        self.machines.find(id).await?.ok_or_else(|| Error::not_found(MACHINE_NOT_FOUND))
     }
 
     /// The machine at this host (name or IP, no scheme or port), unchecked.
@@ -145,10 +130,7 @@ impl IaasService {
     /// # Errors
     /// 404 `template not found`.
     pub async fn find_template(&self, name: &str) -> Result<Template> {
-        self.templates
-            .find(name)
-            .await?
-            .ok_or_else(|| Error::not_found(TEMPLATE_NOT_FOUND))
+        self.templates.find(name).await?.ok_or_else(|| Error::not_found(TEMPLATE_NOT_FOUND))
     }
 
     /// Creates a machine, unchecked (the caller's use case checks and records its event).
@@ -232,9 +214,7 @@ impl IaasService {
         let machine = self.find_machine(id).await?;
         call.require("machine.delete", &iaas_ctx(&machine.iaas))?;
         let ev = NewEvent::on("iaas", &machine.iaas, "machine.delete", call);
-        self.events
-            .run(ev, self.remove_machine(&machine, force))
-            .await
+        self.events.run(ev, self.remove_machine(&machine, force)).await
     }
 
     /// Templates of the IaaSes the caller may read (`machine.template.read`).

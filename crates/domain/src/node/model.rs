@@ -76,9 +76,7 @@ pub struct Node {
 impl Node {
     /// Whether every `filter` key has that value in the node's tsuru metadata.
     pub fn matches(&self, filter: &BTreeMap<String, String>) -> bool {
-        filter
-            .iter()
-            .all(|(k, v)| self.tsuru_metadata.get(k) == Some(v))
+        filter.iter().all(|(k, v)| self.tsuru_metadata.get(k) == Some(v))
     }
 }
 
@@ -133,9 +131,7 @@ pub fn validate_address(address: &str) -> crate::Result<()> {
     }
     let Some((scheme, rest)) = address.split_once("://") else {
         if address.starts_with('/') {
-            return Err(Error::bad_request(format!(
-                "{INVALID_ADDRESS}: host cannot be empty"
-            )));
+            return Err(Error::bad_request(format!("{INVALID_ADDRESS}: host cannot be empty")));
         }
         return Err(Error::bad_request(format!(
             "{INVALID_ADDRESS}: parse \"{address}\": invalid URI for request"
@@ -143,14 +139,10 @@ pub fn validate_address(address: &str) -> crate::Result<()> {
     };
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if host.is_empty() {
-        return Err(Error::bad_request(format!(
-            "{INVALID_ADDRESS}: host cannot be empty"
-        )));
+        return Err(Error::bad_request(format!("{INVALID_ADDRESS}: host cannot be empty")));
     }
     if !scheme.starts_with("http") {
-        return Err(Error::bad_request(format!(
-            "{INVALID_ADDRESS}: scheme must be http[s]"
-        )));
+        return Err(Error::bad_request(format!("{INVALID_ADDRESS}: scheme must be http[s]")));
     }
     Ok(())
 }
@@ -177,10 +169,7 @@ mod tests {
             "Invalid address url: parse \"node-1\": invalid URI for request"
         );
         assert_eq!(text("http://"), "Invalid address url: host cannot be empty");
-        assert_eq!(
-            text("ftp://node-1"),
-            "Invalid address url: scheme must be http[s]"
-        );
+        assert_eq!(text("ftp://node-1"), "Invalid address url: scheme must be http[s]");
         assert!(validate_address("https://node-1:2375").is_ok());
     }
 

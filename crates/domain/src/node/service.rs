@@ -171,11 +171,8 @@ impl NodeService {
         let ev = node_event(&address, &pool, "node.create", call);
         let event = self.events.start_unlocked(ev).await?;
         let provisioner = async {
-            let found = self
-                .pools
-                .find(&pool)
-                .await?
-                .ok_or_else(|| Error::bad_request(POOL_NOT_FOUND))?;
+            let found =
+                self.pools.find(&pool).await?.ok_or_else(|| Error::bad_request(POOL_NOT_FOUND))?;
             let p = self.provisioners.get(&found.provisioner)?;
             if !p.supports_nodes() {
                 return Err(Error::bad_request(no_node_support(p.name())));
@@ -191,14 +188,7 @@ impl NodeService {
                 return failed;
             }
         };
-        Ok(PendingAdd {
-            metadata,
-            register,
-            pool,
-            iaas_id,
-            provisioner,
-            event,
-        })
+        Ok(PendingAdd { metadata, register, pool, iaas_id, provisioner, event })
     }
 
     /// Adds the node [`NodeService::begin_add`] checked: registers `Metadata.address`, or
@@ -210,14 +200,8 @@ impl NodeService {
     /// or not an `http(s)` URL (400); the provisioner's failure.
     #[tracing::instrument(skip_all)]
     pub async fn finish_add(&self, pending: PendingAdd, _out: Arc<dyn Output>) -> Result<()> {
-        let PendingAdd {
-            mut metadata,
-            register,
-            pool,
-            mut iaas_id,
-            provisioner,
-            mut event,
-        } = pending;
+        let PendingAdd { mut metadata, register, pool, mut iaas_id, provisioner, mut event } =
+            pending;
         let mut machine = None;
         let outcome = async {
             let address = if register {
@@ -242,10 +226,7 @@ impl NodeService {
                     continue;
                 }
                 if other.find_node(&address).await?.is_some() {
-                    return Err(Error::bad_request(node_already_exists(
-                        &address,
-                        other.name(),
-                    )));
+                    return Err(Error::bad_request(node_already_exists(&address, other.name())));
                 }
             }
             validate_address(&address)?;
@@ -306,9 +287,7 @@ impl NodeService {
             update.pool = new_pool;
         }
         let ev = node_event(address, &node.pool, "node.update", call);
-        self.events
-            .run(ev, provisioner.update_node(&node, &update))
-            .await
+        self.events.run(ev, provisioner.update_node(&node, &update)).await
     }
 
     /// Removes a node, moving its units away first unless `no_rebalance`; with `remove_iaas`
@@ -330,9 +309,7 @@ impl NodeService {
         let ev = node_event(address, &node.pool, "node.delete", call);
         self.events
             .run(ev, async {
-                provisioner
-                    .remove_node(&node, !no_rebalance, &Discard)
-                    .await?;
+                provisioner.remove_node(&node, !no_rebalance, &Discard).await?;
                 if remove_iaas {
                     if let Some(m) = self.machine_of(&node, address).await? {
                         self.iaas.remove_machine(&m, false).await?;
@@ -371,18 +348,12 @@ impl NodeService {
         let (mut node, provisioner) = self.find(address).await?;
         identity.require("node.read", &pool_ctx(&node.pool))?;
         if node.iaas_id.is_empty() {
-            if let Some(m) = self
-                .iaas
-                .find_machine_by_address(&url_to_host(&node.address))
-                .await?
-            {
+            if let Some(m) = self.iaas.find_machine_by_address(&url_to_host(&node.address)).await? {
                 node.iaas_id = m.iaas;
             }
         }
-        let units = provisioner
-            .node_units(&node)
-            .await
-            .map_err(|e| Error::not_found(e.to_string()))?;
+        let units =
+            provisioner.node_units(&node).await.map_err(|e| Error::not_found(e.to_string()))?;
         Ok((node, units))
     }
 

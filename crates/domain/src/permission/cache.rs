@@ -28,20 +28,14 @@ pub struct CachedRoles {
 
 impl std::fmt::Debug for CachedRoles {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CachedRoles")
-            .field("ttl", &self.ttl)
-            .finish()
+        f.debug_struct("CachedRoles").field("ttl", &self.ttl).finish()
     }
 }
 
 impl CachedRoles {
     /// Role lookups on `storage` with snapshots at most `ttl` old.
     pub fn new(storage: Arc<dyn RoleStorage>, ttl: Duration) -> Self {
-        CachedRoles {
-            storage,
-            ttl,
-            snapshot: Mutex::new(None),
-        }
+        CachedRoles { storage, ttl, snapshot: Mutex::new(None) }
     }
 
     fn drop_snapshot(&self) {
@@ -56,14 +50,8 @@ impl CachedRoles {
             }
         }
         let taken = Instant::now();
-        let roles: Arc<HashMap<String, Role>> = Arc::new(
-            self.storage
-                .list()
-                .await?
-                .into_iter()
-                .map(|r| (r.name.clone(), r))
-                .collect(),
-        );
+        let roles: Arc<HashMap<String, Role>> =
+            Arc::new(self.storage.list().await?.into_iter().map(|r| (r.name.clone(), r)).collect());
         *self.snapshot.lock().unwrap_or_else(PoisonError::into_inner) =
             Some((taken, roles.clone()));
         Ok(roles)

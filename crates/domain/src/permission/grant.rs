@@ -22,12 +22,7 @@ pub struct Grant<'a> {
 impl<'a> Grant<'a> {
     /// `role` in context `context_value`, given (`assign`) or taken by `call`.
     pub fn new(call: &'a Call, role: &'a str, context_value: &'a str, assign: bool) -> Self {
-        Grant {
-            call,
-            role,
-            context_value,
-            assign,
-        }
+        Grant { call, role, context_value, assign }
     }
 
     /// Checks the permission, then records a role event around: `holder` (the holder exists),
@@ -46,24 +41,16 @@ impl<'a> Grant<'a> {
         F: FnOnce(RoleInstance) -> Fut,
         Fut: Future<Output = Result<()>>,
     {
-        let kind = if self.assign {
-            "role.update.assign"
-        } else {
-            "role.update.dissociate"
-        };
+        let kind = if self.assign { "role.update.assign" } else { "role.update.dissociate" };
         self.call.require(kind, &[])?;
         let ev = NewEvent::on("role", self.role, kind, self.call);
         events
             .run(ev, async {
                 holder.await?;
-                let role = roles
-                    .find(self.role)
-                    .await?
-                    .ok_or_else(|| Error::not_found(ROLE_NOT_FOUND))?;
+                let role =
+                    roles.find(self.role).await?.ok_or_else(|| Error::not_found(ROLE_NOT_FOUND))?;
                 if self.assign {
-                    lookup
-                        .validate(role.context_type, self.context_value)
-                        .await?;
+                    lookup.validate(role.context_type, self.context_value).await?;
                 }
                 can_use_role(self.call, &role, self.context_value)?;
                 apply(RoleInstance::new(self.role, self.context_value)).await

@@ -102,10 +102,7 @@ pub struct Context {
 impl Context {
     /// Builds a context.
     pub fn new(ctype: ContextType, value: impl Into<String>) -> Self {
-        Context {
-            ctype,
-            value: value.into(),
-        }
+        Context { ctype, value: value.into() }
     }
     /// The global context.
     pub fn global() -> Self {
@@ -143,11 +140,7 @@ pub fn check(perms: &[Permission], scheme: &str, contexts: &[Context]) -> bool {
 /// The teams whose records a caller may read with `permission`: `None` when it holds the
 /// permission nowhere, `Some(None)` for every team (a global grant), else `Some(Some(teams))`.
 pub fn team_scope(permissions: &[Permission], permission: &str) -> Option<Option<Vec<String>>> {
-    let ctxs = contexts_for(
-        permissions,
-        permission,
-        &[ContextType::Team, ContextType::Global],
-    );
+    let ctxs = contexts_for(permissions, permission, &[ContextType::Team, ContextType::Global]);
     if ctxs.is_empty() {
         None
     } else if ctxs.iter().any(|c| c.ctype == ContextType::Global) {
@@ -184,18 +177,13 @@ pub struct RoleInstance {
 impl RoleInstance {
     /// Builds an instance.
     pub fn new(name: impl Into<String>, context_value: impl Into<String>) -> Self {
-        RoleInstance {
-            name: name.into(),
-            context_value: context_value.into(),
-        }
+        RoleInstance { name: name.into(), context_value: context_value.into() }
     }
 }
 
 /// Role events: roles bound to one are given on user or team creation.
-pub const ROLE_EVENTS: [(&str, ContextType); 2] = [
-    ("user-create", ContextType::Global),
-    ("team-create", ContextType::Team),
-];
+pub const ROLE_EVENTS: [(&str, ContextType); 2] =
+    [("user-create", ContextType::Global), ("team-create", ContextType::Team)];
 
 /// A named set of permissions bound to one context type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,12 +225,8 @@ impl Role {
 
     /// The stored permission names that still exist in the tree, sorted (`*` kept as `*`).
     pub fn valid_scheme_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .scheme_names
-            .iter()
-            .filter(|n| tree::find(n).is_some())
-            .cloned()
-            .collect();
+        let mut names: Vec<String> =
+            self.scheme_names.iter().filter(|n| tree::find(n).is_some()).cloned().collect();
         names.sort();
         names.dedup();
         names
@@ -274,10 +258,7 @@ mod tests {
     use super::*;
 
     fn perm(scheme: &str, ctx: Context) -> Permission {
-        Permission {
-            scheme: scheme.into(),
-            context: ctx,
-        }
+        Permission { scheme: scheme.into(), context: ctx }
     }
 
     #[test]
@@ -309,10 +290,7 @@ mod tests {
         let perms = role.expand("x");
         assert_eq!(perms.len(), 2);
         assert!(perms.iter().any(|p| p.scheme.is_empty()));
-        assert_eq!(
-            role.valid_scheme_names(),
-            vec!["*".to_string(), "team.read".to_string()]
-        );
+        assert_eq!(role.valid_scheme_names(), vec!["*".to_string(), "team.read".to_string()]);
     }
 
     #[test]
@@ -321,10 +299,7 @@ mod tests {
             ContextType::parse("cluster").unwrap_err().to_string(),
             "invalid context type \"cluster\""
         );
-        assert_eq!(
-            ContextType::parse("service-instance").unwrap(),
-            ContextType::ServiceInstance
-        );
+        assert_eq!(ContextType::parse("service-instance").unwrap(), ContextType::ServiceInstance);
     }
 }
 

@@ -98,13 +98,8 @@ pub struct RoleService {
     tokens: Option<Arc<dyn TeamTokenStorage>>,
 }
 
-const LIST_PERMS: [&str; 5] = [
-    "role.update",
-    "role.update.assign",
-    "role.update.dissociate",
-    "role.create",
-    "role.delete",
-];
+const LIST_PERMS: [&str; 5] =
+    ["role.update", "role.update.assign", "role.update.dissociate", "role.create", "role.delete"];
 
 impl RoleService {
     /// Also moves team tokens' instances when a role is renamed.
@@ -150,11 +145,7 @@ impl RoleService {
         let ctype = ContextType::parse(context)?;
         let role = Role::new(name, ctype, description)?;
         let ev = NewEvent::on("role", &role.name, "role.create", call);
-        self.events
-            .run(ev, async {
-                self.roles.insert(&role).await.map(|()| role.clone())
-            })
-            .await
+        self.events.run(ev, async { self.roles.insert(&role).await.map(|()| role.clone()) }).await
     }
 
     /// Deletes a role nobody holds.
@@ -245,10 +236,7 @@ impl RoleService {
         for user in self.users.list_by_role(&old).await? {
             for inst in user.roles.iter().filter(|r| r.name == old) {
                 self.users
-                    .add_role(
-                        &user.email,
-                        &RoleInstance::new(new_name, inst.context_value.clone()),
-                    )
+                    .add_role(&user.email, &RoleInstance::new(new_name, inst.context_value.clone()))
                     .await?;
             }
         }
@@ -321,10 +309,7 @@ impl RoleService {
         self.events
             .run(ev, async {
                 let mut role = self.find(name).await?;
-                let removed = Role {
-                    scheme_names: vec![permission.to_string()],
-                    ..role.clone()
-                };
+                let removed = Role { scheme_names: vec![permission.to_string()], ..role.clone() };
                 may_grant(call, &removed, &self.in_force(&role).await?)?;
                 role.scheme_names.retain(|p| p != permission);
                 self.roles.update(&role).await
@@ -343,19 +328,13 @@ impl RoleService {
         let add = grant.assign;
         let (roles, lookup) = (self.roles.as_ref(), self.lookup.as_ref());
         grant
-            .run(
-                &self.events,
-                roles,
-                lookup,
-                self.find_user(email),
-                |r| async move {
-                    if add {
-                        self.users.add_role(email, &r).await
-                    } else {
-                        self.users.remove_role(email, &r).await
-                    }
-                },
-            )
+            .run(&self.events, roles, lookup, self.find_user(email), |r| async move {
+                if add {
+                    self.users.add_role(email, &r).await
+                } else {
+                    self.users.remove_role(email, &r).await
+                }
+            })
             .await
     }
 
@@ -366,13 +345,7 @@ impl RoleService {
     #[tracing::instrument(skip_all)]
     pub async fn list_defaults(&self, identity: &Identity) -> Result<Vec<Role>> {
         require_any(identity, &["role.default.create", "role.default.delete"])?;
-        Ok(self
-            .roles
-            .list()
-            .await?
-            .into_iter()
-            .filter(|r| !r.events.is_empty())
-            .collect())
+        Ok(self.roles.list().await?.into_iter().filter(|r| !r.events.is_empty()).collect())
     }
 
     /// Binds (`add`) or unbinds roles to role events; `changes` pairs an event name with role
@@ -388,18 +361,13 @@ impl RoleService {
         add: bool,
         changes: &[(String, Vec<String>)],
     ) -> Result<()> {
-        let kind = if add {
-            "role.default.create"
-        } else {
-            "role.default.delete"
-        };
+        let kind = if add { "role.default.create" } else { "role.default.delete" };
         call.require(kind, &[])?;
         for (event_name, role_names) in changes {
-            let expected = ROLE_EVENTS
-                .iter()
-                .find(|(n, _)| n == event_name)
-                .map(|(_, c)| *c)
-                .ok_or_else(|| Error::bad_request(format!("invalid role event {event_name:?}")))?;
+            let expected =
+                ROLE_EVENTS.iter().find(|(n, _)| n == event_name).map(|(_, c)| *c).ok_or_else(
+                    || Error::bad_request(format!("invalid role event {event_name:?}")),
+                )?;
             for role_name in role_names.iter().filter(|r| !r.is_empty()) {
                 let ev = NewEvent::on("role", role_name, kind, call);
                 self.events
@@ -446,10 +414,8 @@ impl RoleService {
             }
         };
         for role in roles {
-            if let Err(e) = self
-                .users
-                .add_role(email, &RoleInstance::new(&role.name, context_value))
-                .await
+            if let Err(e) =
+                self.users.add_role(email, &RoleInstance::new(&role.name, context_value)).await
             {
                 tracing::error!(error = %e, role = %role.name, email, "could not assign default role");
             }
@@ -511,12 +477,8 @@ impl RoleService {
     /// Where `role` is in force: each holder's context value (users and team tokens), and
     /// anywhere when it is a default role.
     async fn in_force(&self, role: &Role) -> Result<Vec<Scope>> {
-        let mut scopes: Vec<Scope> = self
-            .holders(&role.name)
-            .await?
-            .into_iter()
-            .map(Scope::Holder)
-            .collect();
+        let mut scopes: Vec<Scope> =
+            self.holders(&role.name).await?.into_iter().map(Scope::Holder).collect();
         if !role.events.is_empty() {
             scopes.push(Scope::Any);
         }
@@ -545,10 +507,7 @@ impl RoleService {
     }
 
     async fn find(&self, name: &str) -> Result<Role> {
-        self.roles
-            .find(name)
-            .await?
-            .ok_or_else(|| Error::not_found(super::ROLE_NOT_FOUND))
+        self.roles.find(name).await?.ok_or_else(|| Error::not_found(super::ROLE_NOT_FOUND))
     }
 
     async fn find_user(&self, email: &str) -> Result<()> {

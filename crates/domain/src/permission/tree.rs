@@ -270,16 +270,9 @@ pub struct PermissionNode {
 }
 
 static ALL: LazyLock<Vec<PermissionNode>> = LazyLock::new(|| {
-    std::iter::once(PermissionNode {
-        name: "",
-        contexts: GLOBAL,
-    })
-    .chain(
-        NODES
-            .iter()
-            .map(|(name, contexts)| PermissionNode { name, contexts }),
-    )
-    .collect()
+    std::iter::once(PermissionNode { name: "", contexts: GLOBAL })
+        .chain(NODES.iter().map(|(name, contexts)| PermissionNode { name, contexts }))
+        .collect()
 });
 
 static BY_NAME: LazyLock<HashMap<&'static str, PermissionNode>> =

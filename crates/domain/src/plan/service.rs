@@ -47,10 +47,7 @@ impl PlanService {
     /// 404 `plan not found`.
     #[tracing::instrument(skip_all)]
     pub async fn find(&self, name: &str) -> Result<Plan> {
-        self.storage
-            .find(name)
-            .await?
-            .ok_or_else(|| Error::not_found(super::PLAN_NOT_FOUND))
+        self.storage.find(name).await?.ok_or_else(|| Error::not_found(super::PLAN_NOT_FOUND))
     }
 
     /// The global default plan.

@@ -47,13 +47,7 @@ impl PlatformService {
     #[tracing::instrument(skip_all)]
     pub async fn list(&self, identity: &Identity) -> Result<Vec<Platform>> {
         let admin = Self::is_admin(identity);
-        Ok(self
-            .storage
-            .list()
-            .await?
-            .into_iter()
-            .filter(|p| admin || !p.disabled)
-            .collect())
+        Ok(self.storage.list().await?.into_iter().filter(|p| admin || !p.disabled).collect())
     }
 
     /// A platform an app may use: it exists, and is enabled unless the caller administers
@@ -75,12 +69,7 @@ impl PlatformService {
     /// Storage failures.
     #[tracing::instrument(skip_all)]
     pub async fn has_version(&self, name: &str, v: i64) -> Result<bool> {
-        Ok(self
-            .storage
-            .versions(name)
-            .await?
-            .iter()
-            .any(|x| x.version == v))
+        Ok(self.storage.versions(name).await?.iter().any(|x| x.version == v))
     }
 
     /// A platform and every image of every version.
@@ -92,11 +81,8 @@ impl PlatformService {
         if !identity.can("platform.update", &[]) && !identity.can("platform.read", &[]) {
             return Err(Error::forbidden());
         }
-        let platform = self
-            .storage
-            .find(name)
-            .await?
-            .ok_or_else(|| Error::not_found(INVALID_PLATFORM))?;
+        let platform =
+            self.storage.find(name).await?.ok_or_else(|| Error::not_found(INVALID_PLATFORM))?;
         let versions = self.storage.versions(name).await?;
         let images = if versions.is_empty() {
             vec![format!("tsuru/{name}:latest")]
@@ -107,27 +93,11 @@ impl PlatformService {
     }
 
     async fn build(&self, name: &str, dockerfile: &str, out: &dyn Output) -> Result<()> {
-        let next = self
-            .storage
-            .versions(name)
-            .await?
-            .iter()
-            .map(|v| v.version)
-            .max()
-            .unwrap_or(0)
-            + 1;
-        let images = self
-            .builder
-            .build_platform(name, next, dockerfile, out)
-            .await?;
+        let next =
+            self.storage.versions(name).await?.iter().map(|v| v.version).max().unwrap_or(0) + 1;
+        let images = self.builder.build_platform(name, next, dockerfile, out).await?;
         self.storage
-            .add_version(
-                name,
-                &crate::platform::PlatformVersion {
-                    version: next,
-                    images,
-                },
-            )
+            .add_version(name, &crate::platform::PlatformVersion { version: next, images })
             .await
     }
 
@@ -160,10 +130,7 @@ impl PlatformService {
                 if !valid_name(name) {
                     return Err(Error::bad_request(INVALID_PLATFORM_NAME));
                 }
-                let platform = Platform {
-                    name: name.to_string(),
-                    disabled: false,
-                };
+                let platform = Platform { name: name.to_string(), disabled: false };
                 self.storage.insert(&platform).await?;
                 if let Err(e) = self.build(name, dockerfile, progress.as_ref()).await {
                     let _ = self.storage.delete(name).await;
@@ -190,33 +157,29 @@ impl PlatformService {
     ) -> Result<()> {
         call.require("platform.update", &[])?;
         self.events
-            .run_logged(
-                platform_event(name, "platform.update", call),
-                out,
-                |progress| async move {
-                    let mut platform = self
-                        .storage
-                        .find(name)
-                        .await?
-                        .ok_or_else(|| Error::not_found(INVALID_PLATFORM))?;
-                    let dockerfile = dockerfile.filter(|d| !d.trim().is_empty());
-                    if disabled.is_none() && dockerfile.is_none() {
-                        return Err(Error::bad_request(
-                            "either disabled or dockerfile must be provided",
-                        ));
-                    }
-                    if let Some(d) = dockerfile {
-                        self.build(name, d, progress.as_ref()).await?;
-                        self.apps.mark_platform_updated(name).await?;
-                    }
-                    if let Some(d) = disabled {
-                        platform.disabled = d;
-                        self.storage.update(&platform).await?;
-                    }
-                    progress.write("Platform successfully updated!\n");
-                    Ok(())
-                },
-            )
+            .run_logged(platform_event(name, "platform.update", call), out, |progress| async move {
+                let mut platform = self
+                    .storage
+                    .find(name)
+                    .await?
+                    .ok_or_else(|| Error::not_found(INVALID_PLATFORM))?;
+                let dockerfile = dockerfile.filter(|d| !d.trim().is_empty());
+                if disabled.is_none() && dockerfile.is_none() {
+                    return Err(Error::bad_request(
+                        "either disabled or dockerfile must be provided",
+                    ));
+                }
+                if let Some(d) = dockerfile {
+                    self.build(name, d, progress.as_ref()).await?;
+                    self.apps.mark_platform_updated(name).await?;
+                }
+                if let Some(d) = disabled {
+                    platform.disabled = d;
+                    self.storage.update(&platform).await?;
+                }
+                progress.write("Platform successfully updated!\n");
+                Ok(())
+            })
             .await
     }
 
@@ -234,40 +197,33 @@ impl PlatformService {
     ) -> Result<()> {
         call.require("platform.update", &[])?;
         if image.is_empty() {
-            return Err(Error::bad_request(
-                "you cannot rollback without an image name",
-            ));
+            return Err(Error::bad_request("you cannot rollback without an image name"));
         }
         let version = parse_image_version(image)?;
         self.events
-            .run_logged(
-                platform_event(name, "platform.update", call),
-                out,
-                |progress| async move {
-                    async {
-                        self.storage
-                            .find(name)
-                            .await?
-                            .ok_or_else(|| Error::not_found(INVALID_PLATFORM))?;
-                        let versions = self.storage.versions(name).await?;
-                        let source = versions
-                            .iter()
-                            .find(|v| v.version == version)
-                            .and_then(|v| v.images.first().cloned())
-                            .ok_or_else(|| {
-                                Error::not_found(format!(
-                                    "platform {name} has no image version {version}"
-                                ))
-                            })?;
-                        self.build(name, &format!("FROM {source}\n"), progress.as_ref())
-                            .await?;
-                        self.apps.mark_platform_updated(name).await?;
-                        progress.write("Platform successfully updated!\n");
-                        Ok(())
-                    }
-                    .await
-                },
-            )
+            .run_logged(platform_event(name, "platform.update", call), out, |progress| async move {
+                async {
+                    self.storage
+                        .find(name)
+                        .await?
+                        .ok_or_else(|| Error::not_found(INVALID_PLATFORM))?;
+                    let versions = self.storage.versions(name).await?;
+                    let source = versions
+                        .iter()
+                        .find(|v| v.version == version)
+                        .and_then(|v| v.images.first().cloned())
+                        .ok_or_else(|| {
+                            Error::not_found(format!(
+                                "platform {name} has no image version {version}"
+                            ))
+                        })?;
+                    self.build(name, &format!("FROM {source}\n"), progress.as_ref()).await?;
+                    self.apps.mark_platform_updated(name).await?;
+                    progress.write("Platform successfully updated!\n");
+                    Ok(())
+                }
+                .await
+            })
             .await
     }
 

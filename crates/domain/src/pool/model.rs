@@ -41,14 +41,7 @@ pub struct Constraint {
 
 /// Whether `name` matches the glob `pattern` (`*` is any run of characters).
 pub fn glob_match(pattern: &str, name: &str) -> bool {
-    let re = format!(
-        "^{}$",
-        pattern
-            .split('*')
-            .map(regex::escape)
-            .collect::<Vec<_>>()
-            .join(".*")
-    );
+    let re = format!("^{}$", pattern.split('*').map(regex::escape).collect::<Vec<_>>().join(".*"));
     Regex::new(&re).is_ok_and(|r| r.is_match(name))
 }
 
@@ -66,17 +59,13 @@ pub fn constraint_for<'a>(
     pool: &str,
     field: &str,
 ) -> Option<&'a Constraint> {
-    constraints
-        .iter()
-        .filter(|c| c.field == field && glob_match(&c.pool_expr, pool))
-        .max_by(|a, b| {
+    constraints.iter().filter(|c| c.field == field && glob_match(&c.pool_expr, pool)).max_by(
+        |a, b| {
             a.pool_expr.len().cmp(&b.pool_expr.len()).then_with(|| {
-                b.pool_expr
-                    .matches('*')
-                    .count()
-                    .cmp(&a.pool_expr.matches('*').count())
+                b.pool_expr.matches('*').count().cmp(&a.pool_expr.matches('*').count())
             })
-        })
+        },
+    )
 }
 
 /// Validates a pool name (tsuru's app-name rule).
@@ -148,27 +137,12 @@ mod tests {
             c("prod", "team", &["a"], false),
             c("pr*d", "team", &["b"], false),
         ];
-        assert_eq!(
-            constraint_for(&all, "prod", "team").unwrap().values,
-            vec!["ops"]
-        );
-        assert_eq!(
-            constraint_for(&all, "prod2", "team").unwrap().values,
-            vec!["ops"]
-        );
-        assert_eq!(
-            constraint_for(&all, "dev", "team").unwrap().values,
-            vec!["*"]
-        );
+        assert_eq!(constraint_for(&all, "prod", "team").unwrap().values, vec!["ops"]);
+        assert_eq!(constraint_for(&all, "prod2", "team").unwrap().values, vec!["ops"]);
+        assert_eq!(constraint_for(&all, "dev", "team").unwrap().values, vec!["*"]);
         assert!(constraint_for(&all, "dev", "router").is_none());
-        let same_length = [
-            c("pr*d", "team", &["b"], false),
-            c("prod", "team", &["a"], false),
-        ];
-        assert_eq!(
-            constraint_for(&same_length, "prod", "team").unwrap().values,
-            vec!["a"]
-        );
+        let same_length = [c("pr*d", "team", &["b"], false), c("prod", "team", &["a"], false)];
+        assert_eq!(constraint_for(&same_length, "prod", "team").unwrap().values, vec!["a"]);
     }
 
     #[test]
@@ -190,10 +164,7 @@ impl PoolRules {
     /// The rules of `pool` among `constraints`.
     #[must_use]
     pub fn new(pool: &str, constraints: Vec<Constraint>) -> Self {
-        Self {
-            pool: pool.to_string(),
-            constraints,
-        }
+        Self { pool: pool.to_string(), constraints }
     }
 
     /// Whether `value` of `field` (`team`, `router`, `plan`, ...) may be used in the pool.
@@ -205,10 +176,7 @@ impl PoolRules {
     /// The names among `names` that `field` allows, in their order.
     #[must_use]
     pub fn filter(&self, field: &str, names: impl IntoIterator<Item = String>) -> Vec<String> {
-        names
-            .into_iter()
-            .filter(|n| self.allows(field, n))
-            .collect()
+        names.into_iter().filter(|n| self.allows(field, n)).collect()
     }
 }
 

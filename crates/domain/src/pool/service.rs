@@ -69,9 +69,7 @@ pub const PROVISIONER_MEMO_TTL: Duration = Duration::from_secs(1);
 
 impl PoolService {
     fn memo(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, Instant)>> {
-        self.provisioner_memo
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.provisioner_memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The provisioner `pool` names (empty: the default one), or `None` for an unknown pool;
@@ -93,10 +91,7 @@ impl PoolService {
         if memo.len() > 10_000 {
             memo.clear();
         }
-        memo.insert(
-            pool.to_string(),
-            (found.provisioner.clone(), Instant::now()),
-        );
+        memo.insert(pool.to_string(), (found.provisioner.clone(), Instant::now()));
         Ok(Some(found.provisioner))
     }
 
@@ -106,10 +101,7 @@ impl PoolService {
     /// 404 `Pool does not exist.`
     #[tracing::instrument(skip_all)]
     pub async fn find(&self, name: &str) -> Result<Pool> {
-        self.pools
-            .find(name)
-            .await?
-            .ok_or_else(|| Error::not_found(POOL_NOT_FOUND))
+        self.pools.find(name).await?.ok_or_else(|| Error::not_found(POOL_NOT_FOUND))
     }
 
     /// Every pool, unchecked (for other use cases, such as describing many apps at once).
@@ -145,21 +137,9 @@ impl PoolService {
         field: &str,
     ) -> Result<Vec<String>> {
         let names: Vec<String> = match field {
-            "team" => self
-                .teams
-                .list()
-                .await?
-                .into_iter()
-                .map(|t| t.name)
-                .collect(),
+            "team" => self.teams.list().await?.into_iter().map(|t| t.name).collect(),
             "router" => self.routers.names(),
-            "plan" => self
-                .plans
-                .list()
-                .await?
-                .into_iter()
-                .map(|p| p.name)
-                .collect(),
+            "plan" => self.plans.list().await?.into_iter().map(|p| p.name).collect(),
             _ => Vec::new(),
         };
         Ok(match constraint_for(constraints, pool, field) {
@@ -184,12 +164,7 @@ impl PoolService {
             }
         }
         let teams = allowed.get("team").cloned().unwrap_or_default();
-        Ok(PoolView {
-            pool,
-            public,
-            teams,
-            allowed,
-        })
+        Ok(PoolView { pool, public, teams, allowed })
     }
 
     /// Pools the caller may use or read.
@@ -200,11 +175,7 @@ impl PoolService {
     pub async fn list(&self, identity: &Identity) -> Result<Vec<PoolView>> {
         let mut contexts =
             crate::permission::contexts_for(&identity.permissions, "app.create", &[]);
-        contexts.extend(crate::permission::contexts_for(
-            &identity.permissions,
-            "pool.read",
-            &[],
-        ));
+        contexts.extend(crate::permission::contexts_for(&identity.permissions, "pool.read", &[]));
         let global = contexts.iter().any(|c| c.ctype == ContextType::Global);
         let teams: Vec<&str> = contexts
             .iter()
@@ -219,9 +190,7 @@ impl PoolService {
         let constraints = self.pools.constraints().await?;
         let mut out = Vec::new();
         for pool in self.pools.list().await? {
-            let exact = constraints
-                .iter()
-                .find(|c| c.field == "team" && c.pool_expr == pool.name);
+            let exact = constraints.iter().find(|c| c.field == "team" && c.pool_expr == pool.name);
             let by_team = exact.is_some_and(|c| teams.iter().any(|t| c.allows(t)));
             if global || by_team || named.contains(&pool.name.as_str()) {
                 out.push(self.view(pool).await?);
@@ -251,10 +220,7 @@ impl PoolService {
         call.require("pool.create", &[])?;
         validate_pool_name(&new.name)?;
         if !new.provisioner.is_empty() && !self.provisioners.contains(&new.provisioner) {
-            return Err(Error::bad_request(format!(
-                "provisioner {:?} not found",
-                new.provisioner
-            )));
+            return Err(Error::bad_request(format!("provisioner {:?} not found", new.provisioner)));
         }
         let ev = NewEvent::on("pool", &new.name, "pool.create", call);
         self.events
@@ -380,10 +346,7 @@ impl PoolService {
     /// allowed; 404.
     #[tracing::instrument(skip_all)]
     pub async fn add_teams(&self, call: &Call, name: &str, teams: Vec<String>) -> Result<()> {
-        call.require(
-            "pool.update.team.add",
-            &[Context::new(ContextType::Pool, name)],
-        )?;
+        call.require("pool.update.team.add", &[Context::new(ContextType::Pool, name)])?;
         let ev = NewEvent::on("pool", name, "pool.update.team.add", call);
         self.events
             .run(ev, async {
@@ -425,10 +388,7 @@ impl PoolService {
     /// 403; 400 without teams or for a blacklisted pool; 404.
     #[tracing::instrument(skip_all)]
     pub async fn remove_teams(&self, call: &Call, name: &str, teams: Vec<String>) -> Result<()> {
-        call.require(
-            "pool.update.team.remove",
-            &[Context::new(ContextType::Pool, name)],
-        )?;
+        call.require("pool.update.team.remove", &[Context::new(ContextType::Pool, name)])?;
         let ev = NewEvent::on("pool", name, "pool.update.team.remove", call);
         self.events
             .run(ev, async {
@@ -437,9 +397,9 @@ impl PoolService {
                 }
                 self.find(name).await?;
                 match self.exact_team_constraint(name).await? {
-                    Some(c) if c.blacklist => Err(Error::bad_request(
-                        "Unable to remove teams from blacklist constraint",
-                    )),
+                    Some(c) if c.blacklist => {
+                        Err(Error::bad_request("Unable to remove teams from blacklist constraint"))
+                    }
                     Some(mut c) => {
                         c.values.retain(|v| !teams.contains(v));
                         self.set_teams(name, c.values).await
@@ -501,12 +461,7 @@ impl PoolService {
                 if values.is_empty() {
                     return self.pools.delete_constraint(&c.pool_expr, &c.field).await;
                 }
-                self.pools
-                    .set_constraint(&Constraint {
-                        values,
-                        ..c.clone()
-                    })
-                    .await
+                self.pools.set_constraint(&Constraint { values, ..c.clone() }).await
             })
             .await
     }

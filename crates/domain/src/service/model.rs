@@ -66,10 +66,7 @@ pub fn service_not_in_pool(service: &str, pool: &str) -> String {
 pub fn service_not_available_for_pool(service: &str, pool: &str, available: &[String]) -> String {
     let mut msg = format!("service {service:?} is not available for pool {pool:?}.");
     if !available.is_empty() {
-        msg.push_str(&format!(
-            " Available services are: {:?}",
-            available.join(", ")
-        ));
+        msg.push_str(&format!(" Available services are: {:?}", available.join(", ")));
     }
     msg
 }
@@ -188,9 +185,7 @@ pub type Parameters = BTreeMap<String, serde_json::Value>;
 
 /// Parameters as clients send them (`parameters.<key>=<value>`), as stored.
 pub fn string_parameters(p: BTreeMap<String, String>) -> Parameters {
-    p.into_iter()
-        .map(|(k, v)| (k, serde_json::Value::String(v)))
-        .collect()
+    p.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect()
 }
 
 /// A parameter as text (for form bodies and custom info): strings as they are, anything else
@@ -408,20 +403,11 @@ mod tests {
     fn the_endpoint_of_a_cluster_comes_before_production() {
         let in_c1 = Placement {
             pool: "p1".into(),
-            cluster: Some(ClusterPlacement {
-                name: "c1".into(),
-                ..ClusterPlacement::default()
-            }),
+            cluster: Some(ClusterPlacement { name: "c1".into(), ..ClusterPlacement::default() }),
             ..Placement::default()
         };
-        assert_eq!(
-            Placement::endpoint_names(Some(&in_c1)),
-            ["c1", "production"]
-        );
-        let no_cluster = Placement {
-            pool: "p2".into(),
-            ..Placement::default()
-        };
+        assert_eq!(Placement::endpoint_names(Some(&in_c1)), ["c1", "production"]);
+        let no_cluster = Placement { pool: "p2".into(), ..Placement::default() };
         assert_eq!(Placement::endpoint_names(Some(&no_cluster)), ["production"]);
         assert_eq!(Placement::endpoint_names(None), ["production"]);
     }
@@ -440,10 +426,7 @@ mod tests {
 
     #[test]
     fn the_api_id_is_the_legacy_id_when_set() {
-        let mut i = ServiceInstance {
-            name: "db".into(),
-            ..Default::default()
-        };
+        let mut i = ServiceInstance { name: "db".into(), ..Default::default() };
         assert_eq!(i.api_id(), "db");
         i.id = 7;
         assert_eq!(i.api_id(), "7");

@@ -80,11 +80,7 @@ impl<'a> InstanceCall<'a> {
         instance: &'a mut ServiceInstance,
         call: &'a CallInfo,
     ) -> Self {
-        InstanceCall {
-            service,
-            instance,
-            call,
-        }
+        InstanceCall { service, instance, call }
     }
 }
 

@@ -63,11 +63,7 @@ mod tests {
     fn team_names() {
         assert_eq!(parse_team_name("  my_team-1 ").unwrap(), "my_team-1");
         for bad in ["a", "1team", "Team", "te am", "", &"a".repeat(64)] {
-            assert_eq!(
-                parse_team_name(bad).unwrap_err().to_string(),
-                INVALID_TEAM_NAME,
-                "{bad}"
-            );
+            assert_eq!(parse_team_name(bad).unwrap_err().to_string(), INVALID_TEAM_NAME, "{bad}");
         }
         assert!(parse_team_name(&"a".repeat(63)).is_ok());
     }

@@ -41,10 +41,7 @@ impl TeamOverviewService {
     #[tracing::instrument(skip_all, fields(team = %name))]
     pub async fn info(&self, identity: &Identity, name: &str) -> Result<TeamOverview> {
         let info = self.teams.info(identity, name).await?;
-        let filter = AppFilter {
-            team_owner: Some(info.team.name.clone()),
-            ..AppFilter::default()
-        };
+        let filter = AppFilter { team_owner: Some(info.team.name.clone()), ..AppFilter::default() };
         let apps = self
             .apps
             .list(identity, filter, false)
@@ -53,11 +50,6 @@ impl TeamOverviewService {
             .filter(|a| a.app.teams.contains(&info.team.name))
             .collect();
         let pools = self.pools.for_team(&info.team.name).await?;
-        Ok(TeamOverview {
-            team: info.team,
-            users: info.users,
-            apps,
-            pools,
-        })
+        Ok(TeamOverview { team: info.team, users: info.users, apps, pools })
     }
 }

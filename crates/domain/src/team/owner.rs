@@ -14,17 +14,11 @@ pub async fn auto_team_owner(
     scheme: &str,
     teams: &dyn TeamStorage,
 ) -> Result<String> {
-    let ctxs = contexts_for(
-        &identity.permissions,
-        scheme,
-        &[ContextType::Team, ContextType::Global],
-    );
+    let ctxs =
+        contexts_for(&identity.permissions, scheme, &[ContextType::Team, ContextType::Global]);
     let global = ctxs.iter().any(|c| c.ctype == ContextType::Global);
-    let named: Vec<&str> = ctxs
-        .iter()
-        .filter(|c| c.ctype == ContextType::Team)
-        .map(|c| c.value.as_str())
-        .collect();
+    let named: Vec<&str> =
+        ctxs.iter().filter(|c| c.ctype == ContextType::Team).map(|c| c.value.as_str()).collect();
     let ambiguous = || Error::bad_request("You must provide a team to execute this action.");
     match (global, named.as_slice()) {
         (false, []) => Err(Error::forbidden()),

@@ -60,10 +60,7 @@ impl TeamService {
             let ctx = [Context::team(&team.name)];
             let mut accepted: Vec<String> = Vec::new();
             for name in &capable {
-                if accepted
-                    .last()
-                    .is_some_and(|last| tree::is_ancestor_or_self(last, name))
-                {
+                if accepted.last().is_some_and(|last| tree::is_ancestor_or_self(last, name)) {
                     continue;
                 }
                 if identity.can(name, &ctx) {
@@ -71,11 +68,7 @@ impl TeamService {
                 }
             }
             if !accepted.is_empty() {
-                out.push(TeamListEntry {
-                    name: team.name,
-                    permissions: accepted,
-                    tags: team.tags,
-                });
+                out.push(TeamListEntry { name: team.name, permissions: accepted, tags: team.tags });
             }
         }
         Ok(out)
@@ -101,9 +94,7 @@ impl TeamService {
         };
         self.teams.insert(&team).await?;
         if !identity.is_team_token() {
-            self.roles
-                .apply_role_event("team-create", &identity.email, &team.name)
-                .await;
+            self.roles.apply_role_event("team-create", &identity.email, &team.name).await;
         }
         Ok(team)
     }
@@ -177,10 +168,7 @@ impl TeamService {
         let ev = NewEvent::on("team", name, "team.update", call);
         self.events
             .run(ev, async {
-                match new_name
-                    .map(str::trim)
-                    .filter(|n| !n.is_empty() && *n != name)
-                {
+                match new_name.map(str::trim).filter(|n| !n.is_empty() && *n != name) {
                     None => {
                         team.tags = clean_tags(tags);
                         self.teams.update(&team).await
@@ -199,10 +187,7 @@ impl TeamService {
     }
 
     async fn find(&self, name: &str) -> Result<Team> {
-        self.teams
-            .find(name)
-            .await?
-            .ok_or_else(|| Error::not_found(super::TEAM_NOT_FOUND))
+        self.teams.find(name).await?.ok_or_else(|| Error::not_found(super::TEAM_NOT_FOUND))
     }
 }
 

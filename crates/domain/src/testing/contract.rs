@@ -122,11 +122,7 @@ pub(crate) fn assert_admitted<T: Debug>(
     admitted: usize,
     refused: impl Fn(Result<T>),
 ) {
-    assert_eq!(
-        results.iter().filter(|r| r.is_ok()).count(),
-        admitted,
-        "{results:?}"
-    );
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), admitted, "{results:?}");
     for r in results.into_iter().filter(Result::is_err) {
         refused(r);
     }
@@ -167,9 +163,7 @@ pub(crate) fn listed_names<T>(found: Result<Vec<T>>, name: impl Fn(T) -> String)
 /// The record a find found, or a panic naming `what` when it found none.
 #[track_caller]
 pub(crate) fn present<T>(found: Result<Option<T>>, what: &str) -> T {
-    found
-        .expect("find")
-        .unwrap_or_else(|| panic!("{what} is not stored"))
+    found.expect("find").unwrap_or_else(|| panic!("{what} is not stored"))
 }
 
 /// Sorted copies of `items`' keys, for comparing results whose order the contract leaves open.
@@ -687,27 +681,12 @@ mod tests {
     fn every_clause_is_in_the_macro() {
         let macro_src = include_str!("contract.rs");
         let suites = [
-            (
-                "webhook_storage",
-                include_str!("contract/webhook_storage.rs"),
-            ),
-            (
-                "delivery_storage",
-                include_str!("contract/delivery_storage.rs"),
-            ),
-            (
-                "team_token_storage",
-                include_str!("contract/team_token_storage.rs"),
-            ),
+            ("webhook_storage", include_str!("contract/webhook_storage.rs")),
+            ("delivery_storage", include_str!("contract/delivery_storage.rs")),
+            ("team_token_storage", include_str!("contract/team_token_storage.rs")),
             ("user_storage", include_str!("contract/user_storage.rs")),
-            (
-                "session_storage",
-                include_str!("contract/session_storage.rs"),
-            ),
-            (
-                "password_token_storage",
-                include_str!("contract/password_token_storage.rs"),
-            ),
+            ("session_storage", include_str!("contract/session_storage.rs")),
+            ("password_token_storage", include_str!("contract/password_token_storage.rs")),
             ("login_throttle", include_str!("contract/login_throttle.rs")),
             ("team_storage", include_str!("contract/team_storage.rs")),
             ("role_storage", include_str!("contract/role_storage.rs")),
@@ -720,16 +699,10 @@ mod tests {
                 ),
             ),
             ("app_storage", include_str!("contract/app_storage.rs")),
-            (
-                "app_version_storage",
-                include_str!("contract/app_version_storage.rs"),
-            ),
+            ("app_version_storage", include_str!("contract/app_version_storage.rs")),
             ("pool_storage", include_str!("contract/pool_storage.rs")),
             ("plan_storage", include_str!("contract/plan_storage.rs")),
-            (
-                "platform_storage",
-                include_str!("contract/platform_storage.rs"),
-            ),
+            ("platform_storage", include_str!("contract/platform_storage.rs")),
         ];
         let fn_re = regex::Regex::new(r"pub async fn (\w+)\(\s*storage: (&dyn|Arc<dyn)").unwrap();
         let named_re = regex::Regex::new(r"(?s)named_suite!\(.*?\[([^\]]*)\](.*?)\);").unwrap();
@@ -750,12 +723,9 @@ mod tests {
                 arm.push_str(quota_rule);
             }
             let mut clauses = 0;
-            let written = fn_re.captures_iter(src).map(|cap| {
-                (
-                    if &cap[2] == "&dyn" { "ref" } else { "arc" },
-                    cap[1].to_string(),
-                )
-            });
+            let written = fn_re
+                .captures_iter(src)
+                .map(|cap| (if &cap[2] == "&dyn" { "ref" } else { "arc" }, cap[1].to_string()));
             let shared = named_re.captures_iter(src).flat_map(|cap| {
                 let groups = cap[1].split(',').map(str::trim).flat_map(|g| {
                     named::GROUPS
@@ -774,10 +744,7 @@ mod tests {
             });
             for (how, clause) in written.chain(shared) {
                 let line = format!("{how} {clause},");
-                assert!(
-                    arm.contains(&line),
-                    "{port}: `{line}` missing from the macro"
-                );
+                assert!(arm.contains(&line), "{port}: `{line}` missing from the macro");
                 clauses += 1;
             }
             assert_eq!(

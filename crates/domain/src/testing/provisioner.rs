@@ -42,11 +42,7 @@ impl StubProvisioner {
 
     /// A provisioner named `name` that follows `rules`.
     pub fn with(name: &str, rules: StubRules) -> Arc<Self> {
-        Arc::new(StubProvisioner {
-            name: name.to_string(),
-            rules,
-            ..StubProvisioner::default()
-        })
+        Arc::new(StubProvisioner { name: name.to_string(), rules, ..StubProvisioner::default() })
     }
 
     /// The names of the apps it provisioned, in order.
@@ -70,9 +66,7 @@ fn read<T: Clone>(list: &Mutex<Vec<T>>) -> Vec<T> {
 }
 
 fn push<T>(list: &Mutex<Vec<T>>, item: T) {
-    list.lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(item);
+    list.lock().unwrap_or_else(PoisonError::into_inner).push(item);
 }
 
 #[async_trait]
@@ -115,9 +109,7 @@ impl Provisioner for StubProvisioner {
         self.rules.cluster_help.clone()
     }
     async fn validate_cluster(&self, cluster: &Cluster) -> Result<()> {
-        self.rules
-            .check_cluster
-            .map_or(Ok(()), |check| check(cluster))
+        self.rules.check_cluster.map_or(Ok(()), |check| check(cluster))
     }
     async fn cluster_updated(&self, cluster: &Cluster) -> Result<()> {
         push(&self.clusters, cluster.clone());

@@ -108,9 +108,6 @@ mod tests {
         assert!(validate_token_id(&id).is_ok(), "{id}");
         assert_eq!(id.len(), 40);
         let dashes = format!("{}_{}", "a".repeat(33), "b".repeat(10));
-        assert_eq!(
-            default_token_id(&dashes, "12345"),
-            format!("{}-12345", "a".repeat(33))
-        );
+        assert_eq!(default_token_id(&dashes, "12345"), format!("{}-12345", "a".repeat(33)));
     }
 }

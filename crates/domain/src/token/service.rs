@@ -182,10 +182,7 @@ impl TokenService {
             .run(ev, async {
                 let owned = self
                     .apps
-                    .list(&AppFilter {
-                        owner: Some(token_email(token_id)),
-                        ..AppFilter::default()
-                    })
+                    .list(&AppFilter { owner: Some(token_email(token_id)), ..AppFilter::default() })
                     .await?;
                 if !owned.is_empty() {
                     return Err(Error::conflict("cannot remove team token who owns apps"));
@@ -206,27 +203,18 @@ impl TokenService {
         let add = grant.assign;
         let (roles, lookup) = (self.roles.as_ref(), self.lookup.as_ref());
         grant
-            .run(
-                &self.events,
-                roles,
-                lookup,
-                async { Ok(()) },
-                |r| async move {
-                    if add {
-                        self.tokens.add_role(token_id, &r).await
-                    } else {
-                        self.tokens.remove_role(token_id, &r).await
-                    }
-                },
-            )
+            .run(&self.events, roles, lookup, async { Ok(()) }, |r| async move {
+                if add {
+                    self.tokens.add_role(token_id, &r).await
+                } else {
+                    self.tokens.remove_role(token_id, &r).await
+                }
+            })
             .await
     }
 
     async fn find(&self, token_id: &str) -> Result<TeamToken> {
-        self.tokens
-            .find(token_id)
-            .await?
-            .ok_or_else(|| Error::not_found(TOKEN_NOT_FOUND))
+        self.tokens.find(token_id).await?.ok_or_else(|| Error::not_found(TOKEN_NOT_FOUND))
     }
 
     fn new_value(&self, team: &str) -> String {
@@ -241,17 +229,12 @@ impl TokenService {
         identity: &Identity,
         mut tokens: Vec<TeamToken>,
     ) -> Result<Vec<TeamToken>> {
-        let mut names: Vec<String> = tokens
-            .iter()
-            .flat_map(|t| t.roles.iter().map(|r| r.name.clone()))
-            .collect();
+        let mut names: Vec<String> =
+            tokens.iter().flat_map(|t| t.roles.iter().map(|r| r.name.clone())).collect();
         names.sort();
         names.dedup();
-        let roles = if names.is_empty() {
-            Vec::new()
-        } else {
-            self.roles.find_many(&names).await?
-        };
+        let roles =
+            if names.is_empty() { Vec::new() } else { self.roles.find_many(&names).await? };
         for token in &mut tokens {
             let usable = token.roles.iter().all(|inst| {
                 roles

@@ -99,10 +99,7 @@ const PASSWORD_ALPHABET: &[u8] =
 impl AuthService {
     /// The schemes this server offers.
     pub fn schemes(&self) -> Vec<SchemeInfo> {
-        vec![SchemeInfo {
-            name: "native".into(),
-            default: true,
-        }]
+        vec![SchemeInfo { name: "native".into(), default: true }]
     }
 
     /// Logs in with e-mail and password and returns a session token.
@@ -137,18 +134,13 @@ impl AuthService {
             Some(u) => self.hasher.verify(password, &u.password).await,
             None => {
                 // As slow as a real check.
-                let _ = self
-                    .hasher
-                    .verify(password, &self.decoy_hash().await?)
-                    .await;
+                let _ = self.hasher.verify(password, &self.decoy_hash().await?).await;
                 false
             }
         };
         let Some(user) = user.filter(|_| verified) else {
             self.throttle.record_failure(&key, now, window).await?;
-            return Err(Error::Unauthorized(
-                "Authentication failed, wrong password.".into(),
-            ));
+            return Err(Error::Unauthorized("Authentication failed, wrong password.".into()));
         };
         self.throttle.reset(&key).await?;
         self.new_session(&user.email).await
@@ -161,10 +153,7 @@ impl AuthService {
         if let Some(h) = DECOY.get() {
             return Ok(h.clone());
         }
-        let h = self
-            .hasher
-            .hash(&hex::encode(self.ids.random_bytes(16)))
-            .await?;
+        let h = self.hasher.hash(&hex::encode(self.ids.random_bytes(16))).await?;
         Ok(DECOY.get_or_init(|| h).clone())
     }
 
@@ -208,16 +197,14 @@ impl AuthService {
             }
             return match self.users.find(&claims.sub).await? {
                 Some(user) => Ok(Some(
-                    self.identity_for(&user, Credential::Session { jti: claims.jti })
-                        .await?,
+                    self.identity_for(&user, Credential::Session { jti: claims.jti }).await?,
                 )),
                 None => Ok(None),
             };
         }
         if token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()) {
             if let Some(user) = self.users.find_by_api_key(token).await? {
-                self.uses
-                    .note(UsedCredential::ApiKey(user.email.clone()), self.clock.now());
+                self.uses.note(UsedCredential::ApiKey(user.email.clone()), self.clock.now());
                 return Ok(Some(self.identity_for(&user, Credential::ApiKey).await?));
             }
             if let Some(token) = self.team_tokens.find_by_value(token).await? {
@@ -225,8 +212,7 @@ impl AuthService {
                 if token.is_expired(now) {
                     return Ok(None);
                 }
-                self.uses
-                    .note(UsedCredential::TeamToken(token.token_id.clone()), now);
+                self.uses.note(UsedCredential::TeamToken(token.token_id.clone()), now);
                 return Ok(Some(self.token_identity(&token).await?));
             }
         }
@@ -239,14 +225,7 @@ impl AuthService {
     /// # Errors
     /// Storage failures (the uses are kept for the next call).
     pub async fn record_uses(&self, everything: bool) -> Result<usize> {
-        self.uses
-            .flush(
-                &*self.users,
-                &*self.team_tokens,
-                self.clock.now(),
-                everything,
-            )
-            .await
+        self.uses.flush(&*self.users, &*self.team_tokens, self.clock.now(), everything).await
     }
 
     /// The identity of a team token: only the permissions of the roles bound to it (no
@@ -258,9 +237,7 @@ impl AuthService {
     pub async fn token_identity(&self, token: &TeamToken) -> Result<Identity> {
         Ok(Identity {
             email: token.email(),
-            credential: Credential::TeamToken {
-                token_id: token.token_id.clone(),
-            },
+            credential: Credential::TeamToken { token_id: token.token_id.clone() },
             roles: token.roles.clone(),
             permissions: self.expand_roles(&token.roles).await?,
         })
@@ -272,10 +249,8 @@ impl AuthService {
     /// Storage failures.
     #[tracing::instrument(skip_all)]
     pub async fn identity_for(&self, user: &User, credential: Credential) -> Result<Identity> {
-        let mut permissions = vec![Permission {
-            scheme: "user".into(),
-            context: Context::user(&user.email),
-        }];
+        let mut permissions =
+            vec![Permission { scheme: "user".into(), context: Context::user(&user.email) }];
         permissions.extend(self.expand_roles(&user.roles).await?);
         Ok(Identity {
             email: user.email.clone(),
@@ -348,12 +323,8 @@ impl AuthService {
             origin,
             Allowed::new("user.read.events", vec![Context::user(email)]),
         );
-        self.events
-            .run(ev, self.insert_user(email, password))
-            .await?;
-        self.role_service
-            .apply_role_event("user-create", email, "")
-            .await;
+        self.events.run(ev, self.insert_user(email, password)).await?;
+        self.role_service.apply_role_event("user-create", email, "").await;
         Ok(())
     }
 
@@ -370,11 +341,7 @@ impl AuthService {
         }
         let hash = self.hasher.hash(password).await?;
         self.users
-            .insert(&User::new(
-                email,
-                hash,
-                Quota::from_config(self.config.apps_per_user),
-            ))
+            .insert(&User::new(email, hash, Quota::from_config(self.config.apps_per_user)))
             .await
     }
 
@@ -393,10 +360,8 @@ impl AuthService {
     ) -> Result<()> {
         let email = call.email.clone();
         // The passwords are not recorded: the event keeps only the request's address.
-        let origin = Origin {
-            source_ip: call.origin.source_ip.clone(),
-            data: serde_json::Value::Null,
-        };
+        let origin =
+            Origin { source_ip: call.origin.source_ip.clone(), data: serde_json::Value::Null };
         let ev = NewEvent::with_owner(
             Target::new("user", &email),
             "user.update.password",
@@ -501,18 +466,13 @@ impl AuthService {
              If you did not ask for it, ignore this message: your password stays as it is.\n",
             email = user.email
         );
-        self.mail(&user.email, "[tsuru] Password reset process", body)
-            .await;
+        self.mail(&user.email, "[tsuru] Password reset process", body).await;
         Ok(())
     }
 
     async fn finish_reset(&self, user: &User, token: &str) -> Result<()> {
         let invalid = || Error::bad_request("Invalid token");
-        let stored = self
-            .password_tokens
-            .find(token)
-            .await?
-            .ok_or_else(invalid)?;
+        let stored = self.password_tokens.find(token).await?.ok_or_else(invalid)?;
         let age = self.clock.now() - stored.creation;
         if stored.used
             || stored.user_email != user.email
@@ -537,17 +497,12 @@ impl AuthService {
              Log in with it and change it with `tsuru change-password`.\n",
             user.email
         );
-        self.mail(&user.email, "[tsuru] Password successfully reset", body)
-            .await;
+        self.mail(&user.email, "[tsuru] Password successfully reset", body).await;
         Ok(())
     }
 
     async fn mail(&self, to: &str, subject: &str, body: String) {
-        let mail = Mail {
-            to: to.to_string(),
-            subject: subject.to_string(),
-            body,
-        };
+        let mail = Mail { to: to.to_string(), subject: subject.to_string(), body };
         if let Err(e) = self.mailer.send(mail).await {
             tracing::error!(error = %e, to, "could not send mail");
         }

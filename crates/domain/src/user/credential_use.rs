@@ -43,25 +43,17 @@ pub struct CredentialUses {
 impl CredentialUses {
     /// Writes each credential's use at most once per `min_interval`.
     pub fn new(min_interval: Duration) -> Self {
-        CredentialUses {
-            book: Mutex::new(Book::default()),
-            min_interval,
-        }
+        CredentialUses { book: Mutex::new(Book::default()), min_interval }
     }
 
     fn book(&self) -> std::sync::MutexGuard<'_, Book> {
-        self.book
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.book.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Notes one use of `credential` at `now` (memory only).
     pub fn note(&self, credential: UsedCredential, now: DateTime<Utc>) {
         let mut book = self.book();
-        let p = book
-            .pending
-            .entry(credential)
-            .or_insert(Pending { last: now, uses: 0 });
+        let p = book.pending.entry(credential).or_insert(Pending { last: now, uses: 0 });
         p.last = p.last.max(now);
         p.uses += 1;
     }
@@ -90,16 +82,11 @@ impl CredentialUses {
             let keys: Vec<UsedCredential> = pending
                 .keys()
                 .filter(|c| {
-                    everything
-                        || written
-                            .get(*c)
-                            .is_none_or(|at| now - *at >= self.min_interval)
+                    everything || written.get(*c).is_none_or(|at| now - *at >= self.min_interval)
                 })
                 .cloned()
                 .collect();
-            keys.into_iter()
-                .filter_map(|k| pending.remove(&k).map(|p| (k, p)))
-                .collect()
+            keys.into_iter().filter_map(|k| pending.remove(&k).map(|p| (k, p))).collect()
         };
         let mut first_error = None;
         let mut written = 0;
@@ -120,10 +107,8 @@ impl CredentialUses {
                     book.written.remove(&credential);
                 }
                 Err(e) => {
-                    let again = book.pending.entry(credential).or_insert(Pending {
-                        last: p.last,
-                        uses: 0,
-                    });
+                    let again =
+                        book.pending.entry(credential).or_insert(Pending { last: p.last, uses: 0 });
                     again.last = again.last.max(p.last);
                     again.uses += p.uses;
                     first_error.get_or_insert(e);
@@ -131,9 +116,7 @@ impl CredentialUses {
             }
         }
         // Forget credentials quiet for longer than the interval: their next use is due at once.
-        self.book()
-            .written
-            .retain(|_, at| now - *at < self.min_interval);
+        self.book().written.retain(|_, at| now - *at < self.min_interval);
         match first_error {
             Some(e) => Err(e),
             None => Ok(written),

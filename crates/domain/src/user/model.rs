@@ -83,9 +83,7 @@ impl SshKey {
         let name = name.trim();
         if name.is_empty()
             || name.len() > 100
-            || name
-                .chars()
-                .any(|c| c.is_whitespace() || c == '/' || c.is_control())
+            || name.chars().any(|c| c.is_whitespace() || c == '/' || c.is_control())
         {
             return Err(Error::bad_request(
                 "invalid key name: it must be 1 to 100 characters with no spaces or slashes",
@@ -103,10 +101,7 @@ impl SshKey {
                 "invalid key: expected \"<type> <base64> [comment]\" with a known key type",
             ));
         }
-        Ok(SshKey {
-            name: name.to_string(),
-            content: content.to_string(),
-        })
+        Ok(SshKey { name: name.to_string(), content: content.to_string() })
     }
 }
 

@@ -49,10 +49,7 @@ pub struct UserService {
 
 /// The user a request names, or the caller when it names none.
 fn named_or_caller(identity: &Identity, email: Option<&str>) -> String {
-    email
-        .filter(|e| !e.is_empty())
-        .unwrap_or(&identity.email)
-        .to_string()
+    email.filter(|e| !e.is_empty()).unwrap_or(&identity.email).to_string()
 }
 
 /// An event on user `email`.
@@ -101,13 +98,12 @@ impl UserService {
                 context_value: inst.context_value.clone(),
                 group: None,
             });
-            view.permissions
-                .extend(granted.into_iter().map(|p| UserRoleView {
-                    name: p.scheme,
-                    context_type: p.context.ctype.as_str().into(),
-                    context_value: p.context.value,
-                    group: None,
-                }));
+            view.permissions.extend(granted.into_iter().map(|p| UserRoleView {
+                name: p.scheme,
+                context_type: p.context.ctype.as_str().into(),
+                context_value: p.context.value,
+                group: None,
+            }));
         }
         if !include_all && all_global {
             return Ok(None);
@@ -246,12 +242,7 @@ impl UserService {
     /// Storage failures.
     #[tracing::instrument(skip_all)]
     pub async fn keys(&self, identity: &Identity) -> Result<Vec<SshKey>> {
-        Ok(self
-            .users
-            .find(&identity.email)
-            .await?
-            .map(|u| u.keys)
-            .unwrap_or_default())
+        Ok(self.users.find(&identity.email).await?.map(|u| u.keys).unwrap_or_default())
     }
 
     /// Registers an SSH key for the caller.
@@ -264,9 +255,7 @@ impl UserService {
         call.require("user.update.key.add", &[Context::user(&email)])?;
         let key = SshKey::parse(name, content)?;
         let ev = NewEvent::on("user", &email, "user.update.key.add", call);
-        self.events
-            .run(ev, async { self.users.add_key(&email, &key, force).await })
-            .await
+        self.events.run(ev, async { self.users.add_key(&email, &key, force).await }).await
     }
 
     /// Removes one of the caller's SSH keys by name.
@@ -278,9 +267,7 @@ impl UserService {
         let email = call.email.clone();
         call.require("user.update.key.remove", &[Context::user(&email)])?;
         let ev = NewEvent::on("user", &email, "user.update.key.remove", call);
-        self.events
-            .run(ev, async { self.users.remove_key(&email, name).await })
-            .await
+        self.events.run(ev, async { self.users.remove_key(&email, name).await }).await
     }
 
     /// Users holding a role instance with `context_value` whose role is team-typed or grants a
@@ -319,10 +306,7 @@ impl UserService {
 
     async fn find(&self, email: &str) -> Result<User> {
         validate_email(email)?;
-        self.users
-            .find(email)
-            .await?
-            .ok_or_else(|| Error::not_found(super::USER_NOT_FOUND))
+        self.users.find(email).await?.ok_or_else(|| Error::not_found(super::USER_NOT_FOUND))
     }
 }
 

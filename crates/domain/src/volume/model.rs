@@ -35,9 +35,7 @@ pub const BIND_MOUNT_POINT_REQUIRED: &str = "MountPoint is required";
 /// tsuru's text for a plan missing from the configuration (tsuru: 500, a config error; here
 /// 400).
 pub fn plan_not_configured(plan: &str, provisioner: &str) -> Error {
-    Error::bad_request(format!(
-        "config key \"volume-plans:{plan}:{provisioner}\" not found"
-    ))
+    Error::bad_request(format!("config key \"volume-plans:{plan}:{provisioner}\" not found"))
 }
 
 /// A volume plan: its name and the options configured for one provisioner.
@@ -71,10 +69,7 @@ impl VolumePlans {
         self.0
             .get(name)
             .and_then(|by| by.get(provisioner))
-            .map(|opts| VolumePlan {
-                name: name.to_string(),
-                opts: opts.clone(),
-            })
+            .map(|opts| VolumePlan { name: name.to_string(), opts: opts.clone() })
     }
 
     /// Plan names configured for `provisioner`, sorted.
@@ -91,10 +86,9 @@ impl VolumePlans {
         let mut out: BTreeMap<String, Vec<VolumePlan>> = BTreeMap::new();
         for (name, by) in &self.0 {
             for (prov, opts) in by {
-                out.entry(prov.clone()).or_default().push(VolumePlan {
-                    name: name.clone(),
-                    opts: opts.clone(),
-                });
+                out.entry(prov.clone())
+                    .or_default()
+                    .push(VolumePlan { name: name.clone(), opts: opts.clone() });
             }
         }
         out
@@ -184,10 +178,7 @@ mod tests {
         assert!(validate_volume_name("v1").is_ok());
         assert!(validate_volume_name("a-b-0").is_ok());
         assert!(validate_volume_name(&"a".repeat(40)).is_ok());
-        assert_eq!(
-            validate_volume_name("").unwrap_err().to_string(),
-            VOLUME_NAME_EMPTY
-        );
+        assert_eq!(validate_volume_name("").unwrap_err().to_string(), VOLUME_NAME_EMPTY);
         for bad in ["1v", "V", "a_b", "-a", &"a".repeat(41)] {
             assert_eq!(
                 validate_volume_name(bad).unwrap_err().to_string(),
@@ -204,15 +195,10 @@ mod tests {
             "kubernetes".into(),
             BTreeMap::from([("plugin".into(), Value::String("nfs".into()))]),
         );
-        p.0.entry("ebs".into())
-            .or_default()
-            .insert("simulated".into(), BTreeMap::new());
+        p.0.entry("ebs".into()).or_default().insert("simulated".into(), BTreeMap::new());
         assert_eq!(p.names_for("kubernetes"), vec!["nfs"]);
         assert!(p.find("nfs", "simulated").is_none());
-        assert_eq!(
-            p.find("nfs", "kubernetes").unwrap().opt("plugin").unwrap(),
-            "nfs"
-        );
+        assert_eq!(p.find("nfs", "kubernetes").unwrap().opt("plugin").unwrap(), "nfs");
         assert_eq!(p.by_provisioner().len(), 2);
     }
 }

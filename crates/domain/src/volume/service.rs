@@ -95,19 +95,13 @@ fn volume_event(volume: &Volume, kind: &str, call: &Call) -> NewEvent {
 
 impl VolumeService {
     async fn find(&self, name: &str) -> Result<Volume> {
-        self.volumes
-            .find_volume(name)
-            .await?
-            .ok_or_else(|| Error::not_found(VOLUME_NOT_FOUND))
+        self.volumes.find_volume(name).await?.ok_or_else(|| Error::not_found(VOLUME_NOT_FOUND))
     }
 
     /// The provisioner of `pool` (400 `Pool does not exist.` when there is no such pool).
     async fn provisioner_of_pool(&self, pool: &str) -> Result<Arc<dyn Provisioner>> {
-        let pool = self
-            .pools
-            .find(pool)
-            .await?
-            .ok_or_else(|| Error::bad_request(POOL_NOT_FOUND))?;
+        let pool =
+            self.pools.find(pool).await?.ok_or_else(|| Error::bad_request(POOL_NOT_FOUND))?;
         self.provisioners.get(&pool.provisioner)
     }
 
@@ -333,10 +327,7 @@ impl VolumeService {
 
     fn bind_event(volume: &Volume, app: &App, kind: &str, call: &Call) -> NewEvent {
         let mut ev = volume_event(volume, kind, call);
-        ev.extra_targets.push(ExtraTarget {
-            target: Target::new("app", &app.name),
-            lock: true,
-        });
+        ev.extra_targets.push(ExtraTarget { target: Target::new("app", &app.name), lock: true });
         ev
     }
 
@@ -354,9 +345,8 @@ impl VolumeService {
         req: BindRequest,
         out: Arc<dyn Output>,
     ) -> Result<()> {
-        let (volume, app) = self
-            .bind_checks(call, name, &req.app, &req.mount_point, "bind")
-            .await?;
+        let (volume, app) =
+            self.bind_checks(call, name, &req.app, &req.mount_point, "bind").await?;
         let ev = Self::bind_event(&volume, &app, "volume.update.bind", call);
         self.events
             .run_logged(ev, out, |progress| async move {
@@ -393,9 +383,8 @@ impl VolumeService {
         req: UnbindRequest,
         out: Arc<dyn Output>,
     ) -> Result<()> {
-        let (volume, app) = self
-            .bind_checks(call, name, &req.app, &req.mount_point, "unbind")
-            .await?;
+        let (volume, app) =
+            self.bind_checks(call, name, &req.app, &req.mount_point, "unbind").await?;
         let ev = Self::bind_event(&volume, &app, "volume.update.unbind", call);
         self.events
             .run_logged(ev, out, |progress| async move {

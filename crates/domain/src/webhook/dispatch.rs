@@ -47,9 +47,8 @@ impl WebhookDispatcher {
     pub async fn dispatch(&self, event: &Event) -> Result<usize> {
         let hooks = self.webhooks.list().await?;
         let mut queued = 0;
-        let visible = hooks
-            .iter()
-            .filter(|h| h.filter.matches(event) && team_may_see(&h.team_owner, event));
+        let visible =
+            hooks.iter().filter(|h| h.filter.matches(event) && team_may_see(&h.team_owner, event));
         for hook in visible {
             let delivery = self.delivery(hook, event).await;
             self.deliveries.insert(&delivery).await?;
@@ -74,11 +73,7 @@ impl WebhookDispatcher {
             .collect();
         let mut failure = String::new();
         let body = if !hook.body.is_empty() {
-            match self
-                .renderer
-                .render_async(&hook.name, &hook.body, &template_data(event))
-                .await
-            {
+            match self.renderer.render_async(&hook.name, &hook.body, &template_data(event)).await {
                 Ok(text) => Some(text),
                 // tsuru sends an unparsable template as it is.
                 Err(RenderError::Parse(_)) => Some(hook.body.clone()),
@@ -94,10 +89,7 @@ impl WebhookDispatcher {
         } else {
             None
         };
-        if !headers
-            .iter()
-            .any(|(k, _)| k.eq_ignore_ascii_case("user-agent"))
-        {
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("user-agent")) {
             headers.push(("User-Agent".into(), USER_AGENT.into()));
         }
         Delivery {
@@ -114,11 +106,7 @@ impl WebhookDispatcher {
                 insecure: hook.insecure,
             },
             secret: hook.secret.clone(),
-            state: if failure.is_empty() {
-                DeliveryState::Pending
-            } else {
-                DeliveryState::Failed
-            },
+            state: if failure.is_empty() { DeliveryState::Pending } else { DeliveryState::Failed },
             attempts: Vec::new(),
             last_error: failure,
             created_at: now,
@@ -142,11 +130,7 @@ impl EventListener for WebhookDispatcher {
 /// `GET /1.1/events` (a team-scoped grant of every permission), so a hook never learns of
 /// other teams', users' or global events.
 pub fn team_may_see(team: &str, event: &Event) -> bool {
-    Visibility {
-        scheme: String::new(),
-        context: Some(Context::team(team)),
-    }
-    .allows(&event.allowed)
+    Visibility { scheme: String::new(), context: Some(Context::team(team)) }.allows(&event.allowed)
 }
 
 /// Retry policy and lease of a [`DeliveryWorker`].
@@ -191,13 +175,7 @@ impl DeliveryWorker {
         worker_id: impl Into<String>,
         config: DeliveryConfig,
     ) -> Self {
-        DeliveryWorker {
-            deliveries,
-            sender,
-            clock,
-            worker_id: worker_id.into(),
-            config,
-        }
+        DeliveryWorker { deliveries, sender, clock, worker_id: worker_id.into(), config }
     }
 
     /// This worker's name, as stored in its claims.
@@ -212,9 +190,7 @@ impl DeliveryWorker {
     pub async fn claim(&self, limit: usize) -> Result<Vec<Delivery>> {
         let now = self.clock.now();
         let lease = Duration::from_std(self.config.lease).unwrap_or(Duration::seconds(90));
-        self.deliveries
-            .claim_due(&self.worker_id, now, now + lease, limit)
-            .await
+        self.deliveries.claim_due(&self.worker_id, now, now + lease, limit).await
     }
 
     /// Makes one attempt of a claimed delivery and records it: 200–399 delivered; 4xx failed
@@ -225,23 +201,15 @@ impl DeliveryWorker {
     /// Storage failures.
     pub async fn deliver(&self, mut d: Delivery) -> Result<Delivery> {
         let now = self.clock.now();
-        let number = u32::try_from(d.attempts.len())
-            .unwrap_or(u32::MAX)
-            .saturating_add(1);
+        let number = u32::try_from(d.attempts.len()).unwrap_or(u32::MAX).saturating_add(1);
         let mut request = d.request.clone();
         if !d.secret.is_empty() {
             let ts = now.timestamp();
             let body = request.body.as_deref().unwrap_or("").as_bytes();
-            request
-                .headers
-                .push(("X-Tsuru-Timestamp".into(), ts.to_string()));
-            request
-                .headers
-                .push(("X-Tsuru-Signature".into(), signature(&d.secret, ts, body)));
+            request.headers.push(("X-Tsuru-Timestamp".into(), ts.to_string()));
+            request.headers.push(("X-Tsuru-Signature".into(), signature(&d.secret, ts, body)));
         }
-        request
-            .headers
-            .push(("X-Tsuru-Delivery".into(), d.id.clone()));
+        request.headers.push(("X-Tsuru-Delivery".into(), d.id.clone()));
         let started = Instant::now();
         let result = self.sender.send(&request).await;
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -256,13 +224,7 @@ impl DeliveryWorker {
             ),
             Err(e) => (None, e, true),
         };
-        d.attempts.push(Attempt {
-            number,
-            time: now,
-            status,
-            error: error.clone(),
-            duration_ms,
-        });
+        d.attempts.push(Attempt { number, time: now, status, error: error.clone(), duration_ms });
         if error.is_empty() {
             d.state = DeliveryState::Delivered;
         } else if retry && number < self.config.max_attempts.max(1) {
@@ -306,19 +268,12 @@ impl DeliveryWorker {
     /// Storage failures.
     pub async fn prune(&self, older_than: std::time::Duration) -> Result<u64> {
         let age = Duration::from_std(older_than).unwrap_or(Duration::days(7));
-        self.deliveries
-            .delete_finished_before(self.clock.now() - age)
-            .await
+        self.deliveries.delete_finished_before(self.clock.now() - age).await
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
         let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
-        let wait = self
-            .config
-            .backoff
-            .checked_mul(factor)
-            .unwrap_or(MAX_BACKOFF)
-            .min(MAX_BACKOFF);
+        let wait = self.config.backoff.checked_mul(factor).unwrap_or(MAX_BACKOFF).min(MAX_BACKOFF);
         Duration::from_std(wait).unwrap_or(Duration::hours(1))
     }
 }

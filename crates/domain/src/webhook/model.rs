@@ -39,35 +39,20 @@ impl WebhookFilter {
         let any_of = |list: &[String], candidates: Vec<&str>| {
             list.is_empty() || candidates.iter().any(|c| list.iter().any(|x| x == c))
         };
-        let targets: Vec<&crate::event::Target> = std::iter::once(&e.target)
-            .chain(e.extra_targets.iter().map(|t| &t.target))
-            .collect();
-        any_of(
-            &self.target_types,
-            targets.iter().map(|t| t.ttype.as_str()).collect(),
-        ) && any_of(
-            &self.target_values,
-            targets.iter().map(|t| t.value.as_str()).collect(),
-        ) && any_of(&self.kind_types, vec![e.kind.ktype.as_str()])
+        let targets: Vec<&crate::event::Target> =
+            std::iter::once(&e.target).chain(e.extra_targets.iter().map(|t| &t.target)).collect();
+        any_of(&self.target_types, targets.iter().map(|t| t.ttype.as_str()).collect())
+            && any_of(&self.target_values, targets.iter().map(|t| t.value.as_str()).collect())
+            && any_of(&self.kind_types, vec![e.kind.ktype.as_str()])
             && (self.kind_names.is_empty()
-                || self
-                    .kind_names
-                    .iter()
-                    .any(|n| is_dotted_prefix(n, &e.kind.name)))
-            && if e.error.is_empty() {
-                !self.error_only
-            } else {
-                !self.success_only
-            }
+                || self.kind_names.iter().any(|n| is_dotted_prefix(n, &e.kind.name)))
+            && if e.error.is_empty() { !self.error_only } else { !self.success_only }
     }
 }
 
 /// Whether `prefix` is `name` or one of its dotted prefixes.
 fn is_dotted_prefix(prefix: &str, name: &str) -> bool {
-    name == prefix
-        || name
-            .strip_prefix(prefix)
-            .is_some_and(|rest| rest.starts_with('.'))
+    name == prefix || name.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('.'))
 }
 
 /// A webhook (tsuru collection `webhook`).
@@ -150,13 +135,10 @@ impl Webhook {
             )));
         }
         for (name, values) in &self.headers {
-            let bad_value = values
-                .iter()
-                .any(|v| v.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f));
+            let bad_value =
+                values.iter().any(|v| v.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f));
             if name.is_empty() || !name.bytes().all(is_token_byte) || bad_value {
-                return Err(Error::bad_request(format!(
-                    "webhook header is not valid: {name:?}"
-                )));
+                return Err(Error::bad_request(format!("webhook header is not valid: {name:?}")));
             }
         }
         Ok(())
@@ -276,15 +258,8 @@ pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
     }
     let ipad: Vec<u8> = k.iter().map(|b| b ^ 0x36).collect();
     let opad: Vec<u8> = k.iter().map(|b| b ^ 0x5c).collect();
-    let inner = Sha256::new()
-        .chain_update(&ipad)
-        .chain_update(msg)
-        .finalize();
-    Sha256::new()
-        .chain_update(&opad)
-        .chain_update(inner)
-        .finalize()
-        .into()
+    let inner = Sha256::new().chain_update(&ipad).chain_update(msg).finalize();
+    Sha256::new().chain_update(&opad).chain_update(inner).finalize().into()
 }
 
 /// The `X-Tsuru-Signature` value: `sha256=` and the hex HMAC-SHA256 of `<timestamp>.<body>`
@@ -292,10 +267,7 @@ pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
 pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
     let mut msg = format!("{timestamp}.").into_bytes();
     msg.extend_from_slice(body);
-    format!(
-        "sha256={}",
-        hex::encode(hmac_sha256(secret.as_bytes(), &msg))
-    )
+    format!("sha256={}", hex::encode(hmac_sha256(secret.as_bytes(), &msg)))
 }
 
 crate::records::named!(Webhook, name, WEBHOOK_ALREADY_EXISTS, WEBHOOK_NOT_FOUND);
@@ -340,21 +312,11 @@ mod tests {
         let ok = event("app", "a", Kind::permission("app.deploy"), "");
         let bad = event("app", "a", Kind::permission("app.deploy"), "boom");
         assert!(filter().matches(&ok) && filter().matches(&bad));
-        let errors = WebhookFilter {
-            error_only: true,
-            ..filter()
-        };
+        let errors = WebhookFilter { error_only: true, ..filter() };
         assert!(!errors.matches(&ok) && errors.matches(&bad));
-        let successes = WebhookFilter {
-            success_only: true,
-            ..filter()
-        };
+        let successes = WebhookFilter { success_only: true, ..filter() };
         assert!(successes.matches(&ok) && !successes.matches(&bad));
-        let both = WebhookFilter {
-            error_only: true,
-            success_only: true,
-            ..filter()
-        };
+        let both = WebhookFilter { error_only: true, success_only: true, ..filter() };
         assert!(!both.matches(&ok) && !both.matches(&bad));
     }
 
@@ -362,17 +324,11 @@ mod tests {
     fn kind_names_match_dotted_prefixes_only() {
         let e = event("app", "a", Kind::permission("app.update.env.set"), "");
         for n in ["app", "app.update", "app.update.env", "app.update.env.set"] {
-            let f = WebhookFilter {
-                kind_names: vec![n.into()],
-                ..filter()
-            };
+            let f = WebhookFilter { kind_names: vec![n.into()], ..filter() };
             assert!(f.matches(&e), "{n}");
         }
         for n in ["ap", "app.upd", "app.update.env.set.x", "team", ""] {
-            let f = WebhookFilter {
-                kind_names: vec![n.into()],
-                ..filter()
-            };
+            let f = WebhookFilter { kind_names: vec![n.into()], ..filter() };
             assert!(!f.matches(&e), "{n}");
         }
     }
@@ -380,10 +336,7 @@ mod tests {
     #[test]
     fn targets_match_primary_or_extra_types_and_values_independently() {
         let mut e = event("app", "a", Kind::internal("healer"), "");
-        e.extra_targets.push(ExtraTarget {
-            target: Target::new("pool", "p1"),
-            lock: false,
-        });
+        e.extra_targets.push(ExtraTarget { target: Target::new("pool", "p1"), lock: false });
         let f = |types: &[&str], values: &[&str]| WebhookFilter {
             target_types: types.iter().map(|s| s.to_string()).collect(),
             target_values: values.iter().map(|s| s.to_string()).collect(),
@@ -394,10 +347,7 @@ mod tests {
         assert!(f(&["app"], &["p1"]).matches(&e), "types and values apart");
         assert!(!f(&["team"], &[]).matches(&e));
         assert!(!f(&[], &["b"]).matches(&e));
-        let kinds = WebhookFilter {
-            kind_types: vec!["permission".into()],
-            ..filter()
-        };
+        let kinds = WebhookFilter { kind_types: vec!["permission".into()], ..filter() };
         assert!(!kinds.matches(&e));
     }
 
@@ -411,58 +361,33 @@ mod tests {
         assert!(ok.validate(true).is_ok());
         let err = |w: Webhook| w.validate(true).unwrap_err().to_string();
         assert_eq!(
-            err(Webhook {
-                name: String::new(),
-                ..ok.clone()
-            }),
+            err(Webhook { name: String::new(), ..ok.clone() }),
             "webhook name must not be empty"
         );
-        assert!(err(Webhook {
-            name: "Hook".into(),
-            ..ok.clone()
-        })
-        .starts_with("Invalid webhook name"));
+        assert!(
+            err(Webhook { name: "Hook".into(), ..ok.clone() }).starts_with("Invalid webhook name")
+        );
         assert_eq!(
-            err(Webhook {
-                url: String::new(),
-                ..ok.clone()
-            }),
+            err(Webhook { url: String::new(), ..ok.clone() }),
             "webhook url must not be empty"
         );
-        assert!(err(Webhook {
-            url: "not a url".into(),
-            ..ok.clone()
-        })
-        .starts_with("webhook url is not valid: "));
+        assert!(err(Webhook { url: "not a url".into(), ..ok.clone() })
+            .starts_with("webhook url is not valid: "));
         assert_eq!(
-            err(Webhook {
-                url: "ftp://x/".into(),
-                ..ok.clone()
-            }),
+            err(Webhook { url: "ftp://x/".into(), ..ok.clone() }),
             "webhook url is not valid: unsupported scheme \"ftp\""
         );
-        assert!(err(Webhook {
-            proxy_url: "http://[::1".into(),
-            ..ok.clone()
-        })
-        .starts_with("webhook proxy url is not valid: "));
-        assert!(Webhook {
-            proxy_url: "127.0.0.1:3128".into(),
-            ..ok.clone()
-        }
-        .validate(true)
-        .is_ok());
+        assert!(err(Webhook { proxy_url: "http://[::1".into(), ..ok.clone() })
+            .starts_with("webhook proxy url is not valid: "));
+        assert!(Webhook { proxy_url: "127.0.0.1:3128".into(), ..ok.clone() }
+            .validate(true)
+            .is_ok());
         assert_eq!(
-            err(Webhook {
-                method: "GE T".into(),
-                ..ok.clone()
-            }),
+            err(Webhook { method: "GE T".into(), ..ok.clone() }),
             "webhook method is not valid: \"GE T\""
         );
         let mut bad_header = ok.clone();
-        bad_header
-            .headers
-            .insert("X-A".into(), vec!["a\r\nInjected: 1".into()]);
+        bad_header.headers.insert("X-A".into(), vec!["a\r\nInjected: 1".into()]);
         assert_eq!(err(bad_header), "webhook header is not valid: \"X-A\"");
         let mut bad_name = ok.clone();
         bad_name.headers.insert("X A".into(), vec!["v".into()]);
@@ -471,11 +396,8 @@ mod tests {
 
     #[test]
     fn proxy_and_method_defaults() {
-        let w = Webhook {
-            proxy_url: "proxy:3128".into(),
-            method: "put".into(),
-            ..Webhook::default()
-        };
+        let w =
+            Webhook { proxy_url: "proxy:3128".into(), method: "put".into(), ..Webhook::default() };
         assert_eq!(w.proxy().as_deref(), Some("http://proxy:3128"));
         assert_eq!(w.http_method(), "PUT");
         assert_eq!(Webhook::default().http_method(), "POST");

@@ -98,9 +98,9 @@ impl WebhookService {
         let data = template_data(&sample_event(hook, identity, kind));
         match templates.render_async(&hook.name, &hook.body, &data).await {
             Ok(_) | Err(RenderError::Parse(_)) => Ok(()),
-            Err(RenderError::Execute(e) | RenderError::Limit(e)) => Err(Error::bad_request(
-                format!("webhook body template cannot be rendered: {e}"),
-            )),
+            Err(RenderError::Execute(e) | RenderError::Limit(e)) => {
+                Err(Error::bad_request(format!("webhook body template cannot be rendered: {e}")))
+            }
         }
     }
 
@@ -229,19 +229,12 @@ impl WebhookService {
         limit: usize,
     ) -> Result<Vec<Delivery>> {
         self.find(identity, name).await?;
-        let limit = if limit == 0 {
-            MAX_DELIVERIES
-        } else {
-            limit.min(MAX_DELIVERIES)
-        };
+        let limit = if limit == 0 { MAX_DELIVERIES } else { limit.min(MAX_DELIVERIES) };
         self.deliveries.list_by_webhook(name, limit).await
     }
 
     async fn get(&self, name: &str) -> Result<Webhook> {
-        self.webhooks
-            .find(name)
-            .await?
-            .ok_or_else(|| Error::not_found(WEBHOOK_NOT_FOUND))
+        self.webhooks.find(name).await?.ok_or_else(|| Error::not_found(WEBHOOK_NOT_FOUND))
     }
 
     async fn team_exists(&self, team: &str) -> Result<()> {

@@ -66,17 +66,10 @@ pub fn command(version: &AppVersion, process: &str) -> Result<Option<Vec<String>
         [] => Err(Error::bad_request(format!(
             "no command declared in Procfile for process {process:?}"
         ))),
-        [one] => Ok(Some(vec![
-            "/bin/sh".into(),
-            "-lc".into(),
-            format!("{prefix}exec {one}"),
-        ])),
+        [one] => Ok(Some(vec!["/bin/sh".into(), "-lc".into(), format!("{prefix}exec {one}")])),
         many => {
-            let mut out = vec![
-                "/bin/sh".to_string(),
-                "-lc".to_string(),
-                format!("{prefix}exec $0 \"$@\""),
-            ];
+            let mut out =
+                vec!["/bin/sh".to_string(), "-lc".to_string(), format!("{prefix}exec $0 \"$@\"")];
             out.extend(many.iter().cloned());
             Ok(Some(out))
         }
@@ -98,9 +91,7 @@ pub fn env(
             (e.name, (e.value, public))
         })
         .collect();
-    vars.entry("TSURU_SERVICES".into())
-        .or_insert_with(|| ("{}".into(), false))
-        .1 = false;
+    vars.entry("TSURU_SERVICES".into()).or_insert_with(|| ("{}".into(), false)).1 = false;
     vars.insert("TSURU_APPNAME".into(), (app.name.clone(), true));
     vars.insert("TSURU_APPDIR".into(), (APP_DIR.into(), true));
     let secrets_disabled = setting_bool(ctx.cluster, &app.pool, "disable-secrets");
@@ -145,11 +136,7 @@ pub fn env(
 }
 
 pub(super) fn plain(name: &str, value: &str) -> EnvVar {
-    EnvVar {
-        name: name.to_string(),
-        value: Some(value.replace('$', "$$")),
-        value_from: None,
-    }
+    EnvVar { name: name.to_string(), value: Some(value.replace('$', "$$")), value_from: None }
 }
 
 /// The hex sha256 of the Secret data (`<key>:<value>\n` for sorted keys).

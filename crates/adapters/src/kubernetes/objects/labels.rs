@@ -2,19 +2,11 @@
 use super::*;
 
 pub(super) fn metadata_labels(app: &App) -> BTreeMap<String, String> {
-    app.metadata
-        .labels
-        .iter()
-        .map(|l| (l.name.clone(), l.value.clone()))
-        .collect()
+    app.metadata.labels.iter().map(|l| (l.name.clone(), l.value.clone())).collect()
 }
 
 pub(super) fn metadata_annotations(app: &App) -> BTreeMap<String, String> {
-    app.metadata
-        .annotations
-        .iter()
-        .map(|l| (l.name.clone(), l.value.clone()))
-        .collect()
+    app.metadata.annotations.iter().map(|l| (l.name.clone(), l.value.clone())).collect()
 }
 
 pub(super) fn custom_tags(app: &App) -> BTreeMap<String, String> {
@@ -24,8 +16,7 @@ pub(super) fn custom_tags(app: &App) -> BTreeMap<String, String> {
         .filter(|(k, _)| {
             !k.is_empty()
                 && k.len() <= 63
-                && k.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         })
         .map(|(k, v)| (p(&format!("custom-tag-{k}")), v.to_string()))
         .collect()

@@ -136,10 +136,7 @@ pub struct RenderSettings {
 
 impl Default for RenderSettings {
     fn default() -> Self {
-        RenderSettings {
-            host: String::new(),
-            run_as_user: Some(1000),
-        }
+        RenderSettings { host: String::new(), run_as_user: Some(1000) }
     }
 }
 

@@ -53,15 +53,9 @@ pub fn secret(
     data: &BTreeMap<String, String>,
 ) -> Secret {
     Secret {
-        metadata: meta(
-            &secret_name(&deployment_name(app, process)),
-            namespace,
-            small_labels(app),
-        ),
+        metadata: meta(&secret_name(&deployment_name(app, process)), namespace, small_labels(app)),
         data: Some(
-            data.iter()
-                .map(|(k, v)| (k.clone(), ByteString(v.clone().into_bytes())))
-                .collect(),
+            data.iter().map(|(k, v)| (k.clone(), ByteString(v.clone().into_bytes()))).collect(),
         ),
         ..Secret::default()
     }

@@ -8,19 +8,12 @@ pub(super) fn setting_bool(cluster: &Cluster, pool: &str, key: &str) -> bool {
 }
 
 pub(super) fn setting_f64(cluster: &Cluster, pool: &str, key: &str) -> Option<f64> {
-    cluster
-        .setting(pool, key)
-        .and_then(|v| v.trim().parse().ok())
+    cluster.setting(pool, key).and_then(|v| v.trim().parse().ok())
 }
 
 /// Memory as Kubernetes writes binary quantities (`1Gi`, `256Mi`, or bytes).
 pub fn memory_quantity(bytes: i64) -> String {
-    for (suffix, unit) in [
-        ("Ti", 1i64 << 40),
-        ("Gi", 1 << 30),
-        ("Mi", 1 << 20),
-        ("Ki", 1 << 10),
-    ] {
+    for (suffix, unit) in [("Ti", 1i64 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)] {
         if bytes != 0 && bytes % unit == 0 {
             return format!("{}{suffix}", bytes / unit);
         }
@@ -59,22 +52,15 @@ pub fn resources(app: &App, cluster: &Cluster) -> ResourceRequirements {
         requests.insert("memory".to_string(), Quantity(memory_quantity(req)));
     }
     if cpu != 0 {
-        let burst = setting_f64(cluster, pool, "cpu-burst-factor")
-            .unwrap_or(1.0)
-            .max(1.0);
+        let burst = setting_f64(cluster, pool, "cpu-burst-factor").unwrap_or(1.0).max(1.0);
         #[expect(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
-        let (limit, req) = (
-            (cpu as f64 * burst) as i64,
-            (cpu as f64 / factor("cpu-overcommit-factor")) as i64,
-        );
+        let (limit, req) =
+            ((cpu as f64 * burst) as i64, (cpu as f64 / factor("cpu-overcommit-factor")) as i64);
         limits.insert("cpu".to_string(), Quantity(cpu_quantity(limit)));
         requests.insert("cpu".to_string(), Quantity(cpu_quantity(req)));
     }
-    let ephemeral = cluster
-        .setting(pool, "ephemeral-storage")
-        .unwrap_or("100Mi")
-        .trim()
-        .to_string();
+    let ephemeral =
+        cluster.setting(pool, "ephemeral-storage").unwrap_or("100Mi").trim().to_string();
     if ephemeral != "0" && !ephemeral.is_empty() {
         limits.insert("ephemeral-storage".to_string(), Quantity(ephemeral));
         requests.insert("ephemeral-storage".to_string(), Quantity("0".into()));

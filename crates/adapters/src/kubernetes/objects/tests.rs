@@ -45,15 +45,7 @@ fn render_one(app: &App, v: &AppVersion, c: &Cluster, process: &str) -> ProcessO
         settings: &settings,
         volumes: &[],
     };
-    render(
-        &ctx,
-        &ProcessState {
-            replicas: 1,
-            restarts: None,
-            stopped: false,
-        },
-    )
-    .unwrap()
+    render(&ctx, &ProcessState { replicas: 1, restarts: None, stopped: false }).unwrap()
 }
 
 #[test]
@@ -114,27 +106,11 @@ fn a_process_renders_as_tsurus_deployment_example() {
     let spec = &d.spec;
     assert_eq!(spec.replicas, Some(1));
     assert_eq!(spec.revision_history_limit, Some(10));
-    assert_eq!(
-        spec.selector.match_labels.clone().unwrap(),
-        base_selector("myapp", "p1")
-    );
-    let rolling = spec
-        .strategy
-        .as_ref()
-        .unwrap()
-        .rolling_update
-        .as_ref()
-        .unwrap();
+    assert_eq!(spec.selector.match_labels.clone().unwrap(), base_selector("myapp", "p1"));
+    let rolling = spec.strategy.as_ref().unwrap().rolling_update.as_ref().unwrap();
     assert_eq!(rolling.max_surge, Some(IntOrString::String("100%".into())));
     assert_eq!(rolling.max_unavailable, Some(IntOrString::Int(0)));
-    let tpl = spec
-        .template
-        .metadata
-        .as_ref()
-        .unwrap()
-        .labels
-        .clone()
-        .unwrap();
+    let tpl = spec.template.metadata.as_ref().unwrap().labels.clone().unwrap();
     assert_eq!(tpl[APP_VERSION], "1");
     assert!(!tpl.contains_key("tsuru.io/is-service"));
     let pod = spec.template.spec.as_ref().unwrap();
@@ -202,20 +178,11 @@ fn a_process_renders_as_tsurus_deployment_example() {
     );
     let headless = objs.headless.unwrap();
     assert_eq!(headless.metadata.name.as_deref(), Some("myapp-p1-units"));
-    assert_eq!(
-        headless.metadata.labels.unwrap()["tsuru.io/is-headless-service"],
-        "true"
-    );
+    assert_eq!(headless.metadata.labels.unwrap()["tsuru.io/is-headless-service"], "true");
     let hspec = headless.spec.unwrap();
     assert_eq!(hspec.cluster_ip.as_deref(), Some("None"));
-    assert_eq!(
-        hspec.ports.unwrap()[0].name.as_deref(),
-        Some("http-headless-1")
-    );
-    assert_eq!(
-        objs.secret.metadata.name.as_deref(),
-        Some("tsuru-app-myapp-p1")
-    );
+    assert_eq!(hspec.ports.unwrap()[0].name.as_deref(), Some("http-headless-1"));
+    assert_eq!(objs.secret.metadata.name.as_deref(), Some("tsuru-app-myapp-p1"));
 }
 
 #[test]
@@ -243,10 +210,7 @@ fn private_envs_go_to_the_secret_and_public_ones_are_escaped() {
     let db = find("DB_PASSWORD").unwrap();
     assert_eq!(db.value, None);
     let r = db.value_from.unwrap().secret_key_ref.unwrap();
-    assert_eq!(
-        (r.name.as_str(), r.key.as_str()),
-        ("tsuru-app-myapp-web", "DB_PASSWORD")
-    );
+    assert_eq!((r.name.as_str(), r.key.as_str()), ("tsuru-app-myapp-web", "DB_PASSWORD"));
     assert!(find("PORT").is_none(), "non-default ports drop PORT");
     assert_eq!(find("PORT_web").unwrap().value.as_deref(), Some("3000,53"));
     let data = objs.secret.data.unwrap();
@@ -272,13 +236,10 @@ fn cluster_settings_shape_scheduling_and_resources() {
     let app = myapp();
     let v = version(&[("web", &["python", "app.py"])], &["5000/tcp"]);
     let mut c = cluster();
-    c.custom_data
-        .insert("disable-default-node-selector".into(), "true".into());
-    c.custom_data
-        .insert("test-default:overcommit-factor".into(), "2".into());
+    c.custom_data.insert("disable-default-node-selector".into(), "true".into());
+    c.custom_data.insert("test-default:overcommit-factor".into(), "2".into());
     c.custom_data.insert("pre-stop-sleep".into(), "0".into());
-    c.custom_data
-        .insert("disable-headless".into(), "true".into());
+    c.custom_data.insert("disable-headless".into(), "true".into());
     let objs = render_one(&app, &v, &c, "web");
     let pod = objs.deployment.spec.template.spec.unwrap();
     assert_eq!(pod.node_selector, None);
@@ -300,14 +261,10 @@ fn cluster_settings_shape_scheduling_and_resources() {
     assert_eq!(req["cpu"].0, "500m");
     assert!(objs.headless.is_none());
     let svc_port = &objs.service.unwrap().spec.unwrap().ports.unwrap()[0];
-    assert_eq!(
-        (svc_port.port, svc_port.target_port.clone()),
-        (8888, Some(IntOrString::Int(5000)))
-    );
+    assert_eq!((svc_port.port, svc_port.target_port.clone()), (8888, Some(IntOrString::Int(5000))));
 
     let mut bad = cluster();
-    bad.custom_data
-        .insert("disable-default-node-selector".into(), "maybe".into());
+    bad.custom_data.insert("disable-default-node-selector".into(), "maybe".into());
     let settings = RenderSettings::default();
     let ctx = ProcessContext {
         app: &app,
@@ -318,19 +275,9 @@ fn cluster_settings_shape_scheduling_and_resources() {
         settings: &settings,
         volumes: &[],
     };
-    assert!(matches!(
-        render(&ctx, &ProcessState::default()),
-        Err(Error::BadRequest(_))
-    ));
-    let ctx = ProcessContext {
-        process: "worker",
-        cluster: &c,
-        ..ctx
-    };
-    assert!(matches!(
-        render(&ctx, &ProcessState::default()),
-        Err(Error::BadRequest(_))
-    ));
+    assert!(matches!(render(&ctx, &ProcessState::default()), Err(Error::BadRequest(_))));
+    let ctx = ProcessContext { process: "worker", cluster: &c, ..ctx };
+    assert!(matches!(render(&ctx, &ProcessState::default()), Err(Error::BadRequest(_))));
 }
 
 #[test]
@@ -348,24 +295,14 @@ fn restarts_and_stop_show_in_labels() {
         settings: &settings,
         volumes: &[],
     };
-    let objs = render(
-        &ctx,
-        &ProcessState {
-            replicas: 0,
-            restarts: Some(3),
-            stopped: true,
-        },
-    )
-    .unwrap();
+    let objs =
+        render(&ctx, &ProcessState { replicas: 0, restarts: Some(3), stopped: true }).unwrap();
     let d = objs.deployment;
     assert_eq!(d.metadata.labels.as_ref().unwrap()[RESTARTS], "3");
     assert_eq!(d.metadata.labels.as_ref().unwrap()[IS_STOPPED], "true");
     let spec = d.spec;
     assert_eq!(spec.replicas, Some(0));
-    assert_eq!(
-        spec.template.metadata.unwrap().labels.unwrap()[RESTARTS],
-        "3"
-    );
+    assert_eq!(spec.template.metadata.unwrap().labels.unwrap()[RESTARTS], "3");
     assert_eq!(d.metadata.namespace.as_deref(), Some("ns"));
 }
 
@@ -381,13 +318,7 @@ fn quantities_are_written_as_kubernetes_does() {
 #[test]
 fn namespaces_come_from_custom_data() {
     let mut c = cluster();
-    assert_eq!(
-        (app_namespace(&c), cr_namespace(&c)),
-        ("default".into(), "tsuru".into())
-    );
+    assert_eq!((app_namespace(&c), cr_namespace(&c)), ("default".into(), "tsuru".into()));
     c.custom_data.insert("namespace".into(), "apps".into());
-    assert_eq!(
-        (app_namespace(&c), cr_namespace(&c)),
-        ("apps".into(), "apps".into())
-    );
+    assert_eq!((app_namespace(&c), cr_namespace(&c)), ("apps".into(), "apps".into()));
 }

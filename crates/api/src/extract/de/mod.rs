@@ -29,11 +29,7 @@ pub struct WireError {
 
 impl WireError {
     fn at(key: &str, msg: impl Into<String>) -> Self {
-        WireError {
-            path: vec![key.to_string()],
-            placed: true,
-            msg: msg.into(),
-        }
+        WireError { path: vec![key.to_string()], placed: true, msg: msg.into() }
     }
 
     /// Puts the error inside `key` (a struct field or a list index).
@@ -55,12 +51,7 @@ impl fmt::Display for WireError {
         if self.path.is_empty() {
             return f.write_str(&self.msg);
         }
-        write!(
-            f,
-            "invalid value for {:?}: {}",
-            self.path.join("."),
-            self.msg
-        )
+        write!(f, "invalid value for {:?}: {}", self.path.join("."), self.msg)
     }
 }
 
@@ -68,11 +59,7 @@ impl std::error::Error for WireError {}
 
 impl de::Error for WireError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        WireError {
-            path: Vec::new(),
-            placed: false,
-            msg: msg.to_string(),
-        }
+        WireError { path: Vec::new(), placed: false, msg: msg.to_string() }
     }
 }
 
@@ -138,18 +125,10 @@ impl<'a> Fields<'a> {
             }
         }
         let json = self.json.and_then(|m| {
-            m.get(key).or_else(|| {
-                m.iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
-                    .map(|(_, v)| v)
-            })
+            m.get(key)
+                .or_else(|| m.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
         });
-        Field {
-            key: key.to_string(),
-            exact,
-            below,
-            json,
-        }
+        Field { key: key.to_string(), exact, below, json }
     }
 }
 
@@ -174,11 +153,7 @@ impl<'de, 'a> de::Deserializer<'de> for FieldsDeserializer<'a> {
             }
         }
         let owned: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
-        visitor.visit_map(FieldsAccess {
-            fields: self.0,
-            names: owned.into_iter(),
-            current: None,
-        })
+        visitor.visit_map(FieldsAccess { fields: self.0, names: owned.into_iter(), current: None })
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -188,11 +163,7 @@ impl<'de, 'a> de::Deserializer<'de> for FieldsDeserializer<'a> {
         visitor: V,
     ) -> Result<V::Value, WireError> {
         let names: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
-        visitor.visit_map(FieldsAccess {
-            fields: self.0,
-            names: names.into_iter(),
-            current: None,
-        })
+        visitor.visit_map(FieldsAccess { fields: self.0, names: names.into_iter(), current: None })
     }
 
     serde::forward_to_deserialize_any! {
@@ -227,10 +198,7 @@ impl<'de, 'a> MapAccess<'de> for FieldsAccess<'a> {
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, WireError> {
-        let field = self
-            .current
-            .take()
-            .ok_or_else(|| de::Error::custom("value without a key"))?;
+        let field = self.current.take().ok_or_else(|| de::Error::custom("value without a key"))?;
         let key = field.key.clone();
         seed.deserialize(field).map_err(|e| e.in_field(&key))
     }
@@ -264,28 +232,15 @@ impl<'a> Field<'a> {
     }
 
     fn scalar(key: String, value: &'a str) -> Self {
-        Field {
-            key,
-            exact: vec![value],
-            below: Vec::new(),
-            json: None,
-        }
+        Field { key, exact: vec![value], below: Vec::new(), json: None }
     }
 
     fn json_value(key: String, value: &'a Value) -> Self {
-        Field {
-            key,
-            exact: Vec::new(),
-            below: Vec::new(),
-            json: Some(value),
-        }
+        Field { key, exact: Vec::new(), below: Vec::new(), json: Some(value) }
     }
 
     fn type_error(&self, expected: &str, got: &Value) -> WireError {
-        WireError::at(
-            &self.key,
-            format!("expected {expected}, got {}", json_type(got)),
-        )
+        WireError::at(&self.key, format!("expected {expected}, got {}", json_type(got)))
     }
 
     /// The text of a scalar: the first form value, or a JSON string; `None` for JSON null.
@@ -309,10 +264,7 @@ impl<'a> Field<'a> {
             (None, None) => String::new(),
         };
         text.trim().parse().map_err(|_| {
-            WireError::at(
-                &self.key,
-                format!("{} is not an integer", excerpt(&text, 32)),
-            )
+            WireError::at(&self.key, format!("{} is not an integer", excerpt(&text, 32)))
         })
     }
 
@@ -333,11 +285,8 @@ impl<'a> Field<'a> {
     /// order, `_` last), then the JSON array (or a JSON string as one element).
     fn elements(self) -> Result<Vec<Field<'a>>, WireError> {
         let key = self.key;
-        let mut out: Vec<Field<'a>> = self
-            .exact
-            .iter()
-            .map(|v| Field::scalar(key.clone(), v))
-            .collect();
+        let mut out: Vec<Field<'a>> =
+            self.exact.iter().map(|v| Field::scalar(key.clone(), v)).collect();
         let mut indexed: BTreeMap<usize, Field<'a>> = BTreeMap::new();
         let mut last: Vec<Field<'a>> = Vec::new();
         for (rest, v) in self.below {
@@ -426,10 +375,9 @@ impl<'de, 'a> de::Deserializer<'de> for Field<'a> {
             None | Some("") => visitor.visit_bool(false),
             Some(s) => match parse_go_bool(s.trim()) {
                 Some(b) => visitor.visit_bool(b),
-                None => Err(WireError::at(
-                    &self.key,
-                    format!("{} is not a boolean", excerpt(s, 32)),
-                )),
+                None => {
+                    Err(WireError::at(&self.key, format!("{} is not a boolean", excerpt(s, 32))))
+                }
             },
         }
     }
@@ -491,10 +439,7 @@ impl<'de, 'a> de::Deserializer<'de> for Field<'a> {
         let key = self.key.clone();
         let elements = self.elements()?;
         visitor
-            .visit_seq(Elements {
-                items: elements.into_iter(),
-                index: 0,
-            })
+            .visit_seq(Elements { items: elements.into_iter(), index: 0 })
             .map_err(|e| e.in_field(&key))
     }
 
@@ -517,10 +462,7 @@ impl<'de, 'a> de::Deserializer<'de> for Field<'a> {
         if entries.is_empty() && self.exact.iter().any(|v| !v.is_empty()) {
             return Err(WireError::at(&self.key, "expected an object, got a string"));
         }
-        visitor.visit_map(Entries {
-            entries: entries.into_iter(),
-            current: None,
-        })
+        visitor.visit_map(Entries { entries: entries.into_iter(), current: None })
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -573,9 +515,7 @@ impl<'de, 'a> SeqAccess<'de> for Elements<'a> {
             Some(item) => {
                 let index = self.index;
                 self.index += 1;
-                seed.deserialize(item)
-                    .map(Some)
-                    .map_err(|e| e.in_field(&index.to_string()))
+                seed.deserialize(item).map(Some).map_err(|e| e.in_field(&index.to_string()))
             }
             None => Ok(None),
         }
@@ -608,10 +548,7 @@ impl<'de, 'a> MapAccess<'de> for Entries<'a> {
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, WireError> {
-        let field = self
-            .current
-            .take()
-            .ok_or_else(|| de::Error::custom("value without a key"))?;
+        let field = self.current.take().ok_or_else(|| de::Error::custom("value without a key"))?;
         seed.deserialize(field)
     }
 }

@@ -77,15 +77,8 @@ fn form_keys_follow_tsurus_rules() {
     assert_eq!(
         s.envs,
         [
-            Env {
-                name: "A".into(),
-                value: "1".into(),
-                private: true
-            },
-            Env {
-                name: "B".into(),
-                ..Env::default()
-            }
+            Env { name: "A".into(), value: "1".into(), private: true },
+            Env { name: "B".into(), ..Env::default() }
         ]
     );
     assert_eq!(s.routeropts["Domain.x"], "example.com");

@@ -47,11 +47,8 @@ pub(super) async fn rollback(
 ) -> Reply<Streamed> {
     let call = Call::new(id, form.origin());
     let RollbackRequest { image, message, .. } = form.value;
-    Ok(stream(move |out| async move {
-        state
-            .apps
-            .rollback(&call, &name, &image, &message, out)
-            .await
-    })
+    Ok(stream(
+        move |out| async move { state.apps.rollback(&call, &name, &image, &message, out).await },
+    )
     .await)
 }

@@ -46,34 +46,12 @@ pub(crate) fn routes() -> Vec<Route> {
                 "An app's environment variables (private values masked)",
             )
             .linked(),
-            Route::post(
-                "1.0",
-                "/apps/{app}/env",
-                set_env,
-                "Set environment variables",
-            )
-            .linked(),
-            Route::delete(
-                "1.0",
-                "/apps/{app}/env",
-                unset_env,
-                "Unset environment variables",
-            )
-            .linked(),
-            Route::get(
-                "1.0",
-                "/apps/{app}/quota",
-                quota::<Apps>,
-                "An app's unit quota",
-            )
-            .linked(),
-            Route::put(
-                "1.0",
-                "/apps/{app}/quota",
-                set_quota::<Apps>,
-                "Change an app's unit quota",
-            )
-            .linked(),
+            Route::post("1.0", "/apps/{app}/env", set_env, "Set environment variables").linked(),
+            Route::delete("1.0", "/apps/{app}/env", unset_env, "Unset environment variables")
+                .linked(),
+            Route::get("1.0", "/apps/{app}/quota", quota::<Apps>, "An app's unit quota").linked(),
+            Route::put("1.0", "/apps/{app}/quota", set_quota::<Apps>, "Change an app's unit quota")
+                .linked(),
             Route::post(
                 "1.0",
                 "/apps/{app}/restart",
@@ -100,12 +78,7 @@ pub(crate) fn routes() -> Vec<Route> {
                 start_stop::start,
                 "Start an app's stopped units",
             ),
-            Route::post(
-                "1.0",
-                "/apps/{app}/stop",
-                start_stop::stop,
-                "Stop an app's units",
-            ),
+            Route::post("1.0", "/apps/{app}/stop", start_stop::stop, "Stop an app's units"),
             Route::put("1.0", "/apps/{app}/units", units::add, "Add units"),
             Route::delete("1.0", "/apps/{app}/units", units::remove, "Remove units"),
         ],
@@ -121,23 +94,14 @@ fn metadata(m: MetadataRequest) -> (Metadata, Vec<String>) {
             if i.delete {
                 deleted.push(i.name);
             } else if !i.name.is_empty() {
-                out.push(MetadataItem {
-                    name: i.name,
-                    value: i.value,
-                });
+                out.push(MetadataItem { name: i.name, value: i.value });
             }
         }
         out
     };
     let labels = items(m.labels);
     let annotations = items(m.annotations);
-    (
-        Metadata {
-            labels,
-            annotations,
-        },
-        deleted,
-    )
+    (Metadata { labels, annotations }, deleted)
 }
 
 fn non_empty(v: Option<String>) -> Option<String> {
@@ -167,18 +131,10 @@ async fn list(Caller { id, state }: Caller, q: Query<ListQuery>) -> Reply<List<A
         tags: tsuru_domain::team::clean_tags(q.tag),
         visibility: None,
     };
-    let query = AppListQuery {
-        filter,
-        simplified: q.simplified,
-        statuses: q.status,
-        locked: q.locked,
-    };
+    let query =
+        AppListQuery { filter, simplified: q.simplified, statuses: q.status, locked: q.locked };
     let apps = state.apps.search(&id, query).await?;
-    Ok(List(
-        apps.iter()
-            .map(|a| AppItemResponse::new(a, &state.routers, q.extended))
-            .collect(),
-    ))
+    Ok(List(apps.iter().map(|a| AppItemResponse::new(a, &state.routers, q.extended)).collect()))
 }
 
 /// 201 `{"ip","status":"success"}`.
@@ -202,10 +158,7 @@ async fn create(
         metadata,
     };
     let (_, ip) = state.apps.create(&call, new).await?;
-    Ok(Created(AppCreatedResponse {
-        ip,
-        status: "success",
-    }))
+    Ok(Created(AppCreatedResponse { ip, status: "success" }))
 }
 
 async fn info(Named { id, state, name }: Named) -> Reply<Json<AppResponse>> {
@@ -252,9 +205,7 @@ async fn get_env(
 ) -> Reply<Json<Option<Vec<EnvVarResponse>>>> {
     let names: Vec<String> = q.value.env.into_iter().filter(|n| !n.is_empty()).collect();
     let envs = state.apps.env(&id, &name, &names).await?;
-    Ok(Json(envs.map(|list| {
-        list.into_iter().map(EnvVarResponse::from).collect()
-    })))
+    Ok(Json(envs.map(|list| list.into_iter().map(EnvVarResponse::from).collect())))
 }
 
 /// Private values are masked in the event.
@@ -273,14 +224,7 @@ async fn set_env(Named { id, state, name }: Named, form: Form<SetEnvRequest>) ->
     let data = mask::env_set(&name, &records, &b.managed_by, b.no_restart, b.private);
     let envs = records
         .iter()
-        .map(|r| {
-            (
-                r.name.to_string(),
-                r.value.to_string(),
-                r.alias.to_string(),
-                r.private,
-            )
-        })
+        .map(|r| (r.name.to_string(), r.value.to_string(), r.alias.to_string(), r.private))
         .collect();
     let set = EnvSet {
         envs,
@@ -296,12 +240,9 @@ async fn set_env(Named { id, state, name }: Named, form: Form<SetEnvRequest>) ->
 async fn unset_env(Named { id, state, name }: Named, q: Query<UnsetEnvQuery>) -> Reply<Streamed> {
     let call = Call::new(id, q.origin());
     let UnsetEnvQuery { env, no_restart } = q.value;
-    Ok(stream(move |out| async move {
-        state
-            .apps
-            .unset_env(&call, &name, &env, no_restart, out)
-            .await
-    })
+    Ok(stream(
+        move |out| async move { state.apps.unset_env(&call, &name, &env, no_restart, out).await },
+    )
     .await)
 }
 

@@ -17,10 +17,7 @@ async fn change_state(
     let call = Call::new(id, form.origin());
     let RestartRequest { process, version } = form.value;
     Ok(stream(move |out| async move {
-        state
-            .apps
-            .change_state(&call, &name, change, &process, &version, out)
-            .await
+        state.apps.change_state(&call, &name, change, &process, &version, out).await
     })
     .await)
 }

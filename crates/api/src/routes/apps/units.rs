@@ -11,16 +11,9 @@ use crate::stream::{stream, Streamed};
 async fn change(target: Named, origin: Origin, req: UnitsRequest, add: bool) -> Reply<Streamed> {
     let Named { id, state, name } = target;
     let call = Call::new(id, origin);
-    let change = UnitChange {
-        add,
-        units: req.units,
-        process: req.process,
-        version: req.version,
-    };
-    Ok(
-        stream(move |out| async move { state.apps.change_units(&call, &name, change, out).await })
-            .await,
-    )
+    let change = UnitChange { add, units: req.units, process: req.process, version: req.version };
+    Ok(stream(move |out| async move { state.apps.change_units(&call, &name, change, out).await })
+        .await)
 }
 
 pub(super) async fn add(target: Named, form: Form<UnitsRequest>) -> Reply<Streamed> {

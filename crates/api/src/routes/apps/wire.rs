@@ -376,9 +376,7 @@ impl From<&Unit> for UnitResponse {
             .address
             .as_deref()
             .and_then(|a| a.rsplit_once(':'))
-            .map_or((String::new(), String::new()), |(h, p)| {
-                (h.to_string(), p.to_string())
-            });
+            .map_or((String::new(), String::new()), |(h, p)| (h.to_string(), p.to_string()));
         UnitResponse {
             id: u.id.clone(),
             name: u.name.clone(),
@@ -415,12 +413,8 @@ pub struct LockResponse {
     acquire_date: &'static str,
 }
 
-const NO_LOCK: LockResponse = LockResponse {
-    locked: false,
-    reason: "",
-    owner: "",
-    acquire_date: ZERO_TIME,
-};
+const NO_LOCK: LockResponse =
+    LockResponse { locked: false, reason: "", owner: "", acquire_date: ZERO_TIME };
 
 /// `{"name","value"}`.
 #[derive(Serialize, ToSchema)]
@@ -442,10 +436,7 @@ fn metadata_items(list: &[MetadataItem], shown: bool) -> Vec<MetadataItemRespons
         return Vec::new();
     }
     list.iter()
-        .map(|i| MetadataItemResponse {
-            name: i.name.clone(),
-            value: i.value.clone(),
-        })
+        .map(|i| MetadataItemResponse { name: i.name.clone(), value: i.value.clone() })
         .collect()
 }
 
@@ -478,10 +469,7 @@ fn app_routers(info: &AppInfo, routers: &Routers) -> Vec<AppRouterResponse> {
                 opts: r.opts.clone(),
                 addresses: (!address.is_empty()).then(|| vec![address.clone()]),
                 address,
-                router_type: routers
-                    .find(&r.name)
-                    .map(|d| d.rtype.clone())
-                    .unwrap_or_default(),
+                router_type: routers.find(&r.name).map(|d| d.rtype.clone()).unwrap_or_default(),
                 status: "ready",
             }
         })
@@ -526,11 +514,7 @@ impl AppItemResponse {
             plan: PlanResponse::new(&app.plan),
             units: info.units.iter().map(UnitResponse::from).collect(),
             cname: app.cname.clone(),
-            ip: info
-                .addresses
-                .first()
-                .map(|(_, a)| a.clone())
-                .unwrap_or_default(),
+            ip: info.addresses.first().map(|(_, a)| a.clone()).unwrap_or_default(),
             routers: app_routers(info, routers),
             lock: NO_LOCK,
             tags: app.tags.clone(),
@@ -599,12 +583,7 @@ impl AppResponse {
             deploys: app.deploys,
             description: app.description.clone(),
             error: (!info.errors.is_empty()).then(|| info.errors.join("\n")),
-            ip: first.map(|_| {
-                info.addresses
-                    .first()
-                    .map(|(_, a)| a.clone())
-                    .unwrap_or_default()
-            }),
+            ip: first.map(|_| info.addresses.first().map(|(_, a)| a.clone()).unwrap_or_default()),
             lock: NO_LOCK,
             metadata: MetadataResponse {
                 labels: metadata_items(&app.metadata.labels, true),
@@ -625,12 +604,7 @@ impl AppResponse {
             teamowner: app.team_owner.clone(),
             teams: app.teams.clone(),
             units: info.units.iter().map(UnitResponse::from).collect(),
-            volume_binds: info
-                .volume_binds
-                .iter()
-                .cloned()
-                .map(BindResponse::from)
-                .collect(),
+            volume_binds: info.volume_binds.iter().cloned().map(BindResponse::from).collect(),
         }
     }
 }

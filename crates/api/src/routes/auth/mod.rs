@@ -20,24 +20,9 @@ pub(crate) fn routes() -> Vec<Route> {
             Route::get("1.0", "/auth/scheme", scheme, "The default auth scheme").plain(),
             Route::get("1.18", "/auth/schemes", schemes, "Every auth scheme").plain(),
             Route::post("1.0", "/auth/login", login, "Log in"),
-            Route::delete(
-                "1.0",
-                "/users/tokens",
-                logout,
-                "Log out: revoke this session",
-            ),
-            Route::put(
-                "1.0",
-                "/users/password",
-                change_password,
-                "Change the caller's password",
-            ),
-            Route::post(
-                "1.0",
-                "/users/{email}/tokens",
-                login_path,
-                "Log in (e-mail in the path)",
-            ),
+            Route::delete("1.0", "/users/tokens", logout, "Log out: revoke this session"),
+            Route::put("1.0", "/users/password", change_password, "Change the caller's password"),
+            Route::post("1.0", "/users/{email}/tokens", login_path, "Log in (e-mail in the path)"),
             Route::post(
                 "1.0",
                 "/users/{email}/password",
@@ -110,10 +95,7 @@ async fn change_password(
 ) -> Reply<Done> {
     let call = Call::new(id, form.origin());
     let ChangePasswordRequest { old, new, confirm } = form.value;
-    state
-        .auth
-        .change_password(&call, &old, &new, &confirm)
-        .await?;
+    state.auth.change_password(&call, &old, &new, &confirm).await?;
     Ok(DONE)
 }
 
@@ -122,9 +104,6 @@ async fn reset_password(
     path: web::Path<String>,
     q: Query<ResetQuery>,
 ) -> Reply<Done> {
-    state
-        .auth
-        .reset_password(&q.origin(), &path, q.value.token.as_deref())
-        .await?;
+    state.auth.reset_password(&q.origin(), &path, q.value.token.as_deref()).await?;
     Ok(DONE)
 }

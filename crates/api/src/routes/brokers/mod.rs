@@ -16,12 +16,7 @@ pub(crate) fn routes() -> Vec<Route> {
     family(
         "brokers",
         vec![
-            Route::get(
-                "1.7",
-                "/brokers",
-                list,
-                "Service brokers (credentials left out)",
-            ),
+            Route::get("1.7", "/brokers", list, "Service brokers (credentials left out)"),
             Route::post("1.7", "/brokers", create, "Add a service broker")
                 .text(400, "unable to parse broker")
                 .text(409, "Broker already exists."),
@@ -32,12 +27,7 @@ pub(crate) fn routes() -> Vec<Route> {
                 "Replace a service broker (the body may rename it)",
             )
             .text(400, "unable to parse broker"),
-            Route::delete(
-                "1.7",
-                "/brokers/{broker}",
-                remove,
-                "Remove a service broker",
-            ),
+            Route::delete("1.7", "/brokers/{broker}", remove, "Remove a service broker"),
         ],
     )
 }
@@ -71,18 +61,14 @@ async fn list(Caller { id, state }: Caller) -> Reply<Brokers> {
 
 async fn create(Caller { id, state }: Caller, form: Form<BrokerBody>) -> Reply<Made> {
     let call = Call::new(id, form.origin());
-    let new = NewBroker {
-        broker: form.value.into(),
-    };
+    let new = NewBroker { broker: form.value.into() };
     state.services.create_broker(&call, new).await?;
     Ok(MADE)
 }
 
 async fn update(Named { id, state, name }: Named, form: Form<BrokerBody>) -> Reply<Done> {
     let call = Call::new(id, form.origin());
-    let new = NewBroker {
-        broker: form.value.into(),
-    };
+    let new = NewBroker { broker: form.value.into() };
     state.services.update_broker(&call, &name, new).await?;
     Ok(DONE)
 }

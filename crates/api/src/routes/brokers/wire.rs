@@ -71,10 +71,7 @@ impl From<BrokerBody> for Broker {
                     .basic_auth_config
                     .filter(|c| !c.username.is_empty() || !c.password.is_empty())
                     .map(|c| (c.username, c.password)),
-                bearer: auth
-                    .bearer_config
-                    .map(|c| c.token)
-                    .filter(|t| !t.is_empty()),
+                bearer: auth.bearer_config.map(|c| c.token).filter(|t| !t.is_empty()),
             },
             insecure: b.config.insecure,
             context: b.config.context.unwrap_or_default(),
@@ -86,13 +83,11 @@ impl From<BrokerBody> for Broker {
 impl From<Broker> for BrokerBody {
     fn from(b: Broker) -> Self {
         let auth = (b.auth.basic.is_some() || b.auth.bearer.is_some()).then(|| AuthConfigBody {
-            basic_auth_config: b.auth.basic.map(|(username, _)| BasicAuthBody {
-                username,
-                password: String::new(),
-            }),
-            bearer_config: b.auth.bearer.map(|_| BearerBody {
-                token: String::new(),
-            }),
+            basic_auth_config: b
+                .auth
+                .basic
+                .map(|(username, _)| BasicAuthBody { username, password: String::new() }),
+            bearer_config: b.auth.bearer.map(|_| BearerBody { token: String::new() }),
         });
         BrokerBody {
             name: b.name,

@@ -19,12 +19,7 @@ pub(crate) fn routes() -> Vec<Route> {
     family(
         "clusters",
         vec![
-            Route::get(
-                "1.3",
-                "/provisioner/clusters",
-                list,
-                "Every cluster (no credentials)",
-            ),
+            Route::get("1.3", "/provisioner/clusters", list, "Every cluster (no credentials)"),
             Route::post(
                 "1.3",
                 "/provisioner/clusters",
@@ -42,14 +37,9 @@ pub(crate) fn routes() -> Vec<Route> {
             )
             .linked()
             .text(404, "The cluster does not exist"),
-            Route::get(
-                "1.8",
-                "/provisioner/clusters/{name}",
-                info,
-                "A cluster (no credentials)",
-            )
-            .linked()
-            .text(404, "The cluster does not exist"),
+            Route::get("1.8", "/provisioner/clusters/{name}", info, "A cluster (no credentials)")
+                .linked()
+                .text(404, "The cluster does not exist"),
             Route::delete(
                 "1.3",
                 "/provisioner/clusters/{name}",
@@ -126,10 +116,7 @@ async fn create(
 ) -> Reply<MaybeStreamed> {
     let call = Call::new(id, body.origin_masked(&[Mask::Cluster]));
     let cluster = body.value.into_cluster()?;
-    maybe_streamed(&req, move || async move {
-        state.clusters.create(&call, cluster).await
-    })
-    .await
+    maybe_streamed(&req, move || async move { state.clusters.create(&call, cluster).await }).await
 }
 
 async fn update(
@@ -139,23 +126,16 @@ async fn update(
 ) -> Reply<MaybeStreamed> {
     let call = Call::new(id, body.origin_masked(&[Mask::Cluster]));
     let cluster = body.value.into_cluster()?;
-    maybe_streamed(&req, move || async move {
-        state.clusters.update(&call, &name, cluster).await
-    })
-    .await
+    maybe_streamed(&req, move || async move { state.clusters.update(&call, &name, cluster).await })
+        .await
 }
 
 async fn remove(on: OnName, req: HttpRequest) -> Reply<MaybeStreamed> {
     let OnName { call, state, name } = on;
-    maybe_streamed(&req, move || async move {
-        state.clusters.delete(&call, &name).await
-    })
-    .await
+    maybe_streamed(&req, move || async move { state.clusters.delete(&call, &name).await }).await
 }
 
 async fn provisioners(Caller { id, state }: Caller) -> Reply<List<ProvisionerResponse>> {
     let all = state.clusters.provisioners(&id).await?;
-    Ok(List(
-        all.into_iter().map(ProvisionerResponse::from).collect(),
-    ))
+    Ok(List(all.into_iter().map(ProvisionerResponse::from).collect()))
 }

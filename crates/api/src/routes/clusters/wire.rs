@@ -85,11 +85,7 @@ pub struct ClusterBody {
     #[serde(default, deserialize_with = "nullable")]
     pub default: bool,
     /// A kubeconfig-style connection, instead of addresses and certificates.
-    #[serde(
-        rename = "kubeConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "kubeConfig", default, skip_serializing_if = "Option::is_none")]
     pub kube_config: Option<KubeConfigBody>,
     /// Proxy URL (with `kubeConfig` only).
     #[serde(
@@ -180,25 +176,13 @@ pub struct KubeUserBody {
     #[schema(value_type = Option<String>, format = Byte)]
     pub client_key_data: Vec<u8>,
     /// Bearer token (write-only).
-    #[serde(
-        default,
-        deserialize_with = "nullable",
-        skip_serializing_if = "String::is_empty"
-    )]
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
     pub token: String,
     /// Basic auth user.
-    #[serde(
-        default,
-        deserialize_with = "nullable",
-        skip_serializing_if = "String::is_empty"
-    )]
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
     pub username: String,
     /// Basic auth password (write-only).
-    #[serde(
-        default,
-        deserialize_with = "nullable",
-        skip_serializing_if = "String::is_empty"
-    )]
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "String::is_empty")]
     pub password: String,
     /// Not supported (400 when set).
     #[serde(default, skip_serializing)]
@@ -219,10 +203,8 @@ impl ClusterBody {
         let kube_config = match self.kube_config {
             None => None,
             Some(k) => {
-                for (field, v) in [
-                    ("exec", &k.user.exec),
-                    ("auth-provider", &k.user.auth_provider),
-                ] {
+                for (field, v) in [("exec", &k.user.exec), ("auth-provider", &k.user.auth_provider)]
+                {
                     if v.as_ref().is_some_and(|v| !v.is_null()) {
                         return Err(ApiError::bad_request(format!(
                             "kubeConfig.user.{field} is not supported: use a client certificate, a token or basic auth"
@@ -350,10 +332,7 @@ mod tests {
         assert_eq!(shown["cacert"], "Q0E=");
         assert_eq!(shown["clientkey"], Value::Null);
         assert_eq!(shown["custom_data"]["token"], "*****");
-        assert_eq!(
-            shown["kubeConfig"]["user"],
-            serde_json::json!({"username": "u"})
-        );
+        assert_eq!(shown["kubeConfig"]["user"], serde_json::json!({"username": "u"}));
         let bad = serde_json::from_value::<ClusterBody>(serde_json::json!({"cacert": "%%"}));
         assert!(bad.unwrap_err().to_string().contains("illegal base64 data"));
     }

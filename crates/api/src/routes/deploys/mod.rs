@@ -41,7 +41,5 @@ async fn list(
         limit: count("limit", q.limit)?,
     };
     let deploys = state.apps.deploys(&id, query).await?;
-    Ok(List(
-        deploys.into_iter().map(DeployResponse::from).collect(),
-    ))
+    Ok(List(deploys.into_iter().map(DeployResponse::from).collect()))
 }

@@ -17,12 +17,7 @@ pub(crate) fn routes() -> Vec<Route> {
     family(
         "events",
         vec![
-            Route::get(
-                "1.1",
-                "/events",
-                list,
-                "Events the caller may see, newest first",
-            ),
+            Route::get("1.1", "/events", list, "Events the caller may see, newest first"),
             Route::get("1.1", "/events/kinds", kinds, "Distinct event kinds"),
         ],
     )
@@ -34,12 +29,7 @@ pub(crate) fn id_routes() -> Vec<Route> {
         "events",
         vec![
             Route::get("1.1", "/events/{id}", info, "An event with its custom data"),
-            Route::post(
-                "1.1",
-                "/events/{id}/cancel",
-                cancel,
-                "Ask a running event to cancel",
-            ),
+            Route::post("1.1", "/events/{id}/cancel", cancel, "Ask a running event to cancel"),
         ],
     )
 }
@@ -57,15 +47,12 @@ fn parse_time(key: &str, s: &str) -> Result<DateTime<Utc>, ApiError> {
     let date = NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d"))
         .or_else(|_| NaiveDate::parse_from_str(&format!("{s}-01-01"), "%Y-%m-%d"));
-    date.ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
-        .ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "invalid value for {key:?}: {} is not a time (use RFC 3339)",
-                crate::extract::excerpt(s, 40)
-            ))
-        })
+    date.ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc()).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "invalid value for {key:?}: {} is not a time (use RFC 3339)",
+            crate::extract::excerpt(s, 40)
+        ))
+    })
 }
 
 fn filter(q: EventListQuery) -> Result<EventFilter, ApiError> {
@@ -92,9 +79,7 @@ fn filter(q: EventListQuery) -> Result<EventFilter, ApiError> {
 /// Events visible to the caller.
 async fn list(Caller { id, state }: Caller, q: Query<EventListQuery>) -> Reply<List<EventJson>> {
     let events = state.events.list(&id, filter(q.value)?).await?;
-    Ok(List(
-        events.iter().map(|e| EventJson::new(e, false)).collect(),
-    ))
+    Ok(List(events.iter().map(|e| EventJson::new(e, false)).collect()))
 }
 
 async fn kinds(_: Auth, state: web::Data<AppState>) -> Reply<List<Kind>> {

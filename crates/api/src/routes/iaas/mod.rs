@@ -37,13 +37,8 @@ pub(crate) fn routes() -> Vec<Route> {
                 "Machine templates of the IaaSes the caller may read (`null` when none)",
             )
             .plain(),
-            Route::post(
-                "1.0",
-                "/iaas/templates",
-                create_template,
-                "Create a machine template",
-            )
-            .links(201, "template_name", "$request.body#/Name"),
+            Route::post("1.0", "/iaas/templates", create_template, "Create a machine template")
+                .links(201, "template_name", "$request.body#/Name"),
             Route::put(
                 "1.0",
                 "/iaas/templates/{template_name}",
@@ -65,9 +60,7 @@ pub(crate) fn routes() -> Vec<Route> {
 /// Always 200: an array, or `null` when there is none (tsuru's encoding).
 async fn list_machines(Caller { id, state }: Caller) -> Reply<Json<Option<Vec<MachineResponse>>>> {
     let list = state.iaas.list_machines(&id).await?;
-    Ok(Json((!list.is_empty()).then(|| {
-        list.into_iter().map(MachineResponse::from).collect()
-    })))
+    Ok(Json((!list.is_empty()).then(|| list.into_iter().map(MachineResponse::from).collect())))
 }
 
 async fn destroy_machine(
@@ -75,10 +68,7 @@ async fn destroy_machine(
     q: Query<DestroyMachineQuery>,
 ) -> Reply<Done> {
     let call = Call::new(id, q.origin());
-    state
-        .iaas
-        .destroy_machine(&call, &name, q.value.force)
-        .await?;
+    state.iaas.destroy_machine(&call, &name, q.value.force).await?;
     Ok(DONE)
 }
 
@@ -87,9 +77,7 @@ async fn list_templates(
     Caller { id, state }: Caller,
 ) -> Reply<Json<Option<Vec<TemplateResponse>>>> {
     let list = state.iaas.list_templates(&id).await?;
-    Ok(Json((!list.is_empty()).then(|| {
-        list.into_iter().map(TemplateResponse::from).collect()
-    })))
+    Ok(Json((!list.is_empty()).then(|| list.into_iter().map(TemplateResponse::from).collect())))
 }
 
 async fn create_template(
@@ -98,11 +86,7 @@ async fn create_template(
 ) -> Reply<Made> {
     let call = Call::new(id, form.origin());
     let b = form.value;
-    let template = Template {
-        name: b.name,
-        iaas_name: b.iaas_name,
-        data: data(b.data),
-    };
+    let template = Template { name: b.name, iaas_name: b.iaas_name, data: data(b.data) };
     state.iaas.create_template(&call, template).await?;
     Ok(MADE)
 }
@@ -113,10 +97,7 @@ async fn update_template(
 ) -> Reply<Done> {
     let call = Call::new(id, form.origin());
     let b = form.value;
-    let update = TemplateUpdate {
-        iaas_name: b.iaas_name,
-        data: data(b.data),
-    };
+    let update = TemplateUpdate { iaas_name: b.iaas_name, data: data(b.data) };
     state.iaas.update_template(&call, &name, update).await?;
     Ok(DONE)
 }

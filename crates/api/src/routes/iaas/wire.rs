@@ -73,10 +73,7 @@ impl From<Template> for TemplateResponse {
             data: t
                 .data
                 .into_iter()
-                .map(|d| TemplateDataBody {
-                    name: d.name,
-                    value: d.value,
-                })
+                .map(|d| TemplateDataBody { name: d.name, value: d.value })
                 .collect(),
         }
     }
@@ -106,10 +103,5 @@ pub struct UpdateTemplateRequest {
 
 /// The domain's template data.
 pub fn data(list: Vec<TemplateDataBody>) -> Vec<TemplateData> {
-    list.into_iter()
-        .map(|d| TemplateData {
-            name: d.name,
-            value: d.value,
-        })
-        .collect()
+    list.into_iter().map(|d| TemplateData { name: d.name, value: d.value }).collect()
 }

@@ -17,14 +17,9 @@ pub(crate) fn routes() -> Vec<Route> {
             Route::get("1.0", "/healthcheck", healthcheck, "Health check").plain(),
             Route::get("1.0", "/healthcheck/", healthcheck, "Health check").plain(),
             Route::get("1.0", "/info", info, "Server version").plain(),
-            Route::get(
-                "1.0",
-                "/metrics",
-                metrics,
-                "Prometheus metrics of this process",
-            )
-            .plain()
-            .text(200, "Prometheus text exposition format"),
+            Route::get("1.0", "/metrics", metrics, "Prometheus metrics of this process")
+                .plain()
+                .text(200, "Prometheus text exposition format"),
         ],
     )
 }
@@ -59,33 +54,18 @@ async fn healthcheck(req: HttpRequest, state: web::Data<AppState>) -> Text {
         };
         lines.push(format!("mongodb: {status} ({took:?})\n"));
     }
-    let body = if lines.is_empty() {
-        "WORKING".to_string()
-    } else {
-        lines.concat()
-    };
-    let status = if healthy {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
+    let body = if lines.is_empty() { "WORKING".to_string() } else { lines.concat() };
+    let status = if healthy { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     Text(status, body)
 }
 
 /// `GET /1.0/info`: the server version.
 async fn info(_: Auth, state: web::Data<AppState>) -> Reply<Json<VersionResponse>> {
-    Ok(Json(VersionResponse {
-        version: state.version.clone(),
-    }))
+    Ok(Json(VersionResponse { version: state.version.clone() }))
 }
 
 /// `GET /metrics`: what this process counted, in Prometheus text format (no store command).
 async fn metrics(state: web::Data<AppState>) -> Text {
     let store = state.database.as_ref().and_then(|db| db.commands());
-    Text(
-        StatusCode::OK,
-        state
-            .metrics
-            .render(store.as_deref(), state.events.held_locks()),
-    )
+    Text(StatusCode::OK, state.metrics.render(store.as_deref(), state.events.held_locks()))
 }

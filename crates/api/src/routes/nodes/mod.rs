@@ -79,11 +79,7 @@ impl Responder for NodeList {
 
 impl DescribeReply for NodeList {
     fn describe_reply(op: &mut Op) {
-        op.respond(
-            200,
-            "The nodes and machines",
-            Some((Body::of::<NodeListResponse>(), JSON)),
-        );
+        op.respond(200, "The nodes and machines", Some((Body::of::<NodeListResponse>(), JSON)));
         op.respond(204, "No node and no machine", None);
     }
 }
@@ -94,11 +90,8 @@ async fn list(Caller { id, state }: Caller, q: Query<NodeListQuery>) -> Reply<No
         return Ok(NodeList(None));
     }
     let nodes: Vec<NodeResponse> = found.nodes.into_iter().map(NodeResponse::from).collect();
-    let machines: Vec<MachineResponse> = found
-        .machines
-        .into_iter()
-        .map(MachineResponse::from)
-        .collect();
+    let machines: Vec<MachineResponse> =
+        found.machines.into_iter().map(MachineResponse::from).collect();
     Ok(NodeList(Some(NodeListResponse {
         nodes: (!nodes.is_empty()).then_some(nodes),
         machines: (!machines.is_empty()).then_some(machines),
@@ -110,9 +103,7 @@ async fn add(Caller { id, state }: Caller, form: Form<AddNodeRequest>) -> Reply<
     let call = Call::new(id, form.origin());
     let b = form.value;
     let pending = state.nodes.begin_add(&call, b.metadata, b.register).await?;
-    Ok(stream_created(move |out| async move {
-        state.nodes.finish_add(pending, out).await
-    }))
+    Ok(stream_created(move |out| async move { state.nodes.finish_add(pending, out).await }))
 }
 
 async fn update(Caller { id, state }: Caller, form: Form<UpdateNodeRequest>) -> Reply<Done> {
@@ -130,10 +121,7 @@ async fn update(Caller { id, state }: Caller, form: Form<UpdateNodeRequest>) -> 
 
 async fn remove(Named { id, state, name }: Named, q: Query<RemoveNodeQuery>) -> Reply<Done> {
     let call = Call::new(id, q.origin());
-    state
-        .nodes
-        .remove(&call, &name, q.value.no_rebalance, q.value.remove_iaas)
-        .await?;
+    state.nodes.remove(&call, &name, q.value.no_rebalance, q.value.remove_iaas).await?;
     Ok(DONE)
 }
 

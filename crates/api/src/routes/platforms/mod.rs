@@ -17,13 +17,11 @@ pub(crate) fn routes() -> Vec<Route> {
         "platforms",
         vec![
             Route::get("1.0", "/platforms", list, "List platforms").plain(),
-            Route::post(
-                "1.0",
-                "/platforms",
-                create,
-                "Add a platform from a Dockerfile",
-            )
-            .links(200, "platform", "$request.body#/name"),
+            Route::post("1.0", "/platforms", create, "Add a platform from a Dockerfile").links(
+                200,
+                "platform",
+                "$request.body#/name",
+            ),
             Route::put(
                 "1.0",
                 "/platforms/{platform}",
@@ -32,13 +30,7 @@ pub(crate) fn routes() -> Vec<Route> {
             )
             .linked(),
             Route::delete("1.0", "/platforms/{platform}", remove, "Remove a platform").linked(),
-            Route::get(
-                "1.6",
-                "/platforms/{platform}",
-                info,
-                "A platform and its images",
-            )
-            .linked(),
+            Route::get("1.6", "/platforms/{platform}", info, "A platform and its images").linked(),
             Route::post(
                 "1.6",
                 "/platforms/{platform}/rollback",
@@ -92,10 +84,7 @@ pub struct PlatformResponse {
 
 impl From<Platform> for PlatformResponse {
     fn from(p: Platform) -> Self {
-        PlatformResponse {
-            name: p.name,
-            disabled: p.disabled,
-        }
+        PlatformResponse { name: p.name, disabled: p.disabled }
     }
 }
 
@@ -107,9 +96,7 @@ pub struct PlatformInfoResponse {
 }
 
 fn dockerfile(input: &Input) -> Option<String> {
-    input
-        .file(FILE)
-        .map(|b| String::from_utf8_lossy(b).into_owned())
+    input.file(FILE).map(|b| String::from_utf8_lossy(b).into_owned())
 }
 
 /// Enabled ones, or all for platform admins.
@@ -120,10 +107,7 @@ async fn list(Caller { id, state }: Caller) -> Reply<List<PlatformResponse>> {
 
 async fn info(Named { id, state, name }: Named) -> Reply<Json<PlatformInfoResponse>> {
     let (platform, images) = state.platforms.info(&id, &name).await?;
-    Ok(Json(PlatformInfoResponse {
-        images,
-        platform: platform.into(),
-    }))
+    Ok(Json(PlatformInfoResponse { images, platform: platform.into() }))
 }
 
 /// Multipart `name` and file `dockerfile_content`, streamed.
@@ -134,16 +118,12 @@ async fn create(
     let file = if form.input.is_multipart() {
         dockerfile(&form.input).ok_or_else(|| Error::bad_request("http: no such file"))
     } else {
-        Err(Error::bad_request(
-            "request Content-Type isn't multipart/form-data",
-        ))
+        Err(Error::bad_request("request Content-Type isn't multipart/form-data"))
     };
     let call = Call::new(id, form.input.origin());
     let name = form.value.name;
     Ok(stream(move |out| async move {
-        let file = file
-            .as_deref()
-            .map_err(|e| Error::bad_request(e.to_string()));
+        let file = file.as_deref().map_err(|e| Error::bad_request(e.to_string()));
         state.platforms.add(&call, &name, file, out).await
     })
     .await)
@@ -158,10 +138,7 @@ async fn update(
     let file = dockerfile(&form.input);
     let call = Call::new(id, form.input.origin());
     Ok(stream(move |out| async move {
-        state
-            .platforms
-            .update(&call, &name, disabled, file.as_deref(), out)
-            .await
+        state.platforms.update(&call, &name, disabled, file.as_deref(), out).await
     })
     .await)
 }
@@ -177,8 +154,6 @@ async fn rollback(
 ) -> Reply<Streamed> {
     let call = Call::new(id, form.origin());
     let image = form.value.image;
-    Ok(
-        stream(move |out| async move { state.platforms.rollback(&call, &name, &image, out).await })
-            .await,
-    )
+    Ok(stream(move |out| async move { state.platforms.rollback(&call, &name, &image, out).await })
+        .await)
 }

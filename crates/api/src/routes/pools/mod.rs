@@ -23,28 +23,13 @@ pub(crate) fn routes() -> Vec<Route> {
                 "$request.body#/name",
             ),
             Route::get("1.8", "/pools/{pool}", info, "A pool").linked(),
-            Route::put(
-                "1.0",
-                "/pools/{pool}",
-                update,
-                "Update a pool (only the fields sent)",
-            )
-            .linked(),
+            Route::put("1.0", "/pools/{pool}", update, "Update a pool (only the fields sent)")
+                .linked(),
             Route::delete("1.0", "/pools/{pool}", remove, "Remove a pool").linked(),
-            Route::post(
-                "1.0",
-                "/pools/{pool}/team",
-                add_teams,
-                "Allow teams to use a pool",
-            )
-            .linked(),
-            Route::delete(
-                "1.0",
-                "/pools/{pool}/team",
-                remove_teams,
-                "Remove teams from a pool",
-            )
-            .linked(),
+            Route::post("1.0", "/pools/{pool}/team", add_teams, "Allow teams to use a pool")
+                .linked(),
+            Route::delete("1.0", "/pools/{pool}/team", remove_teams, "Remove teams from a pool")
+                .linked(),
             Route::get("1.3", "/constraints", constraints, "Pool constraints"),
             Route::put(
                 "1.3",
@@ -89,12 +74,7 @@ async fn update(
 ) -> Reply<Done> {
     let call = Call::new(id, form.origin());
     let b = form.value;
-    let upd = PoolUpdate {
-        default: b.default,
-        public: b.public,
-        force: b.force,
-        labels: b.labels,
-    };
+    let upd = PoolUpdate { default: b.default, public: b.public, force: b.force, labels: b.labels };
     state.pools.update(&call, &name, upd).await?;
     Ok(DONE)
 }
@@ -119,9 +99,7 @@ async fn remove_teams(Named { id, state, name }: Named, q: Query<PoolTeamsReques
 
 async fn constraints(Caller { id, state }: Caller) -> Reply<List<ConstraintResponse>> {
     let list = state.pools.constraints(&id).await?;
-    Ok(List(
-        list.into_iter().map(ConstraintResponse::from).collect(),
-    ))
+    Ok(List(list.into_iter().map(ConstraintResponse::from).collect()))
 }
 
 async fn set_constraint(

@@ -41,13 +41,8 @@ pub(crate) fn routes() -> Vec<Route> {
                 remove_permission,
                 "Remove a permission from a role",
             ),
-            Route::post(
-                "1.0",
-                "/roles/{name}/user",
-                assign_user,
-                "Assign a role to a user",
-            )
-            .linked(),
+            Route::post("1.0", "/roles/{name}/user", assign_user, "Assign a role to a user")
+                .linked(),
             Route::delete(
                 "1.0",
                 "/roles/{name}/user/{email}",
@@ -70,18 +65,8 @@ pub(crate) fn default_routes() -> Vec<Route> {
                 "Roles given on user or team creation",
             ),
             Route::post("1.0", "/role/default", add_default, "Add default roles"),
-            Route::delete(
-                "1.0",
-                "/role/default",
-                remove_default,
-                "Remove default roles",
-            ),
-            Route::get(
-                "1.0",
-                "/permissions",
-                permissions,
-                "The permission tree, root first",
-            ),
+            Route::delete("1.0", "/role/default", remove_default, "Remove default roles"),
+            Route::get("1.0", "/permissions", permissions, "The permission tree, root first"),
         ],
     )
 }
@@ -95,10 +80,7 @@ async fn list(Caller { id, state }: Caller) -> Reply<Compact<Vec<RoleResponse>>>
 async fn create(Caller { id, state }: Caller, form: Form<CreateRoleRequest>) -> Reply<Made> {
     let call = Call::new(id, form.origin());
     let b = form.value;
-    state
-        .roles
-        .create(&call, &b.name, &b.context, &b.description)
-        .await?;
+    state.roles.create(&call, &b.name, &b.context, &b.description).await?;
     Ok(MADE)
 }
 
@@ -141,10 +123,7 @@ async fn remove_permission(
     input: Input,
 ) -> Reply<Done> {
     let (name, perm) = path.into_inner();
-    state
-        .roles
-        .remove_permission(&Call::new(id, input.origin()), &name, &perm)
-        .await?;
+    state.roles.remove_permission(&Call::new(id, input.origin()), &name, &perm).await?;
     Ok(DONE)
 }
 
@@ -154,10 +133,7 @@ async fn assign_user(
 ) -> Reply<Done> {
     let call = Call::new(id, form.origin());
     let b = form.value;
-    state
-        .roles
-        .grant_user(Grant::new(&call, &name, &b.context, true), &b.email)
-        .await?;
+    state.roles.grant_user(Grant::new(&call, &name, &b.context, true), &b.email).await?;
     Ok(DONE)
 }
 
@@ -168,31 +144,20 @@ async fn dissociate_user(
 ) -> Reply<Done> {
     let (name, email) = path.into_inner();
     let call = Call::new(id, q.origin());
-    state
-        .roles
-        .grant_user(Grant::new(&call, &name, &q.value.context, false), &email)
-        .await?;
+    state.roles.grant_user(Grant::new(&call, &name, &q.value.context, false), &email).await?;
     Ok(DONE)
 }
 
 /// Roles bound to role events; `null` when none, as tsuru.
 async fn list_defaults(Caller { id, state }: Caller) -> Reply<Json<Option<Vec<RoleResponse>>>> {
-    let roles: Vec<RoleResponse> = state
-        .roles
-        .list_defaults(&id)
-        .await?
-        .into_iter()
-        .map(RoleResponse::from)
-        .collect();
+    let roles: Vec<RoleResponse> =
+        state.roles.list_defaults(&id).await?.into_iter().map(RoleResponse::from).collect();
     Ok(Json((!roles.is_empty()).then_some(roles)))
 }
 
 async fn add_default(Caller { id, state }: Caller, form: Form<DefaultRolesRequest>) -> Reply<Done> {
     let call = Call::new(id, form.origin());
-    state
-        .roles
-        .change_defaults(&call, true, &form.value.changes())
-        .await?;
+    state.roles.change_defaults(&call, true, &form.value.changes()).await?;
     Ok(DONE)
 }
 
@@ -202,10 +167,7 @@ async fn remove_default(
     form: OptionalForm<DefaultRolesRequest>,
 ) -> Reply<Done> {
     let call = Call::new(id, form.origin());
-    state
-        .roles
-        .change_defaults(&call, false, &form.value.changes())
-        .await?;
+    state.roles.change_defaults(&call, false, &form.value.changes()).await?;
     Ok(DONE)
 }
 

@@ -27,10 +27,7 @@ pub(crate) fn routes() -> Vec<Route> {
         .into_iter()
         .map(|r| {
             if r.path().contains("{service}") {
-                r.text(
-                    502,
-                    "The service API or broker failed or could not be reached",
-                )
+                r.text(502, "The service API or broker failed or could not be reached")
             } else {
                 r
             }
@@ -58,13 +55,8 @@ fn service_routes() -> Vec<Route> {
         Route::post("1.0", "/services", create_service, "Register a service")
             .text(400, "Invalid definition")
             .text(409, "Service already exists."),
-        Route::put(
-            "1.0",
-            "/services/{service}",
-            update_service,
-            "Update a service",
-        )
-        .text(400, "Invalid definition"),
+        Route::put("1.0", "/services/{service}", update_service, "Update a service")
+            .text(400, "Invalid definition"),
         Route::delete(
             "1.0",
             "/services/{service}",
@@ -77,24 +69,9 @@ fn service_routes() -> Vec<Route> {
             service_info,
             "A service's instances with their custom information",
         ),
-        Route::get(
-            "1.0",
-            "/services/{service}/plans",
-            plans,
-            "A service's plans",
-        ),
-        Route::get(
-            "1.0",
-            "/services/{service}/doc",
-            doc,
-            "A service's documentation",
-        ),
-        Route::put(
-            "1.0",
-            "/services/{service}/doc",
-            set_doc,
-            "Set a service's documentation",
-        ),
+        Route::get("1.0", "/services/{service}/plans", plans, "A service's plans"),
+        Route::get("1.0", "/services/{service}/doc", doc, "A service's documentation"),
+        Route::put("1.0", "/services/{service}/doc", set_doc, "Set a service's documentation"),
         Route::put(
             "1.0",
             "/services/{service}/team/{team}",
@@ -156,18 +133,12 @@ fn service_routes() -> Vec<Route> {
     .chain(bind_routes(
         "1.13",
         "/services/{service}/instances/{instance}/apps/{app}",
-        [
-            "Bind an app: the service's variables become its env vars",
-            "Unbind an app",
-        ],
+        ["Bind an app: the service's variables become its env vars", "Unbind an app"],
     ))
     .chain(bind_routes(
         "1.0",
         "/services/{service}/instances/{instance}/{app}",
-        [
-            "Bind an app (tsuru's older path)",
-            "Unbind an app (tsuru's older path)",
-        ],
+        ["Bind an app (tsuru's older path)", "Unbind an app (tsuru's older path)"],
     ))
     .collect()
 }
@@ -192,26 +163,15 @@ async fn list_services(
     q: Query<TagQuery>,
 ) -> Reply<List<ServiceListResponse>> {
     let list = state.services.list_services(&id, &q.value.tag).await?;
-    Ok(List(
-        list.into_iter()
-            .map(ServiceListResponse::of_services)
-            .collect(),
-    ))
+    Ok(List(list.into_iter().map(ServiceListResponse::of_services).collect()))
 }
 
 async fn list_instances(
     Caller { id, state }: Caller,
     q: Query<InstanceQuery>,
 ) -> Reply<List<ServiceListResponse>> {
-    let list = state
-        .services
-        .list_instances(&id, &q.value.app, &q.value.tag)
-        .await?;
-    Ok(List(
-        list.into_iter()
-            .map(ServiceListResponse::of_instances)
-            .collect(),
-    ))
+    let list = state.services.list_instances(&id, &q.value.app, &q.value.tag).await?;
+    Ok(List(list.into_iter().map(ServiceListResponse::of_instances).collect()))
 }
 
 fn definition(b: ServiceRequest) -> ServiceDefinition {
@@ -235,9 +195,7 @@ pub struct Success;
 impl Responder for Success {
     type Body = BoxBody;
     fn respond_to(self, _: &HttpRequest) -> HttpResponse {
-        HttpResponse::build(StatusCode::CREATED)
-            .content_type(TEXT)
-            .body("success")
+        HttpResponse::build(StatusCode::CREATED).content_type(TEXT).body("success")
     }
 }
 
@@ -252,10 +210,7 @@ async fn create_service(
     form: Form<ServiceRequest>,
 ) -> Reply<Success> {
     let call = Call::new(id, form.origin());
-    state
-        .services
-        .create_service(&call, definition(form.value))
-        .await?;
+    state.services.create_service(&call, definition(form.value)).await?;
     Ok(Success)
 }
 
@@ -264,10 +219,7 @@ async fn update_service(
     form: Form<ServiceRequest>,
 ) -> Reply<Done> {
     let call = Call::new(id, form.origin());
-    state
-        .services
-        .update_service(&call, &name, definition(form.value))
-        .await?;
+    state.services.update_service(&call, &name, definition(form.value)).await?;
     Ok(DONE)
 }
 
@@ -281,9 +233,7 @@ async fn service_info(
     Named { id, state, name }: Named,
 ) -> Reply<Json<Option<Vec<ServiceInfoResponse>>>> {
     let list = state.services.service_info(&id, &name).await?;
-    Ok(Json((!list.is_empty()).then(|| {
-        list.into_iter().map(ServiceInfoResponse::from).collect()
-    })))
+    Ok(Json((!list.is_empty()).then(|| list.into_iter().map(ServiceInfoResponse::from).collect())))
 }
 
 async fn plans(
@@ -329,10 +279,7 @@ async fn service_access(
     grant: bool,
 ) -> Reply<Done> {
     let (service, team) = path.into_inner();
-    state
-        .services
-        .service_access(&Call::new(id, input.origin()), &service, &team, grant)
-        .await?;
+    state.services.service_access(&Call::new(id, input.origin()), &service, &team, grant).await?;
     Ok(DONE)
 }
 
@@ -349,16 +296,8 @@ async fn create_instance(
     let b = form.value;
     let new = NewInstance {
         name: b.name,
-        plan: if b.plan.is_empty() {
-            b.planname
-        } else {
-            b.plan
-        },
-        team_owner: if b.owner.is_empty() {
-            b.teamowner
-        } else {
-            b.owner
-        },
+        plan: if b.plan.is_empty() { b.planname } else { b.plan },
+        team_owner: if b.owner.is_empty() { b.teamowner } else { b.owner },
         description: b.description,
         tags: with_tags(b.tags, b.tag),
         parameters: b.parameters,
@@ -373,10 +312,7 @@ async fn instance_info(
     path: web::Path<(String, String)>,
 ) -> Reply<Json<InstanceInfoResponse>> {
     let (service, instance) = path.into_inner();
-    let info = state
-        .services
-        .instance_info(&id, &service, &instance)
-        .await?;
+    let info = state.services.instance_info(&id, &service, &instance).await?;
     Ok(Json(info.into()))
 }
 
@@ -395,10 +331,7 @@ async fn update_instance(
         tags: with_tags(b.tags, b.tag),
         parameters: b.parameters,
     };
-    state
-        .services
-        .update_instance(&call, &service, &instance, upd)
-        .await?;
+    state.services.update_instance(&call, &service, &instance, upd).await?;
     Ok(DONE)
 }
 
@@ -409,10 +342,7 @@ async fn remove_instance(
 ) -> Reply<Streamed> {
     let call = Call::new(id, q.origin());
     let (service, instance) = path.into_inner();
-    let RemoveInstanceQuery {
-        unbindall,
-        ignoreerrors,
-    } = q.value;
+    let RemoveInstanceQuery { unbindall, ignoreerrors } = q.value;
     Ok(stream(move |out| async move {
         state
             .services
@@ -428,14 +358,8 @@ async fn instance_status(
     path: web::Path<(String, String)>,
 ) -> Reply<Text> {
     let (service, instance) = path.into_inner();
-    let status = state
-        .services
-        .instance_status(&id, &service, &instance)
-        .await?;
-    Ok(Text(
-        StatusCode::OK,
-        format!("Service instance {instance:?} is {status}"),
-    ))
+    let status = state.services.instance_status(&id, &service, &instance).await?;
+    Ok(Text(StatusCode::OK, format!("Service instance {instance:?} is {status}")))
 }
 
 async fn grant_instance(
@@ -464,13 +388,7 @@ async fn instance_access(
     let (service, instance, team) = path.into_inner();
     state
         .services
-        .instance_access(
-            &Call::new(id, input.origin()),
-            &service,
-            &instance,
-            &team,
-            grant,
-        )
+        .instance_access(&Call::new(id, input.origin()), &service, &instance, &team, grant)
         .await?;
     Ok(DONE)
 }
@@ -478,12 +396,7 @@ async fn instance_access(
 /// The binding named by `/services/{service}/instances/{instance}/apps/{app}`.
 fn app_binding(path: web::Path<(String, String, String)>, no_restart: bool) -> AppBinding {
     let (service, instance, app) = path.into_inner();
-    AppBinding {
-        service,
-        instance,
-        app,
-        no_restart,
-    }
+    AppBinding { service, instance, app, no_restart }
 }
 
 async fn bind(
@@ -492,17 +405,10 @@ async fn bind(
     form: OptionalForm<BindRequest>,
 ) -> Reply<Streamed> {
     let call = Call::new(id, form.origin());
-    let BindRequest {
-        no_restart,
-        parameters,
-    } = form.value;
+    let BindRequest { no_restart, parameters } = form.value;
     let binding = app_binding(path, no_restart);
     Ok(stream(move |out| async move {
-        state
-            .services
-            .bind_app(&call, binding, parameters, out)
-            .await
-            .map(|_| ())
+        state.services.bind_app(&call, binding, parameters, out).await.map(|_| ())
     })
     .await)
 }

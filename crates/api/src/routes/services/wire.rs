@@ -218,11 +218,8 @@ impl ServiceListResponse {
     pub fn of_instances(e: InstanceListEntry) -> Self {
         let names: Vec<String> = e.instances.iter().map(|i| i.name.clone()).collect();
         let plans: Vec<String> = e.instances.iter().map(|i| i.plan_name.clone()).collect();
-        let full: Vec<InstanceResponse> = e
-            .instances
-            .into_iter()
-            .map(InstanceResponse::from)
-            .collect();
+        let full: Vec<InstanceResponse> =
+            e.instances.into_iter().map(InstanceResponse::from).collect();
         ServiceListResponse {
             service: e.service.name,
             instances: Some(names),
@@ -289,11 +286,7 @@ pub struct PlanResponse {
 
 impl From<ServicePlan> for PlanResponse {
     fn from(p: ServicePlan) -> Self {
-        PlanResponse {
-            name: p.name,
-            description: p.description,
-            schemas: p.schemas,
-        }
+        PlanResponse { name: p.name, description: p.description, schemas: p.schemas }
     }
 }
 

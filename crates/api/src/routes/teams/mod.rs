@@ -19,32 +19,15 @@ pub(crate) fn routes() -> Vec<Route> {
     family(
         "teams",
         vec![
-            Route::get(
-                "1.0",
-                "/teams",
-                list,
-                "Teams the caller holds permissions on",
-            ),
+            Route::get("1.0", "/teams", list, "Teams the caller holds permissions on"),
             Route::post("1.0", "/teams", create, "Create a team").links(
                 201,
                 "name",
                 "$request.body#/name",
             ),
             Route::delete("1.0", "/teams/{name}", remove, "Remove a team").linked(),
-            Route::get(
-                "1.4",
-                "/teams/{name}",
-                info,
-                "A team, its users, pools and apps",
-            )
-            .linked(),
-            Route::put(
-                "1.6",
-                "/teams/{name}",
-                update,
-                "Rename a team or change its tags",
-            )
-            .linked(),
+            Route::get("1.4", "/teams/{name}", info, "A team, its users, pools and apps").linked(),
+            Route::put("1.6", "/teams/{name}", update, "Rename a team or change its tags").linked(),
             Route::post(
                 "1.4",
                 "/teams/{name}",
@@ -52,13 +35,8 @@ pub(crate) fn routes() -> Vec<Route> {
                 "Rename a team or change its tags (legacy)",
             )
             .linked(),
-            Route::get(
-                "1.12",
-                "/teams/{name}/quota",
-                quota::<Teams>,
-                "A team's app quota",
-            )
-            .linked(),
+            Route::get("1.12", "/teams/{name}/quota", quota::<Teams>, "A team's app quota")
+                .linked(),
             Route::put(
                 "1.12",
                 "/teams/{name}/quota",
@@ -75,11 +53,7 @@ async fn list(Caller { id, state }: Caller) -> Reply<List<TeamItemResponse>> {
     Ok(List(
         teams
             .into_iter()
-            .map(|t| TeamItemResponse {
-                name: t.name,
-                permissions: t.permissions,
-                tags: t.tags,
-            })
+            .map(|t| TeamItemResponse { name: t.name, permissions: t.permissions, tags: t.tags })
             .collect(),
     ))
 }
@@ -87,10 +61,7 @@ async fn list(Caller { id, state }: Caller) -> Reply<List<TeamItemResponse>> {
 async fn create(Caller { id, state }: Caller, form: Form<CreateTeamRequest>) -> Reply<Made> {
     let call = Call::new(id, form.origin());
     let CreateTeamRequest { name, tags, tag } = form.value;
-    state
-        .teams
-        .create(&call, &name, [tags, tag].concat())
-        .await?;
+    state.teams.create(&call, &name, [tags, tag].concat()).await?;
     Ok(MADE)
 }
 
@@ -102,11 +73,7 @@ async fn remove(on: OnName) -> Reply<Done> {
 async fn info(Named { id, state, name }: Named) -> Reply<Json<TeamResponse>> {
     let info = state.team_overview.info(&id, &name).await?;
     Ok(Json(TeamResponse {
-        apps: info
-            .apps
-            .iter()
-            .map(|a| AppItemResponse::new(a, &state.routers, true))
-            .collect(),
+        apps: info.apps.iter().map(|a| AppItemResponse::new(a, &state.routers, true)).collect(),
         name: info.team.name,
         pools: info
             .pools
@@ -127,10 +94,7 @@ async fn update(Named { id, state, name }: Named, form: Form<UpdateTeamRequest>)
     let call = Call::new(id, form.origin());
     let UpdateTeamRequest { newname, tags, tag } = form.value;
     let new_name = (!newname.is_empty()).then_some(newname.as_str());
-    state
-        .teams
-        .update(&call, &name, new_name, [tags, tag].concat())
-        .await?;
+    state.teams.update(&call, &name, new_name, [tags, tag].concat()).await?;
     Ok(DONE)
 }
 

@@ -48,10 +48,7 @@ pub struct QuotaResponse {
 
 impl From<Quota> for QuotaResponse {
     fn from(q: Quota) -> Self {
-        QuotaResponse {
-            limit: q.limit,
-            inuse: q.inuse,
-        }
+        QuotaResponse { limit: q.limit, inuse: q.inuse }
     }
 }
 

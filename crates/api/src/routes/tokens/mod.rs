@@ -23,13 +23,8 @@ pub(crate) fn routes() -> Vec<Route> {
                 "token_id",
                 "$response.body#/token_id",
             ),
-            Route::put(
-                "1.6",
-                "/tokens/{token_id}",
-                update,
-                "Update or regenerate a team token",
-            )
-            .linked(),
+            Route::put("1.6", "/tokens/{token_id}", update, "Update or regenerate a team token")
+                .linked(),
             Route::delete("1.6", "/tokens/{token_id}", remove, "Remove a team token").linked(),
             Route::get("1.7", "/tokens/{token_id}", info, "A team token").linked(),
         ],
@@ -40,13 +35,8 @@ pub(crate) fn role_routes() -> Vec<Route> {
     family(
         "tokens",
         vec![
-            Route::post(
-                "1.6",
-                "/roles/{name}/token",
-                assign_role,
-                "Assign a role to a team token",
-            )
-            .linked(),
+            Route::post("1.6", "/roles/{name}/token", assign_role, "Assign a role to a team token")
+                .linked(),
             Route::delete(
                 "1.6",
                 "/roles/{name}/token/{token_id}",
@@ -115,10 +105,7 @@ async fn assign_role(
 ) -> Reply<Done> {
     let call = call(id, &form.input, &form.value.token_id);
     let b = form.value;
-    state
-        .tokens
-        .grant(Grant::new(&call, &name, &b.context, true), &b.token_id)
-        .await?;
+    state.tokens.grant(Grant::new(&call, &name, &b.context, true), &b.token_id).await?;
     Ok(DONE)
 }
 
@@ -129,9 +116,6 @@ async fn dissociate_role(
 ) -> Reply<Done> {
     let (role, token_id) = path.into_inner();
     let call = call(id, &q.input, &token_id);
-    state
-        .tokens
-        .grant(Grant::new(&call, &role, &q.value.context, false), &token_id)
-        .await?;
+    state.tokens.grant(Grant::new(&call, &role, &q.value.context, false), &token_id).await?;
     Ok(DONE)
 }

@@ -77,10 +77,7 @@ impl From<TeamToken> for TokenResponse {
             roles: t
                 .roles
                 .into_iter()
-                .map(|r| TokenRoleResponse {
-                    name: r.name,
-                    context_value: r.context_value,
-                })
+                .map(|r| TokenRoleResponse { name: r.name, context_value: r.context_value })
                 .collect(),
         }
     }

@@ -24,40 +24,20 @@ pub(crate) fn routes() -> Vec<Route> {
                 "$request.body#/email",
             ),
             Route::get("1.0", "/users", list, "List users"),
-            Route::delete(
-                "1.0",
-                "/users",
-                remove,
-                "Remove a user (the caller without `user`)",
-            ),
+            Route::delete("1.0", "/users", remove, "Remove a user (the caller without `user`)"),
             Route::get("1.0", "/users/info", info, "The caller"),
             Route::get("1.0", "/users/api-key", api_key, "Show an API key"),
-            Route::post(
-                "1.0",
-                "/users/api-key",
-                regenerate_api_key,
-                "Regenerate an API key",
-            ),
+            Route::post("1.0", "/users/api-key", regenerate_api_key, "Regenerate an API key"),
             Route::get("1.0", "/users/keys", list_keys, "The caller's SSH keys"),
             Route::post("1.0", "/users/keys", add_key, "Add an SSH key").links(
                 200,
                 "key",
                 "$request.body#/name",
             ),
-            Route::delete(
-                "1.0",
-                "/users/keys/{key}",
-                remove_key,
-                "Remove an SSH key by name",
-            )
-            .linked(),
-            Route::get(
-                "1.0",
-                "/users/{email}/quota",
-                quota::<Users>,
-                "A user's app quota",
-            )
-            .linked(),
+            Route::delete("1.0", "/users/keys/{key}", remove_key, "Remove an SSH key by name")
+                .linked(),
+            Route::get("1.0", "/users/{email}/quota", quota::<Users>, "A user's app quota")
+                .linked(),
             Route::put(
                 "1.0",
                 "/users/{email}/quota",
@@ -76,10 +56,7 @@ async fn create(
 ) -> Reply<Made> {
     let origin = form.origin();
     let CreateUserRequest { email, password } = form.value;
-    state
-        .auth
-        .create_user(caller.as_ref(), &origin, &email, &password)
-        .await?;
+    state.auth.create_user(caller.as_ref(), &origin, &email, &password).await?;
     Ok(MADE)
 }
 
@@ -88,10 +65,7 @@ async fn list(
     q: Query<UserListQuery>,
 ) -> Reply<Json<Vec<UserResponse>>> {
     let q = q.value;
-    let users = state
-        .users
-        .list(&id, &q.user_email, &q.role, &q.context)
-        .await?;
+    let users = state.users.list(&id, &q.user_email, &q.role, &q.context).await?;
     Ok(Json(users.into_iter().map(UserResponse::from).collect()))
 }
 
@@ -100,17 +74,12 @@ async fn info(Caller { id, state }: Caller) -> Reply<Json<UserResponse>> {
 }
 
 async fn remove(Caller { id, state }: Caller, q: Query<UserQuery>) -> Reply<Done> {
-    state
-        .users
-        .remove(&Call::new(id, q.origin()), q.value.user.as_deref())
-        .await?;
+    state.users.remove(&Call::new(id, q.origin()), q.value.user.as_deref()).await?;
     Ok(DONE)
 }
 
 async fn api_key(Caller { id, state }: Caller, q: Query<UserQuery>) -> Reply<Json<String>> {
-    Ok(Json(
-        state.users.api_key(&id, q.value.user.as_deref()).await?,
-    ))
+    Ok(Json(state.users.api_key(&id, q.value.user.as_deref()).await?))
 }
 
 async fn regenerate_api_key(
@@ -118,24 +87,13 @@ async fn regenerate_api_key(
     q: Query<UserQuery>,
 ) -> Reply<Json<String>> {
     Ok(Json(
-        state
-            .users
-            .regenerate_api_key(&Call::new(id, q.origin()), q.value.user.as_deref())
-            .await?,
+        state.users.regenerate_api_key(&Call::new(id, q.origin()), q.value.user.as_deref()).await?,
     ))
 }
 
 /// `{"<name>":"<key>"}`.
 async fn list_keys(Caller { id, state }: Caller) -> Reply<Json<BTreeMap<String, String>>> {
-    Ok(Json(
-        state
-            .users
-            .keys(&id)
-            .await?
-            .into_iter()
-            .map(|k| (k.name, k.content))
-            .collect(),
-    ))
+    Ok(Json(state.users.keys(&id).await?.into_iter().map(|k| (k.name, k.content)).collect()))
 }
 
 async fn add_key(Caller { id, state }: Caller, form: Form<AddKeyRequest>) -> Reply<Done> {

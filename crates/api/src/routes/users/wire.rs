@@ -90,12 +90,8 @@ impl From<UserView> for UserResponse {
         UserResponse {
             email: v.email,
             roles: v.roles.into_iter().map(UserRoleResponse::from).collect(),
-            permissions: (!v.permissions.is_empty()).then(|| {
-                v.permissions
-                    .into_iter()
-                    .map(UserRoleResponse::from)
-                    .collect()
-            }),
+            permissions: (!v.permissions.is_empty())
+                .then(|| v.permissions.into_iter().map(UserRoleResponse::from).collect()),
             groups: (!v.groups.is_empty()).then_some(v.groups),
         }
     }

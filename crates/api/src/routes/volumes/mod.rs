@@ -21,13 +21,8 @@ pub(crate) fn routes() -> Vec<Route> {
     family(
         "volumes",
         vec![
-            Route::get(
-                "1.4",
-                "/volumes",
-                list,
-                "Volumes the caller may read, with their binds",
-            )
-            .plain(),
+            Route::get("1.4", "/volumes", list, "Volumes the caller may read, with their binds")
+                .plain(),
             Route::post("1.4", "/volumes", create, "Create a volume")
                 .text(400, volume::INVALID_VOLUME_NAME)
                 .text(409, volume::VOLUME_ALREADY_EXISTS)
@@ -86,12 +81,8 @@ async fn list(
     q: Query<VolumeListQuery>,
 ) -> Reply<List<VolumeResponse>> {
     let q = q.value;
-    let filter = VolumeFilter {
-        name: q.name,
-        pool: q.pool,
-        plan: q.plan,
-        team_owner: q.team_owner,
-    };
+    let filter =
+        VolumeFilter { name: q.name, pool: q.pool, plan: q.plan, team_owner: q.team_owner };
     let all = state.volumes.list(&id, &filter).await?;
     Ok(List(all.into_iter().map(VolumeResponse::from).collect()))
 }
@@ -108,10 +99,7 @@ async fn info(Named { id, state, name }: Named) -> Reply<Json<VolumeResponse>> {
 
 async fn update(Named { id, state, name }: Named, form: Form<VolumeRequest>) -> Reply<Done> {
     let call = Call::new(id, form.origin());
-    state
-        .volumes
-        .update(&call, &name, new_volume(form.value))
-        .await?;
+    state.volumes.update(&call, &name, new_volume(form.value)).await?;
     Ok(DONE)
 }
 
@@ -136,11 +124,8 @@ async fn bind(Named { id, state, name }: Named, form: Form<BindRequest>) -> Repl
 async fn unbind(Named { id, state, name }: Named, q: Query<UnbindRequest>) -> Reply<Streamed> {
     let call = Call::new(id, q.origin());
     let b = q.value;
-    let req = volume::UnbindRequest {
-        app: b.app,
-        mount_point: b.mount_point,
-        no_restart: b.no_restart,
-    };
+    let req =
+        volume::UnbindRequest { app: b.app, mount_point: b.mount_point, no_restart: b.no_restart };
     Ok(stream(move |out| async move { state.volumes.unbind(&call, &name, req, out).await }).await)
 }
 
@@ -160,11 +145,7 @@ impl Responder for Plans {
 
 impl DescribeReply for Plans {
     fn describe_reply(op: &mut Op) {
-        op.respond(
-            200,
-            "Plans by provisioner",
-            Some((Body::of::<VolumePlansResponse>(), JSON)),
-        );
+        op.respond(200, "Plans by provisioner", Some((Body::of::<VolumePlansResponse>(), JSON)));
         op.respond(204, "No plan configured", None);
     }
 }
@@ -173,12 +154,7 @@ async fn plans(Caller { id, state }: Caller) -> Reply<Plans> {
     let by = state.volumes.plans(&id)?;
     Ok(Plans(VolumePlansResponse(
         by.into_iter()
-            .map(|(prov, list)| {
-                (
-                    prov,
-                    list.into_iter().map(VolumePlanResponse::from).collect(),
-                )
-            })
+            .map(|(prov, list)| (prov, list.into_iter().map(VolumePlanResponse::from).collect()))
             .collect(),
     )))
 }

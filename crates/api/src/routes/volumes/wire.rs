@@ -89,10 +89,7 @@ pub struct VolumePlanResponse {
 
 impl From<VolumePlan> for VolumePlanResponse {
     fn from(p: VolumePlan) -> Self {
-        VolumePlanResponse {
-            name: p.name,
-            opts: p.opts,
-        }
+        VolumePlanResponse { name: p.name, opts: p.opts }
     }
 }
 

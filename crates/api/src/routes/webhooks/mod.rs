@@ -17,13 +17,7 @@ pub(crate) fn routes() -> Vec<Route> {
     family(
         "webhooks",
         vec![
-            Route::get(
-                "1.6",
-                "/events/webhooks",
-                list,
-                "Webhooks the caller may read",
-            )
-            .plain(),
+            Route::get("1.6", "/events/webhooks", list, "Webhooks the caller may read").plain(),
             Route::post("1.6", "/events/webhooks", create, "Create a webhook").links(
                 200,
                 "name",

@@ -67,9 +67,8 @@ impl AppService {
         no_restart: bool,
         progress: &Progress,
     ) -> Result<()> {
-        if let Some(bad) = envs
-            .keys()
-            .find(|n| env_name_error(n).is_some() || !env_name_storable(n))
+        if let Some(bad) =
+            envs.keys().find(|n| env_name_error(n).is_some() || !env_name_storable(n))
         {
             return Err(Error::upstream(format!(
                 "the service returned an invalid environment variable name: {bad:?}"

@@ -49,17 +49,12 @@ impl AppService {
             &[ContextType::Team, ContextType::Global],
         );
         let global = ctxs.iter().any(|c| c.ctype == ContextType::Global);
-        let teams: Vec<&Context> = ctxs
-            .iter()
-            .filter(|c| c.ctype == ContextType::Team)
-            .collect();
+        let teams: Vec<&Context> = ctxs.iter().filter(|c| c.ctype == ContextType::Team).collect();
         match (global, teams.as_slice()) {
             (false, [one]) => Ok(one.value.clone()),
             (false, []) => Err(Error::forbidden()),
             _ if total_teams == 1 => only_team.ok_or_else(Error::forbidden),
-            _ => Err(Error::bad_request(
-                "You must provide a team to execute this action.",
-            )),
+            _ => Err(Error::bad_request("You must provide a team to execute this action.")),
         }
     }
 
@@ -119,10 +114,7 @@ impl AppService {
             if new.pool.is_empty() {
                 self.pools.pool_for_team(&app.team_owner).await
             } else {
-                self.pools
-                    .find(&new.pool)
-                    .await
-                    .map_err(|_| Error::bad_request(POOL_NOT_FOUND))
+                self.pools.find(&new.pool).await.map_err(|_| Error::bad_request(POOL_NOT_FOUND))
             }
         };
         let (existing, pool, team, plans) = futures::join!(
@@ -161,10 +153,7 @@ impl AppService {
         app.routers = self.choose_routers(&rules, &new.router, &new.router_opts)?;
         if !app.platform_version.is_empty() && app.platform_version != "latest" {
             let v = crate::platform::parse_image_version(&app.platform_version).map_err(|_| {
-                Error::bad_request(format!(
-                    "unknown platform version {:?}",
-                    app.platform_version
-                ))
+                Error::bad_request(format!("unknown platform version {:?}", app.platform_version))
             })?;
             if !self.platforms.has_version(&app.platform, v).await? {
                 return Err(Error::bad_request(format!(
@@ -228,12 +217,7 @@ impl AppService {
             return Err(e);
         }
         let ip = match app.routers.first() {
-            Some(r) => Some(
-                provisioner
-                    .router_address(&app, &r.name)
-                    .await
-                    .unwrap_or_default(),
-            ),
+            Some(r) => Some(provisioner.router_address(&app, &r.name).await.unwrap_or_default()),
             None => None,
         };
         Ok((app, ip))
@@ -263,10 +247,7 @@ impl AppService {
                 .map(|r| r.name.clone())
                 .ok_or_else(|| Error::bad_request(format!("router {router:?} not found")))?
         };
-        Ok(vec![AppRouter {
-            name,
-            opts: opts.clone(),
-        }])
+        Ok(vec![AppRouter { name, opts: opts.clone() }])
     }
 }
 
@@ -277,9 +258,5 @@ fn pool_default_plan(plans: &[Plan], rules: &PoolRules) -> Result<Plan> {
     if rules.allows("plan", &default.name) {
         return Ok(default);
     }
-    Ok(plans
-        .iter()
-        .find(|p| rules.allows("plan", &p.name))
-        .cloned()
-        .unwrap_or(default))
+    Ok(plans.iter().find(|p| rules.allows("plan", &p.name)).cloned().unwrap_or(default))
 }

@@ -82,18 +82,12 @@ pub struct DeployData {
 }
 
 enum Target {
-    Image {
-        image: String,
-        processes: BTreeMap<String, Vec<String>>,
-    },
+    Image { image: String, processes: BTreeMap<String, Vec<String>> },
     Rollback(String),
 }
 
 fn data_str(data: Option<&Value>, key: &str) -> String {
-    data.and_then(|d| d.get(key))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
+    data.and_then(|d| d.get(key)).and_then(Value::as_str).unwrap_or_default().to_string()
 }
 
 impl AppService {
@@ -132,11 +126,8 @@ impl AppService {
         }
         let processes = parse_procfile(&new.procfile)?;
         call.require("app.deploy.image", &app.contexts())?;
-        let origin_name = if new.origin.is_empty() {
-            "image".to_string()
-        } else {
-            new.origin.clone()
-        };
+        let origin_name =
+            if new.origin.is_empty() { "image".to_string() } else { new.origin.clone() };
         let data = json!({
             "app": app.name,
             "image": image,
@@ -147,8 +138,7 @@ impl AppService {
             "kind": "image",
             "rollback": false,
         });
-        self.run_deploy(call, app, data, Target::Image { image, processes }, out)
-            .await
+        self.run_deploy(call, app, data, Target::Image { image, processes }, out).await
     }
 
     /// Deploys an earlier successful version again, named by its image, `v<N>` or `<N>`.
@@ -197,13 +187,9 @@ impl AppService {
         ev.data = Some(data);
         let event = self.events.start(ev).await?;
         let progress = Arc::new(Progress::new(out, self.events.clock()));
-        let outcome = self
-            .deploy_version(&app, &event.id, target, progress.as_ref())
-            .await;
+        let outcome = self.deploy_version(&app, &event.id, target, progress.as_ref()).await;
         let end = outcome.as_ref().ok().map(|img| json!({ "image": img }));
-        self.events
-            .done_with_log(event, &outcome, end, progress.take_log())
-            .await;
+        self.events.done_with_log(event, &outcome, end, progress.take_log()).await;
         outcome.map(|_| ())
     }
 
@@ -283,11 +269,8 @@ impl AppService {
         identity: &Identity,
         query: DeployQuery,
     ) -> Result<Vec<DeployData>> {
-        let limit = if query.limit == 0 || query.limit > MAX_DEPLOYS {
-            MAX_DEPLOYS
-        } else {
-            query.limit
-        };
+        let limit =
+            if query.limit == 0 || query.limit > MAX_DEPLOYS { MAX_DEPLOYS } else { query.limit };
         let ctxs = contexts_for(&identity.permissions, "app.read.deploy", &[]);
         if ctxs.is_empty() {
             return Ok(Vec::new());
@@ -303,10 +286,7 @@ impl AppService {
             None if ctxs.iter().any(|c| c.ctype == ContextType::Global) => None,
             None => {
                 let of = |t: ContextType| {
-                    ctxs.iter()
-                        .filter(|c| c.ctype == t)
-                        .map(|c| c.value.clone())
-                        .collect()
+                    ctxs.iter().filter(|c| c.ctype == t).map(|c| c.value.clone()).collect()
                 };
                 let filter = AppFilter {
                     visibility: Some(AppVisibility {
@@ -320,9 +300,7 @@ impl AppService {
                 Some(apps.into_iter().map(|a| a.name).collect())
             }
         };
-        let events = self
-            .deploy_events(names.as_deref(), query.skip, limit)
-            .await?;
+        let events = self.deploy_events(names.as_deref(), query.skip, limit).await?;
         let mut versions: BTreeMap<String, Vec<AppVersion>> = BTreeMap::new();
         let mut out = Vec::with_capacity(events.len());
         for ev in events {
@@ -352,15 +330,7 @@ impl AppService {
         };
         match names {
             Some([]) => Ok(Vec::new()),
-            None => {
-                self.events
-                    .list_unchecked(&EventFilter {
-                        skip,
-                        limit,
-                        ..base
-                    })
-                    .await
-            }
+            None => self.events.list_unchecked(&EventFilter { skip, limit, ..base }).await,
             Some([one]) => {
                 self.events
                     .list_unchecked(&EventFilter {
@@ -400,21 +370,11 @@ impl AppService {
 fn deploy_data(ev: Event, versions: &[AppVersion]) -> DeployData {
     let start = ev.start_custom_data.as_ref();
     let ended_image = data_str(ev.end_custom_data.as_ref(), "image");
-    let image = if ended_image.is_empty() {
-        data_str(start, "image")
-    } else {
-        ended_image
-    };
+    let image = if ended_image.is_empty() { data_str(start, "image") } else { ended_image };
     let finished = !ev.running && ev.error.is_empty();
-    let can_rollback = finished
-        && versions
-            .iter()
-            .any(|v| v.deploy_successful && v.image == image);
+    let can_rollback = finished && versions.iter().any(|v| v.deploy_successful && v.image == image);
     DeployData {
-        duration: ev
-            .end_time
-            .map(|end| end - ev.start_time)
-            .unwrap_or_default(),
+        duration: ev.end_time.map(|end| end - ev.start_time).unwrap_or_default(),
         id: ev.id,
         app: ev.target.value,
         timestamp: ev.start_time,

@@ -43,18 +43,12 @@ impl AppService {
             e
         };
         if !names.is_empty() {
-            let found: Vec<EnvVar> = names
-                .iter()
-                .filter_map(|n| app.env.get(n).cloned())
-                .map(mask)
-                .collect();
+            let found: Vec<EnvVar> =
+                names.iter().filter_map(|n| app.env.get(n).cloned()).map(mask).collect();
             return Ok((!found.is_empty()).then_some(found));
         }
-        let mut all: Vec<EnvVar> = app
-            .resolved_env()
-            .into_iter()
-            .filter(|e| e.name != "TSURU_SERVICES")
-            .collect();
+        let mut all: Vec<EnvVar> =
+            app.resolved_env().into_iter().filter(|e| e.name != "TSURU_SERVICES").collect();
         all.push(EnvVar {
             name: "TSURU_SERVICES".into(),
             value: super::bind::services_json(&app),
@@ -79,34 +73,19 @@ impl AppService {
     ) -> Result<()> {
         let app = self.find(name).await?;
         if set.managed_by.is_empty() && set.envs.is_empty() {
-            return Err(Error::bad_request(
-                "You must provide the list of environment variables",
-            ));
+            return Err(Error::bad_request("You must provide the list of environment variables"));
         }
         if set.prune_unused && set.managed_by.is_empty() {
-            return Err(Error::bad_request(
-                "Prune unused requires a managed-by value",
-            ));
+            return Err(Error::bad_request("Prune unused requires a managed-by value"));
         }
-        let errors: Vec<String> = set
-            .envs
-            .iter()
-            .filter_map(|(n, ..)| env_name_error(n))
-            .collect();
+        let errors: Vec<String> = set.envs.iter().filter_map(|(n, ..)| env_name_error(n)).collect();
         if !errors.is_empty() {
             let text = if errors.len() == 1 {
                 errors[0].clone()
             } else {
-                let parts: Vec<String> = errors
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| format!("error {i}: {e}"))
-                    .collect();
-                format!(
-                    "multiple errors reported ({}): {}",
-                    errors.len(),
-                    parts.join(" - ")
-                )
+                let parts: Vec<String> =
+                    errors.iter().enumerate().map(|(i, e)| format!("error {i}: {e}")).collect();
+                format!("multiple errors reported ({}): {}", errors.len(), parts.join(" - "))
             };
             return Err(Error::bad_request(format!(
                 "There were errors validating environment variables: {text}"
@@ -114,9 +93,7 @@ impl AppService {
         }
         call.require("app.update.env.set", &app.contexts())?;
         if let Some((n, ..)) = set.envs.iter().find(|(n, ..)| !env_name_storable(n)) {
-            return Err(Error::bad_request(format!(
-                "Invalid environment variable name: '{n}'"
-            )));
+            return Err(Error::bad_request(format!("Invalid environment variable name: '{n}'")));
         }
         self.events
             .run_logged(
@@ -161,8 +138,7 @@ impl AppService {
                             app.env.insert(n.clone(), env);
                         }
                         self.apps.update(&app).await?;
-                        self.restart_if_running(&app, set.no_restart, &progress)
-                            .await
+                        self.restart_if_running(&app, set.no_restart, &progress).await
                     }
                     .await
                 },
@@ -185,9 +161,7 @@ impl AppService {
     ) -> Result<()> {
         let app = self.find(name).await?;
         if names.first().is_none_or(String::is_empty) {
-            return Err(Error::bad_request(
-                "You must provide the list of environment variables.",
-            ));
+            return Err(Error::bad_request("You must provide the list of environment variables."));
         }
         call.require("app.update.env.unset", &app.contexts())?;
         self.events

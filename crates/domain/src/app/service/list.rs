@@ -51,9 +51,7 @@ impl AppService {
         }
         if !statuses.is_empty() && !query.simplified {
             apps.retain(|a| {
-                a.units
-                    .iter()
-                    .any(|u| statuses.iter().any(|s| s == u.status.as_str()))
+                a.units.iter().any(|u| statuses.iter().any(|s| s == u.status.as_str()))
             });
         }
         Ok(apps)
@@ -76,10 +74,7 @@ impl AppService {
         }
         if !ctxs.iter().any(|c| c.ctype == ContextType::Global) {
             let of = |t: ContextType| {
-                ctxs.iter()
-                    .filter(|c| c.ctype == t)
-                    .map(|c| c.value.clone())
-                    .collect()
+                ctxs.iter().filter(|c| c.ctype == t).map(|c| c.value.clone()).collect()
             };
             filter.visibility = Some(AppVisibility {
                 teams: of(ContextType::Team),
@@ -126,9 +121,7 @@ impl AppService {
             let units = if simplified {
                 UnitsWanted::None
             } else {
-                known
-                    .remove(&app.name)
-                    .map_or(UnitsWanted::Ask, UnitsWanted::Known)
+                known.remove(&app.name).map_or(UnitsWanted::Ask, UnitsWanted::Known)
             };
             out.push(self.describe_with(app, units, provisioner).await);
         }

@@ -19,15 +19,9 @@ impl AppService {
     pub async fn remove(&self, call: &Call, name: &str, out: Arc<dyn Output>) -> Result<()> {
         let app = self.find(name).await?;
         call.require("app.delete", &app.contexts())?;
-        let event = self
-            .events
-            .start(app_event(&app, "app.delete", call, false))
-            .await?;
-        let info = CallInfo {
-            user: event.owner.name.clone(),
-            event_id: event.id.clone(),
-            pool: None,
-        };
+        let event = self.events.start(app_event(&app, "app.delete", call, false)).await?;
+        let info =
+            CallInfo { user: event.owner.name.clone(), event_id: event.id.clone(), pool: None };
         let progress = Arc::new(Progress::new(out, self.events.clock()));
         progress.write(&format!("---- Removing application {:?}...\n", app.name));
         let mut failed = false;
@@ -41,9 +35,7 @@ impl AppService {
             let hosts = self.bind_hosts(&app).await;
             step(
                 "Unable to unbind app",
-                bindings
-                    .unbind_removed_app(&app, hosts, &info, &progress)
-                    .await,
+                bindings.unbind_removed_app(&app, hosts, &info, &progress).await,
             );
         }
         if let Some(volumes) = &self.volumes {
@@ -59,31 +51,20 @@ impl AppService {
                 Err(e) => Err(e),
             },
         );
-        step(
-            "Unable to release app quota",
-            self.users.inc_quota(&app.owner, -1).await.map(|_| ()),
-        );
+        step("Unable to release app quota", self.users.inc_quota(&app.owner, -1).await.map(|_| ()));
         step(
             "Unable to release team quota",
             self.teams.inc_quota(&app.team_owner, -1).await.map(|_| ()),
         );
-        step(
-            "Unable to remove app versions",
-            self.versions.delete_all(&app.name).await,
-        );
-        step(
-            "Unable to remove app from db",
-            self.apps.delete(&app.name).await,
-        );
+        step("Unable to remove app versions", self.versions.delete_all(&app.name).await);
+        step("Unable to remove app from db", self.apps.delete(&app.name).await);
         progress.write(if failed {
             "---- Done removing application. Some errors occurred during removal.\n"
         } else {
             "---- Done removing application.\n"
         });
         let outcome = Ok(());
-        self.events
-            .done_with_log(event, &outcome, None, progress.take_log())
-            .await;
+        self.events.done_with_log(event, &outcome, None, progress.take_log()).await;
         outcome
     }
 

@@ -103,11 +103,7 @@ impl AppService {
                     let versions = self
                         .versions_to_change(&app, provisioner.as_ref(), process, version)
                         .await?;
-                    let verb = if change == StateChange::Stop {
-                        "Stopping"
-                    } else {
-                        "Starting"
-                    };
+                    let verb = if change == StateChange::Stop { "Stopping" } else { "Starting" };
                     progress.write(&if process.is_empty() {
                         format!("\n ---> {verb} the app {:?}\n", app.name)
                     } else {
@@ -157,9 +153,7 @@ impl AppService {
                 }
             }
             self.versions.update(&v).await?;
-            provisioner
-                .stop(ProcessUnits::new(app, process, &v), progress)
-                .await?;
+            provisioner.stop(ProcessUnits::new(app, process, &v), progress).await?;
         }
         Ok(())
     }

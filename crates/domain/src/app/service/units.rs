@@ -108,68 +108,53 @@ impl AppService {
         out: Arc<dyn Output>,
     ) -> Result<()> {
         let n = i64::from(parse_units(&change.units)?);
-        let kind = if change.add {
-            "app.update.unit.add"
-        } else {
-            "app.update.unit.remove"
-        };
+        let kind = if change.add { "app.update.unit.add" } else { "app.update.unit.remove" };
         let app = self.find(name).await?;
         call.require(kind, &app.contexts())?;
         self.events
-            .run_logged(
-                app_event(&app, kind, call, false),
-                out,
-                |progress| async move {
-                    if change.add && n == 0 {
-                        return Err(Error::bad_request(ZERO_UNITS));
+            .run_logged(app_event(&app, kind, call, false), out, |progress| async move {
+                if change.add && n == 0 {
+                    return Err(Error::bad_request(ZERO_UNITS));
+                }
+                let provisioner = self.provisioner_of(&app).await?;
+                let current = if change.add {
+                    let current = provisioner.units(&app).await?;
+                    if current.iter().any(|u| u.status == UnitStatus::Stopped) {
+                        return Err(Error::bad_request(STOPPED_UNITS));
                     }
-                    let provisioner = self.provisioner_of(&app).await?;
-                    let current = if change.add {
-                        let current = provisioner.units(&app).await?;
-                        if current.iter().any(|u| u.status == UnitStatus::Stopped) {
-                            return Err(Error::bad_request(STOPPED_UNITS));
-                        }
-                        current
-                    } else {
-                        Vec::new()
-                    };
-                    let version = self
-                        .unit_version(&app, provisioner.as_ref(), &change.version)
-                        .await?;
-                    let process = resolve_process(&version, &change.process)?;
-                    let delta = if change.add {
-                        // The app's lock (this event) keeps other unit changes out until the
-                        // units exist, so counting them is the reservation.
-                        let inuse = current
-                            .iter()
-                            .filter(|u| u.status.counts_for_quota())
-                            .count() as i64;
-                        Quota {
-                            limit: app.quota.limit,
-                            inuse,
-                        }
-                        .check_inc(n)?;
-                        progress.write(&format!(
-                            "---- Adding {n} unit(s) to process {process:?} of version {} ----\n",
-                            version.version
-                        ));
-                        n
-                    } else {
-                        progress.write(&format!(
-                            "---- Removing {n} unit(s) from process {process:?} of version {} ----\n",
-                            version.version
-                        ));
-                        -n
-                    };
-                    provisioner
-                        .change_units(
-                            ProcessUnits::new(&app, &process, &version),
-                            delta,
-                            progress.as_ref(),
-                        )
-                        .await
-                },
-            )
+                    current
+                } else {
+                    Vec::new()
+                };
+                let version =
+                    self.unit_version(&app, provisioner.as_ref(), &change.version).await?;
+                let process = resolve_process(&version, &change.process)?;
+                let delta = if change.add {
+                    // The app's lock (this event) keeps other unit changes out until the
+                    // units exist, so counting them is the reservation.
+                    let inuse =
+                        current.iter().filter(|u| u.status.counts_for_quota()).count() as i64;
+                    Quota { limit: app.quota.limit, inuse }.check_inc(n)?;
+                    progress.write(&format!(
+                        "---- Adding {n} unit(s) to process {process:?} of version {} ----\n",
+                        version.version
+                    ));
+                    n
+                } else {
+                    progress.write(&format!(
+                        "---- Removing {n} unit(s) from process {process:?} of version {} ----\n",
+                        version.version
+                    ));
+                    -n
+                };
+                provisioner
+                    .change_units(
+                        ProcessUnits::new(&app, &process, &version),
+                        delta,
+                        progress.as_ref(),
+                    )
+                    .await
+            })
             .await
     }
 }

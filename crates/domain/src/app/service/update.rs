@@ -80,9 +80,7 @@ impl AppService {
         }
         if !upd.pool.is_empty() {
             if upd.no_restart {
-                return Err(Error::bad_request(
-                    "You must restart the app when changing the pool.",
-                ));
+                return Err(Error::bad_request("You must restart the app when changing the pool."));
             }
             needed.push("app.update.pool");
         }
@@ -110,11 +108,9 @@ impl AppService {
         }
         upd.plan_override.validate()?;
         self.events
-            .run_logged(
-                app_event(&app, "app.update", call, true),
-                out,
-                |progress| async move { self.apply_update(call, &app.name, upd, &progress).await },
-            )
+            .run_logged(app_event(&app, "app.update", call, true), out, |progress| async move {
+                self.apply_update(call, &app.name, upd, &progress).await
+            })
             .await
     }
 
@@ -138,11 +134,8 @@ impl AppService {
         let plan_changed = !upd.plan.is_empty() && upd.plan != app.plan.name;
         if !upd.plan.is_empty() {
             let overrides = app.plan.r#override;
-            app.plan = self
-                .plans
-                .find(&upd.plan)
-                .await
-                .map_err(|e| Error::bad_request(e.to_string()))?;
+            app.plan =
+                self.plans.find(&upd.plan).await.map_err(|e| Error::bad_request(e.to_string()))?;
             app.plan.default = false;
             app.plan.r#override = overrides;
         }

@@ -24,10 +24,7 @@ impl Backends {
                 .ok_or_else(|| Error::not_found(SERVICE_NOT_FOUND))?;
             return Ok(brokered(&b, &found.name, &found.description));
         }
-        self.services
-            .find(name)
-            .await?
-            .ok_or_else(|| Error::not_found(SERVICE_NOT_FOUND))
+        self.services.find(name).await?.ok_or_else(|| Error::not_found(SERVICE_NOT_FOUND))
     }
 
     /// Every brokered service (brokers whose catalog fails are skipped and logged).
@@ -36,11 +33,7 @@ impl Backends {
         for b in self.brokers.list().await? {
             match self.osb.catalog(&b).await {
                 Ok(catalog) => {
-                    out.extend(
-                        catalog
-                            .iter()
-                            .map(|c| brokered(&b, &c.name, &c.description)),
-                    );
+                    out.extend(catalog.iter().map(|c| brokered(&b, &c.name, &c.description)));
                 }
                 Err(e) => tracing::warn!(broker = %b.name, error = %e, "broker catalog failed"),
             }
@@ -57,11 +50,7 @@ impl Backends {
         if pool.is_empty() {
             return Ok(None);
         }
-        let pool = self
-            .pools
-            .find(pool)
-            .await?
-            .ok_or_else(|| Error::not_found(POOL_NOT_FOUND))?;
+        let pool = self.pools.find(pool).await?.ok_or_else(|| Error::not_found(POOL_NOT_FOUND))?;
         let clusters = self.clusters.list().await?;
         let cluster =
             cluster_for_pool(&clusters, &pool.provisioner, &pool.name).map(|c| ClusterPlacement {
@@ -75,11 +64,7 @@ impl Backends {
                     .and(c.kube_config.as_ref())
                     .and_then(|k| serde_json::to_string(k).ok()),
             });
-        Ok(Some(Placement {
-            pool: pool.name,
-            provisioner: pool.provisioner,
-            cluster,
-        }))
+        Ok(Some(Placement { pool: pool.name, provisioner: pool.provisioner, cluster }))
     }
 
     /// `call` for an instance of `service` in `pool` (brokers learn nothing of pools).
@@ -115,13 +100,8 @@ impl Backends {
         if c.allows(service) {
             return Ok(None);
         }
-        let mut names: Vec<String> = self
-            .services
-            .list()
-            .await?
-            .into_iter()
-            .map(|s| s.name)
-            .collect();
+        let mut names: Vec<String> =
+            self.services.list().await?.into_iter().map(|s| s.name).collect();
         names.extend(self.brokered_services().await?.into_iter().map(|s| s.name));
         Ok(Some(names.into_iter().filter(|n| c.allows(n)).collect()))
     }
@@ -150,15 +130,10 @@ impl Backends {
         .await;
         if let Err(e) = &remote {
             tracing::warn!(error = %e, instance = %instance.name, "[unbind-app-endpoint] ignored error due to force");
-            progress.write(&format!(
-                "[unbind-app-endpoint] ignored error due to force: {e}\n"
-            ));
+            progress.write(&format!("[unbind-app-endpoint] ignored error due to force: {e}\n"));
         }
         // Read again: a bind of another app may have landed since the list.
-        let Some(mut fresh) = self
-            .instances
-            .find(&instance.service_name, &instance.name)
-            .await?
+        let Some(mut fresh) = self.instances.find(&instance.service_name, &instance.name).await?
         else {
             return Ok(());
         };
@@ -181,12 +156,8 @@ impl AppBindings for Backends {
         call: &CallInfo,
         progress: &Progress,
     ) -> Result<()> {
-        let target = BindApp {
-            name: app.name.clone(),
-            hosts,
-            placement: None,
-            parameters: BTreeMap::new(),
-        };
+        let target =
+            BindApp { name: app.name.clone(), hosts, placement: None, parameters: BTreeMap::new() };
         let mut failures = Vec::new();
         for instance in self.instances.list(None).await? {
             if !instance.apps.contains(&app.name) {
@@ -200,10 +171,7 @@ impl AppBindings for Backends {
         if failures.is_empty() {
             Ok(())
         } else {
-            Err(Error::unexpected(format!(
-                "{UNBIND_FAILED}\n{}",
-                failures.join("\n")
-            )))
+            Err(Error::unexpected(format!("{UNBIND_FAILED}\n{}", failures.join("\n"))))
         }
     }
 }

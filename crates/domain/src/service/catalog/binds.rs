@@ -60,10 +60,7 @@ impl ServiceCatalog {
             call,
             Allowed::new("app.read.events", app.contexts()),
         );
-        ev.extra_targets.push(ExtraTarget {
-            target: target(service, instance),
-            lock: true,
-        });
+        ev.extra_targets.push(ExtraTarget { target: target(service, instance), lock: true });
         ev
     }
 
@@ -82,9 +79,8 @@ impl ServiceCatalog {
         out: Arc<dyn Output>,
     ) -> Result<BindOutcome> {
         let (service_name, name, app_name, no_restart) = binding.parts();
-        let (service, instance, app) = self
-            .bind_checks(call, service_name, name, app_name, "bind")
-            .await?;
+        let (service, instance, app) =
+            self.bind_checks(call, service_name, name, app_name, "bind").await?;
         let ev = self.bind_event(&app, &service.name, name, "app.update.bind", call);
         self.run(ev, out, |info, progress| async move {
             // Read again under the event's locks.
@@ -119,10 +115,8 @@ impl ServiceCatalog {
             let manager = env_manager(&service.name, name);
             let stored = async {
                 self.instances.update(&instance).await?;
-                if let Err(e) = self
-                    .apps
-                    .set_bound_env(&app.name, &manager, &envs, no_restart, &progress)
-                    .await
+                if let Err(e) =
+                    self.apps.set_bound_env(&app.name, &manager, &envs, no_restart, &progress).await
                 {
                     instance.apps.retain(|a| a != app_name);
                     if let Err(undo) = self.instances.update(&instance).await {
@@ -142,9 +136,7 @@ impl ServiceCatalog {
                 }
                 return Err(e);
             }
-            progress.write(&format!(
-                "\nInstance {name:?} is now bound to the app {app_name:?}.\n"
-            ));
+            progress.write(&format!("\nInstance {name:?} is now bound to the app {app_name:?}.\n"));
             let mut names: Vec<String> = envs.keys().cloned().collect();
             names.sort();
             if !names.is_empty() {
@@ -175,9 +167,8 @@ impl ServiceCatalog {
         out: Arc<dyn Output>,
     ) -> Result<()> {
         let (service_name, name, app_name, no_restart) = binding.parts();
-        let (service, _, app) = self
-            .bind_checks(call, service_name, name, app_name, "unbind")
-            .await?;
+        let (service, _, app) =
+            self.bind_checks(call, service_name, name, app_name, "unbind").await?;
         let ev = self.bind_event(&app, &service.name, name, "app.update.unbind", call);
         self.run(ev, out, |info, progress| async move {
             let mut instance = self.find_instance(&service.name, name).await?;
@@ -234,9 +225,7 @@ impl ServiceCatalog {
             Err(e) if e.is_not_found() => {}
             Err(e) if force => {
                 tracing::warn!(error = %e, "[unbind-app-endpoint] ignored error due to force");
-                progress.write(&format!(
-                    "[unbind-app-endpoint] ignored error due to force: {e}\n"
-                ));
+                progress.write(&format!("[unbind-app-endpoint] ignored error due to force: {e}\n"));
             }
             Err(e) => return Err(e),
         }

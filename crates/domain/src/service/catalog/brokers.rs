@@ -28,9 +28,7 @@ impl ServiceCatalog {
         call.require("service-broker.create", &[])?;
         validate_broker(&new.broker)?;
         let ev = self.broker_event(&new.broker.name, "service-broker.create", call);
-        self.events
-            .run(ev, async { self.brokers.insert(&new.broker).await })
-            .await
+        self.events.run(ev, async { self.brokers.insert(&new.broker).await }).await
     }
 
     /// Replaces a broker (the body may rename it); a cache expiry of 0 keeps the stored one.
@@ -69,8 +67,6 @@ impl ServiceCatalog {
     pub async fn delete_broker(&self, call: &Call, name: &str) -> Result<()> {
         call.require("service-broker.delete", &[])?;
         let ev = self.broker_event(name, "service-broker.delete", call);
-        self.events
-            .run(ev, async { self.brokers.delete(name).await })
-            .await
+        self.events.run(ev, async { self.brokers.delete(name).await }).await
     }
 }

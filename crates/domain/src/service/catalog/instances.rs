@@ -26,10 +26,7 @@ impl ServiceCatalog {
         }
         let contexts = vec![
             Context::team(&owner),
-            Context::new(
-                ContextType::ServiceInstance,
-                format!("{}/{}", service.name, new.name),
-            ),
+            Context::new(ContextType::ServiceInstance, format!("{}/{}", service.name, new.name)),
         ];
         let ev = self.instance_event(
             &service.name,
@@ -252,15 +249,9 @@ impl ServiceCatalog {
         let service = self.find_service(service_name).await?;
         let instance = self.find_instance(&service.name, name).await?;
         identity.require("service-instance.read", &instance.contexts())?;
-        let call = self
-            .call_in(&service, &instance.pool, CallInfo::default())
-            .await?;
+        let call = self.call_in(&service, &instance.pool, CallInfo::default()).await?;
         let client = self.client(&service);
-        let custom_info = client
-            .info(&service, &instance, &call)
-            .await?
-            .into_iter()
-            .collect();
+        let custom_info = client.info(&service, &instance, &call).await?.into_iter().collect();
         let plan_description = client
             .plans(&service, &instance.pool, &call)
             .await
@@ -269,11 +260,7 @@ impl ServiceCatalog {
             .find(|p| p.name == instance.plan_name)
             .map(|p| p.description)
             .unwrap_or_default();
-        Ok(InstanceInfo {
-            instance,
-            plan_description,
-            custom_info,
-        })
+        Ok(InstanceInfo { instance, plan_description, custom_info })
     }
 
     /// The instance's status as the service API reports it.
@@ -291,21 +278,12 @@ impl ServiceCatalog {
         let service = self.find_service(service_name).await?;
         let instance = self.find_instance(&service.name, name).await?;
         identity.require("service-instance.read.status", &instance.contexts())?;
-        let status = match self
-            .call_in(&service, &instance.pool, CallInfo::default())
-            .await
-        {
-            Ok(call) => {
-                self.client(&service)
-                    .status(&service, &instance, &call)
-                    .await
-            }
+        let status = match self.call_in(&service, &instance.pool, CallInfo::default()).await {
+            Ok(call) => self.client(&service).status(&service, &instance, &call).await,
             Err(e) => Err(e),
         };
         status.map_err(|e| {
-            Error::upstream(format!(
-                "Could not retrieve status of service instance, error: {e}"
-            ))
+            Error::upstream(format!("Could not retrieve status of service instance, error: {e}"))
         })
     }
 
@@ -324,11 +302,8 @@ impl ServiceCatalog {
     ) -> Result<()> {
         let service = self.find_service(service_name).await?;
         let mut instance = self.find_instance(&service.name, name).await?;
-        let kind = if grant {
-            "service-instance.update.grant"
-        } else {
-            "service-instance.update.revoke"
-        };
+        let kind =
+            if grant { "service-instance.update.grant" } else { "service-instance.update.revoke" };
         call.require(kind, &instance.contexts())?;
         let ev = self.instance_event(&service.name, name, kind, call, instance.contexts());
         self.events

@@ -182,10 +182,7 @@ fn caller_contexts(identity: &Identity, scheme: &str) -> (bool, Vec<String>, Vec
     let ctxs = contexts_for(&identity.permissions, scheme, &[]);
     let global = ctxs.iter().any(|c| c.ctype == ContextType::Global);
     let pick = |t: ContextType| -> Vec<String> {
-        ctxs.iter()
-            .filter(|c| c.ctype == t)
-            .map(|c| c.value.clone())
-            .collect()
+        ctxs.iter().filter(|c| c.ctype == t).map(|c| c.value.clone()).collect()
     };
     let teams = pick(ContextType::Team);
     let named = if scheme.starts_with("service-instance") {
@@ -212,9 +209,7 @@ fn clean_tags(tags: Vec<String>) -> Vec<String> {
 }
 fn validate_broker(b: &Broker) -> Result<()> {
     if b.name.is_empty() || b.name.contains(crate::service::BROKER_SEPARATOR) {
-        return Err(Error::bad_request(
-            "unable to parse broker: invalid broker name",
-        ));
+        return Err(Error::bad_request("unable to parse broker: invalid broker name"));
     }
     match url::Url::parse(&b.url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => {}
@@ -287,16 +282,7 @@ impl ServiceCatalog {
             native,
             osb,
         });
-        ServiceCatalog {
-            services,
-            instances,
-            brokers,
-            teams: store,
-            apps,
-            events,
-            clock,
-            backends,
-        }
+        ServiceCatalog { services, instances, brokers, teams: store, apps, events, clock, backends }
     }
 
     /// What app removal needs to unbind a removed app from its service instances (give it to
@@ -317,16 +303,11 @@ impl ServiceCatalog {
         Fut: Future<Output = Result<T>>,
     {
         let event: Event = self.events.start(ev).await?;
-        let call = CallInfo {
-            user: event.owner.name.clone(),
-            event_id: event.id.clone(),
-            pool: None,
-        };
+        let call =
+            CallInfo { user: event.owner.name.clone(), event_id: event.id.clone(), pool: None };
         let progress = Arc::new(Progress::new(out, self.clock.clone()));
         let outcome = work(call, progress.clone()).await;
-        self.events
-            .done_with_log(event, &outcome, None, progress.take_log())
-            .await;
+        self.events.done_with_log(event, &outcome, None, progress.take_log()).await;
         outcome
     }
 

@@ -118,19 +118,13 @@ impl ServiceCatalog {
             name: def.id.clone(),
             username: def.username.clone(),
             password: def.password.clone(),
-            endpoints: def
-                .endpoints
-                .into_iter()
-                .filter(|(_, v)| !v.is_empty())
-                .collect(),
+            endpoints: def.endpoints.into_iter().filter(|(_, v)| !v.is_empty()).collect(),
             owner_teams: vec![team],
             is_multi_cluster: def.multi_cluster,
             ..Service::default()
         };
         let ev = self.service_event(&service, "service.create", call);
-        self.events
-            .run(ev, async { self.services.insert(&service).await })
-            .await
+        self.events.run(ev, async { self.services.insert(&service).await }).await
     }
 
     /// Replaces a service's endpoints and credentials (and owner team when given).
@@ -154,25 +148,16 @@ impl ServiceCatalog {
         }
         service.username = def.username;
         service.password = def.password;
-        service.endpoints = def
-            .endpoints
-            .into_iter()
-            .filter(|(_, v)| !v.is_empty())
-            .collect();
+        service.endpoints = def.endpoints.into_iter().filter(|(_, v)| !v.is_empty()).collect();
         let ev = self.service_event(&service, "service.update", call);
-        self.events
-            .run(ev, async { self.services.update(&service).await })
-            .await
+        self.events.run(ev, async { self.services.update(&service).await }).await
     }
 
     pub(super) async fn find_registered(&self, name: &str) -> Result<Service> {
         if name.contains(crate::service::BROKER_SEPARATOR) {
             return Err(Error::bad_request(BROKERED_NOT_MANAGED));
         }
-        self.services
-            .find(name)
-            .await?
-            .ok_or_else(|| Error::not_found(SERVICE_NOT_FOUND))
+        self.services.find(name).await?.ok_or_else(|| Error::not_found(SERVICE_NOT_FOUND))
     }
 
     /// Removes a service without instances.
@@ -210,10 +195,7 @@ impl ServiceCatalog {
             if !identity.can("service-instance.read", &instance.contexts()) {
                 continue;
             }
-            let info = match self
-                .call_in(&service, &instance.pool, CallInfo::default())
-                .await
-            {
+            let info = match self.call_in(&service, &instance.pool, CallInfo::default()).await {
                 Ok(call) => self
                     .client(&service)
                     .info(&service, &instance, &call)
@@ -248,9 +230,7 @@ impl ServiceCatalog {
         call.require("service.update.doc", &service.owner_contexts())?;
         service.doc = doc;
         let ev = self.service_event(&service, "service.update.doc", call);
-        self.events
-            .run(ev, async { self.services.update(&service).await })
-            .await
+        self.events.run(ev, async { self.services.update(&service).await }).await
     }
 
     /// The plans of a service.
@@ -288,11 +268,8 @@ impl ServiceCatalog {
         grant: bool,
     ) -> Result<()> {
         let mut service = self.find_registered(name).await?;
-        let kind = if grant {
-            "service.update.grant-access"
-        } else {
-            "service.update.revoke-access"
-        };
+        let kind =
+            if grant { "service.update.grant-access" } else { "service.update.revoke-access" };
         call.require(kind, &service.owner_contexts())?;
         if self.teams.find(team).await?.is_none() {
             return Err(Error::bad_request("Team not found"));
@@ -300,16 +277,12 @@ impl ServiceCatalog {
         let has = service.teams.iter().any(|t| t == team);
         if grant {
             if has {
-                return Err(Error::conflict(
-                    "This team already has access to this service",
-                ));
+                return Err(Error::conflict("This team already has access to this service"));
             }
             service.teams.push(team.to_string());
         } else {
             if !has {
-                return Err(Error::conflict(
-                    "This team does not have access to this service",
-                ));
+                return Err(Error::conflict("This team does not have access to this service"));
             }
             if service.teams.len() < 2 {
                 return Err(Error::Forbidden("You can not revoke the access from this team, because it is the unique team with access to this service, and a service can not be orphaned".into()));
@@ -318,9 +291,7 @@ impl ServiceCatalog {
         }
         service.is_restricted = true;
         let ev = self.service_event(&service, kind, call);
-        self.events
-            .run(ev, async { self.services.update(&service).await })
-            .await
+        self.events.run(ev, async { self.services.update(&service).await }).await
     }
 }
 
@@ -333,11 +304,8 @@ fn grouped(
     services
         .into_iter()
         .map(|service| {
-            let instances = all
-                .iter()
-                .filter(|i| i.service_name == service.name && keep(i))
-                .cloned()
-                .collect();
+            let instances =
+                all.iter().filter(|i| i.service_name == service.name && keep(i)).cloned().collect();
             InstanceListEntry { service, instances }
         })
         .collect()

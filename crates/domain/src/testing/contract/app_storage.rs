@@ -42,23 +42,14 @@ fn missing(name: &str) -> String {
 /// [`AppFilter::matches`] over `universe`, given in insertion order.
 async fn listed(storage: &dyn AppStorage, filter: AppFilter, universe: &[&App]) -> Vec<String> {
     let got = listed_names(storage.list(&filter).await, |a| a.name);
-    let want: Vec<String> = universe
-        .iter()
-        .filter(|a| filter.matches(a))
-        .map(|a| a.name.clone())
-        .collect();
-    assert_eq!(
-        got, want,
-        "list disagrees with AppFilter::matches for {filter:?}"
-    );
+    let want: Vec<String> =
+        universe.iter().filter(|a| filter.matches(a)).map(|a| a.name.clone()).collect();
+    assert_eq!(got, want, "list disagrees with AppFilter::matches for {filter:?}");
     got
 }
 
 fn by_name(re: &str) -> AppFilter {
-    AppFilter {
-        name: Some(Regex::new(re).expect("regex")),
-        ..AppFilter::default()
-    }
+    AppFilter { name: Some(Regex::new(re).expect("regex")), ..AppFilter::default() }
 }
 
 fn by_platform(name: &str, version: Option<&str>) -> AppFilter {
@@ -69,10 +60,7 @@ fn by_platform(name: &str, version: Option<&str>) -> AppFilter {
 }
 
 fn by_tags(tags: &[&str]) -> AppFilter {
-    AppFilter {
-        tags: tags.iter().map(|t| (*t).to_string()).collect(),
-        ..AppFilter::default()
-    }
+    AppFilter { tags: tags.iter().map(|t| (*t).to_string()).collect(), ..AppFilter::default() }
 }
 
 fn visible(teams: &[&str], names: &[&str], pools: &[&str]) -> AppFilter {
@@ -95,18 +83,12 @@ fn full(name: &str) -> App {
     a.teams = vec!["infra".into(), "web".into()];
     a.owner = "me@example.com".into();
     a.plan = plan("c1m2");
-    a.plan.r#override = PlanOverride {
-        memory: Some(512),
-        cpumilli: None,
-    };
+    a.plan.r#override = PlanOverride { memory: Some(512), cpumilli: None };
     a.pool = "pool2".into();
     a.description = "the web front".into();
     a.tags = vec!["front".into(), "critical".into()];
     a.metadata = Metadata {
-        labels: vec![MetadataItem {
-            name: "tier".into(),
-            value: "1".into(),
-        }],
+        labels: vec![MetadataItem { name: "tier".into(), value: "1".into() }],
         annotations: vec![MetadataItem {
             name: "docs".into(),
             value: "https://example.com".into(),
@@ -177,10 +159,7 @@ pub async fn concurrent_inserts_of_one_name_admit_exactly_one(storage: Arc<dyn A
     })
     .await;
     assert_admitted(results, 1, |r| assert_conflict(r, &duplicate("web")));
-    assert_eq!(
-        storage.list(&AppFilter::default()).await.expect("list"),
-        [app("web")]
-    );
+    assert_eq!(storage.list(&AppFilter::default()).await.expect("list"), [app("web")]);
 }
 
 /// Without filters, `list` returns every app in insertion order, also after a deletion.
@@ -189,20 +168,10 @@ pub async fn list_without_filters_returns_every_app_in_insertion_order(storage: 
         storage.insert(&app(n)).await.expect("insert");
     }
     let all = AppFilter::default();
-    assert_eq!(
-        names(&storage.list(&all).await.expect("list")),
-        ["web", "api", "worker"]
-    );
+    assert_eq!(names(&storage.list(&all).await.expect("list")), ["web", "api", "worker"]);
     storage.delete("api").await.expect("delete");
-    assert_eq!(
-        names(&storage.list(&all).await.expect("list")),
-        ["web", "worker"]
-    );
-    assert!(storage
-        .list(&by_name("^api$"))
-        .await
-        .expect("list")
-        .is_empty());
+    assert_eq!(names(&storage.list(&all).await.expect("list")), ["web", "worker"]);
+    assert!(storage.list(&by_name("^api$")).await.expect("list").is_empty());
 }
 
 /// The name filter is an unanchored regular expression; anchors work when given.
@@ -210,22 +179,11 @@ pub async fn list_filters_by_name_regex(storage: &dyn AppStorage) {
     let (web, webhook, api, my_web) = (app("web"), app("webhook"), app("api"), app("my-web"));
     let universe = [&web, &webhook, &api, &my_web];
     insert_all(storage, &universe).await;
-    assert_eq!(
-        listed(storage, by_name("web"), &universe).await,
-        ["web", "webhook", "my-web"]
-    );
-    assert_eq!(
-        listed(storage, by_name("^web"), &universe).await,
-        ["web", "webhook"]
-    );
+    assert_eq!(listed(storage, by_name("web"), &universe).await, ["web", "webhook", "my-web"]);
+    assert_eq!(listed(storage, by_name("^web"), &universe).await, ["web", "webhook"]);
     assert_eq!(listed(storage, by_name("^web$"), &universe).await, ["web"]);
-    assert_eq!(
-        listed(storage, by_name("p+i|hoo"), &universe).await,
-        ["webhook", "api"]
-    );
-    assert!(listed(storage, by_name("nothing"), &universe)
-        .await
-        .is_empty());
+    assert_eq!(listed(storage, by_name("p+i|hoo"), &universe).await, ["webhook", "api"]);
+    assert!(listed(storage, by_name("nothing"), &universe).await.is_empty());
 }
 
 /// The platform filter matches the platform name, and the version when one is given:
@@ -252,24 +210,11 @@ pub async fn list_filters_by_platform_name_and_version(storage: &dyn AppStorage)
         listed(storage, by_platform("python", Some("latest")), &universe).await,
         ["unpinned", "latest"]
     );
-    assert_eq!(
-        listed(storage, by_platform("python", Some("2")), &universe).await,
-        ["v2"]
-    );
-    assert_eq!(
-        listed(storage, by_platform("go", None), &universe).await,
-        ["go"]
-    );
-    assert_eq!(
-        listed(storage, by_platform("go", Some("latest")), &universe).await,
-        ["go"]
-    );
-    assert!(listed(storage, by_platform("go", Some("3")), &universe)
-        .await
-        .is_empty());
-    assert!(listed(storage, by_platform("ruby", None), &universe)
-        .await
-        .is_empty());
+    assert_eq!(listed(storage, by_platform("python", Some("2")), &universe).await, ["v2"]);
+    assert_eq!(listed(storage, by_platform("go", None), &universe).await, ["go"]);
+    assert_eq!(listed(storage, by_platform("go", Some("latest")), &universe).await, ["go"]);
+    assert!(listed(storage, by_platform("go", Some("3")), &universe).await.is_empty());
+    assert!(listed(storage, by_platform("ruby", None), &universe).await.is_empty());
 }
 
 /// The team-owner filter matches the owning team only, not the other teams with access.
@@ -280,10 +225,7 @@ pub async fn list_filters_by_team_owner(storage: &dyn AppStorage) {
     shared.teams = vec!["web".into(), "infra".into()];
     let universe = [&owned, &shared];
     insert_all(storage, &universe).await;
-    let filter = |t: &str| AppFilter {
-        team_owner: Some(t.to_string()),
-        ..AppFilter::default()
-    };
+    let filter = |t: &str| AppFilter { team_owner: Some(t.to_string()), ..AppFilter::default() };
     assert_eq!(listed(storage, filter("infra"), &universe).await, ["owned"]);
     assert_eq!(listed(storage, filter("web"), &universe).await, ["shared"]);
     assert!(listed(storage, filter("data"), &universe).await.is_empty());
@@ -296,21 +238,10 @@ pub async fn list_filters_by_owner(storage: &dyn AppStorage) {
     theirs.owner = "other@example.com".into();
     let universe = [&mine, &theirs];
     insert_all(storage, &universe).await;
-    let filter = |o: &str| AppFilter {
-        owner: Some(o.to_string()),
-        ..AppFilter::default()
-    };
-    assert_eq!(
-        listed(storage, filter("other@example.com"), &universe).await,
-        ["theirs"]
-    );
-    assert_eq!(
-        listed(storage, filter("owner@example.com"), &universe).await,
-        ["mine"]
-    );
-    assert!(listed(storage, filter("owner@example"), &universe)
-        .await
-        .is_empty());
+    let filter = |o: &str| AppFilter { owner: Some(o.to_string()), ..AppFilter::default() };
+    assert_eq!(listed(storage, filter("other@example.com"), &universe).await, ["theirs"]);
+    assert_eq!(listed(storage, filter("owner@example.com"), &universe).await, ["mine"]);
+    assert!(listed(storage, filter("owner@example"), &universe).await.is_empty());
 }
 
 /// The pool filter matches the app's pool exactly.
@@ -320,10 +251,7 @@ pub async fn list_filters_by_pool(storage: &dyn AppStorage) {
     two.pool = "pool2".into();
     let universe = [&one, &two];
     insert_all(storage, &universe).await;
-    let filter = |p: &str| AppFilter {
-        pool: Some(p.to_string()),
-        ..AppFilter::default()
-    };
+    let filter = |p: &str| AppFilter { pool: Some(p.to_string()), ..AppFilter::default() };
     assert_eq!(listed(storage, filter("pool2"), &universe).await, ["two"]);
     assert_eq!(listed(storage, filter("pool1"), &universe).await, ["one"]);
     assert!(listed(storage, filter("pool"), &universe).await.is_empty());
@@ -338,21 +266,10 @@ pub async fn list_requires_every_tag(storage: &dyn AppStorage) {
     both.tags = vec!["critical".into(), "front".into(), "extra".into()];
     let universe = [&untagged, &front, &both];
     insert_all(storage, &universe).await;
-    assert_eq!(
-        listed(storage, by_tags(&["front"]), &universe).await,
-        ["front", "both"]
-    );
-    assert_eq!(
-        listed(storage, by_tags(&["front", "critical"]), &universe).await,
-        ["both"]
-    );
-    assert!(listed(storage, by_tags(&["front", "missing"]), &universe)
-        .await
-        .is_empty());
-    assert_eq!(
-        listed(storage, by_tags(&[]), &universe).await,
-        ["untagged", "front", "both"]
-    );
+    assert_eq!(listed(storage, by_tags(&["front"]), &universe).await, ["front", "both"]);
+    assert_eq!(listed(storage, by_tags(&["front", "critical"]), &universe).await, ["both"]);
+    assert!(listed(storage, by_tags(&["front", "missing"]), &universe).await.is_empty());
+    assert_eq!(listed(storage, by_tags(&[]), &universe).await, ["untagged", "front", "both"]);
 }
 
 /// Visibility lets through apps any of whose teams, its name or its pool is granted; an
@@ -369,41 +286,21 @@ pub async fn list_applies_visibility_by_teams_names_and_pools(storage: &dyn AppS
     named.pool = "pool3".into();
     let universe = [&infra, &shared, &named];
     insert_all(storage, &universe).await;
-    assert_eq!(
-        listed(storage, visible(&["data"], &[], &[]), &universe).await,
-        ["shared"]
-    );
+    assert_eq!(listed(storage, visible(&["data"], &[], &[]), &universe).await, ["shared"]);
     assert_eq!(
         listed(storage, visible(&["infra", "ops"], &[], &[]), &universe).await,
         ["infra-app", "named"]
     );
+    assert_eq!(listed(storage, visible(&[], &["named"], &[]), &universe).await, ["named"]);
+    assert_eq!(listed(storage, visible(&[], &[], &["pool2"]), &universe).await, ["shared"]);
     assert_eq!(
-        listed(storage, visible(&[], &["named"], &[]), &universe).await,
-        ["named"]
-    );
-    assert_eq!(
-        listed(storage, visible(&[], &[], &["pool2"]), &universe).await,
-        ["shared"]
-    );
-    assert_eq!(
-        listed(
-            storage,
-            visible(&["infra"], &["named"], &["pool2"]),
-            &universe
-        )
-        .await,
+        listed(storage, visible(&["infra"], &["named"], &["pool2"]), &universe).await,
         ["infra-app", "shared", "named"]
     );
-    assert!(listed(storage, visible(&[], &[], &[]), &universe)
+    assert!(listed(storage, visible(&[], &[], &[]), &universe).await.is_empty());
+    assert!(listed(storage, visible(&["nobody"], &["nothing"], &["nowhere"]), &universe)
         .await
         .is_empty());
-    assert!(listed(
-        storage,
-        visible(&["nobody"], &["nothing"], &["nowhere"]),
-        &universe
-    )
-    .await
-    .is_empty());
 }
 
 /// Every field set must match.
@@ -425,22 +322,11 @@ pub async fn list_combines_filters(storage: &dyn AppStorage) {
         owner: Some("owner@example.com".into()),
         pool: Some("pool1".into()),
         tags: vec!["front".into()],
-        visibility: Some(AppVisibility {
-            teams: vec!["infra".into()],
-            ..AppVisibility::default()
-        }),
+        visibility: Some(AppVisibility { teams: vec!["infra".into()], ..AppVisibility::default() }),
     };
     assert_eq!(listed(storage, filter.clone(), &universe).await, ["web"]);
-    let wider = AppFilter {
-        tags: Vec::new(),
-        pool: None,
-        platform: None,
-        ..filter
-    };
-    assert_eq!(
-        listed(storage, wider, &universe).await,
-        ["web", "web-other-pool", "web-untagged"]
-    );
+    let wider = AppFilter { tags: Vec::new(), pool: None, platform: None, ..filter };
+    assert_eq!(listed(storage, wider, &universe).await, ["web", "web-other-pool", "web-untagged"]);
 }
 
 /// `update` replaces the whole app and leaves the others alone.
@@ -503,19 +389,9 @@ pub async fn names_by_team_returns_apps_whose_teams_include_it(storage: &dyn App
     orphan.teams = vec!["data".into()];
     insert_all(storage, &[&owned, &shared, &foreign, &orphan]).await;
     let names = |v: Vec<String>| sorted(&v, Clone::clone);
-    assert_eq!(
-        names(storage.names_by_team("infra").await.expect("names")),
-        ["owned", "shared"]
-    );
-    assert_eq!(
-        names(storage.names_by_team("web").await.expect("names")),
-        ["foreign", "shared"]
-    );
-    assert!(storage
-        .names_by_team("nobody")
-        .await
-        .expect("names")
-        .is_empty());
+    assert_eq!(names(storage.names_by_team("infra").await.expect("names")), ["owned", "shared"]);
+    assert_eq!(names(storage.names_by_team("web").await.expect("names")), ["foreign", "shared"]);
+    assert!(storage.names_by_team("nobody").await.expect("names").is_empty());
 }
 
 /// `count_by_platform` counts the apps of that platform, whatever their version.
@@ -540,20 +416,8 @@ pub async fn mark_platform_updated_flags_only_that_platforms_apps(storage: &dyn 
     go.platform = "go".into();
     insert_all(storage, &[&a, &pinned, &go]).await;
     storage.mark_platform_updated("python").await.expect("mark");
-    assert_eq!(
-        stored(storage, "a").await,
-        App {
-            update_platform: true,
-            ..a.clone()
-        }
-    );
-    assert_eq!(
-        stored(storage, "pinned").await,
-        App {
-            update_platform: true,
-            ..pinned
-        }
-    );
+    assert_eq!(stored(storage, "a").await, App { update_platform: true, ..a.clone() });
+    assert_eq!(stored(storage, "pinned").await, App { update_platform: true, ..pinned });
     assert_eq!(stored(storage, "go").await, go);
     // Marking again, or a platform no app uses, is fine.
     storage.mark_platform_updated("python").await.expect("mark");
@@ -575,47 +439,24 @@ pub async fn rename_team_renames_owner_and_team_lists(storage: &dyn AppStorage) 
     same_name.team_owner = "web".into();
     same_name.teams = vec!["web".into()];
     insert_all(storage, &[&owned, &shared, &foreign, &same_name]).await;
-    storage
-        .rename_team("infra", "platform")
-        .await
-        .expect("rename");
+    storage.rename_team("infra", "platform").await.expect("rename");
 
     let after = stored(storage, "owned").await;
     assert_eq!(after.team_owner, "platform");
     assert_eq!(after.teams, ["platform"]);
     assert_eq!(
         after,
-        App {
-            team_owner: "platform".into(),
-            teams: vec!["platform".into()],
-            ..owned
-        }
+        App { team_owner: "platform".into(), teams: vec!["platform".into()], ..owned }
     );
     let after = stored(storage, "shared").await;
     assert_eq!(after.team_owner, "web");
-    assert_eq!(
-        sorted(&after.teams, Clone::clone),
-        ["data", "platform", "web"]
-    );
-    assert_eq!(
-        App {
-            teams: shared.teams.clone(),
-            ..after
-        },
-        shared
-    );
+    assert_eq!(sorted(&after.teams, Clone::clone), ["data", "platform", "web"]);
+    assert_eq!(App { teams: shared.teams.clone(), ..after }, shared);
     assert_eq!(stored(storage, "foreign").await, foreign);
     assert_eq!(stored(storage, "infra").await, same_name);
-    assert!(storage
-        .names_by_team("infra")
-        .await
-        .expect("names")
-        .is_empty());
+    assert!(storage.names_by_team("infra").await.expect("names").is_empty());
     assert_eq!(
-        sorted(
-            &storage.names_by_team("platform").await.expect("names"),
-            Clone::clone
-        ),
+        sorted(&storage.names_by_team("platform").await.expect("names"), Clone::clone),
         ["owned", "shared"]
     );
 }

@@ -24,22 +24,13 @@ pub async fn insert_then_list_returns_them_oldest_first(storage: &dyn AppVersion
     second.past_units = BTreeMap::from([("web".to_string(), 3)]);
     second.deploy_successful = true;
     storage.insert(&second).await.expect("insert");
-    storage
-        .insert(&app_version("web", 1))
-        .await
-        .expect("insert");
-    assert_eq!(
-        storage.list("web").await.expect("list"),
-        [app_version("web", 1), second]
-    );
+    storage.insert(&app_version("web", 1)).await.expect("insert");
+    assert_eq!(storage.list("web").await.expect("list"), [app_version("web", 1), second]);
 }
 
 /// An app without versions lists none (not an error).
 pub async fn list_of_an_app_without_versions_is_empty(storage: &dyn AppVersionStorage) {
-    storage
-        .insert(&app_version("web", 1))
-        .await
-        .expect("insert");
+    storage.insert(&app_version("web", 1)).await.expect("insert");
     assert!(storage.list("other").await.expect("list").is_empty());
 }
 
@@ -51,10 +42,7 @@ pub async fn insert_duplicate_returns_conflict(storage: &dyn AppVersionStorage) 
     again.image = "other:v9".into();
     assert_conflict(storage.insert(&again).await, &conflict_text("web", 1));
     assert_eq!(storage.list("web").await.expect("list"), [first]);
-    storage
-        .insert(&app_version("api", 1))
-        .await
-        .expect("the same number for another app");
+    storage.insert(&app_version("api", 1)).await.expect("the same number for another app");
 }
 
 /// Concurrent inserts of one version number store exactly one.
@@ -89,22 +77,13 @@ pub async fn concurrent_inserts_of_distinct_versions_keep_them_all(
 
 /// `update` replaces the stored version.
 pub async fn update_replaces_the_version(storage: &dyn AppVersionStorage) {
-    storage
-        .insert(&app_version("web", 1))
-        .await
-        .expect("insert");
-    storage
-        .insert(&app_version("web", 2))
-        .await
-        .expect("insert");
+    storage.insert(&app_version("web", 1)).await.expect("insert");
+    storage.insert(&app_version("web", 2)).await.expect("insert");
     let mut done = app_version("web", 1);
     done.deploy_failed = true;
     done.past_units = BTreeMap::from([("web".to_string(), 2)]);
     storage.update(&done).await.expect("update");
-    assert_eq!(
-        storage.list("web").await.expect("list"),
-        [done, app_version("web", 2)]
-    );
+    assert_eq!(storage.list("web").await.expect("list"), [done, app_version("web", 2)]);
 }
 
 /// Updating a version that is not stored is a not-found and stores nothing.
@@ -113,10 +92,7 @@ pub async fn update_unknown_returns_not_found(storage: &dyn AppVersionStorage) {
         storage.update(&app_version("web", 1)).await,
         &version_not_found("web", 1).to_string(),
     );
-    storage
-        .insert(&app_version("web", 1))
-        .await
-        .expect("insert");
+    storage.insert(&app_version("web", 1)).await.expect("insert");
     assert_not_found(
         storage.update(&app_version("web", 2)).await,
         &version_not_found("web", 2).to_string(),
@@ -133,8 +109,5 @@ pub async fn delete_all_removes_only_that_apps_versions(storage: &dyn AppVersion
     storage.delete_all("ghost").await.expect("delete nothing");
     assert!(storage.list("web").await.expect("list").is_empty());
     assert_eq!(numbers(&storage.list("api").await.expect("list")), [1]);
-    storage
-        .insert(&app_version("web", 1))
-        .await
-        .expect("numbers are free again");
+    storage.insert(&app_version("web", 1)).await.expect("numbers are free again");
 }

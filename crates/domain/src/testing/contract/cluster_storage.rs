@@ -24,10 +24,7 @@ fn cluster(name: &str, provisioner: &str, pools: &[&str], default: bool) -> Clus
 fn full(name: &str) -> Cluster {
     Cluster {
         name: name.to_string(),
-        addresses: vec![
-            "https://10.0.0.1:6443".into(),
-            "https://10.0.0.2:6443".into(),
-        ],
+        addresses: vec!["https://10.0.0.1:6443".into(), "https://10.0.0.2:6443".into()],
         provisioner: "kubernetes".into(),
         ca_cert: b"-----BEGIN CERTIFICATE-----\nCA\n".to_vec(),
         client_cert: b"-----BEGIN CERTIFICATE-----\nCERT\n".to_vec(),
@@ -75,10 +72,7 @@ pub async fn upsert_then_find_returns_it(storage: &dyn ClusterStorage) {
 
 /// An unknown name finds nothing.
 pub async fn find_unknown_returns_none(storage: &dyn ClusterStorage) {
-    storage
-        .upsert(&cluster("c1", "kubernetes", &["p1"], false))
-        .await
-        .expect("upsert");
+    storage.upsert(&cluster("c1", "kubernetes", &["p1"], false)).await.expect("upsert");
     assert_eq!(storage.find("c2").await.expect("find"), None);
 }
 
@@ -95,10 +89,7 @@ pub async fn upsert_replaces_the_whole_cluster(storage: &dyn ClusterStorage) {
 pub async fn list_returns_every_cluster_by_name(storage: &dyn ClusterStorage) {
     assert!(storage.list().await.expect("list").is_empty());
     for name in ["c3", "c1", "c2"] {
-        storage
-            .upsert(&cluster(name, "kubernetes", &[name], false))
-            .await
-            .expect("upsert");
+        storage.upsert(&cluster(name, "kubernetes", &[name], false)).await.expect("upsert");
     }
     let names = listed_names(storage.list().await, |c| c.name);
     assert_eq!(names, ["c1", "c2", "c3"]);
@@ -109,18 +100,9 @@ pub async fn list_returns_every_cluster_by_name(storage: &dyn ClusterStorage) {
 pub async fn upsert_takes_its_pools_from_the_provisioners_other_clusters(
     storage: &dyn ClusterStorage,
 ) {
-    storage
-        .upsert(&cluster("c1", "kubernetes", &["p1", "p2"], false))
-        .await
-        .expect("upsert");
-    storage
-        .upsert(&cluster("o1", "other", &["p1"], false))
-        .await
-        .expect("upsert");
-    storage
-        .upsert(&cluster("c2", "kubernetes", &["p2", "p3"], false))
-        .await
-        .expect("upsert");
+    storage.upsert(&cluster("c1", "kubernetes", &["p1", "p2"], false)).await.expect("upsert");
+    storage.upsert(&cluster("o1", "other", &["p1"], false)).await.expect("upsert");
+    storage.upsert(&cluster("c2", "kubernetes", &["p2", "p3"], false)).await.expect("upsert");
     assert_eq!(stored(storage, "c1").await.pools, ["p1"]);
     assert_eq!(stored(storage, "c2").await.pools, ["p2", "p3"]);
     assert_eq!(stored(storage, "o1").await.pools, ["p1"]);
@@ -131,38 +113,20 @@ pub async fn upsert_takes_its_pools_from_the_provisioners_other_clusters(
 pub async fn upsert_of_a_default_clears_the_provisioners_other_defaults(
     storage: &dyn ClusterStorage,
 ) {
-    storage
-        .upsert(&cluster("c1", "kubernetes", &[], true))
-        .await
-        .expect("upsert");
-    storage
-        .upsert(&cluster("o1", "other", &[], true))
-        .await
-        .expect("upsert");
-    storage
-        .upsert(&cluster("c2", "kubernetes", &[], true))
-        .await
-        .expect("upsert");
+    storage.upsert(&cluster("c1", "kubernetes", &[], true)).await.expect("upsert");
+    storage.upsert(&cluster("o1", "other", &[], true)).await.expect("upsert");
+    storage.upsert(&cluster("c2", "kubernetes", &[], true)).await.expect("upsert");
     assert!(!stored(storage, "c1").await.default);
     assert!(stored(storage, "c2").await.default);
     assert!(stored(storage, "o1").await.default);
-    storage
-        .upsert(&cluster("c1", "kubernetes", &["p1"], false))
-        .await
-        .expect("upsert");
-    assert!(
-        stored(storage, "c2").await.default,
-        "a non-default leaves the default alone"
-    );
+    storage.upsert(&cluster("c1", "kubernetes", &["p1"], false)).await.expect("upsert");
+    assert!(stored(storage, "c2").await.default, "a non-default leaves the default alone");
 }
 
 /// Delete removes the cluster and only it.
 pub async fn delete_removes_the_cluster(storage: &dyn ClusterStorage) {
     storage.upsert(&full("c1")).await.expect("upsert");
-    storage
-        .upsert(&cluster("c2", "kubernetes", &[], true))
-        .await
-        .expect("upsert");
+    storage.upsert(&cluster("c2", "kubernetes", &[], true)).await.expect("upsert");
     storage.delete("c1").await.expect("delete");
     assert_eq!(storage.find("c1").await.expect("find"), None);
     assert_eq!(storage.list().await.expect("list").len(), 1);

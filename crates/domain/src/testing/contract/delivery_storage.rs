@@ -46,10 +46,7 @@ pub async fn claim_due_takes_pending_due_unheld_deliveries_earliest_first(
     for d in [&late, &early, &future, &done, &failed] {
         storage.insert(d).await.expect("insert");
     }
-    let got = storage
-        .claim_due("w1", at(10), at(100), 10)
-        .await
-        .expect("claim");
+    let got = storage.claim_due("w1", at(10), at(100), 10).await.expect("claim");
     assert_eq!(ids(&got), [early.id.as_str(), late.id.as_str()]);
     for d in &got {
         assert_eq!(d.claimed_by.as_deref(), Some("w1"));
@@ -62,20 +59,11 @@ pub async fn claim_due_takes_pending_due_unheld_deliveries_earliest_first(
 /// At most `limit` are claimed per call.
 pub async fn claim_due_respects_the_limit(storage: &dyn DeliveryStorage) {
     for i in 0..5 {
-        storage
-            .insert(&delivery("h", &format!("e{i}"), i))
-            .await
-            .expect("insert");
+        storage.insert(&delivery("h", &format!("e{i}"), i)).await.expect("insert");
     }
-    let first = storage
-        .claim_due("w", at(10), at(100), 2)
-        .await
-        .expect("claim");
+    let first = storage.claim_due("w", at(10), at(100), 2).await.expect("claim");
     assert_eq!(first.len(), 2);
-    let rest = storage
-        .claim_due("w", at(10), at(100), 10)
-        .await
-        .expect("claim");
+    let rest = storage.claim_due("w", at(10), at(100), 10).await.expect("claim");
     assert_eq!(rest.len(), 3);
     let all: HashSet<String> = first.iter().chain(&rest).map(|d| d.id.clone()).collect();
     assert_eq!(all.len(), 5);
@@ -87,23 +75,9 @@ pub async fn a_held_delivery_is_claimable_again_only_after_its_lease(
 ) {
     let d = delivery("h", "e1", 0);
     storage.insert(&d).await.expect("insert");
-    assert_eq!(
-        storage
-            .claim_due("w1", at(1), at(60), 10)
-            .await
-            .expect("claim")
-            .len(),
-        1
-    );
-    assert!(storage
-        .claim_due("w2", at(30), at(90), 10)
-        .await
-        .expect("claim")
-        .is_empty());
-    let again = storage
-        .claim_due("w2", at(61), at(120), 10)
-        .await
-        .expect("claim");
+    assert_eq!(storage.claim_due("w1", at(1), at(60), 10).await.expect("claim").len(), 1);
+    assert!(storage.claim_due("w2", at(30), at(90), 10).await.expect("claim").is_empty());
+    let again = storage.claim_due("w2", at(61), at(120), 10).await.expect("claim");
     assert_eq!(ids(&again), [d.id.as_str()]);
     assert_eq!(again[0].claimed_by.as_deref(), Some("w2"));
 }
@@ -111,10 +85,7 @@ pub async fn a_held_delivery_is_claimable_again_only_after_its_lease(
 /// Concurrent claimers never get the same delivery.
 pub async fn concurrent_claims_never_share_a_delivery(storage: Arc<dyn DeliveryStorage>) {
     for i in 0..20 {
-        storage
-            .insert(&delivery("h", &format!("e{i}"), 0))
-            .await
-            .expect("insert");
+        storage.insert(&delivery("h", &format!("e{i}"), 0)).await.expect("insert");
     }
     let results = concurrently(CONCURRENCY, |i| {
         let s = Arc::clone(&storage);
@@ -126,10 +97,7 @@ pub async fn concurrent_claims_never_share_a_delivery(storage: Arc<dyn DeliveryS
         for d in r.expect("claim") {
             assert!(seen.insert(d.id.clone()), "{} claimed twice", d.id);
             let stored = storage.find(&d.id).await.expect("find").expect("stored");
-            assert_eq!(
-                stored.claimed_by, d.claimed_by,
-                "the stored claim is the winner's"
-            );
+            assert_eq!(stored.claimed_by, d.claimed_by, "the stored claim is the winner's");
         }
     }
     assert_eq!(seen.len(), 20);
@@ -142,10 +110,7 @@ pub async fn release_by_the_holder_stores_the_outcome(storage: &dyn DeliveryStor
     let b = delivery("h", "e2", 0);
     storage.insert(&a).await.expect("insert a");
     storage.insert(&b).await.expect("insert b");
-    let claimed = storage
-        .claim_due("w", at(1), at(60), 10)
-        .await
-        .expect("claim");
+    let claimed = storage.claim_due("w", at(1), at(60), 10).await.expect("claim");
     assert_eq!(claimed.len(), 2);
     let mut retry = claimed[0].clone();
     retry.attempts.push(Attempt {
@@ -161,29 +126,14 @@ pub async fn release_by_the_holder_stores_the_outcome(storage: &dyn DeliveryStor
     done.state = DeliveryState::Delivered;
     assert!(storage.release(&retry, "w").await.expect("release"));
     assert!(storage.release(&done, "w").await.expect("release"));
-    let stored = storage
-        .find(&retry.id)
-        .await
-        .expect("find")
-        .expect("stored");
+    let stored = storage.find(&retry.id).await.expect("find").expect("stored");
     assert_eq!(stored.claimed_by, None);
     assert_eq!(stored.lease_until, None);
     assert_eq!(stored.attempts, retry.attempts);
     assert_eq!(stored.next_attempt_at, at(20));
-    assert!(storage
-        .claim_due("w", at(19), at(80), 10)
-        .await
-        .expect("claim")
-        .is_empty());
-    let again = storage
-        .claim_due("w", at(20), at(80), 10)
-        .await
-        .expect("claim");
-    assert_eq!(
-        ids(&again),
-        [retry.id.as_str()],
-        "the delivered one is never due"
-    );
+    assert!(storage.claim_due("w", at(19), at(80), 10).await.expect("claim").is_empty());
+    let again = storage.claim_due("w", at(20), at(80), 10).await.expect("claim");
+    assert_eq!(ids(&again), [retry.id.as_str()], "the delivered one is never due");
     let stored = storage.find(&done.id).await.expect("find").expect("stored");
     assert_eq!(stored.state, DeliveryState::Delivered);
 }
@@ -194,14 +144,8 @@ pub async fn release_by_another_worker_changes_nothing(storage: &dyn DeliverySto
     storage.insert(&d).await.expect("insert");
     let mut outcome = d.clone();
     outcome.state = DeliveryState::Delivered;
-    assert!(
-        !storage.release(&outcome, "w1").await.expect("release"),
-        "unclaimed"
-    );
-    storage
-        .claim_due("w1", at(1), at(60), 10)
-        .await
-        .expect("claim");
+    assert!(!storage.release(&outcome, "w1").await.expect("release"), "unclaimed");
+    storage.claim_due("w1", at(1), at(60), 10).await.expect("claim");
     assert!(!storage.release(&outcome, "w2").await.expect("release"));
     let stored = storage.find(&d.id).await.expect("find").expect("stored");
     assert_eq!(stored.state, DeliveryState::Pending);
@@ -222,17 +166,10 @@ pub async fn list_by_webhook_returns_newest_first_limited(storage: &dyn Delivery
         storage.insert(d).await.expect("insert");
     }
     let got = storage.list_by_webhook("h", 10).await.expect("list");
-    assert_eq!(
-        ids(&got),
-        [new.id.as_str(), mid.id.as_str(), old.id.as_str()]
-    );
+    assert_eq!(ids(&got), [new.id.as_str(), mid.id.as_str(), old.id.as_str()]);
     let got = storage.list_by_webhook("h", 2).await.expect("list");
     assert_eq!(ids(&got), [new.id.as_str(), mid.id.as_str()]);
-    assert!(storage
-        .list_by_webhook("none", 10)
-        .await
-        .expect("list")
-        .is_empty());
+    assert!(storage.list_by_webhook("none", 10).await.expect("list").is_empty());
 }
 
 /// Deleting a webhook's deliveries removes them from the queue and the history.
@@ -243,10 +180,7 @@ pub async fn delete_by_webhook_removes_only_its_deliveries(storage: &dyn Deliver
     storage.insert(&b).await.expect("insert");
     assert_eq!(storage.delete_by_webhook("h").await.expect("delete"), 1);
     assert_eq!(storage.find(&a.id).await.expect("find"), None);
-    let due = storage
-        .claim_due("w", at(1), at(60), 10)
-        .await
-        .expect("claim");
+    let due = storage.claim_due("w", at(1), at(60), 10).await.expect("claim");
     assert_eq!(ids(&due), [b.id.as_str()]);
 }
 
@@ -262,10 +196,7 @@ pub async fn delete_finished_before_keeps_pending_and_recent(storage: &dyn Deliv
     for d in [&old_done, &old_failed, &old_pending, &recent_done] {
         storage.insert(d).await.expect("insert");
     }
-    assert_eq!(
-        storage.delete_finished_before(at(50)).await.expect("prune"),
-        2
-    );
+    assert_eq!(storage.delete_finished_before(at(50)).await.expect("prune"), 2);
     let left = storage.list_by_webhook("h", 10).await.expect("list");
     let mut left = ids(&left);
     left.sort_unstable();

@@ -24,32 +24,17 @@ fn machine(id: &str, address: &str) -> Machine {
 pub async fn insert_then_find_returns_it(storage: &dyn MachineStorage) {
     let m = machine("i-1", "10.0.0.1");
     storage.insert(&m).await.expect("insert");
-    storage
-        .insert(&machine("i-2", "10.0.0.2"))
-        .await
-        .expect("insert");
+    storage.insert(&machine("i-2", "10.0.0.2")).await.expect("insert");
     assert_eq!(storage.find("i-1").await.expect("find"), Some(m.clone()));
-    assert_eq!(
-        storage.find_by_address("10.0.0.1").await.expect("find"),
-        Some(m)
-    );
+    assert_eq!(storage.find_by_address("10.0.0.1").await.expect("find"), Some(m));
     assert_eq!(storage.find("i-3").await.expect("find"), None);
-    assert_eq!(
-        storage.find_by_address("10.0.0.3").await.expect("find"),
-        None
-    );
+    assert_eq!(storage.find_by_address("10.0.0.3").await.expect("find"), None);
 }
 
 /// Recording a taken id is a conflict `machine already exists` and keeps the first machine.
 pub async fn insert_duplicate_returns_conflict(storage: &dyn MachineStorage) {
-    storage
-        .insert(&machine("i-1", "10.0.0.1"))
-        .await
-        .expect("insert");
-    assert_conflict(
-        storage.insert(&machine("i-1", "10.0.0.9")).await,
-        MACHINE_ALREADY_EXISTS,
-    );
+    storage.insert(&machine("i-1", "10.0.0.1")).await.expect("insert");
+    assert_conflict(storage.insert(&machine("i-1", "10.0.0.9")).await, MACHINE_ALREADY_EXISTS);
     assert_eq!(
         storage.find("i-1").await.expect("find").map(|m| m.address),
         Some("10.0.0.1".into())
@@ -64,10 +49,7 @@ pub async fn list_and_delete(storage: &dyn MachineStorage) {
         storage.insert(&machine(id, addr)).await.expect("insert");
     }
     let ids = |all: Vec<Machine>| all.into_iter().map(|m| m.id).collect::<Vec<_>>();
-    assert_eq!(
-        ids(storage.list().await.expect("list")),
-        ["i-b", "i-a", "i-c"]
-    );
+    assert_eq!(ids(storage.list().await.expect("list")), ["i-b", "i-a", "i-c"]);
     storage.delete("i-a").await.expect("delete");
     assert_eq!(ids(storage.list().await.expect("list")), ["i-b", "i-c"]);
     assert_not_found(storage.delete("i-a").await, MACHINE_NOT_FOUND);

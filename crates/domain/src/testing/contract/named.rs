@@ -58,10 +58,7 @@ pub async fn find_unknown_returns_none<R: Sample, S: Records<R> + ?Sized>(storag
 /// Inserting a taken name is a conflict with the store's text and keeps the first record.
 pub async fn insert_duplicate_returns_conflict<R: Sample, S: Records<R> + ?Sized>(storage: &S) {
     storage.insert(&R::plain("first")).await.expect("insert");
-    assert_refused(
-        storage.insert(&R::full("first")).await,
-        &R::plain("first").taken(),
-    );
+    assert_refused(storage.insert(&R::full("first")).await, &R::plain("first").taken());
     assert_eq!(stored(storage, "first").await, R::plain("first"));
 }
 
@@ -76,9 +73,7 @@ where
         async move { s.insert(&R::plain("first")).await }
     })
     .await;
-    assert_admitted(results, 1, |r| {
-        assert_refused(r, &R::plain("first").taken())
-    });
+    assert_admitted(results, 1, |r| assert_refused(r, &R::plain("first").taken()));
     assert_eq!(storage.list().await.expect("list"), [R::plain("first")]);
 }
 
@@ -102,10 +97,7 @@ pub async fn delete_removes_it<R: Sample, S: Records<R> + ?Sized>(storage: &S) {
     storage.delete("first").await.expect("delete");
     assert_eq!(storage.find("first").await.expect("find"), None);
     assert_eq!(stored(storage, "second").await, R::plain("second"));
-    storage
-        .insert(&R::full("first"))
-        .await
-        .expect("insert again");
+    storage.insert(&R::full("first")).await.expect("insert again");
 }
 
 /// Deleting an unknown name is not found with the store's text, and deletes nothing.
@@ -208,12 +200,6 @@ pub const GROUPS: &[(&str, &[(&str, &str)])] = &[
             ("ref", "delete_unknown_returns_not_found"),
         ],
     ),
-    (
-        "concurrent",
-        &[("arc", "concurrent_inserts_of_one_name_admit_exactly_one")],
-    ),
-    (
-        "update_unknown",
-        &[("ref", "update_unknown_returns_not_found")],
-    ),
+    ("concurrent", &[("arc", "concurrent_inserts_of_one_name_admit_exactly_one")]),
+    ("update_unknown", &[("ref", "update_unknown_returns_not_found")]),
 ];

@@ -16,10 +16,7 @@ pub async fn insert_then_find_returns_it(storage: &dyn PasswordTokenStorage) {
 
 /// An unknown value finds nothing.
 pub async fn find_unknown_returns_none(storage: &dyn PasswordTokenStorage) {
-    storage
-        .insert(&password_token(TOKEN, "me@example.com"))
-        .await
-        .expect("insert");
+    storage.insert(&password_token(TOKEN, "me@example.com")).await.expect("insert");
     assert_eq!(storage.find("other").await.expect("find"), None);
 }
 
@@ -51,19 +48,12 @@ pub async fn consume_of_a_used_token_returns_false(storage: &dyn PasswordTokenSt
 pub async fn concurrent_consumes_of_one_token_succeed_exactly_once(
     storage: Arc<dyn PasswordTokenStorage>,
 ) {
-    storage
-        .insert(&password_token(TOKEN, "me@example.com"))
-        .await
-        .expect("insert");
+    storage.insert(&password_token(TOKEN, "me@example.com")).await.expect("insert");
     let results = concurrently(CONCURRENCY, |_| {
         let s = Arc::clone(&storage);
         async move { s.consume(TOKEN).await }
     })
     .await;
-    let wins = results
-        .iter()
-        .map(|r| *r.as_ref().expect("consume"))
-        .filter(|won| *won)
-        .count();
+    let wins = results.iter().map(|r| *r.as_ref().expect("consume")).filter(|won| *won).count();
     assert_eq!(wins, 1, "{results:?}");
 }

@@ -5,10 +5,7 @@ use crate::testing::plan;
 
 /// The default plan `name`.
 fn default_plan(name: &str) -> Plan {
-    Plan {
-        default: true,
-        ..plan(name)
-    }
+    Plan { default: true, ..plan(name) }
 }
 
 /// A plan with every field set.
@@ -18,10 +15,7 @@ fn full_plan(name: &str) -> Plan {
         memory: 4096 * 1024 * 1024,
         cpumilli: 2000,
         default: true,
-        r#override: PlanOverride {
-            memory: Some(1024),
-            cpumilli: Some(50),
-        },
+        r#override: PlanOverride { memory: Some(1024), cpumilli: Some(50) },
     }
 }
 
@@ -39,18 +33,9 @@ pub async fn clear_default_clears_every_default_flag_only(storage: &dyn PlanStor
         storage.insert(p).await.expect("insert");
     }
     storage.clear_default().await.expect("clear_default");
-    let plain = |p: &Plan| Plan {
-        default: false,
-        ..p.clone()
-    };
-    assert_eq!(
-        storage.list().await.expect("list"),
-        [plain(&a), b.clone(), plain(&c)]
-    );
+    let plain = |p: &Plan| Plan { default: false, ..p.clone() };
+    assert_eq!(storage.list().await.expect("list"), [plain(&a), b.clone(), plain(&c)]);
     // Without defaults, or without plans, it is a no-op.
     storage.clear_default().await.expect("clear_default");
-    assert_eq!(
-        storage.list().await.expect("list"),
-        [plain(&a), b, plain(&c)]
-    );
+    assert_eq!(storage.list().await.expect("list"), [plain(&a), b, plain(&c)]);
 }

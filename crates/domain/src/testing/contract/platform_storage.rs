@@ -11,10 +11,7 @@ async fn versions(storage: &dyn PlatformStorage, name: &str) -> Vec<PlatformVers
 }
 
 fn disabled(name: &str) -> Platform {
-    Platform {
-        disabled: true,
-        ..platform(name)
-    }
+    Platform { disabled: true, ..platform(name) }
 }
 
 named_suite!(Platform, PlatformStorage { update }, platform, disabled;
@@ -31,10 +28,7 @@ pub async fn list_returns_every_platform(storage: &dyn PlatformStorage) {
     assert_eq!(sorted(&all, |p| p.name.clone()), ["go", "python", "ruby"]);
     assert!(all.contains(&disabled("go")), "{all:?}");
     storage.delete("python").await.expect("delete");
-    assert_eq!(
-        sorted(&storage.list().await.expect("list"), |p| p.name.clone()),
-        ["go", "ruby"]
-    );
+    assert_eq!(sorted(&storage.list().await.expect("list"), |p| p.name.clone()), ["go", "ruby"]);
 }
 
 /// A platform never built has no versions.
@@ -52,10 +46,7 @@ pub async fn add_version_appends_to_the_history_oldest_first(storage: &dyn Platf
     let v1 = platform_version("python", 1);
     let v2 = PlatformVersion {
         version: 2,
-        images: vec![
-            "registry.example.com/tsuru/python:v2".into(),
-            "tsuru/python:v2".into(),
-        ],
+        images: vec!["registry.example.com/tsuru/python:v2".into(), "tsuru/python:v2".into()],
     };
     let v3 = platform_version("python", 3);
     for v in [&v1, &v2, &v3] {
@@ -72,18 +63,14 @@ pub async fn concurrent_add_versions_are_all_kept(storage: Arc<dyn PlatformStora
     storage.insert(&platform("python")).await.expect("insert");
     let results = concurrently(CONCURRENCY, |i| {
         let s = Arc::clone(&storage);
-        async move {
-            s.add_version("python", &platform_version("python", i as i64 + 1))
-                .await
-        }
+        async move { s.add_version("python", &platform_version("python", i as i64 + 1)).await }
     })
     .await;
     assert!(results.iter().all(Result::is_ok), "{results:?}");
     let mut got = versions(&*storage, "python").await;
     got.sort_by_key(|v| v.version);
-    let want: Vec<PlatformVersion> = (1..=CONCURRENCY as i64)
-        .map(|v| platform_version("python", v))
-        .collect();
+    let want: Vec<PlatformVersion> =
+        (1..=CONCURRENCY as i64).map(|v| platform_version("python", v)).collect();
     assert_eq!(got, want);
 }
 
@@ -94,20 +81,11 @@ pub async fn delete_removes_the_image_history(storage: &dyn PlatformStorage) {
         storage.insert(&platform(n)).await.expect("insert");
     }
     for v in 1..=2 {
-        storage
-            .add_version("python", &platform_version("python", v))
-            .await
-            .expect("add_version");
+        storage.add_version("python", &platform_version("python", v)).await.expect("add_version");
     }
-    storage
-        .add_version("go", &platform_version("go", 1))
-        .await
-        .expect("add_version");
+    storage.add_version("go", &platform_version("go", 1)).await.expect("add_version");
     storage.delete("python").await.expect("delete");
-    storage
-        .insert(&platform("python"))
-        .await
-        .expect("insert again");
+    storage.insert(&platform("python")).await.expect("insert again");
     assert!(versions(storage, "python").await.is_empty());
     assert_eq!(versions(storage, "go").await, [platform_version("go", 1)]);
 }

@@ -54,19 +54,12 @@ pub async fn set_constraint_stores_one_per_pool_expr_and_field(storage: &dyn Poo
 pub async fn set_constraint_replaces_the_same_pool_expr_and_field(storage: &dyn PoolStorage) {
     let other_field = constraint("prod", "router", &["internal"], false);
     let other_pool = constraint("dev", "team", &["infra"], false);
-    for c in [
-        &constraint("prod", "team", &["infra"], false),
-        &other_field,
-        &other_pool,
-    ] {
+    for c in [&constraint("prod", "team", &["infra"], false), &other_field, &other_pool] {
         storage.set_constraint(c).await.expect("set");
     }
     let replacement = constraint("prod", "team", &["web", "data"], true);
     storage.set_constraint(&replacement).await.expect("set");
-    assert_eq!(
-        constraints(storage).await,
-        [other_pool, other_field, replacement]
-    );
+    assert_eq!(constraints(storage).await, [other_pool, other_field, replacement]);
 }
 
 /// Concurrent sets of one (`pool_expr`, `field`) leave exactly one constraint, one of those
@@ -91,17 +84,10 @@ pub async fn concurrent_sets_of_one_constraint_leave_exactly_one(storage: Arc<dy
 pub async fn delete_constraint_removes_only_that_constraint(storage: &dyn PoolStorage) {
     let same_pool = constraint("prod", "router", &["internal"], false);
     let same_field = constraint("dev", "team", &["infra"], false);
-    for c in [
-        &constraint("prod", "team", &["infra"], false),
-        &same_pool,
-        &same_field,
-    ] {
+    for c in [&constraint("prod", "team", &["infra"], false), &same_pool, &same_field] {
         storage.set_constraint(c).await.expect("set");
     }
-    storage
-        .delete_constraint("prod", "team")
-        .await
-        .expect("delete");
+    storage.delete_constraint("prod", "team").await.expect("delete");
     assert_eq!(constraints(storage).await, [same_field, same_pool]);
     // It can be set again.
     let again = constraint("prod", "team", &["web"], true);
@@ -111,19 +97,10 @@ pub async fn delete_constraint_removes_only_that_constraint(storage: &dyn PoolSt
 
 /// Deleting a constraint that does not exist is not an error and changes nothing.
 pub async fn delete_absent_constraint_is_not_an_error(storage: &dyn PoolStorage) {
-    storage
-        .delete_constraint("prod", "team")
-        .await
-        .expect("delete on an empty storage");
+    storage.delete_constraint("prod", "team").await.expect("delete on an empty storage");
     let c = constraint("prod", "team", &["infra"], false);
     storage.set_constraint(&c).await.expect("set");
-    storage
-        .delete_constraint("prod", "router")
-        .await
-        .expect("delete of another field");
-    storage
-        .delete_constraint("prod-*", "team")
-        .await
-        .expect("delete of another expression");
+    storage.delete_constraint("prod", "router").await.expect("delete of another field");
+    storage.delete_constraint("prod-*", "team").await.expect("delete of another expression");
     assert_eq!(constraints(storage).await, [c]);
 }

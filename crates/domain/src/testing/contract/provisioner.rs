@@ -20,9 +20,7 @@ pub async fn an_unknown_app_has_no_units(p: &dyn Provisioner) {
 pub async fn provisioned_units_belong_to_the_app(p: &dyn Provisioner) {
     let web = app("web");
     p.provision(&web, &Discard).await.expect("provision");
-    p.provision(&app("other"), &Discard)
-        .await
-        .expect("provision");
+    p.provision(&app("other"), &Discard).await.expect("provision");
     for u in p.units(&web).await.expect("units") {
         assert_eq!(u.app_name, "web", "unit {} of another app", u.id);
     }
@@ -40,16 +38,9 @@ pub async fn destroy_removes_every_unit(p: &dyn Provisioner) {
 pub async fn restart_leaves_every_unit_running(p: &dyn Provisioner) {
     let web = app("web");
     p.provision(&web, &Discard).await.expect("provision");
-    p.restart(Restart::all(&web), &Discard)
-        .await
-        .expect("restart");
+    p.restart(Restart::all(&web), &Discard).await.expect("restart");
     for u in p.units(&web).await.expect("units") {
-        assert!(
-            u.status.counts_for_quota(),
-            "unit {} is {:?}",
-            u.id,
-            u.status
-        );
+        assert!(u.status.counts_for_quota(), "unit {} is {:?}", u.id, u.status);
     }
 }
 
@@ -57,10 +48,7 @@ pub async fn restart_leaves_every_unit_running(p: &dyn Provisioner) {
 pub async fn restart_of_an_unknown_process_is_a_bad_request(p: &dyn Provisioner) {
     let web = app("web");
     p.provision(&web, &Discard).await.expect("provision");
-    let units = Restart {
-        process: "no-such-process",
-        ..Restart::all(&web)
-    };
+    let units = Restart { process: "no-such-process", ..Restart::all(&web) };
     match p.restart(units, &Discard).await {
         Err(Error::BadRequest(_)) => {}
         other => panic!("expected BadRequest, got {other:?}"),
@@ -106,10 +94,7 @@ pub async fn build_platform_refuses_a_dockerfile_without_from(p: &dyn Provisione
 
 /// A provisioner that cannot build platform images refuses with a 400.
 pub async fn build_platform_is_refused_with_a_bad_request(p: &dyn Provisioner) {
-    match p
-        .build_platform("python", 3, "FROM tsuru/base\nRUN true\n", &Discard)
-        .await
-    {
+    match p.build_platform("python", 3, "FROM tsuru/base\nRUN true\n", &Discard).await {
         Err(Error::BadRequest(_)) => {}
         other => panic!("expected BadRequest, got {other:?}"),
     }

@@ -28,10 +28,7 @@ pub(crate) trait QuotaHolders: Send + Sync {
 #[async_trait]
 impl<'s> QuotaHolders for dyn TeamStorage + 's {
     async fn insert_with_quota(&self, name: &str, limit: i64, inuse: i64) {
-        let t = Team {
-            quota: Quota { limit, inuse },
-            ..team(name)
-        };
+        let t = Team { quota: Quota { limit, inuse }, ..team(name) };
         self.insert(&t).await.expect("insert");
     }
     async fn holds(&self, name: &str) -> bool {
@@ -39,8 +36,7 @@ impl<'s> QuotaHolders for dyn TeamStorage + 's {
     }
     async fn quota_of(&self, name: &str) -> Quota {
         let t = self.find(name).await.expect("find");
-        t.unwrap_or_else(|| panic!("team {name} is not stored"))
-            .quota
+        t.unwrap_or_else(|| panic!("team {name} is not stored")).quota
     }
     async fn inc(&self, name: &str, delta: i64) -> Result<()> {
         self.inc_quota(name, delta).await
@@ -59,8 +55,7 @@ impl<'s> QuotaHolders for dyn UserStorage + 's {
     }
     async fn quota_of(&self, email: &str) -> Quota {
         let u = self.find(email).await.expect("find");
-        u.unwrap_or_else(|| panic!("user {email} is not stored"))
-            .quota
+        u.unwrap_or_else(|| panic!("user {email} is not stored")).quota
     }
     async fn inc(&self, email: &str, delta: i64) -> Result<()> {
         self.inc_quota(email, delta).await
@@ -92,13 +87,7 @@ where
     h.insert_with_quota(holder, -1, 5).await;
     h.inc(holder, 1000).await.expect("inc");
     h.inc(holder, 1).await.expect("inc");
-    assert_eq!(
-        h.quota_of(holder).await,
-        Quota {
-            limit: -1,
-            inuse: 1006
-        }
-    );
+    assert_eq!(h.quota_of(holder).await, Quota { limit: -1, inuse: 1006 });
 }
 
 /// A negative `delta` releases use, is never refused, and never takes the use below 0, even
@@ -142,14 +131,6 @@ where
         async move { h.inc(holder, 1).await }
     })
     .await;
-    assert_admitted(results, 10, |r| {
-        assert_forbidden(r, &quota_exceeded(0, 1).to_string())
-    });
-    assert_eq!(
-        h.quota_of(holder).await,
-        Quota {
-            limit: 10,
-            inuse: 10
-        }
-    );
+    assert_admitted(results, 10, |r| assert_forbidden(r, &quota_exceeded(0, 1).to_string()));
+    assert_eq!(h.quota_of(holder).await, Quota { limit: 10, inuse: 10 });
 }

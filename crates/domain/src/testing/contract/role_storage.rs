@@ -24,14 +24,8 @@ named_suite!(Role, RoleStorage { update }, global, full;
 
 /// `update` replaces the stored role of the same name.
 pub async fn update_replaces_the_role(storage: &dyn RoleStorage) {
-    storage
-        .insert(&role("admin", ContextType::Global))
-        .await
-        .expect("insert");
-    storage
-        .insert(&role("other", ContextType::Global))
-        .await
-        .expect("insert");
+    storage.insert(&role("admin", ContextType::Global)).await.expect("insert");
+    storage.insert(&role("other", ContextType::Global)).await.expect("insert");
     let mut changed = role("admin", ContextType::Team);
     changed.description = "changed".into();
     changed.scheme_names = vec!["*".into()];
@@ -47,18 +41,12 @@ pub async fn update_replaces_the_role(storage: &dyn RoleStorage) {
 /// `find_many` returns each existing role named once and skips unknown names.
 pub async fn find_many_skips_unknown_names(storage: &dyn RoleStorage) {
     for n in ["a", "b", "c"] {
-        storage
-            .insert(&role(n, ContextType::Global))
-            .await
-            .expect("insert");
+        storage.insert(&role(n, ContextType::Global)).await.expect("insert");
     }
     let asked: Vec<String> = ["c", "nope", "a", "c"].map(String::from).to_vec();
     let found = storage.find_many(&asked).await.expect("find_many");
     assert_eq!(sorted(&found, |r| r.name.clone()), ["a", "c"]);
-    assert_eq!(
-        found.iter().find(|r| r.name == "a"),
-        Some(&role("a", ContextType::Global))
-    );
+    assert_eq!(found.iter().find(|r| r.name == "a"), Some(&role("a", ContextType::Global)));
     assert!(storage.find_many(&[]).await.expect("find_many").is_empty());
 }
 
@@ -78,9 +66,5 @@ pub async fn list_by_event_returns_roles_that_joined_it(storage: &dyn RoleStorag
     assert_eq!(sorted(&found, |r| r.name.clone()), ["on-both", "on-user"]);
     let found = storage.list_by_event("team-create").await.expect("list");
     assert_eq!(sorted(&found, |r| r.name.clone()), ["on-both", "on-team"]);
-    assert!(storage
-        .list_by_event("other-event")
-        .await
-        .expect("list")
-        .is_empty());
+    assert!(storage.list_by_event("other-event").await.expect("list").is_empty());
 }

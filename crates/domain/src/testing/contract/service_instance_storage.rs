@@ -64,18 +64,12 @@ pub async fn insert_then_find_returns_it(storage: &dyn ServiceInstanceStorage) {
     assert_eq!(storage.find("mysql", "db1").await.expect("find"), Some(i));
     let plain = instance("mysql", "db2");
     storage.insert(&plain).await.expect("insert");
-    assert_eq!(
-        storage.find("mysql", "db2").await.expect("find"),
-        Some(plain)
-    );
+    assert_eq!(storage.find("mysql", "db2").await.expect("find"), Some(plain));
 }
 
 /// Unknown names, and a known name under another service, find nothing.
 pub async fn find_unknown_returns_none(storage: &dyn ServiceInstanceStorage) {
-    storage
-        .insert(&instance("mysql", "db1"))
-        .await
-        .expect("insert");
+    storage.insert(&instance("mysql", "db1")).await.expect("insert");
     assert_eq!(storage.find("mysql", "db2").await.expect("find"), None);
     assert_eq!(storage.find("redis", "db1").await.expect("find"), None);
 }
@@ -84,19 +78,10 @@ pub async fn find_unknown_returns_none(storage: &dyn ServiceInstanceStorage) {
 pub async fn insert_duplicate_returns_conflict(storage: &dyn ServiceInstanceStorage) {
     let first = instance("mysql", "db1");
     storage.insert(&first).await.expect("insert");
-    let again = ServiceInstance {
-        plan_name: "large".into(),
-        ..instance("mysql", "db1")
-    };
+    let again = ServiceInstance { plan_name: "large".into(), ..instance("mysql", "db1") };
     assert_conflict(storage.insert(&again).await, INSTANCE_ALREADY_EXISTS);
-    assert_eq!(
-        storage.find("mysql", "db1").await.expect("find"),
-        Some(first)
-    );
-    storage
-        .insert(&instance("redis", "db1"))
-        .await
-        .expect("the same name in another service");
+    assert_eq!(storage.find("mysql", "db1").await.expect("find"), Some(first));
+    storage.insert(&instance("redis", "db1")).await.expect("the same name in another service");
 }
 
 /// Of concurrent inserts of one (service, name), exactly one succeeds.
@@ -148,26 +133,17 @@ pub async fn update_replaces_the_instance(storage: &dyn ServiceInstanceStorage) 
         apps: vec!["web".into()],
         teams: vec!["ops".into(), "dev".into()],
         description: "changed".into(),
-        broker_data: Some(BrokerData {
-            uuid: "u".into(),
-            ..BrokerData::default()
-        }),
+        broker_data: Some(BrokerData { uuid: "u".into(), ..BrokerData::default() }),
         ..instance("mysql", "db1")
     };
     storage.update(&new).await.expect("update");
     assert_eq!(storage.find("mysql", "db1").await.expect("find"), Some(new));
-    assert_eq!(
-        storage.find("redis", "db1").await.expect("find"),
-        Some(instance("redis", "db1"))
-    );
+    assert_eq!(storage.find("redis", "db1").await.expect("find"), Some(instance("redis", "db1")));
 }
 
 /// Updating an unknown instance is `service instance not found`.
 pub async fn update_unknown_returns_not_found(storage: &dyn ServiceInstanceStorage) {
-    assert_not_found(
-        storage.update(&instance("mysql", "db1")).await,
-        INSTANCE_NOT_FOUND,
-    );
+    assert_not_found(storage.update(&instance("mysql", "db1")).await, INSTANCE_NOT_FOUND);
 }
 
 /// Delete removes only that instance.
@@ -186,9 +162,6 @@ pub async fn delete_unknown_returns_not_found(storage: &dyn ServiceInstanceStora
 /// Stores an instance `db1` of `mysql` and one of `redis`.
 async fn insert_db1_of_mysql_and_redis(storage: &dyn ServiceInstanceStorage) {
     for service in ["mysql", "redis"] {
-        storage
-            .insert(&instance(service, "db1"))
-            .await
-            .expect("insert");
+        storage.insert(&instance(service, "db1")).await.expect("insert");
     }
 }

@@ -36,14 +36,7 @@ pub async fn update_replaces_tags_and_quota_only(storage: &dyn TeamStorage) {
     changed.creating_user = "someone-else@example.com".into();
     storage.update(&changed).await.expect("update");
     let after = stored(storage, "infra").await;
-    assert_eq!(
-        after,
-        Team {
-            tags: changed.tags,
-            quota: changed.quota,
-            ..t
-        }
-    );
+    assert_eq!(after, Team { tags: changed.tags, quota: changed.quota, ..t });
 }
 
 /// `set_quota` replaces the quota.
@@ -65,10 +58,7 @@ pub async fn set_quota_of_unknown_returns_not_found(storage: &dyn TeamStorage) {
 
 /// A team whose quota is `limit` with `inuse` used.
 async fn with_quota(storage: &dyn TeamStorage, name: &str, limit: i64, inuse: i64) -> Team {
-    let t = Team {
-        quota: Quota { limit, inuse },
-        ..team(name)
-    };
+    let t = Team { quota: Quota { limit, inuse }, ..team(name) };
     storage.insert(&t).await.expect("insert");
     t
 }
@@ -76,22 +66,12 @@ async fn with_quota(storage: &dyn TeamStorage, name: &str, limit: i64, inuse: i6
 /// `inc_quota` within the limit adds to the use, up to the limit itself, and changes nothing
 /// else.
 pub async fn inc_quota_adds_within_the_limit(storage: &dyn TeamStorage) {
-    let t = Team {
-        tags: vec!["ops".into()],
-        quota: Quota { limit: 3, inuse: 0 },
-        ..team("infra")
-    };
+    let t = Team { tags: vec!["ops".into()], quota: Quota { limit: 3, inuse: 0 }, ..team("infra") };
     storage.insert(&t).await.expect("insert");
     let other = with_quota(storage, "web", 3, 0).await;
     storage.inc_quota("infra", 2).await.expect("inc");
     storage.inc_quota("infra", 1).await.expect("inc");
-    assert_eq!(
-        stored(storage, "infra").await,
-        Team {
-            quota: Quota { limit: 3, inuse: 3 },
-            ..t
-        }
-    );
+    assert_eq!(stored(storage, "infra").await, Team { quota: Quota { limit: 3, inuse: 3 }, ..t });
     assert_eq!(stored(storage, "web").await, other);
 }
 

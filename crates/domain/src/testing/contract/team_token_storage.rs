@@ -20,28 +20,16 @@ pub async fn insert_then_find_returns_it(storage: &dyn TeamTokenStorage) {
     t.last_access = Some(at(10));
     t.roles = vec![RoleInstance::new("deployer", "infra")];
     storage.insert(&t).await.expect("insert");
-    assert_eq!(
-        storage.find("infra-1").await.expect("find"),
-        Some(t.clone())
-    );
-    assert_eq!(
-        storage.find_by_value(&t.token).await.expect("by value"),
-        Some(t)
-    );
+    assert_eq!(storage.find("infra-1").await.expect("find"), Some(t.clone()));
+    assert_eq!(storage.find_by_value(&t.token).await.expect("by value"), Some(t));
 }
 
 /// Unknown ids and values find nothing.
 pub async fn find_unknown_returns_none(storage: &dyn TeamTokenStorage) {
-    storage
-        .insert(&team_token("infra-1", "infra"))
-        .await
-        .expect("insert");
+    storage.insert(&team_token("infra-1", "infra")).await.expect("insert");
     assert_eq!(storage.find("other").await.expect("find"), None);
     let other = team_token("other", "infra");
-    assert_eq!(
-        storage.find_by_value(&other.token).await.expect("by value"),
-        None
-    );
+    assert_eq!(storage.find_by_value(&other.token).await.expect("by value"), None);
     assert_eq!(storage.find_by_value("").await.expect("empty"), None);
 }
 
@@ -53,10 +41,7 @@ pub async fn insert_duplicate_id_returns_conflict(storage: &dyn TeamTokenStorage
     second.token = "f".repeat(64);
     assert_conflict(storage.insert(&second).await, EXISTS);
     assert_eq!(storage.find("infra-1").await.expect("find"), Some(first));
-    assert_eq!(
-        storage.find_by_value(&second.token).await.expect("value"),
-        None
-    );
+    assert_eq!(storage.find_by_value(&second.token).await.expect("value"), None);
 }
 
 /// A taken value is a conflict and stores nothing.
@@ -67,10 +52,7 @@ pub async fn insert_duplicate_value_returns_conflict(storage: &dyn TeamTokenStor
     second.token = first.token.clone();
     assert_conflict(storage.insert(&second).await, EXISTS);
     assert_eq!(storage.find("infra-2").await.expect("find"), None);
-    assert_eq!(
-        storage.find_by_value(&first.token).await.expect("value"),
-        Some(first)
-    );
+    assert_eq!(storage.find_by_value(&first.token).await.expect("value"), Some(first));
 }
 
 /// Concurrent inserts of one id: exactly one succeeds, the others are conflicts.
@@ -93,15 +75,9 @@ pub async fn list_returns_all_or_the_tokens_of_the_teams_given(storage: &dyn Tea
     for (id, team) in [("c", "ops"), ("a", "infra"), ("b", "web")] {
         storage.insert(&team_token(id, team)).await.expect("insert");
     }
-    assert_eq!(
-        ids(&storage.list(None).await.expect("all")),
-        ["c", "a", "b"]
-    );
+    assert_eq!(ids(&storage.list(None).await.expect("all")), ["c", "a", "b"]);
     let teams = ["web".to_string(), "ops".to_string()];
-    assert_eq!(
-        ids(&storage.list(Some(&teams)).await.expect("some")),
-        ["c", "b"]
-    );
+    assert_eq!(ids(&storage.list(Some(&teams)).await.expect("some")), ["c", "b"]);
     assert!(storage.list(Some(&[])).await.expect("none").is_empty());
 }
 
@@ -126,17 +102,8 @@ pub async fn update_replaces_value_description_and_expiry_only(storage: &dyn Tea
         expires_at: Some(at(60)),
         ..t
     };
-    assert_eq!(
-        storage.find("infra-1").await.expect("find"),
-        Some(expected.clone())
-    );
-    assert_eq!(
-        storage
-            .find_by_value(&changed.token)
-            .await
-            .expect("new value"),
-        Some(expected)
-    );
+    assert_eq!(storage.find("infra-1").await.expect("find"), Some(expected.clone()));
+    assert_eq!(storage.find_by_value(&changed.token).await.expect("new value"), Some(expected));
     assert_eq!(storage.find_by_value(&old_value).await.expect("old"), None);
 }
 
@@ -163,10 +130,7 @@ pub async fn update_to_a_taken_value_returns_conflict(storage: &dyn TeamTokenSto
 
 /// `record_access` sets the last access; an unknown token is not found.
 pub async fn record_access_sets_last_access(storage: &dyn TeamTokenStorage) {
-    storage
-        .insert(&team_token("a", "infra"))
-        .await
-        .expect("insert");
+    storage.insert(&team_token("a", "infra")).await.expect("insert");
     storage.record_access("a", at(42)).await.expect("record");
     let got = storage.find("a").await.expect("find").expect("stored");
     assert_eq!(got.last_access, Some(at(42)));
@@ -175,10 +139,7 @@ pub async fn record_access_sets_last_access(storage: &dyn TeamTokenStorage) {
 
 /// Adding an instance twice keeps one.
 pub async fn add_role_has_set_semantics(storage: &dyn TeamTokenStorage) {
-    storage
-        .insert(&team_token("a", "infra"))
-        .await
-        .expect("insert");
+    storage.insert(&team_token("a", "infra")).await.expect("insert");
     let r1 = RoleInstance::new("deployer", "infra");
     let r2 = RoleInstance::new("deployer", "web");
     for r in [&r1, &r2, &r1] {
@@ -190,26 +151,17 @@ pub async fn add_role_has_set_semantics(storage: &dyn TeamTokenStorage) {
 
 /// Adding a role to an unknown token is not found.
 pub async fn add_role_to_unknown_returns_not_found(storage: &dyn TeamTokenStorage) {
-    assert_not_found(
-        storage.add_role("x", &RoleInstance::new("r", "")).await,
-        NOT_FOUND,
-    );
+    assert_not_found(storage.add_role("x", &RoleInstance::new("r", "")).await, NOT_FOUND);
 }
 
 /// Concurrent adds of distinct instances keep them all.
 pub async fn concurrent_add_role_of_distinct_roles_keeps_them_all(
     storage: Arc<dyn TeamTokenStorage>,
 ) {
-    storage
-        .insert(&team_token("a", "infra"))
-        .await
-        .expect("insert");
+    storage.insert(&team_token("a", "infra")).await.expect("insert");
     let results = concurrently(CONCURRENCY, |i| {
         let s = Arc::clone(&storage);
-        async move {
-            s.add_role("a", &RoleInstance::new(format!("r{i}"), ""))
-                .await
-        }
+        async move { s.add_role("a", &RoleInstance::new(format!("r{i}"), "")).await }
     })
     .await;
     assert!(results.iter().all(Result::is_ok), "{results:?}");
@@ -226,53 +178,32 @@ pub async fn remove_role_removes_only_the_equal_instance(storage: &dyn TeamToken
         RoleInstance::new("reader", "infra"),
     ];
     storage.insert(&t).await.expect("insert");
-    storage
-        .remove_role("a", &RoleInstance::new("deployer", "infra"))
-        .await
-        .expect("remove");
-    storage
-        .remove_role("a", &RoleInstance::new("absent", ""))
-        .await
-        .expect("remove absent");
+    storage.remove_role("a", &RoleInstance::new("deployer", "infra")).await.expect("remove");
+    storage.remove_role("a", &RoleInstance::new("absent", "")).await.expect("remove absent");
     let got = storage.find("a").await.expect("find").expect("stored");
     assert_eq!(
         got.roles,
-        vec![
-            RoleInstance::new("deployer", "web"),
-            RoleInstance::new("reader", "infra")
-        ]
+        vec![RoleInstance::new("deployer", "web"), RoleInstance::new("reader", "infra")]
     );
 }
 
 /// Removing a role from an unknown token is not found.
 pub async fn remove_role_from_unknown_returns_not_found(storage: &dyn TeamTokenStorage) {
-    assert_not_found(
-        storage.remove_role("x", &RoleInstance::new("r", "")).await,
-        NOT_FOUND,
-    );
+    assert_not_found(storage.remove_role("x", &RoleInstance::new("r", "")).await, NOT_FOUND);
 }
 
 /// `rename_role` renames the instances of every token, keeping context values and other
 /// roles.
 pub async fn rename_role_renames_every_instance_keeping_values(storage: &dyn TeamTokenStorage) {
     let mut a = team_token("a", "infra");
-    a.roles = vec![
-        RoleInstance::new("old", "infra"),
-        RoleInstance::new("other", "x"),
-    ];
+    a.roles = vec![RoleInstance::new("old", "infra"), RoleInstance::new("other", "x")];
     let mut b = team_token("b", "web");
     b.roles = vec![RoleInstance::new("old", "web")];
     storage.insert(&a).await.expect("insert a");
     storage.insert(&b).await.expect("insert b");
     storage.rename_role("old", "new").await.expect("rename");
     let got = storage.find("a").await.expect("find").expect("a");
-    assert_eq!(
-        got.roles,
-        vec![
-            RoleInstance::new("new", "infra"),
-            RoleInstance::new("other", "x")
-        ]
-    );
+    assert_eq!(got.roles, vec![RoleInstance::new("new", "infra"), RoleInstance::new("other", "x")]);
     let got = storage.find("b").await.expect("find").expect("b");
     assert_eq!(got.roles, vec![RoleInstance::new("new", "web")]);
 }

@@ -9,14 +9,8 @@ fn template(name: &str, iaas: &str) -> Template {
         name: name.into(),
         iaas_name: iaas.into(),
         data: vec![
-            TemplateData {
-                name: "image".into(),
-                value: "ami-1".into(),
-            },
-            TemplateData {
-                name: "type".into(),
-                value: "t2.micro".into(),
-            },
+            TemplateData { name: "image".into(), value: "ami-1".into() },
+            TemplateData { name: "type".into(), value: "t2.micro".into() },
         ],
     }
 }
@@ -43,10 +37,7 @@ pub async fn update_list_delete(storage: &dyn TemplateStorage) {
     changed.data.truncate(1);
     storage.update(&changed).await.expect("update");
     assert_eq!(storage.find("b").await.expect("find"), Some(changed));
-    assert_not_found(
-        storage.update(&template("zz", "ec2")).await,
-        TEMPLATE_NOT_FOUND,
-    );
+    assert_not_found(storage.update(&template("zz", "ec2")).await, TEMPLATE_NOT_FOUND);
     let names = |all: Vec<Template>| all.into_iter().map(|t| t.name).collect::<Vec<_>>();
     assert_eq!(names(storage.list().await.expect("list")), ["b", "a"]);
     storage.delete("b").await.expect("delete");

@@ -85,19 +85,13 @@ pub async fn update_replaces_the_volume(storage: &dyn VolumeStorage) {
     let changed = Volume {
         name: "v1".into(),
         pool: "pool2".into(),
-        plan: VolumePlan {
-            name: "ebs".into(),
-            opts: BTreeMap::new(),
-        },
+        plan: VolumePlan { name: "ebs".into(), opts: BTreeMap::new() },
         team_owner: "team2".into(),
         status: String::new(),
         opts: BTreeMap::new(),
     };
     storage.update_volume(&changed).await.expect("update");
-    assert_eq!(
-        storage.find_volume("v1").await.expect("find"),
-        Some(changed)
-    );
+    assert_eq!(storage.find_volume("v1").await.expect("find"), Some(changed));
     assert_not_found(storage.update_volume(&volume("v9")).await, VOLUME_NOT_FOUND);
     assert_eq!(storage.find_volume("v9").await.expect("find"), None);
 }
@@ -123,9 +117,7 @@ pub async fn binds_are_keyed_by_app_mount_point_and_volume(storage: &dyn VolumeS
         storage.insert_bind(x).await.expect("insert bind");
     }
     assert_conflict(
-        storage
-            .insert_bind(&bind("v1", "app1", "/data", false))
-            .await,
+        storage.insert_bind(&bind("v1", "app1", "/data", false)).await,
         VOLUME_ALREADY_BOUND,
     );
     assert_eq!(
@@ -145,10 +137,7 @@ pub async fn concurrent_binds_of_one_mount_point_admit_exactly_one(
 ) {
     let results = concurrently(CONCURRENCY, |i| {
         let s = Arc::clone(&storage);
-        async move {
-            s.insert_bind(&bind("v1", "app1", "/data", i % 2 == 0))
-                .await
-        }
+        async move { s.insert_bind(&bind("v1", "app1", "/data", i % 2 == 0)).await }
     })
     .await;
     assert_admitted(results, 1, |r| assert_conflict(r, VOLUME_ALREADY_BOUND));

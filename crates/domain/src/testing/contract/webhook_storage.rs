@@ -19,8 +19,7 @@ fn full(name: &str) -> Webhook {
         success_only: false,
     };
     h.proxy_url = "http://proxy:3128".into();
-    h.headers
-        .insert("X-Token".into(), vec!["a".into(), "b".into()]);
+    h.headers.insert("X-Token".into(), vec!["a".into(), "b".into()]);
     h.method = "PUT".into();
     h.body = "{{.Kind.Name}}".into();
     h.insecure = true;
@@ -44,9 +43,6 @@ pub async fn list_returns_all_or_the_webhooks_of_the_teams_given(storage: &dyn W
     }
     assert_eq!(names(&storage.list().await.expect("all")), ["c", "a", "b"]);
     let teams = ["web".to_string(), "ops".to_string()];
-    assert_eq!(
-        names(&storage.owned_by(&teams).await.expect("some")),
-        ["c", "b"]
-    );
+    assert_eq!(names(&storage.owned_by(&teams).await.expect("some")), ["c", "b"]);
     assert!(storage.owned_by(&[]).await.expect("none").is_empty());
 }

@@ -7,14 +7,11 @@ pub async fn locked_insert_on_a_free_target_is_stored(storage: &dyn EventStorage
     let b = event("app", "api", "app.deploy");
     assert_eq!(locks(storage, &a).await, None);
     assert_eq!(locks(storage, &b).await, None);
-    assert_eq!(
-        sorted(&storage.list(&all()).await.expect("list"), |e| e.id.clone()),
-        {
-            let mut v = ids(&[&a, &b]);
-            v.sort();
-            v
-        }
-    );
+    assert_eq!(sorted(&storage.list(&all()).await.expect("list"), |e| e.id.clone()), {
+        let mut v = ids(&[&a, &b]);
+        v.sort();
+        v
+    });
 }
 
 /// A second `insert_locked` on a held target returns the holder and stores nothing.
@@ -40,21 +37,13 @@ pub async fn locked_extra_targets_are_held_too(storage: &dyn EventStorage) {
     assert_eq!(locks(storage, &on_pool).await, Some(holder.clone()));
 
     let mut via_extra = event("app", "other", "app.deploy");
-    via_extra.extra_targets = vec![
-        extra_target("team", "t", true),
-        extra_target("app", "web", true),
-    ];
+    via_extra.extra_targets =
+        vec![extra_target("team", "t", true), extra_target("app", "web", true)];
     assert_eq!(locks(storage, &via_extra).await, Some(holder.clone()));
     assert_eq!(storage.find(&via_extra.id).await.expect("find"), None);
     // Nothing of the refused event was held: its other targets are still free.
-    assert_eq!(
-        locks(storage, &event("team", "t", "team.update")).await,
-        None
-    );
-    assert_eq!(
-        locks(storage, &event("app", "other", "app.update")).await,
-        None
-    );
+    assert_eq!(locks(storage, &event("team", "t", "team.update")).await, None);
+    assert_eq!(locks(storage, &event("app", "other", "app.update")).await, None);
 }
 
 /// Extra targets without `lock` are neither held by a running event nor checked on insert.
@@ -62,10 +51,7 @@ pub async fn unlocked_extra_targets_are_not_held(storage: &dyn EventStorage) {
     let mut holder = event("app", "web", "app.deploy");
     holder.extra_targets = vec![extra_target("pool", "p1", false)];
     assert_eq!(locks(storage, &holder).await, None);
-    assert_eq!(
-        locks(storage, &event("pool", "p1", "pool.update")).await,
-        None
-    );
+    assert_eq!(locks(storage, &event("pool", "p1", "pool.update")).await, None);
 
     let mut mentions_web = event("app", "api", "app.deploy");
     mentions_web.extra_targets = vec![extra_target("app", "web", false)];
@@ -77,18 +63,9 @@ pub async fn unlocked_extra_targets_are_not_held(storage: &dyn EventStorage) {
 pub async fn locks_are_per_target_type_and_value(storage: &dyn EventStorage) {
     let holder = event("app", "web", "app.deploy");
     assert_eq!(locks(storage, &holder).await, None);
-    assert_eq!(
-        locks(storage, &event("team", "web", "team.update")).await,
-        None
-    );
-    assert_eq!(
-        locks(storage, &event("app", "web2", "app.deploy")).await,
-        None
-    );
-    assert_eq!(
-        locks(storage, &event("app", "web", "app.deploy")).await,
-        Some(holder)
-    );
+    assert_eq!(locks(storage, &event("team", "web", "team.update")).await, None);
+    assert_eq!(locks(storage, &event("app", "web2", "app.deploy")).await, None);
+    assert_eq!(locks(storage, &event("app", "web", "app.deploy")).await, Some(holder));
 }
 
 /// Events stored with `insert`, finished or running without a lock, hold no target.
@@ -97,10 +74,7 @@ pub async fn events_inserted_without_lock_hold_nothing(storage: &dyn EventStorag
     let mut unlocked = event("app", "web", "app.update");
     unlocked.locked = false;
     insert_all(storage, &[&done, &unlocked]).await;
-    assert_eq!(
-        locks(storage, &event("app", "web", "app.deploy")).await,
-        None
-    );
+    assert_eq!(locks(storage, &event("app", "web", "app.deploy")).await, None);
 }
 
 /// Updating an event so that it no longer runs releases every target it held.
@@ -108,32 +82,16 @@ pub async fn finishing_an_event_releases_its_lock(storage: &dyn EventStorage) {
     let mut a = event("app", "web", "app.deploy");
     a.extra_targets = vec![extra_target("pool", "p1", true)];
     assert_eq!(locks(storage, &a).await, None);
-    storage
-        .update(&finished(a.clone(), at(5)))
-        .await
-        .expect("finish");
-    assert_eq!(
-        locks(storage, &event("app", "web", "app.deploy")).await,
-        None
-    );
-    assert_eq!(
-        locks(storage, &event("pool", "p1", "pool.update")).await,
-        None
-    );
+    storage.update(&finished(a.clone(), at(5))).await.expect("finish");
+    assert_eq!(locks(storage, &event("app", "web", "app.deploy")).await, None);
+    assert_eq!(locks(storage, &event("pool", "p1", "pool.update")).await, None);
 
     // Stopping is what releases, even if the stored flag `locked` is left as it was.
     let b = event("team", "t", "team.update");
     assert_eq!(locks(storage, &b).await, None);
-    let stopped = Event {
-        running: false,
-        end_time: Some(at(5)),
-        ..b
-    };
+    let stopped = Event { running: false, end_time: Some(at(5)), ..b };
     storage.update(&stopped).await.expect("stop");
-    assert_eq!(
-        locks(storage, &event("team", "t", "team.update")).await,
-        None
-    );
+    assert_eq!(locks(storage, &event("team", "t", "team.update")).await, None);
 }
 
 /// Updating a running locked event (a cancel request, a heartbeat) keeps the lock, and the
@@ -150,10 +108,7 @@ pub async fn updating_a_running_event_keeps_its_lock(storage: &dyn EventStorage)
         ..CancelInfo::default()
     };
     storage.update(&a).await.expect("update");
-    assert_eq!(
-        locks(storage, &event("app", "web", "app.deploy")).await,
-        Some(a)
-    );
+    assert_eq!(locks(storage, &event("app", "web", "app.deploy")).await, Some(a));
 }
 
 /// Concurrent `insert_locked` of distinct events on one target: exactly one is stored, and
@@ -161,9 +116,7 @@ pub async fn updating_a_running_event_keeps_its_lock(storage: &dyn EventStorage)
 pub async fn concurrent_locked_inserts_on_one_target_admit_exactly_one(
     storage: Arc<dyn EventStorage>,
 ) {
-    let events: Vec<Event> = (0..CONCURRENCY)
-        .map(|_| event("app", "web", "app.deploy"))
-        .collect();
+    let events: Vec<Event> = (0..CONCURRENCY).map(|_| event("app", "web", "app.deploy")).collect();
     let results = concurrently(CONCURRENCY, |i| {
         let s = Arc::clone(&storage);
         let e = events[i].clone();
@@ -171,21 +124,14 @@ pub async fn concurrent_locked_inserts_on_one_target_admit_exactly_one(
     })
     .await;
     let results: Vec<Option<Event>> = results.into_iter().map(|r| r.expect("lock")).collect();
-    let winners: Vec<&Event> = events
-        .iter()
-        .zip(&results)
-        .filter(|(_, r)| r.is_none())
-        .map(|(e, _)| e)
-        .collect();
+    let winners: Vec<&Event> =
+        events.iter().zip(&results).filter(|(_, r)| r.is_none()).map(|(e, _)| e).collect();
     assert_eq!(winners.len(), 1, "{} callers got the lock", winners.len());
     let winner = winners[0];
     for holder in results.iter().flatten() {
         assert_eq!(holder.id, winner.id);
     }
-    assert_eq!(
-        storage.list(&all()).await.expect("list"),
-        std::slice::from_ref(winner)
-    );
+    assert_eq!(storage.list(&all()).await.expect("list"), std::slice::from_ref(winner));
 }
 
 /// Callers racing to lock, work and finish on one target never hold it at the same time, and
@@ -224,10 +170,7 @@ pub async fn lock_excludes_concurrent_holders(storage: Arc<dyn EventStorage>) {
     let stored = storage.list(&all()).await.expect("list");
     assert_eq!(stored.len(), total, "refused events must not be stored");
     assert!(stored.iter().all(|e| !e.running));
-    assert_eq!(
-        locks(&*storage, &event("app", "contended", "app.deploy")).await,
-        None
-    );
+    assert_eq!(locks(&*storage, &event("app", "contended", "app.deploy")).await, None);
 }
 
 /// `touch` sets the heartbeat of the running events named and leaves finished events and
@@ -239,19 +182,9 @@ pub async fn touch_refreshes_the_heartbeat_of_running_events_only(storage: &dyn 
     assert_eq!(locks(storage, &running).await, None);
     assert_eq!(locks(storage, &not_named).await, None);
     storage.insert(&done).await.expect("insert");
-    let named = [
-        running.id.clone(),
-        done.id.clone(),
-        crate::testing::object_id(),
-    ];
+    let named = [running.id.clone(), done.id.clone(), crate::testing::object_id()];
     storage.touch(&named, at(100)).await.expect("touch");
-    assert_eq!(
-        stored(storage, &running.id).await,
-        Event {
-            lock_update_time: at(100),
-            ..running
-        }
-    );
+    assert_eq!(stored(storage, &running.id).await, Event { lock_update_time: at(100), ..running });
     assert_eq!(stored(storage, &not_named.id).await, not_named);
     assert_eq!(stored(storage, &done.id).await, done);
 }
@@ -266,13 +199,7 @@ pub async fn list_stale_returns_running_events_with_an_old_heartbeat(storage: &d
     assert_eq!(locks(storage, &stale).await, None);
     assert_eq!(locks(storage, &fresh).await, None);
     storage.insert(&done).await.expect("insert");
-    assert_eq!(
-        storage.list_stale(at(50)).await.expect("stale"),
-        std::slice::from_ref(&stale)
-    );
-    storage
-        .touch(std::slice::from_ref(&stale.id), at(60))
-        .await
-        .expect("touch");
+    assert_eq!(storage.list_stale(at(50)).await.expect("stale"), std::slice::from_ref(&stale));
+    storage.touch(std::slice::from_ref(&stale.id), at(60)).await.expect("touch");
     assert!(storage.list_stale(at(50)).await.expect("stale").is_empty());
 }

@@ -21,10 +21,7 @@ use crate::testing::{at, event, extra_target, finished};
 
 /// A filter that lets everything through, with the largest page.
 fn all() -> EventFilter {
-    EventFilter {
-        limit: 100,
-        ..EventFilter::default()
-    }
+    EventFilter { limit: 100, ..EventFilter::default() }
 }
 
 /// A finished event on `target_type(value)` that started `secs` after `t0` and took a second.
@@ -60,16 +57,9 @@ async fn listed(
     if filter.sort.is_none() {
         let mut want: Vec<&&Event> = universe.iter().filter(|e| filter.matches(e)).collect();
         want.sort_by_key(|e| std::cmp::Reverse(e.start_time));
-        let want: Vec<String> = want
-            .into_iter()
-            .skip(filter.skip)
-            .take(filter.limit)
-            .map(|e| e.id.clone())
-            .collect();
-        assert_eq!(
-            got, want,
-            "list disagrees with EventFilter::matches for {filter:?}"
-        );
+        let want: Vec<String> =
+            want.into_iter().skip(filter.skip).take(filter.limit).map(|e| e.id.clone()).collect();
+        assert_eq!(got, want, "list disagrees with EventFilter::matches for {filter:?}");
     }
     got
 }
@@ -81,22 +71,13 @@ fn ids(events: &[&Event]) -> Vec<String> {
 /// Events stored by `insert` and by `insert_locked` are found by id with every field intact.
 pub async fn insert_then_find_returns_it(storage: &dyn EventStorage) {
     let mut done = past("app", "web", "app.deploy", 10);
-    done.extra_targets = vec![
-        extra_target("pool", "p1", false),
-        extra_target("team", "t", true),
-    ];
+    done.extra_targets = vec![extra_target("pool", "p1", false), extra_target("team", "t", true)];
     done.owner = Owner::token("team-token-id");
     done.cancelable = true;
     done.error = "deploy failed".into();
     done.log = vec![
-        LogEntry {
-            date: at(10),
-            message: "building".into(),
-        },
-        LogEntry {
-            date: at(11),
-            message: "failed".into(),
-        },
+        LogEntry { date: at(10), message: "building".into() },
+        LogEntry { date: at(11), message: "failed".into() },
     ];
     done.cancel_info = CancelInfo {
         owner: "me@example.com".into(),
@@ -126,13 +107,7 @@ pub async fn insert_then_find_returns_it(storage: &dyn EventStorage) {
 pub async fn find_unknown_returns_none(storage: &dyn EventStorage) {
     let e = past("app", "web", "app.deploy", 0);
     storage.insert(&e).await.expect("insert");
-    assert_eq!(
-        storage
-            .find(&crate::testing::object_id())
-            .await
-            .expect("find"),
-        None
-    );
+    assert_eq!(storage.find(&crate::testing::object_id()).await.expect("find"), None);
 }
 
 /// `update` replaces the stored event.
@@ -143,10 +118,7 @@ pub async fn update_replaces_the_stored_event(storage: &dyn EventStorage) {
     assert_eq!(locks(storage, &a).await, None);
     let mut done = finished(a, at(9));
     done.error = "it failed".into();
-    done.log.push(LogEntry {
-        date: at(8),
-        message: "oops".into(),
-    });
+    done.log.push(LogEntry { date: at(8), message: "oops".into() });
     done.end_custom_data = Some(json!({"result": 1}));
     storage.update(&done).await.expect("update");
     assert_eq!(stored(storage, &done.id).await, done);
