@@ -89,13 +89,14 @@ pub fn openapi() -> OpenApi {
             let required = if *required { Required::True } else { Required::False };
             b = b.request_body(Some(rb.required(Some(required)).build()));
         }
-        for Resp(status, description, body) in &op.responses {
+        let success = op.responses.iter().position(|r| (200..300).contains(&r.0));
+        for (i, Resp(status, description, body)) in op.responses.iter().enumerate() {
             let mut r = ResponseBuilder::new().description(*description);
             if let Some((body, ctype)) = body {
                 refs.extend(body.refs.iter().cloned());
                 r = r.content(*ctype, content(body));
             }
-            for (_, (name, expr), targets) in op.links.iter().filter(|l| l.0 == *status) {
+            for ((name, expr), targets) in op.links.iter().filter(|_| success == Some(i)) {
                 for target in targets {
                     let id = operation_id(target);
                     // utoipa 5 writes `Link::operation_id` as `operation_id`; OpenAPI's key

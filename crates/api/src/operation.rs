@@ -49,9 +49,9 @@ impl Body {
 /// One documented response: status, description, body and its content type.
 pub struct Resp(pub u16, pub &'static str, pub Option<(Body, &'static str)>);
 
-/// Links of a response: its status, the target parameter (name, runtime expression) and the
+/// Links of the success response: the target parameter (name, runtime expression) and the
 /// target operations (`"GET /1.0/apps/{app}"`).
-type Link = (u16, (&'static str, &'static str), Vec<String>);
+type Link = ((&'static str, &'static str), Vec<String>);
 
 /// One operation: what the route table, the handler's extractors and its reply type say.
 pub struct Op {
@@ -67,7 +67,7 @@ pub struct Op {
     /// Schema, whether required, and the media types it is accepted as.
     pub(crate) body: Option<(Body, bool, &'static [&'static str])>,
     pub(crate) responses: Vec<Resp>,
-    /// Links of a response: its status, the target parameter (name, runtime expression) and
+    /// Links of the success response: the target parameter (name, runtime expression) and
     /// the target operations (`"GET /1.0/apps/{app}"`).
     pub(crate) links: Vec<Link>,
 }
@@ -138,10 +138,10 @@ impl Op {
         self.responses.push(Resp(status, description, body));
     }
 
-    /// Adds OpenAPI links from the `status` response to `targets`, so stateful fuzzing
+    /// Adds OpenAPI links from the success response to `targets`, so stateful fuzzing
     /// reaches what a create made.
-    pub fn link(&mut self, status: u16, param: (&'static str, &'static str), targets: Vec<String>) {
-        self.links.push((status, param, targets));
+    pub fn link(&mut self, param: (&'static str, &'static str), targets: Vec<String>) {
+        self.links.push((param, targets));
     }
 }
 

@@ -99,11 +99,11 @@ impl Route {
         self
     }
 
-    /// OpenAPI links from the `status` response to every route marked [`Route::linked`] below
+    /// OpenAPI links from the success response to every route marked [`Route::linked`] below
     /// `{path}/{param}`, the parameter taken from this request or response (`expr`, as in
     /// `$request.body#/name`).
-    pub fn links(mut self, status: u16, param: &'static str, expr: &'static str) -> Self {
-        self.op.link(status, (param, expr), Vec::new());
+    pub fn links(mut self, param: &'static str, expr: &'static str) -> Self {
+        self.op.link((param, expr), Vec::new());
         self
     }
 
@@ -189,7 +189,7 @@ fn all() -> Vec<Route> {
     let targets: Vec<(&'static str, String)> =
         routes.iter().filter(|r| r.linked).map(|r| (r.path, r.op.route())).collect();
     for source in &mut routes {
-        for (_, (param, _), to) in &mut source.op.links {
+        for ((param, _), to) in &mut source.op.links {
             let below = format!("{}/{{{param}}}", source.path);
             to.extend(targets.iter().filter_map(|(path, route)| {
                 let rest = path.strip_prefix(below.as_str())?;

@@ -31,11 +31,8 @@ pub(crate) fn routes() -> Vec<Route> {
         "apps",
         vec![
             Route::get("1.0", "/apps", list, "Apps the caller may read"),
-            Route::post("1.0", "/apps", create, "Create an app").links(
-                201,
-                "app",
-                "$request.body#/name",
-            ),
+            Route::post("1.0", "/apps", create, "Create an app")
+                .links("app", "$request.body#/name"),
             Route::get("1.0", "/apps/{app}", info, "An app").linked(),
             Route::put("1.0", "/apps/{app}", update, "Update an app").linked(),
             Route::delete("1.0", "/apps/{app}", remove, "Remove an app").linked(),

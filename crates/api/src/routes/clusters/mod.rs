@@ -28,7 +28,7 @@ pub(crate) fn routes() -> Vec<Route> {
             )
             .text(404, "A pool in `pools` does not exist")
             .text(409, "The cluster exists")
-            .links(200, "name", "$request.body#/name"),
+            .links("name", "$request.body#/name"),
             Route::post(
                 "1.4",
                 "/provisioner/clusters/{name}",

@@ -38,7 +38,7 @@ pub(crate) fn routes() -> Vec<Route> {
             )
             .plain(),
             Route::post("1.0", "/iaas/templates", create_template, "Create a machine template")
-                .links(201, "template_name", "$request.body#/Name"),
+                .links("template_name", "$request.body#/Name"),
             Route::put(
                 "1.0",
                 "/iaas/templates/{template_name}",

@@ -16,11 +16,8 @@ pub(crate) fn routes() -> Vec<Route> {
         "plans",
         vec![
             Route::get("1.0", "/plans", list, "List plans").plain(),
-            Route::post("1.0", "/plans", create, "Create a plan").links(
-                201,
-                "plan",
-                "$response.body#/name",
-            ),
+            Route::post("1.0", "/plans", create, "Create a plan")
+                .links("plan", "$response.body#/name"),
             Route::delete("1.0", "/plans/{plan}", remove, "Remove a plan").linked(),
         ],
     )

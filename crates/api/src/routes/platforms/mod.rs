@@ -17,11 +17,8 @@ pub(crate) fn routes() -> Vec<Route> {
         "platforms",
         vec![
             Route::get("1.0", "/platforms", list, "List platforms").plain(),
-            Route::post("1.0", "/platforms", create, "Add a platform from a Dockerfile").links(
-                200,
-                "platform",
-                "$request.body#/name",
-            ),
+            Route::post("1.0", "/platforms", create, "Add a platform from a Dockerfile")
+                .links("platform", "$request.body#/name"),
             Route::put(
                 "1.0",
                 "/platforms/{platform}",

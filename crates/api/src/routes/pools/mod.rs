@@ -17,11 +17,8 @@ pub(crate) fn routes() -> Vec<Route> {
         "pools",
         vec![
             Route::get("1.0", "/pools", list, "Pools the caller may use or read").plain(),
-            Route::post("1.0", "/pools", create, "Create a pool").links(
-                201,
-                "pool",
-                "$request.body#/name",
-            ),
+            Route::post("1.0", "/pools", create, "Create a pool")
+                .links("pool", "$request.body#/name"),
             Route::get("1.8", "/pools/{pool}", info, "A pool").linked(),
             Route::put("1.0", "/pools/{pool}", update, "Update a pool (only the fields sent)")
                 .linked(),

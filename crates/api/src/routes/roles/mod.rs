@@ -18,11 +18,8 @@ pub(crate) fn routes() -> Vec<Route> {
         "roles",
         vec![
             Route::get("1.0", "/roles", list, "List roles"),
-            Route::post("1.0", "/roles", create, "Create a role").links(
-                201,
-                "name",
-                "$request.body#/name",
-            ),
+            Route::post("1.0", "/roles", create, "Create a role")
+                .links("name", "$request.body#/name"),
             Route::put("1.4", "/roles", update, "Update a role"),
             Route::get("1.0", "/roles/{name}", info, "A role").linked(),
             Route::delete("1.0", "/roles/{name}", remove, "Remove a role")

@@ -20,11 +20,8 @@ pub(crate) fn routes() -> Vec<Route> {
         "teams",
         vec![
             Route::get("1.0", "/teams", list, "Teams the caller holds permissions on"),
-            Route::post("1.0", "/teams", create, "Create a team").links(
-                201,
-                "name",
-                "$request.body#/name",
-            ),
+            Route::post("1.0", "/teams", create, "Create a team")
+                .links("name", "$request.body#/name"),
             Route::delete("1.0", "/teams/{name}", remove, "Remove a team").linked(),
             Route::get("1.4", "/teams/{name}", info, "A team, its users, pools and apps").linked(),
             Route::put("1.6", "/teams/{name}", update, "Rename a team or change its tags").linked(),

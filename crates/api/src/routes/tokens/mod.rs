@@ -18,11 +18,8 @@ pub(crate) fn routes() -> Vec<Route> {
         "tokens",
         vec![
             Route::get("1.6", "/tokens", list, "Team tokens the caller may read").plain(),
-            Route::post("1.6", "/tokens", create, "Create a team token").links(
-                201,
-                "token_id",
-                "$response.body#/token_id",
-            ),
+            Route::post("1.6", "/tokens", create, "Create a team token")
+                .links("token_id", "$response.body#/token_id"),
             Route::put("1.6", "/tokens/{token_id}", update, "Update or regenerate a team token")
                 .linked(),
             Route::delete("1.6", "/tokens/{token_id}", remove, "Remove a team token").linked(),

@@ -26,7 +26,7 @@ pub(crate) fn routes() -> Vec<Route> {
             Route::post("1.4", "/volumes", create, "Create a volume")
                 .text(400, volume::INVALID_VOLUME_NAME)
                 .text(409, volume::VOLUME_ALREADY_EXISTS)
-                .links(201, "volume", "$request.body#/Name"),
+                .links("volume", "$request.body#/Name"),
             Route::get("1.4", "/volumes/{volume}", info, "A volume with its binds")
                 .linked()
                 .text(404, volume::VOLUME_NOT_FOUND),

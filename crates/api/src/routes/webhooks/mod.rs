@@ -18,11 +18,8 @@ pub(crate) fn routes() -> Vec<Route> {
         "webhooks",
         vec![
             Route::get("1.6", "/events/webhooks", list, "Webhooks the caller may read").plain(),
-            Route::post("1.6", "/events/webhooks", create, "Create a webhook").links(
-                200,
-                "name",
-                "$request.body#/name",
-            ),
+            Route::post("1.6", "/events/webhooks", create, "Create a webhook")
+                .links("name", "$request.body#/name"),
             Route::get("1.6", "/events/webhooks/{name}", info, "A webhook").linked(),
             Route::put(
                 "1.6",
