@@ -277,30 +277,8 @@ mod tests {
     use super::*;
     use crate::event::{ExtraTarget, Kind, Target};
 
-    pub(crate) fn event(ttype: &str, value: &str, kind: Kind, error: &str) -> Event {
-        let t = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
-        Event {
-            id: "5f1c2a3b4c5d6e7f80910a1b".into(),
-            target: Target::new(ttype, value),
-            extra_targets: Vec::new(),
-            kind,
-            owner: crate::event::Owner::user("me@example.com"),
-            start_time: t,
-            end_time: Some(t),
-            lock_update_time: t,
-            locked: false,
-            running: false,
-            cancelable: false,
-            error: error.into(),
-            source_ip: "127.0.0.1".into(),
-            log: Vec::new(),
-            cancel_info: crate::event::CancelInfo::default(),
-            allowed: crate::event::Allowed::default(),
-            allowed_cancel: crate::event::Allowed::default(),
-            start_custom_data: None,
-            end_custom_data: None,
-            other_custom_data: None,
-        }
+    fn event(ttype: &str, value: &str, kind: Kind, error: &str) -> Event {
+        Event { kind, error: error.into(), ..crate::testing::event(ttype, value, "") }
     }
 
     fn filter() -> WebhookFilter {
