@@ -14,6 +14,7 @@ mod service;
 pub use dispatch::{team_may_see, DeliveryConfig, DeliveryWorker, WebhookDispatcher};
 pub use model::*;
 pub use ports::{
-    DeliveryStorage, HookResponse, RenderError, TemplateRenderer, WebhookSender, WebhookStorage,
+    DeliveryStorage, HookResponse, Lease, RenderError, TemplateRenderer, WebhookSender,
+    WebhookStorage,
 };
 pub use service::{WebhookService, SECRET_MASK};

@@ -2,7 +2,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tsuru_domain::webhook::{
-    Delivery, DeliveryState, DeliveryStorage, Webhook, WebhookStorage, WEBHOOK_NOT_FOUND,
+    Delivery, DeliveryState, DeliveryStorage, Lease, Webhook, WebhookStorage, WEBHOOK_NOT_FOUND,
 };
 use tsuru_domain::Result;
 
@@ -37,13 +37,8 @@ impl DeliveryStorage for MemoryStore {
         Ok(self.deliveries.get(id))
     }
 
-    async fn claim_due(
-        &self,
-        worker: &str,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<Delivery>> {
+    async fn claim_due(&self, lease: Lease<'_>, limit: usize) -> Result<Vec<Delivery>> {
+        let Lease { worker, now, until: lease_until } = lease;
         let mut all = self.deliveries.write();
         let pending = self.pending_deliveries.write();
         let mut due: Vec<(DateTime<Utc>, usize, String)> = pending

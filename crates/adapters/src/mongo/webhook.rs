@@ -8,7 +8,7 @@ use futures::TryStreamExt;
 use mongodb::bson::{self, doc, oid::ObjectId, Document};
 use serde::{Deserialize, Serialize};
 use tsuru_domain::webhook::{
-    Attempt, Delivery, DeliveryState, DeliveryStorage, HookRequest, Webhook, WebhookFilter,
+    Attempt, Delivery, DeliveryState, DeliveryStorage, HookRequest, Lease, Webhook, WebhookFilter,
     WebhookStorage,
 };
 use tsuru_domain::{Error, Result};
@@ -355,13 +355,8 @@ impl DeliveryStorage for super::MongoStore {
             .transpose()
     }
 
-    async fn claim_due(
-        &self,
-        worker: &str,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<Delivery>> {
+    async fn claim_due(&self, lease: Lease<'_>, limit: usize) -> Result<Vec<Delivery>> {
+        let Lease { worker, now, until: lease_until } = lease;
         if limit == 0 {
             return Ok(Vec::new());
         }

@@ -6,7 +6,7 @@ use chrono::Duration;
 use derive_new::new;
 
 use super::{
-    signature, Attempt, Delivery, DeliveryState, DeliveryStorage, HookRequest, RenderError,
+    signature, Attempt, Delivery, DeliveryState, DeliveryStorage, HookRequest, Lease, RenderError,
     TemplateRenderer, Webhook, WebhookSender, WebhookStorage,
 };
 use crate::clock::{Clock, IdGenerator};
@@ -190,7 +190,7 @@ impl DeliveryWorker {
     pub async fn claim(&self, limit: usize) -> Result<Vec<Delivery>> {
         let now = self.clock.now();
         let lease = Duration::from_std(self.config.lease).unwrap_or(Duration::seconds(90));
-        self.deliveries.claim_due(&self.worker_id, now, now + lease, limit).await
+        self.deliveries.claim_due(Lease::new(&self.worker_id, now, now + lease), limit).await
     }
 
     /// Makes one attempt of a claimed delivery and records it: 200–399 delivered; 4xx failed

@@ -18,6 +18,24 @@ pub trait WebhookStorage: Records<Webhook> {
     async fn update(&self, hook: &Webhook) -> Result<()>;
 }
 
+/// A claim on due deliveries: the worker taking them, the time it is, and when its hold ends.
+#[derive(Debug, Clone, Copy)]
+pub struct Lease<'a> {
+    /// The claiming worker.
+    pub worker: &'a str,
+    /// The time of the claim: deliveries due by then are taken.
+    pub now: DateTime<Utc>,
+    /// When the hold ends.
+    pub until: DateTime<Utc>,
+}
+
+impl<'a> Lease<'a> {
+    /// `worker` holds, from `now` to `until`.
+    pub fn new(worker: &'a str, now: DateTime<Utc>, until: DateTime<Utc>) -> Self {
+        Lease { worker, now, until }
+    }
+}
+
 /// The delivery queue and its history. Several processes share it: claims are atomic and
 /// leased, so a due delivery goes to exactly one worker at a time.
 #[async_trait]
@@ -26,20 +44,14 @@ pub trait DeliveryStorage: Send + Sync {
     async fn insert(&self, delivery: &Delivery) -> Result<()>;
     /// The delivery with this id.
     async fn find(&self, id: &str) -> Result<Option<Delivery>>;
-    /// Claims up to `limit` deliveries that are pending, due (`next_attempt_at <= now`) and not
+    /// Claims for `lease` up to `limit` deliveries that are pending, due (`next_attempt_at <= now`) and not
     /// held (no claim, or a lease that ended before `now`), the earliest due first: each is
-    /// stored and returned with `claimed_by = worker` and `lease_until`.
+    /// stored and returned with `claimed_by = worker` and `lease_until = until`.
     ///
     /// # Errors
     /// MUST be atomic per delivery: concurrent callers, in this process or others, never both
     /// get the same delivery while its lease holds.
-    async fn claim_due(
-        &self,
-        worker: &str,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<Delivery>>;
+    async fn claim_due(&self, lease: Lease<'_>, limit: usize) -> Result<Vec<Delivery>>;
     /// Stores the outcome of an attempt: replaces the delivery with `delivery`, claim cleared,
     /// if `worker` still holds it. Returns whether it did.
     ///
