@@ -49,21 +49,29 @@ pub struct Route {
     register: Register,
 }
 
+/// A handler whose arguments and reply document themselves: every route's handler.
+pub trait Endpoint<Args>: Handler<Args, Output: Responder + DescribeReply + 'static> {}
+
+impl<F, Args> Endpoint<Args> for F where
+    F: Handler<Args, Output: Responder + DescribeReply + 'static>
+{
+}
+
+/// A handler's extractors: taken from the request, each documenting what it reads.
+pub trait Extractors: FromRequest + DescribeArgs + 'static {}
+
+impl<T: FromRequest + DescribeArgs + 'static> Extractors for T {}
+
 impl Route {
-    fn new<F, Args>(
+    fn new<A: Extractors, F: Endpoint<A>>(
         method: &'static str,
         version: &'static str,
         path: &'static str,
         handler: F,
         summary: &'static str,
-    ) -> Route
-    where
-        F: Handler<Args>,
-        Args: FromRequest + DescribeArgs + 'static,
-        F::Output: Responder + DescribeReply + 'static,
-    {
+    ) -> Route {
         let mut op = Op::new(method, version, path, summary);
-        Args::describe_args(&mut op);
+        A::describe_args(&mut op);
         F::Output::describe_reply(&mut op);
         let min = MinVersion(ApiVersion::parse(version).unwrap_or(ApiVersion(1, 0)));
         let register: Register = Box::new(move |cfg: &mut web::ServiceConfig, at: &str| {
@@ -120,17 +128,9 @@ macro_rules! method_constructors {
         impl Route {
             $(
                 $(#[$doc])*
-                pub fn $name<F, Args>(
-                    version: &'static str,
-                    path: &'static str,
-                    handler: F,
-                    summary: &'static str,
-                ) -> Route
-                where
-                    F: Handler<Args>,
-                    Args: FromRequest + DescribeArgs + 'static,
-                    F::Output: Responder + DescribeReply + 'static,
-                {
+                pub fn $name<A: Extractors>(
+                    version: &'static str, path: &'static str, handler: impl Endpoint<A>, summary: &'static str,
+                ) -> Route {
                     Route::new($method, version, path, handler, summary)
                 }
             )*
