@@ -10,8 +10,8 @@ use serde_json::Value;
 use tsuru_domain::Origin;
 use utoipa::ToSchema;
 
-use super::{body_excerpt, json_size, mask, read_body, source_ip, state, too_many_fields};
-use super::{Input, LocalFuture, MAX_FIELDS};
+use super::{json_object, mask, read_body};
+use super::{Input, LocalFuture};
 use crate::error::ApiError;
 use crate::openapi::{Body, Describe, Op, JSON};
 
@@ -52,42 +52,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let req = req.clone();
-        let mut payload = payload.take();
+        let payload = payload.take();
         Box::pin(async move {
             check_content_type(&req)?;
-            let limit = state(&req)?.max_body_size;
-            let body = read_body(&mut payload, limit).await?;
-            let parsed: Value = if body.iter().all(u8::is_ascii_whitespace) {
-                Value::Object(serde_json::Map::new())
-            } else {
-                serde_json::from_slice(&body).map_err(|e| {
-                    ApiError::bad_request(format!(
-                        "unable to parse as json: {} - {e}",
-                        body_excerpt(&body)
-                    ))
-                })?
-            };
-            let Value::Object(map) = parsed else {
-                return Err(ApiError::bad_request(format!(
-                    "unable to parse as json: {} - expected a JSON object",
-                    body_excerpt(&body)
-                )));
-            };
-            if json_size(&Value::Object(map.clone()), MAX_FIELDS) > MAX_FIELDS {
-                return Err(too_many_fields());
-            }
+            let map = json_object(&read_body(&req, payload).await?)?.unwrap_or_default();
             let value = T::deserialize(Value::Object(map.clone()))
                 .map_err(|e| ApiError::bad_request(format!("unable to parse as json: {e}")))?;
-            let input = Input {
-                json: Some(map),
-                source_ip: source_ip(&req),
-                path: req
-                    .match_info()
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-                ..Input::default()
-            };
+            let input = Input { json: Some(map), ..Input::of_request(&req) };
             Ok(JsonBody { value, input, kind: PhantomData })
         })
     }

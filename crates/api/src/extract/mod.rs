@@ -10,7 +10,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::{header, Method};
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, HttpRequest};
 use futures::StreamExt;
 use serde_json::{Map, Value};
 use tsuru_domain::{Error, Identity, Origin};
@@ -19,6 +19,29 @@ use crate::error::{ApiError, INVALID_AUTH};
 use crate::state::AppState;
 
 type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
+
+/// `FromRequest` for extractors written as
+/// `async fn extract(req: HttpRequest, payload: Payload) -> Result<Self, ApiError>`: those
+/// listed before `;` never see the body (it stays for the handler's other extractors), those
+/// after it take it.
+macro_rules! extractors {
+    ($($head:ty),+; $($body:ty),+) => {
+        $( extractors!(@one $head, |_payload: &mut Payload| Payload::None); )+
+        $( extractors!(@one $body, |payload: &mut Payload| payload.take()); )+
+    };
+    (@one $ty:ty, $payload:expr) => {
+        impl actix_web::FromRequest for $ty {
+            type Error = ApiError;
+            type Future = LocalFuture<Result<Self, ApiError>>;
+
+            fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+                Box::pin(<$ty>::extract(req.clone(), ($payload)(payload)))
+            }
+        }
+    };
+}
+
+extractors!(Auth, Caller, MaybeAuth, Named; Input, OnName);
 
 /// The token of an `Authorization` header: `X` alone, or the second of two space-separated
 /// words (the scheme word is ignored). Three or more words, or an empty token, is no token.
@@ -52,18 +75,12 @@ async fn identify(req: HttpRequest) -> Result<Option<Identity>, ApiError> {
 #[derive(Debug, Clone)]
 pub struct Auth(pub Identity);
 
-impl FromRequest for Auth {
-    type Error = ApiError;
-    type Future = LocalFuture<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            match identify(req).await? {
-                Some(identity) => Ok(Auth(identity)),
-                None => Err(ApiError(Error::Unauthorized(INVALID_AUTH.into()))),
-            }
-        })
+impl Auth {
+    async fn extract(req: HttpRequest, _: Payload) -> Result<Self, ApiError> {
+        match identify(req).await? {
+            Some(identity) => Ok(Auth(identity)),
+            None => Err(ApiError(Error::Unauthorized(INVALID_AUTH.into()))),
+        }
     }
 }
 
@@ -76,19 +93,13 @@ pub struct Caller {
     pub state: web::Data<AppState>,
 }
 
-impl FromRequest for Caller {
-    type Error = ApiError;
-    type Future = LocalFuture<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let state = state(&req)?;
-            match identify(req).await? {
-                Some(id) => Ok(Caller { id, state }),
-                None => Err(ApiError(Error::Unauthorized(INVALID_AUTH.into()))),
-            }
-        })
+impl Caller {
+    async fn extract(req: HttpRequest, _: Payload) -> Result<Self, ApiError> {
+        let state = state(&req)?;
+        match identify(req).await? {
+            Some(id) => Ok(Caller { id, state }),
+            None => Err(ApiError(Error::Unauthorized(INVALID_AUTH.into()))),
+        }
     }
 }
 
@@ -96,13 +107,9 @@ impl FromRequest for Caller {
 #[derive(Debug, Clone)]
 pub struct MaybeAuth(pub Option<Identity>);
 
-impl FromRequest for MaybeAuth {
-    type Error = ApiError;
-    type Future = LocalFuture<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { Ok(MaybeAuth(identify(req).await?)) })
+impl MaybeAuth {
+    async fn extract(req: HttpRequest, _: Payload) -> Result<Self, ApiError> {
+        Ok(MaybeAuth(identify(req).await?))
     }
 }
 
@@ -509,7 +516,9 @@ fn content_type(req: &HttpRequest) -> String {
         .unwrap_or_default()
 }
 
-async fn read_body(payload: &mut Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
+/// The whole body, refused past the configured size.
+async fn read_body(req: &HttpRequest, mut payload: Payload) -> Result<Vec<u8>, ApiError> {
+    let limit = state(req)?.max_body_size;
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk
@@ -520,6 +529,33 @@ async fn read_body(payload: &mut Payload, limit: usize) -> Result<Vec<u8>, ApiEr
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// A JSON body as an object: `None` when blank; 400 for what does not parse or is not an
+/// object, and for more than [`MAX_FIELDS`] fields.
+fn json_object(body: &[u8]) -> Result<Option<serde_json::Map<String, Value>>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let refused = |why: &dyn std::fmt::Display| {
+        ApiError::bad_request(format!("unable to parse as json: {} - {why}", body_excerpt(body)))
+    };
+    match serde_json::from_slice::<Value>(body) {
+        Ok(v @ Value::Object(_)) if json_size(&v, MAX_FIELDS) > MAX_FIELDS => {
+            Err(too_many_fields())
+        }
+        Ok(Value::Object(map)) => Ok(Some(map)),
+        Ok(_) => Err(refused(&"expected a JSON object")),
+        Err(e) => Err(refused(&e)),
+    }
+}
+
+impl Input {
+    /// An input with the request's source address and path parameters, nothing read yet.
+    fn of_request(req: &HttpRequest) -> Input {
+        let path = req.match_info().iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Input { source_ip: source_ip(req), path, ..Input::default() }
+    }
 }
 
 async fn read_multipart(
@@ -551,75 +587,35 @@ async fn read_multipart(
     Ok(())
 }
 
-impl FromRequest for Input {
-    type Error = ApiError;
-    type Future = LocalFuture<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let mut payload = payload.take();
-        Box::pin(async move {
-            let limit = state(&req)?.max_body_size;
-            let body = read_body(&mut payload, limit).await?;
-            let mut input = Input {
-                source_ip: source_ip(&req),
-                path: req
-                    .match_info()
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-                ..Input::default()
-            };
-            let ctype = content_type(&req);
-            let body_method = [Method::POST, Method::PUT, Method::PATCH].contains(req.method());
-            if ctype == "application/json" {
-                if !body.iter().all(u8::is_ascii_whitespace) {
-                    let text = || body_excerpt(&body);
-                    match serde_json::from_slice::<Value>(&body) {
-                        Ok(v @ Value::Object(_)) => {
-                            if json_size(&v, MAX_FIELDS) > MAX_FIELDS {
-                                return Err(too_many_fields());
-                            }
-                            if let Value::Object(map) = v {
-                                input.json = Some(map);
-                            }
-                        }
-                        Ok(_) => {
-                            return Err(ApiError::bad_request(format!(
-                                "unable to parse as json: {} - expected a JSON object",
-                                text()
-                            )))
-                        }
-                        Err(e) => {
-                            return Err(ApiError::bad_request(format!(
-                                "unable to parse as json: {} - {e}",
-                                text()
-                            )))
-                        }
-                    }
-                }
-            } else if ctype == "multipart/form-data" && body_method {
-                input.multipart = true;
-                read_multipart(&req, body, &mut input).await?;
-            } else if ctype == "application/x-www-form-urlencoded" && body_method {
-                let text = std::str::from_utf8(&body)
-                    .map_err(|e| ApiError::bad_request(format!("unable to parse form: {e}")))?;
-                input.pairs.extend(
-                    url::form_urlencoded::parse(text.as_bytes())
-                        .take(MAX_FIELDS + 1)
-                        .map(|(k, v)| (k.into_owned(), v.into_owned())),
-                );
-            }
+impl Input {
+    async fn extract(req: HttpRequest, payload: Payload) -> Result<Self, ApiError> {
+        let body = read_body(&req, payload).await?;
+        let mut input = Input::of_request(&req);
+        let ctype = content_type(&req);
+        let body_method = [Method::POST, Method::PUT, Method::PATCH].contains(req.method());
+        if ctype == "application/json" {
+            input.json = json_object(&body)?;
+        } else if ctype == "multipart/form-data" && body_method {
+            input.multipart = true;
+            read_multipart(&req, body, &mut input).await?;
+        } else if ctype == "application/x-www-form-urlencoded" && body_method {
+            let text = std::str::from_utf8(&body)
+                .map_err(|e| ApiError::bad_request(format!("unable to parse form: {e}")))?;
             input.pairs.extend(
-                url::form_urlencoded::parse(req.query_string().as_bytes())
+                url::form_urlencoded::parse(text.as_bytes())
                     .take(MAX_FIELDS + 1)
                     .map(|(k, v)| (k.into_owned(), v.into_owned())),
             );
-            if input.pairs.len() + input.files.len() > MAX_FIELDS {
-                return Err(too_many_fields());
-            }
-            Ok(input)
-        })
+        }
+        input.pairs.extend(
+            url::form_urlencoded::parse(req.query_string().as_bytes())
+                .take(MAX_FIELDS + 1)
+                .map(|(k, v)| (k.into_owned(), v.into_owned())),
+        );
+        if input.pairs.len() + input.files.len() > MAX_FIELDS {
+            return Err(too_many_fields());
+        }
+        Ok(input)
     }
 }
 

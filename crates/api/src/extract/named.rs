@@ -4,7 +4,7 @@ use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use tsuru_domain::{Call, Error, Identity};
 
-use super::{Caller, Input, LocalFuture};
+use super::{Caller, Input};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -18,18 +18,12 @@ pub struct Named {
     pub name: String,
 }
 
-impl FromRequest for Named {
-    type Error = ApiError;
-    type Future = LocalFuture<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let caller = Caller::from_request(req, payload);
-        let name = web::Path::<String>::extract(req).into_inner();
-        Box::pin(async move {
-            let Caller { id, state } = caller.await?;
-            let name = name.map_err(|e| ApiError(Error::bad_request(e.to_string())))?.into_inner();
-            Ok(Named { id, state, name })
-        })
+impl Named {
+    pub(super) async fn extract(req: HttpRequest, payload: Payload) -> Result<Self, ApiError> {
+        let name = web::Path::<String>::extract(&req).await;
+        let Caller { id, state } = Caller::extract(req, payload).await?;
+        let name = name.map_err(|e| ApiError(Error::bad_request(e.to_string())))?.into_inner();
+        Ok(Named { id, state, name })
     }
 }
 
@@ -43,18 +37,11 @@ pub struct OnName {
     pub name: String,
 }
 
-impl FromRequest for OnName {
-    type Error = ApiError;
-    type Future = LocalFuture<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let named = Named::from_request(req, payload);
-        let input = Input::from_request(req, payload);
-        Box::pin(async move {
-            let Named { id, state, name } = named.await?;
-            let call = Call::new(id, input.await?.origin());
-            Ok(OnName { call, state, name })
-        })
+impl OnName {
+    pub(super) async fn extract(req: HttpRequest, payload: Payload) -> Result<Self, ApiError> {
+        let Named { id, state, name } = Named::extract(req.clone(), Payload::None).await?;
+        let call = Call::new(id, Input::extract(req, payload).await?.origin());
+        Ok(OnName { call, state, name })
     }
 }
 
