@@ -16,6 +16,30 @@ use crate::openapi::{Body, DescribeReply, Op, JSON, TEXT};
 /// Handler result.
 pub type Reply<T> = Result<T, ApiError>;
 
+/// Declares a reply type that holds a finished response and documents it as one response:
+/// `ready_reply!(/** docs */ pub Name: 200, "description", Some((Body::text(), TEXT)));`.
+macro_rules! ready_reply {
+    ($(#[$doc:meta])* $vis:vis $name:ident: $status:literal, $description:expr, $body:expr) => {
+        $(#[$doc])*
+        $vis struct $name(pub actix_web::HttpResponse);
+
+        impl actix_web::Responder for $name {
+            type Body = actix_web::body::BoxBody;
+
+            fn respond_to(self, _: &actix_web::HttpRequest) -> actix_web::HttpResponse {
+                self.0
+            }
+        }
+
+        impl $crate::openapi::DescribeReply for $name {
+            fn describe_reply(op: &mut $crate::openapi::Op) {
+                op.respond($status, $description, $body);
+            }
+        }
+    };
+}
+pub(crate) use ready_reply;
+
 fn render<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> HttpResponse {
     json::json(status, value).unwrap_or_else(|e| actix_web::ResponseError::error_response(&e))
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, Responder, ResponseError};
+use actix_web::{HttpResponse, ResponseError};
 use bytes::Bytes;
 use chrono::Utc;
 use serde::Serialize;
@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::json::{go_time, to_go_json};
-use crate::openapi::{Body, DescribeReply, Op, TEXT};
+use crate::openapi::{Body, TEXT};
 
 /// Content type of streamed responses.
 pub const STREAM_TYPE: &str = "application/x-json-stream";
@@ -88,26 +88,12 @@ fn render_text(chunk: Chunk) -> String {
     }
 }
 
-/// A streamed reply (see the module docs).
-pub struct Streamed(pub HttpResponse);
-
-impl Responder for Streamed {
-    type Body = actix_web::body::BoxBody;
-
-    fn respond_to(self, _req: &actix_web::HttpRequest) -> HttpResponse {
-        self.0
-    }
-}
-
-impl DescribeReply for Streamed {
-    fn describe_reply(op: &mut Op) {
-        op.respond(
-            200,
-            "The progress (errors after the first line come in-band)",
-            Some((Body::of::<StreamLine>(), STREAM_TYPE)),
-        );
-    }
-}
+crate::reply::ready_reply!(
+    /// A streamed reply (see the module docs).
+    pub Streamed: 200,
+    "The progress (errors after the first line come in-band)",
+    Some((Body::of::<StreamLine>(), STREAM_TYPE))
+);
 
 /// Runs `op` with an output that streams to the client.
 pub async fn stream<F, Fut>(op: F) -> Streamed
@@ -118,27 +104,13 @@ where
     Streamed(stream_as(op, render, STREAM_TYPE).await)
 }
 
-/// A streamed reply whose 201 is sent at once (tsuru's node add): every failure of the
-/// operation comes in-band, as the last line's `Error`; a newline after 15 s of silence.
-pub struct CreatedStream(pub HttpResponse);
-
-impl Responder for CreatedStream {
-    type Body = actix_web::body::BoxBody;
-
-    fn respond_to(self, _req: &actix_web::HttpRequest) -> HttpResponse {
-        self.0
-    }
-}
-
-impl DescribeReply for CreatedStream {
-    fn describe_reply(op: &mut Op) {
-        op.respond(
-            201,
-            "Started: the progress follows, and a failure comes as the last line's `Error`",
-            Some((Body::of::<StreamLine>(), STREAM_TYPE)),
-        );
-    }
-}
+crate::reply::ready_reply!(
+    /// A streamed reply whose 201 is sent at once (tsuru's node add): every failure of the
+    /// operation comes in-band, as the last line's `Error`; a newline after 15 s of silence.
+    pub CreatedStream: 201,
+    "Started: the progress follows, and a failure comes as the last line's `Error`",
+    Some((Body::of::<StreamLine>(), STREAM_TYPE))
+);
 
 /// Runs `op` with an output that streams to the client, answering 201 before it starts.
 pub fn stream_created<F, Fut>(op: F) -> CreatedStream
@@ -167,28 +139,14 @@ where
     )
 }
 
-/// A plain-text streamed reply (tsuru's deploy): the progress as it is written, a failure
-/// after the first chunk as its text on a last line (the status staying 200), and a newline
-/// after 30 s of silence.
-pub struct TextStreamed(pub HttpResponse);
-
-impl Responder for TextStreamed {
-    type Body = actix_web::body::BoxBody;
-
-    fn respond_to(self, _req: &actix_web::HttpRequest) -> HttpResponse {
-        self.0
-    }
-}
-
-impl DescribeReply for TextStreamed {
-    fn describe_reply(op: &mut Op) {
-        op.respond(
-            200,
-            "The progress as plain text (errors after the first chunk come in-band)",
-            Some((Body::text(), TEXT)),
-        );
-    }
-}
+crate::reply::ready_reply!(
+    /// A plain-text streamed reply (tsuru's deploy): the progress as it is written, a failure
+    /// after the first chunk as its text on a last line (the status staying 200), and a newline
+    /// after 30 s of silence.
+    pub TextStreamed: 200,
+    "The progress as plain text (errors after the first chunk come in-band)",
+    Some((Body::text(), TEXT))
+);
 
 /// Like [`stream`], in plain text.
 pub async fn stream_text<F, Fut>(op: F) -> TextStreamed

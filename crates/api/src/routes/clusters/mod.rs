@@ -3,15 +3,14 @@ pub(crate) mod wire;
 
 use std::future::Future;
 
-use actix_web::body::BoxBody;
-use actix_web::{HttpRequest, HttpResponse, Responder};
+use actix_web::{HttpRequest, HttpResponse};
 use tsuru_domain::Call;
 
 use self::wire::{ClusterBody, ProvisionerResponse};
 use super::{family, Route};
 use crate::extract::mask::Mask;
 use crate::extract::{Caller, JsonBody, Named, OnName};
-use crate::openapi::{DescribeReply, Op};
+
 use crate::reply::{Json, List, Reply};
 use crate::stream::{stream, STREAM_TYPE};
 
@@ -58,28 +57,14 @@ pub(crate) fn routes() -> Vec<Route> {
     )
 }
 
-/// 200 once done, without a body; or, when the client accepts `application/x-json-stream`
-/// (tsuru's client does), the operation's progress streamed (see [`crate::stream`]).
-pub struct MaybeStreamed(HttpResponse);
-
-impl Responder for MaybeStreamed {
-    type Body = BoxBody;
-
-    fn respond_to(self, _req: &HttpRequest) -> HttpResponse {
-        self.0
-    }
-}
-
-impl DescribeReply for MaybeStreamed {
-    fn describe_reply(op: &mut Op) {
-        op.respond(
-            200,
-            "Done, without a body; with `Accept: application/x-json-stream`, the progress as \
-             `application/x-json-stream` lines (errors after the first line in-band)",
-            None,
-        );
-    }
-}
+crate::reply::ready_reply!(
+    /// 200 once done, without a body; or, when the client accepts `application/x-json-stream`
+    /// (tsuru's client does), the operation's progress streamed (see [`crate::stream`]).
+    pub MaybeStreamed: 200,
+    "Done, without a body; with `Accept: application/x-json-stream`, the progress as \
+     `application/x-json-stream` lines (errors after the first line in-band)",
+    None
+);
 
 /// Runs `op`, streamed when the client asks for it.
 async fn maybe_streamed<F, Fut>(req: &HttpRequest, op: F) -> Reply<MaybeStreamed>
