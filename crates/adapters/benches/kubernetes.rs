@@ -191,7 +191,7 @@ async fn kubernetes(url: String) {
     p.deploy(&a, &version(1), &Discard).await.unwrap();
     println!("kubernetes  first deploy, 1 unit started: {:?}", started.elapsed());
     let started = Instant::now();
-    p.change_units(ProcessUnits::new(&a, "web", &version(1)), 9, &Discard).await.unwrap();
+    p.scale(ProcessUnits::new(&a, "web", &version(1)), 9, &Discard).await.unwrap();
     println!("kubernetes  9 units added and started: {:?}", started.elapsed());
     let started = Instant::now();
     p.deploy(&a, &version(2), &Discard).await.unwrap();

@@ -307,12 +307,7 @@ impl Provisioner for SimulatedProvisioner {
         Ok(())
     }
 
-    async fn change_units(
-        &self,
-        units: ProcessUnits<'_>,
-        delta: i64,
-        out: &dyn Output,
-    ) -> Result<()> {
+    async fn scale(&self, units: ProcessUnits<'_>, delta: i64, out: &dyn Output) -> Result<()> {
         let (app, process, version) = (units.app, units.process, units.version);
         if !version.has_process(process) {
             return Err(Error::bad_request(format!("process {process:?} not found")));
@@ -430,7 +425,7 @@ mod tests {
         let mut want = running("web", 1, 1);
         want.extend(running("worker", 1, 1));
         assert_eq!(states(&p, &a).await, want);
-        p.change_units(ProcessUnits::new(&a, "web", &v1), 2, &Discard).await.unwrap();
+        p.scale(ProcessUnits::new(&a, "web", &v1), 2, &Discard).await.unwrap();
 
         let v2 = app_version("web", 2);
         p.deploy(&a, &v2, &Discard).await.unwrap();
@@ -444,19 +439,19 @@ mod tests {
         let a = app("web");
         let v1 = app_version("web", 1);
         p.deploy(&a, &v1, &Discard).await.unwrap();
-        p.change_units(ProcessUnits::new(&a, "web", &v1), 1, &Discard).await.unwrap();
+        p.scale(ProcessUnits::new(&a, "web", &v1), 1, &Discard).await.unwrap();
         p.stop(ProcessUnits::new(&a, "", &v1), &Discard).await.unwrap();
         assert_eq!(states(&p, &a).await, vec![("web".to_string(), UnitStatus::Stopped, 1); 2]);
         let mut recorded = v1.clone();
         recorded.past_units = BTreeMap::from([("web".to_string(), 4)]);
         p.start(ProcessUnits::new(&a, "", &recorded), &Discard).await.unwrap();
         assert_eq!(states(&p, &a).await, running("web", 4, 1), "past units win");
-        p.change_units(ProcessUnits::new(&a, "web", &v1), -10, &Discard).await.unwrap();
+        p.scale(ProcessUnits::new(&a, "web", &v1), -10, &Discard).await.unwrap();
         assert!(p.units(&a).await.unwrap().is_empty(), "removing all stops");
         p.restart(Restart::all(&a), &Discard).await.unwrap();
         assert_eq!(states(&p, &a).await, running("web", 1, 1), "restart starts one");
         assert!(matches!(
-            p.change_units(ProcessUnits::new(&a, "cron", &v1), 1, &Discard).await,
+            p.scale(ProcessUnits::new(&a, "cron", &v1), 1, &Discard).await,
             Err(Error::BadRequest(_))
         ));
         assert!(matches!(

@@ -227,10 +227,7 @@ async fn deploy_runs_the_image_with_tsurus_objects_and_units_start() {
     );
 
     // A redeploy keeps the unit count and runs the new version.
-    env.prov
-        .change_units(ProcessUnits::new(&app, "web", &version("dep", 1)), 1, &Discard)
-        .await
-        .unwrap();
+    env.prov.scale(ProcessUnits::new(&app, "web", &version("dep", 1)), 1, &Discard).await.unwrap();
     env.prov.deploy(&app, &version("dep", 2), &Discard).await.unwrap();
     assert_eq!(replicas(&env, "dep-web").await, 2);
     let units = env.prov.units(&app).await.unwrap();
@@ -260,13 +257,13 @@ async fn restart_stop_start_and_unit_changes() {
         Err(Error::BadRequest(_))
     ));
 
-    env.prov.change_units(ProcessUnits::new(&app, "web", &v), 2, &Discard).await.unwrap();
+    env.prov.scale(ProcessUnits::new(&app, "web", &v), 2, &Discard).await.unwrap();
     assert_eq!(replicas(&env, "life-web").await, 3);
     assert_eq!(started_units(&env.prov, &app).await, 3);
-    env.prov.change_units(ProcessUnits::new(&app, "", &v), -1, &Discard).await.unwrap();
+    env.prov.scale(ProcessUnits::new(&app, "", &v), -1, &Discard).await.unwrap();
     assert_eq!(replicas(&env, "life-web").await, 2);
     assert!(matches!(
-        env.prov.change_units(ProcessUnits::new(&app, "worker", &v), 1, &Discard).await,
+        env.prov.scale(ProcessUnits::new(&app, "worker", &v), 1, &Discard).await,
         Err(Error::BadRequest(_))
     ));
 
@@ -286,7 +283,7 @@ async fn restart_stop_start_and_unit_changes() {
     assert_eq!(started_units(&env.prov, &app).await, 2);
 
     // Removing every unit stops the process.
-    env.prov.change_units(ProcessUnits::new(&app, "web", &v), -2, &Discard).await.unwrap();
+    env.prov.scale(ProcessUnits::new(&app, "web", &v), -2, &Discard).await.unwrap();
     assert_eq!(replicas(&env, "life-web").await, 0);
     let d = env.api::<Deployment>().get("life-web").await.unwrap();
     assert_eq!(d.labels()["tsuru.io/is-stopped"], "true");

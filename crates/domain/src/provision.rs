@@ -280,12 +280,7 @@ pub trait Provisioner: Send + Sync {
     ///
     /// # Errors
     /// An unknown process, or a failed change.
-    async fn change_units(
-        &self,
-        units: ProcessUnits<'_>,
-        delta: i64,
-        out: &dyn Output,
-    ) -> Result<()> {
+    async fn scale(&self, units: ProcessUnits<'_>, delta: i64, out: &dyn Output) -> Result<()> {
         let _ = (units, delta, out);
         Err(cannot(self.name(), "change units"))
     }

@@ -458,12 +458,7 @@ impl Provisioner for KubernetesProvisioner {
         self.stop_processes(&conn, app, &ns, &selected, out).await
     }
 
-    async fn change_units(
-        &self,
-        units: ProcessUnits<'_>,
-        delta: i64,
-        out: &dyn Output,
-    ) -> Result<()> {
+    async fn scale(&self, units: ProcessUnits<'_>, delta: i64, out: &dyn Output) -> Result<()> {
         let (app, process, version) = (units.app, units.process, units.version);
         let conn = self.conn_for(app).await?;
         let ns = conn.app_namespace(&app.name).await?;

@@ -148,11 +148,7 @@ impl AppService {
                     -n
                 };
                 provisioner
-                    .change_units(
-                        ProcessUnits::new(&app, &process, &version),
-                        delta,
-                        progress.as_ref(),
-                    )
+                    .scale(ProcessUnits::new(&app, &process, &version), delta, progress.as_ref())
                     .await
             })
             .await
