@@ -45,3 +45,18 @@ pub mod simulated;
 pub mod system;
 pub mod template;
 pub mod webhook_http;
+
+/// An error with its causes, `a: b: c` (a cause whose text is already there is left out).
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut cur = err.source();
+    while let Some(e) = cur {
+        let s = e.to_string();
+        if !out.contains(&s) {
+            out.push_str(": ");
+            out.push_str(&s);
+        }
+        cur = e.source();
+    }
+    out
+}

@@ -7,6 +7,7 @@
 //! against the addresses the name resolves to, and the connection goes to a checked address
 //! (names are resolved once, by the check), so a name that changes its answer cannot slip
 //! through. Redirects are not followed and response bodies are not read.
+use crate::chain;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -249,21 +250,6 @@ fn builder(
         .dns_resolver(Arc::new(CheckedResolver { allowed: allowed.clone() }))
         // Only the hook's own proxy, never one from the environment.
         .no_proxy()
-}
-
-/// An error with its causes, `a: b: c`.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let s = c.to_string();
-        if !out.contains(&s) {
-            out.push_str(": ");
-            out.push_str(&s);
-        }
-        cur = c.source();
-    }
-    out
 }
 
 #[async_trait]

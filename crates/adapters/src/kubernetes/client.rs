@@ -1,5 +1,6 @@
 //! One connection per cluster: a kube client built from the stored cluster (tsuru's
 //! `NewClusterClient`), with every call bounded and its errors naming the cluster.
+use crate::chain;
 use std::future::Future;
 use std::time::Duration;
 
@@ -47,20 +48,6 @@ pub fn cluster_error(name: &str, err: &kube::Error) -> Error {
         kube::Error::Auth(e) => Error::BadRequest(text(&format!("bad credentials: {e}"))),
         other => Error::Unavailable(text(&format!("unreachable: {}", chain(other)))),
     }
-}
-
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut cur = err.source();
-    while let Some(e) = cur {
-        let s = e.to_string();
-        if !out.contains(&s) {
-            out.push_str(": ");
-            out.push_str(&s);
-        }
-        cur = e.source();
-    }
-    out
 }
 
 /// Runs one API call against cluster `name`, bounded by `timeout`, mapping its error.
