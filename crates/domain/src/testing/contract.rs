@@ -684,11 +684,23 @@ mod tests {
             ("webhook_storage", include_str!("contract/webhook_storage.rs")),
             ("delivery_storage", include_str!("contract/delivery_storage.rs")),
             ("team_token_storage", include_str!("contract/team_token_storage.rs")),
-            ("user_storage", include_str!("contract/user_storage.rs")),
+            (
+                "user_storage",
+                concat!(
+                    include_str!("contract/user_storage.rs"),
+                    include_str!("contract/quota.rs")
+                ),
+            ),
             ("session_storage", include_str!("contract/session_storage.rs")),
             ("password_token_storage", include_str!("contract/password_token_storage.rs")),
             ("login_throttle", include_str!("contract/login_throttle.rs")),
-            ("team_storage", include_str!("contract/team_storage.rs")),
+            (
+                "team_storage",
+                concat!(
+                    include_str!("contract/team_storage.rs"),
+                    include_str!("contract/quota.rs")
+                ),
+            ),
             ("role_storage", include_str!("contract/role_storage.rs")),
             (
                 "event_storage",

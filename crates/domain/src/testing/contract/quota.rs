@@ -134,3 +134,39 @@ where
     assert_admitted(results, 10, |r| assert_forbidden(r, &quota_exceeded(0, 1).to_string()));
     assert_eq!(h.quota_of(holder).await, Quota { limit: 10, inuse: 10 });
 }
+
+/// The shared clauses, as clauses of the suite of `$port`: `$holder` is the stored holder,
+/// `$none` and `$over` holders the clauses make, `$missing` the port's not-found text.
+macro_rules! quota_clauses {
+    ($port:ident, $what:literal, $holder:literal, $none:literal, $over:literal, $missing:expr) => {
+        /// A positive `delta` over the limit is `Forbidden` `Quota exceeded. Available: <n>,
+        /// Requested: <m>.` and changes nothing.
+        pub async fn inc_quota_over_the_limit_is_forbidden_and_changes_nothing(
+            storage: &dyn $port,
+        ) {
+            super::quota::over_the_limit_is_forbidden(storage, $holder, $none).await;
+        }
+
+        /// An unlimited quota (-1) admits any `delta`.
+        pub async fn inc_quota_of_an_unlimited_quota_always_passes(storage: &dyn $port) {
+            super::quota::unlimited_always_passes(storage, $holder).await;
+        }
+
+        /// A negative `delta` releases use, is never refused, and never takes the use below 0.
+        pub async fn inc_quota_releases_but_never_below_zero(storage: &dyn $port) {
+            super::quota::releases_but_never_below_zero(storage, $holder, $over).await;
+        }
+
+        #[doc = concat!("`inc_quota` of an unknown ", $what, " is `NotFound`.")]
+        pub async fn inc_quota_of_unknown_returns_not_found(storage: &dyn $port) {
+            super::quota::unknown_returns_not_found(storage, $holder, $missing).await;
+        }
+
+        /// Concurrent `inc_quota(+1)` calls against a limit of 10: exactly 10 succeed, the
+        /// others are refused, and the use ends at the limit.
+        pub async fn concurrent_inc_quota_admits_exactly_the_limit(storage: Arc<dyn $port>) {
+            super::quota::concurrent_inc_admits_exactly_the_limit(storage, $holder).await;
+        }
+    };
+}
+pub(crate) use quota_clauses;

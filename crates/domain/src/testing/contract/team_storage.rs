@@ -75,29 +75,4 @@ pub async fn inc_quota_adds_within_the_limit(storage: &dyn TeamStorage) {
     assert_eq!(stored(storage, "web").await, other);
 }
 
-/// A positive `delta` over the limit is `Forbidden` `Quota exceeded. Available: <n>,
-/// Requested: <m>.` and changes nothing.
-pub async fn inc_quota_over_the_limit_is_forbidden_and_changes_nothing(storage: &dyn TeamStorage) {
-    quota::over_the_limit_is_forbidden(storage, "infra", "none").await;
-}
-
-/// An unlimited quota (-1) admits any `delta`.
-pub async fn inc_quota_of_an_unlimited_quota_always_passes(storage: &dyn TeamStorage) {
-    quota::unlimited_always_passes(storage, "infra").await;
-}
-
-/// A negative `delta` releases use, is never refused, and never takes the use below 0.
-pub async fn inc_quota_releases_but_never_below_zero(storage: &dyn TeamStorage) {
-    quota::releases_but_never_below_zero(storage, "infra", "over").await;
-}
-
-/// `inc_quota` of an unknown team is `NotFound`.
-pub async fn inc_quota_of_unknown_returns_not_found(storage: &dyn TeamStorage) {
-    quota::unknown_returns_not_found(storage, "infra", crate::team::TEAM_NOT_FOUND).await;
-}
-
-/// Concurrent `inc_quota(+1)` calls against a limit of 10: exactly 10 succeed, the others are
-/// refused, and the use ends at the limit.
-pub async fn concurrent_inc_quota_admits_exactly_the_limit(storage: Arc<dyn TeamStorage>) {
-    quota::concurrent_inc_admits_exactly_the_limit(storage, "infra").await;
-}
+quota::quota_clauses!(TeamStorage, "team", "infra", "none", "over", crate::team::TEAM_NOT_FOUND);

@@ -355,29 +355,11 @@ pub async fn inc_quota_adds_within_the_limit(storage: &dyn UserStorage) {
     assert_eq!(stored(storage, "other@example.com").await, other);
 }
 
-/// A positive `delta` over the limit is `Forbidden` `Quota exceeded. Available: <n>,
-/// Requested: <m>.` and changes nothing.
-pub async fn inc_quota_over_the_limit_is_forbidden_and_changes_nothing(storage: &dyn UserStorage) {
-    quota::over_the_limit_is_forbidden(storage, "me@example.com", "none@example.com").await;
-}
-
-/// An unlimited quota (-1) admits any `delta`.
-pub async fn inc_quota_of_an_unlimited_quota_always_passes(storage: &dyn UserStorage) {
-    quota::unlimited_always_passes(storage, "me@example.com").await;
-}
-
-/// A negative `delta` releases use, is never refused, and never takes the use below 0.
-pub async fn inc_quota_releases_but_never_below_zero(storage: &dyn UserStorage) {
-    quota::releases_but_never_below_zero(storage, "me@example.com", "over@example.com").await;
-}
-
-/// `inc_quota` of an unknown user is `NotFound`.
-pub async fn inc_quota_of_unknown_returns_not_found(storage: &dyn UserStorage) {
-    quota::unknown_returns_not_found(storage, "me@example.com", crate::user::USER_NOT_FOUND).await;
-}
-
-/// Concurrent `inc_quota(+1)` calls against a limit of 10: exactly 10 succeed, the others are
-/// refused, and the use ends at the limit.
-pub async fn concurrent_inc_quota_admits_exactly_the_limit(storage: Arc<dyn UserStorage>) {
-    quota::concurrent_inc_admits_exactly_the_limit(storage, "me@example.com").await;
-}
+quota::quota_clauses!(
+    UserStorage,
+    "user",
+    "me@example.com",
+    "none@example.com",
+    "over@example.com",
+    crate::user::USER_NOT_FOUND
+);
