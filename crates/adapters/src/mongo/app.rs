@@ -292,12 +292,7 @@ impl AppStorage for super::MongoStore {
     }
 
     async fn count_in_pool(&self, pool: &str) -> Result<usize> {
-        let n = self
-            .docs::<AppDocument>()
-            .count_documents(doc! {"pool": pool})
-            .await
-            .map_err(db_error)?;
-        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+        self.count::<AppDocument>(doc! {"pool": pool}).await
     }
 
     async fn names_by_team(&self, team: &str) -> Result<Vec<String>> {
@@ -306,12 +301,7 @@ impl AppStorage for super::MongoStore {
     }
 
     async fn count_by_platform(&self, platform: &str) -> Result<usize> {
-        let n = self
-            .docs::<AppDocument>()
-            .count_documents(doc! {"framework": platform})
-            .await
-            .map_err(db_error)?;
-        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+        self.count::<AppDocument>(doc! {"framework": platform}).await
     }
 
     async fn mark_platform_updated(&self, platform: &str) -> Result<()> {

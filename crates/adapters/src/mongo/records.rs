@@ -140,6 +140,15 @@ impl super::MongoStore {
         let r = coll.delete_one(filter).await.map_err(db_error)?;
         found(r.deleted_count, missing)
     }
+
+    /// How many documents `D` match `filter`.
+    pub(crate) async fn count<D: StoredDocument + Send + Sync>(
+        &self,
+        filter: Document,
+    ) -> Result<usize> {
+        let n = self.docs::<D>().count_documents(filter).await.map_err(db_error)?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
 }
 
 /// `missing()` when a write matched no document (`count` is 0).
