@@ -40,6 +40,12 @@ async fn move_service(admin: &Caller, url: &str) {
     assert_eq!(resp.status(), 200);
 }
 
+/// Updates instance `db1` of `mysql` to `plan` (description `new`, owner `t1`).
+async fn update_db1(admin: &Caller, plan: &str) -> (u16, String) {
+    let form = [("description", "new"), ("plan", plan), ("teamowner", "t1")];
+    status_text(admin.put_form("/1.0/services/mysql/instances/db1", &form).await).await
+}
+
 async fn unbind(admin: &Caller, app: &str, query: &str) -> (u16, String) {
     status_text(
         admin.delete(&format!("/1.13/services/mysql/instances/db1/apps/{app}{query}")).await,
@@ -197,15 +203,7 @@ async fn a_service_api_that_is_down_fails_each_call_and_keeps_everything() {
     let (status, body) = unbind(&admin, "web1", "").await;
     assert_eq!(status, 502, "{body}");
     assert!(body.contains(down), "{body}");
-    let (status, body) = status_text(
-        admin
-            .put_form(
-                "/1.0/services/mysql/instances/db1",
-                &[("description", "new"), ("plan", "small"), ("teamowner", "t1")],
-            )
-            .await,
-    )
-    .await;
+    let (status, body) = update_db1(&admin, "small").await;
     assert_eq!(status, 502, "{body}");
     assert!(body.contains(down), "{body}");
     let (status, body) =
@@ -272,15 +270,7 @@ async fn refusals_of_the_service_api_keep_the_stored_state() {
 
     // Update refused: the stored instance is as it was.
     api.control(json!({"fail": {"PUT /resources/db1": 500}})).await;
-    let (status, body) = status_text(
-        admin
-            .put_form(
-                "/1.0/services/mysql/instances/db1",
-                &[("description", "new"), ("plan", "large"), ("teamowner", "t1")],
-            )
-            .await,
-    )
-    .await;
+    let (status, body) = update_db1(&admin, "large").await;
     assert_eq!(
         (status, body.as_str()),
         (

@@ -4,6 +4,12 @@ use serde_json::json;
 
 use crate::{status_text, TestServer};
 
+/// `POST /1.0/teams` as the admin, with `body` sent as `content_type`.
+async fn post_teams(s: &TestServer, content_type: &str, body: String) -> reqwest::Response {
+    let req = s.admin().request(Method::POST, "/1.0/teams").header("Content-Type", content_type);
+    req.body(body).send().await.unwrap()
+}
+
 fn form_body(pairs: impl Iterator<Item = (String, String)>) -> String {
     let mut ser = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in pairs {
@@ -16,14 +22,8 @@ fn form_body(pairs: impl Iterator<Item = (String, String)>) -> String {
 async fn a_hundred_thousand_form_fields_are_refused_before_any_work() {
     let s = TestServer::spawn().await;
     let body = form_body((0..100_000).map(|i| (format!("tags.{i}"), format!("t{i}"))));
-    let resp = s
-        .admin()
-        .request(Method::POST, "/1.0/teams")
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(format!("name=bigteam&{body}"))
-        .send()
-        .await
-        .unwrap();
+    let resp =
+        post_teams(&s, "application/x-www-form-urlencoded", format!("name=bigteam&{body}")).await;
     let (status, text) = status_text(resp).await;
     assert_eq!(status, 400);
     assert_eq!(text, "too many fields in the request: at most 10000 are read\n");
@@ -47,14 +47,7 @@ async fn many_fields_below_the_cap_are_read_in_full() {
         std::iter::once(("name".to_string(), "wide".to_string()))
             .chain((0..9_000).map(|i| (format!("tags.{i}"), format!("t{i}")))),
     );
-    let resp = s
-        .admin()
-        .request(Method::POST, "/1.0/teams")
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let resp = post_teams(&s, "application/x-www-form-urlencoded", body).await;
     assert_eq!(resp.status(), 201);
     let team: serde_json::Value = s.admin().get("/1.4/teams/wide").await.json().await.unwrap();
     assert_eq!(team["tags"].as_array().map(Vec::len), Some(9_000));
@@ -65,14 +58,7 @@ async fn many_fields_below_the_cap_are_read_in_full() {
 async fn a_malformed_body_is_not_echoed_in_full_nor_its_secrets() {
     let s = TestServer::spawn().await;
     let big = format!("{{\"name\": \"{}", "x".repeat(9 * 1024 * 1024));
-    let resp = s
-        .admin()
-        .request(Method::POST, "/1.0/teams")
-        .header("Content-Type", "application/json")
-        .body(big)
-        .send()
-        .await
-        .unwrap();
+    let resp = post_teams(&s, "application/json", big).await;
     let (status, text) = status_text(resp).await;
     assert_eq!(status, 400);
     assert!(text.len() < 300, "a short error, not the body: {} bytes", text.len());
