@@ -83,20 +83,20 @@ pub fn pod_labels(
 
 /// The base Deployment's selector.
 pub fn base_selector(app: &str, process: &str) -> BTreeMap<String, String> {
-    BTreeMap::from([
-        (APP_NAME.to_string(), app.to_string()),
-        (APP_PROCESS.to_string(), process.to_string()),
-        (p("is-build"), "false".to_string()),
-        (p("is-isolated-run"), "false".to_string()),
-    ])
+    process_selector(app, process, ("is-isolated-run", "false"))
 }
 
 /// The selector of the base and headless Services.
 pub fn routable_selector(app: &str, process: &str) -> BTreeMap<String, String> {
+    process_selector(app, process, ("is-routable", "true"))
+}
+
+/// The labels of the non-build units of `process`, with `extra` (a tsuru label and its value).
+fn process_selector(app: &str, process: &str, extra: (&str, &str)) -> BTreeMap<String, String> {
     BTreeMap::from([
         (APP_NAME.to_string(), app.to_string()),
         (APP_PROCESS.to_string(), process.to_string()),
         (p("is-build"), "false".to_string()),
-        (p("is-routable"), "true".to_string()),
+        (p(extra.0), extra.1.to_string()),
     ])
 }
