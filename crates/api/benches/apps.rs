@@ -46,19 +46,9 @@ async fn seed(store: &dyn AppStorage, n: usize) {
 
 /// Median and mean of `rounds` timed calls, and the last body's size.
 async fn time(server: &TestServer, path: &str, rounds: usize) -> (Duration, Duration, usize) {
-    let admin = server.admin();
-    let mut times = Vec::with_capacity(rounds);
-    let mut size = 0;
-    for _ in 0..rounds {
-        let started = Instant::now();
-        let resp = admin.get(path).await;
-        assert_eq!(resp.status(), 200, "{path}");
-        size = resp.bytes().await.expect("body").len();
-        times.push(started.elapsed());
-    }
-    times.sort();
+    let (times, body) = server.admin().timed_gets(path, rounds).await;
     let mean = times.iter().sum::<Duration>() / u32::try_from(rounds).unwrap_or(1);
-    (times[times.len() / 2], mean, size)
+    (times[times.len() / 2], mean, body.len())
 }
 
 async fn report(store: &str, n: usize, server: &TestServer) {

@@ -93,18 +93,9 @@ fn pod(app: &str) -> Value {
 
 /// Median and mean of [`ROUNDS`] timed lists, and the units of the last one.
 async fn time(server: &TestServer, path: &str) -> (Duration, Duration, usize) {
-    let admin = server.admin();
-    let mut times = Vec::with_capacity(ROUNDS);
-    let mut units = 0;
-    for _ in 0..ROUNDS {
-        let started = Instant::now();
-        let resp = admin.get(path).await;
-        assert_eq!(resp.status(), 200, "{path}");
-        let list: Vec<Value> = resp.json().await.expect("app list");
-        times.push(started.elapsed());
-        units = list.iter().map(|a| a["units"].as_array().map_or(0, Vec::len)).sum();
-    }
-    times.sort();
+    let (times, body) = server.admin().timed_gets(path, ROUNDS).await;
+    let list: Vec<Value> = serde_json::from_slice(&body).expect("app list");
+    let units = list.iter().map(|a| a["units"].as_array().map_or(0, Vec::len)).sum();
     let mean = times.iter().sum::<Duration>() / u32::try_from(ROUNDS).unwrap_or(1);
     (times[ROUNDS / 2], mean, units)
 }

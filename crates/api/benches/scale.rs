@@ -61,19 +61,9 @@ async fn seed(store: &MemoryStore, apps: usize, events: usize) {
 
 /// p50, p99 and max of `ROUNDS` calls of `path`, and the last body's size.
 async fn measure(server: &TestServer, path: &str) -> (Duration, Duration, Duration, usize) {
-    let admin = server.admin();
-    let mut times = Vec::with_capacity(ROUNDS);
-    let mut size = 0;
-    for _ in 0..ROUNDS {
-        let started = Instant::now();
-        let resp = admin.get(path).await;
-        assert!(resp.status().is_success(), "{path}: {}", resp.status());
-        size = resp.bytes().await.expect("body").len();
-        times.push(started.elapsed());
-    }
-    times.sort();
+    let (times, body) = server.admin().timed_gets(path, ROUNDS).await;
     let pick = |q: usize| times[(times.len() * q / 100).min(times.len() - 1)];
-    (pick(50), pick(99), times[times.len() - 1], size)
+    (pick(50), pick(99), times[times.len() - 1], body.len())
 }
 
 #[tokio::main]

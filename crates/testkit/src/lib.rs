@@ -422,6 +422,29 @@ impl Caller {
         self.request(Method::GET, path).send().await.expect("request")
     }
 
+    /// `rounds` timed `GET path` calls (status and body read), fastest first, and the last
+    /// body: what the benchmarks measure.
+    ///
+    /// # Panics
+    /// When the server cannot be reached or a call does not succeed.
+    pub async fn timed_gets(
+        &self,
+        path: &str,
+        rounds: usize,
+    ) -> (Vec<std::time::Duration>, Vec<u8>) {
+        let mut times = Vec::with_capacity(rounds);
+        let mut body = Vec::new();
+        for _ in 0..rounds {
+            let started = std::time::Instant::now();
+            let resp = self.get(path).await;
+            assert!(resp.status().is_success(), "{path}: {}", resp.status());
+            body = resp.bytes().await.expect("body").to_vec();
+            times.push(started.elapsed());
+        }
+        times.sort();
+        (times, body)
+    }
+
     /// `DELETE`.
     ///
     /// # Panics
