@@ -316,13 +316,7 @@ impl AuthService {
                 ));
             }
         }
-        let ev = NewEvent::with_owner(
-            Target::new("user", email),
-            "user.create",
-            Owner::user(email),
-            origin,
-            Allowed::new("user.read.events", vec![Context::user(email)]),
-        );
+        let ev = user_event(email, "user.create", Owner::user(email), origin);
         self.events.run(ev, self.insert_user(email, password)).await?;
         self.role_service.apply_role_event("user-create", email, "").await;
         Ok(())
@@ -362,13 +356,7 @@ impl AuthService {
         // The passwords are not recorded: the event keeps only the request's address.
         let origin =
             Origin { source_ip: call.origin.source_ip.clone(), data: serde_json::Value::Null };
-        let ev = NewEvent::with_owner(
-            Target::new("user", &email),
-            "user.update.password",
-            call.owner(),
-            &origin,
-            Allowed::new("user.read.events", vec![Context::user(&email)]),
-        );
+        let ev = user_event(&email, "user.update.password", call.owner(), &origin);
         self.events
             .run(ev, async {
                 if old.is_empty() || new.is_empty() {
@@ -412,13 +400,7 @@ impl AuthService {
         email: &str,
         token: Option<&str>,
     ) -> Result<()> {
-        let ev = NewEvent::with_owner(
-            Target::new("user", email),
-            "user.update.reset",
-            Owner::user(email),
-            origin,
-            Allowed::new("user.read.events", vec![Context::user(email)]),
-        );
+        let ev = user_event(email, "user.update.reset", Owner::user(email), origin);
         self.events
             .run(ev, async {
                 validate_email(email)?;
@@ -522,4 +504,10 @@ impl AuthService {
             _ => self.sessions.delete_by_user(email).await.map(|_| ()),
         }
     }
+}
+
+/// An event of `kind` on user `email`, readable with `user.read.events` on that user.
+fn user_event(email: &str, kind: &str, owner: Owner, origin: &Origin) -> NewEvent {
+    let allowed = Allowed::new("user.read.events", vec![Context::user(email)]);
+    NewEvent::with_owner(Target::new("user", email), kind, owner, origin, allowed)
 }
