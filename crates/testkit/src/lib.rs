@@ -350,12 +350,7 @@ impl TestServer {
     /// # Panics
     /// On any failure.
     pub async fn events(&self, query: &str) -> Vec<Value> {
-        let resp = self.admin().get(&format!("/1.1/events?{query}")).await;
-        match resp.status().as_u16() {
-            204 => Vec::new(),
-            200 => resp.json().await.expect("events JSON"),
-            s => panic!("events: status {s}"),
-        }
+        self.admin().list(&format!("/1.1/events?{query}")).await
     }
 
     /// The deliveries (as the admin) of event webhook `name`, newest first.
@@ -363,12 +358,7 @@ impl TestServer {
     /// # Panics
     /// On any failure.
     pub async fn deliveries(&self, name: &str) -> Vec<Value> {
-        let resp = self.admin().get(&format!("/1.6/events/webhooks/{name}/deliveries")).await;
-        match resp.status().as_u16() {
-            204 => Vec::new(),
-            200 => resp.json().await.expect("deliveries JSON"),
-            other => panic!("deliveries of {name}: {other}"),
-        }
+        self.admin().list(&format!("/1.6/events/webhooks/{name}/deliveries")).await
     }
 
     /// Polls the deliveries of webhook `name` (up to 10 s) until `done` holds for the list.
@@ -443,6 +433,19 @@ impl Caller {
         }
         times.sort();
         (times, body)
+    }
+
+    /// The JSON list at `path`: empty on 204.
+    ///
+    /// # Panics
+    /// On any other status than 200 and 204, or a body that is not a JSON list.
+    pub async fn list(&self, path: &str) -> Vec<Value> {
+        let resp = self.get(path).await;
+        match resp.status().as_u16() {
+            204 => Vec::new(),
+            200 => resp.json().await.expect("a JSON list"),
+            other => panic!("GET {path}: status {other}"),
+        }
     }
 
     /// `DELETE`.
