@@ -10,6 +10,17 @@ fn ids(ds: &[Delivery]) -> Vec<&str> {
     ds.iter().map(|d| d.id.as_str()).collect()
 }
 
+/// `claim_due` for `worker` at `now` until `until` (seconds of [`at`]), up to `limit`.
+async fn claim(
+    storage: &dyn DeliveryStorage,
+    worker: &str,
+    now: i64,
+    until: i64,
+    limit: usize,
+) -> Vec<Delivery> {
+    storage.claim_due(Lease::new(worker, at(now), at(until)), limit).await.expect("claim")
+}
+
 /// A stored delivery is found by id with every field intact.
 pub async fn insert_then_find_returns_it(storage: &dyn DeliveryStorage) {
     let mut d = delivery("hook", "e1", 0);
@@ -46,7 +57,7 @@ pub async fn claim_due_takes_pending_due_unheld_deliveries_earliest_first(
     for d in [&late, &early, &future, &done, &failed] {
         storage.insert(d).await.expect("insert");
     }
-    let got = storage.claim_due(Lease::new("w1", at(10), at(100)), 10).await.expect("claim");
+    let got = claim(storage, "w1", 10, 100, 10).await;
     assert_eq!(ids(&got), [early.id.as_str(), late.id.as_str()]);
     for d in &got {
         assert_eq!(d.claimed_by.as_deref(), Some("w1"));
@@ -61,9 +72,9 @@ pub async fn claim_due_respects_the_limit(storage: &dyn DeliveryStorage) {
     for i in 0..5 {
         storage.insert(&delivery("h", &format!("e{i}"), i)).await.expect("insert");
     }
-    let first = storage.claim_due(Lease::new("w", at(10), at(100)), 2).await.expect("claim");
+    let first = claim(storage, "w", 10, 100, 2).await;
     assert_eq!(first.len(), 2);
-    let rest = storage.claim_due(Lease::new("w", at(10), at(100)), 10).await.expect("claim");
+    let rest = claim(storage, "w", 10, 100, 10).await;
     assert_eq!(rest.len(), 3);
     let all: HashSet<String> = first.iter().chain(&rest).map(|d| d.id.clone()).collect();
     assert_eq!(all.len(), 5);
@@ -75,16 +86,9 @@ pub async fn a_held_delivery_is_claimable_again_only_after_its_lease(
 ) {
     let d = delivery("h", "e1", 0);
     storage.insert(&d).await.expect("insert");
-    assert_eq!(
-        storage.claim_due(Lease::new("w1", at(1), at(60)), 10).await.expect("claim").len(),
-        1
-    );
-    assert!(storage
-        .claim_due(Lease::new("w2", at(30), at(90)), 10)
-        .await
-        .expect("claim")
-        .is_empty());
-    let again = storage.claim_due(Lease::new("w2", at(61), at(120)), 10).await.expect("claim");
+    assert_eq!(claim(storage, "w1", 1, 60, 10).await.len(), 1);
+    assert!(claim(storage, "w2", 30, 90, 10).await.is_empty());
+    let again = claim(storage, "w2", 61, 120, 10).await;
     assert_eq!(ids(&again), [d.id.as_str()]);
     assert_eq!(again[0].claimed_by.as_deref(), Some("w2"));
 }
@@ -117,7 +121,7 @@ pub async fn release_by_the_holder_stores_the_outcome(storage: &dyn DeliveryStor
     let b = delivery("h", "e2", 0);
     storage.insert(&a).await.expect("insert a");
     storage.insert(&b).await.expect("insert b");
-    let claimed = storage.claim_due(Lease::new("w", at(1), at(60)), 10).await.expect("claim");
+    let claimed = claim(storage, "w", 1, 60, 10).await;
     assert_eq!(claimed.len(), 2);
     let mut retry = claimed[0].clone();
     retry.attempts.push(Attempt {
@@ -138,12 +142,8 @@ pub async fn release_by_the_holder_stores_the_outcome(storage: &dyn DeliveryStor
     assert_eq!(stored.lease_until, None);
     assert_eq!(stored.attempts, retry.attempts);
     assert_eq!(stored.next_attempt_at, at(20));
-    assert!(storage
-        .claim_due(Lease::new("w", at(19), at(80)), 10)
-        .await
-        .expect("claim")
-        .is_empty());
-    let again = storage.claim_due(Lease::new("w", at(20), at(80)), 10).await.expect("claim");
+    assert!(claim(storage, "w", 19, 80, 10).await.is_empty());
+    let again = claim(storage, "w", 20, 80, 10).await;
     assert_eq!(ids(&again), [retry.id.as_str()], "the delivered one is never due");
     let stored = storage.find(&done.id).await.expect("find").expect("stored");
     assert_eq!(stored.state, DeliveryState::Delivered);
@@ -156,7 +156,7 @@ pub async fn release_by_another_worker_changes_nothing(storage: &dyn DeliverySto
     let mut outcome = d.clone();
     outcome.state = DeliveryState::Delivered;
     assert!(!storage.release(&outcome, "w1").await.expect("release"), "unclaimed");
-    storage.claim_due(Lease::new("w1", at(1), at(60)), 10).await.expect("claim");
+    claim(storage, "w1", 1, 60, 10).await;
     assert!(!storage.release(&outcome, "w2").await.expect("release"));
     let stored = storage.find(&d.id).await.expect("find").expect("stored");
     assert_eq!(stored.state, DeliveryState::Pending);
@@ -191,7 +191,7 @@ pub async fn delete_by_webhook_removes_only_its_deliveries(storage: &dyn Deliver
     storage.insert(&b).await.expect("insert");
     assert_eq!(storage.delete_by_webhook("h").await.expect("delete"), 1);
     assert_eq!(storage.find(&a.id).await.expect("find"), None);
-    let due = storage.claim_due(Lease::new("w", at(1), at(60)), 10).await.expect("claim");
+    let due = claim(storage, "w", 1, 60, 10).await;
     assert_eq!(ids(&due), [b.id.as_str()]);
 }
 
