@@ -1,4 +1,5 @@
 //! Extractors: the caller (`Authorization`) and the request input (form or JSON, tsuru's rules).
+mod acting;
 mod de;
 mod json_body;
 pub mod mask;
@@ -125,8 +126,10 @@ pub struct Input {
     multipart: bool,
 }
 
+pub use acting::{Acting, ActingOn};
 pub use json_body::JsonBody;
 pub use named::{Named, OnName};
+use typed::Parsed;
 pub use typed::{Form, OptionalForm, Query, Upload};
 
 use de::json_type;

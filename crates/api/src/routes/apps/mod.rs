@@ -21,7 +21,7 @@ use super::quota::{quota, set_quota, QuotaOf};
 use super::{family, Route};
 use crate::error::ApiError;
 use crate::extract::mask::{self, EnvRecord};
-use crate::extract::{Caller, Form, Input, Named, OptionalForm, Query};
+use crate::extract::{Acting, ActingOn, Caller, Form, Input, Named, OptionalForm, Query};
 use crate::reply::{Created, Json, List, Reply};
 use crate::state::AppState;
 use crate::stream::{stream, Streamed};
@@ -136,11 +136,8 @@ async fn list(Caller { id, state }: Caller, q: Query<ListQuery>) -> Reply<List<A
 
 /// 201 `{"ip","status":"success"}`.
 async fn create(
-    Caller { id, state }: Caller,
-    form: Form<CreateAppRequest>,
+    Acting { call, state, body: b }: Acting<Form<CreateAppRequest>>,
 ) -> Reply<Created<AppCreatedResponse>> {
-    let call = Call::new(id, form.origin());
-    let b = form.value;
     let (metadata, _) = metadata(b.metadata);
     let new = NewApp {
         name: b.name,
@@ -164,11 +161,8 @@ async fn info(Named { id, state, name }: Named) -> Reply<Json<AppResponse>> {
 }
 
 async fn update(
-    Named { id, state, name }: Named,
-    form: OptionalForm<UpdateAppRequest>,
+    ActingOn { call, state, name, body: b }: ActingOn<OptionalForm<UpdateAppRequest>>,
 ) -> Reply<Streamed> {
-    let call = Call::new(id, form.origin());
-    let b = form.value;
     let (metadata, metadata_delete) = metadata(b.metadata);
     let upd = AppUpdate {
         description: b.description,
@@ -234,9 +228,10 @@ async fn set_env(Named { id, state, name }: Named, form: Form<SetEnvRequest>) ->
     Ok(stream(move |out| async move { state.apps.set_env(&call, &name, set, out).await }).await)
 }
 
-async fn unset_env(Named { id, state, name }: Named, q: Query<UnsetEnvQuery>) -> Reply<Streamed> {
-    let call = Call::new(id, q.origin());
-    let UnsetEnvQuery { env, no_restart } = q.value;
+async fn unset_env(
+    ActingOn { call, state, name, body }: ActingOn<Query<UnsetEnvQuery>>,
+) -> Reply<Streamed> {
+    let UnsetEnvQuery { env, no_restart } = body;
     Ok(stream(
         move |out| async move { state.apps.unset_env(&call, &name, &env, no_restart, out).await },
     )

@@ -2,14 +2,13 @@
 pub(crate) mod wire;
 
 use actix_web::web;
-use tsuru_domain::Call;
 
 use self::wire::{
     ChangePasswordRequest, LoginRequest, ResetQuery, SchemeDataResponse, SchemeResponse,
     SessionResponse,
 };
 use super::{family, Route};
-use crate::extract::{Caller, Form, Query};
+use crate::extract::{Acting, Caller, Form, Query};
 use crate::reply::{Done, Json, Reply, DONE};
 use crate::state::AppState;
 
@@ -90,11 +89,9 @@ async fn logout(Caller { id, state }: Caller) -> Reply<Done> {
 }
 
 async fn change_password(
-    Caller { id, state }: Caller,
-    form: Form<ChangePasswordRequest>,
+    Acting { call, state, body }: Acting<Form<ChangePasswordRequest>>,
 ) -> Reply<Done> {
-    let call = Call::new(id, form.origin());
-    let ChangePasswordRequest { old, new, confirm } = form.value;
+    let ChangePasswordRequest { old, new, confirm } = body;
     state.auth.change_password(&call, &old, &new, &confirm).await?;
     Ok(DONE)
 }

@@ -4,11 +4,10 @@ pub(crate) mod wire;
 use actix_web::body::BoxBody;
 use actix_web::{HttpRequest, HttpResponse, Responder};
 use tsuru_domain::service::NewBroker;
-use tsuru_domain::Call;
 
 use self::wire::{BrokerBody, BrokerListResponse};
 use super::{family, Route};
-use crate::extract::{Caller, Form, Named, OnName};
+use crate::extract::{Acting, ActingOn, Caller, Form, OnName};
 use crate::openapi::{DescribeReply, Op};
 use crate::reply::{Done, Json, Made, NoContent, Reply, DONE, MADE, NO_CONTENT};
 
@@ -59,16 +58,14 @@ async fn list(Caller { id, state }: Caller) -> Reply<Brokers> {
     })))
 }
 
-async fn create(Caller { id, state }: Caller, form: Form<BrokerBody>) -> Reply<Made> {
-    let call = Call::new(id, form.origin());
-    let new = NewBroker { broker: form.value.into() };
+async fn create(Acting { call, state, body }: Acting<Form<BrokerBody>>) -> Reply<Made> {
+    let new = NewBroker { broker: body.into() };
     state.services.create_broker(&call, new).await?;
     Ok(MADE)
 }
 
-async fn update(Named { id, state, name }: Named, form: Form<BrokerBody>) -> Reply<Done> {
-    let call = Call::new(id, form.origin());
-    let new = NewBroker { broker: form.value.into() };
+async fn update(ActingOn { call, state, name, body }: ActingOn<Form<BrokerBody>>) -> Reply<Done> {
+    let new = NewBroker { broker: body.into() };
     state.services.update_broker(&call, &name, new).await?;
     Ok(DONE)
 }

@@ -3,14 +3,13 @@
 pub(crate) mod wire;
 
 use tsuru_domain::iaas::{Template, TemplateUpdate};
-use tsuru_domain::Call;
 
 use self::wire::{
     data, CreateTemplateRequest, DestroyMachineQuery, MachineResponse, TemplateResponse,
     UpdateTemplateRequest,
 };
 use super::{family, Route};
-use crate::extract::{Caller, Form, Named, OnName, OptionalForm, Query};
+use crate::extract::{Acting, ActingOn, Caller, Form, OnName, OptionalForm, Query};
 use crate::reply::{Done, Json, Made, Reply, DONE, MADE};
 
 pub(crate) fn routes() -> Vec<Route> {
@@ -64,11 +63,9 @@ async fn list_machines(Caller { id, state }: Caller) -> Reply<Json<Option<Vec<Ma
 }
 
 async fn destroy_machine(
-    Named { id, state, name }: Named,
-    q: Query<DestroyMachineQuery>,
+    ActingOn { call, state, name, body }: ActingOn<Query<DestroyMachineQuery>>,
 ) -> Reply<Done> {
-    let call = Call::new(id, q.origin());
-    state.iaas.destroy_machine(&call, &name, q.value.force).await?;
+    state.iaas.destroy_machine(&call, &name, body.force).await?;
     Ok(DONE)
 }
 
@@ -81,22 +78,16 @@ async fn list_templates(
 }
 
 async fn create_template(
-    Caller { id, state }: Caller,
-    form: Form<CreateTemplateRequest>,
+    Acting { call, state, body: b }: Acting<Form<CreateTemplateRequest>>,
 ) -> Reply<Made> {
-    let call = Call::new(id, form.origin());
-    let b = form.value;
     let template = Template { name: b.name, iaas_name: b.iaas_name, data: data(b.data) };
     state.iaas.create_template(&call, template).await?;
     Ok(MADE)
 }
 
 async fn update_template(
-    Named { id, state, name }: Named,
-    form: OptionalForm<UpdateTemplateRequest>,
+    ActingOn { call, state, name, body: b }: ActingOn<OptionalForm<UpdateTemplateRequest>>,
 ) -> Reply<Done> {
-    let call = Call::new(id, form.origin());
-    let b = form.value;
     let update = TemplateUpdate { iaas_name: b.iaas_name, data: data(b.data) };
     state.iaas.update_template(&call, &name, update).await?;
     Ok(DONE)

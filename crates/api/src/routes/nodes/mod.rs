@@ -4,7 +4,6 @@ pub(crate) mod wire;
 
 use actix_web::{HttpRequest, HttpResponse, Responder};
 use tsuru_domain::node::NodeUpdate;
-use tsuru_domain::Call;
 
 use self::wire::{
     AddNodeRequest, NodeInfoResponse, NodeListQuery, NodeListResponse, NodeResponse,
@@ -13,7 +12,7 @@ use self::wire::{
 use super::apps::wire::UnitResponse;
 use super::iaas::wire::MachineResponse;
 use super::{family, Route};
-use crate::extract::{Caller, Form, Named, Query};
+use crate::extract::{Acting, ActingOn, Caller, Form, Named, Query};
 use crate::openapi::{Body, DescribeReply, Op, JSON};
 use crate::reply::{Done, Json, List, Reply, DONE};
 use crate::stream::{stream_created, CreatedStream};
@@ -99,16 +98,14 @@ async fn list(Caller { id, state }: Caller, q: Query<NodeListQuery>) -> Reply<No
 }
 
 /// The checks fail with a plain error; once the 201 is sent, failures come in-band.
-async fn add(Caller { id, state }: Caller, form: Form<AddNodeRequest>) -> Reply<CreatedStream> {
-    let call = Call::new(id, form.origin());
-    let b = form.value;
+async fn add(
+    Acting { call, state, body: b }: Acting<Form<AddNodeRequest>>,
+) -> Reply<CreatedStream> {
     let pending = state.nodes.begin_add(&call, b.metadata, b.register).await?;
     Ok(stream_created(move |out| async move { state.nodes.finish_add(pending, out).await }))
 }
 
-async fn update(Caller { id, state }: Caller, form: Form<UpdateNodeRequest>) -> Reply<Done> {
-    let call = Call::new(id, form.origin());
-    let b = form.value;
+async fn update(Acting { call, state, body: b }: Acting<Form<UpdateNodeRequest>>) -> Reply<Done> {
     let change = NodeUpdate {
         pool: String::new(),
         metadata: b.metadata,
@@ -119,9 +116,10 @@ async fn update(Caller { id, state }: Caller, form: Form<UpdateNodeRequest>) -> 
     Ok(DONE)
 }
 
-async fn remove(Named { id, state, name }: Named, q: Query<RemoveNodeQuery>) -> Reply<Done> {
-    let call = Call::new(id, q.origin());
-    state.nodes.remove(&call, &name, q.value.no_rebalance, q.value.remove_iaas).await?;
+async fn remove(
+    ActingOn { call, state, name, body }: ActingOn<Query<RemoveNodeQuery>>,
+) -> Reply<Done> {
+    state.nodes.remove(&call, &name, body.no_rebalance, body.remove_iaas).await?;
     Ok(DONE)
 }
 

@@ -2,12 +2,11 @@
 use actix_web::web;
 use serde::Deserialize;
 use tsuru_domain::plan::{parse_memory, Plan, PlanOverride};
-use tsuru_domain::Call;
 use utoipa::ToSchema;
 
 use super::apps::wire::PlanResponse;
 use super::{family, Route};
-use crate::extract::{lenient_string, Auth, Caller, Form, OnName};
+use crate::extract::{lenient_string, Acting, Auth, Form, OnName};
 use crate::reply::{Created, Done, List, Reply, DONE};
 use crate::state::AppState;
 
@@ -46,11 +45,8 @@ async fn list(_: Auth, state: web::Data<AppState>) -> Reply<List<PlanResponse>> 
 
 /// 201 and the plan.
 async fn create(
-    Caller { id, state }: Caller,
-    form: Form<CreatePlanRequest>,
+    Acting { call, state, body: b }: Acting<Form<CreatePlanRequest>>,
 ) -> Reply<Created<PlanResponse>> {
-    let call = Call::new(id, form.origin());
-    let b = form.value;
     let plan = Plan {
         name: b.name.trim().to_string(),
         memory: parse_memory(&b.memory)?,

@@ -6,7 +6,7 @@ use tsuru_domain::Error;
 use utoipa::ToSchema;
 
 use super::{family, Route};
-use crate::extract::{Caller, Form, Input, Named, OnName, Upload};
+use crate::extract::{ActingOn, Caller, Form, Input, Named, OnName, Upload};
 use crate::reply::{Done, Json, List, Reply, DONE};
 use crate::stream::{stream, Streamed};
 
@@ -146,11 +146,9 @@ async fn remove(on: OnName) -> Reply<Done> {
 }
 
 async fn rollback(
-    Named { id, state, name }: Named,
-    form: Form<RollbackRequest>,
+    ActingOn { call, state, name, body }: ActingOn<Form<RollbackRequest>>,
 ) -> Reply<Streamed> {
-    let call = Call::new(id, form.origin());
-    let image = form.value.image;
+    let image = body.image;
     Ok(stream(move |out| async move { state.platforms.rollback(&call, &name, &image, out).await })
         .await)
 }

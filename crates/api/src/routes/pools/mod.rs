@@ -2,14 +2,13 @@
 pub(crate) mod wire;
 
 use tsuru_domain::pool::{Constraint, NewPool, PoolUpdate};
-use tsuru_domain::Call;
 
 use self::wire::{
     ConstraintRequest, ConstraintResponse, CreatePoolRequest, PoolResponse, PoolTeamsRequest,
     UpdatePoolRequest,
 };
 use super::{family, Route};
-use crate::extract::{Caller, Form, Named, OnName, OptionalForm, Query};
+use crate::extract::{Acting, ActingOn, Caller, Form, Named, OnName, OptionalForm, Query};
 use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
 
 pub(crate) fn routes() -> Vec<Route> {
@@ -49,9 +48,7 @@ async fn info(Named { id, state, name }: Named) -> Reply<Json<PoolResponse>> {
     Ok(Json(state.pools.info(&id, &name).await?.into()))
 }
 
-async fn create(Caller { id, state }: Caller, form: Form<CreatePoolRequest>) -> Reply<Made> {
-    let call = Call::new(id, form.origin());
-    let b = form.value;
+async fn create(Acting { call, state, body: b }: Acting<Form<CreatePoolRequest>>) -> Reply<Made> {
     let new = NewPool {
         name: b.name,
         public: b.public,
@@ -66,11 +63,8 @@ async fn create(Caller { id, state }: Caller, form: Form<CreatePoolRequest>) -> 
 
 /// Only the fields sent change.
 async fn update(
-    Named { id, state, name }: Named,
-    form: OptionalForm<UpdatePoolRequest>,
+    ActingOn { call, state, name, body: b }: ActingOn<OptionalForm<UpdatePoolRequest>>,
 ) -> Reply<Done> {
-    let call = Call::new(id, form.origin());
-    let b = form.value;
     let upd = PoolUpdate { default: b.default, public: b.public, force: b.force, labels: b.labels };
     state.pools.update(&call, &name, upd).await?;
     Ok(DONE)
@@ -81,16 +75,18 @@ async fn remove(on: OnName) -> Reply<Done> {
     Ok(DONE)
 }
 
-async fn add_teams(Named { id, state, name }: Named, form: Form<PoolTeamsRequest>) -> Reply<Done> {
-    let call = Call::new(id, form.origin());
-    state.pools.add_teams(&call, &name, form.value.team).await?;
+async fn add_teams(
+    ActingOn { call, state, name, body }: ActingOn<Form<PoolTeamsRequest>>,
+) -> Reply<Done> {
+    state.pools.add_teams(&call, &name, body.team).await?;
     Ok(DONE)
 }
 
 /// `?team=a&team=b`.
-async fn remove_teams(Named { id, state, name }: Named, q: Query<PoolTeamsRequest>) -> Reply<Done> {
-    let call = Call::new(id, q.origin());
-    state.pools.remove_teams(&call, &name, q.value.team).await?;
+async fn remove_teams(
+    ActingOn { call, state, name, body }: ActingOn<Query<PoolTeamsRequest>>,
+) -> Reply<Done> {
+    state.pools.remove_teams(&call, &name, body.team).await?;
     Ok(DONE)
 }
 
@@ -100,11 +96,8 @@ async fn constraints(Caller { id, state }: Caller) -> Reply<List<ConstraintRespo
 }
 
 async fn set_constraint(
-    Caller { id, state }: Caller,
-    form: Form<ConstraintRequest>,
+    Acting { call, state, body: b }: Acting<Form<ConstraintRequest>>,
 ) -> Reply<Done> {
-    let call = Call::new(id, form.origin());
-    let b = form.value;
     let append = b.append;
     let c = Constraint {
         pool_expr: b.pool_expr,

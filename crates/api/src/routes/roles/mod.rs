@@ -10,7 +10,7 @@ use self::wire::{
     PermissionsRequest, RoleResponse, UpdateRoleRequest,
 };
 use super::{family, Route};
-use crate::extract::{Caller, Form, Input, Named, OnName, OptionalForm, Query};
+use crate::extract::{Acting, ActingOn, Caller, Form, Input, Named, OnName, OptionalForm, Query};
 use crate::reply::{Compact, Done, Json, Made, Reply, DONE, MADE};
 
 pub(crate) fn routes() -> Vec<Route> {
@@ -74,16 +74,12 @@ async fn list(Caller { id, state }: Caller) -> Reply<Compact<Vec<RoleResponse>>>
     Ok(Compact(roles.into_iter().map(RoleResponse::from).collect()))
 }
 
-async fn create(Caller { id, state }: Caller, form: Form<CreateRoleRequest>) -> Reply<Made> {
-    let call = Call::new(id, form.origin());
-    let b = form.value;
+async fn create(Acting { call, state, body: b }: Acting<Form<CreateRoleRequest>>) -> Reply<Made> {
     state.roles.create(&call, &b.name, &b.context, &b.description).await?;
     Ok(MADE)
 }
 
-async fn update(Caller { id, state }: Caller, form: Form<UpdateRoleRequest>) -> Reply<Done> {
-    let call = Call::new(id, form.origin());
-    let b = form.value;
+async fn update(Acting { call, state, body: b }: Acting<Form<UpdateRoleRequest>>) -> Reply<Done> {
     let upd = RoleUpdate {
         name: b.name,
         new_name: b.new_name,
@@ -125,11 +121,8 @@ async fn remove_permission(
 }
 
 async fn assign_user(
-    Named { id, state, name }: Named,
-    form: Form<AssignRoleRequest>,
+    ActingOn { call, state, name, body: b }: ActingOn<Form<AssignRoleRequest>>,
 ) -> Reply<Done> {
-    let call = Call::new(id, form.origin());
-    let b = form.value;
     state.roles.grant_user(Grant::new(&call, &name, &b.context, true), &b.email).await?;
     Ok(DONE)
 }
@@ -152,19 +145,18 @@ async fn list_defaults(Caller { id, state }: Caller) -> Reply<Json<Option<Vec<Ro
     Ok(Json((!roles.is_empty()).then_some(roles)))
 }
 
-async fn add_default(Caller { id, state }: Caller, form: Form<DefaultRolesRequest>) -> Reply<Done> {
-    let call = Call::new(id, form.origin());
-    state.roles.change_defaults(&call, true, &form.value.changes()).await?;
+async fn add_default(
+    Acting { call, state, body }: Acting<Form<DefaultRolesRequest>>,
+) -> Reply<Done> {
+    state.roles.change_defaults(&call, true, &body.changes()).await?;
     Ok(DONE)
 }
 
 /// The same keys in the query string (or a JSON body).
 async fn remove_default(
-    Caller { id, state }: Caller,
-    form: OptionalForm<DefaultRolesRequest>,
+    Acting { call, state, body }: Acting<OptionalForm<DefaultRolesRequest>>,
 ) -> Reply<Done> {
-    let call = Call::new(id, form.origin());
-    state.roles.change_defaults(&call, false, &form.value.changes()).await?;
+    state.roles.change_defaults(&call, false, &body.changes()).await?;
     Ok(DONE)
 }
 

@@ -15,7 +15,7 @@ use self::wire::{
     ServiceRequest, TagQuery, UnbindQuery, UpdateInstanceRequest,
 };
 use super::{family, Route};
-use crate::extract::{Caller, Form, Input, Named, OnName, OptionalForm, Query};
+use crate::extract::{Acting, ActingOn, Caller, Form, Input, Named, OnName, OptionalForm, Query};
 use crate::openapi::{Body, DescribeReply, Op, TEXT};
 use crate::reply::{Done, Json, List, Made, Reply, Text, DONE, MADE};
 use crate::stream::{stream, Streamed};
@@ -206,20 +206,16 @@ impl DescribeReply for Success {
 }
 
 async fn create_service(
-    Caller { id, state }: Caller,
-    form: Form<ServiceRequest>,
+    Acting { call, state, body }: Acting<Form<ServiceRequest>>,
 ) -> Reply<Success> {
-    let call = Call::new(id, form.origin());
-    state.services.create_service(&call, definition(form.value)).await?;
+    state.services.create_service(&call, definition(body)).await?;
     Ok(Success)
 }
 
 async fn update_service(
-    Named { id, state, name }: Named,
-    form: Form<ServiceRequest>,
+    ActingOn { call, state, name, body }: ActingOn<Form<ServiceRequest>>,
 ) -> Reply<Done> {
-    let call = Call::new(id, form.origin());
-    state.services.update_service(&call, &name, definition(form.value)).await?;
+    state.services.update_service(&call, &name, definition(body)).await?;
     Ok(DONE)
 }
 
@@ -249,9 +245,8 @@ async fn doc(Named { id, state, name }: Named) -> Reply<Text> {
     Ok(Text(StatusCode::OK, doc))
 }
 
-async fn set_doc(Named { id, state, name }: Named, form: Form<DocRequest>) -> Reply<Done> {
-    let call = Call::new(id, form.origin());
-    state.services.set_doc(&call, &name, form.value.doc).await?;
+async fn set_doc(ActingOn { call, state, name, body }: ActingOn<Form<DocRequest>>) -> Reply<Done> {
+    state.services.set_doc(&call, &name, body.doc).await?;
     Ok(DONE)
 }
 
@@ -289,11 +284,8 @@ fn with_tags(mut tags: Vec<String>, tag: Vec<String>) -> Vec<String> {
 }
 
 async fn create_instance(
-    Named { id, state, name }: Named,
-    form: Form<CreateInstanceRequest>,
+    ActingOn { call, state, name, body: b }: ActingOn<Form<CreateInstanceRequest>>,
 ) -> Reply<Made> {
-    let call = Call::new(id, form.origin());
-    let b = form.value;
     let new = NewInstance {
         name: b.name,
         plan: if b.plan.is_empty() { b.planname } else { b.plan },

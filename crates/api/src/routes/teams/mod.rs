@@ -2,7 +2,6 @@
 pub(crate) mod wire;
 
 use tsuru_domain::quota::QuotaUseCases;
-use tsuru_domain::Call;
 
 use self::wire::{
     CreateTeamRequest, TeamItemResponse, TeamPoolResponse, TeamResponse, UpdateTeamRequest,
@@ -11,7 +10,7 @@ use super::apps::wire::AppItemResponse;
 use super::quota::{quota, set_quota, QuotaOf};
 use super::users::wire::UserResponse;
 use super::{family, Route};
-use crate::extract::{Caller, Form, Named, OnName};
+use crate::extract::{Acting, ActingOn, Caller, Form, Named, OnName};
 use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
 use crate::state::AppState;
 
@@ -55,9 +54,8 @@ async fn list(Caller { id, state }: Caller) -> Reply<List<TeamItemResponse>> {
     ))
 }
 
-async fn create(Caller { id, state }: Caller, form: Form<CreateTeamRequest>) -> Reply<Made> {
-    let call = Call::new(id, form.origin());
-    let CreateTeamRequest { name, tags, tag } = form.value;
+async fn create(Acting { call, state, body }: Acting<Form<CreateTeamRequest>>) -> Reply<Made> {
+    let CreateTeamRequest { name, tags, tag } = body;
     state.teams.create(&call, &name, [tags, tag].concat()).await?;
     Ok(MADE)
 }
@@ -87,9 +85,10 @@ async fn info(Named { id, state, name }: Named) -> Reply<Json<TeamResponse>> {
     }))
 }
 
-async fn update(Named { id, state, name }: Named, form: Form<UpdateTeamRequest>) -> Reply<Done> {
-    let call = Call::new(id, form.origin());
-    let UpdateTeamRequest { newname, tags, tag } = form.value;
+async fn update(
+    ActingOn { call, state, name, body }: ActingOn<Form<UpdateTeamRequest>>,
+) -> Reply<Done> {
+    let UpdateTeamRequest { newname, tags, tag } = body;
     let new_name = (!newname.is_empty()).then_some(newname.as_str());
     state.teams.update(&call, &name, new_name, [tags, tag].concat()).await?;
     Ok(DONE)

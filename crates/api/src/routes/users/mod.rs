@@ -10,7 +10,7 @@ use tsuru_domain::Call;
 use self::wire::{AddKeyRequest, CreateUserRequest, UserListQuery, UserQuery, UserResponse};
 use super::quota::{quota, set_quota, QuotaOf};
 use super::{family, Route};
-use crate::extract::{Caller, Form, MaybeAuth, OnName, Query};
+use crate::extract::{Acting, Caller, Form, MaybeAuth, OnName, Query};
 use crate::reply::{Done, Json, Made, Reply, DONE, MADE};
 use crate::state::AppState;
 
@@ -90,9 +90,8 @@ async fn list_keys(Caller { id, state }: Caller) -> Reply<Json<BTreeMap<String, 
     Ok(Json(state.users.keys(&id).await?.into_iter().map(|k| (k.name, k.content)).collect()))
 }
 
-async fn add_key(Caller { id, state }: Caller, form: Form<AddKeyRequest>) -> Reply<Done> {
-    let call = Call::new(id, form.origin());
-    let AddKeyRequest { name, key, force } = form.value;
+async fn add_key(Acting { call, state, body }: Acting<Form<AddKeyRequest>>) -> Reply<Done> {
+    let AddKeyRequest { name, key, force } = body;
     state.users.add_key(&call, &name, &key, force).await?;
     Ok(DONE)
 }

@@ -5,14 +5,13 @@ use actix_web::body::BoxBody;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, Responder};
 use tsuru_domain::volume::{self, NewVolume, VolumeFilter};
-use tsuru_domain::Call;
 
 use self::wire::{
     BindRequest, UnbindRequest, VolumeListQuery, VolumePlanResponse, VolumePlansResponse,
     VolumeRequest, VolumeResponse,
 };
 use super::{family, Route};
-use crate::extract::{Caller, Form, Named, OnName, Query};
+use crate::extract::{Acting, ActingOn, Caller, Form, Named, OnName, Query};
 use crate::openapi::{Body, DescribeReply, Op, JSON};
 use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
 use crate::stream::{stream, Streamed};
@@ -87,9 +86,8 @@ async fn list(
     Ok(List(all.into_iter().map(VolumeResponse::from).collect()))
 }
 
-async fn create(Caller { id, state }: Caller, form: Form<VolumeRequest>) -> Reply<Made> {
-    let call = Call::new(id, form.origin());
-    state.volumes.create(&call, new_volume(form.value)).await?;
+async fn create(Acting { call, state, body }: Acting<Form<VolumeRequest>>) -> Reply<Made> {
+    state.volumes.create(&call, new_volume(body)).await?;
     Ok(MADE)
 }
 
@@ -97,9 +95,10 @@ async fn info(Named { id, state, name }: Named) -> Reply<Json<VolumeResponse>> {
     Ok(Json(state.volumes.info(&id, &name).await?.into()))
 }
 
-async fn update(Named { id, state, name }: Named, form: Form<VolumeRequest>) -> Reply<Done> {
-    let call = Call::new(id, form.origin());
-    state.volumes.update(&call, &name, new_volume(form.value)).await?;
+async fn update(
+    ActingOn { call, state, name, body }: ActingOn<Form<VolumeRequest>>,
+) -> Reply<Done> {
+    state.volumes.update(&call, &name, new_volume(body)).await?;
     Ok(DONE)
 }
 
@@ -108,9 +107,9 @@ async fn remove(on: OnName) -> Reply<Done> {
     Ok(DONE)
 }
 
-async fn bind(Named { id, state, name }: Named, form: Form<BindRequest>) -> Reply<Streamed> {
-    let call = Call::new(id, form.origin());
-    let b = form.value;
+async fn bind(
+    ActingOn { call, state, name, body: b }: ActingOn<Form<BindRequest>>,
+) -> Reply<Streamed> {
     let req = volume::BindRequest {
         app: b.app,
         mount_point: b.mount_point,
@@ -121,9 +120,9 @@ async fn bind(Named { id, state, name }: Named, form: Form<BindRequest>) -> Repl
 }
 
 /// From the query string, as the client sends it.
-async fn unbind(Named { id, state, name }: Named, q: Query<UnbindRequest>) -> Reply<Streamed> {
-    let call = Call::new(id, q.origin());
-    let b = q.value;
+async fn unbind(
+    ActingOn { call, state, name, body: b }: ActingOn<Query<UnbindRequest>>,
+) -> Reply<Streamed> {
     let req =
         volume::UnbindRequest { app: b.app, mount_point: b.mount_point, no_restart: b.no_restart };
     Ok(stream(move |out| async move { state.volumes.unbind(&call, &name, req, out).await }).await)
