@@ -10,6 +10,9 @@ pub trait Output: Send + Sync {
     fn write(&self, text: &str);
 }
 
+/// An [`Output`] shared with the task that writes to it: what a streamed use case takes.
+pub type Out = Arc<dyn Output>;
+
 /// Discards everything.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Discard;

@@ -10,7 +10,7 @@ use super::{
     Target, Visibility,
 };
 use crate::clock::{Clock, IdGenerator};
-use crate::output::{Output, Progress};
+use crate::output::{Out, Progress};
 use crate::permission::{Context, ContextType};
 use crate::{Call, Error, Identity, Origin, Result};
 
@@ -273,12 +273,7 @@ impl EventService {
     /// # Errors
     /// The lock conflict, or whatever `work` returns.
     #[tracing::instrument(skip_all)]
-    pub async fn run_logged<T, F, Fut>(
-        &self,
-        new: NewEvent,
-        out: Arc<dyn Output>,
-        work: F,
-    ) -> Result<T>
+    pub async fn run_logged<T, F, Fut>(&self, new: NewEvent, out: Out, work: F) -> Result<T>
     where
         F: FnOnce(Arc<Progress>) -> Fut,
         Fut: Future<Output = Result<T>>,

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::event::{Allowed, Event, EventService, NewEvent, Target};
 use crate::iaas::{IaasService, Machine};
-use crate::output::{Discard, Output};
+use crate::output::{Discard, Out};
 use crate::permission::{contexts_for, Context, ContextType};
 use crate::pool::{PoolStorage, POOL_NOT_FOUND};
 use crate::provision::{Provisioner, ProvisionerRegistry, Unit};
@@ -199,7 +199,7 @@ impl NodeService {
     /// The IaaS failure (after its instructions); an address taken by another provisioner
     /// or not an `http(s)` URL (400); the provisioner's failure.
     #[tracing::instrument(skip_all)]
-    pub async fn finish_add(&self, pending: PendingAdd, _out: Arc<dyn Output>) -> Result<()> {
+    pub async fn finish_add(&self, pending: PendingAdd, _out: Out) -> Result<()> {
         let PendingAdd { mut metadata, register, pool, mut iaas_id, provisioner, mut event } =
             pending;
         let mut machine = None;

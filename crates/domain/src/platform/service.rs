@@ -7,7 +7,7 @@ use super::{
 };
 use crate::app::{valid_name, AppStorage};
 use crate::event::{Allowed, EventService, NewEvent, Target};
-use crate::output::Output;
+use crate::output::{Out, Output};
 use crate::provision::Provisioner;
 use crate::{Call, Error, Identity, Result};
 
@@ -112,7 +112,7 @@ impl PlatformService {
         call: &Call,
         name: &str,
         dockerfile: Result<&str>,
-        out: Arc<dyn Output>,
+        out: Out,
     ) -> Result<()> {
         call.require("platform.create", &[])?;
         // The upload is checked after the permission, so that a caller without it learns
@@ -153,7 +153,7 @@ impl PlatformService {
         name: &str,
         disabled: Option<bool>,
         dockerfile: Option<&str>,
-        out: Arc<dyn Output>,
+        out: Out,
     ) -> Result<()> {
         call.require("platform.update", &[])?;
         self.events
@@ -188,13 +188,7 @@ impl PlatformService {
     /// # Errors
     /// 400 without an image or for a bad version; 403; 404 for an unknown platform or version.
     #[tracing::instrument(skip_all)]
-    pub async fn rollback(
-        &self,
-        call: &Call,
-        name: &str,
-        image: &str,
-        out: Arc<dyn Output>,
-    ) -> Result<()> {
+    pub async fn rollback(&self, call: &Call, name: &str, image: &str, out: Out) -> Result<()> {
         call.require("platform.update", &[])?;
         if image.is_empty() {
             return Err(Error::bad_request("you cannot rollback without an image name"));

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::app::{App, AppService};
 use crate::event::{Allowed, EventService, ExtraTarget, NewEvent, Target};
-use crate::output::{Output, Progress};
+use crate::output::{Out, Progress};
 use crate::permission::{contexts_for, ContextType};
 use crate::pool::{constraint_for, PoolStorage, POOL_NOT_FOUND};
 use crate::provision::{Provisioner, ProvisionerRegistry};
@@ -338,13 +338,7 @@ impl VolumeService {
     /// 404 volume or app; 403; 400 no app or mount point; 409 the mount point is taken;
     /// restart failures.
     #[tracing::instrument(skip_all, fields(volume = %name))]
-    pub async fn bind(
-        &self,
-        call: &Call,
-        name: &str,
-        req: BindRequest,
-        out: Arc<dyn Output>,
-    ) -> Result<()> {
+    pub async fn bind(&self, call: &Call, name: &str, req: BindRequest, out: Out) -> Result<()> {
         let (volume, app) =
             self.bind_checks(call, name, &req.app, &req.mount_point, "bind").await?;
         let ev = Self::bind_event(&volume, &app, "volume.update.bind", call);
@@ -381,7 +375,7 @@ impl VolumeService {
         call: &Call,
         name: &str,
         req: UnbindRequest,
-        out: Arc<dyn Output>,
+        out: Out,
     ) -> Result<()> {
         let (volume, app) =
             self.bind_checks(call, name, &req.app, &req.mount_point, "unbind").await?;

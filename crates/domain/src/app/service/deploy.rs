@@ -14,7 +14,7 @@ use crate::app::{
     BUILDS_NOT_SUPPORTED, DEPLOY_NEEDS_IMAGE, NEW_VERSION_NOT_SUPPORTED,
 };
 use crate::event::{Event, EventFilter};
-use crate::output::{Output, Progress};
+use crate::output::{Out, Output, Progress};
 use crate::permission::{contexts_for, ContextType};
 use crate::{Call, Error, Identity, Result};
 
@@ -101,13 +101,7 @@ impl AppService {
     /// provisioner failures (the version is then kept, marked failed, and the deploy count is
     /// unchanged).
     #[tracing::instrument(skip_all, fields(app = %name))]
-    pub async fn deploy(
-        &self,
-        call: &Call,
-        name: &str,
-        new: NewDeploy,
-        out: Arc<dyn Output>,
-    ) -> Result<()> {
+    pub async fn deploy(&self, call: &Call, name: &str, new: NewDeploy, out: Out) -> Result<()> {
         let app = self.find(name).await?;
         if new.build.is_some() {
             return Err(Error::bad_request(BUILDS_NOT_SUPPORTED));
@@ -154,7 +148,7 @@ impl AppService {
         name: &str,
         image: &str,
         message: &str,
-        out: Arc<dyn Output>,
+        out: Out,
     ) -> Result<()> {
         let app = self.find(name).await?;
         call.require("app.deploy.rollback", &app.contexts())?;
@@ -181,7 +175,7 @@ impl AppService {
         app: App,
         data: Value,
         target: Target,
-        out: Arc<dyn Output>,
+        out: Out,
     ) -> Result<()> {
         let mut ev = app_event(&app, DEPLOY_KIND, call, false);
         ev.data = Some(data);

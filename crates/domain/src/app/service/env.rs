@@ -1,9 +1,8 @@
 //! Environment variables: read, set, unset.
-use std::sync::Arc;
 
 use super::{app_event, AppService};
 use crate::app::{env_name_error, env_name_storable, EnvVar, PRIVATE_VALUE};
-use crate::output::Output;
+use crate::output::{Out, Output};
 use crate::{Call, Error, Identity, Result};
 
 /// Input of env-set.
@@ -64,13 +63,7 @@ impl AppService {
     /// # Errors
     /// 404; 400 for missing or invalid names; 403 without `app.update.env.set` on the app.
     #[tracing::instrument(skip_all, fields(app = %name))]
-    pub async fn set_env(
-        &self,
-        call: &Call,
-        name: &str,
-        set: EnvSet,
-        out: Arc<dyn Output>,
-    ) -> Result<()> {
+    pub async fn set_env(&self, call: &Call, name: &str, set: EnvSet, out: Out) -> Result<()> {
         let app = self.find(name).await?;
         if set.managed_by.is_empty() && set.envs.is_empty() {
             return Err(Error::bad_request("You must provide the list of environment variables"));
@@ -157,7 +150,7 @@ impl AppService {
         name: &str,
         names: &[String],
         no_restart: bool,
-        out: Arc<dyn Output>,
+        out: Out,
     ) -> Result<()> {
         let app = self.find(name).await?;
         if names.first().is_none_or(String::is_empty) {

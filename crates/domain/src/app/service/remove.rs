@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use super::{app_event, AppService};
 use crate::app::App;
-use crate::output::{Discard, Output, Progress};
+use crate::output::{Discard, Out, Output, Progress};
 use crate::service::CallInfo;
 use crate::volume::VolumeStorage;
 use crate::{Call, Result};
@@ -16,7 +16,7 @@ impl AppService {
     /// # Errors
     /// 404; 403 without `app.delete` on the app; a lock conflict.
     #[tracing::instrument(skip_all, fields(app = %name))]
-    pub async fn remove(&self, call: &Call, name: &str, out: Arc<dyn Output>) -> Result<()> {
+    pub async fn remove(&self, call: &Call, name: &str, out: Out) -> Result<()> {
         let app = self.find(name).await?;
         call.require("app.delete", &app.contexts())?;
         let event = self.events.start(app_event(&app, "app.delete", call, false)).await?;

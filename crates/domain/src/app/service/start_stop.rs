@@ -1,11 +1,10 @@
 //! Starting, stopping and restarting an app (or one process, or one version). Stop records
 //! each version's unit counts (`past_units`) so that start brings the same counts back. Before
 //! the first deploy start and stop succeed and do nothing, as in tsuru.
-use std::sync::Arc;
 
 use super::{app_event, AppService};
 use crate::app::{unknown_process, App, AppVersion};
-use crate::output::{Output, Progress};
+use crate::output::{Out, Output, Progress};
 use crate::provision::{ProcessUnits, Provisioner, Restart, UnitStatus};
 use crate::{Call, Result};
 
@@ -76,7 +75,7 @@ impl AppService {
         change: StateChange,
         process: &str,
         version: &str,
-        out: Arc<dyn Output>,
+        out: Out,
     ) -> Result<()> {
         let app = self.find(name).await?;
         call.require(change.kind(), &app.contexts())?;

@@ -1,12 +1,11 @@
 //! Adding and removing units of a process of a deployed version.
-use std::sync::Arc;
 
 use super::{app_event, AppService};
 use crate::app::{
     invalid_version, parse_units, unknown_process, App, AppVersion, MORE_THAN_ONE_VERSION,
     NO_VERSIONS_AVAILABLE, PROCESS_REQUIRED, STOPPED_UNITS, UNITS_BEFORE_FIRST_DEPLOY, ZERO_UNITS,
 };
-use crate::output::Output;
+use crate::output::{Out, Output};
 use crate::provision::{ProcessUnits, Provisioner, UnitStatus};
 use crate::quota::Quota;
 use crate::{Call, Error, Result};
@@ -105,7 +104,7 @@ impl AppService {
         call: &Call,
         name: &str,
         change: UnitChange,
-        out: Arc<dyn Output>,
+        out: Out,
     ) -> Result<()> {
         let n = i64::from(parse_units(&change.units)?);
         let kind = if change.add { "app.update.unit.add" } else { "app.update.unit.remove" };

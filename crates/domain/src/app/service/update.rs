@@ -1,9 +1,8 @@
 //! App update, including moves to another team.
-use std::sync::Arc;
 
 use super::{app_event, AppService};
 use crate::app::{App, Metadata, MetadataItem};
-use crate::output::{Output, Progress};
+use crate::output::{Out, Progress};
 use crate::permission::Context;
 use crate::plan::PlanOverride;
 use crate::pool::POOL_NOT_FOUND;
@@ -46,13 +45,7 @@ impl AppService {
     /// # Errors
     /// 404; 400 for invalid or missing fields; 403 without the permission of each field.
     #[tracing::instrument(skip_all, fields(app = %name))]
-    pub async fn update(
-        &self,
-        call: &Call,
-        name: &str,
-        upd: AppUpdate,
-        out: Arc<dyn Output>,
-    ) -> Result<()> {
+    pub async fn update(&self, call: &Call, name: &str, upd: AppUpdate, out: Out) -> Result<()> {
         let app = self.find(name).await?;
         if upd.router_given {
             return Err(Error::bad_request(

@@ -76,7 +76,7 @@ impl ServiceCatalog {
         call: &Call,
         binding: AppBinding,
         parameters: BTreeMap<String, String>,
-        out: Arc<dyn Output>,
+        out: Out,
     ) -> Result<BindOutcome> {
         let (service_name, name, app_name, no_restart) = binding.parts();
         let (service, instance, app) =
@@ -164,7 +164,7 @@ impl ServiceCatalog {
         call: &Call,
         binding: AppBinding,
         force: bool,
-        out: Arc<dyn Output>,
+        out: Out,
     ) -> Result<()> {
         let (service_name, name, app_name, no_restart) = binding.parts();
         let (service, _, app) =

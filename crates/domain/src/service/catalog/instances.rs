@@ -177,7 +177,7 @@ impl ServiceCatalog {
         name: &str,
         unbind_all: bool,
         ignore_errors: bool,
-        out: Arc<dyn Output>,
+        out: Out,
     ) -> Result<()> {
         let service = self.find_service(service_name).await?;
         let instance = self.find_instance(&service.name, name).await?;

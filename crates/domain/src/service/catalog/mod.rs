@@ -27,7 +27,7 @@ use crate::app::{App, AppBindings, AppService};
 use crate::clock::Clock;
 use crate::cluster::{cluster_for_pool, ClusterStorage};
 use crate::event::{Allowed, Event, EventService, ExtraTarget, NewEvent, Target};
-use crate::output::{Output, Progress};
+use crate::output::{Out, Output, Progress};
 use crate::permission::{contexts_for, Context, ContextType};
 use crate::pool::{constraint_for, PoolStorage, POOL_NOT_FOUND};
 use crate::team::{auto_team_owner, TeamStorage};
@@ -297,7 +297,7 @@ impl ServiceCatalog {
 
     /// Runs `work` under an event, with the call info the service API gets and a progress
     /// that is streamed to `out` and kept in the event's log.
-    async fn run<T, F, Fut>(&self, ev: NewEvent, out: Arc<dyn Output>, work: F) -> Result<T>
+    async fn run<T, F, Fut>(&self, ev: NewEvent, out: Out, work: F) -> Result<T>
     where
         F: FnOnce(CallInfo, Arc<Progress>) -> Fut,
         Fut: Future<Output = Result<T>>,
