@@ -62,6 +62,19 @@ fn allowed_iaases(identity: &Identity, scheme: &str) -> Option<Vec<String>> {
     Some(contexts.into_iter().filter(|c| c.ctype == ContextType::Iaas).map(|c| c.value).collect())
 }
 
+/// The `items` of the IaaSes (`iaas_of`) the caller holds `scheme` on.
+fn readable<T>(
+    identity: &Identity,
+    scheme: &str,
+    mut items: Vec<T>,
+    iaas_of: fn(&T) -> &String,
+) -> Vec<T> {
+    if let Some(names) = allowed_iaases(identity, scheme) {
+        items.retain(|item| names.contains(iaas_of(item)));
+    }
+    items
+}
+
 impl IaasService {
     /// Names of the configured IaaSes.
     pub fn iaas_names(&self) -> Vec<String> {
@@ -101,12 +114,7 @@ impl IaasService {
     /// Storage failures.
     #[tracing::instrument(skip_all)]
     pub async fn list_machines(&self, identity: &Identity) -> Result<Vec<Machine>> {
-        let allowed = allowed_iaases(identity, "machine.read");
-        let mut machines = self.machines.list().await?;
-        if let Some(names) = allowed {
-            machines.retain(|m| names.contains(&m.iaas));
-        }
-        Ok(machines)
+        Ok(readable(identity, "machine.read", self.machines.list().await?, |m| &m.iaas))
     }
 
     /// The machine with this id, unchecked (for node use cases).
@@ -223,12 +231,8 @@ impl IaasService {
     /// Storage failures.
     #[tracing::instrument(skip_all)]
     pub async fn list_templates(&self, identity: &Identity) -> Result<Vec<Template>> {
-        let allowed = allowed_iaases(identity, "machine.template.read");
-        let mut templates = self.templates.list().await?;
-        if let Some(names) = allowed {
-            templates.retain(|t| names.contains(&t.iaas_name));
-        }
-        Ok(templates)
+        let all = self.templates.list().await?;
+        Ok(readable(identity, "machine.template.read", all, |t| &t.iaas_name))
     }
 
     /// Creates a template for a caller with `machine.template.create` on its IaaS.
