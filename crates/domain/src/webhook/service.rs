@@ -148,15 +148,7 @@ impl WebhookService {
             hook.team_owner = auto_team_owner(call, "webhook.create", &*self.teams).await?;
         }
         call.require("webhook.create", &[Context::team(&hook.team_owner)])?;
-        let ev = hook_event(&hook.name, &hook.team_owner, "webhook.create", call);
-        self.events
-            .run(ev, async {
-                hook.validate(true)?;
-                self.check_template(&hook, call, "webhook.create").await?;
-                self.team_exists(&hook.team_owner).await?;
-                self.webhooks.insert(&hook).await
-            })
-            .await
+        self.store(call, &hook, "webhook.create").await
     }
 
     /// Replaces a webhook with `hook` (named by the path, as tsuru). An empty `team_owner`
@@ -188,15 +180,7 @@ impl WebhookService {
             Some(s) if s == SECRET_MASK => stored.secret.clone(),
             Some(s) => s,
         };
-        let ev = hook_event(name, &hook.team_owner, "webhook.update", call);
-        self.events
-            .run(ev, async {
-                hook.validate(false)?;
-                self.check_template(&hook, call, "webhook.update").await?;
-                self.team_exists(&hook.team_owner).await?;
-                self.webhooks.update(&hook).await
-            })
-            .await
+        self.store(call, &hook, "webhook.update").await
     }
 
     /// Deletes a webhook and its deliveries (pending ones are not sent).
@@ -235,6 +219,25 @@ impl WebhookService {
 
     async fn get(&self, name: &str) -> Result<Webhook> {
         self.webhooks.find(name).await?.ok_or_else(|| Error::not_found(WEBHOOK_NOT_FOUND))
+    }
+
+    /// Validates `hook` (a name only on create), tries its template, checks its team and
+    /// inserts it (`webhook.create`) or replaces the stored one, in an event of `kind`.
+    async fn store(&self, call: &Call, hook: &Webhook, kind: &str) -> Result<()> {
+        let create = kind == "webhook.create";
+        let ev = hook_event(&hook.name, &hook.team_owner, kind, call);
+        self.events
+            .run(ev, async {
+                hook.validate(create)?;
+                self.check_template(hook, call, kind).await?;
+                self.team_exists(&hook.team_owner).await?;
+                if create {
+                    self.webhooks.insert(hook).await
+                } else {
+                    self.webhooks.update(hook).await
+                }
+            })
+            .await
     }
 
     async fn team_exists(&self, team: &str) -> Result<()> {
