@@ -323,12 +323,7 @@ impl AppStorage for super::MongoStore {
         let filter = doc! {"$or": [{"teamowner": old}, {"teams": old}]};
         for d in self.all::<AppDocument>(filter, doc! {"tsurud_order": 1}).await? {
             self.exclusive(format!("{APPS}/{}", d.name), || async {
-                let Some(mut cur) = self
-                    .docs::<AppDocument>()
-                    .find_one(doc! {"name": &d.name})
-                    .await
-                    .map_err(db_error)?
-                else {
+                let Some(mut cur) = self.one::<AppDocument>(doc! {"name": &d.name}).await? else {
                     return Ok(());
                 };
                 if cur.teamowner == old {

@@ -101,18 +101,15 @@ impl super::MongoStore {
         F: FnOnce(&mut AppVersionsDocument) -> Result<()> + Send,
     {
         self.exclusive(format!("{APP_VERSIONS}/{app}"), move || async move {
-            let mut d = self
-                .docs::<AppVersionsDocument>()
-                .find_one(doc! {"appname": app})
-                .await
-                .map_err(db_error)?
-                .unwrap_or(AppVersionsDocument {
+            let mut d = self.one::<AppVersionsDocument>(doc! {"appname": app}).await?.unwrap_or(
+                AppVersionsDocument {
                     appname: app.to_string(),
                     count: 0,
                     lastsuccessfulversion: 0,
                     versions: BTreeMap::new(),
                     markedtoremoval: false,
-                });
+                },
+            );
             change(&mut d)?;
             d.count = d.versions.values().map(|v| v.version).fold(d.count, i64::max);
             d.lastsuccessfulversion = d
@@ -160,11 +157,7 @@ impl AppVersionStorage for super::MongoStore {
     }
 
     async fn list(&self, app: &str) -> Result<Vec<AppVersion>> {
-        let d = self
-            .docs::<AppVersionsDocument>()
-            .find_one(doc! {"appname": app})
-            .await
-            .map_err(db_error)?;
+        let d = self.one::<AppVersionsDocument>(doc! {"appname": app}).await?;
         let mut out: Vec<AppVersion> = d
             .map(|d| d.versions.into_values().map(|v| v.into_version(app)).collect())
             .unwrap_or_default();

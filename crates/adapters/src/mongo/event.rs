@@ -503,9 +503,7 @@ impl super::MongoStore {
                 Err(e) if is_duplicate_key(&e) => {}
                 Err(e) => return Err(db_error(e)),
             }
-            let Some(held) =
-                self.docs::<LockDocument>().find_one(doc! {"key": &key}).await.map_err(db_error)?
-            else {
+            let Some(held) = self.one::<LockDocument>(doc! {"key": &key}).await? else {
                 continue; // released meanwhile
             };
             match self.find_event(held.event).await? {

@@ -56,11 +56,7 @@ impl PlatformStorage for super::MongoStore {
     }
 
     async fn versions(&self, name: &str) -> Result<Vec<PlatformVersion>> {
-        let d = self
-            .docs::<PlatformImagesDocument>()
-            .find_one(doc! {"_id": name})
-            .await
-            .map_err(db_error)?;
+        let d = self.one::<PlatformImagesDocument>(doc! {"_id": name}).await?;
         let mut versions: Vec<PlatformVersion> = d
             .map(|d| {
                 d.versions
@@ -75,16 +71,9 @@ impl PlatformStorage for super::MongoStore {
 
     async fn add_version(&self, name: &str, version: &PlatformVersion) -> Result<()> {
         self.exclusive(format!("{PLATFORM_IMAGES}/{name}"), || async {
-            let mut d = self
-                .docs::<PlatformImagesDocument>()
-                .find_one(doc! {"_id": name})
-                .await
-                .map_err(db_error)?
-                .unwrap_or(PlatformImagesDocument {
-                    name: name.to_string(),
-                    versions: Vec::new(),
-                    count: 0,
-                });
+            let mut d = self.one::<PlatformImagesDocument>(doc! {"_id": name}).await?.unwrap_or(
+                PlatformImagesDocument { name: name.to_string(), versions: Vec::new(), count: 0 },
+            );
             d.versions
                 .push(VersionDocument { version: version.version, images: version.images.clone() });
             d.count = d.count.max(version.version);

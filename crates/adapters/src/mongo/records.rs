@@ -87,14 +87,21 @@ impl super::MongoStore {
         }
     }
 
+    /// The document `D` matching `filter`.
+    pub(crate) async fn one<D: StoredDocument + Send + Sync>(
+        &self,
+        filter: Document,
+    ) -> Result<Option<D>> {
+        self.docs::<D>().find_one(filter).await.map_err(db_error)
+    }
+
     /// The document `D` matching `filter`, as the domain value `T`.
     pub(crate) async fn find_as<D, T>(&self, filter: Document) -> Result<Option<T>>
     where
         D: StoredDocument + Send + Sync,
         T: From<D>,
     {
-        let found = self.docs::<D>().find_one(filter).await.map_err(db_error)?;
-        Ok(found.map(T::from))
+        Ok(self.one::<D>(filter).await?.map(T::from))
     }
 
     /// Applies `update` to the document `D` matching `filter`; none matching is `missing()`.

@@ -301,10 +301,8 @@ impl From<BrokerDocument> for Broker {
 impl ServiceStorage for super::MongoStore {
     async fn update(&self, service: &Service) -> Result<()> {
         let old = self
-            .docs::<ServiceDocument>()
-            .find_one(doc! {"_id": &service.name})
-            .await
-            .map_err(db_error)?
+            .one::<ServiceDocument>(doc! {"_id": &service.name})
+            .await?
             .ok_or_else(|| Error::not_found(SERVICE_NOT_FOUND))?;
         let mut d = ServiceDocument::from(service);
         d.tsurud_order = old.tsurud_order;
@@ -341,10 +339,8 @@ impl ServiceInstanceStorage for super::MongoStore {
     async fn update(&self, instance: &ServiceInstance) -> Result<()> {
         let filter = doc! {"service_name": &instance.service_name, "name": &instance.name};
         let old = self
-            .docs::<InstanceDocument>()
-            .find_one(filter.clone())
-            .await
-            .map_err(db_error)?
+            .one::<InstanceDocument>(filter.clone())
+            .await?
             .ok_or_else(|| Error::not_found(INSTANCE_NOT_FOUND))?;
         let mut d = InstanceDocument::from(instance);
         d.tsurud_order = old.tsurud_order;
@@ -364,20 +360,13 @@ impl ServiceInstanceStorage for super::MongoStore {
 impl BrokerStorage for super::MongoStore {
     async fn update(&self, name: &str, broker: &Broker) -> Result<()> {
         let old = self
-            .docs::<BrokerDocument>()
-            .find_one(doc! {"name": name})
-            .await
-            .map_err(db_error)?
+            .one::<BrokerDocument>(doc! {"name": name})
+            .await?
             .ok_or_else(|| Error::not_found(BROKER_NOT_FOUND))?;
         // FerretDB reports a unique-index violation on replace as an internal error: look
         // first (the unique index still guards a race).
         if broker.name != name
-            && self
-                .docs::<BrokerDocument>()
-                .find_one(doc! {"name": &broker.name})
-                .await
-                .map_err(db_error)?
-                .is_some()
+            && self.one::<BrokerDocument>(doc! {"name": &broker.name}).await?.is_some()
         {
             return Err(Error::conflict(BROKER_ALREADY_EXISTS));
         }

@@ -79,7 +79,7 @@ fn conflict() -> Error {
 
 impl super::MongoStore {
     async fn find_token(&self, token_id: &str) -> Result<Option<TokenDocument>> {
-        self.docs::<TokenDocument>().find_one(doc! {"token_id": token_id}).await.map_err(db_error)
+        self.one::<TokenDocument>(doc! {"token_id": token_id}).await
     }
 
     /// Read-modify-write of one token under its write lock.
@@ -125,11 +125,7 @@ impl TeamTokenStorage for super::MongoStore {
     }
 
     async fn update(&self, token: &TeamToken) -> Result<()> {
-        let holder = self
-            .docs::<TokenDocument>()
-            .find_one(doc! {"token": &token.token})
-            .await
-            .map_err(db_error)?;
+        let holder = self.one::<TokenDocument>(doc! {"token": &token.token}).await?;
         if holder.is_some_and(|h| h.token_id != token.token_id) {
             return Err(conflict());
         }

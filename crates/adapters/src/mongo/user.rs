@@ -455,11 +455,8 @@ impl PasswordTokenStorage for super::MongoStore {
     async fn consume(&self, token: &str) -> Result<bool> {
         // Read and flip under the token's write lock: a token is consumed once, whoever races.
         self.exclusive(format!("{PASSWORD_TOKENS}/{token}"), || async {
-            let unused = self
-                .docs::<PasswordTokenDocument>()
-                .find_one(doc! {"_id": token, "used": false})
-                .await
-                .map_err(db_error)?;
+            let unused =
+                self.one::<PasswordTokenDocument>(doc! {"_id": token, "used": false}).await?;
             if unused.is_none() {
                 return Ok(false);
             }
@@ -480,10 +477,8 @@ impl LoginThrottle for super::MongoStore {
         let window_start = to_bson_time(now - Duration::seconds(window_secs));
         self.exclusive(format!("{LOGIN_FAILURES}/{key}"), || async {
             let current = self
-                .docs::<FailureWindow>()
-                .find_one(doc! {"_id": key, "start": {"$gt": window_start}})
-                .await
-                .map_err(db_error)?;
+                .one::<FailureWindow>(doc! {"_id": key, "start": {"$gt": window_start}})
+                .await?;
             // One more in the current window, or a new window starting with this failure.
             let window = match current {
                 Some(w) => FailureWindow { count: w.count + 1, ..w },
@@ -501,11 +496,8 @@ impl LoginThrottle for super::MongoStore {
 
     async fn failures(&self, key: &str, now: DateTime<Utc>, window_secs: i64) -> Result<u32> {
         let window_start = to_bson_time(now - Duration::seconds(window_secs));
-        let w = self
-            .docs::<FailureWindow>()
-            .find_one(doc! {"_id": key, "start": {"$gt": window_start}})
-            .await
-            .map_err(db_error)?;
+        let w =
+            self.one::<FailureWindow>(doc! {"_id": key, "start": {"$gt": window_start}}).await?;
         Ok(w.map_or(0, |w| w.count))
     }
 

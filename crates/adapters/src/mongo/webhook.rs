@@ -347,12 +347,7 @@ impl DeliveryStorage for super::MongoStore {
     }
 
     async fn find(&self, id: &str) -> Result<Option<Delivery>> {
-        self.docs::<DeliveryDocument>()
-            .find_one(doc! {"_id": id})
-            .await
-            .map_err(db_error)?
-            .map(Delivery::try_from)
-            .transpose()
+        self.one::<DeliveryDocument>(doc! {"_id": id}).await?.map(Delivery::try_from).transpose()
     }
 
     async fn claim_due(&self, lease: Lease<'_>, limit: usize) -> Result<Vec<Delivery>> {
@@ -372,7 +367,7 @@ impl DeliveryStorage for super::MongoStore {
             }
             let claimed = self
                 .exclusive(format!("{DELIVERIES}/{}", c.id), || async {
-                    let Some(mut d) = self.docs::<DeliveryDocument>().find_one(doc! {"_id": &c.id}).await.map_err(db_error)? else {
+                    let Some(mut d) = self.one::<DeliveryDocument>(doc! {"_id": &c.id}).await? else {
                         return Ok(None);
                     };
                     if !claimable(&d, now) {
@@ -399,11 +394,7 @@ impl DeliveryStorage for super::MongoStore {
 
     async fn release(&self, delivery: &Delivery, worker: &str) -> Result<bool> {
         self.exclusive(format!("{DELIVERIES}/{}", delivery.id), || async {
-            let Some(current) = self
-                .docs::<DeliveryDocument>()
-                .find_one(doc! {"_id": &delivery.id})
-                .await
-                .map_err(db_error)?
+            let Some(current) = self.one::<DeliveryDocument>(doc! {"_id": &delivery.id}).await?
             else {
                 return Ok(false);
             };

@@ -63,11 +63,7 @@ impl super::MongoStore {
                 Err(e) if is_duplicate_key(&e) => {}
                 Err(e) => return Err(db_error(e)),
             }
-            let held = self
-                .docs::<WriteLockDocument>()
-                .find_one(doc! {"key": key})
-                .await
-                .map_err(db_error)?;
+            let held = self.one::<WriteLockDocument>(doc! {"key": key}).await?;
             if let Some(held) = held {
                 let age =
                     bson::DateTime::now().timestamp_millis() - held.acquired.timestamp_millis();
