@@ -13,7 +13,9 @@ use async_trait::async_trait;
 use tsuru_domain::app::{App, AppVersion};
 use tsuru_domain::clock::Clock;
 use tsuru_domain::output::Output;
-use tsuru_domain::provision::{ProcessUnits, Provisioner, Restart, Unit, UnitStatus};
+use tsuru_domain::provision::{
+    PlatformBuild, ProcessUnits, Provisioner, Restart, Unit, UnitStatus,
+};
 use tsuru_domain::{Error, Result};
 
 /// Name pools use for this provisioner.
@@ -353,11 +355,10 @@ impl Provisioner for SimulatedProvisioner {
 
     async fn build_platform(
         &self,
-        name: &str,
-        version: i64,
-        dockerfile: &str,
+        build: PlatformBuild<'_>,
         out: &dyn Output,
     ) -> Result<Vec<String>> {
+        let PlatformBuild { name, version, dockerfile } = build;
         let steps: Vec<&str> = dockerfile
             .lines()
             .map(str::trim)

@@ -91,6 +91,17 @@ pub struct Unit {
     pub ready: bool,
 }
 
+/// A platform image to build: platform `name` at `version`, from a Dockerfile.
+#[derive(Debug, Clone, Copy)]
+pub struct PlatformBuild<'a> {
+    /// The platform.
+    pub name: &'a str,
+    /// The version the image is tagged with.
+    pub version: i64,
+    /// The Dockerfile.
+    pub dockerfile: &'a str,
+}
+
 /// The units a start, a stop or a unit change acts on: those of `process` (of every process
 /// when empty) of `version` of `app`.
 #[derive(Debug, Clone, Copy)]
@@ -184,15 +195,13 @@ pub trait Provisioner: Send + Sync {
     /// # Errors
     /// When the router cannot be asked.
     async fn router_address(&self, app: &App, router: &str) -> Result<String>;
-    /// Builds platform `name` at `version` from a Dockerfile and returns the image names.
+    /// Builds a platform image and returns the image names.
     ///
     /// # Errors
     /// 400 for an unusable Dockerfile; build failures.
     async fn build_platform(
         &self,
-        name: &str,
-        version: i64,
-        dockerfile: &str,
+        build: PlatformBuild<'_>,
         out: &dyn Output,
     ) -> Result<Vec<String>>;
 

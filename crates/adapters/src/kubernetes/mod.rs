@@ -26,7 +26,7 @@ use tsuru_domain::app::{App, AppVersion};
 use tsuru_domain::cluster::{cluster_for_pool, Cluster, ClusterHelp, ClusterStorage};
 use tsuru_domain::node::{url_to_host, NewNode, Node, NodeUpdate};
 use tsuru_domain::output::Output;
-use tsuru_domain::provision::{ProcessUnits, Provisioner, Restart, Unit};
+use tsuru_domain::provision::{PlatformBuild, ProcessUnits, Provisioner, Restart, Unit};
 use tsuru_domain::volume::{VolumeBind, VolumeStorage};
 use tsuru_domain::{Error, Result};
 
@@ -283,13 +283,7 @@ impl Provisioner for KubernetesProvisioner {
         Ok(format!("{}.{ns}.svc.cluster.local", objects::deployment_name(&app.name, "web")))
     }
 
-    async fn build_platform(
-        &self,
-        _name: &str,
-        _version: i64,
-        _dockerfile: &str,
-        _out: &dyn Output,
-    ) -> Result<Vec<String>> {
+    async fn build_platform(&self, _: PlatformBuild<'_>, _: &dyn Output) -> Result<Vec<String>> {
         Err(Error::bad_request("builds are not supported; deploy an image"))
     }
 

@@ -8,7 +8,7 @@ use super::{
 use crate::app::{valid_name, AppStorage};
 use crate::event::{Allowed, EventService, NewEvent, Target};
 use crate::output::{Out, Output};
-use crate::provision::Provisioner;
+use crate::provision::{PlatformBuild, Provisioner};
 use crate::{Call, Error, Identity, Result};
 
 /// Platform use cases.
@@ -95,7 +95,10 @@ impl PlatformService {
     async fn build(&self, name: &str, dockerfile: &str, out: &dyn Output) -> Result<()> {
         let next =
             self.storage.versions(name).await?.iter().map(|v| v.version).max().unwrap_or(0) + 1;
-        let images = self.builder.build_platform(name, next, dockerfile, out).await?;
+        let images = self
+            .builder
+            .build_platform(PlatformBuild { name, version: next, dockerfile }, out)
+            .await?;
         self.storage
             .add_version(name, &crate::platform::PlatformVersion { version: next, images })
             .await

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use crate::app::App;
 use crate::cluster::{Cluster, ClusterHelp};
 use crate::output::Output;
-use crate::provision::{Provisioner, Restart, Unit};
+use crate::provision::{PlatformBuild, Provisioner, Restart, Unit};
 use crate::{Error, Result};
 
 /// What a [`StubProvisioner`] refuses and what it says about its clusters.
@@ -96,13 +96,7 @@ impl Provisioner for StubProvisioner {
     async fn router_address(&self, app: &App, _: &str) -> Result<String> {
         Ok(format!("{}.fake", app.name))
     }
-    async fn build_platform(
-        &self,
-        _: &str,
-        _: i64,
-        _: &str,
-        _: &dyn Output,
-    ) -> Result<Vec<String>> {
+    async fn build_platform(&self, _: PlatformBuild<'_>, _: &dyn Output) -> Result<Vec<String>> {
         Ok(Vec::new())
     }
     fn cluster_help(&self) -> Option<ClusterHelp> {

@@ -3,7 +3,7 @@
 use crate::error::Error;
 use crate::output::Discard;
 use crate::platform::parse_image_version;
-use crate::provision::{Provisioner, Restart};
+use crate::provision::{PlatformBuild, Provisioner, Restart};
 use crate::testing::app;
 
 /// A provisioner has a name (pools refer to it by that name).
@@ -77,7 +77,10 @@ pub async fn a_provisioned_app_has_an_address(p: &dyn Provisioner) {
 /// rollback can find it by version.
 pub async fn build_platform_tags_the_version(p: &dyn Provisioner) {
     let images = p
-        .build_platform("python", 3, "FROM tsuru/base\nRUN true\n", &Discard)
+        .build_platform(
+            PlatformBuild { name: "python", version: 3, dockerfile: "FROM tsuru/base\nRUN true\n" },
+            &Discard,
+        )
         .await
         .expect("build");
     let first = images.first().expect("at least one image");
@@ -86,7 +89,13 @@ pub async fn build_platform_tags_the_version(p: &dyn Provisioner) {
 
 /// A Dockerfile that does not start with `FROM` is a 400.
 pub async fn build_platform_refuses_a_dockerfile_without_from(p: &dyn Provisioner) {
-    match p.build_platform("python", 1, "RUN true\n", &Discard).await {
+    match p
+        .build_platform(
+            PlatformBuild { name: "python", version: 1, dockerfile: "RUN true\n" },
+            &Discard,
+        )
+        .await
+    {
         Err(Error::BadRequest(_)) => {}
         other => panic!("expected BadRequest, got {other:?}"),
     }
@@ -94,7 +103,13 @@ pub async fn build_platform_refuses_a_dockerfile_without_from(p: &dyn Provisione
 
 /// A provisioner that cannot build platform images refuses with a 400.
 pub async fn build_platform_is_refused_with_a_bad_request(p: &dyn Provisioner) {
-    match p.build_platform("python", 3, "FROM tsuru/base\nRUN true\n", &Discard).await {
+    match p
+        .build_platform(
+            PlatformBuild { name: "python", version: 3, dockerfile: "FROM tsuru/base\nRUN true\n" },
+            &Discard,
+        )
+        .await
+    {
         Err(Error::BadRequest(_)) => {}
         other => panic!("expected BadRequest, got {other:?}"),
     }
