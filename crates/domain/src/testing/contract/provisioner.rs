@@ -5,6 +5,7 @@ use crate::output::Discard;
 use crate::platform::parse_image_version;
 use crate::provision::{PlatformBuild, Provisioner, Restart};
 use crate::testing::app;
+use crate::Result;
 
 /// A provisioner has a name (pools refer to it by that name).
 pub async fn it_has_a_name(p: &dyn Provisioner) {
@@ -73,43 +74,33 @@ pub async fn a_provisioned_app_has_an_address(p: &dyn Provisioner) {
     assert!(!address.is_empty());
 }
 
+/// Builds platform `python` at `version` from `dockerfile`.
+async fn build_python(p: &dyn Provisioner, version: i64, dockerfile: &str) -> Result<Vec<String>> {
+    p.build_platform(PlatformBuild { name: "python", version, dockerfile }, &Discard).await
+}
+
+const DOCKERFILE: &str = "FROM tsuru/base\nRUN true\n";
+
 /// A platform build returns its images, the first tagged with the version built, so that a
 /// rollback can find it by version.
 pub async fn build_platform_tags_the_version(p: &dyn Provisioner) {
-    let images = p
-        .build_platform(
-            PlatformBuild { name: "python", version: 3, dockerfile: "FROM tsuru/base\nRUN true\n" },
-            &Discard,
-        )
-        .await
-        .expect("build");
+    let images = build_python(p, 3, DOCKERFILE).await.expect("build");
     let first = images.first().expect("at least one image");
     assert_eq!(parse_image_version(first).expect("a versioned tag"), 3);
 }
 
 /// A Dockerfile that does not start with `FROM` is a 400.
 pub async fn build_platform_refuses_a_dockerfile_without_from(p: &dyn Provisioner) {
-    match p
-        .build_platform(
-            PlatformBuild { name: "python", version: 1, dockerfile: "RUN true\n" },
-            &Discard,
-        )
-        .await
-    {
-        Err(Error::BadRequest(_)) => {}
-        other => panic!("expected BadRequest, got {other:?}"),
-    }
+    assert_bad_request(build_python(p, 1, "RUN true\n").await);
 }
 
 /// A provisioner that cannot build platform images refuses with a 400.
 pub async fn build_platform_is_refused_with_a_bad_request(p: &dyn Provisioner) {
-    match p
-        .build_platform(
-            PlatformBuild { name: "python", version: 3, dockerfile: "FROM tsuru/base\nRUN true\n" },
-            &Discard,
-        )
-        .await
-    {
+    assert_bad_request(build_python(p, 3, DOCKERFILE).await);
+}
+
+fn assert_bad_request(got: Result<Vec<String>>) {
+    match got {
         Err(Error::BadRequest(_)) => {}
         other => panic!("expected BadRequest, got {other:?}"),
     }
