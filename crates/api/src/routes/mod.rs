@@ -149,12 +149,17 @@ method_constructors! {
     delete => "DELETE";
 }
 
-/// Tags a family's routes with its name.
-fn family(tag: &'static str, mut routes: Vec<Route>) -> Vec<Route> {
-    for r in &mut routes {
-        r.op.set_tag(tag);
+/// A URL family, by the tag its routes carry in the document.
+struct Family(&'static str);
+
+impl Family {
+    /// The family's routes, tagged with its name.
+    fn routes(self, mut routes: Vec<Route>) -> Vec<Route> {
+        for r in &mut routes {
+            r.op.set_tag(self.0);
+        }
+        routes
     }
-    routes
 }
 
 /// Every route, in registration order (where templates overlap, the first match wins).

@@ -18,7 +18,7 @@ use self::wire::{
     UpdateAppRequest,
 };
 use super::quota::{quota, set_quota, QuotaOf};
-use super::{family, Route};
+use super::{Family, Route};
 use crate::error::ApiError;
 use crate::extract::mask::{self, EnvRecord};
 use crate::extract::{Acting, ActingOn, Caller, Form, Input, Named, OptionalForm, Query};
@@ -27,59 +27,49 @@ use crate::state::AppState;
 use crate::stream::{stream, Streamed};
 
 pub(crate) fn routes() -> Vec<Route> {
-    family(
-        "apps",
-        vec![
-            Route::get("1.0", "/apps", list, "Apps the caller may read"),
-            Route::post("1.0", "/apps", create, "Create an app")
-                .links("app", "$request.body#/name"),
-            Route::get("1.0", "/apps/{app}", info, "An app").linked(),
-            Route::put("1.0", "/apps/{app}", update, "Update an app").linked(),
-            Route::delete("1.0", "/apps/{app}", remove, "Remove an app").linked(),
-            Route::get(
-                "1.0",
-                "/apps/{app}/env",
-                get_env,
-                "An app's environment variables (private values masked)",
-            )
+    Family("apps").routes(vec![
+        Route::get("1.0", "/apps", list, "Apps the caller may read"),
+        Route::post("1.0", "/apps", create, "Create an app").links("app", "$request.body#/name"),
+        Route::get("1.0", "/apps/{app}", info, "An app").linked(),
+        Route::put("1.0", "/apps/{app}", update, "Update an app").linked(),
+        Route::delete("1.0", "/apps/{app}", remove, "Remove an app").linked(),
+        Route::get(
+            "1.0",
+            "/apps/{app}/env",
+            get_env,
+            "An app's environment variables (private values masked)",
+        )
+        .linked(),
+        Route::post("1.0", "/apps/{app}/env", set_env, "Set environment variables").linked(),
+        Route::delete("1.0", "/apps/{app}/env", unset_env, "Unset environment variables").linked(),
+        Route::get("1.0", "/apps/{app}/quota", quota::<Apps>, "An app's unit quota").linked(),
+        Route::put("1.0", "/apps/{app}/quota", set_quota::<Apps>, "Change an app's unit quota")
             .linked(),
-            Route::post("1.0", "/apps/{app}/env", set_env, "Set environment variables").linked(),
-            Route::delete("1.0", "/apps/{app}/env", unset_env, "Unset environment variables")
-                .linked(),
-            Route::get("1.0", "/apps/{app}/quota", quota::<Apps>, "An app's unit quota").linked(),
-            Route::put("1.0", "/apps/{app}/quota", set_quota::<Apps>, "Change an app's unit quota")
-                .linked(),
-            Route::post(
-                "1.0",
-                "/apps/{app}/restart",
-                start_stop::restart,
-                "Restart an app, a process or a version",
-            )
-            .linked(),
-            Route::post(
-                "1.0",
-                "/apps/{app}/deploy",
-                deploy::deploy,
-                "Deploy an image as the app's next version",
-            )
-            .linked(),
-            Route::post(
-                "1.0",
-                "/apps/{app}/deploy/rollback",
-                deploy::rollback,
-                "Deploy an earlier image of the app again",
-            ),
-            Route::post(
-                "1.0",
-                "/apps/{app}/start",
-                start_stop::start,
-                "Start an app's stopped units",
-            ),
-            Route::post("1.0", "/apps/{app}/stop", start_stop::stop, "Stop an app's units"),
-            Route::put("1.0", "/apps/{app}/units", units::add, "Add units"),
-            Route::delete("1.0", "/apps/{app}/units", units::remove, "Remove units"),
-        ],
-    )
+        Route::post(
+            "1.0",
+            "/apps/{app}/restart",
+            start_stop::restart,
+            "Restart an app, a process or a version",
+        )
+        .linked(),
+        Route::post(
+            "1.0",
+            "/apps/{app}/deploy",
+            deploy::deploy,
+            "Deploy an image as the app's next version",
+        )
+        .linked(),
+        Route::post(
+            "1.0",
+            "/apps/{app}/deploy/rollback",
+            deploy::rollback,
+            "Deploy an earlier image of the app again",
+        ),
+        Route::post("1.0", "/apps/{app}/start", start_stop::start, "Start an app's stopped units"),
+        Route::post("1.0", "/apps/{app}/stop", start_stop::stop, "Stop an app's units"),
+        Route::put("1.0", "/apps/{app}/units", units::add, "Add units"),
+        Route::delete("1.0", "/apps/{app}/units", units::remove, "Remove units"),
+    ])
 }
 
 /// Labels and annotations, plus the names marked `delete`.

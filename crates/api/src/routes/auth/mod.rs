@@ -7,30 +7,27 @@ use self::wire::{
     ChangePasswordRequest, LoginRequest, ResetQuery, SchemeDataResponse, SchemeResponse,
     SessionResponse,
 };
-use super::{family, Route};
+use super::{Family, Route};
 use crate::extract::{Acting, Caller, Form, Query};
 use crate::reply::{Done, Json, Reply, DONE};
 use crate::state::AppState;
 
 pub(crate) fn routes() -> Vec<Route> {
-    family(
-        "auth",
-        vec![
-            Route::get("1.0", "/auth/scheme", scheme, "The default auth scheme").plain(),
-            Route::get("1.18", "/auth/schemes", schemes, "Every auth scheme").plain(),
-            Route::post("1.0", "/auth/login", login, "Log in"),
-            Route::delete("1.0", "/users/tokens", logout, "Log out: revoke this session"),
-            Route::put("1.0", "/users/password", change_password, "Change the caller's password"),
-            Route::post("1.0", "/users/{email}/tokens", login_path, "Log in (e-mail in the path)"),
-            Route::post(
-                "1.0",
-                "/users/{email}/password",
-                reset_password,
-                "Start (no token) or finish a password reset",
-            )
-            .text(429, "Too many password resets for this e-mail"),
-        ],
-    )
+    Family("auth").routes(vec![
+        Route::get("1.0", "/auth/scheme", scheme, "The default auth scheme").plain(),
+        Route::get("1.18", "/auth/schemes", schemes, "Every auth scheme").plain(),
+        Route::post("1.0", "/auth/login", login, "Log in"),
+        Route::delete("1.0", "/users/tokens", logout, "Log out: revoke this session"),
+        Route::put("1.0", "/users/password", change_password, "Change the caller's password"),
+        Route::post("1.0", "/users/{email}/tokens", login_path, "Log in (e-mail in the path)"),
+        Route::post(
+            "1.0",
+            "/users/{email}/password",
+            reset_password,
+            "Start (no token) or finish a password reset",
+        )
+        .text(429, "Too many password resets for this e-mail"),
+    ])
 }
 
 async fn scheme(state: web::Data<AppState>) -> Reply<Json<SchemeResponse>> {

@@ -6,29 +6,26 @@ use actix_web::{HttpRequest, HttpResponse, Responder};
 use tsuru_domain::service::NewBroker;
 
 use self::wire::{BrokerBody, BrokerListResponse};
-use super::{family, Route};
+use super::{Family, Route};
 use crate::extract::{Acting, ActingOn, Caller, Form, OnName};
 use crate::openapi::{DescribeReply, Op};
 use crate::reply::{Done, Json, Made, NoContent, Reply, DONE, MADE, NO_CONTENT};
 
 pub(crate) fn routes() -> Vec<Route> {
-    family(
-        "brokers",
-        vec![
-            Route::get("1.7", "/brokers", list, "Service brokers (credentials left out)"),
-            Route::post("1.7", "/brokers", create, "Add a service broker")
-                .text(400, "unable to parse broker")
-                .text(409, "Broker already exists."),
-            Route::put(
-                "1.7",
-                "/brokers/{broker}",
-                update,
-                "Replace a service broker (the body may rename it)",
-            )
-            .text(400, "unable to parse broker"),
-            Route::delete("1.7", "/brokers/{broker}", remove, "Remove a service broker"),
-        ],
-    )
+    Family("brokers").routes(vec![
+        Route::get("1.7", "/brokers", list, "Service brokers (credentials left out)"),
+        Route::post("1.7", "/brokers", create, "Add a service broker")
+            .text(400, "unable to parse broker")
+            .text(409, "Broker already exists."),
+        Route::put(
+            "1.7",
+            "/brokers/{broker}",
+            update,
+            "Replace a service broker (the body may rename it)",
+        )
+        .text(400, "unable to parse broker"),
+        Route::delete("1.7", "/brokers/{broker}", remove, "Remove a service broker"),
+    ])
 }
 
 /// `{"brokers": [...]}`, or 204 without a body when there is none.

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use tsuru_domain::Call;
 
 use self::wire::{ClusterBody, ProvisionerResponse};
-use super::{family, Route};
+use super::{Family, Route};
 use crate::extract::mask::Mask;
 use crate::extract::{Caller, JsonBody, Named, OnName};
 
@@ -15,46 +15,43 @@ use crate::reply::{Json, List, Reply};
 use crate::stream::{stream, STREAM_TYPE};
 
 pub(crate) fn routes() -> Vec<Route> {
-    family(
-        "clusters",
-        vec![
-            Route::get("1.3", "/provisioner/clusters", list, "Every cluster (no credentials)"),
-            Route::post(
-                "1.3",
-                "/provisioner/clusters",
-                create,
-                "Add a cluster (streamed when `Accept: application/x-json-stream`)",
-            )
-            .text(404, "A pool in `pools` does not exist")
-            .text(409, "The cluster exists")
-            .links("name", "$request.body#/name"),
-            Route::post(
-                "1.4",
-                "/provisioner/clusters/{name}",
-                update,
-                "Replace a cluster (the whole document; credentials left out are kept)",
-            )
+    Family("clusters").routes(vec![
+        Route::get("1.3", "/provisioner/clusters", list, "Every cluster (no credentials)"),
+        Route::post(
+            "1.3",
+            "/provisioner/clusters",
+            create,
+            "Add a cluster (streamed when `Accept: application/x-json-stream`)",
+        )
+        .text(404, "A pool in `pools` does not exist")
+        .text(409, "The cluster exists")
+        .links("name", "$request.body#/name"),
+        Route::post(
+            "1.4",
+            "/provisioner/clusters/{name}",
+            update,
+            "Replace a cluster (the whole document; credentials left out are kept)",
+        )
+        .linked()
+        .text(404, "The cluster does not exist"),
+        Route::get("1.8", "/provisioner/clusters/{name}", info, "A cluster (no credentials)")
             .linked()
             .text(404, "The cluster does not exist"),
-            Route::get("1.8", "/provisioner/clusters/{name}", info, "A cluster (no credentials)")
-                .linked()
-                .text(404, "The cluster does not exist"),
-            Route::delete(
-                "1.3",
-                "/provisioner/clusters/{name}",
-                remove,
-                "Remove a cluster (its objects stay on it)",
-            )
-            .linked()
-            .text(404, "The cluster does not exist"),
-            Route::get(
-                "1.7",
-                "/provisioner",
-                provisioners,
-                "Registered provisioners and their cluster options",
-            ),
-        ],
-    )
+        Route::delete(
+            "1.3",
+            "/provisioner/clusters/{name}",
+            remove,
+            "Remove a cluster (its objects stay on it)",
+        )
+        .linked()
+        .text(404, "The cluster does not exist"),
+        Route::get(
+            "1.7",
+            "/provisioner",
+            provisioners,
+            "Registered provisioners and their cluster options",
+        ),
+    ])
 }
 
 crate::reply::ready_reply!(

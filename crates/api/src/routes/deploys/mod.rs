@@ -5,20 +5,17 @@ use tsuru_domain::app::DeployQuery;
 use tsuru_domain::Error;
 
 use self::wire::{DeployListQuery, DeployResponse};
-use super::{family, Route};
+use super::{Family, Route};
 use crate::extract::{Caller, Query};
 use crate::reply::{List, Reply};
 
 pub(crate) fn routes() -> Vec<Route> {
-    family(
-        "deploys",
-        vec![Route::get(
-            "1.0",
-            "/deploys",
-            list,
-            "Deploys of the apps the caller may read deploys of, newest first",
-        )],
-    )
+    Family("deploys").routes(vec![Route::get(
+        "1.0",
+        "/deploys",
+        list,
+        "Deploys of the apps the caller may read deploys of, newest first",
+    )])
 }
 
 fn count(name: &str, v: Option<i64>) -> Result<usize, Error> {

@@ -7,31 +7,25 @@ use tsuru_domain::event::json::EventJson;
 use tsuru_domain::event::{EventFilter, Kind};
 
 use self::wire::{CancelRequest, EventListQuery};
-use super::{family, Route};
+use super::{Family, Route};
 use crate::error::ApiError;
 use crate::extract::{Auth, Caller, Form, Named, Query};
 use crate::reply::{Json, List, NoContent, Reply, NO_CONTENT};
 use crate::state::AppState;
 
 pub(crate) fn routes() -> Vec<Route> {
-    family(
-        "events",
-        vec![
-            Route::get("1.1", "/events", list, "Events the caller may see, newest first"),
-            Route::get("1.1", "/events/kinds", kinds, "Distinct event kinds"),
-        ],
-    )
+    Family("events").routes(vec![
+        Route::get("1.1", "/events", list, "Events the caller may see, newest first"),
+        Route::get("1.1", "/events/kinds", kinds, "Distinct event kinds"),
+    ])
 }
 
 /// Registered after the webhook routes, whose paths `/events/{id}` would match.
 pub(crate) fn id_routes() -> Vec<Route> {
-    family(
-        "events",
-        vec![
-            Route::get("1.1", "/events/{id}", info, "An event with its custom data"),
-            Route::post("1.1", "/events/{id}/cancel", cancel, "Ask a running event to cancel"),
-        ],
-    )
+    Family("events").routes(vec![
+        Route::get("1.1", "/events/{id}", info, "An event with its custom data"),
+        Route::post("1.1", "/events/{id}/cancel", cancel, "Ask a running event to cancel"),
+    ])
 }
 
 /// Go's time layouts accepted by tsuru's form decoder.

@@ -8,52 +8,49 @@ use self::wire::{
     data, CreateTemplateRequest, DestroyMachineQuery, MachineResponse, TemplateResponse,
     UpdateTemplateRequest,
 };
-use super::{family, Route};
+use super::{Family, Route};
 use crate::extract::{Acting, ActingOn, Caller, Form, OnName, OptionalForm, Query};
 use crate::reply::{Done, Json, Made, Reply, DONE, MADE};
 
 pub(crate) fn routes() -> Vec<Route> {
-    family(
-        "iaas",
-        vec![
-            Route::get(
-                "1.0",
-                "/iaas/machines",
-                list_machines,
-                "Machines of the IaaSes the caller may read (`null` when none)",
-            )
-            .plain(),
-            Route::delete(
-                "1.0",
-                "/iaas/machines/{machine_id}",
-                destroy_machine,
-                "Destroy a machine in its IaaS and forget it",
-            ),
-            Route::get(
-                "1.0",
-                "/iaas/templates",
-                list_templates,
-                "Machine templates of the IaaSes the caller may read (`null` when none)",
-            )
-            .plain(),
-            Route::post("1.0", "/iaas/templates", create_template, "Create a machine template")
-                .links("template_name", "$request.body#/Name"),
-            Route::put(
-                "1.0",
-                "/iaas/templates/{template_name}",
-                update_template,
-                "Change a machine template (an empty value removes a parameter)",
-            )
-            .linked(),
-            Route::delete(
-                "1.0",
-                "/iaas/templates/{template_name}",
-                remove_template,
-                "Remove a machine template",
-            )
-            .linked(),
-        ],
-    )
+    Family("iaas").routes(vec![
+        Route::get(
+            "1.0",
+            "/iaas/machines",
+            list_machines,
+            "Machines of the IaaSes the caller may read (`null` when none)",
+        )
+        .plain(),
+        Route::delete(
+            "1.0",
+            "/iaas/machines/{machine_id}",
+            destroy_machine,
+            "Destroy a machine in its IaaS and forget it",
+        ),
+        Route::get(
+            "1.0",
+            "/iaas/templates",
+            list_templates,
+            "Machine templates of the IaaSes the caller may read (`null` when none)",
+        )
+        .plain(),
+        Route::post("1.0", "/iaas/templates", create_template, "Create a machine template")
+            .links("template_name", "$request.body#/Name"),
+        Route::put(
+            "1.0",
+            "/iaas/templates/{template_name}",
+            update_template,
+            "Change a machine template (an empty value removes a parameter)",
+        )
+        .linked(),
+        Route::delete(
+            "1.0",
+            "/iaas/templates/{template_name}",
+            remove_template,
+            "Remove a machine template",
+        )
+        .linked(),
+    ])
 }
 
 /// Always 200: an array, or `null` when there is none (tsuru's encoding).

@@ -5,23 +5,20 @@ use actix_web::{web, HttpRequest};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{family, Route};
+use super::{Family, Route};
 use crate::extract::Auth;
 use crate::reply::{Json, Reply, Text};
 use crate::state::AppState;
 
 pub(crate) fn routes() -> Vec<Route> {
-    family(
-        "misc",
-        vec![
-            Route::get("1.0", "/healthcheck", healthcheck, "Health check").plain(),
-            Route::get("1.0", "/healthcheck/", healthcheck, "Health check").plain(),
-            Route::get("1.0", "/info", info, "Server version").plain(),
-            Route::get("1.0", "/metrics", metrics, "Prometheus metrics of this process")
-                .plain()
-                .text(200, "Prometheus text exposition format"),
-        ],
-    )
+    Family("misc").routes(vec![
+        Route::get("1.0", "/healthcheck", healthcheck, "Health check").plain(),
+        Route::get("1.0", "/healthcheck/", healthcheck, "Health check").plain(),
+        Route::get("1.0", "/info", info, "Server version").plain(),
+        Route::get("1.0", "/metrics", metrics, "Prometheus metrics of this process")
+            .plain()
+            .text(200, "Prometheus text exposition format"),
+    ])
 }
 
 /// `{"version"}`: the server version.

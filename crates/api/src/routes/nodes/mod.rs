@@ -11,55 +11,42 @@ use self::wire::{
 };
 use super::apps::wire::UnitResponse;
 use super::iaas::wire::MachineResponse;
-use super::{family, Route};
+use super::{Family, Route};
 use crate::extract::{Acting, ActingOn, Caller, Form, Named, Query};
 use crate::openapi::{Body, DescribeReply, Op, JSON};
 use crate::reply::{Done, Json, List, Reply, DONE};
 use crate::stream::{stream_created, CreatedStream};
 
 pub(crate) fn routes() -> Vec<Route> {
-    family(
-        "nodes",
-        vec![
-            Route::get(
-                "1.2",
-                "/node",
-                list,
-                "Nodes of the pools the caller may read, and IaaS machines (204 when both are empty)",
-            )
-            .plain(),
-            Route::post(
-                "1.2",
-                "/node",
-                add,
-                "Add a node: register one that exists, or create a machine through the IaaS",
-            ),
-            Route::put(
-                "1.2",
-                "/node",
-                update,
-                "Change a node's pool, metadata, or whether it takes new units",
-            ),
-            Route::get(
-                "1.2",
-                "/node/{address}/containers",
-                units,
-                "The units on a node",
-            ),
-            Route::delete(
-                "1.2",
-                "/node/{address}",
-                remove,
-                "Remove a node, moving its units away first",
-            ),
-            Route::get(
-                "1.6",
-                "/node/{address}",
-                info,
-                "A node, its health data and its units",
-            ),
-        ],
-    )
+    Family("nodes").routes(vec![
+        Route::get(
+            "1.2",
+            "/node",
+            list,
+            "Nodes of the pools the caller may read, and IaaS machines (204 when both are empty)",
+        )
+        .plain(),
+        Route::post(
+            "1.2",
+            "/node",
+            add,
+            "Add a node: register one that exists, or create a machine through the IaaS",
+        ),
+        Route::put(
+            "1.2",
+            "/node",
+            update,
+            "Change a node's pool, metadata, or whether it takes new units",
+        ),
+        Route::get("1.2", "/node/{address}/containers", units, "The units on a node"),
+        Route::delete(
+            "1.2",
+            "/node/{address}",
+            remove,
+            "Remove a node, moving its units away first",
+        ),
+        Route::get("1.6", "/node/{address}", info, "A node, its health data and its units"),
+    ])
 }
 
 /// 200 with the lists, or 204 when both are empty.

@@ -5,21 +5,17 @@ use tsuru_domain::plan::{parse_memory, Plan, PlanOverride};
 use utoipa::ToSchema;
 
 use super::apps::wire::PlanResponse;
-use super::{family, Route};
+use super::{Family, Route};
 use crate::extract::{lenient_string, Acting, Auth, Form, OnName};
 use crate::reply::{Created, Done, List, Reply, DONE};
 use crate::state::AppState;
 
 pub(crate) fn routes() -> Vec<Route> {
-    family(
-        "plans",
-        vec![
-            Route::get("1.0", "/plans", list, "List plans").plain(),
-            Route::post("1.0", "/plans", create, "Create a plan")
-                .links("plan", "$response.body#/name"),
-            Route::delete("1.0", "/plans/{plan}", remove, "Remove a plan").linked(),
-        ],
-    )
+    Family("plans").routes(vec![
+        Route::get("1.0", "/plans", list, "List plans").plain(),
+        Route::post("1.0", "/plans", create, "Create a plan").links("plan", "$response.body#/name"),
+        Route::delete("1.0", "/plans/{plan}", remove, "Remove a plan").linked(),
+    ])
 }
 
 /// A new plan: `memory` in bytes or with a `K`, `M` or `G` suffix (at least 4M), `cpumilli`.

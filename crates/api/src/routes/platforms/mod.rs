@@ -5,7 +5,7 @@ use tsuru_domain::Call;
 use tsuru_domain::Error;
 use utoipa::ToSchema;
 
-use super::{family, Route};
+use super::{Family, Route};
 use crate::extract::{ActingOn, Caller, Form, Input, Named, OnName, Upload};
 use crate::reply::{Done, Json, List, Reply, DONE};
 use crate::stream::{stream, Streamed};
@@ -13,30 +13,27 @@ use crate::stream::{stream, Streamed};
 const FILE: &str = "dockerfile_content";
 
 pub(crate) fn routes() -> Vec<Route> {
-    family(
-        "platforms",
-        vec![
-            Route::get("1.0", "/platforms", list, "List platforms").plain(),
-            Route::post("1.0", "/platforms", create, "Add a platform from a Dockerfile")
-                .links("platform", "$request.body#/name"),
-            Route::put(
-                "1.0",
-                "/platforms/{platform}",
-                update,
-                "Enable or disable a platform, or rebuild it from a new Dockerfile",
-            )
-            .linked(),
-            Route::delete("1.0", "/platforms/{platform}", remove, "Remove a platform").linked(),
-            Route::get("1.6", "/platforms/{platform}", info, "A platform and its images").linked(),
-            Route::post(
-                "1.6",
-                "/platforms/{platform}/rollback",
-                rollback,
-                "Roll a platform back to an earlier image",
-            )
-            .linked(),
-        ],
-    )
+    Family("platforms").routes(vec![
+        Route::get("1.0", "/platforms", list, "List platforms").plain(),
+        Route::post("1.0", "/platforms", create, "Add a platform from a Dockerfile")
+            .links("platform", "$request.body#/name"),
+        Route::put(
+            "1.0",
+            "/platforms/{platform}",
+            update,
+            "Enable or disable a platform, or rebuild it from a new Dockerfile",
+        )
+        .linked(),
+        Route::delete("1.0", "/platforms/{platform}", remove, "Remove a platform").linked(),
+        Route::get("1.6", "/platforms/{platform}", info, "A platform and its images").linked(),
+        Route::post(
+            "1.6",
+            "/platforms/{platform}/rollback",
+            rollback,
+            "Roll a platform back to an earlier image",
+        )
+        .linked(),
+    ])
 }
 
 /// `name` and the Dockerfile, a file part named `dockerfile_content`.

@@ -7,34 +7,28 @@ use self::wire::{
     ConstraintRequest, ConstraintResponse, CreatePoolRequest, PoolResponse, PoolTeamsRequest,
     UpdatePoolRequest,
 };
-use super::{family, Route};
+use super::{Family, Route};
 use crate::extract::{Acting, ActingOn, Caller, Form, Named, OnName, OptionalForm, Query};
 use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
 
 pub(crate) fn routes() -> Vec<Route> {
-    family(
-        "pools",
-        vec![
-            Route::get("1.0", "/pools", list, "Pools the caller may use or read").plain(),
-            Route::post("1.0", "/pools", create, "Create a pool")
-                .links("pool", "$request.body#/name"),
-            Route::get("1.8", "/pools/{pool}", info, "A pool").linked(),
-            Route::put("1.0", "/pools/{pool}", update, "Update a pool (only the fields sent)")
-                .linked(),
-            Route::delete("1.0", "/pools/{pool}", remove, "Remove a pool").linked(),
-            Route::post("1.0", "/pools/{pool}/team", add_teams, "Allow teams to use a pool")
-                .linked(),
-            Route::delete("1.0", "/pools/{pool}/team", remove_teams, "Remove teams from a pool")
-                .linked(),
-            Route::get("1.3", "/constraints", constraints, "Pool constraints"),
-            Route::put(
-                "1.3",
-                "/constraints",
-                set_constraint,
-                "Set (or, with `append`, extend) a pool constraint",
-            ),
-        ],
-    )
+    Family("pools").routes(vec![
+        Route::get("1.0", "/pools", list, "Pools the caller may use or read").plain(),
+        Route::post("1.0", "/pools", create, "Create a pool").links("pool", "$request.body#/name"),
+        Route::get("1.8", "/pools/{pool}", info, "A pool").linked(),
+        Route::put("1.0", "/pools/{pool}", update, "Update a pool (only the fields sent)").linked(),
+        Route::delete("1.0", "/pools/{pool}", remove, "Remove a pool").linked(),
+        Route::post("1.0", "/pools/{pool}/team", add_teams, "Allow teams to use a pool").linked(),
+        Route::delete("1.0", "/pools/{pool}/team", remove_teams, "Remove teams from a pool")
+            .linked(),
+        Route::get("1.3", "/constraints", constraints, "Pool constraints"),
+        Route::put(
+            "1.3",
+            "/constraints",
+            set_constraint,
+            "Set (or, with `append`, extend) a pool constraint",
+        ),
+    ])
 }
 
 /// Pools the caller may use or read.

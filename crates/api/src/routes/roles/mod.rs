@@ -9,63 +9,50 @@ use self::wire::{
     AssignRoleRequest, ContextQuery, CreateRoleRequest, DefaultRolesRequest, PermissionResponse,
     PermissionsRequest, RoleResponse, UpdateRoleRequest,
 };
-use super::{family, Route};
+use super::{Family, Route};
 use crate::extract::{Acting, ActingOn, Caller, Form, Input, Named, OnName, OptionalForm, Query};
 use crate::reply::{Compact, Done, Json, Made, Reply, DONE, MADE};
 
 pub(crate) fn routes() -> Vec<Route> {
-    family(
-        "roles",
-        vec![
-            Route::get("1.0", "/roles", list, "List roles"),
-            Route::post("1.0", "/roles", create, "Create a role")
-                .links("name", "$request.body#/name"),
-            Route::put("1.4", "/roles", update, "Update a role"),
-            Route::get("1.0", "/roles/{name}", info, "A role").linked(),
-            Route::delete("1.0", "/roles/{name}", remove, "Remove a role")
-                .linked()
-                .text(412, "The role is still assigned to users"),
-            Route::post(
-                "1.0",
-                "/roles/{name}/permissions",
-                add_permissions,
-                "Add permissions to a role",
-            )
-            .linked(),
-            Route::delete(
-                "1.0",
-                "/roles/{name}/permissions/{permission}",
-                remove_permission,
-                "Remove a permission from a role",
-            ),
-            Route::post("1.0", "/roles/{name}/user", assign_user, "Assign a role to a user")
-                .linked(),
-            Route::delete(
-                "1.0",
-                "/roles/{name}/user/{email}",
-                dissociate_user,
-                "Dissociate a role from a user",
-            ),
-        ],
-    )
+    Family("roles").routes(vec![
+        Route::get("1.0", "/roles", list, "List roles"),
+        Route::post("1.0", "/roles", create, "Create a role").links("name", "$request.body#/name"),
+        Route::put("1.4", "/roles", update, "Update a role"),
+        Route::get("1.0", "/roles/{name}", info, "A role").linked(),
+        Route::delete("1.0", "/roles/{name}", remove, "Remove a role")
+            .linked()
+            .text(412, "The role is still assigned to users"),
+        Route::post(
+            "1.0",
+            "/roles/{name}/permissions",
+            add_permissions,
+            "Add permissions to a role",
+        )
+        .linked(),
+        Route::delete(
+            "1.0",
+            "/roles/{name}/permissions/{permission}",
+            remove_permission,
+            "Remove a permission from a role",
+        ),
+        Route::post("1.0", "/roles/{name}/user", assign_user, "Assign a role to a user").linked(),
+        Route::delete(
+            "1.0",
+            "/roles/{name}/user/{email}",
+            dissociate_user,
+            "Dissociate a role from a user",
+        ),
+    ])
 }
 
 /// Routes registered after the team-token role routes (tsuru's order).
 pub(crate) fn default_routes() -> Vec<Route> {
-    family(
-        "roles",
-        vec![
-            Route::get(
-                "1.0",
-                "/role/default",
-                list_defaults,
-                "Roles given on user or team creation",
-            ),
-            Route::post("1.0", "/role/default", add_default, "Add default roles"),
-            Route::delete("1.0", "/role/default", remove_default, "Remove default roles"),
-            Route::get("1.0", "/permissions", permissions, "The permission tree, root first"),
-        ],
-    )
+    Family("roles").routes(vec![
+        Route::get("1.0", "/role/default", list_defaults, "Roles given on user or team creation"),
+        Route::post("1.0", "/role/default", add_default, "Add default roles"),
+        Route::delete("1.0", "/role/default", remove_default, "Remove default roles"),
+        Route::get("1.0", "/permissions", permissions, "The permission tree, root first"),
+    ])
 }
 
 /// No trailing newline, as tsuru.

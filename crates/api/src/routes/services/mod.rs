@@ -14,7 +14,7 @@ use self::wire::{
     PlanResponse, PlansQuery, RemoveInstanceQuery, ServiceInfoResponse, ServiceListResponse,
     ServiceRequest, TagQuery, UnbindQuery, UpdateInstanceRequest,
 };
-use super::{family, Route};
+use super::{Family, Route};
 use crate::extract::{Acting, ActingOn, Caller, Form, Input, Named, OnName, OptionalForm, Query};
 use crate::openapi::{Body, DescribeReply, Op, TEXT};
 use crate::reply::{Done, Json, List, Made, Reply, Text, DONE, MADE};
@@ -33,7 +33,7 @@ pub(crate) fn routes() -> Vec<Route> {
             }
         })
         .collect();
-    family("services", routes)
+    Family("services").routes(routes)
 }
 
 fn service_routes() -> Vec<Route> {

@@ -9,39 +9,24 @@ use self::wire::{
 use super::apps::wire::AppItemResponse;
 use super::quota::{quota, set_quota, QuotaOf};
 use super::users::wire::UserResponse;
-use super::{family, Route};
+use super::{Family, Route};
 use crate::extract::{Acting, ActingOn, Caller, Form, Named, OnName};
 use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
 use crate::state::AppState;
 
 pub(crate) fn routes() -> Vec<Route> {
-    family(
-        "teams",
-        vec![
-            Route::get("1.0", "/teams", list, "Teams the caller holds permissions on"),
-            Route::post("1.0", "/teams", create, "Create a team")
-                .links("name", "$request.body#/name"),
-            Route::delete("1.0", "/teams/{name}", remove, "Remove a team").linked(),
-            Route::get("1.4", "/teams/{name}", info, "A team, its users, pools and apps").linked(),
-            Route::put("1.6", "/teams/{name}", update, "Rename a team or change its tags").linked(),
-            Route::post(
-                "1.4",
-                "/teams/{name}",
-                update,
-                "Rename a team or change its tags (legacy)",
-            )
+    Family("teams").routes(vec![
+        Route::get("1.0", "/teams", list, "Teams the caller holds permissions on"),
+        Route::post("1.0", "/teams", create, "Create a team").links("name", "$request.body#/name"),
+        Route::delete("1.0", "/teams/{name}", remove, "Remove a team").linked(),
+        Route::get("1.4", "/teams/{name}", info, "A team, its users, pools and apps").linked(),
+        Route::put("1.6", "/teams/{name}", update, "Rename a team or change its tags").linked(),
+        Route::post("1.4", "/teams/{name}", update, "Rename a team or change its tags (legacy)")
             .linked(),
-            Route::get("1.12", "/teams/{name}/quota", quota::<Teams>, "A team's app quota")
-                .linked(),
-            Route::put(
-                "1.12",
-                "/teams/{name}/quota",
-                set_quota::<Teams>,
-                "Change a team's app quota",
-            )
+        Route::get("1.12", "/teams/{name}/quota", quota::<Teams>, "A team's app quota").linked(),
+        Route::put("1.12", "/teams/{name}/quota", set_quota::<Teams>, "Change a team's app quota")
             .linked(),
-        ],
-    )
+    ])
 }
 
 async fn list(Caller { id, state }: Caller) -> Reply<List<TeamItemResponse>> {

@@ -8,40 +8,34 @@ use tsuru_domain::{Call, Identity};
 
 use self::wire::{CreateTokenRequest, TokenResponse, TokenRoleRequest, UpdateTokenRequest};
 use super::roles::wire::ContextQuery;
-use super::{family, Route};
+use super::{Family, Route};
 use crate::extract::mask::Mask;
 use crate::extract::{Caller, Form, Input, Named, OptionalForm, Query};
 use crate::reply::{Created, Done, Json, List, Reply, DONE};
 
 pub(crate) fn routes() -> Vec<Route> {
-    family(
-        "tokens",
-        vec![
-            Route::get("1.6", "/tokens", list, "Team tokens the caller may read").plain(),
-            Route::post("1.6", "/tokens", create, "Create a team token")
-                .links("token_id", "$response.body#/token_id"),
-            Route::put("1.6", "/tokens/{token_id}", update, "Update or regenerate a team token")
-                .linked(),
-            Route::delete("1.6", "/tokens/{token_id}", remove, "Remove a team token").linked(),
-            Route::get("1.7", "/tokens/{token_id}", info, "A team token").linked(),
-        ],
-    )
+    Family("tokens").routes(vec![
+        Route::get("1.6", "/tokens", list, "Team tokens the caller may read").plain(),
+        Route::post("1.6", "/tokens", create, "Create a team token")
+            .links("token_id", "$response.body#/token_id"),
+        Route::put("1.6", "/tokens/{token_id}", update, "Update or regenerate a team token")
+            .linked(),
+        Route::delete("1.6", "/tokens/{token_id}", remove, "Remove a team token").linked(),
+        Route::get("1.7", "/tokens/{token_id}", info, "A team token").linked(),
+    ])
 }
 
 pub(crate) fn role_routes() -> Vec<Route> {
-    family(
-        "tokens",
-        vec![
-            Route::post("1.6", "/roles/{name}/token", assign_role, "Assign a role to a team token")
-                .linked(),
-            Route::delete(
-                "1.6",
-                "/roles/{name}/token/{token_id}",
-                dissociate_role,
-                "Dissociate a role from a team token",
-            ),
-        ],
-    )
+    Family("tokens").routes(vec![
+        Route::post("1.6", "/roles/{name}/token", assign_role, "Assign a role to a team token")
+            .linked(),
+        Route::delete(
+            "1.6",
+            "/roles/{name}/token/{token_id}",
+            dissociate_role,
+            "Dissociate a role from a team token",
+        ),
+    ])
 }
 
 /// The call `id` makes with `input`, whose events never record the token's value.

@@ -9,38 +9,28 @@ use tsuru_domain::Call;
 
 use self::wire::{AddKeyRequest, CreateUserRequest, UserListQuery, UserQuery, UserResponse};
 use super::quota::{quota, set_quota, QuotaOf};
-use super::{family, Route};
+use super::{Family, Route};
 use crate::extract::{Acting, Caller, Form, MaybeAuth, OnName, Query};
 use crate::reply::{Done, Json, Made, Reply, DONE, MADE};
 use crate::state::AppState;
 
 pub(crate) fn routes() -> Vec<Route> {
-    family(
-        "users",
-        vec![
-            Route::post("1.0", "/users", create, "Create a user")
-                .links("email", "$request.body#/email"),
-            Route::get("1.0", "/users", list, "List users"),
-            Route::delete("1.0", "/users", remove, "Remove a user (the caller without `user`)"),
-            Route::get("1.0", "/users/info", info, "The caller"),
-            Route::get("1.0", "/users/api-key", api_key, "Show an API key"),
-            Route::post("1.0", "/users/api-key", regenerate_api_key, "Regenerate an API key"),
-            Route::get("1.0", "/users/keys", list_keys, "The caller's SSH keys"),
-            Route::post("1.0", "/users/keys", add_key, "Add an SSH key")
-                .links("key", "$request.body#/name"),
-            Route::delete("1.0", "/users/keys/{key}", remove_key, "Remove an SSH key by name")
-                .linked(),
-            Route::get("1.0", "/users/{email}/quota", quota::<Users>, "A user's app quota")
-                .linked(),
-            Route::put(
-                "1.0",
-                "/users/{email}/quota",
-                set_quota::<Users>,
-                "Change a user's app quota",
-            )
+    Family("users").routes(vec![
+        Route::post("1.0", "/users", create, "Create a user")
+            .links("email", "$request.body#/email"),
+        Route::get("1.0", "/users", list, "List users"),
+        Route::delete("1.0", "/users", remove, "Remove a user (the caller without `user`)"),
+        Route::get("1.0", "/users/info", info, "The caller"),
+        Route::get("1.0", "/users/api-key", api_key, "Show an API key"),
+        Route::post("1.0", "/users/api-key", regenerate_api_key, "Regenerate an API key"),
+        Route::get("1.0", "/users/keys", list_keys, "The caller's SSH keys"),
+        Route::post("1.0", "/users/keys", add_key, "Add an SSH key")
+            .links("key", "$request.body#/name"),
+        Route::delete("1.0", "/users/keys/{key}", remove_key, "Remove an SSH key by name").linked(),
+        Route::get("1.0", "/users/{email}/quota", quota::<Users>, "A user's app quota").linked(),
+        Route::put("1.0", "/users/{email}/quota", set_quota::<Users>, "Change a user's app quota")
             .linked(),
-        ],
-    )
+    ])
 }
 
 async fn create(

@@ -10,59 +10,56 @@ use self::wire::{
     BindRequest, UnbindRequest, VolumeListQuery, VolumePlanResponse, VolumePlansResponse,
     VolumeRequest, VolumeResponse,
 };
-use super::{family, Route};
+use super::{Family, Route};
 use crate::extract::{Acting, ActingOn, Caller, Form, Named, OnName, Query};
 use crate::openapi::{Body, DescribeReply, Op, JSON};
 use crate::reply::{Done, Json, List, Made, Reply, DONE, MADE};
 use crate::stream::{stream, Streamed};
 
 pub(crate) fn routes() -> Vec<Route> {
-    family(
-        "volumes",
-        vec![
-            Route::get("1.4", "/volumes", list, "Volumes the caller may read, with their binds")
-                .plain(),
-            Route::post("1.4", "/volumes", create, "Create a volume")
-                .text(400, volume::INVALID_VOLUME_NAME)
-                .text(409, volume::VOLUME_ALREADY_EXISTS)
-                .links("volume", "$request.body#/Name"),
-            Route::get("1.4", "/volumes/{volume}", info, "A volume with its binds")
-                .linked()
-                .text(404, volume::VOLUME_NOT_FOUND),
-            Route::post(
-                "1.4",
-                "/volumes/{volume}",
-                update,
-                "Replace a volume (missing fields are wiped; refused once provisioned)",
-            )
+    Family("volumes").routes(vec![
+        Route::get("1.4", "/volumes", list, "Volumes the caller may read, with their binds")
+            .plain(),
+        Route::post("1.4", "/volumes", create, "Create a volume")
+            .text(400, volume::INVALID_VOLUME_NAME)
+            .text(409, volume::VOLUME_ALREADY_EXISTS)
+            .links("volume", "$request.body#/Name"),
+        Route::get("1.4", "/volumes/{volume}", info, "A volume with its binds")
             .linked()
-            .text(400, volume::VOLUME_PLAN_NOT_IN_POOL)
-            .text(404, volume::VOLUME_NOT_FOUND)
-            .text(409, volume::VOLUME_ALREADY_PROVISIONED),
-            Route::delete("1.4", "/volumes/{volume}", remove, "Delete a volume")
-                .linked()
-                .text(404, volume::VOLUME_NOT_FOUND)
-                .text(409, volume::VOLUME_HAS_BINDS),
-            Route::post(
-                "1.4",
-                "/volumes/{volume}/bind",
-                bind,
-                "Bind a volume to an app at a mount point (restarts the app unless NoRestart)",
-            )
+            .text(404, volume::VOLUME_NOT_FOUND),
+        Route::post(
+            "1.4",
+            "/volumes/{volume}",
+            update,
+            "Replace a volume (missing fields are wiped; refused once provisioned)",
+        )
+        .linked()
+        .text(400, volume::VOLUME_PLAN_NOT_IN_POOL)
+        .text(404, volume::VOLUME_NOT_FOUND)
+        .text(409, volume::VOLUME_ALREADY_PROVISIONED),
+        Route::delete("1.4", "/volumes/{volume}", remove, "Delete a volume")
             .linked()
-            .text(400, volume::BIND_MOUNT_POINT_REQUIRED)
             .text(404, volume::VOLUME_NOT_FOUND)
-            .text(409, volume::VOLUME_ALREADY_BOUND),
-            Route::delete(
-                "1.4",
-                "/volumes/{volume}/bind",
-                unbind,
-                "Unbind a volume from an app (restarts the app unless NoRestart)",
-            )
-            .text(404, volume::VOLUME_BIND_NOT_FOUND),
-            Route::get("1.4", "/volumeplans", plans, "Volume plans by provisioner"),
-        ],
-    )
+            .text(409, volume::VOLUME_HAS_BINDS),
+        Route::post(
+            "1.4",
+            "/volumes/{volume}/bind",
+            bind,
+            "Bind a volume to an app at a mount point (restarts the app unless NoRestart)",
+        )
+        .linked()
+        .text(400, volume::BIND_MOUNT_POINT_REQUIRED)
+        .text(404, volume::VOLUME_NOT_FOUND)
+        .text(409, volume::VOLUME_ALREADY_BOUND),
+        Route::delete(
+            "1.4",
+            "/volumes/{volume}/bind",
+            unbind,
+            "Unbind a volume from an app (restarts the app unless NoRestart)",
+        )
+        .text(404, volume::VOLUME_BIND_NOT_FOUND),
+        Route::get("1.4", "/volumeplans", plans, "Volume plans by provisioner"),
+    ])
 }
 
 fn new_volume(b: VolumeRequest) -> NewVolume {

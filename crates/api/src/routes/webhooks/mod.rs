@@ -7,43 +7,40 @@ use tsuru_domain::webhook::{Webhook, WebhookFilter};
 use tsuru_domain::{Call, Identity};
 
 use self::wire::{DeliveriesQuery, DeliveryResponse, WebhookRequest, WebhookResponse};
-use super::{family, Route};
+use super::{Family, Route};
 use crate::error::ApiError;
 use crate::extract::mask::Mask;
 use crate::extract::{Caller, Form, Input, Named, Query};
 use crate::reply::{Done, Json, List, Reply, DONE};
 
 pub(crate) fn routes() -> Vec<Route> {
-    family(
-        "webhooks",
-        vec![
-            Route::get("1.6", "/events/webhooks", list, "Webhooks the caller may read").plain(),
-            Route::post("1.6", "/events/webhooks", create, "Create a webhook")
-                .links("name", "$request.body#/name"),
-            Route::get("1.6", "/events/webhooks/{name}", info, "A webhook").linked(),
-            Route::put(
-                "1.6",
-                "/events/webhooks/{name}",
-                update,
-                "Replace a webhook (the secret stays unless sent)",
-            )
-            .linked(),
-            Route::delete(
-                "1.6",
-                "/events/webhooks/{name}",
-                remove,
-                "Remove a webhook and its deliveries",
-            )
-            .linked(),
-            Route::get(
-                "1.6",
-                "/events/webhooks/{name}/deliveries",
-                deliveries,
-                "A webhook's latest deliveries, newest first",
-            )
-            .linked(),
-        ],
-    )
+    Family("webhooks").routes(vec![
+        Route::get("1.6", "/events/webhooks", list, "Webhooks the caller may read").plain(),
+        Route::post("1.6", "/events/webhooks", create, "Create a webhook")
+            .links("name", "$request.body#/name"),
+        Route::get("1.6", "/events/webhooks/{name}", info, "A webhook").linked(),
+        Route::put(
+            "1.6",
+            "/events/webhooks/{name}",
+            update,
+            "Replace a webhook (the secret stays unless sent)",
+        )
+        .linked(),
+        Route::delete(
+            "1.6",
+            "/events/webhooks/{name}",
+            remove,
+            "Remove a webhook and its deliveries",
+        )
+        .linked(),
+        Route::get(
+            "1.6",
+            "/events/webhooks/{name}/deliveries",
+            deliveries,
+            "A webhook's latest deliveries, newest first",
+        )
+        .linked(),
+    ])
 }
 
 /// Header names and values: JSON `{"Name": ["v", ...]}` (or `"v"`), form `headers.Name.0=v`,
