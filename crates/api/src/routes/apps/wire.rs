@@ -65,9 +65,7 @@ pub struct CreateAppRequest {
 /// Memory and CPU overrides of the app's plan.
 #[derive(Deserialize, ToSchema, Default)]
 pub struct PlanOverrideRequest {
-    #[serde(default)]
     pub memory: Option<i64>,
-    #[serde(default)]
     pub cpumilli: Option<i64>,
 }
 
@@ -107,16 +105,12 @@ pub struct UpdateAppRequest {
 #[derive(Deserialize, IntoParams)]
 pub struct AppListQuery {
     /// A regular expression over app names.
-    #[serde(default)]
     pub name: Option<String>,
     /// `name` or `name:version`.
-    #[serde(default)]
     pub platform: Option<String>,
     #[serde(rename = "teamOwner", default)]
     pub team_owner: Option<String>,
-    #[serde(default)]
     pub owner: Option<String>,
-    #[serde(default)]
     pub pool: Option<String>,
     #[serde(default)]
     pub tag: Vec<String>,

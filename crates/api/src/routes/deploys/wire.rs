@@ -9,13 +9,10 @@ use crate::json::{go_time, ZERO_TIME};
 #[derive(Deserialize, IntoParams)]
 pub struct DeployListQuery {
     /// Only this app's deploys.
-    #[serde(default)]
     pub app: Option<String>,
     /// Skip this many, newest first.
-    #[serde(default)]
     pub skip: Option<i64>,
     /// At most this many (at most 100).
-    #[serde(default)]
     pub limit: Option<i64>,
 }
 

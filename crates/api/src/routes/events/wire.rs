@@ -10,28 +10,19 @@ pub struct EventListQuery {
     pub target_type: Option<String>,
     #[serde(rename = "target.value", default)]
     pub target_value: Option<String>,
-    #[serde(default)]
     pub kindtype: Option<String>,
     #[serde(default)]
     pub kindname: Vec<String>,
-    #[serde(default)]
     pub ownertype: Option<String>,
-    #[serde(default)]
     pub ownername: Option<String>,
     /// RFC 3339 (or a shorter Go layout: a date, a month, a year).
-    #[serde(default)]
     pub since: Option<String>,
-    #[serde(default)]
     pub until: Option<String>,
-    #[serde(default)]
     pub running: Option<bool>,
     #[serde(default)]
     pub erroronly: bool,
-    #[serde(default)]
     pub sort: Option<String>,
-    #[serde(default)]
     pub skip: Option<i64>,
-    #[serde(default)]
     pub limit: Option<i64>,
 }
 

@@ -51,7 +51,6 @@ pub struct CreatePlatformRequest {
 /// `disabled` and/or a new Dockerfile (a file part named `dockerfile_content`).
 #[derive(Deserialize, ToSchema)]
 pub struct UpdatePlatformRequest {
-    #[serde(default)]
     pub disabled: Option<bool>,
     #[serde(default)]
     #[schema(value_type = String, format = Binary)]

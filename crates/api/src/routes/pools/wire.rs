@@ -27,13 +27,10 @@ pub struct CreatePoolRequest {
 /// Pool changes: only the fields sent change (`labels` replaces every label).
 #[derive(Deserialize, ToSchema)]
 pub struct UpdatePoolRequest {
-    #[serde(default)]
     pub public: Option<bool>,
-    #[serde(default)]
     pub default: Option<bool>,
     #[serde(default)]
     pub force: bool,
-    #[serde(default)]
     pub labels: Option<BTreeMap<String, String>>,
 }
 

@@ -12,7 +12,6 @@ pub struct CreateTokenRequest {
     pub token_id: String,
     #[serde(default)]
     pub description: String,
-    #[serde(default)]
     pub expires_in: Option<i64>,
     #[serde(default)]
     pub team: String,
@@ -25,7 +24,6 @@ pub struct UpdateTokenRequest {
     pub regenerate: bool,
     #[serde(default)]
     pub description: String,
-    #[serde(default)]
     pub expires_in: Option<i64>,
 }
 

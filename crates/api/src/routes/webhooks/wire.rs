@@ -34,7 +34,6 @@ pub struct WebhookRequest {
     pub description: String,
     #[serde(default)]
     pub team_owner: String,
-    #[serde(default)]
     pub event_filter: Option<WebhookFilterRequest>,
     #[serde(default)]
     pub url: String,
@@ -63,7 +62,6 @@ pub struct WebhookRequest {
 /// `limit`: at most this many deliveries (default and cap 100).
 #[derive(Deserialize, IntoParams)]
 pub struct DeliveriesQuery {
-    #[serde(default)]
     pub limit: Option<i64>,
 }
 
