@@ -3,7 +3,7 @@ pub(crate) mod wire;
 
 use std::collections::BTreeMap;
 
-use tsuru_domain::webhook::{Webhook, WebhookFilter};
+use tsuru_domain::webhook::Webhook;
 use tsuru_domain::{Call, Identity};
 
 use self::wire::{DeliveriesQuery, DeliveryResponse, WebhookRequest, WebhookResponse};
@@ -77,26 +77,11 @@ fn parse(
     let headers = headers(&form.input)?;
     let call = call(id, &form.input);
     let b = form.value;
-    let f = b.event_filter.unwrap_or(wire::WebhookFilterRequest {
-        target_types: Vec::new(),
-        target_values: Vec::new(),
-        kind_types: Vec::new(),
-        kind_names: Vec::new(),
-        error_only: false,
-        success_only: false,
-    });
     let hook = Webhook {
         name: b.name,
         description: b.description,
         team_owner: b.team_owner,
-        filter: WebhookFilter {
-            target_types: f.target_types,
-            target_values: f.target_values,
-            kind_types: f.kind_types,
-            kind_names: f.kind_names,
-            error_only: f.error_only,
-            success_only: f.success_only,
-        },
+        filter: b.event_filter.unwrap_or_default().into(),
         url: b.url,
         proxy_url: b.proxy_url,
         headers,

@@ -2,14 +2,14 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use tsuru_domain::webhook::{Delivery, DeliveryState, Webhook, SECRET_MASK};
+use tsuru_domain::webhook::{Delivery, DeliveryState, Webhook, WebhookFilter, SECRET_MASK};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::extract::text_if_sent;
 use crate::json::{go_time, ZERO_TIME};
 
 /// Which events a webhook receives (empty lists match everything).
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Default)]
 pub struct WebhookFilterRequest {
     #[serde(default)]
     pub target_types: Vec<String>,
@@ -76,6 +76,36 @@ pub struct WebhookFilterResponse {
     success_only: bool,
 }
 
+impl From<WebhookFilterRequest> for WebhookFilter {
+    fn from(f: WebhookFilterRequest) -> Self {
+        let WebhookFilterRequest { target_types, target_values, kind_types, kind_names, .. } = f;
+        let (error_only, success_only) = (f.error_only, f.success_only);
+        WebhookFilter {
+            target_types,
+            target_values,
+            kind_types,
+            kind_names,
+            error_only,
+            success_only,
+        }
+    }
+}
+
+impl From<WebhookFilter> for WebhookFilterResponse {
+    fn from(f: WebhookFilter) -> Self {
+        let WebhookFilter { target_types, target_values, kind_types, kind_names, .. } = f;
+        let (error_only, success_only) = (f.error_only, f.success_only);
+        WebhookFilterResponse {
+            target_types,
+            target_values,
+            kind_types,
+            kind_names,
+            error_only,
+            success_only,
+        }
+    }
+}
+
 /// tsuru's webhook JSON; `secret` reads back as `*****` when set and is absent otherwise.
 #[derive(Serialize, ToSchema)]
 pub struct WebhookResponse {
@@ -100,14 +130,7 @@ impl From<Webhook> for WebhookResponse {
             name: h.name,
             description: h.description,
             team_owner: h.team_owner,
-            event_filter: WebhookFilterResponse {
-                target_types: f.target_types,
-                target_values: f.target_values,
-                kind_types: f.kind_types,
-                kind_names: f.kind_names,
-                error_only: f.error_only,
-                success_only: f.success_only,
-            },
+            event_filter: f.into(),
             url: h.url,
             proxy_url: h.proxy_url,
             headers: h.headers,
