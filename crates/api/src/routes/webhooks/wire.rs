@@ -76,33 +76,29 @@ pub struct WebhookFilterResponse {
     success_only: bool,
 }
 
+/// Moves an event filter's fields into another of its shapes.
+macro_rules! move_filter {
+    ($f:ident => $to:ident) => {
+        $to {
+            target_types: $f.target_types,
+            target_values: $f.target_values,
+            kind_types: $f.kind_types,
+            kind_names: $f.kind_names,
+            error_only: $f.error_only,
+            success_only: $f.success_only,
+        }
+    };
+}
+
 impl From<WebhookFilterRequest> for WebhookFilter {
     fn from(f: WebhookFilterRequest) -> Self {
-        let WebhookFilterRequest { target_types, target_values, kind_types, kind_names, .. } = f;
-        let (error_only, success_only) = (f.error_only, f.success_only);
-        WebhookFilter {
-            target_types,
-            target_values,
-            kind_types,
-            kind_names,
-            error_only,
-            success_only,
-        }
+        move_filter!(f => WebhookFilter)
     }
 }
 
 impl From<WebhookFilter> for WebhookFilterResponse {
     fn from(f: WebhookFilter) -> Self {
-        let WebhookFilter { target_types, target_values, kind_types, kind_names, .. } = f;
-        let (error_only, success_only) = (f.error_only, f.success_only);
-        WebhookFilterResponse {
-            target_types,
-            target_values,
-            kind_types,
-            kind_names,
-            error_only,
-            success_only,
-        }
+        move_filter!(f => WebhookFilterResponse)
     }
 }
 
