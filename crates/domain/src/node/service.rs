@@ -11,7 +11,7 @@ use super::{
 use crate::event::{Allowed, Event, EventService, NewEvent, Target};
 use crate::iaas::{IaasService, Machine};
 use crate::output::{Discard, Out};
-use crate::permission::{contexts_for, Context, ContextType};
+use crate::permission::{any_global, contexts_for, values_of, Context, ContextType};
 use crate::pool::{PoolStorage, POOL_NOT_FOUND};
 use crate::provision::{Provisioner, ProvisionerRegistry, Unit};
 use crate::{Call, Error, Identity, Result};
@@ -107,12 +107,8 @@ impl NodeService {
         filter: &BTreeMap<String, String>,
     ) -> Result<NodeList> {
         let contexts = contexts_for(&identity.permissions, "node.read", &[]);
-        let global = contexts.iter().any(|c| c.ctype == ContextType::Global);
-        let pools: Vec<&str> = contexts
-            .iter()
-            .filter(|c| c.ctype == ContextType::Pool)
-            .map(|c| c.value.as_str())
-            .collect();
+        let global = any_global(&contexts);
+        let pools = values_of(&contexts, ContextType::Pool);
         let mut nodes = Vec::new();
         for p in self.node_provisioners() {
             match p.list_nodes().await {

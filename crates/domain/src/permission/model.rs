@@ -150,6 +150,16 @@ pub fn team_scope(permissions: &[Permission], permission: &str) -> Option<Option
     }
 }
 
+/// Whether one of `contexts` is global.
+pub fn any_global(contexts: &[Context]) -> bool {
+    contexts.iter().any(|c| c.ctype == ContextType::Global)
+}
+
+/// The values of the contexts of type `ctype` among `contexts`.
+pub fn values_of(contexts: &[Context], ctype: ContextType) -> Vec<&str> {
+    contexts.iter().filter(|c| c.ctype == ctype).map(|c| c.value.as_str()).collect()
+}
+
 /// Contexts of every permission in `perms` that is `scheme` or an ancestor of it, optionally
 /// limited to `types` (tsuru `ContextsForPermission`).
 pub fn contexts_for(perms: &[Permission], scheme: &str, types: &[ContextType]) -> Vec<Context> {

@@ -176,17 +176,9 @@ impl PoolService {
         let mut contexts =
             crate::permission::contexts_for(&identity.permissions, "app.create", &[]);
         contexts.extend(crate::permission::contexts_for(&identity.permissions, "pool.read", &[]));
-        let global = contexts.iter().any(|c| c.ctype == ContextType::Global);
-        let teams: Vec<&str> = contexts
-            .iter()
-            .filter(|c| c.ctype == ContextType::Team)
-            .map(|c| c.value.as_str())
-            .collect();
-        let named: Vec<&str> = contexts
-            .iter()
-            .filter(|c| c.ctype == ContextType::Pool)
-            .map(|c| c.value.as_str())
-            .collect();
+        let global = crate::permission::any_global(&contexts);
+        let teams = crate::permission::values_of(&contexts, ContextType::Team);
+        let named = crate::permission::values_of(&contexts, ContextType::Pool);
         let constraints = self.pools.constraints().await?;
         let mut out = Vec::new();
         for pool in self.pools.list().await? {
