@@ -126,10 +126,7 @@ impl AppDocument {
                 name: a.plan.name.clone(),
                 memory: a.plan.memory,
                 cpumilli: a.plan.cpumilli,
-                r#override: OverrideDocument {
-                    memory: a.plan.r#override.memory,
-                    cpumilli: a.plan.r#override.cpumilli,
-                },
+                r#override: OverrideDocument::from(&a.plan.r#override),
             },
             pool: a.pool.clone(),
             description: a.description.clone(),
@@ -180,10 +177,7 @@ impl From<AppDocument> for App {
                 memory: d.plan.memory,
                 cpumilli: d.plan.cpumilli,
                 default: false,
-                r#override: PlanOverride {
-                    memory: d.plan.r#override.memory,
-                    cpumilli: d.plan.r#override.cpumilli,
-                },
+                r#override: PlanOverride::from(d.plan.r#override),
             },
             pool: d.pool,
             description: d.description,

@@ -17,6 +17,18 @@ pub(super) struct OverrideDocument {
     pub(super) cpumilli: Option<i64>,
 }
 
+impl From<&PlanOverride> for OverrideDocument {
+    fn from(o: &PlanOverride) -> Self {
+        OverrideDocument { memory: o.memory, cpumilli: o.cpumilli }
+    }
+}
+
+impl From<OverrideDocument> for PlanOverride {
+    fn from(o: OverrideDocument) -> Self {
+        PlanOverride { memory: o.memory, cpumilli: o.cpumilli }
+    }
+}
+
 /// tsuru's plan (embedded in apps, and the `plans` documents with `_id` = name).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct PlanDocument {
@@ -41,10 +53,7 @@ impl From<&Plan> for PlanDocument {
             memory: p.memory,
             cpumilli: p.cpumilli,
             default: p.default,
-            r#override: OverrideDocument {
-                memory: p.r#override.memory,
-                cpumilli: p.r#override.cpumilli,
-            },
+            r#override: OverrideDocument::from(&p.r#override),
             tsurud_order: Some(insertion_stamp()),
         }
     }
@@ -57,10 +66,7 @@ impl From<PlanDocument> for Plan {
             memory: d.memory,
             cpumilli: d.cpumilli,
             default: d.default,
-            r#override: PlanOverride {
-                memory: d.r#override.memory,
-                cpumilli: d.r#override.cpumilli,
-            },
+            r#override: PlanOverride::from(d.r#override),
         }
     }
 }
