@@ -52,6 +52,11 @@ fn terminate(child: &Child) {
 ///
 /// # Panics
 /// When it is still running then.
+/// Sends `req` and reads its JSON body.
+async fn json_of<T: serde::de::DeserializeOwned>(req: reqwest::RequestBuilder) -> T {
+    req.send().await.unwrap().json().await.unwrap()
+}
+
 async fn stop(child: &mut Child, within: Duration) -> std::process::ExitStatus {
     terminate(child);
     let deadline = std::time::Instant::now() + within;
@@ -187,25 +192,15 @@ async fn credential_uses_noted_by_requests_are_written_at_graceful_stop() {
     let url = first.split_whitespace().last().unwrap().to_string();
     std::thread::spawn(move || for _ in lines {});
     let client = reqwest::Client::new();
-    let login: serde_json::Value = client
-        .post(format!("{url}/1.0/auth/login"))
-        .form(&[("email", "root@example.com"), ("password", "root-password")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let login: serde_json::Value = json_of(
+        client
+            .post(format!("{url}/1.0/auth/login"))
+            .form(&[("email", "root@example.com"), ("password", "root-password")]),
+    )
+    .await;
     let session = login["token"].as_str().unwrap().to_string();
-    let key: String = client
-        .get(format!("{url}/1.0/users/api-key"))
-        .bearer_auth(&session)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let key: String =
+        json_of(client.get(format!("{url}/1.0/users/api-key")).bearer_auth(&session)).await;
     let use_key = || async {
         let resp =
             client.get(format!("{url}/1.0/users/info")).bearer_auth(&key).send().await.unwrap();
