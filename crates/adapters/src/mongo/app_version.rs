@@ -119,11 +119,7 @@ impl super::MongoStore {
                 .map(|v| v.version)
                 .max()
                 .unwrap_or(0);
-            self.docs::<AppVersionsDocument>()
-                .replace_one(doc! {"appname": app}, d)
-                .upsert(true)
-                .await
-                .map_err(db_error)?;
+            self.upsert::<AppVersionsDocument>(doc! {"appname": app}, d).await?;
             Ok(())
         })
         .await

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use mongodb::bson::{doc, spec::BinarySubtype, Binary};
-use mongodb::options::ReplaceOptions;
 use serde::{Deserialize, Serialize};
 use tsuru_domain::cluster::{
     Cluster, ClusterKubeConfig, ClusterStorage, KubeConfigCluster, KubeConfigUser,
@@ -192,11 +191,7 @@ impl ClusterStorage for super::MongoStore {
                     .await
                     .map_err(db_error)?;
             }
-            self.docs::<ClusterDocument>()
-                .replace_one(doc! {"_id": &cluster.name}, d)
-                .with_options(ReplaceOptions::builder().upsert(true).build())
-                .await
-                .map_err(db_error)?;
+            self.upsert::<ClusterDocument>(doc! {"_id": &cluster.name}, d).await?;
             Ok(())
         })
         .await

@@ -6,8 +6,8 @@ use tsuru_domain::platform::{Platform, PlatformStorage, PlatformVersion, PLATFOR
 use tsuru_domain::{Error, Result};
 
 use super::collections::{PLATFORMS, PLATFORM_IMAGES};
+use super::null_as_default;
 use super::records::Stored;
-use super::{db_error, null_as_default};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct PlatformDocument {
@@ -77,11 +77,7 @@ impl PlatformStorage for super::MongoStore {
             d.versions
                 .push(VersionDocument { version: version.version, images: version.images.clone() });
             d.count = d.count.max(version.version);
-            self.docs::<PlatformImagesDocument>()
-                .replace_one(doc! {"_id": name}, d)
-                .upsert(true)
-                .await
-                .map_err(db_error)?;
+            self.upsert::<PlatformImagesDocument>(doc! {"_id": name}, d).await?;
             Ok(())
         })
         .await

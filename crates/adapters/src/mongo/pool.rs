@@ -75,11 +75,11 @@ impl PoolStorage for super::MongoStore {
                 values: c.values.clone(),
                 blacklist: c.blacklist,
             };
-            self.docs::<ConstraintDocument>()
-                .replace_one(doc! {"poolexpr": &c.pool_expr, "field": &c.field}, d)
-                .upsert(true)
-                .await
-                .map_err(db_error)?;
+            self.upsert::<ConstraintDocument>(
+                doc! {"poolexpr": &c.pool_expr, "field": &c.field},
+                d,
+            )
+            .await?;
             Ok(())
         })
         .await

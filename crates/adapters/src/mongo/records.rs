@@ -148,6 +148,19 @@ impl super::MongoStore {
         found(r.deleted_count, missing)
     }
 
+    /// Replaces the document `D` matching `filter` with `doc`, or inserts `doc`.
+    pub(crate) async fn upsert<D>(
+        &self,
+        filter: Document,
+        doc: impl std::borrow::Borrow<D> + Send + Sync,
+    ) -> Result<()>
+    where
+        D: StoredDocument + Serialize + Send + Sync,
+    {
+        self.docs::<D>().replace_one(filter, doc).upsert(true).await.map_err(db_error)?;
+        Ok(())
+    }
+
     /// How many documents `D` match `filter`.
     pub(crate) async fn count<D: StoredDocument + Send + Sync>(
         &self,

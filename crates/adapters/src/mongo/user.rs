@@ -484,11 +484,7 @@ impl LoginThrottle for super::MongoStore {
                 Some(w) => FailureWindow { count: w.count + 1, ..w },
                 None => FailureWindow { key: key.to_string(), start: to_bson_time(now), count: 1 },
             };
-            self.docs::<FailureWindow>()
-                .replace_one(doc! {"_id": key}, &window)
-                .upsert(true)
-                .await
-                .map_err(db_error)?;
+            self.upsert::<FailureWindow>(doc! {"_id": key}, &window).await?;
             Ok(window.count)
         })
         .await
