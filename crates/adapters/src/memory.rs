@@ -108,6 +108,17 @@ impl<K: Hash + Eq, V: Clone> Table<K, V> {
         self.read().values().cloned().collect()
     }
 
+    /// Every value, in key order.
+    pub(crate) fn by_key(&self) -> Vec<V>
+    where
+        K: Ord,
+    {
+        let rows = self.read();
+        let mut all: Vec<(&K, &V)> = rows.iter().collect();
+        all.sort_by(|a, b| a.0.cmp(b.0));
+        all.into_iter().map(|(_, v)| v.clone()).collect()
+    }
+
     /// Every value `keep` keeps, in insertion order.
     pub(crate) fn filtered(&self, keep: impl Fn(&V) -> bool) -> Vec<V> {
         self.read().values().filter(|v| keep(v)).cloned().collect()

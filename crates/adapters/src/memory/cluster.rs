@@ -27,9 +27,7 @@ impl ClusterStorage for MemoryStore {
     }
 
     async fn list(&self) -> Result<Vec<Cluster>> {
-        let mut all = self.clusters.all();
-        all.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(all)
+        Ok(self.clusters.by_key())
     }
 
     async fn delete(&self, name: &str) -> Result<()> {

@@ -31,9 +31,7 @@ impl VolumeStorage for MemoryStore {
     }
 
     async fn list_volumes(&self) -> Result<Vec<Volume>> {
-        let mut all = self.volumes.all();
-        all.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(all)
+        Ok(self.volumes.by_key())
     }
 
     async fn delete_volume(&self, name: &str) -> Result<()> {
