@@ -88,54 +88,49 @@ impl AppService {
         if let Some((n, ..)) = set.envs.iter().find(|(n, ..)| !env_name_storable(n)) {
             return Err(Error::bad_request(format!("Invalid environment variable name: '{n}'")));
         }
+        let ev = app_event(&app, "app.update.env.set", call, false);
         self.events
-            .run_logged(
-                app_event(&app, "app.update.env.set", call, false),
-                out,
-                |progress| async move {
-                    async {
-                        // Read under the app's lock: a copy read before it could overwrite
-                        // what a concurrent writer stored meanwhile.
-                        let mut app = self.find(&app.name).await?;
-                        if !set.envs.is_empty() {
-                            progress.write(&format!(
-                                "---- Setting {} new environment variables ----\n",
-                                set.envs.len()
-                            ));
-                        }
-                        if set.prune_unused {
-                            let keep: Vec<&String> = set.envs.iter().map(|(n, ..)| n).collect();
-                            let pruned: Vec<String> = app
-                                .env
-                                .values()
-                                .filter(|e| {
-                                    e.managed_by == set.managed_by && !keep.contains(&&e.name)
-                                })
-                                .map(|e| e.name.clone())
-                                .collect();
-                            for n in pruned {
-                                progress.write(&format!(
-                                    "---- Pruning {n} from environment variables ----\n"
-                                ));
-                                app.env.remove(&n);
-                            }
-                        }
-                        for (n, value, alias, private) in &set.envs {
-                            let env = EnvVar {
-                                name: n.clone(),
-                                value: value.clone(),
-                                alias: alias.clone(),
-                                public: !(*private || set.private),
-                                managed_by: set.managed_by.clone(),
-                            };
-                            app.env.insert(n.clone(), env);
-                        }
-                        self.apps.update(&app).await?;
-                        self.restart_if_running(&app, set.no_restart, &progress).await
+            .run_logged(ev, out, |progress| async move {
+                async {
+                    // Read under the app's lock: a copy read before it could overwrite
+                    // what a concurrent writer stored meanwhile.
+                    let mut app = self.find(&app.name).await?;
+                    if !set.envs.is_empty() {
+                        progress.write(&format!(
+                            "---- Setting {} new environment variables ----\n",
+                            set.envs.len()
+                        ));
                     }
-                    .await
-                },
-            )
+                    if set.prune_unused {
+                        let keep: Vec<&String> = set.envs.iter().map(|(n, ..)| n).collect();
+                        let pruned: Vec<String> = app
+                            .env
+                            .values()
+                            .filter(|e| e.managed_by == set.managed_by && !keep.contains(&&e.name))
+                            .map(|e| e.name.clone())
+                            .collect();
+                        for n in pruned {
+                            progress.write(&format!(
+                                "---- Pruning {n} from environment variables ----\n"
+                            ));
+                            app.env.remove(&n);
+                        }
+                    }
+                    for (n, value, alias, private) in &set.envs {
+                        let env = EnvVar {
+                            name: n.clone(),
+                            value: value.clone(),
+                            alias: alias.clone(),
+                            public: !(*private || set.private),
+                            managed_by: set.managed_by.clone(),
+                        };
+                        app.env.insert(n.clone(), env);
+                    }
+                    self.apps.update(&app).await?;
+                    self.restart_if_running(&app, set.no_restart, &progress).await
+                }
+                .await
+            })
             .await
     }
 
@@ -157,26 +152,23 @@ impl AppService {
             return Err(Error::bad_request("You must provide the list of environment variables."));
         }
         call.require("app.update.env.unset", &app.contexts())?;
+        let ev = app_event(&app, "app.update.env.unset", call, false);
         self.events
-            .run_logged(
-                app_event(&app, "app.update.env.unset", call, false),
-                out,
-                |progress| async move {
-                    async {
-                        let mut app = self.find(&app.name).await?;
-                        progress.write(&format!(
-                            "---- Unsetting {} environment variables ----\n",
-                            names.len()
-                        ));
-                        for n in names {
-                            app.env.remove(n);
-                        }
-                        self.apps.update(&app).await?;
-                        self.restart_if_running(&app, no_restart, &progress).await
+            .run_logged(ev, out, |progress| async move {
+                async {
+                    let mut app = self.find(&app.name).await?;
+                    progress.write(&format!(
+                        "---- Unsetting {} environment variables ----\n",
+                        names.len()
+                    ));
+                    for n in names {
+                        app.env.remove(n);
                     }
-                    .await
-                },
-            )
+                    self.apps.update(&app).await?;
+                    self.restart_if_running(&app, no_restart, &progress).await
+                }
+                .await
+            })
             .await
     }
 }
