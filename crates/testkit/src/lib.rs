@@ -435,6 +435,19 @@ impl Caller {
         (times, body)
     }
 
+    /// `method` on `path` with a multipart `form`.
+    ///
+    /// # Panics
+    /// When the server cannot be reached.
+    pub async fn multipart(
+        &self,
+        method: Method,
+        path: &str,
+        form: reqwest::multipart::Form,
+    ) -> Response {
+        self.request(method, path).multipart(form).send().await.expect("request")
+    }
+
     /// The JSON list at `path`: empty on 204.
     ///
     /// # Panics

@@ -441,13 +441,7 @@ async fn nodes_of_a_real_cluster_are_registered_updated_listed_and_removed() {
     let moved = pods_on(&client, &app, &second).await;
     assert_eq!(moved.len(), 1, "the app's pod is scheduled on the new node");
     let moved_name = moved[0].metadata.name.clone().unwrap_or_default();
-    expect(
-        admin.delete(&format!("/1.2/node/{second}?no-rebalance=true")).await,
-        200,
-        "",
-        "rm without rebalance",
-    )
-    .await;
+    expect_delete(&admin, &format!("/1.2/node/{second}?no-rebalance=true"), 200, "").await;
     assert!(nodes.get_opt(&second).await.expect("get").is_none());
     let kept = pods.get_opt(&moved_name).await.expect("get").expect("pod kept");
     assert!(kept.metadata.deletion_timestamp.is_none(), "not evicted");
@@ -502,13 +496,7 @@ async fn a_node_added_through_the_iaas_is_registered_and_removed_with_its_machin
         let kn = nodes.get(&host).await.expect("the Node is named by the machine's host");
         assert_eq!(kn.metadata.labels.unwrap_or_default().get("tsuru.io/iaas-id"), Some(&id));
 
-        expect(
-            admin.delete(&format!("/1.2/node/{host}?remove-iaas=true")).await,
-            200,
-            "",
-            "rm with the machine",
-        )
-        .await;
+        expect_delete(&admin, &format!("/1.2/node/{host}?remove-iaas=true"), 200, "").await;
         assert!(nodes.get_opt(&host).await.expect("get").is_none());
         assert_eq!(
             status_text(admin.get("/1.0/iaas/machines").await).await,

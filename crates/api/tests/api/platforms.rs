@@ -17,16 +17,12 @@ fn dockerfile(name: Option<&str>, content: &str) -> Form {
 }
 
 async fn add(c: &Caller, name: &str, content: &str) -> reqwest::Response {
-    c.request(Method::POST, "/1.0/platforms")
-        .multipart(dockerfile(Some(name), content))
-        .send()
-        .await
-        .unwrap()
+    c.multipart(Method::POST, "/1.0/platforms", dockerfile(Some(name), content)).await
 }
 
 /// `PUT /1.0/platforms/python` as `c` with a multipart `form`.
 async fn update_python(c: &Caller, form: Form) -> reqwest::Response {
-    c.request(Method::PUT, "/1.0/platforms/python").multipart(form).send().await.unwrap()
+    c.multipart(Method::PUT, "/1.0/platforms/python", form).await
 }
 
 /// Adds a platform as `c` and asserts that its build succeeds.
@@ -56,12 +52,8 @@ async fn adding_platforms_streams_the_build() {
     ] {
         expect(add(&admin, "go", content).await, 400, text, content).await;
     }
-    let no_file = admin
-        .request(Method::POST, "/1.0/platforms")
-        .multipart(Form::new().text("name", "go"))
-        .send()
-        .await
-        .unwrap();
+    let no_file =
+        admin.multipart(Method::POST, "/1.0/platforms", Form::new().text("name", "go")).await;
     expect(no_file, 400, "http: no such file\n", "no file").await;
     let not_multipart = admin.post_form("/1.0/platforms", &[("name", "go")]).await;
     let text = "request Content-Type isn't multipart/form-data\n";

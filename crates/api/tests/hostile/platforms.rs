@@ -12,7 +12,7 @@ async fn adding_a_platform_checks_permission_before_the_input() {
     let form = Form::new()
         .text("name", "Bad Name")
         .part("dockerfile_content", Part::bytes(b"  ".to_vec()).file_name("Dockerfile"));
-    let resp = bob.request(Method::POST, "/1.0/platforms").multipart(form).send().await.unwrap();
+    let resp = bob.multipart(Method::POST, "/1.0/platforms", form).await;
     assert_eq!(status_text(resp).await, (403, FORBIDDEN.into()));
 }
 
@@ -41,12 +41,8 @@ async fn a_platform_add_without_an_upload_is_refused_for_the_permission_first() 
     let bob = s.member("bob@example.com", "t1", &["app.read"]).await;
     let resp = bob.post_form("/1.0/platforms", &[("name", "python")]).await;
     assert_eq!(status_text(resp).await, (403, FORBIDDEN.into()), "a form body");
-    let resp = bob
-        .request(Method::POST, "/1.0/platforms")
-        .multipart(Form::new().text("name", "python"))
-        .send()
-        .await
-        .unwrap();
+    let resp =
+        bob.multipart(Method::POST, "/1.0/platforms", Form::new().text("name", "python")).await;
     assert_eq!(status_text(resp).await, (403, FORBIDDEN.into()), "no file part");
     let resp = s.admin().post_form("/1.0/platforms", &[("name", "python")]).await;
     assert_eq!(
