@@ -338,8 +338,7 @@ impl PoolService {
     /// allowed; 404.
     #[tracing::instrument(skip_all)]
     pub async fn add_teams(&self, call: &Call, name: &str, teams: Vec<String>) -> Result<()> {
-        call.require("pool.update.team.add", &[Context::new(ContextType::Pool, name)])?;
-        let ev = NewEvent::on("pool", name, "pool.update.team.add", call);
+        let ev = team_change(call, name, "pool.update.team.add")?;
         self.events
             .run(ev, async {
                 let teams: Vec<String> = teams.into_iter().filter(|t| !t.is_empty()).collect();
@@ -380,8 +379,7 @@ impl PoolService {
     /// 403; 400 without teams or for a blacklisted pool; 404.
     #[tracing::instrument(skip_all)]
     pub async fn remove_teams(&self, call: &Call, name: &str, teams: Vec<String>) -> Result<()> {
-        call.require("pool.update.team.remove", &[Context::new(ContextType::Pool, name)])?;
-        let ev = NewEvent::on("pool", name, "pool.update.team.remove", call);
+        let ev = team_change(call, name, "pool.update.team.remove")?;
         self.events
             .run(ev, async {
                 if teams.iter().all(String::is_empty) {
@@ -551,4 +549,11 @@ impl crate::permission::ContextLookup for PoolContextLookup {
             None => Err(Error::bad_request(format!("{ctype} {value} not found"))),
         }
     }
+}
+
+/// The event of a change of pool `name`'s teams, once the caller may make it (`kind` on the
+/// pool).
+fn team_change(call: &Call, name: &str, kind: &str) -> Result<NewEvent> {
+    call.require(kind, &[Context::new(ContextType::Pool, name)])?;
+    Ok(NewEvent::on("pool", name, kind, call))
 }
