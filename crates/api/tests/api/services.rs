@@ -72,6 +72,14 @@ pub(crate) async fn bind(
 }
 
 /// A bind with an empty form, read as status and text (for the refusals).
+/// Binds `[service, instance, app]` as `caller`, expecting a 502 whose text holds every one of
+/// `parts`.
+pub(crate) async fn bind_fails(caller: &Caller, bind: [&str; 3], parts: &[&str]) {
+    let (status, body) = try_bind(caller, bind[0], bind[1], bind[2]).await;
+    assert_eq!(status, 502, "{body}");
+    assert!(parts.iter().all(|p| body.contains(p)), "{parts:?} in {body}");
+}
+
 pub(crate) async fn try_bind(
     caller: &Caller,
     service: &str,
@@ -410,22 +418,15 @@ async fn a_remote_failure_keeps_nothing() {
 
     // The bind is refused: nothing is bound, the error tells the instance's status.
     api.control(json!({"fail": {"POST bind-app": 500}})).await;
-    let (status, body) = try_bind(&admin, "mysql", "db3", "web1").await;
-    assert_eq!(status, 502, "{body}");
-    assert!(
-        body.contains("Failed to bind the instance \"mysql/db3\" to the app \"web1\"")
-            && body.contains("(\"db3\" is pending)"),
-        "{body}"
-    );
+    let failed = "Failed to bind the instance \"mysql/db3\" to the app \"web1\"";
+    bind_fails(&admin, ["mysql", "db3", "web1"], &[failed, "(\"db3\" is pending)"]).await;
     let info: Value = get_json(&admin, "/1.0/services/mysql/instances/db3").await;
     assert_eq!(info["Apps"], json!([]));
 
     // The app's env update fails (a variable name the app cannot take): the bind is undone at
     // the service API and nothing is stored.
     api.control(json!({"envs": {"BAD NAME": "x", "GOOD": "y"}})).await;
-    let (status, body) = try_bind(&admin, "mysql", "db3", "web1").await;
-    assert_eq!(status, 502, "{body}");
-    assert!(body.contains("invalid environment variable name"), "{body}");
+    bind_fails(&admin, ["mysql", "db3", "web1"], &["invalid environment variable name"]).await;
     let info: Value = get_json(&admin, "/1.0/services/mysql/instances/db3").await;
     assert_eq!(info["Apps"], json!([]));
     let envs = env(&admin, "web1").await;
