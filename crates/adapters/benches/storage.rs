@@ -70,22 +70,14 @@ async fn measure(store: Arc<dyn Store>) -> Vec<(&'static str, usize, Duration)> 
     .await;
     out.push(("event insert", EVENTS, d));
     let d = time(LISTS, |i| async move {
-        let filter = EventFilter {
-            target_type: Some("app".into()),
-            target_value: Some(format!("app-{}", i % 50)),
-            limit: 100,
-            ..EventFilter::default()
-        };
+        let app = Some(format!("app-{}", i % 50));
+        let filter = EventFilter { target_type: Some("app".into()), target_value: app, ..newest() };
         assert_eq!(EventStorage::list(&**s, &filter).await.unwrap().len(), 20);
     })
     .await;
     out.push(("event list by target (20 of 1000)", LISTS, d));
     let d = time(LISTS, |_| async move {
-        let filter = EventFilter {
-            kind_names: vec!["app.deploy".into()],
-            limit: 100,
-            ..EventFilter::default()
-        };
+        let filter = EventFilter { kind_names: vec!["app.deploy".into()], ..newest() };
         assert_eq!(EventStorage::list(&**s, &filter).await.unwrap().len(), 100);
     })
     .await;
@@ -121,4 +113,9 @@ fn main() {
             println!("{name:<36} {n:>6} {:>14} {m:>14}", format!("{mem:.1?}"));
         }
     });
+}
+
+/// The newest 100 events.
+fn newest() -> EventFilter {
+    EventFilter { limit: 100, ..EventFilter::default() }
 }
