@@ -6,26 +6,36 @@ use tsuru_domain::Error;
 /// Text of a 401 (tsuru's).
 pub const INVALID_AUTH: &str = "You must provide a valid Authorization header";
 
-/// An error on its way to the client.
+/// An error on its way to the client: a use case's, or one only the transport has.
 #[derive(Debug)]
-pub struct ApiError(pub Error);
+pub enum ApiError {
+    /// A use case's error (or one the transport reports the same way, such as a 400).
+    Domain(Error),
+    /// The request body is larger than the configured limit in bytes (413).
+    PayloadTooLarge(usize),
+}
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        match self {
+            ApiError::Domain(e) => e.fmt(f),
+            ApiError::PayloadTooLarge(limit) => {
+                write!(f, "request body too large: the limit is {limit} bytes")
+            }
+        }
     }
 }
 
 impl<E: Into<Error>> From<E> for ApiError {
     fn from(e: E) -> Self {
-        ApiError(e.into())
+        ApiError::Domain(e.into())
     }
 }
 
 impl ApiError {
     /// A 400 with `msg`.
     pub fn bad_request(msg: impl Into<String>) -> Self {
-        ApiError(Error::BadRequest(msg.into()))
+        ApiError::Domain(Error::BadRequest(msg.into()))
     }
 }
 
@@ -43,7 +53,11 @@ pub fn text(status: StatusCode, msg: &str) -> HttpResponse {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match &self.0 {
+        let e = match self {
+            ApiError::Domain(e) => e,
+            ApiError::PayloadTooLarge(_) => return StatusCode::PAYLOAD_TOO_LARGE,
+        };
+        match e {
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -51,23 +65,24 @@ impl ResponseError for ApiError {
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Upstream(_) => StatusCode::BAD_GATEWAY,
-            Error::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             Error::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        match &self.0 {
+        let e = match self {
+            ApiError::Domain(e) => e,
+            ApiError::PayloadTooLarge(_) => return text(status, &self.to_string()),
+        };
+        match e {
             Error::Unexpected(e) => {
                 // Log the whole cause chain; the client gets a generic text.
                 tracing::error!(error = ?e, "internal error");
                 text(status, "internal server error: the failure was logged")
             }
-            Error::NotImplemented(_) => HttpResponse::NotImplemented().finish(),
             Error::Unauthorized(msg) => {
                 let mut resp = text(status, msg);
                 resp.headers_mut().insert(

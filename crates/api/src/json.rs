@@ -14,9 +14,9 @@ use crate::error::ApiError;
 pub fn to_go_json<T: Serialize + ?Sized>(value: &T) -> Result<String, ApiError> {
     let mut buf = Vec::with_capacity(256);
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, GoFormatter);
-    value.serialize(&mut ser).map_err(|e| ApiError(anyhow::Error::from(e).into()))?;
+    value.serialize(&mut ser).map_err(|e| ApiError::Domain(anyhow::Error::from(e).into()))?;
     // serde_json writes UTF-8 only.
-    String::from_utf8(buf).map_err(|e| ApiError(anyhow::Error::from(e).into()))
+    String::from_utf8(buf).map_err(|e| ApiError::Domain(anyhow::Error::from(e).into()))
 }
 
 /// serde_json's compact output with Go's extra escapes in strings, applied while writing.

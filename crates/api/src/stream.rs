@@ -170,7 +170,7 @@ where
         }
     });
     let first = match rx.recv().await {
-        Some(Chunk::Fail(e)) => return ApiError(e).error_response(),
+        Some(Chunk::Fail(e)) => return ApiError::Domain(e).error_response(),
         other => other,
     };
     let body = futures::stream::unfold((first, rx), move |(pending, mut rx)| async move {

@@ -30,9 +30,6 @@ pub enum Error {
     /// Too many attempts (429).
     #[error("{0}")]
     TooManyRequests(String),
-    /// The request body is larger than the configured limit in bytes (413).
-    #[error("request body too large: the limit is {0} bytes")]
-    PayloadTooLarge(usize),
     /// A remote API (a service API or a broker) failed or refused (502, its text sent: the
     /// fault is not ours and the caller needs the reason).
     #[error("{0}")]
@@ -40,9 +37,6 @@ pub enum Error {
     /// A dependency (the database) is unavailable (503).
     #[error("{0}")]
     Unavailable(String),
-    /// The configured scheme does not support the operation (501, empty body as tsuru).
-    #[error("{0}")]
-    NotImplemented(String),
     /// A fault on our side (500); the cause is logged, never sent.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),

@@ -59,7 +59,7 @@ pub fn bearer_token(value: &str) -> Option<&str> {
 fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
     req.app_data::<web::Data<AppState>>()
         .cloned()
-        .ok_or_else(|| ApiError(Error::unexpected("application state not registered")))
+        .ok_or_else(|| ApiError::Domain(Error::unexpected("application state not registered")))
 }
 
 async fn identify(req: HttpRequest) -> Result<Option<Identity>, ApiError> {
@@ -80,7 +80,7 @@ impl Auth {
     async fn extract(req: HttpRequest, _: Payload) -> Result<Self, ApiError> {
         match identify(req).await? {
             Some(identity) => Ok(Auth(identity)),
-            None => Err(ApiError(Error::Unauthorized(INVALID_AUTH.into()))),
+            None => Err(ApiError::Domain(Error::Unauthorized(INVALID_AUTH.into()))),
         }
     }
 }
@@ -99,7 +99,7 @@ impl Caller {
         let state = state(&req)?;
         match identify(req).await? {
             Some(id) => Ok(Caller { id, state }),
-            None => Err(ApiError(Error::Unauthorized(INVALID_AUTH.into()))),
+            None => Err(ApiError::Domain(Error::Unauthorized(INVALID_AUTH.into()))),
         }
     }
 }
@@ -527,7 +527,7 @@ async fn read_body(req: &HttpRequest, mut payload: Payload) -> Result<Vec<u8>, A
         let chunk = chunk
             .map_err(|e| ApiError::bad_request(format!("unable to read the request body: {e}")))?;
         if body.len() + chunk.len() > limit {
-            return Err(ApiError(Error::PayloadTooLarge(limit)));
+            return Err(ApiError::PayloadTooLarge(limit));
         }
         body.extend_from_slice(&chunk);
     }

@@ -22,7 +22,8 @@ impl Named {
     pub(super) async fn extract(req: HttpRequest, payload: Payload) -> Result<Self, ApiError> {
         let name = web::Path::<String>::extract(&req).await;
         let Caller { id, state } = Caller::extract(req, payload).await?;
-        let name = name.map_err(|e| ApiError(Error::bad_request(e.to_string())))?.into_inner();
+        let name =
+            name.map_err(|e| ApiError::Domain(Error::bad_request(e.to_string())))?.into_inner();
         Ok(Named { id, state, name })
     }
 }
