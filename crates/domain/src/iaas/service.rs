@@ -56,7 +56,7 @@ fn iaas_ctx(name: &str) -> [Context; 1] {
 /// IaaS names `scheme` is granted on; `None` when granted globally.
 fn allowed_iaases(identity: &Identity, scheme: &str) -> Option<Vec<String>> {
     let contexts = contexts_for(&identity.permissions, scheme, &[]);
-    if contexts.iter().any(|c| c.ctype == ContextType::Global) {
+    if crate::permission::any_global(&contexts) {
         return None;
     }
     Some(contexts.into_iter().filter(|c| c.ctype == ContextType::Iaas).map(|c| c.value).collect())

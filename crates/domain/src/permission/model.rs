@@ -143,7 +143,7 @@ pub fn team_scope(permissions: &[Permission], permission: &str) -> Option<Option
     let ctxs = contexts_for(permissions, permission, &[ContextType::Team, ContextType::Global]);
     if ctxs.is_empty() {
         None
-    } else if ctxs.iter().any(|c| c.ctype == ContextType::Global) {
+    } else if any_global(&ctxs) {
         Some(None)
     } else {
         Some(Some(ctxs.into_iter().map(|c| c.value).collect()))

@@ -1,5 +1,5 @@
 use super::TeamStorage;
-use crate::permission::{contexts_for, ContextType};
+use crate::permission::{any_global, contexts_for, values_of, ContextType};
 use crate::{Error, Identity, Result};
 
 /// The team an object is created for when the caller names none (tsuru `autoTeamOwner`): the
@@ -16,9 +16,8 @@ pub async fn auto_team_owner(
 ) -> Result<String> {
     let ctxs =
         contexts_for(&identity.permissions, scheme, &[ContextType::Team, ContextType::Global]);
-    let global = ctxs.iter().any(|c| c.ctype == ContextType::Global);
-    let named: Vec<&str> =
-        ctxs.iter().filter(|c| c.ctype == ContextType::Team).map(|c| c.value.as_str()).collect();
+    let global = any_global(&ctxs);
+    let named = values_of(&ctxs, ContextType::Team);
     let ambiguous = || Error::bad_request("You must provide a team to execute this action.");
     match (global, named.as_slice()) {
         (false, []) => Err(Error::forbidden()),

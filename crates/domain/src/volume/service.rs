@@ -232,7 +232,7 @@ impl VolumeService {
         if contexts.is_empty() {
             return Ok(Vec::new());
         }
-        let global = contexts.iter().any(|c| c.ctype == ContextType::Global);
+        let global = crate::permission::any_global(&contexts);
         let has = |t: ContextType, v: &str| contexts.iter().any(|c| c.ctype == t && c.value == v);
         let readable = |v: &Volume| {
             global

@@ -48,7 +48,7 @@ impl AppService {
             "app.create",
             &[ContextType::Team, ContextType::Global],
         );
-        let global = ctxs.iter().any(|c| c.ctype == ContextType::Global);
+        let global = crate::permission::any_global(&ctxs);
         let teams: Vec<&Context> = ctxs.iter().filter(|c| c.ctype == ContextType::Team).collect();
         match (global, teams.as_slice()) {
             (false, [one]) => Ok(one.value.clone()),

@@ -277,7 +277,7 @@ impl AppService {
                 }
                 _ => return Ok(Vec::new()),
             },
-            None if ctxs.iter().any(|c| c.ctype == ContextType::Global) => None,
+            None if crate::permission::any_global(&ctxs) => None,
             None => {
                 let of = |t: ContextType| {
                     ctxs.iter().filter(|c| c.ctype == t).map(|c| c.value.clone()).collect()

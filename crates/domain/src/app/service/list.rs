@@ -72,7 +72,7 @@ impl AppService {
         if ctxs.is_empty() {
             return Ok(Vec::new());
         }
-        if !ctxs.iter().any(|c| c.ctype == ContextType::Global) {
+        if !crate::permission::any_global(&ctxs) {
             let of = |t: ContextType| {
                 ctxs.iter().filter(|c| c.ctype == t).map(|c| c.value.clone()).collect()
             };

@@ -180,7 +180,7 @@ fn target(service: &str, instance: &str) -> Target {
 /// named services.
 fn caller_contexts(identity: &Identity, scheme: &str) -> (bool, Vec<String>, Vec<String>) {
     let ctxs = contexts_for(&identity.permissions, scheme, &[]);
-    let global = ctxs.iter().any(|c| c.ctype == ContextType::Global);
+    let global = crate::permission::any_global(&ctxs);
     let pick = |t: ContextType| -> Vec<String> {
         ctxs.iter().filter(|c| c.ctype == t).map(|c| c.value.clone()).collect()
     };
