@@ -40,8 +40,7 @@ where
     }
 
     async fn find(&self, key: &str) -> Result<Option<T>> {
-        let filter = doc! {T::KEY: key};
-        let found = self.docs::<T::Doc>().find_one(filter).await.map_err(db_error)?;
+        let found = self.one::<T::Doc>(doc! {T::KEY: key}).await?;
         Ok(found.map(T::try_from).transpose()?)
     }
 
