@@ -121,12 +121,11 @@ pub struct WebhookResponse {
 
 impl From<Webhook> for WebhookResponse {
     fn from(h: Webhook) -> Self {
-        let f = h.filter;
         WebhookResponse {
             name: h.name,
             description: h.description,
             team_owner: h.team_owner,
-            event_filter: f.into(),
+            event_filter: h.filter.into(),
             url: h.url,
             proxy_url: h.proxy_url,
             headers: h.headers,
